@@ -1,0 +1,309 @@
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from parzen.v1 import experiment_pb2 as _experiment_pb2
+from parzen.v1 import space_pb2 as _space_pb2
+from parzen.v1 import trial_pb2 as _trial_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ReportStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPORT_STATUS_UNSPECIFIED: _ClassVar[ReportStatus]
+    REPORT_STATUS_OK: _ClassVar[ReportStatus]
+    REPORT_STATUS_FAIL: _ClassVar[ReportStatus]
+    REPORT_STATUS_PRUNED: _ClassVar[ReportStatus]
+REPORT_STATUS_UNSPECIFIED: ReportStatus
+REPORT_STATUS_OK: ReportStatus
+REPORT_STATUS_FAIL: ReportStatus
+REPORT_STATUS_PRUNED: ReportStatus
+
+class CreateExperimentRequest(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: _experiment_pb2.Experiment
+    def __init__(self, experiment: _Optional[_Union[_experiment_pb2.Experiment, _Mapping]] = ...) -> None: ...
+
+class CreateExperimentResponse(_message.Message):
+    __slots__ = ("experiment", "created")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    experiment: _experiment_pb2.Experiment
+    created: bool
+    def __init__(self, experiment: _Optional[_Union[_experiment_pb2.Experiment, _Mapping]] = ..., created: bool = ...) -> None: ...
+
+class GetExperimentRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetExperimentResponse(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: _experiment_pb2.Experiment
+    def __init__(self, experiment: _Optional[_Union[_experiment_pb2.Experiment, _Mapping]] = ...) -> None: ...
+
+class ListExperimentsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListExperimentsResponse(_message.Message):
+    __slots__ = ("experiments", "next_page_token")
+    EXPERIMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    experiments: _containers.RepeatedCompositeFieldContainer[_experiment_pb2.Experiment]
+    next_page_token: str
+    def __init__(self, experiments: _Optional[_Iterable[_Union[_experiment_pb2.Experiment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteExperimentRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteExperimentResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SuggestRequest(_message.Message):
+    __slots__ = ("experiment", "count", "worker_id", "request_id")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    count: int
+    worker_id: str
+    request_id: str
+    def __init__(self, experiment: _Optional[str] = ..., count: _Optional[int] = ..., worker_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SuggestResponse(_message.Message):
+    __slots__ = ("trials",)
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
+
+class ReportRequest(_message.Message):
+    __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id")
+    class MetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class UserAttrsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TRIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
+    FAIL_REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    trial_id: int
+    status: ReportStatus
+    loss: float
+    metrics: _containers.ScalarMap[str, float]
+    user_attrs: _containers.ScalarMap[str, str]
+    fail_reason: str
+    request_id: str
+    def __init__(self, trial_id: _Optional[int] = ..., status: _Optional[_Union[ReportStatus, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ReportResponse(_message.Message):
+    __slots__ = ("trial",)
+    TRIAL_FIELD_NUMBER: _ClassVar[int]
+    trial: _trial_pb2.Trial
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
+class ReportIntermediateRequest(_message.Message):
+    __slots__ = ("trial_id", "step", "value")
+    TRIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    trial_id: int
+    step: int
+    value: float
+    def __init__(self, trial_id: _Optional[int] = ..., step: _Optional[int] = ..., value: _Optional[float] = ...) -> None: ...
+
+class ReportIntermediateResponse(_message.Message):
+    __slots__ = ("should_prune",)
+    SHOULD_PRUNE_FIELD_NUMBER: _ClassVar[int]
+    should_prune: bool
+    def __init__(self, should_prune: bool = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("trial_id",)
+    TRIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    trial_id: int
+    def __init__(self, trial_id: _Optional[int] = ...) -> None: ...
+
+class HeartbeatResponse(_message.Message):
+    __slots__ = ("lease_deadline",)
+    LEASE_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    lease_deadline: _timestamp_pb2.Timestamp
+    def __init__(self, lease_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Configuration(_message.Message):
+    __slots__ = ("params", "user_attrs")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _space_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_space_pb2.Value, _Mapping]] = ...) -> None: ...
+    class UserAttrsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
+    params: _containers.MessageMap[str, _space_pb2.Value]
+    user_attrs: _containers.ScalarMap[str, str]
+    def __init__(self, params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class EnqueueRequest(_message.Message):
+    __slots__ = ("experiment", "configurations", "skip_if_exists")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    CONFIGURATIONS_FIELD_NUMBER: _ClassVar[int]
+    SKIP_IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    configurations: _containers.RepeatedCompositeFieldContainer[Configuration]
+    skip_if_exists: bool
+    def __init__(self, experiment: _Optional[str] = ..., configurations: _Optional[_Iterable[_Union[Configuration, _Mapping]]] = ..., skip_if_exists: bool = ...) -> None: ...
+
+class EnqueueResponse(_message.Message):
+    __slots__ = ("trials",)
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
+
+class TrialImport(_message.Message):
+    __slots__ = ("params", "state", "loss", "metrics", "intermediate_values", "user_attrs", "fail_reason")
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _space_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_space_pb2.Value, _Mapping]] = ...) -> None: ...
+    class MetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class UserAttrsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LOSS_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    INTERMEDIATE_VALUES_FIELD_NUMBER: _ClassVar[int]
+    USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
+    FAIL_REASON_FIELD_NUMBER: _ClassVar[int]
+    params: _containers.MessageMap[str, _space_pb2.Value]
+    state: _trial_pb2.TrialState
+    loss: float
+    metrics: _containers.ScalarMap[str, float]
+    intermediate_values: _containers.RepeatedCompositeFieldContainer[_trial_pb2.IntermediateValue]
+    user_attrs: _containers.ScalarMap[str, str]
+    fail_reason: str
+    def __init__(self, params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[_trial_pb2.TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[_trial_pb2.IntermediateValue, _Mapping]]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ...) -> None: ...
+
+class AddTrialsRequest(_message.Message):
+    __slots__ = ("experiment", "trials")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    trials: _containers.RepeatedCompositeFieldContainer[TrialImport]
+    def __init__(self, experiment: _Optional[str] = ..., trials: _Optional[_Iterable[_Union[TrialImport, _Mapping]]] = ...) -> None: ...
+
+class AddTrialsResponse(_message.Message):
+    __slots__ = ("trials",)
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
+
+class GetTrialRequest(_message.Message):
+    __slots__ = ("trial_id",)
+    TRIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    trial_id: int
+    def __init__(self, trial_id: _Optional[int] = ...) -> None: ...
+
+class GetTrialResponse(_message.Message):
+    __slots__ = ("trial",)
+    TRIAL_FIELD_NUMBER: _ClassVar[int]
+    trial: _trial_pb2.Trial
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
+class ListTrialsRequest(_message.Message):
+    __slots__ = ("experiment", "states", "page_size", "page_token", "worker_id")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    states: _containers.RepeatedScalarFieldContainer[_trial_pb2.TrialState]
+    page_size: int
+    page_token: str
+    worker_id: str
+    def __init__(self, experiment: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_trial_pb2.TrialState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., worker_id: _Optional[str] = ...) -> None: ...
+
+class ListTrialsResponse(_message.Message):
+    __slots__ = ("trials", "next_page_token")
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
+    next_page_token: str
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class StreamTrialsRequest(_message.Message):
+    __slots__ = ("experiment", "states")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    states: _containers.RepeatedScalarFieldContainer[_trial_pb2.TrialState]
+    def __init__(self, experiment: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_trial_pb2.TrialState, str]]] = ...) -> None: ...
+
+class StreamTrialsResponse(_message.Message):
+    __slots__ = ("trial",)
+    TRIAL_FIELD_NUMBER: _ClassVar[int]
+    trial: _trial_pb2.Trial
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
+class GetBestRequest(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    def __init__(self, experiment: _Optional[str] = ...) -> None: ...
+
+class GetBestResponse(_message.Message):
+    __slots__ = ("trial",)
+    TRIAL_FIELD_NUMBER: _ClassVar[int]
+    trial: _trial_pb2.Trial
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...

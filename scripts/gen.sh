@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one generator of all code derived from proto/: TypeScript (src/gen,
+# clients/ts), Python (clients/python/src/parzen/v1) and Go
+# (clients/go/gen). Output is committed; CI re-runs this script and fails if
+# anything changed. Tool versions are pinned here and in the lockfiles.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+buf=node_modules/.bin/buf
+
+"$buf" lint
+
+# TypeScript (server and TS client share the ts-proto output).
+rm -rf src/gen
+"$buf" generate --template buf.gen.yaml
+
+# Python.
+bash scripts/python-env.sh
+pyout=clients/python/src
+rm -rf "$pyout/parzen/v1"
+mkdir -p "$pyout/parzen/v1"
+.venv/bin/python -m grpc_tools.protoc -Iproto \
+  --python_out="$pyout" --pyi_out="$pyout" --grpc_python_out="$pyout" \
+  proto/parzen/v1/*.proto
+printf '"""Generated protobuf and gRPC stubs for parzen.v1 (do not edit)."""\n' > "$pyout/parzen/v1/__init__.py"
+
+# Go: plugins pinned and installed into a project-local bin.
+gobin="$root/.tools/bin"
+mkdir -p "$gobin"
+GOBIN="$gobin" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
+GOBIN="$gobin" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.1
+rm -rf clients/go/gen
+PATH="$gobin:$PATH" "$buf" generate --template buf.gen.go.yaml

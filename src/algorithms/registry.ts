@@ -1,0 +1,20 @@
+/** Algorithms by name, as experiments refer to them. */
+import { invalidArgument } from "../errors.js";
+import { randomSearch } from "./random.js";
+import type { Algorithm } from "./types.js";
+
+const algorithms = new Map<string, Algorithm<any>>([[randomSearch.name, randomSearch]]);
+
+export const DEFAULT_ALGORITHM = "random";
+
+export function registerAlgorithm(a: Algorithm<any>): void {
+  algorithms.set(a.name, a);
+}
+
+export function algorithmNamed(name: string): Algorithm<unknown> {
+  const a = algorithms.get(name === "" ? DEFAULT_ALGORITHM : name);
+  if (a === undefined) {
+    throw invalidArgument(`algorithm: unknown algorithm "${name}" (known: ${[...algorithms.keys()].sort().join(", ")})`);
+  }
+  return a;
+}

@@ -1,0 +1,33 @@
+/**
+ * The one domain error type. Every layer below the gRPC handlers throws
+ * ParzenError with a code; `server/status.ts` maps codes to gRPC statuses in
+ * one place, so the domain never imports grpc-js.
+ */
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "FAILED_PRECONDITION"
+  | "RESOURCE_EXHAUSTED"
+  | "DEADLINE_EXCEEDED"
+  | "CANCELLED"
+  | "UNAVAILABLE"
+  | "INTERNAL";
+
+export class ParzenError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ParzenError";
+    this.code = code;
+  }
+}
+
+export const invalidArgument = (message: string): ParzenError =>
+  new ParzenError("INVALID_ARGUMENT", message);
+export const notFound = (message: string): ParzenError => new ParzenError("NOT_FOUND", message);
+export const failedPrecondition = (message: string): ParzenError =>
+  new ParzenError("FAILED_PRECONDITION", message);
+export const alreadyExists = (message: string): ParzenError =>
+  new ParzenError("ALREADY_EXISTS", message);
