@@ -1,0 +1,207 @@
+// Package parzen is the Go client of Parzen, a hyperparameter-optimization
+// service: a training loop asks it which configuration to try next
+// (Suggest) and tells it how that configuration scored (Report).
+//
+//	c, err := parzen.Dial(ctx, "127.0.0.1:50051")
+//	exp, err := c.CreateExperiment(ctx, parzen.ExperimentSpec{
+//		Name:  "mnist-mlp",
+//		Space: []parzen.Param{parzen.LogUniform("lr", 1e-5, 1e-1), parzen.Int("layers", 1, 4)},
+//	})
+//	t, err := exp.Suggest(ctx)
+//	loss := train(t.Float("lr"), t.Int("layers"))
+//	err = t.Report(ctx, loss, nil)
+//
+// Every method takes a context first. Errors wrap the gRPC status, so
+// status.Code(err), errors.Is(err, parzen.ErrNotFound) and
+// parzen.IsNotFound(err) all work. The generated protobuf and gRPC code is
+// in the gen/parzen/v1 package, for anything this layer does not cover.
+package parzen
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
+)
+
+// DefaultAddress is where `parzen serve` listens by default.
+const DefaultAddress = "127.0.0.1:50051"
+
+// retryPolicy retries calls that are safe to repeat when the server is
+// briefly unreachable. Suggest and Report carry an idempotency key
+// (request_id) set by this client, CreateExperiment returns the stored
+// experiment for an identical definition, and the rest only read or are
+// idempotent by contract. Enqueue, AddTrials and DeleteExperiment are not
+// retried: repeating them is not harmless.
+const retryPolicy = `{"methodConfig": [{
+  "name": [
+    {"service": "parzen.v1.OptimizerService", "method": "CreateExperiment"},
+    {"service": "parzen.v1.OptimizerService", "method": "GetExperiment"},
+    {"service": "parzen.v1.OptimizerService", "method": "ListExperiments"},
+    {"service": "parzen.v1.OptimizerService", "method": "Suggest"},
+    {"service": "parzen.v1.OptimizerService", "method": "Report"},
+    {"service": "parzen.v1.OptimizerService", "method": "ReportIntermediate"},
+    {"service": "parzen.v1.OptimizerService", "method": "Heartbeat"},
+    {"service": "parzen.v1.OptimizerService", "method": "GetTrial"},
+    {"service": "parzen.v1.OptimizerService", "method": "ListTrials"},
+    {"service": "parzen.v1.OptimizerService", "method": "GetBest"}
+  ],
+  "retryPolicy": {
+    "maxAttempts": 4,
+    "initialBackoff": "0.1s",
+    "maxBackoff": "2s",
+    "backoffMultiplier": 2.0,
+    "retryableStatusCodes": ["UNAVAILABLE"]
+  }
+}]}`
+
+// Client talks to one Parzen server. It is safe for concurrent use.
+type Client struct {
+	conn     *grpc.ClientConn // nil when the caller owns the connection
+	rpc      parzenv1.OptimizerServiceClient
+	workerID string
+}
+
+// Option configures Dial and NewClient.
+type Option func(*config)
+
+type config struct {
+	workerID string
+	tls      *tls.Config
+	token    string
+	grpcOpts []grpc.DialOption
+}
+
+// WithWorkerID sets the worker id sent with Suggest (shown in each trial's
+// worker_id). Default: "<hostname>-<pid>".
+func WithWorkerID(id string) Option { return func(c *config) { c.workerID = id } }
+
+// WithTLS connects over TLS with the given configuration (nil means the
+// system roots). Without it, Dial uses plaintext, which suits a server on
+// localhost, a unix socket or a sidecar in the same pod.
+func WithTLS(cfg *tls.Config) Option {
+	return func(c *config) {
+		if cfg == nil {
+			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		c.tls = cfg
+	}
+}
+
+// WithToken sends "authorization: Bearer <token>" with every call, for
+// servers started with token authentication. Combine it with WithTLS
+// unless the connection is local: the token is otherwise sent in clear.
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithGRPCOptions adds raw gRPC dial options (interceptors, keepalive, ...).
+func WithGRPCOptions(opts ...grpc.DialOption) Option {
+	return func(c *config) { c.grpcOpts = append(c.grpcOpts, opts...) }
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.workerID == "" {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "go"
+		}
+		c.workerID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	return c
+}
+
+// Dial connects to a Parzen server at addr: "host:port" for TCP or
+// "unix:///path/to.sock" for a unix socket. It returns once the connection
+// is ready, or fails when ctx ends first, so give ctx a deadline unless
+// waiting for a server that is still starting is what you want.
+func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
+	cfg := newConfig(opts)
+	op := "Dial " + addr
+	if addr == "" {
+		return nil, invalid(op, "empty address")
+	}
+	target := addr
+	if !strings.HasPrefix(addr, "unix:") && !strings.Contains(addr, "://") {
+		// A bare host:port: use the passthrough resolver so IP literals and
+		// names resolve the way net.Dial does, without a DNS round trip.
+		target = "passthrough:///" + addr
+	}
+	creds := insecure.NewCredentials()
+	if cfg.tls != nil {
+		creds = credentials.NewTLS(cfg.tls)
+	}
+	dopts := []grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultServiceConfig(retryPolicy),
+	}
+	if cfg.token != "" {
+		dopts = append(dopts,
+			grpc.WithChainUnaryInterceptor(tokenUnary(cfg.token)),
+			grpc.WithChainStreamInterceptor(tokenStream(cfg.token)))
+	}
+	dopts = append(dopts, cfg.grpcOpts...)
+	conn, err := grpc.NewClient(target, dopts...)
+	if err != nil {
+		return nil, &Error{Op: op, err: status.Error(codes.InvalidArgument, err.Error())}
+	}
+	conn.Connect()
+	for {
+		s := conn.GetState()
+		if s == connectivity.Ready {
+			break
+		}
+		if !conn.WaitForStateChange(ctx, s) {
+			conn.Close()
+			return nil, &Error{Op: op, err: status.Errorf(codes.Unavailable,
+				"not connected when the context ended (%v; last state %s)", ctx.Err(), s)}
+		}
+	}
+	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}, nil
+}
+
+// NewClient wraps a connection the caller made and owns (Close leaves it
+// open). Only WithWorkerID applies; transport options belong to conn.
+func NewClient(conn grpc.ClientConnInterface, opts ...Option) *Client {
+	cfg := newConfig(opts)
+	return &Client{rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}
+}
+
+// Close closes the connection Dial opened.
+func (c *Client) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	return c.conn.Close()
+}
+
+// RPC is the generated gRPC client, for calls this package does not wrap.
+func (c *Client) RPC() parzenv1.OptimizerServiceClient { return c.rpc }
+
+// WorkerID is the worker id this client sends with Suggest.
+func (c *Client) WorkerID() string { return c.workerID }
+
+func tokenUnary(token string) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token), method, req, reply, cc, opts...)
+	}
+}
+
+func tokenStream(token string) grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		return streamer(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token), desc, cc, method, opts...)
+	}
+}
