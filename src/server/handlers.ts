@@ -1,0 +1,76 @@
+/**
+ * grpc-js handlers for parzen.v1.OptimizerService: each one unpacks the
+ * request, calls the Optimizer, and packs the answer; errors go through
+ * `status.ts`. No business logic lives here.
+ */
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandleCall } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { OptimizerServiceServer, StreamTrialsRequest, StreamTrialsResponse } from "../gen/parzen/v1/optimizer_service.js";
+import type { Optimizer } from "../service/optimizer.js";
+import { toServiceError } from "./status.js";
+
+type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServiceServer {
+  const fail = (method: string, err: unknown) => {
+    const { error, internal } = toServiceError(err);
+    if (internal) log.error({ err, method }, "internal error");
+    else log.debug({ method, code: error.code, details: error.details }, "request rejected");
+    return error;
+  };
+
+  function unary<Req, Res>(method: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>): Unary<Req, Res> {
+    return (call, callback) => {
+      let result: Res | Promise<Res>;
+      try {
+        result = fn(call.request, call);
+      } catch (err) {
+        callback(fail(method, err), null);
+        return;
+      }
+      Promise.resolve(result).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(fail(method, err), null),
+      );
+    };
+  }
+
+  const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
+    const ac = new AbortController();
+    call.on("cancelled", () => ac.abort());
+    return ac.signal;
+  };
+
+  const handlers: OptimizerServiceServer & Record<string, UntypedHandleCall> = {
+    createExperiment: unary("CreateExperiment", (req) => optimizer.createExperiment(req.experiment)),
+    getExperiment: unary("GetExperiment", (req) => ({ experiment: optimizer.getExperiment(req.name) })),
+    listExperiments: unary("ListExperiments", (req) => optimizer.listExperiments(req.pageSize, req.pageToken)),
+    deleteExperiment: unary("DeleteExperiment", (req) => {
+      optimizer.deleteExperiment(req.name);
+      return {};
+    }),
+    suggest: unary("Suggest", async (req, call) => ({ trials: await optimizer.suggest(req, abortSignalOf(call)) })),
+    report: unary("Report", (req) => ({ trial: optimizer.report(req) })),
+    reportIntermediate: unary("ReportIntermediate", (req) => ({
+      shouldPrune: optimizer.reportIntermediate(req.trialId, req.step, req.value),
+    })),
+    heartbeat: unary("Heartbeat", (req) => ({ leaseDeadline: optimizer.heartbeat(req.trialId) })),
+    enqueue: unary("Enqueue", async (req) => ({ trials: await optimizer.enqueue(req) })),
+    addTrials: unary("AddTrials", async (req) => ({ trials: await optimizer.addTrials(req) })),
+    getTrial: unary("GetTrial", (req) => ({ trial: optimizer.getTrial(req.trialId) })),
+    listTrials: unary("ListTrials", (req) => optimizer.listTrials(req)),
+    getBest: unary("GetBest", (req) => ({ trial: optimizer.getBest(req.experiment) })),
+    streamTrials: (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
+      try {
+        for (const trial of optimizer.streamTrials(call.request.experiment, call.request.states)) {
+          if (call.cancelled) return;
+          call.write({ trial });
+        }
+        call.end();
+      } catch (err) {
+        call.destroy(Object.assign(new Error(), fail("StreamTrials", err)));
+      }
+    },
+  };
+  return handlers;
+}

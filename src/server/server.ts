@@ -1,0 +1,103 @@
+/**
+ * Builds and runs the gRPC server: the OptimizerService, the standard health
+ * service and server reflection (so grpcurl works without the protos), on
+ * TCP or a unix socket. Stopping is graceful: health goes NOT_SERVING, calls
+ * in flight drain (bounded by a grace period), then the database closes.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import { existsSync, lstatSync, unlinkSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { ParzenError } from "../errors.js";
+import { OptimizerServiceService } from "../gen/parzen/v1/optimizer_service.js";
+import type { Optimizer } from "../service/optimizer.js";
+import { createHandlers } from "./handlers.js";
+
+const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../proto");
+const SERVICE_NAME = "parzen.v1.OptimizerService";
+
+export interface ServerOptions {
+  maxMessageBytes?: number;
+}
+
+export class ParzenServer {
+  readonly grpc: Server;
+  private readonly health: HealthImplementation;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly optimizer: Optimizer,
+    private readonly log: Logger,
+    options: ServerOptions = {},
+  ) {
+    const max = options.maxMessageBytes ?? 16 * 1024 * 1024;
+    this.grpc = new Server({ "grpc.max_receive_message_length": max, "grpc.max_send_message_length": max });
+    this.grpc.addService(OptimizerServiceService, createHandlers(optimizer, log));
+    this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
+    this.health.addToServer(this.grpc);
+    const pkg = protoLoader.loadSync(["parzen/v1/optimizer_service.proto"], { includeDirs: [PROTO_ROOT] });
+    new ReflectionService(pkg).addToServer(this.grpc);
+  }
+
+  /** Binds `address` ("host:port", port 0 for any free port, or "unix:///path") and returns the address bound. */
+  async listen(address: string): Promise<string> {
+    const socketPath = unixPath(address);
+    if (socketPath !== undefined) removeStaleSocket(socketPath);
+    const port = await new Promise<number>((ok, fail) =>
+      this.grpc.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? fail(err) : ok(p))),
+    ).catch((err: Error) => {
+      throw new ParzenError("UNAVAILABLE", `cannot listen on ${address}: ${err.message}`, { cause: err });
+    });
+    // Leases also lapse for experiments nobody is touching.
+    this.sweeper = setInterval(() => {
+      try {
+        this.optimizer.sweepLeases();
+      } catch (err) {
+        this.log.error({ err }, "lease sweep failed");
+      }
+    }, 5_000);
+    this.sweeper.unref();
+    if (socketPath !== undefined) return address;
+    return address.replace(/:\d+$/, `:${port}`);
+  }
+
+  /** Graceful stop: NOT_SERVING, drain for up to `graceMs`, then force. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.health.setStatus("", "NOT_SERVING");
+    this.health.setStatus(SERVICE_NAME, "NOT_SERVING");
+    await new Promise<void>((done) => {
+      const timer = setTimeout(() => {
+        this.log.warn({ graceMs }, "calls still running after the grace period; forcing shutdown");
+        this.grpc.forceShutdown();
+        done();
+      }, graceMs);
+      this.grpc.tryShutdown(() => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+}
+
+function unixPath(address: string): string | undefined {
+  if (address.startsWith("unix://")) return address.slice("unix://".length);
+  if (address.startsWith("unix:")) return address.slice("unix:".length);
+  return undefined;
+}
+
+/** A socket file left by a killed server would make bind fail; sockets are safe to remove. */
+function removeStaleSocket(path: string): void {
+  if (existsSync(path) && lstatSync(path).isSocket()) unlinkSync(path);
+}
+
+/** Whether an address only accepts connections from this machine. */
+export function isLocalAddress(address: string): boolean {
+  if (unixPath(address) !== undefined) return true;
+  const host = address.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,27 @@
+/**
+ * The one place where domain errors become gRPC statuses. Anything that is
+ * not a ParzenError is a bug: it is logged and answered as INTERNAL without
+ * leaking internals to the caller.
+ */
+import { status, type ServiceError } from "@grpc/grpc-js";
+import { ParzenError, type ErrorCode } from "../errors.js";
+import { Metadata } from "@grpc/grpc-js";
+
+const CODES: Record<ErrorCode, status> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  CANCELLED: status.CANCELLED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  INTERNAL: status.INTERNAL,
+};
+
+export function toServiceError(err: unknown): { error: Partial<ServiceError>; internal: boolean } {
+  if (err instanceof ParzenError) {
+    return { error: { code: CODES[err.code], details: err.message, metadata: new Metadata() }, internal: err.code === "INTERNAL" };
+  }
+  return { error: { code: status.INTERNAL, details: "internal error (see the server log)", metadata: new Metadata() }, internal: true };
+}

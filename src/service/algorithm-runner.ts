@@ -1,0 +1,42 @@
+/**
+ * Where algorithms execute. The service only awaits `suggest`; the in-process
+ * runner calls the pure function directly, and a worker-thread runner can
+ * take its place so heavy models never block the event loop.
+ */
+import { algorithmNamed } from "../algorithms/registry.js";
+import type { Observation } from "../algorithms/types.js";
+import { createRng } from "../math/rng.js";
+import type { Config, Space } from "../space/types.js";
+
+export interface SuggestJob {
+  readonly algorithm: string;
+  readonly options: unknown;
+  readonly space: Space;
+  readonly history: readonly Observation[];
+  readonly seed: number;
+  /** Number of the trial being created: with the seed it fixes the random stream. */
+  readonly trialNumber: number;
+}
+
+export interface AlgorithmRunner {
+  suggest(job: SuggestJob, signal?: AbortSignal): Promise<Config>;
+  close(): Promise<void>;
+}
+
+export function runSuggestJob(job: SuggestJob): Config {
+  const algorithm = algorithmNamed(job.algorithm);
+  return algorithm.suggest({
+    space: job.space,
+    history: job.history,
+    rng: createRng(job.seed, job.trialNumber),
+    options: job.options,
+  });
+}
+
+export class InProcessRunner implements AlgorithmRunner {
+  async suggest(job: SuggestJob): Promise<Config> {
+    return runSuggestJob(job);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,92 @@
+/**
+ * The in-memory image of one experiment: its compiled definition and every
+ * trial, kept in step with SQLite by the service (rows are changed in memory
+ * only after their transaction commits). Suggest reads history from here and
+ * never re-reads the database.
+ */
+import type { Observation, ObservationState } from "../algorithms/types.js";
+import type { CompiledDefinition } from "./definition.js";
+import type { ExperimentRow, TrialRow } from "../store/rows.js";
+import { StoredState } from "../store/rows.js";
+import type { Config, Space } from "../space/types.js";
+import { SerialQueue } from "./serial-queue.js";
+
+export class ExperimentState {
+  /** Trials indexed by number. */
+  readonly trials: TrialRow[] = [];
+  readonly byId = new Map<number, TrialRow>();
+  /** Numbers of WAITING trials, oldest first. */
+  readonly waiting: number[] = [];
+  /** Ids of RUNNING trials (lease bookkeeping). */
+  readonly running = new Set<number>();
+  /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
+  readonly queue = new SerialQueue();
+  private observations: (Observation | undefined)[] = [];
+  private history: Observation[] | undefined;
+
+  constructor(
+    readonly row: ExperimentRow,
+    readonly def: CompiledDefinition,
+  ) {}
+
+  get space(): Space {
+    return this.def.space;
+  }
+
+  get nextNumber(): number {
+    return this.trials.length;
+  }
+
+  /** Adds or replaces a trial after its write committed. */
+  put(t: TrialRow): void {
+    const old = this.trials[t.number];
+    if (old !== undefined && old.state === StoredState.Waiting && t.state !== StoredState.Waiting) {
+      const i = this.waiting.indexOf(t.number);
+      if (i >= 0) this.waiting.splice(i, 1);
+    }
+    this.trials[t.number] = t;
+    this.byId.set(t.id, t);
+    if (t.state === StoredState.Waiting && old === undefined) this.waiting.push(t.number);
+    if (t.state === StoredState.Running) this.running.add(t.id);
+    else this.running.delete(t.id);
+    this.observations[t.number] = this.observe(t);
+    this.history = undefined;
+  }
+
+  /** What the algorithms see: every non-WAITING trial in number order. */
+  observationHistory(): readonly Observation[] {
+    if (this.history === undefined) this.history = this.observations.filter((o): o is Observation => o !== undefined);
+    return this.history;
+  }
+
+  configOf(t: TrialRow): Config {
+    const config = new Float64Array(this.space.params.length).fill(Number.NaN);
+    for (const [name, v] of Object.entries(t.params)) {
+      const p = this.space.byName.get(name);
+      if (p !== undefined) config[p.index] = v;
+    }
+    return config;
+  }
+
+  private observe(t: TrialRow): Observation | undefined {
+    const state = OBSERVED[t.state];
+    if (state === undefined) return undefined;
+    const sign = this.def.maximize ? -1 : 1;
+    const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
+    let loss: number | undefined;
+    if (t.state === StoredState.Complete && t.loss !== null) loss = sign * t.loss;
+    if (t.state === StoredState.Pruned) {
+      const v = t.loss ?? last?.[1];
+      loss = v === undefined || Number.isNaN(v) ? undefined : sign * v;
+    }
+    return { number: t.number, config: this.configOf(t), state, loss, lastStep: last?.[0] };
+  }
+}
+
+const OBSERVED: Partial<Record<StoredState, ObservationState>> = {
+  [StoredState.Running]: "running",
+  [StoredState.Complete]: "complete",
+  [StoredState.Pruned]: "pruned",
+  [StoredState.Fail]: "fail",
+  [StoredState.Lost]: "lost",
+};

@@ -1,0 +1,537 @@
+/**
+ * The use-cases behind every RPC: create/get/list/delete experiments,
+ * suggest, report, learning curves, leases, enqueue and warm-start import.
+ * Owns transactions and the in-memory history cache; speaks proto messages
+ * at its edges and domain rows inside. Every mutating call is one SQLite
+ * transaction, applied to memory only after it commits, so a rejected call
+ * leaves nothing changed.
+ */
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, ParzenError } from "../errors.js";
+import type { Experiment } from "../gen/parzen/v1/experiment.js";
+import {
+  ReportStatus,
+  type AddTrialsRequest,
+  type EnqueueRequest,
+  type ListTrialsRequest,
+  type ReportRequest,
+  type SuggestRequest,
+} from "../gen/parzen/v1/optimizer_service.js";
+import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import type { SpaceLimits } from "../space/compile.js";
+import type { Config } from "../space/types.js";
+import { configFromProto } from "../space/values.js";
+import type { Store } from "../store/store.js";
+import { StoredState, type TrialRow } from "../store/rows.js";
+import type { AlgorithmRunner } from "./algorithm-runner.js";
+import { compileDefinition, compileStored, definitionJson, identityOf, checkExperimentName } from "./definition.js";
+import { ExperimentState } from "./experiment-state.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+import { experimentView, trialView } from "./views.js";
+
+export interface ServiceLimits {
+  maxSuggestCount: number;
+  maxEnqueue: number;
+  maxImport: number;
+  maxPageSize: number;
+  maxWorkerIdLength: number;
+  maxAttrLength: number;
+  space: SpaceLimits | undefined;
+}
+
+export const DEFAULT_LIMITS: ServiceLimits = {
+  maxSuggestCount: 1000,
+  maxEnqueue: 10_000,
+  maxImport: 100_000,
+  maxPageSize: 10_000,
+  maxWorkerIdLength: 200,
+  maxAttrLength: 65_536,
+  space: undefined,
+};
+
+export interface OptimizerDeps {
+  store: Store;
+  runner: AlgorithmRunner;
+  now?: () => number;
+  limits?: Partial<ServiceLimits>;
+}
+
+const FINISHED = new Set([StoredState.Complete, StoredState.Pruned, StoredState.Fail]);
+
+export class Optimizer {
+  private readonly store: Store;
+  private readonly runner: AlgorithmRunner;
+  private readonly now: () => number;
+  readonly limits: ServiceLimits;
+  private readonly byName = new Map<string, ExperimentState>();
+  private readonly byId = new Map<number, ExperimentState>();
+  private readonly trialOwner = new Map<number, ExperimentState>();
+
+  constructor(deps: OptimizerDeps) {
+    this.store = deps.store;
+    this.runner = deps.runner;
+    this.now = deps.now ?? Date.now;
+    this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  }
+
+  // ---- experiments -------------------------------------------------------
+
+  createExperiment(req: Experiment | undefined): { experiment: Experiment; created: boolean } {
+    const def = compileDefinition(req, this.limits.space);
+    const existing = this.findExperiment(def.proto.name);
+    if (existing !== undefined) {
+      const seedGiven = req?.seed !== undefined;
+      if (identityOf(existing.def.proto, seedGiven) !== identityOf(def.proto, seedGiven)) {
+        throw alreadyExists(
+          `experiment "${def.proto.name}" already exists with a different definition (space, direction, algorithm, pruner or seed); choose another name or delete it first`,
+        );
+      }
+      return { experiment: experimentView(existing), created: false };
+    }
+    const row = this.store.insertExperiment(def.proto.name, definitionJson(def.proto), this.now());
+    const exp = new ExperimentState(row, def);
+    this.remember(exp);
+    return { experiment: experimentView(exp), created: true };
+  }
+
+  getExperiment(name: string): Experiment {
+    return experimentView(this.experiment(name));
+  }
+
+  listExperiments(pageSize: number, pageToken: string): { experiments: Experiment[]; nextPageToken: string } {
+    const size = this.pageSize(pageSize, 100, 1000);
+    const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
+    const rows = this.store.listExperiments(after as string, size + 1);
+    const page = rows.slice(0, size).map((r) => experimentView(this.loadRow(r)));
+    const next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
+    return { experiments: page, nextPageToken: next };
+  }
+
+  deleteExperiment(name: string): void {
+    const exp = this.experiment(name);
+    this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
+    this.byName.delete(exp.row.name);
+    this.byId.delete(exp.row.id);
+    for (const t of exp.trials) this.trialOwner.delete(t.id);
+  }
+
+  // ---- ask ---------------------------------------------------------------
+
+  async suggest(req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> {
+    const count = req.count === 0 ? 1 : req.count;
+    if (!Number.isInteger(count) || count < 1 || count > this.limits.maxSuggestCount) {
+      throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
+    }
+    this.checkWorkerId(req.workerId);
+    const exp = this.experiment(req.experiment);
+    return exp.queue.run(async () => {
+      if (req.requestId !== "") {
+        const replay = this.replay(exp, "Suggest", req.requestId);
+        if (replay !== undefined) return replay;
+      }
+      this.expireLeases(exp);
+      const now = this.now();
+      const lease = now + exp.def.leaseMs;
+      const started: TrialRow[] = [];
+      // Enqueued configurations first, oldest first.
+      for (const number of exp.waiting.slice(0, count)) {
+        started.push({ ...exp.trials[number]!, state: StoredState.Running, workerId: req.workerId, startTime: now, leaseDeadline: lease });
+      }
+      // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
+      const created: TrialRow[] = [];
+      let history = exp.observationHistory().slice();
+      for (const t of started) history.push({ number: t.number, config: exp.configOf(t), state: "running", loss: undefined, lastStep: undefined });
+      for (let i = started.length; i < count; i++) {
+        if (signal?.aborted) throw new ParzenError("CANCELLED", "suggest cancelled by the client");
+        const number = exp.nextNumber + created.length;
+        const config = await this.runner.suggest(
+          { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
+          signal,
+        );
+        history = history.concat({ number, config, state: "running", loss: undefined, lastStep: undefined });
+        created.push(this.newRow(exp, number, config, {
+          state: StoredState.Running,
+          source: TrialSource.TRIAL_SOURCE_ALGORITHM,
+          workerId: req.workerId,
+          startTime: now,
+          leaseDeadline: lease,
+        }));
+      }
+      this.store.transaction(() => {
+        for (const t of started) this.store.updateTrial(t);
+        for (const t of created) t.id = this.store.insertTrial(t);
+        if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Suggest", req.requestId, [...started, ...created].map((t) => t.id), now);
+      });
+      for (const t of [...started, ...created]) this.apply(exp, t);
+      return [...started, ...created].map((t) => trialView(exp, t));
+    });
+  }
+
+  // ---- tell --------------------------------------------------------------
+
+  report(req: ReportRequest): Trial {
+    const { exp, trial } = this.trial(req.trialId);
+    if (req.requestId !== "") {
+      const replay = this.replay(exp, "Report", req.requestId);
+      if (replay !== undefined) return replay[0]!;
+    }
+    this.expireLeases(exp);
+    const loss = req.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
+    const metrics = this.checkMetrics(req.metrics);
+    let state: StoredState;
+    let finalLoss: number | null = loss ?? null;
+    switch (req.status) {
+      case ReportStatus.REPORT_STATUS_OK:
+        if (loss === undefined) throw invalidArgument("loss: status OK needs a finite loss");
+        state = StoredState.Complete;
+        break;
+      case ReportStatus.REPORT_STATUS_FAIL:
+        state = StoredState.Fail;
+        break;
+      case ReportStatus.REPORT_STATUS_PRUNED: {
+        state = StoredState.Pruned;
+        const last = trial.intermediate.at(-1)?.[1];
+        if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
+        break;
+      }
+      default:
+        throw invalidArgument("status: must be OK, FAIL or PRUNED");
+    }
+    this.checkAttrs(req.userAttrs, "user_attrs");
+    if (FINISHED.has(trial.state)) {
+      const same = trial.state === state && trial.loss === finalLoss && sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
+      if (same) return trialView(exp, trial);
+      throw failedPrecondition(
+        `trial ${trial.id} is already finished as ${TrialState[trial.state as number]}${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
+      );
+    }
+    if (trial.state === StoredState.Waiting) throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
+    // RUNNING, or LOST whose worker turned out to be alive: the result is accepted.
+    const updated: TrialRow = {
+      ...trial,
+      state,
+      loss: finalLoss,
+      metrics: { ...trial.metrics, ...metrics },
+      userAttrs: { ...trial.userAttrs, ...req.userAttrs },
+      failReason: state === StoredState.Fail ? req.failReason : "",
+      endTime: this.now(),
+      leaseDeadline: null,
+    };
+    this.store.transaction(() => {
+      this.store.updateTrial(updated);
+      if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Report", req.requestId, [trial.id], this.now());
+    });
+    this.apply(exp, updated);
+    return trialView(exp, updated);
+  }
+
+  reportIntermediate(trialId: number, step: number, value: number): boolean {
+    const { exp, trial } = this.trial(trialId);
+    if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
+    this.expireLeases(exp);
+    if (trial.state !== StoredState.Running) {
+      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`);
+    }
+    if (!trial.intermediate.some(([s]) => s === step)) {
+      const intermediate = [...trial.intermediate, [step, value] as [number, number]].sort((a, b) => a[0] - b[0]);
+      // A reported value is a sign of life: it renews the lease too.
+      const updated: TrialRow = { ...trial, intermediate, leaseDeadline: this.now() + exp.def.leaseMs };
+      this.store.transaction(() => {
+        this.store.insertIntermediate(trialId, step, value);
+        this.store.updateTrial(updated);
+      });
+      this.apply(exp, updated);
+    }
+    return false;
+  }
+
+  heartbeat(trialId: number): Date {
+    const { exp, trial } = this.trial(trialId);
+    this.expireLeases(exp);
+    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
+      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
+    }
+    // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
+    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
+    this.store.transaction(() => this.store.updateTrial(updated));
+    this.apply(exp, updated);
+    return new Date(updated.leaseDeadline!);
+  }
+
+  // ---- user-provided configurations -----------------------------------------
+
+  async enqueue(req: EnqueueRequest): Promise<Trial[]> {
+    const exp = this.experiment(req.experiment);
+    if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
+    if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
+    const configs = req.configurations.map((c, i) => {
+      this.checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`);
+      return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
+    });
+    return exp.queue.run(() => {
+      const now = this.now();
+      const rows: TrialRow[] = [];
+      const seen = req.skipIfExists ? exp.trials.map((t) => exp.configOf(t)) : [];
+      for (const { config, userAttrs } of configs) {
+        if (req.skipIfExists && seen.some((c) => sameConfig(c, config))) continue;
+        seen.push(config);
+        rows.push(this.newRow(exp, exp.nextNumber + rows.length, config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs, createTime: now }));
+      }
+      this.store.transaction(() => {
+        for (const t of rows) t.id = this.store.insertTrial(t);
+      });
+      for (const t of rows) this.apply(exp, t);
+      return rows.map((t) => trialView(exp, t));
+    });
+  }
+
+  async addTrials(req: AddTrialsRequest): Promise<Trial[]> {
+    const exp = this.experiment(req.experiment);
+    if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
+    if (req.trials.length > this.limits.maxImport) throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
+    const now = this.now();
+    const prepared = req.trials.map((imp, i) => {
+      const where = `trials[${i}]`;
+      const config = configFromProto(exp.space, imp.params, where);
+      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
+      if (state !== TrialState.TRIAL_STATE_COMPLETE && state !== TrialState.TRIAL_STATE_PRUNED && state !== TrialState.TRIAL_STATE_FAIL) {
+        throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
+      }
+      if (imp.loss !== undefined && !Number.isFinite(imp.loss)) throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
+      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined) throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
+      const steps = new Set<number>();
+      const intermediate = imp.intermediateValues.map(({ step, value }) => {
+        if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
+        if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
+        steps.add(step);
+        return [step, value] as [number, number];
+      }).sort((a, b) => a[0] - b[0]);
+      this.checkAttrs(imp.userAttrs, `${where}.user_attrs`);
+      const metrics = this.checkMetrics(imp.metrics, `${where}.metrics`);
+      let loss = imp.loss ?? null;
+      const last = intermediate.at(-1)?.[1];
+      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
+      return { config, state: state as number as StoredState, loss, metrics, intermediate, userAttrs: imp.userAttrs, failReason: imp.failReason };
+    });
+    return exp.queue.run(() => {
+      const rows = prepared.map((p, i) =>
+        this.newRow(exp, exp.nextNumber + i, p.config, {
+          state: p.state,
+          source: TrialSource.TRIAL_SOURCE_IMPORTED,
+          loss: p.loss,
+          metrics: p.metrics,
+          intermediate: p.intermediate,
+          userAttrs: p.userAttrs,
+          failReason: p.state === StoredState.Fail ? p.failReason : "",
+          createTime: now,
+          endTime: now,
+        }),
+      );
+      this.store.transaction(() => {
+        for (const t of rows) {
+          t.id = this.store.insertTrial(t);
+          for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
+        }
+      });
+      for (const t of rows) this.apply(exp, t);
+      return rows.map((t) => trialView(exp, t));
+    });
+  }
+
+  // ---- reading history -------------------------------------------------------
+
+  getTrial(trialId: number): Trial {
+    const { exp, trial } = this.trial(trialId);
+    this.expireLeases(exp);
+    return trialView(exp, exp.byId.get(trial.id)!);
+  }
+
+  listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
+    const exp = this.experiment(req.experiment);
+    this.expireLeases(exp);
+    const size = this.pageSize(req.pageSize, 1000, this.limits.maxPageSize);
+    const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
+    const matches = this.trialFilter(req.states, req.workerId);
+    const out: Trial[] = [];
+    let n = start;
+    for (; n < exp.trials.length && out.length < size; n++) {
+      const t = exp.trials[n]!;
+      if (matches(t)) out.push(trialView(exp, t));
+    }
+    const more = out.length === size && exp.trials.slice(n).some(matches);
+    return { trials: out, nextPageToken: more ? encodePageToken(n) : "" };
+  }
+
+  /** All matching trials, in number order, for streaming. */
+  *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
+    const exp = this.experiment(experiment);
+    this.expireLeases(exp);
+    const matches = this.trialFilter(states, "");
+    const snapshot = exp.trials.slice();
+    for (const t of snapshot) if (matches(t)) yield trialView(exp, t);
+  }
+
+  getBest(experiment: string): Trial {
+    const exp = this.experiment(experiment);
+    const sign = exp.def.maximize ? -1 : 1;
+    let best: TrialRow | undefined;
+    for (const t of exp.trials) {
+      if (t.state !== StoredState.Complete || t.loss === null) continue;
+      if (best === undefined || sign * t.loss < sign * best.loss!) best = t;
+    }
+    if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
+    return trialView(exp, best);
+  }
+
+  /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
+  sweepLeases(): void {
+    for (const exp of this.byName.values()) this.expireLeases(exp);
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private trialFilter(states: readonly TrialState[], workerId: string): (t: TrialRow) => boolean {
+    for (const s of states) {
+      if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
+        throw invalidArgument(`states: unknown trial state ${s}`);
+      }
+    }
+    const wanted = new Set<number>(states);
+    return (t) => (wanted.size === 0 || wanted.has(t.state)) && (workerId === "" || t.workerId === workerId);
+  }
+
+  private expireLeases(exp: ExperimentState): void {
+    if (exp.running.size === 0) return;
+    const now = this.now();
+    const lapsed: TrialRow[] = [];
+    for (const id of exp.running) {
+      const t = exp.byId.get(id)!;
+      if (t.leaseDeadline !== null && t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
+    }
+    if (lapsed.length === 0) return;
+    this.store.transaction(() => {
+      for (const t of lapsed) this.store.updateTrial(t);
+    });
+    for (const t of lapsed) this.apply(exp, t);
+  }
+
+  private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
+    const ids = this.store.findRequest(method, requestId);
+    if (ids === undefined) return undefined;
+    return ids.map((id) => {
+      const t = exp.byId.get(id);
+      if (t === undefined) throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
+      return trialView(exp, t);
+    });
+  }
+
+  private newRow(exp: ExperimentState, number: number, config: Config, fields: Partial<TrialRow> & Pick<TrialRow, "state" | "source">): TrialRow {
+    const params: Record<string, number> = {};
+    for (const p of exp.space.params) {
+      const v = config[p.index]!;
+      if (!Number.isNaN(v)) params[p.name] = v;
+    }
+    return {
+      id: 0,
+      experimentId: exp.row.id,
+      number,
+      params,
+      loss: null,
+      metrics: {},
+      userAttrs: {},
+      workerId: "",
+      failReason: "",
+      createTime: this.now(),
+      startTime: null,
+      endTime: null,
+      leaseDeadline: null,
+      intermediate: [],
+      ...fields,
+    };
+  }
+
+  private apply(exp: ExperimentState, t: TrialRow): void {
+    exp.put(t);
+    this.trialOwner.set(t.id, exp);
+  }
+
+  private findExperiment(name: string): ExperimentState | undefined {
+    const cached = this.byName.get(name);
+    if (cached !== undefined) return cached;
+    const row = this.store.experimentByName(name);
+    return row && this.loadRow(row);
+  }
+
+  private experiment(name: string): ExperimentState {
+    checkExperimentName(name, "experiment");
+    const exp = this.findExperiment(name);
+    if (exp === undefined) throw notFound(`experiment "${name}" does not exist`);
+    return exp;
+  }
+
+  private loadRow(row: { id: number; name: string; definition: string; createTime: number }): ExperimentState {
+    const cached = this.byId.get(row.id);
+    if (cached !== undefined) return cached;
+    const exp = new ExperimentState(row, compileStored(row.definition, this.limits.space));
+    for (const t of this.store.trialsOf(row.id)) exp.put(t);
+    this.remember(exp);
+    return exp;
+  }
+
+  private remember(exp: ExperimentState): void {
+    this.byName.set(exp.row.name, exp);
+    this.byId.set(exp.row.id, exp);
+    for (const t of exp.trials) this.trialOwner.set(t.id, exp);
+  }
+
+  private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
+    if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
+    let exp = this.trialOwner.get(trialId);
+    if (exp === undefined) {
+      const experimentId = this.store.experimentIdOfTrial(trialId);
+      const row = experimentId === undefined ? undefined : this.store.experimentById(experimentId);
+      if (row !== undefined) exp = this.loadRow(row);
+    }
+    const trial = exp?.byId.get(trialId);
+    if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
+    return { exp, trial };
+  }
+
+  private pageSize(requested: number, dflt: number, max: number): number {
+    if (requested === 0) return dflt;
+    if (!Number.isInteger(requested) || requested < 1 || requested > max) throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
+    return requested;
+  }
+
+  private checkWorkerId(workerId: string): void {
+    if (workerId.length > this.limits.maxWorkerIdLength) throw invalidArgument(`worker_id: longer than ${this.limits.maxWorkerIdLength} characters`);
+  }
+
+  private checkMetrics(metrics: Record<string, number>, field = "metrics"): Record<string, number> {
+    for (const [k, v] of Object.entries(metrics)) {
+      if (!Number.isFinite(v)) throw invalidArgument(`${field}: "${k}" must be finite, got ${v}`);
+    }
+    return metrics;
+  }
+
+  private checkAttrs(attrs: Record<string, string>, field: string): void {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k.length + v.length > this.limits.maxAttrLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${this.limits.maxAttrLength} characters`);
+    }
+  }
+}
+
+function sameConfig(a: Config, b: Config): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
+  }
+  return true;
+}
+
+function sameRecord(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

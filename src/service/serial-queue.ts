@@ -1,0 +1,14 @@
+/**
+ * Runs async tasks one at a time, in arrival order. Used per experiment so
+ * that a Suggest whose algorithm runs asynchronously cannot interleave with
+ * another trial-creating call and see a stale history.
+ */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

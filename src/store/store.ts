@@ -1,0 +1,176 @@
+/**
+ * Repository over the SQLite schema. Synchronous (better-sqlite3), with
+ * prepared statements; it knows rows, not algorithms or protos. Callers group
+ * writes with `transaction` so each mutating RPC is one transaction.
+ */
+import type { Statement } from "better-sqlite3";
+import type { Db } from "./database.js";
+import type { ExperimentRow, StoredState, TrialRow } from "./rows.js";
+
+interface RawTrial {
+  id: number;
+  experiment_id: number;
+  number: number;
+  state: number;
+  source: number;
+  params: string;
+  loss: number | null;
+  metrics: string;
+  user_attrs: string;
+  worker_id: string;
+  fail_reason: string;
+  create_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  lease_deadline: number | null;
+}
+
+interface RawExperiment {
+  id: number;
+  name: string;
+  definition: string;
+  create_time: number;
+}
+
+export type NewTrial = Omit<TrialRow, "id">;
+
+export class Store {
+  private readonly s: Record<string, Statement>;
+
+  constructor(readonly db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insertExperiment: p("INSERT INTO experiments (name, definition, create_time) VALUES (?, ?, ?)"),
+      experimentByName: p("SELECT * FROM experiments WHERE name = ?"),
+      experimentById: p("SELECT * FROM experiments WHERE id = ?"),
+      listExperiments: p("SELECT * FROM experiments WHERE name > ? ORDER BY name LIMIT ?"),
+      deleteExperiment: p("DELETE FROM experiments WHERE id = ?"),
+      trialsOf: p("SELECT * FROM trials WHERE experiment_id = ? ORDER BY number"),
+      intermediatesOf: p(
+        "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? ORDER BY iv.trial_id, iv.step",
+      ),
+      experimentIdOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
+      insertTrial: p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
+        fail_reason, create_time, start_time, end_time, lease_deadline)
+        VALUES (@experimentId, @number, @state, @source, @params, @loss, @metrics, @userAttrs, @workerId,
+        @failReason, @createTime, @startTime, @endTime, @leaseDeadline)`),
+      updateTrial: p(`UPDATE trials SET state = @state, loss = @loss, metrics = @metrics, user_attrs = @userAttrs,
+        worker_id = @workerId, fail_reason = @failReason, start_time = @startTime, end_time = @endTime,
+        lease_deadline = @leaseDeadline WHERE id = @id`),
+      insertIntermediate: p("INSERT OR IGNORE INTO intermediate_values (trial_id, step, value) VALUES (?, ?, ?)"),
+      findRequest: p("SELECT trial_ids FROM request_log WHERE method = ? AND request_id = ?"),
+      insertRequest: p("INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time) VALUES (?, ?, ?, ?, ?)"),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  insertExperiment(name: string, definition: string, createTime: number): ExperimentRow {
+    const info = this.s.insertExperiment!.run(name, definition, createTime);
+    return { id: Number(info.lastInsertRowid), name, definition, createTime };
+  }
+
+  experimentByName(name: string): ExperimentRow | undefined {
+    const r = this.s.experimentByName!.get(name) as RawExperiment | undefined;
+    return r && toExperiment(r);
+  }
+
+  experimentById(id: number): ExperimentRow | undefined {
+    const r = this.s.experimentById!.get(id) as RawExperiment | undefined;
+    return r && toExperiment(r);
+  }
+
+  /** Experiments ordered by name, strictly after `afterName`. */
+  listExperiments(afterName: string, limit: number): ExperimentRow[] {
+    return (this.s.listExperiments!.all(afterName, limit) as RawExperiment[]).map(toExperiment);
+  }
+
+  deleteExperiment(id: number): void {
+    this.s.deleteExperiment!.run(id);
+  }
+
+  /** Every trial of an experiment in number order, with learning curves. */
+  trialsOf(experimentId: number): TrialRow[] {
+    const rows = (this.s.trialsOf!.all(experimentId) as RawTrial[]).map(toTrial);
+    const byId = new Map(rows.map((t) => [t.id, t]));
+    for (const iv of this.s.intermediatesOf!.all(experimentId) as { trial_id: number; step: number; value: number | null }[]) {
+      byId.get(iv.trial_id)?.intermediate.push([iv.step, iv.value ?? Number.NaN]);
+    }
+    return rows;
+  }
+
+  experimentIdOfTrial(trialId: number): number | undefined {
+    const r = this.s.experimentIdOfTrial!.get(trialId) as { experiment_id: number } | undefined;
+    return r?.experiment_id;
+  }
+
+  insertTrial(t: NewTrial): number {
+    const info = this.s.insertTrial!.run(trialParams(t));
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Writes a trial's mutable fields (state, results, lease). */
+  updateTrial(t: TrialRow): void {
+    this.s.updateTrial!.run({ ...trialParams(t), id: t.id });
+  }
+
+  /** Records one learning-curve point; returns false when the step already existed. */
+  insertIntermediate(trialId: number, step: number, value: number): boolean {
+    return this.s.insertIntermediate!.run(trialId, step, Number.isNaN(value) ? null : value).changes > 0;
+  }
+
+  findRequest(method: string, requestId: string): number[] | undefined {
+    const r = this.s.findRequest!.get(method, requestId) as { trial_ids: string } | undefined;
+    return r && (JSON.parse(r.trial_ids) as number[]);
+  }
+
+  insertRequest(experimentId: number, method: string, requestId: string, trialIds: number[], now: number): void {
+    this.s.insertRequest!.run(experimentId, method, requestId, JSON.stringify(trialIds), now);
+  }
+}
+
+function trialParams(t: NewTrial) {
+  return {
+    experimentId: t.experimentId,
+    number: t.number,
+    state: t.state as StoredState,
+    source: t.source,
+    params: JSON.stringify(t.params),
+    loss: t.loss,
+    metrics: JSON.stringify(t.metrics),
+    userAttrs: JSON.stringify(t.userAttrs),
+    workerId: t.workerId,
+    failReason: t.failReason,
+    createTime: t.createTime,
+    startTime: t.startTime,
+    endTime: t.endTime,
+    leaseDeadline: t.leaseDeadline,
+  };
+}
+
+function toExperiment(r: RawExperiment): ExperimentRow {
+  return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
+}
+
+function toTrial(r: RawTrial): TrialRow {
+  return {
+    id: r.id,
+    experimentId: r.experiment_id,
+    number: r.number,
+    state: r.state as StoredState,
+    source: r.source,
+    params: JSON.parse(r.params) as Record<string, number>,
+    loss: r.loss,
+    metrics: JSON.parse(r.metrics) as Record<string, number>,
+    userAttrs: JSON.parse(r.user_attrs) as Record<string, string>,
+    workerId: r.worker_id,
+    failReason: r.fail_reason,
+    createTime: r.create_time,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    leaseDeadline: r.lease_deadline,
+    intermediate: [],
+  };
+}
