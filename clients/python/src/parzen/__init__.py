@@ -1,0 +1,62 @@
+"""Parzen: hyperparameter optimisation as a service. Python client.
+
+    import parzen
+    from parzen import hp
+
+    client = parzen.Client("127.0.0.1:50051")
+    exp = client.create_experiment("demo", {"x": hp.uniform("x", -10, 10)})
+    with exp.suggest() as trial:
+        trial.report((trial.params["x"] - 3) ** 2)
+
+    best = parzen.fmin(lambda p: (p["x"] - 3) ** 2, {"x": hp.uniform("x", -10, 10)}, max_evals=50)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from . import errors, hp, space
+from ._version import __version__
+from .algorithms import Algorithm, gp, rand, tpe
+from .client import Client
+from .compile import compile_space
+from .errors import TrialPruned
+from .experiment import Experiment
+from .fmin import STATUS_FAIL, STATUS_OK, fmin
+from .local_server import LocalServer
+from .rpc import RetryPolicy
+from .trial import Trial, TrialState
+
+
+def space_eval(space_: Any, point: Mapping[str, Any]) -> Any:
+    """hyperopt's ``space_eval``: the shaped values of a ``{label: value}``
+    point whose choices hold option *indices*. (``fmin`` and ``trial.params``
+    already return shaped values; this is for points written for hyperopt.)"""
+    from . import template as tpl
+
+    t = compile_space(space_).template
+    return tpl.decode(t, tpl.from_hyperopt_point(t, point))
+
+
+__all__ = [
+    "Algorithm",
+    "Client",
+    "Experiment",
+    "LocalServer",
+    "RetryPolicy",
+    "STATUS_FAIL",
+    "STATUS_OK",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "compile_space",
+    "errors",
+    "fmin",
+    "gp",
+    "hp",
+    "rand",
+    "space",
+    "space_eval",
+    "tpe",
+]

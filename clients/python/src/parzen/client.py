@@ -1,0 +1,166 @@
+"""The client: a connection to one Parzen server, and its experiments.
+
+    client = parzen.Client("127.0.0.1:50051")        # or "unix:///tmp/parzen.sock"
+    exp = client.create_experiment("mnist-lr", {"lr": hp.loguniform("lr", -10, 0)})
+    with exp.suggest() as trial:
+        trial.report(train(**trial.params))
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+
+from google.protobuf import duration_pb2
+
+from . import template as tpl
+from .compile import compile_space
+from .experiment import Experiment
+from .rpc import Connection, RetryPolicy
+from .v1 import experiment_pb2
+from .v1 import optimizer_service_pb2 as svc
+from .values import to_value_map
+
+#: Where ``Client()`` connects when given no address and ``PARZEN_ADDRESS`` is unset.
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+
+_DIRECTIONS = {"minimize": experiment_pb2.DIRECTION_MINIMIZE, "maximize": experiment_pb2.DIRECTION_MAXIMIZE}
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Client:
+    """A connection to a Parzen server.
+
+    ``address``: ``host:port``, ``unix:///path.sock`` (or a bare ``/path.sock``);
+    defaults to ``$PARZEN_ADDRESS``, else ``127.0.0.1:50051``. ``token`` is
+    sent as ``authorization: Bearer <token>``; ``tls=True`` (or
+    ``root_certificates``) uses a TLS channel. ``timeout`` is each call's
+    deadline in seconds. ``worker_id`` labels the trials this client
+    suggests (default ``hostname:pid``).
+    """
+
+    def __init__(
+        self,
+        address: Optional[str] = None,
+        *,
+        token: Optional[str] = None,
+        tls: bool = False,
+        root_certificates: Optional[bytes] = None,
+        timeout: Optional[float] = 60.0,
+        retry: RetryPolicy = RetryPolicy(),
+        worker_id: Optional[str] = None,
+        channel_options: Sequence[Tuple[str, Any]] = (),
+    ) -> None:
+        self.address = address or os.environ.get("PARZEN_ADDRESS") or DEFAULT_ADDRESS
+        self.worker_id = worker_id or default_worker_id()
+        self.connection = Connection(
+            self.address,
+            token=token or os.environ.get("PARZEN_TOKEN") or None,
+            tls=tls,
+            root_certificates=root_certificates,
+            timeout=timeout,
+            retry=retry,
+            channel_options=channel_options,
+        )
+
+    # ----------------------------------------------------------- experiments
+
+    def create_experiment(
+        self,
+        name: str,
+        space: Any,
+        *,
+        algorithm: Optional[str] = None,
+        seed: Optional[int] = None,
+        direction: str = "minimize",
+        options: Optional[Mapping[str, Any]] = None,
+        pruner: Optional[str] = None,
+        pruner_options: Optional[Mapping[str, Any]] = None,
+        lease_duration: Optional[float] = None,
+        user_attrs: Optional[Mapping[str, str]] = None,
+    ) -> Experiment:
+        """Creates an experiment, or returns the existing one of that name when
+        its definition is identical (``exp.created`` tells which); a different
+        definition raises ``AlreadyExists``.
+
+        ``algorithm``: ``"tpe"``, ``"random"`` or ``"gp"``; ``None`` takes the
+        server's default (``"tpe"``). ``options`` are the algorithm's options.
+        ``lease_duration``: seconds a suggested trial may run without a
+        heartbeat (server default when None).
+        """
+        if direction not in _DIRECTIONS:
+            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        compiled = compile_space(space)
+        attrs: Dict[str, str] = dict(user_attrs or {})
+        attrs[tpl.TEMPLATE_ATTR] = compiled.template_json
+        exp = experiment_pb2.Experiment(
+            name=name,
+            space=compiled.proto,
+            direction=_DIRECTIONS[direction],
+            algorithm=experiment_pb2.AlgorithmConfig(name=algorithm or "", options=to_value_map(options or {})),
+            user_attrs=attrs,
+        )
+        if seed is not None:
+            exp.seed = int(seed)
+        if pruner is not None or pruner_options:
+            exp.pruner.CopyFrom(experiment_pb2.PrunerConfig(name=pruner or "", options=to_value_map(pruner_options or {})))
+        if lease_duration is not None:
+            d = duration_pb2.Duration()
+            d.FromNanoseconds(int(lease_duration * 1e9))
+            exp.lease_duration.CopyFrom(d)
+        resp = self.connection.call("CreateExperiment", svc.CreateExperimentRequest(experiment=exp), idempotent=True)
+        return Experiment(self, resp.experiment, compiled.template, created=resp.created)
+
+    def get_experiment(self, name: str, space: Any = None) -> Experiment:
+        """An existing experiment. Trial parameters are shaped by the template
+        stored at creation; pass ``space`` to shape them with your own objects
+        instead (e.g. when options are classes, which JSON cannot hold).
+        Experiments created by other clients have flat ``name -> value`` params."""
+        resp = self.connection.call("GetExperiment", svc.GetExperimentRequest(name=name), idempotent=True)
+        return Experiment(self, resp.experiment, self._template_for(resp.experiment, space))
+
+    def list_experiments(self, page_size: int = 100) -> Iterator[Experiment]:
+        """Every experiment on the server, paging hidden."""
+        token = ""
+        while True:
+            req = svc.ListExperimentsRequest(page_size=page_size, page_token=token)
+            resp = self.connection.call("ListExperiments", req, idempotent=True)
+            for e in resp.experiments:
+                yield Experiment(self, e, self._template_for(e, None))
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def delete_experiment(self, name: str) -> None:
+        """Deletes an experiment and its whole history."""
+        self.connection.call("DeleteExperiment", svc.DeleteExperimentRequest(name=name), idempotent=False)
+
+    @staticmethod
+    def _template_for(e: experiment_pb2.Experiment, space: Any) -> tpl.Node:
+        if space is not None:
+            return compile_space(space).template
+        stored = e.user_attrs.get(tpl.TEMPLATE_ATTR)
+        if stored:
+            try:
+                return tpl.from_json(stored)
+            except (ValueError, tpl.ShapeError):
+                pass
+        return tpl.FLAT
+
+    # ------------------------------------------------------------- lifetime
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.address!r})"

@@ -1,0 +1,133 @@
+"""Turns a user's space (dicts, lists, tuples, constants and ``hp`` /
+``parzen.space`` nodes) into the proto ``SearchSpace`` and its template.
+
+Naming: a labelled node (``hp.uniform("lr", ...)``) keeps its label; an
+unlabelled one (``parzen.space.Float(...)``) is named by its path, joining
+dict keys, list positions and choice option indices with ``.``, e.g.
+``{"model": Categorical([{"C": Float(...)}])}`` names ``C`` ``model.0.C``
+(a bare node as the whole space is named ``value``).
+
+Choice options: a scalar constant (str, int, float, bool) is sent as itself,
+so the server, the dashboards and other clients see ``"adam"``; any other
+option (a dict, list, tuple, ``None``, an object, a nested node) is sent as
+its index ``i``. When that would make two options equal (``[1, {...}]``, or
+a repeated constant) every option is sent as its index instead.
+
+Validation of bounds, steps, weights and names is the server's: its messages
+name the parameter and the problem. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
+
+from . import template as tpl
+from .expr import Choice, Param
+from .v1 import space_pb2
+from .values import is_scalar, scalar_key, to_value
+
+_DOMAIN_MESSAGES = {
+    "uniform": space_pb2.Uniform,
+    "log_uniform": space_pb2.LogUniform,
+    "q_uniform": space_pb2.QUniform,
+    "q_log_uniform": space_pb2.QLogUniform,
+    "normal": space_pb2.Normal,
+    "log_normal": space_pb2.LogNormal,
+    "q_normal": space_pb2.QNormal,
+    "q_log_normal": space_pb2.QLogNormal,
+    "int_range": space_pb2.IntRange,
+}
+
+_BOUNDED = ("uniform", "log_uniform", "q_uniform", "q_log_uniform", "int_range")
+
+
+@dataclass(frozen=True)
+class CompiledSpace:
+    """A space as the server sees it, and how to shape its values."""
+
+    proto: space_pb2.SearchSpace
+    template: tpl.Node
+
+    @property
+    def template_json(self) -> str:
+        return tpl.to_json(self.template)
+
+
+def compile_space(space: Any) -> CompiledSpace:
+    """Compiles a space; raises ``TypeError`` for things that cannot be in one."""
+    node, params = _compile(space, [])
+    return CompiledSpace(space_pb2.SearchSpace(parameters=params), node)
+
+
+def _compile(x: Any, path: List[str]) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+    if isinstance(x, Param):
+        return _param(x, _name(x.label, path))
+    if isinstance(x, Choice):
+        return _choice(x, _name(x.label, path), path)
+    if isinstance(x, Mapping):
+        items: List[List[Any]] = []
+        params: List[space_pb2.Parameter] = []
+        for k, v in x.items():
+            node, ps = _compile(v, path + [str(k)])
+            items.append([k, node])
+            params.extend(ps)
+        return {"t": "dict", "items": items}, params
+    if isinstance(x, (list, tuple)):
+        nodes: List[tpl.Node] = []
+        params = []
+        for i, v in enumerate(x):
+            node, ps = _compile(v, path + [str(i)])
+            nodes.append(node)
+            params.extend(ps)
+        return {"t": "tuple" if isinstance(x, tuple) else "list", "items": nodes}, params
+    if _looks_like_hyperopt(x):
+        raise TypeError(
+            f"{type(x).__module__}.{type(x).__name__} at {'.'.join(path) or 'the root'} is a hyperopt expression: "
+            "build the space with parzen.hp (same functions, same arguments)"
+        )
+    return {"t": "const", "v": x}, []
+
+
+def _name(label: Optional[str], path: List[str]) -> str:
+    return label if label is not None else (".".join(path) or "value")
+
+
+def _param(p: Param, name: str) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+    args = p.args
+    msg = _DOMAIN_MESSAGES[p.domain](**args)
+    param = space_pb2.Parameter(name=name, **{p.domain: msg})
+    bounds = None
+    if p.domain in _BOUNDED:
+        lo, hi = float(args["low"]), float(args["high"])
+        if math.isfinite(lo) and math.isfinite(hi):
+            bounds = [lo, hi]
+    return {"t": "param", "name": name, "int": p.is_int, "bounds": bounds}, [param]
+
+
+def _choice(c: Choice, name: str, path: List[str]) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+    values = _option_values(c.options)
+    options: List[space_pb2.ChoiceOption] = []
+    nodes: List[tpl.Node] = []
+    for i, (option, value) in enumerate(zip(c.options, values)):
+        node, children = _compile(option, path + [str(i)])
+        nodes.append(node)
+        options.append(space_pb2.ChoiceOption(value=to_value(value), children=children))
+    choice = space_pb2.Choice(options=options, weights=list(c.weights or ()))
+    return {"t": "choice", "name": name, "values": values, "options": nodes}, [space_pb2.Parameter(name=name, choice=choice)]
+
+
+def _option_values(options: Tuple[Any, ...]) -> List[Any]:
+    values = [o if is_scalar(o) and not isinstance(o, (Param, Choice)) else i for i, o in enumerate(options)]
+    keys = [scalar_key(v) for v in values]
+    if len(set(keys)) != len(keys):
+        # An index collides with a constant, or constants repeat (hyperopt
+        # allows that): send every option as its index.
+        return list(range(len(options)))
+    return values
+
+
+def _looks_like_hyperopt(x: Any) -> bool:
+    return type(x).__module__.startswith("hyperopt") and hasattr(x, "name") and hasattr(x, "pos_args")

@@ -1,0 +1,213 @@
+"""An experiment handle: ask (``suggest``), enqueue, import history, read
+trials and the best one. Every value crossing this API is an *actual value
+shaped like the space*; the template (``parzen.template``) converts to and
+from the server's flat parameter maps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, overload
+
+from . import template as tpl
+from .errors import FailedPrecondition
+from .trial import Trial, TrialState
+from .v1 import experiment_pb2
+from .v1 import optimizer_service_pb2 as svc
+from .v1 import trial_pb2
+from .values import Scalar, from_value, to_value_map
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .client import Client
+
+StateLike = Union[TrialState, str]
+
+
+class Experiment:
+    """A handle on one experiment of a server (a snapshot of its definition)."""
+
+    def __init__(self, client: "Client", proto: experiment_pb2.Experiment, template: tpl.Node, *, created: bool = False) -> None:
+        self.client = client
+        self.proto = proto
+        self.template = template
+        #: True when ``create_experiment`` created it (False: it existed).
+        self.created = created
+
+    # ------------------------------------------------------------ definition
+
+    @property
+    def name(self) -> str:
+        return self.proto.name
+
+    @property
+    def direction(self) -> str:
+        return "maximize" if self.proto.direction == experiment_pb2.DIRECTION_MAXIMIZE else "minimize"
+
+    @property
+    def algorithm(self) -> str:
+        return self.proto.algorithm.name
+
+    @property
+    def algorithm_options(self) -> Dict[str, Scalar]:
+        return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
+
+    @property
+    def seed(self) -> Optional[int]:
+        return self.proto.seed if self.proto.HasField("seed") else None
+
+    @property
+    def user_attrs(self) -> Dict[str, str]:
+        return {k: v for k, v in self.proto.user_attrs.items() if k != tpl.TEMPLATE_ATTR}
+
+    @property
+    def trial_counts(self) -> Dict[str, int]:
+        """Trials per state, as of the last ``refresh()``."""
+        c = self.proto.trial_counts
+        return {s.name: getattr(c, s.name.lower()) for s in TrialState if s != TrialState.UNSPECIFIED}
+
+    def refresh(self) -> "Experiment":
+        resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name), idempotent=True)
+        self.proto = resp.experiment
+        return self
+
+    def delete(self) -> None:
+        self.client.delete_experiment(self.name)
+
+    # ------------------------------------------------------------------- ask
+
+    @overload
+    def suggest(self, count: None = None, *, worker_id: Optional[str] = None) -> Trial: ...
+    @overload
+    def suggest(self, count: int, *, worker_id: Optional[str] = None) -> List[Trial]: ...
+
+    def suggest(self, count: Optional[int] = None, *, worker_id: Optional[str] = None) -> Union[Trial, List[Trial]]:
+        """One new RUNNING trial, or a list of ``count`` of them.
+
+        Retried safely: the request carries an id the server de-duplicates."""
+        req = svc.SuggestRequest(
+            experiment=self.name,
+            count=1 if count is None else int(count),
+            worker_id=worker_id or self.client.worker_id,
+            request_id=uuid.uuid4().hex,
+        )
+        resp = self.client.connection.call("Suggest", req, idempotent=True)
+        trials = [Trial(self, t) for t in resp.trials]
+        return trials[0] if count is None else trials
+
+    # --------------------------------------------------------------- enqueue
+
+    def enqueue(self, params: Any, *, user_attrs: Optional[Mapping[str, str]] = None, skip_if_exists: bool = False) -> Optional[Trial]:
+        """Queues one configuration (actual values shaped like the space);
+        ``suggest`` serves it before any algorithm's. Returns the WAITING
+        trial, or None when ``skip_if_exists`` skipped it."""
+        trials = self.enqueue_many([params], user_attrs=user_attrs, skip_if_exists=skip_if_exists)
+        return trials[0] if trials else None
+
+    def enqueue_many(
+        self, params_list: Iterable[Any], *, user_attrs: Optional[Mapping[str, str]] = None, skip_if_exists: bool = False
+    ) -> List[Trial]:
+        configs = [
+            svc.Configuration(params=to_value_map(tpl.encode(self.template, p)), user_attrs=dict(user_attrs or {}))
+            for p in params_list
+        ]
+        req = svc.EnqueueRequest(experiment=self.name, configurations=configs, skip_if_exists=skip_if_exists)
+        resp = self.client.connection.call("Enqueue", req, idempotent=skip_if_exists)
+        return [Trial(self, t) for t in resp.trials]
+
+    def add_trials(self, records: Iterable[Mapping[str, Any]]) -> List[Trial]:
+        """Imports already-evaluated trials (warm start). Each record has
+        ``params`` (shaped actual values) and ``loss``; optionally ``state``
+        (``"COMPLETE"`` by default, ``"FAIL"``, ``"PRUNED"``), ``metrics``,
+        ``intermediate`` (``{step: value}``), ``user_attrs``, ``fail_reason``."""
+        imports = [self._import(r) for r in records]
+        resp = self.client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports), idempotent=False)
+        return [Trial(self, t) for t in resp.trials]
+
+    def _import(self, r: Mapping[str, Any]) -> svc.TrialImport:
+        unknown = set(r) - {"params", "loss", "state", "metrics", "intermediate", "user_attrs", "fail_reason"}
+        if unknown:
+            raise ValueError(f"add_trials: unknown record keys {sorted(unknown)}")
+        state = TrialState(str(r.get("state", "COMPLETE")).upper())
+        imp = svc.TrialImport(
+            params=to_value_map(tpl.encode(self.template, r["params"])),
+            state=state.to_proto(),  # type: ignore[arg-type]
+            metrics={k: float(v) for k, v in dict(r.get("metrics") or {}).items()},
+            intermediate_values=[
+                trial_pb2.IntermediateValue(step=int(s), value=float(v)) for s, v in dict(r.get("intermediate") or {}).items()
+            ],
+            user_attrs=dict(r.get("user_attrs") or {}),
+            fail_reason=str(r.get("fail_reason", "")),
+        )
+        if r.get("loss") is not None:
+            imp.loss = float(r["loss"])
+        return imp
+
+    # ------------------------------------------------------------------ read
+
+    @property
+    def best_trial(self) -> Optional[Trial]:
+        """The best COMPLETE trial, or None when there is none yet."""
+        try:
+            resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name), idempotent=True)
+        except FailedPrecondition:
+            return None
+        return Trial(self, resp.trial)
+
+    @property
+    def best_params(self) -> Any:
+        best = self.best_trial
+        return None if best is None else best.params
+
+    def get_trial(self, trial_id: int) -> Trial:
+        resp = self.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=int(trial_id)), idempotent=True)
+        return Trial(self, resp.trial)
+
+    def iter_trials(self, states: Optional[Sequence[StateLike]] = None, *, worker_id: str = "", page_size: int = 1000) -> Iterator[Trial]:
+        """Every trial in number order (optionally only some states), paging hidden."""
+        wanted = [TrialState(str(s.value if isinstance(s, TrialState) else s).upper()).to_proto() for s in states or ()]
+        token = ""
+        while True:
+            req = svc.ListTrialsRequest(
+                experiment=self.name, states=wanted, page_size=page_size, page_token=token, worker_id=worker_id  # type: ignore[arg-type]
+            )
+            resp = self.client.connection.call("ListTrials", req, idempotent=True)
+            for t in resp.trials:
+                yield Trial(self, t)
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def trials(self, states: Optional[Sequence[StateLike]] = None, *, worker_id: str = "") -> List[Trial]:
+        """Every trial (each with ``.id``, ``.number``, ``.params``, ``.state``,
+        ``.loss``, ``.metrics``, ``.intermediate``)."""
+        return list(self.iter_trials(states, worker_id=worker_id))
+
+    def trials_dataframe(self) -> "pandas.DataFrame":
+        """All trials as a pandas DataFrame: one row per trial, flat
+        ``params.<name>`` and ``metrics.<name>`` columns."""
+        try:
+            import pandas as pd
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("trials_dataframe() needs pandas: pip install 'parzen[pandas]'") from e
+        rows = []
+        for t in self.iter_trials():
+            row: Dict[str, Any] = {
+                "number": t.number,
+                "id": t.id,
+                "state": t.state.value,
+                "loss": t.loss,
+                "worker_id": t.worker_id,
+                "source": t.source,
+                "create_time": t.create_time,
+                "start_time": t.start_time,
+                "end_time": t.end_time,
+            }
+            row.update({f"params.{k}": v for k, v in t.flat_params.items()})
+            row.update({f"metrics.{k}": v for k, v in t.metrics.items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return f"Experiment(name={self.name!r}, algorithm={self.algorithm!r}, direction={self.direction!r})"

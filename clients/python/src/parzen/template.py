@@ -1,0 +1,255 @@
+"""The shape of a space: how a trial's flat ``name -> value`` assignment
+becomes values shaped like the user's space (hyperopt's ``space_eval``), and
+back.
+
+The server knows only a tree of named parameters. The client keeps the rest
+(dicts, lists, tuples, constants, which choice option holds which
+sub-structure) as a *template*: a small tree of JSON-able nodes. It is stored
+as JSON in the experiment's ``user_attrs[TEMPLATE_ATTR]`` so that
+``Client.get_experiment(name)`` on another machine shapes parameters the same
+way. Node kinds (``"t"``):
+
+* ``param``: ``{"name", "int", "bounds"}``, value ``params[name]``;
+* ``choice``: ``{"name", "values", "options"}``: ``values[i]`` is what the
+  server stores when option ``i`` is chosen, ``options[i]`` its template;
+* ``dict`` (``items``: ``[[key, node], ...]``), ``list``, ``tuple``;
+* ``const``: ``{"v"}``, a constant; in memory it holds the user's own object,
+  in JSON a non-JSON constant is replaced by a stable description;
+* ``flat``: no template known (a space created by another client): params are
+  the flat map itself.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Dict, List, Optional
+
+from .errors import ParzenError
+from .values import Scalar, scalar_key
+
+#: ``user_attrs`` key of the JSON template.
+TEMPLATE_ATTR = "parzen.python.template"
+TEMPLATE_VERSION = 1
+
+Node = Dict[str, Any]
+FLAT: Node = {"t": "flat"}
+
+
+class ShapeError(ParzenError, ValueError):
+    """Values do not fit the space's shape."""
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode(node: Node, flat: Mapping[str, Scalar]) -> Any:
+    """The shaped value of a flat assignment of the active parameters."""
+    t = node["t"]
+    if t == "param":
+        return _get(flat, node["name"])
+    if t == "choice":
+        got = _get(flat, node["name"])
+        key = scalar_key(got)
+        for value, option in zip(node["values"], node["options"]):
+            if scalar_key(value) == key:
+                return decode(option, flat)
+        raise ShapeError(f"parameter {node['name']!r}: {got!r} is not one of its options")
+    if t == "dict":
+        return {k: decode(child, flat) for k, child in node["items"]}
+    if t == "list":
+        return [decode(child, flat) for child in node["items"]]
+    if t == "tuple":
+        return tuple(decode(child, flat) for child in node["items"])
+    if t == "const":
+        return node["v"]
+    if t == "flat":
+        return dict(flat)
+    raise ShapeError(f"unknown template node {t!r}")
+
+
+def _get(flat: Mapping[str, Scalar], name: str) -> Scalar:
+    try:
+        return flat[name]
+    except KeyError:
+        raise ShapeError(f"parameter {name!r} is missing from the trial's parameters") from None
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def encode(node: Node, value: Any) -> Dict[str, Scalar]:
+    """The flat assignment whose shaped value is ``value`` (the inverse of
+    ``decode``). A choice takes the first option whose structure and
+    constants fit ``value``."""
+    flat = _encode(node, value)
+    if flat is None:
+        raise ShapeError(f"{_short(value)} does not fit the space's shape")
+    return flat
+
+
+def _encode(node: Node, value: Any) -> Optional[Dict[str, Scalar]]:
+    t = node["t"]
+    if t == "param":
+        x = _number(value, node["int"])
+        if x is None:
+            return None
+        bounds = node.get("bounds")
+        if bounds is not None:
+            lo, hi = bounds
+            tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+            if not (lo - tol <= x <= hi + tol):
+                return None
+        return {node["name"]: x}
+    if t == "choice":
+        for v, option in zip(node["values"], node["options"]):
+            sub = _encode(option, value)
+            if sub is not None:
+                sub[node["name"]] = v
+                return sub
+        return None
+    if t == "dict":
+        if not isinstance(value, Mapping) or set(value.keys()) != {k for k, _ in node["items"]}:
+            return None
+        return _merge([_encode(child, value[k]) for k, child in node["items"]])
+    if t in ("list", "tuple"):
+        items = node["items"]
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != len(items):
+            return None
+        return _merge([_encode(child, v) for child, v in zip(items, value)])
+    if t == "const":
+        return {} if _same_constant(node["v"], value) else None
+    if t == "flat":
+        if not isinstance(value, Mapping):
+            return None
+        return dict(value)
+    return None
+
+
+def _merge(parts: List[Optional[Dict[str, Scalar]]]) -> Optional[Dict[str, Scalar]]:
+    out: Dict[str, Scalar] = {}
+    for p in parts:
+        if p is None:
+            return None
+        out.update(p)
+    return out
+
+
+def _number(value: Any, integer: bool) -> Optional[Scalar]:
+    if isinstance(value, (bool, str)):
+        return None
+    if integer:
+        if hasattr(value, "__index__"):
+            return int(value.__index__())
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return None
+    if isinstance(value, (int, float)) or hasattr(value, "__float__"):
+        x = float(value)
+        return x if math.isfinite(x) else None
+    return None
+
+
+def _same_constant(const: Any, value: Any) -> bool:
+    if const is value:
+        return True
+    if isinstance(const, bool) != isinstance(value, bool):
+        return False
+    try:
+        return bool(const == value)
+    except Exception:  # e.g. numpy arrays: ambiguous truth value
+        return False
+
+
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 200 else r[:197] + "..."
+
+
+# ---------------------------------------------------- hyperopt-style points
+
+
+def from_hyperopt_point(node: Node, point: Mapping[str, Any]) -> Dict[str, Scalar]:
+    """The flat assignment of a hyperopt-style point: ``{label: value}`` with
+    the *index* of the chosen option for each choice (what hyperopt's ``fmin``
+    returns and its ``points_to_evaluate`` takes). Inactive labels are ignored."""
+    out: Dict[str, Scalar] = {}
+
+    def walk(n: Node) -> None:
+        t = n["t"]
+        if t == "param":
+            x = _number(point.get(n["name"]), n["int"])
+            if x is None:
+                raise ShapeError(f"parameter {n['name']!r}: missing or not a number in {_short(dict(point))}")
+            out[n["name"]] = x
+        elif t == "choice":
+            i = point.get(n["name"])
+            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(n["options"]):
+                raise ShapeError(f"choice {n['name']!r}: expected an option index, got {i!r}")
+            out[n["name"]] = n["values"][i]
+            walk(n["options"][i])
+        elif t == "dict":
+            for _, child in n["items"]:
+                walk(child)
+        elif t in ("list", "tuple"):
+            for child in n["items"]:
+                walk(child)
+        elif t == "flat":
+            out.update(point)
+
+    walk(node)
+    return out
+
+
+# -------------------------------------------------------------------- JSON
+
+
+def to_json(node: Node) -> str:
+    """The template as compact JSON (stable for equal spaces)."""
+    return json.dumps({"version": TEMPLATE_VERSION, "root": _jsonable(node)}, separators=(",", ":"), allow_nan=True)
+
+
+def from_json(text: str) -> Node:
+    doc = json.loads(text)
+    if not isinstance(doc, dict) or doc.get("version") != TEMPLATE_VERSION or not isinstance(doc.get("root"), dict):
+        raise ShapeError("unsupported parzen.python.template (written by a newer client?)")
+    root: Node = doc["root"]
+    return root
+
+
+def _jsonable(node: Node) -> Node:
+    t = node["t"]
+    if t == "const":
+        return {"t": "const", "v": _const_json(node["v"])}
+    if t == "dict":
+        return {"t": "dict", "items": [[_key_json(k), _jsonable(c)] for k, c in node["items"]]}
+    if t in ("list", "tuple"):
+        return {"t": t, "items": [_jsonable(c) for c in node["items"]]}
+    if t == "choice":
+        return {**node, "options": [_jsonable(c) for c in node["options"]]}
+    return node
+
+
+def _const_json(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return describe(v)
+
+
+def _key_json(k: Any) -> Any:
+    if k is None or isinstance(k, (bool, int, float, str)):
+        return k
+    return describe(k)
+
+
+def describe(v: Any) -> str:
+    """A description of a non-JSON constant that is stable across processes
+    (no memory addresses): ``<module.qualname>`` of a class or function,
+    else of its type."""
+    target = v if isinstance(v, type) or callable(v) and hasattr(v, "__qualname__") else type(v)
+    module = getattr(target, "__module__", "?")
+    name = getattr(target, "__qualname__", getattr(target, "__name__", "?"))
+    return f"<{module}.{name}>"

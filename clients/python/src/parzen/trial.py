@@ -1,0 +1,192 @@
+"""A trial: one evaluation of one configuration, and the calls that finish it.
+
+``trial.params`` are actual values shaped like the experiment's space (as
+hyperopt's ``space_eval`` gives them); ``trial.flat_params`` is the server's
+flat ``name -> value`` map of the active parameters.
+
+Used as a context manager, a trial heartbeats in the background and is
+reported FAIL if the block raises (PRUNED for ``parzen.TrialPruned``), or if
+the block ends without a report.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from enum import Enum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Type
+
+from . import template as tpl
+from .errors import TrialPruned
+from .heartbeat import Heartbeater, interval_for
+from .v1 import optimizer_service_pb2 as svc
+from .v1 import trial_pb2
+from .values import Scalar, from_value_map
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+
+
+class TrialState(str, Enum):
+    """A trial's lifecycle state; compares equal to its name (``"COMPLETE"``)."""
+
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    PRUNED = "PRUNED"
+    FAIL = "FAIL"
+    LOST = "LOST"
+    UNSPECIFIED = "UNSPECIFIED"
+
+    @classmethod
+    def from_proto(cls, state: int) -> "TrialState":
+        return cls(trial_pb2.TrialState.Name(state).removeprefix("TRIAL_STATE_"))
+
+    def to_proto(self) -> int:
+        return int(trial_pb2.TrialState.Value(f"TRIAL_STATE_{self.value}"))
+
+
+def _time(ts: Any, present: bool) -> Optional[datetime]:
+    if not present:
+        return None
+    out: datetime = ts.ToDatetime(tzinfo=timezone.utc)
+    return out
+
+
+class Trial:
+    """One trial of an experiment (a snapshot, refreshed by each call)."""
+
+    def __init__(self, experiment: "Experiment", proto: trial_pb2.Trial) -> None:
+        self.experiment = experiment
+        self._heartbeater: Optional[Heartbeater] = None
+        self._update(proto)
+
+    def _update(self, p: trial_pb2.Trial) -> None:
+        self.proto = p
+        self.id: int = p.id
+        self.number: int = p.number
+        self.flat_params: Dict[str, Scalar] = from_value_map(p.params)
+        self.state = TrialState.from_proto(p.state)
+        self.loss: Optional[float] = p.loss if p.HasField("loss") else None
+        self.metrics: Dict[str, float] = dict(p.metrics)
+        self.intermediate: Dict[int, float] = {iv.step: iv.value for iv in p.intermediate_values}
+        self.worker_id: str = p.worker_id
+        self.user_attrs: Dict[str, str] = dict(p.user_attrs)
+        self.source: str = trial_pb2.TrialSource.Name(p.source).removeprefix("TRIAL_SOURCE_")
+        self.fail_reason: str = p.fail_reason
+        self.create_time = _time(p.create_time, p.HasField("create_time"))
+        self.start_time = _time(p.start_time, p.HasField("start_time"))
+        self.end_time = _time(p.end_time, p.HasField("end_time"))
+        self.lease_deadline = _time(p.lease_deadline, p.HasField("lease_deadline"))
+        self._params: Any = _UNSET
+
+    @property
+    def params(self) -> Any:
+        """Actual parameter values, shaped like the space."""
+        if self._params is _UNSET:
+            self._params = tpl.decode(self.experiment.template, self.flat_params)
+        return self._params
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.LOST)
+
+    # ------------------------------------------------------------ reporting
+
+    def report(self, loss: float, /, **metrics: float) -> "Trial":
+        """Finishes the trial as COMPLETE with a finite ``loss`` (and extra
+        named metrics, e.g. ``accuracy=0.93``)."""
+        return self._report(svc.REPORT_STATUS_OK, loss=float(loss), metrics=metrics)
+
+    def fail(self, reason: str = "") -> "Trial":
+        """Finishes the trial as FAIL (no loss)."""
+        return self._report(svc.REPORT_STATUS_FAIL, fail_reason=reason)
+
+    def prune(self, loss: Optional[float] = None) -> "Trial":
+        """Finishes the trial as PRUNED; the loss defaults to the last
+        intermediate value."""
+        return self._report(svc.REPORT_STATUS_PRUNED, loss=None if loss is None else float(loss))
+
+    def _report(
+        self,
+        status: int,
+        *,
+        loss: Optional[float] = None,
+        metrics: Optional[Mapping[str, float]] = None,
+        fail_reason: str = "",
+    ) -> "Trial":
+        self.stop_heartbeats()
+        req = svc.ReportRequest(
+            trial_id=self.id,
+            status=status,  # type: ignore[arg-type]
+            metrics={k: float(v) for k, v in (metrics or {}).items()},
+            fail_reason=fail_reason,
+            request_id=uuid.uuid4().hex,
+        )
+        if loss is not None:
+            req.loss = loss
+        resp = self.experiment.client.connection.call("Report", req, idempotent=True)
+        self._update(resp.trial)
+        return self
+
+    def report_intermediate(self, step: int, value: float) -> bool:
+        """Records one learning-curve point; returns whether to stop early
+        (then call ``trial.prune()`` or raise ``parzen.TrialPruned``)."""
+        req = svc.ReportIntermediateRequest(trial_id=self.id, step=int(step), value=float(value))
+        resp = self.experiment.client.connection.call("ReportIntermediate", req, idempotent=True)
+        self.intermediate.setdefault(int(step), float(value))
+        return bool(resp.should_prune)
+
+    def heartbeat(self) -> Optional[datetime]:
+        """Extends the lease; returns the new deadline."""
+        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id), idempotent=True)
+        self.lease_deadline = _time(resp.lease_deadline, resp.HasField("lease_deadline"))
+        return self.lease_deadline
+
+    def refresh(self) -> "Trial":
+        resp = self.experiment.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=self.id), idempotent=True)
+        self._update(resp.trial)
+        return self
+
+    # ------------------------------------------------------- context manager
+
+    def start_heartbeats(self) -> None:
+        """Keeps the lease alive in the background until the trial is reported."""
+        interval = interval_for(self.lease_deadline)
+        if interval is not None and self._heartbeater is None and self.state == TrialState.RUNNING:
+            self._heartbeater = Heartbeater(self.heartbeat, interval).start()
+
+    def stop_heartbeats(self) -> None:
+        if self._heartbeater is not None:
+            self._heartbeater.stop()
+            self._heartbeater = None
+
+    def __enter__(self) -> "Trial":
+        self.start_heartbeats()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool:
+        """Reports what the block did not; swallows only ``TrialPruned``."""
+        self.stop_heartbeats()
+        pruned = isinstance(exc, TrialPruned)
+        if self.state == TrialState.RUNNING:
+            if exc is None:
+                self.fail("the with-block ended without a report")
+            elif pruned:
+                self.prune()
+            else:
+                self.fail(f"{type(exc).__name__}: {exc}"[:1000])
+        return pruned
+
+    def __repr__(self) -> str:
+        loss = "" if self.loss is None else f", loss={self.loss:.6g}"
+        return f"Trial(number={self.number}, state={self.state.value}{loss}, params={self.params!r})"
+
+
+_UNSET: Any = object()

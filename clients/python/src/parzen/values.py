@@ -1,0 +1,68 @@
+"""Conversions between Python scalars and the proto ``Value``."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Tuple, Union
+
+from .v1 import space_pb2
+
+Scalar = Union[bool, int, float, str]
+
+
+def is_scalar(x: object) -> bool:
+    """Whether ``x`` can be a proto ``Value`` (a finite number, str or bool)."""
+    if isinstance(x, (bool, str)):
+        return True
+    if isinstance(x, int):
+        return True
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return False
+
+
+def to_value(x: object) -> space_pb2.Value:
+    """The proto ``Value`` of a bool, int (or numpy integer), float or str."""
+    if isinstance(x, bool):
+        return space_pb2.Value(bool_value=x)
+    if isinstance(x, str):
+        return space_pb2.Value(string_value=x)
+    if isinstance(x, int) or (hasattr(x, "__index__") and not isinstance(x, float)):
+        return space_pb2.Value(int_value=int(x.__index__()))
+    if isinstance(x, float) or hasattr(x, "__float__"):
+        return space_pb2.Value(double_value=float(x))
+    raise TypeError(f"cannot send {type(x).__name__} {x!r} as a parameter value (use a number, str or bool)")
+
+
+def from_value(v: space_pb2.Value) -> Scalar:
+    """The Python scalar held by a proto ``Value``."""
+    kind = v.WhichOneof("kind")
+    if kind == "double_value":
+        return v.double_value
+    if kind == "int_value":
+        return v.int_value
+    if kind == "string_value":
+        return v.string_value
+    if kind == "bool_value":
+        return v.bool_value
+    raise ValueError("empty parzen.v1.Value")
+
+
+def scalar_key(x: object) -> Tuple[str, object]:
+    """Identity of a choice option as the server sees it: numbers compare by
+    value whether int or float, and bools are not numbers."""
+    if isinstance(x, bool):
+        return ("b", x)
+    if isinstance(x, str):
+        return ("s", x)
+    if isinstance(x, (int, float)):
+        return ("n", float(x))
+    return ("o", id(x))
+
+
+def to_value_map(params: Mapping[str, object]) -> dict[str, space_pb2.Value]:
+    return {k: to_value(v) for k, v in params.items()}
+
+
+def from_value_map(values: Mapping[str, space_pb2.Value]) -> dict[str, Scalar]:
+    return {k: from_value(v) for k, v in values.items()}
