@@ -85,7 +85,10 @@ export interface PrunerConfig_OptionsEntry {
 
 /** An experiment: one objective optimised over one search space. */
 export interface Experiment {
-  /** Unique, 1-200 characters of [A-Za-z0-9._:/-]. */
+  /**
+   * Unique; 1-200 characters, no control characters, no leading or
+   * trailing spaces.
+   */
   name: string;
   space?: SearchSpace | undefined;
   direction: Direction;

@@ -187,7 +187,8 @@ func (x *PrunerConfig) GetOptions() map[string]*Value {
 // An experiment: one objective optimised over one search space.
 type Experiment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Unique, 1-200 characters of [A-Za-z0-9._:/-].
+	// Unique; 1-200 characters, no control characters, no leading or
+	// trailing spaces.
 	Name      string           `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Space     *SearchSpace     `protobuf:"bytes,2,opt,name=space,proto3" json:"space,omitempty"`
 	Direction Direction        `protobuf:"varint,3,opt,name=direction,proto3,enum=parzen.v1.Direction" json:"direction,omitempty"`
