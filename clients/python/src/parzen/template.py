@@ -85,20 +85,23 @@ def encode(node: Node, value: Any) -> Dict[str, Scalar]:
     """The flat assignment whose shaped value is ``value`` (the inverse of
     ``decode``). A choice takes the first option whose structure and
     constants fit ``value``."""
-    flat = _encode(node, value)
+    flat = _encode(node, value, False)
     if flat is None:
         raise ShapeError(f"{_short(value)} does not fit the space's shape")
     return flat
 
 
-def _encode(node: Node, value: Any) -> Optional[Dict[str, Scalar]]:
+def _encode(node: Node, value: Any, strict: bool) -> Optional[Dict[str, Scalar]]:
+    """``strict``: inside a choice option, where bounds tell options apart;
+    elsewhere an out-of-bounds value is left for the server to reject with
+    its precise message."""
     t = node["t"]
     if t == "param":
         x = _number(value, node["int"])
         if x is None:
             return None
         bounds = node.get("bounds")
-        if bounds is not None:
+        if strict and bounds is not None:
             lo, hi = bounds
             tol = 1e-9 * max(1.0, abs(lo), abs(hi))
             if not (lo - tol <= x <= hi + tol):
@@ -106,7 +109,7 @@ def _encode(node: Node, value: Any) -> Optional[Dict[str, Scalar]]:
         return {node["name"]: x}
     if t == "choice":
         for v, option in zip(node["values"], node["options"]):
-            sub = _encode(option, value)
+            sub = _encode(option, value, True)
             if sub is not None:
                 sub[node["name"]] = v
                 return sub
@@ -114,12 +117,12 @@ def _encode(node: Node, value: Any) -> Optional[Dict[str, Scalar]]:
     if t == "dict":
         if not isinstance(value, Mapping) or set(value.keys()) != {k for k, _ in node["items"]}:
             return None
-        return _merge([_encode(child, value[k]) for k, child in node["items"]])
+        return _merge([_encode(child, value[k], strict) for k, child in node["items"]])
     if t in ("list", "tuple"):
         items = node["items"]
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != len(items):
             return None
-        return _merge([_encode(child, v) for child, v in zip(items, value)])
+        return _merge([_encode(child, v, strict) for child, v in zip(items, value)])
     if t == "const":
         return {} if _same_constant(node["v"], value) else None
     if t == "flat":
