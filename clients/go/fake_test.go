@@ -1,0 +1,341 @@
+package parzen
+
+// Client behaviour that needs no real server: a scripted in-memory fake
+// over bufconn checks what the client sends and how it reacts. The
+// end-to-end tests against the real server are in server_test.go.
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
+)
+
+type fake struct {
+	parzenv1.UnimplementedOptimizerServiceServer
+
+	mu             sync.Mutex
+	suggests       []*parzenv1.SuggestRequest
+	reports        []*parzenv1.ReportRequest
+	heartbeats     int
+	heartbeatErr   error // returned once heartbeats reaches failAfter
+	failAfter      int
+	suggestFails   int // Suggest answers UNAVAILABLE this many times first
+	authorizations []string
+	lease          time.Duration
+}
+
+func (f *fake) Suggest(ctx context.Context, r *parzenv1.SuggestRequest) (*parzenv1.SuggestResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	md, _ := metadata.FromIncomingContext(ctx)
+	f.authorizations = append(f.authorizations, md.Get("authorization")...)
+	f.suggests = append(f.suggests, r)
+	if f.suggestFails > 0 {
+		f.suggestFails--
+		return nil, status.Error(codes.Unavailable, "restarting")
+	}
+	now := time.Now()
+	resp := &parzenv1.SuggestResponse{}
+	for i := range r.Count {
+		resp.Trials = append(resp.Trials, &parzenv1.Trial{
+			Id: int64(100 + i), Experiment: r.Experiment, Number: int64(i), State: Running,
+			WorkerId:      r.WorkerId,
+			Params:        map[string]*parzenv1.Value{"lr": doubleValue(0.01), "layers": intValue(3), "opt": {Kind: &parzenv1.Value_StringValue{StringValue: "sgd"}}, "steps": doubleValue(40), "flag": {Kind: &parzenv1.Value_BoolValue{BoolValue: true}}},
+			StartTime:     timestamppb.New(now),
+			LeaseDeadline: timestamppb.New(now.Add(f.lease)),
+		})
+	}
+	return resp, nil
+}
+
+func (f *fake) Report(_ context.Context, r *parzenv1.ReportRequest) (*parzenv1.ReportResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reports = append(f.reports, r)
+	st := map[parzenv1.ReportStatus]TrialState{
+		parzenv1.ReportStatus_REPORT_STATUS_OK:     Complete,
+		parzenv1.ReportStatus_REPORT_STATUS_FAIL:   Failed,
+		parzenv1.ReportStatus_REPORT_STATUS_PRUNED: Pruned,
+	}[r.Status]
+	return &parzenv1.ReportResponse{Trial: &parzenv1.Trial{Id: r.TrialId, State: st, Loss: r.Loss, Metrics: r.Metrics}}, nil
+}
+
+func (f *fake) Heartbeat(_ context.Context, r *parzenv1.HeartbeatRequest) (*parzenv1.HeartbeatResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.heartbeats++
+	if f.heartbeatErr != nil && f.heartbeats >= f.failAfter {
+		return nil, f.heartbeatErr
+	}
+	return &parzenv1.HeartbeatResponse{LeaseDeadline: timestamppb.New(time.Now().Add(f.lease))}, nil
+}
+
+func (f *fake) ListTrials(_ context.Context, r *parzenv1.ListTrialsRequest) (*parzenv1.ListTrialsResponse, error) {
+	// Five trials, two per page.
+	start := 0
+	if r.PageToken != "" {
+		start = int(r.PageToken[0] - '0')
+	}
+	resp := &parzenv1.ListTrialsResponse{}
+	for i := start; i < min(start+2, 5); i++ {
+		resp.Trials = append(resp.Trials, &parzenv1.Trial{Id: int64(i), Number: int64(i), State: Complete})
+	}
+	if start+2 < 5 {
+		resp.NextPageToken = string(rune('0' + start + 2))
+	}
+	return resp, nil
+}
+
+func (f *fake) count(what *int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return *what
+}
+
+// startFake serves f in memory and returns a client dialled through Dial.
+func startFake(t *testing.T, f *fake, opts ...Option) *Client {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	parzenv1.RegisterOptimizerServiceServer(srv, f)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	dialer := func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	opts = append(opts, WithGRPCOptions(grpc.WithContextDialer(dialer)))
+	c, err := Dial(ctx, "passthrough:///bufnet", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestSuggestSendsWorkerAndRequestID(t *testing.T) {
+	f := &fake{lease: time.Minute}
+	c := startFake(t, f, WithWorkerID("pod-7"), WithToken("s3cret"))
+	exp := &Experiment{c: c, name: "e"}
+	ctx := context.Background()
+	ts, err := exp.SuggestN(ctx, 3)
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("SuggestN: %v %v", ts, err)
+	}
+	if _, err := exp.Suggest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r0, r1 := f.suggests[0], f.suggests[1]
+	if r0.Experiment != "e" || r0.Count != 3 || r0.WorkerId != "pod-7" || r1.Count != 1 {
+		t.Errorf("request: %v", r0)
+	}
+	if r0.RequestId == "" || r0.RequestId == r1.RequestId {
+		t.Errorf("request ids must be set and distinct: %q %q", r0.RequestId, r1.RequestId)
+	}
+	if len(f.authorizations) != 2 || f.authorizations[0] != "Bearer s3cret" {
+		t.Errorf("authorization metadata: %v", f.authorizations)
+	}
+	if _, err := exp.SuggestN(ctx, 0); !IsInvalidArgument(err) {
+		t.Errorf("count 0: %v", err)
+	}
+}
+
+func TestSuggestRetriesUnavailableWithTheSameRequestID(t *testing.T) {
+	f := &fake{lease: time.Minute, suggestFails: 2}
+	c := startFake(t, f)
+	if _, err := (&Experiment{c: c, name: "e"}).Suggest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.suggests) != 3 {
+		t.Fatalf("want 3 attempts, got %d", len(f.suggests))
+	}
+	if f.suggests[0].RequestId != f.suggests[2].RequestId {
+		t.Errorf("retries must reuse the idempotency key")
+	}
+}
+
+func TestTrialAccessors(t *testing.T) {
+	f := &fake{lease: time.Minute}
+	c := startFake(t, f)
+	tr, err := (&Experiment{c: c, name: "e"}).Suggest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Float("lr") != 0.01 || tr.Float("layers") != 3 || tr.Int("layers") != 3 || tr.Int("steps") != 40 {
+		t.Errorf("numbers: %v", tr.Params())
+	}
+	if tr.String("opt") != "sgd" || !tr.Bool("flag") || tr.String("lr") != "" || tr.Int("lr") != 0 {
+		t.Errorf("typed accessors: %v", tr.Params())
+	}
+	if !tr.Has("lr") || tr.Has("momentum") || tr.Float("momentum") != 0 {
+		t.Errorf("Has/absent")
+	}
+	if v, ok := tr.Value("layers"); !ok || v != int64(3) {
+		t.Errorf("Value: %v %v", v, ok)
+	}
+	p := tr.Params()
+	p["lr"] = 1.0
+	if tr.Float("lr") != 0.01 {
+		t.Errorf("Params must return a copy")
+	}
+	if tr.State() != Running || tr.ID() != 100 || tr.Experiment() != "e" || tr.LeaseDeadline().IsZero() {
+		t.Errorf("metadata: %s", tr.Summary())
+	}
+	if _, ok := tr.Loss(); ok {
+		t.Errorf("running trial has no loss")
+	}
+}
+
+func TestReportFailPrune(t *testing.T) {
+	f := &fake{lease: time.Minute}
+	c := startFake(t, f)
+	ctx := context.Background()
+	ts, _ := (&Experiment{c: c, name: "e"}).SuggestN(ctx, 3)
+	if err := ts[0].Report(ctx, 0.25, map[string]float64{"acc": 0.9}); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := ts[0].Loss(); !ok || l != 0.25 || ts[0].State() != Complete || ts[0].Metrics()["acc"] != 0.9 {
+		t.Errorf("after Report: %s", ts[0].Summary())
+	}
+	if err := ts[1].Fail(ctx, "diverged"); err != nil || ts[1].State() != Failed {
+		t.Errorf("Fail: %v %v", err, ts[1].State())
+	}
+	if err := ts[2].Prune(ctx); err != nil || ts[2].State() != Pruned {
+		t.Errorf("Prune: %v %v", err, ts[2].State())
+	}
+	r := f.reports
+	if r[0].TrialId != 100 || r[0].GetLoss() != 0.25 || r[1].FailReason != "diverged" || r[1].Loss != nil || r[2].Status != parzenv1.ReportStatus_REPORT_STATUS_PRUNED {
+		t.Errorf("reports sent: %v", r)
+	}
+}
+
+func TestKeepAliveHeartbeatsUntilReport(t *testing.T) {
+	f := &fake{lease: 90 * time.Millisecond} // default interval: 30ms
+	c := startFake(t, f)
+	ctx := context.Background()
+	tr, _ := (&Experiment{c: c, name: "e"}).Suggest(ctx)
+	first := tr.LeaseDeadline()
+	hb := tr.KeepAlive(ctx)
+	time.Sleep(200 * time.Millisecond)
+	if n := f.count(&f.heartbeats); n < 3 {
+		t.Errorf("want several heartbeats in 200ms at 30ms, got %d", n)
+	}
+	if !tr.LeaseDeadline().After(first) {
+		t.Errorf("lease deadline not extended")
+	}
+	if err := tr.Report(ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hb.Done():
+	case <-time.After(time.Second):
+		t.Fatal("Report did not stop the heartbeat")
+	}
+	n := f.count(&f.heartbeats)
+	time.Sleep(100 * time.Millisecond)
+	if f.count(&f.heartbeats) != n || hb.Err() != nil {
+		t.Errorf("heartbeats after Report, or Err %v", hb.Err())
+	}
+	hb.Stop() // idempotent
+}
+
+func TestKeepAliveEndsWhenServerRefuses(t *testing.T) {
+	f := &fake{lease: time.Hour, heartbeatErr: status.Error(codes.FailedPrecondition, "trial 100 is LOST"), failAfter: 2}
+	c := startFake(t, f)
+	ctx := context.Background()
+	tr, _ := (&Experiment{c: c, name: "e"}).Suggest(ctx)
+	hb := tr.KeepAlive(ctx, Every(10*time.Millisecond))
+	select {
+	case <-hb.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("heartbeat did not end on FAILED_PRECONDITION")
+	}
+	if !IsFailedPrecondition(hb.Err()) {
+		t.Errorf("Err: %v", hb.Err())
+	}
+}
+
+func TestKeepAliveSurvivesTransientErrorsAndStops(t *testing.T) {
+	f := &fake{lease: time.Hour, heartbeatErr: status.Error(codes.Internal, "hiccup"), failAfter: 1}
+	c := startFake(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	tr, _ := (&Experiment{c: c, name: "e"}).Suggest(ctx)
+	hb := tr.KeepAlive(ctx, Every(10*time.Millisecond))
+	time.Sleep(80 * time.Millisecond)
+	select {
+	case <-hb.Done():
+		t.Fatal("a transient error must not end the heartbeat")
+	default:
+	}
+	cancel()
+	select {
+	case <-hb.Done():
+	case <-time.After(time.Second):
+		t.Fatal("context cancellation did not end the heartbeat")
+	}
+	if hb.Err() != nil {
+		t.Errorf("Err after cancellation: %v", hb.Err())
+	}
+}
+
+func TestTrialsIteratorPagesAndStopsEarly(t *testing.T) {
+	c := startFake(t, &fake{})
+	exp := &Experiment{c: c, name: "e"}
+	all, err := exp.AllTrials(context.Background())
+	if err != nil || len(all) != 5 {
+		t.Fatalf("AllTrials: %d %v", len(all), err)
+	}
+	for i, tr := range all {
+		if tr.Number() != int64(i) {
+			t.Errorf("order: %d at %d", tr.Number(), i)
+		}
+	}
+	n := 0
+	for _, err := range exp.Trials(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Errorf("break: %d", n)
+	}
+}
+
+func TestUnimplementedIsWrapped(t *testing.T) {
+	c := startFake(t, &fake{})
+	_, err := c.Experiment(context.Background(), "x")
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestDialFailsWhenContextEnds(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close() // nothing listens there now
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = Dial(ctx, addr)
+	if !IsUnavailable(err) {
+		t.Errorf("want UNAVAILABLE, got %v", err)
+	}
+	if _, err := Dial(ctx, ""); !IsInvalidArgument(err) {
+		t.Errorf("empty address: %v", err)
+	}
+}
