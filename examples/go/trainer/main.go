@@ -1,0 +1,209 @@
+// Command trainer tunes a logistic regression through a Parzen server: the
+// learning rate, L2 strength, batch size, epochs, and the optimizer (plain
+// SGD, or SGD with momentum, whose momentum parameter exists only in that
+// branch). Each trial trains on generated data, reports its validation
+// log-loss per epoch (so a pruner can stop it early), keeps its lease alive
+// with a background heartbeat, and reports the final loss.
+//
+//	parzen serve &                       # or: npm start
+//	go run ./trainer -trials 30 -workers 4
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	parzen "github.com/parzen-hpo/parzen/clients/go"
+)
+
+type options struct {
+	addr       string
+	experiment string
+	algorithm  string
+	trials     int
+	workers    int
+	seed       uint64
+}
+
+func main() {
+	o := options{}
+	defAddr := os.Getenv("PARZEN_ADDR")
+	if defAddr == "" {
+		defAddr = parzen.DefaultAddress
+	}
+	flag.StringVar(&o.addr, "addr", defAddr, "Parzen server: host:port or unix:///path.sock (env PARZEN_ADDR)")
+	flag.StringVar(&o.experiment, "experiment", "go-logreg-example", "experiment name (re-running continues it)")
+	flag.StringVar(&o.algorithm, "algorithm", "", `"tpe", "random", "gp" (server default when empty)`)
+	flag.IntVar(&o.trials, "trials", 30, "trials to run in total")
+	flag.IntVar(&o.workers, "workers", 2, "trials evaluated in parallel")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the data and of the experiment")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "trainer:", err)
+		os.Exit(1)
+	}
+}
+
+// space is the search space; "momentum" is active only for the "momentum" optimizer.
+func space() []parzen.Param {
+	return []parzen.Param{
+		parzen.LogUniform("lr", 1e-4, 1),
+		parzen.LogUniform("l2", 1e-6, 1),
+		parzen.Choice("batch_size", 8, 32, 128),
+		parzen.Int("epochs", 2, 30),
+		parzen.Choice("optimizer",
+			parzen.When("momentum", parzen.Uniform("momentum", 0.5, 0.99)),
+			"sgd"),
+	}
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	client, err := parzen.Dial(dialCtx, o.addr)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	exp, err := client.CreateExperiment(ctx, parzen.ExperimentSpec{
+		Name:      o.experiment,
+		Space:     space(),
+		Algorithm: o.algorithm,
+		Seed:      parzen.SeedOf(o.seed),
+		UserAttrs: map[string]string{"example": "examples/go/trainer"},
+	})
+	if parzen.IsAlreadyExists(err) {
+		return fmt.Errorf("%w (an experiment %q with another definition exists: pick another -experiment)", err, o.experiment)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "experiment %s (created: %v, seed %d)\n", exp.Name(), exp.Created(), exp.Seed())
+
+	train, val := Generate(1000, 10, o.seed).Split(700)
+
+	// Workers share a budget of o.trials suggestions.
+	var (
+		mu       sync.Mutex
+		budget   = o.trials
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	take := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if budget == 0 || firstErr != nil {
+			return false
+		}
+		budget--
+		return true
+	}
+	for w := 0; w < max(1, o.workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for take() && ctx.Err() == nil {
+				if err := evaluate(ctx, exp, train, val, out, &mu); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	best, err := exp.Best(ctx)
+	if err != nil {
+		return err
+	}
+	loss, _ := best.Loss()
+	fmt.Fprintf(out, "best: trial #%d val log-loss %.4f accuracy %.3f params %v\n",
+		best.Number(), loss, best.Metrics()["accuracy"], best.Params())
+	return nil
+}
+
+// evaluate runs one suggested trial to completion and reports it.
+func evaluate(ctx context.Context, exp *parzen.Experiment, train, val *Dataset, out io.Writer, outMu *sync.Mutex) error {
+	t, err := exp.Suggest(ctx)
+	if err != nil {
+		return err
+	}
+	hb := t.KeepAlive(ctx) // stopped by Report/Fail/Prune, or below
+	defer hb.Stop()
+
+	h := Hyper{
+		LR:        t.Float("lr"),
+		L2:        t.Float("l2"),
+		BatchSize: int(t.Int("batch_size")),
+		Epochs:    int(t.Int("epochs")),
+	}
+	if t.String("optimizer") == "momentum" {
+		h.Momentum = t.Float("momentum")
+	}
+
+	var (
+		pruned  bool
+		stepErr error
+	)
+	m := Train(train, h, uint64(t.Number()), func(epoch int, m *Model) bool {
+		l := m.LogLoss(val)
+		if math.IsInf(l, 0) {
+			return false // diverged: no point going on
+		}
+		prune, err := t.ReportIntermediate(ctx, int64(epoch), l)
+		if err != nil {
+			stepErr = err
+			return false
+		}
+		pruned = prune
+		return !prune && hb.Err() == nil // stop if the server gave the trial up
+	})
+	if stepErr != nil {
+		return stepErr
+	}
+	if err := hb.Err(); err != nil {
+		return fmt.Errorf("trial %d lost its lease: %w", t.ID(), err)
+	}
+
+	loss, acc := m.LogLoss(val), m.Accuracy(val)
+	var line string
+	switch {
+	case math.IsInf(loss, 0) || math.IsNaN(loss):
+		line = fmt.Sprintf("trial #%-3d diverged  %v", t.Number(), t.Params())
+		err = t.Fail(ctx, "diverged")
+	case pruned:
+		line = fmt.Sprintf("trial #%-3d pruned    %v", t.Number(), t.Params())
+		err = t.Prune(ctx)
+	default:
+		line = fmt.Sprintf("trial #%-3d loss %.4f acc %.3f  %v", t.Number(), loss, acc, t.Params())
+		err = t.Report(ctx, loss, map[string]float64{"accuracy": acc})
+	}
+	if err != nil {
+		return err
+	}
+	outMu.Lock()
+	fmt.Fprintln(out, line)
+	outMu.Unlock()
+	return nil
+}
