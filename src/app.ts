@@ -7,7 +7,7 @@ import pino, { type Logger } from "pino";
 import { ParzenError } from "./errors.js";
 import { InProcessRunner, type AlgorithmRunner } from "./service/algorithm-runner.js";
 import { Optimizer, type ServiceLimits } from "./service/optimizer.js";
-import { openDatabase } from "./store/database.js";
+import { checkDatabaseDirectory, openDatabase } from "./store/database.js";
 import { acquireProcessLock } from "./store/process-lock.js";
 import { Store } from "./store/store.js";
 import { isLocalAddress, ParzenServer } from "./server/server.js";
@@ -38,6 +38,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
       `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, or pass --allow-remote`,
     );
   }
+  checkDatabaseDirectory(config.db);
   const lock = acquireProcessLock(config.db);
   let db;
   try {

@@ -4,10 +4,10 @@
  * TCP or a unix socket. Stopping is graceful: health goes NOT_SERVING, calls
  * in flight drain (bounded by a grace period), then the database closes.
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,12 +34,16 @@ export class ParzenServer {
     private readonly log: Logger,
     options: ServerOptions = {},
   ) {
+    routeGrpcLogs(log);
     const max = options.maxMessageBytes ?? 16 * 1024 * 1024;
     this.grpc = new Server({ "grpc.max_receive_message_length": max, "grpc.max_send_message_length": max });
     this.grpc.addService(OptimizerServiceService, createHandlers(optimizer, log));
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
-    const pkg = protoLoader.loadSync(["parzen/v1/optimizer_service.proto"], { includeDirs: [PROTO_ROOT] });
+    const pkg = {
+      ...protoLoader.loadSync(["parzen/v1/optimizer_service.proto"], { includeDirs: [PROTO_ROOT] }),
+      ...protoLoader.loadSync(healthProtoPath),
+    };
     new ReflectionService(pkg).addToServer(this.grpc);
   }
 
@@ -82,6 +86,13 @@ export class ParzenServer {
       });
     });
   }
+}
+
+/** grpc-js writes its own diagnostics to stderr; send them to the structured log instead. */
+function routeGrpcLogs(log: Logger): void {
+  setLogVerbosity(logVerbosity.ERROR);
+  const write = (...args: unknown[]) => log.debug({ source: "grpc-js" }, args.map(String).join(" "));
+  setLogger({ error: write, info: write, debug: write });
 }
 
 function unixPath(address: string): string | undefined {

@@ -29,14 +29,18 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   });
 }
 
+/** Fails with a clear message when the database file's directory is missing. */
+export function checkDatabaseDirectory(path: string): void {
+  if (path === ":memory:") return;
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ParzenError("FAILED_PRECONDITION", `database directory ${dir} does not exist`);
+  }
+}
+
 /** Opens (creating if needed) and migrates a database file, or ":memory:". */
 export function openDatabase(path: string, migrations: Migration[] = loadMigrations()): Db {
-  if (path !== ":memory:") {
-    const dir = dirname(resolve(path));
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new ParzenError("FAILED_PRECONDITION", `database directory ${dir} does not exist`);
-    }
-  }
+  checkDatabaseDirectory(path);
   let db: Db;
   try {
     db = new Database(path);

@@ -14,14 +14,21 @@ import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_servic
 
 type Callable<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
-/** The unary methods of the generated client, promisified. */
+type DeepPartial<T> = T extends Date | Buffer | number | string | boolean | undefined
+  ? T
+  : T extends readonly (infer U)[]
+    ? DeepPartial<U>[]
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+type Service = typeof svc.OptimizerServiceService;
+
+/** The unary methods of the service, promisified, taking partial requests. */
 export type Api = {
-  [K in keyof OptimizerServiceClient as OptimizerServiceClient[K] extends Callable<any, any> ? K : never]: OptimizerServiceClient[K] extends Callable<
-    infer Req,
-    infer Res
-  >
-    ? (req: Partial<Req>) => Promise<Res>
-    : never;
+  [K in keyof Service as Service[K]["responseStream"] extends false ? K : never]: (
+    req: DeepPartial<Parameters<Service[K]["requestSerialize"]>[0]>,
+  ) => Promise<ReturnType<Service[K]["responseDeserialize"]>>;
 };
 
 export interface TestServer {
