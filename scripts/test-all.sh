@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's test command runs it:
+# TypeScript (vitest), the Python client (pytest), the Go client and the Go
+# example (go test). Sets up the Python venv and Go modules itself.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+echo "== TypeScript (vitest)"
+npx vitest run
+
+echo "== Python client (pytest)"
+bash scripts/python-env.sh
+.venv/bin/python -m pytest clients/python/tests -q
+
+echo "== Go client (go test)"
+(cd clients/go && go test ./...)
+if [[ -f examples/go/go.mod ]]; then
+  echo "== Go example (go test)"
+  (cd examples/go && go test ./...)
+fi
