@@ -1,0 +1,184 @@
+package parzen_test
+
+// TestMain starts a real Parzen server for the integration tests: the
+// repository's own `npx tsx src/cli.ts serve` on a temporary database and
+// an ephemeral port, found from this file's location. Set PARZEN_TEST_ADDR
+// to test against a server you started yourself instead.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	parzen "github.com/parzen-hpo/parzen/clients/go"
+)
+
+var (
+	serverAddr string // address of the shared test server
+	repoRoot   string
+)
+
+func TestMain(m *testing.M) {
+	_, file, _, _ := runtime.Caller(0)
+	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+
+	serverAddr = os.Getenv("PARZEN_TEST_ADDR")
+	var stop func()
+	if serverAddr == "" {
+		dir, err := os.MkdirTemp("", "parzen-go-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		srv, err := startServer(filepath.Join(dir, "parzen.db"), "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "parzen integration tests: cannot start the server:", err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		serverAddr = srv.addr
+		stop = func() { srv.stop(); os.RemoveAll(dir) }
+	}
+	code := m.Run()
+	if stop != nil {
+		stop()
+	}
+	os.Exit(code)
+}
+
+// server is a `parzen serve` process started by the tests.
+type server struct {
+	addr string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lineWriter calls line for every complete line written to it.
+type lineWriter struct {
+	buf  []byte
+	line func([]byte)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// startServer runs the server on db and listen, and waits for its
+// "listening" log line (JSON, with the bound address).
+func startServer(db, listen string) (*server, error) {
+	if _, err := os.Stat(filepath.Join(repoRoot, "src", "cli.ts")); err != nil {
+		return nil, fmt.Errorf("no server source at %s: %w", repoRoot, err)
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules")); err != nil {
+		return nil, fmt.Errorf("run `npm ci` in %s first: %w", repoRoot, err)
+	}
+	cmd := exec.Command("npx", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", listen)
+	cmd.Dir = repoRoot
+	inOwnGroup(cmd)
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	found := make(chan string, 1)
+	cmd.Stdout = &lineWriter{line: func(line []byte) {
+		logs.Write(append(append([]byte(nil), line...), '\n'))
+		var rec struct {
+			Msg     string `json:"msg"`
+			Address string `json:"address"`
+		}
+		if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" && rec.Address != "" {
+			select {
+			case found <- rec.Address:
+			default:
+			}
+		}
+	}}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, logs: logs, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	select {
+	case addr := <-found:
+		if strings.HasPrefix(listen, "unix:") && !strings.HasPrefix(addr, "unix:") {
+			addr = listen
+		}
+		s.addr = addr
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("server exited before listening:\n%s", logs.String())
+	case <-time.After(90 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("server did not log \"listening\" within 90s:\n%s", logs.String())
+	}
+}
+
+// stop sends SIGTERM (clean shutdown), then SIGKILL after 15s.
+func (s *server) stop() {
+	signalGroup(s.cmd, false)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		signalGroup(s.cmd, true)
+		<-s.done
+	}
+}
+
+// dial connects to the shared test server.
+func dial(t *testing.T, opts ...parzen.Option) *parzen.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := parzen.Dial(ctx, serverAddr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx is a context that ends with the test (or after a minute).
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// uniqueName makes an experiment name no other test (or earlier run against
+// PARZEN_TEST_ADDR) uses.
+func uniqueName(t *testing.T) string {
+	return fmt.Sprintf("go-%s-%d", strings.NewReplacer("/", ".", " ", "_").Replace(t.Name()), time.Now().UnixNano())
+}
