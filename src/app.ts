@@ -5,7 +5,8 @@
  */
 import pino, { type Logger } from "pino";
 import { ParzenError } from "./errors.js";
-import { InProcessRunner, type AlgorithmRunner } from "./service/algorithm-runner.js";
+import type { AlgorithmRunner } from "./service/algorithm-runner.js";
+import { WorkerRunner } from "./service/worker-runner.js";
 import { Optimizer, type ServiceLimits } from "./service/optimizer.js";
 import { checkDatabaseDirectory, openDatabase } from "./store/database.js";
 import { acquireProcessLock } from "./store/process-lock.js";
@@ -22,6 +23,8 @@ export interface ParzenConfig {
   limits?: Partial<ServiceLimits>;
   now?: () => number;
   runner?: AlgorithmRunner;
+  /** Worker threads for offloaded algorithms (GP). */
+  algorithmThreads?: number;
 }
 
 export interface RunningParzen {
@@ -47,7 +50,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     lock.release();
     throw err;
   }
-  const runner = config.runner ?? new InProcessRunner();
+  const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const optimizer = new Optimizer({ store: new Store(db), runner, now: config.now, limits: config.limits });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes });
   let address: string;

@@ -22,8 +22,9 @@ program
   .addOption(new Option("--log-level <level>", "fatal, error, warn, info, debug or trace").env("PARZEN_LOG_LEVEL").default("info"))
   .addOption(new Option("--allow-remote", "allow a non-loopback address without TLS or tokens").env("PARZEN_ALLOW_REMOTE").default(false))
   .addOption(new Option("--max-message-bytes <n>", "largest request or response accepted").env("PARZEN_MAX_MESSAGE_BYTES").argParser(positiveInt))
+  .addOption(new Option("--algorithm-threads <n>", "worker threads for slow algorithms (GP)").env("PARZEN_ALGORITHM_THREADS").default(1).argParser(positiveInt))
   .addOption(new Option("--grace-seconds <n>", "how long shutdown waits for calls in flight").env("PARZEN_GRACE_SECONDS").default(10).argParser(positiveInt))
-  .action(async (opts: { db: string; listen: string; logLevel: string; allowRemote: boolean; maxMessageBytes?: number; graceSeconds: number }) => {
+  .action(async (opts: { db: string; listen: string; logLevel: string; allowRemote: boolean; maxMessageBytes?: number; graceSeconds: number; algorithmThreads: number }) => {
     const log = pino({ level: opts.logLevel });
     const running = await startParzen({
       db: opts.db,
@@ -31,6 +32,7 @@ program
       logger: log,
       allowRemote: opts.allowRemote,
       maxMessageBytes: opts.maxMessageBytes,
+      algorithmThreads: opts.algorithmThreads,
     });
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");

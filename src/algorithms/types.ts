@@ -39,6 +39,11 @@ export interface SuggestInput<O> {
 
 export interface Algorithm<O = unknown> {
   readonly name: string;
+  /**
+   * Run on a worker thread: set by algorithms whose suggest can take tens of
+   * milliseconds or more (the GP), so the event loop keeps serving other RPCs.
+   */
+  readonly offload?: boolean;
   /** Validates user options (INVALID_ARGUMENT naming the option) and fills in defaults. */
   parseOptions(raw: Readonly<Record<string, Scalar>>): O;
   suggest(input: SuggestInput<O>): Config;

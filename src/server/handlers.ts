@@ -7,6 +7,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandl
 import type { Logger } from "pino";
 import type { OptimizerServiceServer, StreamTrialsRequest, StreamTrialsResponse } from "../gen/parzen/v1/optimizer_service.js";
 import type { Optimizer } from "../service/optimizer.js";
+import { ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -35,9 +36,17 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     };
   }
 
+  /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
     const ac = new AbortController();
-    call.on("cancelled", () => ac.abort());
+    call.on("cancelled", () => ac.abort(new ParzenError("CANCELLED", "cancelled by the client")));
+    const deadline = call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : deadline - Date.now();
+    if (Number.isFinite(ms)) {
+      const timer = setTimeout(() => ac.abort(new ParzenError("DEADLINE_EXCEEDED", "the call's deadline passed before a suggestion was ready")), Math.max(0, ms));
+      timer.unref();
+      call.on("finish", () => clearTimeout(timer));
+    }
     return ac.signal;
   };
 

@@ -141,7 +141,7 @@ export class Optimizer {
       let history = exp.observationHistory().slice();
       for (const t of started) history.push({ number: t.number, config: exp.configOf(t), state: "running", loss: undefined, lastStep: undefined });
       for (let i = started.length; i < count; i++) {
-        if (signal?.aborted) throw new ParzenError("CANCELLED", "suggest cancelled by the client");
+        throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
         const config = await this.runner.suggest(
           { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
@@ -156,6 +156,8 @@ export class Optimizer {
           leaseDeadline: lease,
         }));
       }
+      // A caller that gave up never sees these trials: create nothing for it.
+      throwIfAborted(signal);
       this.store.transaction(() => {
         for (const t of started) this.store.updateTrial(t);
         for (const t of created) t.id = this.store.insertTrial(t);
@@ -518,6 +520,12 @@ export class Optimizer {
     for (const [k, v] of Object.entries(attrs)) {
       if (k.length + v.length > this.limits.maxAttrLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${this.limits.maxAttrLength} characters`);
     }
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof ParzenError ? signal.reason : new ParzenError("CANCELLED", "suggest cancelled by the client");
   }
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Runs offloaded algorithms (see Algorithm.offload) on worker threads so a
+ * slow model fit never blocks the event loop, and everything else in
+ * process, where a TPE suggestion costs about a millisecond and copying the
+ * history to a thread would cost more than it saves. A cancelled or
+ * timed-out job terminates its worker (pure jobs can be abandoned safely);
+ * a fresh worker takes its place.
+ */
+import { Worker } from "node:worker_threads";
+import { algorithmNamed } from "../algorithms/registry.js";
+import { ParzenError, type ErrorCode } from "../errors.js";
+import type { Config } from "../space/types.js";
+import { runSuggestJob, type AlgorithmRunner, type SuggestJob } from "./algorithm-runner.js";
+
+interface Pending {
+  job: SuggestJob;
+  resolve(config: Config): void;
+  reject(err: Error): void;
+}
+
+class AlgorithmWorker {
+  private worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor() {
+    this.worker = this.spawn();
+  }
+
+  private spawn(): Worker {
+    const source = import.meta.url.endsWith(".ts");
+    const url = new URL(source ? "./algorithm-worker.ts" : "./algorithm-worker.js", import.meta.url);
+    // From source (tests, `npm start`) the worker needs the TypeScript loader too.
+    const w = new Worker(url, { execArgv: source ? ["--import", "tsx"] : [] });
+    w.on("message", (msg: { id: number; config?: Config; error?: { code: ErrorCode; message: string } }) => {
+      const p = this.pending.get(msg.id);
+      if (p === undefined) return;
+      this.pending.delete(msg.id);
+      if (msg.error) p.reject(new ParzenError(msg.error.code, msg.error.message));
+      else p.resolve(msg.config!);
+    });
+    w.on("error", (err) => this.failAll(new ParzenError("INTERNAL", `algorithm worker failed: ${err.message}`)));
+    w.unref();
+    return w;
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  run(job: SuggestJob, signal?: AbortSignal): Promise<Config> {
+    return new Promise<Config>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const id = this.nextId++;
+      const onAbort = () => {
+        // The only way to stop a synchronous computation is to replace the
+        // thread; other callers' jobs are re-posted to the new one.
+        this.pending.delete(id);
+        void this.worker.terminate();
+        this.worker = this.spawn();
+        for (const [otherId, p] of this.pending) this.worker.postMessage({ id: otherId, job: p.job });
+        reject(abortError(signal!));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pending.set(id, {
+        job,
+        resolve: (c) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(c);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      });
+      this.worker.postMessage({ id, job });
+    });
+  }
+
+  close(): Promise<number> {
+    this.failAll(new ParzenError("UNAVAILABLE", "server shutting down"));
+    return this.worker.terminate();
+  }
+}
+
+function abortError(signal: AbortSignal): ParzenError {
+  const reason = signal.reason as unknown;
+  if (reason instanceof ParzenError) return reason;
+  return new ParzenError("CANCELLED", "suggest cancelled by the client");
+}
+
+export class WorkerRunner implements AlgorithmRunner {
+  private readonly workers: AlgorithmWorker[] = [];
+  private turn = 0;
+
+  constructor(private readonly threads = 1) {}
+
+  suggest(job: SuggestJob, signal?: AbortSignal): Promise<Config> {
+    if (!algorithmNamed(job.algorithm).offload) {
+      try {
+        return Promise.resolve(runSuggestJob(job));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
+    if (this.workers.length < this.threads) this.workers.push(new AlgorithmWorker());
+    const w = this.workers[this.turn++ % this.workers.length]!;
+    return w.run(job, signal);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.workers.length = 0;
+  }
+}
