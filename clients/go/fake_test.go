@@ -339,3 +339,25 @@ func TestDialFailsWhenContextEnds(t *testing.T) {
 		t.Errorf("empty address: %v", err)
 	}
 }
+
+func TestDialHostnameOverTCP(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	parzenv1.RegisterOptimizerServiceServer(srv, &fake{lease: time.Minute})
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+	_, port, _ := net.SplitHostPort(lis.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, "localhost:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := (&Experiment{c: c, name: "e"}).Suggest(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,9 +1,10 @@
 package parzen_test
 
-// TestMain starts a real Parzen server for the integration tests: the
-// repository's own `npx tsx src/cli.ts serve` on a temporary database and
-// an ephemeral port, found from this file's location. Set PARZEN_TEST_ADDR
-// to test against a server you started yourself instead.
+// A real Parzen server for the integration tests: the repository's own
+// `npx tsx src/cli.ts serve` on a temporary database and an ephemeral port,
+// found from this file's location, started on first use and stopped with
+// SIGTERM by TestMain. Set PARZEN_TEST_ADDR to test against a server you
+// started yourself instead.
 
 import (
 	"bytes"
@@ -23,36 +24,54 @@ import (
 )
 
 var (
-	serverAddr string // address of the shared test server
-	repoRoot   string
+	repoRoot string
+
+	// The shared test server, started on first use so that unit tests run
+	// (fast) without one.
+	shared struct {
+		once sync.Once
+		addr string
+		err  error
+		stop func()
+	}
 )
 
 func TestMain(m *testing.M) {
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	code := m.Run()
+	if shared.stop != nil {
+		shared.stop()
+	}
+	os.Exit(code)
+}
 
-	serverAddr = os.Getenv("PARZEN_TEST_ADDR")
-	var stop func()
-	if serverAddr == "" {
+// serverAddr is the address of the shared test server: PARZEN_TEST_ADDR
+// when set, else a server started on a temporary database.
+func serverAddr(t *testing.T) string {
+	t.Helper()
+	shared.once.Do(func() {
+		if shared.addr = os.Getenv("PARZEN_TEST_ADDR"); shared.addr != "" {
+			return
+		}
 		dir, err := os.MkdirTemp("", "parzen-go-test-")
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			shared.err = err
+			return
 		}
 		srv, err := startServer(filepath.Join(dir, "parzen.db"), "127.0.0.1:0")
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "parzen integration tests: cannot start the server:", err)
 			os.RemoveAll(dir)
-			os.Exit(1)
+			shared.err = err
+			return
 		}
-		serverAddr = srv.addr
-		stop = func() { srv.stop(); os.RemoveAll(dir) }
+		shared.addr = srv.addr
+		shared.stop = func() { srv.stop(); os.RemoveAll(dir) }
+	})
+	if shared.err != nil {
+		t.Fatalf("cannot start the parzen server for integration tests: %v", shared.err)
 	}
-	code := m.Run()
-	if stop != nil {
-		stop()
-	}
-	os.Exit(code)
+	return shared.addr
 }
 
 // server is a `parzen serve` process started by the tests.
@@ -162,7 +181,7 @@ func dial(t *testing.T, opts ...parzen.Option) *parzen.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := parzen.Dial(ctx, serverAddr, opts...)
+	c, err := parzen.Dial(ctx, serverAddr(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

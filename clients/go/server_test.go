@@ -452,7 +452,7 @@ func TestExampleTrainer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, "run", "./trainer",
-		"-addr", serverAddr, "-experiment", name, "-trials", "6", "-workers", "2", "-algorithm", "random")
+		"-addr", serverAddr(t), "-experiment", name, "-trials", "6", "-workers", "2", "-algorithm", "random")
 	cmd.Dir = filepath.Join(repoRoot, "examples", "go")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
