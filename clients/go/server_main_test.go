@@ -46,10 +46,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// skipIntegration skips a test that needs a server when
+// PARZEN_SKIP_INTEGRATION=1 (for a quick unit-test run without Node).
+func skipIntegration(t *testing.T) {
+	t.Helper()
+	if os.Getenv("PARZEN_SKIP_INTEGRATION") == "1" {
+		t.Skip("PARZEN_SKIP_INTEGRATION=1")
+	}
+}
+
 // serverAddr is the address of the shared test server: PARZEN_TEST_ADDR
 // when set, else a server started on a temporary database.
 func serverAddr(t *testing.T) string {
 	t.Helper()
+	skipIntegration(t)
 	shared.once.Do(func() {
 		if shared.addr = os.Getenv("PARZEN_TEST_ADDR"); shared.addr != "" {
 			return

@@ -405,6 +405,7 @@ func TestExperimentsIteratorAndDelete(t *testing.T) {
 }
 
 func TestUnixSocket(t *testing.T) {
+	skipIntegration(t)
 	if os.Getenv("PARZEN_TEST_ADDR") != "" {
 		t.Skip("uses its own server")
 	}
