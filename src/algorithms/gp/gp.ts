@@ -1,0 +1,149 @@
+/**
+ * Gaussian-process posterior on encoded inputs. Pure numerics, no I/O.
+ *
+ * Notation (shared by kernel.ts, fit.ts, acquisition.ts):
+ *   n        observed points, D encoded dimensions
+ *   X        n×D inputs, numeric coordinates in [0, 1], categorical = option index
+ *   y        n standardised outputs, to be MAXIMISED (y = −(loss − mean)/std)
+ *   λ (D)    inverse squared length scales; s signal variance; σ² noise variance
+ *   C        K(X, X) + σ²·I = L·Lᵀ (L lower, flat row-major n×n)
+ *   α        C⁻¹·y
+ *   μ(x)     k(x)ᵀα;  v(x) = s − ‖L⁻¹k(x)‖² (noise-free, clamped ≥ 0)
+ */
+import { cholesky, extendCholesky, choleskySolve, solveLowerInPlace, solveLowerRowsInPlace, solveUpperTInPlace } from "../../math/linalg.js";
+import { crossKernel, gramMatrix, matern52, matern52Deriv, scaledSqDist } from "./kernel.js";
+
+export interface Hyperparameters {
+  /** λ_d = ℓ_d⁻², length D. */
+  readonly lambda: Float64Array;
+  /** Signal variance s. */
+  readonly scale: number;
+  /** Noise variance σ² (≥ the noise floor). */
+  readonly noise: number;
+}
+
+export class GpPosterior {
+  readonly n: number;
+  readonly D: number;
+  readonly X: Float64Array;
+  readonly y: Float64Array;
+  readonly cat: Uint8Array;
+  readonly hyper: Hyperparameters;
+  readonly L: Float64Array;
+  readonly alpha: Float64Array;
+
+  private constructor(X: Float64Array, y: Float64Array, n: number, D: number, cat: Uint8Array, hyper: Hyperparameters, L: Float64Array) {
+    this.X = X;
+    this.y = y;
+    this.n = n;
+    this.D = D;
+    this.cat = cat;
+    this.hyper = hyper;
+    this.L = L;
+    this.alpha = choleskySolve(L, n, y);
+  }
+
+  /** Conditions on (X, y) with fixed hyperparameters; undefined if C cannot be factored. */
+  static create(X: Float64Array, y: Float64Array, D: number, cat: Uint8Array, hyper: Hyperparameters): GpPosterior | undefined {
+    const n = y.length;
+    const C = gramMatrix(X, n, D, hyper.lambda, hyper.scale, hyper.noise, cat);
+    const f = cholesky(C, n);
+    if (f === undefined) return undefined;
+    return new GpPosterior(X, y, n, D, cat, hyper, f.L);
+  }
+
+  /**
+   * The posterior after also observing `q` more points `Xq` (q×D) with values
+   * `yq`, same hyperparameters; the factor is extended in O(n²q) rather than
+   * recomputed. Used for pending (running) trials.
+   */
+  extend(Xq: Float64Array, yq: Float64Array): GpPosterior | undefined {
+    const q = yq.length;
+    if (q === 0) return this;
+    const { lambda, scale, noise } = this.hyper;
+    const B = crossKernel(this.X, this.n, Xq, q, this.D, lambda, scale, this.cat);
+    const Dm = gramMatrix(Xq, q, this.D, lambda, scale, noise, this.cat);
+    const f = extendCholesky(this.L, this.n, B, Dm, q);
+    if (f === undefined) return undefined;
+    const X = new Float64Array((this.n + q) * this.D);
+    X.set(this.X);
+    X.set(Xq, this.n * this.D);
+    const y = new Float64Array(this.n + q);
+    y.set(this.y);
+    y.set(yq, this.n);
+    return new GpPosterior(X, y, this.n + q, this.D, this.cat, this.hyper, f.L);
+  }
+
+  /** Posterior means and noise-free variances at the m rows of P (m×D). */
+  predict(P: Float64Array, m: number, mean: Float64Array, variance: Float64Array): void {
+    const { n, D } = this;
+    const { lambda, scale } = this.hyper;
+    const chunk = 128;
+    const K = new Float64Array(Math.min(m, chunk) * n);
+    for (let start = 0; start < m; start += chunk) {
+      const rows = Math.min(chunk, m - start);
+      for (let r = 0; r < rows; r++) {
+        let mu = 0;
+        const o = r * n;
+        for (let j = 0; j < n; j++) {
+          const k = scale * matern52(scaledSqDist(P, start + r, this.X, j, D, lambda, this.cat));
+          K[o + j] = k;
+          mu += k * this.alpha[j]!;
+        }
+        mean[start + r] = mu;
+      }
+      solveLowerRowsInPlace(this.L, n, K, rows);
+      for (let r = 0; r < rows; r++) {
+        let ss = 0;
+        const o = r * n;
+        for (let j = 0; j < n; j++) ss += K[o + j]! * K[o + j]!;
+        variance[start + r] = Math.max(scale - ss, 0);
+      }
+    }
+  }
+
+  /**
+   * Mean and variance at one point x, with their gradients over the
+   * dimensions flagged in `active` (numeric ones; categorical dimensions have
+   * no gradient). Returns [μ, v]; gradients written into dMean and dVar.
+   */
+  predictWithGradient(x: Float64Array, active: Uint8Array, dMean: Float64Array, dVar: Float64Array, work: Float64Array): [number, number] {
+    const { n, D } = this;
+    const { lambda, scale } = this.hyper;
+    // work: [0, n) = k, [n, 2n) = M′(t_i)
+    let mu = 0;
+    for (let j = 0; j < n; j++) {
+      const t = scaledSqDist(x, 0, this.X, j, D, lambda, this.cat);
+      const k = scale * matern52(t);
+      work[j] = k;
+      work[n + j] = scale * matern52Deriv(t);
+      mu += k * this.alpha[j]!;
+    }
+    const beta = work.subarray(2 * n, 3 * n);
+    beta.set(work.subarray(0, n));
+    solveLowerInPlace(this.L, n, beta);
+    let ss = 0;
+    for (let j = 0; j < n; j++) ss += beta[j]! * beta[j]!;
+    const v = Math.max(scale - ss, 0);
+    solveUpperTInPlace(this.L, n, beta); // β = C⁻¹k
+    for (let d = 0; d < D; d++) {
+      if (!active[d]) {
+        dMean[d] = 0;
+        dVar[d] = 0;
+        continue;
+      }
+      const xd = x[d]!;
+      let gm = 0;
+      let gv = 0;
+      for (let j = 0; j < n; j++) {
+        // ∂k_j/∂x_d = s·M′(t_j)·λ_d·2(x_d − X_jd)
+        const dk = work[n + j]! * 2 * (xd - this.X[j * D + d]!);
+        gm += this.alpha[j]! * dk;
+        gv += beta[j]! * dk;
+      }
+      dMean[d] = gm * lambda[d]!;
+      dVar[d] = -2 * gv * lambda[d]!;
+    }
+    return [mu, v];
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * `algorithm: gp`: Gaussian-process Bayesian optimisation with log expected
+ * improvement. A pure function of (space, history, rng, options).
+ *
+ * - Startup: until `n_startup_trials` trials have completed (or been
+ *   pruned), points of a scrambled-Sobol design (startup.ts).
+ * - Model: unconditional parameters only (encode.ts). Losses are negated and
+ *   standardised; ±inf clipped to the finite range. COMPLETE trials are
+ *   observations; PRUNED trials count as observations with value
+ *   max(last intermediate loss, median complete loss), since the pruner
+ *   judged them no better than the median; FAIL and LOST trials are ignored.
+ * - Hyperparameters: MAP fit (fit.ts). Above FIT_SUBSET_ABOVE observations
+ *   the fit uses a random subset (the posterior still uses every point).
+ * - Pending work: RUNNING trials are added as fantasy observations at
+ *   min(posterior mean, incumbent) with the fitted hyperparameters (a capped
+ *   kriging believer), which drives EI to ~0 at and near them, so parallel
+ *   and batch suggestions differ.
+ * - Acquisition: log EI, maximised by optimize-acqf.ts.
+ * - Conditional parameters (inside a choice branch) are not modelled: when
+ *   their branch is active they are drawn from their prior. (A TPE fallback
+ *   for them could come later.)
+ */
+import { z } from "zod";
+import { samplePriorChoice } from "../../space/prior.js";
+import { numericScale, samplePriorNumeric } from "../../space/scale.js";
+import { conditionHolds, type Config, type Space } from "../../space/types.js";
+import type { Rng } from "../../math/rng.js";
+import { parseOptionsWith } from "../options.js";
+import type { Algorithm, Observation, SuggestInput } from "../types.js";
+import { encodeConfig, encodeSpace, type Encoding } from "./encode.js";
+import { fitHyperparameters } from "./fit.js";
+import { GpPosterior } from "./gp.js";
+import { optimizeAcquisition } from "./optimize-acqf.js";
+import { designPoint } from "./startup.js";
+
+const schema = z.strictObject({
+  n_startup_trials: z.number().int().min(1).max(1000).default(10),
+  deterministic: z.boolean().default(false),
+  n_candidates: z.number().int().min(16).max(65536).default(2048),
+  n_local_starts: z.number().int().min(1).max(64).default(5),
+});
+
+export type GpOptions = z.infer<typeof schema>;
+
+/** Observations beyond which the hyperparameters are fitted on a random subset of this size. */
+const FIT_SUBSET_ABOVE = 250;
+const FIT_SUBSET = 200;
+
+export const gpAlgorithm: Algorithm<GpOptions> = {
+  name: "gp",
+  parseOptions: (raw) => parseOptionsWith("gp", schema, raw),
+  suggest: (input) => suggestGp(input),
+};
+
+export function suggestGp({ space, history, rng, options }: SuggestInput<GpOptions>): Config {
+  const enc = encodeSpace(space);
+  const D = enc.dims.length;
+  const config = new Float64Array(space.params.length).fill(Number.NaN);
+  for (const [i, v] of enc.fixed) config[i] = v;
+  if (D === 0) return fillRest(space, config, rng);
+
+  const data = observations(enc, history);
+  let u: Float64Array;
+  if (data.y.length < options.n_startup_trials) {
+    const p = designPoint(D, history, rng);
+    u = new Float64Array(D);
+    for (let d = 0; d < D; d++) {
+      const dim = enc.dims[d]!;
+      u[d] = dim.kind === "categorical" ? Math.min(Math.floor(p[d]! * dim.count), dim.count - 1) : p[d]!;
+    }
+  } else {
+    u = proposeWithGp(enc, data, history, rng, options);
+  }
+  enc.dims.forEach((dim, d) => (config[dim.param.index] = dim.fromU(u[d]!)));
+  return fillRest(space, config, rng);
+}
+
+interface Data {
+  /** n×D encoded inputs. */
+  X: Float64Array;
+  /** Standardised, to be maximised. */
+  y: Float64Array;
+}
+
+/** Encoded observations from COMPLETE and PRUNED trials (see the module comment). */
+export function observations(enc: Encoding, history: readonly Observation[]): Data {
+  const D = enc.dims.length;
+  const complete: number[] = [];
+  for (const o of history) if (o.state === "complete" && o.loss !== undefined && !Number.isNaN(o.loss)) complete.push(o.loss);
+  const finite = complete.filter(Number.isFinite).sort((a, b) => a - b);
+  const lo = finite.length > 0 ? finite[0]! : 0;
+  const hi = finite.length > 0 ? finite[finite.length - 1]! : 0;
+  const median = finite.length > 0 ? finite[Math.floor((finite.length - 1) / 2)]! : undefined;
+
+  const rows: Float64Array[] = [];
+  const losses: number[] = [];
+  const row = new Float64Array(D);
+  for (const o of history) {
+    let loss: number;
+    if (o.state === "complete") {
+      if (o.loss === undefined || Number.isNaN(o.loss)) continue;
+      loss = o.loss;
+    } else if (o.state === "pruned") {
+      if (median === undefined) continue;
+      loss = o.loss !== undefined && !Number.isNaN(o.loss) ? Math.max(o.loss, median) : median;
+    } else continue;
+    if (!encodeConfig(enc, o.config, row)) continue;
+    rows.push(Float64Array.from(row));
+    losses.push(Math.min(Math.max(loss, lo), hi));
+  }
+  const n = losses.length;
+  const X = new Float64Array(n * D);
+  rows.forEach((r, i) => X.set(r, i * D));
+  let mean = 0;
+  for (const l of losses) mean += l / n;
+  let v = 0;
+  for (const l of losses) v += (l - mean) ** 2 / n;
+  const std = Math.max(Math.sqrt(v), 1e-10);
+  const y = Float64Array.from(losses, (l) => -(l - mean) / std);
+  return { X, y };
+}
+
+function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[], rng: Rng, options: GpOptions): Float64Array {
+  const D = enc.dims.length;
+  const n = data.y.length;
+  let fitX = data.X;
+  let fitY = data.y;
+  if (n > FIT_SUBSET_ABOVE) {
+    const idx = sampleIndices(n, FIT_SUBSET, rng);
+    fitX = new Float64Array(FIT_SUBSET * D);
+    fitY = new Float64Array(FIT_SUBSET);
+    idx.forEach((i, r) => {
+      fitX.set(data.X.subarray(i * D, (i + 1) * D), r * D);
+      fitY[r] = data.y[i]!;
+    });
+  }
+  const fit = fitHyperparameters(fitX, fitY, D, enc.cat, { deterministic: options.deterministic });
+  let post = GpPosterior.create(data.X, data.y, D, enc.cat, fit.hyper);
+  if (post === undefined) return designPoint(D, history, rng);
+
+  let bestIdx = 0;
+  for (let i = 1; i < n; i++) if (data.y[i]! > data.y[bestIdx]!) bestIdx = i;
+  const best = data.y[bestIdx]!;
+
+  // Pending trials as capped kriging-believer fantasies.
+  const pending: Float64Array[] = [];
+  const row = new Float64Array(D);
+  for (const o of history) if (o.state === "running" && encodeConfig(enc, o.config, row)) pending.push(Float64Array.from(row));
+  if (pending.length > 0) {
+    const q = pending.length;
+    const Xq = new Float64Array(q * D);
+    pending.forEach((r, i) => Xq.set(r, i * D));
+    const mean = new Float64Array(q);
+    const variance = new Float64Array(q);
+    post.predict(Xq, q, mean, variance);
+    const yq = Float64Array.from(mean, (m) => Math.min(m, best));
+    post = post.extend(Xq, yq) ?? post;
+  }
+
+  const result = optimizeAcquisition(post, best, enc, {
+    nCandidates: candidateCount(options.n_candidates, n),
+    nStarts: options.n_local_starts,
+    extraStarts: [data.X.slice(bestIdx * D, (bestIdx + 1) * D)],
+    rng,
+  });
+  return result.x;
+}
+
+/** Fewer candidates once scoring each costs O(n²): keeps large histories within budget. */
+function candidateCount(requested: number, n: number): number {
+  if (n <= 200) return requested;
+  return Math.max(256, Math.round((requested * 200 * 200) / (n * n)));
+}
+
+function sampleIndices(n: number, k: number, rng: Rng): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, k).sort((a, b) => a - b);
+}
+
+/** Conditional parameters whose branch is active, from their prior (parents precede children). */
+function fillRest(space: Space, config: Config, rng: Rng): Config {
+  for (const p of space.params) {
+    if (!Number.isNaN(config[p.index]!)) continue;
+    if (!conditionHolds(p, config)) continue;
+    const d = p.domain;
+    config[p.index] = d.type === "choice" ? samplePriorChoice(d, rng) : samplePriorNumeric(d, numericScale(d), rng);
+  }
+  return config;
+}
