@@ -114,7 +114,17 @@ export interface Experiment {
     | Date
     | undefined;
   /** Output only. */
-  trialCounts?: TrialCounts | undefined;
+  trialCounts?:
+    | TrialCounts
+    | undefined;
+  /**
+   * When a RUNNING trial's lease lapses (it becomes LOST), enqueue its
+   * configuration again as a new WAITING trial, served before new
+   * suggestions. The new trial's user_attrs carry "parzen.retry_of" (the
+   * LOST trial's id). A setting, like lease_duration: not part of the
+   * experiment's identity on re-create.
+   */
+  retryLost: boolean;
 }
 
 export interface Experiment_UserAttrsEntry {
@@ -544,6 +554,7 @@ function createBaseExperiment(): Experiment {
     userAttrs: {},
     createTime: undefined,
     trialCounts: undefined,
+    retryLost: false,
   };
 }
 
@@ -578,6 +589,9 @@ export const Experiment: MessageFns<Experiment> = {
     }
     if (message.trialCounts !== undefined) {
       TrialCounts.encode(message.trialCounts, writer.uint32(82).fork()).join();
+    }
+    if (message.retryLost !== false) {
+      writer.uint32(88).bool(message.retryLost);
     }
     return writer;
   },
@@ -678,6 +692,14 @@ export const Experiment: MessageFns<Experiment> = {
             message.trialCounts = TrialCounts.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.retryLost = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -740,6 +762,11 @@ export const Experiment: MessageFns<Experiment> = {
         : isSet(object.trial_counts)
         ? TrialCounts.fromJSON(object.trial_counts)
         : undefined,
+      retryLost: isSet(object.retryLost)
+        ? globalThis.Boolean(object.retryLost)
+        : isSet(object.retry_lost)
+        ? globalThis.Boolean(object.retry_lost)
+        : false,
     };
   },
 
@@ -781,6 +808,9 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.trialCounts !== undefined) {
       obj.trialCounts = TrialCounts.toJSON(message.trialCounts);
     }
+    if (message.retryLost !== false) {
+      obj.retryLost = message.retryLost;
+    }
     return obj;
   },
 
@@ -817,6 +847,7 @@ export const Experiment: MessageFns<Experiment> = {
     message.trialCounts = (object.trialCounts !== undefined && object.trialCounts !== null)
       ? TrialCounts.fromPartial(object.trialCounts)
       : undefined;
+    message.retryLost = object.retryLost ?? false;
     return message;
   },
 };

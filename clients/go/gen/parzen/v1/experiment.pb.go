@@ -204,7 +204,13 @@ type Experiment struct {
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	TrialCounts   *TrialCounts `protobuf:"bytes,10,opt,name=trial_counts,json=trialCounts,proto3" json:"trial_counts,omitempty"`
+	TrialCounts *TrialCounts `protobuf:"bytes,10,opt,name=trial_counts,json=trialCounts,proto3" json:"trial_counts,omitempty"`
+	// When a RUNNING trial's lease lapses (it becomes LOST), enqueue its
+	// configuration again as a new WAITING trial, served before new
+	// suggestions. The new trial's user_attrs carry "parzen.retry_of" (the
+	// LOST trial's id). A setting, like lease_duration: not part of the
+	// experiment's identity on re-create.
+	RetryLost     bool `protobuf:"varint,11,opt,name=retry_lost,json=retryLost,proto3" json:"retry_lost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -309,6 +315,13 @@ func (x *Experiment) GetTrialCounts() *TrialCounts {
 	return nil
 }
 
+func (x *Experiment) GetRetryLost() bool {
+	if x != nil {
+		return x.RetryLost
+	}
+	return false
+}
+
 // Number of trials in each state (output only).
 type TrialCounts struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -410,7 +423,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\aoptions\x18\x02 \x03(\v2$.parzen.v1.PrunerConfig.OptionsEntryR\aoptions\x1aL\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xcc\x04\n" +
+	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xeb\x04\n" +
 	"\n" +
 	"Experiment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
@@ -425,7 +438,9 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x129\n" +
 	"\ftrial_counts\x18\n" +
-	" \x01(\v2\x16.parzen.v1.TrialCountsR\vtrialCounts\x1a<\n" +
+	" \x01(\v2\x16.parzen.v1.TrialCountsR\vtrialCounts\x12\x1d\n" +
+	"\n" +
+	"retry_lost\x18\v \x01(\bR\tretryLost\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from parzen.v1 import space_pb2 as parzen_dot_v1_dot_space__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aparzen/v1/experiment.proto\x12\tparzen.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"\x9b\x01\n\x0f\x41lgorithmConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x07options\x18\x02 \x03(\x0b\x32\'.parzen.v1.AlgorithmConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\x95\x01\n\x0cPrunerConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07options\x18\x02 \x03(\x0b\x32$.parzen.v1.PrunerConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\xdc\x03\n\nExperiment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x05space\x18\x02 \x01(\x0b\x32\x16.parzen.v1.SearchSpace\x12\'\n\tdirection\x18\x03 \x01(\x0e\x32\x14.parzen.v1.Direction\x12-\n\talgorithm\x18\x04 \x01(\x0b\x32\x1a.parzen.v1.AlgorithmConfig\x12\x11\n\x04seed\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\'\n\x06pruner\x18\x06 \x01(\x0b\x32\x17.parzen.v1.PrunerConfig\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x38\n\nuser_attrs\x18\x08 \x03(\x0b\x32$.parzen.v1.Experiment.UserAttrsEntry\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0ctrial_counts\x18\n \x01(\x0b\x32\x16.parzen.v1.TrialCounts\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_seed\"m\n\x0bTrialCounts\x12\x0f\n\x07waiting\x18\x01 \x01(\x03\x12\x0f\n\x07running\x18\x02 \x01(\x03\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x03\x12\x0e\n\x06pruned\x18\x04 \x01(\x03\x12\x0c\n\x04\x66\x61il\x18\x05 \x01(\x03\x12\x0c\n\x04lost\x18\x06 \x01(\x03*V\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_MINIMIZE\x10\x01\x12\x16\n\x12\x44IRECTION_MAXIMIZE\x10\x02\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aparzen/v1/experiment.proto\x12\tparzen.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"\x9b\x01\n\x0f\x41lgorithmConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x07options\x18\x02 \x03(\x0b\x32\'.parzen.v1.AlgorithmConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\x95\x01\n\x0cPrunerConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07options\x18\x02 \x03(\x0b\x32$.parzen.v1.PrunerConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\xf0\x03\n\nExperiment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x05space\x18\x02 \x01(\x0b\x32\x16.parzen.v1.SearchSpace\x12\'\n\tdirection\x18\x03 \x01(\x0e\x32\x14.parzen.v1.Direction\x12-\n\talgorithm\x18\x04 \x01(\x0b\x32\x1a.parzen.v1.AlgorithmConfig\x12\x11\n\x04seed\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\'\n\x06pruner\x18\x06 \x01(\x0b\x32\x17.parzen.v1.PrunerConfig\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x38\n\nuser_attrs\x18\x08 \x03(\x0b\x32$.parzen.v1.Experiment.UserAttrsEntry\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0ctrial_counts\x18\n \x01(\x0b\x32\x16.parzen.v1.TrialCounts\x12\x12\n\nretry_lost\x18\x0b \x01(\x08\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_seed\"m\n\x0bTrialCounts\x12\x0f\n\x07waiting\x18\x01 \x01(\x03\x12\x0f\n\x07running\x18\x02 \x01(\x03\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x03\x12\x0e\n\x06pruned\x18\x04 \x01(\x03\x12\x0c\n\x04\x66\x61il\x18\x05 \x01(\x03\x12\x0c\n\x04lost\x18\x06 \x01(\x03*V\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_MINIMIZE\x10\x01\x12\x16\n\x12\x44IRECTION_MAXIMIZE\x10\x02\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,8 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_EXPERIMENT_USERATTRSENTRY']._loaded_options = None
   _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_options = b'8\001'
-  _globals['_DIRECTION']._serialized_start=1029
-  _globals['_DIRECTION']._serialized_end=1115
+  _globals['_DIRECTION']._serialized_start=1049
+  _globals['_DIRECTION']._serialized_end=1135
   _globals['_ALGORITHMCONFIG']._serialized_start=130
   _globals['_ALGORITHMCONFIG']._serialized_end=285
   _globals['_ALGORITHMCONFIG_OPTIONSENTRY']._serialized_start=221
@@ -52,9 +52,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_start=221
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_end=285
   _globals['_EXPERIMENT']._serialized_start=440
-  _globals['_EXPERIMENT']._serialized_end=916
-  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_start=859
-  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_end=907
-  _globals['_TRIALCOUNTS']._serialized_start=918
-  _globals['_TRIALCOUNTS']._serialized_end=1027
+  _globals['_EXPERIMENT']._serialized_end=936
+  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_start=879
+  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_end=927
+  _globals['_TRIALCOUNTS']._serialized_start=938
+  _globals['_TRIALCOUNTS']._serialized_end=1047
 # @@protoc_insertion_point(module_scope)

@@ -49,7 +49,7 @@ class PrunerConfig(_message.Message):
     def __init__(self, name: _Optional[str] = ..., options: _Optional[_Mapping[str, _space_pb2.Value]] = ...) -> None: ...
 
 class Experiment(_message.Message):
-    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts")
+    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost")
     class UserAttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class Experiment(_message.Message):
     USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TRIAL_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_LOST_FIELD_NUMBER: _ClassVar[int]
     name: str
     space: _space_pb2.SearchSpace
     direction: Direction
@@ -77,7 +78,8 @@ class Experiment(_message.Message):
     user_attrs: _containers.ScalarMap[str, str]
     create_time: _timestamp_pb2.Timestamp
     trial_counts: TrialCounts
-    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ...) -> None: ...
+    retry_lost: bool
+    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ...) -> None: ...
 
 class TrialCounts(_message.Message):
     __slots__ = ("waiting", "running", "complete", "pruned", "fail", "lost")
