@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 from typing import Iterator, Optional
 
 import pytest
@@ -47,5 +46,3 @@ def name(request: pytest.FixtureRequest) -> str:
     base = re.sub(r"[^A-Za-z0-9._:/-]", "_", request.node.name)[:120]
     return f"{base}-{uuid.uuid4().hex[:8]}"
 
-
-REPO = Path(__file__).resolve().parents[3]
