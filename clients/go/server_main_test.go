@@ -189,9 +189,13 @@ func (s *server) stop() {
 // dial connects to the shared test server.
 func dial(t *testing.T, opts ...parzen.Option) *parzen.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	addr := serverAddr(t)
+	// Generous: on a loaded machine a freshly started server (TypeScript
+	// compiled on the fly, worker threads spinning up) can take many
+	// seconds to answer its first connection after logging "listening".
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c, err := parzen.Dial(ctx, serverAddr(t), opts...)
+	c, err := parzen.Dial(ctx, addr, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +203,9 @@ func dial(t *testing.T, opts ...parzen.Option) *parzen.Client {
 	return c
 }
 
-// testCtx is a context that ends with the test (or after a minute).
+// testCtx is a context that ends with the test (or after two minutes).
 func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

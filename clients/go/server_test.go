@@ -297,15 +297,15 @@ func TestFailPruneAndIntermediate(t *testing.T) {
 func TestHeartbeatKeepsTheLease(t *testing.T) {
 	c := dial(t)
 	ctx := testCtx(t)
-	exp := create(t, c, parzen.ExperimentSpec{Space: basicSpace(), LeaseDuration: time.Second})
+	exp := create(t, c, parzen.ExperimentSpec{Space: basicSpace(), LeaseDuration: 2 * time.Second})
 	ts, err := exp.SuggestN(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kept, dropped := ts[0], ts[1]
 	first := kept.LeaseDeadline()
-	hb := kept.KeepAlive(ctx) // every ~333ms
-	time.Sleep(2500 * time.Millisecond)
+	hb := kept.KeepAlive(ctx) // every ~667ms
+	time.Sleep(4500 * time.Millisecond)
 
 	if err := kept.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -320,7 +320,7 @@ func TestHeartbeatKeepsTheLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	if dropped.State() != parzen.Lost {
-		t.Errorf("trial without heartbeat should be LOST after 2.5s of a 1s lease: %s", dropped.Summary())
+		t.Errorf("trial without heartbeat should be LOST after 4.5s of a 2s lease: %s", dropped.Summary())
 	}
 
 	if err := kept.Report(ctx, 0.1, nil); err != nil {
@@ -420,7 +420,7 @@ func TestUnixSocket(t *testing.T) {
 	}
 	defer srv.stop()
 	ctx := testCtx(t)
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, 90*time.Second) // see dial
 	defer cancel()
 	c, err := parzen.Dial(dctx, srv.addr, parzen.WithWorkerID("unix-worker"))
 	if err != nil {
@@ -449,6 +449,7 @@ func TestExampleTrainer(t *testing.T) {
 	if err != nil {
 		t.Skip("no go tool on PATH")
 	}
+	c := dial(t) // also waits until the server answers (the example dials with a 10s timeout)
 	name := uniqueName(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -462,7 +463,6 @@ func TestExampleTrainer(t *testing.T) {
 	if !strings.Contains(string(out), "best: trial #") {
 		t.Errorf("no best trial in the output:\n%s", out)
 	}
-	c := dial(t)
 	exp, err := c.Experiment(testCtx(t), name)
 	if err != nil {
 		t.Fatal(err)
