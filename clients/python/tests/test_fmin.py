@@ -142,3 +142,28 @@ def test_without_a_client_starts_a_local_server_and_resumes_from_a_named_db(tmp_
     best = parzen.fmin(fn, QUADRATIC, algo="random", max_evals=5, experiment="local", db=db, show_progressbar=False)
     assert len(calls) == 5  # the second server reopened the file and resumed
     assert quadratic(best) == min(quadratic({"x": x}) for x in calls)
+
+
+def test_hyperopt_trials_object(client: parzen.Client, name: str) -> None:
+    space = {"x": hp.uniform("x", -10, 10), "c": hp.choice("c", ["a", {"k": hp.randint("k", 3)}])}
+    trials = parzen.Trials()
+
+    def fn(p: Any) -> Any:
+        if p["x"] < -8:
+            return {"status": "fail"}
+        return {"loss": abs(p["x"]), "status": "ok", "acc": 1.0}
+
+    best = parzen.fmin(fn, space, algo="random", max_evals=6, client=client, experiment=name, seed=4, trials=trials, show_progressbar=False)
+    assert len(trials) == 6 and trials.tids == list(range(6))
+    ok = [t for t in trials.trials if t["result"]["status"] == "ok"]
+    assert all(t["result"]["acc"] == 1.0 for t in ok)
+    assert min(loss for loss in trials.losses() if loss is not None) == trials.best_trial["result"]["loss"]
+    argmin = trials.argmin
+    assert argmin["x"] == best["x"] and argmin["c"] in (0, 1)  # choices as indices, like hyperopt
+    assert parzen.space_eval(space, argmin) == best
+    for t in trials.trials:
+        assert (t["misc"]["vals"]["k"] == []) == (t["misc"]["vals"]["c"] == [0])
+
+    # Passing the same Trials again resumes its experiment.
+    parzen.fmin(fn, space, algo="random", max_evals=9, client=client, trials=trials, show_progressbar=False)
+    assert len(trials) == 9 and len(trials.vals["x"]) == 9

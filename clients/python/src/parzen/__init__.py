@@ -19,6 +19,7 @@ from . import errors, hp, space
 from ._version import __version__
 from .algorithms import Algorithm, gp, rand, tpe
 from .client import Client
+from .compat import Trials
 from .compile import compile_space
 from .errors import TrialPruned
 from .experiment import Experiment
@@ -48,6 +49,7 @@ __all__ = [
     "STATUS_OK",
     "Trial",
     "TrialPruned",
+    "Trials",
     "TrialState",
     "__version__",
     "compile_space",

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, T
 from . import template as tpl
 from .algorithms import algorithm_name
 from .client import Client
+from .compat import Trials
 from .errors import AllTrialsFailed
 from .experiment import Experiment
 from .local_server import LocalServer
@@ -50,6 +51,7 @@ def fmin(
     db: Optional[str] = None,
     options: Optional[Mapping[str, Any]] = None,
     rstate: Any = None,
+    trials: Optional[Trials] = None,
 ) -> Any:
     """Minimises ``fn`` over ``space``; returns the best parameters (actual
     values shaped like the space).
@@ -67,17 +69,29 @@ def fmin(
     *args) -> (stop, args)`` end the search early. ``points_to_evaluate``:
     configurations to try first (shaped actual values, or hyperopt's
     ``{label: value}`` points with choice indices); already-tried ones are
-    skipped. ``options``: the algorithm's options.
+    skipped. ``options``: the algorithm's options. ``trials``: a
+    ``parzen.Trials`` filled with hyperopt-style trial dicts afterwards;
+    passing it again resumes its experiment.
     """
     if max_evals is None and timeout is None:
         raise ValueError("fmin needs max_evals or timeout")
     if seed is None and rstate is not None:
         seed = int(rstate.integers(0, 2**31 - 1))
+    if experiment is None and trials is not None and trials.experiment is not None:
+        experiment = trials.experiment.name
     with _connect(client, db) as c:
         exp = _experiment(c, experiment, space, algo, seed, options)
         if points_to_evaluate:
             exp.enqueue_many([_shape_point(exp.template, p) for p in points_to_evaluate], skip_if_exists=True)
-        _run(exp, fn, max_evals, timeout, loss_threshold, early_stop_fn, show_progressbar)
+        try:
+            _run(exp, fn, max_evals, timeout, loss_threshold, early_stop_fn, show_progressbar)
+        except BaseException:
+            if trials is not None:
+                with contextlib.suppress(Exception):
+                    trials.attach(exp)
+            raise
+        if trials is not None:
+            trials.attach(exp)
         best = exp.best_trial
         if best is None:
             raise AllTrialsFailed(f"experiment {exp.name!r} has no COMPLETE trial")
