@@ -137,3 +137,17 @@ def test_hyperopt_expressions_are_rejected_with_a_hint() -> None:
     FakeApply.__module__ = "hyperopt.pyll.base"
     with pytest.raises(TypeError, match="parzen.hp"):
         parzen.compile_space({"x": FakeApply()})
+
+
+def test_scope_int_turns_quantized_nodes_into_int_ranges() -> None:
+    from parzen.pyll import scope
+
+    p = only_param(scope.int(hp.quniform("n", 10, 100, 5)))
+    assert p.WhichOneof("domain") == "int_range" and fields(p.int_range) == {"low": 10, "high": 100, "step": 5}
+    p = only_param(scope.int(hp.qloguniform("m", 0, math.log(64), 1)))
+    assert fields(p.int_range) == {"low": 1, "high": 64, "step": 1, "log": True}
+    assert scope.int(hp.randint("r", 4)) == hp.randint("r", 4)
+    with pytest.raises(ValueError):
+        scope.int(hp.quniform("n", 0, 1, 0.5))
+    with pytest.raises(TypeError):
+        scope.int("n")

@@ -25,6 +25,7 @@ from .errors import TrialPruned
 from .experiment import Experiment
 from .fmin import STATUS_FAIL, STATUS_OK, fmin
 from .local_server import LocalServer
+from .pyll import scope
 from .rpc import RetryPolicy
 from .trial import Trial, TrialState
 
@@ -58,6 +59,7 @@ __all__ = [
     "gp",
     "hp",
     "rand",
+    "scope",
     "space",
     "space_eval",
     "tpe",
