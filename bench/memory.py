@@ -1,0 +1,106 @@
+"""Memory stage: the server's resident memory with many experiments of long
+histories loaded.
+
+    python bench/memory.py load  --address A --pid PID --out bench/out/memory.json [--experiments 100] [--trials 10000]
+    python bench/memory.py touch --address A --pid PID --out bench/out/memory.json
+
+``load`` creates the experiments (Hartmann6's 6-D space, TPE), imports the
+trials (random points, true values) with AddTrials, and samples VmRSS/VmHWM
+from /proc/PID/status. ``touch`` (run after run.sh restarted the server on the
+same database) makes one Suggest+Report on every experiment, so every history
+is back in memory, and samples again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Dict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import problems as P  # noqa: E402
+
+
+def status(pid: int) -> Dict[str, float]:
+    out: Dict[str, float] = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM"):
+                out[k] = float(v.split()[0]) / 1024.0  # kB -> MB
+    return out
+
+
+def sample(pid: int, when: str) -> Dict[str, Any]:
+    s = status(pid)
+    r = {"when": when, "rss_mb": s["VmRSS"], "hwm_mb": s["VmHWM"]}
+    print(f"memory: {when}: VmRSS {r['rss_mb']:.0f} MB, VmHWM {r['hwm_mb']:.0f} MB", file=sys.stderr, flush=True)
+    return r
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["load", "touch"])
+    ap.add_argument("--address", required=True)
+    ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--experiments", type=int, default=100)
+    ap.add_argument("--trials", type=int, default=10000)
+    args = ap.parse_args()
+    import parzen
+
+    p = P.BY_NAME["hartmann6"]
+    client = parzen.Client(args.address, timeout=600)
+    if args.mode == "load":
+        m: Dict[str, Any] = {
+            "experiments": args.experiments,
+            "trials_per_experiment": args.trials,
+            "space": "Hartmann6 (6 floats)",
+            "algorithm": "tpe",
+            "samples": [sample(args.pid, "empty server")],
+        }
+        rng = np.random.default_rng(0)
+        t0 = time.perf_counter()
+        for e in range(args.experiments):
+            exp = client.create_experiment(f"mem-{e:03d}", P.parzen_space(p), algorithm="tpe", seed=e)
+            for i in range(0, args.trials, 2500):
+                pts = rng.uniform(0.0, 1.0, size=(min(2500, args.trials - i), 6))
+                recs = []
+                for row in pts:
+                    v = {f"x{j}": float(row[j]) for j in range(6)}
+                    recs.append({"params": v, "loss": p.f(v)})
+                exp.add_trials(recs)
+            if (e + 1) % 10 == 0:
+                print(f"memory: {e + 1}/{args.experiments} experiments imported, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        m["import_seconds"] = time.perf_counter() - t0
+        m["samples"].append(sample(args.pid, "after AddTrials of all experiments"))
+        # One Suggest+Report on each, as a live server would see.
+        for e in range(args.experiments):
+            exp = client.get_experiment(f"mem-{e:03d}")
+            t = exp.suggest()
+            t.report(p.f(t.flat_params))
+        m["samples"].append(sample(args.pid, "after one Suggest+Report on each"))
+    else:
+        with open(args.out) as f:
+            m = json.load(f)
+        m["samples"].append(sample(args.pid, "restarted server, before any call"))
+        t0 = time.perf_counter()
+        for e in range(m["experiments"]):
+            exp = client.get_experiment(f"mem-{e:03d}")
+            t = exp.suggest()
+            t.report(p.f(t.flat_params))
+        m["touch_seconds"] = time.perf_counter() - t0
+        m["samples"].append(sample(args.pid, f"restarted server, after one Suggest+Report on each ({m['touch_seconds']:.1f} s)"))
+    client.close()
+    with open(args.out, "w") as f:
+        json.dump(m, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+"""Turns the stages' raw outputs (bench/out/*) into the tables: printed, and
+written to bench/RESULTS.md.
+
+    python bench/report.py --dir bench/out [--results bench/RESULTS.md]
+
+Inputs (each optional; a missing stage is said to be missing):
+  meta.json        machine, versions, settings (written by run.sh)
+  quality.jsonl    one line per (sampler, problem, seed) run (quality.py)
+  latency.json     Suggest+Report / ask+tell latencies (latency.py)
+  load-*.json      throughput runs (load.ts)
+  memory.json      server resident memory (memory.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import math
+import os
+import sys
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import problems as P  # noqa: E402
+from quality import GP_SAMPLERS, SAMPLERS  # noqa: E402
+
+RANDOM_BASELINES = ("hyperopt_rand", "parzen_random")
+
+
+def fmt(x: Optional[float]) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if x == 0:
+        return "0"
+    a = abs(x)
+    if a >= 1e4 or a < 1e-3:
+        return f"{x:.2e}"
+    if a >= 100:
+        return f"{x:.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def table(header: Sequence[str], rows: List[Sequence[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def ranks(values: Dict[str, float]) -> Dict[str, float]:
+    """Average ranks (1 = best = lowest), ties share their mean rank."""
+    items = sorted(values.items(), key=lambda kv: kv[1])
+    out: Dict[str, float] = {}
+    i = 0
+    while i < len(items):
+        j = i
+        while j + 1 < len(items) and items[j + 1][1] == items[i][1]:
+            j += 1
+        for k in range(i, j + 1):
+            out[items[k][0]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+# ------------------------------------------------------------------ quality
+
+
+def best_at(run: Dict[str, Any], k: int, noisy: bool) -> Optional[float]:
+    true, obs = run["true"], run["obs"]
+    if len(true) < k or k <= 0:
+        return None
+    if noisy:
+        i = int(np.argmin(obs[:k]))
+        return true[i]
+    return min(true[:k])
+
+
+def regret(p: P.Problem, best: float) -> float:
+    return max(best - p.optimum, 0.0)
+
+
+def load_quality(path: str) -> Tuple[Dict[Tuple[str, str], List[Dict[str, Any]]], List[Dict[str, Any]]]:
+    runs: Dict[Tuple[str, str], Dict[int, Dict[str, Any]]] = defaultdict(dict)
+    errors = []
+    with open(path) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if r.get("error"):
+                errors.append(r)
+                continue
+            runs[(r["sampler"], r["problem"])][r["seed"]] = r  # the last run of a seed wins
+    return {k: list(v.values()) for k, v in runs.items()}, errors
+
+
+def stats(values: List[float]) -> Tuple[float, float, float]:
+    a = np.asarray(values)
+    return float(np.median(a)), float(np.percentile(a, 25)), float(np.percentile(a, 75))
+
+
+def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
+    runs, errors = load_quality(path)
+    samplers = [s for s in SAMPLERS if any(k[0] == s for k in runs)]
+    problems = [p for p in P.PROBLEMS if any(k[1] == p.name for k in runs)]
+    full = [s for s in samplers if s not in GP_SAMPLERS]
+    gps = [s for s in samplers if s in GP_SAMPLERS]
+    baseline = next((b for b in RANDOM_BASELINES if b in samplers), None)
+    out: List[str] = []
+    summary: Dict[str, Any] = {"final": {}, "baseline": baseline}
+
+    out.append("### Per problem: median simple regret [25th, 75th percentile] over seeds\n")
+    out.append(
+        "Regret = best value found − known optimum (noisy problem: the noise-free value of the trial with the best "
+        "observed value). Columns: 25 %, 50 % and 100 % of the budget. Rank: by median at 100 % (1 = best; ties share).\n"
+    )
+    final_median: Dict[str, Dict[str, float]] = defaultdict(dict)  # problem -> sampler -> median
+    rank_by: Dict[str, Dict[str, float]] = {}
+    for p in problems:
+        ks = [max(1, round(p.budget * f)) for f in (0.25, 0.5, 1.0)]
+        rows = []
+        for s in full:
+            rs = runs.get((s, p.name), [])
+            if not rs:
+                continue
+            cells = []
+            for k in ks:
+                vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
+                if vals:
+                    m, lo, hi = stats(vals)
+                    cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
+                    if k == ks[-1]:
+                        final_median[p.name][s] = m
+                else:
+                    cells.append("–")
+            rows.append((s, cells, len(rs)))
+        rk = ranks(final_median[p.name])
+        rank_by[p.name] = rk
+        out.append(f"**{p.name}** (budget {p.budget}, optimum {p.optimum})\n")
+        out.append(
+            table(
+                ["sampler", "seeds", f"@{ks[0]}", f"@{ks[1]}", f"@{ks[2]}", "rank"],
+                [[s, str(n), *c, fmt(rk.get(s))] for s, c, n in rows],
+            )
+        )
+        out.append("")
+
+    # Summary: final medians side by side, mean rank, geometric-mean ratio to random.
+    out.append("### Summary at the full budget\n")
+    header = ["problem (budget)"] + full
+    rows = []
+    for p in problems:
+        rows.append([f"{p.name} ({p.budget})"] + [fmt(final_median[p.name].get(s)) for s in full])
+    mean_rank = {s: float(np.mean([rank_by[p.name][s] for p in problems if s in rank_by[p.name]])) for s in full}
+    rows.append(["**mean rank**"] + [f"{mean_rank[s]:.2f}" for s in full])
+    geo: Dict[str, float] = {}
+    if baseline is not None:
+        for s in full:
+            logs = []
+            for p in problems:
+                fm = final_median[p.name]
+                if s in fm and baseline in fm:
+                    logs.append(math.log(max(fm[s], p.regret_floor) / max(fm[baseline], p.regret_floor)))
+            if logs:
+                geo[s] = math.exp(sum(logs) / len(logs))
+        rows.append([f"**geo-mean regret ÷ {baseline}**"] + [f"{geo[s]:.3f}" if s in geo else "–" for s in full])
+    out.append(table(header, rows))
+    out.append("")
+    if baseline is not None:
+        out.append(
+            f"Random baseline for the ratio: `{baseline}` (median regret at the full budget). Regrets below a problem's "
+            "floor count as the floor (1e-6; Conditional 1e-3, its resolution: the best non-optimal configuration has "
+            "regret 0.0025).\n"
+        )
+    summary["final"] = {p: dict(v) for p, v in final_median.items()}
+    summary["mean_rank"] = mean_rank
+    summary["geo"] = geo
+
+    # GP comparison at 25 and 50 trials: every sampler, smooth/mixed problems.
+    if gps:
+        gp_budget = max(r["budget"] for s in gps for (ss, _), rs in runs.items() if ss == s for r in rs)
+        ks = sorted({min(25, gp_budget), gp_budget})
+        out.append(f"### Small budgets (GP samplers): median regret [quartiles] at {' and '.join(map(str, ks))} trials\n")
+        out.append(
+            "All samplers on the continuous and mixed problems, read off the same runs at the first "
+            f"{' and '.join(map(str, ks))} trials (the GP samplers run for {gp_budget} trials). Rank by median at {ks[-1]}.\n"
+        )
+        gp_rank: Dict[str, Dict[str, float]] = {}
+        gp_final: Dict[str, Dict[str, float]] = defaultdict(dict)
+        for p in problems:
+            if not p.gp:
+                continue
+            rows = []
+            for s in samplers:
+                rs = runs.get((s, p.name), [])
+                if not rs:
+                    continue
+                cells = []
+                for k in ks:
+                    vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
+                    if vals:
+                        m, lo, hi = stats(vals)
+                        cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
+                        if k == ks[-1]:
+                            gp_final[p.name][s] = m
+                    else:
+                        cells.append("–")
+                rows.append((s, cells, len(rs)))
+            rk = ranks(gp_final[p.name])
+            gp_rank[p.name] = rk
+            out.append(f"**{p.name}**\n")
+            out.append(table(["sampler", "seeds"] + [f"@{k}" for k in ks] + ["rank"], [[s, str(n), *c, fmt(rk.get(s))] for s, c, n in rows]))
+            out.append("")
+        summary["gp_final"] = {p: dict(v) for p, v in gp_final.items()}
+        summary["gp_budget"] = gp_budget
+
+    # Wall time per trial (includes the objective; the Parzen samplers include gRPC and SQLite).
+    out.append("### Wall time per trial in the quality runs (ms; two runs share the 2 cores, Parzen's server runs beside them)\n")
+    secs: Dict[str, List[float]] = defaultdict(list)
+    trials: Dict[str, int] = defaultdict(int)
+    for (s, _), rs in runs.items():
+        for r in rs:
+            secs[s].append(r["seconds"])
+            trials[s] += len(r["true"])
+    out.append(table(["sampler", "runs", "ms per trial"], [[s, str(len(secs[s])), f"{1e3 * sum(secs[s]) / max(1, trials[s]):.1f}"] for s in samplers]))
+    out.append("")
+    if errors:
+        out.append(f"**{len(errors)} runs failed** (left out above):\n")
+        seen = set()
+        for e in errors:
+            key = (e["sampler"], e["problem"])
+            n = sum(1 for x in errors if (x["sampler"], x["problem"]) == key)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f"- {e['sampler']} on {e['problem']}: {n} runs, e.g. seed {e['seed']} after {len(e['true'])} trials: `{e['error']}`")
+        out.append("")
+    summary["errors"] = len(errors)
+    return "\n".join(out), summary
+
+
+# ------------------------------------------------------------------ latency
+
+
+def latency_report(path: str) -> Tuple[str, Dict[str, Any]]:
+    with open(path) as f:
+        rows = json.load(f)
+    out = [
+        "Suggest+Report (Parzen, through gRPC from the Python client, SQLite write included) and ask()+tell() "
+        "(Optuna, in-process, in-memory storage) with N completed trials imported first; p50 / p95 over the timed cycles, ms.\n"
+    ]
+    by: Dict[Tuple[str, str, int], Dict[str, Any]] = {(r["sampler"], r["space"], r["n"]): r for r in rows}
+    summary: Dict[str, Any] = {}
+    for space in ("hartmann6", "10d"):
+        label = "Hartmann6 space (6-D)" if space == "hartmann6" else "10-D box (Styblinski–Tang's [−5, 5]^10)"
+        ns = sorted({r["n"] for r in rows if r["space"] == space and r["sampler"] in ("parzen_tpe", "optuna_tpe")})
+        if not ns:
+            continue
+        samplers = [s for s in ("parzen_tpe", "optuna_tpe", "optuna_tpe_univariate") if any((s, space, n) in by for n in ns)]
+        hdr = ["N"] + [f"{s} p50 / p95" for s in samplers] + ["Optuna TPE ÷ Parzen TPE (p50)"]
+        body = []
+        for n in ns:
+            cells = [str(n)]
+            for s in samplers:
+                r = by.get((s, space, n))
+                cells.append(f"{r['p50_ms']:.2f} / {r['p95_ms']:.2f}" if r else "–")
+            a, b = by.get(("optuna_tpe", space, n)), by.get(("parzen_tpe", space, n))
+            ratio = a["p50_ms"] / b["p50_ms"] if a and b else None
+            cells.append(f"{ratio:.1f}×" if ratio else "–")
+            if ratio:
+                summary[f"{space}@{n}"] = {"parzen_p50": b["p50_ms"], "optuna_p50": a["p50_ms"], "ratio": ratio}
+            body.append(cells)
+        out.append(f"**{label}**\n")
+        out.append(table(hdr, body))
+        r = by.get(("parzen_random", space, 1000))
+        if r:
+            out.append(f"\nFloor (Parzen random search, N = 1,000: gRPC + SQLite, no model): p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms.")
+        out.append("")
+    gp_ns = sorted({r["n"] for r in rows if r["sampler"] in ("parzen_gp", "optuna_gp")})
+    if gp_ns:
+        samplers = [s for s in ("parzen_gp", "optuna_gp") if any((s, "10d", n) in by for n in gp_ns)]
+        body = []
+        for n in gp_ns:
+            cells = [str(n)]
+            for s in samplers:
+                r = by.get((s, "10d", n))
+                cells.append(f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" if r else "–")
+                if r:
+                    summary[f"{s}@{n}"] = r["p50_ms"]
+            body.append(cells)
+        out.append("**GP, 10-D box**\n")
+        out.append(table(["N"] + [f"{s} p50 / p95" for s in samplers], body))
+        out.append("")
+    return "\n".join(out), summary
+
+
+# ------------------------------------------------------------- load, memory
+
+
+def load_report(paths: List[str]) -> Tuple[str, Dict[str, Any]]:
+    body = []
+    summary = {}
+    for path in sorted(paths):
+        with open(path) as f:
+            r = json.load(f)
+        summary[r["algorithm"]] = r
+        body.append(
+            [
+                r["algorithm"],
+                str(r["workers"]),
+                f"{r['seconds']:.1f}",
+                str(r["cycles"]),
+                f"{r['cycles_per_s']:.0f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                f"{r['max_ms']:.1f}",
+                str(r["errors"]),
+                str(r["duplicates"]),
+            ]
+        )
+    txt = (
+        "Concurrent workers in one Node process (generated TypeScript client, grpc-js, 4 channels) doing "
+        "Suggest → Report(OK) cycles on one experiment (Hartmann6 space); the client shares the 2 cores with the server.\n\n"
+        + table(["algorithm", "workers", "seconds", "cycles", "cycles/s", "p50 ms", "p99 ms", "max ms", "errors", "duplicate ids"], body)
+        + "\n"
+    )
+    return txt, summary
+
+
+def memory_report(path: str) -> Tuple[str, Dict[str, Any]]:
+    with open(path) as f:
+        m = json.load(f)
+    lines = [
+        f"{m['experiments']} experiments × {m['trials_per_experiment']:,} completed trials ({m['space']}, {m['algorithm']}), "
+        f"imported with AddTrials in {m['import_seconds']:.0f} s ({m['experiments'] * m['trials_per_experiment'] / max(m['import_seconds'], 1e-9):,.0f} trials/s).\n",
+        table(
+            ["when", "VmRSS (MB)", "VmHWM (MB)"],
+            [[w["when"], f"{w['rss_mb']:.0f}", f"{w['hwm_mb']:.0f}"] for w in m["samples"]],
+        ),
+        "",
+    ]
+    return "\n".join(lines), m
+
+
+# --------------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default="bench/out")
+    ap.add_argument("--results", default="")
+    args = ap.parse_args()
+    d = args.dir
+    meta: Dict[str, Any] = {}
+    if os.path.exists(os.path.join(d, "meta.json")):
+        with open(os.path.join(d, "meta.json")) as f:
+            meta = json.load(f)
+    parts: List[str] = ["# Parzen benchmark results\n"]
+    if meta:
+        parts.append(
+            table(
+                ["", ""],
+                [[k, str(v)] for k, v in meta.items()],
+            )
+        )
+        parts.append("")
+    summary: Dict[str, Any] = {"meta": meta}
+    q = os.path.join(d, "quality.jsonl")
+    parts.append("## 1. Optimisation quality\n")
+    if os.path.exists(q):
+        txt, summary["quality"] = quality_report(q)
+        parts.append(txt)
+    else:
+        parts.append("(quality stage not run)\n")
+    parts.append("## 2. Suggest latency\n")
+    lat = os.path.join(d, "latency.json")
+    if os.path.exists(lat):
+        txt, summary["latency"] = latency_report(lat)
+        parts.append(txt)
+    else:
+        parts.append("(latency stage not run)\n")
+    parts.append("## 3. Throughput under load\n")
+    loads = glob.glob(os.path.join(d, "load-*.json"))
+    if loads:
+        txt, summary["load"] = load_report(loads)
+        parts.append(txt)
+    else:
+        parts.append("(load stage not run)\n")
+    parts.append("## 4. Server memory\n")
+    mem = os.path.join(d, "memory.json")
+    if os.path.exists(mem):
+        txt, summary["memory"] = memory_report(mem)
+        parts.append(txt)
+    else:
+        parts.append("(memory stage not run)\n")
+    notes = os.path.join(d, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            parts.append("## Notes from this run\n")
+            parts.append(f.read())
+    text = "\n".join(parts)
+    print(text)
+    with open(os.path.join(d, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1, default=str)
+    if args.results:
+        with open(args.results, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# npm run bench: Parzen vs Optuna vs hyperopt, quality and speed (see bench/README.md).
+#
+# Settings (environment):
+#   BENCH_SEEDS=20            seeds 0..N-1 per problem and sampler
+#   BENCH_GP_SEEDS            seeds for the GP samplers (default BENCH_SEEDS)
+#   BENCH_GP_BUDGET=50        trials per run of the GP samplers
+#   BENCH_PROBLEMS            comma list (default: all eight), e.g. branin,hartmann6
+#   BENCH_SAMPLERS            comma list (default: all available), e.g. parzen_tpe,optuna_tpe
+#   BENCH_STAGES=quality,latency,load,memory
+#   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
+#   BENCH_JOBS=2              parallel processes for the quality runs
+#   BENCH_LOAD_SECONDS=20     random-search load; BENCH_LOAD_TPE_SECONDS=10 for the TPE variant
+#   BENCH_LATENCY_NS=100,1000,5000,10000   BENCH_GP_NS=100,200,500   BENCH_LATENCY_CYCLES=50
+#   BENCH_MEMORY_EXPERIMENTS=100  BENCH_MEMORY_TRIALS=10000
+#   BENCH_RESUME=1            keep bench/out/quality.jsonl and run only the missing runs
+#   BENCH_RESULTS             where the report goes (default bench/RESULTS.md for a full
+#                             run, bench/out/RESULTS.md when any subset variable is set)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+subset=0
+for v in BENCH_SEEDS BENCH_GP_SEEDS BENCH_PROBLEMS BENCH_SAMPLERS BENCH_STAGES BENCH_SKIP_MEMORY BENCH_GP_BUDGET BENCH_LATENCY_NS BENCH_MEMORY_EXPERIMENTS BENCH_MEMORY_TRIALS BENCH_LOAD_SECONDS; do
+  [[ -n "${!v:-}" ]] && subset=1
+done
+SEEDS="${BENCH_SEEDS:-20}"
+GP_SEEDS="${BENCH_GP_SEEDS:-$SEEDS}"
+GP_BUDGET="${BENCH_GP_BUDGET:-50}"
+PROBLEMS="${BENCH_PROBLEMS:-}"
+STAGES="${BENCH_STAGES:-quality,latency,load,memory}"
+[[ "${BENCH_SKIP_MEMORY:-0}" == 1 ]] && STAGES="${STAGES//memory/}"
+JOBS="${BENCH_JOBS:-2}"
+if [[ -n "${BENCH_RESULTS:-}" ]]; then results="$BENCH_RESULTS"
+elif [[ $subset == 0 ]]; then results="$root/bench/RESULTS.md"
+else results="$root/bench/out/RESULTS.md"; fi
+has_stage() { [[ ",$STAGES," == *",$1,"* ]]; }
+
+out="$root/bench/out"
+mkdir -p "$out"
+if [[ "${BENCH_RESUME:-0}" != 1 ]]; then
+  rm -f "$out"/quality.jsonl "$out"/latency.json "$out"/load-*.json "$out"/memory.json "$out"/notes.md
+fi
+: > "$out/notes.md"
+note() { echo "bench: $*" >&2; echo "- $*" >> "$out/notes.md"; }
+
+# ---------------------------------------------------------------- venv
+bash "$root/bench/setup-venv.sh"
+py="$root/bench/.venv/bin/python"
+
+# ---------------------------------------------------------------- server
+tmp="$(mktemp -d -t parzen-bench-XXXXXX)"
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+cleanup() { stop_server; rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_server DB LOG: starts `parzen serve` on a free port; sets server_pid and address.
+start_server() {
+  local db="$1" log="$2"
+  node --import tsx src/cli.ts serve --db "$db" --listen 127.0.0.1:0 > "$log" 2>&1 &
+  server_pid=$!
+  address=""
+  for _ in $(seq 1 600); do
+    address="$(grep -m1 '"msg":"listening"' "$log" 2>/dev/null | sed -n 's/.*"address":"\([^"]*\)".*/\1/p' || true)"
+    [[ -n "$address" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "bench: the server did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  [[ -n "$address" ]] || { echo "bench: the server did not log its address within 60 s" >&2; exit 1; }
+  echo "bench: Parzen server pid $server_pid listening on $address" >&2
+}
+
+start_server "$tmp/bench.db" "$out/server.log"
+
+# ---------------------------------------------------------------- what is available
+has_gp=0
+if "$py" - "$address" <<'EOF'
+import sys, parzen
+c = parzen.Client(sys.argv[1], timeout=30)
+try:
+    c.create_experiment("bench-gp-probe", {"x": parzen.space.Float(0, 1, label="x")}, algorithm="gp", seed=0).delete()
+except parzen.errors.InvalidArgument:
+    sys.exit(1)
+EOF
+then has_gp=1; else note "Parzen GP: the server has no algorithm \"gp\" (src/algorithms/registry.ts does not register it), so Parzen GP is left out."; fi
+has_torch=0
+if "$py" -c "import torch" 2>/dev/null; then has_torch=1; else note "torch is not installed in bench/.venv, so Optuna's GPSampler is left out."; fi
+optuna_version="$("$py" -c 'import optuna; print(optuna.__version__)')"
+if [[ "${optuna_version%%.*}" -lt 5 ]]; then
+  note "Optuna $optuna_version is older than 5: optuna_tpe is TPESampler(multivariate=True, constant_liar=True), set explicitly (the v5 defaults)."
+fi
+
+samplers="${BENCH_SAMPLERS:-parzen_tpe,parzen_gp,parzen_random,optuna_tpe,optuna_tpe_univariate,optuna_gp,hyperopt_tpe,hyperopt_rand}"
+[[ $has_gp == 1 ]] || samplers="$(echo ",$samplers," | sed 's/,parzen_gp,/,/; s/^,//; s/,$//')"
+[[ $has_torch == 1 ]] || samplers="$(echo ",$samplers," | sed 's/,optuna_gp,/,/; s/^,//; s/,$//')"
+
+# ---------------------------------------------------------------- metadata
+"$py" - "$out/meta.json" "$SEEDS" "$GP_SEEDS" "$GP_BUDGET" "$samplers" "${PROBLEMS:-all}" "$JOBS" <<'EOF'
+import json, os, platform, subprocess, sys, datetime
+out, seeds, gp_seeds, gp_budget, samplers, problems, jobs = sys.argv[1:]
+def sh(cmd):
+    try: return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+def ver(mod):
+    try:
+        m = __import__(mod); return getattr(m, "__version__", "?")
+    except Exception: return "not installed"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+meta = {
+    "date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+    "machine": f"{os.cpu_count()} cores ({sh('nproc')} usable), {cpu}, {int(mem) / 1024 / 1024:.1f} GiB RAM, {platform.system()} {platform.release()}",
+    "load average at start": " ".join(open("/proc/loadavg").read().split()[:3]),
+    "Node": sh("node --version"),
+    "Python": platform.python_version(),
+    "Optuna": ver("optuna"), "hyperopt": ver("hyperopt"), "numpy": ver("numpy"), "scipy": ver("scipy"), "torch": ver("torch"),
+    "Parzen commit": sh("git rev-parse --short HEAD") + (" + uncommitted changes in src/" if sh("git status --porcelain -- src") else ""),
+    "seeds": f"0..{int(seeds) - 1} (GP samplers: 0..{int(gp_seeds) - 1}, {gp_budget} trials)",
+    "problems": problems, "samplers": samplers, "parallel quality processes": jobs,
+    "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+}
+json.dump(meta, open(out, "w"), indent=1)
+EOF
+
+t_start=$(date +%s)
+# ---------------------------------------------------------------- 1. quality
+if has_stage quality; then
+  echo "bench: == quality ($samplers; seeds $SEEDS)" >&2
+  "$py" bench/quality.py --address "$address" --out "$out/quality.jsonl" --problems "$PROBLEMS" \
+    --seeds "$SEEDS" --gp-seeds "$GP_SEEDS" --gp-budget "$GP_BUDGET" --samplers "$samplers" --jobs "$JOBS"
+fi
+
+# ---------------------------------------------------------------- 2. latency
+if has_stage latency; then
+  echo "bench: == latency" >&2
+  lat_flags=()
+  [[ $has_gp == 1 ]] && lat_flags+=(--gp)
+  [[ $has_torch == 1 ]] && lat_flags+=(--optuna-gp)
+  "$py" bench/latency.py --address "$address" --out "$out/latency.json" \
+    --ns "${BENCH_LATENCY_NS:-100,1000,5000,10000}" --gp-ns "${BENCH_GP_NS:-100,200,500}" \
+    --cycles "${BENCH_LATENCY_CYCLES:-50}" "${lat_flags[@]}"
+fi
+
+# ---------------------------------------------------------------- 3. load
+if has_stage load; then
+  echo "bench: == load" >&2
+  node --import tsx bench/load.ts --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
+  node --import tsx bench/load.ts --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
+fi
+stop_server
+
+# ---------------------------------------------------------------- 4. memory
+if has_stage memory; then
+  echo "bench: == memory" >&2
+  start_server "$tmp/memory.db" "$out/server-memory.log"
+  "$py" bench/memory.py load --address "$address" --pid "$server_pid" --out "$out/memory.json" \
+    --experiments "${BENCH_MEMORY_EXPERIMENTS:-100}" --trials "${BENCH_MEMORY_TRIALS:-10000}"
+  stop_server
+  start_server "$tmp/memory.db" "$out/server-memory2.log"
+  "$py" bench/memory.py touch --address "$address" --pid "$server_pid" --out "$out/memory.json"
+  stop_server
+fi
+
+# ---------------------------------------------------------------- report
+"$py" - "$out/meta.json" "$(( $(date +%s) - t_start ))" <<'EOF'
+import json, sys
+path, secs = sys.argv[1], int(sys.argv[2])
+m = json.load(open(path))
+m["load average at end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+m["bench wall time"] = f"{secs // 60} min {secs % 60} s"
+json.dump(m, open(path, "w"), indent=1)
+EOF
+"$py" bench/report.py --dir "$out" --results "$results"
+echo "bench: report written to ${results#$root/}" >&2
