@@ -48,7 +48,10 @@ type ExperimentSpec struct {
 	// How long a suggested trial may go without a heartbeat before it is
 	// marked LOST; the server's default when zero.
 	LeaseDuration time.Duration
-	UserAttrs     map[string]string
+	// Re-enqueue the configuration of a trial whose lease lapsed, so it is
+	// evaluated again (the new trial's user_attrs carry "parzen.retry_of").
+	RetryLost bool
+	UserAttrs map[string]string
 }
 
 // SeedOf is a convenience for ExperimentSpec.Seed.
@@ -73,6 +76,7 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 		Direction: s.Direction.proto(),
 		Algorithm: &parzenv1.AlgorithmConfig{Name: s.Algorithm, Options: algOpts},
 		Seed:      s.Seed,
+		RetryLost: s.RetryLost,
 		UserAttrs: s.UserAttrs,
 	}
 	if s.Pruner != "" || len(prunerOpts) > 0 {

@@ -115,13 +115,14 @@ func TestSpecProto(t *testing.T) {
 		Algorithm:        "random",
 		AlgorithmOptions: map[string]any{"n_startup": 5, "gamma": 0.25, "multivariate": true},
 		Seed:             SeedOf(7),
+		RetryLost:        true,
 		UserAttrs:        map[string]string{"owner": "me"},
 	}
 	pb, err := spec.proto("CreateExperiment e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pb.GetDirection() != parzenv1.Direction_DIRECTION_MAXIMIZE || pb.GetSeed() != 7 || pb.Seed == nil {
+	if pb.GetDirection() != parzenv1.Direction_DIRECTION_MAXIMIZE || pb.GetSeed() != 7 || pb.Seed == nil || !pb.GetRetryLost() {
 		t.Errorf("direction/seed lost: %v", pb)
 	}
 	if pb.GetAlgorithm().GetOptions()["n_startup"].GetIntValue() != 5 ||
