@@ -1,11 +1,15 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
 import { randomSearch } from "./random.js";
+import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
 
-const algorithms = new Map<string, Algorithm<any>>([[randomSearch.name, randomSearch]]);
+const algorithms = new Map<string, Algorithm<any>>([
+  [randomSearch.name, randomSearch],
+  [tpe.name, tpe],
+]);
 
-export const DEFAULT_ALGORITHM = "random";
+export const DEFAULT_ALGORITHM = "tpe";
 
 export function registerAlgorithm(a: Algorithm<any>): void {
   algorithms.set(a.name, a);

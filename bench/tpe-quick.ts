@@ -1,0 +1,110 @@
+/**
+ * Quick in-process evaluation of the pure TPE algorithm (no server): runs
+ * each problem of bench/problems.ts for its budget over several seeds and
+ * prints the median simple regret at 25%, 50% and 100% of the budget, next
+ * to random search. For tuning defaults; the real comparison against Optuna
+ * and hyperopt is `npm run bench`.
+ *
+ *   npx tsx bench/tpe-quick.ts [--seeds 10] [--problems branin,mixed]
+ *                              [--algo tpe|random] [--set key=value ...]
+ */
+import { algorithmNamed } from "../src/algorithms/registry.js";
+import type { Observation } from "../src/algorithms/types.js";
+import { createRng } from "../src/math/rng.js";
+import { compileSpace } from "../src/space/compile.js";
+import type { Config, Scalar, Space } from "../src/space/types.js";
+import { PROBLEMS, type Problem, type Values } from "./problems.js";
+
+function decode(space: Space, config: Config): Values {
+  const out: Values = {};
+  for (const p of space.params) {
+    const x = config[p.index]!;
+    if (Number.isNaN(x)) continue;
+    out[p.name] = p.domain.type === "choice" ? p.domain.options[x]!.value : x;
+  }
+  return out;
+}
+
+/** Best true value after each trial of one run. */
+export function runOnce(problem: Problem, algo: string, options: Record<string, Scalar>, seed: number): number[] {
+  const space = compileSpace(problem.space);
+  const algorithm = algorithmNamed(algo);
+  const parsed = algorithm.parseOptions(options);
+  const history: Observation[] = [];
+  const noise = createRng(seed, 0xbeef);
+  const trace: number[] = [];
+  let bestObserved = Infinity;
+  let bestTrue = Infinity;
+  for (let t = 0; t < problem.budget; t++) {
+    const config = algorithm.suggest({ space, history, rng: createRng(seed, t), options: parsed });
+    const v = decode(space, config);
+    const truth = problem.f(v);
+    const observed = problem.observe ? problem.observe(v, noise.normal()) : truth;
+    history.push({ number: t, config, state: "complete", loss: observed, lastStep: undefined });
+    // Noisy problems score the true value of the best-observed trial.
+    if (observed < bestObserved) {
+      bestObserved = observed;
+      bestTrue = truth;
+    }
+    trace.push(bestTrue - problem.optimum);
+  }
+  return trace;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
+};
+
+function parseArgs(argv: string[]): { seeds: number; problems: string[] | undefined; algos: string[]; set: Record<string, Scalar> } {
+  let seeds = 10;
+  let problems: string[] | undefined;
+  let algos = ["random", "tpe"];
+  const set: Record<string, Scalar> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => argv[++i] ?? "";
+    if (a === "--seeds") seeds = Number(next());
+    else if (a === "--problems") problems = next().split(",");
+    else if (a === "--algo") algos = next().split(",");
+    else if (a === "--set") {
+      const [k, raw] = next().split("=") as [string, string];
+      set[k] =
+        raw === "true" || raw === "false"
+          ? { kind: "bool", value: raw === "true" }
+          : Number.isFinite(Number(raw))
+            ? { kind: Number.isInteger(Number(raw)) && !raw.includes(".") ? "int" : "double", value: Number(raw) }
+            : { kind: "string", value: raw };
+    }
+  }
+  return { seeds, problems, algos, set };
+}
+
+function main(): void {
+  const { seeds, problems, algos, set } = parseArgs(process.argv.slice(2));
+  const fmt = (x: number): string => (x === 0 ? "0" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  console.log(`seeds 0..${seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`);
+  console.log(["problem", "budget", ...algos.flatMap((a) => [`${a}@25%`, `${a}@50%`, `${a}@100%`])].join("\t"));
+  const logRatios: number[] = [];
+  for (const p of PROBLEMS) {
+    if (problems && !problems.includes(p.name)) continue;
+    const cells: string[] = [p.name, String(p.budget)];
+    const finals: number[] = [];
+    for (const algo of algos) {
+      const traces = Array.from({ length: seeds }, (_, s) => runOnce(p, algo, algo === "random" ? {} : set, s));
+      for (const frac of [0.25, 0.5, 1]) {
+        const at = Math.max(1, Math.round(p.budget * frac)) - 1;
+        cells.push(fmt(median(traces.map((t) => t[at]!))));
+      }
+      finals.push(median(traces.map((t) => t[p.budget - 1]!)));
+    }
+    if (algos[0] === "random" && finals.length > 1 && finals[0]! > 0) logRatios.push(Math.log(Math.max(finals[1]!, 1e-12) / finals[0]!));
+    console.log(cells.join("\t"));
+  }
+  if (logRatios.length > 0) {
+    console.log(`geometric-mean regret ratio ${algos[1]}/random: ${Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length).toFixed(3)}`);
+  }
+}
+
+main();

@@ -1,0 +1,61 @@
+/**
+ * In-process suggest() latency of the pure TPE with N finished trials of
+ * history (random points with their Styblinski–Tang values) in a 10-D
+ * continuous space and a 10-D mixed space (4 ints, 2 quantized, 2
+ * choices, 2 log-uniform). Sampler overhead only: no gRPC, no SQLite.
+ *
+ *   npx tsx bench/tpe-speed.ts [N ...]
+ */
+import { tpe } from "../src/algorithms/tpe/index.js";
+import type { Observation } from "../src/algorithms/types.js";
+import { createRng } from "../src/math/rng.js";
+import { compileSpace } from "../src/space/compile.js";
+import { samplePrior } from "../src/space/prior.js";
+import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+
+const continuous: SearchSpace = {
+  parameters: Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: -5, high: 5 } } }) as Parameter),
+};
+const mixed: SearchSpace = {
+  parameters: [
+    ...Array.from({ length: 4 }, (_, i) => ({ name: `i${i}`, domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } } }) as Parameter),
+    ...Array.from({ length: 2 }, (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter),
+    ...Array.from({ length: 2 }, (_, i) => ({ name: `l${i}`, domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } }) as Parameter),
+    ...Array.from({ length: 2 }, (_, i) => ({
+      name: `c${i}`,
+      domain: { $case: "choice", value: { options: ["a", "b", "c", "d"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })), weights: [] } },
+    }) as unknown as Parameter),
+  ],
+};
+
+function measure(name: string, proto: SearchSpace, n: number): void {
+  const space = compileSpace(proto);
+  const rng = createRng(1);
+  const history: Observation[] = [];
+  for (let t = 0; t < n; t++) {
+    const config = samplePrior(space, rng);
+    let loss = 0;
+    for (let i = 0; i < config.length; i++) loss += Math.sin(3 * config[i]!) + 0.01 * config[i]! * config[i]!;
+    history.push({ number: t, config, state: "complete", loss, lastStep: undefined });
+  }
+  const options = tpe.parseOptions({});
+  for (let i = 0; i < 20; i++) tpe.suggest({ space, history, rng: createRng(2, i), options }); // warm up the JIT
+  const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < 100; i++) {
+    const t0 = process.hrtime.bigint();
+    tpe.suggest({ space, history, rng: createRng(3, i), options });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  times.sort((a, b) => a - b);
+  // CPU time is the robust figure on a shared machine: wall time includes waiting for a core.
+  const cpuMs = (cpu.user + cpu.system) / 1000 / 100;
+  console.log(`${name}\tN=${n}\tcpu/suggest ${cpuMs.toFixed(2)} ms\twall p50 ${times[50]!.toFixed(2)} ms\tp95 ${times[95]!.toFixed(2)} ms`);
+}
+
+const ns = process.argv.slice(2).map(Number);
+for (const n of ns.length > 0 ? ns : [100, 1000, 5000]) {
+  measure("continuous-10d", continuous, n);
+  measure("mixed-10d", mixed, n);
+}

@@ -1,0 +1,80 @@
+/**
+ * The good/bad split of the history. COMPLETE trials rank first by loss
+ * (ties to the older trial), then PRUNED trials by how far they got
+ * (−last step, then last value; never-reported last); the best γ(N) form the
+ * good set. The rest, plus every RUNNING trial when constant liar is on, form
+ * the bad set: pending work pushes new suggestions away from itself. FAIL and
+ * LOST trials are dropped. Both sets come back in trial-number order.
+ */
+import type { Observation } from "../types.js";
+import type { TpeOptions } from "./options.js";
+
+export interface Split {
+  readonly good: Observation[];
+  readonly bad: Observation[];
+  /** COMPLETE + PRUNED trials: N for γ(N) and for the startup phase. */
+  readonly finished: number;
+}
+
+/** Size of the good set for N finished trials (at least 1 once N ≥ 1). */
+export function goodSetSize(n: number, options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap">): number {
+  if (n <= 0) return 0;
+  const raw = options.gamma === "sqrt" ? Math.ceil(options.gamma_beta * Math.sqrt(n)) : Math.ceil(options.gamma_beta * n);
+  return Math.max(1, Math.min(raw, options.gamma_cap, n));
+}
+
+function finiteOr(x: number | undefined, fallback: number): number {
+  return x === undefined || Number.isNaN(x) ? fallback : x;
+}
+
+/** Ranking of two finished trials: negative when `a` is better. */
+function compareFinished(a: Observation, b: Observation): number {
+  const ca = a.state === "complete";
+  const cb = b.state === "complete";
+  if (ca !== cb) return ca ? -1 : 1;
+  if (!ca) {
+    // PRUNED: further is better; never-reported is worst.
+    const sa = a.lastStep ?? Number.NEGATIVE_INFINITY;
+    const sb = b.lastStep ?? Number.NEGATIVE_INFINITY;
+    if (sa !== sb) return sa > sb ? -1 : 1;
+  }
+  const va = finiteOr(a.loss, Infinity);
+  const vb = finiteOr(b.loss, Infinity);
+  if (va !== vb) return va < vb ? -1 : 1;
+  return a.number - b.number;
+}
+
+/**
+ * Selects the γ(N) best finished trials in one pass (a small sorted buffer,
+ * O(N·γ) worst case with γ ≤ 25 by default) instead of sorting the whole
+ * history: with thousands of trials this split runs on every suggestion.
+ */
+export function splitHistory(history: readonly Observation[], options: TpeOptions): Split {
+  const ordered = isInNumberOrder(history) ? history : [...history].sort((a, b) => a.number - b.number);
+  let finished = 0;
+  for (const o of ordered) if (o.state === "complete" || o.state === "pruned") finished++;
+  const nGood = goodSetSize(finished, options);
+
+  const top: Observation[] = [];
+  for (const o of ordered) {
+    if (o.state !== "complete" && o.state !== "pruned") continue;
+    if (top.length === nGood && compareFinished(o, top[nGood - 1]!) >= 0) continue;
+    let at = top.length;
+    while (at > 0 && compareFinished(o, top[at - 1]!) < 0) at--;
+    top.splice(at, 0, o);
+    if (top.length > nGood) top.pop();
+  }
+  const chosen = new Set(top);
+  const good: Observation[] = [];
+  const bad: Observation[] = [];
+  for (const o of ordered) {
+    if (chosen.has(o)) good.push(o);
+    else if (o.state === "complete" || o.state === "pruned" || (o.state === "running" && options.constant_liar)) bad.push(o);
+  }
+  return { good, bad, finished };
+}
+
+function isInNumberOrder(history: readonly Observation[]): boolean {
+  for (let i = 1; i < history.length; i++) if (history[i]!.number < history[i - 1]!.number) return false;
+  return true;
+}
