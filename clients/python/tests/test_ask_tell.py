@@ -81,7 +81,8 @@ def test_with_block_reports_fail_on_exception_and_prune_on_trial_pruned(client: 
 
 
 def test_heartbeat_extends_the_lease(client: parzen.Client, name: str) -> None:
-    exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=60)
+    exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=60, retry_lost=True)
+    assert exp.proto.retry_lost and exp.proto.lease_duration.seconds == 60
     t = exp.suggest()
     first = t.lease_deadline
     assert first is not None

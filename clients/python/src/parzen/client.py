@@ -81,6 +81,7 @@ class Client:
         pruner: Optional[str] = None,
         pruner_options: Optional[Mapping[str, Any]] = None,
         lease_duration: Optional[float] = None,
+        retry_lost: bool = False,
         user_attrs: Optional[Mapping[str, str]] = None,
     ) -> Experiment:
         """Creates an experiment, or returns the existing one of that name when
@@ -90,7 +91,8 @@ class Client:
         ``algorithm``: ``"tpe"``, ``"random"`` or ``"gp"``; ``None`` takes the
         server's default (``"tpe"``). ``options`` are the algorithm's options.
         ``lease_duration``: seconds a suggested trial may run without a
-        heartbeat (server default when None).
+        heartbeat (server default when None). ``retry_lost``: re-enqueue the
+        configuration of a trial whose lease lapsed.
         """
         if direction not in _DIRECTIONS:
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
@@ -103,6 +105,7 @@ class Client:
             direction=_DIRECTIONS[direction],
             algorithm=experiment_pb2.AlgorithmConfig(name=algorithm or "", options=to_value_map(options or {})),
             user_attrs=attrs,
+            retry_lost=retry_lost,
         )
         if seed is not None:
             exp.seed = int(seed)
