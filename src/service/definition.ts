@@ -12,7 +12,7 @@ import type { Value } from "../gen/parzen/v1/space.js";
 import { compileSpace, type SpaceLimits } from "../space/compile.js";
 import type { Scalar, Space } from "../space/types.js";
 import { scalarFromValue } from "../space/values.js";
-import { pruneNamed, DEFAULT_PRUNER } from "./pruners.js";
+import { DEFAULT_PRUNER, prunerNamed } from "../pruners/registry.js";
 
 export const DEFAULT_LEASE_MS = 30 * 60 * 1000;
 const MAX_LEASE_MS = 7 * 24 * 3600 * 1000;
@@ -29,6 +29,8 @@ export interface CompiledDefinition {
   readonly seed: number;
   readonly maximize: boolean;
   readonly leaseMs: number;
+  /** Re-enqueue the configuration of a trial whose lease lapsed (see retry-lost.ts). */
+  readonly retryLost: boolean;
 }
 
 export function checkExperimentName(name: string, field = "name"): string {
@@ -68,7 +70,7 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
   const algorithmOptions = algorithmNamed(algorithm).parseOptions(scalarsOf(rawAlgorithmOptions, algorithm));
   const pruner = req.pruner?.name || DEFAULT_PRUNER;
   const rawPrunerOptions = req.pruner?.options ?? {};
-  const prunerOptions = pruneNamed(pruner).parseOptions(scalarsOf(rawPrunerOptions, `pruner ${pruner}`));
+  const prunerOptions = prunerNamed(pruner).parseOptions(scalarsOf(rawPrunerOptions, `pruner ${pruner}`));
   const seed = req.seed ?? randomInt(0, 2 ** 31);
   if (!Number.isSafeInteger(seed) || seed < 0) throw invalidArgument("experiment.seed: must be a non-negative integer below 2^53");
   let leaseMs = DEFAULT_LEASE_MS;
@@ -85,8 +87,9 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
     seed,
     leaseDuration: { seconds: Math.floor(leaseMs / 1000), nanos: (leaseMs % 1000) * 1e6 },
     userAttrs: req.userAttrs,
+    retryLost: req.retryLost,
   });
-  return { proto, space, algorithm, algorithmOptions, pruner, prunerOptions, seed, maximize, leaseMs };
+  return { proto, space, algorithm, algorithmOptions, pruner, prunerOptions, seed, maximize, leaseMs, retryLost: req.retryLost };
 }
 
 /** Stable JSON with sorted keys, so equal definitions give equal strings. */
@@ -112,12 +115,25 @@ export function definitionJson(def: Experiment): string {
 /**
  * The part of a definition that decides identity on re-create: space,
  * direction, algorithm with options, pruner with options, and the seed when
- * the request gave one. Lease and user attributes are settings, not identity.
+ * the request gave one. Lease, retry_lost and user attributes are settings,
+ * not identity.
  */
 export function identityOf(def: Experiment, includeSeed: boolean): string {
-  const json = Experiment.toJSON({ ...def, leaseDuration: undefined, userAttrs: {}, seed: includeSeed ? def.seed : undefined }) as object;
+  const json = Experiment.toJSON({ ...def, leaseDuration: undefined, retryLost: false, userAttrs: {}, seed: includeSeed ? def.seed : undefined }) as object;
   return canonicalJson(json);
 }
+
+/**
+ * Stored definitions were validated against the limits in force when they
+ * were created; a server restarted with lower limits must still load them.
+ */
+export const STORED_SPACE_LIMITS: SpaceLimits = {
+  maxParameters: Number.POSITIVE_INFINITY,
+  maxDepth: Number.POSITIVE_INFINITY,
+  maxChoiceOptions: Number.POSITIVE_INFINITY,
+  maxNameLength: Number.POSITIVE_INFINITY,
+  maxStringLength: Number.POSITIVE_INFINITY,
+};
 
 /** Rebuilds the compiled definition of a stored experiment. */
 export function compileStored(definition: string, limits?: SpaceLimits): CompiledDefinition {

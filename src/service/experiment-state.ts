@@ -10,6 +10,7 @@ import type { ExperimentRow, TrialRow } from "../store/rows.js";
 import { StoredState } from "../store/rows.js";
 import type { Config, Space } from "../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
+import type { CurveState, TrialCurve } from "../pruners/types.js";
 
 export class ExperimentState {
   /** Trials indexed by number. */
@@ -22,6 +23,7 @@ export class ExperimentState {
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
   private observations: (Observation | undefined)[] = [];
+  private readonly curveOf: TrialCurve[] = [];
   private history: Observation[] | undefined;
 
   constructor(
@@ -51,6 +53,17 @@ export class ExperimentState {
     else this.running.delete(t.id);
     this.observations[t.number] = this.observe(t);
     this.history = undefined;
+    const sign = this.def.maximize ? -1 : 1;
+    this.curveOf[t.number] = {
+      number: t.number,
+      state: CURVE_STATE[t.state],
+      curve: sign === 1 ? t.intermediate : t.intermediate.map(([s, v]) => [s, -v] as const),
+    };
+  }
+
+  /** Learning curves of every trial, indexed by number, minimisation-oriented (for pruners). */
+  curves(): readonly TrialCurve[] {
+    return this.curveOf;
   }
 
   /** What the algorithms see: every non-WAITING trial in number order. */
@@ -82,6 +95,15 @@ export class ExperimentState {
     return { number: t.number, config: this.configOf(t), state, loss, lastStep: last?.[0] };
   }
 }
+
+const CURVE_STATE: Record<StoredState, CurveState> = {
+  [StoredState.Waiting]: "waiting",
+  [StoredState.Running]: "running",
+  [StoredState.Complete]: "complete",
+  [StoredState.Pruned]: "pruned",
+  [StoredState.Fail]: "fail",
+  [StoredState.Lost]: "lost",
+};
 
 const OBSERVED: Partial<Record<StoredState, ObservationState>> = {
   [StoredState.Running]: "running",

@@ -22,10 +22,12 @@ import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
+import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { compileDefinition, compileStored, definitionJson, identityOf, checkExperimentName } from "./definition.js";
+import { compileDefinition, compileStored, definitionJson, identityOf, checkExperimentName, STORED_SPACE_LIMITS } from "./definition.js";
 import { ExperimentState } from "./experiment-state.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
 import { experimentView, trialView } from "./views.js";
 
 export interface ServiceLimits {
@@ -65,6 +67,8 @@ export class Optimizer {
   private readonly byName = new Map<string, ExperimentState>();
   private readonly byId = new Map<number, ExperimentState>();
   private readonly trialOwner = new Map<number, ExperimentState>();
+  /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
+  private readonly retryPending = new Map<number, Set<number>>();
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -129,6 +133,7 @@ export class Optimizer {
         if (replay !== undefined) return replay;
       }
       this.expireLeases(exp);
+      this.enqueueRetries(exp);
       const now = this.now();
       const lease = now + exp.def.leaseMs;
       const started: TrialRow[] = [];
@@ -224,9 +229,15 @@ export class Optimizer {
       if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Report", req.requestId, [trial.id], this.now());
     });
     this.apply(exp, updated);
+    if (trial.state === StoredState.Lost) this.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return trialView(exp, updated);
   }
 
+  /**
+   * Records a learning-curve point (a step already recorded keeps its first
+   * value) and answers the experiment pruner's verdict for that step. The
+   * trial stays RUNNING: the worker finishes it with a PRUNED report.
+   */
   reportIntermediate(trialId: number, step: number, value: number): boolean {
     const { exp, trial } = this.trial(trialId);
     if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
@@ -234,22 +245,41 @@ export class Optimizer {
     if (trial.state !== StoredState.Running) {
       throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`);
     }
+    let current = trial;
     if (!trial.intermediate.some(([s]) => s === step)) {
       const intermediate = [...trial.intermediate, [step, value] as [number, number]].sort((a, b) => a[0] - b[0]);
       // A reported value is a sign of life: it renews the lease too.
-      const updated: TrialRow = { ...trial, intermediate, leaseDeadline: this.now() + exp.def.leaseMs };
+      current = { ...trial, intermediate, leaseDeadline: this.now() + exp.def.leaseMs };
       this.store.transaction(() => {
         this.store.insertIntermediate(trialId, step, value);
-        this.store.updateTrial(updated);
+        this.store.updateTrial(current);
       });
-      this.apply(exp, updated);
+      this.apply(exp, current);
     }
-    return false;
+    const pruner = prunerNamed(exp.def.pruner);
+    // Trial numbers are contiguous, so the curves array is dense.
+    const trials = exp.curves();
+    return pruner.shouldPrune({
+      trial: trials[current.number]!,
+      step,
+      trials,
+      options: exp.def.prunerOptions,
+      experiment: exp.row.name,
+      maximize: exp.def.maximize,
+    });
   }
 
-  heartbeat(trialId: number): Date {
+  /**
+   * Extends a RUNNING trial's lease, or revives a LOST one. A LOST trial
+   * whose configuration retry_lost re-enqueued is revived only while that
+   * retry is still WAITING (the retry is then withdrawn); this is decided in
+   * the experiment's queue, so it cannot race a Suggest serving the retry.
+   */
+  heartbeat(trialId: number): Date | Promise<Date> {
     const { exp, trial } = this.trial(trialId);
     this.expireLeases(exp);
+    const current = exp.byId.get(trialId)!;
+    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
     if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
       throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
     }
@@ -415,6 +445,80 @@ export class Optimizer {
       for (const t of lapsed) this.store.updateTrial(t);
     });
     for (const t of lapsed) this.apply(exp, t);
+    if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
+  }
+
+  // ---- retry_lost (rules in retry-lost.ts) -------------------------------------
+
+  /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
+  private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    let pending = this.retryPending.get(exp.row.id);
+    if (pending === undefined) this.retryPending.set(exp.row.id, (pending = new Set()));
+    for (const id of ids) pending.add(id);
+    // A failure leaves them pending: the next lapse, Suggest or restart retries again.
+    exp.queue.run(() => this.enqueueRetries(exp)).catch(() => undefined);
+  }
+
+  /** Inside exp.queue: one WAITING retry per pending LOST trial, linked both ways, in one transaction. */
+  private enqueueRetries(exp: ExperimentState): void {
+    const pending = this.retryPending.get(exp.row.id);
+    if (pending === undefined || pending.size === 0 || this.byId.get(exp.row.id) !== exp) return;
+    const lost = [...pending].map((id) => exp.byId.get(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
+    const now = this.now();
+    const retries = lost.map((t, i) =>
+      this.newRow(exp, exp.nextNumber + i, exp.configOf(t), { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
+    );
+    const linked: TrialRow[] = [];
+    this.store.transaction(() => {
+      retries.forEach((r, i) => {
+        r.id = this.store.insertTrial(r);
+        linked.push({ ...lost[i]!, userAttrs: { ...lost[i]!.userAttrs, [RETRIED_AS]: String(r.id) } });
+        this.store.updateTrial(linked[i]!);
+      });
+    });
+    pending.clear();
+    for (const t of [...retries, ...linked]) this.apply(exp, t);
+  }
+
+  /** After a LOST trial came back by Report: withdraw its retry if no worker has taken it yet. */
+  private withdrawRetryLater(exp: ExperimentState, back: TrialRow, reason: string): void {
+    const retryId = retriedAs(back);
+    if (retryId === undefined) return;
+    exp.queue
+      .run(() => {
+        const retry = exp.byId.get(retryId);
+        if (retry?.state !== StoredState.Waiting) return;
+        const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
+        this.store.transaction(() => this.store.updateTrial(withdrawn));
+        this.apply(exp, withdrawn);
+      })
+      // Best effort: a retry left WAITING is merely evaluated twice.
+      .catch(() => undefined);
+  }
+
+  /** Inside exp.queue: Heartbeat of a LOST trial whose configuration was re-enqueued. */
+  private reviveRetried(exp: ExperimentState, trialId: number): Date | Promise<Date> {
+    const trial = exp.byId.get(trialId);
+    if (trial === undefined) throw notFound(`trial ${trialId} does not exist`);
+    const retryId = retriedAs(trial);
+    if (trial.state !== StoredState.Lost || retryId === undefined) return this.heartbeat(trialId);
+    const retry = exp.byId.get(retryId);
+    if (retry?.state !== StoredState.Waiting) {
+      throw failedPrecondition(
+        `trial ${trialId} is LOST and its configuration was re-enqueued as trial ${retryId}, which a worker has already taken; its lease is not renewed, but a Report for trial ${trialId} is still accepted`,
+      );
+    }
+    const now = this.now();
+    const revived: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: now + exp.def.leaseMs, userAttrs: unlinkRetry(trial) };
+    const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: now, userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` } };
+    this.store.transaction(() => {
+      this.store.updateTrial(revived);
+      this.store.updateTrial(withdrawn);
+    });
+    this.apply(exp, revived);
+    this.apply(exp, withdrawn);
+    return new Date(revived.leaseDeadline!);
   }
 
   private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
@@ -474,9 +578,10 @@ export class Optimizer {
   private loadRow(row: { id: number; name: string; definition: string; createTime: number }): ExperimentState {
     const cached = this.byId.get(row.id);
     if (cached !== undefined) return cached;
-    const exp = new ExperimentState(row, compileStored(row.definition, this.limits.space));
+    const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS));
     for (const t of this.store.trialsOf(row.id)) exp.put(t);
     this.remember(exp);
+    if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
     return exp;
   }
 
