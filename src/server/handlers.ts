@@ -63,7 +63,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     reportIntermediate: unary("ReportIntermediate", (req) => ({
       shouldPrune: optimizer.reportIntermediate(req.trialId, req.step, req.value),
     })),
-    heartbeat: unary("Heartbeat", (req) => ({ leaseDeadline: optimizer.heartbeat(req.trialId) })),
+    heartbeat: unary("Heartbeat", async (req) => ({ leaseDeadline: await optimizer.heartbeat(req.trialId) })),
     enqueue: unary("Enqueue", async (req) => ({ trials: await optimizer.enqueue(req) })),
     addTrials: unary("AddTrials", async (req) => ({ trials: await optimizer.addTrials(req) })),
     getTrial: unary("GetTrial", (req) => ({ trial: optimizer.getTrial(req.trialId) })),
