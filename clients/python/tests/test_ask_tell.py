@@ -147,3 +147,16 @@ def test_unix_socket_server(tmp_path_factory: pytest.TempPathFactory) -> None:
             exp = c.create_experiment("over-unix", SPACE, algorithm="random")
             exp.suggest().report(1.0)
             assert exp.best_trial is not None
+
+
+def test_with_block_heartbeats_keep_a_short_lease_alive(client: parzen.Client, name: str) -> None:
+    import time
+
+    exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=1.5)
+    control = exp.suggest()  # no heartbeats
+    with exp.suggest() as t:
+        time.sleep(6.5)  # past the lease and the server's 5 s lease sweep
+        assert control.refresh().state == "LOST"
+        assert t.refresh().state == "RUNNING"  # kept alive by background heartbeats
+        t.report(1.0)
+    assert t.state == "COMPLETE"
