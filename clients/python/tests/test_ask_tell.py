@@ -160,3 +160,16 @@ def test_with_block_heartbeats_keep_a_short_lease_alive(client: parzen.Client, n
         assert t.refresh().state == "RUNNING"  # kept alive by background heartbeats
         t.report(1.0)
     assert t.state == "COMPLETE"
+
+
+def test_pruner_answers_report_intermediate(client: parzen.Client, name: str) -> None:
+    exp = client.create_experiment(name, SPACE, algorithm="random", pruner="threshold", pruner_options={"upper": 1.0})
+    assert exp.proto.pruner.name == "threshold"
+    with exp.suggest() as t:
+        assert t.report_intermediate(0, 0.5) is False
+        if t.report_intermediate(1, 2.0):
+            raise parzen.TrialPruned()
+        t.report(0.0)  # not reached
+    assert t.state == "PRUNED" and t.intermediate == {0: 0.5, 1: 2.0}
+    with pytest.raises(errors.InvalidArgument, match="threshold"):
+        client.create_experiment(name + "-bad", SPACE, pruner="threshold", pruner_options={})
