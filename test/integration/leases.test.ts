@@ -1,0 +1,178 @@
+/**
+ * Leases beyond the basics in lifecycle.test.ts: the retry_lost option (a
+ * lapsed trial's configuration is re-enqueued once per loss, at most
+ * MAX_ATTEMPTS times in all), late reports and heartbeats of LOST trials
+ * whose retry is waiting or taken, and a worker that restarts with the same
+ * worker id finding its RUNNING trials.
+ */
+import { status } from "@grpc/grpc-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { TrialSource, TrialState, type Trial } from "../../src/gen/parzen/v1/trial.js";
+import { uniform } from "./fixtures.js";
+import { rejection, startTestServer, type TestServer } from "./harness.js";
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  while (servers.length > 0) await servers.pop()!.close();
+});
+
+const LEASE_MS = 60_000;
+
+async function leasedServer(retryLost: boolean) {
+  const clock = { now: 1_000_000 };
+  const ts = await startTestServer({ now: () => clock.now });
+  servers.push(ts);
+  await ts.api.createExperiment({
+    experiment: {
+      name: "e",
+      space: { parameters: [uniform("x", 0, 1), uniform("y", -5, 5)] },
+      algorithm: { name: "random", options: {} },
+      leaseDuration: { seconds: LEASE_MS / 1000, nanos: 0 },
+      retryLost,
+    },
+  });
+  /** All trials, after lapsed leases were noticed and the queued work (retries are enqueued there) has run. */
+  const trials = async (): Promise<Trial[]> => {
+    await ts.api.listTrials({ experiment: "e" });
+    await new Promise((r) => setTimeout(r, 20));
+    return (await ts.api.listTrials({ experiment: "e" })).trials;
+  };
+  return { ts, clock, trials };
+}
+
+describe("retry_lost", () => {
+  it("is stored with the experiment and is not part of its identity", async () => {
+    const { ts } = await leasedServer(true);
+    const got = (await ts.api.getExperiment({ name: "e" })).experiment!;
+    expect(got.retryLost).toBe(true);
+    const again = await ts.api.createExperiment({ experiment: { ...got, createTime: undefined, trialCounts: undefined, retryLost: false } });
+    expect(again.experiment!.retryLost).toBe(true);
+  });
+
+  it("re-enqueues a lapsed trial's configuration as a new WAITING trial that the next Suggest serves first", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e", workerId: "w1" })).trials;
+    clock.now += LEASE_MS + 1;
+    const all = await trials();
+    expect(all).toHaveLength(2);
+    const [lost, retry] = all;
+    expect(lost!.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(lost!.userAttrs["parzen.retried_as"]).toBe(String(retry!.id));
+    expect(retry!.state).toBe(TrialState.TRIAL_STATE_WAITING);
+    expect(retry!.source).toBe(TrialSource.TRIAL_SOURCE_ENQUEUED);
+    expect(retry!.params).toEqual(a!.params);
+    expect(retry!.userAttrs).toEqual({ "parzen.retry_of": String(a!.id), "parzen.attempt": "2" });
+    const next = (await ts.api.suggest({ experiment: "e", workerId: "w2" })).trials[0]!;
+    expect(next.id).toBe(retry!.id);
+    expect(next.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+  });
+
+  it("serves the retry of a trial that lapsed just before a Suggest in that same Suggest", async () => {
+    const { ts, clock } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    clock.now += LEASE_MS + 1;
+    const next = (await ts.api.suggest({ experiment: "e" })).trials[0]!;
+    expect(next.params).toEqual(a!.params);
+    expect(next.userAttrs["parzen.retry_of"]).toBe(String(a!.id));
+  });
+
+  it("accepts a late report of a LOST trial whose retry another worker took, keeps both, and refuses its heartbeat", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e", workerId: "slow" })).trials;
+    clock.now += LEASE_MS + 1;
+    const [retry] = (await ts.api.suggest({ experiment: "e", workerId: "fast" })).trials;
+    expect(retry!.userAttrs["parzen.retry_of"]).toBe(String(a!.id));
+    const hb = await rejection(ts.api.heartbeat({ trialId: a!.id }));
+    expect(hb.code).toBe(status.FAILED_PRECONDITION);
+    expect(hb.details).toContain(`re-enqueued as trial ${retry!.id}`);
+    const late = await ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25 });
+    expect(late.trial!.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    await ts.api.report({ trialId: retry!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
+    const all = await trials();
+    expect(all.map((t) => [t.state, t.loss])).toEqual([
+      [TrialState.TRIAL_STATE_COMPLETE, 0.25],
+      [TrialState.TRIAL_STATE_COMPLETE, 0.5],
+    ]);
+  });
+
+  it("withdraws a still-WAITING retry when the LOST trial reports late or heartbeats", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a, b] = (await ts.api.suggest({ experiment: "e", count: 2 })).trials;
+    clock.now += LEASE_MS + 1;
+    expect((await trials()).map((t) => t.state)).toEqual([
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_WAITING,
+      TrialState.TRIAL_STATE_WAITING,
+    ]);
+    await ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    const hb = await ts.api.heartbeat({ trialId: b!.id });
+    expect(hb.leaseDeadline!.getTime()).toBe(clock.now + LEASE_MS);
+    const all = await trials();
+    expect(all.map((t) => t.state)).toEqual([
+      TrialState.TRIAL_STATE_COMPLETE,
+      TrialState.TRIAL_STATE_RUNNING,
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_LOST,
+    ]);
+    expect(all[2]!.userAttrs["parzen.withdrawn"]).toMatch(new RegExp(`^trial ${a!.id} reported`));
+    expect(all[3]!.userAttrs["parzen.withdrawn"]).toMatch(new RegExp(`^trial ${b!.id} heartbeated`));
+    // The revived trial is no longer linked to its withdrawn retry: a second lapse retries it again.
+    expect(all[1]!.userAttrs["parzen.retried_as"]).toBeUndefined();
+    // Withdrawn retries are never served.
+    const next = (await ts.api.suggest({ experiment: "e" })).trials[0]!;
+    expect(next.number).toBe(4);
+    expect(next.source).toBe(TrialSource.TRIAL_SOURCE_ALGORITHM);
+  });
+
+  it("tries a configuration at most three times in all", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    await ts.api.suggest({ experiment: "e" });
+    for (let round = 0; round < 3; round++) {
+      clock.now += LEASE_MS + 1;
+      await trials();
+      await ts.api.suggest({ experiment: "e" }); // takes the retry, if any, else a new trial
+    }
+    const all = await trials();
+    const chain = all.filter((t) => t.number === 0 || t.userAttrs["parzen.retry_of"] !== undefined);
+    expect(chain.map((t) => t.userAttrs["parzen.attempt"] ?? "1")).toEqual(["1", "2", "3"]);
+    expect(chain.every((t) => t.state === TrialState.TRIAL_STATE_LOST)).toBe(true);
+    expect(chain[2]!.userAttrs["parzen.retried_as"]).toBeUndefined();
+  });
+
+  it("without retry_lost, a lapsed trial only becomes LOST", async () => {
+    const { ts, clock, trials } = await leasedServer(false);
+    await ts.api.suggest({ experiment: "e" });
+    clock.now += LEASE_MS + 1;
+    expect((await trials()).map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_LOST]);
+  });
+
+  it("re-enqueues trials whose lease lapsed while the server was down", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    await ts.server.stop();
+    clock.now += LEASE_MS + 1;
+    await ts.restart();
+    const all = await trials();
+    expect(all.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_LOST, TrialState.TRIAL_STATE_WAITING]);
+    expect(all[1]!.userAttrs["parzen.retry_of"]).toBe(String(a!.id));
+  });
+});
+
+describe("a worker that restarts", () => {
+  it("finds its RUNNING trials by worker id, across a server restart, and finishes them", async () => {
+    const ts = await startTestServer();
+    servers.push(ts);
+    await ts.api.createExperiment({ experiment: { name: "w", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    const mine = (await ts.api.suggest({ experiment: "w", count: 3, workerId: "node-7" })).trials;
+    await ts.api.suggest({ experiment: "w", count: 2, workerId: "node-8" });
+    await ts.api.report({ trialId: mine[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    await ts.restart();
+    const running = await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] });
+    expect(running.trials.map((t) => t.id)).toEqual([mine[1]!.id, mine[2]!.id]);
+    expect(running.trials.map((t) => t.params)).toEqual([mine[1]!.params, mine[2]!.params]);
+    for (const t of running.trials) await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: 2 });
+    expect((await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] })).trials).toEqual([]);
+  });
+});
