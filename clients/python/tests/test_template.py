@@ -105,3 +105,14 @@ def test_optuna_style_nested_categorical_round_trips() -> None:
     t = parzen.compile_space({"m": Categorical([{"C": Float(0, 1)}, {"C": Float(0, 1), "k": 3}])}).template
     assert tpl.decode(t, {"m": 1, "m.1.C": 0.5}) == {"m": {"C": 0.5, "k": 3}}
     assert tpl.encode(t, {"m": {"C": 0.5, "k": 3}}) == {"m": 1, "m.1.C": 0.5}
+
+
+def test_space_eval_returns_shaped_values_unchanged() -> None:
+    space = {"layers": hp.choice("layers", [1, 2, 3]), "x": hp.uniform("x", 0, 1)}
+    t = parzen.compile_space(space).template
+    shaped = tpl.decode(t, {"layers": 2, "x": 0.5})  # what trial.params / fmin return
+    assert shaped == {"layers": 2, "x": 0.5} and isinstance(shaped, dict)
+    assert parzen.space_eval(space, shaped) == {"layers": 2, "x": 0.5}
+    # A hyperopt point holds the option index: index 2 is the value 3.
+    assert parzen.space_eval(space, {"layers": 2, "x": 0.5}) == {"layers": 3, "x": 0.5}
+    assert parzen.space_eval(hp.uniform("x", 0, 1), 0.25) == 0.25

@@ -156,3 +156,38 @@ def test_heartbeat_interval_is_a_third_of_the_lease() -> None:
     assert interval_for(now + timedelta(minutes=30), now) == pytest.approx(600)
     assert interval_for(now + timedelta(seconds=0.3), now) == 0.5
     assert interval_for(None, now) is None
+
+
+def test_local_server_command_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from parzen.local_server import find_repo, server_command
+
+    monkeypatch.setenv("PARZEN_SERVER_CMD", "parzen --log-level warn")
+    assert server_command() == (["parzen", "--log-level", "warn"], None)
+    monkeypatch.delenv("PARZEN_SERVER_CMD")
+    monkeypatch.setenv("PARZEN_REPO", str(tmp_path))
+    cmd, cwd = server_command()
+    assert cmd[-1] == "src/cli.ts" and cwd == str(tmp_path)
+    assert server_command(["my-parzen"]) == (["my-parzen"], None)
+    repo = find_repo()
+    assert repo is not None and (repo / "proto" / "parzen").is_dir()
+
+
+def test_local_server_reports_a_failed_start(tmp_path: Any) -> None:
+    script = tmp_path / "fake-parzen"
+    script.write_text("#!/bin/sh\necho 'cannot open database' >&2\nexit 3\n")
+    script.chmod(0o755)
+    with pytest.raises(errors.ServerStartError, match="status 3(.|\\n)*cannot open database"):
+        parzen.LocalServer(command=[str(script)]).start()
+
+
+def test_local_server_parses_the_listening_line(tmp_path: Any) -> None:
+    script = tmp_path / "fake-parzen"
+    script.write_text(
+        "#!/bin/sh\necho 'not json'\n"
+        'echo \'{"level":30,"msg":"listening","address":"127.0.0.1:45678"}\'\n'
+        "trap 'exit 0' TERM\nwhile true; do sleep 0.1; done\n"
+    )
+    script.chmod(0o755)
+    with parzen.LocalServer(command=[str(script)]) as srv:
+        assert srv.address == "127.0.0.1:45678" and srv.running
+    assert not srv.running

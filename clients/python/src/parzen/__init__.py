@@ -30,13 +30,18 @@ from .rpc import RetryPolicy
 from .trial import Trial, TrialState
 
 
-def space_eval(space_: Any, point: Mapping[str, Any]) -> Any:
+def space_eval(space_: Any, point: Any) -> Any:
     """hyperopt's ``space_eval``: the shaped values of a ``{label: value}``
-    point whose choices hold option *indices*. (``fmin`` and ``trial.params``
-    already return shaped values; this is for points written for hyperopt.)"""
+    point whose choices hold option *indices* (as hyperopt's ``fmin`` and
+    ``parzen.Trials.argmin`` give them). ``fmin`` and ``trial.params`` already
+    return shaped values: given one of those, it is returned unchanged, so
+    ``space_eval(space, fmin(...))`` keeps working after switching from hyperopt."""
     from . import template as tpl
 
     t = compile_space(space_).template
+    if isinstance(point, tpl.ShapedDict) or not isinstance(point, Mapping):
+        tpl.encode(t, point)  # raises ShapeError if it does not fit
+        return point
     return tpl.decode(t, tpl.from_hyperopt_point(t, point))
 
 

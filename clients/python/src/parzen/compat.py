@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from . import template as tpl
+from .errors import AllTrialsFailed
 from .values import Scalar, scalar_key
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class Trials:
     @property
     def best_trial(self) -> Dict[str, Any]:
         if self._best is None:
-            raise ValueError("no trial has completed")  # hyperopt raises AllTrialsFailed here
+            raise AllTrialsFailed("no trial has completed")
         return self._best
 
     @property

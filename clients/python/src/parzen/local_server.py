@@ -75,6 +75,7 @@ class LocalServer:
         startup_timeout: float = 120.0,
         env: Optional[dict[str, str]] = None,
     ) -> None:
+        self._command, self._cwd = server_command(command, repo)
         self._tmpdir: Optional[str] = None
         if db is None:
             self._tmpdir = tempfile.mkdtemp(prefix="parzen-")
@@ -82,7 +83,6 @@ class LocalServer:
         self.db = db
         self.listen = listen
         self.startup_timeout = startup_timeout
-        self._command, self._cwd = server_command(command, repo)
         self._env = {**os.environ, **(env or {})}
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._log: Deque[str] = collections.deque(maxlen=40)

@@ -43,6 +43,12 @@ class ShapeError(ParzenError, ValueError):
     """Values do not fit the space's shape."""
 
 
+class ShapedDict(Dict[Any, Any]):
+    """A plain dict, marked as already shaped like the space (``trial.params``,
+    ``fmin``'s result), so ``parzen.space_eval`` returns it unchanged instead
+    of reading its choice values as hyperopt's option indices."""
+
+
 # ---------------------------------------------------------------- decoding
 
 
@@ -59,7 +65,7 @@ def decode(node: Node, flat: Mapping[str, Scalar]) -> Any:
                 return decode(option, flat)
         raise ShapeError(f"parameter {node['name']!r}: {got!r} is not one of its options")
     if t == "dict":
-        return {k: decode(child, flat) for k, child in node["items"]}
+        return ShapedDict((k, decode(child, flat)) for k, child in node["items"])
     if t == "list":
         return [decode(child, flat) for child in node["items"]]
     if t == "tuple":
@@ -67,7 +73,7 @@ def decode(node: Node, flat: Mapping[str, Scalar]) -> Any:
     if t == "const":
         return node["v"]
     if t == "flat":
-        return dict(flat)
+        return ShapedDict(flat)
     raise ShapeError(f"unknown template node {t!r}")
 
 
