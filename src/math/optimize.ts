@@ -17,6 +17,9 @@ export interface MinimizeOptions {
   readonly gtol?: number;
   /** Stop when an iteration reduces f by less than ftol·max(1, |f|). */
   readonly ftol?: number;
+  /** Stop when f fell by less than this (absolute) over the last `stallWindow` iterations. */
+  readonly stallTol?: number;
+  readonly stallWindow?: number;
   readonly maxIter?: number;
   /** Hard cap on function evaluations. */
   readonly maxEval?: number;
@@ -71,6 +74,9 @@ export function minimizeBox(
   const alpha = new Float64Array(mem);
   let converged = false;
   let iter = 0;
+  const stallTol = opts.stallTol ?? 0;
+  const stallWindow = opts.stallWindow ?? 3;
+  const recent: number[] = [fx];
 
   for (; iter < maxIter && evals < maxEval; iter++) {
     // Free variables and the projected gradient's size.
@@ -147,7 +153,10 @@ export function minimizeBox(
       Y.push(y);
       rho.push(1 / sy);
     }
-    if (decrease <= ftol * Math.max(1, Math.abs(fx))) {
+    recent.push(fx);
+    if (recent.length > stallWindow + 1) recent.shift();
+    const stalled = recent.length === stallWindow + 1 && recent[0]! - fx < stallTol;
+    if (decrease <= ftol * Math.max(1, Math.abs(fx)) || stalled) {
       converged = true;
       iter++;
       break;

@@ -158,6 +158,28 @@ describe("neighbour-gap bandwidths", () => {
     expect(Math.min(...run([2, 2, 2, 8], { ...rule, floor: 0.01, clipExponent: 2 }))).toBeCloseTo(10 / 36, 12);
   });
 
+  it("matches a brute-force neighbour search for growing n (scratch reuse)", () => {
+    for (const n of [2, 3, 40, 33, 41, 1000, 7, 1500, 2500]) {
+      const mus = Array.from({ length: n }, (_, i) => ((i * 7919) % 1009) / 100.9);
+      const sigma = run(mus);
+      for (const [i, m] of mus.entries()) {
+        let left = Infinity;
+        let right = Infinity;
+        let same = 0;
+        for (const [k, o] of mus.entries()) {
+          if (k === i) continue;
+          if (o === m) same++;
+          else if (o < m) left = Math.min(left, m - o);
+          else right = Math.min(right, o - m);
+        }
+        // Duplicates may take either slot of their run; only check kernels with distinct centres.
+        if (same > 0) continue;
+        const gaps = [left, right].filter(Number.isFinite);
+        expect(sigma[i]).toBeCloseTo(Math.max(...gaps, 1e-10), 12);
+      }
+    }
+  });
+
   it("sorts correctly through crowded buckets and strides", () => {
     const mus: number[] = [];
     for (let i = 0; i < 500; i++) mus.push(i % 7 === 0 ? 9 - i * 1e-6 : (i * 0.618) % 1);

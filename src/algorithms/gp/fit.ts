@@ -29,6 +29,8 @@ export interface FitOptions {
   /** Starting point (warm start); defaults to λ = 1, s = 1, σ² = 0.01. */
   readonly init?: Hyperparameters;
   readonly gtol?: number;
+  /** Relative decrease below which an iteration counts as converged. */
+  readonly ftol?: number;
   readonly maxIter?: number;
 }
 
@@ -175,6 +177,10 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, D: number, 
   for (const start of starts) {
     const r = minimizeBox(objective, pack(start, D, det), lo, hi, {
       gtol: opts.gtol ?? 1e-2,
+      ftol: opts.ftol ?? 1e-12,
+      // Less than 0.01 nats gained over 3 iterations: the optimum is flat enough.
+      stallTol: 1e-2,
+      stallWindow: 3,
       maxIter: opts.maxIter ?? 100,
       maxEval: 3 * (opts.maxIter ?? 100),
       initialStep: 1,

@@ -175,7 +175,7 @@ class Refiner {
       }
       return -val;
     };
-    const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-3, maxIter: 60, maxEval: 150, initialStep: 0.5 });
+    const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-2, maxIter: 60, maxEval: 120, initialStep: 0.5 });
     if (!(-r.f > value)) return value;
     for (let i = 0; i < c.length; i++) x[c[i]!] = r.x[i]! / this.sqrtLambda[c[i]!]!;
     return -r.f;

@@ -43,8 +43,8 @@ const schema = z.strictObject({
 export type GpOptions = z.infer<typeof schema>;
 
 /** Observations beyond which the hyperparameters are fitted on a random subset of this size. */
-const FIT_SUBSET_ABOVE = 250;
-const FIT_SUBSET = 200;
+const FIT_SUBSET_ABOVE = 200;
+const FIT_SUBSET = 160;
 
 export const gpAlgorithm: Algorithm<GpOptions> = {
   name: "gp",
@@ -158,7 +158,7 @@ function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[
   }
 
   const result = optimizeAcquisition(post, best, enc, {
-    nCandidates: candidateCount(options.n_candidates, n),
+    nCandidates: candidateCount(options.n_candidates, n, D),
     nStarts: options.n_local_starts,
     extraStarts: [data.X.slice(bestIdx * D, (bestIdx + 1) * D)],
     rng,
@@ -166,10 +166,15 @@ function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[
   return result.x;
 }
 
-/** Fewer candidates once scoring each costs O(n²): keeps large histories within budget. */
-function candidateCount(requested: number, n: number): number {
-  if (n <= 200) return requested;
-  return Math.max(256, Math.round((requested * 200 * 200) / (n * n)));
+/**
+ * Candidates actually scored: at most 128 per dimension (at least 512), and
+ * once scoring each costs O(n²) the count shrinks with n² beyond 100
+ * observations (at least 256); local refinement does the fine work.
+ */
+function candidateCount(requested: number, n: number, D: number): number {
+  const m = Math.min(requested, Math.max(512, 128 * D));
+  if (n <= 100) return m;
+  return Math.min(m, Math.max(256, Math.round((m * 100 * 100) / (n * n))));
 }
 
 function sampleIndices(n: number, k: number, rng: Rng): number[] {

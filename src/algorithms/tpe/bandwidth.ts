@@ -65,10 +65,8 @@ export function neighbourGapBandwidths(
  * memory; the result is valid until the next call.
  */
 function sortedOrder(mu: Float64Array, n: number, stride: number, offset: number): Uint32Array {
-  if (orderScratch.length < n) {
-    orderScratch = new Uint32Array(2 * n);
-    startScratch = new Uint32Array(2 * n + 2);
-  }
+  if (orderScratch.length < n) orderScratch = new Uint32Array(2 * n);
+  if (startScratch.length < 2 * n + 2) startScratch = new Uint32Array(4 * n + 2);
   const order = orderScratch;
   const start = startScratch;
   let min = Number.POSITIVE_INFINITY;
