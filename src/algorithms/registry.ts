@@ -1,5 +1,6 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
+import { gpAlgorithm } from "./gp/sampler.js";
 import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
@@ -7,6 +8,7 @@ import type { Algorithm } from "./types.js";
 const algorithms = new Map<string, Algorithm<any>>([
   [randomSearch.name, randomSearch],
   [tpe.name, tpe],
+  [gpAlgorithm.name, gpAlgorithm],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";
