@@ -157,6 +157,7 @@ export class Optimizer {
           state: StoredState.Running,
           source: TrialSource.TRIAL_SOURCE_ALGORITHM,
           workerId: req.workerId,
+          createTime: now,
           startTime: now,
           leaseDeadline: lease,
         }));
