@@ -13,6 +13,13 @@ buf=node_modules/.bin/buf
 # TypeScript (server and TS client share the ts-proto output).
 rm -rf src/gen
 "$buf" generate --template buf.gen.yaml
+# Descriptor set served over reflection: parzen.v1 with its imports, plus the
+# health service. Concatenated FileDescriptorSets are a valid FileDescriptorSet.
+tmp="$(mktemp -d)"
+"$buf" build --as-file-descriptor-set -o "$tmp/parzen.binpb"
+(cd "$tmp" && "$root/$buf" build "$root/node_modules/grpc-health-check/proto" --as-file-descriptor-set -o "$tmp/health.binpb")
+cat "$tmp/parzen.binpb" "$tmp/health.binpb" > src/gen/descriptor-set.binpb
+rm -rf "$tmp"
 
 # Python.
 bash scripts/python-env.sh
