@@ -112,7 +112,7 @@ def main() -> None:
     ap.add_argument("--gp-cycles", type=int, default=50)
     ap.add_argument("--gp", action="store_true", help="Parzen's server has algorithm gp")
     ap.add_argument("--optuna-gp", action="store_true", help="torch is installed: time Optuna's GPSampler")
-    ap.add_argument("--univariate-max-n", type=int, default=5000, help="largest N for Optuna's univariate TPE")
+    ap.add_argument("--univariate-max-n", type=int, default=1000, help="largest N for Optuna's univariate TPE")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import optuna
@@ -126,6 +126,11 @@ def main() -> None:
 
     def emit(r: Dict[str, Any]) -> None:
         rows.append(r)
+        if "error" in r:
+            print(f"latency: {r['sampler']:<22} {r['space']:<9} N={r['n']:<6} FAILED: {r['error']}", file=sys.stderr, flush=True)
+            with open(args.out, "w") as f:
+                json.dump(rows, f, indent=1)
+            return
         print(
             f"latency: {r['sampler']:<22} {r['space']:<9} N={r['n']:<6} p50 {r['p50_ms']:8.2f} ms  p95 {r['p95_ms']:8.2f} ms",
             file=sys.stderr,
@@ -134,19 +139,25 @@ def main() -> None:
         with open(args.out, "w") as f:
             json.dump(rows, f, indent=1)
 
+    def measure(sampler: str, space_name: str, n: int, fn: Callable[[], Dict[str, Any]]) -> None:
+        try:
+            emit(fn())
+        except Exception as e:  # a failing measurement is recorded; the others go on
+            emit({"sampler": sampler, "space": space_name, "n": n, "error": f"{type(e).__name__}: {e}"[:300]})
+
     for space_name in SPACES:
         for n in ns:
-            emit(parzen_latency(client, "tpe", space_name, n, args.cycles, 5))
-            emit(optuna_latency("default", space_name, n, args.cycles, 2))
+            measure("parzen_tpe", space_name, n, lambda: parzen_latency(client, "tpe", space_name, n, args.cycles, 5))
+            measure("optuna_tpe", space_name, n, lambda: optuna_latency("default", space_name, n, args.cycles, 2))
             if n <= args.univariate_max_n:
-                emit(optuna_latency("univariate", space_name, n, args.cycles, 2))
+                measure("optuna_tpe_univariate", space_name, n, lambda: optuna_latency("univariate", space_name, n, args.cycles, 2))
         # The floor: gRPC + SQLite with no model (random search).
-        emit(parzen_latency(client, "random", space_name, 1000, args.cycles, 5))
+        measure("parzen_random", space_name, 1000, lambda: parzen_latency(client, "random", space_name, 1000, args.cycles, 5))
     for n in gp_ns:
         if args.gp:
-            emit(parzen_latency(client, "gp", "10d", n, args.gp_cycles, 2))
+            measure("parzen_gp", "10d", n, lambda: parzen_latency(client, "gp", "10d", n, args.gp_cycles, 2))
         if args.optuna_gp:
-            emit(optuna_latency("gp", "10d", n, args.gp_cycles, 1))
+            measure("optuna_gp", "10d", n, lambda: optuna_latency("gp", "10d", n, args.gp_cycles, 1))
     client.close()
 
 

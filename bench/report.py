@@ -95,8 +95,7 @@ def load_quality(path: str) -> Tuple[Dict[Tuple[str, str], List[Dict[str, Any]]]
             except ValueError:
                 continue
             if r.get("error"):
-                errors.append(r)
-                continue
+                errors.append(r)  # its trials before the error still count at the checkpoints they reach
             runs[(r["sampler"], r["problem"])][r["seed"]] = r  # the last run of a seed wins
     return {k: list(v.values()) for k, v in runs.items()}, errors
 
@@ -140,7 +139,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
                         final_median[p.name][s] = m
                 else:
                     cells.append("–")
-            rows.append((s, cells, len(rs)))
+            rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
         rk = ranks(final_median[p.name])
         rank_by[p.name] = rk
         out.append(f"**{p.name}** (budget {p.budget}, optimum {p.optimum})\n")
@@ -212,7 +211,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
                             gp_final[p.name][s] = m
                     else:
                         cells.append("–")
-                rows.append((s, cells, len(rs)))
+                rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
             rk = ranks(gp_final[p.name])
             gp_rank[p.name] = rk
             out.append(f"**{p.name}**\n")
@@ -232,7 +231,10 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
     out.append(table(["sampler", "runs", "ms per trial"], [[s, str(len(secs[s])), f"{1e3 * sum(secs[s]) / max(1, trials[s]):.1f}"] for s in samplers]))
     out.append("")
     if errors:
-        out.append(f"**{len(errors)} runs failed** (left out above):\n")
+        out.append(
+            f"**{len(errors)} runs failed** before their budget; each counts at the checkpoints it reached, so the "
+            "seeds column (runs that reached the full budget) can be smaller than the seed count:\n"
+        )
         seen = set()
         for e in errors:
             key = (e["sampler"], e["problem"])
@@ -256,6 +258,8 @@ def latency_report(path: str) -> Tuple[str, Dict[str, Any]]:
         "Suggest+Report (Parzen, through gRPC from the Python client, SQLite write included) and ask()+tell() "
         "(Optuna, in-process, in-memory storage) with N completed trials imported first; p50 / p95 over the timed cycles, ms.\n"
     ]
+    failed = [r for r in rows if "error" in r]
+    rows = [r for r in rows if "error" not in r]
     by: Dict[Tuple[str, str, int], Dict[str, Any]] = {(r["sampler"], r["space"], r["n"]): r for r in rows}
     summary: Dict[str, Any] = {}
     for space in ("hartmann6", "10d"):
@@ -297,6 +301,10 @@ def latency_report(path: str) -> Tuple[str, Dict[str, Any]]:
             body.append(cells)
         out.append("**GP, 10-D box**\n")
         out.append(table(["N"] + [f"{s} p50 / p95" for s in samplers], body))
+        out.append("")
+    if failed:
+        out.append("Failed measurements:\n")
+        out += [f"- {r['sampler']} {r['space']} N = {r['n']}: `{r['error']}`" for r in failed]
         out.append("")
     return "\n".join(out), summary
 
@@ -346,6 +354,9 @@ def memory_report(path: str) -> Tuple[str, Dict[str, Any]]:
         ),
         "",
     ]
+    errs = m.get("suggest_errors", 0) + m.get("suggest_errors_after_restart", 0)
+    if errs:
+        lines.append(f"({errs} of the one-per-experiment Suggest calls failed; see the notes.)\n")
     return "\n".join(lines), m
 
 

@@ -11,8 +11,10 @@
 #   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
 #   BENCH_JOBS=2              parallel processes for the quality runs
 #   BENCH_LOAD_SECONDS=20     random-search load; BENCH_LOAD_TPE_SECONDS=10 for the TPE variant
-#   BENCH_LATENCY_NS=100,1000,5000,10000   BENCH_GP_NS=100,200,500   BENCH_LATENCY_CYCLES=50
+#   BENCH_LATENCY_NS=100,1000,5000,10000   BENCH_GP_NS=100,200,500
+#   BENCH_LATENCY_CYCLES=50   BENCH_GP_CYCLES=50   (timed Suggest+Report / ask+tell cycles)
 #   BENCH_MEMORY_EXPERIMENTS=100  BENCH_MEMORY_TRIALS=10000
+#   BENCH_SERVER_CODE=head    run the committed code (default) or "worktree" (uncommitted edits too)
 #   BENCH_RESUME=1            keep bench/out/quality.jsonl and run only the missing runs
 #   BENCH_RESULTS             where the report goes (default bench/RESULTS.md for a full
 #                             run, bench/out/RESULTS.md when any subset variable is set)
@@ -21,7 +23,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 subset=0
-for v in BENCH_SEEDS BENCH_GP_SEEDS BENCH_PROBLEMS BENCH_SAMPLERS BENCH_STAGES BENCH_SKIP_MEMORY BENCH_GP_BUDGET BENCH_LATENCY_NS BENCH_MEMORY_EXPERIMENTS BENCH_MEMORY_TRIALS BENCH_LOAD_SECONDS; do
+for v in BENCH_GP_CYCLES BENCH_LATENCY_CYCLES BENCH_SEEDS BENCH_GP_SEEDS BENCH_PROBLEMS BENCH_SAMPLERS BENCH_STAGES BENCH_SKIP_MEMORY BENCH_GP_BUDGET BENCH_LATENCY_NS BENCH_MEMORY_EXPERIMENTS BENCH_MEMORY_TRIALS BENCH_LOAD_SECONDS; do
   [[ -n "${!v:-}" ]] && subset=1
 done
 SEEDS="${BENCH_SEEDS:-20}"
@@ -63,10 +65,25 @@ cleanup() { stop_server; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The server runs from a snapshot taken now, so every server start in this
+# run (the memory stage restarts it) runs the same code even if src/ is
+# edited meanwhile: the committed code (HEAD) by default, or the working tree
+# as it is with BENCH_SERVER_CODE=worktree.
+snap="$tmp/parzen"
+mkdir -p "$snap"
+if [[ "${BENCH_SERVER_CODE:-head}" == worktree ]]; then
+  cp -r src migrations proto package.json tsconfig.json "$snap"/
+  server_code="working tree at $(git rev-parse --short HEAD)$( [[ -n "$(git status --porcelain -- src migrations)" ]] && echo ' with uncommitted changes in src/')"
+else
+  git archive HEAD src migrations proto package.json tsconfig.json | tar -x -C "$snap"
+  server_code="commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=format:'%Y-%m-%d %H:%M' HEAD))"
+fi
+ln -s "$root/node_modules" "$snap/node_modules"
+
 # start_server DB LOG: starts `parzen serve` on a free port; sets server_pid and address.
 start_server() {
   local db="$1" log="$2"
-  node --import tsx src/cli.ts serve --db "$db" --listen 127.0.0.1:0 > "$log" 2>&1 &
+  (cd "$snap" && exec node --import tsx src/cli.ts serve --db "$db" --listen 127.0.0.1:0) > "$log" 2>&1 &
   server_pid=$!
   address=""
   for _ in $(seq 1 600); do
@@ -104,7 +121,7 @@ samplers="${BENCH_SAMPLERS:-parzen_tpe,parzen_gp,parzen_random,optuna_tpe,optuna
 [[ $has_torch == 1 ]] || samplers="$(echo ",$samplers," | sed 's/,optuna_gp,/,/; s/^,//; s/,$//')"
 
 # ---------------------------------------------------------------- metadata
-"$py" - "$out/meta.json" "$SEEDS" "$GP_SEEDS" "$GP_BUDGET" "$samplers" "${PROBLEMS:-all}" "$JOBS" <<'EOF'
+BENCH_SERVER_CODE_DESC="$server_code" "$py" - "$out/meta.json" "$SEEDS" "$GP_SEEDS" "$GP_BUDGET" "$samplers" "${PROBLEMS:-all}" "$JOBS" <<'EOF'
 import json, os, platform, subprocess, sys, datetime
 out, seeds, gp_seeds, gp_budget, samplers, problems, jobs = sys.argv[1:]
 def sh(cmd):
@@ -123,7 +140,7 @@ meta = {
     "Node": sh("node --version"),
     "Python": platform.python_version(),
     "Optuna": ver("optuna"), "hyperopt": ver("hyperopt"), "numpy": ver("numpy"), "scipy": ver("scipy"), "torch": ver("torch"),
-    "Parzen commit": sh("git rev-parse --short HEAD") + (" + uncommitted changes in src/" if sh("git status --porcelain -- src") else ""),
+    "Parzen server code": os.environ["BENCH_SERVER_CODE_DESC"],
     "seeds": f"0..{int(seeds) - 1} (GP samplers: 0..{int(gp_seeds) - 1}, {gp_budget} trials)",
     "problems": problems, "samplers": samplers, "parallel quality processes": jobs,
     "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
@@ -147,7 +164,7 @@ if has_stage latency; then
   [[ $has_torch == 1 ]] && lat_flags+=(--optuna-gp)
   "$py" bench/latency.py --address "$address" --out "$out/latency.json" \
     --ns "${BENCH_LATENCY_NS:-100,1000,5000,10000}" --gp-ns "${BENCH_GP_NS:-100,200,500}" \
-    --cycles "${BENCH_LATENCY_CYCLES:-50}" "${lat_flags[@]}"
+    --cycles "${BENCH_LATENCY_CYCLES:-50}" --gp-cycles "${BENCH_GP_CYCLES:-50}" "${lat_flags[@]}"
 fi
 
 # ---------------------------------------------------------------- 3. load

@@ -7,13 +7,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/bench/.venv"
 stamp="$venv/.bench-stamp"
-want="v1-$(sha256sum "$root/clients/python/pyproject.toml" | cut -c1-16)"
+want="v2-$(sha256sum "$root/clients/python/pyproject.toml" | cut -c1-16)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then exit 0; fi
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
 pip() { "$venv/bin/python" -m pip --disable-pip-version-check "$@"; }
 echo "bench: installing optuna, hyperopt, numpy, scipy and the parzen client into bench/.venv" >&2
 pip install --quiet --upgrade pip
-pip install --quiet --upgrade optuna hyperopt numpy scipy
+pip install --quiet --upgrade optuna hyperopt numpy scipy greenlet  # greenlet: GPSampler's batched L-BFGS-B
 pip install --quiet -e "$root/clients/python"
 # torch is only needed by Optuna's GPSampler. PyPI's Linux wheel is large; if it
 # cannot be installed here the bench runs without GPSampler and says so.
