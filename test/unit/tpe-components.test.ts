@@ -1,6 +1,6 @@
 /** TPE building blocks: options, split, weights, bandwidths, the Parzen estimator's normalisation. */
 import { describe, expect, it } from "vitest";
-import { neighbourGapBandwidths } from "../../src/algorithms/tpe/bandwidth.js";
+import { neighbourGapBandwidths, type BandwidthRule } from "../../src/algorithms/tpe/bandwidth.js";
 import { dimsOf } from "../../src/algorithms/tpe/dims.js";
 import { groupsOf } from "../../src/algorithms/tpe/groups.js";
 import { DEFAULT_TPE_OPTIONS, parseTpeOptions, type TpeOptions } from "../../src/algorithms/tpe/options.js";
@@ -29,6 +29,8 @@ describe("TPE options", () => {
       consider_magic_clip: true,
       magic_clip_exponent: 2,
       bandwidth_floor: 0.03,
+      grid_bandwidth_floor: 1,
+      branch_split: "local",
       consider_endpoints: false,
       weights: "ei",
       weights_bad: "uniform",
@@ -136,7 +138,7 @@ describe("weights", () => {
 });
 
 describe("neighbour-gap bandwidths", () => {
-  const rule = { lo: 0, hi: 10, range: 10, considerEndpoints: false, floor: 0, clipExponent: undefined };
+  const rule: BandwidthRule = { lo: 0, hi: 10, range: 10, considerEndpoints: false, floor: 0, clipExponent: undefined };
   const run = (mus: number[], r = rule) => {
     const out = new Float64Array(mus.length);
     neighbourGapBandwidths(Float64Array.from(mus), mus.length, 1, 0, r, out);
@@ -196,7 +198,7 @@ describe("neighbour-gap bandwidths", () => {
 describe("Parzen estimator", () => {
   const space = compileSpace(everyKind);
   const dims = dimsOf(space);
-  const bw = { considerEndpoints: false, floor: 0.03, clipExponent: 2 };
+  const bw = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
 
   function oneDim(name: string, values: number[]): { est: ParzenEstimator; dim: ReturnType<typeof dimsOf>[number] } {
     const dim = dims[space.byName.get(name)!.index]!;
@@ -256,6 +258,15 @@ describe("Parzen estimator", () => {
       );
       expect(dens.reduce((s, l) => s + Math.exp(l), 0)).toBeCloseTo(1, 8);
     }
+  });
+
+  it("keeps discrete kernels at least one grid cell wide, so neighbours stay reachable", () => {
+    const values = Array.from({ length: 20 }, () => 3);
+    const { est } = oneDim("i", values);
+    const [at3, at4] = logDensityAt(est, [3, 4], [2.5, 3.5], [3.5, 4.5]).map(Math.exp);
+    // σ = 1 cell: the neighbour gets Φ(1.5) − Φ(0.5) ≈ 0.24 of each kernel.
+    expect(at4!).toBeGreaterThan(0.2);
+    expect(at3!).toBeGreaterThan(at4!);
   });
 
   it("categorical kernels with the choice weights as prior sum to 1 and favour observed options", () => {

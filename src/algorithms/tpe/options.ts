@@ -27,6 +27,8 @@ const schema = z
     multivariate: z.boolean().default(true),
     /** Model every conditional branch as its own joint group (false: branch parameters univariate). */
     group: z.boolean().default(true),
+    /** Rank a conditional branch's trials among themselves ("local") or against all trials ("global", Optuna/hyperopt). */
+    branch_split: z.enum(["local", "global"]).default("local"),
     /** Count RUNNING trials in the bad set so parallel workers spread out. */
     constant_liar: z.boolean().default(true),
     /** Raise the bandwidth floor to R·(n+2)^(−exponent) for small n. */
@@ -34,6 +36,12 @@ const schema = z
     magic_clip_exponent: z.number().gt(0).max(100).default(2),
     /** Lowest bandwidth as a fraction of the range R (for normal domains, of the prior σ). */
     bandwidth_floor: z.number().min(0).max(1).default(0.03),
+    /**
+     * Least bandwidth of an int or quantized parameter's kernel, in widths of
+     * its own grid cell: narrower kernels put almost no mass on neighbouring
+     * values, so the search could not step off a good grid point.
+     */
+    grid_bandwidth_floor: z.number().min(0).max(100).default(1),
     /** Let the outermost kernels use their gap to the domain edge too. */
     consider_endpoints: z.boolean().default(false),
     /** Good-set weights: expected improvement over the split threshold, uniform, or hyperopt's age decay. */

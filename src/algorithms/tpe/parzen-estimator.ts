@@ -25,6 +25,8 @@ export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
   readonly floor: number;
   readonly clipExponent: number | undefined;
+  /** Discrete dims: least σ in units of the kernel's own grid cell. */
+  readonly gridFloor: number;
 }
 
 /** A batch of candidate points for one group, flat and candidate-major (i·d + j). */
@@ -134,6 +136,15 @@ export class ParzenEstimator {
         clipExponent: bw.clipExponent,
       };
       neighbourGapBandwidths(this.mu, n, d, j, rule, this.sigma);
+      if (dim.kind === DISCRETE && bw.gridFloor > 0) {
+        // A kernel narrower than its grid cell puts almost no mass on the
+        // neighbouring values, so the search could never step off it.
+        for (let i = 0; i < n; i++) {
+          const [lo, hi] = scale.cell(members[i]![p]!);
+          const floor = bw.gridFloor * (hi - lo);
+          if (this.sigma[i * d + j]! < floor) this.sigma[i * d + j] = Math.min(floor, dim.priorSigma);
+        }
+      }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
       const bounded = Number.isFinite(dim.lo) && Number.isFinite(dim.hi);

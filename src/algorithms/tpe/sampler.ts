@@ -13,32 +13,55 @@ import { dimsOf, type Dim } from "./dims.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
-import { splitHistory } from "./split.js";
+import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
 
 export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOptions>): Config {
-  const split = splitHistory(history, options);
-  if (split.finished === 0 || split.finished < options.n_startup_trials) return samplePrior(space, rng);
+  const global = splitHistory(history, options);
+  if (global.finished === 0 || global.finished < options.n_startup_trials) return samplePrior(space, rng);
 
-  const goodWeights = observationWeights(split.good, options.weights, bestLoss(split.bad));
-  const badWeights = observationWeights(split.bad, options.weights_bad, Number.POSITIVE_INFINITY);
+  const globalSets = weighted(global, options);
   const dims = dimsOf(space);
   const config = new Float64Array(space.params.length).fill(Number.NaN);
   for (const group of groupsOf(space, options.multivariate, options.group)) {
     const c = group.condition;
     if (c !== undefined && config[c.parent] !== c.option) continue;
-    sampleGroup(dims, group, split.good, goodWeights, split.bad, badWeights, rng, options, config);
+    // A branch's own split ranks its trials among themselves, so l(x) learns
+    // the branch's best settings even while another branch holds the global best.
+    const sets =
+      c !== undefined && options.branch_split === "local"
+        ? weighted(splitHistory(history.filter((o) => isActive(group, o.config)), options), options)
+        : globalSets;
+    sampleGroup(dims, group, sets, rng, options, config);
   }
   return config;
+}
+
+interface WeightedSets {
+  readonly good: readonly Observation[];
+  readonly goodWeights: Float64Array;
+  readonly bad: readonly Observation[];
+  readonly badWeights: Float64Array;
+}
+
+function weighted(split: Split, options: TpeOptions): WeightedSets {
+  return {
+    good: split.good,
+    goodWeights: observationWeights(split.good, options.weights, bestLoss(split.bad)),
+    bad: split.bad,
+    badWeights: observationWeights(split.bad, options.weights_bad, Number.POSITIVE_INFINITY),
+  };
+}
+
+function isActive(group: Group, config: Config): boolean {
+  for (const p of group.params) if (Number.isNaN(config[p]!)) return false;
+  return true;
 }
 
 function sampleGroup(
   allDims: readonly Dim[],
   group: Group,
-  good: readonly Observation[],
-  goodWeights: Float64Array,
-  bad: readonly Observation[],
-  badWeights: Float64Array,
+  { good, goodWeights, bad, badWeights }: WeightedSets,
   rng: Rng,
   options: TpeOptions,
   config: Config,
@@ -48,6 +71,7 @@ function sampleGroup(
     considerEndpoints: options.consider_endpoints,
     floor: options.bandwidth_floor,
     clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
+    gridFloor: options.grid_bandwidth_floor,
   };
   const l = estimator(dims, group, good, goodWeights, options.weights, options, bw);
   const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw);
@@ -86,7 +110,7 @@ function estimator(
   const memberWeights: number[] = [];
   for (let i = 0; i < set.length; i++) {
     const cfg = set[i]!.config;
-    if (group.params.every((p) => !Number.isNaN(cfg[p]!))) {
+    if (isActive(group, cfg)) {
       members.push(cfg);
       memberWeights.push(weights[i]!);
     }
