@@ -1,17 +1,32 @@
 /**
  * Assembles a running Parzen: lock and open the database, build the service
  * and the gRPC server, listen. Used by the CLI and by the integration tests,
- * so both run exactly the same wiring.
+ * so both run exactly the same wiring. Also the one place that decides
+ * whether an address may be served at all: a non-loopback TCP address needs
+ * TLS or bearer tokens, unless the operator explicitly allows it.
  */
+import { readFileSync } from "node:fs";
 import pino, { type Logger } from "pino";
 import { ParzenError } from "./errors.js";
+import { DEFAULT_SPACE_LIMITS, type SpaceLimits } from "./space/compile.js";
 import type { AlgorithmRunner } from "./service/algorithm-runner.js";
 import { WorkerRunner } from "./service/worker-runner.js";
 import { Optimizer, type ServiceLimits } from "./service/optimizer.js";
 import { checkDatabaseDirectory, openDatabase } from "./store/database.js";
 import { acquireProcessLock } from "./store/process-lock.js";
 import { Store } from "./store/store.js";
-import { isLocalAddress, ParzenServer } from "./server/server.js";
+import { TokenSet } from "./server/auth.js";
+import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
+
+/** `normal`: WAL + synchronous=NORMAL (survives process crashes); `full`: synchronous=FULL (survives power loss too). */
+export type Durability = "normal" | "full";
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** CA bundle: when set, clients must present a certificate it signed (mutual TLS). */
+  clientCaFile?: string;
+}
 
 export interface ParzenConfig {
   db: string;
@@ -21,6 +36,12 @@ export interface ParzenConfig {
   allowRemote?: boolean;
   maxMessageBytes?: number;
   limits?: Partial<ServiceLimits>;
+  /** Overrides of the search-space limits (parameters, nesting depth, ...). */
+  spaceLimits?: Partial<SpaceLimits>;
+  tls?: TlsFiles;
+  /** Bearer tokens; when given, every call but the health check must carry one. */
+  tokens?: readonly string[];
+  durability?: Durability;
   now?: () => number;
   runner?: AlgorithmRunner;
   /** Worker threads for offloaded algorithms (GP). */
@@ -35,24 +56,32 @@ export interface RunningParzen {
 
 export async function startParzen(config: ParzenConfig): Promise<RunningParzen> {
   const log = config.logger ?? pino({ level: "info" });
-  if (!isLocalAddress(config.listen) && !config.allowRemote) {
-    throw new ParzenError(
-      "FAILED_PRECONDITION",
-      `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, or pass --allow-remote`,
-    );
+  const tls = config.tls === undefined ? undefined : readTls(config.tls);
+  const tokens = config.tokens === undefined || config.tokens.length === 0 ? undefined : new TokenSet(config.tokens);
+  if (!isLocalAddress(config.listen)) {
+    if (tls === undefined && tokens === undefined && !config.allowRemote) {
+      throw new ParzenError(
+        "FAILED_PRECONDITION",
+        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), or pass --allow-remote`,
+      );
+    }
+    if (tls === undefined && tokens !== undefined) log.warn({ listen: config.listen }, "bearer tokens will cross the network in clear text: configure TLS too");
   }
+  const limits: Partial<ServiceLimits> = { ...config.limits };
+  if (config.spaceLimits !== undefined) limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
   checkDatabaseDirectory(config.db);
   const lock = acquireProcessLock(config.db);
   let db;
   try {
     db = openDatabase(config.db);
+    if (config.durability === "full") db.pragma("synchronous = FULL");
   } catch (err) {
     lock.release();
     throw err;
   }
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
-  const optimizer = new Optimizer({ store: new Store(db), runner, now: config.now, limits: config.limits });
-  const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes });
+  const optimizer = new Optimizer({ store: new Store(db), runner, now: config.now, limits });
+  const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
   try {
     address = await server.listen(config.listen);
@@ -61,7 +90,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     lock.release();
     throw err;
   }
-  log.info({ address, db: config.db }, "listening");
+  log.info({ address, db: config.db, tls: tls !== undefined, mutualTls: tls?.clientCa !== undefined, tokens: tokens?.size ?? 0, durability: config.durability ?? "normal" }, "listening");
   let stopping: Promise<void> | undefined;
   return {
     address,
@@ -76,5 +105,20 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
       })();
       return stopping;
     },
+  };
+}
+
+function readTls(files: TlsFiles): TlsMaterial {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ParzenError("FAILED_PRECONDITION", `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return {
+    cert: read("TLS certificate", files.certFile),
+    key: read("TLS key", files.keyFile),
+    clientCa: files.clientCaFile === undefined ? undefined : read("TLS client CA", files.clientCaFile),
   };
 }

@@ -2,12 +2,18 @@
 /**
  * The `parzen` command. `parzen serve` runs the server until SIGTERM/SIGINT,
  * then shuts down gracefully. Start-up problems (bad database path, port in
- * use, newer schema) end the process with one clear line and exit code 1.
+ * use, newer schema, unreadable TLS files) end the process with one clear
+ * line and exit code 1. Every option also reads a PARZEN_* environment
+ * variable; bearer tokens come only from a file or PARZEN_TOKENS, never from
+ * argv (visible to every user through `ps`).
  */
 import { Command, Option } from "commander";
 import pino from "pino";
-import { startParzen } from "./app.js";
+import { startParzen, type Durability } from "./app.js";
 import { ParzenError } from "./errors.js";
+import { loadTokens } from "./server/auth.js";
+import { DEFAULT_SPACE_LIMITS } from "./space/compile.js";
+import { DEFAULT_LIMITS } from "./service/optimizer.js";
 
 const program = new Command();
 program.name("parzen").description("Hyperparameter optimisation service (TPE, random, GP) over gRPC");
@@ -24,8 +30,24 @@ program
   .addOption(new Option("--max-message-bytes <n>", "largest request or response accepted").env("PARZEN_MAX_MESSAGE_BYTES").argParser(positiveInt))
   .addOption(new Option("--algorithm-threads <n>", "worker threads for slow algorithms (GP)").env("PARZEN_ALGORITHM_THREADS").default(1).argParser(positiveInt))
   .addOption(new Option("--grace-seconds <n>", "how long shutdown waits for calls in flight").env("PARZEN_GRACE_SECONDS").default(10).argParser(positiveInt))
-  .action(async (opts: { db: string; listen: string; logLevel: string; allowRemote: boolean; maxMessageBytes?: number; graceSeconds: number; algorithmThreads: number }) => {
+  .addOption(
+    new Option("--durability <level>", "normal: survives process crashes (kill -9); full: also power loss, slower writes").env("PARZEN_DURABILITY").choices(["normal", "full"]).default("normal"),
+  )
+  .addOption(new Option("--tls-cert <file>", "PEM certificate chain: serve TLS").env("PARZEN_TLS_CERT"))
+  .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert").env("PARZEN_TLS_KEY"))
+  .addOption(new Option("--tls-client-ca <file>", "PEM CA bundle: require client certificates it signed (mutual TLS)").env("PARZEN_TLS_CLIENT_CA"))
+  .addOption(new Option("--tokens-file <file>", "bearer tokens, one per line: every call but the health check needs one (also PARZEN_TOKENS)").env("PARZEN_TOKENS_FILE"))
+  .addOption(limit("--max-parameters <n>", "parameters per search space", "PARZEN_MAX_PARAMETERS", DEFAULT_SPACE_LIMITS.maxParameters))
+  .addOption(limit("--max-nesting-depth <n>", "levels of conditional parameters", "PARZEN_MAX_NESTING_DEPTH", DEFAULT_SPACE_LIMITS.maxDepth))
+  .addOption(limit("--max-choice-options <n>", "options per choice parameter", "PARZEN_MAX_CHOICE_OPTIONS", DEFAULT_SPACE_LIMITS.maxChoiceOptions))
+  .addOption(limit("--max-suggest-count <n>", "trials per Suggest call", "PARZEN_MAX_SUGGEST_COUNT", DEFAULT_LIMITS.maxSuggestCount))
+  .addOption(limit("--max-page-size <n>", "trials per ListTrials page", "PARZEN_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize))
+  .addOption(limit("--max-enqueue <n>", "configurations per Enqueue call", "PARZEN_MAX_ENQUEUE", DEFAULT_LIMITS.maxEnqueue))
+  .addOption(limit("--max-import <n>", "trials per AddTrials call", "PARZEN_MAX_IMPORT", DEFAULT_LIMITS.maxImport))
+  .action(async (opts: ServeOptions) => {
     const log = pino({ level: opts.logLevel });
+    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
+    if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) throw new ParzenError("FAILED_PRECONDITION", "--tls-client-ca needs --tls-cert and --tls-key");
     const running = await startParzen({
       db: opts.db,
       listen: opts.listen,
@@ -33,6 +55,16 @@ program
       allowRemote: opts.allowRemote,
       maxMessageBytes: opts.maxMessageBytes,
       algorithmThreads: opts.algorithmThreads,
+      durability: opts.durability,
+      tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa },
+      tokens: loadTokens(opts.tokensFile, process.env.PARZEN_TOKENS),
+      limits: {
+        maxSuggestCount: opts.maxSuggestCount,
+        maxPageSize: opts.maxPageSize,
+        maxEnqueue: opts.maxEnqueue,
+        maxImport: opts.maxImport,
+      },
+      spaceLimits: { maxParameters: opts.maxParameters, maxDepth: opts.maxNestingDepth, maxChoiceOptions: opts.maxChoiceOptions },
     });
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");
@@ -47,6 +79,32 @@ program
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
+
+interface ServeOptions {
+  db: string;
+  listen: string;
+  logLevel: string;
+  allowRemote: boolean;
+  maxMessageBytes?: number;
+  graceSeconds: number;
+  algorithmThreads: number;
+  durability: Durability;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tokensFile?: string;
+  maxParameters: number;
+  maxNestingDepth: number;
+  maxChoiceOptions: number;
+  maxSuggestCount: number;
+  maxPageSize: number;
+  maxEnqueue: number;
+  maxImport: number;
+}
+
+function limit(flags: string, what: string, env: string, dflt: number): Option {
+  return new Option(flags, `most ${what} accepted`).env(env).default(dflt).argParser(positiveInt);
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);

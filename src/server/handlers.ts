@@ -7,8 +7,9 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandl
 import type { Logger } from "pino";
 import type { OptimizerServiceServer, StreamTrialsRequest, StreamTrialsResponse } from "../gen/parzen/v1/optimizer_service.js";
 import type { Optimizer } from "../service/optimizer.js";
-import { ParzenError } from "../errors.js";
+import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
+import { MalformedRequest } from "./tolerant-decoding.js";
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
@@ -24,7 +25,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     return (call, callback) => {
       let result: Res | Promise<Res>;
       try {
-        result = fn(call.request, call);
+        result = fn(decoded(method, call.request), call);
       } catch (err) {
         callback(fail(method, err), null);
         return;
@@ -34,6 +35,12 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
         (err: unknown) => callback(fail(method, err), null),
       );
     };
+  }
+
+  /** The request, or INVALID_ARGUMENT when its bytes could not be decoded (see tolerant-decoding.ts). */
+  function decoded<Req>(method: string, request: Req): Req {
+    if (request instanceof MalformedRequest) throw invalidArgument(`request: not a valid ${method}Request message (${request.reason.slice(0, 200)})`);
+    return request;
   }
 
   /** Aborts when the client cancels or the call's deadline passes. */
@@ -71,7 +78,8 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     getBest: unary("GetBest", (req) => ({ trial: optimizer.getBest(req.experiment) })),
     streamTrials: (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
       try {
-        for (const trial of optimizer.streamTrials(call.request.experiment, call.request.states)) {
+        const req = decoded("StreamTrials", call.request);
+        for (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;
           call.write({ trial });
         }

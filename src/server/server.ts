@@ -1,7 +1,9 @@
 /**
  * Builds and runs the gRPC server: the OptimizerService, the standard health
  * service and server reflection (so grpcurl works without the protos), on
- * TCP or a unix socket. Stopping is graceful: health goes NOT_SERVING, calls
+ * TCP or a unix socket, in plain text or TLS (optionally verifying client
+ * certificates), with optional bearer-token authentication (auth.ts).
+ * Undecodable requests are answered INVALID_ARGUMENT (tolerant-decoding.ts). Stopping is graceful: health goes NOT_SERVING, calls
  * in flight drain (bounded by a grace period), then the database closes.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
@@ -15,13 +17,27 @@ import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
 import { OptimizerServiceService } from "../gen/parzen/v1/optimizer_service.js";
 import type { Optimizer } from "../service/optimizer.js";
+import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
+import { tolerantService } from "./tolerant-decoding.js";
 
 const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../proto");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
 
+export interface TlsMaterial {
+  /** PEM certificate chain presented to clients. */
+  cert: Buffer;
+  /** PEM private key of `cert`. */
+  key: Buffer;
+  /** PEM CA bundle: when given, clients must present a certificate it signed. */
+  clientCa?: Buffer;
+}
+
 export interface ServerOptions {
   maxMessageBytes?: number;
+  tls?: TlsMaterial;
+  /** When given, every call but the health check needs `authorization: Bearer <token>`. */
+  tokens?: TokenSet;
 }
 
 export class ParzenServer {
@@ -32,12 +48,16 @@ export class ParzenServer {
   constructor(
     private readonly optimizer: Optimizer,
     private readonly log: Logger,
-    options: ServerOptions = {},
+    private readonly options: ServerOptions = {},
   ) {
     routeGrpcLogs(log);
     const max = options.maxMessageBytes ?? 16 * 1024 * 1024;
-    this.grpc = new Server({ "grpc.max_receive_message_length": max, "grpc.max_send_message_length": max });
-    this.grpc.addService(OptimizerServiceService, createHandlers(optimizer, log));
+    this.grpc = new Server({
+      "grpc.max_receive_message_length": max,
+      "grpc.max_send_message_length": max,
+      interceptors: options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)],
+    });
+    this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log));
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     const pkg = {
@@ -51,8 +71,9 @@ export class ParzenServer {
   async listen(address: string): Promise<string> {
     const socketPath = unixPath(address);
     if (socketPath !== undefined) removeStaleSocket(socketPath);
+    const creds = this.credentials();
     const port = await new Promise<number>((ok, fail) =>
-      this.grpc.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? fail(err) : ok(p))),
+      this.grpc.bindAsync(address, creds, (err, p) => (err ? fail(err) : ok(p))),
     ).catch((err: Error) => {
       throw new ParzenError("UNAVAILABLE", `cannot listen on ${address}: ${err.message}`, { cause: err });
     });
@@ -67,6 +88,16 @@ export class ParzenServer {
     this.sweeper.unref();
     if (socketPath !== undefined) return address;
     return address.replace(/:\d+$/, `:${port}`);
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = this.options.tls;
+    if (tls === undefined) return ServerCredentials.createInsecure();
+    try {
+      return ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined);
+    } catch (err) {
+      throw new ParzenError("FAILED_PRECONDITION", `unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** Graceful stop: NOT_SERVING, drain for up to `graceMs`, then force. */

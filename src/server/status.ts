@@ -19,9 +19,13 @@ const CODES: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/** Details travel in a trailer; an echo of a megabyte-long input must not blow the header limits. */
+const MAX_DETAILS = 2000;
+
 export function toServiceError(err: unknown): { error: Partial<ServiceError>; internal: boolean } {
   if (err instanceof ParzenError) {
-    return { error: { code: CODES[err.code], details: err.message, metadata: new Metadata() }, internal: err.code === "INTERNAL" };
+    const details = err.message.length > MAX_DETAILS ? `${err.message.slice(0, MAX_DETAILS)}…` : err.message;
+    return { error: { code: CODES[err.code], details, metadata: new Metadata() }, internal: err.code === "INTERNAL" };
   }
   return { error: { code: status.INTERNAL, details: "internal error (see the server log)", metadata: new Metadata() }, internal: true };
 }

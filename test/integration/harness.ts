@@ -41,7 +41,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function promisify(client: OptimizerServiceClient): Api {
+/** `metadata` makes each call's metadata (e.g. an authorization header). */
+export function promisify(client: OptimizerServiceClient, metadata: () => Metadata = () => new Metadata()): Api {
   return new Proxy({} as Api, {
     get(_t, method: string) {
       // ts-proto encoders need complete messages: fill defaults like a real client would.
@@ -50,7 +51,7 @@ export function promisify(client: OptimizerServiceClient): Api {
         new Promise((resolve, reject) => {
           const req = type.fromPartial(partial);
           const fn = (client as unknown as Record<string, Callable<unknown, unknown>>)[method]!;
-          fn.call(client, req, new Metadata(), (err, res) => (err ? reject(err) : resolve(res)));
+          fn.call(client, req, metadata(), (err, res) => (err ? reject(err) : resolve(res)));
         });
     },
   });
