@@ -10,6 +10,7 @@
 import { Command, Option } from "commander";
 import pino from "pino";
 import { startParzen, type Durability } from "./app.js";
+import { addHistoryCommands } from "./cli/history-commands.js";
 import { ParzenError } from "./errors.js";
 import { loadTokens } from "./server/auth.js";
 import { DEFAULT_SPACE_LIMITS } from "./space/compile.js";
@@ -111,6 +112,8 @@ function positiveInt(v: string): number {
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive integer, got ${v}`);
   return n;
 }
+
+addHistoryCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ParzenError ? err.message : err instanceof Error ? err.message : String(err);

@@ -85,7 +85,8 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
         }
         call.end();
       } catch (err) {
-        call.destroy(Object.assign(new Error(), fail("StreamTrials", err)));
+        // grpc-js sends an error emitted on a server stream as the call's status.
+        call.emit("error", fail("StreamTrials", err));
       }
     },
   };

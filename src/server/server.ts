@@ -7,10 +7,11 @@
  * in flight drain (bounded by a grace period), then the database closes.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
-import { existsSync, lstatSync, unlinkSync } from "node:fs";
+import { HealthImplementation } from "grpc-health-check";
+import { existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
@@ -21,7 +22,7 @@ import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
 import { tolerantService } from "./tolerant-decoding.js";
 
-const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../proto");
+const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "../gen/descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
 
 export interface TlsMaterial {
@@ -60,10 +61,14 @@ export class ParzenServer {
     this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log));
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
+    // Reflection is served from a buf-built descriptor set (scripts/gen.sh)
+    // rather than from proto-loader's parse of the sources, which loses the
+    // well-known types' files and map entries, so grpcurl could not resolve
+    // google.protobuf.Timestamp (grpc-node#2958).
     const pkg = {
-      ...protoLoader.loadSync(["parzen/v1/optimizer_service.proto"], { includeDirs: [PROTO_ROOT] }),
-      ...protoLoader.loadSync(healthProtoPath),
-    };
+      // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
+      "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
+    } as unknown as PackageDefinition;
     new ReflectionService(pkg).addToServer(this.grpc);
   }
 
@@ -117,6 +122,18 @@ export class ParzenServer {
       });
     });
   }
+}
+
+/** The raw bytes of each FileDescriptorProto in a FileDescriptorSet (field 1, repeated). */
+function splitDescriptorSet(set: Uint8Array): Uint8Array[] {
+  const reader = new BinaryReader(set);
+  const files: Uint8Array[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === WireType.LengthDelimited) files.push(reader.bytes());
+    else reader.skip(wireType);
+  }
+  return files;
 }
 
 /** grpc-js writes its own diagnostics to stderr; send them to the structured log instead. */

@@ -102,6 +102,9 @@ describe("server surface", () => {
     health.close();
     const services = await reflectionServices(ts.server.address);
     expect(services).toEqual(expect.arrayContaining(["parzen.v1.OptimizerService", "grpc.health.v1.Health"]));
+    // grpcurl needs every transitive import, well-known types included, to describe the service.
+    const files = await reflectionFiles(ts.server.address, "parzen.v1.OptimizerService");
+    expect(files).toEqual(expect.arrayContaining(["parzen/v1/optimizer_service.proto", "parzen/v1/trial.proto", "google/protobuf/timestamp.proto", "google/protobuf/duration.proto"]));
   });
 
   it("listens on a unix socket", async () => {
@@ -197,6 +200,25 @@ async function healthClient() {
     grpc: { health: { v1: { Health: new (addr: string, creds: unknown) => any } } };
   };
   return { HealthClient: def.grpc.health.v1.Health };
+}
+
+async function reflectionFiles(address: string, symbol: string): Promise<string[]> {
+  const grpc = await import("@grpc/grpc-js");
+  const loader = await import("@grpc/proto-loader");
+  const { FileDescriptorProto } = await import("protobufjs/ext/descriptor/index.js");
+  const reflectionProto = resolve(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto");
+  const def = grpc.loadPackageDefinition(loader.loadSync(reflectionProto)) as any;
+  const client = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
+  return new Promise((ok, fail) => {
+    const call = client.ServerReflectionInfo(new Metadata());
+    call.on("data", (r: { fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } }) => {
+      ok(r.fileDescriptorResponse!.fileDescriptorProto.map((b) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name));
+      call.end();
+      client.close();
+    });
+    call.on("error", fail);
+    call.write({ fileContainingSymbol: symbol });
+  });
 }
 
 async function reflectionServices(address: string): Promise<string[]> {

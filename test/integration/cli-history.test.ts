@@ -1,0 +1,72 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { mixedSpace } from "./fixtures.js";
+import { startTestServer, type TestServer } from "./harness.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+let ts: TestServer;
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, "--address", ts.server.address], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => ok({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  ts = await startTestServer();
+  await ts.api.createExperiment({ experiment: { name: "hist", space: mixedSpace(), algorithm: { name: "random" }, pruner: { name: "median" } } });
+  const { trials } = await ts.api.suggest({ experiment: "hist", count: 3 });
+  await ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25, metrics: { acc: 0.9 } });
+  await ts.api.reportIntermediate({ trialId: trials[1]!.id, step: 0, value: 1.5 });
+  await ts.api.reportIntermediate({ trialId: trials[1]!.id, step: 1, value: 1.25 });
+  await ts.api.report({ trialId: trials[1]!.id, status: ReportStatus.REPORT_STATUS_PRUNED });
+  await ts.api.report({ trialId: trials[2]!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "oom, twice" });
+}, 60_000);
+afterAll(async () => {
+  await ts.close();
+});
+
+describe("parzen experiments | trials | export", () => {
+  it("lists experiments with their counts", async () => {
+    const { code, stdout } = await cli(["experiments"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^NAME\s+ALGORITHM\s+DIRECTION\s+COMPLETE/);
+    expect(stdout).toMatch(/hist\s+random\s+minimize\s+1\s+0\s+1\s+1\s+0\s+0/);
+  }, 90_000);
+
+  it("exports the whole history as CSV, PRUNED and FAIL included", async () => {
+    const { code, stdout } = await cli(["export", "hist"]);
+    expect(code).toBe(0);
+    const [header, ...rows] = stdout.trim().split("\n");
+    expect(header).toContain("number,id,state,loss,params.lr,params.layers,params.optimizer");
+    expect(header).toContain("metrics.acc");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^0,\d+,COMPLETE,0\.25,/);
+    expect(rows[1]).toMatch(/^1,\d+,PRUNED,1\.25,/);
+    expect(rows[1]).toContain('"[[0,1.5],[1,1.25]]"');
+    expect(rows[2]).toContain('"oom, twice"');
+  }, 90_000);
+
+  it("exports JSON Lines filtered by state", async () => {
+    const { code, stdout } = await cli(["export", "hist", "--format", "jsonl", "--states", "pruned"]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ number: 1, state: "PRUNED", loss: 1.25, intermediate_values: [[0, 1.5], [1, 1.25]] });
+  }, 90_000);
+
+  it("fails with one clear line for an unknown experiment or state", async () => {
+    const missing = await cli(["trials", "nope"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('parzen: experiment "nope" does not exist');
+    const badState = await cli(["trials", "hist", "--states", "sleeping"]);
+    expect(badState.stderr).toContain('unknown trial state "sleeping"');
+  }, 90_000);
+});
