@@ -1,69 +1,29 @@
 /**
  * Quick evaluation of the pure GP algorithm (no server): median simple
- * regret on Branin and Hartmann6 over a few seeds, and per-suggest timings
- * with 100/200/500 random completed trials in 10-D.
+ * regret on problems of bench/problems.ts (default Branin and Hartmann6)
+ * over a few seeds at 25/50/100% of the budget, and per-suggest timings with
+ * 100/200/500 random completed trials in a 10-D box.
  *
- *   npx tsx bench/gp-quick.ts [--seeds 5] [--budget 100] [--timing-only] [--quality-only]
+ *   npx tsx bench/gp-quick.ts [--seeds 5] [--budget 100] [--problems branin,hartmann6]
+ *                             [--set key=value ...] [--timing-only] [--quality-only]
  */
 import { gpAlgorithm } from "../src/algorithms/gp/sampler.js";
 import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
-import type { Space } from "../src/space/types.js";
+import type { Config, Scalar, Space } from "../src/space/types.js";
+import { PROBLEMS, type Problem, type Values } from "./problems.js";
 
-interface Problem {
-  name: string;
-  space: Space;
-  f: (x: Float64Array) => number;
-  optimum: number;
+function decode(space: Space, config: Config): Values {
+  const out: Values = {};
+  for (const p of space.params) {
+    const x = config[p.index]!;
+    if (Number.isNaN(x)) continue;
+    out[p.name] = p.domain.type === "choice" ? p.domain.options[x]!.value : x;
+  }
+  return out;
 }
-
-function uniformSpace(bounds: [number, number][]): Space {
-  return compileSpace({
-    parameters: bounds.map(([low, high], i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low, high } } })),
-  });
-}
-
-const branin: Problem = {
-  name: "branin",
-  space: uniformSpace([[-5, 10], [0, 15]]),
-  optimum: 0.397887,
-  f: (x) => {
-    const [x1, x2] = [x[0]!, x[1]!];
-    const b = 5.1 / (4 * Math.PI ** 2);
-    const c = 5 / Math.PI;
-    return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) + 10;
-  },
-};
-
-const H_A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const H_P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-];
-const H_ALPHA = [1.0, 1.2, 3.0, 3.2];
-const hartmann6: Problem = {
-  name: "hartmann6",
-  space: uniformSpace(Array.from({ length: 6 }, () => [0, 1] as [number, number])),
-  optimum: -3.32237,
-  f: (x) => {
-    let s = 0;
-    for (let i = 0; i < 4; i++) {
-      let e = 0;
-      for (let j = 0; j < 6; j++) e += H_A[i]![j]! * (x[j]! - H_P[i]![j]! * 1e-4) ** 2;
-      s += H_ALPHA[i]! * Math.exp(-e);
-    }
-    return -s;
-  },
-};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,35 +31,47 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function run(p: Problem, seed: number, budget: number, checkpoints: number[]): { regrets: number[]; ms: number } {
-  const options = gpAlgorithm.parseOptions({});
+/** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
+function run(p: Problem, seed: number, budget: number, options: Record<string, Scalar>): { trace: number[]; ms: number } {
+  const space = compileSpace(p.space);
+  const parsed = gpAlgorithm.parseOptions(options);
   const history: Observation[] = [];
-  let best = Infinity;
-  const regrets: number[] = [];
+  const noise = createRng(seed, 0xbeef);
+  let bestObserved = Infinity;
+  let bestTrue = Infinity;
+  const trace: number[] = [];
   const t0 = performance.now();
   for (let t = 0; t < budget; t++) {
-    const config = gpAlgorithm.suggest({ space: p.space, history, rng: createRng(seed, t), options });
-    const loss = p.f(config);
-    best = Math.min(best, loss);
-    history.push({ number: t, config, state: "complete", loss, lastStep: undefined });
-    if (checkpoints.includes(t + 1)) regrets.push(best - p.optimum);
+    const config = gpAlgorithm.suggest({ space, history, rng: createRng(seed, t), options: parsed });
+    const v = decode(space, config);
+    const truth = p.f(v);
+    const observed = p.observe ? p.observe(v, noise.normal()) : truth;
+    history.push({ number: t, config, state: "complete", loss: observed, lastStep: undefined });
+    if (observed < bestObserved) {
+      bestObserved = observed;
+      bestTrue = truth;
+    }
+    trace.push(bestTrue - p.optimum);
   }
-  return { regrets, ms: performance.now() - t0 };
+  return { trace, ms: performance.now() - t0 };
 }
 
-function quality(seeds: number, budget: number): void {
-  const checkpoints = [25, 50, budget].filter((c, i, a) => c <= budget && a.indexOf(c) === i);
-  for (const p of [branin, hartmann6]) {
+function quality(names: string[], seeds: number, budgetOverride: number | undefined, options: Record<string, Scalar>): void {
+  for (const name of names) {
+    const p = PROBLEMS.find((q) => q.name === name);
+    if (p === undefined) throw new Error(`unknown problem ${name}`);
+    const budget = budgetOverride ?? p.budget;
+    const checkpoints = [...new Set([Math.round(budget / 4), Math.round(budget / 2), budget])];
     const per: number[][] = checkpoints.map(() => []);
     let ms = 0;
     for (let s = 0; s < seeds; s++) {
-      const r = run(p, s, budget, checkpoints);
-      r.regrets.forEach((v, i) => per[i]!.push(v));
+      const r = run(p, s, budget, options);
+      checkpoints.forEach((c, i) => per[i]!.push(r.trace[c - 1]!));
       ms += r.ms;
     }
     const cols = checkpoints.map((c, i) => `@${c}: ${median(per[i]!).toExponential(2)}`).join("  ");
     const finals = per[per.length - 1]!.map((v) => v.toExponential(1)).join(" ");
-    console.log(`${p.name.padEnd(10)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds / budget).toFixed(1)} ms/suggest avg)`);
+    console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds / budget).toFixed(1)} ms/suggest avg)`);
   }
 }
 
@@ -132,7 +104,9 @@ function yardstick(): number {
 function timing(): void {
   const y = yardstick();
   console.log(`yardstick ${y.toFixed(1)} ms (≈20 when idle; scale timings by 20/${y.toFixed(0)} for an idle estimate)`);
-  const space = uniformSpace(Array.from({ length: 10 }, () => [0, 1] as [number, number]));
+  const space = compileSpace({
+    parameters: Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform" as const, value: { low: 0, high: 1 } } })),
+  });
   const f = (x: Float64Array) => {
     let s = 0;
     for (let i = 0; i < 10; i++) s += (x[i]! - 0.3) ** 2 + 0.1 * Math.sin(7 * x[i]!);
@@ -166,9 +140,18 @@ function timing(): void {
 }
 
 const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
+const arg = (name: string): string | undefined => {
   const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
+  return i >= 0 ? args[i + 1] : undefined;
 };
+const set: Record<string, Scalar> = {};
+args.forEach((a, i) => {
+  if (a !== "--set") return;
+  const [k, raw] = (args[i + 1] ?? "").split("=") as [string, string];
+  set[k] = raw === "true" || raw === "false" ? { kind: "bool", value: raw === "true" } : { kind: "int", value: Number(raw) };
+});
 if (!args.includes("--quality-only")) timing();
-if (!args.includes("--timing-only")) quality(arg("--seeds", 5), arg("--budget", 100));
+if (!args.includes("--timing-only")) {
+  const budget = arg("--budget");
+  quality((arg("--problems") ?? "branin,hartmann6").split(","), Number(arg("--seeds") ?? 5), budget === undefined ? undefined : Number(budget), set);
+}

@@ -40,9 +40,10 @@ type ExperimentSpec struct {
 	Algorithm string
 	// Algorithm-specific options; values are strings, bools, integers or floats.
 	AlgorithmOptions map[string]any
-	// "none" (default when empty), "median", "percentile", ...
-	Pruner        string
-	PrunerOptions map[string]any
+	// Which trials ReportIntermediate says to stop: MedianPruner(...),
+	// PercentilePruner(...), SuccessiveHalvingPruner(...), HyperbandPruner(...),
+	// ThresholdPruner(...). The zero value: no pruning.
+	Pruner PrunerConfig
 	// Seed of the experiment's random streams; chosen by the server when nil.
 	Seed *uint64
 	// How long a suggested trial may go without a heartbeat before it is
@@ -66,7 +67,7 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
-	prunerOpts, err := toValueMap(op+": pruner option", s.PrunerOptions)
+	pruner, err := s.Pruner.proto(op)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +76,10 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 		Space:     space,
 		Direction: s.Direction.proto(),
 		Algorithm: &parzenv1.AlgorithmConfig{Name: s.Algorithm, Options: algOpts},
+		Pruner:    pruner,
 		Seed:      s.Seed,
 		RetryLost: s.RetryLost,
 		UserAttrs: s.UserAttrs,
-	}
-	if s.Pruner != "" || len(prunerOpts) > 0 {
-		e.Pruner = &parzenv1.PrunerConfig{Name: s.Pruner, Options: prunerOpts}
 	}
 	if s.LeaseDuration > 0 {
 		e.LeaseDuration = durationpb.New(s.LeaseDuration)

@@ -27,6 +27,8 @@ export interface MinimizeOptions {
   readonly memory?: number;
   /** Largest first-iteration step in any coordinate (the gradient scale is unknown then). */
   readonly initialStep?: number;
+  /** Largest trial step in any coordinate on every iteration (guards against wild quasi-Newton steps). */
+  readonly maxStep?: number;
 }
 
 export interface MinimizeResult {
@@ -98,12 +100,10 @@ export function minimizeBox(
       for (let i = 0; i < n; i++) d[i] = free[i] ? -g[i]! : 0;
       slope = dotMasked(g, d, free);
     }
-    let t = 1;
-    if (S.length === 0) {
-      let dMax = 0;
-      for (let i = 0; i < n; i++) dMax = Math.max(dMax, Math.abs(d[i]!));
-      t = Math.min(1, (opts.initialStep ?? 1) / dMax);
-    }
+    let dMax = 0;
+    for (let i = 0; i < n; i++) dMax = Math.max(dMax, Math.abs(d[i]!));
+    let t = Math.min(1, (opts.maxStep ?? Number.POSITIVE_INFINITY) / dMax);
+    if (S.length === 0) t = Math.min(t, (opts.initialStep ?? 1) / dMax);
     // Backtracking along the projected path.
     let accepted = false;
     let fNew = Number.NaN;

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import errors, hp, space
+from . import errors, hp, pruners, space
 from ._version import __version__
 from .algorithms import Algorithm, gp, rand, tpe
 from .client import Client
@@ -27,7 +27,7 @@ from .fmin import STATUS_FAIL, STATUS_OK, fmin
 from .local_server import LocalServer
 from .pyll import scope
 from .rpc import RetryPolicy
-from .trial import Trial, TrialState
+from .trial import Trial, TrialState, current_trial
 
 
 def space_eval(space_: Any, point: Any) -> Any:
@@ -59,10 +59,12 @@ __all__ = [
     "TrialState",
     "__version__",
     "compile_space",
+    "current_trial",
     "errors",
     "fmin",
     "gp",
     "hp",
+    "pruners",
     "rand",
     "scope",
     "space",

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 
 from google.protobuf import duration_pb2
 
+from . import pruners as _pruners
 from . import template as tpl
 from .compile import compile_space
 from .experiment import Experiment
@@ -78,7 +79,7 @@ class Client:
         seed: Optional[int] = None,
         direction: str = "minimize",
         options: Optional[Mapping[str, Any]] = None,
-        pruner: Optional[str] = None,
+        pruner: Optional[_pruners.PrunerLike] = None,
         pruner_options: Optional[Mapping[str, Any]] = None,
         lease_duration: Optional[float] = None,
         retry_lost: bool = False,
@@ -90,6 +91,10 @@ class Client:
 
         ``algorithm``: ``"tpe"``, ``"random"`` or ``"gp"``; ``None`` takes the
         server's default (``"tpe"``). ``options`` are the algorithm's options.
+        ``pruner``: a ``parzen.pruners`` object (``Median(n_warmup_steps=2)``),
+        a dict with ``"name"`` and options (``{"name": "median",
+        "n_warmup_steps": 2}``) or a bare name (``"median"``, with
+        ``pruner_options`` if any); None: no pruning.
         ``lease_duration``: seconds a suggested trial may run without a
         heartbeat (server default when None). ``retry_lost``: re-enqueue the
         configuration of a trial whose lease lapsed.
@@ -109,8 +114,9 @@ class Client:
         )
         if seed is not None:
             exp.seed = int(seed)
-        if pruner is not None or pruner_options:
-            exp.pruner.CopyFrom(experiment_pb2.PrunerConfig(name=pruner or "", options=to_value_map(pruner_options or {})))
+        pruner_config = _pruners.to_proto(pruner, pruner_options)
+        if pruner_config is not None:
+            exp.pruner.CopyFrom(pruner_config)
         if lease_duration is not None:
             d = duration_pb2.Duration()
             d.FromNanoseconds(int(lease_duration * 1e9))

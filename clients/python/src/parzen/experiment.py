@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, overload
 
+from . import pruners as _pruners
 from . import template as tpl
 from .errors import FailedPrecondition
 from .trial import Trial, TrialState
@@ -52,6 +53,12 @@ class Experiment:
     @property
     def algorithm_options(self) -> Dict[str, Scalar]:
         return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
+
+    @property
+    def pruner(self) -> _pruners.Pruner:
+        """The experiment's pruner, e.g. ``Median(n_startup_trials=5, ...)``
+        (``NoPruner()`` when it has none)."""
+        return _pruners.from_proto(self.proto.pruner)
 
     @property
     def seed(self) -> Optional[int]:
@@ -184,20 +191,27 @@ class Experiment:
         ``.loss``, ``.metrics``, ``.intermediate``)."""
         return list(self.iter_trials(states, worker_id=worker_id))
 
-    def trials_dataframe(self) -> "pandas.DataFrame":
-        """All trials as a pandas DataFrame: one row per trial, flat
-        ``params.<name>`` and ``metrics.<name>`` columns."""
+    def trials_dataframe(self, *, intermediate_columns: bool = False) -> "pandas.DataFrame":
+        """All trials as a pandas DataFrame: one row per trial with ``state``
+        (``COMPLETE``, ``PRUNED``, ...), ``loss``, flat ``params.<name>`` and
+        ``metrics.<name>`` columns, the learning curve as ``intermediate``
+        (``{step: value}``) and ``last_step`` (the last step reported, how
+        far a PRUNED trial got). ``intermediate_columns=True`` adds one
+        ``intermediate.<step>`` column per step instead of the dict."""
         try:
             import pandas as pd
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise ImportError("trials_dataframe() needs pandas: pip install 'parzen[pandas]'") from e
         rows = []
+        steps: set[int] = set()
         for t in self.iter_trials():
+            curve = dict(sorted(t.intermediate.items()))
             row: Dict[str, Any] = {
                 "number": t.number,
                 "id": t.id,
                 "state": t.state.value,
                 "loss": t.loss,
+                "last_step": max(curve) if curve else None,
                 "worker_id": t.worker_id,
                 "source": t.source,
                 "create_time": t.create_time,
@@ -206,8 +220,19 @@ class Experiment:
             }
             row.update({f"params.{k}": v for k, v in t.flat_params.items()})
             row.update({f"metrics.{k}": v for k, v in t.metrics.items()})
+            if intermediate_columns:
+                steps.update(curve)
+                row.update({f"intermediate.{s}": v for s, v in curve.items()})
+            else:
+                row["intermediate"] = curve
             rows.append(row)
-        return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        if intermediate_columns and steps:
+            curve_cols = [f"intermediate.{s}" for s in sorted(steps)]
+            df = df[[c for c in df.columns if c not in set(curve_cols)] + curve_cols]
+        if "last_step" in df.columns:
+            df["last_step"] = df["last_step"].astype("Int64")
+        return df
 
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r}, algorithm={self.algorithm!r}, direction={self.direction!r})"

@@ -18,15 +18,16 @@ import time
 import uuid
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
+from . import pruners as _pruners
 from . import template as tpl
 from .algorithms import algorithm_name
 from .client import Client
 from .compat import Trials
-from .errors import AllTrialsFailed
+from .errors import AllTrialsFailed, TrialPruned
 from .experiment import Experiment
 from .local_server import LocalServer
 from .progress import Progress
-from .trial import Trial
+from .trial import _CURRENT, Trial
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -50,6 +51,7 @@ def fmin(
     show_progressbar: bool = True,
     db: Optional[str] = None,
     options: Optional[Mapping[str, Any]] = None,
+    pruner: Optional[_pruners.PrunerLike] = None,
     rstate: Any = None,
     trials: Optional[Trials] = None,
 ) -> Any:
@@ -69,7 +71,11 @@ def fmin(
     *args) -> (stop, args)`` end the search early. ``points_to_evaluate``:
     configurations to try first (shaped actual values, or hyperopt's
     ``{label: value}`` points with choice indices); already-tried ones are
-    skipped. ``options``: the algorithm's options. ``trials``: a
+    skipped. ``options``: the algorithm's options. ``pruner``: a new
+    experiment's pruner (as ``create_experiment`` takes it); the objective
+    reports its curve through ``parzen.current_trial().report_intermediate``
+    and raises ``parzen.TrialPruned`` to stop: the trial is then PRUNED
+    (loss: its last intermediate value) and the search goes on. ``trials``: a
     ``parzen.Trials`` filled with hyperopt-style trial dicts afterwards;
     passing it again resumes its experiment.
     """
@@ -80,7 +86,7 @@ def fmin(
     if experiment is None and trials is not None and trials.experiment is not None:
         experiment = trials.experiment.name
     with _connect(client, db) as c:
-        exp = _experiment(c, experiment, space, algo, seed, options)
+        exp = _experiment(c, experiment, space, algo, seed, options, pruner)
         if points_to_evaluate:
             exp.enqueue_many([_shape_point(exp.template, p) for p in points_to_evaluate], skip_if_exists=True)
         try:
@@ -115,11 +121,19 @@ def _connect(client: Union[Client, str, None], db: Optional[str]) -> Iterator[Cl
             yield c
 
 
-def _experiment(c: Client, experiment: Union[Experiment, str, None], space: Any, algo: Any, seed: Optional[int], options: Optional[Mapping[str, Any]]) -> Experiment:
+def _experiment(
+    c: Client,
+    experiment: Union[Experiment, str, None],
+    space: Any,
+    algo: Any,
+    seed: Optional[int],
+    options: Optional[Mapping[str, Any]],
+    pruner: Optional[_pruners.PrunerLike],
+) -> Experiment:
     if isinstance(experiment, Experiment):
         return experiment
     name = experiment or f"fmin-{uuid.uuid4().hex[:12]}"
-    return c.create_experiment(name, space, algorithm=algorithm_name(algo), seed=seed, options=options)
+    return c.create_experiment(name, space, algorithm=algorithm_name(algo), seed=seed, options=options, pruner=pruner)
 
 
 def _shape_point(template: tpl.Node, point: Any) -> Any:
@@ -175,14 +189,19 @@ def _run(
 
 def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> Optional[float]:
     """Runs ``fn`` on the trial and reports the outcome; returns the loss of
-    a COMPLETE trial."""
+    a COMPLETE trial. ``TrialPruned`` from ``fn`` finishes it as PRUNED."""
     trial.start_heartbeats()
+    token = _CURRENT.set(trial)
     try:
         result = fn(trial.params)
+    except TrialPruned:
+        trial.prune()
+        return None
     except BaseException as e:
         trial.fail(f"{type(e).__name__}: {e}"[:1000])
         raise
     finally:
+        _CURRENT.reset(token)
         trial.stop_heartbeats()
     status, loss, metrics, reason = interpret_result(result)
     if status == STATUS_OK:

@@ -12,6 +12,7 @@ the block ends without a report.
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 from enum import Enum
 from types import TracebackType
@@ -26,6 +27,25 @@ from .values import Scalar, from_value_map
 
 if TYPE_CHECKING:
     from .experiment import Experiment
+
+
+_CURRENT: "ContextVar[Optional[Trial]]" = ContextVar("parzen_current_trial", default=None)
+
+
+def current_trial() -> "Optional[Trial]":
+    """The trial being evaluated: inside an ``fmin`` objective, or inside
+    ``with exp.suggest() as trial:``; None elsewhere. An ``fmin`` objective
+    uses it to report its learning curve::
+
+        def objective(params):
+            trial = parzen.current_trial()
+            for epoch in range(100):
+                loss = train_one_epoch(params)
+                if trial.report_intermediate(epoch, loss):
+                    raise parzen.TrialPruned()   # finished as PRUNED
+            return loss
+    """
+    return _CURRENT.get()
 
 
 class TrialState(str, Enum):
@@ -60,6 +80,7 @@ class Trial:
     def __init__(self, experiment: "Experiment", proto: trial_pb2.Trial) -> None:
         self.experiment = experiment
         self._heartbeater: Optional[Heartbeater] = None
+        self._current_token: "Optional[Token[Optional[Trial]]]" = None
         self._update(proto)
 
     def _update(self, p: trial_pb2.Trial) -> None:
@@ -164,6 +185,7 @@ class Trial:
 
     def __enter__(self) -> "Trial":
         self.start_heartbeats()
+        self._current_token = _CURRENT.set(self)
         return self
 
     def __exit__(
@@ -174,6 +196,9 @@ class Trial:
     ) -> bool:
         """Reports what the block did not; swallows only ``TrialPruned``."""
         self.stop_heartbeats()
+        if self._current_token is not None:
+            _CURRENT.reset(self._current_token)
+            self._current_token = None
         pruned = isinstance(exc, TrialPruned)
         if self.state == TrialState.RUNNING:
             if exc is None:
