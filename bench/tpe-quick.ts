@@ -5,7 +5,7 @@
  * to random search. For tuning defaults; the real comparison against Optuna
  * and hyperopt is `npm run bench`.
  *
- *   npx tsx bench/tpe-quick.ts [--seeds 10] [--problems branin,mixed]
+ *   npx tsx bench/tpe-quick.ts [--seeds 10] [--first-seed 0] [--problems branin,mixed]
  *                              [--algo tpe|random] [--set key=value ...]
  */
 import { algorithmNamed } from "../src/algorithms/registry.js";
@@ -57,8 +57,15 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
 };
 
-function parseArgs(argv: string[]): { seeds: number; problems: string[] | undefined; algos: string[]; set: Record<string, Scalar> } {
+function parseArgs(argv: string[]): {
+  seeds: number;
+  firstSeed: number;
+  problems: string[] | undefined;
+  algos: string[];
+  set: Record<string, Scalar>;
+} {
   let seeds = 10;
+  let firstSeed = 0;
   let problems: string[] | undefined;
   let algos = ["random", "tpe"];
   const set: Record<string, Scalar> = {};
@@ -66,6 +73,7 @@ function parseArgs(argv: string[]): { seeds: number; problems: string[] | undefi
     const a = argv[i]!;
     const next = (): string => argv[++i] ?? "";
     if (a === "--seeds") seeds = Number(next());
+    else if (a === "--first-seed") firstSeed = Number(next());
     else if (a === "--problems") problems = next().split(",");
     else if (a === "--algo") algos = next().split(",");
     else if (a === "--set") {
@@ -78,13 +86,13 @@ function parseArgs(argv: string[]): { seeds: number; problems: string[] | undefi
             : { kind: "string", value: raw };
     }
   }
-  return { seeds, problems, algos, set };
+  return { seeds, firstSeed, problems, algos, set };
 }
 
 function main(): void {
-  const { seeds, problems, algos, set } = parseArgs(process.argv.slice(2));
+  const { seeds, firstSeed, problems, algos, set } = parseArgs(process.argv.slice(2));
   const fmt = (x: number): string => (x === 0 ? "0" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
-  console.log(`seeds 0..${seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`);
+  console.log(`seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`);
   console.log(["problem", "budget", ...algos.flatMap((a) => [`${a}@25%`, `${a}@50%`, `${a}@100%`])].join("\t"));
   const logRatios: number[] = [];
   for (const p of PROBLEMS) {
@@ -92,7 +100,7 @@ function main(): void {
     const cells: string[] = [p.name, String(p.budget)];
     const finals: number[] = [];
     for (const algo of algos) {
-      const traces = Array.from({ length: seeds }, (_, s) => runOnce(p, algo, algo === "random" ? {} : set, s));
+      const traces = Array.from({ length: seeds }, (_, s) => runOnce(p, algo, algo === "random" ? {} : set, firstSeed + s));
       for (const frac of [0.25, 0.5, 1]) {
         const at = Math.max(1, Math.round(p.budget * frac)) - 1;
         cells.push(fmt(median(traces.map((t) => t[at]!))));

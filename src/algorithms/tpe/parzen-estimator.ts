@@ -47,11 +47,14 @@ export function allocateCandidates(n: number, d: number): Candidates {
 /** Standardised bounds beyond ±9 σ hold all but 2e-19 of the mass: skip the exact normaliser. */
 const FAR = 9;
 
-let accScratch = new Float64Array(1024);
-let maxScratch = new Float64Array(64);
-let sumScratch = new Float64Array(64);
-let uniqScratch = new Float64Array(64);
-let uniqIdScratch = new Int32Array(64);
+/** Kernels more than e^PRUNE below the best so far are dropped from the sum (relative effect < nk·e^−40). */
+const PRUNE = 40;
+
+let suffixScratch = new Float64Array(16);
+let candIdScratch = new Int32Array(256);
+let uniqScratch = new Int32Array(64);
+let tableOffsetScratch = new Int32Array(16);
+let nuScratch = new Int32Array(16);
 let tableScratch = new Float64Array(1024);
 
 export class ParzenEstimator {
@@ -59,11 +62,19 @@ export class ParzenEstimator {
   /** Kernels, the prior last. */
   readonly nk: number;
   private readonly dims: readonly Dim[];
+  private readonly kinds: Int8Array;
+  private readonly allContinuous: boolean;
   private readonly logW: Float64Array;
   private readonly cumW: Float64Array;
   private readonly mu: Float64Array;
   private readonly sigma: Float64Array;
+  private readonly invSigma: Float64Array;
+  /** Continuous: −log σ − log√(2π) − log Z. Unused for other kinds. */
   private readonly logNorm: Float64Array;
+  /** Whether dimension j has a bounded domain (truncated kernels). */
+  private readonly bounded: boolean[];
+  /** An upper bound of dimension j's term in a kernel's log density. */
+  private readonly bound: Float64Array;
   /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
   private readonly catA: Float64Array;
   private readonly catOn: (Float64Array | undefined)[];
@@ -91,6 +102,8 @@ export class ParzenEstimator {
     this.d = d;
     this.nk = nk;
     this.dims = dims;
+    this.kinds = Int8Array.from(dims, (dim) => dim.kind);
+    this.allContinuous = dims.every((dim) => dim.kind === CONTINUOUS);
 
     // Mixture weights; an empty or all-zero set falls back to the prior alone.
     let total = priorRawWeight;
@@ -107,7 +120,10 @@ export class ParzenEstimator {
 
     this.mu = new Float64Array(nk * d);
     this.sigma = new Float64Array(nk * d);
+    this.invSigma = new Float64Array(nk * d);
     this.logNorm = new Float64Array(nk * d);
+    this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
+    this.bound = new Float64Array(d);
     this.catA = new Float64Array(d);
     this.catOn = new Array(d);
     this.catOff = new Array(d);
@@ -147,20 +163,47 @@ export class ParzenEstimator {
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
-      const bounded = Number.isFinite(dim.lo) && Number.isFinite(dim.hi);
+      let best = Number.NEGATIVE_INFINITY;
+      let lastS = Number.NaN;
+      let lastLog = 0;
       for (let k = 0; k < nk; k++) {
-        const m = this.mu[k * d + j]!;
-        const s = this.sigma[k * d + j]!;
-        let logZ = 0;
-        if (bounded) {
-          const a = (dim.lo - m) / s;
-          const b = (dim.hi - m) / s;
-          if (a > -FAR || b < FAR) logZ = logNormMass(a, b);
+        const sg = this.sigma[k * d + j]!;
+        this.invSigma[k * d + j] = 1 / sg;
+        if (sg !== lastS) {
+          lastS = sg;
+          lastLog = Math.log(sg);
         }
-        this.logNorm[k * d + j] = dim.kind === CONTINUOUS ? -Math.log(s) - LOG_SQRT_2PI - logZ : -logZ;
+        const ln = -lastLog - LOG_SQRT_2PI;
+        if (ln > best) best = ln;
+        this.logNorm[k * d + j] = dim.kind === CONTINUOUS ? (this.bounded[j] ? this.normaliser(k, j, ln) : ln) : 0;
       }
+      // Upper bound of one dimension's log-density term, for pruning: a kernel centred
+      // inside [lo, hi] with σ ≤ R keeps at least Φ(1) − Φ(0) > e^−1.1 of its mass.
+      this.bound[j] = this.bounded[j] ? best + 1.1 : best;
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j);
     }
+  }
+
+  /** `untruncated` (−log σ − log√(2π)) minus log Z for continuous kernel k in bounded dimension j. */
+  private normaliser(k: number, j: number, untruncated: number): number {
+    const at = k * this.d + j;
+    const dim = this.dims[j]!;
+    const m = this.mu[at]!;
+    const s = this.sigma[at]!;
+    const a = (dim.lo - m) / s;
+    const b = (dim.hi - m) / s;
+    return a > -FAR || b < FAR ? untruncated - logNormMass(a, b) : untruncated;
+  }
+
+  /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
+  private discreteNormaliser(k: number, j: number): number {
+    if (!this.bounded[j]) return 0;
+    const dim = this.dims[j]!;
+    const m = this.mu[k * this.d + j]!;
+    const s = this.sigma[k * this.d + j]!;
+    const a = (dim.lo - m) / s;
+    const b = (dim.hi - m) / s;
+    return a > -FAR || b < FAR ? -logNormMass(a, b) : 0;
   }
 
   private dedupeDiscrete(j: number): void {
@@ -180,7 +223,7 @@ export class ParzenEstimator {
         u = nu++;
         uniq[3 * u] = m;
         uniq[3 * u + 1] = sInv;
-        uniq[3 * u + 2] = this.logNorm[k * d + j]!;
+        uniq[3 * u + 2] = this.discreteNormaliser(k, j);
         next[u] = first ?? -1;
         head.set(m, u);
       }
@@ -207,6 +250,9 @@ export class ParzenEstimator {
     }
     for (let i = 0; i < n; i++) this.mu[i * d + j] = members[i]![dim.param.index]!;
     this.mu[n * d + j] = -1;
+    let best = Number.NEGATIVE_INFINITY;
+    for (let o = 0; o < c; o++) best = Math.max(best, on[o]!, prior[o]!);
+    this.bound[j] = best;
     this.catA[j] = a;
     this.catOn[j] = on;
     this.catOff[j] = off;
@@ -258,103 +304,145 @@ export class ParzenEstimator {
     return a;
   }
 
-  /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i. */
+  /**
+   * out[i] = log of the mixture density (mass, for discrete dims) at
+   * candidate i. Candidate-outer with a running log-sum-exp: a kernel is
+   * abandoned as soon as its partial log density plus an upper bound of the
+   * remaining dimensions falls PRUNE below the best kernel so far, so with
+   * thousands of kernels most cost one or two dimensions.
+   */
   logDensity(c: Candidates, out: Float64Array): void {
     const nc = c.n;
     const nk = this.nk;
     const d = this.d;
-    if (accScratch.length < nk * nc) accScratch = new Float64Array(2 * nk * nc);
-    if (maxScratch.length < nc) {
-      maxScratch = new Float64Array(2 * nc);
-      sumScratch = new Float64Array(2 * nc);
-      uniqScratch = new Float64Array(2 * nc);
-      uniqIdScratch = new Int32Array(2 * nc);
-    }
-    const acc = accScratch;
-    for (let k = 0; k < nk; k++) acc.fill(this.logW[k]!, k * nc, (k + 1) * nc);
-    const mu = this.mu;
-    const sigma = this.sigma;
-    const logNorm = this.logNorm;
+    if (suffixScratch.length < d + 1) suffixScratch = new Float64Array(2 * d + 2);
+    if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
+    if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
+    const suffix = suffixScratch;
+    const candIds = candIdScratch;
+    const tableAt = tableOffsetScratch.length < d ? (tableOffsetScratch = new Int32Array(2 * d)) : tableOffsetScratch;
+    const nuOf = nuScratch.length < d ? (nuScratch = new Int32Array(2 * d)) : nuScratch;
 
+    // Discrete dims: score each distinct kernel on each distinct candidate cell once.
+    let tableSize = 0;
     for (let j = 0; j < d; j++) {
-      const dim = this.dims[j]!;
-      if (dim.kind === CONTINUOUS) {
-        const x = c.lo;
-        for (let k = 0; k < nk; k++) {
-          const m = mu[k * d + j]!;
-          const inv = 1 / sigma[k * d + j]!;
-          const ln = logNorm[k * d + j]!;
-          const row = k * nc;
-          for (let i = 0; i < nc; i++) {
-            const z = (x[i * d + j]! - m) * inv;
-            acc[row + i] = acc[row + i]! + ln - 0.5 * z * z;
-          }
-        }
-      } else if (dim.kind === DISCRETE) {
-        // Candidates often share a grid cell: score each distinct cell once per kernel.
-        const ids = uniqIdScratch;
-        let nu = 0;
-        for (let i = 0; i < nc; i++) {
-          const v = c.values[i * d + j]!;
-          let u = 0;
-          while (u < nu && c.values[uniqScratch[u]! * d + j] !== v) u++;
-          if (u === nu) uniqScratch[nu++] = i;
-          ids[i] = u;
-        }
-        const kernelIds = this.discreteIds[j]!;
-        const uniq = this.discreteKernels[j]!;
-        const nUniq = uniq.length / 3;
-        if (tableScratch.length < nUniq * nu) tableScratch = new Float64Array(2 * nUniq * nu);
-        const table = tableScratch;
-        for (let q = 0; q < nUniq; q++) {
-          const m = uniq[3 * q]!;
-          const inv = uniq[3 * q + 1]!;
-          const ln = uniq[3 * q + 2]!;
-          for (let u = 0; u < nu; u++) {
-            const at = uniqScratch[u]! * d + j;
-            table[q * nu + u] = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
-          }
-        }
-        for (let k = 0; k < nk; k++) {
-          const base = kernelIds[k]! * nu;
-          const row = k * nc;
-          for (let i = 0; i < nc; i++) acc[row + i] = acc[row + i]! + table[base + ids[i]!]!;
-        }
-      } else {
-        const on = this.catOn[j]!;
-        const off = this.catOff[j]!;
-        const prior = this.catPrior[j]!;
-        for (let k = 0; k < nk; k++) {
-          const row = k * nc;
-          if (k === nk - 1) {
-            for (let i = 0; i < nc; i++) acc[row + i] = acc[row + i]! + prior[c.values[i * d + j]!]!;
-            continue;
-          }
-          const v = mu[k * d + j]!;
-          for (let i = 0; i < nc; i++) {
-            const o = c.values[i * d + j]!;
-            acc[row + i] = acc[row + i]! + (o === v ? on[o]! : off[o]!);
-          }
-        }
-      }
-    }
-
-    // log-sum-exp over kernels, streaming kernel-major.
-    const mx = maxScratch;
-    const sm = sumScratch;
-    mx.fill(Number.NEGATIVE_INFINITY, 0, nc);
-    sm.fill(0, 0, nc);
-    for (let k = 0; k < nk; k++) {
-      const row = k * nc;
-      for (let i = 0; i < nc; i++) if (acc[row + i]! > mx[i]!) mx[i] = acc[row + i]!;
-    }
-    for (let k = 0; k < nk; k++) {
-      const row = k * nc;
+      if (this.dims[j]!.kind !== DISCRETE) continue;
+      let nu = 0;
       for (let i = 0; i < nc; i++) {
-        const t = acc[row + i]! - mx[i]!;
-        if (t > -50) sm[i] = sm[i]! + Math.exp(t);
+        const v = c.values[i * d + j]!;
+        let u = 0;
+        while (u < nu && c.values[uniqScratch[u]! * d + j] !== v) u++;
+        if (u === nu) uniqScratch[nu++] = i;
+        candIds[j * nc + i] = u;
       }
+      const uniq = this.discreteKernels[j]!;
+      const nUniq = uniq.length / 3;
+      tableAt[j] = tableSize;
+      nuOf[j] = nu;
+      if (tableScratch.length < tableSize + nUniq * nu) {
+        const grown = new Float64Array(2 * (tableSize + nUniq * nu));
+        grown.set(tableScratch.subarray(0, tableSize));
+        tableScratch = grown;
+      }
+      let best = Number.NEGATIVE_INFINITY;
+      for (let q = 0; q < nUniq; q++) {
+        const m = uniq[3 * q]!;
+        const inv = uniq[3 * q + 1]!;
+        const ln = uniq[3 * q + 2]!;
+        for (let u = 0; u < nu; u++) {
+          const at = uniqScratch[u]! * d + j;
+          const v = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
+          tableScratch[tableSize + q * nu + u] = v;
+          if (v > best) best = v;
+        }
+      }
+      this.bound[j] = best;
+      tableSize += nUniq * nu;
     }
-    for (let i = 0; i < nc; i++) out[i] = mx[i] === Number.NEGATIVE_INFINITY ? mx[i]! : mx[i]! + Math.log(sm[i]!);
+    suffix[d] = 0;
+    for (let j = d - 1; j >= 0; j--) suffix[j] = suffix[j + 1]! + this.bound[j]!;
+
+    if (this.allContinuous) {
+      this.logDensityContinuous(c, out, suffix);
+      return;
+    }
+    const table = tableScratch;
+    const mu = this.mu;
+    const invSigma = this.invSigma;
+    const logNorm = this.logNorm;
+    const logW = this.logW;
+    const kinds = this.kinds;
+    for (let i = 0; i < nc; i++) {
+      let m = Number.NEGATIVE_INFINITY;
+      let sum = 0;
+      const ci = i * d;
+      for (let k = 0; k < nk; k++) {
+        let s = logW[k]!;
+        const floor = m - PRUNE;
+        if (s + suffix[0]! < floor) continue;
+        const kd = k * d;
+        let j = 0;
+        for (; j < d; j++) {
+          const kind = kinds[j]!;
+          if (kind === CONTINUOUS) {
+            const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
+            s += logNorm[kd + j]! - 0.5 * z * z;
+          } else if (kind === DISCRETE) {
+            s += table[tableAt[j]! + this.discreteIds[j]![k]! * nuOf[j]! + candIds[j * nc + i]!]!;
+          } else {
+            const o = c.values[ci + j]!;
+            if (k === nk - 1) s += this.catPrior[j]![o]!;
+            else s += o === mu[kd + j] ? this.catOn[j]![o]! : this.catOff[j]![o]!;
+          }
+          if (s + suffix[j + 1]! < floor) break;
+        }
+        if (j < d) continue;
+        if (s > m) {
+          sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
+          m = s;
+        } else if (s > Number.NEGATIVE_INFINITY) {
+          sum += Math.exp(s - m);
+        }
+      }
+      out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sum);
+    }
+  }
+
+  /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
+  private logDensityContinuous(c: Candidates, out: Float64Array, suffix: Float64Array): void {
+    const nc = c.n;
+    const nk = this.nk;
+    const d = this.d;
+    const mu = this.mu;
+    const invSigma = this.invSigma;
+    const logNorm = this.logNorm;
+    const logW = this.logW;
+    const x = c.lo;
+    const total = suffix[0]!;
+    for (let i = 0; i < nc; i++) {
+      let m = Number.NEGATIVE_INFINITY;
+      let sum = 0;
+      const ci = i * d;
+      for (let k = 0; k < nk; k++) {
+        let s = logW[k]!;
+        const floor = m - PRUNE;
+        if (s + total < floor) continue;
+        const kd = k * d;
+        let j = 0;
+        for (; j < d; j++) {
+          const z = (x[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
+          s += logNorm[kd + j]! - 0.5 * z * z;
+          if (s + suffix[j + 1]! < floor) break;
+        }
+        if (j < d) continue;
+        if (s > m) {
+          sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
+          m = s;
+        } else {
+          sum += Math.exp(s - m);
+        }
+      }
+      out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sum);
+    }
   }
 }
