@@ -53,19 +53,23 @@ def test_pruner_forms_build_the_same_config() -> None:
     legacy = pruners.to_proto("median", {"n_warmup_steps": 2})
     assert dict_form == legacy
     assert dict_form is not None and dict_form.name == "median" and dict_form.options["n_warmup_steps"].int_value == 2
-    typed = pruners.to_proto(pruners.Median(n_warmup_steps=2))
-    assert typed is not None and typed.name == "median"
-    assert {k: v.int_value for k, v in typed.options.items()} == {
-        "n_startup_trials": 5,
+    # Typed objects send required options and those differing from the defaults...
+    assert pruners.to_proto(pruners.Median(n_warmup_steps=2)) == dict_form
+    assert pruners.to_proto(pruners.Median()) == pruners.to_proto("median") == pruners.to_proto({"name": "median"})
+    full = pruners.to_proto(pruners.Median(n_startup_trials=3, n_warmup_steps=2, interval_steps=4, n_min_trials=2))
+    assert full is not None and {k: v.int_value for k, v in full.options.items()} == {
+        "n_startup_trials": 3,
         "n_warmup_steps": 2,
-        "interval_steps": 1,
-        "n_min_trials": 1,
+        "interval_steps": 4,
+        "n_min_trials": 2,
     }
+    p = pruners.to_proto(pruners.Percentile(25.0))
+    assert p is not None and dict(p.options) == {"percentile": p.options["percentile"]} and p.options["percentile"].double_value == 25.0
     assert pruners.to_proto(None) is None
     t = pruners.to_proto(pruners.Threshold(upper=1.5))
-    assert t is not None and set(t.options) == {"upper", "n_warmup_steps", "interval_steps"}
-    sh = pruners.to_proto(pruners.SuccessiveHalving())
-    assert sh is not None and sh.options["min_resource"].string_value == "auto"
+    assert t is not None and set(t.options) == {"upper"}
+    sh = pruners.to_proto(pruners.SuccessiveHalving(min_resource=3))
+    assert sh is not None and set(sh.options) == {"min_resource"} and sh.options["min_resource"].int_value == 3
     assert pruners.of({"name": "percentile", "percentile": 25.0}) == pruners.Percentile(25.0)
     assert pruners.of("hyperband") == pruners.Hyperband()
     assert pruners.from_proto(experiment_pb2.PrunerConfig()) == pruners.NoPruner()
@@ -112,6 +116,10 @@ def test_dict_and_name_forms_over_grpc(client: parzen.Client, name: str) -> None
     exp2 = client.create_experiment(name + "-2", SPACE, algorithm="random", pruner="percentile", pruner_options={"percentile": 10})
     assert exp2.pruner == pruners.Percentile(10)
     assert client.create_experiment(name + "-3", SPACE, algorithm="random").pruner == pruners.NoPruner()
+    # The typed object with default options is the same definition as the bare name.
+    exp4 = client.create_experiment(name + "-4", SPACE, algorithm="random", pruner="hyperband")
+    assert client.create_experiment(name + "-4", SPACE, algorithm="random", pruner=pruners.Hyperband()).created is False
+    assert exp4.pruner == pruners.Hyperband()
 
 
 @pytest.mark.parametrize(

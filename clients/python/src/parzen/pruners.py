@@ -33,12 +33,15 @@ class Pruner:
     name: ClassVar[str] = ""
 
     def options(self) -> Dict[str, Scalar]:
-        """The options sent to the server (unset optional ones left out)."""
+        """The options sent to the server: required ones, and those that
+        differ from the server's defaults (so ``Median()``, ``"median"`` and
+        ``{"name": "median"}`` define the same experiment)."""
         out: Dict[str, Scalar] = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
-            if v is not None:
-                out[f.name] = v
+            if v is None or (f.default is not dataclasses.MISSING and v == f.default and type(v) is type(f.default)):
+                continue
+            out[f.name] = v
         return out
 
     def to_proto(self) -> experiment_pb2.PrunerConfig:
