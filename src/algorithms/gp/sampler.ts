@@ -48,6 +48,8 @@ const FIT_SUBSET = 160;
 
 export const gpAlgorithm: Algorithm<GpOptions> = {
   name: "gp",
+  // A fit takes tens to hundreds of milliseconds: run it on a worker thread.
+  offload: true,
   parseOptions: (raw) => parseOptionsWith("gp", schema, raw),
   suggest: (input) => suggestGp(input),
 };
