@@ -29,9 +29,8 @@ class AlgorithmWorker {
 
   private spawn(): Worker {
     const source = import.meta.url.endsWith(".ts");
-    const url = new URL(source ? "./algorithm-worker.ts" : "./algorithm-worker.js", import.meta.url);
-    // From source (tests, `npm start`) the worker needs the TypeScript loader too.
-    const w = new Worker(url, { execArgv: source ? ["--import", "tsx"] : [] });
+    // From source (tests, `npm start`) the worker first registers the TypeScript loader.
+    const w = new Worker(new URL(source ? "./algorithm-worker-source.mjs" : "./algorithm-worker.js", import.meta.url));
     w.on("message", (msg: { id: number; config?: Config; error?: { code: ErrorCode; message: string } }) => {
       const p = this.pending.get(msg.id);
       if (p === undefined) return;

@@ -1,0 +1,7 @@
+// Worker entry when Parzen runs from its TypeScript sources (tests, `npm start`):
+// registers the tsx loader in this thread, then loads the real worker module.
+// Compiled builds start algorithm-worker.js directly and never use this file.
+import { register } from "tsx/esm/api";
+
+register();
+await import(new URL("./algorithm-worker.ts", import.meta.url).href);
