@@ -5,7 +5,7 @@
  * 100/200/500 random completed trials in a 10-D box.
  *
  *   npx tsx bench/gp-quick.ts [--seeds 5] [--budget 100] [--problems branin,hartmann6]
- *                             [--set key=value ...] [--timing-only] [--quality-only]
+ *                             [--seed-list 0,4,7] [--set key=value ...] [--timing-only] [--quality-only]
  */
 import { gpAlgorithm } from "../src/algorithms/gp/sampler.js";
 import type { Observation } from "../src/algorithms/types.js";
@@ -56,7 +56,7 @@ function run(p: Problem, seed: number, budget: number, options: Record<string, S
   return { trace, ms: performance.now() - t0 };
 }
 
-function quality(names: string[], seeds: number, budgetOverride: number | undefined, options: Record<string, Scalar>): void {
+function quality(names: string[], seeds: number[], budgetOverride: number | undefined, options: Record<string, Scalar>): void {
   for (const name of names) {
     const p = PROBLEMS.find((q) => q.name === name);
     if (p === undefined) throw new Error(`unknown problem ${name}`);
@@ -64,14 +64,14 @@ function quality(names: string[], seeds: number, budgetOverride: number | undefi
     const checkpoints = [...new Set([Math.round(budget / 4), Math.round(budget / 2), budget])];
     const per: number[][] = checkpoints.map(() => []);
     let ms = 0;
-    for (let s = 0; s < seeds; s++) {
+    for (const s of seeds) {
       const r = run(p, s, budget, options);
       checkpoints.forEach((c, i) => per[i]!.push(r.trace[c - 1]!));
       ms += r.ms;
     }
     const cols = checkpoints.map((c, i) => `@${c}: ${median(per[i]!).toExponential(2)}`).join("  ");
     const finals = per[per.length - 1]!.map((v) => v.toExponential(1)).join(" ");
-    console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds / budget).toFixed(1)} ms/suggest avg)`);
+    console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds.length / budget).toFixed(1)} ms/suggest avg)`);
   }
 }
 
@@ -153,5 +153,7 @@ args.forEach((a, i) => {
 if (!args.includes("--quality-only")) timing();
 if (!args.includes("--timing-only")) {
   const budget = arg("--budget");
-  quality((arg("--problems") ?? "branin,hartmann6").split(","), Number(arg("--seeds") ?? 5), budget === undefined ? undefined : Number(budget), set);
+  const seedList = arg("--seed-list");
+  const seeds = seedList !== undefined ? seedList.split(",").map(Number) : Array.from({ length: Number(arg("--seeds") ?? 5) }, (_, i) => i);
+  quality((arg("--problems") ?? "branin,hartmann6").split(","), seeds, budget === undefined ? undefined : Number(budget), set);
 }

@@ -196,3 +196,17 @@ describe("projected L-BFGS", () => {
     expect(bounded.x[0]).toBeCloseTo(Math.SQRT1_2, 2);
   });
 });
+
+describe("output warping", () => {
+  it("keeps the order, maps onto [−½, ½] and stretches the top", async () => {
+    const { warpOutputs } = await import("../../src/algorithms/gp/warp.js");
+    const raw = Float64Array.of(-300, -5, -4, -3.5, -1, -0.9, -0.5, -0.45, -0.2, 0);
+    const w = warpOutputs(raw);
+    for (let i = 1; i < raw.length; i++) expect(w[i]!).toBeGreaterThan(w[i - 1]!);
+    expect(w[raw.length - 1]).toBeCloseTo(0.5, 12);
+    expect(w[0]).toBeCloseTo(-0.5, 12);
+    // The outlier no longer dominates: the top half spans much of the range.
+    expect(w[9]! - w[5]!).toBeGreaterThan(0.3);
+    expect(Array.from(warpOutputs(Float64Array.of(2, 2, 2)))).toEqual([2, 2, 2]);
+  });
+});

@@ -175,7 +175,9 @@ class Refiner {
       }
       return -val;
     };
-    const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-2, maxIter: 60, maxEval: 120, initialStep: 0.5 });
+    // Each evaluation costs O(n²): beyond 200 observations the local search gets half the budget.
+    const maxEval = this.post.n > 200 ? 60 : 120;
+    const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-2, maxIter: maxEval / 2, maxEval, initialStep: 0.5 });
     if (!(-r.f > value)) return value;
     for (let i = 0; i < c.length; i++) x[c[i]!] = r.x[i]! / this.sqrtLambda[c[i]!]!;
     return -r.f;
