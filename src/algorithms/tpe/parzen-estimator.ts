@@ -9,7 +9,7 @@
  *   - discrete j (int, quantized): the same kernel, but a value scores the
  *     kernel's mass over its grid cell; logNorm = −log Z.
  *   - categorical j: mu holds the observed option v; the kernel puts
- *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = prior_weight·C/(n+1)
+ *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
  *     and pᶜ the choice weights (the prior kernel is p itself).
  * Pure: randomness comes from the Rng passed to `sample`.
  */

@@ -116,5 +116,5 @@ function estimator(
     }
   }
   const w = Float64Array.from(memberWeights);
-  return new ParzenEstimator(dims, members, w, priorRawWeight(w, strategy, options.prior_weight), options.prior_weight, bw);
+  return new ParzenEstimator(dims, members, w, priorRawWeight(w, strategy, options.prior_weight), options.categorical_prior_weight, bw);
 }
