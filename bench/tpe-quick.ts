@@ -95,6 +95,7 @@ function main(): void {
   console.log(`seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`);
   console.log(["problem", "budget", ...algos.flatMap((a) => [`${a}@25%`, `${a}@50%`, `${a}@100%`])].join("\t"));
   const logRatios: number[] = [];
+  const solved: string[] = [];
   for (const p of PROBLEMS) {
     if (problems && !problems.includes(p.name)) continue;
     const cells: string[] = [p.name, String(p.budget)];
@@ -107,11 +108,17 @@ function main(): void {
       }
       finals.push(median(traces.map((t) => t[p.budget - 1]!)));
     }
-    if (algos[0] === "random" && finals.length > 1 && finals[0]! > 0) logRatios.push(Math.log(Math.max(finals[1]!, 1e-12) / finals[0]!));
+    // A median regret of exactly 0 (optimum found) has no meaningful ratio: counted apart.
+    if (algos[0] === "random" && finals.length > 1 && finals[0]! > 0) {
+      if (finals[1]! > 0) logRatios.push(Math.log(finals[1]! / finals[0]!));
+      else solved.push(p.name);
+    }
     console.log(cells.join("\t"));
   }
   if (logRatios.length > 0) {
-    console.log(`geometric-mean regret ratio ${algos[1]}/random: ${Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length).toFixed(3)}`);
+    const gm = Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length).toFixed(3);
+    const note = solved.length > 0 ? ` (over ${logRatios.length} problems; median regret 0 on ${solved.join(", ")})` : "";
+    console.log(`geometric-mean regret ratio ${algos[1]}/random: ${gm}${note}`);
   }
 }
 

@@ -23,7 +23,7 @@ describe("TPE options", () => {
       gamma_beta: 0.1,
       gamma_cap: 25,
       prior_weight: 1,
-      categorical_prior_weight: 2,
+      categorical_prior_weight: 3,
       multivariate: true,
       group: true,
       constant_liar: true,
