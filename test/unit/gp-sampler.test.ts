@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clearFitMemo } from "../../src/algorithms/gp/fit-schedule.js";
 import { gpAlgorithm, type GpOptions } from "../../src/algorithms/gp/sampler.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
@@ -128,6 +129,28 @@ describe("gp suggestions", () => {
       return history.map((o) => Array.from(o.config));
     };
     expect(run()).toEqual(run());
+  });
+
+  it("do not depend on the fit memo: a memo hit equals a fresh fit", () => {
+    const space = compileSpace({
+      parameters: [
+        { name: "x", domain: { $case: "uniform", value: { low: 0, high: 1 } } },
+        { name: "k", domain: { $case: "intRange", value: { low: 1, high: 9, step: 1, log: false } } },
+      ],
+    });
+    const rng = createRng(4);
+    const history: Observation[] = [];
+    for (let t = 0; t < 47; t++) {
+      const c = Float64Array.of(rng.uniform(), 1 + rng.int(9));
+      history.push(obs(t, c, "complete", (c[0]! - 0.4) ** 2 + (c[1]! - 3) ** 2 / 20));
+    }
+    const options = defaults({ n_candidates: 128 });
+    const suggest = () => Array.from(gpAlgorithm.suggest({ space, history, rng: createRng(4, 47), options }));
+    clearFitMemo();
+    const fresh = suggest();
+    expect(suggest()).toEqual(fresh); // memo hit
+    clearFitMemo();
+    expect(suggest()).toEqual(fresh);
   });
 
   it("differ across a batch and across parallel startup trials (running trials are accounted for)", () => {

@@ -11,8 +11,8 @@
  *   observations; PRUNED trials count as observations with value
  *   max(last intermediate loss, median complete loss), since the pruner
  *   judged them no better than the median; FAIL and LOST trials are ignored.
- * - Hyperparameters: MAP fit (fit.ts). Above FIT_SUBSET_ABOVE observations
- *   the fit uses a random subset (the posterior still uses every point).
+ * - Hyperparameters: MAP fit (fit.ts) on a schedule with a memo
+ *   (fit-schedule.ts): refitted every few trials, on a subset above 200.
  * - Pending work: RUNNING trials are added as fantasy observations at
  *   min(posterior mean, incumbent) with the fitted hyperparameters (a capped
  *   kriging believer), which drives EI to ~0 at and near them, so parallel
@@ -30,7 +30,7 @@ import type { Rng } from "../../math/rng.js";
 import { parseOptionsWith } from "../options.js";
 import type { Algorithm, Observation, SuggestInput } from "../types.js";
 import { encodeConfig, encodeSpace, type Encoding } from "./encode.js";
-import { fitHyperparameters } from "./fit.js";
+import { scheduledFit, standardiseInPlace } from "./fit-schedule.js";
 import { GpPosterior } from "./gp.js";
 import { optimizeAcquisition } from "./optimize-acqf.js";
 import { designPoint } from "./startup.js";
@@ -46,9 +46,6 @@ const schema = z.strictObject({
 
 export type GpOptions = z.infer<typeof schema>;
 
-/** Observations beyond which the hyperparameters are fitted on a random subset of this size. */
-const FIT_SUBSET_ABOVE = 200;
-const FIT_SUBSET = 160;
 
 export const gpAlgorithm: Algorithm<GpOptions> = {
   name: "gp",
@@ -86,6 +83,8 @@ interface Data {
   X: Float64Array;
   /** Standardised, to be maximised. */
   y: Float64Array;
+  /** Negated losses before warping and standardisation. */
+  raw: Float64Array;
 }
 
 /** Encoded observations from COMPLETE and PRUNED trials (see the module comment). */
@@ -119,30 +118,15 @@ export function observations(enc: Encoding, history: readonly Observation[], war
   rows.forEach((r, i) => X.set(r, i * D));
   const raw = Float64Array.from(losses, (l) => -l);
   const target = warp ? warpOutputs(raw) : raw;
-  let mean = 0;
-  for (const t of target) mean += t / n;
-  let v = 0;
-  for (const t of target) v += (t - mean) ** 2 / n;
-  const std = Math.max(Math.sqrt(v), 1e-10);
-  const y = Float64Array.from(target, (t) => (t - mean) / std);
-  return { X, y };
+  const y = Float64Array.from(target);
+  standardiseInPlace(y);
+  return { X, y, raw };
 }
 
 function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[], rng: Rng, options: GpOptions): Float64Array {
   const D = enc.dims.length;
   const n = data.y.length;
-  let fitX = data.X;
-  let fitY = data.y;
-  if (n > FIT_SUBSET_ABOVE) {
-    const idx = sampleIndices(n, FIT_SUBSET, rng);
-    fitX = new Float64Array(FIT_SUBSET * D);
-    fitY = new Float64Array(FIT_SUBSET);
-    idx.forEach((i, r) => {
-      fitX.set(data.X.subarray(i * D, (i + 1) * D), r * D);
-      fitY[r] = data.y[i]!;
-    });
-  }
-  const fit = fitHyperparameters(fitX, fitY, D, enc.cat, { deterministic: options.deterministic });
+  const fit = scheduledFit(data.X, data.raw, D, enc.cat, options.deterministic, options.warp_outputs);
   let post = GpPosterior.create(data.X, data.y, D, enc.cat, fit.hyper);
   if (post === undefined) return designPoint(D, history, rng);
 
@@ -183,15 +167,6 @@ function candidateCount(requested: number, n: number, D: number): number {
   const m = Math.min(requested, Math.max(512, 128 * D));
   if (n <= 100) return m;
   return Math.min(m, Math.max(256, Math.round((m * 100 * 100) / (n * n))));
-}
-
-function sampleIndices(n: number, k: number, rng: Rng): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + rng.int(n - i);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, k).sort((a, b) => a - b);
 }
 
 /** Conditional parameters whose branch is active, from their prior (parents precede children). */
