@@ -10,9 +10,11 @@ buf=node_modules/.bin/buf
 
 "$buf" lint
 
-# TypeScript (server and TS client share the ts-proto output).
-rm -rf src/gen
+# TypeScript: the server's stubs, and the TS client's own copy (same
+# ts-proto options) so clients/ts never imports from the server's src/.
+rm -rf src/gen clients/ts/src/gen
 "$buf" generate --template buf.gen.yaml
+"$buf" generate --template buf.gen.ts-client.yaml
 # Descriptor set served over reflection: parzen.v1 with its imports, plus the
 # health service. Concatenated FileDescriptorSets are a valid FileDescriptorSet.
 tmp="$(mktemp -d)"
