@@ -118,9 +118,19 @@ export function definitionJson(def: Experiment): string {
  * the request gave one. Lease, retry_lost and user attributes are settings,
  * not identity.
  */
-export function identityOf(def: Experiment, includeSeed: boolean): string {
-  const json = Experiment.toJSON({ ...def, leaseDuration: undefined, retryLost: false, userAttrs: {}, seed: includeSeed ? def.seed : undefined }) as object;
-  return canonicalJson(json);
+export function identityOf(def: CompiledDefinition, includeSeed: boolean): string {
+  // Options compare as parsed (defaults filled, 25 equal to 25.0), so
+  // spelling out a default is the same experiment as leaving it out.
+  const proto = Experiment.toJSON({
+    ...def.proto,
+    algorithm: { name: def.algorithm, options: {} },
+    pruner: { name: def.pruner, options: {} },
+    leaseDuration: undefined,
+    retryLost: false,
+    userAttrs: {},
+    seed: includeSeed ? def.proto.seed : undefined,
+  }) as object;
+  return canonicalJson({ proto, algorithmOptions: def.algorithmOptions, prunerOptions: def.prunerOptions });
 }
 
 /**

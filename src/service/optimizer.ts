@@ -84,7 +84,7 @@ export class Optimizer {
     const existing = this.findExperiment(def.proto.name);
     if (existing !== undefined) {
       const seedGiven = req?.seed !== undefined;
-      if (identityOf(existing.def.proto, seedGiven) !== identityOf(def.proto, seedGiven)) {
+      if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
         throw alreadyExists(
           `experiment "${def.proto.name}" already exists with a different definition (space, direction, algorithm, pruner or seed); choose another name or delete it first`,
         );

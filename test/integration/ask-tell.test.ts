@@ -62,6 +62,22 @@ describe("ask/tell over gRPC", () => {
     expect(err.details).toContain("dupe");
   });
 
+  it("treats spelled-out default options as the same experiment", async () => {
+    const space = { parameters: [uniform("x", 0, 1)] };
+    await ts.api.createExperiment({ experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: int(25) } } } });
+    const again = await ts.api.createExperiment({
+      experiment: {
+        name: "defaults",
+        space,
+        algorithm: { name: "tpe", options: { n_startup_trials: int(10) } },
+        pruner: { name: "percentile", options: { percentile: num(25), n_warmup_steps: int(0) } },
+      },
+    });
+    expect(again.created).toBe(false);
+    const err = await rejection(ts.api.createExperiment({ experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: num(30) } } } }));
+    expect(err.code).toBe(status.ALREADY_EXISTS);
+  });
+
   it("maximises when asked and ranks the best accordingly", async () => {
     await ts.api.createExperiment({
       experiment: { name: "max", space: { parameters: [uniform("x", 0, 1)] }, direction: Direction.DIRECTION_MAXIMIZE, algorithm: { name: "random", options: {} } },

@@ -131,6 +131,23 @@ export class ParzenEstimator {
     this.discreteIds = new Array(d);
     this.discreteKernels = new Array(d);
 
+    // Gather every member's coordinates in one pass over the members: each
+    // config is its own small array, so visiting them once per dimension
+    // would miss the cache d times over.
+    for (let i = 0; i < n; i++) {
+      const cfg = members[i]!;
+      for (let j = 0; j < d; j++) {
+        const dim = dims[j]!;
+        const x = cfg[dim.param.index]!;
+        if (dim.kind === CATEGORICAL) {
+          this.mu[i * d + j] = x;
+          continue;
+        }
+        const t = dim.scale!.toCoord(x);
+        this.mu[i * d + j] = t < dim.lo ? dim.lo : t > dim.hi ? dim.hi : t;
+      }
+    }
+
     for (let j = 0; j < d; j++) {
       const dim = dims[j]!;
       const p = dim.param.index;
@@ -139,10 +156,6 @@ export class ParzenEstimator {
         continue;
       }
       const scale = dim.scale!;
-      for (let i = 0; i < n; i++) {
-        const t = scale.toCoord(members[i]![p]!);
-        this.mu[i * d + j] = t < dim.lo ? dim.lo : t > dim.hi ? dim.hi : t;
-      }
       const rule: BandwidthRule = {
         lo: dim.lo,
         hi: dim.hi,
@@ -166,33 +179,35 @@ export class ParzenEstimator {
       let best = Number.NEGATIVE_INFINITY;
       let lastS = Number.NaN;
       let lastLog = 0;
+      const continuous = dim.kind === CONTINUOUS;
+      const truncated = continuous && this.bounded[j]!;
+      const lo = dim.lo;
+      const hi = dim.hi;
+      const mu = this.mu;
+      const sigma = this.sigma;
       for (let k = 0; k < nk; k++) {
-        const sg = this.sigma[k * d + j]!;
-        this.invSigma[k * d + j] = 1 / sg;
+        const at = k * d + j;
+        const sg = sigma[at]!;
+        this.invSigma[at] = 1 / sg;
         if (sg !== lastS) {
           lastS = sg;
           lastLog = Math.log(sg);
         }
-        const ln = -lastLog - LOG_SQRT_2PI;
+        let ln = -lastLog - LOG_SQRT_2PI;
         if (ln > best) best = ln;
-        this.logNorm[k * d + j] = dim.kind === CONTINUOUS ? (this.bounded[j] ? this.normaliser(k, j, ln) : ln) : 0;
+        if (truncated) {
+          const m = mu[at]!;
+          const a = (lo - m) / sg;
+          const b = (hi - m) / sg;
+          if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
+        }
+        this.logNorm[at] = continuous ? ln : 0;
       }
       // Upper bound of one dimension's log-density term, for pruning: a kernel centred
       // inside [lo, hi] with σ ≤ R keeps at least Φ(1) − Φ(0) > e^−1.1 of its mass.
       this.bound[j] = this.bounded[j] ? best + 1.1 : best;
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j);
     }
-  }
-
-  /** `untruncated` (−log σ − log√(2π)) minus log Z for continuous kernel k in bounded dimension j. */
-  private normaliser(k: number, j: number, untruncated: number): number {
-    const at = k * this.d + j;
-    const dim = this.dims[j]!;
-    const m = this.mu[at]!;
-    const s = this.sigma[at]!;
-    const a = (dim.lo - m) / s;
-    const b = (dim.hi - m) / s;
-    return a > -FAR || b < FAR ? untruncated - logNormMass(a, b) : untruncated;
   }
 
   /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
@@ -248,7 +263,6 @@ export class ParzenEstimator {
       off[o] = Math.log(a * p) - logDen;
       prior[o] = Math.log(p);
     }
-    for (let i = 0; i < n; i++) this.mu[i * d + j] = members[i]![dim.param.index]!;
     this.mu[n * d + j] = -1;
     let best = Number.NEGATIVE_INFINITY;
     for (let o = 0; o < c; o++) best = Math.max(best, on[o]!, prior[o]!);
