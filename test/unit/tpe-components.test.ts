@@ -58,6 +58,9 @@ describe("TPE options", () => {
     [{ prior_weight: { kind: "double", value: -1 } }, /"prior_weight"/],
     [{ multivariate: { kind: "string", value: "yes" } }, /"multivariate"/],
     [{ bandwidth_floor: { kind: "double", value: 2 } }, /"bandwidth_floor"/],
+    [{ categorical_prior_weight: { kind: "double", value: -1 } }, /"categorical_prior_weight"/],
+    [{ branch_split: { kind: "string", value: "nearby" } }, /"branch_split"/],
+    [{ weights: { kind: "string", value: "ei2" } }, /"weights"/],
     [{ n_candidates: { kind: "int", value: 5 } }, /unknown option "n_candidates"/],
   ];
   for (const [raw, message] of bad) {
