@@ -3,10 +3,11 @@
  * suggest and report, the server is killed with SIGKILL mid-load, and a new
  * server on the same file must open it cleanly (the single-server lock died
  * with the process) and hold every Report that was acknowledged, with its
- * loss. The child also runs with PARZEN_TOKENS, so the CLI's token wiring is
- * exercised end to end.
+ * loss. The child also runs with PARZEN_TOKENS, and the restarted one with
+ * --durability full and a lower --max-suggest-count, so the CLI's wiring of
+ * those is exercised end to end.
  */
-import { credentials, Metadata } from "@grpc/grpc-js";
+import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { OptimizerServiceClient, ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
 import { TrialState } from "../../src/gen/parzen/v1/trial.js";
 import { uniform } from "./fixtures.js";
-import { promisify } from "./harness.js";
+import { promisify, rejection } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "durability-test-token-0123456789";
@@ -30,8 +31,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(db: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"], {
+async function serve(db: string, extra: string[] = []): Promise<{ child: ChildProcess; address: string; log: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PARZEN_TOKENS: TOKEN },
@@ -51,7 +52,7 @@ async function serve(db: string): Promise<{ child: ChildProcess; address: string
     child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", () => fail(new Error(`server exited early: ${out}`)));
   });
-  return { child, address };
+  return { child, address, log: () => out };
 }
 
 function connect(address: string) {
@@ -103,8 +104,13 @@ describe("kill -9 durability", () => {
     expect(acked.size).toBeGreaterThan(WORKERS);
 
     // A new server opens the same file at once: no stale lock, no recovery step.
-    const second = await serve(db);
+    const second = await serve(db, ["--durability", "full", "--max-suggest-count", "5"]);
+    expect(second.log()).toContain('"durability":"full"');
     const again = connect(second.address);
+    const tooMany = await rejection(again.api.suggest({ experiment: "crash", count: 6 }));
+    expect([tooMany.code, tooMany.details]).toEqual([status.INVALID_ARGUMENT, "count: must be between 1 and 5, got 6"]);
+    // The same channel without the token's metadata.
+    expect((await rejection(promisify(again.client).getExperiment({ name: "crash" }))).code).toBe(status.UNAUTHENTICATED);
     const stored = new Map<number, { state: number; loss: number | undefined }>();
     let pageToken = "";
     do {
