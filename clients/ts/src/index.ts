@@ -1,0 +1,34 @@
+/**
+ * @parzen/client: ask-tell hyperparameter optimisation from Node against a
+ * Parzen server.
+ *
+ *     const client = await ParzenClient.connect("127.0.0.1:50051");
+ *     const exp = await client.createExperiment({ name: "mlp", space: [logUniform("lr", 1e-5, 1e-1), int("layers", 1, 6)] });
+ *     const trial = await exp.suggest();
+ *     await trial.report(train(trial.params));
+ */
+export { ParzenClient, type ConnectOptions, type ExperimentSpec, type Pem, type TlsOptions } from "./client.js";
+export { Experiment, type Observation, type TrialsQuery } from "./experiment.js";
+export { Trial } from "./trial.js";
+export type { KeepAliveOptions, StopKeepAlive } from "./keepalive.js";
+export { ParzenError, isParzenError, type StatusName } from "./errors.js";
+export type { TrialState } from "./state.js";
+export { pruners, type PrunerSpec } from "./pruner.js";
+export { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
+export type { ParamValue, Params } from "./values.js";
+export {
+  Param,
+  When,
+  choice,
+  int,
+  logNormal,
+  logUniform,
+  normal,
+  qLogNormal,
+  qLogUniform,
+  qNormal,
+  qUniform,
+  uniform,
+  when,
+  type ChoiceOption,
+} from "./space.js";

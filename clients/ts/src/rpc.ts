@@ -1,0 +1,60 @@
+/**
+ * The one place that calls grpc-js: promisified unary calls, each with the bearer token in its metadata, a deadline,
+ * errors turned into ParzenError, and retries for the calls that may be
+ * repeated. Everything above this file deals in promises and plain values.
+ */
+import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { ParzenError } from "./errors.js";
+import { OptimizerServiceClient, type OptimizerServiceService } from "./gen/parzen/v1/optimizer_service.js";
+import { withRetry, type RetryPolicy } from "./retry.js";
+
+type Service = typeof OptimizerServiceService;
+/** Names of the unary methods, e.g. "suggest". */
+export type UnaryMethod = { [K in keyof Service]: Service[K]["responseStream"] extends false ? K : never }[keyof Service];
+export type RequestOf<K extends keyof Service> = Parameters<Service[K]["requestSerialize"]>[0];
+export type ResponseOf<K extends keyof Service> = ReturnType<Service[K]["responseDeserialize"]>;
+
+type UnaryFn = (req: unknown, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: unknown) => void) => unknown;
+
+export interface RpcSettings {
+  token: string | undefined;
+  /** Per-attempt deadline. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  workerId: string;
+}
+
+export class Rpc {
+  constructor(
+    readonly stub: OptimizerServiceClient,
+    readonly settings: RpcSettings,
+  ) {}
+
+  /**
+   * Calls a unary method. `retry: true` only for calls that are idempotent
+   * by contract (see retry.ts); the others fail on the first UNAVAILABLE so
+   * a lost response cannot duplicate an enqueue or an import.
+   */
+  async call<K extends UnaryMethod>(method: K, request: RequestOf<K>, opts: { retry: boolean }): Promise<ResponseOf<K>> {
+    const name = rpcName(method);
+    const once = () =>
+      new Promise<ResponseOf<K>>((resolve, reject) => {
+        const fn = this.stub[method] as unknown as UnaryFn;
+        fn.call(this.stub, request, this.metadata(), { deadline: Date.now() + this.settings.timeoutMs }, (err, res) =>
+          err ? reject(ParzenError.fromGrpc(err, name)) : resolve(res as ResponseOf<K>),
+        );
+      });
+    return opts.retry ? withRetry(once, this.settings.retry) : once();
+  }
+
+  private metadata(): Metadata {
+    const md = new Metadata();
+    if (this.settings.token !== undefined) md.set("authorization", `Bearer ${this.settings.token}`);
+    return md;
+  }
+}
+
+/** "suggest" -> "Suggest", the name errors carry. */
+function rpcName(method: string): string {
+  return method.charAt(0).toUpperCase() + method.slice(1);
+}
