@@ -6,7 +6,7 @@
  */
 import type { Observation, ObservationState } from "../algorithms/types.js";
 import type { CompiledDefinition } from "./definition.js";
-import type { ExperimentRow, TrialRow } from "../store/rows.js";
+import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
 import { StoredState } from "../store/rows.js";
 import type { Config, Space } from "../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -22,9 +22,13 @@ export class ExperimentState {
   readonly running = new Set<number>();
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
-  private observations: (Observation | undefined)[] = [];
+  /**
+   * Every non-WAITING trial as the algorithms see it, in number order,
+   * maintained in place: a new trial is appended, a changed one replaced
+   * (found by binary search), so Suggest never rebuilds it.
+   */
+  private readonly history: Observation[] = [];
   private readonly curveOf: TrialCurve[] = [];
-  private history: Observation[] | undefined;
 
   constructor(
     readonly row: ExperimentRow,
@@ -51,8 +55,8 @@ export class ExperimentState {
     if (t.state === StoredState.Waiting && old === undefined) this.waiting.push(t.number);
     if (t.state === StoredState.Running) this.running.add(t.id);
     else this.running.delete(t.id);
-    this.observations[t.number] = this.observe(t);
-    this.history = undefined;
+    const o = this.observe(t);
+    if (o !== undefined) this.placeInHistory(o);
     const sign = this.def.maximize ? -1 : 1;
     this.curveOf[t.number] = {
       number: t.number,
@@ -66,19 +70,52 @@ export class ExperimentState {
     return this.curveOf;
   }
 
-  /** What the algorithms see: every non-WAITING trial in number order. */
+  /**
+   * What the algorithms see: every non-WAITING trial in number order. The
+   * array is updated in place by later writes; callers that await between
+   * reading and using it must copy it.
+   */
   observationHistory(): readonly Observation[] {
-    if (this.history === undefined) this.history = this.observations.filter((o): o is Observation => o !== undefined);
     return this.history;
   }
 
-  configOf(t: TrialRow): Config {
+  private placeInHistory(o: Observation): void {
+    const h = this.history;
+    const lastNumber = h.length === 0 ? -1 : h[h.length - 1]!.number;
+    if (o.number > lastNumber) {
+      h.push(o);
+      return;
+    }
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid]!.number < o.number) lo = mid + 1;
+      else hi = mid;
+    }
+    if (h[lo]?.number === o.number) h[lo] = o;
+    // An enqueued trial that started after later trials: rare, so a splice is fine.
+    else h.splice(lo, 0, o);
+  }
+
+  /** Stored parameters (name -> internal value) as a configuration. */
+  configFromStored(params: StoredParams): Config {
     const config = new Float64Array(this.space.params.length).fill(Number.NaN);
-    for (const [name, v] of Object.entries(t.params)) {
+    for (const [name, v] of Object.entries(params)) {
       const p = this.space.byName.get(name);
       if (p !== undefined) config[p.index] = v;
     }
     return config;
+  }
+
+  /** A configuration in its stored form (name -> internal value of each active parameter). */
+  storedParams(config: Config): StoredParams {
+    const params: StoredParams = {};
+    for (const p of this.space.params) {
+      const v = config[p.index]!;
+      if (!Number.isNaN(v)) params[p.name] = v;
+    }
+    return params;
   }
 
   private observe(t: TrialRow): Observation | undefined {
@@ -92,7 +129,7 @@ export class ExperimentState {
       const v = t.loss ?? last?.[1];
       loss = v === undefined || Number.isNaN(v) ? undefined : sign * v;
     }
-    return { number: t.number, config: this.configOf(t), state, loss, lastStep: last?.[0] };
+    return { number: t.number, config: t.config, state, loss, lastStep: last?.[0] };
   }
 }
 

@@ -21,7 +21,8 @@ import type { SpaceLimits } from "../space/compile.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from "../store/rows.js";
+import type { Observation } from "../algorithms/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
 import { compileDefinition, compileStored, definitionJson, identityOf, checkExperimentName, STORED_SPACE_LIMITS } from "./definition.js";
@@ -143,16 +144,19 @@ export class Optimizer {
       }
       // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
       const created: TrialRow[] = [];
-      let history = exp.observationHistory().slice();
-      for (const t of started) history.push({ number: t.number, config: exp.configOf(t), state: "running", loss: undefined, lastStep: undefined });
+      // The live history is passed as is (no O(n) copy per Suggest); only a
+      // batch adds its own pending members on top.
+      const pending: Observation[] = started.map((t) => ({ number: t.number, config: t.config, state: "running", loss: undefined, lastStep: undefined }));
       for (let i = started.length; i < count; i++) {
         throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
+        const base = exp.observationHistory();
+        const history = pending.length === 0 ? base : base.concat(pending);
         const config = await this.runner.suggest(
           { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
           signal,
         );
-        history = history.concat({ number, config, state: "running", loss: undefined, lastStep: undefined });
+        pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
         created.push(this.newRow(exp, number, config, {
           state: StoredState.Running,
           source: TrialSource.TRIAL_SOURCE_ALGORITHM,
@@ -166,7 +170,7 @@ export class Optimizer {
       throwIfAborted(signal);
       this.store.transaction(() => {
         for (const t of started) this.store.updateTrial(t);
-        for (const t of created) t.id = this.store.insertTrial(t);
+        for (const t of created) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
         if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Suggest", req.requestId, [...started, ...created].map((t) => t.id), now);
       });
       for (const t of [...started, ...created]) this.apply(exp, t);
@@ -304,14 +308,14 @@ export class Optimizer {
     return exp.queue.run(() => {
       const now = this.now();
       const rows: TrialRow[] = [];
-      const seen = req.skipIfExists ? exp.trials.map((t) => exp.configOf(t)) : [];
+      const seen = req.skipIfExists ? exp.trials.map((t) => t.config) : [];
       for (const { config, userAttrs } of configs) {
         if (req.skipIfExists && seen.some((c) => sameConfig(c, config))) continue;
         seen.push(config);
         rows.push(this.newRow(exp, exp.nextNumber + rows.length, config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs, createTime: now }));
       }
       this.store.transaction(() => {
-        for (const t of rows) t.id = this.store.insertTrial(t);
+        for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
       });
       for (const t of rows) this.apply(exp, t);
       return rows.map((t) => trialView(exp, t));
@@ -362,7 +366,7 @@ export class Optimizer {
       );
       this.store.transaction(() => {
         for (const t of rows) {
-          t.id = this.store.insertTrial(t);
+          t.id = this.store.insertTrial(t, exp.storedParams(t.config));
           for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
         }
       });
@@ -468,12 +472,12 @@ export class Optimizer {
     const lost = [...pending].map((id) => exp.byId.get(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
     const now = this.now();
     const retries = lost.map((t, i) =>
-      this.newRow(exp, exp.nextNumber + i, exp.configOf(t), { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
+      this.newRow(exp, exp.nextNumber + i, t.config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
     );
     const linked: TrialRow[] = [];
     this.store.transaction(() => {
       retries.forEach((r, i) => {
-        r.id = this.store.insertTrial(r);
+        r.id = this.store.insertTrial(r, exp.storedParams(r.config));
         linked.push({ ...lost[i]!, userAttrs: { ...lost[i]!.userAttrs, [RETRIED_AS]: String(r.id) } });
         this.store.updateTrial(linked[i]!);
       });
@@ -533,26 +537,21 @@ export class Optimizer {
   }
 
   private newRow(exp: ExperimentState, number: number, config: Config, fields: Partial<TrialRow> & Pick<TrialRow, "state" | "source">): TrialRow {
-    const params: Record<string, number> = {};
-    for (const p of exp.space.params) {
-      const v = config[p.index]!;
-      if (!Number.isNaN(v)) params[p.name] = v;
-    }
     return {
       id: 0,
       experimentId: exp.row.id,
       number,
-      params,
+      config,
       loss: null,
-      metrics: {},
-      userAttrs: {},
+      metrics: NO_NUMBERS,
+      userAttrs: NO_STRINGS,
       workerId: "",
       failReason: "",
       createTime: this.now(),
       startTime: null,
       endTime: null,
       leaseDeadline: null,
-      intermediate: [],
+      intermediate: NO_POINTS,
       ...fields,
     };
   }
@@ -580,7 +579,7 @@ export class Optimizer {
     const cached = this.byId.get(row.id);
     if (cached !== undefined) return cached;
     const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS));
-    for (const t of this.store.trialsOf(row.id)) exp.put(t);
+    for (const t of this.store.trialsOf(row.id, (params) => exp.configFromStored(params))) exp.put(t);
     this.remember(exp);
     if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
     return exp;

@@ -1,30 +1,24 @@
 /** Renders stored rows as parzen.v1 messages. */
 import { Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
 import { Trial } from "../gen/parzen/v1/trial.js";
-import type { Value } from "../gen/parzen/v1/space.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
-import { externalValue, valueFromScalar } from "../space/values.js";
+import { configToProto } from "../space/values.js";
 import type { ExperimentState } from "./experiment-state.js";
 
 const date = (ms: number | null): Date | undefined => (ms === null ? undefined : new Date(ms));
 
 export function trialView(exp: ExperimentState, t: TrialRow): Trial {
-  const params: Record<string, Value> = {};
-  for (const [name, v] of Object.entries(t.params)) {
-    const p = exp.space.byName.get(name);
-    if (p !== undefined) params[name] = valueFromScalar(externalValue(p, v));
-  }
   return {
     id: t.id,
     experiment: exp.row.name,
     number: t.number,
-    params,
+    params: configToProto(exp.space, t.config),
     state: t.state as number,
     loss: t.loss ?? undefined,
-    metrics: t.metrics,
+    metrics: { ...t.metrics },
     intermediateValues: t.intermediate.map(([step, value]) => ({ step, value })),
     workerId: t.workerId,
-    userAttrs: t.userAttrs,
+    userAttrs: { ...t.userAttrs },
     source: t.source,
     failReason: t.failReason,
     createTime: date(t.createTime),

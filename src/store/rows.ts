@@ -18,6 +18,14 @@ export const enum StoredState {
   Lost = 6,
 }
 
+/** Parameter values as stored: active parameter name -> internal value. */
+export type StoredParams = Record<string, number>;
+
+/** Shared empty values: most trials have no metrics, attributes or curve. */
+export const NO_NUMBERS: Readonly<Record<string, number>> = Object.freeze({});
+export const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
+export const NO_POINTS: readonly [number, number][] = Object.freeze([]) as unknown as [number, number][];
+
 export interface TrialRow {
   id: number;
   experimentId: number;
@@ -25,11 +33,16 @@ export interface TrialRow {
   state: StoredState;
   /** parzen.v1.TrialSource value. */
   source: number;
-  /** Active parameter name -> internal value. */
-  params: Record<string, number>;
+  /**
+   * Internal values indexed like the space's parameters (NaN when inactive).
+   * Stored as a JSON object name -> value; kept in memory only in this
+   * compact form (one Float64Array per trial, shared with the algorithms'
+   * view of the history).
+   */
+  config: Float64Array;
   loss: number | null;
-  metrics: Record<string, number>;
-  userAttrs: Record<string, string>;
+  metrics: Readonly<Record<string, number>>;
+  userAttrs: Readonly<Record<string, string>>;
   workerId: string;
   failReason: string;
   createTime: number;
@@ -37,5 +50,5 @@ export interface TrialRow {
   endTime: number | null;
   leaseDeadline: number | null;
   /** Learning curve as [step, value] in step order (NaN allowed). */
-  intermediate: [number, number][];
+  intermediate: readonly [number, number][];
 }

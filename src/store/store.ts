@@ -5,7 +5,7 @@
  */
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
-import type { ExperimentRow, StoredState, TrialRow } from "./rows.js";
+import { NO_NUMBERS, NO_STRINGS, NO_POINTS, type ExperimentRow, type StoredParams, type StoredState, type TrialRow } from "./rows.js";
 
 interface RawTrial {
   id: number;
@@ -91,12 +91,18 @@ export class Store {
     this.s.deleteExperiment!.run(id);
   }
 
-  /** Every trial of an experiment in number order, with learning curves. */
-  trialsOf(experimentId: number): TrialRow[] {
-    const rows = (this.s.trialsOf!.all(experimentId) as RawTrial[]).map(toTrial);
+  /**
+   * Every trial of an experiment in number order, with learning curves;
+   * `toConfig` turns stored parameters into the in-memory configuration.
+   */
+  trialsOf(experimentId: number, toConfig: (params: StoredParams) => Float64Array): TrialRow[] {
+    const rows = (this.s.trialsOf!.all(experimentId) as RawTrial[]).map((r) => toTrial(r, toConfig));
     const byId = new Map(rows.map((t) => [t.id, t]));
-    for (const iv of this.s.intermediatesOf!.all(experimentId) as { trial_id: number; step: number; value: number | null }[]) {
-      byId.get(iv.trial_id)?.intermediate.push([iv.step, iv.value ?? Number.NaN]);
+    for (const iv of this.s.intermediatesOf!.iterate(experimentId) as Iterable<{ trial_id: number; step: number; value: number | null }>) {
+      const t = byId.get(iv.trial_id);
+      if (t === undefined) continue;
+      if (t.intermediate === NO_POINTS) t.intermediate = [];
+      (t.intermediate as [number, number][]).push([iv.step, iv.value ?? Number.NaN]);
     }
     return rows;
   }
@@ -106,14 +112,15 @@ export class Store {
     return r?.experiment_id;
   }
 
-  insertTrial(t: NewTrial): number {
-    const info = this.s.insertTrial!.run(trialParams(t));
+  /** Parameters are written once, here: they never change afterwards. */
+  insertTrial(t: NewTrial, params: StoredParams): number {
+    const info = this.s.insertTrial!.run({ ...trialFields(t), params: JSON.stringify(params) });
     return Number(info.lastInsertRowid);
   }
 
   /** Writes a trial's mutable fields (state, results, lease). */
   updateTrial(t: TrialRow): void {
-    this.s.updateTrial!.run({ ...trialParams(t), id: t.id });
+    this.s.updateTrial!.run({ ...trialFields(t), id: t.id });
   }
 
   /** Records one learning-curve point; returns false when the step already existed. */
@@ -131,13 +138,12 @@ export class Store {
   }
 }
 
-function trialParams(t: NewTrial) {
+function trialFields(t: NewTrial) {
   return {
     experimentId: t.experimentId,
     number: t.number,
     state: t.state as StoredState,
     source: t.source,
-    params: JSON.stringify(t.params),
     loss: t.loss,
     metrics: JSON.stringify(t.metrics),
     userAttrs: JSON.stringify(t.userAttrs),
@@ -154,23 +160,26 @@ function toExperiment(r: RawExperiment): ExperimentRow {
   return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
 }
 
-function toTrial(r: RawTrial): TrialRow {
+const parseNumbers = (json: string): Readonly<Record<string, number>> => (json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>));
+const parseStrings = (json: string): Readonly<Record<string, string>> => (json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>));
+
+function toTrial(r: RawTrial, toConfig: (params: StoredParams) => Float64Array): TrialRow {
   return {
     id: r.id,
     experimentId: r.experiment_id,
     number: r.number,
     state: r.state as StoredState,
     source: r.source,
-    params: JSON.parse(r.params) as Record<string, number>,
+    config: toConfig(JSON.parse(r.params) as StoredParams),
     loss: r.loss,
-    metrics: JSON.parse(r.metrics) as Record<string, number>,
-    userAttrs: JSON.parse(r.user_attrs) as Record<string, string>,
+    metrics: parseNumbers(r.metrics),
+    userAttrs: parseStrings(r.user_attrs),
     workerId: r.worker_id,
     failReason: r.fail_reason,
     createTime: r.create_time,
     startTime: r.start_time,
     endTime: r.end_time,
     leaseDeadline: r.lease_deadline,
-    intermediate: [],
+    intermediate: NO_POINTS,
   };
 }
