@@ -198,15 +198,14 @@ describe("projected L-BFGS", () => {
 });
 
 describe("output warping", () => {
-  it("keeps the order, maps onto [−½, ½] and stretches the top", async () => {
+  it("keeps the order and the good half, and tames a far tail of bad values", async () => {
     const { warpOutputs } = await import("../../src/algorithms/gp/warp.js");
-    const raw = Float64Array.of(-300, -5, -4, -3.5, -1, -0.9, -0.5, -0.45, -0.2, 0);
+    const raw = Float64Array.of(-1e5, -300, -5, -4, -1, -0.9, -0.5, -0.45, -0.2, 0);
     const w = warpOutputs(raw);
     for (let i = 1; i < raw.length; i++) expect(w[i]!).toBeGreaterThan(w[i - 1]!);
-    expect(w[raw.length - 1]).toBeCloseTo(0.5, 12);
-    expect(w[0]).toBeCloseTo(-0.5, 12);
-    // The outlier no longer dominates: the top half spans much of the range.
-    expect(w[9]! - w[5]!).toBeGreaterThan(0.3);
+    for (let i = 5; i < raw.length; i++) expect(w[i]).toBe(raw[i]); // at or above the median
+    // σ_g = RMS distance of the good half from the median (≈0.6): the worst value lands a few σ_g below.
+    expect(w[0]!).toBeGreaterThan(-5);
     expect(Array.from(warpOutputs(Float64Array.of(2, 2, 2)))).toEqual([2, 2, 2]);
   });
 });

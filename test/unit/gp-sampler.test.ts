@@ -95,7 +95,7 @@ function mixedLoss(space: Space, c: Config): number {
 
 describe("gp options", () => {
   it("fills defaults and rejects unknown or invalid options by name", () => {
-    expect(defaults()).toEqual({ n_startup_trials: 10, deterministic: false, n_candidates: 2048, n_local_starts: 5, warp_outputs: false });
+    expect(defaults()).toEqual({ n_startup_trials: 10, deterministic: false, n_candidates: 2048, n_local_starts: 5, warp_outputs: true });
     expect(defaults({ n_startup_trials: 3, deterministic: true }).deterministic).toBe(true);
     expect(() => defaults({ n_startup_trials: 0 })).toThrow(/n_startup_trials/);
     expect(() => defaults({ n_candidates: 2 })).toThrow(/n_candidates/);

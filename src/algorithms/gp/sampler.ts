@@ -6,8 +6,7 @@
  *   pruned), points of a scrambled-Sobol design (startup.ts).
  * - Model: unconditional parameters only (encode.ts). Losses are negated and
  *   standardised; ±inf clipped to the finite range. Option `warp_outputs`
- *   first applies half-rank + log warping (warp.ts): better on Branin, worse
- *   on Hartmann6's final precision in quick tests, so off by default. COMPLETE trials are
+ *   (default on) first applies a half-rank warp to the poor half (warp.ts). COMPLETE trials are
  *   observations; PRUNED trials count as observations with value
  *   max(last intermediate loss, median complete loss), since the pruner
  *   judged them no better than the median; FAIL and LOST trials are ignored.
@@ -41,7 +40,7 @@ const schema = z.strictObject({
   deterministic: z.boolean().default(false),
   n_candidates: z.number().int().min(16).max(65536).default(2048),
   n_local_starts: z.number().int().min(1).max(64).default(5),
-  warp_outputs: z.boolean().default(false),
+  warp_outputs: z.boolean().default(true),
 });
 
 export type GpOptions = z.infer<typeof schema>;
