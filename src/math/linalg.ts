@@ -99,7 +99,34 @@ export function choleskySolve(L: Float64Array, n: number, b: ArrayLike<number>):
  * independent, so this is m contiguous forward substitutions.
  */
 export function solveLowerRowsInPlace(L: Float64Array, n: number, B: Float64Array, m: number): void {
-  for (let r = 0; r < m; r++) {
+  // Four right-hand sides at a time: each row of L is loaded once per four solves.
+  let r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const o0 = r * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    for (let i = 0; i < n; i++) {
+      const ri = i * n;
+      let s0 = B[o0 + i]!;
+      let s1 = B[o1 + i]!;
+      let s2 = B[o2 + i]!;
+      let s3 = B[o3 + i]!;
+      for (let k = 0; k < i; k++) {
+        const l = L[ri + k]!;
+        s0 -= l * B[o0 + k]!;
+        s1 -= l * B[o1 + k]!;
+        s2 -= l * B[o2 + k]!;
+        s3 -= l * B[o3 + k]!;
+      }
+      const inv = 1 / L[ri + i]!;
+      B[o0 + i] = s0 * inv;
+      B[o1 + i] = s1 * inv;
+      B[o2 + i] = s2 * inv;
+      B[o3 + i] = s3 * inv;
+    }
+  }
+  for (; r < m; r++) {
     const o = r * n;
     for (let i = 0; i < n; i++) {
       const ri = i * n;

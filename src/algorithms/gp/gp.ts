@@ -74,21 +74,44 @@ export class GpPosterior {
     return new GpPosterior(X, y, this.n + q, this.D, this.cat, this.hyper, f.L);
   }
 
+  /** X with numeric columns scaled by √λ_d (for fast batched distances), built on first use. */
+  private scaledX: Float64Array | undefined;
+
   /** Posterior means and noise-free variances at the m rows of P (m×D). */
   predict(P: Float64Array, m: number, mean: Float64Array, variance: Float64Array): void {
-    const { n, D } = this;
+    const { n, D, cat } = this;
     const { lambda, scale } = this.hyper;
+    const sqrtLambda = Float64Array.from(lambda, Math.sqrt);
+    let Xs = this.scaledX;
+    if (Xs === undefined) {
+      Xs = Float64Array.from(this.X, (v, i) => (cat[i % D] ? v : v * sqrtLambda[i % D]!));
+      this.scaledX = Xs;
+    }
+    const alpha = this.alpha;
+    const p = new Float64Array(D);
     const chunk = 128;
     const K = new Float64Array(Math.min(m, chunk) * n);
     for (let start = 0; start < m; start += chunk) {
       const rows = Math.min(chunk, m - start);
       for (let r = 0; r < rows; r++) {
+        const op = (start + r) * D;
+        for (let d = 0; d < D; d++) p[d] = cat[d] ? P[op + d]! : P[op + d]! * sqrtLambda[d]!;
         let mu = 0;
         const o = r * n;
         for (let j = 0; j < n; j++) {
-          const k = scale * matern52(scaledSqDist(P, start + r, this.X, j, D, lambda, this.cat));
+          const ox = j * D;
+          let t = 0;
+          for (let d = 0; d < D; d++) {
+            if (cat[d]) {
+              if (p[d] !== Xs[ox + d]) t += lambda[d]!;
+            } else {
+              const e = p[d]! - Xs[ox + d]!;
+              t += e * e;
+            }
+          }
+          const k = scale * matern52(t);
           K[o + j] = k;
-          mu += k * this.alpha[j]!;
+          mu += k * alpha[j]!;
         }
         mean[start + r] = mu;
       }

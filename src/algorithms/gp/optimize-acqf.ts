@@ -175,8 +175,8 @@ class Refiner {
       }
       return -val;
     };
-    // Each evaluation costs O(n²): beyond 200 observations the local search gets half the budget.
-    const maxEval = this.post.n > 200 ? 60 : 120;
+    // Each evaluation costs O(n²): beyond 200 observations the budget shrinks like 1/n.
+    const maxEval = Math.max(30, Math.min(120, Math.round((120 * 200) / this.post.n)));
     const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-2, maxIter: maxEval / 2, maxEval, initialStep: 0.5 });
     if (!(-r.f > value)) return value;
     for (let i = 0; i < c.length; i++) x[c[i]!] = r.x[i]! / this.sqrtLambda[c[i]!]!;

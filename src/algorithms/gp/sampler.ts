@@ -150,7 +150,8 @@ function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[
 
   const result = optimizeAcquisition(post, best, enc, {
     nCandidates: candidateCount(options.n_candidates, n, D),
-    nStarts: options.n_local_starts,
+    // Large histories make every refinement step O(n²): fewer starts there.
+    nStarts: n > 300 ? Math.min(options.n_local_starts, 3) : options.n_local_starts,
     extraStarts: [data.X.slice(bestIdx * D, (bestIdx + 1) * D)],
     rng,
   });
