@@ -38,8 +38,11 @@ class Client:
 
     ``address``: ``host:port``, ``unix:///path.sock`` (or a bare ``/path.sock``);
     defaults to ``$PARZEN_ADDRESS``, else ``127.0.0.1:50051``. ``token`` is
-    sent as ``authorization: Bearer <token>``; ``tls=True`` (or
-    ``root_certificates``) uses a TLS channel. ``timeout`` is each call's
+    sent as ``authorization: Bearer <token>`` on every call; it defaults to
+    ``$PARZEN_TOKEN``. ``tls=True`` uses a TLS channel trusting the system
+    roots; ``root_certificates`` (PEM bytes: the CA that signed the server's
+    certificate) implies TLS. For mutual TLS, pass the client's PEM
+    ``private_key`` and ``certificate_chain`` too. ``timeout`` is each call's
     deadline in seconds. ``worker_id`` labels the trials this client
     suggests (default ``hostname:pid``).
     """
@@ -51,6 +54,8 @@ class Client:
         token: Optional[str] = None,
         tls: bool = False,
         root_certificates: Optional[bytes] = None,
+        private_key: Optional[bytes] = None,
+        certificate_chain: Optional[bytes] = None,
         timeout: Optional[float] = 60.0,
         retry: RetryPolicy = RetryPolicy(),
         worker_id: Optional[str] = None,
@@ -63,6 +68,8 @@ class Client:
             token=token or os.environ.get("PARZEN_TOKEN") or None,
             tls=tls,
             root_certificates=root_certificates,
+            private_key=private_key,
+            certificate_chain=certificate_chain,
             timeout=timeout,
             retry=retry,
             channel_options=channel_options,

@@ -63,6 +63,9 @@ class LocalServer:
 
     ``db``: the SQLite file (a temporary one, deleted on stop, when None).
     ``listen``: ``127.0.0.1:0`` (a free port) by default, or ``unix:///path``.
+    ``env``: extra environment variables (e.g. ``PARZEN_TOKENS``); ``args``:
+    extra ``serve`` flags (e.g. ``["--tls-cert", "server.pem", "--tls-key",
+    "server.key"]``).
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class LocalServer:
         repo: Optional[str] = None,
         startup_timeout: float = 120.0,
         env: Optional[dict[str, str]] = None,
+        args: Sequence[str] = (),
     ) -> None:
         self._command, self._cwd = server_command(command, repo)
         self._tmpdir: Optional[str] = None
@@ -82,6 +86,7 @@ class LocalServer:
             db = os.path.join(self._tmpdir, "parzen.db")
         self.db = db
         self.listen = listen
+        self.args = list(args)
         self.startup_timeout = startup_timeout
         self._env = {**os.environ, **(env or {})}
         self._proc: Optional[subprocess.Popen[bytes]] = None
@@ -90,7 +95,7 @@ class LocalServer:
         self.address: Optional[str] = None
 
     def start(self) -> "LocalServer":
-        argv = [*self._command, "serve", "--db", self.db, "--listen", self.listen]
+        argv = [*self._command, "serve", "--db", self.db, "--listen", self.listen, *self.args]
         try:
             self._proc = subprocess.Popen(
                 argv,

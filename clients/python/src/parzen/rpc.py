@@ -58,10 +58,14 @@ class Connection:
         token: Optional[str] = None,
         tls: bool = False,
         root_certificates: Optional[bytes] = None,
+        private_key: Optional[bytes] = None,
+        certificate_chain: Optional[bytes] = None,
         timeout: Optional[float] = 60.0,
         retry: RetryPolicy = RetryPolicy(),
         channel_options: Sequence[Tuple[str, Any]] = (),
     ) -> None:
+        if (private_key is None) != (certificate_chain is None):
+            raise ValueError("private_key and certificate_chain go together (a client certificate for mutual TLS)")
         self.address = address
         self.timeout = timeout
         self.retry = retry
@@ -69,8 +73,10 @@ class Connection:
         options: List[Tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
         options.extend(channel_options)
         target = normalize_target(address)
-        if tls or root_certificates is not None:
-            creds = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+        if tls or root_certificates is not None or certificate_chain is not None:
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=root_certificates, private_key=private_key, certificate_chain=certificate_chain
+            )
             self.channel = grpc.secure_channel(target, creds, options=options)
         else:
             self.channel = grpc.insecure_channel(target, options=options)
