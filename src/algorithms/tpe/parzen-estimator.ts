@@ -18,8 +18,9 @@ import { LOG_SQRT_2PI } from "../../math/special.js";
 import { logNormMass, logNormMassApprox, sampleTruncNormal } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
-import { neighbourGapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
+import { sortedOrder, updatedOrder } from "./sorted-order.js";
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -49,6 +50,18 @@ const FAR = 9;
 
 /** Kernels more than e^PRUNE below the best so far are dropped from the sum (relative effect < nk·e^−40). */
 const PRUNE = 40;
+
+/**
+ * Parts of a previous estimator to carry over (see estimator-cache.ts): it
+ * must have been built with the same dims, bandwidth options and
+ * categorical prior weight, and oldOf[i] ≥ 0 says that observation kernel i
+ * has the same configuration as the previous estimator's kernel oldOf[i]
+ * (increasing over the kept kernels). The result is identical to a fresh build.
+ */
+export interface Reuse {
+  readonly prev: ParzenEstimator;
+  readonly oldOf: Int32Array;
+}
 
 let suffixScratch = new Float64Array(16);
 let candIdScratch = new Int32Array(256);
@@ -87,6 +100,10 @@ export class ParzenEstimator {
    */
   private readonly discreteIds: (Int32Array | undefined)[];
   private readonly discreteKernels: (Float64Array | undefined)[];
+  /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
+  private readonly orders: (Uint32Array | undefined)[];
+  /** Discrete dims: each observation kernel's grid-cell width. */
+  private readonly cellWidths: (Float64Array | undefined)[];
 
   constructor(
     dims: readonly Dim[],
@@ -95,6 +112,7 @@ export class ParzenEstimator {
     priorRawWeight: number,
     categoricalPriorWeight: number,
     bw: BandwidthOptions,
+    reuse?: Reuse,
   ) {
     const n = members.length;
     const d = dims.length;
@@ -133,8 +151,17 @@ export class ParzenEstimator {
 
     // Gather every member's coordinates in one pass over the members: each
     // config is its own small array, so visiting them once per dimension
-    // would miss the cache d times over.
+    // would miss the cache d times over. A kept kernel copies its row.
+    const oldOf = reuse?.oldOf;
+    const prev = reuse?.prev;
+    let added = 0;
     for (let i = 0; i < n; i++) {
+      const o = oldOf === undefined ? -1 : oldOf[i]!;
+      if (o >= 0) {
+        this.mu.set(prev!.mu.subarray(o * d, o * d + d), i * d);
+        continue;
+      }
+      added++;
       const cfg = members[i]!;
       for (let j = 0; j < d; j++) {
         const dim = dims[j]!;
@@ -147,7 +174,22 @@ export class ParzenEstimator {
         this.mu[i * d + j] = t < dim.lo ? dim.lo : t > dim.hi ? dim.hi : t;
       }
     }
+    // Reuse bookkeeping: previous kernel → new index, and the new kernels.
+    let newOf: Int32Array | undefined;
+    let addedIdx: Uint32Array | undefined;
+    if (prev !== undefined && oldOf !== undefined) {
+      newOf = new Int32Array(prev.nk - 1).fill(-1);
+      addedIdx = new Uint32Array(added);
+      let a = 0;
+      for (let i = 0; i < n; i++) {
+        const o = oldOf[i]!;
+        if (o >= 0) newOf[o] = i;
+        else addedIdx[a++] = i;
+      }
+    }
 
+    this.orders = new Array(d);
+    this.cellWidths = new Array(d);
     for (let j = 0; j < d; j++) {
       const dim = dims[j]!;
       const p = dim.param.index;
@@ -164,21 +206,33 @@ export class ParzenEstimator {
         floor: bw.floor,
         clipExponent: bw.clipExponent,
       };
-      neighbourGapBandwidths(this.mu, n, d, j, rule, this.sigma);
+      const prevOrder = prev?.orders[j];
+      const order =
+        prevOrder !== undefined && newOf !== undefined && addedIdx !== undefined && 2 * addedIdx.length < n
+          ? updatedOrder(this.mu, n, d, j, prevOrder, newOf, addedIdx)
+          : sortedOrder(this.mu, n, d, j);
+      this.orders[j] = order;
+      gapBandwidths(this.mu, n, d, j, order, rule, this.sigma);
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
         // A kernel narrower than its grid cell puts almost no mass on the
         // neighbouring values, so the search could never step off it.
+        const widths = new Float64Array(n);
+        const prevWidths = prev?.cellWidths[j];
         for (let i = 0; i < n; i++) {
-          const [lo, hi] = scale.cell(members[i]![p]!);
-          const floor = bw.gridFloor * (hi - lo);
+          const o = oldOf === undefined ? -1 : oldOf[i]!;
+          if (o >= 0 && prevWidths !== undefined) widths[i] = prevWidths[o]!;
+          else {
+            const [lo, hi] = scale.cell(members[i]![p]!);
+            widths[i] = hi - lo;
+          }
+          const floor = bw.gridFloor * widths[i]!;
           if (this.sigma[i * d + j]! < floor) this.sigma[i * d + j] = Math.min(floor, dim.priorSigma);
         }
+        this.cellWidths[j] = widths;
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
-      let best = Number.NEGATIVE_INFINITY;
-      let lastS = Number.NaN;
-      let lastLog = 0;
+      let minSigma = Number.POSITIVE_INFINITY;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
       const lo = dim.lo;
@@ -189,24 +243,28 @@ export class ParzenEstimator {
         const at = k * d + j;
         const sg = sigma[at]!;
         this.invSigma[at] = 1 / sg;
-        if (sg !== lastS) {
-          lastS = sg;
-          lastLog = Math.log(sg);
+        if (sg < minSigma) minSigma = sg;
+        if (!continuous) continue;
+        // logNorm is a function of (μ, σ) alone: a kept kernel whose σ is unchanged keeps it.
+        const o = k === n ? prev === undefined ? -1 : prev.nk - 1 : oldOf === undefined ? -1 : oldOf[k]!;
+        if (o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === mu[at]) {
+          this.logNorm[at] = prev!.logNorm[o * d + j]!;
+          continue;
         }
-        let ln = -lastLog - LOG_SQRT_2PI;
-        if (ln > best) best = ln;
+        let ln = -Math.log(sg) - LOG_SQRT_2PI;
         if (truncated) {
           const m = mu[at]!;
           const a = (lo - m) / sg;
           const b = (hi - m) / sg;
           if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
         }
-        this.logNorm[at] = continuous ? ln : 0;
+        this.logNorm[at] = ln;
       }
       // Upper bound of one dimension's log-density term, for pruning: a kernel centred
       // inside [lo, hi] with σ ≤ R keeps at least Φ(1) − Φ(0) > e^−1.1 of its mass.
+      const best = -Math.log(minSigma) - LOG_SQRT_2PI;
       this.bound[j] = this.bounded[j] ? best + 1.1 : best;
-      if (dim.kind === DISCRETE) this.dedupeDiscrete(j);
+      if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order);
     }
   }
 
@@ -221,26 +279,34 @@ export class ParzenEstimator {
     return a > -FAR || b < FAR ? -logNormMass(a, b) : 0;
   }
 
-  private dedupeDiscrete(j: number): void {
+  /**
+   * Gives kernels with identical (μ, 1/σ) one id. Equal μ are adjacent in
+   * the dimension's (value, index) order, so each run of equal μ is deduped
+   * on its own; the prior kernel gets its own id.
+   */
+  private dedupeDiscrete(j: number, order: Uint32Array): void {
     const { d, nk } = this;
+    const n = nk - 1;
     const ids = new Int32Array(nk);
-    const next = new Int32Array(nk);
     const uniq = new Float64Array(3 * nk);
-    const head = new Map<number, number>();
     let nu = 0;
-    for (let k = 0; k < nk; k++) {
+    let runStart = 0;
+    let runMu = Number.NaN;
+    for (let r = 0; r <= n; r++) {
+      const k = r < n ? order[r]! : n;
       const m = this.mu[k * d + j]!;
       const sInv = 1 / this.sigma[k * d + j]!;
-      const first = head.get(m);
-      let u = first ?? -1;
-      while (u >= 0 && uniq[3 * u + 1] !== sInv) u = next[u]!;
-      if (u < 0) {
-        u = nu++;
+      if (r === n || m !== runMu) {
+        runStart = nu;
+        runMu = r === n ? Number.NaN : m;
+      }
+      let u = runStart;
+      while (u < nu && uniq[3 * u + 1] !== sInv) u++;
+      if (u === nu) {
+        nu++;
         uniq[3 * u] = m;
         uniq[3 * u + 1] = sInv;
         uniq[3 * u + 2] = this.discreteNormaliser(k, j);
-        next[u] = first ?? -1;
-        head.set(m, u);
       }
       ids[k] = u;
     }

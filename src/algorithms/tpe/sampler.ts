@@ -10,6 +10,7 @@ import { samplePrior } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import type { Observation, SuggestInput } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
+import { cachedEstimator } from "./estimator-cache.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
@@ -32,7 +33,7 @@ export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOpt
       c !== undefined && options.branch_split === "local"
         ? weighted(splitHistory(history.filter((o) => isActive(group, o.config)), options), options)
         : globalSets;
-    sampleGroup(dims, group, sets, rng, options, config);
+    sampleGroup(dims, group, sets, rng, options, config, history[0]!);
   }
   return config;
 }
@@ -65,6 +66,7 @@ function sampleGroup(
   rng: Rng,
   options: TpeOptions,
   config: Config,
+  anchor: Observation,
 ): void {
   const dims = group.params.map((i) => allDims[i]!);
   const bw: BandwidthOptions = {
@@ -73,8 +75,9 @@ function sampleGroup(
     clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
     gridFloor: options.grid_bandwidth_floor,
   };
-  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw);
-  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw);
+  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, undefined);
+  // g(x) holds most of the history: memoised per experiment, exact (estimator-cache.ts).
+  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, anchor);
 
   const nc = options.n_ei_candidates;
   const d = dims.length;
@@ -105,16 +108,19 @@ function estimator(
   strategy: TpeOptions["weights"],
   options: TpeOptions,
   bw: BandwidthOptions,
+  anchor: Observation | undefined,
 ): ParzenEstimator {
-  const members: Config[] = [];
+  const members: Observation[] = [];
   const memberWeights: number[] = [];
   for (let i = 0; i < set.length; i++) {
-    const cfg = set[i]!.config;
-    if (isActive(group, cfg)) {
-      members.push(cfg);
+    const o = set[i]!;
+    if (isActive(group, o.config)) {
+      members.push(o);
       memberWeights.push(weights[i]!);
     }
   }
   const w = Float64Array.from(memberWeights);
-  return new ParzenEstimator(dims, members, w, priorRawWeight(w, strategy, options.prior_weight), options.categorical_prior_weight, bw);
+  const prior = priorRawWeight(w, strategy, options.prior_weight);
+  if (anchor !== undefined) return cachedEstimator(anchor, group, dims, members, w, prior, options.categorical_prior_weight, bw);
+  return new ParzenEstimator(dims, members.map((o) => o.config), w, prior, options.categorical_prior_weight, bw);
 }

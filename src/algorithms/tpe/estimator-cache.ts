@@ -1,0 +1,124 @@
+/**
+ * A memo of the bad-set estimator g(x), whose kernels are most of the
+ * history: rebuilding it (coordinates, per-dimension sorts for the
+ * neighbour-gap bandwidths, truncation normalisers) on every suggestion
+ * dominated TPE's cost with thousands of trials.
+ *
+ * The memo never changes a result. An entry is found by the experiment's
+ * first observation object (the service passes the same, in-place updated
+ * history on every call) and the group; it is then checked against
+ * everything the estimator depends on: the dims, options, weights, and the
+ * configuration object of every member. If all match it is returned as is;
+ * otherwise kernels whose configuration is unchanged are carried over into a
+ * new estimator that is identical to a fresh build (see Reuse), matched by
+ * trial number. Anything unexpected (numbers out of order) means no reuse.
+ *
+ * At most MAX_EXPERIMENTS experiments are remembered (least recently used
+ * first out), which bounds the memory to a few estimators.
+ */
+import type { Config } from "../../space/types.js";
+import type { Observation } from "../types.js";
+import type { Dim } from "./dims.js";
+import type { Group } from "./groups.js";
+import { ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
+
+const MAX_EXPERIMENTS = 8;
+
+interface Entry {
+  readonly dims: readonly Dim[];
+  readonly members: readonly Observation[];
+  readonly weights: Float64Array;
+  readonly priorWeight: number;
+  readonly categoricalPriorWeight: number;
+  readonly bw: BandwidthOptions;
+  readonly estimator: ParzenEstimator;
+}
+
+const memo = new Map<Observation, Map<Group, Entry>>();
+
+/** Forgets every entry (tests). */
+export function clearEstimatorCache(): void {
+  memo.clear();
+}
+
+/**
+ * The estimator over `members` (active in `group`, in trial-number order)
+ * with raw `weights`; `anchor` is the history's first observation.
+ */
+export function cachedEstimator(
+  anchor: Observation,
+  group: Group,
+  dims: readonly Dim[],
+  members: readonly Observation[],
+  weights: Float64Array,
+  priorWeight: number,
+  categoricalPriorWeight: number,
+  bw: BandwidthOptions,
+): ParzenEstimator {
+  let perGroup = memo.get(anchor);
+  if (perGroup !== undefined) memo.delete(anchor); // re-inserted below as the most recent
+  else perGroup = new Map();
+  memo.set(anchor, perGroup);
+  if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
+
+  const configs: Config[] = members.map((o) => o.config);
+  const old = perGroup.get(group);
+  let estimator: ParzenEstimator;
+  if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
+    if (old.priorWeight === priorWeight && sameMembers(old, members, weights)) return old.estimator;
+    const oldOf = matchKernels(old.members, members);
+    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, oldOf && { prev: old.estimator, oldOf });
+  } else {
+    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw);
+  }
+  perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator });
+  return estimator;
+}
+
+function compatible(e: Entry, dims: readonly Dim[], categoricalPriorWeight: number, bw: BandwidthOptions): boolean {
+  return (
+    e.dims.length === dims.length &&
+    e.dims.every((d, j) => d === dims[j]) &&
+    e.categoricalPriorWeight === categoricalPriorWeight &&
+    e.bw.considerEndpoints === bw.considerEndpoints &&
+    e.bw.floor === bw.floor &&
+    e.bw.clipExponent === bw.clipExponent &&
+    e.bw.gridFloor === bw.gridFloor
+  );
+}
+
+function sameMembers(e: Entry, members: readonly Observation[], weights: Float64Array): boolean {
+  const n = members.length;
+  if (e.members.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if (e.members[i]!.config !== members[i]!.config || !Object.is(e.weights[i], weights[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * oldOf[i]: the previous kernel with member i's trial number and the same
+ * configuration object, or −1. Undefined (no reuse) unless both lists are
+ * in strictly increasing number order.
+ */
+function matchKernels(prev: readonly Observation[], next: readonly Observation[]): Int32Array | undefined {
+  const oldOf = new Int32Array(next.length).fill(-1);
+  let p = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  let kept = 0;
+  for (let i = 0; i < next.length; i++) {
+    const o = next[i]!;
+    if (!(o.number > last)) return undefined;
+    last = o.number;
+    while (p < prev.length && prev[p]!.number < o.number) {
+      if (p > 0 && !(prev[p]!.number > prev[p - 1]!.number)) return undefined;
+      p++;
+    }
+    if (p < prev.length && prev[p]!.number === o.number && prev[p]!.config === o.config) {
+      if (p + 1 < prev.length && prev[p + 1]!.number === o.number) return undefined;
+      oldOf[i] = p;
+      kept++;
+    }
+  }
+  return kept > 0 ? oldOf : undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * Kernel indices ordered by one coordinate, ties by index: the order the
+ * neighbour-gap bandwidths and the discrete-kernel dedupe walk. Built from
+ * scratch in expected O(n) (bucket pass), or updated from the order of a
+ * previous kernel set in O(n) plus a sort of the new kernels only; both give
+ * exactly the same (value, index) order.
+ */
+
+let startScratch = new Uint32Array(130);
+
+/** Indices 0..n−1 ordered by (mu[i·stride + offset], i), in a new array. */
+export function sortedOrder(mu: Float64Array, n: number, stride: number, offset: number): Uint32Array {
+  const order = new Uint32Array(n);
+  if (n === 0) return order;
+  if (startScratch.length < 2 * n + 2) startScratch = new Uint32Array(4 * n + 2);
+  const start = startScratch;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const m = mu[i * stride + offset]!;
+    if (m < min) min = m;
+    if (m > max) max = m;
+  }
+  const scale = max > min ? (n - 1) / (max - min) : 0;
+  start.fill(0, 0, n + 1);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor((mu[i * stride + offset]! - min) * scale) + 1;
+    start[b] = start[b]! + 1;
+  }
+  for (let b = 1; b <= n; b++) start[b] = start[b]! + start[b - 1]!;
+  // start[b] is now where bucket b begins; fill in index order, advancing a cursor per bucket.
+  const cursor = startScratch.subarray(n + 1, 2 * n + 2);
+  cursor.set(start.subarray(0, n + 1));
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor((mu[i * stride + offset]! - min) * scale);
+    order[cursor[b]!] = i;
+    cursor[b] = cursor[b]! + 1;
+  }
+  for (let b = 0; b < n; b++) {
+    const lo = start[b]!;
+    const hi = b + 1 < n ? start[b + 1]! : n;
+    if (hi - lo < 2) continue;
+    if (hi - lo > 32) {
+      // Array.prototype.sort is stable: equal values stay in index order.
+      order.subarray(lo, hi).sort((x, y) => mu[x * stride + offset]! - mu[y * stride + offset]!);
+      continue;
+    }
+    insertionSort(order, lo, hi, mu, stride, offset);
+  }
+  return order;
+}
+
+/** Stable insertion sort of order[lo, hi) by mu. */
+function insertionSort(order: Uint32Array, lo: number, hi: number, mu: Float64Array, stride: number, offset: number): void {
+  for (let r = lo + 1; r < hi; r++) {
+    const idx = order[r]!;
+    const v = mu[idx * stride + offset]!;
+    let q = r;
+    while (q > lo && mu[order[q - 1]! * stride + offset]! > v) {
+      order[q] = order[q - 1]!;
+      q--;
+    }
+    order[q] = idx;
+  }
+}
+
+/**
+ * The (value, index) order of n new kernels, given the order `prev` of the
+ * previous kernels and `newOf` mapping each previous kernel to its new index
+ * (−1 when gone). Kept kernels must have the same value as before and
+ * `newOf` must be increasing over them, so their relative order (ties
+ * included) carries over; the kernels without a previous one (`added`, in
+ * increasing index order) are sorted and merged in.
+ */
+export function updatedOrder(
+  mu: Float64Array,
+  n: number,
+  stride: number,
+  offset: number,
+  prev: Uint32Array,
+  newOf: Int32Array,
+  added: Uint32Array,
+): Uint32Array {
+  const fresh = added.slice();
+  if (fresh.length > 32) fresh.sort((x, y) => mu[x * stride + offset]! - mu[y * stride + offset]! || x - y);
+  else insertionSort(fresh, 0, fresh.length, mu, stride, offset);
+  const order = new Uint32Array(n);
+  let r = 0;
+  let f = 0;
+  for (let p = 0; p < prev.length; p++) {
+    const k = newOf[prev[p]!]!;
+    if (k < 0) continue;
+    const v = mu[k * stride + offset]!;
+    while (f < fresh.length) {
+      const a = fresh[f]!;
+      const va = mu[a * stride + offset]!;
+      if (va < v || (va === v && a < k)) {
+        order[r++] = a;
+        f++;
+      } else break;
+    }
+    order[r++] = k;
+  }
+  while (f < fresh.length) order[r++] = fresh[f++]!;
+  if (r !== n) throw new Error(`updatedOrder: ${r} kernels placed, expected ${n}`);
+  return order;
+}

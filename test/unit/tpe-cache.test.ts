@@ -1,0 +1,154 @@
+/**
+ * The bad-set estimator memo (estimator-cache.ts) and the incremental sort
+ * under it: a cached or updated estimator must score exactly like a fresh
+ * one after appends, replacements, inserts in the middle and removals.
+ */
+import { describe, expect, it } from "vitest";
+import { dimsOf } from "../../src/algorithms/tpe/dims.js";
+import { cachedEstimator, clearEstimatorCache } from "../../src/algorithms/tpe/estimator-cache.js";
+import { groupsOf } from "../../src/algorithms/tpe/groups.js";
+import { tpe } from "../../src/algorithms/tpe/index.js";
+import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "../../src/algorithms/tpe/parzen-estimator.js";
+import { sortedOrder, updatedOrder } from "../../src/algorithms/tpe/sorted-order.js";
+import type { Observation } from "../../src/algorithms/types.js";
+import { createRng, type Rng } from "../../src/math/rng.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { samplePrior } from "../../src/space/prior.js";
+import type { Space } from "../../src/space/types.js";
+import { everyKind, param } from "./tpe-helpers.js";
+
+describe("updatedOrder", () => {
+  it("equals a fresh (value, index) sort after removals and additions, ties included", () => {
+    const rng = createRng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      const n0 = 1 + Math.floor(rng.uniform() * 60);
+      const distinct = 1 + Math.floor(rng.uniform() * 10);
+      const value = (): number => Math.floor(rng.uniform() * distinct) / distinct;
+      const old = Float64Array.from({ length: n0 }, value);
+      const prev = sortedOrder(old, n0, 1, 0);
+      // Keep some old values in order, interleaving new ones.
+      const next: number[] = [];
+      const newOf = new Int32Array(n0).fill(-1);
+      const added: number[] = [];
+      for (let i = 0; i < n0; i++) {
+        while (rng.uniform() < 0.2) {
+          added.push(next.length);
+          next.push(value());
+        }
+        if (rng.uniform() < 0.8) {
+          newOf[i] = next.length;
+          next.push(old[i]!);
+        }
+      }
+      const mu = Float64Array.from(next);
+      const got = updatedOrder(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
+      expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0)));
+      // The fresh sort is the (value, index) order.
+      const want = Array.from(mu.keys()).sort((a, b) => mu[a]! - mu[b]! || a - b);
+      expect(Array.from(got)).toEqual(want);
+    }
+  });
+});
+
+const mixed = compileSpace({
+  parameters: [
+    param("i", { $case: "intRange", value: { low: 1, high: 6, step: 1, log: false } }),
+    param("il", { $case: "intRange", value: { low: 1, high: 100, step: 1, log: true } }),
+    param("q", { $case: "qUniform", value: { low: 0, high: 1, q: 0.25 } }),
+    param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
+    param("n", { $case: "normal", value: { mu: 0, sigma: 2 } }),
+  ],
+});
+
+const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+
+function observation(space: Space, rng: Rng, number: number, state: Observation["state"] = "complete"): Observation {
+  const config = samplePrior(space, rng);
+  return { number, config, state, loss: state === "complete" ? rng.uniform() : undefined, lastStep: undefined };
+}
+
+/** Bitwise comparison of two estimators: log densities and draws on the same candidates. */
+function expectSame(a: ParzenEstimator, b: ParzenEstimator, d: number, seed: number): void {
+  const ca = allocateCandidates(64, d);
+  const cb = allocateCandidates(64, d);
+  a.sample(createRng(seed), ca);
+  b.sample(createRng(seed), cb);
+  expect(Array.from(ca.values)).toEqual(Array.from(cb.values));
+  // Also score points drawn from the other estimator's prior region.
+  const oa = new Float64Array(64);
+  const ob = new Float64Array(64);
+  a.logDensity(ca, oa);
+  b.logDensity(ca, ob);
+  expect(Array.from(oa).map((x) => Object.is(x, -0) ? 0 : x)).toEqual(Array.from(ob).map((x) => Object.is(x, -0) ? 0 : x));
+}
+
+describe("cachedEstimator", () => {
+  for (const [name, space] of [["mixed", mixed], ["everyKind root", compileSpace(everyKind)]] as const) {
+    it(`${name}: equals a fresh estimator through appends, replacements, inserts and removals`, () => {
+      clearEstimatorCache();
+      const rng = createRng(11);
+      const dimsAll = dimsOf(space);
+      const group = groupsOf(space, true, true)[0]!;
+      const dims = group.params.map((i) => dimsAll[i]!);
+      const history: Observation[] = [];
+      for (let t = 0; t < 300; t += 2) history.push(observation(space, rng, t)); // even numbers: room for inserts
+      const anchor = history[0]!;
+      const check = (step: string, weightOf: (o: Observation) => number = () => 1): void => {
+        const members = history.filter((o) => o.state !== "fail");
+        const w = Float64Array.from(members, weightOf);
+        const cached = cachedEstimator(anchor, group, dims, members, w, 1, 3, bw);
+        const fresh = new ParzenEstimator(dims, members.map((o) => o.config), w, 1, 3, bw);
+        expect(cached.nk, step).toBe(fresh.nk);
+        expectSame(cached, fresh, dims.length, history.length);
+        // And a hit returns the same object.
+        expect(cachedEstimator(anchor, group, dims, members, w, 1, 3, bw)).toBe(cached);
+      };
+      check("initial");
+      for (let round = 0; round < 15; round++) {
+        const last = history[history.length - 1]!.number;
+        // Suggest: a RUNNING trial is appended; Report: replaced in place (same config, new object).
+        const running = observation(space, rng, last + 2, "running");
+        history.push(running);
+        check(`append ${round}`);
+        history[history.length - 1] = { ...running, state: "complete", loss: 0.5 };
+        check(`complete ${round}`);
+        // A trial in the middle changes configuration (new config object).
+        const at = 1 + Math.floor(rng.uniform() * (history.length - 2));
+        history[at] = observation(space, rng, history[at]!.number);
+        check(`replace ${round}`);
+        // An odd-numbered trial appears in the middle.
+        const gap = history.findIndex((o, i) => i > 0 && o.number - history[i - 1]!.number > 1);
+        if (gap > 0) history.splice(gap, 0, observation(space, rng, history[gap - 1]!.number + 1));
+        check(`insert ${round}`);
+        // A member leaves the set (e.g. into the good set), and duplicates: a copy of a neighbour's config.
+        history[1 + Math.floor(rng.uniform() * (history.length - 2))] = { ...history[2]!, state: "fail" };
+        const dupAt = 3 + Math.floor(rng.uniform() * (history.length - 4));
+        history[dupAt] = { ...history[dupAt]!, config: Float64Array.from(history[dupAt - 1]!.config) };
+        check(`remove+dup ${round}`);
+        check(`weights ${round}`, (o) => 1 + (o.number % 3));
+      }
+      // Shrinking (a batch's longer history, then the base again).
+      history.splice(history.length - 20, 20);
+      check("shrink");
+      history.splice(0, history.length, ...history.slice().reverse());
+      check("out of order");
+    });
+  }
+
+  it("a warm memo gives the same suggestions as a cold one", () => {
+    const options = tpe.parseOptions({});
+    for (const space of [mixed, compileSpace(everyKind)]) {
+      const rng = createRng(3);
+      const history: Observation[] = [];
+      for (let t = 0; t < 120; t++) {
+        const warm = tpe.suggest({ space, history, rng: createRng(5, t), options });
+        clearEstimatorCache();
+        const cold = tpe.suggest({ space, history, rng: createRng(5, t), options });
+        expect(Array.from(warm)).toEqual(Array.from(cold));
+        history.push({ number: t, config: warm, state: "running", loss: undefined, lastStep: undefined });
+        tpe.suggest({ space, history, rng: createRng(6, t), options }); // warms the memo with the RUNNING trial
+        history[t] = { number: t, config: warm, state: "complete", loss: rng.uniform(), lastStep: undefined };
+      }
+    }
+  });
+});
