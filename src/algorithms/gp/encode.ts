@@ -16,7 +16,7 @@
  * are drawn from the prior by the sampler. Pure.
  */
 import { gridPoint, gridTopIndex } from "../../space/grid.js";
-import { numericScale, type NumericScale } from "../../space/scale.js";
+import { numericScale } from "../../space/scale.js";
 import type { Config, ParamSpec, Space } from "../../space/types.js";
 
 export type DimKind = "continuous" | "grid" | "categorical";
@@ -82,7 +82,7 @@ function makeDim(p: ParamSpec): Dim | number {
   const width = hi - lo;
   const toU = (v: number) => clamp01((scale.toCoord(v) - lo) / width);
   const fromU = (u: number) => scale.fromCoord(lo + clamp01(u) * width);
-  const grid = gridOf(d, scale);
+  const grid = gridOf(d);
   if (grid === undefined) {
     return {
       param: p,
@@ -113,7 +113,7 @@ interface Grid {
   indexOfValue(v: number): number;
 }
 
-function gridOf(d: ParamSpec["domain"], scale: NumericScale): Grid | undefined {
+function gridOf(d: ParamSpec["domain"]): Grid | undefined {
   if (d.type === "float" && d.step !== undefined) {
     const top = gridTopIndex(d.low, d.high, d.step);
     const { low, step } = d;
@@ -133,7 +133,6 @@ function gridOf(d: ParamSpec["domain"], scale: NumericScale): Grid | undefined {
     };
   }
   // Continuous, and unbounded quantized normals: treated as continuous, snapped by fromCoord.
-  void scale;
   return undefined;
 }
 
