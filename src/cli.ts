@@ -45,6 +45,12 @@ program
   .addOption(limit("--max-page-size <n>", "trials per ListTrials page", "PARZEN_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize))
   .addOption(limit("--max-enqueue <n>", "configurations per Enqueue call", "PARZEN_MAX_ENQUEUE", DEFAULT_LIMITS.maxEnqueue))
   .addOption(limit("--max-import <n>", "trials per AddTrials call", "PARZEN_MAX_IMPORT", DEFAULT_LIMITS.maxImport))
+  .addOption(
+    new Option("--cache-trials <n>", "trials kept in memory across experiments; idle experiments beyond it reload from the database when used")
+      .env("PARZEN_CACHE_TRIALS")
+      .default(DEFAULT_LIMITS.cacheTrials)
+      .argParser(positiveInt),
+  )
   .action(async (opts: ServeOptions) => {
     const log = pino({ level: opts.logLevel });
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
@@ -64,6 +70,7 @@ program
         maxPageSize: opts.maxPageSize,
         maxEnqueue: opts.maxEnqueue,
         maxImport: opts.maxImport,
+        cacheTrials: opts.cacheTrials,
       },
       spaceLimits: { maxParameters: opts.maxParameters, maxDepth: opts.maxNestingDepth, maxChoiceOptions: opts.maxChoiceOptions },
     });
@@ -101,6 +108,7 @@ interface ServeOptions {
   maxPageSize: number;
   maxEnqueue: number;
   maxImport: number;
+  cacheTrials: number;
 }
 
 function limit(flags: string, what: string, env: string, dflt: number): Option {

@@ -15,7 +15,12 @@ import type { CurveState, TrialCurve } from "../pruners/types.js";
 export class ExperimentState {
   /** Trials indexed by number. */
   readonly trials: TrialRow[] = [];
-  readonly byId = new Map<number, TrialRow>();
+  /**
+   * Lookup by trial id. Ids grow with trial numbers within an experiment
+   * (both are assigned at insert, in order), so a binary search over
+   * `trials` replaces a per-trial map.
+   */
+  readonly byId = { get: (id: number): TrialRow | undefined => this.findById(id) };
   /** Numbers of WAITING trials, oldest first. */
   readonly waiting: number[] = [];
   /** Ids of RUNNING trials (lease bookkeeping). */
@@ -51,12 +56,13 @@ export class ExperimentState {
       if (i >= 0) this.waiting.splice(i, 1);
     }
     this.trials[t.number] = t;
-    this.byId.set(t.id, t);
     if (t.state === StoredState.Waiting && old === undefined) this.waiting.push(t.number);
     if (t.state === StoredState.Running) this.running.add(t.id);
     else this.running.delete(t.id);
     const o = this.observe(t);
     if (o !== undefined) this.placeInHistory(o);
+    // Learning curves are only kept for experiments with a pruner to read them.
+    if (this.def.pruner === "none") return;
     const sign = this.def.maximize ? -1 : 1;
     this.curveOf[t.number] = {
       number: t.number,
@@ -68,6 +74,20 @@ export class ExperimentState {
   /** Learning curves of every trial, indexed by number, minimisation-oriented (for pruners). */
   curves(): readonly TrialCurve[] {
     return this.curveOf;
+  }
+
+  private findById(id: number): TrialRow | undefined {
+    const ts = this.trials;
+    let lo = 0;
+    let hi = ts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const t = ts[mid]!;
+      if (t.id === id) return t;
+      if (t.id < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /**

@@ -38,6 +38,8 @@ export interface ServiceLimits {
   maxPageSize: number;
   maxWorkerIdLength: number;
   maxAttrLength: number;
+  /** Trials kept in memory across all experiments before idle ones are dropped (see evictIdle). */
+  cacheTrials: number;
   space: SpaceLimits | undefined;
 }
 
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSize: 10_000,
   maxWorkerIdLength: 200,
   maxAttrLength: 65_536,
+  cacheTrials: 400_000,
   space: undefined,
 };
 
@@ -67,7 +70,6 @@ export class Optimizer {
   readonly limits: ServiceLimits;
   private readonly byName = new Map<string, ExperimentState>();
   private readonly byId = new Map<number, ExperimentState>();
-  private readonly trialOwner = new Map<number, ExperimentState>();
   /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
   private readonly retryPending = new Map<number, Set<number>>();
 
@@ -114,9 +116,7 @@ export class Optimizer {
   deleteExperiment(name: string): void {
     const exp = this.experiment(name);
     this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
-    this.byName.delete(exp.row.name);
-    this.byId.delete(exp.row.id);
-    for (const t of exp.trials) this.trialOwner.delete(t.id);
+    this.forget(exp);
   }
 
   // ---- ask ---------------------------------------------------------------
@@ -420,6 +420,13 @@ export class Optimizer {
     return trialView(exp, best);
   }
 
+  /** What the history cache holds now (for tests and diagnostics). */
+  cacheStats(): { experiments: number; trials: number } {
+    let trials = 0;
+    for (const e of this.byName.values()) trials += e.trials.length;
+    return { experiments: this.byName.size, trials };
+  }
+
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
   sweepLeases(): void {
     for (const exp of this.byName.values()) this.expireLeases(exp);
@@ -558,12 +565,11 @@ export class Optimizer {
 
   private apply(exp: ExperimentState, t: TrialRow): void {
     exp.put(t);
-    this.trialOwner.set(t.id, exp);
   }
 
   private findExperiment(name: string): ExperimentState | undefined {
     const cached = this.byName.get(name);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return this.touch(cached);
     const row = this.store.experimentByName(name);
     return row && this.loadRow(row);
   }
@@ -577,7 +583,7 @@ export class Optimizer {
 
   private loadRow(row: { id: number; name: string; definition: string; createTime: number }): ExperimentState {
     const cached = this.byId.get(row.id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return this.touch(cached);
     const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS));
     for (const t of this.store.trialsOf(row.id, (params) => exp.configFromStored(params))) exp.put(t);
     this.remember(exp);
@@ -588,15 +594,46 @@ export class Optimizer {
   private remember(exp: ExperimentState): void {
     this.byName.set(exp.row.name, exp);
     this.byId.set(exp.row.id, exp);
-    for (const t of exp.trials) this.trialOwner.set(t.id, exp);
+    this.evictIdle(exp);
+  }
+
+  private forget(exp: ExperimentState): void {
+    this.byName.delete(exp.row.name);
+    this.byId.delete(exp.row.id);
+  }
+
+  /** Marks an experiment most recently used (Map order is the LRU order). */
+  private touch(exp: ExperimentState): ExperimentState {
+    this.byName.delete(exp.row.name);
+    this.byName.set(exp.row.name, exp);
+    return exp;
+  }
+
+  /**
+   * Keeps the cached histories within `cacheTrials`: least recently used
+   * experiments are dropped from memory (they reload from SQLite, which
+   * holds everything, on next use). Only idle experiments are dropped — one
+   * with a call in its queue keeps its state — and never `keep`.
+   */
+  private evictIdle(keep: ExperimentState): void {
+    let total = 0;
+    for (const e of this.byName.values()) total += e.trials.length;
+    for (const e of this.byName.values()) {
+      if (total <= this.limits.cacheTrials) break;
+      if (e === keep || !e.queue.idle) continue;
+      this.forget(e);
+      total -= e.trials.length;
+    }
   }
 
   private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
     if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
-    let exp = this.trialOwner.get(trialId);
-    if (exp === undefined) {
-      const experimentId = this.store.experimentIdOfTrial(trialId);
-      const row = experimentId === undefined ? undefined : this.store.experimentById(experimentId);
+    // One primary-key lookup finds the owner; keeping a map of every trial id in memory would cost more than it saves.
+    const experimentId = this.store.experimentIdOfTrial(trialId);
+    let exp = experimentId === undefined ? undefined : this.byId.get(experimentId);
+    if (exp !== undefined) this.touch(exp);
+    else if (experimentId !== undefined) {
+      const row = this.store.experimentById(experimentId);
       if (row !== undefined) exp = this.loadRow(row);
     }
     const trial = exp?.byId.get(trialId);

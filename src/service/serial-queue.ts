@@ -5,10 +5,17 @@
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+
+  /** True when no task is queued or running. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
 
   run<T>(task: () => Promise<T> | T): Promise<T> {
+    this.pending++;
     const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
+    this.tail = result.catch(() => undefined).finally(() => this.pending--);
     return result;
   }
 }
