@@ -7,7 +7,7 @@
 #   BENCH_GP_BUDGET=50        trials per run of the GP samplers
 #   BENCH_PROBLEMS            comma list (default: all eight), e.g. branin,hartmann6
 #   BENCH_SAMPLERS            comma list (default: all available), e.g. parzen_tpe,optuna_tpe
-#   BENCH_STAGES=quality,latency,load,memory
+#   BENCH_STAGES=quality,latency,load,pruning,memory
 #   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
 #   BENCH_JOBS=2              parallel processes for the quality runs
 #   BENCH_LOAD_SECONDS=20     random-search load; BENCH_LOAD_TPE_SECONDS=10 for the TPE variant
@@ -31,7 +31,7 @@ SEEDS="${BENCH_SEEDS:-20}"
 GP_SEEDS="${BENCH_GP_SEEDS:-5}"
 GP_BUDGET="${BENCH_GP_BUDGET:-50}"
 PROBLEMS="${BENCH_PROBLEMS:-}"
-STAGES="${BENCH_STAGES:-quality,latency,load,memory}"
+STAGES="${BENCH_STAGES:-quality,latency,load,pruning,memory}"
 [[ "${BENCH_SKIP_MEMORY:-0}" == 1 ]] && STAGES="${STAGES//memory/}"
 JOBS="${BENCH_JOBS:-2}"
 if [[ -n "${BENCH_RESULTS:-}" ]]; then results="$BENCH_RESULTS"
@@ -174,9 +174,16 @@ if has_stage load; then
   node --import tsx bench/load.ts --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
   node --import tsx bench/load.ts --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
 fi
+
+# ---------------------------------------------------------------- 4. pruning (written to bench/PRUNING.md)
+if has_stage pruning; then
+  echo "bench: == pruning" >&2
+  "$py" bench/pruning.py --address "$address" --seeds "${BENCH_PRUNING_SEEDS:-10}" --out "$out/pruning.json" > "$out/pruning.md"
+  cat "$out/pruning.md"
+fi
 stop_server
 
-# ---------------------------------------------------------------- 4. memory
+# ---------------------------------------------------------------- 5. memory
 if has_stage memory; then
   echo "bench: == memory" >&2
   start_server "$tmp/memory.db" "$out/server-memory.log"
