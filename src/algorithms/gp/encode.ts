@@ -11,9 +11,10 @@
  * - Choices are "categorical" dimensions holding the option index, compared
  *   by Hamming distance in the kernel (no one-hot).
  *
- * Modelled = unconditional parameters (always active) with more than one
- * possible value. Single-valued parameters are fixed; conditional parameters
- * are drawn from the prior by the sampler. Pure.
+ * The main model covers the unconditional parameters (always active) with
+ * more than one possible value; single-valued parameters are fixed. The
+ * sampler encodes active conditional branches separately (encodeParams).
+ * Pure.
  */
 import { gridPoint, gridTopIndex } from "../../space/grid.js";
 import { numericScale } from "../../space/scale.js";
@@ -49,17 +50,21 @@ const cache = new WeakMap<Space, Encoding>();
 export function encodeSpace(space: Space): Encoding {
   const hit = cache.get(space);
   if (hit !== undefined) return hit;
+  const enc = encodeParams(space.params.filter((p) => p.condition === undefined));
+  cache.set(space, enc);
+  return enc;
+}
+
+/** The encoding of any list of parameters (used for conditional branches). */
+export function encodeParams(params: readonly ParamSpec[]): Encoding {
   const dims: Dim[] = [];
   const fixed = new Map<number, number>();
-  for (const p of space.params) {
-    if (p.condition !== undefined) continue;
+  for (const p of params) {
     const dim = makeDim(p);
     if (typeof dim === "number") fixed.set(p.index, dim);
     else dims.push(dim);
   }
-  const enc: Encoding = { dims, cat: Uint8Array.from(dims, (d) => (d.kind === "categorical" ? 1 : 0)), fixed };
-  cache.set(space, enc);
-  return enc;
+  return { dims, cat: Uint8Array.from(dims, (d) => (d.kind === "categorical" ? 1 : 0)), fixed };
 }
 
 /** A dimension, or the single value of a parameter that has only one. */

@@ -17,9 +17,10 @@
  *   kriging believer), which drives EI to ~0 at and near them, so parallel
  *   and batch suggestions differ.
  * - Acquisition: log EI, maximised by optimize-acqf.ts.
- * - Conditional parameters (inside a choice branch) are not modelled: when
- *   their branch is active they are drawn from their prior. (A TPE fallback
- *   for them could come later.)
+ * - Conditional parameters (inside a choice branch) are not in the main
+ *   model. Once their parents are chosen, the active ones get a separate GP
+ *   fitted on the trials of the same branch (enough of them), else they are
+ *   drawn from their prior; see fillConditional.
  */
 import { z } from "zod";
 import { samplePriorChoice } from "../../space/prior.js";
@@ -28,7 +29,7 @@ import { conditionHolds, type Config, type Space } from "../../space/types.js";
 import type { Rng } from "../../math/rng.js";
 import { parseOptionsWith } from "../options.js";
 import type { Algorithm, Observation, SuggestInput } from "../types.js";
-import { encodeConfig, encodeSpace, type Encoding } from "./encode.js";
+import { encodeConfig, encodeParams, encodeSpace, type Encoding } from "./encode.js";
 import { scheduledFit, standardiseInPlace } from "./fit-schedule.js";
 import { GpPosterior } from "./gp.js";
 import { optimizeAcquisition } from "./optimize-acqf.js";
@@ -59,7 +60,7 @@ export function suggestGp({ space, history, rng, options }: SuggestInput<GpOptio
   const D = enc.dims.length;
   const config = new Float64Array(space.params.length).fill(Number.NaN);
   for (const [i, v] of enc.fixed) config[i] = v;
-  if (D === 0) return fillRest(space, config, rng);
+  if (D === 0) return fillConditional(space, config, history, rng, options);
 
   const data = observations(enc, history, options.warp_outputs);
   let u: Float64Array;
@@ -74,7 +75,7 @@ export function suggestGp({ space, history, rng, options }: SuggestInput<GpOptio
     u = proposeWithGp(enc, data, history, rng, options);
   }
   enc.dims.forEach((dim, d) => (config[dim.param.index] = dim.fromU(u[d]!)));
-  return fillRest(space, config, rng);
+  return fillConditional(space, config, history, rng, options);
 }
 
 interface Data {
@@ -169,13 +170,31 @@ function candidateCount(requested: number, n: number, D: number): number {
   return Math.min(m, Math.max(256, Math.round((m * 100 * 100) / (n * n))));
 }
 
-/** Conditional parameters whose branch is active, from their prior (parents precede children). */
-function fillRest(space: Space, config: Config, rng: Rng): Config {
-  for (const p of space.params) {
-    if (!Number.isNaN(config[p.index]!)) continue;
-    if (!conditionHolds(p, config)) continue;
-    const d = p.domain;
-    config[p.index] = d.type === "choice" ? samplePriorChoice(d, rng) : samplePriorNumeric(d, numericScale(d), rng);
+/**
+ * Conditional parameters, level by level once their parents are chosen: the
+ * newly active ones get their own GP over the trials in which all of them
+ * were active (same branch), once there are n_startup_trials of those;
+ * otherwise they are drawn from their prior. The branch GP sees only the
+ * branch's own parameters, not the unconditional ones.
+ */
+function fillConditional(space: Space, config: Config, history: readonly Observation[], rng: Rng, options: GpOptions): Config {
+  for (let level = 0; level < space.params.length; level++) {
+    const active = space.params.filter((p) => p.condition !== undefined && Number.isNaN(config[p.index]!) && conditionHolds(p, config));
+    if (active.length === 0) break;
+    const enc = encodeParams(active);
+    for (const [i, v] of enc.fixed) config[i] = v;
+    if (enc.dims.length > 0) {
+      const data = observations(enc, history, options.warp_outputs);
+      if (data.y.length >= options.n_startup_trials) {
+        const u = proposeWithGp(enc, data, history, rng, options);
+        enc.dims.forEach((dim, d) => (config[dim.param.index] = dim.fromU(u[d]!)));
+      }
+    }
+    for (const p of active) {
+      if (!Number.isNaN(config[p.index]!)) continue;
+      const d = p.domain;
+      config[p.index] = d.type === "choice" ? samplePriorChoice(d, rng) : samplePriorNumeric(d, numericScale(d), rng);
+    }
   }
   return config;
 }
