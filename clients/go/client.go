@@ -23,12 +23,14 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -88,8 +90,12 @@ type config struct {
 func WithWorkerID(id string) Option { return func(c *config) { c.workerID = id } }
 
 // WithTLS connects over TLS with the given configuration (nil means the
-// system roots). Without it, Dial uses plaintext, which suits a server on
-// localhost, a unix socket or a sidecar in the same pod.
+// system roots). Set RootCAs to trust a private CA that signed the server's
+// certificate, and Certificates to present a client certificate to a server
+// that requires one (mutual TLS, `--tls-client-ca`); the server name checked
+// is the host in the address unless ServerName says otherwise. Without
+// WithTLS, Dial uses plaintext, which suits a server on localhost, a unix
+// socket or a sidecar in the same pod.
 func WithTLS(cfg *tls.Config) Option {
 	return func(c *config) {
 		if cfg == nil {
@@ -165,12 +171,31 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 			break
 		}
 		if !conn.WaitForStateChange(ctx, s) {
+			why := ""
+			if s == connectivity.TransientFailure {
+				why = lastConnError(conn)
+			}
 			conn.Close()
 			return nil, &Error{Op: op, err: status.Errorf(codes.Unavailable,
-				"not connected when the context ended (%v; last state %s)", ctx.Err(), s)}
+				"not connected when the context ended (%v; last state %s%s)", ctx.Err(), s, why)}
 		}
 	}
 	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}, nil
+}
+
+// lastConnError is why a connection in TRANSIENT_FAILURE failed (e.g. "tls:
+// failed to verify certificate: x509: certificate signed by unknown
+// authority"), as "; <reason>", or "". gRPC keeps that reason only for
+// fail-fast calls, so it makes one: a health check, which the server never
+// receives (the connection is down) and which no retry policy covers.
+func lastConnError(conn *grpc.ClientConn) string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable && st.Message() != "" {
+		return "; " + st.Message()
+	}
+	return ""
 }
 
 // NewClient wraps a connection the caller made and owns (Close leaves it

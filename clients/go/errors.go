@@ -64,7 +64,14 @@ var (
 	// no longer RUNNING, or asking for the best trial before any finished.
 	ErrFailedPrecondition error = &codeSentinel{codes.FailedPrecondition}
 	// ErrUnavailable: the server could not be reached; usually worth a retry.
+	// A failed TLS handshake (untrusted server certificate, plaintext
+	// client, missing client certificate) also ends this way.
 	ErrUnavailable error = &codeSentinel{codes.Unavailable}
+	// ErrUnauthenticated: the server requires a bearer token (WithToken)
+	// and the call carried none, or one it does not accept.
+	ErrUnauthenticated error = &codeSentinel{codes.Unauthenticated}
+	// ErrPermissionDenied: the caller is known but may not make this call.
+	ErrPermissionDenied error = &codeSentinel{codes.PermissionDenied}
 )
 
 // Code returns the gRPC status code of err: codes.OK for nil, codes.Unknown
@@ -87,6 +94,10 @@ func IsFailedPrecondition(err error) bool { return Code(err) == codes.FailedPrec
 
 // IsUnavailable reports whether err means the server could not be reached.
 func IsUnavailable(err error) bool { return Code(err) == codes.Unavailable }
+
+// IsUnauthenticated reports whether err means a missing or unknown bearer
+// token.
+func IsUnauthenticated(err error) bool { return Code(err) == codes.Unauthenticated }
 
 // wrap turns an RPC error into an *Error; nil stays nil.
 func wrap(op string, err error) error {

@@ -130,14 +130,24 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // startServer runs the server on db and listen, and waits for its
 // "listening" log line (JSON, with the bound address).
 func startServer(db, listen string) (*server, error) {
+	return startServerWith(db, listen, nil, nil)
+}
+
+// startServerWith is startServer with extra `serve` flags (e.g. --tls-cert)
+// and environment variables ("NAME=value", e.g. PARZEN_TOKENS=...), which
+// override the inherited ones.
+func startServerWith(db, listen string, args, env []string) (*server, error) {
 	if _, err := os.Stat(filepath.Join(repoRoot, "src", "cli.ts")); err != nil {
 		return nil, fmt.Errorf("no server source at %s: %w", repoRoot, err)
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules")); err != nil {
 		return nil, fmt.Errorf("run `npm ci` in %s first: %w", repoRoot, err)
 	}
-	cmd := exec.Command("npx", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", listen)
+	cmd := exec.Command("npx", append([]string{"tsx", "src/cli.ts", "serve", "--db", db, "--listen", listen}, args...)...)
 	cmd.Dir = repoRoot
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	inOwnGroup(cmd)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
