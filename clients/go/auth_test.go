@@ -271,7 +271,8 @@ func TestAuthTokens(t *testing.T) {
 	ctx := testCtx(t)
 
 	t.Run("right token", func(t *testing.T) {
-		for _, tok := range []string{goToken, goOther, fileToken} {
+		// The last one as read from a file, newline included.
+		for _, tok := range []string{goToken, goOther, fileToken + "\n"} {
 			c := dialOK(t, addr, parzen.WithToken(tok))
 			if err := roundTrip(ctx, c, uniqueName(t)); err != nil {
 				t.Fatalf("token %q: %v", tok[:8], err)

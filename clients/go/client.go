@@ -108,7 +108,11 @@ func WithTLS(cfg *tls.Config) Option {
 // WithToken sends "authorization: Bearer <token>" with every call, for
 // servers started with token authentication. Combine it with WithTLS
 // unless the connection is local: the token is otherwise sent in clear.
-func WithToken(token string) Option { return func(c *config) { c.token = token } }
+// Surrounding whitespace (e.g. the newline of a token read from a file) is
+// dropped: it is never part of a token.
+func WithToken(token string) Option {
+	return func(c *config) { c.token = strings.TrimSpace(token) }
+}
 
 // WithGRPCOptions adds raw gRPC dial options (interceptors, keepalive, ...).
 func WithGRPCOptions(opts ...grpc.DialOption) Option {

@@ -200,7 +200,8 @@ def health(channel: grpc.Channel, metadata: Tuple[Tuple[str, str], ...] = ()) ->
 
 
 def test_right_token_works(token_server: parzen.LocalServer) -> None:
-    for tok in (TOKEN, OTHER, FILE_TOKEN):
+    # The last one as read from a file, newline included.
+    for tok in (TOKEN, OTHER, FILE_TOKEN + "\n"):
         with parzen.Client(addr(token_server), token=tok) as c:
             round_trip(c)
 

@@ -69,6 +69,9 @@ class Connection:
         self.address = address
         self.timeout = timeout
         self.retry = retry
+        # Surrounding whitespace (a token read from a file keeps its newline)
+        # is never part of a token, and a newline is not valid metadata.
+        token = token.strip() if token else None
         self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
         options: List[Tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
         options.extend(channel_options)
