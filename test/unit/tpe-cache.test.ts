@@ -9,7 +9,7 @@ import { cachedEstimator, clearEstimatorCache } from "../../src/algorithms/tpe/e
 import { groupsOf } from "../../src/algorithms/tpe/groups.js";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "../../src/algorithms/tpe/parzen-estimator.js";
-import { sortedOrder, updatedOrder } from "../../src/algorithms/tpe/sorted-order.js";
+import { sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -17,7 +17,7 @@ import { samplePrior } from "../../src/space/prior.js";
 import type { Space } from "../../src/space/types.js";
 import { everyKind, param } from "./tpe-helpers.js";
 
-describe("updatedOrder", () => {
+describe("updatedSorted", () => {
   it("equals a fresh (value, index) sort after removals and additions, ties included", () => {
     const rng = createRng(7);
     for (let trial = 0; trial < 200; trial++) {
@@ -25,7 +25,7 @@ describe("updatedOrder", () => {
       const distinct = 1 + Math.floor(rng.uniform() * 10);
       const value = (): number => Math.floor(rng.uniform() * distinct) / distinct;
       const old = Float64Array.from({ length: n0 }, value);
-      const prev = sortedOrder(old, n0, 1, 0);
+      const prev = sortedBy(old, n0, 1, 0);
       // Keep some old values in order, interleaving new ones.
       const next: number[] = [];
       const newOf = new Int32Array(n0).fill(-1);
@@ -41,7 +41,9 @@ describe("updatedOrder", () => {
         }
       }
       const mu = Float64Array.from(next);
-      const got = updatedOrder(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
+      const sorted = updatedSorted(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
+      const got = sorted.order;
+      expect(Array.from(sorted.values)).toEqual(Array.from(got, (k) => mu[k]!));
       expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0)));
       // The fresh sort is the (value, index) order.
       const want = Array.from(mu.keys()).sort((a, b) => mu[a]! - mu[b]! || a - b);

@@ -5,7 +5,7 @@
  * clipped to [R·max(floor, (n+2)^−α), R]. The floor keeps g(x) from
  * collapsing onto observed points, which matters most for discrete domains.
  */
-import { sortedOrder } from "./sorted-order.js";
+import { sortedBy, type Sorted } from "./sorted-order.js";
 
 export interface BandwidthRule {
   /** Domain edges in the coordinate (may be infinite for normal domains). */
@@ -38,16 +38,16 @@ export function neighbourGapBandwidths(
   rule: BandwidthRule,
   out: Float64Array,
 ): void {
-  gapBandwidths(mu, n, stride, offset, sortedOrder(mu, n, stride, offset), rule, out);
+  gapBandwidths(mu, n, stride, offset, sortedBy(mu, n, stride, offset), rule, out);
 }
 
-/** The same, given the kernels' (value, index) order in this dimension (see sorted-order.ts). */
+/** The same, given the kernels' (value, index) order and sorted values in this dimension (see sorted-order.ts). */
 export function gapBandwidths(
   mu: Float64Array,
   n: number,
   stride: number,
   offset: number,
-  order: Uint32Array,
+  { order, values }: Sorted,
   rule: BandwidthRule,
   out: Float64Array,
 ): void {
@@ -60,10 +60,10 @@ export function gapBandwidths(
     return;
   }
   for (let r = 0; r < n; r++) {
-    const i = order[r]!;
-    const m = mu[i * stride + offset]!;
-    const left = r > 0 ? m - mu[order[r - 1]! * stride + offset]! : rule.considerEndpoints ? m - rule.lo : 0;
-    const right = r < n - 1 ? mu[order[r + 1]! * stride + offset]! - m : rule.considerEndpoints ? rule.hi - m : 0;
-    out[i * stride + offset] = clip(Math.max(left, right));
+    const m = values[r]!;
+    const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
+    const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
+    const s = left > right ? left : right;
+    out[order[r]! * stride + offset] = s < sMin ? sMin : s > sMax || Number.isNaN(s) ? sMax : s;
   }
 }

@@ -14,7 +14,9 @@
  * trial number. Anything unexpected (numbers out of order) means no reuse.
  *
  * At most MAX_EXPERIMENTS experiments are remembered (least recently used
- * first out), which bounds the memory to a few estimators.
+ * first out), each with its current estimator and the previous one (whose
+ * arrays the next build overwrites), which bounds the memory to a few
+ * estimators: about 8 MB per 10,000-trial, 10-parameter group.
  */
 import type { Config } from "../../space/types.js";
 import type { Observation } from "../types.js";
@@ -22,7 +24,7 @@ import type { Dim } from "./dims.js";
 import type { Group } from "./groups.js";
 import { ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
 
-const MAX_EXPERIMENTS = 8;
+const MAX_EXPERIMENTS = 4;
 
 interface Entry {
   readonly dims: readonly Dim[];
@@ -32,6 +34,8 @@ interface Entry {
   readonly categoricalPriorWeight: number;
   readonly bw: BandwidthOptions;
   readonly estimator: ParzenEstimator;
+  /** The estimator before `estimator`, no longer handed out: its arrays are reused by the next build. */
+  readonly spare: ParzenEstimator | undefined;
 }
 
 const memo = new Map<Observation, Map<Group, Entry>>();
@@ -67,11 +71,15 @@ export function cachedEstimator(
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     if (old.priorWeight === priorWeight && sameMembers(old, members, weights)) return old.estimator;
     const oldOf = matchKernels(old.members, members);
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, oldOf && { prev: old.estimator, oldOf });
+    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, {
+      prev: oldOf && old.estimator,
+      oldOf,
+      recycle: old.spare,
+    });
   } else {
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw);
+    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
   }
-  perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator });
+  perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator, spare: old?.estimator });
   return estimator;
 }
 

@@ -20,7 +20,8 @@ import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import { gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
-import { sortedOrder, updatedOrder } from "./sorted-order.js";
+import { FAR, gatherCoords, inverseMap, normalisers, type PrevKernels } from "./kernel-arrays.js";
+import { sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -45,8 +46,6 @@ export function allocateCandidates(n: number, d: number): Candidates {
   return { n, values: new Float64Array(n * d), lo: new Float64Array(n * d), hi: new Float64Array(n * d) };
 }
 
-/** Standardised bounds beyond ±9 σ hold all but 2e-19 of the mass: skip the exact normaliser. */
-const FAR = 9;
 
 /** Kernels more than e^PRUNE below the best so far are dropped from the sum (relative effect < nk·e^−40). */
 const PRUNE = 40;
@@ -59,8 +58,46 @@ const PRUNE = 40;
  * (increasing over the kept kernels). The result is identical to a fresh build.
  */
 export interface Reuse {
-  readonly prev: ParzenEstimator;
-  readonly oldOf: Int32Array;
+  readonly prev: ParzenEstimator | undefined;
+  readonly oldOf: Int32Array | undefined;
+  /** An estimator no longer in use (not `prev`) whose arrays may be overwritten, saving fresh allocations. */
+  readonly recycle: ParzenEstimator | undefined;
+}
+
+/** A zeroed array of `size`, in `spare`'s memory when it is large enough (with headroom for growth otherwise). */
+function take(spare: Float64Array | undefined, size: number): Float64Array {
+  if (spare !== undefined && spare.buffer.byteLength >= 8 * size) return new Float64Array(spare.buffer, 0, size).fill(0);
+  return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
+}
+
+/**
+ * Kernels are scored in blocks of BLOCK against every candidate, so a
+ * block's μ, 1/σ and normalisers stay in cache across the candidates
+ * instead of streaming the whole estimator from memory once per candidate.
+ * Each candidate still sums its kernels in index order: the result does not
+ * depend on the block size.
+ */
+const BLOCK = 128;
+
+let lseMs = new Float64Array(64);
+let lseSums = new Float64Array(64);
+
+/** Running log-sum-exp state per candidate (max so far, sum of exp(s − max)), reset. */
+function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array } {
+  if (lseMs.length < nc) {
+    lseMs = new Float64Array(2 * nc);
+    lseSums = new Float64Array(2 * nc);
+  }
+  lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
+  lseSums.fill(0, 0, nc);
+  return { ms: lseMs, sums: lseSums };
+}
+
+function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
+  for (let i = 0; i < nc; i++) {
+    const m = ms[i]!;
+    out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sums[i]!);
+  }
 }
 
 let suffixScratch = new Float64Array(16);
@@ -101,7 +138,7 @@ export class ParzenEstimator {
   private readonly discreteIds: (Int32Array | undefined)[];
   private readonly discreteKernels: (Float64Array | undefined)[];
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
-  private readonly orders: (Uint32Array | undefined)[];
+  private readonly orders: (Sorted | undefined)[];
   /** Discrete dims: each observation kernel's grid-cell width. */
   private readonly cellWidths: (Float64Array | undefined)[];
 
@@ -126,8 +163,9 @@ export class ParzenEstimator {
     // Mixture weights; an empty or all-zero set falls back to the prior alone.
     let total = priorRawWeight;
     for (let i = 0; i < n; i++) total += rawWeights[i]!;
-    this.logW = new Float64Array(nk);
-    this.cumW = new Float64Array(nk);
+    const spare = reuse?.recycle !== reuse?.prev ? reuse?.recycle : undefined;
+    this.logW = take(spare?.logW, nk);
+    this.cumW = take(spare?.cumW, nk);
     let acc = 0;
     for (let k = 0; k < nk; k++) {
       const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
@@ -136,10 +174,10 @@ export class ParzenEstimator {
       this.cumW[k] = acc;
     }
 
-    this.mu = new Float64Array(nk * d);
-    this.sigma = new Float64Array(nk * d);
-    this.invSigma = new Float64Array(nk * d);
-    this.logNorm = new Float64Array(nk * d);
+    this.mu = take(spare?.mu, nk * d);
+    this.sigma = take(spare?.sigma, nk * d);
+    this.invSigma = take(spare?.invSigma, nk * d);
+    this.logNorm = take(spare?.logNorm, nk * d);
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
     this.catA = new Float64Array(d);
@@ -154,39 +192,9 @@ export class ParzenEstimator {
     // would miss the cache d times over. A kept kernel copies its row.
     const oldOf = reuse?.oldOf;
     const prev = reuse?.prev;
-    let added = 0;
-    for (let i = 0; i < n; i++) {
-      const o = oldOf === undefined ? -1 : oldOf[i]!;
-      if (o >= 0) {
-        this.mu.set(prev!.mu.subarray(o * d, o * d + d), i * d);
-        continue;
-      }
-      added++;
-      const cfg = members[i]!;
-      for (let j = 0; j < d; j++) {
-        const dim = dims[j]!;
-        const x = cfg[dim.param.index]!;
-        if (dim.kind === CATEGORICAL) {
-          this.mu[i * d + j] = x;
-          continue;
-        }
-        const t = dim.scale!.toCoord(x);
-        this.mu[i * d + j] = t < dim.lo ? dim.lo : t > dim.hi ? dim.hi : t;
-      }
-    }
-    // Reuse bookkeeping: previous kernel → new index, and the new kernels.
-    let newOf: Int32Array | undefined;
-    let addedIdx: Uint32Array | undefined;
-    if (prev !== undefined && oldOf !== undefined) {
-      newOf = new Int32Array(prev.nk - 1).fill(-1);
-      addedIdx = new Uint32Array(added);
-      let a = 0;
-      for (let i = 0; i < n; i++) {
-        const o = oldOf[i]!;
-        if (o >= 0) newOf[o] = i;
-        else addedIdx[a++] = i;
-      }
-    }
+    const added = gatherCoords(dims, members, this.mu, oldOf, prev?.mu);
+    const inv = prev !== undefined && oldOf !== undefined ? inverseMap(oldOf, prev.nk - 1, added) : undefined;
+    const prevKernels: PrevKernels | undefined = prev && { nk: prev.nk, mu: prev.mu, sigma: prev.sigma, logNorm: prev.logNorm };
 
     this.orders = new Array(d);
     this.cellWidths = new Array(d);
@@ -208,9 +216,9 @@ export class ParzenEstimator {
       };
       const prevOrder = prev?.orders[j];
       const order =
-        prevOrder !== undefined && newOf !== undefined && addedIdx !== undefined && 2 * addedIdx.length < n
-          ? updatedOrder(this.mu, n, d, j, prevOrder, newOf, addedIdx)
-          : sortedOrder(this.mu, n, d, j);
+        prevOrder !== undefined && inv !== undefined && 2 * added < n
+          ? updatedSorted(this.mu, n, d, j, prevOrder, inv.newOf, inv.addedIdx)
+          : sortedBy(this.mu, n, d, j);
       this.orders[j] = order;
       gapBandwidths(this.mu, n, d, j, order, rule, this.sigma);
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
@@ -232,39 +240,13 @@ export class ParzenEstimator {
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
-      let minSigma = Number.POSITIVE_INFINITY;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
-      const lo = dim.lo;
-      const hi = dim.hi;
-      const mu = this.mu;
-      const sigma = this.sigma;
-      for (let k = 0; k < nk; k++) {
-        const at = k * d + j;
-        const sg = sigma[at]!;
-        this.invSigma[at] = 1 / sg;
-        if (sg < minSigma) minSigma = sg;
-        if (!continuous) continue;
-        // logNorm is a function of (μ, σ) alone: a kept kernel whose σ is unchanged keeps it.
-        const o = k === n ? prev === undefined ? -1 : prev.nk - 1 : oldOf === undefined ? -1 : oldOf[k]!;
-        if (o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === mu[at]) {
-          this.logNorm[at] = prev!.logNorm[o * d + j]!;
-          continue;
-        }
-        let ln = -Math.log(sg) - LOG_SQRT_2PI;
-        if (truncated) {
-          const m = mu[at]!;
-          const a = (lo - m) / sg;
-          const b = (hi - m) / sg;
-          if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
-        }
-        this.logNorm[at] = ln;
-      }
-      // Upper bound of one dimension's log-density term, for pruning: a kernel centred
-      // inside [lo, hi] with σ ≤ R keeps at least Φ(1) − Φ(0) > e^−1.1 of its mass.
-      const best = -Math.log(minSigma) - LOG_SQRT_2PI;
-      this.bound[j] = this.bounded[j] ? best + 1.1 : best;
-      if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order);
+      const best = normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
+      // Upper bound of one dimension's log-density term, for pruning: the largest
+      // normaliser (discrete dims get theirs from the cells scored, in logDensity).
+      this.bound[j] = best;
+      if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
     }
   }
 
@@ -452,11 +434,14 @@ export class ParzenEstimator {
     const logNorm = this.logNorm;
     const logW = this.logW;
     const kinds = this.kinds;
-    for (let i = 0; i < nc; i++) {
-      let m = Number.NEGATIVE_INFINITY;
-      let sum = 0;
-      const ci = i * d;
-      for (let k = 0; k < nk; k++) {
+    const { ms, sums } = lseScratch(nc);
+    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
+      const k1 = Math.min(nk, k0 + BLOCK);
+      for (let i = 0; i < nc; i++) {
+        let m = ms[i]!;
+        let sum = sums[i]!;
+        const ci = i * d;
+        for (let k = k0; k < k1; k++) {
         let s = logW[k]!;
         const floor = m - PRUNE;
         if (s + suffix[0]! < floor) continue;
@@ -484,8 +469,11 @@ export class ParzenEstimator {
           sum += Math.exp(s - m);
         }
       }
-      out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sum);
+        ms[i] = m;
+        sums[i] = sum;
+      }
     }
+    finishLse(ms, sums, nc, out);
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
@@ -499,11 +487,14 @@ export class ParzenEstimator {
     const logW = this.logW;
     const x = c.lo;
     const total = suffix[0]!;
-    for (let i = 0; i < nc; i++) {
-      let m = Number.NEGATIVE_INFINITY;
-      let sum = 0;
-      const ci = i * d;
-      for (let k = 0; k < nk; k++) {
+    const { ms, sums } = lseScratch(nc);
+    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
+      const k1 = Math.min(nk, k0 + BLOCK);
+      for (let i = 0; i < nc; i++) {
+        let m = ms[i]!;
+        let sum = sums[i]!;
+        const ci = i * d;
+        for (let k = k0; k < k1; k++) {
         let s = logW[k]!;
         const floor = m - PRUNE;
         if (s + total < floor) continue;
@@ -522,7 +513,10 @@ export class ParzenEstimator {
           sum += Math.exp(s - m);
         }
       }
-      out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sum);
+        ms[i] = m;
+        sums[i] = sum;
+      }
     }
+    finishLse(ms, sums, nc, out);
   }
 }

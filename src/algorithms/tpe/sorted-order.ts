@@ -64,6 +64,20 @@ function insertionSort(order: Uint32Array, lo: number, hi: number, mu: Float64Ar
   }
 }
 
+/** An order and the values in that order (read sequentially by the bandwidth rule and by updates). */
+export interface Sorted {
+  readonly order: Uint32Array;
+  readonly values: Float64Array;
+}
+
+/** sortedOrder with its values. */
+export function sortedBy(mu: Float64Array, n: number, stride: number, offset: number): Sorted {
+  const order = sortedOrder(mu, n, stride, offset);
+  const values = new Float64Array(n);
+  for (let r = 0; r < n; r++) values[r] = mu[order[r]! * stride + offset]!;
+  return { order, values };
+}
+
 /**
  * The (value, index) order of n new kernels, given the order `prev` of the
  * previous kernels and `newOf` mapping each previous kernel to its new index
@@ -72,36 +86,47 @@ function insertionSort(order: Uint32Array, lo: number, hi: number, mu: Float64Ar
  * included) carries over; the kernels without a previous one (`added`, in
  * increasing index order) are sorted and merged in.
  */
-export function updatedOrder(
+export function updatedSorted(
   mu: Float64Array,
   n: number,
   stride: number,
   offset: number,
-  prev: Uint32Array,
+  prev: Sorted,
   newOf: Int32Array,
   added: Uint32Array,
-): Uint32Array {
+): Sorted {
   const fresh = added.slice();
   if (fresh.length > 32) fresh.sort((x, y) => mu[x * stride + offset]! - mu[y * stride + offset]! || x - y);
   else insertionSort(fresh, 0, fresh.length, mu, stride, offset);
   const order = new Uint32Array(n);
+  const values = new Float64Array(n);
+  const prevOrder = prev.order;
+  const prevValues = prev.values;
   let r = 0;
   let f = 0;
-  for (let p = 0; p < prev.length; p++) {
-    const k = newOf[prev[p]!]!;
+  let a = f < fresh.length ? fresh[f]! : -1;
+  let va = a >= 0 ? mu[a * stride + offset]! : Number.NaN;
+  for (let p = 0; p < prevOrder.length; p++) {
+    const k = newOf[prevOrder[p]!]!;
     if (k < 0) continue;
-    const v = mu[k * stride + offset]!;
-    while (f < fresh.length) {
-      const a = fresh[f]!;
-      const va = mu[a * stride + offset]!;
-      if (va < v || (va === v && a < k)) {
-        order[r++] = a;
-        f++;
-      } else break;
+    const v = prevValues[p]!;
+    while (a >= 0 && (va < v || (va === v && a < k))) {
+      order[r] = a;
+      values[r++] = va;
+      f++;
+      a = f < fresh.length ? fresh[f]! : -1;
+      va = a >= 0 ? mu[a * stride + offset]! : Number.NaN;
     }
-    order[r++] = k;
+    order[r] = k;
+    values[r++] = v;
   }
-  while (f < fresh.length) order[r++] = fresh[f++]!;
-  if (r !== n) throw new Error(`updatedOrder: ${r} kernels placed, expected ${n}`);
-  return order;
+  while (a >= 0) {
+    order[r] = a;
+    values[r++] = va;
+    f++;
+    a = f < fresh.length ? fresh[f]! : -1;
+    va = a >= 0 ? mu[a * stride + offset]! : Number.NaN;
+  }
+  if (r !== n) throw new Error(`updatedSorted: ${r} kernels placed, expected ${n}`);
+  return { order, values };
 }
