@@ -65,11 +65,13 @@ export function cachedEstimator(
   memo.set(anchor, perGroup);
   if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
 
-  const configs: Config[] = members.map((o) => o.config);
   const old = perGroup.get(group);
+  if (old !== undefined && old.priorWeight === priorWeight && compatible(old, dims, categoricalPriorWeight, bw) && sameMembers(old, members, weights)) {
+    return old.estimator;
+  }
+  const configs: Config[] = members.map((o) => o.config);
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
-    if (old.priorWeight === priorWeight && sameMembers(old, members, weights)) return old.estimator;
     const oldOf = matchKernels(old.members, members);
     estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, {
       prev: oldOf && old.estimator,

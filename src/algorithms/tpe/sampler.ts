@@ -111,15 +111,16 @@ function estimator(
   anchor: Observation | undefined,
 ): ParzenEstimator {
   const members: Observation[] = [];
-  const memberWeights: number[] = [];
+  const active = new Uint8Array(set.length);
   for (let i = 0; i < set.length; i++) {
     const o = set[i]!;
     if (isActive(group, o.config)) {
       members.push(o);
-      memberWeights.push(weights[i]!);
+      active[i] = 1;
     }
   }
-  const w = Float64Array.from(memberWeights);
+  const w = new Float64Array(members.length);
+  for (let i = 0, k = 0; i < set.length; i++) if (active[i] === 1) w[k++] = weights[i]!;
   const prior = priorRawWeight(w, strategy, options.prior_weight);
   if (anchor !== undefined) return cachedEstimator(anchor, group, dims, members, w, prior, options.categorical_prior_weight, bw);
   return new ParzenEstimator(dims, members.map((o) => o.config), w, prior, options.categorical_prior_weight, bw);
