@@ -62,6 +62,14 @@ const mixed = compileSpace({
   ],
 });
 
+const continuous = compileSpace({
+  parameters: [
+    param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
+    param("lu", { $case: "logUniform", value: { low: 1e-3, high: 1 } }),
+    param("n", { $case: "normal", value: { mu: 0, sigma: 2 } }),
+  ],
+});
+
 const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
 
 function observation(space: Space, rng: Rng, number: number, state: Observation["state"] = "complete"): Observation {
@@ -85,7 +93,7 @@ function expectSame(a: ParzenEstimator, b: ParzenEstimator, d: number, seed: num
 }
 
 describe("cachedEstimator", () => {
-  for (const [name, space] of [["mixed", mixed], ["everyKind root", compileSpace(everyKind)]] as const) {
+  for (const [name, space] of [["mixed", mixed], ["everyKind root", compileSpace(everyKind)], ["continuous", continuous]] as const) {
     it(`${name}: equals a fresh estimator through appends, replacements, inserts and removals`, () => {
       clearEstimatorCache();
       const rng = createRng(11);
@@ -112,6 +120,10 @@ describe("cachedEstimator", () => {
         const running = observation(space, rng, last + 2, "running");
         history.push(running);
         check(`append ${round}`);
+        // Several appended at once, one of them a duplicate configuration.
+        const l2 = history[history.length - 1]!.number;
+        history.push(observation(space, rng, l2 + 2), { ...history[5]!, number: l2 + 4 }, observation(space, rng, l2 + 6));
+        check(`append 3 ${round}`);
         history[history.length - 1] = { ...running, state: "complete", loss: 0.5 };
         check(`complete ${round}`);
         // A trial in the middle changes configuration (new config object).
@@ -139,7 +151,7 @@ describe("cachedEstimator", () => {
 
   it("a warm memo gives the same suggestions as a cold one", () => {
     const options = tpe.parseOptions({});
-    for (const space of [mixed, compileSpace(everyKind)]) {
+    for (const space of [mixed, compileSpace(everyKind), continuous]) {
       const rng = createRng(3);
       const history: Observation[] = [];
       for (let t = 0; t < 120; t++) {

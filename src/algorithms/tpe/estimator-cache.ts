@@ -11,7 +11,9 @@
  * configuration object of every member. If all match it is returned as is;
  * otherwise kernels whose configuration is unchanged are carried over into a
  * new estimator that is identical to a fresh build (see Reuse), matched by
- * trial number. Anything unexpected (numbers out of order) means no reuse.
+ * trial number; when trials were only appended, the estimator grows in
+ * place (ParzenEstimator.appendInPlace). Anything unexpected (numbers out of
+ * order) means no reuse.
  *
  * At most MAX_EXPERIMENTS experiments are remembered (least recently used
  * first out), each with its current estimator and the previous one (whose
@@ -70,6 +72,13 @@ export function cachedEstimator(
     return old.estimator;
   }
   const configs: Config[] = members.map((o) => o.config);
+  if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw) && isExtension(old.members, members)) {
+    // New trials at the end only (the common Suggest after a Report): grow in place.
+    if (old.estimator.appendInPlace(configs, weights, priorWeight)) {
+      perGroup.set(group, { ...old, members, weights, priorWeight });
+      return old.estimator;
+    }
+  }
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     const oldOf = matchKernels(old.members, members);
@@ -102,6 +111,23 @@ function sameMembers(e: Entry, members: readonly Observation[], weights: Float64
   if (e.members.length !== n) return false;
   for (let i = 0; i < n; i++) {
     if (e.members[i]!.config !== members[i]!.config || !Object.is(e.weights[i], weights[i])) return false;
+  }
+  return true;
+}
+
+/** Whether `next` is `prev` (same configuration objects, same numbers) plus members with larger numbers. */
+function isExtension(prev: readonly Observation[], next: readonly Observation[]): boolean {
+  const n0 = prev.length;
+  if (next.length <= n0 || n0 === 0) return false;
+  for (let i = 0; i < n0; i++) {
+    const a = prev[i]!;
+    const b = next[i]!;
+    if (a.config !== b.config || a.number !== b.number) return false;
+  }
+  let last = prev[n0 - 1]!.number;
+  for (let i = n0; i < next.length; i++) {
+    if (!(next[i]!.number > last)) return false;
+    last = next[i]!.number;
   }
   return true;
 }

@@ -18,10 +18,10 @@ import { LOG_SQRT_2PI } from "../../math/special.js";
 import { logNormMass, logNormMassApprox, sampleTruncNormal } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
-import { gapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { FAR, gatherCoords, inverseMap, normalisers, type PrevKernels } from "./kernel-arrays.js";
-import { sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import { insertSorted, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -62,6 +62,30 @@ export interface Reuse {
   readonly oldOf: Int32Array | undefined;
   /** An estimator no longer in use (not `prev`) whose arrays may be overwritten, saving fresh allocations. */
   readonly recycle: ParzenEstimator | undefined;
+}
+
+function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
+  return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
+}
+
+/**
+ * An upper bound of a numeric dimension's term in a kernel's log density,
+ * for pruning, as a function of n alone: every σ is at least the clip
+ * minimum, and a kernel centred inside [lo, hi] with σ ≤ R keeps at least
+ * Φ(1) − Φ(0) > e^−1.1 of its mass. (Discrete dims get theirs from the cells scored, in logDensity.)
+ */
+function continuousBound(dim: Dim, n: number, bw: BandwidthOptions): number {
+  const sMin = n === 0 ? dim.priorSigma : bandwidthLimits(n, ruleOf(dim, bw))[0];
+  const b = -Math.log(Math.min(sMin, dim.priorSigma)) - LOG_SQRT_2PI;
+  return Number.isFinite(dim.lo) && Number.isFinite(dim.hi) ? b + 1.1 : b;
+}
+
+/** `a` as a view of `size` elements, over a larger buffer (contents kept) when it has no room. */
+function grow(a: Float64Array, size: number): Float64Array {
+  if (a.buffer.byteLength >= 8 * size) return new Float64Array(a.buffer, a.byteOffset, size);
+  const b = new Float64Array(new ArrayBuffer(8 * (size + (size >> 2))), 0, size);
+  b.set(a);
+  return b;
 }
 
 /** A zeroed array of `size`, in `spare`'s memory when it is large enough (with headroom for growth otherwise). */
@@ -110,17 +134,18 @@ let tableScratch = new Float64Array(1024);
 export class ParzenEstimator {
   readonly d: number;
   /** Kernels, the prior last. */
-  readonly nk: number;
+  /** Grows when kernels are appended in place (appendInPlace). */
+  nk: number;
   private readonly dims: readonly Dim[];
   private readonly kinds: Int8Array;
   private readonly allContinuous: boolean;
-  private readonly logW: Float64Array;
-  private readonly cumW: Float64Array;
-  private readonly mu: Float64Array;
-  private readonly sigma: Float64Array;
-  private readonly invSigma: Float64Array;
+  private logW: Float64Array;
+  private cumW: Float64Array;
+  private mu: Float64Array;
+  private sigma: Float64Array;
+  private invSigma: Float64Array;
   /** Continuous: −log σ − log√(2π) − log Z. Unused for other kinds. */
-  private readonly logNorm: Float64Array;
+  private logNorm: Float64Array;
   /** Whether dimension j has a bounded domain (truncated kernels). */
   private readonly bounded: boolean[];
   /** An upper bound of dimension j's term in a kernel's log density. */
@@ -139,6 +164,7 @@ export class ParzenEstimator {
   private readonly discreteKernels: (Float64Array | undefined)[];
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
+  private readonly bw: BandwidthOptions;
   /** Discrete dims: each observation kernel's grid-cell width. */
   private readonly cellWidths: (Float64Array | undefined)[];
 
@@ -157,22 +183,14 @@ export class ParzenEstimator {
     this.d = d;
     this.nk = nk;
     this.dims = dims;
+    this.bw = bw;
     this.kinds = Int8Array.from(dims, (dim) => dim.kind);
     this.allContinuous = dims.every((dim) => dim.kind === CONTINUOUS);
 
-    // Mixture weights; an empty or all-zero set falls back to the prior alone.
-    let total = priorRawWeight;
-    for (let i = 0; i < n; i++) total += rawWeights[i]!;
     const spare = reuse?.recycle !== reuse?.prev ? reuse?.recycle : undefined;
     this.logW = take(spare?.logW, nk);
     this.cumW = take(spare?.cumW, nk);
-    let acc = 0;
-    for (let k = 0; k < nk; k++) {
-      const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
-      this.logW[k] = Math.log(w);
-      acc += w;
-      this.cumW[k] = acc;
-    }
+    this.setWeights(n, rawWeights, priorRawWeight);
 
     this.mu = take(spare?.mu, nk * d);
     this.sigma = take(spare?.sigma, nk * d);
@@ -206,14 +224,7 @@ export class ParzenEstimator {
         continue;
       }
       const scale = dim.scale!;
-      const rule: BandwidthRule = {
-        lo: dim.lo,
-        hi: dim.hi,
-        range: dim.priorSigma,
-        considerEndpoints: bw.considerEndpoints,
-        floor: bw.floor,
-        clipExponent: bw.clipExponent,
-      };
+      const rule = ruleOf(dim, bw);
       const prevOrder = prev?.orders[j];
       const order =
         prevOrder !== undefined && inv !== undefined && 2 * added < n
@@ -242,12 +253,105 @@ export class ParzenEstimator {
       this.sigma[n * d + j] = dim.priorSigma;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
-      const best = normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
-      // Upper bound of one dimension's log-density term, for pruning: the largest
-      // normaliser (discrete dims get theirs from the cells scored, in logDensity).
-      this.bound[j] = best;
+      normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
+      this.bound[j] = continuousBound(dim, n, bw);
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
     }
+  }
+
+  /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
+  private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
+    const nk = n + 1;
+    if (this.logW.length !== nk) {
+      this.logW = grow(this.logW, nk);
+      this.cumW = grow(this.cumW, nk);
+    }
+    let total = priorRawWeight;
+    for (let i = 0; i < n; i++) total += rawWeights[i]!;
+    let acc = 0;
+    for (let k = 0; k < nk; k++) {
+      const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
+      this.logW[k] = Math.log(w);
+      acc += w;
+      this.cumW[k] = acc;
+    }
+  }
+
+  /**
+   * Appends members[nk − 1 ..] as kernels in place (the earlier members
+   * must be this estimator's, in order), with new weights: the same result
+   * as a fresh build, in O(added · d · log n) plus O(n) for the weights.
+   * Only for all-continuous groups whose bandwidth clip limits do not move
+   * with n; returns false (and changes nothing) otherwise.
+   */
+  appendInPlace(members: readonly Config[], rawWeights: Float64Array, priorRawWeight: number): boolean {
+    const n0 = this.nk - 1;
+    const n = members.length;
+    const d = this.d;
+    const bw = this.bw;
+    if (!this.allContinuous || n <= n0 || n0 < 2) return false;
+    for (const dim of this.dims) {
+      const rule = ruleOf(dim, bw);
+      const [a0, b0] = bandwidthLimits(n0, rule);
+      const [a1, b1] = bandwidthLimits(n, rule);
+      if (a0 !== a1 || b0 !== b1) return false;
+    }
+    const nk = n + 1;
+    this.mu = grow(this.mu, nk * d);
+    this.sigma = grow(this.sigma, nk * d);
+    this.invSigma = grow(this.invSigma, nk * d);
+    this.logNorm = grow(this.logNorm, nk * d);
+    const { mu, sigma, invSigma, logNorm } = this;
+    // The prior kernel moves to the end; the new rows go before it.
+    for (let j = 0; j < d; j++) {
+      mu[n * d + j] = mu[n0 * d + j]!;
+      sigma[n * d + j] = sigma[n0 * d + j]!;
+      invSigma[n * d + j] = invSigma[n0 * d + j]!;
+      logNorm[n * d + j] = logNorm[n0 * d + j]!;
+    }
+    gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
+    this.nk = nk;
+    for (let j = 0; j < d; j++) {
+      const dim = this.dims[j]!;
+      let sorted = this.orders[j]!;
+      const at: number[] = [];
+      for (let k = n0; k < n; k++) {
+        const r = insertSorted(sorted, k, mu[k * d + j]!);
+        sorted = r.sorted;
+        for (let q = 0; q < at.length; q++) if (at[q]! >= r.at) at[q] = at[q]! + 1;
+        at.push(r.at);
+      }
+      this.orders[j] = sorted;
+      // Only the new kernels and their sorted neighbours change bandwidth.
+      const touched = new Set<number>();
+      for (const r of at) for (let q = r - 1; q <= r + 1; q++) if (q >= 0 && q < n) touched.add(q);
+      const rule = ruleOf(dim, bw);
+      const [sMin, sMax] = bandwidthLimits(n, rule);
+      const { order, values } = sorted;
+      const truncated = this.bounded[j]!;
+      for (const r of touched) {
+        const m = values[r]!;
+        const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
+        const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
+        const g = left > right ? left : right;
+        const sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
+        const k = order[r]!;
+        const idx = k * d + j;
+        if (k < n0 && sigma[idx] === sg) continue;
+        sigma[idx] = sg;
+        invSigma[idx] = 1 / sg;
+        let ln = -Math.log(sg) - LOG_SQRT_2PI;
+        if (truncated) {
+          const a = (dim.lo - m) / sg;
+          const b = (dim.hi - m) / sg;
+          if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
+        }
+        logNorm[idx] = ln;
+      }
+      this.bound[j] = continuousBound(dim, n, bw);
+    }
+    this.setWeights(n, rawWeights, priorRawWeight);
+    return true;
   }
 
   /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */

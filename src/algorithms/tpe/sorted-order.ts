@@ -130,3 +130,37 @@ export function updatedSorted(
   if (r !== n) throw new Error(`updatedSorted: ${r} kernels placed, expected ${n}`);
   return { order, values };
 }
+
+/**
+ * Inserts kernel k with value v, k larger than every index present (so it
+ * goes after equal values); reuses the arrays' spare room. Returns the new
+ * view and the position.
+ */
+export function insertSorted(sorted: Sorted, k: number, v: number): { sorted: Sorted; at: number } {
+  const { order, values } = sorted;
+  const n = order.length;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const h = (lo + hi) >>> 1;
+    if (values[h]! <= v) lo = h + 1;
+    else hi = h;
+  }
+  let o2: Uint32Array;
+  let v2: Float64Array;
+  if (order.buffer.byteLength >= 4 * (n + 1) && values.buffer.byteLength >= 8 * (n + 1)) {
+    o2 = new Uint32Array(order.buffer, order.byteOffset, n + 1);
+    v2 = new Float64Array(values.buffer, values.byteOffset, n + 1);
+  } else {
+    const cap = n + 1 + ((n + 1) >> 2);
+    o2 = new Uint32Array(new ArrayBuffer(4 * cap), 0, n + 1);
+    v2 = new Float64Array(new ArrayBuffer(8 * cap), 0, n + 1);
+    o2.set(order);
+    v2.set(values);
+  }
+  o2.copyWithin(lo + 1, lo, n);
+  v2.copyWithin(lo + 1, lo, n);
+  o2[lo] = k;
+  v2[lo] = v;
+  return { sorted: { order: o2, values: v2 }, at: lo };
+}
