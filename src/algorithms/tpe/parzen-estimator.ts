@@ -165,8 +165,9 @@ export class ParzenEstimator {
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
   private readonly bw: BandwidthOptions;
+  private readonly categoricalPriorWeight: number;
   /** Discrete dims: each observation kernel's grid-cell width. */
-  private readonly cellWidths: (Float64Array | undefined)[];
+  private cellWidths: (Float64Array | undefined)[];
 
   constructor(
     dims: readonly Dim[],
@@ -184,6 +185,7 @@ export class ParzenEstimator {
     this.nk = nk;
     this.dims = dims;
     this.bw = bw;
+    this.categoricalPriorWeight = categoricalPriorWeight;
     this.kinds = Int8Array.from(dims, (dim) => dim.kind);
     this.allContinuous = dims.every((dim) => dim.kind === CONTINUOUS);
 
@@ -280,17 +282,18 @@ export class ParzenEstimator {
   /**
    * Appends members[nk − 1 ..] as kernels in place (the earlier members
    * must be this estimator's, in order), with new weights: the same result
-   * as a fresh build, in O(added · d · log n) plus O(n) for the weights.
-   * Only for all-continuous groups whose bandwidth clip limits do not move
-   * with n; returns false (and changes nothing) otherwise.
+   * as a fresh build, in O(added · d · log n) plus O(n) for the weights and
+   * per discrete dimension (its kernel dedupe). Only while the bandwidth
+   * clip limits do not move with n; returns false (and changes nothing) otherwise.
    */
   appendInPlace(members: readonly Config[], rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     const d = this.d;
     const bw = this.bw;
-    if (!this.allContinuous || n <= n0 || n0 < 2) return false;
+    if (n <= n0 || n0 < 2) return false;
     for (const dim of this.dims) {
+      if (dim.kind === CATEGORICAL) continue;
       const rule = ruleOf(dim, bw);
       const [a0, b0] = bandwidthLimits(n0, rule);
       const [a1, b1] = bandwidthLimits(n, rule);
@@ -302,17 +305,24 @@ export class ParzenEstimator {
     this.invSigma = grow(this.invSigma, nk * d);
     this.logNorm = grow(this.logNorm, nk * d);
     const { mu, sigma, invSigma, logNorm } = this;
-    // The prior kernel moves to the end; the new rows go before it.
+    // The prior kernel moves to the end; the new rows go before it, zeroed like a fresh build's.
     for (let j = 0; j < d; j++) {
       mu[n * d + j] = mu[n0 * d + j]!;
       sigma[n * d + j] = sigma[n0 * d + j]!;
       invSigma[n * d + j] = invSigma[n0 * d + j]!;
       logNorm[n * d + j] = logNorm[n0 * d + j]!;
     }
+    sigma.fill(0, n0 * d, n * d);
+    invSigma.fill(0, n0 * d, n * d);
+    logNorm.fill(0, n0 * d, n * d);
     gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
     this.nk = nk;
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
+      if (dim.kind === CATEGORICAL) {
+        this.buildCategorical(j, dim, members, this.categoricalPriorWeight);
+        continue;
+      }
       let sorted = this.orders[j]!;
       const at: number[] = [];
       for (let k = n0; k < n; k++) {
@@ -322,24 +332,40 @@ export class ParzenEstimator {
         at.push(r.at);
       }
       this.orders[j] = sorted;
+      const discrete = dim.kind === DISCRETE;
+      let widths = this.cellWidths[j];
+      if (discrete && bw.gridFloor > 0) {
+        const grown = new Float64Array(n);
+        grown.set(widths!);
+        for (let k = n0; k < n; k++) {
+          const [lo, hi] = dim.scale!.cell(members[k]![dim.param.index]!);
+          grown[k] = hi - lo;
+        }
+        widths = this.cellWidths[j] = grown;
+      }
       // Only the new kernels and their sorted neighbours change bandwidth.
       const touched = new Set<number>();
       for (const r of at) for (let q = r - 1; q <= r + 1; q++) if (q >= 0 && q < n) touched.add(q);
       const rule = ruleOf(dim, bw);
       const [sMin, sMax] = bandwidthLimits(n, rule);
       const { order, values } = sorted;
-      const truncated = this.bounded[j]!;
+      const truncated = !discrete && this.bounded[j]!;
       for (const r of touched) {
         const m = values[r]!;
         const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
         const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
         const g = left > right ? left : right;
-        const sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
+        let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
         const k = order[r]!;
+        if (discrete && bw.gridFloor > 0) {
+          const floor = bw.gridFloor * widths![k]!;
+          if (sg < floor) sg = Math.min(floor, dim.priorSigma);
+        }
         const idx = k * d + j;
         if (k < n0 && sigma[idx] === sg) continue;
         sigma[idx] = sg;
         invSigma[idx] = 1 / sg;
+        if (discrete) continue;
         let ln = -Math.log(sg) - LOG_SQRT_2PI;
         if (truncated) {
           const a = (dim.lo - m) / sg;
@@ -349,6 +375,7 @@ export class ParzenEstimator {
         logNorm[idx] = ln;
       }
       this.bound[j] = continuousBound(dim, n, bw);
+      if (discrete) this.dedupeDiscrete(j, order);
     }
     this.setWeights(n, rawWeights, priorRawWeight);
     return true;
