@@ -573,33 +573,33 @@ export class ParzenEstimator {
         let sum = sums[i]!;
         const ci = i * d;
         for (let k = k0; k < k1; k++) {
-        let s = logW[k]!;
-        const floor = m - PRUNE;
-        if (s + suffix[0]! < floor) continue;
-        const kd = k * d;
-        let j = 0;
-        for (; j < d; j++) {
-          const kind = kinds[j]!;
-          if (kind === CONTINUOUS) {
-            const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-            s += logNorm[kd + j]! - 0.5 * z * z;
-          } else if (kind === DISCRETE) {
-            s += table[tableAt[j]! + this.discreteIds[j]![k]! * nuOf[j]! + candIds[j * nc + i]!]!;
-          } else {
-            const o = c.values[ci + j]!;
-            if (k === nk - 1) s += this.catPrior[j]![o]!;
-            else s += o === mu[kd + j] ? this.catOn[j]![o]! : this.catOff[j]![o]!;
+          let s = logW[k]!;
+          const floor = m - PRUNE;
+          if (s + suffix[0]! < floor) continue;
+          const kd = k * d;
+          let j = 0;
+          for (; j < d; j++) {
+            const kind = kinds[j]!;
+            if (kind === CONTINUOUS) {
+              const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
+              s += logNorm[kd + j]! - 0.5 * z * z;
+            } else if (kind === DISCRETE) {
+              s += table[tableAt[j]! + this.discreteIds[j]![k]! * nuOf[j]! + candIds[j * nc + i]!]!;
+            } else {
+              const o = c.values[ci + j]!;
+              if (k === nk - 1) s += this.catPrior[j]![o]!;
+              else s += o === mu[kd + j] ? this.catOn[j]![o]! : this.catOff[j]![o]!;
+            }
+            if (s + suffix[j + 1]! < floor) break;
           }
-          if (s + suffix[j + 1]! < floor) break;
+          if (j < d) continue;
+          if (s > m) {
+            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
+            m = s;
+          } else if (s > Number.NEGATIVE_INFINITY) {
+            sum += Math.exp(s - m);
+          }
         }
-        if (j < d) continue;
-        if (s > m) {
-          sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-          m = s;
-        } else if (s > Number.NEGATIVE_INFINITY) {
-          sum += Math.exp(s - m);
-        }
-      }
         ms[i] = m;
         sums[i] = sum;
       }
@@ -626,24 +626,24 @@ export class ParzenEstimator {
         let sum = sums[i]!;
         const ci = i * d;
         for (let k = k0; k < k1; k++) {
-        let s = logW[k]!;
-        const floor = m - PRUNE;
-        if (s + total < floor) continue;
-        const kd = k * d;
-        let j = 0;
-        for (; j < d; j++) {
-          const z = (x[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-          s += logNorm[kd + j]! - 0.5 * z * z;
-          if (s + suffix[j + 1]! < floor) break;
+          let s = logW[k]!;
+          const floor = m - PRUNE;
+          if (s + total < floor) continue;
+          const kd = k * d;
+          let j = 0;
+          for (; j < d; j++) {
+            const z = (x[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
+            s += logNorm[kd + j]! - 0.5 * z * z;
+            if (s + suffix[j + 1]! < floor) break;
+          }
+          if (j < d) continue;
+          if (s > m) {
+            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
+            m = s;
+          } else {
+            sum += Math.exp(s - m);
+          }
         }
-        if (j < d) continue;
-        if (s > m) {
-          sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-          m = s;
-        } else {
-          sum += Math.exp(s - m);
-        }
-      }
         ms[i] = m;
         sums[i] = sum;
       }
