@@ -130,6 +130,7 @@ let uniqScratch = new Int32Array(64);
 let tableOffsetScratch = new Int32Array(16);
 let nuScratch = new Int32Array(16);
 let tableScratch = new Float64Array(1024);
+let candScratch = new Float64Array(256);
 
 export class ParzenEstimator {
   readonly d: number;
@@ -545,7 +546,7 @@ export class ParzenEstimator {
         for (let u = 0; u < nu; u++) {
           const at = uniqScratch[u]! * d + j;
           const v = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
-          tableScratch[tableSize + q * nu + u] = v;
+          tableScratch[tableSize + u * nUniq + q] = v;
           if (v > best) best = v;
         }
       }
@@ -559,12 +560,33 @@ export class ParzenEstimator {
       this.logDensityContinuous(c, out, suffix);
       return;
     }
+    // Per candidate and dimension, what does not depend on the kernel: a
+    // discrete dim's table row, a categorical dim's on/off/prior log-probabilities.
+    if (candScratch.length < 3 * nc * d) candScratch = new Float64Array(6 * nc * d);
+    const rowOf = candIdScratch; // overwrites each candidate-cell id with its table row, in place
+    const catV = candScratch;
+    for (let j = 0; j < d; j++) {
+      const kind = this.kinds[j]!;
+      if (kind === DISCRETE) {
+        const nUniq = this.discreteKernels[j]!.length / 3;
+        for (let i = 0; i < nc; i++) rowOf[j * nc + i] = tableAt[j]! + candIds[j * nc + i]! * nUniq;
+      } else if (kind === CATEGORICAL) {
+        for (let i = 0; i < nc; i++) {
+          const o = c.values[i * d + j]!;
+          catV[3 * (i * d + j)] = this.catOn[j]![o]!;
+          catV[3 * (i * d + j) + 1] = this.catOff[j]![o]!;
+          catV[3 * (i * d + j) + 2] = this.catPrior[j]![o]!;
+        }
+      }
+    }
     const table = tableScratch;
     const mu = this.mu;
     const invSigma = this.invSigma;
     const logNorm = this.logNorm;
     const logW = this.logW;
     const kinds = this.kinds;
+    const ids = this.discreteIds;
+    const last = nk - 1;
     const { ms, sums } = lseScratch(nc);
     for (let k0 = 0; k0 < nk; k0 += BLOCK) {
       const k1 = Math.min(nk, k0 + BLOCK);
@@ -584,11 +606,10 @@ export class ParzenEstimator {
               const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
               s += logNorm[kd + j]! - 0.5 * z * z;
             } else if (kind === DISCRETE) {
-              s += table[tableAt[j]! + this.discreteIds[j]![k]! * nuOf[j]! + candIds[j * nc + i]!]!;
+              s += table[rowOf[j * nc + i]! + ids[j]![k]!]!;
             } else {
-              const o = c.values[ci + j]!;
-              if (k === nk - 1) s += this.catPrior[j]![o]!;
-              else s += o === mu[kd + j] ? this.catOn[j]![o]! : this.catOff[j]![o]!;
+              const at = 3 * (ci + j);
+              s += k === last ? catV[at + 2]! : c.values[ci + j] === mu[kd + j] ? catV[at]! : catV[at + 1]!;
             }
             if (s + suffix[j + 1]! < floor) break;
           }
