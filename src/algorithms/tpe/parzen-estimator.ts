@@ -11,7 +11,9 @@
  *   - categorical j: mu holds the observed option v; the kernel puts
  *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
  *     and pᶜ the choice weights (the prior kernel is p itself).
- * Pure: randomness comes from the Rng passed to `sample`.
+ * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
+ * appendInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
+ * estimator exactly as a fresh build over the longer member list would be.
  */
 import type { Rng } from "../../math/rng.js";
 import { LOG_SQRT_2PI } from "../../math/special.js";
