@@ -25,7 +25,8 @@ import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from ".
 import type { Observation } from "../algorithms/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { compileDefinition, compileStored, definitionJson, identityOf, checkExperimentName, STORED_SPACE_LIMITS } from "./definition.js";
+import { checkExperimentName, compileDefinition, definitionJson, identityOf } from "./definition.js";
+import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
@@ -68,8 +69,7 @@ export class Optimizer {
   private readonly runner: AlgorithmRunner;
   private readonly now: () => number;
   readonly limits: ServiceLimits;
-  private readonly byName = new Map<string, ExperimentState>();
-  private readonly byId = new Map<number, ExperimentState>();
+  private readonly cache: ExperimentCache;
   /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
   private readonly retryPending = new Map<number, Set<number>>();
 
@@ -78,13 +78,17 @@ export class Optimizer {
     this.runner = deps.runner;
     this.now = deps.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
+    // Retries lost while the server was down are created when their experiment next loads.
+    this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => {
+      if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
+    });
   }
 
   // ---- experiments -------------------------------------------------------
 
   createExperiment(req: Experiment | undefined): { experiment: Experiment; created: boolean } {
     const def = compileDefinition(req, this.limits.space);
-    const existing = this.findExperiment(def.proto.name);
+    const existing = this.cache.byNameOrLoad(def.proto.name);
     if (existing !== undefined) {
       const seedGiven = req?.seed !== undefined;
       if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
@@ -96,7 +100,7 @@ export class Optimizer {
     }
     const row = this.store.insertExperiment(def.proto.name, definitionJson(def.proto), this.now());
     const exp = new ExperimentState(row, def);
-    this.remember(exp);
+    this.cache.add(exp);
     return { experiment: experimentView(exp), created: true };
   }
 
@@ -108,7 +112,7 @@ export class Optimizer {
     const size = this.pageSize(pageSize, 100, 1000);
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
     const rows = this.store.listExperiments(after as string, size + 1);
-    const page = rows.slice(0, size).map((r) => experimentView(this.loadRow(r)));
+    const page = rows.slice(0, size).map((r) => experimentView(this.cache.load(r)));
     const next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
     return { experiments: page, nextPageToken: next };
   }
@@ -116,7 +120,7 @@ export class Optimizer {
   deleteExperiment(name: string): void {
     const exp = this.experiment(name);
     this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
-    this.forget(exp);
+    this.cache.remove(exp);
   }
 
   // ---- ask ---------------------------------------------------------------
@@ -422,14 +426,12 @@ export class Optimizer {
 
   /** What the history cache holds now (for tests and diagnostics). */
   cacheStats(): { experiments: number; trials: number } {
-    let trials = 0;
-    for (const e of this.byName.values()) trials += e.trials.length;
-    return { experiments: this.byName.size, trials };
+    return this.cache.stats();
   }
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
   sweepLeases(): void {
-    for (const exp of this.byName.values()) this.expireLeases(exp);
+    for (const exp of this.cache.loaded()) this.expireLeases(exp);
   }
 
   // ---- internals -------------------------------------------------------------
@@ -475,7 +477,7 @@ export class Optimizer {
   /** Inside exp.queue: one WAITING retry per pending LOST trial, linked both ways, in one transaction. */
   private enqueueRetries(exp: ExperimentState): void {
     const pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined || pending.size === 0 || this.byId.get(exp.row.id) !== exp) return;
+    if (pending === undefined || pending.size === 0 || !this.cache.holds(exp)) return;
     const lost = [...pending].map((id) => exp.byId.get(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
     const now = this.now();
     const retries = lost.map((t, i) =>
@@ -567,75 +569,16 @@ export class Optimizer {
     exp.put(t);
   }
 
-  private findExperiment(name: string): ExperimentState | undefined {
-    const cached = this.byName.get(name);
-    if (cached !== undefined) return this.touch(cached);
-    const row = this.store.experimentByName(name);
-    return row && this.loadRow(row);
-  }
-
   private experiment(name: string): ExperimentState {
     checkExperimentName(name, "experiment");
-    const exp = this.findExperiment(name);
+    const exp = this.cache.byNameOrLoad(name);
     if (exp === undefined) throw notFound(`experiment "${name}" does not exist`);
     return exp;
   }
 
-  private loadRow(row: { id: number; name: string; definition: string; createTime: number }): ExperimentState {
-    const cached = this.byId.get(row.id);
-    if (cached !== undefined) return this.touch(cached);
-    const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS));
-    for (const t of this.store.trialsOf(row.id, (params) => exp.configFromStored(params))) exp.put(t);
-    this.remember(exp);
-    if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
-    return exp;
-  }
-
-  private remember(exp: ExperimentState): void {
-    this.byName.set(exp.row.name, exp);
-    this.byId.set(exp.row.id, exp);
-    this.evictIdle(exp);
-  }
-
-  private forget(exp: ExperimentState): void {
-    this.byName.delete(exp.row.name);
-    this.byId.delete(exp.row.id);
-  }
-
-  /** Marks an experiment most recently used (Map order is the LRU order). */
-  private touch(exp: ExperimentState): ExperimentState {
-    this.byName.delete(exp.row.name);
-    this.byName.set(exp.row.name, exp);
-    return exp;
-  }
-
-  /**
-   * Keeps the cached histories within `cacheTrials`: least recently used
-   * experiments are dropped from memory (they reload from SQLite, which
-   * holds everything, on next use). Only idle experiments are dropped — one
-   * with a call in its queue keeps its state — and never `keep`.
-   */
-  private evictIdle(keep: ExperimentState): void {
-    let total = 0;
-    for (const e of this.byName.values()) total += e.trials.length;
-    for (const e of this.byName.values()) {
-      if (total <= this.limits.cacheTrials) break;
-      if (e === keep || !e.queue.idle) continue;
-      this.forget(e);
-      total -= e.trials.length;
-    }
-  }
-
   private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
     if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
-    // One primary-key lookup finds the owner; keeping a map of every trial id in memory would cost more than it saves.
-    const experimentId = this.store.experimentIdOfTrial(trialId);
-    let exp = experimentId === undefined ? undefined : this.byId.get(experimentId);
-    if (exp !== undefined) this.touch(exp);
-    else if (experimentId !== undefined) {
-      const row = this.store.experimentById(experimentId);
-      if (row !== undefined) exp = this.loadRow(row);
-    }
+    const exp = this.cache.ownerOfTrial(trialId);
     const trial = exp?.byId.get(trialId);
     if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
     return { exp, trial };

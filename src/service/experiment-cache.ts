@@ -1,0 +1,100 @@
+/**
+ * The set of experiments whose history is in memory, bounded by a trial
+ * budget. Experiments load from SQLite on first use and the least recently
+ * used idle ones are dropped when the budget is exceeded (SQLite holds
+ * everything, so a dropped experiment simply reloads on its next use).
+ */
+import type { ExperimentRow } from "../store/rows.js";
+import type { Store } from "../store/store.js";
+import { compileStored, STORED_SPACE_LIMITS } from "./definition.js";
+import { ExperimentState } from "./experiment-state.js";
+
+export class ExperimentCache {
+  /** Insertion order is the LRU order: `touch` moves an experiment to the end. */
+  private readonly byName = new Map<string, ExperimentState>();
+  private readonly byId = new Map<number, ExperimentState>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly budgetTrials: number,
+    /** Called once for each experiment loaded from the database. */
+    private readonly onLoad: (exp: ExperimentState) => void,
+  ) {}
+
+  /** The experiment by name, loading it if needed; undefined if it does not exist. */
+  byNameOrLoad(name: string): ExperimentState | undefined {
+    const cached = this.byName.get(name);
+    if (cached !== undefined) return this.touch(cached);
+    const row = this.store.experimentByName(name);
+    return row && this.load(row);
+  }
+
+  /** The experiment that owns a trial, loading it if needed. */
+  ownerOfTrial(trialId: number): ExperimentState | undefined {
+    // One primary-key lookup finds the owner: a map of every trial id in memory would cost more than it saves.
+    const experimentId = this.store.experimentIdOfTrial(trialId);
+    if (experimentId === undefined) return undefined;
+    const cached = this.byId.get(experimentId);
+    if (cached !== undefined) return this.touch(cached);
+    const row = this.store.experimentById(experimentId);
+    return row && this.load(row);
+  }
+
+  load(row: ExperimentRow): ExperimentState {
+    const cached = this.byId.get(row.id);
+    if (cached !== undefined) return this.touch(cached);
+    const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS));
+    for (const t of this.store.trialsOf(row.id, (params) => exp.configFromStored(params))) exp.put(t);
+    this.add(exp);
+    this.onLoad(exp);
+    return exp;
+  }
+
+  /** Adds a new or freshly loaded experiment, then keeps within the budget. */
+  add(exp: ExperimentState): void {
+    this.byName.set(exp.row.name, exp);
+    this.byId.set(exp.row.id, exp);
+    this.evictIdle(exp);
+  }
+
+  remove(exp: ExperimentState): void {
+    this.byName.delete(exp.row.name);
+    this.byId.delete(exp.row.id);
+  }
+
+  /** Whether `exp` is the cached image of its experiment (not a dropped or deleted one). */
+  holds(exp: ExperimentState): boolean {
+    return this.byId.get(exp.row.id) === exp;
+  }
+
+  loaded(): IterableIterator<ExperimentState> {
+    return this.byName.values();
+  }
+
+  stats(): { experiments: number; trials: number } {
+    let trials = 0;
+    for (const e of this.byName.values()) trials += e.trials.length;
+    return { experiments: this.byName.size, trials };
+  }
+
+  private touch(exp: ExperimentState): ExperimentState {
+    this.byName.delete(exp.row.name);
+    this.byName.set(exp.row.name, exp);
+    return exp;
+  }
+
+  /**
+   * Drops least recently used experiments until the cached trials fit the
+   * budget. Only idle ones go — an experiment with a call in its queue keeps
+   * its state — and never `keep`.
+   */
+  private evictIdle(keep: ExperimentState): void {
+    let total = this.stats().trials;
+    for (const e of this.byName.values()) {
+      if (total <= this.budgetTrials) break;
+      if (e === keep || !e.queue.idle) continue;
+      this.remove(e);
+      total -= e.trials.length;
+    }
+  }
+}
