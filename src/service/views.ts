@@ -28,30 +28,18 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
   };
 }
 
+const COUNTED_AS: Record<StoredState, keyof TrialCounts> = {
+  [StoredState.Waiting]: "waiting",
+  [StoredState.Running]: "running",
+  [StoredState.Complete]: "complete",
+  [StoredState.Pruned]: "pruned",
+  [StoredState.Fail]: "fail",
+  [StoredState.Lost]: "lost",
+};
+
 export function countsOf(exp: ExperimentState): TrialCounts {
   const c = TrialCounts.fromPartial({});
-  for (const t of exp.trials) {
-    switch (t.state) {
-      case StoredState.Waiting:
-        c.waiting++;
-        break;
-      case StoredState.Running:
-        c.running++;
-        break;
-      case StoredState.Complete:
-        c.complete++;
-        break;
-      case StoredState.Pruned:
-        c.pruned++;
-        break;
-      case StoredState.Fail:
-        c.fail++;
-        break;
-      case StoredState.Lost:
-        c.lost++;
-        break;
-    }
-  }
+  for (const t of exp.trials) c[COUNTED_AS[t.state]]++;
   return c;
 }
 
