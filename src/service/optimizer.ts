@@ -51,7 +51,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSize: 10_000,
   maxWorkerIdLength: 200,
   maxAttrLength: 65_536,
-  cacheTrials: 400_000,
+  cacheTrials: 200_000,
   space: undefined,
 };
 
