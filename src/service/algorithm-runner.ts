@@ -1,7 +1,7 @@
 /**
- * Where algorithms execute. The service only awaits `suggest`; the in-process
- * runner calls the pure function directly, and a worker-thread runner can
- * take its place so heavy models never block the event loop.
+ * Where algorithms execute. The service only awaits `suggest`; WorkerRunner
+ * (worker-runner.ts) calls `runSuggestJob` in process for fast algorithms
+ * and on a worker thread for offloaded ones.
  */
 import { algorithmNamed } from "../algorithms/registry.js";
 import type { Observation } from "../algorithms/types.js";
@@ -31,12 +31,4 @@ export function runSuggestJob(job: SuggestJob): Config {
     rng: createRng(job.seed, job.trialNumber),
     options: job.options,
   });
-}
-
-export class InProcessRunner implements AlgorithmRunner {
-  async suggest(job: SuggestJob): Promise<Config> {
-    return runSuggestJob(job);
-  }
-
-  async close(): Promise<void> {}
 }

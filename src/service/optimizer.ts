@@ -177,7 +177,7 @@ export class Optimizer {
         for (const t of created) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
         if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Suggest", req.requestId, [...started, ...created].map((t) => t.id), now);
       });
-      for (const t of [...started, ...created]) this.apply(exp, t);
+      for (const t of [...started, ...created]) exp.put(t);
       return [...started, ...created].map((t) => trialView(exp, t));
     });
   }
@@ -237,7 +237,7 @@ export class Optimizer {
       this.store.updateTrial(updated);
       if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Report", req.requestId, [trial.id], this.now());
     });
-    this.apply(exp, updated);
+    exp.put(updated);
     if (trial.state === StoredState.Lost) this.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return trialView(exp, updated);
   }
@@ -263,7 +263,7 @@ export class Optimizer {
         this.store.insertIntermediate(trialId, step, value);
         this.store.updateTrial(current);
       });
-      this.apply(exp, current);
+      exp.put(current);
     }
     const pruner = prunerNamed(exp.def.pruner);
     // Trial numbers are contiguous, so the curves array is dense.
@@ -295,7 +295,7 @@ export class Optimizer {
     // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
     const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
     this.store.transaction(() => this.store.updateTrial(updated));
-    this.apply(exp, updated);
+    exp.put(updated);
     return new Date(updated.leaseDeadline!);
   }
 
@@ -321,7 +321,7 @@ export class Optimizer {
       this.store.transaction(() => {
         for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
       });
-      for (const t of rows) this.apply(exp, t);
+      for (const t of rows) exp.put(t);
       return rows.map((t) => trialView(exp, t));
     });
   }
@@ -374,7 +374,7 @@ export class Optimizer {
           for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
         }
       });
-      for (const t of rows) this.apply(exp, t);
+      for (const t of rows) exp.put(t);
       return rows.map((t) => trialView(exp, t));
     });
   }
@@ -458,7 +458,7 @@ export class Optimizer {
     this.store.transaction(() => {
       for (const t of lapsed) this.store.updateTrial(t);
     });
-    for (const t of lapsed) this.apply(exp, t);
+    for (const t of lapsed) exp.put(t);
     if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
   }
 
@@ -492,7 +492,7 @@ export class Optimizer {
       });
     });
     pending.clear();
-    for (const t of [...retries, ...linked]) this.apply(exp, t);
+    for (const t of [...retries, ...linked]) exp.put(t);
   }
 
   /** After a LOST trial came back by Report: withdraw its retry if no worker has taken it yet. */
@@ -505,7 +505,7 @@ export class Optimizer {
         if (retry?.state !== StoredState.Waiting) return;
         const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
         this.store.transaction(() => this.store.updateTrial(withdrawn));
-        this.apply(exp, withdrawn);
+        exp.put(withdrawn);
       })
       // Best effort: a retry left WAITING is merely evaluated twice.
       .catch(() => undefined);
@@ -530,8 +530,8 @@ export class Optimizer {
       this.store.updateTrial(revived);
       this.store.updateTrial(withdrawn);
     });
-    this.apply(exp, revived);
-    this.apply(exp, withdrawn);
+    exp.put(revived);
+    exp.put(withdrawn);
     return new Date(revived.leaseDeadline!);
   }
 
@@ -563,10 +563,6 @@ export class Optimizer {
       intermediate: NO_POINTS,
       ...fields,
     };
-  }
-
-  private apply(exp: ExperimentState, t: TrialRow): void {
-    exp.put(t);
   }
 
   private experiment(name: string): ExperimentState {

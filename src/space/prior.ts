@@ -4,7 +4,7 @@
  * their branch is chosen. Pure: all randomness comes from the given Rng.
  */
 import type { Rng } from "../math/rng.js";
-import { numericScale, samplePriorNumeric, type NumericScale } from "./scale.js";
+import { samplePriorNumeric, spaceScales } from "./scale.js";
 import { conditionHolds, type ChoiceDomain, type Config, type Space } from "./types.js";
 
 export function sampleCategorical(weights: Float64Array, rng: Rng): number {
@@ -23,21 +23,10 @@ export function samplePriorChoice(domain: ChoiceDomain, rng: Rng): number {
   return sampleCategorical(domain.weights, rng);
 }
 
-const scaleCache = new WeakMap<Space, (NumericScale | undefined)[]>();
-
-function scales(space: Space): (NumericScale | undefined)[] {
-  let s = scaleCache.get(space);
-  if (s === undefined) {
-    s = space.params.map((p) => (p.domain.type === "choice" ? undefined : numericScale(p.domain)));
-    scaleCache.set(space, s);
-  }
-  return s;
-}
-
 /** A configuration drawn from the prior. Parameters are visited parents-first. */
 export function samplePrior(space: Space, rng: Rng): Config {
   const config = new Float64Array(space.params.length).fill(Number.NaN);
-  const sc = scales(space);
+  const sc = spaceScales(space);
   for (const p of space.params) {
     if (!conditionHolds(p, config)) continue;
     const d = p.domain;
@@ -46,4 +35,3 @@ export function samplePrior(space: Space, rng: Rng): Config {
   return config;
 }
 
-export { scales as spaceScales };

@@ -5,8 +5,8 @@
  * rounding a uniform draw gives every grid point a whole cell of mass.
  */
 import type { Rng } from "../math/rng.js";
-import { cleanFloat, gridTopIndex, snapToGrid, snapToMultiple } from "./grid.js";
-import type { BoundedFloatDomain, IntDomain, NormalDomain, ParamSpec } from "./types.js";
+import { gridTopIndex, snapToGrid, snapToMultiple } from "./grid.js";
+import type { BoundedFloatDomain, IntDomain, NormalDomain, Space } from "./types.js";
 
 export type NumericDomain = BoundedFloatDomain | IntDomain | NormalDomain;
 
@@ -113,9 +113,14 @@ export function samplePriorNumeric(domain: NumericDomain, scale: NumericScale, r
   return scale.fromCoord(scale.lo + (scale.hi - scale.lo) * rng.uniform());
 }
 
-/** Scales for every numeric parameter of a space (undefined for choices). */
-export function scalesOf(params: readonly ParamSpec[]): (NumericScale | undefined)[] {
-  return params.map((p) => (p.domain.type === "choice" ? undefined : numericScale(p.domain)));
-}
+const scaleCache = new WeakMap<Space, (NumericScale | undefined)[]>();
 
-export { cleanFloat };
+/** Scales for every numeric parameter of a space (undefined for choices), computed once per space. */
+export function spaceScales(space: Space): (NumericScale | undefined)[] {
+  let s = scaleCache.get(space);
+  if (s === undefined) {
+    s = space.params.map((p) => (p.domain.type === "choice" ? undefined : numericScale(p.domain)));
+    scaleCache.set(space, s);
+  }
+  return s;
+}

@@ -95,11 +95,10 @@ export interface Space {
 /** A configuration in internal values (see the module comment). */
 export type Config = Float64Array;
 
-export function isActive(space: Space, config: Config, index: number): boolean {
-  return !Number.isNaN(config[index]!);
-}
-
-/** True when a parameter's condition holds given the values of earlier parameters. */
+/**
+ * True when a parameter's condition holds given the values of earlier
+ * parameters (an inactive parent holds NaN, which equals no option).
+ */
 export function conditionHolds(param: ParamSpec, config: Config): boolean {
   const c = param.condition;
   if (c === undefined) return true;

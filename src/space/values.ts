@@ -129,7 +129,7 @@ export function configFromProto(space: Space, params: Record<string, Value>, whe
     if (!space.byName.has(name)) throw invalidArgument(`${where}: unknown parameter "${name}"`);
   }
   for (const p of space.params) {
-    const active = conditionHolds(p, config) && (p.condition === undefined || !Number.isNaN(config[p.condition.parent]!));
+    const active = conditionHolds(p, config);
     const given = params[p.name];
     if (!active) {
       if (given !== undefined) throw invalidArgument(`${where}: parameter "${p.name}" is given but inactive (its parent choice did not select its branch)`);

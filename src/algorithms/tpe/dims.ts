@@ -4,7 +4,7 @@
  * (Aitchison–Aitken-style kernel around the observed option, with the
  * choice weights as prior). Built once per space and cached.
  */
-import { spaceScales } from "../../space/prior.js";
+import { spaceScales } from "../../space/scale.js";
 import type { NumericScale } from "../../space/scale.js";
 import type { ParamSpec, Space } from "../../space/types.js";
 
