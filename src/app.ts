@@ -99,6 +99,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
       stopping ??= (async () => {
         await server.stop(graceMs);
         await runner.close();
+        optimizer.flush();
         db.close();
         lock.release();
         log.info("stopped");

@@ -11,6 +11,9 @@ import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
 
+const CANCELLED_BY_CLIENT = new ParzenError("CANCELLED", "cancelled by the client");
+const DEADLINE_PASSED = new ParzenError("DEADLINE_EXCEEDED", "the call's deadline passed before a suggestion was ready");
+
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServiceServer {
@@ -30,10 +33,16 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
         callback(fail(method, err), null);
         return;
       }
-      Promise.resolve(result).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(fail(method, err), null),
-      );
+      // Answer only once the call's writes are committed (group commit: see store/group-commit.ts).
+      Promise.resolve(result)
+        .then(async (res) => {
+          await optimizer.committed();
+          return res;
+        })
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(fail(method, err), null),
+        );
     };
   }
 
@@ -46,11 +55,13 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
     const ac = new AbortController();
-    call.on("cancelled", () => ac.abort(new ParzenError("CANCELLED", "cancelled by the client")));
+    // grpc-js emits "cancelled" when any call's stream closes, answered or not:
+    // the shared reason spares building an error (and its stack) per call.
+    call.on("cancelled", () => ac.abort(CANCELLED_BY_CLIENT));
     const deadline = call.getDeadline();
     const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : deadline - Date.now();
     if (Number.isFinite(ms)) {
-      const timer = setTimeout(() => ac.abort(new ParzenError("DEADLINE_EXCEEDED", "the call's deadline passed before a suggestion was ready")), Math.max(0, ms));
+      const timer = setTimeout(() => ac.abort(DEADLINE_PASSED), Math.max(0, ms));
       timer.unref();
       call.on("finish", () => clearTimeout(timer));
     }

@@ -62,6 +62,12 @@ export class ExperimentCache {
     this.byId.delete(exp.row.id);
   }
 
+  /** Forgets every experiment: they reload from the database when next used. */
+  clear(): void {
+    this.byName.clear();
+    this.byId.clear();
+  }
+
   /** Whether `exp` is the cached image of its experiment (not a dropped or deleted one). */
   holds(exp: ExperimentState): boolean {
     return this.byId.get(exp.row.id) === exp;

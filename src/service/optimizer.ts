@@ -82,6 +82,18 @@ export class Optimizer {
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => {
       if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
     });
+    // Memory already holds the writes of a group whose commit failed: reload from what was committed.
+    this.store.onRollback(() => this.cache.clear());
+  }
+
+  /** Resolves once every write made so far is committed: answer a call only after it. */
+  committed(): Promise<void> {
+    return this.store.committed();
+  }
+
+  /** Commits pending writes now (shutdown). */
+  flush(): void {
+    this.store.flush();
   }
 
   // ---- experiments -------------------------------------------------------

@@ -1,10 +1,13 @@
 /**
  * Repository over the SQLite schema. Synchronous (better-sqlite3), with
  * prepared statements; it knows rows, not algorithms or protos. Callers group
- * writes with `transaction` so each mutating RPC is one transaction.
+ * writes with `transaction` so each mutating RPC is one atomic unit; units
+ * share a commit per event-loop turn (group-commit.ts), and callers answer
+ * only after `committed()`.
  */
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
+import { GroupCommit } from "./group-commit.js";
 import { NO_NUMBERS, NO_STRINGS, NO_POINTS, type ExperimentRow, type StoredParams, type StoredState, type TrialRow } from "./rows.js";
 
 interface RawTrial {
@@ -36,8 +39,10 @@ export type NewTrial = Omit<TrialRow, "id">;
 
 export class Store {
   private readonly s: Record<string, Statement>;
+  private readonly group: GroupCommit;
 
   constructor(readonly db: Db) {
+    this.group = new GroupCommit(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertExperiment: p("INSERT INTO experiments (name, definition, create_time) VALUES (?, ?, ?)"),
@@ -63,8 +68,24 @@ export class Store {
     };
   }
 
+  /** Runs `fn`'s writes as one atomic unit; they are durable once `committed()` resolves. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.group.run(fn);
+  }
+
+  /** Resolves when every write made so far is committed. */
+  committed(): Promise<void> {
+    return this.group.committed();
+  }
+
+  /** `listener` runs when a failed commit lost the writes of every unit in its group. */
+  onRollback(listener: () => void): void {
+    this.group.onRollback(listener);
+  }
+
+  /** Commits pending writes now; call before closing the database. */
+  flush(): void {
+    this.group.flush();
   }
 
   insertExperiment(name: string, definition: string, createTime: number): ExperimentRow {
