@@ -10,6 +10,7 @@
  * because callers answer only after `committed()` resolves: an
  * acknowledged call is in a committed transaction, exactly as before.
  */
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { ParzenError } from "../errors.js";
 
@@ -25,7 +26,16 @@ export class GroupCommit {
   private open: OpenGroup | undefined;
   private readonly rollbackListeners: (() => void)[] = [];
 
-  constructor(private readonly db: Db) {}
+  private readonly savepoint: Statement;
+  private readonly release: Statement;
+  private readonly rollbackTo: Statement;
+
+  constructor(private readonly db: Db) {
+    // Prepared once: db.transaction(fn) would build five wrapper functions per call.
+    this.savepoint = db.prepare("SAVEPOINT unit");
+    this.release = db.prepare("RELEASE unit");
+    this.rollbackTo = db.prepare("ROLLBACK TO unit");
+  }
 
   /**
    * `listener` runs after a failed commit rolled a group back, so that
@@ -38,8 +48,21 @@ export class GroupCommit {
   /** Runs `fn` as one atomic unit inside the current group (opening one if needed). */
   run<T>(fn: () => T): T {
     if (this.open === undefined) this.begin();
-    // Inside an open transaction better-sqlite3 wraps fn in a savepoint.
-    return this.db.transaction(fn)();
+    this.savepoint.run();
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      // SQLite may already have rolled the whole transaction back (e.g. on
+      // SQLITE_FULL); then there is no savepoint left to return to.
+      if (this.db.inTransaction) {
+        this.rollbackTo.run();
+        this.release.run();
+      }
+      throw err;
+    }
+    this.release.run();
+    return result;
   }
 
   /** Resolves once everything written so far is committed; rejects if that commit failed. */
