@@ -14,6 +14,7 @@ import { WorkerRunner } from "./service/worker-runner.js";
 import { Optimizer, type ServiceLimits } from "./service/optimizer.js";
 import { checkDatabaseDirectory, openDatabase } from "./store/database.js";
 import { acquireProcessLock } from "./store/process-lock.js";
+import { Checkpointer } from "./store/checkpointer.js";
 import { Store } from "./store/store.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
@@ -80,12 +81,15 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     throw err;
   }
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
-  const optimizer = new Optimizer({ store: new Store(db), runner, now: config.now, limits });
+  const store = new Store(db);
+  const checkpointer = config.db === ":memory:" ? undefined : new Checkpointer(db, config.db, () => store.commits(), log);
+  const optimizer = new Optimizer({ store, runner, now: config.now, limits });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
   try {
     address = await server.listen(config.listen);
   } catch (err) {
+    await checkpointer?.close();
     db.close();
     lock.release();
     throw err;
@@ -100,6 +104,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
         await server.stop(graceMs);
         await runner.close();
         optimizer.flush();
+        await checkpointer?.close();
         db.close();
         lock.release();
         log.info("stopped");

@@ -24,6 +24,8 @@ const DONE: Promise<void> = Promise.resolve();
 
 export class GroupCommit {
   private open: OpenGroup | undefined;
+  /** Successful commits so far (the checkpointer polls it). */
+  commits = 0;
   private readonly rollbackListeners: (() => void)[] = [];
 
   private readonly savepoint: Statement;
@@ -87,6 +89,7 @@ export class GroupCommit {
       );
       return;
     }
+    this.commits++;
     group.resolve();
   }
 

@@ -78,6 +78,11 @@ export class Store {
     return this.group.committed();
   }
 
+  /** Commits made so far. */
+  commits(): number {
+    return this.group.commits;
+  }
+
   /** `listener` runs when a failed commit lost the writes of every unit in its group. */
   onRollback(listener: () => void): void {
     this.group.onRollback(listener);
