@@ -171,8 +171,12 @@ fi
 # ---------------------------------------------------------------- 3. load
 if has_stage load; then
   echo "bench: == load" >&2
-  node --import tsx bench/load.ts --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
-  node --import tsx bench/load.ts --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
+  # A Go load generator (bench/loadgen, through the Go client): it takes a
+  # small share of the 2 cores, so the figures are the server's.
+  (cd bench/loadgen && go build -o "$tmp/loadgen" .)
+  "$tmp/loadgen" --address "$address" --mode health --workers 64 --seconds 5 --json "$out/load-health.json"
+  "$tmp/loadgen" --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
+  "$tmp/loadgen" --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
 fi
 
 # ---------------------------------------------------------------- 4. pruning (written to bench/PRUNING.md)
