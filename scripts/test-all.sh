@@ -19,3 +19,5 @@ if [[ -f examples/go/go.mod ]]; then
   echo "== Go example (go test)"
   (cd examples/go && go test ./...)
 fi
+echo "== Go load generator of the bench (go vet)"
+(cd bench/loadgen && go vet ./...)
