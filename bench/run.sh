@@ -80,11 +80,14 @@ else
   server_code="commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=format:'%Y-%m-%d %H:%M' HEAD))"
 fi
 ln -s "$root/node_modules" "$snap/node_modules"
+mkdir -p "$snap/scripts" && cp scripts/build.mjs "$snap/scripts/"
+# The server runs compiled, as `npm start` and deployments run it (not under tsx).
+(cd "$snap" && node scripts/build.mjs)
 
 # start_server DB LOG: starts `parzen serve` on a free port; sets server_pid and address.
 start_server() {
   local db="$1" log="$2"
-  (cd "$snap" && exec node --import tsx src/cli.ts serve --db "$db" --listen 127.0.0.1:0) > "$log" 2>&1 &
+  (cd "$snap" && exec node dist/cli.js serve --db "$db" --listen 127.0.0.1:0) > "$log" 2>&1 &
   server_pid=$!
   address=""
   for _ in $(seq 1 600); do
