@@ -15,6 +15,7 @@ import uuid
 from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 from enum import Enum
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Type
 
@@ -83,24 +84,74 @@ class Trial:
         self._current_token: "Optional[Token[Optional[Trial]]]" = None
         self._update(proto)
 
+    # Decoded from the proto on first use, then cached until the next
+    # _update: a training loop that reads two fields should not pay for
+    # converting all of them on every call.
+    _DECODED = (
+        "flat_params", "state", "loss", "metrics", "intermediate", "worker_id", "user_attrs",
+        "source", "fail_reason", "create_time", "start_time", "end_time", "lease_deadline",
+    )
+
     def _update(self, p: trial_pb2.Trial) -> None:
         self.proto = p
         self.id: int = p.id
         self.number: int = p.number
-        self.flat_params: Dict[str, Scalar] = from_value_map(p.params)
-        self.state = TrialState.from_proto(p.state)
-        self.loss: Optional[float] = p.loss if p.HasField("loss") else None
-        self.metrics: Dict[str, float] = dict(p.metrics)
-        self.intermediate: Dict[int, float] = {iv.step: iv.value for iv in p.intermediate_values}
-        self.worker_id: str = p.worker_id
-        self.user_attrs: Dict[str, str] = dict(p.user_attrs)
-        self.source: str = trial_pb2.TrialSource.Name(p.source).removeprefix("TRIAL_SOURCE_")
-        self.fail_reason: str = p.fail_reason
-        self.create_time = _time(p.create_time, p.HasField("create_time"))
-        self.start_time = _time(p.start_time, p.HasField("start_time"))
-        self.end_time = _time(p.end_time, p.HasField("end_time"))
-        self.lease_deadline = _time(p.lease_deadline, p.HasField("lease_deadline"))
+        for name in self._DECODED:
+            self.__dict__.pop(name, None)
         self._params: Any = _UNSET
+
+    @cached_property
+    def flat_params(self) -> Dict[str, Scalar]:
+        return from_value_map(self.proto.params)
+
+    @cached_property
+    def state(self) -> TrialState:
+        return TrialState.from_proto(self.proto.state)
+
+    @cached_property
+    def loss(self) -> Optional[float]:
+        return self.proto.loss if self.proto.HasField("loss") else None
+
+    @cached_property
+    def metrics(self) -> Dict[str, float]:
+        return dict(self.proto.metrics)
+
+    @cached_property
+    def intermediate(self) -> Dict[int, float]:
+        return {iv.step: iv.value for iv in self.proto.intermediate_values}
+
+    @cached_property
+    def worker_id(self) -> str:
+        return self.proto.worker_id
+
+    @cached_property
+    def user_attrs(self) -> Dict[str, str]:
+        return dict(self.proto.user_attrs)
+
+    @cached_property
+    def source(self) -> str:
+        return trial_pb2.TrialSource.Name(self.proto.source).removeprefix("TRIAL_SOURCE_")
+
+    @cached_property
+    def fail_reason(self) -> str:
+        return self.proto.fail_reason
+
+    @cached_property
+    def create_time(self) -> Optional[datetime]:
+        return _time(self.proto.create_time, self.proto.HasField("create_time"))
+
+    @cached_property
+    def start_time(self) -> Optional[datetime]:
+        return _time(self.proto.start_time, self.proto.HasField("start_time"))
+
+    @cached_property
+    def end_time(self) -> Optional[datetime]:
+        return _time(self.proto.end_time, self.proto.HasField("end_time"))
+
+    @cached_property
+    def lease_deadline(self) -> Optional[datetime]:
+        """Set anew by heartbeat()."""
+        return _time(self.proto.lease_deadline, self.proto.HasField("lease_deadline"))
 
     @property
     def params(self) -> Any:
