@@ -442,7 +442,7 @@ export class Optimizer {
   }
 
   /** What the history cache holds now (for tests and diagnostics). */
-  cacheStats(): { experiments: number; trials: number } {
+  cacheStats(): { experiments: number; trials: number; viewed: number } {
     return this.cache.stats();
   }
 
