@@ -6,8 +6,8 @@
  *
  * It also bounds the algorithms' views of the history (an object per trial,
  * several times the compact history's size): only the experiments most
- * recently suggested from keep theirs; the others rebuild it, in about a
- * millisecond per 10,000 trials, on their next Suggest.
+ * recently suggested from keep theirs; the others rebuild it, in 1–2 ms
+ * per 10,000 trials, on their next Suggest.
  */
 import type { ExperimentRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";

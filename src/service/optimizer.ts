@@ -39,7 +39,12 @@ export interface ServiceLimits {
   maxPageSize: number;
   maxWorkerIdLength: number;
   maxAttrLength: number;
-  /** Trials kept in memory across all experiments before idle ones are dropped (see evictIdle). */
+  /**
+   * Trials kept in memory across all experiments before idle ones are
+   * dropped (see evictIdle). A trial costs about 25 + 8·d bytes for d
+   * parameters (trial-columns.ts), so the default holds two million trials
+   * of a 6-parameter space in about 160 MB.
+   */
   cacheTrials: number;
   space: SpaceLimits | undefined;
 }
@@ -51,7 +56,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSize: 10_000,
   maxWorkerIdLength: 200,
   maxAttrLength: 65_536,
-  cacheTrials: 200_000,
+  cacheTrials: 2_000_000,
   space: undefined,
 };
 
