@@ -82,6 +82,8 @@ export class ExperimentCache {
 
   /** The history as `exp`'s algorithm sees it (see ExperimentState.observationHistory), within the bound on views. */
   observationHistory(exp: ExperimentState): readonly Observation[] {
+    // A call still running on an experiment dropped meanwhile: its view goes with it.
+    if (!this.holds(exp)) return exp.observationHistory();
     this.viewed.delete(exp);
     this.viewed.add(exp);
     for (const e of this.viewed) {

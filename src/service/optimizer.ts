@@ -393,7 +393,8 @@ export class Optimizer {
   getTrial(trialId: number): Trial {
     const { exp, trial } = this.trial(trialId);
     this.expireLeases(exp);
-    return trialView(exp, exp.trialById(trial.id)!);
+    // Only a RUNNING trial can have changed (its lease may just have lapsed).
+    return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
