@@ -8,7 +8,8 @@ histories loaded.
 trials (random points, true values) with AddTrials, and samples VmRSS/VmHWM
 from /proc/PID/status. ``touch`` (run after run.sh restarted the server on the
 same database) makes one Suggest+Report on every experiment, so every history
-is back in memory, and samples again.
+is back in memory, and samples again. Each mode ends with a sample of the
+idle server (see ``settle``), up to --settle seconds later.
 """
 
 from __future__ import annotations
@@ -44,6 +45,28 @@ def sample(pid: int, when: str) -> Dict[str, Any]:
     return r
 
 
+def settle(pid: int, seconds: float, when: str) -> Dict[str, Any]:
+    """Samples again once the idle server has returned garbage to the OS.
+
+    V8 keeps the heap it grew during a burst of calls (the imports, the
+    loads) until it has been idle for a while; this polls every 5 s, for at
+    most ``seconds``, and stops once VmRSS has fallen by a tenth and then
+    held steady, so the sample shows what the loaded histories themselves
+    cost.
+    """
+    t0 = time.perf_counter()
+    start = last = status(pid)["VmRSS"]
+    steady = 0
+    while time.perf_counter() - t0 < seconds:
+        time.sleep(5)
+        rss = status(pid)["VmRSS"]
+        steady = steady + 1 if abs(rss - last) <= 0.02 * last else 0
+        last = rss
+        if rss <= 0.9 * start and steady >= 2:
+            break
+    return sample(pid, f"{when}, idle {time.perf_counter() - t0:.0f} s")
+
+
 def touch(client: Any, p: P.Problem, experiments: int) -> int:
     """One Suggest+Report on every experiment; returns how many failed."""
     errors = 0
@@ -67,6 +90,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--experiments", type=int, default=100)
     ap.add_argument("--trials", type=int, default=10000)
+    ap.add_argument("--settle", type=float, default=150, help="seconds to wait at most for an idle sample (0: none)")
     args = ap.parse_args()
     import parzen
     from parzen.v1 import optimizer_service_pb2 as svc
@@ -103,6 +127,8 @@ def main() -> None:
         # One Suggest+Report on each, as a live server would see.
         m["suggest_errors"] = touch(client, p, args.experiments)
         m["samples"].append(sample(args.pid, "after one Suggest+Report on each"))
+        if args.settle > 0:
+            m["samples"].append(settle(args.pid, args.settle, "after one Suggest+Report on each"))
     else:
         with open(args.out) as f:
             m = json.load(f)
@@ -111,6 +137,8 @@ def main() -> None:
         m["suggest_errors_after_restart"] = touch(client, p, m["experiments"])
         m["touch_seconds"] = time.perf_counter() - t0
         m["samples"].append(sample(args.pid, f"restarted server, after one Suggest+Report on each ({m['touch_seconds']:.1f} s)"))
+        if args.settle > 0:
+            m["samples"].append(settle(args.pid, args.settle, "restarted server, after one Suggest+Report on each"))
     client.close()
     with open(args.out, "w") as f:
         json.dump(m, f, indent=1)

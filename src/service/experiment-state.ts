@@ -1,71 +1,98 @@
 /**
  * The in-memory image of one experiment: its compiled definition and every
- * trial, kept in step with SQLite by the service (rows are changed in memory
- * only after their transaction commits). Suggest reads history from here and
- * never re-reads the database.
+ * trial, kept in step with SQLite by the service (trials are changed in
+ * memory only after their transaction commits). Suggest, Report, Heartbeat
+ * and the pruners read from here and never re-read the database.
+ *
+ * To keep a million trials in memory cheaply, only unfinished trials
+ * (WAITING, RUNNING) are kept as whole rows; every trial is in compact
+ * columns (trial-columns.ts) holding what the algorithms and GetBest need.
+ * The rest of a finished trial — metrics, attributes, times, worker, curve —
+ * is read back from SQLite when an RPC shows it (`row`, `rows`), which is
+ * the same data: memory never holds a change the database does not.
  */
 import type { Observation, ObservationState } from "../algorithms/types.js";
 import type { CompiledDefinition } from "./definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
 import { StoredState } from "../store/rows.js";
+import type { Store } from "../store/store.js";
 import type { Config, Space } from "../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { CurveState, TrialCurve } from "../pruners/types.js";
+import { TrialColumns } from "./trial-columns.js";
+
+/** Requested numbers closer than this are read back with one range query rather than several. */
+const READ_GAP = 32;
 
 export class ExperimentState {
-  /** Trials indexed by number. */
-  readonly trials: TrialRow[] = [];
-  /**
-   * Lookup by trial id. Ids grow with trial numbers within an experiment
-   * (both are assigned at insert, in order), so a binary search over
-   * `trials` replaces a per-trial map.
-   */
-  readonly byId = { get: (id: number): TrialRow | undefined => this.findById(id) };
   /** Numbers of WAITING trials, oldest first. */
   readonly waiting: number[] = [];
   /** Ids of RUNNING trials (lease bookkeeping). */
   readonly running = new Set<number>();
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
+  /** Trials per stored state, indexed by StoredState. */
+  private readonly counts = new Int32Array(7);
+  private readonly columns: TrialColumns;
+  /** Whole rows of the WAITING and RUNNING trials, by number: the ones Suggest, Report and Heartbeat change. */
+  private readonly live = new Map<number, TrialRow>();
   /**
-   * Every non-WAITING trial as the algorithms see it, in number order,
-   * maintained in place: a new trial is appended, a changed one replaced
-   * (found by binary search), so Suggest never rebuilds it.
+   * Every non-WAITING trial as the algorithms see it, in number order, built
+   * on first use and then maintained in place (a new trial is appended, a
+   * changed one replaced, keeping its configuration object, which TPE's
+   * estimator memo relies on), so Suggest never rebuilds it. The cache drops
+   * it for experiments no longer suggested from (see ExperimentCache).
    */
-  private readonly history: Observation[] = [];
+  private history: Observation[] | undefined;
   private readonly curveOf: TrialCurve[] = [];
 
   constructor(
     readonly row: ExperimentRow,
     readonly def: CompiledDefinition,
-  ) {}
+    /** Where finished trials are read back from. */
+    private readonly store: Store,
+  ) {
+    this.columns = new TrialColumns(def.space.params.length);
+  }
 
   get space(): Space {
     return this.def.space;
   }
 
   get nextNumber(): number {
-    return this.trials.length;
+    return this.columns.count;
   }
 
-  /** Adds or replaces a trial after its write committed. */
+  /** Adds or replaces a trial after its write committed. A new trial must take the next number. */
   put(t: TrialRow): void {
-    const old = this.trials[t.number];
-    if (old !== undefined && old.state === StoredState.Waiting && t.state !== StoredState.Waiting) {
-      const i = this.waiting.indexOf(t.number);
+    const n = t.number;
+    const isNew = n === this.columns.count;
+    if (!isNew && !(n >= 0 && n < this.columns.count)) throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
+    const old: StoredState | undefined = isNew ? undefined : this.columns.state(n);
+    if (isNew) this.columns.append(t.id, t.config);
+    else this.counts[old!] = this.counts[old!]! - 1;
+    this.counts[t.state] = this.counts[t.state]! + 1;
+    if (old === StoredState.Waiting && t.state !== StoredState.Waiting) {
+      const i = this.waiting.indexOf(n);
       if (i >= 0) this.waiting.splice(i, 1);
     }
-    this.trials[t.number] = t;
-    if (t.state === StoredState.Waiting && old === undefined) this.waiting.push(t.number);
+    if (t.state === StoredState.Waiting && isNew) this.waiting.push(n);
     if (t.state === StoredState.Running) this.running.add(t.id);
     else this.running.delete(t.id);
-    const o = this.observe(t);
-    if (o !== undefined) this.placeInHistory(o);
+    if (t.state === StoredState.Waiting || t.state === StoredState.Running) this.live.set(n, t);
+    else this.live.delete(n);
+
+    const sign = this.def.maximize ? -1 : 1;
+    const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
+    const loss = observedLoss(t, sign, last?.[1]);
+    this.columns.set(n, t.state, loss, last?.[0]);
+    const state = OBSERVED[t.state];
+    if (this.history !== undefined && state !== undefined) this.placeInHistory(n, state, loss, last?.[0]);
+
     // Learning curves are only kept for experiments with a pruner to read them.
     if (this.def.pruner === "none") return;
-    const sign = this.def.maximize ? -1 : 1;
-    this.curveOf[t.number] = {
-      number: t.number,
+    this.curveOf[n] = {
+      number: n,
       state: CURVE_STATE[t.state],
       curve: sign === 1 ? t.intermediate : t.intermediate.map(([s, v]) => [s, -v] as const),
     };
@@ -76,18 +103,79 @@ export class ExperimentState {
     return this.curveOf;
   }
 
-  private findById(id: number): TrialRow | undefined {
-    const ts = this.trials;
-    let lo = 0;
-    let hi = ts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const t = ts[mid]!;
-      if (t.id === id) return t;
-      if (t.id < id) lo = mid + 1;
-      else hi = mid - 1;
+  /** Trials in each stored state, indexed by StoredState. */
+  countOf(state: StoredState): number {
+    return this.counts[state]!;
+  }
+
+  stateOf(number: number): StoredState {
+    return this.columns.state(number) as StoredState;
+  }
+
+  /** The trial with this id, or undefined if it is not this experiment's. Reads SQLite unless it is unfinished. */
+  trialById(id: number): TrialRow | undefined {
+    const n = this.columns.numberOf(id);
+    return n === undefined ? undefined : this.trial(n);
+  }
+
+  /** Trial `number` as a whole row. Reads SQLite unless it is unfinished. */
+  trial(number: number): TrialRow {
+    return this.live.get(number) ?? this.rows([number])[0]!;
+  }
+
+  /** Whole rows of the given trials (ascending numbers), reading back the finished ones in few range queries. */
+  rows(numbers: readonly number[]): TrialRow[] {
+    const out: TrialRow[] = [];
+    for (let i = 0; i < numbers.length; ) {
+      let j = i;
+      let stored = false;
+      for (; ; j++) {
+        if (!this.live.has(numbers[j]!)) stored = true;
+        if (j + 1 >= numbers.length || numbers[j + 1]! - numbers[j]! > READ_GAP) break;
+      }
+      const from = numbers[i]!;
+      const to = numbers[j]!;
+      let curves = false;
+      for (let n = from; n <= to && !curves; n++) curves = this.columns.lastStep(n) !== undefined;
+      const read = stored ? this.store.trialsInRange(this.row.id, from, to, curves, (n) => this.columns.config(n)) : [];
+      for (; i <= j; i++) {
+        const n = numbers[i]!;
+        const t = this.live.get(n) ?? read[n - from];
+        if (t === undefined || t.number !== n) throw new Error(`experiment ${this.row.name}: trial ${n} missing from the database`);
+        out.push(t);
+      }
     }
-    return undefined;
+    return out;
+  }
+
+  /** Numbers of the trials whose state is in `states` (all trials when empty), from `from` on, at most `limit`. */
+  numbersWhere(states: ReadonlySet<number>, from: number, limit: number): number[] {
+    const out: number[] = [];
+    for (let n = Math.max(0, from); n < this.columns.count && out.length < limit; n++) {
+      if (states.size === 0 || states.has(this.columns.state(n))) out.push(n);
+    }
+    return out;
+  }
+
+  /** Number of the COMPLETE trial with the least loss as the algorithms see it (the first on ties). */
+  bestNumber(): number | undefined {
+    let best: number | undefined;
+    let bestLoss = Number.POSITIVE_INFINITY;
+    for (let n = 0; n < this.columns.count; n++) {
+      if (this.columns.state(n) !== StoredState.Complete) continue;
+      const loss = this.columns.loss(n);
+      if (loss !== undefined && (best === undefined || loss < bestLoss)) {
+        best = n;
+        bestLoss = loss;
+      }
+    }
+    return best;
+  }
+
+  /** Whether some trial already has this configuration. */
+  hasConfig(config: Config): boolean {
+    for (let n = 0; n < this.columns.count; n++) if (this.columns.sameConfig(n, config)) return true;
+    return false;
   }
 
   /**
@@ -96,26 +184,40 @@ export class ExperimentState {
    * reading and using it must copy it.
    */
   observationHistory(): readonly Observation[] {
+    if (this.history === undefined) {
+      const h: Observation[] = [];
+      for (let n = 0; n < this.columns.count; n++) {
+        const state = OBSERVED[this.columns.state(n) as StoredState];
+        if (state === undefined) continue;
+        h.push({ number: n, config: this.columns.configView(n), state, loss: this.columns.loss(n), lastStep: this.columns.lastStep(n) });
+      }
+      this.history = h;
+    }
     return this.history;
   }
 
-  private placeInHistory(o: Observation): void {
-    const h = this.history;
+  /** Frees the algorithms' view of the history; the next observationHistory() rebuilds it. */
+  dropObservations(): void {
+    this.history = undefined;
+  }
+
+  private placeInHistory(number: number, state: ObservationState, loss: number | undefined, lastStep: number | undefined): void {
+    const h = this.history!;
     const lastNumber = h.length === 0 ? -1 : h[h.length - 1]!.number;
-    if (o.number > lastNumber) {
-      h.push(o);
+    if (number > lastNumber) {
+      h.push({ number, config: this.columns.configView(number), state, loss, lastStep });
       return;
     }
     let lo = 0;
     let hi = h.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (h[mid]!.number < o.number) lo = mid + 1;
+      if (h[mid]!.number < number) lo = mid + 1;
       else hi = mid;
     }
-    if (h[lo]?.number === o.number) h[lo] = o;
+    if (h[lo]?.number === number) h[lo] = { number, config: h[lo]!.config, state, loss, lastStep };
     // An enqueued trial that started after later trials: rare, so a splice is fine.
-    else h.splice(lo, 0, o);
+    else h.splice(lo, 0, { number, config: this.columns.configView(number), state, loss, lastStep });
   }
 
   /** Stored parameters (name -> internal value) as a configuration. */
@@ -137,20 +239,19 @@ export class ExperimentState {
     }
     return params;
   }
+}
 
-  private observe(t: TrialRow): Observation | undefined {
-    const state = OBSERVED[t.state];
-    if (state === undefined) return undefined;
-    const sign = this.def.maximize ? -1 : 1;
-    const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
-    let loss: number | undefined;
-    if (t.state === StoredState.Complete && t.loss !== null) loss = sign * t.loss;
-    if (t.state === StoredState.Pruned) {
-      const v = t.loss ?? last?.[1];
-      loss = v === undefined || Number.isNaN(v) ? undefined : sign * v;
-    }
-    return { number: t.number, config: t.config, state, loss, lastStep: last?.[0] };
+/**
+ * The objective as the algorithms see it (minimised). COMPLETE: the loss.
+ * PRUNED: the loss, else the last intermediate value. Otherwise undefined.
+ */
+function observedLoss(t: TrialRow, sign: number, lastValue: number | undefined): number | undefined {
+  if (t.state === StoredState.Complete) return t.loss === null ? undefined : sign * t.loss;
+  if (t.state === StoredState.Pruned) {
+    const v = t.loss ?? lastValue;
+    return v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
+  return undefined;
 }
 
 const CURVE_STATE: Record<StoredState, CurveState> = {

@@ -39,7 +39,12 @@ export interface ServiceLimits {
   maxPageSize: number;
   maxWorkerIdLength: number;
   maxAttrLength: number;
-  /** Trials kept in memory across all experiments before idle ones are dropped (see evictIdle). */
+  /**
+   * Trials kept in memory across all experiments before idle ones are
+   * dropped (see evictIdle). A trial costs about 25 + 8·d bytes for d
+   * parameters (trial-columns.ts), so the default holds two million trials
+   * of a 6-parameter space in about 160 MB.
+   */
   cacheTrials: number;
   space: SpaceLimits | undefined;
 }
@@ -51,7 +56,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSize: 10_000,
   maxWorkerIdLength: 200,
   maxAttrLength: 65_536,
-  cacheTrials: 200_000,
+  cacheTrials: 2_000_000,
   space: undefined,
 };
 
@@ -63,6 +68,8 @@ export interface OptimizerDeps {
 }
 
 const FINISHED = new Set([StoredState.Complete, StoredState.Pruned, StoredState.Fail]);
+/** Trials read back from SQLite at a time by StreamTrials. */
+const STREAM_CHUNK = 1000;
 
 export class Optimizer {
   private readonly store: Store;
@@ -80,7 +87,9 @@ export class Optimizer {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => {
-      if (exp.def.retryLost) this.scheduleRetries(exp, exp.trials.filter(needsRetry).map((t) => t.id));
+      if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
+      const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
+      this.scheduleRetries(exp, lost.filter(needsRetry).map((t) => t.id));
     });
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
@@ -111,7 +120,7 @@ export class Optimizer {
       return { experiment: experimentView(existing), created: false };
     }
     const row = this.store.insertExperiment(def.proto.name, definitionJson(def.proto), this.now());
-    const exp = new ExperimentState(row, def);
+    const exp = new ExperimentState(row, def, this.store);
     this.cache.add(exp);
     return { experiment: experimentView(exp), created: true };
   }
@@ -156,7 +165,7 @@ export class Optimizer {
       const started: TrialRow[] = [];
       // Enqueued configurations first, oldest first.
       for (const number of exp.waiting.slice(0, count)) {
-        started.push({ ...exp.trials[number]!, state: StoredState.Running, workerId: req.workerId, startTime: now, leaseDeadline: lease });
+        started.push({ ...exp.trial(number), state: StoredState.Running, workerId: req.workerId, startTime: now, leaseDeadline: lease });
       }
       // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
       const created: TrialRow[] = [];
@@ -166,7 +175,7 @@ export class Optimizer {
       for (let i = started.length; i < count; i++) {
         throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
-        const base = exp.observationHistory();
+        const base = this.cache.observationHistory(exp);
         const history = pending.length === 0 ? base : base.concat(pending);
         const config = await this.runner.suggest(
           { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
@@ -298,7 +307,7 @@ export class Optimizer {
   heartbeat(trialId: number): Date | Promise<Date> {
     const { exp, trial } = this.trial(trialId);
     this.expireLeases(exp);
-    const current = exp.byId.get(trialId)!;
+    const current = exp.trialById(trialId)!;
     if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
     if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
       throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
@@ -323,9 +332,9 @@ export class Optimizer {
     return exp.queue.run(() => {
       const now = this.now();
       const rows: TrialRow[] = [];
-      const seen = req.skipIfExists ? exp.trials.map((t) => t.config) : [];
+      const seen: Config[] = [];
       for (const { config, userAttrs } of configs) {
-        if (req.skipIfExists && seen.some((c) => sameConfig(c, config))) continue;
+        if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
         seen.push(config);
         rows.push(this.newRow(exp, exp.nextNumber + rows.length, config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs, createTime: now }));
       }
@@ -395,7 +404,8 @@ export class Optimizer {
   getTrial(trialId: number): Trial {
     const { exp, trial } = this.trial(trialId);
     this.expireLeases(exp);
-    return trialView(exp, exp.byId.get(trial.id)!);
+    // Only a RUNNING trial can have changed (its lease may just have lapsed).
+    return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
@@ -403,40 +413,53 @@ export class Optimizer {
     this.expireLeases(exp);
     const size = this.pageSize(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
-    const matches = this.trialFilter(req.states, req.workerId);
+    const states = this.stateFilter(req.states);
+    // Candidates by state from memory; the worker id of a finished trial is in SQLite, so
+    // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
-    let n = start;
-    for (; n < exp.trials.length && out.length < size; n++) {
-      const t = exp.trials[n]!;
-      if (matches(t)) out.push(trialView(exp, t));
+    let more = false;
+    for (let from = start; !more; ) {
+      const numbers = exp.numbersWhere(states, from, req.workerId === "" ? size + 1 - out.length : Math.max(size + 1 - out.length, 256));
+      if (numbers.length === 0) break;
+      for (const t of exp.rows(numbers)) {
+        if (req.workerId !== "" && t.workerId !== req.workerId) continue;
+        if (out.length === size) {
+          more = true;
+          break;
+        }
+        out.push(trialView(exp, t));
+      }
+      from = numbers[numbers.length - 1]! + 1;
     }
-    const more = out.length === size && exp.trials.slice(n).some(matches);
-    return { trials: out, nextPageToken: more ? encodePageToken(n) : "" };
+    return { trials: out, nextPageToken: more ? encodePageToken(out[out.length - 1]!.number + 1) : "" };
   }
 
-  /** All matching trials, in number order, for streaming. */
+  /**
+   * All matching trials, in number order, for streaming: those that exist
+   * when the call starts, read back in chunks as the stream is consumed.
+   */
   *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
     const exp = this.experiment(experiment);
     this.expireLeases(exp);
-    const matches = this.trialFilter(states, "");
-    const snapshot = exp.trials.slice();
-    for (const t of snapshot) if (matches(t)) yield trialView(exp, t);
+    const wanted = this.stateFilter(states);
+    const end = exp.nextNumber;
+    for (let from = 0; from < end; ) {
+      const numbers = exp.numbersWhere(wanted, from, STREAM_CHUNK).filter((n) => n < end);
+      if (numbers.length === 0) break;
+      for (const t of exp.rows(numbers)) yield trialView(exp, t);
+      from = numbers[numbers.length - 1]! + 1;
+    }
   }
 
   getBest(experiment: string): Trial {
     const exp = this.experiment(experiment);
-    const sign = exp.def.maximize ? -1 : 1;
-    let best: TrialRow | undefined;
-    for (const t of exp.trials) {
-      if (t.state !== StoredState.Complete || t.loss === null) continue;
-      if (best === undefined || sign * t.loss < sign * best.loss!) best = t;
-    }
+    const best = exp.bestNumber();
     if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
-    return trialView(exp, best);
+    return trialView(exp, exp.trial(best));
   }
 
   /** What the history cache holds now (for tests and diagnostics). */
-  cacheStats(): { experiments: number; trials: number } {
+  cacheStats(): { experiments: number; trials: number; viewed: number } {
     return this.cache.stats();
   }
 
@@ -447,14 +470,13 @@ export class Optimizer {
 
   // ---- internals -------------------------------------------------------------
 
-  private trialFilter(states: readonly TrialState[], workerId: string): (t: TrialRow) => boolean {
+  private stateFilter(states: readonly TrialState[]): Set<number> {
     for (const s of states) {
       if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
         throw invalidArgument(`states: unknown trial state ${s}`);
       }
     }
-    const wanted = new Set<number>(states);
-    return (t) => (wanted.size === 0 || wanted.has(t.state)) && (workerId === "" || t.workerId === workerId);
+    return new Set<number>(states);
   }
 
   private expireLeases(exp: ExperimentState): void {
@@ -462,7 +484,7 @@ export class Optimizer {
     const now = this.now();
     const lapsed: TrialRow[] = [];
     for (const id of exp.running) {
-      const t = exp.byId.get(id)!;
+      const t = exp.trialById(id)!;
       if (t.leaseDeadline !== null && t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
     }
     if (lapsed.length === 0) return;
@@ -489,7 +511,7 @@ export class Optimizer {
   private enqueueRetries(exp: ExperimentState): void {
     const pending = this.retryPending.get(exp.row.id);
     if (pending === undefined || pending.size === 0 || !this.cache.holds(exp)) return;
-    const lost = [...pending].map((id) => exp.byId.get(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
+    const lost = [...pending].map((id) => exp.trialById(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
     const now = this.now();
     const retries = lost.map((t, i) =>
       this.newRow(exp, exp.nextNumber + i, t.config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
@@ -512,7 +534,7 @@ export class Optimizer {
     if (retryId === undefined) return;
     exp.queue
       .run(() => {
-        const retry = exp.byId.get(retryId);
+        const retry = exp.trialById(retryId);
         if (retry?.state !== StoredState.Waiting) return;
         const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
         this.store.transaction(() => this.store.updateTrial(withdrawn));
@@ -524,11 +546,11 @@ export class Optimizer {
 
   /** Inside exp.queue: Heartbeat of a LOST trial whose configuration was re-enqueued. */
   private reviveRetried(exp: ExperimentState, trialId: number): Date | Promise<Date> {
-    const trial = exp.byId.get(trialId);
+    const trial = exp.trialById(trialId);
     if (trial === undefined) throw notFound(`trial ${trialId} does not exist`);
     const retryId = retriedAs(trial);
     if (trial.state !== StoredState.Lost || retryId === undefined) return this.heartbeat(trialId);
-    const retry = exp.byId.get(retryId);
+    const retry = exp.trialById(retryId);
     if (retry?.state !== StoredState.Waiting) {
       throw failedPrecondition(
         `trial ${trialId} is LOST and its configuration was re-enqueued as trial ${retryId}, which a worker has already taken; its lease is not renewed, but a Report for trial ${trialId} is still accepted`,
@@ -550,7 +572,7 @@ export class Optimizer {
     const ids = this.store.findRequest(method, requestId);
     if (ids === undefined) return undefined;
     return ids.map((id) => {
-      const t = exp.byId.get(id);
+      const t = exp.trialById(id);
       if (t === undefined) throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
       return trialView(exp, t);
     });
@@ -586,7 +608,7 @@ export class Optimizer {
   private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
     if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
     const exp = this.cache.ownerOfTrial(trialId);
-    const trial = exp?.byId.get(trialId);
+    const trial = exp?.trialById(trialId);
     if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
     return { exp, trial };
   }

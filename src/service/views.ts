@@ -28,7 +28,7 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
   };
 }
 
-const COUNTED_AS: Record<StoredState, keyof TrialCounts> = {
+const COUNTED_AS: Record<StoredState, keyof TrialCounts & string> = {
   [StoredState.Waiting]: "waiting",
   [StoredState.Running]: "running",
   [StoredState.Complete]: "complete",
@@ -37,9 +37,11 @@ const COUNTED_AS: Record<StoredState, keyof TrialCounts> = {
   [StoredState.Lost]: "lost",
 };
 
+const COUNTS = Object.entries(COUNTED_AS).map(([s, field]) => [Number(s) as StoredState, field] as const);
+
 export function countsOf(exp: ExperimentState): TrialCounts {
   const c = TrialCounts.fromPartial({});
-  for (const t of exp.trials) c[COUNTED_AS[t.state]]++;
+  for (const [state, field] of COUNTS) c[field] = exp.countOf(state);
   return c;
 }
 

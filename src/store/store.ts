@@ -54,6 +54,12 @@ export class Store {
       intermediatesOf: p(
         "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? ORDER BY iv.trial_id, iv.step",
       ),
+      // Everything but the parameters, which the caller already holds in memory.
+      trialsInRange: p(`SELECT id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
+        create_time, start_time, end_time, lease_deadline FROM trials WHERE experiment_id = ? AND number BETWEEN ? AND ? ORDER BY number`),
+      intermediatesInRange: p(
+        "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? AND t.number BETWEEN ? AND ? ORDER BY iv.trial_id, iv.step",
+      ),
       experimentIdOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
       insertTrial: p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
         fail_reason, create_time, start_time, end_time, lease_deadline)
@@ -120,17 +126,37 @@ export class Store {
   /**
    * Every trial of an experiment in number order, with learning curves;
    * `toConfig` turns stored parameters into the in-memory configuration.
+   * Rows are produced one at a time, so a caller that keeps only part of
+   * each never holds the whole history as objects. The caller must not use
+   * the database until the iteration ends.
    */
-  trialsOf(experimentId: number, toConfig: (params: StoredParams) => Float64Array): TrialRow[] {
-    const rows = (this.s.trialsOf!.all(experimentId) as RawTrial[]).map((r) => toTrial(r, toConfig));
-    const byId = new Map(rows.map((t) => [t.id, t]));
-    for (const iv of this.s.intermediatesOf!.iterate(experimentId) as Iterable<{ trial_id: number; step: number; value: number | null }>) {
-      const t = byId.get(iv.trial_id);
-      if (t === undefined) continue;
-      if (t.intermediate === NO_POINTS) t.intermediate = [];
-      (t.intermediate as [number, number][]).push([iv.step, iv.value ?? Number.NaN]);
+  *trialsOf(experimentId: number, toConfig: (params: StoredParams) => Float64Array): Generator<TrialRow> {
+    const curves = this.curvesOf(this.s.intermediatesOf!.iterate(experimentId));
+    for (const r of this.s.trialsOf!.iterate(experimentId) as Iterable<RawTrial>) {
+      yield toTrial(r, toConfig(JSON.parse(r.params) as StoredParams), curves.get(r.id));
     }
-    return rows;
+  }
+
+  /**
+   * Trials `from`..`to` (numbers) of an experiment, in number order, without
+   * reading their parameters back: `configOf` supplies each configuration.
+   * `withCurves` false skips the learning-curve query (the caller knows none
+   * of these trials has one).
+   */
+  trialsInRange(experimentId: number, from: number, to: number, withCurves: boolean, configOf: (number: number) => Float64Array): TrialRow[] {
+    const curves = withCurves ? this.curvesOf(this.s.intermediatesInRange!.iterate(experimentId, from, to)) : undefined;
+    return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) => toTrial(r, configOf(r.number), curves?.get(r.id)));
+  }
+
+  /** Learning curves by trial id, from rows ordered by (trial_id, step). */
+  private curvesOf(rows: Iterable<unknown>): Map<number, [number, number][]> {
+    const byId = new Map<number, [number, number][]>();
+    for (const iv of rows as Iterable<{ trial_id: number; step: number; value: number | null }>) {
+      let curve = byId.get(iv.trial_id);
+      if (curve === undefined) byId.set(iv.trial_id, (curve = []));
+      curve.push([iv.step, iv.value ?? Number.NaN]);
+    }
+    return byId;
   }
 
   experimentIdOfTrial(trialId: number): number | undefined {
@@ -189,14 +215,14 @@ function toExperiment(r: RawExperiment): ExperimentRow {
 const parseNumbers = (json: string): Readonly<Record<string, number>> => (json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>));
 const parseStrings = (json: string): Readonly<Record<string, string>> => (json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>));
 
-function toTrial(r: RawTrial, toConfig: (params: StoredParams) => Float64Array): TrialRow {
+function toTrial(r: Omit<RawTrial, "params">, config: Float64Array, intermediate: [number, number][] | undefined): TrialRow {
   return {
     id: r.id,
     experimentId: r.experiment_id,
     number: r.number,
     state: r.state as StoredState,
     source: r.source,
-    config: toConfig(JSON.parse(r.params) as StoredParams),
+    config,
     loss: r.loss,
     metrics: parseNumbers(r.metrics),
     userAttrs: parseStrings(r.user_attrs),
@@ -206,6 +232,6 @@ function toTrial(r: RawTrial, toConfig: (params: StoredParams) => Float64Array):
     startTime: r.start_time,
     endTime: r.end_time,
     leaseDeadline: r.lease_deadline,
-    intermediate: NO_POINTS,
+    intermediate: intermediate ?? NO_POINTS,
   };
 }
