@@ -74,7 +74,9 @@ snap="$tmp/parzen"
 mkdir -p "$snap"
 if [[ "${BENCH_SERVER_CODE:-head}" == worktree ]]; then
   cp -r src migrations proto package.json tsconfig.json "$snap"/
-  server_code="working tree at $(git rev-parse --short HEAD)$( [[ -n "$(git status --porcelain -- src migrations)" ]] && echo ' with uncommitted changes in src/')"
+  dirty=""
+  [[ -n "$(git status --porcelain -- src migrations)" ]] && dirty=" with uncommitted changes in src/"
+  server_code="working tree at $(git rev-parse --short HEAD)$dirty"
 else
   git archive HEAD src migrations proto package.json tsconfig.json | tar -x -C "$snap"
   server_code="commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=format:'%Y-%m-%d %H:%M' HEAD))"
