@@ -81,11 +81,13 @@ for (const [name, space] of spaces) {
 const [file, flag, before] = process.argv.slice(2);
 writeFileSync(file!, JSON.stringify(out));
 if (flag === "--compare") {
-  const old = JSON.parse(readFileSync(before!, "utf8")) as Record<string, number[]>;
+  const old = JSON.parse(readFileSync(before!, "utf8")) as Record<string, (number | null)[]>;
   let same = 0;
   let total = 0;
-  for (const [key, values] of Object.entries(out)) {
-    const prev = old[key]!;
+  // NaN (inactive parameters) is stored as null: compare what was stored.
+  const now = JSON.parse(JSON.stringify(out)) as Record<string, (number | null)[]>;
+  for (const [key, values] of Object.entries(now)) {
+    const prev = old[key] as (number | null)[];
     let firstDiff = -1;
     let maxDiff = 0;
     for (let i = 0; i < values.length; i++) {
@@ -93,7 +95,7 @@ if (flag === "--compare") {
       const b = prev[i]!;
       if (Object.is(a, b)) continue;
       if (firstDiff < 0) firstDiff = i;
-      maxDiff = Math.max(maxDiff, Math.abs(a - b));
+      maxDiff = Math.max(maxDiff, a === null || b === null ? Number.POSITIVE_INFINITY : Math.abs(a - b));
     }
     total++;
     if (firstDiff < 0) same++;

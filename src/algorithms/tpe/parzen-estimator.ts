@@ -22,6 +22,8 @@ import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
+import { continuousLogDensity, PRUNE, type ContinuousKernels } from "./continuous-density.js";
+import { KernelTree } from "./kernel-tree.js";
 import { FAR, gatherCoords, inverseMap, normalisers, type PrevKernels } from "./kernel-arrays.js";
 import { insertSorted, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
@@ -49,8 +51,18 @@ export function allocateCandidates(n: number, d: number): Candidates {
 }
 
 
-/** Kernels more than e^PRUNE below the best so far are dropped from the sum (relative effect < nk·e^−40). */
-const PRUNE = 40;
+/**
+ * Mixed groups: a kernel is dropped from a candidate's sum once an upper
+ * bound of its log density falls PRUNE below the largest term known to be
+ * in the sum (the best kernel so far, or the prior kernel, always
+ * included). Every dropped term is below e^−PRUNE times the final sum, so
+ * the density is exact to a relative nk·e^−40 (4e-15 with 1,000 kernels),
+ * far below what could change which candidate wins. (All-continuous groups:
+ * continuous-density.ts, to the same precision.)
+ */
+
+/** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
+const TREE_MIN = 64;
 
 /**
  * Parts of a previous estimator to carry over (see estimator-cache.ts): it
@@ -68,18 +80,6 @@ export interface Reuse {
 
 function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
   return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
-}
-
-/**
- * An upper bound of a numeric dimension's term in a kernel's log density,
- * for pruning, as a function of n alone: every σ is at least the clip
- * minimum, and a kernel centred inside [lo, hi] with σ ≤ R keeps at least
- * Φ(1) − Φ(0) > e^−1.1 of its mass. (Discrete dims get theirs from the cells scored, in logDensity.)
- */
-function continuousBound(dim: Dim, n: number, bw: BandwidthOptions): number {
-  const sMin = n === 0 ? dim.priorSigma : bandwidthLimits(n, ruleOf(dim, bw))[0];
-  const b = -Math.log(Math.min(sMin, dim.priorSigma)) - LOG_SQRT_2PI;
-  return Number.isFinite(dim.lo) && Number.isFinite(dim.hi) ? b + 1.1 : b;
 }
 
 /** `a` as a view of `size` elements, over a larger buffer (contents kept) when it has no room. */
@@ -107,16 +107,21 @@ const BLOCK = 128;
 
 let lseMs = new Float64Array(64);
 let lseSums = new Float64Array(64);
+let lsePriors = new Float64Array(64);
 
-/** Running log-sum-exp state per candidate (max so far, sum of exp(s − max)), reset. */
-function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array } {
+/**
+ * Running log-sum-exp state per candidate (max so far, sum of exp(s − max)),
+ * reset, and room for the prior kernel's log density at each candidate.
+ */
+function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array; priors: Float64Array } {
   if (lseMs.length < nc) {
     lseMs = new Float64Array(2 * nc);
     lseSums = new Float64Array(2 * nc);
+    lsePriors = new Float64Array(2 * nc);
   }
   lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
   lseSums.fill(0, 0, nc);
-  return { ms: lseMs, sums: lseSums };
+  return { ms: lseMs, sums: lseSums, priors: lsePriors };
 }
 
 function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
@@ -126,7 +131,6 @@ function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float6
   }
 }
 
-let suffixScratch = new Float64Array(16);
 let candIdScratch = new Int32Array(256);
 let uniqScratch = new Int32Array(64);
 let tableOffsetScratch = new Int32Array(16);
@@ -151,8 +155,20 @@ export class ParzenEstimator {
   private logNorm: Float64Array;
   /** Whether dimension j has a bounded domain (truncated kernels). */
   private readonly bounded: boolean[];
-  /** An upper bound of dimension j's term in a kernel's log density. */
+  /** Discrete and categorical dim j: an upper bound of its term in any kernel's log density (discrete: set per logDensity call). */
   private readonly bound: Float64Array;
+  /**
+   * Per kernel: log weight plus the sum of its continuous normalisers, an
+   * upper bound of its log density over the continuous dims (each adds
+   * logNorm − z²/2). Built on first use after every change.
+   */
+  private caps: Float64Array | undefined;
+  /**
+   * All-continuous groups: a k-d tree over the observation kernels, built on
+   * first use, carried over updates and refitted on the next use after one.
+   */
+  private tree: KernelTree | undefined;
+  private treeStale = false;
   /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
   private readonly catA: Float64Array;
   private readonly catOn: (Float64Array | undefined)[];
@@ -218,6 +234,13 @@ export class ParzenEstimator {
     const added = gatherCoords(dims, members, this.mu, oldOf, prev?.mu);
     const inv = prev !== undefined && oldOf !== undefined ? inverseMap(oldOf, prev.nk - 1, added) : undefined;
     const prevKernels: PrevKernels | undefined = prev && { nk: prev.nk, mu: prev.mu, sigma: prev.sigma, logNorm: prev.logNorm };
+    if (prev?.tree !== undefined && inv !== undefined && this.allContinuous) {
+      // The previous kernels' tree, renumbered (prev is not handed out again: the memo replaces it).
+      this.tree = prev.tree;
+      prev.tree = undefined;
+      this.tree.renumber(inv.newOf);
+      for (const k of inv.addedIdx) this.tree.insert(k, this.mu);
+    }
 
     this.orders = new Array(d);
     this.cellWidths = new Array(d);
@@ -259,14 +282,29 @@ export class ParzenEstimator {
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
       normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
-      this.bound[j] = continuousBound(dim, n, bw);
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
     }
+  }
+
+  /** See `caps`. */
+  private kernelCaps(nk: number): Float64Array {
+    if (this.caps !== undefined) return this.caps;
+    const caps = new Float64Array(nk);
+    const { d, kinds, logW, logNorm } = this;
+    for (let k = 0; k < nk; k++) {
+      let c = logW[k]!;
+      for (let j = 0; j < d; j++) if (kinds[j] === CONTINUOUS) c += logNorm[k * d + j]!;
+      caps[k] = c;
+    }
+    this.caps = caps;
+    return caps;
   }
 
   /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
+    this.caps = undefined;
+    this.treeStale = true;
     if (this.logW.length !== nk) {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
@@ -320,6 +358,7 @@ export class ParzenEstimator {
     logNorm.fill(0, n0 * d, n * d);
     gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
     this.nk = nk;
+    for (let k = n0; k < n; k++) this.tree?.insert(k, mu);
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
@@ -377,7 +416,6 @@ export class ParzenEstimator {
         }
         logNorm[idx] = ln;
       }
-      this.bound[j] = continuousBound(dim, n, bw);
       if (discrete) this.dedupeDiscrete(j, order);
     }
     this.setWeights(n, rawWeights, priorRawWeight);
@@ -511,10 +549,8 @@ export class ParzenEstimator {
     const nc = c.n;
     const nk = this.nk;
     const d = this.d;
-    if (suffixScratch.length < d + 1) suffixScratch = new Float64Array(2 * d + 2);
     if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
     if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
-    const suffix = suffixScratch;
     const candIds = candIdScratch;
     const tableAt = tableOffsetScratch.length < d ? (tableOffsetScratch = new Int32Array(2 * d)) : tableOffsetScratch;
     const nuOf = nuScratch.length < d ? (nuScratch = new Int32Array(2 * d)) : nuScratch;
@@ -555,11 +591,8 @@ export class ParzenEstimator {
       this.bound[j] = best;
       tableSize += nUniq * nu;
     }
-    suffix[d] = 0;
-    for (let j = d - 1; j >= 0; j--) suffix[j] = suffix[j + 1]! + this.bound[j]!;
-
     if (this.allContinuous) {
-      this.logDensityContinuous(c, out, suffix);
+      this.logDensityContinuous(c, out);
       return;
     }
     // Per candidate and dimension, what does not depend on the kernel: a
@@ -588,32 +621,57 @@ export class ParzenEstimator {
     const logW = this.logW;
     const kinds = this.kinds;
     const ids = this.discreteIds;
+    const bound = this.bound;
     const last = nk - 1;
-    const { ms, sums } = lseScratch(nc);
+    const caps = this.kernelCaps(nk);
+    // What a non-continuous dim adds to every kernel's cap: its bound (subtracted again as the dim is scored).
+    let otherBounds = 0;
+    for (let j = 0; j < d; j++) if (kinds[j] !== CONTINUOUS) otherBounds += bound[j]!;
+    const { ms, sums, priors } = lseScratch(nc);
+    for (let i = 0; i < nc; i++) {
+      const ci = i * d;
+      const kd = last * d;
+      let s = logW[last]!;
+      for (let j = 0; j < d; j++) {
+        const kind = kinds[j]!;
+        if (kind === CONTINUOUS) {
+          const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
+          s += logNorm[kd + j]! - 0.5 * z * z;
+        } else if (kind === DISCRETE) s += table[rowOf[j * nc + i]! + ids[j]![last]!]!;
+        else s += catV[3 * (ci + j) + 2]!;
+      }
+      priors[i] = s;
+    }
     for (let k0 = 0; k0 < nk; k0 += BLOCK) {
       const k1 = Math.min(nk, k0 + BLOCK);
       for (let i = 0; i < nc; i++) {
         let m = ms[i]!;
         let sum = sums[i]!;
+        const prior = priors[i]!;
         const ci = i * d;
         for (let k = k0; k < k1; k++) {
+          const floor = (m > prior ? m : prior) - PRUNE;
+          let ub = caps[k]! + otherBounds;
+          if (ub < floor) continue;
           let s = logW[k]!;
-          const floor = m - PRUNE;
-          if (s + suffix[0]! < floor) continue;
           const kd = k * d;
           let j = 0;
           for (; j < d; j++) {
             const kind = kinds[j]!;
             if (kind === CONTINUOUS) {
               const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-              s += logNorm[kd + j]! - 0.5 * z * z;
-            } else if (kind === DISCRETE) {
-              s += table[rowOf[j * nc + i]! + ids[j]![k]!]!;
+              const t = 0.5 * z * z;
+              s += logNorm[kd + j]! - t;
+              ub -= t;
             } else {
-              const at = 3 * (ci + j);
-              s += k === last ? catV[at + 2]! : c.values[ci + j] === mu[kd + j] ? catV[at]! : catV[at + 1]!;
+              const v =
+                kind === DISCRETE
+                  ? table[rowOf[j * nc + i]! + ids[j]![k]!]!
+                  : catV[3 * (ci + j) + (k === last ? 2 : c.values[ci + j] === mu[kd + j] ? 0 : 1)]!;
+              s += v;
+              ub += v - bound[j]!;
             }
-            if (s + suffix[j + 1]! < floor) break;
+            if (ub < floor) break;
           }
           if (j < d) continue;
           if (s > m) {
@@ -631,46 +689,17 @@ export class ParzenEstimator {
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
-  private logDensityContinuous(c: Candidates, out: Float64Array, suffix: Float64Array): void {
-    const nc = c.n;
+  private logDensityContinuous(c: Candidates, out: Float64Array): void {
     const nk = this.nk;
-    const d = this.d;
-    const mu = this.mu;
-    const invSigma = this.invSigma;
-    const logNorm = this.logNorm;
-    const logW = this.logW;
-    const x = c.lo;
-    const total = suffix[0]!;
-    const { ms, sums } = lseScratch(nc);
-    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
-      const k1 = Math.min(nk, k0 + BLOCK);
-      for (let i = 0; i < nc; i++) {
-        let m = ms[i]!;
-        let sum = sums[i]!;
-        const ci = i * d;
-        for (let k = k0; k < k1; k++) {
-          let s = logW[k]!;
-          const floor = m - PRUNE;
-          if (s + total < floor) continue;
-          const kd = k * d;
-          let j = 0;
-          for (; j < d; j++) {
-            const z = (x[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-            s += logNorm[kd + j]! - 0.5 * z * z;
-            if (s + suffix[j + 1]! < floor) break;
-          }
-          if (j < d) continue;
-          if (s > m) {
-            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-            m = s;
-          } else {
-            sum += Math.exp(s - m);
-          }
-        }
-        ms[i] = m;
-        sums[i] = sum;
-      }
+    const caps = this.kernelCaps(nk);
+    const kernels: ContinuousKernels = { nk, d: this.d, mu: this.mu, invSigma: this.invSigma, logNorm: this.logNorm, logW: this.logW, caps };
+    let tree: KernelTree | undefined;
+    if (nk - 1 >= TREE_MIN) {
+      if (this.tree === undefined || this.tree.worn) this.tree = new KernelTree(this.mu, this.invSigma, caps, nk - 1, this.d);
+      else if (this.treeStale) this.tree.refit(this.mu, this.invSigma, caps);
+      this.treeStale = false;
+      tree = this.tree;
     }
-    finishLse(ms, sums, nc, out);
+    continuousLogDensity(kernels, tree, c.lo, c.n, out);
   }
 }
