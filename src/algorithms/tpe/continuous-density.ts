@@ -30,8 +30,10 @@ export interface ContinuousKernels {
   readonly invSigma: Float64Array;
   readonly logNorm: Float64Array;
   readonly logW: Float64Array;
-  /** Per kernel: log w_k + Σⱼ logNormₖⱼ. */
-  readonly caps: Float64Array;
+  /** Per kernel: Σⱼ logNormₖⱼ. */
+  readonly normSum: Float64Array;
+  /** The largest log w_k of kernels 0 .. nk−2. */
+  readonly wMax: number;
 }
 
 let found = new Uint32Array(256);
@@ -59,7 +61,7 @@ export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | u
  */
 function score(kr: ContinuousKernels, k: number, x: Float64Array, xAt: number, floor: number): number {
   const { d, mu, invSigma, logNorm } = kr;
-  let ub = kr.caps[k]!;
+  let ub = kr.logW[k]! + kr.normSum[k]!;
   if (ub < floor) return Number.NaN;
   let s = kr.logW[k]!;
   const kd = k * d;
@@ -94,6 +96,7 @@ function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: 
   t.search(
     x,
     xAt,
+    kr.wMax,
     () => best - PRUNE - MARGIN,
     (k) => {
       const s = score(kr, k, x, xAt, best - PRUNE - MARGIN);

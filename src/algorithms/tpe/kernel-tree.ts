@@ -7,10 +7,9 @@
  * a time.
  *
  * Each node keeps, over its kernels, the bounding box of the centres μ, the
- * least 1/σ per dimension and the largest cap (log weight + Σ log
- * normaliser, see parzen-estimator.ts), so that for a point x no kernel
- * below it can have a log density above
- *     maxCap − ½ Σⱼ (gapⱼ(x, box) · min 1/σⱼ)²,
+ * least 1/σ per dimension and the largest Σⱼ log normaliser, so that for a
+ * point x no kernel below it can have a log density above
+ *     max log w + maxNorm − ½ Σⱼ (gapⱼ(x, box) · min 1/σⱼ)²,
  * which lets a whole subtree be skipped with one test. The tree decides only
  * which kernels are scored; the score and the sum are defined without it
  * (continuous-density.ts), so the result does not depend on its shape.
@@ -18,9 +17,10 @@
  * Kept across the estimator's updates (a Report adds a kernel and changes a
  * few bandwidths; a change of the good set renumbers the kernels): the
  * partition stays, new kernels go to the leaf their centre falls in, and
- * `refit` recomputes every node's box, 1/σ and cap from the kernels, in
- * O(n·d) instead of a build's O(n·d·log n). After n/4 insertions it is
- * rebuilt, so the leaves stay small.
+ * `refresh` recomputes the boxes, 1/σ and normalisers of the leaves whose
+ * kernels were touched and of their ancestors (`refit`: of every node, in
+ * O(n·d), after a renumbering), instead of a build's O(n·d·log n). After
+ * n/4 insertions it is rebuilt, so the leaves stay small.
  */
 
 /** Kernels per leaf at a build: small enough to prune finely, large enough that node tests stay a minor cost. */
@@ -34,20 +34,24 @@ export class KernelTree {
   /** Internal nodes: the median split (kernels with μ below it went left). */
   private readonly splitDim: Uint32Array;
   private readonly splitAt: Float64Array;
-  /** Leaves: a linked list of kernels, head[v] → next[k] → … → −1. */
+  /** Leaves: a linked list of kernels, head[v] → next[k] → … → −1; and each kernel's leaf. */
   private readonly head: Int32Array;
   private next: Int32Array;
-  /** Per node and dimension (v·d + j): box of the centres, least 1/σ; per node: the largest cap. */
+  private leafOf: Int32Array;
+  /** Leaves to refresh. */
+  private readonly dirty: Uint8Array;
+  private anyDirty = false;
+  /** Per node and dimension (v·d + j): box of the centres, least 1/σ; per node: the largest Σⱼ log normaliser. */
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly minInv: Float64Array;
-  private readonly maxCap: Float64Array;
+  private readonly maxNorm: Float64Array;
   /** Kernels when built, and inserted since. */
   private readonly built: number;
   private inserted = 0;
 
-  /** The tree over kernels 0 .. n−1 of the kernel-major arrays (k·d + j), with caps per kernel. */
-  constructor(mu: Float64Array, invSigma: Float64Array, caps: Float64Array, n: number, d: number) {
+  /** The tree over kernels 0 .. n−1 of the kernel-major arrays (k·d + j), with Σⱼ log normaliser per kernel. */
+  constructor(mu: Float64Array, invSigma: Float64Array, normSum: Float64Array, n: number, d: number) {
     let leaves = 1;
     while (leaves * LEAF < n) leaves *= 2;
     const size = 2 * leaves - 1;
@@ -59,14 +63,16 @@ export class KernelTree {
     this.splitAt = new Float64Array(size);
     this.head = new Int32Array(size).fill(-1);
     this.next = new Int32Array(n + (n >> 1) + 16).fill(-1);
+    this.leafOf = new Int32Array(this.next.length).fill(-1);
+    this.dirty = new Uint8Array(size);
     this.lo = new Float64Array(size * d);
     this.hi = new Float64Array(size * d);
     this.minInv = new Float64Array(size * d);
-    this.maxCap = new Float64Array(size);
+    this.maxNorm = new Float64Array(size);
     const perm = new Uint32Array(n);
     for (let k = 0; k < n; k++) perm[k] = k;
     this.partition(perm, mu, invSigma, 0, 0, n);
-    this.refit(mu, invSigma, caps);
+    this.refit(mu, invSigma, normSum);
   }
 
   /** Whether `refit` would leave the tree too unbalanced: rebuild instead. */
@@ -114,9 +120,21 @@ export class KernelTree {
       const grown = new Int32Array(2 * k + 16).fill(-1);
       grown.set(this.next);
       this.next = grown;
+      const leafOf = new Int32Array(grown.length).fill(-1);
+      leafOf.set(this.leafOf);
+      this.leafOf = leafOf;
     }
     this.next[k] = this.head[v]!;
     this.head[v] = k;
+    this.leafOf[k] = v;
+  }
+
+  /** Marks kernel k (in the tree) as changed: its leaf and the leaf's ancestors are recomputed by the next refresh. */
+  touch(k: number): void {
+    const v = k < this.leafOf.length ? this.leafOf[k]! : -1;
+    if (v < 0) return;
+    this.dirty[v] = 1;
+    this.anyDirty = true;
   }
 
   /** Adds kernel k (its centre in mu), into the leaf of the cell its centre falls in; call refit before searching. */
@@ -124,6 +142,7 @@ export class KernelTree {
     let v = 0;
     while (this.isLeaf[v] === 0) v = mu[k * this.d + this.splitDim[v]!]! < this.splitAt[v]! ? 2 * v + 1 : 2 * v + 2;
     this.push(v, k);
+    this.touch(k);
     this.inserted++;
   }
 
@@ -131,6 +150,7 @@ export class KernelTree {
   renumber(newOf: Int32Array): void {
     const old = this.next;
     this.next = new Int32Array(old.length).fill(-1);
+    this.leafOf.fill(-1);
     for (let v = 0; v < this.size; v++) {
       if (this.isLeaf[v] === 0) continue;
       let k = this.head[v]!;
@@ -142,51 +162,74 @@ export class KernelTree {
     }
   }
 
-  /** Recomputes every node's box, least 1/σ and largest cap from the kernels' current values. */
-  refit(mu: Float64Array, invSigma: Float64Array, caps: Float64Array): void {
-    const { d, lo, hi, minInv, maxCap, next } = this;
+  /** Recomputes every node's box, least 1/σ and largest normaliser sum from the kernels' current values. */
+  refit(mu: Float64Array, invSigma: Float64Array, normSum: Float64Array): void {
     for (let v = this.size - 1; v >= 0; v--) {
-      const vd = v * d;
-      if (this.isLeaf[v] === 1) {
-        lo.fill(Number.POSITIVE_INFINITY, vd, vd + d);
-        hi.fill(Number.NEGATIVE_INFINITY, vd, vd + d);
-        minInv.fill(Number.POSITIVE_INFINITY, vd, vd + d);
-        let cap = Number.NEGATIVE_INFINITY;
-        for (let k = this.head[v]!; k >= 0; k = next[k]!) {
-          if (caps[k]! > cap) cap = caps[k]!;
-          const kd = k * d;
-          for (let j = 0; j < d; j++) {
-            const m = mu[kd + j]!;
-            const inv = invSigma[kd + j]!;
-            if (m < lo[vd + j]!) lo[vd + j] = m;
-            if (m > hi[vd + j]!) hi[vd + j] = m;
-            if (inv < minInv[vd + j]!) minInv[vd + j] = inv;
-          }
-        }
-        maxCap[v] = cap;
-        continue;
-      }
-      const ad = (2 * v + 1) * d;
-      const bd = ad + d;
-      for (let j = 0; j < d; j++) {
-        lo[vd + j] = Math.min(lo[ad + j]!, lo[bd + j]!);
-        hi[vd + j] = Math.max(hi[ad + j]!, hi[bd + j]!);
-        minInv[vd + j] = Math.min(minInv[ad + j]!, minInv[bd + j]!);
-      }
-      maxCap[v] = Math.max(maxCap[2 * v + 1]!, maxCap[2 * v + 2]!);
+      if (this.isLeaf[v] === 1) this.fitLeaf(v, mu, invSigma, normSum);
+      else this.merge(v);
     }
+    this.dirty.fill(0);
+    this.anyDirty = false;
+  }
+
+  /** Recomputes the touched leaves and their ancestors (children before parents: heap order, descending). */
+  refresh(mu: Float64Array, invSigma: Float64Array, normSum: Float64Array): void {
+    if (!this.anyDirty) return;
+    const dirty = this.dirty;
+    for (let v = this.size - 1; v >= 0; v--) {
+      if (dirty[v] === 0) continue;
+      dirty[v] = 0;
+      if (this.isLeaf[v] === 1) this.fitLeaf(v, mu, invSigma, normSum);
+      else this.merge(v);
+      if (v > 0) dirty[(v - 1) >> 1] = 1;
+    }
+    this.anyDirty = false;
+  }
+
+  private fitLeaf(v: number, mu: Float64Array, invSigma: Float64Array, normSum: Float64Array): void {
+    const { d, lo, hi, minInv, next } = this;
+    const vd = v * d;
+    lo.fill(Number.POSITIVE_INFINITY, vd, vd + d);
+    hi.fill(Number.NEGATIVE_INFINITY, vd, vd + d);
+    minInv.fill(Number.POSITIVE_INFINITY, vd, vd + d);
+    let norm = Number.NEGATIVE_INFINITY;
+    for (let k = this.head[v]!; k >= 0; k = next[k]!) {
+      if (normSum[k]! > norm) norm = normSum[k]!;
+      const kd = k * d;
+      for (let j = 0; j < d; j++) {
+        const m = mu[kd + j]!;
+        const inv = invSigma[kd + j]!;
+        if (m < lo[vd + j]!) lo[vd + j] = m;
+        if (m > hi[vd + j]!) hi[vd + j] = m;
+        if (inv < minInv[vd + j]!) minInv[vd + j] = inv;
+      }
+    }
+    this.maxNorm[v] = norm;
+  }
+
+  private merge(v: number): void {
+    const { d, lo, hi, minInv } = this;
+    const vd = v * d;
+    const ad = (2 * v + 1) * d;
+    const bd = ad + d;
+    for (let j = 0; j < d; j++) {
+      lo[vd + j] = Math.min(lo[ad + j]!, lo[bd + j]!);
+      hi[vd + j] = Math.max(hi[ad + j]!, hi[bd + j]!);
+      minInv[vd + j] = Math.min(minInv[ad + j]!, minInv[bd + j]!);
+    }
+    this.maxNorm[v] = Math.max(this.maxNorm[2 * v + 1]!, this.maxNorm[2 * v + 2]!);
   }
 
   /**
-   * Calls visit(k, floor) for every kernel whose node bound at x (x[xAt + j])
-   * is not below floor() − margin at the time, nearer subtrees first; floor()
-   * may rise as kernels are visited.
+   * Calls visit(k) for every kernel whose node bound at x (x[xAt + j]), with
+   * wMax the largest log weight, is not below floor() at the time, nearer
+   * subtrees first; floor() may rise as kernels are visited.
    */
-  search(x: Float64Array, xAt: number, floor: () => number, visit: (k: number) => void): void {
+  search(x: Float64Array, xAt: number, wMax: number, floor: () => number, visit: (k: number) => void): void {
     let top = 0;
     const { nodes, bounds } = stackOf(this.size);
     nodes[top] = 0;
-    bounds[top++] = this.bound(0, x, xAt, Number.NEGATIVE_INFINITY);
+    bounds[top++] = this.bound(0, x, xAt, wMax, Number.NEGATIVE_INFINITY);
     const next = this.next;
     while (top > 0) {
       top--;
@@ -199,8 +242,8 @@ export class KernelTree {
       }
       const a = 2 * v + 1;
       const b = a + 1;
-      const ba = this.bound(a, x, xAt, f);
-      const bb = this.bound(b, x, xAt, f);
+      const ba = this.bound(a, x, xAt, wMax, f);
+      const bb = this.bound(b, x, xAt, wMax, f);
       // The farther child goes first onto the stack, so the nearer one is searched first and raises the floor sooner.
       const nearA = ba >= bb;
       const first = nearA ? b : a;
@@ -222,10 +265,10 @@ export class KernelTree {
    * An upper bound of the log density at x of every kernel under node v, or
    * −∞ as soon as it is known to be below `floor`.
    */
-  private bound(v: number, x: Float64Array, xAt: number, floor: number): number {
+  private bound(v: number, x: Float64Array, xAt: number, wMax: number, floor: number): number {
     const d = this.d;
     const vd = v * d;
-    const cap = this.maxCap[v]!;
+    const cap = wMax + this.maxNorm[v]!;
     const limit = 2 * (cap - floor);
     let q = 0;
     for (let j = 0; j < d; j++) {

@@ -158,17 +158,20 @@ export class ParzenEstimator {
   /** Discrete and categorical dim j: an upper bound of its term in any kernel's log density (discrete: set per logDensity call). */
   private readonly bound: Float64Array;
   /**
-   * Per kernel: log weight plus the sum of its continuous normalisers, an
-   * upper bound of its log density over the continuous dims (each adds
-   * logNorm − z²/2). Built on first use after every change.
+   * Per kernel: the sum of its continuous normalisers, so that log weight +
+   * normSum bounds its log density over the continuous dims (each adds
+   * logNorm − z²/2) from above.
    */
-  private caps: Float64Array | undefined;
+  private normSum: Float64Array;
+  /** The largest log weight of an observation kernel (all but the prior). */
+  private wMax = Number.NEGATIVE_INFINITY;
   /**
    * All-continuous groups: a k-d tree over the observation kernels, built on
    * first use, carried over updates and refitted on the next use after one.
    */
   private tree: KernelTree | undefined;
-  private treeStale = false;
+  /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
+  private treeRenumbered = false;
   /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
   private readonly catA: Float64Array;
   private readonly catOn: (Float64Array | undefined)[];
@@ -217,6 +220,7 @@ export class ParzenEstimator {
     this.sigma = take(spare?.sigma, nk * d);
     this.invSigma = take(spare?.invSigma, nk * d);
     this.logNorm = take(spare?.logNorm, nk * d);
+    this.normSum = take(spare?.normSum, nk);
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
     this.catA = new Float64Array(d);
@@ -240,6 +244,7 @@ export class ParzenEstimator {
       prev.tree = undefined;
       this.tree.renumber(inv.newOf);
       for (const k of inv.addedIdx) this.tree.insert(k, this.mu);
+      this.treeRenumbered = true;
     }
 
     this.orders = new Array(d);
@@ -284,27 +289,20 @@ export class ParzenEstimator {
       normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
     }
+    for (let k = 0; k < nk; k++) this.sumNormalisers(k);
   }
 
-  /** See `caps`. */
-  private kernelCaps(nk: number): Float64Array {
-    if (this.caps !== undefined) return this.caps;
-    const caps = new Float64Array(nk);
-    const { d, kinds, logW, logNorm } = this;
-    for (let k = 0; k < nk; k++) {
-      let c = logW[k]!;
-      for (let j = 0; j < d; j++) if (kinds[j] === CONTINUOUS) c += logNorm[k * d + j]!;
-      caps[k] = c;
-    }
-    this.caps = caps;
-    return caps;
+  /** normSum[k] from logNorm. */
+  private sumNormalisers(k: number): void {
+    const d = this.d;
+    let c = 0;
+    for (let j = 0; j < d; j++) if (this.kinds[j] === CONTINUOUS) c += this.logNorm[k * d + j]!;
+    this.normSum[k] = c;
   }
 
   /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
-    this.caps = undefined;
-    this.treeStale = true;
     if (this.logW.length !== nk) {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
@@ -312,12 +310,15 @@ export class ParzenEstimator {
     let total = priorRawWeight;
     for (let i = 0; i < n; i++) total += rawWeights[i]!;
     let acc = 0;
+    let wMax = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < nk; k++) {
       const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
       this.logW[k] = Math.log(w);
+      if (k < n && this.logW[k]! > wMax) wMax = this.logW[k]!;
       acc += w;
       this.cumW[k] = acc;
     }
+    this.wMax = wMax;
   }
 
   /**
@@ -345,6 +346,8 @@ export class ParzenEstimator {
     this.sigma = grow(this.sigma, nk * d);
     this.invSigma = grow(this.invSigma, nk * d);
     this.logNorm = grow(this.logNorm, nk * d);
+    this.normSum = grow(this.normSum, nk);
+    this.normSum[n] = this.normSum[n0]!;
     const { mu, sigma, invSigma, logNorm } = this;
     // The prior kernel moves to the end; the new rows go before it, zeroed like a fresh build's.
     for (let j = 0; j < d; j++) {
@@ -359,6 +362,9 @@ export class ParzenEstimator {
     gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
     this.nk = nk;
     for (let k = n0; k < n; k++) this.tree?.insert(k, mu);
+    /** Kernels whose bandwidth may have changed: the new ones and their sorted neighbours. */
+    const changed = new Set<number>();
+    for (let k = n0; k < n; k++) changed.add(k);
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
@@ -399,6 +405,7 @@ export class ParzenEstimator {
         const g = left > right ? left : right;
         let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
         const k = order[r]!;
+        changed.add(k);
         if (discrete && bw.gridFloor > 0) {
           const floor = bw.gridFloor * widths![k]!;
           if (sg < floor) sg = Math.min(floor, dim.priorSigma);
@@ -417,6 +424,10 @@ export class ParzenEstimator {
         logNorm[idx] = ln;
       }
       if (discrete) this.dedupeDiscrete(j, order);
+    }
+    for (const k of changed) {
+      this.sumNormalisers(k);
+      this.tree?.touch(k);
     }
     this.setWeights(n, rawWeights, priorRawWeight);
     return true;
@@ -623,7 +634,7 @@ export class ParzenEstimator {
     const ids = this.discreteIds;
     const bound = this.bound;
     const last = nk - 1;
-    const caps = this.kernelCaps(nk);
+    const normSum = this.normSum;
     // What a non-continuous dim adds to every kernel's cap: its bound (subtracted again as the dim is scored).
     let otherBounds = 0;
     for (let j = 0; j < d; j++) if (kinds[j] !== CONTINUOUS) otherBounds += bound[j]!;
@@ -651,7 +662,7 @@ export class ParzenEstimator {
         const ci = i * d;
         for (let k = k0; k < k1; k++) {
           const floor = (m > prior ? m : prior) - PRUNE;
-          let ub = caps[k]! + otherBounds;
+          let ub = logW[k]! + normSum[k]! + otherBounds;
           if (ub < floor) continue;
           let s = logW[k]!;
           const kd = k * d;
@@ -691,13 +702,14 @@ export class ParzenEstimator {
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
   private logDensityContinuous(c: Candidates, out: Float64Array): void {
     const nk = this.nk;
-    const caps = this.kernelCaps(nk);
-    const kernels: ContinuousKernels = { nk, d: this.d, mu: this.mu, invSigma: this.invSigma, logNorm: this.logNorm, logW: this.logW, caps };
+    const { mu, invSigma, normSum } = this;
+    const kernels: ContinuousKernels = { nk, d: this.d, mu, invSigma, logNorm: this.logNorm, logW: this.logW, normSum, wMax: this.wMax };
     let tree: KernelTree | undefined;
     if (nk - 1 >= TREE_MIN) {
-      if (this.tree === undefined || this.tree.worn) this.tree = new KernelTree(this.mu, this.invSigma, caps, nk - 1, this.d);
-      else if (this.treeStale) this.tree.refit(this.mu, this.invSigma, caps);
-      this.treeStale = false;
+      if (this.tree === undefined || this.tree.worn) this.tree = new KernelTree(mu, invSigma, normSum, nk - 1, this.d);
+      else if (this.treeRenumbered) this.tree.refit(mu, invSigma, normSum);
+      else this.tree.refresh(mu, invSigma, normSum);
+      this.treeRenumbered = false;
       tree = this.tree;
     }
     continuousLogDensity(kernels, tree, c.lo, c.n, out);
