@@ -9,11 +9,12 @@
  * history on every call) and the group; it is then checked against
  * everything the estimator depends on: the dims, options, weights, and the
  * configuration object of every member. If all match it is returned as is;
- * otherwise kernels whose configuration is unchanged are carried over into a
- * new estimator that is identical to a fresh build (see Reuse), matched by
- * trial number; when trials were only appended, the estimator grows in
- * place (ParzenEstimator.appendInPlace). Anything unexpected (numbers out of
- * order) means no reuse.
+ * otherwise kernels whose configuration is unchanged are matched by trial
+ * number: when only a few kernels come or go (a Report appends one, a
+ * change of the good set moves one in or out), the estimator is edited in
+ * place (ParzenEstimator.editInPlace); otherwise the unchanged kernels are
+ * carried over into a new estimator that is identical to a fresh build (see
+ * Reuse). Anything unexpected (numbers out of order) means no reuse.
  *
  * At most MAX_EXPERIMENTS experiments are remembered (least recently used
  * first out), each with its current estimator and the previous one (whose
@@ -27,6 +28,8 @@ import type { Group } from "./groups.js";
 import { ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
 
 const MAX_EXPERIMENTS = 4;
+/** Kernels added plus removed up to which an estimator is edited in place (or n/16 if larger). */
+const MAX_EDITS = 16;
 
 interface Entry {
   readonly dims: readonly Dim[];
@@ -72,16 +75,14 @@ export function cachedEstimator(
     return old.estimator;
   }
   const configs: Config[] = members.map((o) => o.config);
-  if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw) && isExtension(old.members, members)) {
-    // New trials at the end only (the common Suggest after a Report): grow in place.
-    if (old.estimator.appendInPlace(configs, weights, priorWeight)) {
-      perGroup.set(group, { ...old, members, weights, priorWeight });
-      return old.estimator;
-    }
-  }
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     const oldOf = matchKernels(old.members, members);
+    // A few kernels in or out (a Report, a change of the good set): edit in place.
+    if (oldOf !== undefined && isSmallEdit(oldOf, old.members.length) && old.estimator.editInPlace(configs, oldOf, weights, priorWeight)) {
+      perGroup.set(group, { ...old, members, weights, priorWeight });
+      return old.estimator;
+    }
     estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, {
       prev: oldOf && old.estimator,
       oldOf,
@@ -115,21 +116,12 @@ function sameMembers(e: Entry, members: readonly Observation[], weights: Float64
   return true;
 }
 
-/** Whether `next` is `prev` (same configuration objects, same numbers) plus members with larger numbers. */
-function isExtension(prev: readonly Observation[], next: readonly Observation[]): boolean {
-  const n0 = prev.length;
-  if (next.length <= n0 || n0 === 0) return false;
-  for (let i = 0; i < n0; i++) {
-    const a = prev[i]!;
-    const b = next[i]!;
-    if (a.config !== b.config || a.number !== b.number) return false;
-  }
-  let last = prev[n0 - 1]!.number;
-  for (let i = n0; i < next.length; i++) {
-    if (!(next[i]!.number > last)) return false;
-    last = next[i]!.number;
-  }
-  return true;
+/** Few enough kernels added or removed that editing in place beats a rebuild (each costs a sorted insert or removal per dimension). */
+function isSmallEdit(oldOf: Int32Array, nPrev: number): boolean {
+  let kept = 0;
+  for (let i = 0; i < oldOf.length; i++) if (oldOf[i]! >= 0) kept++;
+  const edits = oldOf.length - kept + (nPrev - kept);
+  return edits <= Math.max(MAX_EDITS, nPrev >> 4);
 }
 
 /**

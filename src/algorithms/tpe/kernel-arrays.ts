@@ -112,3 +112,34 @@ export function normalisers(
   }
   return best;
 }
+
+/**
+ * Moves rows of `width` values in place: row i becomes the current row
+ * src[i] (i < count; −1: left as is, to be filled), with the kept rows in
+ * increasing order. Runs moving left are copied first, left to right, then
+ * runs moving right, right to left, so no run overwrites one not yet moved.
+ */
+export function moveRows(a: Float64Array, width: number, src: Int32Array, count: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    const right = pass === 1;
+    let i = right ? count - 1 : 0;
+    while (right ? i >= 0 : i < count) {
+      const o = src[i]!;
+      if (o < 0 || o === i || o < i !== right) {
+        i += right ? -1 : 1;
+        continue;
+      }
+      // A maximal run of consecutive rows with the same shift.
+      let e = i;
+      if (right) {
+        while (e - 1 >= 0 && src[e - 1]! >= 0 && src[e - 1] === src[e]! - 1) e--;
+        a.copyWithin(e * width, src[e]! * width, (o + 1) * width);
+        i = e - 1;
+      } else {
+        while (e + 1 < count && src[e + 1] === src[e]! + 1) e++;
+        a.copyWithin(i * width, o * width, (src[e]! + 1) * width);
+        i = e + 1;
+      }
+    }
+  }
+}

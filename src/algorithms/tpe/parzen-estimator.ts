@@ -12,8 +12,8 @@
  *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
  *     and pᶜ the choice weights (the prior kernel is p itself).
  * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
- * appendInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
- * estimator exactly as a fresh build over the longer member list would be.
+ * editInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
+ * estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
 import { LOG_SQRT_2PI } from "../../math/special.js";
@@ -24,8 +24,8 @@ import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { continuousLogDensity, PRUNE, type ContinuousKernels } from "./continuous-density.js";
 import { KernelTree } from "./kernel-tree.js";
-import { FAR, gatherCoords, inverseMap, normalisers, type PrevKernels } from "./kernel-arrays.js";
-import { insertSorted, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import { FAR, gatherCoords, inverseMap, moveRows, normalisers, type PrevKernels } from "./kernel-arrays.js";
+import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -322,18 +322,22 @@ export class ParzenEstimator {
   }
 
   /**
-   * Appends members[nk − 1 ..] as kernels in place (the earlier members
-   * must be this estimator's, in order), with new weights: the same result
-   * as a fresh build, in O(added · d · log n) plus O(n) for the weights and
-   * per discrete dimension (its kernel dedupe). Only while the bandwidth
+   * Edits the kernels in place into those of `members`: oldOf[i] is the
+   * current kernel of member i (the same configuration) or −1 for a new one,
+   * increasing over the kept ones; kernels not referenced are removed. The
+   * same result as a fresh build over `members`, for e kernels added or
+   * removed in O(e·d·log n) plus a few cheap O(n·d) passes (moving rows,
+   * renumbering the sorted orders) and O(n) for the weights and per discrete
+   * dimension (its kernel dedupe): a Report appends one kernel, and a change
+   * of the good set moves one kernel in or out. Only while the bandwidth
    * clip limits do not move with n; returns false (and changes nothing) otherwise.
    */
-  appendInPlace(members: readonly Config[], rawWeights: Float64Array, priorRawWeight: number): boolean {
+  editInPlace(members: readonly Config[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     const d = this.d;
     const bw = this.bw;
-    if (n <= n0 || n0 < 2) return false;
+    if (n < 2 || n0 < 2 || oldOf.length !== n) return false;
     for (const dim of this.dims) {
       if (dim.kind === CATEGORICAL) continue;
       const rule = ruleOf(dim, bw);
@@ -341,77 +345,87 @@ export class ParzenEstimator {
       const [a1, b1] = bandwidthLimits(n, rule);
       if (a0 !== a1 || b0 !== b1) return false;
     }
+    // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
-    this.mu = grow(this.mu, nk * d);
-    this.sigma = grow(this.sigma, nk * d);
-    this.invSigma = grow(this.invSigma, nk * d);
-    this.logNorm = grow(this.logNorm, nk * d);
-    this.normSum = grow(this.normSum, nk);
-    this.normSum[n] = this.normSum[n0]!;
-    const { mu, sigma, invSigma, logNorm } = this;
-    // The prior kernel moves to the end; the new rows go before it, zeroed like a fresh build's.
-    for (let j = 0; j < d; j++) {
-      mu[n * d + j] = mu[n0 * d + j]!;
-      sigma[n * d + j] = sigma[n0 * d + j]!;
-      invSigma[n * d + j] = invSigma[n0 * d + j]!;
-      logNorm[n * d + j] = logNorm[n0 * d + j]!;
+    const src = new Int32Array(nk);
+    const newOf = new Int32Array(n0).fill(-1);
+    const added: number[] = [];
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const o = oldOf[i]!;
+      if (o >= 0) {
+        if (o <= last || o >= n0) return false;
+        last = o;
+        newOf[o] = i;
+      } else added.push(i);
+      src[i] = o;
     }
-    sigma.fill(0, n0 * d, n * d);
-    invSigma.fill(0, n0 * d, n * d);
-    logNorm.fill(0, n0 * d, n * d);
-    gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
+    src[n] = n0;
+
+    // Room for both the old rows (read) and the new ones (written), then views of the new length.
+    this.resizeRows(Math.max(nk, n0 + 1));
+    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, src, nk);
+    moveRows(this.normSum, 1, src, nk);
+    this.resizeRows(nk);
+    const { mu, sigma, invSigma, logNorm } = this;
+    // New rows: zeroed like a fresh build's, then the coordinates.
+    for (const k of added) {
+      sigma.fill(0, k * d, (k + 1) * d);
+      invSigma.fill(0, k * d, (k + 1) * d);
+      logNorm.fill(0, k * d, (k + 1) * d);
+      gatherCoords(this.dims, [members[k]!], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
+    }
     this.nk = nk;
-    for (let k = n0; k < n; k++) this.tree?.insert(k, mu);
-    /** Kernels whose bandwidth may have changed: the new ones and their sorted neighbours. */
-    const changed = new Set<number>();
-    for (let k = n0; k < n; k++) changed.add(k);
+    this.tree?.renumber(newOf);
+    for (const k of added) this.tree?.insert(k, mu);
+
+    /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
+    const changed = new Set<number>(added);
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
         this.buildCategorical(j, dim, members, this.categoricalPriorWeight);
         continue;
       }
-      let sorted = this.orders[j]!;
-      const at: number[] = [];
-      for (let k = n0; k < n; k++) {
-        const r = insertSorted(sorted, k, mu[k * d + j]!);
-        sorted = r.sorted;
-        for (let q = 0; q < at.length; q++) if (at[q]! >= r.at) at[q] = at[q]! + 1;
-        at.push(r.at);
+      const touched = new Set<number>();
+      let sorted = dropRenumbered(this.orders[j]!, newOf, touched);
+      for (const k of added) sorted = insertSorted(sorted, k, mu[k * d + j]!).sorted;
+      for (const k of added) {
+        const r = positionOf(sorted, k, mu[k * d + j]!);
+        touched.add(k);
+        if (r > 0) touched.add(sorted.order[r - 1]!);
+        if (r < n - 1) touched.add(sorted.order[r + 1]!);
       }
       this.orders[j] = sorted;
       const discrete = dim.kind === DISCRETE;
       let widths = this.cellWidths[j];
       if (discrete && bw.gridFloor > 0) {
-        const grown = new Float64Array(n);
-        grown.set(widths!);
-        for (let k = n0; k < n; k++) {
+        const moved = grow(widths!, Math.max(n, n0));
+        moveRows(moved, 1, src, n);
+        for (const k of added) {
           const [lo, hi] = dim.scale!.cell(members[k]![dim.param.index]!);
-          grown[k] = hi - lo;
+          moved[k] = hi - lo;
         }
-        widths = this.cellWidths[j] = grown;
+        widths = this.cellWidths[j] = grow(moved, n);
       }
-      // Only the new kernels and their sorted neighbours change bandwidth.
-      const touched = new Set<number>();
-      for (const r of at) for (let q = r - 1; q <= r + 1; q++) if (q >= 0 && q < n) touched.add(q);
       const rule = ruleOf(dim, bw);
       const [sMin, sMax] = bandwidthLimits(n, rule);
       const { order, values } = sorted;
       const truncated = !discrete && this.bounded[j]!;
-      for (const r of touched) {
+      for (const k of touched) {
+        const r = positionOf(sorted, k, mu[k * d + j]!);
         const m = values[r]!;
         const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
         const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
         const g = left > right ? left : right;
         let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
-        const k = order[r]!;
         changed.add(k);
         if (discrete && bw.gridFloor > 0) {
           const floor = bw.gridFloor * widths![k]!;
           if (sg < floor) sg = Math.min(floor, dim.priorSigma);
         }
         const idx = k * d + j;
-        if (k < n0 && sigma[idx] === sg) continue;
+        if (src[k]! >= 0 && sigma[idx] === sg) continue;
         sigma[idx] = sg;
         invSigma[idx] = 1 / sg;
         if (discrete) continue;
@@ -431,6 +445,16 @@ export class ParzenEstimator {
     }
     this.setWeights(n, rawWeights, priorRawWeight);
     return true;
+  }
+
+  /** The kernel arrays as views of `rows` kernels (contents kept). */
+  private resizeRows(rows: number): void {
+    const d = this.d;
+    this.mu = grow(this.mu, rows * d);
+    this.sigma = grow(this.sigma, rows * d);
+    this.invSigma = grow(this.invSigma, rows * d);
+    this.logNorm = grow(this.logNorm, rows * d);
+    this.normSum = grow(this.normSum, rows);
   }
 
   /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
