@@ -106,12 +106,12 @@ describe("cachedEstimator", () => {
       const check = (step: string, weightOf: (o: Observation) => number = () => 1): void => {
         const members = history.filter((o) => o.state !== "fail");
         const w = Float64Array.from(members, weightOf);
-        const cached = cachedEstimator(anchor, group, dims, members, w, 1, 3, bw);
+        const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw);
         const fresh = new ParzenEstimator(dims, members.map((o) => o.config), w, 1, 3, bw);
         expect(cached.nk, step).toBe(fresh.nk);
         expectSame(cached, fresh, dims.length, history.length);
         // And a hit returns the same object.
-        expect(cachedEstimator(anchor, group, dims, members, w, 1, 3, bw)).toBe(cached);
+        expect(cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw)).toBe(cached);
       };
       check("initial");
       for (let round = 0; round < 15; round++) {

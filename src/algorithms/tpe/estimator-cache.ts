@@ -1,8 +1,9 @@
 /**
- * A memo of the bad-set estimator g(x), whose kernels are most of the
- * history: rebuilding it (coordinates, per-dimension sorts for the
- * neighbour-gap bandwidths, truncation normalisers) on every suggestion
- * dominated TPE's cost with thousands of trials.
+ * A memo of the estimators l(x) and g(x) of each group: rebuilding g(x),
+ * whose kernels are most of the history (coordinates, per-dimension sorts
+ * for the neighbour-gap bandwidths, truncation normalisers), on every
+ * suggestion dominated TPE's cost with thousands of trials, and l(x) mostly
+ * stays the same from one suggestion to the next.
  *
  * The memo never changes a result. An entry is found by the experiment's
  * first observation object (the service passes the same, in-place updated
@@ -18,8 +19,8 @@
  *
  * At most MAX_EXPERIMENTS experiments are remembered (least recently used
  * first out), each with its current estimator and the previous one (whose
- * arrays the next build overwrites), which bounds the memory to a few
- * estimators: about 8 MB per 10,000-trial, 10-parameter group.
+ * arrays the next build overwrites), per group and role, which bounds the
+ * memory to a few estimators: about 8 MB per 10,000-trial, 10-parameter group.
  */
 import type { Config } from "../../space/types.js";
 import type { Observation } from "../types.js";
@@ -43,7 +44,10 @@ interface Entry {
   readonly spare: ParzenEstimator | undefined;
 }
 
-const memo = new Map<Observation, Map<Group, Entry>>();
+/** Which of a group's two estimators: l(x) over the good trials or g(x) over the bad ones. */
+export type Role = "good" | "bad";
+
+const memo = new Map<Observation, Record<Role, Map<Group, Entry>>>();
 
 /** Forgets every entry (tests). */
 export function clearEstimatorCache(): void {
@@ -56,6 +60,7 @@ export function clearEstimatorCache(): void {
  */
 export function cachedEstimator(
   anchor: Observation,
+  role: Role,
   group: Group,
   dims: readonly Dim[],
   members: readonly Observation[],
@@ -64,11 +69,12 @@ export function cachedEstimator(
   categoricalPriorWeight: number,
   bw: BandwidthOptions,
 ): ParzenEstimator {
-  let perGroup = memo.get(anchor);
-  if (perGroup !== undefined) memo.delete(anchor); // re-inserted below as the most recent
-  else perGroup = new Map();
-  memo.set(anchor, perGroup);
+  let perRole = memo.get(anchor);
+  if (perRole !== undefined) memo.delete(anchor); // re-inserted below as the most recent
+  else perRole = { good: new Map(), bad: new Map() };
+  memo.set(anchor, perRole);
   if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
+  const perGroup = perRole[role];
 
   const old = perGroup.get(group);
   if (old !== undefined && old.priorWeight === priorWeight && compatible(old, dims, categoricalPriorWeight, bw) && sameMembers(old, members, weights)) {

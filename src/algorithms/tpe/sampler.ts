@@ -10,7 +10,7 @@ import { samplePrior } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import type { Observation, SuggestInput } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
-import { cachedEstimator } from "./estimator-cache.js";
+import { cachedEstimator, type Role } from "./estimator-cache.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
@@ -75,9 +75,9 @@ function sampleGroup(
     clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
     gridFloor: options.grid_bandwidth_floor,
   };
-  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, undefined);
-  // g(x) holds most of the history: memoised per experiment, exact (estimator-cache.ts).
-  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, anchor);
+  // Memoised per experiment and updated in place as the history grows, exactly (estimator-cache.ts).
+  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, anchor, "good");
+  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, anchor, "bad");
 
   const nc = options.n_ei_candidates;
   const d = dims.length;
@@ -108,7 +108,8 @@ function estimator(
   strategy: TpeOptions["weights"],
   options: TpeOptions,
   bw: BandwidthOptions,
-  anchor: Observation | undefined,
+  anchor: Observation,
+  role: Role,
 ): ParzenEstimator {
   const members: Observation[] = [];
   const active = new Uint8Array(set.length);
@@ -122,6 +123,5 @@ function estimator(
   const w = new Float64Array(members.length);
   for (let i = 0, k = 0; i < set.length; i++) if (active[i] === 1) w[k++] = weights[i]!;
   const prior = priorRawWeight(w, strategy, options.prior_weight);
-  if (anchor !== undefined) return cachedEstimator(anchor, group, dims, members, w, prior, options.categorical_prior_weight, bw);
-  return new ParzenEstimator(dims, members.map((o) => o.config), w, prior, options.categorical_prior_weight, bw);
+  return cachedEstimator(anchor, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
 }
