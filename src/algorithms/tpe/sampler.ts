@@ -112,16 +112,15 @@ function estimator(
   role: Role,
 ): ParzenEstimator {
   const members: Observation[] = [];
-  const active = new Uint8Array(set.length);
+  const all = new Float64Array(set.length);
   for (let i = 0; i < set.length; i++) {
     const o = set[i]!;
     if (isActive(group, o.config)) {
+      all[members.length] = weights[i]!;
       members.push(o);
-      active[i] = 1;
     }
   }
-  const w = new Float64Array(members.length);
-  for (let i = 0, k = 0; i < set.length; i++) if (active[i] === 1) w[k++] = weights[i]!;
+  const w = members.length === set.length ? all : all.slice(0, members.length);
   const prior = priorRawWeight(w, strategy, options.prior_weight);
   return cachedEstimator(anchor, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
 }
