@@ -18,9 +18,9 @@
  * few bandwidths; a change of the good set renumbers the kernels): the
  * partition stays, new kernels go to the leaf their centre falls in, and
  * `refresh` recomputes the boxes, 1/σ and normalisers of the leaves whose
- * kernels were touched and of their ancestors (`refit`: of every node, in
- * O(n·d), after a renumbering), instead of a build's O(n·d·log n). After
- * n/4 insertions it is rebuilt, so the leaves stay small.
+ * kernels were touched or removed and of their ancestors (`refit`: of every
+ * node, in O(n·d)), instead of a build's O(n·d·log n). After n/4 insertions
+ * it is rebuilt, so the leaves stay small.
  */
 
 /** Kernels per leaf at a build: small enough to prune finely, large enough that node tests stay a minor cost. */
@@ -38,6 +38,8 @@ export class KernelTree {
   private readonly head: Int32Array;
   private next: Int32Array;
   private leafOf: Int32Array;
+  /** The previous `next`, reused by the next renumbering. */
+  private spareNext: Int32Array | undefined;
   /** Leaves to refresh. */
   private readonly dirty: Uint8Array;
   private anyDirty = false;
@@ -146,19 +148,28 @@ export class KernelTree {
     this.inserted++;
   }
 
-  /** Renumbers the kernels: k becomes newOf[k], or leaves the tree when −1. */
+  /** Renumbers the kernels: k becomes newOf[k], or leaves the tree when −1 (its leaf is then marked for refresh). */
   renumber(newOf: Int32Array): void {
     const old = this.next;
-    this.next = new Int32Array(old.length).fill(-1);
+    let next = this.spareNext;
+    if (next === undefined || next.length < old.length) next = new Int32Array(old.length);
+    next.fill(-1);
+    this.spareNext = old;
+    this.next = next;
     this.leafOf.fill(-1);
     for (let v = 0; v < this.size; v++) {
       if (this.isLeaf[v] === 0) continue;
       let k = this.head[v]!;
       this.head[v] = -1;
-      // Reversed twice (here and by push): the list keeps its order.
-      const kept: number[] = [];
-      for (; k >= 0; k = old[k]!) if (k < newOf.length && newOf[k]! >= 0) kept.push(newOf[k]!);
-      for (let q = kept.length - 1; q >= 0; q--) this.push(v, kept[q]!);
+      for (; k >= 0; k = old[k]!) {
+        const to = k < newOf.length ? newOf[k]! : -1;
+        if (to >= 0) {
+          this.push(v, to); // (reverses the list: its order does not matter)
+        } else {
+          this.dirty[v] = 1;
+          this.anyDirty = true;
+        }
+      }
     }
   }
 

@@ -376,7 +376,9 @@ export class ParzenEstimator {
       gatherCoords(this.dims, [members[k]!], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
     }
     this.nk = nk;
-    this.tree?.renumber(newOf);
+    // Kernels only appended: every index stays, nothing to renumber.
+    const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
+    if (renamed) this.tree?.renumber(newOf);
     for (const k of added) this.tree?.insert(k, mu);
 
     /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
@@ -388,7 +390,7 @@ export class ParzenEstimator {
         continue;
       }
       const touched = new Set<number>();
-      let sorted = dropRenumbered(this.orders[j]!, newOf, touched);
+      let sorted = renamed ? dropRenumbered(this.orders[j]!, newOf, touched) : this.orders[j]!;
       for (const k of added) sorted = insertSorted(sorted, k, mu[k * d + j]!).sorted;
       for (const k of added) {
         const r = positionOf(sorted, k, mu[k * d + j]!);
