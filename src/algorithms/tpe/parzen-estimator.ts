@@ -17,15 +17,19 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { LOG_SQRT_2PI } from "../../math/special.js";
-import { logNormMass, logNormMassApprox, sampleTruncNormal } from "../../math/truncnorm.js";
+import { logNormMass, sampleTruncNormal } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { allocateCandidates, type Candidates } from "./candidates.js";
+import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
-import { continuousLogDensity, PRUNE, type ContinuousKernels } from "./continuous-density.js";
-import { KernelTree } from "./kernel-tree.js";
 import { FAR, gatherCoords, inverseMap, moveRows, normalisers, type PrevKernels } from "./kernel-arrays.js";
+import { KernelTree } from "./kernel-tree.js";
+import { mixedLogDensity } from "./mixed-density.js";
 import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+
+export { allocateCandidates, type Candidates };
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -35,31 +39,7 @@ export interface BandwidthOptions {
   readonly gridFloor: number;
 }
 
-/** A batch of candidate points for one group, flat and candidate-major (i·d + j). */
-export interface Candidates {
-  n: number;
-  /** Domain values (option index for categoricals). */
-  readonly values: Float64Array;
-  /** Continuous: the coordinate. Discrete: the lower cell edge. */
-  readonly lo: Float64Array;
-  /** Discrete: the upper cell edge. */
-  readonly hi: Float64Array;
-}
 
-export function allocateCandidates(n: number, d: number): Candidates {
-  return { n, values: new Float64Array(n * d), lo: new Float64Array(n * d), hi: new Float64Array(n * d) };
-}
-
-
-/**
- * Mixed groups: a kernel is dropped from a candidate's sum once an upper
- * bound of its log density falls PRUNE below the largest term known to be
- * in the sum (the best kernel so far, or the prior kernel, always
- * included). Every dropped term is below e^−PRUNE times the final sum, so
- * the density is exact to a relative nk·e^−40 (4e-15 with 1,000 kernels),
- * far below what could change which candidate wins. (All-continuous groups:
- * continuous-density.ts, to the same precision.)
- */
 
 /** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
 const TREE_MIN = 64;
@@ -95,48 +75,6 @@ function take(spare: Float64Array | undefined, size: number): Float64Array {
   if (spare !== undefined && spare.buffer.byteLength >= 8 * size) return new Float64Array(spare.buffer, 0, size).fill(0);
   return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
 }
-
-/**
- * Kernels are scored in blocks of BLOCK against every candidate, so a
- * block's μ, 1/σ and normalisers stay in cache across the candidates
- * instead of streaming the whole estimator from memory once per candidate.
- * Each candidate still sums its kernels in index order: the result does not
- * depend on the block size.
- */
-const BLOCK = 128;
-
-let lseMs = new Float64Array(64);
-let lseSums = new Float64Array(64);
-let lsePriors = new Float64Array(64);
-
-/**
- * Running log-sum-exp state per candidate (max so far, sum of exp(s − max)),
- * reset, and room for the prior kernel's log density at each candidate.
- */
-function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array; priors: Float64Array } {
-  if (lseMs.length < nc) {
-    lseMs = new Float64Array(2 * nc);
-    lseSums = new Float64Array(2 * nc);
-    lsePriors = new Float64Array(2 * nc);
-  }
-  lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
-  lseSums.fill(0, 0, nc);
-  return { ms: lseMs, sums: lseSums, priors: lsePriors };
-}
-
-function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
-  for (let i = 0; i < nc; i++) {
-    const m = ms[i]!;
-    out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sums[i]!);
-  }
-}
-
-let candIdScratch = new Int32Array(256);
-let uniqScratch = new Int32Array(64);
-let tableOffsetScratch = new Int32Array(16);
-let nuScratch = new Int32Array(16);
-let tableScratch = new Float64Array(1024);
-let candScratch = new Float64Array(256);
 
 export class ParzenEstimator {
   readonly d: number;
@@ -575,154 +513,14 @@ export class ParzenEstimator {
     return a;
   }
 
-  /**
-   * out[i] = log of the mixture density (mass, for discrete dims) at
-   * candidate i. Candidate-outer with a running log-sum-exp: a kernel is
-   * abandoned as soon as its partial log density plus an upper bound of the
-   * remaining dimensions falls PRUNE below the best kernel so far, so with
-   * thousands of kernels most cost one or two dimensions.
-   */
+  /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
   logDensity(c: Candidates, out: Float64Array): void {
-    const nc = c.n;
-    const nk = this.nk;
-    const d = this.d;
-    if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
-    if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
-    const candIds = candIdScratch;
-    const tableAt = tableOffsetScratch.length < d ? (tableOffsetScratch = new Int32Array(2 * d)) : tableOffsetScratch;
-    const nuOf = nuScratch.length < d ? (nuScratch = new Int32Array(2 * d)) : nuScratch;
-
-    // Discrete dims: score each distinct kernel on each distinct candidate cell once.
-    let tableSize = 0;
-    for (let j = 0; j < d; j++) {
-      if (this.dims[j]!.kind !== DISCRETE) continue;
-      let nu = 0;
-      for (let i = 0; i < nc; i++) {
-        const v = c.values[i * d + j]!;
-        let u = 0;
-        while (u < nu && c.values[uniqScratch[u]! * d + j] !== v) u++;
-        if (u === nu) uniqScratch[nu++] = i;
-        candIds[j * nc + i] = u;
-      }
-      const uniq = this.discreteKernels[j]!;
-      const nUniq = uniq.length / 3;
-      tableAt[j] = tableSize;
-      nuOf[j] = nu;
-      if (tableScratch.length < tableSize + nUniq * nu) {
-        const grown = new Float64Array(2 * (tableSize + nUniq * nu));
-        grown.set(tableScratch.subarray(0, tableSize));
-        tableScratch = grown;
-      }
-      let best = Number.NEGATIVE_INFINITY;
-      for (let q = 0; q < nUniq; q++) {
-        const m = uniq[3 * q]!;
-        const inv = uniq[3 * q + 1]!;
-        const ln = uniq[3 * q + 2]!;
-        for (let u = 0; u < nu; u++) {
-          const at = uniqScratch[u]! * d + j;
-          const v = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
-          tableScratch[tableSize + u * nUniq + q] = v;
-          if (v > best) best = v;
-        }
-      }
-      this.bound[j] = best;
-      tableSize += nUniq * nu;
-    }
     if (this.allContinuous) {
       this.logDensityContinuous(c, out);
       return;
     }
-    // Per candidate and dimension, what does not depend on the kernel: a
-    // discrete dim's table row, a categorical dim's on/off/prior log-probabilities.
-    if (candScratch.length < 3 * nc * d) candScratch = new Float64Array(6 * nc * d);
-    const rowOf = candIdScratch; // overwrites each candidate-cell id with its table row, in place
-    const catV = candScratch;
-    for (let j = 0; j < d; j++) {
-      const kind = this.kinds[j]!;
-      if (kind === DISCRETE) {
-        const nUniq = this.discreteKernels[j]!.length / 3;
-        for (let i = 0; i < nc; i++) rowOf[j * nc + i] = tableAt[j]! + candIds[j * nc + i]! * nUniq;
-      } else if (kind === CATEGORICAL) {
-        for (let i = 0; i < nc; i++) {
-          const o = c.values[i * d + j]!;
-          catV[3 * (i * d + j)] = this.catOn[j]![o]!;
-          catV[3 * (i * d + j) + 1] = this.catOff[j]![o]!;
-          catV[3 * (i * d + j) + 2] = this.catPrior[j]![o]!;
-        }
-      }
-    }
-    const table = tableScratch;
-    const mu = this.mu;
-    const invSigma = this.invSigma;
-    const logNorm = this.logNorm;
-    const logW = this.logW;
-    const kinds = this.kinds;
-    const ids = this.discreteIds;
-    const bound = this.bound;
-    const last = nk - 1;
-    const normSum = this.normSum;
-    // What a non-continuous dim adds to every kernel's cap: its bound (subtracted again as the dim is scored).
-    let otherBounds = 0;
-    for (let j = 0; j < d; j++) if (kinds[j] !== CONTINUOUS) otherBounds += bound[j]!;
-    const { ms, sums, priors } = lseScratch(nc);
-    for (let i = 0; i < nc; i++) {
-      const ci = i * d;
-      const kd = last * d;
-      let s = logW[last]!;
-      for (let j = 0; j < d; j++) {
-        const kind = kinds[j]!;
-        if (kind === CONTINUOUS) {
-          const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-          s += logNorm[kd + j]! - 0.5 * z * z;
-        } else if (kind === DISCRETE) s += table[rowOf[j * nc + i]! + ids[j]![last]!]!;
-        else s += catV[3 * (ci + j) + 2]!;
-      }
-      priors[i] = s;
-    }
-    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
-      const k1 = Math.min(nk, k0 + BLOCK);
-      for (let i = 0; i < nc; i++) {
-        let m = ms[i]!;
-        let sum = sums[i]!;
-        const prior = priors[i]!;
-        const ci = i * d;
-        for (let k = k0; k < k1; k++) {
-          const floor = (m > prior ? m : prior) - PRUNE;
-          let ub = logW[k]! + normSum[k]! + otherBounds;
-          if (ub < floor) continue;
-          let s = logW[k]!;
-          const kd = k * d;
-          let j = 0;
-          for (; j < d; j++) {
-            const kind = kinds[j]!;
-            if (kind === CONTINUOUS) {
-              const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-              const t = 0.5 * z * z;
-              s += logNorm[kd + j]! - t;
-              ub -= t;
-            } else {
-              const v =
-                kind === DISCRETE
-                  ? table[rowOf[j * nc + i]! + ids[j]![k]!]!
-                  : catV[3 * (ci + j) + (k === last ? 2 : c.values[ci + j] === mu[kd + j] ? 0 : 1)]!;
-              s += v;
-              ub += v - bound[j]!;
-            }
-            if (ub < floor) break;
-          }
-          if (j < d) continue;
-          if (s > m) {
-            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-            m = s;
-          } else if (s > Number.NEGATIVE_INFINITY) {
-            sum += Math.exp(s - m);
-          }
-        }
-        ms[i] = m;
-        sums[i] = sum;
-      }
-    }
-    finishLse(ms, sums, nc, out);
+    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior } = this;
+    mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
