@@ -12,6 +12,7 @@ import { KernelTree } from "../../src/algorithms/tpe/kernel-tree.js";
 import { dropRenumbered, insertSorted, positionOf, sortedBy } from "../../src/algorithms/tpe/sorted-order.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { LOG_SQRT_2PI } from "../../src/math/special.js";
+import { sampleTruncNormal, sampleTruncNormalFrom, truncNormalParts } from "../../src/math/truncnorm.js";
 
 interface Mixture extends ContinuousKernels {
   readonly sigma: Float64Array;
@@ -216,6 +217,23 @@ describe("in-place edits", () => {
       expect(Array.from(sorted.order)).toEqual(Array.from(want.order));
       expect(Array.from(sorted.values)).toEqual(Array.from(want.values));
       for (let k = 0; k < mu.length; k++) expect(sorted.order[positionOf(sorted, k, mu[k]!)]).toBe(k);
+    }
+  });
+});
+
+describe("kernel draws with precomputed parts", () => {
+  it("sampleTruncNormalFrom equals sampleTruncNormal bit for bit", () => {
+    const rng = createRng(21);
+    const bounds: [number, number][] = [[0, 1], [-5, 5], [2, 2], [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY], [0, Number.POSITIVE_INFINITY], [-3, -1]];
+    for (const [lo, hi] of bounds) {
+      for (let t = 0; t < 400; t++) {
+        const span = Number.isFinite(hi - lo) ? hi - lo : 4;
+        const mu = (Number.isFinite(lo) ? lo : -2) + span * (3 * rng.uniform() - 1); // inside and well outside
+        const sigma = span * Math.exp(-6 * rng.uniform()) + 1e-9;
+        const u = t % 50 === 0 ? 0 : t % 50 === 1 ? 1 : rng.uniform();
+        const parts = truncNormalParts(mu, sigma, lo, hi);
+        expect(Object.is(sampleTruncNormalFrom(parts, mu, sigma, lo, hi, u), sampleTruncNormal(mu, sigma, lo, hi, u))).toBe(true);
+      }
     }
   });
 });

@@ -17,7 +17,7 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { LOG_SQRT_2PI } from "../../math/special.js";
-import { logNormMass, sampleTruncNormal } from "../../math/truncnorm.js";
+import { logNormMass, sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
@@ -108,6 +108,8 @@ export class ParzenEstimator {
    * first use, carried over updates and refitted on the next use after one.
    */
   private tree: KernelTree | undefined;
+  /** Numeric dims: what a draw from kernel k needs besides the uniform, by k·d + j, kept until the next change (setWeights). */
+  private readonly drawParts = new Map<number, TruncNormalParts>();
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
   private treeRenumbered = false;
   /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
@@ -241,6 +243,7 @@ export class ParzenEstimator {
   /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
+    this.drawParts.clear();
     if (this.logW.length !== nk) {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
@@ -485,7 +488,14 @@ export class ParzenEstimator {
           continue;
         }
         const scale = dim.scale!;
-        const t = sampleTruncNormal(this.mu[k * d + j]!, this.sigma[k * d + j]!, dim.lo, dim.hi, rng.uniform());
+        const m = this.mu[k * d + j]!;
+        const sg = this.sigma[k * d + j]!;
+        let parts = this.drawParts.get(k * d + j);
+        if (parts === undefined) {
+          parts = truncNormalParts(m, sg, dim.lo, dim.hi);
+          this.drawParts.set(k * d + j, parts);
+        }
+        const t = sampleTruncNormalFrom(parts, m, sg, dim.lo, dim.hi, rng.uniform());
         const x = scale.fromCoord(t);
         out.values[at] = x;
         if (dim.kind === DISCRETE) {
