@@ -89,24 +89,34 @@ function scanAll(kr: ContinuousKernels, x: Float64Array, xAt: number, prior: num
   return count;
 }
 
+/** The tree search's state for one candidate: kept as one object, so a search allocates nothing. */
+const visitor = {
+  kr: undefined as unknown as ContinuousKernels,
+  x: new Float64Array(0) as Float64Array<ArrayBufferLike>,
+  xAt: 0,
+  best: 0,
+  count: 0,
+  floor(): number {
+    return this.best - PRUNE - MARGIN;
+  },
+  visit(k: number): void {
+    const s = score(this.kr, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
+    if (s !== s) return;
+    found[this.count++] = k;
+    scoreOf[k] = s;
+    if (s > this.best) this.best = s;
+  },
+};
+
 /** At least the kernels scanAll would keep, found by descending the tree. */
 function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: number, prior: number): number {
-  let best = prior;
-  let count = 0;
-  t.search(
-    x,
-    xAt,
-    kr.wMax,
-    () => best - PRUNE - MARGIN,
-    (k) => {
-      const s = score(kr, k, x, xAt, best - PRUNE - MARGIN);
-      if (s !== s) return;
-      found[count++] = k;
-      scoreOf[k] = s;
-      if (s > best) best = s;
-    },
-  );
-  return count;
+  visitor.kr = kr;
+  visitor.x = x;
+  visitor.xAt = xAt;
+  visitor.best = prior;
+  visitor.count = 0;
+  t.search(x, xAt, kr.wMax, visitor);
+  return visitor.count;
 }
 
 /** M + log Σ exp(s − M) over the kept kernels within PRUNE of M, ascending, then the prior kernel. */

@@ -130,13 +130,17 @@ function isSmallEdit(oldOf: Int32Array, nPrev: number): boolean {
   return edits <= Math.max(MAX_EDITS, nPrev >> 4);
 }
 
+let oldOfScratch = new Int32Array(1024);
+
 /**
  * oldOf[i]: the previous kernel with member i's trial number and the same
  * configuration object, or −1. Undefined (no reuse) unless both lists are
  * in strictly increasing number order.
  */
 function matchKernels(prev: readonly Observation[], next: readonly Observation[]): Int32Array | undefined {
-  const oldOf = new Int32Array(next.length).fill(-1);
+  // Only read while the next estimator is built or edited: one buffer serves every call.
+  if (oldOfScratch.length < next.length) oldOfScratch = new Int32Array(2 * next.length);
+  const oldOf = oldOfScratch.subarray(0, next.length).fill(-1);
   let p = 0;
   let last = Number.NEGATIVE_INFINITY;
   let kept = 0;

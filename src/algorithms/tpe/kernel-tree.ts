@@ -23,6 +23,11 @@
  * it is rebuilt, so the leaves stay small.
  */
 
+export interface TreeVisitor {
+  floor(): number;
+  visit(k: number): void;
+}
+
 /** Kernels per leaf at a build: small enough to prune finely, large enough that node tests stay a minor cost. */
 const LEAF = 8;
 
@@ -232,11 +237,11 @@ export class KernelTree {
   }
 
   /**
-   * Calls visit(k) for every kernel whose node bound at x (x[xAt + j]), with
-   * wMax the largest log weight, is not below floor() at the time, nearer
-   * subtrees first; floor() may rise as kernels are visited.
+   * Calls visitor.visit(k) for every kernel whose node bound at x (x[xAt + j]),
+   * with wMax the largest log weight, is not below visitor.floor() at the
+   * time, nearer subtrees first; the floor may rise as kernels are visited.
    */
-  search(x: Float64Array, xAt: number, wMax: number, floor: () => number, visit: (k: number) => void): void {
+  search(x: Float64Array, xAt: number, wMax: number, visitor: TreeVisitor): void {
     let top = 0;
     const { nodes, bounds } = stackOf(this.size);
     nodes[top] = 0;
@@ -245,10 +250,10 @@ export class KernelTree {
     while (top > 0) {
       top--;
       const v = nodes[top]!;
-      let f = floor();
+      const f = visitor.floor();
       if (bounds[top]! < f) continue;
       if (this.isLeaf[v] === 1) {
-        for (let k = this.head[v]!; k >= 0; k = next[k]!) visit(k);
+        for (let k = this.head[v]!; k >= 0; k = next[k]!) visitor.visit(k);
         continue;
       }
       const a = 2 * v + 1;

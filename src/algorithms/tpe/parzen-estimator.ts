@@ -76,6 +76,9 @@ function take(spare: Float64Array | undefined, size: number): Float64Array {
   return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
 }
 
+/** editInPlace's index maps, read only during the edit. */
+let editScratch = new Int32Array(2048);
+
 export class ParzenEstimator {
   readonly d: number;
   /** Kernels, the prior last. */
@@ -288,8 +291,9 @@ export class ParzenEstimator {
     }
     // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
-    const src = new Int32Array(nk);
-    const newOf = new Int32Array(n0).fill(-1);
+    if (editScratch.length < nk + n0) editScratch = new Int32Array(2 * (nk + n0));
+    const src = editScratch.subarray(0, nk);
+    const newOf = editScratch.subarray(nk, nk + n0).fill(-1);
     const added: number[] = [];
     let last = -1;
     for (let i = 0; i < n; i++) {
