@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { continuousLogDensity, PRUNE, type ContinuousKernels } from "../../src/algorithms/tpe/continuous-density.js";
-import { moveRows } from "../../src/algorithms/tpe/kernel-arrays.js";
+import { moveRows, rowRuns } from "../../src/algorithms/tpe/kernel-arrays.js";
 import { KernelTree } from "../../src/algorithms/tpe/kernel-tree.js";
 import { dropRenumbered, insertSorted, positionOf, sortedBy } from "../../src/algorithms/tpe/sorted-order.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
@@ -183,7 +183,7 @@ describe("in-place edits", () => {
       const a = new Float64Array(Math.max(n0, count) * width);
       for (let i = 0; i < n0 * width; i++) a[i] = i;
       const before = a.slice();
-      moveRows(a, width, Int32Array.from(src), count);
+      moveRows(a, width, rowRuns(Int32Array.from(src), count));
       for (let i = 0; i < count; i++) {
         if (src[i]! < 0) continue;
         for (let c = 0; c < width; c++) expect(a[i * width + c]).toBe(before[src[i]! * width + c]);

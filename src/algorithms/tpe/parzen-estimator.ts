@@ -24,7 +24,7 @@ import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.
 import { allocateCandidates, type Candidates } from "./candidates.js";
 import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
-import { FAR, gatherCoords, inverseMap, moveRows, normalisers, type PrevKernels } from "./kernel-arrays.js";
+import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
 import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
@@ -255,10 +255,17 @@ export class ParzenEstimator {
     for (let i = 0; i < n; i++) total += rawWeights[i]!;
     let acc = 0;
     let wMax = Number.NEGATIVE_INFINITY;
+    let lastW = Number.NaN;
+    let lastLog = Number.NaN;
     for (let k = 0; k < nk; k++) {
       const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
-      this.logW[k] = Math.log(w);
-      if (k < n && this.logW[k]! > wMax) wMax = this.logW[k]!;
+      // Uniform weights (the bad set's default) need one log, not n.
+      if (w !== lastW) {
+        lastW = w;
+        lastLog = Math.log(w);
+      }
+      this.logW[k] = lastLog;
+      if (k < n && lastLog > wMax) wMax = lastLog;
       acc += w;
       this.cumW[k] = acc;
     }
@@ -309,8 +316,9 @@ export class ParzenEstimator {
 
     // Room for both the old rows (read) and the new ones (written), then views of the new length.
     this.resizeRows(Math.max(nk, n0 + 1));
-    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, src, nk);
-    moveRows(this.normSum, 1, src, nk);
+    const runs = rowRuns(src, nk);
+    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, runs);
+    moveRows(this.normSum, 1, runs);
     this.resizeRows(nk);
     const { mu, sigma, invSigma, logNorm } = this;
     // New rows: zeroed like a fresh build's, then the coordinates.
@@ -348,7 +356,7 @@ export class ParzenEstimator {
       let widths = this.cellWidths[j];
       if (discrete && bw.gridFloor > 0) {
         const moved = grow(widths!, Math.max(n, n0));
-        moveRows(moved, 1, src, n);
+        moveRows(moved, 1, rowRuns(src, n));
         for (const k of added) {
           const [lo, hi] = dim.scale!.cell(members[k]![dim.param.index]!);
           moved[k] = hi - lo;
