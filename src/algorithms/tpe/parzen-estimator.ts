@@ -108,9 +108,10 @@ export class ParzenEstimator {
   private wMax = Number.NEGATIVE_INFINITY;
   /**
    * All-continuous groups: a k-d tree over the observation kernels, built on
-   * first use, carried over updates and refitted on the next use after one.
+   * the second use, carried over updates and refitted on the next use after one.
    */
   private tree: KernelTree | undefined;
+  private densityCalls = 0;
   /** Numeric dims: what a draw from kernel k needs besides the uniform, by k·d + j, kept until the next change (setWeights). */
   private readonly drawParts = new Map<number, TruncNormalParts>();
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
@@ -551,7 +552,10 @@ export class ParzenEstimator {
     const { mu, invSigma, normSum } = this;
     const kernels: ContinuousKernels = { nk, d: this.d, mu, invSigma, logNorm: this.logNorm, logW: this.logW, normSum, wMax: this.wMax };
     let tree: KernelTree | undefined;
-    if (nk - 1 >= TREE_MIN) {
+    // Built on the second call to this estimator (the memo reused it), not the first: a tree
+    // pays for its build over many suggestions, and an estimator used once is cheaper scanned.
+    this.densityCalls++;
+    if (nk - 1 >= TREE_MIN && (this.tree !== undefined || this.densityCalls >= 2)) {
       if (this.tree === undefined || this.tree.worn) this.tree = new KernelTree(mu, invSigma, normSum, nk - 1, this.d);
       else if (this.treeRenumbered) this.tree.refit(mu, invSigma, normSum);
       else this.tree.refresh(mu, invSigma, normSum);
