@@ -42,7 +42,7 @@ export interface BandwidthOptions {
 
 
 /** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
-const TREE_MIN = 64;
+const TREE_MIN = 128;
 
 /**
  * Parts of a previous estimator to carry over (see estimator-cache.ts): it
