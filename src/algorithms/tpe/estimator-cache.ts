@@ -80,25 +80,28 @@ export function cachedEstimator(
   if (old !== undefined && old.priorWeight === priorWeight && compatible(old, dims, categoricalPriorWeight, bw) && sameMembers(old, members, weights)) {
     return old.estimator;
   }
-  const configs: Config[] = members.map((o) => o.config);
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     const oldOf = matchKernels(old.members, members);
     // A few kernels in or out (a Report, a change of the good set): edit in place.
-    if (oldOf !== undefined && isSmallEdit(oldOf, old.members.length) && old.estimator.editInPlace(configs, oldOf, weights, priorWeight)) {
+    if (oldOf !== undefined && isSmallEdit(oldOf, old.members.length) && old.estimator.editInPlace(members, oldOf, weights, priorWeight)) {
       perGroup.set(group, { ...old, members, weights, priorWeight });
       return old.estimator;
     }
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, {
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, {
       prev: oldOf && old.estimator,
       oldOf,
       recycle: old.spare,
     });
   } else {
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
   }
   perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator, spare: old?.estimator });
   return estimator;
+}
+
+function configsOf(members: readonly Observation[]): Config[] {
+  return members.map((o) => o.config);
 }
 
 function compatible(e: Entry, dims: readonly Dim[], categoricalPriorWeight: number, bw: BandwidthOptions): boolean {

@@ -197,7 +197,7 @@ export class ParzenEstimator {
       const dim = dims[j]!;
       const p = dim.param.index;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, members, categoricalPriorWeight);
+        this.buildCategorical(j, dim, n, categoricalPriorWeight);
         continue;
       }
       const scale = dim.scale!;
@@ -274,7 +274,7 @@ export class ParzenEstimator {
   }
 
   /**
-   * Edits the kernels in place into those of `members`: oldOf[i] is the
+   * Edits the kernels in place into those of `members` (their configs): oldOf[i] is the
    * current kernel of member i (the same configuration) or −1 for a new one,
    * increasing over the kept ones; kernels not referenced are removed. The
    * same result as a fresh build over `members`, for e kernels added or
@@ -284,7 +284,7 @@ export class ParzenEstimator {
    * of the good set moves one kernel in or out. Only while the bandwidth
    * clip limits do not move with n; returns false (and changes nothing) otherwise.
    */
-  editInPlace(members: readonly Config[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
+  editInPlace(members: readonly { readonly config: Config }[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     const d = this.d;
@@ -327,7 +327,7 @@ export class ParzenEstimator {
       sigma.fill(0, k * d, (k + 1) * d);
       invSigma.fill(0, k * d, (k + 1) * d);
       logNorm.fill(0, k * d, (k + 1) * d);
-      gatherCoords(this.dims, [members[k]!], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
+      gatherCoords(this.dims, [members[k]!.config], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
     }
     this.nk = nk;
     // Kernels only appended: every index stays, nothing to renumber.
@@ -340,7 +340,7 @@ export class ParzenEstimator {
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, members, this.categoricalPriorWeight);
+        this.buildCategorical(j, dim, n, this.categoricalPriorWeight);
         continue;
       }
       const touched = new Set<number>();
@@ -359,7 +359,7 @@ export class ParzenEstimator {
         const moved = grow(widths!, Math.max(n, n0));
         moveRows(moved, 1, rowRuns(src, n));
         for (const k of added) {
-          const [lo, hi] = dim.scale!.cell(members[k]![dim.param.index]!);
+          const [lo, hi] = dim.scale!.cell(members[k]!.config[dim.param.index]!);
           moved[k] = hi - lo;
         }
         widths = this.cellWidths[j] = grow(moved, n);
@@ -459,8 +459,7 @@ export class ParzenEstimator {
     this.discreteKernels[j] = uniq.slice(0, 3 * nu);
   }
 
-  private buildCategorical(j: number, dim: Dim, members: readonly Config[], priorWeight: number): void {
-    const n = members.length;
+  private buildCategorical(j: number, dim: Dim, n: number, priorWeight: number): void {
     const d = this.d;
     const c = dim.options;
     const a = (priorWeight * c) / (n + 1);
