@@ -124,7 +124,7 @@ function truncatedSum(kept: Uint32Array, count: number, s: Float64Array, prior: 
   let m = prior;
   for (let q = 0; q < count; q++) if (s[kept[q]!]! > m) m = s[kept[q]!]!;
   if (m === Number.NEGATIVE_INFINITY) return m;
-  if (unordered && count > 1) kept.subarray(0, count).sort();
+  if (unordered && count > 1) sortPrefix(kept, count);
   const floor = m - PRUNE;
   let sum = 0;
   for (let q = 0; q < count; q++) {
@@ -133,4 +133,21 @@ function truncatedSum(kept: Uint32Array, count: number, s: Float64Array, prior: 
   }
   if (prior >= floor) sum += Math.exp(prior - m);
   return m + Math.log(sum);
+}
+
+/** Sorts a[0, count) ascending: by insertion when short (the usual few kernels), else natively. */
+function sortPrefix(a: Uint32Array, count: number): void {
+  if (count > 32) {
+    a.subarray(0, count).sort();
+    return;
+  }
+  for (let r = 1; r < count; r++) {
+    const v = a[r]!;
+    let q = r;
+    while (q > 0 && a[q - 1]! > v) {
+      a[q] = a[q - 1]!;
+      q--;
+    }
+    a[q] = v;
+  }
 }
