@@ -6,12 +6,14 @@
  * stays the same from one suggestion to the next.
  *
  * The memo never changes a result. An entry is found by the experiment's
- * first observation object (the service passes the same, in-place updated
- * history on every call) and the group; it is then checked against
- * everything the estimator depends on: the dims, options, weights, and the
- * configuration object of every member. If all match it is returned as is;
- * otherwise kernels whose configuration is unchanged are matched by trial
- * number: when only a few kernels come or go (a Report appends one, a
+ * compiled space (one object per experiment, which the dims cache relies on
+ * too), the role and the group; it is then checked against everything the
+ * estimator depends on: the dims, options, weights, and the configuration
+ * of every member (the same object, as the service's in-memory history
+ * passes, or failing that equal values: observations rebuilt around copies
+ * still match). If all match it is returned as is; otherwise kernels whose
+ * configuration is unchanged are matched by trial number: when only a few
+ * kernels come or go (a Report appends one, a
  * change of the good set moves one in or out), the estimator is edited in
  * place (ParzenEstimator.editInPlace); otherwise the unchanged kernels are
  * carried over into a new estimator that is identical to a fresh build (see
@@ -22,7 +24,7 @@
  * arrays the next build overwrites), per group and role, which bounds the
  * memory to a few estimators: about 8 MB per 10,000-trial, 10-parameter group.
  */
-import type { Config } from "../../space/types.js";
+import type { Config, Space } from "../../space/types.js";
 import type { Observation } from "../types.js";
 import type { Dim } from "./dims.js";
 import type { Group } from "./groups.js";
@@ -47,7 +49,7 @@ interface Entry {
 /** Which of a group's two estimators: l(x) over the good trials or g(x) over the bad ones. */
 export type Role = "good" | "bad";
 
-const memo = new Map<Observation, Record<Role, Map<Group, Entry>>>();
+const memo = new Map<Space, Record<Role, Map<Group, Entry>>>();
 
 /** Forgets every entry (tests). */
 export function clearEstimatorCache(): void {
@@ -56,10 +58,10 @@ export function clearEstimatorCache(): void {
 
 /**
  * The estimator over `members` (active in `group`, in trial-number order)
- * with raw `weights`; `anchor` is the history's first observation.
+ * with raw `weights`, in the experiment with compiled space `space`.
  */
 export function cachedEstimator(
-  anchor: Observation,
+  space: Space,
   role: Role,
   group: Group,
   dims: readonly Dim[],
@@ -69,10 +71,10 @@ export function cachedEstimator(
   categoricalPriorWeight: number,
   bw: BandwidthOptions,
 ): ParzenEstimator {
-  let perRole = memo.get(anchor);
-  if (perRole !== undefined) memo.delete(anchor); // re-inserted below as the most recent
+  let perRole = memo.get(space);
+  if (perRole !== undefined) memo.delete(space); // re-inserted below as the most recent
   else perRole = { good: new Map(), bad: new Map() };
-  memo.set(anchor, perRole);
+  memo.set(space, perRole);
   if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
   const perGroup = perRole[role];
 
@@ -116,11 +118,19 @@ function compatible(e: Entry, dims: readonly Dim[], categoricalPriorWeight: numb
   );
 }
 
+/** The same configuration object, or equal values (NaN for inactive parameters equal too). */
+function sameConfig(a: Config, b: Config): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j])) return false;
+  return true;
+}
+
 function sameMembers(e: Entry, members: readonly Observation[], weights: Float64Array): boolean {
   const n = members.length;
   if (e.members.length !== n) return false;
   for (let i = 0; i < n; i++) {
-    if (e.members[i]!.config !== members[i]!.config || !Object.is(e.weights[i], weights[i])) return false;
+    if (!sameConfig(e.members[i]!.config, members[i]!.config) || !Object.is(e.weights[i], weights[i])) return false;
   }
   return true;
 }
@@ -155,7 +165,7 @@ function matchKernels(prev: readonly Observation[], next: readonly Observation[]
       if (p > 0 && !(prev[p]!.number > prev[p - 1]!.number)) return undefined;
       p++;
     }
-    if (p < prev.length && prev[p]!.number === o.number && prev[p]!.config === o.config) {
+    if (p < prev.length && prev[p]!.number === o.number && sameConfig(prev[p]!.config, o.config)) {
       if (p + 1 < prev.length && prev[p + 1]!.number === o.number) return undefined;
       oldOf[i] = p;
       kept++;

@@ -7,7 +7,7 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { samplePrior } from "../../space/prior.js";
-import type { Config } from "../../space/types.js";
+import type { Config, Space } from "../../space/types.js";
 import type { Observation, SuggestInput } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
 import { cachedEstimator, type Role } from "./estimator-cache.js";
@@ -33,7 +33,7 @@ export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOpt
       c !== undefined && options.branch_split === "local"
         ? weighted(splitHistory(history.filter((o) => isActive(group, o.config)), options), options)
         : globalSets;
-    sampleGroup(dims, group, sets, rng, options, config, history[0]!);
+    sampleGroup(space, dims, group, sets, rng, options, config);
   }
   return config;
 }
@@ -60,13 +60,13 @@ function isActive(group: Group, config: Config): boolean {
 }
 
 function sampleGroup(
+  space: Space,
   allDims: readonly Dim[],
   group: Group,
   { good, goodWeights, bad, badWeights }: WeightedSets,
   rng: Rng,
   options: TpeOptions,
   config: Config,
-  anchor: Observation,
 ): void {
   const dims = group.params.map((i) => allDims[i]!);
   const bw: BandwidthOptions = {
@@ -76,8 +76,8 @@ function sampleGroup(
     gridFloor: options.grid_bandwidth_floor,
   };
   // Memoised per experiment and updated in place as the history grows, exactly (estimator-cache.ts).
-  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, anchor, "good");
-  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, anchor, "bad");
+  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, space, "good");
+  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, space, "bad");
 
   const nc = options.n_ei_candidates;
   const d = dims.length;
@@ -108,7 +108,7 @@ function estimator(
   strategy: TpeOptions["weights"],
   options: TpeOptions,
   bw: BandwidthOptions,
-  anchor: Observation,
+  space: Space,
   role: Role,
 ): ParzenEstimator {
   const members: Observation[] = [];
@@ -122,5 +122,5 @@ function estimator(
   }
   const w = members.length === set.length ? all : all.slice(0, members.length);
   const prior = priorRawWeight(w, strategy, options.prior_weight);
-  return cachedEstimator(anchor, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
+  return cachedEstimator(space, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
 }
