@@ -1,13 +1,14 @@
 /**
  * In-process suggest() latency of the pure TPE with N finished trials of
- * history (random points with their Styblinski–Tang values) in a 10-D
- * continuous space and a 10-D mixed space (4 ints, 2 quantized, 2
- * choices, 2 log-uniform). Sampler overhead only: no gRPC, no SQLite.
+ * history (random points with a Styblinski–Tang-like loss) in a 6-D
+ * continuous space (Hartmann6's [0,1]^6), a 10-D continuous space
+ * (Styblinski–Tang's [−5,5]^10) and a 10-D mixed space (4 ints, 2
+ * quantized, 2 choices, 2 log-uniform). Sampler overhead only: no gRPC, no SQLite.
  * "static" repeats suggest on one history; "cycle" runs Suggest+Report the
  * way the service does: the suggestion is appended as RUNNING, then
  * replaced in place by its COMPLETE observation, so the history grows.
  *
- *   npx tsx bench/tpe-speed.ts [N ...]
+ *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [N ...]
  */
 import { tpe } from "../src/algorithms/tpe/index.js";
 import type { Observation } from "../src/algorithms/types.js";
@@ -16,6 +17,9 @@ import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
 import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
 
+const continuous6: SearchSpace = {
+  parameters: Array.from({ length: 6 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } }) as Parameter),
+};
 const continuous: SearchSpace = {
   parameters: Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: -5, high: 5 } } }) as Parameter),
 };
@@ -37,7 +41,7 @@ function lossOf(config: Float64Array): number {
   return loss;
 }
 
-function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "cycle"): void {
+function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "cycle", report = true): void {
   const space = compileSpace(proto);
   const rng = createRng(1);
   const history: Observation[] = [];
@@ -65,13 +69,28 @@ function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "
   times.sort((a, b) => a - b);
   // CPU time is the robust figure on a shared machine: wall time includes waiting for a core.
   const cpuMs = (cpu.user + cpu.system) / 1000 / 100;
-  console.log(`${name}\t${mode}\tN=${n}\tcpu/suggest ${cpuMs.toFixed(2)} ms\twall p50 ${times[50]!.toFixed(2)} ms\tp95 ${times[95]!.toFixed(2)} ms`);
+  if (report) console.log(`${name}\t${mode}\tN=${n}\tcpu/suggest ${cpuMs.toFixed(2)} ms\twall p50 ${times[50]!.toFixed(2)} ms\tp95 ${times[95]!.toFixed(2)} ms`);
 }
 
-const ns = process.argv.slice(2).map(Number);
+const SPACES: [string, SearchSpace][] = [
+  ["continuous-6d", continuous6],
+  ["continuous-10d", continuous],
+  ["mixed-10d", mixed],
+];
+const args = process.argv.slice(2);
+let only: string[] | undefined;
+let modes: ("static" | "cycle")[] = ["static", "cycle"];
+const ns: number[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--only") only = args[++i]!.split(",");
+  else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
+  else ns.push(Number(args[i]));
+}
+// A silent round first, so the first reported case does not pay for compiling the code paths that
+// only a growing history reaches (tree builds, in-place edits).
+for (const [name, proto] of SPACES) if (only === undefined || only.includes(name)) measure(name, proto, 300, "cycle", false);
 for (const n of ns.length > 0 ? ns : [100, 1000, 5000]) {
-  for (const mode of ["static", "cycle"] as const) {
-    measure("continuous-10d", continuous, n, mode);
-    measure("mixed-10d", mixed, n, mode);
+  for (const mode of modes) {
+    for (const [name, proto] of SPACES) if (only === undefined || only.includes(name)) measure(name, proto, n, mode);
   }
 }

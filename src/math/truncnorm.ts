@@ -113,3 +113,43 @@ export function logNormMassApprox(a: number, b: number): number {
   }
   return logNormMass(a, b);
 }
+
+/**
+ * What sampleTruncNormal computes from (mu, sigma, lo, hi) alone, before
+ * the uniform enters: the standardised bounds, the lower tail's bounds
+ * (mirrored when the interval lies right of 0), log Φ of its lower end and
+ * its log mass. TPE draws many candidates from a few kernels, and these are
+ * most of the cost of a draw.
+ */
+export interface TruncNormalParts {
+  readonly a0: number;
+  readonly b0: number;
+  readonly mirrored: boolean;
+  readonly a: number;
+  readonly la: number;
+  readonly mass: number;
+}
+
+export function truncNormalParts(mu: number, sigma: number, lo: number, hi: number): TruncNormalParts {
+  const a0 = (lo - mu) / sigma;
+  const b0 = (hi - mu) / sigma;
+  const mirrored = a0 > 0;
+  const a = mirrored ? -b0 : a0;
+  const b = mirrored ? -a0 : b0;
+  return { a0, b0, mirrored, a, la: logNdtr(a), mass: logNormMass(a, b) };
+}
+
+/** sampleTruncNormal(mu, sigma, lo, hi, u), bit for bit, given p = truncNormalParts(mu, sigma, lo, hi). */
+export function sampleTruncNormalFrom(p: TruncNormalParts, mu: number, sigma: number, lo: number, hi: number, u: number): number {
+  let z: number;
+  if (!(p.a0 < p.b0)) z = p.a0;
+  else {
+    // As truncNormPpf and its lowerPpf, with their kernel-only parts precomputed.
+    const v = p.mirrored ? 1 - u : u;
+    const y = v <= 0 ? p.a : ndtriExp(logAddExp(p.la, Math.log(v) + p.mass));
+    const x = p.mirrored ? -y : y;
+    z = x < p.a0 ? p.a0 : x > p.b0 ? p.b0 : x;
+  }
+  const x = mu + sigma * z;
+  return x < lo ? lo : x > hi ? hi : x;
+}

@@ -102,16 +102,16 @@ describe("cachedEstimator", () => {
       const dims = group.params.map((i) => dimsAll[i]!);
       const history: Observation[] = [];
       for (let t = 0; t < 300; t += 2) history.push(observation(space, rng, t)); // even numbers: room for inserts
-      const anchor = history[0]!;
+      const anchor = space;
       const check = (step: string, weightOf: (o: Observation) => number = () => 1): void => {
         const members = history.filter((o) => o.state !== "fail");
         const w = Float64Array.from(members, weightOf);
-        const cached = cachedEstimator(anchor, group, dims, members, w, 1, 3, bw);
+        const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw);
         const fresh = new ParzenEstimator(dims, members.map((o) => o.config), w, 1, 3, bw);
         expect(cached.nk, step).toBe(fresh.nk);
         expectSame(cached, fresh, dims.length, history.length);
         // And a hit returns the same object.
-        expect(cachedEstimator(anchor, group, dims, members, w, 1, 3, bw)).toBe(cached);
+        expect(cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw)).toBe(cached);
       };
       check("initial");
       for (let round = 0; round < 15; round++) {
@@ -148,6 +148,25 @@ describe("cachedEstimator", () => {
       check("out of order");
     });
   }
+
+  it("matches observations rebuilt around copies of their configurations", () => {
+    clearEstimatorCache();
+    const rng = createRng(4);
+    const dims = dimsOf(continuous);
+    const group = groupsOf(continuous, true, true)[0]!;
+    const history: Observation[] = [];
+    for (let t = 0; t < 200; t++) history.push(observation(continuous, rng, t));
+    const w = new Float64Array(history.length).fill(1);
+    const first = cachedEstimator(continuous, "bad", group, dims, history, w, 1, 3, bw);
+    const copies = history.map((o) => ({ ...o, config: Float64Array.from(o.config) }));
+    expect(cachedEstimator(continuous, "bad", group, dims, copies, w, 1, 3, bw)).toBe(first);
+    // One more trial, as copies: edited in place, and equal to a fresh build.
+    const more = [...copies.map((o) => ({ ...o, config: Float64Array.from(o.config) })), observation(continuous, rng, 200)];
+    const w2 = new Float64Array(more.length).fill(1);
+    const edited = cachedEstimator(continuous, "bad", group, dims, more, w2, 1, 3, bw);
+    expect(edited).toBe(first);
+    expectSame(edited, new ParzenEstimator(dims, more.map((o) => o.config), w2, 1, 3, bw), dims.length, 5);
+  });
 
   it("a warm memo gives the same suggestions as a cold one", () => {
     const options = tpe.parseOptions({});

@@ -1,32 +1,38 @@
 /**
- * A memo of the bad-set estimator g(x), whose kernels are most of the
- * history: rebuilding it (coordinates, per-dimension sorts for the
- * neighbour-gap bandwidths, truncation normalisers) on every suggestion
- * dominated TPE's cost with thousands of trials.
+ * A memo of the estimators l(x) and g(x) of each group: rebuilding g(x),
+ * whose kernels are most of the history (coordinates, per-dimension sorts
+ * for the neighbour-gap bandwidths, truncation normalisers), on every
+ * suggestion dominated TPE's cost with thousands of trials, and l(x) mostly
+ * stays the same from one suggestion to the next.
  *
  * The memo never changes a result. An entry is found by the experiment's
- * first observation object (the service passes the same, in-place updated
- * history on every call) and the group; it is then checked against
- * everything the estimator depends on: the dims, options, weights, and the
- * configuration object of every member. If all match it is returned as is;
- * otherwise kernels whose configuration is unchanged are carried over into a
- * new estimator that is identical to a fresh build (see Reuse), matched by
- * trial number; when trials were only appended, the estimator grows in
- * place (ParzenEstimator.appendInPlace). Anything unexpected (numbers out of
- * order) means no reuse.
+ * compiled space (one object per experiment, which the dims cache relies on
+ * too), the role and the group; it is then checked against everything the
+ * estimator depends on: the dims, options, weights, and the configuration
+ * of every member (the same object, as the service's in-memory history
+ * passes, or failing that equal values: observations rebuilt around copies
+ * still match). If all match it is returned as is; otherwise kernels whose
+ * configuration is unchanged are matched by trial number: when only a few
+ * kernels come or go (a Report appends one, a
+ * change of the good set moves one in or out), the estimator is edited in
+ * place (ParzenEstimator.editInPlace); otherwise the unchanged kernels are
+ * carried over into a new estimator that is identical to a fresh build (see
+ * Reuse). Anything unexpected (numbers out of order) means no reuse.
  *
  * At most MAX_EXPERIMENTS experiments are remembered (least recently used
  * first out), each with its current estimator and the previous one (whose
- * arrays the next build overwrites), which bounds the memory to a few
- * estimators: about 8 MB per 10,000-trial, 10-parameter group.
+ * arrays the next build overwrites), per group and role, which bounds the
+ * memory to a few estimators: about 8 MB per 10,000-trial, 10-parameter group.
  */
-import type { Config } from "../../space/types.js";
+import type { Config, Space } from "../../space/types.js";
 import type { Observation } from "../types.js";
 import type { Dim } from "./dims.js";
 import type { Group } from "./groups.js";
 import { ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
 
 const MAX_EXPERIMENTS = 4;
+/** Kernels added plus removed up to which an estimator is edited in place (or n/16 if larger). */
+const MAX_EDITS = 16;
 
 interface Entry {
   readonly dims: readonly Dim[];
@@ -40,7 +46,10 @@ interface Entry {
   readonly spare: ParzenEstimator | undefined;
 }
 
-const memo = new Map<Observation, Map<Group, Entry>>();
+/** Which of a group's two estimators: l(x) over the good trials or g(x) over the bad ones. */
+export type Role = "good" | "bad";
+
+const memo = new Map<Space, Record<Role, Map<Group, Entry>>>();
 
 /** Forgets every entry (tests). */
 export function clearEstimatorCache(): void {
@@ -49,10 +58,11 @@ export function clearEstimatorCache(): void {
 
 /**
  * The estimator over `members` (active in `group`, in trial-number order)
- * with raw `weights`; `anchor` is the history's first observation.
+ * with raw `weights`, in the experiment with compiled space `space`.
  */
 export function cachedEstimator(
-  anchor: Observation,
+  space: Space,
+  role: Role,
   group: Group,
   dims: readonly Dim[],
   members: readonly Observation[],
@@ -61,37 +71,39 @@ export function cachedEstimator(
   categoricalPriorWeight: number,
   bw: BandwidthOptions,
 ): ParzenEstimator {
-  let perGroup = memo.get(anchor);
-  if (perGroup !== undefined) memo.delete(anchor); // re-inserted below as the most recent
-  else perGroup = new Map();
-  memo.set(anchor, perGroup);
+  let perRole = memo.get(space);
+  if (perRole !== undefined) memo.delete(space); // re-inserted below as the most recent
+  else perRole = { good: new Map(), bad: new Map() };
+  memo.set(space, perRole);
   if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
+  const perGroup = perRole[role];
 
   const old = perGroup.get(group);
   if (old !== undefined && old.priorWeight === priorWeight && compatible(old, dims, categoricalPriorWeight, bw) && sameMembers(old, members, weights)) {
     return old.estimator;
   }
-  const configs: Config[] = members.map((o) => o.config);
-  if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw) && isExtension(old.members, members)) {
-    // New trials at the end only (the common Suggest after a Report): grow in place.
-    if (old.estimator.appendInPlace(configs, weights, priorWeight)) {
-      perGroup.set(group, { ...old, members, weights, priorWeight });
-      return old.estimator;
-    }
-  }
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     const oldOf = matchKernels(old.members, members);
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, {
+    // A few kernels in or out (a Report, a change of the good set): edit in place.
+    if (oldOf !== undefined && isSmallEdit(oldOf, old.members.length) && old.estimator.editInPlace(members, oldOf, weights, priorWeight)) {
+      perGroup.set(group, { ...old, members, weights, priorWeight });
+      return old.estimator;
+    }
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, {
       prev: oldOf && old.estimator,
       oldOf,
       recycle: old.spare,
     });
   } else {
-    estimator = new ParzenEstimator(dims, configs, weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
   }
   perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator, spare: old?.estimator });
   return estimator;
+}
+
+function configsOf(members: readonly Observation[]): Config[] {
+  return members.map((o) => o.config);
 }
 
 function compatible(e: Entry, dims: readonly Dim[], categoricalPriorWeight: number, bw: BandwidthOptions): boolean {
@@ -106,31 +118,32 @@ function compatible(e: Entry, dims: readonly Dim[], categoricalPriorWeight: numb
   );
 }
 
+/** The same configuration object, or equal values (NaN for inactive parameters equal too). */
+function sameConfig(a: Config, b: Config): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j])) return false;
+  return true;
+}
+
 function sameMembers(e: Entry, members: readonly Observation[], weights: Float64Array): boolean {
   const n = members.length;
   if (e.members.length !== n) return false;
   for (let i = 0; i < n; i++) {
-    if (e.members[i]!.config !== members[i]!.config || !Object.is(e.weights[i], weights[i])) return false;
+    if (!sameConfig(e.members[i]!.config, members[i]!.config) || !Object.is(e.weights[i], weights[i])) return false;
   }
   return true;
 }
 
-/** Whether `next` is `prev` (same configuration objects, same numbers) plus members with larger numbers. */
-function isExtension(prev: readonly Observation[], next: readonly Observation[]): boolean {
-  const n0 = prev.length;
-  if (next.length <= n0 || n0 === 0) return false;
-  for (let i = 0; i < n0; i++) {
-    const a = prev[i]!;
-    const b = next[i]!;
-    if (a.config !== b.config || a.number !== b.number) return false;
-  }
-  let last = prev[n0 - 1]!.number;
-  for (let i = n0; i < next.length; i++) {
-    if (!(next[i]!.number > last)) return false;
-    last = next[i]!.number;
-  }
-  return true;
+/** Few enough kernels added or removed that editing in place beats a rebuild (each costs a sorted insert or removal per dimension). */
+function isSmallEdit(oldOf: Int32Array, nPrev: number): boolean {
+  let kept = 0;
+  for (let i = 0; i < oldOf.length; i++) if (oldOf[i]! >= 0) kept++;
+  const edits = oldOf.length - kept + (nPrev - kept);
+  return edits <= Math.max(MAX_EDITS, nPrev >> 4);
 }
+
+let oldOfScratch = new Int32Array(1024);
 
 /**
  * oldOf[i]: the previous kernel with member i's trial number and the same
@@ -138,7 +151,9 @@ function isExtension(prev: readonly Observation[], next: readonly Observation[])
  * in strictly increasing number order.
  */
 function matchKernels(prev: readonly Observation[], next: readonly Observation[]): Int32Array | undefined {
-  const oldOf = new Int32Array(next.length).fill(-1);
+  // Only read while the next estimator is built or edited: one buffer serves every call.
+  if (oldOfScratch.length < next.length) oldOfScratch = new Int32Array(2 * next.length);
+  const oldOf = oldOfScratch.subarray(0, next.length).fill(-1);
   let p = 0;
   let last = Number.NEGATIVE_INFINITY;
   let kept = 0;
@@ -150,7 +165,7 @@ function matchKernels(prev: readonly Observation[], next: readonly Observation[]
       if (p > 0 && !(prev[p]!.number > prev[p - 1]!.number)) return undefined;
       p++;
     }
-    if (p < prev.length && prev[p]!.number === o.number && prev[p]!.config === o.config) {
+    if (p < prev.length && prev[p]!.number === o.number && sameConfig(prev[p]!.config, o.config)) {
       if (p + 1 < prev.length && prev[p + 1]!.number === o.number) return undefined;
       oldOf[i] = p;
       kept++;

@@ -112,3 +112,41 @@ export function normalisers(
   }
   return best;
 }
+
+/**
+ * The moves that put row i at src[i] (i < count; −1: a new row, left as is),
+ * the kept rows in increasing order: maximal runs of rows with the same
+ * shift, as (new start, old start, length) triples, shifts of 0 left out.
+ * Runs moving left come first, left to right, then runs moving right, right
+ * to left, so that applying them in order never overwrites a row not yet moved.
+ */
+export function rowRuns(src: Int32Array, count: number): Int32Array {
+  const left: number[] = [];
+  const right: number[] = [];
+  let i = 0;
+  while (i < count) {
+    const o = src[i]!;
+    if (o < 0) {
+      i++;
+      continue;
+    }
+    let e = i;
+    while (e + 1 < count && src[e + 1] === src[e]! + 1) e++;
+    if (o > i) left.push(i, o, e - i + 1);
+    else if (o < i) right.push(i, o, e - i + 1);
+    i = e + 1;
+  }
+  const runs = new Int32Array(left.length + right.length);
+  runs.set(left);
+  for (let r = right.length - 3, at = left.length; r >= 0; r -= 3, at += 3) runs.set(right.slice(r, r + 3), at);
+  return runs;
+}
+
+/** Applies rowRuns' moves to rows of `width` values. */
+export function moveRows(a: Float64Array, width: number, runs: Int32Array): void {
+  for (let r = 0; r < runs.length; r += 3) {
+    const to = runs[r]!;
+    const from = runs[r + 1]!;
+    a.copyWithin(to * width, from * width, (from + runs[r + 2]!) * width);
+  }
+}

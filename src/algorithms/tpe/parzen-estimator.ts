@@ -12,18 +12,24 @@
  *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
  *     and pᶜ the choice weights (the prior kernel is p itself).
  * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
- * appendInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
- * estimator exactly as a fresh build over the longer member list would be.
+ * editInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
+ * estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
 import { LOG_SQRT_2PI } from "../../math/special.js";
-import { logNormMass, logNormMassApprox, sampleTruncNormal } from "../../math/truncnorm.js";
+import { logNormMass, sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { allocateCandidates, type Candidates } from "./candidates.js";
+import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
-import { FAR, gatherCoords, inverseMap, normalisers, type PrevKernels } from "./kernel-arrays.js";
-import { insertSorted, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
+import { KernelTree } from "./kernel-tree.js";
+import { mixedLogDensity } from "./mixed-density.js";
+import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+
+export { allocateCandidates, type Candidates };
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
@@ -33,24 +39,10 @@ export interface BandwidthOptions {
   readonly gridFloor: number;
 }
 
-/** A batch of candidate points for one group, flat and candidate-major (i·d + j). */
-export interface Candidates {
-  n: number;
-  /** Domain values (option index for categoricals). */
-  readonly values: Float64Array;
-  /** Continuous: the coordinate. Discrete: the lower cell edge. */
-  readonly lo: Float64Array;
-  /** Discrete: the upper cell edge. */
-  readonly hi: Float64Array;
-}
-
-export function allocateCandidates(n: number, d: number): Candidates {
-  return { n, values: new Float64Array(n * d), lo: new Float64Array(n * d), hi: new Float64Array(n * d) };
-}
 
 
-/** Kernels more than e^PRUNE below the best so far are dropped from the sum (relative effect < nk·e^−40). */
-const PRUNE = 40;
+/** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
+const TREE_MIN = 128;
 
 /**
  * Parts of a previous estimator to carry over (see estimator-cache.ts): it
@@ -70,18 +62,6 @@ function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
   return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
 }
 
-/**
- * An upper bound of a numeric dimension's term in a kernel's log density,
- * for pruning, as a function of n alone: every σ is at least the clip
- * minimum, and a kernel centred inside [lo, hi] with σ ≤ R keeps at least
- * Φ(1) − Φ(0) > e^−1.1 of its mass. (Discrete dims get theirs from the cells scored, in logDensity.)
- */
-function continuousBound(dim: Dim, n: number, bw: BandwidthOptions): number {
-  const sMin = n === 0 ? dim.priorSigma : bandwidthLimits(n, ruleOf(dim, bw))[0];
-  const b = -Math.log(Math.min(sMin, dim.priorSigma)) - LOG_SQRT_2PI;
-  return Number.isFinite(dim.lo) && Number.isFinite(dim.hi) ? b + 1.1 : b;
-}
-
 /** `a` as a view of `size` elements, over a larger buffer (contents kept) when it has no room. */
 function grow(a: Float64Array, size: number): Float64Array {
   if (a.buffer.byteLength >= 8 * size) return new Float64Array(a.buffer, a.byteOffset, size);
@@ -96,43 +76,8 @@ function take(spare: Float64Array | undefined, size: number): Float64Array {
   return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
 }
 
-/**
- * Kernels are scored in blocks of BLOCK against every candidate, so a
- * block's μ, 1/σ and normalisers stay in cache across the candidates
- * instead of streaming the whole estimator from memory once per candidate.
- * Each candidate still sums its kernels in index order: the result does not
- * depend on the block size.
- */
-const BLOCK = 128;
-
-let lseMs = new Float64Array(64);
-let lseSums = new Float64Array(64);
-
-/** Running log-sum-exp state per candidate (max so far, sum of exp(s − max)), reset. */
-function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array } {
-  if (lseMs.length < nc) {
-    lseMs = new Float64Array(2 * nc);
-    lseSums = new Float64Array(2 * nc);
-  }
-  lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
-  lseSums.fill(0, 0, nc);
-  return { ms: lseMs, sums: lseSums };
-}
-
-function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
-  for (let i = 0; i < nc; i++) {
-    const m = ms[i]!;
-    out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sums[i]!);
-  }
-}
-
-let suffixScratch = new Float64Array(16);
-let candIdScratch = new Int32Array(256);
-let uniqScratch = new Int32Array(64);
-let tableOffsetScratch = new Int32Array(16);
-let nuScratch = new Int32Array(16);
-let tableScratch = new Float64Array(1024);
-let candScratch = new Float64Array(256);
+/** editInPlace's index maps, read only during the edit. */
+let editScratch = new Int32Array(2048);
 
 export class ParzenEstimator {
   readonly d: number;
@@ -151,8 +96,26 @@ export class ParzenEstimator {
   private logNorm: Float64Array;
   /** Whether dimension j has a bounded domain (truncated kernels). */
   private readonly bounded: boolean[];
-  /** An upper bound of dimension j's term in a kernel's log density. */
+  /** Discrete and categorical dim j: an upper bound of its term in any kernel's log density (discrete: set per logDensity call). */
   private readonly bound: Float64Array;
+  /**
+   * Per kernel: the sum of its continuous normalisers, so that log weight +
+   * normSum bounds its log density over the continuous dims (each adds
+   * logNorm − z²/2) from above.
+   */
+  private normSum: Float64Array;
+  /** The largest log weight of an observation kernel (all but the prior). */
+  private wMax = Number.NEGATIVE_INFINITY;
+  /**
+   * All-continuous groups: a k-d tree over the observation kernels, built on
+   * the second use, carried over updates and refitted on the next use after one.
+   */
+  private tree: KernelTree | undefined;
+  private densityCalls = 0;
+  /** Numeric dims: what a draw from kernel k needs besides the uniform, by k·d + j, kept until the next change (setWeights). */
+  private readonly drawParts = new Map<number, TruncNormalParts>();
+  /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
+  private treeRenumbered = false;
   /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
   private readonly catA: Float64Array;
   private readonly catOn: (Float64Array | undefined)[];
@@ -201,6 +164,7 @@ export class ParzenEstimator {
     this.sigma = take(spare?.sigma, nk * d);
     this.invSigma = take(spare?.invSigma, nk * d);
     this.logNorm = take(spare?.logNorm, nk * d);
+    this.normSum = take(spare?.normSum, nk);
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
     this.catA = new Float64Array(d);
@@ -218,6 +182,14 @@ export class ParzenEstimator {
     const added = gatherCoords(dims, members, this.mu, oldOf, prev?.mu);
     const inv = prev !== undefined && oldOf !== undefined ? inverseMap(oldOf, prev.nk - 1, added) : undefined;
     const prevKernels: PrevKernels | undefined = prev && { nk: prev.nk, mu: prev.mu, sigma: prev.sigma, logNorm: prev.logNorm };
+    if (prev?.tree !== undefined && inv !== undefined && this.allContinuous) {
+      // The previous kernels' tree, renumbered (prev is not handed out again: the memo replaces it).
+      this.tree = prev.tree;
+      prev.tree = undefined;
+      this.tree.renumber(inv.newOf);
+      for (const k of inv.addedIdx) this.tree.insert(k, this.mu);
+      this.treeRenumbered = true;
+    }
 
     this.orders = new Array(d);
     this.cellWidths = new Array(d);
@@ -225,7 +197,7 @@ export class ParzenEstimator {
       const dim = dims[j]!;
       const p = dim.param.index;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, members, categoricalPriorWeight);
+        this.buildCategorical(j, dim, n, categoricalPriorWeight);
         continue;
       }
       const scale = dim.scale!;
@@ -259,14 +231,23 @@ export class ParzenEstimator {
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
       normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
-      this.bound[j] = continuousBound(dim, n, bw);
       if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
     }
+    for (let k = 0; k < nk; k++) this.sumNormalisers(k);
+  }
+
+  /** normSum[k] from logNorm. */
+  private sumNormalisers(k: number): void {
+    const d = this.d;
+    let c = 0;
+    for (let j = 0; j < d; j++) if (this.kinds[j] === CONTINUOUS) c += this.logNorm[k * d + j]!;
+    this.normSum[k] = c;
   }
 
   /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
+    this.drawParts.clear();
     if (this.logW.length !== nk) {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
@@ -274,27 +255,41 @@ export class ParzenEstimator {
     let total = priorRawWeight;
     for (let i = 0; i < n; i++) total += rawWeights[i]!;
     let acc = 0;
+    let wMax = Number.NEGATIVE_INFINITY;
+    let lastW = Number.NaN;
+    let lastLog = Number.NaN;
     for (let k = 0; k < nk; k++) {
       const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
-      this.logW[k] = Math.log(w);
+      // Uniform weights (the bad set's default) need one log, not n.
+      if (w !== lastW) {
+        lastW = w;
+        lastLog = Math.log(w);
+      }
+      this.logW[k] = lastLog;
+      if (k < n && lastLog > wMax) wMax = lastLog;
       acc += w;
       this.cumW[k] = acc;
     }
+    this.wMax = wMax;
   }
 
   /**
-   * Appends members[nk − 1 ..] as kernels in place (the earlier members
-   * must be this estimator's, in order), with new weights: the same result
-   * as a fresh build, in O(added · d · log n) plus O(n) for the weights and
-   * per discrete dimension (its kernel dedupe). Only while the bandwidth
+   * Edits the kernels in place into those of `members` (their configs): oldOf[i] is the
+   * current kernel of member i (the same configuration) or −1 for a new one,
+   * increasing over the kept ones; kernels not referenced are removed. The
+   * same result as a fresh build over `members`, for e kernels added or
+   * removed in O(e·d·log n) plus a few cheap O(n·d) passes (moving rows,
+   * renumbering the sorted orders) and O(n) for the weights and per discrete
+   * dimension (its kernel dedupe): a Report appends one kernel, and a change
+   * of the good set moves one kernel in or out. Only while the bandwidth
    * clip limits do not move with n; returns false (and changes nothing) otherwise.
    */
-  appendInPlace(members: readonly Config[], rawWeights: Float64Array, priorRawWeight: number): boolean {
+  editInPlace(members: readonly { readonly config: Config }[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     const d = this.d;
     const bw = this.bw;
-    if (n <= n0 || n0 < 2) return false;
+    if (n < 2 || n0 < 2 || oldOf.length !== n) return false;
     for (const dim of this.dims) {
       if (dim.kind === CATEGORICAL) continue;
       const rule = ruleOf(dim, bw);
@@ -302,70 +297,91 @@ export class ParzenEstimator {
       const [a1, b1] = bandwidthLimits(n, rule);
       if (a0 !== a1 || b0 !== b1) return false;
     }
+    // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
-    this.mu = grow(this.mu, nk * d);
-    this.sigma = grow(this.sigma, nk * d);
-    this.invSigma = grow(this.invSigma, nk * d);
-    this.logNorm = grow(this.logNorm, nk * d);
-    const { mu, sigma, invSigma, logNorm } = this;
-    // The prior kernel moves to the end; the new rows go before it, zeroed like a fresh build's.
-    for (let j = 0; j < d; j++) {
-      mu[n * d + j] = mu[n0 * d + j]!;
-      sigma[n * d + j] = sigma[n0 * d + j]!;
-      invSigma[n * d + j] = invSigma[n0 * d + j]!;
-      logNorm[n * d + j] = logNorm[n0 * d + j]!;
+    if (editScratch.length < nk + n0) editScratch = new Int32Array(2 * (nk + n0));
+    const src = editScratch.subarray(0, nk);
+    const newOf = editScratch.subarray(nk, nk + n0).fill(-1);
+    const added: number[] = [];
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const o = oldOf[i]!;
+      if (o >= 0) {
+        if (o <= last || o >= n0) return false;
+        last = o;
+        newOf[o] = i;
+      } else added.push(i);
+      src[i] = o;
     }
-    sigma.fill(0, n0 * d, n * d);
-    invSigma.fill(0, n0 * d, n * d);
-    logNorm.fill(0, n0 * d, n * d);
-    gatherCoords(this.dims, members.slice(n0), mu.subarray(n0 * d, n * d), undefined, undefined);
+    src[n] = n0;
+
+    // Room for both the old rows (read) and the new ones (written), then views of the new length.
+    this.resizeRows(Math.max(nk, n0 + 1));
+    const runs = rowRuns(src, nk);
+    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, runs);
+    moveRows(this.normSum, 1, runs);
+    this.resizeRows(nk);
+    const { mu, sigma, invSigma, logNorm } = this;
+    // New rows: zeroed like a fresh build's, then the coordinates.
+    for (const k of added) {
+      sigma.fill(0, k * d, (k + 1) * d);
+      invSigma.fill(0, k * d, (k + 1) * d);
+      logNorm.fill(0, k * d, (k + 1) * d);
+      gatherCoords(this.dims, [members[k]!.config], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
+    }
     this.nk = nk;
+    // Kernels only appended: every index stays, nothing to renumber.
+    const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
+    if (renamed) this.tree?.renumber(newOf);
+    for (const k of added) this.tree?.insert(k, mu);
+
+    /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
+    const changed = new Set<number>(added);
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, members, this.categoricalPriorWeight);
+        this.buildCategorical(j, dim, n, this.categoricalPriorWeight);
         continue;
       }
-      let sorted = this.orders[j]!;
-      const at: number[] = [];
-      for (let k = n0; k < n; k++) {
-        const r = insertSorted(sorted, k, mu[k * d + j]!);
-        sorted = r.sorted;
-        for (let q = 0; q < at.length; q++) if (at[q]! >= r.at) at[q] = at[q]! + 1;
-        at.push(r.at);
+      const touched = new Set<number>();
+      let sorted = renamed ? dropRenumbered(this.orders[j]!, newOf, touched) : this.orders[j]!;
+      for (const k of added) sorted = insertSorted(sorted, k, mu[k * d + j]!).sorted;
+      for (const k of added) {
+        const r = positionOf(sorted, k, mu[k * d + j]!);
+        touched.add(k);
+        if (r > 0) touched.add(sorted.order[r - 1]!);
+        if (r < n - 1) touched.add(sorted.order[r + 1]!);
       }
       this.orders[j] = sorted;
       const discrete = dim.kind === DISCRETE;
       let widths = this.cellWidths[j];
       if (discrete && bw.gridFloor > 0) {
-        const grown = new Float64Array(n);
-        grown.set(widths!);
-        for (let k = n0; k < n; k++) {
-          const [lo, hi] = dim.scale!.cell(members[k]![dim.param.index]!);
-          grown[k] = hi - lo;
+        const moved = grow(widths!, Math.max(n, n0));
+        moveRows(moved, 1, rowRuns(src, n));
+        for (const k of added) {
+          const [lo, hi] = dim.scale!.cell(members[k]!.config[dim.param.index]!);
+          moved[k] = hi - lo;
         }
-        widths = this.cellWidths[j] = grown;
+        widths = this.cellWidths[j] = grow(moved, n);
       }
-      // Only the new kernels and their sorted neighbours change bandwidth.
-      const touched = new Set<number>();
-      for (const r of at) for (let q = r - 1; q <= r + 1; q++) if (q >= 0 && q < n) touched.add(q);
       const rule = ruleOf(dim, bw);
       const [sMin, sMax] = bandwidthLimits(n, rule);
       const { order, values } = sorted;
       const truncated = !discrete && this.bounded[j]!;
-      for (const r of touched) {
+      for (const k of touched) {
+        const r = positionOf(sorted, k, mu[k * d + j]!);
         const m = values[r]!;
         const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
         const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
         const g = left > right ? left : right;
         let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
-        const k = order[r]!;
+        changed.add(k);
         if (discrete && bw.gridFloor > 0) {
           const floor = bw.gridFloor * widths![k]!;
           if (sg < floor) sg = Math.min(floor, dim.priorSigma);
         }
         const idx = k * d + j;
-        if (k < n0 && sigma[idx] === sg) continue;
+        if (src[k]! >= 0 && sigma[idx] === sg) continue;
         sigma[idx] = sg;
         invSigma[idx] = 1 / sg;
         if (discrete) continue;
@@ -377,11 +393,24 @@ export class ParzenEstimator {
         }
         logNorm[idx] = ln;
       }
-      this.bound[j] = continuousBound(dim, n, bw);
       if (discrete) this.dedupeDiscrete(j, order);
+    }
+    for (const k of changed) {
+      this.sumNormalisers(k);
+      this.tree?.touch(k);
     }
     this.setWeights(n, rawWeights, priorRawWeight);
     return true;
+  }
+
+  /** The kernel arrays as views of `rows` kernels (contents kept). */
+  private resizeRows(rows: number): void {
+    const d = this.d;
+    this.mu = grow(this.mu, rows * d);
+    this.sigma = grow(this.sigma, rows * d);
+    this.invSigma = grow(this.invSigma, rows * d);
+    this.logNorm = grow(this.logNorm, rows * d);
+    this.normSum = grow(this.normSum, rows);
   }
 
   /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
@@ -430,8 +459,7 @@ export class ParzenEstimator {
     this.discreteKernels[j] = uniq.slice(0, 3 * nu);
   }
 
-  private buildCategorical(j: number, dim: Dim, members: readonly Config[], priorWeight: number): void {
-    const n = members.length;
+  private buildCategorical(j: number, dim: Dim, n: number, priorWeight: number): void {
     const d = this.d;
     const c = dim.options;
     const a = (priorWeight * c) / (n + 1);
@@ -472,7 +500,14 @@ export class ParzenEstimator {
           continue;
         }
         const scale = dim.scale!;
-        const t = sampleTruncNormal(this.mu[k * d + j]!, this.sigma[k * d + j]!, dim.lo, dim.hi, rng.uniform());
+        const m = this.mu[k * d + j]!;
+        const sg = this.sigma[k * d + j]!;
+        let parts = this.drawParts.get(k * d + j);
+        if (parts === undefined) {
+          parts = truncNormalParts(m, sg, dim.lo, dim.hi);
+          this.drawParts.set(k * d + j, parts);
+        }
+        const t = sampleTruncNormalFrom(parts, m, sg, dim.lo, dim.hi, rng.uniform());
         const x = scale.fromCoord(t);
         out.values[at] = x;
         if (dim.kind === DISCRETE) {
@@ -500,177 +535,32 @@ export class ParzenEstimator {
     return a;
   }
 
-  /**
-   * out[i] = log of the mixture density (mass, for discrete dims) at
-   * candidate i. Candidate-outer with a running log-sum-exp: a kernel is
-   * abandoned as soon as its partial log density plus an upper bound of the
-   * remaining dimensions falls PRUNE below the best kernel so far, so with
-   * thousands of kernels most cost one or two dimensions.
-   */
+  /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
   logDensity(c: Candidates, out: Float64Array): void {
-    const nc = c.n;
-    const nk = this.nk;
-    const d = this.d;
-    if (suffixScratch.length < d + 1) suffixScratch = new Float64Array(2 * d + 2);
-    if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
-    if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
-    const suffix = suffixScratch;
-    const candIds = candIdScratch;
-    const tableAt = tableOffsetScratch.length < d ? (tableOffsetScratch = new Int32Array(2 * d)) : tableOffsetScratch;
-    const nuOf = nuScratch.length < d ? (nuScratch = new Int32Array(2 * d)) : nuScratch;
-
-    // Discrete dims: score each distinct kernel on each distinct candidate cell once.
-    let tableSize = 0;
-    for (let j = 0; j < d; j++) {
-      if (this.dims[j]!.kind !== DISCRETE) continue;
-      let nu = 0;
-      for (let i = 0; i < nc; i++) {
-        const v = c.values[i * d + j]!;
-        let u = 0;
-        while (u < nu && c.values[uniqScratch[u]! * d + j] !== v) u++;
-        if (u === nu) uniqScratch[nu++] = i;
-        candIds[j * nc + i] = u;
-      }
-      const uniq = this.discreteKernels[j]!;
-      const nUniq = uniq.length / 3;
-      tableAt[j] = tableSize;
-      nuOf[j] = nu;
-      if (tableScratch.length < tableSize + nUniq * nu) {
-        const grown = new Float64Array(2 * (tableSize + nUniq * nu));
-        grown.set(tableScratch.subarray(0, tableSize));
-        tableScratch = grown;
-      }
-      let best = Number.NEGATIVE_INFINITY;
-      for (let q = 0; q < nUniq; q++) {
-        const m = uniq[3 * q]!;
-        const inv = uniq[3 * q + 1]!;
-        const ln = uniq[3 * q + 2]!;
-        for (let u = 0; u < nu; u++) {
-          const at = uniqScratch[u]! * d + j;
-          const v = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
-          tableScratch[tableSize + u * nUniq + q] = v;
-          if (v > best) best = v;
-        }
-      }
-      this.bound[j] = best;
-      tableSize += nUniq * nu;
-    }
-    suffix[d] = 0;
-    for (let j = d - 1; j >= 0; j--) suffix[j] = suffix[j + 1]! + this.bound[j]!;
-
     if (this.allContinuous) {
-      this.logDensityContinuous(c, out, suffix);
+      this.logDensityContinuous(c, out);
       return;
     }
-    // Per candidate and dimension, what does not depend on the kernel: a
-    // discrete dim's table row, a categorical dim's on/off/prior log-probabilities.
-    if (candScratch.length < 3 * nc * d) candScratch = new Float64Array(6 * nc * d);
-    const rowOf = candIdScratch; // overwrites each candidate-cell id with its table row, in place
-    const catV = candScratch;
-    for (let j = 0; j < d; j++) {
-      const kind = this.kinds[j]!;
-      if (kind === DISCRETE) {
-        const nUniq = this.discreteKernels[j]!.length / 3;
-        for (let i = 0; i < nc; i++) rowOf[j * nc + i] = tableAt[j]! + candIds[j * nc + i]! * nUniq;
-      } else if (kind === CATEGORICAL) {
-        for (let i = 0; i < nc; i++) {
-          const o = c.values[i * d + j]!;
-          catV[3 * (i * d + j)] = this.catOn[j]![o]!;
-          catV[3 * (i * d + j) + 1] = this.catOff[j]![o]!;
-          catV[3 * (i * d + j) + 2] = this.catPrior[j]![o]!;
-        }
-      }
-    }
-    const table = tableScratch;
-    const mu = this.mu;
-    const invSigma = this.invSigma;
-    const logNorm = this.logNorm;
-    const logW = this.logW;
-    const kinds = this.kinds;
-    const ids = this.discreteIds;
-    const last = nk - 1;
-    const { ms, sums } = lseScratch(nc);
-    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
-      const k1 = Math.min(nk, k0 + BLOCK);
-      for (let i = 0; i < nc; i++) {
-        let m = ms[i]!;
-        let sum = sums[i]!;
-        const ci = i * d;
-        for (let k = k0; k < k1; k++) {
-          let s = logW[k]!;
-          const floor = m - PRUNE;
-          if (s + suffix[0]! < floor) continue;
-          const kd = k * d;
-          let j = 0;
-          for (; j < d; j++) {
-            const kind = kinds[j]!;
-            if (kind === CONTINUOUS) {
-              const z = (c.lo[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-              s += logNorm[kd + j]! - 0.5 * z * z;
-            } else if (kind === DISCRETE) {
-              s += table[rowOf[j * nc + i]! + ids[j]![k]!]!;
-            } else {
-              const at = 3 * (ci + j);
-              s += k === last ? catV[at + 2]! : c.values[ci + j] === mu[kd + j] ? catV[at]! : catV[at + 1]!;
-            }
-            if (s + suffix[j + 1]! < floor) break;
-          }
-          if (j < d) continue;
-          if (s > m) {
-            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-            m = s;
-          } else if (s > Number.NEGATIVE_INFINITY) {
-            sum += Math.exp(s - m);
-          }
-        }
-        ms[i] = m;
-        sums[i] = sum;
-      }
-    }
-    finishLse(ms, sums, nc, out);
+    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior } = this;
+    mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
-  private logDensityContinuous(c: Candidates, out: Float64Array, suffix: Float64Array): void {
-    const nc = c.n;
+  private logDensityContinuous(c: Candidates, out: Float64Array): void {
     const nk = this.nk;
-    const d = this.d;
-    const mu = this.mu;
-    const invSigma = this.invSigma;
-    const logNorm = this.logNorm;
-    const logW = this.logW;
-    const x = c.lo;
-    const total = suffix[0]!;
-    const { ms, sums } = lseScratch(nc);
-    for (let k0 = 0; k0 < nk; k0 += BLOCK) {
-      const k1 = Math.min(nk, k0 + BLOCK);
-      for (let i = 0; i < nc; i++) {
-        let m = ms[i]!;
-        let sum = sums[i]!;
-        const ci = i * d;
-        for (let k = k0; k < k1; k++) {
-          let s = logW[k]!;
-          const floor = m - PRUNE;
-          if (s + total < floor) continue;
-          const kd = k * d;
-          let j = 0;
-          for (; j < d; j++) {
-            const z = (x[ci + j]! - mu[kd + j]!) * invSigma[kd + j]!;
-            s += logNorm[kd + j]! - 0.5 * z * z;
-            if (s + suffix[j + 1]! < floor) break;
-          }
-          if (j < d) continue;
-          if (s > m) {
-            sum = m === Number.NEGATIVE_INFINITY ? 1 : sum * Math.exp(m - s) + 1;
-            m = s;
-          } else {
-            sum += Math.exp(s - m);
-          }
-        }
-        ms[i] = m;
-        sums[i] = sum;
-      }
+    const { mu, invSigma, normSum } = this;
+    const kernels: ContinuousKernels = { nk, d: this.d, mu, invSigma, logNorm: this.logNorm, logW: this.logW, normSum, wMax: this.wMax };
+    let tree: KernelTree | undefined;
+    // Built on the second call to this estimator (the memo reused it), not the first: a tree
+    // pays for its build over many suggestions, and an estimator used once is cheaper scanned.
+    this.densityCalls++;
+    if (nk - 1 >= TREE_MIN && (this.tree !== undefined || this.densityCalls >= 2)) {
+      if (this.tree === undefined || this.tree.worn) this.tree = new KernelTree(mu, invSigma, normSum, nk - 1, this.d);
+      else if (this.treeRenumbered) this.tree.refit(mu, invSigma, normSum);
+      else this.tree.refresh(mu, invSigma, normSum);
+      this.treeRenumbered = false;
+      tree = this.tree;
     }
-    finishLse(ms, sums, nc, out);
+    continuousLogDensity(kernels, tree, c.lo, c.n, out);
   }
 }

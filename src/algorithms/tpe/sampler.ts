@@ -7,10 +7,10 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { samplePrior } from "../../space/prior.js";
-import type { Config } from "../../space/types.js";
+import type { Config, Space } from "../../space/types.js";
 import type { Observation, SuggestInput } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
-import { cachedEstimator } from "./estimator-cache.js";
+import { cachedEstimator, type Role } from "./estimator-cache.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
@@ -33,7 +33,7 @@ export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOpt
       c !== undefined && options.branch_split === "local"
         ? weighted(splitHistory(history.filter((o) => isActive(group, o.config)), options), options)
         : globalSets;
-    sampleGroup(dims, group, sets, rng, options, config, history[0]!);
+    sampleGroup(space, dims, group, sets, rng, options, config);
   }
   return config;
 }
@@ -60,13 +60,13 @@ function isActive(group: Group, config: Config): boolean {
 }
 
 function sampleGroup(
+  space: Space,
   allDims: readonly Dim[],
   group: Group,
   { good, goodWeights, bad, badWeights }: WeightedSets,
   rng: Rng,
   options: TpeOptions,
   config: Config,
-  anchor: Observation,
 ): void {
   const dims = group.params.map((i) => allDims[i]!);
   const bw: BandwidthOptions = {
@@ -75,9 +75,9 @@ function sampleGroup(
     clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
     gridFloor: options.grid_bandwidth_floor,
   };
-  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, undefined);
-  // g(x) holds most of the history: memoised per experiment, exact (estimator-cache.ts).
-  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, anchor);
+  // Memoised per experiment and updated in place as the history grows, exactly (estimator-cache.ts).
+  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, space, "good");
+  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, space, "bad");
 
   const nc = options.n_ei_candidates;
   const d = dims.length;
@@ -108,20 +108,19 @@ function estimator(
   strategy: TpeOptions["weights"],
   options: TpeOptions,
   bw: BandwidthOptions,
-  anchor: Observation | undefined,
+  space: Space,
+  role: Role,
 ): ParzenEstimator {
   const members: Observation[] = [];
-  const active = new Uint8Array(set.length);
+  const all = new Float64Array(set.length);
   for (let i = 0; i < set.length; i++) {
     const o = set[i]!;
     if (isActive(group, o.config)) {
+      all[members.length] = weights[i]!;
       members.push(o);
-      active[i] = 1;
     }
   }
-  const w = new Float64Array(members.length);
-  for (let i = 0, k = 0; i < set.length; i++) if (active[i] === 1) w[k++] = weights[i]!;
+  const w = members.length === set.length ? all : all.slice(0, members.length);
   const prior = priorRawWeight(w, strategy, options.prior_weight);
-  if (anchor !== undefined) return cachedEstimator(anchor, group, dims, members, w, prior, options.categorical_prior_weight, bw);
-  return new ParzenEstimator(dims, members.map((o) => o.config), w, prior, options.categorical_prior_weight, bw);
+  return cachedEstimator(space, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
 }

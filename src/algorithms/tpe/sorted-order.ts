@@ -131,21 +131,27 @@ export function updatedSorted(
   return { order, values };
 }
 
+/** The position at which kernel k with value v is, or would go, in the (value, index) order. */
+export function positionOf(sorted: Sorted, k: number, v: number): number {
+  const { order, values } = sorted;
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const h = (lo + hi) >>> 1;
+    if (values[h]! < v || (values[h] === v && order[h]! < k)) lo = h + 1;
+    else hi = h;
+  }
+  return lo;
+}
+
 /**
- * Inserts kernel k with value v, k larger than every index present (so it
- * goes after equal values); reuses the arrays' spare room. Returns the new
- * view and the position.
+ * Inserts kernel k (not present) with value v at its (value, index)
+ * position; reuses the arrays' spare room. Returns the new view and the position.
  */
 export function insertSorted(sorted: Sorted, k: number, v: number): { sorted: Sorted; at: number } {
   const { order, values } = sorted;
   const n = order.length;
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const h = (lo + hi) >>> 1;
-    if (values[h]! <= v) lo = h + 1;
-    else hi = h;
-  }
+  const lo = positionOf(sorted, k, v);
   let o2: Uint32Array;
   let v2: Float64Array;
   if (order.buffer.byteLength >= 4 * (n + 1) && values.buffer.byteLength >= 8 * (n + 1)) {
@@ -163,4 +169,31 @@ export function insertSorted(sorted: Sorted, k: number, v: number): { sorted: So
   o2[lo] = k;
   v2[lo] = v;
   return { sorted: { order: o2, values: v2 }, at: lo };
+}
+
+/**
+ * In place: drops the kernels with newOf[k] = −1 and renames the others k →
+ * newOf[k] (increasing over them, so the order stays the (value, index)
+ * order); adds to `touched` the new names of the kept kernels that were
+ * next to a dropped one. Returns the shortened view.
+ */
+export function dropRenumbered(sorted: Sorted, newOf: Int32Array, touched: Set<number>): Sorted {
+  const { order, values } = sorted;
+  let w = 0;
+  let afterDropped = false;
+  for (let r = 0; r < order.length; r++) {
+    const k = newOf[order[r]!]!;
+    if (k < 0) {
+      if (w > 0) touched.add(order[w - 1]!);
+      afterDropped = true;
+      continue;
+    }
+    if (afterDropped) touched.add(k);
+    afterDropped = false;
+    order[w] = k;
+    values[w] = values[r]!;
+    w++;
+  }
+  if (w === order.length) return sorted;
+  return { order: new Uint32Array(order.buffer, order.byteOffset, w), values: new Float64Array(values.buffer, values.byteOffset, w) };
 }

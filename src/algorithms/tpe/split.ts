@@ -45,36 +45,51 @@ function compareFinished(a: Observation, b: Observation): number {
 }
 
 /**
- * Selects the γ(N) best finished trials in one pass (a small sorted buffer,
- * O(N·γ) worst case with γ ≤ 25 by default) instead of sorting the whole
- * history: with thousands of trials this split runs on every suggestion.
+ * Selects the γ(N) best finished trials in one pass (a small sorted buffer
+ * of positions, O(N·γ) worst case with γ ≤ 25 by default) instead of
+ * sorting the whole history: with thousands of trials this split runs on
+ * every suggestion, so it also avoids per-trial allocations and hashing.
  */
 export function splitHistory(history: readonly Observation[], options: TpeOptions): Split {
-  const ordered = isInNumberOrder(history) ? history : [...history].sort((a, b) => a.number - b.number);
+  let inOrder = true;
   let finished = 0;
-  for (const o of ordered) if (o.state === "complete" || o.state === "pruned") finished++;
+  for (let i = 0; i < history.length; i++) {
+    const o = history[i]!;
+    if (i > 0 && o.number < history[i - 1]!.number) inOrder = false;
+    if (o.state === "complete" || o.state === "pruned") finished++;
+  }
+  const ordered = inOrder ? history : [...history].sort((a, b) => a.number - b.number);
   const nGood = goodSetSize(finished, options);
 
-  const top: Observation[] = [];
-  for (const o of ordered) {
+  const top: number[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    const o = ordered[i]!;
     if (o.state !== "complete" && o.state !== "pruned") continue;
-    if (top.length === nGood && compareFinished(o, top[nGood - 1]!) >= 0) continue;
+    if (top.length === nGood && !better(o, ordered[top[nGood - 1]!]!)) continue;
     let at = top.length;
-    while (at > 0 && compareFinished(o, top[at - 1]!) < 0) at--;
-    top.splice(at, 0, o);
+    while (at > 0 && better(o, ordered[top[at - 1]!]!)) at--;
+    top.splice(at, 0, i);
     if (top.length > nGood) top.pop();
   }
-  const chosen = new Set(top);
+  const chosen = new Uint8Array(ordered.length);
+  for (const i of top) chosen[i] = 1;
   const good: Observation[] = [];
   const bad: Observation[] = [];
-  for (const o of ordered) {
-    if (chosen.has(o)) good.push(o);
-    else if (o.state === "complete" || o.state === "pruned" || (o.state === "running" && options.constant_liar)) bad.push(o);
+  const liar = options.constant_liar;
+  for (let i = 0; i < ordered.length; i++) {
+    const o = ordered[i]!;
+    if (chosen[i] === 1) good.push(o);
+    else if (o.state === "complete" || o.state === "pruned" || (o.state === "running" && liar)) bad.push(o);
   }
   return { good, bad, finished };
 }
 
-function isInNumberOrder(history: readonly Observation[]): boolean {
-  for (let i = 1; i < history.length; i++) if (history[i]!.number < history[i - 1]!.number) return false;
-  return true;
+/** compareFinished(a, b) < 0, with the common case (both COMPLETE, finite losses) inline. */
+function better(a: Observation, b: Observation): boolean {
+  if (a.state === "complete" && b.state === "complete") {
+    const va = a.loss;
+    const vb = b.loss;
+    if (va !== undefined && vb !== undefined && va === va && vb === vb && va !== vb) return va < vb;
+  }
+  return compareFinished(a, b) < 0;
 }

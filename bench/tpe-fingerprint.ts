@@ -1,0 +1,105 @@
+/**
+ * Records TPE's suggestions on fixed seeds, to check that a speed change
+ * did not change what the algorithm suggests: sequential runs in which TPE
+ * builds its own (clustered) history, and single suggestions over large
+ * random histories, in continuous, mixed and conditional spaces. Writes
+ * every suggested value to a JSON file; with --compare, reports how many
+ * suggestions differ from an earlier file (and by how much).
+ *
+ *   npx tsx bench/tpe-fingerprint.ts out.json [--compare before.json]
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { tpe } from "../src/algorithms/tpe/index.js";
+import type { Observation } from "../src/algorithms/types.js";
+import { createRng } from "../src/math/rng.js";
+import { compileSpace } from "../src/space/compile.js";
+import { samplePrior } from "../src/space/prior.js";
+import type { Config, Space } from "../src/space/types.js";
+import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+import { PROBLEMS } from "./problems.js";
+
+const uniform = (name: string, low: number, high: number): Parameter => ({ name, domain: { $case: "uniform", value: { low, high } } });
+const box = (d: number, low: number, high: number): SearchSpace => ({ parameters: Array.from({ length: d }, (_, i) => uniform(`x${i}`, low, high)) });
+const mixed: SearchSpace = {
+  parameters: [
+    ...Array.from({ length: 3 }, (_, i) => ({ name: `i${i}`, domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } } }) as Parameter),
+    ...Array.from({ length: 2 }, (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter),
+    { name: "l", domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } },
+    {
+      name: "c",
+      domain: { $case: "choice", value: { options: ["a", "b", "c"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })), weights: [] } },
+    } as unknown as Parameter,
+  ],
+};
+
+/** A smooth multimodal loss over any config (NaN for inactive parameters is skipped). */
+function lossOf(c: Config): number {
+  let s = 0;
+  for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i]!)) s += Math.sin(3 * c[i]!) + 0.01 * c[i]! * c[i]! + 0.1 * i * c[i]!;
+  return s;
+}
+
+const out: Record<string, number[]> = {};
+const options = tpe.parseOptions({});
+
+function sequential(name: string, space: Space, steps: number, seeds: number): void {
+  for (let seed = 0; seed < seeds; seed++) {
+    const history: Observation[] = [];
+    const values: number[] = [];
+    for (let t = 0; t < steps; t++) {
+      const config = tpe.suggest({ space, history, rng: createRng(seed, t), options });
+      values.push(...config);
+      history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
+    }
+    out[`seq/${name}/${seed}`] = values;
+  }
+}
+
+function largeRandom(name: string, space: Space, n: number, seeds: number): void {
+  const rng = createRng(99);
+  const history: Observation[] = [];
+  for (let t = 0; t < n; t++) {
+    const config = samplePrior(space, rng);
+    history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
+  }
+  const values: number[] = [];
+  for (let seed = 0; seed < seeds; seed++) values.push(...tpe.suggest({ space, history, rng: createRng(seed, 7), options }));
+  out[`random/${name}/${n}`] = values;
+}
+
+const spaces: [string, Space][] = [
+  ["box6", compileSpace(box(6, 0, 1))],
+  ["box10", compileSpace(box(10, -5, 5))],
+  ["mixed", compileSpace(mixed)],
+  ...PROBLEMS.filter((p) => p.name === "conditional").map((p): [string, Space] => [p.name, compileSpace(p.space)]),
+];
+for (const [name, space] of spaces) {
+  sequential(name, space, 300, 3);
+  for (const n of [1000, 3000]) largeRandom(name, space, n, 30);
+}
+
+const [file, flag, before] = process.argv.slice(2);
+writeFileSync(file!, JSON.stringify(out));
+if (flag === "--compare") {
+  const old = JSON.parse(readFileSync(before!, "utf8")) as Record<string, (number | null)[]>;
+  let same = 0;
+  let total = 0;
+  // NaN (inactive parameters) is stored as null: compare what was stored.
+  const now = JSON.parse(JSON.stringify(out)) as Record<string, (number | null)[]>;
+  for (const [key, values] of Object.entries(now)) {
+    const prev = old[key] as (number | null)[];
+    let firstDiff = -1;
+    let maxDiff = 0;
+    for (let i = 0; i < values.length; i++) {
+      const a = values[i]!;
+      const b = prev[i]!;
+      if (Object.is(a, b)) continue;
+      if (firstDiff < 0) firstDiff = i;
+      maxDiff = Math.max(maxDiff, a === null || b === null ? Number.POSITIVE_INFINITY : Math.abs(a - b));
+    }
+    total++;
+    if (firstDiff < 0) same++;
+    else console.log(`${key}: differs from value ${firstDiff} of ${values.length} (max |Δ| ${maxDiff})`);
+  }
+  console.log(`${same} of ${total} series identical`);
+}
