@@ -29,6 +29,12 @@ export class ExperimentState {
   readonly waiting: number[] = [];
   /** Ids of RUNNING trials (lease bookkeeping). */
   readonly running = new Set<number>();
+  /**
+   * No RUNNING trial's lease ends before this: every call checks leases,
+   * and this spares it the scan of all running trials until one may have
+   * lapsed. Lowered by every put of a RUNNING trial, made exact by a scan.
+   */
+  earliestLease = Number.POSITIVE_INFINITY;
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
   /** Trials per stored state, indexed by StoredState. */
@@ -77,8 +83,10 @@ export class ExperimentState {
       if (i >= 0) this.waiting.splice(i, 1);
     }
     if (t.state === StoredState.Waiting && isNew) this.waiting.push(n);
-    if (t.state === StoredState.Running) this.running.add(t.id);
-    else this.running.delete(t.id);
+    if (t.state === StoredState.Running) {
+      this.running.add(t.id);
+      if (t.leaseDeadline !== null && t.leaseDeadline < this.earliestLease) this.earliestLease = t.leaseDeadline;
+    } else this.running.delete(t.id);
     if (t.state === StoredState.Waiting || t.state === StoredState.Running) this.live.set(n, t);
     else this.live.delete(n);
 

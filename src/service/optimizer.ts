@@ -482,15 +482,23 @@ export class Optimizer {
   private expireLeases(exp: ExperimentState): void {
     if (exp.running.size === 0) return;
     const now = this.now();
+    if (now <= exp.earliestLease) return;
     const lapsed: TrialRow[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
     for (const id of exp.running) {
       const t = exp.trialById(id)!;
-      if (t.leaseDeadline !== null && t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
+      if (t.leaseDeadline === null) continue;
+      if (t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
+      else if (t.leaseDeadline < earliest) earliest = t.leaseDeadline;
     }
+    if (lapsed.length > 0) {
+      this.store.transaction(() => {
+        for (const t of lapsed) this.store.updateTrial(t);
+      });
+    }
+    // Only once the lapsed ones are written: if that throws, the next call finds them again.
+    exp.earliestLease = earliest;
     if (lapsed.length === 0) return;
-    this.store.transaction(() => {
-      for (const t of lapsed) this.store.updateTrial(t);
-    });
     for (const t of lapsed) exp.put(t);
     if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
   }

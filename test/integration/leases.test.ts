@@ -176,3 +176,25 @@ describe("a worker that restarts", () => {
     expect((await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] })).trials).toEqual([]);
   });
 });
+
+describe("lease checks", () => {
+  it("notice each lease as it lapses, however the leases were handed out (earliest first or not)", async () => {
+    const { ts, clock, trials } = await leasedServer(false);
+    const [late] = (await ts.api.suggest({ experiment: "e", workerId: "w1" })).trials;
+    // The clock is set back: the next trial's lease ends before the first one's.
+    clock.now -= 30_000;
+    const [early] = (await ts.api.suggest({ experiment: "e", workerId: "w2" })).trials;
+    clock.now += LEASE_MS + 1; // past the early lease only
+    let all = await trials();
+    expect(all.find((t) => t.id === early!.id)!.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(all.find((t) => t.id === late!.id)!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    // A heartbeat moves the late lease on; it lapses only at its new deadline.
+    await ts.api.heartbeat({ trialId: late!.id });
+    clock.now += LEASE_MS - 1;
+    all = await trials();
+    expect(all.find((t) => t.id === late!.id)!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    clock.now += 2;
+    all = await trials();
+    expect(all.find((t) => t.id === late!.id)!.state).toBe(TrialState.TRIAL_STATE_LOST);
+  });
+});
