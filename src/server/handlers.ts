@@ -55,16 +55,15 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
     const ac = new AbortController();
-    // grpc-js emits "cancelled" when any call's stream closes, answered or not:
-    // the shared reason spares building an error (and its stack) per call.
-    call.on("cancelled", () => ac.abort(CANCELLED_BY_CLIENT));
-    const deadline = call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : deadline - Date.now();
-    if (Number.isFinite(ms)) {
-      const timer = setTimeout(() => ac.abort(DEADLINE_PASSED), Math.max(0, ms));
-      timer.unref();
-      call.on("finish", () => clearTimeout(timer));
-    }
+    // grpc-js emits "cancelled" when a call's stream closes: the client gave
+    // up, or grpc-js's own deadline timer ended the call. (It also fires
+    // after an answer; aborting then is harmless.) Shared reasons spare
+    // building an error and its stack per call.
+    call.on("cancelled", () => {
+      const deadline = call.getDeadline();
+      const passed = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
+      ac.abort(passed ? DEADLINE_PASSED : CANCELLED_BY_CLIENT);
+    });
     return ac.signal;
   };
 
