@@ -47,11 +47,18 @@ export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | u
     scoreOf = new Float64Array(2 * nk);
   }
   const last = nk - 1;
+  let useTree = tree !== undefined;
   for (let i = 0; i < nc; i++) {
     const xAt = i * d;
     const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
-    const count = tree === undefined ? scanAll(kr, x, xAt, prior) : searchTree(kr, tree, x, xAt, prior);
-    out[i] = truncatedSum(found, count, scoreOf, prior, tree !== undefined);
+    const count = useTree ? searchTree(kr, tree!, x, xAt, prior) : scanAll(kr, x, xAt, prior);
+    out[i] = truncatedSum(found, count, scoreOf, prior, useTree);
+    // The tree pays off only when it prunes most kernels. When a quarter or
+    // more are within PRUNE of the best (candidates inside the bulk of the
+    // kernels, as near an interior optimum) its overhead and the sort exceed
+    // a plain scan, which finds the same kernels, so the same bits: the rest
+    // of the batch is scanned.
+    if (useTree && count > nk / 4) useTree = false;
   }
 }
 
