@@ -53,12 +53,12 @@ export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | u
     const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
     const count = useTree ? searchTree(kr, tree!, x, xAt, prior) : scanAll(kr, x, xAt, prior);
     out[i] = truncatedSum(found, count, scoreOf, prior, useTree);
-    // The tree pays off only when it prunes most kernels. When a quarter or
-    // more are within PRUNE of the best (candidates inside the bulk of the
+    // The tree pays off only when it skips most kernels. When it had to
+    // score a third of them or more (candidates inside the bulk of the
     // kernels, as near an interior optimum) its overhead and the sort exceed
-    // a plain scan, which finds the same kernels, so the same bits: the rest
+    // a plain scan, which keeps the same kernels, so the same bits: the rest
     // of the batch is scanned.
-    if (useTree && count > nk / 4) useTree = false;
+    if (useTree && visitor.visited > nk / 3) useTree = false;
   }
 }
 
@@ -103,10 +103,13 @@ const visitor = {
   xAt: 0,
   best: 0,
   count: 0,
+  /** Kernels scored (kept or not), to tell whether the tree pruned much. */
+  visited: 0,
   floor(): number {
     return this.best - PRUNE - MARGIN;
   },
   visit(k: number): void {
+    this.visited++;
     const s = score(this.kr, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
     if (s !== s) return;
     found[this.count++] = k;
@@ -122,6 +125,7 @@ function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: 
   visitor.xAt = xAt;
   visitor.best = prior;
   visitor.count = 0;
+  visitor.visited = 0;
   t.search(x, xAt, kr.wMax, visitor);
   return visitor.count;
 }
