@@ -3,7 +3,9 @@
 For each space (Hartmann6's 6-D box and a 10-D box, Styblinski–Tang's
 [-5, 5]^10) and each N, N random points with their true values are imported
 (Parzen: ``exp.add_trials``, i.e. AddTrials; Optuna: ``create_trial`` +
-``study.add_trials``), then 50 cycles are timed:
+``study.add_trials``), then 100 cycles of each sampler are timed,
+interleaved in blocks of 10 so that all of them run under the same machine
+conditions (see ``time_round_robin``):
 
 * Parzen: ``exp.suggest()`` + ``trial.report(loss)`` through the real gRPC
   server and its SQLite file, from this Python client;
@@ -12,7 +14,8 @@ For each space (Hartmann6's 6-D box and a 10-D box, Styblinski–Tang's
 
     python bench/latency.py --address 127.0.0.1:PORT --out bench/out/latency.json
 
-Writes a JSON list of {sampler, space, n, p50_ms, p95_ms, mean_ms, cycles}.
+Writes a JSON list of {sampler, space, n, p50_ms, p95_ms, mean_ms, cycles,
+interleaved_with}.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import time
 import uuid
 import warnings
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,35 +52,51 @@ def quantiles(ms: List[float]) -> Dict[str, float]:
     return {"p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)), "mean_ms": float(a.mean()), "cycles": len(ms)}
 
 
-def time_cycles(cycle: Callable[[], None], cycles: int, warmup: int) -> List[float]:
+def time_round_robin(cycles: Dict[str, Callable[[], None]], count: int, warmup: int, block: int) -> Dict[str, List[float]]:
+    """Times `count` cycles of every sampler, interleaved in blocks of `block`.
+
+    The machine's speed drifts by a factor of two over minutes (a shared VM),
+    so samplers timed one after the other are compared under different
+    conditions. Interleaving short blocks puts every sampler under the same
+    conditions, while within a block each runs back to back, as in an
+    optimisation loop. (Alternating single cycles would time Parzen's server
+    and client always cold: every Parzen cycle would follow tens of
+    milliseconds of Optuna churning the caches, which roughly doubled the
+    random-search floor here.) The order alternates each round so no
+    sampler always goes first."""
+    names = list(cycles)
     for _ in range(warmup):
-        cycle()
-    out = []
-    for _ in range(cycles):
-        t0 = time.perf_counter()
-        cycle()
-        out.append((time.perf_counter() - t0) * 1e3)
+        for name in names:
+            cycles[name]()
+    out: Dict[str, List[float]] = {name: [] for name in names}
+    for i in range(-(-count // block)):
+        for name in names if i % 2 == 0 else reversed(names):
+            for _ in range(min(block, count - i * block)):
+                t0 = time.perf_counter()
+                cycles[name]()
+                out[name].append((time.perf_counter() - t0) * 1e3)
     return out
 
 
-def parzen_latency(client: Any, algorithm: str, space_name: str, n: int, cycles: int, warmup: int) -> Dict[str, Any]:
+def parzen_cycle(client: Any, algorithm: str, space_name: str, n: int) -> Tuple[Callable[[], None], Dict[str, Any]]:
+    """An experiment with N completed trials imported, and its Suggest+Report cycle."""
     p = SPACES[space_name]
     exp = client.create_experiment(f"lat-{algorithm}-{space_name}-{n}-{TAG}", P.parzen_space(p), algorithm=algorithm, seed=1)
     pts = history(p, n)
     t0 = time.perf_counter()
     for i in range(0, n, 2000):
         exp.add_trials([{"params": v, "loss": p.f(v)} for v in pts[i : i + 2000]])
-    import_s = time.perf_counter() - t0
+    info = {"import_s": time.perf_counter() - t0}
 
     def cycle() -> None:
         t = exp.suggest()
         t.report(p.f(t.flat_params))
 
-    ms = time_cycles(cycle, cycles, warmup)
-    return {"sampler": f"parzen_{algorithm}", "space": space_name, "n": n, "import_s": import_s, **quantiles(ms)}
+    return cycle, info
 
 
-def optuna_latency(kind: str, space_name: str, n: int, cycles: int, warmup: int) -> Dict[str, Any]:
+def optuna_cycle(kind: str, space_name: str, n: int) -> Callable[[], None]:
+    """An in-memory study with the same N completed trials, and its ask+tell cycle."""
     import optuna
 
     p = SPACES[space_name]
@@ -97,9 +116,7 @@ def optuna_latency(kind: str, space_name: str, n: int, cycles: int, warmup: int)
         t = study.ask(dists)
         study.tell(t, p.f(t.params))
 
-    ms = time_cycles(cycle, cycles, warmup)
-    name = {"default": "optuna_tpe", "univariate": "optuna_tpe_univariate", "gp": "optuna_gp"}[kind]
-    return {"sampler": name, "space": space_name, "n": n, **quantiles(ms)}
+    return cycle
 
 
 def main() -> None:
@@ -108,8 +125,9 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--ns", default="100,1000,5000,10000")
     ap.add_argument("--gp-ns", default="100,200,500")
-    ap.add_argument("--cycles", type=int, default=50)
+    ap.add_argument("--cycles", type=int, default=100)
     ap.add_argument("--gp-cycles", type=int, default=50)
+    ap.add_argument("--block", type=int, default=10, help="cycles of one sampler in a row before the next one's turn")
     ap.add_argument("--gp", action="store_true", help="Parzen's server has algorithm gp")
     ap.add_argument("--optuna-gp", action="store_true", help="torch is installed: time Optuna's GPSampler")
     ap.add_argument("--optuna-max-n", type=int, default=10**9, help="largest N for Optuna's default TPE")
@@ -149,26 +167,35 @@ def main() -> None:
         with open(args.out, "w") as f:
             json.dump(rows, f, indent=1)
 
-    def measure(sampler: str, space_name: str, n: int, fn: Callable[[], Dict[str, Any]]) -> None:
+    def measure_round_robin(space_name: str, n: int, algorithms: List[str], optuna_kinds: List[str], count: int, warmup: int) -> None:
+        """One round-robin of Parzen and Optuna samplers over the same history."""
+        names = {"default": "optuna_tpe", "univariate": "optuna_tpe_univariate", "gp": "optuna_gp"}
+        if not algorithms and not optuna_kinds:
+            return
+        cycles: Dict[str, Callable[[], None]] = {}
+        info: Dict[str, Dict[str, Any]] = {}
         try:
-            emit(fn())
+            for algorithm in algorithms:
+                cycles[f"parzen_{algorithm}"], info[f"parzen_{algorithm}"] = parzen_cycle(client, algorithm, space_name, n)
+            for kind in optuna_kinds:
+                cycles[names[kind]] = optuna_cycle(kind, space_name, n)
+            timed = time_round_robin(cycles, count, warmup, args.block)
         except Exception as e:  # a failing measurement is recorded; the others go on
-            emit({"sampler": sampler, "space": space_name, "n": n, "error": f"{type(e).__name__}: {e}"[:300]})
+            for sampler in [f"parzen_{a}" for a in algorithms] + [names[k] for k in optuna_kinds]:
+                emit({"sampler": sampler, "space": space_name, "n": n, "error": f"{type(e).__name__}: {e}"[:300]})
+            return
+        together = sorted(cycles)
+        for sampler, ms in timed.items():
+            emit({"sampler": sampler, "space": space_name, "n": n, "interleaved_with": [s for s in together if s != sampler], **info.get(sampler, {}), **quantiles(ms)})
 
     for space_name in SPACES:
         for n in ns:
-            measure("parzen_tpe", space_name, n, lambda: parzen_latency(client, "tpe", space_name, n, args.cycles, 5))
-            if n <= args.optuna_max_n:
-                measure("optuna_tpe", space_name, n, lambda: optuna_latency("default", space_name, n, args.cycles, 2))
-            if n <= args.univariate_max_n:
-                measure("optuna_tpe_univariate", space_name, n, lambda: optuna_latency("univariate", space_name, n, args.cycles, 2))
-        # The floor: gRPC + SQLite with no model (random search).
-        measure("parzen_random", space_name, 1000, lambda: parzen_latency(client, "random", space_name, 1000, args.cycles, 5))
+            kinds = (["default"] if n <= args.optuna_max_n else []) + (["univariate"] if n <= args.univariate_max_n else [])
+            # The floor, gRPC + SQLite with no model (random search), at N = 1,000.
+            algorithms = ["tpe", "random"] if n == 1000 else ["tpe"]
+            measure_round_robin(space_name, n, algorithms, kinds, args.cycles, 5)
     for n in gp_ns:
-        if args.gp:
-            measure("parzen_gp", "10d", n, lambda: parzen_latency(client, "gp", "10d", n, args.gp_cycles, 2))
-        if args.optuna_gp:
-            measure("optuna_gp", "10d", n, lambda: optuna_latency("gp", "10d", n, args.gp_cycles, 1))
+        measure_round_robin("10d", n, ["gp"] if args.gp else [], ["gp"] if args.optuna_gp else [], args.gp_cycles, 2)
     client.close()
 
 

@@ -256,7 +256,8 @@ def latency_report(path: str) -> Tuple[str, Dict[str, Any]]:
         rows = json.load(f)
     out = [
         "Suggest+Report (Parzen, through gRPC from the Python client, SQLite write included) and ask()+tell() "
-        "(Optuna, in-process, in-memory storage) with N completed trials imported first; p50 / p95 over the timed cycles, ms.\n"
+        "(Optuna, in-process, in-memory storage) with N completed trials imported first; p50 / p95 over the timed cycles, ms. "
+        "The samplers of one N were timed interleaved, in turns of 10 cycles each, so they ran under the same machine conditions.\n"
     ]
     failed = [r for r in rows if "error" in r]
     rows = [r for r in rows if "error" not in r]

@@ -13,7 +13,7 @@
 #   BENCH_LOAD_SECONDS=20     random-search load; BENCH_LOAD_TPE_SECONDS=10 for the TPE variant
 #   BENCH_LATENCY_NS=100,1000,5000,10000   BENCH_GP_NS=100,200,500
 #   BENCH_OPTUNA_MAX_N        largest N at which Optuna's TPE is timed (default: all)
-#   BENCH_LATENCY_CYCLES=50   BENCH_GP_CYCLES=50   (timed Suggest+Report / ask+tell cycles)
+#   BENCH_LATENCY_CYCLES=100  BENCH_GP_CYCLES=50   (timed Suggest+Report / ask+tell cycles)
 #   BENCH_MEMORY_EXPERIMENTS=100  BENCH_MEMORY_TRIALS=10000
 #   BENCH_SERVER_CODE=head    run the committed code (default) or "worktree" (uncommitted edits too)
 #   BENCH_RESUME=1            keep bench/out/quality.jsonl and run only the missing runs
@@ -170,7 +170,7 @@ if has_stage latency; then
   [[ $has_torch == 1 ]] && lat_flags+=(--optuna-gp)
   "$py" bench/latency.py --address "$address" --out "$out/latency.json" \
     --ns "${BENCH_LATENCY_NS:-100,1000,5000,10000}" --gp-ns "${BENCH_GP_NS:-100,200,500}" \
-    --optuna-max-n "${BENCH_OPTUNA_MAX_N:-1000000000}" --cycles "${BENCH_LATENCY_CYCLES:-50}" --gp-cycles "${BENCH_GP_CYCLES:-50}" "${lat_flags[@]}"
+    --optuna-max-n "${BENCH_OPTUNA_MAX_N:-1000000000}" --cycles "${BENCH_LATENCY_CYCLES:-100}" --gp-cycles "${BENCH_GP_CYCLES:-50}" "${lat_flags[@]}"
 fi
 
 # ---------------------------------------------------------------- 3. load

@@ -8,7 +8,7 @@
  * way the service does: the suggestion is appended as RUNNING, then
  * replaced in place by its COMPLETE observation, so the history grows.
  *
- *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [N ...]
+ *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [--landscape interior] [N ...]
  */
 import { tpe } from "../src/algorithms/tpe/index.js";
 import type { Observation } from "../src/algorithms/types.js";
@@ -35,14 +35,23 @@ const mixed: SearchSpace = {
   ],
 };
 
-function lossOf(config: Float64Array): number {
+/** "corner": the optimum on the box's corner; "interior": inside it, like Hartmann6's and Styblinski–Tang's. */
+let landscape: "corner" | "interior" = "corner";
+
+function lossAt(config: Float64Array, low: number, high: number): number {
   let loss = 0;
-  for (let i = 0; i < config.length; i++) loss += Math.sin(3 * config[i]!) + 0.01 * config[i]! * config[i]!;
+  for (let i = 0; i < config.length; i++) {
+    const x = config[i]!;
+    // Interior: a bowl centred 30% of the way into the box (near −2 in [−5, 5]: Styblinski–Tang's optimum is at −2.9).
+    loss += landscape === "corner" ? Math.sin(3 * x) + 0.01 * x * x : ((x - low) / (high - low) - 0.3) ** 2;
+  }
   return loss;
 }
 
 function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "cycle", report = true): void {
   const space = compileSpace(proto);
+  const [low, high] = name === "continuous-10d" ? [-5, 5] : [0, 1];
+  const lossOf = (config: Float64Array) => lossAt(config, low, high);
   const rng = createRng(1);
   const history: Observation[] = [];
   for (let t = 0; t < n; t++) {
@@ -83,6 +92,7 @@ let modes: ("static" | "cycle")[] = ["static", "cycle"];
 const ns: number[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--only") only = args[++i]!.split(",");
+  else if (args[i] === "--landscape") landscape = args[++i] as "corner" | "interior";
   else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
   else ns.push(Number(args[i]));
 }
