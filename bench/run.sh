@@ -86,10 +86,10 @@ mkdir -p "$snap/scripts" && cp scripts/build.mjs "$snap/scripts/"
 # The server runs compiled, as `npm start` and deployments run it (not under tsx).
 (cd "$snap" && node scripts/build.mjs)
 
-# start_server DB LOG: starts `parzen serve` on a free port; sets server_pid and address.
+# start_server DB LOG [LISTEN]: starts `parzen serve` (on a free TCP port unless LISTEN says otherwise); sets server_pid and address.
 start_server() {
-  local db="$1" log="$2"
-  (cd "$snap" && exec node dist/cli.js serve --db "$db" --listen 127.0.0.1:0) > "$log" 2>&1 &
+  local db="$1" log="$2" listen="${3:-127.0.0.1:0}"
+  (cd "$snap" && exec node dist/cli.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
   server_pid=$!
   address=""
   for _ in $(seq 1 600); do
@@ -191,6 +191,14 @@ if has_stage pruning; then
   cat "$out/pruning.md"
 fi
 stop_server
+
+# ---------------------------------------------------------------- 3b. load over a unix socket (the sidecar's transport)
+if has_stage load; then
+  echo "bench: == load (unix socket)" >&2
+  start_server "$tmp/load-unix.db" "$out/server-unix.log" "unix://$tmp/parzen.sock"
+  "$tmp/loadgen" --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random-unix.json"
+  stop_server
+fi
 
 # ---------------------------------------------------------------- 5. memory
 if has_stage memory; then

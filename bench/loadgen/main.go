@@ -31,16 +31,22 @@ import (
 )
 
 type result struct {
-	Mode         string   `json:"mode"`
-	Algorithm    string   `json:"algorithm,omitempty"`
-	Workers      int      `json:"workers"`
-	Conns        int      `json:"conns"`
-	Seconds      float64  `json:"seconds"`
-	Cycles       int      `json:"cycles"`
-	CyclesPerSec float64  `json:"cycles_per_s"`
-	P50ms        float64  `json:"p50_ms"`
-	P99ms        float64  `json:"p99_ms"`
-	MaxMs        float64  `json:"max_ms"`
+	Mode         string  `json:"mode"`
+	Algorithm    string  `json:"algorithm,omitempty"`
+	Workers      int     `json:"workers"`
+	Conns        int     `json:"conns"`
+	Seconds      float64 `json:"seconds"`
+	Cycles       int     `json:"cycles"`
+	CyclesPerSec float64 `json:"cycles_per_s"`
+	Transport    string  `json:"transport"`
+	P50ms        float64 `json:"p50_ms"`
+	P99ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	// Per call, as a caller of one RPC sees it (a cycle is a Suggest then a Report).
+	SuggestP50ms float64  `json:"suggest_p50_ms,omitempty"`
+	SuggestP99ms float64  `json:"suggest_p99_ms,omitempty"`
+	ReportP50ms  float64  `json:"report_p50_ms,omitempty"`
+	ReportP99ms  float64  `json:"report_p99_ms,omitempty"`
 	Errors       int      `json:"errors"`
 	Duplicates   int      `json:"duplicates"`
 	ErrorSamples []string `json:"error_samples"`
@@ -69,16 +75,22 @@ func hartmann6(x []float64) float64 {
 type recorder struct {
 	mu         sync.Mutex
 	latencies  []float64
+	suggests   []float64
+	reports    []float64
 	seen       map[int64]bool
 	duplicates int
 	errors     int
 	samples    []string
 }
 
-func (r *recorder) ok(ms float64, trialID int64) {
+func (r *recorder) ok(ms, suggestMs, reportMs float64, trialID int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latencies = append(r.latencies, ms)
+	if trialID != 0 {
+		r.suggests = append(r.suggests, suggestMs)
+		r.reports = append(r.reports, reportMs)
+	}
 	if trialID != 0 {
 		if r.seen[trialID] {
 			r.duplicates++
@@ -193,11 +205,13 @@ func main() {
 				t0 := time.Now()
 				var id int64
 				var err error
+				var suggestMs float64
 				if *mode == "health" {
 					_, err = healthpb.NewHealthClient(conns[w%len(conns)]).Check(callCtx, &healthpb.HealthCheckRequest{})
 				} else {
 					var t *parzen.Trial
 					t, err = exps[w%len(exps)].Suggest(callCtx)
+					suggestMs = float64(time.Since(t0).Microseconds()) / 1000
 					if err == nil {
 						id = t.ID()
 						for j := range x {
@@ -212,15 +226,23 @@ func main() {
 					time.Sleep(10 * time.Millisecond)
 					continue
 				}
-				rec.ok(float64(time.Since(t0).Microseconds())/1000, id)
+				ms := float64(time.Since(t0).Microseconds()) / 1000
+				rec.ok(ms, suggestMs, ms-suggestMs, id)
 			}
 		}(w)
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	sort.Float64s(rec.latencies)
+	sort.Float64s(rec.suggests)
+	sort.Float64s(rec.reports)
+	transport := "tcp"
+	if strings.HasPrefix(*address, "unix:") {
+		transport = "unix socket"
+	}
 	res := result{
-		Mode: *mode, Workers: *workers, Conns: *nConns, Seconds: elapsed,
+		Transport: transport,
+		Mode:      *mode, Workers: *workers, Conns: *nConns, Seconds: elapsed,
 		Cycles: len(rec.latencies), CyclesPerSec: float64(len(rec.latencies)) / elapsed,
 		P50ms: quantile(rec.latencies, 0.5), P99ms: quantile(rec.latencies, 0.99), MaxMs: quantile(rec.latencies, 1),
 		Errors: rec.errors, Duplicates: rec.duplicates, ErrorSamples: rec.samples,
@@ -228,6 +250,8 @@ func main() {
 	}
 	if *mode == "cycles" {
 		res.Algorithm = *algorithm
+		res.SuggestP50ms, res.SuggestP99ms = quantile(rec.suggests, 0.5), quantile(rec.suggests, 0.99)
+		res.ReportP50ms, res.ReportP99ms = quantile(rec.reports, 0.5), quantile(rec.reports, 0.99)
 	}
 	if res.ErrorSamples == nil {
 		res.ErrorSamples = []string{}
@@ -236,8 +260,8 @@ func main() {
 	if *mode == "cycles" {
 		what = *algorithm + " cycles"
 	}
-	fmt.Fprintf(os.Stderr, "loadgen: %s, %d workers on %d connections, %.1f s: %d, %.0f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %d, duplicate ids %d, client CPU %.1f s\n",
-		what, *workers, *nConns, elapsed, res.Cycles, res.CyclesPerSec, res.P50ms, res.P99ms, res.MaxMs, res.Errors, res.Duplicates, res.ClientCPUSec)
+	fmt.Fprintf(os.Stderr, "loadgen: %s, %d workers on %d %s connections, %.1f s: %d, %.0f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %d, duplicate ids %d, client CPU %.1f s\n",
+		what, *workers, *nConns, transport, elapsed, res.Cycles, res.CyclesPerSec, res.P50ms, res.P99ms, res.MaxMs, res.Errors, res.Duplicates, res.ClientCPUSec)
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(res, "", " ")
 		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
