@@ -10,6 +10,7 @@
 import { Command, Option } from "commander";
 import pino from "pino";
 import { startParzen, type Durability } from "./app.js";
+import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./cli/heap-growth.js";
 import { addHistoryCommands } from "./cli/history-commands.js";
 import { ParzenError } from "./errors.js";
 import { loadTokens } from "./server/auth.js";
@@ -51,8 +52,15 @@ program
       .default(DEFAULT_LIMITS.cacheTrials)
       .argParser(positiveInt),
   )
+  .addOption(
+    new Option("--heap-growth <percent>", "how far the JavaScript heap may grow past its live data before a full garbage collection (0: V8's default, tuned for throughput, not footprint)")
+      .env("PARZEN_HEAP_GROWTH")
+      .default(DEFAULT_HEAP_GROWTH_PERCENT)
+      .argParser(nonNegativeInt),
+  )
   .action(async (opts: ServeOptions) => {
     const log = pino({ level: opts.logLevel });
+    applyHeapGrowth(opts.heapGrowth);
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
     if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) throw new ParzenError("FAILED_PRECONDITION", "--tls-client-ca needs --tls-cert and --tls-key");
     const running = await startParzen({
@@ -109,6 +117,7 @@ interface ServeOptions {
   maxEnqueue: number;
   maxImport: number;
   cacheTrials: number;
+  heapGrowth: number;
 }
 
 function limit(flags: string, what: string, env: string, dflt: number): Option {
@@ -118,6 +127,12 @@ function limit(flags: string, what: string, env: string, dflt: number): Option {
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive integer, got ${v}`);
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${v}`);
   return n;
 }
 

@@ -142,6 +142,10 @@ describe("parzen serve", () => {
 
     const remote = await runCli(["--db", join(dir, "r.db"), "--listen", "0.0.0.0:0"]);
     expect(remote.stderr).toContain("refusing to listen on 0.0.0.0:0");
+
+    const growth = await runCli(["--db", join(dir, "g.db"), "--listen", "127.0.0.1:0", "--heap-growth=-5"]);
+    expect(growth.code).toBe(1);
+    expect(growth.stderr).toContain("expected a non-negative integer, got -5");
   }, 60_000);
 
   it("logs its address, refuses a second server on the same file, and shuts down cleanly on SIGTERM", async () => {
