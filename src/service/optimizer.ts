@@ -6,7 +6,7 @@
  * transaction, applied to memory only after it commits, so a rejected call
  * leaves nothing changed.
  */
-import { alreadyExists, failedPrecondition, invalidArgument, notFound, ParzenError } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
 import {
   ReportStatus,
@@ -29,6 +29,7 @@ import { checkExperimentName, compileDefinition, definitionJson, identityOf } fr
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
 import { experimentView, trialView } from "./views.js";
 
@@ -130,7 +131,7 @@ export class Optimizer {
   }
 
   listExperiments(pageSize: number, pageToken: string): { experiments: Experiment[]; nextPageToken: string } {
-    const size = this.pageSize(pageSize, 100, 1000);
+    const size = pageSizeOf(pageSize, 100, 1000);
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
     const rows = this.store.listExperiments(after as string, size + 1);
     const page = rows.slice(0, size).map((r) => experimentView(this.cache.load(r)));
@@ -151,7 +152,7 @@ export class Optimizer {
     if (!Number.isInteger(count) || count < 1 || count > this.limits.maxSuggestCount) {
       throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
     }
-    this.checkWorkerId(req.workerId);
+    checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
     const exp = this.experiment(req.experiment);
     return exp.queue.run(async () => {
       if (req.requestId !== "") {
@@ -216,7 +217,7 @@ export class Optimizer {
     this.expireLeases(exp);
     const loss = req.loss;
     if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
-    const metrics = this.checkMetrics(req.metrics);
+    const metrics = checkMetrics(req.metrics);
     let state: StoredState;
     let finalLoss: number | null = loss ?? null;
     switch (req.status) {
@@ -236,7 +237,7 @@ export class Optimizer {
       default:
         throw invalidArgument("status: must be OK, FAIL or PRUNED");
     }
-    this.checkAttrs(req.userAttrs, "user_attrs");
+    checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
     if (FINISHED.has(trial.state)) {
       const same = trial.state === state && trial.loss === finalLoss && sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
       if (same) return trialView(exp, trial);
@@ -326,7 +327,7 @@ export class Optimizer {
     if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
     if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
     const configs = req.configurations.map((c, i) => {
-      this.checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`);
+      checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
       return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
     });
     return exp.queue.run(() => {
@@ -367,8 +368,8 @@ export class Optimizer {
         steps.add(step);
         return [step, value] as [number, number];
       }).sort((a, b) => a[0] - b[0]);
-      this.checkAttrs(imp.userAttrs, `${where}.user_attrs`);
-      const metrics = this.checkMetrics(imp.metrics, `${where}.metrics`);
+      checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
+      const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
       let loss = imp.loss ?? null;
       const last = intermediate.at(-1)?.[1];
       if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
@@ -411,9 +412,9 @@ export class Optimizer {
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
     const exp = this.experiment(req.experiment);
     this.expireLeases(exp);
-    const size = this.pageSize(req.pageSize, 1000, this.limits.maxPageSize);
+    const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
-    const states = this.stateFilter(req.states);
+    const states = stateFilter(req.states);
     // Candidates by state from memory; the worker id of a finished trial is in SQLite, so
     // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
@@ -441,7 +442,7 @@ export class Optimizer {
   *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
     const exp = this.experiment(experiment);
     this.expireLeases(exp);
-    const wanted = this.stateFilter(states);
+    const wanted = stateFilter(states);
     const end = exp.nextNumber;
     for (let from = 0; from < end; ) {
       const numbers = exp.numbersWhere(wanted, from, STREAM_CHUNK).filter((n) => n < end);
@@ -469,15 +470,6 @@ export class Optimizer {
   }
 
   // ---- internals -------------------------------------------------------------
-
-  private stateFilter(states: readonly TrialState[]): Set<number> {
-    for (const s of states) {
-      if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
-        throw invalidArgument(`states: unknown trial state ${s}`);
-      }
-    }
-    return new Set<number>(states);
-  }
 
   private expireLeases(exp: ExperimentState): void {
     if (exp.running.size === 0) return;
@@ -619,35 +611,6 @@ export class Optimizer {
     const trial = exp?.trialById(trialId);
     if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
     return { exp, trial };
-  }
-
-  private pageSize(requested: number, dflt: number, max: number): number {
-    if (requested === 0) return dflt;
-    if (!Number.isInteger(requested) || requested < 1 || requested > max) throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
-    return requested;
-  }
-
-  private checkWorkerId(workerId: string): void {
-    if (workerId.length > this.limits.maxWorkerIdLength) throw invalidArgument(`worker_id: longer than ${this.limits.maxWorkerIdLength} characters`);
-  }
-
-  private checkMetrics(metrics: Record<string, number>, field = "metrics"): Record<string, number> {
-    for (const [k, v] of Object.entries(metrics)) {
-      if (!Number.isFinite(v)) throw invalidArgument(`${field}: "${k}" must be finite, got ${v}`);
-    }
-    return metrics;
-  }
-
-  private checkAttrs(attrs: Record<string, string>, field: string): void {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k.length + v.length > this.limits.maxAttrLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${this.limits.maxAttrLength} characters`);
-    }
-  }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw signal.reason instanceof ParzenError ? signal.reason : new ParzenError("CANCELLED", "suggest cancelled by the client");
   }
 }
 
