@@ -17,7 +17,6 @@ import {
   type SuggestRequest,
 } from "../gen/parzen/v1/optimizer_service.js";
 import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
-import type { SpaceLimits } from "../space/compile.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
@@ -32,34 +31,7 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
 import { experimentView, trialView } from "./views.js";
-
-export interface ServiceLimits {
-  maxSuggestCount: number;
-  maxEnqueue: number;
-  maxImport: number;
-  maxPageSize: number;
-  maxWorkerIdLength: number;
-  maxAttrLength: number;
-  /**
-   * Trials kept in memory across all experiments before idle ones are
-   * dropped (see evictIdle). A trial costs about 25 + 8·d bytes for d
-   * parameters (trial-columns.ts), so the default holds two million trials
-   * of a 6-parameter space in about 160 MB.
-   */
-  cacheTrials: number;
-  space: SpaceLimits | undefined;
-}
-
-export const DEFAULT_LIMITS: ServiceLimits = {
-  maxSuggestCount: 1000,
-  maxEnqueue: 10_000,
-  maxImport: 100_000,
-  maxPageSize: 10_000,
-  maxWorkerIdLength: 200,
-  maxAttrLength: 65_536,
-  cacheTrials: 2_000_000,
-  space: undefined,
-};
+import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 
 export interface OptimizerDeps {
   store: Store;
