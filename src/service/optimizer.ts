@@ -20,13 +20,15 @@ import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from "../store/rows.js";
+import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { checkExperimentName, compileDefinition, definitionJson, identityOf } from "./definition.js";
+import { compileDefinition, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
+import { experimentNamed, trialWithId } from "./lookup.js";
+import { newTrialRow } from "./new-trial.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
@@ -99,7 +101,7 @@ export class Optimizer {
   }
 
   getExperiment(name: string): Experiment {
-    return experimentView(this.experiment(name));
+    return experimentView(experimentNamed(this.cache, name));
   }
 
   listExperiments(pageSize: number, pageToken: string): { experiments: Experiment[]; nextPageToken: string } {
@@ -112,7 +114,7 @@ export class Optimizer {
   }
 
   deleteExperiment(name: string): void {
-    const exp = this.experiment(name);
+    const exp = experimentNamed(this.cache, name);
     this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
     this.cache.remove(exp);
   }
@@ -125,7 +127,7 @@ export class Optimizer {
       throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
     }
     checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
-    const exp = this.experiment(req.experiment);
+    const exp = experimentNamed(this.cache, req.experiment);
     return exp.queue.run(async () => {
       if (req.requestId !== "") {
         const replay = this.replay(exp, "Suggest", req.requestId);
@@ -155,11 +157,10 @@ export class Optimizer {
           signal,
         );
         pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
-        created.push(this.newRow(exp, number, config, {
+        created.push(newTrialRow(exp, number, config, now, {
           state: StoredState.Running,
           source: TrialSource.TRIAL_SOURCE_ALGORITHM,
           workerId: req.workerId,
-          createTime: now,
           startTime: now,
           leaseDeadline: lease,
         }));
@@ -185,7 +186,7 @@ export class Optimizer {
    * log row (one random-key index write per call saved).
    */
   report(req: ReportRequest): Trial {
-    const { exp, trial } = this.trial(req.trialId);
+    const { exp, trial } = trialWithId(this.cache, req.trialId);
     this.expireLeases(exp);
     const loss = req.loss;
     if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
@@ -241,7 +242,7 @@ export class Optimizer {
    * trial stays RUNNING: the worker finishes it with a PRUNED report.
    */
   reportIntermediate(trialId: number, step: number, value: number): boolean {
-    const { exp, trial } = this.trial(trialId);
+    const { exp, trial } = trialWithId(this.cache, trialId);
     if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
     this.expireLeases(exp);
     if (trial.state !== StoredState.Running) {
@@ -278,7 +279,7 @@ export class Optimizer {
    * the experiment's queue, so it cannot race a Suggest serving the retry.
    */
   heartbeat(trialId: number): Date | Promise<Date> {
-    const { exp, trial } = this.trial(trialId);
+    const { exp, trial } = trialWithId(this.cache, trialId);
     this.expireLeases(exp);
     const current = exp.trialById(trialId)!;
     if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
@@ -295,7 +296,7 @@ export class Optimizer {
   // ---- user-provided configurations -----------------------------------------
 
   async enqueue(req: EnqueueRequest): Promise<Trial[]> {
-    const exp = this.experiment(req.experiment);
+    const exp = experimentNamed(this.cache, req.experiment);
     if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
     if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
     const configs = req.configurations.map((c, i) => {
@@ -309,7 +310,7 @@ export class Optimizer {
       for (const { config, userAttrs } of configs) {
         if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
         seen.push(config);
-        rows.push(this.newRow(exp, exp.nextNumber + rows.length, config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs, createTime: now }));
+        rows.push(newTrialRow(exp, exp.nextNumber + rows.length, config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs }));
       }
       this.store.transaction(() => {
         for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
@@ -320,7 +321,7 @@ export class Optimizer {
   }
 
   async addTrials(req: AddTrialsRequest): Promise<Trial[]> {
-    const exp = this.experiment(req.experiment);
+    const exp = experimentNamed(this.cache, req.experiment);
     if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
     if (req.trials.length > this.limits.maxImport) throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
     const now = this.now();
@@ -349,7 +350,7 @@ export class Optimizer {
     });
     return exp.queue.run(() => {
       const rows = prepared.map((p, i) =>
-        this.newRow(exp, exp.nextNumber + i, p.config, {
+        newTrialRow(exp, exp.nextNumber + i, p.config, now, {
           state: p.state,
           source: TrialSource.TRIAL_SOURCE_IMPORTED,
           loss: p.loss,
@@ -357,7 +358,6 @@ export class Optimizer {
           intermediate: p.intermediate,
           userAttrs: p.userAttrs,
           failReason: p.state === StoredState.Fail ? p.failReason : "",
-          createTime: now,
           endTime: now,
         }),
       );
@@ -375,14 +375,14 @@ export class Optimizer {
   // ---- reading history -------------------------------------------------------
 
   getTrial(trialId: number): Trial {
-    const { exp, trial } = this.trial(trialId);
+    const { exp, trial } = trialWithId(this.cache, trialId);
     this.expireLeases(exp);
     // Only a RUNNING trial can have changed (its lease may just have lapsed).
     return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
-    const exp = this.experiment(req.experiment);
+    const exp = experimentNamed(this.cache, req.experiment);
     this.expireLeases(exp);
     const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
@@ -412,7 +412,7 @@ export class Optimizer {
    * when the call starts, read back in chunks as the stream is consumed.
    */
   *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
-    const exp = this.experiment(experiment);
+    const exp = experimentNamed(this.cache, experiment);
     this.expireLeases(exp);
     const wanted = stateFilter(states);
     const end = exp.nextNumber;
@@ -425,7 +425,7 @@ export class Optimizer {
   }
 
   getBest(experiment: string): Trial {
-    const exp = this.experiment(experiment);
+    const exp = experimentNamed(this.cache, experiment);
     const best = exp.bestNumber();
     if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
     return trialView(exp, exp.trial(best));
@@ -486,7 +486,7 @@ export class Optimizer {
     const lost = [...pending].map((id) => exp.trialById(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
     const now = this.now();
     const retries = lost.map((t, i) =>
-      this.newRow(exp, exp.nextNumber + i, t.config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
+      newTrialRow(exp, exp.nextNumber + i, t.config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t) }),
     );
     const linked: TrialRow[] = [];
     this.store.transaction(() => {
@@ -548,41 +548,6 @@ export class Optimizer {
       if (t === undefined) throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
       return trialView(exp, t);
     });
-  }
-
-  private newRow(exp: ExperimentState, number: number, config: Config, fields: Partial<TrialRow> & Pick<TrialRow, "state" | "source">): TrialRow {
-    return {
-      id: 0,
-      experimentId: exp.row.id,
-      number,
-      config,
-      loss: null,
-      metrics: NO_NUMBERS,
-      userAttrs: NO_STRINGS,
-      workerId: "",
-      failReason: "",
-      createTime: this.now(),
-      startTime: null,
-      endTime: null,
-      leaseDeadline: null,
-      intermediate: NO_POINTS,
-      ...fields,
-    };
-  }
-
-  private experiment(name: string): ExperimentState {
-    checkExperimentName(name, "experiment");
-    const exp = this.cache.byNameOrLoad(name);
-    if (exp === undefined) throw notFound(`experiment "${name}" does not exist`);
-    return exp;
-  }
-
-  private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
-    if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
-    const exp = this.cache.ownerOfTrial(trialId);
-    const trial = exp?.trialById(trialId);
-    if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
-    return { exp, trial };
   }
 }
 
