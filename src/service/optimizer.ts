@@ -6,7 +6,7 @@
  * transaction, applied to memory only after it commits, so a rejected call
  * leaves nothing changed.
  */
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
 import {
   ReportStatus,
@@ -27,11 +27,11 @@ import type { AlgorithmRunner } from "./algorithm-runner.js";
 import { compileDefinition, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
+import { Leases } from "./leases.js";
 import { experimentNamed, trialWithId } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
-import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
 import { experimentView, trialView } from "./views.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 
@@ -52,8 +52,7 @@ export class Optimizer {
   private readonly now: () => number;
   readonly limits: ServiceLimits;
   private readonly cache: ExperimentCache;
-  /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
-  private readonly retryPending = new Map<number, Set<number>>();
+  private readonly leases: Leases;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -61,11 +60,8 @@ export class Optimizer {
     this.now = deps.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
-    this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => {
-      if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
-      const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
-      this.scheduleRetries(exp, lost.filter(needsRetry).map((t) => t.id));
-    });
+    this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
+    this.leases = new Leases(this.store, this.cache, this.now);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -133,8 +129,8 @@ export class Optimizer {
         const replay = this.replay(exp, "Suggest", req.requestId);
         if (replay !== undefined) return replay;
       }
-      this.expireLeases(exp);
-      this.enqueueRetries(exp);
+      this.leases.expire(exp);
+      this.leases.enqueueRetries(exp);
       const now = this.now();
       const lease = now + exp.def.leaseMs;
       const started: TrialRow[] = [];
@@ -187,7 +183,7 @@ export class Optimizer {
    */
   report(req: ReportRequest): Trial {
     const { exp, trial } = trialWithId(this.cache, req.trialId);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     const loss = req.loss;
     if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
     const metrics = checkMetrics(req.metrics);
@@ -232,7 +228,7 @@ export class Optimizer {
     };
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
-    if (trial.state === StoredState.Lost) this.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+    if (trial.state === StoredState.Lost) this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return trialView(exp, updated);
   }
 
@@ -244,7 +240,7 @@ export class Optimizer {
   reportIntermediate(trialId: number, step: number, value: number): boolean {
     const { exp, trial } = trialWithId(this.cache, trialId);
     if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     if (trial.state !== StoredState.Running) {
       throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`);
     }
@@ -272,25 +268,9 @@ export class Optimizer {
     });
   }
 
-  /**
-   * Extends a RUNNING trial's lease, or revives a LOST one. A LOST trial
-   * whose configuration retry_lost re-enqueued is revived only while that
-   * retry is still WAITING (the retry is then withdrawn); this is decided in
-   * the experiment's queue, so it cannot race a Suggest serving the retry.
-   */
+  /** Extends a RUNNING trial's lease, or revives a LOST one (see Leases.heartbeat). */
   heartbeat(trialId: number): Date | Promise<Date> {
-    const { exp, trial } = trialWithId(this.cache, trialId);
-    this.expireLeases(exp);
-    const current = exp.trialById(trialId)!;
-    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
-    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
-      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
-    }
-    // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
-    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
-    this.store.transaction(() => this.store.updateTrial(updated));
-    exp.put(updated);
-    return new Date(updated.leaseDeadline!);
+    return this.leases.heartbeat(trialId);
   }
 
   // ---- user-provided configurations -----------------------------------------
@@ -376,14 +356,14 @@ export class Optimizer {
 
   getTrial(trialId: number): Trial {
     const { exp, trial } = trialWithId(this.cache, trialId);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     // Only a RUNNING trial can have changed (its lease may just have lapsed).
     return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
     const exp = experimentNamed(this.cache, req.experiment);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
     const states = stateFilter(req.states);
@@ -413,7 +393,7 @@ export class Optimizer {
    */
   *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
     const exp = experimentNamed(this.cache, experiment);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     const wanted = stateFilter(states);
     const end = exp.nextNumber;
     for (let from = 0; from < end; ) {
@@ -438,107 +418,10 @@ export class Optimizer {
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
   sweepLeases(): void {
-    for (const exp of this.cache.loaded()) this.expireLeases(exp);
+    this.leases.expireAll();
   }
 
   // ---- internals -------------------------------------------------------------
-
-  private expireLeases(exp: ExperimentState): void {
-    if (exp.running.size === 0) return;
-    const now = this.now();
-    if (now <= exp.earliestLease) return;
-    const lapsed: TrialRow[] = [];
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const id of exp.running) {
-      const t = exp.trialById(id)!;
-      if (t.leaseDeadline === null) continue;
-      if (t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
-      else if (t.leaseDeadline < earliest) earliest = t.leaseDeadline;
-    }
-    if (lapsed.length > 0) {
-      this.store.transaction(() => {
-        for (const t of lapsed) this.store.updateTrial(t);
-      });
-    }
-    // Only once the lapsed ones are written: if that throws, the next call finds them again.
-    exp.earliestLease = earliest;
-    if (lapsed.length === 0) return;
-    for (const t of lapsed) exp.put(t);
-    if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
-  }
-
-  // ---- retry_lost (rules in retry-lost.ts) -------------------------------------
-
-  /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
-  private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    let pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined) this.retryPending.set(exp.row.id, (pending = new Set()));
-    for (const id of ids) pending.add(id);
-    // A failure leaves them pending: the next lapse, Suggest or restart retries again.
-    exp.queue.run(() => this.enqueueRetries(exp)).catch(() => undefined);
-  }
-
-  /** Inside exp.queue: one WAITING retry per pending LOST trial, linked both ways, in one transaction. */
-  private enqueueRetries(exp: ExperimentState): void {
-    const pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined || pending.size === 0 || !this.cache.holds(exp)) return;
-    const lost = [...pending].map((id) => exp.trialById(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
-    const now = this.now();
-    const retries = lost.map((t, i) =>
-      newTrialRow(exp, exp.nextNumber + i, t.config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t) }),
-    );
-    const linked: TrialRow[] = [];
-    this.store.transaction(() => {
-      retries.forEach((r, i) => {
-        r.id = this.store.insertTrial(r, exp.storedParams(r.config));
-        linked.push({ ...lost[i]!, userAttrs: { ...lost[i]!.userAttrs, [RETRIED_AS]: String(r.id) } });
-        this.store.updateTrial(linked[i]!);
-      });
-    });
-    pending.clear();
-    for (const t of [...retries, ...linked]) exp.put(t);
-  }
-
-  /** After a LOST trial came back by Report: withdraw its retry if no worker has taken it yet. */
-  private withdrawRetryLater(exp: ExperimentState, back: TrialRow, reason: string): void {
-    const retryId = retriedAs(back);
-    if (retryId === undefined) return;
-    exp.queue
-      .run(() => {
-        const retry = exp.trialById(retryId);
-        if (retry?.state !== StoredState.Waiting) return;
-        const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
-        this.store.transaction(() => this.store.updateTrial(withdrawn));
-        exp.put(withdrawn);
-      })
-      // Best effort: a retry left WAITING is merely evaluated twice.
-      .catch(() => undefined);
-  }
-
-  /** Inside exp.queue: Heartbeat of a LOST trial whose configuration was re-enqueued. */
-  private reviveRetried(exp: ExperimentState, trialId: number): Date | Promise<Date> {
-    const trial = exp.trialById(trialId);
-    if (trial === undefined) throw notFound(`trial ${trialId} does not exist`);
-    const retryId = retriedAs(trial);
-    if (trial.state !== StoredState.Lost || retryId === undefined) return this.heartbeat(trialId);
-    const retry = exp.trialById(retryId);
-    if (retry?.state !== StoredState.Waiting) {
-      throw failedPrecondition(
-        `trial ${trialId} is LOST and its configuration was re-enqueued as trial ${retryId}, which a worker has already taken; its lease is not renewed, but a Report for trial ${trialId} is still accepted`,
-      );
-    }
-    const now = this.now();
-    const revived: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: now + exp.def.leaseMs, userAttrs: unlinkRetry(trial) };
-    const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: now, userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` } };
-    this.store.transaction(() => {
-      this.store.updateTrial(revived);
-      this.store.updateTrial(withdrawn);
-    });
-    exp.put(revived);
-    exp.put(withdrawn);
-    return new Date(revived.leaseDeadline!);
-  }
 
   private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
     const ids = this.store.findRequest(method, requestId);
