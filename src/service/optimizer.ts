@@ -1,10 +1,11 @@
 /**
- * The use-cases behind every RPC: create/get/list/delete experiments,
- * suggest, report, learning curves, leases, enqueue and warm-start import.
- * Owns transactions and the in-memory history cache; speaks proto messages
- * at its edges and domain rows inside. Every mutating call is one SQLite
- * transaction, applied to memory only after it commits, so a rejected call
- * leaves nothing changed.
+ * The use-cases behind every RPC, and the one object the gRPC handlers call:
+ * create/get/list/delete experiments, suggest, report, learning curves and
+ * reading history here; leases and retry_lost in leases.ts, Enqueue and
+ * AddTrials in user-trials.ts. Owns the in-memory history cache; speaks
+ * proto messages at its edges and domain rows inside. Every mutating call is
+ * one SQLite transaction, applied to memory only after it commits, so a
+ * rejected call leaves nothing changed.
  */
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
@@ -17,8 +18,6 @@ import {
   type SuggestRequest,
 } from "../gen/parzen/v1/optimizer_service.js";
 import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
-import type { Config } from "../space/types.js";
-import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
@@ -28,12 +27,13 @@ import { compileDefinition, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { Leases } from "./leases.js";
+import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { experimentNamed, trialWithId } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
+import { UserTrials } from "./user-trials.js";
 import { experimentView, trialView } from "./views.js";
-import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 
 export interface OptimizerDeps {
   store: Store;
@@ -53,6 +53,7 @@ export class Optimizer {
   readonly limits: ServiceLimits;
   private readonly cache: ExperimentCache;
   private readonly leases: Leases;
+  private readonly userTrials: UserTrials;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -62,6 +63,7 @@ export class Optimizer {
     // Retries lost while the server was down are created when their experiment next loads.
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
     this.leases = new Leases(this.store, this.cache, this.now);
+    this.userTrials = new UserTrials(this.store, this.now, this.limits);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -273,83 +275,16 @@ export class Optimizer {
     return this.leases.heartbeat(trialId);
   }
 
-  // ---- user-provided configurations -----------------------------------------
+  // ---- user-provided trials (user-trials.ts) --------------------------------
 
+  /** Configurations to try next, as WAITING trials that Suggest hands out first. */
   async enqueue(req: EnqueueRequest): Promise<Trial[]> {
-    const exp = experimentNamed(this.cache, req.experiment);
-    if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
-    if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
-    const configs = req.configurations.map((c, i) => {
-      checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
-      return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
-    });
-    return exp.queue.run(() => {
-      const now = this.now();
-      const rows: TrialRow[] = [];
-      const seen: Config[] = [];
-      for (const { config, userAttrs } of configs) {
-        if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
-        seen.push(config);
-        rows.push(newTrialRow(exp, exp.nextNumber + rows.length, config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs }));
-      }
-      this.store.transaction(() => {
-        for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
+    return this.userTrials.enqueue(experimentNamed(this.cache, req.experiment), req);
   }
 
+  /** Finished trials from elsewhere (warm start), imported as they are. */
   async addTrials(req: AddTrialsRequest): Promise<Trial[]> {
-    const exp = experimentNamed(this.cache, req.experiment);
-    if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
-    if (req.trials.length > this.limits.maxImport) throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
-    const now = this.now();
-    const prepared = req.trials.map((imp, i) => {
-      const where = `trials[${i}]`;
-      const config = configFromProto(exp.space, imp.params, where);
-      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
-      if (state !== TrialState.TRIAL_STATE_COMPLETE && state !== TrialState.TRIAL_STATE_PRUNED && state !== TrialState.TRIAL_STATE_FAIL) {
-        throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
-      }
-      if (imp.loss !== undefined && !Number.isFinite(imp.loss)) throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined) throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
-      const steps = new Set<number>();
-      const intermediate = imp.intermediateValues.map(({ step, value }) => {
-        if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
-        if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
-        steps.add(step);
-        return [step, value] as [number, number];
-      }).sort((a, b) => a[0] - b[0]);
-      checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
-      const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
-      let loss = imp.loss ?? null;
-      const last = intermediate.at(-1)?.[1];
-      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
-      return { config, state: state as number as StoredState, loss, metrics, intermediate, userAttrs: imp.userAttrs, failReason: imp.failReason };
-    });
-    return exp.queue.run(() => {
-      const rows = prepared.map((p, i) =>
-        newTrialRow(exp, exp.nextNumber + i, p.config, now, {
-          state: p.state,
-          source: TrialSource.TRIAL_SOURCE_IMPORTED,
-          loss: p.loss,
-          metrics: p.metrics,
-          intermediate: p.intermediate,
-          userAttrs: p.userAttrs,
-          failReason: p.state === StoredState.Fail ? p.failReason : "",
-          endTime: now,
-        }),
-      );
-      this.store.transaction(() => {
-        for (const t of rows) {
-          t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-          for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
-        }
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
+    return this.userTrials.addTrials(experimentNamed(this.cache, req.experiment), req);
   }
 
   // ---- reading history -------------------------------------------------------
@@ -423,6 +358,7 @@ export class Optimizer {
 
   // ---- internals -------------------------------------------------------------
 
+  /** The trials a Suggest with this request_id created before, if there was one: a retried call gets the same answer. */
   private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
     const ids = this.store.findRequest(method, requestId);
     if (ids === undefined) return undefined;
@@ -432,16 +368,6 @@ export class Optimizer {
       return trialView(exp, t);
     });
   }
-}
-
-function sameConfig(a: Config, b: Config): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
-  }
-  return true;
 }
 
 function sameRecord(a: Record<string, number>, b: Record<string, number>): boolean {
