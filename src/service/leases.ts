@@ -29,27 +29,6 @@ export class Leases {
     private readonly now: () => number,
   ) {}
 
-  /**
-   * Extends a RUNNING trial's lease, or revives a LOST one. A LOST trial
-   * whose configuration retry_lost re-enqueued is revived only while that
-   * retry is still WAITING (the retry is then withdrawn); this is decided in
-   * the experiment's queue, so it cannot race a Suggest serving the retry.
-   */
-  heartbeat(trialId: number): Date | Promise<Date> {
-    const { exp, trial } = trialWithId(this.cache, trialId);
-    this.expire(exp);
-    const current = exp.trialById(trialId)!;
-    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
-    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
-      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
-    }
-    // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
-    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
-    this.store.transaction(() => this.store.updateTrial(updated));
-    exp.put(updated);
-    return new Date(updated.leaseDeadline!);
-  }
-
   /** Marks LOST the RUNNING trials of `exp` whose lease lapsed (every call on an experiment checks first). */
   expire(exp: ExperimentState): void {
     if (exp.running.size === 0) return;
@@ -80,14 +59,35 @@ export class Leases {
     for (const exp of this.cache.loaded()) this.expire(exp);
   }
 
+  /**
+   * Extends a RUNNING trial's lease, or revives a LOST one. A LOST trial
+   * whose configuration retry_lost re-enqueued is revived only while that
+   * retry is still WAITING (the retry is then withdrawn); this is decided in
+   * the experiment's queue, so it cannot race a Suggest serving the retry.
+   */
+  heartbeat(trialId: number): Date | Promise<Date> {
+    const { exp, trial } = trialWithId(this.cache, trialId);
+    this.expire(exp);
+    const current = exp.trialById(trialId)!;
+    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
+    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
+      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
+    }
+    // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
+    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
+    this.store.transaction(() => this.store.updateTrial(updated));
+    exp.put(updated);
+    return new Date(updated.leaseDeadline!);
+  }
+
+  // ---- retry_lost ----------------------------------------------------------------
+
   /** For an experiment just loaded: retries of trials lost while the server was down. */
   retryLostOnLoad(exp: ExperimentState): void {
     if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
     const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
     this.scheduleRetries(exp, lost.filter(needsRetry).map((t) => t.id));
   }
-
-  // ---- retry_lost ----------------------------------------------------------------
 
   /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
   private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
