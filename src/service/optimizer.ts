@@ -1,12 +1,13 @@
 /**
- * The use-cases behind every RPC: create/get/list/delete experiments,
- * suggest, report, learning curves, leases, enqueue and warm-start import.
- * Owns transactions and the in-memory history cache; speaks proto messages
- * at its edges and domain rows inside. Every mutating call is one SQLite
- * transaction, applied to memory only after it commits, so a rejected call
- * leaves nothing changed.
+ * The use-cases behind every RPC, and the one object the gRPC handlers call:
+ * create/get/list/delete experiments, suggest, report, learning curves and
+ * reading history here; leases and retry_lost in leases.ts, Enqueue and
+ * AddTrials in user-trials.ts. Owns the in-memory history cache; speaks
+ * proto messages at its edges and domain rows inside. Every mutating call is
+ * one SQLite transaction, applied to memory only after it commits, so a
+ * rejected call leaves nothing changed.
  */
-import { alreadyExists, failedPrecondition, invalidArgument, notFound, ParzenError } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
 import {
   ReportStatus,
@@ -17,48 +18,22 @@ import {
   type SuggestRequest,
 } from "../gen/parzen/v1/optimizer_service.js";
 import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
-import type { SpaceLimits } from "../space/compile.js";
-import type { Config } from "../space/types.js";
-import { configFromProto } from "../space/values.js";
 import type { Store } from "../store/store.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from "../store/rows.js";
+import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { checkExperimentName, compileDefinition, definitionJson, identityOf } from "./definition.js";
+import { compileDefinition, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
+import { Leases } from "./leases.js";
+import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
+import { experimentNamed, trialWithId } from "./lookup.js";
+import { newTrialRow } from "./new-trial.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
-import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
+import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
+import { UserTrials } from "./user-trials.js";
 import { experimentView, trialView } from "./views.js";
-
-export interface ServiceLimits {
-  maxSuggestCount: number;
-  maxEnqueue: number;
-  maxImport: number;
-  maxPageSize: number;
-  maxWorkerIdLength: number;
-  maxAttrLength: number;
-  /**
-   * Trials kept in memory across all experiments before idle ones are
-   * dropped (see evictIdle). A trial costs about 25 + 8·d bytes for d
-   * parameters (trial-columns.ts), so the default holds two million trials
-   * of a 6-parameter space in about 160 MB.
-   */
-  cacheTrials: number;
-  space: SpaceLimits | undefined;
-}
-
-export const DEFAULT_LIMITS: ServiceLimits = {
-  maxSuggestCount: 1000,
-  maxEnqueue: 10_000,
-  maxImport: 100_000,
-  maxPageSize: 10_000,
-  maxWorkerIdLength: 200,
-  maxAttrLength: 65_536,
-  cacheTrials: 2_000_000,
-  space: undefined,
-};
 
 export interface OptimizerDeps {
   store: Store;
@@ -77,8 +52,8 @@ export class Optimizer {
   private readonly now: () => number;
   readonly limits: ServiceLimits;
   private readonly cache: ExperimentCache;
-  /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
-  private readonly retryPending = new Map<number, Set<number>>();
+  private readonly leases: Leases;
+  private readonly userTrials: UserTrials;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -86,11 +61,9 @@ export class Optimizer {
     this.now = deps.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
-    this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => {
-      if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
-      const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
-      this.scheduleRetries(exp, lost.filter(needsRetry).map((t) => t.id));
-    });
+    this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
+    this.leases = new Leases(this.store, this.cache, this.now);
+    this.userTrials = new UserTrials(this.store, this.now, this.limits);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -126,11 +99,11 @@ export class Optimizer {
   }
 
   getExperiment(name: string): Experiment {
-    return experimentView(this.experiment(name));
+    return experimentView(experimentNamed(this.cache, name));
   }
 
   listExperiments(pageSize: number, pageToken: string): { experiments: Experiment[]; nextPageToken: string } {
-    const size = this.pageSize(pageSize, 100, 1000);
+    const size = pageSizeOf(pageSize, 100, 1000);
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
     const rows = this.store.listExperiments(after as string, size + 1);
     const page = rows.slice(0, size).map((r) => experimentView(this.cache.load(r)));
@@ -139,7 +112,7 @@ export class Optimizer {
   }
 
   deleteExperiment(name: string): void {
-    const exp = this.experiment(name);
+    const exp = experimentNamed(this.cache, name);
     this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
     this.cache.remove(exp);
   }
@@ -151,15 +124,15 @@ export class Optimizer {
     if (!Number.isInteger(count) || count < 1 || count > this.limits.maxSuggestCount) {
       throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
     }
-    this.checkWorkerId(req.workerId);
-    const exp = this.experiment(req.experiment);
+    checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
+    const exp = experimentNamed(this.cache, req.experiment);
     return exp.queue.run(async () => {
       if (req.requestId !== "") {
         const replay = this.replay(exp, "Suggest", req.requestId);
         if (replay !== undefined) return replay;
       }
-      this.expireLeases(exp);
-      this.enqueueRetries(exp);
+      this.leases.expire(exp);
+      this.leases.enqueueRetries(exp);
       const now = this.now();
       const lease = now + exp.def.leaseMs;
       const started: TrialRow[] = [];
@@ -182,11 +155,10 @@ export class Optimizer {
           signal,
         );
         pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
-        created.push(this.newRow(exp, number, config, {
+        created.push(newTrialRow(exp, number, config, now, {
           state: StoredState.Running,
           source: TrialSource.TRIAL_SOURCE_ALGORITHM,
           workerId: req.workerId,
-          createTime: now,
           startTime: now,
           leaseDeadline: lease,
         }));
@@ -212,11 +184,11 @@ export class Optimizer {
    * log row (one random-key index write per call saved).
    */
   report(req: ReportRequest): Trial {
-    const { exp, trial } = this.trial(req.trialId);
-    this.expireLeases(exp);
+    const { exp, trial } = trialWithId(this.cache, req.trialId);
+    this.leases.expire(exp);
     const loss = req.loss;
     if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
-    const metrics = this.checkMetrics(req.metrics);
+    const metrics = checkMetrics(req.metrics);
     let state: StoredState;
     let finalLoss: number | null = loss ?? null;
     switch (req.status) {
@@ -236,7 +208,7 @@ export class Optimizer {
       default:
         throw invalidArgument("status: must be OK, FAIL or PRUNED");
     }
-    this.checkAttrs(req.userAttrs, "user_attrs");
+    checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
     if (FINISHED.has(trial.state)) {
       const same = trial.state === state && trial.loss === finalLoss && sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
       if (same) return trialView(exp, trial);
@@ -258,7 +230,7 @@ export class Optimizer {
     };
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
-    if (trial.state === StoredState.Lost) this.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+    if (trial.state === StoredState.Lost) this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return trialView(exp, updated);
   }
 
@@ -268,9 +240,9 @@ export class Optimizer {
    * trial stays RUNNING: the worker finishes it with a PRUNED report.
    */
   reportIntermediate(trialId: number, step: number, value: number): boolean {
-    const { exp, trial } = this.trial(trialId);
+    const { exp, trial } = trialWithId(this.cache, trialId);
     if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
-    this.expireLeases(exp);
+    this.leases.expire(exp);
     if (trial.state !== StoredState.Running) {
       throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`);
     }
@@ -298,122 +270,38 @@ export class Optimizer {
     });
   }
 
-  /**
-   * Extends a RUNNING trial's lease, or revives a LOST one. A LOST trial
-   * whose configuration retry_lost re-enqueued is revived only while that
-   * retry is still WAITING (the retry is then withdrawn); this is decided in
-   * the experiment's queue, so it cannot race a Suggest serving the retry.
-   */
+  /** Extends a RUNNING trial's lease, or revives a LOST one (see Leases.heartbeat). */
   heartbeat(trialId: number): Date | Promise<Date> {
-    const { exp, trial } = this.trial(trialId);
-    this.expireLeases(exp);
-    const current = exp.trialById(trialId)!;
-    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
-    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
-      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
-    }
-    // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
-    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
-    this.store.transaction(() => this.store.updateTrial(updated));
-    exp.put(updated);
-    return new Date(updated.leaseDeadline!);
+    return this.leases.heartbeat(trialId);
   }
 
-  // ---- user-provided configurations -----------------------------------------
+  // ---- user-provided trials (user-trials.ts) --------------------------------
 
+  /** Configurations to try next, as WAITING trials that Suggest hands out first. */
   async enqueue(req: EnqueueRequest): Promise<Trial[]> {
-    const exp = this.experiment(req.experiment);
-    if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
-    if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
-    const configs = req.configurations.map((c, i) => {
-      this.checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`);
-      return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
-    });
-    return exp.queue.run(() => {
-      const now = this.now();
-      const rows: TrialRow[] = [];
-      const seen: Config[] = [];
-      for (const { config, userAttrs } of configs) {
-        if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
-        seen.push(config);
-        rows.push(this.newRow(exp, exp.nextNumber + rows.length, config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs, createTime: now }));
-      }
-      this.store.transaction(() => {
-        for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
+    return this.userTrials.enqueue(experimentNamed(this.cache, req.experiment), req);
   }
 
+  /** Finished trials from elsewhere (warm start), imported as they are. */
   async addTrials(req: AddTrialsRequest): Promise<Trial[]> {
-    const exp = this.experiment(req.experiment);
-    if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
-    if (req.trials.length > this.limits.maxImport) throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
-    const now = this.now();
-    const prepared = req.trials.map((imp, i) => {
-      const where = `trials[${i}]`;
-      const config = configFromProto(exp.space, imp.params, where);
-      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
-      if (state !== TrialState.TRIAL_STATE_COMPLETE && state !== TrialState.TRIAL_STATE_PRUNED && state !== TrialState.TRIAL_STATE_FAIL) {
-        throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
-      }
-      if (imp.loss !== undefined && !Number.isFinite(imp.loss)) throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined) throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
-      const steps = new Set<number>();
-      const intermediate = imp.intermediateValues.map(({ step, value }) => {
-        if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
-        if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
-        steps.add(step);
-        return [step, value] as [number, number];
-      }).sort((a, b) => a[0] - b[0]);
-      this.checkAttrs(imp.userAttrs, `${where}.user_attrs`);
-      const metrics = this.checkMetrics(imp.metrics, `${where}.metrics`);
-      let loss = imp.loss ?? null;
-      const last = intermediate.at(-1)?.[1];
-      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
-      return { config, state: state as number as StoredState, loss, metrics, intermediate, userAttrs: imp.userAttrs, failReason: imp.failReason };
-    });
-    return exp.queue.run(() => {
-      const rows = prepared.map((p, i) =>
-        this.newRow(exp, exp.nextNumber + i, p.config, {
-          state: p.state,
-          source: TrialSource.TRIAL_SOURCE_IMPORTED,
-          loss: p.loss,
-          metrics: p.metrics,
-          intermediate: p.intermediate,
-          userAttrs: p.userAttrs,
-          failReason: p.state === StoredState.Fail ? p.failReason : "",
-          createTime: now,
-          endTime: now,
-        }),
-      );
-      this.store.transaction(() => {
-        for (const t of rows) {
-          t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-          for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
-        }
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
+    return this.userTrials.addTrials(experimentNamed(this.cache, req.experiment), req);
   }
 
   // ---- reading history -------------------------------------------------------
 
   getTrial(trialId: number): Trial {
-    const { exp, trial } = this.trial(trialId);
-    this.expireLeases(exp);
+    const { exp, trial } = trialWithId(this.cache, trialId);
+    this.leases.expire(exp);
     // Only a RUNNING trial can have changed (its lease may just have lapsed).
     return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
-    const exp = this.experiment(req.experiment);
-    this.expireLeases(exp);
-    const size = this.pageSize(req.pageSize, 1000, this.limits.maxPageSize);
+    const exp = experimentNamed(this.cache, req.experiment);
+    this.leases.expire(exp);
+    const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
-    const states = this.stateFilter(req.states);
+    const states = stateFilter(req.states);
     // Candidates by state from memory; the worker id of a finished trial is in SQLite, so
     // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
@@ -439,9 +327,9 @@ export class Optimizer {
    * when the call starts, read back in chunks as the stream is consumed.
    */
   *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
-    const exp = this.experiment(experiment);
-    this.expireLeases(exp);
-    const wanted = this.stateFilter(states);
+    const exp = experimentNamed(this.cache, experiment);
+    this.leases.expire(exp);
+    const wanted = stateFilter(states);
     const end = exp.nextNumber;
     for (let from = 0; from < end; ) {
       const numbers = exp.numbersWhere(wanted, from, STREAM_CHUNK).filter((n) => n < end);
@@ -452,7 +340,7 @@ export class Optimizer {
   }
 
   getBest(experiment: string): Trial {
-    const exp = this.experiment(experiment);
+    const exp = experimentNamed(this.cache, experiment);
     const best = exp.bestNumber();
     if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
     return trialView(exp, exp.trial(best));
@@ -465,117 +353,12 @@ export class Optimizer {
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
   sweepLeases(): void {
-    for (const exp of this.cache.loaded()) this.expireLeases(exp);
+    this.leases.expireAll();
   }
 
   // ---- internals -------------------------------------------------------------
 
-  private stateFilter(states: readonly TrialState[]): Set<number> {
-    for (const s of states) {
-      if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
-        throw invalidArgument(`states: unknown trial state ${s}`);
-      }
-    }
-    return new Set<number>(states);
-  }
-
-  private expireLeases(exp: ExperimentState): void {
-    if (exp.running.size === 0) return;
-    const now = this.now();
-    if (now <= exp.earliestLease) return;
-    const lapsed: TrialRow[] = [];
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const id of exp.running) {
-      const t = exp.trialById(id)!;
-      if (t.leaseDeadline === null) continue;
-      if (t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
-      else if (t.leaseDeadline < earliest) earliest = t.leaseDeadline;
-    }
-    if (lapsed.length > 0) {
-      this.store.transaction(() => {
-        for (const t of lapsed) this.store.updateTrial(t);
-      });
-    }
-    // Only once the lapsed ones are written: if that throws, the next call finds them again.
-    exp.earliestLease = earliest;
-    if (lapsed.length === 0) return;
-    for (const t of lapsed) exp.put(t);
-    if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
-  }
-
-  // ---- retry_lost (rules in retry-lost.ts) -------------------------------------
-
-  /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
-  private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    let pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined) this.retryPending.set(exp.row.id, (pending = new Set()));
-    for (const id of ids) pending.add(id);
-    // A failure leaves them pending: the next lapse, Suggest or restart retries again.
-    exp.queue.run(() => this.enqueueRetries(exp)).catch(() => undefined);
-  }
-
-  /** Inside exp.queue: one WAITING retry per pending LOST trial, linked both ways, in one transaction. */
-  private enqueueRetries(exp: ExperimentState): void {
-    const pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined || pending.size === 0 || !this.cache.holds(exp)) return;
-    const lost = [...pending].map((id) => exp.trialById(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
-    const now = this.now();
-    const retries = lost.map((t, i) =>
-      this.newRow(exp, exp.nextNumber + i, t.config, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t), createTime: now }),
-    );
-    const linked: TrialRow[] = [];
-    this.store.transaction(() => {
-      retries.forEach((r, i) => {
-        r.id = this.store.insertTrial(r, exp.storedParams(r.config));
-        linked.push({ ...lost[i]!, userAttrs: { ...lost[i]!.userAttrs, [RETRIED_AS]: String(r.id) } });
-        this.store.updateTrial(linked[i]!);
-      });
-    });
-    pending.clear();
-    for (const t of [...retries, ...linked]) exp.put(t);
-  }
-
-  /** After a LOST trial came back by Report: withdraw its retry if no worker has taken it yet. */
-  private withdrawRetryLater(exp: ExperimentState, back: TrialRow, reason: string): void {
-    const retryId = retriedAs(back);
-    if (retryId === undefined) return;
-    exp.queue
-      .run(() => {
-        const retry = exp.trialById(retryId);
-        if (retry?.state !== StoredState.Waiting) return;
-        const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
-        this.store.transaction(() => this.store.updateTrial(withdrawn));
-        exp.put(withdrawn);
-      })
-      // Best effort: a retry left WAITING is merely evaluated twice.
-      .catch(() => undefined);
-  }
-
-  /** Inside exp.queue: Heartbeat of a LOST trial whose configuration was re-enqueued. */
-  private reviveRetried(exp: ExperimentState, trialId: number): Date | Promise<Date> {
-    const trial = exp.trialById(trialId);
-    if (trial === undefined) throw notFound(`trial ${trialId} does not exist`);
-    const retryId = retriedAs(trial);
-    if (trial.state !== StoredState.Lost || retryId === undefined) return this.heartbeat(trialId);
-    const retry = exp.trialById(retryId);
-    if (retry?.state !== StoredState.Waiting) {
-      throw failedPrecondition(
-        `trial ${trialId} is LOST and its configuration was re-enqueued as trial ${retryId}, which a worker has already taken; its lease is not renewed, but a Report for trial ${trialId} is still accepted`,
-      );
-    }
-    const now = this.now();
-    const revived: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: now + exp.def.leaseMs, userAttrs: unlinkRetry(trial) };
-    const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: now, userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` } };
-    this.store.transaction(() => {
-      this.store.updateTrial(revived);
-      this.store.updateTrial(withdrawn);
-    });
-    exp.put(revived);
-    exp.put(withdrawn);
-    return new Date(revived.leaseDeadline!);
-  }
-
+  /** The trials a Suggest with this request_id created before, if there was one: a retried call gets the same answer. */
   private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
     const ids = this.store.findRequest(method, requestId);
     if (ids === undefined) return undefined;
@@ -585,80 +368,6 @@ export class Optimizer {
       return trialView(exp, t);
     });
   }
-
-  private newRow(exp: ExperimentState, number: number, config: Config, fields: Partial<TrialRow> & Pick<TrialRow, "state" | "source">): TrialRow {
-    return {
-      id: 0,
-      experimentId: exp.row.id,
-      number,
-      config,
-      loss: null,
-      metrics: NO_NUMBERS,
-      userAttrs: NO_STRINGS,
-      workerId: "",
-      failReason: "",
-      createTime: this.now(),
-      startTime: null,
-      endTime: null,
-      leaseDeadline: null,
-      intermediate: NO_POINTS,
-      ...fields,
-    };
-  }
-
-  private experiment(name: string): ExperimentState {
-    checkExperimentName(name, "experiment");
-    const exp = this.cache.byNameOrLoad(name);
-    if (exp === undefined) throw notFound(`experiment "${name}" does not exist`);
-    return exp;
-  }
-
-  private trial(trialId: number): { exp: ExperimentState; trial: TrialRow } {
-    if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
-    const exp = this.cache.ownerOfTrial(trialId);
-    const trial = exp?.trialById(trialId);
-    if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);
-    return { exp, trial };
-  }
-
-  private pageSize(requested: number, dflt: number, max: number): number {
-    if (requested === 0) return dflt;
-    if (!Number.isInteger(requested) || requested < 1 || requested > max) throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
-    return requested;
-  }
-
-  private checkWorkerId(workerId: string): void {
-    if (workerId.length > this.limits.maxWorkerIdLength) throw invalidArgument(`worker_id: longer than ${this.limits.maxWorkerIdLength} characters`);
-  }
-
-  private checkMetrics(metrics: Record<string, number>, field = "metrics"): Record<string, number> {
-    for (const [k, v] of Object.entries(metrics)) {
-      if (!Number.isFinite(v)) throw invalidArgument(`${field}: "${k}" must be finite, got ${v}`);
-    }
-    return metrics;
-  }
-
-  private checkAttrs(attrs: Record<string, string>, field: string): void {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k.length + v.length > this.limits.maxAttrLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${this.limits.maxAttrLength} characters`);
-    }
-  }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw signal.reason instanceof ParzenError ? signal.reason : new ParzenError("CANCELLED", "suggest cancelled by the client");
-  }
-}
-
-function sameConfig(a: Config, b: Config): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
-  }
-  return true;
 }
 
 function sameRecord(a: Record<string, number>, b: Record<string, number>): boolean {

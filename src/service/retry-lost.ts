@@ -1,7 +1,7 @@
 /**
  * The `retry_lost` experiment option, as pure rules over trial rows: which
  * LOST trials get their configuration re-enqueued, and the user_attrs that
- * link a retry to the trial it replaces. The Optimizer applies these rules
+ * link a retry to the trial it replaces. Leases (leases.ts) applies these rules
  * inside the experiment's queue (retries are new trials and need numbers);
  * nothing here touches the store. The behaviour is documented in
  * docs/reliability.md ("Leases and retry_lost").

@@ -1,0 +1,49 @@
+/**
+ * Checks of request fields that several RPCs share, with the INVALID_ARGUMENT
+ * (or CANCELLED) messages clients see. The limits are passed in, not read
+ * from a service, so each check is one plain call on the hot paths.
+ */
+import { invalidArgument, ParzenError } from "../errors.js";
+import { TrialState } from "../gen/parzen/v1/trial.js";
+
+/** A page_size: 0 means `dflt`. */
+export function pageSizeOf(requested: number, dflt: number, max: number): number {
+  if (requested === 0) return dflt;
+  if (!Number.isInteger(requested) || requested < 1 || requested > max) throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
+  return requested;
+}
+
+export function checkWorkerId(workerId: string, maxLength: number): void {
+  if (workerId.length > maxLength) throw invalidArgument(`worker_id: longer than ${maxLength} characters`);
+}
+
+/** Returns `metrics` itself, every value finite. */
+export function checkMetrics(metrics: Record<string, number>, field = "metrics"): Record<string, number> {
+  for (const [k, v] of Object.entries(metrics)) {
+    if (!Number.isFinite(v)) throw invalidArgument(`${field}: "${k}" must be finite, got ${v}`);
+  }
+  return metrics;
+}
+
+export function checkAttrs(attrs: Record<string, string>, field: string, maxLength: number): void {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.length + v.length > maxLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${maxLength} characters`);
+  }
+}
+
+/** The `states` filter of ListTrials and StreamTrials, as stored state numbers. */
+export function stateFilter(states: readonly TrialState[]): Set<number> {
+  for (const s of states) {
+    if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
+      throw invalidArgument(`states: unknown trial state ${s}`);
+    }
+  }
+  return new Set<number>(states);
+}
+
+/** Stops a Suggest whose caller gave up (cancelled, or past its deadline: the reason says which). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason instanceof ParzenError ? signal.reason : new ParzenError("CANCELLED", "suggest cancelled by the client");
+  }
+}
