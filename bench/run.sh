@@ -169,7 +169,7 @@ if has_stage latency; then
   [[ $has_gp == 1 ]] && lat_flags+=(--gp)
   [[ $has_torch == 1 ]] && lat_flags+=(--optuna-gp)
   "$py" bench/latency.py --address "$address" --out "$out/latency.json" \
-    --ns "${BENCH_LATENCY_NS:-100,1000,5000,10000}" --gp-ns "${BENCH_GP_NS:-100,200,500}" \
+    --ns "${BENCH_LATENCY_NS:-100,1000,5000,10000}" --gp-ns "${BENCH_GP_NS-100,200,500}" \
     --optuna-max-n "${BENCH_OPTUNA_MAX_N:-1000000000}" --cycles "${BENCH_LATENCY_CYCLES:-100}" --gp-cycles "${BENCH_GP_CYCLES:-50}" "${lat_flags[@]}"
 fi
 
