@@ -15,7 +15,13 @@ export class SerialQueue {
   run<T>(task: () => Promise<T> | T): Promise<T> {
     this.pending++;
     const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined).finally(() => this.pending--);
+    // The tail settles to undefined, not to the task's result: an idle
+    // experiment's queue would otherwise keep its last answer alive (after
+    // a bulk import, thousands of trials per experiment).
+    const settled = (): void => {
+      this.pending--;
+    };
+    this.tail = result.then(settled, settled);
     return result;
   }
 }
