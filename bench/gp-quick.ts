@@ -27,10 +27,18 @@ function decode(space: Space, config: Config): Values {
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return quantile(xs, 0.5);
 }
+
+/** Linear-interpolated quantile (numpy's default), as in bench/report.py. */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
+}
+
+const fmt = (v: number): string => v.toExponential(2);
 
 /** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
 function run(p: Problem, seed: number, budget: number, options: Record<string, Scalar>): { trace: number[]; ms: number } {
@@ -70,7 +78,9 @@ function quality(names: string[], seeds: number[], budgetOverride: number | unde
       checkpoints.forEach((c, i) => per[i]!.push(r.trace[c - 1]!));
       ms += r.ms;
     }
-    const cols = checkpoints.map((c, i) => `@${c}: ${median(per[i]!).toExponential(2)}`).join("  ");
+    const cols = checkpoints
+      .map((c, i) => `@${c}: ${fmt(median(per[i]!))} [${fmt(quantile(per[i]!, 0.25))}, ${fmt(quantile(per[i]!, 0.75))}]`)
+      .join("  ");
     const finals = per[per.length - 1]!.map((v) => v.toExponential(1)).join(" ");
     console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds.length / budget).toFixed(1)} ms/suggest avg)`);
   }
