@@ -7,7 +7,9 @@
  *
  *   npx tsx bench/gp-quick.ts [--seeds 5] [--budget 100] [--problems branin,hartmann6]
  *                             [--seed-list 0,4,7] [--set key=value ...] [--timing-only] [--quality-only]
+ *                             [--json out.json]   (per-seed regret traces, for paired comparisons)
  */
+import { writeFileSync } from "node:fs";
 import { gpAlgorithm } from "../src/algorithms/gp/sampler.js";
 import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
@@ -27,10 +29,18 @@ function decode(space: Space, config: Config): Values {
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return quantile(xs, 0.5);
 }
+
+/** Linear-interpolated quantile (numpy's default), as in bench/report.py. */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
+}
+
+const fmt = (v: number): string => v.toExponential(2);
 
 /** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
 function run(p: Problem, seed: number, budget: number, options: Record<string, Scalar>): { trace: number[]; ms: number } {
@@ -57,7 +67,10 @@ function run(p: Problem, seed: number, budget: number, options: Record<string, S
   return { trace, ms: performance.now() - t0 };
 }
 
-function quality(names: string[], seeds: number[], budgetOverride: number | undefined, options: Record<string, Scalar>): void {
+type Traces = Record<string, Record<number, number[]>>;
+
+function quality(names: string[], seeds: number[], budgetOverride: number | undefined, options: Record<string, Scalar>): Traces {
+  const traces: Traces = {};
   for (const name of names) {
     const p = PROBLEMS.find((q) => q.name === name);
     if (p === undefined) throw new Error(`unknown problem ${name}`);
@@ -67,13 +80,17 @@ function quality(names: string[], seeds: number[], budgetOverride: number | unde
     let ms = 0;
     for (const s of seeds) {
       const r = run(p, s, budget, options);
+      (traces[name] ??= {})[s] = r.trace;
       checkpoints.forEach((c, i) => per[i]!.push(r.trace[c - 1]!));
       ms += r.ms;
     }
-    const cols = checkpoints.map((c, i) => `@${c}: ${median(per[i]!).toExponential(2)}`).join("  ");
+    const cols = checkpoints
+      .map((c, i) => `@${c}: ${fmt(median(per[i]!))} [${fmt(quantile(per[i]!, 0.25))}, ${fmt(quantile(per[i]!, 0.75))}]`)
+      .join("  ");
     const finals = per[per.length - 1]!.map((v) => v.toExponential(1)).join(" ");
     console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds.length / budget).toFixed(1)} ms/suggest avg)`);
   }
+  return traces;
 }
 
 /**
@@ -158,5 +175,7 @@ if (!args.includes("--timing-only")) {
   const budget = arg("--budget");
   const seedList = arg("--seed-list");
   const seeds = seedList !== undefined ? seedList.split(",").map(Number) : Array.from({ length: Number(arg("--seeds") ?? 5) }, (_, i) => i);
-  quality((arg("--problems") ?? "branin,hartmann6").split(","), seeds, budget === undefined ? undefined : Number(budget), set);
+  const traces = quality((arg("--problems") ?? "branin,hartmann6").split(","), seeds, budget === undefined ? undefined : Number(budget), set);
+  const json = arg("--json");
+  if (json !== undefined) writeFileSync(json, JSON.stringify(traces));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { logEI, logEIWithGradient, logH } from "../../src/algorithms/gp/acquisition.js";
-import { fitHyperparameters, marginalObjective, NOISE_FLOOR } from "../../src/algorithms/gp/fit.js";
+import { fitHyperparameters, LENGTH_SCALE_PRIOR_LAMBDA, marginalObjective, NOISE_FLOOR } from "../../src/algorithms/gp/fit.js";
 import { GpPosterior } from "../../src/algorithms/gp/gp.js";
 import { gramMatrix, matern52, matern52Deriv } from "../../src/algorithms/gp/kernel.js";
 import { minimizeBox } from "../../src/math/optimize.js";
@@ -177,6 +177,25 @@ describe("MAP hyperparameter fit", () => {
     const warm = fitHyperparameters(Xf, y, 2, catf, { deterministic: false, init: r.hyper });
     expect(warm.loss).toBeLessThanOrEqual(r.loss + 1e-6);
     expect(warm.evaluations).toBeLessThan(r.evaluations);
+  });
+
+  it("leaves a length scale the data say nothing about at the prior's centre, ℓ = 0.5", () => {
+    expect(LENGTH_SCALE_PRIOR_LAMBDA).toBe(4);
+    // A third input that is constant: its λ enters only through the prior.
+    const X3 = new Float64Array(nn * 3);
+    for (let i = 0; i < nn; i++) X3.set([Xf[2 * i]!, Xf[2 * i + 1]!, 0.3], 3 * i);
+    const f = marginalObjective(X3, y, 3, new Uint8Array(3), false);
+    const slope = (lambda3: number): number => {
+      const g = new Float64Array(5);
+      f(Float64Array.from([0.5, -1, Math.log(lambda3), 0.2, -4]), g);
+      return g[2]!;
+    };
+    expect(Math.abs(slope(4))).toBeLessThan(1e-9);
+    expect(slope(1)).toBeLessThan(-0.1); // the loss still falls towards λ = 4
+    expect(slope(16)).toBeGreaterThan(0.1);
+    const r = fitHyperparameters(X3, y, 3, new Uint8Array(3), { deterministic: false });
+    expect(r.hyper.lambda[2]!).toBeGreaterThan(2.5);
+    expect(r.hyper.lambda[2]!).toBeLessThan(6);
   });
 });
 
