@@ -1,13 +1,12 @@
 /**
  * How far V8 lets the JavaScript heap grow past its live data before the
  * next full collection. V8's own choice (a factor between about 1.1 and 4,
- * larger the faster a program allocates) is tuned for throughput: after a
- * bulk import of 100 experiments × 10,000 trials the server peaked at 1.1 GB
- * for about 250 MB of live histories, and gave the difference back only
- * after half a minute idle. A sidecar's memory limit counts that peak, so the
- * server caps the growth instead. The steady Suggest/Report garbage dies
- * young, in the generation this does not govern: throughput under load did
- * not change (bench/RESULTS.md).
+ * larger the faster a program allocates) is tuned for throughput: with 100
+ * experiments × 10,000 trials imported and touched, the server peaked at
+ * 341 MB (VmHWM) with it and at 257 MB with 20 %, and a sidecar's memory
+ * limit counts the peak. The steady Suggest/Report garbage dies young, in
+ * the generation this does not govern: throughput under load did not
+ * change (three interleaved 10 s runs each, within the machine's noise).
  */
 import { setFlagsFromString } from "node:v8";
 
