@@ -25,6 +25,7 @@ import { allocateCandidates, type Candidates } from "./candidates.js";
 import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
+import { grow, take } from "./float-buffers.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
 import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
@@ -60,20 +61,6 @@ export interface Reuse {
 
 function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
   return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
-}
-
-/** `a` as a view of `size` elements, over a larger buffer (contents kept) when it has no room. */
-function grow(a: Float64Array, size: number): Float64Array {
-  if (a.buffer.byteLength >= 8 * size) return new Float64Array(a.buffer, a.byteOffset, size);
-  const b = new Float64Array(new ArrayBuffer(8 * (size + (size >> 2))), 0, size);
-  b.set(a);
-  return b;
-}
-
-/** A zeroed array of `size`, in `spare`'s memory when it is large enough (with headroom for growth otherwise). */
-function take(spare: Float64Array | undefined, size: number): Float64Array {
-  if (spare !== undefined && spare.buffer.byteLength >= 8 * size) return new Float64Array(spare.buffer, 0, size).fill(0);
-  return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
 }
 
 /** editInPlace's index maps, read only during the edit. */
