@@ -23,6 +23,7 @@ import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { allocateCandidates, type Candidates } from "./candidates.js";
 import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
+import { CategoricalKernels } from "./categorical-kernels.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { grow, take } from "./float-buffers.js";
@@ -103,11 +104,7 @@ export class ParzenEstimator {
   private readonly drawParts = new Map<number, TruncNormalParts>();
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
   private treeRenumbered = false;
-  /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
-  private readonly catA: Float64Array;
-  private readonly catOn: (Float64Array | undefined)[];
-  private readonly catOff: (Float64Array | undefined)[];
-  private readonly catPrior: (Float64Array | undefined)[];
+  private readonly categorical: CategoricalKernels;
   /**
    * Per discrete dim: kernels with identical (μ, σ), common on grids, share
    * one id so each distinct kernel scores a cell once: id per kernel, and
@@ -118,7 +115,6 @@ export class ParzenEstimator {
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
   private readonly bw: BandwidthOptions;
-  private readonly categoricalPriorWeight: number;
   /** Discrete dims: each observation kernel's grid-cell width. */
   private cellWidths: (Float64Array | undefined)[];
 
@@ -138,7 +134,6 @@ export class ParzenEstimator {
     this.nk = nk;
     this.dims = dims;
     this.bw = bw;
-    this.categoricalPriorWeight = categoricalPriorWeight;
     this.kinds = Int8Array.from(dims, (dim) => dim.kind);
     this.allContinuous = dims.every((dim) => dim.kind === CONTINUOUS);
 
@@ -154,10 +149,7 @@ export class ParzenEstimator {
     this.normSum = take(spare?.normSum, nk);
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
-    this.catA = new Float64Array(d);
-    this.catOn = new Array(d);
-    this.catOff = new Array(d);
-    this.catPrior = new Array(d);
+    this.categorical = new CategoricalKernels(d, categoricalPriorWeight);
     this.discreteIds = new Array(d);
     this.discreteKernels = new Array(d);
 
@@ -184,7 +176,7 @@ export class ParzenEstimator {
       const dim = dims[j]!;
       const p = dim.param.index;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, n, categoricalPriorWeight);
+        this.setCategorical(j, dim, n);
         continue;
       }
       const scale = dim.scale!;
@@ -327,7 +319,7 @@ export class ParzenEstimator {
     for (let j = 0; j < d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, n, this.categoricalPriorWeight);
+        this.setCategorical(j, dim, n);
         continue;
       }
       const touched = new Set<number>();
@@ -446,41 +438,24 @@ export class ParzenEstimator {
     this.discreteKernels[j] = uniq.slice(0, 3 * nu);
   }
 
-  private buildCategorical(j: number, dim: Dim, n: number, priorWeight: number): void {
-    const d = this.d;
-    const c = dim.options;
-    const a = (priorWeight * c) / (n + 1);
-    const logDen = Math.log(a + 1);
-    const on = new Float64Array(c);
-    const off = new Float64Array(c);
-    const prior = new Float64Array(c);
-    for (let o = 0; o < c; o++) {
-      const p = dim.choiceWeights[o]!;
-      on[o] = Math.log(a * p + 1) - logDen;
-      off[o] = Math.log(a * p) - logDen;
-      prior[o] = Math.log(p);
-    }
-    this.mu[n * d + j] = -1;
-    let best = Number.NEGATIVE_INFINITY;
-    for (let o = 0; o < c; o++) best = Math.max(best, on[o]!, prior[o]!);
-    this.bound[j] = best;
-    this.catA[j] = a;
-    this.catOn[j] = on;
-    this.catOff[j] = off;
-    this.catPrior[j] = prior;
+  /** The prior kernel's placeholder option and the option log-probabilities of categorical dimension j, for n observation kernels. */
+  private setCategorical(j: number, dim: Dim, n: number): void {
+    this.mu[n * this.d + j] = -1;
+    this.bound[j] = this.categorical.set(j, dim, n);
   }
 
   /** Fills `out` with `out.n` draws: pick a kernel by weight, then draw every dimension from it. */
   sample(rng: Rng, out: Candidates): void {
     const d = this.d;
     const n = this.nk - 1;
+    const catA = this.categorical.a;
     for (let i = 0; i < out.n; i++) {
       const k = this.pickKernel(rng.uniform());
       for (let j = 0; j < d; j++) {
         const dim = this.dims[j]!;
         const at = i * d + j;
         if (dim.kind === CATEGORICAL) {
-          const a = this.catA[j]!;
+          const a = catA[j]!;
           const v = this.mu[k * d + j]!;
           const pick = k === n || rng.uniform() * (a + 1) >= 1 ? sampleCategorical(dim.choiceWeights, rng) : v;
           out.values[at] = pick;
@@ -528,7 +503,8 @@ export class ParzenEstimator {
       this.logDensityContinuous(c, out);
       return;
     }
-    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior } = this;
+    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels } = this;
+    const { on: catOn, off: catOff, prior: catPrior } = this.categorical;
     mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
   }
 
