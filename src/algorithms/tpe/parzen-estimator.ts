@@ -25,6 +25,7 @@ import { allocateCandidates, type Candidates } from "./candidates.js";
 import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CategoricalKernels } from "./categorical-kernels.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
+import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
 import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { grow, take } from "./float-buffers.js";
 import { KernelTree } from "./kernel-tree.js";
@@ -105,18 +106,10 @@ export class ParzenEstimator {
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
   private treeRenumbered = false;
   private readonly categorical: CategoricalKernels;
-  /**
-   * Per discrete dim: kernels with identical (μ, σ), common on grids, share
-   * one id so each distinct kernel scores a cell once: id per kernel, and
-   * the distinct kernels' μ, 1/σ, logNorm.
-   */
-  private readonly discreteIds: (Int32Array | undefined)[];
-  private readonly discreteKernels: (Float64Array | undefined)[];
+  private readonly discrete: DiscreteKernels;
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
   private readonly bw: BandwidthOptions;
-  /** Discrete dims: each observation kernel's grid-cell width. */
-  private cellWidths: (Float64Array | undefined)[];
 
   constructor(
     dims: readonly Dim[],
@@ -150,8 +143,7 @@ export class ParzenEstimator {
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
     this.categorical = new CategoricalKernels(d, categoricalPriorWeight);
-    this.discreteIds = new Array(d);
-    this.discreteKernels = new Array(d);
+    this.discrete = new DiscreteKernels(d);
 
     // Gather every member's coordinates in one pass over the members: each
     // config is its own small array, so visiting them once per dimension
@@ -171,15 +163,12 @@ export class ParzenEstimator {
     }
 
     this.orders = new Array(d);
-    this.cellWidths = new Array(d);
     for (let j = 0; j < d; j++) {
       const dim = dims[j]!;
-      const p = dim.param.index;
       if (dim.kind === CATEGORICAL) {
         this.setCategorical(j, dim, n);
         continue;
       }
-      const scale = dim.scale!;
       const rule = ruleOf(dim, bw);
       const prevOrder = prev?.orders[j];
       const order =
@@ -189,28 +178,16 @@ export class ParzenEstimator {
       this.orders[j] = order;
       gapBandwidths(this.mu, n, d, j, order, rule, this.sigma);
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
-        // A kernel narrower than its grid cell puts almost no mass on the
-        // neighbouring values, so the search could never step off it.
-        const widths = new Float64Array(n);
-        const prevWidths = prev?.cellWidths[j];
-        for (let i = 0; i < n; i++) {
-          const o = oldOf === undefined ? -1 : oldOf[i]!;
-          if (o >= 0 && prevWidths !== undefined) widths[i] = prevWidths[o]!;
-          else {
-            const [lo, hi] = scale.cell(members[i]![p]!);
-            widths[i] = hi - lo;
-          }
-          const floor = bw.gridFloor * widths[i]!;
-          if (this.sigma[i * d + j]! < floor) this.sigma[i * d + j] = Math.min(floor, dim.priorSigma);
-        }
-        this.cellWidths[j] = widths;
+        const widths = this.discrete.setCellWidths(j, dim, members, oldOf, prev?.discrete);
+        const sigma = this.sigma;
+        for (let i = 0; i < n; i++) sigma[i * d + j] = gridFloored(sigma[i * d + j]!, widths[i]!, bw.gridFloor, dim.priorSigma);
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
       normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
-      if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
+      if (dim.kind === DISCRETE) this.discrete.dedupe(j, dim, this.mu, this.sigma, d, nk, order.order);
     }
     for (let k = 0; k < nk; k++) this.sumNormalisers(k);
   }
@@ -333,16 +310,7 @@ export class ParzenEstimator {
       }
       this.orders[j] = sorted;
       const discrete = dim.kind === DISCRETE;
-      let widths = this.cellWidths[j];
-      if (discrete && bw.gridFloor > 0) {
-        const moved = grow(widths!, Math.max(n, n0));
-        moveRows(moved, 1, rowRuns(src, n));
-        for (const k of added) {
-          const [lo, hi] = dim.scale!.cell(members[k]!.config[dim.param.index]!);
-          moved[k] = hi - lo;
-        }
-        widths = this.cellWidths[j] = grow(moved, n);
-      }
+      const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
       const rule = ruleOf(dim, bw);
       const [sMin, sMax] = bandwidthLimits(n, rule);
       const { order, values } = sorted;
@@ -355,10 +323,7 @@ export class ParzenEstimator {
         const g = left > right ? left : right;
         let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
         changed.add(k);
-        if (discrete && bw.gridFloor > 0) {
-          const floor = bw.gridFloor * widths![k]!;
-          if (sg < floor) sg = Math.min(floor, dim.priorSigma);
-        }
+        if (widths !== undefined) sg = gridFloored(sg, widths[k]!, bw.gridFloor, dim.priorSigma);
         const idx = k * d + j;
         if (src[k]! >= 0 && sigma[idx] === sg) continue;
         sigma[idx] = sg;
@@ -372,7 +337,7 @@ export class ParzenEstimator {
         }
         logNorm[idx] = ln;
       }
-      if (discrete) this.dedupeDiscrete(j, order);
+      if (discrete) this.discrete.dedupe(j, dim, mu, sigma, d, nk, order);
     }
     for (const k of changed) {
       this.sumNormalisers(k);
@@ -390,52 +355,6 @@ export class ParzenEstimator {
     this.invSigma = grow(this.invSigma, rows * d);
     this.logNorm = grow(this.logNorm, rows * d);
     this.normSum = grow(this.normSum, rows);
-  }
-
-  /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
-  private discreteNormaliser(k: number, j: number): number {
-    if (!this.bounded[j]) return 0;
-    const dim = this.dims[j]!;
-    const m = this.mu[k * this.d + j]!;
-    const s = this.sigma[k * this.d + j]!;
-    const a = (dim.lo - m) / s;
-    const b = (dim.hi - m) / s;
-    return a > -FAR || b < FAR ? -logNormMass(a, b) : 0;
-  }
-
-  /**
-   * Gives kernels with identical (μ, 1/σ) one id. Equal μ are adjacent in
-   * the dimension's (value, index) order, so each run of equal μ is deduped
-   * on its own; the prior kernel gets its own id.
-   */
-  private dedupeDiscrete(j: number, order: Uint32Array): void {
-    const { d, nk } = this;
-    const n = nk - 1;
-    const ids = new Int32Array(nk);
-    const uniq = new Float64Array(3 * nk);
-    let nu = 0;
-    let runStart = 0;
-    let runMu = Number.NaN;
-    for (let r = 0; r <= n; r++) {
-      const k = r < n ? order[r]! : n;
-      const m = this.mu[k * d + j]!;
-      const sInv = 1 / this.sigma[k * d + j]!;
-      if (r === n || m !== runMu) {
-        runStart = nu;
-        runMu = r === n ? Number.NaN : m;
-      }
-      let u = runStart;
-      while (u < nu && uniq[3 * u + 1] !== sInv) u++;
-      if (u === nu) {
-        nu++;
-        uniq[3 * u] = m;
-        uniq[3 * u + 1] = sInv;
-        uniq[3 * u + 2] = this.discreteNormaliser(k, j);
-      }
-      ids[k] = u;
-    }
-    this.discreteIds[j] = ids;
-    this.discreteKernels[j] = uniq.slice(0, 3 * nu);
   }
 
   /** The prior kernel's placeholder option and the option log-probabilities of categorical dimension j, for n observation kernels. */
@@ -503,7 +422,8 @@ export class ParzenEstimator {
       this.logDensityContinuous(c, out);
       return;
     }
-    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels } = this;
+    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound } = this;
+    const { ids: discreteIds, unique: discreteKernels } = this.discrete;
     const { on: catOn, off: catOff, prior: catPrior } = this.categorical;
     mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
   }
