@@ -95,22 +95,24 @@ export function normalisers(
     const at = k * d + j;
     const sg = sigma[at]!;
     const m = mu[at]!;
-    let ln: number;
     const o = k === n ? (prev === undefined ? -1 : prev.nk - 1) : oldOf === undefined ? -1 : oldOf[k]!;
-    if (o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m) {
-      ln = prev!.logNorm[o * d + j]!;
-    } else {
-      ln = -Math.log(sg) - LOG_SQRT_2PI;
-      if (truncated) {
-        const a = (lo - m) / sg;
-        const b = (hi - m) / sg;
-        if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
-      }
-    }
+    const ln =
+      o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m ? prev!.logNorm[o * d + j]! : continuousLogNorm(m, sg, lo, hi, truncated);
     logNorm[at] = ln;
     if (ln > best) best = ln;
   }
   return best;
+}
+
+/** −log σ − log√(2π) − log Z of the kernel N(m, sg²), Z its mass inside [lo, hi] when truncated. */
+export function continuousLogNorm(m: number, sg: number, lo: number, hi: number, truncated: boolean): number {
+  let ln = -Math.log(sg) - LOG_SQRT_2PI;
+  if (truncated) {
+    const a = (lo - m) / sg;
+    const b = (hi - m) / sg;
+    if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
+  }
+  return ln;
 }
 
 /**

@@ -16,21 +16,20 @@
  * estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
-import { LOG_SQRT_2PI } from "../../math/special.js";
-import { logNormMass, sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
+import { sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
-import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { bandwidthLimits, gapBandwidthAt, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { allocateCandidates, type Candidates } from "./candidates.js";
-import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CategoricalKernels } from "./categorical-kernels.js";
+import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
-import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { grow, take } from "./float-buffers.js";
+import { continuousLogNorm, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
-import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import { editedSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export { allocateCandidates, type Candidates };
 
@@ -300,14 +299,7 @@ export class ParzenEstimator {
         continue;
       }
       const touched = new Set<number>();
-      let sorted = renamed ? dropRenumbered(this.orders[j]!, newOf, touched) : this.orders[j]!;
-      for (const k of added) sorted = insertSorted(sorted, k, mu[k * d + j]!).sorted;
-      for (const k of added) {
-        const r = positionOf(sorted, k, mu[k * d + j]!);
-        touched.add(k);
-        if (r > 0) touched.add(sorted.order[r - 1]!);
-        if (r < n - 1) touched.add(sorted.order[r + 1]!);
-      }
+      const sorted = editedSorted(this.orders[j]!, renamed ? newOf : undefined, added, mu, d, j, touched);
       this.orders[j] = sorted;
       const discrete = dim.kind === DISCRETE;
       const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
@@ -317,25 +309,14 @@ export class ParzenEstimator {
       const truncated = !discrete && this.bounded[j]!;
       for (const k of touched) {
         const r = positionOf(sorted, k, mu[k * d + j]!);
-        const m = values[r]!;
-        const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
-        const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
-        const g = left > right ? left : right;
-        let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
+        let sg = gapBandwidthAt(values, r, n, rule, sMin, sMax);
         changed.add(k);
         if (widths !== undefined) sg = gridFloored(sg, widths[k]!, bw.gridFloor, dim.priorSigma);
         const idx = k * d + j;
         if (src[k]! >= 0 && sigma[idx] === sg) continue;
         sigma[idx] = sg;
         invSigma[idx] = 1 / sg;
-        if (discrete) continue;
-        let ln = -Math.log(sg) - LOG_SQRT_2PI;
-        if (truncated) {
-          const a = (dim.lo - m) / sg;
-          const b = (dim.hi - m) / sg;
-          if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
-        }
-        logNorm[idx] = ln;
+        if (!discrete) logNorm[idx] = continuousLogNorm(values[r]!, sg, dim.lo, dim.hi, truncated);
       }
       if (discrete) this.discrete.dedupe(j, dim, mu, sigma, d, nk, order);
     }
