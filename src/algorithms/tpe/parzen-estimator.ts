@@ -29,6 +29,7 @@ import { grow, take } from "./float-buffers.js";
 import { continuousLogNorm, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
+import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
 import { editedSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export { allocateCandidates, type Candidates };
@@ -199,7 +200,7 @@ export class ParzenEstimator {
     this.normSum[k] = c;
   }
 
-  /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
+  /** The mixture weights of n observation kernels and the prior; every build and edit passes here, so it also forgets the draw parts. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
     this.drawParts.clear();
@@ -207,25 +208,7 @@ export class ParzenEstimator {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
     }
-    let total = priorRawWeight;
-    for (let i = 0; i < n; i++) total += rawWeights[i]!;
-    let acc = 0;
-    let wMax = Number.NEGATIVE_INFINITY;
-    let lastW = Number.NaN;
-    let lastLog = Number.NaN;
-    for (let k = 0; k < nk; k++) {
-      const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
-      // Uniform weights (the bad set's default) need one log, not n.
-      if (w !== lastW) {
-        lastW = w;
-        lastLog = Math.log(w);
-      }
-      this.logW[k] = lastLog;
-      if (k < n && lastLog > wMax) wMax = lastLog;
-      acc += w;
-      this.cumW[k] = acc;
-    }
-    this.wMax = wMax;
+    this.wMax = fillMixtureWeights(n, rawWeights, priorRawWeight, this.logW, this.cumW);
   }
 
   /**
@@ -347,10 +330,12 @@ export class ParzenEstimator {
   /** Fills `out` with `out.n` draws: pick a kernel by weight, then draw every dimension from it. */
   sample(rng: Rng, out: Candidates): void {
     const d = this.d;
-    const n = this.nk - 1;
+    const nk = this.nk;
+    const n = nk - 1;
+    const { cumW, logW } = this;
     const catA = this.categorical.a;
     for (let i = 0; i < out.n; i++) {
-      const k = this.pickKernel(rng.uniform());
+      const k = pickKernel(cumW, logW, nk, rng.uniform());
       for (let j = 0; j < d; j++) {
         const dim = this.dims[j]!;
         const at = i * d + j;
@@ -381,20 +366,6 @@ export class ParzenEstimator {
         }
       }
     }
-  }
-
-  private pickKernel(u: number): number {
-    const target = u * this.cumW[this.nk - 1]!;
-    let a = 0;
-    let b = this.nk - 1;
-    while (a < b) {
-      const h = (a + b) >>> 1;
-      if (this.cumW[h]! <= target) a = h + 1;
-      else b = h;
-    }
-    // Skip zero-weight kernels that share a cumulative value.
-    while (a < this.nk - 1 && this.logW[a] === Number.NEGATIVE_INFINITY) a++;
-    return a;
   }
 
   /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
