@@ -7,10 +7,12 @@
  *   - continuous j: N(mu, sigma²) truncated to the coordinate domain [lo, hi]
  *     (untruncated for normal domains); logNorm = −log σ − log√(2π) − log Z.
  *   - discrete j (int, quantized): the same kernel, but a value scores the
- *     kernel's mass over its grid cell; logNorm = −log Z.
+ *     kernel's mass over its grid cell (discrete-kernels.ts).
  *   - categorical j: mu holds the observed option v; the kernel puts
  *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
- *     and pᶜ the choice weights (the prior kernel is p itself).
+ *     and pᶜ the choice weights (the prior kernel is p itself; categorical-kernels.ts).
+ * Densities: continuous-density.ts (and kernel-tree.ts), mixed-density.ts;
+ * mixture weights: mixture-weights.ts.
  * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
  * editInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
  * estimator exactly as a fresh build over the new member list would be.
@@ -42,8 +44,6 @@ export interface BandwidthOptions {
   readonly gridFloor: number;
 }
 
-
-
 /** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
 const TREE_MIN = 128;
 
@@ -70,8 +70,7 @@ let editScratch = new Int32Array(2048);
 
 export class ParzenEstimator {
   readonly d: number;
-  /** Kernels, the prior last. */
-  /** Grows when kernels are appended in place (appendInPlace). */
+  /** Kernels, the prior last; changes with editInPlace. */
   nk: number;
   private readonly dims: readonly Dim[];
   private readonly kinds: Int8Array;
@@ -105,7 +104,9 @@ export class ParzenEstimator {
   private readonly drawParts = new Map<number, TruncNormalParts>();
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
   private treeRenumbered = false;
+  /** Categorical dims' option log-probabilities. */
   private readonly categorical: CategoricalKernels;
+  /** Discrete dims' cell widths and kernel ids. */
   private readonly discrete: DiscreteKernels;
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
