@@ -58,6 +58,29 @@ export function inverseMap(oldOf: Int32Array, nPrev: number, added: number): { n
   return { newOf, addedIdx };
 }
 
+/**
+ * An in-place edit's index maps, from oldOf over n0 previous observation
+ * kernels (as inverseMap): src[i] = oldOf[i] for the n members and src[n] = n0,
+ * the prior kernel's row; newOf[k] the new index of previous kernel k (−1:
+ * removed, newOf pre-filled so); the new members appended to `added`.
+ * Returns false when oldOf is out of range or not increasing over the kept kernels.
+ */
+export function editMaps(oldOf: Int32Array, n0: number, src: Int32Array, newOf: Int32Array, added: number[]): boolean {
+  const n = oldOf.length;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const o = oldOf[i]!;
+    if (o >= 0) {
+      if (o <= last || o >= n0) return false;
+      last = o;
+      newOf[o] = i;
+    } else added.push(i);
+    src[i] = o;
+  }
+  src[n] = n0;
+  return true;
+}
+
 /** The arrays of a previous estimator that `normalisers` may carry over. */
 export interface PrevKernels {
   readonly nk: number;

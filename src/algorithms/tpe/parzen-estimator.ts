@@ -28,7 +28,7 @@ import { continuousLogDensity, type ContinuousKernels } from "./continuous-densi
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
 import { grow, take } from "./float-buffers.js";
-import { continuousLogNorm, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
+import { continuousLogNorm, editMaps, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
 import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
@@ -228,31 +228,14 @@ export class ParzenEstimator {
     const n = members.length;
     const d = this.d;
     const bw = this.bw;
-    if (n < 2 || n0 < 2 || oldOf.length !== n) return false;
-    for (const dim of this.dims) {
-      if (dim.kind === CATEGORICAL) continue;
-      const rule = ruleOf(dim, bw);
-      const [a0, b0] = bandwidthLimits(n0, rule);
-      const [a1, b1] = bandwidthLimits(n, rule);
-      if (a0 !== a1 || b0 !== b1) return false;
-    }
+    if (n < 2 || n0 < 2 || oldOf.length !== n || !this.sameClipLimits(n0, n)) return false;
     // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
     if (editScratch.length < nk + n0) editScratch = new Int32Array(2 * (nk + n0));
     const src = editScratch.subarray(0, nk);
     const newOf = editScratch.subarray(nk, nk + n0).fill(-1);
     const added: number[] = [];
-    let last = -1;
-    for (let i = 0; i < n; i++) {
-      const o = oldOf[i]!;
-      if (o >= 0) {
-        if (o <= last || o >= n0) return false;
-        last = o;
-        newOf[o] = i;
-      } else added.push(i);
-      src[i] = o;
-    }
-    src[n] = n0;
+    if (!editMaps(oldOf, n0, src, newOf, added)) return false;
 
     // Room for both the old rows (read) and the new ones (written), then views of the new length.
     this.resizeRows(Math.max(nk, n0 + 1));
@@ -309,6 +292,18 @@ export class ParzenEstimator {
       this.tree?.touch(k);
     }
     this.setWeights(n, rawWeights, priorRawWeight);
+    return true;
+  }
+
+  /** Whether every numeric dimension's bandwidth limits are the same for n0 and n observation kernels (the edit keeps untouched kernels' σ). */
+  private sameClipLimits(n0: number, n: number): boolean {
+    for (const dim of this.dims) {
+      if (dim.kind === CATEGORICAL) continue;
+      const rule = ruleOf(dim, this.bw);
+      const [a0, b0] = bandwidthLimits(n0, rule);
+      const [a1, b1] = bandwidthLimits(n, rule);
+      if (a0 !== a1 || b0 !== b1) return false;
+    }
     return true;
   }
 
