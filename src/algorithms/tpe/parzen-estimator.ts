@@ -226,8 +226,6 @@ export class ParzenEstimator {
   editInPlace(members: readonly { readonly config: Config }[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
-    const d = this.d;
-    const bw = this.bw;
     if (n < 2 || n0 < 2 || oldOf.length !== n || !this.sameClipLimits(n0, n)) return false;
     // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
@@ -237,55 +235,18 @@ export class ParzenEstimator {
     const added: number[] = [];
     if (!editMaps(oldOf, n0, src, newOf, added)) return false;
 
-    // Room for both the old rows (read) and the new ones (written), then views of the new length.
-    this.resizeRows(Math.max(nk, n0 + 1));
-    const runs = rowRuns(src, nk);
-    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, runs);
-    moveRows(this.normSum, 1, runs);
-    this.resizeRows(nk);
-    const { mu, sigma, invSigma, logNorm } = this;
-    // New rows: zeroed like a fresh build's, then the coordinates.
-    for (const k of added) {
-      sigma.fill(0, k * d, (k + 1) * d);
-      invSigma.fill(0, k * d, (k + 1) * d);
-      logNorm.fill(0, k * d, (k + 1) * d);
-      gatherCoords(this.dims, [members[k]!.config], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
-    }
-    this.nk = nk;
+    this.moveKernelRows(members, src, n0, added);
     // Kernels only appended: every index stays, nothing to renumber.
     const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
     if (renamed) this.tree?.renumber(newOf);
-    for (const k of added) this.tree?.insert(k, mu);
+    for (const k of added) this.tree?.insert(k, this.mu);
 
     /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
     const changed = new Set<number>(added);
-    for (let j = 0; j < d; j++) {
+    for (let j = 0; j < this.d; j++) {
       const dim = this.dims[j]!;
-      if (dim.kind === CATEGORICAL) {
-        this.setCategorical(j, dim, n);
-        continue;
-      }
-      const touched = new Set<number>();
-      const sorted = editedSorted(this.orders[j]!, renamed ? newOf : undefined, added, mu, d, j, touched);
-      this.orders[j] = sorted;
-      const discrete = dim.kind === DISCRETE;
-      const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
-      const rule = ruleOf(dim, bw);
-      const [sMin, sMax] = bandwidthLimits(n, rule);
-      const { order, values } = sorted;
-      const truncated = !discrete && this.bounded[j]!;
-      for (const k of touched) {
-        const r = positionOf(sorted, k, mu[k * d + j]!);
-        let sg = gapBandwidthAt(values, r, n, rule, sMin, sMax);
-        changed.add(k);
-        if (widths !== undefined) sg = gridFloored(sg, widths[k]!, bw.gridFloor, dim.priorSigma);
-        const idx = k * d + j;
-        if (src[k]! >= 0 && sigma[idx] === sg) continue;
-        sigma[idx] = sg;
-        invSigma[idx] = 1 / sg;
-        if (!discrete) logNorm[idx] = continuousLogNorm(values[r]!, sg, dim.lo, dim.hi, truncated);
-      }
-      if (discrete) this.discrete.dedupe(j, dim, mu, sigma, d, nk, order);
+      if (dim.kind === CATEGORICAL) this.setCategorical(j, dim, n);
+      else this.editNumericDim(j, dim, members, src, n0, renamed ? newOf : undefined, added, changed);
     }
     for (const k of changed) {
       this.sumNormalisers(k);
@@ -293,6 +254,71 @@ export class ParzenEstimator {
     }
     this.setWeights(n, rawWeights, priorRawWeight);
     return true;
+  }
+
+  /**
+   * The edit's kernel rows: row i becomes the current row src[i] (i ≤ n, the
+   * prior last), or for a member in `added` a new row, zeroed like a fresh
+   * build's but for its coordinates; nk becomes n + 1.
+   */
+  private moveKernelRows(members: readonly { readonly config: Config }[], src: Int32Array, n0: number, added: readonly number[]): void {
+    const d = this.d;
+    const nk = members.length + 1;
+    // Room for both the old rows (read) and the new ones (written), then views of the new length.
+    this.resizeRows(Math.max(nk, n0 + 1));
+    const runs = rowRuns(src, nk);
+    for (const a of [this.mu, this.sigma, this.invSigma, this.logNorm]) moveRows(a, d, runs);
+    moveRows(this.normSum, 1, runs);
+    this.resizeRows(nk);
+    const { mu, sigma, invSigma, logNorm } = this;
+    for (const k of added) {
+      sigma.fill(0, k * d, (k + 1) * d);
+      invSigma.fill(0, k * d, (k + 1) * d);
+      logNorm.fill(0, k * d, (k + 1) * d);
+      gatherCoords(this.dims, [members[k]!.config], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
+    }
+    this.nk = nk;
+  }
+
+  /**
+   * The edit in numeric dimension j, after the rows moved: the sorted order
+   * updated (dropping and renaming by newOf when given), and σ with its
+   * derived values refitted for every kernel whose sorted neighbours
+   * changed; those kernels are added to `changed`.
+   */
+  private editNumericDim(
+    j: number,
+    dim: Dim,
+    members: readonly { readonly config: Config }[],
+    src: Int32Array,
+    n0: number,
+    newOf: Int32Array | undefined,
+    added: readonly number[],
+    changed: Set<number>,
+  ): void {
+    const { d, nk, bw, mu, sigma, invSigma, logNorm } = this;
+    const n = nk - 1;
+    const touched = new Set<number>();
+    const sorted = editedSorted(this.orders[j]!, newOf, added, mu, d, j, touched);
+    this.orders[j] = sorted;
+    const discrete = dim.kind === DISCRETE;
+    const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
+    const rule = ruleOf(dim, bw);
+    const [sMin, sMax] = bandwidthLimits(n, rule);
+    const { order, values } = sorted;
+    const truncated = !discrete && this.bounded[j]!;
+    for (const k of touched) {
+      const r = positionOf(sorted, k, mu[k * d + j]!);
+      let sg = gapBandwidthAt(values, r, n, rule, sMin, sMax);
+      changed.add(k);
+      if (widths !== undefined) sg = gridFloored(sg, widths[k]!, bw.gridFloor, dim.priorSigma);
+      const idx = k * d + j;
+      if (src[k]! >= 0 && sigma[idx] === sg) continue;
+      sigma[idx] = sg;
+      invSigma[idx] = 1 / sg;
+      if (!discrete) logNorm[idx] = continuousLogNorm(values[r]!, sg, dim.lo, dim.hi, truncated);
+    }
+    if (discrete) this.discrete.dedupe(j, dim, mu, sigma, d, nk, order);
   }
 
   /** Whether every numeric dimension's bandwidth limits are the same for n0 and n observation kernels (the edit keeps untouched kernels' σ). */
