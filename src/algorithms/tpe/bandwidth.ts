@@ -59,11 +59,14 @@ export function gapBandwidths(
     out[offset] = clip(Math.max(m - rule.lo, rule.hi - m));
     return;
   }
-  for (let r = 0; r < n; r++) {
-    const m = values[r]!;
-    const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
-    const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
-    const s = left > right ? left : right;
-    out[order[r]! * stride + offset] = s < sMin ? sMin : s > sMax || Number.isNaN(s) ? sMax : s;
-  }
+  for (let r = 0; r < n; r++) out[order[r]! * stride + offset] = gapBandwidthAt(values, r, n, rule, sMin, sMax);
+}
+
+/** σ of the kernel at rank r (n ≥ 2) of the sorted values, given bandwidthLimits' [sMin, sMax]. */
+export function gapBandwidthAt(values: Float64Array, r: number, n: number, rule: BandwidthRule, sMin: number, sMax: number): number {
+  const m = values[r]!;
+  const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
+  const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
+  const s = left > right ? left : right;
+  return s < sMin ? sMin : s > sMax || Number.isNaN(s) ? sMax : s;
 }

@@ -58,6 +58,29 @@ export function inverseMap(oldOf: Int32Array, nPrev: number, added: number): { n
   return { newOf, addedIdx };
 }
 
+/**
+ * An in-place edit's index maps, from oldOf over n0 previous observation
+ * kernels (as inverseMap): src[i] = oldOf[i] for the n members and src[n] = n0,
+ * the prior kernel's row; newOf[k] the new index of previous kernel k (−1:
+ * removed, newOf pre-filled so); the new members appended to `added`.
+ * Returns false when oldOf is out of range or not increasing over the kept kernels.
+ */
+export function editMaps(oldOf: Int32Array, n0: number, src: Int32Array, newOf: Int32Array, added: number[]): boolean {
+  const n = oldOf.length;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const o = oldOf[i]!;
+    if (o >= 0) {
+      if (o <= last || o >= n0) return false;
+      last = o;
+      newOf[o] = i;
+    } else added.push(i);
+    src[i] = o;
+  }
+  src[n] = n0;
+  return true;
+}
+
 /** The arrays of a previous estimator that `normalisers` may carry over. */
 export interface PrevKernels {
   readonly nk: number;
@@ -95,22 +118,24 @@ export function normalisers(
     const at = k * d + j;
     const sg = sigma[at]!;
     const m = mu[at]!;
-    let ln: number;
     const o = k === n ? (prev === undefined ? -1 : prev.nk - 1) : oldOf === undefined ? -1 : oldOf[k]!;
-    if (o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m) {
-      ln = prev!.logNorm[o * d + j]!;
-    } else {
-      ln = -Math.log(sg) - LOG_SQRT_2PI;
-      if (truncated) {
-        const a = (lo - m) / sg;
-        const b = (hi - m) / sg;
-        if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
-      }
-    }
+    const ln =
+      o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m ? prev!.logNorm[o * d + j]! : continuousLogNorm(m, sg, lo, hi, truncated);
     logNorm[at] = ln;
     if (ln > best) best = ln;
   }
   return best;
+}
+
+/** −log σ − log√(2π) − log Z of the kernel N(m, sg²), Z its mass inside [lo, hi] when truncated. */
+export function continuousLogNorm(m: number, sg: number, lo: number, hi: number, truncated: boolean): number {
+  let ln = -Math.log(sg) - LOG_SQRT_2PI;
+  if (truncated) {
+    const a = (lo - m) / sg;
+    const b = (hi - m) / sg;
+    if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
+  }
+  return ln;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Candidates } from "./candidates.js";
 import { PRUNE } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 
-/** The estimator's arrays that scoring reads (see ParzenEstimator for their meaning). */
+/** The estimator's arrays that scoring reads (see ParzenEstimator, DiscreteKernels and CategoricalKernels for their meaning). */
 export interface MixedKernels {
   readonly nk: number;
   readonly d: number;

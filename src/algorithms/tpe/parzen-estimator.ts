@@ -7,27 +7,32 @@
  *   - continuous j: N(mu, sigma²) truncated to the coordinate domain [lo, hi]
  *     (untruncated for normal domains); logNorm = −log σ − log√(2π) − log Z.
  *   - discrete j (int, quantized): the same kernel, but a value scores the
- *     kernel's mass over its grid cell; logNorm = −log Z.
+ *     kernel's mass over its grid cell (discrete-kernels.ts).
  *   - categorical j: mu holds the observed option v; the kernel puts
  *     (a·pᶜ + [c = v]) / (a + 1) on option c, with a = categorical_prior_weight·C/(n+1)
- *     and pᶜ the choice weights (the prior kernel is p itself).
+ *     and pᶜ the choice weights (the prior kernel is p itself; categorical-kernels.ts).
+ * Densities: continuous-density.ts (and kernel-tree.ts), mixed-density.ts;
+ * mixture weights: mixture-weights.ts.
  * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
  * editInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
  * estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
-import { LOG_SQRT_2PI } from "../../math/special.js";
-import { logNormMass, sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
+import { sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
 import { sampleCategorical } from "../../space/prior.js";
 import type { Config } from "../../space/types.js";
-import { bandwidthLimits, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
+import { bandwidthLimits, gapBandwidthAt, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { allocateCandidates, type Candidates } from "./candidates.js";
+import { CategoricalKernels } from "./categorical-kernels.js";
 import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
-import { FAR, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
+import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
+import { grow, take } from "./float-buffers.js";
+import { continuousLogNorm, editMaps, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
-import { dropRenumbered, insertSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
+import { editedSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 
 export { allocateCandidates, type Candidates };
 
@@ -38,8 +43,6 @@ export interface BandwidthOptions {
   /** Discrete dims: least σ in units of the kernel's own grid cell. */
   readonly gridFloor: number;
 }
-
-
 
 /** All-continuous groups with at least this many observation kernels are searched with a k-d tree. */
 const TREE_MIN = 128;
@@ -62,27 +65,12 @@ function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
   return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
 }
 
-/** `a` as a view of `size` elements, over a larger buffer (contents kept) when it has no room. */
-function grow(a: Float64Array, size: number): Float64Array {
-  if (a.buffer.byteLength >= 8 * size) return new Float64Array(a.buffer, a.byteOffset, size);
-  const b = new Float64Array(new ArrayBuffer(8 * (size + (size >> 2))), 0, size);
-  b.set(a);
-  return b;
-}
-
-/** A zeroed array of `size`, in `spare`'s memory when it is large enough (with headroom for growth otherwise). */
-function take(spare: Float64Array | undefined, size: number): Float64Array {
-  if (spare !== undefined && spare.buffer.byteLength >= 8 * size) return new Float64Array(spare.buffer, 0, size).fill(0);
-  return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
-}
-
 /** editInPlace's index maps, read only during the edit. */
 let editScratch = new Int32Array(2048);
 
 export class ParzenEstimator {
   readonly d: number;
-  /** Kernels, the prior last. */
-  /** Grows when kernels are appended in place (appendInPlace). */
+  /** Kernels, the prior last; changes with editInPlace. */
   nk: number;
   private readonly dims: readonly Dim[];
   private readonly kinds: Int8Array;
@@ -116,24 +104,13 @@ export class ParzenEstimator {
   private readonly drawParts = new Map<number, TruncNormalParts>();
   /** Whether the tree must be refitted in full before use (after a renumbering), rather than only where touched. */
   private treeRenumbered = false;
-  /** Per categorical dim: a, log(a·p + 1) − log(a + 1), log(a·p) − log(a + 1), log p. */
-  private readonly catA: Float64Array;
-  private readonly catOn: (Float64Array | undefined)[];
-  private readonly catOff: (Float64Array | undefined)[];
-  private readonly catPrior: (Float64Array | undefined)[];
-  /**
-   * Per discrete dim: kernels with identical (μ, σ), common on grids, share
-   * one id so each distinct kernel scores a cell once: id per kernel, and
-   * the distinct kernels' μ, 1/σ, logNorm.
-   */
-  private readonly discreteIds: (Int32Array | undefined)[];
-  private readonly discreteKernels: (Float64Array | undefined)[];
+  /** Categorical dims' option log-probabilities. */
+  private readonly categorical: CategoricalKernels;
+  /** Discrete dims' cell widths and kernel ids. */
+  private readonly discrete: DiscreteKernels;
   /** Numeric dims: the observation kernels in (μ, index) order, kept for updates. */
   private readonly orders: (Sorted | undefined)[];
   private readonly bw: BandwidthOptions;
-  private readonly categoricalPriorWeight: number;
-  /** Discrete dims: each observation kernel's grid-cell width. */
-  private cellWidths: (Float64Array | undefined)[];
 
   constructor(
     dims: readonly Dim[],
@@ -151,7 +128,6 @@ export class ParzenEstimator {
     this.nk = nk;
     this.dims = dims;
     this.bw = bw;
-    this.categoricalPriorWeight = categoricalPriorWeight;
     this.kinds = Int8Array.from(dims, (dim) => dim.kind);
     this.allContinuous = dims.every((dim) => dim.kind === CONTINUOUS);
 
@@ -167,12 +143,8 @@ export class ParzenEstimator {
     this.normSum = take(spare?.normSum, nk);
     this.bounded = dims.map((dim) => Number.isFinite(dim.lo) && Number.isFinite(dim.hi));
     this.bound = new Float64Array(d);
-    this.catA = new Float64Array(d);
-    this.catOn = new Array(d);
-    this.catOff = new Array(d);
-    this.catPrior = new Array(d);
-    this.discreteIds = new Array(d);
-    this.discreteKernels = new Array(d);
+    this.categorical = new CategoricalKernels(d, categoricalPriorWeight);
+    this.discrete = new DiscreteKernels(d);
 
     // Gather every member's coordinates in one pass over the members: each
     // config is its own small array, so visiting them once per dimension
@@ -192,15 +164,12 @@ export class ParzenEstimator {
     }
 
     this.orders = new Array(d);
-    this.cellWidths = new Array(d);
     for (let j = 0; j < d; j++) {
       const dim = dims[j]!;
-      const p = dim.param.index;
       if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, n, categoricalPriorWeight);
+        this.setCategorical(j, dim, n);
         continue;
       }
-      const scale = dim.scale!;
       const rule = ruleOf(dim, bw);
       const prevOrder = prev?.orders[j];
       const order =
@@ -210,28 +179,16 @@ export class ParzenEstimator {
       this.orders[j] = order;
       gapBandwidths(this.mu, n, d, j, order, rule, this.sigma);
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
-        // A kernel narrower than its grid cell puts almost no mass on the
-        // neighbouring values, so the search could never step off it.
-        const widths = new Float64Array(n);
-        const prevWidths = prev?.cellWidths[j];
-        for (let i = 0; i < n; i++) {
-          const o = oldOf === undefined ? -1 : oldOf[i]!;
-          if (o >= 0 && prevWidths !== undefined) widths[i] = prevWidths[o]!;
-          else {
-            const [lo, hi] = scale.cell(members[i]![p]!);
-            widths[i] = hi - lo;
-          }
-          const floor = bw.gridFloor * widths[i]!;
-          if (this.sigma[i * d + j]! < floor) this.sigma[i * d + j] = Math.min(floor, dim.priorSigma);
-        }
-        this.cellWidths[j] = widths;
+        const widths = this.discrete.setCellWidths(j, dim, members, oldOf, prev?.discrete);
+        const sigma = this.sigma;
+        for (let i = 0; i < n; i++) sigma[i * d + j] = gridFloored(sigma[i * d + j]!, widths[i]!, bw.gridFloor, dim.priorSigma);
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
       normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
-      if (dim.kind === DISCRETE) this.dedupeDiscrete(j, order.order);
+      if (dim.kind === DISCRETE) this.discrete.dedupe(j, dim, this.mu, this.sigma, d, nk, order.order);
     }
     for (let k = 0; k < nk; k++) this.sumNormalisers(k);
   }
@@ -244,7 +201,7 @@ export class ParzenEstimator {
     this.normSum[k] = c;
   }
 
-  /** Mixture weights; an empty or all-zero set falls back to the prior alone. */
+  /** The mixture weights of n observation kernels and the prior; every build and edit passes here, so it also forgets the draw parts. */
   private setWeights(n: number, rawWeights: Float64Array, priorRawWeight: number): void {
     const nk = n + 1;
     this.drawParts.clear();
@@ -252,25 +209,7 @@ export class ParzenEstimator {
       this.logW = grow(this.logW, nk);
       this.cumW = grow(this.cumW, nk);
     }
-    let total = priorRawWeight;
-    for (let i = 0; i < n; i++) total += rawWeights[i]!;
-    let acc = 0;
-    let wMax = Number.NEGATIVE_INFINITY;
-    let lastW = Number.NaN;
-    let lastLog = Number.NaN;
-    for (let k = 0; k < nk; k++) {
-      const w = total > 0 ? (k < n ? rawWeights[k]! : priorRawWeight) / total : k === n ? 1 : 0;
-      // Uniform weights (the bad set's default) need one log, not n.
-      if (w !== lastW) {
-        lastW = w;
-        lastLog = Math.log(w);
-      }
-      this.logW[k] = lastLog;
-      if (k < n && lastLog > wMax) wMax = lastLog;
-      acc += w;
-      this.cumW[k] = acc;
-    }
-    this.wMax = wMax;
+    this.wMax = fillMixtureWeights(n, rawWeights, priorRawWeight, this.logW, this.cumW);
   }
 
   /**
@@ -287,34 +226,44 @@ export class ParzenEstimator {
   editInPlace(members: readonly { readonly config: Config }[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
-    const d = this.d;
-    const bw = this.bw;
-    if (n < 2 || n0 < 2 || oldOf.length !== n) return false;
-    for (const dim of this.dims) {
-      if (dim.kind === CATEGORICAL) continue;
-      const rule = ruleOf(dim, bw);
-      const [a0, b0] = bandwidthLimits(n0, rule);
-      const [a1, b1] = bandwidthLimits(n, rule);
-      if (a0 !== a1 || b0 !== b1) return false;
-    }
+    if (n < 2 || n0 < 2 || oldOf.length !== n || !this.sameClipLimits(n0, n)) return false;
     // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
     if (editScratch.length < nk + n0) editScratch = new Int32Array(2 * (nk + n0));
     const src = editScratch.subarray(0, nk);
     const newOf = editScratch.subarray(nk, nk + n0).fill(-1);
     const added: number[] = [];
-    let last = -1;
-    for (let i = 0; i < n; i++) {
-      const o = oldOf[i]!;
-      if (o >= 0) {
-        if (o <= last || o >= n0) return false;
-        last = o;
-        newOf[o] = i;
-      } else added.push(i);
-      src[i] = o;
-    }
-    src[n] = n0;
+    if (!editMaps(oldOf, n0, src, newOf, added)) return false;
 
+    this.moveKernelRows(members, src, n0, added);
+    // Kernels only appended: every index stays, nothing to renumber.
+    const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
+    if (renamed) this.tree?.renumber(newOf);
+    for (const k of added) this.tree?.insert(k, this.mu);
+
+    /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
+    const changed = new Set<number>(added);
+    for (let j = 0; j < this.d; j++) {
+      const dim = this.dims[j]!;
+      if (dim.kind === CATEGORICAL) this.setCategorical(j, dim, n);
+      else this.editNumericDim(j, dim, members, src, n0, renamed ? newOf : undefined, added, changed);
+    }
+    for (const k of changed) {
+      this.sumNormalisers(k);
+      this.tree?.touch(k);
+    }
+    this.setWeights(n, rawWeights, priorRawWeight);
+    return true;
+  }
+
+  /**
+   * The edit's kernel rows: row i becomes the current row src[i] (i ≤ n, the
+   * prior last), or for a member in `added` a new row, zeroed like a fresh
+   * build's but for its coordinates; nk becomes n + 1.
+   */
+  private moveKernelRows(members: readonly { readonly config: Config }[], src: Int32Array, n0: number, added: readonly number[]): void {
+    const d = this.d;
+    const nk = members.length + 1;
     // Room for both the old rows (read) and the new ones (written), then views of the new length.
     this.resizeRows(Math.max(nk, n0 + 1));
     const runs = rowRuns(src, nk);
@@ -322,7 +271,6 @@ export class ParzenEstimator {
     moveRows(this.normSum, 1, runs);
     this.resizeRows(nk);
     const { mu, sigma, invSigma, logNorm } = this;
-    // New rows: zeroed like a fresh build's, then the coordinates.
     for (const k of added) {
       sigma.fill(0, k * d, (k + 1) * d);
       invSigma.fill(0, k * d, (k + 1) * d);
@@ -330,76 +278,58 @@ export class ParzenEstimator {
       gatherCoords(this.dims, [members[k]!.config], mu.subarray(k * d, (k + 1) * d), undefined, undefined);
     }
     this.nk = nk;
-    // Kernels only appended: every index stays, nothing to renumber.
-    const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
-    if (renamed) this.tree?.renumber(newOf);
-    for (const k of added) this.tree?.insert(k, mu);
+  }
 
-    /** Kernels whose bandwidth may have changed: the new ones and the sorted neighbours of every change. */
-    const changed = new Set<number>(added);
-    for (let j = 0; j < d; j++) {
-      const dim = this.dims[j]!;
-      if (dim.kind === CATEGORICAL) {
-        this.buildCategorical(j, dim, n, this.categoricalPriorWeight);
-        continue;
-      }
-      const touched = new Set<number>();
-      let sorted = renamed ? dropRenumbered(this.orders[j]!, newOf, touched) : this.orders[j]!;
-      for (const k of added) sorted = insertSorted(sorted, k, mu[k * d + j]!).sorted;
-      for (const k of added) {
-        const r = positionOf(sorted, k, mu[k * d + j]!);
-        touched.add(k);
-        if (r > 0) touched.add(sorted.order[r - 1]!);
-        if (r < n - 1) touched.add(sorted.order[r + 1]!);
-      }
-      this.orders[j] = sorted;
-      const discrete = dim.kind === DISCRETE;
-      let widths = this.cellWidths[j];
-      if (discrete && bw.gridFloor > 0) {
-        const moved = grow(widths!, Math.max(n, n0));
-        moveRows(moved, 1, rowRuns(src, n));
-        for (const k of added) {
-          const [lo, hi] = dim.scale!.cell(members[k]!.config[dim.param.index]!);
-          moved[k] = hi - lo;
-        }
-        widths = this.cellWidths[j] = grow(moved, n);
-      }
-      const rule = ruleOf(dim, bw);
-      const [sMin, sMax] = bandwidthLimits(n, rule);
-      const { order, values } = sorted;
-      const truncated = !discrete && this.bounded[j]!;
-      for (const k of touched) {
-        const r = positionOf(sorted, k, mu[k * d + j]!);
-        const m = values[r]!;
-        const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
-        const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
-        const g = left > right ? left : right;
-        let sg = g < sMin ? sMin : g > sMax || Number.isNaN(g) ? sMax : g;
-        changed.add(k);
-        if (discrete && bw.gridFloor > 0) {
-          const floor = bw.gridFloor * widths![k]!;
-          if (sg < floor) sg = Math.min(floor, dim.priorSigma);
-        }
-        const idx = k * d + j;
-        if (src[k]! >= 0 && sigma[idx] === sg) continue;
-        sigma[idx] = sg;
-        invSigma[idx] = 1 / sg;
-        if (discrete) continue;
-        let ln = -Math.log(sg) - LOG_SQRT_2PI;
-        if (truncated) {
-          const a = (dim.lo - m) / sg;
-          const b = (dim.hi - m) / sg;
-          if (a > -FAR || b < FAR) ln -= logNormMass(a, b);
-        }
-        logNorm[idx] = ln;
-      }
-      if (discrete) this.dedupeDiscrete(j, order);
+  /**
+   * The edit in numeric dimension j, after the rows moved: the sorted order
+   * updated (dropping and renaming by newOf when given), and σ with its
+   * derived values refitted for every kernel whose sorted neighbours
+   * changed; those kernels are added to `changed`.
+   */
+  private editNumericDim(
+    j: number,
+    dim: Dim,
+    members: readonly { readonly config: Config }[],
+    src: Int32Array,
+    n0: number,
+    newOf: Int32Array | undefined,
+    added: readonly number[],
+    changed: Set<number>,
+  ): void {
+    const { d, nk, bw, mu, sigma, invSigma, logNorm } = this;
+    const n = nk - 1;
+    const touched = new Set<number>();
+    const sorted = editedSorted(this.orders[j]!, newOf, added, mu, d, j, touched);
+    this.orders[j] = sorted;
+    const discrete = dim.kind === DISCRETE;
+    const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
+    const rule = ruleOf(dim, bw);
+    const [sMin, sMax] = bandwidthLimits(n, rule);
+    const { order, values } = sorted;
+    const truncated = !discrete && this.bounded[j]!;
+    for (const k of touched) {
+      const r = positionOf(sorted, k, mu[k * d + j]!);
+      let sg = gapBandwidthAt(values, r, n, rule, sMin, sMax);
+      changed.add(k);
+      if (widths !== undefined) sg = gridFloored(sg, widths[k]!, bw.gridFloor, dim.priorSigma);
+      const idx = k * d + j;
+      if (src[k]! >= 0 && sigma[idx] === sg) continue;
+      sigma[idx] = sg;
+      invSigma[idx] = 1 / sg;
+      if (!discrete) logNorm[idx] = continuousLogNorm(values[r]!, sg, dim.lo, dim.hi, truncated);
     }
-    for (const k of changed) {
-      this.sumNormalisers(k);
-      this.tree?.touch(k);
+    if (discrete) this.discrete.dedupe(j, dim, mu, sigma, d, nk, order);
+  }
+
+  /** Whether every numeric dimension's bandwidth limits are the same for n0 and n observation kernels (the edit keeps untouched kernels' σ). */
+  private sameClipLimits(n0: number, n: number): boolean {
+    for (const dim of this.dims) {
+      if (dim.kind === CATEGORICAL) continue;
+      const rule = ruleOf(dim, this.bw);
+      const [a0, b0] = bandwidthLimits(n0, rule);
+      const [a1, b1] = bandwidthLimits(n, rule);
+      if (a0 !== a1 || b0 !== b1) return false;
     }
-    this.setWeights(n, rawWeights, priorRawWeight);
     return true;
   }
 
@@ -413,87 +343,26 @@ export class ParzenEstimator {
     this.normSum = grow(this.normSum, rows);
   }
 
-  /** −log Z of discrete kernel k in dimension j (its mass on the widened domain). */
-  private discreteNormaliser(k: number, j: number): number {
-    if (!this.bounded[j]) return 0;
-    const dim = this.dims[j]!;
-    const m = this.mu[k * this.d + j]!;
-    const s = this.sigma[k * this.d + j]!;
-    const a = (dim.lo - m) / s;
-    const b = (dim.hi - m) / s;
-    return a > -FAR || b < FAR ? -logNormMass(a, b) : 0;
-  }
-
-  /**
-   * Gives kernels with identical (μ, 1/σ) one id. Equal μ are adjacent in
-   * the dimension's (value, index) order, so each run of equal μ is deduped
-   * on its own; the prior kernel gets its own id.
-   */
-  private dedupeDiscrete(j: number, order: Uint32Array): void {
-    const { d, nk } = this;
-    const n = nk - 1;
-    const ids = new Int32Array(nk);
-    const uniq = new Float64Array(3 * nk);
-    let nu = 0;
-    let runStart = 0;
-    let runMu = Number.NaN;
-    for (let r = 0; r <= n; r++) {
-      const k = r < n ? order[r]! : n;
-      const m = this.mu[k * d + j]!;
-      const sInv = 1 / this.sigma[k * d + j]!;
-      if (r === n || m !== runMu) {
-        runStart = nu;
-        runMu = r === n ? Number.NaN : m;
-      }
-      let u = runStart;
-      while (u < nu && uniq[3 * u + 1] !== sInv) u++;
-      if (u === nu) {
-        nu++;
-        uniq[3 * u] = m;
-        uniq[3 * u + 1] = sInv;
-        uniq[3 * u + 2] = this.discreteNormaliser(k, j);
-      }
-      ids[k] = u;
-    }
-    this.discreteIds[j] = ids;
-    this.discreteKernels[j] = uniq.slice(0, 3 * nu);
-  }
-
-  private buildCategorical(j: number, dim: Dim, n: number, priorWeight: number): void {
-    const d = this.d;
-    const c = dim.options;
-    const a = (priorWeight * c) / (n + 1);
-    const logDen = Math.log(a + 1);
-    const on = new Float64Array(c);
-    const off = new Float64Array(c);
-    const prior = new Float64Array(c);
-    for (let o = 0; o < c; o++) {
-      const p = dim.choiceWeights[o]!;
-      on[o] = Math.log(a * p + 1) - logDen;
-      off[o] = Math.log(a * p) - logDen;
-      prior[o] = Math.log(p);
-    }
-    this.mu[n * d + j] = -1;
-    let best = Number.NEGATIVE_INFINITY;
-    for (let o = 0; o < c; o++) best = Math.max(best, on[o]!, prior[o]!);
-    this.bound[j] = best;
-    this.catA[j] = a;
-    this.catOn[j] = on;
-    this.catOff[j] = off;
-    this.catPrior[j] = prior;
+  /** The prior kernel's placeholder option and the option log-probabilities of categorical dimension j, for n observation kernels. */
+  private setCategorical(j: number, dim: Dim, n: number): void {
+    this.mu[n * this.d + j] = -1;
+    this.bound[j] = this.categorical.set(j, dim, n);
   }
 
   /** Fills `out` with `out.n` draws: pick a kernel by weight, then draw every dimension from it. */
   sample(rng: Rng, out: Candidates): void {
     const d = this.d;
-    const n = this.nk - 1;
+    const nk = this.nk;
+    const n = nk - 1;
+    const { cumW, logW } = this;
+    const catA = this.categorical.a;
     for (let i = 0; i < out.n; i++) {
-      const k = this.pickKernel(rng.uniform());
+      const k = pickKernel(cumW, logW, nk, rng.uniform());
       for (let j = 0; j < d; j++) {
         const dim = this.dims[j]!;
         const at = i * d + j;
         if (dim.kind === CATEGORICAL) {
-          const a = this.catA[j]!;
+          const a = catA[j]!;
           const v = this.mu[k * d + j]!;
           const pick = k === n || rng.uniform() * (a + 1) >= 1 ? sampleCategorical(dim.choiceWeights, rng) : v;
           out.values[at] = pick;
@@ -521,27 +390,15 @@ export class ParzenEstimator {
     }
   }
 
-  private pickKernel(u: number): number {
-    const target = u * this.cumW[this.nk - 1]!;
-    let a = 0;
-    let b = this.nk - 1;
-    while (a < b) {
-      const h = (a + b) >>> 1;
-      if (this.cumW[h]! <= target) a = h + 1;
-      else b = h;
-    }
-    // Skip zero-weight kernels that share a cumulative value.
-    while (a < this.nk - 1 && this.logW[a] === Number.NEGATIVE_INFINITY) a++;
-    return a;
-  }
-
   /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
   logDensity(c: Candidates, out: Float64Array): void {
     if (this.allContinuous) {
       this.logDensityContinuous(c, out);
       return;
     }
-    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior } = this;
+    const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound } = this;
+    const { ids: discreteIds, unique: discreteKernels } = this.discrete;
+    const { on: catOn, off: catOff, prior: catPrior } = this.categorical;
     mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
   }
 

@@ -172,6 +172,34 @@ export function insertSorted(sorted: Sorted, k: number, v: number): { sorted: So
 }
 
 /**
+ * The order after an in-place edit of the kernels: with newOf, those with
+ * newOf[k] = −1 dropped and the others renamed (as dropRenumbered), then
+ * `added` (value mu[k·stride + offset] each) inserted. Adds to `touched`
+ * the kernels whose sorted neighbours changed: the kept ones next to a
+ * dropped one, and every added one with its new neighbours.
+ */
+export function editedSorted(
+  sorted: Sorted,
+  newOf: Int32Array | undefined,
+  added: readonly number[],
+  mu: Float64Array,
+  stride: number,
+  offset: number,
+  touched: Set<number>,
+): Sorted {
+  let edited = newOf !== undefined ? dropRenumbered(sorted, newOf, touched) : sorted;
+  for (const k of added) edited = insertSorted(edited, k, mu[k * stride + offset]!).sorted;
+  const n = edited.order.length;
+  for (const k of added) {
+    const r = positionOf(edited, k, mu[k * stride + offset]!);
+    touched.add(k);
+    if (r > 0) touched.add(edited.order[r - 1]!);
+    if (r < n - 1) touched.add(edited.order[r + 1]!);
+  }
+  return edited;
+}
+
+/**
  * In place: drops the kernels with newOf[k] = −1 and renames the others k →
  * newOf[k] (increasing over them, so the order stays the (value, index)
  * order); adds to `touched` the new names of the kept kernels that were
