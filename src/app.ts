@@ -48,6 +48,8 @@ export interface ParzenConfig {
   runner?: AlgorithmRunner;
   /** Worker threads for offloaded algorithms (GP). */
   algorithmThreads?: number;
+  /** Prefetch a lone worker's next suggestion after its Report (service/prefetch.ts); default true. */
+  prefetch?: boolean;
 }
 
 export interface RunningParzen {
@@ -84,7 +86,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const store = new Store(db);
   const checkpointer = config.db === ":memory:" ? undefined : new Checkpointer(db, config.db, () => store.commits(), log);
-  const optimizer = new Optimizer({ store, runner, now: config.now, limits });
+  const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
   try {

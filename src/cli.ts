@@ -58,6 +58,11 @@ program
       .default(DEFAULT_HEAP_GROWTH_PERCENT)
       .argParser(nonNegativeInt),
   )
+  .addOption(
+    new Option("--no-prefetch", "do not compute a lone worker's next suggestion while it handles its Report's answer (suggestions are the same either way)").env(
+      "PARZEN_NO_PREFETCH",
+    ),
+  )
   .action(async (opts: ServeOptions) => {
     const log = pino({ level: opts.logLevel });
     applyHeapGrowth(opts.heapGrowth);
@@ -70,6 +75,7 @@ program
       allowRemote: opts.allowRemote,
       maxMessageBytes: opts.maxMessageBytes,
       algorithmThreads: opts.algorithmThreads,
+      prefetch: opts.prefetch,
       durability: opts.durability,
       tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa },
       tokens: loadTokens(opts.tokensFile, process.env.PARZEN_TOKENS),
@@ -118,6 +124,7 @@ interface ServeOptions {
   maxImport: number;
   cacheTrials: number;
   heapGrowth: number;
+  prefetch: boolean;
 }
 
 function limit(flags: string, what: string, env: string, dflt: number): Option {

@@ -52,13 +52,16 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     return request;
   }
 
+  // grpc-js emits "cancelled" whenever a call's stream closes: when the
+  // client gives up or the deadline passes, and also once an answer has been
+  // sent in full (its trailers written), which is when a Report's prefetch
+  // may start (service/prefetch.ts).
+
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
     const ac = new AbortController();
-    // grpc-js emits "cancelled" when a call's stream closes: the client gave
-    // up, or grpc-js's own deadline timer ended the call. (It also fires
-    // after an answer; aborting then is harmless.) Shared reasons spare
-    // building an error and its stack per call.
+    // After an answer, aborting is harmless. Shared reasons spare building
+    // an error and its stack per call.
     call.on("cancelled", () => {
       const deadline = call.getDeadline();
       const passed = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
@@ -76,7 +79,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
       return {};
     }),
     suggest: unary("Suggest", async (req, call) => ({ trials: await optimizer.suggest(req, abortSignalOf(call)) })),
-    report: unary("Report", (req) => ({ trial: optimizer.report(req) })),
+    report: unary("Report", (req, call) => ({ trial: optimizer.report(req, (then) => call.once("cancelled", then)) })),
     reportIntermediate: unary("ReportIntermediate", (req) => ({
       shouldPrune: optimizer.reportIntermediate(req.trialId, req.step, req.value),
     })),

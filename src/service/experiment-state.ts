@@ -35,6 +35,11 @@ export class ExperimentState {
    * lapsed. Lowered by every put of a RUNNING trial, made exact by a scan.
    */
   earliestLease = Number.POSITIVE_INFINITY;
+  /**
+   * Bumped by every change to the trials: what an algorithm would be given
+   * is the same for as long as this is (prefetch.ts relies on it).
+   */
+  version = 0;
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
   /** Trials per stored state, indexed by StoredState. */
@@ -75,6 +80,7 @@ export class ExperimentState {
     const isNew = n === this.columns.count;
     if (!isNew && !(n >= 0 && n < this.columns.count)) throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
     const old: StoredState | undefined = isNew ? undefined : this.columns.state(n);
+    this.version++;
     if (isNew) this.columns.append(t.id, t.config);
     else this.counts[old!] = this.counts[old!]! - 1;
     this.counts[t.state] = this.counts[t.state]! + 1;

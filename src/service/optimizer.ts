@@ -21,6 +21,7 @@ import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
 import type { Store } from "../store/store.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
+import type { Config } from "../space/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
 import { compileDefinition, definitionJson, identityOf } from "./definition.js";
@@ -30,6 +31,7 @@ import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { experimentNamed, trialWithId } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
+import { SuggestionPrefetch } from "./prefetch.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
@@ -40,6 +42,8 @@ export interface OptimizerDeps {
   runner: AlgorithmRunner;
   now?: () => number;
   limits?: Partial<ServiceLimits>;
+  /** Compute a lone worker's next suggestion while it handles a Report's answer (prefetch.ts); default true. */
+  prefetch?: boolean;
 }
 
 const FINISHED = new Set([StoredState.Complete, StoredState.Pruned, StoredState.Fail]);
@@ -54,6 +58,7 @@ export class Optimizer {
   private readonly cache: ExperimentCache;
   private readonly leases: Leases;
   private readonly userTrials: UserTrials;
+  readonly prefetch: SuggestionPrefetch;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -64,6 +69,7 @@ export class Optimizer {
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
     this.leases = new Leases(this.store, this.cache, this.now);
     this.userTrials = new UserTrials(this.store, this.now, this.limits);
+    this.prefetch = new SuggestionPrefetch((exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)), deps.prefetch ?? true);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -148,12 +154,10 @@ export class Optimizer {
       for (let i = started.length; i < count; i++) {
         throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
+        const prefetched = pending.length === 0 ? await this.prefetch.take(exp, number) : undefined;
         const base = this.cache.observationHistory(exp);
         const history = pending.length === 0 ? base : base.concat(pending);
-        const config = await this.runner.suggest(
-          { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
-          signal,
-        );
+        const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
         pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
         created.push(newTrialRow(exp, number, config, now, {
           state: StoredState.Running,
@@ -175,6 +179,14 @@ export class Optimizer {
     });
   }
 
+  /** What `exp`'s algorithm suggests for trial `number` given `history`. */
+  private algorithmSuggestion(exp: ExperimentState, number: number, history: readonly Observation[], signal?: AbortSignal): Promise<Config> {
+    return this.runner.suggest(
+      { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
+      signal,
+    );
+  }
+
   // ---- tell --------------------------------------------------------------
 
   /**
@@ -182,8 +194,9 @@ export class Optimizer {
    * same report for a finished trial returns it unchanged, and nothing can
    * change a finished trial in between. Its request_id therefore needs no
    * log row (one random-key index write per call saved).
+   * `whenAnswered` tells when the answer has been sent (see prefetch.ts).
    */
-  report(req: ReportRequest): Trial {
+  report(req: ReportRequest, whenAnswered?: (then: () => void) => void): Trial {
     const { exp, trial } = trialWithId(this.cache, req.trialId);
     this.leases.expire(exp);
     const loss = req.loss;
@@ -231,6 +244,7 @@ export class Optimizer {
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
     if (trial.state === StoredState.Lost) this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+    this.prefetch.afterReport(exp, whenAnswered);
     return trialView(exp, updated);
   }
 

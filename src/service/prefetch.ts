@@ -1,0 +1,95 @@
+/**
+ * Suggestion prefetch. In an ask-tell loop a worker asks for its next trial
+ * right after reporting the last one, and until that Suggest arrives the
+ * server has nothing to do while the worker reads the Report's answer and
+ * sends its request. So after a Report that leaves an experiment with no
+ * trial RUNNING or WAITING (one worker, between trials), the server starts
+ * computing the suggestion that experiment's next Suggest would get, and
+ * that Suggest takes it instead of starting from scratch.
+ *
+ * It changes no suggestion: an algorithm is a pure function of the space,
+ * the history, the seed and the trial number, and a prefetched suggestion
+ * is used only if the experiment has not changed since (its `version`) and
+ * the Suggest is for the same trial number. Anything in between (another
+ * Report, an Enqueue, an import, a lapsed lease) makes the Suggest compute
+ * afresh. With several workers an experiment always has trials RUNNING,
+ * so nothing is prefetched that another worker's call would throw away.
+ */
+import type { Config } from "../space/types.js";
+import type { ExperimentState } from "./experiment-state.js";
+
+interface Prefetched {
+  readonly version: number;
+  readonly number: number;
+  readonly config: Promise<Config>;
+}
+
+/** Computes what a Suggest would for trial `number` of `exp` as it is now. */
+export type SuggestionSource = (exp: ExperimentState, number: number) => Promise<Config>;
+
+export class SuggestionPrefetch {
+  private readonly ready = new WeakMap<ExperimentState, Prefetched>();
+  /** Prefetched suggestions a Suggest used, and ones it could not (the experiment had changed): for tests and diagnostics. */
+  readonly stats = { started: 0, used: 0, discarded: 0 };
+
+  constructor(
+    private readonly suggestion: SuggestionSource,
+    readonly enabled = true,
+  ) {}
+
+  /**
+   * Call after a Report changed `exp`: if the experiment is now quiet, its
+   * next suggestion is computed once the Report's answer has gone out.
+   * `whenAnswered` runs its callback then (the gRPC layer knows when: see
+   * handlers.ts); by default, on the next turn of the event loop.
+   */
+  afterReport(exp: ExperimentState, whenAnswered: (then: () => void) => void = setImmediate): void {
+    if (!this.enabled || !quiet(exp)) return;
+    const version = exp.version;
+    // Two more turns: grpc-js reports a call answered when it has handed
+    // the trailers to Node's HTTP/2 session, which writes them to the socket
+    // at the start of the next turn's immediates; starting in the turn after
+    // that, the computation never holds up the answer it follows.
+    whenAnswered(() => setImmediate(() => setImmediate(() => this.start(exp, version))));
+  }
+
+  /**
+   * The prefetched suggestion for trial `number`, if `exp` is unchanged since
+   * it was started (waiting for it if it is still being computed, on a
+   * worker thread); otherwise, or if computing it failed, undefined, and the
+   * caller computes it itself. Each is handed out at most once.
+   */
+  async take(exp: ExperimentState, number: number): Promise<Config | undefined> {
+    const p = this.ready.get(exp);
+    if (p === undefined) return undefined;
+    this.ready.delete(exp);
+    if (p.version !== exp.version || p.number !== number) {
+      this.stats.discarded++;
+      return undefined;
+    }
+    // A failure may be transient (a worker thread replaced): the caller's own attempt decides.
+    const config = await p.config.catch(() => undefined);
+    if (config !== undefined) this.stats.used++;
+    return config;
+  }
+
+  private start(exp: ExperimentState, version: number): void {
+    // A call that came in meanwhile (the Suggest itself, usually) has made this moot.
+    if (exp.version !== version || !quiet(exp)) return;
+    let config: Promise<Config>;
+    try {
+      config = this.suggestion(exp, exp.nextNumber);
+    } catch {
+      return; // The Suggest computes it again, and reports any error to its caller.
+    }
+    // Nobody may ever take it: its failure must not become an unhandled rejection.
+    config.catch(() => undefined);
+    this.stats.started++;
+    this.ready.set(exp, { version, number: exp.nextNumber, config });
+  }
+}
+
+/** Nothing running, waiting or queued: the next call is most likely this worker's next Suggest. */
+function quiet(exp: ExperimentState): boolean {
+  return exp.running.size === 0 && exp.waiting.length === 0 && exp.queue.idle;
+}

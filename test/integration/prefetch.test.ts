@@ -1,0 +1,112 @@
+/**
+ * Suggestion prefetch (service/prefetch.ts) over real gRPC: two servers, one
+ * prefetching and one not (--no-prefetch), driven through the same calls,
+ * must hand out the same suggestions, and the prefetching one must have
+ * served its lone worker's Suggests from prefetched work.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import type { Trial } from "../../src/gen/parzen/v1/trial.js";
+import { mixedSpace, plain } from "./fixtures.js";
+import { startTestServer, type TestServer } from "./harness.js";
+
+let on: TestServer;
+let off: TestServer;
+beforeAll(async () => {
+  on = await startTestServer();
+  off = await startTestServer({ prefetch: false });
+});
+afterAll(async () => {
+  await on.close();
+  await off.close();
+});
+
+const stats = (ts: TestServer) => ({ ...ts.server.optimizer.prefetch.stats });
+/** Long enough for a prefetch scheduled after a Report to have started (it waits two event-loop turns). */
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+function paramsOf(t: Trial): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, plain(v)]));
+}
+
+/** A deterministic loss of a trial's parameters (both servers see the same one). */
+function lossOf(t: Trial): number {
+  const p = paramsOf(t);
+  return Math.log10(p.lr as number) ** 2 + (p.layers as number) / 10 + (p.optimizer === "sgd" ? (p.momentum as number) : 0.5);
+}
+
+async function createOnBoth(name: string, algorithm: string): Promise<void> {
+  for (const ts of [on, off]) {
+    await ts.api.createExperiment({ experiment: { name, space: mixedSpace(), algorithm: { name: algorithm, options: {} }, seed: 3 } });
+  }
+}
+
+/** One Suggest on each server; both must give the same configuration. */
+async function suggestOnBoth(experiment: string, workerId = "w"): Promise<[Trial, Trial]> {
+  const [a] = (await on.api.suggest({ experiment, workerId })).trials;
+  const [b] = (await off.api.suggest({ experiment, workerId })).trials;
+  expect(a!.number).toBe(b!.number);
+  expect(paramsOf(a!)).toEqual(paramsOf(b!));
+  return [a!, b!];
+}
+
+async function reportOnBoth([a, b]: [Trial, Trial]): Promise<void> {
+  await on.api.report({ trialId: a.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(a) });
+  await off.api.report({ trialId: b.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(b) });
+}
+
+describe("suggestion prefetch", () => {
+  it("gives a lone worker the same TPE suggestions, from prefetched work", async () => {
+    await createOnBoth("lone", "tpe");
+    const before = stats(on);
+    for (let i = 0; i < 25; i++) {
+      await reportOnBoth(await suggestOnBoth("lone"));
+      // The worker's turnaround: the prefetch runs meanwhile (and also when the next Suggest comes at once, in the other test).
+      await settle();
+    }
+    const after = stats(on);
+    // Every Report but the last was followed by a Suggest that took the prefetched suggestion.
+    expect(after.started - before.started).toBe(25);
+    expect(after.used - before.used).toBe(24);
+    expect(after.discarded - before.discarded).toBe(0);
+    expect(stats(off)).toEqual({ started: 0, used: 0, discarded: 0 });
+  });
+
+  it("also when the next Suggest arrives at once", async () => {
+    await createOnBoth("eager", "tpe");
+    const before = stats(on);
+    for (let i = 0; i < 20; i++) await reportOnBoth(await suggestOnBoth("eager"));
+    // A Suggest that came before its prefetch started stopped it from starting: nothing is computed for nothing.
+    expect(stats(on).discarded - before.discarded).toBe(0);
+  });
+
+  it("discards a prefetched suggestion when the experiment changed before the Suggest", async () => {
+    await createOnBoth("changed", "tpe");
+    for (let i = 0; i < 12; i++) await reportOnBoth(await suggestOnBoth("changed"));
+    await settle();
+    const before = stats(on);
+    // An import lands between the Report and the next Suggest: the prefetched suggestion no longer fits the history.
+    for (const ts of [on, off]) {
+      await ts.api.addTrials({
+        experiment: "changed",
+        trials: [{ params: { lr: { kind: { $case: "doubleValue", value: 0.01 } }, layers: { kind: { $case: "intValue", value: 2 } }, optimizer: { kind: { $case: "stringValue", value: "adam" } } }, loss: -5 }],
+      });
+    }
+    await suggestOnBoth("changed");
+    expect(stats(on).discarded - before.discarded).toBe(1);
+    expect(stats(on).used - before.used).toBe(0);
+  });
+
+  it("prefetches nothing while another worker's trial is running", async () => {
+    await createOnBoth("parallel", "tpe");
+    for (let i = 0; i < 12; i++) await reportOnBoth(await suggestOnBoth("parallel"));
+    const other = await suggestOnBoth("parallel", "other-worker");
+    const before = stats(on);
+    for (let i = 0; i < 5; i++) {
+      await reportOnBoth(await suggestOnBoth("parallel"));
+      await settle();
+    }
+    expect(stats(on).started - before.started).toBe(0);
+    await reportOnBoth(other);
+  });
+});
