@@ -8,7 +8,7 @@
  * way the service does: the suggestion is appended as RUNNING, then
  * replaced in place by its COMPLETE observation, so the history grows.
  *
- *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [--landscape interior] [N ...]
+ *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [--landscape interior|hartmann6] [N ...]
  */
 import { tpe } from "../src/algorithms/tpe/index.js";
 import type { Observation } from "../src/algorithms/types.js";
@@ -35,10 +35,42 @@ const mixed: SearchSpace = {
   ],
 };
 
-/** "corner": the optimum on the box's corner; "interior": inside it, like Hartmann6's and Styblinski–Tang's. */
-let landscape: "corner" | "interior" = "corner";
+/**
+ * "corner": the optimum on the box's corner; "interior": inside it, like
+ * Hartmann6's and Styblinski–Tang's; "hartmann6": Hartmann6 itself (6-D
+ * only), the latency bench's 6-D problem.
+ */
+let landscape: "corner" | "interior" | "hartmann6" = "corner";
+
+const H6_A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const H6_P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+];
+const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
+
+function hartmann6(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < 4; i++) {
+    let inner = 0;
+    for (let j = 0; j < 6; j++) inner += H6_A[i]![j]! * (x[j]! - H6_P[i]![j]! * 1e-4) ** 2;
+    s += H6_ALPHA[i]! * Math.exp(-inner);
+  }
+  return -s;
+}
 
 function lossAt(config: Float64Array, low: number, high: number): number {
+  if (landscape === "hartmann6") {
+    if (config.length !== 6) throw new Error("--landscape hartmann6 needs --only continuous-6d");
+    return hartmann6(config);
+  }
   let loss = 0;
   for (let i = 0; i < config.length; i++) {
     const x = config[i]!;
@@ -92,7 +124,7 @@ let modes: ("static" | "cycle")[] = ["static", "cycle"];
 const ns: number[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--only") only = args[++i]!.split(",");
-  else if (args[i] === "--landscape") landscape = args[++i] as "corner" | "interior";
+  else if (args[i] === "--landscape") landscape = args[++i] as typeof landscape;
   else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
   else ns.push(Number(args[i]));
 }
