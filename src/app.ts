@@ -105,6 +105,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     stop(graceMs?: number) {
       stopping ??= (async () => {
         await server.stop(graceMs);
+        optimizer.prefetch.stop();
         await runner.close();
         optimizer.flush();
         await checkpointer?.close();

@@ -32,10 +32,17 @@ export class SuggestionPrefetch {
   /** Prefetched suggestions a Suggest used, and ones it could not (the experiment had changed): for tests and diagnostics. */
   readonly stats = { started: 0, used: 0, discarded: 0 };
 
+  private stopped = false;
+
   constructor(
     private readonly suggestion: SuggestionSource,
     readonly enabled = true,
   ) {}
+
+  /** Starts nothing more (shutdown: the algorithm runner is about to close). */
+  stop(): void {
+    this.stopped = true;
+  }
 
   /**
    * Call after a Report changed `exp`: if the experiment is now quiet, its
@@ -75,7 +82,7 @@ export class SuggestionPrefetch {
 
   private start(exp: ExperimentState, version: number): void {
     // A call that came in meanwhile (the Suggest itself, usually) has made this moot.
-    if (exp.version !== version || !quiet(exp)) return;
+    if (this.stopped || exp.version !== version || !quiet(exp)) return;
     let config: Promise<Config>;
     try {
       config = this.suggestion(exp, exp.nextNumber);
