@@ -319,7 +319,7 @@ def load_report(paths: List[str]) -> Tuple[str, Dict[str, Any]]:
     for path in sorted(paths):
         with open(path) as f:
             r = json.load(f)
-        what = r.get("algorithm") or "health check (no-op)"
+        what = r.get("algorithm") or ("two health checks (no-op cycle)" if r.get("mode") == "health-cycles" else "health check (no-op)")
         if r.get("transport") == "unix socket":
             what += " (unix socket)"
         summary[what] = r
@@ -346,8 +346,9 @@ def load_report(paths: List[str]) -> Tuple[str, Dict[str, Any]]:
         )
     txt = (
         "64 concurrent workers (goroutines of `bench/loadgen`, the Go client over 4 connections) doing "
-        "Suggest → Report(OK) cycles on one experiment (Hartmann6 space), after one round of no-op health checks that "
-        "shows the transport's own ceiling (a row there is one call, not a cycle). The load generator shares the 2 cores "
+        "Suggest → Report(OK) cycles on one experiment (Hartmann6 space), after two rounds that show the transport's own "
+        "floor: no-op health checks (a row there is one call, not a cycle), and cycles of two no-op health checks (a "
+        "cycle's shape with no work behind it). The load generator shares the 2 cores "
         "with the server; its CPU use is in the last column (cores). Latencies are of whole cycles; the per-call column gives "
         "p50 / p99 of the Suggest and of the Report calls on their own. TCP on 127.0.0.1 unless the row says unix socket "
         "(a fresh server, as a sidecar reaches it).\n\n"

@@ -180,6 +180,7 @@ if has_stage load; then
   # small share of the 2 cores, so the figures are the server's.
   (cd bench/loadgen && go build -o "$tmp/loadgen" .)
   "$tmp/loadgen" --address "$address" --mode health --workers 64 --seconds 5 --json "$out/load-health.json"
+  "$tmp/loadgen" --address "$address" --mode health-cycles --workers 64 --seconds 5 --json "$out/load-health-cycles.json"
   "$tmp/loadgen" --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
   "$tmp/loadgen" --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
 fi

@@ -8,6 +8,7 @@
 //	go run . --address 127.0.0.1:50051 [--algorithm random] [--workers 64]
 //	         [--seconds 20] [--conns 4] [--json out.json]
 //	go run . --address ... --mode health   (the transport's own ceiling: no-op health checks)
+//	go run . --address ... --mode health-cycles   (cycles of two no-op health checks: a cycle's transport floor)
 //
 // Bounded: every worker stops at --seconds; each call has a 30 s deadline.
 package main
@@ -83,11 +84,12 @@ type recorder struct {
 	samples    []string
 }
 
-func (r *recorder) ok(ms, suggestMs, reportMs float64, trialID int64) {
+// ok records a finished cycle: its two calls' times too when it had two (twoCalls), and its trial (trialID != 0).
+func (r *recorder) ok(ms, suggestMs, reportMs float64, twoCalls bool, trialID int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latencies = append(r.latencies, ms)
-	if trialID != 0 {
+	if twoCalls {
 		r.suggests = append(r.suggests, suggestMs)
 		r.reports = append(r.reports, reportMs)
 	}
@@ -129,7 +131,7 @@ func cpuSeconds() float64 {
 
 func main() {
 	address := flag.String("address", "127.0.0.1:50051", "server address (host:port or unix:///path)")
-	mode := flag.String("mode", "cycles", "cycles (Suggest+Report) or health (no-op health checks)")
+	mode := flag.String("mode", "cycles", "cycles (Suggest+Report), health (no-op health checks) or health-cycles (two health checks per cycle)")
 	algorithm := flag.String("algorithm", "random", "algorithm of the load experiment")
 	workers := flag.Int("workers", 64, "concurrent workers")
 	seconds := flag.Float64("seconds", 20, "how long to run")
@@ -140,8 +142,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen: --workers, --conns and --seconds must be positive")
 		os.Exit(2)
 	}
-	if *mode != "cycles" && *mode != "health" {
-		fmt.Fprintf(os.Stderr, "loadgen: --mode must be cycles or health, got %q\n", *mode)
+	if *mode != "cycles" && *mode != "health" && *mode != "health-cycles" {
+		fmt.Fprintf(os.Stderr, "loadgen: --mode must be cycles, health or health-cycles, got %q\n", *mode)
 		os.Exit(2)
 	}
 
@@ -206,9 +208,18 @@ func main() {
 				var id int64
 				var err error
 				var suggestMs float64
-				if *mode == "health" {
+				switch *mode {
+				case "health":
 					_, err = healthpb.NewHealthClient(conns[w%len(conns)]).Check(callCtx, &healthpb.HealthCheckRequest{})
-				} else {
+				case "health-cycles":
+					// A cycle's shape (two calls in a row) with no work behind either call.
+					health := healthpb.NewHealthClient(conns[w%len(conns)])
+					_, err = health.Check(callCtx, &healthpb.HealthCheckRequest{})
+					suggestMs = float64(time.Since(t0).Microseconds()) / 1000
+					if err == nil {
+						_, err = health.Check(callCtx, &healthpb.HealthCheckRequest{})
+					}
+				default:
 					var t *parzen.Trial
 					t, err = exps[w%len(exps)].Suggest(callCtx)
 					suggestMs = float64(time.Since(t0).Microseconds()) / 1000
@@ -227,7 +238,7 @@ func main() {
 					continue
 				}
 				ms := float64(time.Since(t0).Microseconds()) / 1000
-				rec.ok(ms, suggestMs, ms-suggestMs, id)
+				rec.ok(ms, suggestMs, ms-suggestMs, *mode != "health", id)
 			}
 		}(w)
 	}
@@ -248,8 +259,7 @@ func main() {
 		Errors: rec.errors, Duplicates: rec.duplicates, ErrorSamples: rec.samples,
 		ClientCPUSec: cpuSeconds() - cpu0,
 	}
-	if *mode == "cycles" {
-		res.Algorithm = *algorithm
+	if *mode != "health" {
 		res.SuggestP50ms, res.SuggestP99ms = quantile(rec.suggests, 0.5), quantile(rec.suggests, 0.99)
 		res.ReportP50ms, res.ReportP99ms = quantile(rec.reports, 0.5), quantile(rec.reports, 0.99)
 	}
@@ -257,14 +267,21 @@ func main() {
 		res.ErrorSamples = []string{}
 	}
 	what := "health checks"
-	if *mode == "cycles" {
+	switch *mode {
+	case "cycles":
+		res.Algorithm = *algorithm
 		what = *algorithm + " cycles"
+	case "health-cycles":
+		what = "cycles of two health checks"
 	}
 	fmt.Fprintf(os.Stderr, "loadgen: %s, %d workers on %d %s connections, %.1f s: %d, %.0f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %d, duplicate ids %d, client CPU %.1f s\n",
 		what, *workers, *nConns, transport, elapsed, res.Cycles, res.CyclesPerSec, res.P50ms, res.P99ms, res.MaxMs, res.Errors, res.Duplicates, res.ClientCPUSec)
 	if *jsonOut != "" {
-		b, _ := json.MarshalIndent(res, "", " ")
-		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+		b, err := json.MarshalIndent(res, "", " ")
+		if err == nil {
+			err = os.WriteFile(*jsonOut, b, 0o644)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen:", err)
 			os.Exit(1)
 		}
