@@ -43,6 +43,21 @@ function mixture(rng: Rng, nk: number, d: number, clustered: boolean, scale = 1)
   return { nk, d, mu, sigma, invSigma, logNorm, logW, normSum, wMax };
 }
 
+/** Kernels 0 .. nk−2 whose log density at x is within PRUNE of the largest (the prior kernel included in that largest). */
+function keptWithinPrune(m: Mixture, x: Float64Array): number {
+  const s: number[] = [];
+  for (let k = 0; k < m.nk; k++) {
+    let v = m.logW[k]!;
+    for (let j = 0; j < m.d; j++) {
+      const z = (x[j]! - m.mu[k * m.d + j]!) * m.invSigma[k * m.d + j]!;
+      v += m.logNorm[k * m.d + j]! - 0.5 * z * z;
+    }
+    s.push(v);
+  }
+  const top = Math.max(...s);
+  return s.slice(0, -1).filter((v) => v >= top - PRUNE).length;
+}
+
 /** log Σ_k exp(s_k) over every kernel, no pruning. */
 function exact(m: Mixture, x: Float64Array, xAt: number): number {
   const s: number[] = [];
@@ -100,6 +115,28 @@ describe("continuous mixture density", () => {
       }
     });
   }
+
+  it("a tree search that keeps hundreds of kernels sums them in kernel order, as a scan does", () => {
+    // Wide kernels in 6-D, each candidate searched on its own (a batch drops
+    // the tree after a candidate where it kept many): the search finds the
+    // kernels out of order, and the sum must still equal the scan's bits.
+    const rng = createRng(4242);
+    const m = mixture(rng, 801, 6, true, 4);
+    const tree = new KernelTree(m.mu, m.invSigma, m.normSum, m.nk - 1, m.d);
+    const x = points(rng, m, 30);
+    const one = new Float64Array(1);
+    const scan = new Float64Array(1);
+    let many = 0;
+    for (let i = 0; i < 30; i++) {
+      const xi = x.subarray(i * m.d, (i + 1) * m.d);
+      continuousLogDensity(m, tree, xi, 1, one);
+      continuousLogDensity(m, undefined, xi, 1, scan);
+      expect(one[0], `candidate ${i}`).toBe(scan[0]);
+      if (keptWithinPrune(m, xi) > 32) many++;
+    }
+    // Most candidates lie where more than 32 kernels are within PRUNE of the best (the unsorted path).
+    expect(many).toBeGreaterThan(15);
+  });
 
   it("a tree kept through inserts, renumberings and changed bandwidths finds what a scan finds", () => {
     const rng = createRng(5);

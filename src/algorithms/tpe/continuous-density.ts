@@ -38,6 +38,11 @@ export interface ContinuousKernels {
 
 let found = new Uint32Array(256);
 let scoreOf = new Float64Array(256);
+/** Per kernel: the stamp of the last candidate whose tree search kept it (see truncatedSum). */
+let keptBy = new Uint32Array(256);
+let stamp = 0;
+/** Kept kernels beyond which truncatedSum sweeps the stamps instead of sorting the indices. */
+const SWEEP_ABOVE = 32;
 
 /** out[i] = log density at candidate i (x[i·d + j]), searching `tree` (over kernels 0 .. nk−2) when given. */
 export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | undefined, x: Float64Array, nc: number, out: Float64Array): void {
@@ -45,6 +50,8 @@ export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | u
   if (found.length < nk) {
     found = new Uint32Array(2 * nk);
     scoreOf = new Float64Array(2 * nk);
+    keptBy = new Uint32Array(2 * nk);
+    stamp = 0;
   }
   const last = nk - 1;
   let useTree = tree !== undefined;
@@ -52,7 +59,7 @@ export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | u
     const xAt = i * d;
     const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
     const count = useTree ? searchTree(kr, tree!, x, xAt, prior) : scanAll(kr, x, xAt, prior);
-    out[i] = truncatedSum(found, count, scoreOf, prior, useTree);
+    out[i] = truncatedSum(found, count, scoreOf, prior, useTree, nk - 1);
     // The tree pays off only when it skips most kernels. When it had to
     // score a third of them or more (candidates inside the bulk of the
     // kernels, as near an interior optimum) its overhead and the sort exceed
@@ -130,28 +137,44 @@ function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: 
   return visitor.count;
 }
 
-/** M + log Σ exp(s − M) over the kept kernels within PRUNE of M, ascending, then the prior kernel. */
-function truncatedSum(kept: Uint32Array, count: number, s: Float64Array, prior: number, unordered: boolean): number {
+/**
+ * M + log Σ exp(s − M) over the kept kernels within PRUNE of M, in ascending
+ * kernel order, then the prior kernel. A tree search finds kernels out of
+ * order: a few are sorted; when there are many (hundreds, near an interior
+ * optimum), marking them and sweeping all `nk` kernel slots in order is
+ * cheaper than sorting them, and sums in the same order.
+ */
+function truncatedSum(kept: Uint32Array, count: number, s: Float64Array, prior: number, unordered: boolean, nk: number): number {
   let m = prior;
   for (let q = 0; q < count; q++) if (s[kept[q]!]! > m) m = s[kept[q]!]!;
   if (m === Number.NEGATIVE_INFINITY) return m;
-  if (unordered && count > 1) sortPrefix(kept, count);
   const floor = m - PRUNE;
   let sum = 0;
-  for (let q = 0; q < count; q++) {
-    const v = s[kept[q]!]!;
-    if (v >= floor) sum += Math.exp(v - m);
+  if (unordered && count > SWEEP_ABOVE) {
+    if (stamp === 0xffffffff) {
+      keptBy.fill(0);
+      stamp = 0;
+    }
+    const mark = ++stamp;
+    for (let q = 0; q < count; q++) keptBy[kept[q]!] = mark;
+    for (let k = 0; k < nk; k++) {
+      if (keptBy[k] !== mark) continue;
+      const v = s[k]!;
+      if (v >= floor) sum += Math.exp(v - m);
+    }
+  } else {
+    if (unordered && count > 1) insertionSort(kept, count);
+    for (let q = 0; q < count; q++) {
+      const v = s[kept[q]!]!;
+      if (v >= floor) sum += Math.exp(v - m);
+    }
   }
   if (prior >= floor) sum += Math.exp(prior - m);
   return m + Math.log(sum);
 }
 
-/** Sorts a[0, count) ascending: by insertion when short (the usual few kernels), else natively. */
-function sortPrefix(a: Uint32Array, count: number): void {
-  if (count > 32) {
-    a.subarray(0, count).sort();
-    return;
-  }
+/** Sorts a[0, count) ascending (count is small). */
+function insertionSort(a: Uint32Array, count: number): void {
   for (let r = 1; r < count; r++) {
     const v = a[r]!;
     let q = r;
