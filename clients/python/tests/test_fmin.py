@@ -120,7 +120,8 @@ def test_hyperopt_style_call_with_a_progress_bar(client: parzen.Client, algo: Op
     from parzen import tpe
 
     space = hp.choice("c", [0.0, 1.0, 2.0])  # a bare expression: fn gets the value itself
-    best = parzen.fmin(lambda v: v, space, algo=tpe.suggest if algo is None else algo, max_evals=8, client=client.address)
+    # Seeded: 8 unseeded draws from the prior miss the best option 4% of the time.
+    best = parzen.fmin(lambda v: v, space, algo=tpe.suggest if algo is None else algo, max_evals=8, client=client.address, seed=0)
     assert best == 0.0
     try:
         import tqdm  # noqa: F401
