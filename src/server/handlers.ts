@@ -52,10 +52,10 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     return request;
   }
 
-  // grpc-js emits "cancelled" whenever a call's stream closes: when the
-  // client gives up or the deadline passes, and also once an answer has been
-  // sent in full (its trailers written), which is when a Report's prefetch
-  // may start (service/prefetch.ts).
+  // grpc-js emits "cancelled" whenever a call ends: when the client gives up
+  // or the deadline passes, and also once an answer is complete (its
+  // trailers handed to HTTP/2), which is what a Report's prefetch waits for
+  // (service/prefetch.ts).
 
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
