@@ -22,8 +22,16 @@ afterAll(async () => {
 });
 
 const stats = (ts: TestServer) => ({ ...ts.server.optimizer.prefetch.stats });
-/** Long enough for a prefetch scheduled after a Report to have started (it waits two event-loop turns). */
+/** A while for a prefetch that should not happen to show up (one waits for a few event-loop turns). */
 const settle = () => new Promise((r) => setTimeout(r, 30));
+
+/** Waits until `ts` has started `n` prefetches in all (the worker's turnaround, however long a busy machine makes it). */
+async function prefetchesStarted(ts: TestServer, n: number): Promise<void> {
+  for (let waited = 0; stats(ts).started < n; waited += 5) {
+    if (waited > 5_000) throw new Error(`only ${stats(ts).started} of ${n} prefetches started`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function paramsOf(t: Trial): Record<string, unknown> {
   return Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, plain(v)]));
@@ -61,8 +69,8 @@ describe("suggestion prefetch", () => {
     const before = stats(on);
     for (let i = 0; i < 25; i++) {
       await reportOnBoth(await suggestOnBoth("lone"));
-      // The worker's turnaround: the prefetch runs meanwhile (and also when the next Suggest comes at once, in the other test).
-      await settle();
+      // The worker's turnaround: the prefetch runs meanwhile (the next test has the Suggest come at once).
+      await prefetchesStarted(on, before.started + i + 1);
     }
     const after = stats(on);
     // Every Report but the last was followed by a Suggest that took the prefetched suggestion.
@@ -82,8 +90,11 @@ describe("suggestion prefetch", () => {
 
   it("discards a prefetched suggestion when the experiment changed before the Suggest", async () => {
     await createOnBoth("changed", "tpe");
-    for (let i = 0; i < 12; i++) await reportOnBoth(await suggestOnBoth("changed"));
-    await settle();
+    for (let i = 0; i < 11; i++) await reportOnBoth(await suggestOnBoth("changed"));
+    const last = await suggestOnBoth("changed");
+    const started = stats(on).started;
+    await reportOnBoth(last);
+    await prefetchesStarted(on, started + 1);
     const before = stats(on);
     // An import lands between the Report and the next Suggest: the prefetched suggestion no longer fits the history.
     for (const ts of [on, off]) {
