@@ -108,6 +108,45 @@ describe("suggestion prefetch", () => {
     expect(stats(on).used - before.used).toBe(0);
   });
 
+  it("discards it when a trial changed without a new trial number (a LOST trial revived by its heartbeat)", async () => {
+    // Servers of their own, on a clock the test moves.
+    const clock = { now: 1_000_000 };
+    const a = await startTestServer({ now: () => clock.now });
+    const b = await startTestServer({ now: () => clock.now, prefetch: false });
+    try {
+      const pair: [TestServer, TestServer] = [a, b];
+      const leaseMs = 60_000;
+      for (const ts of pair) {
+        await ts.api.createExperiment({
+          experiment: { name: "revived", space: mixedSpace(), algorithm: { name: "tpe", options: {} }, seed: 5, leaseDuration: { seconds: leaseMs / 1000, nanos: 0 } },
+        });
+      }
+      const suggest = async (workerId: string): Promise<Trial[]> => Promise.all(pair.map(async (ts) => (await ts.api.suggest({ experiment: "revived", workerId })).trials[0]!));
+      const report = async (ts: Trial[]) => {
+        for (const [i, t] of ts.entries()) await pair[i]!.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(t) });
+      };
+      for (let i = 0; i < 11; i++) await report(await suggest("w"));
+      const slow = await suggest("slow");
+      clock.now += leaseMs + 1; // The slow worker's lease lapses: the next call finds its trial LOST.
+      const next = await suggest("w");
+      expect(paramsOf(next[0]!)).toEqual(paramsOf(next[1]!));
+      const started = stats(a).started;
+      await report(next); // Nothing RUNNING now: a prefetch starts.
+      await prefetchesStarted(a, started + 1);
+      // The slow worker was alive after all: its heartbeat revives its trial, RUNNING again, and the number to suggest is unchanged.
+      for (const [i, t] of slow.entries()) await pair[i]!.api.heartbeat({ trialId: t.id });
+      const before = stats(a);
+      const after = await suggest("w");
+      expect(after[0]!.number).toBe(after[1]!.number);
+      expect(paramsOf(after[0]!)).toEqual(paramsOf(after[1]!));
+      expect(stats(a).discarded - before.discarded).toBe(1);
+      expect(stats(a).used - before.used).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("prefetches nothing while another worker's trial is running", async () => {
     await createOnBoth("parallel", "tpe");
     for (let i = 0; i < 12; i++) await reportOnBoth(await suggestOnBoth("parallel"));
