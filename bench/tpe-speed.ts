@@ -16,6 +16,7 @@ import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
 import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+import { PROBLEMS } from "./problems.js";
 
 const continuous6: SearchSpace = {
   parameters: Array.from({ length: 6 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } }) as Parameter),
@@ -44,28 +45,12 @@ let landscape: "corner" | "interior" | "hartmann6" = "corner";
 /** Suggestions timed per case ("cycle": the history grows by as many). */
 let cycles = 100;
 
-const H6_A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const H6_P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-];
-const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
-
+/** The bench's own Hartmann6 (problems.ts), over a configuration x0..x5. */
+const hartmann6Problem = PROBLEMS.find((p) => p.name === "hartmann6")!;
 function hartmann6(x: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < 4; i++) {
-    let inner = 0;
-    for (let j = 0; j < 6; j++) inner += H6_A[i]![j]! * (x[j]! - H6_P[i]![j]! * 1e-4) ** 2;
-    s += H6_ALPHA[i]! * Math.exp(-inner);
-  }
-  return -s;
+  const values: Record<string, number> = {};
+  for (let j = 0; j < x.length; j++) values[`x${j}`] = x[j]!;
+  return hartmann6Problem.f(values);
 }
 
 function lossAt(config: Float64Array, low: number, high: number): number {
