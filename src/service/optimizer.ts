@@ -154,7 +154,8 @@ export class Optimizer {
       for (let i = started.length; i < count; i++) {
         throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
-        const prefetched = pending.length === 0 ? await this.prefetch.take(exp, number) : undefined;
+        const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
+        const prefetched = ready === undefined ? undefined : await ready;
         const base = this.cache.observationHistory(exp);
         const history = pending.length === 0 ? base : base.concat(pending);
         const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));

@@ -62,11 +62,13 @@ export class SuggestionPrefetch {
 
   /**
    * The prefetched suggestion for trial `number`, if `exp` is unchanged since
-   * it was started (waiting for it if it is still being computed, on a
-   * worker thread); otherwise, or if computing it failed, undefined, and the
-   * caller computes it itself. Each is handed out at most once.
+   * it was started (resolving once it is computed, if it is still running
+   * on a worker thread; to undefined if that failed); undefined at once when
+   * there is none, so that most Suggests (several workers) pay nothing.
+   * Whenever this gives undefined the caller computes the suggestion itself.
+   * Each is handed out at most once.
    */
-  async take(exp: ExperimentState, number: number): Promise<Config | undefined> {
+  take(exp: ExperimentState, number: number): Promise<Config | undefined> | undefined {
     const p = this.ready.get(exp);
     if (p === undefined) return undefined;
     this.ready.delete(exp);
@@ -75,9 +77,13 @@ export class SuggestionPrefetch {
       return undefined;
     }
     // A failure may be transient (a worker thread replaced): the caller's own attempt decides.
-    const config = await p.config.catch(() => undefined);
-    if (config !== undefined) this.stats.used++;
-    return config;
+    return p.config.then(
+      (config) => {
+        this.stats.used++;
+        return config;
+      },
+      () => undefined,
+    );
   }
 
   private start(exp: ExperimentState, version: number): void {
