@@ -43,7 +43,12 @@ function quantile(xs: number[], q: number): number {
 const fmt = (v: number): string => v.toExponential(2);
 
 /** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
-function run(p: Problem, seed: number, budget: number, options: Record<string, Scalar>): { trace: number[]; ms: number } {
+function run(
+  p: Problem,
+  seed: number,
+  budget: number,
+  options: Record<string, Scalar>,
+): { trace: number[]; ms: number } {
   const space = compileSpace(p.space);
   const parsed = gpAlgorithm.parseOptions(options);
   const history: Observation[] = [];
@@ -69,7 +74,12 @@ function run(p: Problem, seed: number, budget: number, options: Record<string, S
 
 type Traces = Record<string, Record<number, number[]>>;
 
-function quality(names: string[], seeds: number[], budgetOverride: number | undefined, options: Record<string, Scalar>): Traces {
+function quality(
+  names: string[],
+  seeds: number[],
+  budgetOverride: number | undefined,
+  options: Record<string, Scalar>,
+): Traces {
   const traces: Traces = {};
   for (const name of names) {
     const p = PROBLEMS.find((q) => q.name === name);
@@ -80,15 +90,22 @@ function quality(names: string[], seeds: number[], budgetOverride: number | unde
     let ms = 0;
     for (const s of seeds) {
       const r = run(p, s, budget, options);
-      (traces[name] ??= {})[s] = r.trace;
-      checkpoints.forEach((c, i) => per[i]!.push(r.trace[c - 1]!));
+      traces[name] ??= {};
+      traces[name][s] = r.trace;
+      checkpoints.forEach((c, i) => {
+        per[i]!.push(r.trace[c - 1]!);
+      });
       ms += r.ms;
     }
     const cols = checkpoints
-      .map((c, i) => `@${c}: ${fmt(median(per[i]!))} [${fmt(quantile(per[i]!, 0.25))}, ${fmt(quantile(per[i]!, 0.75))}]`)
+      .map(
+        (c, i) => `@${c}: ${fmt(median(per[i]!))} [${fmt(quantile(per[i]!, 0.25))}, ${fmt(quantile(per[i]!, 0.75))}]`,
+      )
       .join("  ");
     const finals = per[per.length - 1]!.map((v) => v.toExponential(1)).join(" ");
-    console.log(`${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds.length / budget).toFixed(1)} ms/suggest avg)`);
+    console.log(
+      `${name.padEnd(18)} median regret ${cols}   (final per seed: ${finals}; ${(ms / seeds.length / budget).toFixed(1)} ms/suggest avg)`,
+    );
   }
   return traces;
 }
@@ -123,7 +140,10 @@ function timing(): void {
   const y = yardstick();
   console.log(`load yardstick ${y.toFixed(1)} ms (lower = less loaded; compare between runs)`);
   const space = compileSpace({
-    parameters: Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform" as const, value: { low: 0, high: 1 } } })),
+    parameters: Array.from({ length: 10 }, (_, i) => ({
+      name: `x${i}`,
+      domain: { $case: "uniform" as const, value: { low: 0, high: 1 } },
+    })),
   });
   const f = (x: Float64Array) => {
     let s = 0;
@@ -168,14 +188,23 @@ const set: Record<string, Scalar> = {};
 args.forEach((a, i) => {
   if (a !== "--set") return;
   const [k, raw] = (args[i + 1] ?? "").split("=") as [string, string];
-  set[k] = raw === "true" || raw === "false" ? { kind: "bool", value: raw === "true" } : { kind: "int", value: Number(raw) };
+  set[k] =
+    raw === "true" || raw === "false" ? { kind: "bool", value: raw === "true" } : { kind: "int", value: Number(raw) };
 });
 if (!args.includes("--quality-only")) timing();
 if (!args.includes("--timing-only")) {
   const budget = arg("--budget");
   const seedList = arg("--seed-list");
-  const seeds = seedList !== undefined ? seedList.split(",").map(Number) : Array.from({ length: Number(arg("--seeds") ?? 5) }, (_, i) => i);
-  const traces = quality((arg("--problems") ?? "branin,hartmann6").split(","), seeds, budget === undefined ? undefined : Number(budget), set);
+  const seeds =
+    seedList !== undefined
+      ? seedList.split(",").map(Number)
+      : Array.from({ length: Number(arg("--seeds") ?? 5) }, (_, i) => i);
+  const traces = quality(
+    (arg("--problems") ?? "branin,hartmann6").split(","),
+    seeds,
+    budget === undefined ? undefined : Number(budget),
+    set,
+  );
   const json = arg("--json");
   if (json !== undefined) writeFileSync(json, JSON.stringify(traces));
 }

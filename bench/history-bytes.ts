@@ -14,7 +14,12 @@ import { Optimizer } from "../src/service/optimizer.js";
 import type { AlgorithmRunner } from "../src/service/algorithm-runner.js";
 import { runSuggestJob } from "../src/service/algorithm-runner.js";
 import { Direction, Experiment } from "../src/gen/parzen/v1/experiment.js";
-import { AddTrialsRequest, ReportRequest, ReportStatus, SuggestRequest } from "../src/gen/parzen/v1/optimizer_service.js";
+import {
+  AddTrialsRequest,
+  ReportRequest,
+  ReportStatus,
+  SuggestRequest,
+} from "../src/gen/parzen/v1/optimizer_service.js";
 import { TrialState } from "../src/gen/parzen/v1/trial.js";
 import { clearEstimatorCache } from "../src/algorithms/tpe/estimator-cache.js";
 
@@ -34,7 +39,10 @@ const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job), cl
 const db = openDatabase(":memory:");
 const limits = { cacheTrials: 10 * experiments * trials };
 let seed = 1;
-const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+const rand = () => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647;
+};
 
 const names = Array.from({ length: experiments }, (_, e) => `mem-${e}`);
 async function fill(opt: Optimizer): Promise<void> {
@@ -42,7 +50,12 @@ async function fill(opt: Optimizer): Promise<void> {
     opt.createExperiment(
       Experiment.fromPartial({
         name,
-        space: { parameters: Array.from({ length: 6 }, (_, j) => ({ name: `x${j}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } })) },
+        space: {
+          parameters: Array.from({ length: 6 }, (_, j) => ({
+            name: `x${j}`,
+            domain: { $case: "uniform", value: { low: 0, high: 1 } },
+          })),
+        },
         direction: Direction.DIRECTION_MINIMIZE,
         algorithm: { name: "tpe" },
         seed: 1,
@@ -50,7 +63,9 @@ async function fill(opt: Optimizer): Promise<void> {
     );
     for (let i = 0; i < trials; i += 2500) {
       const batch = Array.from({ length: Math.min(2500, trials - i) }, () => ({
-        params: Object.fromEntries(Array.from({ length: 6 }, (_, j) => [`x${j}`, { kind: { $case: "doubleValue" as const, value: rand() } }])),
+        params: Object.fromEntries(
+          Array.from({ length: 6 }, (_, j) => [`x${j}`, { kind: { $case: "doubleValue" as const, value: rand() } }]),
+        ),
         state: TrialState.TRIAL_STATE_COMPLETE,
         loss: rand(),
       }));
@@ -72,19 +87,25 @@ let opt: Optimizer | undefined = new Optimizer({ store: new Store(db), runner, l
 await fill(opt);
 await touch(opt);
 const built = heap() - base0;
-console.log(`built by AddTrials + one Suggest/Report each: ${(built / total).toFixed(0)} B/trial (${(built / 1048576).toFixed(1)} MB for ${total} trials)`);
+console.log(
+  `built by AddTrials + one Suggest/Report each: ${(built / total).toFixed(0)} B/trial (${(built / 1048576).toFixed(1)} MB for ${total} trials)`,
+);
 console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
 opt = undefined;
 const base1 = heap();
 opt = new Optimizer({ store: new Store(db), runner, limits });
 await touch(opt);
 const reloaded = heap() - base1;
-console.log(`reloaded from SQLite + one Suggest/Report each: ${(reloaded / total).toFixed(0)} B/trial (${(reloaded / 1048576).toFixed(1)} MB)`);
+console.log(
+  `reloaded from SQLite + one Suggest/Report each: ${(reloaded / total).toFixed(0)} B/trial (${(reloaded / 1048576).toFixed(1)} MB)`,
+);
 console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
 opt = undefined;
 const base2 = heap();
 opt = new Optimizer({ store: new Store(db), runner, limits });
 for (const name of names) opt.getExperiment(name);
 const loaded = heap() - base2;
-console.log(`reloaded from SQLite, no Suggest: ${(loaded / total).toFixed(0)} B/trial (${(loaded / 1048576).toFixed(1)} MB)`);
+console.log(
+  `reloaded from SQLite, no Suggest: ${(loaded / total).toFixed(0)} B/trial (${(loaded / 1048576).toFixed(1)} MB)`,
+);
 console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);

@@ -31,7 +31,10 @@ const choice = (name: string, options: { value: string; children?: Parameter[] }
     domain: {
       $case: "choice",
       value: {
-        options: options.map((o) => ({ value: { kind: { $case: "stringValue", value: o.value } }, children: o.children ?? [] })),
+        options: options.map((o) => ({
+          value: { kind: { $case: "stringValue", value: o.value } },
+          children: o.children ?? [],
+        })),
         weights: [],
       },
     },
@@ -99,12 +102,12 @@ function ackley(v: Values): number {
 function mixed(v: Values): number {
   const x = num(v, "x");
   const n = num(v, "n");
-  const c = ({ a: 1, b: 0, c: 2 } as Record<string, number>)[v["c"] as string]!;
+  const c = ({ a: 1, b: 0, c: 2 } as Record<string, number>)[v.c as string]!;
   return (x - 1) ** 2 + (n - 7) ** 2 / 10 + c;
 }
 
 function conditional(v: Values): number {
-  switch (v["model"]) {
+  switch (v.model) {
     case "svm":
       return (Math.log10(num(v, "C")) - 1.5) ** 2 + (Math.log10(num(v, "gamma")) + 2) ** 2 + 0.2;
     case "tree":
@@ -119,14 +122,26 @@ const box = (d: number, lo: number, hi: number): SearchSpace => ({
 });
 
 export const PROBLEMS: readonly Problem[] = [
-  { name: "branin", space: { parameters: [uniform("x1", -5, 10), uniform("x2", 0, 15)] }, budget: 100, optimum: 0.397887, f: branin },
+  {
+    name: "branin",
+    space: { parameters: [uniform("x1", -5, 10), uniform("x2", 0, 15)] },
+    budget: 100,
+    optimum: 0.397887,
+    f: branin,
+  },
   { name: "hartmann6", space: box(6, 0, 1), budget: 100, optimum: -3.32237, f: hartmann6 },
   { name: "rosenbrock10", space: box(10, -5, 10), budget: 200, optimum: 0, f: rosenbrock },
   { name: "styblinski_tang10", space: box(10, -5, 5), budget: 200, optimum: -391.66166, f: styblinskiTang },
   { name: "ackley10", space: box(10, -32.768, 32.768), budget: 200, optimum: 0, f: ackley },
   {
     name: "mixed",
-    space: { parameters: [uniform("x", -5, 5), intRange("n", 1, 10), choice("c", [{ value: "a" }, { value: "b" }, { value: "c" }])] },
+    space: {
+      parameters: [
+        uniform("x", -5, 5),
+        intRange("n", 1, 10),
+        choice("c", [{ value: "a" }, { value: "b" }, { value: "c" }]),
+      ],
+    },
     budget: 100,
     optimum: 0,
     f: mixed,

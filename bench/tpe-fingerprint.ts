@@ -18,16 +18,37 @@ import type { Config, Space } from "../src/space/types.js";
 import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
 import { PROBLEMS } from "./problems.js";
 
-const uniform = (name: string, low: number, high: number): Parameter => ({ name, domain: { $case: "uniform", value: { low, high } } });
-const box = (d: number, low: number, high: number): SearchSpace => ({ parameters: Array.from({ length: d }, (_, i) => uniform(`x${i}`, low, high)) });
+const uniform = (name: string, low: number, high: number): Parameter => ({
+  name,
+  domain: { $case: "uniform", value: { low, high } },
+});
+const box = (d: number, low: number, high: number): SearchSpace => ({
+  parameters: Array.from({ length: d }, (_, i) => uniform(`x${i}`, low, high)),
+});
 const mixed: SearchSpace = {
   parameters: [
-    ...Array.from({ length: 3 }, (_, i) => ({ name: `i${i}`, domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } } }) as Parameter),
-    ...Array.from({ length: 2 }, (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter),
+    ...Array.from(
+      { length: 3 },
+      (_, i) =>
+        ({
+          name: `i${i}`,
+          domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } },
+        }) as Parameter,
+    ),
+    ...Array.from(
+      { length: 2 },
+      (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter,
+    ),
     { name: "l", domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } },
     {
       name: "c",
-      domain: { $case: "choice", value: { options: ["a", "b", "c"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })), weights: [] } },
+      domain: {
+        $case: "choice",
+        value: {
+          options: ["a", "b", "c"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })),
+          weights: [],
+        },
+      },
     } as unknown as Parameter,
   ],
 };
@@ -35,7 +56,8 @@ const mixed: SearchSpace = {
 /** A smooth multimodal loss over any config (NaN for inactive parameters is skipped). */
 function lossOf(c: Config): number {
   let s = 0;
-  for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i]!)) s += Math.sin(3 * c[i]!) + 0.01 * c[i]! * c[i]! + 0.1 * i * c[i]!;
+  for (let i = 0; i < c.length; i++)
+    if (!Number.isNaN(c[i]!)) s += Math.sin(3 * c[i]!) + 0.01 * c[i]! * c[i]! + 0.1 * i * c[i]!;
   return s;
 }
 
@@ -63,7 +85,8 @@ function largeRandom(name: string, space: Space, n: number, seeds: number): void
     history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
   }
   const values: number[] = [];
-  for (let seed = 0; seed < seeds; seed++) values.push(...tpe.suggest({ space, history, rng: createRng(seed, 7), options }));
+  for (let seed = 0; seed < seeds; seed++)
+    values.push(...tpe.suggest({ space, history, rng: createRng(seed, 7), options }));
   out[`random/${name}/${n}`] = values;
 }
 

@@ -92,7 +92,9 @@ function parseArgs(argv: string[]): {
 function main(): void {
   const { seeds, firstSeed, problems, algos, set } = parseArgs(process.argv.slice(2));
   const fmt = (x: number): string => (x === 0 ? "0" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
-  console.log(`seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`);
+  console.log(
+    `seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v.value])))}`,
+  );
   console.log(["problem", "budget", ...algos.flatMap((a) => [`${a}@25%`, `${a}@50%`, `${a}@100%`])].join("\t"));
   const logRatios: number[] = [];
   const solved: string[] = [];
@@ -101,7 +103,9 @@ function main(): void {
     const cells: string[] = [p.name, String(p.budget)];
     const finals: number[] = [];
     for (const algo of algos) {
-      const traces = Array.from({ length: seeds }, (_, s) => runOnce(p, algo, algo === "random" ? {} : set, firstSeed + s));
+      const traces = Array.from({ length: seeds }, (_, s) =>
+        runOnce(p, algo, algo === "random" ? {} : set, firstSeed + s),
+      );
       for (const frac of [0.25, 0.5, 1]) {
         const at = Math.max(1, Math.round(p.budget * frac)) - 1;
         cells.push(fmt(median(traces.map((t) => t[at]!))));
@@ -117,7 +121,8 @@ function main(): void {
   }
   if (logRatios.length > 0) {
     const gm = Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length).toFixed(3);
-    const note = solved.length > 0 ? ` (over ${logRatios.length} problems; median regret 0 on ${solved.join(", ")})` : "";
+    const note =
+      solved.length > 0 ? ` (over ${logRatios.length} problems; median regret 0 on ${solved.join(", ")})` : "";
     console.log(`geometric-mean regret ratio ${algos[1]}/random: ${gm}${note}`);
   }
 }

@@ -19,20 +19,52 @@ import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
 import { PROBLEMS } from "./problems.js";
 
 const continuous6: SearchSpace = {
-  parameters: Array.from({ length: 6 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } }) as Parameter),
+  parameters: Array.from(
+    { length: 6 },
+    (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } }) as Parameter,
+  ),
 };
 const continuous: SearchSpace = {
-  parameters: Array.from({ length: 10 }, (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: -5, high: 5 } } }) as Parameter),
+  parameters: Array.from(
+    { length: 10 },
+    (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: -5, high: 5 } } }) as Parameter,
+  ),
 };
 const mixed: SearchSpace = {
   parameters: [
-    ...Array.from({ length: 4 }, (_, i) => ({ name: `i${i}`, domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } } }) as Parameter),
-    ...Array.from({ length: 2 }, (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter),
-    ...Array.from({ length: 2 }, (_, i) => ({ name: `l${i}`, domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } }) as Parameter),
-    ...Array.from({ length: 2 }, (_, i) => ({
-      name: `c${i}`,
-      domain: { $case: "choice", value: { options: ["a", "b", "c", "d"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })), weights: [] } },
-    }) as unknown as Parameter),
+    ...Array.from(
+      { length: 4 },
+      (_, i) =>
+        ({
+          name: `i${i}`,
+          domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } },
+        }) as Parameter,
+    ),
+    ...Array.from(
+      { length: 2 },
+      (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter,
+    ),
+    ...Array.from(
+      { length: 2 },
+      (_, i) => ({ name: `l${i}`, domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } }) as Parameter,
+    ),
+    ...Array.from(
+      { length: 2 },
+      (_, i) =>
+        ({
+          name: `c${i}`,
+          domain: {
+            $case: "choice",
+            value: {
+              options: ["a", "b", "c", "d"].map((s) => ({
+                value: { kind: { $case: "stringValue", value: s } },
+                children: [],
+              })),
+              weights: [],
+            },
+          },
+        }) as unknown as Parameter,
+    ),
   ],
 };
 
@@ -98,7 +130,10 @@ function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "
   // CPU time is the robust figure on a shared machine: wall time includes waiting for a core.
   const cpuMs = (cpu.user + cpu.system) / 1000 / cycles;
   const at = (q: number) => times[Math.min(cycles - 1, Math.floor(q * cycles))]!.toFixed(2);
-  if (report) console.log(`${name}\t${mode}\tN=${n}\tcpu/suggest ${cpuMs.toFixed(2)} ms\twall p50 ${at(0.5)} ms\tp95 ${at(0.95)} ms`);
+  if (report)
+    console.log(
+      `${name}\t${mode}\tN=${n}\tcpu/suggest ${cpuMs.toFixed(2)} ms\twall p50 ${at(0.5)} ms\tp95 ${at(0.95)} ms`,
+    );
 }
 
 const SPACES: [string, SearchSpace][] = [
@@ -116,13 +151,13 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === "--cycles") {
     cycles = Number(args[++i]);
     if (!Number.isInteger(cycles) || cycles < 1) throw new Error("--cycles: a positive integer");
-  }
-  else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
+  } else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
   else ns.push(Number(args[i]));
 }
 // A silent round first, so the first reported case does not pay for compiling the code paths that
 // only a growing history reaches (tree builds, in-place edits).
-for (const [name, proto] of SPACES) if (only === undefined || only.includes(name)) measure(name, proto, 300, "cycle", false);
+for (const [name, proto] of SPACES)
+  if (only === undefined || only.includes(name)) measure(name, proto, 300, "cycle", false);
 for (const n of ns.length > 0 ? ns : [100, 1000, 5000]) {
   for (const mode of modes) {
     for (const [name, proto] of SPACES) if (only === undefined || only.includes(name)) measure(name, proto, n, mode);

@@ -69,13 +69,15 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
         `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), or pass --allow-remote`,
       );
     }
-    if (tls === undefined && tokens !== undefined) log.warn({ listen: config.listen }, "bearer tokens will cross the network in clear text: configure TLS too");
+    if (tls === undefined && tokens !== undefined)
+      log.warn({ listen: config.listen }, "bearer tokens will cross the network in clear text: configure TLS too");
   }
   const limits: Partial<ServiceLimits> = { ...config.limits };
-  if (config.spaceLimits !== undefined) limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
+  if (config.spaceLimits !== undefined)
+    limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
   checkDatabaseDirectory(config.db);
   const lock = acquireProcessLock(config.db);
-  let db;
+  let db: ReturnType<typeof openDatabase>;
   try {
     db = openDatabase(config.db);
     if (config.durability === "full") db.pragma("synchronous = FULL");
@@ -85,7 +87,8 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   }
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const store = new Store(db);
-  const checkpointer = config.db === ":memory:" ? undefined : new Checkpointer(db, config.db, () => store.commits(), log);
+  const checkpointer =
+    config.db === ":memory:" ? undefined : new Checkpointer(db, config.db, () => store.commits(), log);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
@@ -97,7 +100,17 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     lock.release();
     throw err;
   }
-  log.info({ address, db: config.db, tls: tls !== undefined, mutualTls: tls?.clientCa !== undefined, tokens: tokens?.size ?? 0, durability: config.durability ?? "normal" }, "listening");
+  log.info(
+    {
+      address,
+      db: config.db,
+      tls: tls !== undefined,
+      mutualTls: tls?.clientCa !== undefined,
+      tokens: tokens?.size ?? 0,
+      durability: config.durability ?? "normal",
+    },
+    "listening",
+  );
   let stopping: Promise<void> | undefined;
   return {
     address,
@@ -123,7 +136,9 @@ function readTls(files: TlsFiles): TlsMaterial {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new ParzenError("FAILED_PRECONDITION", `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+      throw new ParzenError("FAILED_PRECONDITION", `cannot read ${what} ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   };
   return {

@@ -25,49 +25,129 @@ program
   .description("run the gRPC server")
   .addOption(new Option("--db <path>", "SQLite database file").env("PARZEN_DB").default("./parzen.db"))
   .addOption(
-    new Option("--listen <address>", "host:port (port 0 picks a free port) or unix:///path.sock").env("PARZEN_LISTEN").default("127.0.0.1:50051"),
+    new Option("--listen <address>", "host:port (port 0 picks a free port) or unix:///path.sock")
+      .env("PARZEN_LISTEN")
+      .default("127.0.0.1:50051"),
   )
-  .addOption(new Option("--log-level <level>", "fatal, error, warn, info, debug or trace").env("PARZEN_LOG_LEVEL").default("info"))
-  .addOption(new Option("--allow-remote", "allow a non-loopback address without TLS or tokens").env("PARZEN_ALLOW_REMOTE").default(false))
-  .addOption(new Option("--max-message-bytes <n>", "largest request or response accepted").env("PARZEN_MAX_MESSAGE_BYTES").argParser(positiveInt))
-  .addOption(new Option("--algorithm-threads <n>", "worker threads for slow algorithms (GP)").env("PARZEN_ALGORITHM_THREADS").default(1).argParser(positiveInt))
-  .addOption(new Option("--grace-seconds <n>", "how long shutdown waits for calls in flight").env("PARZEN_GRACE_SECONDS").default(10).argParser(positiveInt))
   .addOption(
-    new Option("--durability <level>", "normal: survives process crashes (kill -9); full: also power loss, slower writes").env("PARZEN_DURABILITY").choices(["normal", "full"]).default("normal"),
+    new Option("--log-level <level>", "fatal, error, warn, info, debug or trace")
+      .env("PARZEN_LOG_LEVEL")
+      .default("info"),
+  )
+  .addOption(
+    new Option("--allow-remote", "allow a non-loopback address without TLS or tokens")
+      .env("PARZEN_ALLOW_REMOTE")
+      .default(false),
+  )
+  .addOption(
+    new Option("--max-message-bytes <n>", "largest request or response accepted")
+      .env("PARZEN_MAX_MESSAGE_BYTES")
+      .argParser(positiveInt),
+  )
+  .addOption(
+    new Option("--algorithm-threads <n>", "worker threads for slow algorithms (GP)")
+      .env("PARZEN_ALGORITHM_THREADS")
+      .default(1)
+      .argParser(positiveInt),
+  )
+  .addOption(
+    new Option("--grace-seconds <n>", "how long shutdown waits for calls in flight")
+      .env("PARZEN_GRACE_SECONDS")
+      .default(10)
+      .argParser(positiveInt),
+  )
+  .addOption(
+    new Option(
+      "--durability <level>",
+      "normal: survives process crashes (kill -9); full: also power loss, slower writes",
+    )
+      .env("PARZEN_DURABILITY")
+      .choices(["normal", "full"])
+      .default("normal"),
   )
   .addOption(new Option("--tls-cert <file>", "PEM certificate chain: serve TLS").env("PARZEN_TLS_CERT"))
   .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert").env("PARZEN_TLS_KEY"))
-  .addOption(new Option("--tls-client-ca <file>", "PEM CA bundle: require client certificates it signed (mutual TLS)").env("PARZEN_TLS_CLIENT_CA"))
-  .addOption(new Option("--tokens-file <file>", "bearer tokens, one per line: every call but the health check needs one (also PARZEN_TOKENS)").env("PARZEN_TOKENS_FILE"))
-  .addOption(limit("--max-parameters <n>", "parameters per search space", "PARZEN_MAX_PARAMETERS", DEFAULT_SPACE_LIMITS.maxParameters))
-  .addOption(limit("--max-nesting-depth <n>", "levels of conditional parameters", "PARZEN_MAX_NESTING_DEPTH", DEFAULT_SPACE_LIMITS.maxDepth))
-  .addOption(limit("--max-choice-options <n>", "options per choice parameter", "PARZEN_MAX_CHOICE_OPTIONS", DEFAULT_SPACE_LIMITS.maxChoiceOptions))
-  .addOption(limit("--max-suggest-count <n>", "trials per Suggest call", "PARZEN_MAX_SUGGEST_COUNT", DEFAULT_LIMITS.maxSuggestCount))
-  .addOption(limit("--max-page-size <n>", "trials per ListTrials page", "PARZEN_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize))
-  .addOption(limit("--max-enqueue <n>", "configurations per Enqueue call", "PARZEN_MAX_ENQUEUE", DEFAULT_LIMITS.maxEnqueue))
+  .addOption(
+    new Option("--tls-client-ca <file>", "PEM CA bundle: require client certificates it signed (mutual TLS)").env(
+      "PARZEN_TLS_CLIENT_CA",
+    ),
+  )
+  .addOption(
+    new Option(
+      "--tokens-file <file>",
+      "bearer tokens, one per line: every call but the health check needs one (also PARZEN_TOKENS)",
+    ).env("PARZEN_TOKENS_FILE"),
+  )
+  .addOption(
+    limit(
+      "--max-parameters <n>",
+      "parameters per search space",
+      "PARZEN_MAX_PARAMETERS",
+      DEFAULT_SPACE_LIMITS.maxParameters,
+    ),
+  )
+  .addOption(
+    limit(
+      "--max-nesting-depth <n>",
+      "levels of conditional parameters",
+      "PARZEN_MAX_NESTING_DEPTH",
+      DEFAULT_SPACE_LIMITS.maxDepth,
+    ),
+  )
+  .addOption(
+    limit(
+      "--max-choice-options <n>",
+      "options per choice parameter",
+      "PARZEN_MAX_CHOICE_OPTIONS",
+      DEFAULT_SPACE_LIMITS.maxChoiceOptions,
+    ),
+  )
+  .addOption(
+    limit(
+      "--max-suggest-count <n>",
+      "trials per Suggest call",
+      "PARZEN_MAX_SUGGEST_COUNT",
+      DEFAULT_LIMITS.maxSuggestCount,
+    ),
+  )
+  .addOption(
+    limit("--max-page-size <n>", "trials per ListTrials page", "PARZEN_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize),
+  )
+  .addOption(
+    limit("--max-enqueue <n>", "configurations per Enqueue call", "PARZEN_MAX_ENQUEUE", DEFAULT_LIMITS.maxEnqueue),
+  )
   .addOption(limit("--max-import <n>", "trials per AddTrials call", "PARZEN_MAX_IMPORT", DEFAULT_LIMITS.maxImport))
   .addOption(
-    new Option("--cache-trials <n>", "trials kept in memory across experiments; idle experiments beyond it reload from the database when used")
+    new Option(
+      "--cache-trials <n>",
+      "trials kept in memory across experiments; idle experiments beyond it reload from the database when used",
+    )
       .env("PARZEN_CACHE_TRIALS")
       .default(DEFAULT_LIMITS.cacheTrials)
       .argParser(positiveInt),
   )
   .addOption(
-    new Option("--heap-growth <percent>", "how far the JavaScript heap may grow past its live data before a full garbage collection (0: V8's default, tuned for throughput, not footprint)")
+    new Option(
+      "--heap-growth <percent>",
+      "how far the JavaScript heap may grow past its live data before a full garbage collection (0: V8's default, tuned for throughput, not footprint)",
+    )
       .env("PARZEN_HEAP_GROWTH")
       .default(DEFAULT_HEAP_GROWTH_PERCENT)
       .argParser(nonNegativeInt),
   )
   .addOption(
-    new Option("--no-prefetch", "do not compute a lone worker's next suggestion while it handles its Report's answer (suggestions are the same either way)").env(
-      "PARZEN_NO_PREFETCH",
-    ),
+    new Option(
+      "--no-prefetch",
+      "do not compute a lone worker's next suggestion while it handles its Report's answer (suggestions are the same either way)",
+    ).env("PARZEN_NO_PREFETCH"),
   )
   .action(async (opts: ServeOptions) => {
     const log = pino({ level: opts.logLevel });
     applyHeapGrowth(opts.heapGrowth);
-    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
-    if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined) throw new ParzenError("FAILED_PRECONDITION", "--tls-client-ca needs --tls-cert and --tls-key");
+    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+      throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
+    if (opts.tlsClientCa !== undefined && opts.tlsCert === undefined)
+      throw new ParzenError("FAILED_PRECONDITION", "--tls-client-ca needs --tls-cert and --tls-key");
     const running = await startParzen({
       db: opts.db,
       listen: opts.listen,
@@ -77,7 +157,10 @@ program
       algorithmThreads: opts.algorithmThreads,
       prefetch: opts.prefetch,
       durability: opts.durability,
-      tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa },
+      tls:
+        opts.tlsCert === undefined || opts.tlsKey === undefined
+          ? undefined
+          : { certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa },
       tokens: loadTokens(opts.tokensFile, process.env.PARZEN_TOKENS),
       limits: {
         maxSuggestCount: opts.maxSuggestCount,
@@ -86,7 +169,11 @@ program
         maxImport: opts.maxImport,
         cacheTrials: opts.cacheTrials,
       },
-      spaceLimits: { maxParameters: opts.maxParameters, maxDepth: opts.maxNestingDepth, maxChoiceOptions: opts.maxChoiceOptions },
+      spaceLimits: {
+        maxParameters: opts.maxParameters,
+        maxDepth: opts.maxNestingDepth,
+        maxChoiceOptions: opts.maxChoiceOptions,
+      },
     });
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");

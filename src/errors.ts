@@ -24,10 +24,7 @@ export class ParzenError extends Error {
   }
 }
 
-export const invalidArgument = (message: string): ParzenError =>
-  new ParzenError("INVALID_ARGUMENT", message);
+export const invalidArgument = (message: string): ParzenError => new ParzenError("INVALID_ARGUMENT", message);
 export const notFound = (message: string): ParzenError => new ParzenError("NOT_FOUND", message);
-export const failedPrecondition = (message: string): ParzenError =>
-  new ParzenError("FAILED_PRECONDITION", message);
-export const alreadyExists = (message: string): ParzenError =>
-  new ParzenError("ALREADY_EXISTS", message);
+export const failedPrecondition = (message: string): ParzenError => new ParzenError("FAILED_PRECONDITION", message);
+export const alreadyExists = (message: string): ParzenError => new ParzenError("ALREADY_EXISTS", message);

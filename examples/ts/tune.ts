@@ -86,7 +86,8 @@ export function evaluate(p: Params, d: Data): { train: number; val: number } {
   const features = featurizer(p);
   const X = d.xTrain.map(features);
   const w = ridge(X, d.yTrain, Number(p.lambda));
-  const mse = (xs: number[], ys: number[]) => xs.reduce((s, x, i) => s + (dot(features(x), w) - ys[i]!) ** 2, 0) / xs.length;
+  const mse = (xs: number[], ys: number[]) =>
+    xs.reduce((s, x, i) => s + (dot(features(x), w) - ys[i]!) ** 2, 0) / xs.length;
   return { train: mse(d.xTrain, d.yTrain), val: mse(d.xVal, d.yVal) };
 }
 
@@ -104,7 +105,9 @@ function featurizer(p: Params): (x: number) => number[] {
 /** Solves (XᵀX + λI) w = Xᵀy by Cholesky (the matrix is positive definite for λ > 0). */
 function ridge(X: number[][], y: number[], lambda: number): number[] {
   const m = X[0]!.length;
-  const A = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => X.reduce((s, r) => s + r[i]! * r[j]!, 0) + (i === j ? lambda : 0)));
+  const A = Array.from({ length: m }, (_, i) =>
+    Array.from({ length: m }, (_, j) => X.reduce((s, r) => s + r[i]! * r[j]!, 0) + (i === j ? lambda : 0)),
+  );
   const b = Array.from({ length: m }, (_, i) => X.reduce((s, r, k) => s + r[i]! * y[k]!, 0));
   const L = A.map(() => new Array<number>(m).fill(0));
   for (let i = 0; i < m; i++) {
@@ -149,8 +152,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       experiment: { type: "string", default: "ridge-example" },
     },
   });
-  main({ address: values.address, trials: Number(values.trials), experiment: values.experiment }).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  main({ address: values.address, trials: Number(values.trials), experiment: values.experiment }).catch(
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
 }

@@ -3,7 +3,7 @@
  * schema, turning schema failures into INVALID_ARGUMENT messages that name
  * the option.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { invalidArgument } from "../errors.js";
 import type { Scalar } from "../space/types.js";
 

@@ -5,6 +5,7 @@ import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: each algorithm has its own options type; callers pass what its parseOptions returned
 const algorithms = new Map<string, Algorithm<any>>([
   [randomSearch.name, randomSearch],
   [tpe.name, tpe],
@@ -13,14 +14,12 @@ const algorithms = new Map<string, Algorithm<any>>([
 
 export const DEFAULT_ALGORITHM = "tpe";
 
-export function registerAlgorithm(a: Algorithm<any>): void {
-  algorithms.set(a.name, a);
-}
-
 export function algorithmNamed(name: string): Algorithm<unknown> {
   const a = algorithms.get(name === "" ? DEFAULT_ALGORITHM : name);
   if (a === undefined) {
-    throw invalidArgument(`algorithm: unknown algorithm "${name}" (known: ${[...algorithms.keys()].sort().join(", ")})`);
+    throw invalidArgument(
+      `algorithm: unknown algorithm "${name}" (known: ${[...algorithms.keys()].sort().join(", ")})`,
+    );
   }
   return a;
 }

@@ -18,6 +18,7 @@ export const DEFAULT_HEAP_GROWTH_PERCENT = 20;
 
 /** Caps heap growth at `percent` % over the live data; 0 leaves V8's own heuristic. */
 export function applyHeapGrowth(percent: number): void {
-  if (!Number.isSafeInteger(percent) || percent < 0) throw new RangeError(`heap growth must be a non-negative integer percentage, got ${percent}`);
+  if (!Number.isSafeInteger(percent) || percent < 0)
+    throw new RangeError(`heap growth must be a non-negative integer percentage, got ${percent}`);
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }

@@ -6,11 +6,15 @@
  */
 import { credentials, Metadata, type ChannelCredentials } from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { ParzenError } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
 import { Direction } from "../gen/parzen/v1/experiment.js";
-import { OptimizerServiceClient, type ListExperimentsResponse, type StreamTrialsResponse } from "../gen/parzen/v1/optimizer_service.js";
+import {
+  OptimizerServiceClient,
+  type ListExperimentsResponse,
+  type StreamTrialsResponse,
+} from "../gen/parzen/v1/optimizer_service.js";
 import type { Value } from "../gen/parzen/v1/space.js";
 import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
 
@@ -21,12 +25,18 @@ interface ConnectionOptions {
 
 function connectionOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--address <addr>", "server address (host:port or unix:///path)").env("PARZEN_ADDRESS").default("127.0.0.1:50051"))
+    .addOption(
+      new Option("--address <addr>", "server address (host:port or unix:///path)")
+        .env("PARZEN_ADDRESS")
+        .default("127.0.0.1:50051"),
+    )
     .addOption(new Option("--tls-ca <file>", "connect with TLS, trusting this CA certificate").env("PARZEN_TLS_CA"));
 }
 
 function connect(opts: ConnectionOptions): OptimizerServiceClient {
-  const channel: ChannelCredentials = opts.tlsCa ? credentials.createSsl(readFileSync(opts.tlsCa)) : credentials.createInsecure();
+  const channel: ChannelCredentials = opts.tlsCa
+    ? credentials.createSsl(readFileSync(opts.tlsCa))
+    : credentials.createInsecure();
   return new OptimizerServiceClient(opts.address, channel);
 }
 
@@ -47,7 +57,9 @@ async function allExperiments(client: OptimizerServiceClient): Promise<Experimen
   let pageToken = "";
   do {
     const page = await new Promise<ListExperimentsResponse>((ok, fail) =>
-      client.listExperiments({ pageSize: 1000, pageToken }, metadata(), (err, res) => (err ? fail(asCliError(err)) : ok(res))),
+      client.listExperiments({ pageSize: 1000, pageToken }, metadata(), (err, res) =>
+        err ? fail(asCliError(err)) : ok(res),
+      ),
     );
     out.push(...page.experiments);
     pageToken = page.nextPageToken;
@@ -55,7 +67,12 @@ async function allExperiments(client: OptimizerServiceClient): Promise<Experimen
   return out;
 }
 
-function streamTrials(client: OptimizerServiceClient, experiment: string, states: TrialState[], onTrial: (t: Trial) => void): Promise<void> {
+function streamTrials(
+  client: OptimizerServiceClient,
+  experiment: string,
+  states: TrialState[],
+  onTrial: (t: Trial) => void,
+): Promise<void> {
   return new Promise((ok, fail) => {
     const call = client.streamTrials({ experiment, states }, metadata());
     call.on("data", (r: StreamTrialsResponse) => onTrial(r.trial!));
@@ -102,7 +119,23 @@ export function trialsCsv(trials: Trial[]): string {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   const metrics = [...new Set(trials.flatMap((t) => Object.keys(t.metrics)))].sort();
   const attrs = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
-  const header = ["number", "id", "state", "loss", ...params.map((p) => `params.${p}`), ...metrics.map((m) => `metrics.${m}`), ...attrs.map((a) => `user_attrs.${a}`), "last_step", "intermediate_values", "worker_id", "source", "fail_reason", "create_time", "start_time", "end_time"];
+  const header = [
+    "number",
+    "id",
+    "state",
+    "loss",
+    ...params.map((p) => `params.${p}`),
+    ...metrics.map((m) => `metrics.${m}`),
+    ...attrs.map((a) => `user_attrs.${a}`),
+    "last_step",
+    "intermediate_values",
+    "worker_id",
+    "source",
+    "fail_reason",
+    "create_time",
+    "start_time",
+    "end_time",
+  ];
   const rows = trials.map((t) => {
     const r = trialRecord(t);
     const last = t.intermediateValues.at(-1);
@@ -122,9 +155,11 @@ export function trialsCsv(trials: Trial[]): string {
       r.create_time,
       r.start_time,
       r.end_time,
-    ].map(csvCell).join(",");
+    ]
+      .map(csvCell)
+      .join(",");
   });
-  return [header.join(","), ...rows].join("\n") + "\n";
+  return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
 function parseStates(list: string | undefined): TrialState[] {
@@ -132,7 +167,11 @@ function parseStates(list: string | undefined): TrialState[] {
   return list.split(",").map((s) => {
     const key = `TRIAL_STATE_${s.trim().toUpperCase()}` as keyof typeof TrialState;
     const v = TrialState[key];
-    if (typeof v !== "number" || v === TrialState.TRIAL_STATE_UNSPECIFIED) throw new ParzenError("INVALID_ARGUMENT", `unknown trial state "${s}" (waiting, running, complete, pruned, fail, lost)`);
+    if (typeof v !== "number" || v === TrialState.TRIAL_STATE_UNSPECIFIED)
+      throw new ParzenError(
+        "INVALID_ARGUMENT",
+        `unknown trial state "${s}" (waiting, running, complete, pruned, fail, lost)`,
+      );
     return v;
   });
 }
@@ -145,43 +184,69 @@ export function addHistoryCommands(program: Command): void {
       const exps = await allExperiments(client);
       client.close();
       if (opts.json) {
-        for (const e of exps) process.stdout.write(JSON.stringify({ name: e.name, algorithm: e.algorithm?.name, direction: Direction[e.direction], trial_counts: e.trialCounts }) + "\n");
+        for (const e of exps)
+          process.stdout.write(
+            `${JSON.stringify({ name: e.name, algorithm: e.algorithm?.name, direction: Direction[e.direction], trial_counts: e.trialCounts })}\n`,
+          );
         return;
       }
       const lines = [["NAME", "ALGORITHM", "DIRECTION", "COMPLETE", "RUNNING", "PRUNED", "FAIL", "LOST", "WAITING"]];
       for (const e of exps) {
         const c = e.trialCounts!;
-        lines.push([e.name, e.algorithm?.name ?? "", e.direction === Direction.DIRECTION_MAXIMIZE ? "maximize" : "minimize", ...[c.complete, c.running, c.pruned, c.fail, c.lost, c.waiting].map(String)]);
+        lines.push([
+          e.name,
+          e.algorithm?.name ?? "",
+          e.direction === Direction.DIRECTION_MAXIMIZE ? "maximize" : "minimize",
+          ...[c.complete, c.running, c.pruned, c.fail, c.lost, c.waiting].map(String),
+        ]);
       }
       const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-      for (const l of lines) process.stdout.write(l.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+      for (const l of lines)
+        process.stdout.write(
+          `${l
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
     });
 
-  const exportAction = (defaultFormat: "table" | "csv") => async (experiment: string, opts: ConnectionOptions & { format?: string; states?: string }) => {
-    const format = opts.format ?? defaultFormat;
-    if (!["csv", "jsonl", "table"].includes(format)) throw new ParzenError("INVALID_ARGUMENT", `unknown format "${format}" (csv, jsonl or table)`);
-    const client = connect(opts);
-    const trials: Trial[] = [];
-    await streamTrials(client, experiment, parseStates(opts.states), (t) => {
-      if (format === "jsonl") process.stdout.write(JSON.stringify(trialRecord(t)) + "\n");
-      else trials.push(t);
-    });
-    client.close();
-    if (format === "csv") process.stdout.write(trialsCsv(trials));
-    if (format === "table") {
-      for (const t of trials) {
-        const params = Object.entries(t.params).map(([k, v]) => `${k}=${plainValue(v)}`).join(" ");
-        process.stdout.write(`${String(t.number).padStart(5)}  ${stateName(t.state).padEnd(8)}  ${t.loss === undefined ? "-".padEnd(12) : String(t.loss).padEnd(12)}  ${params}\n`);
+  const exportAction =
+    (defaultFormat: "table" | "csv") =>
+    async (experiment: string, opts: ConnectionOptions & { format?: string; states?: string }) => {
+      const format = opts.format ?? defaultFormat;
+      if (!["csv", "jsonl", "table"].includes(format))
+        throw new ParzenError("INVALID_ARGUMENT", `unknown format "${format}" (csv, jsonl or table)`);
+      const client = connect(opts);
+      const trials: Trial[] = [];
+      await streamTrials(client, experiment, parseStates(opts.states), (t) => {
+        if (format === "jsonl") process.stdout.write(`${JSON.stringify(trialRecord(t))}\n`);
+        else trials.push(t);
+      });
+      client.close();
+      if (format === "csv") process.stdout.write(trialsCsv(trials));
+      if (format === "table") {
+        for (const t of trials) {
+          const params = Object.entries(t.params)
+            .map(([k, v]) => `${k}=${plainValue(v)}`)
+            .join(" ");
+          process.stdout.write(
+            `${String(t.number).padStart(5)}  ${stateName(t.state).padEnd(8)}  ${t.loss === undefined ? "-".padEnd(12) : String(t.loss).padEnd(12)}  ${params}\n`,
+          );
+        }
       }
-    }
-  };
+    };
 
   connectionOptions(program.command("trials").description("print an experiment's trials").argument("<experiment>"))
     .option("--format <format>", "table, csv or jsonl", "table")
     .option("--states <list>", "only these states, comma-separated (e.g. complete,pruned)")
     .action(exportAction("table"));
 
-  connectionOptions(program.command("export").description("write an experiment's whole history as CSV or JSON Lines").argument("<experiment>"))
+  connectionOptions(
+    program
+      .command("export")
+      .description("write an experiment's whole history as CSV or JSON Lines")
+      .argument("<experiment>"),
+  )
     .option("--format <format>", "csv or jsonl", "csv")
     .option("--states <list>", "only these states, comma-separated")
     .action(exportAction("csv"));

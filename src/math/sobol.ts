@@ -76,7 +76,9 @@ function directions(): Uint32Array[] {
     const poly = Number(polyText);
     const s = Math.floor(Math.log2(poly));
     const m = new Array<number>(BITS);
-    initText.split(",").forEach((v, k) => (m[k] = Number(v)));
+    initText.split(",").forEach((v, k) => {
+      m[k] = Number(v);
+    });
     for (let j = s; j < BITS; j++) {
       // m_j = m_{j−s} ⊕ 2^s·m_{j−s} ⊕ Σ_k a_k·2^k·m_{j−k}, a_k the inner polynomial coefficients.
       let v = m[j - s]! ^ (m[j - s]! * 2 ** s);
@@ -85,7 +87,7 @@ function directions(): Uint32Array[] {
     }
     const V = new Uint32Array(BITS);
     // m_j < 2^(j+1); as a binary fraction m_j / 2^(j+1), scaled to 32 bits. Bits beyond 32 vanish.
-    for (let j = 0; j < BITS; j++) V[j] = Number(BigInt(m[j]!) << BigInt(BITS - 1 - j) & 0xffffffffn);
+    for (let j = 0; j < BITS; j++) V[j] = Number((BigInt(m[j]!) << BigInt(BITS - 1 - j)) & 0xffffffffn);
     dims.push(V);
   }
   directionCache = dims;

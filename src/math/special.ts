@@ -152,7 +152,7 @@ function erfSmall(x: number): number {
     sum += add;
     if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
   }
-  return (2 * INV_SQRT_PI) * sum;
+  return 2 * INV_SQRT_PI * sum;
 }
 
 /** exp(−x²/2) to full relative precision (x² split exactly, as in expNegSquare). */
@@ -187,11 +187,6 @@ export function logNdtr(x: number): number {
   return LOG_HALF + Math.log(erfcx(-x * SQRT1_2)) - 0.5 * x * x;
 }
 
-/** log of the upper tail 1 − Φ(x) = Φ(−x). */
-export function logNdtrc(x: number): number {
-  return logNdtr(-x);
-}
-
 /** Standard normal log density. */
 export function logNormPdf(x: number): number {
   return -0.5 * x * x - LOG_SQRT_2PI;
@@ -206,7 +201,7 @@ export function ndtriExp(y: number): number {
   if (Number.isNaN(y) || y > 0) return Number.NaN;
   if (y === 0) return Number.POSITIVE_INFINITY;
   if (y === Number.NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
-  if (y > -0.6931471805599453) {
+  if (y > -Math.LN2) {
     // Upper half: Φ(x) = p > ½ ⇔ Φ(−x) = 1 − p = −expm1(y).
     return -lowerTailInverse(Math.log(-Math.expm1(y)));
   }
@@ -269,7 +264,7 @@ export function logAddExp(a: number, b: number): number {
 export function logSubExp(a: number, b: number): number {
   if (b === Number.NEGATIVE_INFINITY) return a;
   const d = b - a;
-  return d > -0.6931471805599453 ? a + Math.log(-Math.expm1(d)) : a + Math.log1p(-Math.exp(d));
+  return d > -Math.LN2 ? a + Math.log(-Math.expm1(d)) : a + Math.log1p(-Math.exp(d));
 }
 
 /** log Σ exp(xs[i]) over xs[offset .. offset+length). */

@@ -109,7 +109,7 @@ export function logNormMassApprox(a: number, b: number): number {
     const lb = logLowerTailFar(b);
     if (a === Number.NEGATIVE_INFINITY) return lb;
     const d = logLowerTailFar(a) - lb;
-    return lb + (d > -0.6931471805599453 ? Math.log(-Math.expm1(d)) : Math.log1p(-Math.exp(d)));
+    return lb + (d > -Math.LN2 ? Math.log(-Math.expm1(d)) : Math.log1p(-Math.exp(d)));
   }
   return logNormMass(a, b);
 }
@@ -140,7 +140,14 @@ export function truncNormalParts(mu: number, sigma: number, lo: number, hi: numb
 }
 
 /** sampleTruncNormal(mu, sigma, lo, hi, u), bit for bit, given p = truncNormalParts(mu, sigma, lo, hi). */
-export function sampleTruncNormalFrom(p: TruncNormalParts, mu: number, sigma: number, lo: number, hi: number, u: number): number {
+export function sampleTruncNormalFrom(
+  p: TruncNormalParts,
+  mu: number,
+  sigma: number,
+  lo: number,
+  hi: number,
+  u: number,
+): number {
   let z: number;
   if (!(p.a0 < p.b0)) z = p.a0;
   else {

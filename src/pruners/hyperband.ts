@@ -47,7 +47,9 @@ export const hyperbandPruner: Pruner<HyperbandOptions> = {
   parseOptions: (raw) => {
     const o = parseOptionsWith("pruner hyperband", schema, raw);
     if (o.max_resource !== "auto" && o.max_resource < o.min_resource) {
-      throw invalidArgument(`pruner hyperband options: "max_resource" (${o.max_resource}) must be >= "min_resource" (${o.min_resource})`);
+      throw invalidArgument(
+        `pruner hyperband options: "max_resource" (${o.max_resource}) must be >= "min_resource" (${o.min_resource})`,
+      );
     }
     return o;
   },

@@ -14,14 +14,19 @@ const nonePruner: Pruner<Record<string, never>> = {
   shouldPrune: () => false,
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: each pruner has its own options type; callers pass what its parseOptions returned
 const pruners = new Map<string, Pruner<any>>(
-  [nonePruner, medianPruner, percentilePruner, successiveHalvingPruner, hyperbandPruner, thresholdPruner].map((p) => [p.name, p]),
+  [nonePruner, medianPruner, percentilePruner, successiveHalvingPruner, hyperbandPruner, thresholdPruner].map((p) => [
+    p.name,
+    p,
+  ]),
 );
 
 export const DEFAULT_PRUNER = "none";
 
 export function prunerNamed(name: string): Pruner<unknown> {
   const p = pruners.get(name === "" ? DEFAULT_PRUNER : name);
-  if (p === undefined) throw invalidArgument(`pruner: unknown pruner "${name}" (known: ${[...pruners.keys()].sort().join(", ")})`);
+  if (p === undefined)
+    throw invalidArgument(`pruner: unknown pruner "${name}" (known: ${[...pruners.keys()].sort().join(", ")})`);
   return p;
 }

@@ -22,7 +22,8 @@ export const thresholdPruner: Pruner<ThresholdOptions> = {
   name: "threshold",
   parseOptions: (raw) => {
     const o = parseOptionsWith("pruner threshold", schema, raw);
-    if (o.lower === undefined && o.upper === undefined) throw invalidArgument('pruner threshold options: give "lower", "upper" or both');
+    if (o.lower === undefined && o.upper === undefined)
+      throw invalidArgument('pruner threshold options: give "lower", "upper" or both');
     if (o.lower !== undefined && o.upper !== undefined && !(o.lower <= o.upper)) {
       throw invalidArgument(`pruner threshold options: "lower" (${o.lower}) must not exceed "upper" (${o.upper})`);
     }

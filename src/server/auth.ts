@@ -56,7 +56,10 @@ export function parseTokens(text: string, source: string): string[] {
     for (const word of line.replace(/#.*$/, "").split(/[\s,]+/)) {
       if (word === "") continue;
       if (!/^[\x21-\x7e]{16,4096}$/.test(word)) {
-        throw new ParzenError("FAILED_PRECONDITION", `${source}: every token must be 16 to 4096 printable ASCII characters without spaces or commas`);
+        throw new ParzenError(
+          "FAILED_PRECONDITION",
+          `${source}: every token must be 16 to 4096 printable ASCII characters without spaces or commas`,
+        );
       }
       tokens.push(word);
     }
@@ -72,7 +75,9 @@ export function loadTokens(file: string | undefined, env: string | undefined): s
     try {
       text = readFileSync(file, "utf8");
     } catch (err) {
-      throw new ParzenError("FAILED_PRECONDITION", `cannot read tokens file ${file}: ${(err as Error).message}`, { cause: err });
+      throw new ParzenError("FAILED_PRECONDITION", `cannot read tokens file ${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const fromFile = parseTokens(text, `tokens file ${file}`);
     if (fromFile.length === 0) throw new ParzenError("FAILED_PRECONDITION", `tokens file ${file} holds no token`);

@@ -5,14 +5,21 @@
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandleCall } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { OptimizerServiceServer, StreamTrialsRequest, StreamTrialsResponse } from "../gen/parzen/v1/optimizer_service.js";
+import type {
+  OptimizerServiceServer,
+  StreamTrialsRequest,
+  StreamTrialsResponse,
+} from "../gen/parzen/v1/optimizer_service.js";
 import type { Optimizer } from "../service/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
 
 const CANCELLED_BY_CLIENT = new ParzenError("CANCELLED", "cancelled by the client");
-const DEADLINE_PASSED = new ParzenError("DEADLINE_EXCEEDED", "the call's deadline passed before a suggestion was ready");
+const DEADLINE_PASSED = new ParzenError(
+  "DEADLINE_EXCEEDED",
+  "the call's deadline passed before a suggestion was ready",
+);
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
@@ -24,7 +31,10 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     return error;
   };
 
-  function unary<Req, Res>(method: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>): Unary<Req, Res> {
+  function unary<Req, Res>(
+    method: string,
+    fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  ): Unary<Req, Res> {
     return (call, callback) => {
       let result: Res | Promise<Res>;
       try {
@@ -48,7 +58,8 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
 
   /** The request, or INVALID_ARGUMENT when its bytes could not be decoded (see tolerant-decoding.ts). */
   function decoded<Req>(method: string, request: Req): Req {
-    if (request instanceof MalformedRequest) throw invalidArgument(`request: not a valid ${method}Request message (${request.reason.slice(0, 200)})`);
+    if (request instanceof MalformedRequest)
+      throw invalidArgument(`request: not a valid ${method}Request message (${request.reason.slice(0, 200)})`);
     return request;
   }
 

@@ -101,9 +101,15 @@ export class ParzenServer {
     const tls = this.options.tls;
     if (tls === undefined) return ServerCredentials.createInsecure();
     try {
-      return ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined);
+      return ServerCredentials.createSsl(
+        tls.clientCa ?? null,
+        [{ cert_chain: tls.cert, private_key: tls.key }],
+        tls.clientCa !== undefined,
+      );
     } catch (err) {
-      throw new ParzenError("FAILED_PRECONDITION", `unusable TLS certificate or key: ${(err as Error).message}`, { cause: err });
+      throw new ParzenError("FAILED_PRECONDITION", `unusable TLS certificate or key: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -27,5 +27,8 @@ export function toServiceError(err: unknown): { error: Partial<ServiceError>; in
     const details = err.message.length > MAX_DETAILS ? `${err.message.slice(0, MAX_DETAILS)}…` : err.message;
     return { error: { code: CODES[err.code], details, metadata: new Metadata() }, internal: err.code === "INTERNAL" };
   }
-  return { error: { code: status.INTERNAL, details: "internal error (see the server log)", metadata: new Metadata() }, internal: true };
+  return {
+    error: { code: status.INTERNAL, details: "internal error (see the server log)", metadata: new Metadata() },
+    internal: true,
+  };
 }

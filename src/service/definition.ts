@@ -35,9 +35,12 @@ export interface CompiledDefinition {
 
 export function checkExperimentName(name: string, field = "name"): string {
   if (name.length === 0) throw invalidArgument(`${field}: experiment name is empty`);
-  if (name.length > MAX_NAME_LENGTH) throw invalidArgument(`${field}: experiment name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw invalidArgument(`${field}: experiment name is longer than ${MAX_NAME_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalidArgument(`${field}: experiment name contains control characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw invalidArgument(`${field}: experiment name contains control characters`);
   if (name.trim() !== name) throw invalidArgument(`${field}: experiment name has leading or trailing spaces`);
   return name;
 }
@@ -47,7 +50,8 @@ export function scalarsOf(options: Record<string, Value>, owner: string): Record
   for (const [k, v] of Object.entries(options)) {
     const s = scalarFromValue(v);
     if (s === undefined) throw invalidArgument(`${owner} options: "${k}" has no value`);
-    if (s.kind === "double" && !Number.isFinite(s.value)) throw invalidArgument(`${owner} options: "${k}" must be finite`);
+    if (s.kind === "double" && !Number.isFinite(s.value))
+      throw invalidArgument(`${owner} options: "${k}" must be finite`);
     out[k] = s;
   }
   return out;
@@ -61,7 +65,11 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
   if (req === undefined) throw invalidArgument("experiment: missing");
   const name = checkExperimentName(req.name, "experiment.name");
   const space = compileSpace(req.space, limits);
-  if (req.direction !== Direction.DIRECTION_UNSPECIFIED && req.direction !== Direction.DIRECTION_MINIMIZE && req.direction !== Direction.DIRECTION_MAXIMIZE) {
+  if (
+    req.direction !== Direction.DIRECTION_UNSPECIFIED &&
+    req.direction !== Direction.DIRECTION_MINIMIZE &&
+    req.direction !== Direction.DIRECTION_MAXIMIZE
+  ) {
     throw invalidArgument(`experiment.direction: unknown direction ${req.direction}`);
   }
   const maximize = req.direction === Direction.DIRECTION_MAXIMIZE;
@@ -72,11 +80,13 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
   const rawPrunerOptions = req.pruner?.options ?? {};
   const prunerOptions = prunerNamed(pruner).parseOptions(scalarsOf(rawPrunerOptions, `pruner ${pruner}`));
   const seed = req.seed ?? randomInt(0, 2 ** 31);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw invalidArgument("experiment.seed: must be a non-negative integer below 2^53");
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw invalidArgument("experiment.seed: must be a non-negative integer below 2^53");
   let leaseMs = DEFAULT_LEASE_MS;
   if (req.leaseDuration !== undefined) {
     leaseMs = req.leaseDuration.seconds * 1000 + Math.floor(req.leaseDuration.nanos / 1e6);
-    if (!(leaseMs >= 1000 && leaseMs <= MAX_LEASE_MS)) throw invalidArgument("experiment.lease_duration: must be between 1 second and 7 days");
+    if (!(leaseMs >= 1000 && leaseMs <= MAX_LEASE_MS))
+      throw invalidArgument("experiment.lease_duration: must be between 1 second and 7 days");
   }
   const proto: Experiment = Experiment.fromPartial({
     name,
@@ -89,7 +99,18 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
     userAttrs: req.userAttrs,
     retryLost: req.retryLost,
   });
-  return { proto, space, algorithm, algorithmOptions, pruner, prunerOptions, seed, maximize, leaseMs, retryLost: req.retryLost };
+  return {
+    proto,
+    space,
+    algorithm,
+    algorithmOptions,
+    pruner,
+    prunerOptions,
+    seed,
+    maximize,
+    leaseMs,
+    retryLost: req.retryLost,
+  };
 }
 
 /** Stable JSON with sorted keys, so equal definitions give equal strings. */

@@ -78,7 +78,8 @@ export class ExperimentState {
   put(t: TrialRow): void {
     const n = t.number;
     const isNew = n === this.columns.count;
-    if (!isNew && !(n >= 0 && n < this.columns.count)) throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
+    if (!isNew && !(n >= 0 && n < this.columns.count))
+      throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
     const old: StoredState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
     if (isNew) this.columns.append(t.id, t.config);
@@ -155,7 +156,8 @@ export class ExperimentState {
       for (; i <= j; i++) {
         const n = numbers[i]!;
         const t = this.live.get(n) ?? read[n - from];
-        if (t === undefined || t.number !== n) throw new Error(`experiment ${this.row.name}: trial ${n} missing from the database`);
+        if (t === undefined || t.number !== n)
+          throw new Error(`experiment ${this.row.name}: trial ${n} missing from the database`);
         out.push(t);
       }
     }
@@ -203,7 +205,13 @@ export class ExperimentState {
       for (let n = 0; n < this.columns.count; n++) {
         const state = OBSERVED[this.columns.state(n) as StoredState];
         if (state === undefined) continue;
-        h.push({ number: n, config: this.columns.configView(n), state, loss: this.columns.loss(n), lastStep: this.columns.lastStep(n) });
+        h.push({
+          number: n,
+          config: this.columns.configView(n),
+          state,
+          loss: this.columns.loss(n),
+          lastStep: this.columns.lastStep(n),
+        });
       }
       this.history = h;
     }
@@ -215,7 +223,12 @@ export class ExperimentState {
     this.history = undefined;
   }
 
-  private placeInHistory(number: number, state: ObservationState, loss: number | undefined, lastStep: number | undefined): void {
+  private placeInHistory(
+    number: number,
+    state: ObservationState,
+    loss: number | undefined,
+    lastStep: number | undefined,
+  ): void {
     const h = this.history!;
     const lastNumber = h.length === 0 ? -1 : h[h.length - 1]!.number;
     if (number > lastNumber) {

@@ -51,7 +51,11 @@ export class Leases {
     exp.earliestLease = earliest;
     if (lapsed.length === 0) return;
     for (const t of lapsed) exp.put(t);
-    if (exp.def.retryLost) this.scheduleRetries(exp, lapsed.map((t) => t.id));
+    if (exp.def.retryLost)
+      this.scheduleRetries(
+        exp,
+        lapsed.map((t) => t.id),
+      );
   }
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
@@ -69,12 +73,20 @@ export class Leases {
     const { exp, trial } = trialWithId(this.cache, trialId);
     this.expire(exp);
     const current = exp.trialById(trialId)!;
-    if (current.state === StoredState.Lost && retriedAs(current) !== undefined) return exp.queue.run(() => this.reviveRetried(exp, trialId));
+    if (current.state === StoredState.Lost && retriedAs(current) !== undefined)
+      return exp.queue.run(() => this.reviveRetried(exp, trialId));
     if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
-      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`);
+      throw failedPrecondition(
+        `trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`,
+      );
     }
     // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
-    const updated: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: this.now() + exp.def.leaseMs };
+    const updated: TrialRow = {
+      ...trial,
+      state: StoredState.Running,
+      endTime: null,
+      leaseDeadline: this.now() + exp.def.leaseMs,
+    };
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
     return new Date(updated.leaseDeadline!);
@@ -86,14 +98,20 @@ export class Leases {
   retryLostOnLoad(exp: ExperimentState): void {
     if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
     const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
-    this.scheduleRetries(exp, lost.filter(needsRetry).map((t) => t.id));
+    this.scheduleRetries(
+      exp,
+      lost.filter(needsRetry).map((t) => t.id),
+    );
   }
 
   /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
   private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
     if (ids.length === 0) return;
     let pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined) this.retryPending.set(exp.row.id, (pending = new Set()));
+    if (pending === undefined) {
+      pending = new Set();
+      this.retryPending.set(exp.row.id, pending);
+    }
     for (const id of ids) pending.add(id);
     // A failure leaves them pending: the next lapse, Suggest or restart retries again.
     exp.queue.run(() => this.enqueueRetries(exp)).catch(() => undefined);
@@ -103,10 +121,16 @@ export class Leases {
   enqueueRetries(exp: ExperimentState): void {
     const pending = this.retryPending.get(exp.row.id);
     if (pending === undefined || pending.size === 0 || !this.cache.holds(exp)) return;
-    const lost = [...pending].map((id) => exp.trialById(id)).filter((t): t is TrialRow => t !== undefined && needsRetry(t));
+    const lost = [...pending]
+      .map((id) => exp.trialById(id))
+      .filter((t): t is TrialRow => t !== undefined && needsRetry(t));
     const now = this.now();
     const retries = lost.map((t, i) =>
-      newTrialRow(exp, exp.nextNumber + i, t.config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs: retryAttrs(t) }),
+      newTrialRow(exp, exp.nextNumber + i, t.config, now, {
+        state: StoredState.Waiting,
+        source: TrialSource.TRIAL_SOURCE_ENQUEUED,
+        userAttrs: retryAttrs(t),
+      }),
     );
     const linked: TrialRow[] = [];
     this.store.transaction(() => {
@@ -128,7 +152,12 @@ export class Leases {
       .run(() => {
         const retry = exp.trialById(retryId);
         if (retry?.state !== StoredState.Waiting) return;
-        const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: this.now(), userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason } };
+        const withdrawn: TrialRow = {
+          ...retry,
+          state: StoredState.Lost,
+          endTime: this.now(),
+          userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason },
+        };
         this.store.transaction(() => this.store.updateTrial(withdrawn));
         exp.put(withdrawn);
       })
@@ -149,8 +178,19 @@ export class Leases {
       );
     }
     const now = this.now();
-    const revived: TrialRow = { ...trial, state: StoredState.Running, endTime: null, leaseDeadline: now + exp.def.leaseMs, userAttrs: unlinkRetry(trial) };
-    const withdrawn: TrialRow = { ...retry, state: StoredState.Lost, endTime: now, userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` } };
+    const revived: TrialRow = {
+      ...trial,
+      state: StoredState.Running,
+      endTime: null,
+      leaseDeadline: now + exp.def.leaseMs,
+      userAttrs: unlinkRetry(trial),
+    };
+    const withdrawn: TrialRow = {
+      ...retry,
+      state: StoredState.Lost,
+      endTime: now,
+      userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` },
+    };
     this.store.transaction(() => {
       this.store.updateTrial(revived);
       this.store.updateTrial(withdrawn);

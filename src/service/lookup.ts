@@ -13,7 +13,8 @@ export function experimentNamed(cache: ExperimentCache, name: string): Experimen
 }
 
 export function trialWithId(cache: ExperimentCache, trialId: number): { exp: ExperimentState; trial: TrialRow } {
-  if (!Number.isSafeInteger(trialId) || trialId <= 0) throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
+  if (!Number.isSafeInteger(trialId) || trialId <= 0)
+    throw invalidArgument(`trial_id: must be a positive integer, got ${trialId}`);
   const exp = cache.ownerOfTrial(trialId);
   const trial = exp?.trialById(trialId);
   if (exp === undefined || trial === undefined) throw notFound(`trial ${trialId} does not exist`);

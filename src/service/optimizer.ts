@@ -69,7 +69,10 @@ export class Optimizer {
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
     this.leases = new Leases(this.store, this.cache, this.now);
     this.userTrials = new UserTrials(this.store, this.now, this.limits);
-    this.prefetch = new SuggestionPrefetch((exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)), deps.prefetch ?? true);
+    this.prefetch = new SuggestionPrefetch(
+      (exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)),
+      deps.prefetch ?? true,
+    );
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -144,13 +147,25 @@ export class Optimizer {
       const started: TrialRow[] = [];
       // Enqueued configurations first, oldest first.
       for (const number of exp.waiting.slice(0, count)) {
-        started.push({ ...exp.trial(number), state: StoredState.Running, workerId: req.workerId, startTime: now, leaseDeadline: lease });
+        started.push({
+          ...exp.trial(number),
+          state: StoredState.Running,
+          workerId: req.workerId,
+          startTime: now,
+          leaseDeadline: lease,
+        });
       }
       // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
       const created: TrialRow[] = [];
       // The live history is passed as is (no O(n) copy per Suggest); only a
       // batch adds its own pending members on top.
-      const pending: Observation[] = started.map((t) => ({ number: t.number, config: t.config, state: "running", loss: undefined, lastStep: undefined }));
+      const pending: Observation[] = started.map((t) => ({
+        number: t.number,
+        config: t.config,
+        state: "running",
+        loss: undefined,
+        lastStep: undefined,
+      }));
       for (let i = started.length; i < count; i++) {
         throwIfAborted(signal);
         const number = exp.nextNumber + created.length;
@@ -160,20 +175,29 @@ export class Optimizer {
         const history = pending.length === 0 ? base : base.concat(pending);
         const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
         pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
-        created.push(newTrialRow(exp, number, config, now, {
-          state: StoredState.Running,
-          source: TrialSource.TRIAL_SOURCE_ALGORITHM,
-          workerId: req.workerId,
-          startTime: now,
-          leaseDeadline: lease,
-        }));
+        created.push(
+          newTrialRow(exp, number, config, now, {
+            state: StoredState.Running,
+            source: TrialSource.TRIAL_SOURCE_ALGORITHM,
+            workerId: req.workerId,
+            startTime: now,
+            leaseDeadline: lease,
+          }),
+        );
       }
       // A caller that gave up never sees these trials: create nothing for it.
       throwIfAborted(signal);
       this.store.transaction(() => {
         for (const t of started) this.store.updateTrial(t);
         for (const t of created) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-        if (req.requestId !== "") this.store.insertRequest(exp.row.id, "Suggest", req.requestId, [...started, ...created].map((t) => t.id), now);
+        if (req.requestId !== "")
+          this.store.insertRequest(
+            exp.row.id,
+            "Suggest",
+            req.requestId,
+            [...started, ...created].map((t) => t.id),
+            now,
+          );
       });
       for (const t of [...started, ...created]) exp.put(t);
       return [...started, ...created].map((t) => trialView(exp, t));
@@ -181,9 +205,21 @@ export class Optimizer {
   }
 
   /** What `exp`'s algorithm suggests for trial `number` given `history`. */
-  private algorithmSuggestion(exp: ExperimentState, number: number, history: readonly Observation[], signal?: AbortSignal): Promise<Config> {
+  private algorithmSuggestion(
+    exp: ExperimentState,
+    number: number,
+    history: readonly Observation[],
+    signal?: AbortSignal,
+  ): Promise<Config> {
     return this.runner.suggest(
-      { algorithm: exp.def.algorithm, options: exp.def.algorithmOptions, space: exp.space, history, seed: exp.def.seed, trialNumber: number },
+      {
+        algorithm: exp.def.algorithm,
+        options: exp.def.algorithmOptions,
+        space: exp.space,
+        history,
+        seed: exp.def.seed,
+        trialNumber: number,
+      },
       signal,
     );
   }
@@ -224,13 +260,17 @@ export class Optimizer {
     }
     checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
     if (FINISHED.has(trial.state)) {
-      const same = trial.state === state && trial.loss === finalLoss && sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
+      const same =
+        trial.state === state &&
+        trial.loss === finalLoss &&
+        sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
       if (same) return trialView(exp, trial);
       throw failedPrecondition(
         `trial ${trial.id} is already finished as ${TrialState[trial.state as number]}${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
       );
     }
-    if (trial.state === StoredState.Waiting) throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
+    if (trial.state === StoredState.Waiting)
+      throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
     // RUNNING, or LOST whose worker turned out to be alive: the result is accepted.
     const updated: TrialRow = {
       ...trial,
@@ -244,7 +284,8 @@ export class Optimizer {
     };
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
-    if (trial.state === StoredState.Lost) this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+    if (trial.state === StoredState.Lost)
+      this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     this.prefetch.afterReport(exp, whenAnswered);
     return trialView(exp, updated);
   }
@@ -256,10 +297,13 @@ export class Optimizer {
    */
   reportIntermediate(trialId: number, step: number, value: number): boolean {
     const { exp, trial } = trialWithId(this.cache, trialId);
-    if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
+    if (!Number.isSafeInteger(step) || step < 0)
+      throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
     this.leases.expire(exp);
     if (trial.state !== StoredState.Running) {
-      throw failedPrecondition(`trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`);
+      throw failedPrecondition(
+        `trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`,
+      );
     }
     let current = trial;
     if (!trial.intermediate.some(([s]) => s === step)) {
@@ -322,7 +366,11 @@ export class Optimizer {
     const out: Trial[] = [];
     let more = false;
     for (let from = start; !more; ) {
-      const numbers = exp.numbersWhere(states, from, req.workerId === "" ? size + 1 - out.length : Math.max(size + 1 - out.length, 256));
+      const numbers = exp.numbersWhere(
+        states,
+        from,
+        req.workerId === "" ? size + 1 - out.length : Math.max(size + 1 - out.length, 256),
+      );
       if (numbers.length === 0) break;
       for (const t of exp.rows(numbers)) {
         if (req.workerId !== "" && t.workerId !== req.workerId) continue;
@@ -379,7 +427,8 @@ export class Optimizer {
     if (ids === undefined) return undefined;
     return ids.map((id) => {
       const t = exp.trialById(id);
-      if (t === undefined) throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
+      if (t === undefined)
+        throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
       return trialView(exp, t);
     });
   }

@@ -9,7 +9,8 @@ import { TrialState } from "../gen/parzen/v1/trial.js";
 /** A page_size: 0 means `dflt`. */
 export function pageSizeOf(requested: number, dflt: number, max: number): number {
   if (requested === 0) return dflt;
-  if (!Number.isInteger(requested) || requested < 1 || requested > max) throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
+  if (!Number.isInteger(requested) || requested < 1 || requested > max)
+    throw invalidArgument(`page_size: must be between 1 and ${max}, got ${requested}`);
   return requested;
 }
 
@@ -27,7 +28,8 @@ export function checkMetrics(metrics: Record<string, number>, field = "metrics")
 
 export function checkAttrs(attrs: Record<string, string>, field: string, maxLength: number): void {
   for (const [k, v] of Object.entries(attrs)) {
-    if (k.length + v.length > maxLength) throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${maxLength} characters`);
+    if (k.length + v.length > maxLength)
+      throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${maxLength} characters`);
   }
 }
 
@@ -44,6 +46,8 @@ export function stateFilter(states: readonly TrialState[]): Set<number> {
 /** Stops a Suggest whose caller gave up (cancelled, or past its deadline: the reason says which). */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
-    throw signal.reason instanceof ParzenError ? signal.reason : new ParzenError("CANCELLED", "suggest cancelled by the client");
+    throw signal.reason instanceof ParzenError
+      ? signal.reason
+      : new ParzenError("CANCELLED", "suggest cancelled by the client");
   }
 }

@@ -45,7 +45,8 @@ export class TrialColumns {
 
   /** Appends trial number `count` (its configuration is copied in). */
   append(id: number, config: Config): void {
-    if (config.length !== this.dims) throw new Error(`trial columns: configuration of ${config.length} values, expected ${this.dims}`);
+    if (config.length !== this.dims)
+      throw new Error(`trial columns: configuration of ${config.length} values, expected ${this.dims}`);
     if ((this.n & MASK) === 0) this.chunks.push(this.newChunk());
     const c = this.chunks[this.n >> SHIFT]!;
     const i = this.n & MASK;

@@ -28,7 +28,8 @@ export class UserTrials {
   /** Validates everything before queueing, so a rejected call creates nothing. */
   enqueue(exp: ExperimentState, req: EnqueueRequest): Promise<Trial[]> {
     if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
-    if (req.configurations.length > this.limits.maxEnqueue) throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
+    if (req.configurations.length > this.limits.maxEnqueue)
+      throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
     const configs = req.configurations.map((c, i) => {
       checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
       return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
@@ -40,7 +41,13 @@ export class UserTrials {
       for (const { config, userAttrs } of configs) {
         if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
         seen.push(config);
-        rows.push(newTrialRow(exp, exp.nextNumber + rows.length, config, now, { state: StoredState.Waiting, source: TrialSource.TRIAL_SOURCE_ENQUEUED, userAttrs }));
+        rows.push(
+          newTrialRow(exp, exp.nextNumber + rows.length, config, now, {
+            state: StoredState.Waiting,
+            source: TrialSource.TRIAL_SOURCE_ENQUEUED,
+            userAttrs,
+          }),
+        );
       }
       this.store.transaction(() => {
         for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
@@ -52,30 +59,49 @@ export class UserTrials {
 
   addTrials(exp: ExperimentState, req: AddTrialsRequest): Promise<Trial[]> {
     if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
-    if (req.trials.length > this.limits.maxImport) throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
+    if (req.trials.length > this.limits.maxImport)
+      throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
     const now = this.now();
     const prepared = req.trials.map((imp, i) => {
       const where = `trials[${i}]`;
       const config = configFromProto(exp.space, imp.params, where);
       const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
-      if (state !== TrialState.TRIAL_STATE_COMPLETE && state !== TrialState.TRIAL_STATE_PRUNED && state !== TrialState.TRIAL_STATE_FAIL) {
+      if (
+        state !== TrialState.TRIAL_STATE_COMPLETE &&
+        state !== TrialState.TRIAL_STATE_PRUNED &&
+        state !== TrialState.TRIAL_STATE_FAIL
+      ) {
         throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
       }
-      if (imp.loss !== undefined && !Number.isFinite(imp.loss)) throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined) throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
+      if (imp.loss !== undefined && !Number.isFinite(imp.loss))
+        throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
+      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined)
+        throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
       const steps = new Set<number>();
-      const intermediate = imp.intermediateValues.map(({ step, value }) => {
-        if (!Number.isSafeInteger(step) || step < 0) throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
-        if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
-        steps.add(step);
-        return [step, value] as [number, number];
-      }).sort((a, b) => a[0] - b[0]);
+      const intermediate = imp.intermediateValues
+        .map(({ step, value }) => {
+          if (!Number.isSafeInteger(step) || step < 0)
+            throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
+          if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
+          steps.add(step);
+          return [step, value] as [number, number];
+        })
+        .sort((a, b) => a[0] - b[0]);
       checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
       const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
       let loss = imp.loss ?? null;
       const last = intermediate.at(-1)?.[1];
-      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
-      return { config, state: state as number as StoredState, loss, metrics, intermediate, userAttrs: imp.userAttrs, failReason: imp.failReason };
+      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last))
+        loss = last;
+      return {
+        config,
+        state: state as number as StoredState,
+        loss,
+        metrics,
+        intermediate,
+        userAttrs: imp.userAttrs,
+        failReason: imp.failReason,
+      };
     });
     return exp.queue.run(() => {
       const rows = prepared.map((p, i) =>

@@ -1,6 +1,6 @@
 /** Renders stored rows as parzen.v1 messages. */
-import { Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import { Trial } from "../gen/parzen/v1/trial.js";
+import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
+import type { Trial } from "../gen/parzen/v1/trial.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import { configToProto } from "../space/values.js";
 import type { ExperimentState } from "./experiment-state.js";

@@ -6,7 +6,7 @@
 import { invalidArgument } from "../errors.js";
 import type { Parameter, SearchSpace, Value } from "../gen/parzen/v1/space.js";
 import { cleanFloat, gridTopIndex } from "./grid.js";
-import type { DeclaredKind, Domain, ParamSpec, Scalar, Space } from "./types.js";
+import type { DeclaredKind, Domain, Scalar, Space } from "./types.js";
 import { scalarFromValue, scalarKey } from "./values.js";
 
 export interface SpaceLimits {
@@ -40,7 +40,12 @@ export function compileSpace(proto: SearchSpace | undefined, limits: SpaceLimits
   const params: MutableParam[] = [];
   const byName = new Map<string, MutableParam>();
 
-  const visit = (list: readonly Parameter[], depth: number, condition: MutableParam["condition"], where: string): void => {
+  const visit = (
+    list: readonly Parameter[],
+    depth: number,
+    condition: MutableParam["condition"],
+    where: string,
+  ): void => {
     if (depth > limits.maxDepth) {
       throw invalidArgument(`${where}: conditional nesting deeper than ${limits.maxDepth} levels`);
     }
@@ -49,7 +54,8 @@ export function compileSpace(proto: SearchSpace | undefined, limits: SpaceLimits
         throw invalidArgument(`space: more than ${limits.maxParameters} parameters`);
       }
       const name = checkName(p.name, limits, where);
-      if (byName.has(name)) throw invalidArgument(`parameter "${name}": duplicate name (names must be unique across the whole space)`);
+      if (byName.has(name))
+        throw invalidArgument(`parameter "${name}": duplicate name (names must be unique across the whole space)`);
       const { declared, domain } = compileDomain(p, name, limits);
       const spec: MutableParam = { name, index: params.length, declared, domain, condition };
       params.push(spec);
@@ -70,7 +76,9 @@ export function compileSpace(proto: SearchSpace | undefined, limits: SpaceLimits
 function checkName(raw: string, limits: SpaceLimits, where: string): string {
   if (raw.length === 0) throw invalidArgument(`${where}: a parameter has an empty name`);
   if (raw.length > limits.maxNameLength) {
-    throw invalidArgument(`${where}: parameter name "${raw.slice(0, 40)}…" is longer than ${limits.maxNameLength} characters`);
+    throw invalidArgument(
+      `${where}: parameter name "${raw.slice(0, 40)}…" is longer than ${limits.maxNameLength} characters`,
+    );
   }
   return raw;
 }
@@ -110,7 +118,10 @@ function compileDomain(p: Parameter, name: string, limits: SpaceLimits): { decla
     case "logUniform": {
       const log = d.$case === "logUniform";
       checkRange(name, d.value.low, d.value.high, log);
-      return { declared: log ? "log_uniform" : "uniform", domain: { type: "float", low: d.value.low, high: d.value.high, log, step: undefined } };
+      return {
+        declared: log ? "log_uniform" : "uniform",
+        domain: { type: "float", low: d.value.low, high: d.value.high, log, step: undefined },
+      };
     }
     case "qUniform":
     case "qLogUniform": {
@@ -128,14 +139,20 @@ function compileDomain(p: Parameter, name: string, limits: SpaceLimits): { decla
     case "logNormal": {
       const log = d.$case === "logNormal";
       checkSigma(name, d.value.mu, d.value.sigma);
-      return { declared: log ? "log_normal" : "normal", domain: { type: "normal", mu: d.value.mu, sigma: d.value.sigma, log, step: undefined } };
+      return {
+        declared: log ? "log_normal" : "normal",
+        domain: { type: "normal", mu: d.value.mu, sigma: d.value.sigma, log, step: undefined },
+      };
     }
     case "qNormal":
     case "qLogNormal": {
       const log = d.$case === "qLogNormal";
       checkSigma(name, d.value.mu, d.value.sigma);
       const step = checkStep(name, "q", d.value.q, undefined);
-      return { declared: log ? "q_log_normal" : "q_normal", domain: { type: "normal", mu: d.value.mu, sigma: d.value.sigma, log, step } };
+      return {
+        declared: log ? "q_log_normal" : "q_normal",
+        domain: { type: "normal", mu: d.value.mu, sigma: d.value.sigma, log, step },
+      };
     }
     case "intRange": {
       const { low, high, log } = d.value;
@@ -145,7 +162,10 @@ function compileDomain(p: Parameter, name: string, limits: SpaceLimits): { decla
       }
       if (!(low < high)) throw invalidArgument(`parameter "${name}": low (${low}) must be less than high (${high})`);
       if (step < 0) throw invalidArgument(`parameter "${name}": step must be > 0, got ${step}`);
-      if (step > high - low) throw invalidArgument(`parameter "${name}": step (${step}) is larger than the range high − low (${high - low})`);
+      if (step > high - low)
+        throw invalidArgument(
+          `parameter "${name}": step (${step}) is larger than the range high − low (${high - low})`,
+        );
       if (log && step !== 1) throw invalidArgument(`parameter "${name}": a log int domain needs step = 1, got ${step}`);
       if (log && low < 1) throw invalidArgument(`parameter "${name}": a log int domain needs low >= 1, got ${low}`);
       const top = low + gridTopIndex(low, high, step) * step;
@@ -165,7 +185,10 @@ function compileDomain(p: Parameter, name: string, limits: SpaceLimits): { decla
         seen.add(key);
         return s;
       });
-      return { declared: "choice", domain: { type: "choice", options: scalars, weights: normaliseWeights(name, weights, options.length) } };
+      return {
+        declared: "choice",
+        domain: { type: "choice", options: scalars, weights: normaliseWeights(name, weights, options.length) },
+      };
     }
   }
 }
@@ -177,7 +200,9 @@ function optionScalar(name: string, i: number, v: Value | undefined, limits: Spa
     throw invalidArgument(`parameter "${name}": choice option ${i} must be finite, got ${s.value}`);
   }
   if (s.kind === "string" && s.value.length > limits.maxStringLength) {
-    throw invalidArgument(`parameter "${name}": choice option ${i} is longer than ${limits.maxStringLength} characters`);
+    throw invalidArgument(
+      `parameter "${name}": choice option ${i} is longer than ${limits.maxStringLength} characters`,
+    );
   }
   return s;
 }
@@ -186,15 +211,20 @@ function normaliseWeights(name: string, weights: readonly number[], n: number): 
   const out = new Float64Array(n);
   if (weights.length === 0) return out.fill(1 / n);
   if (weights.length !== n) {
-    throw invalidArgument(`parameter "${name}": ${weights.length} weights for ${n} options (give one weight per option, or none)`);
+    throw invalidArgument(
+      `parameter "${name}": ${weights.length} weights for ${n} options (give one weight per option, or none)`,
+    );
   }
   let sum = 0;
   weights.forEach((w, i) => {
-    if (!Number.isFinite(w) || w < 0) throw invalidArgument(`parameter "${name}": weight ${i} must be finite and >= 0, got ${w}`);
+    if (!Number.isFinite(w) || w < 0)
+      throw invalidArgument(`parameter "${name}": weight ${i} must be finite and >= 0, got ${w}`);
     sum += w;
   });
   if (!(sum > 0)) throw invalidArgument(`parameter "${name}": weights must sum to a positive number`);
-  weights.forEach((w, i) => (out[i] = w / sum));
+  weights.forEach((w, i) => {
+    out[i] = w / sum;
+  });
   return out;
 }
 

@@ -34,4 +34,3 @@ export function samplePrior(space: Space, rng: Rng): Config {
   }
   return config;
 }
-

@@ -33,7 +33,9 @@ const identity = (x: number): number => x;
 export function numericScale(domain: NumericDomain): NumericScale {
   switch (domain.type) {
     case "float":
-      return domain.step === undefined ? continuousScale(domain) : gridScale(domain.low, domain.high, domain.step, domain.log);
+      return domain.step === undefined
+        ? continuousScale(domain)
+        : gridScale(domain.low, domain.high, domain.step, domain.log);
     case "int":
       return domain.log ? logIntScale(domain) : gridScale(domain.low, domain.high, domain.step, false, true);
     case "normal":

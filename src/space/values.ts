@@ -74,7 +74,8 @@ export function configToProto(space: Space, config: Config): Record<string, Valu
 
 function numeric(param: ParamSpec, v: Scalar): number {
   if (v.kind === "double" || v.kind === "int") {
-    if (!Number.isFinite(v.value)) throw invalidArgument(`parameter "${param.name}": value must be finite, got ${v.value}`);
+    if (!Number.isFinite(v.value))
+      throw invalidArgument(`parameter "${param.name}": value must be finite, got ${v.value}`);
     return v.value;
   }
   throw invalidArgument(`parameter "${param.name}": expected a number, got ${v.kind} ${JSON.stringify(v.value)}`);
@@ -88,21 +89,25 @@ export function internalValue(param: ParamSpec, v: Scalar): number {
     case "choice": {
       const key = scalarKey(v);
       const i = d.options.findIndex((o) => scalarKey(o) === key);
-      if (i < 0) throw invalidArgument(`parameter "${name}": ${JSON.stringify(v.value)} is not one of its choice options`);
+      if (i < 0)
+        throw invalidArgument(`parameter "${name}": ${JSON.stringify(v.value)} is not one of its choice options`);
       return i;
     }
     case "int": {
       const x = numeric(param, v);
       if (!Number.isInteger(x)) throw invalidArgument(`parameter "${name}": expected an integer, got ${x}`);
       if (x < d.low || x > d.high || (x - d.low) % d.step !== 0) {
-        throw invalidArgument(`parameter "${name}": ${x} is outside its domain (integers ${d.low}..${d.high} step ${d.step})`);
+        throw invalidArgument(
+          `parameter "${name}": ${x} is outside its domain (integers ${d.low}..${d.high} step ${d.step})`,
+        );
       }
       return x;
     }
     case "float": {
       const x = numeric(param, v);
       const tol = 1e-12 * Math.max(1, Math.abs(d.low), Math.abs(d.high));
-      if (x < d.low - tol || x > d.high + tol) throw invalidArgument(`parameter "${name}": ${x} is outside [${d.low}, ${d.high}]`);
+      if (x < d.low - tol || x > d.high + tol)
+        throw invalidArgument(`parameter "${name}": ${x} is outside [${d.low}, ${d.high}]`);
       if (d.step !== undefined && !onGrid(d.low, d.step, x)) {
         throw invalidArgument(`parameter "${name}": ${x} is not on the grid ${d.low} + k·${d.step}`);
       }
@@ -111,8 +116,10 @@ export function internalValue(param: ParamSpec, v: Scalar): number {
     case "normal": {
       const x = numeric(param, v);
       if (d.log && x < 0) throw invalidArgument(`parameter "${name}": a log-normal value must be >= 0, got ${x}`);
-      if (d.log && d.step === undefined && x === 0) throw invalidArgument(`parameter "${name}": a log-normal value must be > 0`);
-      if (d.step !== undefined && !onGrid(0, d.step, x)) throw invalidArgument(`parameter "${name}": ${x} is not a multiple of ${d.step}`);
+      if (d.log && d.step === undefined && x === 0)
+        throw invalidArgument(`parameter "${name}": a log-normal value must be > 0`);
+      if (d.step !== undefined && !onGrid(0, d.step, x))
+        throw invalidArgument(`parameter "${name}": ${x} is not a multiple of ${d.step}`);
       return x;
     }
   }
@@ -132,7 +139,10 @@ export function configFromProto(space: Space, params: Record<string, Value>, whe
     const active = conditionHolds(p, config);
     const given = params[p.name];
     if (!active) {
-      if (given !== undefined) throw invalidArgument(`${where}: parameter "${p.name}" is given but inactive (its parent choice did not select its branch)`);
+      if (given !== undefined)
+        throw invalidArgument(
+          `${where}: parameter "${p.name}" is given but inactive (its parent choice did not select its branch)`,
+        );
       continue;
     }
     if (given === undefined) throw invalidArgument(`${where}: parameter "${p.name}" is missing`);

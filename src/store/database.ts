@@ -21,7 +21,9 @@ export interface Migration {
 }
 
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
   return files.map((f, i) => {
     const version = Number.parseInt(f.slice(0, 4), 10);
     if (version !== i + 1) throw new Error(`migrations: expected version ${i + 1}, found ${f}`);
@@ -45,7 +47,9 @@ export function openDatabase(path: string, migrations: Migration[] = loadMigrati
   try {
     db = new Database(path);
   } catch (err) {
-    throw new ParzenError("FAILED_PRECONDITION", `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ParzenError("FAILED_PRECONDITION", `cannot open database ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   try {
     db.pragma("journal_mode = WAL");
@@ -57,7 +61,9 @@ export function openDatabase(path: string, migrations: Migration[] = loadMigrati
   } catch (err) {
     db.close();
     if (err instanceof ParzenError) throw err;
-    throw new ParzenError("FAILED_PRECONDITION", `cannot use database ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ParzenError("FAILED_PRECONDITION", `cannot use database ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

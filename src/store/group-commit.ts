@@ -83,9 +83,13 @@ export class GroupCommit {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       for (const listener of this.rollbackListeners) listener();
       group.reject(
-        new ParzenError("UNAVAILABLE", `the database write failed, so nothing of this call was stored (${(err as Error).message}); retry with the same request_id`, {
-          cause: err,
-        }),
+        new ParzenError(
+          "UNAVAILABLE",
+          `the database write failed, so nothing of this call was stored (${(err as Error).message}); retry with the same request_id`,
+          {
+            cause: err,
+          },
+        ),
       );
       return;
     }
@@ -108,4 +112,3 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 }
-

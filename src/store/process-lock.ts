@@ -29,7 +29,9 @@ export function acquireProcessLock(dbPath: string): ProcessLock {
     const busy = (err as { code?: string }).code?.startsWith("SQLITE_BUSY") ?? false;
     throw new ParzenError(
       "FAILED_PRECONDITION",
-      busy ? `database ${dbPath} is in use by another Parzen server (lock ${lockPath}); stop it or use another --db` : `cannot lock ${lockPath}: ${(err as Error).message}`,
+      busy
+        ? `database ${dbPath} is in use by another Parzen server (lock ${lockPath}); stop it or use another --db`
+        : `cannot lock ${lockPath}: ${(err as Error).message}`,
       { cause: err },
     );
   }

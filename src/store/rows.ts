@@ -9,7 +9,7 @@ export interface ExperimentRow {
 }
 
 /** Numeric values of parzen.v1.TrialState, as stored. */
-export const enum StoredState {
+export enum StoredState {
   Waiting = 1,
   Running = 2,
   Complete = 3,

@@ -8,7 +8,15 @@
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { GroupCommit } from "./group-commit.js";
-import { NO_NUMBERS, NO_STRINGS, NO_POINTS, type ExperimentRow, type StoredParams, type StoredState, type TrialRow } from "./rows.js";
+import {
+  NO_NUMBERS,
+  NO_STRINGS,
+  NO_POINTS,
+  type ExperimentRow,
+  type StoredParams,
+  type StoredState,
+  type TrialRow,
+} from "./rows.js";
 
 interface RawTrial {
   id: number;
@@ -55,13 +63,15 @@ export class Store {
         "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? ORDER BY iv.trial_id, iv.step",
       ),
       // Everything but the parameters, which the caller already holds in memory.
-      trialsInRange: p(`SELECT id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
+      trialsInRange:
+        p(`SELECT id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
         create_time, start_time, end_time, lease_deadline FROM trials WHERE experiment_id = ? AND number BETWEEN ? AND ? ORDER BY number`),
       intermediatesInRange: p(
         "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? AND t.number BETWEEN ? AND ? ORDER BY iv.trial_id, iv.step",
       ),
       experimentIdOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
-      insertTrial: p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
+      insertTrial:
+        p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
         fail_reason, create_time, start_time, end_time, lease_deadline)
         VALUES (@experimentId, @number, @state, @source, @params, @loss, @metrics, @userAttrs, @workerId,
         @failReason, @createTime, @startTime, @endTime, @leaseDeadline)`),
@@ -70,7 +80,9 @@ export class Store {
         lease_deadline = @leaseDeadline WHERE id = @id`),
       insertIntermediate: p("INSERT OR IGNORE INTO intermediate_values (trial_id, step, value) VALUES (?, ?, ?)"),
       findRequest: p("SELECT trial_ids FROM request_log WHERE method = ? AND request_id = ?"),
-      insertRequest: p("INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time) VALUES (?, ?, ?, ?, ?)"),
+      insertRequest: p(
+        "INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time) VALUES (?, ?, ?, ?, ?)",
+      ),
     };
   }
 
@@ -143,9 +155,17 @@ export class Store {
    * `withCurves` false skips the learning-curve query (the caller knows none
    * of these trials has one).
    */
-  trialsInRange(experimentId: number, from: number, to: number, withCurves: boolean, configOf: (number: number) => Float64Array): TrialRow[] {
+  trialsInRange(
+    experimentId: number,
+    from: number,
+    to: number,
+    withCurves: boolean,
+    configOf: (number: number) => Float64Array,
+  ): TrialRow[] {
     const curves = withCurves ? this.curvesOf(this.s.intermediatesInRange!.iterate(experimentId, from, to)) : undefined;
-    return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) => toTrial(r, configOf(r.number), curves?.get(r.id)));
+    return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) =>
+      toTrial(r, configOf(r.number), curves?.get(r.id)),
+    );
   }
 
   /** Learning curves by trial id, from rows ordered by (trial_id, step). */
@@ -153,7 +173,10 @@ export class Store {
     const byId = new Map<number, [number, number][]>();
     for (const iv of rows as Iterable<{ trial_id: number; step: number; value: number | null }>) {
       let curve = byId.get(iv.trial_id);
-      if (curve === undefined) byId.set(iv.trial_id, (curve = []));
+      if (curve === undefined) {
+        curve = [];
+        byId.set(iv.trial_id, curve);
+      }
       curve.push([iv.step, iv.value ?? Number.NaN]);
     }
     return byId;
@@ -212,10 +235,16 @@ function toExperiment(r: RawExperiment): ExperimentRow {
   return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
 }
 
-const parseNumbers = (json: string): Readonly<Record<string, number>> => (json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>));
-const parseStrings = (json: string): Readonly<Record<string, string>> => (json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>));
+const parseNumbers = (json: string): Readonly<Record<string, number>> =>
+  json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>);
+const parseStrings = (json: string): Readonly<Record<string, string>> =>
+  json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>);
 
-function toTrial(r: Omit<RawTrial, "params">, config: Float64Array, intermediate: [number, number][] | undefined): TrialRow {
+function toTrial(
+  r: Omit<RawTrial, "params">,
+  config: Float64Array,
+  intermediate: [number, number][] | undefined,
+): TrialRow {
   return {
     id: r.id,
     experimentId: r.experiment_id,

@@ -40,7 +40,12 @@ describe("ask/tell over gRPC", () => {
       expect("momentum" in t.params).toBe(opt === "sgd");
       const loss = Math.log10(lr) ** 2;
       losses.push(loss);
-      const { trial } = await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss, metrics: { acc: 0.5 } });
+      const { trial } = await ts.api.report({
+        trialId: t.id,
+        status: ReportStatus.REPORT_STATUS_OK,
+        loss,
+        metrics: { acc: 0.5 },
+      });
       expect(trial!.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
       expect(trial!.loss).toBe(loss);
       expect(trial!.metrics).toEqual({ acc: 0.5 });
@@ -52,19 +57,27 @@ describe("ask/tell over gRPC", () => {
   });
 
   it("returns the existing experiment for an identical re-create and ALREADY_EXISTS for a different one", async () => {
-    const def = { name: "dupe", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } };
+    const def = {
+      name: "dupe",
+      space: { parameters: [uniform("x", 0, 1)] },
+      algorithm: { name: "random", options: {} },
+    };
     const first = await ts.api.createExperiment({ experiment: def });
     const again = await ts.api.createExperiment({ experiment: def });
     expect(again.created).toBe(false);
     expect(again.experiment!.seed).toBe(first.experiment!.seed);
-    const err = await rejection(ts.api.createExperiment({ experiment: { ...def, space: { parameters: [uniform("x", 0, 2)] } } }));
+    const err = await rejection(
+      ts.api.createExperiment({ experiment: { ...def, space: { parameters: [uniform("x", 0, 2)] } } }),
+    );
     expect(err.code).toBe(status.ALREADY_EXISTS);
     expect(err.details).toContain("dupe");
   });
 
   it("treats spelled-out default options as the same experiment", async () => {
     const space = { parameters: [uniform("x", 0, 1)] };
-    await ts.api.createExperiment({ experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: int(25) } } } });
+    await ts.api.createExperiment({
+      experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: int(25) } } },
+    });
     const again = await ts.api.createExperiment({
       experiment: {
         name: "defaults",
@@ -74,13 +87,22 @@ describe("ask/tell over gRPC", () => {
       },
     });
     expect(again.created).toBe(false);
-    const err = await rejection(ts.api.createExperiment({ experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: num(30) } } } }));
+    const err = await rejection(
+      ts.api.createExperiment({
+        experiment: { name: "defaults", space, pruner: { name: "percentile", options: { percentile: num(30) } } },
+      }),
+    );
     expect(err.code).toBe(status.ALREADY_EXISTS);
   });
 
   it("maximises when asked and ranks the best accordingly", async () => {
     await ts.api.createExperiment({
-      experiment: { name: "max", space: { parameters: [uniform("x", 0, 1)] }, direction: Direction.DIRECTION_MAXIMIZE, algorithm: { name: "random", options: {} } },
+      experiment: {
+        name: "max",
+        space: { parameters: [uniform("x", 0, 1)] },
+        direction: Direction.DIRECTION_MAXIMIZE,
+        algorithm: { name: "random", options: {} },
+      },
     });
     for (const loss of [0.2, 0.9, 0.5]) {
       const { trials } = await ts.api.suggest({ experiment: "max" });
@@ -90,7 +112,9 @@ describe("ask/tell over gRPC", () => {
   });
 
   it("serves enqueued configurations before the algorithm's, in order", async () => {
-    await ts.api.createExperiment({ experiment: { name: "enq", space: mixedSpace(), algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: { name: "enq", space: mixedSpace(), algorithm: { name: "random", options: {} } },
+    });
     const { trials: queued } = await ts.api.enqueue({
       experiment: "enq",
       configurations: [
@@ -116,23 +140,47 @@ describe("ask/tell over gRPC", () => {
   });
 
   it("imports evaluated history for a warm start", async () => {
-    await ts.api.createExperiment({ experiment: { name: "warm", space: mixedSpace(), algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: { name: "warm", space: mixedSpace(), algorithm: { name: "random", options: {} } },
+    });
     const { trials } = await ts.api.addTrials({
       experiment: "warm",
       trials: [
-        { params: { lr: num(0.001), layers: int(4), optimizer: str("adam") }, loss: 0.3, metrics: {}, intermediateValues: [], userAttrs: {}, state: 0, failReason: "" },
-        { params: { lr: num(0.01), layers: int(1), optimizer: str("sgd"), momentum: num(0.5) }, state: TrialState.TRIAL_STATE_FAIL, failReason: "oom", metrics: {}, intermediateValues: [], userAttrs: {} },
+        {
+          params: { lr: num(0.001), layers: int(4), optimizer: str("adam") },
+          loss: 0.3,
+          metrics: {},
+          intermediateValues: [],
+          userAttrs: {},
+          state: 0,
+          failReason: "",
+        },
+        {
+          params: { lr: num(0.01), layers: int(1), optimizer: str("sgd"), momentum: num(0.5) },
+          state: TrialState.TRIAL_STATE_FAIL,
+          failReason: "oom",
+          metrics: {},
+          intermediateValues: [],
+          userAttrs: {},
+        },
         {
           params: { lr: num(0.1), layers: int(2), optimizer: str("adam") },
           state: TrialState.TRIAL_STATE_PRUNED,
-          intermediateValues: [{ step: 1, value: 0.9 }, { step: 0, value: 1.2 }],
+          intermediateValues: [
+            { step: 1, value: 0.9 },
+            { step: 0, value: 1.2 },
+          ],
           metrics: {},
           userAttrs: {},
           failReason: "",
         },
       ],
     });
-    expect(trials.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_COMPLETE, TrialState.TRIAL_STATE_FAIL, TrialState.TRIAL_STATE_PRUNED]);
+    expect(trials.map((t) => t.state)).toEqual([
+      TrialState.TRIAL_STATE_COMPLETE,
+      TrialState.TRIAL_STATE_FAIL,
+      TrialState.TRIAL_STATE_PRUNED,
+    ]);
     expect(trials[2]!.loss).toBe(0.9);
     expect(trials[2]!.intermediateValues.map((v) => v.step)).toEqual([0, 1]);
     expect(trials.every((t) => t.source === TrialSource.TRIAL_SOURCE_IMPORTED)).toBe(true);
@@ -142,10 +190,20 @@ describe("ask/tell over gRPC", () => {
   });
 
   it("treats FAIL and PRUNED reports, repeated identical reports and conflicting ones correctly", async () => {
-    await ts.api.createExperiment({ experiment: { name: "states", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "states",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     const { trials } = await ts.api.suggest({ experiment: "states", count: 3 });
     const [a, b, c] = trials;
-    const failed = await ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "NaN gradients" });
+    const failed = await ts.api.report({
+      trialId: a!.id,
+      status: ReportStatus.REPORT_STATUS_FAIL,
+      failReason: "NaN gradients",
+    });
     expect(failed.trial!.state).toBe(TrialState.TRIAL_STATE_FAIL);
     expect(failed.trial!.failReason).toBe("NaN gradients");
 
@@ -155,21 +213,33 @@ describe("ask/tell over gRPC", () => {
     const pruned = await ts.api.report({ trialId: b!.id, status: ReportStatus.REPORT_STATUS_PRUNED });
     expect(pruned.trial!.state).toBe(TrialState.TRIAL_STATE_PRUNED);
     expect(pruned.trial!.loss).toBe(1.5);
-    expect(pruned.trial!.intermediateValues).toEqual([{ step: 0, value: 2 }, { step: 1, value: 1.5 }]);
+    expect(pruned.trial!.intermediateValues).toEqual([
+      { step: 0, value: 2 },
+      { step: 1, value: 1.5 },
+    ]);
 
     const ok = await ts.api.report({ trialId: c!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25 });
     const again = await ts.api.report({ trialId: c!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25 });
     expect(again.trial).toEqual(ok.trial);
-    const conflict = await rejection(ts.api.report({ trialId: c!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 }));
+    const conflict = await rejection(
+      ts.api.report({ trialId: c!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 }),
+    );
     expect(conflict.code).toBe(status.FAILED_PRECONDITION);
     expect(conflict.details).toContain("already finished");
     expect((await ts.api.getTrial({ trialId: c!.id })).trial!.loss).toBe(0.25);
   });
 
   it("pages and filters trials, and streams them", async () => {
-    await ts.api.createExperiment({ experiment: { name: "paging", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "paging",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     const { trials } = await ts.api.suggest({ experiment: "paging", count: 25, workerId: "pager" });
-    for (const t of trials.slice(0, 10)) await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: t.number });
+    for (const t of trials.slice(0, 10))
+      await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: t.number });
     const seen: number[] = [];
     let pageToken = "";
     do {
@@ -181,7 +251,11 @@ describe("ask/tell over gRPC", () => {
     const complete = await ts.api.listTrials({ experiment: "paging", states: [TrialState.TRIAL_STATE_COMPLETE] });
     expect(complete.trials).toHaveLength(10);
     expect(complete.nextPageToken).toBe("");
-    const mine = await ts.api.listTrials({ experiment: "paging", states: [TrialState.TRIAL_STATE_RUNNING], workerId: "pager" });
+    const mine = await ts.api.listTrials({
+      experiment: "paging",
+      states: [TrialState.TRIAL_STATE_RUNNING],
+      workerId: "pager",
+    });
     expect(mine.trials).toHaveLength(15);
 
     const streamed: number[] = [];
@@ -195,20 +269,34 @@ describe("ask/tell over gRPC", () => {
   });
 
   it("gives 50 concurrent workers 50 distinct trials and loses nothing", async () => {
-    await ts.api.createExperiment({ experiment: { name: "crowd", space: mixedSpace(), algorithm: { name: "random", options: {} } } });
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ts.api.suggest({ experiment: "crowd", workerId: `w${i}` })));
+    await ts.api.createExperiment({
+      experiment: { name: "crowd", space: mixedSpace(), algorithm: { name: "random", options: {} } },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ts.api.suggest({ experiment: "crowd", workerId: `w${i}` })),
+    );
     const ids = results.map((r) => r.trials[0]!.id);
     const numbers = results.map((r) => r.trials[0]!.number).sort((a, b) => a - b);
     expect(new Set(ids).size).toBe(50);
     expect(numbers).toEqual([...Array(50).keys()]);
-    await Promise.all(results.map((r, i) => ts.api.report({ trialId: r.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: i })));
+    await Promise.all(
+      results.map((r, i) =>
+        ts.api.report({ trialId: r.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: i }),
+      ),
+    );
     const { experiment } = await ts.api.getExperiment({ name: "crowd" });
     expect(experiment!.trialCounts!.complete).toBe(50);
   });
 
   it("lists and deletes experiments", async () => {
     for (const n of ["ls-a", "ls-b", "ls-c"]) {
-      await ts.api.createExperiment({ experiment: { name: n, space: { parameters: [choice("c", [{ value: str("x") }, { value: str("y") }])] }, algorithm: { name: "random", options: {} } } });
+      await ts.api.createExperiment({
+        experiment: {
+          name: n,
+          space: { parameters: [choice("c", [{ value: str("x") }, { value: str("y") }])] },
+          algorithm: { name: "random", options: {} },
+        },
+      });
     }
     const names: string[] = [];
     let pageToken = "";

@@ -56,19 +56,27 @@ const bearer = (token: string) => {
   return md;
 };
 
-const experiment = { name: "sec", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } };
+const experiment = {
+  name: "sec",
+  space: { parameters: [uniform("x", 0, 1)] },
+  algorithm: { name: "random", options: {} },
+};
 
 async function healthStatus(address: string, creds: ChannelCredentials): Promise<string> {
   const grpc = await import("@grpc/grpc-js");
   const loader = await import("@grpc/proto-loader");
   const { protoPath } = await import("grpc-health-check");
   const def = grpc.loadPackageDefinition(loader.loadSync(protoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: new (addr: string, creds: ChannelCredentials) => { check: Function; close(): void } } } };
+    grpc: {
+      health: { v1: { Health: new (addr: string, creds: ChannelCredentials) => { check: Function; close(): void } } };
+    };
   };
   const health = new def.grpc.health.v1.Health(address, creds);
   try {
     return await new Promise<string>((ok, fail) =>
-      health.check({ service: "" }, (err: ServiceError | null, r: { status: string }) => (err ? fail(err) : ok(r.status))),
+      health.check({ service: "" }, (err: ServiceError | null, r: { status: string }) =>
+        err ? fail(err) : ok(r.status),
+      ),
     );
   } finally {
     health.close();
@@ -98,14 +106,27 @@ describe("TLS", () => {
     const anonymous = clientFor(ts, credentials.createSsl(ca)).api;
     expect((await rejection(anonymous.getExperiment({ name: "sec" }))).code).toBe(status.UNAVAILABLE);
     const selfSigned = issue({ cn: "intruder" });
-    const intruder = clientFor(ts, credentials.createSsl(ca, Buffer.from(selfSigned.key), Buffer.from(selfSigned.cert))).api;
+    const intruder = clientFor(
+      ts,
+      credentials.createSsl(ca, Buffer.from(selfSigned.key), Buffer.from(selfSigned.cert)),
+    ).api;
     expect((await rejection(intruder.getExperiment({ name: "sec" }))).code).toBe(status.UNAVAILABLE);
   });
 
   it("fails start-up with a clear message for unreadable or unusable certificate files", async () => {
-    const missing = startParzen({ db: join(dir, "x.db"), listen: "127.0.0.1:0", logger: pino({ level: "silent" }), tls: { certFile: join(dir, "nope.pem"), keyFile: tlsFiles.keyFile } });
+    const missing = startParzen({
+      db: join(dir, "x.db"),
+      listen: "127.0.0.1:0",
+      logger: pino({ level: "silent" }),
+      tls: { certFile: join(dir, "nope.pem"), keyFile: tlsFiles.keyFile },
+    });
     await expect(missing).rejects.toThrow(/cannot read TLS certificate .*nope\.pem/);
-    const garbage = startParzen({ db: join(dir, "y.db"), listen: "127.0.0.1:0", logger: pino({ level: "silent" }), tls: { certFile: file("bad.pem", "not a cert"), keyFile: tlsFiles.keyFile } });
+    const garbage = startParzen({
+      db: join(dir, "y.db"),
+      listen: "127.0.0.1:0",
+      logger: pino({ level: "silent" }),
+      tls: { certFile: file("bad.pem", "not a cert"), keyFile: tlsFiles.keyFile },
+    });
     await expect(garbage).rejects.toThrow();
   });
 });
@@ -118,12 +139,16 @@ describe("bearer tokens", () => {
     const none = await rejection(anonymous.createExperiment({ experiment }));
     expect(none.code).toBe(status.UNAUTHENTICATED);
     expect(none.details).toContain("missing");
-    const wrong = await rejection(clientFor(ts, insecure, "wrong-token-0123456789abcdef").api.getExperiment({ name: "sec" }));
+    const wrong = await rejection(
+      clientFor(ts, insecure, "wrong-token-0123456789abcdef").api.getExperiment({ name: "sec" }),
+    );
     expect(wrong.code).toBe(status.UNAUTHENTICATED);
     expect(wrong.details).toBe("unknown bearer token");
     const malformed = new Metadata();
     malformed.set("authorization", TOKEN);
-    const bad = await rejection(promisify(clientFor(ts, insecure).client, () => malformed).getExperiment({ name: "sec" }));
+    const bad = await rejection(
+      promisify(clientFor(ts, insecure).client, () => malformed).getExperiment({ name: "sec" }),
+    );
     expect(bad.code).toBe(status.UNAUTHENTICATED);
 
     const { api } = clientFor(ts, insecure, TOKEN);
@@ -172,7 +197,12 @@ describe("bearer tokens", () => {
 
 describe("listening address policy", () => {
   const start = (extra: Parameters<typeof startParzen>[0] extends infer C ? Partial<C> : never) =>
-    startParzen({ db: join(mkdtempSync(join(dir, "db-")), "p.db"), listen: "0.0.0.0:0", logger: pino({ level: "silent" }), ...extra });
+    startParzen({
+      db: join(mkdtempSync(join(dir, "db-")), "p.db"),
+      listen: "0.0.0.0:0",
+      logger: pino({ level: "silent" }),
+      ...extra,
+    });
 
   it("refuses a non-loopback address with neither TLS nor tokens, and accepts it with either or with allowRemote", async () => {
     await expect(start({})).rejects.toThrow(/refusing to listen on 0\.0\.0\.0:0 without authentication or TLS/);

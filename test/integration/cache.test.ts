@@ -21,9 +21,12 @@ describe("bounded history cache", () => {
     const names = ["c0", "c1", "c2"];
     const open: Record<string, number[]> = {};
     for (const name of names) {
-      await ts.api.createExperiment({ experiment: { name, space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" }, seed: 5 } });
+      await ts.api.createExperiment({
+        experiment: { name, space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" }, seed: 5 },
+      });
       const { trials } = await ts.api.suggest({ experiment: name, count: 30 });
-      for (const t of trials.slice(0, 25)) await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: t.number });
+      for (const t of trials.slice(0, 25))
+        await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: t.number });
       open[name] = trials.slice(25).map((t) => t.id);
     }
     const stats = ts.server.optimizer.cacheStats();

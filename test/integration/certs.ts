@@ -111,7 +111,10 @@ export function issue(opts: CertOptions): Issued {
   const signer = opts.issuer?.privateKey ?? privateKey;
   const signature = sign("sha256", tbs, signer);
   const der = seq(tbs, ECDSA_SHA256, bits(signature));
-  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n?$/, "\n")}-----END CERTIFICATE-----\n`;
+  const pem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n?$/, "\n")}-----END CERTIFICATE-----\n`;
   const key = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   return { cert: pem, key, subject: opts.cn, privateKey: createPrivateKey(key) };
 }

@@ -10,7 +10,9 @@ let ts: TestServer;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, "--address", ts.server.address], { cwd: ROOT });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, "--address", ts.server.address], {
+      cwd: ROOT,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -21,9 +23,16 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 beforeAll(async () => {
   ts = await startTestServer();
-  await ts.api.createExperiment({ experiment: { name: "hist", space: mixedSpace(), algorithm: { name: "random" }, pruner: { name: "median" } } });
+  await ts.api.createExperiment({
+    experiment: { name: "hist", space: mixedSpace(), algorithm: { name: "random" }, pruner: { name: "median" } },
+  });
   const { trials } = await ts.api.suggest({ experiment: "hist", count: 3 });
-  await ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25, metrics: { acc: 0.9 } });
+  await ts.api.report({
+    trialId: trials[0]!.id,
+    status: ReportStatus.REPORT_STATUS_OK,
+    loss: 0.25,
+    metrics: { acc: 0.9 },
+  });
   await ts.api.reportIntermediate({ trialId: trials[1]!.id, step: 0, value: 1.5 });
   await ts.api.reportIntermediate({ trialId: trials[1]!.id, step: 1, value: 1.25 });
   await ts.api.report({ trialId: trials[1]!.id, status: ReportStatus.REPORT_STATUS_PRUNED });
@@ -57,9 +66,20 @@ describe("parzen experiments | trials | export", () => {
   it("exports JSON Lines filtered by state", async () => {
     const { code, stdout } = await cli(["export", "hist", "--format", "jsonl", "--states", "pruned"]);
     expect(code).toBe(0);
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ number: 1, state: "PRUNED", loss: 1.25, intermediate_values: [[0, 1.5], [1, 1.25]] });
+    expect(lines[0]).toMatchObject({
+      number: 1,
+      state: "PRUNED",
+      loss: 1.25,
+      intermediate_values: [
+        [0, 1.5],
+        [1, 1.25],
+      ],
+    });
   }, 90_000);
 
   it("fails with one clear line for an unknown experiment or state", async () => {

@@ -31,12 +31,19 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(db: string, extra: string[] = []): Promise<{ child: ChildProcess; address: string; log: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PARZEN_TOKENS: TOKEN },
-  });
+async function serve(
+  db: string,
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; address: string; log: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PARZEN_TOKENS: TOKEN },
+    },
+  );
   children.push(child);
   let out = "";
   const address = await new Promise<string>((ok, fail) => {
@@ -70,7 +77,13 @@ describe("kill -9 durability", () => {
     const db = join(dir, "parzen.db");
     const first = await serve(db);
     const { client, api } = connect(first.address);
-    await api.createExperiment({ experiment: { name: "crash", space: { parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await api.createExperiment({
+      experiment: {
+        name: "crash",
+        space: { parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
 
     const acked = new Map<number, number>(); // trial id -> loss
     const suggested = new Set<number>();
@@ -110,7 +123,9 @@ describe("kill -9 durability", () => {
     const tooMany = await rejection(again.api.suggest({ experiment: "crash", count: 6 }));
     expect([tooMany.code, tooMany.details]).toEqual([status.INVALID_ARGUMENT, "count: must be between 1 and 5, got 6"]);
     // The same channel without the token's metadata.
-    expect((await rejection(promisify(again.client).getExperiment({ name: "crash" }))).code).toBe(status.UNAUTHENTICATED);
+    expect((await rejection(promisify(again.client).getExperiment({ name: "crash" }))).code).toBe(
+      status.UNAUTHENTICATED,
+    );
     const stored = new Map<number, { state: number; loss: number | undefined }>();
     let pageToken = "";
     do {
@@ -118,7 +133,8 @@ describe("kill -9 durability", () => {
       for (const t of page.trials) stored.set(t.id, { state: t.state, loss: t.loss });
       pageToken = page.nextPageToken;
     } while (pageToken !== "");
-    for (const [id, loss] of acked) expect(stored.get(id), `trial ${id}`).toEqual({ state: TrialState.TRIAL_STATE_COMPLETE, loss });
+    for (const [id, loss] of acked)
+      expect(stored.get(id), `trial ${id}`).toEqual({ state: TrialState.TRIAL_STATE_COMPLETE, loss });
     // Trials that were handed out but not reported are still RUNNING (their lease will lapse), never lost silently.
     for (const id of suggested) expect(stored.has(id), `trial ${id}`).toBe(true);
     // And it keeps working.
@@ -131,7 +147,9 @@ describe("kill -9 durability", () => {
 
     const check = new Database(db);
     expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
-    const complete = check.prepare("SELECT COUNT(*) AS n FROM trials WHERE state = ?").get(TrialState.TRIAL_STATE_COMPLETE) as { n: number };
+    const complete = check
+      .prepare("SELECT COUNT(*) AS n FROM trials WHERE state = ?")
+      .get(TrialState.TRIAL_STATE_COMPLETE) as { n: number };
     expect(complete.n).toBeGreaterThanOrEqual(acked.size + 1);
     check.close();
   }, 120_000);

@@ -1,8 +1,14 @@
 /** Small builders for requests used across the integration tests. */
 import type { Parameter, SearchSpace, Value } from "../../src/gen/parzen/v1/space.js";
 
-export const uniform = (name: string, low: number, high: number): Parameter => ({ name, domain: { $case: "uniform", value: { low, high } } });
-export const logUniform = (name: string, low: number, high: number): Parameter => ({ name, domain: { $case: "logUniform", value: { low, high } } });
+export const uniform = (name: string, low: number, high: number): Parameter => ({
+  name,
+  domain: { $case: "uniform", value: { low, high } },
+});
+export const logUniform = (name: string, low: number, high: number): Parameter => ({
+  name,
+  domain: { $case: "logUniform", value: { low, high } },
+});
 export const intRange = (name: string, low: number, high: number, step = 1, log = false): Parameter => ({
   name,
   domain: { $case: "intRange", value: { low, high, step, log } },
@@ -11,9 +17,16 @@ export const str = (value: string): Value => ({ kind: { $case: "stringValue", va
 export const num = (value: number): Value => ({ kind: { $case: "doubleValue", value } });
 export const int = (value: number): Value => ({ kind: { $case: "intValue", value } });
 export const bool = (value: boolean): Value => ({ kind: { $case: "boolValue", value } });
-export const choice = (name: string, options: { value: Value; children?: Parameter[] }[], weights: number[] = []): Parameter => ({
+export const choice = (
+  name: string,
+  options: { value: Value; children?: Parameter[] }[],
+  weights: number[] = [],
+): Parameter => ({
   name,
-  domain: { $case: "choice", value: { options: options.map((o) => ({ value: o.value, children: o.children ?? [] })), weights } },
+  domain: {
+    $case: "choice",
+    value: { options: options.map((o) => ({ value: o.value, children: o.children ?? [] })), weights },
+  },
 });
 
 /** A conditional space: optimizer ∈ {sgd (with momentum), adam}, lr log-uniform, layers int. */

@@ -20,7 +20,11 @@ const CALL_DEADLINE_MS = 15_000;
 
 let ts: TestServer;
 let raw: Client;
-const methods = Object.values(OptimizerServiceService).map((m) => ({ path: m.path, stream: m.responseStream, name: m.path.split("/").pop()! }));
+const methods = Object.values(OptimizerServiceService).map((m) => ({
+  path: m.path,
+  stream: m.responseStream,
+  name: m.path.split("/").pop()!,
+}));
 
 beforeAll(async () => {
   ts = await startTestServer({ maxMessageBytes: MAX_MESSAGE });
@@ -28,7 +32,9 @@ beforeAll(async () => {
     "grpc.max_send_message_length": 64 * 1024 * 1024,
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
   });
-  await ts.api.createExperiment({ experiment: { name: "fz", space: mixedSpace(), algorithm: { name: "random", options: {} }, seed: 1 } });
+  await ts.api.createExperiment({
+    experiment: { name: "fz", space: mixedSpace(), algorithm: { name: "random", options: {} }, seed: 1 },
+  });
   await ts.api.suggest({ experiment: "fz", count: 3, workerId: "w" });
 });
 afterAll(async () => {
@@ -55,8 +61,15 @@ function call(method: { path: string; stream: boolean; name: string }, bytes: Bu
       c.on("error", () => undefined);
       c.on("status", (s) => resolve({ method: method.name, code: s.code, details: s.details }));
     } else {
-      raw.makeUnaryRequest(method.path, identity, identity, bytes, new Metadata(), { deadline }, (err: ServiceError | null) =>
-        resolve({ method: method.name, code: err ? err.code : status.OK, details: err ? err.details : "" }),
+      raw.makeUnaryRequest(
+        method.path,
+        identity,
+        identity,
+        bytes,
+        new Metadata(),
+        { deadline },
+        (err: ServiceError | null) =>
+          resolve({ method: method.name, code: err ? err.code : status.OK, details: err ? err.details : "" }),
       );
     }
   });
@@ -75,13 +88,17 @@ async function pool(jobs: (() => Promise<Outcome>)[], width = 16): Promise<Outco
 }
 
 function expectProperStatuses(outcomes: Outcome[]): void {
-  const bad = outcomes.filter((o) => [status.INTERNAL, status.UNKNOWN, status.DEADLINE_EXCEEDED, status.UNAVAILABLE].includes(o.code));
+  const bad = outcomes.filter((o) =>
+    [status.INTERNAL, status.UNKNOWN, status.DEADLINE_EXCEEDED, status.UNAVAILABLE].includes(o.code),
+  );
   expect(bad.slice(0, 5)).toEqual([]);
 }
 
 async function expectStillServing(): Promise<void> {
   const name = `alive-${Math.random().toString(36).slice(2)}`;
-  await ts.api.createExperiment({ experiment: { name, space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+  await ts.api.createExperiment({
+    experiment: { name, space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } },
+  });
   const { trials } = await ts.api.suggest({ experiment: name });
   const r = await ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
   expect(r.trial!.loss).toBe(1);
@@ -114,7 +131,8 @@ function tagSoup(r: () => number): Buffer {
     const field = 1 + Math.floor(r() * 20);
     const wire = [0, 1, 2, 5, 3, 4, 6, 7][Math.floor(r() * (r() < 0.9 ? 4 : 8))]!;
     parts.push(varint(BigInt((field << 3) | wire)));
-    if (wire === 0) parts.push(varint(BigInt.asUintN(64, BigInt(Math.floor(r() * 2 ** 53)) * (r() < 0.3 ? 2048n : 1n))));
+    if (wire === 0)
+      parts.push(varint(BigInt.asUintN(64, BigInt(Math.floor(r() * 2 ** 53)) * (r() < 0.3 ? 2048n : 1n))));
     else if (wire === 1) parts.push(randomBytes(r, 9).subarray(0, 8));
     else if (wire === 5) parts.push(randomBytes(r, 5).subarray(0, 4));
     else if (wire === 2) {
@@ -158,21 +176,43 @@ function mutate(r: () => number, valid: Buffer): Buffer {
 
 // ---- valid requests to mutate -----------------------------------------------------
 
-const enc = <T>(type: { fromPartial(o: unknown): T; encode(m: T): { finish(): Uint8Array } }, partial: unknown) => Buffer.from(type.encode(type.fromPartial(partial)).finish());
+const enc = <T>(type: { fromPartial(o: unknown): T; encode(m: T): { finish(): Uint8Array } }, partial: unknown) =>
+  Buffer.from(type.encode(type.fromPartial(partial)).finish());
 
 function validRequests(): Record<string, Buffer> {
-  const params = { lr: num(0.01), layers: { kind: { $case: "intValue", value: 2 } }, optimizer: str("sgd"), momentum: num(0.5) };
+  const params = {
+    lr: num(0.01),
+    layers: { kind: { $case: "intValue", value: 2 } },
+    optimizer: str("sgd"),
+    momentum: num(0.5),
+  };
   return {
-    CreateExperiment: enc(svc.CreateExperimentRequest, { experiment: { name: "fz-mut", space: mixedSpace(), algorithm: { name: "tpe", options: {} }, leaseDuration: { seconds: 60, nanos: 0 } } }),
+    CreateExperiment: enc(svc.CreateExperimentRequest, {
+      experiment: {
+        name: "fz-mut",
+        space: mixedSpace(),
+        algorithm: { name: "tpe", options: {} },
+        leaseDuration: { seconds: 60, nanos: 0 },
+      },
+    }),
     GetExperiment: enc(svc.GetExperimentRequest, { name: "fz" }),
     ListExperiments: enc(svc.ListExperimentsRequest, { pageSize: 5, pageToken: "" }),
     DeleteExperiment: enc(svc.DeleteExperimentRequest, { name: "doomed" }),
     Suggest: enc(svc.SuggestRequest, { experiment: "fz", count: 2, workerId: "w", requestId: "r" }),
-    Report: enc(svc.ReportRequest, { trialId: 1, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5, metrics: { acc: 1 }, userAttrs: { a: "b" } }),
+    Report: enc(svc.ReportRequest, {
+      trialId: 1,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 0.5,
+      metrics: { acc: 1 },
+      userAttrs: { a: "b" },
+    }),
     ReportIntermediate: enc(svc.ReportIntermediateRequest, { trialId: 2, step: 3, value: 0.1 }),
     Heartbeat: enc(svc.HeartbeatRequest, { trialId: 3 }),
     Enqueue: enc(svc.EnqueueRequest, { experiment: "fz", configurations: [{ params, userAttrs: {} }] }),
-    AddTrials: enc(svc.AddTrialsRequest, { experiment: "fz", trials: [{ params, loss: 0.3, intermediateValues: [{ step: 1, value: 0.2 }] }] }),
+    AddTrials: enc(svc.AddTrialsRequest, {
+      experiment: "fz",
+      trials: [{ params, loss: 0.3, intermediateValues: [{ step: 1, value: 0.2 }] }],
+    }),
     GetTrial: enc(svc.GetTrialRequest, { trialId: 1 }),
     ListTrials: enc(svc.ListTrialsRequest, { experiment: "fz", states: [2], pageSize: 10, workerId: "w" }),
     StreamTrials: enc(svc.StreamTrialsRequest, { experiment: "fz", states: [3] }),
@@ -195,7 +235,10 @@ function nested(depth: number): Parameter {
  * first, then the leaf.
  */
 function rawNestedCreate(depth: number): Buffer {
-  const leaf = Buffer.concat([ld(1, Buffer.from("leaf")), ld(2, Buffer.concat([field(1, 1), Buffer.alloc(8), field(2, 1), Buffer.from(new Float64Array([1]).buffer)]))]);
+  const leaf = Buffer.concat([
+    ld(1, Buffer.from("leaf")),
+    ld(2, Buffer.concat([field(1, 1), Buffer.alloc(8), field(2, 1), Buffer.from(new Float64Array([1]).buffer)])),
+  ]);
   const value = ld(1, ld(3, Buffer.from("a")));
   const prefixes: Buffer[] = [];
   let inner = leaf.length;
@@ -222,7 +265,11 @@ interface Extreme {
 
 function extremes(): Extreme[] {
   const INVALID = status.INVALID_ARGUMENT;
-  const create = (experiment: unknown, expect?: number): Extreme => ({ method: "CreateExperiment", bytes: enc(svc.CreateExperimentRequest, { experiment }), expect });
+  const create = (experiment: unknown, expect?: number): Extreme => ({
+    method: "CreateExperiment",
+    bytes: enc(svc.CreateExperimentRequest, { experiment }),
+    expect,
+  });
   const space = (parameters: Parameter[]) => ({ parameters });
   const mb = "x".repeat(1024 * 1024);
   const many = (n: number) => Array.from({ length: n }, (_, i) => uniform(`p${i}`, 0, 1));
@@ -232,22 +279,66 @@ function extremes(): Extreme[] {
     create({ name: "inf", space: space([uniform("x", 0, Number.POSITIVE_INFINITY)]) }, INVALID),
     create({ name: "ninf", space: space([uniform("x", Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)]) }, INVALID),
     create({ name: "huge", space: space([uniform("x", -1.7e308, 1.7e308)]) }),
-    create({ name: "tiny", space: space([{ name: "x", domain: { $case: "logUniform", value: { low: 5e-324, high: 1e308 } } }]) }),
-    create({ name: "q", space: space([{ name: "x", domain: { $case: "qUniform", value: { low: 0, high: 1e300, q: 5e-324 } } }]) }),
-    create({ name: "qn", space: space([{ name: "x", domain: { $case: "qNormal", value: { mu: 0, sigma: 1e308, q: 1e-300 } } }]) }),
-    create({ name: "int", space: space([{ name: "x", domain: { $case: "intRange", value: { low: -(2 ** 53) + 1, high: 2 ** 53 - 1, step: 1, log: false } } }]) }),
-    create({ name: "w", space: space([choice("c", [{ value: str("a") }, { value: str("b") }], [Number.NaN, Number.POSITIVE_INFINITY])]) }, INVALID),
+    create({
+      name: "tiny",
+      space: space([{ name: "x", domain: { $case: "logUniform", value: { low: 5e-324, high: 1e308 } } }]),
+    }),
+    create({
+      name: "q",
+      space: space([{ name: "x", domain: { $case: "qUniform", value: { low: 0, high: 1e300, q: 5e-324 } } }]),
+    }),
+    create({
+      name: "qn",
+      space: space([{ name: "x", domain: { $case: "qNormal", value: { mu: 0, sigma: 1e308, q: 1e-300 } } }]),
+    }),
+    create({
+      name: "int",
+      space: space([
+        {
+          name: "x",
+          domain: { $case: "intRange", value: { low: -(2 ** 53) + 1, high: 2 ** 53 - 1, step: 1, log: false } },
+        },
+      ]),
+    }),
+    create(
+      {
+        name: "w",
+        space: space([choice("c", [{ value: str("a") }, { value: str("b") }], [Number.NaN, Number.POSITIVE_INFINITY])]),
+      },
+      INVALID,
+    ),
     create({ name: mb, space: space([uniform("x", 0, 1)]) }, INVALID),
     create({ name: "mbparam", space: space([uniform(mb, 0, 1)]) }, INVALID),
     create({ name: "mbchoice", space: space([choice("c", [{ value: str(mb) }])]) }, INVALID),
     create({ name: "mbattr", space: space([uniform("x", 0, 1)]), userAttrs: { k: mb } }),
     create({ name: "many-ok", space: space(many(900)), algorithm: { name: "random", options: {} } }, status.OK),
     create({ name: "too-many", space: space(many(5000)) }, INVALID),
-    create({ name: "options", space: space([choice("c", Array.from({ length: 20_000 }, (_, i) => ({ value: num(i) })))]) }, INVALID),
+    create(
+      {
+        name: "options",
+        space: space([
+          choice(
+            "c",
+            Array.from({ length: 20_000 }, (_, i) => ({ value: num(i) })),
+          ),
+        ]),
+      },
+      INVALID,
+    ),
     create({ name: "nest-ok", space: space([nested(30)]), algorithm: { name: "random", options: {} } }, status.OK),
     create({ name: "nest-deep", space: space([nested(300)]) }, INVALID),
-    create({ name: "opts", space: space([uniform("x", 0, 1)]), algorithm: { name: "tpe", options: { n_startup_trials: num(1e308), gamma: num(Number.NaN) } } }, INVALID),
-    create({ name: "lease", space: space([uniform("x", 0, 1)]), leaseDuration: { seconds: 2 ** 53 - 1, nanos: -5 } }, INVALID),
+    create(
+      {
+        name: "opts",
+        space: space([uniform("x", 0, 1)]),
+        algorithm: { name: "tpe", options: { n_startup_trials: num(1e308), gamma: num(Number.NaN) } },
+      },
+      INVALID,
+    ),
+    create(
+      { name: "lease", space: space([uniform("x", 0, 1)]), leaseDuration: { seconds: 2 ** 53 - 1, nanos: -5 } },
+      INVALID,
+    ),
     { method: "CreateExperiment", bytes: rawNestedCreate(20), expect: status.OK },
     { method: "CreateExperiment", bytes: rawNestedCreate(40), expect: INVALID },
     { method: "CreateExperiment", bytes: rawNestedCreate(5_000), expect: INVALID },
@@ -261,25 +352,85 @@ function extremes(): Extreme[] {
     { method: "Suggest", bytes: enc(svc.SuggestRequest, { experiment: mb }) },
     { method: "Report", bytes: vi(1, INT64_MAX), expect: INVALID },
     { method: "Report", bytes: vi(1, -1n), expect: INVALID },
-    { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 2 ** 53 - 1, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }) },
-    { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 1, status: ReportStatus.REPORT_STATUS_OK, loss: Number.NaN }), expect: INVALID },
-    { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 1, status: ReportStatus.REPORT_STATUS_OK, loss: Number.NEGATIVE_INFINITY }), expect: INVALID },
-    { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 1, status: ReportStatus.REPORT_STATUS_OK, loss: 1, metrics: { m: Number.NaN } }), expect: INVALID },
+    {
+      method: "Report",
+      bytes: enc(svc.ReportRequest, { trialId: 2 ** 53 - 1, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }),
+    },
+    {
+      method: "Report",
+      bytes: enc(svc.ReportRequest, { trialId: 1, status: ReportStatus.REPORT_STATUS_OK, loss: Number.NaN }),
+      expect: INVALID,
+    },
+    {
+      method: "Report",
+      bytes: enc(svc.ReportRequest, {
+        trialId: 1,
+        status: ReportStatus.REPORT_STATUS_OK,
+        loss: Number.NEGATIVE_INFINITY,
+      }),
+      expect: INVALID,
+    },
+    {
+      method: "Report",
+      bytes: enc(svc.ReportRequest, {
+        trialId: 1,
+        status: ReportStatus.REPORT_STATUS_OK,
+        loss: 1,
+        metrics: { m: Number.NaN },
+      }),
+      expect: INVALID,
+    },
     { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 1, status: 99, loss: 1 }), expect: INVALID },
-    { method: "Report", bytes: enc(svc.ReportRequest, { trialId: 2, status: ReportStatus.REPORT_STATUS_FAIL, failReason: mb, userAttrs: { [mb]: mb } }) },
+    {
+      method: "Report",
+      bytes: enc(svc.ReportRequest, {
+        trialId: 2,
+        status: ReportStatus.REPORT_STATUS_FAIL,
+        failReason: mb,
+        userAttrs: { [mb]: mb },
+      }),
+    },
     { method: "ReportIntermediate", bytes: Buffer.concat([vi(1, 3n), vi(2, INT64_MAX)]), expect: INVALID },
-    { method: "ReportIntermediate", bytes: enc(svc.ReportIntermediateRequest, { trialId: 3, step: 2 ** 53 - 1, value: Number.POSITIVE_INFINITY }) },
+    {
+      method: "ReportIntermediate",
+      bytes: enc(svc.ReportIntermediateRequest, { trialId: 3, step: 2 ** 53 - 1, value: Number.POSITIVE_INFINITY }),
+    },
     { method: "Heartbeat", bytes: vi(1, 1n << 62n) },
     { method: "GetTrial", bytes: vi(1, 0n) },
-    { method: "ListTrials", bytes: enc(svc.ListTrialsRequest, { experiment: "fz", pageSize: 2 ** 31 - 1 }), expect: INVALID },
+    {
+      method: "ListTrials",
+      bytes: enc(svc.ListTrialsRequest, { experiment: "fz", pageSize: 2 ** 31 - 1 }),
+      expect: INVALID,
+    },
     { method: "ListTrials", bytes: enc(svc.ListTrialsRequest, { experiment: "fz", pageToken: mb }) },
     { method: "ListTrials", bytes: enc(svc.ListTrialsRequest, { experiment: "fz", pageToken: "eyJ4IjoxfQ" }) },
     { method: "ListTrials", bytes: enc(svc.ListTrialsRequest, { experiment: "fz", states: [-5, 2 ** 31 - 1] }) },
     { method: "ListExperiments", bytes: enc(svc.ListExperimentsRequest, { pageSize: -7, pageToken: "%%%" }) },
     { method: "StreamTrials", bytes: enc(svc.StreamTrialsRequest, { experiment: "fz", states: [12345] }) },
-    { method: "Enqueue", bytes: enc(svc.EnqueueRequest, { experiment: "fz", configurations: Array.from({ length: 20_000 }, () => ({ params: {}, userAttrs: {} })) }), expect: INVALID },
-    { method: "Enqueue", bytes: enc(svc.EnqueueRequest, { experiment: "fz", configurations: [{ params: { lr: num(Number.NaN) }, userAttrs: {} }] }) },
-    { method: "AddTrials", bytes: enc(svc.AddTrialsRequest, { experiment: "fz", trials: [{ params: { lr: num(1e308) }, loss: Number.POSITIVE_INFINITY, intermediateValues: [{ step: -1, value: 0 }] }] }) },
+    {
+      method: "Enqueue",
+      bytes: enc(svc.EnqueueRequest, {
+        experiment: "fz",
+        configurations: Array.from({ length: 20_000 }, () => ({ params: {}, userAttrs: {} })),
+      }),
+      expect: INVALID,
+    },
+    {
+      method: "Enqueue",
+      bytes: enc(svc.EnqueueRequest, {
+        experiment: "fz",
+        configurations: [{ params: { lr: num(Number.NaN) }, userAttrs: {} }],
+      }),
+    },
+    {
+      method: "AddTrials",
+      bytes: enc(svc.AddTrialsRequest, {
+        experiment: "fz",
+        trials: [
+          { params: { lr: num(1e308) }, loss: Number.POSITIVE_INFINITY, intermediateValues: [{ step: -1, value: 0 }] },
+        ],
+      }),
+    },
   ];
   return out;
 }
@@ -289,7 +440,9 @@ function extremes(): Extreme[] {
 describe("fuzz", () => {
   it("answers random bytes sent to every method with a proper status", async () => {
     const r = rng(20260101);
-    const jobs = methods.flatMap((m) => Array.from({ length: 120 }, (_, i) => () => call(m, i % 2 === 0 ? randomBytes(r, 200) : tagSoup(r))));
+    const jobs = methods.flatMap((m) =>
+      Array.from({ length: 120 }, (_, i) => () => call(m, i % 2 === 0 ? randomBytes(r, 200) : tagSoup(r))),
+    );
     const outcomes = await pool(jobs);
     expect(outcomes).toHaveLength(methods.length * 120);
     expectProperStatuses(outcomes);
@@ -311,7 +464,10 @@ describe("fuzz", () => {
     const byName = new Map(methods.map((m) => [m.name, m]));
     const cases = extremes();
     // One at a time, so outcomes line up with cases.
-    const outcomes = await pool(cases.map((c) => () => call(byName.get(c.method)!, c.bytes)), 1);
+    const outcomes = await pool(
+      cases.map((c) => () => call(byName.get(c.method)!, c.bytes)),
+      1,
+    );
     expectProperStatuses(outcomes);
     const expected = cases.map((c, i) => ({ i, method: c.method, code: c.expect ?? outcomes[i]!.code }));
     expect(outcomes.map((o, i) => ({ i, method: o.method, code: o.code }))).toEqual(expected);

@@ -46,7 +46,9 @@ export function promisify(client: OptimizerServiceClient, metadata: () => Metada
   return new Proxy({} as Api, {
     get(_t, method: string) {
       // ts-proto encoders need complete messages: fill defaults like a real client would.
-      const type = (svc as unknown as Record<string, { fromPartial(o: unknown): unknown }>)[`${method[0]!.toUpperCase()}${method.slice(1)}Request`]!;
+      const type = (svc as unknown as Record<string, { fromPartial(o: unknown): unknown }>)[
+        `${method[0]!.toUpperCase()}${method.slice(1)}Request`
+      ]!;
       return (partial: unknown) =>
         new Promise((resolve, reject) => {
           const req = type.fromPartial(partial);

@@ -46,7 +46,9 @@ describe("retry_lost", () => {
     const { ts } = await leasedServer(true);
     const got = (await ts.api.getExperiment({ name: "e" })).experiment!;
     expect(got.retryLost).toBe(true);
-    const again = await ts.api.createExperiment({ experiment: { ...got, createTime: undefined, trialCounts: undefined, retryLost: false } });
+    const again = await ts.api.createExperiment({
+      experiment: { ...got, createTime: undefined, trialCounts: undefined, retryLost: false },
+    });
     expect(again.experiment!.retryLost).toBe(true);
   });
 
@@ -164,16 +166,30 @@ describe("a worker that restarts", () => {
   it("finds its RUNNING trials by worker id, across a server restart, and finishes them", async () => {
     const ts = await startTestServer();
     servers.push(ts);
-    await ts.api.createExperiment({ experiment: { name: "w", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "w",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     const mine = (await ts.api.suggest({ experiment: "w", count: 3, workerId: "node-7" })).trials;
     await ts.api.suggest({ experiment: "w", count: 2, workerId: "node-8" });
     await ts.api.report({ trialId: mine[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
     await ts.restart();
-    const running = await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] });
+    const running = await ts.api.listTrials({
+      experiment: "w",
+      workerId: "node-7",
+      states: [TrialState.TRIAL_STATE_RUNNING],
+    });
     expect(running.trials.map((t) => t.id)).toEqual([mine[1]!.id, mine[2]!.id]);
     expect(running.trials.map((t) => t.params)).toEqual([mine[1]!.params, mine[2]!.params]);
-    for (const t of running.trials) await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: 2 });
-    expect((await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] })).trials).toEqual([]);
+    for (const t of running.trials)
+      await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: 2 });
+    expect(
+      (await ts.api.listTrials({ experiment: "w", workerId: "node-7", states: [TrialState.TRIAL_STATE_RUNNING] }))
+        .trials,
+    ).toEqual([]);
   });
 });
 

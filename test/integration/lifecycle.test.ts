@@ -26,12 +26,29 @@ async function server(extra: Parameters<typeof startTestServer>[0] = {}): Promis
 describe("persistence and leases", () => {
   it("a restarted server has every experiment and trial exactly as before", async () => {
     const ts = await server();
-    await ts.api.createExperiment({ experiment: { name: "keep", space: mixedSpace(), algorithm: { name: "random", options: {} }, seed: 3, userAttrs: { team: "vision" } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "keep",
+        space: mixedSpace(),
+        algorithm: { name: "random", options: {} },
+        seed: 3,
+        userAttrs: { team: "vision" },
+      },
+    });
     const { trials } = await ts.api.suggest({ experiment: "keep", count: 4, workerId: "w" });
-    await ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5, metrics: { acc: 0.9 }, userAttrs: { note: "x" } });
+    await ts.api.report({
+      trialId: trials[0]!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 0.5,
+      metrics: { acc: 0.9 },
+      userAttrs: { note: "x" },
+    });
     await ts.api.reportIntermediate({ trialId: trials[1]!.id, step: 3, value: 0.7 });
     await ts.api.report({ trialId: trials[2]!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "oom" });
-    await ts.api.enqueue({ experiment: "keep", configurations: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} }] });
+    await ts.api.enqueue({
+      experiment: "keep",
+      configurations: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} }],
+    });
     const before = await ts.api.listTrials({ experiment: "keep" });
     const expBefore = await ts.api.getExperiment({ name: "keep" });
     await ts.restart();
@@ -59,7 +76,12 @@ describe("persistence and leases", () => {
     let clock = 1_000_000;
     const ts = await server({ now: () => clock });
     await ts.api.createExperiment({
-      experiment: { name: "lease", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} }, leaseDuration: { seconds: 60, nanos: 0 } },
+      experiment: {
+        name: "lease",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+        leaseDuration: { seconds: 60, nanos: 0 },
+      },
     });
     const { trials } = await ts.api.suggest({ experiment: "lease", count: 2 });
     const [a, b] = trials;
@@ -79,13 +101,29 @@ describe("persistence and leases", () => {
 
   it("answers a retried Suggest or Report with the same request id with the original result", async () => {
     const ts = await server();
-    await ts.api.createExperiment({ experiment: { name: "idem", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "idem",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     const first = await ts.api.suggest({ experiment: "idem", count: 2, requestId: "req-1" });
     const retry = await ts.api.suggest({ experiment: "idem", count: 2, requestId: "req-1" });
     expect(retry.trials.map((t) => t.id)).toEqual(first.trials.map((t) => t.id));
     expect((await ts.api.getExperiment({ name: "idem" })).experiment!.trialCounts!.running).toBe(2);
-    const r1 = await ts.api.report({ trialId: first.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1, requestId: "rep-1" });
-    const r2 = await ts.api.report({ trialId: first.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1, requestId: "rep-1" });
+    const r1 = await ts.api.report({
+      trialId: first.trials[0]!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 1,
+      requestId: "rep-1",
+    });
+    const r2 = await ts.api.report({
+      trialId: first.trials[0]!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 1,
+      requestId: "rep-1",
+    });
     expect(r2.trial).toEqual(r1.trial);
   });
 });
@@ -96,7 +134,9 @@ describe("server surface", () => {
     const { HealthClient } = await healthClient();
     const health = new HealthClient(ts.server.address, credentials.createInsecure());
     const res = await new Promise<{ status: string }>((ok, fail) =>
-      health.check({ service: "parzen.v1.OptimizerService" }, (err: ServiceError | null, r: { status: string }) => (err ? fail(err) : ok(r))),
+      health.check({ service: "parzen.v1.OptimizerService" }, (err: ServiceError | null, r: { status: string }) =>
+        err ? fail(err) : ok(r),
+      ),
     );
     expect(res.status).toBe("SERVING");
     health.close();
@@ -104,14 +144,27 @@ describe("server surface", () => {
     expect(services).toEqual(expect.arrayContaining(["parzen.v1.OptimizerService", "grpc.health.v1.Health"]));
     // grpcurl needs every transitive import, well-known types included, to describe the service.
     const files = await reflectionFiles(ts.server.address, "parzen.v1.OptimizerService");
-    expect(files).toEqual(expect.arrayContaining(["parzen/v1/optimizer_service.proto", "parzen/v1/trial.proto", "google/protobuf/timestamp.proto", "google/protobuf/duration.proto"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "parzen/v1/optimizer_service.proto",
+        "parzen/v1/trial.proto",
+        "google/protobuf/timestamp.proto",
+        "google/protobuf/duration.proto",
+      ]),
+    );
   });
 
   it("listens on a unix socket", async () => {
     const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
     const ts = await server({ listen: `unix://${join(dir, "p.sock")}` });
     expect(ts.server.address).toBe(`unix://${join(dir, "p.sock")}`);
-    await ts.api.createExperiment({ experiment: { name: "sock", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "sock",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     expect((await ts.api.suggest({ experiment: "sock" })).trials).toHaveLength(1);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -150,7 +203,11 @@ describe("parzen serve", () => {
 
   it("logs its address, refuses a second server on the same file, and shuts down cleanly on SIGTERM", async () => {
     const db = join(dir, "main.db");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     const address = await new Promise<string>((ok, fail) => {
       child.stdout.on("data", (d: Buffer) => {
@@ -162,7 +219,13 @@ describe("parzen serve", () => {
     });
     const client = new OptimizerServiceClient(address, credentials.createInsecure());
     const api = promisify(client);
-    await api.createExperiment({ experiment: { name: "sig", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random", options: {} } } });
+    await api.createExperiment({
+      experiment: {
+        name: "sig",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random", options: {} },
+      },
+    });
     const { trials } = await api.suggest({ experiment: "sig" });
     await api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
 
@@ -185,7 +248,10 @@ describe("parzen serve", () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -210,13 +276,20 @@ async function reflectionFiles(address: string, symbol: string): Promise<string[
   const grpc = await import("@grpc/grpc-js");
   const loader = await import("@grpc/proto-loader");
   const { FileDescriptorProto } = await import("protobufjs/ext/descriptor/index.js");
-  const reflectionProto = resolve(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto");
+  const reflectionProto = resolve(
+    ROOT,
+    "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto",
+  );
   const def = grpc.loadPackageDefinition(loader.loadSync(reflectionProto)) as any;
   const client = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
   return new Promise((ok, fail) => {
     const call = client.ServerReflectionInfo(new Metadata());
     call.on("data", (r: { fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } }) => {
-      ok(r.fileDescriptorResponse!.fileDescriptorProto.map((b) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name));
+      ok(
+        r.fileDescriptorResponse!.fileDescriptorProto.map(
+          (b) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name,
+        ),
+      );
       call.end();
       client.close();
     });
@@ -228,7 +301,10 @@ async function reflectionFiles(address: string, symbol: string): Promise<string[
 async function reflectionServices(address: string): Promise<string[]> {
   const grpc = await import("@grpc/grpc-js");
   const loader = await import("@grpc/proto-loader");
-  const reflectionProto = resolve(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto");
+  const reflectionProto = resolve(
+    ROOT,
+    "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto",
+  );
   const def = grpc.loadPackageDefinition(loader.loadSync(reflectionProto)) as any;
   const client = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
   return new Promise((ok, fail) => {

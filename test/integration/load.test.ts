@@ -25,7 +25,11 @@ afterAll(async () => {
 describe("load smoke", () => {
   it(`${WORKERS} concurrent workers: no errors, no duplicate trials, nothing lost`, async () => {
     await ts.api.createExperiment({
-      experiment: { name: "load", space: { parameters: [uniform("x", -5, 5), intRange("n", 1, 100)] }, algorithm: { name: "random", options: {} } },
+      experiment: {
+        name: "load",
+        space: { parameters: [uniform("x", -5, 5), intRange("n", 1, 100)] },
+        algorithm: { name: "random", options: {} },
+      },
     });
     const seen = new Map<number, number>(); // trial id -> times handed out
     const errors: unknown[] = [];
@@ -33,7 +37,9 @@ describe("load smoke", () => {
     const end = Date.now() + RUN_MS;
     const worker = async (w: number) => {
       // A channel per worker, like separate processes; the option keeps grpc-js from sharing one connection.
-      const client = new OptimizerServiceClient(ts.server.address, credentials.createInsecure(), { "parzen.test_worker": w } as object);
+      const client = new OptimizerServiceClient(ts.server.address, credentials.createInsecure(), {
+        "parzen.test_worker": w,
+      } as object);
       const api = promisify(client);
       try {
         while (Date.now() < end) {

@@ -54,8 +54,11 @@ describe("algorithms off the event loop", () => {
     const before = (await ts.api.getExperiment({ name: "slow-gp" })).experiment!.trialCounts!.running;
     const client = new OptimizerServiceClient(ts.server.address, credentials.createInsecure());
     const err = await new Promise<ServiceError>((resolve, reject) =>
-      client.suggest({ experiment: "slow-gp", count: 1, workerId: "", requestId: "" }, new Metadata(), { deadline: Date.now() + 5 }, (e) =>
-        e ? resolve(e) : reject(new Error("expected the deadline to pass")),
+      client.suggest(
+        { experiment: "slow-gp", count: 1, workerId: "", requestId: "" },
+        new Metadata(),
+        { deadline: Date.now() + 5 },
+        (e) => (e ? resolve(e) : reject(new Error("expected the deadline to pass"))),
       ),
     );
     client.close();

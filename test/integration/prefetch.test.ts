@@ -40,12 +40,16 @@ function paramsOf(t: Trial): Record<string, unknown> {
 /** A deterministic loss of a trial's parameters (both servers see the same one). */
 function lossOf(t: Trial): number {
   const p = paramsOf(t);
-  return Math.log10(p.lr as number) ** 2 + (p.layers as number) / 10 + (p.optimizer === "sgd" ? (p.momentum as number) : 0.5);
+  return (
+    Math.log10(p.lr as number) ** 2 + (p.layers as number) / 10 + (p.optimizer === "sgd" ? (p.momentum as number) : 0.5)
+  );
 }
 
 async function createOnBoth(name: string, algorithm: string): Promise<void> {
   for (const ts of [on, off]) {
-    await ts.api.createExperiment({ experiment: { name, space: mixedSpace(), algorithm: { name: algorithm, options: {} }, seed: 3 } });
+    await ts.api.createExperiment({
+      experiment: { name, space: mixedSpace(), algorithm: { name: algorithm, options: {} }, seed: 3 },
+    });
   }
 }
 
@@ -100,7 +104,16 @@ describe("suggestion prefetch", () => {
     for (const ts of [on, off]) {
       await ts.api.addTrials({
         experiment: "changed",
-        trials: [{ params: { lr: { kind: { $case: "doubleValue", value: 0.01 } }, layers: { kind: { $case: "intValue", value: 2 } }, optimizer: { kind: { $case: "stringValue", value: "adam" } } }, loss: -5 }],
+        trials: [
+          {
+            params: {
+              lr: { kind: { $case: "doubleValue", value: 0.01 } },
+              layers: { kind: { $case: "intValue", value: 2 } },
+              optimizer: { kind: { $case: "stringValue", value: "adam" } },
+            },
+            loss: -5,
+          },
+        ],
       });
     }
     await suggestOnBoth("changed");
@@ -118,12 +131,20 @@ describe("suggestion prefetch", () => {
       const leaseMs = 60_000;
       for (const ts of pair) {
         await ts.api.createExperiment({
-          experiment: { name: "revived", space: mixedSpace(), algorithm: { name: "tpe", options: {} }, seed: 5, leaseDuration: { seconds: leaseMs / 1000, nanos: 0 } },
+          experiment: {
+            name: "revived",
+            space: mixedSpace(),
+            algorithm: { name: "tpe", options: {} },
+            seed: 5,
+            leaseDuration: { seconds: leaseMs / 1000, nanos: 0 },
+          },
         });
       }
-      const suggest = async (workerId: string): Promise<Trial[]> => Promise.all(pair.map(async (ts) => (await ts.api.suggest({ experiment: "revived", workerId })).trials[0]!));
+      const suggest = async (workerId: string): Promise<Trial[]> =>
+        Promise.all(pair.map(async (ts) => (await ts.api.suggest({ experiment: "revived", workerId })).trials[0]!));
       const report = async (ts: Trial[]) => {
-        for (const [i, t] of ts.entries()) await pair[i]!.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(t) });
+        for (const [i, t] of ts.entries())
+          await pair[i]!.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(t) });
       };
       for (let i = 0; i < 11; i++) await report(await suggest("w"));
       const slow = await suggest("slow");

@@ -32,7 +32,12 @@ async function run(experiment: string, curve: number[]): Promise<{ pruned: boole
 describe("pruning over gRPC", () => {
   it("the median pruner stops a trial that is worse than the median, and PRUNED shows in the history", async () => {
     await ts.api.createExperiment({
-      experiment: { name: "median", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" }, pruner: { name: "median", options: { n_startup_trials: int(3) } } },
+      experiment: {
+        name: "median",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "random" },
+        pruner: { name: "median", options: { n_startup_trials: int(3) } },
+      },
     });
     for (const k of [1, 2, 3]) expect((await run("median", [k, k, k])).pruned).toBe(false);
     const bad = await run("median", [5, 5, 5]);
@@ -63,7 +68,13 @@ describe("pruning over gRPC", () => {
 
   it("rejects bad pruner options at creation", async () => {
     const err = await rejection(
-      ts.api.createExperiment({ experiment: { name: "bad-pruner", space: { parameters: [uniform("x", 0, 1)] }, pruner: { name: "percentile", options: { percentile: num(150) } } } }),
+      ts.api.createExperiment({
+        experiment: {
+          name: "bad-pruner",
+          space: { parameters: [uniform("x", 0, 1)] },
+          pruner: { name: "percentile", options: { percentile: num(150) } },
+        },
+      }),
     );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toContain('pruner percentile options: "percentile"');

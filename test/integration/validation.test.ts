@@ -8,7 +8,9 @@ import { rejection, startTestServer, type TestServer } from "./harness.js";
 let ts: TestServer;
 beforeAll(async () => {
   ts = await startTestServer();
-  await ts.api.createExperiment({ experiment: { name: "v", space: mixedSpace(), algorithm: { name: "random", options: {} } } });
+  await ts.api.createExperiment({
+    experiment: { name: "v", space: mixedSpace(), algorithm: { name: "random", options: {} } },
+  });
 });
 afterAll(async () => {
   await ts.close();
@@ -22,21 +24,50 @@ const badSpaces: [string, Parameter[], string][] = [
   ["NaN bound", [uniform("x", Number.NaN, 1)], 'parameter "x": low must be finite'],
   ["infinite bound", [uniform("x", 0, Number.POSITIVE_INFINITY)], 'parameter "x": high must be finite'],
   ["q <= 0", [p("x", { $case: "qUniform", value: { low: 0, high: 1, q: 0 } })], 'parameter "x": q must be > 0'],
-  ["q larger than range", [p("x", { $case: "qUniform", value: { low: 0, high: 1, q: 2 } })], 'parameter "x": q (2) is larger than the range'],
+  [
+    "q larger than range",
+    [p("x", { $case: "qUniform", value: { low: 0, high: 1, q: 2 } })],
+    'parameter "x": q (2) is larger than the range',
+  ],
   ["sigma <= 0", [p("x", { $case: "normal", value: { mu: 0, sigma: 0 } })], 'parameter "x": sigma must be > 0'],
   ["int step larger than range", [intRange("n", 1, 3, 5)], 'parameter "n": step (5) is larger than the range'],
   ["int step negative", [intRange("n", 1, 3, -1)], 'parameter "n": step must be > 0'],
   ["log int with low < 1", [intRange("n", 0, 10, 1, true)], 'parameter "n": a log int domain needs low >= 1'],
   ["empty choice", [choice("c", [])], 'parameter "c": choice has no options'],
-  ["duplicate options", [choice("c", [{ value: str("a") }, { value: str("a") }])], 'parameter "c": duplicate choice option "a"'],
-  ["duplicate numeric options", [choice("c", [{ value: int(1) }, { value: num(1) }])], 'parameter "c": duplicate choice option 1'],
-  ["negative weight", [choice("c", [{ value: str("a") }, { value: str("b") }], [1, -1])], 'parameter "c": weight 1 must be finite and >= 0'],
-  ["zero weights", [choice("c", [{ value: str("a") }, { value: str("b") }], [0, 0])], 'parameter "c": weights must sum to a positive number'],
-  ["weights count", [choice("c", [{ value: str("a") }, { value: str("b") }], [1])], 'parameter "c": 1 weights for 2 options'],
+  [
+    "duplicate options",
+    [choice("c", [{ value: str("a") }, { value: str("a") }])],
+    'parameter "c": duplicate choice option "a"',
+  ],
+  [
+    "duplicate numeric options",
+    [choice("c", [{ value: int(1) }, { value: num(1) }])],
+    'parameter "c": duplicate choice option 1',
+  ],
+  [
+    "negative weight",
+    [choice("c", [{ value: str("a") }, { value: str("b") }], [1, -1])],
+    'parameter "c": weight 1 must be finite and >= 0',
+  ],
+  [
+    "zero weights",
+    [choice("c", [{ value: str("a") }, { value: str("b") }], [0, 0])],
+    'parameter "c": weights must sum to a positive number',
+  ],
+  [
+    "weights count",
+    [choice("c", [{ value: str("a") }, { value: str("b") }], [1])],
+    'parameter "c": 1 weights for 2 options',
+  ],
   ["duplicate names", [uniform("x", 0, 1), uniform("x", 0, 2)], 'parameter "x": duplicate name'],
   [
     "duplicate names across branches",
-    [choice("c", [{ value: bool(true), children: [uniform("x", 0, 1)] }, { value: bool(false), children: [uniform("x", 0, 1)] }])],
+    [
+      choice("c", [
+        { value: bool(true), children: [uniform("x", 0, 1)] },
+        { value: bool(false), children: [uniform("x", 0, 1)] },
+      ]),
+    ],
     'parameter "x": duplicate name',
   ],
   ["empty name", [uniform("", 0, 1)], "a parameter has an empty name"],
@@ -46,7 +77,11 @@ const badSpaces: [string, Parameter[], string][] = [
 
 describe("every malformed input gets a precise status, and nothing stored changes", () => {
   it.each(badSpaces)("rejects a space with %s", async (_label, parameters, message) => {
-    const err = await rejection(ts.api.createExperiment({ experiment: { name: "bad", space: { parameters }, algorithm: { name: "random", options: {} } } }));
+    const err = await rejection(
+      ts.api.createExperiment({
+        experiment: { name: "bad", space: { parameters }, algorithm: { name: "random", options: {} } },
+      }),
+    );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toContain(message);
     expect((await rejection(ts.api.getExperiment({ name: "bad" }))).code).toBe(status.NOT_FOUND);
@@ -54,21 +89,44 @@ describe("every malformed input gets a precise status, and nothing stored change
 
   it("rejects an unknown algorithm and unknown algorithm options", async () => {
     const space = { parameters: [uniform("x", 0, 1)] };
-    const e1 = await rejection(ts.api.createExperiment({ experiment: { name: "alg", space, algorithm: { name: "simulated-annealing", options: {} } } }));
+    const e1 = await rejection(
+      ts.api.createExperiment({
+        experiment: { name: "alg", space, algorithm: { name: "simulated-annealing", options: {} } },
+      }),
+    );
     expect(e1.code).toBe(status.INVALID_ARGUMENT);
     expect(e1.details).toContain('unknown algorithm "simulated-annealing"');
-    const e2 = await rejection(ts.api.createExperiment({ experiment: { name: "alg", space, algorithm: { name: "random", options: { foo: int(1) } } } }));
+    const e2 = await rejection(
+      ts.api.createExperiment({
+        experiment: { name: "alg", space, algorithm: { name: "random", options: { foo: int(1) } } },
+      }),
+    );
     expect(e2.code).toBe(status.INVALID_ARGUMENT);
     expect(e2.details).toContain('unknown option "foo"');
-    const e3 = await rejection(ts.api.createExperiment({ experiment: { name: "alg", space, algorithm: { name: "random", options: {} }, pruner: { name: "oracle", options: {} } } }));
+    const e3 = await rejection(
+      ts.api.createExperiment({
+        experiment: {
+          name: "alg",
+          space,
+          algorithm: { name: "random", options: {} },
+          pruner: { name: "oracle", options: {} },
+        },
+      }),
+    );
     expect(e3.details).toContain('unknown pruner "oracle"');
   });
 
   it("rejects bad experiment names", async () => {
     const space = { parameters: [uniform("x", 0, 1)] };
-    expect((await rejection(ts.api.createExperiment({ experiment: { name: "", space } }))).details).toContain("experiment name is empty");
-    expect((await rejection(ts.api.createExperiment({ experiment: { name: "a\nb", space } }))).details).toContain("control characters");
-    expect((await rejection(ts.api.createExperiment({ experiment: { name: "x".repeat(201), space } }))).details).toContain("longer than 200");
+    expect((await rejection(ts.api.createExperiment({ experiment: { name: "", space } }))).details).toContain(
+      "experiment name is empty",
+    );
+    expect((await rejection(ts.api.createExperiment({ experiment: { name: "a\nb", space } }))).details).toContain(
+      "control characters",
+    );
+    expect(
+      (await rejection(ts.api.createExperiment({ experiment: { name: "x".repeat(201), space } }))).details,
+    ).toContain("longer than 200");
   });
 
   it("rejects count < 1 or absurdly large, and unknown experiments", async () => {
@@ -83,17 +141,39 @@ describe("every malformed input gets a precise status, and nothing stored change
   });
 
   it("rejects reports of unknown trials, missing or non-finite losses, and bad statuses", async () => {
-    expect((await rejection(ts.api.report({ trialId: 987654, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }))).code).toBe(status.NOT_FOUND);
+    expect(
+      (await rejection(ts.api.report({ trialId: 987654, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }))).code,
+    ).toBe(status.NOT_FOUND);
     const { trials } = await ts.api.suggest({ experiment: "v" });
     const id = trials[0]!.id;
     const noLoss = await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK }));
     expect(noLoss.code).toBe(status.INVALID_ARGUMENT);
     expect(noLoss.details).toContain("status OK needs a finite loss");
-    expect((await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: Number.NaN }))).details).toContain("loss: must be finite");
-    expect((await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: Number.POSITIVE_INFINITY }))).code).toBe(status.INVALID_ARGUMENT);
-    expect((await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_UNSPECIFIED, loss: 1 }))).details).toContain("status: must be OK, FAIL or PRUNED");
-    expect((await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: 1, metrics: { acc: Number.NaN } }))).details).toContain('metrics: "acc" must be finite');
-    expect((await rejection(ts.api.reportIntermediate({ trialId: id, step: -1, value: 1 }))).details).toContain("step: must be a non-negative integer");
+    expect(
+      (await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: Number.NaN })))
+        .details,
+    ).toContain("loss: must be finite");
+    expect(
+      (
+        await rejection(
+          ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: Number.POSITIVE_INFINITY }),
+        )
+      ).code,
+    ).toBe(status.INVALID_ARGUMENT);
+    expect(
+      (await rejection(ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_UNSPECIFIED, loss: 1 })))
+        .details,
+    ).toContain("status: must be OK, FAIL or PRUNED");
+    expect(
+      (
+        await rejection(
+          ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: 1, metrics: { acc: Number.NaN } }),
+        )
+      ).details,
+    ).toContain('metrics: "acc" must be finite');
+    expect((await rejection(ts.api.reportIntermediate({ trialId: id, step: -1, value: 1 }))).details).toContain(
+      "step: must be a non-negative integer",
+    );
     // None of the rejected calls changed the trial.
     const { trial } = await ts.api.getTrial({ trialId: id });
     expect(trial!.state).toBe(2);
@@ -107,32 +187,63 @@ describe("every malformed input gets a precise status, and nothing stored change
       [{ lr: num(2), layers: int(2), optimizer: str("adam") }, 'parameter "lr": 2 is outside [0.00001, 1]'],
       [{ lr: num(0.1), layers: int(9), optimizer: str("adam") }, 'parameter "layers": 9 is outside its domain'],
       [{ lr: num(0.1), layers: num(2.5), optimizer: str("adam") }, 'parameter "layers": expected an integer'],
-      [{ lr: num(0.1), layers: int(2), optimizer: str("rmsprop") }, 'parameter "optimizer": "rmsprop" is not one of its choice options'],
+      [
+        { lr: num(0.1), layers: int(2), optimizer: str("rmsprop") },
+        'parameter "optimizer": "rmsprop" is not one of its choice options',
+      ],
       [{ lr: num(0.1), layers: int(2) }, 'parameter "optimizer" is missing'],
-      [{ lr: num(0.1), layers: int(2), optimizer: str("adam"), momentum: num(0.5) }, 'parameter "momentum" is given but inactive'],
+      [
+        { lr: num(0.1), layers: int(2), optimizer: str("adam"), momentum: num(0.5) },
+        'parameter "momentum" is given but inactive',
+      ],
       [{ lr: num(0.1), layers: int(2), optimizer: str("adam"), depth: int(3) }, 'unknown parameter "depth"'],
       [{ lr: str("fast"), layers: int(2), optimizer: str("adam") }, 'parameter "lr": expected a number'],
     ];
     for (const [params, message] of cases) {
-      const err = await rejection(ts.api.enqueue({ experiment: "v", configurations: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} }, { params, userAttrs: {} }] }));
+      const err = await rejection(
+        ts.api.enqueue({
+          experiment: "v",
+          configurations: [
+            { params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} },
+            { params, userAttrs: {} },
+          ],
+        }),
+      );
       expect(err.code).toBe(status.INVALID_ARGUMENT);
       expect(err.details).toContain(message);
       const imp = await rejection(ts.api.addTrials({ experiment: "v", trials: [{ params, loss: 1 }] }));
       expect(imp.code).toBe(status.INVALID_ARGUMENT);
     }
-    const noLoss = await rejection(ts.api.addTrials({ experiment: "v", trials: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") } }] }));
+    const noLoss = await rejection(
+      ts.api.addTrials({
+        experiment: "v",
+        trials: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") } }],
+      }),
+    );
     expect(noLoss.details).toContain("trials[0].loss: a COMPLETE trial needs a finite loss");
-    const running = await rejection(ts.api.addTrials({ experiment: "v", trials: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, state: 2, loss: 1 }] }));
+    const running = await rejection(
+      ts.api.addTrials({
+        experiment: "v",
+        trials: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, state: 2, loss: 1 }],
+      }),
+    );
     expect(running.details).toContain("imported trials must be COMPLETE, PRUNED or FAIL");
     expect((await ts.api.getExperiment({ name: "v" })).experiment!.trialCounts).toEqual(before);
   });
 
   it("rejects a report for a trial that is still WAITING and a bad page token", async () => {
-    const { trials } = await ts.api.enqueue({ experiment: "v", configurations: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} }] });
-    const err = await rejection(ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }));
+    const { trials } = await ts.api.enqueue({
+      experiment: "v",
+      configurations: [{ params: { lr: num(0.1), layers: int(1), optimizer: str("adam") }, userAttrs: {} }],
+    });
+    const err = await rejection(
+      ts.api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }),
+    );
     expect(err.code).toBe(status.FAILED_PRECONDITION);
     expect(err.details).toContain("WAITING");
-    expect((await rejection(ts.api.listTrials({ experiment: "v", pageToken: "garbage" }))).details).toContain("page_token");
+    expect((await rejection(ts.api.listTrials({ experiment: "v", pageToken: "garbage" }))).details).toContain(
+      "page_token",
+    );
     expect((await rejection(ts.api.getBest({ experiment: "v" }))).code).toBe(status.FAILED_PRECONDITION);
   });
 });

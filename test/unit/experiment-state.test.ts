@@ -47,7 +47,9 @@ describe("TrialColumns", () => {
 
 /** The observation of a row, written out independently of the implementation. */
 function expectedObservation(t: TrialRow, sign: number): Observation | undefined {
-  const state = ({ 2: "running", 3: "complete", 4: "pruned", 5: "fail", 6: "lost" } as const)[t.state as 2 | 3 | 4 | 5 | 6];
+  const state = ({ 2: "running", 3: "complete", 4: "pruned", 5: "fail", 6: "lost" } as const)[
+    t.state as 2 | 3 | 4 | 5 | 6
+  ];
   if (state === undefined) return undefined;
   const last = t.intermediate.at(-1);
   let loss: number | undefined;
@@ -66,7 +68,9 @@ describe("ExperimentState", () => {
       const def = compileDefinition(
         Experiment.fromPartial({
           name: "e",
-          space: { parameters: ["a", "b"].map((name) => ({ name, domain: { $case: "uniform", value: { low: 0, high: 1 } } })) },
+          space: {
+            parameters: ["a", "b"].map((name) => ({ name, domain: { $case: "uniform", value: { low: 0, high: 1 } } })),
+          },
           direction: maximize ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE,
           seed: 1,
         }),
@@ -90,8 +94,16 @@ describe("ExperimentState", () => {
         if (r < 0.6 || rows.length === 0) {
           const waiting = rng.uniform() < 0.2;
           const config = Float64Array.of(rng.uniform(), rng.uniform() < 0.1 ? Number.NaN : rng.uniform());
-          const state = waiting ? StoredState.Waiting : ([StoredState.Running, StoredState.Complete, StoredState.Pruned, StoredState.Fail] as const)[rng.int(4)]!;
-          const curve: [number, number][] = state === StoredState.Pruned && rng.uniform() < 0.7 ? [[1, rng.uniform()], [4, rng.uniform() < 0.2 ? Number.NaN : rng.uniform()]] : [];
+          const state = waiting
+            ? StoredState.Waiting
+            : ([StoredState.Running, StoredState.Complete, StoredState.Pruned, StoredState.Fail] as const)[rng.int(4)]!;
+          const curve: [number, number][] =
+            state === StoredState.Pruned && rng.uniform() < 0.7
+              ? [
+                  [1, rng.uniform()],
+                  [4, rng.uniform() < 0.2 ? Number.NaN : rng.uniform()],
+                ]
+              : [];
           write(
             {
               id: 0,
@@ -100,7 +112,12 @@ describe("ExperimentState", () => {
               state,
               source: 1,
               config,
-              loss: state === StoredState.Complete ? rng.uniform() : state === StoredState.Pruned && rng.uniform() < 0.3 ? rng.uniform() : null,
+              loss:
+                state === StoredState.Complete
+                  ? rng.uniform()
+                  : state === StoredState.Pruned && rng.uniform() < 0.3
+                    ? rng.uniform()
+                    : null,
               metrics: rng.uniform() < 0.3 ? { m: rng.uniform() } : NO_NUMBERS,
               userAttrs: rng.uniform() < 0.3 ? { k: `v${step}` } : NO_STRINGS,
               workerId: `w${rng.int(3)}`,
@@ -118,8 +135,19 @@ describe("ExperimentState", () => {
           const open = rows.filter((t) => t.state === StoredState.Waiting || t.state === StoredState.Running);
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
-          const next = t.state === StoredState.Waiting ? StoredState.Running : ([StoredState.Complete, StoredState.Fail, StoredState.Lost] as const)[rng.int(3)]!;
-          write({ ...t, state: next, loss: next === StoredState.Complete ? rng.uniform() : null, endTime: next === StoredState.Running ? null : step }, false);
+          const next =
+            t.state === StoredState.Waiting
+              ? StoredState.Running
+              : ([StoredState.Complete, StoredState.Fail, StoredState.Lost] as const)[rng.int(3)]!;
+          write(
+            {
+              ...t,
+              state: next,
+              loss: next === StoredState.Complete ? rng.uniform() : null,
+              endTime: next === StoredState.Running ? null : step,
+            },
+            false,
+          );
         }
         if (step % 250 === 249) {
           const sign = maximize ? -1 : 1;
@@ -137,7 +165,8 @@ describe("ExperimentState", () => {
       expect(read.some((t, i) => t !== rows[i])).toBe(true);
       for (const t of rows.filter((_, i) => i % 37 === 0)) expect(exp.trialById(t.id)).toEqual(t);
       expect(exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
-      for (const s of [1, 2, 3, 4, 5, 6] as StoredState[]) expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
+      for (const s of [1, 2, 3, 4, 5, 6] as StoredState[])
+        expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
       expect(exp.waiting).toEqual(rows.filter((t) => t.state === StoredState.Waiting).map((t) => t.number));
       const sign = maximize ? -1 : 1;
       const complete = rows.filter((t) => t.state === StoredState.Complete);

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { logEI, logEIWithGradient, logH } from "../../src/algorithms/gp/acquisition.js";
-import { fitHyperparameters, LENGTH_SCALE_PRIOR_LAMBDA, marginalObjective, NOISE_FLOOR } from "../../src/algorithms/gp/fit.js";
+import {
+  fitHyperparameters,
+  LENGTH_SCALE_PRIOR_LAMBDA,
+  marginalObjective,
+  NOISE_FLOOR,
+} from "../../src/algorithms/gp/fit.js";
 import { GpPosterior } from "../../src/algorithms/gp/gp.js";
 import { gramMatrix, matern52, matern52Deriv } from "../../src/algorithms/gp/kernel.js";
 import { minimizeBox } from "../../src/math/optimize.js";
@@ -37,7 +42,11 @@ describe("Matérn-5/2 kernel", () => {
 });
 
 describe("GP posterior", () => {
-  const post = GpPosterior.create(X, Float64Array.from(gpost.y), D, cat, { lambda, scale: gk.scale, noise: gpost.noise })!;
+  const post = GpPosterior.create(X, Float64Array.from(gpost.y), D, cat, {
+    lambda,
+    scale: gk.scale,
+    noise: gpost.noise,
+  })!;
   const m = gpost.P.length;
   const P = Float64Array.from(gpost.P.flat());
 
@@ -116,7 +125,8 @@ describe("log expected improvement", () => {
       prev = v;
     }
     // No jump at the branch points beyond the slope (≈ |z|) times the 2e-9 step.
-    for (const b of [0, -60]) expect(Math.abs(logH(b - 1e-9).logH - logH(b + 1e-9).logH)).toBeLessThan(3e-9 * Math.max(1, -b));
+    for (const b of [0, -60])
+      expect(Math.abs(logH(b - 1e-9).logH - logH(b + 1e-9).logH)).toBeLessThan(3e-9 * Math.max(1, -b));
   });
 
   it("has gradients matching finite differences, including in the tail", () => {

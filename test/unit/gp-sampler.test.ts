@@ -8,7 +8,10 @@ import type { Parameter } from "../../src/gen/parzen/v1/space.js";
 import { onGrid } from "../../src/space/grid.js";
 import type { Config, Space } from "../../src/space/types.js";
 
-const str = (s: string) => ({ value: { kind: { $case: "stringValue" as const, value: s } }, children: [] as Parameter[] });
+const str = (s: string) => ({
+  value: { kind: { $case: "stringValue" as const, value: s } },
+  children: [] as Parameter[],
+});
 
 /** Every domain kind, plus a conditional branch. */
 const everyKind = compileSpace({
@@ -31,8 +34,16 @@ const everyKind = compileSpace({
         $case: "choice",
         value: {
           options: [
-            { ...str("svm"), children: [{ name: "C", domain: { $case: "logUniform", value: { low: 1e-3, high: 1e3 } } }] },
-            { ...str("tree"), children: [{ name: "depth", domain: { $case: "intRange", value: { low: 1, high: 20, step: 1, log: false } } }] },
+            {
+              ...str("svm"),
+              children: [{ name: "C", domain: { $case: "logUniform", value: { low: 1e-3, high: 1e3 } } }],
+            },
+            {
+              ...str("tree"),
+              children: [
+                { name: "depth", domain: { $case: "intRange", value: { low: 1, high: 20, step: 1, log: false } } },
+              ],
+            },
             str("knn"),
           ],
           weights: [],
@@ -79,7 +90,10 @@ function expectValid(space: Space, c: Config): void {
 const defaults = (raw: Record<string, number | boolean> = {}): GpOptions =>
   gpAlgorithm.parseOptions(
     Object.fromEntries(
-      Object.entries(raw).map(([k, v]) => [k, typeof v === "boolean" ? { kind: "bool", value: v } : { kind: "int", value: v }]),
+      Object.entries(raw).map(([k, v]) => [
+        k,
+        typeof v === "boolean" ? { kind: "bool", value: v } : { kind: "int", value: v },
+      ]),
     ),
   );
 
@@ -95,7 +109,13 @@ function mixedLoss(space: Space, c: Config): number {
 
 describe("gp options", () => {
   it("fills defaults and rejects unknown or invalid options by name", () => {
-    expect(defaults()).toEqual({ n_startup_trials: 10, deterministic: false, n_candidates: 2048, n_local_starts: 5, warp_outputs: true });
+    expect(defaults()).toEqual({
+      n_startup_trials: 10,
+      deterministic: false,
+      n_candidates: 2048,
+      n_local_starts: 5,
+      warp_outputs: true,
+    });
     expect(defaults({ n_startup_trials: 3, deterministic: true }).deterministic).toBe(true);
     expect(() => defaults({ n_startup_trials: 0 })).toThrow(/n_startup_trials/);
     expect(() => defaults({ n_candidates: 2 })).toThrow(/n_candidates/);
@@ -164,17 +184,21 @@ describe("gp suggestions", () => {
     const options = defaults({ n_startup_trials: 5 });
     const history: Observation[] = [];
     // Startup: four suggestions while all previous ones are still running.
-    for (let t = 0; t < 4; t++) history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "running"));
+    for (let t = 0; t < 4; t++)
+      history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "running"));
     const startup = history.map((o) => Array.from(o.config).join());
     expect(new Set(startup).size).toBe(4);
     for (const o of history.splice(0)) history.push(obs(o.number, o.config, "complete", f(o.config)));
-    for (let t = 4; t < 12; t++) history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "complete"));
+    for (let t = 4; t < 12; t++)
+      history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "complete"));
     for (const o of history) (o as { loss: number | undefined }).loss = f(o.config);
     // A batch of 4 against the same completed history.
     const batch: Config[] = [];
     for (let k = 0; k < 4; k++) {
       const pending = batch.map((c, i) => obs(100 + i, c, "running"));
-      batch.push(gpAlgorithm.suggest({ space, history: [...history, ...pending], rng: createRng(3, 100 + k), options }));
+      batch.push(
+        gpAlgorithm.suggest({ space, history: [...history, ...pending], rng: createRng(3, 100 + k), options }),
+      );
     }
     for (let a = 0; a < 4; a++)
       for (let b = 0; b < a; b++) {
@@ -184,7 +208,9 @@ describe("gp suggestions", () => {
   });
 
   it("fall back to the prior for a space with no modelled dimension", () => {
-    const space = compileSpace({ parameters: [{ name: "k", domain: { $case: "choice", value: { options: [str("only")], weights: [] } } }] });
+    const space = compileSpace({
+      parameters: [{ name: "k", domain: { $case: "choice", value: { options: [str("only")], weights: [] } } }],
+    });
     const c = gpAlgorithm.suggest({ space, history: [], rng: createRng(1), options: defaults() });
     expect(Array.from(c)).toEqual([0]);
   });
@@ -198,7 +224,11 @@ describe("gp suggestions", () => {
     });
     const branin = (c: Config) => {
       const [x1, x2] = [c[0]!, c[1]!];
-      return (x2 - (5.1 / (4 * Math.PI ** 2)) * x1 * x1 + (5 / Math.PI) * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) + 10;
+      return (
+        (x2 - (5.1 / (4 * Math.PI ** 2)) * x1 * x1 + (5 / Math.PI) * x1 - 6) ** 2 +
+        10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) +
+        10
+      );
     };
     const options = defaults();
     let successes = 0;

@@ -7,7 +7,11 @@ const ROOT = resolve(import.meta.dirname, "../..");
 
 /** Peak heap (MB) of the bulk-import-like workload in a fresh process with the given growth cap. */
 function peakHeapMb(percent: number): number {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "test/fixtures/heap-growth-workload.ts", String(percent)], { cwd: ROOT, encoding: "utf8" });
+  const run = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "test/fixtures/heap-growth-workload.ts", String(percent)],
+    { cwd: ROOT, encoding: "utf8" },
+  );
   expect(run.status, run.stderr).toBe(0);
   return Number(run.stdout.trim());
 }

@@ -15,9 +15,22 @@ function curve(number: number, state: CurveState, values: number[], firstStep = 
   return { number, state, curve: values.map((v, i) => [firstStep + i, v] as const) };
 }
 
-function decide<O>(pruner: Pruner<O>, raw: Record<string, Scalar>, trial: TrialCurve, others: TrialCurve[], step = trial.curve.at(-1)![0]) {
+function decide<O>(
+  pruner: Pruner<O>,
+  raw: Record<string, Scalar>,
+  trial: TrialCurve,
+  others: TrialCurve[],
+  step = trial.curve.at(-1)![0],
+) {
   const trials = [...others, trial].sort((a, b) => a.number - b.number);
-  return pruner.shouldPrune({ trial, step, trials, options: pruner.parseOptions(raw), experiment: "e", maximize: false });
+  return pruner.shouldPrune({
+    trial,
+    step,
+    trials,
+    options: pruner.parseOptions(raw),
+    experiment: "e",
+    maximize: false,
+  });
 }
 
 describe("median pruner", () => {
@@ -32,7 +45,9 @@ describe("median pruner", () => {
 
   it("waits for startup trials, warm-up steps and the interval", () => {
     expect(decide(medianPruner, {}, curve(5, "running", [9]), completed.slice(0, 4))).toBe(false);
-    expect(decide(medianPruner, { n_startup_trials: int(4) }, curve(5, "running", [9]), completed.slice(0, 4))).toBe(true);
+    expect(decide(medianPruner, { n_startup_trials: int(4) }, curve(5, "running", [9]), completed.slice(0, 4))).toBe(
+      true,
+    );
     expect(decide(medianPruner, { n_warmup_steps: int(2) }, curve(5, "running", [9, 9]), completed)).toBe(false);
     expect(decide(medianPruner, { n_warmup_steps: int(2) }, curve(5, "running", [9, 9, 9]), completed)).toBe(true);
     expect(decide(medianPruner, { interval_steps: int(2) }, curve(5, "running", [9, 9]), completed)).toBe(false);
@@ -76,7 +91,11 @@ describe("successive halving (ASHA)", () => {
 
   it("promotes the top 1/η at each rung and stops the rest", () => {
     // Rung 0 at step 1, rung 1 at step 2, rung 2 at step 4.
-    const others = [curve(0, "complete", [0.1, 0.1, 0.1, 0.1, 0.1]), curve(1, "complete", [0.5, 0.5, 0.5, 0.5, 0.5]), curve(2, "complete", [0.9, 0.9, 0.9, 0.9, 0.9])];
+    const others = [
+      curve(0, "complete", [0.1, 0.1, 0.1, 0.1, 0.1]),
+      curve(1, "complete", [0.5, 0.5, 0.5, 0.5, 0.5]),
+      curve(2, "complete", [0.9, 0.9, 0.9, 0.9, 0.9]),
+    ];
     // At rung 0 (step 1) the values there are 0.1, 0.5, 0.9 plus ours; top half = best 2.
     expect(decide(successiveHalvingPruner, opts, curve(3, "running", [0.3, 0.3]), others)).toBe(false);
     expect(decide(successiveHalvingPruner, opts, curve(3, "running", [0.7, 0.7]), others)).toBe(true);
@@ -91,7 +110,9 @@ describe("successive halving (ASHA)", () => {
 
   it("with min_resource auto waits for a completed trial", () => {
     const running = [curve(0, "running", [0.1, 0.1])];
-    expect(decide(successiveHalvingPruner, { reduction_factor: int(2) }, curve(1, "running", [9, 9]), running)).toBe(false);
+    expect(decide(successiveHalvingPruner, { reduction_factor: int(2) }, curve(1, "running", [9, 9]), running)).toBe(
+      false,
+    );
     const done = [curve(0, "complete", [0.1, 0.1, 0.1])];
     expect(decide(successiveHalvingPruner, { reduction_factor: int(2) }, curve(1, "running", [9, 9]), done)).toBe(true);
   });
@@ -104,7 +125,9 @@ describe("hyperband", () => {
     const counts = [0, 0, 0, 0, 0];
     for (let n = 0; n < 14_100; n++) counts[bracketOf("exp", n, 5, 3)]!++;
     const total = 81 + 34 + 15 + 8 + 5;
-    [81, 34, 15, 8, 5].forEach((b, i) => expect(Math.abs(counts[i]! / 14_100 - b / total)).toBeLessThan(0.02));
+    [81, 34, 15, 8, 5].forEach((b, i) => {
+      expect(Math.abs(counts[i]! / 14_100 - b / total)).toBeLessThan(0.02);
+    });
     expect(bracketOf("exp", 7, 5, 3)).toBe(bracketOf("exp", 7, 5, 3));
   });
 
@@ -120,9 +143,20 @@ describe("hyperband", () => {
     const me = curve(inZero[1]!, "running", [0.5, 0.5]);
     const trials = [good, outsider, me].sort((a, b) => a.number - b.number);
     // Bracket 0: rung 0 at step 1 with competitors {0.1, 0.5}: floor(2/3)-1 < 0 → only the best continues.
-    expect(hyperbandPruner.shouldPrune({ trial: me, step: 1, trials, options: parsed, experiment: "e", maximize: false })).toBe(true);
+    expect(
+      hyperbandPruner.shouldPrune({ trial: me, step: 1, trials, options: parsed, experiment: "e", maximize: false }),
+    ).toBe(true);
     const better = curve(inZero[1]!, "running", [0.05, 0.05]);
-    expect(hyperbandPruner.shouldPrune({ trial: better, step: 1, trials: [good, outsider, better], options: parsed, experiment: "e", maximize: false })).toBe(false);
+    expect(
+      hyperbandPruner.shouldPrune({
+        trial: better,
+        step: 1,
+        trials: [good, outsider, better],
+        options: parsed,
+        experiment: "e",
+        maximize: false,
+      }),
+    ).toBe(false);
     expect(() => hyperbandPruner.parseOptions({ min_resource: int(10), max_resource: int(5) })).toThrow(/max_resource/);
   });
 });
@@ -133,10 +167,21 @@ describe("threshold pruner", () => {
     expect(decide(thresholdPruner, { upper: dbl(1) }, curve(0, "running", [1.5]), [])).toBe(true);
     expect(decide(thresholdPruner, { lower: dbl(0) }, curve(0, "running", [-0.1]), [])).toBe(true);
     expect(decide(thresholdPruner, { lower: dbl(0) }, curve(0, "running", [Number.NaN]), [])).toBe(true);
-    expect(decide(thresholdPruner, { upper: dbl(1), n_warmup_steps: int(3) }, curve(0, "running", [5, 5]), [])).toBe(false);
+    expect(decide(thresholdPruner, { upper: dbl(1), n_warmup_steps: int(3) }, curve(0, "running", [5, 5]), [])).toBe(
+      false,
+    );
     // Maximising: the curve is negated, the bound applies to the raw value 0.5.
     const t = curve(0, "running", [-0.5]);
-    expect(thresholdPruner.shouldPrune({ trial: t, step: 0, trials: [t], options: thresholdPruner.parseOptions({ lower: dbl(0.8) }), experiment: "e", maximize: true })).toBe(true);
+    expect(
+      thresholdPruner.shouldPrune({
+        trial: t,
+        step: 0,
+        trials: [t],
+        options: thresholdPruner.parseOptions({ lower: dbl(0.8) }),
+        experiment: "e",
+        maximize: true,
+      }),
+    ).toBe(true);
   });
 
   it("needs a bound and consistent bounds", () => {
@@ -146,6 +191,7 @@ describe("threshold pruner", () => {
 });
 
 it("the registry knows every pruner and rejects others", () => {
-  for (const name of ["none", "median", "percentile", "successive_halving", "hyperband", "threshold"]) expect(prunerNamed(name).name).toBe(name);
+  for (const name of ["none", "median", "percentile", "successive_halving", "hyperband", "threshold"])
+    expect(prunerNamed(name).name).toBe(name);
   expect(() => prunerNamed("oracle")).toThrow(/unknown pruner "oracle"/);
 });

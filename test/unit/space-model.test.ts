@@ -41,22 +41,34 @@ describe("prior sampling follows each declared distribution", () => {
     const xs = draws(dom("x", { $case: "uniform", value: { low: -2, high: 3 } }));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(-2);
     expect(Math.max(...xs)).toBeLessThanOrEqual(3);
-    expectFrequencies(xs, Array.from({ length: 10 }, (_, i) => ({ p: 0.1, hit: (x) => x >= -2 + i * 0.5 && x < -2 + (i + 1) * 0.5 })));
+    expectFrequencies(
+      xs,
+      Array.from({ length: 10 }, (_, i) => ({ p: 0.1, hit: (x) => x >= -2 + i * 0.5 && x < -2 + (i + 1) * 0.5 })),
+    );
   });
 
   it("log_uniform(1e-4, 1) is uniform in log space", () => {
     const xs = draws(dom("x", { $case: "logUniform", value: { low: 1e-4, high: 1 } }));
-    expectFrequencies(xs, [0, 1, 2, 3].map((k) => ({ p: 0.25, hit: (x) => x >= 10 ** (k - 4) && x < 10 ** (k - 3) })));
+    expectFrequencies(
+      xs,
+      [0, 1, 2, 3].map((k) => ({ p: 0.25, hit: (x) => x >= 10 ** (k - 4) && x < 10 ** (k - 3) })),
+    );
   });
 
   it("q_uniform(0, 1, 0.25) gives every grid point, ends included, equal mass", () => {
     const xs = draws(dom("x", { $case: "qUniform", value: { low: 0, high: 1, q: 0.25 } }));
-    expectFrequencies(xs, [0, 0.25, 0.5, 0.75, 1].map((g) => ({ p: 0.2, hit: (x) => x === g })));
+    expectFrequencies(
+      xs,
+      [0, 0.25, 0.5, 0.75, 1].map((g) => ({ p: 0.2, hit: (x) => x === g })),
+    );
   });
 
   it("q_uniform with high off the grid stops at the last grid point below high", () => {
     const xs = draws(dom("x", { $case: "qUniform", value: { low: 0, high: 1, q: 0.3 } }));
-    expectFrequencies(xs, [0, 0.3, 0.6, 0.9].map((g) => ({ p: 0.25, hit: (x) => x === g })));
+    expectFrequencies(
+      xs,
+      [0, 0.3, 0.6, 0.9].map((g) => ({ p: 0.25, hit: (x) => x === g })),
+    );
   });
 
   it("q_uniform grid values are clean decimals", () => {
@@ -67,16 +79,33 @@ describe("prior sampling follows each declared distribution", () => {
   it("q_log_uniform(1, 10, 1) gives each integer the log-uniform mass of its cell", () => {
     const xs = draws(dom("x", { $case: "qLogUniform", value: { low: 1, high: 10, q: 1 } }));
     const z = Math.log(10.5) - Math.log(0.5);
-    expectFrequencies(xs, Array.from({ length: 10 }, (_, i) => i + 1).map((g) => ({ p: (Math.log(g + 0.5) - Math.log(g - 0.5)) / z, hit: (x) => x === g })));
+    expectFrequencies(
+      xs,
+      Array.from({ length: 10 }, (_, i) => i + 1).map((g) => ({
+        p: (Math.log(g + 0.5) - Math.log(g - 0.5)) / z,
+        hit: (x) => x === g,
+      })),
+    );
   });
 
   it("normal(1, 2) and log_normal(0, 0.5)", () => {
     const xs = draws(dom("x", { $case: "normal", value: { mu: 1, sigma: 2 } }));
     const edges = [-Infinity, -3, -1, 0, 1, 2, 3, 5, Infinity];
-    expectFrequencies(xs, edges.slice(1).map((hi, i) => ({ p: ndtr((hi - 1) / 2) - ndtr((edges[i]! - 1) / 2), hit: (x) => x >= edges[i]! && x < hi })));
+    expectFrequencies(
+      xs,
+      edges
+        .slice(1)
+        .map((hi, i) => ({ p: ndtr((hi - 1) / 2) - ndtr((edges[i]! - 1) / 2), hit: (x) => x >= edges[i]! && x < hi })),
+    );
     const ys = draws(dom("y", { $case: "logNormal", value: { mu: 0, sigma: 0.5 } }));
     expect(Math.min(...ys)).toBeGreaterThan(0);
-    expectFrequencies(ys, edges.slice(1).map((hi, i) => ({ p: ndtr(hi) - ndtr(edges[i]!), hit: (y) => Math.log(y) / 0.5 >= edges[i]! && Math.log(y) / 0.5 < hi })));
+    expectFrequencies(
+      ys,
+      edges.slice(1).map((hi, i) => ({
+        p: ndtr(hi) - ndtr(edges[i]!),
+        hit: (y) => Math.log(y) / 0.5 >= edges[i]! && Math.log(y) / 0.5 < hi,
+      })),
+    );
   });
 
   it("q_normal(0, 1, 0.5) rounds to multiples of q with the normal mass of each cell", () => {
@@ -92,24 +121,41 @@ describe("prior sampling follows each declared distribution", () => {
     const xs = draws(dom("x", { $case: "qLogNormal", value: { mu: 0, sigma: 1, q: 0.5 } }));
     expect(xs.every((x) => x >= 0 && Number.isInteger(x * 2))).toBe(true);
     // P(round(e^Z / 0.5) = 0) = P(e^Z < 0.25)
-    expectFrequencies(xs, [{ p: ndtr(Math.log(0.25)), hit: (x) => x === 0 }, { p: 1 - ndtr(Math.log(0.25)), hit: (x) => x > 0 }]);
+    expectFrequencies(xs, [
+      { p: ndtr(Math.log(0.25)), hit: (x) => x === 0 },
+      { p: 1 - ndtr(Math.log(0.25)), hit: (x) => x > 0 },
+    ]);
   });
 
   it("int(1, 10, step 3) is uniform over 1, 4, 7, 10", () => {
     const xs = draws(dom("n", { $case: "intRange", value: { low: 1, high: 10, step: 3, log: false } }));
-    expectFrequencies(xs, [1, 4, 7, 10].map((g) => ({ p: 0.25, hit: (x) => x === g })));
+    expectFrequencies(
+      xs,
+      [1, 4, 7, 10].map((g) => ({ p: 0.25, hit: (x) => x === g })),
+    );
   });
 
   it("log int(1, 20) gives k the log-uniform mass of [k-0.5, k+0.5]", () => {
     const xs = draws(dom("n", { $case: "intRange", value: { low: 1, high: 20, step: 1, log: true } }));
     const z = Math.log(20.5) - Math.log(0.5);
-    expectFrequencies(xs, Array.from({ length: 20 }, (_, i) => i + 1).map((k) => ({ p: (Math.log(k + 0.5) - Math.log(k - 0.5)) / z, hit: (x) => x === k })));
+    expectFrequencies(
+      xs,
+      Array.from({ length: 20 }, (_, i) => i + 1).map((k) => ({
+        p: (Math.log(k + 0.5) - Math.log(k - 0.5)) / z,
+        hit: (x) => x === k,
+      })),
+    );
   });
 
   it("weighted choice follows its normalised weights", () => {
     const opt = (s: string) => ({ value: { kind: { $case: "stringValue" as const, value: s } }, children: [] });
-    const xs = draws(dom("c", { $case: "choice", value: { options: [opt("a"), opt("b"), opt("c")], weights: [7, 2, 1] } }));
-    expectFrequencies(xs, [0.7, 0.2, 0.1].map((p, i) => ({ p, hit: (x) => x === i })));
+    const xs = draws(
+      dom("c", { $case: "choice", value: { options: [opt("a"), opt("b"), opt("c")], weights: [7, 2, 1] } }),
+    );
+    expectFrequencies(
+      xs,
+      [0.7, 0.2, 0.1].map((p, i) => ({ p, hit: (x) => x === i })),
+    );
   });
 });
 
@@ -132,12 +178,24 @@ describe("conditional spaces", () => {
                     name: "kernel",
                     domain: {
                       $case: "choice",
-                      value: { weights: [], options: [{ value: str("rbf"), children: [dom("gamma", { $case: "logUniform", value: { low: 1e-4, high: 1 } })] }, { value: str("linear"), children: [] }] },
+                      value: {
+                        weights: [],
+                        options: [
+                          {
+                            value: str("rbf"),
+                            children: [dom("gamma", { $case: "logUniform", value: { low: 1e-4, high: 1 } })],
+                          },
+                          { value: str("linear"), children: [] },
+                        ],
+                      },
                     },
                   },
                 ],
               },
-              { value: str("tree"), children: [dom("depth", { $case: "intRange", value: { low: 1, high: 20, step: 1, log: false } })] },
+              {
+                value: str("tree"),
+                children: [dom("depth", { $case: "intRange", value: { low: 1, high: 20, step: 1, log: false } })],
+              },
             ],
           },
         },
@@ -159,7 +217,12 @@ describe("conditional spaces", () => {
         const parentActive = p.condition === undefined || !Number.isNaN(c[p.condition.parent]!);
         expect(!Number.isNaN(c[p.index]!)).toBe(parentActive && conditionHolds(p, c));
       }
-      seen.add(space.params.filter((p) => !Number.isNaN(c[p.index]!)).map((p) => p.name).join(","));
+      seen.add(
+        space.params
+          .filter((p) => !Number.isNaN(c[p.index]!))
+          .map((p) => p.name)
+          .join(","),
+      );
     }
     expect([...seen].sort()).toEqual(["model,C,kernel", "model,C,kernel,gamma", "model,depth"]);
   });

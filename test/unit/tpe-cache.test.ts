@@ -8,7 +8,11 @@ import { dimsOf } from "../../src/algorithms/tpe/dims.js";
 import { cachedEstimator, clearEstimatorCache } from "../../src/algorithms/tpe/estimator-cache.js";
 import { groupsOf } from "../../src/algorithms/tpe/groups.js";
 import { tpe } from "../../src/algorithms/tpe/index.js";
-import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "../../src/algorithms/tpe/parzen-estimator.js";
+import {
+  allocateCandidates,
+  ParzenEstimator,
+  type BandwidthOptions,
+} from "../../src/algorithms/tpe/parzen-estimator.js";
 import { sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
@@ -89,11 +93,17 @@ function expectSame(a: ParzenEstimator, b: ParzenEstimator, d: number, seed: num
   const ob = new Float64Array(64);
   a.logDensity(ca, oa);
   b.logDensity(ca, ob);
-  expect(Array.from(oa).map((x) => Object.is(x, -0) ? 0 : x)).toEqual(Array.from(ob).map((x) => Object.is(x, -0) ? 0 : x));
+  expect(Array.from(oa).map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(
+    Array.from(ob).map((x) => (Object.is(x, -0) ? 0 : x)),
+  );
 }
 
 describe("cachedEstimator", () => {
-  for (const [name, space] of [["mixed", mixed], ["everyKind root", compileSpace(everyKind)], ["continuous", continuous]] as const) {
+  for (const [name, space] of [
+    ["mixed", mixed],
+    ["everyKind root", compileSpace(everyKind)],
+    ["continuous", continuous],
+  ] as const) {
     it(`${name}: equals a fresh estimator through appends, replacements, inserts and removals`, () => {
       clearEstimatorCache();
       const rng = createRng(11);
@@ -107,7 +117,14 @@ describe("cachedEstimator", () => {
         const members = history.filter((o) => o.state !== "fail");
         const w = Float64Array.from(members, weightOf);
         const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw);
-        const fresh = new ParzenEstimator(dims, members.map((o) => o.config), w, 1, 3, bw);
+        const fresh = new ParzenEstimator(
+          dims,
+          members.map((o) => o.config),
+          w,
+          1,
+          3,
+          bw,
+        );
         expect(cached.nk, step).toBe(fresh.nk);
         expectSame(cached, fresh, dims.length, history.length);
         // And a hit returns the same object.
@@ -122,7 +139,11 @@ describe("cachedEstimator", () => {
         check(`append ${round}`);
         // Several appended at once, one of them a duplicate configuration.
         const l2 = history[history.length - 1]!.number;
-        history.push(observation(space, rng, l2 + 2), { ...history[5]!, number: l2 + 4 }, observation(space, rng, l2 + 6));
+        history.push(
+          observation(space, rng, l2 + 2),
+          { ...history[5]!, number: l2 + 4 },
+          observation(space, rng, l2 + 6),
+        );
         check(`append 3 ${round}`);
         history[history.length - 1] = { ...running, state: "complete", loss: 0.5 };
         check(`complete ${round}`);
@@ -161,11 +182,26 @@ describe("cachedEstimator", () => {
     const copies = history.map((o) => ({ ...o, config: Float64Array.from(o.config) }));
     expect(cachedEstimator(continuous, "bad", group, dims, copies, w, 1, 3, bw)).toBe(first);
     // One more trial, as copies: edited in place, and equal to a fresh build.
-    const more = [...copies.map((o) => ({ ...o, config: Float64Array.from(o.config) })), observation(continuous, rng, 200)];
+    const more = [
+      ...copies.map((o) => ({ ...o, config: Float64Array.from(o.config) })),
+      observation(continuous, rng, 200),
+    ];
     const w2 = new Float64Array(more.length).fill(1);
     const edited = cachedEstimator(continuous, "bad", group, dims, more, w2, 1, 3, bw);
     expect(edited).toBe(first);
-    expectSame(edited, new ParzenEstimator(dims, more.map((o) => o.config), w2, 1, 3, bw), dims.length, 5);
+    expectSame(
+      edited,
+      new ParzenEstimator(
+        dims,
+        more.map((o) => o.config),
+        w2,
+        1,
+        3,
+        bw,
+      ),
+      dims.length,
+      5,
+    );
   });
 
   it("a warm memo gives the same suggestions as a cold one", () => {

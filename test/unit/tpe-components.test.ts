@@ -81,7 +81,9 @@ describe("TPE options", () => {
 describe("good/bad split", () => {
   it("sizes the good set linearly with a cap, or by √N", () => {
     const lin = opts({ gamma_beta: 0.15 });
-    expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([0, 1, 1, 2, 2, 15, 25, 25, 25]);
+    expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([
+      0, 1, 1, 2, 2, 15, 25, 25, 25,
+    ]);
     expect([10, 11, 250, 251].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 25, 25]);
     const sq = opts({ gamma: "sqrt", gamma_beta: 1 });
     expect([1, 4, 5, 100, 10000].map((n) => goodSetSize(n, sq))).toEqual([1, 2, 3, 10, 25]);
@@ -159,7 +161,9 @@ describe("neighbour-gap bandwidths", () => {
   it("uses the farther edge for a single kernel and clips to [floor·R, R]", () => {
     expect(run([2])).toEqual([8]);
     const clipped = run([2, 2, 2, 8], { ...rule, floor: 0.03 });
-    [0.3, 0.3, 6, 6].forEach((s, i) => expect(clipped[i]).toBeCloseTo(s, 12));
+    [0.3, 0.3, 6, 6].forEach((s, i) => {
+      expect(clipped[i]).toBeCloseTo(s, 12);
+    });
     expect(run([2, 2, 2, 30], { ...rule, hi: 100, range: 10, floor: 0.03 })[3]).toBe(10);
     // Magic clip: (n+2)^−2 = 1/36 of R for n = 4 beats a 0.01 floor.
     expect(Math.min(...run([2, 2, 2, 8], { ...rule, floor: 0.01, clipExponent: 2 }))).toBeCloseTo(10 / 36, 12);

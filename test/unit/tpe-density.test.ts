@@ -80,7 +80,8 @@ function points(rng: Rng, m: Mixture, nc: number, near?: readonly number[]): Flo
     const k = near !== undefined && near.length > 0 ? near[i % near.length]! : Math.floor(rng.uniform() * (m.nk - 1));
     const mode = i % 3;
     for (let j = 0; j < m.d; j++) {
-      x[i * m.d + j] = mode === 0 ? m.mu[k * m.d + j]! + 0.02 * rng.normal() : mode === 1 ? rng.uniform() : 3 * rng.normal();
+      x[i * m.d + j] =
+        mode === 0 ? m.mu[k * m.d + j]! + 0.02 * rng.normal() : mode === 1 ? rng.uniform() : 3 * rng.normal();
     }
   }
   return x;
@@ -111,7 +112,9 @@ describe("continuous mixture density", () => {
       for (let i = 0; i < nc; i++) {
         const want = exact(m, x, i * d);
         // Truncation: relative nk·e^−PRUNE in density = absolute in log density; plus rounding.
-        expect(Math.abs(scan[i]! - want)).toBeLessThanOrEqual(nk * Math.exp(-PRUNE) + 1e-13 * Math.max(1, Math.abs(want)));
+        expect(Math.abs(scan[i]! - want)).toBeLessThanOrEqual(
+          nk * Math.exp(-PRUNE) + 1e-13 * Math.max(1, Math.abs(want)),
+        );
       }
     });
   }
@@ -261,7 +264,14 @@ describe("in-place edits", () => {
 describe("kernel draws with precomputed parts", () => {
   it("sampleTruncNormalFrom equals sampleTruncNormal bit for bit", () => {
     const rng = createRng(21);
-    const bounds: [number, number][] = [[0, 1], [-5, 5], [2, 2], [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY], [0, Number.POSITIVE_INFINITY], [-3, -1]];
+    const bounds: [number, number][] = [
+      [0, 1],
+      [-5, 5],
+      [2, 2],
+      [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+      [0, Number.POSITIVE_INFINITY],
+      [-3, -1],
+    ];
     for (const [lo, hi] of bounds) {
       for (let t = 0; t < 400; t++) {
         const span = Number.isFinite(hi - lo) ? hi - lo : 4;
@@ -269,7 +279,9 @@ describe("kernel draws with precomputed parts", () => {
         const sigma = span * Math.exp(-6 * rng.uniform()) + 1e-9;
         const u = t % 50 === 0 ? 0 : t % 50 === 1 ? 1 : rng.uniform();
         const parts = truncNormalParts(mu, sigma, lo, hi);
-        expect(Object.is(sampleTruncNormalFrom(parts, mu, sigma, lo, hi, u), sampleTruncNormal(mu, sigma, lo, hi, u))).toBe(true);
+        expect(
+          Object.is(sampleTruncNormalFrom(parts, mu, sigma, lo, hi, u), sampleTruncNormal(mu, sigma, lo, hi, u)),
+        ).toBe(true);
       }
     }
   });

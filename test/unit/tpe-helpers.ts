@@ -37,7 +37,10 @@ export const everyKind: SearchSpace = {
             param("b_k", { $case: "intRange", value: { low: 1, high: 5, step: 1, log: false } }),
             param("b_sub", {
               $case: "choice",
-              value: { options: [str("p"), str("q", [param("q_y", { $case: "logUniform", value: { low: 1, high: 2 } })])], weights: [] },
+              value: {
+                options: [str("p"), str("q", [param("q_y", { $case: "logUniform", value: { low: 1, high: 2 } })])],
+                weights: [],
+              },
             }),
           ]),
           str("never"),
@@ -61,7 +64,8 @@ export function checkConfig(space: Space, config: Config): void {
     if (Number.isNaN(x)) throw new Error(`${p.name} is active but missing`);
     const back = internalValue(p, externalValue(p, x));
     if (back !== x) throw new Error(`${p.name}: ${x} does not round-trip (${back})`);
-    if (p.domain.type === "choice" && !(p.domain.weights[x]! > 0)) throw new Error(`${p.name}: chose zero-weight option ${x}`);
+    if (p.domain.type === "choice" && !(p.domain.weights[x]! > 0))
+      throw new Error(`${p.name}: chose zero-weight option ${x}`);
   }
 }
 
@@ -84,6 +88,12 @@ export function run<O>(
   return history;
 }
 
-export function obs(number: number, state: Observation["state"], loss: number | undefined, config: number[] = [0], lastStep?: number): Observation {
+export function obs(
+  number: number,
+  state: Observation["state"],
+  loss: number | undefined,
+  config: number[] = [0],
+  lastStep?: number,
+): Observation {
   return { number, state, loss, lastStep, config: Float64Array.from(config) };
 }

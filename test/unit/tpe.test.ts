@@ -32,7 +32,10 @@ describe("TPE suggestions are valid", () => {
     ["defaults", {}],
     ["univariate", { multivariate: false }],
     ["no groups", { group: false }],
-    ["hyperopt-like", { gamma: "sqrt", gamma_beta: 0.25, weights: "old_decay", weights_bad: "old_decay", consider_endpoints: true }],
+    [
+      "hyperopt-like",
+      { gamma: "sqrt", gamma_beta: 0.25, weights: "old_decay", weights_bad: "old_decay", consider_endpoints: true },
+    ],
     ["no prior, no clip", { prior_weight: 0, consider_magic_clip: false, bandwidth_floor: 0 }],
   ];
   for (const [label, over] of variants) {
@@ -62,7 +65,13 @@ describe("TPE suggestions are valid", () => {
       checkConfig(space, config);
       const state = (["complete", "pruned", "fail", "running", "lost", "complete"] as const)[t % 6]!;
       const l = t % 11 === 0 ? Number.POSITIVE_INFINITY : loss(config);
-      history.push({ number: t, config, state, loss: state === "fail" ? undefined : l, lastStep: state === "pruned" ? t % 4 : undefined });
+      history.push({
+        number: t,
+        config,
+        state,
+        loss: state === "fail" ? undefined : l,
+        lastStep: state === "pruned" ? t % 4 : undefined,
+      });
     }
   });
 });
@@ -81,7 +90,9 @@ describe("TPE behaviour", () => {
 
   it("samples the prior during startup", () => {
     const history = run(tpe, quad, defaults, 5, 10, f);
-    history.forEach((o, t) => expect(o.config).toEqual(samplePrior(quad, createRng(5, t))));
+    history.forEach((o, t) => {
+      expect(o.config).toEqual(samplePrior(quad, createRng(5, t)));
+    });
   });
 
   it("finds the minimum of (x − 3)² within 0.25 in 50 trials for most seeds", () => {
@@ -102,10 +113,13 @@ describe("TPE behaviour", () => {
         param("q", { $case: "qUniform", value: { low: 0, high: 1, q: 0.1 } }),
       ],
     });
-    const g = (c: Config): number => (c[0]! - 1) ** 2 + Math.log10(c[1]! / 3) ** 2 + ((c[2]! - 17) / 5) ** 2 + (c[3]! - 0.7) ** 2;
+    const g = (c: Config): number =>
+      (c[0]! - 1) ** 2 + Math.log10(c[1]! / 3) ** 2 + ((c[2]! - 17) / 5) ** 2 + (c[3]! - 0.7) ** 2;
     const random = algorithmNamed("random");
     const medianBest = (algo: typeof tpe | typeof random, options: unknown): number => {
-      const bests = [0, 1, 2, 3, 4, 5, 6].map((s) => Math.min(...run(algo as typeof tpe, space, options as typeof defaults, s, 60, g).map((o) => o.loss!)));
+      const bests = [0, 1, 2, 3, 4, 5, 6].map((s) =>
+        Math.min(...run(algo as typeof tpe, space, options as typeof defaults, s, 60, g).map((o) => o.loss!)),
+      );
       return bests.sort((a, b) => a - b)[3]!;
     };
     expect(medianBest(tpe, defaults)).toBeLessThan(medianBest(random, {}) / 3);
@@ -114,7 +128,8 @@ describe("TPE behaviour", () => {
   it("explores the branch that holds the optimum of a conditional space", () => {
     const space = compileSpace(everyKind);
     // Optimum only in branch "b" with b_k = 4.
-    const h = (c: Config): number => (c[space.byName.get("c")!.index] === 1 ? Math.abs(c[space.byName.get("b_k")!.index]! - 4) : 2);
+    const h = (c: Config): number =>
+      c[space.byName.get("c")!.index] === 1 ? Math.abs(c[space.byName.get("b_k")!.index]! - 4) : 2;
     let found = 0;
     for (const seed of [0, 1, 2, 3, 4]) if (run(tpe, space, defaults, seed, 40, h).some((o) => o.loss === 0)) found++;
     expect(found).toBeGreaterThanOrEqual(4);
@@ -167,7 +182,10 @@ describe("TPE with parallel workers (constant liar)", () => {
     const options = { ...defaults, constant_liar: false };
     const history = run(tpe, space, options, 3, 20, f);
     const plain = tpe.suggest({ space, history, rng: createRng(3, 99), options });
-    const withRunning = [...history, { number: 20, config: plain, state: "running" as const, loss: undefined, lastStep: undefined }];
+    const withRunning = [
+      ...history,
+      { number: 20, config: plain, state: "running" as const, loss: undefined, lastStep: undefined },
+    ];
     expect(tpe.suggest({ space, history: withRunning, rng: createRng(3, 99), options })).toEqual(plain);
   });
 });

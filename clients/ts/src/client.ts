@@ -3,7 +3,7 @@
  * client per process is enough: it multiplexes every call over one HTTP/2
  * connection and reconnects by itself.
  */
-import { ChannelCredentials, credentials, status, type ChannelOptions } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, status, type ChannelOptions } from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { ParzenError, invalid } from "./errors.js";
@@ -96,10 +96,14 @@ export class ParzenClient {
     });
     const deadline = Date.now() + (opts.connectTimeoutMs ?? 10_000);
     try {
-      await new Promise<void>((resolve, reject) => stub.waitForReady(deadline, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stub.waitForReady(deadline, (err) => (err ? reject(err) : resolve())),
+      );
     } catch (err) {
       stub.close();
-      throw new ParzenError(status.UNAVAILABLE, `cannot reach ${address}: ${(err as Error).message}`, "connect", { cause: err });
+      throw new ParzenError(status.UNAVAILABLE, `cannot reach ${address}: ${(err as Error).message}`, "connect", {
+        cause: err,
+      });
     }
     return new ParzenClient(rpc);
   }
@@ -116,7 +120,8 @@ export class ParzenClient {
    */
   async createExperiment(spec: ExperimentSpec): Promise<Experiment> {
     const pruner = typeof spec.pruner === "string" ? { name: spec.pruner } : spec.pruner;
-    if (spec.leaseSeconds !== undefined && !(spec.leaseSeconds > 0)) throw invalid(`leaseSeconds must be positive, got ${spec.leaseSeconds}`);
+    if (spec.leaseSeconds !== undefined && !(spec.leaseSeconds > 0))
+      throw invalid(`leaseSeconds must be positive, got ${spec.leaseSeconds}`);
     const lease = spec.leaseSeconds;
     const req = CreateExperimentRequest.fromPartial({
       experiment: {
@@ -125,8 +130,12 @@ export class ParzenClient {
         direction: spec.direction === "maximize" ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE,
         algorithm: { name: spec.algorithm ?? "", options: toValueMap(spec.options ?? {}, "algorithm options") },
         ...(spec.seed === undefined ? {} : { seed: spec.seed }),
-        pruner: pruner === undefined ? undefined : { name: pruner.name, options: toValueMap(pruner.options ?? {}, "pruner options") },
-        leaseDuration: lease === undefined ? undefined : { seconds: Math.floor(lease), nanos: Math.round((lease % 1) * 1e9) },
+        pruner:
+          pruner === undefined
+            ? undefined
+            : { name: pruner.name, options: toValueMap(pruner.options ?? {}, "pruner options") },
+        leaseDuration:
+          lease === undefined ? undefined : { seconds: Math.floor(lease), nanos: Math.round((lease % 1) * 1e9) },
         retryLost: spec.retryLost ?? false,
         userAttrs: spec.userAttrs ?? {},
       },
@@ -145,7 +154,11 @@ export class ParzenClient {
   async *listExperiments(opts: { pageSize?: number } = {}): AsyncGenerator<Experiment, void, undefined> {
     let pageToken = "";
     do {
-      const res = await this.rpc.call("listExperiments", ListExperimentsRequest.fromPartial({ pageSize: opts.pageSize ?? 0, pageToken }), { retry: true });
+      const res = await this.rpc.call(
+        "listExperiments",
+        ListExperimentsRequest.fromPartial({ pageSize: opts.pageSize ?? 0, pageToken }),
+        { retry: true },
+      );
       for (const e of res.experiments) yield new Experiment(this.rpc, e, false);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");

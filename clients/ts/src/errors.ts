@@ -3,7 +3,7 @@
  * gRPC status code rather than on message text. A server refusal keeps the
  * server's own message (`details`), which names the offending field.
  */
-import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { type Metadata, status, type ServiceError } from "@grpc/grpc-js";
 
 /** gRPC status names ("NOT_FOUND", "INVALID_ARGUMENT", ...). */
 export type StatusName = keyof typeof status;

@@ -82,7 +82,9 @@ export class Experiment {
 
   /** Re-reads the experiment from the server. */
   async refresh(): Promise<this> {
-    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name: this.name }), { retry: true });
+    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name: this.name }), {
+      retry: true,
+    });
     if (res.experiment !== undefined) this.#proto = res.experiment;
     return this;
   }
@@ -101,7 +103,12 @@ export class Experiment {
   async suggestMany(n: number): Promise<Trial[]> {
     if (!Number.isSafeInteger(n) || n < 1) throw invalid(`count must be a positive integer, got ${n}`);
     // One request id for every attempt: a retry after a lost response gets the same trials, not new ones.
-    const req = SuggestRequest.fromPartial({ experiment: this.name, count: n, workerId: this.rpc.settings.workerId, requestId: randomUUID() });
+    const req = SuggestRequest.fromPartial({
+      experiment: this.name,
+      count: n,
+      workerId: this.rpc.settings.workerId,
+      requestId: randomUUID(),
+    });
     const res = await this.rpc.call("suggest", req, { retry: true });
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
@@ -109,7 +116,9 @@ export class Experiment {
   /** The best COMPLETE trial, or undefined while none has completed. */
   async best(): Promise<Trial | undefined> {
     try {
-      const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }), { retry: true });
+      const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }), {
+        retry: true,
+      });
       return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial);
     } catch (err) {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
@@ -128,7 +137,13 @@ export class Experiment {
     const states = (query.states ?? []).map(stateToProto);
     let pageToken = "";
     do {
-      const req = ListTrialsRequest.fromPartial({ experiment: this.name, states, workerId: query.workerId ?? "", pageSize: query.pageSize ?? 0, pageToken });
+      const req = ListTrialsRequest.fromPartial({
+        experiment: this.name,
+        states,
+        workerId: query.workerId ?? "",
+        pageSize: query.pageSize ?? 0,
+        pageToken,
+      });
       const res = await this.rpc.call("listTrials", req, { retry: true });
       for (const t of res.trials) yield new Trial(this.rpc, t);
       pageToken = res.nextPageToken;
@@ -141,18 +156,28 @@ export class Experiment {
    * Returns the WAITING trials created. Not retried on UNAVAILABLE (it would
    * enqueue twice) unless `skipIfExists`, which makes it idempotent.
    */
-  async enqueue(params: Readonly<Record<string, ParamValue>> | readonly Readonly<Record<string, ParamValue>>[], opts: { skipIfExists?: boolean } = {}): Promise<Trial[]> {
+  async enqueue(
+    params: Readonly<Record<string, ParamValue>> | readonly Readonly<Record<string, ParamValue>>[],
+    opts: { skipIfExists?: boolean } = {},
+  ): Promise<Trial[]> {
     const list = Array.isArray(params) ? params : [params as Readonly<Record<string, ParamValue>>];
     const configurations = list.map((p, i) => ({ params: toValueMap(p, `configuration ${i}`), userAttrs: {} }));
     const skipIfExists = opts.skipIfExists ?? false;
-    const res = await this.rpc.call("enqueue", EnqueueRequest.fromPartial({ experiment: this.name, configurations, skipIfExists }), { retry: skipIfExists });
+    const res = await this.rpc.call(
+      "enqueue",
+      EnqueueRequest.fromPartial({ experiment: this.name, configurations, skipIfExists }),
+      { retry: skipIfExists },
+    );
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
 
   /** Imports results you already have (warm start). Not retried: a repeat would import twice. */
   async addTrials(observations: readonly Observation[]): Promise<Trial[]> {
     const trials = observations.map((o, i) => {
-      const curve = o.intermediate instanceof Map ? [...o.intermediate] : Object.entries(o.intermediate ?? {}).map(([s, v]) => [Number(s), v] as const);
+      const curve =
+        o.intermediate instanceof Map
+          ? [...o.intermediate]
+          : Object.entries(o.intermediate ?? {}).map(([s, v]) => [Number(s), v] as const);
       return {
         params: toValueMap(o.params, `trial ${i}`),
         state: stateToProto(o.state ?? "COMPLETE"),
@@ -163,7 +188,9 @@ export class Experiment {
         failReason: o.failReason ?? "",
       };
     });
-    const res = await this.rpc.call("addTrials", AddTrialsRequest.fromPartial({ experiment: this.name, trials }), { retry: false });
+    const res = await this.rpc.call("addTrials", AddTrialsRequest.fromPartial({ experiment: this.name, trials }), {
+      retry: false,
+    });
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
 

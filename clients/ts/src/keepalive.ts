@@ -19,7 +19,11 @@ export interface KeepAliveOptions {
 /** Stops the heartbeats; calling it again does nothing. */
 export type StopKeepAlive = () => void;
 
-export function startKeepAlive(beat: () => Promise<unknown>, intervalMs: number, onError: ((err: ParzenError) => void) | undefined): StopKeepAlive {
+export function startKeepAlive(
+  beat: () => Promise<unknown>,
+  intervalMs: number,
+  onError: ((err: ParzenError) => void) | undefined,
+): StopKeepAlive {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {

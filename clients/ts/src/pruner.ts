@@ -36,10 +36,18 @@ export const pruners = {
   /** As median, at another percentile (0-100). */
   percentile: (percentile: number, o: Common = {}): PrunerSpec => spec("percentile", { percentile, ...o }),
   /** Asynchronous successive halving (ASHA). */
-  successiveHalving: (o: { minResource?: number | "auto"; reductionFactor?: number; minEarlyStoppingRate?: number; bootstrapCount?: number } = {}): PrunerSpec =>
-    spec("successive_halving", { ...o }),
-  hyperband: (o: { minResource?: number; maxResource?: number | "auto"; reductionFactor?: number; bootstrapCount?: number } = {}): PrunerSpec =>
-    spec("hyperband", { ...o }),
+  successiveHalving: (
+    o: {
+      minResource?: number | "auto";
+      reductionFactor?: number;
+      minEarlyStoppingRate?: number;
+      bootstrapCount?: number;
+    } = {},
+  ): PrunerSpec => spec("successive_halving", { ...o }),
+  hyperband: (
+    o: { minResource?: number; maxResource?: number | "auto"; reductionFactor?: number; bootstrapCount?: number } = {},
+  ): PrunerSpec => spec("hyperband", { ...o }),
   /** Prunes values outside [lower, upper] (and NaN). */
-  threshold: (o: { lower?: number; upper?: number; nWarmupSteps?: number; intervalSteps?: number }): PrunerSpec => spec("threshold", { ...o }),
+  threshold: (o: { lower?: number; upper?: number; nWarmupSteps?: number; intervalSteps?: number }): PrunerSpec =>
+    spec("threshold", { ...o }),
 };

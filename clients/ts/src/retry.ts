@@ -21,10 +21,19 @@ export interface RetryPolicy {
   multiplier: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, initialBackoffMs: 100, maxBackoffMs: 2000, multiplier: 2 };
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 6,
+  initialBackoffMs: 100,
+  maxBackoffMs: 2000,
+  multiplier: 2,
+};
 
 /** Runs `attempt` until it succeeds, fails with something other than UNAVAILABLE, or the attempts run out. */
-export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, sleep: (ms: number) => Promise<void> = delay): Promise<T> {
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  sleep: (ms: number) => Promise<void> = delay,
+): Promise<T> {
   let bound = policy.initialBackoffMs;
   for (let n = 1; ; n++) {
     try {

@@ -5,16 +5,23 @@
  */
 import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
 import { ParzenError } from "./errors.js";
-import { OptimizerServiceClient, type OptimizerServiceService } from "./gen/parzen/v1/optimizer_service.js";
+import type { OptimizerServiceClient, OptimizerServiceService } from "./gen/parzen/v1/optimizer_service.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
 
 type Service = typeof OptimizerServiceService;
 /** Names of the unary methods, e.g. "suggest". */
-export type UnaryMethod = { [K in keyof Service]: Service[K]["responseStream"] extends false ? K : never }[keyof Service];
+export type UnaryMethod = {
+  [K in keyof Service]: Service[K]["responseStream"] extends false ? K : never;
+}[keyof Service];
 export type RequestOf<K extends keyof Service> = Parameters<Service[K]["requestSerialize"]>[0];
 export type ResponseOf<K extends keyof Service> = ReturnType<Service[K]["responseDeserialize"]>;
 
-type UnaryFn = (req: unknown, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: unknown) => void) => unknown;
+type UnaryFn = (
+  req: unknown,
+  md: Metadata,
+  opts: Partial<CallOptions>,
+  cb: (err: ServiceError | null, res: unknown) => void,
+) => unknown;
 
 export interface RpcSettings {
   token: string | undefined;
@@ -35,7 +42,11 @@ export class Rpc {
    * by contract (see retry.ts); the others fail on the first UNAVAILABLE so
    * a lost response cannot duplicate an enqueue or an import.
    */
-  async call<K extends UnaryMethod>(method: K, request: RequestOf<K>, opts: { retry: boolean }): Promise<ResponseOf<K>> {
+  async call<K extends UnaryMethod>(
+    method: K,
+    request: RequestOf<K>,
+    opts: { retry: boolean },
+  ): Promise<ResponseOf<K>> {
     const name = rpcName(method);
     const once = () =>
       new Promise<ResponseOf<K>>((resolve, reject) => {

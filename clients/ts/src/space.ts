@@ -76,7 +76,11 @@ export function qLogNormal(name: string, mu: number, sigma: number, q: number): 
 /** Integers low, low+step, ... <= high; `log` (step 1, low >= 1) makes the prior log-uniform. */
 export function int(name: string, low: number, high: number, opts: { step?: number; log?: boolean } = {}): Param {
   const step = opts.step ?? 1;
-  for (const [what, x] of [["low", low], ["high", high], ["step", step]] as const) {
+  for (const [what, x] of [
+    ["low", low],
+    ["high", high],
+    ["step", step],
+  ] as const) {
     // int64 fields: a fraction would be silently truncated on the wire.
     if (!Number.isSafeInteger(x)) throw invalid(`parameter "${name}": ${what} must be an integer, got ${x}`);
   }
@@ -84,7 +88,11 @@ export function int(name: string, low: number, high: number, opts: { step?: numb
 }
 
 /** One of `options` (strings, numbers, booleans, or `when(...)`), uniformly or with `weights` (hyperopt's pchoice). */
-export function choice(name: string, options: readonly ChoiceOption[], opts: { weights?: readonly number[] } = {}): Param {
+export function choice(
+  name: string,
+  options: readonly ChoiceOption[],
+  opts: { weights?: readonly number[] } = {},
+): Param {
   return new Param({
     name,
     domain: {
@@ -106,7 +114,8 @@ export function choice(name: string, options: readonly ChoiceOption[], opts: { w
 export function toSearchSpace(params: readonly Param[]): SearchSpace {
   return {
     parameters: params.map((p, i) => {
-      if (!(p instanceof Param)) throw invalid(`space: entry ${i} is not a parameter (build it with uniform(), int(), choice(), ...)`);
+      if (!(p instanceof Param))
+        throw invalid(`space: entry ${i} is not a parameter (build it with uniform(), int(), choice(), ...)`);
       return p.proto;
     }),
   };

@@ -118,7 +118,11 @@ export class Trial {
    */
   async reportIntermediate(step: number, value: number): Promise<boolean> {
     if (!Number.isSafeInteger(step) || step < 0) throw invalid(`step must be a non-negative integer, got ${step}`);
-    const res = await this.rpc.call("reportIntermediate", ReportIntermediateRequest.fromPartial({ trialId: this.id, step, value }), { retry: true });
+    const res = await this.rpc.call(
+      "reportIntermediate",
+      ReportIntermediateRequest.fromPartial({ trialId: this.id, step, value }),
+      { retry: true },
+    );
     return res.shouldPrune;
   }
 
@@ -144,7 +148,12 @@ export class Trial {
     };
   }
 
-  private async finish(fields: { status: ReportStatus; loss?: number; metrics?: Record<string, number>; failReason?: string }): Promise<Trial> {
+  private async finish(fields: {
+    status: ReportStatus;
+    loss?: number;
+    metrics?: Record<string, number>;
+    failReason?: string;
+  }): Promise<Trial> {
     this.#stopKeepAlive?.();
     this.#stopKeepAlive = undefined;
     // One request id for every attempt: a retry after a lost response is answered from the first.
@@ -163,6 +172,7 @@ export class Trial {
  * both on the server's clock, so client clock skew does not matter).
  */
 function leaseMs({ leaseDeadline, startTime }: TrialProto): number {
-  const ms = leaseDeadline !== undefined && startTime !== undefined ? leaseDeadline.getTime() - startTime.getTime() : NaN;
+  const ms =
+    leaseDeadline !== undefined && startTime !== undefined ? leaseDeadline.getTime() - startTime.getTime() : NaN;
   return ms > 0 ? ms : FALLBACK_LEASE_MS;
 }

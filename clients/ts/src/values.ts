@@ -21,9 +21,12 @@ export function toValue(x: unknown, where: string): Value {
     case "boolean":
       return { kind: { $case: "boolValue", value: x } };
     case "number":
-      return Number.isSafeInteger(x) ? { kind: { $case: "intValue", value: x } } : { kind: { $case: "doubleValue", value: x } };
+      return Number.isSafeInteger(x)
+        ? { kind: { $case: "intValue", value: x } }
+        : { kind: { $case: "doubleValue", value: x } };
     case "bigint":
-      if (x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER)) return { kind: { $case: "intValue", value: Number(x) } };
+      if (x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER))
+        return { kind: { $case: "intValue", value: Number(x) } };
       throw invalid(`${where}: integer ${x} is too large`);
     default:
       throw invalid(`${where}: unsupported value ${describe(x)} (want a number, string or boolean)`);

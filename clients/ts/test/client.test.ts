@@ -56,14 +56,26 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 describe("experiments", () => {
   it("creates, returns the same experiment for an identical definition, and refuses a different one", async () => {
-    const a = await client.createExperiment({ name: "create", space: space(), seed: 7, pruner: "median", userAttrs: { team: "ml" } });
+    const a = await client.createExperiment({
+      name: "create",
+      space: space(),
+      seed: 7,
+      pruner: "median",
+      userAttrs: { team: "ml" },
+    });
     expect(a.created).toBe(true);
     expect(a.name).toBe("create");
     expect(a.seed).toBe(7);
     expect(a.direction).toBe("minimize");
     expect(a.userAttrs).toEqual({ team: "ml" });
 
-    const again = await client.createExperiment({ name: "create", space: space(), seed: 7, pruner: pruners.median(), userAttrs: { team: "ml" } });
+    const again = await client.createExperiment({
+      name: "create",
+      space: space(),
+      seed: 7,
+      pruner: pruners.median(),
+      userAttrs: { team: "ml" },
+    });
     expect(again.created).toBe(false);
 
     const err = await rejected(client.createExperiment({ name: "create", space: [uniform("x", 0, 1)], seed: 7 }));
@@ -129,7 +141,15 @@ describe("ask and tell", () => {
       const p = t.params;
       seen.add(String(p.optimizer));
       if (p.optimizer === "sgd") {
-        expect(Object.keys(p).sort()).toEqual(["batch", "dropout", "layers", "lr", "momentum", "nesterov", "optimizer"]);
+        expect(Object.keys(p).sort()).toEqual([
+          "batch",
+          "dropout",
+          "layers",
+          "lr",
+          "momentum",
+          "nesterov",
+          "optimizer",
+        ]);
         expect(typeof p.nesterov).toBe("boolean");
       } else {
         expect(Object.keys(p).sort()).toEqual(["batch", "dropout", "layers", "lr", "optimizer"]);
@@ -139,7 +159,11 @@ describe("ask and tell", () => {
   });
 
   it("suggests a batch of distinct trials", async () => {
-    const exp = await client.createExperiment({ name: "batch", space: [uniform("x", 0, 1), int("k", 0, 1000)], seed: 5 });
+    const exp = await client.createExperiment({
+      name: "batch",
+      space: [uniform("x", 0, 1), int("k", 0, 1000)],
+      seed: 5,
+    });
     const trials = await exp.suggestMany(8);
     expect(trials).toHaveLength(8);
     expect(new Set(trials.map((t) => t.id)).size).toBe(8);
@@ -156,7 +180,15 @@ describe("ask and tell", () => {
     ]);
     expect(waiting.map((t) => t.state)).toEqual(["WAITING", "WAITING"]);
     const first = await exp.suggest();
-    expect(first.params).toEqual({ lr: 0.01, layers: 3, dropout: 0.2, optimizer: "sgd", momentum: 0.9, nesterov: true, batch: 64 });
+    expect(first.params).toEqual({
+      lr: 0.01,
+      layers: 3,
+      dropout: 0.2,
+      optimizer: "sgd",
+      momentum: 0.9,
+      nesterov: true,
+      batch: 64,
+    });
     expect(first.source).toBe("ENQUEUED");
     const second = await exp.suggest();
     expect(second.params).toEqual({ lr: 0.001, layers: 2, dropout: 0, optimizer: "adam", batch: 32 });
@@ -164,13 +196,19 @@ describe("ask and tell", () => {
 
     // A single configuration works too; an inactive parameter is the server's INVALID_ARGUMENT.
     await exp.enqueue({ lr: 0.1, layers: 1, dropout: 0.1, optimizer: "adam", batch: 128 });
-    const err = await rejected(exp.enqueue({ lr: 0.1, layers: 1, dropout: 0.1, optimizer: "adam", momentum: 0.5, batch: 128 }));
+    const err = await rejected(
+      exp.enqueue({ lr: 0.1, layers: 1, dropout: 0.1, optimizer: "adam", momentum: 0.5, batch: 128 }),
+    );
     expect(err.codeName).toBe("INVALID_ARGUMENT");
     expect(err.details).toContain('"momentum"');
   });
 
   it("warm-starts from imported trials, and best() sees them", async () => {
-    const exp = await client.createExperiment({ name: "warm", space: [uniform("x", -5, 5), choice("kind", ["a", "b"])], seed: 2 });
+    const exp = await client.createExperiment({
+      name: "warm",
+      space: [uniform("x", -5, 5), choice("kind", ["a", "b"])],
+      seed: 2,
+    });
     expect(await exp.best()).toBeUndefined();
     const imported = await exp.addTrials([
       { params: { x: 1.5, kind: "a" }, loss: 2.25 },
@@ -180,7 +218,10 @@ describe("ask and tell", () => {
     ]);
     expect(imported.map((t) => t.state)).toEqual(["COMPLETE", "COMPLETE", "FAIL", "PRUNED"]);
     expect(imported.every((t) => t.source === "IMPORTED")).toBe(true);
-    expect([...imported[3]!.intermediate]).toEqual([[0, 9], [1, 4]]);
+    expect([...imported[3]!.intermediate]).toEqual([
+      [0, 9],
+      [1, 4],
+    ]);
     const best = await exp.best();
     expect(best?.params).toEqual({ x: 0.1, kind: "b" });
     expect(best?.metrics).toEqual({ t: 3 });
@@ -190,7 +231,10 @@ describe("ask and tell", () => {
   it("maximises when asked", async () => {
     const exp = await client.createExperiment({ name: "max", space: [uniform("x", 0, 1)], direction: "maximize" });
     expect(exp.direction).toBe("maximize");
-    await exp.addTrials([{ params: { x: 0.2 }, loss: 1 }, { params: { x: 0.3 }, loss: 5 }]);
+    await exp.addTrials([
+      { params: { x: 0.2 }, loss: 1 },
+      { params: { x: 0.3 }, loss: 5 },
+    ]);
     expect((await exp.best())?.loss).toBe(5);
   });
 
@@ -256,7 +300,9 @@ describe("errors", () => {
     const conflict = await rejected(t.report(0.7));
     expect(conflict.codeName).toBe("FAILED_PRECONDITION");
 
-    const unknownAlgo = await rejected(client.createExperiment({ name: "bad-algo", space: [uniform("x", 0, 1)], algorithm: "annealing" }));
+    const unknownAlgo = await rejected(
+      client.createExperiment({ name: "bad-algo", space: [uniform("x", 0, 1)], algorithm: "annealing" }),
+    );
     expect(unknownAlgo.codeName).toBe("INVALID_ARGUMENT");
     expect(unknownAlgo.details).toContain("annealing");
   });

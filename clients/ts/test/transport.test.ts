@@ -68,7 +68,9 @@ describe("TLS", () => {
       writeFileSync(path, text);
       return path;
     };
-    const ts = await server({ tls: { certFile: file("server.pem", pki.server.cert), keyFile: file("server.key", pki.server.key) } });
+    const ts = await server({
+      tls: { certFile: file("server.pem", pki.server.cert), keyFile: file("server.key", pki.server.key) },
+    });
     const port = ts.server.address.split(":").pop();
     const byText = await connect(`localhost:${port}`, { tls: { ca: pki.ca.cert } });
     await byText.createExperiment({ name: "tls", space });
@@ -119,17 +121,41 @@ describe("retries", () => {
     const policy = { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 1, multiplier: 2 };
     const unavailable = new ParzenError(14, "down", "Suggest");
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw unavailable; }, policy, async () => {})).rejects.toBe(unavailable);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw unavailable;
+        },
+        policy,
+        async () => {},
+      ),
+    ).rejects.toBe(unavailable);
     expect(calls).toBe(3);
 
     calls = 0;
     const notFound = new ParzenError(5, "gone", "Suggest");
-    await expect(withRetry(async () => { calls++; throw notFound; }, policy, async () => {})).rejects.toBe(notFound);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw notFound;
+        },
+        policy,
+        async () => {},
+      ),
+    ).rejects.toBe(notFound);
     expect(calls).toBe(1);
 
     calls = 0;
     const pauses: number[] = [];
-    const ok = await withRetry(async () => (++calls < 3 ? Promise.reject(unavailable) : "ok"), { ...policy, initialBackoffMs: 100, maxBackoffMs: 150 }, async (ms) => { pauses.push(ms); });
+    const ok = await withRetry(
+      async () => (++calls < 3 ? Promise.reject(unavailable) : "ok"),
+      { ...policy, initialBackoffMs: 100, maxBackoffMs: 150 },
+      async (ms) => {
+        pauses.push(ms);
+      },
+    );
     expect(ok).toBe("ok");
     expect(pauses).toHaveLength(2);
     expect(pauses[0]).toBeGreaterThanOrEqual(50);

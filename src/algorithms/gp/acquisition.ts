@@ -60,7 +60,12 @@ export function logEI(mean: number, variance: number, best: number): number {
  * ln EI with its partial derivatives: returns [value, ∂/∂μ, ∂/∂v].
  * ∂lnEI/∂μ = (Φ/h)/σ and ∂lnEI/∂σ = (φ/h)/σ, with ∂σ/∂v = 1/(2σ).
  */
-export function logEIWithGradient(mean: number, variance: number, best: number, scratch: LogH): [number, number, number] {
+export function logEIWithGradient(
+  mean: number,
+  variance: number,
+  best: number,
+  scratch: LogH,
+): [number, number, number] {
   const sigma = Math.sqrt(variance + ACQ_VARIANCE_EPS);
   const r = logH((mean - best) / sigma, scratch);
   return [r.logH + Math.log(sigma), r.cdfOverH / sigma, r.pdfOverH / sigma / (2 * sigma)];

@@ -74,7 +74,15 @@ function makeDim(p: ParamSpec): Dim | number {
     const count = d.options.length;
     if (count <= 1) return 0;
     const clampIndex = (u: number) => Math.min(Math.max(Math.round(u), 0), count - 1);
-    return { param: p, kind: "categorical", count, toU: (v) => v, fromU: clampIndex, uAt: (k) => k, indexOf: clampIndex };
+    return {
+      param: p,
+      kind: "categorical",
+      count,
+      toU: (v) => v,
+      fromU: clampIndex,
+      uAt: (k) => k,
+      indexOf: clampIndex,
+    };
   }
   const scale = numericScale(d);
   let lo = scale.lo;

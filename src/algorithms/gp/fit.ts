@@ -176,7 +176,13 @@ export function marginalObjective(
 }
 
 /** MAP hyperparameters for standardised (X, y). */
-export function fitHyperparameters(X: Float64Array, y: Float64Array, D: number, cat: Uint8Array, opts: FitOptions): FitResult {
+export function fitHyperparameters(
+  X: Float64Array,
+  y: Float64Array,
+  D: number,
+  cat: Uint8Array,
+  opts: FitOptions,
+): FitResult {
   const det = opts.deterministic;
   const objective = marginalObjective(X, y, D, cat, det);
   const nTheta = D + (det ? 1 : 2);

@@ -10,7 +10,14 @@
  *   α        C⁻¹·y
  *   μ(x)     k(x)ᵀα;  v(x) = s − ‖L⁻¹k(x)‖² (noise-free, clamped ≥ 0)
  */
-import { cholesky, extendCholesky, choleskySolve, solveLowerInPlace, solveLowerRowsInPlace, solveUpperTInPlace } from "../../math/linalg.js";
+import {
+  cholesky,
+  extendCholesky,
+  choleskySolve,
+  solveLowerInPlace,
+  solveLowerRowsInPlace,
+  solveUpperTInPlace,
+} from "../../math/linalg.js";
 import { crossKernel, gramMatrix, matern52, matern52Deriv, scaledSqDist } from "./kernel.js";
 
 export interface Hyperparameters {
@@ -32,7 +39,15 @@ export class GpPosterior {
   readonly L: Float64Array;
   readonly alpha: Float64Array;
 
-  private constructor(X: Float64Array, y: Float64Array, n: number, D: number, cat: Uint8Array, hyper: Hyperparameters, L: Float64Array) {
+  private constructor(
+    X: Float64Array,
+    y: Float64Array,
+    n: number,
+    D: number,
+    cat: Uint8Array,
+    hyper: Hyperparameters,
+    L: Float64Array,
+  ) {
     this.X = X;
     this.y = y;
     this.n = n;
@@ -44,7 +59,13 @@ export class GpPosterior {
   }
 
   /** Conditions on (X, y) with fixed hyperparameters; undefined if C cannot be factored. */
-  static create(X: Float64Array, y: Float64Array, D: number, cat: Uint8Array, hyper: Hyperparameters): GpPosterior | undefined {
+  static create(
+    X: Float64Array,
+    y: Float64Array,
+    D: number,
+    cat: Uint8Array,
+    hyper: Hyperparameters,
+  ): GpPosterior | undefined {
     const n = y.length;
     const C = gramMatrix(X, n, D, hyper.lambda, hyper.scale, hyper.noise, cat);
     const f = cholesky(C, n);
@@ -130,7 +151,13 @@ export class GpPosterior {
    * dimensions flagged in `active` (numeric ones; categorical dimensions have
    * no gradient). Returns [μ, v]; gradients written into dMean and dVar.
    */
-  predictWithGradient(x: Float64Array, active: Uint8Array, dMean: Float64Array, dVar: Float64Array, work: Float64Array): [number, number] {
+  predictWithGradient(
+    x: Float64Array,
+    active: Uint8Array,
+    dMean: Float64Array,
+    dVar: Float64Array,
+    work: Float64Array,
+  ): [number, number] {
     const { n, D } = this;
     const { lambda, scale } = this.hyper;
     // work: [0, n) = k, [n, 2n) = M′(t_i)

@@ -8,8 +8,6 @@
  * λ_d = ℓ_d⁻² are inverse squared length scales, so k(x, x) = s.
  */
 
-const SQRT5 = Math.sqrt(5);
-
 /** Matérn-5/2 as a function of the squared scaled distance t. */
 export function matern52(t: number): number {
   const r = Math.sqrt(5 * t);
@@ -20,13 +18,6 @@ export function matern52(t: number): number {
 export function matern52Deriv(t: number): number {
   const r = Math.sqrt(5 * t);
   return (-5 / 6) * (1 + r) * Math.exp(-r);
-}
-
-/** δ_d² between row `i` of A and row `j` of B (both n×D flat, same D). */
-export function sqDiff(a: number, b: number, categorical: boolean): number {
-  if (categorical) return a === b ? 0 : 1;
-  const d = a - b;
-  return d * d;
 }
 
 /** t = Σ λ_d δ_d² between A[i] and B[j]. */

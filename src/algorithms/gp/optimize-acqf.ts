@@ -37,7 +37,12 @@ export interface AcqResult {
 
 const EXHAUSTIVE_MAX = 32;
 
-export function optimizeAcquisition(post: GpPosterior, best: number, enc: Encoding, opts: AcqOptimizeOptions): AcqResult {
+export function optimizeAcquisition(
+  post: GpPosterior,
+  best: number,
+  enc: Encoding,
+  opts: AcqOptimizeOptions,
+): AcqResult {
   const D = enc.dims.length;
   const m = Math.max(1, opts.nCandidates);
   const P = new Sobol(D, opts.rng).take(m);
@@ -122,7 +127,9 @@ class Refiner {
     this.D = enc.dims.length;
     this.contDims = [];
     this.discDims = [];
-    enc.dims.forEach((d, i) => (d.kind === "continuous" ? this.contDims : this.discDims).push(i));
+    enc.dims.forEach((d, i) => {
+      (d.kind === "continuous" ? this.contDims : this.discDims).push(i);
+    });
     this.active = Uint8Array.from(enc.dims, (d) => (d.kind === "continuous" ? 1 : 0));
     this.sqrtLambda = Float64Array.from(post.hyper.lambda, Math.sqrt);
     this.work = new Float64Array(3 * post.n);

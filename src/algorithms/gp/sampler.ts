@@ -46,7 +46,6 @@ const schema = z.strictObject({
 
 export type GpOptions = z.infer<typeof schema>;
 
-
 export const gpAlgorithm: Algorithm<GpOptions> = {
   name: "gp",
   // A fit takes tens to hundreds of milliseconds: run it on a worker thread.
@@ -74,7 +73,9 @@ export function suggestGp({ space, history, rng, options }: SuggestInput<GpOptio
   } else {
     u = proposeWithGp(enc, data, history, rng, options);
   }
-  enc.dims.forEach((dim, d) => (config[dim.param.index] = dim.fromU(u[d]!)));
+  enc.dims.forEach((dim, d) => {
+    config[dim.param.index] = dim.fromU(u[d]!);
+  });
   return fillConditional(space, config, history, rng, options);
 }
 
@@ -91,7 +92,8 @@ interface Data {
 export function observations(enc: Encoding, history: readonly Observation[], warp = false): Data {
   const D = enc.dims.length;
   const complete: number[] = [];
-  for (const o of history) if (o.state === "complete" && o.loss !== undefined && !Number.isNaN(o.loss)) complete.push(o.loss);
+  for (const o of history)
+    if (o.state === "complete" && o.loss !== undefined && !Number.isNaN(o.loss)) complete.push(o.loss);
   const finite = complete.filter(Number.isFinite).sort((a, b) => a - b);
   const lo = finite.length > 0 ? finite[0]! : 0;
   const hi = finite.length > 0 ? finite[finite.length - 1]! : 0;
@@ -115,7 +117,9 @@ export function observations(enc: Encoding, history: readonly Observation[], war
   }
   const n = losses.length;
   const X = new Float64Array(n * D);
-  rows.forEach((r, i) => X.set(r, i * D));
+  rows.forEach((r, i) => {
+    X.set(r, i * D);
+  });
   const raw = Float64Array.from(losses, (l) => -l);
   const target = warp ? warpOutputs(raw) : raw;
   const y = Float64Array.from(target);
@@ -123,7 +127,13 @@ export function observations(enc: Encoding, history: readonly Observation[], war
   return { X, y, raw };
 }
 
-function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[], rng: Rng, options: GpOptions): Float64Array {
+function proposeWithGp(
+  enc: Encoding,
+  data: Data,
+  history: readonly Observation[],
+  rng: Rng,
+  options: GpOptions,
+): Float64Array {
   const D = enc.dims.length;
   const n = data.y.length;
   const fit = scheduledFit(data.X, data.raw, D, enc.cat, options.deterministic, options.warp_outputs);
@@ -137,11 +147,14 @@ function proposeWithGp(enc: Encoding, data: Data, history: readonly Observation[
   // Pending trials as capped kriging-believer fantasies.
   const pending: Float64Array[] = [];
   const row = new Float64Array(D);
-  for (const o of history) if (o.state === "running" && encodeConfig(enc, o.config, row)) pending.push(Float64Array.from(row));
+  for (const o of history)
+    if (o.state === "running" && encodeConfig(enc, o.config, row)) pending.push(Float64Array.from(row));
   if (pending.length > 0) {
     const q = pending.length;
     const Xq = new Float64Array(q * D);
-    pending.forEach((r, i) => Xq.set(r, i * D));
+    pending.forEach((r, i) => {
+      Xq.set(r, i * D);
+    });
     const mean = new Float64Array(q);
     const variance = new Float64Array(q);
     post.predict(Xq, q, mean, variance);
@@ -177,9 +190,17 @@ function candidateCount(requested: number, n: number, D: number): number {
  * otherwise they are drawn from their prior. The branch GP sees only the
  * branch's own parameters, not the unconditional ones.
  */
-function fillConditional(space: Space, config: Config, history: readonly Observation[], rng: Rng, options: GpOptions): Config {
+function fillConditional(
+  space: Space,
+  config: Config,
+  history: readonly Observation[],
+  rng: Rng,
+  options: GpOptions,
+): Config {
   for (let level = 0; level < space.params.length; level++) {
-    const active = space.params.filter((p) => p.condition !== undefined && Number.isNaN(config[p.index]!) && conditionHolds(p, config));
+    const active = space.params.filter(
+      (p) => p.condition !== undefined && Number.isNaN(config[p.index]!) && conditionHolds(p, config),
+    );
     if (active.length === 0) break;
     const enc = encodeParams(active);
     for (const [i, v] of enc.fixed) config[i] = v;
@@ -187,7 +208,9 @@ function fillConditional(space: Space, config: Config, history: readonly Observa
       const data = observations(enc, history, options.warp_outputs);
       if (data.y.length >= options.n_startup_trials) {
         const u = proposeWithGp(enc, data, history, rng, options);
-        enc.dims.forEach((dim, d) => (config[dim.param.index] = dim.fromU(u[d]!)));
+        enc.dims.forEach((dim, d) => {
+          config[dim.param.index] = dim.fromU(u[d]!);
+        });
       }
     }
     for (const p of active) {

@@ -35,7 +35,7 @@ function hashWords(config: Config): number[] {
   let h2 = 0x9e3779b9;
   for (const w of bytes) {
     h1 = Math.imul(h1 ^ w, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ (w >>> 7 | w << 25), 0x85ebca6b) >>> 0;
+    h2 = Math.imul(h2 ^ ((w >>> 7) | (w << 25)), 0x85ebca6b) >>> 0;
   }
   return [h1, h2, bytes.length];
 }

@@ -22,7 +22,7 @@ export interface BandwidthRule {
 /** Lower and upper bandwidth limits for n observation kernels. */
 export function bandwidthLimits(n: number, rule: BandwidthRule): [number, number] {
   let f = Math.max(rule.floor, 1e-12);
-  if (rule.clipExponent !== undefined) f = Math.max(f, Math.pow(n + 2, -rule.clipExponent));
+  if (rule.clipExponent !== undefined) f = Math.max(f, (n + 2) ** -rule.clipExponent);
   return [rule.range * Math.min(f, 1), rule.range];
 }
 
@@ -63,7 +63,14 @@ export function gapBandwidths(
 }
 
 /** σ of the kernel at rank r (n ≥ 2) of the sorted values, given bandwidthLimits' [sMin, sMax]. */
-export function gapBandwidthAt(values: Float64Array, r: number, n: number, rule: BandwidthRule, sMin: number, sMax: number): number {
+export function gapBandwidthAt(
+  values: Float64Array,
+  r: number,
+  n: number,
+  rule: BandwidthRule,
+  sMin: number,
+  sMax: number,
+): number {
   const m = values[r]!;
   const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
   const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;

@@ -45,7 +45,13 @@ let stamp = 0;
 const SWEEP_ABOVE = 32;
 
 /** out[i] = log density at candidate i (x[i·d + j]), searching `tree` (over kernels 0 .. nk−2) when given. */
-export function continuousLogDensity(kr: ContinuousKernels, tree: KernelTree | undefined, x: Float64Array, nc: number, out: Float64Array): void {
+export function continuousLogDensity(
+  kr: ContinuousKernels,
+  tree: KernelTree | undefined,
+  x: Float64Array,
+  nc: number,
+  out: Float64Array,
+): void {
   const { nk, d } = kr;
   if (found.length < nk) {
     found = new Uint32Array(2 * nk);
@@ -95,7 +101,7 @@ function scanAll(kr: ContinuousKernels, x: Float64Array, xAt: number, prior: num
   let count = 0;
   for (let k = 0; k < kr.nk - 1; k++) {
     const s = score(kr, k, x, xAt, best - PRUNE - MARGIN);
-    if (s !== s) continue; // NaN: pruned
+    if (Number.isNaN(s)) continue; // pruned
     found[count++] = k;
     scoreOf[k] = s;
     if (s > best) best = s;
@@ -118,7 +124,7 @@ const visitor = {
   visit(k: number): void {
     this.visited++;
     const s = score(this.kr, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
-    if (s !== s) return;
+    if (Number.isNaN(s)) return;
     found[this.count++] = k;
     scoreOf[k] = s;
     if (s > this.best) this.best = s;
@@ -144,7 +150,14 @@ function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: 
  * optimum), marking them and sweeping all `nk` kernel slots in order is
  * cheaper than sorting them, and sums in the same order.
  */
-function truncatedSum(kept: Uint32Array, count: number, s: Float64Array, prior: number, unordered: boolean, nk: number): number {
+function truncatedSum(
+  kept: Uint32Array,
+  count: number,
+  s: Float64Array,
+  prior: number,
+  unordered: boolean,
+  nk: number,
+): number {
   let m = prior;
   for (let q = 0; q < count; q++) if (s[kept[q]!]! > m) m = s[kept[q]!]!;
   if (m === Number.NEGATIVE_INFINITY) return m;

@@ -53,7 +53,13 @@ export class DiscreteKernels {
    * Dimension j's cell widths of `members`' values, carried over from
    * `prev` for kept kernels (oldOf[i] ≥ 0, as in the estimator's Reuse).
    */
-  setCellWidths(j: number, dim: Dim, members: readonly Config[], oldOf: Int32Array | undefined, prev: DiscreteKernels | undefined): Float64Array {
+  setCellWidths(
+    j: number,
+    dim: Dim,
+    members: readonly Config[],
+    oldOf: Int32Array | undefined,
+    prev: DiscreteKernels | undefined,
+  ): Float64Array {
     const n = members.length;
     const p = dim.param.index;
     const widths = new Float64Array(n);
@@ -70,7 +76,14 @@ export class DiscreteKernels {
    * Dimension j's cell widths after an in-place edit from n0 kernels to
    * `members`: src[i] is member i's previous row or −1 for a new one, listed in `added`.
    */
-  editCellWidths(j: number, dim: Dim, members: readonly { readonly config: Config }[], src: Int32Array, n0: number, added: readonly number[]): Float64Array {
+  editCellWidths(
+    j: number,
+    dim: Dim,
+    members: readonly { readonly config: Config }[],
+    src: Int32Array,
+    n0: number,
+    added: readonly number[],
+  ): Float64Array {
     const n = members.length;
     const moved = grow(this.cellWidths[j]!, Math.max(n, n0));
     moveRows(moved, 1, rowRuns(src, n));

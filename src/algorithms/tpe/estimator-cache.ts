@@ -72,21 +72,31 @@ export function cachedEstimator(
   bw: BandwidthOptions,
 ): ParzenEstimator {
   let perRole = memo.get(space);
-  if (perRole !== undefined) memo.delete(space); // re-inserted below as the most recent
+  if (perRole !== undefined)
+    memo.delete(space); // re-inserted below as the most recent
   else perRole = { good: new Map(), bad: new Map() };
   memo.set(space, perRole);
   if (memo.size > MAX_EXPERIMENTS) memo.delete(memo.keys().next().value!);
   const perGroup = perRole[role];
 
   const old = perGroup.get(group);
-  if (old !== undefined && old.priorWeight === priorWeight && compatible(old, dims, categoricalPriorWeight, bw) && sameMembers(old, members, weights)) {
+  if (
+    old !== undefined &&
+    old.priorWeight === priorWeight &&
+    compatible(old, dims, categoricalPriorWeight, bw) &&
+    sameMembers(old, members, weights)
+  ) {
     return old.estimator;
   }
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
     const oldOf = matchKernels(old.members, members);
     // A few kernels in or out (a Report, a change of the good set): edit in place.
-    if (oldOf !== undefined && isSmallEdit(oldOf, old.members.length) && old.estimator.editInPlace(members, oldOf, weights, priorWeight)) {
+    if (
+      oldOf !== undefined &&
+      isSmallEdit(oldOf, old.members.length) &&
+      old.estimator.editInPlace(members, oldOf, weights, priorWeight)
+    ) {
       perGroup.set(group, { ...old, members, weights, priorWeight });
       return old.estimator;
     }
@@ -96,9 +106,22 @@ export function cachedEstimator(
       recycle: old.spare,
     });
   } else {
-    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, { prev: undefined, oldOf: undefined, recycle: old?.spare });
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, {
+      prev: undefined,
+      oldOf: undefined,
+      recycle: old?.spare,
+    });
   }
-  perGroup.set(group, { dims, members, weights, priorWeight, categoricalPriorWeight, bw, estimator, spare: old?.estimator });
+  perGroup.set(group, {
+    dims,
+    members,
+    weights,
+    priorWeight,
+    categoricalPriorWeight,
+    bw,
+    estimator,
+    spare: old?.estimator,
+  });
   return estimator;
 }
 

@@ -15,6 +15,7 @@ export function grow(a: Float64Array, size: number): Float64Array {
 
 /** A zeroed array of `size`, in `spare`'s memory when it is large enough (with headroom for growth otherwise). */
 export function take(spare: Float64Array | undefined, size: number): Float64Array {
-  if (spare !== undefined && spare.buffer.byteLength >= 8 * size) return new Float64Array(spare.buffer, 0, size).fill(0);
+  if (spare !== undefined && spare.buffer.byteLength >= 8 * size)
+    return new Float64Array(spare.buffer, 0, size).fill(0);
   return new Float64Array(new ArrayBuffer(8 * (size + (size >> 3))), 0, size);
 }

@@ -46,7 +46,11 @@ export function gatherCoords(
 }
 
 /** Previous kernel → new index (−1 when gone), and the new kernels' indices in order. */
-export function inverseMap(oldOf: Int32Array, nPrev: number, added: number): { newOf: Int32Array; addedIdx: Uint32Array } {
+export function inverseMap(
+  oldOf: Int32Array,
+  nPrev: number,
+  added: number,
+): { newOf: Int32Array; addedIdx: Uint32Array } {
   const newOf = new Int32Array(nPrev).fill(-1);
   const addedIdx = new Uint32Array(added);
   let a = 0;
@@ -120,7 +124,9 @@ export function normalisers(
     const m = mu[at]!;
     const o = k === n ? (prev === undefined ? -1 : prev.nk - 1) : oldOf === undefined ? -1 : oldOf[k]!;
     const ln =
-      o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m ? prev!.logNorm[o * d + j]! : continuousLogNorm(m, sg, lo, hi, truncated);
+      o >= 0 && prev!.sigma[o * d + j] === sg && prev!.mu[o * d + j] === m
+        ? prev!.logNorm[o * d + j]!
+        : continuousLogNorm(m, sg, lo, hi, truncated);
     logNorm[at] = ln;
     if (ln > best) best = ln;
   }

@@ -87,7 +87,14 @@ export class KernelTree {
     return 4 * this.inserted > this.built;
   }
 
-  private partition(perm: Uint32Array, mu: Float64Array, invSigma: Float64Array, v: number, s: number, e: number): void {
+  private partition(
+    perm: Uint32Array,
+    mu: Float64Array,
+    invSigma: Float64Array,
+    v: number,
+    s: number,
+    e: number,
+  ): void {
     const d = this.d;
     if (e - s <= LEAF || 2 * v + 2 >= this.size) {
       this.isLeaf[v] = 1;

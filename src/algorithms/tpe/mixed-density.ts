@@ -86,8 +86,10 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
   if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
   if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
   const candIds = candIdScratch;
-  const tableAt = tableOffsetScratch.length < d ? (tableOffsetScratch = new Int32Array(2 * d)) : tableOffsetScratch;
-  const nuOf = nuScratch.length < d ? (nuScratch = new Int32Array(2 * d)) : nuScratch;
+  if (tableOffsetScratch.length < d) tableOffsetScratch = new Int32Array(2 * d);
+  if (nuScratch.length < d) nuScratch = new Int32Array(2 * d);
+  const tableAt = tableOffsetScratch;
+  const nuOf = nuScratch;
 
   // Discrete dims: score each distinct kernel on each distinct candidate cell once.
   let tableSize = 0;

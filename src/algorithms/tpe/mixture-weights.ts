@@ -8,7 +8,13 @@
  * the prior's, normalised; an empty or all-zero set falls back to the prior
  * alone. Returns the largest log weight of an observation kernel.
  */
-export function fillMixtureWeights(n: number, rawWeights: Float64Array, priorRawWeight: number, logW: Float64Array, cumW: Float64Array): number {
+export function fillMixtureWeights(
+  n: number,
+  rawWeights: Float64Array,
+  priorRawWeight: number,
+  logW: Float64Array,
+  cumW: Float64Array,
+): number {
   const nk = n + 1;
   let total = priorRawWeight;
   for (let i = 0; i < n; i++) total += rawWeights[i]!;

@@ -63,7 +63,11 @@ const schema = z
   })
   .superRefine((o, ctx) => {
     if (o.gamma === "linear" && o.gamma_beta > 1) {
-      ctx.addIssue({ code: "custom", path: ["gamma_beta"], message: `must be <= 1 with gamma "linear", got ${o.gamma_beta}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["gamma_beta"],
+        message: `must be <= 1 with gamma "linear", got ${o.gamma_beta}`,
+      });
     }
   });
 

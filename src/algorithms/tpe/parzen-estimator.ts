@@ -28,7 +28,16 @@ import { continuousLogDensity, type ContinuousKernels } from "./continuous-densi
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
 import { grow, take } from "./float-buffers.js";
-import { continuousLogNorm, editMaps, gatherCoords, inverseMap, moveRows, normalisers, rowRuns, type PrevKernels } from "./kernel-arrays.js";
+import {
+  continuousLogNorm,
+  editMaps,
+  gatherCoords,
+  inverseMap,
+  moveRows,
+  normalisers,
+  rowRuns,
+  type PrevKernels,
+} from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
 import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
@@ -62,7 +71,14 @@ export interface Reuse {
 }
 
 function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
-  return { lo: dim.lo, hi: dim.hi, range: dim.priorSigma, considerEndpoints: bw.considerEndpoints, floor: bw.floor, clipExponent: bw.clipExponent };
+  return {
+    lo: dim.lo,
+    hi: dim.hi,
+    range: dim.priorSigma,
+    considerEndpoints: bw.considerEndpoints,
+    floor: bw.floor,
+    clipExponent: bw.clipExponent,
+  };
 }
 
 /** editInPlace's index maps, read only during the edit. */
@@ -153,7 +169,12 @@ export class ParzenEstimator {
     const prev = reuse?.prev;
     const added = gatherCoords(dims, members, this.mu, oldOf, prev?.mu);
     const inv = prev !== undefined && oldOf !== undefined ? inverseMap(oldOf, prev.nk - 1, added) : undefined;
-    const prevKernels: PrevKernels | undefined = prev && { nk: prev.nk, mu: prev.mu, sigma: prev.sigma, logNorm: prev.logNorm };
+    const prevKernels: PrevKernels | undefined = prev && {
+      nk: prev.nk,
+      mu: prev.mu,
+      sigma: prev.sigma,
+      logNorm: prev.logNorm,
+    };
     if (prev?.tree !== undefined && inv !== undefined && this.allContinuous) {
       // The previous kernels' tree, renumbered (prev is not handed out again: the memo replaces it).
       this.tree = prev.tree;
@@ -181,13 +202,28 @@ export class ParzenEstimator {
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
         const widths = this.discrete.setCellWidths(j, dim, members, oldOf, prev?.discrete);
         const sigma = this.sigma;
-        for (let i = 0; i < n; i++) sigma[i * d + j] = gridFloored(sigma[i * d + j]!, widths[i]!, bw.gridFloor, dim.priorSigma);
+        for (let i = 0; i < n; i++)
+          sigma[i * d + j] = gridFloored(sigma[i * d + j]!, widths[i]!, bw.gridFloor, dim.priorSigma);
       }
       this.mu[n * d + j] = dim.priorMu;
       this.sigma[n * d + j] = dim.priorSigma;
       const continuous = dim.kind === CONTINUOUS;
       const truncated = continuous && this.bounded[j]!;
-      normalisers(nk, d, j, continuous, truncated, dim.lo, dim.hi, this.mu, this.sigma, this.invSigma, this.logNorm, oldOf, prevKernels);
+      normalisers(
+        nk,
+        d,
+        j,
+        continuous,
+        truncated,
+        dim.lo,
+        dim.hi,
+        this.mu,
+        this.sigma,
+        this.invSigma,
+        this.logNorm,
+        oldOf,
+        prevKernels,
+      );
       if (dim.kind === DISCRETE) this.discrete.dedupe(j, dim, this.mu, this.sigma, d, nk, order.order);
     }
     for (let k = 0; k < nk; k++) this.sumNormalisers(k);
@@ -223,7 +259,12 @@ export class ParzenEstimator {
    * of the good set moves one kernel in or out. Only while the bandwidth
    * clip limits do not move with n; returns false (and changes nothing) otherwise.
    */
-  editInPlace(members: readonly { readonly config: Config }[], oldOf: Int32Array, rawWeights: Float64Array, priorRawWeight: number): boolean {
+  editInPlace(
+    members: readonly { readonly config: Config }[],
+    oldOf: Int32Array,
+    rawWeights: Float64Array,
+    priorRawWeight: number,
+  ): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     if (n < 2 || n0 < 2 || oldOf.length !== n || !this.sameClipLimits(n0, n)) return false;
@@ -261,7 +302,12 @@ export class ParzenEstimator {
    * prior last), or for a member in `added` a new row, zeroed like a fresh
    * build's but for its coordinates; nk becomes n + 1.
    */
-  private moveKernelRows(members: readonly { readonly config: Config }[], src: Int32Array, n0: number, added: readonly number[]): void {
+  private moveKernelRows(
+    members: readonly { readonly config: Config }[],
+    src: Int32Array,
+    n0: number,
+    added: readonly number[],
+  ): void {
     const d = this.d;
     const nk = members.length + 1;
     // Room for both the old rows (read) and the new ones (written), then views of the new length.
@@ -302,7 +348,8 @@ export class ParzenEstimator {
     const sorted = editedSorted(this.orders[j]!, newOf, added, mu, d, j, touched);
     this.orders[j] = sorted;
     const discrete = dim.kind === DISCRETE;
-    const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
+    const widths =
+      discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
     const rule = ruleOf(dim, bw);
     const [sMin, sMax] = bandwidthLimits(n, rule);
     const { order, values } = sorted;
@@ -399,14 +446,43 @@ export class ParzenEstimator {
     const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound } = this;
     const { ids: discreteIds, unique: discreteKernels } = this.discrete;
     const { on: catOn, off: catOff, prior: catPrior } = this.categorical;
-    mixedLogDensity({ nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound, discreteIds, discreteKernels, catOn, catOff, catPrior }, c, out);
+    mixedLogDensity(
+      {
+        nk,
+        d,
+        dims,
+        kinds,
+        mu,
+        invSigma,
+        logNorm,
+        logW,
+        normSum,
+        bound,
+        discreteIds,
+        discreteKernels,
+        catOn,
+        catOff,
+        catPrior,
+      },
+      c,
+      out,
+    );
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
   private logDensityContinuous(c: Candidates, out: Float64Array): void {
     const nk = this.nk;
     const { mu, invSigma, normSum } = this;
-    const kernels: ContinuousKernels = { nk, d: this.d, mu, invSigma, logNorm: this.logNorm, logW: this.logW, normSum, wMax: this.wMax };
+    const kernels: ContinuousKernels = {
+      nk,
+      d: this.d,
+      mu,
+      invSigma,
+      logNorm: this.logNorm,
+      logW: this.logW,
+      normSum,
+      wMax: this.wMax,
+    };
     let tree: KernelTree | undefined;
     // Built on the second call to this estimator (the memo reused it), not the first: a tree
     // pays for its build over many suggestions, and an estimator used once is cheaper scanned.

@@ -13,7 +13,7 @@ import { dimsOf, type Dim } from "./dims.js";
 import { cachedEstimator, type Role } from "./estimator-cache.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
-import { allocateCandidates, ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
+import { allocateCandidates, type ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
 import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
 
@@ -31,7 +31,13 @@ export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOpt
     // the branch's best settings even while another branch holds the global best.
     const sets =
       c !== undefined && options.branch_split === "local"
-        ? weighted(splitHistory(history.filter((o) => isActive(group, o.config)), options), options)
+        ? weighted(
+            splitHistory(
+              history.filter((o) => isActive(group, o.config)),
+              options,
+            ),
+            options,
+          )
         : globalSets;
     sampleGroup(space, dims, group, sets, rng, options, config);
   }

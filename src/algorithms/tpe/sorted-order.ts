@@ -51,7 +51,14 @@ export function sortedOrder(mu: Float64Array, n: number, stride: number, offset:
 }
 
 /** Stable insertion sort of order[lo, hi) by mu. */
-function insertionSort(order: Uint32Array, lo: number, hi: number, mu: Float64Array, stride: number, offset: number): void {
+function insertionSort(
+  order: Uint32Array,
+  lo: number,
+  hi: number,
+  mu: Float64Array,
+  stride: number,
+  offset: number,
+): void {
   for (let r = lo + 1; r < hi; r++) {
     const idx = order[r]!;
     const v = mu[idx * stride + offset]!;
@@ -223,5 +230,8 @@ export function dropRenumbered(sorted: Sorted, newOf: Int32Array, touched: Set<n
     w++;
   }
   if (w === order.length) return sorted;
-  return { order: new Uint32Array(order.buffer, order.byteOffset, w), values: new Float64Array(values.buffer, values.byteOffset, w) };
+  return {
+    order: new Uint32Array(order.buffer, order.byteOffset, w),
+    values: new Float64Array(values.buffer, values.byteOffset, w),
+  };
 }

@@ -19,7 +19,8 @@ export interface Split {
 /** Size of the good set for N finished trials (at least 1 once N ≥ 1). */
 export function goodSetSize(n: number, options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap">): number {
   if (n <= 0) return 0;
-  const raw = options.gamma === "sqrt" ? Math.ceil(options.gamma_beta * Math.sqrt(n)) : Math.ceil(options.gamma_beta * n);
+  const raw =
+    options.gamma === "sqrt" ? Math.ceil(options.gamma_beta * Math.sqrt(n)) : Math.ceil(options.gamma_beta * n);
   return Math.max(1, Math.min(raw, options.gamma_cap, n));
 }
 
@@ -89,7 +90,7 @@ function better(a: Observation, b: Observation): boolean {
   if (a.state === "complete" && b.state === "complete") {
     const va = a.loss;
     const vb = b.loss;
-    if (va !== undefined && vb !== undefined && va === va && vb === vb && va !== vb) return va < vb;
+    if (va !== undefined && vb !== undefined && !Number.isNaN(va) && !Number.isNaN(vb) && va !== vb) return va < vb;
   }
   return compareFinished(a, b) < 0;
 }
