@@ -12,13 +12,13 @@
  * the same data: memory never holds a change the database does not.
  */
 import type { Observation, ObservationState } from "../algorithms/types.js";
+import type { TrialState } from "../domain/trial-state.js";
 import type { CompiledDefinition } from "./definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
-import { StoredState } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { Config, Space } from "../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
-import type { CurveState, TrialCurve } from "../pruners/types.js";
+import type { TrialCurve } from "../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
 
 /** Requested numbers closer than this are read back with one range query rather than several. */
@@ -42,8 +42,15 @@ export class ExperimentState {
   version = 0;
   /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
   readonly queue = new SerialQueue();
-  /** Trials per stored state, indexed by StoredState. */
-  private readonly counts = new Int32Array(7);
+  /** Trials per state. */
+  private readonly counts: Record<TrialState, number> = {
+    waiting: 0,
+    running: 0,
+    complete: 0,
+    pruned: 0,
+    fail: 0,
+    lost: 0,
+  };
   private readonly columns: TrialColumns;
   /** Whole rows of the WAITING and RUNNING trials, by number: the ones Suggest, Report and Heartbeat change. */
   private readonly live = new Map<number, TrialRow>();
@@ -80,35 +87,34 @@ export class ExperimentState {
     const isNew = n === this.columns.count;
     if (!isNew && !(n >= 0 && n < this.columns.count))
       throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
-    const old: StoredState | undefined = isNew ? undefined : this.columns.state(n);
+    const old: TrialState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
     if (isNew) this.columns.append(t.id, t.config);
-    else this.counts[old!] = this.counts[old!]! - 1;
-    this.counts[t.state] = this.counts[t.state]! + 1;
-    if (old === StoredState.Waiting && t.state !== StoredState.Waiting) {
+    else this.counts[old!]--;
+    this.counts[t.state]++;
+    if (old === "waiting" && t.state !== "waiting") {
       const i = this.waiting.indexOf(n);
       if (i >= 0) this.waiting.splice(i, 1);
     }
-    if (t.state === StoredState.Waiting && isNew) this.waiting.push(n);
-    if (t.state === StoredState.Running) {
+    if (t.state === "waiting" && isNew) this.waiting.push(n);
+    if (t.state === "running") {
       this.running.add(t.id);
       if (t.leaseDeadline !== null && t.leaseDeadline < this.earliestLease) this.earliestLease = t.leaseDeadline;
     } else this.running.delete(t.id);
-    if (t.state === StoredState.Waiting || t.state === StoredState.Running) this.live.set(n, t);
+    if (t.state === "waiting" || t.state === "running") this.live.set(n, t);
     else this.live.delete(n);
 
     const sign = this.def.maximize ? -1 : 1;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
     const loss = observedLoss(t, sign, last?.[1]);
     this.columns.set(n, t.state, loss, last?.[0]);
-    const state = OBSERVED[t.state];
-    if (this.history !== undefined && state !== undefined) this.placeInHistory(n, state, loss, last?.[0]);
+    if (this.history !== undefined && t.state !== "waiting") this.placeInHistory(n, t.state, loss, last?.[0]);
 
     // Learning curves are only kept for experiments with a pruner to read them.
     if (this.def.pruner === "none") return;
     this.curveOf[n] = {
       number: n,
-      state: CURVE_STATE[t.state],
+      state: t.state,
       curve: sign === 1 ? t.intermediate : t.intermediate.map(([s, v]) => [s, -v] as const),
     };
   }
@@ -118,13 +124,13 @@ export class ExperimentState {
     return this.curveOf;
   }
 
-  /** Trials in each stored state, indexed by StoredState. */
-  countOf(state: StoredState): number {
-    return this.counts[state]!;
+  /** Trials in `state`. */
+  countOf(state: TrialState): number {
+    return this.counts[state];
   }
 
-  stateOf(number: number): StoredState {
-    return this.columns.state(number) as StoredState;
+  stateOf(number: number): TrialState {
+    return this.columns.state(number);
   }
 
   /** The trial with this id, or undefined if it is not this experiment's. Reads SQLite unless it is unfinished. */
@@ -165,7 +171,7 @@ export class ExperimentState {
   }
 
   /** Numbers of the trials whose state is in `states` (all trials when empty), from `from` on, at most `limit`. */
-  numbersWhere(states: ReadonlySet<number>, from: number, limit: number): number[] {
+  numbersWhere(states: ReadonlySet<TrialState>, from: number, limit: number): number[] {
     const out: number[] = [];
     for (let n = Math.max(0, from); n < this.columns.count && out.length < limit; n++) {
       if (states.size === 0 || states.has(this.columns.state(n))) out.push(n);
@@ -178,7 +184,7 @@ export class ExperimentState {
     let best: number | undefined;
     let bestLoss = Number.POSITIVE_INFINITY;
     for (let n = 0; n < this.columns.count; n++) {
-      if (this.columns.state(n) !== StoredState.Complete) continue;
+      if (this.columns.state(n) !== "complete") continue;
       const loss = this.columns.loss(n);
       if (loss !== undefined && (best === undefined || loss < bestLoss)) {
         best = n;
@@ -203,8 +209,8 @@ export class ExperimentState {
     if (this.history === undefined) {
       const h: Observation[] = [];
       for (let n = 0; n < this.columns.count; n++) {
-        const state = OBSERVED[this.columns.state(n) as StoredState];
-        if (state === undefined) continue;
+        const state = this.columns.state(n);
+        if (state === "waiting") continue;
         h.push({
           number: n,
           config: this.columns.configView(n),
@@ -273,27 +279,10 @@ export class ExperimentState {
  * PRUNED: the loss, else the last intermediate value. Otherwise undefined.
  */
 function observedLoss(t: TrialRow, sign: number, lastValue: number | undefined): number | undefined {
-  if (t.state === StoredState.Complete) return t.loss === null ? undefined : sign * t.loss;
-  if (t.state === StoredState.Pruned) {
+  if (t.state === "complete") return t.loss === null ? undefined : sign * t.loss;
+  if (t.state === "pruned") {
     const v = t.loss ?? lastValue;
     return v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
   return undefined;
 }
-
-const CURVE_STATE: Record<StoredState, CurveState> = {
-  [StoredState.Waiting]: "waiting",
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};
-
-const OBSERVED: Partial<Record<StoredState, ObservationState>> = {
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};

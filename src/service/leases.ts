@@ -9,8 +9,8 @@
  * the behaviour.
  */
 import { failedPrecondition, notFound } from "../errors.js";
-import { TrialSource, TrialState } from "../gen/parzen/v1/trial.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { TrialSource } from "../gen/parzen/v1/trial.js";
+import type { TrialRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { ExperimentCache } from "./experiment-cache.js";
 import type { ExperimentState } from "./experiment-state.js";
@@ -39,7 +39,7 @@ export class Leases {
     for (const id of exp.running) {
       const t = exp.trialById(id)!;
       if (t.leaseDeadline === null) continue;
-      if (t.leaseDeadline < now) lapsed.push({ ...t, state: StoredState.Lost, endTime: t.leaseDeadline });
+      if (t.leaseDeadline < now) lapsed.push({ ...t, state: "lost", endTime: t.leaseDeadline });
       else if (t.leaseDeadline < earliest) earliest = t.leaseDeadline;
     }
     if (lapsed.length > 0) {
@@ -73,17 +73,15 @@ export class Leases {
     const { exp, trial } = trialWithId(this.cache, trialId);
     this.expire(exp);
     const current = exp.trialById(trialId)!;
-    if (current.state === StoredState.Lost && retriedAs(current) !== undefined)
+    if (current.state === "lost" && retriedAs(current) !== undefined)
       return exp.queue.run(() => this.reviveRetried(exp, trialId));
-    if (trial.state !== StoredState.Running && trial.state !== StoredState.Lost) {
-      throw failedPrecondition(
-        `trial ${trialId} is ${TrialState[trial.state as number]}; only RUNNING trials have a lease`,
-      );
+    if (trial.state !== "running" && trial.state !== "lost") {
+      throw failedPrecondition(`trial ${trialId} is ${trial.state.toUpperCase()}; only RUNNING trials have a lease`);
     }
     // A LOST trial whose worker still heartbeats is revived: nothing else has taken its place.
     const updated: TrialRow = {
       ...trial,
-      state: StoredState.Running,
+      state: "running",
       endTime: null,
       leaseDeadline: this.now() + exp.def.leaseMs,
     };
@@ -96,8 +94,8 @@ export class Leases {
 
   /** For an experiment just loaded: retries of trials lost while the server was down. */
   retryLostOnLoad(exp: ExperimentState): void {
-    if (!exp.def.retryLost || exp.countOf(StoredState.Lost) === 0) return;
-    const lost = exp.rows(exp.numbersWhere(new Set([StoredState.Lost]), 0, Number.MAX_SAFE_INTEGER));
+    if (!exp.def.retryLost || exp.countOf("lost") === 0) return;
+    const lost = exp.rows(exp.numbersWhere(new Set(["lost"]), 0, Number.MAX_SAFE_INTEGER));
     this.scheduleRetries(
       exp,
       lost.filter(needsRetry).map((t) => t.id),
@@ -127,7 +125,7 @@ export class Leases {
     const now = this.now();
     const retries = lost.map((t, i) =>
       newTrialRow(exp, exp.nextNumber + i, t.config, now, {
-        state: StoredState.Waiting,
+        state: "waiting",
         source: TrialSource.TRIAL_SOURCE_ENQUEUED,
         userAttrs: retryAttrs(t),
       }),
@@ -151,10 +149,10 @@ export class Leases {
     exp.queue
       .run(() => {
         const retry = exp.trialById(retryId);
-        if (retry?.state !== StoredState.Waiting) return;
+        if (retry?.state !== "waiting") return;
         const withdrawn: TrialRow = {
           ...retry,
-          state: StoredState.Lost,
+          state: "lost",
           endTime: this.now(),
           userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason },
         };
@@ -170,9 +168,9 @@ export class Leases {
     const trial = exp.trialById(trialId);
     if (trial === undefined) throw notFound(`trial ${trialId} does not exist`);
     const retryId = retriedAs(trial);
-    if (trial.state !== StoredState.Lost || retryId === undefined) return this.heartbeat(trialId);
+    if (trial.state !== "lost" || retryId === undefined) return this.heartbeat(trialId);
     const retry = exp.trialById(retryId);
-    if (retry?.state !== StoredState.Waiting) {
+    if (retry?.state !== "waiting") {
       throw failedPrecondition(
         `trial ${trialId} is LOST and its configuration was re-enqueued as trial ${retryId}, which a worker has already taken; its lease is not renewed, but a Report for trial ${trialId} is still accepted`,
       );
@@ -180,14 +178,14 @@ export class Leases {
     const now = this.now();
     const revived: TrialRow = {
       ...trial,
-      state: StoredState.Running,
+      state: "running",
       endTime: null,
       leaseDeadline: now + exp.def.leaseMs,
       userAttrs: unlinkRetry(trial),
     };
     const withdrawn: TrialRow = {
       ...retry,
-      state: StoredState.Lost,
+      state: "lost",
       endTime: now,
       userAttrs: { ...retry.userAttrs, [WITHDRAWN]: `trial ${trialId} heartbeated after its lease lapsed` },
     };

@@ -17,9 +17,10 @@ import {
   type ReportRequest,
   type SuggestRequest,
 } from "../gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import { TrialSource, type TrialState, type Trial } from "../gen/parzen/v1/trial.js";
 import type { Store } from "../store/store.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { isFinished, type TrialState as DomainState } from "../domain/trial-state.js";
+import type { TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
 import type { Config } from "../space/types.js";
 import { prunerNamed } from "../pruners/registry.js";
@@ -46,7 +47,6 @@ export interface OptimizerDeps {
   prefetch?: boolean;
 }
 
-const FINISHED = new Set([StoredState.Complete, StoredState.Pruned, StoredState.Fail]);
 /** Trials read back from SQLite at a time by StreamTrials. */
 const STREAM_CHUNK = 1000;
 
@@ -149,7 +149,7 @@ export class Optimizer {
       for (const number of exp.waiting.slice(0, count)) {
         started.push({
           ...exp.trial(number),
-          state: StoredState.Running,
+          state: "running",
           workerId: req.workerId,
           startTime: now,
           leaseDeadline: lease,
@@ -177,7 +177,7 @@ export class Optimizer {
         pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
         created.push(
           newTrialRow(exp, number, config, now, {
-            state: StoredState.Running,
+            state: "running",
             source: TrialSource.TRIAL_SOURCE_ALGORITHM,
             workerId: req.workerId,
             startTime: now,
@@ -239,18 +239,18 @@ export class Optimizer {
     const loss = req.loss;
     if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
     const metrics = checkMetrics(req.metrics);
-    let state: StoredState;
+    let state: DomainState;
     let finalLoss: number | null = loss ?? null;
     switch (req.status) {
       case ReportStatus.REPORT_STATUS_OK:
         if (loss === undefined) throw invalidArgument("loss: status OK needs a finite loss");
-        state = StoredState.Complete;
+        state = "complete";
         break;
       case ReportStatus.REPORT_STATUS_FAIL:
-        state = StoredState.Fail;
+        state = "fail";
         break;
       case ReportStatus.REPORT_STATUS_PRUNED: {
-        state = StoredState.Pruned;
+        state = "pruned";
         const last = trial.intermediate.at(-1)?.[1];
         if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
         break;
@@ -259,17 +259,17 @@ export class Optimizer {
         throw invalidArgument("status: must be OK, FAIL or PRUNED");
     }
     checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
-    if (FINISHED.has(trial.state)) {
+    if (isFinished(trial.state)) {
       const same =
         trial.state === state &&
         trial.loss === finalLoss &&
         sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
       if (same) return trialView(exp, trial);
       throw failedPrecondition(
-        `trial ${trial.id} is already finished as ${TrialState[trial.state as number]}${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
+        `trial ${trial.id} is already finished as ${trial.state.toUpperCase()}${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
       );
     }
-    if (trial.state === StoredState.Waiting)
+    if (trial.state === "waiting")
       throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
     // RUNNING, or LOST whose worker turned out to be alive: the result is accepted.
     const updated: TrialRow = {
@@ -278,13 +278,13 @@ export class Optimizer {
       loss: finalLoss,
       metrics: { ...trial.metrics, ...metrics },
       userAttrs: { ...trial.userAttrs, ...req.userAttrs },
-      failReason: state === StoredState.Fail ? req.failReason : "",
+      failReason: state === "fail" ? req.failReason : "",
       endTime: this.now(),
       leaseDeadline: null,
     };
     this.store.transaction(() => this.store.updateTrial(updated));
     exp.put(updated);
-    if (trial.state === StoredState.Lost)
+    if (trial.state === "lost")
       this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     this.prefetch.afterReport(exp, whenAnswered);
     return trialView(exp, updated);
@@ -300,9 +300,9 @@ export class Optimizer {
     if (!Number.isSafeInteger(step) || step < 0)
       throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
     this.leases.expire(exp);
-    if (trial.state !== StoredState.Running) {
+    if (trial.state !== "running") {
       throw failedPrecondition(
-        `trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`,
+        `trial ${trialId} is ${trial.state.toUpperCase()}; intermediate values are accepted only while it is RUNNING`,
       );
     }
     let current = trial;
@@ -352,7 +352,7 @@ export class Optimizer {
     const { exp, trial } = trialWithId(this.cache, trialId);
     this.leases.expire(exp);
     // Only a RUNNING trial can have changed (its lease may just have lapsed).
-    return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
+    return trialView(exp, trial.state === "running" ? exp.trialById(trial.id)! : trial);
   }
 
   listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {

@@ -8,15 +8,17 @@
 import { invalidArgument } from "../errors.js";
 import type { AddTrialsRequest, EnqueueRequest } from "../gen/parzen/v1/optimizer_service.js";
 import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import { sameConfig } from "../space/config.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { isFinished } from "../domain/trial-state.js";
+import type { TrialRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { ExperimentState } from "./experiment-state.js";
 import type { ServiceLimits } from "./limits.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
-import { trialView } from "./views.js";
+import { fromProtoState, trialView } from "./views.js";
 
 export class UserTrials {
   constructor(
@@ -43,7 +45,7 @@ export class UserTrials {
         seen.push(config);
         rows.push(
           newTrialRow(exp, exp.nextNumber + rows.length, config, now, {
-            state: StoredState.Waiting,
+            state: "waiting",
             source: TrialSource.TRIAL_SOURCE_ENQUEUED,
             userAttrs,
           }),
@@ -65,17 +67,13 @@ export class UserTrials {
     const prepared = req.trials.map((imp, i) => {
       const where = `trials[${i}]`;
       const config = configFromProto(exp.space, imp.params, where);
-      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
-      if (
-        state !== TrialState.TRIAL_STATE_COMPLETE &&
-        state !== TrialState.TRIAL_STATE_PRUNED &&
-        state !== TrialState.TRIAL_STATE_FAIL
-      ) {
+      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? "complete" : fromProtoState(imp.state);
+      if (state === undefined || !isFinished(state)) {
         throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
       }
       if (imp.loss !== undefined && !Number.isFinite(imp.loss))
         throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined)
+      if (state === "complete" && imp.loss === undefined)
         throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
       const steps = new Set<number>();
       const intermediate = imp.intermediateValues
@@ -91,11 +89,10 @@ export class UserTrials {
       const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
       let loss = imp.loss ?? null;
       const last = intermediate.at(-1)?.[1];
-      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last))
-        loss = last;
+      if (state === "pruned" && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
       return {
         config,
-        state: state as number as StoredState,
+        state,
         loss,
         metrics,
         intermediate,
@@ -112,7 +109,7 @@ export class UserTrials {
           metrics: p.metrics,
           intermediate: p.intermediate,
           userAttrs: p.userAttrs,
-          failReason: p.state === StoredState.Fail ? p.failReason : "",
+          failReason: p.state === "fail" ? p.failReason : "",
           endTime: now,
         }),
       );
@@ -126,14 +123,4 @@ export class UserTrials {
       return rows.map((t) => trialView(exp, t));
     });
   }
-}
-
-function sameConfig(a: Config, b: Config): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
-  }
-  return true;
 }

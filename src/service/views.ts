@@ -1,9 +1,32 @@
-/** Renders stored rows as parzen.v1 messages. */
+/**
+ * The view layer: renders the in-memory image and stored rows as parzen.v1
+ * messages, and is the one place where the domain trial state meets the
+ * proto enum (both ways). It reads; it never changes state.
+ */
 import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import type { Trial } from "../gen/parzen/v1/trial.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { type Trial, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
+import type { TrialRow } from "../store/rows.js";
 import { configToProto } from "../space/values.js";
 import type { ExperimentState } from "./experiment-state.js";
+
+const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
+  waiting: ProtoTrialState.TRIAL_STATE_WAITING,
+  running: ProtoTrialState.TRIAL_STATE_RUNNING,
+  complete: ProtoTrialState.TRIAL_STATE_COMPLETE,
+  pruned: ProtoTrialState.TRIAL_STATE_PRUNED,
+  fail: ProtoTrialState.TRIAL_STATE_FAIL,
+  lost: ProtoTrialState.TRIAL_STATE_LOST,
+};
+
+export function toProtoState(s: TrialState): ProtoTrialState {
+  return PROTO_STATE[s];
+}
+
+/** The domain state of a proto one; undefined for UNSPECIFIED and unknown numbers. */
+export function fromProtoState(s: ProtoTrialState): TrialState | undefined {
+  return TRIAL_STATES.find((d) => PROTO_STATE[d] === s);
+}
 
 const date = (ms: number | null): Date | undefined => (ms === null ? undefined : new Date(ms));
 
@@ -13,7 +36,7 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     experiment: exp.row.name,
     number: t.number,
     params: configToProto(exp.space, t.config),
-    state: t.state as number,
+    state: PROTO_STATE[t.state],
     loss: t.loss ?? undefined,
     metrics: { ...t.metrics },
     intermediateValues: t.intermediate.map(([step, value]) => ({ step, value })),
@@ -24,24 +47,14 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     createTime: date(t.createTime),
     startTime: date(t.startTime),
     endTime: date(t.endTime),
-    leaseDeadline: t.state === StoredState.Running ? date(t.leaseDeadline) : undefined,
+    leaseDeadline: t.state === "running" ? date(t.leaseDeadline) : undefined,
   };
 }
 
-const COUNTED_AS: Record<StoredState, keyof TrialCounts & string> = {
-  [StoredState.Waiting]: "waiting",
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};
-
-const COUNTS = Object.entries(COUNTED_AS).map(([s, field]) => [Number(s) as StoredState, field] as const);
-
+/** Trials per state: TrialCounts' fields are named like the domain states. */
 export function countsOf(exp: ExperimentState): TrialCounts {
   const c = TrialCounts.fromPartial({});
-  for (const [state, field] of COUNTS) c[field] = exp.countOf(state);
+  for (const s of TRIAL_STATES) c[s] = exp.countOf(s);
   return c;
 }
 

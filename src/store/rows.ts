@@ -1,4 +1,5 @@
 /** Plain records exchanged between the store and the service layer. */
+import type { TrialState } from "../domain/trial-state.js";
 
 export interface ExperimentRow {
   readonly id: number;
@@ -6,16 +7,6 @@ export interface ExperimentRow {
   /** Canonical JSON of the experiment definition (see migrations/0001_init.sql). */
   readonly definition: string;
   readonly createTime: number;
-}
-
-/** Numeric values of parzen.v1.TrialState, as stored. */
-export enum StoredState {
-  Waiting = 1,
-  Running = 2,
-  Complete = 3,
-  Pruned = 4,
-  Fail = 5,
-  Lost = 6,
 }
 
 /** Parameter values as stored: active parameter name -> internal value. */
@@ -30,7 +21,7 @@ export interface TrialRow {
   id: number;
   experimentId: number;
   number: number;
-  state: StoredState;
+  state: TrialState;
   /** parzen.v1.TrialSource value. */
   source: number;
   /**

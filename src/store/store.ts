@@ -8,15 +8,8 @@
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { GroupCommit } from "./group-commit.js";
-import {
-  NO_NUMBERS,
-  NO_STRINGS,
-  NO_POINTS,
-  type ExperimentRow,
-  type StoredParams,
-  type StoredState,
-  type TrialRow,
-} from "./rows.js";
+import { NO_NUMBERS, NO_STRINGS, NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "./rows.js";
+import type { TrialState } from "../domain/trial-state.js";
 
 interface RawTrial {
   id: number;
@@ -217,7 +210,7 @@ function trialFields(t: NewTrial) {
   return {
     experimentId: t.experimentId,
     number: t.number,
-    state: t.state as StoredState,
+    state: STATE_NUMBER[t.state],
     source: t.source,
     loss: t.loss,
     metrics: JSON.stringify(t.metrics),
@@ -249,7 +242,7 @@ function toTrial(
     id: r.id,
     experimentId: r.experiment_id,
     number: r.number,
-    state: r.state as StoredState,
+    state: stateOfNumber(r.state),
     source: r.source,
     config,
     loss: r.loss,
@@ -263,4 +256,22 @@ function toTrial(
     leaseDeadline: r.lease_deadline,
     intermediate: intermediate ?? NO_POINTS,
   };
+}
+
+/** The schema's state integers (migrations/0001_init.sql: the parzen.v1.TrialState numbers). */
+const STATE_NUMBER: Record<TrialState, number> = { waiting: 1, running: 2, complete: 3, pruned: 4, fail: 5, lost: 6 };
+const STATE_OF_NUMBER: readonly (TrialState | undefined)[] = [
+  undefined,
+  "waiting",
+  "running",
+  "complete",
+  "pruned",
+  "fail",
+  "lost",
+];
+
+function stateOfNumber(n: number): TrialState {
+  const s = STATE_OF_NUMBER[n];
+  if (s === undefined) throw new Error(`trials: unknown stored state ${n}`);
+  return s;
 }

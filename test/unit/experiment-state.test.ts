@@ -13,7 +13,8 @@ import { compileDefinition, definitionJson } from "../../src/service/definition.
 import { ExperimentState } from "../../src/service/experiment-state.js";
 import { TrialColumns } from "../../src/service/trial-columns.js";
 import { openDatabase } from "../../src/store/database.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from "../../src/store/rows.js";
+import { TRIAL_STATES } from "../../src/domain/trial-state.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
 import { Store } from "../../src/store/store.js";
 
 describe("TrialColumns", () => {
@@ -22,14 +23,14 @@ describe("TrialColumns", () => {
     const n = 1300;
     for (let i = 0; i < n; i++) {
       c.append(10 + 3 * i, Float64Array.of(i, i % 7 === 0 ? Number.NaN : -i, 0.5));
-      c.set(i, 1 + (i % 6), i % 5 === 0 ? undefined : i / 10, i % 4 === 0 ? i : undefined);
+      c.set(i, TRIAL_STATES[i % 6]!, i % 5 === 0 ? undefined : i / 10, i % 4 === 0 ? i : undefined);
     }
     expect(c.count).toBe(n);
     for (let i = 0; i < n; i++) {
       expect(c.id(i)).toBe(10 + 3 * i);
       expect(c.numberOf(10 + 3 * i)).toBe(i);
       expect(c.numberOf(11 + 3 * i)).toBeUndefined();
-      expect(c.state(i)).toBe(1 + (i % 6));
+      expect(c.state(i)).toBe(TRIAL_STATES[i % 6]);
       expect(c.loss(i)).toBe(i % 5 === 0 ? undefined : i / 10);
       expect(c.lastStep(i)).toBe(i % 4 === 0 ? i : undefined);
       expect([...c.config(i)]).toEqual([i, i % 7 === 0 ? Number.NaN : -i, 0.5]);
@@ -47,14 +48,12 @@ describe("TrialColumns", () => {
 
 /** The observation of a row, written out independently of the implementation. */
 function expectedObservation(t: TrialRow, sign: number): Observation | undefined {
-  const state = ({ 2: "running", 3: "complete", 4: "pruned", 5: "fail", 6: "lost" } as const)[
-    t.state as 2 | 3 | 4 | 5 | 6
-  ];
-  if (state === undefined) return undefined;
+  const state = t.state;
+  if (state === "waiting") return undefined;
   const last = t.intermediate.at(-1);
   let loss: number | undefined;
-  if (t.state === StoredState.Complete && t.loss !== null) loss = sign * t.loss;
-  if (t.state === StoredState.Pruned) {
+  if (t.state === "complete" && t.loss !== null) loss = sign * t.loss;
+  if (t.state === "pruned") {
     const v = t.loss ?? last?.[1];
     loss = v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
@@ -94,11 +93,9 @@ describe("ExperimentState", () => {
         if (r < 0.6 || rows.length === 0) {
           const waiting = rng.uniform() < 0.2;
           const config = Float64Array.of(rng.uniform(), rng.uniform() < 0.1 ? Number.NaN : rng.uniform());
-          const state = waiting
-            ? StoredState.Waiting
-            : ([StoredState.Running, StoredState.Complete, StoredState.Pruned, StoredState.Fail] as const)[rng.int(4)]!;
+          const state = waiting ? "waiting" : (["running", "complete", "pruned", "fail"] as const)[rng.int(4)]!;
           const curve: [number, number][] =
-            state === StoredState.Pruned && rng.uniform() < 0.7
+            state === "pruned" && rng.uniform() < 0.7
               ? [
                   [1, rng.uniform()],
                   [4, rng.uniform() < 0.2 ? Number.NaN : rng.uniform()],
@@ -113,38 +110,31 @@ describe("ExperimentState", () => {
               source: 1,
               config,
               loss:
-                state === StoredState.Complete
-                  ? rng.uniform()
-                  : state === StoredState.Pruned && rng.uniform() < 0.3
-                    ? rng.uniform()
-                    : null,
+                state === "complete" ? rng.uniform() : state === "pruned" && rng.uniform() < 0.3 ? rng.uniform() : null,
               metrics: rng.uniform() < 0.3 ? { m: rng.uniform() } : NO_NUMBERS,
               userAttrs: rng.uniform() < 0.3 ? { k: `v${step}` } : NO_STRINGS,
               workerId: `w${rng.int(3)}`,
-              failReason: state === StoredState.Fail ? "boom" : "",
+              failReason: state === "fail" ? "boom" : "",
               createTime: step,
               startTime: waiting ? null : step,
-              endTime: state === StoredState.Complete ? step + 1 : null,
-              leaseDeadline: state === StoredState.Running ? step + 100 : null,
+              endTime: state === "complete" ? step + 1 : null,
+              leaseDeadline: state === "running" ? step + 100 : null,
               intermediate: curve.length === 0 ? NO_POINTS : curve,
             },
             true,
           );
         } else {
           // Move a WAITING or RUNNING trial on, as Suggest, Report and lease expiry do.
-          const open = rows.filter((t) => t.state === StoredState.Waiting || t.state === StoredState.Running);
+          const open = rows.filter((t) => t.state === "waiting" || t.state === "running");
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
-          const next =
-            t.state === StoredState.Waiting
-              ? StoredState.Running
-              : ([StoredState.Complete, StoredState.Fail, StoredState.Lost] as const)[rng.int(3)]!;
+          const next = t.state === "waiting" ? "running" : (["complete", "fail", "lost"] as const)[rng.int(3)]!;
           write(
             {
               ...t,
               state: next,
-              loss: next === StoredState.Complete ? rng.uniform() : null,
-              endTime: next === StoredState.Running ? null : step,
+              loss: next === "complete" ? rng.uniform() : null,
+              endTime: next === "running" ? null : step,
             },
             false,
           );
@@ -165,11 +155,10 @@ describe("ExperimentState", () => {
       expect(read.some((t, i) => t !== rows[i])).toBe(true);
       for (const t of rows.filter((_, i) => i % 37 === 0)) expect(exp.trialById(t.id)).toEqual(t);
       expect(exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
-      for (const s of [1, 2, 3, 4, 5, 6] as StoredState[])
-        expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
-      expect(exp.waiting).toEqual(rows.filter((t) => t.state === StoredState.Waiting).map((t) => t.number));
+      for (const s of TRIAL_STATES) expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
+      expect(exp.waiting).toEqual(rows.filter((t) => t.state === "waiting").map((t) => t.number));
       const sign = maximize ? -1 : 1;
-      const complete = rows.filter((t) => t.state === StoredState.Complete);
+      const complete = rows.filter((t) => t.state === "complete");
       const best = complete.reduce((a, b) => (sign * b.loss! < sign * a.loss! ? b : a));
       expect(exp.bestNumber()).toBe(best.number);
       expect(exp.hasConfig(rows[17]!.config)).toBe(true);
