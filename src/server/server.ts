@@ -86,11 +86,7 @@ export class ParzenServer {
     });
     // Leases also lapse for experiments nobody is touching.
     this.sweeper = setInterval(() => {
-      try {
-        this.optimizer.sweepLeases();
-      } catch (err) {
-        this.log.error({ err }, "lease sweep failed");
-      }
+      this.optimizer.sweepLeases().catch((err: unknown) => this.log.error({ err }, "lease sweep failed"));
     }, 5_000);
     this.sweeper.unref();
     if (socketPath !== undefined) return address;

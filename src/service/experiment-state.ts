@@ -1,16 +1,18 @@
 /**
  * The in-memory image of one experiment: its compiled definition and every
- * trial, kept in step with SQLite by the service (trials are changed in
- * memory only after their transaction commits). Suggest, Report, Heartbeat
+ * trial, kept in step with the store by the one mutation path (change.ts:
+ * a trial is put here once its unit is applied). Suggest, Report, Heartbeat
  * and the pruners read from here and never re-read the database.
  *
  * To keep a million trials in memory cheaply, only unfinished trials
  * (WAITING, RUNNING) are kept as whole rows; every trial is in compact
  * columns (trial-columns.ts) holding what the algorithms and GetBest need.
  * The rest of a finished trial — metrics, attributes, times, worker, curve —
- * is read back from SQLite when an RPC shows it (`row`, `rows`), which is
- * the same data: memory never holds a change the database does not.
+ * is read back from the store when an RPC shows it (`trial`, `rows`), which
+ * is the same data: memory never holds a change the store does not.
+ * Nothing here writes to the store.
  */
+import { notFound } from "../errors.js";
 import type { Observation, ObservationState } from "../algorithms/types.js";
 import type { TrialState } from "../domain/trial-state.js";
 import type { CompiledDefinition } from "./definition.js";
@@ -40,8 +42,10 @@ export class ExperimentState {
    * is the same for as long as this is (prefetch.ts relies on it).
    */
   version = 0;
-  /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
+  /** Serialises every change to this experiment (change.ts), so numbers, seeds and state checks stay consistent. */
   readonly queue = new SerialQueue();
+  /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
+  deleted = false;
   /** Trials per state. */
   private readonly counts: Record<TrialState, number> = {
     waiting: 0,
@@ -81,7 +85,7 @@ export class ExperimentState {
     return this.columns.count;
   }
 
-  /** Adds or replaces a trial after its write committed. A new trial must take the next number. */
+  /** Adds or replaces a trial once its write is applied (change.ts, or a load). A new trial takes the next number. */
   put(t: TrialRow): void {
     const n = t.number;
     const isNew = n === this.columns.count;
@@ -133,19 +137,30 @@ export class ExperimentState {
     return this.columns.state(number);
   }
 
-  /** The trial with this id, or undefined if it is not this experiment's. Reads SQLite unless it is unfinished. */
-  trialById(id: number): TrialRow | undefined {
+  /** The trial with this id, or undefined if it is not this experiment's. Reads the store unless it is unfinished. */
+  async trialById(id: number): Promise<TrialRow | undefined> {
     const n = this.columns.numberOf(id);
     return n === undefined ? undefined : this.trial(n);
   }
 
-  /** Trial `number` as a whole row. Reads SQLite unless it is unfinished. */
-  trial(number: number): TrialRow {
-    return this.live.get(number) ?? this.rows([number])[0]!;
+  /** Trial `number` as a whole row. Reads the store unless it is unfinished. */
+  async trial(number: number): Promise<TrialRow> {
+    return this.live.get(number) ?? (await this.rows([number]))[0]!;
+  }
+
+  /** The whole row of a WAITING or RUNNING trial (held in memory), else undefined. */
+  liveTrial(number: number): TrialRow | undefined {
+    return this.live.get(number);
+  }
+
+  /** The whole row of the WAITING or RUNNING trial with this id, else undefined. */
+  liveTrialById(id: number): TrialRow | undefined {
+    const n = this.columns.numberOf(id);
+    return n === undefined ? undefined : this.live.get(n);
   }
 
   /** Whole rows of the given trials (ascending numbers), reading back the finished ones in few range queries. */
-  rows(numbers: readonly number[]): TrialRow[] {
+  async rows(numbers: readonly number[]): Promise<TrialRow[]> {
     const out: TrialRow[] = [];
     for (let i = 0; i < numbers.length; ) {
       let j = i;
@@ -158,12 +173,16 @@ export class ExperimentState {
       const to = numbers[j]!;
       let curves = false;
       for (let n = from; n <= to && !curves; n++) curves = this.columns.lastStep(n) !== undefined;
-      const read = stored ? this.store.trialsInRange(this.row.id, from, to, curves, (n) => this.columns.config(n)) : [];
+      const read = stored
+        ? await this.store.readTrials(this.row.id, from, to, curves, (n) => this.columns.config(n))
+        : [];
       for (; i <= j; i++) {
         const n = numbers[i]!;
         const t = this.live.get(n) ?? read[n - from];
-        if (t === undefined || t.number !== n)
+        if (t === undefined || t.number !== n) {
+          if (this.deleted) throw notFound(`experiment "${this.row.name}" does not exist`);
           throw new Error(`experiment ${this.row.name}: trial ${n} missing from the database`);
+        }
         out.push(t);
       }
     }

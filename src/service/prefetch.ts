@@ -51,7 +51,8 @@ export class SuggestionPrefetch {
    * handlers.ts); by default, on the next turn of the event loop.
    */
   afterReport(exp: ExperimentState, whenAnswered: (then: () => void) => void = setImmediate): void {
-    if (!this.enabled || !quiet(exp)) return;
+    // Its own queue task is still running: the queue is checked when the computation would start.
+    if (!this.enabled || exp.running.size > 0 || exp.waiting.length > 0) return;
     const version = exp.version;
     // Two more turns: grpc-js reports a call answered when it has handed
     // the trailers to Node's HTTP/2 session, which writes them to the socket

@@ -1,10 +1,11 @@
 /**
  * The view layer: renders the in-memory image and stored rows as parzen.v1
- * messages, and is the one place where the domain trial state meets the
- * proto enum (both ways). It reads; it never changes state.
+ * messages, and is the one place where the domain trial state and source
+ * meet the proto enums (both ways). It reads; it never changes state.
  */
 import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import { type Trial, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import { type Trial, TrialSource as ProtoTrialSource, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import type { TrialSource } from "../domain/trial-source.js";
 import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
 import type { TrialRow } from "../store/rows.js";
 import { configToProto } from "../space/values.js";
@@ -19,9 +20,11 @@ const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
   lost: ProtoTrialState.TRIAL_STATE_LOST,
 };
 
-export function toProtoState(s: TrialState): ProtoTrialState {
-  return PROTO_STATE[s];
-}
+const PROTO_SOURCE: Readonly<Record<TrialSource, ProtoTrialSource>> = {
+  algorithm: ProtoTrialSource.TRIAL_SOURCE_ALGORITHM,
+  enqueued: ProtoTrialSource.TRIAL_SOURCE_ENQUEUED,
+  imported: ProtoTrialSource.TRIAL_SOURCE_IMPORTED,
+};
 
 /** The domain state of a proto one; undefined for UNSPECIFIED and unknown numbers. */
 export function fromProtoState(s: ProtoTrialState): TrialState | undefined {
@@ -42,7 +45,7 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     intermediateValues: t.intermediate.map(([step, value]) => ({ step, value })),
     workerId: t.workerId,
     userAttrs: { ...t.userAttrs },
-    source: t.source,
+    source: PROTO_SOURCE[t.source],
     failReason: t.failReason,
     createTime: date(t.createTime),
     startTime: date(t.startTime),

@@ -1,10 +1,14 @@
-/** Plain records exchanged between the store and the service layer. */
+/**
+ * Plain records exchanged between the store and the service layer, in
+ * domain terms (no protos, no SQL types): what store.ts reads and writes.
+ */
+import type { TrialSource } from "../domain/trial-source.js";
 import type { TrialState } from "../domain/trial-state.js";
 
 export interface ExperimentRow {
   readonly id: number;
   readonly name: string;
-  /** Canonical JSON of the experiment definition (see migrations/0001_init.sql). */
+  /** Canonical JSON of the experiment definition (see migrations/0001_init.sql); opaque to the store. */
   readonly definition: string;
   readonly createTime: number;
 }
@@ -22,8 +26,7 @@ export interface TrialRow {
   experimentId: number;
   number: number;
   state: TrialState;
-  /** parzen.v1.TrialSource value. */
-  source: number;
+  source: TrialSource;
   /**
    * Internal values indexed like the space's parameters (NaN when inactive).
    * Stored as a JSON object name -> value; kept in memory only in this

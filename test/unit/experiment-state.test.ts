@@ -12,10 +12,9 @@ import { createRng } from "../../src/math/rng.js";
 import { compileDefinition, definitionJson } from "../../src/service/definition.js";
 import { ExperimentState } from "../../src/service/experiment-state.js";
 import { TrialColumns } from "../../src/service/trial-columns.js";
-import { openDatabase } from "../../src/store/database.js";
 import { TRIAL_STATES } from "../../src/domain/trial-state.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
-import { Store } from "../../src/store/store.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 
 describe("TrialColumns", () => {
   it("holds ids, states, losses, steps and configurations across chunks", () => {
@@ -62,8 +61,8 @@ function expectedObservation(t: TrialRow, sign: number): Observation | undefined
 
 describe("ExperimentState", () => {
   for (const maximize of [false, true]) {
-    it(`keeps its view, in place or rebuilt, equal to the observations of its rows, and reads finished rows back (${maximize ? "maximise" : "minimise"})`, () => {
-      const store = new Store(openDatabase(":memory:"));
+    it(`keeps its view, in place or rebuilt, equal to the observations of its rows, and reads finished rows back (${maximize ? "maximise" : "minimise"})`, async () => {
+      const store = await openSqliteStore({ path: ":memory:" });
       const def = compileDefinition(
         Experiment.fromPartial({
           name: "e",
@@ -74,16 +73,16 @@ describe("ExperimentState", () => {
           seed: 1,
         }),
       );
-      const row = store.insertExperiment("e", definitionJson(def.proto), 0);
+      const row = (await store.createExperiment("e", definitionJson(def.proto), 0)).value;
       const exp = new ExperimentState(row, def, store);
       const rows: TrialRow[] = [];
       const rng = createRng(5);
-      const write = (t: TrialRow, isNew: boolean) => {
-        store.transaction(() => {
-          if (isNew) t.id = store.insertTrial(t, exp.storedParams(t.config));
-          else store.updateTrial(t);
-          if (isNew) for (const [s, v] of t.intermediate) store.insertIntermediate(t.id, s, v);
-        });
+      const write = async (t: TrialRow, isNew: boolean) => {
+        const w = await store.write(
+          row.id,
+          isNew ? { insert: [{ trial: t, params: exp.storedParams(t.config) }] } : { update: [t] },
+        );
+        if (isNew) t.id = w.value[0]!;
         exp.put(t);
         rows[t.number] = t;
       };
@@ -101,13 +100,13 @@ describe("ExperimentState", () => {
                   [4, rng.uniform() < 0.2 ? Number.NaN : rng.uniform()],
                 ]
               : [];
-          write(
+          await write(
             {
               id: 0,
               experimentId: row.id,
               number: rows.length,
               state,
-              source: 1,
+              source: "algorithm",
               config,
               loss:
                 state === "complete" ? rng.uniform() : state === "pruned" && rng.uniform() < 0.3 ? rng.uniform() : null,
@@ -129,7 +128,7 @@ describe("ExperimentState", () => {
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
           const next = t.state === "waiting" ? "running" : (["complete", "fail", "lost"] as const)[rng.int(3)]!;
-          write(
+          await write(
             {
               ...t,
               state: next,
@@ -149,12 +148,12 @@ describe("ExperimentState", () => {
       }
       expect(exp.nextNumber).toBe(rows.length);
       const all = rows.map((t) => t.number);
-      const read = exp.rows(all);
+      const read = await exp.rows(all);
       // Finished rows are read back from SQLite (an equal row, not the object that was put).
       expect(read).toEqual(rows);
       expect(read.some((t, i) => t !== rows[i])).toBe(true);
-      for (const t of rows.filter((_, i) => i % 37 === 0)) expect(exp.trialById(t.id)).toEqual(t);
-      expect(exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
+      for (const t of rows.filter((_, i) => i % 37 === 0)) expect(await exp.trialById(t.id)).toEqual(t);
+      expect(await exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
       for (const s of TRIAL_STATES) expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
       expect(exp.waiting).toEqual(rows.filter((t) => t.state === "waiting").map((t) => t.number));
       const sign = maximize ? -1 : 1;
@@ -163,6 +162,7 @@ describe("ExperimentState", () => {
       expect(exp.bestNumber()).toBe(best.number);
       expect(exp.hasConfig(rows[17]!.config)).toBe(true);
       expect(exp.hasConfig(Float64Array.of(2, 2))).toBe(false);
+      await store.close();
     });
   }
 });

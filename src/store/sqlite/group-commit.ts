@@ -12,7 +12,7 @@
  */
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
-import { ParzenError } from "../errors.js";
+import { ParzenError } from "../../errors.js";
 
 interface OpenGroup {
   readonly promise: Promise<void>;
