@@ -100,7 +100,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     stop(graceMs?: number) {
       stopping ??= (async () => {
         await server.stop(graceMs);
-        optimizer.prefetch.stop();
+        await optimizer.close();
         await runner.close();
         await store.close();
         log.info("stopped");

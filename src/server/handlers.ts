@@ -61,7 +61,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
   // grpc-js emits "cancelled" whenever a call ends: when the client gives up
   // or the deadline passes, and also once an answer is complete (its
   // trailers handed to HTTP/2), which is what a Report's prefetch waits for
-  // (service/prefetch.ts).
+  // (whenOnTheWire below, service/prefetch.ts).
 
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
@@ -85,9 +85,11 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
       return {};
     }),
     suggest: unary("Suggest", async (req, call) => ({ trials: await optimizer.suggest(req, abortSignalOf(call)) })),
-    report: unary("Report", async (req, call) => ({
-      trial: await optimizer.report(req, (then) => call.once("cancelled", then)),
-    })),
+    report: unary("Report", async (req, call) => {
+      const { trial, afterAnswer } = await optimizer.report(req);
+      if (afterAnswer !== undefined) whenOnTheWire(call, afterAnswer);
+      return { trial };
+    }),
     reportIntermediate: unary("ReportIntermediate", async (req) => ({
       shouldPrune: await optimizer.reportIntermediate(req.trialId, req.step, req.value),
     })),
@@ -112,4 +114,14 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     },
   };
   return handlers;
+}
+
+/**
+ * Runs `then` once the call's answer is on the wire. grpc-js emits
+ * "cancelled" when it has handed the trailers to Node's HTTP/2 session, which
+ * writes them to the socket at the start of the next turn's immediates; from
+ * the turn after that, work started here cannot hold up the answer.
+ */
+function whenOnTheWire(call: ServerUnaryCall<unknown, unknown>, then: () => void): void {
+  call.once("cancelled", () => setImmediate(() => setImmediate(then)));
 }

@@ -16,8 +16,8 @@
  * definition and the parameter values can only be checked against the
  * compiled space, which lives here) and answers parzen.v1 messages built by
  * the view layer (views.ts), the one place where domain values become proto
- * values. It never sees grpc-js: the server tells it when an answer is out
- * through plain callbacks (`ReportResult.afterAnswer`).
+ * values. It never sees the transport: the server tells it when an answer is
+ * out by running a plain callback (`ReportResult.afterAnswer`).
  */
 import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
@@ -58,6 +58,16 @@ export interface OptimizerDeps {
   limits?: Partial<ServiceLimits>;
   /** Compute a lone worker's next suggestion while it handles a Report's answer (prefetch.ts); default true. */
   prefetch?: boolean;
+}
+
+export interface ReportResult {
+  readonly trial: Trial;
+  /**
+   * When set, the caller runs it once the answer is on the wire (or after
+   * sending it, if it cannot tell): the server then prefetches the next
+   * suggestion of a lone worker (prefetch.ts) without delaying this answer.
+   */
+  readonly afterAnswer: (() => void) | undefined;
 }
 
 /** Trials read back from the store at a time by StreamTrials. */
@@ -265,9 +275,8 @@ export class Optimizer {
    * same report for a finished trial returns it unchanged, and nothing can
    * change a finished trial in between. Its request_id therefore needs no
    * log row (one random-key index write per call saved).
-   * `whenAnswered` tells when the answer has been sent (see prefetch.ts).
    */
-  report(req: ReportRequest, whenAnswered?: (then: () => void) => void): Promise<Trial> {
+  report(req: ReportRequest): Promise<ReportResult> {
     return this.changes.find(
       () => ownerOfTrial(this.cache, req.trialId),
       async (change) => {
@@ -302,7 +311,7 @@ export class Optimizer {
             trial.state === state &&
             trial.loss === finalLoss &&
             sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
-          if (same) return trialView(exp, trial);
+          if (same) return { trial: trialView(exp, trial), afterAnswer: undefined };
           throw failedPrecondition(
             `trial ${trial.id} is already finished as ${trial.state.toUpperCase()}` +
               `${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
@@ -324,8 +333,7 @@ export class Optimizer {
         await change.write({ update: [updated] });
         if (trial.state === "lost")
           this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
-        this.prefetch.afterReport(exp, whenAnswered);
-        return trialView(exp, updated);
+        return { trial: trialView(exp, updated), afterAnswer: this.prefetch.afterReport(exp) };
       },
     );
   }
@@ -450,6 +458,17 @@ export class Optimizer {
     const best = exp.bestNumber();
     if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
     return this.changes.settled(trialView(exp, await exp.trial(best)));
+  }
+
+  /**
+   * Stops background work and lets queued changes finish: no more
+   * prefetches start, and the retries and withdrawals already queued are
+   * applied. Call once the server takes no more calls, before the store and
+   * the algorithm runner close.
+   */
+  async close(): Promise<void> {
+    this.prefetch.stop();
+    await Promise.all([...this.cache.loaded()].map((exp) => exp.queue.drained()));
   }
 
   /** What the history cache holds now (for tests and diagnostics). */
