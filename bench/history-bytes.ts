@@ -89,7 +89,7 @@ const built = heap() - base0;
 console.log(
   `built by AddTrials + one Suggest/Report each: ${(built / total).toFixed(0)} B/trial (${(built / 1048576).toFixed(1)} MB for ${total} trials)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);
 opt = undefined;
 const base1 = heap();
 opt = new Optimizer({ store, runner, limits });
@@ -98,7 +98,7 @@ const reloaded = heap() - base1;
 console.log(
   `reloaded from SQLite + one Suggest/Report each: ${(reloaded / total).toFixed(0)} B/trial (${(reloaded / 1048576).toFixed(1)} MB)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);
 opt = undefined;
 const base2 = heap();
 opt = new Optimizer({ store, runner, limits });
@@ -107,4 +107,4 @@ const loaded = heap() - base2;
 console.log(
   `reloaded from SQLite, no Suggest: ${(loaded / total).toFixed(0)} B/trial (${(loaded / 1048576).toFixed(1)} MB)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);

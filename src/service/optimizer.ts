@@ -70,6 +70,13 @@ export interface ReportResult {
   readonly afterAnswer: (() => void) | undefined;
 }
 
+export interface Diagnostics {
+  /** What the history cache holds: experiments and trials in memory, experiments keeping an algorithm view. */
+  readonly cache: { experiments: number; trials: number; viewed: number };
+  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed. */
+  readonly prefetch: { started: number; used: number; discarded: number };
+}
+
 /** Trials read back from the store at a time by StreamTrials. */
 const STREAM_CHUNK = 1000;
 
@@ -82,7 +89,7 @@ export class Optimizer {
   private readonly changes: Changes;
   private readonly leases: Leases;
   private readonly userTrials: UserTrials;
-  readonly prefetch: SuggestionPrefetch;
+  private readonly prefetch: SuggestionPrefetch;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -471,9 +478,9 @@ export class Optimizer {
     await Promise.all([...this.cache.loaded()].map((exp) => exp.queue.drained()));
   }
 
-  /** What the history cache holds now (for tests and diagnostics). */
-  cacheStats(): { experiments: number; trials: number; viewed: number } {
-    return this.cache.stats();
+  /** A snapshot of the service's internal counters, for tests, benchmarks and operators. */
+  diagnostics(): Diagnostics {
+    return { cache: this.cache.stats(), prefetch: { ...this.prefetch.stats } };
   }
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
