@@ -38,6 +38,8 @@ export interface TrialWrites {
 class Stale extends Error {}
 const STALE = new Stale("experiment no longer cached");
 
+const NONE: readonly TrialRow[] = [];
+
 /** Attempts at finding a cached experiment before giving up (each is one lookup). */
 const MAX_LOOKUPS = 5;
 
@@ -55,8 +57,8 @@ export class Change {
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
   async write(w: TrialWrites): Promise<void> {
     const exp = this.exp;
-    const insert = w.insert ?? [];
-    let linked: readonly TrialRow[] = [];
+    const insert = w.insert ?? NONE;
+    let linked = NONE;
     const request = w.request;
     const link = w.link;
     const unit: Unit = {
@@ -67,7 +69,7 @@ export class Change {
         request === undefined && link === undefined
           ? undefined
           : (ids) => {
-              linked = link === undefined ? [] : link(ids);
+              linked = link === undefined ? NONE : link(ids);
               return {
                 update: linked,
                 request: request && { ...request, trialIds: [...request.trialIds, ...ids], createTime: this.now() },
@@ -76,7 +78,7 @@ export class Change {
     };
     const written = await this.store.write(exp.row.id, unit);
     this.after(written.durable);
-    for (const t of w.update ?? []) exp.put(t);
+    for (const t of w.update ?? NONE) exp.put(t);
     insert.forEach((t, i) => {
       t.id = written.value[i]!;
       exp.put(t);

@@ -43,7 +43,7 @@ export class ExperimentCache {
     private readonly store: Store,
     private readonly budgetTrials: number,
     /** Called once for each experiment loaded from the store, before any call sees it. */
-    private readonly onLoad: (exp: ExperimentState) => Promise<void>,
+    private readonly onLoad: (exp: ExperimentState) => void,
   ) {}
 
   /** The experiment by name, loading it if needed; undefined if it does not exist. */
@@ -92,7 +92,7 @@ export class ExperimentCache {
       if ((await this.store.experimentById(row.id)) === undefined) return undefined;
       if (generation !== this.generation) continue;
       const held = this.adopt(exp);
-      if (held === exp) await this.onLoad(exp);
+      if (held === exp) this.onLoad(exp);
       return held;
     }
   }

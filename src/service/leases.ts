@@ -106,27 +106,38 @@ export class Leases {
 
   // ---- retry_lost ----------------------------------------------------------------
 
-  /** For an experiment just loaded: retries of trials lost while the server was down. */
-  async retryLostOnLoad(exp: ExperimentState): Promise<void> {
+  /**
+   * For an experiment just loaded: retries of trials lost while the server
+   * was down, queued before any call can queue behind them.
+   */
+  retryLostOnLoad(exp: ExperimentState): void {
     if (!exp.def.retryLost || exp.countOf("lost") === 0) return;
-    const lost = await exp.rows(exp.numbersWhere(LOST_ONLY, 0, Number.MAX_SAFE_INTEGER));
-    this.scheduleRetries(
-      exp,
-      lost.filter(needsRetry).map((t) => t.id),
-    );
+    this.changes
+      .on(exp, async (change) => {
+        const lost = await exp.rows(exp.numbersWhere(LOST_ONLY, 0, Number.MAX_SAFE_INTEGER));
+        for (const t of lost) if (needsRetry(t)) this.pendingOf(exp).add(t.id);
+        await this.enqueueRetries(change);
+      })
+      // A failure leaves them pending: the next lapse, Suggest or restart retries again.
+      .catch(() => undefined);
   }
 
   /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
   private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
     if (ids.length === 0) return;
+    const pending = this.pendingOf(exp);
+    for (const id of ids) pending.add(id);
+    // A failure leaves them pending: the next lapse, Suggest or restart retries again.
+    this.changes.on(exp, (change) => this.enqueueRetries(change)).catch(() => undefined);
+  }
+
+  private pendingOf(exp: ExperimentState): Set<number> {
     let pending = this.retryPending.get(exp.row.id);
     if (pending === undefined) {
       pending = new Set();
       this.retryPending.set(exp.row.id, pending);
     }
-    for (const id of ids) pending.add(id);
-    // A failure leaves them pending: the next lapse, Suggest or restart retries again.
-    this.changes.on(exp, (change) => this.enqueueRetries(change)).catch(() => undefined);
+    return pending;
   }
 
   /** Inside a change: one WAITING retry per pending LOST trial, linked both ways, in one unit. */
