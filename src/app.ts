@@ -62,7 +62,9 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     if (tls === undefined && tokens === undefined && !config.allowRemote) {
       throw new ParzenError(
         "FAILED_PRECONDITION",
-        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), or pass --allow-remote`,
+        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a ` +
+          "unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), " +
+          "or pass --allow-remote",
       );
     }
     if (tls === undefined && tokens !== undefined)

@@ -3,8 +3,10 @@
  * service and server reflection (so grpcurl works without the protos), on
  * TCP or a unix socket, in plain text or TLS (optionally verifying client
  * certificates), with optional bearer-token authentication (auth.ts).
- * Undecodable requests are answered INVALID_ARGUMENT (tolerant-decoding.ts). Stopping is graceful: health goes NOT_SERVING, calls
- * in flight drain (bounded by a grace period), then the database closes.
+ * Undecodable requests are answered INVALID_ARGUMENT (tolerant-decoding.ts).
+ * Stopping is graceful: health goes NOT_SERVING and calls in flight drain
+ * (bounded by a grace period); app.ts then closes the service and the store.
+ * This is the only layer that sees grpc-js.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";

@@ -361,7 +361,8 @@ export class Optimizer {
         const trial = await trialOf(exp, trialId);
         if (trial.state !== "running") {
           throw failedPrecondition(
-            `trial ${trialId} is ${trial.state.toUpperCase()}; intermediate values are accepted only while it is RUNNING`,
+            `trial ${trialId} is ${trial.state.toUpperCase()}; ` +
+              "intermediate values are accepted only while it is RUNNING",
           );
         }
         let current = trial;
@@ -490,7 +491,7 @@ export class Optimizer {
 
   // ---- internals -------------------------------------------------------------
 
-  /** The trials a Suggest with this request_id created before, if there was one: a retried call gets the same answer. */
+  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
   private async replay(exp: ExperimentState, method: string, requestId: string): Promise<Trial[] | undefined> {
     const logged = await this.store.findRequest(method, requestId);
     if (logged === undefined) return undefined;

@@ -29,7 +29,7 @@ export type SuggestionSource = (exp: ExperimentState, number: number) => Promise
 
 export class SuggestionPrefetch {
   private readonly ready = new WeakMap<ExperimentState, Prefetched>();
-  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed: for tests and diagnostics. */
+  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed (diagnostics). */
   readonly stats = { started: 0, used: 0, discarded: 0 };
 
   private stopped = false;

@@ -15,7 +15,10 @@ import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
 import { sameConfigAt } from "../space/config.js";
 import type { Config } from "../space/types.js";
 
-/** Trials per chunk: small enough that the unused tail of the last chunk is cheap, large enough that per-chunk objects are negligible. */
+/**
+ * Trials per chunk: small enough that the unused tail of the last chunk is
+ * cheap, large enough that per-chunk objects are negligible.
+ */
 const CHUNK = 512;
 const SHIFT = 9;
 const MASK = CHUNK - 1;

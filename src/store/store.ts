@@ -31,8 +31,10 @@
  * unit's experiment for its transaction, so that units of one experiment are
  * serialised across servers as the service serialises them within one.
  *
- * Implementations must not interpret definitions, parameters or states
- * beyond storing them, and must not call back into the service.
+ * A unit's trials belong to the unit's experiment: the `experimentId` of
+ * the rows it carries is not consulted. Implementations must not interpret
+ * definitions, parameters or states beyond storing them, and must not call
+ * back into the service.
  */
 import type { ExperimentRow, StoredParams, TrialRow } from "./rows.js";
 

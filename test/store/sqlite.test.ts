@@ -46,7 +46,7 @@ describe("SQLite store", () => {
     await h?.dispose();
   });
 
-  it("stores states and sources as the schema's integers (parzen.v1 enum numbers), as existing files hold them", async () => {
+  it("stores states and sources as the schema's integers (parzen.v1 enum numbers), as existing files hold", async () => {
     h = await openHarness();
     const e = (await h.store.createExperiment("e", "{}", 0)).value.id;
     const sources = ["algorithm", "enqueued", "imported"] as const;

@@ -11,7 +11,7 @@ import { checkDatabaseDirectory, openDatabase } from "./database.js";
 import { acquireProcessLock } from "./process-lock.js";
 import { SqliteStore } from "./sqlite-store.js";
 
-/** `normal`: WAL + synchronous=NORMAL (survives process crashes); `full`: synchronous=FULL (survives power loss too). */
+/** `normal`: WAL + synchronous=NORMAL (survives process crashes); `full`: synchronous=FULL (power loss too). */
 export type Durability = "normal" | "full";
 
 export interface SqliteOptions {
