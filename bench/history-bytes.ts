@@ -8,8 +8,7 @@
  *
  *   nice -n 19 node --expose-gc --import tsx bench/history-bytes.ts [EXPERIMENTS] [TRIALS]
  */
-import { openDatabase } from "../src/store/database.js";
-import { Store } from "../src/store/store.js";
+import { openSqliteStore } from "../src/store/sqlite/open.js";
 import { Optimizer } from "../src/service/optimizer.js";
 import type { AlgorithmRunner } from "../src/service/algorithm-runner.js";
 import { runSuggestJob } from "../src/service/algorithm-runner.js";
@@ -36,7 +35,7 @@ function heap(): number {
 }
 
 const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job), close: async () => undefined };
-const db = openDatabase(":memory:");
+const store = await openSqliteStore({ path: ":memory:" });
 const limits = { cacheTrials: 10 * experiments * trials };
 let seed = 1;
 const rand = () => {
@@ -47,7 +46,7 @@ const rand = () => {
 const names = Array.from({ length: experiments }, (_, e) => `mem-${e}`);
 async function fill(opt: Optimizer): Promise<void> {
   for (const name of names) {
-    opt.createExperiment(
+    await opt.createExperiment(
       Experiment.fromPartial({
         name,
         space: {
@@ -77,35 +76,35 @@ async function fill(opt: Optimizer): Promise<void> {
 async function touch(opt: Optimizer): Promise<void> {
   for (const name of names) {
     const [t] = await opt.suggest(SuggestRequest.fromPartial({ experiment: name, workerId: "w" }));
-    opt.report(ReportRequest.fromPartial({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 }));
+    await opt.report(ReportRequest.fromPartial({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 }));
   }
 }
 
 const total = experiments * trials;
 const base0 = heap();
-let opt: Optimizer | undefined = new Optimizer({ store: new Store(db), runner, limits });
+let opt: Optimizer | undefined = new Optimizer({ store, runner, limits });
 await fill(opt);
 await touch(opt);
 const built = heap() - base0;
 console.log(
   `built by AddTrials + one Suggest/Report each: ${(built / total).toFixed(0)} B/trial (${(built / 1048576).toFixed(1)} MB for ${total} trials)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);
 opt = undefined;
 const base1 = heap();
-opt = new Optimizer({ store: new Store(db), runner, limits });
+opt = new Optimizer({ store, runner, limits });
 await touch(opt);
 const reloaded = heap() - base1;
 console.log(
   `reloaded from SQLite + one Suggest/Report each: ${(reloaded / total).toFixed(0)} B/trial (${(reloaded / 1048576).toFixed(1)} MB)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);
 opt = undefined;
 const base2 = heap();
-opt = new Optimizer({ store: new Store(db), runner, limits });
-for (const name of names) opt.getExperiment(name);
+opt = new Optimizer({ store, runner, limits });
+for (const name of names) await opt.getExperiment(name);
 const loaded = heap() - base2;
 console.log(
   `reloaded from SQLite, no Suggest: ${(loaded / total).toFixed(0)} B/trial (${(loaded / 1048576).toFixed(1)} MB)`,
 );
-console.log(`cache stats: ${JSON.stringify(opt.cacheStats())}`);
+console.log(`cache stats: ${JSON.stringify(opt.diagnostics().cache)}`);

@@ -13,15 +13,11 @@ import type { AlgorithmRunner } from "./service/algorithm-runner.js";
 import { WorkerRunner } from "./service/worker-runner.js";
 import { Optimizer } from "./service/optimizer.js";
 import type { ServiceLimits } from "./service/limits.js";
-import { checkDatabaseDirectory, openDatabase } from "./store/database.js";
-import { acquireProcessLock } from "./store/process-lock.js";
-import { Checkpointer } from "./store/checkpointer.js";
-import { Store } from "./store/store.js";
+import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
 
-/** `normal`: WAL + synchronous=NORMAL (survives process crashes); `full`: synchronous=FULL (survives power loss too). */
-export type Durability = "normal" | "full";
+export type { Durability };
 
 export interface TlsFiles {
   certFile: string;
@@ -66,7 +62,9 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     if (tls === undefined && tokens === undefined && !config.allowRemote) {
       throw new ParzenError(
         "FAILED_PRECONDITION",
-        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), or pass --allow-remote`,
+        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a ` +
+          "unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), " +
+          "or pass --allow-remote",
       );
     }
     if (tls === undefined && tokens !== undefined)
@@ -75,29 +73,15 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const limits: Partial<ServiceLimits> = { ...config.limits };
   if (config.spaceLimits !== undefined)
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
-  checkDatabaseDirectory(config.db);
-  const lock = acquireProcessLock(config.db);
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(config.db);
-    if (config.durability === "full") db.pragma("synchronous = FULL");
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  const store = await openSqliteStore({ path: config.db, durability: config.durability, log });
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
-  const store = new Store(db);
-  const checkpointer =
-    config.db === ":memory:" ? undefined : new Checkpointer(db, config.db, () => store.commits(), log);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
   try {
     address = await server.listen(config.listen);
   } catch (err) {
-    await checkpointer?.close();
-    db.close();
-    lock.release();
+    await store.close();
     throw err;
   }
   log.info(
@@ -118,12 +102,9 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     stop(graceMs?: number) {
       stopping ??= (async () => {
         await server.stop(graceMs);
-        optimizer.prefetch.stop();
+        await optimizer.close();
         await runner.close();
-        optimizer.flush();
-        await checkpointer?.close();
-        db.close();
-        lock.release();
+        await store.close();
         log.info("stopped");
       })();
       return stopping;

@@ -4,10 +4,12 @@
  * Math.random, so a suggestion is reproducible from the seed and history
  * and can run on a worker thread.
  */
+import type { TrialState } from "../domain/trial-state.js";
 import type { Rng } from "../math/rng.js";
 import type { Config, Scalar, Space } from "../space/types.js";
 
-export type ObservationState = "complete" | "pruned" | "fail" | "running" | "lost";
+/** Algorithms see every trial but the WAITING ones (domain/trial-state.ts). */
+export type ObservationState = Exclude<TrialState, "waiting">;
 
 /** One trial as an algorithm sees it. */
 export interface Observation {

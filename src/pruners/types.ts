@@ -3,16 +3,15 @@
  * curve and the other trials' curves: no I/O, no clocks, so decisions are
  * reproducible and testable on hand-made histories.
  */
+import type { TrialState } from "../domain/trial-state.js";
 import type { Scalar } from "../space/types.js";
-
-export type CurveState = "running" | "complete" | "pruned" | "fail" | "lost" | "waiting";
 
 /** One point of a learning curve: [step, value] (value may be NaN). */
 export type CurvePoint = readonly [number, number];
 
 export interface TrialCurve {
   readonly number: number;
-  readonly state: CurveState;
+  readonly state: TrialState;
   /**
    * Intermediate values in step order, oriented for minimisation (negated
    * when the experiment maximises), so pruners only ever minimise.

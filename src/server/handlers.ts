@@ -43,16 +43,11 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
         callback(fail(method, err), null);
         return;
       }
-      // Answer only once the call's writes are committed (group commit: see store/group-commit.ts).
-      Promise.resolve(result)
-        .then(async (res) => {
-          await optimizer.committed();
-          return res;
-        })
-        .then(
-          (res) => callback(null, res),
-          (err: unknown) => callback(fail(method, err), null),
-        );
+      // The service resolves only once what the call wrote or read is committed.
+      Promise.resolve(result).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(fail(method, err), null),
+      );
     };
   }
 
@@ -66,7 +61,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
   // grpc-js emits "cancelled" whenever a call ends: when the client gives up
   // or the deadline passes, and also once an answer is complete (its
   // trailers handed to HTTP/2), which is what a Report's prefetch waits for
-  // (service/prefetch.ts).
+  // (whenOnTheWire below, service/prefetch.ts).
 
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {
@@ -83,27 +78,31 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
 
   const handlers: OptimizerServiceServer & Record<string, UntypedHandleCall> = {
     createExperiment: unary("CreateExperiment", (req) => optimizer.createExperiment(req.experiment)),
-    getExperiment: unary("GetExperiment", (req) => ({ experiment: optimizer.getExperiment(req.name) })),
+    getExperiment: unary("GetExperiment", async (req) => ({ experiment: await optimizer.getExperiment(req.name) })),
     listExperiments: unary("ListExperiments", (req) => optimizer.listExperiments(req.pageSize, req.pageToken)),
-    deleteExperiment: unary("DeleteExperiment", (req) => {
-      optimizer.deleteExperiment(req.name);
+    deleteExperiment: unary("DeleteExperiment", async (req) => {
+      await optimizer.deleteExperiment(req.name);
       return {};
     }),
     suggest: unary("Suggest", async (req, call) => ({ trials: await optimizer.suggest(req, abortSignalOf(call)) })),
-    report: unary("Report", (req, call) => ({ trial: optimizer.report(req, (then) => call.once("cancelled", then)) })),
-    reportIntermediate: unary("ReportIntermediate", (req) => ({
-      shouldPrune: optimizer.reportIntermediate(req.trialId, req.step, req.value),
+    report: unary("Report", async (req, call) => {
+      const { trial, afterAnswer } = await optimizer.report(req);
+      if (afterAnswer !== undefined) whenOnTheWire(call, afterAnswer);
+      return { trial };
+    }),
+    reportIntermediate: unary("ReportIntermediate", async (req) => ({
+      shouldPrune: await optimizer.reportIntermediate(req.trialId, req.step, req.value),
     })),
     heartbeat: unary("Heartbeat", async (req) => ({ leaseDeadline: await optimizer.heartbeat(req.trialId) })),
     enqueue: unary("Enqueue", async (req) => ({ trials: await optimizer.enqueue(req) })),
     addTrials: unary("AddTrials", async (req) => ({ trials: await optimizer.addTrials(req) })),
-    getTrial: unary("GetTrial", (req) => ({ trial: optimizer.getTrial(req.trialId) })),
+    getTrial: unary("GetTrial", async (req) => ({ trial: await optimizer.getTrial(req.trialId) })),
     listTrials: unary("ListTrials", (req) => optimizer.listTrials(req)),
-    getBest: unary("GetBest", (req) => ({ trial: optimizer.getBest(req.experiment) })),
-    streamTrials: (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
+    getBest: unary("GetBest", async (req) => ({ trial: await optimizer.getBest(req.experiment) })),
+    streamTrials: async (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
       try {
         const req = decoded("StreamTrials", call.request);
-        for (const trial of optimizer.streamTrials(req.experiment, req.states)) {
+        for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;
           call.write({ trial });
         }
@@ -115,4 +114,14 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     },
   };
   return handlers;
+}
+
+/**
+ * Runs `then` once the call's answer is on the wire. grpc-js emits
+ * "cancelled" when it has handed the trailers to Node's HTTP/2 session, which
+ * writes them to the socket at the start of the next turn's immediates; from
+ * the turn after that, work started here cannot hold up the answer.
+ */
+function whenOnTheWire(call: ServerUnaryCall<unknown, unknown>, then: () => void): void {
+  call.once("cancelled", () => setImmediate(() => setImmediate(then)));
 }

@@ -3,8 +3,10 @@
  * service and server reflection (so grpcurl works without the protos), on
  * TCP or a unix socket, in plain text or TLS (optionally verifying client
  * certificates), with optional bearer-token authentication (auth.ts).
- * Undecodable requests are answered INVALID_ARGUMENT (tolerant-decoding.ts). Stopping is graceful: health goes NOT_SERVING, calls
- * in flight drain (bounded by a grace period), then the database closes.
+ * Undecodable requests are answered INVALID_ARGUMENT (tolerant-decoding.ts).
+ * Stopping is graceful: health goes NOT_SERVING and calls in flight drain
+ * (bounded by a grace period); app.ts then closes the service and the store.
+ * This is the only layer that sees grpc-js.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
@@ -86,11 +88,7 @@ export class ParzenServer {
     });
     // Leases also lapse for experiments nobody is touching.
     this.sweeper = setInterval(() => {
-      try {
-        this.optimizer.sweepLeases();
-      } catch (err) {
-        this.log.error({ err }, "lease sweep failed");
-      }
+      this.optimizer.sweepLeases().catch((err: unknown) => this.log.error({ err }, "lease sweep failed"));
     }, 5_000);
     this.sweeper.unref();
     if (socketPath !== undefined) return address;

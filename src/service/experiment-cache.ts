@@ -1,15 +1,17 @@
 /**
  * The set of experiments whose history is in memory, bounded by a trial
- * budget. Experiments load from SQLite on first use and the least recently
- * used idle ones are dropped when the budget is exceeded (SQLite holds
- * everything, so a dropped experiment simply reloads on its next use).
+ * budget. Experiments load from the store on first use (one image per
+ * experiment, however many calls ask at once) and the least recently used
+ * idle ones are dropped when the budget is exceeded (the store holds
+ * everything, so a dropped experiment simply reloads on its next use). It
+ * reads the store; it never writes to it.
  *
  * It also bounds the algorithms' views of the history (an object per trial,
  * several times the compact history's size): only the experiments most
  * recently suggested from keep theirs; the others rebuild it, in 1–2 ms
  * per 10,000 trials, on their next Suggest.
  */
-import type { ExperimentRow } from "../store/rows.js";
+import type { ExperimentRow, StoredParams } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import { compileStored, STORED_SPACE_LIMITS } from "./definition.js";
 import { ExperimentState } from "./experiment-state.js";
@@ -23,54 +25,89 @@ import type { Observation } from "../algorithms/types.js";
  */
 const VIEWED_EXPERIMENTS = 8;
 
+/** Trials read from the store per page while loading a history. */
+const LOAD_PAGE = 2000;
+
 export class ExperimentCache {
   /** Insertion order is the LRU order: `touch` moves an experiment to the end. */
   private readonly byName = new Map<string, ExperimentState>();
   private readonly byId = new Map<number, ExperimentState>();
+  /** Loads under way, by experiment id: concurrent calls share one (one image per experiment). */
+  private readonly loading = new Map<number, Promise<ExperimentState | undefined>>();
   /** Experiments holding their observation view, least recently suggested from first. */
   private readonly viewed = new Set<ExperimentState>();
+  /** Bumped by `clear`: a load that began before it read what may have been rolled back, and reads again. */
+  private generation = 0;
 
   constructor(
     private readonly store: Store,
     private readonly budgetTrials: number,
-    /** Called once for each experiment loaded from the database. */
+    /** Called once for each experiment loaded from the store, before any call sees it. */
     private readonly onLoad: (exp: ExperimentState) => void,
   ) {}
 
   /** The experiment by name, loading it if needed; undefined if it does not exist. */
-  byNameOrLoad(name: string): ExperimentState | undefined {
+  async byNameOrLoad(name: string): Promise<ExperimentState | undefined> {
     const cached = this.byName.get(name);
     if (cached !== undefined) return this.touch(cached);
-    const row = this.store.experimentByName(name);
+    const row = await this.store.experimentByName(name);
     return row && this.load(row);
   }
 
   /** The experiment that owns a trial, loading it if needed. */
-  ownerOfTrial(trialId: number): ExperimentState | undefined {
+  async ownerOfTrial(trialId: number): Promise<ExperimentState | undefined> {
     // One primary-key lookup finds the owner: a map of every trial id in memory would cost more than it saves.
-    const experimentId = this.store.experimentIdOfTrial(trialId);
+    const experimentId = await this.store.experimentOfTrial(trialId);
     if (experimentId === undefined) return undefined;
     const cached = this.byId.get(experimentId);
     if (cached !== undefined) return this.touch(cached);
-    const row = this.store.experimentById(experimentId);
+    const row = await this.store.experimentById(experimentId);
     return row && this.load(row);
   }
 
-  load(row: ExperimentRow): ExperimentState {
+  /** The image of a stored experiment, loading its history if needed; undefined if it was deleted meanwhile. */
+  load(row: ExperimentRow): Promise<ExperimentState | undefined> {
     const cached = this.byId.get(row.id);
-    if (cached !== undefined) return this.touch(cached);
-    const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS), this.store);
-    for (const t of this.store.trialsOf(row.id, (params) => exp.configFromStored(params))) exp.put(t);
-    this.add(exp);
-    this.onLoad(exp);
-    return exp;
+    if (cached !== undefined) return Promise.resolve(this.touch(cached));
+    let loading = this.loading.get(row.id);
+    if (loading === undefined) {
+      loading = this.read(row).finally(() => this.loading.delete(row.id));
+      this.loading.set(row.id, loading);
+    }
+    return loading;
   }
 
-  /** Adds a new or freshly loaded experiment, then keeps within the budget. */
-  add(exp: ExperimentState): void {
+  private async read(row: ExperimentRow): Promise<ExperimentState | undefined> {
+    for (;;) {
+      const generation = this.generation;
+      const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS), this.store);
+      const toConfig = (params: StoredParams) => exp.configFromStored(params);
+      for (let from = 0; ; ) {
+        const page = await this.store.loadTrials(row.id, from, LOAD_PAGE, toConfig);
+        for (const t of page) exp.put(t);
+        if (page.length < LOAD_PAGE) break;
+        from = page[page.length - 1]!.number + 1;
+      }
+      // Deleted while it was read (its trials went with it): there is nothing to hold.
+      if ((await this.store.experimentById(row.id)) === undefined) return undefined;
+      if (generation !== this.generation) continue;
+      const held = this.adopt(exp);
+      if (held === exp) this.onLoad(exp);
+      return held;
+    }
+  }
+
+  /**
+   * Adds a new or freshly loaded experiment, then keeps within the budget;
+   * if another image of it got there first, that one stays and is returned.
+   */
+  adopt(exp: ExperimentState): ExperimentState {
+    const other = this.byId.get(exp.row.id);
+    if (other !== undefined) return this.touch(other);
     this.byName.set(exp.row.name, exp);
     this.byId.set(exp.row.id, exp);
     this.evictIdle(exp);
+    return exp;
   }
 
   remove(exp: ExperimentState): void {
@@ -94,10 +131,13 @@ export class ExperimentCache {
     return exp.observationHistory();
   }
 
-  /** Forgets every experiment: they reload from the database when next used. */
+  /** Forgets every experiment: they reload from the store when next used. */
   clear(): void {
+    this.generation++;
     this.byName.clear();
     this.byId.clear();
+    for (const e of this.viewed) e.dropObservations();
+    this.viewed.clear();
   }
 
   /** Whether `exp` is the cached image of its experiment (not a dropped or deleted one). */

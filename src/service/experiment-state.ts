@@ -1,24 +1,26 @@
 /**
  * The in-memory image of one experiment: its compiled definition and every
- * trial, kept in step with SQLite by the service (trials are changed in
- * memory only after their transaction commits). Suggest, Report, Heartbeat
+ * trial, kept in step with the store by the one mutation path (change.ts:
+ * a trial is put here once its unit is applied). Suggest, Report, Heartbeat
  * and the pruners read from here and never re-read the database.
  *
  * To keep a million trials in memory cheaply, only unfinished trials
  * (WAITING, RUNNING) are kept as whole rows; every trial is in compact
  * columns (trial-columns.ts) holding what the algorithms and GetBest need.
  * The rest of a finished trial — metrics, attributes, times, worker, curve —
- * is read back from SQLite when an RPC shows it (`row`, `rows`), which is
- * the same data: memory never holds a change the database does not.
+ * is read back from the store when an RPC shows it (`trial`, `rows`), which
+ * is the same data: memory never holds a change the store does not.
+ * Nothing here writes to the store.
  */
+import { notFound } from "../errors.js";
 import type { Observation, ObservationState } from "../algorithms/types.js";
+import type { TrialState } from "../domain/trial-state.js";
 import type { CompiledDefinition } from "./definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
-import { StoredState } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { Config, Space } from "../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
-import type { CurveState, TrialCurve } from "../pruners/types.js";
+import type { TrialCurve } from "../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
 
 /** Requested numbers closer than this are read back with one range query rather than several. */
@@ -40,10 +42,19 @@ export class ExperimentState {
    * is the same for as long as this is (prefetch.ts relies on it).
    */
   version = 0;
-  /** Serialises the operations that create trials, so numbers and seeds stay consistent. */
+  /** Serialises every change to this experiment (change.ts), so numbers, seeds and state checks stay consistent. */
   readonly queue = new SerialQueue();
-  /** Trials per stored state, indexed by StoredState. */
-  private readonly counts = new Int32Array(7);
+  /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
+  deleted = false;
+  /** Trials per state. */
+  private readonly counts: Record<TrialState, number> = {
+    waiting: 0,
+    running: 0,
+    complete: 0,
+    pruned: 0,
+    fail: 0,
+    lost: 0,
+  };
   private readonly columns: TrialColumns;
   /** Whole rows of the WAITING and RUNNING trials, by number: the ones Suggest, Report and Heartbeat change. */
   private readonly live = new Map<number, TrialRow>();
@@ -74,41 +85,40 @@ export class ExperimentState {
     return this.columns.count;
   }
 
-  /** Adds or replaces a trial after its write committed. A new trial must take the next number. */
+  /** Adds or replaces a trial once its write is applied (change.ts, or a load). A new trial takes the next number. */
   put(t: TrialRow): void {
     const n = t.number;
     const isNew = n === this.columns.count;
     if (!isNew && !(n >= 0 && n < this.columns.count))
       throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
-    const old: StoredState | undefined = isNew ? undefined : this.columns.state(n);
+    const old: TrialState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
     if (isNew) this.columns.append(t.id, t.config);
-    else this.counts[old!] = this.counts[old!]! - 1;
-    this.counts[t.state] = this.counts[t.state]! + 1;
-    if (old === StoredState.Waiting && t.state !== StoredState.Waiting) {
+    else this.counts[old!]--;
+    this.counts[t.state]++;
+    if (old === "waiting" && t.state !== "waiting") {
       const i = this.waiting.indexOf(n);
       if (i >= 0) this.waiting.splice(i, 1);
     }
-    if (t.state === StoredState.Waiting && isNew) this.waiting.push(n);
-    if (t.state === StoredState.Running) {
+    if (t.state === "waiting" && isNew) this.waiting.push(n);
+    if (t.state === "running") {
       this.running.add(t.id);
       if (t.leaseDeadline !== null && t.leaseDeadline < this.earliestLease) this.earliestLease = t.leaseDeadline;
     } else this.running.delete(t.id);
-    if (t.state === StoredState.Waiting || t.state === StoredState.Running) this.live.set(n, t);
+    if (t.state === "waiting" || t.state === "running") this.live.set(n, t);
     else this.live.delete(n);
 
     const sign = this.def.maximize ? -1 : 1;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
     const loss = observedLoss(t, sign, last?.[1]);
     this.columns.set(n, t.state, loss, last?.[0]);
-    const state = OBSERVED[t.state];
-    if (this.history !== undefined && state !== undefined) this.placeInHistory(n, state, loss, last?.[0]);
+    if (this.history !== undefined && t.state !== "waiting") this.placeInHistory(n, t.state, loss, last?.[0]);
 
     // Learning curves are only kept for experiments with a pruner to read them.
     if (this.def.pruner === "none") return;
     this.curveOf[n] = {
       number: n,
-      state: CURVE_STATE[t.state],
+      state: t.state,
       curve: sign === 1 ? t.intermediate : t.intermediate.map(([s, v]) => [s, -v] as const),
     };
   }
@@ -118,28 +128,39 @@ export class ExperimentState {
     return this.curveOf;
   }
 
-  /** Trials in each stored state, indexed by StoredState. */
-  countOf(state: StoredState): number {
-    return this.counts[state]!;
+  /** Trials in `state`. */
+  countOf(state: TrialState): number {
+    return this.counts[state];
   }
 
-  stateOf(number: number): StoredState {
-    return this.columns.state(number) as StoredState;
+  stateOf(number: number): TrialState {
+    return this.columns.state(number);
   }
 
-  /** The trial with this id, or undefined if it is not this experiment's. Reads SQLite unless it is unfinished. */
-  trialById(id: number): TrialRow | undefined {
+  /** The trial with this id, or undefined if it is not this experiment's. Reads the store unless it is unfinished. */
+  async trialById(id: number): Promise<TrialRow | undefined> {
     const n = this.columns.numberOf(id);
     return n === undefined ? undefined : this.trial(n);
   }
 
-  /** Trial `number` as a whole row. Reads SQLite unless it is unfinished. */
-  trial(number: number): TrialRow {
-    return this.live.get(number) ?? this.rows([number])[0]!;
+  /** Trial `number` as a whole row. Reads the store unless it is unfinished. */
+  async trial(number: number): Promise<TrialRow> {
+    return this.live.get(number) ?? (await this.rows([number]))[0]!;
+  }
+
+  /** The whole row of a WAITING or RUNNING trial (held in memory), else undefined. */
+  liveTrial(number: number): TrialRow | undefined {
+    return this.live.get(number);
+  }
+
+  /** The whole row of the WAITING or RUNNING trial with this id, else undefined. */
+  liveTrialById(id: number): TrialRow | undefined {
+    const n = this.columns.numberOf(id);
+    return n === undefined ? undefined : this.live.get(n);
   }
 
   /** Whole rows of the given trials (ascending numbers), reading back the finished ones in few range queries. */
-  rows(numbers: readonly number[]): TrialRow[] {
+  async rows(numbers: readonly number[]): Promise<TrialRow[]> {
     const out: TrialRow[] = [];
     for (let i = 0; i < numbers.length; ) {
       let j = i;
@@ -152,12 +173,16 @@ export class ExperimentState {
       const to = numbers[j]!;
       let curves = false;
       for (let n = from; n <= to && !curves; n++) curves = this.columns.lastStep(n) !== undefined;
-      const read = stored ? this.store.trialsInRange(this.row.id, from, to, curves, (n) => this.columns.config(n)) : [];
+      const read = stored
+        ? await this.store.readTrials(this.row.id, from, to, curves, (n) => this.columns.config(n))
+        : [];
       for (; i <= j; i++) {
         const n = numbers[i]!;
         const t = this.live.get(n) ?? read[n - from];
-        if (t === undefined || t.number !== n)
+        if (t === undefined || t.number !== n) {
+          if (this.deleted) throw notFound(`experiment "${this.row.name}" does not exist`);
           throw new Error(`experiment ${this.row.name}: trial ${n} missing from the database`);
+        }
         out.push(t);
       }
     }
@@ -165,7 +190,7 @@ export class ExperimentState {
   }
 
   /** Numbers of the trials whose state is in `states` (all trials when empty), from `from` on, at most `limit`. */
-  numbersWhere(states: ReadonlySet<number>, from: number, limit: number): number[] {
+  numbersWhere(states: ReadonlySet<TrialState>, from: number, limit: number): number[] {
     const out: number[] = [];
     for (let n = Math.max(0, from); n < this.columns.count && out.length < limit; n++) {
       if (states.size === 0 || states.has(this.columns.state(n))) out.push(n);
@@ -178,7 +203,7 @@ export class ExperimentState {
     let best: number | undefined;
     let bestLoss = Number.POSITIVE_INFINITY;
     for (let n = 0; n < this.columns.count; n++) {
-      if (this.columns.state(n) !== StoredState.Complete) continue;
+      if (this.columns.state(n) !== "complete") continue;
       const loss = this.columns.loss(n);
       if (loss !== undefined && (best === undefined || loss < bestLoss)) {
         best = n;
@@ -203,8 +228,8 @@ export class ExperimentState {
     if (this.history === undefined) {
       const h: Observation[] = [];
       for (let n = 0; n < this.columns.count; n++) {
-        const state = OBSERVED[this.columns.state(n) as StoredState];
-        if (state === undefined) continue;
+        const state = this.columns.state(n);
+        if (state === "waiting") continue;
         h.push({
           number: n,
           config: this.columns.configView(n),
@@ -273,27 +298,10 @@ export class ExperimentState {
  * PRUNED: the loss, else the last intermediate value. Otherwise undefined.
  */
 function observedLoss(t: TrialRow, sign: number, lastValue: number | undefined): number | undefined {
-  if (t.state === StoredState.Complete) return t.loss === null ? undefined : sign * t.loss;
-  if (t.state === StoredState.Pruned) {
+  if (t.state === "complete") return t.loss === null ? undefined : sign * t.loss;
+  if (t.state === "pruned") {
     const v = t.loss ?? lastValue;
     return v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
   return undefined;
 }
-
-const CURVE_STATE: Record<StoredState, CurveState> = {
-  [StoredState.Waiting]: "waiting",
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};
-
-const OBSERVED: Partial<Record<StoredState, ObservationState>> = {
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};

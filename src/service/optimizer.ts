@@ -2,12 +2,24 @@
  * The use-cases behind every RPC, and the one object the gRPC handlers call:
  * create/get/list/delete experiments, suggest, report, learning curves and
  * reading history here; leases and retry_lost in leases.ts, Enqueue and
- * AddTrials in user-trials.ts. Owns the in-memory history cache; speaks
- * proto messages at its edges and domain rows inside. Every mutating call is
- * one SQLite transaction, applied to memory only after it commits, so a
- * rejected call leaves nothing changed.
+ * AddTrials in user-trials.ts. Owns the in-memory history cache.
+ *
+ * Every mutating method takes the one mutation path (change.ts: the
+ * experiment's queue, one store unit, the in-memory image, then the commit)
+ * and resolves only once what it wrote is committed; every read resolves
+ * once what it read is committed. So a caller simply awaits and answers, and
+ * a rejected call leaves nothing changed.
+ *
+ * At its boundary it takes the generated request messages as they are (plain
+ * data, no transport objects: converting them to domain types here would
+ * cost a copy of every configuration and import for nothing, and the
+ * definition and the parameter values can only be checked against the
+ * compiled space, which lives here) and answers parzen.v1 messages built by
+ * the view layer (views.ts), the one place where domain values become proto
+ * values. It never sees the transport: the server tells it when an answer is
+ * out by running a plain callback (`ReportResult.afterAnswer`).
  */
-import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
 import type { Experiment } from "../gen/parzen/v1/experiment.js";
 import {
   ReportStatus,
@@ -17,19 +29,21 @@ import {
   type ReportRequest,
   type SuggestRequest,
 } from "../gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import type { Trial, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import { isFinished, type TrialState } from "../domain/trial-state.js";
 import type { Store } from "../store/store.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import type { TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";
 import type { Config } from "../space/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
+import { type Change, Changes } from "./change.js";
 import { compileDefinition, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
-import { experimentNamed, trialWithId } from "./lookup.js";
+import { experimentNamed, ownerOfTrial, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { SuggestionPrefetch } from "./prefetch.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -46,8 +60,24 @@ export interface OptimizerDeps {
   prefetch?: boolean;
 }
 
-const FINISHED = new Set([StoredState.Complete, StoredState.Pruned, StoredState.Fail]);
-/** Trials read back from SQLite at a time by StreamTrials. */
+export interface ReportResult {
+  readonly trial: Trial;
+  /**
+   * When set, the caller runs it once the answer is on the wire (or after
+   * sending it, if it cannot tell): the server then prefetches the next
+   * suggestion of a lone worker (prefetch.ts) without delaying this answer.
+   */
+  readonly afterAnswer: (() => void) | undefined;
+}
+
+export interface Diagnostics {
+  /** What the history cache holds: experiments and trials in memory, experiments keeping an algorithm view. */
+  readonly cache: { experiments: number; trials: number; viewed: number };
+  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed. */
+  readonly prefetch: { started: number; used: number; discarded: number };
+}
+
+/** Trials read back from the store at a time by StreamTrials. */
 const STREAM_CHUNK = 1000;
 
 export class Optimizer {
@@ -56,9 +86,10 @@ export class Optimizer {
   private readonly now: () => number;
   readonly limits: ServiceLimits;
   private readonly cache: ExperimentCache;
+  private readonly changes: Changes;
   private readonly leases: Leases;
   private readonly userTrials: UserTrials;
-  readonly prefetch: SuggestionPrefetch;
+  private readonly prefetch: SuggestionPrefetch;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -67,8 +98,9 @@ export class Optimizer {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
-    this.leases = new Leases(this.store, this.cache, this.now);
-    this.userTrials = new UserTrials(this.store, this.now, this.limits);
+    this.changes = new Changes(this.store, this.cache, this.now);
+    this.leases = new Leases(this.changes, this.cache, this.now);
+    this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
     this.prefetch = new SuggestionPrefetch(
       (exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)),
       deps.prefetch ?? true,
@@ -77,131 +109,150 @@ export class Optimizer {
     this.store.onRollback(() => this.cache.clear());
   }
 
-  /** Resolves once every write made so far is committed: answer a call only after it. */
-  committed(): Promise<void> {
-    return this.store.committed();
-  }
-
-  /** Commits pending writes now (shutdown). */
-  flush(): void {
-    this.store.flush();
-  }
-
   // ---- experiments -------------------------------------------------------
 
-  createExperiment(req: Experiment | undefined): { experiment: Experiment; created: boolean } {
+  /**
+   * The one change that runs outside an experiment queue, there being no
+   * experiment yet: the store's unique names settle concurrent creates.
+   */
+  async createExperiment(req: Experiment | undefined): Promise<{ experiment: Experiment; created: boolean }> {
     const def = compileDefinition(req, this.limits.space);
-    const existing = this.cache.byNameOrLoad(def.proto.name);
-    if (existing !== undefined) {
-      const seedGiven = req?.seed !== undefined;
-      if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
-        throw alreadyExists(
-          `experiment "${def.proto.name}" already exists with a different definition (space, direction, algorithm, pruner or seed); choose another name or delete it first`,
-        );
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.cache.byNameOrLoad(def.proto.name);
+      if (existing !== undefined) {
+        const seedGiven = req?.seed !== undefined;
+        if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
+          throw alreadyExists(
+            `experiment "${def.proto.name}" already exists with a different definition (space, direction, ` +
+              "algorithm, pruner or seed); choose another name or delete it first",
+          );
+        }
+        return this.changes.settled({ experiment: experimentView(existing), created: false });
       }
-      return { experiment: experimentView(existing), created: false };
+      let written: Awaited<ReturnType<Store["createExperiment"]>>;
+      try {
+        written = await this.store.createExperiment(def.proto.name, definitionJson(def.proto), this.now());
+      } catch (err) {
+        // Created by a concurrent call since the lookup: compare with that one.
+        if (err instanceof ParzenError && err.code === "ALREADY_EXISTS" && attempt === 1) continue;
+        throw err;
+      }
+      const exp = this.cache.adopt(new ExperimentState(written.value, def, this.store));
+      await written.durable;
+      return { experiment: experimentView(exp), created: true };
     }
-    const row = this.store.insertExperiment(def.proto.name, definitionJson(def.proto), this.now());
-    const exp = new ExperimentState(row, def, this.store);
-    this.cache.add(exp);
-    return { experiment: experimentView(exp), created: true };
   }
 
-  getExperiment(name: string): Experiment {
-    return experimentView(experimentNamed(this.cache, name));
+  async getExperiment(name: string): Promise<Experiment> {
+    return this.changes.settled(experimentView(await experimentNamed(this.cache, name)));
   }
 
-  listExperiments(pageSize: number, pageToken: string): { experiments: Experiment[]; nextPageToken: string } {
+  async listExperiments(
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ experiments: Experiment[]; nextPageToken: string }> {
     const size = pageSizeOf(pageSize, 100, 1000);
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
-    const rows = this.store.listExperiments(after as string, size + 1);
-    const page = rows.slice(0, size).map((r) => experimentView(this.cache.load(r)));
+    const rows = await this.store.listExperiments(after as string, size + 1);
+    const page: Experiment[] = [];
+    for (const r of rows.slice(0, size)) {
+      const exp = await this.cache.load(r);
+      if (exp !== undefined) page.push(experimentView(exp));
+    }
     const next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
-    return { experiments: page, nextPageToken: next };
+    return this.changes.settled({ experiments: page, nextPageToken: next });
   }
 
-  deleteExperiment(name: string): void {
-    const exp = experimentNamed(this.cache, name);
-    this.store.transaction(() => this.store.deleteExperiment(exp.row.id));
-    this.cache.remove(exp);
+  deleteExperiment(name: string): Promise<void> {
+    return this.changes.find(
+      () => experimentNamed(this.cache, name),
+      async (change) => {
+        await change.deleteExperiment();
+        change.exp.deleted = true;
+        this.cache.remove(change.exp);
+      },
+    );
   }
 
   // ---- ask ---------------------------------------------------------------
 
-  async suggest(req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> {
+  suggest(req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> {
     const count = req.count === 0 ? 1 : req.count;
     if (!Number.isInteger(count) || count < 1 || count > this.limits.maxSuggestCount) {
       throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
     }
     checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
-    const exp = experimentNamed(this.cache, req.experiment);
-    return exp.queue.run(async () => {
-      if (req.requestId !== "") {
-        const replay = this.replay(exp, "Suggest", req.requestId);
-        if (replay !== undefined) return replay;
-      }
-      this.leases.expire(exp);
-      this.leases.enqueueRetries(exp);
-      const now = this.now();
-      const lease = now + exp.def.leaseMs;
-      const started: TrialRow[] = [];
-      // Enqueued configurations first, oldest first.
-      for (const number of exp.waiting.slice(0, count)) {
-        started.push({
-          ...exp.trial(number),
-          state: StoredState.Running,
+    return this.changes.find(
+      () => experimentNamed(this.cache, req.experiment),
+      (change) => this.suggestIn(change, req, count, signal),
+    );
+  }
+
+  private async suggestIn(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
+    const exp = change.exp;
+    if (req.requestId !== "") {
+      const replay = await this.replay(exp, "Suggest", req.requestId);
+      if (replay !== undefined) return replay;
+    }
+    await this.leases.expire(change);
+    await this.leases.enqueueRetries(change);
+    const now = this.now();
+    const lease = now + exp.def.leaseMs;
+    const started: TrialRow[] = [];
+    // Enqueued configurations first, oldest first.
+    for (const number of exp.waiting.slice(0, count)) {
+      started.push({
+        ...exp.liveTrial(number)!,
+        state: "running",
+        workerId: req.workerId,
+        startTime: now,
+        leaseDeadline: lease,
+      });
+    }
+    // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
+    const created: TrialRow[] = [];
+    // The live history is passed as is (no O(n) copy per Suggest); only a
+    // batch adds its own pending members on top.
+    const pending: Observation[] = started.map((t) => ({
+      number: t.number,
+      config: t.config,
+      state: "running",
+      loss: undefined,
+      lastStep: undefined,
+    }));
+    for (let i = started.length; i < count; i++) {
+      throwIfAborted(signal);
+      const number = exp.nextNumber + created.length;
+      const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
+      const prefetched = ready === undefined ? undefined : await ready;
+      const base = this.cache.observationHistory(exp);
+      const history = pending.length === 0 ? base : base.concat(pending);
+      const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
+      pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
+      created.push(
+        newTrialRow(exp, number, config, now, {
+          state: "running",
+          source: "algorithm",
           workerId: req.workerId,
           startTime: now,
           leaseDeadline: lease,
-        });
-      }
-      // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
-      const created: TrialRow[] = [];
-      // The live history is passed as is (no O(n) copy per Suggest); only a
-      // batch adds its own pending members on top.
-      const pending: Observation[] = started.map((t) => ({
-        number: t.number,
-        config: t.config,
-        state: "running",
-        loss: undefined,
-        lastStep: undefined,
-      }));
-      for (let i = started.length; i < count; i++) {
-        throwIfAborted(signal);
-        const number = exp.nextNumber + created.length;
-        const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
-        const prefetched = ready === undefined ? undefined : await ready;
-        const base = this.cache.observationHistory(exp);
-        const history = pending.length === 0 ? base : base.concat(pending);
-        const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
-        pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
-        created.push(
-          newTrialRow(exp, number, config, now, {
-            state: StoredState.Running,
-            source: TrialSource.TRIAL_SOURCE_ALGORITHM,
-            workerId: req.workerId,
-            startTime: now,
-            leaseDeadline: lease,
-          }),
-        );
-      }
-      // A caller that gave up never sees these trials: create nothing for it.
-      throwIfAborted(signal);
-      this.store.transaction(() => {
-        for (const t of started) this.store.updateTrial(t);
-        for (const t of created) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-        if (req.requestId !== "")
-          this.store.insertRequest(
-            exp.row.id,
-            "Suggest",
-            req.requestId,
-            [...started, ...created].map((t) => t.id),
-            now,
-          );
-      });
-      for (const t of [...started, ...created]) exp.put(t);
-      return [...started, ...created].map((t) => trialView(exp, t));
+        }),
+      );
+    }
+    // A caller that gave up never sees these trials: create nothing for it.
+    throwIfAborted(signal);
+    await change.write({
+      update: started,
+      insert: created,
+      request:
+        req.requestId === ""
+          ? undefined
+          : { method: "Suggest", requestId: req.requestId, trialIds: started.map((t) => t.id) },
     });
+    const out: Trial[] = [];
+    for (const t of started) out.push(trialView(exp, t));
+    for (const t of created) out.push(trialView(exp, t));
+    return out;
   }
 
   /** What `exp`'s algorithm suggests for trial `number` given `history`. */
@@ -231,63 +282,67 @@ export class Optimizer {
    * same report for a finished trial returns it unchanged, and nothing can
    * change a finished trial in between. Its request_id therefore needs no
    * log row (one random-key index write per call saved).
-   * `whenAnswered` tells when the answer has been sent (see prefetch.ts).
    */
-  report(req: ReportRequest, whenAnswered?: (then: () => void) => void): Trial {
-    const { exp, trial } = trialWithId(this.cache, req.trialId);
-    this.leases.expire(exp);
-    const loss = req.loss;
-    if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
-    const metrics = checkMetrics(req.metrics);
-    let state: StoredState;
-    let finalLoss: number | null = loss ?? null;
-    switch (req.status) {
-      case ReportStatus.REPORT_STATUS_OK:
-        if (loss === undefined) throw invalidArgument("loss: status OK needs a finite loss");
-        state = StoredState.Complete;
-        break;
-      case ReportStatus.REPORT_STATUS_FAIL:
-        state = StoredState.Fail;
-        break;
-      case ReportStatus.REPORT_STATUS_PRUNED: {
-        state = StoredState.Pruned;
-        const last = trial.intermediate.at(-1)?.[1];
-        if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
-        break;
-      }
-      default:
-        throw invalidArgument("status: must be OK, FAIL or PRUNED");
-    }
-    checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
-    if (FINISHED.has(trial.state)) {
-      const same =
-        trial.state === state &&
-        trial.loss === finalLoss &&
-        sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
-      if (same) return trialView(exp, trial);
-      throw failedPrecondition(
-        `trial ${trial.id} is already finished as ${TrialState[trial.state as number]}${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
-      );
-    }
-    if (trial.state === StoredState.Waiting)
-      throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
-    // RUNNING, or LOST whose worker turned out to be alive: the result is accepted.
-    const updated: TrialRow = {
-      ...trial,
-      state,
-      loss: finalLoss,
-      metrics: { ...trial.metrics, ...metrics },
-      userAttrs: { ...trial.userAttrs, ...req.userAttrs },
-      failReason: state === StoredState.Fail ? req.failReason : "",
-      endTime: this.now(),
-      leaseDeadline: null,
-    };
-    this.store.transaction(() => this.store.updateTrial(updated));
-    exp.put(updated);
-    if (trial.state === StoredState.Lost)
-      this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
-    this.prefetch.afterReport(exp, whenAnswered);
-    return trialView(exp, updated);
+  report(req: ReportRequest): Promise<ReportResult> {
+    return this.changes.find(
+      () => ownerOfTrial(this.cache, req.trialId),
+      async (change) => {
+        const exp = change.exp;
+        await this.leases.expire(change);
+        const trial = await trialOf(exp, req.trialId);
+        const loss = req.loss;
+        if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
+        const metrics = checkMetrics(req.metrics);
+        let state: TrialState;
+        let finalLoss: number | null = loss ?? null;
+        switch (req.status) {
+          case ReportStatus.REPORT_STATUS_OK:
+            if (loss === undefined) throw invalidArgument("loss: status OK needs a finite loss");
+            state = "complete";
+            break;
+          case ReportStatus.REPORT_STATUS_FAIL:
+            state = "fail";
+            break;
+          case ReportStatus.REPORT_STATUS_PRUNED: {
+            state = "pruned";
+            const last = trial.intermediate.at(-1)?.[1];
+            if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
+            break;
+          }
+          default:
+            throw invalidArgument("status: must be OK, FAIL or PRUNED");
+        }
+        checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
+        if (isFinished(trial.state)) {
+          const same =
+            trial.state === state &&
+            trial.loss === finalLoss &&
+            sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
+          if (same) return { trial: trialView(exp, trial), afterAnswer: undefined };
+          throw failedPrecondition(
+            `trial ${trial.id} is already finished as ${trial.state.toUpperCase()}` +
+              `${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
+          );
+        }
+        if (trial.state === "waiting")
+          throw failedPrecondition(`trial ${trial.id} is WAITING: it has not been suggested yet`);
+        // RUNNING, or LOST whose worker turned out to be alive: the result is accepted.
+        const updated: TrialRow = {
+          ...trial,
+          state,
+          loss: finalLoss,
+          metrics: { ...trial.metrics, ...metrics },
+          userAttrs: { ...trial.userAttrs, ...req.userAttrs },
+          failReason: state === "fail" ? req.failReason : "",
+          endTime: this.now(),
+          leaseDeadline: null,
+        };
+        await change.write({ update: [updated] });
+        if (trial.state === "lost")
+          this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+        return { trial: trialView(exp, updated), afterAnswer: this.prefetch.afterReport(exp) };
+      },
+    );
   }
 
   /**
@@ -295,73 +350,75 @@ export class Optimizer {
    * value) and answers the experiment pruner's verdict for that step. The
    * trial stays RUNNING: the worker finishes it with a PRUNED report.
    */
-  reportIntermediate(trialId: number, step: number, value: number): boolean {
-    const { exp, trial } = trialWithId(this.cache, trialId);
-    if (!Number.isSafeInteger(step) || step < 0)
-      throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
-    this.leases.expire(exp);
-    if (trial.state !== StoredState.Running) {
-      throw failedPrecondition(
-        `trial ${trialId} is ${TrialState[trial.state as number]}; intermediate values are accepted only while it is RUNNING`,
-      );
-    }
-    let current = trial;
-    if (!trial.intermediate.some(([s]) => s === step)) {
-      const intermediate = [...trial.intermediate, [step, value] as [number, number]].sort((a, b) => a[0] - b[0]);
-      // A reported value is a sign of life: it renews the lease too.
-      current = { ...trial, intermediate, leaseDeadline: this.now() + exp.def.leaseMs };
-      this.store.transaction(() => {
-        this.store.insertIntermediate(trialId, step, value);
-        this.store.updateTrial(current);
-      });
-      exp.put(current);
-    }
-    const pruner = prunerNamed(exp.def.pruner);
-    // Trial numbers are contiguous, so the curves array is dense.
-    const trials = exp.curves();
-    return pruner.shouldPrune({
-      trial: trials[current.number]!,
-      step,
-      trials,
-      options: exp.def.prunerOptions,
-      experiment: exp.row.name,
-      maximize: exp.def.maximize,
-    });
+  reportIntermediate(trialId: number, step: number, value: number): Promise<boolean> {
+    return this.changes.find(
+      () => ownerOfTrial(this.cache, trialId),
+      async (change) => {
+        const exp = change.exp;
+        if (!Number.isSafeInteger(step) || step < 0)
+          throw invalidArgument(`step: must be a non-negative integer, got ${step}`);
+        await this.leases.expire(change);
+        const trial = await trialOf(exp, trialId);
+        if (trial.state !== "running") {
+          throw failedPrecondition(
+            `trial ${trialId} is ${trial.state.toUpperCase()}; ` +
+              "intermediate values are accepted only while it is RUNNING",
+          );
+        }
+        let current = trial;
+        if (!trial.intermediate.some(([s]) => s === step)) {
+          const intermediate = [...trial.intermediate, [step, value] as [number, number]].sort((a, b) => a[0] - b[0]);
+          // A reported value is a sign of life: it renews the lease too.
+          current = { ...trial, intermediate, leaseDeadline: this.now() + exp.def.leaseMs };
+          await change.write({ update: [current], points: [{ trialId, step, value }] });
+        }
+        const pruner = prunerNamed(exp.def.pruner);
+        // Trial numbers are contiguous, so the curves array is dense.
+        const trials = exp.curves();
+        return pruner.shouldPrune({
+          trial: trials[current.number]!,
+          step,
+          trials,
+          options: exp.def.prunerOptions,
+          experiment: exp.row.name,
+          maximize: exp.def.maximize,
+        });
+      },
+    );
   }
 
   /** Extends a RUNNING trial's lease, or revives a LOST one (see Leases.heartbeat). */
-  heartbeat(trialId: number): Date | Promise<Date> {
+  heartbeat(trialId: number): Promise<Date> {
     return this.leases.heartbeat(trialId);
   }
 
   // ---- user-provided trials (user-trials.ts) --------------------------------
 
   /** Configurations to try next, as WAITING trials that Suggest hands out first. */
-  async enqueue(req: EnqueueRequest): Promise<Trial[]> {
-    return this.userTrials.enqueue(experimentNamed(this.cache, req.experiment), req);
+  enqueue(req: EnqueueRequest): Promise<Trial[]> {
+    return this.userTrials.enqueue(req);
   }
 
   /** Finished trials from elsewhere (warm start), imported as they are. */
-  async addTrials(req: AddTrialsRequest): Promise<Trial[]> {
-    return this.userTrials.addTrials(experimentNamed(this.cache, req.experiment), req);
+  addTrials(req: AddTrialsRequest): Promise<Trial[]> {
+    return this.userTrials.addTrials(req);
   }
 
   // ---- reading history -------------------------------------------------------
 
-  getTrial(trialId: number): Trial {
-    const { exp, trial } = trialWithId(this.cache, trialId);
-    this.leases.expire(exp);
-    // Only a RUNNING trial can have changed (its lease may just have lapsed).
-    return trialView(exp, trial.state === StoredState.Running ? exp.trialById(trial.id)! : trial);
+  async getTrial(trialId: number): Promise<Trial> {
+    const exp = await ownerOfTrial(this.cache, trialId);
+    await this.leases.expireNow(exp);
+    return this.changes.settled(trialView(exp, await trialOf(exp, trialId)));
   }
 
-  listTrials(req: ListTrialsRequest): { trials: Trial[]; nextPageToken: string } {
-    const exp = experimentNamed(this.cache, req.experiment);
-    this.leases.expire(exp);
+  async listTrials(req: ListTrialsRequest): Promise<{ trials: Trial[]; nextPageToken: string }> {
+    const exp = await experimentNamed(this.cache, req.experiment);
+    await this.leases.expireNow(exp);
     const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
     const states = stateFilter(req.states);
-    // Candidates by state from memory; the worker id of a finished trial is in SQLite, so
+    // Candidates by state from memory; the worker id of a finished trial is in the store, so
     // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
     let more = false;
@@ -372,7 +429,7 @@ export class Optimizer {
         req.workerId === "" ? size + 1 - out.length : Math.max(size + 1 - out.length, 256),
       );
       if (numbers.length === 0) break;
-      for (const t of exp.rows(numbers)) {
+      for (const t of await exp.rows(numbers)) {
         if (req.workerId !== "" && t.workerId !== req.workerId) continue;
         if (out.length === size) {
           more = true;
@@ -382,55 +439,67 @@ export class Optimizer {
       }
       from = numbers[numbers.length - 1]! + 1;
     }
-    return { trials: out, nextPageToken: more ? encodePageToken(out[out.length - 1]!.number + 1) : "" };
+    const next = more ? encodePageToken(out[out.length - 1]!.number + 1) : "";
+    return this.changes.settled({ trials: out, nextPageToken: next });
   }
 
   /**
    * All matching trials, in number order, for streaming: those that exist
    * when the call starts, read back in chunks as the stream is consumed.
    */
-  *streamTrials(experiment: string, states: TrialState[]): Generator<Trial> {
-    const exp = experimentNamed(this.cache, experiment);
-    this.leases.expire(exp);
+  async *streamTrials(experiment: string, states: readonly ProtoTrialState[]): AsyncGenerator<Trial> {
+    const exp = await experimentNamed(this.cache, experiment);
+    await this.leases.expireNow(exp);
     const wanted = stateFilter(states);
     const end = exp.nextNumber;
     for (let from = 0; from < end; ) {
       const numbers = exp.numbersWhere(wanted, from, STREAM_CHUNK).filter((n) => n < end);
       if (numbers.length === 0) break;
-      for (const t of exp.rows(numbers)) yield trialView(exp, t);
+      const rows = await this.changes.settled(await exp.rows(numbers));
+      for (const t of rows) yield trialView(exp, t);
       from = numbers[numbers.length - 1]! + 1;
     }
   }
 
-  getBest(experiment: string): Trial {
-    const exp = experimentNamed(this.cache, experiment);
+  async getBest(experiment: string): Promise<Trial> {
+    const exp = await experimentNamed(this.cache, experiment);
     const best = exp.bestNumber();
     if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
-    return trialView(exp, exp.trial(best));
+    return this.changes.settled(trialView(exp, await exp.trial(best)));
   }
 
-  /** What the history cache holds now (for tests and diagnostics). */
-  cacheStats(): { experiments: number; trials: number; viewed: number } {
-    return this.cache.stats();
+  /**
+   * Stops background work and lets queued changes finish: no more
+   * prefetches start, and the retries and withdrawals already queued are
+   * applied. Call once the server takes no more calls, before the store and
+   * the algorithm runner close.
+   */
+  async close(): Promise<void> {
+    this.prefetch.stop();
+    await Promise.all([...this.cache.loaded()].map((exp) => exp.queue.drained()));
+  }
+
+  /** A snapshot of the service's internal counters, for tests, benchmarks and operators. */
+  diagnostics(): Diagnostics {
+    return { cache: this.cache.stats(), prefetch: { ...this.prefetch.stats } };
   }
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
-  sweepLeases(): void {
-    this.leases.expireAll();
+  sweepLeases(): Promise<void> {
+    return this.leases.expireAll();
   }
 
   // ---- internals -------------------------------------------------------------
 
-  /** The trials a Suggest with this request_id created before, if there was one: a retried call gets the same answer. */
-  private replay(exp: ExperimentState, method: string, requestId: string): Trial[] | undefined {
-    const ids = this.store.findRequest(method, requestId);
-    if (ids === undefined) return undefined;
-    return ids.map((id) => {
-      const t = exp.trialById(id);
-      if (t === undefined)
-        throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
-      return trialView(exp, t);
-    });
+  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
+  private async replay(exp: ExperimentState, method: string, requestId: string): Promise<Trial[] | undefined> {
+    const logged = await this.store.findRequest(method, requestId);
+    if (logged === undefined) return undefined;
+    if (logged.experimentId !== exp.row.id)
+      throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
+    const out: Trial[] = [];
+    for (const id of logged.trialIds) out.push(trialView(exp, await trialOf(exp, id)));
+    return out;
   }
 }
 

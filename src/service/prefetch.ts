@@ -29,7 +29,7 @@ export type SuggestionSource = (exp: ExperimentState, number: number) => Promise
 
 export class SuggestionPrefetch {
   private readonly ready = new WeakMap<ExperimentState, Prefetched>();
-  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed: for tests and diagnostics. */
+  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed (diagnostics). */
   readonly stats = { started: 0, used: 0, discarded: 0 };
 
   private stopped = false;
@@ -45,19 +45,17 @@ export class SuggestionPrefetch {
   }
 
   /**
-   * Call after a Report changed `exp`: if the experiment is now quiet, its
-   * next suggestion is computed once the Report's answer has gone out.
-   * `whenAnswered` runs its callback then (the gRPC layer knows when: see
-   * handlers.ts); by default, on the next turn of the event loop.
+   * Call after a Report changed `exp`. If the experiment is now quiet, returns
+   * what starts computing its next suggestion: the caller runs it once the
+   * Report's answer is on the wire (only the transport knows when: see
+   * server/handlers.ts), so the computation never holds up that answer.
+   * Nothing is computed if it is never run.
    */
-  afterReport(exp: ExperimentState, whenAnswered: (then: () => void) => void = setImmediate): void {
-    if (!this.enabled || !quiet(exp)) return;
+  afterReport(exp: ExperimentState): (() => void) | undefined {
+    // Its own queue task is still running: the queue is checked when the computation would start.
+    if (!this.enabled || exp.running.size > 0 || exp.waiting.length > 0) return undefined;
     const version = exp.version;
-    // Two more turns: grpc-js reports a call answered when it has handed
-    // the trailers to Node's HTTP/2 session, which writes them to the socket
-    // at the start of the next turn's immediates; starting in the turn after
-    // that, the computation never holds up the answer it follows.
-    whenAnswered(() => setImmediate(() => setImmediate(() => this.start(exp, version))));
+    return () => this.start(exp, version);
   }
 
   /**

@@ -4,7 +4,9 @@
  * from a service, so each check is one plain call on the hot paths.
  */
 import { invalidArgument, ParzenError } from "../errors.js";
-import { TrialState } from "../gen/parzen/v1/trial.js";
+import type { TrialState } from "../domain/trial-state.js";
+import type { TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import { fromProtoState } from "./views.js";
 
 /** A page_size: 0 means `dflt`. */
 export function pageSizeOf(requested: number, dflt: number, max: number): number {
@@ -33,14 +35,15 @@ export function checkAttrs(attrs: Record<string, string>, field: string, maxLeng
   }
 }
 
-/** The `states` filter of ListTrials and StreamTrials, as stored state numbers. */
-export function stateFilter(states: readonly TrialState[]): Set<number> {
+/** The `states` filter of ListTrials and StreamTrials (empty: every state). */
+export function stateFilter(states: readonly ProtoTrialState[]): Set<TrialState> {
+  const out = new Set<TrialState>();
   for (const s of states) {
-    if (!(s in TrialState) || s === TrialState.TRIAL_STATE_UNSPECIFIED || s === TrialState.UNRECOGNIZED) {
-      throw invalidArgument(`states: unknown trial state ${s}`);
-    }
+    const state = fromProtoState(s);
+    if (state === undefined) throw invalidArgument(`states: unknown trial state ${s}`);
+    out.add(state);
   }
-  return new Set<number>(states);
+  return out;
 }
 
 /** Stops a Suggest whose caller gave up (cancelled, or past its deadline: the reason says which). */

@@ -7,7 +7,6 @@
  * docs/reliability.md ("Leases and retry_lost").
  */
 import type { TrialRow } from "../store/rows.js";
-import { StoredState } from "../store/rows.js";
 
 /** On a retry: id of the LOST trial whose configuration it repeats. */
 export const RETRY_OF = "parzen.retry_of";
@@ -29,7 +28,7 @@ export function attemptOf(t: TrialRow): number {
 /** Whether a trial is LOST and its configuration still has to be re-enqueued. */
 export function needsRetry(t: TrialRow): boolean {
   return (
-    t.state === StoredState.Lost &&
+    t.state === "lost" &&
     t.userAttrs[RETRIED_AS] === undefined &&
     t.userAttrs[WITHDRAWN] === undefined &&
     attemptOf(t) < MAX_ATTEMPTS

@@ -1,7 +1,7 @@
 /**
  * Runs async tasks one at a time, in arrival order. Used per experiment so
- * that a Suggest whose algorithm runs asynchronously cannot interleave with
- * another trial-creating call and see a stale history.
+ * that its changes never interleave (change.ts): a Suggest whose algorithm
+ * runs asynchronously cannot see a stale history or race another call.
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -10,6 +10,11 @@ export class SerialQueue {
   /** True when no task is queued or running. */
   get idle(): boolean {
     return this.pending === 0;
+  }
+
+  /** Resolves once no task is queued or running (tasks queued meanwhile included). */
+  async drained(): Promise<void> {
+    while (this.pending > 0) await this.tail;
   }
 
   run<T>(task: () => Promise<T> | T): Promise<T> {

@@ -11,15 +11,21 @@
  * moves, so configuration views (subarrays) handed to the algorithms stay
  * valid, and at most one partly filled chunk per experiment is wasted.
  */
+import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
+import { sameConfigAt } from "../space/config.js";
 import type { Config } from "../space/types.js";
 
-/** Trials per chunk: small enough that the unused tail of the last chunk is cheap, large enough that per-chunk objects are negligible. */
+/**
+ * Trials per chunk: small enough that the unused tail of the last chunk is
+ * cheap, large enough that per-chunk objects are negligible.
+ */
 const CHUNK = 512;
 const SHIFT = 9;
 const MASK = CHUNK - 1;
 
 interface Chunk {
   readonly ids: Float64Array;
+  /** Position of the state in TRIAL_STATES. */
   readonly states: Uint8Array;
   /** Objective as the algorithms see it (minimised); NaN when undefined. */
   readonly losses: Float64Array;
@@ -56,10 +62,10 @@ export class TrialColumns {
   }
 
   /** Sets the mutable fields of trial `number` (the configuration never changes). */
-  set(number: number, state: number, loss: number | undefined, lastStep: number | undefined): void {
+  set(number: number, state: TrialState, loss: number | undefined, lastStep: number | undefined): void {
     const c = this.chunkOf(number);
     const i = number & MASK;
-    c.states[i] = state;
+    c.states[i] = TRIAL_STATES.indexOf(state);
     c.losses[i] = loss ?? Number.NaN;
     c.lastSteps[i] = lastStep ?? Number.NaN;
   }
@@ -68,8 +74,8 @@ export class TrialColumns {
     return this.chunkOf(number).ids[number & MASK]!;
   }
 
-  state(number: number): number {
-    return this.chunkOf(number).states[number & MASK]!;
+  state(number: number): TrialState {
+    return TRIAL_STATES[this.chunkOf(number).states[number & MASK]!]!;
   }
 
   loss(number: number): number | undefined {
@@ -93,17 +99,11 @@ export class TrialColumns {
     return this.configView(number).slice();
   }
 
-  /** Whether trial `number`'s configuration equals `config` (NaN equal to NaN: both inactive). */
+  /** Whether trial `number`'s configuration is `config` (see space/config.ts). */
   sameConfig(number: number, config: Config): boolean {
-    if (config.length !== this.dims) return false;
-    const c = this.chunkOf(number).configs;
-    const start = (number & MASK) * this.dims;
-    for (let j = 0; j < this.dims; j++) {
-      const x = c[start + j]!;
-      const y = config[j]!;
-      if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
-    }
-    return true;
+    return (
+      config.length === this.dims && sameConfigAt(this.chunkOf(number).configs, (number & MASK) * this.dims, config)
+    );
   }
 
   /**

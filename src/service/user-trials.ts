@@ -3,137 +3,126 @@
  * configurations to try next (WAITING trials that Suggest hands out first),
  * AddTrials imports finished trials from elsewhere to warm-start the
  * algorithm. Each call checks every item before anything is written, then
- * creates all of its trials in one transaction in the experiment's queue.
+ * creates all of its trials in one unit, through the one mutation path
+ * (change.ts).
  */
 import { invalidArgument } from "../errors.js";
 import type { AddTrialsRequest, EnqueueRequest } from "../gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import { TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import { sameConfig } from "../space/config.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
-import type { Store } from "../store/store.js";
-import type { ExperimentState } from "./experiment-state.js";
+import { isFinished } from "../domain/trial-state.js";
+import type { TrialRow } from "../store/rows.js";
+import type { Changes } from "./change.js";
+import type { ExperimentCache } from "./experiment-cache.js";
 import type { ServiceLimits } from "./limits.js";
+import { experimentNamed } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
-import { trialView } from "./views.js";
+import { fromProtoState, trialView } from "./views.js";
 
 export class UserTrials {
   constructor(
-    private readonly store: Store,
+    private readonly changes: Changes,
+    private readonly cache: ExperimentCache,
     private readonly now: () => number,
     private readonly limits: ServiceLimits,
   ) {}
 
-  /** Validates everything before queueing, so a rejected call creates nothing. */
-  enqueue(exp: ExperimentState, req: EnqueueRequest): Promise<Trial[]> {
-    if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
-    if (req.configurations.length > this.limits.maxEnqueue)
-      throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
-    const configs = req.configurations.map((c, i) => {
-      checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
-      return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
-    });
-    return exp.queue.run(() => {
-      const now = this.now();
-      const rows: TrialRow[] = [];
-      const seen: Config[] = [];
-      for (const { config, userAttrs } of configs) {
-        if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
-        seen.push(config);
-        rows.push(
-          newTrialRow(exp, exp.nextNumber + rows.length, config, now, {
-            state: StoredState.Waiting,
-            source: TrialSource.TRIAL_SOURCE_ENQUEUED,
-            userAttrs,
+  /** Validates everything before writing, so a rejected call creates nothing. */
+  enqueue(req: EnqueueRequest): Promise<Trial[]> {
+    return this.changes.find(
+      () => experimentNamed(this.cache, req.experiment),
+      async (change) => {
+        const exp = change.exp;
+        if (req.configurations.length === 0) throw invalidArgument("configurations: nothing to enqueue");
+        if (req.configurations.length > this.limits.maxEnqueue)
+          throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
+        const configs = req.configurations.map((c, i) => {
+          checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
+          return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
+        });
+        const now = this.now();
+        const rows: TrialRow[] = [];
+        const seen: Config[] = [];
+        for (const { config, userAttrs } of configs) {
+          if (req.skipIfExists && (exp.hasConfig(config) || seen.some((c) => sameConfig(c, config)))) continue;
+          seen.push(config);
+          rows.push(
+            newTrialRow(exp, exp.nextNumber + rows.length, config, now, {
+              state: "waiting",
+              source: "enqueued",
+              userAttrs,
+            }),
+          );
+        }
+        if (rows.length > 0) await change.write({ insert: rows });
+        return rows.map((t) => trialView(exp, t));
+      },
+    );
+  }
+
+  addTrials(req: AddTrialsRequest): Promise<Trial[]> {
+    return this.changes.find(
+      () => experimentNamed(this.cache, req.experiment),
+      async (change) => {
+        const exp = change.exp;
+        if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
+        if (req.trials.length > this.limits.maxImport)
+          throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
+        const now = this.now();
+        const prepared = req.trials.map((imp, i) => {
+          const where = `trials[${i}]`;
+          const config = configFromProto(exp.space, imp.params, where);
+          const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? "complete" : fromProtoState(imp.state);
+          if (state === undefined || !isFinished(state)) {
+            throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
+          }
+          if (imp.loss !== undefined && !Number.isFinite(imp.loss))
+            throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
+          if (state === "complete" && imp.loss === undefined)
+            throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
+          const steps = new Set<number>();
+          const intermediate = imp.intermediateValues
+            .map(({ step, value }) => {
+              if (!Number.isSafeInteger(step) || step < 0)
+                throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
+              if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
+              steps.add(step);
+              return [step, value] as [number, number];
+            })
+            .sort((a, b) => a[0] - b[0]);
+          checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
+          const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
+          let loss = imp.loss ?? null;
+          const last = intermediate.at(-1)?.[1];
+          if (state === "pruned" && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
+          return {
+            config,
+            state,
+            loss,
+            metrics,
+            intermediate,
+            userAttrs: imp.userAttrs,
+            failReason: imp.failReason,
+          };
+        });
+        const rows = prepared.map((p, i) =>
+          newTrialRow(exp, exp.nextNumber + i, p.config, now, {
+            state: p.state,
+            source: "imported",
+            loss: p.loss,
+            metrics: p.metrics,
+            intermediate: p.intermediate,
+            userAttrs: p.userAttrs,
+            failReason: p.state === "fail" ? p.failReason : "",
+            endTime: now,
           }),
         );
-      }
-      this.store.transaction(() => {
-        for (const t of rows) t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
+        await change.write({ insert: rows });
+        return rows.map((t) => trialView(exp, t));
+      },
+    );
   }
-
-  addTrials(exp: ExperimentState, req: AddTrialsRequest): Promise<Trial[]> {
-    if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
-    if (req.trials.length > this.limits.maxImport)
-      throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
-    const now = this.now();
-    const prepared = req.trials.map((imp, i) => {
-      const where = `trials[${i}]`;
-      const config = configFromProto(exp.space, imp.params, where);
-      const state = imp.state === TrialState.TRIAL_STATE_UNSPECIFIED ? TrialState.TRIAL_STATE_COMPLETE : imp.state;
-      if (
-        state !== TrialState.TRIAL_STATE_COMPLETE &&
-        state !== TrialState.TRIAL_STATE_PRUNED &&
-        state !== TrialState.TRIAL_STATE_FAIL
-      ) {
-        throw invalidArgument(`${where}.state: imported trials must be COMPLETE, PRUNED or FAIL`);
-      }
-      if (imp.loss !== undefined && !Number.isFinite(imp.loss))
-        throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-      if (state === TrialState.TRIAL_STATE_COMPLETE && imp.loss === undefined)
-        throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
-      const steps = new Set<number>();
-      const intermediate = imp.intermediateValues
-        .map(({ step, value }) => {
-          if (!Number.isSafeInteger(step) || step < 0)
-            throw invalidArgument(`${where}.intermediate_values: step must be a non-negative integer, got ${step}`);
-          if (steps.has(step)) throw invalidArgument(`${where}.intermediate_values: step ${step} appears twice`);
-          steps.add(step);
-          return [step, value] as [number, number];
-        })
-        .sort((a, b) => a[0] - b[0]);
-      checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
-      const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
-      let loss = imp.loss ?? null;
-      const last = intermediate.at(-1)?.[1];
-      if (state === TrialState.TRIAL_STATE_PRUNED && loss === null && last !== undefined && Number.isFinite(last))
-        loss = last;
-      return {
-        config,
-        state: state as number as StoredState,
-        loss,
-        metrics,
-        intermediate,
-        userAttrs: imp.userAttrs,
-        failReason: imp.failReason,
-      };
-    });
-    return exp.queue.run(() => {
-      const rows = prepared.map((p, i) =>
-        newTrialRow(exp, exp.nextNumber + i, p.config, now, {
-          state: p.state,
-          source: TrialSource.TRIAL_SOURCE_IMPORTED,
-          loss: p.loss,
-          metrics: p.metrics,
-          intermediate: p.intermediate,
-          userAttrs: p.userAttrs,
-          failReason: p.state === StoredState.Fail ? p.failReason : "",
-          endTime: now,
-        }),
-      );
-      this.store.transaction(() => {
-        for (const t of rows) {
-          t.id = this.store.insertTrial(t, exp.storedParams(t.config));
-          for (const [step, value] of t.intermediate) this.store.insertIntermediate(t.id, step, value);
-        }
-      });
-      for (const t of rows) exp.put(t);
-      return rows.map((t) => trialView(exp, t));
-    });
-  }
-}
-
-function sameConfig(a: Config, b: Config): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) return false;
-  }
-  return true;
 }

@@ -1,9 +1,35 @@
-/** Renders stored rows as parzen.v1 messages. */
+/**
+ * The view layer: renders the in-memory image and stored rows as parzen.v1
+ * messages, and is the one place where the domain trial state and source
+ * meet the proto enums (both ways). It reads; it never changes state.
+ */
 import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import type { Trial } from "../gen/parzen/v1/trial.js";
-import { StoredState, type TrialRow } from "../store/rows.js";
+import { type Trial, TrialSource as ProtoTrialSource, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import type { TrialSource } from "../domain/trial-source.js";
+import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
+import type { TrialRow } from "../store/rows.js";
 import { configToProto } from "../space/values.js";
 import type { ExperimentState } from "./experiment-state.js";
+
+const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
+  waiting: ProtoTrialState.TRIAL_STATE_WAITING,
+  running: ProtoTrialState.TRIAL_STATE_RUNNING,
+  complete: ProtoTrialState.TRIAL_STATE_COMPLETE,
+  pruned: ProtoTrialState.TRIAL_STATE_PRUNED,
+  fail: ProtoTrialState.TRIAL_STATE_FAIL,
+  lost: ProtoTrialState.TRIAL_STATE_LOST,
+};
+
+const PROTO_SOURCE: Readonly<Record<TrialSource, ProtoTrialSource>> = {
+  algorithm: ProtoTrialSource.TRIAL_SOURCE_ALGORITHM,
+  enqueued: ProtoTrialSource.TRIAL_SOURCE_ENQUEUED,
+  imported: ProtoTrialSource.TRIAL_SOURCE_IMPORTED,
+};
+
+/** The domain state of a proto one; undefined for UNSPECIFIED and unknown numbers. */
+export function fromProtoState(s: ProtoTrialState): TrialState | undefined {
+  return TRIAL_STATES.find((d) => PROTO_STATE[d] === s);
+}
 
 const date = (ms: number | null): Date | undefined => (ms === null ? undefined : new Date(ms));
 
@@ -13,35 +39,25 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     experiment: exp.row.name,
     number: t.number,
     params: configToProto(exp.space, t.config),
-    state: t.state as number,
+    state: PROTO_STATE[t.state],
     loss: t.loss ?? undefined,
     metrics: { ...t.metrics },
     intermediateValues: t.intermediate.map(([step, value]) => ({ step, value })),
     workerId: t.workerId,
     userAttrs: { ...t.userAttrs },
-    source: t.source,
+    source: PROTO_SOURCE[t.source],
     failReason: t.failReason,
     createTime: date(t.createTime),
     startTime: date(t.startTime),
     endTime: date(t.endTime),
-    leaseDeadline: t.state === StoredState.Running ? date(t.leaseDeadline) : undefined,
+    leaseDeadline: t.state === "running" ? date(t.leaseDeadline) : undefined,
   };
 }
 
-const COUNTED_AS: Record<StoredState, keyof TrialCounts & string> = {
-  [StoredState.Waiting]: "waiting",
-  [StoredState.Running]: "running",
-  [StoredState.Complete]: "complete",
-  [StoredState.Pruned]: "pruned",
-  [StoredState.Fail]: "fail",
-  [StoredState.Lost]: "lost",
-};
-
-const COUNTS = Object.entries(COUNTED_AS).map(([s, field]) => [Number(s) as StoredState, field] as const);
-
+/** Trials per state: TrialCounts' fields are named like the domain states. */
 export function countsOf(exp: ExperimentState): TrialCounts {
   const c = TrialCounts.fromPartial({});
-  for (const [state, field] of COUNTS) c[field] = exp.countOf(state);
+  for (const s of TRIAL_STATES) c[s] = exp.countOf(s);
   return c;
 }
 

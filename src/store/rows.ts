@@ -1,21 +1,16 @@
-/** Plain records exchanged between the store and the service layer. */
+/**
+ * Plain records exchanged between the store and the service layer, in
+ * domain terms (no protos, no SQL types): what store.ts reads and writes.
+ */
+import type { TrialSource } from "../domain/trial-source.js";
+import type { TrialState } from "../domain/trial-state.js";
 
 export interface ExperimentRow {
   readonly id: number;
   readonly name: string;
-  /** Canonical JSON of the experiment definition (see migrations/0001_init.sql). */
+  /** Canonical JSON of the experiment definition (see migrations/0001_init.sql); opaque to the store. */
   readonly definition: string;
   readonly createTime: number;
-}
-
-/** Numeric values of parzen.v1.TrialState, as stored. */
-export enum StoredState {
-  Waiting = 1,
-  Running = 2,
-  Complete = 3,
-  Pruned = 4,
-  Fail = 5,
-  Lost = 6,
 }
 
 /** Parameter values as stored: active parameter name -> internal value. */
@@ -30,9 +25,8 @@ export interface TrialRow {
   id: number;
   experimentId: number;
   number: number;
-  state: StoredState;
-  /** parzen.v1.TrialSource value. */
-  source: number;
+  state: TrialState;
+  source: TrialSource;
   /**
    * Internal values indexed like the space's parameters (NaN when inactive).
    * Stored as a JSON object name -> value; kept in memory only in this

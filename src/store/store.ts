@@ -1,266 +1,169 @@
 /**
- * Repository over the SQLite schema. Synchronous (better-sqlite3), with
- * prepared statements; it knows rows, not algorithms or protos. Callers group
- * writes with `transaction` so each mutating RPC is one atomic unit; units
- * share a commit per event-loop turn (group-commit.ts), and callers answer
- * only after `committed()`.
+ * The storage interface: everything the service needs from a database, in
+ * domain records (rows.ts), and nothing about algorithms, protos or
+ * transports. SQLite implements it (sqlite/); a backend that talks to a
+ * server (PostgreSQL, issue 19) can implement it as is, because every method
+ * is async. test/store/contract.ts is the one suite every implementation must
+ * pass: it is the executable form of the promises written here.
+ *
+ * Writes. Every change is one `Unit` for one experiment, applied atomically:
+ * all of it or, when any part fails, none of it. `write` resolves once the
+ * unit is *applied* (every later read sees it) and hands back `durable`,
+ * which resolves once it is *committed*. The two differ in a backend that
+ * groups commits (SQLite commits the units of one event-loop turn together):
+ * a caller that serialises an experiment's changes can go on with the next
+ * one as soon as `write` resolves, and answer its own caller after
+ * `durable`. A backend that commits each unit before `write` resolves simply
+ * returns a settled `durable`.
+ *
+ * Failures. A unit that fails rejects `write` with a ParzenError and leaves
+ * nothing behind: ALREADY_EXISTS for a taken experiment name, trial number
+ * or request id; NOT_FOUND for an experiment that does not exist or a trial
+ * that is not the unit's experiment's. A commit that fails after units were
+ * applied loses all of them: every `onRollback` listener runs (a cache that
+ * mirrors applied writes must drop them), then each of their `durable`s
+ * rejects with UNAVAILABLE.
+ *
+ * Identity. Trial numbers are the caller's (unique per experiment); trial
+ * ids are the store's, assigned at insert: positive, and greater than the id
+ * of every trial of the same experiment inserted before. The store applies
+ * each unit in isolation: a backend shared by several servers must lock the
+ * unit's experiment for its transaction, so that units of one experiment are
+ * serialised across servers as the service serialises them within one.
+ *
+ * A unit's trials belong to the unit's experiment: the `experimentId` of
+ * the rows it carries is not consulted. Implementations must not interpret
+ * definitions, parameters or states beyond storing them, and must not call
+ * back into the service.
  */
-import type { Statement } from "better-sqlite3";
-import type { Db } from "./database.js";
-import { GroupCommit } from "./group-commit.js";
-import {
-  NO_NUMBERS,
-  NO_STRINGS,
-  NO_POINTS,
-  type ExperimentRow,
-  type StoredParams,
-  type StoredState,
-  type TrialRow,
-} from "./rows.js";
+import type { ExperimentRow, StoredParams, TrialRow } from "./rows.js";
 
-interface RawTrial {
-  id: number;
-  experiment_id: number;
-  number: number;
-  state: number;
-  source: number;
-  params: string;
-  loss: number | null;
-  metrics: string;
-  user_attrs: string;
-  worker_id: string;
-  fail_reason: string;
-  create_time: number;
-  start_time: number | null;
-  end_time: number | null;
-  lease_deadline: number | null;
-}
+export interface Store {
+  // ---- experiments ----------------------------------------------------------
 
-interface RawExperiment {
-  id: number;
-  name: string;
-  definition: string;
-  create_time: number;
-}
+  /** Creates an experiment. ALREADY_EXISTS if the name is taken. */
+  createExperiment(name: string, definition: string, createTime: number): Promise<Written<ExperimentRow>>;
 
-export type NewTrial = Omit<TrialRow, "id">;
+  experimentByName(name: string): Promise<ExperimentRow | undefined>;
 
-export class Store {
-  private readonly s: Record<string, Statement>;
-  private readonly group: GroupCommit;
+  experimentById(id: number): Promise<ExperimentRow | undefined>;
 
-  constructor(readonly db: Db) {
-    this.group = new GroupCommit(db);
-    const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      insertExperiment: p("INSERT INTO experiments (name, definition, create_time) VALUES (?, ?, ?)"),
-      experimentByName: p("SELECT * FROM experiments WHERE name = ?"),
-      experimentById: p("SELECT * FROM experiments WHERE id = ?"),
-      listExperiments: p("SELECT * FROM experiments WHERE name > ? ORDER BY name LIMIT ?"),
-      deleteExperiment: p("DELETE FROM experiments WHERE id = ?"),
-      trialsOf: p("SELECT * FROM trials WHERE experiment_id = ? ORDER BY number"),
-      intermediatesOf: p(
-        "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? ORDER BY iv.trial_id, iv.step",
-      ),
-      // Everything but the parameters, which the caller already holds in memory.
-      trialsInRange:
-        p(`SELECT id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
-        create_time, start_time, end_time, lease_deadline FROM trials WHERE experiment_id = ? AND number BETWEEN ? AND ? ORDER BY number`),
-      intermediatesInRange: p(
-        "SELECT iv.trial_id, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id WHERE t.experiment_id = ? AND t.number BETWEEN ? AND ? ORDER BY iv.trial_id, iv.step",
-      ),
-      experimentIdOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
-      insertTrial:
-        p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
-        fail_reason, create_time, start_time, end_time, lease_deadline)
-        VALUES (@experimentId, @number, @state, @source, @params, @loss, @metrics, @userAttrs, @workerId,
-        @failReason, @createTime, @startTime, @endTime, @leaseDeadline)`),
-      updateTrial: p(`UPDATE trials SET state = @state, loss = @loss, metrics = @metrics, user_attrs = @userAttrs,
-        worker_id = @workerId, fail_reason = @failReason, start_time = @startTime, end_time = @endTime,
-        lease_deadline = @leaseDeadline WHERE id = @id`),
-      insertIntermediate: p("INSERT OR IGNORE INTO intermediate_values (trial_id, step, value) VALUES (?, ?, ?)"),
-      findRequest: p("SELECT trial_ids FROM request_log WHERE method = ? AND request_id = ?"),
-      insertRequest: p(
-        "INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time) VALUES (?, ?, ?, ?, ?)",
-      ),
-    };
-  }
+  /** At most `limit` experiments whose names sort strictly after `afterName`, by name in code-point order. */
+  listExperiments(afterName: string, limit: number): Promise<ExperimentRow[]>;
 
-  /** Runs `fn`'s writes as one atomic unit; they are durable once `committed()` resolves. */
-  transaction<T>(fn: () => T): T {
-    return this.group.run(fn);
-  }
+  /** Deletes an experiment with its trials, learning curves and request log; false if there was none. */
+  deleteExperiment(id: number): Promise<Written<boolean>>;
 
-  /** Resolves when every write made so far is committed. */
-  committed(): Promise<void> {
-    return this.group.committed();
-  }
+  // ---- trials -----------------------------------------------------------------
 
-  /** Commits made so far. */
-  commits(): number {
-    return this.group.commits;
-  }
-
-  /** `listener` runs when a failed commit lost the writes of every unit in its group. */
-  onRollback(listener: () => void): void {
-    this.group.onRollback(listener);
-  }
-
-  /** Commits pending writes now; call before closing the database. */
-  flush(): void {
-    this.group.flush();
-  }
-
-  insertExperiment(name: string, definition: string, createTime: number): ExperimentRow {
-    const info = this.s.insertExperiment!.run(name, definition, createTime);
-    return { id: Number(info.lastInsertRowid), name, definition, createTime };
-  }
-
-  experimentByName(name: string): ExperimentRow | undefined {
-    const r = this.s.experimentByName!.get(name) as RawExperiment | undefined;
-    return r && toExperiment(r);
-  }
-
-  experimentById(id: number): ExperimentRow | undefined {
-    const r = this.s.experimentById!.get(id) as RawExperiment | undefined;
-    return r && toExperiment(r);
-  }
-
-  /** Experiments ordered by name, strictly after `afterName`. */
-  listExperiments(afterName: string, limit: number): ExperimentRow[] {
-    return (this.s.listExperiments!.all(afterName, limit) as RawExperiment[]).map(toExperiment);
-  }
-
-  deleteExperiment(id: number): void {
-    this.s.deleteExperiment!.run(id);
-  }
+  /** The experiment that owns a trial, if the trial exists. */
+  experimentOfTrial(trialId: number): Promise<number | undefined>;
 
   /**
-   * Every trial of an experiment in number order, with learning curves;
-   * `toConfig` turns stored parameters into the in-memory configuration.
-   * Rows are produced one at a time, so a caller that keeps only part of
-   * each never holds the whole history as objects. The caller must not use
-   * the database until the iteration ends.
+   * At most `limit` trials numbered `from` or more, in number order, whole:
+   * with learning curves and with their parameters turned into the caller's
+   * configuration by `toConfig`. Loading a history pages through this.
    */
-  *trialsOf(experimentId: number, toConfig: (params: StoredParams) => Float64Array): Generator<TrialRow> {
-    const curves = this.curvesOf(this.s.intermediatesOf!.iterate(experimentId));
-    for (const r of this.s.trialsOf!.iterate(experimentId) as Iterable<RawTrial>) {
-      yield toTrial(r, toConfig(JSON.parse(r.params) as StoredParams), curves.get(r.id));
-    }
-  }
+  loadTrials(
+    experimentId: number,
+    from: number,
+    limit: number,
+    toConfig: (params: StoredParams) => Float64Array,
+  ): Promise<TrialRow[]>;
 
   /**
-   * Trials `from`..`to` (numbers) of an experiment, in number order, without
-   * reading their parameters back: `configOf` supplies each configuration.
-   * `withCurves` false skips the learning-curve query (the caller knows none
-   * of these trials has one).
+   * The trials numbered `from`..`to` (inclusive), in number order, without
+   * reading their parameters back: `configOf` supplies each one's
+   * configuration (the caller already holds it). `withCurves` false returns
+   * every curve empty (the caller knows there are none).
    */
-  trialsInRange(
+  readTrials(
     experimentId: number,
     from: number,
     to: number,
     withCurves: boolean,
     configOf: (number: number) => Float64Array,
-  ): TrialRow[] {
-    const curves = withCurves ? this.curvesOf(this.s.intermediatesInRange!.iterate(experimentId, from, to)) : undefined;
-    return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) =>
-      toTrial(r, configOf(r.number), curves?.get(r.id)),
-    );
-  }
+  ): Promise<TrialRow[]>;
 
-  /** Learning curves by trial id, from rows ordered by (trial_id, step). */
-  private curvesOf(rows: Iterable<unknown>): Map<number, [number, number][]> {
-    const byId = new Map<number, [number, number][]>();
-    for (const iv of rows as Iterable<{ trial_id: number; step: number; value: number | null }>) {
-      let curve = byId.get(iv.trial_id);
-      if (curve === undefined) {
-        curve = [];
-        byId.set(iv.trial_id, curve);
-      }
-      curve.push([iv.step, iv.value ?? Number.NaN]);
-    }
-    return byId;
-  }
+  /** The call logged under (method, request id), if any: see `Unit.request`. */
+  findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined>;
 
-  experimentIdOfTrial(trialId: number): number | undefined {
-    const r = this.s.experimentIdOfTrial!.get(trialId) as { experiment_id: number } | undefined;
-    return r?.experiment_id;
-  }
+  // ---- writing -------------------------------------------------------------------
 
-  /** Parameters are written once, here: they never change afterwards. */
-  insertTrial(t: NewTrial, params: StoredParams): number {
-    const info = this.s.insertTrial!.run({ ...trialFields(t), params: JSON.stringify(params) });
-    return Number(info.lastInsertRowid);
-  }
+  /** Applies `unit` to experiment `experimentId` atomically; `value` is the ids of `unit.insert`, in order. */
+  write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>>;
 
-  /** Writes a trial's mutable fields (state, results, lease). */
-  updateTrial(t: TrialRow): void {
-    this.s.updateTrial!.run({ ...trialFields(t), id: t.id });
-  }
+  /**
+   * Resolves once everything applied so far is committed; rejects with
+   * UNAVAILABLE if that commit failed. A read answers after it, so a caller
+   * never sees a write that may still be rolled back.
+   */
+  durable(): Promise<void>;
 
-  /** Records one learning-curve point; returns false when the step already existed. */
-  insertIntermediate(trialId: number, step: number, value: number): boolean {
-    return this.s.insertIntermediate!.run(trialId, step, Number.isNaN(value) ? null : value).changes > 0;
-  }
+  /** `listener` runs when a failed commit lost units that had been applied (see the header). */
+  onRollback(listener: () => void): void;
 
-  findRequest(method: string, requestId: string): number[] | undefined {
-    const r = this.s.findRequest!.get(method, requestId) as { trial_ids: string } | undefined;
-    return r && (JSON.parse(r.trial_ids) as number[]);
-  }
-
-  insertRequest(experimentId: number, method: string, requestId: string, trialIds: number[], now: number): void {
-    this.s.insertRequest!.run(experimentId, method, requestId, JSON.stringify(trialIds), now);
-  }
+  /** Commits what was applied (as a commit would: it may still fail and roll back), then releases everything. */
+  close(): Promise<void>;
 }
 
-function trialFields(t: NewTrial) {
-  return {
-    experimentId: t.experimentId,
-    number: t.number,
-    state: t.state as StoredState,
-    source: t.source,
-    loss: t.loss,
-    metrics: JSON.stringify(t.metrics),
-    userAttrs: JSON.stringify(t.userAttrs),
-    workerId: t.workerId,
-    failReason: t.failReason,
-    createTime: t.createTime,
-    startTime: t.startTime,
-    endTime: t.endTime,
-    leaseDeadline: t.leaseDeadline,
-  };
+/** The result of a write, and when it is durable. */
+export interface Written<T> {
+  readonly value: T;
+  /** Resolves once the write is committed; rejects with UNAVAILABLE if that commit failed. */
+  readonly durable: Promise<void>;
 }
 
-function toExperiment(r: RawExperiment): ExperimentRow {
-  return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
+/**
+ * One atomic change to one experiment's trials, applied in this order:
+ * `insert`, `update`, `points`, `request`, then `withIds`.
+ */
+export interface Unit {
+  /**
+   * New trials; the store assigns their ids (the `id` given is ignored) and
+   * stores each one's learning curve (a repeated step keeps its first value).
+   */
+  readonly insert?: readonly NewTrial[];
+  /**
+   * Trials whose mutable fields are rewritten: state, loss, metrics,
+   * attributes, worker, fail reason, start and end times, lease deadline.
+   * Parameters, number, source, creation time and the curve never change.
+   */
+  readonly update?: readonly TrialRow[];
+  /** Learning-curve points; a step already recorded keeps its first value. */
+  readonly points?: readonly CurvePointRecord[];
+  /** Logs the call that made this unit under its request id, for idempotent retries. */
+  readonly request?: RequestRecord;
+  /**
+   * Writes that need the ids just assigned to `insert` (a link to a new
+   * trial, a request log naming it). Called inside the unit with those ids;
+   * must be pure and quick. What it returns is part of the same unit.
+   */
+  readonly withIds?: (ids: readonly number[]) => Omit<Unit, "insert" | "withIds">;
 }
 
-const parseNumbers = (json: string): Readonly<Record<string, number>> =>
-  json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>);
-const parseStrings = (json: string): Readonly<Record<string, string>> =>
-  json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>);
+export interface NewTrial {
+  readonly trial: TrialRow;
+  /** Its parameters as stored (active parameter name -> internal value). */
+  readonly params: StoredParams;
+}
 
-function toTrial(
-  r: Omit<RawTrial, "params">,
-  config: Float64Array,
-  intermediate: [number, number][] | undefined,
-): TrialRow {
-  return {
-    id: r.id,
-    experimentId: r.experiment_id,
-    number: r.number,
-    state: r.state as StoredState,
-    source: r.source,
-    config,
-    loss: r.loss,
-    metrics: parseNumbers(r.metrics),
-    userAttrs: parseStrings(r.user_attrs),
-    workerId: r.worker_id,
-    failReason: r.fail_reason,
-    createTime: r.create_time,
-    startTime: r.start_time,
-    endTime: r.end_time,
-    leaseDeadline: r.lease_deadline,
-    intermediate: intermediate ?? NO_POINTS,
-  };
+export interface CurvePointRecord {
+  readonly trialId: number;
+  readonly step: number;
+  /** NaN is stored and read back as NaN. */
+  readonly value: number;
+}
+
+export interface RequestRecord {
+  readonly method: string;
+  readonly requestId: string;
+  /** The trials the call answered with. */
+  readonly trialIds: readonly number[];
+  readonly createTime: number;
+}
+
+export interface LoggedRequest {
+  readonly experimentId: number;
+  readonly trialIds: readonly number[];
 }

@@ -29,7 +29,7 @@ describe("bounded history cache", () => {
         await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: t.number });
       open[name] = trials.slice(25).map((t) => t.id);
     }
-    const stats = ts.server.optimizer.cacheStats();
+    const stats = ts.server.optimizer.diagnostics().cache;
     expect(stats.trials).toBeLessThanOrEqual(60);
     expect(stats.experiments).toBeLessThan(3);
     // c0 was dropped: reporting one of its trials reloads it, and its history is whole.

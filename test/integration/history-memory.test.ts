@@ -182,7 +182,7 @@ describe("compact history", () => {
       await ts.api.createExperiment(def(`other-${i}`));
       await ts.api.suggest({ experiment: `other-${i}` });
     }
-    expect(ts.server.optimizer.cacheStats().viewed).toBe(8);
+    expect(ts.server.optimizer.diagnostics().cache.viewed).toBe(8);
     // "kept" suggests from the view it has updated in place since its first Suggest; "rebuilt" from a new one.
     const next = await Promise.all(
       ["kept", "rebuilt"].map(async (name) =>

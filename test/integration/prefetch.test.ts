@@ -21,7 +21,7 @@ afterAll(async () => {
   await off.close();
 });
 
-const stats = (ts: TestServer) => ({ ...ts.server.optimizer.prefetch.stats });
+const stats = (ts: TestServer) => ts.server.optimizer.diagnostics().prefetch;
 /** A while for a prefetch that should not happen to show up (one waits for a few event-loop turns). */
 const settle = () => new Promise((r) => setTimeout(r, 30));
 

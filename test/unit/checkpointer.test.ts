@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Checkpointer } from "../../src/store/checkpointer.js";
+import { Checkpointer } from "../../src/store/sqlite/checkpointer.js";
 
 /** Rows of `t` in the database file alone, i.e. what has been checkpointed out of the WAL. */
 function rowsInMainFile(dir: string): number {

@@ -12,9 +12,9 @@ import { createRng } from "../../src/math/rng.js";
 import { compileDefinition, definitionJson } from "../../src/service/definition.js";
 import { ExperimentState } from "../../src/service/experiment-state.js";
 import { TrialColumns } from "../../src/service/trial-columns.js";
-import { openDatabase } from "../../src/store/database.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, StoredState, type TrialRow } from "../../src/store/rows.js";
-import { Store } from "../../src/store/store.js";
+import { TRIAL_STATES } from "../../src/domain/trial-state.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
 
 describe("TrialColumns", () => {
   it("holds ids, states, losses, steps and configurations across chunks", () => {
@@ -22,14 +22,14 @@ describe("TrialColumns", () => {
     const n = 1300;
     for (let i = 0; i < n; i++) {
       c.append(10 + 3 * i, Float64Array.of(i, i % 7 === 0 ? Number.NaN : -i, 0.5));
-      c.set(i, 1 + (i % 6), i % 5 === 0 ? undefined : i / 10, i % 4 === 0 ? i : undefined);
+      c.set(i, TRIAL_STATES[i % 6]!, i % 5 === 0 ? undefined : i / 10, i % 4 === 0 ? i : undefined);
     }
     expect(c.count).toBe(n);
     for (let i = 0; i < n; i++) {
       expect(c.id(i)).toBe(10 + 3 * i);
       expect(c.numberOf(10 + 3 * i)).toBe(i);
       expect(c.numberOf(11 + 3 * i)).toBeUndefined();
-      expect(c.state(i)).toBe(1 + (i % 6));
+      expect(c.state(i)).toBe(TRIAL_STATES[i % 6]);
       expect(c.loss(i)).toBe(i % 5 === 0 ? undefined : i / 10);
       expect(c.lastStep(i)).toBe(i % 4 === 0 ? i : undefined);
       expect([...c.config(i)]).toEqual([i, i % 7 === 0 ? Number.NaN : -i, 0.5]);
@@ -47,14 +47,12 @@ describe("TrialColumns", () => {
 
 /** The observation of a row, written out independently of the implementation. */
 function expectedObservation(t: TrialRow, sign: number): Observation | undefined {
-  const state = ({ 2: "running", 3: "complete", 4: "pruned", 5: "fail", 6: "lost" } as const)[
-    t.state as 2 | 3 | 4 | 5 | 6
-  ];
-  if (state === undefined) return undefined;
+  const state = t.state;
+  if (state === "waiting") return undefined;
   const last = t.intermediate.at(-1);
   let loss: number | undefined;
-  if (t.state === StoredState.Complete && t.loss !== null) loss = sign * t.loss;
-  if (t.state === StoredState.Pruned) {
+  if (t.state === "complete" && t.loss !== null) loss = sign * t.loss;
+  if (t.state === "pruned") {
     const v = t.loss ?? last?.[1];
     loss = v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
@@ -63,8 +61,8 @@ function expectedObservation(t: TrialRow, sign: number): Observation | undefined
 
 describe("ExperimentState", () => {
   for (const maximize of [false, true]) {
-    it(`keeps its view, in place or rebuilt, equal to the observations of its rows, and reads finished rows back (${maximize ? "maximise" : "minimise"})`, () => {
-      const store = new Store(openDatabase(":memory:"));
+    it(`keeps its view, in place or rebuilt, equal to the observations of its rows, and reads finished rows back (${maximize ? "maximise" : "minimise"})`, async () => {
+      const store = await openSqliteStore({ path: ":memory:" });
       const def = compileDefinition(
         Experiment.fromPartial({
           name: "e",
@@ -75,16 +73,16 @@ describe("ExperimentState", () => {
           seed: 1,
         }),
       );
-      const row = store.insertExperiment("e", definitionJson(def.proto), 0);
+      const row = (await store.createExperiment("e", definitionJson(def.proto), 0)).value;
       const exp = new ExperimentState(row, def, store);
       const rows: TrialRow[] = [];
       const rng = createRng(5);
-      const write = (t: TrialRow, isNew: boolean) => {
-        store.transaction(() => {
-          if (isNew) t.id = store.insertTrial(t, exp.storedParams(t.config));
-          else store.updateTrial(t);
-          if (isNew) for (const [s, v] of t.intermediate) store.insertIntermediate(t.id, s, v);
-        });
+      const write = async (t: TrialRow, isNew: boolean) => {
+        const w = await store.write(
+          row.id,
+          isNew ? { insert: [{ trial: t, params: exp.storedParams(t.config) }] } : { update: [t] },
+        );
+        if (isNew) t.id = w.value[0]!;
         exp.put(t);
         rows[t.number] = t;
       };
@@ -94,57 +92,48 @@ describe("ExperimentState", () => {
         if (r < 0.6 || rows.length === 0) {
           const waiting = rng.uniform() < 0.2;
           const config = Float64Array.of(rng.uniform(), rng.uniform() < 0.1 ? Number.NaN : rng.uniform());
-          const state = waiting
-            ? StoredState.Waiting
-            : ([StoredState.Running, StoredState.Complete, StoredState.Pruned, StoredState.Fail] as const)[rng.int(4)]!;
+          const state = waiting ? "waiting" : (["running", "complete", "pruned", "fail"] as const)[rng.int(4)]!;
           const curve: [number, number][] =
-            state === StoredState.Pruned && rng.uniform() < 0.7
+            state === "pruned" && rng.uniform() < 0.7
               ? [
                   [1, rng.uniform()],
                   [4, rng.uniform() < 0.2 ? Number.NaN : rng.uniform()],
                 ]
               : [];
-          write(
+          await write(
             {
               id: 0,
               experimentId: row.id,
               number: rows.length,
               state,
-              source: 1,
+              source: "algorithm",
               config,
               loss:
-                state === StoredState.Complete
-                  ? rng.uniform()
-                  : state === StoredState.Pruned && rng.uniform() < 0.3
-                    ? rng.uniform()
-                    : null,
+                state === "complete" ? rng.uniform() : state === "pruned" && rng.uniform() < 0.3 ? rng.uniform() : null,
               metrics: rng.uniform() < 0.3 ? { m: rng.uniform() } : NO_NUMBERS,
               userAttrs: rng.uniform() < 0.3 ? { k: `v${step}` } : NO_STRINGS,
               workerId: `w${rng.int(3)}`,
-              failReason: state === StoredState.Fail ? "boom" : "",
+              failReason: state === "fail" ? "boom" : "",
               createTime: step,
               startTime: waiting ? null : step,
-              endTime: state === StoredState.Complete ? step + 1 : null,
-              leaseDeadline: state === StoredState.Running ? step + 100 : null,
+              endTime: state === "complete" ? step + 1 : null,
+              leaseDeadline: state === "running" ? step + 100 : null,
               intermediate: curve.length === 0 ? NO_POINTS : curve,
             },
             true,
           );
         } else {
           // Move a WAITING or RUNNING trial on, as Suggest, Report and lease expiry do.
-          const open = rows.filter((t) => t.state === StoredState.Waiting || t.state === StoredState.Running);
+          const open = rows.filter((t) => t.state === "waiting" || t.state === "running");
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
-          const next =
-            t.state === StoredState.Waiting
-              ? StoredState.Running
-              : ([StoredState.Complete, StoredState.Fail, StoredState.Lost] as const)[rng.int(3)]!;
-          write(
+          const next = t.state === "waiting" ? "running" : (["complete", "fail", "lost"] as const)[rng.int(3)]!;
+          await write(
             {
               ...t,
               state: next,
-              loss: next === StoredState.Complete ? rng.uniform() : null,
-              endTime: next === StoredState.Running ? null : step,
+              loss: next === "complete" ? rng.uniform() : null,
+              endTime: next === "running" ? null : step,
             },
             false,
           );
@@ -159,21 +148,21 @@ describe("ExperimentState", () => {
       }
       expect(exp.nextNumber).toBe(rows.length);
       const all = rows.map((t) => t.number);
-      const read = exp.rows(all);
+      const read = await exp.rows(all);
       // Finished rows are read back from SQLite (an equal row, not the object that was put).
       expect(read).toEqual(rows);
       expect(read.some((t, i) => t !== rows[i])).toBe(true);
-      for (const t of rows.filter((_, i) => i % 37 === 0)) expect(exp.trialById(t.id)).toEqual(t);
-      expect(exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
-      for (const s of [1, 2, 3, 4, 5, 6] as StoredState[])
-        expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
-      expect(exp.waiting).toEqual(rows.filter((t) => t.state === StoredState.Waiting).map((t) => t.number));
+      for (const t of rows.filter((_, i) => i % 37 === 0)) expect(await exp.trialById(t.id)).toEqual(t);
+      expect(await exp.trialById(rows.at(-1)!.id + 1)).toBeUndefined();
+      for (const s of TRIAL_STATES) expect(exp.countOf(s)).toBe(rows.filter((t) => t.state === s).length);
+      expect(exp.waiting).toEqual(rows.filter((t) => t.state === "waiting").map((t) => t.number));
       const sign = maximize ? -1 : 1;
-      const complete = rows.filter((t) => t.state === StoredState.Complete);
+      const complete = rows.filter((t) => t.state === "complete");
       const best = complete.reduce((a, b) => (sign * b.loss! < sign * a.loss! ? b : a));
       expect(exp.bestNumber()).toBe(best.number);
       expect(exp.hasConfig(rows[17]!.config)).toBe(true);
       expect(exp.hasConfig(Float64Array.of(2, 2))).toBe(false);
+      await store.close();
     });
   }
 });

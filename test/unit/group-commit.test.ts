@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { GroupCommit } from "../../src/store/group-commit.js";
+import { GroupCommit } from "../../src/store/sqlite/group-commit.js";
 
 describe("GroupCommit", () => {
   let dir: string;

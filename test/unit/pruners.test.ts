@@ -5,13 +5,14 @@ import { medianPruner, percentileOf, percentilePruner } from "../../src/pruners/
 import { prunerNamed } from "../../src/pruners/registry.js";
 import { successiveHalvingPruner } from "../../src/pruners/successive-halving.js";
 import { thresholdPruner } from "../../src/pruners/threshold.js";
-import type { CurveState, Pruner, TrialCurve } from "../../src/pruners/types.js";
+import type { TrialState } from "../../src/domain/trial-state.js";
+import type { Pruner, TrialCurve } from "../../src/pruners/types.js";
 import type { Scalar } from "../../src/space/types.js";
 
 const int = (value: number): Scalar => ({ kind: "int", value });
 const dbl = (value: number): Scalar => ({ kind: "double", value });
 
-function curve(number: number, state: CurveState, values: number[], firstStep = 0): TrialCurve {
+function curve(number: number, state: TrialState, values: number[], firstStep = 0): TrialCurve {
   return { number, state, curve: values.map((v, i) => [firstStep + i, v] as const) };
 }
 

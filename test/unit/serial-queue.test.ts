@@ -32,6 +32,22 @@ describe("SerialQueue", () => {
     expect(q.idle).toBe(true);
   });
 
+  it("drained() resolves once every task, including ones queued meanwhile, has run", async () => {
+    const q = new SerialQueue();
+    await q.drained();
+    const order: string[] = [];
+    q.run(async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      order.push("first");
+      // Queued by a running task, as a lease expiry queues a retry.
+      q.run(() => order.push("queued by first"));
+    });
+    q.run(() => Promise.reject(new Error("ignored"))).catch(() => undefined);
+    await q.drained();
+    expect(order).toEqual(["first", "queued by first"]);
+    expect(q.idle).toBe(true);
+  });
+
   it("does not keep the last task's result alive (an AddTrials answer holds thousands of trials)", async () => {
     const q = new SerialQueue();
     let ref: WeakRef<object> | undefined;

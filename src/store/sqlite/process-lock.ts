@@ -6,7 +6,7 @@
  * stale lock files to clean up.
  */
 import Database from "better-sqlite3";
-import { ParzenError } from "../errors.js";
+import { ParzenError } from "../../errors.js";
 
 export interface ProcessLock {
   release(): void;

@@ -12,7 +12,7 @@
  */
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
-import { ParzenError } from "../errors.js";
+import { ParzenError } from "../../errors.js";
 
 interface OpenGroup {
   readonly promise: Promise<void>;
@@ -85,7 +85,8 @@ export class GroupCommit {
       group.reject(
         new ParzenError(
           "UNAVAILABLE",
-          `the database write failed, so nothing of this call was stored (${(err as Error).message}); retry with the same request_id`,
+          `the database write failed, so nothing of this call was stored (${(err as Error).message}); ` +
+            "retry with the same request_id",
           {
             cause: err,
           },

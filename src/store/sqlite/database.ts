@@ -8,11 +8,11 @@ import Database from "better-sqlite3";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ParzenError } from "../errors.js";
+import { ParzenError } from "../../errors.js";
 
 export type Db = Database.Database;
 
-const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
+const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
 export interface Migration {
   version: number;

@@ -1,0 +1,150 @@
+/**
+ * The service's one mutation path (service/change.ts), on a real SQLite
+ * store without the gRPC layer: calls resolve only after their commit, many
+ * calls still share one commit, a failed commit answers UNAVAILABLE and the
+ * history reloads from what was committed, concurrent creates of one name
+ * settle on one experiment, and a delete racing other calls never turns
+ * into an internal error.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ParzenError } from "../../src/errors.js";
+import { Experiment } from "../../src/gen/parzen/v1/experiment.js";
+import {
+  ListTrialsRequest,
+  ReportRequest,
+  ReportStatus,
+  SuggestRequest,
+} from "../../src/gen/parzen/v1/optimizer_service.js";
+import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+import { type AlgorithmRunner, runSuggestJob } from "../../src/service/algorithm-runner.js";
+import { Optimizer } from "../../src/service/optimizer.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
+import { uniform } from "../integration/fixtures.js";
+
+const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job), close: async () => undefined };
+
+/** The store, recording when each write is applied and committed; `breakNext` fails the next write's commit. */
+function observed(store: SqliteStore, events: string[]): Store & { breakNext: boolean } {
+  const wrapper = {
+    breakNext: false,
+    async write(...args: Parameters<Store["write"]>) {
+      const w = await store.write(...args);
+      events.push("applied");
+      if (wrapper.breakNext) {
+        wrapper.breakNext = false;
+        // A dangling row whose foreign key is only checked at COMMIT: the whole group fails there.
+        store.db.pragma("defer_foreign_keys = ON");
+        store.db.prepare("INSERT INTO intermediate_values (trial_id, step, value) VALUES (-1, 0, 0)").run();
+      }
+      w.durable.then(
+        () => events.push("committed"),
+        () => events.push("rolled back"),
+      );
+      return w;
+    },
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === "write" || prop === "breakNext") return wrapper[prop];
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+    set(_target, prop, value) {
+      if (prop !== "breakNext") return false;
+      wrapper.breakNext = value as boolean;
+      return true;
+    },
+  }) as unknown as Store & { breakNext: boolean };
+}
+
+const definition = (name: string, seed?: number) =>
+  Experiment.fromPartial({
+    name,
+    space: { parameters: [uniform("x", 0, 1)] },
+    algorithm: { name: "random" },
+    ...(seed === undefined ? {} : { seed }),
+  });
+
+const codeOf = (err: unknown) => (err instanceof ParzenError ? err.code : `not a ParzenError: ${String(err)}`);
+
+describe("the mutation path", () => {
+  let sqlite: SqliteStore;
+  let store: Store & { breakNext: boolean };
+  let events: string[];
+  let optimizer: Optimizer;
+
+  beforeEach(async () => {
+    sqlite = await openSqliteStore({ path: ":memory:" });
+    events = [];
+    store = observed(sqlite, events);
+    optimizer = new Optimizer({ store, runner });
+    await optimizer.createExperiment(definition("e", 1));
+  });
+  afterEach(async () => {
+    await optimizer.close();
+    await sqlite.close();
+  });
+
+  const suggest = async (count = 1) =>
+    optimizer.suggest(SuggestRequest.fromPartial({ experiment: "e", workerId: "w", count }));
+  const report = (trialId: number, loss: number) =>
+    optimizer.report(ReportRequest.fromPartial({ trialId, status: ReportStatus.REPORT_STATUS_OK, loss }));
+
+  it("resolves a call only once its write is committed", async () => {
+    const [t] = await suggest();
+    events.length = 0;
+    await report(t!.id, 0.5);
+    events.push("answered");
+    expect(events).toEqual(["applied", "committed", "answered"]);
+  });
+
+  it("lets the calls of one moment share one commit", async () => {
+    const trials = await suggest(40);
+    const before = sqlite.commits();
+    await Promise.all(trials.map((t, i) => report(t.id, i)));
+    expect(sqlite.commits() - before).toBe(1);
+  });
+
+  it("answers UNAVAILABLE when the commit fails, and the history reloads from what was committed", async () => {
+    const [t] = await suggest();
+    store.breakNext = true;
+    const err = await report(t!.id, 0.5).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe("UNAVAILABLE");
+    expect((await optimizer.getTrial(t!.id)).state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    expect((await optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 0 });
+    // The retried call goes through.
+    expect((await report(t!.id, 0.5)).trial.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    expect((await optimizer.getBest("e")).id).toBe(t!.id);
+  });
+
+  it("settles concurrent creates of one name on one experiment", async () => {
+    const same = await Promise.all([1, 2, 3].map(() => optimizer.createExperiment(definition("c", 9))));
+    expect(same.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(same.map((r) => JSON.stringify(r.experiment)))).toHaveProperty("size", 1);
+    const different = await Promise.allSettled([
+      optimizer.createExperiment(definition("d", 1)),
+      optimizer.createExperiment(definition("d", 2)),
+    ]);
+    const rejected = different.filter((r) => r.status === "rejected");
+    expect(rejected.map((r) => codeOf((r as PromiseRejectedResult).reason))).toEqual(["ALREADY_EXISTS"]);
+  });
+
+  it("answers calls racing a delete either normally or NOT_FOUND, never INTERNAL", async () => {
+    const trials = await suggest(5);
+    const outcomes = await Promise.allSettled([
+      optimizer.getTrial(trials[0]!.id),
+      report(trials[1]!.id, 1),
+      optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "e" })),
+      optimizer.deleteExperiment("e"),
+      optimizer.getTrial(trials[2]!.id),
+      report(trials[3]!.id, 1),
+      optimizer.heartbeat(trials[4]!.id),
+      suggest(),
+    ]);
+    for (const o of outcomes) if (o.status === "rejected") expect(codeOf(o.reason)).toBe("NOT_FOUND");
+    expect(outcomes[3]!.status).toBe("fulfilled");
+    expect(codeOf(await optimizer.getExperiment("e").catch((e: unknown) => e))).toBe("NOT_FOUND");
+  });
+});
