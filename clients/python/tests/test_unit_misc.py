@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta, timezone
-from typing import Any, List
+from typing import Any
 
 import grpc
 import pytest
@@ -18,7 +18,7 @@ from parzen.heartbeat import interval_for
 from parzen.rpc import RetryPolicy, call_with_retry, normalize_target
 
 
-class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+class FakeRpcError(grpc.RpcError, grpc.Call):
     def __init__(self, code: grpc.StatusCode, details: str) -> None:
         self._code, self._details = code, details
 
@@ -43,7 +43,7 @@ class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
-    "code, cls",
+    ("code", "cls"),
     [
         (grpc.StatusCode.INVALID_ARGUMENT, errors.InvalidArgument),
         (grpc.StatusCode.NOT_FOUND, errors.NotFound),
@@ -73,7 +73,7 @@ def test_invalid_argument_is_a_value_error_and_not_found_a_lookup_error() -> Non
 
 
 def flaky(failures: int, code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE) -> Any:
-    calls: List[int] = []
+    calls: list[int] = []
 
     def attempt() -> str:
         calls.append(1)
@@ -86,7 +86,7 @@ def flaky(failures: int, code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE) ->
 
 def test_unavailable_is_retried_with_growing_backoff() -> None:
     attempt, calls = flaky(3)
-    sleeps: List[float] = []
+    sleeps: list[float] = []
     assert call_with_retry(attempt, RetryPolicy(attempts=5, initial_backoff=0.1), sleeps.append) == "ok"
     assert len(calls) == 4 and len(sleeps) == 3
     assert 0.05 <= sleeps[0] <= 0.1 and 0.1 <= sleeps[1] <= 0.2 and 0.2 <= sleeps[2] <= 0.4
@@ -117,7 +117,7 @@ def test_unix_socket_paths_become_grpc_targets() -> None:
 
 
 @pytest.mark.parametrize(
-    "result, expected",
+    ("result", "expected"),
     [
         (0.5, ("ok", 0.5, {}, "")),
         (3, ("ok", 3.0, {}, "")),
@@ -147,7 +147,7 @@ def test_algorithm_aliases() -> None:
     suggest.__module__ = "hyperopt.rand"
     assert algorithm_name(suggest) == "random"
     assert algorithm_name(functools.partial(suggest)) == "random"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsupported algo"):
         algorithm_name(object())
 
 
@@ -176,7 +176,7 @@ def test_local_server_reports_a_failed_start(tmp_path: Any) -> None:
     script = tmp_path / "fake-parzen"
     script.write_text("#!/bin/sh\necho 'cannot open database' >&2\nexit 3\n")
     script.chmod(0o755)
-    with pytest.raises(errors.ServerStartError, match="status 3(.|\\n)*cannot open database"):
+    with pytest.raises(errors.ServerStartError, match=r"status 3(.|\n)*cannot open database"):
         parzen.LocalServer(command=[str(script)]).start()
 
 

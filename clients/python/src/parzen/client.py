@@ -1,16 +1,17 @@
 """The client: a connection to one Parzen server, and its experiments.
 
-    client = parzen.Client("127.0.0.1:50051")        # or "unix:///tmp/parzen.sock"
-    exp = client.create_experiment("mnist-lr", {"lr": hp.loguniform("lr", -10, 0)})
-    with exp.suggest() as trial:
-        trial.report(train(**trial.params))
+client = parzen.Client("127.0.0.1:50051")        # or "unix:///tmp/parzen.sock"
+exp = client.create_experiment("mnist-lr", {"lr": hp.loguniform("lr", -10, 0)})
+with exp.suggest() as trial:
+    trial.report(train(**trial.params))
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from google.protobuf import duration_pb2
 
@@ -49,17 +50,17 @@ class Client:
 
     def __init__(
         self,
-        address: Optional[str] = None,
+        address: str | None = None,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         tls: bool = False,
-        root_certificates: Optional[bytes] = None,
-        private_key: Optional[bytes] = None,
-        certificate_chain: Optional[bytes] = None,
-        timeout: Optional[float] = 60.0,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        timeout: float | None = 60.0,
         retry: RetryPolicy = RetryPolicy(),
-        worker_id: Optional[str] = None,
-        channel_options: Sequence[Tuple[str, Any]] = (),
+        worker_id: str | None = None,
+        channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self.address = address or os.environ.get("PARZEN_ADDRESS") or DEFAULT_ADDRESS
         self.worker_id = worker_id or default_worker_id()
@@ -82,15 +83,15 @@ class Client:
         name: str,
         space: Any,
         *,
-        algorithm: Optional[str] = None,
-        seed: Optional[int] = None,
+        algorithm: str | None = None,
+        seed: int | None = None,
         direction: str = "minimize",
-        options: Optional[Mapping[str, Any]] = None,
-        pruner: Optional[_pruners.PrunerLike] = None,
-        pruner_options: Optional[Mapping[str, Any]] = None,
-        lease_duration: Optional[float] = None,
+        options: Mapping[str, Any] | None = None,
+        pruner: _pruners.PrunerLike | None = None,
+        pruner_options: Mapping[str, Any] | None = None,
+        lease_duration: float | None = None,
         retry_lost: bool = False,
-        user_attrs: Optional[Mapping[str, str]] = None,
+        user_attrs: Mapping[str, str] | None = None,
     ) -> Experiment:
         """Creates an experiment, or returns the existing one of that name when
         its definition is identical (``exp.created`` tells which); a different
@@ -109,7 +110,7 @@ class Client:
         if direction not in _DIRECTIONS:
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         compiled = compile_space(space)
-        attrs: Dict[str, str] = dict(user_attrs or {})
+        attrs: dict[str, str] = dict(user_attrs or {})
         attrs[tpl.TEMPLATE_ATTR] = compiled.template_json
         exp = experiment_pb2.Experiment(
             name=name,
@@ -172,7 +173,7 @@ class Client:
     def close(self) -> None:
         self.connection.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 import grpc
 
@@ -55,14 +56,14 @@ class Connection:
         self,
         address: str,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         tls: bool = False,
-        root_certificates: Optional[bytes] = None,
-        private_key: Optional[bytes] = None,
-        certificate_chain: Optional[bytes] = None,
-        timeout: Optional[float] = 60.0,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        timeout: float | None = 60.0,
         retry: RetryPolicy = RetryPolicy(),
-        channel_options: Sequence[Tuple[str, Any]] = (),
+        channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         if (private_key is None) != (certificate_chain is None):
             raise ValueError("private_key and certificate_chain go together (a client certificate for mutual TLS)")
@@ -72,8 +73,8 @@ class Connection:
         # Surrounding whitespace (a token read from a file keeps its newline)
         # is never part of a token, and a newline is not valid metadata.
         token = token.strip() if token else None
-        self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
-        options: List[Tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        options: list[tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
         options.extend(channel_options)
         target = normalize_target(address)
         if tls or root_certificates is not None or certificate_chain is not None:
@@ -85,7 +86,7 @@ class Connection:
             self.channel = grpc.insecure_channel(target, options=options)
         self.stub = optimizer_service_pb2_grpc.OptimizerServiceStub(self.channel)  # type: ignore[attr-defined,no-untyped-call,unused-ignore]
 
-    def call(self, method: str, request: Any, *, idempotent: bool, timeout: Optional[float] = None) -> Any:
+    def call(self, method: str, request: Any, *, idempotent: bool, timeout: float | None = None) -> Any:
         """Calls ``method`` on the stub; raises a ``parzen.errors`` exception."""
         fn: Callable[..., Any] = getattr(self.stub, method)
         return call_with_retry(
@@ -105,7 +106,9 @@ class Connection:
         self.channel.close()
 
 
-def call_with_retry(attempt: Callable[[], Any], policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep) -> Any:
+def call_with_retry(
+    attempt: Callable[[], Any], policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+) -> Any:
     """Runs ``attempt``, retrying UNAVAILABLE per ``policy``; maps errors."""
     delays = policy.delays()
     while True:
