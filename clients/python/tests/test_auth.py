@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
 import time
 import uuid
@@ -29,14 +30,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import parzen
 from parzen import hp
-from parzen.rpc import RetryPolicy
+from parzen.rpc import SERVICE_CONFIG
 
 TOKEN = "s3cret-token-for-python-tests-0123456789"
 OTHER = "another-valid-token-abcdefghijkl"
 FILE_TOKEN = "token-from-the-tokens-file-0123456789"
 WRONG = "not-a-configured-token-0123456789"
 
-ONCE = RetryPolicy(attempts=1)
+# Calls that must fail are not retried (retries only ever see the same refusal).
+ONCE = [("grpc.enable_retries", 0)]
 SPACE = {"x": hp.uniform("x", -2, 2)}
 
 
@@ -242,8 +244,11 @@ def test_missing_or_wrong_token_is_unauthenticated(
 
 def test_unauthenticated_is_not_retried(token_server: parzen.LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARZEN_TOKEN", raising=False)
-    policy = RetryPolicy(attempts=5, initial_backoff=5.0)  # a single retry would take seconds
-    with parzen.Client(addr(token_server), token=WRONG, retry=policy, timeout=10) as c:
+    # The client's policy with a 5 s first pause: a single retry would show.
+    config = json.loads(SERVICE_CONFIG)
+    config["methodConfig"][0]["retryPolicy"]["initialBackoff"] = "5s"
+    slow = [("grpc.service_config", json.dumps(config))]
+    with parzen.Client(addr(token_server), token=WRONG, channel_options=slow, timeout=10) as c:
         t0 = time.monotonic()
         with pytest.raises(parzen.errors.Unauthenticated):
             c.get_experiment("whatever")
@@ -334,7 +339,7 @@ def test_tls_without_the_ca_is_unavailable(tls_server: parzen.LocalServer, pki: 
     }
     kwargs = options[how]
     with (
-        parzen.Client(addr(tls_server), token=TOKEN, retry=ONCE, timeout=10, **kwargs) as c,
+        parzen.Client(addr(tls_server), token=TOKEN, channel_options=ONCE, timeout=10, **kwargs) as c,
         pytest.raises(parzen.errors.Unavailable),
     ):
         list(c.list_experiments())
@@ -354,7 +359,7 @@ def test_tls_name_mismatch_is_unavailable(tls_server: parzen.LocalServer, pki: P
             ],
             startup_timeout=90,
         ) as srv,
-        parzen.Client(addr(srv), root_certificates=pki.ca.cert, retry=ONCE, timeout=10) as c,
+        parzen.Client(addr(srv), root_certificates=pki.ca.cert, channel_options=ONCE, timeout=10) as c,
         pytest.raises(parzen.errors.Unavailable),
     ):
         list(c.list_experiments())
@@ -376,7 +381,9 @@ def test_mutual_tls_refuses_other_clients(mtls_server: parzen.LocalServer, pki: 
         {} if how == "no-client-cert" else {"private_key": pki.stranger.key, "certificate_chain": pki.stranger.cert}
     )
     with (
-        parzen.Client(addr(mtls_server), root_certificates=pki.ca.cert, retry=ONCE, timeout=10, **kwargs) as c,
+        parzen.Client(
+            addr(mtls_server), root_certificates=pki.ca.cert, channel_options=ONCE, timeout=10, **kwargs
+        ) as c,
         pytest.raises(parzen.errors.Unavailable),
     ):
         list(c.list_experiments())

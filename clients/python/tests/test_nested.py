@@ -102,7 +102,7 @@ def test_experiments_of_other_clients_have_flat_params(client: parzen.Client, na
             name=name, space=compiled.proto, algorithm=experiment_pb2.AlgorithmConfig(name="random")
         )
     )
-    client.connection.call("CreateExperiment", req, idempotent=True)
+    client.connection.call("CreateExperiment", req)
     exp = client.get_experiment(name)
     t = exp.suggest()
     assert set(t.params) == {"x", "c"} and t.params["c"] in ("a", "b")

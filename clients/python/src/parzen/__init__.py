@@ -27,7 +27,6 @@ from .experiment import Experiment
 from .fmin import STATUS_FAIL, STATUS_OK, fmin
 from .local_server import LocalServer
 from .pyll import scope
-from .rpc import RetryPolicy
 from .trial import Trial, TrialState, current_trial
 
 
@@ -53,7 +52,6 @@ __all__ = [
     "Client",
     "Experiment",
     "LocalServer",
-    "RetryPolicy",
     "Trial",
     "TrialPruned",
     "TrialState",

@@ -19,7 +19,7 @@ from . import pruners as _pruners
 from . import template as tpl
 from .compile import compile_space
 from .experiment import Experiment
-from .rpc import Connection, RetryPolicy
+from .rpc import Connection
 from .v1 import experiment_pb2
 from .v1 import optimizer_service_pb2 as svc
 from .values import to_value_map
@@ -44,8 +44,10 @@ class Client:
     roots; ``root_certificates`` (PEM bytes: the CA that signed the server's
     certificate) implies TLS. For mutual TLS, pass the client's PEM
     ``private_key`` and ``certificate_chain`` too. ``timeout`` is each call's
-    deadline in seconds. ``worker_id`` labels the trials this client
-    suggests (default ``hostname:pid``).
+    deadline in seconds, retries included. ``worker_id`` labels the trials
+    this client suggests (default ``hostname:pid``). ``channel_options`` are
+    extra gRPC channel options, e.g. ``[("grpc.enable_retries", 0)]`` to
+    turn off the retries of UNAVAILABLE (see ``parzen.rpc``).
     """
 
     def __init__(
@@ -58,7 +60,6 @@ class Client:
         private_key: bytes | None = None,
         certificate_chain: bytes | None = None,
         timeout: float | None = 60.0,
-        retry: RetryPolicy = RetryPolicy(),
         worker_id: str | None = None,
         channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
@@ -72,7 +73,6 @@ class Client:
             private_key=private_key,
             certificate_chain=certificate_chain,
             timeout=timeout,
-            retry=retry,
             channel_options=channel_options,
         )
 
@@ -129,7 +129,7 @@ class Client:
             d = duration_pb2.Duration()
             d.FromNanoseconds(int(lease_duration * 1e9))
             exp.lease_duration.CopyFrom(d)
-        resp = self.connection.call("CreateExperiment", svc.CreateExperimentRequest(experiment=exp), idempotent=True)
+        resp = self.connection.call("CreateExperiment", svc.CreateExperimentRequest(experiment=exp))
         return Experiment(self, resp.experiment, compiled.template, created=resp.created)
 
     def get_experiment(self, name: str, space: Any = None) -> Experiment:
@@ -137,7 +137,7 @@ class Client:
         stored at creation; pass ``space`` to shape them with your own objects
         instead (e.g. when options are classes, which JSON cannot hold).
         Experiments created by other clients have flat ``name -> value`` params."""
-        resp = self.connection.call("GetExperiment", svc.GetExperimentRequest(name=name), idempotent=True)
+        resp = self.connection.call("GetExperiment", svc.GetExperimentRequest(name=name))
         return Experiment(self, resp.experiment, self._template_for(resp.experiment, space))
 
     def list_experiments(self, page_size: int = 100) -> Iterator[Experiment]:
@@ -145,7 +145,7 @@ class Client:
         token = ""
         while True:
             req = svc.ListExperimentsRequest(page_size=page_size, page_token=token)
-            resp = self.connection.call("ListExperiments", req, idempotent=True)
+            resp = self.connection.call("ListExperiments", req)
             for e in resp.experiments:
                 yield Experiment(self, e, self._template_for(e, None))
             token = resp.next_page_token
@@ -154,7 +154,7 @@ class Client:
 
     def delete_experiment(self, name: str) -> None:
         """Deletes an experiment and its whole history."""
-        self.connection.call("DeleteExperiment", svc.DeleteExperimentRequest(name=name), idempotent=False)
+        self.connection.call("DeleteExperiment", svc.DeleteExperimentRequest(name=name))
 
     @staticmethod
     def _template_for(e: experiment_pb2.Experiment, space: Any) -> tpl.Node:

@@ -50,7 +50,8 @@ class FailedPrecondition(ParzenError):
 
 
 class Unavailable(ParzenError):
-    """The server could not be reached (after retries, for idempotent calls)."""
+    """The server could not be reached (after the retries, for the calls that
+    are retried: see ``parzen.rpc``)."""
 
     code = "UNAVAILABLE"
 
@@ -102,7 +103,6 @@ class TrialPruned(Exception):
 
 _BY_STATUS: dict[grpc.StatusCode, type[ParzenError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
-    grpc.StatusCode.OUT_OF_RANGE: InvalidArgument,
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,

@@ -77,7 +77,7 @@ class Experiment:
         return {s.name: getattr(c, s.name.lower()) for s in TrialState if s != TrialState.UNSPECIFIED}
 
     def refresh(self) -> Experiment:
-        resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name), idempotent=True)
+        resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name))
         self.proto = resp.experiment
         return self
 
@@ -101,7 +101,7 @@ class Experiment:
             worker_id=worker_id or self.client.worker_id,
             request_id=uuid.uuid4().hex,
         )
-        resp = self.client.connection.call("Suggest", req, idempotent=True)
+        resp = self.client.connection.call("Suggest", req)
         trials = [Trial(self, t) for t in resp.trials]
         return trials[0] if count is None else trials
 
@@ -128,7 +128,7 @@ class Experiment:
             for p in params_list
         ]
         req = svc.EnqueueRequest(experiment=self.name, configurations=configs, skip_if_exists=skip_if_exists)
-        resp = self.client.connection.call("Enqueue", req, idempotent=skip_if_exists)
+        resp = self.client.connection.call("Enqueue", req)
         return [Trial(self, t) for t in resp.trials]
 
     def add_trials(self, records: Iterable[Mapping[str, Any]]) -> list[Trial]:
@@ -137,9 +137,7 @@ class Experiment:
         (``"COMPLETE"`` by default, ``"FAIL"``, ``"PRUNED"``), ``metrics``,
         ``intermediate`` (``{step: value}``), ``user_attrs``, ``fail_reason``."""
         imports = [self._import(r) for r in records]
-        resp = self.client.connection.call(
-            "AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports), idempotent=False
-        )
+        resp = self.client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports))
         return [Trial(self, t) for t in resp.trials]
 
     def _import(self, r: Mapping[str, Any]) -> svc.TrialImport:
@@ -168,7 +166,7 @@ class Experiment:
     def best_trial(self) -> Trial | None:
         """The best COMPLETE trial, or None when there is none yet."""
         try:
-            resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name), idempotent=True)
+            resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name))
         except FailedPrecondition:
             return None
         return Trial(self, resp.trial)
@@ -179,7 +177,7 @@ class Experiment:
         return None if best is None else best.params
 
     def get_trial(self, trial_id: int) -> Trial:
-        resp = self.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=int(trial_id)), idempotent=True)
+        resp = self.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=int(trial_id)))
         return Trial(self, resp.trial)
 
     def iter_trials(
@@ -196,7 +194,7 @@ class Experiment:
                 page_token=token,
                 worker_id=worker_id,
             )
-            resp = self.client.connection.call("ListTrials", req, idempotent=True)
+            resp = self.client.connection.call("ListTrials", req)
             for t in resp.trials:
                 yield Trial(self, t)
             token = resp.next_page_token

@@ -211,7 +211,7 @@ class Trial:
         )
         if loss is not None:
             req.loss = loss
-        resp = self.experiment.client.connection.call("Report", req, idempotent=True)
+        resp = self.experiment.client.connection.call("Report", req)
         self._update(resp.trial)
         return self
 
@@ -219,22 +219,18 @@ class Trial:
         """Records one learning-curve point; returns whether to stop early
         (then call ``trial.prune()`` or raise ``parzen.TrialPruned``)."""
         req = svc.ReportIntermediateRequest(trial_id=self.id, step=int(step), value=float(value))
-        resp = self.experiment.client.connection.call("ReportIntermediate", req, idempotent=True)
+        resp = self.experiment.client.connection.call("ReportIntermediate", req)
         self.intermediate.setdefault(int(step), float(value))
         return bool(resp.should_prune)
 
     def heartbeat(self) -> datetime | None:
         """Extends the lease; returns the new deadline."""
-        resp = self.experiment.client.connection.call(
-            "Heartbeat", svc.HeartbeatRequest(trial_id=self.id), idempotent=True
-        )
+        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
         self.lease_deadline = _time(resp.lease_deadline, resp.HasField("lease_deadline"))
         return self.lease_deadline
 
     def refresh(self) -> Trial:
-        resp = self.experiment.client.connection.call(
-            "GetTrial", svc.GetTrialRequest(trial_id=self.id), idempotent=True
-        )
+        resp = self.experiment.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=self.id))
         self._update(resp.trial)
         return self
 
