@@ -176,13 +176,14 @@ def test_attempts_and_backoff_follow_the_policy(fake: Fake, client: parzen.Clien
         call(client, "GetExperiment")
     elapsed = time.monotonic() - start
     assert fake.attempts("GetExperiment") == n
-    # The pause before retry k is drawn around min(initial * multiplier^(k-1), max);
-    # gRPC core (this client's transport) jitters it by +-20%.
-    bounds = [
+    # The pause before retry k is min(initial * multiplier^(k-1), max), times a
+    # random factor in [1 - jitter, 1 + jitter] (as gRPC core, grpc-go and grpc-js draw it).
+    pauses = sum(
         min(RETRY["initial_backoff_seconds"] * RETRY["backoff_multiplier"] ** k, RETRY["max_backoff_seconds"])
         for k in range(n - 1)
-    ]
-    assert 0.8 * sum(bounds) <= elapsed <= 1.2 * sum(bounds) + 1.0
+    )
+    jitter = RETRY["backoff_jitter"]
+    assert (1 - jitter) * pauses <= elapsed <= (1 + jitter) * pauses + 1.0
 
 
 def test_retries_resend_the_same_request_id(fake: Fake, client: parzen.Client) -> None:
