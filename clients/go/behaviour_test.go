@@ -315,7 +315,8 @@ func TestAttemptsAndBackoffFollowThePolicy(t *testing.T) {
 		bound *= b.Retry.BackoffMultiplier
 	}
 	j := b.Retry.BackoffJitter
-	if elapsed < (1-j)*pauses || elapsed > (1+j)*pauses+1 {
+	// The slack above is for the attempts themselves on a busy machine.
+	if elapsed < (1-j)*pauses || elapsed > (1+j)*pauses+2 {
 		t.Errorf("%d attempts took %.2fs; the policy's pauses add up to %.2fs (+-%.0f%%)", n, elapsed, pauses, 100*j)
 	}
 }

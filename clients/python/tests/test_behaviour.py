@@ -183,7 +183,8 @@ def test_attempts_and_backoff_follow_the_policy(fake: Fake, client: parzen.Clien
         for k in range(n - 1)
     )
     jitter = RETRY["backoff_jitter"]
-    assert (1 - jitter) * pauses <= elapsed <= (1 + jitter) * pauses + 1.0
+    # The slack above is for the attempts themselves on a busy machine.
+    assert (1 - jitter) * pauses <= elapsed <= (1 + jitter) * pauses + 2.0
 
 
 def test_retries_resend_the_same_request_id(fake: Fake, client: parzen.Client) -> None:

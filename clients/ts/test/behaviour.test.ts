@@ -237,7 +237,8 @@ describe("retries", () => {
       pauses += Math.min(retry.initial_backoff_seconds * retry.backoff_multiplier ** k, retry.max_backoff_seconds);
     }
     expect(elapsed).toBeGreaterThanOrEqual((1 - retry.backoff_jitter) * pauses);
-    expect(elapsed).toBeLessThanOrEqual((1 + retry.backoff_jitter) * pauses + 1);
+    // The slack above is for the attempts themselves on a busy machine.
+    expect(elapsed).toBeLessThanOrEqual((1 + retry.backoff_jitter) * pauses + 2);
   });
 
   it("resends the same request id", async () => {
