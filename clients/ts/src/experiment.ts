@@ -149,8 +149,8 @@ export class Experiment {
   /**
    * Adds configurations of your choosing (actual values, exactly the active
    * parameters), served by `suggest` before any proposal, oldest first.
-   * Returns the WAITING trials created. Not retried on UNAVAILABLE (it would
-   * enqueue twice) unless `skipIfExists`, which makes it idempotent.
+   * Returns the WAITING trials created. Not retried on UNAVAILABLE: it carries
+   * no request id, and a repeat after a lost response would enqueue twice.
    */
   async enqueue(
     params: Readonly<Record<string, ParamValue>> | readonly Readonly<Record<string, ParamValue>>[],
