@@ -6,7 +6,8 @@ config shipped with this package (``service_config.json``, a copy of
 ``proto/parzen/v1/service_config.json``): UNAVAILABLE is retried with capped
 exponential backoff, for the calls that are safe to repeat only. Suggest and
 Report are among them because this client sends both with a request id the
-server de-duplicates; DeleteExperiment, Enqueue and AddTrials are not.
+server de-duplicates (whoever calls ``Connection.stub.Suggest`` directly must
+set one too); DeleteExperiment, Enqueue and AddTrials are not.
 """
 
 from __future__ import annotations
