@@ -119,7 +119,7 @@ def main() -> None:
                 for row in pts:
                     v = {f"x{j}": float(row[j]) for j in range(6)}
                     imports.append(svc.TrialImport(params=to_value_map(v), state=trial_pb2.TRIAL_STATE_COMPLETE, loss=p.f(v)))
-                client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=exp.name, trials=imports), idempotent=False)
+                client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=exp.name, trials=imports))
             if (e + 1) % 10 == 0:
                 print(f"memory: {e + 1}/{args.experiments} experiments imported, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         m["import_seconds"] = time.perf_counter() - t0

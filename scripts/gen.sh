@@ -40,3 +40,11 @@ GOBIN="$gobin" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.11
 GOBIN="$gobin" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.1
 rm -rf clients/go/gen
 PATH="$gobin:$PATH" "$buf" generate --template buf.gen.go.yaml
+
+# The retry policy (proto/parzen/v1/service_config.json, a gRPC service
+# config) is declared once; each client package ships a byte copy, so a
+# client installed from its package loads the same policy: Go embeds it,
+# Python reads it as package data, TypeScript imports it.
+for dest in clients/go clients/python/src/parzen clients/ts/src; do
+  cp proto/parzen/v1/service_config.json "$dest/service_config.json"
+done

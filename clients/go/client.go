@@ -20,6 +20,7 @@ package parzen
 import (
 	"context"
 	"crypto/tls"
+	_ "embed"
 	"fmt"
 	"os"
 	"strings"
@@ -40,33 +41,21 @@ import (
 // DefaultAddress is where `parzen serve` listens by default.
 const DefaultAddress = "127.0.0.1:50051"
 
-// retryPolicy retries calls that are safe to repeat when the server is
-// briefly unreachable. Suggest and Report carry an idempotency key
-// (request_id) set by this client, CreateExperiment returns the stored
-// experiment for an identical definition, and the rest only read or are
-// idempotent by contract. Enqueue, AddTrials and DeleteExperiment are not
-// retried: repeating them is not harmless.
-const retryPolicy = `{"methodConfig": [{
-  "name": [
-    {"service": "parzen.v1.OptimizerService", "method": "CreateExperiment"},
-    {"service": "parzen.v1.OptimizerService", "method": "GetExperiment"},
-    {"service": "parzen.v1.OptimizerService", "method": "ListExperiments"},
-    {"service": "parzen.v1.OptimizerService", "method": "Suggest"},
-    {"service": "parzen.v1.OptimizerService", "method": "Report"},
-    {"service": "parzen.v1.OptimizerService", "method": "ReportIntermediate"},
-    {"service": "parzen.v1.OptimizerService", "method": "Heartbeat"},
-    {"service": "parzen.v1.OptimizerService", "method": "GetTrial"},
-    {"service": "parzen.v1.OptimizerService", "method": "ListTrials"},
-    {"service": "parzen.v1.OptimizerService", "method": "GetBest"}
-  ],
-  "retryPolicy": {
-    "maxAttempts": 4,
-    "initialBackoff": "0.1s",
-    "maxBackoff": "2s",
-    "backoffMultiplier": 2.0,
-    "retryableStatusCodes": ["UNAVAILABLE"]
-  }
-}]}`
+// ServiceConfig is the gRPC service config Dial's connection uses: retries
+// of UNAVAILABLE, with backoff, for the calls that are safe to repeat. It is
+// declared once for every Parzen client, in proto/parzen/v1/service_config.json,
+// and embedded here as a copy. Suggest and Report are retried because this
+// client sends both with a request_id the server de-duplicates; a caller of
+// RPC().Suggest must set one too. DeleteExperiment, Enqueue and AddTrials are
+// not retried: a repeat is not harmless. With NewClient, pass it to your own
+// connection with grpc.WithDefaultServiceConfig(parzen.ServiceConfig).
+//
+//go:embed service_config.json
+var ServiceConfig string
+
+// DefaultCallTimeout is the deadline Dial's connection gives a unary call
+// whose context has none (see WithCallTimeout).
+const DefaultCallTimeout = 60 * time.Second
 
 // Client talks to one Parzen server. It is safe for concurrent use.
 type Client struct {
@@ -79,10 +68,11 @@ type Client struct {
 type Option func(*config)
 
 type config struct {
-	workerID string
-	tls      *tls.Config
-	token    string
-	grpcOpts []grpc.DialOption
+	workerID    string
+	tls         *tls.Config
+	token       string
+	callTimeout time.Duration
+	grpcOpts    []grpc.DialOption
 }
 
 // WithWorkerID sets the worker id sent with Suggest (shown in each trial's
@@ -114,13 +104,20 @@ func WithToken(token string) Option {
 	return func(c *config) { c.token = strings.TrimSpace(token) }
 }
 
+// WithCallTimeout sets the deadline of a unary call whose context has none,
+// retries included (default DefaultCallTimeout; 0: none). A deadline on the
+// context always wins. Streams get none: a stream may run long.
+func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTimeout = d } }
+
 // WithGRPCOptions adds raw gRPC dial options (interceptors, keepalive, ...).
+// They come after the client's own, so grpc.WithDefaultServiceConfig here
+// replaces ServiceConfig and grpc.WithDisableRetry turns retries off.
 func WithGRPCOptions(opts ...grpc.DialOption) Option {
 	return func(c *config) { c.grpcOpts = append(c.grpcOpts, opts...) }
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{}
+	c := &config{callTimeout: DefaultCallTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -156,7 +153,10 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	}
 	dopts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultServiceConfig(retryPolicy),
+		grpc.WithDefaultServiceConfig(ServiceConfig),
+	}
+	if cfg.callTimeout > 0 {
+		dopts = append(dopts, grpc.WithChainUnaryInterceptor(callTimeout(cfg.callTimeout)))
 	}
 	if cfg.token != "" {
 		dopts = append(dopts,
@@ -217,11 +217,26 @@ func (c *Client) Close() error {
 	return c.conn.Close()
 }
 
-// RPC is the generated gRPC client, for calls this package does not wrap.
+// RPC is the generated gRPC client, for calls this package does not wrap. On
+// a connection from Dial its calls follow ServiceConfig: give a Suggest a
+// request_id (any unique string) before it may be retried.
 func (c *Client) RPC() parzenv1.OptimizerServiceClient { return c.rpc }
 
 // WorkerID is the worker id this client sends with Suggest.
 func (c *Client) WorkerID() string { return c.workerID }
+
+// callTimeout gives a unary call without a deadline one of d. The deadline
+// is set above gRPC's retries, so it bounds all attempts together.
+func callTimeout(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
 
 func tokenUnary(token string) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {

@@ -72,6 +72,14 @@ var (
 	ErrUnauthenticated error = &codeSentinel{codes.Unauthenticated}
 	// ErrPermissionDenied: the caller is known but may not make this call.
 	ErrPermissionDenied error = &codeSentinel{codes.PermissionDenied}
+	// ErrDeadlineExceeded: the call did not finish within its deadline
+	// (the context's, or WithCallTimeout's).
+	ErrDeadlineExceeded error = &codeSentinel{codes.DeadlineExceeded}
+	// ErrResourceExhausted: the server refused the call for lack of
+	// resources or because a size limit was exceeded.
+	ErrResourceExhausted error = &codeSentinel{codes.ResourceExhausted}
+	// ErrInternal: the server failed unexpectedly (a bug: please report it).
+	ErrInternal error = &codeSentinel{codes.Internal}
 )
 
 // Code returns the gRPC status code of err: codes.OK for nil, codes.Unknown

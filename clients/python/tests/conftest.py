@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,7 +29,7 @@ def client(server: parzen.LocalServer) -> Iterator[parzen.Client]:
 
 
 @pytest.fixture(scope="session")
-def algo(client: parzen.Client) -> Optional[str]:
+def algo(client: parzen.Client) -> str | None:
     """None (the server's default, TPE) once TPE is registered; "random" until then."""
     try:
         client.create_experiment(f"probe-tpe-{uuid.uuid4().hex[:8]}", {"x": hp.uniform("x", 0, 1)}, algorithm="tpe")
@@ -45,4 +45,3 @@ def name(request: pytest.FixtureRequest) -> str:
     """A fresh experiment name per test."""
     base = re.sub(r"[^A-Za-z0-9._:/-]", "_", request.node.name)[:120]
     return f"{base}-{uuid.uuid4().hex[:8]}"
-

@@ -12,31 +12,33 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 
 import grpc
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import parzen
 from parzen import hp
-from parzen.rpc import RetryPolicy
-
-x509 = pytest.importorskip("cryptography.x509")
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
+from parzen.rpc import SERVICE_CONFIG
 
 TOKEN = "s3cret-token-for-python-tests-0123456789"
 OTHER = "another-valid-token-abcdefghijkl"
 FILE_TOKEN = "token-from-the-tokens-file-0123456789"
 WRONG = "not-a-configured-token-0123456789"
 
-ONCE = RetryPolicy(attempts=1)
+# Calls that must fail are not retried (retries only ever see the same refusal).
+ONCE = [("grpc.enable_retries", 0)]
 SPACE = {"x": hp.uniform("x", -2, 2)}
 
 
@@ -54,11 +56,11 @@ class Issued:
 def issue(
     cn: str,
     *,
-    issuer: Optional[Issued] = None,
+    issuer: Issued | None = None,
     ca: bool = False,
-    dns: Tuple[str, ...] = (),
-    ips: Tuple[str, ...] = (),
-    usage: Optional[x509.ObjectIdentifier] = None,
+    dns: tuple[str, ...] = (),
+    ips: tuple[str, ...] = (),
+    usage: x509.ObjectIdentifier | None = None,
 ) -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -76,12 +78,21 @@ def issue(
     if ca:
         builder = builder.add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
-    alt: List[x509.GeneralName] = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+    alt: list[x509.GeneralName] = [x509.DNSName(d) for d in dns] + [
+        x509.IPAddress(ipaddress.ip_address(i)) for i in ips
+    ]
     if alt:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
     if usage is not None:
@@ -89,7 +100,9 @@ def issue(
     cert = builder.sign(issuer.private_key if issuer else key, hashes.SHA256())
     return Issued(
         cert=cert.public_bytes(serialization.Encoding.PEM),
-        key=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        key=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
         name=name,
         private_key=key,
     )
@@ -109,8 +122,13 @@ class Pki:
         path.write_bytes(data)
         return str(path)
 
-    def tls_args(self, *, client_ca: bool = False) -> List[str]:
-        args = ["--tls-cert", self.write("server.pem", self.server.cert), "--tls-key", self.write("server.key", self.server.key)]
+    def tls_args(self, *, client_ca: bool = False) -> list[str]:
+        args = [
+            "--tls-cert",
+            self.write("server.pem", self.server.cert),
+            "--tls-key",
+            self.write("server.key", self.server.key),
+        ]
         if client_ca:
             args += ["--tls-client-ca", self.write("ca.pem", self.ca.cert)]
         return args
@@ -123,7 +141,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(
         dir=tmp_path_factory.mktemp("pki"),
         ca=ca,
-        server=issue("localhost", issuer=ca, dns=("localhost",), ips=("127.0.0.1", "::1"), usage=ExtendedKeyUsageOID.SERVER_AUTH),
+        server=issue(
+            "localhost", issuer=ca, dns=("localhost",), ips=("127.0.0.1", "::1"), usage=ExtendedKeyUsageOID.SERVER_AUTH
+        ),
         client=issue("worker-1", issuer=ca, usage=ExtendedKeyUsageOID.CLIENT_AUTH),
         other_ca=other,
         stranger=issue("worker-x", issuer=other, usage=ExtendedKeyUsageOID.CLIENT_AUTH),
@@ -133,7 +153,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 # --------------------------------------------------------------------- servers
 
 
-def start(tmp: Path, *, args: List[str], env: Optional[Dict[str, str]] = None) -> parzen.LocalServer:
+def start(tmp: Path, *, args: list[str], env: dict[str, str] | None = None) -> parzen.LocalServer:
     # Tokens from the caller's environment must not leak into the server.
     base = {k: "" for k in ("PARZEN_TOKENS", "PARZEN_TOKENS_FILE") if k in os.environ}
     srv = parzen.LocalServer(str(tmp / "parzen.db"), args=args, env={**base, **(env or {})}, startup_timeout=90)
@@ -189,11 +209,13 @@ def round_trip(c: parzen.Client) -> None:
     assert best is not None and best.id == trial.id
 
 
-def health(channel: grpc.Channel, metadata: Tuple[Tuple[str, str], ...] = ()) -> bytes:
+def health(channel: grpc.Channel, metadata: tuple[tuple[str, str], ...] = ()) -> bytes:
     """grpc.health.v1.Health/Check for the whole server, as raw bytes
     (an empty request; ``b"\\x08\\x01"`` is status SERVING)."""
-    check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=None, response_deserializer=None)
-    return check(b"", timeout=10, metadata=metadata)  # type: ignore[no-any-return]
+    check: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(
+        "/grpc.health.v1.Health/Check", request_serializer=None, response_deserializer=None
+    )
+    return check(b"", timeout=10, metadata=metadata)
 
 
 # ---------------------------------------------------------------------- tokens
@@ -208,7 +230,7 @@ def test_right_token_works(token_server: parzen.LocalServer) -> None:
 
 @pytest.mark.parametrize("token", [None, WRONG], ids=["none", "wrong"])
 def test_missing_or_wrong_token_is_unauthenticated(
-    token_server: parzen.LocalServer, token: Optional[str], monkeypatch: pytest.MonkeyPatch
+    token_server: parzen.LocalServer, token: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PARZEN_TOKEN", raising=False)
     with parzen.Client(addr(token_server), token=token, timeout=10) as c:
@@ -222,8 +244,11 @@ def test_missing_or_wrong_token_is_unauthenticated(
 
 def test_unauthenticated_is_not_retried(token_server: parzen.LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARZEN_TOKEN", raising=False)
-    policy = RetryPolicy(attempts=5, initial_backoff=5.0)  # a single retry would take seconds
-    with parzen.Client(addr(token_server), token=WRONG, retry=policy, timeout=10) as c:
+    # The client's policy with a 5 s first pause: a single retry would show.
+    config = json.loads(SERVICE_CONFIG)
+    config["methodConfig"][0]["retryPolicy"]["initialBackoff"] = "5s"
+    slow = [("grpc.service_config", json.dumps(config))]
+    with parzen.Client(addr(token_server), token=WRONG, channel_options=slow, timeout=10) as c:
         t0 = time.monotonic()
         with pytest.raises(parzen.errors.Unauthenticated):
             c.get_experiment("whatever")
@@ -245,15 +270,27 @@ def test_token_from_environment(token_server: parzen.LocalServer, monkeypatch: p
 def test_fmin_with_token(token_server: parzen.LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARZEN_TOKEN", raising=False)
     with parzen.Client(addr(token_server), token=TOKEN) as c:
-        best = parzen.fmin(lambda p: (p["x"] - 0.5) ** 2, SPACE, algo="random", max_evals=5, client=c, seed=3, show_progressbar=False)
+        best = parzen.fmin(
+            lambda p: (p["x"] - 0.5) ** 2, SPACE, algo="random", max_evals=5, client=c, seed=3, show_progressbar=False
+        )
     assert -2 <= best["x"] <= 2
     # fmin given an address picks the token up from $PARZEN_TOKEN.
     monkeypatch.setenv("PARZEN_TOKEN", FILE_TOKEN)
-    best = parzen.fmin(lambda p: p["x"] ** 2, SPACE, algo="random", max_evals=3, client=addr(token_server), seed=4, show_progressbar=False)
+    best = parzen.fmin(
+        lambda p: p["x"] ** 2,
+        SPACE,
+        algo="random",
+        max_evals=3,
+        client=addr(token_server),
+        seed=4,
+        show_progressbar=False,
+    )
     assert -2 <= best["x"] <= 2
     monkeypatch.delenv("PARZEN_TOKEN")
     with pytest.raises(parzen.errors.Unauthenticated):
-        parzen.fmin(lambda p: p["x"], SPACE, algo="random", max_evals=1, client=addr(token_server), show_progressbar=False)
+        parzen.fmin(
+            lambda p: p["x"], SPACE, algo="random", max_evals=1, client=addr(token_server), show_progressbar=False
+        )
 
 
 def test_health_check_needs_no_token(token_server: parzen.LocalServer) -> None:
@@ -271,9 +308,11 @@ def test_tls_with_root_certificates(tls_server: parzen.LocalServer, pki: Pki, mo
         with parzen.Client(address, token=TOKEN, root_certificates=pki.ca.cert) as c:
             round_trip(c)
     # TLS works; the token is still required on top of it.
-    with parzen.Client(addr(tls_server), root_certificates=pki.ca.cert, timeout=10) as c:
-        with pytest.raises(parzen.errors.Unauthenticated):
-            list(c.list_experiments())
+    with (
+        parzen.Client(addr(tls_server), root_certificates=pki.ca.cert, timeout=10) as c,
+        pytest.raises(parzen.errors.Unauthenticated),
+    ):
+        list(c.list_experiments())
     # The health check is served over the same TLS, without a token.
     creds = grpc.ssl_channel_credentials(root_certificates=pki.ca.cert)
     with grpc.secure_channel(addr(tls_server), creds) as ch:
@@ -282,35 +321,48 @@ def test_tls_with_root_certificates(tls_server: parzen.LocalServer, pki: Pki, mo
 
 def test_tls_fmin(tls_server: parzen.LocalServer, pki: Pki) -> None:
     with parzen.Client(addr(tls_server), token=TOKEN, root_certificates=pki.ca.cert) as c:
-        best = parzen.fmin(lambda p: p["x"] ** 2, SPACE, algo="random", max_evals=3, client=c, seed=5, show_progressbar=False)
+        best = parzen.fmin(
+            lambda p: p["x"] ** 2, SPACE, algo="random", max_evals=3, client=c, seed=5, show_progressbar=False
+        )
     assert -2 <= best["x"] <= 2
 
 
 @pytest.mark.parametrize(
-    "how", ["system-roots", "other-ca", "plain-text"],
+    "how",
+    ["system-roots", "other-ca", "plain-text"],
 )
 def test_tls_without_the_ca_is_unavailable(tls_server: parzen.LocalServer, pki: Pki, how: str) -> None:
-    kwargs: Dict[str, Any] = {
+    options: dict[str, dict[str, Any]] = {
         "system-roots": {"tls": True},
         "other-ca": {"root_certificates": pki.other_ca.cert},
         "plain-text": {},
-    }[how]
-    with parzen.Client(addr(tls_server), token=TOKEN, retry=ONCE, timeout=10, **kwargs) as c:
-        with pytest.raises(parzen.errors.Unavailable):
-            list(c.list_experiments())
+    }
+    kwargs = options[how]
+    with (
+        parzen.Client(addr(tls_server), token=TOKEN, channel_options=ONCE, timeout=10, **kwargs) as c,
+        pytest.raises(parzen.errors.Unavailable),
+    ):
+        list(c.list_experiments())
 
 
 def test_tls_name_mismatch_is_unavailable(tls_server: parzen.LocalServer, pki: Pki) -> None:
     # A certificate for another host name, from the trusted CA.
     elsewhere = issue("elsewhere", issuer=pki.ca, dns=("elsewhere.example",), usage=ExtendedKeyUsageOID.SERVER_AUTH)
-    with parzen.LocalServer(
-        None,
-        args=["--tls-cert", pki.write("elsewhere.pem", elsewhere.cert), "--tls-key", pki.write("elsewhere.key", elsewhere.key)],
-        startup_timeout=90,
-    ) as srv:
-        with parzen.Client(addr(srv), root_certificates=pki.ca.cert, retry=ONCE, timeout=10) as c:
-            with pytest.raises(parzen.errors.Unavailable):
-                list(c.list_experiments())
+    with (
+        parzen.LocalServer(
+            None,
+            args=[
+                "--tls-cert",
+                pki.write("elsewhere.pem", elsewhere.cert),
+                "--tls-key",
+                pki.write("elsewhere.key", elsewhere.key),
+            ],
+            startup_timeout=90,
+        ) as srv,
+        parzen.Client(addr(srv), root_certificates=pki.ca.cert, channel_options=ONCE, timeout=10) as c,
+        pytest.raises(parzen.errors.Unavailable),
+    ):
+        list(c.list_experiments())
 
 
 # ------------------------------------------------------------------ mutual TLS
@@ -325,10 +377,16 @@ def test_mutual_tls(mtls_server: parzen.LocalServer, pki: Pki) -> None:
 
 @pytest.mark.parametrize("how", ["no-client-cert", "untrusted-client-cert"])
 def test_mutual_tls_refuses_other_clients(mtls_server: parzen.LocalServer, pki: Pki, how: str) -> None:
-    kwargs: Dict[str, Any] = {} if how == "no-client-cert" else {"private_key": pki.stranger.key, "certificate_chain": pki.stranger.cert}
-    with parzen.Client(addr(mtls_server), root_certificates=pki.ca.cert, retry=ONCE, timeout=10, **kwargs) as c:
-        with pytest.raises(parzen.errors.Unavailable):
-            list(c.list_experiments())
+    kwargs: dict[str, Any] = (
+        {} if how == "no-client-cert" else {"private_key": pki.stranger.key, "certificate_chain": pki.stranger.cert}
+    )
+    with (
+        parzen.Client(
+            addr(mtls_server), root_certificates=pki.ca.cert, channel_options=ONCE, timeout=10, **kwargs
+        ) as c,
+        pytest.raises(parzen.errors.Unavailable),
+    ):
+        list(c.list_experiments())
 
 
 def test_client_key_and_chain_go_together(pki: Pki) -> None:

@@ -29,7 +29,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("label, space, phrases", BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(("label", "space", "phrases"), BAD, ids=[b[0] for b in BAD])
 def test_bad_space_raises_invalid_argument_with_the_servers_message(
     client: parzen.Client, name: str, label: str, space: Any, phrases: Any
 ) -> None:
@@ -49,6 +49,6 @@ def test_unknown_algorithm_and_out_of_domain_values(client: parzen.Client, name:
         exp.enqueue({"x": 5.0, "n": 1})
     with pytest.raises(errors.InvalidArgument, match='"n"'):
         exp.add_trials([{"params": {"x": 0.5, "n": 7}, "loss": 1.0}])
-    with pytest.raises(ValueError):  # not the space's shape at all: caught locally
+    with pytest.raises(ValueError, match="does not fit the space"):  # not the space's shape at all: caught locally
         exp.enqueue({"y": 1})
     assert exp.trials() == []

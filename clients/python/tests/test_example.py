@@ -21,7 +21,20 @@ def test_tune_sklearn_example_runs(client: parzen.Client) -> None:
     script = REPO / "examples" / "python" / "tune_sklearn.py"
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [sys.executable, str(script), "--address", client.address, "--max-evals", "3", "--folds", "2", "--experiment", name, "--algo", "random"],
+        [
+            sys.executable,
+            str(script),
+            "--address",
+            client.address,
+            "--max-evals",
+            "3",
+            "--folds",
+            "2",
+            "--experiment",
+            name,
+            "--algo",
+            "random",
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import pytest
 
@@ -19,16 +19,18 @@ def quadratic(p: Any) -> float:
     return float((p["x"] - 3) ** 2)
 
 
-def test_converges_on_a_quadratic(client: parzen.Client, algo: Optional[str], name: str) -> None:
-    best = parzen.fmin(quadratic, QUADRATIC, algo=algo, max_evals=100, client=client, experiment=name, seed=1, show_progressbar=False)
+def test_converges_on_a_quadratic(client: parzen.Client, algo: str | None, name: str) -> None:
+    best = parzen.fmin(
+        quadratic, QUADRATIC, algo=algo, max_evals=100, client=client, experiment=name, seed=1, show_progressbar=False
+    )
     assert set(best) == {"x"}
     assert abs(best["x"] - 3) < 0.5
     exp = client.get_experiment(name)
     assert len(exp.trials()) == 100 and exp.best_params == best
 
 
-def test_resume_continues_up_to_max_evals_in_total(client: parzen.Client, algo: Optional[str], name: str) -> None:
-    calls: List[float] = []
+def test_resume_continues_up_to_max_evals_in_total(client: parzen.Client, algo: str | None, name: str) -> None:
+    calls: list[float] = []
 
     def fn(p: Any) -> float:
         calls.append(p["x"])
@@ -48,7 +50,9 @@ def test_fail_status_and_exceptions(client: parzen.Client, name: str) -> None:
             return {"status": parzen.STATUS_FAIL, "failure": "negative"}
         return {"loss": quadratic(p), "status": parzen.STATUS_OK, "x_squared": p["x"] ** 2}
 
-    best = parzen.fmin(fn, QUADRATIC, algo="random", max_evals=20, client=client, experiment=name, seed=5, show_progressbar=False)
+    best = parzen.fmin(
+        fn, QUADRATIC, algo="random", max_evals=20, client=client, experiment=name, seed=5, show_progressbar=False
+    )
     exp = client.get_experiment(name)
     failed = exp.trials(["FAIL"])
     assert failed and all(t.params["x"] < 0 and t.fail_reason == "negative" for t in failed)
@@ -60,34 +64,71 @@ def test_fail_status_and_exceptions(client: parzen.Client, name: str) -> None:
         raise RuntimeError("kaput")
 
     with pytest.raises(RuntimeError, match="kaput"):
-        parzen.fmin(boom, QUADRATIC, algo="random", max_evals=25, client=client, experiment=name, show_progressbar=False)
+        parzen.fmin(
+            boom, QUADRATIC, algo="random", max_evals=25, client=client, experiment=name, show_progressbar=False
+        )
     last = exp.trials()[-1]
     assert last.state == "FAIL" and "kaput" in last.fail_reason
 
 
 def test_all_trials_failing_raises(client: parzen.Client, name: str) -> None:
     with pytest.raises(errors.AllTrialsFailed):
-        parzen.fmin(lambda p: {"status": "fail"}, QUADRATIC, algo="random", max_evals=3, client=client, experiment=name, show_progressbar=False)
+        parzen.fmin(
+            lambda p: {"status": "fail"},
+            QUADRATIC,
+            algo="random",
+            max_evals=3,
+            client=client,
+            experiment=name,
+            show_progressbar=False,
+        )
 
 
 def test_nan_loss_is_recorded_as_fail(client: parzen.Client, name: str) -> None:
-    parzen.fmin(lambda p: float("nan") if p["x"] < 0 else 1.0, QUADRATIC, algo="random", max_evals=10, client=client, experiment=name, seed=2, show_progressbar=False)
+    parzen.fmin(
+        lambda p: float("nan") if p["x"] < 0 else 1.0,
+        QUADRATIC,
+        algo="random",
+        max_evals=10,
+        client=client,
+        experiment=name,
+        seed=2,
+        show_progressbar=False,
+    )
     exp = client.get_experiment(name)
     assert all(t.params["x"] < 0 for t in exp.trials(["FAIL"]))
 
 
 def test_loss_threshold_early_stop_and_timeout(client: parzen.Client, name: str) -> None:
-    parzen.fmin(lambda p: 0.0, QUADRATIC, algo="random", max_evals=50, client=client, experiment=name + "-a", loss_threshold=0.1, show_progressbar=False)
+    parzen.fmin(
+        lambda p: 0.0,
+        QUADRATIC,
+        algo="random",
+        max_evals=50,
+        client=client,
+        experiment=name + "-a",
+        loss_threshold=0.1,
+        show_progressbar=False,
+    )
     assert len(client.get_experiment(name + "-a").trials()) == 1
 
-    seen: List[int] = []
+    seen: list[int] = []
 
     def stop_after_three(exp: parzen.Experiment, *args: Any) -> Any:
         n = (args[0] if args else 0) + 1
         seen.append(n)
         return n >= 3, [n]
 
-    parzen.fmin(quadratic, QUADRATIC, algo="random", max_evals=50, client=client, experiment=name + "-b", early_stop_fn=stop_after_three, show_progressbar=False)
+    parzen.fmin(
+        quadratic,
+        QUADRATIC,
+        algo="random",
+        max_evals=50,
+        client=client,
+        experiment=name + "-b",
+        early_stop_fn=stop_after_three,
+        show_progressbar=False,
+    )
     assert seen == [1, 2, 3] and len(client.get_experiment(name + "-b").trials()) == 3
 
     def slow(p: Any) -> float:
@@ -95,33 +136,64 @@ def test_loss_threshold_early_stop_and_timeout(client: parzen.Client, name: str)
         return quadratic(p)
 
     t0 = time.monotonic()
-    parzen.fmin(slow, QUADRATIC, algo="random", max_evals=1000, client=client, experiment=name + "-c", timeout=1.0, show_progressbar=False)
+    parzen.fmin(
+        slow,
+        QUADRATIC,
+        algo="random",
+        max_evals=1000,
+        client=client,
+        experiment=name + "-c",
+        timeout=1.0,
+        show_progressbar=False,
+    )
     assert time.monotonic() - t0 < 5
     assert 2 <= len(client.get_experiment(name + "-c").trials()) <= 8
 
 
 def test_points_to_evaluate_shaped_or_hyperopt_style(client: parzen.Client, name: str) -> None:
     space = {"x": hp.uniform("x", -10, 10), "m": hp.choice("m", [{"k": "a"}, {"k": "b", "y": hp.randint("y", 5)}])}
-    seen: List[Any] = []
+    seen: list[Any] = []
 
     def fn(p: Any) -> float:
         seen.append(p)
-        return abs(p["x"])
+        return float(abs(p["x"]))
 
     points = [{"x": 1.0, "m": {"k": "a"}}, {"x": 2.0, "m": 1, "y": 4}]  # the second in hyperopt's index form
-    parzen.fmin(fn, space, algo="random", max_evals=3, client=client, experiment=name, points_to_evaluate=points, show_progressbar=False)
+    parzen.fmin(
+        fn,
+        space,
+        algo="random",
+        max_evals=3,
+        client=client,
+        experiment=name,
+        points_to_evaluate=points,
+        show_progressbar=False,
+    )
     assert seen[:2] == [{"x": 1.0, "m": {"k": "a"}}, {"x": 2.0, "m": {"k": "b", "y": 4}}]
     # Resuming with the same points does not evaluate them again.
-    parzen.fmin(fn, space, algo="random", max_evals=4, client=client, experiment=name, points_to_evaluate=points, show_progressbar=False)
+    parzen.fmin(
+        fn,
+        space,
+        algo="random",
+        max_evals=4,
+        client=client,
+        experiment=name,
+        points_to_evaluate=points,
+        show_progressbar=False,
+    )
     assert len(seen) == 4 and seen[3] not in points
 
 
-def test_hyperopt_style_call_with_a_progress_bar(client: parzen.Client, algo: Optional[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_hyperopt_style_call_with_a_progress_bar(
+    client: parzen.Client, algo: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
     from parzen import tpe
 
     space = hp.choice("c", [0.0, 1.0, 2.0])  # a bare expression: fn gets the value itself
     # Seeded: 8 unseeded draws from the prior miss the best option 4% of the time.
-    best = parzen.fmin(lambda v: v, space, algo=tpe.suggest if algo is None else algo, max_evals=8, client=client.address, seed=0)
+    best = parzen.fmin(
+        lambda v: v, space, algo=tpe.suggest if algo is None else algo, max_evals=8, client=client.address, seed=0
+    )
     assert best == 0.0
     try:
         import tqdm  # noqa: F401
@@ -130,10 +202,12 @@ def test_hyperopt_style_call_with_a_progress_bar(client: parzen.Client, algo: Op
     assert "best loss: 0" in capsys.readouterr().err
 
 
-def test_without_a_client_starts_a_local_server_and_resumes_from_a_named_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_client_starts_a_local_server_and_resumes_from_a_named_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PARZEN_ADDRESS", raising=False)
     db = str(tmp_path / "fmin.db")
-    calls: List[float] = []
+    calls: list[float] = []
 
     def fn(p: Any) -> float:
         calls.append(p["x"])
@@ -154,7 +228,17 @@ def test_hyperopt_trials_object(client: parzen.Client, name: str) -> None:
             return {"status": "fail"}
         return {"loss": abs(p["x"]), "status": "ok", "acc": 1.0}
 
-    best = parzen.fmin(fn, space, algo="random", max_evals=6, client=client, experiment=name, seed=4, trials=trials, show_progressbar=False)
+    best = parzen.fmin(
+        fn,
+        space,
+        algo="random",
+        max_evals=6,
+        client=client,
+        experiment=name,
+        seed=4,
+        trials=trials,
+        show_progressbar=False,
+    )
     assert len(trials) == 6 and trials.tids == list(range(6))
     ok = [t for t in trials.trials if t["result"]["status"] == "ok"]
     assert all(t["result"]["acc"] == 1.0 for t in ok)

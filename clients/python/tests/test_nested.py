@@ -77,7 +77,11 @@ def test_enqueue_and_add_trials_take_shaped_values(client: parzen.Client, name: 
     assert t.params == rf
     t.report(0.5)
 
-    knn = {"model": {"type": "knn", "k": 3, "weights": "distance"}, "preprocess": "none", "lr_schedule": [0.001, "cosine"]}
+    knn = {
+        "model": {"type": "knn", "k": 3, "weights": "distance"},
+        "preprocess": "none",
+        "lr_schedule": [0.001, "cosine"],
+    }
     (imported,) = exp.add_trials([{"params": knn, "loss": 0.1, "metrics": {"accuracy": 0.9}}])
     assert imported.state == "COMPLETE" and imported.loss == 0.1 and imported.source == "IMPORTED"
     assert imported.params == {**knn, "lr_schedule": (0.001, "cosine")}
@@ -94,11 +98,18 @@ def test_experiments_of_other_clients_have_flat_params(client: parzen.Client, na
     from parzen.v1 import optimizer_service_pb2 as svc
 
     req = svc.CreateExperimentRequest(
-        experiment=experiment_pb2.Experiment(name=name, space=compiled.proto, algorithm=experiment_pb2.AlgorithmConfig(name="random"))
+        experiment=experiment_pb2.Experiment(
+            name=name, space=compiled.proto, algorithm=experiment_pb2.AlgorithmConfig(name="random")
+        )
     )
-    client.connection.call("CreateExperiment", req, idempotent=True)
+    client.connection.call("CreateExperiment", req)
     exp = client.get_experiment(name)
     t = exp.suggest()
     assert set(t.params) == {"x", "c"} and t.params["c"] in ("a", "b")
     # ...and a caller who has the space can shape them anyway.
-    assert client.get_experiment(name, space={"c": hp.choice("c", ["a", "b"]), "x": hp.uniform("x", 0, 1)}).get_trial(t.id).params == t.params
+    assert (
+        client.get_experiment(name, space={"c": hp.choice("c", ["a", "b"]), "x": hp.uniform("x", 0, 1)})
+        .get_trial(t.id)
+        .params
+        == t.params
+    )

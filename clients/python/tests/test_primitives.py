@@ -5,7 +5,7 @@ enqueued value comes back unchanged."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Tuple
+from typing import Any, Callable
 
 import pytest
 
@@ -21,9 +21,14 @@ def on_grid(x: float, anchor: float, q: float) -> bool:
 
 Check = Callable[[Any], bool]
 
-CASES: Tuple[Tuple[str, Any, Check, Any], ...] = (
+CASES: tuple[tuple[str, Any, Check, Any], ...] = (
     ("uniform", hp.uniform("p", -2, 3), lambda x: isinstance(x, float) and -2 <= x <= 3, 0.5),
-    ("quniform", hp.quniform("p", 0, 10, 2.5), lambda x: isinstance(x, float) and 0 <= x <= 10 and on_grid(x, 0, 2.5), 7.5),
+    (
+        "quniform",
+        hp.quniform("p", 0, 10, 2.5),
+        lambda x: isinstance(x, float) and 0 <= x <= 10 and on_grid(x, 0, 2.5),
+        7.5,
+    ),
     (
         "loguniform",
         hp.loguniform("p", math.log(1e-3), math.log(10)),
@@ -52,7 +57,7 @@ CASES: Tuple[Tuple[str, Any, Check, Any], ...] = (
 )
 
 
-@pytest.mark.parametrize("label, node, inside, example", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("label", "node", "inside", "example"), CASES, ids=[c[0] for c in CASES])
 def test_primitive_round_trips_and_samples_inside_its_domain(
     client: parzen.Client, server: parzen.LocalServer, name: str, label: str, node: Any, inside: Check, example: Any
 ) -> None:

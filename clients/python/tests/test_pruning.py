@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Callable
 
 import pytest
 
@@ -25,11 +26,11 @@ def curve(level: float) -> Callable[[int], float]:
     return lambda t: level * (1 + 1 / (t + 1))
 
 
-def run(exp: parzen.Experiment, f: Callable[[int], float], steps: int = STEPS, *, obey: bool = True) -> List[bool]:
+def run(exp: parzen.Experiment, f: Callable[[int], float], steps: int = STEPS, *, obey: bool = True) -> list[bool]:
     """Evaluates one trial on the curve ``f``: reports steps 0.. and returns
     the pruner's answers. Obeying, it stops at the first "prune" and reports
     PRUNED; otherwise it reports the whole curve and COMPLETE."""
-    answers: List[bool] = []
+    answers: list[bool] = []
     with exp.suggest() as trial:
         for t in range(steps):
             answers.append(trial.report_intermediate(t, f(t)))
@@ -40,7 +41,7 @@ def run(exp: parzen.Experiment, f: Callable[[int], float], steps: int = STEPS, *
     return answers
 
 
-def first_prune(answers: Sequence[bool]) -> Optional[int]:
+def first_prune(answers: Sequence[bool]) -> int | None:
     """The step at which the pruner first said stop (None: never)."""
     return next((i for i, a in enumerate(answers) if a), None)
 
@@ -64,7 +65,11 @@ def test_pruner_forms_build_the_same_config() -> None:
         "n_min_trials": 2,
     }
     p = pruners.to_proto(pruners.Percentile(25.0))
-    assert p is not None and dict(p.options) == {"percentile": p.options["percentile"]} and p.options["percentile"].double_value == 25.0
+    assert (
+        p is not None
+        and dict(p.options) == {"percentile": p.options["percentile"]}
+        and p.options["percentile"].double_value == 25.0
+    )
     assert pruners.to_proto(None) is None
     t = pruners.to_proto(pruners.Threshold(upper=1.5))
     assert t is not None and set(t.options) == {"upper"}
@@ -83,7 +88,7 @@ def test_pruner_forms_reject_ambiguity() -> None:
         pruners.to_proto({"name": "median"}, {"n_warmup_steps": 2})
     with pytest.raises(TypeError):
         pruners.to_proto(None, {"n_warmup_steps": 2})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='needs a "name"'):
         pruners.to_proto({"n_warmup_steps": 2})
     with pytest.raises(TypeError):
         pruners.to_proto(3)  # type: ignore[arg-type]
@@ -113,7 +118,9 @@ def test_every_typed_pruner_is_accepted_and_read_back(client: parzen.Client, nam
 def test_dict_and_name_forms_over_grpc(client: parzen.Client, name: str) -> None:
     exp = client.create_experiment(name, SPACE, algorithm="random", pruner={"name": "median", "n_warmup_steps": 2})
     assert exp.pruner == pruners.Median(n_warmup_steps=2)
-    exp2 = client.create_experiment(name + "-2", SPACE, algorithm="random", pruner="percentile", pruner_options={"percentile": 10})
+    exp2 = client.create_experiment(
+        name + "-2", SPACE, algorithm="random", pruner="percentile", pruner_options={"percentile": 10}
+    )
     assert exp2.pruner == pruners.Percentile(10)
     assert client.create_experiment(name + "-3", SPACE, algorithm="random").pruner == pruners.NoPruner()
     # The typed object with default options is the same definition as the bare name.
@@ -123,7 +130,7 @@ def test_dict_and_name_forms_over_grpc(client: parzen.Client, name: str) -> None
 
 
 @pytest.mark.parametrize(
-    "pruner, message",
+    ("pruner", "message"),
     [
         (pruners.Threshold(), "lower"),
         ({"name": "percentile"}, "percentile"),
@@ -143,7 +150,9 @@ def test_bad_pruner_options_are_invalid_argument(client: parzen.Client, name: st
 
 
 def test_median_prunes_a_clearly_worse_curve_after_startup_and_warmup(client: parzen.Client, name: str) -> None:
-    exp = client.create_experiment(name, SPACE, algorithm="random", pruner=pruners.Median(n_startup_trials=3, n_warmup_steps=2))
+    exp = client.create_experiment(
+        name, SPACE, algorithm="random", pruner=pruners.Median(n_startup_trials=3, n_warmup_steps=2)
+    )
     # Startup: nothing is pruned before 3 trials are COMPLETE, however bad.
     assert not any(run(exp, curve(10.0)))
     assert not any(run(exp, curve(1.0)))
@@ -171,7 +180,9 @@ def test_median_interval_and_min_trials(client: parzen.Client, name: str) -> Non
     assert not any(run(exp, curve(1.0)))
     # One COMPLETE trial has values at every step, but n_min_trials=2 needs two.
     assert not any(run(exp, curve(5.0), obey=False))
-    exp2 = client.create_experiment(name + "-b", SPACE, algorithm="random", pruner=pruners.Median(n_startup_trials=1, interval_steps=3))
+    exp2 = client.create_experiment(
+        name + "-b", SPACE, algorithm="random", pruner=pruners.Median(n_startup_trials=1, interval_steps=3)
+    )
     run(exp2, curve(1.0))
     # Decisions only at steps 0, 3, 6, 9: the best value so far (1.9, from
     # step 0) beats the median 2.0 at step 0, loses to 1.5 at step 1 (no
@@ -187,7 +198,9 @@ def test_percentile_25_prunes_what_median_keeps(client: parzen.Client, name: str
     """COMPLETE levels 1, 2, 3, 4: the 25th percentile (linear interpolation)
     is at level 1.75, the median at 2.5; a curve at level 2.2 is pruned by
     the first and kept by the second."""
-    p25 = client.create_experiment(name + "-p25", SPACE, algorithm="random", pruner=pruners.Percentile(25, n_startup_trials=4))
+    p25 = client.create_experiment(
+        name + "-p25", SPACE, algorithm="random", pruner=pruners.Percentile(25, n_startup_trials=4)
+    )
     med = client.create_experiment(name + "-med", SPACE, algorithm="random", pruner=pruners.Median(n_startup_trials=4))
     for exp in (p25, med):
         for level in (1.0, 2.0, 3.0, 4.0):
@@ -204,7 +217,9 @@ def test_successive_halving_keeps_the_top_third_at_each_rung(client: parzen.Clie
     """min_resource 1, η 3: rungs at steps 1, 3, 9. Nine COMPLETE curves at
     levels 1..9 fill the rungs; a newcomer is one of 10 at each rung and goes
     on only if its value is within the best floor(10/3) - 1 + 1 = 3."""
-    exp = client.create_experiment(name, SPACE, algorithm="random", pruner=pruners.SuccessiveHalving(min_resource=1, reduction_factor=3))
+    exp = client.create_experiment(
+        name, SPACE, algorithm="random", pruner=pruners.SuccessiveHalving(min_resource=1, reduction_factor=3)
+    )
     for level in range(1, 10):
         run(exp, curve(float(level)), obey=False)
     # Third best at every rung (ties go on): survives all rungs.
@@ -236,7 +251,9 @@ def test_successive_halving_auto_waits_for_a_complete_trial(client: parzen.Clien
 
 
 def test_threshold_prunes_nan_and_out_of_bounds(client: parzen.Client, name: str) -> None:
-    exp = client.create_experiment(name, SPACE, algorithm="random", pruner=pruners.Threshold(lower=0.0, upper=1.0, n_warmup_steps=2))
+    exp = client.create_experiment(
+        name, SPACE, algorithm="random", pruner=pruners.Threshold(lower=0.0, upper=1.0, n_warmup_steps=2)
+    )
     assert not any(run(exp, lambda t: 0.5))
     # Out of bounds during warm-up is tolerated; from step 2 on it is pruned.
     assert first_prune(run(exp, lambda t: 2.0)) == 2
@@ -244,7 +261,9 @@ def test_threshold_prunes_nan_and_out_of_bounds(client: parzen.Client, name: str
     # NaN is pruned at once, even during warm-up.
     assert first_prune(run(exp, lambda t: math.nan if t == 1 else 0.5)) == 1
     # Bounds are on raw values, whatever the direction.
-    mx = client.create_experiment(name + "-max", SPACE, algorithm="random", direction="maximize", pruner=pruners.Threshold(lower=0.8))
+    mx = client.create_experiment(
+        name + "-max", SPACE, algorithm="random", direction="maximize", pruner=pruners.Threshold(lower=0.8)
+    )
     assert first_prune(run(mx, lambda t: 0.9 if t < 3 else 0.7)) == 3
 
 
@@ -257,7 +276,7 @@ def test_hyperband_prunes_clearly_worse_curves_and_keeps_the_best(client: parzen
     )
     levels = [float(i) for i in range(1, 31)]
     random.Random(7).shuffle(levels)
-    outcome: Dict[float, List[bool]] = {}
+    outcome: dict[float, list[bool]] = {}
     for level in levels:
         outcome[level] = run(exp, curve(level))
     pruned = [lv for lv, a in outcome.items() if any(a)]
@@ -275,9 +294,9 @@ def test_hyperband_prunes_clearly_worse_curves_and_keeps_the_best(client: parzen
 
 
 def test_fmin_objective_raising_trial_pruned(client: parzen.Client, name: str) -> None:
-    seen: List[Optional[parzen.Trial]] = []
+    seen: list[parzen.Trial | None] = []
 
-    def objective(params: Dict[str, float]) -> float:
+    def objective(params: dict[str, float]) -> float:
         trial = parzen.current_trial()
         seen.append(trial)
         assert trial is not None and trial.params == params
@@ -309,7 +328,7 @@ def test_fmin_objective_raising_trial_pruned(client: parzen.Client, name: str) -
     assert pruned and complete
     for t in pruned:
         # x + 1/(e+1) > 1.5 at epoch 0 when x > 0.5; loss = last value
-        assert t.intermediate == {0: t.flat_params["x"] + 1.0} and t.loss == t.intermediate[0]
+        assert t.intermediate == {0: float(t.flat_params["x"]) + 1.0} and t.loss == t.intermediate[0]
     for t in complete:
         assert len(t.intermediate) == 4 and all(v <= 1.5 for v in t.intermediate.values())
     assert best["x"] == min(t.loss for t in complete if t.loss is not None)
@@ -318,11 +337,13 @@ def test_fmin_objective_raising_trial_pruned(client: parzen.Client, name: str) -
 
 
 def test_fmin_other_exceptions_still_fail_and_raise(client: parzen.Client, name: str) -> None:
-    def objective(params: Dict[str, float]) -> float:
+    def objective(params: dict[str, float]) -> float:
         raise KeyError("boom")
 
     with pytest.raises(KeyError):
-        parzen.fmin(objective, SPACE, algo="random", max_evals=3, client=client, experiment=name, show_progressbar=False)
+        parzen.fmin(
+            objective, SPACE, algo="random", max_evals=3, client=client, experiment=name, show_progressbar=False
+        )
     assert [t.state for t in client.get_experiment(name).trials()] == ["FAIL"]
 
 

@@ -11,6 +11,7 @@ import parzen
 from parzen import hp
 from parzen import template as tpl
 from parzen.space import Categorical, Float
+from parzen.values import Scalar
 
 
 class Model:  # a non-JSON constant, as in hp.choice("cls", [SVC, RandomForest])
@@ -61,7 +62,7 @@ def test_encode_inverts_decode(flat: Any) -> None:
 def test_json_round_trip_keeps_the_shape() -> None:
     compiled = parzen.compile_space(SPACE)
     t = tpl.from_json(compiled.template_json)
-    flat = {"clf": 0, "C": 1.5, "kernel": "linear", "lr": 0.01, "a": 0.25, "cls": "plain"}
+    flat: dict[str, Scalar] = {"clf": 0, "C": 1.5, "kernel": "linear", "lr": 0.01, "a": 0.25, "cls": "plain"}
     assert tpl.decode(t, flat) == tpl.decode(compiled.template, flat)
     # A class cannot be stored as JSON: it comes back as a stable description.
     assert tpl.decode(t, {**flat, "cls": 0})["cls"] == f"<{__name__}.Model>"
@@ -74,7 +75,7 @@ def test_encode_rejects_values_of_another_shape() -> None:
         tpl.encode(t, {"clf": "none", "lr": 0.01})
     with pytest.raises(tpl.ShapeError):
         tpl.encode(t, {"clf": {"type": "gbm"}, "lr": 0.01, "pair": (0.5, 7), "cls": "plain"})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not one of its options"):
         tpl.decode(t, {"clf": 5, "lr": 0.01, "a": 0.5, "cls": "plain"})
 
 

@@ -1,13 +1,13 @@
-"""Unit tests of error mapping, retries, fmin's result contract, algorithm
-aliases and heartbeat timing (no server)."""
+"""Unit tests of addresses, fmin's result contract, algorithm aliases,
+heartbeat timing and the local server's start-up (no server). Error mapping
+and retries: test_behaviour.py."""
 
 from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta, timezone
-from typing import Any, List
+from typing import Any
 
-import grpc
 import pytest
 
 import parzen
@@ -15,99 +15,7 @@ from parzen import errors
 from parzen.algorithms import algorithm_name
 from parzen.fmin import interpret_result
 from parzen.heartbeat import interval_for
-from parzen.rpc import RetryPolicy, call_with_retry, normalize_target
-
-
-class FakeRpcError(grpc.RpcError, grpc.Call):  # type: ignore[misc]
-    def __init__(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details
-
-    def code(self) -> grpc.StatusCode:
-        return self._code
-
-    def details(self) -> str:
-        return self._details
-
-    # grpc.Call's other abstract methods, unused here
-    def initial_metadata(self) -> Any: ...
-    def trailing_metadata(self) -> Any: ...
-    def is_active(self) -> bool:
-        return False
-
-    def time_remaining(self) -> Any: ...
-    def cancel(self) -> bool:
-        return False
-
-    def add_callback(self, callback: Any) -> bool:
-        return False
-
-
-@pytest.mark.parametrize(
-    "code, cls",
-    [
-        (grpc.StatusCode.INVALID_ARGUMENT, errors.InvalidArgument),
-        (grpc.StatusCode.NOT_FOUND, errors.NotFound),
-        (grpc.StatusCode.ALREADY_EXISTS, errors.AlreadyExists),
-        (grpc.StatusCode.FAILED_PRECONDITION, errors.FailedPrecondition),
-        (grpc.StatusCode.UNAVAILABLE, errors.Unavailable),
-        (grpc.StatusCode.DEADLINE_EXCEEDED, errors.DeadlineExceeded),
-        (grpc.StatusCode.INTERNAL, errors.Internal),
-    ],
-)
-def test_status_codes_map_to_exceptions_with_the_servers_message(code: grpc.StatusCode, cls: type) -> None:
-    e = errors.from_rpc_error(FakeRpcError(code, 'parameter "x": low (1) must be less than high (0)'))
-    assert type(e) is cls
-    assert str(e) == 'parameter "x": low (1) must be less than high (0)'
-    assert e.code == code.name
-    assert isinstance(e, errors.ParzenError)
-
-
-def test_unmapped_codes_give_a_plain_parzen_error() -> None:
-    e = errors.from_rpc_error(FakeRpcError(grpc.StatusCode.UNIMPLEMENTED, "nope"))
-    assert type(e) is errors.ParzenError and e.code == "UNIMPLEMENTED"
-
-
-def test_invalid_argument_is_a_value_error_and_not_found_a_lookup_error() -> None:
-    assert issubclass(errors.InvalidArgument, ValueError)
-    assert issubclass(errors.NotFound, LookupError)
-
-
-def flaky(failures: int, code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE) -> Any:
-    calls: List[int] = []
-
-    def attempt() -> str:
-        calls.append(1)
-        if len(calls) <= failures:
-            raise FakeRpcError(code, "connection refused")
-        return "ok"
-
-    return attempt, calls
-
-
-def test_unavailable_is_retried_with_growing_backoff() -> None:
-    attempt, calls = flaky(3)
-    sleeps: List[float] = []
-    assert call_with_retry(attempt, RetryPolicy(attempts=5, initial_backoff=0.1), sleeps.append) == "ok"
-    assert len(calls) == 4 and len(sleeps) == 3
-    assert 0.05 <= sleeps[0] <= 0.1 and 0.1 <= sleeps[1] <= 0.2 and 0.2 <= sleeps[2] <= 0.4
-
-
-def test_retries_give_up_after_the_policys_attempts() -> None:
-    attempt, calls = flaky(10)
-    with pytest.raises(errors.Unavailable):
-        call_with_retry(attempt, RetryPolicy(attempts=3), lambda _: None)
-    assert len(calls) == 3
-
-
-def test_non_idempotent_calls_and_other_codes_are_not_retried() -> None:
-    attempt, calls = flaky(1)
-    with pytest.raises(errors.Unavailable):
-        call_with_retry(attempt, RetryPolicy(attempts=1), lambda _: None)
-    assert len(calls) == 1
-    attempt, calls = flaky(1, grpc.StatusCode.INVALID_ARGUMENT)
-    with pytest.raises(errors.InvalidArgument):
-        call_with_retry(attempt, RetryPolicy(attempts=5), lambda _: None)
-    assert len(calls) == 1
+from parzen.rpc import normalize_target
 
 
 def test_unix_socket_paths_become_grpc_targets() -> None:
@@ -117,7 +25,7 @@ def test_unix_socket_paths_become_grpc_targets() -> None:
 
 
 @pytest.mark.parametrize(
-    "result, expected",
+    ("result", "expected"),
     [
         (0.5, ("ok", 0.5, {}, "")),
         (3, ("ok", 3.0, {}, "")),
@@ -147,7 +55,7 @@ def test_algorithm_aliases() -> None:
     suggest.__module__ = "hyperopt.rand"
     assert algorithm_name(suggest) == "random"
     assert algorithm_name(functools.partial(suggest)) == "random"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsupported algo"):
         algorithm_name(object())
 
 
@@ -176,7 +84,7 @@ def test_local_server_reports_a_failed_start(tmp_path: Any) -> None:
     script = tmp_path / "fake-parzen"
     script.write_text("#!/bin/sh\necho 'cannot open database' >&2\nexit 3\n")
     script.chmod(0o755)
-    with pytest.raises(errors.ServerStartError, match="status 3(.|\\n)*cannot open database"):
+    with pytest.raises(errors.ServerStartError, match=r"status 3(.|\n)*cannot open database"):
         parzen.LocalServer(command=[str(script)]).start()
 
 

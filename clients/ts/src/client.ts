@@ -17,7 +17,7 @@ import {
 } from "./gen/parzen/v1/optimizer_service.js";
 import { Experiment } from "./experiment.js";
 import type { PrunerSpec } from "./pruner.js";
-import { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
+import { serviceConfig } from "./retry.js";
 import { Rpc } from "./rpc.js";
 import { toSearchSpace, type Param } from "./space.js";
 import { toValueMap, type ParamValue } from "./values.js";
@@ -40,13 +40,14 @@ export interface ConnectOptions {
   token?: string;
   /** Who evaluates the trials this client asks for. Default: `<hostname>-<pid>`. */
   workerId?: string;
-  /** Deadline of each call attempt. Default 60 s (a GP suggestion can take seconds). */
+  /** Deadline of each call, its retries included. Default 60 s (a GP suggestion can take seconds). */
   timeoutMs?: number;
   /** How long `connect` waits for the server. Default 10 s. */
   connectTimeoutMs?: number;
-  /** Retries of UNAVAILABLE for idempotent calls. */
-  retry?: Partial<RetryPolicy>;
-  /** Extra grpc-js channel options. */
+  /**
+   * Extra grpc-js channel options, applied over the client's: `"grpc.service_config"` replaces the retry policy,
+   * `"grpc.enable_retries": 0` turns retries off.
+   */
   channelOptions?: ChannelOptions;
 }
 
@@ -72,26 +73,31 @@ export interface ExperimentSpec {
   userAttrs?: Record<string, string>;
 }
 
+/** Where `parzen serve` listens by default. */
+export const DEFAULT_ADDRESS = "127.0.0.1:50051";
+/** The default deadline of each call (`ConnectOptions.timeoutMs`). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export class ParzenClient {
   private constructor(private readonly rpc: Rpc) {}
 
   /**
    * Connects to `host:port` or `unix:///path.sock` (a bare `/path.sock`
-   * works too) and waits until the server answers, so a wrong address
-   * fails here rather than at the first suggestion.
+   * works too; default DEFAULT_ADDRESS) and waits until the server answers,
+   * so a wrong address fails here rather than at the first suggestion.
    */
-  static async connect(address: string, opts: ConnectOptions = {}): Promise<ParzenClient> {
+  static async connect(address: string = DEFAULT_ADDRESS, opts: ConnectOptions = {}): Promise<ParzenClient> {
     const target = address.startsWith("/") ? `unix://${address}` : address;
     const stub = new OptimizerServiceClient(target, channelCredentials(opts.tls), {
       // Come back quickly after a sidecar server restarts (grpc-js waits 1 s+ by default).
       "grpc.initial_reconnect_backoff_ms": 200,
       "grpc.max_reconnect_backoff_ms": 5000,
+      "grpc.service_config": serviceConfig,
       ...opts.channelOptions,
     });
     const rpc = new Rpc(stub, {
       token: opts.token,
-      timeoutMs: opts.timeoutMs ?? 60_000,
-      retry: { ...defaultRetryPolicy, ...opts.retry },
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       workerId: opts.workerId ?? `${hostname()}-${process.pid}`,
     });
     const deadline = Date.now() + (opts.connectTimeoutMs ?? 10_000);
@@ -140,13 +146,13 @@ export class ParzenClient {
         userAttrs: spec.userAttrs ?? {},
       },
     });
-    const res = await this.rpc.call("createExperiment", req, { retry: true });
+    const res = await this.rpc.call("createExperiment", req);
     return new Experiment(this.rpc, res.experiment!, res.created);
   }
 
   /** An existing experiment; NOT_FOUND if there is none by that name. */
   async experiment(name: string): Promise<Experiment> {
-    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name }), { retry: true });
+    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name }));
     return new Experiment(this.rpc, res.experiment!, false);
   }
 
@@ -157,7 +163,6 @@ export class ParzenClient {
       const res = await this.rpc.call(
         "listExperiments",
         ListExperimentsRequest.fromPartial({ pageSize: opts.pageSize ?? 0, pageToken }),
-        { retry: true },
       );
       for (const e of res.experiments) yield new Experiment(this.rpc, e, false);
       pageToken = res.nextPageToken;
@@ -166,7 +171,7 @@ export class ParzenClient {
 
   /** Deletes an experiment and its whole history. Not retried: after a lost response a repeat would be NOT_FOUND. */
   async deleteExperiment(name: string): Promise<void> {
-    await this.rpc.call("deleteExperiment", DeleteExperimentRequest.fromPartial({ name }), { retry: false });
+    await this.rpc.call("deleteExperiment", DeleteExperimentRequest.fromPartial({ name }));
   }
 
   /** Closes the connection; calls in flight fail with CANCELLED. */

@@ -82,9 +82,7 @@ export class Experiment {
 
   /** Re-reads the experiment from the server. */
   async refresh(): Promise<this> {
-    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name: this.name }), {
-      retry: true,
-    });
+    const res = await this.rpc.call("getExperiment", GetExperimentRequest.fromPartial({ name: this.name }));
     if (res.experiment !== undefined) this.#proto = res.experiment;
     return this;
   }
@@ -109,16 +107,14 @@ export class Experiment {
       workerId: this.rpc.settings.workerId,
       requestId: randomUUID(),
     });
-    const res = await this.rpc.call("suggest", req, { retry: true });
+    const res = await this.rpc.call("suggest", req);
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
 
   /** The best COMPLETE trial, or undefined while none has completed. */
   async best(): Promise<Trial | undefined> {
     try {
-      const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }), {
-        retry: true,
-      });
+      const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }));
       return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial);
     } catch (err) {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
@@ -128,7 +124,7 @@ export class Experiment {
 
   /** One trial by id. */
   async trial(id: number): Promise<Trial> {
-    const res = await this.rpc.call("getTrial", GetTrialRequest.fromPartial({ trialId: id }), { retry: true });
+    const res = await this.rpc.call("getTrial", GetTrialRequest.fromPartial({ trialId: id }));
     return new Trial(this.rpc, res.trial!);
   }
 
@@ -144,7 +140,7 @@ export class Experiment {
         pageSize: query.pageSize ?? 0,
         pageToken,
       });
-      const res = await this.rpc.call("listTrials", req, { retry: true });
+      const res = await this.rpc.call("listTrials", req);
       for (const t of res.trials) yield new Trial(this.rpc, t);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");
@@ -153,8 +149,8 @@ export class Experiment {
   /**
    * Adds configurations of your choosing (actual values, exactly the active
    * parameters), served by `suggest` before any proposal, oldest first.
-   * Returns the WAITING trials created. Not retried on UNAVAILABLE (it would
-   * enqueue twice) unless `skipIfExists`, which makes it idempotent.
+   * Returns the WAITING trials created. Not retried on UNAVAILABLE: it carries
+   * no request id, and a repeat after a lost response would enqueue twice.
    */
   async enqueue(
     params: Readonly<Record<string, ParamValue>> | readonly Readonly<Record<string, ParamValue>>[],
@@ -166,7 +162,6 @@ export class Experiment {
     const res = await this.rpc.call(
       "enqueue",
       EnqueueRequest.fromPartial({ experiment: this.name, configurations, skipIfExists }),
-      { retry: skipIfExists },
     );
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
@@ -188,14 +183,12 @@ export class Experiment {
         failReason: o.failReason ?? "",
       };
     });
-    const res = await this.rpc.call("addTrials", AddTrialsRequest.fromPartial({ experiment: this.name, trials }), {
-      retry: false,
-    });
+    const res = await this.rpc.call("addTrials", AddTrialsRequest.fromPartial({ experiment: this.name, trials }));
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
 
   /** Deletes the experiment and its whole history. */
   async delete(): Promise<void> {
-    await this.rpc.call("deleteExperiment", DeleteExperimentRequest.fromPartial({ name: this.name }), { retry: false });
+    await this.rpc.call("deleteExperiment", DeleteExperimentRequest.fromPartial({ name: this.name }));
   }
 }

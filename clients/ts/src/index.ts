@@ -7,14 +7,22 @@
  *     const trial = await exp.suggest();
  *     await trial.report(train(trial.params));
  */
-export { ParzenClient, type ConnectOptions, type ExperimentSpec, type Pem, type TlsOptions } from "./client.js";
+export {
+  DEFAULT_ADDRESS,
+  DEFAULT_TIMEOUT_MS,
+  ParzenClient,
+  type ConnectOptions,
+  type ExperimentSpec,
+  type Pem,
+  type TlsOptions,
+} from "./client.js";
 export { Experiment, type Observation, type TrialsQuery } from "./experiment.js";
 export { Trial } from "./trial.js";
 export type { KeepAliveOptions, StopKeepAlive } from "./keepalive.js";
 export { ParzenError, isParzenError, type StatusName } from "./errors.js";
 export type { TrialState } from "./state.js";
 export { pruners, type PrunerSpec } from "./pruner.js";
-export { defaultRetryPolicy, type RetryPolicy } from "./retry.js";
+export { serviceConfig } from "./retry.js";
 export type { ParamValue, Params } from "./values.js";
 export {
   Param,

@@ -1,12 +1,11 @@
 /**
- * The one place that calls grpc-js: promisified unary calls, each with the bearer token in its metadata, a deadline,
- * errors turned into ParzenError, and retries for the calls that may be
- * repeated. Everything above this file deals in promises and plain values.
+ * The one place that calls grpc-js: promisified unary calls, each with the bearer token in its metadata, a deadline
+ * and errors turned into ParzenError. Retries happen below, in the channel (see retry.ts). Everything above this
+ * file deals in promises and plain values.
  */
 import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
 import { ParzenError } from "./errors.js";
 import type { OptimizerServiceClient, OptimizerServiceService } from "./gen/parzen/v1/optimizer_service.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
 
 type Service = typeof OptimizerServiceService;
 /** Names of the unary methods, e.g. "suggest". */
@@ -25,9 +24,8 @@ type UnaryFn = (
 
 export interface RpcSettings {
   token: string | undefined;
-  /** Per-attempt deadline. */
+  /** Deadline of each call, its retries included. */
   timeoutMs: number;
-  retry: RetryPolicy;
   workerId: string;
 }
 
@@ -37,25 +35,15 @@ export class Rpc {
     readonly settings: RpcSettings,
   ) {}
 
-  /**
-   * Calls a unary method. `retry: true` only for calls that are idempotent
-   * by contract (see retry.ts); the others fail on the first UNAVAILABLE so
-   * a lost response cannot duplicate an enqueue or an import.
-   */
-  async call<K extends UnaryMethod>(
-    method: K,
-    request: RequestOf<K>,
-    opts: { retry: boolean },
-  ): Promise<ResponseOf<K>> {
+  /** Calls a unary method; the channel's service config decides whether UNAVAILABLE is retried. */
+  call<K extends UnaryMethod>(method: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
     const name = rpcName(method);
-    const once = () =>
-      new Promise<ResponseOf<K>>((resolve, reject) => {
-        const fn = this.stub[method] as unknown as UnaryFn;
-        fn.call(this.stub, request, this.metadata(), { deadline: Date.now() + this.settings.timeoutMs }, (err, res) =>
-          err ? reject(ParzenError.fromGrpc(err, name)) : resolve(res as ResponseOf<K>),
-        );
-      });
-    return opts.retry ? withRetry(once, this.settings.retry) : once();
+    return new Promise<ResponseOf<K>>((resolve, reject) => {
+      const fn = this.stub[method] as unknown as UnaryFn;
+      fn.call(this.stub, request, this.metadata(), { deadline: Date.now() + this.settings.timeoutMs }, (err, res) =>
+        err ? reject(ParzenError.fromGrpc(err, name)) : resolve(res as ResponseOf<K>),
+      );
+    });
   }
 
   private metadata(): Metadata {

@@ -121,14 +121,13 @@ export class Trial {
     const res = await this.rpc.call(
       "reportIntermediate",
       ReportIntermediateRequest.fromPartial({ trialId: this.id, step, value }),
-      { retry: true },
     );
     return res.shouldPrune;
   }
 
   /** Extends the lease once; returns the new deadline. */
   async heartbeat(): Promise<Date | undefined> {
-    const res = await this.rpc.call("heartbeat", HeartbeatRequest.fromPartial({ trialId: this.id }), { retry: true });
+    const res = await this.rpc.call("heartbeat", HeartbeatRequest.fromPartial({ trialId: this.id }));
     if (res.leaseDeadline !== undefined) this.#proto = { ...this.#proto, leaseDeadline: res.leaseDeadline };
     return res.leaseDeadline;
   }
@@ -158,7 +157,7 @@ export class Trial {
     this.#stopKeepAlive = undefined;
     // One request id for every attempt: a retry after a lost response is answered from the first.
     const req = ReportRequest.fromPartial({ trialId: this.id, requestId: randomUUID(), ...fields });
-    const res = await this.rpc.call("report", req, { retry: true });
+    const res = await this.rpc.call("report", req);
     if (res.trial !== undefined) {
       this.#proto = res.trial;
       this.#params = Object.freeze(fromValueMap(res.trial.params));

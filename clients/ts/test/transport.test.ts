@@ -1,7 +1,8 @@
 /**
  * How the client reaches the server: bearer tokens, TLS (with a CA made at
  * test time), unix sockets, and retrying UNAVAILABLE across a server
- * restart, each against a real server from the project's harness.
+ * restart, each against a real server from the project's harness. Retries
+ * call by call, error mapping and defaults: behaviour.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,6 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { testPki } from "../../../test/integration/certs.js";
 import { startTestServer, type TestServer } from "../../../test/integration/harness.js";
 import { ParzenClient, ParzenError, uniform } from "../src/index.js";
-import { withRetry } from "../src/retry.js";
 
 const dir = mkdtempSync(join(tmpdir(), "parzen-ts-client-"));
 const servers: TestServer[] = [];
@@ -104,7 +104,9 @@ describe("retries", () => {
     const ts = await server({ listen: `unix://${sock}` });
     const c = await connect(`unix://${sock}`);
     const exp = await c.createExperiment({ name: "restart", space, algorithm: "random" });
-    const once = await (await connect(`unix://${sock}`, { retry: { maxAttempts: 1 } })).experiment("restart");
+    const once = await (await connect(`unix://${sock}`, { channelOptions: { "grpc.enable_retries": 0 } })).experiment(
+      "restart",
+    );
     await ts.server.stop();
     // Without retries the same call fails: the outage is real.
     expect((await rejected(once.suggest())).codeName).toBe("UNAVAILABLE");
@@ -115,52 +117,5 @@ describe("retries", () => {
     expect(t.state).toBe("RUNNING");
     await t.report(0.2);
     expect((await exp.refresh()).counts).toMatchObject({ running: 0, complete: 1 });
-  });
-
-  it("retries UNAVAILABLE only, and only as often as the policy allows", async () => {
-    const policy = { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 1, multiplier: 2 };
-    const unavailable = new ParzenError(14, "down", "Suggest");
-    let calls = 0;
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw unavailable;
-        },
-        policy,
-        async () => {},
-      ),
-    ).rejects.toBe(unavailable);
-    expect(calls).toBe(3);
-
-    calls = 0;
-    const notFound = new ParzenError(5, "gone", "Suggest");
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw notFound;
-        },
-        policy,
-        async () => {},
-      ),
-    ).rejects.toBe(notFound);
-    expect(calls).toBe(1);
-
-    calls = 0;
-    const pauses: number[] = [];
-    const ok = await withRetry(
-      async () => (++calls < 3 ? Promise.reject(unavailable) : "ok"),
-      { ...policy, initialBackoffMs: 100, maxBackoffMs: 150 },
-      async (ms) => {
-        pauses.push(ms);
-      },
-    );
-    expect(ok).toBe("ok");
-    expect(pauses).toHaveLength(2);
-    expect(pauses[0]).toBeGreaterThanOrEqual(50);
-    expect(pauses[0]).toBeLessThanOrEqual(100);
-    expect(pauses[1]).toBeGreaterThanOrEqual(75);
-    expect(pauses[1]).toBeLessThanOrEqual(150);
   });
 });

@@ -1,19 +1,20 @@
 """Parzen: hyperparameter optimisation as a service. Python client.
 
-    import parzen
-    from parzen import hp
+import parzen
+from parzen import hp
 
-    client = parzen.Client("127.0.0.1:50051")
-    exp = client.create_experiment("demo", {"x": hp.uniform("x", -10, 10)})
-    with exp.suggest() as trial:
-        trial.report((trial.params["x"] - 3) ** 2)
+client = parzen.Client("127.0.0.1:50051")
+exp = client.create_experiment("demo", {"x": hp.uniform("x", -10, 10)})
+with exp.suggest() as trial:
+    trial.report((trial.params["x"] - 3) ** 2)
 
-    best = parzen.fmin(lambda p: (p["x"] - 3) ** 2, {"x": hp.uniform("x", -10, 10)}, max_evals=50)
+best = parzen.fmin(lambda p: (p["x"] - 3) ** 2, {"x": hp.uniform("x", -10, 10)}, max_evals=50)
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import errors, hp, pruners, space
 from ._version import __version__
@@ -26,7 +27,6 @@ from .experiment import Experiment
 from .fmin import STATUS_FAIL, STATUS_OK, fmin
 from .local_server import LocalServer
 from .pyll import scope
-from .rpc import RetryPolicy
 from .trial import Trial, TrialState, current_trial
 
 
@@ -46,17 +46,16 @@ def space_eval(space_: Any, point: Any) -> Any:
 
 
 __all__ = [
+    "STATUS_FAIL",
+    "STATUS_OK",
     "Algorithm",
     "Client",
     "Experiment",
     "LocalServer",
-    "RetryPolicy",
-    "STATUS_FAIL",
-    "STATUS_OK",
     "Trial",
     "TrialPruned",
-    "Trials",
     "TrialState",
+    "Trials",
     "__version__",
     "compile_space",
     "current_trial",

@@ -6,7 +6,7 @@ Parzen's algorithms run on the server; here an algorithm is just its name.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 
 class Algorithm:
@@ -28,7 +28,7 @@ gp = Algorithm("gp")
 _HYPEROPT_MODULES = {"hyperopt.tpe": "tpe", "hyperopt.rand": "random", "hyperopt.atpe": "tpe"}
 
 
-def algorithm_name(algo: Any) -> Optional[str]:
+def algorithm_name(algo: Any) -> str | None:
     """The server's name for ``algo``: None (the server's default, ``tpe``), a
     name, an ``Algorithm``, or hyperopt's ``tpe.suggest`` / ``rand.suggest``."""
     if algo is None or isinstance(algo, str):

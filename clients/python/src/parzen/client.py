@@ -1,16 +1,17 @@
 """The client: a connection to one Parzen server, and its experiments.
 
-    client = parzen.Client("127.0.0.1:50051")        # or "unix:///tmp/parzen.sock"
-    exp = client.create_experiment("mnist-lr", {"lr": hp.loguniform("lr", -10, 0)})
-    with exp.suggest() as trial:
-        trial.report(train(**trial.params))
+client = parzen.Client("127.0.0.1:50051")        # or "unix:///tmp/parzen.sock"
+exp = client.create_experiment("mnist-lr", {"lr": hp.loguniform("lr", -10, 0)})
+with exp.suggest() as trial:
+    trial.report(train(**trial.params))
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from google.protobuf import duration_pb2
 
@@ -18,7 +19,7 @@ from . import pruners as _pruners
 from . import template as tpl
 from .compile import compile_space
 from .experiment import Experiment
-from .rpc import Connection, RetryPolicy
+from .rpc import Connection
 from .v1 import experiment_pb2
 from .v1 import optimizer_service_pb2 as svc
 from .values import to_value_map
@@ -43,23 +44,24 @@ class Client:
     roots; ``root_certificates`` (PEM bytes: the CA that signed the server's
     certificate) implies TLS. For mutual TLS, pass the client's PEM
     ``private_key`` and ``certificate_chain`` too. ``timeout`` is each call's
-    deadline in seconds. ``worker_id`` labels the trials this client
-    suggests (default ``hostname:pid``).
+    deadline in seconds, retries included. ``worker_id`` labels the trials
+    this client suggests (default ``hostname:pid``). ``channel_options`` are
+    extra gRPC channel options, e.g. ``[("grpc.enable_retries", 0)]`` to
+    turn off the retries of UNAVAILABLE (see ``parzen.rpc``).
     """
 
     def __init__(
         self,
-        address: Optional[str] = None,
+        address: str | None = None,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         tls: bool = False,
-        root_certificates: Optional[bytes] = None,
-        private_key: Optional[bytes] = None,
-        certificate_chain: Optional[bytes] = None,
-        timeout: Optional[float] = 60.0,
-        retry: RetryPolicy = RetryPolicy(),
-        worker_id: Optional[str] = None,
-        channel_options: Sequence[Tuple[str, Any]] = (),
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        timeout: float | None = 60.0,
+        worker_id: str | None = None,
+        channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self.address = address or os.environ.get("PARZEN_ADDRESS") or DEFAULT_ADDRESS
         self.worker_id = worker_id or default_worker_id()
@@ -71,7 +73,6 @@ class Client:
             private_key=private_key,
             certificate_chain=certificate_chain,
             timeout=timeout,
-            retry=retry,
             channel_options=channel_options,
         )
 
@@ -82,15 +83,15 @@ class Client:
         name: str,
         space: Any,
         *,
-        algorithm: Optional[str] = None,
-        seed: Optional[int] = None,
+        algorithm: str | None = None,
+        seed: int | None = None,
         direction: str = "minimize",
-        options: Optional[Mapping[str, Any]] = None,
-        pruner: Optional[_pruners.PrunerLike] = None,
-        pruner_options: Optional[Mapping[str, Any]] = None,
-        lease_duration: Optional[float] = None,
+        options: Mapping[str, Any] | None = None,
+        pruner: _pruners.PrunerLike | None = None,
+        pruner_options: Mapping[str, Any] | None = None,
+        lease_duration: float | None = None,
         retry_lost: bool = False,
-        user_attrs: Optional[Mapping[str, str]] = None,
+        user_attrs: Mapping[str, str] | None = None,
     ) -> Experiment:
         """Creates an experiment, or returns the existing one of that name when
         its definition is identical (``exp.created`` tells which); a different
@@ -109,7 +110,7 @@ class Client:
         if direction not in _DIRECTIONS:
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         compiled = compile_space(space)
-        attrs: Dict[str, str] = dict(user_attrs or {})
+        attrs: dict[str, str] = dict(user_attrs or {})
         attrs[tpl.TEMPLATE_ATTR] = compiled.template_json
         exp = experiment_pb2.Experiment(
             name=name,
@@ -128,7 +129,7 @@ class Client:
             d = duration_pb2.Duration()
             d.FromNanoseconds(int(lease_duration * 1e9))
             exp.lease_duration.CopyFrom(d)
-        resp = self.connection.call("CreateExperiment", svc.CreateExperimentRequest(experiment=exp), idempotent=True)
+        resp = self.connection.call("CreateExperiment", svc.CreateExperimentRequest(experiment=exp))
         return Experiment(self, resp.experiment, compiled.template, created=resp.created)
 
     def get_experiment(self, name: str, space: Any = None) -> Experiment:
@@ -136,7 +137,7 @@ class Client:
         stored at creation; pass ``space`` to shape them with your own objects
         instead (e.g. when options are classes, which JSON cannot hold).
         Experiments created by other clients have flat ``name -> value`` params."""
-        resp = self.connection.call("GetExperiment", svc.GetExperimentRequest(name=name), idempotent=True)
+        resp = self.connection.call("GetExperiment", svc.GetExperimentRequest(name=name))
         return Experiment(self, resp.experiment, self._template_for(resp.experiment, space))
 
     def list_experiments(self, page_size: int = 100) -> Iterator[Experiment]:
@@ -144,7 +145,7 @@ class Client:
         token = ""
         while True:
             req = svc.ListExperimentsRequest(page_size=page_size, page_token=token)
-            resp = self.connection.call("ListExperiments", req, idempotent=True)
+            resp = self.connection.call("ListExperiments", req)
             for e in resp.experiments:
                 yield Experiment(self, e, self._template_for(e, None))
             token = resp.next_page_token
@@ -153,7 +154,7 @@ class Client:
 
     def delete_experiment(self, name: str) -> None:
         """Deletes an experiment and its whole history."""
-        self.connection.call("DeleteExperiment", svc.DeleteExperimentRequest(name=name), idempotent=False)
+        self.connection.call("DeleteExperiment", svc.DeleteExperimentRequest(name=name))
 
     @staticmethod
     def _template_for(e: experiment_pb2.Experiment, space: Any) -> tpl.Node:
@@ -172,7 +173,7 @@ class Client:
     def close(self) -> None:
         self.connection.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:

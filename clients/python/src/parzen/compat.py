@@ -11,7 +11,8 @@ value is the chosen option's *index* and an inactive label has ``[]``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import template as tpl
 from .errors import AllTrialsFailed
@@ -28,11 +29,11 @@ class Trials:
     """A hyperopt-style view of an experiment's trials."""
 
     def __init__(self) -> None:
-        self.experiment: Optional["Experiment"] = None
-        self._trials: List[Dict[str, Any]] = []
-        self._best: Optional[Dict[str, Any]] = None
+        self.experiment: Experiment | None = None
+        self._trials: list[dict[str, Any]] = []
+        self._best: dict[str, Any] | None = None
 
-    def refresh(self) -> "Trials":
+    def refresh(self) -> Trials:
         """Reloads the view from the server."""
         if self.experiment is None:
             return self
@@ -42,57 +43,57 @@ class Trials:
         self._best = None if best is None else _as_dict(best, labels)
         return self
 
-    def attach(self, experiment: "Experiment") -> None:
+    def attach(self, experiment: Experiment) -> None:
         self.experiment = experiment
         self.refresh()
 
     @property
-    def trials(self) -> List[Dict[str, Any]]:
+    def trials(self) -> list[dict[str, Any]]:
         return self._trials
 
     @property
-    def results(self) -> List[Dict[str, Any]]:
+    def results(self) -> list[dict[str, Any]]:
         return [t["result"] for t in self._trials]
 
-    def losses(self) -> List[Optional[float]]:
+    def losses(self) -> list[float | None]:
         return [t["result"].get("loss") for t in self._trials]
 
-    def statuses(self) -> List[str]:
+    def statuses(self) -> list[str]:
         return [t["result"]["status"] for t in self._trials]
 
     @property
-    def tids(self) -> List[int]:
+    def tids(self) -> list[int]:
         return [t["tid"] for t in self._trials]
 
     @property
-    def vals(self) -> Dict[str, List[Any]]:
-        out: Dict[str, List[Any]] = {}
+    def vals(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
         for t in self._trials:
             for k, v in t["misc"]["vals"].items():
                 out.setdefault(k, []).extend(v)
         return out
 
     @property
-    def best_trial(self) -> Dict[str, Any]:
+    def best_trial(self) -> dict[str, Any]:
         if self._best is None:
             raise AllTrialsFailed("no trial has completed")
         return self._best
 
     @property
-    def argmin(self) -> Dict[str, Any]:
+    def argmin(self) -> dict[str, Any]:
         """The best trial's ``{label: value}`` (choice indices), as hyperopt."""
         return {k: v[0] for k, v in self.best_trial["misc"]["vals"].items() if v}
 
     def __len__(self) -> int:
         return len(self._trials)
 
-    def __iter__(self) -> Iterator[Dict[str, Any]]:
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self._trials)
 
 
-def _labels(node: tpl.Node) -> Dict[str, Optional[List[Any]]]:
+def _labels(node: tpl.Node) -> dict[str, list[Any] | None]:
     """Every label of the template; for a choice, its option values."""
-    out: Dict[str, Optional[List[Any]]] = {}
+    out: dict[str, list[Any] | None] = {}
 
     def walk(n: tpl.Node) -> None:
         t = n["t"]
@@ -113,9 +114,9 @@ def _labels(node: tpl.Node) -> Dict[str, Optional[List[Any]]]:
     return out
 
 
-def _as_dict(trial: "Trial", labels: Dict[str, Optional[List[Any]]]) -> Dict[str, Any]:
-    vals: Dict[str, List[Any]] = {}
-    names = labels if labels else {k: None for k in trial.flat_params}
+def _as_dict(trial: Trial, labels: dict[str, list[Any] | None]) -> dict[str, Any]:
+    vals: dict[str, list[Any]] = {}
+    names = labels if labels else dict.fromkeys(trial.flat_params)
     for name, options in names.items():
         if name not in trial.flat_params:
             vals[name] = []
@@ -127,14 +128,18 @@ def _as_dict(trial: "Trial", labels: Dict[str, Optional[List[Any]]]) -> Dict[str
         else:
             vals[name] = [v]
     status = "ok" if trial.state == "COMPLETE" else "fail" if trial.state in ("FAIL", "LOST", "PRUNED") else "new"
-    result: Dict[str, Any] = {"status": status, **trial.metrics}
+    result: dict[str, Any] = {"status": status, **trial.metrics}
     if trial.loss is not None:
         result["loss"] = trial.loss
     return {
         "tid": trial.number,
         "state": _STATE.get(trial.state.value, 0),
         "result": result,
-        "misc": {"tid": trial.number, "vals": vals, "idxs": {k: ([trial.number] if v else []) for k, v in vals.items()}},
+        "misc": {
+            "tid": trial.number,
+            "vals": vals,
+            "idxs": {k: ([trial.number] if v else []) for k, v in vals.items()},
+        },
         "params": trial.params,
         "book_time": trial.start_time,
         "refresh_time": trial.end_time,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 from . import template as tpl
 from .expr import Choice, Param
@@ -62,24 +62,24 @@ def compile_space(space: Any) -> CompiledSpace:
     return CompiledSpace(space_pb2.SearchSpace(parameters=params), node)
 
 
-def _compile(x: Any, path: List[str]) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+def _compile(x: Any, path: list[str]) -> tuple[tpl.Node, list[space_pb2.Parameter]]:
     if isinstance(x, Param):
         return _param(x, _name(x.label, path))
     if isinstance(x, Choice):
         return _choice(x, _name(x.label, path), path)
     if isinstance(x, Mapping):
-        items: List[List[Any]] = []
-        params: List[space_pb2.Parameter] = []
+        items: list[list[Any]] = []
+        params: list[space_pb2.Parameter] = []
         for k, v in x.items():
-            node, ps = _compile(v, path + [str(k)])
+            node, ps = _compile(v, [*path, str(k)])
             items.append([k, node])
             params.extend(ps)
         return {"t": "dict", "items": items}, params
     if isinstance(x, (list, tuple)):
-        nodes: List[tpl.Node] = []
+        nodes: list[tpl.Node] = []
         params = []
         for i, v in enumerate(x):
-            node, ps = _compile(v, path + [str(i)])
+            node, ps = _compile(v, [*path, str(i)])
             nodes.append(node)
             params.extend(ps)
         return {"t": "tuple" if isinstance(x, tuple) else "list", "items": nodes}, params
@@ -91,11 +91,11 @@ def _compile(x: Any, path: List[str]) -> Tuple[tpl.Node, List[space_pb2.Paramete
     return {"t": "const", "v": x}, []
 
 
-def _name(label: Optional[str], path: List[str]) -> str:
+def _name(label: str | None, path: list[str]) -> str:
     return label if label is not None else (".".join(path) or "value")
 
 
-def _param(p: Param, name: str) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+def _param(p: Param, name: str) -> tuple[tpl.Node, list[space_pb2.Parameter]]:
     args = p.args
     msg = _DOMAIN_MESSAGES[p.domain](**args)
     param = space_pb2.Parameter(name=name, **{p.domain: msg})
@@ -107,19 +107,21 @@ def _param(p: Param, name: str) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
     return {"t": "param", "name": name, "int": p.is_int, "bounds": bounds}, [param]
 
 
-def _choice(c: Choice, name: str, path: List[str]) -> Tuple[tpl.Node, List[space_pb2.Parameter]]:
+def _choice(c: Choice, name: str, path: list[str]) -> tuple[tpl.Node, list[space_pb2.Parameter]]:
     values = _option_values(c.options)
-    options: List[space_pb2.ChoiceOption] = []
-    nodes: List[tpl.Node] = []
+    options: list[space_pb2.ChoiceOption] = []
+    nodes: list[tpl.Node] = []
     for i, (option, value) in enumerate(zip(c.options, values)):
-        node, children = _compile(option, path + [str(i)])
+        node, children = _compile(option, [*path, str(i)])
         nodes.append(node)
         options.append(space_pb2.ChoiceOption(value=to_value(value), children=children))
     choice = space_pb2.Choice(options=options, weights=list(c.weights or ()))
-    return {"t": "choice", "name": name, "values": values, "options": nodes}, [space_pb2.Parameter(name=name, choice=choice)]
+    return {"t": "choice", "name": name, "values": values, "options": nodes}, [
+        space_pb2.Parameter(name=name, choice=choice)
+    ]
 
 
-def _option_values(options: Tuple[Any, ...]) -> List[Any]:
+def _option_values(options: tuple[Any, ...]) -> list[Any]:
     values = [o if is_scalar(o) and not isinstance(o, (Param, Choice)) else i for i, o in enumerate(options)]
     keys = [scalar_key(v) for v in values]
     if len(set(keys)) != len(keys):

@@ -8,8 +8,6 @@ This module is the only place that maps status codes to exceptions.
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
-
 import grpc
 
 
@@ -18,9 +16,9 @@ class ParzenError(Exception):
 
     #: The gRPC status code name (e.g. ``"INVALID_ARGUMENT"``), or ``None``
     #: for errors raised by the client itself.
-    code: Optional[str] = None
+    code: str | None = None
 
-    def __init__(self, message: str, *, code: Optional[str] = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -52,7 +50,8 @@ class FailedPrecondition(ParzenError):
 
 
 class Unavailable(ParzenError):
-    """The server could not be reached (after retries, for idempotent calls)."""
+    """The server could not be reached (after the retries, for the calls that
+    are retried: see ``parzen.rpc``)."""
 
     code = "UNAVAILABLE"
 
@@ -102,9 +101,8 @@ class TrialPruned(Exception):
     """
 
 
-_BY_STATUS: Dict[grpc.StatusCode, Type[ParzenError]] = {
+_BY_STATUS: dict[grpc.StatusCode, type[ParzenError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
-    grpc.StatusCode.OUT_OF_RANGE: InvalidArgument,
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,

@@ -7,15 +7,15 @@ from the server's flat parameter maps.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union, overload
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from . import pruners as _pruners
 from . import template as tpl
 from .errors import FailedPrecondition
 from .trial import Trial, TrialState
-from .v1 import experiment_pb2
+from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
-from .v1 import trial_pb2
 from .values import Scalar, from_value, to_value_map
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ StateLike = Union[TrialState, str]
 class Experiment:
     """A handle on one experiment of a server (a snapshot of its definition)."""
 
-    def __init__(self, client: "Client", proto: experiment_pb2.Experiment, template: tpl.Node, *, created: bool = False) -> None:
+    def __init__(
+        self, client: Client, proto: experiment_pb2.Experiment, template: tpl.Node, *, created: bool = False
+    ) -> None:
         self.client = client
         self.proto = proto
         self.template = template
@@ -51,7 +53,7 @@ class Experiment:
         return self.proto.algorithm.name
 
     @property
-    def algorithm_options(self) -> Dict[str, Scalar]:
+    def algorithm_options(self) -> dict[str, Scalar]:
         return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
 
     @property
@@ -61,21 +63,21 @@ class Experiment:
         return _pruners.from_proto(self.proto.pruner)
 
     @property
-    def seed(self) -> Optional[int]:
+    def seed(self) -> int | None:
         return self.proto.seed if self.proto.HasField("seed") else None
 
     @property
-    def user_attrs(self) -> Dict[str, str]:
+    def user_attrs(self) -> dict[str, str]:
         return {k: v for k, v in self.proto.user_attrs.items() if k != tpl.TEMPLATE_ATTR}
 
     @property
-    def trial_counts(self) -> Dict[str, int]:
+    def trial_counts(self) -> dict[str, int]:
         """Trials per state, as of the last ``refresh()``."""
         c = self.proto.trial_counts
         return {s.name: getattr(c, s.name.lower()) for s in TrialState if s != TrialState.UNSPECIFIED}
 
-    def refresh(self) -> "Experiment":
-        resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name), idempotent=True)
+    def refresh(self) -> Experiment:
+        resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name))
         self.proto = resp.experiment
         return self
 
@@ -85,11 +87,11 @@ class Experiment:
     # ------------------------------------------------------------------- ask
 
     @overload
-    def suggest(self, count: None = None, *, worker_id: Optional[str] = None) -> Trial: ...
+    def suggest(self, count: None = None, *, worker_id: str | None = None) -> Trial: ...
     @overload
-    def suggest(self, count: int, *, worker_id: Optional[str] = None) -> List[Trial]: ...
+    def suggest(self, count: int, *, worker_id: str | None = None) -> list[Trial]: ...
 
-    def suggest(self, count: Optional[int] = None, *, worker_id: Optional[str] = None) -> Union[Trial, List[Trial]]:
+    def suggest(self, count: int | None = None, *, worker_id: str | None = None) -> Trial | list[Trial]:
         """One new RUNNING trial, or a list of ``count`` of them.
 
         Retried safely: the request carries an id the server de-duplicates."""
@@ -99,13 +101,15 @@ class Experiment:
             worker_id=worker_id or self.client.worker_id,
             request_id=uuid.uuid4().hex,
         )
-        resp = self.client.connection.call("Suggest", req, idempotent=True)
+        resp = self.client.connection.call("Suggest", req)
         trials = [Trial(self, t) for t in resp.trials]
         return trials[0] if count is None else trials
 
     # --------------------------------------------------------------- enqueue
 
-    def enqueue(self, params: Any, *, user_attrs: Optional[Mapping[str, str]] = None, skip_if_exists: bool = False) -> Optional[Trial]:
+    def enqueue(
+        self, params: Any, *, user_attrs: Mapping[str, str] | None = None, skip_if_exists: bool = False
+    ) -> Trial | None:
         """Queues one configuration (actual values shaped like the space);
         ``suggest`` serves it before any algorithm's. Returns the WAITING
         trial, or None when ``skip_if_exists`` skipped it."""
@@ -113,23 +117,27 @@ class Experiment:
         return trials[0] if trials else None
 
     def enqueue_many(
-        self, params_list: Iterable[Any], *, user_attrs: Optional[Mapping[str, str]] = None, skip_if_exists: bool = False
-    ) -> List[Trial]:
+        self,
+        params_list: Iterable[Any],
+        *,
+        user_attrs: Mapping[str, str] | None = None,
+        skip_if_exists: bool = False,
+    ) -> list[Trial]:
         configs = [
             svc.Configuration(params=to_value_map(tpl.encode(self.template, p)), user_attrs=dict(user_attrs or {}))
             for p in params_list
         ]
         req = svc.EnqueueRequest(experiment=self.name, configurations=configs, skip_if_exists=skip_if_exists)
-        resp = self.client.connection.call("Enqueue", req, idempotent=skip_if_exists)
+        resp = self.client.connection.call("Enqueue", req)
         return [Trial(self, t) for t in resp.trials]
 
-    def add_trials(self, records: Iterable[Mapping[str, Any]]) -> List[Trial]:
+    def add_trials(self, records: Iterable[Mapping[str, Any]]) -> list[Trial]:
         """Imports already-evaluated trials (warm start). Each record has
         ``params`` (shaped actual values) and ``loss``; optionally ``state``
         (``"COMPLETE"`` by default, ``"FAIL"``, ``"PRUNED"``), ``metrics``,
         ``intermediate`` (``{step: value}``), ``user_attrs``, ``fail_reason``."""
         imports = [self._import(r) for r in records]
-        resp = self.client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports), idempotent=False)
+        resp = self.client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports))
         return [Trial(self, t) for t in resp.trials]
 
     def _import(self, r: Mapping[str, Any]) -> svc.TrialImport:
@@ -139,10 +147,11 @@ class Experiment:
         state = TrialState(str(r.get("state", "COMPLETE")).upper())
         imp = svc.TrialImport(
             params=to_value_map(tpl.encode(self.template, r["params"])),
-            state=state.to_proto(),  # type: ignore[arg-type]
+            state=state.to_proto(),
             metrics={k: float(v) for k, v in dict(r.get("metrics") or {}).items()},
             intermediate_values=[
-                trial_pb2.IntermediateValue(step=int(s), value=float(v)) for s, v in dict(r.get("intermediate") or {}).items()
+                trial_pb2.IntermediateValue(step=int(s), value=float(v))
+                for s, v in dict(r.get("intermediate") or {}).items()
             ],
             user_attrs=dict(r.get("user_attrs") or {}),
             fail_reason=str(r.get("fail_reason", "")),
@@ -154,10 +163,10 @@ class Experiment:
     # ------------------------------------------------------------------ read
 
     @property
-    def best_trial(self) -> Optional[Trial]:
+    def best_trial(self) -> Trial | None:
         """The best COMPLETE trial, or None when there is none yet."""
         try:
-            resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name), idempotent=True)
+            resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name))
         except FailedPrecondition:
             return None
         return Trial(self, resp.trial)
@@ -168,30 +177,36 @@ class Experiment:
         return None if best is None else best.params
 
     def get_trial(self, trial_id: int) -> Trial:
-        resp = self.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=int(trial_id)), idempotent=True)
+        resp = self.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=int(trial_id)))
         return Trial(self, resp.trial)
 
-    def iter_trials(self, states: Optional[Sequence[StateLike]] = None, *, worker_id: str = "", page_size: int = 1000) -> Iterator[Trial]:
+    def iter_trials(
+        self, states: Sequence[StateLike] | None = None, *, worker_id: str = "", page_size: int = 1000
+    ) -> Iterator[Trial]:
         """Every trial in number order (optionally only some states), paging hidden."""
         wanted = [TrialState(str(s.value if isinstance(s, TrialState) else s).upper()).to_proto() for s in states or ()]
         token = ""
         while True:
             req = svc.ListTrialsRequest(
-                experiment=self.name, states=wanted, page_size=page_size, page_token=token, worker_id=worker_id  # type: ignore[arg-type]
+                experiment=self.name,
+                states=wanted,
+                page_size=page_size,
+                page_token=token,
+                worker_id=worker_id,
             )
-            resp = self.client.connection.call("ListTrials", req, idempotent=True)
+            resp = self.client.connection.call("ListTrials", req)
             for t in resp.trials:
                 yield Trial(self, t)
             token = resp.next_page_token
             if not token:
                 return
 
-    def trials(self, states: Optional[Sequence[StateLike]] = None, *, worker_id: str = "") -> List[Trial]:
+    def trials(self, states: Sequence[StateLike] | None = None, *, worker_id: str = "") -> list[Trial]:
         """Every trial (each with ``.id``, ``.number``, ``.params``, ``.state``,
         ``.loss``, ``.metrics``, ``.intermediate``)."""
         return list(self.iter_trials(states, worker_id=worker_id))
 
-    def trials_dataframe(self, *, intermediate_columns: bool = False) -> "pandas.DataFrame":
+    def trials_dataframe(self, *, intermediate_columns: bool = False) -> pandas.DataFrame:
         """All trials as a pandas DataFrame: one row per trial with ``state``
         (``COMPLETE``, ``PRUNED``, ...), ``loss``, flat ``params.<name>`` and
         ``metrics.<name>`` columns, the learning curve as ``intermediate``
@@ -206,7 +221,7 @@ class Experiment:
         steps: set[int] = set()
         for t in self.iter_trials():
             curve = dict(sorted(t.intermediate.items()))
-            row: Dict[str, Any] = {
+            row: dict[str, Any] = {
                 "number": t.number,
                 "id": t.id,
                 "state": t.state.value,

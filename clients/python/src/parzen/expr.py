@@ -9,8 +9,9 @@ ready for the proto); ``parzen.compile`` turns a whole space into the proto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Union
 
 #: The proto domains a numeric parameter may have (``Parameter.domain``).
 NUMERIC_DOMAINS = (
@@ -34,12 +35,12 @@ class Param:
     which are named after their position in the space.
     """
 
-    label: Optional[str]
+    label: str | None
     domain: str
-    fields: Tuple[Tuple[str, Union[int, float, bool]], ...]
+    fields: tuple[tuple[str, int | float | bool], ...]
 
     @property
-    def args(self) -> Dict[str, Union[int, float, bool]]:
+    def args(self) -> dict[str, int | float | bool]:
         return dict(self.fields)
 
     @property
@@ -47,7 +48,7 @@ class Param:
         """Whether values are integers (``int_range``); otherwise floats."""
         return self.domain == "int_range"
 
-    def named(self, label: str) -> "Param":
+    def named(self, label: str) -> Param:
         return Param(label, self.domain, self.fields)
 
 
@@ -55,24 +56,24 @@ class Param:
 class Choice:
     """A categorical choice; options may be constants or nested sub-spaces."""
 
-    label: Optional[str]
-    options: Tuple[Any, ...]
-    weights: Optional[Tuple[float, ...]] = field(default=None)
+    label: str | None
+    options: tuple[Any, ...]
+    weights: tuple[float, ...] | None = field(default=None)
 
-    def named(self, label: str) -> "Choice":
+    def named(self, label: str) -> Choice:
         return Choice(label, self.options, self.weights)
 
 
 Node = Union[Param, Choice]
 
 
-def make_param(label: Optional[str], domain: str, **fields: Union[int, float, bool]) -> Param:
+def make_param(label: str | None, domain: str, **fields: int | float | bool) -> Param:
     if label is not None:
         check_label(label)
     return Param(label, domain, tuple(fields.items()))
 
 
-def make_choice(label: Optional[str], options: Sequence[Any], weights: Optional[Sequence[float]] = None) -> Choice:
+def make_choice(label: str | None, options: Sequence[Any], weights: Sequence[float] | None = None) -> Choice:
     if label is not None:
         check_label(label)
     if isinstance(options, (str, bytes)) or not isinstance(options, Sequence):
@@ -88,7 +89,7 @@ def check_label(label: object) -> None:
 
 def as_float(what: str, x: object) -> float:
     """``x`` as a float (accepting ints and numpy scalars, rejecting bools)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
+    if isinstance(x, bool) or (not isinstance(x, (int, float)) and not hasattr(x, "__float__")):
         raise TypeError(f"{what} must be a number, got {type(x).__name__}")
     return float(x)
 

@@ -16,7 +16,8 @@ import math
 import os
 import time
 import uuid
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Callable
 
 from . import pruners as _pruners
 from . import template as tpl
@@ -32,28 +33,28 @@ from .trial import _CURRENT, Trial
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
 
-EarlyStopFn = Callable[..., Tuple[bool, Sequence[Any]]]
+EarlyStopFn = Callable[..., tuple[bool, Sequence[Any]]]
 
 
 def fmin(
     fn: Callable[[Any], Any],
     space: Any,
     algo: Any = None,
-    max_evals: Optional[int] = None,
+    max_evals: int | None = None,
     *,
-    client: Union[Client, str, None] = None,
-    experiment: Union[Experiment, str, None] = None,
-    seed: Optional[int] = None,
-    timeout: Optional[float] = None,
-    loss_threshold: Optional[float] = None,
-    early_stop_fn: Optional[EarlyStopFn] = None,
-    points_to_evaluate: Optional[Sequence[Any]] = None,
+    client: Client | str | None = None,
+    experiment: Experiment | str | None = None,
+    seed: int | None = None,
+    timeout: float | None = None,
+    loss_threshold: float | None = None,
+    early_stop_fn: EarlyStopFn | None = None,
+    points_to_evaluate: Sequence[Any] | None = None,
     show_progressbar: bool = True,
-    db: Optional[str] = None,
-    options: Optional[Mapping[str, Any]] = None,
-    pruner: Optional[_pruners.PrunerLike] = None,
+    db: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    pruner: _pruners.PrunerLike | None = None,
     rstate: Any = None,
-    trials: Optional[Trials] = None,
+    trials: Trials | None = None,
 ) -> Any:
     """Minimises ``fn`` over ``space``; returns the best parameters (actual
     values shaped like the space).
@@ -105,7 +106,7 @@ def fmin(
 
 
 @contextlib.contextmanager
-def _connect(client: Union[Client, str, None], db: Optional[str]) -> Iterator[Client]:
+def _connect(client: Client | str | None, db: str | None) -> Iterator[Client]:
     if isinstance(client, Client):
         yield client
         return
@@ -123,12 +124,12 @@ def _connect(client: Union[Client, str, None], db: Optional[str]) -> Iterator[Cl
 
 def _experiment(
     c: Client,
-    experiment: Union[Experiment, str, None],
+    experiment: Experiment | str | None,
     space: Any,
     algo: Any,
-    seed: Optional[int],
-    options: Optional[Mapping[str, Any]],
-    pruner: Optional[_pruners.PrunerLike],
+    seed: int | None,
+    options: Mapping[str, Any] | None,
+    pruner: _pruners.PrunerLike | None,
 ) -> Experiment:
     if isinstance(experiment, Experiment):
         return experiment
@@ -155,10 +156,10 @@ def _finished(exp: Experiment) -> int:
 def _run(
     exp: Experiment,
     fn: Callable[[Any], Any],
-    max_evals: Optional[int],
-    timeout: Optional[float],
-    loss_threshold: Optional[float],
-    early_stop_fn: Optional[EarlyStopFn],
+    max_evals: int | None,
+    timeout: float | None,
+    loss_threshold: float | None,
+    early_stop_fn: EarlyStopFn | None,
     show_progressbar: bool,
 ) -> None:
     start = time.monotonic()
@@ -187,7 +188,7 @@ def _run(
         progress.close()
 
 
-def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> Optional[float]:
+def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
     """Runs ``fn`` on the trial and reports the outcome; returns the loss of
     a COMPLETE trial. ``TrialPruned`` from ``fn`` finishes it as PRUNED."""
     trial.start_heartbeats()
@@ -215,7 +216,7 @@ def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> Optional[float]:
     return None
 
 
-def interpret_result(result: Any) -> Tuple[str, Optional[float], Dict[str, float], str]:
+def interpret_result(result: Any) -> tuple[str, float | None, dict[str, float], str]:
     """(status, loss, metrics, fail reason) of what ``fn`` returned."""
     if isinstance(result, Mapping):
         status = str(result.get("status", STATUS_OK if "loss" in result else STATUS_FAIL))
@@ -245,4 +246,3 @@ def _is_number(x: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return not isinstance(x, (str, bytes))
-

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from typing import Callable, Optional
+from typing import Callable
 
 
-def interval_for(lease_deadline: Optional[datetime], now: Optional[datetime] = None) -> Optional[float]:
+def interval_for(lease_deadline: datetime | None, now: datetime | None = None) -> float | None:
     """Seconds between heartbeats for a lease ending at ``lease_deadline``
     (``None``: no lease, nothing to keep alive)."""
     if lease_deadline is None:
@@ -34,7 +34,7 @@ class Heartbeater:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="parzen-heartbeat", daemon=True)
 
-    def start(self) -> "Heartbeater":
+    def start(self) -> Heartbeater:
         self._thread.start()
         return self
 
@@ -50,7 +50,7 @@ class Heartbeater:
             except Exception:
                 return
 
-    def __enter__(self) -> "Heartbeater":
+    def __enter__(self) -> Heartbeater:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

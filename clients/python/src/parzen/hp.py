@@ -23,22 +23,23 @@ values are ``exp(low) + k*q``), as the server's ``QLogUniform`` specifies.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence, Tuple, overload
+from collections.abc import Sequence
+from typing import Any, overload
 
 from .expr import Choice, Param, as_float, as_int, make_choice, make_param
 
 __all__ = [
     "choice",
-    "pchoice",
-    "uniform",
-    "quniform",
-    "loguniform",
-    "qloguniform",
-    "normal",
-    "qnormal",
     "lognormal",
+    "loguniform",
+    "normal",
+    "pchoice",
     "qlognormal",
+    "qloguniform",
+    "qnormal",
+    "quniform",
     "randint",
+    "uniform",
     "uniformint",
 ]
 
@@ -53,7 +54,7 @@ def choice(label: str, options: Sequence[Any]) -> Choice:
     return make_choice(label, options)
 
 
-def pchoice(label: str, p_options: Sequence[Tuple[float, Any]]) -> Choice:
+def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> Choice:
     """One of the options, with prior probabilities: ``[(p, option), ...]``."""
     pairs = list(p_options)
     for pair in pairs:
@@ -103,7 +104,7 @@ def randint(label: str, upper: int, /) -> Param: ...
 def randint(label: str, low: int, high: int, /) -> Param: ...
 
 
-def randint(label: str, low_or_upper: int, high: Optional[int] = None, /) -> Param:
+def randint(label: str, low_or_upper: int, high: int | None = None, /) -> Param:
     """An integer in ``0 .. upper-1``, or in ``low .. high-1`` (high exclusive)."""
     if high is None:
         low, top = 0, as_int("upper", low_or_upper) - 1
@@ -114,4 +115,6 @@ def randint(label: str, low_or_upper: int, high: Optional[int] = None, /) -> Par
 
 def uniformint(label: str, low: int, high: int, q: int = 1) -> Param:
     """An integer in ``low .. high`` (both inclusive), on a step ``q`` grid."""
-    return make_param(label, "int_range", low=as_int("low", low), high=as_int("high", high), step=as_int("q", q), log=False)
+    return make_param(
+        label, "int_range", low=as_int("low", low), high=as_int("high", high), step=as_int("q", q), log=False
+    )

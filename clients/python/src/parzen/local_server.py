@@ -22,13 +22,14 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Deque, List, Optional, Sequence, Tuple
+from typing import IO
 
 from .errors import ServerStartError
 
 
-def find_repo(start: Optional[Path] = None) -> Optional[Path]:
+def find_repo(start: Path | None = None) -> Path | None:
     """The Parzen checkout holding ``start`` (default: this package), if any."""
     here = (start or Path(__file__)).resolve()
     for d in [here, *here.parents]:
@@ -37,7 +38,7 @@ def find_repo(start: Optional[Path] = None) -> Optional[Path]:
     return None
 
 
-def server_command(command: Optional[Sequence[str]] = None, repo: Optional[str] = None) -> Tuple[List[str], Optional[str]]:
+def server_command(command: Sequence[str] | None = None, repo: str | None = None) -> tuple[list[str], str | None]:
     """The command prefix that runs the ``parzen`` CLI, and its working directory."""
     if command:
         return list(command), None
@@ -70,17 +71,17 @@ class LocalServer:
 
     def __init__(
         self,
-        db: Optional[str] = None,
+        db: str | None = None,
         *,
         listen: str = "127.0.0.1:0",
-        command: Optional[Sequence[str]] = None,
-        repo: Optional[str] = None,
+        command: Sequence[str] | None = None,
+        repo: str | None = None,
         startup_timeout: float = 120.0,
-        env: Optional[dict[str, str]] = None,
+        env: dict[str, str] | None = None,
         args: Sequence[str] = (),
     ) -> None:
         self._command, self._cwd = server_command(command, repo)
-        self._tmpdir: Optional[str] = None
+        self._tmpdir: str | None = None
         if db is None:
             self._tmpdir = tempfile.mkdtemp(prefix="parzen-")
             db = os.path.join(self._tmpdir, "parzen.db")
@@ -89,12 +90,12 @@ class LocalServer:
         self.args = list(args)
         self.startup_timeout = startup_timeout
         self._env = {**os.environ, **(env or {})}
-        self._proc: Optional[subprocess.Popen[bytes]] = None
-        self._log: Deque[str] = collections.deque(maxlen=40)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: collections.deque[str] = collections.deque(maxlen=40)
         self._listening = threading.Event()
-        self.address: Optional[str] = None
+        self.address: str | None = None
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         argv = [*self._command, "serve", "--db", self.db, "--listen", self.listen, *self.args]
         try:
             self._proc = subprocess.Popen(
@@ -118,7 +119,11 @@ class LocalServer:
         while not self._listening.wait(step):
             waited += step
             if self._proc.poll() is not None or waited >= deadline:
-                why = f"exited with status {self._proc.returncode}" if self._proc.poll() is not None else f"did not listen within {deadline:.0f}s"
+                why = (
+                    f"exited with status {self._proc.returncode}"
+                    if self._proc.poll() is not None
+                    else f"did not listen within {deadline:.0f}s"
+                )
                 self.stop()
                 tail = "\n".join(self._log)
                 raise ServerStartError(f"Parzen server ({shlex.join(argv)}) {why}:\n{tail}")
@@ -158,13 +163,13 @@ class LocalServer:
         atexit.unregister(self.stop)
 
     @staticmethod
-    def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
+    def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the group start_new_session made
         except (ProcessLookupError, PermissionError):
             proc.kill()
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

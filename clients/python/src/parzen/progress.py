@@ -4,16 +4,16 @@ single self-updating line on an interactive stderr, else nothing."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any
 
 
 class Progress:
-    def __init__(self, total: Optional[int], initial: int, enabled: bool) -> None:
+    def __init__(self, total: int | None, initial: int, enabled: bool) -> None:
         self._bar: Any = None
         self._plain = False
         self._n = initial
         self._total = total
-        self._best: Optional[float] = None
+        self._best: float | None = None
         if not enabled:
             return
         try:
@@ -23,7 +23,7 @@ class Progress:
             return
         self._bar = tqdm(total=total, initial=initial, unit="trial", dynamic_ncols=True)
 
-    def update(self, best: Optional[float]) -> None:
+    def update(self, best: float | None) -> None:
         self._n += 1
         self._best = best
         text = "best loss: -" if best is None else f"best loss: {best:.6g}"

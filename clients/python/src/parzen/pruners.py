@@ -17,8 +17,9 @@ README, "Early stopping (pruners)".
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, Literal, Mapping, Optional, Type, Union
+from typing import Any, ClassVar, Literal, Union
 
 from .v1 import experiment_pb2
 from .values import Scalar, from_value, to_value_map
@@ -32,11 +33,11 @@ class Pruner:
     #: The server's name for this pruner.
     name: ClassVar[str] = ""
 
-    def options(self) -> Dict[str, Scalar]:
+    def options(self) -> dict[str, Scalar]:
         """The options sent to the server: required ones, and those that
         differ from the server's defaults (so ``Median()``, ``"median"`` and
         ``{"name": "median"}`` define the same experiment)."""
-        out: Dict[str, Scalar] = {}
+        out: dict[str, Scalar] = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
             if v is None or (f.default is not dataclasses.MISSING and v == f.default and type(v) is type(f.default)):
@@ -91,7 +92,7 @@ class SuccessiveHalving(Pruner):
     trials that reached that rung. ``"auto"``: a hundredth of the longest
     COMPLETE curve (no pruning until one exists)."""
 
-    min_resource: Union[int, Auto] = "auto"
+    min_resource: int | Auto = "auto"
     reduction_factor: int = 4
     min_early_stopping_rate: int = 0
     bootstrap_count: int = 0
@@ -105,7 +106,7 @@ class Hyperband(Pruner):
     the longest COMPLETE curve (no pruning until one exists)."""
 
     min_resource: int = 1
-    max_resource: Union[int, Auto] = "auto"
+    max_resource: int | Auto = "auto"
     reduction_factor: int = 3
     bootstrap_count: int = 0
     name: ClassVar[str] = "hyperband"
@@ -117,8 +118,8 @@ class Threshold(Pruner):
     reported values, whatever the direction), from step ``n_warmup_steps``
     on, every ``interval_steps`` steps. Give ``lower``, ``upper`` or both."""
 
-    lower: Optional[float] = None
-    upper: Optional[float] = None
+    lower: float | None = None
+    upper: float | None = None
     n_warmup_steps: int = 0
     interval_steps: int = 1
     name: ClassVar[str] = "threshold"
@@ -132,21 +133,21 @@ class Custom(Pruner):
     pruner_name: str
     raw_options: Mapping[str, Scalar] = dataclasses.field(default_factory=dict)
 
-    def options(self) -> Dict[str, Scalar]:
+    def options(self) -> dict[str, Scalar]:
         return dict(self.raw_options)
 
     def to_proto(self) -> experiment_pb2.PrunerConfig:
         return experiment_pb2.PrunerConfig(name=self.pruner_name, options=to_value_map(self.options()))
 
 
-_BY_NAME: Dict[str, Type[Pruner]] = {
+_BY_NAME: dict[str, type[Pruner]] = {
     c.name: c for c in (NoPruner, Median, Percentile, SuccessiveHalving, Hyperband, Threshold)
 }
 
 PrunerLike = Union[Pruner, str, Mapping[str, Any]]
 
 
-def to_proto(pruner: Optional[PrunerLike], options: Optional[Mapping[str, Any]] = None) -> Optional[experiment_pb2.PrunerConfig]:
+def to_proto(pruner: PrunerLike | None, options: Mapping[str, Any] | None = None) -> experiment_pb2.PrunerConfig | None:
     """The ``PrunerConfig`` of a pruner given in any accepted form (None when
     neither is given: the server's default, no pruning). ``options`` (the
     older ``pruner_options=`` keyword) only goes with a bare name."""
@@ -164,10 +165,14 @@ def to_proto(pruner: Optional[PrunerLike], options: Optional[Mapping[str, Any]] 
         if options:
             raise TypeError("pruner_options goes only with a pruner name; put the options in the pruner dict")
         if not isinstance(pruner.get("name"), str):
-            raise ValueError(f'a pruner dict needs a "name" (e.g. {{"name": "median", "n_warmup_steps": 2}}), got {dict(pruner)!r}')
+            raise ValueError(
+                f'a pruner dict needs a "name" (e.g. {{"name": "median", "n_warmup_steps": 2}}), got {dict(pruner)!r}'
+            )
         rest = {k: v for k, v in pruner.items() if k != "name"}
         return experiment_pb2.PrunerConfig(name=pruner["name"], options=to_value_map(rest))
-    raise TypeError(f"pruner must be a name, a dict with a name, or a parzen.pruners object, got {type(pruner).__name__}")
+    raise TypeError(
+        f"pruner must be a name, a dict with a name, or a parzen.pruners object, got {type(pruner).__name__}"
+    )
 
 
 def from_proto(config: experiment_pb2.PrunerConfig) -> Pruner:

@@ -29,7 +29,9 @@ class _Scope:
             return node
         a = node.args
         if node.domain == "q_uniform" and all(_whole(a[k]) for k in ("low", "high", "q")):
-            return make_param(node.label, "int_range", low=int(a["low"]), high=int(a["high"]), step=int(a["q"]), log=False)
+            return make_param(
+                node.label, "int_range", low=int(a["low"]), high=int(a["high"]), step=int(a["q"]), log=False
+            )
         if node.domain == "q_log_uniform" and a["q"] == 1 and _whole(a["low"]) and _whole(a["high"]):
             return make_param(node.label, "int_range", low=int(a["low"]), high=int(a["high"]), step=1, log=True)
         raise ValueError(

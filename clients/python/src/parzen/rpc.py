@@ -1,20 +1,20 @@
-"""The gRPC connection: channel set-up, per-call deadlines, the bearer token,
-error mapping and retries.
+"""The gRPC connection: channel set-up, per-call deadlines, the bearer token
+and error mapping.
 
-Only idempotent calls are retried, and only on UNAVAILABLE (the server was
-unreachable or restarting), with capped exponential backoff and jitter.
-A call is idempotent when repeating it cannot change the outcome: reads,
-CreateExperiment (same definition returns the stored one), Report and
-ReportIntermediate (identical repeats are no-ops on the server), Heartbeat,
-and Suggest, which is sent with a request id the server de-duplicates.
+Retries are gRPC's own, declared once for all Parzen clients in the service
+config shipped with this package (``service_config.json``, a copy of
+``proto/parzen/v1/service_config.json``): UNAVAILABLE is retried with capped
+exponential backoff, for the calls that are safe to repeat only. Suggest and
+Report are among them because this client sends both with a request id the
+server de-duplicates (whoever calls ``Connection.stub.Suggest`` directly must
+set one too); DeleteExperiment, Enqueue and AddTrials are not.
 """
 
 from __future__ import annotations
 
-import random
-import time
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any, Callable
 
 import grpc
 
@@ -22,22 +22,9 @@ from ._version import __version__ as _version
 from .errors import from_rpc_error
 from .v1 import optimizer_service_pb2_grpc
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Retries of idempotent calls on UNAVAILABLE."""
-
-    attempts: int = 6
-    initial_backoff: float = 0.1
-    max_backoff: float = 3.0
-    multiplier: float = 2.0
-
-    def delays(self) -> Iterator[float]:
-        """The sleep before each retry (``attempts - 1`` of them), with jitter."""
-        d = self.initial_backoff
-        for _ in range(max(0, self.attempts - 1)):
-            yield d * (0.5 + random.random() / 2)
-            d = min(d * self.multiplier, self.max_backoff)
+#: The gRPC service config every channel of this client starts from: the
+#: retry policy and which methods it covers.
+SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text(encoding="utf-8")
 
 
 def normalize_target(address: str) -> str:
@@ -48,6 +35,17 @@ def normalize_target(address: str) -> str:
     return address
 
 
+def build_channel_options(extra: Sequence[tuple[str, Any]] = ()) -> list[tuple[str, Any]]:
+    """The client's channel options, then ``extra``. An ``extra``
+    ``grpc.service_config`` replaces the client's (a channel takes one), and
+    ``("grpc.enable_retries", 0)`` turns retries off."""
+    options: list[tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
+    if not any(key == "grpc.service_config" for key, _ in extra):
+        options.append(("grpc.service_config", SERVICE_CONFIG))
+    options.extend(extra)
+    return options
+
+
 class Connection:
     """One channel to a Parzen server and the stub over it."""
 
@@ -55,26 +53,23 @@ class Connection:
         self,
         address: str,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         tls: bool = False,
-        root_certificates: Optional[bytes] = None,
-        private_key: Optional[bytes] = None,
-        certificate_chain: Optional[bytes] = None,
-        timeout: Optional[float] = 60.0,
-        retry: RetryPolicy = RetryPolicy(),
-        channel_options: Sequence[Tuple[str, Any]] = (),
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        timeout: float | None = 60.0,
+        channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         if (private_key is None) != (certificate_chain is None):
             raise ValueError("private_key and certificate_chain go together (a client certificate for mutual TLS)")
         self.address = address
         self.timeout = timeout
-        self.retry = retry
         # Surrounding whitespace (a token read from a file keeps its newline)
         # is never part of a token, and a newline is not valid metadata.
         token = token.strip() if token else None
-        self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
-        options: List[Tuple[str, Any]] = [("grpc.primary_user_agent", f"parzen-python/{_version}")]
-        options.extend(channel_options)
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        options = build_channel_options(channel_options)
         target = normalize_target(address)
         if tls or root_certificates is not None or certificate_chain is not None:
             creds = grpc.ssl_channel_credentials(
@@ -83,18 +78,19 @@ class Connection:
             self.channel = grpc.secure_channel(target, creds, options=options)
         else:
             self.channel = grpc.insecure_channel(target, options=options)
-        self.stub = optimizer_service_pb2_grpc.OptimizerServiceStub(self.channel)  # type: ignore[attr-defined,no-untyped-call,unused-ignore]
+        self.stub = optimizer_service_pb2_grpc.OptimizerServiceStub(self.channel)  # type: ignore[no-untyped-call]
 
-    def call(self, method: str, request: Any, *, idempotent: bool, timeout: Optional[float] = None) -> Any:
-        """Calls ``method`` on the stub; raises a ``parzen.errors`` exception."""
+    def call(self, method: str, request: Any, *, timeout: float | None = None) -> Any:
+        """Calls ``method`` on the stub; raises a ``parzen.errors`` exception.
+        The deadline (``timeout``, else the connection's) covers the retries."""
         fn: Callable[..., Any] = getattr(self.stub, method)
-        return call_with_retry(
-            lambda: fn(request, timeout=timeout if timeout is not None else self.timeout, metadata=self._metadata),
-            self.retry if idempotent else RetryPolicy(attempts=1),
-        )
+        try:
+            return fn(request, timeout=timeout if timeout is not None else self.timeout, metadata=self._metadata)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
 
     def stream(self, method: str, request: Any) -> Iterator[Any]:
-        """Iterates a server stream (not retried: a retry would repeat items)."""
+        """Iterates a server stream (no deadline: a stream may run long)."""
         fn: Callable[..., Any] = getattr(self.stub, method)
         try:
             yield from fn(request, metadata=self._metadata)
@@ -103,19 +99,3 @@ class Connection:
 
     def close(self) -> None:
         self.channel.close()
-
-
-def call_with_retry(attempt: Callable[[], Any], policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep) -> Any:
-    """Runs ``attempt``, retrying UNAVAILABLE per ``policy``; maps errors."""
-    delays = policy.delays()
-    while True:
-        try:
-            return attempt()
-        except grpc.RpcError as err:
-            code = err.code() if isinstance(err, grpc.Call) else None
-            if code == grpc.StatusCode.UNAVAILABLE:
-                delay = next(delays, None)
-                if delay is not None:
-                    sleep(delay)
-                    continue
-            raise from_rpc_error(err) from None

@@ -15,14 +15,15 @@ inside a choice option the path includes the option, as in
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .expr import Choice, Param, as_float, as_int, make_choice, make_param
 
-__all__ = ["Float", "Int", "Categorical"]
+__all__ = ["Categorical", "Float", "Int"]
 
 
-def Float(low: float, high: float, *, log: bool = False, step: Optional[float] = None, label: Optional[str] = None) -> Param:
+def Float(low: float, high: float, *, log: bool = False, step: float | None = None, label: str | None = None) -> Param:
     """A float in ``[low, high]`` (natural units); log-scaled and/or on a grid
     ``low, low+step, ...`` when asked."""
     lo, hi = as_float("low", low), as_float("high", high)
@@ -32,12 +33,14 @@ def Float(low: float, high: float, *, log: bool = False, step: Optional[float] =
     return make_param(label, "q_log_uniform" if log else "q_uniform", low=lo, high=hi, q=q)
 
 
-def Int(low: int, high: int, *, log: bool = False, step: int = 1, label: Optional[str] = None) -> Param:
+def Int(low: int, high: int, *, log: bool = False, step: int = 1, label: str | None = None) -> Param:
     """An integer in ``low .. high`` (both inclusive), step ``step``;
     ``log=True`` gives a log-uniform prior (needs ``low >= 1``, ``step == 1``)."""
-    return make_param(label, "int_range", low=as_int("low", low), high=as_int("high", high), step=as_int("step", step), log=bool(log))
+    return make_param(
+        label, "int_range", low=as_int("low", low), high=as_int("high", high), step=as_int("step", step), log=bool(log)
+    )
 
 
-def Categorical(choices: Sequence[Any], *, weights: Optional[Sequence[float]] = None, label: Optional[str] = None) -> Choice:
+def Categorical(choices: Sequence[Any], *, weights: Sequence[float] | None = None, label: str | None = None) -> Choice:
     """One of ``choices`` (constants or nested sub-spaces), optionally weighted."""
     return make_choice(label, choices, weights)

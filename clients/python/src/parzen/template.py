@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from .errors import ParzenError
 from .values import Scalar, scalar_key
@@ -35,7 +35,7 @@ from .values import Scalar, scalar_key
 TEMPLATE_ATTR = "parzen.python.template"
 TEMPLATE_VERSION = 1
 
-Node = Dict[str, Any]
+Node = dict[str, Any]
 FLAT: Node = {"t": "flat"}
 
 
@@ -43,7 +43,7 @@ class ShapeError(ParzenError, ValueError):
     """Values do not fit the space's shape."""
 
 
-class ShapedDict(Dict[Any, Any]):
+class ShapedDict(dict[Any, Any]):
     """A plain dict, marked as already shaped like the space (``trial.params``,
     ``fmin``'s result), so ``parzen.space_eval`` returns it unchanged instead
     of reading its choice values as hyperopt's option indices."""
@@ -87,7 +87,7 @@ def _get(flat: Mapping[str, Scalar], name: str) -> Scalar:
 # ---------------------------------------------------------------- encoding
 
 
-def encode(node: Node, value: Any) -> Dict[str, Scalar]:
+def encode(node: Node, value: Any) -> dict[str, Scalar]:
     """The flat assignment whose shaped value is ``value`` (the inverse of
     ``decode``). A choice takes the first option whose structure and
     constants fit ``value``."""
@@ -97,7 +97,7 @@ def encode(node: Node, value: Any) -> Dict[str, Scalar]:
     return flat
 
 
-def _encode(node: Node, value: Any, strict: bool) -> Optional[Dict[str, Scalar]]:
+def _encode(node: Node, value: Any, strict: bool) -> dict[str, Scalar] | None:
     """``strict``: inside a choice option, where bounds tell options apart;
     elsewhere an out-of-bounds value is left for the server to reject with
     its precise message."""
@@ -138,8 +138,8 @@ def _encode(node: Node, value: Any, strict: bool) -> Optional[Dict[str, Scalar]]
     return None
 
 
-def _merge(parts: List[Optional[Dict[str, Scalar]]]) -> Optional[Dict[str, Scalar]]:
-    out: Dict[str, Scalar] = {}
+def _merge(parts: list[dict[str, Scalar] | None]) -> dict[str, Scalar] | None:
+    out: dict[str, Scalar] = {}
     for p in parts:
         if p is None:
             return None
@@ -147,7 +147,7 @@ def _merge(parts: List[Optional[Dict[str, Scalar]]]) -> Optional[Dict[str, Scala
     return out
 
 
-def _number(value: Any, integer: bool) -> Optional[Scalar]:
+def _number(value: Any, integer: bool) -> Scalar | None:
     if isinstance(value, (bool, str)):
         return None
     if integer:
@@ -181,11 +181,11 @@ def _short(value: Any) -> str:
 # ---------------------------------------------------- hyperopt-style points
 
 
-def from_hyperopt_point(node: Node, point: Mapping[str, Any]) -> Dict[str, Scalar]:
+def from_hyperopt_point(node: Node, point: Mapping[str, Any]) -> dict[str, Scalar]:
     """The flat assignment of a hyperopt-style point: ``{label: value}`` with
     the *index* of the chosen option for each choice (what hyperopt's ``fmin``
     returns and its ``points_to_evaluate`` takes). Inactive labels are ignored."""
-    out: Dict[str, Scalar] = {}
+    out: dict[str, Scalar] = {}
 
     def walk(n: Node) -> None:
         t = n["t"]
@@ -258,7 +258,7 @@ def describe(v: Any) -> str:
     """A description of a non-JSON constant that is stable across processes
     (no memory addresses): ``<module.qualname>`` of a class or function,
     else of its type."""
-    target = v if isinstance(v, type) or callable(v) and hasattr(v, "__qualname__") else type(v)
+    target = v if isinstance(v, type) or (callable(v) and hasattr(v, "__qualname__")) else type(v)
     module = getattr(target, "__module__", "?")
     name = getattr(target, "__qualname__", getattr(target, "__name__", "?"))
     return f"<{module}.{name}>"

@@ -12,12 +12,13 @@ the block ends without a report.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 from enum import Enum
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Any, cast
 
 from . import template as tpl
 from .errors import TrialPruned
@@ -30,10 +31,10 @@ if TYPE_CHECKING:
     from .experiment import Experiment
 
 
-_CURRENT: "ContextVar[Optional[Trial]]" = ContextVar("parzen_current_trial", default=None)
+_CURRENT: ContextVar[Trial | None] = ContextVar("parzen_current_trial", default=None)
 
 
-def current_trial() -> "Optional[Trial]":
+def current_trial() -> Trial | None:
     """The trial being evaluated: inside an ``fmin`` objective, or inside
     ``with exp.suggest() as trial:``; None elsewhere. An ``fmin`` objective
     uses it to report its learning curve::
@@ -61,14 +62,15 @@ class TrialState(str, Enum):
     UNSPECIFIED = "UNSPECIFIED"
 
     @classmethod
-    def from_proto(cls, state: int) -> "TrialState":
+    def from_proto(cls, state: int) -> TrialState:
         return cls(trial_pb2.TrialState.Name(state).removeprefix("TRIAL_STATE_"))
 
-    def to_proto(self) -> int:
-        return int(trial_pb2.TrialState.Value(f"TRIAL_STATE_{self.value}"))
+    def to_proto(self) -> trial_pb2.TrialState:
+        # The generated stubs type enum values as the enum class but Value() as int.
+        return cast("trial_pb2.TrialState", trial_pb2.TrialState.Value(f"TRIAL_STATE_{self.value}"))
 
 
-def _time(ts: Any, present: bool) -> Optional[datetime]:
+def _time(ts: Any, present: bool) -> datetime | None:
     if not present:
         return None
     out: datetime = ts.ToDatetime(tzinfo=timezone.utc)
@@ -78,18 +80,29 @@ def _time(ts: Any, present: bool) -> Optional[datetime]:
 class Trial:
     """One trial of an experiment (a snapshot, refreshed by each call)."""
 
-    def __init__(self, experiment: "Experiment", proto: trial_pb2.Trial) -> None:
+    def __init__(self, experiment: Experiment, proto: trial_pb2.Trial) -> None:
         self.experiment = experiment
-        self._heartbeater: Optional[Heartbeater] = None
-        self._current_token: "Optional[Token[Optional[Trial]]]" = None
+        self._heartbeater: Heartbeater | None = None
+        self._current_token: Token[Trial | None] | None = None
         self._update(proto)
 
     # Decoded from the proto on first use, then cached until the next
     # _update: a training loop that reads two fields should not pay for
     # converting all of them on every call.
     _DECODED = (
-        "flat_params", "state", "loss", "metrics", "intermediate", "worker_id", "user_attrs",
-        "source", "fail_reason", "create_time", "start_time", "end_time", "lease_deadline",
+        "flat_params",
+        "state",
+        "loss",
+        "metrics",
+        "intermediate",
+        "worker_id",
+        "user_attrs",
+        "source",
+        "fail_reason",
+        "create_time",
+        "start_time",
+        "end_time",
+        "lease_deadline",
     )
 
     def _update(self, p: trial_pb2.Trial) -> None:
@@ -101,7 +114,7 @@ class Trial:
         self._params: Any = _UNSET
 
     @cached_property
-    def flat_params(self) -> Dict[str, Scalar]:
+    def flat_params(self) -> dict[str, Scalar]:
         return from_value_map(self.proto.params)
 
     @cached_property
@@ -109,15 +122,15 @@ class Trial:
         return TrialState.from_proto(self.proto.state)
 
     @cached_property
-    def loss(self) -> Optional[float]:
+    def loss(self) -> float | None:
         return self.proto.loss if self.proto.HasField("loss") else None
 
     @cached_property
-    def metrics(self) -> Dict[str, float]:
+    def metrics(self) -> dict[str, float]:
         return dict(self.proto.metrics)
 
     @cached_property
-    def intermediate(self) -> Dict[int, float]:
+    def intermediate(self) -> dict[int, float]:
         return {iv.step: iv.value for iv in self.proto.intermediate_values}
 
     @cached_property
@@ -125,7 +138,7 @@ class Trial:
         return self.proto.worker_id
 
     @cached_property
-    def user_attrs(self) -> Dict[str, str]:
+    def user_attrs(self) -> dict[str, str]:
         return dict(self.proto.user_attrs)
 
     @cached_property
@@ -137,19 +150,19 @@ class Trial:
         return self.proto.fail_reason
 
     @cached_property
-    def create_time(self) -> Optional[datetime]:
+    def create_time(self) -> datetime | None:
         return _time(self.proto.create_time, self.proto.HasField("create_time"))
 
     @cached_property
-    def start_time(self) -> Optional[datetime]:
+    def start_time(self) -> datetime | None:
         return _time(self.proto.start_time, self.proto.HasField("start_time"))
 
     @cached_property
-    def end_time(self) -> Optional[datetime]:
+    def end_time(self) -> datetime | None:
         return _time(self.proto.end_time, self.proto.HasField("end_time"))
 
     @cached_property
-    def lease_deadline(self) -> Optional[datetime]:
+    def lease_deadline(self) -> datetime | None:
         """Set anew by heartbeat()."""
         return _time(self.proto.lease_deadline, self.proto.HasField("lease_deadline"))
 
@@ -166,16 +179,16 @@ class Trial:
 
     # ------------------------------------------------------------ reporting
 
-    def report(self, loss: float, /, **metrics: float) -> "Trial":
+    def report(self, loss: float, /, **metrics: float) -> Trial:
         """Finishes the trial as COMPLETE with a finite ``loss`` (and extra
         named metrics, e.g. ``accuracy=0.93``)."""
         return self._report(svc.REPORT_STATUS_OK, loss=float(loss), metrics=metrics)
 
-    def fail(self, reason: str = "") -> "Trial":
+    def fail(self, reason: str = "") -> Trial:
         """Finishes the trial as FAIL (no loss)."""
         return self._report(svc.REPORT_STATUS_FAIL, fail_reason=reason)
 
-    def prune(self, loss: Optional[float] = None) -> "Trial":
+    def prune(self, loss: float | None = None) -> Trial:
         """Finishes the trial as PRUNED; the loss defaults to the last
         intermediate value."""
         return self._report(svc.REPORT_STATUS_PRUNED, loss=None if loss is None else float(loss))
@@ -184,10 +197,10 @@ class Trial:
         self,
         status: int,
         *,
-        loss: Optional[float] = None,
-        metrics: Optional[Mapping[str, float]] = None,
+        loss: float | None = None,
+        metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
-    ) -> "Trial":
+    ) -> Trial:
         self.stop_heartbeats()
         req = svc.ReportRequest(
             trial_id=self.id,
@@ -198,7 +211,7 @@ class Trial:
         )
         if loss is not None:
             req.loss = loss
-        resp = self.experiment.client.connection.call("Report", req, idempotent=True)
+        resp = self.experiment.client.connection.call("Report", req)
         self._update(resp.trial)
         return self
 
@@ -206,18 +219,18 @@ class Trial:
         """Records one learning-curve point; returns whether to stop early
         (then call ``trial.prune()`` or raise ``parzen.TrialPruned``)."""
         req = svc.ReportIntermediateRequest(trial_id=self.id, step=int(step), value=float(value))
-        resp = self.experiment.client.connection.call("ReportIntermediate", req, idempotent=True)
+        resp = self.experiment.client.connection.call("ReportIntermediate", req)
         self.intermediate.setdefault(int(step), float(value))
         return bool(resp.should_prune)
 
-    def heartbeat(self) -> Optional[datetime]:
+    def heartbeat(self) -> datetime | None:
         """Extends the lease; returns the new deadline."""
-        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id), idempotent=True)
+        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
         self.lease_deadline = _time(resp.lease_deadline, resp.HasField("lease_deadline"))
         return self.lease_deadline
 
-    def refresh(self) -> "Trial":
-        resp = self.experiment.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=self.id), idempotent=True)
+    def refresh(self) -> Trial:
+        resp = self.experiment.client.connection.call("GetTrial", svc.GetTrialRequest(trial_id=self.id))
         self._update(resp.trial)
         return self
 
@@ -234,16 +247,16 @@ class Trial:
             self._heartbeater.stop()
             self._heartbeater = None
 
-    def __enter__(self) -> "Trial":
+    def __enter__(self) -> Trial:
         self.start_heartbeats()
         self._current_token = _CURRENT.set(self)
         return self
 
     def __exit__(
         self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> bool:
         """Reports what the block did not; swallows only ``TrialPruned``."""
         self.stop_heartbeats()

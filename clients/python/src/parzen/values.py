@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping, Tuple, Union
+from collections.abc import Mapping
+from typing import Union
 
 from .v1 import space_pb2
 
@@ -48,7 +49,7 @@ def from_value(v: space_pb2.Value) -> Scalar:
     raise ValueError("empty parzen.v1.Value")
 
 
-def scalar_key(x: object) -> Tuple[str, object]:
+def scalar_key(x: object) -> tuple[str, object]:
     """Identity of a choice option as the server sees it: numbers compare by
     value whether int or float, and bools are not numbers."""
     if isinstance(x, bool):
