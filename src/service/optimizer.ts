@@ -24,7 +24,7 @@ import type { Observation } from "../algorithms/types.js";
 import type { Config } from "../space/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { compileDefinition, definitionJson, identityOf } from "./definition.js";
+import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { Leases } from "./leases.js";
@@ -90,8 +90,9 @@ export class Optimizer {
   // ---- experiments -------------------------------------------------------
 
   createExperiment(req: Experiment | undefined): { experiment: Experiment; created: boolean } {
-    const def = compileDefinition(req, this.limits.space);
-    const existing = this.cache.byNameOrLoad(def.proto.name);
+    const name = req === undefined ? undefined : checkExperimentName(req.name, "experiment.name");
+    const existing = name === undefined ? undefined : this.cache.byNameOrLoad(name);
+    const def = compileCreate(req, this.limits.space, existing?.def);
     if (existing !== undefined) {
       const seedGiven = req?.seed !== undefined;
       if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
