@@ -3,10 +3,16 @@
  * validates every part (name, space, direction, algorithm and its options,
  * pruner, lease, seed), fills defaults, and renders the canonical JSON that is
  * stored and compared to decide whether a re-create is identical.
+ *
+ * Stored definitions carry the version of the rules they passed
+ * (DEFINITION_VERSIONS), so that stricter validation in a later release never
+ * locks out an experiment stored before it: CreateExperiment checks a new
+ * definition with today's rules and limits, while loading a stored one checks
+ * it with the rules of its own version and no space limits.
  */
 import { randomInt } from "node:crypto";
 import { algorithmNamed, DEFAULT_ALGORITHM } from "../algorithms/registry.js";
-import { invalidArgument } from "../errors.js";
+import { failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
 import { Direction, Experiment } from "../gen/parzen/v1/experiment.js";
 import type { Value } from "../gen/parzen/v1/space.js";
 import { compileSpace, type SpaceLimits } from "../space/compile.js";
@@ -15,8 +21,42 @@ import { scalarFromValue } from "../space/values.js";
 import { DEFAULT_PRUNER, prunerNamed } from "../pruners/registry.js";
 
 export const DEFAULT_LEASE_MS = 30 * 60 * 1000;
-const MAX_LEASE_MS = 7 * 24 * 3600 * 1000;
-const MAX_NAME_LENGTH = 200;
+
+/**
+ * The fixed rules (beyond the operator's space limits) that a definition of
+ * one version passed when it was stored. The space's own rules
+ * (space/compile.ts) and the algorithms' and pruners' option schemas are
+ * shared by every version: they may be loosened, never tightened, unless the
+ * stricter check is made a rule here.
+ */
+export interface DefinitionRules {
+  /** Stored with every definition checked by these rules. */
+  readonly version: number;
+  readonly maxNameLength: number;
+  readonly minLeaseMs: number;
+  readonly maxLeaseMs: number;
+}
+
+/**
+ * Every definition version, oldest first; the last is today's, which
+ * CreateExperiment applies to new experiments. An entry never changes once
+ * released: a release that validates more strictly appends a version with
+ * the stricter rules, and definitions stored under the older ones keep
+ * loading with theirs. Version 1 is release 0.1.0's format, whose stored
+ * definitions have no version (see definitionJson).
+ */
+export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
+  { version: 1, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000 },
+];
+
+/** The rules CreateExperiment applies to a new experiment. */
+export const CURRENT_DEFINITION_RULES: DefinitionRules = DEFINITION_VERSIONS[DEFINITION_VERSIONS.length - 1]!;
+
+/** The key of the stored JSON that holds the version: "$" is never in a proto JSON field name. */
+export const DEFINITION_VERSION_KEY = "$version";
+
+/** The longest name any version accepts: what a lookup by name allows, so no stored experiment becomes unreachable. */
+const LOOKUP_NAME_LENGTH = Math.max(...DEFINITION_VERSIONS.map((r) => r.maxNameLength));
 
 export interface CompiledDefinition {
   /** The normalised definition (no output-only fields). */
@@ -31,12 +71,15 @@ export interface CompiledDefinition {
   readonly leaseMs: number;
   /** Re-enqueue the configuration of a trial whose lease lapsed (see retry-lost.ts). */
   readonly retryLost: boolean;
+  /** The rules it passed, whose version is stored with it. */
+  readonly rules: DefinitionRules;
 }
 
-export function checkExperimentName(name: string, field = "name"): string {
+/** Checks an experiment name: as any version allowed it (a lookup) unless `maxLength` says otherwise. */
+export function checkExperimentName(name: string, field = "name", maxLength = LOOKUP_NAME_LENGTH): string {
   if (name.length === 0) throw invalidArgument(`${field}: experiment name is empty`);
-  if (name.length > MAX_NAME_LENGTH)
-    throw invalidArgument(`${field}: experiment name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.length > maxLength)
+    throw invalidArgument(`${field}: experiment name is longer than ${maxLength} characters`);
   // eslint-disable-next-line no-control-regex
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
   if (/[\u0000-\u001f\u007f]/.test(name))
@@ -58,12 +101,17 @@ export function scalarsOf(options: Record<string, Value>, owner: string): Record
 }
 
 /**
- * Validates and normalises a requested experiment. `seed` is drawn when the
- * request leaves it unset (so it is never absent once stored).
+ * Validates and normalises a requested experiment under `rules` (today's
+ * unless given). `seed` is drawn when the request leaves it unset (so it is
+ * never absent once stored).
  */
-export function compileDefinition(req: Experiment | undefined, limits?: SpaceLimits): CompiledDefinition {
+export function compileDefinition(
+  req: Experiment | undefined,
+  limits?: SpaceLimits,
+  rules: DefinitionRules = CURRENT_DEFINITION_RULES,
+): CompiledDefinition {
   if (req === undefined) throw invalidArgument("experiment: missing");
-  const name = checkExperimentName(req.name, "experiment.name");
+  const name = checkExperimentName(req.name, "experiment.name", rules.maxNameLength);
   const space = compileSpace(req.space, limits);
   if (
     req.direction !== Direction.DIRECTION_UNSPECIFIED &&
@@ -85,8 +133,10 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
   let leaseMs = DEFAULT_LEASE_MS;
   if (req.leaseDuration !== undefined) {
     leaseMs = req.leaseDuration.seconds * 1000 + Math.floor(req.leaseDuration.nanos / 1e6);
-    if (!(leaseMs >= 1000 && leaseMs <= MAX_LEASE_MS))
-      throw invalidArgument("experiment.lease_duration: must be between 1 second and 7 days");
+    if (!(leaseMs >= rules.minLeaseMs && leaseMs <= rules.maxLeaseMs))
+      throw invalidArgument(
+        `experiment.lease_duration: must be between ${duration(rules.minLeaseMs)} and ${duration(rules.maxLeaseMs)}`,
+      );
   }
   const proto: Experiment = Experiment.fromPartial({
     name,
@@ -110,7 +160,38 @@ export function compileDefinition(req: Experiment | undefined, limits?: SpaceLim
     maximize,
     leaseMs,
     retryLost: req.retryLost,
+    rules,
   };
+}
+
+/** "1 second", "7 days", "90 minutes": a whole number of the largest unit that divides `ms`. */
+function duration(ms: number): string {
+  const units: [string, number][] = [
+    ["day", 86_400_000],
+    ["hour", 3_600_000],
+    ["minute", 60_000],
+    ["second", 1000],
+  ];
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ["millisecond", 1];
+  const n = ms / size;
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * CreateExperiment's definition. A new experiment must pass today's rules
+ * and the operator's space limits. A request naming an experiment that exists
+ * is checked with the rules that experiment was stored under and no space
+ * limits, so a client that re-creates its experiment at every start (the
+ * clients' get-or-create) is not locked out by a stricter release or lower
+ * limits; it then matches the stored definition or fails as a different one.
+ */
+export function compileCreate(
+  req: Experiment | undefined,
+  limits: SpaceLimits | undefined,
+  existing: CompiledDefinition | undefined,
+): CompiledDefinition {
+  if (existing === undefined) return compileDefinition(req, limits);
+  return compileDefinition(req, STORED_SPACE_LIMITS, existing.rules);
 }
 
 /** Stable JSON with sorted keys, so equal definitions give equal strings. */
@@ -128,9 +209,13 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** The stored form of a definition. */
-export function definitionJson(def: Experiment): string {
-  return canonicalJson(Experiment.toJSON(def));
+/**
+ * The stored form of a definition: canonical proto3 JSON of the Experiment
+ * plus its version under DEFINITION_VERSION_KEY. Release 0.1.0 stored no
+ * version: a definition without one is version 1.
+ */
+export function definitionJson(def: Experiment, version: number = CURRENT_DEFINITION_RULES.version): string {
+  return canonicalJson({ ...(Experiment.toJSON(def) as object), [DEFINITION_VERSION_KEY]: version });
 }
 
 /**
@@ -166,7 +251,37 @@ export const STORED_SPACE_LIMITS: SpaceLimits = {
   maxStringLength: Number.POSITIVE_INFINITY,
 };
 
-/** Rebuilds the compiled definition of a stored experiment. */
-export function compileStored(definition: string, limits?: SpaceLimits): CompiledDefinition {
-  return compileDefinition(Experiment.fromJSON(JSON.parse(definition)), limits);
+/**
+ * Rebuilds the compiled definition of a stored experiment with the rules of
+ * the version it was stored under (`versions` is DEFINITION_VERSIONS but in
+ * tests). A definition that does not load is FAILED_PRECONDITION, naming the
+ * experiment: the request was fine, the stored data is not usable by this
+ * Parzen (written by a newer one, or damaged).
+ */
+export function compileStored(
+  definition: string,
+  limits: SpaceLimits = STORED_SPACE_LIMITS,
+  versions: readonly DefinitionRules[] = DEFINITION_VERSIONS,
+): CompiledDefinition {
+  const { [DEFINITION_VERSION_KEY]: version = 1, ...proto } = JSON.parse(definition) as Record<string, unknown>;
+  const experiment = Experiment.fromJSON(proto);
+  const latest = versions[versions.length - 1]!.version;
+  const rules = versions.find((r) => r.version === version);
+  if (rules === undefined) {
+    const newer = typeof version === "number" && Number.isInteger(version) && version > latest;
+    throw failedPrecondition(
+      newer
+        ? `experiment "${experiment.name}" was stored by a newer Parzen (definition version ${version}; ` +
+            `this Parzen reads versions up to ${latest}): upgrade Parzen`
+        : `experiment "${experiment.name}": stored definition has an unknown version ${JSON.stringify(version)}`,
+    );
+  }
+  try {
+    return compileDefinition(experiment, limits, rules);
+  } catch (err) {
+    if (!(err instanceof ParzenError)) throw err;
+    throw failedPrecondition(
+      `experiment "${experiment.name}": stored definition (version ${rules.version}) no longer loads: ${err.message}`,
+    );
+  }
 }

@@ -38,7 +38,7 @@ import type { Config } from "../space/types.js";
 import { prunerNamed } from "../pruners/registry.js";
 import type { AlgorithmRunner } from "./algorithm-runner.js";
 import { type Change, Changes } from "./change.js";
-import { compileDefinition, definitionJson, identityOf } from "./definition.js";
+import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "./experiment-cache.js";
 import { ExperimentState } from "./experiment-state.js";
 import { Leases } from "./leases.js";
@@ -116,9 +116,11 @@ export class Optimizer {
    * experiment yet: the store's unique names settle concurrent creates.
    */
   async createExperiment(req: Experiment | undefined): Promise<{ experiment: Experiment; created: boolean }> {
-    const def = compileDefinition(req, this.limits.space);
+    const name = req === undefined ? undefined : checkExperimentName(req.name, "experiment.name");
     for (let attempt = 1; ; attempt++) {
-      const existing = await this.cache.byNameOrLoad(def.proto.name);
+      const existing = name === undefined ? undefined : await this.cache.byNameOrLoad(name);
+      // A re-create is judged by the rules the stored experiment was created under (definition.ts).
+      const def = compileCreate(req, this.limits.space, existing?.def);
       if (existing !== undefined) {
         const seedGiven = req?.seed !== undefined;
         if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
