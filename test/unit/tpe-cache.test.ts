@@ -13,7 +13,8 @@ import {
   ParzenEstimator,
   type BandwidthOptions,
 } from "../../src/algorithms/tpe/parzen-estimator.js";
-import { sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
+import { SortScratch, sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
+import { TpeWorkspace } from "../../src/algorithms/tpe/workspace.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -29,7 +30,7 @@ describe("updatedSorted", () => {
       const distinct = 1 + Math.floor(rng.uniform() * 10);
       const value = (): number => Math.floor(rng.uniform() * distinct) / distinct;
       const old = Float64Array.from({ length: n0 }, value);
-      const prev = sortedBy(old, n0, 1, 0);
+      const prev = sortedBy(old, n0, 1, 0, new SortScratch());
       // Keep some old values in order, interleaving new ones.
       const next: number[] = [];
       const newOf = new Int32Array(n0).fill(-1);
@@ -48,7 +49,7 @@ describe("updatedSorted", () => {
       const sorted = updatedSorted(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
       const got = sorted.order;
       expect(Array.from(sorted.values)).toEqual(Array.from(got, (k) => mu[k]!));
-      expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0)));
+      expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0, new SortScratch())));
       // The fresh sort is the (value, index) order.
       const want = Array.from(mu.keys()).sort((a, b) => mu[a]! - mu[b]! || a - b);
       expect(Array.from(got)).toEqual(want);
@@ -75,6 +76,7 @@ const continuous = compileSpace({
 });
 
 const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+const ws = new TpeWorkspace();
 
 function observation(space: Space, rng: Rng, number: number, state: Observation["state"] = "complete"): Observation {
   const config = samplePrior(space, rng);
@@ -91,8 +93,8 @@ function expectSame(a: ParzenEstimator, b: ParzenEstimator, d: number, seed: num
   // Also score points drawn from the other estimator's prior region.
   const oa = new Float64Array(64);
   const ob = new Float64Array(64);
-  a.logDensity(ca, oa);
-  b.logDensity(ca, ob);
+  a.logDensity(ca, oa, ws);
+  b.logDensity(ca, ob, ws);
   expect(Array.from(oa).map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(
     Array.from(ob).map((x) => (Object.is(x, -0) ? 0 : x)),
   );
@@ -116,7 +118,7 @@ describe("cachedEstimator", () => {
       const check = (step: string, weightOf: (o: Observation) => number = () => 1): void => {
         const members = history.filter((o) => o.state !== "fail");
         const w = Float64Array.from(members, weightOf);
-        const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw);
+        const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw, ws);
         const fresh = new ParzenEstimator(
           dims,
           members.map((o) => o.config),
@@ -124,11 +126,12 @@ describe("cachedEstimator", () => {
           1,
           3,
           bw,
+          ws,
         );
         expect(cached.nk, step).toBe(fresh.nk);
         expectSame(cached, fresh, dims.length, history.length);
         // And a hit returns the same object.
-        expect(cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw)).toBe(cached);
+        expect(cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw, ws)).toBe(cached);
       };
       check("initial");
       for (let round = 0; round < 15; round++) {
@@ -178,16 +181,16 @@ describe("cachedEstimator", () => {
     const history: Observation[] = [];
     for (let t = 0; t < 200; t++) history.push(observation(continuous, rng, t));
     const w = new Float64Array(history.length).fill(1);
-    const first = cachedEstimator(continuous, "bad", group, dims, history, w, 1, 3, bw);
+    const first = cachedEstimator(continuous, "bad", group, dims, history, w, 1, 3, bw, ws);
     const copies = history.map((o) => ({ ...o, config: Float64Array.from(o.config) }));
-    expect(cachedEstimator(continuous, "bad", group, dims, copies, w, 1, 3, bw)).toBe(first);
+    expect(cachedEstimator(continuous, "bad", group, dims, copies, w, 1, 3, bw, ws)).toBe(first);
     // One more trial, as copies: edited in place, and equal to a fresh build.
     const more = [
       ...copies.map((o) => ({ ...o, config: Float64Array.from(o.config) })),
       observation(continuous, rng, 200),
     ];
     const w2 = new Float64Array(more.length).fill(1);
-    const edited = cachedEstimator(continuous, "bad", group, dims, more, w2, 1, 3, bw);
+    const edited = cachedEstimator(continuous, "bad", group, dims, more, w2, 1, 3, bw, ws);
     expect(edited).toBe(first);
     expectSame(
       edited,
@@ -198,6 +201,7 @@ describe("cachedEstimator", () => {
         1,
         3,
         bw,
+        ws,
       ),
       dims.length,
       5,

@@ -29,6 +29,7 @@ import type { Observation } from "../types.js";
 import type { Dim } from "./dims.js";
 import type { Group } from "./groups.js";
 import { ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
+import type { TpeWorkspace } from "./workspace.js";
 
 const MAX_EXPERIMENTS = 4;
 /** Kernels added plus removed up to which an estimator is edited in place (or n/16 if larger). */
@@ -70,6 +71,7 @@ export function cachedEstimator(
   priorWeight: number,
   categoricalPriorWeight: number,
   bw: BandwidthOptions,
+  ws: TpeWorkspace,
 ): ParzenEstimator {
   let perRole = memo.get(space);
   if (perRole !== undefined)
@@ -90,23 +92,23 @@ export function cachedEstimator(
   }
   let estimator: ParzenEstimator;
   if (old !== undefined && compatible(old, dims, categoricalPriorWeight, bw)) {
-    const oldOf = matchKernels(old.members, members);
+    const oldOf = matchKernels(old.members, members, ws);
     // A few kernels in or out (a Report, a change of the good set): edit in place.
     if (
       oldOf !== undefined &&
       isSmallEdit(oldOf, old.members.length) &&
-      old.estimator.editInPlace(members, oldOf, weights, priorWeight)
+      old.estimator.editInPlace(members, oldOf, weights, priorWeight, ws)
     ) {
       perGroup.set(group, { ...old, members, weights, priorWeight });
       return old.estimator;
     }
-    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, {
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, ws, {
       prev: oldOf && old.estimator,
       oldOf,
       recycle: old.spare,
     });
   } else {
-    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, {
+    estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, ws, {
       prev: undefined,
       oldOf: undefined,
       recycle: old?.spare,
@@ -166,17 +168,19 @@ function isSmallEdit(oldOf: Int32Array, nPrev: number): boolean {
   return edits <= Math.max(MAX_EDITS, nPrev >> 4);
 }
 
-let oldOfScratch = new Int32Array(1024);
-
 /**
  * oldOf[i]: the previous kernel with member i's trial number and the same
  * configuration object, or −1. Undefined (no reuse) unless both lists are
  * in strictly increasing number order.
  */
-function matchKernels(prev: readonly Observation[], next: readonly Observation[]): Int32Array | undefined {
+function matchKernels(
+  prev: readonly Observation[],
+  next: readonly Observation[],
+  ws: TpeWorkspace,
+): Int32Array | undefined {
   // Only read while the next estimator is built or edited: one buffer serves every call.
-  if (oldOfScratch.length < next.length) oldOfScratch = new Int32Array(2 * next.length);
-  const oldOf = oldOfScratch.subarray(0, next.length).fill(-1);
+  if (ws.match.length < next.length) ws.match = new Int32Array(2 * next.length);
+  const oldOf = ws.match.subarray(0, next.length).fill(-1);
   let p = 0;
   let last = Number.NEGATIVE_INFINITY;
   let kept = 0;

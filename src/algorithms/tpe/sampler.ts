@@ -16,6 +16,10 @@ import type { TpeOptions } from "./options.js";
 import { allocateCandidates, type ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
 import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
+import { TpeWorkspace } from "./workspace.js";
+
+/** Scratch memory, until the per-experiment session owns it. */
+const workspace = new TpeWorkspace();
 
 export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOptions>): Config {
   const global = splitHistory(history, options);
@@ -91,8 +95,8 @@ function sampleGroup(
   l.sample(rng, cands);
   const ll = new Float64Array(nc);
   const lg = new Float64Array(nc);
-  l.logDensity(cands, ll);
-  g.logDensity(cands, lg);
+  l.logDensity(cands, ll, workspace);
+  g.logDensity(cands, lg, workspace);
   let best = 0;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < nc; i++) {
@@ -128,5 +132,5 @@ function estimator(
   }
   const w = members.length === set.length ? all : all.slice(0, members.length);
   const prior = priorRawWeight(w, strategy, options.prior_weight);
-  return cachedEstimator(space, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
+  return cachedEstimator(space, role, group, dims, members, w, prior, options.categorical_prior_weight, bw, workspace);
 }
