@@ -4,6 +4,7 @@
  * and on a worker thread for offloaded ones.
  */
 import { algorithmNamed } from "../algorithms/registry.js";
+import type { SharedMemos } from "../algorithms/shared-memos.js";
 import type { Observation } from "../algorithms/types.js";
 import { createRng } from "../math/rng.js";
 import type { Config, Space } from "../space/types.js";
@@ -23,12 +24,8 @@ export interface AlgorithmRunner {
   close(): Promise<void>;
 }
 
-export function runSuggestJob(job: SuggestJob): Config {
-  const algorithm = algorithmNamed(job.algorithm);
-  return algorithm.suggest({
-    space: job.space,
-    history: job.history,
-    rng: createRng(job.seed, job.trialNumber),
-    options: job.options,
-  });
+/** Runs `job` in a session of its own; `memos`: the calling thread's (shared-memos.ts). */
+export function runSuggestJob(job: SuggestJob, memos: SharedMemos): Config {
+  const session = algorithmNamed(job.algorithm).open(job.space, job.options, memos);
+  return session.suggest(job.history, createRng(job.seed, job.trialNumber));
 }

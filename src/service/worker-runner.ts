@@ -8,6 +8,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { algorithmNamed } from "../algorithms/registry.js";
+import { createSharedMemos } from "../algorithms/shared-memos.js";
 import { ParzenError, type ErrorCode } from "../errors.js";
 import type { Config } from "../space/types.js";
 import { runSuggestJob, type AlgorithmRunner, type SuggestJob } from "./algorithm-runner.js";
@@ -92,13 +93,15 @@ function abortError(signal: AbortSignal): ParzenError {
 export class WorkerRunner implements AlgorithmRunner {
   private readonly workers: AlgorithmWorker[] = [];
   private turn = 0;
+  /** This thread's memos, for the algorithms run in process. */
+  private readonly memos = createSharedMemos();
 
   constructor(private readonly threads = 1) {}
 
   suggest(job: SuggestJob, signal?: AbortSignal): Promise<Config> {
     if (!algorithmNamed(job.algorithm).offload) {
       try {
-        return Promise.resolve(runSuggestJob(job));
+        return Promise.resolve(runSuggestJob(job, this.memos));
       } catch (err) {
         return Promise.reject(err as Error);
       }
