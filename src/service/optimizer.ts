@@ -220,6 +220,7 @@ export class Optimizer {
         seed: exp.def.seed,
         trialNumber: number,
       },
+      exp,
       signal,
     );
   }
@@ -410,7 +411,7 @@ export class Optimizer {
   }
 
   /** What the history cache holds now (for tests and diagnostics). */
-  cacheStats(): { experiments: number; trials: number; viewed: number } {
+  cacheStats(): { experiments: number; trials: number; viewed: number; sessions: number } {
     return this.cache.stats();
   }
 
