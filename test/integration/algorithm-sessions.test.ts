@@ -119,7 +119,7 @@ describe("a fresh session", () => {
     await reloaded.close();
   });
 
-  it("suggests exactly what a long-lived session does: batches, pending trials, estimators kept and edited", async () => {
+  it("suggests exactly what a long-lived session does, with batches, pending trials and kept estimators", async () => {
     const spaces: Record<string, Parameter[]> = {
       // All continuous, with a history past the size at which kept estimators search a k-d tree.
       continuous: [uniform("x", -5, 5), logUniform("y", 1e-3, 1), uniform("z", 0, 1)],
