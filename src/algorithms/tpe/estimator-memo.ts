@@ -63,33 +63,30 @@ export class EstimatorMemo {
     if (old !== undefined && old.priorWeight === priorWeight && sameMembers(old, members, weights)) {
       return old.estimator;
     }
-    const dims = this.dims;
-    const categoricalPriorWeight = this.categoricalPriorWeight;
-    const bw = this.bw;
-    let estimator: ParzenEstimator;
-    if (old !== undefined) {
-      const oldOf = matchKernels(old.members, members, ws);
-      // A few kernels in or out (a Report, a change of the good set): edit in place.
-      if (
-        oldOf !== undefined &&
-        isSmallEdit(oldOf, old.members.length) &&
-        old.estimator.editInPlace(members, oldOf, weights, priorWeight, ws)
-      ) {
-        this.current = { members, weights, priorWeight, estimator: old.estimator };
-        return old.estimator;
-      }
-      estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, ws, {
-        prev: oldOf && old.estimator,
-        oldOf,
-        recycle: this.spare,
-      });
-    } else {
-      estimator = new ParzenEstimator(dims, configsOf(members), weights, priorWeight, categoricalPriorWeight, bw, ws, {
-        prev: undefined,
-        oldOf: undefined,
-        recycle: this.spare,
-      });
+    const oldOf = old && matchKernels(old.members, members, ws);
+    // A few kernels in or out (a Report, a change of the good set): edit in place.
+    if (
+      old !== undefined &&
+      oldOf !== undefined &&
+      isSmallEdit(oldOf, old.members.length) &&
+      old.estimator.editInPlace(members, oldOf, weights, priorWeight, ws)
+    ) {
+      this.current = { members, weights, priorWeight, estimator: old.estimator };
+      return old.estimator;
     }
+    // Otherwise a new estimator, carrying over the kernels that stayed (and the spare's memory).
+    const configs = configsOf(members);
+    const reuse = { prev: oldOf && old?.estimator, oldOf, recycle: this.spare };
+    const estimator = new ParzenEstimator(
+      this.dims,
+      configs,
+      weights,
+      priorWeight,
+      this.categoricalPriorWeight,
+      this.bw,
+      ws,
+      reuse,
+    );
     this.spare = old?.estimator;
     this.current = { members, weights, priorWeight, estimator };
     return estimator;

@@ -15,7 +15,7 @@
  * mixture weights: mixture-weights.ts.
  * Pure: randomness comes from the Rng passed to `sample`, and scratch memory
  * from the session's workspace passed to the methods that need it. The one
- * mutation, editInPlace (used by the estimator memo, estimator-cache.ts), leaves
+ * mutation, editInPlace (used by the estimator memo, estimator-memo.ts), leaves
  * the estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
@@ -59,7 +59,7 @@ export interface BandwidthOptions {
 const TREE_MIN = 128;
 
 /**
- * Parts of a previous estimator to carry over (see estimator-cache.ts): it
+ * Parts of a previous estimator to carry over (see estimator-memo.ts): it
  * must have been built with the same dims, bandwidth options and
  * categorical prior weight, and oldOf[i] ≥ 0 says that observation kernel i
  * has the same configuration as the previous estimator's kernel oldOf[i]
