@@ -27,7 +27,7 @@ export interface SessionHolder {
 }
 
 export interface AlgorithmRunner {
-  /** The suggestion for `job`, an experiment's whose session (when it runs in process) `holder` keeps. */
+  /** The suggestion for `job`; `holder` keeps the experiment's session when its algorithm runs in process. */
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config>;
   close(): Promise<void>;
 }
