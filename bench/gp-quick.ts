@@ -11,6 +11,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { gpAlgorithm } from "../src/algorithms/gp/sampler.js";
+import { createSharedMemos } from "../src/algorithms/shared-memos.js";
 import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
@@ -51,6 +52,7 @@ function run(
 ): { trace: number[]; ms: number } {
   const space = compileSpace(p.space);
   const parsed = gpAlgorithm.parseOptions(options);
+  const session = gpAlgorithm.open(space, parsed);
   const history: Observation[] = [];
   const noise = createRng(seed, 0xbeef);
   let bestObserved = Infinity;
@@ -58,7 +60,7 @@ function run(
   const trace: number[] = [];
   const t0 = performance.now();
   for (let t = 0; t < budget; t++) {
-    const config = gpAlgorithm.suggest({ space, history, rng: createRng(seed, t), options: parsed });
+    const config = session.suggest(history, createRng(seed, t));
     const v = decode(space, config);
     const truth = p.f(v);
     const observed = p.observe ? p.observe(v, noise.normal()) : truth;
@@ -151,6 +153,8 @@ function timing(): void {
     return s;
   };
   const options = gpAlgorithm.parseOptions({});
+  // As on the service's worker thread: a session per suggestion, the fit memo kept by the thread.
+  const memos = createSharedMemos();
   for (const n of [100, 200, 500, 1000]) {
     const rng = createRng(42, n);
     const history: Observation[] = [];
@@ -164,7 +168,7 @@ function timing(): void {
     for (let r = 0; r < reps + 1; r++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const config = gpAlgorithm.suggest({ space, history, rng: createRng(7, n + r), options });
+      const config = gpAlgorithm.open(space, options, memos).suggest(history, createRng(7, n + r));
       const c1 = process.cpuUsage(c0);
       // Suggest + report, as a real run does: the fit schedule refits every few trials.
       history.push({ number: history.length, config, state: "complete", loss: f(config), lastStep: undefined });

@@ -20,21 +20,22 @@ import {
   SuggestRequest,
 } from "../src/gen/parzen/v1/optimizer_service.js";
 import { TrialState } from "../src/gen/parzen/v1/trial.js";
-import { clearEstimatorCache } from "../src/algorithms/tpe/estimator-cache.js";
+import { createSharedMemos } from "../src/algorithms/shared-memos.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with node --expose-gc");
 const experiments = Number(process.argv[2] ?? 5);
 const trials = Number(process.argv[3] ?? 10_000);
 
-/** Heap in use, without TPE's estimator memo (bounded separately, see estimator-cache.ts). */
+/** Heap in use. */
 function heap(): number {
-  clearEstimatorCache();
   for (let i = 0; i < 4; i++) gc!();
   return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 }
 
-const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job), close: async () => undefined };
+// A session per job, none kept: the heap holds the history alone (sessions are bounded separately).
+const memos = createSharedMemos();
+const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job, memos), close: async () => undefined };
 const store = await openSqliteStore({ path: ":memory:" });
 const limits = { cacheTrials: 10 * experiments * trials };
 let seed = 1;

@@ -68,8 +68,9 @@ function sequential(name: string, space: Space, steps: number, seeds: number): v
   for (let seed = 0; seed < seeds; seed++) {
     const history: Observation[] = [];
     const values: number[] = [];
+    const session = tpe.open(space, options);
     for (let t = 0; t < steps; t++) {
-      const config = tpe.suggest({ space, history, rng: createRng(seed, t), options });
+      const config = session.suggest(history, createRng(seed, t));
       values.push(...config);
       history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
     }
@@ -85,8 +86,8 @@ function largeRandom(name: string, space: Space, n: number, seeds: number): void
     history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
   }
   const values: number[] = [];
-  for (let seed = 0; seed < seeds; seed++)
-    values.push(...tpe.suggest({ space, history, rng: createRng(seed, 7), options }));
+  const session = tpe.open(space, options);
+  for (let seed = 0; seed < seeds; seed++) values.push(...session.suggest(history, createRng(seed, 7)));
   out[`random/${name}/${n}`] = values;
 }
 

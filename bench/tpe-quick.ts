@@ -30,13 +30,14 @@ export function runOnce(problem: Problem, algo: string, options: Record<string, 
   const space = compileSpace(problem.space);
   const algorithm = algorithmNamed(algo);
   const parsed = algorithm.parseOptions(options);
+  const session = algorithm.open(space, parsed);
   const history: Observation[] = [];
   const noise = createRng(seed, 0xbeef);
   const trace: number[] = [];
   let bestObserved = Infinity;
   let bestTrue = Infinity;
   for (let t = 0; t < problem.budget; t++) {
-    const config = algorithm.suggest({ space, history, rng: createRng(seed, t), options: parsed });
+    const config = session.suggest(history, createRng(seed, t));
     const v = decode(space, config);
     const truth = problem.f(v);
     const observed = problem.observe ? problem.observe(v, noise.normal()) : truth;

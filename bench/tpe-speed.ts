@@ -109,9 +109,9 @@ function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "
     const config = samplePrior(space, rng);
     history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
   }
-  const options = tpe.parseOptions({});
+  const session = tpe.open(space, tpe.parseOptions({}));
   const step = (seed: number, i: number): void => {
-    const config = tpe.suggest({ space, history, rng: createRng(seed, i), options });
+    const config = session.suggest(history, createRng(seed, i));
     if (mode === "static") return;
     const number = history.length;
     history.push({ number, config, state: "running", loss: undefined, lastStep: undefined });

@@ -1,6 +1,7 @@
-/** Random search: every configuration drawn from the space's prior. */
+/** Random search: every configuration drawn from the space's prior. Its session keeps only the space's scales. */
 import { z } from "zod";
 import { samplePrior } from "../space/prior.js";
+import { spaceScales } from "../space/scale.js";
 import { parseOptionsWith } from "./options.js";
 import type { Algorithm } from "./types.js";
 
@@ -9,5 +10,8 @@ const schema = z.strictObject({});
 export const randomSearch: Algorithm<z.infer<typeof schema>> = {
   name: "random",
   parseOptions: (raw) => parseOptionsWith("random", schema, raw),
-  suggest: ({ space, rng }) => samplePrior(space, rng),
+  open: (space) => {
+    const scales = spaceScales(space);
+    return { suggest: (_history, rng) => samplePrior(space, rng, scales) };
+  },
 };

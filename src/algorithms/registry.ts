@@ -6,7 +6,7 @@ import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each algorithm has its own options type; callers pass what its parseOptions returned
-const algorithms = new Map<string, Algorithm<any>>([
+const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorithm<any>>([
   [randomSearch.name, randomSearch],
   [tpe.name, tpe],
   [gpAlgorithm.name, gpAlgorithm],

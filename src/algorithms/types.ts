@@ -1,12 +1,14 @@
 /**
- * The one interface every algorithm implements. Algorithms are pure
- * functions of (space, history, rng, options): no I/O, no clocks, no
- * Math.random, so a suggestion is reproducible from the seed and history
- * and can run on a worker thread.
+ * The one interface every algorithm implements. A suggestion is a pure
+ * function of (space, options, history, rng): no I/O, no clocks, no
+ * Math.random, so it is reproducible from the seed and history and can run
+ * on a worker thread. What an algorithm keeps between calls lives in an
+ * explicit per-experiment session (AlgorithmSession), never in module state.
  */
 import type { TrialState } from "../domain/trial-state.js";
 import type { Rng } from "../math/rng.js";
 import type { Config, Scalar, Space } from "../space/types.js";
+import type { SharedMemos } from "./shared-memos.js";
 
 /** Algorithms see every trial but the WAITING ones (domain/trial-state.ts). */
 export type ObservationState = Exclude<TrialState, "waiting">;
@@ -27,16 +29,25 @@ export interface Observation {
   readonly lastStep: number | undefined;
 }
 
-export interface SuggestInput<O> {
-  readonly space: Space;
+/**
+ * What an algorithm keeps for one experiment between suggestions: derived
+ * views of the space, memos of what it built from the history, scratch
+ * memory. It is only ever an optimisation: a fresh session suggests exactly
+ * what a long-lived one does for the same history and rng. Whoever holds the
+ * experiment's in-memory state holds its session and drops it with that
+ * state; a session is not safe to share between threads.
+ */
+export interface AlgorithmSession {
   /**
-   * Every trial of the experiment in number order, including RUNNING ones
-   * (other workers' pending work and earlier members of the same batch),
-   * which an algorithm should steer away from. WAITING trials are not here.
+   * The configuration to try next. `history`: every trial of the experiment
+   * in number order, including RUNNING ones (other workers' pending work and
+   * earlier members of the same batch), which an algorithm should steer away
+   * from; WAITING trials are not there. It may be the caller's live array:
+   * the session reads it during the call only and keeps no reference to it
+   * (it may keep the observations and configurations in it, which callers
+   * never mutate: they replace an observation to change it).
    */
-  readonly history: readonly Observation[];
-  readonly rng: Rng;
-  readonly options: O;
+  suggest(history: readonly Observation[], rng: Rng): Config;
 }
 
 export interface Algorithm<O = unknown> {
@@ -48,5 +59,11 @@ export interface Algorithm<O = unknown> {
   readonly offload?: boolean;
   /** Validates user options (INVALID_ARGUMENT naming the option) and fills in defaults. */
   parseOptions(raw: Readonly<Record<string, Scalar>>): O;
-  suggest(input: SuggestInput<O>): Config;
+  /**
+   * A session for one experiment with this compiled space and these options
+   * (as parseOptions returned them). `memos`: the memos keyed by content that
+   * sessions share, owned by the caller (shared-memos.ts); without them the
+   * session keeps its own.
+   */
+  open(space: Space, options: O, memos?: SharedMemos): AlgorithmSession;
 }

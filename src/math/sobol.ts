@@ -62,11 +62,8 @@ const TABLE = [
 export const SOBOL_MAX_DIM = 128;
 const BITS = 32;
 
-let directionCache: Uint32Array[] | undefined;
-
 /** Unscrambled direction numbers V_j (j = 0..31, bit 31 = 1/2) for every tabulated dimension. */
-function directions(): Uint32Array[] {
-  if (directionCache !== undefined) return directionCache;
+function directionNumbers(): Uint32Array[] {
   const dims: Uint32Array[] = [];
   const first = new Uint32Array(BITS);
   for (let j = 0; j < BITS; j++) first[j] = (1 << (BITS - 1 - j)) >>> 0;
@@ -90,9 +87,11 @@ function directions(): Uint32Array[] {
     for (let j = 0; j < BITS; j++) V[j] = Number((BigInt(m[j]!) << BigInt(BITS - 1 - j)) & 0xffffffffn);
     dims.push(V);
   }
-  directionCache = dims;
   return dims;
 }
+
+/** Computed once when the module loads (about a millisecond), never written: Sobol copies what it scrambles. */
+const DIRECTIONS: readonly Uint32Array[] = directionNumbers();
 
 function parity(x: number): number {
   x ^= x >>> 16;
@@ -119,7 +118,7 @@ export class Sobol {
   constructor(dim: number, rng?: Rng) {
     this.dim = dim;
     this.rng = rng;
-    const base = directions();
+    const base = DIRECTIONS;
     const sobolDims = Math.min(dim, base.length);
     this.v = [];
     this.state = new Uint32Array(sobolDims);

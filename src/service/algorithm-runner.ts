@@ -1,13 +1,16 @@
 /**
  * Where algorithms execute. The service only awaits `suggest`; WorkerRunner
- * (worker-runner.ts) calls `runSuggestJob` in process for fast algorithms
- * and on a worker thread for offloaded ones.
+ * (worker-runner.ts) runs fast algorithms in process, in the experiment's
+ * own session (suggestInSession), and offloaded ones on a worker thread, in
+ * a session opened for the job (runSuggestJob).
  */
 import { algorithmNamed } from "../algorithms/registry.js";
-import type { Observation } from "../algorithms/types.js";
+import type { SharedMemos } from "../algorithms/shared-memos.js";
+import type { AlgorithmSession, Observation } from "../algorithms/types.js";
 import { createRng } from "../math/rng.js";
 import type { Config, Space } from "../space/types.js";
 
+/** One suggestion to compute; structured-cloned to a worker thread as it is. */
 export interface SuggestJob {
   readonly algorithm: string;
   readonly options: unknown;
@@ -18,17 +21,24 @@ export interface SuggestJob {
   readonly trialNumber: number;
 }
 
+/** Where an experiment's session is kept (its ExperimentState): opened here on first use, dropped by the holder. */
+export interface SessionHolder {
+  algorithmSession: AlgorithmSession | undefined;
+}
+
 export interface AlgorithmRunner {
-  suggest(job: SuggestJob, signal?: AbortSignal): Promise<Config>;
+  /** The suggestion for `job`; `holder` keeps the experiment's session when its algorithm runs in process. */
+  suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config>;
   close(): Promise<void>;
 }
 
-export function runSuggestJob(job: SuggestJob): Config {
-  const algorithm = algorithmNamed(job.algorithm);
-  return algorithm.suggest({
-    space: job.space,
-    history: job.history,
-    rng: createRng(job.seed, job.trialNumber),
-    options: job.options,
-  });
+/** Runs `job` in `holder`'s session, opening it first if needed; `memos`: the calling thread's (shared-memos.ts). */
+export function suggestInSession(job: SuggestJob, holder: SessionHolder, memos: SharedMemos): Config {
+  holder.algorithmSession ??= algorithmNamed(job.algorithm).open(job.space, job.options, memos);
+  return holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber));
+}
+
+/** Runs `job` in a session of its own, dropped with the job (a worker thread: each job brings its history). */
+export function runSuggestJob(job: SuggestJob, memos: SharedMemos): Config {
+  return suggestInSession(job, { algorithmSession: undefined }, memos);
 }

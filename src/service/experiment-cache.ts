@@ -6,10 +6,13 @@
  * everything, so a dropped experiment simply reloads on its next use). It
  * reads the store; it never writes to it.
  *
- * It also bounds the algorithms' views of the history (an object per trial,
- * several times the compact history's size): only the experiments most
- * recently suggested from keep theirs; the others rebuild it, in 1–2 ms
- * per 10,000 trials, on their next Suggest.
+ * It also bounds what the algorithms keep per experiment: the view of the
+ * history (an object per trial, several times the compact history's size)
+ * and the algorithm's session (TPE's estimators: a few MB per 10,000
+ * trials). Only the experiments most recently suggested from keep them; the
+ * others rebuild them on their next Suggest (a view in 1–2 ms per 10,000
+ * trials; a session suggests exactly as the dropped one would have). An
+ * experiment dropped from the cache takes both with it.
  */
 import type { ExperimentRow, StoredParams } from "../store/rows.js";
 import type { Store } from "../store/store.js";
@@ -17,13 +20,8 @@ import { compileStored, STORED_SPACE_LIMITS } from "./definition.js";
 import { ExperimentState } from "./experiment-state.js";
 import type { Observation } from "../algorithms/types.js";
 
-/**
- * Experiments that keep their algorithms' view of the history: twice the
- * experiments TPE's estimator memo remembers (estimator-cache.ts), which is
- * keyed by that view's objects, so rebuilding a view never costs TPE more
- * than its memo already would.
- */
-const VIEWED_EXPERIMENTS = 8;
+// One bound for views and sessions (a session's memos hold its view's observations), each a few MB per 10k trials.
+const VIEWED_EXPERIMENTS = 4;
 
 /** Trials read from the store per page while loading a history. */
 const LOAD_PAGE = 2000;
@@ -34,7 +32,7 @@ export class ExperimentCache {
   private readonly byId = new Map<number, ExperimentState>();
   /** Loads under way, by experiment id: concurrent calls share one (one image per experiment). */
   private readonly loading = new Map<number, Promise<ExperimentState | undefined>>();
-  /** Experiments holding their observation view, least recently suggested from first. */
+  /** Experiments holding their observation view and algorithm session, least recently suggested from first. */
   private readonly viewed = new Set<ExperimentState>();
   /** Bumped by `clear`: a load that began before it read what may have been rolled back, and reads again. */
   private generation = 0;
@@ -114,10 +112,13 @@ export class ExperimentCache {
     this.byName.delete(exp.row.name);
     this.byId.delete(exp.row.id);
     this.viewed.delete(exp);
-    exp.dropObservations();
+    exp.dropAlgorithmState();
   }
 
-  /** The history as `exp`'s algorithm sees it (see ExperimentState.observationHistory), within the bound on views. */
+  /**
+   * The history as `exp`'s algorithm sees it (see ExperimentState.observationHistory), within the bound on
+   * views and sessions: call it before each suggestion, so that `exp` counts as recently suggested from.
+   */
   observationHistory(exp: ExperimentState): readonly Observation[] {
     // A call still running on an experiment dropped meanwhile: its view goes with it.
     if (!this.holds(exp)) return exp.observationHistory();
@@ -126,7 +127,7 @@ export class ExperimentCache {
     for (const e of this.viewed) {
       if (this.viewed.size <= VIEWED_EXPERIMENTS) break;
       this.viewed.delete(e);
-      e.dropObservations();
+      e.dropAlgorithmState();
     }
     return exp.observationHistory();
   }
@@ -134,9 +135,9 @@ export class ExperimentCache {
   /** Forgets every experiment: they reload from the store when next used. */
   clear(): void {
     this.generation++;
+    for (const e of this.byName.values()) e.dropAlgorithmState();
     this.byName.clear();
     this.byId.clear();
-    for (const e of this.viewed) e.dropObservations();
     this.viewed.clear();
   }
 
@@ -149,10 +150,15 @@ export class ExperimentCache {
     return this.byName.values();
   }
 
-  stats(): { experiments: number; trials: number; viewed: number } {
+  /** `sessions`: cached experiments holding an algorithm session. */
+  stats(): { experiments: number; trials: number; viewed: number; sessions: number } {
     let trials = 0;
-    for (const e of this.byName.values()) trials += e.nextNumber;
-    return { experiments: this.byName.size, trials, viewed: this.viewed.size };
+    let sessions = 0;
+    for (const e of this.byName.values()) {
+      trials += e.nextNumber;
+      if (e.algorithmSession !== undefined) sessions++;
+    }
+    return { experiments: this.byName.size, trials, viewed: this.viewed.size, sessions };
   }
 
   private touch(exp: ExperimentState): ExperimentState {

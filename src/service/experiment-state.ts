@@ -13,7 +13,7 @@
  * Nothing here writes to the store.
  */
 import { notFound } from "../errors.js";
-import type { Observation, ObservationState } from "../algorithms/types.js";
+import type { AlgorithmSession, Observation, ObservationState } from "../algorithms/types.js";
 import type { TrialState } from "../domain/trial-state.js";
 import type { CompiledDefinition } from "./definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
@@ -62,11 +62,17 @@ export class ExperimentState {
    * Every non-WAITING trial as the algorithms see it, in number order, built
    * on first use and then maintained in place (a new trial is appended, a
    * changed one replaced, keeping its configuration object, which TPE's
-   * estimator memo relies on), so Suggest never rebuilds it. The cache drops
+   * estimator memos match fastest), so Suggest never rebuilds it. The cache drops
    * it for experiments no longer suggested from (see ExperimentCache).
    */
   private history: Observation[] | undefined;
   private readonly curveOf: TrialCurve[] = [];
+  /**
+   * What the algorithm keeps between this experiment's suggestions, when it
+   * runs in process: opened by the runner on the first one (SessionHolder),
+   * dropped with the view of the history and with this state.
+   */
+  algorithmSession: AlgorithmSession | undefined = undefined;
 
   constructor(
     readonly row: ExperimentRow,
@@ -243,9 +249,14 @@ export class ExperimentState {
     return this.history;
   }
 
-  /** Frees the algorithms' view of the history; the next observationHistory() rebuilds it. */
-  dropObservations(): void {
+  /**
+   * Frees what the algorithm keeps for this experiment: its view of the
+   * history (the next observationHistory() rebuilds it) and its session
+   * (the next suggestion opens a new one, which suggests the same).
+   */
+  dropAlgorithmState(): void {
     this.history = undefined;
+    this.algorithmSession = undefined;
   }
 
   private placeInHistory(

@@ -71,8 +71,8 @@ export interface ReportResult {
 }
 
 export interface Diagnostics {
-  /** What the history cache holds: experiments and trials in memory, experiments keeping an algorithm view. */
-  readonly cache: { experiments: number; trials: number; viewed: number };
+  /** What the history cache holds: experiments and trials in memory, experiments keeping an algorithm view and session. */
+  readonly cache: { experiments: number; trials: number; viewed: number; sessions: number };
   /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed. */
   readonly prefetch: { started: number; used: number; discarded: number };
 }
@@ -273,6 +273,7 @@ export class Optimizer {
         seed: exp.def.seed,
         trialNumber: number,
       },
+      exp,
       signal,
     );
   }

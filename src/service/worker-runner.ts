@@ -2,15 +2,17 @@
  * Runs offloaded algorithms (see Algorithm.offload) on worker threads so a
  * slow model fit never blocks the event loop, and everything else in
  * process, where a TPE suggestion costs about a millisecond and copying the
- * history to a thread would cost more than it saves. A cancelled or
- * timed-out job terminates its worker (pure jobs can be abandoned safely);
- * a fresh worker takes its place.
+ * history to a thread would cost more than it saves. In process, a job runs
+ * in its experiment's session; on a worker, in a session opened for the job
+ * (algorithm-worker.ts). A cancelled or timed-out job terminates its worker
+ * (pure jobs can be abandoned safely); a fresh worker takes its place.
  */
 import { Worker } from "node:worker_threads";
 import { algorithmNamed } from "../algorithms/registry.js";
+import { createSharedMemos } from "../algorithms/shared-memos.js";
 import { ParzenError, type ErrorCode } from "../errors.js";
 import type { Config } from "../space/types.js";
-import { runSuggestJob, type AlgorithmRunner, type SuggestJob } from "./algorithm-runner.js";
+import { suggestInSession, type AlgorithmRunner, type SessionHolder, type SuggestJob } from "./algorithm-runner.js";
 
 interface Pending {
   job: SuggestJob;
@@ -92,13 +94,15 @@ function abortError(signal: AbortSignal): ParzenError {
 export class WorkerRunner implements AlgorithmRunner {
   private readonly workers: AlgorithmWorker[] = [];
   private turn = 0;
+  /** This thread's memos, for the algorithms run in process. */
+  private readonly memos = createSharedMemos();
 
   constructor(private readonly threads = 1) {}
 
-  suggest(job: SuggestJob, signal?: AbortSignal): Promise<Config> {
+  suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     if (!algorithmNamed(job.algorithm).offload) {
       try {
-        return Promise.resolve(runSuggestJob(job));
+        return Promise.resolve(suggestInSession(job, holder, this.memos));
       } catch (err) {
         return Promise.reject(err as Error);
       }

@@ -4,7 +4,7 @@
  * their branch is chosen. Pure: all randomness comes from the given Rng.
  */
 import type { Rng } from "../math/rng.js";
-import { samplePriorNumeric, spaceScales } from "./scale.js";
+import { samplePriorNumeric, spaceScales, type NumericScale } from "./scale.js";
 import { conditionHolds, type ChoiceDomain, type Config, type Space } from "./types.js";
 
 export function sampleCategorical(weights: Float64Array, rng: Rng): number {
@@ -23,14 +23,20 @@ export function samplePriorChoice(domain: ChoiceDomain, rng: Rng): number {
   return sampleCategorical(domain.weights, rng);
 }
 
-/** A configuration drawn from the prior. Parameters are visited parents-first. */
-export function samplePrior(space: Space, rng: Rng): Config {
+/**
+ * A configuration drawn from the prior. Parameters are visited parents-first.
+ * `scales`: spaceScales(space), which callers that sample often compute once.
+ */
+export function samplePrior(
+  space: Space,
+  rng: Rng,
+  scales: readonly (NumericScale | undefined)[] = spaceScales(space),
+): Config {
   const config = new Float64Array(space.params.length).fill(Number.NaN);
-  const sc = spaceScales(space);
   for (const p of space.params) {
     if (!conditionHolds(p, config)) continue;
     const d = p.domain;
-    config[p.index] = d.type === "choice" ? samplePriorChoice(d, rng) : samplePriorNumeric(d, sc[p.index]!, rng);
+    config[p.index] = d.type === "choice" ? samplePriorChoice(d, rng) : samplePriorNumeric(d, scales[p.index]!, rng);
   }
   return config;
 }

@@ -115,14 +115,10 @@ export function samplePriorNumeric(domain: NumericDomain, scale: NumericScale, r
   return scale.fromCoord(scale.lo + (scale.hi - scale.lo) * rng.uniform());
 }
 
-const scaleCache = new WeakMap<Space, (NumericScale | undefined)[]>();
-
-/** Scales for every numeric parameter of a space (undefined for choices), computed once per space. */
+/**
+ * Scales for every numeric parameter of a space (undefined for choices). Computed afresh on every call:
+ * callers that need them repeatedly (algorithm sessions) keep the result.
+ */
 export function spaceScales(space: Space): (NumericScale | undefined)[] {
-  let s = scaleCache.get(space);
-  if (s === undefined) {
-    s = space.params.map((p) => (p.domain.type === "choice" ? undefined : numericScale(p.domain)));
-    scaleCache.set(space, s);
-  }
-  return s;
+  return space.params.map((p) => (p.domain.type === "choice" ? undefined : numericScale(p.domain)));
 }

@@ -159,7 +159,7 @@ describe("compact history", () => {
     );
   });
 
-  it("keeps the algorithms' view for a few experiments only, and a rebuilt view suggests exactly like a kept one", async () => {
+  it("keeps the algorithms' view and session for a few experiments; rebuilt ones suggest like kept ones", async () => {
     const def = (name: string) => ({
       experiment: {
         name,
@@ -177,13 +177,14 @@ describe("compact history", () => {
       await ts.api.addTrials({ experiment: name, trials: imported });
       await cycles(name, 12);
     }
-    // Suggesting from seven other experiments drops the view of "rebuilt", the least recently suggested from.
-    for (let i = 0; i < 7; i++) {
+    // Suggesting from three other experiments drops the view and session of "rebuilt", the least recently
+    // suggested from.
+    for (let i = 0; i < 3; i++) {
       await ts.api.createExperiment(def(`other-${i}`));
       await ts.api.suggest({ experiment: `other-${i}` });
     }
-    expect(ts.server.optimizer.diagnostics().cache.viewed).toBe(8);
-    // "kept" suggests from the view it has updated in place since its first Suggest; "rebuilt" from a new one.
+    expect(ts.server.optimizer.diagnostics().cache).toMatchObject({ viewed: 4, sessions: 4 });
+    // "kept" suggests from the view and TPE session it has kept since its first Suggest; "rebuilt" from new ones.
     const next = await Promise.all(
       ["kept", "rebuilt"].map(async (name) =>
         (await ts.api.suggest({ experiment: name, count: 3 })).trials.map((t) => t.params),

@@ -142,7 +142,7 @@ describe("ExperimentState", () => {
           const sign = maximize ? -1 : 1;
           const expected = rows.map((t) => expectedObservation(t, sign)).filter((o) => o !== undefined);
           expect(exp.observationHistory()).toEqual(expected);
-          exp.dropObservations();
+          exp.dropAlgorithmState();
           expect(exp.observationHistory()).toEqual(expected);
         }
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clearFitMemo } from "../../src/algorithms/gp/fit-schedule.js";
 import { gpAlgorithm, type GpOptions } from "../../src/algorithms/gp/sampler.js";
+import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -129,8 +129,9 @@ describe("gp suggestions", () => {
     const options = defaults({ n_startup_trials: 5, n_candidates: 256 });
     const history: Observation[] = [];
     const states: ObservationState[] = ["complete", "complete", "fail", "complete", "pruned", "running", "lost"];
+    const session = gpAlgorithm.open(everyKind, options);
     for (let t = 0; t < 24; t++) {
-      const c = gpAlgorithm.suggest({ space: everyKind, history, rng: createRng(1, t), options });
+      const c = session.suggest(history, createRng(1, t));
       expectValid(everyKind, c);
       const state = states[t % states.length]!;
       const loss = state === "complete" ? mixedLoss(everyKind, c) : state === "pruned" ? 50 : undefined;
@@ -142,8 +143,9 @@ describe("gp suggestions", () => {
     const options = defaults({ n_startup_trials: 4, n_candidates: 128 });
     const run = () => {
       const history: Observation[] = [];
+      const session = gpAlgorithm.open(everyKind, options);
       for (let t = 0; t < 8; t++) {
-        const c = gpAlgorithm.suggest({ space: everyKind, history, rng: createRng(9, t), options });
+        const c = session.suggest(history, createRng(9, t));
         history.push(obs(t, c, "complete", mixedLoss(everyKind, c)));
       }
       return history.map((o) => Array.from(o.config));
@@ -165,12 +167,14 @@ describe("gp suggestions", () => {
       history.push(obs(t, c, "complete", (c[0]! - 0.4) ** 2 + (c[1]! - 3) ** 2 / 20));
     }
     const options = defaults({ n_candidates: 128 });
-    const suggest = () => Array.from(gpAlgorithm.suggest({ space, history, rng: createRng(4, 47), options }));
-    clearFitMemo();
-    const fresh = suggest();
-    expect(suggest()).toEqual(fresh); // memo hit
-    clearFitMemo();
-    expect(suggest()).toEqual(fresh);
+    const memos = createSharedMemos();
+    const inSession = (session: ReturnType<typeof gpAlgorithm.open>) =>
+      Array.from(session.suggest(history, createRng(4, 47)));
+    const first = gpAlgorithm.open(space, options, memos);
+    const fresh = inSession(first);
+    expect(inSession(first)).toEqual(fresh); // memo hit, same session
+    expect(inSession(gpAlgorithm.open(space, options, memos))).toEqual(fresh); // memo hit, another session
+    expect(inSession(gpAlgorithm.open(space, options))).toEqual(fresh); // a memo of its own: a fresh fit
   });
 
   it("differ across a batch and across parallel startup trials (running trials are accounted for)", () => {
@@ -182,23 +186,20 @@ describe("gp suggestions", () => {
     });
     const f = (c: Config) => (c[0]! - 0.3) ** 2 + (c[1]! - 0.6) ** 2;
     const options = defaults({ n_startup_trials: 5 });
+    const session = gpAlgorithm.open(space, options);
     const history: Observation[] = [];
     // Startup: four suggestions while all previous ones are still running.
-    for (let t = 0; t < 4; t++)
-      history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "running"));
+    for (let t = 0; t < 4; t++) history.push(obs(t, session.suggest(history, createRng(3, t)), "running"));
     const startup = history.map((o) => Array.from(o.config).join());
     expect(new Set(startup).size).toBe(4);
     for (const o of history.splice(0)) history.push(obs(o.number, o.config, "complete", f(o.config)));
-    for (let t = 4; t < 12; t++)
-      history.push(obs(t, gpAlgorithm.suggest({ space, history, rng: createRng(3, t), options }), "complete"));
+    for (let t = 4; t < 12; t++) history.push(obs(t, session.suggest(history, createRng(3, t)), "complete"));
     for (const o of history) (o as { loss: number | undefined }).loss = f(o.config);
     // A batch of 4 against the same completed history.
     const batch: Config[] = [];
     for (let k = 0; k < 4; k++) {
       const pending = batch.map((c, i) => obs(100 + i, c, "running"));
-      batch.push(
-        gpAlgorithm.suggest({ space, history: [...history, ...pending], rng: createRng(3, 100 + k), options }),
-      );
+      batch.push(session.suggest([...history, ...pending], createRng(3, 100 + k)));
     }
     for (let a = 0; a < 4; a++)
       for (let b = 0; b < a; b++) {
@@ -211,7 +212,7 @@ describe("gp suggestions", () => {
     const space = compileSpace({
       parameters: [{ name: "k", domain: { $case: "choice", value: { options: [str("only")], weights: [] } } }],
     });
-    const c = gpAlgorithm.suggest({ space, history: [], rng: createRng(1), options: defaults() });
+    const c = gpAlgorithm.open(space, defaults()).suggest([], createRng(1));
     expect(Array.from(c)).toEqual([0]);
   });
 
@@ -235,9 +236,10 @@ describe("gp suggestions", () => {
     const seeds = [0, 1, 2, 3, 4];
     for (const seed of seeds) {
       const history: Observation[] = [];
+      const session = gpAlgorithm.open(space, options);
       let best = Infinity;
       for (let t = 0; t < 40 && best - 0.397887 >= 0.5; t++) {
-        const c = gpAlgorithm.suggest({ space, history, rng: createRng(seed, t), options });
+        const c = session.suggest(history, createRng(seed, t));
         const y = branin(c);
         best = Math.min(best, y);
         history.push(obs(t, c, "complete", y));

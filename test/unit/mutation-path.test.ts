@@ -18,12 +18,14 @@ import {
 import { TrialState } from "../../src/gen/parzen/v1/trial.js";
 import { type AlgorithmRunner, runSuggestJob } from "../../src/service/algorithm-runner.js";
 import { Optimizer } from "../../src/service/optimizer.js";
+import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
 import { uniform } from "../integration/fixtures.js";
 
-const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job), close: async () => undefined };
+const memos = createSharedMemos();
+const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job, memos), close: async () => undefined };
 
 /** The store, recording when each write is applied and committed; `breakNext` fails the next write's commit. */
 function observed(store: SqliteStore, events: string[]): Store & { breakNext: boolean } {

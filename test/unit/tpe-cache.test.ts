@@ -1,11 +1,12 @@
 /**
- * The bad-set estimator memo (estimator-cache.ts) and the incremental sort
- * under it: a cached or updated estimator must score exactly like a fresh
- * one after appends, replacements, inserts in the middle and removals.
+ * The estimator memo (estimator-memo.ts) and the incremental sort under it:
+ * a memoised or updated estimator must score exactly like a fresh one after
+ * appends, replacements, inserts in the middle and removals; and a TPE
+ * session's memos never change a suggestion.
  */
 import { describe, expect, it } from "vitest";
 import { dimsOf } from "../../src/algorithms/tpe/dims.js";
-import { cachedEstimator, clearEstimatorCache } from "../../src/algorithms/tpe/estimator-cache.js";
+import { EstimatorMemo } from "../../src/algorithms/tpe/estimator-memo.js";
 import { groupsOf } from "../../src/algorithms/tpe/groups.js";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import {
@@ -13,7 +14,8 @@ import {
   ParzenEstimator,
   type BandwidthOptions,
 } from "../../src/algorithms/tpe/parzen-estimator.js";
-import { sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
+import { SortScratch, sortedBy, sortedOrder, updatedSorted } from "../../src/algorithms/tpe/sorted-order.js";
+import { TpeWorkspace } from "../../src/algorithms/tpe/workspace.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -29,7 +31,7 @@ describe("updatedSorted", () => {
       const distinct = 1 + Math.floor(rng.uniform() * 10);
       const value = (): number => Math.floor(rng.uniform() * distinct) / distinct;
       const old = Float64Array.from({ length: n0 }, value);
-      const prev = sortedBy(old, n0, 1, 0);
+      const prev = sortedBy(old, n0, 1, 0, new SortScratch());
       // Keep some old values in order, interleaving new ones.
       const next: number[] = [];
       const newOf = new Int32Array(n0).fill(-1);
@@ -48,7 +50,7 @@ describe("updatedSorted", () => {
       const sorted = updatedSorted(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
       const got = sorted.order;
       expect(Array.from(sorted.values)).toEqual(Array.from(got, (k) => mu[k]!));
-      expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0)));
+      expect(Array.from(got)).toEqual(Array.from(sortedOrder(mu, mu.length, 1, 0, new SortScratch())));
       // The fresh sort is the (value, index) order.
       const want = Array.from(mu.keys()).sort((a, b) => mu[a]! - mu[b]! || a - b);
       expect(Array.from(got)).toEqual(want);
@@ -75,6 +77,7 @@ const continuous = compileSpace({
 });
 
 const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+const ws = new TpeWorkspace();
 
 function observation(space: Space, rng: Rng, number: number, state: Observation["state"] = "complete"): Observation {
   const config = samplePrior(space, rng);
@@ -91,32 +94,31 @@ function expectSame(a: ParzenEstimator, b: ParzenEstimator, d: number, seed: num
   // Also score points drawn from the other estimator's prior region.
   const oa = new Float64Array(64);
   const ob = new Float64Array(64);
-  a.logDensity(ca, oa);
-  b.logDensity(ca, ob);
+  a.logDensity(ca, oa, ws);
+  b.logDensity(ca, ob, ws);
   expect(Array.from(oa).map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(
     Array.from(ob).map((x) => (Object.is(x, -0) ? 0 : x)),
   );
 }
 
-describe("cachedEstimator", () => {
+describe("EstimatorMemo", () => {
   for (const [name, space] of [
     ["mixed", mixed],
     ["everyKind root", compileSpace(everyKind)],
     ["continuous", continuous],
   ] as const) {
     it(`${name}: equals a fresh estimator through appends, replacements, inserts and removals`, () => {
-      clearEstimatorCache();
       const rng = createRng(11);
       const dimsAll = dimsOf(space);
       const group = groupsOf(space, true, true)[0]!;
       const dims = group.params.map((i) => dimsAll[i]!);
+      const memo = new EstimatorMemo(dims, 3, bw);
       const history: Observation[] = [];
       for (let t = 0; t < 300; t += 2) history.push(observation(space, rng, t)); // even numbers: room for inserts
-      const anchor = space;
       const check = (step: string, weightOf: (o: Observation) => number = () => 1): void => {
         const members = history.filter((o) => o.state !== "fail");
         const w = Float64Array.from(members, weightOf);
-        const cached = cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw);
+        const cached = memo.estimator(members, w, 1, ws);
         const fresh = new ParzenEstimator(
           dims,
           members.map((o) => o.config),
@@ -124,11 +126,12 @@ describe("cachedEstimator", () => {
           1,
           3,
           bw,
+          ws,
         );
         expect(cached.nk, step).toBe(fresh.nk);
         expectSame(cached, fresh, dims.length, history.length);
         // And a hit returns the same object.
-        expect(cachedEstimator(anchor, "bad", group, dims, members, w, 1, 3, bw)).toBe(cached);
+        expect(memo.estimator(members, w, 1, ws)).toBe(cached);
       };
       check("initial");
       for (let round = 0; round < 15; round++) {
@@ -171,23 +174,22 @@ describe("cachedEstimator", () => {
   }
 
   it("matches observations rebuilt around copies of their configurations", () => {
-    clearEstimatorCache();
     const rng = createRng(4);
     const dims = dimsOf(continuous);
-    const group = groupsOf(continuous, true, true)[0]!;
+    const memo = new EstimatorMemo(dims, 3, bw);
     const history: Observation[] = [];
     for (let t = 0; t < 200; t++) history.push(observation(continuous, rng, t));
     const w = new Float64Array(history.length).fill(1);
-    const first = cachedEstimator(continuous, "bad", group, dims, history, w, 1, 3, bw);
+    const first = memo.estimator(history, w, 1, ws);
     const copies = history.map((o) => ({ ...o, config: Float64Array.from(o.config) }));
-    expect(cachedEstimator(continuous, "bad", group, dims, copies, w, 1, 3, bw)).toBe(first);
+    expect(memo.estimator(copies, w, 1, ws)).toBe(first);
     // One more trial, as copies: edited in place, and equal to a fresh build.
     const more = [
       ...copies.map((o) => ({ ...o, config: Float64Array.from(o.config) })),
       observation(continuous, rng, 200),
     ];
     const w2 = new Float64Array(more.length).fill(1);
-    const edited = cachedEstimator(continuous, "bad", group, dims, more, w2, 1, 3, bw);
+    const edited = memo.estimator(more, w2, 1, ws);
     expect(edited).toBe(first);
     expectSame(
       edited,
@@ -198,25 +200,26 @@ describe("cachedEstimator", () => {
         1,
         3,
         bw,
+        ws,
       ),
       dims.length,
       5,
     );
   });
 
-  it("a warm memo gives the same suggestions as a cold one", () => {
+  it("a long-lived session gives the same suggestions as a fresh one", () => {
     const options = tpe.parseOptions({});
     for (const space of [mixed, compileSpace(everyKind), continuous]) {
       const rng = createRng(3);
+      const warm = tpe.open(space, options);
       const history: Observation[] = [];
       for (let t = 0; t < 120; t++) {
-        const warm = tpe.suggest({ space, history, rng: createRng(5, t), options });
-        clearEstimatorCache();
-        const cold = tpe.suggest({ space, history, rng: createRng(5, t), options });
-        expect(Array.from(warm)).toEqual(Array.from(cold));
-        history.push({ number: t, config: warm, state: "running", loss: undefined, lastStep: undefined });
-        tpe.suggest({ space, history, rng: createRng(6, t), options }); // warms the memo with the RUNNING trial
-        history[t] = { number: t, config: warm, state: "complete", loss: rng.uniform(), lastStep: undefined };
+        const config = warm.suggest(history, createRng(5, t));
+        const cold = tpe.open(space, options).suggest(history, createRng(5, t));
+        expect(Array.from(config)).toEqual(Array.from(cold));
+        history.push({ number: t, config, state: "running", loss: undefined, lastStep: undefined });
+        warm.suggest(history, createRng(6, t)); // warms the memos with the RUNNING trial
+        history[t] = { number: t, config, state: "complete", loss: rng.uniform(), lastStep: undefined };
       }
     }
   });

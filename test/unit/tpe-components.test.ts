@@ -7,6 +7,7 @@ import { DEFAULT_TPE_OPTIONS, parseTpeOptions, type TpeOptions } from "../../src
 import { allocateCandidates, ParzenEstimator } from "../../src/algorithms/tpe/parzen-estimator.js";
 import { goodSetSize, splitHistory } from "../../src/algorithms/tpe/split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "../../src/algorithms/tpe/weights.js";
+import { TpeWorkspace } from "../../src/algorithms/tpe/workspace.js";
 import { ParzenError } from "../../src/errors.js";
 import { compileSpace } from "../../src/space/compile.js";
 import type { Scalar } from "../../src/space/types.js";
@@ -208,6 +209,7 @@ describe("Parzen estimator", () => {
   const space = compileSpace(everyKind);
   const dims = dimsOf(space);
   const bw = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+  const ws = new TpeWorkspace();
 
   function oneDim(name: string, values: number[]): { est: ParzenEstimator; dim: ReturnType<typeof dimsOf>[number] } {
     const dim = dims[space.byName.get(name)!.index]!;
@@ -217,7 +219,7 @@ describe("Parzen estimator", () => {
       return c;
     });
     const w = new Float64Array(values.length).fill(1);
-    return { est: new ParzenEstimator([dim], members, w, 1, 1, bw), dim };
+    return { est: new ParzenEstimator([dim], members, w, 1, 1, bw, ws), dim };
   }
 
   function logDensityAt(est: ParzenEstimator, vals: number[], lo: number[], hi: number[] = lo): number[] {
@@ -226,7 +228,7 @@ describe("Parzen estimator", () => {
     c.lo.set(lo);
     c.hi.set(hi);
     const out = new Float64Array(vals.length);
-    est.logDensity(c, out);
+    est.logDensity(c, out, ws);
     return Array.from(out);
   }
 

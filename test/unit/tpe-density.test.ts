@@ -6,13 +6,26 @@
  * kernels within the stated truncation bound.
  */
 import { describe, expect, it } from "vitest";
-import { continuousLogDensity, PRUNE, type ContinuousKernels } from "../../src/algorithms/tpe/continuous-density.js";
+import {
+  ContinuousScratch,
+  continuousLogDensity,
+  PRUNE,
+  type ContinuousKernels,
+} from "../../src/algorithms/tpe/continuous-density.js";
 import { moveRows, rowRuns } from "../../src/algorithms/tpe/kernel-arrays.js";
 import { KernelTree } from "../../src/algorithms/tpe/kernel-tree.js";
-import { dropRenumbered, insertSorted, positionOf, sortedBy } from "../../src/algorithms/tpe/sorted-order.js";
+import {
+  dropRenumbered,
+  insertSorted,
+  positionOf,
+  SortScratch,
+  sortedBy,
+} from "../../src/algorithms/tpe/sorted-order.js";
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { LOG_SQRT_2PI } from "../../src/math/special.js";
 import { sampleTruncNormal, sampleTruncNormalFrom, truncNormalParts } from "../../src/math/truncnorm.js";
+
+const scratch = new ContinuousScratch();
 
 interface Mixture extends ContinuousKernels {
   readonly sigma: Float64Array;
@@ -106,8 +119,8 @@ describe("continuous mixture density", () => {
       const x = points(rng, m, nc);
       const scan = new Float64Array(nc);
       const viaTree = new Float64Array(nc);
-      continuousLogDensity(m, undefined, x, nc, scan);
-      continuousLogDensity(m, tree, x, nc, viaTree);
+      continuousLogDensity(m, undefined, x, nc, scan, scratch);
+      continuousLogDensity(m, tree, x, nc, viaTree, scratch);
       expect(Array.from(viaTree)).toEqual(Array.from(scan));
       for (let i = 0; i < nc; i++) {
         const want = exact(m, x, i * d);
@@ -132,8 +145,8 @@ describe("continuous mixture density", () => {
     let many = 0;
     for (let i = 0; i < 30; i++) {
       const xi = x.subarray(i * m.d, (i + 1) * m.d);
-      continuousLogDensity(m, tree, xi, 1, one);
-      continuousLogDensity(m, undefined, xi, 1, scan);
+      continuousLogDensity(m, tree, xi, 1, one, scratch);
+      continuousLogDensity(m, undefined, xi, 1, scan, scratch);
       expect(one[0], `candidate ${i}`).toBe(scan[0]);
       if (keptWithinPrune(m, xi) > 32) many++;
     }
@@ -201,8 +214,8 @@ describe("continuous mixture density", () => {
       const x = points(rng, m, nc, changed);
       const scan = new Float64Array(nc);
       const viaTree = new Float64Array(nc);
-      continuousLogDensity(m, undefined, x, nc, scan);
-      continuousLogDensity(m, tree, x, nc, viaTree);
+      continuousLogDensity(m, undefined, x, nc, scan, scratch);
+      continuousLogDensity(m, tree, x, nc, viaTree, scratch);
       expect(Array.from(viaTree), `round ${round}`).toEqual(Array.from(scan));
     }
   });
@@ -251,9 +264,9 @@ describe("in-place edits", () => {
         }
       }
       const mu = Float64Array.from(next);
-      let sorted = dropRenumbered(sortedBy(old, n0, 1, 0), newOf, new Set());
+      let sorted = dropRenumbered(sortedBy(old, n0, 1, 0, new SortScratch()), newOf, new Set());
       for (const k of added) sorted = insertSorted(sorted, k, mu[k]!).sorted;
-      const want = sortedBy(mu, mu.length, 1, 0);
+      const want = sortedBy(mu, mu.length, 1, 0, new SortScratch());
       expect(Array.from(sorted.order)).toEqual(Array.from(want.order));
       expect(Array.from(sorted.values)).toEqual(Array.from(want.values));
       for (let k = 0; k < mu.length; k++) expect(sorted.order[positionOf(sorted, k, mu[k]!)]).toBe(k);

@@ -80,8 +80,9 @@ export function run<O>(
   onSuggest?: (c: Config) => void,
 ): Observation[] {
   const history: Observation[] = [];
+  const session = algorithm.open(space, options);
   for (let t = 0; t < trials; t++) {
-    const config = algorithm.suggest({ space, history, rng: createRng(seed, t), options });
+    const config = session.suggest(history, createRng(seed, t));
     onSuggest?.(config);
     history.push({ number: t, config, state: "complete", loss: f(config), lastStep: undefined });
   }

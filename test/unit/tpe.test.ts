@@ -60,8 +60,9 @@ describe("TPE suggestions are valid", () => {
 
   it("survives a history with failures, pruned trials, running trials and NaN/inf losses", () => {
     const history: Observation[] = [];
+    const session = tpe.open(space, defaults);
     for (let t = 0; t < 40; t++) {
-      const config = tpe.suggest({ space, history, rng: createRng(9, t), options: defaults });
+      const config = session.suggest(history, createRng(9, t));
       checkConfig(space, config);
       const state = (["complete", "pruned", "fail", "running", "lost", "complete"] as const)[t % 6]!;
       const l = t % 11 === 0 ? Number.POSITIVE_INFINITY : loss(config);
@@ -149,10 +150,11 @@ describe("TPE with parallel workers (constant liar)", () => {
   function spreadOfBatch(constantLiar: boolean, seed: number): number {
     const options = { ...defaults, constant_liar: constantLiar };
     const history = run(tpe, space, options, seed, 30, f);
+    const session = tpe.open(space, options);
     const pending: Config[] = [];
     for (let k = 0; k < 16; k++) {
       const number = history.length;
-      const config = tpe.suggest({ space, history, rng: createRng(seed, number), options });
+      const config = session.suggest(history, createRng(seed, number));
       pending.push(config);
       history.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
     }
@@ -181,11 +183,12 @@ describe("TPE with parallel workers (constant liar)", () => {
   it("without constant liar, RUNNING trials do not influence the suggestion", () => {
     const options = { ...defaults, constant_liar: false };
     const history = run(tpe, space, options, 3, 20, f);
-    const plain = tpe.suggest({ space, history, rng: createRng(3, 99), options });
+    const session = tpe.open(space, options);
+    const plain = session.suggest(history, createRng(3, 99));
     const withRunning = [
       ...history,
       { number: 20, config: plain, state: "running" as const, loss: undefined, lastStep: undefined },
     ];
-    expect(tpe.suggest({ space, history: withRunning, rng: createRng(3, 99), options })).toEqual(plain);
+    expect(session.suggest(withRunning, createRng(3, 99))).toEqual(plain);
   });
 });

@@ -45,14 +45,9 @@ export interface Encoding {
   readonly fixed: ReadonlyMap<number, number>;
 }
 
-const cache = new WeakMap<Space, Encoding>();
-
+/** The main model's encoding (a GP session computes it once). */
 export function encodeSpace(space: Space): Encoding {
-  const hit = cache.get(space);
-  if (hit !== undefined) return hit;
-  const enc = encodeParams(space.params.filter((p) => p.condition === undefined));
-  cache.set(space, enc);
-  return enc;
+  return encodeParams(space.params.filter((p) => p.condition === undefined));
 }
 
 /** The encoding of any list of parameters (used for conditional branches). */

@@ -1,6 +1,6 @@
 /**
- * When and on what the hyperparameters are fitted, and a memo that makes
- * refitting rare without giving up purity.
+ * When and on what the hyperparameters are fitted, and a memo (FitMemo) that
+ * makes refitting rare without giving up purity.
  *
  * Below REFIT_FROM observations every suggestion fits on all of them. From
  * then on the fit uses the first m observations (history order) with m
@@ -10,7 +10,8 @@
  * function of the fitted data alone, so a memo keyed by a hash of that data
  * returns exactly what a fresh fit would: suggestions stay a pure function
  * of (space, history, rng, options), whichever worker thread computes them.
- * The posterior itself always conditions on every observation.
+ * The posterior itself always conditions on every observation. The memo is
+ * not module state: its owner (shared-memos.ts) passes it in.
  */
 import { createRng } from "../../math/rng.js";
 import { fitHyperparameters, type FitResult } from "./fit.js";
@@ -21,14 +22,31 @@ const FIT_SUBSET_ABOVE = 200;
 const FIT_SUBSET = 160;
 const MEMO_SIZE = 32;
 
-const memo = new Map<string, FitResult>();
+/** Fits by a key naming everything they depend on; the least recently used go first beyond MEMO_SIZE. */
+export class FitMemo {
+  private readonly fits = new Map<string, FitResult>();
+
+  get(key: string): FitResult | undefined {
+    const hit = this.fits.get(key);
+    if (hit === undefined) return undefined;
+    this.fits.delete(key);
+    this.fits.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, fit: FitResult): void {
+    this.fits.set(key, fit);
+    if (this.fits.size > MEMO_SIZE) this.fits.delete(this.fits.keys().next().value!);
+  }
+}
 
 /**
  * Hyperparameters for observations X (n×D) with raw targets `target`
  * (negated losses, to be maximised); the fitted rows are warped (if asked)
- * and standardised on their own.
+ * and standardised on their own. Looked up in, and added to, `memo`.
  */
 export function scheduledFit(
+  memo: FitMemo,
   X: Float64Array,
   target: Float64Array,
   D: number,
@@ -51,11 +69,7 @@ export function scheduledFit(
   }
   const key = `${D}:${deterministic ? 1 : 0}:${warp ? 1 : 0}:${Array.from(cat).join("")}:${m}:${words.join(":")}`;
   const hit = memo.get(key);
-  if (hit !== undefined) {
-    memo.delete(key);
-    memo.set(key, hit);
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   const fx = new Float64Array(rows.length * D);
   let fy: Float64Array = new Float64Array(rows.length);
   rows.forEach((i, r) => {
@@ -66,13 +80,7 @@ export function scheduledFit(
   standardiseInPlace(fy);
   const fit = fitHyperparameters(fx, fy, D, cat, { deterministic });
   memo.set(key, fit);
-  if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
   return fit;
-}
-
-/** Empties the memo (tests use it to check a memo hit equals a fresh fit). */
-export function clearFitMemo(): void {
-  memo.clear();
 }
 
 export function standardiseInPlace(y: Float64Array): void {

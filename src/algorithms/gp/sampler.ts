@@ -2,6 +2,12 @@
  * `algorithm: gp`: Gaussian-process Bayesian optimisation with log expected
  * improvement. A pure function of (space, history, rng, options).
  *
+ * Session: the space's encoding, and the hyperparameter-fit memo it is
+ * given (shared-memos.ts; its own otherwise). The GP runs on a worker thread
+ * (offload), which gets the history cloned with every job, so the service
+ * opens a session per job there; the fit memo, keyed by content and owned by
+ * the worker thread, is what carries over from one suggestion to the next.
+ *
  * - Startup: until `n_startup_trials` trials have completed (or been
  *   pruned), points of a scrambled-Sobol design (startup.ts).
  * - Model: unconditional parameters only (encode.ts). Losses are negated and
@@ -28,9 +34,9 @@ import { numericScale, samplePriorNumeric } from "../../space/scale.js";
 import { conditionHolds, type Config, type Space } from "../../space/types.js";
 import type { Rng } from "../../math/rng.js";
 import { parseOptionsWith } from "../options.js";
-import type { Algorithm, Observation, SuggestInput } from "../types.js";
+import type { Algorithm, AlgorithmSession, Observation } from "../types.js";
 import { encodeConfig, encodeParams, encodeSpace, type Encoding } from "./encode.js";
-import { scheduledFit, standardiseInPlace } from "./fit-schedule.js";
+import { FitMemo, scheduledFit, standardiseInPlace } from "./fit-schedule.js";
 import { GpPosterior } from "./gp.js";
 import { optimizeAcquisition } from "./optimize-acqf.js";
 import { designPoint } from "./startup.js";
@@ -51,32 +57,56 @@ export const gpAlgorithm: Algorithm<GpOptions> = {
   // A fit takes tens to hundreds of milliseconds: run it on a worker thread.
   offload: true,
   parseOptions: (raw) => parseOptionsWith("gp", schema, raw),
-  suggest: (input) => suggestGp(input),
+  open: (space, options, memos) => new GpSession(space, options, memos?.gpFits ?? new FitMemo()),
 };
 
-export function suggestGp({ space, history, rng, options }: SuggestInput<GpOptions>): Config {
-  const enc = encodeSpace(space);
-  const D = enc.dims.length;
-  const config = new Float64Array(space.params.length).fill(Number.NaN);
-  for (const [i, v] of enc.fixed) config[i] = v;
-  if (D === 0) return fillConditional(space, config, history, rng, options);
+/** What a GP suggestion needs besides the history and rng: the options and the fit memo. */
+interface GpContext {
+  readonly options: GpOptions;
+  readonly fits: FitMemo;
+}
 
-  const data = observations(enc, history, options.warp_outputs);
-  let u: Float64Array;
-  if (data.y.length < options.n_startup_trials) {
-    const p = designPoint(D, history, rng);
-    u = new Float64Array(D);
-    for (let d = 0; d < D; d++) {
-      const dim = enc.dims[d]!;
-      u[d] = dim.kind === "categorical" ? Math.min(Math.floor(p[d]! * dim.count), dim.count - 1) : p[d]!;
-    }
-  } else {
-    u = proposeWithGp(enc, data, history, rng, options);
+class GpSession implements AlgorithmSession {
+  /** The main model's encoding of the unconditional parameters. */
+  private readonly enc: Encoding;
+  private readonly ctx: GpContext;
+
+  constructor(
+    private readonly space: Space,
+    options: GpOptions,
+    fits: FitMemo,
+  ) {
+    this.enc = encodeSpace(space);
+    this.ctx = { options, fits };
   }
-  enc.dims.forEach((dim, d) => {
-    config[dim.param.index] = dim.fromU(u[d]!);
-  });
-  return fillConditional(space, config, history, rng, options);
+
+  suggest(history: readonly Observation[], rng: Rng): Config {
+    const space = this.space;
+    const enc = this.enc;
+    const ctx = this.ctx;
+    const options = ctx.options;
+    const D = enc.dims.length;
+    const config = new Float64Array(space.params.length).fill(Number.NaN);
+    for (const [i, v] of enc.fixed) config[i] = v;
+    if (D === 0) return fillConditional(space, config, history, rng, ctx);
+
+    const data = observations(enc, history, options.warp_outputs);
+    let u: Float64Array;
+    if (data.y.length < options.n_startup_trials) {
+      const p = designPoint(D, history, rng);
+      u = new Float64Array(D);
+      for (let d = 0; d < D; d++) {
+        const dim = enc.dims[d]!;
+        u[d] = dim.kind === "categorical" ? Math.min(Math.floor(p[d]! * dim.count), dim.count - 1) : p[d]!;
+      }
+    } else {
+      u = proposeWithGp(enc, data, history, rng, ctx);
+    }
+    enc.dims.forEach((dim, d) => {
+      config[dim.param.index] = dim.fromU(u[d]!);
+    });
+    return fillConditional(space, config, history, rng, ctx);
+  }
 }
 
 interface Data {
@@ -132,11 +162,11 @@ function proposeWithGp(
   data: Data,
   history: readonly Observation[],
   rng: Rng,
-  options: GpOptions,
+  { options, fits }: GpContext,
 ): Float64Array {
   const D = enc.dims.length;
   const n = data.y.length;
-  const fit = scheduledFit(data.X, data.raw, D, enc.cat, options.deterministic, options.warp_outputs);
+  const fit = scheduledFit(fits, data.X, data.raw, D, enc.cat, options.deterministic, options.warp_outputs);
   let post = GpPosterior.create(data.X, data.y, D, enc.cat, fit.hyper);
   if (post === undefined) return designPoint(D, history, rng);
 
@@ -195,8 +225,9 @@ function fillConditional(
   config: Config,
   history: readonly Observation[],
   rng: Rng,
-  options: GpOptions,
+  ctx: GpContext,
 ): Config {
+  const { options } = ctx;
   for (let level = 0; level < space.params.length; level++) {
     const active = space.params.filter(
       (p) => p.condition !== undefined && Number.isNaN(config[p.index]!) && conditionHolds(p, config),
@@ -207,7 +238,7 @@ function fillConditional(
     if (enc.dims.length > 0) {
       const data = observations(enc, history, options.warp_outputs);
       if (data.y.length >= options.n_startup_trials) {
-        const u = proposeWithGp(enc, data, history, rng, options);
+        const u = proposeWithGp(enc, data, history, rng, ctx);
         enc.dims.forEach((dim, d) => {
           config[dim.param.index] = dim.fromU(u[d]!);
         });

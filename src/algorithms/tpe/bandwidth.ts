@@ -5,7 +5,7 @@
  * clipped to [R·max(floor, (n+2)^−α), R]. The floor keeps g(x) from
  * collapsing onto observed points, which matters most for discrete domains.
  */
-import { sortedBy, type Sorted } from "./sorted-order.js";
+import { SortScratch, sortedBy, type Sorted } from "./sorted-order.js";
 
 export interface BandwidthRule {
   /** Domain edges in the coordinate (may be infinite for normal domains). */
@@ -28,7 +28,8 @@ export function bandwidthLimits(n: number, rule: BandwidthRule): [number, number
 
 /**
  * Fills out[i·stride + offset] with σ for the kernel at mu[i·stride + offset],
- * i < n (kernel-major layout shared with the Parzen estimator).
+ * i < n (kernel-major layout shared with the Parzen estimator). Sorts with
+ * scratch of its own: the estimator calls gapBandwidths with its kept order.
  */
 export function neighbourGapBandwidths(
   mu: Float64Array,
@@ -38,7 +39,7 @@ export function neighbourGapBandwidths(
   rule: BandwidthRule,
   out: Float64Array,
 ): void {
-  gapBandwidths(mu, n, stride, offset, sortedBy(mu, n, stride, offset), rule, out);
+  gapBandwidths(mu, n, stride, offset, sortedBy(mu, n, stride, offset, new SortScratch()), rule, out);
 }
 
 /** The same, given the kernels' (value, index) order and sorted values in this dimension (see sorted-order.ts). */

@@ -17,7 +17,7 @@
  * since it is always in the mixture and its broad density makes that floor
  * high from the start.
  */
-import type { KernelTree } from "./kernel-tree.js";
+import { SearchStack, type KernelTree, type TreeVisitor } from "./kernel-tree.js";
 
 export const PRUNE = 40;
 /** Slack on the pruning test against rounding: a kernel with s_k ≥ M − PRUNE is never skipped. */
@@ -36,13 +36,52 @@ export interface ContinuousKernels {
   readonly wMax: number;
 }
 
-let found = new Uint32Array(256);
-let scoreOf = new Float64Array(256);
-/** Per kernel: the stamp of the last candidate whose tree search kept it (see truncatedSum). */
-let keptBy = new Uint32Array(256);
-let stamp = 0;
 /** Kept kernels beyond which truncatedSum sweeps the stamps instead of sorting the indices. */
 const SWEEP_ABOVE = 32;
+
+/**
+ * The buffers a density call reuses (grown on demand, read only during the
+ * call), and the tree search's state for one candidate, kept in this one
+ * object so that a search allocates nothing. A session's workspace owns one.
+ */
+export class ContinuousScratch implements TreeVisitor {
+  /** Kernels kept for the current candidate, and their scores by kernel index. */
+  found = new Uint32Array(256);
+  scoreOf = new Float64Array(256);
+  /** Per kernel: the stamp of the last candidate whose tree search kept it (see truncatedSum). */
+  keptBy = new Uint32Array(256);
+  stamp = 0;
+  readonly stack = new SearchStack();
+  kr: ContinuousKernels | undefined = undefined;
+  x: Float64Array = new Float64Array(0);
+  xAt = 0;
+  best = 0;
+  count = 0;
+  /** Kernels scored (kept or not), to tell whether the tree pruned much. */
+  visited = 0;
+
+  /** Room for nk kernels. */
+  reserve(nk: number): void {
+    if (this.found.length >= nk) return;
+    this.found = new Uint32Array(2 * nk);
+    this.scoreOf = new Float64Array(2 * nk);
+    this.keptBy = new Uint32Array(2 * nk);
+    this.stamp = 0;
+  }
+
+  floor(): number {
+    return this.best - PRUNE - MARGIN;
+  }
+
+  visit(k: number): void {
+    this.visited++;
+    const s = score(this.kr!, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
+    if (Number.isNaN(s)) return;
+    this.found[this.count++] = k;
+    this.scoreOf[k] = s;
+    if (s > this.best) this.best = s;
+  }
+}
 
 /** out[i] = log density at candidate i (x[i·d + j]), searching `tree` (over kernels 0 .. nk−2) when given. */
 export function continuousLogDensity(
@@ -51,27 +90,23 @@ export function continuousLogDensity(
   x: Float64Array,
   nc: number,
   out: Float64Array,
+  sc: ContinuousScratch,
 ): void {
   const { nk, d } = kr;
-  if (found.length < nk) {
-    found = new Uint32Array(2 * nk);
-    scoreOf = new Float64Array(2 * nk);
-    keptBy = new Uint32Array(2 * nk);
-    stamp = 0;
-  }
+  sc.reserve(nk);
   const last = nk - 1;
   let useTree = tree !== undefined;
   for (let i = 0; i < nc; i++) {
     const xAt = i * d;
     const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
-    const count = useTree ? searchTree(kr, tree!, x, xAt, prior) : scanAll(kr, x, xAt, prior);
-    out[i] = truncatedSum(found, count, scoreOf, prior, useTree, nk - 1);
+    const count = useTree ? searchTree(kr, tree!, x, xAt, prior, sc) : scanAll(kr, x, xAt, prior, sc);
+    out[i] = truncatedSum(sc, count, prior, useTree, nk - 1);
     // The tree pays off only when it skips most kernels. When it had to
     // score a third of them or more (candidates inside the bulk of the
     // kernels, as near an interior optimum) its overhead and the sort exceed
     // a plain scan, which keeps the same kernels, so the same bits: the rest
     // of the batch is scanned.
-    if (useTree && visitor.visited > nk / 3) useTree = false;
+    if (useTree && sc.visited > nk / 3) useTree = false;
   }
 }
 
@@ -95,8 +130,9 @@ function score(kr: ContinuousKernels, k: number, x: Float64Array, xAt: number, f
   return s;
 }
 
-/** Kernels 0 .. nk−2 in order; returns how many were kept (in `found`, scores in `scoreOf` by kernel). */
-function scanAll(kr: ContinuousKernels, x: Float64Array, xAt: number, prior: number): number {
+/** Kernels 0 .. nk−2 in order; returns how many were kept (in sc.found, scores in sc.scoreOf by kernel). */
+function scanAll(kr: ContinuousKernels, x: Float64Array, xAt: number, prior: number, sc: ContinuousScratch): number {
+  const { found, scoreOf } = sc;
   let best = prior;
   let count = 0;
   for (let k = 0; k < kr.nk - 1; k++) {
@@ -109,38 +145,23 @@ function scanAll(kr: ContinuousKernels, x: Float64Array, xAt: number, prior: num
   return count;
 }
 
-/** The tree search's state for one candidate: kept as one object, so a search allocates nothing. */
-const visitor = {
-  kr: undefined as unknown as ContinuousKernels,
-  x: new Float64Array(0) as Float64Array<ArrayBufferLike>,
-  xAt: 0,
-  best: 0,
-  count: 0,
-  /** Kernels scored (kept or not), to tell whether the tree pruned much. */
-  visited: 0,
-  floor(): number {
-    return this.best - PRUNE - MARGIN;
-  },
-  visit(k: number): void {
-    this.visited++;
-    const s = score(this.kr, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
-    if (Number.isNaN(s)) return;
-    found[this.count++] = k;
-    scoreOf[k] = s;
-    if (s > this.best) this.best = s;
-  },
-};
-
 /** At least the kernels scanAll would keep, found by descending the tree. */
-function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: number, prior: number): number {
-  visitor.kr = kr;
-  visitor.x = x;
-  visitor.xAt = xAt;
-  visitor.best = prior;
-  visitor.count = 0;
-  visitor.visited = 0;
-  t.search(x, xAt, kr.wMax, visitor);
-  return visitor.count;
+function searchTree(
+  kr: ContinuousKernels,
+  t: KernelTree,
+  x: Float64Array,
+  xAt: number,
+  prior: number,
+  sc: ContinuousScratch,
+): number {
+  sc.kr = kr;
+  sc.x = x;
+  sc.xAt = xAt;
+  sc.best = prior;
+  sc.count = 0;
+  sc.visited = 0;
+  t.search(x, xAt, kr.wMax, sc, sc.stack);
+  return sc.count;
 }
 
 /**
@@ -150,25 +171,21 @@ function searchTree(kr: ContinuousKernels, t: KernelTree, x: Float64Array, xAt: 
  * optimum), marking them and sweeping all `nk` kernel slots in order is
  * cheaper than sorting them, and sums in the same order.
  */
-function truncatedSum(
-  kept: Uint32Array,
-  count: number,
-  s: Float64Array,
-  prior: number,
-  unordered: boolean,
-  nk: number,
-): number {
+function truncatedSum(sc: ContinuousScratch, count: number, prior: number, unordered: boolean, nk: number): number {
+  const kept = sc.found;
+  const s = sc.scoreOf;
   let m = prior;
   for (let q = 0; q < count; q++) if (s[kept[q]!]! > m) m = s[kept[q]!]!;
   if (m === Number.NEGATIVE_INFINITY) return m;
   const floor = m - PRUNE;
   let sum = 0;
   if (unordered && count > SWEEP_ABOVE) {
-    if (stamp === 0xffffffff) {
+    const keptBy = sc.keptBy;
+    if (sc.stamp === 0xffffffff) {
       keptBy.fill(0);
-      stamp = 0;
+      sc.stamp = 0;
     }
-    const mark = ++stamp;
+    const mark = ++sc.stamp;
     for (let q = 0; q < count; q++) keptBy[kept[q]!] = mark;
     for (let k = 0; k < nk; k++) {
       if (keptBy[k] !== mark) continue;

@@ -2,10 +2,9 @@
  * How the Parzen estimator sees each parameter: a continuous coordinate
  * (density), a discrete grid (mass of the grid cell), or a categorical
  * (Aitchison–Aitken-style kernel around the observed option, with the
- * choice weights as prior). Built once per space and cached.
+ * choice weights as prior). A TPE session builds them once.
  */
-import { spaceScales } from "../../space/scale.js";
-import type { NumericScale } from "../../space/scale.js";
+import { spaceScales, type NumericScale } from "../../space/scale.js";
 import type { ParamSpec, Space } from "../../space/types.js";
 
 export const CONTINUOUS = 0;
@@ -28,15 +27,11 @@ export interface Dim {
   readonly choiceWeights: Float64Array;
 }
 
-const cache = new WeakMap<Space, Dim[]>();
-
 const EMPTY = new Float64Array(0);
 
-export function dimsOf(space: Space): Dim[] {
-  let dims = cache.get(space);
-  if (dims !== undefined) return dims;
-  const scales = spaceScales(space);
-  dims = space.params.map((param): Dim => {
+/** Every parameter's dim, by parameter index; `scales`: spaceScales(space), when the caller has them. */
+export function dimsOf(space: Space, scales: readonly (NumericScale | undefined)[] = spaceScales(space)): Dim[] {
+  return space.params.map((param): Dim => {
     const d = param.domain;
     if (d.type === "choice") {
       return {
@@ -65,6 +60,4 @@ export function dimsOf(space: Space): Dim[] {
       choiceWeights: EMPTY,
     };
   });
-  cache.set(space, dims);
-  return dims;
 }

@@ -5,7 +5,8 @@
  * all or none of them. Each group gets its own joint l(x)/g(x), built from
  * the trials in which it is active (Optuna's `group=True`, derived from the
  * space's structure instead of from the history). Without `group` only the
- * root group is joint; without `multivariate` every parameter is alone.
+ * root group is joint; without `multivariate` every parameter is alone. A
+ * TPE session decomposes its space once.
  */
 import type { Condition, Space } from "../../space/types.js";
 
@@ -16,18 +17,7 @@ export interface Group {
   readonly condition: Condition | undefined;
 }
 
-const cache = new WeakMap<Space, Map<string, Group[]>>();
-
 export function groupsOf(space: Space, multivariate: boolean, group: boolean): Group[] {
-  const key = `${multivariate}/${group}`;
-  let perSpace = cache.get(space);
-  if (perSpace === undefined) {
-    perSpace = new Map();
-    cache.set(space, perSpace);
-  }
-  const hit = perSpace.get(key);
-  if (hit !== undefined) return hit;
-
   const byCondition = new Map<string, Group & { params: number[] }>();
   const out: (Group & { params: number[] })[] = [];
   for (const p of space.params) {
@@ -45,6 +35,5 @@ export function groupsOf(space: Space, multivariate: boolean, group: boolean): G
   // Parameters are in pre-order (parents first), and groups are created in
   // order of their first parameter, so a group's parent is always decided
   // by an earlier group.
-  perSpace.set(key, out);
   return out;
 }

@@ -1,12 +1,12 @@
-/** The Tree-structured Parzen Estimator as an Algorithm (see sampler.ts). */
+/** The Tree-structured Parzen Estimator as an Algorithm (see sampler.ts); a session per experiment. */
 import type { Algorithm } from "../types.js";
 import { parseTpeOptions, type TpeOptions } from "./options.js";
-import { suggestTpe } from "./sampler.js";
+import { TpeSession } from "./sampler.js";
 
 export type { TpeOptions } from "./options.js";
 
 export const tpe: Algorithm<TpeOptions> = {
   name: "tpe",
   parseOptions: parseTpeOptions,
-  suggest: suggestTpe,
+  open: (space, options) => new TpeSession(space, options),
 };

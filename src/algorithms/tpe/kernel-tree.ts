@@ -247,10 +247,12 @@ export class KernelTree {
    * Calls visitor.visit(k) for every kernel whose node bound at x (x[xAt + j]),
    * with wMax the largest log weight, is not below visitor.floor() at the
    * time, nearer subtrees first; the floor may rise as kernels are visited.
+   * `stack`: the caller's scratch for the descent.
    */
-  search(x: Float64Array, xAt: number, wMax: number, visitor: TreeVisitor): void {
+  search(x: Float64Array, xAt: number, wMax: number, visitor: TreeVisitor, stack: SearchStack): void {
     let top = 0;
-    const { nodes, bounds } = stackOf(this.size);
+    stack.reserve(this.size);
+    const { nodes, bounds } = stack;
     nodes[top] = 0;
     bounds[top++] = this.bound(0, x, xAt, wMax, Number.NEGATIVE_INFINITY);
     const next = this.next;
@@ -307,19 +309,24 @@ export class KernelTree {
   }
 }
 
-let stackNodes = new Uint32Array(64);
-let stackBounds = new Float64Array(64);
+/**
+ * A depth-first stack (node, its bound) for searching a tree of `size` nodes in heap order, where depth + 1
+ * entries suffice; reused from search to search (a session's workspace owns one).
+ */
+export class SearchStack {
+  nodes = new Uint32Array(64);
+  bounds = new Float64Array(64);
 
-/** A depth-first stack (node, its bound) for a tree of `size` nodes in heap order: depth + 1 entries suffice. */
-function stackOf(size: number): { nodes: Uint32Array; bounds: Float64Array } {
-  let depth = 1;
-  while (1 << depth <= size) depth++;
-  if (stackNodes.length < depth + 2) {
-    stackNodes = new Uint32Array(2 * depth + 4);
-    stackBounds = new Float64Array(2 * depth + 4);
+  reserve(size: number): void {
+    let depth = 1;
+    while (1 << depth <= size) depth++;
+    if (this.nodes.length < depth + 2) {
+      this.nodes = new Uint32Array(2 * depth + 4);
+      this.bounds = new Float64Array(2 * depth + 4);
+    }
   }
-  return { nodes: stackNodes, bounds: stackBounds };
 }
+
 /** Rearranges perm[s, e) so that perm[mid] holds the kernel of rank mid − s in dimension j, smaller ones before it (Hoare quickselect). */
 function select(perm: Uint32Array, s: number, e: number, mid: number, mu: Float64Array, d: number, j: number): void {
   let lo = s;

@@ -45,23 +45,47 @@ export interface MixedKernels {
  */
 const BLOCK = 128;
 
-let lseMs = new Float64Array(64);
-let lseSums = new Float64Array(64);
-let lsePriors = new Float64Array(64);
+/** The buffers a density call reuses, grown on demand and read only during the call (a session's workspace owns one). */
+export class MixedScratch {
+  /** Running log-sum-exp state per candidate (max so far, sum of exp(s − max)), and the prior kernel's term. */
+  lseMs = new Float64Array(64);
+  lseSums = new Float64Array(64);
+  lsePriors = new Float64Array(64);
+  /** Per discrete dim and candidate: its distinct cell's id, then its table row. */
+  candIds = new Int32Array(256);
+  /** A distinct cell's first candidate. */
+  uniq = new Int32Array(64);
+  /** Per discrete dim: where its table starts, and its distinct cells. */
+  tableAt = new Int32Array(16);
+  nuOf = new Int32Array(16);
+  /** Per discrete dim, distinct cell and distinct kernel: the kernel's log mass over the cell. */
+  table = new Float64Array(1024);
+  /** Per candidate and categorical dim: the on, off and prior log-probabilities of its option. */
+  cand = new Float64Array(256);
 
-/**
- * Running log-sum-exp state per candidate (max so far, sum of exp(s − max)),
- * reset, and room for the prior kernel's log density at each candidate.
- */
-function lseScratch(nc: number): { ms: Float64Array; sums: Float64Array; priors: Float64Array } {
-  if (lseMs.length < nc) {
-    lseMs = new Float64Array(2 * nc);
-    lseSums = new Float64Array(2 * nc);
-    lsePriors = new Float64Array(2 * nc);
+  /** Room for nc candidates in d dims, lse state reset. */
+  reserve(nc: number, d: number): void {
+    if (this.lseMs.length < nc) {
+      this.lseMs = new Float64Array(2 * nc);
+      this.lseSums = new Float64Array(2 * nc);
+      this.lsePriors = new Float64Array(2 * nc);
+    }
+    this.lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
+    this.lseSums.fill(0, 0, nc);
+    if (this.candIds.length < d * nc) this.candIds = new Int32Array(2 * d * nc);
+    if (this.uniq.length < nc) this.uniq = new Int32Array(2 * nc);
+    if (this.tableAt.length < d) this.tableAt = new Int32Array(2 * d);
+    if (this.nuOf.length < d) this.nuOf = new Int32Array(2 * d);
+    if (this.cand.length < 3 * nc * d) this.cand = new Float64Array(6 * nc * d);
   }
-  lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
-  lseSums.fill(0, 0, nc);
-  return { ms: lseMs, sums: lseSums, priors: lsePriors };
+
+  /** Room for `size` table entries, keeping the first `used`. */
+  reserveTable(used: number, size: number): void {
+    if (this.table.length >= size) return;
+    const grown = new Float64Array(2 * size);
+    grown.set(this.table.subarray(0, used));
+    this.table = grown;
+  }
 }
 
 function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
@@ -71,25 +95,13 @@ function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float6
   }
 }
 
-let candIdScratch = new Int32Array(256);
-let uniqScratch = new Int32Array(64);
-let tableOffsetScratch = new Int32Array(16);
-let nuScratch = new Int32Array(16);
-let tableScratch = new Float64Array(1024);
-let candScratch = new Float64Array(256);
-
 /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i. */
-export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Array): void {
+export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Array, sc: MixedScratch): void {
   const nc = c.n;
   const nk = k.nk;
   const d = k.d;
-  if (candIdScratch.length < d * nc) candIdScratch = new Int32Array(2 * d * nc);
-  if (uniqScratch.length < nc) uniqScratch = new Int32Array(2 * nc);
-  const candIds = candIdScratch;
-  if (tableOffsetScratch.length < d) tableOffsetScratch = new Int32Array(2 * d);
-  if (nuScratch.length < d) nuScratch = new Int32Array(2 * d);
-  const tableAt = tableOffsetScratch;
-  const nuOf = nuScratch;
+  sc.reserve(nc, d);
+  const { candIds, uniq: uniqCand, tableAt, nuOf } = sc;
 
   // Discrete dims: score each distinct kernel on each distinct candidate cell once.
   let tableSize = 0;
@@ -99,28 +111,25 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
     for (let i = 0; i < nc; i++) {
       const v = c.values[i * d + j]!;
       let u = 0;
-      while (u < nu && c.values[uniqScratch[u]! * d + j] !== v) u++;
-      if (u === nu) uniqScratch[nu++] = i;
+      while (u < nu && c.values[uniqCand[u]! * d + j] !== v) u++;
+      if (u === nu) uniqCand[nu++] = i;
       candIds[j * nc + i] = u;
     }
     const uniq = k.discreteKernels[j]!;
     const nUniq = uniq.length / 3;
     tableAt[j] = tableSize;
     nuOf[j] = nu;
-    if (tableScratch.length < tableSize + nUniq * nu) {
-      const grown = new Float64Array(2 * (tableSize + nUniq * nu));
-      grown.set(tableScratch.subarray(0, tableSize));
-      tableScratch = grown;
-    }
+    sc.reserveTable(tableSize, tableSize + nUniq * nu);
+    const cells = sc.table;
     let best = Number.NEGATIVE_INFINITY;
     for (let q = 0; q < nUniq; q++) {
       const m = uniq[3 * q]!;
       const inv = uniq[3 * q + 1]!;
       const ln = uniq[3 * q + 2]!;
       for (let u = 0; u < nu; u++) {
-        const at = uniqScratch[u]! * d + j;
+        const at = uniqCand[u]! * d + j;
         const v = ln + logNormMassApprox((c.lo[at]! - m) * inv, (c.hi[at]! - m) * inv);
-        tableScratch[tableSize + u * nUniq + q] = v;
+        cells[tableSize + u * nUniq + q] = v;
         if (v > best) best = v;
       }
     }
@@ -129,9 +138,8 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
   }
   // Per candidate and dimension, what does not depend on the kernel: a
   // discrete dim's table row, a categorical dim's on/off/prior log-probabilities.
-  if (candScratch.length < 3 * nc * d) candScratch = new Float64Array(6 * nc * d);
-  const rowOf = candIdScratch; // overwrites each candidate-cell id with its table row, in place
-  const catV = candScratch;
+  const rowOf = candIds; // overwrites each candidate-cell id with its table row, in place
+  const catV = sc.cand;
   for (let j = 0; j < d; j++) {
     const kind = k.kinds[j]!;
     if (kind === DISCRETE) {
@@ -146,7 +154,7 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
       }
     }
   }
-  const table = tableScratch;
+  const table = sc.table;
   const mu = k.mu;
   const invSigma = k.invSigma;
   const logNorm = k.logNorm;
@@ -159,7 +167,7 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
   // What a non-continuous dim adds to every kernel's cap: its bound (subtracted again as the dim is scored).
   let otherBounds = 0;
   for (let j = 0; j < d; j++) if (kinds[j] !== CONTINUOUS) otherBounds += bound[j]!;
-  const { ms, sums, priors } = lseScratch(nc);
+  const { lseMs: ms, lseSums: sums, lsePriors: priors } = sc;
   for (let i = 0; i < nc; i++) {
     const ci = i * d;
     const kd = last * d;

@@ -13,9 +13,10 @@
  *     and pᶜ the choice weights (the prior kernel is p itself; categorical-kernels.ts).
  * Densities: continuous-density.ts (and kernel-tree.ts), mixed-density.ts;
  * mixture weights: mixture-weights.ts.
- * Pure: randomness comes from the Rng passed to `sample`. The one mutation,
- * editInPlace (used by the bad-set memo, estimator-cache.ts), leaves the
- * estimator exactly as a fresh build over the new member list would be.
+ * Pure: randomness comes from the Rng passed to `sample`, and scratch memory
+ * from the session's workspace passed to the methods that need it. The one
+ * mutation, editInPlace (used by the estimator memo, estimator-memo.ts), leaves
+ * the estimator exactly as a fresh build over the new member list would be.
  */
 import type { Rng } from "../../math/rng.js";
 import { sampleTruncNormalFrom, truncNormalParts, type TruncNormalParts } from "../../math/truncnorm.js";
@@ -42,6 +43,7 @@ import { KernelTree } from "./kernel-tree.js";
 import { mixedLogDensity } from "./mixed-density.js";
 import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
 import { editedSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
+import type { TpeWorkspace } from "./workspace.js";
 
 export { allocateCandidates, type Candidates };
 
@@ -57,7 +59,7 @@ export interface BandwidthOptions {
 const TREE_MIN = 128;
 
 /**
- * Parts of a previous estimator to carry over (see estimator-cache.ts): it
+ * Parts of a previous estimator to carry over (see estimator-memo.ts): it
  * must have been built with the same dims, bandwidth options and
  * categorical prior weight, and oldOf[i] ≥ 0 says that observation kernel i
  * has the same configuration as the previous estimator's kernel oldOf[i]
@@ -80,9 +82,6 @@ function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
     clipExponent: bw.clipExponent,
   };
 }
-
-/** editInPlace's index maps, read only during the edit. */
-let editScratch = new Int32Array(2048);
 
 export class ParzenEstimator {
   readonly d: number;
@@ -135,6 +134,7 @@ export class ParzenEstimator {
     priorRawWeight: number,
     categoricalPriorWeight: number,
     bw: BandwidthOptions,
+    ws: TpeWorkspace,
     reuse?: Reuse,
   ) {
     const n = members.length;
@@ -196,7 +196,7 @@ export class ParzenEstimator {
       const order =
         prevOrder !== undefined && inv !== undefined && 2 * added < n
           ? updatedSorted(this.mu, n, d, j, prevOrder, inv.newOf, inv.addedIdx)
-          : sortedBy(this.mu, n, d, j);
+          : sortedBy(this.mu, n, d, j, ws.sort);
       this.orders[j] = order;
       gapBandwidths(this.mu, n, d, j, order, rule, this.sigma);
       if (dim.kind === DISCRETE && bw.gridFloor > 0) {
@@ -264,15 +264,16 @@ export class ParzenEstimator {
     oldOf: Int32Array,
     rawWeights: Float64Array,
     priorRawWeight: number,
+    ws: TpeWorkspace,
   ): boolean {
     const n0 = this.nk - 1;
     const n = members.length;
     if (n < 2 || n0 < 2 || oldOf.length !== n || !this.sameClipLimits(n0, n)) return false;
     // src: each new kernel's current row (the prior kernel's too), −1 for new ones; newOf: the inverse.
     const nk = n + 1;
-    if (editScratch.length < nk + n0) editScratch = new Int32Array(2 * (nk + n0));
-    const src = editScratch.subarray(0, nk);
-    const newOf = editScratch.subarray(nk, nk + n0).fill(-1);
+    if (ws.edit.length < nk + n0) ws.edit = new Int32Array(2 * (nk + n0));
+    const src = ws.edit.subarray(0, nk);
+    const newOf = ws.edit.subarray(nk, nk + n0).fill(-1);
     const added: number[] = [];
     if (!editMaps(oldOf, n0, src, newOf, added)) return false;
 
@@ -438,9 +439,9 @@ export class ParzenEstimator {
   }
 
   /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
-  logDensity(c: Candidates, out: Float64Array): void {
+  logDensity(c: Candidates, out: Float64Array, ws: TpeWorkspace): void {
     if (this.allContinuous) {
-      this.logDensityContinuous(c, out);
+      this.logDensityContinuous(c, out, ws);
       return;
     }
     const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound } = this;
@@ -466,11 +467,12 @@ export class ParzenEstimator {
       },
       c,
       out,
+      ws.mixed,
     );
   }
 
   /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
-  private logDensityContinuous(c: Candidates, out: Float64Array): void {
+  private logDensityContinuous(c: Candidates, out: Float64Array, ws: TpeWorkspace): void {
     const nk = this.nk;
     const { mu, invSigma, normSum } = this;
     const kernels: ContinuousKernels = {
@@ -494,6 +496,6 @@ export class ParzenEstimator {
       this.treeRenumbered = false;
       tree = this.tree;
     }
-    continuousLogDensity(kernels, tree, c.lo, c.n, out);
+    continuousLogDensity(kernels, tree, c.lo, c.n, out, ws.continuous);
   }
 }

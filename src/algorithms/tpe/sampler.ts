@@ -4,44 +4,32 @@
  * on the bad trials in which the group is active, draw candidates from l
  * and keep the one maximising log l − log g. Before enough trials have
  * finished, configurations come from the prior. Pure.
+ *
+ * TpeSession holds what one experiment's suggestions share: the space's
+ * scales, dims and groups, each group's two estimator memos
+ * (estimator-memo.ts) and the scratch workspace (workspace.ts). It keeps
+ * nothing that could change a suggestion: a fresh session suggests the same.
  */
 import type { Rng } from "../../math/rng.js";
 import { samplePrior } from "../../space/prior.js";
+import { spaceScales, type NumericScale } from "../../space/scale.js";
 import type { Config, Space } from "../../space/types.js";
-import type { Observation, SuggestInput } from "../types.js";
+import type { AlgorithmSession, Observation } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
-import { cachedEstimator, type Role } from "./estimator-cache.js";
+import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
-import { allocateCandidates, type ParzenEstimator, type BandwidthOptions } from "./parzen-estimator.js";
+import { allocateCandidates, type BandwidthOptions, type ParzenEstimator } from "./parzen-estimator.js";
 import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
+import { TpeWorkspace } from "./workspace.js";
 
-export function suggestTpe({ space, history, rng, options }: SuggestInput<TpeOptions>): Config {
-  const global = splitHistory(history, options);
-  if (global.finished === 0 || global.finished < options.n_startup_trials) return samplePrior(space, rng);
-
-  const globalSets = weighted(global, options);
-  const dims = dimsOf(space);
-  const config = new Float64Array(space.params.length).fill(Number.NaN);
-  for (const group of groupsOf(space, options.multivariate, options.group)) {
-    const c = group.condition;
-    if (c !== undefined && config[c.parent] !== c.option) continue;
-    // A branch's own split ranks its trials among themselves, so l(x) learns
-    // the branch's best settings even while another branch holds the global best.
-    const sets =
-      c !== undefined && options.branch_split === "local"
-        ? weighted(
-            splitHistory(
-              history.filter((o) => isActive(group, o.config)),
-              options,
-            ),
-            options,
-          )
-        : globalSets;
-    sampleGroup(space, dims, group, sets, rng, options, config);
-  }
-  return config;
+/** A group of parameters with its dims and the memos of its l(x) (good) and g(x) (bad). */
+interface GroupModel {
+  readonly group: Group;
+  readonly dims: readonly Dim[];
+  readonly good: EstimatorMemo;
+  readonly bad: EstimatorMemo;
 }
 
 interface WeightedSets {
@@ -49,6 +37,95 @@ interface WeightedSets {
   readonly goodWeights: Float64Array;
   readonly bad: readonly Observation[];
   readonly badWeights: Float64Array;
+}
+
+export class TpeSession implements AlgorithmSession {
+  private readonly scales: readonly (NumericScale | undefined)[];
+  /** Parents' groups first (groups.ts). */
+  private readonly models: readonly GroupModel[];
+  private readonly ws = new TpeWorkspace();
+
+  constructor(
+    private readonly space: Space,
+    private readonly options: TpeOptions,
+  ) {
+    this.scales = spaceScales(space);
+    const dims = dimsOf(space, this.scales);
+    const bw: BandwidthOptions = {
+      considerEndpoints: options.consider_endpoints,
+      floor: options.bandwidth_floor,
+      clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
+      gridFloor: options.grid_bandwidth_floor,
+    };
+    this.models = groupsOf(space, options.multivariate, options.group).map((group) => {
+      const groupDims = group.params.map((i) => dims[i]!);
+      const memo = () => new EstimatorMemo(groupDims, options.categorical_prior_weight, bw);
+      return { group, dims: groupDims, good: memo(), bad: memo() };
+    });
+  }
+
+  suggest(history: readonly Observation[], rng: Rng): Config {
+    const space = this.space;
+    const options = this.options;
+    const global = splitHistory(history, options);
+    if (global.finished === 0 || global.finished < options.n_startup_trials) {
+      return samplePrior(space, rng, this.scales);
+    }
+
+    const globalSets = weighted(global, options);
+    const config = new Float64Array(space.params.length).fill(Number.NaN);
+    for (const model of this.models) {
+      const c = model.group.condition;
+      if (c !== undefined && config[c.parent] !== c.option) continue;
+      // A branch's own split ranks its trials among themselves, so l(x) learns
+      // the branch's best settings even while another branch holds the global best.
+      const sets =
+        c !== undefined && options.branch_split === "local"
+          ? weighted(
+              splitHistory(
+                history.filter((o) => isActive(model.group, o.config)),
+                options,
+              ),
+              options,
+            )
+          : globalSets;
+      this.sampleGroup(model, sets, rng, config);
+    }
+    return config;
+  }
+
+  private sampleGroup(
+    { group, dims, good: goodMemo, bad: badMemo }: GroupModel,
+    { good, goodWeights, bad, badWeights }: WeightedSets,
+    rng: Rng,
+    config: Config,
+  ): void {
+    const options = this.options;
+    const ws = this.ws;
+    // Memoised per group and updated in place as the history grows, exactly (estimator-memo.ts).
+    const l = estimator(goodMemo, group, good, goodWeights, options.weights, options, ws);
+    const g = estimator(badMemo, group, bad, badWeights, options.weights_bad, options, ws);
+
+    const nc = options.n_ei_candidates;
+    const d = dims.length;
+    const cands = allocateCandidates(nc, d);
+    l.sample(rng, cands);
+    const ll = new Float64Array(nc);
+    const lg = new Float64Array(nc);
+    l.logDensity(cands, ll, ws);
+    g.logDensity(cands, lg, ws);
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < nc; i++) {
+      const s = ll[i]! - lg[i]!;
+      // NaN (−∞ − −∞) never wins; ties keep the earlier draw.
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
+  }
 }
 
 function weighted(split: Split, options: TpeOptions): WeightedSets {
@@ -65,57 +142,15 @@ function isActive(group: Group, config: Config): boolean {
   return true;
 }
 
-function sampleGroup(
-  space: Space,
-  allDims: readonly Dim[],
-  group: Group,
-  { good, goodWeights, bad, badWeights }: WeightedSets,
-  rng: Rng,
-  options: TpeOptions,
-  config: Config,
-): void {
-  const dims = group.params.map((i) => allDims[i]!);
-  const bw: BandwidthOptions = {
-    considerEndpoints: options.consider_endpoints,
-    floor: options.bandwidth_floor,
-    clipExponent: options.consider_magic_clip ? options.magic_clip_exponent : undefined,
-    gridFloor: options.grid_bandwidth_floor,
-  };
-  // Memoised per experiment and updated in place as the history grows, exactly (estimator-cache.ts).
-  const l = estimator(dims, group, good, goodWeights, options.weights, options, bw, space, "good");
-  const g = estimator(dims, group, bad, badWeights, options.weights_bad, options, bw, space, "bad");
-
-  const nc = options.n_ei_candidates;
-  const d = dims.length;
-  const cands = allocateCandidates(nc, d);
-  l.sample(rng, cands);
-  const ll = new Float64Array(nc);
-  const lg = new Float64Array(nc);
-  l.logDensity(cands, ll);
-  g.logDensity(cands, lg);
-  let best = 0;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < nc; i++) {
-    const s = ll[i]! - lg[i]!;
-    // NaN (−∞ − −∞) never wins; ties keep the earlier draw.
-    if (s > bestScore) {
-      bestScore = s;
-      best = i;
-    }
-  }
-  for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
-}
-
+/** The estimator over the members of `set` active in `group`, from its memo. */
 function estimator(
-  dims: readonly Dim[],
+  memo: EstimatorMemo,
   group: Group,
   set: readonly Observation[],
   weights: Float64Array,
   strategy: TpeOptions["weights"],
   options: TpeOptions,
-  bw: BandwidthOptions,
-  space: Space,
-  role: Role,
+  ws: TpeWorkspace,
 ): ParzenEstimator {
   const members: Observation[] = [];
   const all = new Float64Array(set.length);
@@ -128,5 +163,5 @@ function estimator(
   }
   const w = members.length === set.length ? all : all.slice(0, members.length);
   const prior = priorRawWeight(w, strategy, options.prior_weight);
-  return cachedEstimator(space, role, group, dims, members, w, prior, options.categorical_prior_weight, bw);
+  return memo.estimator(members, w, prior, ws);
 }

@@ -6,14 +6,23 @@
  * exactly the same (value, index) order.
  */
 
-let startScratch = new Uint32Array(130);
+/** sortedOrder's bucket starts and cursors, reused from call to call (a session's workspace owns one). */
+export class SortScratch {
+  start = new Uint32Array(130);
+}
 
 /** Indices 0..n−1 ordered by (mu[i·stride + offset], i), in a new array. */
-export function sortedOrder(mu: Float64Array, n: number, stride: number, offset: number): Uint32Array {
+export function sortedOrder(
+  mu: Float64Array,
+  n: number,
+  stride: number,
+  offset: number,
+  scratch: SortScratch,
+): Uint32Array {
   const order = new Uint32Array(n);
   if (n === 0) return order;
-  if (startScratch.length < 2 * n + 2) startScratch = new Uint32Array(4 * n + 2);
-  const start = startScratch;
+  if (scratch.start.length < 2 * n + 2) scratch.start = new Uint32Array(4 * n + 2);
+  const start = scratch.start;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
@@ -29,7 +38,7 @@ export function sortedOrder(mu: Float64Array, n: number, stride: number, offset:
   }
   for (let b = 1; b <= n; b++) start[b] = start[b]! + start[b - 1]!;
   // start[b] is now where bucket b begins; fill in index order, advancing a cursor per bucket.
-  const cursor = startScratch.subarray(n + 1, 2 * n + 2);
+  const cursor = start.subarray(n + 1, 2 * n + 2);
   cursor.set(start.subarray(0, n + 1));
   for (let i = 0; i < n; i++) {
     const b = Math.floor((mu[i * stride + offset]! - min) * scale);
@@ -78,8 +87,8 @@ export interface Sorted {
 }
 
 /** sortedOrder with its values. */
-export function sortedBy(mu: Float64Array, n: number, stride: number, offset: number): Sorted {
-  const order = sortedOrder(mu, n, stride, offset);
+export function sortedBy(mu: Float64Array, n: number, stride: number, offset: number, scratch: SortScratch): Sorted {
+  const order = sortedOrder(mu, n, stride, offset, scratch);
   const values = new Float64Array(n);
   for (let r = 0; r < n; r++) values[r] = mu[order[r]! * stride + offset]!;
   return { order, values };
