@@ -89,7 +89,7 @@ mkdir -p "$snap/scripts" && cp scripts/build.mjs "$snap/scripts/"
 # start_server DB LOG [LISTEN]: starts `parzen serve` (on a free TCP port unless LISTEN says otherwise); sets server_pid and address.
 start_server() {
   local db="$1" log="$2" listen="${3:-127.0.0.1:0}"
-  (cd "$snap" && exec node dist/cli.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
+  (cd "$snap" && exec node dist/cli/main.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
   server_pid=$!
   address=""
   for _ in $(seq 1 600); do

@@ -10,9 +10,13 @@ let ts: TestServer;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, "--address", ts.server.address], {
-      cwd: ROOT,
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", ...args, "--address", ts.server.address],
+      {
+        cwd: ROOT,
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -37,7 +37,7 @@ async function serve(
 ): Promise<{ child: ChildProcess; address: string; log: () => string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra],
+    ["--import", "tsx", "src/cli/main.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra],
     {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],

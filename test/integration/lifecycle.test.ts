@@ -205,7 +205,7 @@ describe("parzen serve", () => {
     const db = join(dir, "main.db");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"],
+      ["--import", "tsx", "src/cli/main.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -248,7 +248,7 @@ describe("parzen serve", () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
