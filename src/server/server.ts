@@ -7,7 +7,6 @@
  * in flight drain (bounded by a grace period), then the database closes.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
-import type { PackageDefinition } from "@grpc/proto-loader";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -70,7 +69,7 @@ export class ParzenServer {
     const pkg = {
       // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
       "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
-    } as unknown as PackageDefinition;
+    } as unknown as ConstructorParameters<typeof ReflectionService>[0];
     new ReflectionService(pkg).addToServer(this.grpc);
   }
 
