@@ -13,14 +13,14 @@ import { Store } from "../src/store/store.js";
 import { Optimizer } from "../src/service/optimizer.js";
 import type { AlgorithmRunner } from "../src/service/algorithm-runner.js";
 import { runSuggestJob } from "../src/service/algorithm-runner.js";
-import { Direction, Experiment } from "../src/gen/parzen/v1/experiment.js";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   AddTrialsRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
-} from "../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../src/gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { clearEstimatorCache } from "../src/algorithms/tpe/estimator-cache.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;

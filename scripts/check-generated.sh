@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/gen.sh
-generated=(src/gen clients/ts/src/gen clients/python/src/parzen/v1 clients/go/gen)
+generated=(clients/ts/src/gen src/server/descriptor-set.binpb clients/python/src/parzen/v1 clients/go/gen)
 if ! git diff --exit-code --stat -- "${generated[@]}" || [[ -n "$(git status --porcelain -- "${generated[@]}")" ]]; then
   echo "generated code is out of date: run 'npm run gen' and commit the result" >&2
   git status --porcelain -- "${generated[@]}" >&2

@@ -8,15 +8,15 @@ import { credentials, Metadata, type ChannelCredentials } from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { ParzenError } from "../errors.js";
-import type { Experiment } from "../gen/parzen/v1/experiment.js";
-import { Direction } from "../gen/parzen/v1/experiment.js";
+import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   OptimizerServiceClient,
   type ListExperimentsResponse,
   type StreamTrialsResponse,
-} from "../gen/parzen/v1/optimizer_service.js";
-import type { Value } from "../gen/parzen/v1/space.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Value } from "@parzen/client/gen/parzen/v1/space";
+import { TrialSource, TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 
 interface ConnectionOptions {
   address: string;

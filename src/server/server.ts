@@ -15,13 +15,13 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
-import { OptimizerServiceService } from "../gen/parzen/v1/optimizer_service.js";
+import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
 import { tolerantService } from "./tolerant-decoding.js";
 
-const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "../gen/descriptor-set.binpb");
+const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
 
 export interface TlsMaterial {

@@ -9,7 +9,7 @@
  * the behaviour.
  */
 import { failedPrecondition, notFound } from "../errors.js";
-import { TrialSource, TrialState } from "../gen/parzen/v1/trial.js";
+import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { ExperimentCache } from "./experiment-cache.js";

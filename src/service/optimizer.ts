@@ -8,7 +8,7 @@
  * rejected call leaves nothing changed.
  */
 import { alreadyExists, failedPrecondition, invalidArgument } from "../errors.js";
-import type { Experiment } from "../gen/parzen/v1/experiment.js";
+import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ReportStatus,
   type AddTrialsRequest,
@@ -16,8 +16,8 @@ import {
   type ListTrialsRequest,
   type ReportRequest,
   type SuggestRequest,
-} from "../gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialSource, TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Store } from "../store/store.js";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import type { Observation } from "../algorithms/types.js";

@@ -4,7 +4,7 @@
  * from a service, so each check is one plain call on the hot paths.
  */
 import { invalidArgument, ParzenError } from "../errors.js";
-import { TrialState } from "../gen/parzen/v1/trial.js";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 
 /** A page_size: 0 means `dflt`. */
 export function pageSizeOf(requested: number, dflt: number, max: number): number {

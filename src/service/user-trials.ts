@@ -6,8 +6,8 @@
  * creates all of its trials in one transaction in the experiment's queue.
  */
 import { invalidArgument } from "../errors.js";
-import type { AddTrialsRequest, EnqueueRequest } from "../gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import type { AddTrialsRequest, EnqueueRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialSource, TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";
 import { StoredState, type TrialRow } from "../store/rows.js";

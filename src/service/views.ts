@@ -1,6 +1,6 @@
 /** Renders stored rows as parzen.v1 messages. */
-import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import type { Trial } from "../gen/parzen/v1/trial.js";
+import { type Experiment, TrialCounts } from "@parzen/client/gen/parzen/v1/experiment";
+import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import { StoredState, type TrialRow } from "../store/rows.js";
 import { configToProto } from "../space/values.js";
 import type { ExperimentState } from "./experiment-state.js";

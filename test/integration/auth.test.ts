@@ -11,7 +11,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startParzen } from "../../src/app.js";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { loadTokens, parseTokens } from "../../src/server/auth.js";
 import { issue, testPki } from "./certs.js";
 import { uniform } from "./fixtures.js";

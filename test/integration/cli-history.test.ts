@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { mixedSpace } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

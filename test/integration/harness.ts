@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { startParzen, type ParzenConfig, type RunningParzen } from "../../src/app.js";
-import * as svc from "../../src/gen/parzen/v1/optimizer_service.js";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
+import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 
 type Callable<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 

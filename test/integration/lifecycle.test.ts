@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, num, int, str, uniform } from "./fixtures.js";
 import { promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
