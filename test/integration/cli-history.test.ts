@@ -8,14 +8,16 @@ import { startTestServer, type TestServer } from "./harness.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 let ts: TestServer;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  server: TestServer = ts,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args, "--address", ts.server.address],
-      {
-        cwd: ROOT,
-      },
+      ["--import", "tsx", "src/cli/main.ts", ...args, "--address", server.server.address],
+      { cwd: ROOT, env: { ...process.env, PARZEN_TOKEN: undefined, ...env } },
     );
     let stdout = "";
     let stderr = "";
@@ -84,6 +86,34 @@ describe("parzen experiments | trials | export", () => {
         [1, 1.25],
       ],
     });
+  }, 90_000);
+
+  it("prints experiments as JSON Lines, and trials as a table", async () => {
+    const json = await cli(["experiments", "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: "hist",
+      algorithm: "random",
+      direction: "DIRECTION_MINIMIZE",
+      trial_counts: { complete: 1, pruned: 1, fail: 1, running: 0 },
+    });
+    const table = await cli(["trials", "hist", "--states", "complete"]);
+    expect(table.stdout).toMatch(/^ {4}0 {2}COMPLETE {2}0\.25 {10}lr=\S+ layers=\d+ optimizer=\w+/);
+    expect(table.stdout.trim().split("\n")).toHaveLength(1);
+  }, 90_000);
+
+  it("sends PARZEN_TOKEN as a bearer token", async () => {
+    const token = "cli-history-token-0123456789abcdef";
+    const secured = await startTestServer({ tokens: [token] });
+    try {
+      const denied = await cli(["experiments"], secured);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr.trim()).toBe('parzen: missing "authorization: Bearer <token>" metadata');
+      const allowed = await cli(["experiments"], secured, { PARZEN_TOKEN: token });
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toMatch(/^NAME/);
+    } finally {
+      await secured.close();
+    }
   }, 90_000);
 
   it("fails with one clear line for an unknown experiment or state", async () => {
