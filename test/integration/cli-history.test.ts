@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { mixedSpace } from "./fixtures.js";
+import { testPki } from "./certs.js";
 import { startTestServer, type TestServer } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -10,15 +13,14 @@ let ts: TestServer;
 
 function cli(
   args: string[],
-  server: TestServer = ts,
+  address = ts.server.address,
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args, "--address", server.server.address],
-      { cwd: ROOT, env: { ...process.env, PARZEN_TOKEN: undefined, ...env } },
-    );
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args, "--address", address], {
+      cwd: ROOT,
+      env: { ...process.env, PARZEN_TOKEN: undefined, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -101,18 +103,30 @@ describe("parzen experiments | trials | export", () => {
     expect(table.stdout.trim().split("\n")).toHaveLength(1);
   }, 90_000);
 
-  it("sends PARZEN_TOKEN as a bearer token", async () => {
+  it("connects with TLS (--tls-ca) and sends PARZEN_TOKEN as a bearer token", async () => {
+    const pki = testPki();
+    const dir = mkdtempSync(join(tmpdir(), "parzen-cli-tls-"));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
     const token = "cli-history-token-0123456789abcdef";
-    const secured = await startTestServer({ tokens: [token] });
+    const secured = await startTestServer({
+      tls: { certFile: file("server.pem", pki.server.cert), keyFile: file("server.key", pki.server.key) },
+      tokens: [token],
+    });
     try {
-      const denied = await cli(["experiments"], secured);
+      const address = `localhost:${secured.server.address.split(":").pop()}`;
+      const tls = ["--tls-ca", file("ca.pem", pki.ca.cert)];
+      const denied = await cli(["experiments", ...tls], address);
       expect(denied.code).toBe(1);
       expect(denied.stderr.trim()).toBe('parzen: missing "authorization: Bearer <token>" metadata');
-      const allowed = await cli(["experiments"], secured, { PARZEN_TOKEN: token });
+      const allowed = await cli(["experiments", ...tls], address, { PARZEN_TOKEN: token });
       expect(allowed.code).toBe(0);
       expect(allowed.stdout).toMatch(/^NAME/);
     } finally {
       await secured.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
 
