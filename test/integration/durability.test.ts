@@ -7,7 +7,7 @@
  * --durability full and a lower --max-suggest-count, so the CLI's wiring of
  * those is exercised end to end.
  */
-import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,12 +64,7 @@ async function serve(
 
 function connect(address: string) {
   const client = new OptimizerServiceClient(address, credentials.createInsecure());
-  const md = () => {
-    const m = new Metadata();
-    m.set("authorization", `Bearer ${TOKEN}`);
-    return m;
-  };
-  return { client, api: promisify(client, md) };
+  return { client, api: promisify(client, TOKEN) };
 }
 
 describe("kill -9 durability", () => {
