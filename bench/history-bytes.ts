@@ -12,14 +12,14 @@ import { openSqliteStore } from "../src/store/sqlite/open.js";
 import { Optimizer } from "../src/service/optimizer.js";
 import type { AlgorithmRunner } from "../src/service/algorithm-runner.js";
 import { runSuggestJob } from "../src/service/algorithm-runner.js";
-import { Direction, Experiment } from "../src/gen/parzen/v1/experiment.js";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   AddTrialsRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
-} from "../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../src/gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { createSharedMemos } from "../src/algorithms/shared-memos.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -4,7 +4,7 @@
  * Each problem has a proto search space, an objective over named values and
  * its known optimum.
  */
-import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 
 export type Values = Record<string, number | string | boolean>;
 

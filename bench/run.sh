@@ -74,11 +74,12 @@ snap="$tmp/parzen"
 mkdir -p "$snap"
 if [[ "${BENCH_SERVER_CODE:-head}" == worktree ]]; then
   cp -r src migrations proto package.json tsconfig.json "$snap"/
+  mkdir -p "$snap/clients/ts" && cp -r clients/ts/src clients/ts/package.json "$snap/clients/ts/"
   dirty=""
-  [[ -n "$(git status --porcelain -- src migrations)" ]] && dirty=" with uncommitted changes in src/"
+  [[ -n "$(git status --porcelain -- src migrations clients/ts/src)" ]] && dirty=" with uncommitted changes in src/ or clients/ts/src/"
   server_code="working tree at $(git rev-parse --short HEAD)$dirty"
 else
-  git archive HEAD src migrations proto package.json tsconfig.json | tar -x -C "$snap"
+  git archive HEAD src migrations proto package.json tsconfig.json clients/ts/src clients/ts/package.json | tar -x -C "$snap"
   server_code="commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=format:'%Y-%m-%d %H:%M' HEAD))"
 fi
 ln -s "$root/node_modules" "$snap/node_modules"
@@ -89,7 +90,7 @@ mkdir -p "$snap/scripts" && cp scripts/build.mjs "$snap/scripts/"
 # start_server DB LOG [LISTEN]: starts `parzen serve` (on a free TCP port unless LISTEN says otherwise); sets server_pid and address.
 start_server() {
   local db="$1" log="$2" listen="${3:-127.0.0.1:0}"
-  (cd "$snap" && exec node dist/cli.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
+  (cd "$snap" && exec node dist/cli/main.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
   server_pid=$!
   address=""
   for _ in $(seq 1 600); do

@@ -15,7 +15,7 @@ import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
 import type { Config, Space } from "../src/space/types.js";
-import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import { PROBLEMS } from "./problems.js";
 
 const uniform = (name: string, low: number, high: number): Parameter => ({

@@ -15,7 +15,7 @@ import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
-import type { Parameter, SearchSpace } from "../src/gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import { PROBLEMS } from "./problems.js";
 
 const continuous6: SearchSpace = {

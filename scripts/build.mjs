@@ -3,6 +3,13 @@
 // its own by esbuild, in well under a second. Type checking is separate
 // (`npm run typecheck`, part of CI). Running compiled code spares the server
 // the TypeScript loader: about 40 MB less resident memory than under tsx.
+//
+// The server imports the client package (@parzen/client, the npm workspace in
+// clients/ts) for its generated stubs and connection layer. It is compiled
+// too, into dist/node_modules/@parzen/client with its package.json, where
+// Node finds it first from dist/: the compiled server resolves it through the
+// package's own "exports", yet needs no clients/ts/dist (built only to publish
+// the client), and a copy of the tree (bench/run.sh) runs its own client.
 import { build } from "esbuild";
 import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -11,6 +18,8 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
 const out = join(root, "dist");
+const client = join(root, "clients", "ts");
+const clientOut = join(out, "node_modules", "@parzen", "client");
 
 function tsFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -20,16 +29,23 @@ function tsFiles(dir) {
   });
 }
 
+function compile(from, to) {
+  return build({
+    entryPoints: tsFiles(from),
+    outdir: to,
+    outbase: from,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+}
+
 rmSync(out, { recursive: true, force: true });
-await build({
-  entryPoints: tsFiles(src),
-  outdir: out,
-  outbase: src,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  sourcemap: true,
-  logLevel: "warning",
-});
-cpSync(join(src, "gen", "descriptor-set.binpb"), join(out, "gen", "descriptor-set.binpb"));
-console.error(`build: ${relative(root, out)}/ from ${relative(root, src)}/`);
+await compile(src, out);
+cpSync(join(src, "server", "descriptor-set.binpb"), join(out, "server", "descriptor-set.binpb"));
+// The layout its "exports" name: src/X.ts compiled to dist/X.js, as clients/ts/tsconfig.build.json does.
+await compile(join(client, "src"), join(clientOut, "dist"));
+cpSync(join(client, "package.json"), join(clientOut, "package.json"));
+console.error(`build: ${relative(root, out)}/ from ${relative(root, src)}/, with @parzen/client from clients/ts/src/`);

@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/gen.sh
-generated=(src/gen clients/ts/src/gen clients/python/src/parzen/v1 clients/go/gen)
+generated=(clients/ts/src/gen src/server/descriptor-set.binpb clients/python/src/parzen/v1 clients/go/gen)
 # The clients' copies of the retry policy (proto/parzen/v1/service_config.json).
 generated+=(clients/go/service_config.json clients/python/src/parzen/service_config.json clients/ts/src/service_config.json)
 if ! git diff --exit-code --stat -- "${generated[@]}" || [[ -n "$(git status --porcelain -- "${generated[@]}")" ]]; then

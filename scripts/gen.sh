@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The one generator of all code derived from proto/: TypeScript (src/gen,
-# clients/ts), Python (clients/python/src/parzen/v1) and Go
-# (clients/go/gen). Output is committed; CI re-runs this script and fails if
-# anything changed. Tool versions are pinned here and in the lockfiles.
+# The one generator of all code derived from proto/: TypeScript
+# (clients/ts/src/gen, which the server imports as @parzen/client/gen/*), the
+# server's reflection descriptor set (src/server/descriptor-set.binpb), Python
+# (clients/python/src/parzen/v1) and Go (clients/go/gen). Output is committed;
+# CI re-runs this script and fails if anything changed. Tool versions are
+# pinned here and in the lockfiles.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,17 +12,15 @@ buf=node_modules/.bin/buf
 
 "$buf" lint
 
-# TypeScript: the server's stubs, and the TS client's own copy (same
-# ts-proto options) so clients/ts never imports from the server's src/.
-rm -rf src/gen clients/ts/src/gen
+# TypeScript, once: the client package owns the stubs and the server uses them from there.
+rm -rf clients/ts/src/gen
 "$buf" generate --template buf.gen.yaml
-"$buf" generate --template buf.gen.ts-client.yaml
 # Descriptor set served over reflection: parzen.v1 with its imports, plus the
 # health service. Concatenated FileDescriptorSets are a valid FileDescriptorSet.
 tmp="$(mktemp -d)"
 "$buf" build --as-file-descriptor-set -o "$tmp/parzen.binpb"
 (cd "$tmp" && "$root/$buf" build "$root/node_modules/grpc-health-check/proto" --as-file-descriptor-set -o "$tmp/health.binpb")
-cat "$tmp/parzen.binpb" "$tmp/health.binpb" > src/gen/descriptor-set.binpb
+cat "$tmp/parzen.binpb" "$tmp/health.binpb" > src/server/descriptor-set.binpb
 rm -rf "$tmp"
 
 # Python.

@@ -1,7 +1,7 @@
 package parzen_test
 
 // A real Parzen server for the integration tests: the repository's own
-// `npx tsx src/cli.ts serve` on a temporary database and an ephemeral port,
+// `npx tsx src/cli/main.ts serve` on a temporary database and an ephemeral port,
 // found from this file's location, started on first use and stopped with
 // SIGTERM by TestMain. Set PARZEN_TEST_ADDR to test against a server you
 // started yourself instead.
@@ -137,13 +137,13 @@ func startServer(db, listen string) (*server, error) {
 // and environment variables ("NAME=value", e.g. PARZEN_TOKENS=...), which
 // override the inherited ones.
 func startServerWith(db, listen string, args, env []string) (*server, error) {
-	if _, err := os.Stat(filepath.Join(repoRoot, "src", "cli.ts")); err != nil {
+	if _, err := os.Stat(filepath.Join(repoRoot, "src", "cli", "main.ts")); err != nil {
 		return nil, fmt.Errorf("no server source at %s: %w", repoRoot, err)
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules")); err != nil {
 		return nil, fmt.Errorf("run `npm ci` in %s first: %w", repoRoot, err)
 	}
-	cmd := exec.Command("npx", append([]string{"tsx", "src/cli.ts", "serve", "--db", db, "--listen", listen}, args...)...)
+	cmd := exec.Command("npx", append([]string{"tsx", "src/cli/main.ts", "serve", "--db", db, "--listen", listen}, args...)...)
 	cmd.Dir = repoRoot
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)

@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { ParzenClient, choice, int, logUniform, when, type Params } from "../../clients/ts/src/index.js";
+import { ParzenClient, choice, int, logUniform, when, type Params } from "@parzen/client";
 
 export interface TuneOptions {
   address: string;

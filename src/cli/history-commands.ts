@@ -1,22 +1,14 @@
 /**
  * `parzen experiments`, `parzen trials` and `parzen export`: read an
- * experiment's history from a running server over gRPC (the server owns the
- * database file, so the CLI never opens it directly). Export writes CSV or
- * JSON Lines with parameters as actual values, one column per parameter.
+ * experiment's history from a running server through the TypeScript client
+ * (@parzen/client), as any program would (the server owns the database file,
+ * so the CLI never opens it directly). Export writes CSV or JSON Lines with
+ * parameters as actual values, one column per parameter.
  */
-import { credentials, Metadata, type ChannelCredentials } from "@grpc/grpc-js";
-import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { isParzenError, ParzenClient, type Trial, type TrialState } from "@parzen/client";
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ParzenError } from "../errors.js";
-import type { Experiment } from "../gen/parzen/v1/experiment.js";
-import { Direction } from "../gen/parzen/v1/experiment.js";
-import {
-  OptimizerServiceClient,
-  type ListExperimentsResponse,
-  type StreamTrialsResponse,
-} from "../gen/parzen/v1/optimizer_service.js";
-import type { Value } from "../gen/parzen/v1/space.js";
-import { TrialSource, TrialState, type Trial } from "../gen/parzen/v1/trial.js";
 
 interface ConnectionOptions {
   address: string;
@@ -33,73 +25,37 @@ function connectionOptions(cmd: Command): Command {
     .addOption(new Option("--tls-ca <file>", "connect with TLS, trusting this CA certificate").env("PARZEN_TLS_CA"));
 }
 
-function connect(opts: ConnectionOptions): OptimizerServiceClient {
-  const channel: ChannelCredentials = opts.tlsCa
-    ? credentials.createSsl(readFileSync(opts.tlsCa))
-    : credentials.createInsecure();
-  return new OptimizerServiceClient(opts.address, channel);
+/**
+ * Runs `use` with a client connected as the options say (the bearer token from PARZEN_TOKEN, when set) and closes
+ * it. A failed call ends the command with the server's own message, as one line.
+ */
+async function withClient<T>(opts: ConnectionOptions, use: (client: ParzenClient) => Promise<T>): Promise<T> {
+  let client: ParzenClient | undefined;
+  try {
+    client = await ParzenClient.connect(opts.address, {
+      tls: opts.tlsCa === undefined ? undefined : { ca: opts.tlsCa },
+      token: process.env.PARZEN_TOKEN || undefined,
+    });
+    return await use(client);
+  } catch (err) {
+    throw isParzenError(err) ? new Error(err.details, { cause: err }) : err;
+  } finally {
+    client?.close();
+  }
 }
-
-/** Per-call metadata: the bearer token from PARZEN_TOKEN, when set. */
-function metadata(): Metadata {
-  const md = new Metadata();
-  const token = process.env.PARZEN_TOKEN;
-  if (token) md.set("authorization", `Bearer ${token}`);
-  return md;
-}
-
-function asCliError(err: Error & { details?: string }): ParzenError {
-  return new ParzenError("UNAVAILABLE", err.details || err.message);
-}
-
-async function allExperiments(client: OptimizerServiceClient): Promise<Experiment[]> {
-  const out: Experiment[] = [];
-  let pageToken = "";
-  do {
-    const page = await new Promise<ListExperimentsResponse>((ok, fail) =>
-      client.listExperiments({ pageSize: 1000, pageToken }, metadata(), (err, res) =>
-        err ? fail(asCliError(err)) : ok(res),
-      ),
-    );
-    out.push(...page.experiments);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "");
-  return out;
-}
-
-function streamTrials(
-  client: OptimizerServiceClient,
-  experiment: string,
-  states: TrialState[],
-  onTrial: (t: Trial) => void,
-): Promise<void> {
-  return new Promise((ok, fail) => {
-    const call = client.streamTrials({ experiment, states }, metadata());
-    call.on("data", (r: StreamTrialsResponse) => onTrial(r.trial!));
-    call.on("end", () => ok());
-    call.on("error", (err: Error) => fail(asCliError(err)));
-  });
-}
-
-export function plainValue(v: Value | undefined): string | number | boolean | undefined {
-  return v?.kind?.value;
-}
-
-const stateName = (s: TrialState): string => TrialState[s]?.replace("TRIAL_STATE_", "") ?? String(s);
-const sourceName = (s: TrialSource): string => TrialSource[s]?.replace("TRIAL_SOURCE_", "") ?? String(s);
 
 /** A trial as one flat JSON object: what `export --format jsonl` writes per line. */
-export function trialRecord(t: Trial): Record<string, unknown> {
+function trialRecord(t: Trial): Record<string, unknown> {
   return {
     number: t.number,
     id: t.id,
-    state: stateName(t.state),
+    state: t.state,
     loss: t.loss ?? null,
-    params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, plainValue(v)])),
+    params: t.params,
     metrics: t.metrics,
-    intermediate_values: t.intermediateValues.map(({ step, value }) => [step, Number.isNaN(value) ? null : value]),
+    intermediate_values: [...t.intermediate].map(([step, value]) => [step, Number.isNaN(value) ? null : value]),
     worker_id: t.workerId,
-    source: sourceName(t.source),
+    source: t.source,
     user_attrs: t.userAttrs,
     fail_reason: t.failReason,
     create_time: t.createTime?.toISOString() ?? null,
@@ -115,7 +71,7 @@ function csvCell(v: unknown): string {
 }
 
 /** CSV with one column per parameter, metric and user attribute seen in any trial. */
-export function trialsCsv(trials: Trial[]): string {
+function trialsCsv(trials: Trial[]): string {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   const metrics = [...new Set(trials.flatMap((t) => Object.keys(t.metrics)))].sort();
   const attrs = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
@@ -138,19 +94,19 @@ export function trialsCsv(trials: Trial[]): string {
   ];
   const rows = trials.map((t) => {
     const r = trialRecord(t);
-    const last = t.intermediateValues.at(-1);
+    const steps = [...t.intermediate.keys()];
     return [
       t.number,
       t.id,
-      r.state,
+      t.state,
       t.loss,
-      ...params.map((p) => plainValue(t.params[p])),
+      ...params.map((p) => t.params[p]),
       ...metrics.map((m) => t.metrics[m]),
       ...attrs.map((a) => t.userAttrs[a]),
-      last?.step,
-      t.intermediateValues.length > 0 ? r.intermediate_values : undefined,
+      steps.at(-1),
+      steps.length > 0 ? r.intermediate_values : undefined,
       t.workerId,
-      r.source,
+      t.source,
       t.failReason,
       r.create_time,
       r.start_time,
@@ -162,17 +118,18 @@ export function trialsCsv(trials: Trial[]): string {
   return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
+const STATES: readonly TrialState[] = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL", "LOST"];
+
 function parseStates(list: string | undefined): TrialState[] {
   if (!list) return [];
   return list.split(",").map((s) => {
-    const key = `TRIAL_STATE_${s.trim().toUpperCase()}` as keyof typeof TrialState;
-    const v = TrialState[key];
-    if (typeof v !== "number" || v === TrialState.TRIAL_STATE_UNSPECIFIED)
+    const state = STATES.find((name) => name === s.trim().toUpperCase());
+    if (state === undefined)
       throw new ParzenError(
         "INVALID_ARGUMENT",
         `unknown trial state "${s}" (waiting, running, complete, pruned, fail, lost)`,
       );
-    return v;
+    return state;
   });
 }
 
@@ -180,23 +137,30 @@ export function addHistoryCommands(program: Command): void {
   connectionOptions(program.command("experiments").description("list experiments with their trial counts"))
     .option("--json", "print JSON Lines instead of a table")
     .action(async (opts: ConnectionOptions & { json?: boolean }) => {
-      const client = connect(opts);
-      const exps = await allExperiments(client);
-      client.close();
+      const exps = await withClient(opts, async (client) => {
+        const all = [];
+        for await (const e of client.listExperiments({ pageSize: 1000 })) all.push(e);
+        return all;
+      });
       if (opts.json) {
-        for (const e of exps)
-          process.stdout.write(
-            `${JSON.stringify({ name: e.name, algorithm: e.algorithm?.name, direction: Direction[e.direction], trial_counts: e.trialCounts })}\n`,
-          );
+        for (const e of exps) {
+          const line = {
+            name: e.name,
+            algorithm: e.algorithm,
+            direction: Direction[e.proto.direction],
+            trial_counts: e.counts,
+          };
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+        }
         return;
       }
       const lines = [["NAME", "ALGORITHM", "DIRECTION", "COMPLETE", "RUNNING", "PRUNED", "FAIL", "LOST", "WAITING"]];
       for (const e of exps) {
-        const c = e.trialCounts!;
+        const c = e.counts!;
         lines.push([
           e.name,
-          e.algorithm?.name ?? "",
-          e.direction === Direction.DIRECTION_MAXIMIZE ? "maximize" : "minimize",
+          e.algorithm,
+          e.direction,
           ...[c.complete, c.running, c.pruned, c.fail, c.lost, c.waiting].map(String),
         ]);
       }
@@ -216,21 +180,25 @@ export function addHistoryCommands(program: Command): void {
       const format = opts.format ?? defaultFormat;
       if (!["csv", "jsonl", "table"].includes(format))
         throw new ParzenError("INVALID_ARGUMENT", `unknown format "${format}" (csv, jsonl or table)`);
-      const client = connect(opts);
+      const states = parseStates(opts.states);
       const trials: Trial[] = [];
-      await streamTrials(client, experiment, parseStates(opts.states), (t) => {
-        if (format === "jsonl") process.stdout.write(`${JSON.stringify(trialRecord(t))}\n`);
-        else trials.push(t);
+      await withClient(opts, async (client) => {
+        const exp = await client.experiment(experiment);
+        // Pages arrive as the loop asks for them: JSON Lines are written as they come.
+        for await (const t of exp.trials({ states })) {
+          if (format === "jsonl") process.stdout.write(`${JSON.stringify(trialRecord(t))}\n`);
+          else trials.push(t);
+        }
       });
-      client.close();
       if (format === "csv") process.stdout.write(trialsCsv(trials));
       if (format === "table") {
         for (const t of trials) {
           const params = Object.entries(t.params)
-            .map(([k, v]) => `${k}=${plainValue(v)}`)
+            .map(([k, v]) => `${k}=${v}`)
             .join(" ");
+          const loss = t.loss === undefined ? "-" : String(t.loss);
           process.stdout.write(
-            `${String(t.number).padStart(5)}  ${stateName(t.state).padEnd(8)}  ${t.loss === undefined ? "-".padEnd(12) : String(t.loss).padEnd(12)}  ${params}\n`,
+            `${String(t.number).padStart(5)}  ${t.state.padEnd(8)}  ${loss.padEnd(12)}  ${params}\n`,
           );
         }
       }

@@ -9,7 +9,7 @@ import type {
   OptimizerServiceServer,
   StreamTrialsRequest,
   StreamTrialsResponse,
-} from "../gen/parzen/v1/optimizer_service.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";

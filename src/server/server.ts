@@ -9,7 +9,6 @@
  * This is the only layer that sees grpc-js.
  */
 import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
-import type { PackageDefinition } from "@grpc/proto-loader";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -18,13 +17,13 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
-import { OptimizerServiceService } from "../gen/parzen/v1/optimizer_service.js";
+import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
 import { tolerantService } from "./tolerant-decoding.js";
 
-const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "../gen/descriptor-set.binpb");
+const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
 
 export interface TlsMaterial {
@@ -72,7 +71,7 @@ export class ParzenServer {
     const pkg = {
       // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
       "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
-    } as unknown as PackageDefinition;
+    } as unknown as ConstructorParameters<typeof ReflectionService>[0];
     new ReflectionService(pkg).addToServer(this.grpc);
   }
 

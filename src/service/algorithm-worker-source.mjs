@@ -1,6 +1,7 @@
-// Worker entry when Parzen runs from its TypeScript sources (tests, `npm start`):
+// Worker entry when Parzen runs from its TypeScript sources (tests, `npm run parzen`):
 // registers the tsx loader in this thread, then loads the real worker module.
-// Compiled builds start algorithm-worker.js directly and never use this file.
+// Compiled builds (`npm start`) start algorithm-worker.js directly and never use
+// this file, which is why tsx is a devDependency.
 import { register } from "tsx/esm/api";
 
 register();

@@ -13,8 +13,8 @@
 import { randomInt } from "node:crypto";
 import { algorithmNamed, DEFAULT_ALGORITHM } from "../algorithms/registry.js";
 import { failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
-import { Direction, Experiment } from "../gen/parzen/v1/experiment.js";
-import type { Value } from "../gen/parzen/v1/space.js";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import type { Value } from "@parzen/client/gen/parzen/v1/space";
 import { compileSpace, type SpaceLimits } from "../space/compile.js";
 import type { Scalar, Space } from "../space/types.js";
 import { scalarFromValue } from "../space/values.js";

@@ -20,7 +20,7 @@
  * out by running a plain callback (`ReportResult.afterAnswer`).
  */
 import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
-import type { Experiment } from "../gen/parzen/v1/experiment.js";
+import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ReportStatus,
   type AddTrialsRequest,
@@ -28,8 +28,8 @@ import {
   type ListTrialsRequest,
   type ReportRequest,
   type SuggestRequest,
-} from "../gen/parzen/v1/optimizer_service.js";
-import type { Trial, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { isFinished, type TrialState } from "../domain/trial-state.js";
 import type { Store } from "../store/store.js";
 import type { TrialRow } from "../store/rows.js";

@@ -5,7 +5,7 @@
  */
 import { invalidArgument, ParzenError } from "../errors.js";
 import type { TrialState } from "../domain/trial-state.js";
-import type { TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import type { TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { fromProtoState } from "./views.js";
 
 /** A page_size: 0 means `dflt`. */

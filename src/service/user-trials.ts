@@ -7,8 +7,8 @@
  * (change.ts).
  */
 import { invalidArgument } from "../errors.js";
-import type { AddTrialsRequest, EnqueueRequest } from "../gen/parzen/v1/optimizer_service.js";
-import { TrialState, type Trial } from "../gen/parzen/v1/trial.js";
+import type { AddTrialsRequest, EnqueueRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 import { sameConfig } from "../space/config.js";
 import type { Config } from "../space/types.js";
 import { configFromProto } from "../space/values.js";

@@ -3,8 +3,12 @@
  * messages, and is the one place where the domain trial state and source
  * meet the proto enums (both ways). It reads; it never changes state.
  */
-import { type Experiment, TrialCounts } from "../gen/parzen/v1/experiment.js";
-import { type Trial, TrialSource as ProtoTrialSource, TrialState as ProtoTrialState } from "../gen/parzen/v1/trial.js";
+import { type Experiment, TrialCounts } from "@parzen/client/gen/parzen/v1/experiment";
+import {
+  type Trial,
+  TrialSource as ProtoTrialSource,
+  TrialState as ProtoTrialState,
+} from "@parzen/client/gen/parzen/v1/trial";
 import type { TrialSource } from "../domain/trial-source.js";
 import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
 import type { TrialRow } from "../store/rows.js";

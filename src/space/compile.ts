@@ -4,7 +4,7 @@
  * field, so a user can fix the request without reading server code.
  */
 import { invalidArgument } from "../errors.js";
-import type { Parameter, SearchSpace, Value } from "../gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace, Value } from "@parzen/client/gen/parzen/v1/space";
 import { cleanFloat, gridTopIndex } from "./grid.js";
 import type { DeclaredKind, Domain, Scalar, Space } from "./types.js";
 import { scalarFromValue, scalarKey } from "./values.js";

@@ -4,7 +4,7 @@
  * enqueued and imported configurations inside the space.
  */
 import { invalidArgument } from "../errors.js";
-import type { Value } from "../gen/parzen/v1/space.js";
+import type { Value } from "@parzen/client/gen/parzen/v1/space";
 import { onGrid } from "./grid.js";
 import { conditionHolds, type Config, type ParamSpec, type Scalar, type Space } from "./types.js";
 

@@ -4,7 +4,7 @@
  * nothing lost and suggestions still reproducible.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

@@ -1,17 +1,25 @@
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { mixedSpace } from "./fixtures.js";
+import { testPki } from "./certs.js";
 import { startTestServer, type TestServer } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let ts: TestServer;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  address = ts.server.address,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, "--address", ts.server.address], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args, "--address", address], {
       cwd: ROOT,
+      env: { ...process.env, PARZEN_TOKEN: undefined, ...env },
     });
     let stdout = "";
     let stderr = "";
@@ -80,6 +88,46 @@ describe("parzen experiments | trials | export", () => {
         [1, 1.25],
       ],
     });
+  }, 90_000);
+
+  it("prints experiments as JSON Lines, and trials as a table", async () => {
+    const json = await cli(["experiments", "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: "hist",
+      algorithm: "random",
+      direction: "DIRECTION_MINIMIZE",
+      trial_counts: { complete: 1, pruned: 1, fail: 1, running: 0 },
+    });
+    const table = await cli(["trials", "hist", "--states", "complete"]);
+    expect(table.stdout).toMatch(/^ {4}0 {2}COMPLETE {2}0\.25 {10}lr=\S+ layers=\d+ optimizer=\w+/);
+    expect(table.stdout.trim().split("\n")).toHaveLength(1);
+  }, 90_000);
+
+  it("connects with TLS (--tls-ca) and sends PARZEN_TOKEN as a bearer token", async () => {
+    const pki = testPki();
+    const dir = mkdtempSync(join(tmpdir(), "parzen-cli-tls-"));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const token = "cli-history-token-0123456789abcdef";
+    const secured = await startTestServer({
+      tls: { certFile: file("server.pem", pki.server.cert), keyFile: file("server.key", pki.server.key) },
+      tokens: [token],
+    });
+    try {
+      const address = `localhost:${secured.server.address.split(":").pop()}`;
+      const tls = ["--tls-ca", file("ca.pem", pki.ca.cert)];
+      const denied = await cli(["experiments", ...tls], address);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr.trim()).toBe('parzen: missing "authorization: Bearer <token>" metadata');
+      const allowed = await cli(["experiments", ...tls], address, { PARZEN_TOKEN: token });
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toMatch(/^NAME/);
+    } finally {
+      await secured.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it("fails with one clear line for an unknown experiment or state", async () => {

@@ -7,15 +7,15 @@
  * --durability full and a lower --max-suggest-count, so the CLI's wiring of
  * those is exercised end to end.
  */
-import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { OptimizerServiceClient, ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { uniform } from "./fixtures.js";
 import { promisify, rejection } from "./harness.js";
 
@@ -37,7 +37,7 @@ async function serve(
 ): Promise<{ child: ChildProcess; address: string; log: () => string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra],
+    ["--import", "tsx", "src/cli/main.ts", "serve", "--db", db, "--listen", "127.0.0.1:0", ...extra],
     {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
@@ -64,12 +64,7 @@ async function serve(
 
 function connect(address: string) {
   const client = new OptimizerServiceClient(address, credentials.createInsecure());
-  const md = () => {
-    const m = new Metadata();
-    m.set("authorization", `Bearer ${TOKEN}`);
-    return m;
-  };
-  return { client, api: promisify(client, md) };
+  return { client, api: promisify(client, TOKEN) };
 }
 
 describe("kill -9 durability", () => {

@@ -1,5 +1,5 @@
 /** Small builders for requests used across the integration tests. */
-import type { Parameter, SearchSpace, Value } from "../../src/gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace, Value } from "@parzen/client/gen/parzen/v1/space";
 
 export const uniform = (name: string, low: number, high: number): Parameter => ({
   name,

@@ -9,9 +9,9 @@
  */
 import { Client, credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as svc from "../../src/gen/parzen/v1/optimizer_service.js";
-import { OptimizerServiceService, ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import type { Parameter } from "../../src/gen/parzen/v1/space.js";
+import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceService, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import { choice, mixedSpace, num, str, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

@@ -1,18 +1,19 @@
 /**
  * Integration-test harness: a real Parzen (same wiring as `parzen serve`) on
- * an ephemeral port with a real SQLite file in a temp directory, and a
- * promise-returning client over real gRPC.
+ * an ephemeral port with a real SQLite file in a temp directory, and the raw
+ * service's unary methods as promises, called through the TypeScript client's
+ * connection layer (@parzen/client/rpc) over real gRPC.
  */
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { credentials } from "@grpc/grpc-js";
+import type { ParzenError } from "@parzen/client";
+import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { Rpc, type RequestOf, type ResponseOf, type UnaryMethod } from "@parzen/client/rpc";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { startParzen, type ParzenConfig, type RunningParzen } from "../../src/app.js";
-import * as svc from "../../src/gen/parzen/v1/optimizer_service.js";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
-
-type Callable<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
 type DeepPartial<T> = T extends Date | Buffer | number | string | boolean | undefined
   ? T
@@ -22,14 +23,8 @@ type DeepPartial<T> = T extends Date | Buffer | number | string | boolean | unde
       ? { [K in keyof T]?: DeepPartial<T[K]> }
       : T;
 
-type Service = typeof svc.OptimizerServiceService;
-
 /** The unary methods of the service, promisified, taking partial requests. */
-export type Api = {
-  [K in keyof Service as Service[K]["responseStream"] extends false ? K : never]: (
-    req: DeepPartial<Parameters<Service[K]["requestSerialize"]>[0]>,
-  ) => Promise<ReturnType<Service[K]["responseDeserialize"]>>;
-};
+export type Api = { [K in UnaryMethod]: (req: DeepPartial<RequestOf<K>>) => Promise<ResponseOf<K>> };
 
 export interface TestServer {
   dir: string;
@@ -41,20 +36,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `metadata` makes each call's metadata (e.g. an authorization header). */
-export function promisify(client: OptimizerServiceClient, metadata: () => Metadata = () => new Metadata()): Api {
+/**
+ * The service's unary methods on `stub`, sending `token` (when given) as a bearer token. Each call is made once,
+ * never retried, so a test sees exactly what the server answered; failures are the client's ParzenError, with the
+ * gRPC `code` and the server's `details`.
+ */
+export function promisify(stub: OptimizerServiceClient, token?: string): Api {
+  // A deadline far beyond any test's: the harness measures nothing against it.
+  // The stub's channel has no service config, so nothing is retried.
+  const rpc = new Rpc(stub, { token, timeoutMs: 10 * 60_000, workerId: "" });
   return new Proxy({} as Api, {
     get(_t, method: string) {
       // ts-proto encoders need complete messages: fill defaults like a real client would.
       const type = (svc as unknown as Record<string, { fromPartial(o: unknown): unknown }>)[
         `${method[0]!.toUpperCase()}${method.slice(1)}Request`
       ]!;
-      return (partial: unknown) =>
-        new Promise((resolve, reject) => {
-          const req = type.fromPartial(partial);
-          const fn = (client as unknown as Record<string, Callable<unknown, unknown>>)[method]!;
-          fn.call(client, req, metadata(), (err, res) => (err ? reject(err) : resolve(res)));
-        });
+      return (partial: unknown) => rpc.call(method as UnaryMethod, type.fromPartial(partial) as RequestOf<UnaryMethod>);
     },
   });
 }
@@ -89,12 +86,12 @@ export async function startTestServer(extra: Partial<ParzenConfig> = {}): Promis
   return ts;
 }
 
-/** Resolves to the gRPC error a call fails with (and fails the test if it succeeds). */
-export async function rejection(p: Promise<unknown>): Promise<ServiceError> {
+/** Resolves to the error a call fails with (and fails the test if it succeeds). */
+export async function rejection(p: Promise<unknown>): Promise<ParzenError> {
   try {
     await p;
   } catch (err) {
-    return err as ServiceError;
+    return err as ParzenError;
   }
   throw new Error("expected the call to fail");
 }

@@ -5,9 +5,9 @@
  * Neither may change anything a client sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Direction } from "../../src/gen/parzen/v1/experiment.js";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState, type Trial } from "../../src/gen/parzen/v1/trial.js";
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

@@ -7,8 +7,8 @@
  */
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialSource, TrialState, type Trial } from "../../src/gen/parzen/v1/trial.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialSource, TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
 import { uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 

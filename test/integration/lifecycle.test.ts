@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, num, int, str, uniform } from "./fixtures.js";
 import { promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -205,7 +205,7 @@ describe("parzen serve", () => {
     const db = join(dir, "main.db");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"],
+      ["--import", "tsx", "src/cli/main.ts", "serve", "--db", db, "--listen", "127.0.0.1:0"],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -248,7 +248,7 @@ describe("parzen serve", () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

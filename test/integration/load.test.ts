@@ -7,7 +7,7 @@
  */
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OptimizerServiceClient, ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { uniform, intRange } from "./fixtures.js";
 import { promisify, startTestServer, type TestServer } from "./harness.js";
 

@@ -5,8 +5,8 @@
  */
 import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OptimizerServiceClient } from "../../src/gen/parzen/v1/optimizer_service.js";
-import type { TrialImport } from "../../src/gen/parzen/v1/optimizer_service.js";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { TrialImport } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { createRng } from "../../src/math/rng.js";
 import { num, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";

@@ -5,8 +5,8 @@
  * served its lone worker's Suggests from prefetched work.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import type { Trial } from "../../src/gen/parzen/v1/trial.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, plain } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

@@ -1,8 +1,8 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Direction } from "../../src/gen/parzen/v1/experiment.js";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { int, num, uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 

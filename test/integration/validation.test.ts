@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "../../src/gen/parzen/v1/optimizer_service.js";
-import type { Parameter } from "../../src/gen/parzen/v1/space.js";
+import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import { bool, choice, int, intRange, logUniform, mixedSpace, num, str, uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 

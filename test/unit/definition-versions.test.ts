@@ -14,7 +14,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { Experiment } from "../../src/gen/parzen/v1/experiment.js";
+import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import { DEFAULT_SPACE_LIMITS } from "../../src/space/compile.js";
 import {
   compileCreate,

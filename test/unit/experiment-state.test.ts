@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/algorithms/types.js";
-import { Direction, Experiment } from "../../src/gen/parzen/v1/experiment.js";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import { createRng } from "../../src/math/rng.js";
 import { compileDefinition, definitionJson } from "../../src/service/definition.js";
 import { ExperimentState } from "../../src/service/experiment-state.js";

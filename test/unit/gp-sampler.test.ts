@@ -4,7 +4,7 @@ import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
-import type { Parameter } from "../../src/gen/parzen/v1/space.js";
+import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import { onGrid } from "../../src/space/grid.js";
 import type { Config, Space } from "../../src/space/types.js";
 

@@ -8,14 +8,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { Experiment } from "../../src/gen/parzen/v1/experiment.js";
+import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ListTrialsRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
-} from "../../src/gen/parzen/v1/optimizer_service.js";
-import { TrialState } from "../../src/gen/parzen/v1/trial.js";
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { type AlgorithmRunner, runSuggestJob } from "../../src/service/algorithm-runner.js";
 import { Optimizer } from "../../src/service/optimizer.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";

@@ -6,7 +6,7 @@
  * chosen.
  */
 import { describe, expect, it } from "vitest";
-import type { Parameter } from "../../src/gen/parzen/v1/space.js";
+import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import { createRng } from "../../src/math/rng.js";
 import { ndtr } from "../../src/math/special.js";
 import { compileSpace } from "../../src/space/compile.js";

@@ -1,5 +1,5 @@
 /** Shared builders for the TPE tests: proto parameters, a run loop, validity checks. */
-import type { Parameter, SearchSpace } from "../../src/gen/parzen/v1/space.js";
+import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import type { Algorithm, Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { externalValue, internalValue } from "../../src/space/values.js";

@@ -74,7 +74,7 @@ def test_local_server_command_resolution(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv("PARZEN_SERVER_CMD")
     monkeypatch.setenv("PARZEN_REPO", str(tmp_path))
     cmd, cwd = server_command()
-    assert cmd[-1] == "src/cli.ts" and cwd == str(tmp_path)
+    assert cmd[-1] == "src/cli/main.ts" and cwd == str(tmp_path)
     assert server_command(["my-parzen"]) == (["my-parzen"], None)
     repo = find_repo()
     assert repo is not None and (repo / "proto" / "parzen").is_dir()

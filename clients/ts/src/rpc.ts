@@ -2,6 +2,8 @@
  * The one place that calls grpc-js: promisified unary calls, each with the bearer token in its metadata, a deadline
  * and errors turned into ParzenError. Retries happen below, in the channel (see retry.ts). Everything above this
  * file deals in promises and plain values.
+ * Exported as @parzen/client/rpc for the Parzen repository's test harness,
+ * which calls the raw service through it; not part of the stable API.
  */
 import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
 import { ParzenError } from "./errors.js";

@@ -3,9 +3,9 @@ tests and notebooks) and stops it again.
 
 The server command is found in this order: the ``command`` argument;
 ``$PARZEN_SERVER_CMD`` (a command line such as ``parzen`` or
-``node /opt/parzen/dist/cli.js``); a Parzen repository (the ``repo``
+``node /opt/parzen/dist/cli/main.js``); a Parzen repository (the ``repo``
 argument, ``$PARZEN_REPO``, or the checkout this package sits in), run as
-``tsx src/cli.ts``; a ``parzen`` executable on ``PATH``. ``serve --db DB
+``tsx src/cli/main.ts``; a ``parzen`` executable on ``PATH``. ``serve --db DB
 --listen ADDR`` is appended. The server logs JSON lines on stdout; the one
 whose ``msg`` is ``"listening"`` carries the bound ``address``.
 """
@@ -33,7 +33,7 @@ def find_repo(start: Path | None = None) -> Path | None:
     """The Parzen checkout holding ``start`` (default: this package), if any."""
     here = (start or Path(__file__)).resolve()
     for d in [here, *here.parents]:
-        if (d / "src" / "cli.ts").is_file() and (d / "package.json").is_file() and (d / "proto" / "parzen").is_dir():
+        if all((d / f).is_file() for f in ("src/cli/main.ts", "package.json")) and (d / "proto" / "parzen").is_dir():
             return d
     return None
 
@@ -49,7 +49,7 @@ def server_command(command: Sequence[str] | None = None, repo: str | None = None
     if root is not None:
         tsx = root / "node_modules" / ".bin" / "tsx"
         prefix = [str(tsx)] if tsx.exists() else ["npx", "--no-install", "tsx"]
-        return [*prefix, "src/cli.ts"], str(root)
+        return [*prefix, "src/cli/main.ts"], str(root)
     exe = shutil.which("parzen")
     if exe:
         return [exe], None

@@ -9,13 +9,13 @@
  */
 import { Command, Option } from "commander";
 import pino from "pino";
-import { startParzen, type Durability } from "./app.js";
-import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./cli/heap-growth.js";
-import { addHistoryCommands } from "./cli/history-commands.js";
-import { ParzenError } from "./errors.js";
-import { loadTokens } from "./server/auth.js";
-import { DEFAULT_SPACE_LIMITS } from "./space/compile.js";
-import { DEFAULT_LIMITS } from "./service/limits.js";
+import { startParzen, type Durability } from "../app.js";
+import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
+import { addHistoryCommands } from "./history-commands.js";
+import { ParzenError } from "../errors.js";
+import { loadTokens } from "../server/auth.js";
+import { DEFAULT_SPACE_LIMITS } from "../space/compile.js";
+import { DEFAULT_LIMITS } from "../service/limits.js";
 
 const program = new Command();
 program.name("parzen").description("Hyperparameter optimisation service (TPE, random, GP) over gRPC");
