@@ -37,6 +37,8 @@ function compile(from, to) {
     format: "esm",
     platform: "node",
     target: "node20",
+    // Node 20 reads JSON modules only with their import attribute, which esbuild drops for node20 unless told.
+    supported: { "import-attributes": true },
     sourcemap: true,
     logLevel: "warning",
   });
@@ -48,4 +50,6 @@ cpSync(join(src, "server", "descriptor-set.binpb"), join(out, "server", "descrip
 // The layout its "exports" name: src/X.ts compiled to dist/X.js, as clients/ts/tsconfig.build.json does.
 await compile(join(client, "src"), join(clientOut, "dist"));
 cpSync(join(client, "package.json"), join(clientOut, "package.json"));
+// The retry policy the client imports as JSON (esbuild transpiles file by file and leaves the import as is).
+cpSync(join(client, "src", "service_config.json"), join(clientOut, "dist", "service_config.json"));
 console.error(`build: ${relative(root, out)}/ from ${relative(root, src)}/, with @parzen/client from clients/ts/src/`);

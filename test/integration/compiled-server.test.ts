@@ -1,0 +1,58 @@
+/**
+ * The compiled server, as `npm start` runs it: `npm run build` output under
+ * plain node (no TypeScript loader), with the client package it resolves
+ * from dist/node_modules. The other tests run from source and would not see
+ * a file the build forgets (the retry policy's JSON once was).
+ */
+import { credentials } from "@grpc/grpc-js";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { uniform } from "./fixtures.js";
+import { promisify } from "./harness.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+describe("compiled server", () => {
+  const dir = mkdtempSync(join(tmpdir(), "parzen-compiled-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("starts from dist/ and serves TPE and the GP (worker thread) over gRPC", async () => {
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "pipe" });
+    const child = spawn(
+      process.execPath,
+      ["dist/cli/main.js", "serve", "--listen", "127.0.0.1:0", "--db", join(dir, "p.db")],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      const address = await new Promise<string>((ok, fail) => {
+        let out = "";
+        child.stdout.on("data", (b: Buffer) => {
+          out += b.toString();
+          const m = /"address":"([^"]+)"/.exec(out);
+          if (m) ok(m[1]!);
+        });
+        child.stderr.on("data", (b: Buffer) => {
+          out += b.toString();
+        });
+        child.on("exit", (code) => fail(new Error(`server exited with ${code}: ${out}`)));
+      });
+      const stub = new OptimizerServiceClient(address, credentials.createInsecure());
+      const api = promisify(stub);
+      for (const algorithm of ["tpe", "gp"]) {
+        await api.createExperiment({
+          experiment: { name: algorithm, space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: algorithm } },
+        });
+        const { trials } = await api.suggest({ experiment: algorithm, count: 2 });
+        expect(trials).toHaveLength(2);
+        for (const t of trials) expect(t.params.x?.kind?.$case).toBe("doubleValue");
+      }
+      stub.close();
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
