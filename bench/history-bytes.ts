@@ -9,9 +9,9 @@
  *   nice -n 19 node --expose-gc --import tsx bench/history-bytes.ts [EXPERIMENTS] [TRIALS]
  */
 import { openSqliteStore } from "../src/store/sqlite/open.js";
-import { Optimizer } from "../src/service/optimizer.js";
-import type { AlgorithmRunner } from "../src/service/algorithm-runner.js";
-import { runSuggestJob } from "../src/service/algorithm-runner.js";
+import { Optimizer } from "../src/service/use-cases/optimizer.js";
+import type { AlgorithmRunner } from "../src/service/runners/algorithm-runner.js";
+import { runSuggestJob } from "../src/service/runners/algorithm-runner.js";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   AddTrialsRequest,

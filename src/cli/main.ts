@@ -15,7 +15,7 @@ import { addHistoryCommands } from "./history-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
 import { DEFAULT_SPACE_LIMITS } from "../space/compile.js";
-import { DEFAULT_LIMITS } from "../service/limits.js";
+import { DEFAULT_LIMITS } from "../service/use-cases/limits.js";
 
 const program = new Command();
 program.name("parzen").description("Hyperparameter optimisation service (TPE, random, GP) over gRPC");

@@ -10,7 +10,7 @@ import type {
   StreamTrialsRequest,
   StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import type { Optimizer } from "../service/optimizer.js";
+import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
 import { MalformedRequest } from "./tolerant-decoding.js";

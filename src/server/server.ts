@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
 import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import type { Optimizer } from "../service/optimizer.js";
+import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
 import { tolerantService } from "./tolerant-decoding.js";

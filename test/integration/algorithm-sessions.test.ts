@@ -13,8 +13,8 @@ import type { AlgorithmSession } from "../../src/algorithms/types.js";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import type { Config } from "../../src/space/types.js";
-import type { AlgorithmRunner, SessionHolder, SuggestJob } from "../../src/service/algorithm-runner.js";
-import { WorkerRunner } from "../../src/service/worker-runner.js";
+import type { AlgorithmRunner, SessionHolder, SuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import { WorkerRunner } from "../../src/service/runners/worker-runner.js";
 import { choice, intRange, logUniform, num, str, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 

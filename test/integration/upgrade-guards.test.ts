@@ -19,7 +19,7 @@ import { startParzen, type ParzenConfig } from "../../src/app.js";
 import { ParzenError } from "../../src/errors.js";
 import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { CURRENT_DEFINITION_RULES, DEFINITION_VERSION_KEY } from "../../src/service/definition.js";
+import { CURRENT_DEFINITION_RULES, DEFINITION_VERSION_KEY } from "../../src/service/use-cases/definition.js";
 import { loadMigrations, openDatabase } from "../../src/store/sqlite/database.js";
 import { uniform } from "./fixtures.js";
 import { promisify, rejection, type Api } from "./harness.js";

@@ -25,7 +25,7 @@ import {
   DEFINITION_VERSIONS,
   definitionJson,
   type DefinitionRules,
-} from "../../src/service/definition.js";
+} from "../../src/service/use-cases/definition.js";
 import { uniform } from "../integration/fixtures.js";
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures");

@@ -16,8 +16,8 @@ import {
   SuggestRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { type AlgorithmRunner, runSuggestJob } from "../../src/service/algorithm-runner.js";
-import { Optimizer } from "../../src/service/optimizer.js";
+import { type AlgorithmRunner, runSuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import { Optimizer } from "../../src/service/use-cases/optimizer.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";

@@ -15,9 +15,9 @@
  * No other code writes to the store or changes a loaded experiment's image
  * (loading one is not a change). Nothing here knows protos or transports.
  */
-import { ParzenError } from "../errors.js";
-import type { Store, Unit } from "../store/store.js";
-import type { TrialRow } from "../store/rows.js";
+import { ParzenError } from "../../errors.js";
+import type { Store, Unit } from "../../store/store.js";
+import type { TrialRow } from "../../store/rows.js";
 import type { ExperimentCache } from "./experiment-cache.js";
 import type { ExperimentState } from "./experiment-state.js";
 

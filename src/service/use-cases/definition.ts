@@ -11,14 +11,14 @@
  * it with the rules of its own version and no space limits.
  */
 import { randomInt } from "node:crypto";
-import { algorithmNamed, DEFAULT_ALGORITHM } from "../algorithms/registry.js";
-import { failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
+import { algorithmNamed, DEFAULT_ALGORITHM } from "../../algorithms/registry.js";
+import { failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import type { Value } from "@parzen/client/gen/parzen/v1/space";
-import { compileSpace, type SpaceLimits } from "../space/compile.js";
-import type { Scalar, Space } from "../space/types.js";
-import { scalarFromValue } from "../space/values.js";
-import { DEFAULT_PRUNER, prunerNamed } from "../pruners/registry.js";
+import { compileSpace, type SpaceLimits } from "../../space/compile.js";
+import type { Scalar, Space } from "../../space/types.js";
+import { scalarFromValue } from "../../space/values.js";
+import { DEFAULT_PRUNER, prunerNamed } from "../../pruners/registry.js";
 
 export const DEFAULT_LEASE_MS = 30 * 60 * 1000;
 

@@ -15,7 +15,7 @@
  * afresh. With several workers an experiment always has trials RUNNING,
  * so nothing is prefetched that another worker's call would throw away.
  */
-import type { Config } from "../space/types.js";
+import type { Config } from "../../space/types.js";
 import type { ExperimentState } from "./experiment-state.js";
 
 interface Prefetched {

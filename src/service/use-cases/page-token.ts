@@ -1,5 +1,5 @@
 /** Opaque page tokens: base64url JSON of the position after the last item. */
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../../errors.js";
 
 export function encodePageToken(position: string | number): string {
   return Buffer.from(JSON.stringify({ p: position })).toString("base64url");

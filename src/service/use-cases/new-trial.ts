@@ -1,7 +1,7 @@
 /** The row of a trial about to be created, so that each creator names only what differs. */
-import type { Config } from "../space/types.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../store/rows.js";
-import type { ExperimentState } from "./experiment-state.js";
+import type { Config } from "../../space/types.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../store/rows.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 
 /** Its id stays 0 until the row is inserted. */
 export function newTrialRow(

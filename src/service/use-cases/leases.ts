@@ -8,11 +8,11 @@
  * path (change.ts); the retry rules themselves are in retry-lost.ts, and
  * docs/reliability.md ("Leases and retry_lost") describes the behaviour.
  */
-import { failedPrecondition } from "../errors.js";
-import type { TrialRow } from "../store/rows.js";
-import { type Change, type Changes, isStale } from "./change.js";
-import type { ExperimentCache } from "./experiment-cache.js";
-import type { ExperimentState } from "./experiment-state.js";
+import { failedPrecondition } from "../../errors.js";
+import type { TrialRow } from "../../store/rows.js";
+import { type Change, type Changes, isStale } from "../state/change.js";
+import type { ExperimentCache } from "../state/experiment-cache.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 import { ownerOfTrial, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";

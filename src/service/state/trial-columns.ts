@@ -11,9 +11,9 @@
  * moves, so configuration views (subarrays) handed to the algorithms stay
  * valid, and at most one partly filled chunk per experiment is wasted.
  */
-import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
-import { sameConfigAt } from "../space/config.js";
-import type { Config } from "../space/types.js";
+import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
+import { sameConfigAt } from "../../space/config.js";
+import type { Config } from "../../space/types.js";
 
 /**
  * Trials per chunk: small enough that the unused tail of the last chunk is

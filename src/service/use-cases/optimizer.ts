@@ -19,7 +19,7 @@
  * values. It never sees the transport: the server tells it when an answer is
  * out by running a plain callback (`ReportResult.afterAnswer`).
  */
-import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../errors.js";
+import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
 import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ReportStatus,
@@ -30,22 +30,22 @@ import {
   type SuggestRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { isFinished, type TrialState } from "../domain/trial-state.js";
-import type { Store } from "../store/store.js";
-import type { TrialRow } from "../store/rows.js";
-import type { Observation } from "../algorithms/types.js";
-import type { Config } from "../space/types.js";
-import { prunerNamed } from "../pruners/registry.js";
-import type { AlgorithmRunner } from "./algorithm-runner.js";
-import { type Change, Changes } from "./change.js";
+import { isFinished, type TrialState } from "../../domain/trial-state.js";
+import type { Store } from "../../store/store.js";
+import type { TrialRow } from "../../store/rows.js";
+import type { Observation } from "../../algorithms/types.js";
+import type { Config } from "../../space/types.js";
+import { prunerNamed } from "../../pruners/registry.js";
+import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
+import { type Change, Changes } from "../state/change.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
-import { ExperimentCache } from "./experiment-cache.js";
-import { ExperimentState } from "./experiment-state.js";
+import { ExperimentCache } from "../state/experiment-cache.js";
+import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { experimentNamed, ownerOfTrial, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
-import { SuggestionPrefetch } from "./prefetch.js";
+import { SuggestionPrefetch } from "../state/prefetch.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";

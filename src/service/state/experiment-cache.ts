@@ -14,11 +14,11 @@
  * trials; a session suggests exactly as the dropped one would have). An
  * experiment dropped from the cache takes both with it.
  */
-import type { ExperimentRow, StoredParams } from "../store/rows.js";
-import type { Store } from "../store/store.js";
-import { compileStored, STORED_SPACE_LIMITS } from "./definition.js";
+import type { ExperimentRow, StoredParams } from "../../store/rows.js";
+import type { Store } from "../../store/store.js";
+import { compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
-import type { Observation } from "../algorithms/types.js";
+import type { Observation } from "../../algorithms/types.js";
 
 // One bound for views and sessions (a session's memos hold its view's observations), each a few MB per 10k trials.
 const VIEWED_EXPERIMENTS = 4;

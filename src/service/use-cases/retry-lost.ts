@@ -6,7 +6,7 @@
  * nothing here touches the store. The behaviour is documented in
  * docs/reliability.md ("Leases and retry_lost").
  */
-import type { TrialRow } from "../store/rows.js";
+import type { TrialRow } from "../../store/rows.js";
 
 /** On a retry: id of the LOST trial whose configuration it repeats. */
 export const RETRY_OF = "parzen.retry_of";

@@ -1,5 +1,5 @@
 /** What one call may ask for, and how much history the server keeps in memory. */
-import type { SpaceLimits } from "../space/compile.js";
+import type { SpaceLimits } from "../../space/compile.js";
 
 export interface ServiceLimits {
   maxSuggestCount: number;

@@ -8,10 +8,10 @@
  * (pure jobs can be abandoned safely); a fresh worker takes its place.
  */
 import { Worker } from "node:worker_threads";
-import { algorithmNamed } from "../algorithms/registry.js";
-import { createSharedMemos } from "../algorithms/shared-memos.js";
-import { ParzenError, type ErrorCode } from "../errors.js";
-import type { Config } from "../space/types.js";
+import { algorithmNamed } from "../../algorithms/registry.js";
+import { createSharedMemos } from "../../algorithms/shared-memos.js";
+import { ParzenError, type ErrorCode } from "../../errors.js";
+import type { Config } from "../../space/types.js";
 import { suggestInSession, type AlgorithmRunner, type SessionHolder, type SuggestJob } from "./algorithm-runner.js";
 
 interface Pending {

@@ -3,8 +3,8 @@
  * (or CANCELLED) messages clients see. The limits are passed in, not read
  * from a service, so each check is one plain call on the hot paths.
  */
-import { invalidArgument, ParzenError } from "../errors.js";
-import type { TrialState } from "../domain/trial-state.js";
+import { invalidArgument, ParzenError } from "../../errors.js";
+import type { TrialState } from "../../domain/trial-state.js";
 import type { TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { fromProtoState } from "./views.js";
 

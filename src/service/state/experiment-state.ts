@@ -12,15 +12,15 @@
  * is the same data: memory never holds a change the store does not.
  * Nothing here writes to the store.
  */
-import { notFound } from "../errors.js";
-import type { AlgorithmSession, Observation, ObservationState } from "../algorithms/types.js";
-import type { TrialState } from "../domain/trial-state.js";
-import type { CompiledDefinition } from "./definition.js";
-import type { ExperimentRow, StoredParams, TrialRow } from "../store/rows.js";
-import type { Store } from "../store/store.js";
-import type { Config, Space } from "../space/types.js";
+import { notFound } from "../../errors.js";
+import type { AlgorithmSession, Observation, ObservationState } from "../../algorithms/types.js";
+import type { TrialState } from "../../domain/trial-state.js";
+import type { CompiledDefinition } from "../use-cases/definition.js";
+import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
+import type { Store } from "../../store/store.js";
+import type { Config, Space } from "../../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
-import type { TrialCurve } from "../pruners/types.js";
+import type { TrialCurve } from "../../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
 
 /** Requested numbers closer than this are read back with one range query rather than several. */

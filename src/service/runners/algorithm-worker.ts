@@ -7,8 +7,8 @@
  * thread's lifetime.
  */
 import { parentPort } from "node:worker_threads";
-import { createSharedMemos } from "../algorithms/shared-memos.js";
-import { ParzenError } from "../errors.js";
+import { createSharedMemos } from "../../algorithms/shared-memos.js";
+import { ParzenError } from "../../errors.js";
 import { runSuggestJob, type SuggestJob } from "./algorithm-runner.js";
 
 const memos = createSharedMemos();

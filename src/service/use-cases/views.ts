@@ -9,11 +9,11 @@ import {
   TrialSource as ProtoTrialSource,
   TrialState as ProtoTrialState,
 } from "@parzen/client/gen/parzen/v1/trial";
-import type { TrialSource } from "../domain/trial-source.js";
-import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
-import type { TrialRow } from "../store/rows.js";
-import { configToProto } from "../space/values.js";
-import type { ExperimentState } from "./experiment-state.js";
+import type { TrialSource } from "../../domain/trial-source.js";
+import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
+import type { TrialRow } from "../../store/rows.js";
+import { configToProto } from "../../space/values.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 
 const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
   waiting: ProtoTrialState.TRIAL_STATE_WAITING,

@@ -6,16 +6,16 @@
  * creates all of its trials in one unit, through the one mutation path
  * (change.ts).
  */
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../../errors.js";
 import type { AddTrialsRequest, EnqueueRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
-import { sameConfig } from "../space/config.js";
-import type { Config } from "../space/types.js";
-import { configFromProto } from "../space/values.js";
-import { isFinished } from "../domain/trial-state.js";
-import type { TrialRow } from "../store/rows.js";
-import type { Changes } from "./change.js";
-import type { ExperimentCache } from "./experiment-cache.js";
+import { sameConfig } from "../../space/config.js";
+import type { Config } from "../../space/types.js";
+import { configFromProto } from "../../space/values.js";
+import { isFinished } from "../../domain/trial-state.js";
+import type { TrialRow } from "../../store/rows.js";
+import type { Changes } from "../state/change.js";
+import type { ExperimentCache } from "../state/experiment-cache.js";
 import type { ServiceLimits } from "./limits.js";
 import { experimentNamed } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";

@@ -3,11 +3,11 @@
  * loaded if need be: INVALID_ARGUMENT for a malformed name or id, NOT_FOUND
  * for one that does not exist. Lookups only; they change nothing.
  */
-import { invalidArgument, notFound } from "../errors.js";
+import { invalidArgument, notFound } from "../../errors.js";
 import { checkExperimentName } from "./definition.js";
-import type { ExperimentCache } from "./experiment-cache.js";
-import type { TrialRow } from "../store/rows.js";
-import type { ExperimentState } from "./experiment-state.js";
+import type { ExperimentCache } from "../state/experiment-cache.js";
+import type { TrialRow } from "../../store/rows.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 
 export async function experimentNamed(cache: ExperimentCache, name: string): Promise<ExperimentState> {
   checkExperimentName(name, "experiment");

@@ -4,11 +4,11 @@
  * own session (suggestInSession), and offloaded ones on a worker thread, in
  * a session opened for the job (runSuggestJob).
  */
-import { algorithmNamed } from "../algorithms/registry.js";
-import type { SharedMemos } from "../algorithms/shared-memos.js";
-import type { AlgorithmSession, Observation } from "../algorithms/types.js";
-import { createRng } from "../math/rng.js";
-import type { Config, Space } from "../space/types.js";
+import { algorithmNamed } from "../../algorithms/registry.js";
+import type { SharedMemos } from "../../algorithms/shared-memos.js";
+import type { AlgorithmSession, Observation } from "../../algorithms/types.js";
+import { createRng } from "../../math/rng.js";
+import type { Config, Space } from "../../space/types.js";
 
 /** One suggestion to compute; structured-cloned to a worker thread as it is. */
 export interface SuggestJob {
