@@ -45,7 +45,7 @@ import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { experimentNamed, ownerOfTrial, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
-import { SuggestionPrefetch } from "../state/prefetch.js";
+import { SuggestionPrefetch } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";

@@ -16,7 +16,7 @@
  * so nothing is prefetched that another worker's call would throw away.
  */
 import type { Config } from "../../space/types.js";
-import type { ExperimentState } from "./experiment-state.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 
 interface Prefetched {
   readonly version: number;
