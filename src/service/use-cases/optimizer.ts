@@ -1,8 +1,9 @@
 /**
  * The use-cases behind every RPC, and the one object the gRPC handlers call:
- * create/get/list/delete experiments, suggest, report, learning curves and
- * reading history here; leases and retry_lost in leases.ts, Enqueue and
- * AddTrials in user-trials.ts. Owns the in-memory history cache.
+ * create/get/list/delete experiments, report, learning curves and reading
+ * history here; Suggest and its prefetch in suggest.ts, leases and
+ * retry_lost in leases.ts, Enqueue and AddTrials in user-trials.ts. Owns the
+ * in-memory history cache.
  *
  * Every mutating method takes the one mutation path (change.ts: the
  * experiment's queue, one store unit, the in-memory image, then the commit)
@@ -27,27 +28,23 @@ import {
   type EnqueueRequest,
   type ListTrialsRequest,
   type ReportRequest,
-  type SuggestRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { isFinished, type TrialState } from "../../domain/trial-state.js";
 import type { Store } from "../../store/store.js";
 import type { TrialRow } from "../../store/rows.js";
-import type { Observation } from "../../algorithms/types.js";
-import type { Config } from "../../space/types.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import { type Change, Changes } from "../state/change.js";
+import { Changes } from "../state/change.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "../state/experiment-cache.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { experimentNamed, ownerOfTrial, trialOf } from "./lookup.js";
-import { newTrialRow } from "./new-trial.js";
-import { SuggestionPrefetch } from "./suggest.js";
+import { SuggestUseCase } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
-import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
+import { checkAttrs, checkMetrics, pageSizeOf, stateFilter } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
 import { experimentView, trialView } from "./views.js";
 
@@ -56,7 +53,7 @@ export interface OptimizerDeps {
   runner: AlgorithmRunner;
   now?: () => number;
   limits?: Partial<ServiceLimits>;
-  /** Compute a lone worker's next suggestion while it handles a Report's answer (prefetch.ts); default true. */
+  /** Compute a lone worker's next suggestion while it handles a Report's answer (suggest.ts); default true. */
   prefetch?: boolean;
 }
 
@@ -65,7 +62,7 @@ export interface ReportResult {
   /**
    * When set, the caller runs it once the answer is on the wire (or after
    * sending it, if it cannot tell): the server then prefetches the next
-   * suggestion of a lone worker (prefetch.ts) without delaying this answer.
+   * suggestion of a lone worker (suggest.ts) without delaying this answer.
    */
   readonly afterAnswer: (() => void) | undefined;
 }
@@ -82,18 +79,18 @@ const STREAM_CHUNK = 1000;
 
 export class Optimizer {
   private readonly store: Store;
-  private readonly runner: AlgorithmRunner;
   private readonly now: () => number;
   readonly limits: ServiceLimits;
   private readonly cache: ExperimentCache;
   private readonly changes: Changes;
   private readonly leases: Leases;
   private readonly userTrials: UserTrials;
-  private readonly prefetch: SuggestionPrefetch;
+  private readonly suggests: SuggestUseCase;
+  /** The Suggest RPC: the use-case's own method (suggest.ts), so a Suggest goes from the handler straight there. */
+  readonly suggest: SuggestUseCase["suggest"];
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
-    this.runner = deps.runner;
     this.now = deps.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
@@ -101,10 +98,17 @@ export class Optimizer {
     this.changes = new Changes(this.store, this.cache, this.now);
     this.leases = new Leases(this.changes, this.cache, this.now);
     this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
-    this.prefetch = new SuggestionPrefetch(
-      (exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)),
-      deps.prefetch ?? true,
-    );
+    this.suggests = new SuggestUseCase({
+      store: this.store,
+      cache: this.cache,
+      changes: this.changes,
+      leases: this.leases,
+      runner: deps.runner,
+      now: this.now,
+      limits: this.limits,
+      prefetch: deps.prefetch,
+    });
+    this.suggest = this.suggests.suggest;
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
@@ -176,108 +180,6 @@ export class Optimizer {
     );
   }
 
-  // ---- ask ---------------------------------------------------------------
-
-  suggest(req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> {
-    const count = req.count === 0 ? 1 : req.count;
-    if (!Number.isInteger(count) || count < 1 || count > this.limits.maxSuggestCount) {
-      throw invalidArgument(`count: must be between 1 and ${this.limits.maxSuggestCount}, got ${req.count}`);
-    }
-    checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
-    return this.changes.find(
-      () => experimentNamed(this.cache, req.experiment),
-      (change) => this.suggestIn(change, req, count, signal),
-    );
-  }
-
-  private async suggestIn(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
-    const exp = change.exp;
-    if (req.requestId !== "") {
-      const replay = await this.replay(exp, "Suggest", req.requestId);
-      if (replay !== undefined) return replay;
-    }
-    await this.leases.expire(change);
-    await this.leases.enqueueRetries(change);
-    const now = this.now();
-    const lease = now + exp.def.leaseMs;
-    const started: TrialRow[] = [];
-    // Enqueued configurations first, oldest first.
-    for (const number of exp.waiting.slice(0, count)) {
-      started.push({
-        ...exp.liveTrial(number)!,
-        state: "running",
-        workerId: req.workerId,
-        startTime: now,
-        leaseDeadline: lease,
-      });
-    }
-    // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
-    const created: TrialRow[] = [];
-    // The live history is passed as is (no O(n) copy per Suggest); only a
-    // batch adds its own pending members on top.
-    const pending: Observation[] = started.map((t) => ({
-      number: t.number,
-      config: t.config,
-      state: "running",
-      loss: undefined,
-      lastStep: undefined,
-    }));
-    for (let i = started.length; i < count; i++) {
-      throwIfAborted(signal);
-      const number = exp.nextNumber + created.length;
-      const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
-      const prefetched = ready === undefined ? undefined : await ready;
-      const base = this.cache.observationHistory(exp);
-      const history = pending.length === 0 ? base : base.concat(pending);
-      const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
-      pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
-      created.push(
-        newTrialRow(exp, number, config, now, {
-          state: "running",
-          source: "algorithm",
-          workerId: req.workerId,
-          startTime: now,
-          leaseDeadline: lease,
-        }),
-      );
-    }
-    // A caller that gave up never sees these trials: create nothing for it.
-    throwIfAborted(signal);
-    await change.write({
-      update: started,
-      insert: created,
-      request:
-        req.requestId === ""
-          ? undefined
-          : { method: "Suggest", requestId: req.requestId, trialIds: started.map((t) => t.id) },
-    });
-    const out: Trial[] = [];
-    for (const t of started) out.push(trialView(exp, t));
-    for (const t of created) out.push(trialView(exp, t));
-    return out;
-  }
-
-  /** What `exp`'s algorithm suggests for trial `number` given `history`. */
-  private algorithmSuggestion(
-    exp: ExperimentState,
-    number: number,
-    history: readonly Observation[],
-    signal?: AbortSignal,
-  ): Promise<Config> {
-    return this.runner.suggest(
-      {
-        algorithm: exp.def.algorithm,
-        options: exp.def.algorithmOptions,
-        space: exp.space,
-        history,
-        seed: exp.def.seed,
-        trialNumber: number,
-      },
-      exp,
-      signal,
-    );
-  }
-
   // ---- tell --------------------------------------------------------------
 
   /**
@@ -343,7 +245,7 @@ export class Optimizer {
         await change.write({ update: [updated] });
         if (trial.state === "lost")
           this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
-        return { trial: trialView(exp, updated), afterAnswer: this.prefetch.afterReport(exp) };
+        return { trial: trialView(exp, updated), afterAnswer: this.suggests.prefetch.afterReport(exp) };
       },
     );
   }
@@ -478,31 +380,18 @@ export class Optimizer {
    * the algorithm runner close.
    */
   async close(): Promise<void> {
-    this.prefetch.stop();
+    this.suggests.prefetch.stop();
     await Promise.all([...this.cache.loaded()].map((exp) => exp.queue.drained()));
   }
 
   /** A snapshot of the service's internal counters, for tests, benchmarks and operators. */
   diagnostics(): Diagnostics {
-    return { cache: this.cache.stats(), prefetch: { ...this.prefetch.stats } };
+    return { cache: this.cache.stats(), prefetch: { ...this.suggests.prefetch.stats } };
   }
 
   /** Marks LOST every RUNNING trial of every loaded experiment whose lease lapsed. */
   sweepLeases(): Promise<void> {
     return this.leases.expireAll();
-  }
-
-  // ---- internals -------------------------------------------------------------
-
-  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
-  private async replay(exp: ExperimentState, method: string, requestId: string): Promise<Trial[] | undefined> {
-    const logged = await this.store.findRequest(method, requestId);
-    if (logged === undefined) return undefined;
-    if (logged.experimentId !== exp.row.id)
-      throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
-    const out: Trial[] = [];
-    for (const id of logged.trialIds) out.push(trialView(exp, await trialOf(exp, id)));
-    return out;
   }
 }
 

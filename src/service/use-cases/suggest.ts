@@ -1,11 +1,23 @@
 /**
- * Suggestion prefetch. In an ask-tell loop a worker asks for its next trial
- * right after reporting the last one, and until that Suggest arrives the
- * server has nothing to do while the worker reads the Report's answer and
- * sends its request. So after a Report that leaves an experiment with no
- * trial RUNNING or WAITING (one worker, between trials), the server starts
- * computing the suggestion that experiment's next Suggest would get, and
- * that Suggest takes it instead of starting from scratch.
+ * Suggest, the whole story in one place:
+ *
+ *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries ─▶ enqueued configurations first
+ *   ─▶ the algorithm's session for the rest (or the prefetched suggestion) ─▶ the new trials
+ *   ─▶ one store write ─▶ the parzen.v1 answer, once that write is committed
+ *
+ * The mutation path (state/change.ts) gives the queue, the write and the
+ * wait for the commit; the experiment's image (state/experiment-state.ts)
+ * holds its trials and its algorithm session; the runner
+ * (runners/worker-runner.ts) runs the session in process, or the algorithm
+ * on a worker thread. The answer is built by the view layer (views.ts).
+ *
+ * Below the story: the suggestion prefetch. In an ask-tell loop a worker
+ * asks for its next trial right after reporting the last one, and until that
+ * Suggest arrives the server has nothing to do while the worker reads the
+ * Report's answer and sends its request. So after a Report that leaves an
+ * experiment with no trial RUNNING or WAITING (one worker, between trials),
+ * the server starts computing the suggestion that experiment's next Suggest
+ * would get, and that Suggest takes it instead of starting from scratch.
  *
  * It changes no suggestion: an algorithm is a pure function of the space,
  * the history, the seed and the trial number, and a prefetched suggestion
@@ -15,8 +27,164 @@
  * afresh. With several workers an experiment always has trials RUNNING,
  * so nothing is prefetched that another worker's call would throw away.
  */
+import { failedPrecondition, invalidArgument } from "../../errors.js";
+import type { SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
+import type { Observation } from "../../algorithms/types.js";
+import type { TrialRow } from "../../store/rows.js";
+import type { Store } from "../../store/store.js";
+import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
+import type { Change, Changes } from "../state/change.js";
+import type { ExperimentCache } from "../state/experiment-cache.js";
+import type { Leases } from "./leases.js";
+import type { ServiceLimits } from "./limits.js";
+import { experimentNamed, trialOf } from "./lookup.js";
+import { newTrialRow } from "./new-trial.js";
+import { checkWorkerId, throwIfAborted } from "./request-checks.js";
+import { trialView } from "./views.js";
 import type { Config } from "../../space/types.js";
 import type { ExperimentState } from "../state/experiment-state.js";
+
+export interface SuggestDeps {
+  readonly store: Store;
+  readonly cache: ExperimentCache;
+  readonly changes: Changes;
+  readonly leases: Leases;
+  readonly runner: AlgorithmRunner;
+  readonly now: () => number;
+  readonly limits: ServiceLimits;
+  /** Prefetch a lone worker's next suggestion after its Report (below); default true. */
+  readonly prefetch?: boolean;
+}
+
+export class SuggestUseCase {
+  /** Started by Report (`afterReport`), taken by the next Suggest. */
+  readonly prefetch: SuggestionPrefetch;
+
+  constructor(private readonly deps: SuggestDeps) {
+    this.prefetch = new SuggestionPrefetch(
+      (exp, number) => this.algorithmSuggestion(exp, number, deps.cache.observationHistory(exp)),
+      deps.prefetch ?? true,
+    );
+  }
+
+  /** The Suggest RPC: `count` trials for `req.workerId`, answered once they are committed. */
+  readonly suggest = (req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> => {
+    const { limits, changes, cache } = this.deps;
+    const count = req.count === 0 ? 1 : req.count;
+    if (!Number.isInteger(count) || count < 1 || count > limits.maxSuggestCount) {
+      throw invalidArgument(`count: must be between 1 and ${limits.maxSuggestCount}, got ${req.count}`);
+    }
+    checkWorkerId(req.workerId, limits.maxWorkerIdLength);
+    return changes.find(
+      () => experimentNamed(cache, req.experiment),
+      (change) => this.suggestIn(change, req, count, signal),
+    );
+  };
+
+  /** Inside the experiment's queue. */
+  private async suggestIn(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
+    const { leases, cache } = this.deps;
+    const exp = change.exp;
+    if (req.requestId !== "") {
+      const replay = await this.replay(exp, req.requestId);
+      if (replay !== undefined) return replay;
+    }
+    await leases.expire(change);
+    await leases.enqueueRetries(change);
+    const now = this.deps.now();
+    const lease = now + exp.def.leaseMs;
+    const started: TrialRow[] = [];
+    // Enqueued configurations first, oldest first.
+    for (const number of exp.waiting.slice(0, count)) {
+      started.push({
+        ...exp.liveTrial(number)!,
+        state: "running",
+        workerId: req.workerId,
+        startTime: now,
+        leaseDeadline: lease,
+      });
+    }
+    // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
+    const created: TrialRow[] = [];
+    // The live history is passed as is (no O(n) copy per Suggest); only a
+    // batch adds its own pending members on top.
+    const pending: Observation[] = started.map((t) => ({
+      number: t.number,
+      config: t.config,
+      state: "running",
+      loss: undefined,
+      lastStep: undefined,
+    }));
+    for (let i = started.length; i < count; i++) {
+      throwIfAborted(signal);
+      const number = exp.nextNumber + created.length;
+      const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
+      const prefetched = ready === undefined ? undefined : await ready;
+      const base = cache.observationHistory(exp);
+      const history = pending.length === 0 ? base : base.concat(pending);
+      const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
+      pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
+      created.push(
+        newTrialRow(exp, number, config, now, {
+          state: "running",
+          source: "algorithm",
+          workerId: req.workerId,
+          startTime: now,
+          leaseDeadline: lease,
+        }),
+      );
+    }
+    // A caller that gave up never sees these trials: create nothing for it.
+    throwIfAborted(signal);
+    await change.write({
+      update: started,
+      insert: created,
+      request:
+        req.requestId === ""
+          ? undefined
+          : { method: "Suggest", requestId: req.requestId, trialIds: started.map((t) => t.id) },
+    });
+    const out: Trial[] = [];
+    for (const t of started) out.push(trialView(exp, t));
+    for (const t of created) out.push(trialView(exp, t));
+    return out;
+  }
+
+  /** What `exp`'s algorithm suggests for trial `number` given `history`: in its session, or on a worker thread. */
+  private algorithmSuggestion(
+    exp: ExperimentState,
+    number: number,
+    history: readonly Observation[],
+    signal?: AbortSignal,
+  ): Promise<Config> {
+    return this.deps.runner.suggest(
+      {
+        algorithm: exp.def.algorithm,
+        options: exp.def.algorithmOptions,
+        space: exp.space,
+        history,
+        seed: exp.def.seed,
+        trialNumber: number,
+      },
+      exp,
+      signal,
+    );
+  }
+
+  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
+  private async replay(exp: ExperimentState, requestId: string): Promise<Trial[] | undefined> {
+    const logged = await this.deps.store.findRequest("Suggest", requestId);
+    if (logged === undefined) return undefined;
+    if (logged.experimentId !== exp.row.id)
+      throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
+    const out: Trial[] = [];
+    for (const id of logged.trialIds) out.push(trialView(exp, await trialOf(exp, id)));
+    return out;
+  }
+}
+
+// ---- the prefetch ----------------------------------------------------------------
 
 interface Prefetched {
   readonly version: number;
@@ -62,7 +230,7 @@ export class SuggestionPrefetch {
    * The prefetched suggestion for trial `number`, if `exp` is unchanged since
    * it was started (resolving once it is computed, if it is still running
    * on a worker thread; to undefined if that failed); undefined at once when
-   * there is none, so that most Suggests (several workers) pay nothing.
+   * there is none, so that most SuggestUseCase (several workers) pay nothing.
    * Whenever this gives undefined the caller computes the suggestion itself.
    * Each is handed out at most once.
    */
