@@ -10,7 +10,7 @@
  */
 import { failedPrecondition } from "../../errors.js";
 import type { TrialRow } from "../../store/rows.js";
-import { type Change, type Changes, isStale } from "../state/change.js";
+import { type Change, type Changes, isStale } from "../state/experiments.js";
 import type { ExperimentCache } from "../state/experiment-cache.js";
 import type { ExperimentState } from "../state/experiment-state.js";
 import { ownerOfTrial, trialOf } from "./lookup.js";

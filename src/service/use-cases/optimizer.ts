@@ -35,7 +35,7 @@ import type { Store } from "../../store/store.js";
 import type { TrialRow } from "../../store/rows.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import { Changes } from "../state/change.js";
+import { Changes } from "../state/experiments.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "../state/experiment-cache.js";
 import { ExperimentState } from "../state/experiment-state.js";

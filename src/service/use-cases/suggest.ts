@@ -34,7 +34,7 @@ import type { Observation } from "../../algorithms/types.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import type { Change, Changes } from "../state/change.js";
+import type { Change, Changes } from "../state/experiments.js";
 import type { ExperimentCache } from "../state/experiment-cache.js";
 import type { Leases } from "./leases.js";
 import type { ServiceLimits } from "./limits.js";

@@ -14,7 +14,7 @@ import type { Config } from "../../space/types.js";
 import { configFromProto } from "../../space/values.js";
 import { isFinished } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
-import type { Changes } from "../state/change.js";
+import type { Changes } from "../state/experiments.js";
 import type { ExperimentCache } from "../state/experiment-cache.js";
 import type { ServiceLimits } from "./limits.js";
 import { experimentNamed } from "./lookup.js";
