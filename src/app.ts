@@ -44,7 +44,7 @@ export interface ParzenConfig {
   runner?: AlgorithmRunner;
   /** Worker threads for offloaded algorithms (GP). */
   algorithmThreads?: number;
-  /** Prefetch a lone worker's next suggestion after its Report (service/prefetch.ts); default true. */
+  /** Prefetch a lone worker's next suggestion after its Report (service/use-cases/suggest.ts); default true. */
   prefetch?: boolean;
 }
 

@@ -61,7 +61,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
   // grpc-js emits "cancelled" whenever a call ends: when the client gives up
   // or the deadline passes, and also once an answer is complete (its
   // trailers handed to HTTP/2), which is what a Report's prefetch waits for
-  // (whenOnTheWire below, service/prefetch.ts).
+  // (whenOnTheWire below, service/use-cases/suggest.ts).
 
   /** Aborts when the client cancels or the call's deadline passes. */
   const abortSignalOf = (call: ServerUnaryCall<unknown, unknown>): AbortSignal => {

@@ -1,5 +1,5 @@
 /**
- * Suggestion prefetch (service/prefetch.ts) over real gRPC: two servers, one
+ * Suggestion prefetch (service/use-cases/suggest.ts) over real gRPC: two servers, one
  * prefetching and one not (--no-prefetch), driven through the same calls,
  * must hand out the same suggestions, and the prefetching one must have
  * served its lone worker's Suggests from prefetched work.

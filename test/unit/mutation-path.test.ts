@@ -1,5 +1,5 @@
 /**
- * The service's one mutation path (service/change.ts), on a real SQLite
+ * The service's one mutation path (service/state/experiments.ts), on a real SQLite
  * store without the gRPC layer: calls resolve only after their commit, many
  * calls still share one commit, a failed commit answers UNAVAILABLE and the
  * history reloads from what was committed, concurrent creates of one name

@@ -1,6 +1,6 @@
 /**
  * The in-memory image of one experiment: its compiled definition and every
- * trial, kept in step with the store by the one mutation path (change.ts:
+ * trial, kept in step with the store by the one mutation path (experiments.ts:
  * a trial is put here once its unit is applied). Suggest, Report, Heartbeat
  * and the pruners read from here and never re-read the database.
  *
@@ -39,10 +39,10 @@ export class ExperimentState {
   earliestLease = Number.POSITIVE_INFINITY;
   /**
    * Bumped by every change to the trials: what an algorithm would be given
-   * is the same for as long as this is (prefetch.ts relies on it).
+   * is the same for as long as this is (the prefetch in use-cases/suggest.ts relies on it).
    */
   version = 0;
-  /** Serialises every change to this experiment (change.ts), so numbers, seeds and state checks stay consistent. */
+  /** Serialises every change to this experiment (experiments.ts), so numbers, seeds and state checks stay consistent. */
   readonly queue = new SerialQueue();
   /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
   deleted = false;
@@ -63,7 +63,7 @@ export class ExperimentState {
    * on first use and then maintained in place (a new trial is appended, a
    * changed one replaced, keeping its configuration object, which TPE's
    * estimator memos match fastest), so Suggest never rebuilds it. The cache drops
-   * it for experiments no longer suggested from (see ExperimentCache).
+   * it for experiments no longer suggested from (see ExperimentCache in experiments.ts).
    */
   private history: Observation[] | undefined;
   private readonly curveOf: TrialCurve[] = [];
@@ -91,7 +91,7 @@ export class ExperimentState {
     return this.columns.count;
   }
 
-  /** Adds or replaces a trial once its write is applied (change.ts, or a load). A new trial takes the next number. */
+  /** Adds or replaces a trial once its write is applied (experiments.ts, or a load). A new trial takes the next number. */
   put(t: TrialRow): void {
     const n = t.number;
     const isNew = n === this.columns.count;

@@ -1,6 +1,6 @@
 /**
  * Runs async tasks one at a time, in arrival order. Used per experiment so
- * that its changes never interleave (change.ts): a Suggest whose algorithm
+ * that its changes never interleave (experiments.ts): a Suggest whose algorithm
  * runs asynchronously cannot see a stale history or race another call.
  */
 export class SerialQueue {

@@ -5,15 +5,20 @@
  * withdrawn again if the LOST trial comes back while the retry still waits.
  * Leases are checked by every change to an experiment and by the server's
  * periodic sweep, not by timers. Every write goes through the one mutation
- * path (change.ts); the retry rules themselves are in retry-lost.ts, and
+ * path (state/experiments.ts); the retry rules themselves are in retry-lost.ts, and
  * docs/reliability.md ("Leases and retry_lost") describes the behaviour.
  */
 import { failedPrecondition } from "../../errors.js";
 import type { TrialRow } from "../../store/rows.js";
-import { type Change, type Changes, isStale } from "../state/experiments.js";
-import type { ExperimentCache } from "../state/experiment-cache.js";
+import {
+  type Change,
+  type Changes,
+  type ExperimentCache,
+  isStale,
+  ownerOfTrial,
+  trialOf,
+} from "../state/experiments.js";
 import type { ExperimentState } from "../state/experiment-state.js";
-import { ownerOfTrial, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN } from "./retry-lost.js";
 

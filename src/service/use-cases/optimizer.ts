@@ -5,7 +5,7 @@
  * retry_lost in leases.ts, Enqueue and AddTrials in user-trials.ts. Owns the
  * in-memory history cache.
  *
- * Every mutating method takes the one mutation path (change.ts: the
+ * Every mutating method takes the one mutation path (state/experiments.ts: the
  * experiment's queue, one store unit, the in-memory image, then the commit)
  * and resolves only once what it wrote is committed; every read resolves
  * once what it read is committed. So a caller simply awaits and answers, and
@@ -35,13 +35,11 @@ import type { Store } from "../../store/store.js";
 import type { TrialRow } from "../../store/rows.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import { Changes } from "../state/experiments.js";
+import { Changes, ExperimentCache, experimentNamed, ownerOfTrial, trialOf } from "../state/experiments.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
-import { ExperimentCache } from "../state/experiment-cache.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
-import { experimentNamed, ownerOfTrial, trialOf } from "./lookup.js";
 import { SuggestUseCase } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, pageSizeOf, stateFilter } from "./request-checks.js";

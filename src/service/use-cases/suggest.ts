@@ -5,7 +5,7 @@
  *   ─▶ the algorithm's session for the rest (or the prefetched suggestion) ─▶ the new trials
  *   ─▶ one store write ─▶ the parzen.v1 answer, once that write is committed
  *
- * The mutation path (state/change.ts) gives the queue, the write and the
+ * The mutation path (state/experiments.ts) gives the queue, the write and the
  * wait for the commit; the experiment's image (state/experiment-state.ts)
  * holds its trials and its algorithm session; the runner
  * (runners/worker-runner.ts) runs the session in process, or the algorithm
@@ -34,11 +34,9 @@ import type { Observation } from "../../algorithms/types.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import type { Change, Changes } from "../state/experiments.js";
-import type { ExperimentCache } from "../state/experiment-cache.js";
+import { type Change, type Changes, type ExperimentCache, experimentNamed, trialOf } from "../state/experiments.js";
 import type { Leases } from "./leases.js";
 import type { ServiceLimits } from "./limits.js";
-import { experimentNamed, trialOf } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkWorkerId, throwIfAborted } from "./request-checks.js";
 import { trialView } from "./views.js";

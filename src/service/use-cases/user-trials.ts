@@ -4,7 +4,7 @@
  * AddTrials imports finished trials from elsewhere to warm-start the
  * algorithm. Each call checks every item before anything is written, then
  * creates all of its trials in one unit, through the one mutation path
- * (change.ts).
+ * (state/experiments.ts).
  */
 import { invalidArgument } from "../../errors.js";
 import type { AddTrialsRequest, EnqueueRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -14,10 +14,8 @@ import type { Config } from "../../space/types.js";
 import { configFromProto } from "../../space/values.js";
 import { isFinished } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
-import type { Changes } from "../state/experiments.js";
-import type { ExperimentCache } from "../state/experiment-cache.js";
+import { type Changes, type ExperimentCache, experimentNamed } from "../state/experiments.js";
 import type { ServiceLimits } from "./limits.js";
-import { experimentNamed } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
 import { fromProtoState, trialView } from "./views.js";
