@@ -1,8 +1,8 @@
 /**
  * Where algorithms execute. The service only awaits `suggest`; WorkerRunner
  * (worker-runner.ts) runs fast algorithms in process, in the experiment's
- * own session (suggestInSession), and offloaded ones on a worker thread, in
- * a session opened for the job (runSuggestJob).
+ * own session, and offloaded ones on a worker thread, in a session opened
+ * for the job (runSuggestJob).
  */
 import { algorithmNamed } from "../../algorithms/registry.js";
 import type { SharedMemos } from "../../algorithms/shared-memos.js";
@@ -21,7 +21,7 @@ export interface SuggestJob {
   readonly trialNumber: number;
 }
 
-/** Where an experiment's session is kept (its ExperimentState): opened here on first use, dropped by the holder. */
+/** Where an experiment's session is kept (its ExperimentState): opened by the runner on first use, dropped by the holder. */
 export interface SessionHolder {
   algorithmSession: AlgorithmSession | undefined;
 }
@@ -32,13 +32,8 @@ export interface AlgorithmRunner {
   close(): Promise<void>;
 }
 
-/** Runs `job` in `holder`'s session, opening it first if needed; `memos`: the calling thread's (shared-memos.ts). */
-export function suggestInSession(job: SuggestJob, holder: SessionHolder, memos: SharedMemos): Config {
-  holder.algorithmSession ??= algorithmNamed(job.algorithm).open(job.space, job.options, memos);
-  return holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber));
-}
-
 /** Runs `job` in a session of its own, dropped with the job (a worker thread: each job brings its history). */
 export function runSuggestJob(job: SuggestJob, memos: SharedMemos): Config {
-  return suggestInSession(job, { algorithmSession: undefined }, memos);
+  const session = algorithmNamed(job.algorithm).open(job.space, job.options, memos);
+  return session.suggest(job.history, createRng(job.seed, job.trialNumber));
 }

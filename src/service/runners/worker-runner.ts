@@ -12,7 +12,8 @@ import { algorithmNamed } from "../../algorithms/registry.js";
 import { createSharedMemos } from "../../algorithms/shared-memos.js";
 import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
-import { suggestInSession, type AlgorithmRunner, type SessionHolder, type SuggestJob } from "./algorithm-runner.js";
+import { createRng } from "../../math/rng.js";
+import type { AlgorithmRunner, SessionHolder, SuggestJob } from "./algorithm-runner.js";
 
 interface Pending {
   job: SuggestJob;
@@ -100,9 +101,12 @@ export class WorkerRunner implements AlgorithmRunner {
   constructor(private readonly threads = 1) {}
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
-    if (!algorithmNamed(job.algorithm).offload) {
+    const algorithm = algorithmNamed(job.algorithm);
+    if (!algorithm.offload) {
       try {
-        return Promise.resolve(suggestInSession(job, holder, this.memos));
+        // In process: the experiment's own session, opened on its first suggestion.
+        holder.algorithmSession ??= algorithm.open(job.space, job.options, this.memos);
+        return Promise.resolve(holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber)));
       } catch (err) {
         return Promise.reject(err as Error);
       }
