@@ -38,6 +38,12 @@ export class ExperimentState {
    */
   earliestLease = Number.POSITIVE_INFINITY;
   /**
+   * retry_lost: ids of LOST trials whose configuration is still to be
+   * re-enqueued (leases.ts). Dropped with the image: a load finds them
+   * again among the LOST trials.
+   */
+  readonly retriesPending = new Set<number>();
+  /**
    * Bumped by every change to the trials: what an algorithm would be given
    * is the same for as long as this is (the prefetch in use-cases/suggest.ts relies on it).
    */
@@ -132,6 +138,11 @@ export class ExperimentState {
   /** Learning curves of every trial, indexed by number, minimisation-oriented (for pruners). */
   curves(): readonly TrialCurve[] {
     return this.curveOf;
+  }
+
+  /** Whether a RUNNING trial's lease may have lapsed at `now`: only then does expiring leases write anything. */
+  mayHaveLapsed(now: number): boolean {
+    return this.running.size > 0 && now > this.earliestLease;
   }
 
   /** Trials in `state`. */

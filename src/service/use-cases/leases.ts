@@ -25,9 +25,6 @@ import { needsRetry, retriedAs, retryAttrs, RETRIED_AS, unlinkRetry, WITHDRAWN }
 const LOST_ONLY: ReadonlySet<"lost"> = new Set(["lost"]);
 
 export class Leases {
-  /** retry_lost: ids of LOST trials whose configuration is still to be re-enqueued, by experiment id. */
-  private readonly retryPending = new Map<number, Set<number>>();
-
   constructor(
     private readonly changes: Changes,
     /** Where Heartbeat finds its trial, and the experiments the sweep visits. */
@@ -35,15 +32,10 @@ export class Leases {
     private readonly now: () => number,
   ) {}
 
-  /** Whether a RUNNING trial of `exp` may have lapsed: only then does `expire` write anything. */
-  mayHaveLapsed(exp: ExperimentState): boolean {
-    return exp.running.size > 0 && this.now() > exp.earliestLease;
-  }
-
   /** Inside a change: marks LOST the RUNNING trials whose lease lapsed (every change checks first). */
   async expire(change: Change): Promise<void> {
     const exp = change.exp;
-    if (!this.mayHaveLapsed(exp)) return;
+    if (!exp.mayHaveLapsed(this.now())) return;
     const now = this.now();
     const lapsed: TrialRow[] = [];
     let earliest = Number.POSITIVE_INFINITY;
@@ -65,7 +57,7 @@ export class Leases {
 
   /** Outside any change (reads, the sweep): marks lapsed leases of `exp` LOST through the mutation path. */
   async expireNow(exp: ExperimentState): Promise<void> {
-    if (!this.mayHaveLapsed(exp)) return;
+    if (!exp.mayHaveLapsed(this.now())) return;
     await this.changes
       .on(exp, (change) => this.expire(change))
       .catch((err: unknown) => {
@@ -120,7 +112,7 @@ export class Leases {
     this.changes
       .on(exp, async (change) => {
         const lost = await exp.rows(exp.numbersWhere(LOST_ONLY, 0, Number.MAX_SAFE_INTEGER));
-        for (const t of lost) if (needsRetry(t)) this.pendingOf(exp).add(t.id);
+        for (const t of lost) if (needsRetry(t)) exp.retriesPending.add(t.id);
         await this.enqueueRetries(change);
       })
       // A failure leaves them pending: the next lapse, Suggest or restart retries again.
@@ -130,26 +122,16 @@ export class Leases {
   /** Re-enqueues the configurations of `ids` soon, in the experiment's queue (retries need trial numbers). */
   private scheduleRetries(exp: ExperimentState, ids: readonly number[]): void {
     if (ids.length === 0) return;
-    const pending = this.pendingOf(exp);
-    for (const id of ids) pending.add(id);
+    for (const id of ids) exp.retriesPending.add(id);
     // A failure leaves them pending: the next lapse, Suggest or restart retries again.
     this.changes.on(exp, (change) => this.enqueueRetries(change)).catch(() => undefined);
-  }
-
-  private pendingOf(exp: ExperimentState): Set<number> {
-    let pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined) {
-      pending = new Set();
-      this.retryPending.set(exp.row.id, pending);
-    }
-    return pending;
   }
 
   /** Inside a change: one WAITING retry per pending LOST trial, linked both ways, in one unit. */
   async enqueueRetries(change: Change): Promise<void> {
     const exp = change.exp;
-    const pending = this.retryPending.get(exp.row.id);
-    if (pending === undefined || pending.size === 0) return;
+    const pending = exp.retriesPending;
+    if (pending.size === 0) return;
     const ids = [...pending];
     const lost = (await Promise.all(ids.map((id) => exp.trialById(id)))).filter(
       (t): t is TrialRow => t !== undefined && needsRetry(t),

@@ -88,8 +88,9 @@ export class SuggestUseCase {
       const replay = await this.replay(exp, req.requestId);
       if (replay !== undefined) return replay;
     }
-    await leases.expire(change);
-    await leases.enqueueRetries(change);
+    // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
+    if (exp.mayHaveLapsed(this.deps.now())) await leases.expire(change);
+    if (exp.retriesPending.size > 0) await leases.enqueueRetries(change);
     const now = this.deps.now();
     const lease = now + exp.def.leaseMs;
     const started: TrialRow[] = [];
