@@ -19,11 +19,12 @@ const LOG_HALF = Math.log(0.5);
  */
 export function logNormMass(a: number, b: number): number {
   if (!(a < b)) return Number.NEGATIVE_INFINITY;
-  if (a > 0) {
-    const t = a;
-    a = -b;
-    b = -t;
-  }
+  // The mass is symmetric: computed on the side where a ≤ 0.
+  return a > 0 ? leftLogNormMass(-b, -a) : leftLogNormMass(a, b);
+}
+
+/** logNormMass for a < b, a ≤ 0. */
+function leftLogNormMass(a: number, b: number): number {
   const w = b - a;
   const m = 0.5 * (a + b);
   if (w * Math.max(1, Math.abs(m)) < 1e-3) {
@@ -91,11 +92,12 @@ function logLowerTailFar(x: number): number {
  */
 export function logNormMassApprox(a: number, b: number): number {
   if (!(a < b)) return Number.NEGATIVE_INFINITY;
-  if (a > 0) {
-    const t = a;
-    a = -b;
-    b = -t;
-  }
+  // The mass is symmetric: computed on the side where a ≤ 0.
+  return a > 0 ? leftLogNormMassApprox(-b, -a) : leftLogNormMassApprox(a, b);
+}
+
+/** logNormMassApprox for a < b, a ≤ 0. */
+function leftLogNormMassApprox(a: number, b: number): number {
   const w = b - a;
   const m = 0.5 * (a + b);
   const am = m < 0 ? -m : m;
