@@ -10,7 +10,7 @@ import { logNormMass } from "../../math/truncnorm.js";
 import type { Config } from "../../space/types.js";
 import type { Dim } from "./dims.js";
 import { grow } from "./float-buffers.js";
-import { FAR, moveRows, rowRuns } from "./kernel-arrays.js";
+import { FAR, type KernelEdit, moveRows, rowRuns } from "./kernel-arrays.js";
 
 /**
  * σ raised to gridFloor cells of `width` (but not past the prior's σ) when
@@ -72,18 +72,8 @@ export class DiscreteKernels {
     return widths;
   }
 
-  /**
-   * Dimension j's cell widths after an in-place edit from n0 kernels to
-   * `members`: src[i] is member i's previous row or −1 for a new one, listed in `added`.
-   */
-  editCellWidths(
-    j: number,
-    dim: Dim,
-    members: readonly { readonly config: Config }[],
-    src: Int32Array,
-    n0: number,
-    added: readonly number[],
-  ): Float64Array {
+  /** Dimension j's cell widths after an in-place edit of the kernels. */
+  editCellWidths(j: number, dim: Dim, { members, src, n0, added }: KernelEdit): Float64Array {
     const n = members.length;
     const moved = grow(this.cellWidths[j]!, Math.max(n, n0));
     moveRows(moved, 1, rowRuns(src, n));

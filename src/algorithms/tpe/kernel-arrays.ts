@@ -145,6 +145,19 @@ export function continuousLogNorm(m: number, sg: number, lo: number, hi: number,
 }
 
 /**
+ * An in-place edit of an estimator's kernels into those of `members`: src[i]
+ * is the current row of new row i (the prior's last), or −1 for a member in
+ * `added`, which gets a new row; n0 is the number of observation kernels
+ * before the edit.
+ */
+export interface KernelEdit {
+  readonly members: readonly { readonly config: Config }[];
+  readonly src: Int32Array;
+  readonly n0: number;
+  readonly added: readonly number[];
+}
+
+/**
  * The moves that put row i at src[i] (i < count; −1: a new row, left as is),
  * the kept rows in increasing order: maximal runs of rows with the same
  * shift, as (new start, old start, length) triples, shifts of 0 left out.

@@ -34,6 +34,7 @@ import {
   editMaps,
   gatherCoords,
   inverseMap,
+  type KernelEdit,
   moveRows,
   normalisers,
   rowRuns,
@@ -277,7 +278,8 @@ export class ParzenEstimator {
     const added: number[] = [];
     if (!editMaps(oldOf, n0, src, newOf, added)) return false;
 
-    this.moveKernelRows(members, src, n0, added);
+    const edit: KernelEdit = { members, src, n0, added };
+    this.moveKernelRows(edit);
     // Kernels only appended: every index stays, nothing to renumber.
     const renamed = added.length > 0 ? added[0]! < n0 || n0 + added.length !== n : n !== n0;
     if (renamed) this.tree?.renumber(newOf);
@@ -288,7 +290,7 @@ export class ParzenEstimator {
     for (let j = 0; j < this.d; j++) {
       const dim = this.dims[j]!;
       if (dim.kind === CATEGORICAL) this.setCategorical(j, dim, n);
-      else this.editNumericDim(j, dim, members, src, n0, renamed ? newOf : undefined, added, changed);
+      else this.editNumericDim(j, dim, edit, renamed ? newOf : undefined, changed);
     }
     for (const k of changed) {
       this.sumNormalisers(k);
@@ -303,12 +305,7 @@ export class ParzenEstimator {
    * prior last), or for a member in `added` a new row, zeroed like a fresh
    * build's but for its coordinates; nk becomes n + 1.
    */
-  private moveKernelRows(
-    members: readonly { readonly config: Config }[],
-    src: Int32Array,
-    n0: number,
-    added: readonly number[],
-  ): void {
+  private moveKernelRows({ members, src, n0, added }: KernelEdit): void {
     const d = this.d;
     const nk = members.length + 1;
     // Room for both the old rows (read) and the new ones (written), then views of the new length.
@@ -336,21 +333,18 @@ export class ParzenEstimator {
   private editNumericDim(
     j: number,
     dim: Dim,
-    members: readonly { readonly config: Config }[],
-    src: Int32Array,
-    n0: number,
+    edit: KernelEdit,
     newOf: Int32Array | undefined,
-    added: readonly number[],
     changed: Set<number>,
   ): void {
+    const { src, added } = edit;
     const { d, nk, bw, mu, sigma, invSigma, logNorm } = this;
     const n = nk - 1;
     const touched = new Set<number>();
     const sorted = editedSorted(this.orders[j]!, newOf, added, mu, d, j, touched);
     this.orders[j] = sorted;
     const discrete = dim.kind === DISCRETE;
-    const widths =
-      discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, members, src, n0, added) : undefined;
+    const widths = discrete && bw.gridFloor > 0 ? this.discrete.editCellWidths(j, dim, edit) : undefined;
     const rule = ruleOf(dim, bw);
     const [sMin, sMax] = bandwidthLimits(n, rule);
     const { order, values } = sorted;
