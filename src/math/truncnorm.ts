@@ -18,9 +18,13 @@ const LOG_HALF = Math.log(0.5);
  * midpoint rule with its curvature correction instead of a cancelling difference.
  */
 export function logNormMass(a: number, b: number): number {
+  return onLeftSide(leftLogNormMass, a, b);
+}
+
+/** −∞ unless a < b; else `mass` on the side where a ≤ 0, the mass being symmetric: Φ(b) − Φ(a) = Φ(−a) − Φ(−b). */
+function onLeftSide(mass: (a: number, b: number) => number, a: number, b: number): number {
   if (!(a < b)) return Number.NEGATIVE_INFINITY;
-  // The mass is symmetric: computed on the side where a ≤ 0.
-  return a > 0 ? leftLogNormMass(-b, -a) : leftLogNormMass(a, b);
+  return a > 0 ? mass(-b, -a) : mass(a, b);
 }
 
 /** logNormMass for a < b, a ≤ 0. */
@@ -91,9 +95,7 @@ function logLowerTailFar(x: number): number {
  * with it, where ranks, not digits, matter.
  */
 export function logNormMassApprox(a: number, b: number): number {
-  if (!(a < b)) return Number.NEGATIVE_INFINITY;
-  // The mass is symmetric: computed on the side where a ≤ 0.
-  return a > 0 ? leftLogNormMassApprox(-b, -a) : leftLogNormMassApprox(a, b);
+  return onLeftSide(leftLogNormMassApprox, a, b);
 }
 
 /** logNormMassApprox for a < b, a ≤ 0. */
