@@ -27,7 +27,7 @@ const lambda = Float64Array.from(gk.lambda);
 
 describe("Matérn-5/2 kernel", () => {
   it("matches the NumPy Gram matrix, with a Hamming categorical dimension", () => {
-    const K = gramMatrix(X, n, D, lambda, gk.scale, 0, cat);
+    const K = gramMatrix(X, n, D, cat, { lambda, scale: gk.scale, noise: 0 });
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(K[i * n + j]).toBeCloseTo(gk.K[i]![j]!, 13);
   });
 

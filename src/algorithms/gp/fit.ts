@@ -16,7 +16,7 @@
  */
 import { cholesky, choleskySolve, inverseFromCholesky, logDetHalf } from "../../math/linalg.js";
 import { minimizeBox } from "../../math/optimize.js";
-import type { Hyperparameters } from "./gp.js";
+import type { Hyperparameters } from "./kernel.js";
 
 /** Noise variance floor on the standardised scale. */
 export const NOISE_FLOOR = 1e-6;

@@ -18,16 +18,7 @@ import {
   solveLowerRowsInPlace,
   solveUpperTInPlace,
 } from "../../math/linalg.js";
-import { crossKernel, gramMatrix, matern52, matern52Deriv, scaledSqDist } from "./kernel.js";
-
-export interface Hyperparameters {
-  /** λ_d = ℓ_d⁻², length D. */
-  readonly lambda: Float64Array;
-  /** Signal variance s. */
-  readonly scale: number;
-  /** Noise variance σ² (≥ the noise floor). */
-  readonly noise: number;
-}
+import { crossKernel, gramMatrix, type Hyperparameters, matern52, matern52Deriv, scaledSqDist } from "./kernel.js";
 
 export class GpPosterior {
   readonly n: number;
@@ -67,7 +58,7 @@ export class GpPosterior {
     hyper: Hyperparameters,
   ): GpPosterior | undefined {
     const n = y.length;
-    const C = gramMatrix(X, n, D, hyper.lambda, hyper.scale, hyper.noise, cat);
+    const C = gramMatrix(X, n, D, cat, hyper);
     const f = cholesky(C, n);
     if (f === undefined) return undefined;
     return new GpPosterior(X, y, n, D, cat, hyper, f.L);
@@ -81,9 +72,8 @@ export class GpPosterior {
   extend(Xq: Float64Array, yq: Float64Array): GpPosterior | undefined {
     const q = yq.length;
     if (q === 0) return this;
-    const { lambda, scale, noise } = this.hyper;
-    const B = crossKernel(this.X, this.n, Xq, q, this.D, lambda, scale, this.cat);
-    const Dm = gramMatrix(Xq, q, this.D, lambda, scale, noise, this.cat);
+    const B = crossKernel(this.X, this.n, Xq, q, this.D, this.cat, this.hyper);
+    const Dm = gramMatrix(Xq, q, this.D, this.cat, this.hyper);
     const f = extendCholesky(this.L, this.n, B, Dm, q);
     if (f === undefined) return undefined;
     const X = new Float64Array((this.n + q) * this.D);

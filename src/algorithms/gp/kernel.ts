@@ -8,6 +8,15 @@
  * λ_d = ℓ_d⁻² are inverse squared length scales, so k(x, x) = s.
  */
 
+export interface Hyperparameters {
+  /** λ_d = ℓ_d⁻², length D. */
+  readonly lambda: Float64Array;
+  /** Signal variance s. */
+  readonly scale: number;
+  /** Noise variance σ² (≥ the noise floor). */
+  readonly noise: number;
+}
+
 /** Matérn-5/2 as a function of the squared scaled distance t. */
 export function matern52(t: number): number {
   const r = Math.sqrt(5 * t);
@@ -53,9 +62,8 @@ export function crossKernel(
   B: Float64Array,
   n: number,
   D: number,
-  lambda: Float64Array,
-  scale: number,
   cat: Uint8Array,
+  { lambda, scale }: Hyperparameters,
 ): Float64Array {
   const K = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -69,10 +77,8 @@ export function gramMatrix(
   X: Float64Array,
   n: number,
   D: number,
-  lambda: Float64Array,
-  scale: number,
-  noise: number,
   cat: Uint8Array,
+  { lambda, scale, noise }: Hyperparameters,
 ): Float64Array {
   const C = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
