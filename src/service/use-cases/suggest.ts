@@ -31,17 +31,17 @@ import { failedPrecondition, invalidArgument } from "../../errors.js";
 import type { SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Observation } from "../../algorithms/types.js";
+import type { Config } from "../../space/types.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 import { type Change, type Changes, type ExperimentCache, experimentNamed, trialOf } from "../state/experiments.js";
 import type { Leases } from "./leases.js";
 import type { ServiceLimits } from "./limits.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkWorkerId, throwIfAborted } from "./request-checks.js";
 import { trialView } from "./views.js";
-import type { Config } from "../../space/types.js";
-import type { ExperimentState } from "../state/experiment-state.js";
 
 export interface SuggestDeps {
   readonly store: Store;
