@@ -13,7 +13,8 @@ import type { AlgorithmRunner } from "./service/runners/algorithm-runner.js";
 import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
-import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
+import { type Durability, openStore } from "./store/open.js";
+import { redact } from "./store/postgres/connect.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
 
@@ -73,7 +74,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const limits: Partial<ServiceLimits> = { ...config.limits };
   if (config.spaceLimits !== undefined)
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
-  const store = await openSqliteStore({ path: config.db, durability: config.durability, log });
+  const store = await openStore(config.db, { durability: config.durability, log });
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
@@ -87,7 +88,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   log.info(
     {
       address,
-      db: config.db,
+      db: redact(config.db),
       tls: tls !== undefined,
       mutualTls: tls?.clientCa !== undefined,
       tokens: tokens?.size ?? 0,

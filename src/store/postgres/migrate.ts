@@ -1,0 +1,68 @@
+/**
+ * Brings a PostgreSQL database's schema up to date at start-up: applies
+ * migrations/postgres/NNNN_name.sql in order, tracked in `parzen_schema`,
+ * all in one transaction under an advisory lock, so servers starting
+ * together migrate once and never see half a schema. Refuses a database
+ * whose schema is newer than this Parzen knows (written by a newer release),
+ * as the SQLite store does.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ParzenError } from "../../errors.js";
+import { redact, type Sql } from "./connect.js";
+
+const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations/postgres");
+
+/** Key of the advisory lock that serialises migrations (any constant no other application uses). */
+const MIGRATION_LOCK = 0x7061727a656e; // "parzen"
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadPostgresMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
+  return files.map((f, i) => {
+    const version = Number.parseInt(f.slice(0, 4), 10);
+    if (version !== i + 1) throw new Error(`postgres migrations: expected version ${i + 1}, found ${f}`);
+    return { version, name: f, sql: readFileSync(join(dir, f), "utf8") };
+  });
+}
+
+/** The schema version the database holds (0: none yet). */
+export async function schemaVersion(sql: Sql): Promise<number> {
+  const [t] = await sql`SELECT to_regclass('parzen_schema') IS NOT NULL AS present`;
+  if (!t?.present) return 0;
+  const [r] = await sql`SELECT version FROM parzen_schema`;
+  return (r?.version as number | undefined) ?? 0;
+}
+
+export async function migrate(
+  sql: Sql,
+  url: string,
+  migrations: Migration[] = loadPostgresMigrations(),
+): Promise<void> {
+  const latest = migrations.length;
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`CREATE TABLE IF NOT EXISTS parzen_schema (version INTEGER NOT NULL)`;
+    const [row] = await tx`SELECT version FROM parzen_schema`;
+    const current = (row?.version as number | undefined) ?? 0;
+    if (current > latest) {
+      throw new ParzenError(
+        "FAILED_PRECONDITION",
+        `database ${redact(url)} has schema version ${current}, newer than this Parzen's ${latest}; upgrade Parzen`,
+      );
+    }
+    if (row === undefined) await tx`INSERT INTO parzen_schema (version) VALUES (0)`;
+    for (const m of migrations.slice(current)) {
+      await tx.unsafe(m.sql).simple();
+      await tx`UPDATE parzen_schema SET version = ${m.version}`;
+    }
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * Opens the PostgreSQL store the way a server runs it: a pool, one round
+ * trip to turn an unreachable host, a refused login or a missing database
+ * into one clear start-up error, then the schema migrated (or a database
+ * written by a newer Parzen refused). Only store/open.ts and tests call this.
+ */
+import { ParzenError } from "../../errors.js";
+import { checkConnection, createPool, startupError } from "./connect.js";
+import { migrate } from "./migrate.js";
+import { PostgresStore } from "./postgres-store.js";
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
+  const sql = createPool(options.url, { max: options.poolSize });
+  try {
+    await checkConnection(sql, options.url);
+    try {
+      await migrate(sql, options.url);
+    } catch (err) {
+      throw err instanceof ParzenError ? err : startupError(err, options.url);
+    }
+  } catch (err) {
+    await sql.end({ timeout: 1 });
+    throw err;
+  }
+  return new PostgresStore(sql);
+}

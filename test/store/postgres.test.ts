@@ -1,0 +1,227 @@
+/**
+ * The PostgreSQL store against the Store contract (contract.ts), each test
+ * on a fresh database of one throwaway cluster (../pg-cluster.ts), plus what
+ * only PostgreSQL promises: start-up errors, the schema version check, and
+ * the change feed and version check that several servers rely on.
+ */
+import postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ParzenError } from "../../src/errors.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
+import { openPostgresStore } from "../../src/store/postgres/open.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
+import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { storeContract, type StoreHarness } from "./contract.js";
+
+let cluster: Promise<PgCluster> | undefined;
+const theCluster = () => {
+  cluster ??= startCluster();
+  return cluster;
+};
+afterAll(async () => {
+  await (await cluster)?.stop();
+}, 60_000);
+
+let databases = 0;
+async function freshDatabase(): Promise<string> {
+  return (await theCluster()).createDatabase(`t${++databases}`);
+}
+
+async function openHarness(): Promise<StoreHarness & { store: PostgresStore; url: string }> {
+  const url = await freshDatabase();
+  const h = {
+    url,
+    store: await openPostgresStore({ url }),
+    async reopen() {
+      await h.store.close();
+      h.store = await openPostgresStore({ url });
+    },
+    async dispose() {
+      await h.store.close();
+    },
+  };
+  return h;
+}
+
+const suite = postgresAvailable ? describe : describe.skip;
+
+if (postgresAvailable) storeContract("PostgreSQL", openHarness);
+
+const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
+function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
+  return {
+    id: 0,
+    experimentId,
+    number,
+    state: "running",
+    source: "algorithm",
+    config: Float64Array.of(number),
+    loss: null,
+    metrics: NO_NUMBERS,
+    userAttrs: NO_STRINGS,
+    workerId: "w",
+    failReason: "",
+    createTime: 1,
+    startTime: 1,
+    endTime: null,
+    leaseDeadline: 100,
+    intermediate: NO_POINTS,
+    ...fields,
+  };
+}
+const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
+  }
+  return "resolved";
+}
+
+suite("PostgreSQL store", () => {
+  let h: Awaited<ReturnType<typeof openHarness>> | undefined;
+  beforeAll(async () => {
+    await theCluster();
+  }, 60_000);
+  afterEach(async () => {
+    await h?.dispose();
+    h = undefined;
+  });
+
+  it("tracks the schema version and refuses a database written by a newer Parzen", async () => {
+    h = await openHarness();
+    const admin = postgres(h.url, { onnotice: () => {} });
+    try {
+      const [row] = await admin`SELECT version FROM parzen_schema`;
+      expect(row!.version).toBe(loadPostgresMigrations().length);
+      await admin`UPDATE parzen_schema SET version = 99`;
+    } finally {
+      await admin.end();
+    }
+    const err = await codeOf(openPostgresStore({ url: h.url }));
+    expect(err).toMatch(/^FAILED_PRECONDITION: .*schema version 99, newer than this Parzen's \d+; upgrade Parzen/);
+  });
+
+  it("migrates once when servers start together", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
+    const e = await stores[0]!.createExperiment("e", "{}", 1);
+    expect((await stores[2]!.experimentByName("e"))?.id).toBe(e.value.id);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("says clearly when the server is unreachable, the login fails or the database is missing", async () => {
+    const c = await theCluster();
+    // Port 1: nothing listens there (it is privileged, and unused on these machines).
+    const closed = `postgres://parzen@127.0.0.1:1/postgres`;
+    expect(await codeOf(openPostgresStore({ url: closed }))).toMatch(
+      /^UNAVAILABLE: cannot reach the PostgreSQL server/,
+    );
+    const missingRole = c.url().replace("parzen@", "nobody:secret@");
+    const refused = await codeOf(openPostgresStore({ url: missingRole }));
+    expect(refused).toMatch(/^FAILED_PRECONDITION: PostgreSQL refused the login for postgres:\/\/nobody:\*\*\*@/);
+    expect(refused).not.toContain("secret");
+    const missingDb = c.url("no_such_db");
+    expect(await codeOf(openPostgresStore({ url: missingDb }))).toMatch(
+      /^FAILED_PRECONDITION: .*no_such_db.*CREATE DATABASE/,
+    );
+    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=sometimes` }))).toMatch(/unknown sslmode/);
+    // The test cluster has no TLS: a URL that asks for it must not silently go without.
+    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=require` }))).toMatch(
+      /^(FAILED_PRECONDITION|UNAVAILABLE)/,
+    );
+  });
+
+  it("change feed: every unit bumps the version; changesSince returns the trials written after it, whole", async () => {
+    h = await openHarness();
+    const feed = h.store.feed;
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
+    const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
+    expect(w1.version).toBe(1);
+    const [id0, id1] = w1.value;
+    const v1 = await feed.changesSince(e, 0, toConfig);
+    expect(v1?.version).toBe(1);
+    expect(v1?.trials.map((t) => t.id)).toEqual([id0, id1]);
+    const w2 = await h.store.write(e, { points: [{ trialId: id1!, step: 3, value: 0.5 }] });
+    expect(w2.version).toBe(2);
+    const w3 = await h.store.write(e, {
+      update: [{ ...trial(e, 0), id: id0!, state: "complete", loss: 2, endTime: 5 }],
+    });
+    expect(w3.version).toBe(3);
+    const since1 = await feed.changesSince(e, 1, toConfig);
+    expect(since1?.version).toBe(3);
+    expect(since1?.trials.map((t) => [t.number, t.state, t.loss, t.intermediate])).toEqual([
+      [0, "complete", 2, []],
+      [1, "running", null, [[3, 0.5]]],
+    ]);
+    expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
+    await h.store.deleteExperiment(e);
+    expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
+  });
+
+  it("expectVersion: a unit computed from a stale history is refused with ABORTED and writes nothing", async () => {
+    h = await openHarness();
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    await h.store.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 0 }))).toMatch(
+      /^ABORTED: the experiment changed on another server: experiment \d+ is at version 1, not 0/,
+    );
+    expect((await h.store.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0]);
+    expect((await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 1 })).version).toBe(2);
+  });
+
+  it("several stores on one database: units of one experiment serialise, numbers claimed once", async () => {
+    h = await openHarness();
+    const others = await Promise.all([1, 2].map(() => openPostgresStore({ url: h!.url })));
+    const stores = [h.store, ...others];
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    // Each store claims numbers by optimistic version checks, as three servers would: read head, write, retry.
+    const claimed: number[][] = [[], [], []];
+    await Promise.all(
+      stores.map(async (s, k) => {
+        for (let done = 0; done < 15; ) {
+          const head = await s.feed.changesSince(e, 0, toConfig);
+          const next = head!.trials.length;
+          try {
+            await s.write(e, { ...insert(trial(e, next)), expectVersion: head!.version });
+            claimed[k]!.push(next);
+            done++;
+          } catch (err) {
+            if (!(err instanceof ParzenError && err.code === "ABORTED")) throw err;
+          }
+        }
+      }),
+    );
+    const numbers = claimed.flat().sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 45 }, (_, i) => i));
+    await Promise.all(others.map((s) => s.close()));
+  });
+
+  it("notifies every store on the database of each committed unit", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const seen: [number, number][] = [];
+    let wake: () => void = () => {};
+    const unlisten = await other.feed.onChange((id, version) => {
+      seen.push([id, version]);
+      if (seen.length === 2) wake();
+    });
+    const both = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    await h.store.write(e, insert(trial(e, 0)));
+    await h.store.write(e, insert(trial(e, 1)));
+    await both;
+    expect(seen).toEqual([
+      [e, 1],
+      [e, 2],
+    ]);
+    await unlisten();
+    await other.close();
+  });
+});
