@@ -23,6 +23,9 @@ export interface PoolOptions {
   max?: number;
 }
 
+/** The first key of Parzen's advisory locks ("parz" in ASCII); the second says which lock. */
+export const PARZEN_LOCKS = 0x7061727a;
+
 /** Whether a --db value names a PostgreSQL database. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 

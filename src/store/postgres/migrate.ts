@@ -10,12 +10,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParzenError } from "../../errors.js";
-import { redact, type Sql } from "./connect.js";
+import { PARZEN_LOCKS, redact, type Sql } from "./connect.js";
 
 const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations/postgres");
 
-/** Key of the advisory lock that serialises migrations (any constant no other application uses). */
-const MIGRATION_LOCK = 0x7061727a656e; // "parzen"
+/** Advisory lock (PARZEN_LOCKS, 0): serialises migrations. */
+const MIGRATION_LOCK = 0;
 
 export interface Migration {
   version: number;
@@ -49,7 +49,7 @@ export async function migrate(
 ): Promise<void> {
   const latest = migrations.length;
   await sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`SELECT pg_advisory_xact_lock(${PARZEN_LOCKS}, ${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS parzen_schema (version INTEGER NOT NULL)`;
     const [row] = await tx`SELECT version FROM parzen_schema`;
     const current = (row?.version as number | undefined) ?? 0;

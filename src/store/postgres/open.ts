@@ -2,21 +2,26 @@
  * Opens the PostgreSQL store the way a server runs it: a pool, one round
  * trip to turn an unreachable host, a refused login or a missing database
  * into one clear start-up error, then the schema migrated (or a database
- * written by a newer Parzen refused). Only store/open.ts and tests call this.
+ * written by a newer Parzen refused), and, for a server, the one-server lock.
+ * Only store/open.ts and tests call this.
  */
 import { ParzenError } from "../../errors.js";
 import { checkConnection, createPool, startupError } from "./connect.js";
 import { migrate } from "./migrate.js";
+import { acquireServerLock, type ServerLock } from "./server-lock.js";
 import { PostgresStore } from "./postgres-store.js";
 
 export interface PostgresOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** Refuse to start beside another server on the database (server-lock.ts); what `parzen serve` does. */
+  exclusive?: boolean;
 }
 
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
   const sql = createPool(options.url, { max: options.poolSize });
+  let lock: ServerLock | undefined;
   try {
     await checkConnection(sql, options.url);
     try {
@@ -24,9 +29,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
     } catch (err) {
       throw err instanceof ParzenError ? err : startupError(err, options.url);
     }
+    if (options.exclusive) lock = await acquireServerLock(sql, options.url);
   } catch (err) {
     await sql.end({ timeout: 1 });
     throw err;
   }
-  return new PostgresStore(sql);
+  return new PostgresStore(sql, lock);
 }

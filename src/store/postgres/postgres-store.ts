@@ -85,7 +85,11 @@ export class PostgresStore implements Store, ChangeFeed {
   private closed = false;
   readonly feed: ChangeFeed = this;
 
-  constructor(readonly sql: Sql) {}
+  /** @param lock the one-server lock (server-lock.ts), released on close. */
+  constructor(
+    readonly sql: Sql,
+    private readonly lock?: { release(): Promise<void> },
+  ) {}
 
   durable(): Promise<void> {
     return DONE;
@@ -98,6 +102,7 @@ export class PostgresStore implements Store, ChangeFeed {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    await this.lock?.release().catch(() => {});
     await this.sql.end({ timeout: 5 });
   }
 
