@@ -10,14 +10,15 @@
  * so a CI without PostgreSQL cannot pass by skipping.
  */
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const ROOT = "/usr/lib/postgresql";
+/** Where Debian puts each major version's binaries; PARZEN_TEST_PG_ROOT overrides it (other layouts, tests of this file). */
+const ROOT = process.env.PARZEN_TEST_PG_ROOT ?? "/usr/lib/postgresql";
 
 /** The newest installed PostgreSQL's bin directory, or undefined. */
 export function findPostgresBin(): string | undefined {
@@ -72,7 +73,9 @@ async function freePort(): Promise<number> {
  * (fsync off) unless `durable`: a test's data only has to survive its own
  * server, a bench's commits should cost what they cost in production.
  */
-export async function startCluster(options: { durable?: boolean } = {}): Promise<PgCluster> {
+export async function startCluster(
+  options: { durable?: boolean; tls?: { cert: string; key: string } } = {},
+): Promise<PgCluster> {
   const bin = findPostgresBin();
   if (bin === undefined) {
     throw new Error(
@@ -81,14 +84,27 @@ export async function startCluster(options: { durable?: boolean } = {}): Promise
     );
   }
   const dir = mkdtempSync(join(tmpdir(), "parzen-pg-"));
-  if (asRoot) chownSync(dir, uidOf("postgres"), -1);
+  const owner = asRoot ? uidOf("postgres") : -1;
+  if (asRoot) chownSync(dir, owner, -1);
+  let tlsOpts = "";
+  if (options.tls !== undefined) {
+    // PostgreSQL wants its key owned by itself and unreadable by others.
+    for (const [name, pem] of [
+      ["server.crt", options.tls.cert],
+      ["server.key", options.tls.key],
+    ] as const) {
+      writeFileSync(join(dir, name), pem, { mode: 0o600 });
+      if (asRoot) chownSync(join(dir, name), owner, -1);
+    }
+    tlsOpts = ` -c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`;
+  }
   const data = join(dir, "data");
   await pgRun(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "parzen", "-E", "UTF8", "--locale=C", "-N"]);
   let port = 0;
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     const relaxed = options.durable ? "" : " -c fsync=off -c full_page_writes=off";
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${relaxed}`;
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${relaxed}${tlsOpts}`;
     try {
       await pgRun(join(bin, "pg_ctl"), ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
       break;

@@ -4,6 +4,9 @@
  * only PostgreSQL promises: start-up errors, the schema version check, and
  * the change feed and version check that several servers rely on.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
@@ -13,6 +16,7 @@ import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { storeContract, type StoreHarness } from "./contract.js";
+import { testPki } from "../integration/certs.js";
 
 let cluster: Promise<PgCluster> | undefined;
 const theCluster = () => {
@@ -223,5 +227,55 @@ suite("PostgreSQL store", () => {
     ]);
     await unlisten();
     await other.close();
+  });
+});
+
+suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
+  let tlsCluster: PgCluster;
+  let dir: string;
+  let caFile: string;
+  let otherCaFile: string;
+  beforeAll(async () => {
+    const pki = testPki();
+    tlsCluster = await startCluster({ tls: { cert: pki.server.cert, key: pki.server.key } });
+    dir = mkdtempSync(join(tmpdir(), "parzen-pg-ca-"));
+    caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, pki.ca.cert);
+    otherCaFile = join(dir, "other-ca.pem");
+    writeFileSync(otherCaFile, testPki().ca.cert);
+  }, 60_000);
+  afterAll(async () => {
+    await tlsCluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Whether the store's connections are encrypted, as the server sees them. */
+  const encrypted = async (url: string): Promise<boolean> => {
+    const store = await openPostgresStore({ url });
+    try {
+      const [r] = await store.sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+      return r!.ssl as boolean;
+    } finally {
+      await store.close();
+    }
+  };
+
+  it("encrypts with require, verify-ca and verify-full, and not with disable", async () => {
+    const url = tlsCluster.url();
+    expect(await encrypted(`${url}?sslmode=require`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=verify-ca&sslrootcert=${caFile}`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=verify-full&sslrootcert=${caFile}`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=disable`)).toBe(false);
+    expect(await encrypted(url)).toBe(false);
+  });
+
+  it("refuses a server whose certificate the given CA did not sign, with a clear start-up error", async () => {
+    const url = tlsCluster.url();
+    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-full&sslrootcert=${otherCaFile}` }))).toMatch(
+      /^(UNAVAILABLE|FAILED_PRECONDITION): .*(certificate|signature)/i,
+    );
+    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-ca&sslrootcert=/no/such/ca.pem` }))).toMatch(
+      /^FAILED_PRECONDITION: --db sslrootcert: cannot read \/no\/such\/ca\.pem/,
+    );
   });
 });

@@ -12,6 +12,7 @@
  * certificate.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import postgres from "postgres";
 import { ParzenError } from "../../errors.js";
@@ -80,7 +81,13 @@ export function tlsFromUrl(url: string): { url: string; ssl: false | "prefer" | 
       ssl = { rejectUnauthorized: true, ca: read("sslrootcert"), checkServerIdentity: () => undefined, ...client };
       break;
     case "verify-full":
-      ssl = { rejectUnauthorized: true, ca: read("sslrootcert"), servername: u.hostname, ...client };
+      // An IP address is checked against the certificate's IP entries; SNI carries only names.
+      ssl = {
+        rejectUnauthorized: true,
+        ca: read("sslrootcert"),
+        ...(isIP(hostOf(u)) ? { host: hostOf(u) } : { servername: hostOf(u) }),
+        ...client,
+      };
       break;
     default:
       throw new ParzenError(
@@ -91,6 +98,9 @@ export function tlsFromUrl(url: string): { url: string; ssl: false | "prefer" | 
   for (const k of TLS_PARAMS) p.delete(k);
   return { url: u.toString(), ssl };
 }
+
+/** The host name of a URL, without the brackets of an IPv6 address. */
+const hostOf = (u: URL): string => u.hostname.replace(/^\[(.*)\]$/, "$1");
 
 /** The experiment and trial ids, times and versions are BIGINT: numbers here (all stay below 2^53). */
 const int8 = {
