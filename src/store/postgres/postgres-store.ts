@@ -5,8 +5,10 @@
  * experiment's version, which row-locks the experiment until the commit:
  * units of one experiment are serialised across every server on the
  * database, units of different experiments run side by side on the pool.
- * The unit's statements are pipelined (sent without waiting for each
- * answer); a unit with `withIds` costs one more round trip.
+ * BEGIN and the unit's statements are pipelined (sent without waiting for
+ * each answer), COMMIT follows their answers (a statement that touched no
+ * row must undo the unit): two round trips, three with `withIds` or new
+ * curves.
  *
  * Within this process, units of one experiment also start in the order they
  * were issued, as the service issues them (a row lock alone would let two
@@ -34,7 +36,7 @@ import type {
 } from "../store.js";
 import type { Sql } from "./connect.js";
 
-type Tx = postgres.TransactionSql<Record<string, never>>;
+type Tx = postgres.ReservedSql<Record<string, never>>;
 type Row = Record<string, unknown>;
 
 const DONE: Promise<void> = Promise.resolve();
@@ -231,39 +233,53 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
+    // A reserved connection rather than sql.begin: BEGIN then goes out in the
+    // same pipeline as the unit's statements instead of a round trip of its own.
+    let tx: Tx;
     try {
-      return await this.sql.begin(async (tx) => {
-        const id = experimentId;
-        const bump: Step = { query: tx.unsafe(SQL.bump, [id], { prepare: true }) };
-        const inserts = (unit.insert ?? []).map((t) => insertStep(tx, id, t));
-        const steps = [bump, ...inserts, ...applySteps(tx, id, unit.update, unit.points, unit.request)];
-        steps.push({ query: tx.unsafe(SQL.notify, [id], { prepare: true }) });
-        const results = await settle(steps, (head) => {
-          if (head.count === 0) throw notFound(`experiment ${id} does not exist`);
-          const at = (head[0]!.version as number) - 1;
-          if (unit.expectVersion !== undefined && at !== unit.expectVersion)
-            throw new ParzenError(
-              "ABORTED",
-              `${ABORTED_STALE}: experiment ${id} is at version ${at}, not ${unit.expectVersion}`,
-            );
-        });
-        const version = results[0]![0]!.version as number;
-        const ids = results.slice(1, 1 + inserts.length).map((r) => r[0]!.id as number);
-        // Second round trip: what needs the new ids (the new trials' curves, withIds' writes).
-        const next: Step[] = [];
-        (unit.insert ?? []).forEach(({ trial }, i) => {
-          for (const [step, value] of trial.intermediate)
-            next.push({ query: tx.unsafe(SQL.point, [ids[i]!, step, value], { prepare: true }) });
-        });
-        if (unit.withIds !== undefined) {
-          const more = unit.withIds(ids);
-          next.push(...applySteps(tx, id, more.update, more.points, more.request));
-        }
-        if (next.length > 0) await settle(next);
-        return { ids, version };
-      });
+      tx = await this.sql.reserve();
     } catch (err) {
       throw this.mapped(err);
+    }
+    let open = false;
+    try {
+      const id = experimentId;
+      const begin: Step = { query: tx.unsafe("BEGIN") };
+      open = true;
+      const bump: Step = { query: tx.unsafe(SQL.bump, [id], { prepare: true }) };
+      const inserts = (unit.insert ?? []).map((t) => insertStep(tx, id, t));
+      const steps = [begin, bump, ...inserts, ...applySteps(tx, id, unit.update, unit.points, unit.request)];
+      steps.push({ query: tx.unsafe(SQL.notify, [id], { prepare: true }) });
+      const results = await settle(steps, 1, (head) => {
+        if (head.count === 0) throw notFound(`experiment ${id} does not exist`);
+        const at = (head[0]!.version as number) - 1;
+        if (unit.expectVersion !== undefined && at !== unit.expectVersion)
+          throw new ParzenError(
+            "ABORTED",
+            `${ABORTED_STALE}: experiment ${id} is at version ${at}, not ${unit.expectVersion}`,
+          );
+      });
+      const version = results[1]![0]!.version as number;
+      const ids = results.slice(2, 2 + inserts.length).map((r) => r[0]!.id as number);
+      // Second round trip: what needs the new ids (the new trials' curves, withIds' writes), then COMMIT.
+      const next: Step[] = [];
+      (unit.insert ?? []).forEach(({ trial }, i) => {
+        for (const [step, value] of trial.intermediate)
+          next.push({ query: tx.unsafe(SQL.point, [ids[i]!, step, value], { prepare: true }) });
+      });
+      if (unit.withIds !== undefined) {
+        const more = unit.withIds(ids);
+        next.push(...applySteps(tx, id, more.update, more.points, more.request));
+      }
+      if (next.length > 0) await settle(next);
+      open = false;
+      await tx.unsafe("COMMIT");
+      return { ids, version };
+    } catch (err) {
+      if (open) await tx.unsafe("ROLLBACK").catch(() => {});
+      throw this.mapped(err);
+    } finally {
+      tx.release();
     }
   }
 
@@ -413,10 +429,11 @@ function applySteps(
  * Waits for pipelined statements and throws what the first failure means.
  * Statements after a failed one fail too (the transaction is aborted), so
  * only the first failure, in order, is meaningful. `checkHead` judges the
- * first statement's rows (the version bump) before any later failure.
+ * rows of statement `headIndex` (the version bump) before any later failure.
  */
 async function settle(
   steps: readonly Step[],
+  headIndex = 0,
   checkHead?: (rows: postgres.RowList<Row[]>) => void,
 ): Promise<postgres.RowList<Row[]>[]> {
   const results = await Promise.allSettled(steps.map((s) => s.query));
@@ -428,7 +445,7 @@ async function settle(
       const err = r.reason as unknown;
       throw (isPgError(err) && step.onError?.(err)) || err;
     }
-    if (i === 0) checkHead?.(r.value);
+    if (i === headIndex) checkHead?.(r.value);
     if (step.mustTouch !== undefined && r.value.count === 0) throw step.mustTouch();
     out.push(r.value);
   }
