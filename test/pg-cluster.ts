@@ -40,6 +40,11 @@ export interface PgCluster {
   createDatabase(name: string): Promise<string>;
   /** Runs one SQL command through psql as the superuser; returns its unaligned output. */
   psql(sql: string, database?: string): Promise<string>;
+  /** Stops the server (fast shutdown: connections are cut), keeping its data and port. */
+  pause(): Promise<void>;
+  /** Starts it again after `pause`. */
+  resume(): Promise<void>;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -101,12 +106,13 @@ export async function startCluster(
   const data = join(dir, "data");
   await pgRun(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "parzen", "-E", "UTF8", "--locale=C", "-N"]);
   let port = 0;
+  const relaxed = options.durable ? "" : " -c fsync=off -c full_page_writes=off";
+  const opts = () => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${relaxed}${tlsOpts}`;
+  const pgCtl = (...args: string[]) => pgRun(join(bin, "pg_ctl"), ["-D", data, ...args]);
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    const relaxed = options.durable ? "" : " -c fsync=off -c full_page_writes=off";
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${relaxed}${tlsOpts}`;
     try {
-      await pgRun(join(bin, "pg_ctl"), ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
+      await pgCtl("-o", opts(), "-l", join(dir, "log"), "-w", "start");
       break;
     } catch (err) {
       // Another process may have taken the port between our probe and the start.
@@ -140,10 +146,16 @@ export async function startCluster(
       await psql(`CREATE DATABASE "${name}"`);
       return url(name);
     },
+    async pause() {
+      await pgCtl("-m", "fast", "-w", "stop");
+    },
+    async resume() {
+      await pgCtl("-o", opts(), "-l", join(dir, "log"), "-w", "start");
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pgRun(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      await pgCtl("-m", "immediate", "-w", "stop").catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -105,6 +105,38 @@ suite("a server on PostgreSQL", () => {
     expect(states).toEqual([TrialState.TRIAL_STATE_LOST, TrialState.TRIAL_STATE_LOST, TrialState.TRIAL_STATE_RUNNING]);
   });
 
+  it("answers UNAVAILABLE while the database is down, and carries on with its history once it is back", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "outage", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+    const [a] = (await ts.api.suggest({ experiment: "outage", workerId: "w" })).trials;
+    await cluster.pause();
+    try {
+      const err = await rejection(
+        ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1, requestId: "outage-r" }),
+      );
+      expect(err.code).toBe(status.UNAVAILABLE);
+      expect(err.details).toMatch(/database could not be reached.*retry with the same request_id/);
+    } finally {
+      await cluster.resume();
+    }
+    // The client's retry, with the same request id, goes through once the database is back.
+    const { trial } = await ts.api.report({
+      trialId: a!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 1,
+      requestId: "outage-r",
+    });
+    expect(trial!.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    const next = (await ts.api.suggest({ experiment: "outage", workerId: "w" })).trials[0]!;
+    expect(next.number).toBe(1);
+    const all = (await ts.api.listTrials({ experiment: "outage" })).trials;
+    expect(all.map((t) => [t.number, t.state])).toEqual([
+      [0, TrialState.TRIAL_STATE_COMPLETE],
+      [1, TrialState.TRIAL_STATE_RUNNING],
+    ]);
+  });
+
   it("deletes an experiment with its history, and a second server on the same database refuses to start", async () => {
     await ts.api.createExperiment({ experiment: { name: "gone", space: { parameters: [uniform("x", 0, 1)] } } });
     await ts.api.suggest({ experiment: "gone" });

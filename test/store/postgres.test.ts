@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
@@ -97,11 +97,12 @@ suite("PostgreSQL store", () => {
 
   it("tracks the schema version and refuses a database written by a newer Parzen", async () => {
     h = await openHarness();
-    const admin = postgres(h.url, { onnotice: () => {} });
+    const admin = new pg.Client({ connectionString: h.url });
+    await admin.connect();
     try {
-      const [row] = await admin`SELECT version FROM parzen_schema`;
-      expect(row!.version).toBe(loadPostgresMigrations().length);
-      await admin`UPDATE parzen_schema SET version = 99`;
+      const { rows } = await admin.query("SELECT version FROM parzen_schema");
+      expect(rows[0]!.version).toBe(loadPostgresMigrations().length);
+      await admin.query("UPDATE parzen_schema SET version = 99");
     } finally {
       await admin.end();
     }
@@ -133,7 +134,9 @@ suite("PostgreSQL store", () => {
       /^FAILED_PRECONDITION: .*no_such_db.*CREATE DATABASE/,
     );
     expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=sometimes` }))).toMatch(/unknown sslmode/);
-    // The test cluster has no TLS: a URL that asks for it must not silently go without.
+    // The test cluster has no TLS: prefer goes without, as libpq does; require must not.
+    const preferred = await openPostgresStore({ url: `${c.url()}?sslmode=prefer` });
+    await preferred.close();
     expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=require` }))).toMatch(
       /^(FAILED_PRECONDITION|UNAVAILABLE)/,
     );
@@ -253,8 +256,8 @@ suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
   const encrypted = async (url: string): Promise<boolean> => {
     const store = await openPostgresStore({ url });
     try {
-      const [r] = await store.sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
-      return r!.ssl as boolean;
+      const { rows } = await store.pool.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+      return rows[0]!.ssl as boolean;
     } finally {
       await store.close();
     }
@@ -265,6 +268,7 @@ suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
     expect(await encrypted(`${url}?sslmode=require`)).toBe(true);
     expect(await encrypted(`${url}?sslmode=verify-ca&sslrootcert=${caFile}`)).toBe(true);
     expect(await encrypted(`${url}?sslmode=verify-full&sslrootcert=${caFile}`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=prefer`)).toBe(true);
     expect(await encrypted(`${url}?sslmode=disable`)).toBe(false);
     expect(await encrypted(url)).toBe(false);
   });

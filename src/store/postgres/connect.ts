@@ -1,12 +1,13 @@
 /**
- * From a `postgres://` / `postgresql://` URL to a connection pool of the
- * `postgres` driver (porsager; chosen by measurement, bench/RESULTS.md), with
+ * From a `postgres://` / `postgresql://` URL to a connection pool of
+ * node-postgres (`pg`; chosen in bench/RESULTS.md, "PostgreSQL driver"), with
  * TLS as libpq's URL parameters ask for it and start-up failures turned into
  * one clear sentence each: unreachable host, authentication, missing
  * database. The URL's password never appears in a message.
  *
- * TLS (`sslmode`, as libpq): `disable` (default here, as the driver's),
- * `prefer`/`require` (encrypt, no verification), `verify-ca` (the server's
+ * TLS (`sslmode`, as libpq): `disable` (the default), `prefer`/`allow`
+ * (encrypt if the server can, no verification), `require` (encrypt, no
+ * verification), `verify-ca` (the server's
  * certificate must chain to `sslrootcert`, or to the system's CAs without
  * it), `verify-full` (also its host name). `sslcert` + `sslkey`: a client
  * certificate.
@@ -14,10 +15,10 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
-import postgres from "postgres";
+import pg from "pg";
 import { ParzenError } from "../../errors.js";
 
-export type Sql = postgres.Sql<Record<string, never>>;
+export type Pool = pg.Pool;
 
 export interface PoolOptions {
   /** Connections in the pool (default 10). */
@@ -102,31 +103,56 @@ export function tlsFromUrl(url: string): { url: string; ssl: false | "prefer" | 
 /** The host name of a URL, without the brackets of an IPv6 address. */
 const hostOf = (u: URL): string => u.hostname.replace(/^\[(.*)\]$/, "$1");
 
-/** The experiment and trial ids, times and versions are BIGINT: numbers here (all stay below 2^53). */
-const int8 = {
-  to: 20,
-  from: [20],
-  serialize: (x: number) => String(x),
-  parse: (x: string) => Number(x),
+/** Ids, times and versions are BIGINT: numbers here (all stay below 2^53). Everything else as pg parses it. */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === 20
+      ? (x: string) => Number(x)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
 };
 
-/** A pool; connects lazily, so `checkConnection` is what finds start-up problems. */
-export function createPool(url: string, options: PoolOptions = {}): Sql {
+/**
+ * A pool; connects lazily, so `checkConnection` is what finds start-up
+ * problems. `prefer` asks for TLS; openPool retries without it when the
+ * server has none (libpq's fallback).
+ */
+export function createPool(url: string, options: PoolOptions = {}, withoutTls = false): Pool {
   const { url: plain, ssl } = tlsFromUrl(url);
-  return postgres(plain, {
+  const pool = new pg.Pool({
+    connectionString: plain,
     max: options.max ?? 10,
-    ssl,
-    connect_timeout: 10,
-    onnotice: () => {},
-    types: { int8 },
-    connection: { application_name: "parzen" },
-  }) as unknown as Sql;
+    ssl: withoutTls || ssl === false ? false : ssl === "prefer" ? { rejectUnauthorized: false } : ssl,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    application_name: "parzen",
+    types,
+  });
+  // An idle client whose connection dies emits this; without a listener it would end the process.
+  pool.on("error", () => {});
+  return pool;
 }
 
-/** One round trip, or the start-up failure in one sentence naming the database (without its password). */
-export async function checkConnection(sql: Sql, url: string): Promise<void> {
+/** The pool for `url`, checked by one round trip; start-up failures in one sentence naming the database. */
+export async function openPool(url: string, options: PoolOptions = {}): Promise<Pool> {
+  let pool = createPool(url, options);
   try {
-    await sql`SELECT 1`;
+    await checkConnection(pool, url);
+  } catch (err) {
+    const noTls = /does not support SSL/i.test(String((err as ParzenError).cause ?? ""));
+    await pool.end().catch(() => {});
+    if (!(noTls && tlsFromUrl(url).ssl === "prefer")) throw err;
+    pool = createPool(url, options, true);
+    await checkConnection(pool, url).catch(async (e: unknown) => {
+      await pool.end().catch(() => {});
+      throw e;
+    });
+  }
+  return pool;
+}
+
+async function checkConnection(pool: Pool, url: string): Promise<void> {
+  try {
+    await pool.query("SELECT 1");
   } catch (err) {
     throw startupError(err, url);
   }
@@ -136,15 +162,10 @@ export function startupError(err: unknown, url: string): ParzenError {
   const e = err as { code?: string; message?: string };
   const where = redact(url);
   const why = e.message ?? String(err);
+  if (isUnreachable(err)) {
+    return new ParzenError("UNAVAILABLE", `cannot reach the PostgreSQL server of ${where}: ${why}`, { cause: err });
+  }
   switch (e.code) {
-    case "ECONNREFUSED":
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-    case "CONNECT_TIMEOUT":
-    case "ETIMEDOUT":
-      return new ParzenError("UNAVAILABLE", `cannot reach the PostgreSQL server of ${where}: ${why}`, { cause: err });
     case "28P01":
     case "28000":
       return new ParzenError("FAILED_PRECONDITION", `PostgreSQL refused the login for ${where}: ${why}`, {
@@ -159,4 +180,34 @@ export function startupError(err: unknown, url: string): ParzenError {
         cause: err,
       });
   }
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    UNREACHABLE.has(e.code ?? "") ||
+    /timeout expired|Connection terminated due to connection timeout/i.test(e.message ?? "")
+  );
+}
+
+/**
+ * Whether an error means the connection (not the statement) failed: the
+ * server is gone, shutting down or unreachable. node-postgres reports a cut
+ * connection by message only.
+ */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? "";
+  return (
+    isUnreachable(err) ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code.startsWith("08") ||
+    code === "57P01" || // admin_shutdown
+    code === "57P02" || // crash_shutdown
+    code === "57P03" || // cannot_connect_now
+    /Connection terminated|Client has encountered a connection error|not queryable/i.test(e.message ?? "")
+  );
 }

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParzenError } from "../../errors.js";
-import { PARZEN_LOCKS, redact, type Sql } from "./connect.js";
+import { isConnectionError, PARZEN_LOCKS, type Pool, redact } from "./connect.js";
 
 const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations/postgres");
 
@@ -34,35 +34,37 @@ export function loadPostgresMigrations(dir: string = MIGRATIONS_DIR): Migration[
   });
 }
 
-/** The schema version the database holds (0: none yet). */
-export async function schemaVersion(sql: Sql): Promise<number> {
-  const [t] = await sql`SELECT to_regclass('parzen_schema') IS NOT NULL AS present`;
-  if (!t?.present) return 0;
-  const [r] = await sql`SELECT version FROM parzen_schema`;
-  return (r?.version as number | undefined) ?? 0;
-}
-
 export async function migrate(
-  sql: Sql,
+  pool: Pool,
   url: string,
   migrations: Migration[] = loadPostgresMigrations(),
 ): Promise<void> {
   const latest = migrations.length;
-  await sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${PARZEN_LOCKS}, ${MIGRATION_LOCK})`;
-    await tx`CREATE TABLE IF NOT EXISTS parzen_schema (version INTEGER NOT NULL)`;
-    const [row] = await tx`SELECT version FROM parzen_schema`;
-    const current = (row?.version as number | undefined) ?? 0;
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await c.query("BEGIN");
+    await c.query("SELECT pg_advisory_xact_lock($1, $2)", [PARZEN_LOCKS, MIGRATION_LOCK]);
+    await c.query("CREATE TABLE IF NOT EXISTS parzen_schema (version INTEGER NOT NULL)");
+    const { rows } = await c.query<{ version: number }>("SELECT version FROM parzen_schema");
+    const current = rows[0]?.version ?? 0;
     if (current > latest) {
       throw new ParzenError(
         "FAILED_PRECONDITION",
         `database ${redact(url)} has schema version ${current}, newer than this Parzen's ${latest}; upgrade Parzen`,
       );
     }
-    if (row === undefined) await tx`INSERT INTO parzen_schema (version) VALUES (0)`;
+    if (rows.length === 0) await c.query("INSERT INTO parzen_schema (version) VALUES (0)");
     for (const m of migrations.slice(current)) {
-      await tx.unsafe(m.sql).simple();
-      await tx`UPDATE parzen_schema SET version = ${m.version}`;
+      await c.query(m.sql);
+      await c.query("UPDATE parzen_schema SET version = $1", [m.version]);
     }
-  });
+    await c.query("COMMIT");
+  } catch (err) {
+    if (isConnectionError(err)) broken = err as Error;
+    else await c.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    c.release(broken);
+  }
 }

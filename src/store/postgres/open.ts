@@ -6,9 +6,9 @@
  * Only store/open.ts and tests call this.
  */
 import { ParzenError } from "../../errors.js";
-import { checkConnection, createPool, startupError } from "./connect.js";
+import { openPool, startupError } from "./connect.js";
 import { migrate } from "./migrate.js";
-import { acquireServerLock, type ServerLock } from "./server-lock.js";
+import { ServerLock } from "./server-lock.js";
 import { PostgresStore } from "./postgres-store.js";
 
 export interface PostgresOptions {
@@ -20,19 +20,18 @@ export interface PostgresOptions {
 }
 
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
-  const sql = createPool(options.url, { max: options.poolSize });
+  const pool = await openPool(options.url, { max: options.poolSize });
   let lock: ServerLock | undefined;
   try {
-    await checkConnection(sql, options.url);
     try {
-      await migrate(sql, options.url);
+      await migrate(pool, options.url);
     } catch (err) {
       throw err instanceof ParzenError ? err : startupError(err, options.url);
     }
-    if (options.exclusive) lock = await acquireServerLock(sql, options.url);
+    if (options.exclusive) lock = await ServerLock.acquire(pool, options.url);
   } catch (err) {
-    await sql.end({ timeout: 1 });
+    await pool.end().catch(() => {});
     throw err;
   }
-  return new PostgresStore(sql, lock);
+  return new PostgresStore(pool, lock);
 }

@@ -1,14 +1,13 @@
 /**
- * The Store (../store.ts) over PostgreSQL, for one server or several on one
- * database. Each unit is one transaction, committed before `write`
- * resolves (so `durable` is always settled). Its first statement bumps the
- * experiment's version, which row-locks the experiment until the commit:
- * units of one experiment are serialised across every server on the
- * database, units of different experiments run side by side on the pool.
- * BEGIN and the unit's statements are pipelined (sent without waiting for
- * each answer), COMMIT follows their answers (a statement that touched no
- * row must undo the unit): two round trips, three with `withIds` or new
- * curves.
+ * The Store (../store.ts) over PostgreSQL, through node-postgres, for one
+ * server or several on one database. Each unit is one transaction,
+ * committed before `write` resolves (so `durable` is always settled). Its
+ * first statement bumps the experiment's version, which row-locks the
+ * experiment until the commit: units of one experiment are serialised
+ * across every server on the database, units of different experiments run
+ * side by side on the pool. Each kind of write is one statement whatever
+ * its size (arrays through unnest), so a unit costs BEGIN, the bump, one
+ * statement per kind it holds, and COMMIT.
  *
  * Within this process, units of one experiment also start in the order they
  * were issued, as the service issues them (a row lock alone would let two
@@ -19,7 +18,7 @@
  * pulls exactly the trials written since; each commit NOTIFYs
  * `parzen_changes` with "<experiment id>:<version>".
  */
-import postgres from "postgres";
+import type pg from "pg";
 import { ABORTED_STALE, ParzenError, alreadyExists, notFound } from "../../errors.js";
 import { SOURCE_NUMBER, SOURCE_OF, STATE_NUMBER, STATE_OF, decoded, parseNumbers, parseStrings } from "../encoding.js";
 import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
@@ -34,29 +33,41 @@ import type {
   Unit,
   Written,
 } from "../store.js";
-import type { Sql } from "./connect.js";
+import { isConnectionError, type Pool } from "./connect.js";
+import type { ServerLock } from "./server-lock.js";
 
-type Tx = postgres.ReservedSql<Record<string, never>>;
 type Row = Record<string, unknown>;
+type Client = pg.PoolClient;
 
 const DONE: Promise<void> = Promise.resolve();
 const CHANNEL = "parzen_changes";
 
-/** The current version of the unit's experiment, inside the unit's transaction (after the bump). */
+/** The current version of the unit's experiment ($1), inside the unit's transaction (after the bump). */
 const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
 
 const SQL = {
-  bump: "UPDATE experiments SET version = version + 1 WHERE id = $1 RETURNING version",
-  notify: `SELECT pg_notify('${CHANNEL}', $1::bigint || ':' || ${VERSION})`,
+  bump: `UPDATE experiments SET version = version + 1 WHERE id = $1
+    RETURNING version, pg_notify('${CHANNEL}', id || ':' || version) AS notified`,
   insert: `INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
     fail_reason, create_time, start_time, end_time, lease_deadline, version)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, ${VERSION}) RETURNING id`,
-  update: `UPDATE trials SET state = $3, loss = $4, metrics = $5, user_attrs = $6, worker_id = $7, fail_reason = $8,
-    start_time = $9, end_time = $10, lease_deadline = $11, version = ${VERSION}
-    WHERE id = $2 AND experiment_id = $1`,
-  touch: `UPDATE trials SET version = ${VERSION} WHERE id = $2 AND experiment_id = $1`,
-  point: `INSERT INTO intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
-    ON CONFLICT (trial_id, step) DO NOTHING`,
+    SELECT $1, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id, u.fail_reason,
+      u.create_time, u.start_time, u.end_time, u.lease_deadline, ${VERSION} FROM unnest($2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::float8[],
+      $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+      WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
+        create_time, start_time, end_time, lease_deadline, ord)
+    ORDER BY u.ord RETURNING id, number`,
+  update: `UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics, user_attrs = u.user_attrs,
+    worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time, end_time = u.end_time,
+    lease_deadline = u.lease_deadline, version = ${VERSION}
+    FROM unnest($2::bigint[], $3::smallint[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[],
+      $9::bigint[], $10::bigint[], $11::bigint[])
+      AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline)
+    WHERE t.id = u.id AND t.experiment_id = $1 RETURNING t.id`,
+  touch: `UPDATE trials SET version = ${VERSION} WHERE experiment_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
+  points: `INSERT INTO intermediate_values (trial_id, step, value)
+    SELECT p.trial_id, p.step, p.value
+    FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) WITH ORDINALITY AS p(trial_id, step, value, ord)
+    ORDER BY ord ON CONFLICT (trial_id, step) DO NOTHING`,
   request: `INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time)
     VALUES ($1, $2, $3, $4, $5)`,
 };
@@ -66,32 +77,25 @@ const WITH_CURVE = `t.*,
   ARRAY(SELECT step::float8 FROM intermediate_values iv WHERE iv.trial_id = t.id ORDER BY step) AS steps,
   ARRAY(SELECT value FROM intermediate_values iv WHERE iv.trial_id = t.id ORDER BY step) AS vals`;
 
-interface Step {
-  readonly query: postgres.PendingQuery<Row[]>;
-  /** What a failure of this statement means for the unit (undefined: the error as it is). */
-  readonly onError?: (err: PgError) => ParzenError | undefined;
-  /** Rows the statement must have touched, else this error. */
-  readonly mustTouch?: () => ParzenError;
-}
-
-interface PgError {
-  code?: string;
-  constraint_name?: string;
-  message: string;
-}
+/** A statement with a name: node-postgres prepares it once per connection. */
+const q = (name: string, text: string, values: unknown[]): pg.QueryConfig => ({ name, text, values });
 
 export class PostgresStore implements Store, ChangeFeed {
   private readonly queues = new Map<number, Promise<void>>();
   private readonly rollbackListeners: (() => void)[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly listeners: Client[] = [];
   private closed = false;
   readonly feed: ChangeFeed = this;
 
-  /** @param lock the one-server lock (server-lock.ts), released on close. */
+  /** @param lock the one-server lock (server-lock.ts), checked before every write and released on close. */
   constructor(
-    readonly sql: Sql,
-    private readonly lock?: { release(): Promise<void> },
-  ) {}
+    readonly pool: Pool,
+    private readonly lock?: ServerLock,
+  ) {
+    // Another server may have written while this one had lost its lock: what the service mirrors must go.
+    lock?.onRegained(() => this.rolledBack());
+  }
 
   durable(): Promise<void> {
     return DONE;
@@ -104,42 +108,48 @@ export class PostgresStore implements Store, ChangeFeed {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    for (const c of this.listeners.splice(0)) c.release();
     await this.lock?.release().catch(() => {});
-    await this.sql.end({ timeout: 5 });
+    await this.pool.end();
   }
 
   // ---- experiments ----------------------------------------------------------
 
   async createExperiment(name: string, definition: string, createTime: number): Promise<Written<ExperimentRow>> {
-    const rows = await this.run(
-      () => this.sql`INSERT INTO experiments (name, definition, create_time)
-        VALUES (${name}, ${definition}, ${createTime}) RETURNING id`,
+    await this.lock?.ensure();
+    const rows = await this.rows(
+      q("create", "INSERT INTO experiments (name, definition, create_time) VALUES ($1, $2, $3) RETURNING id", [
+        name,
+        definition,
+        createTime,
+      ]),
       (e) => (e.code === "23505" ? alreadyExists(`experiment "${name}" already exists`) : undefined),
     );
     return { value: { id: rows[0]!.id as number, name, definition, createTime }, durable: DONE };
   }
 
   async experimentByName(name: string): Promise<ExperimentRow | undefined> {
-    const [r] = await this.run(() => this.sql`SELECT * FROM experiments WHERE name = ${name}`);
+    const [r] = await this.rows(q("byName", "SELECT * FROM experiments WHERE name = $1", [name]));
     return r && toExperiment(r);
   }
 
   async experimentById(id: number): Promise<ExperimentRow | undefined> {
-    const [r] = await this.run(() => this.sql`SELECT * FROM experiments WHERE id = ${id}`);
+    const [r] = await this.rows(q("byId", "SELECT * FROM experiments WHERE id = $1", [id]));
     return r && toExperiment(r);
   }
 
   async listExperiments(afterName: string, limit: number): Promise<ExperimentRow[]> {
-    const rows = await this.run(
-      () => this.sql`SELECT * FROM experiments WHERE name > ${afterName} ORDER BY name LIMIT ${limit}`,
+    const rows = await this.rows(
+      q("list", "SELECT * FROM experiments WHERE name > $1 ORDER BY name LIMIT $2", [afterName, limit]),
     );
     return rows.map(toExperiment);
   }
 
   async deleteExperiment(id: number): Promise<Written<boolean>> {
+    await this.lock?.ensure();
     const deleted = await this.serial(id, async () => {
-      const r = await this.run(() => this.sql`DELETE FROM experiments WHERE id = ${id}`);
-      return r.count > 0;
+      const r = await this.run(q("delete", "DELETE FROM experiments WHERE id = $1", [id]));
+      return (r.rowCount ?? 0) > 0;
     });
     return { value: deleted, durable: DONE };
   }
@@ -147,7 +157,7 @@ export class PostgresStore implements Store, ChangeFeed {
   // ---- trials -----------------------------------------------------------------
 
   async experimentOfTrial(trialId: number): Promise<number | undefined> {
-    const [r] = await this.run(() => this.sql`SELECT experiment_id FROM trials WHERE id = ${trialId}`);
+    const [r] = await this.rows(q("ofTrial", "SELECT experiment_id FROM trials WHERE id = $1", [trialId]));
     return r?.experiment_id as number | undefined;
   }
 
@@ -157,11 +167,11 @@ export class PostgresStore implements Store, ChangeFeed {
     limit: number,
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<TrialRow[]> {
-    const rows = await this.run(() =>
-      this.sql.unsafe(
+    const rows = await this.rows(
+      q(
+        "load",
         `SELECT ${WITH_CURVE} FROM trials t WHERE experiment_id = $1 AND number >= $2 ORDER BY number LIMIT $3`,
         [experimentId, from, limit],
-        { prepare: true },
       ),
     );
     return rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
@@ -174,21 +184,23 @@ export class PostgresStore implements Store, ChangeFeed {
     withCurves: boolean,
     configOf: (number: number) => Float64Array,
   ): Promise<TrialRow[]> {
-    const columns = withCurves ? WITH_CURVE : "t.*";
-    const rows = await this.run(() =>
-      this.sql.unsafe(
-        `SELECT ${columns} FROM trials t WHERE experiment_id = $1 AND number BETWEEN $2 AND $3 ORDER BY number`,
+    const rows = await this.rows(
+      q(
+        withCurves ? "readCurves" : "read",
+        `SELECT ${withCurves ? WITH_CURVE : "t.*"} FROM trials t
+          WHERE experiment_id = $1 AND number BETWEEN $2 AND $3 ORDER BY number`,
         [experimentId, from, to],
-        { prepare: true },
       ),
     );
     return rows.map((r) => toTrial(r, configOf(r.number as number), withCurves));
   }
 
   async findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
-    const [r] = await this.run(
-      () => this.sql`SELECT experiment_id, trial_ids FROM request_log
-        WHERE method = ${method} AND request_id = ${requestId}`,
+    const [r] = await this.rows(
+      q("findRequest", "SELECT experiment_id, trial_ids FROM request_log WHERE method = $1 AND request_id = $2", [
+        method,
+        requestId,
+      ]),
     );
     return r && { experimentId: r.experiment_id as number, trialIds: JSON.parse(r.trial_ids as string) as number[] };
   }
@@ -201,85 +213,90 @@ export class PostgresStore implements Store, ChangeFeed {
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<Changes | undefined> {
     // One statement: the head version and the trials written up to it come from one snapshot.
-    const rows = await this.run(() =>
-      this.sql.unsafe(
+    const rows = await this.rows(
+      q(
+        "changes",
         `SELECT e.version AS head, ${WITH_CURVE} FROM experiments e
           LEFT JOIN trials t ON t.experiment_id = e.id AND t.version > $2
           WHERE e.id = $1 ORDER BY t.number`,
         [experimentId, version],
-        { prepare: true },
       ),
     );
     if (rows.length === 0) return undefined;
     const head = rows[0]!.head as number;
     const trials =
-      rows[0]!.id === null ? [] : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string)), true));
+      rows[0]!.id === null
+        ? []
+        : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
     return { version: head, trials };
   }
 
   async onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>> {
-    const { unlisten } = await this.sql.listen(CHANNEL, (payload) => {
-      const [id, version] = payload.split(":").map(Number);
+    const c = await this.pool.connect();
+    c.on("notification", (m) => {
+      const [id, version] = (m.payload ?? "").split(":").map(Number);
       if (Number.isSafeInteger(id) && Number.isSafeInteger(version)) listener(id!, version!);
     });
-    return unlisten;
+    c.on("error", () => {});
+    await c.query(`LISTEN ${CHANNEL}`);
+    this.listeners.push(c);
+    return async () => {
+      const i = this.listeners.indexOf(c);
+      if (i < 0) return;
+      this.listeners.splice(i, 1);
+      await c.query(`UNLISTEN ${CHANNEL}`).catch(() => {});
+      c.release();
+    };
   }
 
   // ---- writing -------------------------------------------------------------------
 
   async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
+    await this.lock?.ensure();
     const { ids, version } = await this.serial(experimentId, () => this.unit(experimentId, unit));
     return { value: ids, durable: DONE, version };
   }
 
   private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
-    // A reserved connection rather than sql.begin: BEGIN then goes out in the
-    // same pipeline as the unit's statements instead of a round trip of its own.
-    let tx: Tx;
+    const id = experimentId;
+    let c: Client;
     try {
-      tx = await this.sql.reserve();
+      c = await this.pool.connect();
     } catch (err) {
       throw this.mapped(err);
     }
-    let open = false;
+    let broken: Error | undefined;
     try {
-      const id = experimentId;
-      const begin: Step = { query: tx.unsafe("BEGIN") };
-      open = true;
-      const bump: Step = { query: tx.unsafe(SQL.bump, [id], { prepare: true }) };
-      const inserts = (unit.insert ?? []).map((t) => insertStep(tx, id, t));
-      const steps = [begin, bump, ...inserts, ...applySteps(tx, id, unit.update, unit.points, unit.request)];
-      steps.push({ query: tx.unsafe(SQL.notify, [id], { prepare: true }) });
-      const results = await settle(steps, 1, (head) => {
-        if (head.count === 0) throw notFound(`experiment ${id} does not exist`);
-        const at = (head[0]!.version as number) - 1;
-        if (unit.expectVersion !== undefined && at !== unit.expectVersion)
-          throw new ParzenError(
-            "ABORTED",
-            `${ABORTED_STALE}: experiment ${id} is at version ${at}, not ${unit.expectVersion}`,
-          );
+      await c.query("BEGIN");
+      const head = await c.query(q("bump", SQL.bump, [id]));
+      if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
+      const version = head.rows[0]!.version as number;
+      if (unit.expectVersion !== undefined && version - 1 !== unit.expectVersion) {
+        throw new ParzenError(
+          "ABORTED",
+          `${ABORTED_STALE}: experiment ${id} is at version ${version - 1}, not ${unit.expectVersion}`,
+        );
+      }
+      const inserted = unit.insert ?? [];
+      const ids = inserted.length === 0 ? [] : await insertTrials(c, id, inserted);
+      const newPoints: CurvePointRecord[] = [];
+      inserted.forEach(({ trial }, i) => {
+        for (const [step, value] of trial.intermediate) newPoints.push({ trialId: ids[i]!, step, value });
       });
-      const version = results[1]![0]!.version as number;
-      const ids = results.slice(2, 2 + inserts.length).map((r) => r[0]!.id as number);
-      // Second round trip: what needs the new ids (the new trials' curves, withIds' writes), then COMMIT.
-      const next: Step[] = [];
-      (unit.insert ?? []).forEach(({ trial }, i) => {
-        for (const [step, value] of trial.intermediate)
-          next.push({ query: tx.unsafe(SQL.point, [ids[i]!, step, value], { prepare: true }) });
-      });
+      if (newPoints.length > 0) await insertPoints(c, newPoints);
+      await apply(c, id, unit.update, unit.points, unit.request);
       if (unit.withIds !== undefined) {
         const more = unit.withIds(ids);
-        next.push(...applySteps(tx, id, more.update, more.points, more.request));
+        await apply(c, id, more.update, more.points, more.request);
       }
-      if (next.length > 0) await settle(next);
-      open = false;
-      await tx.unsafe("COMMIT");
+      await c.query("COMMIT");
       return { ids, version };
     } catch (err) {
-      if (open) await tx.unsafe("ROLLBACK").catch(() => {});
+      if (isConnectionError(err)) broken = err as Error;
+      else await c.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
       throw this.mapped(err);
     } finally {
-      tx.release();
+      c.release(broken);
     }
   }
 
@@ -303,13 +320,21 @@ export class PostgresStore implements Store, ChangeFeed {
     return result;
   }
 
-  /** Runs one statement, mapping its failure. */
-  private async run<T>(q: () => Promise<T>, onError?: (e: PgError) => ParzenError | undefined): Promise<T> {
+  /** One statement on the pool, its failure mapped. */
+  private async run(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<pg.QueryResult> {
     try {
-      return await q();
+      return await this.pool.query(query);
     } catch (err) {
-      throw this.mapped((isPgError(err) && onError?.(err)) || err);
+      throw this.mapped(onError?.(err as PgError) ?? err);
     }
+  }
+
+  private async rows(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<Row[]> {
+    return (await this.run(query, onError)).rows as Row[];
+  }
+
+  private rolledBack(): void {
+    for (const listener of this.rollbackListeners) listener();
   }
 
   /**
@@ -319,9 +344,9 @@ export class PostgresStore implements Store, ChangeFeed {
    * so it reloads from what the database holds.
    */
   private mapped(err: unknown): unknown {
-    if (err instanceof ParzenError || !isPgError(err)) return err;
+    if (err instanceof ParzenError || !isDriverError(err)) return err;
     if (isConnectionError(err)) {
-      for (const listener of this.rollbackListeners) listener();
+      this.rolledBack();
       return new ParzenError(
         "UNAVAILABLE",
         `the database could not be reached, so this call may not have been stored (${err.message}); ` +
@@ -338,140 +363,115 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 }
 
-function insertStep(tx: Tx, experimentId: number, { trial: t, params }: NewTrial): Step {
-  return {
-    query: tx.unsafe(
-      SQL.insert,
-      [
-        experimentId,
-        t.number,
-        STATE_NUMBER[t.state],
-        SOURCE_NUMBER[t.source],
-        JSON.stringify(params),
-        t.loss,
-        JSON.stringify(t.metrics),
-        JSON.stringify(t.userAttrs),
-        t.workerId,
-        t.failReason,
-        t.createTime,
-        t.startTime,
-        t.endTime,
-        t.leaseDeadline,
-      ],
-      { prepare: true },
-    ),
-    onError: (e) =>
-      e.code === "23505"
-        ? alreadyExists(`experiment ${experimentId} already has a trial number ${t.number}`)
-        : undefined,
-  };
+interface PgError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  message: string;
 }
 
-/** A new trial's curve is written after the trial (by `applySteps`' points): its id is known only then. */
-function applySteps(
-  tx: Tx,
+function isDriverError(err: unknown): err is PgError {
+  return err instanceof Error && (typeof (err as PgError).code === "string" || isConnectionError(err));
+}
+
+async function insertTrials(c: Client, experimentId: number, trials: readonly NewTrial[]): Promise<number[]> {
+  const col = <T>(f: (n: NewTrial) => T) => trials.map(f);
+  try {
+    const r = await c.query(
+      q("insert", SQL.insert, [
+        experimentId,
+        col((n) => n.trial.number),
+        col((n) => STATE_NUMBER[n.trial.state]),
+        col((n) => SOURCE_NUMBER[n.trial.source]),
+        col((n) => JSON.stringify(n.params)),
+        col((n) => n.trial.loss),
+        col((n) => JSON.stringify(n.trial.metrics)),
+        col((n) => JSON.stringify(n.trial.userAttrs)),
+        col((n) => n.trial.workerId),
+        col((n) => n.trial.failReason),
+        col((n) => n.trial.createTime),
+        col((n) => n.trial.startTime),
+        col((n) => n.trial.endTime),
+        col((n) => n.trial.leaseDeadline),
+      ]),
+    );
+    // RETURNING's order is not promised: match the ids by number (unique in the experiment).
+    const byNumber = new Map(r.rows.map((row) => [row.number as number, row.id as number]));
+    return trials.map((n) => byNumber.get(n.trial.number)!);
+  } catch (err) {
+    const e = err as PgError;
+    if (e.code === "23505") {
+      throw alreadyExists(`experiment ${experimentId} already has that trial number (${e.detail ?? e.message})`);
+    }
+    if (e.code === "23503" || e.code === "23502") throw notFound(`experiment ${experimentId} does not exist`);
+    throw err;
+  }
+}
+
+async function insertPoints(c: Client, points: readonly CurvePointRecord[]): Promise<void> {
+  await c.query(
+    q("points", SQL.points, [points.map((p) => p.trialId), points.map((p) => p.step), points.map((p) => p.value)]),
+  );
+}
+
+/** A unit's updates, curve points and request log entry, each one statement. */
+async function apply(
+  c: Client,
   experimentId: number,
   update: readonly TrialRow[] | undefined,
   points: readonly CurvePointRecord[] | undefined,
   request: RequestRecord | undefined,
-): Step[] {
-  const steps: Step[] = [];
-  const missing = (trialId: number) => () => notFound(`trial ${trialId} of experiment ${experimentId} does not exist`);
-  for (const t of update ?? []) {
-    steps.push({
-      query: tx.unsafe(
-        SQL.update,
-        [
-          experimentId,
-          t.id,
-          STATE_NUMBER[t.state],
-          t.loss,
-          JSON.stringify(t.metrics),
-          JSON.stringify(t.userAttrs),
-          t.workerId,
-          t.failReason,
-          t.startTime,
-          t.endTime,
-          t.leaseDeadline,
-        ],
-        { prepare: true },
-      ),
-      mustTouch: missing(t.id),
-    });
+): Promise<void> {
+  const missing = (wanted: Iterable<number>, found: readonly Row[]) => {
+    const got = new Set(found.map((r) => r.id as number));
+    for (const id of wanted)
+      if (!got.has(id)) throw notFound(`trial ${id} of experiment ${experimentId} does not exist`);
+  };
+  if (update !== undefined && update.length > 0) {
+    // One trial updated twice in a unit: the last write wins, as rows written in order would.
+    const last = new Map(update.map((t) => [t.id, t]));
+    const ts = [...last.values()];
+    const col = <T>(f: (t: TrialRow) => T) => ts.map(f);
+    const r = await c.query(
+      q("update", SQL.update, [
+        experimentId,
+        col((t) => t.id),
+        col((t) => STATE_NUMBER[t.state]),
+        col((t) => t.loss),
+        col((t) => JSON.stringify(t.metrics)),
+        col((t) => JSON.stringify(t.userAttrs)),
+        col((t) => t.workerId),
+        col((t) => t.failReason),
+        col((t) => t.startTime),
+        col((t) => t.endTime),
+        col((t) => t.leaseDeadline),
+      ]),
+    );
+    missing(last.keys(), r.rows);
   }
-  const touched = new Set<number>();
-  for (const p of points ?? []) {
-    // The trial's version moves with its curve, so the change feed carries new points.
-    if (!touched.has(p.trialId)) {
-      touched.add(p.trialId);
-      steps.push({
-        query: tx.unsafe(SQL.touch, [experimentId, p.trialId], { prepare: true }),
-        mustTouch: missing(p.trialId),
-      });
-    }
-    steps.push({ query: tx.unsafe(SQL.point, [p.trialId, p.step, p.value], { prepare: true }) });
+  if (points !== undefined && points.length > 0) {
+    // The trials' versions move with their curves, so the change feed carries new points.
+    const trials = new Set(points.map((p) => p.trialId));
+    const r = await c.query(q("touch", SQL.touch, [experimentId, [...trials]]));
+    missing(trials, r.rows);
+    await insertPoints(c, points);
   }
   if (request !== undefined) {
-    steps.push({
-      query: tx.unsafe(
-        SQL.request,
-        [experimentId, request.method, request.requestId, JSON.stringify(request.trialIds), request.createTime],
-        { prepare: true },
-      ),
-      onError: (e) =>
-        e.code === "23505" ? alreadyExists(`request_id "${request.requestId}" was already used`) : undefined,
-    });
-  }
-  return steps;
-}
-
-/**
- * Waits for pipelined statements and throws what the first failure means.
- * Statements after a failed one fail too (the transaction is aborted), so
- * only the first failure, in order, is meaningful. `checkHead` judges the
- * rows of statement `headIndex` (the version bump) before any later failure.
- */
-async function settle(
-  steps: readonly Step[],
-  headIndex = 0,
-  checkHead?: (rows: postgres.RowList<Row[]>) => void,
-): Promise<postgres.RowList<Row[]>[]> {
-  const results = await Promise.allSettled(steps.map((s) => s.query));
-  const out: postgres.RowList<Row[]>[] = [];
-  for (let i = 0; i < steps.length; i++) {
-    const r = results[i]!;
-    const step = steps[i]!;
-    if (r.status === "rejected") {
-      const err = r.reason as unknown;
-      throw (isPgError(err) && step.onError?.(err)) || err;
+    try {
+      await c.query(
+        q("request", SQL.request, [
+          experimentId,
+          request.method,
+          request.requestId,
+          JSON.stringify(request.trialIds),
+          request.createTime,
+        ]),
+      );
+    } catch (err) {
+      if ((err as PgError).code === "23505") throw alreadyExists(`request_id "${request.requestId}" was already used`);
+      throw err;
     }
-    if (i === headIndex) checkHead?.(r.value);
-    if (step.mustTouch !== undefined && r.value.count === 0) throw step.mustTouch();
-    out.push(r.value);
   }
-  return out;
-}
-
-function isPgError(err: unknown): err is PgError {
-  return err instanceof postgres.PostgresError || (err instanceof Error && typeof (err as PgError).code === "string");
-}
-
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-]);
-
-function isConnectionError(err: PgError): boolean {
-  return CONNECTION_CODES.has(err.code ?? "") || (err.code ?? "").startsWith("08");
 }
 
 function toExperiment(r: Row): ExperimentRow {
