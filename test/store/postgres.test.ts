@@ -142,45 +142,6 @@ suite("PostgreSQL store", () => {
     );
   });
 
-  it("change feed: every unit bumps the version; changesSince returns the trials written after it, whole", async () => {
-    h = await openHarness();
-    const feed = h.store.feed;
-    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
-    expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
-    const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
-    expect(w1.version).toBe(1);
-    const [id0, id1] = w1.value;
-    const v1 = await feed.changesSince(e, 0, toConfig);
-    expect(v1?.version).toBe(1);
-    expect(v1?.trials.map((t) => t.id)).toEqual([id0, id1]);
-    const w2 = await h.store.write(e, { points: [{ trialId: id1!, step: 3, value: 0.5 }] });
-    expect(w2.version).toBe(2);
-    const w3 = await h.store.write(e, {
-      update: [{ ...trial(e, 0), id: id0!, state: "complete", loss: 2, endTime: 5 }],
-    });
-    expect(w3.version).toBe(3);
-    const since1 = await feed.changesSince(e, 1, toConfig);
-    expect(since1?.version).toBe(3);
-    expect(since1?.trials.map((t) => [t.number, t.state, t.loss, t.intermediate])).toEqual([
-      [0, "complete", 2, []],
-      [1, "running", null, [[3, 0.5]]],
-    ]);
-    expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
-    await h.store.deleteExperiment(e);
-    expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
-  });
-
-  it("expectVersion: a unit computed from a stale history is refused with ABORTED and writes nothing", async () => {
-    h = await openHarness();
-    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
-    await h.store.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
-    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 0 }))).toMatch(
-      /^ABORTED: the experiment changed on another server: experiment \d+ is at version 1, not 0/,
-    );
-    expect((await h.store.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0]);
-    expect((await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 1 })).version).toBe(2);
-  });
-
   it("several stores on one database: units of one experiment serialise, numbers claimed once", async () => {
     h = await openHarness();
     const others = await Promise.all([1, 2].map(() => openPostgresStore({ url: h!.url })));

@@ -266,6 +266,11 @@ export class PostgresStore implements Store, ChangeFeed {
       throw this.mapped(err);
     }
     let broken: Error | undefined;
+    // A connection that dies between two statements reports it here too; the next statement then fails.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    c.on("error", onError);
     try {
       await c.query("BEGIN");
       const head = await c.query(q("bump", SQL.bump, [id]));
@@ -296,6 +301,7 @@ export class PostgresStore implements Store, ChangeFeed {
       else await c.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
       throw this.mapped(err);
     } finally {
+      c.off("error", onError);
       c.release(broken);
     }
   }
