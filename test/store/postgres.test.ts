@@ -169,6 +169,33 @@ suite("PostgreSQL store", () => {
     await Promise.all(others.map((s) => s.close()));
   });
 
+  it("two stores claiming the same enqueued trial, or marking the same lapsed lease LOST, at the same version: one wins", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const w = await h.store.write(e, insert(trial(e, 0, { state: "waiting", source: "enqueued" }), trial(e, 1)));
+    const [waiting, running] = w.value;
+    for (const [id, to] of [
+      [waiting!, "running"],
+      [running!, "lost"],
+    ] as const) {
+      const head = await h.store.feed.changesSince(e, 0, toConfig);
+      const claim = (s: PostgresStore, worker: string) =>
+        s.write(e, {
+          update: [{ ...trial(e, 0), id, state: to, workerId: worker }],
+          expectVersion: head!.version,
+        });
+      const outcomes = await Promise.allSettled([claim(h.store, "a"), claim(other, "b")]);
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      const lost = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+      expect((lost.reason as ParzenError).code).toBe("ABORTED");
+      const after = (await h.store.loadTrials(e, 0, 10, toConfig)).find((t) => t.id === id)!;
+      expect(after.state).toBe(to);
+      expect(after.workerId).toBe(outcomes[0]!.status === "fulfilled" ? "a" : "b");
+    }
+    await other.close();
+  });
+
   it("notifies every store on the database of each committed unit", async () => {
     h = await openHarness();
     const other = await openPostgresStore({ url: h.url });
