@@ -1,5 +1,5 @@
 /**
- * Assembles a running Parzen: lock and open the database, build the service
+ * Assembles a running Parzen: lock and open the database (SQLite or PostgreSQL), build the service
  * and the gRPC server, listen. Used by the CLI and by the integration tests,
  * so both run exactly the same wiring. Also the one place that decides
  * whether an address may be served at all: a non-loopback TCP address needs
@@ -13,7 +13,8 @@ import type { AlgorithmRunner } from "./service/runners/algorithm-runner.js";
 import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
-import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
+import { type Durability, openStore } from "./store/open.js";
+import { redact } from "./store/postgres/connect.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
 
@@ -27,7 +28,10 @@ export interface TlsFiles {
 }
 
 export interface ParzenConfig {
+  /** A SQLite file path or a postgres:// URL (store/open.ts). */
   db: string;
+  /** PostgreSQL: connections in the pool. */
+  dbPoolSize?: number;
   listen: string;
   logger?: Logger;
   /** Allow a non-loopback TCP address without transport security. */
@@ -73,7 +77,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const limits: Partial<ServiceLimits> = { ...config.limits };
   if (config.spaceLimits !== undefined)
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
-  const store = await openSqliteStore({ path: config.db, durability: config.durability, log });
+  const store = await openStore(config.db, { durability: config.durability, log, poolSize: config.dbPoolSize });
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
@@ -87,7 +91,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   log.info(
     {
       address,
-      db: config.db,
+      db: redact(config.db),
       tls: tls !== undefined,
       mutualTls: tls?.clientCa !== undefined,
       tokens: tokens?.size ?? 0,

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "DEADLINE_EXCEEDED"
   | "CANCELLED"
   | "UNAVAILABLE"
+  | "ABORTED"
   | "INTERNAL";
 
 export class ParzenError extends Error {
@@ -23,6 +24,9 @@ export class ParzenError extends Error {
     this.code = code;
   }
 }
+
+/** Starts the message of the ABORTED a store raises when a unit's `expectVersion` is stale (store.ts). */
+export const ABORTED_STALE = "the experiment changed on another server";
 
 export const invalidArgument = (message: string): ParzenError => new ParzenError("INVALID_ARGUMENT", message);
 export const notFound = (message: string): ParzenError => new ParzenError("NOT_FOUND", message);

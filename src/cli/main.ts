@@ -23,7 +23,17 @@ program.name("parzen").description("Hyperparameter optimisation service (TPE, ra
 program
   .command("serve")
   .description("run the gRPC server")
-  .addOption(new Option("--db <path>", "SQLite database file").env("PARZEN_DB").default("./parzen.db"))
+  .addOption(
+    new Option("--db <path-or-url>", "SQLite database file, or a postgres:// (postgresql://) URL")
+      .env("PARZEN_DB")
+      .default("./parzen.db"),
+  )
+  .addOption(
+    new Option("--db-pool-size <n>", "PostgreSQL: connections in the pool")
+      .env("PARZEN_DB_POOL_SIZE")
+      .default(10)
+      .argParser(positiveInt),
+  )
   .addOption(
     new Option("--listen <address>", "host:port (port 0 picks a free port) or unix:///path.sock")
       .env("PARZEN_LISTEN")
@@ -150,6 +160,7 @@ program
       throw new ParzenError("FAILED_PRECONDITION", "--tls-client-ca needs --tls-cert and --tls-key");
     const running = await startParzen({
       db: opts.db,
+      dbPoolSize: opts.dbPoolSize,
       listen: opts.listen,
       logger: log,
       allowRemote: opts.allowRemote,
@@ -191,6 +202,7 @@ program
 
 interface ServeOptions {
   db: string;
+  dbPoolSize: number;
   listen: string;
   logLevel: string;
   allowRemote: boolean;

@@ -16,6 +16,7 @@ const CODES: Record<ErrorCode, status> = {
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   CANCELLED: status.CANCELLED,
   UNAVAILABLE: status.UNAVAILABLE,
+  ABORTED: status.ABORTED,
   INTERNAL: status.INTERNAL,
 };
 

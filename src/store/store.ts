@@ -105,6 +105,41 @@ export interface Store {
 
   /** Commits what was applied (as a commit would: it may still fail and roll back), then releases everything. */
   close(): Promise<void>;
+
+  /**
+   * Present when several servers may write the same database (PostgreSQL):
+   * then another server's units change what this one holds in memory. A
+   * store without it is its database's only writer (SQLite: one server per
+   * file, enforced by a lock), so what the service wrote is all there is.
+   */
+  readonly feed?: ChangeFeed;
+}
+
+/**
+ * What a server needs to keep its in-memory history current when others
+ * write the same experiments. Every unit bumps its experiment's version by
+ * one (a new experiment is at 0) and stamps the trials it inserts, updates
+ * or adds curve points to with the new version.
+ */
+export interface ChangeFeed {
+  /**
+   * The experiment's version and its trials whose last write is newer than
+   * `version`, whole, in number order, from one snapshot; undefined if the
+   * experiment does not exist (any more).
+   */
+  changesSince(
+    experimentId: number,
+    version: number,
+    toConfig: (params: StoredParams) => Float64Array,
+  ): Promise<Changes | undefined>;
+
+  /** Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns unsubscribe. */
+  onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>>;
+}
+
+export interface Changes {
+  readonly version: number;
+  readonly trials: TrialRow[];
 }
 
 /** The result of a write, and when it is durable. */
@@ -112,6 +147,8 @@ export interface Written<T> {
   readonly value: T;
   /** Resolves once the write is committed; rejects with UNAVAILABLE if that commit failed. */
   readonly durable: Promise<void>;
+  /** With a change feed: the experiment's version after this write. */
+  readonly version?: number;
 }
 
 /**
@@ -139,7 +176,15 @@ export interface Unit {
    * trial, a request log naming it). Called inside the unit with those ids;
    * must be pure and quick. What it returns is part of the same unit.
    */
-  readonly withIds?: (ids: readonly number[]) => Omit<Unit, "insert" | "withIds">;
+  readonly withIds?: (ids: readonly number[]) => Omit<Unit, "insert" | "withIds" | "expectVersion">;
+  /**
+   * With a change feed: apply the unit only if the experiment is still at
+   * this version when the unit takes its lock, else reject with ABORTED
+   * (errors.ts ABORTED_STALE) and write nothing. A server that computed the
+   * unit from a history it pulled at this version thereby never commits
+   * something computed from a stale one: it pulls the changes and retries.
+   */
+  readonly expectVersion?: number;
 }
 
 export interface NewTrial {

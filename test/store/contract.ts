@@ -4,7 +4,8 @@
  * supplies a harness. Each test states one documented promise: experiments
  * (unique names, code-point order, paging, cascading delete), trials (whole
  * round trips, ids, numbers, updates of mutable fields only, range reads),
- * learning curves, the request log, atomic units, rollback notification and
+ * learning curves, the request log, atomic units, the change feed and
+ * version-checked units (stores that offer them), rollback notification and
  * durability across a reopen. It uses nothing but the interface, so a
  * backend passes it by behaving, not by sharing code.
  */
@@ -460,6 +461,52 @@ export function storeContract(backend: string, open: () => Promise<StoreHarness>
         expect(w.value).toEqual([]);
         await w.durable;
         expect(await load(e)).toEqual([]);
+      });
+    });
+
+    describe("change feed (stores that several servers may share: Store.feed)", () => {
+      const insert = (...trials: TrialRow[]) => inserts(...trials);
+      it("every unit bumps the version; changesSince returns the trials written after it, whole", async (ctx) => {
+        if (h.store.feed === undefined) ctx.skip();
+        const feed = h.store.feed!;
+        const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+        expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
+        const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
+        expect(w1.version).toBe(1);
+        const [id0, id1] = w1.value;
+        const v1 = await feed.changesSince(e, 0, toConfig);
+        expect(v1?.version).toBe(1);
+        expect(v1?.trials.map((t) => t.id)).toEqual([id0, id1]);
+        const w2 = await h.store.write(e, { points: [{ trialId: id1!, step: 3, value: 0.5 }] });
+        expect(w2.version).toBe(2);
+        const w3 = await h.store.write(e, {
+          update: [{ ...trial(e, 0), id: id0!, state: "complete", loss: 2, endTime: 5 }],
+        });
+        expect(w3.version).toBe(3);
+        const since1 = await feed.changesSince(e, 1, toConfig);
+        expect(since1?.version).toBe(3);
+        expect(since1?.trials.map((t) => [t.number, t.state, t.loss, t.intermediate])).toEqual([
+          [0, "complete", 2, []],
+          [1, "running", null, [[3, 0.5]]],
+        ]);
+        expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
+        await h.store.deleteExperiment(e);
+        expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
+      });
+
+      it("expectVersion: a unit computed from a stale history is refused with ABORTED and writes nothing", async (ctx) => {
+        if (h.store.feed === undefined) ctx.skip();
+        const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+        await h.store.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+        const stale = await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 0 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(stale).toBeInstanceOf(ParzenError);
+        expect((stale as ParzenError).code).toBe("ABORTED");
+        expect((stale as ParzenError).message).toMatch(/changed on another server: .* at version 1, not 0/);
+        expect((await load(e)).map((t) => t.number)).toEqual([0]);
+        expect((await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 1 })).version).toBe(2);
       });
     });
 

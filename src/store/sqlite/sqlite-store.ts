@@ -8,10 +8,9 @@
  * JSON columns, NULL for NaN); it knows rows, not algorithms or protos.
  */
 import type { Statement } from "better-sqlite3";
-import { ParzenError, alreadyExists, notFound } from "../../errors.js";
-import type { TrialSource } from "../../domain/trial-source.js";
-import type { TrialState } from "../../domain/trial-state.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
+import { alreadyExists, notFound } from "../../errors.js";
+import { SOURCE_NUMBER, SOURCE_OF, STATE_NUMBER, STATE_OF, decoded, parseNumbers, parseStrings } from "../encoding.js";
+import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
 import type { CurvePointRecord, LoggedRequest, NewTrial, RequestRecord, Store, Unit, Written } from "../store.js";
 import type { Db } from "./database.js";
 import { GroupCommit } from "./group-commit.js";
@@ -282,28 +281,7 @@ function constraint(err: unknown): "unique" | "foreign key" | undefined {
   return undefined;
 }
 
-// ---- the schema's encodings (migrations/0001_init.sql) ------------------------------
-
-/** States as stored: the parzen.v1.TrialState numbers. */
-const STATE_NUMBER: Readonly<Record<TrialState, number>> = {
-  waiting: 1,
-  running: 2,
-  complete: 3,
-  pruned: 4,
-  fail: 5,
-  lost: 6,
-};
-const STATE_OF: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "fail", "lost"];
-
-/** Sources as stored: the parzen.v1.TrialSource numbers. */
-const SOURCE_NUMBER: Readonly<Record<TrialSource, number>> = { algorithm: 1, enqueued: 2, imported: 3 };
-const SOURCE_OF: readonly TrialSource[] = ["algorithm", "enqueued", "imported"];
-
-function decoded<T>(values: readonly T[], n: number, what: string): T {
-  const v = values[n - 1];
-  if (v === undefined) throw new ParzenError("INTERNAL", `trials: unknown stored ${what} ${n}`);
-  return v;
-}
+// ---- the schema's encodings (migrations/0001_init.sql, ../encoding.ts) ------------------------------
 
 function trialFields(experimentId: number, t: TrialRow) {
   return {
@@ -326,11 +304,6 @@ function trialFields(experimentId: number, t: TrialRow) {
 function toExperiment(r: RawExperiment): ExperimentRow {
   return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
 }
-
-const parseNumbers = (json: string): Readonly<Record<string, number>> =>
-  json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>);
-const parseStrings = (json: string): Readonly<Record<string, string>> =>
-  json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>);
 
 function toTrial(
   r: Omit<RawTrial, "params">,

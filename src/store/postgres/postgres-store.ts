@@ -1,0 +1,519 @@
+/**
+ * The Store (../store.ts) over PostgreSQL, through node-postgres, for one
+ * server or several on one database. Each unit is one transaction,
+ * committed before `write` resolves (so `durable` is always settled). Its
+ * first statement bumps the experiment's version, which row-locks the
+ * experiment until the commit: units of one experiment are serialised
+ * across every server on the database, units of different experiments run
+ * side by side on the pool. Each kind of write is one statement whatever
+ * its size (arrays through unnest), so a unit costs BEGIN, the bump, one
+ * statement per kind it holds, and COMMIT.
+ *
+ * Within this process, units of one experiment also start in the order they
+ * were issued, as the service issues them (a row lock alone would let two
+ * pool connections race).
+ *
+ * The change feed (`changesSince`, `onChange`): every trial row carries the
+ * experiment version of its last write, so a server that last saw version v
+ * pulls exactly the trials written since; each commit NOTIFYs
+ * `parzen_changes` with "<experiment id>:<version>".
+ */
+import type pg from "pg";
+import { ABORTED_STALE, ParzenError, alreadyExists, notFound } from "../../errors.js";
+import { SOURCE_NUMBER, SOURCE_OF, STATE_NUMBER, STATE_OF, decoded, parseNumbers, parseStrings } from "../encoding.js";
+import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
+import type {
+  ChangeFeed,
+  Changes,
+  CurvePointRecord,
+  LoggedRequest,
+  NewTrial,
+  RequestRecord,
+  Store,
+  Unit,
+  Written,
+} from "../store.js";
+import { isConnectionError, type Pool } from "./connect.js";
+import type { ServerLock } from "./server-lock.js";
+
+type Row = Record<string, unknown>;
+type Client = pg.PoolClient;
+
+const DONE: Promise<void> = Promise.resolve();
+const CHANNEL = "parzen_changes";
+
+/** The current version of the unit's experiment ($1), inside the unit's transaction (after the bump). */
+const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
+
+const SQL = {
+  bump: `UPDATE experiments SET version = version + 1 WHERE id = $1
+    RETURNING version, pg_notify('${CHANNEL}', id || ':' || version) AS notified`,
+  insert: `INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
+    fail_reason, create_time, start_time, end_time, lease_deadline, version)
+    SELECT $1, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id, u.fail_reason,
+      u.create_time, u.start_time, u.end_time, u.lease_deadline, ${VERSION} FROM unnest($2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::float8[],
+      $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+      WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
+        create_time, start_time, end_time, lease_deadline, ord)
+    ORDER BY u.ord RETURNING id, number`,
+  update: `UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics, user_attrs = u.user_attrs,
+    worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time, end_time = u.end_time,
+    lease_deadline = u.lease_deadline, version = ${VERSION}
+    FROM unnest($2::bigint[], $3::smallint[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[],
+      $9::bigint[], $10::bigint[], $11::bigint[])
+      AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline)
+    WHERE t.id = u.id AND t.experiment_id = $1 RETURNING t.id`,
+  touch: `UPDATE trials SET version = ${VERSION} WHERE experiment_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
+  points: `INSERT INTO intermediate_values (trial_id, step, value)
+    SELECT p.trial_id, p.step, p.value
+    FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) WITH ORDINALITY AS p(trial_id, step, value, ord)
+    ORDER BY ord ON CONFLICT (trial_id, step) DO NOTHING`,
+  request: `INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time)
+    VALUES ($1, $2, $3, $4, $5)`,
+};
+
+/** A trial's columns, with its curve as two arrays (one statement, one snapshot). */
+const WITH_CURVE = `t.*,
+  ARRAY(SELECT step::float8 FROM intermediate_values iv WHERE iv.trial_id = t.id ORDER BY step) AS steps,
+  ARRAY(SELECT value FROM intermediate_values iv WHERE iv.trial_id = t.id ORDER BY step) AS vals`;
+
+/** A statement with a name: node-postgres prepares it once per connection. */
+const q = (name: string, text: string, values: unknown[]): pg.QueryConfig => ({ name, text, values });
+
+export class PostgresStore implements Store, ChangeFeed {
+  private readonly queues = new Map<number, Promise<void>>();
+  private readonly rollbackListeners: (() => void)[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly listeners: Client[] = [];
+  private closed = false;
+  readonly feed: ChangeFeed = this;
+
+  /** @param lock the one-server lock (server-lock.ts), checked before every write and released on close. */
+  constructor(
+    readonly pool: Pool,
+    private readonly lock?: ServerLock,
+  ) {
+    // Another server may have written while this one had lost its lock: what the service mirrors must go.
+    lock?.onRegained(() => this.rolledBack());
+  }
+
+  durable(): Promise<void> {
+    return DONE;
+  }
+
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    for (const c of this.listeners.splice(0)) c.release();
+    await this.lock?.release().catch(() => {});
+    await this.pool.end();
+  }
+
+  // ---- experiments ----------------------------------------------------------
+
+  async createExperiment(name: string, definition: string, createTime: number): Promise<Written<ExperimentRow>> {
+    await this.lock?.ensure();
+    const rows = await this.rows(
+      q("create", "INSERT INTO experiments (name, definition, create_time) VALUES ($1, $2, $3) RETURNING id", [
+        name,
+        definition,
+        createTime,
+      ]),
+      (e) => (e.code === "23505" ? alreadyExists(`experiment "${name}" already exists`) : undefined),
+    );
+    return { value: { id: rows[0]!.id as number, name, definition, createTime }, durable: DONE };
+  }
+
+  async experimentByName(name: string): Promise<ExperimentRow | undefined> {
+    const [r] = await this.rows(q("byName", "SELECT * FROM experiments WHERE name = $1", [name]));
+    return r && toExperiment(r);
+  }
+
+  async experimentById(id: number): Promise<ExperimentRow | undefined> {
+    const [r] = await this.rows(q("byId", "SELECT * FROM experiments WHERE id = $1", [id]));
+    return r && toExperiment(r);
+  }
+
+  async listExperiments(afterName: string, limit: number): Promise<ExperimentRow[]> {
+    const rows = await this.rows(
+      q("list", "SELECT * FROM experiments WHERE name > $1 ORDER BY name LIMIT $2", [afterName, limit]),
+    );
+    return rows.map(toExperiment);
+  }
+
+  async deleteExperiment(id: number): Promise<Written<boolean>> {
+    await this.lock?.ensure();
+    const deleted = await this.serial(id, async () => {
+      const r = await this.run(q("delete", "DELETE FROM experiments WHERE id = $1", [id]));
+      return (r.rowCount ?? 0) > 0;
+    });
+    return { value: deleted, durable: DONE };
+  }
+
+  // ---- trials -----------------------------------------------------------------
+
+  async experimentOfTrial(trialId: number): Promise<number | undefined> {
+    const [r] = await this.rows(q("ofTrial", "SELECT experiment_id FROM trials WHERE id = $1", [trialId]));
+    return r?.experiment_id as number | undefined;
+  }
+
+  async loadTrials(
+    experimentId: number,
+    from: number,
+    limit: number,
+    toConfig: (params: StoredParams) => Float64Array,
+  ): Promise<TrialRow[]> {
+    const rows = await this.rows(
+      q(
+        "load",
+        `SELECT ${WITH_CURVE} FROM trials t WHERE experiment_id = $1 AND number >= $2 ORDER BY number LIMIT $3`,
+        [experimentId, from, limit],
+      ),
+    );
+    return rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
+  }
+
+  async readTrials(
+    experimentId: number,
+    from: number,
+    to: number,
+    withCurves: boolean,
+    configOf: (number: number) => Float64Array,
+  ): Promise<TrialRow[]> {
+    const rows = await this.rows(
+      q(
+        withCurves ? "readCurves" : "read",
+        `SELECT ${withCurves ? WITH_CURVE : "t.*"} FROM trials t
+          WHERE experiment_id = $1 AND number BETWEEN $2 AND $3 ORDER BY number`,
+        [experimentId, from, to],
+      ),
+    );
+    return rows.map((r) => toTrial(r, configOf(r.number as number), withCurves));
+  }
+
+  async findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
+    const [r] = await this.rows(
+      q("findRequest", "SELECT experiment_id, trial_ids FROM request_log WHERE method = $1 AND request_id = $2", [
+        method,
+        requestId,
+      ]),
+    );
+    return r && { experimentId: r.experiment_id as number, trialIds: JSON.parse(r.trial_ids as string) as number[] };
+  }
+
+  // ---- the change feed ----------------------------------------------------------
+
+  async changesSince(
+    experimentId: number,
+    version: number,
+    toConfig: (params: StoredParams) => Float64Array,
+  ): Promise<Changes | undefined> {
+    // One statement: the head version and the trials written up to it come from one snapshot.
+    const rows = await this.rows(
+      q(
+        "changes",
+        `SELECT e.version AS head, ${WITH_CURVE} FROM experiments e
+          LEFT JOIN trials t ON t.experiment_id = e.id AND t.version > $2
+          WHERE e.id = $1 ORDER BY t.number`,
+        [experimentId, version],
+      ),
+    );
+    if (rows.length === 0) return undefined;
+    const head = rows[0]!.head as number;
+    const trials =
+      rows[0]!.id === null
+        ? []
+        : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
+    return { version: head, trials };
+  }
+
+  async onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>> {
+    const c = await this.pool.connect();
+    c.on("notification", (m) => {
+      const [id, version] = (m.payload ?? "").split(":").map(Number);
+      if (Number.isSafeInteger(id) && Number.isSafeInteger(version)) listener(id!, version!);
+    });
+    c.on("error", () => {});
+    await c.query(`LISTEN ${CHANNEL}`);
+    this.listeners.push(c);
+    return async () => {
+      const i = this.listeners.indexOf(c);
+      if (i < 0) return;
+      this.listeners.splice(i, 1);
+      await c.query(`UNLISTEN ${CHANNEL}`).catch(() => {});
+      c.release();
+    };
+  }
+
+  // ---- writing -------------------------------------------------------------------
+
+  async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
+    await this.lock?.ensure();
+    const { ids, version } = await this.serial(experimentId, () => this.unit(experimentId, unit));
+    return { value: ids, durable: DONE, version };
+  }
+
+  private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
+    const id = experimentId;
+    let c: Client;
+    try {
+      c = await this.pool.connect();
+    } catch (err) {
+      throw this.mapped(err);
+    }
+    let broken: Error | undefined;
+    // A connection that dies between two statements reports it here too; the next statement then fails.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    c.on("error", onError);
+    try {
+      await c.query("BEGIN");
+      const head = await c.query(q("bump", SQL.bump, [id]));
+      if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
+      const version = head.rows[0]!.version as number;
+      if (unit.expectVersion !== undefined && version - 1 !== unit.expectVersion) {
+        throw new ParzenError(
+          "ABORTED",
+          `${ABORTED_STALE}: experiment ${id} is at version ${version - 1}, not ${unit.expectVersion}`,
+        );
+      }
+      const inserted = unit.insert ?? [];
+      const ids = inserted.length === 0 ? [] : await insertTrials(c, id, inserted);
+      const newPoints: CurvePointRecord[] = [];
+      inserted.forEach(({ trial }, i) => {
+        for (const [step, value] of trial.intermediate) newPoints.push({ trialId: ids[i]!, step, value });
+      });
+      if (newPoints.length > 0) await insertPoints(c, newPoints);
+      await apply(c, id, unit.update, unit.points, unit.request);
+      if (unit.withIds !== undefined) {
+        const more = unit.withIds(ids);
+        await apply(c, id, more.update, more.points, more.request);
+      }
+      await c.query("COMMIT");
+      return { ids, version };
+    } catch (err) {
+      if (isConnectionError(err)) broken = err as Error;
+      else await c.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
+      throw this.mapped(err);
+    } finally {
+      c.off("error", onError);
+      c.release(broken);
+    }
+  }
+
+  // ---- plumbing ----------------------------------------------------------------
+
+  /** Runs units of one experiment in issue order. */
+  private serial<T>(experimentId: number, task: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ParzenError("UNAVAILABLE", "the database is closed"));
+    const before = this.queues.get(experimentId) ?? DONE;
+    const result = before.then(task);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.queues.set(experimentId, tail);
+    this.inFlight.add(tail);
+    void tail.then(() => {
+      this.inFlight.delete(tail);
+      if (this.queues.get(experimentId) === tail) this.queues.delete(experimentId);
+    });
+    return result;
+  }
+
+  /** One statement on the pool, its failure mapped. */
+  private async run(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(query);
+    } catch (err) {
+      throw this.mapped(onError?.(err as PgError) ?? err);
+    }
+  }
+
+  private async rows(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<Row[]> {
+    return (await this.run(query, onError)).rows as Row[];
+  }
+
+  private rolledBack(): void {
+    for (const listener of this.rollbackListeners) listener();
+  }
+
+  /**
+   * Driver errors as ParzenErrors; anything else (a unit's own callback
+   * throwing) unchanged. A lost connection may have lost a commit's answer,
+   * not the commit: the rollback listeners drop what the service mirrors,
+   * so it reloads from what the database holds.
+   */
+  private mapped(err: unknown): unknown {
+    if (err instanceof ParzenError || !isDriverError(err)) return err;
+    if (isConnectionError(err)) {
+      this.rolledBack();
+      return new ParzenError(
+        "UNAVAILABLE",
+        `the database could not be reached, so this call may not have been stored (${err.message}); ` +
+          "retry with the same request_id",
+        { cause: err },
+      );
+    }
+    if (err.code === "40001" || err.code === "40P01") {
+      return new ParzenError("UNAVAILABLE", `the database aborted a conflicting write (${err.message}); retry`, {
+        cause: err,
+      });
+    }
+    return new ParzenError("INTERNAL", `database error: ${err.message}`, { cause: err });
+  }
+}
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  message: string;
+}
+
+function isDriverError(err: unknown): err is PgError {
+  return err instanceof Error && (typeof (err as PgError).code === "string" || isConnectionError(err));
+}
+
+async function insertTrials(c: Client, experimentId: number, trials: readonly NewTrial[]): Promise<number[]> {
+  const col = <T>(f: (n: NewTrial) => T) => trials.map(f);
+  try {
+    const r = await c.query(
+      q("insert", SQL.insert, [
+        experimentId,
+        col((n) => n.trial.number),
+        col((n) => STATE_NUMBER[n.trial.state]),
+        col((n) => SOURCE_NUMBER[n.trial.source]),
+        col((n) => JSON.stringify(n.params)),
+        col((n) => n.trial.loss),
+        col((n) => JSON.stringify(n.trial.metrics)),
+        col((n) => JSON.stringify(n.trial.userAttrs)),
+        col((n) => n.trial.workerId),
+        col((n) => n.trial.failReason),
+        col((n) => n.trial.createTime),
+        col((n) => n.trial.startTime),
+        col((n) => n.trial.endTime),
+        col((n) => n.trial.leaseDeadline),
+      ]),
+    );
+    // RETURNING's order is not promised: match the ids by number (unique in the experiment).
+    const byNumber = new Map(r.rows.map((row) => [row.number as number, row.id as number]));
+    return trials.map((n) => byNumber.get(n.trial.number)!);
+  } catch (err) {
+    const e = err as PgError;
+    if (e.code === "23505") {
+      throw alreadyExists(`experiment ${experimentId} already has that trial number (${e.detail ?? e.message})`);
+    }
+    if (e.code === "23503" || e.code === "23502") throw notFound(`experiment ${experimentId} does not exist`);
+    throw err;
+  }
+}
+
+async function insertPoints(c: Client, points: readonly CurvePointRecord[]): Promise<void> {
+  await c.query(
+    q("points", SQL.points, [points.map((p) => p.trialId), points.map((p) => p.step), points.map((p) => p.value)]),
+  );
+}
+
+/** A unit's updates, curve points and request log entry, each one statement. */
+async function apply(
+  c: Client,
+  experimentId: number,
+  update: readonly TrialRow[] | undefined,
+  points: readonly CurvePointRecord[] | undefined,
+  request: RequestRecord | undefined,
+): Promise<void> {
+  const missing = (wanted: Iterable<number>, found: readonly Row[]) => {
+    const got = new Set(found.map((r) => r.id as number));
+    for (const id of wanted)
+      if (!got.has(id)) throw notFound(`trial ${id} of experiment ${experimentId} does not exist`);
+  };
+  if (update !== undefined && update.length > 0) {
+    // One trial updated twice in a unit: the last write wins, as rows written in order would.
+    const last = new Map(update.map((t) => [t.id, t]));
+    const ts = [...last.values()];
+    const col = <T>(f: (t: TrialRow) => T) => ts.map(f);
+    const r = await c.query(
+      q("update", SQL.update, [
+        experimentId,
+        col((t) => t.id),
+        col((t) => STATE_NUMBER[t.state]),
+        col((t) => t.loss),
+        col((t) => JSON.stringify(t.metrics)),
+        col((t) => JSON.stringify(t.userAttrs)),
+        col((t) => t.workerId),
+        col((t) => t.failReason),
+        col((t) => t.startTime),
+        col((t) => t.endTime),
+        col((t) => t.leaseDeadline),
+      ]),
+    );
+    missing(last.keys(), r.rows);
+  }
+  if (points !== undefined && points.length > 0) {
+    // The trials' versions move with their curves, so the change feed carries new points.
+    const trials = new Set(points.map((p) => p.trialId));
+    const r = await c.query(q("touch", SQL.touch, [experimentId, [...trials]]));
+    missing(trials, r.rows);
+    await insertPoints(c, points);
+  }
+  if (request !== undefined) {
+    try {
+      await c.query(
+        q("request", SQL.request, [
+          experimentId,
+          request.method,
+          request.requestId,
+          JSON.stringify(request.trialIds),
+          request.createTime,
+        ]),
+      );
+    } catch (err) {
+      if ((err as PgError).code === "23505") throw alreadyExists(`request_id "${request.requestId}" was already used`);
+      throw err;
+    }
+  }
+}
+
+function toExperiment(r: Row): ExperimentRow {
+  return {
+    id: r.id as number,
+    name: r.name as string,
+    definition: r.definition as string,
+    createTime: r.create_time as number,
+  };
+}
+
+function toTrial(r: Row, config: Float64Array, withCurve: boolean): TrialRow {
+  let intermediate = NO_POINTS;
+  if (withCurve) {
+    const steps = r.steps as number[];
+    if (steps.length > 0) {
+      const vals = r.vals as number[];
+      intermediate = steps.map((s, i) => [s, vals[i]!] as [number, number]);
+    }
+  }
+  return {
+    id: r.id as number,
+    experimentId: r.experiment_id as number,
+    number: r.number as number,
+    state: decoded(STATE_OF, r.state as number, "state"),
+    source: decoded(SOURCE_OF, r.source as number, "source"),
+    config,
+    loss: r.loss as number | null,
+    metrics: parseNumbers(r.metrics as string),
+    userAttrs: parseStrings(r.user_attrs as string),
+    workerId: r.worker_id as string,
+    failReason: r.fail_reason as string,
+    createTime: r.create_time as number,
+    startTime: r.start_time as number | null,
+    endTime: r.end_time as number | null,
+    leaseDeadline: r.lease_deadline as number | null,
+    intermediate,
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The PostgreSQL store against the Store contract (contract.ts), each test
+ * on a fresh database of one throwaway cluster (../pg-cluster.ts), plus what
+ * only PostgreSQL promises: start-up errors, the schema version check, and
+ * the change feed and version check that several servers rely on.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ParzenError } from "../../src/errors.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
+import { openPostgresStore } from "../../src/store/postgres/open.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
+import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { storeContract, type StoreHarness } from "./contract.js";
+import { testPki } from "../integration/certs.js";
+
+let cluster: Promise<PgCluster> | undefined;
+const theCluster = () => {
+  cluster ??= startCluster();
+  return cluster;
+};
+afterAll(async () => {
+  await (await cluster)?.stop();
+}, 60_000);
+
+let databases = 0;
+async function freshDatabase(): Promise<string> {
+  return (await theCluster()).createDatabase(`t${++databases}`);
+}
+
+async function openHarness(): Promise<StoreHarness & { store: PostgresStore; url: string }> {
+  const url = await freshDatabase();
+  const h = {
+    url,
+    store: await openPostgresStore({ url }),
+    async reopen() {
+      await h.store.close();
+      h.store = await openPostgresStore({ url });
+    },
+    async dispose() {
+      await h.store.close();
+    },
+  };
+  return h;
+}
+
+const suite = postgresAvailable ? describe : describe.skip;
+
+if (postgresAvailable) storeContract("PostgreSQL", openHarness);
+
+const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
+function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
+  return {
+    id: 0,
+    experimentId,
+    number,
+    state: "running",
+    source: "algorithm",
+    config: Float64Array.of(number),
+    loss: null,
+    metrics: NO_NUMBERS,
+    userAttrs: NO_STRINGS,
+    workerId: "w",
+    failReason: "",
+    createTime: 1,
+    startTime: 1,
+    endTime: null,
+    leaseDeadline: 100,
+    intermediate: NO_POINTS,
+    ...fields,
+  };
+}
+const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
+  }
+  return "resolved";
+}
+
+suite("PostgreSQL store", () => {
+  let h: Awaited<ReturnType<typeof openHarness>> | undefined;
+  beforeAll(async () => {
+    await theCluster();
+  }, 60_000);
+  afterEach(async () => {
+    await h?.dispose();
+    h = undefined;
+  });
+
+  it("tracks the schema version and refuses a database written by a newer Parzen", async () => {
+    h = await openHarness();
+    const admin = new pg.Client({ connectionString: h.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query("SELECT version FROM parzen_schema");
+      expect(rows[0]!.version).toBe(loadPostgresMigrations().length);
+      await admin.query("UPDATE parzen_schema SET version = 99");
+    } finally {
+      await admin.end();
+    }
+    const err = await codeOf(openPostgresStore({ url: h.url }));
+    expect(err).toMatch(/^FAILED_PRECONDITION: .*schema version 99, newer than this Parzen's \d+; upgrade Parzen/);
+  });
+
+  it("migrates once when servers start together", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
+    const e = await stores[0]!.createExperiment("e", "{}", 1);
+    expect((await stores[2]!.experimentByName("e"))?.id).toBe(e.value.id);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("says clearly when the server is unreachable, the login fails or the database is missing", async () => {
+    const c = await theCluster();
+    // Port 1: nothing listens there (it is privileged, and unused on these machines).
+    const closed = `postgres://parzen@127.0.0.1:1/postgres`;
+    expect(await codeOf(openPostgresStore({ url: closed }))).toMatch(
+      /^UNAVAILABLE: cannot reach the PostgreSQL server/,
+    );
+    const missingRole = c.url().replace("parzen@", "nobody:secret@");
+    const refused = await codeOf(openPostgresStore({ url: missingRole }));
+    expect(refused).toMatch(/^FAILED_PRECONDITION: PostgreSQL refused the login for postgres:\/\/nobody:\*\*\*@/);
+    expect(refused).not.toContain("secret");
+    const missingDb = c.url("no_such_db");
+    expect(await codeOf(openPostgresStore({ url: missingDb }))).toMatch(
+      /^FAILED_PRECONDITION: .*no_such_db.*CREATE DATABASE/,
+    );
+    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=sometimes` }))).toMatch(/unknown sslmode/);
+    // The test cluster has no TLS: prefer goes without, as libpq does; require must not.
+    const preferred = await openPostgresStore({ url: `${c.url()}?sslmode=prefer` });
+    await preferred.close();
+    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=require` }))).toMatch(
+      /^(FAILED_PRECONDITION|UNAVAILABLE)/,
+    );
+  });
+
+  it("several stores on one database: units of one experiment serialise, numbers claimed once", async () => {
+    h = await openHarness();
+    const others = await Promise.all([1, 2].map(() => openPostgresStore({ url: h!.url })));
+    const stores = [h.store, ...others];
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    // Each store claims numbers by optimistic version checks, as three servers would: read head, write, retry.
+    const claimed: number[][] = [[], [], []];
+    await Promise.all(
+      stores.map(async (s, k) => {
+        for (let done = 0; done < 15; ) {
+          const head = await s.feed.changesSince(e, 0, toConfig);
+          const next = head!.trials.length;
+          try {
+            await s.write(e, { ...insert(trial(e, next)), expectVersion: head!.version });
+            claimed[k]!.push(next);
+            done++;
+          } catch (err) {
+            if (!(err instanceof ParzenError && err.code === "ABORTED")) throw err;
+          }
+        }
+      }),
+    );
+    const numbers = claimed.flat().sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 45 }, (_, i) => i));
+    await Promise.all(others.map((s) => s.close()));
+  });
+
+  it("two stores claiming the same enqueued trial, or marking the same lapsed lease LOST, at the same version: one wins", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const w = await h.store.write(e, insert(trial(e, 0, { state: "waiting", source: "enqueued" }), trial(e, 1)));
+    const [waiting, running] = w.value;
+    for (const [id, to] of [
+      [waiting!, "running"],
+      [running!, "lost"],
+    ] as const) {
+      const head = await h.store.feed.changesSince(e, 0, toConfig);
+      const claim = (s: PostgresStore, worker: string) =>
+        s.write(e, {
+          update: [{ ...trial(e, 0), id, state: to, workerId: worker }],
+          expectVersion: head!.version,
+        });
+      const outcomes = await Promise.allSettled([claim(h.store, "a"), claim(other, "b")]);
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      const lost = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+      expect((lost.reason as ParzenError).code).toBe("ABORTED");
+      const after = (await h.store.loadTrials(e, 0, 10, toConfig)).find((t) => t.id === id)!;
+      expect(after.state).toBe(to);
+      expect(after.workerId).toBe(outcomes[0]!.status === "fulfilled" ? "a" : "b");
+    }
+    await other.close();
+  });
+
+  it("notifies every store on the database of each committed unit", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const seen: [number, number][] = [];
+    let wake: () => void = () => {};
+    const unlisten = await other.feed.onChange((id, version) => {
+      seen.push([id, version]);
+      if (seen.length === 2) wake();
+    });
+    const both = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    await h.store.write(e, insert(trial(e, 0)));
+    await h.store.write(e, insert(trial(e, 1)));
+    await both;
+    expect(seen).toEqual([
+      [e, 1],
+      [e, 2],
+    ]);
+    await unlisten();
+    await other.close();
+  });
+});
+
+suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
+  let tlsCluster: PgCluster;
+  let dir: string;
+  let caFile: string;
+  let otherCaFile: string;
+  beforeAll(async () => {
+    const pki = testPki();
+    tlsCluster = await startCluster({ tls: { cert: pki.server.cert, key: pki.server.key } });
+    dir = mkdtempSync(join(tmpdir(), "parzen-pg-ca-"));
+    caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, pki.ca.cert);
+    otherCaFile = join(dir, "other-ca.pem");
+    writeFileSync(otherCaFile, testPki().ca.cert);
+  }, 60_000);
+  afterAll(async () => {
+    await tlsCluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Whether the store's connections are encrypted, as the server sees them. */
+  const encrypted = async (url: string): Promise<boolean> => {
+    const store = await openPostgresStore({ url });
+    try {
+      const { rows } = await store.pool.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+      return rows[0]!.ssl as boolean;
+    } finally {
+      await store.close();
+    }
+  };
+
+  it("encrypts with require, verify-ca and verify-full, and not with disable", async () => {
+    const url = tlsCluster.url();
+    expect(await encrypted(`${url}?sslmode=require`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=verify-ca&sslrootcert=${caFile}`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=verify-full&sslrootcert=${caFile}`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=prefer`)).toBe(true);
+    expect(await encrypted(`${url}?sslmode=disable`)).toBe(false);
+    expect(await encrypted(url)).toBe(false);
+  });
+
+  it("refuses a server whose certificate the given CA did not sign, with a clear start-up error", async () => {
+    const url = tlsCluster.url();
+    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-full&sslrootcert=${otherCaFile}` }))).toMatch(
+      /^(UNAVAILABLE|FAILED_PRECONDITION): .*(certificate|signature)/i,
+    );
+    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-ca&sslrootcert=/no/such/ca.pem` }))).toMatch(
+      /^FAILED_PRECONDITION: --db sslrootcert: cannot read \/no\/such\/ca\.pem/,
+    );
+  });
+});
