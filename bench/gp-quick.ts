@@ -16,34 +16,13 @@ import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
-import type { Config, Scalar, Space } from "../src/space/types.js";
-import { PROBLEMS, type Problem, type Values } from "./problems.js";
-
-function decode(space: Space, config: Config): Values {
-  const out: Values = {};
-  for (const p of space.params) {
-    const x = config[p.index]!;
-    if (Number.isNaN(x)) continue;
-    out[p.name] = p.domain.type === "choice" ? p.domain.options[x]!.value : x;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  return quantile(xs, 0.5);
-}
-
-/** Linear-interpolated quantile (numpy's default), as in bench/report.py. */
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
-}
+import type { Scalar } from "../src/space/types.js";
+import { median, parseScalar, quantile, regretTrace } from "./in-process.js";
+import { PROBLEMS, type Problem } from "./problems.js";
 
 const fmt = (v: number): string => v.toExponential(2);
 
-/** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
+/** Best true regret after each trial, and the run's wall time. */
 function run(
   p: Problem,
   seed: number,
@@ -51,26 +30,9 @@ function run(
   options: Record<string, Scalar>,
 ): { trace: number[]; ms: number } {
   const space = compileSpace(p.space);
-  const parsed = gpAlgorithm.parseOptions(options);
-  const session = gpAlgorithm.open(space, parsed);
-  const history: Observation[] = [];
-  const noise = createRng(seed, 0xbeef);
-  let bestObserved = Infinity;
-  let bestTrue = Infinity;
-  const trace: number[] = [];
+  const session = gpAlgorithm.open(space, gpAlgorithm.parseOptions(options));
   const t0 = performance.now();
-  for (let t = 0; t < budget; t++) {
-    const config = session.suggest(history, createRng(seed, t));
-    const v = decode(space, config);
-    const truth = p.f(v);
-    const observed = p.observe ? p.observe(v, noise.normal()) : truth;
-    history.push({ number: t, config, state: "complete", loss: observed, lastStep: undefined });
-    if (observed < bestObserved) {
-      bestObserved = observed;
-      bestTrue = truth;
-    }
-    trace.push(bestTrue - p.optimum);
-  }
+  const trace = regretTrace(session, space, p, seed, budget);
   return { trace, ms: performance.now() - t0 };
 }
 
@@ -192,8 +154,7 @@ const set: Record<string, Scalar> = {};
 args.forEach((a, i) => {
   if (a !== "--set") return;
   const [k, raw] = (args[i + 1] ?? "").split("=") as [string, string];
-  set[k] =
-    raw === "true" || raw === "false" ? { kind: "bool", value: raw === "true" } : { kind: "int", value: Number(raw) };
+  set[k] = parseScalar(raw);
 });
 if (!args.includes("--quality-only")) timing();
 if (!args.includes("--timing-only")) {

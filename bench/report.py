@@ -105,6 +105,30 @@ def stats(values: List[float]) -> Tuple[float, float, float]:
     return float(np.median(a)), float(np.percentile(a, 25)), float(np.percentile(a, 75))
 
 
+def regret_rows(
+    p: P.Problem, samplers: Sequence[str], ks: Sequence[int], runs: Dict[Tuple[str, str], List[Dict[str, Any]]], final: Dict[str, float]
+) -> List[Tuple[str, List[str], int]]:
+    """Per sampler with runs on p: median regret [quartiles] after each of ks trials, and how many
+    runs reached the last; records each sampler's median at the last k in `final`."""
+    rows = []
+    for s in samplers:
+        rs = runs.get((s, p.name), [])
+        if not rs:
+            continue
+        cells = []
+        for k in ks:
+            vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
+            if vals:
+                m, lo, hi = stats(vals)
+                cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
+                if k == ks[-1]:
+                    final[s] = m
+            else:
+                cells.append("–")
+        rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+    return rows
+
+
 def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
     runs, errors = load_quality(path)
     samplers = [s for s in SAMPLERS if any(k[0] == s for k in runs)]
@@ -124,22 +148,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
     rank_by: Dict[str, Dict[str, float]] = {}
     for p in problems:
         ks = [max(1, round(p.budget * f)) for f in (0.25, 0.5, 1.0)]
-        rows = []
-        for s in full:
-            rs = runs.get((s, p.name), [])
-            if not rs:
-                continue
-            cells = []
-            for k in ks:
-                vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
-                if vals:
-                    m, lo, hi = stats(vals)
-                    cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
-                    if k == ks[-1]:
-                        final_median[p.name][s] = m
-                else:
-                    cells.append("–")
-            rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+        rows = regret_rows(p, full, ks, runs, final_median[p.name])
         rk = ranks(final_median[p.name])
         rank_by[p.name] = rk
         out.append(f"**{p.name}** (budget {p.budget}, optimum {p.optimum})\n")
@@ -196,22 +205,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
         for p in problems:
             if not p.gp:
                 continue
-            rows = []
-            for s in samplers:
-                rs = runs.get((s, p.name), [])
-                if not rs:
-                    continue
-                cells = []
-                for k in ks:
-                    vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
-                    if vals:
-                        m, lo, hi = stats(vals)
-                        cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
-                        if k == ks[-1]:
-                            gp_final[p.name][s] = m
-                    else:
-                        cells.append("–")
-                rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+            rows = regret_rows(p, samplers, ks, runs, gp_final[p.name])
             rk = ranks(gp_final[p.name])
             gp_rank[p.name] = rk
             out.append(f"**{p.name}**\n")
