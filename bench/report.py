@@ -20,7 +20,7 @@ import math
 import os
 import sys
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -396,34 +396,22 @@ def main() -> None:
         )
         parts.append("")
     summary: Dict[str, Any] = {"meta": meta}
-    q = os.path.join(d, "quality.jsonl")
-    parts.append("## 1. Optimisation quality\n")
-    if os.path.exists(q):
-        txt, summary["quality"] = quality_report(q)
-        parts.append(txt)
-    else:
-        parts.append("(quality stage not run)\n")
-    parts.append("## 2. Suggest latency\n")
-    lat = os.path.join(d, "latency.json")
-    if os.path.exists(lat):
-        txt, summary["latency"] = latency_report(lat)
-        parts.append(txt)
-    else:
-        parts.append("(latency stage not run)\n")
-    parts.append("## 3. Throughput under load\n")
-    loads = glob.glob(os.path.join(d, "load-*.json"))
-    if loads:
-        txt, summary["load"] = load_report(loads)
-        parts.append(txt)
-    else:
-        parts.append("(load stage not run)\n")
-    parts.append("## 4. Server memory\n")
-    mem = os.path.join(d, "memory.json")
-    if os.path.exists(mem):
-        txt, summary["memory"] = memory_report(mem)
-        parts.append(txt)
-    else:
-        parts.append("(memory stage not run)\n")
+    def present(path: str) -> Optional[str]:
+        return path if os.path.exists(path) else None
+
+    stages: List[Tuple[str, str, Any, Callable[[Any], Tuple[str, Dict[str, Any]]]]] = [
+        ("1. Optimisation quality", "quality", present(os.path.join(d, "quality.jsonl")), quality_report),
+        ("2. Suggest latency", "latency", present(os.path.join(d, "latency.json")), latency_report),
+        ("3. Throughput under load", "load", glob.glob(os.path.join(d, "load-*.json")), load_report),
+        ("4. Server memory", "memory", present(os.path.join(d, "memory.json")), memory_report),
+    ]
+    for title, key, source, report in stages:
+        parts.append(f"## {title}\n")
+        if source:
+            txt, summary[key] = report(source)
+            parts.append(txt)
+        else:
+            parts.append(f"({key} stage not run)\n")
     notes = os.path.join(d, "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:
