@@ -13,37 +13,17 @@ import { writeFileSync } from "node:fs";
 import { gpAlgorithm } from "../src/algorithms/gp/sampler.js";
 import { createSharedMemos } from "../src/algorithms/shared-memos.js";
 import type { Observation } from "../src/algorithms/types.js";
+import { inverseFromCholesky } from "../src/math/linalg.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
-import type { Config, Scalar, Space } from "../src/space/types.js";
-import { PROBLEMS, type Problem, type Values } from "./problems.js";
-
-function decode(space: Space, config: Config): Values {
-  const out: Values = {};
-  for (const p of space.params) {
-    const x = config[p.index]!;
-    if (Number.isNaN(x)) continue;
-    out[p.name] = p.domain.type === "choice" ? p.domain.options[x]!.value : x;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  return quantile(xs, 0.5);
-}
-
-/** Linear-interpolated quantile (numpy's default), as in bench/report.py. */
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
-}
+import type { Scalar } from "../src/space/types.js";
+import { median, parseScalar, quantile, regretTrace } from "./in-process.js";
+import { PROBLEMS, type Problem } from "./problems.js";
 
 const fmt = (v: number): string => v.toExponential(2);
 
-/** Best true regret after each trial (noisy problems score the best-observed trial's true value). */
+/** Best true regret after each trial, and the run's wall time. */
 function run(
   p: Problem,
   seed: number,
@@ -51,26 +31,9 @@ function run(
   options: Record<string, Scalar>,
 ): { trace: number[]; ms: number } {
   const space = compileSpace(p.space);
-  const parsed = gpAlgorithm.parseOptions(options);
-  const session = gpAlgorithm.open(space, parsed);
-  const history: Observation[] = [];
-  const noise = createRng(seed, 0xbeef);
-  let bestObserved = Infinity;
-  let bestTrue = Infinity;
-  const trace: number[] = [];
+  const session = gpAlgorithm.open(space, gpAlgorithm.parseOptions(options));
   const t0 = performance.now();
-  for (let t = 0; t < budget; t++) {
-    const config = session.suggest(history, createRng(seed, t));
-    const v = decode(space, config);
-    const truth = p.f(v);
-    const observed = p.observe ? p.observe(v, noise.normal()) : truth;
-    history.push({ number: t, config, state: "complete", loss: observed, lastStep: undefined });
-    if (observed < bestObserved) {
-      bestObserved = observed;
-      bestTrue = truth;
-    }
-    trace.push(bestTrue - p.optimum);
-  }
+  const trace = regretTrace(session, space, p, seed, budget);
   return { trace, ms: performance.now() - t0 };
 }
 
@@ -113,27 +76,23 @@ function quality(
 }
 
 /**
- * Milliseconds for a fixed 2.1e7 multiply-add loop (the shape of an n = 500
- * Cholesky): printed as an indicator of how loaded the machine was, to
- * compare runs; not calibrated against an idle machine.
+ * Milliseconds (best of 3) for the GP's own inverse of an n = 500 Cholesky
+ * factor (src/math/linalg.ts): printed as an indicator of how loaded the
+ * machine was, to compare runs; not calibrated against an idle machine.
  */
 function yardstick(): number {
   const n = 500;
-  const U = new Float64Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000);
+  // A well-conditioned fixed lower-triangular factor.
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) L[i * n + j] = ((i * 7919 + j) % 1000) / 1000 / n;
+    L[i * n + i] = 1 + (i % 7) / 10;
+  }
   let best = Infinity;
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now();
-    let tot = 0;
-    for (let i = 0; i < n; i++) {
-      const ri = i * n;
-      for (let j = i; j < n; j++) {
-        const rj = j * n;
-        let s = 0;
-        for (let k = j; k < n; k++) s += U[ri + k]! * U[rj + k]!;
-        tot += s;
-      }
-    }
-    if (tot > 0) best = Math.min(best, performance.now() - t0);
+    const inv = inverseFromCholesky(L, n);
+    if (inv[0]! > 0) best = Math.min(best, performance.now() - t0);
   }
   return best;
 }
@@ -192,8 +151,7 @@ const set: Record<string, Scalar> = {};
 args.forEach((a, i) => {
   if (a !== "--set") return;
   const [k, raw] = (args[i + 1] ?? "").split("=") as [string, string];
-  set[k] =
-    raw === "true" || raw === "false" ? { kind: "bool", value: raw === "true" } : { kind: "int", value: Number(raw) };
+  set[k] = parseScalar(raw);
 });
 if (!args.includes("--quality-only")) timing();
 if (!args.includes("--timing-only")) {

@@ -78,10 +78,10 @@ def time_round_robin(cycles: Dict[str, Callable[[], None]], count: int, warmup: 
     return out
 
 
-def parzen_cycle(client: Any, algorithm: str, space_name: str, n: int) -> Tuple[Callable[[], None], Dict[str, Any]]:
-    """An experiment with N completed trials imported, and its Suggest+Report cycle."""
+def parzen_cycle(client: Any, algorithm: str, space_name: str, n: int, tag: str = TAG) -> Tuple[Callable[[], None], Dict[str, Any]]:
+    """An experiment (named lat-ALGORITHM-SPACE-N-TAG) with N completed trials imported, and its Suggest+Report cycle."""
     p = SPACES[space_name]
-    exp = client.create_experiment(f"lat-{algorithm}-{space_name}-{n}-{TAG}", P.parzen_space(p), algorithm=algorithm, seed=1)
+    exp = client.create_experiment(f"lat-{algorithm}-{space_name}-{n}-{tag}", P.parzen_space(p), algorithm=algorithm, seed=1)
     pts = history(p, n)
     t0 = time.perf_counter()
     for i in range(0, n, 2000):
@@ -93,6 +93,18 @@ def parzen_cycle(client: Any, algorithm: str, space_name: str, n: int) -> Tuple[
         t.report(p.f(t.flat_params))
 
     return cycle, info
+
+
+def warm_up(client: Any) -> None:
+    """A fresh server's first calls run unoptimised code: warm it up (as a
+    server in service is) so the first measured space is not penalised."""
+    p = SPACES["hartmann6"]
+    warm = client.create_experiment(f"lat-warmup-{TAG}", P.parzen_space(p), algorithm="tpe", seed=1)
+    warm.add_trials([{"params": v, "loss": p.f(v)} for v in history(p, 1000)])
+    for _ in range(300):
+        t = warm.suggest()
+        t.report(p.f(t.flat_params))
+    warm.delete()
 
 
 def optuna_cycle(kind: str, space_name: str, n: int) -> Callable[[], None]:
@@ -143,14 +155,7 @@ def main() -> None:
     gp_ns = [int(x) for x in args.gp_ns.split(",") if x]
     rows: List[Dict[str, Any]] = []
 
-    # A fresh server's first calls run unoptimised code: warm it up (as a
-    # server in service is) so the first measured space is not penalised.
-    warm = client.create_experiment(f"lat-warmup-{TAG}", P.parzen_space(SPACES["hartmann6"]), algorithm="tpe", seed=1)
-    warm.add_trials([{"params": v, "loss": SPACES["hartmann6"].f(v)} for v in history(SPACES["hartmann6"], 1000)])
-    for _ in range(300):
-        t = warm.suggest()
-        t.report(SPACES["hartmann6"].f(t.flat_params))
-    warm.delete()
+    warm_up(client)
 
     def emit(r: Dict[str, Any]) -> None:
         rows.append(r)

@@ -20,7 +20,7 @@ import math
 import os
 import sys
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -105,6 +105,30 @@ def stats(values: List[float]) -> Tuple[float, float, float]:
     return float(np.median(a)), float(np.percentile(a, 25)), float(np.percentile(a, 75))
 
 
+def regret_rows(
+    p: P.Problem, samplers: Sequence[str], ks: Sequence[int], runs: Dict[Tuple[str, str], List[Dict[str, Any]]], final: Dict[str, float]
+) -> List[Tuple[str, List[str], int]]:
+    """Per sampler with runs on p: median regret [quartiles] after each of ks trials, and how many
+    runs reached the last; records each sampler's median at the last k in `final`."""
+    rows = []
+    for s in samplers:
+        rs = runs.get((s, p.name), [])
+        if not rs:
+            continue
+        cells = []
+        for k in ks:
+            vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
+            if vals:
+                m, lo, hi = stats(vals)
+                cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
+                if k == ks[-1]:
+                    final[s] = m
+            else:
+                cells.append("–")
+        rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+    return rows
+
+
 def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
     runs, errors = load_quality(path)
     samplers = [s for s in SAMPLERS if any(k[0] == s for k in runs)]
@@ -124,22 +148,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
     rank_by: Dict[str, Dict[str, float]] = {}
     for p in problems:
         ks = [max(1, round(p.budget * f)) for f in (0.25, 0.5, 1.0)]
-        rows = []
-        for s in full:
-            rs = runs.get((s, p.name), [])
-            if not rs:
-                continue
-            cells = []
-            for k in ks:
-                vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
-                if vals:
-                    m, lo, hi = stats(vals)
-                    cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
-                    if k == ks[-1]:
-                        final_median[p.name][s] = m
-                else:
-                    cells.append("–")
-            rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+        rows = regret_rows(p, full, ks, runs, final_median[p.name])
         rk = ranks(final_median[p.name])
         rank_by[p.name] = rk
         out.append(f"**{p.name}** (budget {p.budget}, optimum {p.optimum})\n")
@@ -196,22 +205,7 @@ def quality_report(path: str) -> Tuple[str, Dict[str, Any]]:
         for p in problems:
             if not p.gp:
                 continue
-            rows = []
-            for s in samplers:
-                rs = runs.get((s, p.name), [])
-                if not rs:
-                    continue
-                cells = []
-                for k in ks:
-                    vals = [regret(p, b) for b in (best_at(r, k, p.noise_sd > 0) for r in rs) if b is not None]
-                    if vals:
-                        m, lo, hi = stats(vals)
-                        cells.append(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]")
-                        if k == ks[-1]:
-                            gp_final[p.name][s] = m
-                    else:
-                        cells.append("–")
-                rows.append((s, cells, sum(1 for r in rs if len(r["true"]) >= ks[-1])))
+            rows = regret_rows(p, samplers, ks, runs, gp_final[p.name])
             rk = ranks(gp_final[p.name])
             gp_rank[p.name] = rk
             out.append(f"**{p.name}**\n")
@@ -402,34 +396,22 @@ def main() -> None:
         )
         parts.append("")
     summary: Dict[str, Any] = {"meta": meta}
-    q = os.path.join(d, "quality.jsonl")
-    parts.append("## 1. Optimisation quality\n")
-    if os.path.exists(q):
-        txt, summary["quality"] = quality_report(q)
-        parts.append(txt)
-    else:
-        parts.append("(quality stage not run)\n")
-    parts.append("## 2. Suggest latency\n")
-    lat = os.path.join(d, "latency.json")
-    if os.path.exists(lat):
-        txt, summary["latency"] = latency_report(lat)
-        parts.append(txt)
-    else:
-        parts.append("(latency stage not run)\n")
-    parts.append("## 3. Throughput under load\n")
-    loads = glob.glob(os.path.join(d, "load-*.json"))
-    if loads:
-        txt, summary["load"] = load_report(loads)
-        parts.append(txt)
-    else:
-        parts.append("(load stage not run)\n")
-    parts.append("## 4. Server memory\n")
-    mem = os.path.join(d, "memory.json")
-    if os.path.exists(mem):
-        txt, summary["memory"] = memory_report(mem)
-        parts.append(txt)
-    else:
-        parts.append("(memory stage not run)\n")
+    def present(path: str) -> Optional[str]:
+        return path if os.path.exists(path) else None
+
+    stages: List[Tuple[str, str, Any, Callable[[Any], Tuple[str, Dict[str, Any]]]]] = [
+        ("1. Optimisation quality", "quality", present(os.path.join(d, "quality.jsonl")), quality_report),
+        ("2. Suggest latency", "latency", present(os.path.join(d, "latency.json")), latency_report),
+        ("3. Throughput under load", "load", glob.glob(os.path.join(d, "load-*.json")), load_report),
+        ("4. Server memory", "memory", present(os.path.join(d, "memory.json")), memory_report),
+    ]
+    for title, key, source, report in stages:
+        parts.append(f"## {title}\n")
+        if source:
+            txt, summary[key] = report(source)
+            parts.append(txt)
+        else:
+            parts.append(f"({key} stage not run)\n")
     notes = os.path.join(d, "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:

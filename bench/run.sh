@@ -52,16 +52,9 @@ bash "$root/bench/setup-venv.sh"
 py="$root/bench/.venv/bin/python"
 
 # ---------------------------------------------------------------- server
+source "$root/bench/server.sh"
 tmp="$(mktemp -d -t parzen-bench-XXXXXX)"
 server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 cleanup() { stop_server; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -69,41 +62,12 @@ trap 'exit 130' INT TERM
 # The server runs from a snapshot taken now, so every server start in this
 # run (the memory stage restarts it) runs the same code even if src/ is
 # edited meanwhile: the committed code (HEAD) by default, or the working tree
-# as it is with BENCH_SERVER_CODE=worktree.
+# as it is with BENCH_SERVER_CODE=worktree. It runs compiled, as `npm start`
+# and deployments run it (not under tsx).
 snap="$tmp/parzen"
-mkdir -p "$snap"
-if [[ "${BENCH_SERVER_CODE:-head}" == worktree ]]; then
-  cp -r src migrations proto package.json tsconfig.json "$snap"/
-  mkdir -p "$snap/clients/ts" && cp -r clients/ts/src clients/ts/package.json "$snap/clients/ts/"
-  dirty=""
-  [[ -n "$(git status --porcelain -- src migrations clients/ts/src)" ]] && dirty=" with uncommitted changes in src/ or clients/ts/src/"
-  server_code="working tree at $(git rev-parse --short HEAD)$dirty"
-else
-  git archive HEAD src migrations proto package.json tsconfig.json clients/ts/src clients/ts/package.json | tar -x -C "$snap"
-  server_code="commit $(git rev-parse --short HEAD) ($(git log -1 --format=%cd --date=format:'%Y-%m-%d %H:%M' HEAD))"
-fi
-ln -s "$root/node_modules" "$snap/node_modules"
-mkdir -p "$snap/scripts" && cp scripts/build.mjs "$snap/scripts/"
-# The server runs compiled, as `npm start` and deployments run it (not under tsx).
-(cd "$snap" && node scripts/build.mjs)
+if [[ "${BENCH_SERVER_CODE:-head}" == worktree ]]; then snapshot_code "$snap" worktree; else snapshot_code "$snap" HEAD; fi
 
-# start_server DB LOG [LISTEN]: starts `parzen serve` (on a free TCP port unless LISTEN says otherwise); sets server_pid and address.
-start_server() {
-  local db="$1" log="$2" listen="${3:-127.0.0.1:0}"
-  (cd "$snap" && exec node dist/cli/main.js serve --db "$db" --listen "$listen") > "$log" 2>&1 &
-  server_pid=$!
-  address=""
-  for _ in $(seq 1 600); do
-    address="$(grep -m1 '"msg":"listening"' "$log" 2>/dev/null | sed -n 's/.*"address":"\([^"]*\)".*/\1/p' || true)"
-    [[ -n "$address" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "bench: the server did not start" >&2; exit 1; }
-    sleep 0.1
-  done
-  [[ -n "$address" ]] || { echo "bench: the server did not log its address within 60 s" >&2; exit 1; }
-  echo "bench: Parzen server pid $server_pid listening on $address" >&2
-}
-
-start_server "$tmp/bench.db" "$out/server.log"
+start_server "$snap" "$tmp/bench.db" "$out/server.log"
 
 # ---------------------------------------------------------------- what is available
 has_gp=0
@@ -197,7 +161,7 @@ stop_server
 # ---------------------------------------------------------------- 3b. load over a unix socket (the sidecar's transport)
 if has_stage load; then
   echo "bench: == load (unix socket)" >&2
-  start_server "$tmp/load-unix.db" "$out/server-unix.log" "unix://$tmp/parzen.sock"
+  start_server "$snap" "$tmp/load-unix.db" "$out/server-unix.log" "unix://$tmp/parzen.sock"
   "$tmp/loadgen" --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random-unix.json"
   stop_server
 fi
@@ -205,11 +169,11 @@ fi
 # ---------------------------------------------------------------- 5. memory
 if has_stage memory; then
   echo "bench: == memory" >&2
-  start_server "$tmp/memory.db" "$out/server-memory.log"
+  start_server "$snap" "$tmp/memory.db" "$out/server-memory.log"
   "$py" bench/memory.py load --address "$address" --pid "$server_pid" --out "$out/memory.json" \
     --experiments "${BENCH_MEMORY_EXPERIMENTS:-100}" --trials "${BENCH_MEMORY_TRIALS:-10000}"
   stop_server
-  start_server "$tmp/memory.db" "$out/server-memory2.log"
+  start_server "$snap" "$tmp/memory.db" "$out/server-memory2.log"
   "$py" bench/memory.py touch --address "$address" --pid "$server_pid" --out "$out/memory.json"
   stop_server
 fi

@@ -15,42 +15,12 @@ import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
 import type { Config, Space } from "../src/space/types.js";
-import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
+import type { SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import { PROBLEMS } from "./problems.js";
+import { box, choice, ints, logUniform, quantized } from "./spaces.js";
 
-const uniform = (name: string, low: number, high: number): Parameter => ({
-  name,
-  domain: { $case: "uniform", value: { low, high } },
-});
-const box = (d: number, low: number, high: number): SearchSpace => ({
-  parameters: Array.from({ length: d }, (_, i) => uniform(`x${i}`, low, high)),
-});
 const mixed: SearchSpace = {
-  parameters: [
-    ...Array.from(
-      { length: 3 },
-      (_, i) =>
-        ({
-          name: `i${i}`,
-          domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } },
-        }) as Parameter,
-    ),
-    ...Array.from(
-      { length: 2 },
-      (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter,
-    ),
-    { name: "l", domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } },
-    {
-      name: "c",
-      domain: {
-        $case: "choice",
-        value: {
-          options: ["a", "b", "c"].map((s) => ({ value: { kind: { $case: "stringValue", value: s } }, children: [] })),
-          weights: [],
-        },
-      },
-    } as unknown as Parameter,
-  ],
+  parameters: [...ints(3), ...quantized(2), logUniform("l"), choice("c", ["a", "b", "c"])],
 };
 
 /** A smooth multimodal loss over any config (NaN for inactive parameters is skipped). */

@@ -9,54 +9,17 @@
  *                              [--algo tpe|random] [--set key=value ...]
  */
 import { algorithmNamed } from "../src/algorithms/registry.js";
-import type { Observation } from "../src/algorithms/types.js";
-import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
-import type { Config, Scalar, Space } from "../src/space/types.js";
-import { PROBLEMS, type Problem, type Values } from "./problems.js";
+import type { Scalar } from "../src/space/types.js";
+import { median, parseScalar, regretTrace } from "./in-process.js";
+import { PROBLEMS, type Problem } from "./problems.js";
 
-function decode(space: Space, config: Config): Values {
-  const out: Values = {};
-  for (const p of space.params) {
-    const x = config[p.index]!;
-    if (Number.isNaN(x)) continue;
-    out[p.name] = p.domain.type === "choice" ? p.domain.options[x]!.value : x;
-  }
-  return out;
-}
-
-/** Best true value after each trial of one run. */
+/** Best true regret after each trial of one run. */
 export function runOnce(problem: Problem, algo: string, options: Record<string, Scalar>, seed: number): number[] {
   const space = compileSpace(problem.space);
   const algorithm = algorithmNamed(algo);
-  const parsed = algorithm.parseOptions(options);
-  const session = algorithm.open(space, parsed);
-  const history: Observation[] = [];
-  const noise = createRng(seed, 0xbeef);
-  const trace: number[] = [];
-  let bestObserved = Infinity;
-  let bestTrue = Infinity;
-  for (let t = 0; t < problem.budget; t++) {
-    const config = session.suggest(history, createRng(seed, t));
-    const v = decode(space, config);
-    const truth = problem.f(v);
-    const observed = problem.observe ? problem.observe(v, noise.normal()) : truth;
-    history.push({ number: t, config, state: "complete", loss: observed, lastStep: undefined });
-    // Noisy problems score the true value of the best-observed trial.
-    if (observed < bestObserved) {
-      bestObserved = observed;
-      bestTrue = truth;
-    }
-    trace.push(bestTrue - problem.optimum);
-  }
-  return trace;
+  return regretTrace(algorithm.open(space, algorithm.parseOptions(options)), space, problem, seed, problem.budget);
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
-};
 
 function parseArgs(argv: string[]): {
   seeds: number;
@@ -79,12 +42,7 @@ function parseArgs(argv: string[]): {
     else if (a === "--algo") algos = next().split(",");
     else if (a === "--set") {
       const [k, raw] = next().split("=") as [string, string];
-      set[k] =
-        raw === "true" || raw === "false"
-          ? { kind: "bool", value: raw === "true" }
-          : Number.isFinite(Number(raw))
-            ? { kind: Number.isInteger(Number(raw)) && !raw.includes(".") ? "int" : "double", value: Number(raw) }
-            : { kind: "string", value: raw };
+      set[k] = parseScalar(raw);
     }
   }
   return { seeds, firstSeed, problems, algos, set };

@@ -15,56 +15,20 @@ import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
-import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
+import type { SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import { PROBLEMS } from "./problems.js";
+import { box, choice, ints, logUniform, quantized } from "./spaces.js";
 
-const continuous6: SearchSpace = {
-  parameters: Array.from(
-    { length: 6 },
-    (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: 0, high: 1 } } }) as Parameter,
-  ),
-};
-const continuous: SearchSpace = {
-  parameters: Array.from(
-    { length: 10 },
-    (_, i) => ({ name: `x${i}`, domain: { $case: "uniform", value: { low: -5, high: 5 } } }) as Parameter,
-  ),
-};
+const continuous6 = box(6, 0, 1);
+const continuous = box(10, -5, 5);
 const mixed: SearchSpace = {
   parameters: [
-    ...Array.from(
-      { length: 4 },
-      (_, i) =>
-        ({
-          name: `i${i}`,
-          domain: { $case: "intRange", value: { low: 1, high: 100, step: 1, log: i % 2 === 1 } },
-        }) as Parameter,
-    ),
-    ...Array.from(
-      { length: 2 },
-      (_, i) => ({ name: `q${i}`, domain: { $case: "qUniform", value: { low: 0, high: 1, q: 0.05 } } }) as Parameter,
-    ),
-    ...Array.from(
-      { length: 2 },
-      (_, i) => ({ name: `l${i}`, domain: { $case: "logUniform", value: { low: 1e-5, high: 1 } } }) as Parameter,
-    ),
-    ...Array.from(
-      { length: 2 },
-      (_, i) =>
-        ({
-          name: `c${i}`,
-          domain: {
-            $case: "choice",
-            value: {
-              options: ["a", "b", "c", "d"].map((s) => ({
-                value: { kind: { $case: "stringValue", value: s } },
-                children: [],
-              })),
-              weights: [],
-            },
-          },
-        }) as unknown as Parameter,
-    ),
+    ...ints(4),
+    ...quantized(2),
+    logUniform("l0"),
+    logUniform("l1"),
+    choice("c0", ["a", "b", "c", "d"]),
+    choice("c1", ["a", "b", "c", "d"]),
   ],
 };
 

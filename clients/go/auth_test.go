@@ -181,19 +181,6 @@ func startAuthServer(t *testing.T, args []string, env ...string) string {
 	return srv.addr
 }
 
-// dialOK connects with opts, or fails the test.
-func dialOK(t *testing.T, addr string, opts ...parzen.Option) *parzen.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c, err := parzen.Dial(ctx, addr, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // roundTrip creates an experiment, suggests a trial, reports it and reads
 // the best trial back.
 func roundTrip(ctx context.Context, c *parzen.Client, name string) error {

@@ -199,7 +199,12 @@ func (s *server) stop() {
 // dial connects to the shared test server.
 func dial(t *testing.T, opts ...parzen.Option) *parzen.Client {
 	t.Helper()
-	addr := serverAddr(t)
+	return dialOK(t, serverAddr(t), opts...)
+}
+
+// dialOK connects to the server at addr with opts, or fails the test.
+func dialOK(t *testing.T, addr string, opts ...parzen.Option) *parzen.Client {
+	t.Helper()
 	// Generous: on a loaded machine a freshly started server (TypeScript
 	// compiled on the fly, worker threads spinning up) can take many
 	// seconds to answer its first connection after logging "listening".

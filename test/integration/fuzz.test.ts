@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceService, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
+import { createRng } from "../../src/math/rng.js";
 import { choice, mixedSpace, num, str, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
 
@@ -107,14 +108,8 @@ async function expectStillServing(): Promise<void> {
 // ---- seeded bytes ---------------------------------------------------------------
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = createRng(seed);
+  return () => g.uniform();
 }
 
 function randomBytes(r: () => number, max: number): Buffer {

@@ -5,7 +5,7 @@
  * connection layer (@parzen/client/rpc) over real gRPC.
  */
 import { credentials } from "@grpc/grpc-js";
-import type { ParzenError } from "@parzen/client";
+import { ParzenError } from "@parzen/client";
 import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Rpc, type RequestOf, type ResponseOf, type UnaryMethod } from "@parzen/client/rpc";
@@ -86,12 +86,13 @@ export async function startTestServer(extra: Partial<ParzenConfig> = {}): Promis
   return ts;
 }
 
-/** Resolves to the error a call fails with (and fails the test if it succeeds). */
+/** Resolves to the ParzenError a call fails with (and fails the test if it succeeds or fails otherwise). */
 export async function rejection(p: Promise<unknown>): Promise<ParzenError> {
   try {
     await p;
   } catch (err) {
-    return err as ParzenError;
+    if (err instanceof ParzenError) return err;
+    throw new Error(`expected a ParzenError, got ${String(err)}`);
   }
   throw new Error("expected the call to fail");
 }

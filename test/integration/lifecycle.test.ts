@@ -272,10 +272,10 @@ async function healthClient() {
   return { HealthClient: def.grpc.health.v1.Health };
 }
 
-async function reflectionFiles(address: string, symbol: string): Promise<string[]> {
+/** One request on the server's reflection stream (v1alpha, as grpcurl speaks it) and its first answer. */
+async function reflect<R>(address: string, request: object): Promise<R> {
   const grpc = await import("@grpc/grpc-js");
   const loader = await import("@grpc/proto-loader");
-  const { FileDescriptorProto } = await import("protobufjs/ext/descriptor/index.js");
   const reflectionProto = resolve(
     ROOT,
     "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto",
@@ -284,37 +284,27 @@ async function reflectionFiles(address: string, symbol: string): Promise<string[
   const client = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
   return new Promise((ok, fail) => {
     const call = client.ServerReflectionInfo(new Metadata());
-    call.on("data", (r: { fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } }) => {
-      ok(
-        r.fileDescriptorResponse!.fileDescriptorProto.map(
-          (b) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name,
-        ),
-      );
+    call.on("data", (r: R) => {
+      ok(r);
       call.end();
       client.close();
     });
     call.on("error", fail);
-    call.write({ fileContainingSymbol: symbol });
+    call.write(request);
   });
 }
 
-async function reflectionServices(address: string): Promise<string[]> {
-  const grpc = await import("@grpc/grpc-js");
-  const loader = await import("@grpc/proto-loader");
-  const reflectionProto = resolve(
-    ROOT,
-    "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto",
-  );
-  const def = grpc.loadPackageDefinition(loader.loadSync(reflectionProto)) as any;
-  const client = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
-  return new Promise((ok, fail) => {
-    const call = client.ServerReflectionInfo(new Metadata());
-    call.on("data", (r: { listServicesResponse?: { service: { name: string }[] } }) => {
-      ok(r.listServicesResponse!.service.map((s) => s.name));
-      call.end();
-      client.close();
-    });
-    call.on("error", fail);
-    call.write({ listServices: "*" });
+async function reflectionFiles(address: string, symbol: string): Promise<string[]> {
+  const { FileDescriptorProto } = await import("protobufjs/ext/descriptor/index.js");
+  const r = await reflect<{ fileDescriptorResponse?: { fileDescriptorProto: Buffer[] } }>(address, {
+    fileContainingSymbol: symbol,
   });
+  return r.fileDescriptorResponse!.fileDescriptorProto.map(
+    (b) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name,
+  );
+}
+
+async function reflectionServices(address: string): Promise<string[]> {
+  const r = await reflect<{ listServicesResponse?: { service: { name: string }[] } }>(address, { listServices: "*" });
+  return r.listServicesResponse!.service.map((s) => s.name);
 }

@@ -34,6 +34,15 @@ function expectFrequencies(values: number[], bins: { p: number; hit: (x: number)
   expect(total).toBeCloseTo(1, 6);
 }
 
+/** Each integer of low..high with the log-uniform mass of [k − 0.5, k + 0.5] (log-scaled integer grids). */
+function logCells(low: number, high: number): { p: number; hit: (x: number) => boolean }[] {
+  const z = Math.log(high + 0.5) - Math.log(low - 0.5);
+  return Array.from({ length: high - low + 1 }, (_, i) => low + i).map((k) => ({
+    p: (Math.log(k + 0.5) - Math.log(k - 0.5)) / z,
+    hit: (x) => x === k,
+  }));
+}
+
 const dom = (name: string, domain: Parameter["domain"]): Parameter => ({ name, domain });
 
 describe("prior sampling follows each declared distribution", () => {
@@ -78,14 +87,7 @@ describe("prior sampling follows each declared distribution", () => {
 
   it("q_log_uniform(1, 10, 1) gives each integer the log-uniform mass of its cell", () => {
     const xs = draws(dom("x", { $case: "qLogUniform", value: { low: 1, high: 10, q: 1 } }));
-    const z = Math.log(10.5) - Math.log(0.5);
-    expectFrequencies(
-      xs,
-      Array.from({ length: 10 }, (_, i) => i + 1).map((g) => ({
-        p: (Math.log(g + 0.5) - Math.log(g - 0.5)) / z,
-        hit: (x) => x === g,
-      })),
-    );
+    expectFrequencies(xs, logCells(1, 10));
   });
 
   it("normal(1, 2) and log_normal(0, 0.5)", () => {
@@ -137,14 +139,7 @@ describe("prior sampling follows each declared distribution", () => {
 
   it("log int(1, 20) gives k the log-uniform mass of [k-0.5, k+0.5]", () => {
     const xs = draws(dom("n", { $case: "intRange", value: { low: 1, high: 20, step: 1, log: true } }));
-    const z = Math.log(20.5) - Math.log(0.5);
-    expectFrequencies(
-      xs,
-      Array.from({ length: 20 }, (_, i) => i + 1).map((k) => ({
-        p: (Math.log(k + 0.5) - Math.log(k - 0.5)) / z,
-        hit: (x) => x === k,
-      })),
-    );
+    expectFrequencies(xs, logCells(1, 20));
   });
 
   it("weighted choice follows its normalised weights", () => {

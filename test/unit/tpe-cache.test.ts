@@ -21,7 +21,7 @@ import { createRng, type Rng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
 import { samplePrior } from "../../src/space/prior.js";
 import type { Space } from "../../src/space/types.js";
-import { everyKind, param } from "./tpe-helpers.js";
+import { everyKind, param, randomEdit } from "./tpe-helpers.js";
 
 describe("updatedSorted", () => {
   it("equals a fresh (value, index) sort after removals and additions, ties included", () => {
@@ -33,20 +33,7 @@ describe("updatedSorted", () => {
       const old = Float64Array.from({ length: n0 }, value);
       const prev = sortedBy(old, n0, 1, 0, new SortScratch());
       // Keep some old values in order, interleaving new ones.
-      const next: number[] = [];
-      const newOf = new Int32Array(n0).fill(-1);
-      const added: number[] = [];
-      for (let i = 0; i < n0; i++) {
-        while (rng.uniform() < 0.2) {
-          added.push(next.length);
-          next.push(value());
-        }
-        if (rng.uniform() < 0.8) {
-          newOf[i] = next.length;
-          next.push(old[i]!);
-        }
-      }
-      const mu = Float64Array.from(next);
+      const { next: mu, newOf, added } = randomEdit(rng, old, value, { insert: 0.2, keep: 0.8, repeat: true });
       const sorted = updatedSorted(mu, mu.length, 1, 0, prev, newOf, Uint32Array.from(added));
       const got = sorted.order;
       expect(Array.from(sorted.values)).toEqual(Array.from(got, (k) => mu[k]!));

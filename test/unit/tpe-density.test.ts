@@ -24,6 +24,7 @@ import {
 import { createRng, type Rng } from "../../src/math/rng.js";
 import { LOG_SQRT_2PI } from "../../src/math/special.js";
 import { sampleTruncNormal, sampleTruncNormalFrom, truncNormalParts } from "../../src/math/truncnorm.js";
+import { randomEdit } from "./tpe-helpers.js";
 
 const scratch = new ContinuousScratch();
 
@@ -250,20 +251,7 @@ describe("in-place edits", () => {
       const n0 = 2 + Math.floor(rng.uniform() * 50);
       const value = (): number => Math.floor(rng.uniform() * 6) / 6; // many ties
       const old = Float64Array.from({ length: n0 }, value);
-      const newOf = new Int32Array(n0).fill(-1);
-      const next: number[] = [];
-      const added: number[] = [];
-      for (let k = 0; k < n0; k++) {
-        if (rng.uniform() < 0.1) {
-          added.push(next.length);
-          next.push(value());
-        }
-        if (rng.uniform() < 0.9) {
-          newOf[k] = next.length;
-          next.push(old[k]!);
-        }
-      }
-      const mu = Float64Array.from(next);
+      const { next: mu, newOf, added } = randomEdit(rng, old, value, { insert: 0.1, keep: 0.9, repeat: false });
       let sorted = dropRenumbered(sortedBy(old, n0, 1, 0, new SortScratch()), newOf, new Set());
       for (const k of added) sorted = insertSorted(sorted, k, mu[k]!).sorted;
       const want = sortedBy(mu, mu.length, 1, 0, new SortScratch());

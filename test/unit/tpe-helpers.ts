@@ -1,7 +1,7 @@
 /** Shared builders for the TPE tests: proto parameters, a run loop, validity checks. */
 import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import type { Algorithm, Observation } from "../../src/algorithms/types.js";
-import { createRng } from "../../src/math/rng.js";
+import { createRng, type Rng } from "../../src/math/rng.js";
 import { externalValue, internalValue } from "../../src/space/values.js";
 import type { Config, Space } from "../../src/space/types.js";
 
@@ -97,4 +97,34 @@ export function obs(
   lastStep?: number,
 ): Observation {
   return { number, state, loss, lastStep, config: Float64Array.from(config) };
+}
+
+/**
+ * A random edit of a list of values, the way a history changes between two
+ * calls: in order, each old value is kept with probability `keep`, and before
+ * it a new value() is inserted with probability `insert` (again and again
+ * while `repeat`). `newOf[i]`: where old value i went (−1: dropped); `added`:
+ * the positions of the new values.
+ */
+export function randomEdit(
+  rng: Rng,
+  old: Float64Array,
+  value: () => number,
+  { insert, keep, repeat }: { insert: number; keep: number; repeat: boolean },
+): { next: Float64Array; newOf: Int32Array; added: number[] } {
+  const next: number[] = [];
+  const newOf = new Int32Array(old.length).fill(-1);
+  const added: number[] = [];
+  for (let i = 0; i < old.length; i++) {
+    while (rng.uniform() < insert) {
+      added.push(next.length);
+      next.push(value());
+      if (!repeat) break;
+    }
+    if (rng.uniform() < keep) {
+      newOf[i] = next.length;
+      next.push(old[i]!);
+    }
+  }
+  return { next: Float64Array.from(next), newOf, added };
 }

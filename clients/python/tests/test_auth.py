@@ -153,12 +153,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 # --------------------------------------------------------------------- servers
 
 
-def start(tmp: Path, *, args: list[str], env: dict[str, str] | None = None) -> parzen.LocalServer:
+def local_server(tmp: Path, *, args: list[str], env: dict[str, str] | None = None) -> parzen.LocalServer:
+    """A server on a database in tmp, not started yet (``with`` starts and stops it)."""
     # Tokens from the caller's environment must not leak into the server.
     base = {k: "" for k in ("PARZEN_TOKENS", "PARZEN_TOKENS_FILE") if k in os.environ}
-    srv = parzen.LocalServer(str(tmp / "parzen.db"), args=args, env={**base, **(env or {})}, startup_timeout=90)
-    srv.start()
-    return srv
+    return parzen.LocalServer(str(tmp / "parzen.db"), args=args, env={**base, **(env or {})}, startup_timeout=90)
 
 
 @pytest.fixture(scope="module")
@@ -166,29 +165,20 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[parzen.Lo
     tmp = tmp_path_factory.mktemp("tokens")
     tokens_file = tmp / "tokens"
     tokens_file.write_text(f"# tokens for the tests\n{FILE_TOKEN}\n")
-    srv = start(tmp, args=["--tokens-file", str(tokens_file)], env={"PARZEN_TOKENS": f"{TOKEN},{OTHER}"})
-    try:
+    with local_server(tmp, args=["--tokens-file", str(tokens_file)], env={"PARZEN_TOKENS": f"{TOKEN},{OTHER}"}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[parzen.LocalServer]:
-    srv = start(tmp_path_factory.mktemp("tls"), args=pki.tls_args(), env={"PARZEN_TOKENS": TOKEN})
-    try:
+    with local_server(tmp_path_factory.mktemp("tls"), args=pki.tls_args(), env={"PARZEN_TOKENS": TOKEN}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
 def mtls_server(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[parzen.LocalServer]:
-    srv = start(tmp_path_factory.mktemp("mtls"), args=pki.tls_args(client_ca=True))
-    try:
+    with local_server(tmp_path_factory.mktemp("mtls"), args=pki.tls_args(client_ca=True)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def addr(srv: parzen.LocalServer) -> str:

@@ -4,6 +4,7 @@ stopping, points to evaluate, and a local server started on demand."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,17 +101,21 @@ def test_nan_loss_is_recorded_as_fail(client: parzen.Client, name: str) -> None:
 
 
 def test_loss_threshold_early_stop_and_timeout(client: parzen.Client, name: str) -> None:
-    parzen.fmin(
-        lambda p: 0.0,
-        QUADRATIC,
-        algo="random",
-        max_evals=50,
-        client=client,
-        experiment=name + "-a",
-        loss_threshold=0.1,
-        show_progressbar=False,
-    )
-    assert len(client.get_experiment(name + "-a").trials()) == 1
+    def run(fn: Callable[[Any], float], suffix: str, max_evals: int = 50, **stop: Any) -> int:
+        """Random search on QUADRATIC with one stopping rule; how many trials it made."""
+        parzen.fmin(
+            fn,
+            QUADRATIC,
+            algo="random",
+            max_evals=max_evals,
+            client=client,
+            experiment=name + suffix,
+            show_progressbar=False,
+            **stop,
+        )
+        return len(client.get_experiment(name + suffix).trials())
+
+    assert run(lambda p: 0.0, "-a", loss_threshold=0.1) == 1
 
     seen: list[int] = []
 
@@ -119,35 +124,16 @@ def test_loss_threshold_early_stop_and_timeout(client: parzen.Client, name: str)
         seen.append(n)
         return n >= 3, [n]
 
-    parzen.fmin(
-        quadratic,
-        QUADRATIC,
-        algo="random",
-        max_evals=50,
-        client=client,
-        experiment=name + "-b",
-        early_stop_fn=stop_after_three,
-        show_progressbar=False,
-    )
-    assert seen == [1, 2, 3] and len(client.get_experiment(name + "-b").trials()) == 3
+    assert run(quadratic, "-b", early_stop_fn=stop_after_three) == 3 and seen == [1, 2, 3]
 
     def slow(p: Any) -> float:
         time.sleep(0.2)
         return quadratic(p)
 
     t0 = time.monotonic()
-    parzen.fmin(
-        slow,
-        QUADRATIC,
-        algo="random",
-        max_evals=1000,
-        client=client,
-        experiment=name + "-c",
-        timeout=1.0,
-        show_progressbar=False,
-    )
+    made = run(slow, "-c", max_evals=1000, timeout=1.0)
     assert time.monotonic() - t0 < 5
-    assert 2 <= len(client.get_experiment(name + "-c").trials()) <= 8
+    assert 2 <= made <= 8
 
 
 def test_points_to_evaluate_shaped_or_hyperopt_style(client: parzen.Client, name: str) -> None:

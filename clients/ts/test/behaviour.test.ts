@@ -18,6 +18,7 @@ import {
   status,
 } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { rejection } from "../../../test/integration/harness.js";
 import {
   GetBestResponse,
   GetExperimentResponse,
@@ -33,7 +34,6 @@ import {
   DEFAULT_TIMEOUT_MS,
   type Experiment,
   ParzenClient,
-  ParzenError,
   serviceConfig,
   type Trial,
   uniform,
@@ -167,15 +167,6 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-async function failure(p: Promise<unknown>): Promise<ParzenError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ParzenError);
-  return err as ParzenError;
-}
-
 describe("the behaviour table", () => {
   it("sorts every method of the service into retried or not", () => {
     const all = Object.keys(service).map(methodName).sort();
@@ -210,7 +201,7 @@ describe("retries", () => {
 
   it.each(retry.not_retried)("does not retry %s", async (method) => {
     fake.script.set(method, Array(retry.max_attempts).fill("UNAVAILABLE"));
-    expect((await failure(calls[method]!(ctx))).codeName).toBe("UNAVAILABLE");
+    expect((await rejection(calls[method]!(ctx))).codeName).toBe("UNAVAILABLE");
     expect(fake.attempts(method)).toBe(1);
   });
 
@@ -219,7 +210,7 @@ describe("retries", () => {
     const retried = retry.status_codes.includes(code);
     const outcome = calls.GetExperiment!(ctx);
     if (retried) await outcome;
-    else expect((await failure(outcome)).codeName).toBe(code);
+    else expect((await rejection(outcome)).codeName).toBe(code);
     expect(fake.attempts("GetExperiment")).toBe(retried ? 2 : 1);
   });
 
@@ -227,7 +218,7 @@ describe("retries", () => {
     const n = retry.max_attempts;
     fake.script.set("GetExperiment", Array(n + 3).fill("UNAVAILABLE"));
     const start = performance.now();
-    expect((await failure(calls.GetExperiment!(ctx))).codeName).toBe("UNAVAILABLE");
+    expect((await rejection(calls.GetExperiment!(ctx))).codeName).toBe("UNAVAILABLE");
     const elapsed = (performance.now() - start) / 1000;
     expect(fake.attempts("GetExperiment")).toBe(n);
     // The pause before retry k is min(initial * multiplier^(k-1), max), times a random
@@ -256,7 +247,7 @@ describe("retries", () => {
 describe("errors and defaults", () => {
   it.each(behaviour.errors.map((e) => e.status))("surfaces %s with its code and the server's message", async (code) => {
     fake.script.set("DeleteExperiment", [code as StatusName]);
-    const err = await failure(ctx.client.deleteExperiment("e"));
+    const err = await rejection(ctx.client.deleteExperiment("e"));
     expect(err.codeName).toBe(code);
     expect(err.code).toBe(status[code as StatusName]);
     expect(err.details).toBe(`scripted ${code} for DeleteExperiment`);

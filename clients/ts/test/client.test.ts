@@ -4,7 +4,7 @@
  * SQLite file), and every test goes through the client's public API only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../test/integration/harness.js";
+import { rejection, startTestServer, type TestServer } from "../../../test/integration/harness.js";
 import {
   ParzenClient,
   ParzenError,
@@ -38,16 +38,6 @@ const space = () => [
   choice("batch", [32, 64, 128]),
 ];
 
-async function rejected(p: Promise<unknown>): Promise<ParzenError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ParzenError);
-    return err as ParzenError;
-  }
-  throw new Error("expected the call to fail");
-}
-
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
@@ -78,7 +68,7 @@ describe("experiments", () => {
     });
     expect(again.created).toBe(false);
 
-    const err = await rejected(client.createExperiment({ name: "create", space: [uniform("x", 0, 1)], seed: 7 }));
+    const err = await rejection(client.createExperiment({ name: "create", space: [uniform("x", 0, 1)], seed: 7 }));
     expect(err.codeName).toBe("ALREADY_EXISTS");
     expect(err.code).toBe(6);
     expect(err.is("ALREADY_EXISTS")).toBe(true);
@@ -88,7 +78,7 @@ describe("experiments", () => {
     expect(names).toContain("create");
 
     await client.deleteExperiment("create");
-    expect((await rejected(client.experiment("create"))).codeName).toBe("NOT_FOUND");
+    expect((await rejection(client.experiment("create"))).codeName).toBe("NOT_FOUND");
   });
 
   it("lists experiments over more than one page", async () => {
@@ -169,7 +159,7 @@ describe("ask and tell", () => {
     expect(new Set(trials.map((t) => t.id)).size).toBe(8);
     expect(new Set(trials.map((t) => t.number)).size).toBe(8);
     expect(new Set(trials.map((t) => JSON.stringify(t.params))).size).toBe(8);
-    expect((await rejected(exp.suggestMany(0))).codeName).toBe("INVALID_ARGUMENT");
+    expect((await rejection(exp.suggestMany(0))).codeName).toBe("INVALID_ARGUMENT");
   });
 
   it("serves enqueued configurations first, oldest first", async () => {
@@ -196,7 +186,7 @@ describe("ask and tell", () => {
 
     // A single configuration works too; an inactive parameter is the server's INVALID_ARGUMENT.
     await exp.enqueue({ lr: 0.1, layers: 1, dropout: 0.1, optimizer: "adam", batch: 128 });
-    const err = await rejected(
+    const err = await rejection(
       exp.enqueue({ lr: 0.1, layers: 1, dropout: 0.1, optimizer: "adam", momentum: 0.5, batch: 128 }),
     );
     expect(err.codeName).toBe("INVALID_ARGUMENT");
@@ -281,12 +271,12 @@ describe("pruning", () => {
 
 describe("errors", () => {
   it("maps NOT_FOUND and INVALID_ARGUMENT with the server's message", async () => {
-    const missing = await rejected(client.experiment("no-such-experiment"));
+    const missing = await rejection(client.experiment("no-such-experiment"));
     expect(missing).toMatchObject({ code: 5, codeName: "NOT_FOUND", method: "GetExperiment" });
     expect(missing.details).toContain("no-such-experiment");
     expect(missing.message).toContain("NOT_FOUND");
 
-    const bad = await rejected(client.createExperiment({ name: "bad-space", space: [uniform("x", 1, 0)] }));
+    const bad = await rejection(client.createExperiment({ name: "bad-space", space: [uniform("x", 1, 0)] }));
     expect(bad.codeName).toBe("INVALID_ARGUMENT");
     expect(bad.code).toBe(3);
     expect(bad.details).toMatch(/parameter "x"/);
@@ -294,13 +284,13 @@ describe("errors", () => {
 
     const exp = await client.createExperiment({ name: "errors", space: [uniform("x", 0, 1)] });
     const t = await exp.suggest();
-    const nan = await rejected(t.report(Number.NaN));
+    const nan = await rejection(t.report(Number.NaN));
     expect(nan.codeName).toBe("INVALID_ARGUMENT");
     await t.report(0.5);
-    const conflict = await rejected(t.report(0.7));
+    const conflict = await rejection(t.report(0.7));
     expect(conflict.codeName).toBe("FAILED_PRECONDITION");
 
-    const unknownAlgo = await rejected(
+    const unknownAlgo = await rejection(
       client.createExperiment({ name: "bad-algo", space: [uniform("x", 0, 1)], algorithm: "annealing" }),
     );
     expect(unknownAlgo.codeName).toBe("INVALID_ARGUMENT");

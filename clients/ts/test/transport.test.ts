@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { testPki } from "../../../test/integration/certs.js";
-import { startTestServer, type TestServer } from "../../../test/integration/harness.js";
-import { ParzenClient, ParzenError, uniform } from "../src/index.js";
+import { rejection, startTestServer, type TestServer } from "../../../test/integration/harness.js";
+import { ParzenClient, uniform } from "../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "parzen-ts-client-"));
 const servers: TestServer[] = [];
@@ -31,14 +31,6 @@ async function connect(...args: Parameters<typeof ParzenClient.connect>): Promis
   clients.push(c);
   return c;
 }
-async function rejected(p: Promise<unknown>): Promise<ParzenError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ParzenError);
-  return err as ParzenError;
-}
 const space = [uniform("x", 0, 1)];
 
 describe("bearer tokens", () => {
@@ -54,9 +46,9 @@ describe("bearer tokens", () => {
     expect((await exp.best())?.loss).toBe(0.4);
 
     const none = await connect(ts.server.address);
-    expect((await rejected(none.experiment("auth"))).codeName).toBe("UNAUTHENTICATED");
+    expect((await rejection(none.experiment("auth"))).codeName).toBe("UNAUTHENTICATED");
     const wrong = await connect(ts.server.address, { token: "not-the-token-but-long-enough-000" });
-    expect((await rejected(wrong.experiment("auth"))).codeName).toBe("UNAUTHENTICATED");
+    expect((await rejection(wrong.experiment("auth"))).codeName).toBe("UNAUTHENTICATED");
   });
 });
 
@@ -93,7 +85,7 @@ describe("unix sockets", () => {
   });
 
   it("fails to connect with UNAVAILABLE when nothing listens", async () => {
-    const err = await rejected(ParzenClient.connect(`unix://${join(dir, "nobody.sock")}`, { connectTimeoutMs: 300 }));
+    const err = await rejection(ParzenClient.connect(`unix://${join(dir, "nobody.sock")}`, { connectTimeoutMs: 300 }));
     expect(err.codeName).toBe("UNAVAILABLE");
   });
 });
@@ -109,7 +101,7 @@ describe("retries", () => {
     );
     await ts.server.stop();
     // Without retries the same call fails: the outage is real.
-    expect((await rejected(once.suggest())).codeName).toBe("UNAVAILABLE");
+    expect((await rejection(once.suggest())).codeName).toBe("UNAVAILABLE");
     const pending = exp.suggest();
     await new Promise((r) => setTimeout(r, 300));
     await ts.restart();

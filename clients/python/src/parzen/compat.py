@@ -103,11 +103,8 @@ def _labels(node: tpl.Node) -> dict[str, list[Any] | None]:
             out[n["name"]] = list(n["values"])
             for o in n["options"]:
                 walk(o)
-        elif t == "dict":
-            for _, c in n["items"]:
-                walk(c)
-        elif t in ("list", "tuple"):
-            for c in n["items"]:
+        else:
+            for c in tpl.container_children(n):
                 walk(c)
 
     walk(node)

@@ -178,6 +178,16 @@ def _short(value: Any) -> str:
     return r if len(r) <= 200 else r[:197] + "..."
 
 
+def container_children(node: Node) -> list[Node]:
+    """The nodes inside a dict, list or tuple node; none for the other kinds."""
+    t = node["t"]
+    if t == "dict":
+        return [child for _, child in node["items"]]
+    if t in ("list", "tuple"):
+        return list(node["items"])
+    return []
+
+
 # ---------------------------------------------------- hyperopt-style points
 
 
@@ -200,14 +210,11 @@ def from_hyperopt_point(node: Node, point: Mapping[str, Any]) -> dict[str, Scala
                 raise ShapeError(f"choice {n['name']!r}: expected an option index, got {i!r}")
             out[n["name"]] = n["values"][i]
             walk(n["options"][i])
-        elif t == "dict":
-            for _, child in n["items"]:
-                walk(child)
-        elif t in ("list", "tuple"):
-            for child in n["items"]:
-                walk(child)
         elif t == "flat":
             out.update(point)
+        else:
+            for child in container_children(n):
+                walk(child)
 
     walk(node)
     return out
