@@ -24,7 +24,8 @@ export interface StoreHarness {
   /**
    * Makes the commit of the units applied in the current event-loop turn
    * fail. Called right after a write, in the same turn. Backends that cannot
-   * inject a failure leave it out, and the rollback test is skipped.
+   * inject a failure leave it out and declare so (StoreCapabilities), and the
+   * rollback test is not registered for them.
    */
   breakCommit?(): void;
   dispose(): Promise<void>;
@@ -75,7 +76,23 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   return "resolved";
 }
 
-export function storeContract(backend: string, open: () => Promise<StoreHarness>): void {
+/**
+ * What a backend offers beyond the core contract, declared up front so the
+ * suite registers only the tests that apply (a skipped test would fail a CI
+ * run that requires every test to run), and checked against the harness.
+ */
+export interface StoreCapabilities {
+  /** `Store.feed`: a change feed and version-checked units (stores several servers may share). */
+  readonly feed: boolean;
+  /** `StoreHarness.breakCommit`: the harness can make a commit fail. */
+  readonly breakCommit: boolean;
+}
+
+export function storeContract(
+  backend: string,
+  open: () => Promise<StoreHarness>,
+  capabilities: StoreCapabilities,
+): void {
   describe(`Store contract: ${backend}`, () => {
     let h: StoreHarness;
     beforeEach(async () => {
@@ -83,6 +100,10 @@ export function storeContract(backend: string, open: () => Promise<StoreHarness>
     });
     afterEach(async () => {
       await h.dispose();
+    });
+
+    it("offers exactly the capabilities its test file declares", () => {
+      expect({ feed: h.store.feed !== undefined, breakCommit: h.breakCommit !== undefined }).toEqual(capabilities);
     });
 
     /** Creates an experiment (durably) and returns its id. */
@@ -464,51 +485,50 @@ export function storeContract(backend: string, open: () => Promise<StoreHarness>
       });
     });
 
-    describe("change feed (stores that several servers may share: Store.feed)", () => {
-      const insert = (...trials: TrialRow[]) => inserts(...trials);
-      it("every unit bumps the version; changesSince returns the trials written after it, whole", async (ctx) => {
-        if (h.store.feed === undefined) ctx.skip();
-        const feed = h.store.feed!;
-        const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
-        expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
-        const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
-        expect(w1.version).toBe(1);
-        const [id0, id1] = w1.value;
-        const v1 = await feed.changesSince(e, 0, toConfig);
-        expect(v1?.version).toBe(1);
-        expect(v1?.trials.map((t) => t.id)).toEqual([id0, id1]);
-        const w2 = await h.store.write(e, { points: [{ trialId: id1!, step: 3, value: 0.5 }] });
-        expect(w2.version).toBe(2);
-        const w3 = await h.store.write(e, {
-          update: [{ ...trial(e, 0), id: id0!, state: "complete", loss: 2, endTime: 5 }],
+    if (capabilities.feed)
+      describe("change feed (stores that several servers may share: Store.feed)", () => {
+        const insert = (...trials: TrialRow[]) => inserts(...trials);
+        it("every unit bumps the version; changesSince returns the trials written after it, whole", async () => {
+          const feed = h.store.feed!;
+          const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+          expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
+          const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
+          expect(w1.version).toBe(1);
+          const [id0, id1] = w1.value;
+          const v1 = await feed.changesSince(e, 0, toConfig);
+          expect(v1?.version).toBe(1);
+          expect(v1?.trials.map((t) => t.id)).toEqual([id0, id1]);
+          const w2 = await h.store.write(e, { points: [{ trialId: id1!, step: 3, value: 0.5 }] });
+          expect(w2.version).toBe(2);
+          const w3 = await h.store.write(e, {
+            update: [{ ...trial(e, 0), id: id0!, state: "complete", loss: 2, endTime: 5 }],
+          });
+          expect(w3.version).toBe(3);
+          const since1 = await feed.changesSince(e, 1, toConfig);
+          expect(since1?.version).toBe(3);
+          expect(since1?.trials.map((t) => [t.number, t.state, t.loss, t.intermediate])).toEqual([
+            [0, "complete", 2, []],
+            [1, "running", null, [[3, 0.5]]],
+          ]);
+          expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
+          await h.store.deleteExperiment(e);
+          expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
         });
-        expect(w3.version).toBe(3);
-        const since1 = await feed.changesSince(e, 1, toConfig);
-        expect(since1?.version).toBe(3);
-        expect(since1?.trials.map((t) => [t.number, t.state, t.loss, t.intermediate])).toEqual([
-          [0, "complete", 2, []],
-          [1, "running", null, [[3, 0.5]]],
-        ]);
-        expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
-        await h.store.deleteExperiment(e);
-        expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
-      });
 
-      it("expectVersion: a unit computed from a stale history is refused with ABORTED and writes nothing", async (ctx) => {
-        if (h.store.feed === undefined) ctx.skip();
-        const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
-        await h.store.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
-        const stale = await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 0 }).then(
-          () => undefined,
-          (err: unknown) => err,
-        );
-        expect(stale).toBeInstanceOf(ParzenError);
-        expect((stale as ParzenError).code).toBe("ABORTED");
-        expect((stale as ParzenError).message).toMatch(/changed on another server: .* at version 1, not 0/);
-        expect((await load(e)).map((t) => t.number)).toEqual([0]);
-        expect((await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 1 })).version).toBe(2);
+        it("expectVersion: a unit computed from a stale history is refused with ABORTED and writes nothing", async () => {
+          const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+          await h.store.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+          const stale = await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 0 }).then(
+            () => undefined,
+            (err: unknown) => err,
+          );
+          expect(stale).toBeInstanceOf(ParzenError);
+          expect((stale as ParzenError).code).toBe("ABORTED");
+          expect((stale as ParzenError).message).toMatch(/changed on another server: .* at version 1, not 0/);
+          expect((await load(e)).map((t) => t.number)).toEqual([0]);
+          expect((await h.store.write(e, { ...insert(trial(e, 1)), expectVersion: 1 })).version).toBe(2);
+        });
       });
-    });
 
     describe("durability", () => {
       it("keeps every durable write across a reopen", async () => {
@@ -549,34 +569,34 @@ export function storeContract(backend: string, open: () => Promise<StoreHarness>
         expect((await load(e)).map((t) => t.id)).toEqual(w.value);
       });
 
-      it("a failed commit loses its units, tells the rollback listeners, then rejects their durables", async (ctx) => {
-        if (h.breakCommit === undefined) ctx.skip();
-        const e = await experiment("e");
-        const [kept] = await insert(e, trial(e, 0));
-        const events: string[] = [];
-        h.store.onRollback(() => events.push("rollback"));
-        const a = await h.store.write(e, inserts(trial(e, 1)));
-        h.breakCommit!();
-        const b = await h.store.write(e, { update: [{ ...kept!, state: "complete", loss: 1 }] });
-        const outcomes = [a, b].map((w) =>
-          w.durable.then(
-            () => "committed",
-            (err: unknown) => {
-              events.push("rejected");
-              return err instanceof ParzenError ? err.code : String(err);
-            },
-          ),
-        );
-        expect(await codeOf(h.store.durable())).toBe("UNAVAILABLE");
-        expect(await Promise.all(outcomes)).toEqual(["UNAVAILABLE", "UNAVAILABLE"]);
-        expect(events).toEqual(["rollback", "rejected", "rejected"]);
-        expect(await load(e)).toEqual([kept]);
-        // The store goes on working.
-        const c = await h.store.write(e, inserts(trial(e, 1)));
-        await c.durable;
-        await h.reopen();
-        expect((await load(e)).map((t) => t.number)).toEqual([0, 1]);
-      });
+      if (capabilities.breakCommit)
+        it("a failed commit loses its units, tells the rollback listeners, then rejects their durables", async () => {
+          const e = await experiment("e");
+          const [kept] = await insert(e, trial(e, 0));
+          const events: string[] = [];
+          h.store.onRollback(() => events.push("rollback"));
+          const a = await h.store.write(e, inserts(trial(e, 1)));
+          h.breakCommit!();
+          const b = await h.store.write(e, { update: [{ ...kept!, state: "complete", loss: 1 }] });
+          const outcomes = [a, b].map((w) =>
+            w.durable.then(
+              () => "committed",
+              (err: unknown) => {
+                events.push("rejected");
+                return err instanceof ParzenError ? err.code : String(err);
+              },
+            ),
+          );
+          expect(await codeOf(h.store.durable())).toBe("UNAVAILABLE");
+          expect(await Promise.all(outcomes)).toEqual(["UNAVAILABLE", "UNAVAILABLE"]);
+          expect(events).toEqual(["rollback", "rejected", "rejected"]);
+          expect(await load(e)).toEqual([kept]);
+          // The store goes on working.
+          const c = await h.store.write(e, inserts(trial(e, 1)));
+          await c.durable;
+          await h.reopen();
+          expect((await load(e)).map((t) => t.number)).toEqual([0, 1]);
+        });
     });
   });
 }

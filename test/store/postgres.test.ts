@@ -50,7 +50,7 @@ async function openHarness(): Promise<StoreHarness & { store: PostgresStore; url
 
 const suite = postgresAvailable ? describe : describe.skip;
 
-if (postgresAvailable) storeContract("PostgreSQL", openHarness);
+if (postgresAvailable) storeContract("PostgreSQL", openHarness, { feed: true, breakCommit: false });
 
 const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
 function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
