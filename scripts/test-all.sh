@@ -21,3 +21,5 @@ if [[ -f examples/go/go.mod ]]; then
 fi
 echo "== Go load generator of the bench (go vet)"
 (cd bench/loadgen && go vet ./...)
+echo "== Server and clients installed outside the repository (scripts/test-install.sh)"
+bash scripts/test-install.sh
