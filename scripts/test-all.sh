@@ -23,3 +23,9 @@ echo "== Go load generator of the bench (go vet)"
 (cd bench/loadgen && go vet ./...)
 echo "== Server and clients installed outside the repository (scripts/test-install.sh)"
 bash scripts/test-install.sh
+if [[ "${PARZEN_SKIP_IMAGE:-}" == 1 ]]; then
+  echo "== Container image: skipped (PARZEN_SKIP_IMAGE=1)"
+else
+  echo "== Container image: build (scripts/image.sh) and smoke test (scripts/image-smoke.sh)"
+  bash scripts/image-smoke.sh "$(bash scripts/image.sh)"
+fi
