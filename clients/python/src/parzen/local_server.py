@@ -28,7 +28,6 @@ from typing import IO
 
 from .errors import ServerStartError
 
-
 MISSING_SERVER = (
     "cannot find a Parzen server to start: there is no `parzen` command on PATH. Install the server (Node 20+) "
     "from a Parzen checkout with `npm ci && npm install -g .`, or from a packed release with "
