@@ -27,5 +27,6 @@ if [[ "${PARZEN_SKIP_IMAGE:-}" == 1 ]]; then
   echo "== Container image: skipped (PARZEN_SKIP_IMAGE=1)"
 else
   echo "== Container image: build (scripts/image.sh) and smoke test (scripts/image-smoke.sh)"
-  bash scripts/image-smoke.sh "$(bash scripts/image.sh)"
+  image="$(bash scripts/image.sh)" # an assignment, so that a failed build stops the suite here
+  bash scripts/image-smoke.sh "$image"
 fi

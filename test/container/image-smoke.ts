@@ -23,7 +23,7 @@ import { checkHealth } from "../../src/cli/health-command.js";
 const execFileAsync = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-const image = process.argv[2] ?? `localhost/parzen:${version}`;
+const image = process.argv[2] || `localhost/parzen:${version}`;
 const hardNofile = execFileSync("bash", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
 // As scripts/lib/podman.sh: runc, the host's own open-files limit (shared/reference/containers.md).
 const LIMITS = ["--ulimit", `nofile=${hardNofile}:${hardNofile}`, "--ulimit", "nproc=32768:32768"];
