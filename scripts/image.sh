@@ -56,5 +56,7 @@ if [[ -n "$ca" && "$ca" != null && -f "$ca" ]]; then
 fi
 echo "image: building $image" >&2
 pm build -q --network host "${PODMAN_LIMITS[@]}" -f deploy/Dockerfile "${build_opts[@]}" -t "$image" . >/dev/null
+# Earlier builds' leftovers (their build stage, a replaced image), by this Dockerfile's label only.
+pm image prune -f --filter label=dev.parzen.image >/dev/null
 echo "image: $image, $(pm image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}') uncompressed" >&2
 echo "$image"
