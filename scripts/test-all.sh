@@ -21,3 +21,12 @@ if [[ -f examples/go/go.mod ]]; then
 fi
 echo "== Go load generator of the bench (go vet)"
 (cd bench/loadgen && go vet ./...)
+echo "== Server and clients installed outside the repository (scripts/test-install.sh)"
+bash scripts/test-install.sh
+if [[ "${PARZEN_SKIP_IMAGE:-}" == 1 ]]; then
+  echo "== Container image: skipped (PARZEN_SKIP_IMAGE=1)"
+else
+  echo "== Container image: build (scripts/image.sh) and smoke test (scripts/image-smoke.sh)"
+  image="$(bash scripts/image.sh)" # an assignment, so that a failed build stops the suite here
+  bash scripts/image-smoke.sh "$image"
+fi

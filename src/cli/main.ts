@@ -7,10 +7,12 @@
  * variable; bearer tokens come only from a file or PARZEN_TOKENS, never from
  * argv (visible to every user through `ps`).
  */
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import pino from "pino";
 import { startParzen, type Durability } from "../app.js";
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
+import { addHealthCommand } from "./health-command.js";
 import { addHistoryCommands } from "./history-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
@@ -18,7 +20,10 @@ import { DEFAULT_SPACE_LIMITS } from "../space/compile.js";
 import { DEFAULT_LIMITS } from "../service/use-cases/limits.js";
 
 const program = new Command();
-program.name("parzen").description("Hyperparameter optimisation service (TPE, random, GP) over gRPC");
+program
+  .name("parzen")
+  .description("Hyperparameter optimisation service (TPE, random, GP) over gRPC")
+  .version(packageVersion(), "-V, --version", "print the version of Parzen");
 
 program
   .command("serve")
@@ -226,6 +231,12 @@ interface ServeOptions {
   prefetch: boolean;
 }
 
+/** The version in the package.json beside src/ or dist/ (the same file from a checkout and an installed package). */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg ? String(pkg.version) : "unknown";
+}
+
 function limit(flags: string, what: string, env: string, dflt: number): Option {
   return new Option(flags, `most ${what} accepted`).env(env).default(dflt).argParser(positiveInt);
 }
@@ -243,6 +254,7 @@ function nonNegativeInt(v: string): number {
 }
 
 addHistoryCommands(program);
+addHealthCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ParzenError ? err.message : err instanceof Error ? err.message : String(err);

@@ -6,10 +6,11 @@
  */
 import { credentials } from "@grpc/grpc-js";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { promisify as promisifyNode } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { uniform } from "./fixtures.js";
 import { promisify } from "./harness.js";
@@ -51,6 +52,39 @@ describe("compiled server", () => {
         for (const t of trials) expect(t.params.x?.kind?.$case).toBe("doubleValue");
       }
       stub.close();
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+
+  it("prints its version, and `parzen health` probes a server over a unix socket (the sidecar's probe)", async () => {
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "pipe" });
+    const cli = (...args: string[]) =>
+      promisifyNode(execFile)(process.execPath, ["dist/cli/main.js", ...args], { cwd: ROOT });
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect((await cli("--version")).stdout.trim()).toBe(pkg.version);
+
+    const socket = `unix://${join(dir, "health.sock")}`;
+    await expect(cli("health", "--address", socket, "--timeout-ms", "500")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`health check of ${socket} failed`),
+    });
+    const child = spawn(
+      process.execPath,
+      ["dist/cli/main.js", "serve", "--listen", socket, "--db", join(dir, "h.db")],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    try {
+      await new Promise<void>((ok, fail) => {
+        child.stdout.on("data", (b: Buffer) => {
+          if (b.toString().includes('"msg":"listening"')) ok();
+        });
+        child.on("exit", (code) => fail(new Error(`server exited with ${code}`)));
+      });
+      expect((await cli("health", "--address", socket)).stdout.trim()).toBe("SERVING");
     } finally {
       child.kill("SIGTERM");
     }

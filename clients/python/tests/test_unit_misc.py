@@ -80,6 +80,21 @@ def test_local_server_command_resolution(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert repo is not None and (repo / "proto" / "parzen").is_dir()
 
 
+def test_local_server_says_how_to_install_a_missing_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from parzen import local_server
+
+    for var in ("PARZEN_SERVER_CMD", "PARZEN_REPO"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `parzen` there
+    # As installed outside a checkout (scripts/test-install.sh runs this for real from a fresh venv).
+    monkeypatch.setattr(local_server, "find_repo", lambda start=None: None)
+    with pytest.raises(errors.ServerStartError, match=r"no `parzen` command on PATH.*npm install -g"):
+        local_server.server_command()
+    (tmp_path / "parzen").write_text("#!/bin/sh\n")
+    (tmp_path / "parzen").chmod(0o755)
+    assert local_server.server_command() == ([str(tmp_path / "parzen")], None)
+
+
 def test_local_server_reports_a_failed_start(tmp_path: Any) -> None:
     script = tmp_path / "fake-parzen"
     script.write_text("#!/bin/sh\necho 'cannot open database' >&2\nexit 3\n")

@@ -7,6 +7,7 @@
 //
 //	parzen serve &                       # or: npm start
 //	go run ./trainer -trials 30 -workers 4
+//	PARZEN_ADDRESS=unix:///run/parzen/parzen.sock PARZEN_TRIALS=30 trainer   # as the sidecar Job runs it
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -35,15 +37,15 @@ type options struct {
 
 func main() {
 	o := options{}
-	defAddr := os.Getenv("PARZEN_ADDR")
-	if defAddr == "" {
-		defAddr = parzen.DefaultAddress
-	}
-	flag.StringVar(&o.addr, "addr", defAddr, "Parzen server: host:port or unix:///path.sock (env PARZEN_ADDR)")
-	flag.StringVar(&o.experiment, "experiment", "go-logreg-example", "experiment name (re-running continues it)")
+	// The environment gives the defaults, so the same binary runs as the trainer container of
+	// deploy/kubernetes/sidecar/job-go.yaml, where the manifest sets PARZEN_ADDRESS and friends.
+	flag.StringVar(&o.addr, "addr", env("PARZEN_ADDRESS", env("PARZEN_ADDR", parzen.DefaultAddress)),
+		"Parzen server: host:port or unix:///path.sock (env PARZEN_ADDRESS)")
+	flag.StringVar(&o.experiment, "experiment", env("PARZEN_EXPERIMENT", "go-logreg-example"),
+		"experiment name; re-running continues it (env PARZEN_EXPERIMENT)")
 	flag.StringVar(&o.algorithm, "algorithm", "", `"tpe", "random", "gp" (server default when empty)`)
-	flag.IntVar(&o.trials, "trials", 30, "trials to run in total")
-	flag.IntVar(&o.workers, "workers", 2, "trials evaluated in parallel")
+	flag.IntVar(&o.trials, "trials", envInt("PARZEN_TRIALS", 30), "trials to run in total (env PARZEN_TRIALS)")
+	flag.IntVar(&o.workers, "workers", envInt("PARZEN_WORKERS", 2), "trials evaluated in parallel (env PARZEN_WORKERS)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the data and of the experiment")
 	flag.Parse()
 
@@ -53,6 +55,28 @@ func main() {
 		fmt.Fprintln(os.Stderr, "trainer:", err)
 		os.Exit(1)
 	}
+}
+
+// env is the variable's value, or dflt when it is unset or empty.
+func env(name, dflt string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return dflt
+}
+
+// envInt is the variable as an integer, or dflt when it is unset; a malformed value stops the program.
+func envInt(name string, dflt int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return dflt
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "trainer: %s=%q is not an integer\n", name, v)
+		os.Exit(2)
+	}
+	return n
 }
 
 // space is the search space; "momentum" is active only for the "momentum" optimizer.

@@ -28,6 +28,13 @@ from typing import IO
 
 from .errors import ServerStartError
 
+MISSING_SERVER = (
+    "cannot find a Parzen server to start: there is no `parzen` command on PATH. Install the server (Node 20+) "
+    "from a Parzen checkout with `npm ci && npm install -g .`, or from a packed release with "
+    "`npm install -g parzen-<version>.tgz` (`npm pack` in a checkout makes it); or pass client='host:port' to use "
+    "a running server; or set PARZEN_SERVER_CMD (a command line that runs `parzen`) or PARZEN_REPO (a checkout)"
+)
+
 
 def find_repo(start: Path | None = None) -> Path | None:
     """The Parzen checkout holding ``start`` (default: this package), if any."""
@@ -53,10 +60,7 @@ def server_command(command: Sequence[str] | None = None, repo: str | None = None
     exe = shutil.which("parzen")
     if exe:
         return [exe], None
-    raise ServerStartError(
-        "cannot find a Parzen server to start: pass client= to connect to a running one, "
-        "or set PARZEN_SERVER_CMD (e.g. 'parzen') or PARZEN_REPO (a Parzen checkout)"
-    )
+    raise ServerStartError(MISSING_SERVER)
 
 
 class LocalServer:
