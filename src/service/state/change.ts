@@ -20,6 +20,7 @@ import type { Store, Unit } from "../../store/store.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { ExperimentCache } from "./experiment-cache.js";
 import type { ExperimentState } from "./experiment-state.js";
+import type { TrialState } from "../../domain/trial-state.js";
 
 /** What one write changes, in the service's terms. */
 export interface TrialWrites {
@@ -33,6 +34,12 @@ export interface TrialWrites {
   /** Updates that need the ids of the inserted trials (a link to a new trial), in the same unit. */
   readonly link?: (ids: readonly number[]) => readonly TrialRow[];
 }
+
+/**
+ * Told of every trial a write puts (for metrics): `from` is its state
+ * before the write, undefined for a new trial. Must be cheap and not throw.
+ */
+export type TrialObserver = (exp: ExperimentState, t: TrialRow, from: TrialState | undefined) => void;
 
 /** The experiment was dropped from memory (or deleted) while the task waited: look it up again. */
 class Stale extends Error {}
@@ -52,6 +59,7 @@ export class Change {
     readonly exp: ExperimentState,
     private readonly store: Store,
     private readonly now: () => number,
+    private readonly observe?: TrialObserver,
   ) {}
 
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
@@ -78,6 +86,12 @@ export class Change {
     };
     const written = await this.store.write(exp.row.id, unit);
     this.after(written.durable);
+    const observe = this.observe;
+    if (observe !== undefined) {
+      for (const t of w.update ?? NONE) observe(exp, t, exp.stateOf(t.number));
+      for (const t of insert) observe(exp, t, undefined);
+      for (const t of linked) observe(exp, t, exp.stateOf(t.number));
+    }
     for (const t of w.update ?? NONE) exp.put(t);
     insert.forEach((t, i) => {
       t.id = written.value[i]!;
@@ -114,6 +128,7 @@ export class Changes {
     private readonly store: Store,
     private readonly cache: ExperimentCache,
     private readonly now: () => number,
+    private readonly observe?: TrialObserver,
   ) {}
 
   /**
@@ -122,7 +137,7 @@ export class Changes {
    * `isStale`) if `exp` is no longer the cached image of its experiment.
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
-    const change = new Change(exp, this.store, this.now);
+    const change = new Change(exp, this.store, this.now, this.observe);
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
       return task(change);

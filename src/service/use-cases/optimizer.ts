@@ -37,7 +37,7 @@ import type { Observation } from "../../algorithms/types.js";
 import type { Config } from "../../space/types.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import { type Change, Changes } from "../state/change.js";
+import { type Change, Changes, type TrialObserver } from "../state/change.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentCache } from "../state/experiment-cache.js";
 import { ExperimentState } from "../state/experiment-state.js";
@@ -49,6 +49,7 @@ import { SuggestionPrefetch } from "../state/prefetch.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
+import { DashboardReads } from "./dashboard-reads.js";
 import { experimentView, trialView } from "./views.js";
 
 export interface OptimizerDeps {
@@ -58,6 +59,8 @@ export interface OptimizerDeps {
   limits?: Partial<ServiceLimits>;
   /** Compute a lone worker's next suggestion while it handles a Report's answer (prefetch.ts); default true. */
   prefetch?: boolean;
+  /** Told of every trial written (metrics: trials created and finished, lease expiries, retries). */
+  observeTrials?: TrialObserver;
 }
 
 export interface ReportResult {
@@ -90,6 +93,8 @@ export class Optimizer {
   private readonly leases: Leases;
   private readonly userTrials: UserTrials;
   private readonly prefetch: SuggestionPrefetch;
+  /** Read-only views for the dashboard (src/http): summaries, plot data, paged tables. */
+  readonly reads: DashboardReads;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -98,9 +103,10 @@ export class Optimizer {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
-    this.changes = new Changes(this.store, this.cache, this.now);
+    this.changes = new Changes(this.store, this.cache, this.now, deps.observeTrials);
     this.leases = new Leases(this.changes, this.cache, this.now);
     this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
+    this.reads = new DashboardReads(this.store, this.cache, this.changes, this.leases);
     this.prefetch = new SuggestionPrefetch(
       (exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)),
       deps.prefetch ?? true,
