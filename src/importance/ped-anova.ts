@@ -7,7 +7,8 @@
  * on a grid. No model is fitted, so it costs O(n log n + n·grid) and stays
  * cheap at 100,000 trials.
  *
- * Conditional parameters are judged only on the trials where they are
+ * The good trials are those whose loss is within the best `quantile` of
+ * all; a conditional parameter is judged only on the trials where it is
  * active. Pure: no I/O, no state.
  */
 import type { ParamSpec, Space } from "../space/types.js";
@@ -35,19 +36,30 @@ const MIN_TRIALS = 4;
  * parameter can be judged yet), in the order of `space.params`.
  */
 export function pedAnova(space: Space, trials: readonly Scored[], options = DEFAULT_IMPORTANCE): number[] {
-  const raw = space.params.map((p) => divergence(p, trials, options));
+  // The loss that separates the good trials: a native numeric sort of a typed array, far cheaper than sorting trials.
+  const losses = Float64Array.from(trials, (t) => t.loss).sort();
+  const threshold = losses[Math.max(0, Math.ceil(options.quantile * losses.length) - 1)] ?? Number.NEGATIVE_INFINITY;
+  const raw = space.params.map((p) => divergence(p, trials, threshold, options));
   const total = raw.reduce((a, b) => a + b, 0);
   return total > 0 ? raw.map((v) => v / total) : raw.map(() => 0);
 }
 
-function divergence(param: ParamSpec, trials: readonly Scored[], options: ImportanceOptions): number {
-  const active = trials.filter((t) => !Number.isNaN(t.config[param.index]!));
-  if (active.length < MIN_TRIALS) return 0;
-  const sorted = [...active].sort((a, b) => a.loss - b.loss);
-  const nGood = Math.max(2, Math.ceil(options.quantile * sorted.length));
-  if (nGood >= sorted.length) return 0;
-  const all = sorted.map((t) => t.config[param.index]!);
-  const good = all.slice(0, nGood);
+/** The divergence between the parameter's values in the good trials (loss ≤ `threshold`) and in all of them. */
+function divergence(
+  param: ParamSpec,
+  trials: readonly Scored[],
+  threshold: number,
+  options: ImportanceOptions,
+): number {
+  const all: number[] = [];
+  const good: number[] = [];
+  for (const t of trials) {
+    const v = t.config[param.index]!;
+    if (Number.isNaN(v)) continue;
+    all.push(v);
+    if (t.loss <= threshold) good.push(v);
+  }
+  if (all.length < MIN_TRIALS || good.length < 2 || good.length >= all.length) return 0;
   const d = param.domain;
   let pAll: Float64Array;
   let pGood: Float64Array;
@@ -55,20 +67,18 @@ function divergence(param: ParamSpec, trials: readonly Scored[], options: Import
     pAll = categorical(all, d.options.length);
     pGood = categorical(good, d.options.length);
   } else {
-    const log = d.log;
-    const f = log ? Math.log : (x: number) => x;
-    const xs = all.map(f);
+    const f = d.log ? Math.log : (x: number) => x;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    for (const x of xs) {
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
+    for (const x of all) {
+      lo = Math.min(lo, f(x));
+      hi = Math.max(hi, f(x));
     }
     if (!(hi > lo)) return 0;
     const grid = new Float64Array(options.gridSize);
     for (let i = 0; i < grid.length; i++) grid[i] = lo + ((hi - lo) * i) / (grid.length - 1);
-    pAll = kde(xs, grid, hi - lo);
-    pGood = kde(xs.slice(0, nGood), grid, hi - lo);
+    pAll = kde(all.map(f), grid, hi - lo);
+    pGood = kde(good.map(f), grid, hi - lo);
   }
   // Pearson divergence of the good density from the overall one, both normalised on the grid.
   let div = 0;

@@ -113,7 +113,22 @@ const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? nul
 
 const plain = (s: Scalar): PlainValue => s.value;
 
+/** What was last computed for an experiment, valid while its version is unchanged. */
+interface Memo<T> {
+  readonly version: number;
+  readonly key: string;
+  readonly value: T;
+}
+
 export class DashboardReads {
+  /**
+   * Per experiment, the last sorted table order and importance: paging
+   * through a table, or several open pages polling one experiment, then
+   * cost one sort or one PED-ANOVA per change of the experiment, not per call.
+   */
+  private readonly orders = new WeakMap<ExperimentState, Memo<number[]>>();
+  private readonly importances = new WeakMap<ExperimentState, Memo<{ name: string; importance: number }[]>>();
+
   constructor(
     private readonly store: Store,
     private readonly cache: ExperimentCache,
@@ -249,6 +264,10 @@ export class DashboardReads {
   /** PED-ANOVA importance of each parameter over the COMPLETE trials, most important first. */
   async importance(name: string): Promise<{ trials: number; params: { name: string; importance: number }[] }> {
     const exp = await this.fresh(name);
+    const memo = this.importances.get(exp);
+    const complete = exp.countOf("complete");
+    if (memo !== undefined && memo.version === exp.version)
+      return this.changes.settled({ trials: complete, params: memo.value });
     const trials: Scored[] = [];
     for (let n = 0; n < exp.nextNumber; n++) {
       const loss = exp.lossOf(n);
@@ -258,6 +277,7 @@ export class DashboardReads {
     const params = exp.space.params
       .map((p, i) => ({ name: p.name, importance: values[i]! }))
       .sort((a, b) => b.importance - a.importance);
+    this.importances.set(exp, { version: exp.version, key: "", value: params });
     return this.changes.settled({ trials: trials.length, params });
   }
 
@@ -268,20 +288,27 @@ export class DashboardReads {
   }
 
   private sortedNumbers(exp: ExperimentState, q: TrialQuery): number[] {
+    const memoKey = JSON.stringify([q.sort ?? "number", q.desc === true, [...(q.states ?? [])].sort()]);
+    const memo = this.orders.get(exp);
+    if (memo !== undefined && memo.version === exp.version && memo.key === memoKey) return memo.value;
     const states = new Set(q.states ?? []);
     const numbers: number[] = [];
     for (let n = 0; n < exp.nextNumber; n++) if (states.size === 0 || states.has(exp.stateOf(n))) numbers.push(n);
     const key = sortKey(exp, q.sort ?? "number");
     if (key !== undefined) {
+      // Keys computed once into a typed array: the comparator then only indexes it.
+      const keys = new Float64Array(exp.nextNumber);
+      for (const n of numbers) keys[n] = key(n);
       // Trials without a value (no loss, inactive parameter) go last whatever the order.
       const dir = q.desc ? -1 : 1;
       numbers.sort((a, b) => {
-        const ka = key(a);
-        const kb = key(b);
+        const ka = keys[a]!;
+        const kb = keys[b]!;
         if (Number.isNaN(ka) || Number.isNaN(kb)) return Number.isNaN(ka) ? (Number.isNaN(kb) ? a - b : 1) : -1;
         return ka === kb ? a - b : (ka - kb) * dir;
       });
     } else if (q.desc) numbers.reverse();
+    this.orders.set(exp, { version: exp.version, key: memoKey, value: numbers });
     return numbers;
   }
 }
@@ -303,8 +330,11 @@ function sortKey(exp: ExperimentState, sort: string): ((n: number) => number) | 
 function sampleNumbers(exp: ExperimentState, scored: number[], max: number): number[] {
   if (scored.length <= max) return scored;
   const keep = new Set<number>();
-  const best = [...scored].sort((a, b) => exp.lossOf(a)! - exp.lossOf(b)!);
-  for (const n of best.slice(0, Math.min(BEST_ALWAYS_SHOWN, Math.floor(max / 4)))) keep.add(n);
+  // The best trials by a loss threshold: a native typed-array sort, not a sort of trials by comparator.
+  const nBest = Math.min(BEST_ALWAYS_SHOWN, Math.floor(max / 4));
+  const losses = Float64Array.from(scored, (n) => exp.lossOf(n)!).sort();
+  const threshold = losses[nBest - 1]!;
+  for (const n of scored) if (keep.size < nBest && exp.lossOf(n)! <= threshold) keep.add(n);
   const stride = scored.length / (max - keep.size);
   for (let i = 0; keep.size < max && i < scored.length; i += stride) keep.add(scored[Math.floor(i)]!);
   return [...keep].sort((a, b) => a - b);
