@@ -85,24 +85,49 @@ export class Metrics {
     });
   }
 
+  /** Labelled children by label values: prom-client hashes the labels on every `labels()` call otherwise. */
+  private readonly rpcChildren = new Map<string, { count: { inc(): void }; seconds: { observe(v: number): void } }>();
+  private readonly suggestChildren = new Map<string, { observe(v: number): void }>();
+  private readonly stateChildren = new Map<string, { created: { inc(): void }; finished: { inc(): void } }>();
+
   rpc(method: string, code: string, seconds: number): void {
-    this.rpcs.labels(method, code).inc();
-    this.rpcSeconds.labels(method, code).observe(seconds);
+    const key = `${method} ${code}`;
+    let c = this.rpcChildren.get(key);
+    if (c === undefined) {
+      c = { count: this.rpcs.labels(method, code), seconds: this.rpcSeconds.labels(method, code) };
+      this.rpcChildren.set(key, c);
+    }
+    c.count.inc();
+    c.seconds.observe(seconds);
   }
 
   suggestion(algorithm: string, seconds: number): void {
-    this.suggestSeconds.labels(algorithm).observe(seconds);
+    let c = this.suggestChildren.get(algorithm);
+    if (c === undefined) {
+      c = this.suggestSeconds.labels(algorithm);
+      this.suggestChildren.set(algorithm, c);
+    }
+    c.observe(seconds);
+  }
+
+  private state(state: TrialState): { created: { inc(): void }; finished: { inc(): void } } {
+    let c = this.stateChildren.get(state);
+    if (c === undefined) {
+      c = { created: this.trialsCreated.labels(state), finished: this.trialsFinished.labels(state) };
+      this.stateChildren.set(state, c);
+    }
+    return c;
   }
 
   /** A trial written with `state`, previously in `from` (undefined: new); `retry` when it re-enqueues a LOST one. */
   trial(state: TrialState, from: TrialState | undefined, retry: boolean): void {
     if (from === undefined) {
-      this.trialsCreated.labels(state).inc();
+      this.state(state).created.inc();
       if (retry) this.retries.inc();
     }
     if (from === state) return;
     if (state === "complete" || state === "pruned" || state === "fail" || state === "lost") {
-      this.trialsFinished.labels(state).inc();
+      this.state(state).finished.inc();
       if (state === "lost") this.leaseExpiries.inc();
     }
   }
