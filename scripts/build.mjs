@@ -11,6 +11,7 @@
 // package's own "exports", yet needs no clients/ts/dist (built only to publish
 // the client), and a copy of the tree (bench/run.sh) runs its own client.
 import { build } from "esbuild";
+import { buildWeb } from "./build-web.mjs";
 import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,4 +53,7 @@ await compile(join(client, "src"), join(clientOut, "dist"));
 cpSync(join(client, "package.json"), join(clientOut, "package.json"));
 // The retry policy the client imports as JSON (esbuild transpiles file by file and leaves the import as is).
 cpSync(join(client, "src", "service_config.json"), join(clientOut, "dist", "service_config.json"));
+// The dashboard's assets (after the rm above, which cleared dist/).
+const webBytes = await buildWeb(join(out, "web"));
+console.error(`build: ${relative(root, out)}/web/ from web/ (JS + CSS ${(webBytes / 1024).toFixed(1)} KiB gzipped)`);
 console.error(`build: ${relative(root, out)}/ from ${relative(root, src)}/, with @parzen/client from clients/ts/src/`);

@@ -6,6 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# The venv first: a vitest test parses /metrics with Python's prometheus_client.
+bash scripts/python-env.sh
+
 echo "== TypeScript (vitest)"
 npx vitest run
 

@@ -17,6 +17,12 @@ import { type Durability, openStore } from "./store/open.js";
 import { redact } from "./store/postgres/connect.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
+import { callObserver } from "./server/call-observer.js";
+import { defaultWebRoot } from "./http/assets.js";
+import { HttpListener } from "./http/http-server.js";
+import { Metrics } from "./metrics/metrics.js";
+import { TimedRunner } from "./metrics/timed-runner.js";
+import { RETRY_OF } from "./service/use-cases/retry-lost.js";
 
 export type { Durability };
 
@@ -50,10 +56,23 @@ export interface ParzenConfig {
   algorithmThreads?: number;
   /** Prefetch a lone worker's next suggestion after its Report (service/use-cases/suggest.ts); default true. */
   prefetch?: boolean;
+  /** HTTP listener (dashboard, /metrics, /healthz, /readyz): "host:port" or "off"; default off here (the CLI's is 127.0.0.1:8080). */
+  http?: string;
+  /**
+   * Whether `http` was chosen by the operator: then failing to bind it is a start-up error; otherwise (the
+   * default address) a taken port only costs the dashboard, with a warning. Default true.
+   */
+  httpExplicit?: boolean;
+  /** Prometheus metrics (/metrics); default true. */
+  metrics?: boolean;
+  /** Directory of the built dashboard; default dist/web (src/http/assets.ts). */
+  webRoot?: string;
 }
 
 export interface RunningParzen {
   readonly address: string;
+  /** The HTTP listener's address, undefined when it is off (or its default port was taken). */
+  readonly httpAddress: string | undefined;
   readonly optimizer: Optimizer;
   stop(graceMs?: number): Promise<void>;
 }
@@ -62,29 +81,71 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const log = config.logger ?? pino({ level: "info" });
   const tls = config.tls === undefined ? undefined : readTls(config.tls);
   const tokens = config.tokens === undefined || config.tokens.length === 0 ? undefined : new TokenSet(config.tokens);
-  if (!isLocalAddress(config.listen)) {
+  const http = config.http === undefined || config.http === "off" ? undefined : config.http;
+  for (const listen of http === undefined ? [config.listen] : [config.listen, http]) {
+    if (isLocalAddress(listen)) continue;
     if (tls === undefined && tokens === undefined && !config.allowRemote) {
       throw new ParzenError(
         "FAILED_PRECONDITION",
-        `refusing to listen on ${config.listen} without authentication or TLS; use a loopback address or a ` +
+        `refusing to listen on ${listen} without authentication or TLS; use a loopback address or a ` +
           "unix socket, configure TLS (--tls-cert, --tls-key) and/or bearer tokens (--tokens-file, PARZEN_TOKENS), " +
           "or pass --allow-remote",
       );
     }
     if (tls === undefined && tokens !== undefined)
-      log.warn({ listen: config.listen }, "bearer tokens will cross the network in clear text: configure TLS too");
+      log.warn({ listen }, "bearer tokens will cross the network in clear text: configure TLS too");
   }
+  const metrics = config.metrics === false ? undefined : new Metrics();
   const limits: Partial<ServiceLimits> = { ...config.limits };
   if (config.spaceLimits !== undefined)
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
   const store = await openStore(config.db, { durability: config.durability, log, poolSize: config.dbPoolSize });
-  const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
-  const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
-  const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
+  if (metrics !== undefined) store.onCommit?.((seconds, units) => metrics.commit(seconds, units));
+  const baseRunner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
+  const runner = metrics === undefined ? baseRunner : new TimedRunner(baseRunner, metrics);
+  const optimizer = new Optimizer({
+    store,
+    runner,
+    now: config.now,
+    limits,
+    prefetch: config.prefetch,
+    observeTrials: metrics && ((_exp, t, from) => metrics.trial(t.state, from, t.userAttrs[RETRY_OF] !== undefined)),
+  });
+  const server = new ParzenServer(optimizer, log, {
+    maxMessageBytes: config.maxMessageBytes,
+    tls,
+    tokens,
+    interceptors: [callObserver(log, metrics)],
+  });
   let address: string;
+  let httpListener: HttpListener | undefined;
+  let httpAddress: string | undefined;
   try {
     address = await server.listen(config.listen);
+    if (http !== undefined) {
+      httpListener = new HttpListener({
+        reads: optimizer.reads,
+        log,
+        metrics,
+        tokens,
+        tls,
+        webRoot: config.webRoot ?? defaultWebRoot(),
+      });
+      try {
+        httpAddress = await httpListener.listen(http);
+      } catch (err) {
+        if (config.httpExplicit !== false) throw err;
+        log.warn(
+          { http, reason: (err as Error).message },
+          "the dashboard's default HTTP address is taken (another server or a notebook?): serving gRPC without " +
+            "the dashboard and /metrics; choose one with --http host:port (port 0 picks a free one) or --http off",
+        );
+        httpListener = undefined;
+      }
+    }
   } catch (err) {
+    await server.stop(0);
+    await runner.close();
     await store.close();
     throw err;
   }
@@ -96,16 +157,20 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
       mutualTls: tls?.clientCa !== undefined,
       tokens: tokens?.size ?? 0,
       durability: config.durability ?? "normal",
+      http: httpAddress,
     },
     "listening",
   );
+  if (httpListener !== undefined && httpAddress !== undefined)
+    log.info({ url: `${httpListener.scheme}://${httpAddress}/` }, "dashboard");
   let stopping: Promise<void> | undefined;
   return {
     address,
+    httpAddress,
     optimizer,
     stop(graceMs?: number) {
       stopping ??= (async () => {
-        await server.stop(graceMs);
+        await Promise.all([server.stop(graceMs), httpListener?.stop()]);
         await optimizer.close();
         await runner.close();
         await store.close();

@@ -214,6 +214,28 @@ func (e *Experiment) Best(ctx context.Context) (*Trial, error) {
 	return e.c.newTrial(resp.GetTrial()), nil
 }
 
+// ParameterImportance is how much one parameter matters to the loss.
+type ParameterImportance struct {
+	Name       string
+	Importance float64
+}
+
+// Importance returns how much each parameter matters to the loss, most
+// important first: PED-ANOVA over the COMPLETE trials, computed by the
+// server. Importances sum to 1, or are all 0 while too few trials can be
+// judged.
+func (e *Experiment) Importance(ctx context.Context) ([]ParameterImportance, error) {
+	resp, err := e.c.rpc.GetImportance(ctx, &parzenv1.GetImportanceRequest{Experiment: e.name})
+	if err != nil {
+		return nil, wrap("GetImportance "+e.name, err)
+	}
+	out := make([]ParameterImportance, 0, len(resp.GetParameters()))
+	for _, p := range resp.GetParameters() {
+		out = append(out, ParameterImportance{Name: p.GetName(), Importance: p.GetImportance()})
+	}
+	return out, nil
+}
+
 // Enqueue adds configurations of your choosing (parameter name -> value,
 // active parameters only) that Suggest serves before any algorithm's. It
 // returns the WAITING trials created.

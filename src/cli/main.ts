@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import pino from "pino";
+import pino, { stdTimeFunctions } from "pino";
 import { startParzen, type Durability } from "../app.js";
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHealthCommand } from "./health-command.js";
@@ -27,7 +27,7 @@ program
 
 program
   .command("serve")
-  .description("run the gRPC server")
+  .description("run the gRPC server and the HTTP dashboard")
   .addOption(
     new Option("--db <path-or-url>", "SQLite database file, or a postgres:// (postgresql://) URL")
       .env("PARZEN_DB")
@@ -45,9 +45,24 @@ program
       .default("127.0.0.1:50051"),
   )
   .addOption(
+    new Option(
+      "--http <address>",
+      'dashboard, /metrics, /healthz and /readyz: host:port (port 0 picks a free port) or "off"',
+    )
+      .env("PARZEN_HTTP")
+      .default("127.0.0.1:8080"),
+  )
+  .addOption(new Option("--no-metrics", "do not collect Prometheus metrics (/metrics)").env("PARZEN_NO_METRICS"))
+  .addOption(
     new Option("--log-level <level>", "fatal, error, warn, info, debug or trace")
       .env("PARZEN_LOG_LEVEL")
       .default("info"),
+  )
+  .addOption(
+    new Option("--log-time <format>", "timestamps in log lines: epoch (milliseconds) or iso")
+      .env("PARZEN_LOG_TIME")
+      .choices(["epoch", "iso"])
+      .default("epoch"),
   )
   .addOption(
     new Option("--allow-remote", "allow a non-loopback address without TLS or tokens")
@@ -156,8 +171,8 @@ program
       "do not compute a lone worker's next suggestion while it handles its Report's answer (suggestions are the same either way)",
     ).env("PARZEN_NO_PREFETCH"),
   )
-  .action(async (opts: ServeOptions) => {
-    const log = pino({ level: opts.logLevel });
+  .action(async (opts: ServeOptions, command: Command) => {
+    const log = pino({ level: opts.logLevel, timestamp: opts.logTime === "iso" ? stdTimeFunctions.isoTime : true });
     applyHeapGrowth(opts.heapGrowth);
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
       throw new ParzenError("FAILED_PRECONDITION", "--tls-cert and --tls-key go together");
@@ -167,6 +182,9 @@ program
       db: opts.db,
       dbPoolSize: opts.dbPoolSize,
       listen: opts.listen,
+      http: opts.http,
+      httpExplicit: command.getOptionValueSource("http") !== "default",
+      metrics: opts.metrics,
       logger: log,
       allowRemote: opts.allowRemote,
       maxMessageBytes: opts.maxMessageBytes,
@@ -209,7 +227,10 @@ interface ServeOptions {
   db: string;
   dbPoolSize: number;
   listen: string;
+  http: string;
+  metrics: boolean;
   logLevel: string;
+  logTime: "epoch" | "iso";
   allowRemote: boolean;
   maxMessageBytes?: number;
   graceSeconds: number;

@@ -99,6 +99,10 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     getTrial: unary("GetTrial", async (req) => ({ trial: await optimizer.getTrial(req.trialId) })),
     listTrials: unary("ListTrials", (req) => optimizer.listTrials(req)),
     getBest: unary("GetBest", async (req) => ({ trial: await optimizer.getBest(req.experiment) })),
+    getImportance: unary("GetImportance", async (req) => {
+      const { trials, params } = await optimizer.reads.importance(req.experiment);
+      return { parameters: params, trials };
+    }),
     streamTrials: async (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
       try {
         const req = decoded("StreamTrials", call.request);

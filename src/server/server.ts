@@ -8,7 +8,14 @@
  * (bounded by a grace period); app.ts then closes the service and the store.
  * This is the only layer that sees grpc-js.
  */
-import { logVerbosity, Server, ServerCredentials, setLogger, setLogVerbosity } from "@grpc/grpc-js";
+import {
+  logVerbosity,
+  Server,
+  ServerCredentials,
+  setLogger,
+  setLogVerbosity,
+  type ServerInterceptor,
+} from "@grpc/grpc-js";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -40,6 +47,8 @@ export interface ServerOptions {
   tls?: TlsMaterial;
   /** When given, every call but the health check needs `authorization: Bearer <token>`. */
   tokens?: TokenSet;
+  /** Interceptors that run before authentication (logging and metrics: call-observer.ts). */
+  interceptors?: ServerInterceptor[];
 }
 
 export class ParzenServer {
@@ -59,7 +68,10 @@ export class ParzenServer {
       "grpc.max_send_message_length": max,
       // Channelz bookkeeping costs every call a few percent of the server's CPU, and nothing here serves channelz.
       "grpc.enable_channelz": 0,
-      interceptors: options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)],
+      interceptors: [
+        ...(options.interceptors ?? []),
+        ...(options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)]),
+      ],
     });
     this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log));
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });

@@ -103,6 +103,9 @@ export interface Store {
   /** `listener` runs when a failed commit lost units that had been applied (see the header). */
   onRollback(listener: () => void): void;
 
+  /** `listener` runs after each commit with its duration and how many units it held (optional: for metrics). */
+  onCommit?(listener: (seconds: number, units: number) => void): void;
+
   /** Commits what was applied (as a commit would: it may still fail and roll back), then releases everything. */
   close(): Promise<void>;
 

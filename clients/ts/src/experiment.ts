@@ -11,6 +11,7 @@ import {
   DeleteExperimentRequest,
   EnqueueRequest,
   GetBestRequest,
+  GetImportanceRequest,
   GetExperimentRequest,
   GetTrialRequest,
   ListTrialsRequest,
@@ -120,6 +121,16 @@ export class Experiment {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+   * trials, computed by the server), most important first; importances sum
+   * to 1, or are all 0 while too few trials can be judged.
+   */
+  async importance(): Promise<{ name: string; importance: number }[]> {
+    const res = await this.rpc.call("getImportance", GetImportanceRequest.fromPartial({ experiment: this.name }));
+    return res.parameters.map((p) => ({ name: p.name, importance: p.importance }));
   }
 
   /** One trial by id. */

@@ -144,6 +144,7 @@ const calls: Record<string, (x: Ctx) => Promise<unknown>> = {
   GetTrial: (x) => x.exp.trial(7),
   ListTrials: (x) => drain(x.exp.trials()),
   GetBest: (x) => x.exp.best(),
+  GetImportance: (x) => x.exp.importance(),
 };
 const notCalled = new Set(["StreamTrials"]);
 

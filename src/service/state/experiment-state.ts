@@ -52,6 +52,8 @@ export class ExperimentState {
   readonly queue = new SerialQueue();
   /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
   deleted = false;
+  /** Latest create, start or end time (ms) of any trial put: the dashboard's "last activity". */
+  lastActivity = 0;
   /** Trials per state. */
   private readonly counts: Record<TrialState, number> = {
     waiting: 0,
@@ -105,6 +107,7 @@ export class ExperimentState {
       throw new Error(`experiment ${this.row.name}: trial number ${n} out of sequence`);
     const old: TrialState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
+    this.lastActivity = Math.max(this.lastActivity, t.endTime ?? t.startTime ?? t.createTime);
     if (isNew) this.columns.append(t.id, t.config);
     else this.counts[old!]--;
     this.counts[t.state]++;
@@ -152,6 +155,21 @@ export class ExperimentState {
 
   stateOf(number: number): TrialState {
     return this.columns.state(number);
+  }
+
+  /** Trial `number`'s objective as the algorithms see it (minimised), or undefined (see observedLoss). */
+  lossOf(number: number): number | undefined {
+    return this.columns.loss(number);
+  }
+
+  /** A read-only view of trial `number`'s configuration (internal values, NaN where inactive). */
+  configOf(number: number): Config {
+    return this.columns.configView(number);
+  }
+
+  /** Trial `number`'s last intermediate step, or undefined when it reported none. */
+  lastStepOf(number: number): number | undefined {
+    return this.columns.lastStep(number);
   }
 
   /** The trial with this id, or undefined if it is not this experiment's. Reads the store unless it is unfinished. */

@@ -39,6 +39,7 @@ import { invalidArgument, notFound, ParzenError } from "../../errors.js";
 import type { Observation } from "../../algorithms/types.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
 import type { Store, Unit } from "../../store/store.js";
+import type { TrialState } from "../../domain/trial-state.js";
 import { checkExperimentName, compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
 
@@ -88,6 +89,12 @@ export interface TrialWrites {
   readonly link?: (ids: readonly number[]) => readonly TrialRow[];
 }
 
+/**
+ * Told of every trial a write puts (for metrics): `from` is its state
+ * before the write, undefined for a new trial. Must be cheap and not throw.
+ */
+export type TrialObserver = (exp: ExperimentState, t: TrialRow, from: TrialState | undefined) => void;
+
 /** The experiment was dropped from memory (or deleted) while the task waited: look it up again. */
 class Stale extends Error {}
 const STALE = new Stale("experiment no longer cached");
@@ -106,6 +113,7 @@ export class Change {
     readonly exp: ExperimentState,
     private readonly store: Store,
     private readonly now: () => number,
+    private readonly observe?: TrialObserver,
   ) {}
 
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
@@ -132,6 +140,12 @@ export class Change {
     };
     const written = await this.store.write(exp.row.id, unit);
     this.after(written.durable);
+    const observe = this.observe;
+    if (observe !== undefined) {
+      for (const t of w.update ?? NONE) observe(exp, t, exp.stateOf(t.number));
+      for (const t of insert) observe(exp, t, undefined);
+      for (const t of linked) observe(exp, t, exp.stateOf(t.number));
+    }
     for (const t of w.update ?? NONE) exp.put(t);
     insert.forEach((t, i) => {
       t.id = written.value[i]!;
@@ -168,6 +182,7 @@ export class Changes {
     private readonly store: Store,
     private readonly cache: ExperimentCache,
     private readonly now: () => number,
+    private readonly observe?: TrialObserver,
   ) {}
 
   /**
@@ -176,7 +191,7 @@ export class Changes {
    * `isStale`) if `exp` is no longer the cached image of its experiment.
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
-    const change = new Change(exp, this.store, this.now);
+    const change = new Change(exp, this.store, this.now, this.observe);
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
       return task(change);

@@ -35,7 +35,14 @@ import type { Store } from "../../store/store.js";
 import type { TrialRow } from "../../store/rows.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
-import { Changes, ExperimentCache, experimentNamed, ownerOfTrial, trialOf } from "../state/experiments.js";
+import {
+  Changes,
+  ExperimentCache,
+  experimentNamed,
+  ownerOfTrial,
+  type TrialObserver,
+  trialOf,
+} from "../state/experiments.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
@@ -44,6 +51,7 @@ import { SuggestUseCase } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, pageSizeOf, stateFilter } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
+import { DashboardReads } from "./dashboard-reads.js";
 import { experimentView, trialView } from "./views.js";
 
 export interface OptimizerDeps {
@@ -53,6 +61,8 @@ export interface OptimizerDeps {
   limits?: Partial<ServiceLimits>;
   /** Compute a lone worker's next suggestion while it handles a Report's answer (suggest.ts); default true. */
   prefetch?: boolean;
+  /** Told of every trial written (metrics: trials created and finished, lease expiries, retries). */
+  observeTrials?: TrialObserver;
 }
 
 export interface ReportResult {
@@ -86,6 +96,8 @@ export class Optimizer {
   private readonly suggests: SuggestUseCase;
   /** The Suggest RPC: the use-case's own method (suggest.ts), so a Suggest goes from the handler straight there. */
   readonly suggest: SuggestUseCase["suggest"];
+  /** Read-only views for the dashboard (src/http): summaries, plot data, paged tables. */
+  readonly reads: DashboardReads;
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;
@@ -93,7 +105,7 @@ export class Optimizer {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
     // Retries lost while the server was down are created when their experiment next loads.
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
-    this.changes = new Changes(this.store, this.cache, this.now);
+    this.changes = new Changes(this.store, this.cache, this.now, deps.observeTrials);
     this.leases = new Leases(this.changes, this.cache, this.now);
     this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
     this.suggests = new SuggestUseCase({
@@ -107,6 +119,7 @@ export class Optimizer {
       prefetch: deps.prefetch,
     });
     this.suggest = this.suggests.suggest;
+    this.reads = new DashboardReads(this.store, this.cache, this.changes, this.leases);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }

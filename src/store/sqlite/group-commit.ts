@@ -27,6 +27,9 @@ export class GroupCommit {
   /** Successful commits so far (the checkpointer polls it). */
   commits = 0;
   private readonly rollbackListeners: (() => void)[] = [];
+  private readonly commitListeners: ((seconds: number, units: number) => void)[] = [];
+  /** Units in the open group. */
+  private units = 0;
 
   private readonly savepoint: Statement;
   private readonly release: Statement;
@@ -47,9 +50,15 @@ export class GroupCommit {
     this.rollbackListeners.push(listener);
   }
 
+  /** `listener` runs after each successful commit with its duration and the units it committed (metrics). */
+  onCommit(listener: (seconds: number, units: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
   /** Runs `fn` as one atomic unit inside the current group (opening one if needed). */
   run<T>(fn: () => T): T {
     if (this.open === undefined) this.begin();
+    this.units++;
     this.savepoint.run();
     let result: T;
     try {
@@ -77,6 +86,9 @@ export class GroupCommit {
     const group = this.open;
     if (group === undefined) return;
     this.open = undefined;
+    const units = this.units;
+    this.units = 0;
+    const started = this.commitListeners.length === 0 ? 0 : performance.now();
     try {
       this.db.exec("COMMIT");
     } catch (err) {
@@ -95,6 +107,8 @@ export class GroupCommit {
       return;
     }
     this.commits++;
+    if (started !== 0)
+      for (const listener of this.commitListeners) listener((performance.now() - started) / 1000, units);
     group.resolve();
   }
 

@@ -103,6 +103,10 @@ export class SqliteStore implements Store {
     this.group.onRollback(listener);
   }
 
+  onCommit(listener: (seconds: number, units: number) => void): void {
+    this.group.onCommit(listener);
+  }
+
   async close(): Promise<void> {
     this.group.flush();
     // The checkpointer's connection goes first, so that closing this last one checkpoints the whole WAL.

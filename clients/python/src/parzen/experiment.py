@@ -171,6 +171,15 @@ class Experiment:
             return None
         return Trial(self, resp.trial)
 
+    def importance(self) -> dict[str, float]:
+        """How much each parameter matters to the loss, most important first.
+
+        PED-ANOVA over the COMPLETE trials, computed by the server: the
+        importances sum to 1, or are all 0 while too few trials can be judged.
+        """
+        resp = self.client.connection.call("GetImportance", svc.GetImportanceRequest(experiment=self.name))
+        return {p.name: p.importance for p in resp.parameters}
+
     @property
     def best_params(self) -> Any:
         best = self.best_trial

@@ -1648,6 +1648,157 @@ func (x *GetBestResponse) GetTrial() *Trial {
 	return nil
 }
 
+type GetImportanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetImportanceRequest) Reset() {
+	*x = GetImportanceRequest{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetImportanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetImportanceRequest) ProtoMessage() {}
+
+func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetImportanceRequest.ProtoReflect.Descriptor instead.
+func (*GetImportanceRequest) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetImportanceRequest) GetExperiment() string {
+	if x != nil {
+		return x.Experiment
+	}
+	return ""
+}
+
+type GetImportanceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every parameter of the space, most important first; importances sum to 1
+	// (or are all 0 while too few trials can be judged).
+	Parameters []*ParameterImportance `protobuf:"bytes,1,rep,name=parameters,proto3" json:"parameters,omitempty"`
+	// COMPLETE trials the importances were computed from.
+	Trials        int64 `protobuf:"varint,2,opt,name=trials,proto3" json:"trials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetImportanceResponse) Reset() {
+	*x = GetImportanceResponse{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetImportanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetImportanceResponse) ProtoMessage() {}
+
+func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetImportanceResponse.ProtoReflect.Descriptor instead.
+func (*GetImportanceResponse) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetImportanceResponse) GetParameters() []*ParameterImportance {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
+func (x *GetImportanceResponse) GetTrials() int64 {
+	if x != nil {
+		return x.Trials
+	}
+	return 0
+}
+
+type ParameterImportance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Importance    float64                `protobuf:"fixed64,2,opt,name=importance,proto3" json:"importance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParameterImportance) Reset() {
+	*x = ParameterImportance{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParameterImportance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParameterImportance) ProtoMessage() {}
+
+func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParameterImportance.ProtoReflect.Descriptor instead.
+func (*ParameterImportance) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ParameterImportance) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ParameterImportance) GetImportance() float64 {
+	if x != nil {
+		return x.Importance
+	}
+	return 0
+}
+
 var File_parzen_v1_optimizer_service_proto protoreflect.FileDescriptor
 
 const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
@@ -1791,12 +1942,26 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"experiment\x18\x01 \x01(\tR\n" +
 	"experiment\"9\n" +
 	"\x0fGetBestResponse\x12&\n" +
-	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial*u\n" +
+	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"6\n" +
+	"\x14GetImportanceRequest\x12\x1e\n" +
+	"\n" +
+	"experiment\x18\x01 \x01(\tR\n" +
+	"experiment\"o\n" +
+	"\x15GetImportanceResponse\x12>\n" +
+	"\n" +
+	"parameters\x18\x01 \x03(\v2\x1e.parzen.v1.ParameterImportanceR\n" +
+	"parameters\x12\x16\n" +
+	"\x06trials\x18\x02 \x01(\x03R\x06trials\"I\n" +
+	"\x13ParameterImportance\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"importance\x18\x02 \x01(\x01R\n" +
+	"importance*u\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10REPORT_STATUS_OK\x10\x01\x12\x16\n" +
 	"\x12REPORT_STATUS_FAIL\x10\x02\x12\x18\n" +
-	"\x14REPORT_STATUS_PRUNED\x10\x032\xd5\b\n" +
+	"\x14REPORT_STATUS_PRUNED\x10\x032\xa9\t\n" +
 	"\x10OptimizerService\x12[\n" +
 	"\x10CreateExperiment\x12\".parzen.v1.CreateExperimentRequest\x1a#.parzen.v1.CreateExperimentResponse\x12R\n" +
 	"\rGetExperiment\x12\x1f.parzen.v1.GetExperimentRequest\x1a .parzen.v1.GetExperimentResponse\x12X\n" +
@@ -1812,7 +1977,8 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"ListTrials\x12\x1c.parzen.v1.ListTrialsRequest\x1a\x1d.parzen.v1.ListTrialsResponse\x12Q\n" +
 	"\fStreamTrials\x12\x1e.parzen.v1.StreamTrialsRequest\x1a\x1f.parzen.v1.StreamTrialsResponse0\x01\x12@\n" +
-	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponseB@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
+	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponse\x12R\n" +
+	"\rGetImportance\x12\x1f.parzen.v1.GetImportanceRequest\x1a .parzen.v1.GetImportanceResponseB@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
 
 var (
 	file_parzen_v1_optimizer_service_proto_rawDescOnce sync.Once
@@ -1827,7 +1993,7 @@ func file_parzen_v1_optimizer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(ReportStatus)(0),                  // 0: parzen.v1.ReportStatus
 	(*CreateExperimentRequest)(nil),    // 1: parzen.v1.CreateExperimentRequest
@@ -1860,83 +2026,89 @@ var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(*StreamTrialsResponse)(nil),       // 28: parzen.v1.StreamTrialsResponse
 	(*GetBestRequest)(nil),             // 29: parzen.v1.GetBestRequest
 	(*GetBestResponse)(nil),            // 30: parzen.v1.GetBestResponse
-	nil,                                // 31: parzen.v1.ReportRequest.MetricsEntry
-	nil,                                // 32: parzen.v1.ReportRequest.UserAttrsEntry
-	nil,                                // 33: parzen.v1.Configuration.ParamsEntry
-	nil,                                // 34: parzen.v1.Configuration.UserAttrsEntry
-	nil,                                // 35: parzen.v1.TrialImport.ParamsEntry
-	nil,                                // 36: parzen.v1.TrialImport.MetricsEntry
-	nil,                                // 37: parzen.v1.TrialImport.UserAttrsEntry
-	(*Experiment)(nil),                 // 38: parzen.v1.Experiment
-	(*Trial)(nil),                      // 39: parzen.v1.Trial
-	(*timestamppb.Timestamp)(nil),      // 40: google.protobuf.Timestamp
-	(TrialState)(0),                    // 41: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 42: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 43: parzen.v1.Value
+	(*GetImportanceRequest)(nil),       // 31: parzen.v1.GetImportanceRequest
+	(*GetImportanceResponse)(nil),      // 32: parzen.v1.GetImportanceResponse
+	(*ParameterImportance)(nil),        // 33: parzen.v1.ParameterImportance
+	nil,                                // 34: parzen.v1.ReportRequest.MetricsEntry
+	nil,                                // 35: parzen.v1.ReportRequest.UserAttrsEntry
+	nil,                                // 36: parzen.v1.Configuration.ParamsEntry
+	nil,                                // 37: parzen.v1.Configuration.UserAttrsEntry
+	nil,                                // 38: parzen.v1.TrialImport.ParamsEntry
+	nil,                                // 39: parzen.v1.TrialImport.MetricsEntry
+	nil,                                // 40: parzen.v1.TrialImport.UserAttrsEntry
+	(*Experiment)(nil),                 // 41: parzen.v1.Experiment
+	(*Trial)(nil),                      // 42: parzen.v1.Trial
+	(*timestamppb.Timestamp)(nil),      // 43: google.protobuf.Timestamp
+	(TrialState)(0),                    // 44: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 45: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 46: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
-	38, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
-	38, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	38, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	38, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
-	39, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
+	41, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
+	41, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	41, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	41, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
+	42, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
 	0,  // 5: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	31, // 6: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	32, // 7: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	39, // 8: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
-	40, // 9: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	33, // 10: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	34, // 11: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	34, // 6: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	35, // 7: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	42, // 8: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	43, // 9: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	36, // 10: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	37, // 11: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
 	17, // 12: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	39, // 13: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	35, // 14: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	41, // 15: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	36, // 16: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	42, // 17: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	37, // 18: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	42, // 13: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	38, // 14: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	44, // 15: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	39, // 16: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	45, // 17: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	40, // 18: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
 	20, // 19: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	39, // 20: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	39, // 21: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	41, // 22: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	39, // 23: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	41, // 24: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	39, // 25: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	39, // 26: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	43, // 27: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	43, // 28: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	1,  // 29: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	3,  // 30: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	5,  // 31: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	7,  // 32: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	9,  // 33: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	11, // 34: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	13, // 35: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	15, // 36: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	18, // 37: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	21, // 38: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	23, // 39: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	25, // 40: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	27, // 41: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	29, // 42: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	2,  // 43: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	4,  // 44: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	6,  // 45: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	8,  // 46: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	10, // 47: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	12, // 48: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	14, // 49: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	16, // 50: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	19, // 51: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	22, // 52: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	24, // 53: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	26, // 54: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	28, // 55: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	30, // 56: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	43, // [43:57] is the sub-list for method output_type
-	29, // [29:43] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	42, // 20: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	42, // 21: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	44, // 22: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	42, // 23: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	44, // 24: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	42, // 25: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	42, // 26: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	33, // 27: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	46, // 28: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	46, // 29: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	1,  // 30: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	3,  // 31: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	5,  // 32: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	7,  // 33: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	9,  // 34: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	11, // 35: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	13, // 36: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	15, // 37: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	18, // 38: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	21, // 39: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	23, // 40: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	25, // 41: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	27, // 42: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	29, // 43: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	31, // 44: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	2,  // 45: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	4,  // 46: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	6,  // 47: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	8,  // 48: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	10, // 49: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	12, // 50: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	14, // 51: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	16, // 52: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	19, // 53: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	22, // 54: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	24, // 55: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	26, // 56: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	28, // 57: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	30, // 58: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	32, // 59: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	45, // [45:60] is the sub-list for method output_type
+	30, // [30:45] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }
@@ -1955,7 +2127,7 @@ func file_parzen_v1_optimizer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_optimizer_service_proto_rawDesc), len(file_parzen_v1_optimizer_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,7 @@ const (
 	OptimizerService_ListTrials_FullMethodName         = "/parzen.v1.OptimizerService/ListTrials"
 	OptimizerService_StreamTrials_FullMethodName       = "/parzen.v1.OptimizerService/StreamTrials"
 	OptimizerService_GetBest_FullMethodName            = "/parzen.v1.OptimizerService/GetBest"
+	OptimizerService_GetImportance_FullMethodName      = "/parzen.v1.OptimizerService/GetImportance"
 )
 
 // OptimizerServiceClient is the client API for OptimizerService service.
@@ -72,6 +73,9 @@ type OptimizerServiceClient interface {
 	// The best COMPLETE trial (lowest loss, or highest when maximising);
 	// FAILED_PRECONDITION when there is none yet.
 	GetBest(ctx context.Context, in *GetBestRequest, opts ...grpc.CallOption) (*GetBestResponse, error)
+	// How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+	// trials), most important first; all zero until there are enough trials.
+	GetImportance(ctx context.Context, in *GetImportanceRequest, opts ...grpc.CallOption) (*GetImportanceResponse, error)
 }
 
 type optimizerServiceClient struct {
@@ -231,6 +235,16 @@ func (c *optimizerServiceClient) GetBest(ctx context.Context, in *GetBestRequest
 	return out, nil
 }
 
+func (c *optimizerServiceClient) GetImportance(ctx context.Context, in *GetImportanceRequest, opts ...grpc.CallOption) (*GetImportanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetImportanceResponse)
+	err := c.cc.Invoke(ctx, OptimizerService_GetImportance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OptimizerServiceServer is the server API for OptimizerService service.
 // All implementations must embed UnimplementedOptimizerServiceServer
 // for forward compatibility.
@@ -268,6 +282,9 @@ type OptimizerServiceServer interface {
 	// The best COMPLETE trial (lowest loss, or highest when maximising);
 	// FAILED_PRECONDITION when there is none yet.
 	GetBest(context.Context, *GetBestRequest) (*GetBestResponse, error)
+	// How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+	// trials), most important first; all zero until there are enough trials.
+	GetImportance(context.Context, *GetImportanceRequest) (*GetImportanceResponse, error)
 	mustEmbedUnimplementedOptimizerServiceServer()
 }
 
@@ -319,6 +336,9 @@ func (UnimplementedOptimizerServiceServer) StreamTrials(*StreamTrialsRequest, gr
 }
 func (UnimplementedOptimizerServiceServer) GetBest(context.Context, *GetBestRequest) (*GetBestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBest not implemented")
+}
+func (UnimplementedOptimizerServiceServer) GetImportance(context.Context, *GetImportanceRequest) (*GetImportanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetImportance not implemented")
 }
 func (UnimplementedOptimizerServiceServer) mustEmbedUnimplementedOptimizerServiceServer() {}
 func (UnimplementedOptimizerServiceServer) testEmbeddedByValue()                          {}
@@ -586,6 +606,24 @@ func _OptimizerService_GetBest_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OptimizerService_GetImportance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetImportanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OptimizerServiceServer).GetImportance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OptimizerService_GetImportance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OptimizerServiceServer).GetImportance(ctx, req.(*GetImportanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OptimizerService_ServiceDesc is the grpc.ServiceDesc for OptimizerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -644,6 +682,10 @@ var OptimizerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetBest",
 			Handler:    _OptimizerService_GetBest_Handler,
+		},
+		{
+			MethodName: "GetImportance",
+			Handler:    _OptimizerService_GetImportance_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

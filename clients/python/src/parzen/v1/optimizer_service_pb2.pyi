@@ -307,3 +307,25 @@ class GetBestResponse(_message.Message):
     TRIAL_FIELD_NUMBER: _ClassVar[int]
     trial: _trial_pb2.Trial
     def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
+class GetImportanceRequest(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    def __init__(self, experiment: _Optional[str] = ...) -> None: ...
+
+class GetImportanceResponse(_message.Message):
+    __slots__ = ("parameters", "trials")
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    parameters: _containers.RepeatedCompositeFieldContainer[ParameterImportance]
+    trials: int
+    def __init__(self, parameters: _Optional[_Iterable[_Union[ParameterImportance, _Mapping]]] = ..., trials: _Optional[int] = ...) -> None: ...
+
+class ParameterImportance(_message.Message):
+    __slots__ = ("name", "importance")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IMPORTANCE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    importance: float
+    def __init__(self, name: _Optional[str] = ..., importance: _Optional[float] = ...) -> None: ...

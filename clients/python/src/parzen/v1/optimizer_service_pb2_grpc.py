@@ -106,6 +106,11 @@ class OptimizerServiceStub(object):
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.SerializeToString,
                 response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.FromString,
                 _registered_method=True)
+        self.GetImportance = channel.unary_unary(
+                '/parzen.v1.OptimizerService/GetImportance',
+                request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceRequest.SerializeToString,
+                response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceResponse.FromString,
+                _registered_method=True)
 
 
 class OptimizerServiceServicer(object):
@@ -213,6 +218,14 @@ class OptimizerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetImportance(self, request, context):
+        """How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+        trials), most important first; all zero until there are enough trials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OptimizerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -285,6 +298,11 @@ def add_OptimizerServiceServicer_to_server(servicer, server):
                     servicer.GetBest,
                     request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.FromString,
                     response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.SerializeToString,
+            ),
+            'GetImportance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImportance,
+                    request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceRequest.FromString,
+                    response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -667,6 +685,33 @@ class OptimizerService(object):
             '/parzen.v1.OptimizerService/GetBest',
             parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.SerializeToString,
             parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImportance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parzen.v1.OptimizerService/GetImportance',
+            parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceRequest.SerializeToString,
+            parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

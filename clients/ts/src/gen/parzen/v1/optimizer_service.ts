@@ -284,6 +284,25 @@ export interface GetBestResponse {
   trial?: Trial | undefined;
 }
 
+export interface GetImportanceRequest {
+  experiment: string;
+}
+
+export interface GetImportanceResponse {
+  /**
+   * Every parameter of the space, most important first; importances sum to 1
+   * (or are all 0 while too few trials can be judged).
+   */
+  parameters: ParameterImportance[];
+  /** COMPLETE trials the importances were computed from. */
+  trials: number;
+}
+
+export interface ParameterImportance {
+  name: string;
+  importance: number;
+}
+
 function createBaseCreateExperimentRequest(): CreateExperimentRequest {
   return { experiment: undefined };
 }
@@ -3755,6 +3774,245 @@ export const GetBestResponse: MessageFns<GetBestResponse> = {
   },
 };
 
+function createBaseGetImportanceRequest(): GetImportanceRequest {
+  return { experiment: "" };
+}
+
+export const GetImportanceRequest: MessageFns<GetImportanceRequest> = {
+  encode(message: GetImportanceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment !== "") {
+      writer.uint32(10).string(message.experiment);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetImportanceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetImportanceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.experiment = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetImportanceRequest {
+    return { experiment: isSet(object.experiment) ? globalThis.String(object.experiment) : "" };
+  },
+
+  toJSON(message: GetImportanceRequest): unknown {
+    const obj: any = {};
+    if (message.experiment !== "") {
+      obj.experiment = message.experiment;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetImportanceRequest>): GetImportanceRequest {
+    return GetImportanceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetImportanceRequest>): GetImportanceRequest {
+    const message = createBaseGetImportanceRequest();
+    message.experiment = object.experiment ?? "";
+    return message;
+  },
+};
+
+function createBaseGetImportanceResponse(): GetImportanceResponse {
+  return { parameters: [], trials: 0 };
+}
+
+export const GetImportanceResponse: MessageFns<GetImportanceResponse> = {
+  encode(message: GetImportanceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.parameters) {
+      ParameterImportance.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.trials !== 0) {
+      writer.uint32(16).int64(message.trials);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetImportanceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetImportanceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.parameters.push(ParameterImportance.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.trials = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetImportanceResponse {
+    return {
+      parameters: globalThis.Array.isArray(object?.parameters)
+        ? object.parameters.map((e: any) => ParameterImportance.fromJSON(e))
+        : [],
+      trials: isSet(object.trials) ? globalThis.Number(object.trials) : 0,
+    };
+  },
+
+  toJSON(message: GetImportanceResponse): unknown {
+    const obj: any = {};
+    if (message.parameters?.length) {
+      obj.parameters = message.parameters.map((e) => ParameterImportance.toJSON(e));
+    }
+    if (message.trials !== 0) {
+      obj.trials = Math.round(message.trials);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetImportanceResponse>): GetImportanceResponse {
+    return GetImportanceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetImportanceResponse>): GetImportanceResponse {
+    const message = createBaseGetImportanceResponse();
+    message.parameters = object.parameters?.map((e) => ParameterImportance.fromPartial(e)) || [];
+    message.trials = object.trials ?? 0;
+    return message;
+  },
+};
+
+function createBaseParameterImportance(): ParameterImportance {
+  return { name: "", importance: 0 };
+}
+
+export const ParameterImportance: MessageFns<ParameterImportance> = {
+  encode(message: ParameterImportance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.importance !== 0) {
+      writer.uint32(17).double(message.importance);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ParameterImportance {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseParameterImportance();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.importance = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ParameterImportance {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      importance: isSet(object.importance) ? globalThis.Number(object.importance) : 0,
+    };
+  },
+
+  toJSON(message: ParameterImportance): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.importance !== 0) {
+      obj.importance = floatToJson(message.importance);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ParameterImportance>): ParameterImportance {
+    return ParameterImportance.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ParameterImportance>): ParameterImportance {
+    const message = createBaseParameterImportance();
+    message.name = object.name ?? "";
+    message.importance = object.importance ?? 0;
+    return message;
+  },
+};
+
 /**
  * Ask-tell hyperparameter optimisation. Experiments are addressed by name,
  * trials by their server-wide id.
@@ -3921,6 +4179,20 @@ export const OptimizerServiceService = {
     responseSerialize: (value: GetBestResponse): Buffer => Buffer.from(GetBestResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBestResponse => GetBestResponse.decode(value),
   },
+  /**
+   * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+   * trials), most important first; all zero until there are enough trials.
+   */
+  getImportance: {
+    path: "/parzen.v1.OptimizerService/GetImportance" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetImportanceRequest): Buffer => Buffer.from(GetImportanceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetImportanceRequest => GetImportanceRequest.decode(value),
+    responseSerialize: (value: GetImportanceResponse): Buffer =>
+      Buffer.from(GetImportanceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetImportanceResponse => GetImportanceResponse.decode(value),
+  },
 } as const;
 
 export interface OptimizerServiceServer extends UntypedServiceImplementation {
@@ -3962,6 +4234,11 @@ export interface OptimizerServiceServer extends UntypedServiceImplementation {
    * FAILED_PRECONDITION when there is none yet.
    */
   getBest: handleUnaryCall<GetBestRequest, GetBestResponse>;
+  /**
+   * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+   * trials), most important first; all zero until there are enough trials.
+   */
+  getImportance: handleUnaryCall<GetImportanceRequest, GetImportanceResponse>;
 }
 
 export interface OptimizerServiceClient extends Client {
@@ -4192,6 +4469,25 @@ export interface OptimizerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBestResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
+   * trials), most important first; all zero until there are enough trials.
+   */
+  getImportance(
+    request: GetImportanceRequest,
+    callback: (error: ServiceError | null, response: GetImportanceResponse) => void,
+  ): ClientUnaryCall;
+  getImportance(
+    request: GetImportanceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetImportanceResponse) => void,
+  ): ClientUnaryCall;
+  getImportance(
+    request: GetImportanceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetImportanceResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,162 @@
+/**
+ * The dashboard's view layer: the JSON records its API answers, and how an
+ * experiment's in-memory image and stored rows become them (user-facing
+ * values: choice labels, losses in the experiment's own direction, ISO
+ * times). Reads only; dashboard-reads.ts decides what to show.
+ */
+import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
+import type { TrialRow } from "../../store/rows.js";
+import type { ParamSpec, Scalar } from "../../space/types.js";
+import { externalValue } from "../../space/values.js";
+import type { ExperimentState } from "../state/experiment-state.js";
+
+export type PlainValue = string | number | boolean;
+
+export interface ExperimentSummary {
+  name: string;
+  algorithm: string;
+  direction: "minimize" | "maximize";
+  pruner: string;
+  counts: Record<TrialState, number>;
+  total: number;
+  bestLoss: number | null;
+  bestNumber: number | null;
+  createTime: string;
+  lastActivity: string | null;
+  /** Changes whenever a trial changes: a page polls it to know when to refresh. */
+  version: number;
+}
+
+export interface ParamInfo {
+  name: string;
+  kind: "float" | "int" | "choice";
+  log: boolean;
+  /** Numeric bounds (internal scale); undefined for unbounded normals and choices. */
+  low?: number;
+  high?: number;
+  /** A choice's option labels, by option index. */
+  labels?: string[];
+  /** Where a conditional parameter hangs: active only when `parent` took `option`. */
+  parent?: { name: string; option: string };
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  params: ParamInfo[];
+}
+
+/** Plot data: one entry per trial shown, numbers ascending; params hold option indices for choices, null if inactive. */
+export interface PlotPoints {
+  /** Trials with a loss (COMPLETE, or PRUNED with a value). */
+  total: number;
+  /** Whether `numbers` is a sample of them (then the best trials are always in it). */
+  sampled: boolean;
+  numbers: number[];
+  states: TrialState[];
+  losses: number[];
+  params: Record<string, (number | null)[]>;
+  /** The best-so-far curve over COMPLETE trials at full resolution: the trials where it improved. */
+  best: { numbers: number[]; losses: number[] };
+}
+
+export interface TrialRecord {
+  number: number;
+  id: number;
+  state: TrialState;
+  source: string;
+  loss: number | null;
+  params: Record<string, PlainValue>;
+  metrics: Record<string, number>;
+  userAttrs: Record<string, string>;
+  workerId: string;
+  failReason: string;
+  createTime: string;
+  startTime: string | null;
+  endTime: string | null;
+  intermediate?: [number, number][];
+}
+
+export interface TrialQuery {
+  /** "number", "loss", "state" or "param:<name>". */
+  sort?: string;
+  desc?: boolean;
+  /** States shown (all when empty). */
+  states?: readonly TrialState[];
+  offset?: number;
+  limit?: number;
+}
+
+export interface TimelineEntry {
+  number: number;
+  workerId: string;
+  state: TrialState;
+  start: number;
+  end: number | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
+
+const plain = (s: Scalar): PlainValue => s.value;
+
+export function summaryOf(exp: ExperimentState): ExperimentSummary {
+  const counts = {} as Record<TrialState, number>;
+  let total = 0;
+  for (const s of TRIAL_STATES) {
+    counts[s] = exp.countOf(s);
+    total += counts[s];
+  }
+  const best = exp.bestNumber();
+  const sign = exp.def.maximize ? -1 : 1;
+  return {
+    name: exp.row.name,
+    algorithm: exp.def.algorithm,
+    direction: exp.def.maximize ? "maximize" : "minimize",
+    pruner: exp.def.pruner,
+    counts,
+    total,
+    bestLoss: best === undefined ? null : sign * exp.lossOf(best)!,
+    bestNumber: best ?? null,
+    createTime: new Date(exp.row.createTime).toISOString(),
+    lastActivity: iso(exp.lastActivity),
+    version: exp.version,
+  };
+}
+
+export function paramInfo(exp: ExperimentState, p: ParamSpec): ParamInfo {
+  const d = p.domain;
+  const info: ParamInfo =
+    d.type === "choice"
+      ? { name: p.name, kind: "choice", log: false, labels: d.options.map((o) => String(o.value)) }
+      : d.type === "normal"
+        ? { name: p.name, kind: "float", log: d.log }
+        : { name: p.name, kind: d.type, log: d.log, low: d.low, high: d.high };
+  if (p.condition !== undefined) {
+    const parent = exp.space.params[p.condition.parent]!;
+    info.parent = { name: parent.name, option: String(externalValue(parent, p.condition.option).value) };
+  }
+  return info;
+}
+
+export function trialRecord(exp: ExperimentState, t: TrialRow, withCurve: boolean): TrialRecord {
+  const params: Record<string, PlainValue> = {};
+  for (const p of exp.space.params) {
+    const v = t.config[p.index]!;
+    if (!Number.isNaN(v)) params[p.name] = plain(externalValue(p, v));
+  }
+  const record: TrialRecord = {
+    number: t.number,
+    id: t.id,
+    state: t.state,
+    source: t.source,
+    loss: t.loss,
+    params,
+    metrics: { ...t.metrics },
+    userAttrs: { ...t.userAttrs },
+    workerId: t.workerId,
+    failReason: t.failReason,
+    createTime: new Date(t.createTime).toISOString(),
+    startTime: iso(t.startTime),
+    endTime: iso(t.endTime),
+  };
+  if (withCurve) record.intermediate = t.intermediate.map(([s, v]) => [s, v]);
+  return record;
+}
