@@ -15,7 +15,7 @@ import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
 import { TokenSet } from "./server/auth.js";
-import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
+import { isLocalAddress, ParzenServer, type ServerDiagnostics, type TlsMaterial } from "./server/server.js";
 
 export type { Durability };
 
@@ -46,11 +46,17 @@ export interface ParzenConfig {
   algorithmThreads?: number;
   /** Prefetch a lone worker's next suggestion after its Report (service/prefetch.ts); default true. */
   prefetch?: boolean;
+  /** Concurrent StreamTrials calls allowed server-wide; default 256. */
+  maxStreams?: number;
 }
 
 export interface RunningParzen {
   readonly address: string;
   readonly optimizer: Optimizer;
+  /** The gRPC layer's own figures (open streams). */
+  diagnostics(): ServerDiagnostics;
+  /** Resolves once at most `atMost` StreamTrials calls are open. */
+  streamsIdle(atMost?: number): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -76,7 +82,12 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const store = await openSqliteStore({ path: config.db, durability: config.durability, log });
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
-  const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
+  const server = new ParzenServer(optimizer, log, {
+    maxMessageBytes: config.maxMessageBytes,
+    tls,
+    tokens,
+    maxStreams: config.maxStreams,
+  });
   let address: string;
   try {
     address = await server.listen(config.listen);
@@ -99,6 +110,8 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   return {
     address,
     optimizer,
+    diagnostics: () => server.diagnostics(),
+    streamsIdle: (atMost?: number) => server.streamsIdle(atMost),
     stop(graceMs?: number) {
       stopping ??= (async () => {
         await server.stop(graceMs);

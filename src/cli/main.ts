@@ -14,6 +14,7 @@ import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHistoryCommands } from "./history-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
+import { DEFAULT_MAX_STREAMS } from "../server/stream-gate.js";
 import { DEFAULT_SPACE_LIMITS } from "../space/compile.js";
 import { DEFAULT_LIMITS } from "../service/use-cases/limits.js";
 
@@ -118,6 +119,9 @@ program
   )
   .addOption(limit("--max-import <n>", "trials per AddTrials call", "PARZEN_MAX_IMPORT", DEFAULT_LIMITS.maxImport))
   .addOption(
+    limit("--max-streams <n>", "concurrent StreamTrials calls, server-wide", "PARZEN_MAX_STREAMS", DEFAULT_MAX_STREAMS),
+  )
+  .addOption(
     new Option(
       "--cache-trials <n>",
       "trials kept in memory across experiments; idle experiments beyond it reload from the database when used",
@@ -156,6 +160,7 @@ program
       maxMessageBytes: opts.maxMessageBytes,
       algorithmThreads: opts.algorithmThreads,
       prefetch: opts.prefetch,
+      maxStreams: opts.maxStreams,
       durability: opts.durability,
       tls:
         opts.tlsCert === undefined || opts.tlsKey === undefined
@@ -209,6 +214,7 @@ interface ServeOptions {
   maxPageSize: number;
   maxEnqueue: number;
   maxImport: number;
+  maxStreams: number;
   cacheTrials: number;
   heapGrowth: number;
   prefetch: boolean;

@@ -13,6 +13,7 @@ import type {
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
+import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
 
 const CANCELLED_BY_CLIENT = new ParzenError("CANCELLED", "cancelled by the client");
@@ -23,7 +24,7 @@ const DEADLINE_PASSED = new ParzenError(
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
-export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServiceServer {
+export function createHandlers(optimizer: Optimizer, log: Logger, streams: StreamGate): OptimizerServiceServer {
   const fail = (method: string, err: unknown) => {
     const { error, internal } = toServiceError(err);
     if (internal) log.error({ err, method }, "internal error");
@@ -100,20 +101,49 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     listTrials: unary("ListTrials", (req) => optimizer.listTrials(req)),
     getBest: unary("GetBest", async (req) => ({ trial: await optimizer.getBest(req.experiment) })),
     streamTrials: async (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
+      let leave: (() => void) | undefined;
       try {
+        leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
+        // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
         for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;
-          call.write({ trial });
+          // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
+          // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
+          if (!call.write({ trial })) await writable(call);
+          if (call.cancelled) return;
         }
         call.end();
       } catch (err) {
         // grpc-js sends an error emitted on a server stream as the call's status.
         call.emit("error", fail("StreamTrials", err));
+      } finally {
+        leave?.();
       }
     },
   };
   return handlers;
+}
+
+/**
+ * Resolves when `call` can take more messages ('drain') or will take none
+ * (cancelled, closed): grpc-js drops writes to a cancelled call without
+ * calling back, so 'drain' alone would never come.
+ */
+function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      call.off("cancelled", done);
+      call.off("close", done);
+      call.off("error", done);
+      resolve();
+    };
+    call.on("drain", done);
+    call.on("cancelled", done);
+    call.on("close", done);
+    call.on("error", done);
+  });
 }
 
 /**

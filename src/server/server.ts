@@ -21,6 +21,7 @@ import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
 import { createHandlers } from "./handlers.js";
+import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
 
 const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
@@ -40,12 +41,20 @@ export interface ServerOptions {
   tls?: TlsMaterial;
   /** When given, every call but the health check needs `authorization: Bearer <token>`. */
   tokens?: TokenSet;
+  /** Concurrent StreamTrials calls allowed server-wide (stream-gate.ts); more are RESOURCE_EXHAUSTED. */
+  maxStreams?: number;
+}
+
+export interface ServerDiagnostics {
+  /** StreamTrials calls open now. */
+  streams: number;
 }
 
 export class ParzenServer {
   readonly grpc: Server;
   private readonly health: HealthImplementation;
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly streams: StreamGate;
 
   constructor(
     private readonly optimizer: Optimizer,
@@ -61,7 +70,8 @@ export class ParzenServer {
       "grpc.enable_channelz": 0,
       interceptors: options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)],
     });
-    this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log));
+    this.streams = new StreamGate(options.maxStreams ?? DEFAULT_MAX_STREAMS);
+    this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log, this.streams));
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     // Reflection is served from a buf-built descriptor set (scripts/gen.sh)
@@ -92,6 +102,15 @@ export class ParzenServer {
     this.sweeper.unref();
     if (socketPath !== undefined) return address;
     return address.replace(/:\d+$/, `:${port}`);
+  }
+
+  diagnostics(): ServerDiagnostics {
+    return { streams: this.streams.count };
+  }
+
+  /** Resolves once at most `atMost` StreamTrials calls are open. */
+  streamsIdle(atMost = 0): Promise<void> {
+    return this.streams.idle(atMost);
   }
 
   private credentials(): ServerCredentials {
