@@ -88,6 +88,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     tokens,
     maxStreams: config.maxStreams,
   });
+  store.writes.onChange((writable) => server.setWritable(writable));
   let address: string;
   try {
     address = await server.listen(config.listen);

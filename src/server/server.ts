@@ -55,6 +55,7 @@ export class ParzenServer {
   private readonly health: HealthImplementation;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly streams: StreamGate;
+  private stopping = false;
 
   constructor(
     private readonly optimizer: Optimizer,
@@ -129,8 +130,22 @@ export class ParzenServer {
     }
   }
 
+  /**
+   * Readiness: the service's own health name is NOT_SERVING while the
+   * database takes no writes (a full disk, say), so a readiness probe sends
+   * clients elsewhere; "" (liveness) stays SERVING, since restarting the
+   * process would not help.
+   */
+  setWritable(writable: boolean): void {
+    if (this.stopping) return;
+    this.health.setStatus(SERVICE_NAME, writable ? "SERVING" : "NOT_SERVING");
+    if (writable) this.log.info("database writes succeed again: ready");
+    else this.log.error("database writes fail: not ready (health service parzen.v1.OptimizerService NOT_SERVING)");
+  }
+
   /** Graceful stop: NOT_SERVING, drain for up to `graceMs`, then force. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.health.setStatus("", "NOT_SERVING");
     this.health.setStatus(SERVICE_NAME, "NOT_SERVING");

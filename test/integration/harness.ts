@@ -112,6 +112,27 @@ export async function healthCheck(address: string, service: string): Promise<str
   }
 }
 
+/** Resolves once the health service reports `wanted` for `service` (through its Watch stream). */
+export async function healthBecomes(address: string, service: string, wanted: string): Promise<void> {
+  const health = new HealthClient(address, credentials.createInsecure());
+  try {
+    await new Promise<void>((ok, fail) => {
+      const call = health.watch({ service });
+      call.on("data", (r: { status: string }) => {
+        if (r.status === wanted) {
+          call.cancel();
+          ok();
+        }
+      });
+      call.on("error", (err: ServiceError) => {
+        if (err.code !== 1) fail(err);
+      });
+    });
+  } finally {
+    health.close();
+  }
+}
+
 const HealthClient = (
   loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
     grpc: {
@@ -122,6 +143,7 @@ const HealthClient = (
             creds: ReturnType<typeof credentials.createInsecure>,
           ) => {
             check(req: { service: string }, cb: (err: ServiceError | null, r?: { status: string }) => void): void;
+            watch(req: { service: string }): NodeJS.EventEmitter & { cancel(): void };
             close(): void;
           };
         };

@@ -45,9 +45,11 @@ export function acquireProcessLock(dbPath: string): ProcessLock {
   } catch (err) {
     lock.close();
     if (busy(err)) throw inUse(dbPath, real, holderFromLockFile(lockPath));
-    throw new ParzenError("FAILED_PRECONDITION", `cannot lock ${lockPath}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ParzenError(
+      "FAILED_PRECONDITION",
+      `database ${dbPath} cannot be locked: its lock file ${lockPath} cannot be written (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   try {
     probeFile(dbPath, real);
