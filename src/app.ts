@@ -15,6 +15,7 @@ import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
 import { TokenSet } from "./server/auth.js";
+import type { ConnectionLimits } from "./server/connections.js";
 import { isLocalAddress, ParzenServer, type ServerDiagnostics, type TlsMaterial } from "./server/server.js";
 
 export type { Durability };
@@ -48,6 +49,8 @@ export interface ParzenConfig {
   prefetch?: boolean;
   /** Concurrent StreamTrials calls allowed server-wide; default 256. */
   maxStreams?: number;
+  /** Idle timeout, keepalive, connection age and streams per connection; defaults in server/connections.ts. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningParzen {
@@ -87,6 +90,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     tls,
     tokens,
     maxStreams: config.maxStreams,
+    connections: config.connections,
   });
   store.writes.onChange((writable) => server.setWritable(writable));
   let address: string;

@@ -20,6 +20,7 @@ import { ParzenError } from "../errors.js";
 import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
+import { type ConnectionLimits, connectionOptions } from "./connections.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
@@ -43,6 +44,8 @@ export interface ServerOptions {
   tokens?: TokenSet;
   /** Concurrent StreamTrials calls allowed server-wide (stream-gate.ts); more are RESOURCE_EXHAUSTED. */
   maxStreams?: number;
+  /** Idle timeout, keepalive, age and streams per connection (connections.ts); defaults where absent. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface ServerDiagnostics {
@@ -69,6 +72,7 @@ export class ParzenServer {
       "grpc.max_send_message_length": max,
       // Channelz bookkeeping costs every call a few percent of the server's CPU, and nothing here serves channelz.
       "grpc.enable_channelz": 0,
+      ...connectionOptions(options.connections),
       interceptors: options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)],
     });
     this.streams = new StreamGate(options.maxStreams ?? DEFAULT_MAX_STREAMS);
