@@ -13,6 +13,7 @@ import type {
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
+import { checkRequestNames } from "./request-names.js";
 import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
 
@@ -54,8 +55,11 @@ export function createHandlers(optimizer: Optimizer, log: Logger, streams: Strea
 
   /** The request, or INVALID_ARGUMENT when its bytes could not be decoded (see tolerant-decoding.ts). */
   function decoded<Req>(method: string, request: Req): Req {
-    if (request instanceof MalformedRequest)
+    if (request instanceof MalformedRequest) {
+      if (request.field !== undefined) throw invalidArgument(request.reason);
       throw invalidArgument(`request: not a valid ${method}Request message (${request.reason.slice(0, 200)})`);
+    }
+    checkRequestNames(method, request);
     return request;
   }
 
