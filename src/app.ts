@@ -14,7 +14,7 @@ import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
-import { TokenSet } from "./server/auth.js";
+import { type TokenEntry, TokenSet } from "./server/auth.js";
 import type { ConnectionLimits } from "./server/connections.js";
 import { isLocalAddress, ParzenServer, type ServerDiagnostics, type TlsMaterial } from "./server/server.js";
 
@@ -39,7 +39,7 @@ export interface ParzenConfig {
   spaceLimits?: Partial<SpaceLimits>;
   tls?: TlsFiles;
   /** Bearer tokens; when given, every call but the health check must carry one. */
-  tokens?: readonly string[];
+  tokens?: readonly (string | TokenEntry)[];
   durability?: Durability;
   now?: () => number;
   runner?: AlgorithmRunner;

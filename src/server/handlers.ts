@@ -10,9 +10,11 @@ import type {
   StreamTrialsRequest,
   StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
+import type { Access } from "./authorization.js";
 import { checkRequestNames } from "./request-names.js";
 import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
@@ -25,7 +27,13 @@ const DEADLINE_PASSED = new ParzenError(
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
-export function createHandlers(optimizer: Optimizer, log: Logger, streams: StreamGate): OptimizerServiceServer {
+export function createHandlers(
+  optimizer: Optimizer,
+  log: Logger,
+  streams: StreamGate,
+  /** Token scopes; undefined when the server takes no tokens. */
+  access?: Access,
+): OptimizerServiceServer {
   const fail = (method: string, err: unknown) => {
     const { error, internal } = toServiceError(err);
     if (internal) log.error({ err, method }, "internal error");
@@ -40,7 +48,8 @@ export function createHandlers(optimizer: Optimizer, log: Logger, streams: Strea
     return (call, callback) => {
       let result: Res | Promise<Res>;
       try {
-        result = fn(decoded(method, call.request), call);
+        const req = decoded(method, call.request);
+        result = access === undefined ? fn(req, call) : scoped(access, method, req, call, fn);
       } catch (err) {
         callback(fail(method, err), null);
         return;
@@ -51,6 +60,20 @@ export function createHandlers(optimizer: Optimizer, log: Logger, streams: Strea
         (err: unknown) => callback(fail(method, err), null),
       );
     };
+  }
+
+  /** `fn` once the token's scope allows the call; ListExperiments shows only what the scope may see. */
+  async function scoped<Req, Res>(
+    access: Access,
+    method: string,
+    req: Req,
+    call: ServerUnaryCall<Req, Res>,
+    fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  ): Promise<Res> {
+    const scope = access.scopeOf(call.metadata);
+    await access.authorize(method, req, scope);
+    const res = await fn(req, call);
+    return method === "ListExperiments" ? (access.filterList(scope, res as { experiments: Experiment[] }) as Res) : res;
   }
 
   /** The request, or INVALID_ARGUMENT when its bytes could not be decoded (see tolerant-decoding.ts). */
@@ -109,6 +132,7 @@ export function createHandlers(optimizer: Optimizer, log: Logger, streams: Strea
       try {
         leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
+        if (access !== undefined) await access.authorize("StreamTrials", req, access.scopeOf(call.metadata));
         // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
         for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;

@@ -20,6 +20,7 @@ import { ParzenError } from "../errors.js";
 import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
+import { Access } from "./authorization.js";
 import { type ConnectionLimits, connectionOptions } from "./connections.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
@@ -76,7 +77,15 @@ export class ParzenServer {
       interceptors: options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)],
     });
     this.streams = new StreamGate(options.maxStreams ?? DEFAULT_MAX_STREAMS);
-    this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log, this.streams));
+    this.grpc.addService(
+      tolerantService(OptimizerServiceService),
+      createHandlers(
+        optimizer,
+        log,
+        this.streams,
+        options.tokens === undefined ? undefined : new Access(options.tokens, optimizer),
+      ),
+    );
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     // Reflection is served from a buf-built descriptor set (scripts/gen.sh)

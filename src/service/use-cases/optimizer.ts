@@ -409,6 +409,11 @@ export class Optimizer {
 
   // ---- reading history -------------------------------------------------------
 
+  /** The name of the experiment that owns a trial, if any (the server's token scopes ask before a call runs). */
+  async experimentOfTrial(trialId: number): Promise<string | undefined> {
+    return (await this.cache.ownerOfTrial(trialId))?.row.name;
+  }
+
   async getTrial(trialId: number): Promise<Trial> {
     const exp = await ownerOfTrial(this.cache, trialId);
     await this.leases.expireNow(exp);
