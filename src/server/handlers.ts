@@ -18,12 +18,16 @@ import type { Access } from "./authorization.js";
 import { checkRequestNames } from "./request-names.js";
 import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
+import { Turns } from "./turns.js";
 
 const CANCELLED_BY_CLIENT = new ParzenError("CANCELLED", "cancelled by the client");
 const DEADLINE_PASSED = new ParzenError(
   "DEADLINE_EXCEEDED",
   "the call's deadline passed before a suggestion was ready",
 );
+
+/** Messages a stream writes per turn of the event loop (turns.ts). */
+const STREAM_SLICE = 256;
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
@@ -34,6 +38,7 @@ export function createHandlers(
   /** Token scopes; undefined when the server takes no tokens. */
   access?: Access,
 ): OptimizerServiceServer {
+  const turns = new Turns();
   const fail = (method: string, err: unknown) => {
     const { error, internal } = toServiceError(err);
     if (internal) log.error({ err, method }, "internal error");
@@ -133,9 +138,17 @@ export function createHandlers(
         leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
         if (access !== undefined) await access.authorize("StreamTrials", req, access.scopeOf(call.metadata));
+        // Each slice of a stream's work (reading a chunk of history, writing messages) runs in a turn of its own.
+        await turns.take();
+        let sinceTurn = 0;
         // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
         for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;
+          if (++sinceTurn === STREAM_SLICE) {
+            sinceTurn = 0;
+            await turns.take();
+            if (call.cancelled) return;
+          }
           // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
           // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
           if (!call.write({ trial })) await writable(call);

@@ -133,7 +133,7 @@ export async function healthBecomes(address: string, service: string, wanted: st
   }
 }
 
-const HealthClient = (
+export const HealthClient = (
   loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
     grpc: {
       health: {

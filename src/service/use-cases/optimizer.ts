@@ -78,7 +78,7 @@ export interface Diagnostics {
 }
 
 /** Trials read back from the store at a time by StreamTrials. */
-const STREAM_CHUNK = 1000;
+const STREAM_CHUNK = 200;
 
 export class Optimizer {
   private readonly store: Store;
