@@ -170,6 +170,15 @@ describe("unwritable storage", () => {
       return;
     }
     const db = join(dir, "parzen.db");
+    try {
+      await fullDisk(db);
+    } finally {
+      execFileSync("umount", [dir]);
+    }
+  }, 60_000);
+
+  async function fullDisk(db: string): Promise<void> {
+    const dir = dirname(db);
     const server = await startParzen({ db, listen: "127.0.0.1:0", logger: silent });
     const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
     const api = promisify(client);
@@ -211,9 +220,8 @@ describe("unwritable storage", () => {
     } finally {
       client.close();
       await server.stop();
-      execFileSync("umount", [dir]);
     }
-  }, 60_000);
+  }
 
   it("refuses a foreign SQLite file without switching it to WAL", async () => {
     const dir = tempDir();
