@@ -15,8 +15,9 @@ import { Optimizer } from "./service/use-cases/optimizer.js";
 import type { ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openStore } from "./store/open.js";
 import { redact } from "./store/postgres/connect.js";
-import { TokenSet } from "./server/auth.js";
-import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
+import { type TokenEntry, TokenSet } from "./server/auth.js";
+import type { ConnectionLimits } from "./server/connections.js";
+import { isLocalAddress, ParzenServer, type ServerDiagnostics, type TlsMaterial } from "./server/server.js";
 import { callObserver } from "./server/call-observer.js";
 import { defaultWebRoot } from "./http/assets.js";
 import { HttpListener } from "./http/http-server.js";
@@ -48,7 +49,7 @@ export interface ParzenConfig {
   spaceLimits?: Partial<SpaceLimits>;
   tls?: TlsFiles;
   /** Bearer tokens; when given, every call but the health check must carry one. */
-  tokens?: readonly string[];
+  tokens?: readonly (string | TokenEntry)[];
   durability?: Durability;
   now?: () => number;
   runner?: AlgorithmRunner;
@@ -67,6 +68,10 @@ export interface ParzenConfig {
   metrics?: boolean;
   /** Directory of the built dashboard; default dist/web (src/http/assets.ts). */
   webRoot?: string;
+  /** Concurrent StreamTrials calls allowed server-wide; default 256. */
+  maxStreams?: number;
+  /** Idle timeout, keepalive, connection age and streams per connection; defaults in server/connections.ts. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningParzen {
@@ -74,6 +79,10 @@ export interface RunningParzen {
   /** The HTTP listener's address, undefined when it is off (or its default port was taken). */
   readonly httpAddress: string | undefined;
   readonly optimizer: Optimizer;
+  /** The gRPC layer's own figures (open streams). */
+  diagnostics(): ServerDiagnostics;
+  /** Resolves once at most `atMost` StreamTrials calls are open. */
+  streamsIdle(atMost?: number): Promise<void>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -116,7 +125,10 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     tls,
     tokens,
     interceptors: [callObserver(log, metrics)],
+    maxStreams: config.maxStreams,
+    connections: config.connections,
   });
+  store.writes?.onChange((writable) => server.setWritable(writable));
   let address: string;
   let httpListener: HttpListener | undefined;
   let httpAddress: string | undefined;
@@ -168,6 +180,8 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     address,
     httpAddress,
     optimizer,
+    diagnostics: () => server.diagnostics(),
+    streamsIdle: (atMost?: number) => server.streamsIdle(atMost),
     stop(graceMs?: number) {
       stopping ??= (async () => {
         await Promise.all([server.stop(graceMs), httpListener?.stop()]);

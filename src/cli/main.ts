@@ -16,6 +16,8 @@ import { addHealthCommand } from "./health-command.js";
 import { addHistoryCommands } from "./history-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
+import { DEFAULT_CONNECTION_LIMITS } from "../server/connections.js";
+import { DEFAULT_MAX_STREAMS } from "../server/stream-gate.js";
 import { DEFAULT_SPACE_LIMITS } from "../space/compile.js";
 import { DEFAULT_LIMITS } from "../service/use-cases/limits.js";
 
@@ -148,6 +150,35 @@ program
   )
   .addOption(limit("--max-import <n>", "trials per AddTrials call", "PARZEN_MAX_IMPORT", DEFAULT_LIMITS.maxImport))
   .addOption(
+    new Option("--idle-timeout-seconds <n>", "close connections without a call in flight for this long")
+      .env("PARZEN_IDLE_TIMEOUT_SECONDS")
+      .default(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000)
+      .argParser(positiveInt),
+  )
+  .addOption(
+    new Option("--keepalive-seconds <n>", "ping each client this often; close the connection if it does not answer")
+      .env("PARZEN_KEEPALIVE_SECONDS")
+      .default(DEFAULT_CONNECTION_LIMITS.keepaliveMs / 1000)
+      .argParser(positiveInt),
+  )
+  .addOption(
+    new Option("--max-connection-age-seconds <n>", "close connections gracefully after this long (0: never)")
+      .env("PARZEN_MAX_CONNECTION_AGE_SECONDS")
+      .default(0)
+      .argParser(nonNegativeInt),
+  )
+  .addOption(
+    limit(
+      "--max-streams-per-connection <n>",
+      "concurrent calls on one connection",
+      "PARZEN_MAX_STREAMS_PER_CONNECTION",
+      DEFAULT_CONNECTION_LIMITS.maxStreamsPerConnection,
+    ),
+  )
+  .addOption(
+    limit("--max-streams <n>", "concurrent StreamTrials calls, server-wide", "PARZEN_MAX_STREAMS", DEFAULT_MAX_STREAMS),
+  )
+  .addOption(
     new Option(
       "--cache-trials <n>",
       "trials kept in memory across experiments; idle experiments beyond it reload from the database when used",
@@ -190,6 +221,13 @@ program
       maxMessageBytes: opts.maxMessageBytes,
       algorithmThreads: opts.algorithmThreads,
       prefetch: opts.prefetch,
+      maxStreams: opts.maxStreams,
+      connections: {
+        idleTimeoutMs: opts.idleTimeoutSeconds * 1000,
+        keepaliveMs: opts.keepaliveSeconds * 1000,
+        maxAgeMs: opts.maxConnectionAgeSeconds * 1000,
+        maxStreamsPerConnection: opts.maxStreamsPerConnection,
+      },
       durability: opts.durability,
       tls:
         opts.tlsCert === undefined || opts.tlsKey === undefined
@@ -247,6 +285,11 @@ interface ServeOptions {
   maxPageSize: number;
   maxEnqueue: number;
   maxImport: number;
+  maxStreams: number;
+  idleTimeoutSeconds: number;
+  keepaliveSeconds: number;
+  maxConnectionAgeSeconds: number;
+  maxStreamsPerConnection: number;
   cacheTrials: number;
   heapGrowth: number;
   prefetch: boolean;

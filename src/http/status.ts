@@ -3,6 +3,7 @@ import { ParzenError, type ErrorCode } from "../errors.js";
 
 const HTTP: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
+  PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
   ABORTED: 409,

@@ -25,51 +25,129 @@ export const UNAUTHENTICATED_PREFIXES = ["/grpc.health.v1.Health/"];
 
 const digest = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
 
-/** The accepted tokens. */
-export class TokenSet {
-  private readonly digests: Buffer[];
+/** What a token may do: admin everything; worker get-or-create, suggest, report, heartbeat and read; reader read. */
+export type Role = "admin" | "worker" | "reader";
 
-  constructor(tokens: Iterable<string>) {
-    this.digests = [...new Set(tokens)].map(digest);
+export interface Scope {
+  role: Role;
+  /** Experiment-name patterns (`*` any run of characters, `?` one); ["*"] for every experiment. */
+  experiments: readonly string[];
+}
+
+/** A token limited to a scope (a bare string is an admin token on every experiment, as before scopes existed). */
+export interface TokenEntry {
+  token: string;
+  role: Role;
+  experiments: readonly string[];
+}
+
+const ADMIN: Scope = { role: "admin", experiments: ["*"] };
+
+/** The accepted tokens, each with its scope. */
+export class TokenSet {
+  private readonly digests: Buffer[] = [];
+  private readonly scopes: Scope[] = [];
+
+  constructor(tokens: Iterable<string | TokenEntry>) {
+    const seen = new Set<string>();
+    for (const t of tokens) {
+      const token = typeof t === "string" ? t : t.token;
+      if (seen.has(token)) continue;
+      seen.add(token);
+      this.digests.push(digest(token));
+      this.scopes.push(typeof t === "string" ? ADMIN : { role: t.role, experiments: t.experiments });
+    }
   }
 
   get size(): number {
     return this.digests.length;
   }
 
-  accepts(token: string): boolean {
+  /** The token's scope, or undefined when it is not one of the set. */
+  scopeOf(token: string): Scope | undefined {
     const d = digest(token);
-    let ok = false;
+    let found: Scope | undefined;
     // Visit every digest, so timing does not tell which one matched.
-    for (const x of this.digests) ok = timingSafeEqual(x, d) || ok;
-    return ok;
+    for (let i = 0; i < this.digests.length; i++) {
+      if (timingSafeEqual(this.digests[i]!, d)) found = this.scopes[i];
+    }
+    return found;
+  }
+
+  accepts(token: string): boolean {
+    return this.scopeOf(token) !== undefined;
   }
 }
+
+const ROLES: readonly Role[] = ["admin", "worker", "reader"];
+const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 
 /**
  * Tokens in a file or variable: separated by newlines, commas or spaces;
  * `#` starts a comment. A token is 16 to 4096 printable ASCII characters.
+ * A line may also scope its tokens: `role=admin|worker|reader` and
+ * `experiments=PATTERN[,PATTERN...]`; tokens without them are admins on
+ * every experiment (today's files keep their meaning).
  */
-export function parseTokens(text: string, source: string): string[] {
-  const tokens: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    for (const word of line.replace(/#.*$/, "").split(/[\s,]+/)) {
+export function parseTokenEntries(text: string, source: string): (string | TokenEntry)[] {
+  const out: (string | TokenEntry)[] = [];
+  const scopes = new Map<string, string>();
+  for (const [n, rawLine] of text.split(/\r?\n/).entries()) {
+    const line = rawLine.replace(/#.*$/, "");
+    let role: Role | undefined;
+    let experiments: string[] | undefined;
+    const tokens: string[] = [];
+    for (const word of line.split(/\s+/)) {
       if (word === "") continue;
-      if (!/^[\x21-\x7e]{16,4096}$/.test(word)) {
+      const attr = /^(role|experiments)=(.*)$/.exec(word);
+      if (attr?.[1] === "role") {
+        if (!ROLES.includes(attr[2] as Role))
+          throw new ParzenError(
+            "FAILED_PRECONDITION",
+            `${source} line ${n + 1}: role "${attr[2]}" is not one of admin, worker or reader`,
+          );
+        role = attr[2] as Role;
+      } else if (attr?.[1] === "experiments") {
+        experiments = attr[2]!.split(",").filter((p) => p !== "");
+        if (experiments.length === 0)
+          throw new ParzenError("FAILED_PRECONDITION", `${source} line ${n + 1}: experiments= names no pattern`);
+      } else {
+        for (const t of word.split(",")) if (t !== "") tokens.push(t);
+      }
+    }
+    for (const t of tokens) {
+      if (!TOKEN.test(t)) {
         throw new ParzenError(
           "FAILED_PRECONDITION",
           `${source}: every token must be 16 to 4096 printable ASCII characters without spaces or commas`,
         );
       }
-      tokens.push(word);
+      const scope = `${role ?? "admin"} ${(experiments ?? ["*"]).join(",")}`;
+      const before = scopes.get(t);
+      if (before !== undefined && before !== scope)
+        throw new ParzenError(
+          "FAILED_PRECONDITION",
+          `${source} line ${n + 1}: a token is listed twice with different scopes`,
+        );
+      scopes.set(t, scope);
+      out.push(
+        role === undefined && experiments === undefined
+          ? t
+          : { token: t, role: role ?? "admin", experiments: experiments ?? ["*"] },
+      );
     }
   }
-  return tokens;
+  return out;
+}
+
+/** The bare tokens of a file or variable (see parseTokenEntries). */
+export function parseTokens(text: string, source: string): string[] {
+  return parseTokenEntries(text, source).map((t) => (typeof t === "string" ? t : t.token));
 }
 
 /** Reads tokens from `file` and the `env` value (either may be absent); undefined when neither gives any. */
-export function loadTokens(file: string | undefined, env: string | undefined): string[] | undefined {
-  const tokens: string[] = [];
+export function loadTokens(file: string | undefined, env: string | undefined): (string | TokenEntry)[] | undefined {
+  const tokens: (string | TokenEntry)[] = [];
   if (file !== undefined && file !== "") {
     let text: string;
     try {
@@ -79,12 +157,19 @@ export function loadTokens(file: string | undefined, env: string | undefined): s
         cause: err,
       });
     }
-    const fromFile = parseTokens(text, `tokens file ${file}`);
+    const fromFile = parseTokenEntries(text, `tokens file ${file}`);
     if (fromFile.length === 0) throw new ParzenError("FAILED_PRECONDITION", `tokens file ${file} holds no token`);
     tokens.push(...fromFile);
   }
-  if (env !== undefined && env.trim() !== "") tokens.push(...parseTokens(env, "PARZEN_TOKENS"));
+  if (env !== undefined && env.trim() !== "") tokens.push(...parseTokenEntries(env, "PARZEN_TOKENS"));
   return tokens.length === 0 ? undefined : tokens;
+}
+
+/** The bearer token of a call's metadata, or undefined. */
+export function bearerToken(metadata: Metadata): string | undefined {
+  const values = metadata.get("authorization");
+  if (values.length !== 1) return undefined;
+  return /^Bearer +(\S+) *$/i.exec(String(values[0]))?.[1];
 }
 
 /** Why a call's metadata does not authenticate it, or undefined when it does. */

@@ -10,10 +10,15 @@ import type {
   StreamTrialsRequest,
   StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
+import type { Access } from "./authorization.js";
+import { checkRequestNames } from "./request-names.js";
+import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
+import { Turns } from "./turns.js";
 
 const CANCELLED_BY_CLIENT = new ParzenError("CANCELLED", "cancelled by the client");
 const DEADLINE_PASSED = new ParzenError(
@@ -21,9 +26,19 @@ const DEADLINE_PASSED = new ParzenError(
   "the call's deadline passed before a suggestion was ready",
 );
 
+/** Messages a stream writes per turn of the event loop (turns.ts). */
+const STREAM_SLICE = 256;
+
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
-export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServiceServer {
+export function createHandlers(
+  optimizer: Optimizer,
+  log: Logger,
+  streams: StreamGate,
+  /** Token scopes; undefined when the server takes no tokens. */
+  access?: Access,
+): OptimizerServiceServer {
+  const turns = new Turns();
   const fail = (method: string, err: unknown) => {
     const { error, internal } = toServiceError(err);
     if (internal) log.error({ err, method }, "internal error");
@@ -38,7 +53,8 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     return (call, callback) => {
       let result: Res | Promise<Res>;
       try {
-        result = fn(decoded(method, call.request), call);
+        const req = decoded(method, call.request);
+        result = access === undefined ? fn(req, call) : scoped(access, method, req, call, fn);
       } catch (err) {
         callback(fail(method, err), null);
         return;
@@ -51,10 +67,27 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
     };
   }
 
+  /** `fn` once the token's scope allows the call; ListExperiments shows only what the scope may see. */
+  async function scoped<Req, Res>(
+    access: Access,
+    method: string,
+    req: Req,
+    call: ServerUnaryCall<Req, Res>,
+    fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  ): Promise<Res> {
+    const scope = access.scopeOf(call.metadata);
+    await access.authorize(method, req, scope);
+    const res = await fn(req, call);
+    return method === "ListExperiments" ? (access.filterList(scope, res as { experiments: Experiment[] }) as Res) : res;
+  }
+
   /** The request, or INVALID_ARGUMENT when its bytes could not be decoded (see tolerant-decoding.ts). */
   function decoded<Req>(method: string, request: Req): Req {
-    if (request instanceof MalformedRequest)
+    if (request instanceof MalformedRequest) {
+      if (request.field !== undefined) throw invalidArgument(request.reason);
       throw invalidArgument(`request: not a valid ${method}Request message (${request.reason.slice(0, 200)})`);
+    }
+    checkRequestNames(method, request);
     return request;
   }
 
@@ -104,20 +137,58 @@ export function createHandlers(optimizer: Optimizer, log: Logger): OptimizerServ
       return { parameters: params, trials };
     }),
     streamTrials: async (call: ServerWritableStream<StreamTrialsRequest, StreamTrialsResponse>) => {
+      let leave: (() => void) | undefined;
       try {
+        leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
+        if (access !== undefined) await access.authorize("StreamTrials", req, access.scopeOf(call.metadata));
+        // Each slice of a stream's work (reading a chunk of history, writing messages) runs in a turn of its own.
+        await turns.take();
+        let sinceTurn = 0;
+        // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
         for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
           if (call.cancelled) return;
-          call.write({ trial });
+          if (++sinceTurn === STREAM_SLICE) {
+            sinceTurn = 0;
+            await turns.take();
+            if (call.cancelled) return;
+          }
+          // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
+          // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
+          if (!call.write({ trial })) await writable(call);
+          if (call.cancelled) return;
         }
         call.end();
       } catch (err) {
         // grpc-js sends an error emitted on a server stream as the call's status.
         call.emit("error", fail("StreamTrials", err));
+      } finally {
+        leave?.();
       }
     },
   };
   return handlers;
+}
+
+/**
+ * Resolves when `call` can take more messages ('drain') or will take none
+ * (cancelled, closed): grpc-js drops writes to a cancelled call without
+ * calling back, so 'drain' alone would never come.
+ */
+function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      call.off("cancelled", done);
+      call.off("close", done);
+      call.off("error", done);
+      resolve();
+    };
+    call.on("drain", done);
+    call.on("cancelled", done);
+    call.on("close", done);
+    call.on("error", done);
+  });
 }
 
 /**

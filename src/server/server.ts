@@ -27,7 +27,10 @@ import { ParzenError } from "../errors.js";
 import { OptimizerServiceService } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
+import { Access } from "./authorization.js";
+import { type ConnectionLimits, connectionOptions } from "./connections.js";
 import { createHandlers } from "./handlers.js";
+import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
 
 const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
@@ -49,12 +52,23 @@ export interface ServerOptions {
   tokens?: TokenSet;
   /** Interceptors that run before authentication (logging and metrics: call-observer.ts). */
   interceptors?: ServerInterceptor[];
+  /** Concurrent StreamTrials calls allowed server-wide (stream-gate.ts); more are RESOURCE_EXHAUSTED. */
+  maxStreams?: number;
+  /** Idle timeout, keepalive, age and streams per connection (connections.ts); defaults where absent. */
+  connections?: Partial<ConnectionLimits>;
+}
+
+export interface ServerDiagnostics {
+  /** StreamTrials calls open now. */
+  streams: number;
 }
 
 export class ParzenServer {
   readonly grpc: Server;
   private readonly health: HealthImplementation;
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly streams: StreamGate;
+  private stopping = false;
 
   constructor(
     private readonly optimizer: Optimizer,
@@ -68,12 +82,22 @@ export class ParzenServer {
       "grpc.max_send_message_length": max,
       // Channelz bookkeeping costs every call a few percent of the server's CPU, and nothing here serves channelz.
       "grpc.enable_channelz": 0,
+      ...connectionOptions(options.connections),
       interceptors: [
         ...(options.interceptors ?? []),
         ...(options.tokens === undefined ? [] : [authInterceptor(options.tokens, log)]),
       ],
     });
-    this.grpc.addService(tolerantService(OptimizerServiceService), createHandlers(optimizer, log));
+    this.streams = new StreamGate(options.maxStreams ?? DEFAULT_MAX_STREAMS);
+    this.grpc.addService(
+      tolerantService(OptimizerServiceService),
+      createHandlers(
+        optimizer,
+        log,
+        this.streams,
+        options.tokens === undefined ? undefined : new Access(options.tokens, optimizer),
+      ),
+    );
     this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     // Reflection is served from a buf-built descriptor set (scripts/gen.sh)
@@ -106,6 +130,15 @@ export class ParzenServer {
     return address.replace(/:\d+$/, `:${port}`);
   }
 
+  diagnostics(): ServerDiagnostics {
+    return { streams: this.streams.count };
+  }
+
+  /** Resolves once at most `atMost` StreamTrials calls are open. */
+  streamsIdle(atMost = 0): Promise<void> {
+    return this.streams.idle(atMost);
+  }
+
   private credentials(): ServerCredentials {
     const tls = this.options.tls;
     if (tls === undefined) return ServerCredentials.createInsecure();
@@ -122,8 +155,22 @@ export class ParzenServer {
     }
   }
 
+  /**
+   * Readiness: the service's own health name is NOT_SERVING while the
+   * database takes no writes (a full disk, say), so a readiness probe sends
+   * clients elsewhere; "" (liveness) stays SERVING, since restarting the
+   * process would not help.
+   */
+  setWritable(writable: boolean): void {
+    if (this.stopping) return;
+    this.health.setStatus(SERVICE_NAME, writable ? "SERVING" : "NOT_SERVING");
+    if (writable) this.log.info("database writes succeed again: ready");
+    else this.log.error("database writes fail: not ready (health service parzen.v1.OptimizerService NOT_SERVING)");
+  }
+
   /** Graceful stop: NOT_SERVING, drain for up to `graceMs`, then force. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.health.setStatus("", "NOT_SERVING");
     this.health.setStatus(SERVICE_NAME, "NOT_SERVING");

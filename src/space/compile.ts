@@ -4,6 +4,7 @@
  * field, so a user can fix the request without reading server code.
  */
 import { invalidArgument } from "../errors.js";
+import { checkName as checkNameCharacters } from "./names.js";
 import type { Parameter, SearchSpace, Value } from "@parzen/client/gen/parzen/v1/space";
 import { cleanFloat, gridTopIndex } from "./grid.js";
 import type { DeclaredKind, Domain, Scalar, Space } from "./types.js";
@@ -15,6 +16,12 @@ export interface SpaceLimits {
   maxChoiceOptions: number;
   maxNameLength: number;
   maxStringLength: number;
+  /**
+   * Refuse control, bidirectional and replacement characters in names
+   * (names.ts). On for new experiments; absent for stored ones, which load
+   * with the rules they were created under.
+   */
+  strictNames?: boolean;
 }
 
 export const DEFAULT_SPACE_LIMITS: SpaceLimits = {
@@ -23,6 +30,7 @@ export const DEFAULT_SPACE_LIMITS: SpaceLimits = {
   maxChoiceOptions: 10_000,
   maxNameLength: 200,
   maxStringLength: 1000,
+  strictNames: true,
 };
 
 interface MutableParam {
@@ -80,6 +88,7 @@ function checkName(raw: string, limits: SpaceLimits, where: string): string {
       `${where}: parameter name "${raw.slice(0, 40)}…" is longer than ${limits.maxNameLength} characters`,
     );
   }
+  if (limits.strictNames === true) checkNameCharacters(raw, where, "parameter name");
   return raw;
 }
 

@@ -106,6 +106,12 @@ export interface Store {
   /** `listener` runs after each commit with its duration and how many units it held (optional: for metrics). */
   onCommit?(listener: (seconds: number, units: number) => void): void;
 
+  /**
+   * Whether writes can succeed now, for backends that can tell (SQLite: a full disk, a read-only file); the
+   * readiness health check follows it. Optional: a backend without it is taken as always writable.
+   */
+  readonly writes?: { onChange(listener: (writable: boolean) => void): void };
+
   /** Commits what was applied (as a commit would: it may still fail and roll back), then releases everything. */
   close(): Promise<void>;
 

@@ -4,7 +4,9 @@
  * service's unary methods as promises, called through the TypeScript client's
  * connection layer (@parzen/client/rpc) over real gRPC.
  */
-import { credentials } from "@grpc/grpc-js";
+import { credentials, loadPackageDefinition, type ServiceError } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { protoPath as healthProtoPath } from "grpc-health-check";
 import { ParzenError } from "@parzen/client";
 import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -96,3 +98,57 @@ export async function rejection(p: Promise<unknown>): Promise<ParzenError> {
   }
   throw new Error("expected the call to fail");
 }
+
+/** The standard health service's answer for `service` at `address` ("SERVING", "NOT_SERVING", ...). */
+export async function healthCheck(address: string, service: string): Promise<string> {
+  const health = new HealthClient(address, credentials.createInsecure());
+  try {
+    return await new Promise<string>((ok, fail) =>
+      health.check({ service }, (err: ServiceError | null, r?: { status: string }) =>
+        err ? fail(err) : ok(r!.status),
+      ),
+    );
+  } finally {
+    health.close();
+  }
+}
+
+/** Resolves once the health service reports `wanted` for `service` (through its Watch stream). */
+export async function healthBecomes(address: string, service: string, wanted: string): Promise<void> {
+  const health = new HealthClient(address, credentials.createInsecure());
+  try {
+    await new Promise<void>((ok, fail) => {
+      const call = health.watch({ service });
+      call.on("data", (r: { status: string }) => {
+        if (r.status === wanted) {
+          call.cancel();
+          ok();
+        }
+      });
+      call.on("error", (err: ServiceError) => {
+        if (err.code !== 1) fail(err);
+      });
+    });
+  } finally {
+    health.close();
+  }
+}
+
+export const HealthClient = (
+  loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: {
+      health: {
+        v1: {
+          Health: new (
+            addr: string,
+            creds: ReturnType<typeof credentials.createInsecure>,
+          ) => {
+            check(req: { service: string }, cb: (err: ServiceError | null, r?: { status: string }) => void): void;
+            watch(req: { service: string }): NodeJS.EventEmitter & { cancel(): void };
+            close(): void;
+          };
+        };
+      };
+    };
+  }
+).grpc.health.v1.Health;

@@ -15,7 +15,8 @@ import { algorithmNamed, DEFAULT_ALGORITHM } from "../../algorithms/registry.js"
 import { failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import type { Value } from "@parzen/client/gen/parzen/v1/space";
-import { compileSpace, type SpaceLimits } from "../../space/compile.js";
+import { compileSpace, DEFAULT_SPACE_LIMITS, type SpaceLimits } from "../../space/compile.js";
+import { checkName } from "../../space/names.js";
 import type { Scalar, Space } from "../../space/types.js";
 import { scalarFromValue } from "../../space/values.js";
 import { DEFAULT_PRUNER, prunerNamed } from "../../pruners/registry.js";
@@ -112,6 +113,8 @@ export function compileDefinition(
 ): CompiledDefinition {
   if (req === undefined) throw invalidArgument("experiment: missing");
   const name = checkExperimentName(req.name, "experiment.name", rules.maxNameLength);
+  // Stricter characters for new experiments only (limits absent = today's defaults; stored ones load without).
+  if ((limits ?? DEFAULT_SPACE_LIMITS).strictNames === true) checkName(name, "experiment.name", "experiment name");
   const space = compileSpace(req.space, limits);
   if (
     req.direction !== Direction.DIRECTION_UNSPECIFIED &&

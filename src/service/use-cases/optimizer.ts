@@ -83,7 +83,7 @@ export interface Diagnostics {
 }
 
 /** Trials read back from the store at a time by StreamTrials. */
-const STREAM_CHUNK = 1000;
+const STREAM_CHUNK = 200;
 
 export class Optimizer {
   private readonly store: Store;
@@ -321,6 +321,11 @@ export class Optimizer {
   }
 
   // ---- reading history -------------------------------------------------------
+
+  /** The name of the experiment that owns a trial, if any (the server's token scopes ask before a call runs). */
+  async experimentOfTrial(trialId: number): Promise<string | undefined> {
+    return (await this.cache.ownerOfTrial(trialId))?.row.name;
+  }
 
   async getTrial(trialId: number): Promise<Trial> {
     const exp = await ownerOfTrial(this.cache, trialId);

@@ -5,7 +5,7 @@
  * Parzen rather than guessing at its schema.
  */
 import Database from "better-sqlite3";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParzenError } from "../../errors.js";
@@ -31,13 +31,39 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   });
 }
 
-/** Fails with a clear message when the database file's directory is missing. */
+/**
+ * Fails with a clear message when the database file's directory is missing,
+ * or when it or the file cannot be written (SQLite would otherwise open a
+ * read-only file read-only without a word, and fail every write later).
+ */
 export function checkDatabaseDirectory(path: string): void {
   if (path === ":memory:") return;
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ParzenError("FAILED_PRECONDITION", `database directory ${dir} does not exist`);
   }
+  const unwritable = (p: string): string | undefined => {
+    try {
+      accessSync(p, constants.W_OK);
+      return undefined;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EROFS" ? "on a read-only file system" : "not writable";
+    }
+  };
+  const dirProblem = unwritable(dir);
+  if (dirProblem !== undefined) {
+    throw new ParzenError(
+      "FAILED_PRECONDITION",
+      `database ${path} cannot be written: its directory ${dir} is ${dirProblem} for this user, and SQLite ` +
+        "keeps its write-ahead log and lock files beside the database",
+    );
+  }
+  const fileProblem = existsSync(path) ? unwritable(path) : undefined;
+  if (fileProblem !== undefined)
+    throw new ParzenError(
+      "FAILED_PRECONDITION",
+      `database ${path} cannot be written: the file is ${fileProblem} for this user (read-only)`,
+    );
 }
 
 /** Opens (creating if needed) and migrates a database file, or ":memory:". */
@@ -52,11 +78,14 @@ export function openDatabase(path: string, migrations: Migration[] = loadMigrati
     });
   }
   try {
+    // Before anything changes the file (WAL mode persists in it): refuse what Parzen cannot use.
+    checkSchema(db, migrations.length, path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
-    migrate(db, migrations, path);
+    migrate(db, migrations);
+    if (path !== ":memory:") checkWritable(db, path);
     return db;
   } catch (err) {
     db.close();
@@ -67,15 +96,43 @@ export function openDatabase(path: string, migrations: Migration[] = loadMigrati
   }
 }
 
-function migrate(db: Db, migrations: Migration[], path: string): void {
+/** Refuses a database of a newer Parzen, and a SQLite file that is not Parzen's at all. */
+function checkSchema(db: Db, latest: number, path: string): void {
   const current = db.pragma("user_version", { simple: true }) as number;
-  const latest = migrations.length;
   if (current > latest) {
     throw new ParzenError(
       "FAILED_PRECONDITION",
       `database ${path} has schema version ${current}, newer than this Parzen's ${latest}; upgrade Parzen`,
     );
   }
+  if (current === 0) {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").get() as {
+      n: number;
+    };
+    if (tables.n > 0) {
+      throw new ParzenError(
+        "FAILED_PRECONDITION",
+        `${path} is not a Parzen database (it holds tables but no Parzen schema version); it was left unchanged: ` +
+          "use another --db",
+      );
+    }
+  }
+}
+
+/** A real committed write at start-up: a server that cannot write should not start and report SERVING. */
+function checkWritable(db: Db, path: string): void {
+  try {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    db.transaction(() => db.pragma(`user_version = ${version}`)).immediate();
+  } catch (err) {
+    throw new ParzenError("FAILED_PRECONDITION", `database ${path} cannot be written (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+function migrate(db: Db, migrations: Migration[]): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
   for (const m of migrations.slice(current)) {
     db.transaction(() => {
       db.exec(m.sql);

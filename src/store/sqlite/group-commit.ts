@@ -13,6 +13,7 @@
 import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { ParzenError } from "../../errors.js";
+import { isStorageError, storageError } from "./storage-errors.js";
 
 interface OpenGroup {
   readonly promise: Promise<void>;
@@ -30,12 +31,18 @@ export class GroupCommit {
   private readonly commitListeners: ((seconds: number, units: number) => void)[] = [];
   /** Units in the open group. */
   private units = 0;
+  /** Told of every storage failure (full disk, read-only file...) and every successful commit. */
+  private readonly storageListeners: ((ok: boolean) => void)[] = [];
 
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackTo: Statement;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** The database file, named in every storage error. */
+    private readonly path: string = db.name,
+  ) {
     // Prepared once: db.transaction(fn) would build five wrapper functions per call.
     this.savepoint = db.prepare("SAVEPOINT unit");
     this.release = db.prepare("RELEASE unit");
@@ -55,21 +62,34 @@ export class GroupCommit {
     this.commitListeners.push(listener);
   }
 
+  /** `listener(false)` after a write failed for the storage's sake, `listener(true)` after each commit. */
+  onStorage(listener: (ok: boolean) => void): void {
+    this.storageListeners.push(listener);
+  }
+
   /** Runs `fn` as one atomic unit inside the current group (opening one if needed). */
   run<T>(fn: () => T): T {
-    if (this.open === undefined) this.begin();
+    try {
+      if (this.open === undefined) this.begin();
+      this.savepoint.run();
+    } catch (err) {
+      throw this.storageFailure(err);
+    }
     this.units++;
-    this.savepoint.run();
     let result: T;
     try {
       result = fn();
     } catch (err) {
-      // SQLite may already have rolled the whole transaction back (e.g. on
-      // SQLITE_FULL); then there is no savepoint left to return to.
       if (this.db.inTransaction) {
         this.rollbackTo.run();
         this.release.run();
+      } else if (this.open !== undefined) {
+        // SQLite rolled the whole transaction back (it does on SQLITE_FULL and
+        // some I/O errors), so the group's earlier units are gone too: fail
+        // their callers now, and let the next unit start a fresh group.
+        this.abandon(err);
       }
+      if (isStorageError(err)) throw this.storageFailure(err);
       throw err;
     }
     this.release.run();
@@ -93,23 +113,43 @@ export class GroupCommit {
       this.db.exec("COMMIT");
     } catch (err) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      for (const listener of this.rollbackListeners) listener();
-      group.reject(
-        new ParzenError(
-          "UNAVAILABLE",
-          `the database write failed, so nothing of this call was stored (${(err as Error).message}); ` +
-            "retry with the same request_id",
-          {
-            cause: err,
-          },
-        ),
-      );
+      this.reject(group, err);
       return;
     }
     this.commits++;
     if (started !== 0)
       for (const listener of this.commitListeners) listener((performance.now() - started) / 1000, units);
+    for (const listener of this.storageListeners) listener(true);
     group.resolve();
+  }
+
+  /** Fails the open group, whose transaction SQLite has already rolled back. */
+  private abandon(err: unknown): void {
+    const group = this.open!;
+    this.open = undefined;
+    this.reject(group, err);
+  }
+
+  /** Every caller in a failed group learns that nothing of its call was stored, whatever the cause. */
+  private reject(group: OpenGroup, err: unknown): void {
+    for (const listener of this.rollbackListeners) listener();
+    const mapped = this.storageFailure(err);
+    group.reject(
+      mapped instanceof ParzenError
+        ? mapped
+        : new ParzenError(
+            "UNAVAILABLE",
+            `database ${this.path}: the write failed (${(err as Error).message}); nothing of this call was ` +
+              "stored, so retrying it is safe",
+            { cause: err },
+          ),
+    );
+  }
+
+  /** The error callers see; storage failures are reported to the storage listeners first. */
+  private storageFailure(err: unknown): unknown {
+    if (isStorageError(err)) for (const listener of this.storageListeners) listener(false);
+    return storageError(err, this.path, true);
   }
 
   private begin(): void {

@@ -14,6 +14,8 @@ import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from 
 import type { CurvePointRecord, LoggedRequest, NewTrial, RequestRecord, Store, Unit, Written } from "../store.js";
 import type { Db } from "./database.js";
 import { GroupCommit } from "./group-commit.js";
+import { storageError } from "./storage-errors.js";
+import { WriteHealth } from "./write-health.js";
 
 interface RawTrial {
   id: number;
@@ -46,9 +48,21 @@ type Curves = Map<number, [number, number][]>;
 const TRIAL_COLUMNS = `id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
   create_time, start_time, end_time, lease_deadline`;
 
+const READS = [
+  "experimentByName",
+  "experimentById",
+  "listExperiments",
+  "experimentOfTrial",
+  "loadTrials",
+  "readTrials",
+  "findRequest",
+] as const;
+
 export class SqliteStore implements Store {
   private readonly s: Record<string, Statement>;
   private readonly group: GroupCommit;
+  /** Whether writes succeed now (the readiness health check follows it). */
+  readonly writes: WriteHealth;
 
   constructor(
     /** The open, migrated database (database.ts); the store closes it. */
@@ -57,6 +71,23 @@ export class SqliteStore implements Store {
     private readonly owned: { checkpointer?: { close(): Promise<void> }; lock?: { release(): void } } = {},
   ) {
     this.group = new GroupCommit(db);
+    // A committed no-op: rewriting the schema version with its own value puts one page in the WAL.
+    this.writes = new WriteHealth(async () => {
+      this.group.run(() => db.pragma(`user_version = ${db.pragma("user_version", { simple: true }) as number}`));
+      await this.group.committed();
+    });
+    this.group.onStorage((ok) => (ok ? this.writes.succeeded() : this.writes.failed()));
+    // Reads hit the disk too (an I/O error, a file gone): they fail UNAVAILABLE with the file named, like writes.
+    for (const name of READS) {
+      const read = this[name] as (...args: unknown[]) => Promise<unknown>;
+      (this as Record<string, unknown>)[name] = (...args: unknown[]): Promise<unknown> => {
+        try {
+          return read.apply(this, args).catch((err: unknown) => Promise.reject(storageError(err, db.name, false)));
+        } catch (err) {
+          return Promise.reject(storageError(err, db.name, false));
+        }
+      };
+    }
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertExperiment: p("INSERT INTO experiments (name, definition, create_time) VALUES (?, ?, ?)"),
@@ -108,6 +139,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.writes.stop();
     this.group.flush();
     // The checkpointer's connection goes first, so that closing this last one checkpoints the whole WAL.
     await this.owned.checkpointer?.close();

@@ -1,0 +1,145 @@
+/**
+ * Scoped tokens: a token in the tokens file may carry a role (admin, worker,
+ * reader) and experiment-name patterns. A worker suggests, reports and
+ * heartbeats on matching experiments only, and can report a trial only when
+ * its experiment matches; a reader only reads; a token without a scope is an
+ * admin, as every token was before. Over real gRPC with the real tokens file
+ * parser.
+ */
+import { credentials, status } from "@grpc/grpc-js";
+import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadTokens } from "../../src/server/auth.js";
+import { uniform } from "./fixtures.js";
+import { type Api, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
+
+const ADMIN = "admin-token-0123456789abcdef";
+const WORKER_A = "worker-token-team-a-0123456789";
+const READER = "reader-token-everything-012345";
+const READER_B = "reader-token-team-b-0123456789";
+const dir = mkdtempSync(join(tmpdir(), "parzen-scoped-"));
+const tokensFile = join(dir, "tokens");
+writeFileSync(
+  tokensFile,
+  [
+    "# today's format: a bare token may do everything",
+    ADMIN,
+    `${WORKER_A} role=worker experiments=team-a-*`,
+    `${READER}  role=reader   # dashboards`,
+    `${READER_B} role=reader experiments=team-b-*,shared`,
+    "",
+  ].join("\n"),
+);
+
+let ts: TestServer;
+const clients: OptimizerServiceClient[] = [];
+function as(token: string): Api {
+  const client = new OptimizerServiceClient(ts.server.address, credentials.createInsecure());
+  clients.push(client);
+  return promisify(client, token);
+}
+const space = { parameters: [uniform("x", 0, 1)] };
+const create = (api: Api, name: string) =>
+  api.createExperiment({ experiment: { name, space, algorithm: { name: "random" } } });
+
+let admin: Api;
+let worker: Api;
+let reader: Api;
+let readerB: Api;
+beforeAll(async () => {
+  ts = await startTestServer({ tokens: loadTokens(tokensFile, undefined) });
+  admin = as(ADMIN);
+  worker = as(WORKER_A);
+  reader = as(READER);
+  readerB = as(READER_B);
+  for (const name of ["team-a-1", "team-b-1", "shared"]) await create(admin, name);
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await ts.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("scoped tokens", () => {
+  it("lets a worker get-or-create, suggest, heartbeat and report on its experiments", async () => {
+    await create(worker, "team-a-1");
+    await create(worker, "team-a-2");
+    const [t] = (await worker.suggest({ experiment: "team-a-1", workerId: "w" })).trials;
+    await worker.heartbeat({ trialId: t!.id });
+    await worker.reportIntermediate({ trialId: t!.id, step: 1, value: 0.5 });
+    const done = await worker.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
+    expect(done.trial?.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    expect((await worker.getExperiment({ name: "team-a-1" })).experiment?.name).toBe("team-a-1");
+  });
+
+  it("refuses a worker anything on another experiment, including reporting its trials", async () => {
+    const denied = await rejection(worker.suggest({ experiment: "team-b-1", workerId: "w" }));
+    expect(denied.code).toBe(status.PERMISSION_DENIED);
+    expect(denied.details).toMatch(/experiment "team-b-1".*team-a-\*/);
+    expect((await rejection(create(worker, "team-b-2"))).code).toBe(status.PERMISSION_DENIED);
+
+    const [foreign] = (await admin.suggest({ experiment: "team-b-1", workerId: "admin" })).trials;
+    const report = await rejection(
+      worker.report({ trialId: foreign!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0 }),
+    );
+    expect(report.code).toBe(status.PERMISSION_DENIED);
+    expect(report.details).toMatch(/trial .* of experiment "team-b-1"/);
+    expect((await rejection(worker.heartbeat({ trialId: foreign!.id }))).code).toBe(status.PERMISSION_DENIED);
+    expect((await admin.getTrial({ trialId: foreign!.id })).trial?.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    // An unknown trial id tells a scoped token nothing either.
+    expect((await rejection(worker.heartbeat({ trialId: 987654 }))).code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("keeps experiment-wide writes for admins", async () => {
+    for (const call of [
+      worker.deleteExperiment({ name: "team-a-2" }),
+      worker.addTrials({ experiment: "team-a-1", trials: [] }),
+      worker.enqueue({ experiment: "team-a-1", configurations: [] }),
+    ]) {
+      const err = await rejection(call);
+      expect(err.code).toBe(status.PERMISSION_DENIED);
+      expect(err.details).toMatch(/worker token/);
+    }
+    await admin.deleteExperiment({ name: "team-a-2" });
+  });
+
+  it("lets a reader read and nothing else", async () => {
+    expect((await reader.getExperiment({ name: "team-b-1" })).experiment?.name).toBe("team-b-1");
+    await reader.listTrials({ experiment: "team-a-1", pageSize: 10 });
+    const names = (await reader.listExperiments({ pageSize: 100 })).experiments.map((e) => e.name);
+    expect(names).toEqual(["shared", "team-a-1", "team-b-1"]);
+    const err = await rejection(reader.suggest({ experiment: "team-b-1", workerId: "r" }));
+    expect(err.code).toBe(status.PERMISSION_DENIED);
+    expect(err.details).toMatch(/reader token.*read-only/);
+    expect((await rejection(create(reader, "team-b-9"))).code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("limits a scoped reader to its patterns, in lookups and in lists", async () => {
+    await readerB.getExperiment({ name: "shared" });
+    expect((await rejection(readerB.getExperiment({ name: "team-a-1" }))).code).toBe(status.PERMISSION_DENIED);
+    const names = (await readerB.listExperiments({ pageSize: 100 })).experiments.map((e) => e.name);
+    expect(names).toEqual(["shared", "team-b-1"]);
+  });
+
+  it("does not take a token that differs only in its last character", async () => {
+    const near = `${WORKER_A.slice(0, -1)}${WORKER_A.endsWith("9") ? "8" : "9"}`;
+    const err = await rejection(as(near).getExperiment({ name: "team-a-1" }));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("refuses a tokens file with an unknown role or attribute, or a token listed twice", () => {
+    const bad = (text: string) => {
+      writeFileSync(join(dir, "bad"), text);
+      return () => loadTokens(join(dir, "bad"), undefined);
+    };
+    expect(bad(`${ADMIN} role=owner`)).toThrow(/role "owner".*admin, worker or reader/);
+    // Only role= and experiments= are attributes; any other word is a token, as in today's format.
+    expect(bad(`${ADMIN} team=a`)).toThrow(/16 to 4096 printable ASCII/);
+    expect(bad(`${ADMIN} role=worker\n${ADMIN} role=reader`)).toThrow(/listed twice/);
+    expect(bad("role=worker experiments=x")).toThrow(/no token/);
+  });
+});
