@@ -20,7 +20,7 @@
  * out by running a plain callback (`ReportResult.afterAnswer`).
  */
 import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
-import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ReportStatus,
   type AddTrialsRequest,
@@ -49,6 +49,7 @@ import { SuggestionPrefetch } from "../state/prefetch.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter, throwIfAborted } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
+import { checkSuggestAnswer, PageBudget, trialBytes } from "./answer-size.js";
 import { experimentView, trialView } from "./views.js";
 
 export interface OptimizerDeps {
@@ -131,6 +132,7 @@ export class Optimizer {
         }
         return this.changes.settled({ experiment: experimentView(existing), created: false });
       }
+      checkAttrs(def.proto.userAttrs, "experiment.user_attrs", this.limits);
       let written: Awaited<ReturnType<Store["createExperiment"]>>;
       try {
         written = await this.store.createExperiment(def.proto.name, definitionJson(def.proto), this.now());
@@ -157,11 +159,20 @@ export class Optimizer {
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
     const rows = await this.store.listExperiments(after as string, size + 1);
     const page: Experiment[] = [];
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
+    let next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
+    let last = after as string;
     for (const r of rows.slice(0, size)) {
       const exp = await this.cache.load(r);
-      if (exp !== undefined) page.push(experimentView(exp));
+      if (exp === undefined) continue;
+      const view = experimentView(exp);
+      if (!budget.take(Experiment.encode(view).finish().length + 6)) {
+        next = encodePageToken(last);
+        break;
+      }
+      page.push(view);
+      last = r.name;
     }
-    const next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
     return this.changes.settled({ experiments: page, nextPageToken: next });
   }
 
@@ -211,6 +222,8 @@ export class Optimizer {
         leaseDeadline: lease,
       });
     }
+    // Sized before anything is computed or stored: an answer too large to arrive would orphan its trials.
+    checkSuggestAnswer(exp, req.workerId, started, count, this.limits.maxAnswerBytes);
     // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
     const created: TrialRow[] = [];
     // The live history is passed as is (no O(n) copy per Suggest); only a
@@ -315,7 +328,7 @@ export class Optimizer {
           default:
             throw invalidArgument("status: must be OK, FAIL or PRUNED");
         }
-        checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
+        checkAttrs(req.userAttrs, "user_attrs", this.limits);
         if (isFinished(trial.state)) {
           const same =
             trial.state === state &&
@@ -424,6 +437,7 @@ export class Optimizer {
     // Candidates by state from memory; the worker id of a finished trial is in the store, so
     // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
     let more = false;
     for (let from = start; !more; ) {
       const numbers = exp.numbersWhere(
@@ -434,11 +448,12 @@ export class Optimizer {
       if (numbers.length === 0) break;
       for (const t of await exp.rows(numbers)) {
         if (req.workerId !== "" && t.workerId !== req.workerId) continue;
-        if (out.length === size) {
+        const view = trialView(exp, t);
+        if (out.length === size || !budget.take(trialBytes(view))) {
           more = true;
           break;
         }
-        out.push(trialView(exp, t));
+        out.push(view);
       }
       from = numbers[numbers.length - 1]! + 1;
     }

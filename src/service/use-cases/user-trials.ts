@@ -17,6 +17,7 @@ import type { TrialRow } from "../../store/rows.js";
 import type { Changes } from "../state/change.js";
 import type { ExperimentCache } from "../state/experiment-cache.js";
 import type { ServiceLimits } from "./limits.js";
+import { checkCreatedAnswer } from "./answer-size.js";
 import { experimentNamed } from "./lookup.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
@@ -40,7 +41,7 @@ export class UserTrials {
         if (req.configurations.length > this.limits.maxEnqueue)
           throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
         const configs = req.configurations.map((c, i) => {
-          checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
+          checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits);
           return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
         });
         const now = this.now();
@@ -57,6 +58,7 @@ export class UserTrials {
             }),
           );
         }
+        checkCreatedAnswer(exp, rows, this.limits.maxAnswerBytes, "configurations");
         if (rows.length > 0) await change.write({ insert: rows });
         return rows.map((t) => trialView(exp, t));
       },
@@ -93,7 +95,7 @@ export class UserTrials {
               return [step, value] as [number, number];
             })
             .sort((a, b) => a[0] - b[0]);
-          checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
+          checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits);
           const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
           let loss = imp.loss ?? null;
           const last = intermediate.at(-1)?.[1];
@@ -120,6 +122,7 @@ export class UserTrials {
             endTime: now,
           }),
         );
+        checkCreatedAnswer(exp, rows, this.limits.maxAnswerBytes, "trials");
         await change.write({ insert: rows });
         return rows.map((t) => trialView(exp, t));
       },
