@@ -101,7 +101,9 @@ export class Optimizer {
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
     this.changes = new Changes(this.store, this.cache, this.now);
     this.leases = new Leases(this.changes, this.cache, this.now);
-    this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
+    this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits, (exp, method, id) =>
+      this.replay(exp, method, id),
+    );
     this.prefetch = new SuggestionPrefetch(
       (exp, number) => this.algorithmSuggestion(exp, number, this.cache.observationHistory(exp)),
       deps.prefetch ?? true,
@@ -509,7 +511,7 @@ export class Optimizer {
 
   // ---- internals -------------------------------------------------------------
 
-  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
+  /** The trials a Suggest or AddTrials with this request_id created before, if any: a retry gets the same answer. */
   private async replay(exp: ExperimentState, method: string, requestId: string): Promise<Trial[] | undefined> {
     const logged = await this.store.findRequest(method, requestId);
     if (logged === undefined) return undefined;

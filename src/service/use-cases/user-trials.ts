@@ -16,6 +16,7 @@ import { isFinished } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { Changes } from "../state/change.js";
 import type { ExperimentCache } from "../state/experiment-cache.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 import type { ServiceLimits } from "./limits.js";
 import { checkCreatedAnswer } from "./answer-size.js";
 import { experimentNamed } from "./lookup.js";
@@ -29,6 +30,8 @@ export class UserTrials {
     private readonly cache: ExperimentCache,
     private readonly now: () => number,
     private readonly limits: ServiceLimits,
+    /** The answer of an earlier call logged under (method, request id), if any. */
+    private readonly replay: (exp: ExperimentState, method: string, requestId: string) => Promise<Trial[] | undefined>,
   ) {}
 
   /** Validates everything before writing, so a rejected call creates nothing. */
@@ -70,6 +73,11 @@ export class UserTrials {
       () => experimentNamed(this.cache, req.experiment),
       async (change) => {
         const exp = change.exp;
+        // A retried import returns what the first one imported, and imports nothing again.
+        if (req.requestId !== "") {
+          const replay = await this.replay(exp, "AddTrials", req.requestId);
+          if (replay !== undefined) return replay;
+        }
         if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
         if (req.trials.length > this.limits.maxImport)
           throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
@@ -123,7 +131,10 @@ export class UserTrials {
           }),
         );
         checkCreatedAnswer(exp, rows, this.limits.maxAnswerBytes, "trials");
-        await change.write({ insert: rows });
+        await change.write({
+          insert: rows,
+          request: req.requestId === "" ? undefined : { method: "AddTrials", requestId: req.requestId, trialIds: [] },
+        });
         return rows.map((t) => trialView(exp, t));
       },
     );
