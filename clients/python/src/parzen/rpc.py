@@ -19,6 +19,7 @@ still fails fast.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any, Callable
@@ -37,6 +38,9 @@ SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json
 RETRIED: frozenset[str] = frozenset(
     name["method"] for config in json.loads(SERVICE_CONFIG)["methodConfig"] for name in config["name"]
 )
+
+#: Pause before sending a retried call again after gRPC's own retries gave up (see ``Connection._resend``).
+RESEND_PAUSE = 0.2
 
 #: Reconnect promptly after a server restart (gRPC's pause grows to 120 s otherwise).
 RECONNECT_OPTIONS: tuple[tuple[str, int], ...] = (
@@ -107,17 +111,34 @@ class Connection:
         """Calls ``method`` on the stub; raises a ``parzen.errors`` exception.
         The deadline (``timeout``, else the connection's) covers the retries."""
         fn: Callable[..., Any] = getattr(self.stub, method)
-        try:
-            response = fn(
-                request,
-                timeout=timeout if timeout is not None else self.timeout,
-                metadata=self._metadata,
-                wait_for_ready=self._wait_for_ready(method),
-            )
-        except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
-        self._reached = True
-        return response
+        limit = timeout if timeout is not None else self.timeout
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            try:
+                response = fn(
+                    request, timeout=left, metadata=self._metadata, wait_for_ready=self._wait_for_ready(method)
+                )
+            except grpc.RpcError as err:
+                if self._resend(method, err, deadline):
+                    continue
+                raise from_rpc_error(err) from None
+            self._reached = True
+            return response
+
+    def _resend(self, method: str, err: grpc.RpcError, deadline: float | None) -> bool:
+        """Whether to send a retried method again after gRPC gave up on it.
+        gRPC does not retry a call whose answer had begun to arrive when the
+        connection broke (a server killed while answering), yet these calls
+        are safe to repeat (the same request, request id included), so once
+        the server was reached they are sent again, waiting for it, until
+        the deadline."""
+        if not (self._reached and method in RETRIED and err.code() == grpc.StatusCode.UNAVAILABLE):
+            return False
+        if deadline is not None and time.monotonic() + RESEND_PAUSE >= deadline:
+            return False
+        time.sleep(RESEND_PAUSE)
+        return True
 
     def stream(self, method: str, request: Any) -> Iterator[Any]:
         """Iterates a server stream (no deadline: a stream may run long)."""
