@@ -12,7 +12,7 @@ import { DEFAULT_SPACE_LIMITS, type SpaceLimits } from "./space/compile.js";
 import type { AlgorithmRunner } from "./service/runners/algorithm-runner.js";
 import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
-import type { ServiceLimits } from "./service/use-cases/limits.js";
+import { DEFAULT_LIMITS, type ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openSqliteStore } from "./store/sqlite/open.js";
 import { TokenSet } from "./server/auth.js";
 import { isLocalAddress, ParzenServer, type TlsMaterial } from "./server/server.js";
@@ -75,6 +75,9 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
   const store = await openSqliteStore({ path: config.db, durability: config.durability, log });
   const runner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
+  // An answer must also fit the server's own message limit, when that is set below what clients accept.
+  if (config.maxMessageBytes !== undefined && limits.maxAnswerBytes === undefined)
+    limits.maxAnswerBytes = Math.min(DEFAULT_LIMITS.maxAnswerBytes, config.maxMessageBytes - 1024);
   const optimizer = new Optimizer({ store, runner, now: config.now, limits, prefetch: config.prefetch });
   const server = new ParzenServer(optimizer, log, { maxMessageBytes: config.maxMessageBytes, tls, tokens });
   let address: string;
