@@ -10,8 +10,11 @@ export interface HealthProbe {
   stop(): Promise<number[]>;
 }
 
-/** Sends a health check every `intervalMs` (the next one waits for the previous answer). */
-export function probeHealth(address: string, intervalMs = 10): HealthProbe {
+/**
+ * Sends a health check every `intervalMs` (the next one waits for the previous answer); a check
+ * unanswered after `timeoutMs` counts as that long and ends the probing (the server is stuck).
+ */
+export function probeHealth(address: string, intervalMs = 10, timeoutMs = 10_000): HealthProbe {
   const client = new Client(address, credentials.createInsecure());
   const latencies: number[] = [];
   let stopped = false;
@@ -24,6 +27,7 @@ export function probeHealth(address: string, intervalMs = 10): HealthProbe {
         (b: Buffer) => b,
         (b: Buffer) => b,
         Buffer.alloc(0),
+        { deadline: Date.now() + timeoutMs },
         (err) => {
           latencies.push(performance.now() - inFlightSince!);
           inFlightSince = undefined;
