@@ -103,9 +103,11 @@ class Connection:
         self.stub = optimizer_service_pb2_grpc.OptimizerServiceStub(self.channel)  # type: ignore[no-untyped-call]
         # Set by the first answer: from then on the server is known to exist, and retried calls wait for it.
         self._reached = False
+        # Retries turned off: every failure surfaces, nothing waits or is sent again.
+        self._retries = ("grpc.enable_retries", 0) not in options
 
     def _wait_for_ready(self, method: str) -> bool | None:
-        return True if self._reached and method in RETRIED else None
+        return True if self._reached and self._retries and method in RETRIED else None
 
     def call(self, method: str, request: Any, *, timeout: float | None = None) -> Any:
         """Calls ``method`` on the stub; raises a ``parzen.errors`` exception.
@@ -133,7 +135,7 @@ class Connection:
         are safe to repeat (the same request, request id included), so once
         the server was reached they are sent again, waiting for it, until
         the deadline."""
-        if not (self._reached and method in RETRIED and err.code() == grpc.StatusCode.UNAVAILABLE):
+        if not (self._reached and self._retries and method in RETRIED and err.code() == grpc.StatusCode.UNAVAILABLE):
             return False
         if deadline is not None and time.monotonic() + RESEND_PAUSE >= deadline:
             return False
