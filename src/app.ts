@@ -12,7 +12,7 @@ import { DEFAULT_SPACE_LIMITS, type SpaceLimits } from "./space/compile.js";
 import type { AlgorithmRunner } from "./service/runners/algorithm-runner.js";
 import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
-import type { ServiceLimits } from "./service/use-cases/limits.js";
+import { DEFAULT_LIMITS, type ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openStore } from "./store/open.js";
 import { redact } from "./store/postgres/connect.js";
 import { type TokenEntry, TokenSet } from "./server/auth.js";
@@ -110,6 +110,9 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
   const store = await openStore(config.db, { durability: config.durability, log, poolSize: config.dbPoolSize });
   if (metrics !== undefined) store.onCommit?.((seconds, units) => metrics.commit(seconds, units));
+  // An answer must also fit the server's own message limit, when that is set below what clients accept.
+  if (config.maxMessageBytes !== undefined && limits.maxAnswerBytes === undefined)
+    limits.maxAnswerBytes = Math.min(DEFAULT_LIMITS.maxAnswerBytes, config.maxMessageBytes - 1024);
   const baseRunner = config.runner ?? new WorkerRunner(config.algorithmThreads ?? 1);
   const runner = metrics === undefined ? baseRunner : new TimedRunner(baseRunner, metrics);
   const optimizer = new Optimizer({

@@ -343,6 +343,9 @@ func TestRetriesResendTheSameRequestID(t *testing.T) {
 	if err := tr.Report(ctx, loss, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := exp.Import(ctx, Observation{Params: map[string]any{}, Loss: 1}); err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range b.Retry.RequestID {
 		reqs := s.requests[m]
 		if len(reqs) != 2 {

@@ -45,9 +45,11 @@ const DefaultAddress = "127.0.0.1:50051"
 // of UNAVAILABLE, with backoff, for the calls that are safe to repeat. It is
 // declared once for every Parzen client, in proto/parzen/v1/service_config.json,
 // and embedded here as a copy. Suggest and Report are retried because this
-// client sends both with a request_id the server de-duplicates; a caller of
-// RPC().Suggest must set one too. DeleteExperiment, Enqueue and AddTrials are
-// not retried: a repeat is not harmless. With NewClient, pass it to your own
+// client sends both with a request_id the server de-duplicates, and so is
+// AddTrials; a caller of RPC().Suggest or RPC().AddTrials must set one too.
+// DeleteExperiment and Enqueue are not retried: a repeat is not harmless.
+// Dial's connection also makes retried calls wait for the connection to be
+// ready (ride_out.go), so they ride out a server restart. With NewClient, pass it to your own
 // connection with grpc.WithDefaultServiceConfig(parzen.ServiceConfig).
 //
 //go:embed service_config.json
@@ -154,6 +156,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	dopts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(ServiceConfig),
+		grpc.WithConnectParams(reconnectParams),
+		grpc.WithChainUnaryInterceptor(waitForReadyUnary),
+		grpc.WithChainStreamInterceptor(waitForReadyStream),
 	}
 	if cfg.callTimeout > 0 {
 		dopts = append(dopts, grpc.WithChainUnaryInterceptor(callTimeout(cfg.callTimeout)))

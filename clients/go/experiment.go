@@ -269,7 +269,8 @@ type Observation struct {
 // results of an earlier study, so the algorithm learns from them.
 func (e *Experiment) Import(ctx context.Context, obs ...Observation) ([]*Trial, error) {
 	op := "AddTrials " + e.name
-	req := &parzenv1.AddTrialsRequest{Experiment: e.name}
+	// The request id makes a retried import safe: the server imports once.
+	req := &parzenv1.AddTrialsRequest{Experiment: e.name, RequestId: newRequestID()}
 	for _, o := range obs {
 		params, err := toValueMap(op, o.Params)
 		if err != nil {

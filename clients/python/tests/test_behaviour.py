@@ -195,8 +195,10 @@ def test_retries_resend_the_same_request_id(fake: Fake, client: parzen.Client) -
     fake.responses["Report"] = svc.ReportResponse(trial=done)
     for method in RETRY["request_id"]:
         fake.script[method] = [grpc.StatusCode.UNAVAILABLE]
-    trial = client.get_experiment("e").suggest()
+    exp = client.get_experiment("e")
+    trial = exp.suggest()
     trial.report(0.5)
+    exp.add_trials([{"params": {}, "loss": 1.0}])
     for method in RETRY["request_id"]:
         first, retry = fake.requests[method]
         assert first.request_id and retry.request_id == first.request_id, method

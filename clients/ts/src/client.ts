@@ -17,7 +17,7 @@ import {
 } from "./gen/parzen/v1/optimizer_service.js";
 import { Experiment } from "./experiment.js";
 import type { PrunerSpec } from "./pruner.js";
-import { serviceConfig } from "./retry.js";
+import { retriedMethods, serviceConfig } from "./retry.js";
 import { Rpc } from "./rpc.js";
 import { toSearchSpace, type Param } from "./space.js";
 import { toValueMap, type ParamValue } from "./values.js";
@@ -91,7 +91,7 @@ export class ParzenClient {
     const stub = new OptimizerServiceClient(target, channelCredentials(opts.tls), {
       // Come back quickly after a sidecar server restarts (grpc-js waits 1 s+ by default).
       "grpc.initial_reconnect_backoff_ms": 200,
-      "grpc.max_reconnect_backoff_ms": 5000,
+      "grpc.max_reconnect_backoff_ms": 2000,
       "grpc.service_config": serviceConfig,
       ...opts.channelOptions,
     });
@@ -99,6 +99,8 @@ export class ParzenClient {
       token: opts.token,
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       workerId: opts.workerId ?? `${hostname()}-${process.pid}`,
+      // Retries turned off: every failure surfaces, nothing waits.
+      waitForReady: opts.channelOptions?.["grpc.enable_retries"] === 0 ? undefined : retriedMethods,
     });
     const deadline = Date.now() + (opts.connectTimeoutMs ?? 10_000);
     try {
@@ -111,6 +113,7 @@ export class ParzenClient {
         cause: err,
       });
     }
+    rpc.reached = true;
     return new ParzenClient(rpc);
   }
 

@@ -194,7 +194,11 @@ export class Experiment {
         failReason: o.failReason ?? "",
       };
     });
-    const res = await this.rpc.call("addTrials", AddTrialsRequest.fromPartial({ experiment: this.name, trials }));
+    // The request id makes a retried import safe: the server imports once.
+    const res = await this.rpc.call(
+      "addTrials",
+      AddTrialsRequest.fromPartial({ experiment: this.name, trials, requestId: randomUUID() }),
+    );
     return res.trials.map((t) => new Trial(this.rpc, t));
   }
 

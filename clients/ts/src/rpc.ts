@@ -29,9 +29,19 @@ export interface RpcSettings {
   /** Deadline of each call, its retries included. */
   timeoutMs: number;
   workerId: string;
+  /**
+   * Methods ("Suggest", ...) that wait for a ready channel once the server
+   * has been reached (gRPC's wait-for-ready): those the service config
+   * retries, so a server restart within the deadline costs a pause. None
+   * when absent (the test harness, which must see every failure).
+   */
+  waitForReady?: ReadonlySet<string>;
 }
 
 export class Rpc {
+  /** Whether the server has answered (or the connection was seen ready): from then on, retried calls wait for it. */
+  reached = false;
+
   constructor(
     readonly stub: OptimizerServiceClient,
     readonly settings: RpcSettings,
@@ -42,9 +52,13 @@ export class Rpc {
     const name = rpcName(method);
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       const fn = this.stub[method] as unknown as UnaryFn;
-      fn.call(this.stub, request, this.metadata(), { deadline: Date.now() + this.settings.timeoutMs }, (err, res) =>
-        err ? reject(ParzenError.fromGrpc(err, name)) : resolve(res as ResponseOf<K>),
-      );
+      const md = this.metadata();
+      if (this.reached && this.settings.waitForReady?.has(name)) md.setOptions({ waitForReady: true });
+      fn.call(this.stub, request, md, { deadline: Date.now() + this.settings.timeoutMs }, (err, res) => {
+        if (err) return reject(ParzenError.fromGrpc(err, name));
+        this.reached = true;
+        resolve(res as ResponseOf<K>);
+      });
     });
   }
 

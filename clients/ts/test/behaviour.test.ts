@@ -237,6 +237,7 @@ describe("retries", () => {
     for (const method of retry.request_id) fake.script.set(method, ["UNAVAILABLE"]);
     const trial = await ctx.exp.suggest();
     await trial.report(0.5);
+    await ctx.exp.addTrials([{ params: { x: 0.5 }, loss: 1 }]);
     for (const method of retry.request_id) {
       const [first, second] = fake.requests.get(method)!;
       expect(first!.requestId).not.toBe("");

@@ -6,6 +6,8 @@
  * in its experiment's session; on a worker, in a session opened for the job
  * (algorithm-worker.ts). A cancelled or timed-out job terminates its worker
  * (pure jobs can be abandoned safely); a fresh worker takes its place.
+ * In-process work is cut into slices of the event loop (event-loop-slices.ts),
+ * so a large batch never holds it for long.
  */
 import { Worker } from "node:worker_threads";
 import { algorithmNamed } from "../../algorithms/registry.js";
@@ -14,6 +16,10 @@ import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
 import { createRng } from "../../math/rng.js";
 import type { AlgorithmRunner, SessionHolder, SuggestJob } from "./algorithm-runner.js";
+import { EventLoopSlices } from "./event-loop-slices.js";
+
+/** How long in-process algorithm work may run in one turn of the event loop before other I/O is served. */
+const SLICE_MS = 10;
 
 interface Pending {
   job: SuggestJob;
@@ -97,23 +103,29 @@ export class WorkerRunner implements AlgorithmRunner {
   private turn = 0;
   /** This thread's memos, for the algorithms run in process. */
   private readonly memos = createSharedMemos();
+  private readonly slices = new EventLoopSlices(SLICE_MS);
 
   constructor(private readonly threads = 1) {}
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
-    const algorithm = algorithmNamed(job.algorithm);
-    if (!algorithm.offload) {
-      try {
-        // In process: the experiment's own session, opened on its first suggestion.
-        holder.algorithmSession ??= algorithm.open(job.space, job.options, this.memos);
-        return Promise.resolve(holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber)));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+    if (!algorithmNamed(job.algorithm).offload) {
+      const wait = this.slices.turn();
+      if (wait === undefined) return this.inProcess(job, holder);
+      return wait.then(() => this.inProcess(job, holder));
     }
     if (this.workers.length < this.threads) this.workers.push(new AlgorithmWorker());
     const w = this.workers[this.turn++ % this.workers.length]!;
     return w.run(job, signal);
+  }
+
+  private inProcess(job: SuggestJob, holder: SessionHolder): Promise<Config> {
+    try {
+      // The experiment's own session, opened on its first suggestion.
+      holder.algorithmSession ??= algorithmNamed(job.algorithm).open(job.space, job.options, this.memos);
+      return Promise.resolve(holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber)));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   async close(): Promise<void> {

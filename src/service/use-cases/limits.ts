@@ -8,6 +8,13 @@ export interface ServiceLimits {
   maxPageSize: number;
   maxWorkerIdLength: number;
   maxAttrLength: number;
+  /** Total UTF-8 bytes of one call's user_attrs map (keys and values). */
+  maxAttrsBytes: number;
+  /**
+   * The largest answer the server sends (Suggest answers and list pages):
+   * under the 4 MiB that gRPC clients accept by default (answer-size.ts).
+   */
+  maxAnswerBytes: number;
   /**
    * Trials kept in memory across all experiments before idle ones are
    * dropped (see ExperimentCache.evictIdle). A trial costs about 25 + 8·d bytes for d
@@ -25,6 +32,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSize: 10_000,
   maxWorkerIdLength: 200,
   maxAttrLength: 65_536,
+  maxAttrsBytes: 262_144,
+  maxAnswerBytes: 4_000_000,
   cacheTrials: 2_000_000,
   space: undefined,
 };

@@ -21,7 +21,7 @@
  * out by running a plain callback (`ReportResult.afterAnswer`).
  */
 import { alreadyExists, failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
-import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   ReportStatus,
   type AddTrialsRequest,
@@ -52,6 +52,8 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import { checkAttrs, checkMetrics, pageSizeOf, stateFilter } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
 import { DashboardReads } from "./dashboard-reads.js";
+import { PageBudget, trialBytes } from "./answer-size.js";
+import { replayed } from "./replay.js";
 import { experimentView, trialView } from "./views.js";
 
 export interface OptimizerDeps {
@@ -107,7 +109,9 @@ export class Optimizer {
     this.cache = new ExperimentCache(this.store, this.limits.cacheTrials, (exp) => this.leases.retryLostOnLoad(exp));
     this.changes = new Changes(this.store, this.cache, this.now, deps.observeTrials);
     this.leases = new Leases(this.changes, this.cache, this.now);
-    this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits);
+    this.userTrials = new UserTrials(this.changes, this.cache, this.now, this.limits, (exp, method, id) =>
+      replayed(this.store, exp, method, id),
+    );
     this.suggests = new SuggestUseCase({
       store: this.store,
       cache: this.cache,
@@ -146,6 +150,7 @@ export class Optimizer {
         }
         return this.changes.settled({ experiment: experimentView(existing), created: false });
       }
+      checkAttrs(def.proto.userAttrs, "experiment.user_attrs", this.limits);
       let written: Awaited<ReturnType<Store["createExperiment"]>>;
       try {
         written = await this.store.createExperiment(def.proto.name, definitionJson(def.proto), this.now());
@@ -172,11 +177,20 @@ export class Optimizer {
     const after = pageToken === "" ? "" : decodePageToken(pageToken, "string");
     const rows = await this.store.listExperiments(after as string, size + 1);
     const page: Experiment[] = [];
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
+    let next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
+    let last = after as string;
     for (const r of rows.slice(0, size)) {
       const exp = await this.cache.load(r);
-      if (exp !== undefined) page.push(experimentView(exp));
+      if (exp === undefined) continue;
+      const view = experimentView(exp);
+      if (!budget.take(Experiment.encode(view).finish().length + 6)) {
+        next = encodePageToken(last);
+        break;
+      }
+      page.push(view);
+      last = r.name;
     }
-    const next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
     return this.changes.settled({ experiments: page, nextPageToken: next });
   }
 
@@ -228,7 +242,7 @@ export class Optimizer {
           default:
             throw invalidArgument("status: must be OK, FAIL or PRUNED");
         }
-        checkAttrs(req.userAttrs, "user_attrs", this.limits.maxAttrLength);
+        checkAttrs(req.userAttrs, "user_attrs", this.limits);
         if (isFinished(trial.state)) {
           const same =
             trial.state === state &&
@@ -342,6 +356,7 @@ export class Optimizer {
     // Candidates by state from memory; the worker id of a finished trial is in the store, so
     // rows are read back in chunks until one more match than the page is found.
     const out: Trial[] = [];
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
     let more = false;
     for (let from = start; !more; ) {
       const numbers = exp.numbersWhere(
@@ -352,11 +367,12 @@ export class Optimizer {
       if (numbers.length === 0) break;
       for (const t of await exp.rows(numbers)) {
         if (req.workerId !== "" && t.workerId !== req.workerId) continue;
-        if (out.length === size) {
+        const view = trialView(exp, t);
+        if (out.length === size || !budget.take(trialBytes(view))) {
           more = true;
           break;
         }
-        out.push(trialView(exp, t));
+        out.push(view);
       }
       from = numbers[numbers.length - 1]! + 1;
     }

@@ -28,11 +28,20 @@ export function checkMetrics(metrics: Record<string, number>, field = "metrics")
   return metrics;
 }
 
-export function checkAttrs(attrs: Record<string, string>, field: string, maxLength: number): void {
+/** Each entry within `maxAttrLength` characters, the whole map within `maxAttrsBytes` UTF-8 bytes. */
+export function checkAttrs(
+  attrs: Record<string, string>,
+  field: string,
+  limits: { readonly maxAttrLength: number; readonly maxAttrsBytes: number },
+): void {
+  let bytes = 0;
   for (const [k, v] of Object.entries(attrs)) {
-    if (k.length + v.length > maxLength)
-      throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${maxLength} characters`);
+    if (k.length + v.length > limits.maxAttrLength)
+      throw invalidArgument(`${field}: "${k.slice(0, 40)}" is longer than ${limits.maxAttrLength} characters`);
+    bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
+  if (bytes > limits.maxAttrsBytes)
+    throw invalidArgument(`${field}: ${bytes} bytes in all, more than the limit of ${limits.maxAttrsBytes} bytes`);
 }
 
 /** The `states` filter of ListTrials and StreamTrials (empty: every state). */

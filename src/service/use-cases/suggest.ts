@@ -27,7 +27,7 @@
  * afresh. With several workers an experiment always has trials RUNNING,
  * so nothing is prefetched that another worker's call would throw away.
  */
-import { failedPrecondition, invalidArgument } from "../../errors.js";
+import { invalidArgument } from "../../errors.js";
 import type { SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Observation } from "../../algorithms/types.js";
@@ -36,10 +36,12 @@ import type { TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
 import type { ExperimentState } from "../state/experiment-state.js";
-import { type Change, type Changes, type ExperimentCache, experimentNamed, trialOf } from "../state/experiments.js";
+import { type Change, type Changes, type ExperimentCache, experimentNamed } from "../state/experiments.js";
 import type { Leases } from "./leases.js";
 import type { ServiceLimits } from "./limits.js";
+import { checkSuggestAnswer } from "./answer-size.js";
 import { newTrialRow } from "./new-trial.js";
+import { replayed } from "./replay.js";
 import { checkWorkerId, throwIfAborted } from "./request-checks.js";
 import { trialView } from "./views.js";
 
@@ -85,7 +87,7 @@ export class SuggestUseCase {
     const { leases, cache } = this.deps;
     const exp = change.exp;
     if (req.requestId !== "") {
-      const replay = await this.replay(exp, req.requestId);
+      const replay = await replayed(this.deps.store, exp, "Suggest", req.requestId);
       if (replay !== undefined) return replay;
     }
     // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
@@ -104,6 +106,8 @@ export class SuggestUseCase {
         leaseDeadline: lease,
       });
     }
+    // Sized before anything is computed or stored: an answer too large to arrive would orphan its trials.
+    checkSuggestAnswer(exp, req.workerId, started, count, this.deps.limits.maxAnswerBytes);
     // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
     const created: TrialRow[] = [];
     // The live history is passed as is (no O(n) copy per Suggest); only a
@@ -169,17 +173,6 @@ export class SuggestUseCase {
       exp,
       signal,
     );
-  }
-
-  /** The trials a Suggest with this request_id created before, if any: a retried call gets the same answer. */
-  private async replay(exp: ExperimentState, requestId: string): Promise<Trial[] | undefined> {
-    const logged = await this.deps.store.findRequest("Suggest", requestId);
-    if (logged === undefined) return undefined;
-    if (logged.experimentId !== exp.row.id)
-      throw failedPrecondition(`request_id "${requestId}" was already used for another experiment`);
-    const out: Trial[] = [];
-    for (const id of logged.trialIds) out.push(trialView(exp, await trialOf(exp, id)));
-    return out;
   }
 }
 

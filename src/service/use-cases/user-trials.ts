@@ -15,7 +15,9 @@ import { configFromProto } from "../../space/values.js";
 import { isFinished } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
 import { type Changes, type ExperimentCache, experimentNamed } from "../state/experiments.js";
+import type { ExperimentState } from "../state/experiment-state.js";
 import type { ServiceLimits } from "./limits.js";
+import { checkCreatedAnswer } from "./answer-size.js";
 import { newTrialRow } from "./new-trial.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
 import { fromProtoState, trialView } from "./views.js";
@@ -26,6 +28,12 @@ export class UserTrials {
     private readonly cache: ExperimentCache,
     private readonly now: () => number,
     private readonly limits: ServiceLimits,
+    /** The answer of an earlier call logged under (method, request id), if any. */
+    private readonly replay: (
+      exp: ExperimentState,
+      method: "AddTrials",
+      requestId: string,
+    ) => Promise<Trial[] | undefined>,
   ) {}
 
   /** Validates everything before writing, so a rejected call creates nothing. */
@@ -38,7 +46,7 @@ export class UserTrials {
         if (req.configurations.length > this.limits.maxEnqueue)
           throw invalidArgument(`configurations: at most ${this.limits.maxEnqueue} per call`);
         const configs = req.configurations.map((c, i) => {
-          checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits.maxAttrLength);
+          checkAttrs(c.userAttrs, `configurations[${i}].user_attrs`, this.limits);
           return { config: configFromProto(exp.space, c.params, `configurations[${i}]`), userAttrs: c.userAttrs };
         });
         const now = this.now();
@@ -55,6 +63,7 @@ export class UserTrials {
             }),
           );
         }
+        checkCreatedAnswer(exp, rows, this.limits.maxAnswerBytes, "configurations");
         if (rows.length > 0) await change.write({ insert: rows });
         return rows.map((t) => trialView(exp, t));
       },
@@ -66,6 +75,11 @@ export class UserTrials {
       () => experimentNamed(this.cache, req.experiment),
       async (change) => {
         const exp = change.exp;
+        // A retried import returns what the first one imported, and imports nothing again.
+        if (req.requestId !== "") {
+          const replay = await this.replay(exp, "AddTrials", req.requestId);
+          if (replay !== undefined) return replay;
+        }
         if (req.trials.length === 0) throw invalidArgument("trials: nothing to import");
         if (req.trials.length > this.limits.maxImport)
           throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
@@ -91,7 +105,7 @@ export class UserTrials {
               return [step, value] as [number, number];
             })
             .sort((a, b) => a[0] - b[0]);
-          checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits.maxAttrLength);
+          checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits);
           const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
           let loss = imp.loss ?? null;
           const last = intermediate.at(-1)?.[1];
@@ -118,7 +132,11 @@ export class UserTrials {
             endTime: now,
           }),
         );
-        await change.write({ insert: rows });
+        checkCreatedAnswer(exp, rows, this.limits.maxAnswerBytes, "trials");
+        await change.write({
+          insert: rows,
+          request: req.requestId === "" ? undefined : { method: "AddTrials", requestId: req.requestId, trialIds: [] },
+        });
         return rows.map((t) => trialView(exp, t));
       },
     );

@@ -137,7 +137,9 @@ class Experiment:
         (``"COMPLETE"`` by default, ``"FAIL"``, ``"PRUNED"``), ``metrics``,
         ``intermediate`` (``{step: value}``), ``user_attrs``, ``fail_reason``."""
         imports = [self._import(r) for r in records]
-        resp = self.client.connection.call("AddTrials", svc.AddTrialsRequest(experiment=self.name, trials=imports))
+        # The request id makes a retried import safe: the server imports once.
+        req = svc.AddTrialsRequest(experiment=self.name, trials=imports, request_id=uuid.uuid4().hex)
+        resp = self.client.connection.call("AddTrials", req)
         return [Trial(self, t) for t in resp.trials]
 
     def _import(self, r: Mapping[str, Any]) -> svc.TrialImport:

@@ -166,6 +166,15 @@ class LocalServer:
             self._tmpdir = None
         atexit.unregister(self.stop)
 
+    def kill(self) -> None:
+        """SIGKILL, no clean shutdown: what a crash or an OOM kill does (for
+        recovery tests). The database stays; ``start()`` runs it again."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            self._kill_group(proc)
+            proc.wait(timeout=15)
+        self._listening.clear()
+
     @staticmethod
     def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         try:

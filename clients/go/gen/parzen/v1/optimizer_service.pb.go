@@ -1150,9 +1150,12 @@ func (x *TrialImport) GetFailReason() string {
 }
 
 type AddTrialsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
-	Trials        []*TrialImport         `protobuf:"bytes,2,rep,name=trials,proto3" json:"trials,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Experiment string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
+	Trials     []*TrialImport         `protobuf:"bytes,2,rep,name=trials,proto3" json:"trials,omitempty"`
+	// Optional idempotency key: a retried call with the same key returns the
+	// trials the first one imported and imports nothing.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1199,6 +1202,13 @@ func (x *AddTrialsRequest) GetTrials() []*TrialImport {
 		return x.Trials
 	}
 	return nil
+}
+
+func (x *AddTrialsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type AddTrialsResponse struct {
@@ -1906,12 +1916,14 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
-	"\x05_loss\"b\n" +
+	"\x05_loss\"\x81\x01\n" +
 	"\x10AddTrialsRequest\x12\x1e\n" +
 	"\n" +
 	"experiment\x18\x01 \x01(\tR\n" +
 	"experiment\x12.\n" +
-	"\x06trials\x18\x02 \x03(\v2\x16.parzen.v1.TrialImportR\x06trials\"=\n" +
+	"\x06trials\x18\x02 \x03(\v2\x16.parzen.v1.TrialImportR\x06trials\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"=\n" +
 	"\x11AddTrialsResponse\x12(\n" +
 	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\",\n" +
 	"\x0fGetTrialRequest\x12\x19\n" +

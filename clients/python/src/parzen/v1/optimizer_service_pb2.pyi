@@ -235,12 +235,14 @@ class TrialImport(_message.Message):
     def __init__(self, params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[_trial_pb2.TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[_trial_pb2.IntermediateValue, _Mapping]]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ...) -> None: ...
 
 class AddTrialsRequest(_message.Message):
-    __slots__ = ("experiment", "trials")
+    __slots__ = ("experiment", "trials", "request_id")
     EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
     TRIALS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     experiment: str
     trials: _containers.RepeatedCompositeFieldContainer[TrialImport]
-    def __init__(self, experiment: _Optional[str] = ..., trials: _Optional[_Iterable[_Union[TrialImport, _Mapping]]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, experiment: _Optional[str] = ..., trials: _Optional[_Iterable[_Union[TrialImport, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class AddTrialsResponse(_message.Message):
     __slots__ = ("trials",)

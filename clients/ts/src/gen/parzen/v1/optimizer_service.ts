@@ -237,6 +237,11 @@ export interface TrialImport_UserAttrsEntry {
 export interface AddTrialsRequest {
   experiment: string;
   trials: TrialImport[];
+  /**
+   * Optional idempotency key: a retried call with the same key returns the
+   * trials the first one imported and imports nothing.
+   */
+  requestId: string;
 }
 
 export interface AddTrialsResponse {
@@ -2935,7 +2940,7 @@ export const TrialImport_UserAttrsEntry: MessageFns<TrialImport_UserAttrsEntry> 
 };
 
 function createBaseAddTrialsRequest(): AddTrialsRequest {
-  return { experiment: "", trials: [] };
+  return { experiment: "", trials: [], requestId: "" };
 }
 
 export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
@@ -2945,6 +2950,9 @@ export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
     }
     for (const v of message.trials) {
       TrialImport.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
     }
     return writer;
   },
@@ -2978,6 +2986,14 @@ export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
             message.trials.push(TrialImport.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2994,6 +3010,11 @@ export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
     return {
       experiment: isSet(object.experiment) ? globalThis.String(object.experiment) : "",
       trials: globalThis.Array.isArray(object?.trials) ? object.trials.map((e: any) => TrialImport.fromJSON(e)) : [],
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -3005,6 +3026,9 @@ export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
     if (message.trials?.length) {
       obj.trials = message.trials.map((e) => TrialImport.toJSON(e));
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -3015,6 +3039,7 @@ export const AddTrialsRequest: MessageFns<AddTrialsRequest> = {
     const message = createBaseAddTrialsRequest();
     message.experiment = object.experiment ?? "";
     message.trials = object.trials?.map((e) => TrialImport.fromPartial(e)) || [];
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
