@@ -274,11 +274,17 @@ func TestKeepAliveSurvivesTransientErrorsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tr, _ := (&Experiment{c: c, name: "e"}).Suggest(ctx)
 	hb := tr.KeepAlive(ctx, Every(10*time.Millisecond))
-	time.Sleep(80 * time.Millisecond)
-	select {
-	case <-hb.Done():
-		t.Fatal("a transient error must not end the heartbeat")
-	default:
+	// Every heartbeat fails with INTERNAL; the loop must go on trying (an event to wait for, not a duration).
+	deadline := time.Now().Add(5 * time.Second)
+	for f.count(&f.heartbeats) < 4 && time.Now().Before(deadline) {
+		select {
+		case <-hb.Done():
+			t.Fatalf("a transient error ended the heartbeat after %d attempts: %v", f.count(&f.heartbeats), hb.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if n := f.count(&f.heartbeats); n < 4 {
+		t.Fatalf("heartbeat stopped trying after a transient error: %d attempts", n)
 	}
 	cancel()
 	select {
