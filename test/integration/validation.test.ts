@@ -2,6 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { bool, choice, int, intRange, logUniform, mixedSpace, num, str, uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -245,5 +246,63 @@ describe("every malformed input gets a precise status, and nothing stored change
       "page_token",
     );
     expect((await rejection(ts.api.getBest({ experiment: "v" }))).code).toBe(status.FAILED_PRECONDITION);
+  });
+});
+
+describe("limits are inclusive: the documented maximum is accepted, one more is refused", () => {
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startTestServer({ limits: { maxEnqueue: 3, maxImport: 2, maxPageSize: 4 } });
+    await small.api.createExperiment({
+      experiment: { name: "lim", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+  const configs = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { x: num(i / 10) }, userAttrs: {} }));
+  const imported = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      params: { x: num(0.5 + i / 10) },
+      state: TrialState.TRIAL_STATE_COMPLETE,
+      loss: i,
+      metrics: {},
+      intermediateValues: [],
+      userAttrs: {},
+      failReason: "",
+    }));
+
+  it("Suggest: count 1000 (README) gives 1000 trials, 1001 is INVALID_ARGUMENT", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "count-max", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+    const over = await rejection(ts.api.suggest({ experiment: "count-max", count: 1001 }));
+    expect([over.code, over.details]).toEqual([status.INVALID_ARGUMENT, "count: must be between 1 and 1000, got 1001"]);
+    expect((await ts.api.suggest({ experiment: "count-max", count: 1000 })).trials).toHaveLength(1000);
+  });
+
+  it("worker_id: 200 characters accepted, 201 refused", async () => {
+    await small.api.suggest({ experiment: "lim", workerId: "w".repeat(200) });
+    const long = await rejection(small.api.suggest({ experiment: "lim", workerId: "w".repeat(201) }));
+    expect([long.code, long.details]).toEqual([status.INVALID_ARGUMENT, "worker_id: longer than 200 characters"]);
+  });
+
+  it("Enqueue, AddTrials and ListTrials pages at their configured maxima and one past them", async () => {
+    expect((await small.api.enqueue({ experiment: "lim", configurations: configs(3) })).trials).toHaveLength(3);
+    const enq = await rejection(small.api.enqueue({ experiment: "lim", configurations: configs(4) }));
+    expect([enq.code, enq.details]).toEqual([status.INVALID_ARGUMENT, "configurations: at most 3 per call"]);
+    expect((await small.api.addTrials({ experiment: "lim", trials: imported(2) })).trials).toHaveLength(2);
+    const add = await rejection(small.api.addTrials({ experiment: "lim", trials: imported(3) }));
+    expect([add.code, add.details]).toEqual([status.INVALID_ARGUMENT, "trials: at most 2 per call"]);
+    expect((await small.api.listTrials({ experiment: "lim", pageSize: 4 })).trials).toHaveLength(4);
+    const page = await rejection(small.api.listTrials({ experiment: "lim", pageSize: 5 }));
+    expect([page.code, page.details]).toEqual([status.INVALID_ARGUMENT, "page_size: must be between 1 and 4, got 5"]);
+    // Nothing of the refused calls was stored.
+    expect((await small.api.listTrials({ experiment: "lim", pageSize: 4 })).nextPageToken).not.toBe("");
+    expect((await small.api.getExperiment({ name: "lim" })).experiment!.trialCounts).toMatchObject({
+      waiting: 3,
+      complete: 2,
+      running: 1,
+    });
   });
 });
