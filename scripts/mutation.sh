@@ -56,7 +56,7 @@ start_server() {
 # so without this every mutant would be tried against nearly the whole suite. $PARZEN_MUTATION_TESTS overrides.
 tests_for() {
   case "$1" in
-    src/pruners*) echo "test/unit/pruners.test.ts,test/integration/pruning.test.ts" ;;
+    src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
     src/space*) echo "test/unit/space-model.test.ts,test/unit/definition-versions.test.ts,test/integration/validation.test.ts,test/integration/ask-tell.test.ts" ;;
     src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
