@@ -32,10 +32,12 @@ async function leasedServer(retryLost: boolean) {
       retryLost,
     },
   });
-  /** All trials, after lapsed leases were noticed and the queued work (retries are enqueued there) has run. */
+  /**
+   * All trials, after lapsed leases were noticed and the queued work has run: the first read marks lapsed trials
+   * LOST and queues their retries in the experiment's queue; the second read queues behind those retries.
+   */
   const trials = async (): Promise<Trial[]> => {
     await ts.api.listTrials({ experiment: "e" });
-    await new Promise((r) => setTimeout(r, 20));
     return (await ts.api.listTrials({ experiment: "e" })).trials;
   };
   return { ts, clock, trials };
