@@ -370,3 +370,16 @@ func TestDialHostnameOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Summary names the trial and lists its parameters sorted by name, separated by ", ".
+func TestSummaryListsParametersSortedByName(t *testing.T) {
+	c := startFake(t, &fake{lease: time.Hour})
+	tr, err := (&Experiment{c: c, name: "e"}).Suggest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "trial 100 (#0 of e, TRIAL_STATE_RUNNING) {flag: true, layers: 3, lr: 0.01, opt: sgd, steps: 40}"
+	if got := tr.Summary(); got != want {
+		t.Errorf("Summary:\n got %s\nwant %s", got, want)
+	}
+}
