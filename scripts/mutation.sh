@@ -27,6 +27,7 @@ stop_server() {
   server_dir=""
 }
 trap stop_server EXIT
+trap "exit 130" INT TERM
 
 # Starts a Parzen server on a free port and a temporary database; sets $server_addr.
 start_server() {

@@ -157,9 +157,16 @@ def test_with_block_heartbeats_keep_a_short_lease_alive(client: parzen.Client, n
     exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=1.5)
     control = exp.suggest()  # no heartbeats
     with exp.suggest() as t:
-        time.sleep(6.5)  # past the lease and the server's 5 s lease sweep
-        assert control.refresh().state == "LOST"
-        assert t.refresh().state == "RUNNING"  # kept alive by background heartbeats
+        first = t.lease_deadline
+        assert first is not None
+        # Wait for the event, not a duration: the control trial's lease lapses (a read notices it at once).
+        give_up = time.monotonic() + 20
+        while control.refresh().state != "LOST":
+            assert time.monotonic() < give_up, "a trial without heartbeats never lapsed"
+            time.sleep(0.05)
+        t.refresh()
+        # Kept alive by background heartbeats: RUNNING, its lease moved past the one it started with.
+        assert t.state == "RUNNING" and t.lease_deadline is not None and t.lease_deadline > first
         t.report(1.0)
     assert t.state == "COMPLETE"
 
