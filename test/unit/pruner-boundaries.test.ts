@@ -112,10 +112,15 @@ describe("median and percentile pruners", () => {
   });
 
   it("decide at the warm-up step and every interval_steps after it", () => {
-    const raw = { n_startup_trials: int(0), n_warmup_steps: int(1), interval_steps: int(2) };
-    const long = [1, 2, 3].map((v, i) => curve(i, "complete", [v, v, v, v, v, v]));
-    const bad = curve(3, "running", [9, 9, 9, 9, 9, 9]);
-    expect([0, 1, 2, 3, 4, 5].filter((s) => decide(medianPruner, raw, bad, long, s))).toEqual([1, 3, 5]);
+    const raw = { n_startup_trials: int(0), n_warmup_steps: int(1), interval_steps: int(3) };
+    const long = [1, 2, 3].map((v, i) => curve(i, "complete", [v, v, v, v, v, v, v, v]));
+    const bad = curve(3, "running", [9, 9, 9, 9, 9, 9, 9, 9]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((s) => decide(medianPruner, raw, bad, long, s))).toEqual([1, 4, 7]);
+  });
+
+  it("make no decision for a trial with no value up to the step", () => {
+    const later = at(3, "running", [[2, 9]]);
+    expect(decide(medianPruner, { n_startup_trials: int(3) }, later, done, 1)).toBe(false);
   });
 
   it("prune at the 25th percentile what the median would keep", () => {
@@ -148,6 +153,12 @@ describe("successive halving", () => {
     const others = [curve(0, "complete", [0.5, 0.5]), curve(1, "complete", [Number.NaN, Number.NaN])];
     expect(decide(successiveHalvingPruner, opts, curve(2, "running", [0.7, 0.7]), others)).toBe(true);
     expect(decide(successiveHalvingPruner, opts, curve(2, "running", [0.4, 0.4]), others)).toBe(false);
+  });
+
+  it("counts only competitors that reached the rung", () => {
+    // Two completed trials stopped before rung 0 (step 1): at the rung only 0.5 and ours (0.7), so 0.7 is pruned.
+    const others = [curve(0, "complete", [0.5, 0.5]), curve(1, "complete", [0.1]), curve(2, "complete", [0.1])];
+    expect(decide(successiveHalvingPruner, opts, curve(3, "running", [0.7, 0.7]), others)).toBe(true);
   });
 
   it("prunes while no more than bootstrap_count trials reached the rung, then compares", () => {
@@ -193,6 +204,17 @@ describe("hyperband", () => {
     expect(decide(hyperbandPruner, raw, me, [curve(0, "complete", [0])], 2)).toBe(false);
   });
 
+  it("with max_resource auto, sizes its brackets from the longest completed curve", () => {
+    // min 2, longest completed curve ends at step 2: one bracket, every trial in it, its rung at step 2.
+    const raw = { min_resource: int(2), reduction_factor: int(2) };
+    const good = curve(0, "complete", [0.1, 0.1, 0.1]);
+    expect(decide(hyperbandPruner, raw, curve(1, "running", [0.9, 0.9, 0.9]), [good])).toBe(true);
+    expect(decide(hyperbandPruner, raw, curve(1, "running", [0.05, 0.05, 0.05]), [good])).toBe(false);
+    // The same with max_resource given explicitly.
+    const fixed = { ...raw, max_resource: int(2) };
+    expect(decide(hyperbandPruner, fixed, curve(1, "running", [0.9, 0.9, 0.9]), [good])).toBe(true);
+  });
+
   it("accepts max_resource equal to min_resource", () => {
     expect(hyperbandPruner.parseOptions({ min_resource: int(4), max_resource: int(4) })).toMatchObject({
       min_resource: 4,
@@ -233,9 +255,10 @@ describe("curve helpers", () => {
   it("maxCompletedStep is the longest completed curve, skipping empty ones", () => {
     expect(
       maxCompletedStep([
-        curve(0, "complete", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        curve(0, "complete", [1, 1, 1]),
         curve(1, "complete", []),
-        curve(2, "complete", [1, 1, 1]),
+        curve(2, "complete", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        curve(4, "complete", [1, 1, 1, 1, 1]),
         curve(3, "running", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
       ]),
     ).toBe(9);
