@@ -74,7 +74,40 @@ const badSpaces: [string, Parameter[], string][] = [
   ["empty name", [uniform("", 0, 1)], "a parameter has an empty name"],
   ["no domain", [{ name: "x", domain: undefined }], 'parameter "x": no domain set'],
   ["no parameters", [], "space: must declare at least one parameter"],
+  // Found by mutation testing (docs/testing.md): each check with its own message.
+  ["NaN mu", [p("x", { $case: "normal", value: { mu: Number.NaN, sigma: 1 } })], 'parameter "x": mu must be finite'],
+  [
+    "infinite sigma",
+    [p("x", { $case: "logNormal", value: { mu: 0, sigma: Number.POSITIVE_INFINITY } })],
+    'parameter "x": sigma must be finite, got Infinity',
+  ],
+  ["int low = high", [intRange("n", 3, 3)], 'parameter "n": low (3) must be less than high (3)'],
+  ["log int with step 2", [intRange("n", 1, 9, 2, true)], 'parameter "n": a log int domain needs step = 1, got 2'],
+  [
+    "NaN choice option",
+    [choice("c", [{ value: str("a") }, { value: num(Number.NaN) }])],
+    'parameter "c": choice option 1 must be finite, got NaN',
+  ],
+  [
+    "a choice option of 1001 characters",
+    [choice("c", [{ value: str("a".repeat(1001)) }])],
+    'parameter "c": choice option 0 is longer than 1000 characters',
+  ],
 ];
+
+describe("the limits of a domain are inclusive where the README says so", () => {
+  it("accepts an int step of exactly the range, a 1000-character option, and bounds of exactly ±(2^53 − 1)", async () => {
+    const parameters = [
+      intRange("n", 1, 3, 2),
+      choice("c", [{ value: str("a".repeat(1000)) }, { value: str("b") }]),
+      intRange("big", -(2 ** 53 - 1), 2 ** 53 - 1),
+    ];
+    const { experiment } = await ts.api.createExperiment({
+      experiment: { name: "edges", space: { parameters }, algorithm: { name: "random" } },
+    });
+    expect(experiment!.space!.parameters.map((x) => x.name)).toEqual(["n", "c", "big"]);
+  });
+});
 
 describe("every malformed input gets a precise status, and nothing stored changes", () => {
   it.each(badSpaces)("rejects a space with %s", async (_label, parameters, message) => {
