@@ -13,6 +13,8 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
         ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
         : `${lines[start.line - 1].slice(start.column - 1)}…`;
     const clip = (s) => (s.length > 70 ? `${s.slice(0, 67)}...` : s).replace(/\s+/g, " ");
-    console.log(`${m.status === "Survived" ? "S" : "N"} ${file}:${start.line} ${m.mutatorName}: ${clip(original)} -> ${clip(m.replacement ?? "")}`);
+    console.log(
+      `${m.status === "Survived" ? "S" : "N"} ${file}:${start.line} ${m.mutatorName}: ${clip(original)} -> ${clip(m.replacement ?? "")}`,
+    );
   }
 }
