@@ -215,6 +215,15 @@ describe("hyperband", () => {
     expect(decide(hyperbandPruner, fixed, curve(1, "running", [0.9, 0.9, 0.9]), [good])).toBe(true);
   });
 
+  it("an explicit max_resource is used, not the longest completed curve", () => {
+    // max_resource 1: one bracket, rung 0 at step 1 for everyone. (The 9-step curve would give 4 brackets, and this
+    // trial number lands outside bracket 0 there, where nothing is decided at step 1.)
+    const me = [...Array(100).keys()].find((n) => n > 0 && bracketOf("e", n, 4, 2) !== 0)!;
+    const good = curve(0, "complete", [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    const raw = { min_resource: int(1), max_resource: int(1), reduction_factor: int(2) };
+    expect(decide(hyperbandPruner, raw, curve(me, "running", [0.9, 0.9]), [good])).toBe(true);
+  });
+
   it("accepts max_resource equal to min_resource", () => {
     expect(hyperbandPruner.parseOptions({ min_resource: int(4), max_resource: int(4) })).toMatchObject({
       min_resource: 4,
