@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Under PARZEN_REQUIRE_ALL=1 (CI) a skipped test fails the run (test/require-all-reporter.ts).
+    reporters: process.env.PARZEN_REQUIRE_ALL === "1" ? ["default", "./test/require-all-reporter.ts"] : ["default"],
   },
 });

@@ -6,6 +6,30 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# In CI a skipped test is a failure in every suite (a check that silently did not happen): vitest's
+# test/require-all-reporter.ts, pytest's conftest hook and go_test below honour PARZEN_REQUIRE_ALL=1.
+if [[ "${CI:-}" == "true" ]]; then export PARZEN_REQUIRE_ALL="${PARZEN_REQUIRE_ALL:-1}"; fi
+
+# go test, failing under PARZEN_REQUIRE_ALL=1 on any skipped test (t.Skip anywhere, not only the helpers).
+go_test() {
+  if [[ "${PARZEN_REQUIRE_ALL:-}" != "1" ]]; then
+    go test ./...
+    return
+  fi
+  local log status=0
+  log="$(mktemp)"
+  go test -v ./... >"$log" 2>&1 || status=$?
+  # -v for the SKIP lines; print the usual summary unless something failed.
+  if [[ $status -ne 0 ]]; then cat "$log"; else grep -E '^(ok|FAIL|\?) ' "$log" || true; fi
+  if grep -q -- '--- SKIP' "$log"; then
+    echo "PARZEN_REQUIRE_ALL=1: skipped Go tests fail the run:" >&2
+    grep -- '--- SKIP' "$log" >&2
+    status=1
+  fi
+  rm -f "$log"
+  return $status
+}
+
 # The venv first: a vitest test parses /metrics with Python's prometheus_client.
 bash scripts/python-env.sh
 
@@ -17,10 +41,10 @@ bash scripts/python-env.sh
 .venv/bin/python -m pytest clients/python/tests -q
 
 echo "== Go client (go test)"
-(cd clients/go && go test ./...)
+(cd clients/go && go_test)
 if [[ -f examples/go/go.mod ]]; then
   echo "== Go example (go test)"
-  (cd examples/go && go test ./...)
+  (cd examples/go && go_test)
 fi
 echo "== Go load generator of the bench (go vet)"
 (cd bench/loadgen && go vet ./...)

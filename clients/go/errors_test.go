@@ -65,3 +65,64 @@ func TestHelpersOnOtherErrors(t *testing.T) {
 		}
 	}
 }
+
+// Every sentinel matches its own code and no other, and every Is* helper
+// likewise: a sentinel bound to the wrong code, or a helper comparing
+// against another, fails here.
+func TestEverySentinelAndHelperMatchesExactlyItsCode(t *testing.T) {
+	sentinels := map[codes.Code]error{
+		codes.NotFound:           ErrNotFound,
+		codes.AlreadyExists:      ErrAlreadyExists,
+		codes.InvalidArgument:    ErrInvalidArgument,
+		codes.FailedPrecondition: ErrFailedPrecondition,
+		codes.Unavailable:        ErrUnavailable,
+		codes.Unauthenticated:    ErrUnauthenticated,
+		codes.PermissionDenied:   ErrPermissionDenied,
+		codes.DeadlineExceeded:   ErrDeadlineExceeded,
+		codes.ResourceExhausted:  ErrResourceExhausted,
+		codes.Internal:           ErrInternal,
+	}
+	helpers := map[codes.Code]func(error) bool{
+		codes.NotFound:           IsNotFound,
+		codes.AlreadyExists:      IsAlreadyExists,
+		codes.InvalidArgument:    IsInvalidArgument,
+		codes.FailedPrecondition: IsFailedPrecondition,
+		codes.Unavailable:        IsUnavailable,
+		codes.Unauthenticated:    IsUnauthenticated,
+	}
+	for code := codes.Canceled; code <= codes.Unauthenticated; code++ {
+		err := fmt.Errorf("caller: %w", wrap("Suggest", status.Error(code, "m")))
+		if Code(err) != code {
+			t.Errorf("Code(%v) = %v", code, Code(err))
+		}
+		for want, s := range sentinels {
+			if got := errors.Is(err, s); got != (want == code) {
+				t.Errorf("errors.Is(%v error, %v) = %v", code, s, got)
+			}
+		}
+		for want, is := range helpers {
+			if got := is(err); got != (want == code) {
+				t.Errorf("Is%v(%v error) = %v", want, code, got)
+			}
+		}
+	}
+	if got := ErrPermissionDenied.Error(); got != "parzen: PermissionDenied" {
+		t.Errorf("sentinel message %q", got)
+	}
+	if got := ErrDeadlineExceeded.Error(); got != "parzen: DeadlineExceeded" {
+		t.Errorf("sentinel message %q", got)
+	}
+}
+
+// A client-side check fails like a server refusal: INVALID_ARGUMENT, the
+// operation named, the message formatted.
+func TestInvalidIsAnInvalidArgumentError(t *testing.T) {
+	err := invalid("Suggest", "count %d out of range", 0)
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Op != "Suggest" || !IsInvalidArgument(err) || !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("invalid: %#v", err)
+	}
+	if got := err.Error(); got != "parzen: Suggest: rpc error: code = InvalidArgument desc = count 0 out of range" {
+		t.Errorf("message %q", got)
+	}
+}

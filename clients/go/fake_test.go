@@ -274,11 +274,17 @@ func TestKeepAliveSurvivesTransientErrorsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tr, _ := (&Experiment{c: c, name: "e"}).Suggest(ctx)
 	hb := tr.KeepAlive(ctx, Every(10*time.Millisecond))
-	time.Sleep(80 * time.Millisecond)
-	select {
-	case <-hb.Done():
-		t.Fatal("a transient error must not end the heartbeat")
-	default:
+	// Every heartbeat fails with INTERNAL; the loop must go on trying (an event to wait for, not a duration).
+	deadline := time.Now().Add(5 * time.Second)
+	for f.count(&f.heartbeats) < 4 && time.Now().Before(deadline) {
+		select {
+		case <-hb.Done():
+			t.Fatalf("a transient error ended the heartbeat after %d attempts: %v", f.count(&f.heartbeats), hb.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if n := f.count(&f.heartbeats); n < 4 {
+		t.Fatalf("heartbeat stopped trying after a transient error: %d attempts", n)
 	}
 	cancel()
 	select {
@@ -362,5 +368,18 @@ func TestDialHostnameOverTCP(t *testing.T) {
 	defer c.Close()
 	if _, err := (&Experiment{c: c, name: "e"}).Suggest(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Summary names the trial and lists its parameters sorted by name, separated by ", ".
+func TestSummaryListsParametersSortedByName(t *testing.T) {
+	c := startFake(t, &fake{lease: time.Hour})
+	tr, err := (&Experiment{c: c, name: "e"}).Suggest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "trial 100 (#0 of e, TRIAL_STATE_RUNNING) {flag: true, layers: 3, lr: 0.01, opt: sgd, steps: 40}"
+	if got := tr.Summary(); got != want {
+		t.Errorf("Summary:\n got %s\nwant %s", got, want)
 	}
 }

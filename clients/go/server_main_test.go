@@ -47,12 +47,23 @@ func TestMain(m *testing.M) {
 }
 
 // skipIntegration skips a test that needs a server when
-// PARZEN_SKIP_INTEGRATION=1 (for a quick unit-test run without Node).
+// PARZEN_SKIP_INTEGRATION=1 (for a quick unit-test run without Node), and
+// fails it instead under PARZEN_REQUIRE_ALL=1 (CI), where no test may skip.
 func skipIntegration(t *testing.T) {
 	t.Helper()
 	if os.Getenv("PARZEN_SKIP_INTEGRATION") == "1" {
-		t.Skip("PARZEN_SKIP_INTEGRATION=1")
+		skipOrFail(t, "PARZEN_SKIP_INTEGRATION=1")
 	}
+}
+
+// skipOrFail is t.Skip, except under PARZEN_REQUIRE_ALL=1 where a skipped
+// test is a check that silently did not happen, so it fails.
+func skipOrFail(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("PARZEN_REQUIRE_ALL") == "1" {
+		t.Fatalf("would skip (%s), but PARZEN_REQUIRE_ALL=1 turns skips into failures", reason)
+	}
+	t.Skip(reason)
 }
 
 // serverAddr is the address of the shared test server: PARZEN_TEST_ADDR

@@ -229,6 +229,51 @@ describe("ask/tell over gRPC", () => {
     expect((await ts.api.getTrial({ trialId: c!.id })).trial!.loss).toBe(0.25);
   });
 
+  it("keeps a finished trial's state: PRUNED or FAIL re-reported as OK (even with the same loss) is refused", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "final", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+    const [p, f] = (await ts.api.suggest({ experiment: "final", count: 2 })).trials;
+    await ts.api.reportIntermediate({ trialId: p!.id, step: 3, value: 0.75 });
+    const pruned = (await ts.api.report({ trialId: p!.id, status: ReportStatus.REPORT_STATUS_PRUNED })).trial!;
+    expect([pruned.state, pruned.loss]).toEqual([TrialState.TRIAL_STATE_PRUNED, 0.75]);
+    const asOk = await rejection(ts.api.report({ trialId: p!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.75 }));
+    expect([asOk.code, asOk.details]).toEqual([
+      status.FAILED_PRECONDITION,
+      `trial ${p!.id} is already finished as PRUNED with loss 0.75; a different report is not accepted`,
+    ]);
+    // The identical PRUNED report again is the idempotent retry.
+    const again = await ts.api.report({ trialId: p!.id, status: ReportStatus.REPORT_STATUS_PRUNED });
+    expect(again.trial).toEqual(pruned);
+    await ts.api.report({ trialId: f!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "oom" });
+    const failAsOk = await rejection(ts.api.report({ trialId: f!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }));
+    expect(failAsOk.code).toBe(status.FAILED_PRECONDITION);
+    const failAsPruned = await rejection(ts.api.report({ trialId: f!.id, status: ReportStatus.REPORT_STATUS_PRUNED }));
+    expect(failAsPruned.code).toBe(status.FAILED_PRECONDITION);
+    const states = (await ts.api.listTrials({ experiment: "final" })).trials.map((t) => [t.state, t.loss]);
+    expect(states).toEqual([
+      [TrialState.TRIAL_STATE_PRUNED, 0.75],
+      [TrialState.TRIAL_STATE_FAIL, undefined],
+    ]);
+  });
+
+  it("refuses a non-finite loss whatever the status, and leaves the trial RUNNING", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "nonfinite", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+    const [t] = (await ts.api.suggest({ experiment: "nonfinite" })).trials;
+    for (const [st, loss] of [
+      [ReportStatus.REPORT_STATUS_FAIL, Number.NaN],
+      [ReportStatus.REPORT_STATUS_PRUNED, Number.POSITIVE_INFINITY],
+      [ReportStatus.REPORT_STATUS_PRUNED, Number.NaN],
+      [ReportStatus.REPORT_STATUS_FAIL, Number.NEGATIVE_INFINITY],
+    ] as const) {
+      const err = await rejection(ts.api.report({ trialId: t!.id, status: st, loss }));
+      expect([st, err.code, err.details]).toEqual([st, status.INVALID_ARGUMENT, `loss: must be finite, got ${loss}`]);
+    }
+    expect((await ts.api.getTrial({ trialId: t!.id })).trial!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+  });
+
   it("pages and filters trials, and streams them", async () => {
     await ts.api.createExperiment({
       experiment: {

@@ -162,6 +162,17 @@ describe("bearer tokens", () => {
     expect(await healthStatus(ts.server.address, insecure)).toBe("SERVING");
   });
 
+  it("accepts a token only whole: one differing in its last character, a prefix or an extension is refused", async () => {
+    const ts = await server({ tokens: [TOKEN] });
+    const insecure = credentials.createInsecure();
+    const last = TOKEN.at(-1) === "9" ? "8" : "9";
+    for (const near of [TOKEN.slice(0, -1) + last, TOKEN.slice(0, -1), `${TOKEN}x`, `x${TOKEN.slice(1)}`]) {
+      const err = await rejection(clientFor(ts, insecure, near).api.listExperiments({}));
+      expect([near, err.code, err.details]).toEqual([near, status.UNAUTHENTICATED, "unknown bearer token"]);
+    }
+    expect((await clientFor(ts, insecure, TOKEN).api.listExperiments({})).experiments).toEqual([]);
+  });
+
   it("guards server streaming too", async () => {
     const ts = await server({ tokens: [TOKEN] });
     const { client } = clientFor(ts, credentials.createInsecure());
@@ -204,6 +215,16 @@ describe("listening address policy", () => {
       logger: pino({ level: "silent" }),
       ...extra,
     });
+
+  it("counts only loopback and unix sockets as local: every other address needs TLS or tokens", async () => {
+    for (const listen of ["[::]:0", "[::0]:0", "0.0.0.0:0", "[::ffff:127.0.0.1]:0", "localhost.example.com:0"]) {
+      await expect(start({ listen }), listen).rejects.toThrow(/refusing to listen on .* without authentication/);
+    }
+    for (const listen of ["127.0.0.1:0", "[::1]:0", "localhost:0", `unix://${join(dir, "local.sock")}`]) {
+      const running = await start({ listen });
+      await running.stop();
+    }
+  });
 
   it("refuses a non-loopback address with neither TLS nor tokens, and accepts it with either or with allowRemote", async () => {
     await expect(start({})).rejects.toThrow(/refusing to listen on 0\.0\.0\.0:0 without authentication or TLS/);

@@ -32,14 +32,47 @@ async function leasedServer(retryLost: boolean) {
       retryLost,
     },
   });
-  /** All trials, after lapsed leases were noticed and the queued work (retries are enqueued there) has run. */
+  /**
+   * All trials, after lapsed leases were noticed and the queued work has run: the first read marks lapsed trials
+   * LOST and queues their retries in the experiment's queue; the second read queues behind those retries.
+   */
   const trials = async (): Promise<Trial[]> => {
     await ts.api.listTrials({ experiment: "e" });
-    await new Promise((r) => setTimeout(r, 20));
     return (await ts.api.listTrials({ experiment: "e" })).trials;
   };
   return { ts, clock, trials };
 }
+
+describe("the lease deadline", () => {
+  it("is the last moment a trial is RUNNING: it is LOST 1 ms later, with end_time at the deadline", async () => {
+    const { ts, clock } = await leasedServer(false);
+    const start = clock.now;
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    const deadline = start + LEASE_MS;
+    expect(a!.leaseDeadline!.getTime()).toBe(deadline);
+    const state = async () => (await ts.api.getTrial({ trialId: a!.id })).trial!;
+    clock.now = deadline;
+    // A Suggest checks leases first (every change does): at the deadline itself, nothing has lapsed.
+    await ts.api.suggest({ experiment: "e" });
+    expect((await state()).state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    clock.now = deadline + 1;
+    await ts.api.suggest({ experiment: "e" });
+    const lost = await state();
+    expect(lost.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(lost.endTime!.getTime()).toBe(deadline);
+  });
+
+  it("a heartbeat at the deadline renews the lease from that moment", async () => {
+    const { ts, clock } = await leasedServer(false);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    clock.now = a!.leaseDeadline!.getTime();
+    const renewed = await ts.api.heartbeat({ trialId: a!.id });
+    expect(renewed.leaseDeadline!.getTime()).toBe(clock.now + LEASE_MS);
+    clock.now += LEASE_MS;
+    await ts.api.suggest({ experiment: "e" });
+    expect((await ts.api.getTrial({ trialId: a!.id })).trial!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+  });
+});
 
 describe("retry_lost", () => {
   it("is stored with the experiment and is not part of its identity", async () => {

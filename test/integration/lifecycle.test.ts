@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, num, int, str, uniform } from "./fixtures.js";
 import { promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -125,6 +125,35 @@ describe("persistence and leases", () => {
       requestId: "rep-1",
     });
     expect(r2.trial).toEqual(r1.trial);
+  });
+
+  it("replays a Suggest that served enqueued configurations and algorithm trials as exactly those trials", async () => {
+    const ts = await server();
+    const space = { parameters: [uniform("x", 0, 1)] };
+    for (const name of ["idem-q", "other"])
+      await ts.api.createExperiment({ experiment: { name, space, algorithm: { name: "random", options: {} } } });
+    const [queued] = (await ts.api.enqueue({ experiment: "idem-q", configurations: [{ params: { x: num(0.25) } }] }))
+      .trials;
+    const first = await ts.api.suggest({ experiment: "idem-q", count: 3, requestId: "mixed" });
+    expect(first.trials.map((t) => t.source)).toEqual([
+      TrialSource.TRIAL_SOURCE_ENQUEUED,
+      TrialSource.TRIAL_SOURCE_ALGORITHM,
+      TrialSource.TRIAL_SOURCE_ALGORITHM,
+    ]);
+    expect(first.trials[0]!.id).toBe(queued!.id);
+    // A configuration enqueued after the first call must not leak into the replay.
+    await ts.api.enqueue({ experiment: "idem-q", configurations: [{ params: { x: num(0.75) } }] });
+    const retry = await ts.api.suggest({ experiment: "idem-q", count: 3, requestId: "mixed" });
+    expect(retry.trials.map((t) => [t.id, t.number, t.source])).toEqual(
+      first.trials.map((t) => [t.id, t.number, t.source]),
+    );
+    expect(retry.trials.map((t) => t.params)).toEqual(first.trials.map((t) => t.params));
+    const counts = (await ts.api.getExperiment({ name: "idem-q" })).experiment!.trialCounts!;
+    expect([counts.running, counts.waiting]).toEqual([3, 1]);
+    const elsewhere = await rejection(ts.api.suggest({ experiment: "other", requestId: "mixed" }));
+    expect(elsewhere.code).toBe(status.FAILED_PRECONDITION);
+    expect(elsewhere.details).toBe('request_id "mixed" was already used for another experiment');
+    expect((await ts.api.getExperiment({ name: "other" })).experiment!.trialCounts!.running).toBe(0);
   });
 });
 

@@ -66,6 +66,24 @@ describe("pruning over gRPC", () => {
     expect((await run("thr", [0.6, 0.4])).pruned).toBe(true);
   });
 
+  it("the median pruner compares in the objective's direction when it is maximised", async () => {
+    await ts.api.createExperiment({
+      experiment: {
+        name: "median-max",
+        space: { parameters: [uniform("x", 0, 1)] },
+        direction: Direction.DIRECTION_MAXIMIZE,
+        algorithm: { name: "random" },
+        pruner: { name: "median", options: { n_startup_trials: int(3) } },
+      },
+    });
+    for (const k of [1, 2, 3]) expect((await run("median-max", [k, k, k])).pruned).toBe(false);
+    // Below the median is worse when maximising: pruned at the first step; above it runs to the end.
+    const low = await run("median-max", [0.5, 0.5, 0.5]);
+    expect(low.pruned).toBe(true);
+    expect((await ts.api.getTrial({ trialId: low.id })).trial!.intermediateValues).toEqual([{ step: 0, value: 0.5 }]);
+    expect((await run("median-max", [5, 5, 5])).pruned).toBe(false);
+  });
+
   it("rejects bad pruner options at creation", async () => {
     const err = await rejection(
       ts.api.createExperiment({

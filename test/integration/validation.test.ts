@@ -2,6 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
+import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { bool, choice, int, intRange, logUniform, mixedSpace, num, str, uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -73,7 +74,40 @@ const badSpaces: [string, Parameter[], string][] = [
   ["empty name", [uniform("", 0, 1)], "a parameter has an empty name"],
   ["no domain", [{ name: "x", domain: undefined }], 'parameter "x": no domain set'],
   ["no parameters", [], "space: must declare at least one parameter"],
+  // Found by mutation testing (docs/testing.md): each check with its own message.
+  ["NaN mu", [p("x", { $case: "normal", value: { mu: Number.NaN, sigma: 1 } })], 'parameter "x": mu must be finite'],
+  [
+    "infinite sigma",
+    [p("x", { $case: "logNormal", value: { mu: 0, sigma: Number.POSITIVE_INFINITY } })],
+    'parameter "x": sigma must be finite, got Infinity',
+  ],
+  ["int low = high", [intRange("n", 3, 3)], 'parameter "n": low (3) must be less than high (3)'],
+  ["log int with step 2", [intRange("n", 1, 9, 2, true)], 'parameter "n": a log int domain needs step = 1, got 2'],
+  [
+    "NaN choice option",
+    [choice("c", [{ value: str("a") }, { value: num(Number.NaN) }])],
+    'parameter "c": choice option 1 must be finite, got NaN',
+  ],
+  [
+    "a choice option of 1001 characters",
+    [choice("c", [{ value: str("a".repeat(1001)) }])],
+    'parameter "c": choice option 0 is longer than 1000 characters',
+  ],
 ];
+
+describe("the limits of a domain are inclusive where the README says so", () => {
+  it("accepts an int step of exactly the range, a 1000-character option, and bounds of exactly ±(2^53 − 1)", async () => {
+    const parameters = [
+      intRange("n", 1, 3, 2),
+      choice("c", [{ value: str("a".repeat(1000)) }, { value: str("b") }]),
+      intRange("big", -(2 ** 53 - 1), 2 ** 53 - 1),
+    ];
+    const { experiment } = await ts.api.createExperiment({
+      experiment: { name: "edges", space: { parameters }, algorithm: { name: "random" } },
+    });
+    expect(experiment!.space!.parameters.map((x) => x.name)).toEqual(["n", "c", "big"]);
+  });
+});
 
 describe("every malformed input gets a precise status, and nothing stored changes", () => {
   it.each(badSpaces)("rejects a space with %s", async (_label, parameters, message) => {
@@ -245,5 +279,63 @@ describe("every malformed input gets a precise status, and nothing stored change
       "page_token",
     );
     expect((await rejection(ts.api.getBest({ experiment: "v" }))).code).toBe(status.FAILED_PRECONDITION);
+  });
+});
+
+describe("limits are inclusive: the documented maximum is accepted, one more is refused", () => {
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startTestServer({ limits: { maxEnqueue: 3, maxImport: 2, maxPageSize: 4 } });
+    await small.api.createExperiment({
+      experiment: { name: "lim", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+  const configs = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { x: num(i / 10) }, userAttrs: {} }));
+  const imported = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      params: { x: num(0.5 + i / 10) },
+      state: TrialState.TRIAL_STATE_COMPLETE,
+      loss: i,
+      metrics: {},
+      intermediateValues: [],
+      userAttrs: {},
+      failReason: "",
+    }));
+
+  it("Suggest: count 1000 (README) gives 1000 trials, 1001 is INVALID_ARGUMENT", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "count-max", space: { parameters: [uniform("x", 0, 1)] }, algorithm: { name: "random" } },
+    });
+    const over = await rejection(ts.api.suggest({ experiment: "count-max", count: 1001 }));
+    expect([over.code, over.details]).toEqual([status.INVALID_ARGUMENT, "count: must be between 1 and 1000, got 1001"]);
+    expect((await ts.api.suggest({ experiment: "count-max", count: 1000 })).trials).toHaveLength(1000);
+  });
+
+  it("worker_id: 200 characters accepted, 201 refused", async () => {
+    await small.api.suggest({ experiment: "lim", workerId: "w".repeat(200) });
+    const long = await rejection(small.api.suggest({ experiment: "lim", workerId: "w".repeat(201) }));
+    expect([long.code, long.details]).toEqual([status.INVALID_ARGUMENT, "worker_id: longer than 200 characters"]);
+  });
+
+  it("Enqueue, AddTrials and ListTrials pages at their configured maxima and one past them", async () => {
+    expect((await small.api.enqueue({ experiment: "lim", configurations: configs(3) })).trials).toHaveLength(3);
+    const enq = await rejection(small.api.enqueue({ experiment: "lim", configurations: configs(4) }));
+    expect([enq.code, enq.details]).toEqual([status.INVALID_ARGUMENT, "configurations: at most 3 per call"]);
+    expect((await small.api.addTrials({ experiment: "lim", trials: imported(2) })).trials).toHaveLength(2);
+    const add = await rejection(small.api.addTrials({ experiment: "lim", trials: imported(3) }));
+    expect([add.code, add.details]).toEqual([status.INVALID_ARGUMENT, "trials: at most 2 per call"]);
+    expect((await small.api.listTrials({ experiment: "lim", pageSize: 4 })).trials).toHaveLength(4);
+    const page = await rejection(small.api.listTrials({ experiment: "lim", pageSize: 5 }));
+    expect([page.code, page.details]).toEqual([status.INVALID_ARGUMENT, "page_size: must be between 1 and 4, got 5"]);
+    // Nothing of the refused calls was stored.
+    expect((await small.api.listTrials({ experiment: "lim", pageSize: 4 })).nextPageToken).not.toBe("");
+    expect((await small.api.getExperiment({ name: "lim" })).experiment!.trialCounts).toMatchObject({
+      waiting: 3,
+      complete: 2,
+      running: 1,
+    });
   });
 });

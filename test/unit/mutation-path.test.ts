@@ -121,6 +121,50 @@ describe("the mutation path", () => {
     expect((await optimizer.getBest("e")).id).toBe(t!.id);
   });
 
+  it("after a failed commit, answers from the committed history only (best trial, counts, next numbers)", async () => {
+    const [a, b] = await suggest(2);
+    await report(b!.id, 0.9);
+    store.breakNext = true;
+    expect(codeOf(await report(a!.id, 0.1).catch((e: unknown) => e))).toBe("UNAVAILABLE");
+    // The lost write's better loss is nowhere: not in the best trial, not in the counts.
+    expect((await optimizer.getBest("e")).id).toBe(b!.id);
+    expect((await optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 1 });
+    store.breakNext = true;
+    expect(codeOf(await suggest(2).catch((e: unknown) => e))).toBe("UNAVAILABLE");
+    // The failed Suggest created nothing: the next one gets the numbers it would have had.
+    const next = await suggest(1);
+    expect(next.map((t) => t.number)).toEqual([2]);
+    const all = await optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "e" }));
+    expect(all.trials.map((t) => [t.number, t.state])).toEqual([
+      [0, TrialState.TRIAL_STATE_RUNNING],
+      [1, TrialState.TRIAL_STATE_COMPLETE],
+      [2, TrialState.TRIAL_STATE_RUNNING],
+    ]);
+  });
+
+  it("creates nothing for a Suggest whose caller gave up while the algorithm ran, just before the commit", async () => {
+    const abort = new AbortController();
+    const giveUp: AlgorithmRunner = {
+      suggest: async (job) => {
+        const config = await runSuggestJob(job, memos);
+        abort.abort(new ParzenError("DEADLINE_EXCEEDED", "suggest: the client's deadline passed"));
+        return config;
+      },
+      close: async () => undefined,
+    };
+    const impatient = new Optimizer({ store, runner: giveUp });
+    await impatient.createExperiment(definition("gave-up", 1));
+    const req = SuggestRequest.fromPartial({ experiment: "gave-up", workerId: "w", count: 1 });
+    const err = await impatient.suggest(req, abort.signal).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe("DEADLINE_EXCEEDED");
+    const after = await impatient.getExperiment("gave-up");
+    expect(after.trialCounts).toMatchObject({ running: 0, complete: 0, waiting: 0 });
+    expect((await impatient.suggest(SuggestRequest.fromPartial({ experiment: "gave-up", count: 1 })))[0]!.number).toBe(
+      0,
+    );
+    await impatient.close();
+  });
+
   it("settles concurrent creates of one name on one experiment", async () => {
     const same = await Promise.all([1, 2, 3].map(() => optimizer.createExperiment(definition("c", 9))));
     expect(same.filter((r) => r.created)).toHaveLength(1);

@@ -96,6 +96,53 @@ describe("TPE behaviour", () => {
     });
   });
 
+  it("ends the startup phase after exactly n_startup_trials finished trials (COMPLETE or PRUNED)", () => {
+    const prior = (t: number) => samplePrior(quad, createRng(5, t));
+    for (const n of [1, 3, 10]) {
+      const options = tpe.parseOptions({ n_startup_trials: { kind: "int", value: n } });
+      const history = run(tpe, quad, options, 5, n + 1, f);
+      for (let t = 0; t < n; t++) expect(history[t]!.config).toEqual(prior(t));
+      expect(history[n]!.config, `trial ${n} with n_startup_trials ${n}`).not.toEqual(prior(n));
+    }
+    // Only finished trials count (COMPLETE, PRUNED): FAIL and RUNNING do not, so this history has 2 of 3.
+    const three = tpe.parseOptions({ n_startup_trials: { kind: "int", value: 3 } });
+    const mixed: Observation[] = [
+      { number: 0, config: Float64Array.of(1), state: "complete", loss: 4, lastStep: undefined },
+      { number: 1, config: Float64Array.of(2), state: "fail", loss: undefined, lastStep: undefined },
+      { number: 2, config: Float64Array.of(4), state: "running", loss: undefined, lastStep: undefined },
+      { number: 3, config: Float64Array.of(3.5), state: "pruned", loss: 0.5, lastStep: 2 },
+    ];
+    expect(tpe.open(quad, three).suggest(mixed, createRng(5, 4))).toEqual(prior(4));
+    const more: Observation[] = [
+      ...mixed,
+      { number: 4, config: Float64Array.of(5), state: "complete", loss: 4, lastStep: undefined },
+    ];
+    expect(tpe.open(quad, three).suggest(more, createRng(5, 5))).not.toEqual(prior(5));
+  });
+
+  describe("options that shape the densities act on the suggestions", () => {
+    // 100 trials of TPE on (x − 3)², then 100 suggestions from that history: the median distance from the optimum.
+    // Seeded, so the figures are exact; the thresholds leave an order of magnitude either way.
+    const history = run(tpe, quad, defaults, 11, 100, f);
+    const medianDistance = (raw: Parameters<typeof tpe.parseOptions>[0]) => {
+      const session = tpe.open(quad, tpe.parseOptions(raw));
+      const d: number[] = [];
+      for (let t = 0; t < 100; t++) d.push(Math.abs(session.suggest(history, createRng(99, t))[0]! - 3));
+      return d.sort((a, b) => a - b)[50]!;
+    };
+    const base = medianDistance({}); // 0.015
+
+    it("prior_weight: a dominant prior outweighs the observations, so suggestions leave the optimum", () => {
+      expect(base).toBeLessThan(0.1);
+      expect(medianDistance({ prior_weight: { kind: "double", value: 1e6 } })).toBeGreaterThan(2); // 3.8
+    });
+
+    it("bandwidth_floor: a floor of the whole range keeps every kernel that wide", () => {
+      expect(medianDistance({ bandwidth_floor: { kind: "double", value: 1 } })).toBeGreaterThan(1); // 1.7
+      expect(medianDistance({ bandwidth_floor: { kind: "double", value: 0.03 } })).toBe(base); // the default
+    });
+  });
+
   it("finds the minimum of (x − 3)² within 0.25 in 50 trials for most seeds", () => {
     let hits = 0;
     for (let seed = 0; seed < 10; seed++) {

@@ -4,7 +4,9 @@ fail, prune, intermediate values, the with-block, history and errors."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -85,8 +87,11 @@ def test_heartbeat_extends_the_lease(client: parzen.Client, name: str) -> None:
     t = exp.suggest()
     first = t.lease_deadline
     assert first is not None
+    time.sleep(0.05)  # the server's clock (ms resolution) must move on for "later" to be observable
+    before = datetime.now(timezone.utc)
     new = t.heartbeat()
-    assert new is not None and new >= first
+    # The lease restarts from the heartbeat: strictly later than the first, a full lease from now.
+    assert new is not None and new > first and new >= before + timedelta(seconds=59.5)
 
 
 def test_trials_page_through_the_whole_history(client: parzen.Client, name: str) -> None:
@@ -149,14 +154,19 @@ def test_unix_socket_server(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def test_with_block_heartbeats_keep_a_short_lease_alive(client: parzen.Client, name: str) -> None:
-    import time
-
     exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=1.5)
     control = exp.suggest()  # no heartbeats
     with exp.suggest() as t:
-        time.sleep(6.5)  # past the lease and the server's 5 s lease sweep
-        assert control.refresh().state == "LOST"
-        assert t.refresh().state == "RUNNING"  # kept alive by background heartbeats
+        first = t.lease_deadline
+        assert first is not None
+        # Wait for the event, not a duration: the control trial's lease lapses (a read notices it at once).
+        give_up = time.monotonic() + 20
+        while control.refresh().state != "LOST":
+            assert time.monotonic() < give_up, "a trial without heartbeats never lapsed"
+            time.sleep(0.05)
+        t.refresh()
+        # Kept alive by background heartbeats: RUNNING, its lease moved past the one it started with.
+        assert t.state == "RUNNING" and t.lease_deadline is not None and t.lease_deadline > first
         t.report(1.0)
     assert t.state == "COMPLETE"
 

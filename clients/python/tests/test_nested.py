@@ -46,7 +46,7 @@ def check_shape(p: Any) -> None:
     assert isinstance(p["lr_schedule"], tuple) and 1e-4 <= lr <= 0.1 and name == "cosine"
 
 
-def test_nested_params_are_shaped_like_space_eval(client: parzen.Client, server: parzen.LocalServer, name: str) -> None:
+def test_nested_params_are_shaped_like_space_eval(client: parzen.Client, server_address: str, name: str) -> None:
     exp = client.create_experiment(name, SPACE, algorithm="random", seed=3)
     trials = exp.suggest(count=30)
     for t in trials:
@@ -59,7 +59,7 @@ def test_nested_params_are_shaped_like_space_eval(client: parzen.Client, server:
             assert "svm_C" not in t.flat_params
 
     # A fresh client, knowing only the name, sees the same shaped params.
-    with parzen.Client(server.address) as other:
+    with parzen.Client(server_address) as other:
         remote = other.get_experiment(name)
         assert [t.params for t in remote.trials()] == [t.params for t in trials]
 

@@ -59,14 +59,14 @@ CASES: tuple[tuple[str, Any, Check, Any], ...] = (
 
 @pytest.mark.parametrize(("label", "node", "inside", "example"), CASES, ids=[c[0] for c in CASES])
 def test_primitive_round_trips_and_samples_inside_its_domain(
-    client: parzen.Client, server: parzen.LocalServer, name: str, label: str, node: Any, inside: Check, example: Any
+    client: parzen.Client, server_address: str, name: str, label: str, node: Any, inside: Check, example: Any
 ) -> None:
     space = {"p": node}
     exp = client.create_experiment(name, space, algorithm="random", seed=7)
     assert exp.created
 
     # The server stored exactly the space we sent.
-    with parzen.Client(server.address) as other:
+    with parzen.Client(server_address) as other:
         again = other.get_experiment(name)
     assert again.proto.space == parzen.compile_space(space).proto
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -32,16 +33,33 @@ def test_unix_socket_paths_become_grpc_targets() -> None:
         ({"loss": 0.25, "status": "ok", "accuracy": 0.9, "note": "x"}, ("ok", 0.25, {"accuracy": 0.9}, "")),
         ({"loss": 0.25}, ("ok", 0.25, {}, "")),
         ({"status": "fail", "failure": "diverged"}, ("fail", None, {}, "diverged")),
+        ({"status": "fail", "reason": "oom"}, ("fail", None, {}, "oom")),
+        ({"status": "fail", "error": "nan"}, ("fail", None, {}, "nan")),
+        ({"status": "fail", "failure": "first", "error": "second"}, ("fail", None, {}, "first")),
+        ({"status": "fail"}, ("fail", None, {}, "")),
+        ({"accuracy": 0.5, "flag": True}, ("fail", None, {"accuracy": 0.5}, "")),  # no loss, no status: FAIL
+        (Decimal("0.5"), ("ok", 0.5, {}, "")),  # any number-like value, as hyperopt's float(...)
     ],
 )
 def test_fn_results_follow_hyperopts_contract(result: Any, expected: Any) -> None:
     assert interpret_result(result) == expected
 
 
-@pytest.mark.parametrize("bad", [None, "0.5", {"status": "ok"}, {"status": "new", "loss": 1}, True])
-def test_bad_fn_results_raise(bad: Any) -> None:
-    with pytest.raises((TypeError, ValueError)):
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (None, TypeError, "fn must return a float or a dict with 'loss' and 'status', got NoneType"),
+        ("0.5", TypeError, "fn must return a float or a dict with 'loss' and 'status', got str"),
+        (True, TypeError, "fn must return a float or a dict with 'loss' and 'status', got bool"),
+        ({"status": "ok"}, ValueError, "fn returned status 'ok' without a 'loss'"),
+        ({"status": "ok", "loss": None}, ValueError, "fn returned status 'ok' without a 'loss'"),
+        ({"status": "new", "loss": 1}, ValueError, "fn returned unsupported status 'new' (use 'ok' or 'fail')"),
+    ],
+)
+def test_bad_fn_results_raise(bad: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as info:
         interpret_result(bad)
+    assert str(info.value) == message
 
 
 def test_algorithm_aliases() -> None:

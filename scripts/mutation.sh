@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Mutation testing in all three languages (npm run mutation; not part of CI: it takes hours on 2 cores).
+#   bash scripts/mutation.sh                         everything: ts, python, go
+#   bash scripts/mutation.sh src/pruners src/space   StrykerJS on those files or folders (anything under src/)
+#   bash scripts/mutation.sh ts [src/...]            StrykerJS (all of src/ by default, incremental)
+#   bash scripts/mutation.sh python [rpc trial ...]  mutmut on those modules of clients/python/src/parzen
+#                                                    (default: rpc trial experiment fmin)
+#   bash scripts/mutation.sh go [REGEX ...]          gremlins on clients/go, only files matching (default: all)
+# Reports: reports/mutation/ (Stryker html/json, gremlins json), clients/python/mutants/ (mutmut's state;
+# `cd clients/python && ../../.venv/bin/mutmut results` lists survivors). docs/testing.md records the scores.
+# The Python and Go runs share one Parzen server ($PARZEN_TEST_ADDRESS / $PARZEN_TEST_ADDR) so each mutant's
+# test run does not start its own.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+mutmut_version=3.8.1
+gremlins_version=v0.6.0 # the newest; builds with the installed Go (1.26)
+mkdir -p reports/mutation
+
+server_pid=""
+server_dir=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [[ -n "$server_dir" ]]; then rm -rf "$server_dir"; fi
+  server_pid=""
+  server_dir=""
+}
+trap stop_server EXIT
+trap "exit 130" INT TERM
+
+# Starts a Parzen server on a free port and a temporary database; sets $server_addr.
+start_server() {
+  [[ -z "$server_pid" ]] || return 0
+  server_dir="$(mktemp -d)"
+  mkfifo "$server_dir/out"
+  node_modules/.bin/tsx src/cli/main.ts serve --db "$server_dir/parzen.db" --listen 127.0.0.1:0 \
+    >"$server_dir/out" 2>"$server_dir/err" &
+  server_pid=$!
+  exec 3<"$server_dir/out"
+  local line
+  while IFS= read -r -t 60 line <&3; do
+    if [[ "$line" == *'"msg":"listening"'* ]]; then
+      server_addr="$(sed -E 's/.*"address":"([^"]+)".*/\1/' <<<"$line")"
+      # Keep draining the server's log so it never blocks on a full pipe.
+      cat <&3 >/dev/null &
+      echo "shared Parzen server at $server_addr"
+      return 0
+    fi
+  done
+  echo "the Parzen server did not start:" >&2
+  cat "$server_dir/err" >&2
+  return 1
+}
+
+# The test files written for a module of src/ (comma-separated globs): integration tests import the whole server,
+# so without this every mutant would be tried against nearly the whole suite. $PARZEN_MUTATION_TESTS overrides.
+tests_for() {
+  case "$1" in
+    src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
+    src/space*) echo "test/unit/space-model.test.ts,test/unit/definition-versions.test.ts,test/integration/validation.test.ts,test/integration/ask-tell.test.ts" ;;
+    src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
+    src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
+    src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
+    src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
+    src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
+    *) echo "" ;;
+  esac
+}
+
+run_ts() {
+  local mutate=()
+  local tests="${PARZEN_MUTATION_TESTS:-}"
+  local p t
+  for p in "$@"; do
+    if [[ -d "$p" ]]; then mutate+=("${p%/}/**/*.ts"); else mutate+=("$p"); fi
+    if [[ -z "${PARZEN_MUTATION_TESTS:-}" ]]; then
+      t="$(tests_for "$p")"
+      # An unknown path: the whole suite.
+      if [[ -z "$t" ]]; then tests="" && break; fi
+      tests="${tests:+$tests,}$t"
+    fi
+  done
+  export PARZEN_MUTATION_TESTS="$tests"
+  [[ -z "$tests" ]] || echo "tests: $tests"
+  if [[ ${#mutate[@]} -gt 0 ]]; then
+    local joined slug
+    joined="$(IFS=,; echo "${mutate[*]}")"
+    # One incremental file per selection: a run forgets the mutants outside its own --mutate.
+    slug="$(tr -c 'A-Za-z0-9\n' '-' <<<"$*" | tr -s '-')"
+    echo "== StrykerJS: $joined"
+    node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json"
+  else
+    echo "== StrykerJS: src/"
+    node_modules/.bin/stryker run
+  fi
+}
+
+run_python() {
+  local modules=("$@")
+  [[ ${#modules[@]} -gt 0 ]] || modules=(rpc trial experiment fmin)
+  bash scripts/python-env.sh
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "mutmut==$mutmut_version"
+  start_server
+  local names=()
+  local m
+  for m in "${modules[@]}"; do names+=("parzen.$m.*"); done
+  echo "== mutmut: ${names[*]}"
+  (
+    cd clients/python
+    PARZEN_TEST_ADDRESS="$server_addr" PARZEN_REPO="$root" ../../.venv/bin/mutmut run --max-children 2 "${names[@]}"
+    ../../.venv/bin/mutmut results >"$root/reports/mutation/mutmut-survivors.txt" || true
+  )
+  echo "mutmut survivors: reports/mutation/mutmut-survivors.txt"
+}
+
+run_go() {
+  GOBIN="$root/.tools/bin" go install "github.com/go-gremlins/gremlins/cmd/gremlins@$gremlins_version"
+  start_server
+  local exclude=(-E '^gen/')
+  if [[ $# -gt 0 ]]; then
+    # Only the files matching one of the regexes: exclude every other non-test .go file.
+    local f keep r
+    for f in $(cd clients/go && ls ./*.go | sed 's|^\./||' | grep -v '_test\.go$'); do
+      keep=0
+      for r in "$@"; do [[ "$f" =~ $r ]] && keep=1; done
+      [[ $keep -eq 1 ]] || exclude+=(-E "^${f//./\\.}\$")
+    done
+  fi
+  echo "== gremlins: clients/go"
+  (
+    cd clients/go
+    PARZEN_TEST_ADDR="$server_addr" "$root/.tools/bin/gremlins" unleash --workers 1 --timeout-coefficient 10 \
+      --invert-logical "${exclude[@]}" -o "$root/reports/mutation/gremlins.json" .
+  )
+}
+
+if [[ $# -eq 0 ]]; then
+  run_ts
+  run_python
+  run_go
+  exit 0
+fi
+case "$1" in
+  ts) shift; run_ts "$@" ;;
+  python) shift; run_python "$@" ;;
+  go) shift; run_go "$@" ;;
+  src/*) run_ts "$@" ;;
+  *)
+    echo "usage: scripts/mutation.sh [ts [src/...] | src/... | python [module...] | go [file-regex...]]" >&2
+    exit 2
+    ;;
+esac
