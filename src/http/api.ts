@@ -8,6 +8,7 @@ import type { ServerResponse } from "node:http";
 import { invalidArgument, notFound } from "../errors.js";
 import { TRIAL_STATES, type TrialState } from "../domain/trial-state.js";
 import type { DashboardReads, TrialQuery, TrialRecord } from "../service/use-cases/dashboard-reads.js";
+import type { Viewer } from "./view-access.js";
 
 /** Points per plot the dashboard gets at most; beyond it the server samples (best trials always kept). */
 export const MAX_PLOT_POINTS = 5000;
@@ -31,9 +32,15 @@ const ROUTES: Record<string, Handler> = {
  * Answers `/api/...` requests; returns false for other paths. The value a
  * route resolves to is sent as JSON unless the route wrote the answer itself.
  */
-export async function api(reads: DashboardReads, path: string, url: URL, res: ServerResponse): Promise<boolean> {
+export async function api(
+  reads: DashboardReads,
+  viewer: Viewer,
+  path: string,
+  url: URL,
+  res: ServerResponse,
+): Promise<boolean> {
   if (path === "/api/experiments") {
-    json(res, { experiments: await reads.experiments() });
+    json(res, { experiments: (await reads.experiments()).filter((e) => viewer.mayView(e.name)) });
     return true;
   }
   const m = /^\/api\/experiments\/([^/]+)(?:\/([a-z.]+))?(?:\/(\d+))?$/.exec(path);
@@ -42,6 +49,7 @@ export async function api(reads: DashboardReads, path: string, url: URL, res: Se
     return false;
   }
   const name = decodeURIComponent(m[1]!);
+  viewer.check(name);
   if (m[3] !== undefined) {
     if (m[2] !== "trials") throw notFound(`no API route ${path}`);
     json(res, await reads.trial(name, Number(m[3])));

@@ -17,7 +17,7 @@ import type { DashboardReads } from "../service/use-cases/dashboard-reads.js";
 import { api, json } from "./api.js";
 import { type Asset, loadAssets } from "./assets.js";
 import { httpError } from "./status.js";
-import { viewProblem } from "./view-access.js";
+import { viewerOf } from "./view-access.js";
 
 export interface HttpOptions {
   reads: DashboardReads;
@@ -109,7 +109,7 @@ export class HttpListener {
     const asset = this.assets.get(PAGE.test(path) ? "/index.html" : path);
     if (asset !== undefined) return sendAsset(req, res, asset, path.startsWith("/assets/"));
     if (path === "/metrics" || path.startsWith("/api/")) {
-      const problem = viewProblem(req, this.options.tokens);
+      const { viewer, problem } = viewerOf(req, this.options.tokens);
       if (problem !== undefined) {
         res.writeHead(401, { "www-authenticate": 'Bearer realm="parzen"', "content-type": "application/json" });
         res.end(JSON.stringify({ error: problem }));
@@ -122,7 +122,7 @@ export class HttpListener {
         res.end(body);
         return;
       }
-      if (await api(this.options.reads, path, url, res)) return;
+      if (await api(this.options.reads, viewer, path, url, res)) return;
     }
     text(res, 404, `not found: ${path}\n`);
   }

@@ -3,18 +3,48 @@
  * static assets goes through. With tokens configured, a request needs
  * `Authorization: Bearer <token>` naming one of them; viewing needs the
  * least privilege there is, so any valid token (a reader's included) is
- * enough. When tokens gain roles (server/auth.ts), only this function
- * changes. The HTTP API only reads, so there is nothing here to write with.
+ * enough, and the token's experiment patterns decide which experiments it
+ * sees, as over gRPC (server/authorization.ts). The HTTP API only reads, so
+ * there is nothing here to write with.
  */
 import type { IncomingMessage } from "node:http";
-import type { TokenSet } from "../server/auth.js";
+import { ParzenError } from "../errors.js";
+import { type Scope, ScopeMatcher, type TokenSet } from "../server/auth.js";
 
-/** Why `req` may not view, or undefined when it may. */
-export function viewProblem(req: IncomingMessage, tokens: TokenSet | undefined): string | undefined {
-  if (tokens === undefined) return undefined;
+/** What a request may view: every experiment, or those its token's patterns allow. */
+export interface Viewer {
+  mayView(experiment: string): boolean;
+  /** Throws PERMISSION_DENIED unless the viewer may see `experiment`. */
+  check(experiment: string): void;
+}
+
+const EVERYONE: Viewer = { mayView: () => true, check: () => {} };
+const matcher = new ScopeMatcher();
+
+function scoped(scope: Scope): Viewer {
+  const mayView = (name: string) => matcher.allows(scope, name);
+  return {
+    mayView,
+    check(name) {
+      if (!mayView(name))
+        throw new ParzenError(
+          "PERMISSION_DENIED",
+          `experiment "${name}" is not one this token may view (allowed: ${scope.experiments.join(", ")})`,
+        );
+    },
+  };
+}
+
+/** The request's viewer, or why it may not view at all. */
+export function viewerOf(
+  req: IncomingMessage,
+  tokens: TokenSet | undefined,
+): { viewer: Viewer; problem?: undefined } | { viewer?: undefined; problem: string } {
+  if (tokens === undefined) return { viewer: EVERYONE };
   const header = req.headers.authorization;
-  if (header === undefined) return 'missing "Authorization: Bearer <token>" header';
+  if (header === undefined) return { problem: 'missing "Authorization: Bearer <token>" header' };
   const m = /^Bearer +(\S+) *$/i.exec(header);
-  if (m === null) return 'malformed "Authorization" header: expected "Bearer <token>"';
-  return tokens.accepts(m[1]!) ? undefined : "unknown bearer token";
+  if (m === null) return { problem: 'malformed "Authorization" header: expected "Bearer <token>"' };
+  const scope = tokens.scopeOf(m[1]!);
+  return scope === undefined ? { problem: "unknown bearer token" } : { viewer: scoped(scope) };
 }

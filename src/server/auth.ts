@@ -79,6 +79,30 @@ export class TokenSet {
   }
 }
 
+/** A glob (`*`, `?`) as an anchored regular expression. */
+function globRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "s");
+}
+
+/** Whether a scope's experiment patterns cover an experiment name (patterns compiled once per scope). */
+export class ScopeMatcher {
+  private readonly compiled = new Map<Scope, RegExp[]>();
+
+  allows(scope: Scope, name: string): boolean {
+    if (scope.experiments.includes("*")) return true;
+    let res = this.compiled.get(scope);
+    if (res === undefined) {
+      res = scope.experiments.map(globRegExp);
+      this.compiled.set(scope, res);
+    }
+    return res.some((re) => re.test(name));
+  }
+}
+
 const ROLES: readonly Role[] = ["admin", "worker", "reader"];
 const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 

@@ -12,7 +12,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import { ParzenError } from "../errors.js";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
-import { bearerToken, type Role, type Scope, type TokenSet } from "./auth.js";
+import { bearerToken, type Role, type Scope, ScopeMatcher, type TokenSet } from "./auth.js";
 
 const READS = new Set(["GetExperiment", "ListExperiments", "GetTrial", "ListTrials", "StreamTrials", "GetBest"]);
 const WORKS = new Set(["CreateExperiment", "Suggest", "Report", "ReportIntermediate", "Heartbeat"]);
@@ -26,17 +26,8 @@ const ALLOWED: Record<Role, (method: string) => boolean> = {
 
 const denied = (message: string) => new ParzenError("PERMISSION_DENIED", message);
 
-/** A glob (`*`, `?`) as an anchored regular expression. */
-function globRegExp(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "s");
-}
-
 export class Access {
-  private readonly matchers = new Map<Scope, RegExp[]>();
+  private readonly matcher = new ScopeMatcher();
 
   constructor(
     private readonly tokens: TokenSet,
@@ -99,11 +90,6 @@ export class Access {
   }
 
   private matches(scope: Scope, name: string): boolean {
-    let res = this.matchers.get(scope);
-    if (res === undefined) {
-      res = scope.experiments.map(globRegExp);
-      this.matchers.set(scope, res);
-    }
-    return res.some((re) => re.test(name));
+    return this.matcher.allows(scope, name);
   }
 }

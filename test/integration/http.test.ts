@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { startParzen } from "../../src/app.js";
 import { choice, mixedSpace, str, uniform } from "./fixtures.js";
-import { startTestServer, type TestServer } from "./harness.js";
+import { promisify, startTestServer, type TestServer } from "./harness.js";
 
 const TOKEN = "reader-token-0123456789";
 const PYTHON = join(__dirname, "..", "..", ".venv", "bin", "python");
@@ -231,6 +231,39 @@ describe("HTTP access rules", () => {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       expect(write.status).toBe(405);
+    } finally {
+      await ts.close();
+    }
+  });
+
+  it("shows a scoped token only the experiments its patterns allow, as over gRPC", async () => {
+    const admin = "admin-token-0123456789";
+    const teamA = "team-a-reader-0123456789";
+    const ts = await startTestServer({
+      http: "127.0.0.1:0",
+      tokens: [admin, { token: teamA, role: "reader", experiments: ["team-a-*"] }],
+    });
+    try {
+      ts.api = promisify(ts.client, admin);
+      for (const name of ["team-a-1", "team-b-1"])
+        await ts.api.createExperiment({ experiment: { name, space: { parameters: [uniform("x", 0, 1)] }, seed: 1 } });
+      const as = (token: string, path: string) => get(ts, path, { headers: { authorization: `Bearer ${token}` } });
+      const names = async (token: string) =>
+        ((await (await as(token, "/api/experiments")).json()) as { experiments: { name: string }[] }).experiments
+          .map((e) => e.name)
+          .sort();
+      expect(await names(admin)).toEqual(["team-a-1", "team-b-1"]);
+      expect(await names(teamA)).toEqual(["team-a-1"]);
+      expect((await as(teamA, "/api/experiments/team-a-1")).status).toBe(200);
+      for (const path of ["/api/experiments/team-b-1", "/api/experiments/team-b-1/trials.csv"]) {
+        const refused = await as(teamA, path);
+        expect(refused.status).toBe(403);
+        expect(((await refused.json()) as { error: string }).error).toContain(
+          '"team-b-1" is not one this token may view',
+        );
+      }
+      // The same token a character short is no token at all.
+      expect((await as(teamA.slice(0, -1), "/api/experiments")).status).toBe(401);
     } finally {
       await ts.close();
     }
