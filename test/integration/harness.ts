@@ -8,6 +8,7 @@ import { credentials, loadPackageDefinition, type ServiceError } from "@grpc/grp
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { ParzenError } from "@parzen/client";
+import { ParzenError as DomainError } from "../../src/errors.js";
 import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Rpc, type RequestOf, type ResponseOf, type UnaryMethod } from "@parzen/client/rpc";
@@ -97,6 +98,17 @@ export async function rejection(p: Promise<unknown>): Promise<ParzenError> {
     throw new Error(`expected a ParzenError, got ${String(err)}`);
   }
   throw new Error("expected the call to fail");
+}
+
+/** Resolves to the domain error a server started in process refuses to start with (it fails the test otherwise). */
+export async function startFailure(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw new Error(`expected the server's ParzenError, got ${String(err)}`);
+  }
+  throw new Error("expected the server not to start");
 }
 
 /** The standard health service's answer for `service` at `address` ("SERVING", "NOT_SERVING", ...). */

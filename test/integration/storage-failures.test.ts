@@ -17,7 +17,7 @@ import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { startParzen } from "../../src/app.js";
 import { num, uniform } from "./fixtures.js";
-import { healthBecomes, healthCheck, promisify, rejection } from "./harness.js";
+import { healthBecomes, healthCheck, promisify, rejection, startFailure } from "./harness.js";
 import { credentials } from "@grpc/grpc-js";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 
@@ -152,7 +152,7 @@ describe("unwritable storage", () => {
     try {
       execFileSync("mount", ["-o", "remount,ro,bind", mnt]);
       const path = join(mnt, "parzen.db");
-      const err = await rejection(startParzen({ db: path, listen: "127.0.0.1:0", logger: silent }));
+      const err = await startFailure(startParzen({ db: path, listen: "127.0.0.1:0", logger: silent }));
       expect(err.message).toContain(path);
       expect(err.message).toMatch(/read-only|cannot be written/);
     } finally {
@@ -229,7 +229,7 @@ describe("unwritable storage", () => {
     const foreign = new Database(path);
     foreign.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')");
     foreign.close();
-    const err = await rejection(startParzen({ db: path, listen: "127.0.0.1:0", logger: silent }));
+    const err = await startFailure(startParzen({ db: path, listen: "127.0.0.1:0", logger: silent }));
     expect(err.message).toContain(path);
     expect(err.message).toMatch(/not a Parzen database/);
     const again = new Database(path);
