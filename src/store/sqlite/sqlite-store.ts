@@ -48,16 +48,6 @@ type Curves = Map<number, [number, number][]>;
 const TRIAL_COLUMNS = `id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
   create_time, start_time, end_time, lease_deadline`;
 
-const READS = [
-  "experimentByName",
-  "experimentById",
-  "listExperiments",
-  "experimentOfTrial",
-  "loadTrials",
-  "readTrials",
-  "findRequest",
-] as const;
-
 export class SqliteStore implements Store {
   private readonly s: Record<string, Statement>;
   private readonly group: GroupCommit;
@@ -77,17 +67,6 @@ export class SqliteStore implements Store {
       await this.group.committed();
     });
     this.group.onStorage((ok) => (ok ? this.writes.succeeded() : this.writes.failed()));
-    // Reads hit the disk too (an I/O error, a file gone): they fail UNAVAILABLE with the file named, like writes.
-    for (const name of READS) {
-      const read = this[name] as (...args: unknown[]) => Promise<unknown>;
-      (this as Record<string, unknown>)[name] = (...args: unknown[]): Promise<unknown> => {
-        try {
-          return read.apply(this, args).catch((err: unknown) => Promise.reject(storageError(err, db.name, false)));
-        } catch (err) {
-          return Promise.reject(storageError(err, db.name, false));
-        }
-      };
-    }
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertExperiment: p("INSERT INTO experiments (name, definition, create_time) VALUES (?, ?, ?)"),
@@ -160,18 +139,34 @@ export class SqliteStore implements Store {
     return { value: { id, name, definition, createTime }, durable: this.group.committed() };
   }
 
-  async experimentByName(name: string): Promise<ExperimentRow | undefined> {
-    const r = this.s.experimentByName!.get(name) as RawExperiment | undefined;
-    return r && toExperiment(r);
+  /**
+   * Runs a read. Reads hit the disk too (an I/O error, a file gone): they fail UNAVAILABLE with the file named,
+   * like writes (storage-errors.ts); other errors pass through.
+   */
+  private read<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(storageError(err, this.db.name, false));
+    }
   }
 
-  async experimentById(id: number): Promise<ExperimentRow | undefined> {
-    const r = this.s.experimentById!.get(id) as RawExperiment | undefined;
-    return r && toExperiment(r);
+  experimentByName(name: string): Promise<ExperimentRow | undefined> {
+    return this.read(() => {
+      const r = this.s.experimentByName!.get(name) as RawExperiment | undefined;
+      return r && toExperiment(r);
+    });
   }
 
-  async listExperiments(afterName: string, limit: number): Promise<ExperimentRow[]> {
-    return (this.s.listExperiments!.all(afterName, limit) as RawExperiment[]).map(toExperiment);
+  experimentById(id: number): Promise<ExperimentRow | undefined> {
+    return this.read(() => {
+      const r = this.s.experimentById!.get(id) as RawExperiment | undefined;
+      return r && toExperiment(r);
+    });
+  }
+
+  listExperiments(afterName: string, limit: number): Promise<ExperimentRow[]> {
+    return this.read(() => (this.s.listExperiments!.all(afterName, limit) as RawExperiment[]).map(toExperiment));
   }
 
   async deleteExperiment(id: number): Promise<Written<boolean>> {
@@ -181,39 +176,46 @@ export class SqliteStore implements Store {
 
   // ---- trials -----------------------------------------------------------------
 
-  async experimentOfTrial(trialId: number): Promise<number | undefined> {
-    const r = this.s.experimentOfTrial!.get(trialId) as { experiment_id: number } | undefined;
-    return r?.experiment_id;
+  experimentOfTrial(trialId: number): Promise<number | undefined> {
+    return this.read(
+      () => (this.s.experimentOfTrial!.get(trialId) as { experiment_id: number } | undefined)?.experiment_id,
+    );
   }
 
-  async loadTrials(
+  loadTrials(
     experimentId: number,
     from: number,
     limit: number,
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<TrialRow[]> {
-    const raw = this.s.trialsFrom!.all(experimentId, from, limit) as RawTrial[];
-    if (raw.length === 0) return [];
-    const curves = this.curves(experimentId, raw[0]!.number, raw[raw.length - 1]!.number);
-    return raw.map((r) => toTrial(r, toConfig(JSON.parse(r.params) as StoredParams), curves.get(r.id)));
+    return this.read(() => {
+      const raw = this.s.trialsFrom!.all(experimentId, from, limit) as RawTrial[];
+      if (raw.length === 0) return [];
+      const curves = this.curves(experimentId, raw[0]!.number, raw[raw.length - 1]!.number);
+      return raw.map((r) => toTrial(r, toConfig(JSON.parse(r.params) as StoredParams), curves.get(r.id)));
+    });
   }
 
-  async readTrials(
+  readTrials(
     experimentId: number,
     from: number,
     to: number,
     withCurves: boolean,
     configOf: (number: number) => Float64Array,
   ): Promise<TrialRow[]> {
-    const curves = withCurves ? this.curves(experimentId, from, to) : undefined;
-    return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) =>
-      toTrial(r, configOf(r.number), curves?.get(r.id)),
-    );
+    return this.read(() => {
+      const curves = withCurves ? this.curves(experimentId, from, to) : undefined;
+      return (this.s.trialsInRange!.all(experimentId, from, to) as Omit<RawTrial, "params">[]).map((r) =>
+        toTrial(r, configOf(r.number), curves?.get(r.id)),
+      );
+    });
   }
 
-  async findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
-    const r = this.s.findRequest!.get(method, requestId) as { experiment_id: number; trial_ids: string } | undefined;
-    return r && { experimentId: r.experiment_id, trialIds: JSON.parse(r.trial_ids) as number[] };
+  findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
+    return this.read(() => {
+      const r = this.s.findRequest!.get(method, requestId) as { experiment_id: number; trial_ids: string } | undefined;
+      return r && { experimentId: r.experiment_id, trialIds: JSON.parse(r.trial_ids) as number[] };
+    });
   }
 
   /** Learning curves of trials `from`..`to` by trial id, each in step order. */
