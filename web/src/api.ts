@@ -31,59 +31,11 @@ export async function getJson<T>(path: string): Promise<T> {
 
 export const exp = (name: string) => `/api/experiments/${encodeURIComponent(name)}`;
 
-export type State = "waiting" | "running" | "complete" | "pruned" | "fail" | "lost";
-
-export interface Summary {
-  name: string;
-  algorithm: string;
-  direction: "minimize" | "maximize";
-  pruner: string;
-  counts: Record<State, number>;
-  total: number;
-  bestLoss: number | null;
-  bestNumber: number | null;
-  createTime: string;
-  lastActivity: string | null;
-  version: number;
-}
-
-export interface ParamInfo {
-  name: string;
-  kind: "float" | "int" | "choice";
-  log: boolean;
-  low?: number;
-  high?: number;
-  labels?: string[];
-  parent?: { name: string; option: string };
-}
-
-export interface Detail extends Summary {
-  params: ParamInfo[];
-}
-
-export interface Points {
-  total: number;
-  sampled: boolean;
-  numbers: number[];
-  states: State[];
-  losses: number[];
-  params: Record<string, (number | null)[]>;
-  best: { numbers: number[]; losses: number[] };
-}
-
-export interface TrialRecord {
-  number: number;
-  id: number;
-  state: State;
-  source: string;
-  loss: number | null;
-  params: Record<string, string | number | boolean>;
-  metrics: Record<string, number>;
-  userAttrs: Record<string, string>;
-  workerId: string;
-  failReason: string;
-  createTime: string;
-  startTime: string | null;
-  endTime: string | null;
-  intermediate?: [number, number][];
-}
+export type {
+  ExperimentDetail as Detail,
+  ExperimentSummary as Summary,
+  ParamInfo,
+  PlotPoints as Points,
+  TrialRecord,
+} from "../../src/domain/dashboard-records.js";
+export type { TrialState as State } from "../../src/domain/trial-state.js";

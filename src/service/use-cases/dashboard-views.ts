@@ -1,79 +1,25 @@
 /**
- * The dashboard's view layer: the JSON records its API answers, and how an
- * experiment's in-memory image and stored rows become them (user-facing
+ * The dashboard's view layer: how an experiment's in-memory image and stored
+ * rows become the JSON records its API answers (domain/dashboard-records.ts) (user-facing
  * values: choice labels, losses in the experiment's own direction, ISO
  * times). Reads only; dashboard-reads.ts decides what to show.
  */
 import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
+import type {
+  PlainValue,
+  ExperimentSummary,
+  ParamInfo,
+  ExperimentDetail,
+  PlotPoints,
+  TrialRecord,
+  TimelineEntry,
+} from "../../domain/dashboard-records.js";
 import type { TrialRow } from "../../store/rows.js";
 import type { ParamSpec, Scalar } from "../../space/types.js";
 import { externalValue } from "../../space/values.js";
 import type { ExperimentState } from "../state/experiment-state.js";
 
-export type PlainValue = string | number | boolean;
-
-export interface ExperimentSummary {
-  name: string;
-  algorithm: string;
-  direction: "minimize" | "maximize";
-  pruner: string;
-  counts: Record<TrialState, number>;
-  total: number;
-  bestLoss: number | null;
-  bestNumber: number | null;
-  createTime: string;
-  lastActivity: string | null;
-  /** Changes whenever a trial changes: a page polls it to know when to refresh. */
-  version: number;
-}
-
-export interface ParamInfo {
-  name: string;
-  kind: "float" | "int" | "choice";
-  log: boolean;
-  /** Numeric bounds (internal scale); undefined for unbounded normals and choices. */
-  low?: number;
-  high?: number;
-  /** A choice's option labels, by option index. */
-  labels?: string[];
-  /** Where a conditional parameter hangs: active only when `parent` took `option`. */
-  parent?: { name: string; option: string };
-}
-
-export interface ExperimentDetail extends ExperimentSummary {
-  params: ParamInfo[];
-}
-
-/** Plot data: one entry per trial shown, numbers ascending; params hold option indices for choices, null if inactive. */
-export interface PlotPoints {
-  /** Trials with a loss (COMPLETE, or PRUNED with a value). */
-  total: number;
-  /** Whether `numbers` is a sample of them (then the best trials are always in it). */
-  sampled: boolean;
-  numbers: number[];
-  states: TrialState[];
-  losses: number[];
-  params: Record<string, (number | null)[]>;
-  /** The best-so-far curve over COMPLETE trials at full resolution: the trials where it improved. */
-  best: { numbers: number[]; losses: number[] };
-}
-
-export interface TrialRecord {
-  number: number;
-  id: number;
-  state: TrialState;
-  source: string;
-  loss: number | null;
-  params: Record<string, PlainValue>;
-  metrics: Record<string, number>;
-  userAttrs: Record<string, string>;
-  workerId: string;
-  failReason: string;
-  createTime: string;
-  startTime: string | null;
-  endTime: string | null;
-  intermediate?: [number, number][];
-}
+export type { PlainValue, ExperimentSummary, ParamInfo, ExperimentDetail, PlotPoints, TrialRecord, TimelineEntry };
 
 export interface TrialQuery {
   /** "number", "loss", "state" or "param:<name>". */
@@ -83,14 +29,6 @@ export interface TrialQuery {
   states?: readonly TrialState[];
   offset?: number;
   limit?: number;
-}
-
-export interface TimelineEntry {
-  number: number;
-  workerId: string;
-  state: TrialState;
-  start: number;
-  end: number | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());

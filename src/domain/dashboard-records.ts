@@ -1,0 +1,80 @@
+/**
+ * The JSON records of the dashboard's API, the one definition both sides
+ * use: the server builds them (service/use-cases/dashboard-views.ts) and
+ * the browser reads them (web/src/api.ts). Types only, importing nothing
+ * but the trial-state vocabulary, so the browser bundle can use them.
+ */
+import type { TrialState } from "./trial-state.js";
+
+export type PlainValue = string | number | boolean;
+
+export interface ExperimentSummary {
+  name: string;
+  algorithm: string;
+  direction: "minimize" | "maximize";
+  pruner: string;
+  counts: Record<TrialState, number>;
+  total: number;
+  bestLoss: number | null;
+  bestNumber: number | null;
+  createTime: string;
+  lastActivity: string | null;
+  /** Changes whenever a trial changes: a page polls it to know when to refresh. */
+  version: number;
+}
+
+export interface ParamInfo {
+  name: string;
+  kind: "float" | "int" | "choice";
+  log: boolean;
+  /** Numeric bounds (internal scale); undefined for unbounded normals and choices. */
+  low?: number;
+  high?: number;
+  /** A choice's option labels, by option index. */
+  labels?: string[];
+  /** Where a conditional parameter hangs: active only when `parent` took `option`. */
+  parent?: { name: string; option: string };
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  params: ParamInfo[];
+}
+
+/** Plot data: one entry per trial shown, numbers ascending; params hold option indices for choices, null if inactive. */
+export interface PlotPoints {
+  /** Trials with a loss (COMPLETE, or PRUNED with a value). */
+  total: number;
+  /** Whether `numbers` is a sample of them (then the best trials are always in it). */
+  sampled: boolean;
+  numbers: number[];
+  states: TrialState[];
+  losses: number[];
+  params: Record<string, (number | null)[]>;
+  /** The best-so-far curve over COMPLETE trials at full resolution: the trials where it improved. */
+  best: { numbers: number[]; losses: number[] };
+}
+
+export interface TrialRecord {
+  number: number;
+  id: number;
+  state: TrialState;
+  source: string;
+  loss: number | null;
+  params: Record<string, PlainValue>;
+  metrics: Record<string, number>;
+  userAttrs: Record<string, string>;
+  workerId: string;
+  failReason: string;
+  createTime: string;
+  startTime: string | null;
+  endTime: string | null;
+  intermediate?: [number, number][];
+}
+
+export interface TimelineEntry {
+  number: number;
+  workerId: string;
+  state: TrialState;
+  start: number;
+  end: number | null;
+}
