@@ -5,18 +5,15 @@
  * it, and the first server's database stays intact.
  */
 import Database from "better-sqlite3";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startParzen } from "../../src/app.js";
 import { uniform } from "./fixtures.js";
-import { startTestServer, type TestServer } from "./harness.js";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import { refusedServe, startTestServer, type TestServer } from "./harness.js";
 
 let ts: TestServer;
 let other: string;
@@ -44,24 +41,6 @@ async function refusal(db: string): Promise<string> {
   throw new Error(`a second server started on ${db}`);
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    // A server that starts is a failure of the test; stop it rather than leave it running.
-    child.stdout.on("data", (d: Buffer) => {
-      if (d.toString().includes('"msg":"listening"')) child.kill("SIGKILL");
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("exit", (code) => ok({ code, stderr }));
-  });
-}
-
 describe("the one-server-per-database lock", () => {
   it("refuses a second server through a symlink, naming the file and the holder", async () => {
     const link = join(other, "link.db");
@@ -80,7 +59,7 @@ describe("the one-server-per-database lock", () => {
   it("refuses a second server, in another process, through a hard link", async () => {
     const hard = join(other, "hard.db");
     linkSync(ts.dbPath, hard);
-    const { code, stderr } = await runCli(["--db", hard, "--listen", "127.0.0.1:0"]);
+    const { code, stderr } = await refusedServe(["--db", hard, "--listen", "127.0.0.1:0"]);
     expect(code).toBe(1);
     expect(stderr).toContain(hard);
     expect(stderr).toContain("is in use by another Parzen server");

@@ -12,9 +12,11 @@ import { ParzenError as DomainError } from "../../src/errors.js";
 import * as svc from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Rpc, type RequestOf, type ResponseOf, type UnaryMethod } from "@parzen/client/rpc";
+import { spawn, type SpawnOptions } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { startParzen, type ParzenConfig, type RunningParzen } from "../../src/app.js";
 
@@ -164,3 +166,35 @@ export const HealthClient = (
     };
   }
 ).grpc.health.v1.Health;
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * Runs `parzen serve ARGS` from source, expecting it to refuse to start: resolves with its exit code and stderr.
+ * A server that does start (logs "listening") fails the caller's expectation; it is killed rather than left
+ * running, and so is one that neither starts nor exits within 20 s.
+ */
+export function refusedServe(
+  args: readonly string[],
+  options: Pick<SpawnOptions, "uid" | "gid" | "env"> = {},
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
+      ...options,
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d: Buffer) => {
+      if (d.toString().includes('"msg":"listening"')) child.kill("SIGKILL");
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      ok({ code, stderr });
+    });
+  });
+}

@@ -10,7 +10,7 @@ import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { mixedSpace, num, int, str, uniform } from "./fixtures.js";
-import { promisify, rejection, startTestServer, type TestServer } from "./harness.js";
+import { promisify, refusedServe, rejection, startTestServer, type TestServer } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const servers: TestServer[] = [];
@@ -203,14 +203,14 @@ describe("parzen serve", () => {
   const dir = mkdtempSync(join(tmpdir(), "parzen-cli-"));
 
   it("stops start-up with one clear line for a missing directory, a busy port, a newer schema and a second server", async () => {
-    const missing = await runCli(["--db", "/nonexistent/dir/p.db", "--listen", "127.0.0.1:0"]);
+    const missing = await refusedServe(["--db", "/nonexistent/dir/p.db", "--listen", "127.0.0.1:0"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe("parzen: database directory /nonexistent/dir does not exist");
 
     const blocker = createServer();
     await new Promise<void>((ok) => blocker.listen(0, "127.0.0.1", ok));
     const port = (blocker.address() as { port: number }).port;
-    const busy = await runCli(["--db", join(dir, "a.db"), "--listen", `127.0.0.1:${port}`]);
+    const busy = await refusedServe(["--db", join(dir, "a.db"), "--listen", `127.0.0.1:${port}`]);
     blocker.close();
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(/^parzen: cannot listen on 127\.0\.0\.1:\d+: .*\n$/);
@@ -219,13 +219,13 @@ describe("parzen serve", () => {
     const db = new Database(newer);
     db.pragma("user_version = 999");
     db.close();
-    const future = await runCli(["--db", newer, "--listen", "127.0.0.1:0"]);
+    const future = await refusedServe(["--db", newer, "--listen", "127.0.0.1:0"]);
     expect(future.stderr).toContain("has schema version 999, newer than this Parzen's");
 
-    const remote = await runCli(["--db", join(dir, "r.db"), "--listen", "0.0.0.0:0"]);
+    const remote = await refusedServe(["--db", join(dir, "r.db"), "--listen", "0.0.0.0:0"]);
     expect(remote.stderr).toContain("refusing to listen on 0.0.0.0:0");
 
-    const growth = await runCli(["--db", join(dir, "g.db"), "--listen", "127.0.0.1:0", "--heap-growth=-5"]);
+    const growth = await refusedServe(["--db", join(dir, "g.db"), "--listen", "127.0.0.1:0", "--heap-growth=-5"]);
     expect(growth.code).toBe(1);
     expect(growth.stderr).toContain("expected a non-negative integer, got -5");
   }, 60_000);
@@ -258,7 +258,7 @@ describe("parzen serve", () => {
     const { trials } = await api.suggest({ experiment: "sig" });
     await api.report({ trialId: trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
 
-    const second = await runCli(["--db", db, "--listen", "127.0.0.1:0"]);
+    const second = await refusedServe(["--db", db, "--listen", "127.0.0.1:0"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain("is in use by another Parzen server");
 
@@ -274,22 +274,6 @@ describe("parzen serve", () => {
     check.close();
   }, 60_000);
 });
-
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      ok({ code, stderr });
-    });
-  });
-}
 
 async function healthClient() {
   const grpc = await import("@grpc/grpc-js");

@@ -8,7 +8,7 @@
  * was.
  */
 import Database from "better-sqlite3";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -17,7 +17,7 @@ import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { startParzen } from "../../src/app.js";
 import { num, uniform } from "./fixtures.js";
-import { healthBecomes, healthCheck, promisify, rejection, startFailure } from "./harness.js";
+import { healthBecomes, healthCheck, promisify, refusedServe, rejection, startFailure } from "./harness.js";
 import { credentials } from "@grpc/grpc-js";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 
@@ -46,26 +46,6 @@ async function makeDatabase(db: string): Promise<void> {
   client.close();
   await s.stop();
   rmSync(`${db}.lock`, { force: true });
-}
-
-function serveAs(uid: number, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", ...args], {
-      cwd: ROOT,
-      uid,
-      gid: uid,
-      env: { ...process.env, HOME: "/tmp" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.on("data", (d: Buffer) => {
-      if (d.toString().includes('"msg":"listening"')) child.kill("SIGKILL");
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("exit", (code) => ok({ code, stderr }));
-  });
 }
 
 /** Why the server cannot be run as `nobody` here (not root, or the checkout unreadable to others), if it cannot. */
@@ -131,7 +111,11 @@ describe("unwritable storage", () => {
     await makeDatabase(db);
     // The directory is the user's (so the lock and WAL files could be made); the database file stays root's.
     chownSync(dir, NOBODY, NOBODY);
-    const { code, stderr } = await serveAs(NOBODY, ["--db", db, "--listen", "127.0.0.1:0"]);
+    const { code, stderr } = await refusedServe(["--db", db, "--listen", "127.0.0.1:0"], {
+      uid: NOBODY,
+      gid: NOBODY,
+      env: { ...process.env, HOME: "/tmp" },
+    });
     expect(code).toBe(1);
     expect(stderr).toContain(db);
     expect(stderr).toMatch(/read-only|cannot be written/);
