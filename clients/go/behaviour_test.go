@@ -48,6 +48,7 @@ type behaviour struct {
 		NotRetried            []string `json:"not_retried"`
 		RequestID             []string `json:"request_id"`
 		RestartWindowSeconds  float64  `json:"restart_window_seconds"`
+		ResendPauseSeconds    float64  `json:"resend_pause_seconds"`
 	} `json:"retry"`
 	Errors []struct {
 		Status string  `json:"status"`
@@ -306,6 +307,9 @@ func TestOnlyTheTableStatusCodesAreRetried(t *testing.T) {
 // where the policy's next pause would be at least (1 - jitter) * max_backoff.
 func TestAttemptsAndBackoffFollowThePolicy(t *testing.T) {
 	b := loadBehaviour(t)
+	if resendPause.Seconds() != b.Retry.ResendPauseSeconds {
+		t.Errorf("resendPause %v, table %vs", resendPause, b.Retry.ResendPauseSeconds)
+	}
 	s, c := startScripted(t)
 	n := b.Retry.MaxAttempts
 	s.script["GetExperiment"] = slices.Repeat([]string{"UNAVAILABLE"}, n)

@@ -52,7 +52,7 @@ interface Behaviour {
     retried: string[];
     not_retried: string[];
     request_id: string[];
-    restart_window_seconds: number;
+    resend_pause_seconds: number;
   };
   errors: { status: string }[];
 }
@@ -224,6 +224,7 @@ describe("retries", () => {
   // gRPC gives up after the policy's attempts; the client then sends the call again after RESEND_PAUSE_MS (rpc.ts),
   // which the server sees as a short gap where the policy's next pause would be at least (1 - jitter) * max_backoff.
   it("makes the policy's attempts, pausing as it says, then resends", async () => {
+    expect(RESEND_PAUSE_MS).toBe(retry.resend_pause_seconds * 1000);
     const n = retry.max_attempts;
     fake.script.set("GetExperiment", Array(n).fill("UNAVAILABLE"));
     const start = performance.now();
