@@ -47,6 +47,8 @@ type behaviour struct {
 		Retried               []string `json:"retried"`
 		NotRetried            []string `json:"not_retried"`
 		RequestID             []string `json:"request_id"`
+		RestartWindowSeconds  float64  `json:"restart_window_seconds"`
+		ResendPauseSeconds    float64  `json:"resend_pause_seconds"`
 	} `json:"retry"`
 	Errors []struct {
 		Status string  `json:"status"`
@@ -92,6 +94,7 @@ type scripted struct {
 	script    map[string][]string // status names, as the table spells them
 	requests  map[string][]proto.Message
 	timeLeft  map[string][]time.Duration // 0: the call had no deadline
+	at        map[string][]time.Time     // when each attempt arrived
 	responses map[string]proto.Message
 }
 
@@ -120,6 +123,7 @@ func (s *scripted) handle(_ any, stream grpc.ServerStream) error {
 	s.mu.Lock()
 	s.requests[name] = append(s.requests[name], req)
 	s.timeLeft[name] = append(s.timeLeft[name], left)
+	s.at[name] = append(s.at[name], time.Now())
 	answer := ""
 	if plan := s.script[name]; len(plan) > 0 {
 		answer, s.script[name] = plan[0], plan[1:]
@@ -140,7 +144,7 @@ func startScripted(t *testing.T, opts ...Option) (*scripted, *Client) {
 	t.Helper()
 	s := &scripted{
 		t: t, script: map[string][]string{}, requests: map[string][]proto.Message{},
-		timeLeft: map[string][]time.Duration{}, responses: map[string]proto.Message{},
+		timeLeft: map[string][]time.Duration{}, at: map[string][]time.Time{}, responses: map[string]proto.Message{},
 	}
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer(grpc.UnknownServiceHandler(s.handle))
@@ -160,9 +164,12 @@ func startScripted(t *testing.T, opts ...Option) (*scripted, *Client) {
 // invoke calls method with an empty request over the client's connection,
 // as the generated client (RPC()) does.
 func invoke(t *testing.T, c *Client, method string) error {
+	return invokeCtx(context.Background(), t, c, method)
+}
+
+func invokeCtx(ctx context.Context, t *testing.T, c *Client, method string) error {
 	md := optimizerService.Methods().ByName(protoreflect.Name(method))
 	path := "/" + string(optimizerService.FullName()) + "/" + method
-	ctx := context.Background()
 	if !md.IsStreamingServer() {
 		return c.conn.Invoke(ctx, path, newMessage(t, md.Input()), newMessage(t, md.Output()))
 	}
@@ -295,17 +302,26 @@ func TestOnlyTheTableStatusCodesAreRetried(t *testing.T) {
 	}
 }
 
+// gRPC gives up after the policy's attempts; the client then sends the call
+// again after resendPause (ride_out.go), which the server sees as a short gap
+// where the policy's next pause would be at least (1 - jitter) * max_backoff.
 func TestAttemptsAndBackoffFollowThePolicy(t *testing.T) {
 	b := loadBehaviour(t)
+	if resendPause.Seconds() != b.Retry.ResendPauseSeconds {
+		t.Errorf("resendPause %v, table %vs", resendPause, b.Retry.ResendPauseSeconds)
+	}
 	s, c := startScripted(t)
 	n := b.Retry.MaxAttempts
-	s.script["GetExperiment"] = slices.Repeat([]string{"UNAVAILABLE"}, n+3)
+	s.script["GetExperiment"] = slices.Repeat([]string{"UNAVAILABLE"}, n)
 	start := time.Now()
-	err := invoke(t, c, "GetExperiment")
-	elapsed := time.Since(start).Seconds()
-	if status.Code(err) != codes.Unavailable || s.attempts("GetExperiment") != n {
-		t.Fatalf("%d attempts (want %d): %v", s.attempts("GetExperiment"), n, err)
+	if err := invoke(t, c, "GetExperiment"); err != nil {
+		t.Fatal(err)
 	}
+	at := s.at["GetExperiment"]
+	if len(at) != n+1 {
+		t.Fatalf("%d attempts, want the policy's %d and one resend", len(at), n)
+	}
+	elapsed := at[n-1].Sub(start).Seconds()
 	// The pause before retry k is min(initial * multiplier^(k-1), max), times
 	// a random factor in [1 - jitter, 1 + jitter] (as grpc-go, gRPC core and
 	// grpc-js draw it).
@@ -318,6 +334,60 @@ func TestAttemptsAndBackoffFollowThePolicy(t *testing.T) {
 	// The slack above is for the attempts themselves on a busy machine.
 	if elapsed < (1-j)*pauses || elapsed > (1+j)*pauses+2 {
 		t.Errorf("%d attempts took %.2fs; the policy's pauses add up to %.2fs (+-%.0f%%)", n, elapsed, pauses, 100*j)
+	}
+	if gap := at[n].Sub(at[n-1]); gap < resendPause || gap.Seconds() >= (1-j)*b.Retry.MaxBackoffSeconds {
+		t.Errorf("the resend came %v after the policy's last attempt, want about %v", gap, resendPause)
+	}
+}
+
+func TestRetriedCallsAreResentUntilTheirDeadline(t *testing.T) {
+	b := loadBehaviour(t)
+	s, c := startScripted(t)
+	s.responses["Suggest"] = &parzenv1.SuggestResponse{Trials: []*parzenv1.Trial{{Id: 7, Experiment: "e", State: Running}}}
+	n := b.Retry.MaxAttempts
+	// Two rounds of the policy, then the server answers.
+	s.script["Suggest"] = slices.Repeat([]string{"UNAVAILABLE"}, 2*n)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(b.Retry.RestartWindowSeconds)*time.Second)
+	defer cancel()
+	tr, err := (&Experiment{c: c, name: "e"}).Suggest(ctx)
+	if err != nil || tr.ID() != 7 {
+		t.Fatalf("Suggest: %v %v", tr, err)
+	}
+	reqs := s.requests["Suggest"]
+	if len(reqs) != 2*n+1 {
+		t.Fatalf("%d attempts, want %d", len(reqs), 2*n+1)
+	}
+	for _, r := range reqs {
+		if id := r.(*parzenv1.SuggestRequest).RequestId; id == "" || id != reqs[0].(*parzenv1.SuggestRequest).RequestId {
+			t.Fatalf("a resend must carry the same request id: %q", id)
+		}
+	}
+
+	// Never answered: the call ends at its deadline, not before and not long after.
+	s.script["GetExperiment"] = slices.Repeat([]string{"UNAVAILABLE"}, 1000)
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	err = invokeCtx(ctx, t, c, "GetExperiment")
+	if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
+		t.Errorf("after the deadline: %v", err)
+	}
+	if took := time.Since(start); took < 2*time.Second-resendPause || took > 3*time.Second {
+		t.Errorf("gave up after %v, the deadline was 2s", took)
+	}
+}
+
+func TestRetriesOffMeansOneAttempt(t *testing.T) {
+	b := loadBehaviour(t)
+	s, c := startScripted(t, WithGRPCOptions(grpc.WithDisableRetry()))
+	for _, m := range b.Retry.Retried {
+		s.script[m] = []string{"UNAVAILABLE"}
+		if err := invoke(t, c, m); status.Code(err) != codes.Unavailable {
+			t.Errorf("%s: %v", m, err)
+		}
+		if n := s.attempts(m); n != 1 {
+			t.Errorf("%s: %d attempts, want 1", m, n)
+		}
 	}
 }
 

@@ -49,7 +49,9 @@ const DefaultAddress = "127.0.0.1:50051"
 // AddTrials; a caller of RPC().Suggest or RPC().AddTrials must set one too.
 // DeleteExperiment and Enqueue are not retried: a repeat is not harmless.
 // Dial's connection also makes retried calls wait for the connection to be
-// ready (ride_out.go), so they ride out a server restart. With NewClient, pass it to your own
+// ready, and sends a unary one again when gRPC gives up on it with
+// UNAVAILABLE, until its deadline (ride_out.go), so they ride out a server
+// restart. With NewClient, pass it to your own
 // connection with grpc.WithDefaultServiceConfig(parzen.ServiceConfig).
 //
 //go:embed service_config.json
@@ -113,7 +115,8 @@ func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTi
 
 // WithGRPCOptions adds raw gRPC dial options (interceptors, keepalive, ...).
 // They come after the client's own, so grpc.WithDefaultServiceConfig here
-// replaces ServiceConfig and grpc.WithDisableRetry turns retries off.
+// replaces ServiceConfig and grpc.WithDisableRetry turns retries off: then
+// no call waits for the server or is sent again either.
 func WithGRPCOptions(opts ...grpc.DialOption) Option {
 	return func(c *config) { c.grpcOpts = append(c.grpcOpts, opts...) }
 }
@@ -157,12 +160,15 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(ServiceConfig),
 		grpc.WithConnectParams(reconnectParams),
-		grpc.WithChainUnaryInterceptor(waitForReadyUnary),
-		grpc.WithChainStreamInterceptor(waitForReadyStream),
 	}
+	// The first interceptor runs first: the deadline is set before the
+	// resends, so it bounds them all.
 	if cfg.callTimeout > 0 {
 		dopts = append(dopts, grpc.WithChainUnaryInterceptor(callTimeout(cfg.callTimeout)))
 	}
+	dopts = append(dopts,
+		grpc.WithChainUnaryInterceptor(rideOutUnary),
+		grpc.WithChainStreamInterceptor(waitForReadyStream))
 	if cfg.token != "" {
 		dopts = append(dopts,
 			grpc.WithChainUnaryInterceptor(tokenUnary(cfg.token)),

@@ -99,8 +99,8 @@ export class ParzenClient {
       token: opts.token,
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       workerId: opts.workerId ?? `${hostname()}-${process.pid}`,
-      // Retries turned off: every failure surfaces, nothing waits.
-      waitForReady: opts.channelOptions?.["grpc.enable_retries"] === 0 ? undefined : retriedMethods,
+      // Retries turned off: every failure surfaces, nothing waits or is sent again.
+      rideOut: opts.channelOptions?.["grpc.enable_retries"] === 0 ? undefined : retriedMethods,
     });
     const deadline = Date.now() + (opts.connectTimeoutMs ?? 10_000);
     try {

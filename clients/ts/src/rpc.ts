@@ -5,7 +5,8 @@
  * Exported as @parzen/client/rpc for the Parzen repository's test harness,
  * which calls the raw service through it; not part of the stable API.
  */
-import { Metadata, type CallOptions, type ServiceError } from "@grpc/grpc-js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Metadata, type CallOptions, type ServiceError, status } from "@grpc/grpc-js";
 import { ParzenError } from "./errors.js";
 import type { OptimizerServiceClient, OptimizerServiceService } from "./gen/parzen/v1/optimizer_service.js";
 
@@ -30,13 +31,17 @@ export interface RpcSettings {
   timeoutMs: number;
   workerId: string;
   /**
-   * Methods ("Suggest", ...) that wait for a ready channel once the server
-   * has been reached (gRPC's wait-for-ready): those the service config
-   * retries, so a server restart within the deadline costs a pause. None
-   * when absent (the test harness, which must see every failure).
+   * Methods ("Suggest", ...) that ride out a server restart once the server
+   * has been reached: they wait for a ready channel (gRPC's wait-for-ready)
+   * and are sent again when gRPC gives up on them with UNAVAILABLE, until
+   * their deadline. Those the service config retries; none when absent (retries
+   * turned off, or the test harness, which must see every failure).
    */
-  waitForReady?: ReadonlySet<string>;
+  rideOut?: ReadonlySet<string>;
 }
+
+/** Pause before a call gRPC gave up on is sent again (Rpc.call). */
+export const RESEND_PAUSE_MS = 200;
 
 export class Rpc {
   /** Whether the server has answered (or the connection was seen ready): from then on, retried calls wait for it. */
@@ -47,15 +52,39 @@ export class Rpc {
     readonly settings: RpcSettings,
   ) {}
 
-  /** Calls a unary method; the channel's service config decides whether UNAVAILABLE is retried. */
-  call<K extends UnaryMethod>(method: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
+  /**
+   * Calls a unary method; the channel's service config decides whether UNAVAILABLE is retried. gRPC does not retry
+   * a call whose answer had begun to arrive when the server died, yet the retried methods are safe to repeat (the
+   * same request, request id included), so once the server was reached one that ends UNAVAILABLE is sent again,
+   * waiting for the server, until the call's deadline.
+   */
+  async call<K extends UnaryMethod>(method: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
     const name = rpcName(method);
+    const deadline = Date.now() + this.settings.timeoutMs;
+    for (;;) {
+      const rideOut = this.reached && (this.settings.rideOut?.has(name) ?? false);
+      try {
+        return await this.attempt(method, request, deadline, rideOut);
+      } catch (err) {
+        const resend = rideOut && (err as ParzenError).code === status.UNAVAILABLE;
+        if (!resend || Date.now() + RESEND_PAUSE_MS >= deadline) throw err;
+        await sleep(RESEND_PAUSE_MS);
+      }
+    }
+  }
+
+  private attempt<K extends UnaryMethod>(
+    method: K,
+    request: RequestOf<K>,
+    deadline: number,
+    waitForReady: boolean,
+  ): Promise<ResponseOf<K>> {
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       const fn = this.stub[method] as unknown as UnaryFn;
       const md = this.metadata();
-      if (this.reached && this.settings.waitForReady?.has(name)) md.setOptions({ waitForReady: true });
-      fn.call(this.stub, request, md, { deadline: Date.now() + this.settings.timeoutMs }, (err, res) => {
-        if (err) return reject(ParzenError.fromGrpc(err, name));
+      if (waitForReady) md.setOptions({ waitForReady: true });
+      fn.call(this.stub, request, md, { deadline }, (err, res) => {
+        if (err) return reject(ParzenError.fromGrpc(err, rpcName(method)));
         this.reached = true;
         resolve(res as ResponseOf<K>);
       });

@@ -29,6 +29,7 @@ import {
   SuggestResponse,
 } from "../src/gen/parzen/v1/optimizer_service.js";
 import { TrialState } from "../src/gen/parzen/v1/trial.js";
+import { RESEND_PAUSE_MS } from "../src/rpc.js";
 import {
   DEFAULT_ADDRESS,
   DEFAULT_TIMEOUT_MS,
@@ -51,6 +52,7 @@ interface Behaviour {
     retried: string[];
     not_retried: string[];
     request_id: string[];
+    resend_pause_seconds: number;
   };
   errors: { status: string }[];
 }
@@ -81,6 +83,8 @@ const fake = {
   requests: new Map<string, Record<string, unknown>[]>(),
   /** Milliseconds left of the call's deadline when it arrived (Infinity: none). */
   timeLeft: new Map<string, number[]>(),
+  /** When each attempt arrived (performance.now()). */
+  at: new Map<string, number[]>(),
   attempts(method: string): number {
     return this.requests.get(method)?.length ?? 0;
   },
@@ -88,11 +92,13 @@ const fake = {
     this.script.clear();
     this.requests.clear();
     this.timeLeft.clear();
+    this.at.clear();
   },
   /** Records an attempt; the status scripted for it, if any. */
   arrive(method: string, request: unknown, deadline: Date | number): StatusName | undefined {
     this.requests.set(method, [...(this.requests.get(method) ?? []), request as Record<string, unknown>]);
     this.timeLeft.set(method, [...(this.timeLeft.get(method) ?? []), Number(deadline) - Date.now()]);
+    this.at.set(method, [...(this.at.get(method) ?? []), performance.now()]);
     return this.script.get(method)?.shift();
   },
 };
@@ -215,13 +221,17 @@ describe("retries", () => {
     expect(fake.attempts("GetExperiment")).toBe(retried ? 2 : 1);
   });
 
-  it("stops after the policy's attempts, pausing as it says", async () => {
+  // gRPC gives up after the policy's attempts; the client then sends the call again after RESEND_PAUSE_MS (rpc.ts),
+  // which the server sees as a short gap where the policy's next pause would be at least (1 - jitter) * max_backoff.
+  it("makes the policy's attempts, pausing as it says, then resends", async () => {
+    expect(RESEND_PAUSE_MS).toBe(retry.resend_pause_seconds * 1000);
     const n = retry.max_attempts;
-    fake.script.set("GetExperiment", Array(n + 3).fill("UNAVAILABLE"));
+    fake.script.set("GetExperiment", Array(n).fill("UNAVAILABLE"));
     const start = performance.now();
-    expect((await rejection(calls.GetExperiment!(ctx))).codeName).toBe("UNAVAILABLE");
-    const elapsed = (performance.now() - start) / 1000;
-    expect(fake.attempts("GetExperiment")).toBe(n);
+    await calls.GetExperiment!(ctx);
+    const at = fake.at.get("GetExperiment")!;
+    expect(at).toHaveLength(n + 1);
+    const elapsed = (at[n - 1]! - start) / 1000;
     // The pause before retry k is min(initial * multiplier^(k-1), max), times a random
     // factor in [1 - jitter, 1 + jitter] (as grpc-js, gRPC core and grpc-go draw it).
     let pauses = 0;
@@ -231,6 +241,52 @@ describe("retries", () => {
     expect(elapsed).toBeGreaterThanOrEqual((1 - retry.backoff_jitter) * pauses);
     // The slack above is for the attempts themselves on a busy machine.
     expect(elapsed).toBeLessThanOrEqual((1 + retry.backoff_jitter) * pauses + 2);
+    const gap = at[n]! - at[n - 1]!;
+    expect(gap).toBeGreaterThanOrEqual(RESEND_PAUSE_MS - 5);
+    expect(gap).toBeLessThan((1 - retry.backoff_jitter) * retry.max_backoff_seconds * 1000);
+  });
+
+  it("resends a retried call until it succeeds within its deadline, with the same request id", async () => {
+    const n = retry.max_attempts;
+    // Two rounds of the policy, then the server answers.
+    fake.script.set("Suggest", Array(2 * n).fill("UNAVAILABLE"));
+    const trial = await ctx.exp.suggest();
+    expect(trial.id).toBe(7);
+    const requests = fake.requests.get("Suggest")!;
+    expect(requests).toHaveLength(2 * n + 1);
+    expect(requests[0]!.requestId).not.toBe("");
+    for (const r of requests) expect(r.requestId).toBe(requests[0]!.requestId);
+  });
+
+  it("stops resending at the call's deadline", async () => {
+    const client = await ParzenClient.connect(address, { timeoutMs: 2000 });
+    try {
+      fake.script.set("GetExperiment", Array(1000).fill("UNAVAILABLE"));
+      const start = performance.now();
+      const err = await rejection(client.experiment("e"));
+      expect(["UNAVAILABLE", "DEADLINE_EXCEEDED"]).toContain(err.codeName);
+      const took = performance.now() - start;
+      expect(took).toBeGreaterThanOrEqual(2000 - RESEND_PAUSE_MS);
+      expect(took).toBeLessThan(3000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("neither retries nor resends when retries are turned off", async () => {
+    const client = await ParzenClient.connect(address, { channelOptions: { "grpc.enable_retries": 0 } });
+    try {
+      const exp = await client.experiment("e");
+      const off = { client, exp, trial: await exp.trial(7) };
+      for (const method of retry.retried.filter((m) => !notCalled.has(m))) {
+        fake.reset();
+        fake.script.set(method, ["UNAVAILABLE"]);
+        expect((await rejection(calls[method]!(off))).codeName).toBe("UNAVAILABLE");
+        expect(fake.attempts(method)).toBe(1);
+      }
+    } finally {
+      client.close();
+    }
   });
 
   it("resends the same request id", async () => {
