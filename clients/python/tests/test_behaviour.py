@@ -24,7 +24,7 @@ from google.protobuf.message import Message
 
 import parzen
 from parzen import errors
-from parzen.rpc import SERVICE_CONFIG
+from parzen.rpc import RESEND_PAUSE, SERVICE_CONFIG
 from parzen.v1 import experiment_pb2, trial_pb2
 from parzen.v1 import optimizer_service_pb2 as svc
 
@@ -227,3 +227,8 @@ def test_default_address_and_call_timeout(fake: Fake, client: parzen.Client, mon
     (left,) = fake.time_left["GetExperiment"]
     # What is left of the deadline when the call arrives (the header rounds it).
     assert left is not None and abs(left - defaults["call_timeout_seconds"]) < 5
+
+
+def test_resend_pause_is_the_tables() -> None:
+    # The pause between resends after the policy gave up; the Go and TypeScript suites time theirs against it.
+    assert RETRY["resend_pause_seconds"] == RESEND_PAUSE
