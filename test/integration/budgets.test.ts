@@ -15,6 +15,7 @@ import {
 } from "@parzen/client/gen/parzen/v1/experiment";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { createRng } from "../../src/math/rng.js";
 import { uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -135,6 +136,53 @@ describe("max_trials", () => {
     expect(exp.state).toBe(ExperimentState.EXPERIMENT_STATE_COMPLETED);
     // Batches of up to 3 from 8 workers against a small remainder: some worker must have been told to wait.
     expect(retries.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it("holds under random interleavings of suggests, reports and killed workers (seeded)", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rng = createRng(seed);
+      const budget = 1 + rng.int(12);
+      const { ts, clock, ok, fail, experiment } = await serverWith({ maxTrials: budget });
+      const workers = 2 + rng.int(6);
+      const held: number[][] = Array.from({ length: workers }, () => []);
+      const done = new Set<number>();
+      const check = async () => {
+        const c = (await experiment()).trialCounts!;
+        expect(c.complete + c.pruned + c.running, `seed ${seed}`).toBeLessThanOrEqual(budget);
+        return c;
+      };
+      for (let step = 0; done.size < workers; step++) {
+        expect(step, `seed ${seed}: no progress`).toBeLessThan(2000);
+        const w = rng.int(workers);
+        if (done.has(w)) continue;
+        const r = rng.uniform();
+        if (held[w]!.length > 0 && r < 0.6) {
+          const id = held[w]!.shift()!;
+          const outcome = rng.int(3);
+          if (outcome === 0) await ok(id, rng.uniform());
+          else if (outcome === 1) await fail(id);
+          else await ts.api.report({ trialId: id, status: ReportStatus.REPORT_STATUS_PRUNED, loss: 1 });
+        } else if (held[w]!.length > 0 && r < 0.65) {
+          // The worker is killed: its trials lapse, and it comes back with nothing in hand.
+          held[w] = [];
+          clock.now += LEASE_MS + 1;
+          for (const other of held) for (const id of other) await ts.api.heartbeat({ trialId: id });
+        } else {
+          const count = 1 + rng.int(4);
+          const answer = await ts.api.suggest({ experiment: "e", count, workerId: `w${w}` });
+          expect(answer.trials.length).toBeLessThanOrEqual(count);
+          if (answer.done) done.add(w);
+          else if (answer.retryAfter === undefined) expect(answer.trials.length).toBeGreaterThan(0);
+          held[w]!.push(...answer.trials.map((t) => t.id));
+        }
+        await check();
+      }
+      const c = await check();
+      expect(c.complete + c.pruned, `seed ${seed}`).toBe(budget);
+      expect(c.running, `seed ${seed}`).toBe(0);
+      servers.pop();
+      await ts.close();
+    }
   });
 
   it("keeps a COMPLETED experiment COMPLETED across a restart", async () => {
