@@ -158,8 +158,8 @@ export class ExperimentState {
 
   /**
    * Why the experiment is COMPLETED, or undefined while it is ACTIVE. A
-   * function of the stored definition and trials, so it holds across
-   * restarts and across servers sharing a database without a column of its own.
+   * function of the stored definition and trials, so it survives restarts
+   * (the load puts every trial) on either store without a column of its own.
    */
   completion(): CompletionReason | undefined {
     const { maxTrials, maxFailedTrials } = this.def.stop;
