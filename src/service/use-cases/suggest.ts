@@ -1,7 +1,8 @@
 /**
  * Suggest, the whole story in one place:
  *
- *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries ─▶ enqueued configurations first
+ *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries
+ *   ─▶ COMPLETED? done ─▶ as many as max_trials leaves (none: retry_after) ─▶ enqueued configurations first
  *   ─▶ the algorithm's session for the rest (or the prefetched suggestion) ─▶ the new trials
  *   ─▶ one store write ─▶ the parzen.v1 answer, once that write is committed
  *
@@ -250,8 +251,8 @@ export class SuggestionPrefetch {
   afterReport(exp: ExperimentState): (() => void) | undefined {
     // Its own queue task is still running: the queue is checked when the computation would start.
     if (!this.enabled || exp.running.size > 0 || exp.waiting.length > 0) return undefined;
-    // Nothing more will be suggested, or the budget is taken (a restart of the experiment is a later change).
-    if (exp.completion() !== undefined || exp.startable() === 0) return undefined;
+    // A COMPLETED experiment will not be suggested from (nothing re-opens one yet).
+    if (exp.completion() !== undefined) return undefined;
     const version = exp.version;
     return () => this.start(exp, version);
   }
