@@ -117,7 +117,7 @@ export function createHandlers(
       await optimizer.deleteExperiment(req.name);
       return {};
     }),
-    suggest: unary("Suggest", async (req, call) => ({ trials: await optimizer.suggest(req, abortSignalOf(call)) })),
+    suggest: unary("Suggest", (req, call) => optimizer.suggestAnswer(req, abortSignalOf(call))),
     report: unary("Report", async (req, call) => {
       const { trial, afterAnswer } = await optimizer.report(req);
       if (afterAnswer !== undefined) whenOnTheWire(call, afterAnswer);

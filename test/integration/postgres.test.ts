@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CompletionReason, ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import pino from "pino";
@@ -34,6 +35,21 @@ suite("a server on PostgreSQL", () => {
     await ts?.close();
     await cluster?.stop();
   }, 60_000);
+
+  it("keeps an experiment COMPLETED by its budget COMPLETED across a restart", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "budget", space: { parameters: [uniform("x", 0, 1)] }, maxTrials: 2 },
+    });
+    const { trials } = await ts.api.suggest({ experiment: "budget", count: 3 });
+    expect(trials).toHaveLength(2);
+    for (const t of trials) await ts.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    await ts.restart();
+    expect(await ts.api.suggest({ experiment: "budget" })).toMatchObject({ trials: [], done: true });
+    expect((await ts.api.getExperiment({ name: "budget" })).experiment).toMatchObject({
+      state: 3,
+      completionReason: 1,
+    });
+  });
 
   it("runs ask-tell with TPE, curves, enqueued configurations and request ids, and keeps it all across a restart", async () => {
     await ts.api.createExperiment({

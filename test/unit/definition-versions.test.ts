@@ -70,6 +70,23 @@ describe("stored definition versions", () => {
     expect(definitionJson(back.proto)).toBe(json);
   });
 
+  it("stores stop conditions as version 2, which release 0.1.0's rules (version 1) refuse rather than ignore", () => {
+    const stop = { maxTrials: 40, maxFailedTrials: 3, goal: 0.25 };
+    const def = compileDefinition(request(stop));
+    expect(def.rules.version).toBe(2);
+    const back = compileStored(definitionJson(def.proto));
+    expect(back.stop).toEqual(stop);
+    expect(back.proto).toMatchObject(stop);
+    // An experiment stored as version 1, re-created with a budget: refused, not silently unbounded.
+    const v1 = compileStored(unversioned(definitionJson(compileDefinition(request()).proto)));
+    expect(v1.rules.version).toBe(1);
+    expect(v1.stop).toEqual({ maxTrials: undefined, maxFailedTrials: undefined, goal: undefined });
+    const err = errorOf(() => compileCreate(request({ maxTrials: 40 }), undefined, v1));
+    expect(err.code).toBe("FAILED_PRECONDITION");
+    expect(err.message).toContain("created before stop conditions existed (definition version 1)");
+    expect(compileCreate(request(), undefined, v1).rules.version).toBe(1);
+  });
+
   it("reads the definitions of release 0.1.0, which carry no version, as version 1", () => {
     const fixture = readdirSync(FIXTURES).find((f) => f.startsWith("release-0.1.0-") && f.endsWith(".db"));
     expect(fixture).toBeDefined();
@@ -94,7 +111,13 @@ describe("stored definition versions", () => {
   });
 
   describe("in a release that validates more strictly (a simulated version 2)", () => {
-    const v2: DefinitionRules = { version: 2, maxNameLength: 20, minLeaseMs: 60_000, maxLeaseMs: DAY };
+    const v2: DefinitionRules = {
+      version: 2,
+      maxNameLength: 20,
+      minLeaseMs: 60_000,
+      maxLeaseMs: DAY,
+      stopConditions: true,
+    };
     const versions = [DEFINITION_VERSIONS[0]!, v2];
     // Accepted by version 1, rejected by version 2 twice over: a long name and a 3-day lease.
     const old = request({

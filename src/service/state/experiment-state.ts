@@ -26,6 +26,9 @@ import { TrialColumns } from "./trial-columns.js";
 /** Requested numbers closer than this are read back with one range query rather than several. */
 const READ_GAP = 32;
 
+/** Why an experiment is COMPLETED (the proto's CompletionReason, in domain terms). */
+export type CompletionReason = "budget" | "goal" | "failures";
+
 export class ExperimentState {
   /** Numbers of WAITING trials, oldest first. */
   readonly waiting: number[] = [];
@@ -52,6 +55,8 @@ export class ExperimentState {
   readonly queue = new SerialQueue();
   /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
   deleted = false;
+  /** Whether a COMPLETE loss has reached the definition's goal (a finished trial never changes, so this never resets). */
+  goalReached = false;
   /** Latest create, start or end time (ms) of any trial put: the dashboard's "last activity". */
   lastActivity = 0;
   /** Trials per state. */
@@ -124,6 +129,9 @@ export class ExperimentState {
     else this.live.delete(n);
 
     const sign = this.def.maximize ? -1 : 1;
+    const goal = this.def.stop.goal;
+    if (goal !== undefined && t.state === "complete" && t.loss !== null && sign * t.loss <= sign * goal)
+      this.goalReached = true;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
     const loss = observedLoss(t, sign, last?.[1]);
     this.columns.set(n, t.state, loss, last?.[0]);
@@ -146,6 +154,30 @@ export class ExperimentState {
   /** Whether a RUNNING trial's lease may have lapsed at `now`: only then does expiring leases write anything. */
   mayHaveLapsed(now: number): boolean {
     return this.running.size > 0 && now > this.earliestLease;
+  }
+
+  /**
+   * Why the experiment is COMPLETED, or undefined while it is ACTIVE. A
+   * function of the stored definition and trials, so it survives restarts
+   * (the load puts every trial) on either store without a column of its own.
+   */
+  completion(): CompletionReason | undefined {
+    const { maxTrials, maxFailedTrials } = this.def.stop;
+    if (this.goalReached) return "goal";
+    if (maxTrials !== undefined && this.counts.complete + this.counts.pruned >= maxTrials) return "budget";
+    if (maxFailedTrials !== undefined && this.counts.fail >= maxFailedTrials) return "failures";
+    return undefined;
+  }
+
+  /**
+   * How many more trials may start now: max_trials less the COMPLETE,
+   * PRUNED and RUNNING ones (a RUNNING trial holds its place until it fails
+   * or lapses). Infinite without max_trials.
+   */
+  startable(): number {
+    const { maxTrials } = this.def.stop;
+    if (maxTrials === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running);
   }
 
   /** Trials in `state`. */

@@ -36,6 +36,14 @@ export interface DefinitionRules {
   readonly maxNameLength: number;
   readonly minLeaseMs: number;
   readonly maxLeaseMs: number;
+  /**
+   * Whether the definition may carry stop conditions (max_trials,
+   * max_failed_trials, goal). Not in version 1: a Parzen that predates them
+   * would load such a definition and silently ignore its budget, so a
+   * definition that can carry them is stored as version 2, which that Parzen
+   * refuses to load.
+   */
+  readonly stopConditions: boolean;
 }
 
 /**
@@ -47,7 +55,8 @@ export interface DefinitionRules {
  * definitions have no version (see definitionJson).
  */
 export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
-  { version: 1, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000 },
+  { version: 1, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000, stopConditions: false },
+  { version: 2, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000, stopConditions: true },
 ];
 
 /** The rules CreateExperiment applies to a new experiment. */
@@ -72,8 +81,41 @@ export interface CompiledDefinition {
   readonly leaseMs: number;
   /** Re-enqueue the configuration of a trial whose lease lapsed (see retry-lost.ts). */
   readonly retryLost: boolean;
+  /** When the experiment is COMPLETED (see stopConditionsOf); every field undefined when there is no limit. */
+  readonly stop: StopConditions;
   /** The rules it passed, whose version is stored with it. */
   readonly rules: DefinitionRules;
+}
+
+export interface StopConditions {
+  /** COMPLETE + PRUNED trials that complete the experiment. */
+  readonly maxTrials: number | undefined;
+  /** FAIL trials that complete the experiment. */
+  readonly maxFailedTrials: number | undefined;
+  /** A COMPLETE loss at or past this (in the experiment's direction) completes the experiment. */
+  readonly goal: number | undefined;
+}
+
+/** The request's stop conditions, checked; refused under rules that predate them (DefinitionRules.stopConditions). */
+function stopConditionsOf(req: Experiment, rules: DefinitionRules): StopConditions {
+  const { maxTrials, maxFailedTrials, goal } = req;
+  const given = maxTrials !== undefined || maxFailedTrials !== undefined || goal !== undefined;
+  if (given && !rules.stopConditions) {
+    throw failedPrecondition(
+      `experiment "${req.name}" was created before stop conditions existed (definition version ${rules.version}): ` +
+        "max_trials, max_failed_trials and goal need a new experiment",
+    );
+  }
+  for (const [field, n] of [
+    ["max_trials", maxTrials],
+    ["max_failed_trials", maxFailedTrials],
+  ] as const) {
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1))
+      throw invalidArgument(`experiment.${field}: must be a positive integer when set, got ${n}`);
+  }
+  if (goal !== undefined && !Number.isFinite(goal))
+    throw invalidArgument(`experiment.goal: must be finite when set, got ${goal}`);
+  return { maxTrials, maxFailedTrials, goal };
 }
 
 /** Checks an experiment name: as any version allowed it (a lookup) unless `maxLength` says otherwise. */
@@ -141,6 +183,7 @@ export function compileDefinition(
         `experiment.lease_duration: must be between ${duration(rules.minLeaseMs)} and ${duration(rules.maxLeaseMs)}`,
       );
   }
+  const stop = stopConditionsOf(req, rules);
   const proto: Experiment = Experiment.fromPartial({
     name,
     space: req.space,
@@ -151,8 +194,12 @@ export function compileDefinition(
     leaseDuration: { seconds: Math.floor(leaseMs / 1000), nanos: (leaseMs % 1000) * 1e6 },
     userAttrs: req.userAttrs,
     retryLost: req.retryLost,
+    maxTrials: stop.maxTrials,
+    maxFailedTrials: stop.maxFailedTrials,
+    goal: stop.goal,
   });
   return {
+    stop,
     proto,
     space,
     algorithm,
@@ -223,8 +270,9 @@ export function definitionJson(def: Experiment, version: number = CURRENT_DEFINI
 
 /**
  * The part of a definition that decides identity on re-create: space,
- * direction, algorithm with options, pruner with options, and the seed when
- * the request gave one. Lease, retry_lost and user attributes are settings,
+ * direction, algorithm with options, pruner with options, stop conditions
+ * (a worker asking for another budget must not silently get the stored one),
+ * and the seed when the request gave one. Lease, retry_lost and user attributes are settings,
  * not identity.
  */
 export function identityOf(def: CompiledDefinition, includeSeed: boolean): string {

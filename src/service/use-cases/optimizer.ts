@@ -28,6 +28,7 @@ import {
   type EnqueueRequest,
   type ListTrialsRequest,
   type ReportRequest,
+  type SuggestRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { isFinished, type TrialState } from "../../domain/trial-state.js";
@@ -97,7 +98,12 @@ export class Optimizer {
   private readonly userTrials: UserTrials;
   private readonly suggests: SuggestUseCase;
   /** The Suggest RPC: the use-case's own method (suggest.ts), so a Suggest goes from the handler straight there. */
-  readonly suggest: SuggestUseCase["suggest"];
+  readonly suggestAnswer: SuggestUseCase["suggest"];
+
+  /** Suggest's trials alone (in-process callers: tests, benchmarks). */
+  async suggest(req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> {
+    return (await this.suggestAnswer(req, signal)).trials;
+  }
   /** Read-only views for the dashboard (src/http): summaries, plot data, paged tables. */
   readonly reads: DashboardReads;
 
@@ -122,7 +128,7 @@ export class Optimizer {
       limits: this.limits,
       prefetch: deps.prefetch,
     });
-    this.suggest = this.suggests.suggest;
+    this.suggestAnswer = this.suggests.suggest;
     this.reads = new DashboardReads(this.store, this.cache, this.changes, this.leases);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
@@ -145,7 +151,7 @@ export class Optimizer {
         if (identityOf(existing.def, seedGiven) !== identityOf(def, seedGiven)) {
           throw alreadyExists(
             `experiment "${def.proto.name}" already exists with a different definition (space, direction, ` +
-              "algorithm, pruner or seed); choose another name or delete it first",
+              "algorithm, pruner, seed or stop conditions); choose another name or delete it first",
           );
         }
         return this.changes.settled({ experiment: experimentView(existing), created: false });

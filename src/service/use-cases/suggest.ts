@@ -1,7 +1,8 @@
 /**
  * Suggest, the whole story in one place:
  *
- *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries ─▶ enqueued configurations first
+ *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries
+ *   ─▶ COMPLETED? done ─▶ as many as max_trials leaves (none: retry_after) ─▶ enqueued configurations first
  *   ─▶ the algorithm's session for the rest (or the prefetched suggestion) ─▶ the new trials
  *   ─▶ one store write ─▶ the parzen.v1 answer, once that write is committed
  *
@@ -28,7 +29,7 @@
  * so nothing is prefetched that another worker's call would throw away.
  */
 import { invalidArgument } from "../../errors.js";
-import type { SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { SuggestRequest, SuggestResponse } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Observation } from "../../algorithms/types.js";
 import type { Config } from "../../space/types.js";
@@ -43,7 +44,14 @@ import { checkSuggestAnswer } from "./answer-size.js";
 import { newTrialRow } from "./new-trial.js";
 import { replayed } from "./replay.js";
 import { checkWorkerId, throwIfAborted } from "./request-checks.js";
-import { trialView } from "./views.js";
+import { completionReasonView, trialView } from "./views.js";
+
+/**
+ * How long a worker waits before asking again when the rest of the budget is
+ * all RUNNING: short, because a RUNNING trial that fails frees its place at
+ * once, and a Suggest that finds nothing to do is cheap.
+ */
+export const RETRY_AFTER_MS = 1000;
 
 export interface SuggestDeps {
   readonly store: Store;
@@ -68,8 +76,13 @@ export class SuggestUseCase {
     );
   }
 
-  /** The Suggest RPC: `count` trials for `req.workerId`, answered once they are committed. */
-  readonly suggest = (req: SuggestRequest, signal?: AbortSignal): Promise<Trial[]> => {
+  /**
+   * The Suggest RPC: `count` trials for `req.workerId` (fewer when the budget
+   * leaves fewer), answered once they are committed; or none, with done when
+   * the experiment is COMPLETED, or with retry_after when the rest of its
+   * budget is all RUNNING.
+   */
+  readonly suggest = (req: SuggestRequest, signal?: AbortSignal): Promise<SuggestResponse> => {
     const { limits, changes, cache } = this.deps;
     const count = req.count === 0 ? 1 : req.count;
     if (!Number.isInteger(count) || count < 1 || count > limits.maxSuggestCount) {
@@ -83,16 +96,36 @@ export class SuggestUseCase {
   };
 
   /** Inside the experiment's queue. */
-  private async suggestIn(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
-    const { leases, cache } = this.deps;
+  private async suggestIn(
+    change: Change,
+    req: SuggestRequest,
+    requested: number,
+    signal?: AbortSignal,
+  ): Promise<SuggestResponse> {
+    const { leases } = this.deps;
     const exp = change.exp;
     if (req.requestId !== "") {
       const replay = await replayed(this.deps.store, exp, "Suggest", req.requestId);
-      if (replay !== undefined) return replay;
+      if (replay !== undefined) return answer(replay);
     }
     // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
     if (exp.mayHaveLapsed(this.deps.now())) await leases.expire(change);
     if (exp.retriesPending.size > 0) await leases.enqueueRetries(change);
+    const completion = exp.completion();
+    if (completion !== undefined) return { ...answer([]), done: true, doneReason: completionReasonView(completion) };
+    // The queue serialises Suggests, so what is startable here cannot be handed out twice.
+    const count = Math.min(requested, exp.startable());
+    if (count === 0) {
+      const ms = RETRY_AFTER_MS;
+      return { ...answer([]), retryAfter: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } };
+    }
+    return answer(await this.start(change, req, count, signal));
+  }
+
+  /** Starts `count` trials (enqueued ones first) and writes them. */
+  private async start(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
+    const { cache } = this.deps;
+    const exp = change.exp;
     const now = this.deps.now();
     const lease = now + exp.def.leaseMs;
     const started: TrialRow[] = [];
@@ -176,6 +209,10 @@ export class SuggestUseCase {
   }
 }
 
+function answer(trials: Trial[]): SuggestResponse {
+  return { trials, done: false, doneReason: 0, retryAfter: undefined };
+}
+
 // ---- the prefetch ----------------------------------------------------------------
 
 interface Prefetched {
@@ -214,6 +251,8 @@ export class SuggestionPrefetch {
   afterReport(exp: ExperimentState): (() => void) | undefined {
     // Its own queue task is still running: the queue is checked when the computation would start.
     if (!this.enabled || exp.running.size > 0 || exp.waiting.length > 0) return undefined;
+    // A COMPLETED experiment will not be suggested from (nothing re-opens one yet).
+    if (exp.completion() !== undefined) return undefined;
     const version = exp.version;
     return () => this.start(exp, version);
   }

@@ -3,7 +3,12 @@
  * messages, and is the one place where the domain trial state and source
  * meet the proto enums (both ways). It reads; it never changes state.
  */
-import { type Experiment, TrialCounts } from "@parzen/client/gen/parzen/v1/experiment";
+import {
+  CompletionReason,
+  type Experiment,
+  ExperimentState as ProtoExperimentState,
+  TrialCounts,
+} from "@parzen/client/gen/parzen/v1/experiment";
 import {
   type Trial,
   TrialSource as ProtoTrialSource,
@@ -13,7 +18,7 @@ import type { TrialSource } from "../../domain/trial-source.js";
 import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
 import { configToProto } from "../../space/values.js";
-import type { ExperimentState } from "../state/experiment-state.js";
+import type { CompletionReason as DomainCompletion, ExperimentState } from "../state/experiment-state.js";
 
 const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
   waiting: ProtoTrialState.TRIAL_STATE_WAITING,
@@ -65,6 +70,26 @@ export function countsOf(exp: ExperimentState): TrialCounts {
   return c;
 }
 
+const PROTO_COMPLETION: Readonly<Record<DomainCompletion, CompletionReason>> = {
+  budget: CompletionReason.COMPLETION_REASON_BUDGET,
+  goal: CompletionReason.COMPLETION_REASON_GOAL,
+  failures: CompletionReason.COMPLETION_REASON_FAILURES,
+};
+
+export function completionReasonView(reason: DomainCompletion): CompletionReason {
+  return PROTO_COMPLETION[reason];
+}
+
 export function experimentView(exp: ExperimentState): Experiment {
-  return { ...exp.def.proto, createTime: new Date(exp.row.createTime), trialCounts: countsOf(exp) };
+  const completion = exp.completion();
+  return {
+    ...exp.def.proto,
+    createTime: new Date(exp.row.createTime),
+    trialCounts: countsOf(exp),
+    state:
+      completion === undefined
+        ? ProtoExperimentState.EXPERIMENT_STATE_ACTIVE
+        : ProtoExperimentState.EXPERIMENT_STATE_COMPLETED,
+    completionReason: completion === undefined ? 0 : PROTO_COMPLETION[completion],
+  };
 }

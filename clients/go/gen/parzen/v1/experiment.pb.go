@@ -74,6 +74,126 @@ func (Direction) EnumDescriptor() ([]byte, []int) {
 	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{0}
 }
 
+// Lifecycle of an experiment.
+type ExperimentState int32
+
+const (
+	ExperimentState_EXPERIMENT_STATE_UNSPECIFIED ExperimentState = 0
+	// Suggest hands out trials.
+	ExperimentState_EXPERIMENT_STATE_ACTIVE ExperimentState = 1
+	// Suggest answers retry_after (reserved: no RPC pauses an experiment yet).
+	ExperimentState_EXPERIMENT_STATE_PAUSED ExperimentState = 2
+	// Suggest answers done with the completion reason.
+	ExperimentState_EXPERIMENT_STATE_COMPLETED ExperimentState = 3
+)
+
+// Enum value maps for ExperimentState.
+var (
+	ExperimentState_name = map[int32]string{
+		0: "EXPERIMENT_STATE_UNSPECIFIED",
+		1: "EXPERIMENT_STATE_ACTIVE",
+		2: "EXPERIMENT_STATE_PAUSED",
+		3: "EXPERIMENT_STATE_COMPLETED",
+	}
+	ExperimentState_value = map[string]int32{
+		"EXPERIMENT_STATE_UNSPECIFIED": 0,
+		"EXPERIMENT_STATE_ACTIVE":      1,
+		"EXPERIMENT_STATE_PAUSED":      2,
+		"EXPERIMENT_STATE_COMPLETED":   3,
+	}
+)
+
+func (x ExperimentState) Enum() *ExperimentState {
+	p := new(ExperimentState)
+	*p = x
+	return p
+}
+
+func (x ExperimentState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExperimentState) Descriptor() protoreflect.EnumDescriptor {
+	return file_parzen_v1_experiment_proto_enumTypes[1].Descriptor()
+}
+
+func (ExperimentState) Type() protoreflect.EnumType {
+	return &file_parzen_v1_experiment_proto_enumTypes[1]
+}
+
+func (x ExperimentState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExperimentState.Descriptor instead.
+func (ExperimentState) EnumDescriptor() ([]byte, []int) {
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{1}
+}
+
+// Why an experiment is COMPLETED.
+type CompletionReason int32
+
+const (
+	CompletionReason_COMPLETION_REASON_UNSPECIFIED CompletionReason = 0
+	// COMPLETE + PRUNED trials reached max_trials.
+	CompletionReason_COMPLETION_REASON_BUDGET CompletionReason = 1
+	// A COMPLETE loss reached goal.
+	CompletionReason_COMPLETION_REASON_GOAL CompletionReason = 2
+	// FAIL trials reached max_failed_trials.
+	CompletionReason_COMPLETION_REASON_FAILURES CompletionReason = 3
+	// Reserved: a wall-clock deadline passed.
+	CompletionReason_COMPLETION_REASON_DEADLINE CompletionReason = 4
+	// Reserved: a user stopped the experiment.
+	CompletionReason_COMPLETION_REASON_STOPPED CompletionReason = 5
+)
+
+// Enum value maps for CompletionReason.
+var (
+	CompletionReason_name = map[int32]string{
+		0: "COMPLETION_REASON_UNSPECIFIED",
+		1: "COMPLETION_REASON_BUDGET",
+		2: "COMPLETION_REASON_GOAL",
+		3: "COMPLETION_REASON_FAILURES",
+		4: "COMPLETION_REASON_DEADLINE",
+		5: "COMPLETION_REASON_STOPPED",
+	}
+	CompletionReason_value = map[string]int32{
+		"COMPLETION_REASON_UNSPECIFIED": 0,
+		"COMPLETION_REASON_BUDGET":      1,
+		"COMPLETION_REASON_GOAL":        2,
+		"COMPLETION_REASON_FAILURES":    3,
+		"COMPLETION_REASON_DEADLINE":    4,
+		"COMPLETION_REASON_STOPPED":     5,
+	}
+)
+
+func (x CompletionReason) Enum() *CompletionReason {
+	p := new(CompletionReason)
+	*p = x
+	return p
+}
+
+func (x CompletionReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CompletionReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_parzen_v1_experiment_proto_enumTypes[2].Descriptor()
+}
+
+func (CompletionReason) Type() protoreflect.EnumType {
+	return &file_parzen_v1_experiment_proto_enumTypes[2]
+}
+
+func (x CompletionReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CompletionReason.Descriptor instead.
+func (CompletionReason) EnumDescriptor() ([]byte, []int) {
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{2}
+}
+
 // Which algorithm proposes configurations, and its options.
 type AlgorithmConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -210,9 +330,22 @@ type Experiment struct {
 	// suggestions. The new trial's user_attrs carry "parzen.retry_of" (the
 	// LOST trial's id). A setting, like lease_duration: not part of the
 	// experiment's identity on re-create.
-	RetryLost     bool `protobuf:"varint,11,opt,name=retry_lost,json=retryLost,proto3" json:"retry_lost,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RetryLost bool `protobuf:"varint,11,opt,name=retry_lost,json=retryLost,proto3" json:"retry_lost,omitempty"`
+	// Stop conditions (see the README's "Budgets and stop conditions"); part of
+	// the experiment's identity on re-create. The experiment is COMPLETED once
+	// COMPLETE + PRUNED trials reach max_trials (FAIL and LOST trials do not
+	// use it up; RUNNING ones reserve their place), once FAIL trials reach
+	// max_failed_trials, or once a COMPLETE loss reaches goal (at or below it
+	// when minimising, at or above it when maximising). Absent: no limit.
+	MaxTrials       *int64   `protobuf:"varint,12,opt,name=max_trials,json=maxTrials,proto3,oneof" json:"max_trials,omitempty"`
+	MaxFailedTrials *int64   `protobuf:"varint,13,opt,name=max_failed_trials,json=maxFailedTrials,proto3,oneof" json:"max_failed_trials,omitempty"`
+	Goal            *float64 `protobuf:"fixed64,14,opt,name=goal,proto3,oneof" json:"goal,omitempty"`
+	// Output only.
+	State ExperimentState `protobuf:"varint,15,opt,name=state,proto3,enum=parzen.v1.ExperimentState" json:"state,omitempty"`
+	// Output only: why the experiment is COMPLETED (UNSPECIFIED otherwise).
+	CompletionReason CompletionReason `protobuf:"varint,16,opt,name=completion_reason,json=completionReason,proto3,enum=parzen.v1.CompletionReason" json:"completion_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Experiment) Reset() {
@@ -322,6 +455,41 @@ func (x *Experiment) GetRetryLost() bool {
 	return false
 }
 
+func (x *Experiment) GetMaxTrials() int64 {
+	if x != nil && x.MaxTrials != nil {
+		return *x.MaxTrials
+	}
+	return 0
+}
+
+func (x *Experiment) GetMaxFailedTrials() int64 {
+	if x != nil && x.MaxFailedTrials != nil {
+		return *x.MaxFailedTrials
+	}
+	return 0
+}
+
+func (x *Experiment) GetGoal() float64 {
+	if x != nil && x.Goal != nil {
+		return *x.Goal
+	}
+	return 0
+}
+
+func (x *Experiment) GetState() ExperimentState {
+	if x != nil {
+		return x.State
+	}
+	return ExperimentState_EXPERIMENT_STATE_UNSPECIFIED
+}
+
+func (x *Experiment) GetCompletionReason() CompletionReason {
+	if x != nil {
+		return x.CompletionReason
+	}
+	return CompletionReason_COMPLETION_REASON_UNSPECIFIED
+}
+
 // Number of trials in each state (output only).
 type TrialCounts struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -423,7 +591,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\aoptions\x18\x02 \x03(\v2$.parzen.v1.PrunerConfig.OptionsEntryR\aoptions\x1aL\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xeb\x04\n" +
+	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\x83\a\n" +
 	"\n" +
 	"Experiment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
@@ -440,11 +608,20 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\ftrial_counts\x18\n" +
 	" \x01(\v2\x16.parzen.v1.TrialCountsR\vtrialCounts\x12\x1d\n" +
 	"\n" +
-	"retry_lost\x18\v \x01(\bR\tretryLost\x1a<\n" +
+	"retry_lost\x18\v \x01(\bR\tretryLost\x12\"\n" +
+	"\n" +
+	"max_trials\x18\f \x01(\x03H\x01R\tmaxTrials\x88\x01\x01\x12/\n" +
+	"\x11max_failed_trials\x18\r \x01(\x03H\x02R\x0fmaxFailedTrials\x88\x01\x01\x12\x17\n" +
+	"\x04goal\x18\x0e \x01(\x01H\x03R\x04goal\x88\x01\x01\x120\n" +
+	"\x05state\x18\x0f \x01(\x0e2\x1a.parzen.v1.ExperimentStateR\x05state\x12H\n" +
+	"\x11completion_reason\x18\x10 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\x10completionReason\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
-	"\x05_seed\"\x9d\x01\n" +
+	"\x05_seedB\r\n" +
+	"\v_max_trialsB\x14\n" +
+	"\x12_max_failed_trialsB\a\n" +
+	"\x05_goal\"\x9d\x01\n" +
 	"\vTrialCounts\x12\x18\n" +
 	"\awaiting\x18\x01 \x01(\x03R\awaiting\x12\x18\n" +
 	"\arunning\x18\x02 \x01(\x03R\arunning\x12\x1a\n" +
@@ -455,7 +632,19 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_MINIMIZE\x10\x01\x12\x16\n" +
-	"\x12DIRECTION_MAXIMIZE\x10\x02B@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
+	"\x12DIRECTION_MAXIMIZE\x10\x02*\x8d\x01\n" +
+	"\x0fExperimentState\x12 \n" +
+	"\x1cEXPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17EXPERIMENT_STATE_ACTIVE\x10\x01\x12\x1b\n" +
+	"\x17EXPERIMENT_STATE_PAUSED\x10\x02\x12\x1e\n" +
+	"\x1aEXPERIMENT_STATE_COMPLETED\x10\x03*\xce\x01\n" +
+	"\x10CompletionReason\x12!\n" +
+	"\x1dCOMPLETION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18COMPLETION_REASON_BUDGET\x10\x01\x12\x1a\n" +
+	"\x16COMPLETION_REASON_GOAL\x10\x02\x12\x1e\n" +
+	"\x1aCOMPLETION_REASON_FAILURES\x10\x03\x12\x1e\n" +
+	"\x1aCOMPLETION_REASON_DEADLINE\x10\x04\x12\x1d\n" +
+	"\x19COMPLETION_REASON_STOPPED\x10\x05B@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
 
 var (
 	file_parzen_v1_experiment_proto_rawDescOnce sync.Once
@@ -469,40 +658,44 @@ func file_parzen_v1_experiment_proto_rawDescGZIP() []byte {
 	return file_parzen_v1_experiment_proto_rawDescData
 }
 
-var file_parzen_v1_experiment_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_parzen_v1_experiment_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_parzen_v1_experiment_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_parzen_v1_experiment_proto_goTypes = []any{
 	(Direction)(0),                // 0: parzen.v1.Direction
-	(*AlgorithmConfig)(nil),       // 1: parzen.v1.AlgorithmConfig
-	(*PrunerConfig)(nil),          // 2: parzen.v1.PrunerConfig
-	(*Experiment)(nil),            // 3: parzen.v1.Experiment
-	(*TrialCounts)(nil),           // 4: parzen.v1.TrialCounts
-	nil,                           // 5: parzen.v1.AlgorithmConfig.OptionsEntry
-	nil,                           // 6: parzen.v1.PrunerConfig.OptionsEntry
-	nil,                           // 7: parzen.v1.Experiment.UserAttrsEntry
-	(*SearchSpace)(nil),           // 8: parzen.v1.SearchSpace
-	(*durationpb.Duration)(nil),   // 9: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*Value)(nil),                 // 11: parzen.v1.Value
+	(ExperimentState)(0),          // 1: parzen.v1.ExperimentState
+	(CompletionReason)(0),         // 2: parzen.v1.CompletionReason
+	(*AlgorithmConfig)(nil),       // 3: parzen.v1.AlgorithmConfig
+	(*PrunerConfig)(nil),          // 4: parzen.v1.PrunerConfig
+	(*Experiment)(nil),            // 5: parzen.v1.Experiment
+	(*TrialCounts)(nil),           // 6: parzen.v1.TrialCounts
+	nil,                           // 7: parzen.v1.AlgorithmConfig.OptionsEntry
+	nil,                           // 8: parzen.v1.PrunerConfig.OptionsEntry
+	nil,                           // 9: parzen.v1.Experiment.UserAttrsEntry
+	(*SearchSpace)(nil),           // 10: parzen.v1.SearchSpace
+	(*durationpb.Duration)(nil),   // 11: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*Value)(nil),                 // 13: parzen.v1.Value
 }
 var file_parzen_v1_experiment_proto_depIdxs = []int32{
-	5,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
-	6,  // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
-	8,  // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
+	7,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
+	8,  // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
+	10, // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
 	0,  // 3: parzen.v1.Experiment.direction:type_name -> parzen.v1.Direction
-	1,  // 4: parzen.v1.Experiment.algorithm:type_name -> parzen.v1.AlgorithmConfig
-	2,  // 5: parzen.v1.Experiment.pruner:type_name -> parzen.v1.PrunerConfig
-	9,  // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
-	7,  // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
-	10, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
-	4,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
-	11, // 10: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	11, // 11: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	3,  // 4: parzen.v1.Experiment.algorithm:type_name -> parzen.v1.AlgorithmConfig
+	4,  // 5: parzen.v1.Experiment.pruner:type_name -> parzen.v1.PrunerConfig
+	11, // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
+	9,  // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
+	12, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
+	1,  // 10: parzen.v1.Experiment.state:type_name -> parzen.v1.ExperimentState
+	2,  // 11: parzen.v1.Experiment.completion_reason:type_name -> parzen.v1.CompletionReason
+	13, // 12: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	13, // 13: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_experiment_proto_init() }
@@ -517,7 +710,7 @@ func file_parzen_v1_experiment_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_experiment_proto_rawDesc), len(file_parzen_v1_experiment_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      3,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -9,6 +9,7 @@ package parzenv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -523,8 +524,18 @@ func (x *SuggestRequest) GetRequestId() string {
 }
 
 type SuggestResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Trials        []*Trial               `protobuf:"bytes,1,rep,name=trials,proto3" json:"trials,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Fewer than count when the experiment's max_trials leaves fewer; none when
+	// done or retry_after is set.
+	Trials []*Trial `protobuf:"bytes,1,rep,name=trials,proto3" json:"trials,omitempty"`
+	// The experiment is COMPLETED: no more trials will be handed out.
+	Done bool `protobuf:"varint,2,opt,name=done,proto3" json:"done,omitempty"`
+	// Why, when done.
+	DoneReason CompletionReason `protobuf:"varint,3,opt,name=done_reason,json=doneReason,proto3,enum=parzen.v1.CompletionReason" json:"done_reason,omitempty"`
+	// Set when no trial can be handed out now but one may be later (the rest
+	// of max_trials is taken by RUNNING trials, which may fail or lapse): ask
+	// again after this long.
+	RetryAfter    *durationpb.Duration `protobuf:"bytes,4,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -562,6 +573,27 @@ func (*SuggestResponse) Descriptor() ([]byte, []int) {
 func (x *SuggestResponse) GetTrials() []*Trial {
 	if x != nil {
 		return x.Trials
+	}
+	return nil
+}
+
+func (x *SuggestResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *SuggestResponse) GetDoneReason() CompletionReason {
+	if x != nil {
+		return x.DoneReason
+	}
+	return CompletionReason_COMPLETION_REASON_UNSPECIFIED
+}
+
+func (x *SuggestResponse) GetRetryAfter() *durationpb.Duration {
+	if x != nil {
+		return x.RetryAfter
 	}
 	return nil
 }
@@ -1813,7 +1845,7 @@ var File_parzen_v1_optimizer_service_proto protoreflect.FileDescriptor
 
 const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
-	"!parzen/v1/optimizer_service.proto\x12\tparzen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aparzen/v1/experiment.proto\x1a\x15parzen/v1/space.proto\x1a\x15parzen/v1/trial.proto\"P\n" +
+	"!parzen/v1/optimizer_service.proto\x12\tparzen.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aparzen/v1/experiment.proto\x1a\x15parzen/v1/space.proto\x1a\x15parzen/v1/trial.proto\"P\n" +
 	"\x17CreateExperimentRequest\x125\n" +
 	"\n" +
 	"experiment\x18\x01 \x01(\v2\x15.parzen.v1.ExperimentR\n" +
@@ -1846,9 +1878,14 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x1b\n" +
 	"\tworker_id\x18\x03 \x01(\tR\bworkerId\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\";\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xc9\x01\n" +
 	"\x0fSuggestResponse\x12(\n" +
-	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"\xc0\x03\n" +
+	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\x12\x12\n" +
+	"\x04done\x18\x02 \x01(\bR\x04done\x12<\n" +
+	"\vdone_reason\x18\x03 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\n" +
+	"doneReason\x12:\n" +
+	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"retryAfter\"\xc0\x03\n" +
 	"\rReportRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.parzen.v1.ReportStatusR\x06status\x12\x17\n" +
@@ -2050,10 +2087,12 @@ var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	nil,                                // 40: parzen.v1.TrialImport.UserAttrsEntry
 	(*Experiment)(nil),                 // 41: parzen.v1.Experiment
 	(*Trial)(nil),                      // 42: parzen.v1.Trial
-	(*timestamppb.Timestamp)(nil),      // 43: google.protobuf.Timestamp
-	(TrialState)(0),                    // 44: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 45: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 46: parzen.v1.Value
+	(CompletionReason)(0),              // 43: parzen.v1.CompletionReason
+	(*durationpb.Duration)(nil),        // 44: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
+	(TrialState)(0),                    // 46: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 47: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 48: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
 	41, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
@@ -2061,66 +2100,68 @@ var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
 	41, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
 	41, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
 	42, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
-	0,  // 5: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	34, // 6: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	35, // 7: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	42, // 8: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
-	43, // 9: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	36, // 10: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	37, // 11: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
-	17, // 12: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	42, // 13: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	38, // 14: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	44, // 15: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	39, // 16: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	45, // 17: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	40, // 18: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
-	20, // 19: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	42, // 20: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	42, // 21: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	44, // 22: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 23: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	44, // 24: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 25: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	42, // 26: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	33, // 27: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
-	46, // 28: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	46, // 29: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	1,  // 30: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	3,  // 31: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	5,  // 32: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	7,  // 33: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	9,  // 34: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	11, // 35: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	13, // 36: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	15, // 37: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	18, // 38: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	21, // 39: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	23, // 40: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	25, // 41: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	27, // 42: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	29, // 43: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	31, // 44: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
-	2,  // 45: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	4,  // 46: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	6,  // 47: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	8,  // 48: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	10, // 49: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	12, // 50: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	14, // 51: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	16, // 52: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	19, // 53: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	22, // 54: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	24, // 55: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	26, // 56: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	28, // 57: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	30, // 58: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	32, // 59: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
-	45, // [45:60] is the sub-list for method output_type
-	30, // [30:45] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	43, // 5: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
+	44, // 6: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
+	0,  // 7: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
+	34, // 8: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	35, // 9: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	42, // 10: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	45, // 11: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	36, // 12: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	37, // 13: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	17, // 14: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
+	42, // 15: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	38, // 16: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	46, // 17: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	39, // 18: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	47, // 19: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	40, // 20: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	20, // 21: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
+	42, // 22: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	42, // 23: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	46, // 24: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	42, // 25: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	46, // 26: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	42, // 27: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	42, // 28: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	33, // 29: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	48, // 30: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	48, // 31: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	1,  // 32: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	3,  // 33: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	5,  // 34: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	7,  // 35: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	9,  // 36: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	11, // 37: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	13, // 38: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	15, // 39: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	18, // 40: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	21, // 41: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	23, // 42: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	25, // 43: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	27, // 44: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	29, // 45: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	31, // 46: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	2,  // 47: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	4,  // 48: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	6,  // 49: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	8,  // 50: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	10, // 51: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	12, // 52: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	14, // 53: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	16, // 54: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	19, // 55: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	22, // 56: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	24, // 57: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	26, // 58: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	28, // 59: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	30, // 60: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	32, // 61: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	47, // [47:62] is the sub-list for method output_type
+	32, // [32:47] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }

@@ -52,7 +52,9 @@ type OptimizerServiceClient interface {
 	// Deletes an experiment and its whole history.
 	DeleteExperiment(ctx context.Context, in *DeleteExperimentRequest, opts ...grpc.CallOption) (*DeleteExperimentResponse, error)
 	// Returns `count` new RUNNING trials. Enqueued configurations are served
-	// first, then the experiment's algorithm proposes the rest.
+	// first, then the experiment's algorithm proposes the rest. A COMPLETED
+	// experiment answers no trials and done; one whose max_trials is all
+	// taken by RUNNING trials answers no trials and retry_after.
 	Suggest(ctx context.Context, in *SuggestRequest, opts ...grpc.CallOption) (*SuggestResponse, error)
 	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED.
 	Report(ctx context.Context, in *ReportRequest, opts ...grpc.CallOption) (*ReportResponse, error)
@@ -261,7 +263,9 @@ type OptimizerServiceServer interface {
 	// Deletes an experiment and its whole history.
 	DeleteExperiment(context.Context, *DeleteExperimentRequest) (*DeleteExperimentResponse, error)
 	// Returns `count` new RUNNING trials. Enqueued configurations are served
-	// first, then the experiment's algorithm proposes the rest.
+	// first, then the experiment's algorithm proposes the rest. A COMPLETED
+	// experiment answers no trials and done; one whose max_trials is all
+	// taken by RUNNING trials answers no trials and retry_after.
 	Suggest(context.Context, *SuggestRequest) (*SuggestResponse, error)
 	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED.
 	Report(context.Context, *ReportRequest) (*ReportResponse, error)

@@ -14,9 +14,35 @@ class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIRECTION_UNSPECIFIED: _ClassVar[Direction]
     DIRECTION_MINIMIZE: _ClassVar[Direction]
     DIRECTION_MAXIMIZE: _ClassVar[Direction]
+
+class ExperimentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPERIMENT_STATE_UNSPECIFIED: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_ACTIVE: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_PAUSED: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_COMPLETED: _ClassVar[ExperimentState]
+
+class CompletionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLETION_REASON_UNSPECIFIED: _ClassVar[CompletionReason]
+    COMPLETION_REASON_BUDGET: _ClassVar[CompletionReason]
+    COMPLETION_REASON_GOAL: _ClassVar[CompletionReason]
+    COMPLETION_REASON_FAILURES: _ClassVar[CompletionReason]
+    COMPLETION_REASON_DEADLINE: _ClassVar[CompletionReason]
+    COMPLETION_REASON_STOPPED: _ClassVar[CompletionReason]
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_MINIMIZE: Direction
 DIRECTION_MAXIMIZE: Direction
+EXPERIMENT_STATE_UNSPECIFIED: ExperimentState
+EXPERIMENT_STATE_ACTIVE: ExperimentState
+EXPERIMENT_STATE_PAUSED: ExperimentState
+EXPERIMENT_STATE_COMPLETED: ExperimentState
+COMPLETION_REASON_UNSPECIFIED: CompletionReason
+COMPLETION_REASON_BUDGET: CompletionReason
+COMPLETION_REASON_GOAL: CompletionReason
+COMPLETION_REASON_FAILURES: CompletionReason
+COMPLETION_REASON_DEADLINE: CompletionReason
+COMPLETION_REASON_STOPPED: CompletionReason
 
 class AlgorithmConfig(_message.Message):
     __slots__ = ("name", "options")
@@ -49,7 +75,7 @@ class PrunerConfig(_message.Message):
     def __init__(self, name: _Optional[str] = ..., options: _Optional[_Mapping[str, _space_pb2.Value]] = ...) -> None: ...
 
 class Experiment(_message.Message):
-    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost")
+    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost", "max_trials", "max_failed_trials", "goal", "state", "completion_reason")
     class UserAttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +94,11 @@ class Experiment(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TRIAL_COUNTS_FIELD_NUMBER: _ClassVar[int]
     RETRY_LOST_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    MAX_FAILED_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_REASON_FIELD_NUMBER: _ClassVar[int]
     name: str
     space: _space_pb2.SearchSpace
     direction: Direction
@@ -79,7 +110,12 @@ class Experiment(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     trial_counts: TrialCounts
     retry_lost: bool
-    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ...) -> None: ...
+    max_trials: int
+    max_failed_trials: int
+    goal: float
+    state: ExperimentState
+    completion_reason: CompletionReason
+    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., completion_reason: _Optional[_Union[CompletionReason, str]] = ...) -> None: ...
 
 class TrialCounts(_message.Message):
     __slots__ = ("waiting", "running", "complete", "pruned", "fail", "lost")

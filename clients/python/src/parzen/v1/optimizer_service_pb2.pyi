@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from parzen.v1 import experiment_pb2 as _experiment_pb2
 from parzen.v1 import space_pb2 as _space_pb2
@@ -86,10 +87,16 @@ class SuggestRequest(_message.Message):
     def __init__(self, experiment: _Optional[str] = ..., count: _Optional[int] = ..., worker_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class SuggestResponse(_message.Message):
-    __slots__ = ("trials",)
+    __slots__ = ("trials", "done", "done_reason", "retry_after")
     TRIALS_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    DONE_REASON_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
     trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
-    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
+    done: bool
+    done_reason: _experiment_pb2.CompletionReason
+    retry_after: _duration_pb2.Duration
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ..., done: bool = ..., done_reason: _Optional[_Union[_experiment_pb2.CompletionReason, str]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ReportRequest(_message.Message):
     __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id")

@@ -148,7 +148,9 @@ class OptimizerServiceServicer(object):
 
     def Suggest(self, request, context):
         """Returns `count` new RUNNING trials. Enqueued configurations are served
-        first, then the experiment's algorithm proposes the rest.
+        first, then the experiment's algorithm proposes the rest. A COMPLETED
+        experiment answers no trials and done; one whose max_trials is all
+        taken by RUNNING trials answers no trials and retry_after.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -55,6 +55,118 @@ export function directionToJSON(object: Direction): string {
   }
 }
 
+/** Lifecycle of an experiment. */
+export enum ExperimentState {
+  EXPERIMENT_STATE_UNSPECIFIED = 0,
+  /** EXPERIMENT_STATE_ACTIVE - Suggest hands out trials. */
+  EXPERIMENT_STATE_ACTIVE = 1,
+  /** EXPERIMENT_STATE_PAUSED - Suggest answers retry_after (reserved: no RPC pauses an experiment yet). */
+  EXPERIMENT_STATE_PAUSED = 2,
+  /** EXPERIMENT_STATE_COMPLETED - Suggest answers done with the completion reason. */
+  EXPERIMENT_STATE_COMPLETED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function experimentStateFromJSON(object: any): ExperimentState {
+  switch (object) {
+    case 0:
+    case "EXPERIMENT_STATE_UNSPECIFIED":
+      return ExperimentState.EXPERIMENT_STATE_UNSPECIFIED;
+    case 1:
+    case "EXPERIMENT_STATE_ACTIVE":
+      return ExperimentState.EXPERIMENT_STATE_ACTIVE;
+    case 2:
+    case "EXPERIMENT_STATE_PAUSED":
+      return ExperimentState.EXPERIMENT_STATE_PAUSED;
+    case 3:
+    case "EXPERIMENT_STATE_COMPLETED":
+      return ExperimentState.EXPERIMENT_STATE_COMPLETED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExperimentState.UNRECOGNIZED;
+  }
+}
+
+export function experimentStateToJSON(object: ExperimentState): string {
+  switch (object) {
+    case ExperimentState.EXPERIMENT_STATE_UNSPECIFIED:
+      return "EXPERIMENT_STATE_UNSPECIFIED";
+    case ExperimentState.EXPERIMENT_STATE_ACTIVE:
+      return "EXPERIMENT_STATE_ACTIVE";
+    case ExperimentState.EXPERIMENT_STATE_PAUSED:
+      return "EXPERIMENT_STATE_PAUSED";
+    case ExperimentState.EXPERIMENT_STATE_COMPLETED:
+      return "EXPERIMENT_STATE_COMPLETED";
+    case ExperimentState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Why an experiment is COMPLETED. */
+export enum CompletionReason {
+  COMPLETION_REASON_UNSPECIFIED = 0,
+  /** COMPLETION_REASON_BUDGET - COMPLETE + PRUNED trials reached max_trials. */
+  COMPLETION_REASON_BUDGET = 1,
+  /** COMPLETION_REASON_GOAL - A COMPLETE loss reached goal. */
+  COMPLETION_REASON_GOAL = 2,
+  /** COMPLETION_REASON_FAILURES - FAIL trials reached max_failed_trials. */
+  COMPLETION_REASON_FAILURES = 3,
+  /** COMPLETION_REASON_DEADLINE - Reserved: a wall-clock deadline passed. */
+  COMPLETION_REASON_DEADLINE = 4,
+  /** COMPLETION_REASON_STOPPED - Reserved: a user stopped the experiment. */
+  COMPLETION_REASON_STOPPED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function completionReasonFromJSON(object: any): CompletionReason {
+  switch (object) {
+    case 0:
+    case "COMPLETION_REASON_UNSPECIFIED":
+      return CompletionReason.COMPLETION_REASON_UNSPECIFIED;
+    case 1:
+    case "COMPLETION_REASON_BUDGET":
+      return CompletionReason.COMPLETION_REASON_BUDGET;
+    case 2:
+    case "COMPLETION_REASON_GOAL":
+      return CompletionReason.COMPLETION_REASON_GOAL;
+    case 3:
+    case "COMPLETION_REASON_FAILURES":
+      return CompletionReason.COMPLETION_REASON_FAILURES;
+    case 4:
+    case "COMPLETION_REASON_DEADLINE":
+      return CompletionReason.COMPLETION_REASON_DEADLINE;
+    case 5:
+    case "COMPLETION_REASON_STOPPED":
+      return CompletionReason.COMPLETION_REASON_STOPPED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CompletionReason.UNRECOGNIZED;
+  }
+}
+
+export function completionReasonToJSON(object: CompletionReason): string {
+  switch (object) {
+    case CompletionReason.COMPLETION_REASON_UNSPECIFIED:
+      return "COMPLETION_REASON_UNSPECIFIED";
+    case CompletionReason.COMPLETION_REASON_BUDGET:
+      return "COMPLETION_REASON_BUDGET";
+    case CompletionReason.COMPLETION_REASON_GOAL:
+      return "COMPLETION_REASON_GOAL";
+    case CompletionReason.COMPLETION_REASON_FAILURES:
+      return "COMPLETION_REASON_FAILURES";
+    case CompletionReason.COMPLETION_REASON_DEADLINE:
+      return "COMPLETION_REASON_DEADLINE";
+    case CompletionReason.COMPLETION_REASON_STOPPED:
+      return "COMPLETION_REASON_STOPPED";
+    case CompletionReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Which algorithm proposes configurations, and its options. */
 export interface AlgorithmConfig {
   /** "tpe" (default when empty), "random" or "gp". */
@@ -125,6 +237,23 @@ export interface Experiment {
    * experiment's identity on re-create.
    */
   retryLost: boolean;
+  /**
+   * Stop conditions (see the README's "Budgets and stop conditions"); part of
+   * the experiment's identity on re-create. The experiment is COMPLETED once
+   * COMPLETE + PRUNED trials reach max_trials (FAIL and LOST trials do not
+   * use it up; RUNNING ones reserve their place), once FAIL trials reach
+   * max_failed_trials, or once a COMPLETE loss reaches goal (at or below it
+   * when minimising, at or above it when maximising). Absent: no limit.
+   */
+  maxTrials?: number | undefined;
+  maxFailedTrials?: number | undefined;
+  goal?:
+    | number
+    | undefined;
+  /** Output only. */
+  state: ExperimentState;
+  /** Output only: why the experiment is COMPLETED (UNSPECIFIED otherwise). */
+  completionReason: CompletionReason;
 }
 
 export interface Experiment_UserAttrsEntry {
@@ -555,6 +684,11 @@ function createBaseExperiment(): Experiment {
     createTime: undefined,
     trialCounts: undefined,
     retryLost: false,
+    maxTrials: undefined,
+    maxFailedTrials: undefined,
+    goal: undefined,
+    state: 0,
+    completionReason: 0,
   };
 }
 
@@ -592,6 +726,21 @@ export const Experiment: MessageFns<Experiment> = {
     }
     if (message.retryLost !== false) {
       writer.uint32(88).bool(message.retryLost);
+    }
+    if (message.maxTrials !== undefined) {
+      writer.uint32(96).int64(message.maxTrials);
+    }
+    if (message.maxFailedTrials !== undefined) {
+      writer.uint32(104).int64(message.maxFailedTrials);
+    }
+    if (message.goal !== undefined) {
+      writer.uint32(113).double(message.goal);
+    }
+    if (message.state !== 0) {
+      writer.uint32(120).int32(message.state);
+    }
+    if (message.completionReason !== 0) {
+      writer.uint32(128).int32(message.completionReason);
     }
     return writer;
   },
@@ -700,6 +849,46 @@ export const Experiment: MessageFns<Experiment> = {
             message.retryLost = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.maxTrials = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.maxFailedTrials = longToNumber(reader.int64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.goal = reader.double();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.completionReason = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -767,6 +956,23 @@ export const Experiment: MessageFns<Experiment> = {
         : isSet(object.retry_lost)
         ? globalThis.Boolean(object.retry_lost)
         : false,
+      maxTrials: isSet(object.maxTrials)
+        ? globalThis.Number(object.maxTrials)
+        : isSet(object.max_trials)
+        ? globalThis.Number(object.max_trials)
+        : undefined,
+      maxFailedTrials: isSet(object.maxFailedTrials)
+        ? globalThis.Number(object.maxFailedTrials)
+        : isSet(object.max_failed_trials)
+        ? globalThis.Number(object.max_failed_trials)
+        : undefined,
+      goal: isSet(object.goal) ? globalThis.Number(object.goal) : undefined,
+      state: isSet(object.state) ? experimentStateFromJSON(object.state) : 0,
+      completionReason: isSet(object.completionReason)
+        ? completionReasonFromJSON(object.completionReason)
+        : isSet(object.completion_reason)
+        ? completionReasonFromJSON(object.completion_reason)
+        : 0,
     };
   },
 
@@ -811,6 +1017,21 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.retryLost !== false) {
       obj.retryLost = message.retryLost;
     }
+    if (message.maxTrials !== undefined) {
+      obj.maxTrials = Math.round(message.maxTrials);
+    }
+    if (message.maxFailedTrials !== undefined) {
+      obj.maxFailedTrials = Math.round(message.maxFailedTrials);
+    }
+    if (message.goal !== undefined) {
+      obj.goal = floatToJson(message.goal);
+    }
+    if (message.state !== 0) {
+      obj.state = experimentStateToJSON(message.state);
+    }
+    if (message.completionReason !== 0) {
+      obj.completionReason = completionReasonToJSON(message.completionReason);
+    }
     return obj;
   },
 
@@ -848,6 +1069,11 @@ export const Experiment: MessageFns<Experiment> = {
       ? TrialCounts.fromPartial(object.trialCounts)
       : undefined;
     message.retryLost = object.retryLost ?? false;
+    message.maxTrials = object.maxTrials ?? undefined;
+    message.maxFailedTrials = object.maxFailedTrials ?? undefined;
+    message.goal = object.goal ?? undefined;
+    message.state = object.state ?? 0;
+    message.completionReason = object.completionReason ?? 0;
     return message;
   },
 };
@@ -1085,6 +1311,10 @@ export const TrialCounts: MessageFns<TrialCounts> = {
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

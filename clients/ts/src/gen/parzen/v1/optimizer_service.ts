@@ -20,8 +20,9 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../google/protobuf/duration.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { Experiment } from "./experiment.js";
+import { CompletionReason, completionReasonFromJSON, completionReasonToJSON, Experiment } from "./experiment.js";
 import { Value } from "./space.js";
 import { IntermediateValue, Trial, TrialState, trialStateFromJSON, trialStateToJSON } from "./trial.js";
 
@@ -132,7 +133,21 @@ export interface SuggestRequest {
 }
 
 export interface SuggestResponse {
+  /**
+   * Fewer than count when the experiment's max_trials leaves fewer; none when
+   * done or retry_after is set.
+   */
   trials: Trial[];
+  /** The experiment is COMPLETED: no more trials will be handed out. */
+  done: boolean;
+  /** Why, when done. */
+  doneReason: CompletionReason;
+  /**
+   * Set when no trial can be handed out now but one may be later (the rest
+   * of max_trials is taken by RUNNING trials, which may fail or lapse): ask
+   * again after this long.
+   */
+  retryAfter?: Duration | undefined;
 }
 
 export interface ReportRequest {
@@ -1029,13 +1044,22 @@ export const SuggestRequest: MessageFns<SuggestRequest> = {
 };
 
 function createBaseSuggestResponse(): SuggestResponse {
-  return { trials: [] };
+  return { trials: [], done: false, doneReason: 0, retryAfter: undefined };
 }
 
 export const SuggestResponse: MessageFns<SuggestResponse> = {
   encode(message: SuggestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.trials) {
       Trial.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.done !== false) {
+      writer.uint32(16).bool(message.done);
+    }
+    if (message.doneReason !== 0) {
+      writer.uint32(24).int32(message.doneReason);
+    }
+    if (message.retryAfter !== undefined) {
+      Duration.encode(message.retryAfter, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1061,6 +1085,30 @@ export const SuggestResponse: MessageFns<SuggestResponse> = {
             message.trials.push(Trial.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.done = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.doneReason = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.retryAfter = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,13 +1122,35 @@ export const SuggestResponse: MessageFns<SuggestResponse> = {
   },
 
   fromJSON(object: any): SuggestResponse {
-    return { trials: globalThis.Array.isArray(object?.trials) ? object.trials.map((e: any) => Trial.fromJSON(e)) : [] };
+    return {
+      trials: globalThis.Array.isArray(object?.trials) ? object.trials.map((e: any) => Trial.fromJSON(e)) : [],
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+      doneReason: isSet(object.doneReason)
+        ? completionReasonFromJSON(object.doneReason)
+        : isSet(object.done_reason)
+        ? completionReasonFromJSON(object.done_reason)
+        : 0,
+      retryAfter: isSet(object.retryAfter)
+        ? Duration.fromJSON(object.retryAfter)
+        : isSet(object.retry_after)
+        ? Duration.fromJSON(object.retry_after)
+        : undefined,
+    };
   },
 
   toJSON(message: SuggestResponse): unknown {
     const obj: any = {};
     if (message.trials?.length) {
       obj.trials = message.trials.map((e) => Trial.toJSON(e));
+    }
+    if (message.done !== false) {
+      obj.done = message.done;
+    }
+    if (message.doneReason !== 0) {
+      obj.doneReason = completionReasonToJSON(message.doneReason);
+    }
+    if (message.retryAfter !== undefined) {
+      obj.retryAfter = Duration.toJSON(message.retryAfter);
     }
     return obj;
   },
@@ -1091,6 +1161,11 @@ export const SuggestResponse: MessageFns<SuggestResponse> = {
   fromPartial(object: DeepPartial<SuggestResponse>): SuggestResponse {
     const message = createBaseSuggestResponse();
     message.trials = object.trials?.map((e) => Trial.fromPartial(e)) || [];
+    message.done = object.done ?? false;
+    message.doneReason = object.doneReason ?? 0;
+    message.retryAfter = (object.retryAfter !== undefined && object.retryAfter !== null)
+      ? Duration.fromPartial(object.retryAfter)
+      : undefined;
     return message;
   },
 };
@@ -4095,7 +4170,9 @@ export const OptimizerServiceService = {
   },
   /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
-   * first, then the experiment's algorithm proposes the rest.
+   * first, then the experiment's algorithm proposes the rest. A COMPLETED
+   * experiment answers no trials and done; one whose max_trials is all
+   * taken by RUNNING trials answers no trials and retry_after.
    */
   suggest: {
     path: "/parzen.v1.OptimizerService/Suggest" as const,
@@ -4233,7 +4310,9 @@ export interface OptimizerServiceServer extends UntypedServiceImplementation {
   deleteExperiment: handleUnaryCall<DeleteExperimentRequest, DeleteExperimentResponse>;
   /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
-   * first, then the experiment's algorithm proposes the rest.
+   * first, then the experiment's algorithm proposes the rest. A COMPLETED
+   * experiment answers no trials and done; one whose max_trials is all
+   * taken by RUNNING trials answers no trials and retry_after.
    */
   suggest: handleUnaryCall<SuggestRequest, SuggestResponse>;
   /** Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. */
@@ -4335,7 +4414,9 @@ export interface OptimizerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
-   * first, then the experiment's algorithm proposes the rest.
+   * first, then the experiment's algorithm proposes the rest. A COMPLETED
+   * experiment answers no trials and done; one whose max_trials is all
+   * taken by RUNNING trials answers no trials and retry_after.
    */
   suggest(
     request: SuggestRequest,
