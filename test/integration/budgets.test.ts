@@ -7,12 +7,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CompletionReason,
-  Direction,
-  type Experiment,
-  ExperimentState,
-} from "@parzen/client/gen/parzen/v1/experiment";
+import { CompletionReason, Direction, type Experiment, ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { createRng } from "../../src/math/rng.js";
@@ -39,8 +34,7 @@ async function serverWith(stop: Partial<Experiment>) {
       ...stop,
     },
   });
-  const ok = (trialId: number, loss: number) =>
-    ts.api.report({ trialId, status: ReportStatus.REPORT_STATUS_OK, loss });
+  const ok = (trialId: number, loss: number) => ts.api.report({ trialId, status: ReportStatus.REPORT_STATUS_OK, loss });
   const fail = (trialId: number) =>
     ts.api.report({ trialId, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "boom" });
   const experiment = async () => (await ts.api.getExperiment({ name: "e" })).experiment!;

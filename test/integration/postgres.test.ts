@@ -46,8 +46,8 @@ suite("a server on PostgreSQL", () => {
     await ts.restart();
     expect(await ts.api.suggest({ experiment: "budget" })).toMatchObject({ trials: [], done: true });
     expect((await ts.api.getExperiment({ name: "budget" })).experiment).toMatchObject({
-      state: 3,
-      completionReason: 1,
+      state: ExperimentState.EXPERIMENT_STATE_COMPLETED,
+      completionReason: CompletionReason.COMPLETION_REASON_BUDGET,
     });
   });
 
