@@ -5,6 +5,8 @@
  * same rules through whole servers and other processes.
  */
 import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,13 +94,53 @@ describe("acquireProcessLock", () => {
     const shell = new Database(path);
     shell.prepare("SELECT count(*) FROM t").get();
     try {
-      expect(refusal(path).message).toContain(
-        `is in use by another Parzen server or program (process ${process.pid} (this one))`,
+      expect(refusal(path).message).toBe(
+        `database ${path} is in use by another Parzen server or program (process ${process.pid} (this one)); ` +
+          "stop it or use another --db",
       );
     } finally {
       shell.close();
     }
     acquire(path);
+  });
+
+  it("names every process holding the file, lowest pid first", async () => {
+    const path = join(dir, "a.db");
+    database(path);
+    // Another program in another process: a connection that reads once and stays open.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(${JSON.stringify(path)});
+         db.prepare("SELECT count(*) FROM t").get();
+         console.log("open");
+         process.stdin.resume();`,
+      ],
+      { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] },
+    );
+    try {
+      const [line] = (await once(holder.stdout!, "data")) as [Buffer];
+      expect(line.toString()).toContain("open");
+      const shell = new Database(path);
+      shell.prepare("SELECT count(*) FROM t").get();
+      try {
+        const names = [holder.pid!, process.pid]
+          .sort((a, b) => a - b)
+          .map((pid) => (pid === process.pid ? `process ${pid} (this one)` : `process ${pid}`));
+        expect(refusal(path).message).toBe(
+          `database ${path} is in use by another Parzen server or program (${names.join(", ")}); ` +
+            "stop it or use another --db",
+        );
+      } finally {
+        shell.close();
+      }
+      // This process let go: only the other one is named now.
+      expect(refusal(path).message).toContain(`(process ${holder.pid}); stop it`);
+    } finally {
+      holder.kill("SIGKILL");
+      await once(holder, "exit");
+    }
   });
 
   it("refuses a file with two names even when nobody holds it, and takes a file that is not a database", () => {
