@@ -183,9 +183,20 @@ describe("GroupCommit", () => {
     }
   });
 
-  it("names the database file in a failed commit's message", async () => {
+  it("names the file and keeps the cause of a commit that failed for another reason than storage", async () => {
     const group = new GroupCommit(writer);
+    const storage: boolean[] = [];
+    group.onStorage((ok) => storage.push(ok));
     group.run(() => writer.prepare("INSERT INTO t (v, parent) VALUES ('dangling', 7)").run());
-    await expect(group.committed()).rejects.toThrow(`database ${join(dir, "db.sqlite")}: the write failed (`);
+    const err = (await group.committed().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ParzenError;
+    expect(err.message).toMatch(
+      new RegExp(`^database ${join(dir, "db.sqlite")}: the write failed \\(FOREIGN KEY constraint failed\\)`),
+    );
+    expect((err.cause as { code?: string }).code).toBe("SQLITE_CONSTRAINT_FOREIGNKEY");
+    // A constraint is not the storage's fault: readiness is not told otherwise.
+    expect(storage).toEqual([]);
   });
 });
