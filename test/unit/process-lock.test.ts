@@ -164,6 +164,12 @@ describe("acquireProcessLock", () => {
     );
   });
 
+  it("refuses a path that exists but cannot be opened as a file, naming it", () => {
+    const path = join(dir, "folder.db");
+    mkdirSync(path);
+    expect(refusal(path).message).toMatch(new RegExp(`^cannot open database ${path}: `));
+  });
+
   it("takes no lock for an in-memory database", () => {
     acquire(":memory:");
     acquire(":memory:");
