@@ -89,6 +89,36 @@ describe("the tokens file syntax", () => {
   });
 });
 
+describe("tokens file errors", () => {
+  it("are FAILED_PRECONDITION (a server that cannot start), whatever the mistake", () => {
+    const path = join(dir, "bad");
+    for (const text of ["short", `${A} role=owner`, `${A} experiments=,`, `${A}\n${A} role=reader`, "# none"]) {
+      writeFileSync(path, text);
+      let err: unknown;
+      try {
+        loadTokens(path, undefined);
+      } catch (e) {
+        err = e;
+      }
+      expect([text, (err as { code?: string } | undefined)?.code]).toEqual([text, "FAILED_PRECONDITION"]);
+      expect((err as Error).message).toContain(`tokens file ${path}`);
+    }
+    try {
+      loadTokens(join(dir, "missing"), undefined);
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe("FAILED_PRECONDITION");
+      expect((e as Error).cause).toBeDefined();
+    }
+  });
+
+  it("tell different pattern lists apart, and take only role= and experiments= at a word's start as attributes", () => {
+    expect(() => parseTokenEntries(`${A} experiments=ab\n${A} experiments=a,b`, "t")).toThrow(/listed twice/);
+    // "xrole=admin" is a word like any other, so a (too short) token, not an attribute.
+    expect(() => parseTokenEntries(`${A} xrole=admin`, "t")).toThrow(/16 to 4096 printable ASCII/);
+    expect(parseTokens(`${A} role=reader experiments=x\n${B}`, "t")).toEqual([A, B]);
+  });
+});
+
 describe("loadTokens", () => {
   it("joins the file's tokens and PARZEN_TOKENS, file first", () => {
     const path = join(dir, "both");
