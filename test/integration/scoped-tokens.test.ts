@@ -14,13 +14,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTokens } from "../../src/server/auth.js";
-import { uniform } from "./fixtures.js";
+import { num, uniform } from "./fixtures.js";
 import { type Api, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
 const ADMIN = "admin-token-0123456789abcdef";
 const WORKER_A = "worker-token-team-a-0123456789";
 const READER = "reader-token-everything-012345";
 const READER_B = "reader-token-team-b-0123456789";
+const ADMIN_B = "admin-token-team-b-0123456789ab";
 const dir = mkdtempSync(join(tmpdir(), "parzen-scoped-"));
 const tokensFile = join(dir, "tokens");
 writeFileSync(
@@ -31,6 +32,7 @@ writeFileSync(
     `${WORKER_A} role=worker experiments=team-a-*`,
     `${READER}  role=reader   # dashboards`,
     `${READER_B} role=reader experiments=team-b-*,shared`,
+    `${ADMIN_B} experiments=team-b-?`,
     "",
   ].join("\n"),
 );
@@ -50,12 +52,14 @@ let admin: Api;
 let worker: Api;
 let reader: Api;
 let readerB: Api;
+let adminB: Api;
 beforeAll(async () => {
   ts = await startTestServer({ tokens: loadTokens(tokensFile, undefined) });
   admin = as(ADMIN);
   worker = as(WORKER_A);
   reader = as(READER);
   readerB = as(READER_B);
+  adminB = as(ADMIN_B);
   for (const name of ["team-a-1", "team-b-1", "shared"]) await create(admin, name);
 });
 afterAll(async () => {
@@ -129,6 +133,56 @@ describe("scoped tokens", () => {
     const near = `${WORKER_A.slice(0, -1)}${WORKER_A.endsWith("9") ? "8" : "9"}`;
     const err = await rejection(as(near).getExperiment({ name: "team-a-1" }));
     expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("gives each role exactly the methods of the documented table, on the trials of its experiments", async () => {
+    const [mine] = (await worker.suggest({ experiment: "team-a-1", workerId: "w" })).trials;
+    const [theirs] = (await admin.suggest({ experiment: "team-b-1", workerId: "admin" })).trials;
+    // A worker reads too, its own experiments' trials included.
+    expect((await worker.getTrial({ trialId: mine!.id })).trial?.id).toBe(mine!.id);
+    await worker.listTrials({ experiment: "team-a-1", pageSize: 5 });
+    await worker.getBest({ experiment: "team-a-1" }).catch((err: { code: number }) => {
+      expect(err.code).toBe(status.NOT_FOUND);
+    });
+    const other = await rejection(worker.getTrial({ trialId: theirs!.id }));
+    expect(other.code).toBe(status.PERMISSION_DENIED);
+    expect(other.details).toBe(
+      `GetTrial: trial ${theirs!.id} is not of an experiment this token may use ` +
+        `(trial ${theirs!.id} of experiment "team-b-1"; allowed: team-a-*)`,
+    );
+    const unknown = await rejection(worker.reportIntermediate({ trialId: 987654, step: 1, value: 1 }));
+    expect(unknown.details).toBe("ReportIntermediate: trial 987654 is not a trial this token may use");
+    expect((await rejection(worker.listTrials({ experiment: "team-b-1", pageSize: 5 }))).details).toBe(
+      'ListTrials: experiment "team-b-1" is not one this token may use (allowed: team-a-*)',
+    );
+
+    // A reader reads the trials it may see, and nothing that writes, trial calls included.
+    const r = await readerB.getTrial({ trialId: theirs!.id });
+    expect(r.trial?.id).toBe(theirs!.id);
+    expect((await rejection(readerB.getTrial({ trialId: mine!.id }))).code).toBe(status.PERMISSION_DENIED);
+    for (const call of [
+      readerB.heartbeat({ trialId: theirs!.id }),
+      readerB.report({ trialId: theirs!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }),
+      readerB.deleteExperiment({ name: "shared" }),
+    ]) {
+      const err = await rejection(call);
+      expect(err.code).toBe(status.PERMISSION_DENIED);
+      expect(err.details).toMatch(/^\w+: a reader token is read-only$/);
+    }
+
+    // An admin limited to patterns does everything, on its experiments only.
+    const queued = await adminB.enqueue({ experiment: "team-b-1", configurations: [{ params: { x: num(0.5) } }] });
+    expect(queued.trials).toHaveLength(1);
+    const wide = await rejection(adminB.deleteExperiment({ name: "team-b-12" }));
+    expect(wide.details).toBe(
+      'DeleteExperiment: experiment "team-b-12" is not one this token may use (allowed: team-b-?)',
+    );
+    expect((await rejection(adminB.enqueue({ experiment: "shared", configurations: [] }))).code).toBe(
+      status.PERMISSION_DENIED,
+    );
+    expect((await adminB.listExperiments({ pageSize: 100 })).experiments.map((e) => e.name)).toEqual(["team-b-1"]);
+    await worker.report({ trialId: mine!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    await admin.report({ trialId: theirs!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
   });
 
   it("refuses a tokens file with an unknown role or attribute, or a token listed twice", () => {

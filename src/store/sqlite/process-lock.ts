@@ -74,17 +74,20 @@ function probeFile(dbPath: string, real: string): void {
   if (!existsSync(real)) return;
   const links = statSync(real).nlink;
   const probe = openProbe(dbPath);
+  let held = false;
   try {
     probe.pragma("locking_mode = EXCLUSIVE");
     probe.exec("BEGIN EXCLUSIVE");
     probe.exec("COMMIT");
   } catch (err) {
-    if (busy(err)) throw inUse(dbPath, real, holdersOf(real));
     // Not a database, say: opening it properly reports that with the file named.
-    return;
+    if (!busy(err)) return;
+    held = true;
   } finally {
     probe.close();
   }
+  // Only once the probe is closed: its own shared lock would name this process as a holder.
+  if (held) throw inUse(dbPath, real, holdersOf(real));
   if (links > 1) {
     throw new ParzenError(
       "FAILED_PRECONDITION",
