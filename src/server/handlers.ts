@@ -117,11 +117,14 @@ export function createHandlers(
       await optimizer.deleteExperiment(req.name);
       return {};
     }),
+    updateExperiment: unary("UpdateExperiment", async (req) => ({
+      experiment: await optimizer.updateExperiment(req),
+    })),
     suggest: unary("Suggest", (req, call) => optimizer.suggestAnswer(req, abortSignalOf(call))),
     report: unary("Report", async (req, call) => {
-      const { trial, afterAnswer } = await optimizer.report(req);
+      const { trial, next, afterAnswer } = await optimizer.report(req);
       if (afterAnswer !== undefined) whenOnTheWire(call, afterAnswer);
-      return { trial };
+      return { trial, next };
     }),
     reportIntermediate: unary("ReportIntermediate", async (req) => ({
       shouldPrune: await optimizer.reportIntermediate(req.trialId, req.step, req.value),
