@@ -102,6 +102,12 @@ describe("space shape limits", () => {
     const ok = compileSpace({ parameters: [chain(2)] }, limits({ maxDepth: 2 }));
     expect(ok.params.map((q) => q.name)).toEqual(["c1", "c2", "leaf"]);
     expect(ok.byName.get("leaf")!.condition).toEqual({ parent: 1, option: 0 });
+    // A choice at the deepest level whose options have no children nests nothing.
+    expect(
+      compileSpace({ parameters: [choice("top", [str("a"), str("b")])] }, limits({ maxDepth: 0 })).params,
+    ).toHaveLength(1);
+    const deepChoice = choice("c1", [str("a")], [], [[choice("c2", [str("x"), str("y")])]]);
+    expect(compileSpace({ parameters: [deepChoice] }, limits({ maxDepth: 1 })).params).toHaveLength(2);
     expect(invalid(() => compileSpace({ parameters: [chain(3)] }, limits({ maxDepth: 2 })))).toBe(
       'parameter "c3" option 0: conditional nesting deeper than 2 levels',
     );
@@ -234,6 +240,8 @@ describe("numeric domains compile to their normalised form", () => {
     expect(invalid(() => compile1(q(-0.5)))).toBe('parameter "x": q must be > 0, got -0.5');
     expect(invalid(() => compile1(q(Number.NaN)))).toBe('parameter "x": q must be finite, got NaN');
     expect(invalid(() => compile1(q(1.5)))).toBe('parameter "x": q (1.5) is larger than the range high − low (1)');
+    const q12 = p("x", { $case: "qUniform", value: { low: 1, high: 2, q: 1.5 } });
+    expect(invalid(() => compile1(q12))).toBe('parameter "x": q (1.5) is larger than the range high − low (1)');
     const ql = p("x", { $case: "qLogUniform", value: { low: 0, high: 1, q: 0.1 } });
     expect(invalid(() => compile1(ql))).toBe('parameter "x": a log domain needs low > 0, got low = 0');
   });
@@ -298,6 +306,9 @@ describe("int domains", () => {
     expect(invalid(() => compile1(intRange("n", 4, 3)))).toBe('parameter "n": low (4) must be less than high (3)');
     expect(invalid(() => compile1(intRange("n", 0, 10, -1)))).toBe('parameter "n": step must be > 0, got -1');
     expect(invalid(() => compile1(intRange("n", 0, 10, 11)))).toBe(
+      'parameter "n": step (11) is larger than the range high − low (10)',
+    );
+    expect(invalid(() => compile1(intRange("n", 5, 15, 11)))).toBe(
       'parameter "n": step (11) is larger than the range high − low (10)',
     );
   });
@@ -474,6 +485,9 @@ describe("values: user-given values in and out of the space", () => {
     expect(internalValue(u, i(1))).toBe(1);
     expect(internalValue(u, d(1 + 1e-13))).toBe(1);
     expect(internalValue(u, d(-1 - 1e-13))).toBe(-1);
+    // Exactly at the tolerance (1e-12 here) is still inside.
+    expect(internalValue(u, d(1 + 1e-12))).toBe(1);
+    expect(internalValue(u, d(-1 - 1e-12))).toBe(-1);
     expect(invalid(() => internalValue(u, d(1 + 1e-11)))).toBe(`parameter "u": ${1 + 1e-11} is outside [-1, 1]`);
     expect(invalid(() => internalValue(u, d(-1.001)))).toBe('parameter "u": -1.001 is outside [-1, 1]');
     expect(invalid(() => internalValue(u, d(Number.NaN)))).toBe('parameter "u": value must be finite, got NaN');
@@ -598,6 +612,10 @@ describe("grids", () => {
     expect(onGrid(0, 1, 1 + 5e-10)).toBe(true);
     expect(onGrid(0, 1, 5e-10)).toBe(true);
     expect(onGrid(0, 1, -3)).toBe(true);
+    // Anchored at the anchor, not at 0.
+    expect(onGrid(0.25, 1, 1.25)).toBe(true);
+    expect(onGrid(0.25, 1, 1.5)).toBe(false);
+    expect(onGrid(0.25, 1, 1)).toBe(false);
   });
 });
 
@@ -636,6 +654,10 @@ describe("scales: the coordinate algorithms model a numeric parameter in", () =>
     expect(lg.cell(5)).toEqual([Math.log(3), Math.log(7)]);
     expect(lg.fromCoord(Math.log(6))).toBe(5);
     expect(lg.fromCoord(Math.log(8))).toBe(9);
+    // A lower edge of exactly 0 (low = step / 2) is not a coordinate either.
+    const lg0 = numericScale({ type: "float", low: 0.5, high: 2.5, log: true, step: 1 });
+    expect(lg0.lo).toBe(Math.log(0.5));
+    expect(lg0.cell(0.5)).toEqual([Math.log(0.5), Math.log(1)]);
     const lg2 = numericScale({ type: "float", low: 2, high: 4, log: true, step: 1 });
     expect(lg2.lo).toBe(Math.log(1.5));
     expect(lg2.hi).toBe(Math.log(4.5));
@@ -650,6 +672,9 @@ describe("scales: the coordinate algorithms model a numeric parameter in", () =>
     expect(s.fromCoord(-0.4)).toBe(1);
     expect(s.fromCoord(100)).toBe(10);
     expect(s.cell(4)).toEqual([2.5, 5.5]);
+    // Ints up to 2^53 keep every digit (no rounding to 12 significant digits, as grid floats get).
+    const big = numericScale({ type: "int", low: 0, high: 1e15, step: 1, log: false });
+    expect(big.fromCoord(123456789012345.3)).toBe(123456789012345);
     const log = numericScale({ type: "int", low: 1, high: 20, step: 1, log: true });
     expect([log.log, log.lo, log.hi, log.discrete]).toEqual([true, Math.log(0.5), Math.log(20.5), true]);
     expect(log.toCoord(5)).toBe(Math.log(5));
@@ -720,6 +745,7 @@ describe("prior: categorical draws and whole configurations", () => {
   it("falls back to the last option with positive weight when rounding leaves the total short of u", () => {
     expect(sampleCategorical(w(0.3, 0.6, 0), scripted([0.95]))).toBe(1);
     expect(sampleCategorical(w(0.3, 0.6, 0.0999), scripted([0.9999]))).toBe(2);
+    expect(sampleCategorical(w(0.6, 0), scripted([0.7]))).toBe(0);
     expect(sampleCategorical(w(0, 0), scripted([0.5]))).toBe(1);
   });
 

@@ -108,7 +108,7 @@ def test_channel_options_agent_reconnect_service_config_then_extra() -> None:
     own = build_channel_options([("grpc.service_config", "{}"), ("x", 1)])
     assert [k for k, _ in own].count("grpc.service_config") == 1
     assert own[-2:] == [("grpc.service_config", "{}"), ("x", 1)]
-    assert build_channel_options([("y", 2)])[-1] == ("y", 2)
+    assert build_channel_options([("y", 2)])[-2:] == [("grpc.service_config", SERVICE_CONFIG), ("y", 2)]
 
 
 def test_retried_methods_are_the_idempotent_ones() -> None:
@@ -117,10 +117,71 @@ def test_retried_methods_are_the_idempotent_ones() -> None:
 
 
 def test_a_client_certificate_needs_its_key() -> None:
-    with pytest.raises(ValueError, match="private_key and certificate_chain go together"):
+    message = r"^private_key and certificate_chain go together \(a client certificate for mutual TLS\)$"
+    with pytest.raises(ValueError, match=message):
         Connection("127.0.0.1:1", private_key=b"k")
-    with pytest.raises(ValueError, match="go together"):
+    with pytest.raises(ValueError, match=message):
         Connection("127.0.0.1:1", certificate_chain=b"c")
+
+
+def test_defaults_plain_channel_and_the_behaviour_tables_60_s_deadline() -> None:
+    conn = Connection("127.0.0.1:1")
+    assert conn.address == "127.0.0.1:1"
+    assert conn.timeout == 60.0  # clients/behaviour.json call_timeout_seconds
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "secure"),
+    [
+        ({}, False),
+        ({"tls": True}, True),
+        ({"root_certificates": b"ca"}, True),
+        ({"private_key": b"k", "certificate_chain": b"c"}, True),
+        ({"root_certificates": b"ca", "private_key": b"k", "certificate_chain": b"c"}, True),
+    ],
+)
+def test_tls_when_asked_for_or_implied_by_certificates(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any], secure: bool
+) -> None:
+    """The channel grpc is asked for: TLS with exactly the given certificates, to the normalised target, with the
+    client's options (the real TLS handshake is test_auth.py's subject)."""
+    made: list[tuple[str, str, Any, Any]] = []
+    creds_asked: list[dict[str, Any]] = []
+    plain = grpc.insecure_channel
+    sentinel = object()
+
+    def ssl_channel_credentials(**kw: Any) -> Any:
+        creds_asked.append(kw)
+        return sentinel
+
+    def secure_channel(target: str, creds: Any, options: Any) -> grpc.Channel:
+        made.append(("secure", target, creds, options))
+        return plain(target, options=options)
+
+    def insecure_channel(target: str, options: Any) -> grpc.Channel:
+        made.append(("insecure", target, None, options))
+        return plain(target, options=options)
+
+    monkeypatch.setattr(grpc, "ssl_channel_credentials", ssl_channel_credentials)
+    monkeypatch.setattr(grpc, "secure_channel", secure_channel)
+    monkeypatch.setattr(grpc, "insecure_channel", insecure_channel)
+    conn = Connection("/run/p.sock", channel_options=[("z", 1)], **kwargs)
+    assert conn.channel is not None
+    kind, target, creds, options = made[0]
+    assert len(made) == 1 and kind == ("secure" if secure else "insecure")
+    assert target == "unix:///run/p.sock"
+    assert options == build_channel_options([("z", 1)])
+    if secure:
+        assert creds is sentinel
+        assert creds_asked == [
+            {
+                "root_certificates": kwargs.get("root_certificates"),
+                "private_key": kwargs.get("private_key"),
+                "certificate_chain": kwargs.get("certificate_chain"),
+            }
+        ]
+    else:
+        assert creds_asked == []
 
 
 def test_the_token_rides_on_every_call_and_stream_stripped_of_whitespace() -> None:
@@ -142,6 +203,10 @@ def test_deadline_is_the_calls_else_the_connections_else_none() -> None:
     assert 29.0 < stub.calls[-1][1]["timeout"] <= 30.0
     conn.call("GetExperiment", object(), timeout=2.0)
     assert 1.0 < stub.calls[-1][1]["timeout"] <= 2.0
+    conn.call("GetExperiment", object(), timeout=0.25)
+    assert 0.0 < stub.calls[-1][1]["timeout"] <= 0.25
+    conn.call("GetExperiment", object(), timeout=0.0)
+    assert stub.calls[-1][1]["timeout"] == 0.0
     forever, s = connect(timeout=None)
     forever.call("GetExperiment", object())
     assert s.calls[-1][1]["timeout"] is None
