@@ -58,7 +58,7 @@ start_server() {
 tests_for() {
   case "$1" in
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
-    src/space*) echo "test/unit/space-*.test.ts,test/integration/fuzz.test.ts,test/unit/definition-versions.test.ts,test/integration/validation.test.ts,test/integration/ask-tell.test.ts" ;;
+    src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
     src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
