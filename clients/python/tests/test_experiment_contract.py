@@ -133,3 +133,18 @@ def test_trials_dataframe_columns(client: parzen.Client, name: str) -> None:
     assert wide["intermediate.10"][0] == 3.0 and pd.isna(wide["intermediate.2"][1])
     empty = client.create_experiment(f"{name}-empty", SPACE, algorithm="random").trials_dataframe()
     assert len(empty) == 0
+
+
+def test_suggest_makes_exactly_the_trials_asked_for_each_with_a_fresh_request_id(
+    client: parzen.Client, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exp = client.create_experiment(name, SPACE, algorithm="random")
+    assert exp.created and not client.get_experiment(name).created
+    sent = recording(client, monkeypatch, "Suggest")
+    one = exp.suggest()
+    assert isinstance(one, parzen.Trial) and exp.refresh().trial_counts["RUNNING"] == 1
+    assert len(exp.suggest(1)) == 1 and len(exp.suggest(3)) == 3
+    assert exp.refresh().trial_counts["RUNNING"] == 5
+    assert [r.count for r in sent] == [1, 1, 3]
+    ids = [r.request_id for r in sent]
+    assert all(re.fullmatch("[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 3
