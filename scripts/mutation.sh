@@ -57,8 +57,14 @@ start_server() {
 # so without this every mutant would be tried against nearly the whole suite. $PARZEN_MUTATION_TESTS overrides.
 tests_for() {
   case "$1" in
+    # Small modules with unit tests of their own: those are enough (minutes, not an hour of integration tests).
+    src/service/use-cases/request-checks.ts | src/service/use-cases/page-token.ts | src/service/use-cases/retry-lost.ts | src/server/status.ts | src/server/request-names.ts)
+      echo "test/unit/service-checks.test.ts" ;;
+    src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
+    src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
+    src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
-    src/space*) echo "test/unit/space-model.test.ts,test/unit/definition-versions.test.ts,test/integration/validation.test.ts,test/integration/ask-tell.test.ts" ;;
+    src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
     src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
