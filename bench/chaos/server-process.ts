@@ -22,7 +22,9 @@ export class ServerProcess {
 
   /** Resolves once the server logs "listening". */
   async start(): Promise<void> {
-    const child = spawn("node", ["dist/cli/main.js", "serve", "--db", this.db, "--listen", this.address], {
+    // CHAOS_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.CHAOS_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const child = spawn("node", [...nodeArgs, "dist/cli/main.js", "serve", "--db", this.db, "--listen", this.address], {
       cwd: repo,
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -1,8 +1,9 @@
 /**
  * Where algorithms execute. The service only awaits `suggest`; WorkerRunner
- * (worker-runner.ts) runs fast algorithms in process, in the experiment's
- * own session, and offloaded ones on a worker thread, in a session opened
- * for the job (runSuggestJob).
+ * (worker-runner.ts) runs TPE in the experiment's session kept on a thread
+ * of its own (session-thread.ts), cheap ones (random) in process, and
+ * offloaded ones (GP) on a worker pool, in a session opened for the job
+ * (runSuggestJob).
  */
 import { algorithmNamed } from "../../algorithms/registry.js";
 import type { SharedMemos } from "../../algorithms/shared-memos.js";
@@ -21,9 +22,22 @@ export interface SuggestJob {
   readonly trialNumber: number;
 }
 
+/** A handle on a session kept off the event loop (session-thread.ts); releasing it frees the session. */
+export interface RemoteSession {
+  readonly remote: true;
+  release(): void;
+}
+
 /** Where an experiment's session is kept (its ExperimentState): opened by the runner on first use, dropped by the holder. */
 export interface SessionHolder {
-  algorithmSession: AlgorithmSession | undefined;
+  algorithmSession: AlgorithmSession | RemoteSession | undefined;
+}
+
+/** Drops what `holder` keeps of its session, freeing it wherever it lives. */
+export function dropSession(holder: SessionHolder): void {
+  const s = holder.algorithmSession;
+  holder.algorithmSession = undefined;
+  if (s !== undefined && "remote" in s) s.release();
 }
 
 export interface AlgorithmRunner {
