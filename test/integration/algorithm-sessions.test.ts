@@ -13,12 +13,7 @@ import type { AlgorithmSession } from "../../src/algorithms/types.js";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
 import type { Config } from "../../src/space/types.js";
-import type {
-  AlgorithmRunner,
-  RemoteSession,
-  SessionHolder,
-  SuggestJob,
-} from "../../src/service/runners/algorithm-runner.js";
+import type { AlgorithmRunner, SessionHolder, SuggestJob } from "../../src/service/runners/algorithm-runner.js";
 import { WorkerRunner } from "../../src/service/runners/worker-runner.js";
 import { choice, intRange, logUniform, num, str, uniform } from "./fixtures.js";
 import { startTestServer, type TestServer } from "./harness.js";
@@ -30,7 +25,7 @@ const gc = runInNewContext("gc") as () => void;
 /** The server's own runner, noting (weakly) the session each experiment's suggestions ran in, by seed. */
 class SessionSpy implements AlgorithmRunner {
   private readonly runner = new WorkerRunner(1);
-  readonly sessions = new Map<number, WeakRef<AlgorithmSession | RemoteSession>>();
+  readonly sessions = new Map<number, WeakRef<AlgorithmSession>>();
 
   async suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     const config = await this.runner.suggest(job, holder, signal);

@@ -77,7 +77,7 @@ describe("a session on the session thread", () => {
     const space = compileSpace(everyKind);
     const options = tpe.parseOptions({});
     const memos = createSharedMemos();
-    const holder: SessionHolder = { algorithmSession: undefined };
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
     const history: Observation[] = [];
     const rng = createRng(17);
     for (let t = 0; t < 60; t++) {
@@ -106,13 +106,12 @@ describe("a session on the session thread", () => {
       ),
     );
     const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 9, trialNumber: 40 };
-    const holder: SessionHolder = { algorithmSession: undefined };
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
     const first = await thread.suggest(job, holder);
-    const handle = holder.algorithmSession!;
-    expect("remote" in handle).toBe(true);
-    if ("remote" in handle) handle.release();
-    holder.algorithmSession = undefined;
+    const handle = holder.threadSession!;
+    handle.release();
+    holder.threadSession = undefined;
     expect(Array.from(await thread.suggest(job, holder))).toEqual(Array.from(first));
-    expect(holder.algorithmSession).not.toBe(handle);
+    expect(holder.threadSession).not.toBe(handle);
   }, 60_000);
 });

@@ -20,6 +20,8 @@ export interface SuggestJob {
   readonly seed: number;
   /** Number of the trial being created: with the seed it fixes the random stream. */
   readonly trialNumber: number;
+  /** Suggestions the call this job belongs to asks the algorithm for (a batch); 1 if absent. */
+  readonly batch?: number;
 }
 
 /** A handle on a session kept off the event loop (session-thread.ts); releasing it frees the session. */
@@ -28,16 +30,23 @@ export interface RemoteSession {
   release(): void;
 }
 
-/** Where an experiment's session is kept (its ExperimentState): opened by the runner on first use, dropped by the holder. */
+/**
+ * Where an experiment's sessions are kept (its ExperimentState): opened by
+ * the runner on first use, dropped by the holder. An algorithm may have one
+ * in process and one on the session thread (worker-runner.ts says which
+ * suggestion runs where): both suggest the same, being only optimisations.
+ */
 export interface SessionHolder {
-  algorithmSession: AlgorithmSession | RemoteSession | undefined;
+  algorithmSession: AlgorithmSession | undefined;
+  threadSession: RemoteSession | undefined;
 }
 
-/** Drops what `holder` keeps of its session, freeing it wherever it lives. */
+/** Drops what `holder` keeps of its sessions, freeing them wherever they live. */
 export function dropSession(holder: SessionHolder): void {
-  const s = holder.algorithmSession;
+  const remote = holder.threadSession;
   holder.algorithmSession = undefined;
-  if (s !== undefined && "remote" in s) s.release();
+  holder.threadSession = undefined;
+  remote?.release();
 }
 
 export interface AlgorithmRunner {

@@ -16,7 +16,7 @@
 import { Worker } from "node:worker_threads";
 import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
-import { dropSession, type RemoteSession, type SessionHolder, type SuggestJob } from "./algorithm-runner.js";
+import type { RemoteSession, SessionHolder, SuggestJob } from "./algorithm-runner.js";
 import { deltaBuffers, HistorySender } from "./history-sync.js";
 import type { SessionRequest, SessionResponse } from "./session-worker.js";
 
@@ -56,13 +56,13 @@ export class SessionThread {
 
   suggest(job: SuggestJob, holder: SessionHolder): Promise<Config> {
     const worker = this.thread();
-    const held = holder.algorithmSession;
+    const held = holder.threadSession;
     let s: ThreadSession;
     if (held instanceof ThreadSession && held.generation === this.generation) s = held;
     else {
       s = new ThreadSession(this, this.nextKey++, this.generation);
       this.collected.register(s, { key: s.key, generation: s.generation }, s);
-      holder.algorithmSession = s;
+      holder.threadSession = s;
     }
     const delta = s.sender.delta(job.history);
     const request: SessionRequest = {
@@ -78,7 +78,10 @@ export class SessionThread {
     return new Promise<Config>((resolve, reject) => {
       const failed = (err: Error) => {
         // Whatever the thread holds for it may be half made: the next suggestion starts afresh.
-        if (holder.algorithmSession === s) dropSession(holder);
+        if (holder.threadSession === s) {
+          holder.threadSession = undefined;
+          s.release();
+        }
         reject(err);
       };
       this.pending.set(request.id, { resolve, reject: failed });

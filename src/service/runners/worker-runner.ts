@@ -9,7 +9,8 @@
  *   session kept on a thread of their own (session-thread.ts), fed the
  *   history incrementally; a batch of a thousand over a long history used to
  *   hold the event loop for seconds. Not on the GP's threads, so a fit never
- *   delays them.
+ *   delays them. A lone suggestion over a short history runs in process
+ *   (IN_PROCESS_HISTORY), in a session of its own there.
  * - the rest (random search) in process, in the experiment's session, cut
  *   into slices of the event loop (event-loop-slices.ts) so a large batch
  *   never holds it for long.
@@ -26,6 +27,18 @@ import { SessionThread } from "./session-thread.js";
 
 /** How long in-process algorithm work may run in one turn of the event loop before other I/O is served. */
 const SLICE_MS = 10;
+
+/**
+ * Below this many trials a lone suggestion of a thread-session algorithm runs
+ * in process: TPE takes about a millisecond at 1,000 trials, and a round trip
+ * to a thread (waking it up, on a busy machine a scheduler's time slice) would
+ * add more than it saves. Batches always go to the thread.
+ */
+const IN_PROCESS_HISTORY = 4000;
+
+function inProcess(job: SuggestJob): boolean {
+  return (job.batch ?? 1) === 1 && job.history.length < IN_PROCESS_HISTORY;
+}
 
 interface Pending {
   job: SuggestJob;
@@ -116,7 +129,7 @@ export class WorkerRunner implements AlgorithmRunner {
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     const algorithm = algorithmNamed(job.algorithm);
-    if (algorithm.threadSession) return this.sessionThread.suggest(job, holder);
+    if (algorithm.threadSession && !inProcess(job)) return this.sessionThread.suggest(job, holder);
     if (!algorithm.offload) {
       const wait = this.slices.turn();
       if (wait === undefined) return this.inProcess(job, holder);
@@ -130,12 +143,8 @@ export class WorkerRunner implements AlgorithmRunner {
   private inProcess(job: SuggestJob, holder: SessionHolder): Promise<Config> {
     try {
       // The experiment's own session, opened on its first suggestion.
-      let session = holder.algorithmSession;
-      if (session === undefined || "remote" in session) {
-        session = algorithmNamed(job.algorithm).open(job.space, job.options, this.memos);
-        holder.algorithmSession = session;
-      }
-      return Promise.resolve(session.suggest(job.history, createRng(job.seed, job.trialNumber)));
+      holder.algorithmSession ??= algorithmNamed(job.algorithm).open(job.space, job.options, this.memos);
+      return Promise.resolve(holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber)));
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -87,7 +87,9 @@ export class ExperimentState {
    * on the first one (SessionHolder), dropped with the view of the history
    * and with this state.
    */
-  algorithmSession: AlgorithmSession | RemoteSession | undefined = undefined;
+  algorithmSession: AlgorithmSession | undefined = undefined;
+  /** Its session on the session thread, if a suggestion ran there (runners/session-thread.ts). */
+  threadSession: RemoteSession | undefined = undefined;
 
   constructor(
     readonly row: ExperimentRow,

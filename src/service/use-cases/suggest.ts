@@ -159,7 +159,8 @@ export class SuggestUseCase {
       const prefetched = ready === undefined ? undefined : await ready;
       const base = cache.observationHistory(exp);
       const history = pending.length === 0 ? base : base.concat(pending);
-      const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
+      const config =
+        prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal, count - started.length));
       pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
       created.push(
         newTrialRow(exp, number, config, now, {
@@ -193,6 +194,7 @@ export class SuggestUseCase {
     number: number,
     history: readonly Observation[],
     signal?: AbortSignal,
+    batch = 1,
   ): Promise<Config> {
     return this.deps.runner.suggest(
       {
@@ -202,6 +204,7 @@ export class SuggestUseCase {
         history,
         seed: exp.def.seed,
         trialNumber: number,
+        batch,
       },
       exp,
       signal,
