@@ -26,9 +26,6 @@ const DEADLINE_PASSED = new ParzenError(
   "the call's deadline passed before a suggestion was ready",
 );
 
-/** Messages a stream writes per turn of the event loop (turns.ts). */
-const STREAM_SLICE = 256;
-
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 export function createHandlers(
@@ -142,17 +139,12 @@ export function createHandlers(
         leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
         if (access !== undefined) await access.authorize("StreamTrials", req, access.scopeOf(call.metadata));
-        // Each slice of a stream's work (reading a chunk of history, writing messages) runs in a turn of its own.
+        // Each slice of a stream's work (reading a chunk of history, writing it) runs in a turn of its own.
         await turns.take();
-        let sinceTurn = 0;
+        const pace = () => turns.take();
         // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
-        for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
+        for await (const trial of optimizer.streamTrials(req.experiment, req.states, pace)) {
           if (call.cancelled) return;
-          if (++sinceTurn === STREAM_SLICE) {
-            sinceTurn = 0;
-            await turns.take();
-            if (call.cancelled) return;
-          }
           // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
           // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
           if (!call.write({ trial })) await writable(call);
