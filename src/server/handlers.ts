@@ -26,6 +26,9 @@ const DEADLINE_PASSED = new ParzenError(
   "the call's deadline passed before a suggestion was ready",
 );
 
+/** Messages a stream lets grpc-js buffer (encoded only when the HTTP/2 stream takes them) before it waits. */
+const WRITE_AHEAD = 4;
+
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 export function createHandlers(
@@ -147,7 +150,13 @@ export function createHandlers(
           if (call.cancelled) return;
           // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
           // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
-          if (!call.write({ trial })) await writable(call);
+          if (call.writableLength >= WRITE_AHEAD) {
+            // grpc-js encodes buffered messages when the HTTP/2 stream finishes a write, and such writes of
+            // many streams finish together: keep few buffered, and go on in a turn of this stream's own.
+            await written(call, { trial });
+            if (call.cancelled) return;
+            await turns.take();
+          } else if (!call.write({ trial })) await writable(call);
           if (call.cancelled) return;
         }
         call.end();
@@ -162,12 +171,22 @@ export function createHandlers(
   return handlers;
 }
 
+/** Writes `message` and resolves once grpc-js has taken it, or the call drained or will take nothing more. */
+function written<T>(call: ServerWritableStream<unknown, T>, message: T): Promise<void> {
+  return drainedOrDone(call, (done) => call.write(message, done));
+}
+
 /**
  * Resolves when `call` can take more messages ('drain') or will take none
  * (cancelled, closed): grpc-js drops writes to a cancelled call without
  * calling back, so 'drain' alone would never come.
  */
 function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return drainedOrDone(call, () => undefined);
+}
+
+/** Resolves on 'drain', on the callback `start` is given, or once the call is cancelled, closed or failed. */
+function drainedOrDone(call: ServerWritableStream<unknown, unknown>, start: (done: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       call.off("drain", done);
@@ -180,6 +199,7 @@ function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
     call.on("cancelled", done);
     call.on("close", done);
     call.on("error", done);
+    start(done);
   });
 }
 
