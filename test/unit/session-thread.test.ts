@@ -4,6 +4,7 @@
  * whatever edits came between two suggestions, and so the suggestions are
  * exactly those of the algorithm run in process on the same history and rng.
  */
+import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import type { Observation } from "../../src/algorithms/types.js";
@@ -113,5 +114,26 @@ describe("a session on the session thread", () => {
     holder.threadSession = undefined;
     expect(Array.from(await thread.suggest(job, holder))).toEqual(Array.from(first));
     expect(holder.threadSession).not.toBe(handle);
+  }, 60_000);
+
+  it("answers UNAVAILABLE when its thread dies mid-suggestion, then suggests the same on a new one", async () => {
+    const space = compileSpace(everyKind);
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const rng = createRng(2);
+    const history = Array.from({ length: 3000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 1, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: rng.normal(),
+      lastStep: undefined,
+    }));
+    const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 4, trialNumber: 3000 };
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const pending = thread.suggest(job, holder);
+    await (thread as unknown as { worker: Worker }).worker.terminate();
+    await expect(pending).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    const again = await thread.suggest(job, holder);
+    expect(Array.from(again)).toEqual(Array.from(runSuggestJob(job, memos)));
   }, 60_000);
 });

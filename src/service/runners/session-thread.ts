@@ -115,11 +115,17 @@ export class SessionThread {
       if (msg.error !== undefined) p.reject(new ParzenError(msg.error.code as ErrorCode, msg.error.message));
       else p.resolve(msg.config!);
     });
+    // Nothing of a suggestion is stored before it comes back, and the next one starts a new thread: a retry works.
+    const stopped = (why: string) =>
+      new ParzenError(
+        "UNAVAILABLE",
+        `the algorithm thread stopped (${why}); nothing of this call was stored, retry it`,
+      );
     w.on("error", (err) => {
-      if (this.worker === w) this.replaced(new ParzenError("INTERNAL", `algorithm thread failed: ${err.message}`));
+      if (this.worker === w) this.replaced(stopped(err.message));
     });
     w.on("exit", (code) => {
-      if (this.worker === w) this.replaced(new ParzenError("INTERNAL", `algorithm thread exited (code ${code})`));
+      if (this.worker === w) this.replaced(stopped(`exit code ${code}`));
     });
     // Idle, it must not keep the process alive; a suggestion in flight is awaited by a call that does.
     w.unref();
