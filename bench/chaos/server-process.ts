@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-const repo = resolve(import.meta.dirname, "../..");
+/** CHAOS_SERVER_DIR: another compiled tree to run the server from (to compare two versions under the same load). */
+const repo = process.env.CHAOS_SERVER_DIR ?? resolve(import.meta.dirname, "../..");
 
 export class ServerProcess {
   private child: ChildProcess | undefined;
