@@ -10,7 +10,7 @@ import { tpe } from "../../src/algorithms/tpe/index.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { runSuggestJob, type SessionHolder, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
-import { applyDelta, HistorySender } from "../../src/service/runners/history-sync.js";
+import { applyDelta, HistorySender, piece } from "../../src/service/runners/history-sync.js";
 import { SessionThread } from "../../src/service/runners/session-thread.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -38,18 +38,19 @@ function edit(h: Observation[], rng: ReturnType<typeof createRng>, next: () => n
 }
 
 describe("history deltas", () => {
-  it("bring the receiver's copy to the sender's history through 300 random edits", () => {
+  it("bring the receiver's copy to the sender's history through 300 random edits, sent in random pieces", () => {
     const rng = createRng(5);
     let n = 0;
     const sender = new HistorySender();
     const copy: Observation[] = [];
     let h: Observation[] = [];
-    const sizes: number[] = [];
     for (let step = 0; step < 300; step++) {
       h = edit(h, rng, () => n++);
-      const d = sender.delta(h);
-      sizes.push(d.index.length);
-      applyDelta(copy, d);
+      const c = sender.changes(h);
+      const size = 1 + Math.floor(rng.uniform() * 40);
+      for (let from = 0; from === 0 || from < c.items.length; from += size) {
+        applyDelta(copy, piece(c, from, Math.min(from + size, c.items.length)));
+      }
       expect(copy.length).toBe(h.length);
       for (let i = 0; i < h.length; i++) {
         const { config, ...rest } = h[i]!;
@@ -58,15 +59,7 @@ describe("history deltas", () => {
       }
     }
     // Only what changed travels: an unchanged history sends nothing.
-    expect(sender.delta(h).index.length).toBe(0);
-  });
-
-  it("send everything again after a reset", () => {
-    const sender = new HistorySender();
-    const h = [obs(0, "complete", 1), obs(1, "running", undefined)];
-    sender.delta(h);
-    sender.reset();
-    expect(sender.delta(h).index.length).toBe(2);
+    expect(sender.changes(h).items.length).toBe(0);
   });
 });
 
@@ -136,4 +129,34 @@ describe("a session on the session thread", () => {
     const again = await thread.suggest(job, holder);
     expect(Array.from(again)).toEqual(Array.from(runSuggestJob(job, memos)));
   }, 60_000);
+
+  it("sends a long history in pieces, in order even when a second suggestion follows at once", async () => {
+    const space = compileSpace({ parameters: everyKind.parameters.slice(0, 3) });
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const rng = createRng(8);
+    const random = { algorithm: "random", options: {}, space, history: [], seed: 5 };
+    const history: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: rng.normal(),
+      lastStep: undefined,
+    }));
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const first: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(),
+      seed: 6,
+      trialNumber: 25_000,
+    };
+    const pendingFirst = thread.suggest(first, holder);
+    history[7] = { ...history[7]!, loss: -100 };
+    const second: SuggestJob = { ...first, history: history.slice(), trialNumber: 25_001 };
+    const pendingSecond = thread.suggest(second, holder);
+    expect(Array.from(await pendingFirst)).toEqual(Array.from(runSuggestJob(first, memos)));
+    expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  * send. Between two suggestions an ask-tell loop changes one or two trials,
  * so a suggestion costs a message of a few hundred bytes, not a copy of the
  * whole history; the first one (or one after the thread was replaced) sends
- * everything (packing 100,000 trials takes the event loop about 10 ms).
+ * everything, in pieces packed in turns of the event loop of their own.
  *
  * Observations are compared by identity: the service never mutates one, it
  * replaces it (algorithms/types.ts), so an entry that is the same object as
@@ -16,7 +16,7 @@
 import type { Observation, ObservationState } from "../../algorithms/types.js";
 
 const STATES: readonly ObservationState[] = ["running", "complete", "pruned", "fail", "lost"];
-const STATE_CODE = new Map(STATES.map((s, i) => [s, i]));
+const STATE_CODE: Readonly<Record<ObservationState, number>> = { running: 0, complete: 1, pruned: 2, fail: 3, lost: 4 };
 
 /** Changed entries of a history, packed: entry `k` is `index[k]` of the history. */
 export interface HistoryDelta {
@@ -42,34 +42,57 @@ export function deltaBuffers(d: HistoryDelta): ArrayBuffer[] {
   );
 }
 
+/** What changed in a history since the last send: the entries `index[k]`, which are now `items[k]`. */
+export interface HistoryChanges {
+  /** The receiver's length before (its copy is whole up to there) and after. */
+  readonly before: number;
+  readonly length: number;
+  readonly index: Int32Array;
+  readonly items: readonly Observation[];
+}
+
 /** The sender's side: what it has sent, to diff the next history against. */
 export class HistorySender {
   private sent: Observation[] = [];
 
-  /** Forget what was sent (the receiver lost its copy): the next deltas send everything. */
-  reset(): void {
-    this.sent = [];
-  }
-
-  /** The delta that brings the receiver from the last history sent to `history`; marks it sent. */
-  delta(history: readonly Observation[]): HistoryDelta {
+  /**
+   * What changed in `history` since the last call, marked sent: the caller
+   * must send all of it (as deltas, `piece`), in order, before anything later.
+   * Observations are immutable, so the changes stay valid however long the
+   * sending takes, even if the caller's live array changes meanwhile.
+   */
+  changes(history: readonly Observation[]): HistoryChanges {
     const sent = this.sent;
-    const changed: number[] = [];
-    for (let i = 0; i < history.length; i++) if (sent[i] !== history[i]) changed.push(i);
-    const d = pack(history, changed, history.length);
-    for (const i of changed) sent[i] = history[i]!;
+    const before = sent.length;
+    let index = new Int32Array(16);
+    const items: Observation[] = [];
+    for (let i = 0; i < history.length; i++) {
+      const o = history[i]!;
+      if (sent[i] === o) continue;
+      if (items.length === index.length) {
+        const grown = new Int32Array(Math.min(history.length, 2 * items.length));
+        grown.set(index);
+        index = grown;
+      }
+      index[items.length] = i;
+      items.push(o);
+      sent[i] = o;
+    }
     sent.length = history.length;
-    return d;
+    return { before, length: history.length, index: index.subarray(0, items.length), items };
   }
 }
 
-function pack(history: readonly Observation[], indices: readonly number[], length: number): HistoryDelta {
-  const k = indices.length;
+/** Entries `from` to `to` of `c` as one delta; the last piece (`to` = the end) also sets the final length. */
+export function piece(c: HistoryChanges, from: number, to: number): HistoryDelta {
+  const k = to - from;
+  // Until the last piece, the receiver keeps whatever length covers its copy and the entries sent so far.
+  const length = to >= c.items.length ? c.length : Math.max(c.before, c.index[to - 1]! + 1);
   let values = 0;
-  for (const i of indices) values += history[i]!.config.length;
+  for (let j = from; j < to; j++) values += c.items[j]!.config.length;
   const d: HistoryDelta = {
     length,
-    index: Int32Array.from(indices),
+    index: c.index.slice(from, to),
     number: new Int32Array(k),
     state: new Uint8Array(k),
     loss: new Float64Array(k),
@@ -80,15 +103,17 @@ function pack(history: readonly Observation[], indices: readonly number[], lengt
   };
   let at = 0;
   for (let j = 0; j < k; j++) {
-    const o = history[indices[j]!]!;
+    const o = c.items[from + j]!;
     d.number[j] = o.number;
-    d.state[j] = STATE_CODE.get(o.state)!;
+    d.state[j] = STATE_CODE[o.state];
     d.loss[j] = o.loss ?? Number.NaN;
     d.hasLoss[j] = o.loss === undefined ? 0 : 1;
     d.lastStep[j] = o.lastStep ?? Number.NaN;
     d.offsets[j] = at;
-    d.configs.set(o.config, at);
-    at += o.config.length;
+    // An element loop: TypedArray.set costs more than the copy for a handful of values.
+    const config = o.config;
+    for (let v = 0; v < config.length; v++) d.configs[at + v] = config[v]!;
+    at += config.length;
   }
   d.offsets[k] = at;
   return d;

@@ -17,7 +17,7 @@ import { Worker } from "node:worker_threads";
 import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
 import type { RemoteSession, SessionHolder, SuggestJob } from "./algorithm-runner.js";
-import { deltaBuffers, HistorySender } from "./history-sync.js";
+import { deltaBuffers, type HistoryChanges, type HistoryDelta, HistorySender, piece } from "./history-sync.js";
 import type { SessionRequest, SessionResponse } from "./session-worker.js";
 
 /** The main thread's handle on one experiment's session on the thread. */
@@ -25,6 +25,8 @@ class ThreadSession implements RemoteSession {
   readonly remote = true;
   readonly sender = new HistorySender();
   opened = false;
+  /** Settles once everything this session's calls so far have to send is posted. */
+  sending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly owner: SessionThread,
@@ -35,6 +37,14 @@ class ThreadSession implements RemoteSession {
   release(): void {
     this.owner.drop(this.key, this.generation, this);
   }
+}
+
+/** Changed trials per message: the first suggestion of a session sends the whole history in pieces this large. */
+const PIECE = 10_000;
+
+/** Resolves in a later turn of the event loop, after I/O was polled. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 interface Pending {
@@ -55,7 +65,7 @@ export class SessionThread {
   );
 
   suggest(job: SuggestJob, holder: SessionHolder): Promise<Config> {
-    const worker = this.thread();
+    this.thread();
     const held = holder.threadSession;
     let s: ThreadSession;
     if (held instanceof ThreadSession && held.generation === this.generation) s = held;
@@ -64,29 +74,80 @@ export class SessionThread {
       this.collected.register(s, { key: s.key, generation: s.generation }, s);
       holder.threadSession = s;
     }
-    const delta = s.sender.delta(job.history);
-    const request: SessionRequest = {
-      type: "suggest",
-      id: this.nextId++,
-      key: s.key,
-      open: s.opened ? undefined : { algorithm: job.algorithm, options: job.options, space: job.space },
-      delta,
-      seed: job.seed,
-      trialNumber: job.trialNumber,
-    };
-    s.opened = true;
-    return new Promise<Config>((resolve, reject) => {
-      const failed = (err: Error) => {
-        // Whatever the thread holds for it may be half made: the next suggestion starts afresh.
-        if (holder.threadSession === s) {
-          holder.threadSession = undefined;
-          s.release();
+    const session = s;
+    const changes = session.sender.changes(job.history);
+    const open = { algorithm: job.algorithm, options: job.options, space: job.space };
+    const send = async (): Promise<Config> => {
+      // A long change (the whole history, on a session's first suggestion) goes in pieces, each packed in a
+      // turn of the event loop of its own; the thread applies them in order before the suggestion.
+      let from = 0;
+      for (; changes.items.length - from > PIECE; from += PIECE) {
+        const opening = this.opening(session, open);
+        this.post(session, changes, from, from + PIECE, (delta) => ({
+          type: "sync",
+          key: session.key,
+          open: opening,
+          delta,
+        }));
+        await nextTurn();
+      }
+      return new Promise<Config>((resolve, reject) => {
+        const id = this.nextId++;
+        const failed = (err: Error) => {
+          // Whatever the thread holds for it may be half made: the next suggestion starts afresh.
+          if (holder.threadSession === session) {
+            holder.threadSession = undefined;
+            session.release();
+          }
+          reject(err);
+        };
+        this.pending.set(id, { resolve, reject: failed });
+        const opening = this.opening(session, open);
+        const { seed, trialNumber } = job;
+        const request = (delta: HistoryDelta): SessionRequest => {
+          return { type: "suggest", id, key: session.key, open: opening, delta, seed, trialNumber };
+        };
+        if (!this.post(session, changes, from, changes.items.length, request)) {
+          this.pending.delete(id);
+          failed(this.stopped("the thread was replaced while the history was sent"));
         }
-        reject(err);
-      };
-      this.pending.set(request.id, { resolve, reject: failed });
-      worker.postMessage(request, deltaBuffers(delta));
-    });
+      });
+    };
+    // After what this session's earlier calls still have to send (a prefetch and a Suggest can overlap).
+    const result = session.sending.then(send, send);
+    session.sending = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** The open parameters on a session's first message, then nothing. */
+  private opening<T>(s: ThreadSession, open: T): T | undefined {
+    if (s.opened) return undefined;
+    s.opened = true;
+    return open;
+  }
+
+  /** Packs entries `from` to `to` of `changes` and posts them in `request`; false if the thread `s` was opened on is gone. */
+  private post(
+    s: ThreadSession,
+    changes: HistoryChanges,
+    from: number,
+    to: number,
+    request: (delta: HistoryDelta) => SessionRequest,
+  ): boolean {
+    if (s.generation !== this.generation || this.worker === undefined) return false;
+    const delta = piece(changes, from, to);
+    this.worker.postMessage(request(delta), deltaBuffers(delta));
+    return true;
+  }
+
+  private stopped(why: string): ParzenError {
+    return new ParzenError(
+      "UNAVAILABLE",
+      `the algorithm thread stopped (${why}); nothing of this call was stored, retry it`,
+    );
   }
 
   /** Frees the session `key` on the thread, if it is still the thread the session was opened on. */

@@ -12,13 +12,17 @@ import { createRng } from "../../math/rng.js";
 import type { Config, Space } from "../../space/types.js";
 import { applyDelta, type HistoryDelta } from "./history-sync.js";
 
+/** What opens a session: present on a session's first message only. */
+type Open = { readonly algorithm: string; readonly options: unknown; readonly space: Space } | undefined;
+
 export type SessionRequest =
+  /** A piece of a long history change; a suggest message follows with the rest. */
+  | { readonly type: "sync"; readonly key: number; readonly open: Open; readonly delta: HistoryDelta }
   | {
       readonly type: "suggest";
       readonly id: number;
       readonly key: number;
-      /** Present on a session's first suggestion. */
-      readonly open: { readonly algorithm: string; readonly options: unknown; readonly space: Space } | undefined;
+      readonly open: Open;
       readonly delta: HistoryDelta;
       readonly seed: number;
       readonly trialNumber: number;
@@ -35,19 +39,38 @@ const port = parentPort;
 if (port !== null) {
   const memos = createSharedMemos();
   const sessions = new Map<number, { session: AlgorithmSession; history: Observation[] }>();
+  /** Errors of sync messages, answered with the suggest message that follows them. */
+  const failedToOpen = new Map<number, unknown>();
+  const sessionFor = (key: number, open: Open) => {
+    let s = sessions.get(key);
+    if (s === undefined) {
+      if (open === undefined) throw new ParzenError("INTERNAL", `algorithm session ${key} is not open`);
+      s = { session: algorithmNamed(open.algorithm).open(open.space, open.options, memos), history: [] };
+      sessions.set(key, s);
+    }
+    return s;
+  };
   port.on("message", (msg: SessionRequest) => {
     if (msg.type === "drop") {
       sessions.delete(msg.key);
       return;
     }
-    try {
-      let s = sessions.get(msg.key);
-      if (s === undefined) {
-        if (msg.open === undefined) throw new ParzenError("INTERNAL", `algorithm session ${msg.key} is not open`);
-        const session = algorithmNamed(msg.open.algorithm).open(msg.open.space, msg.open.options, memos);
-        s = { session, history: [] };
-        sessions.set(msg.key, s);
+    if (msg.type === "sync") {
+      // Errors (a session that cannot open) surface with the suggest message that follows.
+      try {
+        applyDelta(sessionFor(msg.key, msg.open).history, msg.delta);
+      } catch (err) {
+        failedToOpen.set(msg.key, err);
       }
+      return;
+    }
+    try {
+      const failed = failedToOpen.get(msg.key);
+      if (failed !== undefined) {
+        failedToOpen.delete(msg.key);
+        throw failed;
+      }
+      const s = sessionFor(msg.key, msg.open);
       applyDelta(s.history, msg.delta);
       // A copy with a buffer of its own: a view would take its whole buffer along.
       const config = s.session.suggest(s.history, createRng(msg.seed, msg.trialNumber)).slice();
