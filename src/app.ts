@@ -145,6 +145,7 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
         tokens,
         tls,
         webRoot: config.webRoot ?? defaultWebRoot(),
+        writable: () => store.writes?.writable ?? true,
       });
       try {
         httpAddress = await httpListener.listen(http);

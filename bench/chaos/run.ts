@@ -144,11 +144,11 @@ async function oversize(): Promise<void> {
   });
 }
 
-/** What one worker (worker.py) saw: acknowledged trial ids, errors, and (id, x, time) of every trial it was given. */
+/** What one worker (worker.py) saw: acknowledged trial ids, errors, and (id, x, time, loss) of every trial it was given. */
 interface Seen {
   acked: number[];
   errors: string[];
-  given: [number, number, number][];
+  given: [number, number, number, number][];
 }
 
 /** kill -9 and restart, five times, under 16 Python workers; then what the database holds. */
@@ -167,10 +167,17 @@ async function kill9(): Promise<void> {
   const workers = Array.from({ length: 16 }, (_, i) => {
     const out = join(dir, `worker-${i}.json`);
     const p = spawn(python, [join(repo, "bench/chaos/worker.py"), srv.address, "chaos", String(seconds), out], {
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    return { out, done: new Promise<void>((ok) => p.once("exit", () => ok())) };
+    const ready = new Promise<void>((ok, fail) => {
+      p.stdout!.once("data", () => ok());
+      p.once("exit", (code) => fail(new Error(`worker ${i} exited with ${code} before reaching the server`)));
+    });
+    return { out, ready, done: new Promise<void>((ok) => p.once("exit", () => ok())) };
   });
+  // A worker still starting (16 Python interpreters on a loaded machine take seconds) when the first kill
+  // comes has never reached the server: its first call fails at once, by design. Kill running workers only.
+  await Promise.all(workers.map((w) => w.ready));
   const downtimes: number[] = [];
   for (let k = 0; k < 5; k++) {
     await new Promise((r) => setTimeout(r, 6_000));
@@ -187,7 +194,8 @@ async function kill9(): Promise<void> {
   const holders = new Map<number, number>();
   for (const w of seen) for (const [id] of w.given) holders.set(id, (holders.get(id) ?? 0) + 1);
   const givenTwice = [...holders.values()].filter((n) => n > 1).length;
-  const lossOf = new Map(seen.flatMap((w) => w.given.map(([id, x]) => [id, (x - 0.3) ** 2] as const)));
+  // The loss the worker sent, as it computed it (recomputing it here can differ in the last bit: pow vs **).
+  const lossOf = new Map(seen.flatMap((w) => w.given.map(([id, , , loss]) => [id, loss] as const)));
   const db = new Database(srv.db, { readonly: true });
   const stored = new Map(
     (db.prepare("SELECT id, state, loss FROM trials").all() as { id: number; state: number; loss: number }[]).map(
@@ -196,7 +204,16 @@ async function kill9(): Promise<void> {
   );
   const running = [...stored.values()].filter((r) => r.state === 2).length;
   // Acknowledged: COMPLETE with the loss this worker computed for the configuration it was given.
-  const lost = acked.filter((id) => stored.get(id)?.state !== 3 || stored.get(id)?.loss !== lossOf.get(id)).length;
+  const lostIds = acked.filter((id) => stored.get(id)?.state !== 3 || stored.get(id)?.loss !== lossOf.get(id));
+  const lost = lostIds.length;
+  for (const id of lostIds.slice(0, 5)) {
+    const given = seen.flatMap((w, i) =>
+      w.given.filter(([g]) => g === id).map((g) => ({ worker: i, x: g[1], at: g[2] })),
+    );
+    console.log(
+      `lost: trial ${id}: stored ${JSON.stringify(stored.get(id))}, expected loss ${lossOf.get(id)}, given ${JSON.stringify(given)}`,
+    );
+  }
   const integrity = (db.pragma("integrity_check") as { integrity_check: string }[])[0]!.integrity_check;
   db.close();
   rmSync(dir, { recursive: true, force: true });

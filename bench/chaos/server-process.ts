@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-const repo = resolve(import.meta.dirname, "../..");
+/** CHAOS_SERVER_DIR: another compiled tree to run the server from (to compare two versions under the same load). */
+const repo = process.env.CHAOS_SERVER_DIR ?? resolve(import.meta.dirname, "../..");
 
 export class ServerProcess {
   private child: ChildProcess | undefined;
@@ -22,7 +23,9 @@ export class ServerProcess {
 
   /** Resolves once the server logs "listening". */
   async start(): Promise<void> {
-    const child = spawn("node", ["dist/cli/main.js", "serve", "--db", this.db, "--listen", this.address], {
+    // CHAOS_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.CHAOS_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const child = spawn("node", [...nodeArgs, "dist/cli/main.js", "serve", "--db", this.db, "--listen", this.address], {
       cwd: repo,
       stdio: ["ignore", "pipe", "inherit"],
     });

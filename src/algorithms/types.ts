@@ -57,6 +57,14 @@ export interface Algorithm<O = unknown> {
    * milliseconds or more (the GP), so the event loop keeps serving other RPCs.
    */
   readonly offload?: boolean;
+  /**
+   * Keep the experiment's session on a worker thread, fed the history
+   * incrementally: set by algorithms whose suggestion costs milliseconds,
+   * growing with the history (TPE), too much for the event loop in a batch
+   * or over a long history, but made too often to send the whole history
+   * every time. Neither flag: the session runs in process (random search).
+   */
+  readonly threadSession?: boolean;
   /** Validates user options (INVALID_ARGUMENT naming the option) and fills in defaults. */
   parseOptions(raw: Readonly<Record<string, Scalar>>): O;
   /**

@@ -1,7 +1,7 @@
 /**
  * The HTTP listener, for people and monitoring: the dashboard (static
  * assets and its JSON API, api.ts), `/metrics` (Prometheus text format),
- * `/healthz` (alive) and `/readyz` (serving, not stopping). GET and HEAD
+ * `/healthz` (alive) and `/readyz` (serving, not stopping, database writable). GET and HEAD
  * only: nothing over HTTP changes anything. Probes and static assets need no
  * token; the API and /metrics pass view-access.ts. Served over TLS when the
  * server has a certificate.
@@ -27,6 +27,8 @@ export interface HttpOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Directory of the built dashboard (index.html and assets); none: the API alone. */
   webRoot?: string;
+  /** Whether the database takes writes (readiness, like the gRPC health name parzen.v1.OptimizerService). */
+  writable?: () => boolean;
 }
 
 /** Paths that are pages of the single-page dashboard: they all answer index.html. */
@@ -105,7 +107,11 @@ export class HttpListener {
       return;
     }
     if (path === "/healthz") return text(res, 200, "ok\n");
-    if (path === "/readyz") return this.stopping ? text(res, 503, "stopping\n") : text(res, 200, "ready\n");
+    if (path === "/readyz") {
+      if (this.stopping) return text(res, 503, "stopping\n");
+      if (this.options.writable?.() === false) return text(res, 503, "database writes fail\n");
+      return text(res, 200, "ready\n");
+    }
     const asset = this.assets.get(PAGE.test(path) ? "/index.html" : path);
     if (asset !== undefined) return sendAsset(req, res, asset, path.startsWith("/assets/"));
     if (path === "/metrics" || path.startsWith("/api/")) {

@@ -26,8 +26,8 @@ const DEADLINE_PASSED = new ParzenError(
   "the call's deadline passed before a suggestion was ready",
 );
 
-/** Messages a stream writes per turn of the event loop (turns.ts). */
-const STREAM_SLICE = 256;
+/** Messages a stream lets grpc-js buffer (encoded only when the HTTP/2 stream takes them) before it waits. */
+const WRITE_AHEAD = 4;
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
@@ -145,20 +145,21 @@ export function createHandlers(
         leave = streams.enter();
         const req = decoded("StreamTrials", call.request);
         if (access !== undefined) await access.authorize("StreamTrials", req, access.scopeOf(call.metadata));
-        // Each slice of a stream's work (reading a chunk of history, writing messages) runs in a turn of its own.
+        // Each slice of a stream's work (reading a chunk of history, writing it) runs in a turn of its own.
         await turns.take();
-        let sinceTurn = 0;
+        const pace = () => turns.take();
         // Leaving the loop early (return) closes the generator, so a cancelled stream stops reading the history.
-        for await (const trial of optimizer.streamTrials(req.experiment, req.states)) {
+        for await (const trial of optimizer.streamTrials(req.experiment, req.states, pace)) {
           if (call.cancelled) return;
-          if (++sinceTurn === STREAM_SLICE) {
-            sinceTurn = 0;
-            await turns.take();
-            if (call.cancelled) return;
-          }
           // write() answers false once the client's HTTP/2 window and grpc-js's buffer are full: wait until
           // the client takes more, so an unread stream holds one buffer's worth, not the whole experiment.
-          if (!call.write({ trial })) await writable(call);
+          if (call.writableLength >= WRITE_AHEAD) {
+            // grpc-js encodes buffered messages when the HTTP/2 stream finishes a write, and such writes of
+            // many streams finish together: keep few buffered, and go on in a turn of this stream's own.
+            await written(call, { trial });
+            if (call.cancelled) return;
+            await turns.take();
+          } else if (!call.write({ trial })) await writable(call);
           if (call.cancelled) return;
         }
         call.end();
@@ -173,12 +174,22 @@ export function createHandlers(
   return handlers;
 }
 
+/** Writes `message` and resolves once grpc-js has taken it, or the call drained or will take nothing more. */
+function written<T>(call: ServerWritableStream<unknown, T>, message: T): Promise<void> {
+  return drainedOrDone(call, (done) => call.write(message, done));
+}
+
 /**
  * Resolves when `call` can take more messages ('drain') or will take none
  * (cancelled, closed): grpc-js drops writes to a cancelled call without
  * calling back, so 'drain' alone would never come.
  */
 function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return drainedOrDone(call, () => undefined);
+}
+
+/** Resolves on 'drain', on the callback `start` is given, or once the call is cancelled, closed or failed. */
+function drainedOrDone(call: ServerWritableStream<unknown, unknown>, start: (done: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       call.off("drain", done);
@@ -191,6 +202,7 @@ function writable(call: ServerWritableStream<unknown, unknown>): Promise<void> {
     call.on("cancelled", done);
     call.on("close", done);
     call.on("error", done);
+    start(done);
   });
 }
 

@@ -110,7 +110,7 @@ export interface Store {
    * Whether writes can succeed now, for backends that can tell (SQLite: a full disk, a read-only file); the
    * readiness health check follows it. Optional: a backend without it is taken as always writable.
    */
-  readonly writes?: { onChange(listener: (writable: boolean) => void): void };
+  readonly writes?: { readonly writable: boolean; onChange(listener: (writable: boolean) => void): void };
 
   /** Commits what was applied (as a commit would: it may still fail and roll back), then releases everything. */
   close(): Promise<void>;

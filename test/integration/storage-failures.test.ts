@@ -163,7 +163,8 @@ describe("unwritable storage", () => {
 
   async function fullDisk(db: string): Promise<void> {
     const dir = dirname(db);
-    const server = await startParzen({ db, listen: "127.0.0.1:0", logger: silent });
+    const server = await startParzen({ db, listen: "127.0.0.1:0", http: "127.0.0.1:0", logger: silent });
+    const readyz = async () => (await fetch(`http://${server.httpAddress}/readyz`)).status;
     const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
     const api = promisify(client);
     try {
@@ -179,6 +180,7 @@ describe("unwritable storage", () => {
       expect(created.details).not.toContain("request_id");
       expect(await healthCheck(server.address, READINESS)).toBe("NOT_SERVING");
       expect(await healthCheck(server.address, "")).toBe("SERVING");
+      expect(await readyz()).toBe(503);
 
       const imported = Array.from({ length: 3000 }, (_, i) => ({
         params: { x: num(i / 3000) },
@@ -192,6 +194,7 @@ describe("unwritable storage", () => {
 
       rmSync(filler);
       await healthBecomes(server.address, READINESS, "SERVING");
+      expect(await readyz()).toBe(200);
       await expect(api.getExperiment({ name: "big" })).rejects.toMatchObject({ code: 5 });
       expect((await api.listTrials({ experiment: "small", pageSize: 10 })).trials).toEqual([]);
       await api.createExperiment({ experiment: big });

@@ -7,6 +7,7 @@ export type { TpeOptions } from "./options.js";
 
 export const tpe: Algorithm<TpeOptions> = {
   name: "tpe",
+  threadSession: true,
   parseOptions: parseTpeOptions,
   open: (space, options) => new TpeSession(space, options),
 };

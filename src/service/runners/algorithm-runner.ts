@@ -1,8 +1,9 @@
 /**
  * Where algorithms execute. The service only awaits `suggest`; WorkerRunner
- * (worker-runner.ts) runs fast algorithms in process, in the experiment's
- * own session, and offloaded ones on a worker thread, in a session opened
- * for the job (runSuggestJob).
+ * (worker-runner.ts) runs TPE in the experiment's session kept on a thread
+ * of its own (session-thread.ts), cheap ones (random) in process, and
+ * offloaded ones (GP) on a worker pool, in a session opened for the job
+ * (runSuggestJob).
  */
 import { algorithmNamed } from "../../algorithms/registry.js";
 import type { SharedMemos } from "../../algorithms/shared-memos.js";
@@ -19,11 +20,33 @@ export interface SuggestJob {
   readonly seed: number;
   /** Number of the trial being created: with the seed it fixes the random stream. */
   readonly trialNumber: number;
+  /** Suggestions the call this job belongs to asks the algorithm for (a batch); 1 if absent. */
+  readonly batch?: number;
 }
 
-/** Where an experiment's session is kept (its ExperimentState): opened by the runner on first use, dropped by the holder. */
+/** A handle on a session kept off the event loop (session-thread.ts); releasing it frees the session. */
+export interface RemoteSession {
+  readonly remote: true;
+  release(): void;
+}
+
+/**
+ * Where an experiment's sessions are kept (its ExperimentState): opened by
+ * the runner on first use, dropped by the holder. An algorithm may have one
+ * in process and one on the session thread (worker-runner.ts says which
+ * suggestion runs where): both suggest the same, being only optimisations.
+ */
 export interface SessionHolder {
   algorithmSession: AlgorithmSession | undefined;
+  threadSession: RemoteSession | undefined;
+}
+
+/** Drops what `holder` keeps of its sessions, freeing them wherever they live. */
+export function dropSession(holder: SessionHolder): void {
+  const remote = holder.threadSession;
+  holder.algorithmSession = undefined;
+  holder.threadSession = undefined;
+  remote?.release();
 }
 
 export interface AlgorithmRunner {

@@ -1,13 +1,19 @@
 /**
- * Runs offloaded algorithms (see Algorithm.offload) on worker threads so a
- * slow model fit never blocks the event loop, and everything else in
- * process, where a TPE suggestion costs about a millisecond and copying the
- * history to a thread would cost more than it saves. In process, a job runs
- * in its experiment's session; on a worker, in a session opened for the job
- * (algorithm-worker.ts). A cancelled or timed-out job terminates its worker
- * (pure jobs can be abandoned safely); a fresh worker takes its place.
- * In-process work is cut into slices of the event loop (event-loop-slices.ts),
- * so a large batch never holds it for long.
+ * Runs every algorithm off the event loop but the cheap ones:
+ * - offloaded ones (Algorithm.offload: the GP) on worker threads, each job
+ *   in a session opened for it with its whole history (algorithm-worker.ts),
+ *   so a slow model fit never blocks the event loop. A cancelled or
+ *   timed-out job terminates its worker (pure jobs can be abandoned safely);
+ *   a fresh worker takes its place.
+ * - thread-session ones (Algorithm.threadSession: TPE) in the experiment's
+ *   session kept on a thread of their own (session-thread.ts), fed the
+ *   history incrementally; a batch of a thousand over a long history used to
+ *   hold the event loop for seconds. Not on the GP's threads, so a fit never
+ *   delays them. A lone suggestion over a short history runs in process
+ *   (IN_PROCESS_HISTORY), in a session of its own there.
+ * - the rest (random search) in process, in the experiment's session, cut
+ *   into slices of the event loop (event-loop-slices.ts) so a large batch
+ *   never holds it for long.
  */
 import { Worker } from "node:worker_threads";
 import { algorithmNamed } from "../../algorithms/registry.js";
@@ -17,9 +23,22 @@ import type { Config } from "../../space/types.js";
 import { createRng } from "../../math/rng.js";
 import type { AlgorithmRunner, SessionHolder, SuggestJob } from "./algorithm-runner.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
+import { SessionThread } from "./session-thread.js";
 
 /** How long in-process algorithm work may run in one turn of the event loop before other I/O is served. */
 const SLICE_MS = 10;
+
+/**
+ * Below this many trials a lone suggestion of a thread-session algorithm runs
+ * in process: TPE takes about a millisecond at 1,000 trials, and a round trip
+ * to a thread (waking it up, on a busy machine a scheduler's time slice) would
+ * add more than it saves. Batches always go to the thread.
+ */
+const IN_PROCESS_HISTORY = 4000;
+
+function inProcess(job: SuggestJob): boolean {
+  return (job.batch ?? 1) === 1 && job.history.length < IN_PROCESS_HISTORY;
+}
 
 interface Pending {
   job: SuggestJob;
@@ -104,11 +123,14 @@ export class WorkerRunner implements AlgorithmRunner {
   /** This thread's memos, for the algorithms run in process. */
   private readonly memos = createSharedMemos();
   private readonly slices = new EventLoopSlices(SLICE_MS);
+  private readonly sessionThread = new SessionThread();
 
   constructor(private readonly threads = 1) {}
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
-    if (!algorithmNamed(job.algorithm).offload) {
+    const algorithm = algorithmNamed(job.algorithm);
+    if (algorithm.threadSession && !inProcess(job)) return this.sessionThread.suggest(job, holder);
+    if (!algorithm.offload) {
       const wait = this.slices.turn();
       if (wait === undefined) return this.inProcess(job, holder);
       return wait.then(() => this.inProcess(job, holder));
@@ -129,7 +151,7 @@ export class WorkerRunner implements AlgorithmRunner {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.workers.map((w) => w.close()), this.sessionThread.close()]);
     this.workers.length = 0;
   }
 }

@@ -19,6 +19,7 @@ import type { CompiledDefinition, StopConditions } from "../use-cases/definition
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { Config, Space } from "../../space/types.js";
+import { dropSession, type RemoteSession } from "../runners/algorithm-runner.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { TrialCurve } from "../../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
@@ -91,11 +92,14 @@ export class ExperimentState {
   private history: Observation[] | undefined;
   private readonly curveOf: TrialCurve[] = [];
   /**
-   * What the algorithm keeps between this experiment's suggestions, when it
-   * runs in process: opened by the runner on the first one (SessionHolder),
-   * dropped with the view of the history and with this state.
+   * What the algorithm keeps between this experiment's suggestions (in
+   * process, or a handle on it on the session thread): opened by the runner
+   * on the first one (SessionHolder), dropped with the view of the history
+   * and with this state.
    */
   algorithmSession: AlgorithmSession | undefined = undefined;
+  /** Its session on the session thread, if a suggestion ran there (runners/session-thread.ts). */
+  threadSession: RemoteSession | undefined = undefined;
 
   constructor(
     readonly row: ExperimentRow,
@@ -394,7 +398,7 @@ export class ExperimentState {
    */
   dropAlgorithmState(): void {
     this.history = undefined;
-    this.algorithmSession = undefined;
+    dropSession(this);
   }
 
   private placeInHistory(

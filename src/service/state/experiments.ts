@@ -371,7 +371,7 @@ export class ExperimentCache {
     let sessions = 0;
     for (const e of this.byName.values()) {
       trials += e.nextNumber;
-      if (e.algorithmSession !== undefined) sessions++;
+      if (e.algorithmSession !== undefined || e.threadSession !== undefined) sessions++;
     }
     return { experiments: this.byName.size, trials, viewed: this.viewed.size, sessions };
   }

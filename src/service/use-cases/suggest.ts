@@ -203,7 +203,8 @@ export class SuggestUseCase {
       const live = cache.observationHistory(exp);
       const base = pendingReport === undefined ? live : exp.observationsWith(live, pendingReport);
       const history = pending.length === 0 ? base : base.concat(pending);
-      const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
+      const config =
+        prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal, count - started.length));
       pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
       created.push(
         newTrialRow(exp, number, config, now, {
@@ -224,6 +225,7 @@ export class SuggestUseCase {
     number: number,
     history: readonly Observation[],
     signal?: AbortSignal,
+    batch = 1,
   ): Promise<Config> {
     return this.deps.runner.suggest(
       {
@@ -233,6 +235,7 @@ export class SuggestUseCase {
         history,
         seed: exp.def.seed,
         trialNumber: number,
+        batch,
       },
       exp,
       signal,

@@ -3,7 +3,7 @@
  * runs on an experiment with 20,000 trials (seconds of TPE work in all),
  * health checks on another channel keep being answered quickly. Before TPE
  * work was sliced, the whole batch ran in one turn of the event loop and a
- * health check waited for all of it.
+ * health check waited for all of it; now it runs on its session thread.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TrialImport } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -45,9 +45,11 @@ it("answers health checks within a bound while a Suggest(count = 300) runs TPE o
   expect(trials).toHaveLength(300);
   const worst = Math.max(...latencies);
   console.log(`suggest ${suggestMs.toFixed(0)} ms; ${latencies.length} health checks, worst ${worst.toFixed(1)} ms`);
-  // Before: one check waited for the whole batch. The target is 100 ms on a quiet machine (the
-  // fault suite measures it); on a busy CI machine a TPE step slows down with everything else,
-  // so the bound here is relative to the batch, with an absolute cap.
-  expect(worst).toBeLessThan(suggestMs / 5);
-  expect(worst).toBeLessThan(1500);
+  // Before: one check waited for the whole batch; sliced on the event loop, for a TPE step (up to
+  // a fifth of the batch on a loaded machine). TPE now runs on its session thread: what is left on
+  // the event loop is the commit and the answer. The target is 100 ms on a quiet machine (the fault
+  // suite measures it); on a busy CI machine everything slows down, so the bound here is relative
+  // to the batch, with an absolute cap.
+  expect(worst).toBeLessThan(suggestMs / 20);
+  expect(worst).toBeLessThan(1000);
 }, 120_000);

@@ -1,0 +1,162 @@
+/**
+ * TPE's sessions on their own thread (session-thread.ts), fed the history by
+ * deltas (history-sync.ts): the thread's copy of a history is the history,
+ * whatever edits came between two suggestions, and so the suggestions are
+ * exactly those of the algorithm run in process on the same history and rng.
+ */
+import type { Worker } from "node:worker_threads";
+import { afterAll, describe, expect, it } from "vitest";
+import { tpe } from "../../src/algorithms/tpe/index.js";
+import type { Observation } from "../../src/algorithms/types.js";
+import { createRng } from "../../src/math/rng.js";
+import { runSuggestJob, type SessionHolder, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import { applyDelta, HistorySender, piece } from "../../src/service/runners/history-sync.js";
+import { SessionThread } from "../../src/service/runners/session-thread.js";
+import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { everyKind, obs } from "./tpe-helpers.js";
+
+const STATES: Observation["state"][] = ["running", "complete", "pruned", "fail", "lost"];
+
+/** A random edit of `h` as the service makes them: a trial replaced, appended, inserted, or the tail dropped. */
+function edit(h: Observation[], rng: ReturnType<typeof createRng>, next: () => number): Observation[] {
+  const out = h.slice();
+  const r = rng.uniform();
+  const fresh = (number: number) => {
+    const state = STATES[Math.floor(rng.uniform() * STATES.length)]!;
+    const loss = state === "complete" || (state === "pruned" && rng.uniform() < 0.5) ? rng.normal() : undefined;
+    const lastStep = state === "pruned" ? Math.floor(rng.uniform() * 10) : undefined;
+    return obs(number, state, loss, [rng.uniform(), rng.uniform(), Number.NaN], lastStep);
+  };
+  if (r < 0.3 && out.length > 0) {
+    const i = Math.floor(rng.uniform() * out.length);
+    out[i] = fresh(out[i]!.number);
+  } else if (r < 0.6) for (let k = Math.floor(rng.uniform() * 50); k > 0; k--) out.push(fresh(next()));
+  else if (r < 0.8 && out.length > 0) out.splice(Math.floor(rng.uniform() * out.length), 0, fresh(next()));
+  else out.length = Math.floor(rng.uniform() * out.length);
+  return out;
+}
+
+describe("history deltas", () => {
+  it("bring the receiver's copy to the sender's history through 300 random edits, sent in random pieces", () => {
+    const rng = createRng(5);
+    let n = 0;
+    const sender = new HistorySender();
+    const copy: Observation[] = [];
+    let h: Observation[] = [];
+    for (let step = 0; step < 300; step++) {
+      h = edit(h, rng, () => n++);
+      const c = sender.changes(h);
+      const size = 1 + Math.floor(rng.uniform() * 40);
+      for (let from = 0; from === 0 || from < c.items.length; from += size) {
+        applyDelta(copy, piece(c, from, Math.min(from + size, c.items.length)));
+      }
+      expect(copy.length).toBe(h.length);
+      for (let i = 0; i < h.length; i++) {
+        const { config, ...rest } = h[i]!;
+        expect({ ...copy[i]!, config: undefined }).toEqual({ ...rest, config: undefined });
+        expect(Array.from(copy[i]!.config)).toEqual(Array.from(config));
+      }
+    }
+    // Only what changed travels: an unchanged history sends nothing.
+    expect(sender.changes(h).items.length).toBe(0);
+  });
+});
+
+describe("a session on the session thread", () => {
+  const thread = new SessionThread();
+  afterAll(() => thread.close());
+
+  it("suggests exactly what the algorithm does in process, over a history edited between suggestions", async () => {
+    const space = compileSpace(everyKind);
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const history: Observation[] = [];
+    const rng = createRng(17);
+    for (let t = 0; t < 60; t++) {
+      const job: SuggestJob = { algorithm: "tpe", options, space, history: history.slice(), seed: 3, trialNumber: t };
+      const remote = await thread.suggest(job, holder);
+      expect(Array.from(remote)).toEqual(Array.from(runSuggestJob(job, memos)));
+      // Running first, finished later (as a worker reports it), sometimes failing.
+      history.push({ number: t, config: remote, state: "running", loss: undefined, lastStep: undefined });
+      if (t > 2) {
+        const i = t - 3;
+        const failed = rng.uniform() < 0.2;
+        history[i] = { ...history[i]!, state: failed ? "fail" : "complete", loss: failed ? undefined : rng.normal() };
+      }
+    }
+  }, 60_000);
+
+  it("opens a new session for a holder whose session was released, suggesting the same", async () => {
+    const space = compileSpace(everyKind);
+    const options = tpe.parseOptions({});
+    const history = Array.from({ length: 40 }, (_, i) =>
+      obs(
+        i,
+        "complete",
+        Math.sin(i),
+        Array.from({ length: space.params.length }, () => 0.5),
+      ),
+    );
+    const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 9, trialNumber: 40 };
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const first = await thread.suggest(job, holder);
+    const handle = holder.threadSession!;
+    handle.release();
+    holder.threadSession = undefined;
+    expect(Array.from(await thread.suggest(job, holder))).toEqual(Array.from(first));
+    expect(holder.threadSession).not.toBe(handle);
+  }, 60_000);
+
+  it("answers UNAVAILABLE when its thread dies mid-suggestion, then suggests the same on a new one", async () => {
+    const space = compileSpace(everyKind);
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const rng = createRng(2);
+    const history = Array.from({ length: 3000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 1, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: rng.normal(),
+      lastStep: undefined,
+    }));
+    const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 4, trialNumber: 3000 };
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const pending = thread.suggest(job, holder);
+    await (thread as unknown as { worker: Worker }).worker.terminate();
+    await expect(pending).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    const again = await thread.suggest(job, holder);
+    expect(Array.from(again)).toEqual(Array.from(runSuggestJob(job, memos)));
+  }, 60_000);
+
+  it("sends a long history in pieces, in order even when a second suggestion follows at once", async () => {
+    const space = compileSpace({ parameters: everyKind.parameters.slice(0, 3) });
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const rng = createRng(8);
+    const random = { algorithm: "random", options: {}, space, history: [], seed: 5 };
+    const history: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: rng.normal(),
+      lastStep: undefined,
+    }));
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const first: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(),
+      seed: 6,
+      trialNumber: 25_000,
+    };
+    const pendingFirst = thread.suggest(first, holder);
+    history[7] = { ...history[7]!, loss: -100 };
+    const second: SuggestJob = { ...first, history: history.slice(), trialNumber: 25_001 };
+    const pendingSecond = thread.suggest(second, holder);
+    expect(Array.from(await pendingFirst)).toEqual(Array.from(runSuggestJob(first, memos)));
+    expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
+  }, 120_000);
+});
