@@ -26,10 +26,13 @@ const gc = runInNewContext("gc") as () => void;
 class SessionSpy implements AlgorithmRunner {
   private readonly runner = new WorkerRunner(1);
   readonly sessions = new Map<number, WeakRef<AlgorithmSession>>();
+  /** Handles on sessions kept on the session thread (long histories, batches), by seed. */
+  readonly threadSessions = new Map<number, WeakRef<object>>();
 
   async suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     const config = await this.runner.suggest(job, holder, signal);
     if (holder.algorithmSession !== undefined) this.sessions.set(job.seed, new WeakRef(holder.algorithmSession));
+    if (holder.threadSession !== undefined) this.threadSessions.set(job.seed, new WeakRef(holder.threadSession));
     return config;
   }
 
@@ -91,6 +94,20 @@ describe("an experiment's algorithm session", () => {
     // Its next suggestion opens a new one.
     await ts.api.suggest({ experiment: "idle" });
     expect(spy.sessions.get(202)!.deref()).toBeDefined();
+  });
+
+  it("kept on the session thread for a long history, is freed when the experiment is deleted", async () => {
+    await ts.api.createExperiment(tpeExperiment("long", 505));
+    const trials = Array.from({ length: 5000 }, (_, i) => ({ params: { x: num((i * 0.618) % 1) }, loss: i % 97 }));
+    await ts.api.addTrials({ experiment: "long", trials });
+    const { trials: suggested } = await ts.api.suggest({ experiment: "long", count: 2 });
+    expect(suggested).toHaveLength(2);
+    const handle = spy.threadSessions.get(505)!;
+    expect(handle.deref()).toBeDefined();
+    expect(spy.sessions.has(505), "a batch over a long history runs on the thread only").toBe(false);
+
+    await ts.api.deleteExperiment({ name: "long" });
+    expect(await collected(handle)).toBe(true);
   });
 
   it("is not kept for an algorithm that runs on a worker thread (a session per job there)", async () => {
