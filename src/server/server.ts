@@ -17,7 +17,6 @@ import {
   type ServerInterceptor,
 } from "@grpc/grpc-js";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -32,6 +31,7 @@ import { type ConnectionLimits, connectionOptions } from "./connections.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
+import { addLazyReflection, type ReflectionPackage } from "./lazy-reflection.js";
 
 const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
@@ -104,11 +104,15 @@ export class ParzenServer {
     // rather than from proto-loader's parse of the sources, which loses the
     // well-known types' files and map entries, so grpcurl could not resolve
     // google.protobuf.Timestamp (grpc-node#2958).
-    const pkg = {
-      // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
-      "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
-    } as unknown as ConstructorParameters<typeof ReflectionService>[0];
-    new ReflectionService(pkg).addToServer(this.grpc);
+    // Built on the first reflection call (lazy-reflection.ts): start-up stays fast.
+    addLazyReflection(
+      this.grpc,
+      () =>
+        ({
+          // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
+          "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
+        }) as unknown as ReflectionPackage,
+    );
   }
 
   /** Binds `address` ("host:port", port 0 for any free port, or "unix:///path") and returns the address bound. */
