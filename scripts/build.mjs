@@ -78,11 +78,26 @@ function bundleCli() {
     bundle: true,
     splitting: true,
     chunkNames: "chunk-[hash]",
-    packages: "external",
+    // npm dependencies are bundled too, but for the native SQLite driver and what reads files beside itself at
+    // run time (@grpc/reflection loads its .proto files; it is required lazily, on the first reflection call),
+    // and pg's optional native and Cloudflare back ends, which are not installed.
+    external: ["better-sqlite3", "@grpc/reflection", "pg-native", "cloudflare:sockets"],
     format: "esm",
     platform: "node",
     target: "node20",
     supported: { "import-attributes": true },
+    // CommonJS dependencies inside an ES module bundle still call require() and read __dirname (grpc-js for
+    // its optional channelz and ORCA protos, never loaded here).
+    banner: {
+      js: [
+        'import { createRequire as __parzenRequire } from "node:module";',
+        'import { dirname as __parzenDirname } from "node:path";',
+        'import { fileURLToPath as __parzenPath } from "node:url";',
+        "const require = __parzenRequire(import.meta.url);",
+        "const __filename = __parzenPath(import.meta.url);",
+        "const __dirname = __parzenDirname(__filename);",
+      ].join("\n"),
+    },
     sourcemap: true,
     plugins: [keepMetaUrl],
     logLevel: "warning",
