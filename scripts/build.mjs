@@ -98,7 +98,9 @@ function bundleCli() {
         "const __dirname = __parzenDirname(__filename);",
       ].join("\n"),
     },
+    // The map points into dist/ and node_modules, both installed beside it: no copy of their sources (5 MB).
     sourcemap: true,
+    sourcesContent: false,
     plugins: [keepMetaUrl],
     logLevel: "warning",
   });
