@@ -14,7 +14,7 @@ import { WorkerRunner } from "./service/runners/worker-runner.js";
 import { Optimizer } from "./service/use-cases/optimizer.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./service/use-cases/limits.js";
 import { type Durability, openStore } from "./store/open.js";
-import { redact } from "./store/postgres/connect.js";
+import { redact } from "./store/db-url.js";
 import { type TokenEntry, TokenSet } from "./server/auth.js";
 import type { ConnectionLimits } from "./server/connections.js";
 import { isLocalAddress, ParzenServer, type ServerDiagnostics, type TlsMaterial } from "./server/server.js";

@@ -1,6 +1,6 @@
 """A PyTorch-style training job tuned by a Parzen sidecar.
 
-It is the trainer container of deploy/kubernetes/sidecar/job.yaml: the Parzen server runs beside it in the same
+It is the trainer container of deploy/kubernetes/sidecar/job-python.yaml: the Parzen server runs beside it in the same
 pod and listens on a unix socket in a shared emptyDir. Everything comes from the environment the manifest sets:
 
     PARZEN_ADDRESS      where the server listens       (the manifest: unix:///run/parzen/parzen.sock)
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -134,17 +134,25 @@ def train_torch(p: dict[str, Any], epochs: int, trial: parzen.Trial) -> float:
     return val
 
 
+Trainer = Callable[[dict[str, Any], int, parzen.Trial], float]
+
+
+def pick_trainer() -> Trainer:
+    """torch.nn when PyTorch is installed, else the same model in numpy."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return train_numpy
+    return train_torch
+
+
 def main() -> int:
     address = os.environ.get("PARZEN_ADDRESS", "127.0.0.1:50051")
     name = os.environ.get("PARZEN_EXPERIMENT", "mlp-sidecar")
     trials = int(os.environ.get("PARZEN_TRIALS", "20"))
     epochs = int(os.environ.get("PARZEN_EPOCHS", "15"))
-    try:
-        import torch  # noqa: F401
-
-        train = train_torch
-    except ImportError:
-        train = train_numpy
+    train = pick_trainer()
+    print(f"training with {'PyTorch' if train is train_torch else 'numpy'}", flush=True)
     client = parzen.Client(address)
     exp = client.create_experiment(name, SPACE, seed=1, pruner=parzen.pruners.Median(n_warmup_steps=3))
     for _ in range(trials):

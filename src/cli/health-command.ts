@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Client, credentials } from "@grpc/grpc-js";
 import { type Command, Option } from "commander";
-import { service } from "grpc-health-check";
+import { HEALTH_SERVICE, type HealthCheckRequest, type HealthCheckResponse } from "../server/health.js";
 
 interface HealthOptions {
   address: string;
@@ -15,17 +15,7 @@ interface HealthOptions {
   tlsCa?: string;
 }
 
-// grpc.health.v1.HealthCheckResponse, as proto-loader decodes it (enums as their names).
-interface HealthResponse {
-  status?: string;
-}
-
-const check = defined(service.Check, "grpc-health-check's Health service has no Check method");
-
-function defined<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(what);
-  return value;
-}
+const check = HEALTH_SERVICE.Check;
 
 export async function checkHealth(address: string, timeoutMs: number, tlsCa?: Buffer): Promise<string> {
   const target = address.startsWith("/") ? `unix://${address}` : address;
@@ -33,7 +23,7 @@ export async function checkHealth(address: string, timeoutMs: number, tlsCa?: Bu
   const client = new Client(target, creds);
   try {
     return await new Promise<string>((resolve, reject) => {
-      client.makeUnaryRequest<{ service: string }, HealthResponse>(
+      client.makeUnaryRequest<HealthCheckRequest, HealthCheckResponse>(
         check.path,
         check.requestSerialize,
         check.responseDeserialize,

@@ -13,6 +13,18 @@ export interface ExperimentSummary {
   algorithm: string;
   direction: "minimize" | "maximize";
   pruner: string;
+  /** ACTIVE, or COMPLETED once a stop condition was met (completionReason says which). */
+  state: "active" | "completed";
+  completionReason: "budget" | "goal" | "failures" | null;
+  /** The stop conditions; null where the experiment has none. */
+  budget: {
+    /** COMPLETE + PRUNED trials that complete the experiment, and how many count so far. */
+    maxTrials: number | null;
+    used: number;
+    maxFailedTrials: number | null;
+    /** A COMPLETE loss at or past this completes the experiment (in the experiment's direction). */
+    goal: number | null;
+  };
   counts: Record<TrialState, number>;
   total: number;
   bestLoss: number | null;

@@ -17,8 +17,6 @@ import {
   type ServerInterceptor,
 } from "@grpc/grpc-js";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
 import { existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +30,8 @@ import { type ConnectionLimits, connectionOptions } from "./connections.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
+import { addLazyReflection, type ReflectionPackage } from "./lazy-reflection.js";
+import { Health } from "./health.js";
 
 const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
@@ -65,7 +65,7 @@ export interface ServerDiagnostics {
 
 export class ParzenServer {
   readonly grpc: Server;
-  private readonly health: HealthImplementation;
+  private readonly health: Health;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly streams: StreamGate;
   private stopping = false;
@@ -98,17 +98,21 @@ export class ParzenServer {
         options.tokens === undefined ? undefined : new Access(options.tokens, optimizer),
       ),
     );
-    this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
+    this.health = new Health({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     // Reflection is served from a buf-built descriptor set (scripts/gen.sh)
     // rather than from proto-loader's parse of the sources, which loses the
     // well-known types' files and map entries, so grpcurl could not resolve
     // google.protobuf.Timestamp (grpc-node#2958).
-    const pkg = {
-      // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
-      "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
-    } as unknown as ConstructorParameters<typeof ReflectionService>[0];
-    new ReflectionService(pkg).addToServer(this.grpc);
+    // Built on the first reflection call (lazy-reflection.ts): start-up stays fast.
+    addLazyReflection(
+      this.grpc,
+      () =>
+        ({
+          // The reflection service reads only `fileDescriptorProtos`; these are the exact files buf compiled.
+          "parzen.v1.__descriptors": { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET)) },
+        }) as unknown as ReflectionPackage,
+    );
   }
 
   /** Binds `address` ("host:port", port 0 for any free port, or "unix:///path") and returns the address bound. */

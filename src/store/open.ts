@@ -6,8 +6,7 @@
  */
 import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
-import { isPostgresUrl, redact } from "./postgres/connect.js";
-import { openPostgresStore } from "./postgres/open.js";
+import { isPostgresUrl, redact } from "./db-url.js";
 import { type Durability, openSqliteStore } from "./sqlite/open.js";
 import type { Store } from "./store.js";
 
@@ -39,6 +38,10 @@ export function backendOf(db: string): Backend {
 export const sqlitePath = (db: string): string => db.replace(/^sqlite:\/\//i, "");
 
 export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
-  if (backendOf(db) === "postgres") return openPostgresStore({ url: db, poolSize: options.poolSize, exclusive: true });
+  if (backendOf(db) === "postgres") {
+    // Loaded only here: a SQLite server never loads the PostgreSQL driver.
+    const { openPostgresStore } = await import("./postgres/open.js");
+    return openPostgresStore({ url: db, poolSize: options.poolSize, exclusive: true });
+  }
   return openSqliteStore({ path: sqlitePath(db), durability: options.durability, log: options.log });
 }

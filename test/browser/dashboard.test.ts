@@ -2,11 +2,14 @@
  * The dashboard in a real browser: Debian's chromium (headless) driven by
  * playwright-core, against a real server with a real database and a known
  * history. Every page loads without console errors, plots show the expected
- * number of points, a live page picks up a new trial, deep links survive a
+ * number of points (the contour with a choice as bands), a log scale toggles,
+ * the table sorts, filters and pages, its CSV and JSON Lines downloads hold what
+ * it shows, stragglers and LOST trials stand out on the timeline, lifecycle state
+ * and budget show, a live page picks up a new trial, deep links survive a
  * reload, and a reader token can view but not write. With
  * PARZEN_SCREENSHOTS=1 it also refreshes the README's pictures (docs/img/).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -14,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 // @ts-expect-error: a plain .mjs build script without types
 import { buildWeb } from "../../scripts/build-web.mjs";
-import { choice, str, uniform } from "../integration/fixtures.js";
-import { startTestServer, type TestServer } from "../integration/harness.js";
+import { choice, num, str, uniform } from "../integration/fixtures.js";
+import { promisify, rejection, startTestServer, type TestServer } from "../integration/harness.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const TOKEN = "reader-token-0123456789";
+const ADMIN = "admin-token-0123456789";
+const READER = "reader-token-0123456789";
 const SHOTS = process.env.PARZEN_SCREENSHOTS === "1" ? join(__dirname, "..", "..", "docs", "img") : undefined;
 
 let webRoot: string;
@@ -64,7 +68,13 @@ async function oneTrial(ts: TestServer, experiment: string, w: string, how: "ok"
   clock += 1500;
   const x = t!.params.x!.kind!.value as number;
   if (how === "ok")
-    await ts.api.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: (x - 0.3) ** 2 });
+    await ts.api.report({
+      trialId: t!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: (x - 0.3) ** 2,
+      metrics: { accuracy: 1 - (x - 0.3) ** 2 },
+      userAttrs: { host: `node-${w}` },
+    });
   else if (how === "fail")
     await ts.api.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "OOM" });
   else if (how === "pruned") {
@@ -110,6 +120,25 @@ describe("the dashboard in Chromium", () => {
     for (let i = 0; i < 2; i++) await oneTrial(ts, "known", "w2", "lost");
     clock += 120_000; // both leases lapse
     await ts.api.createExperiment({ experiment: { name: "empty", space: { parameters: [uniform("x", 0, 1)] } } });
+    // A budget of 3 trials, used up: COMPLETED (budget).
+    const small = { parameters: [uniform("x", 0, 1)] };
+    const random = { name: "random", options: {} };
+    await ts.api.createExperiment({ experiment: { name: "budgeted", space: small, algorithm: random, maxTrials: 3 } });
+    for (let i = 0; i < 3; i++) await oneTrial(ts, "budgeted", "w0", "ok");
+    // Four RUNNING trials started 1.5 s apart on long leases: the oldest is the straggler.
+    await ts.api.createExperiment({
+      experiment: { name: "stragglers", space: small, algorithm: random, leaseDuration: { seconds: 3600, nanos: 0 } },
+    });
+    for (let i = 0; i < 4; i++) {
+      clock += 1500;
+      await ts.api.suggest({ experiment: "stragglers", workerId: `w${i}` });
+    }
+    // 120 imported COMPLETE trials: three pages of the table.
+    await ts.api.createExperiment({ experiment: { name: "many", space: small, algorithm: random } });
+    await ts.api.addTrials({
+      experiment: "many",
+      trials: Array.from({ length: 120 }, (_, i) => ({ params: { x: num(i / 120) }, loss: i / 120 })),
+    });
   });
   afterAll(() => ts?.close());
 
@@ -117,9 +146,14 @@ describe("the dashboard in Chromium", () => {
     const { page, errors } = await openPage();
     await page.goto(`http://${ts.server.httpAddress}/`);
     await ready(page);
-    expect(await page.locator("#experiments tbody tr").count()).toBe(2);
+    expect(await page.locator("#experiments tbody tr").count()).toBe(5);
     const known = page.locator('tr[data-experiment="known"] td');
     expect(await known.allInnerTexts()).toEqual(expect.arrayContaining(["random", "minimize", "30", "5", "3", "2"]));
+    const cell = (name: string, col: string) => page.locator(`tr[data-experiment="${name}"] td[data-col="${col}"]`);
+    expect(await cell("known", "state").innerText()).toBe("active");
+    expect(await cell("known", "budget").innerText()).toBe("");
+    expect(await cell("budgeted", "state").innerText()).toBe("completed (budget)");
+    expect(await cell("budgeted", "budget").innerText()).toBe("3 / 3 trials");
     if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-experiments.png") });
     await page.fill("input.search", "emp");
     expect(await page.locator("#experiments tbody tr").count()).toBe(1);
@@ -143,12 +177,28 @@ describe("the dashboard in Chromium", () => {
     expect(await points("timeline")).toBe("40");
     expect(await page.getAttribute('[data-chart="timeline"]', "data-lost")).toBe("2");
     expect(await points("importance")).toBe("3");
+    // The contour: x against the choice opt, whose options are two bands; then x against momentum (active only
+    // under sgd), two numeric axes.
+    const contour = page.locator('[data-chart="contour"] div[data-points]');
     expect(await page.locator('[data-chart="contour"] canvas').count()).toBe(1);
+    expect(await contour.getAttribute("data-points")).toBe("35");
+    expect(await contour.getAttribute("data-bands-x")).toBe("0");
+    expect(await contour.getAttribute("data-bands-y")).toBe("2");
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-experiment.png"), fullPage: true });
+    await page.selectOption('[data-chart="contour"] select[data-axis="y"]', "momentum");
+    await shows(page, '[data-chart="contour"] div[data-points]', "0", "data-bands-y");
+    expect(Number(await contour.getAttribute("data-points"))).toBe(momentum);
+    // The history's log scale.
+    expect(await page.getAttribute('[data-chart="history"]', "data-scale")).toBe("linear");
+    await page.check('[data-chart="history"] label.toggle input');
+    await shows(page, '[data-chart="history"]', "log", "data-scale");
+    expect(await page.getAttribute('[data-chart="timeline"]', "data-stragglers")).toBe("0");
+    expect(await page.locator("#lifecycle").innerText()).toBe("active");
+    expect(await page.locator("#budget").count()).toBe(0);
     // The table: 40 trials, paged by 50; choice labels, not indices; blank where momentum is inactive.
     expect(await page.locator("#trials .pager .muted").innerText()).toBe("1–40 of 40");
     const opts = await page.locator("#trials tbody tr td:nth-child(5)").allInnerTexts();
     expect(new Set(opts)).toEqual(new Set(["sgd", "adam"]));
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-experiment.png"), fullPage: true });
     // Sort by loss (ascending on the first click), then filter to FAIL only.
     await page.click('th[data-sort="loss"]');
     await page.waitForSelector('th[data-sort="loss"][aria-sort="ascending"]');
@@ -156,6 +206,58 @@ describe("the dashboard in Chromium", () => {
     expect(losses.map(Number)).toEqual([...losses.map(Number)].sort((a, b) => a - b));
     await page.check('input[data-state="fail"]');
     await shows(page, "#trials .pager .muted", "1–3 of 3");
+    // The downloads hold what the table shows: the three FAIL trials, sorted by loss.
+    const download = async (button: string) => {
+      const [file] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`#trials button:text-is("${button}")`),
+      ]);
+      return { name: file.suggestedFilename(), text: readFileSync((await file.path())!, "utf8") };
+    };
+    const csv = await download("CSV");
+    expect(csv.name).toBe("known-trials.csv");
+    const lines = csv.text.trim().split("\n");
+    expect(lines[0]).toBe("number,state,loss,x,opt,momentum,worker_id,start_time,end_time");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 3))).toEqual(
+      [35, 36, 37].map((n) => [String(n), "fail", ""]),
+    );
+    const jsonl = await download("JSON Lines");
+    expect(jsonl.name).toBe("known-trials.jsonl");
+    const records = jsonl.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { number: number; state: string; failReason: string; workerId: string });
+    expect(records.map((r) => [r.number, r.state, r.failReason, r.workerId])).toEqual(
+      [35, 36, 37].map((n) => [n, "fail", "OOM", "w1"]),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it("pages through the table, and shows a budget, a completed experiment and stragglers", async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`http://${ts.server.httpAddress}/experiments/many`);
+    await ready(page);
+    const first = () => page.locator("#trials tbody tr").first().getAttribute("data-number");
+    expect(await page.locator("#trials .pager .muted").innerText()).toBe("1–50 of 120");
+    expect(await first()).toBe("119"); // newest first (numbers count from 0)
+    await page.click('#trials .pager button:text-is("›")');
+    await shows(page, "#trials .pager .muted", "51–100 of 120");
+    expect(await first()).toBe("69");
+    await page.click('#trials .pager button:text-is("»")');
+    await shows(page, "#trials .pager .muted", "101–120 of 120");
+    expect(await page.locator("#trials tbody tr").count()).toBe(20);
+    await page.click('#trials .pager button:text-is("«")');
+    await shows(page, "#trials .pager .muted", "1–50 of 120");
+
+    await page.goto(`http://${ts.server.httpAddress}/experiments/budgeted`);
+    await ready(page);
+    expect(await page.locator("#lifecycle").innerText()).toBe("completed (budget)");
+    expect(await page.locator("#budget").innerText()).toBe("budget 3 / 3 trials");
+
+    await page.goto(`http://${ts.server.httpAddress}/experiments/stragglers`);
+    await ready(page);
+    expect(await page.getAttribute('[data-chart="timeline"]', "data-points")).toBe("4");
+    expect(await page.getAttribute('[data-chart="timeline"]', "data-stragglers")).toBe("1");
     expect(errors).toEqual([]);
   });
 
@@ -183,6 +285,14 @@ describe("the dashboard in Chromium", () => {
     await ready(page);
     expect(await page.locator("h2").innerText()).toMatch(/^Trial 31/);
     expect(await page.locator("#trial-params").innerText()).toMatch(/opt/);
+    expect(await page.getAttribute('[data-chart="curves"]', "data-pruned")).toBe("1"); // its learning curve
+    await page.goto(`http://${ts.server.httpAddress}/experiments/known/trials/0`);
+    await ready(page);
+    const result = await page.locator("#trial-result").innerText();
+    for (const field of [/loss\s+0\.\d+/, /worker\s+w0/, /started\s+2026-12-01T09:/, /ended\s+2026-12-01T09:/])
+      expect(result).toMatch(field);
+    expect(await page.locator("#trial-metrics").innerText()).toMatch(/accuracy\s+0\.\d+/);
+    expect(await page.locator("#trial-attrs").innerText()).toMatch(/host\s+node-w0/);
     await page.goto(`http://${ts.server.httpAddress}/experiments/known/trials/35`);
     await ready(page);
     expect(await page.locator("main").innerText()).toMatch(/OOM/);
@@ -199,24 +309,43 @@ describe("the dashboard in Chromium", () => {
 describe("the dashboard with tokens", () => {
   let ts: TestServer;
   beforeAll(async () => {
-    ts = await startTestServer({ http: "127.0.0.1:0", webRoot, tokens: [TOKEN] });
+    ts = await startTestServer({
+      http: "127.0.0.1:0",
+      webRoot,
+      tokens: [ADMIN, { token: READER, role: "reader", experiments: ["*"] }],
+    });
+    ts.api = promisify(ts.client, ADMIN);
+    await ts.api.createExperiment({ experiment: { name: "shared", space: { parameters: [uniform("x", 0, 1)] } } });
+    await ts.api.suggest({ experiment: "shared", workerId: "w0" });
   });
   afterAll(() => ts?.close());
 
   it("asks for a token; a reader's token views but cannot write", async () => {
-    const { page } = await openPage();
+    const { page, errors } = await openPage();
     await page.goto(`http://${ts.server.httpAddress}/`);
     await page.waitForSelector("form.token");
-    await page.fill('input[name="token"]', TOKEN);
+    await page.fill('input[name="token"]', READER);
     await page.click('form.token button[type="submit"]');
-    await page.waitForSelector("#experiments");
+    await page.waitForSelector('#experiments tr[data-experiment="shared"]');
+    await page.click('a[href="/experiments/shared"]');
+    await ready(page);
+    expect(await page.locator('[data-count="running"]').innerText()).toBe("running 1");
+    // Over HTTP nothing can be changed, whatever the token; over gRPC the reader's token may not write.
     const status = await page.evaluate(
       (token) =>
-        fetch("/api/experiments/x", { method: "DELETE", headers: { authorization: `Bearer ${token}` } }).then(
+        fetch("/api/experiments/shared", { method: "DELETE", headers: { authorization: `Bearer ${token}` } }).then(
           (r) => r.status,
         ),
-      TOKEN,
+      READER,
     );
     expect(status).toBe(405);
+    const reader = promisify(ts.client, READER);
+    expect((await reader.getExperiment({ name: "shared" })).experiment?.name).toBe("shared");
+    expect((await rejection(reader.suggest({ experiment: "shared", workerId: "w1" }))).codeName).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect((await rejection(reader.deleteExperiment({ name: "shared" }))).codeName).toBe("PERMISSION_DENIED");
+    // Chromium logs the two refusals the test caused (the first load without a token, the DELETE); nothing else.
+    expect(errors.filter((e) => !/status of (401 \(Unauthorized\)|405 \(Method Not Allowed\))/.test(e))).toEqual([]);
   });
 });

@@ -2,9 +2,11 @@
  * The compiled server, as `npm start` runs it: `npm run build` output under
  * plain node (no TypeScript loader), with the client package it resolves
  * from dist/node_modules. The other tests run from source and would not see
- * a file the build forgets (the retry policy's JSON once was).
+ * a file the build forgets (the retry policy's JSON once was). dist/cli/main.js is one bundle (scripts/build.mjs),
+ * so this is also where its lazily loaded parts (reflection, the GP's worker thread) are checked.
  */
-import { credentials } from "@grpc/grpc-js";
+import { credentials, loadPackageDefinition, Metadata } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -52,6 +54,21 @@ describe("compiled server", () => {
         for (const t of trials) expect(t.params.x?.kind?.$case).toBe("doubleValue");
       }
       stub.close();
+      // Reflection, built on its first call from @grpc/reflection outside the bundle (lazy-reflection.ts).
+      const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto");
+      const def = loadPackageDefinition(loadSync(proto)) as any;
+      const reflection = new def.grpc.reflection.v1alpha.ServerReflection(address, credentials.createInsecure());
+      const services = await new Promise<string[]>((ok, fail) => {
+        const call = reflection.ServerReflectionInfo(new Metadata());
+        call.on("data", (r: { listServicesResponse: { service: { name: string }[] } }) => {
+          ok(r.listServicesResponse.service.map((x) => x.name));
+          call.end();
+        });
+        call.on("error", fail);
+        call.write({ listServices: "" });
+      });
+      reflection.close();
+      expect(services).toEqual(expect.arrayContaining(["parzen.v1.OptimizerService", "grpc.health.v1.Health"]));
     } finally {
       child.kill("SIGTERM");
     }

@@ -1,4 +1,6 @@
 /** A tiny DOM builder: h("div.card", {title: "x"}, child, "text"). No framework. */
+import type { Summary } from "./api.js";
+
 export type Child = Node | string | number | null | undefined | false;
 
 export function h(
@@ -55,4 +57,19 @@ export function canvas(width: number, height: number): { el: HTMLCanvasElement; 
   ctx.scale(r, r);
   ctx.font = "11px system-ui, sans-serif";
   return { el, ctx };
+}
+
+/** An experiment's lifecycle state: "active", or "completed (budget)" with the stop condition that ended it. */
+export function lifecycle(e: Summary): string {
+  return e.state === "active" ? "active" : `completed (${e.completionReason ?? "?"})`;
+}
+
+/** Its stop conditions in a few words ("12 / 50 trials · ≤ 3 failures · goal 0.01"), or "" without any. */
+export function budgetText(e: Summary): string {
+  const b = e.budget;
+  const parts: string[] = [];
+  if (b.maxTrials !== null) parts.push(`${b.used} / ${b.maxTrials} trials`);
+  if (b.maxFailedTrials !== null) parts.push(`${e.counts.fail} / ${b.maxFailedTrials} failures`);
+  if (b.goal !== null) parts.push(`goal ${e.direction === "minimize" ? "≤" : "≥"} ${fmt(b.goal)}`);
+  return parts.join(" · ");
 }

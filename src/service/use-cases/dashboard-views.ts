@@ -44,11 +44,21 @@ export function summaryOf(exp: ExperimentState): ExperimentSummary {
   }
   const best = exp.bestNumber();
   const sign = exp.def.maximize ? -1 : 1;
+  const completion = exp.completion();
+  const stop = exp.def.stop;
   return {
     name: exp.row.name,
     algorithm: exp.def.algorithm,
     direction: exp.def.maximize ? "maximize" : "minimize",
     pruner: exp.def.pruner,
+    state: completion === undefined ? "active" : "completed",
+    completionReason: completion ?? null,
+    budget: {
+      maxTrials: stop.maxTrials ?? null,
+      used: counts.complete + counts.pruned,
+      maxFailedTrials: stop.maxFailedTrials ?? null,
+      goal: stop.goal ?? null,
+    },
     counts,
     total,
     bestLoss: best === undefined ? null : sign * exp.lossOf(best)!,

@@ -17,6 +17,7 @@ import { isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import pg from "pg";
 import { ParzenError } from "../../errors.js";
+import { redact } from "../db-url.js";
 
 export type Pool = pg.Pool;
 
@@ -28,20 +29,7 @@ export interface PoolOptions {
 /** The first key of Parzen's advisory locks ("parz" in ASCII); the second says which lock. */
 export const PARZEN_LOCKS = 0x7061727a;
 
-/** Whether a --db value names a PostgreSQL database. */
-export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
-
-/** A URL with its password hidden, for messages and logs (a file path as it is). */
-export function redact(url: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
-  try {
-    const u = new URL(url);
-    if (u.password !== "") u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparsable database URL)";
-  }
-}
+export { isPostgresUrl, redact } from "../db-url.js";
 
 const TLS_PARAMS = ["sslmode", "sslrootcert", "sslcert", "sslkey"] as const;
 

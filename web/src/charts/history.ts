@@ -56,7 +56,9 @@ export function historyChart(p: Points, width: number): HTMLElement {
         },
       ],
     };
-    new uPlot(opts, [xs, complete, pruned, bestLine] as uPlot.AlignedData, plotBox);
+    const u = new uPlot(opts, [xs, complete, pruned, bestLine] as uPlot.AlignedData, plotBox);
+    // The scale uPlot drew with (3: logarithmic), for the browser tests and for styling.
+    box.setAttribute("data-scale", u.scales.y!.distr === 3 ? "log" : "linear");
   };
   toggle.addEventListener("change", draw);
   draw();

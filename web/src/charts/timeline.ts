@@ -42,6 +42,7 @@ export function timelineChart(rows: TimelineEntry[], total: number, width: numbe
     running.length > 2
       ? [...running].sort((a, b) => a - b)[Math.floor(running.length * 0.9)]!
       : Number.POSITIVE_INFINITY;
+  let stragglers = 0;
   for (const r of rows) {
     const y = workers.indexOf(r.workerId || "(none)") * rowH + 3;
     const x0 = x(r.start);
@@ -49,11 +50,13 @@ export function timelineChart(rows: TimelineEntry[], total: number, width: numbe
     ctx.fillStyle = STATE_COLORS[r.state] ?? "#999";
     ctx.fillRect(x0, y, w, rowH - 5);
     if (r.state === "lost" || (r.state === "running" && now - r.start >= straggler)) {
+      if (r.state === "running") stragglers++;
       ctx.strokeStyle = r.state === "lost" ? "#000" : "#d62728";
       ctx.lineWidth = 2;
       ctx.strokeRect(x0 - 1, y - 1, w + 2, rowH - 3);
     }
   }
+  box.setAttribute("data-stragglers", String(stragglers));
   ctx.fillStyle = "#555";
   ctx.fillText(new Date(t0).toLocaleTimeString(), left, height - 6);
   ctx.textAlign = "right";

@@ -12,7 +12,7 @@ import { importanceChart } from "../charts/importance.js";
 import { parallelChart } from "../charts/parallel.js";
 import { sliceCharts } from "../charts/slice.js";
 import { type TimelineEntry, timelineChart } from "../charts/timeline.js";
-import { ago, fmt, h, STATE_COLORS } from "../dom.js";
+import { ago, budgetText, fmt, h, lifecycle, STATE_COLORS } from "../dom.js";
 import { TrialsTable } from "./table.js";
 
 export async function experimentPage(
@@ -43,6 +43,8 @@ export async function experimentPage(
   const renderSummary = (d: Detail) =>
     summary.replaceChildren(
       h("span", {}, `${d.algorithm} · ${d.direction} · pruner ${d.pruner} · ${d.total} trials`),
+      h("span", { id: "lifecycle", class: d.state === "completed" ? "done" : undefined }, lifecycle(d)),
+      ...(budgetText(d) === "" ? [] : [h("span", { id: "budget" }, `budget ${budgetText(d)}`)]),
       ...(["complete", "pruned", "fail", "lost", "running", "waiting"] as const).map((s) =>
         h("span.count", { style: `color:${STATE_COLORS[s]}`, "data-count": s }, `${s} ${d.counts[s]}`),
       ),

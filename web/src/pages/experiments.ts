@@ -1,6 +1,9 @@
-/** The experiments list: name, algorithm, counts per state, best loss, last activity; a search box. */
+/**
+ * The experiments list: name, algorithm, direction, lifecycle state, budget (stop conditions), counts per state,
+ * best loss, last activity; a search box.
+ */
 import { getJson, type Summary } from "../api.js";
-import { ago, fmt, h, STATE_COLORS } from "../dom.js";
+import { ago, budgetText, fmt, h, lifecycle, STATE_COLORS } from "../dom.js";
 
 const STATES = ["running", "complete", "pruned", "fail", "lost", "waiting"] as const;
 
@@ -25,7 +28,9 @@ export async function experimentsPage(
       h(
         "tr",
         {},
-        ...["name", "algorithm", "direction", ...STATES, "best loss", "last activity"].map((c) => h("th", {}, c)),
+        ...["name", "algorithm", "direction", "state", "budget", ...STATES, "best loss", "last activity"].map((c) =>
+          h("th", {}, c),
+        ),
       ),
     ),
     body,
@@ -44,6 +49,8 @@ export async function experimentsPage(
             h("td", {}, h("a", { href: `/experiments/${encodeURIComponent(e.name)}`, "data-link": true }, e.name)),
             h("td", {}, e.algorithm),
             h("td", {}, e.direction),
+            h("td", { "data-col": "state", class: e.state === "completed" ? "done" : undefined }, lifecycle(e)),
+            h("td", { "data-col": "budget" }, budgetText(e)),
             ...STATES.map((s) =>
               h("td.num", { style: e.counts[s] > 0 ? `color:${STATE_COLORS[s]}` : undefined }, e.counts[s]),
             ),
@@ -52,7 +59,7 @@ export async function experimentsPage(
           ),
         ),
     );
-    if (rows.length === 0) body.append(h("tr", {}, h("td", { colspan: 11 }, "No experiments yet.")));
+    if (rows.length === 0) body.append(h("tr", {}, h("td", { colspan: 13 }, "No experiments yet.")));
   };
   search.addEventListener("input", () => {
     history.replaceState(null, "", search.value === "" ? location.pathname : `?q=${encodeURIComponent(search.value)}`);

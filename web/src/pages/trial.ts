@@ -25,7 +25,7 @@ export async function trialPage(
         {},
         h(
           "section.card",
-          {},
+          { id: "trial-result" },
           h("h3", {}, "Result"),
           kv({
             loss: t.loss ?? "",
@@ -39,8 +39,8 @@ export async function trialPage(
           }),
         ),
         h("section.card", { id: "trial-params" }, h("h3", {}, "Parameters"), kv(t.params)),
-        h("section.card", {}, h("h3", {}, "Metrics"), kv(t.metrics)),
-        h("section.card", {}, h("h3", {}, "User attributes"), kv(t.userAttrs)),
+        h("section.card", { id: "trial-metrics" }, h("h3", {}, "Metrics"), kv(t.metrics)),
+        h("section.card", { id: "trial-attrs" }, h("h3", {}, "User attributes"), kv(t.userAttrs)),
       ),
       h(
         "section.card.wide",
