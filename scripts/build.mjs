@@ -79,9 +79,9 @@ function bundleCli() {
     splitting: true,
     chunkNames: "chunk-[hash]",
     // npm dependencies are bundled too, but for the native SQLite driver and what reads files beside itself at
-    // run time (@grpc/reflection loads its .proto files; it is required lazily, on the first reflection call),
-    // and pg's optional native and Cloudflare back ends, which are not installed.
-    external: ["better-sqlite3", "@grpc/reflection", "pg-native", "cloudflare:sockets"],
+    // run time (@grpc/reflection loads its .proto files; it is required lazily, on the first reflection call;
+    // grpc-health-check loads its health.proto), and pg's optional native and Cloudflare back ends, which are not installed.
+    external: ["better-sqlite3", "@grpc/reflection", "grpc-health-check", "pg-native", "cloudflare:sockets"],
     format: "esm",
     platform: "node",
     target: "node20",

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Client, credentials } from "@grpc/grpc-js";
 import { type Command, Option } from "commander";
-import { HEALTH_SERVICE, type HealthCheckRequest, type HealthCheckResponse } from "../server/health.js";
+import { service } from "grpc-health-check";
 
 interface HealthOptions {
   address: string;
@@ -15,7 +15,17 @@ interface HealthOptions {
   tlsCa?: string;
 }
 
-const check = HEALTH_SERVICE.Check;
+// grpc.health.v1.HealthCheckResponse, as proto-loader decodes it (enums as their names).
+interface HealthResponse {
+  status?: string;
+}
+
+const check = defined(service.Check, "grpc-health-check's Health service has no Check method");
+
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(what);
+  return value;
+}
 
 export async function checkHealth(address: string, timeoutMs: number, tlsCa?: Buffer): Promise<string> {
   const target = address.startsWith("/") ? `unix://${address}` : address;
@@ -23,7 +33,7 @@ export async function checkHealth(address: string, timeoutMs: number, tlsCa?: Bu
   const client = new Client(target, creds);
   try {
     return await new Promise<string>((resolve, reject) => {
-      client.makeUnaryRequest<HealthCheckRequest, HealthCheckResponse>(
+      client.makeUnaryRequest<{ service: string }, HealthResponse>(
         check.path,
         check.requestSerialize,
         check.responseDeserialize,

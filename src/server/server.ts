@@ -17,6 +17,7 @@ import {
   type ServerInterceptor,
 } from "@grpc/grpc-js";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { HealthImplementation } from "grpc-health-check";
 import { existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +32,6 @@ import { createHandlers } from "./handlers.js";
 import { DEFAULT_MAX_STREAMS, StreamGate } from "./stream-gate.js";
 import { tolerantService } from "./tolerant-decoding.js";
 import { addLazyReflection, type ReflectionPackage } from "./lazy-reflection.js";
-import { Health } from "./health.js";
 
 const DESCRIPTOR_SET = resolve(dirname(fileURLToPath(import.meta.url)), "descriptor-set.binpb");
 const SERVICE_NAME = "parzen.v1.OptimizerService";
@@ -65,7 +65,7 @@ export interface ServerDiagnostics {
 
 export class ParzenServer {
   readonly grpc: Server;
-  private readonly health: Health;
+  private readonly health: HealthImplementation;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly streams: StreamGate;
   private stopping = false;
@@ -98,7 +98,7 @@ export class ParzenServer {
         options.tokens === undefined ? undefined : new Access(options.tokens, optimizer),
       ),
     );
-    this.health = new Health({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
+    this.health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
     this.health.addToServer(this.grpc);
     // Reflection is served from a buf-built descriptor set (scripts/gen.sh)
     // rather than from proto-loader's parse of the sources, which loses the
