@@ -13,9 +13,9 @@ export interface ExperimentSummary {
   algorithm: string;
   direction: "minimize" | "maximize";
   pruner: string;
-  /** ACTIVE, or COMPLETED once a stop condition was met (completionReason says which). */
-  state: "active" | "completed";
-  completionReason: "budget" | "goal" | "failures" | null;
+  /** ACTIVE, PAUSED by a user, or COMPLETED once a stop condition was met (completionReason says which). */
+  state: "active" | "paused" | "completed";
+  completionReason: "budget" | "goal" | "failures" | "deadline" | "stopped" | null;
   /** The stop conditions; null where the experiment has none. */
   budget: {
     /** COMPLETE + PRUNED trials that complete the experiment, and how many count so far. */

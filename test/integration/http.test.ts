@@ -10,7 +10,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentAction, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { startParzen } from "../../src/app.js";
 import { choice, mixedSpace, str, uniform } from "./fixtures.js";
 import { promisify, startTestServer, type TestServer } from "./harness.js";
@@ -66,6 +66,23 @@ describe("the HTTP listener", () => {
     };
     expect(detail.params.find((p) => p.name === "momentum")?.parent).toEqual({ name: "optimizer", option: "sgd" });
     expect(detail.params.find((p) => p.name === "optimizer")?.labels).toEqual(["sgd", "adam"]);
+  });
+
+  it("shows a user's pause and stop as the experiment's state", async () => {
+    const state = async () => {
+      const d = (await (await get(ts, `/api/experiments/${encodeURIComponent("mixed/slash")}`)).json()) as {
+        state: string;
+        completionReason: string | null;
+      };
+      return [d.state, d.completionReason];
+    };
+    expect(await state()).toEqual(["active", null]);
+    await ts.api.updateExperiment({ name: "mixed/slash", action: ExperimentAction.EXPERIMENT_ACTION_PAUSE });
+    expect(await state()).toEqual(["paused", null]);
+    await ts.api.updateExperiment({ name: "mixed/slash", action: ExperimentAction.EXPERIMENT_ACTION_STOP });
+    expect(await state()).toEqual(["completed", "stopped"]);
+    await ts.api.updateExperiment({ name: "mixed/slash", action: ExperimentAction.EXPERIMENT_ACTION_RESUME });
+    expect(await state()).toEqual(["active", null]);
   });
 
   it("pages and sorts the trials table, with choice labels", async () => {

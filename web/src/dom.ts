@@ -59,9 +59,9 @@ export function canvas(width: number, height: number): { el: HTMLCanvasElement; 
   return { el, ctx };
 }
 
-/** An experiment's lifecycle state: "active", or "completed (budget)" with the stop condition that ended it. */
+/** An experiment's lifecycle state: "active", "paused", or "completed (budget)" with what ended it. */
 export function lifecycle(e: Summary): string {
-  return e.state === "active" ? "active" : `completed (${e.completionReason ?? "?"})`;
+  return e.state === "completed" ? `completed (${e.completionReason ?? "?"})` : e.state;
 }
 
 /** Its stop conditions in a few words ("12 / 50 trials · ≤ 3 failures · goal 0.01"), or "" without any. */

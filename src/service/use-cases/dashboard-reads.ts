@@ -56,6 +56,7 @@ export class DashboardReads {
     private readonly cache: ExperimentCache,
     private readonly changes: Changes,
     private readonly leases: Leases,
+    private readonly now: () => number,
   ) {}
 
   /** Every experiment's summary, by name (loading each one's history if it is not in memory). */
@@ -65,7 +66,7 @@ export class DashboardReads {
       const rows = await this.store.listExperiments(after, 500);
       for (const r of rows) {
         const exp = await this.cache.load(r);
-        if (exp !== undefined) out.push(summaryOf(exp));
+        if (exp !== undefined) out.push(summaryOf(exp, this.now()));
       }
       if (rows.length < 500) break;
       after = rows[rows.length - 1]!.name;
@@ -75,7 +76,10 @@ export class DashboardReads {
 
   async experiment(name: string): Promise<ExperimentDetail> {
     const exp = await this.fresh(name);
-    return this.changes.settled({ ...summaryOf(exp), params: exp.space.params.map((p) => paramInfo(exp, p)) });
+    return this.changes.settled({
+      ...summaryOf(exp, this.now()),
+      params: exp.space.params.map((p) => paramInfo(exp, p)),
+    });
   }
 
   /** Plot data for at most `max` trials: all of them, or the best ones plus an even sample of the rest. */

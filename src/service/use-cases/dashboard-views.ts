@@ -35,7 +35,7 @@ const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? nul
 
 const plain = (s: Scalar): PlainValue => s.value;
 
-export function summaryOf(exp: ExperimentState): ExperimentSummary {
+export function summaryOf(exp: ExperimentState, now: number): ExperimentSummary {
   const counts = {} as Record<TrialState, number>;
   let total = 0;
   for (const s of TRIAL_STATES) {
@@ -44,14 +44,14 @@ export function summaryOf(exp: ExperimentState): ExperimentSummary {
   }
   const best = exp.bestNumber();
   const sign = exp.def.maximize ? -1 : 1;
-  const completion = exp.completion();
+  const completion = exp.completion(now);
   const stop = exp.def.stop;
   return {
     name: exp.row.name,
     algorithm: exp.def.algorithm,
     direction: exp.def.maximize ? "maximize" : "minimize",
     pruner: exp.def.pruner,
-    state: completion === undefined ? "active" : "completed",
+    state: exp.status(now),
     completionReason: completion ?? null,
     budget: {
       maxTrials: stop.maxTrials ?? null,

@@ -135,7 +135,7 @@ export class Optimizer {
       prefetch: deps.prefetch,
     });
     this.suggestAnswer = this.suggests.suggest;
-    this.reads = new DashboardReads(this.store, this.cache, this.changes, this.leases);
+    this.reads = new DashboardReads(this.store, this.cache, this.changes, this.leases, this.now);
     // Memory already holds the writes of a group whose commit failed: reload from what was committed.
     this.store.onRollback(() => this.cache.clear());
   }
