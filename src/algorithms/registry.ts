@@ -1,6 +1,7 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
 import { gpAlgorithm } from "./gp/sampler.js";
+import { qmc } from "./qmc/index.js";
 import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
@@ -10,6 +11,7 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [randomSearch.name, randomSearch],
   [tpe.name, tpe],
   [gpAlgorithm.name, gpAlgorithm],
+  [qmc.name, qmc],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";
