@@ -1,6 +1,7 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
 import { gpAlgorithm } from "./gp/sampler.js";
+import { grid } from "./grid/index.js";
 import { qmc } from "./qmc/index.js";
 import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
@@ -12,6 +13,7 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [tpe.name, tpe],
   [gpAlgorithm.name, gpAlgorithm],
   [qmc.name, qmc],
+  [grid.name, grid],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";

@@ -13,7 +13,8 @@
  * Nothing here writes to the store.
  */
 import { notFound } from "../../errors.js";
-import type { AlgorithmSession, Observation, ObservationState } from "../../algorithms/types.js";
+import { algorithmNamed } from "../../algorithms/registry.js";
+import type { AlgorithmSession, Exhaustible, Observation, ObservationState } from "../../algorithms/types.js";
 import type { TrialState } from "../../domain/trial-state.js";
 import type { CompiledDefinition } from "../use-cases/definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
@@ -27,7 +28,7 @@ import { TrialColumns } from "./trial-columns.js";
 const READ_GAP = 32;
 
 /** Why an experiment is COMPLETED (the proto's CompletionReason, in domain terms). */
-export type CompletionReason = "budget" | "goal" | "failures";
+export type CompletionReason = "budget" | "goal" | "failures" | "space_exhausted";
 
 export class ExperimentState {
   /** Numbers of WAITING trials, oldest first. */
@@ -86,6 +87,8 @@ export class ExperimentState {
    * dropped with the view of the history and with this state.
    */
   algorithmSession: AlgorithmSession | undefined = undefined;
+  /** The points of a finite algorithm's design (grid) the trials took; undefined for the others. */
+  private readonly design: Exhaustible | undefined;
 
   constructor(
     readonly row: ExperimentRow,
@@ -94,6 +97,7 @@ export class ExperimentState {
     private readonly store: Store,
   ) {
     this.columns = new TrialColumns(def.space.params.length);
+    this.design = algorithmNamed(def.algorithm).exhaustible?.(def.space, def.algorithmOptions);
   }
 
   get space(): Space {
@@ -113,8 +117,10 @@ export class ExperimentState {
     const old: TrialState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
     this.lastActivity = Math.max(this.lastActivity, t.endTime ?? t.startTime ?? t.createTime);
-    if (isNew) this.columns.append(t.id, t.config);
-    else this.counts[old!]--;
+    if (isNew) {
+      this.columns.append(t.id, t.config);
+      this.design?.add(t.config);
+    } else this.counts[old!]--;
     this.counts[t.state]++;
     if (old === "waiting" && t.state !== "waiting") {
       const i = this.waiting.indexOf(n);
@@ -166,6 +172,8 @@ export class ExperimentState {
     if (this.goalReached) return "goal";
     if (maxTrials !== undefined && this.counts.complete + this.counts.pruned >= maxTrials) return "budget";
     if (maxFailedTrials !== undefined && this.counts.fail >= maxFailedTrials) return "failures";
+    if (this.design?.remaining() === 0 && this.counts.running === 0 && this.counts.waiting === 0)
+      return "space_exhausted";
     return undefined;
   }
 
@@ -176,8 +184,10 @@ export class ExperimentState {
    */
   startable(): number {
     const { maxTrials } = this.def.stop;
-    if (maxTrials === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running);
+    // A finite design (grid) has no more to give than its untaken points and the WAITING trials.
+    const left = this.design === undefined ? Number.POSITIVE_INFINITY : this.design.remaining() + this.counts.waiting;
+    if (maxTrials === undefined) return left;
+    return Math.min(left, Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running));
   }
 
   /** Trials in `state`. */

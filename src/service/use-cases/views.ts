@@ -74,6 +74,7 @@ const PROTO_COMPLETION: Readonly<Record<DomainCompletion, CompletionReason>> = {
   budget: CompletionReason.COMPLETION_REASON_BUDGET,
   goal: CompletionReason.COMPLETION_REASON_GOAL,
   failures: CompletionReason.COMPLETION_REASON_FAILURES,
+  space_exhausted: CompletionReason.COMPLETION_REASON_SPACE_EXHAUSTED,
 };
 
 export function completionReasonView(reason: DomainCompletion): CompletionReason {
