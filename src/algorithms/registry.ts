@@ -1,5 +1,6 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
+import { cmaes } from "./cmaes/index.js";
 import { gpAlgorithm } from "./gp/sampler.js";
 import { grid } from "./grid/index.js";
 import { qmc } from "./qmc/index.js";
@@ -14,6 +15,7 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [gpAlgorithm.name, gpAlgorithm],
   [qmc.name, qmc],
   [grid.name, grid],
+  [cmaes.name, cmaes],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";
