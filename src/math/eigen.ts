@@ -30,6 +30,14 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
         if (apq === 0) continue;
         const app = m[p * n + p]!;
         const aqq = m[q * n + q]!;
+        // After a few sweeps, an element too small to change either diagonal entry is rounding noise:
+        // zero it (Numerical Recipes' rule), or the sweeps would never end below the round-off floor.
+        const g = 100 * Math.abs(apq);
+        if (sweep > 3 && Math.abs(app) + g === Math.abs(app) && Math.abs(aqq) + g === Math.abs(aqq)) {
+          m[p * n + q] = 0;
+          m[q * n + p] = 0;
+          continue;
+        }
         // The rotation angle that zeroes a_pq (Numerical Recipes' stable form).
         const theta = (aqq - app) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
