@@ -2,7 +2,7 @@
 bench/continuous.ts (the same definitions, kept in step by hand), and the
 table that puts them beside Parzen's in-process runs (bench/algo-quick.ts).
 
-    python bench/algo_compare.py optuna SAMPLER PROBLEMS BUDGET SEEDS >> out.jsonl
+    python bench/algo_compare.py optuna SAMPLER PROBLEMS BUDGET SEEDS [FIRST_SEED] >> out.jsonl
     python bench/algo_compare.py table out.jsonl
 
 SAMPLER: cmaes (CmaEsSampler, defaults) or qmc (QMCSampler, scrambled Sobol').
@@ -46,7 +46,7 @@ def objective(base, d, lo, hi):
     return lambda t: f(base, [t.suggest_float(f"x{i}", lo, hi) for i in range(d)])
 
 
-def run_optuna(sampler_name, problems, budget, seeds):
+def run_optuna(sampler_name, problems, budget, seeds, first_seed=0):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -55,7 +55,7 @@ def run_optuna(sampler_name, problems, budget, seeds):
         m = re.fullmatch(r"([a-z]+)(\d+)", name)
         base, d = m.group(1), int(m.group(2))
         lo, hi = BASE[base]
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             if sampler_name == "cmaes":
                 sampler = optuna.samplers.CmaEsSampler(seed=seed)
             else:
@@ -116,7 +116,8 @@ def table(path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "optuna":
-        run_optuna(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        first = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+        run_optuna(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), first)
     elif sys.argv[1] == "table":
         table(sys.argv[2])
     else:

@@ -15,7 +15,6 @@ import type { CmaesOptions } from "./index.js";
 /** Words after the seed: the member streams, and the restart means; no trial's rng (seed, number) can equal them. */
 const MEMBER_STREAM = [0xc3a, 0x35];
 const RESTART_STREAM = [0xc3a, 0x7e5];
-const MAX_RESAMPLING = 100;
 
 interface Sample {
   /** The raw point CMA-ES tells (discrete coordinates before the margin's encoding). */
@@ -53,8 +52,9 @@ function drawMember(gen: Generation, j: number, flat: FlatSpace, seed: number): 
   const rng = createRng(seed, ...MEMBER_STREAM, gen.run, gen.state.g, j);
   const z = new Float64Array(n);
   let x: Float64Array = new Float64Array(n);
-  // Resample until the continuous coordinates are inside [0, 1], then clip (as the package does).
-  for (let t = 0; t <= MAX_RESAMPLING; t++) {
+  // Resample until the continuous coordinates are inside [0, 1], at most 10·n times (as Optuna sets the
+  // package's limit), then clip.
+  for (let t = 0; t <= 10 * n; t++) {
     for (let k = 0; k < n; k++) z[k] = rng.normal();
     x = gen.state.sample(z);
     if (flat.axes.every((a, k) => a.discrete !== undefined || (x[k]! >= 0 && x[k]! <= 1))) break;
