@@ -51,5 +51,5 @@ for (const [name, sets] of Object.entries(variants)) {
       firsts.push(hit);
     }
   }
-  console.log(name.padEnd(12), `${found}/40`, "first hits:", firsts.slice(0, 12).join(","));
+  console.log(name.padEnd(12), `${found}/40`, "first hits:", firsts.join(","));
 }
