@@ -114,7 +114,8 @@ function timing(): void {
   const options = gpAlgorithm.parseOptions({});
   // As on the service's worker thread: a session per suggestion, the fit memo kept by the thread.
   const memos = createSharedMemos();
-  for (const n of [100, 200, 500, 1000]) {
+  const ns = (process.env.GP_TIMING_NS ?? "100,200,500,1000").split(",").map(Number);
+  for (const n of ns) {
     const rng = createRng(42, n);
     const history: Observation[] = [];
     for (let t = 0; t < n; t++) {

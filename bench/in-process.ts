@@ -37,7 +37,7 @@ export function regretTrace(
   let bestObserved = Infinity;
   let bestTrue = Infinity;
   for (let t = 0; t < budget; t++) {
-    const config = session.suggest(history, createRng(seed, t));
+    const config = session.suggest(history, createRng(seed, t), { seed, trialNumber: t });
     const v = decode(space, config);
     const truth = p.f(v);
     const observed = p.observe ? p.observe(v, noise.normal()) : truth;

@@ -36,7 +36,7 @@ type ExperimentSpec struct {
 	Name      string
 	Space     []Param
 	Direction Direction
-	// "tpe" (the server's default when empty), "random" or "gp".
+	// "tpe" (the server's default when empty), "random", "gp", "cmaes", "qmc" or "grid".
 	Algorithm string
 	// Algorithm-specific options; values are strings, bools, integers or floats.
 	AlgorithmOptions map[string]any

@@ -1,6 +1,9 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
+import { cmaes } from "./cmaes/index.js";
 import { gpAlgorithm } from "./gp/sampler.js";
+import { grid } from "./grid/index.js";
+import { qmc } from "./qmc/index.js";
 import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
 import type { Algorithm } from "./types.js";
@@ -10,6 +13,9 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [randomSearch.name, randomSearch],
   [tpe.name, tpe],
   [gpAlgorithm.name, gpAlgorithm],
+  [qmc.name, qmc],
+  [grid.name, grid],
+  [cmaes.name, cmaes],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";

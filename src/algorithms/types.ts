@@ -30,6 +30,26 @@ export interface Observation {
 }
 
 /**
+ * Which experiment and trial a suggestion is for. The rng is derived from
+ * the same two numbers; algorithms that keep one sequence per experiment
+ * (qmc, grid, cmaes) need them as numbers: the seed fixes the sequence's
+ * scramble or order, the trial number (unique per experiment, even across
+ * workers and servers) the position in it. Callers that leave it out get
+ * seed 0 and the number after the history's last.
+ */
+export interface SuggestContext {
+  readonly seed: number;
+  readonly trialNumber: number;
+}
+
+/** The context a caller gave, or the documented default. */
+export function contextOf(history: readonly Observation[], context: SuggestContext | undefined): SuggestContext {
+  if (context !== undefined) return context;
+  const last = history.length === 0 ? -1 : history[history.length - 1]!.number;
+  return { seed: 0, trialNumber: last + 1 };
+}
+
+/**
  * What an algorithm keeps for one experiment between suggestions: derived
  * views of the space, memos of what it built from the history, scratch
  * memory. It is only ever an optimisation: a fresh session suggests exactly
@@ -47,7 +67,7 @@ export interface AlgorithmSession {
    * (it may keep the observations and configurations in it, which callers
    * never mutate: they replace an observation to change it).
    */
-  suggest(history: readonly Observation[], rng: Rng): Config;
+  suggest(history: readonly Observation[], rng: Rng, context?: SuggestContext): Config;
 }
 
 export interface Algorithm<O = unknown> {
@@ -74,4 +94,24 @@ export interface Algorithm<O = unknown> {
    * session keeps its own.
    */
   open(space: Space, options: O, memos?: SharedMemos): AlgorithmSession;
+  /**
+   * Rejects (INVALID_ARGUMENT) a space this algorithm cannot search with
+   * these options, when the experiment is created (grid: a space that is
+   * not finite). Absent: every space is fine.
+   */
+  checkSpace?(space: Space, options: O): void;
+  /**
+   * For algorithms that hand out each point of a finite set once (grid): a
+   * tally of the points the experiment's trials took, so the service can
+   * complete the experiment when none is left (state/experiment-state.ts).
+   */
+  exhaustible?(space: Space, options: O): Exhaustible;
+}
+
+/** Counts the distinct points of a finite design the trials took. */
+export interface Exhaustible {
+  /** A trial's configuration (every trial, any state, once, when it is created). */
+  add(config: Config): void;
+  /** Points of the design no trial has taken yet. */
+  remaining(): number;
 }

@@ -15,7 +15,7 @@ export interface ExperimentSummary {
   pruner: string;
   /** ACTIVE, PAUSED by a user, or COMPLETED once a stop condition was met (completionReason says which). */
   state: "active" | "paused" | "completed";
-  completionReason: "budget" | "goal" | "failures" | "deadline" | "stopped" | null;
+  completionReason: "budget" | "goal" | "failures" | "deadline" | "stopped" | "space_exhausted" | null;
   /** The stop conditions; null where the experiment has none. */
   budget: {
     /** COMPLETE + PRUNED trials that complete the experiment, and how many count so far. */

@@ -113,6 +113,8 @@ export class Sobol {
   private readonly state: Uint32Array;
   private readonly rng: Rng | undefined;
   private index = 0;
+  /** The first point's integer coordinates (the digital shift), for `at`. */
+  private readonly origin: Uint32Array;
 
   /** Scrambled when `rng` is given; the same rng state gives the same sequence. */
   constructor(dim: number, rng?: Rng) {
@@ -142,6 +144,7 @@ export class Sobol {
       }
       this.v.push(V);
     }
+    this.origin = Uint32Array.from(this.state);
   }
 
   /** Writes the next point into `out` (length ≥ dim). */
@@ -158,6 +161,26 @@ export class Sobol {
     }
     if (c < BITS) for (let d = 0; d < n; d++) this.state[d] = (this.state[d]! ^ this.v[d]![c]!) >>> 0;
     this.index++;
+  }
+
+  /**
+   * Writes point `index` (0-based, below 2^32) of the sequence into `out`,
+   * whatever the stream's position: the point after `index` Gray-code steps
+   * is the start XOR the direction numbers of the set bits of gray(index).
+   * Lets a caller hold one scrambled sequence and jump to any position.
+   */
+  at(index: number, out: Float64Array | number[]): void {
+    if (!Number.isInteger(index) || index < 0 || index >= 4294967296)
+      throw new RangeError(`Sobol index must be an integer in [0, 2^32), got ${index}`);
+    const n = this.state.length;
+    const gray = (index ^ (index >>> 1)) >>> 0;
+    for (let d = 0; d < n; d++) {
+      let x = this.origin[d]!;
+      const V = this.v[d]!;
+      for (let j = 0; j < BITS; j++) if ((gray >>> j) & 1) x ^= V[j]!;
+      out[d] = ((x >>> 0) + 0.5) / 4294967296;
+    }
+    for (let d = n; d < this.dim; d++) out[d] = this.rng !== undefined ? this.rng.uniform() : 0.5;
   }
 
   /** The next m points as an m×dim row-major matrix. */

@@ -8,7 +8,11 @@ import { samplePriorNumeric, spaceScales, type NumericScale } from "./scale.js";
 import { conditionHolds, type ChoiceDomain, type Config, type Space } from "./types.js";
 
 export function sampleCategorical(weights: Float64Array, rng: Rng): number {
-  const u = rng.uniform();
+  return categoricalAt(weights, rng.uniform());
+}
+
+/** The option whose cumulative-weight interval holds `u` in [0, 1): the inverse of the categorical distribution. */
+export function categoricalAt(weights: Float64Array, u: number): number {
   let acc = 0;
   for (let i = 0; i < weights.length; i++) {
     acc += weights[i]!;

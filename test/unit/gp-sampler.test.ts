@@ -115,6 +115,7 @@ describe("gp options", () => {
       n_candidates: 2048,
       n_local_starts: 5,
       warp_outputs: true,
+      max_observations: 400,
     });
     expect(defaults({ n_startup_trials: 3, deterministic: true }).deterministic).toBe(true);
     expect(() => defaults({ n_startup_trials: 0 })).toThrow(/n_startup_trials/);

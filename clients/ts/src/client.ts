@@ -58,7 +58,7 @@ export interface ExperimentSpec {
   space: readonly Param[];
   /** Default "minimize". */
   direction?: "minimize" | "maximize";
-  /** "tpe" (the server's default), "random" or "gp". */
+  /** "tpe" (the server's default), "random", "gp", "cmaes", "qmc" or "grid". */
   algorithm?: string;
   /** Algorithm options, as the server spells them (e.g. `{ n_startup_trials: 20 }`). */
   options?: Record<string, ParamValue>;

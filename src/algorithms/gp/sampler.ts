@@ -40,6 +40,7 @@ import { FitMemo, scheduledFit, standardiseInPlace } from "./fit-schedule.js";
 import { GpPosterior } from "./gp.js";
 import { optimizeAcquisition } from "./optimize-acqf.js";
 import { designPoint } from "./startup.js";
+import { boundedRows } from "./subset.js";
 import { warpOutputs } from "./warp.js";
 
 const schema = z.strictObject({
@@ -48,6 +49,8 @@ const schema = z.strictObject({
   n_candidates: z.number().int().min(16).max(65536).default(2048),
   n_local_starts: z.number().int().min(1).max(64).default(5),
   warp_outputs: z.boolean().default(true),
+  /** Observations the model is fitted on at most: beyond, a subset of the best, the most recent and a spread (subset.ts). */
+  max_observations: z.number().int().min(50).max(100_000).default(400),
 });
 
 export type GpOptions = z.infer<typeof schema>;
@@ -90,7 +93,7 @@ class GpSession implements AlgorithmSession {
     for (const [i, v] of enc.fixed) config[i] = v;
     if (D === 0) return fillConditional(space, config, history, rng, ctx);
 
-    const data = observations(enc, history, options.warp_outputs);
+    const data = observations(enc, history, options.warp_outputs, options.max_observations);
     let u: Float64Array;
     if (data.y.length < options.n_startup_trials) {
       const p = designPoint(D, history, rng);
@@ -119,7 +122,12 @@ interface Data {
 }
 
 /** Encoded observations from COMPLETE and PRUNED trials (see the module comment). */
-export function observations(enc: Encoding, history: readonly Observation[], warp = false): Data {
+export function observations(
+  enc: Encoding,
+  history: readonly Observation[],
+  warp = false,
+  cap = Number.POSITIVE_INFINITY,
+): Data {
   const D = enc.dims.length;
   const complete: number[] = [];
   for (const o of history)
@@ -145,12 +153,13 @@ export function observations(enc: Encoding, history: readonly Observation[], war
     rows.push(Float64Array.from(row));
     losses.push(Math.min(Math.max(loss, lo), hi));
   }
-  const n = losses.length;
+  const kept = boundedRows(losses, cap);
+  const n = kept.length;
   const X = new Float64Array(n * D);
-  rows.forEach((r, i) => {
-    X.set(r, i * D);
+  kept.forEach((r, i) => {
+    X.set(rows[r]!, i * D);
   });
-  const raw = Float64Array.from(losses, (l) => -l);
+  const raw = Float64Array.from(kept, (r) => -losses[r]!);
   const target = warp ? warpOutputs(raw) : raw;
   const y = Float64Array.from(target);
   standardiseInPlace(y);
@@ -236,7 +245,7 @@ function fillConditional(
     const enc = encodeParams(active);
     for (const [i, v] of enc.fixed) config[i] = v;
     if (enc.dims.length > 0) {
-      const data = observations(enc, history, options.warp_outputs);
+      const data = observations(enc, history, options.warp_outputs, options.max_observations);
       if (data.y.length >= options.n_startup_trials) {
         const u = proposeWithGp(enc, data, history, rng, ctx);
         enc.dims.forEach((dim, d) => {

@@ -58,5 +58,8 @@ export interface AlgorithmRunner {
 /** Runs `job` in a session of its own, dropped with the job (a worker thread: each job brings its history). */
 export function runSuggestJob(job: SuggestJob, memos: SharedMemos): Config {
   const session = algorithmNamed(job.algorithm).open(job.space, job.options, memos);
-  return session.suggest(job.history, createRng(job.seed, job.trialNumber));
+  return session.suggest(job.history, createRng(job.seed, job.trialNumber), {
+    seed: job.seed,
+    trialNumber: job.trialNumber,
+  });
 }

@@ -144,7 +144,10 @@ export class WorkerRunner implements AlgorithmRunner {
     try {
       // The experiment's own session, opened on its first suggestion.
       holder.algorithmSession ??= algorithmNamed(job.algorithm).open(job.space, job.options, this.memos);
-      return Promise.resolve(holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber)));
+      const context = { seed: job.seed, trialNumber: job.trialNumber };
+      return Promise.resolve(
+        holder.algorithmSession.suggest(job.history, createRng(job.seed, job.trialNumber), context),
+      );
     } catch (err) {
       return Promise.reject(err as Error);
     }

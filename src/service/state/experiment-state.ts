@@ -13,7 +13,8 @@
  * Nothing here writes to the store.
  */
 import { notFound } from "../../errors.js";
-import type { AlgorithmSession, Observation, ObservationState } from "../../algorithms/types.js";
+import { algorithmNamed } from "../../algorithms/registry.js";
+import type { AlgorithmSession, Exhaustible, Observation, ObservationState } from "../../algorithms/types.js";
 import type { TrialState } from "../../domain/trial-state.js";
 import type { CompiledDefinition, StopConditions } from "../use-cases/definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
@@ -29,7 +30,7 @@ import { type Lifecycle, parseLifecycle } from "./lifecycle.js";
 const READ_GAP = 32;
 
 /** Why an experiment is COMPLETED (the proto's CompletionReason, in domain terms). */
-export type CompletionReason = "budget" | "goal" | "failures" | "deadline" | "stopped";
+export type CompletionReason = "budget" | "goal" | "failures" | "deadline" | "stopped" | "space_exhausted";
 
 export class ExperimentState {
   /** Numbers of WAITING trials, oldest first. */
@@ -100,6 +101,8 @@ export class ExperimentState {
   algorithmSession: AlgorithmSession | undefined = undefined;
   /** Its session on the session thread, if a suggestion ran there (runners/session-thread.ts). */
   threadSession: RemoteSession | undefined = undefined;
+  /** The points of a finite algorithm's design (grid) the trials took; undefined for the others. */
+  private readonly design: Exhaustible | undefined;
 
   constructor(
     readonly row: ExperimentRow,
@@ -109,6 +112,7 @@ export class ExperimentState {
   ) {
     this.columns = new TrialColumns(def.space.params.length);
     this.lifecycle = parseLifecycle(row.lifecycle, def.stop, row.name);
+    this.design = algorithmNamed(def.algorithm).exhaustible?.(def.space, def.algorithmOptions);
   }
 
   /** The stop conditions in force: the definition's, or UpdateExperiment's since. */
@@ -133,8 +137,10 @@ export class ExperimentState {
     const old: TrialState | undefined = isNew ? undefined : this.columns.state(n);
     this.version++;
     this.lastActivity = Math.max(this.lastActivity, t.endTime ?? t.startTime ?? t.createTime);
-    if (isNew) this.columns.append(t.id, t.config);
-    else this.counts[old!]--;
+    if (isNew) {
+      this.columns.append(t.id, t.config);
+      this.design?.add(t.config);
+    } else this.counts[old!]--;
     this.counts[t.state]++;
     if (old === "waiting" && t.state !== "waiting") {
       const i = this.waiting.indexOf(n);
@@ -189,6 +195,8 @@ export class ExperimentState {
     if (maxTrials !== undefined && this.counts.complete + this.counts.pruned >= maxTrials) return "budget";
     if (maxFailedTrials !== undefined && this.counts.fail >= maxFailedTrials) return "failures";
     if (deadline !== undefined && now >= deadline) return "deadline";
+    if (this.design?.remaining() === 0 && this.counts.running === 0 && this.counts.waiting === 0)
+      return "space_exhausted";
     return undefined;
   }
 
@@ -205,8 +213,10 @@ export class ExperimentState {
    */
   startable(): number {
     const { maxTrials } = this.stop;
-    if (maxTrials === undefined) return Number.POSITIVE_INFINITY;
-    return Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running);
+    // A finite design (grid) has no more to give than its untaken points and the WAITING trials.
+    const left = this.design === undefined ? Number.POSITIVE_INFINITY : this.design.remaining() + this.counts.waiting;
+    if (maxTrials === undefined) return left;
+    return Math.min(left, Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running));
   }
 
   /**

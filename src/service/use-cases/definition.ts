@@ -189,7 +189,9 @@ export function compileDefinition(
   const maximize = req.direction === Direction.DIRECTION_MAXIMIZE;
   const algorithm = req.algorithm?.name || DEFAULT_ALGORITHM;
   const rawAlgorithmOptions = req.algorithm?.options ?? {};
-  const algorithmOptions = algorithmNamed(algorithm).parseOptions(scalarsOf(rawAlgorithmOptions, algorithm));
+  const algo = algorithmNamed(algorithm);
+  const algorithmOptions = algo.parseOptions(scalarsOf(rawAlgorithmOptions, algorithm));
+  algo.checkSpace?.(space, algorithmOptions);
   const pruner = req.pruner?.name || DEFAULT_PRUNER;
   const rawPrunerOptions = req.pruner?.options ?? {};
   const prunerOptions = prunerNamed(pruner).parseOptions(scalarsOf(rawPrunerOptions, `pruner ${pruner}`));

@@ -76,6 +76,7 @@ const PROTO_COMPLETION: Readonly<Record<DomainCompletion, CompletionReason>> = {
   failures: CompletionReason.COMPLETION_REASON_FAILURES,
   deadline: CompletionReason.COMPLETION_REASON_DEADLINE,
   stopped: CompletionReason.COMPLETION_REASON_STOPPED,
+  space_exhausted: CompletionReason.COMPLETION_REASON_SPACE_EXHAUSTED,
 };
 
 const PROTO_EXPERIMENT_STATE = {

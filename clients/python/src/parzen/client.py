@@ -97,8 +97,9 @@ class Client:
         its definition is identical (``exp.created`` tells which); a different
         definition raises ``AlreadyExists``.
 
-        ``algorithm``: ``"tpe"``, ``"random"`` or ``"gp"``; ``None`` takes the
-        server's default (``"tpe"``). ``options`` are the algorithm's options.
+        ``algorithm``: ``"tpe"``, ``"random"``, ``"gp"``, ``"cmaes"``, ``"qmc"`` or
+        ``"grid"``; ``None`` takes the server's default (``"tpe"``). ``options``
+        are the algorithm's options.
         ``pruner``: a ``parzen.pruners`` object (``Median(n_warmup_steps=2)``),
         a dict with ``"name"`` and options (``{"name": "median",
         "n_warmup_steps": 2}``) or a bare name (``"median"``, with

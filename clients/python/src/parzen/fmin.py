@@ -60,7 +60,8 @@ def fmin(
     values shaped like the space).
 
     ``algo``: ``"tpe"`` (the server's default when None), ``"random"``,
-    ``"gp"``, ``parzen.tpe.suggest`` or hyperopt's ``tpe.suggest``.
+    ``"gp"``, ``"cmaes"``, ``"qmc"``, ``"grid"``, ``parzen.tpe.suggest`` or hyperopt's
+    ``tpe.suggest``.
     ``max_evals``: finished (COMPLETE, FAIL or PRUNED) trials in total,
     counting those of a resumed experiment. ``client``: a ``Client`` or an
     address; when None, ``$PARZEN_ADDRESS`` if set, else a local server is

@@ -146,6 +146,8 @@ const (
 	CompletionReason_COMPLETION_REASON_DEADLINE CompletionReason = 4
 	// A user stopped it (UpdateExperiment's STOP); only RESUME re-opens it.
 	CompletionReason_COMPLETION_REASON_STOPPED CompletionReason = 5
+	// The algorithm has handed out every point of its finite design (algorithm grid) and none is still running.
+	CompletionReason_COMPLETION_REASON_SPACE_EXHAUSTED CompletionReason = 6
 )
 
 // Enum value maps for CompletionReason.
@@ -157,14 +159,16 @@ var (
 		3: "COMPLETION_REASON_FAILURES",
 		4: "COMPLETION_REASON_DEADLINE",
 		5: "COMPLETION_REASON_STOPPED",
+		6: "COMPLETION_REASON_SPACE_EXHAUSTED",
 	}
 	CompletionReason_value = map[string]int32{
-		"COMPLETION_REASON_UNSPECIFIED": 0,
-		"COMPLETION_REASON_BUDGET":      1,
-		"COMPLETION_REASON_GOAL":        2,
-		"COMPLETION_REASON_FAILURES":    3,
-		"COMPLETION_REASON_DEADLINE":    4,
-		"COMPLETION_REASON_STOPPED":     5,
+		"COMPLETION_REASON_UNSPECIFIED":     0,
+		"COMPLETION_REASON_BUDGET":          1,
+		"COMPLETION_REASON_GOAL":            2,
+		"COMPLETION_REASON_FAILURES":        3,
+		"COMPLETION_REASON_DEADLINE":        4,
+		"COMPLETION_REASON_STOPPED":         5,
+		"COMPLETION_REASON_SPACE_EXHAUSTED": 6,
 	}
 )
 
@@ -651,14 +655,15 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\x1cEXPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17EXPERIMENT_STATE_ACTIVE\x10\x01\x12\x1b\n" +
 	"\x17EXPERIMENT_STATE_PAUSED\x10\x02\x12\x1e\n" +
-	"\x1aEXPERIMENT_STATE_COMPLETED\x10\x03*\xce\x01\n" +
+	"\x1aEXPERIMENT_STATE_COMPLETED\x10\x03*\xf5\x01\n" +
 	"\x10CompletionReason\x12!\n" +
 	"\x1dCOMPLETION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18COMPLETION_REASON_BUDGET\x10\x01\x12\x1a\n" +
 	"\x16COMPLETION_REASON_GOAL\x10\x02\x12\x1e\n" +
 	"\x1aCOMPLETION_REASON_FAILURES\x10\x03\x12\x1e\n" +
 	"\x1aCOMPLETION_REASON_DEADLINE\x10\x04\x12\x1d\n" +
-	"\x19COMPLETION_REASON_STOPPED\x10\x05B@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
+	"\x19COMPLETION_REASON_STOPPED\x10\x05\x12%\n" +
+	"!COMPLETION_REASON_SPACE_EXHAUSTED\x10\x06B@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
 
 var (
 	file_parzen_v1_experiment_proto_rawDescOnce sync.Once

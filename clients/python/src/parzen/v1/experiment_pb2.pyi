@@ -30,6 +30,7 @@ class CompletionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPLETION_REASON_FAILURES: _ClassVar[CompletionReason]
     COMPLETION_REASON_DEADLINE: _ClassVar[CompletionReason]
     COMPLETION_REASON_STOPPED: _ClassVar[CompletionReason]
+    COMPLETION_REASON_SPACE_EXHAUSTED: _ClassVar[CompletionReason]
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_MINIMIZE: Direction
 DIRECTION_MAXIMIZE: Direction
@@ -43,6 +44,7 @@ COMPLETION_REASON_GOAL: CompletionReason
 COMPLETION_REASON_FAILURES: CompletionReason
 COMPLETION_REASON_DEADLINE: CompletionReason
 COMPLETION_REASON_STOPPED: CompletionReason
+COMPLETION_REASON_SPACE_EXHAUSTED: CompletionReason
 
 class AlgorithmConfig(_message.Message):
     __slots__ = ("name", "options")

@@ -120,6 +120,8 @@ export enum CompletionReason {
   COMPLETION_REASON_DEADLINE = 4,
   /** COMPLETION_REASON_STOPPED - A user stopped it (UpdateExperiment's STOP); only RESUME re-opens it. */
   COMPLETION_REASON_STOPPED = 5,
+  /** COMPLETION_REASON_SPACE_EXHAUSTED - The algorithm has handed out every point of its finite design (algorithm grid) and none is still running. */
+  COMPLETION_REASON_SPACE_EXHAUSTED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -143,6 +145,9 @@ export function completionReasonFromJSON(object: any): CompletionReason {
     case 5:
     case "COMPLETION_REASON_STOPPED":
       return CompletionReason.COMPLETION_REASON_STOPPED;
+    case 6:
+    case "COMPLETION_REASON_SPACE_EXHAUSTED":
+      return CompletionReason.COMPLETION_REASON_SPACE_EXHAUSTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -164,6 +169,8 @@ export function completionReasonToJSON(object: CompletionReason): string {
       return "COMPLETION_REASON_DEADLINE";
     case CompletionReason.COMPLETION_REASON_STOPPED:
       return "COMPLETION_REASON_STOPPED";
+    case CompletionReason.COMPLETION_REASON_SPACE_EXHAUSTED:
+      return "COMPLETION_REASON_SPACE_EXHAUSTED";
     case CompletionReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

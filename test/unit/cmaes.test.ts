@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { CmaesSession, cmaes, type CmaesOptions } from "../../src/algorithms/cmaes/index.js";
+import type { Observation, ObservationState } from "../../src/algorithms/types.js";
+import { createRng } from "../../src/math/rng.js";
+import { compileSpace } from "../../src/space/compile.js";
+import type { Config, Space } from "../../src/space/types.js";
+import { checkConfig, everyKind, param } from "./tpe-helpers.js";
+
+const defaults = cmaes.parseOptions({});
+const open = (space: Space, options: CmaesOptions) => new CmaesSession(space, options);
+const box = (d: number, low = -5, high = 5) =>
+  compileSpace({
+    parameters: Array.from({ length: d }, (_, i) => param(`x${i}`, { $case: "uniform", value: { low, high } })),
+  });
+const ellipsoid = (c: Config) => {
+  let s = 0;
+  for (let i = 0; i < c.length; i++) s += (i + 1) * (c[i]! - 1) ** 2;
+  return s;
+};
+const ask = (s: CmaesSession, h: readonly Observation[], seed: number, t: number) =>
+  s.suggest(h, createRng(seed, t), { seed, trialNumber: t });
+
+/** Sequential ask/tell: `f` gives each trial's loss and state. */
+function sequential(
+  session: CmaesSession,
+  seed: number,
+  n: number,
+  f: (c: Config, t: number) => [ObservationState, number | undefined],
+) {
+  const h: Observation[] = [];
+  for (let t = 0; t < n; t++) {
+    const config = ask(session, h, seed, t);
+    const [state, loss] = f(config, t);
+    h.push({ number: t, config, state, loss, lastStep: undefined });
+  }
+  return h;
+}
+
+describe("cmaes", () => {
+  it("validates its options", () => {
+    expect(defaults).toMatchObject({ popsize: 0, restart_strategy: "ipop", with_margin: true, warm_start: true });
+    expect(() => cmaes.parseOptions({ sigma0: { kind: "double", value: 2 } })).toThrow(/sigma0/);
+    expect(() => cmaes.parseOptions({ restart_strategy: { kind: "string", value: "lipop" } })).toThrow(
+      /restart_strategy/,
+    );
+  });
+
+  it("converges on a 5-D ellipsoid where random search does not", () => {
+    const bests = [1, 2, 3].map((seed) => {
+      const h = sequential(open(box(5), defaults), seed, 300, (c) => ["complete", ellipsoid(c)]);
+      return Math.min(...h.map((o) => o.loss!));
+    });
+    for (const b of bests) expect(b).toBeLessThan(0.05);
+  });
+
+  it("keeps every suggestion inside the space and on its grids, choices and conditionals by the fallback", () => {
+    const space = compileSpace(everyKind);
+    const session = open(space, defaults);
+    const h = sequential(session, 4, 150, (c, t) => {
+      checkConfig(space, c);
+      return t % 7 === 3 ? ["fail", undefined] : ["complete", (c[0]! - 1) ** 2 + c[8]! ** 2 / 10];
+    });
+    expect(session.position()!.generation).toBeGreaterThan(5);
+    expect(h).toHaveLength(150);
+  });
+
+  it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
+    const space = compileSpace({
+      parameters: [0, 1, 2].map((i) =>
+        param(`k${i}`, { $case: "intRange", value: { low: -10, high: 10, step: 1, log: false } }),
+      ),
+    });
+    const h = sequential(open(space, defaults), 5, 200, (c) => [
+      "complete",
+      (c[0]! - 3) ** 2 + (c[1]! + 2) ** 2 + (c[2]! - 7) ** 2,
+    ]);
+    expect(Math.min(...h.map((o) => o.loss!))).toBe(0);
+  });
+
+  it("rebuilt from the history, a fresh session suggests what the live one does, with workers finishing out of order", () => {
+    const space = box(4);
+    const seed = 11;
+    const live = open(space, defaults);
+    const h: Observation[] = [];
+    const rng = createRng(99);
+    const running: number[] = [];
+    for (let t = 0; t < 160; t++) {
+      const config = ask(live, h, seed, t);
+      // Several workers: a batch of RUNNING trials, finished in random order, some failing.
+      const fresh = ask(open(space, defaults), h, seed, t);
+      expect(fresh).toEqual(config);
+      h.push({ number: t, config, state: "running", loss: undefined, lastStep: undefined });
+      running.push(t);
+      while (running.length > 3 || (running.length > 0 && rng.uniform() < 0.4)) {
+        const k = running.splice(rng.int(running.length), 1)[0]!;
+        const o = h[k]!;
+        h[k] = rng.uniform() < 0.1 ? { ...o, state: "fail" } : { ...o, state: "complete", loss: ellipsoid(o.config) };
+      }
+    }
+    expect(new Set(h.map((o) => o.config.join())).size).toBe(160);
+    const best = Math.min(...h.filter((o) => o.loss !== undefined).map((o) => o.loss!));
+    expect(best).toBeLessThan(2);
+  });
+
+  it("pending members count: a batch of λ asks gets λ distinct members of one generation, then extras while they run", () => {
+    const session = open(box(3), defaults);
+    const h: Observation[] = [];
+    for (let t = 0; t < 9; t++) {
+      h.push({ number: t, config: ask(session, h, 1, t), state: "running", loss: undefined, lastStep: undefined });
+    }
+    // λ = 7 in 3-D: all nine come from generation 0, the last two as stand-ins.
+    expect(session.position()).toMatchObject({ run: 0, generation: 0, popsize: 7, members: 8 });
+    for (let t = 0; t < 9; t++) h[t] = { ...h[t]!, state: "complete", loss: ellipsoid(h[t]!.config) };
+    ask(session, h, 1, 9);
+    h.push({ number: 9, config: ask(session, h, 1, 9), state: "running", loss: undefined, lastStep: undefined });
+    ask(session, h, 1, 10);
+    expect(session.position()).toMatchObject({ generation: 1, members: 1 });
+  });
+
+  it("restarts with a doubled population (IPOP) once a run stops, and not with restart_strategy none", () => {
+    const flat = () => ["complete", 1] as [ObservationState, number];
+    const ipop = open(box(2), defaults);
+    sequential(ipop, 3, 400, flat);
+    expect(ipop.position()!.run).toBeGreaterThan(0);
+    expect(ipop.position()!.popsize).toBe(6 * 2 ** ipop.position()!.run);
+    const none = open(box(2), cmaes.parseOptions({ restart_strategy: { kind: "string", value: "none" } }));
+    sequential(none, 3, 400, flat);
+    expect(none.position()!.run).toBe(0);
+  });
+
+  it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {
+    const space = box(3, 0, 1);
+    const rng = createRng(2);
+    const h: Observation[] = [];
+    for (let t = 0; t < 40; t++) {
+      const config = Float64Array.from([rng.uniform(), rng.uniform(), rng.uniform()]);
+      h.push({
+        number: t,
+        config,
+        state: "complete",
+        loss: (config[0]! - 0.9) ** 2 + (config[1]! - 0.9) ** 2 + (config[2]! - 0.9) ** 2,
+        lastStep: undefined,
+      });
+    }
+    const warm = open(space, defaults);
+    const cold = open(space, cmaes.parseOptions({ warm_start: { kind: "bool", value: false } }));
+    const mean = (s: CmaesSession) => {
+      const hh = [...h];
+      for (let t = 40; t < 60; t++)
+        hh.push({ number: t, config: ask(s, hh, 5, t), state: "running", loss: undefined, lastStep: undefined });
+      return hh.slice(40).reduce((acc, o) => acc + o.config[0]!, 0) / 20;
+    };
+    expect(mean(warm)).toBeGreaterThan(0.7);
+    expect(Math.abs(mean(cold) - 0.5)).toBeLessThan(0.15);
+    // And a fresh session rebuilds the warm start from the same history.
+    const hh = [...h];
+    for (let t = 40; t < 45; t++)
+      hh.push({ number: t, config: ask(warm, hh, 6, t), state: "complete", loss: 1, lastStep: undefined });
+    expect(ask(open(space, defaults), hh, 6, 45)).toEqual(ask(warm, hh, 6, 45));
+  });
+
+  it("suggests in well under 5 ms at 10,000 trials in 10-D", () => {
+    const session = open(box(10), defaults);
+    const h = sequential(session, 8, 10_000, (c) => ["complete", ellipsoid(c)]);
+    const times: number[] = [];
+    for (let r = 0; r < 20; r++) {
+      const t0 = performance.now();
+      ask(session, h, 8, 10_000);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    expect(times[10]!).toBeLessThan(5);
+  });
+});
