@@ -39,6 +39,6 @@ export function backendOf(db: string): Backend {
 export const sqlitePath = (db: string): string => db.replace(/^sqlite:\/\//i, "");
 
 export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
-  if (backendOf(db) === "postgres") return openPostgresStore({ url: db, poolSize: options.poolSize, exclusive: true });
+  if (backendOf(db) === "postgres") return openPostgresStore({ url: db, poolSize: options.poolSize });
   return openSqliteStore({ path: sqlitePath(db), durability: options.durability, log: options.log });
 }

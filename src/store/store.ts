@@ -142,8 +142,21 @@ export interface ChangeFeed {
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<Changes | undefined>;
 
-  /** Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns unsubscribe. */
-  onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `task` holding experiment `experimentId`'s lock on the database, which every server's `exclusive` for
+   * that experiment waits for: one server at a time pulls, computes and writes. This process's reads and writes of
+   * the experiment while `task` runs use the lock's connection (so a full pool cannot stall a holder).
+   */
+  exclusive<T>(experimentId: number, task: () => Promise<T>): Promise<T>;
+
+  /**
+   * Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns
+   * unsubscribe. `onLost` runs once if the notices stop arriving (the listening connection broke).
+   */
+  onChange(
+    listener: (experimentId: number, version: number) => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export interface Changes {

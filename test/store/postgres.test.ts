@@ -219,6 +219,45 @@ suite("PostgreSQL store", () => {
     await unlisten();
     await other.close();
   });
+
+  it("lets one store at a time hold an experiment's lock, other experiments' locks meanwhile free", async () => {
+    const mine = await openHarness();
+    h = mine;
+    const other = await openPostgresStore({ url: mine.url });
+    const e = (await mine.store.createExperiment("e", "{}", 1)).value.id;
+    const f = (await mine.store.createExperiment("f", "{}", 1)).value.id;
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => {};
+    const hasLock = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const first = mine.store.exclusive(e, async () => {
+      order.push("first in");
+      locked();
+      await held;
+      // Writes while holding go through the lock's connection.
+      await mine.store.write(e, insert(trial(e, 0)));
+      order.push("first out");
+    });
+    await hasLock;
+    const second = other.exclusive(e, async () => {
+      order.push("second in");
+      const changes = await other.feed.changesSince(e, 0, toConfig);
+      expect(changes!.trials.map((t) => t.number)).toEqual([0]);
+    });
+    // Another experiment is not held up by e's lock.
+    await other.exclusive(f, async () => {
+      order.push("f");
+    });
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["first in", "f", "first out", "second in"]);
+    await other.close();
+  });
 });
 
 suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
