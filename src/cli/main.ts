@@ -14,6 +14,7 @@ import { startParzen, type Durability } from "../app.js";
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHealthCommand } from "./health-command.js";
 import { addHistoryCommands } from "./history-commands.js";
+import { addDatabaseCommands } from "./db-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connections.js";
@@ -319,6 +320,7 @@ function nonNegativeInt(v: string): number {
 
 addHistoryCommands(program);
 addHealthCommand(program);
+addDatabaseCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ParzenError ? err.message : err instanceof Error ? err.message : String(err);
