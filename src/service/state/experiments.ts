@@ -222,11 +222,20 @@ export class Changes {
   }
 
   /**
-   * Runs `task` on a current image, holding the experiment's lock on the database (one server at a time): pulls
-   * what others wrote first, and pulls and runs again should a write still find the experiment moved on.
+   * Runs `task` on a current image. While no other server has announced a change, it runs as is (one server, or
+   * experiments that servers do not share, pay nothing); its writes still find the experiment at the image's
+   * version or are refused. If another server wrote (announced, or found by a refused write or by a trial the
+   * image lacks), it runs again holding the experiment's lock on the database, after pulling what they wrote.
    */
-  private fresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
+  private async fresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
     sync.resubscribe();
+    if (!sync.behind(change.exp)) {
+      try {
+        return await task(change);
+      } catch (err) {
+        if (!(isStaleWrite(err) || (err instanceof ParzenError && err.code === "NOT_FOUND"))) throw err;
+      }
+    }
     return sync.exclusive(change.exp, () => this.runFresh(sync, change, task));
   }
 
@@ -237,7 +246,7 @@ export class Changes {
       try {
         return await task(change);
       } catch (err) {
-        if (!(err instanceof ParzenError && err.code === "ABORTED" && err.message.startsWith(ABORTED_STALE))) throw err;
+        if (!isStaleWrite(err)) throw err;
         if (run === MAX_RUNS) {
           throw new ParzenError(
             "UNAVAILABLE",
@@ -292,6 +301,11 @@ export class Changes {
     await this.store.durable();
     return value;
   }
+}
+
+/** A write refused because another server changed the experiment since the image's version. */
+function isStaleWrite(err: unknown): boolean {
+  return err instanceof ParzenError && err.code === "ABORTED" && err.message.startsWith(ABORTED_STALE);
 }
 
 /** Whether `err` says the experiment was no longer cached (background tasks then simply skip it). */

@@ -3,17 +3,17 @@
  * the same database (a store with a change feed: PostgreSQL). SQLite has no
  * feed and none of this runs there.
  *
- * Each image remembers the experiment version it mirrors. A change takes
- * the experiment's lock on the database (`exclusive`: servers take turns on
- * one experiment, so none computes from a history another is changing),
- * pulls what other servers wrote since (`pull`: one statement, only the
- * trials written since), computes from the fresh image, and writes with
- * `expectVersion` set to that version: should another server have written
- * anyway, the store refuses with ABORTED and writes nothing, and the change
- * pulls and runs again (experiments.ts). So nothing is ever committed, or
- * handed out, that was computed from a stale history.
+ * Each image remembers the experiment version it mirrors, and every unit
+ * a server writes carries it (`expectVersion`): if another server wrote
+ * since, the store refuses with ABORTED and writes nothing. So nothing is
+ * ever committed, or handed out, that was computed from a stale history.
+ * A change first runs as is while no other server has announced a write
+ * (one server pays nothing); when one has, or its write is refused, it runs
+ * again holding the experiment's lock on the database (`exclusive`: servers
+ * take turns on a contended experiment), after pulling what the others
+ * wrote since (`pull`: one statement, only the trials written since).
  *
- * LISTEN/NOTIFY keeps idle images fresh: a notice that an experiment moved
+ * LISTEN/NOTIFY says when to pull, and keeps idle images fresh: a notice that an experiment moved
  * past what this server holds schedules a pull (without the lock), so
  * reads and the prefetch see other servers' trials soon; the prefetch's
  * suggestion is dropped by it, as by any change to the image.

@@ -15,10 +15,11 @@
  *
  * Several servers: `exclusive` holds a per-experiment advisory lock on a
  * connection of its own while the service pulls, computes and writes, so
- * servers take turns on an experiment instead of computing from a history
- * another one is about to change (the version check stays as a safety net).
- * The experiment's statements in the meantime run on that connection, and
- * at most all but two of the pool's connections hold locks, so the others
+ * servers take turns on a contended experiment instead of computing from a
+ * history another one is about to change. Units written outside it share
+ * that lock for their transaction, so they wait for a holder rather than
+ * slip in under it. The holder's statements run on its connection, and at
+ * most all but two of the pool's connections hold locks, so the others
  * always have a connection and a holder never waits for one.
  *
  * The change feed (`changesSince`, `onChange`): every trial row carries the
@@ -50,6 +51,10 @@ const DONE: Promise<void> = Promise.resolve();
 const CHANNEL = "parzen_changes";
 /** First key of the per-experiment advisory locks (the second is the experiment id); migrate.ts uses PARZEN_LOCKS. */
 const EXPERIMENT_LOCKS = PARZEN_LOCKS + 1;
+
+/** Shares experiment `id`'s advisory lock for the transaction (two integers inlined: one simple-protocol round trip). */
+const sharedLock = (id: number): string => `SELECT pg_advisory_xact_lock_shared(${EXPERIMENT_LOCKS}, ${lockKey(id)})`;
+const lockKey = (id: number): number => id % 2 ** 31;
 
 /** The current version of the unit's experiment ($1), inside the unit's transaction (after the bump). */
 const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
@@ -250,7 +255,7 @@ export class PostgresStore implements Store, ChangeFeed {
       this.nextTurn();
       throw this.mapped(err);
     }
-    const key = experimentId % 2 ** 31;
+    const key = lockKey(experimentId);
     let broken: Error | undefined;
     const onError = (err: Error) => {
       broken = err;
@@ -345,7 +350,9 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
-      await c.query("BEGIN");
+      // Outside `exclusive`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
+      // so a holder's write is never refused for a unit that slipped in while it computed.
+      await c.query(holder === undefined ? `BEGIN; ${sharedLock(id)}` : "BEGIN");
       const head = await c.query(q("bump", SQL.bump, [id]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
