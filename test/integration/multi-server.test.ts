@@ -229,6 +229,46 @@ suite("several servers on one PostgreSQL database", () => {
     for (let i = 0; i < 3; i++) expect((await api(i).suggest({ experiment: "budget" })).done).toBe(true);
   });
 
+  it("never hands out a prefetched suggestion computed before another server changed the history", async () => {
+    // TPE past its one startup trial: the suggestion for trial 2 depends on whether trial 0 is LOST or COMPLETE.
+    const definition = (name: string) => ({
+      name,
+      space: { parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] },
+      seed: 7,
+      algorithm: { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 1 } } } },
+      leaseDuration: { seconds: 10, nanos: 0 },
+    });
+    const a = nodes[0]!;
+    await a.api.createExperiment({ experiment: definition("prefetched") });
+    const [t0] = (await a.api.suggest({ experiment: "prefetched", workerId: "gone" })).trials;
+    clock.now += 11_000;
+    const [t1] = (await a.api.suggest({ experiment: "prefetched", workerId: "w" })).trials;
+    const started = a.server.optimizer.diagnostics().prefetch.started;
+    // Trial 0 is LOST and nothing runs: server 0 starts computing trial 2 from {0: LOST, 1: COMPLETE}.
+    await a.api.report({ trialId: t1!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    while (a.server.optimizer.diagnostics().prefetch.started === started) await new Promise((ok) => setImmediate(ok));
+    // Server 1 takes the late Report of trial 0: the history is now {0: COMPLETE, 1: COMPLETE}.
+    await api(1).report({ trialId: t0!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0 });
+    const [t2] = (await a.api.suggest({ experiment: "prefetched", workerId: "w" })).trials;
+
+    // What trial 2 is from each history, computed by one server on experiments that differ in nothing else.
+    const reference = async (name: string, lateReport: boolean) => {
+      await api(2).createExperiment({ experiment: definition(name) });
+      const [r0] = (await api(2).suggest({ experiment: name, workerId: "gone" })).trials;
+      clock.now += 11_000;
+      const [r1] = (await api(2).suggest({ experiment: name, workerId: "w" })).trials;
+      expect([r0!.params, r1!.params]).toEqual([t0!.params, t1!.params]);
+      await api(2).report({ trialId: r1!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+      if (lateReport) await api(2).report({ trialId: r0!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0 });
+      return (await api(2).suggest({ experiment: name, workerId: "w" })).trials[0]!.params;
+    };
+    const fresh = await reference("prefetched-fresh", true);
+    const stale = await reference("prefetched-stale", false);
+    expect(fresh).not.toEqual(stale);
+    expect(t2!.number).toBe(2);
+    expect(t2!.params).toEqual(fresh);
+  });
+
   it("sees an experiment deleted on another server as gone", async () => {
     await api(0).createExperiment({ experiment: { name: "deleted", space: { parameters: [uniform("x", 0, 1)] } } });
     await api(1).suggest({ experiment: "deleted" });
