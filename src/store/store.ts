@@ -143,11 +143,12 @@ export interface ChangeFeed {
   ): Promise<Changes | undefined>;
 
   /**
-   * Runs `task` holding experiment `experimentId`'s lock on the database, which every server's `exclusive` for
-   * that experiment waits for: one server at a time pulls, computes and writes. This process's reads and writes of
-   * the experiment while `task` runs use the lock's connection (so a full pool cannot stall a holder).
+   * Takes experiment `experimentId`'s lock on the database, which every server's `lock` for that experiment waits
+   * for, and every unit written without it waits for too: one server at a time pulls, computes and writes.
+   * Resolves with its release (idempotent). This process's reads and writes of the experiment while it is held
+   * use the lock's connection (so a full pool cannot stall a holder).
    */
-  exclusive<T>(experimentId: number, task: () => Promise<T>): Promise<T>;
+  lock(experimentId: number): Promise<() => void>;
 
   /**
    * Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns

@@ -235,27 +235,36 @@ suite("PostgreSQL store", () => {
     const hasLock = new Promise<void>((resolve) => {
       locked = resolve;
     });
-    const first = mine.store.exclusive(e, async () => {
+    const first = (async () => {
+      const release = await mine.store.lock(e);
       order.push("first in");
       locked();
       await held;
       // Writes while holding go through the lock's connection.
       await mine.store.write(e, insert(trial(e, 0)));
       order.push("first out");
-    });
+      release();
+      release(); // idempotent
+    })();
     await hasLock;
-    const second = other.exclusive(e, async () => {
+    // A unit written without the lock waits for the holder too.
+    const unlocked = other.write(e, insert(trial(e, 1))).then(() => order.push("unit"));
+    const second = (async () => {
+      const release = await other.lock(e);
       order.push("second in");
       const changes = await other.feed.changesSince(e, 0, toConfig);
-      expect(changes!.trials.map((t) => t.number)).toEqual([0]);
-    });
+      expect(changes!.trials.map((t) => t.number)).toEqual([0, 1]);
+      release();
+    })();
     // Another experiment is not held up by e's lock.
-    await other.exclusive(f, async () => {
-      order.push("f");
-    });
+    const releaseF = await other.lock(f);
+    order.push("f");
+    releaseF();
     release();
-    await Promise.all([first, second]);
-    expect(order).toEqual(["first in", "f", "first out", "second in"]);
+    await Promise.all([first, second, unlocked]);
+    // The unit and the second holder both waited for the first holder (in either order between them).
+    expect(order.slice(0, 3)).toEqual(["first in", "f", "first out"]);
+    expect(order.slice(3).sort()).toEqual(["second in", "unit"]);
     await other.close();
   });
 });

@@ -226,17 +226,32 @@ export class Changes {
    * experiments that servers do not share, pay nothing); its writes still find the experiment at the image's
    * version or are refused. If another server wrote (announced, or found by a refused write or by a trial the
    * image lacks), it runs again holding the experiment's lock on the database, after pulling what they wrote.
+   * While this server holds the lock its image is current (no one else writes): a change then runs as is.
    */
   private async fresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
+    const exp = change.exp;
     sync.resubscribe();
-    if (!sync.behind(change.exp)) {
-      try {
-        return await task(change);
-      } catch (err) {
-        if (!(isStaleWrite(err) || (err instanceof ParzenError && err.code === "NOT_FOUND"))) throw err;
+    try {
+      if (sync.holds(exp)) {
+        try {
+          return await task(change);
+        } catch (err) {
+          // The lock went with its connection: take it again below.
+          if (!isStaleWrite(err)) throw err;
+          sync.unlock(exp);
+        }
+      } else if (!sync.behind(exp)) {
+        try {
+          return await task(change);
+        } catch (err) {
+          if (!(isStaleWrite(err) || (err instanceof ParzenError && err.code === "NOT_FOUND"))) throw err;
+        }
       }
+      await sync.lock(exp);
+      return await this.runFresh(sync, change, task);
+    } finally {
+      sync.afterChange(exp);
     }
-    return sync.exclusive(change.exp, () => this.runFresh(sync, change, task));
   }
 
   private async runFresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {

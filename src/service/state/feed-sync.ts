@@ -9,9 +9,11 @@
  * ever committed, or handed out, that was computed from a stale history.
  * A change first runs as is while no other server has announced a write
  * (one server pays nothing); when one has, or its write is refused, it runs
- * again holding the experiment's lock on the database (`exclusive`: servers
- * take turns on a contended experiment), after pulling what the others
- * wrote since (`pull`: one statement, only the trials written since).
+ * again holding the experiment's lock on the database (`lock`: servers take
+ * turns on a contended experiment), after pulling what the others wrote
+ * since (`pull`: one statement, only the trials written since). The lock is
+ * kept while more changes of the experiment wait in this server's queue (up
+ * to a turn of 32), and they need no pull: no one else writes meanwhile.
  *
  * LISTEN/NOTIFY says when to pull, and keeps idle images fresh: a notice that an experiment moved
  * past what this server holds schedules a pull (without the lock), so
@@ -22,6 +24,9 @@ import { notFound } from "../../errors.js";
 import type { StoredParams } from "../../store/rows.js";
 import type { ChangeFeed } from "../../store/store.js";
 import type { ExperimentState } from "./experiment-state.js";
+
+/** Changes one server makes in a row under an experiment's lock while others may be waiting for it. */
+const TURN = 32;
 
 /** Reads a head version without trials: no trial is written after this version. */
 const HEAD_ONLY = Number.MAX_SAFE_INTEGER;
@@ -34,6 +39,8 @@ export class FeedSync {
   private listening: Promise<void> | undefined;
   private live = false;
   private notify: ((experimentId: number) => void) | undefined;
+  /** Experiments whose lock this server holds, with how many changes it made in this turn. */
+  private readonly holding = new Map<ExperimentState, { release: () => void; changes: number; idleWatch: boolean }>();
 
   constructor(private readonly feed: ChangeFeed) {}
 
@@ -62,9 +69,39 @@ export class FeedSync {
     this.known.set(exp, version);
   }
 
-  /** Runs `task` holding `exp`'s lock on the database. */
-  exclusive<T>(exp: ExperimentState, task: () => Promise<T>): Promise<T> {
-    return this.feed.exclusive(exp.row.id, task);
+  /** Takes `exp`'s lock on the database; the caller pulls, since others may have written before it got it. */
+  async lock(exp: ExperimentState): Promise<void> {
+    const release = await this.feed.lock(exp.row.id);
+    this.holding.set(exp, { release, changes: 0, idleWatch: false });
+  }
+
+  /** Whether this server holds `exp`'s lock: then no other server writes it, and the image is current. */
+  holds(exp: ExperimentState): boolean {
+    return this.holding.has(exp);
+  }
+
+  /**
+   * After a change under the lock: keeps it while more of the experiment's queue waits here (those changes need
+   * no pull), up to a turn, then lets other servers have one. It is released once the queue is idle at the latest.
+   */
+  afterChange(exp: ExperimentState): void {
+    const held = this.holding.get(exp);
+    if (held === undefined) return;
+    if (exp.queue.queued <= 1 || ++held.changes >= TURN) {
+      this.unlock(exp);
+      return;
+    }
+    if (held.idleWatch) return;
+    held.idleWatch = true;
+    // Whatever runs next in the queue (a change, or a background pull that releases nothing): idle means done.
+    void exp.queue.drained().then(() => {
+      if (this.holding.get(exp) === held) this.unlock(exp);
+    });
+  }
+
+  unlock(exp: ExperimentState): void {
+    this.holding.get(exp)?.release();
+    this.holding.delete(exp);
   }
 
   /** Whether the image may be behind: another server announced more, or notices are not arriving. */

@@ -13,7 +13,7 @@
  * were issued, as the service issues them (a row lock alone would let two
  * pool connections race).
  *
- * Several servers: `exclusive` holds a per-experiment advisory lock on a
+ * Several servers: `lock` holds a per-experiment advisory lock on a
  * connection of its own while the service pulls, computes and writes, so
  * servers take turns on a contended experiment instead of computing from a
  * history another one is about to change. Units written outside it share
@@ -101,11 +101,12 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly listeners: Client[] = [];
   private closed = false;
   readonly feed: ChangeFeed = this;
-  /** Connections holding an experiment's lock (`exclusive`), by experiment id. */
+  /** Connections holding an experiment's lock (`lock`), by experiment id. */
   private readonly held = new Map<number, Client>();
   /** Holders allowed at once, and callers waiting for a turn. */
   private readonly maxHeld: number;
   private readonly turns: (() => void)[] = [];
+  private holders = 0;
 
   constructor(readonly pool: Pool) {
     this.maxHeld = Math.max(1, (pool.options.max ?? 10) - 2);
@@ -245,9 +246,9 @@ export class PostgresStore implements Store, ChangeFeed {
     return { version: head, trials };
   }
 
-  async exclusive<T>(experimentId: number, task: () => Promise<T>): Promise<T> {
-    if (this.held.has(experimentId)) return task(); // Nested in this process: the lock is already ours.
-    if (this.held.size >= this.maxHeld) await new Promise<void>((ok) => this.turns.push(ok));
+  async lock(experimentId: number): Promise<() => void> {
+    if (this.held.has(experimentId)) throw new Error(`experiment ${experimentId}'s lock is already held here`);
+    await this.takeTurn();
     let c: Client;
     try {
       c = await this.pool.connect();
@@ -258,7 +259,9 @@ export class PostgresStore implements Store, ChangeFeed {
     const key = lockKey(experimentId);
     let broken: Error | undefined;
     const onError = (err: Error) => {
+      // The lock went with the connection: the holder's next unit fails, and its release only returns the client.
       broken = err;
+      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
     };
     c.on("error", onError);
     try {
@@ -270,29 +273,36 @@ export class PostgresStore implements Store, ChangeFeed {
       throw this.mapped(err);
     }
     this.held.set(experimentId, c);
-    try {
-      return await task();
-    } finally {
-      this.held.delete(experimentId);
-      // Unlocked in the background: the answer need not wait for it (the next holder does).
-      void c
-        .query(q("unlockExperiment", "SELECT pg_advisory_unlock($1, $2)", [EXPERIMENT_LOCKS, key]))
-        .then(
-          () => {
-            c.off("error", onError);
-            c.release(broken);
-          },
-          (err: Error) => {
-            c.off("error", onError);
-            c.release(err);
-          },
-        )
-        .finally(() => this.nextTurn());
-    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
+      const done = (err?: Error) => {
+        c.off("error", onError);
+        c.release(err ?? broken);
+        this.nextTurn();
+      };
+      // Unlocked in the background: nothing waits for it here (the next holder does).
+      if (broken !== undefined) done();
+      else
+        c.query(q("unlockExperiment", "SELECT pg_advisory_unlock($1, $2)", [EXPERIMENT_LOCKS, key])).then(
+          () => done(),
+          (err: Error) => done(err),
+        );
+    };
+  }
+
+  /** A holder's slot: at once while fewer than `maxHeld` hold one, else handed over by a releasing holder. */
+  private async takeTurn(): Promise<void> {
+    if (this.holders < this.maxHeld) this.holders++;
+    else await new Promise<void>((ok) => this.turns.push(ok));
   }
 
   private nextTurn(): void {
-    this.turns.shift()?.();
+    const next = this.turns.shift();
+    if (next === undefined) this.holders--;
+    else next();
   }
 
   async onChange(
@@ -350,7 +360,7 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
-      // Outside `exclusive`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
+      // Outside `lock`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
       // so a holder's write is never refused for a unit that slipped in while it computed.
       await c.query(holder === undefined ? `BEGIN; ${sharedLock(id)}` : "BEGIN");
       const head = await c.query(q("bump", SQL.bump, [id]));
@@ -420,7 +430,7 @@ export class PostgresStore implements Store, ChangeFeed {
     return (await this.run(query, onError)).rows as Row[];
   }
 
-  /** A read of one experiment: on its lock's connection while this process holds it (see `exclusive`). */
+  /** A read of one experiment: on its lock's connection while this process holds it (see `lock`). */
   private async rowsOf(experimentId: number, query: pg.QueryConfig): Promise<Row[]> {
     const holder = this.held.get(experimentId);
     if (holder === undefined) return this.rows(query);
