@@ -40,7 +40,9 @@ def wait_for_go(out: str, go: str, seconds: float) -> float:
     return time.time() + seconds
 
 
-def run_parzen(addresses: list[str], experiment: str, go: str, seconds: float, out: str) -> dict[str, object]:
+def run_parzen(
+    addresses: list[str], experiment: str, go: str, seconds: float, out: str
+) -> dict[str, object]:
     import parzen
     from parzen.v1 import optimizer_service_pb2 as svc
 
@@ -55,7 +57,13 @@ def run_parzen(addresses: list[str], experiment: str, go: str, seconds: float, o
     while time.time() < end:
         try:
             resp = client.connection.call(
-                "Suggest", svc.SuggestRequest(experiment=experiment, count=1, worker_id=worker, request_id=uuid.uuid4().hex)
+                "Suggest",
+                svc.SuggestRequest(
+                    experiment=experiment,
+                    count=1,
+                    worker_id=worker,
+                    request_id=uuid.uuid4().hex,
+                ),
             )
             if resp.done:
                 break
@@ -69,7 +77,12 @@ def run_parzen(addresses: list[str], experiment: str, go: str, seconds: float, o
             loss = objective(x, y)
             client.connection.call(
                 "Report",
-                svc.ReportRequest(trial_id=t.id, status=svc.REPORT_STATUS_OK, loss=loss, request_id=uuid.uuid4().hex),
+                svc.ReportRequest(
+                    trial_id=t.id,
+                    status=svc.REPORT_STATUS_OK,
+                    loss=loss,
+                    request_id=uuid.uuid4().hex,
+                ),
             )
             acked.append([t.id, loss])
             if time.time() <= end:
@@ -83,11 +96,17 @@ def run_parzen(addresses: list[str], experiment: str, go: str, seconds: float, o
     return {"given": given, "acked": acked, "errors": errors, "in_window": in_window}
 
 
-def run_optuna(sampler: str, storage: str, study_name: str, go: str, seconds: float, out: str) -> dict[str, object]:
+def run_optuna(
+    sampler: str, storage: str, study_name: str, go: str, seconds: float, out: str
+) -> dict[str, object]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    chosen = optuna.samplers.TPESampler() if sampler == "tpe" else optuna.samplers.RandomSampler()
+    chosen = (
+        optuna.samplers.TPESampler()
+        if sampler == "tpe"
+        else optuna.samplers.RandomSampler()
+    )
     study = optuna.load_study(study_name=study_name, storage=storage, sampler=chosen)
     in_window = 0
     end = wait_for_go(out, go, seconds)
@@ -106,7 +125,9 @@ def main() -> None:
     if kind == "parzen":
         result = run_parzen(target.split(","), name, go, float(seconds), out)
     else:
-        result = run_optuna(kind.removeprefix("optuna-"), target, name, go, float(seconds), out)
+        result = run_optuna(
+            kind.removeprefix("optuna-"), target, name, go, float(seconds), out
+        )
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f)
 
