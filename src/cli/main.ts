@@ -15,6 +15,7 @@ import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHealthCommand } from "./health-command.js";
 import { addHistoryCommands } from "./history-commands.js";
 import { addExperimentCommands } from "./experiment-commands.js";
+import { addDatabaseCommands } from "./db-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connections.js";
@@ -321,6 +322,7 @@ function nonNegativeInt(v: string): number {
 addHistoryCommands(program);
 addExperimentCommands(program);
 addHealthCommand(program);
+addDatabaseCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof ParzenError ? err.message : err instanceof Error ? err.message : String(err);

@@ -41,7 +41,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
   if (backendOf(db) === "postgres") {
     // Loaded only here: a SQLite server never loads the PostgreSQL driver.
     const { openPostgresStore } = await import("./postgres/open.js");
-    return openPostgresStore({ url: db, poolSize: options.poolSize, exclusive: true });
+    return openPostgresStore({ url: db, poolSize: options.poolSize });
   }
   return openSqliteStore({ path: sqlitePath(db), durability: options.durability, log: options.log });
 }

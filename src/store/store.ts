@@ -142,8 +142,22 @@ export interface ChangeFeed {
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<Changes | undefined>;
 
-  /** Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns unsubscribe. */
-  onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>>;
+  /**
+   * Takes experiment `experimentId`'s lock on the database, which every server's `lock` for that experiment waits
+   * for, and every unit written without it waits for too: one server at a time pulls, computes and writes.
+   * Resolves with its release (idempotent). This process's reads and writes of the experiment while it is held
+   * use the lock's connection (so a full pool cannot stall a holder).
+   */
+  lock(experimentId: number): Promise<() => void>;
+
+  /**
+   * Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns
+   * unsubscribe. `onLost` runs once if the notices stop arriving (the listening connection broke).
+   */
+  onChange(
+    listener: (experimentId: number, version: number) => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export interface Changes {

@@ -3,7 +3,7 @@
  * - every object validates against the Kubernetes API's OpenAPI schemas as the `kubernetes-models` package
  *   carries them (its validators: types, enums, required fields), and against the same API's TypeScript types
  *   with excess-property checks, which catch a misspelled or misplaced field that the schemas let through;
- * - the central and sidecar deployments have the shape deploy/kubernetes/README.md promises;
+ * - the central, replicated and sidecar deployments have the shape deploy/kubernetes/README.md promises;
  * - each sidecar Job's trainer container runs an example in examples/ with exactly the variables it reads.
  * The image itself is run with these manifests' arguments and environment by scripts/image-smoke.sh.
  */
@@ -114,6 +114,11 @@ describe("Kubernetes manifests", () => {
       "deploy/kubernetes/central/pvc.yaml PersistentVolumeClaim",
       "deploy/kubernetes/central/secret.yaml Secret",
       "deploy/kubernetes/central/service.yaml Service",
+      "deploy/kubernetes/replicated/deployment.yaml Deployment",
+      "deploy/kubernetes/replicated/networkpolicy.yaml NetworkPolicy",
+      "deploy/kubernetes/replicated/poddisruptionbudget.yaml PodDisruptionBudget",
+      "deploy/kubernetes/replicated/secret.yaml Secret",
+      "deploy/kubernetes/replicated/service.yaml Service",
       "deploy/kubernetes/sidecar/job-go.yaml Job",
       "deploy/kubernetes/sidecar/job-python.yaml Job",
     ]);
@@ -141,7 +146,7 @@ describe("Kubernetes manifests", () => {
 });
 
 describe("the central deployment", () => {
-  const deployment = byKind("Deployment")[0];
+  const deployment = byKind("Deployment", "central/deployment.yaml")[0];
   const pod = deployment.spec.template;
   const parzen = pod.spec.containers[0];
 
@@ -169,8 +174,8 @@ describe("the central deployment", () => {
   it("is reached through the Service only from pods labelled as clients", () => {
     const labels = pod.metadata.labels;
     const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
-    expect(matches(byKind("Service")[0].spec.selector)).toBe(true);
-    const policy = byKind("NetworkPolicy")[0];
+    expect(matches(byKind("Service", "central/service.yaml")[0].spec.selector)).toBe(true);
+    const policy = byKind("NetworkPolicy", "central/networkpolicy.yaml")[0];
     expect(matches(policy.spec.podSelector.matchLabels)).toBe(true);
     expect(policy.spec.ingress).toEqual([
       {
@@ -178,6 +183,52 @@ describe("the central deployment", () => {
         ports: [{ port: 50051, protocol: "TCP" }],
       },
     ]);
+  });
+});
+
+describe("the replicated deployment (several servers on one PostgreSQL)", () => {
+  const deployment = byKind("Deployment", "replicated/deployment.yaml")[0];
+  const pod = deployment.spec.template;
+  const parzen = pod.spec.containers[0];
+  const migrate = pod.spec.initContainers[0];
+  const labels = pod.metadata.labels;
+  const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const secretKey = (ref: Obj) => {
+    const secret = byKind("Secret").find((s) => s.metadata.name === ref.secretKeyRef.name);
+    return secret?.stringData[ref.secretKeyRef.key];
+  };
+
+  it("runs several replicas on a postgres:// URL from a Secret, without a volume, rolled one at a time", () => {
+    expect(deployment.spec.replicas).toBeGreaterThan(1);
+    expect(deployment.spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(secretKey(env(parzen).PARZEN_DB)).toMatch(/^postgres:\/\//);
+    expect(pod.spec.volumes).toBeUndefined();
+    expect(parzen.volumeMounts).toBeUndefined();
+    expect(secretKey(env(parzen).PARZEN_TOKENS)).toBeDefined();
+    expect(Number(env(parzen).PARZEN_GRACE_SECONDS)).toBeLessThan(pod.spec.terminationGracePeriodSeconds);
+  });
+
+  it("migrates the schema with the same image and database before each server starts", () => {
+    expect(migrate.args).toEqual(["migrate"]);
+    expect(migrate.image).toBe(parzen.image);
+    expect(env(migrate).PARZEN_DB).toEqual(env(parzen).PARZEN_DB);
+    expect(parzen.args).toEqual(["serve"]);
+  });
+
+  it("is reached through its own Service and NetworkPolicy, and drained one pod at a time", () => {
+    expect(matches(byKind("Service", "replicated/service.yaml")[0].spec.selector)).toBe(true);
+    expect(matches(byKind("NetworkPolicy", "replicated/networkpolicy.yaml")[0].spec.podSelector.matchLabels)).toBe(
+      true,
+    );
+    const pdb = byKind("PodDisruptionBudget")[0];
+    expect(matches(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    // The single-server deployment's selector must not pick up the replicas (and the reverse).
+    const central = byKind("Deployment", "central/deployment.yaml")[0];
+    expect(matches(central.spec.selector.matchLabels)).toBe(false);
   });
 });
 

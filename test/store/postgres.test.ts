@@ -219,6 +219,54 @@ suite("PostgreSQL store", () => {
     await unlisten();
     await other.close();
   });
+
+  it("lets one store at a time hold an experiment's lock, other experiments' locks meanwhile free", async () => {
+    const mine = await openHarness();
+    h = mine;
+    const other = await openPostgresStore({ url: mine.url });
+    const e = (await mine.store.createExperiment("e", "{}", 1)).value.id;
+    const f = (await mine.store.createExperiment("f", "{}", 1)).value.id;
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => {};
+    const hasLock = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const first = (async () => {
+      const release = await mine.store.lock(e);
+      order.push("first in");
+      locked();
+      await held;
+      // Writes while holding go through the lock's connection.
+      await mine.store.write(e, insert(trial(e, 0)));
+      order.push("first out");
+      release();
+      release(); // idempotent
+    })();
+    await hasLock;
+    // A unit written without the lock waits for the holder too.
+    const unlocked = other.write(e, insert(trial(e, 1))).then(() => order.push("unit"));
+    const second = (async () => {
+      const release = await other.lock(e);
+      order.push("second in");
+      const changes = await other.feed.changesSince(e, 0, toConfig);
+      expect(changes!.trials.map((t) => t.number)).toEqual([0, 1]);
+      release();
+    })();
+    // Another experiment is not held up by e's lock.
+    const releaseF = await other.lock(f);
+    order.push("f");
+    releaseF();
+    release();
+    await Promise.all([first, second, unlocked]);
+    // The unit and the second holder both waited for the first holder (in either order between them).
+    expect(order.slice(0, 3)).toEqual(["first in", "f", "first out"]);
+    expect(order.slice(3).sort()).toEqual(["second in", "unit"]);
+    await other.close();
+  });
 });
 
 suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {

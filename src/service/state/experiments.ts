@@ -35,7 +35,7 @@
  *
  * Nothing here knows protos or transports.
  */
-import { invalidArgument, notFound, ParzenError } from "../../errors.js";
+import { ABORTED_STALE, invalidArgument, notFound, ParzenError } from "../../errors.js";
 import type { Observation } from "../../algorithms/types.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
 import type { Store, Unit } from "../../store/store.js";
@@ -43,6 +43,7 @@ import type { TrialState } from "../../domain/trial-state.js";
 import { checkExperimentName, compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
 import { type Lifecycle, lifecycleJson } from "./lifecycle.js";
+import { FeedSync, OutOfStep } from "./feed-sync.js";
 
 // ---- looking up ------------------------------------------------------------
 
@@ -107,6 +108,9 @@ const NONE: readonly TrialRow[] = [];
 /** Attempts at finding a cached experiment before giving up (each is one lookup). */
 const MAX_LOOKUPS = 5;
 
+/** Runs of one change that another server's writes may make stale (feed-sync.ts) before it gives up. */
+const MAX_RUNS = 25;
+
 /** One task's writes to one experiment, and what must be committed before it answers. */
 export class Change {
   private durable: Promise<void> | undefined;
@@ -117,6 +121,8 @@ export class Change {
     private readonly store: Store,
     private readonly now: () => number,
     private readonly observe?: TrialObserver,
+    /** With several servers on the database: the image's version, which every unit must still find. */
+    private readonly sync?: FeedSync,
   ) {}
 
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
@@ -141,8 +147,10 @@ export class Change {
                 request: request && { ...request, trialIds: [...request.trialIds, ...ids], createTime: this.now() },
               };
             },
+      expectVersion: this.sync?.versionOf(exp),
     };
     const written = await this.store.write(exp.row.id, unit);
+    this.sync?.wrote(exp, written.version);
     this.after(written.durable);
     const observe = this.observe;
     if (observe !== undefined) {
@@ -183,28 +191,115 @@ export class Change {
 }
 
 export class Changes {
+  private readonly sync: FeedSync | undefined;
+  /** Images with a background pull queued (one at a time is enough). */
+  private readonly refreshing = new WeakSet<ExperimentState>();
+
   constructor(
     private readonly store: Store,
     private readonly cache: ExperimentCache,
     private readonly now: () => number,
     private readonly observe?: TrialObserver,
-  ) {}
+  ) {
+    this.sync = cache.sync;
+    this.sync?.listen((id) => this.refreshSoon(id));
+  }
 
   /**
    * Runs `task` in `exp`'s queue and resolves with its value once what it
    * wrote and read is committed. Throws `Changes.stale` errors (see
    * `isStale`) if `exp` is no longer the cached image of its experiment.
+   * With other servers on the database, `task` first sees what they wrote,
+   * and runs again if they wrote before its own write (feed-sync.ts): it must
+   * decide everything from the image, as every use case does.
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
-    const change = new Change(exp, this.store, this.now, this.observe);
+    const change = new Change(exp, this.store, this.now, this.observe, this.sync);
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
+      if (this.sync !== undefined) return this.fresh(this.sync, change, task);
       return task(change);
     });
     // Also what the task read: answers never show writes that may still be rolled back.
     change.after(this.store.durable());
     await change.committed();
     return value;
+  }
+
+  /**
+   * Runs `task` on a current image. While no other server has announced a change, it runs as is (one server, or
+   * experiments that servers do not share, pay nothing); its writes still find the experiment at the image's
+   * version or are refused. If another server wrote (announced, or found by a refused write or by a trial the
+   * image lacks), it runs again holding the experiment's lock on the database, after pulling what they wrote.
+   * While this server holds the lock its image is current (no one else writes): a change then runs as is.
+   */
+  private async fresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
+    const exp = change.exp;
+    sync.resubscribe();
+    try {
+      if (sync.holds(exp)) {
+        try {
+          return await task(change);
+        } catch (err) {
+          // The lock went with its connection: take it again below.
+          if (!isStaleWrite(err)) throw err;
+          sync.unlock(exp);
+        }
+      } else if (!sync.behind(exp)) {
+        try {
+          return await task(change);
+        } catch (err) {
+          if (!(isStaleWrite(err) || (err instanceof ParzenError && err.code === "NOT_FOUND"))) throw err;
+        }
+      }
+      await sync.lock(exp);
+      return await this.runFresh(sync, change, task);
+    } finally {
+      sync.afterChange(exp);
+    }
+  }
+
+  private async runFresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
+    const exp = change.exp;
+    for (let run = 1; ; run++) {
+      await this.pull(sync, exp);
+      try {
+        return await task(change);
+      } catch (err) {
+        if (!isStaleWrite(err)) throw err;
+        if (run === MAX_RUNS) {
+          throw new ParzenError(
+            "UNAVAILABLE",
+            `experiment "${exp.row.name}" kept changing on other servers while this one computed (${run} tries); retry`,
+          );
+        }
+      }
+    }
+  }
+
+  private async pull(sync: FeedSync, exp: ExperimentState): Promise<void> {
+    try {
+      await sync.pull(exp);
+    } catch (err) {
+      if (err instanceof OutOfStep) {
+        this.cache.remove(exp);
+        throw STALE;
+      }
+      if (exp.deleted) this.cache.remove(exp);
+      throw err;
+    }
+  }
+
+  /** Another server announced a change: pull it soon (a read: no lock), so reads and the prefetch see it. */
+  private refreshSoon(experimentId: number): void {
+    const sync = this.sync!;
+    const exp = this.cache.cached(experimentId);
+    if (exp === undefined || this.refreshing.has(exp) || !sync.behind(exp)) return;
+    this.refreshing.add(exp);
+    void exp.queue
+      .run(() => (this.cache.holds(exp) && sync.behind(exp) ? this.pull(sync, exp) : undefined))
+      .catch(() => undefined)
+      .finally(() => this.refreshing.delete(exp));
   }
 
   /** Looks the experiment up and runs `task` on it; again if it was dropped from memory in between. */
@@ -226,6 +321,11 @@ export class Changes {
     await this.store.durable();
     return value;
   }
+}
+
+/** A write refused because another server changed the experiment since the image's version. */
+function isStaleWrite(err: unknown): boolean {
+  return err instanceof ParzenError && err.code === "ABORTED" && err.message.startsWith(ABORTED_STALE);
 }
 
 /** Whether `err` says the experiment was no longer cached (background tasks then simply skip it). */
@@ -251,13 +351,22 @@ export class ExperimentCache {
   private readonly viewed = new Set<ExperimentState>();
   /** Bumped by `clear`: a load that began before it read what may have been rolled back, and reads again. */
   private generation = 0;
+  /** With a change feed (several servers on the database): what keeps the images current. */
+  readonly sync: FeedSync | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly budgetTrials: number,
     /** Called once for each experiment loaded from the store, before any call sees it. */
     private readonly onLoad: (exp: ExperimentState) => void,
-  ) {}
+  ) {
+    this.sync = store.feed && new FeedSync(store.feed);
+  }
+
+  /** The cached image of experiment `id`, if any (without touching its place in the LRU order). */
+  cached(id: number): ExperimentState | undefined {
+    return this.byId.get(id);
+  }
 
   /** The experiment by name, loading it if needed; undefined if it does not exist. */
   async byNameOrLoad(name: string): Promise<ExperimentState | undefined> {
@@ -293,6 +402,9 @@ export class ExperimentCache {
   private async read(row: ExperimentRow): Promise<ExperimentState | undefined> {
     for (;;) {
       const generation = this.generation;
+      // Read before the trials: whatever is written while they page in, the first change pulls.
+      const version = this.sync && (await this.sync.head(row.id));
+      if (this.sync !== undefined && version === undefined) return undefined;
       const exp = new ExperimentState(row, compileStored(row.definition, STORED_SPACE_LIMITS), this.store);
       const toConfig = (params: StoredParams) => exp.configFromStored(params);
       for (let from = 0; ; ) {
@@ -304,6 +416,7 @@ export class ExperimentCache {
       // Deleted while it was read (its trials went with it): there is nothing to hold.
       if ((await this.store.experimentById(row.id)) === undefined) return undefined;
       if (generation !== this.generation) continue;
+      if (version !== undefined) this.sync!.loaded(exp, version);
       const held = this.adopt(exp);
       if (held === exp) this.onLoad(exp);
       return held;

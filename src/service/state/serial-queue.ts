@@ -12,6 +12,11 @@ export class SerialQueue {
     return this.pending === 0;
   }
 
+  /** Tasks queued or running. */
+  get queued(): number {
+    return this.pending;
+  }
+
   /** Resolves once no task is queued or running (tasks queued meanwhile included). */
   async drained(): Promise<void> {
     while (this.pending > 0) await this.tail;

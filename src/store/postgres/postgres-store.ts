@@ -13,6 +13,15 @@
  * were issued, as the service issues them (a row lock alone would let two
  * pool connections race).
  *
+ * Several servers: `lock` holds a per-experiment advisory lock on a
+ * connection of its own while the service pulls, computes and writes, so
+ * servers take turns on a contended experiment instead of computing from a
+ * history another one is about to change. Units written outside it share
+ * that lock for their transaction, so they wait for a holder rather than
+ * slip in under it. The holder's statements run on its connection, and at
+ * most all but two of the pool's connections hold locks, so the others
+ * always have a connection and a holder never waits for one.
+ *
  * The change feed (`changesSince`, `onChange`): every trial row carries the
  * experiment version of its last write, so a server that last saw version v
  * pulls exactly the trials written since; each commit NOTIFYs
@@ -33,14 +42,19 @@ import type {
   Unit,
   Written,
 } from "../store.js";
-import { isConnectionError, type Pool } from "./connect.js";
-import type { ServerLock } from "./server-lock.js";
+import { isConnectionError, PARZEN_LOCKS, type Pool } from "./connect.js";
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
 
 const DONE: Promise<void> = Promise.resolve();
 const CHANNEL = "parzen_changes";
+/** First key of the per-experiment advisory locks (the second is the experiment id); migrate.ts uses PARZEN_LOCKS. */
+const EXPERIMENT_LOCKS = PARZEN_LOCKS + 1;
+
+/** Shares experiment `id`'s advisory lock for the transaction (two integers inlined: one simple-protocol round trip). */
+const sharedLock = (id: number): string => `SELECT pg_advisory_xact_lock_shared(${EXPERIMENT_LOCKS}, ${lockKey(id)})`;
+const lockKey = (id: number): number => id % 2 ** 31;
 
 /** The current version of the unit's experiment ($1), inside the unit's transaction (after the bump). */
 const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
@@ -87,14 +101,15 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly listeners: Client[] = [];
   private closed = false;
   readonly feed: ChangeFeed = this;
+  /** Connections holding an experiment's lock (`lock`), by experiment id. */
+  private readonly held = new Map<number, Client>();
+  /** Holders allowed at once, and callers waiting for a turn. */
+  private readonly maxHeld: number;
+  private readonly turns: (() => void)[] = [];
+  private holders = 0;
 
-  /** @param lock the one-server lock (server-lock.ts), checked before every write and released on close. */
-  constructor(
-    readonly pool: Pool,
-    private readonly lock?: ServerLock,
-  ) {
-    // Another server may have written while this one had lost its lock: what the service mirrors must go.
-    lock?.onRegained(() => this.rolledBack());
+  constructor(readonly pool: Pool) {
+    this.maxHeld = Math.max(1, (pool.options.max ?? 10) - 2);
   }
 
   durable(): Promise<void> {
@@ -109,14 +124,12 @@ export class PostgresStore implements Store, ChangeFeed {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
     for (const c of this.listeners.splice(0)) c.release();
-    await this.lock?.release().catch(() => {});
     await this.pool.end();
   }
 
   // ---- experiments ----------------------------------------------------------
 
   async createExperiment(name: string, definition: string, createTime: number): Promise<Written<ExperimentRow>> {
-    await this.lock?.ensure();
     const rows = await this.rows(
       q("create", "INSERT INTO experiments (name, definition, create_time) VALUES ($1, $2, $3) RETURNING id", [
         name,
@@ -146,7 +159,6 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   async deleteExperiment(id: number): Promise<Written<boolean>> {
-    await this.lock?.ensure();
     const deleted = await this.serial(id, async () => {
       const r = await this.run(q("delete", "DELETE FROM experiments WHERE id = $1", [id]));
       return (r.rowCount ?? 0) > 0;
@@ -167,7 +179,8 @@ export class PostgresStore implements Store, ChangeFeed {
     limit: number,
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<TrialRow[]> {
-    const rows = await this.rows(
+    const rows = await this.rowsOf(
+      experimentId,
       q(
         "load",
         `SELECT ${WITH_CURVE} FROM trials t WHERE experiment_id = $1 AND number >= $2 ORDER BY number LIMIT $3`,
@@ -184,7 +197,8 @@ export class PostgresStore implements Store, ChangeFeed {
     withCurves: boolean,
     configOf: (number: number) => Float64Array,
   ): Promise<TrialRow[]> {
-    const rows = await this.rows(
+    const rows = await this.rowsOf(
+      experimentId,
       q(
         withCurves ? "readCurves" : "read",
         `SELECT ${withCurves ? WITH_CURVE : "t.*"} FROM trials t
@@ -213,7 +227,8 @@ export class PostgresStore implements Store, ChangeFeed {
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<Changes | undefined> {
     // One statement: the head version and the trials written up to it come from one snapshot.
-    const rows = await this.rows(
+    const rows = await this.rowsOf(
+      experimentId,
       q(
         "changes",
         `SELECT e.version AS head, ${WITH_CURVE} FROM experiments e
@@ -231,14 +246,87 @@ export class PostgresStore implements Store, ChangeFeed {
     return { version: head, trials };
   }
 
-  async onChange(listener: (experimentId: number, version: number) => void): Promise<() => Promise<void>> {
+  async lock(experimentId: number): Promise<() => void> {
+    if (this.held.has(experimentId)) throw new Error(`experiment ${experimentId}'s lock is already held here`);
+    await this.takeTurn();
+    let c: Client;
+    try {
+      c = await this.pool.connect();
+    } catch (err) {
+      this.nextTurn();
+      throw this.mapped(err);
+    }
+    const key = lockKey(experimentId);
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      // The lock went with the connection: the holder's next unit fails, and its release only returns the client.
+      broken = err;
+      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
+    };
+    c.on("error", onError);
+    try {
+      await c.query(q("lockExperiment", "SELECT pg_advisory_lock($1, $2)", [EXPERIMENT_LOCKS, key]));
+    } catch (err) {
+      c.off("error", onError);
+      c.release(err as Error);
+      this.nextTurn();
+      throw this.mapped(err);
+    }
+    this.held.set(experimentId, c);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
+      const done = (err?: Error) => {
+        c.off("error", onError);
+        c.release(err ?? broken);
+        this.nextTurn();
+      };
+      // Unlocked in the background: nothing waits for it here (the next holder does).
+      if (broken !== undefined) done();
+      else
+        c.query(q("unlockExperiment", "SELECT pg_advisory_unlock($1, $2)", [EXPERIMENT_LOCKS, key])).then(
+          () => done(),
+          (err: Error) => done(err),
+        );
+    };
+  }
+
+  /** A holder's slot: at once while fewer than `maxHeld` hold one, else handed over by a releasing holder. */
+  private async takeTurn(): Promise<void> {
+    if (this.holders < this.maxHeld) this.holders++;
+    else await new Promise<void>((ok) => this.turns.push(ok));
+  }
+
+  private nextTurn(): void {
+    const next = this.turns.shift();
+    if (next === undefined) this.holders--;
+    else next();
+  }
+
+  async onChange(
+    listener: (experimentId: number, version: number) => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>> {
     const c = await this.pool.connect();
     c.on("notification", (m) => {
       const [id, version] = (m.payload ?? "").split(":").map(Number);
       if (Number.isSafeInteger(id) && Number.isSafeInteger(version)) listener(id!, version!);
     });
-    c.on("error", () => {});
-    await c.query(`LISTEN ${CHANNEL}`);
+    c.on("error", (err) => {
+      const i = this.listeners.indexOf(c);
+      if (i < 0) return;
+      this.listeners.splice(i, 1);
+      c.release(err);
+      onLost?.();
+    });
+    try {
+      await c.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      c.release(err as Error);
+      throw err;
+    }
     this.listeners.push(c);
     return async () => {
       const i = this.listeners.indexOf(c);
@@ -252,16 +340,16 @@ export class PostgresStore implements Store, ChangeFeed {
   // ---- writing -------------------------------------------------------------------
 
   async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
-    await this.lock?.ensure();
     const { ids, version } = await this.serial(experimentId, () => this.unit(experimentId, unit));
     return { value: ids, durable: DONE, version };
   }
 
   private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
     const id = experimentId;
+    const holder = this.held.get(id);
     let c: Client;
     try {
-      c = await this.pool.connect();
+      c = holder ?? (await this.pool.connect());
     } catch (err) {
       throw this.mapped(err);
     }
@@ -272,7 +360,9 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
-      await c.query("BEGIN");
+      // Outside `lock`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
+      // so a holder's write is never refused for a unit that slipped in while it computed.
+      await c.query(holder === undefined ? `BEGIN; ${sharedLock(id)}` : "BEGIN");
       const head = await c.query(q("bump", SQL.bump, [id]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
@@ -304,7 +394,8 @@ export class PostgresStore implements Store, ChangeFeed {
       throw this.mapped(err);
     } finally {
       c.off("error", onError);
-      c.release(broken);
+      // The lock's connection goes back when the lock does; a broken one fails the holder's next statement.
+      if (holder === undefined) c.release(broken);
     }
   }
 
@@ -339,6 +430,17 @@ export class PostgresStore implements Store, ChangeFeed {
 
   private async rows(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<Row[]> {
     return (await this.run(query, onError)).rows as Row[];
+  }
+
+  /** A read of one experiment: on its lock's connection while this process holds it (see `lock`). */
+  private async rowsOf(experimentId: number, query: pg.QueryConfig): Promise<Row[]> {
+    const holder = this.held.get(experimentId);
+    if (holder === undefined) return this.rows(query);
+    try {
+      return (await holder.query(query)).rows as Row[];
+    } catch (err) {
+      throw this.mapped(err);
+    }
   }
 
   private rolledBack(): void {

@@ -1,0 +1,356 @@
+/**
+ * Several real servers on one throwaway PostgreSQL (../pg-cluster.ts), each
+ * called over real gRPC: workers spread over them must see one history.
+ * Trial numbers stay unique and dense, each enqueued configuration goes to
+ * exactly one worker, a request id is idempotent across servers, a lapsed
+ * lease raced by two servers turns LOST once and is retried once, budgets
+ * hold exactly, and a server killed with SIGKILL mid-run loses no
+ * acknowledged Report. The in-process servers share one clock, so leases
+ * lapse when the test says.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { credentials, status } from "@grpc/grpc-js";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { type Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { ParzenError } from "@parzen/client";
+import { type RunningParzen, startParzen } from "../../src/app.js";
+import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { mixedSpace, num, uniform } from "./fixtures.js";
+import { type Api, promisify, rejection } from "./harness.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const suite = postgresAvailable ? describe : describe.skip;
+
+interface Node {
+  server: RunningParzen;
+  client: OptimizerServiceClient;
+  api: Api;
+}
+
+/** A deterministic generator, so a failing interleaving can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+suite("several servers on one PostgreSQL database", () => {
+  let cluster: PgCluster;
+  let url: string;
+  const nodes: Node[] = [];
+  const children: ChildProcess[] = [];
+  const clock = { now: 1_000_000 };
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    url = await cluster.createDatabase("multi");
+    for (let i = 0; i < 3; i++) {
+      const server = await startParzen({
+        db: url,
+        listen: "127.0.0.1:0",
+        logger: pino({ level: "silent" }),
+        now: () => clock.now,
+        dbPoolSize: 4,
+      });
+      const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
+      nodes.push({ server, client, api: promisify(client) });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    for (const n of nodes) {
+      n.client.close();
+      await n.server.stop();
+    }
+    await cluster?.stop();
+  }, 60_000);
+
+  const api = (i: number): Api => nodes[i % nodes.length]!.api;
+
+  /** Every trial of `experiment`, as one server lists it. */
+  async function trialsOf(experiment: string, via = 0): Promise<Trial[]> {
+    const out: Trial[] = [];
+    let pageToken = "";
+    do {
+      const page = await api(via).listTrials({ experiment, pageSize: 1000, pageToken });
+      out.push(...page.trials);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    return out;
+  }
+
+  function expectDense(trials: readonly Trial[]): void {
+    expect(trials.map((t) => t.number)).toEqual(trials.map((_, i) => i));
+    expect(new Set(trials.map((t) => t.id)).size).toBe(trials.length);
+  }
+
+  it("serves one experiment from three servers, randomly interleaved: numbers unique and dense, every Report kept", async () => {
+    await api(0).createExperiment({
+      experiment: { name: "interleaved", space: mixedSpace(), seed: 5, algorithm: { name: "tpe", options: {} } },
+    });
+    const random = rng(19);
+    const issued: Trial[] = [];
+    const reported = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; i < 12; i++) {
+          const via = Math.floor(random() * 3);
+          const [t] = (await api(via).suggest({ experiment: "interleaved", workerId: `w${w}` })).trials;
+          issued.push(t!);
+          const loss = random();
+          await api(via + 1).report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss });
+          reported.set(t!.id, loss);
+        }
+      }),
+    );
+    expect(issued).toHaveLength(72);
+    for (let via = 0; via < 3; via++) {
+      const all = await trialsOf("interleaved", via);
+      expectDense(all);
+      expect(all).toHaveLength(72);
+      for (const t of all) {
+        expect(t.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+        expect(t.loss).toBe(reported.get(t.id));
+      }
+    }
+  });
+
+  it("hands each enqueued configuration to exactly one worker, and numbers enqueues raced on two servers densely", async () => {
+    await api(0).createExperiment({
+      experiment: { name: "enqueued", space: { parameters: [uniform("x", 0, 100)] }, seed: 1 },
+    });
+    // Enqueued on two servers at once.
+    const configurations = (from: number) =>
+      Array.from({ length: 10 }, (_, i) => ({ params: { x: num(from + i) }, userAttrs: {} }));
+    const [a, b] = await Promise.all([
+      api(0).enqueue({ experiment: "enqueued", configurations: configurations(0) }),
+      api(1).enqueue({ experiment: "enqueued", configurations: configurations(50) }),
+    ]);
+    expect(new Set([...a.trials, ...b.trials].map((t) => t.number)).size).toBe(20);
+    // Taken by workers on the three servers at once.
+    const taken = (
+      await Promise.all(
+        Array.from({ length: 9 }, async (_, w) => {
+          const out: Trial[] = [];
+          for (let i = 0; i < 3; i++)
+            out.push(...(await api(w).suggest({ experiment: "enqueued", workerId: `w${w}` })).trials);
+          return out;
+        }),
+      )
+    ).flat();
+    const enqueued = taken.filter((t) => t.source === TrialSource.TRIAL_SOURCE_ENQUEUED);
+    expect(enqueued).toHaveLength(20);
+    expect(new Set(enqueued.map((t) => t.id)).size).toBe(20);
+    expect(new Set(taken.map((t) => t.id)).size).toBe(27);
+    const all = await trialsOf("enqueued", 2);
+    expectDense(all);
+    expect(all.filter((t) => t.state === TrialState.TRIAL_STATE_WAITING)).toEqual([]);
+  });
+
+  it("answers the same request id sent to two servers with the same trials, once", async () => {
+    await api(0).createExperiment({ experiment: { name: "same-id", space: { parameters: [uniform("x", 0, 1)] } } });
+    const [s0, s1] = await Promise.all([
+      api(0).suggest({ experiment: "same-id", workerId: "w", requestId: "s-1", count: 2 }),
+      api(1).suggest({ experiment: "same-id", workerId: "w", requestId: "s-1", count: 2 }),
+    ]);
+    expect(s1.trials.map((t) => t.id)).toEqual(s0.trials.map((t) => t.id));
+    const id = s0.trials[0]!.id;
+    const [r0, r1] = await Promise.all([
+      api(1).report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5, requestId: "r-1" }),
+      api(2).report({ trialId: id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5, requestId: "r-1" }),
+    ]);
+    expect(r0.trial).toEqual(r1.trial);
+    const all = await trialsOf("same-id", 2);
+    expect(all).toHaveLength(2);
+    expect(all.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_COMPLETE, TrialState.TRIAL_STATE_RUNNING]);
+  });
+
+  it("turns a lapsed lease raced by two servers LOST once and retries it once", async () => {
+    await api(0).createExperiment({
+      experiment: {
+        name: "lapsed",
+        space: { parameters: [uniform("x", 0, 1)] },
+        leaseDuration: { seconds: 10, nanos: 0 },
+        retryLost: true,
+      },
+    });
+    const [t] = (await api(0).suggest({ experiment: "lapsed", workerId: "gone" })).trials;
+    // Server 1 learns of it now, so both servers hold it RUNNING when its lease lapses.
+    expect((await api(1).getTrial({ trialId: t!.id })).trial!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    clock.now += 11_000;
+    const [a, b] = await Promise.all([
+      api(0).suggest({ experiment: "lapsed", workerId: "w0" }),
+      api(1).suggest({ experiment: "lapsed", workerId: "w1" }),
+    ]);
+    const all = await trialsOf("lapsed", 2);
+    expectDense(all);
+    expect(all[0]).toMatchObject({ id: t!.id, state: TrialState.TRIAL_STATE_LOST });
+    const retries = all.filter((x) => x.source === TrialSource.TRIAL_SOURCE_ENQUEUED);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]!.params).toEqual(t!.params);
+    // The retry went to exactly one of the two workers.
+    const handed = [...a.trials, ...b.trials].filter((x) => x.id === retries[0]!.id);
+    expect(handed).toHaveLength(1);
+    expect(all).toHaveLength(3);
+  });
+
+  it("holds max_trials exactly across servers, each server then answering done", async () => {
+    await api(0).createExperiment({
+      experiment: { name: "budget", space: { parameters: [uniform("x", 0, 1)] }, maxTrials: 25 },
+    });
+    let completed = 0;
+    await Promise.all(
+      Array.from({ length: 9 }, async (_, w) => {
+        for (;;) {
+          const answer = await api(w).suggest({ experiment: "budget", workerId: `w${w}` });
+          if (answer.done) return;
+          if (answer.trials.length === 0) {
+            // The rest of the budget is RUNNING elsewhere: ask again once a worker has reported.
+            await new Promise((ok) => setImmediate(ok));
+            continue;
+          }
+          await api(w + 1).report({ trialId: answer.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: w });
+          completed++;
+        }
+      }),
+    );
+    expect(completed).toBe(25);
+    const all = await trialsOf("budget", 1);
+    expectDense(all);
+    expect(all).toHaveLength(25);
+    for (let i = 0; i < 3; i++) expect((await api(i).suggest({ experiment: "budget" })).done).toBe(true);
+  });
+
+  it("never hands out a prefetched suggestion computed before another server changed the history", async () => {
+    // TPE past its one startup trial: the suggestion for trial 2 depends on whether trial 0 is LOST or COMPLETE.
+    const definition = (name: string) => ({
+      name,
+      space: { parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] },
+      seed: 7,
+      algorithm: { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 1 } } } },
+      leaseDuration: { seconds: 10, nanos: 0 },
+    });
+    const a = nodes[0]!;
+    await a.api.createExperiment({ experiment: definition("prefetched") });
+    const [t0] = (await a.api.suggest({ experiment: "prefetched", workerId: "gone" })).trials;
+    clock.now += 11_000;
+    const [t1] = (await a.api.suggest({ experiment: "prefetched", workerId: "w" })).trials;
+    const started = a.server.optimizer.diagnostics().prefetch.started;
+    // Trial 0 is LOST and nothing runs: server 0 starts computing trial 2 from {0: LOST, 1: COMPLETE}.
+    await a.api.report({ trialId: t1!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    while (a.server.optimizer.diagnostics().prefetch.started === started) await new Promise((ok) => setImmediate(ok));
+    // Server 1 takes the late Report of trial 0: the history is now {0: COMPLETE, 1: COMPLETE}.
+    await api(1).report({ trialId: t0!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0 });
+    const [t2] = (await a.api.suggest({ experiment: "prefetched", workerId: "w" })).trials;
+
+    // What trial 2 is from each history, computed by one server on experiments that differ in nothing else.
+    const reference = async (name: string, lateReport: boolean) => {
+      await api(2).createExperiment({ experiment: definition(name) });
+      const [r0] = (await api(2).suggest({ experiment: name, workerId: "gone" })).trials;
+      clock.now += 11_000;
+      const [r1] = (await api(2).suggest({ experiment: name, workerId: "w" })).trials;
+      expect([r0!.params, r1!.params]).toEqual([t0!.params, t1!.params]);
+      await api(2).report({ trialId: r1!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+      if (lateReport) await api(2).report({ trialId: r0!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0 });
+      return (await api(2).suggest({ experiment: name, workerId: "w" })).trials[0]!.params;
+    };
+    const fresh = await reference("prefetched-fresh", true);
+    const stale = await reference("prefetched-stale", false);
+    expect(fresh).not.toEqual(stale);
+    expect(t2!.number).toBe(2);
+    expect(t2!.params).toEqual(fresh);
+  });
+
+  it("sees an experiment deleted on another server as gone", async () => {
+    await api(0).createExperiment({ experiment: { name: "deleted", space: { parameters: [uniform("x", 0, 1)] } } });
+    await api(1).suggest({ experiment: "deleted" });
+    await api(0).deleteExperiment({ name: "deleted" });
+    expect((await rejection(api(1).suggest({ experiment: "deleted" }))).code).toBe(status.NOT_FOUND);
+  });
+
+  it("loses no acknowledged Report and issues no trial twice when a server is killed with SIGKILL mid-run", async () => {
+    await api(0).createExperiment({
+      experiment: {
+        name: "killed",
+        space: { parameters: [uniform("x", 0, 1)] },
+        algorithm: { name: "tpe", options: {} },
+      },
+    });
+    let child = await serveChild();
+    let doomedClient = new OptimizerServiceClient(child.address, credentials.createInsecure());
+    const doomed = promisify(doomedClient);
+    const acknowledged = new Map<number, number>();
+    const issued: number[] = [];
+    let killed = false;
+    const worker = async (w: number) => {
+      for (let i = 0; i < 15; i++) {
+        // Half the workers use the doomed server until it dies, then a live one.
+        const via = w % 2 === 0 && !killed ? doomed : api(w);
+        try {
+          const t = (await via.suggest({ experiment: "killed", workerId: `w${w}` })).trials[0]!;
+          issued.push(t.id);
+          await via.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: w + i });
+          acknowledged.set(t.id, w + i);
+          if (acknowledged.size === 30 && !killed) {
+            killed = true;
+            child.process.kill("SIGKILL");
+          }
+        } catch (err) {
+          // Only calls to the killed server may fail: their trial is left RUNNING, never handed out again.
+          if (!(err instanceof ParzenError) || via !== doomed) throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
+    doomedClient.close();
+    expect(killed).toBe(true);
+    expect(new Set(issued).size).toBe(issued.length);
+
+    // Restarted, it serves on from the shared history.
+    child = await serveChild();
+    doomedClient = new OptimizerServiceClient(child.address, credentials.createInsecure());
+    const restarted = promisify(doomedClient);
+    const t = (await restarted.suggest({ experiment: "killed", workerId: "after" })).trials[0]!;
+    await restarted.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: -1 });
+    acknowledged.set(t.id, -1);
+    doomedClient.close();
+    child.process.kill("SIGKILL");
+
+    const all = await trialsOf("killed", 0);
+    expectDense(all);
+    expect(all.map((x) => x.id)).toContain(t.id);
+    const byId = new Map(all.map((x) => [x.id, x]));
+    for (const [id, loss] of acknowledged) {
+      expect(byId.get(id)).toMatchObject({ state: TrialState.TRIAL_STATE_COMPLETE, loss });
+    }
+  }, 120_000);
+
+  /** `parzen serve` on the database as a child process (one that can be killed with SIGKILL). */
+  async function serveChild(): Promise<{ process: ChildProcess; address: string }> {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "serve", "--db", url, "--listen", "127.0.0.1:0", "--http", "off"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(child);
+    let out = "";
+    const address = await new Promise<string>((ok, fail) => {
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /"address":"([^"]+)".*"msg":"listening"/.exec(out);
+        if (m) ok(m[1]!);
+      });
+      child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("exit", () => fail(new Error(`server exited early: ${out}`)));
+    });
+    return { process: child, address };
+  }
+});
