@@ -66,6 +66,8 @@ type Client struct {
 	conn     *grpc.ClientConn // nil when the caller owns the connection
 	rpc      parzenv1.OptimizerServiceClient
 	workerID string
+	// Bounds how long Suggest waits through retry_after when its context has no deadline.
+	callTimeout time.Duration
 }
 
 // Option configures Dial and NewClient.
@@ -195,7 +197,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 				"not connected when the context ended (%v; last state %s%s)", ctx.Err(), s, why)}
 		}
 	}
-	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}, nil
+	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID, callTimeout: cfg.callTimeout}, nil
 }
 
 // lastConnError is why a connection in TRANSIENT_FAILURE failed (e.g. "tls:
@@ -217,7 +219,7 @@ func lastConnError(conn *grpc.ClientConn) string {
 // open). Only WithWorkerID applies; transport options belong to conn.
 func NewClient(conn grpc.ClientConnInterface, opts ...Option) *Client {
 	cfg := newConfig(opts)
-	return &Client{rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}
+	return &Client{rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID, callTimeout: cfg.callTimeout}
 }
 
 // Close closes the connection Dial opened.

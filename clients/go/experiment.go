@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -53,10 +56,22 @@ type ExperimentSpec struct {
 	// evaluated again (the new trial's user_attrs carry "parzen.retry_of").
 	RetryLost bool
 	UserAttrs map[string]string
+	// Stop conditions (see the README's "Budgets and stop conditions"): the
+	// experiment is COMPLETED once COMPLETE + PRUNED trials reach MaxTrials
+	// (FAIL and LOST trials do not use it up), once FAIL trials reach
+	// MaxFailedTrials, or once a COMPLETE loss reaches Goal (at or below it
+	// when minimising). Zero / nil: no limit. Then Suggest returns an error
+	// matching ErrExperimentDone.
+	MaxTrials       int64
+	MaxFailedTrials int64
+	Goal            *float64
 }
 
 // SeedOf is a convenience for ExperimentSpec.Seed.
 func SeedOf(seed uint64) *uint64 { return &seed }
+
+// GoalOf is a convenience for ExperimentSpec.Goal.
+func GoalOf(loss float64) *float64 { return &loss }
 
 func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	space, err := spaceProto(op, s.Space)
@@ -84,6 +99,13 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	if s.LeaseDuration > 0 {
 		e.LeaseDuration = durationpb.New(s.LeaseDuration)
 	}
+	if s.MaxTrials != 0 {
+		e.MaxTrials = proto.Int64(s.MaxTrials)
+	}
+	if s.MaxFailedTrials != 0 {
+		e.MaxFailedTrials = proto.Int64(s.MaxFailedTrials)
+	}
+	e.Goal = s.Goal
 	return e, nil
 }
 
@@ -158,6 +180,22 @@ func (e *Experiment) Counts() *parzenv1.TrialCounts {
 	return proto.Clone(e.pb.GetTrialCounts()).(*parzenv1.TrialCounts)
 }
 
+// State is the experiment's lifecycle state (ACTIVE, PAUSED, COMPLETED) as
+// of the last snapshot, and why it is COMPLETED (UNSPECIFIED otherwise).
+func (e *Experiment) State() (parzenv1.ExperimentState, parzenv1.CompletionReason) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pb.GetState(), e.pb.GetCompletionReason()
+}
+
+// MaxTrials is the experiment's budget of COMPLETE + PRUNED trials, and
+// whether it has one.
+func (e *Experiment) MaxTrials() (int64, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pb.GetMaxTrials(), e.pb.MaxTrials != nil
+}
+
 // Refresh reloads the snapshot (definition and trial counts).
 func (e *Experiment) Refresh(ctx context.Context) error {
 	resp, err := e.c.rpc.GetExperiment(ctx, &parzenv1.GetExperimentRequest{Name: e.name})
@@ -173,7 +211,13 @@ func (e *Experiment) Refresh(ctx context.Context) error {
 // Delete deletes the experiment and its whole history.
 func (e *Experiment) Delete(ctx context.Context) error { return e.c.DeleteExperiment(ctx, e.name) }
 
-// Suggest returns one new RUNNING trial to evaluate.
+// Suggest returns one new RUNNING trial to evaluate. Once the experiment is
+// COMPLETED it returns an error matching ErrExperimentDone (see
+// ExperimentDoneError for the reason). While the rest of the budget is all
+// RUNNING on other workers, or the experiment is PAUSED, it waits as the
+// server's retry_after says and asks again, so that if a running trial fails
+// or its lease lapses this worker runs the replacement; the wait ends with
+// ctx (or, when ctx has no deadline, after the client's call timeout).
 func (e *Experiment) Suggest(ctx context.Context) (*Trial, error) {
 	ts, err := e.SuggestN(ctx, 1)
 	if err != nil {
@@ -182,26 +226,71 @@ func (e *Experiment) Suggest(ctx context.Context) (*Trial, error) {
 	return ts[0], nil
 }
 
-// SuggestN returns n new RUNNING trials (1 <= n <= 1000), e.g. for a
-// batch of parallel evaluations. Enqueued configurations come first.
+// SuggestN returns up to n new RUNNING trials (1 <= n <= 1000), e.g. for a
+// batch of parallel evaluations: fewer when the experiment's MaxTrials
+// leaves fewer. Enqueued configurations come first. Done and waiting as for
+// Suggest.
 func (e *Experiment) SuggestN(ctx context.Context, n int) ([]*Trial, error) {
 	op := "Suggest " + e.name
 	if n < 1 || n > 1000 {
 		return nil, invalid(op, "count must be in 1..1000, got %d", n)
 	}
-	resp, err := e.c.rpc.Suggest(ctx, &parzenv1.SuggestRequest{
-		Experiment: e.name,
-		Count:      int32(n),
-		WorkerId:   e.c.workerID,
-		RequestId:  newRequestID(),
+	pbs, err := e.c.untilTrials(ctx, op, e.name, func(ctx context.Context) (trialsAnswer, error) {
+		return e.c.rpc.Suggest(ctx, &parzenv1.SuggestRequest{
+			Experiment: e.name,
+			Count:      int32(n),
+			WorkerId:   e.c.workerID,
+			RequestId:  newRequestID(),
+		})
 	})
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, err
 	}
-	if len(resp.GetTrials()) != n {
-		return nil, wrap(op, errUnexpected("asked for %d trials, got %d", n, len(resp.GetTrials())))
+	if len(pbs) > n {
+		return nil, wrap(op, errUnexpected("asked for %d trials, got %d", n, len(pbs)))
 	}
-	return e.c.trials(resp.GetTrials()), nil
+	return e.c.trials(pbs), nil
+}
+
+// trialsAnswer is what Suggest (and Report's next trial) answers.
+type trialsAnswer interface {
+	GetTrials() []*parzenv1.Trial
+	GetDone() bool
+	GetDoneReason() parzenv1.CompletionReason
+	GetRetryAfter() *durationpb.Duration
+}
+
+// untilTrials calls ask until its answer carries trials, waiting through
+// retry_after; done becomes an *ExperimentDoneError.
+func (c *Client) untilTrials(ctx context.Context, op, name string, ask func(context.Context) (trialsAnswer, error)) ([]*parzenv1.Trial, error) {
+	if _, ok := ctx.Deadline(); !ok && c.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
+	for {
+		resp, err := ask(ctx)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if resp.GetDone() {
+			return nil, &ExperimentDoneError{Experiment: name, Reason: resp.GetDoneReason()}
+		}
+		if len(resp.GetTrials()) > 0 {
+			return resp.GetTrials(), nil
+		}
+		if resp.GetRetryAfter() == nil {
+			return nil, wrap(op, errUnexpected("no trials, no done, no retry_after"))
+		}
+		timer := time.NewTimer(resp.GetRetryAfter().AsDuration())
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, wrap(op, status.Errorf(codes.DeadlineExceeded,
+				"no trial to run before the context ended (%v): the rest of the experiment's max_trials is RUNNING on other workers, or it is paused", ctx.Err()))
+		case <-timer.C:
+		}
+	}
 }
 
 // Best returns the best COMPLETE trial (lowest loss, or highest when
