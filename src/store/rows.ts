@@ -11,6 +11,12 @@ export interface ExperimentRow {
   /** Canonical JSON of the experiment definition (see migrations/0001_init.sql); opaque to the store. */
   readonly definition: string;
   readonly createTime: number;
+  /**
+   * What UpdateExperiment changed since (a user's pause or stop, stop
+   * conditions as last set): canonical JSON, opaque to the store, written by
+   * `Unit.lifecycle`; null until the first update.
+   */
+  readonly lifecycle: string | null;
 }
 
 /** Parameter values as stored: active parameter name -> internal value. */

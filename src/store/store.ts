@@ -161,8 +161,9 @@ export interface Written<T> {
 }
 
 /**
- * One atomic change to one experiment's trials, applied in this order:
- * `insert`, `update`, `points`, `request`, then `withIds`.
+ * One atomic change to one experiment's trials (and its lifecycle), applied
+ * in this order: `insert`, `update`, `points`, `request`, `withIds`, then
+ * `lifecycle`.
  */
 export interface Unit {
   /**
@@ -185,7 +186,9 @@ export interface Unit {
    * trial, a request log naming it). Called inside the unit with those ids;
    * must be pure and quick. What it returns is part of the same unit.
    */
-  readonly withIds?: (ids: readonly number[]) => Omit<Unit, "insert" | "withIds" | "expectVersion">;
+  readonly withIds?: (ids: readonly number[]) => Omit<Unit, "insert" | "withIds" | "expectVersion" | "lifecycle">;
+  /** Replaces the experiment's `ExperimentRow.lifecycle` (opaque text). */
+  readonly lifecycle?: string;
   /**
    * With a change feed: apply the unit only if the experiment is still at
    * this version when the unit takes its lock, else reject with ABORTED

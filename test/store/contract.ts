@@ -128,7 +128,13 @@ export function storeContract(
       it("creates experiments and finds them by name and by id", async () => {
         const w = await h.store.createExperiment("first", '{"x":1}', 123);
         await w.durable;
-        expect(w.value).toEqual({ id: w.value.id, name: "first", definition: '{"x":1}', createTime: 123 });
+        expect(w.value).toEqual({
+          id: w.value.id,
+          name: "first",
+          definition: '{"x":1}',
+          createTime: 123,
+          lifecycle: null,
+        });
         expect(w.value.id).toBeGreaterThan(0);
         expect(await h.store.experimentByName("first")).toEqual(w.value);
         expect(await h.store.experimentById(w.value.id)).toEqual(w.value);
@@ -414,6 +420,42 @@ export function storeContract(
         expect(await codeOf(h.store.write(f, { ...inserts(trial(f, 0)), request }))).toBe("ALREADY_EXISTS");
         expect(await load(f)).toEqual([]);
         expect(await h.store.findRequest("Suggest", "once")).toEqual({ experimentId: e, trialIds: [] });
+      });
+    });
+
+    describe("experiment lifecycle (Unit.lifecycle)", () => {
+      it("replaces an experiment's lifecycle text, seen by every read, and keeps it across a reopen", async () => {
+        const e = await experiment("e");
+        const other = await experiment("other");
+        expect((await h.store.experimentById(e))!.lifecycle).toBeNull();
+        await (await h.store.write(e, { lifecycle: '{"paused":true}' })).durable;
+        expect((await h.store.experimentByName("e"))!.lifecycle).toBe('{"paused":true}');
+        await (await h.store.write(e, { lifecycle: '{"stopped":true}' })).durable;
+        await h.reopen();
+        expect((await h.store.experimentById(e))!.lifecycle).toBe('{"stopped":true}');
+        expect((await h.store.listExperiments("", 10)).map((r) => [r.name, r.lifecycle])).toEqual([
+          ["e", '{"stopped":true}'],
+          ["other", null],
+        ]);
+        expect(other).not.toBe(e);
+      });
+
+      it("writes the lifecycle in the same unit as trials: a failure undoes both", async () => {
+        const e = await experiment("e");
+        const [t] = await insert(e, trial(e, 0));
+        const ok = await h.store.write(e, { update: [{ ...t!, state: "complete", loss: 2 }], lifecycle: "a" });
+        await ok.durable;
+        expect((await load(e))[0]!.state).toBe("complete");
+        expect((await h.store.experimentById(e))!.lifecycle).toBe("a");
+        const bad = h.store.write(e, { ...inserts(trial(e, 0)), lifecycle: "b" });
+        expect(await codeOf(bad)).toBe("ALREADY_EXISTS");
+        expect((await h.store.experimentById(e))!.lifecycle).toBe("a");
+      });
+
+      it("refuses a lifecycle for an experiment that does not exist with NOT_FOUND", async () => {
+        const e = await experiment("e");
+        expect(await codeOf(h.store.write(e + 1000, { lifecycle: "x" }))).toBe("NOT_FOUND");
+        expect((await h.store.experimentById(e))!.lifecycle).toBeNull();
       });
     });
 

@@ -125,7 +125,7 @@ export class PostgresStore implements Store, ChangeFeed {
       ]),
       (e) => (e.code === "23505" ? alreadyExists(`experiment "${name}" already exists`) : undefined),
     );
-    return { value: { id: rows[0]!.id as number, name, definition, createTime }, durable: DONE };
+    return { value: { id: rows[0]!.id as number, name, definition, createTime, lifecycle: null }, durable: DONE };
   }
 
   async experimentByName(name: string): Promise<ExperimentRow | undefined> {
@@ -294,6 +294,8 @@ export class PostgresStore implements Store, ChangeFeed {
         const more = unit.withIds(ids);
         await apply(c, id, more.update, more.points, more.request);
       }
+      if (unit.lifecycle !== undefined)
+        await c.query(q("lifecycle", "UPDATE experiments SET lifecycle = $2 WHERE id = $1", [id, unit.lifecycle]));
       await c.query("COMMIT");
       return { ids, version };
     } catch (err) {
@@ -486,6 +488,7 @@ function toExperiment(r: Row): ExperimentRow {
     name: r.name as string,
     definition: r.definition as string,
     createTime: r.create_time as number,
+    lifecycle: r.lifecycle as string | null,
   };
 }
 

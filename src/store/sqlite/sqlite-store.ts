@@ -40,6 +40,7 @@ interface RawExperiment {
   name: string;
   definition: string;
   create_time: number;
+  lifecycle: string | null;
 }
 
 type Curves = Map<number, [number, number][]>;
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
       experimentById: p("SELECT * FROM experiments WHERE id = ?"),
       listExperiments: p("SELECT * FROM experiments WHERE name > ? ORDER BY name LIMIT ?"),
       deleteExperiment: p("DELETE FROM experiments WHERE id = ?"),
+      setLifecycle: p("UPDATE experiments SET lifecycle = ? WHERE id = ?"),
       trialsFrom: p("SELECT * FROM trials WHERE experiment_id = ? AND number >= ? ORDER BY number LIMIT ?"),
       trialsInRange: p(
         `SELECT ${TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? AND number BETWEEN ? AND ? ORDER BY number`,
@@ -136,7 +138,7 @@ export class SqliteStore implements Store {
         throw constraint(err) === "unique" ? alreadyExists(`experiment "${name}" already exists`) : err;
       }
     });
-    return { value: { id, name, definition, createTime }, durable: this.group.committed() };
+    return { value: { id, name, definition, createTime, lifecycle: null }, durable: this.group.committed() };
   }
 
   /**
@@ -247,6 +249,8 @@ export class SqliteStore implements Store {
         const more = unit.withIds(inserted);
         this.apply(experimentId, more.update, more.points, more.request);
       }
+      if (unit.lifecycle !== undefined && this.s.setLifecycle!.run(unit.lifecycle, experimentId).changes === 0)
+        throw notFound(`experiment ${experimentId} does not exist`);
       return inserted;
     });
     return { value: ids, durable: this.group.committed() };
@@ -340,7 +344,7 @@ function trialFields(experimentId: number, t: TrialRow) {
 }
 
 function toExperiment(r: RawExperiment): ExperimentRow {
-  return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time };
+  return { id: r.id, name: r.name, definition: r.definition, createTime: r.create_time, lifecycle: r.lifecycle };
 }
 
 function toTrial(

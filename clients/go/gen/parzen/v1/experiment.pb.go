@@ -81,7 +81,8 @@ const (
 	ExperimentState_EXPERIMENT_STATE_UNSPECIFIED ExperimentState = 0
 	// Suggest hands out trials.
 	ExperimentState_EXPERIMENT_STATE_ACTIVE ExperimentState = 1
-	// Suggest answers retry_after (reserved: no RPC pauses an experiment yet).
+	// Paused by UpdateExperiment: Suggest answers retry_after until resumed;
+	// RUNNING trials may still report.
 	ExperimentState_EXPERIMENT_STATE_PAUSED ExperimentState = 2
 	// Suggest answers done with the completion reason.
 	ExperimentState_EXPERIMENT_STATE_COMPLETED ExperimentState = 3
@@ -141,9 +142,9 @@ const (
 	CompletionReason_COMPLETION_REASON_GOAL CompletionReason = 2
 	// FAIL trials reached max_failed_trials.
 	CompletionReason_COMPLETION_REASON_FAILURES CompletionReason = 3
-	// Reserved: a wall-clock deadline passed.
+	// The experiment's deadline passed.
 	CompletionReason_COMPLETION_REASON_DEADLINE CompletionReason = 4
-	// Reserved: a user stopped the experiment.
+	// A user stopped it (UpdateExperiment's STOP); only RESUME re-opens it.
 	CompletionReason_COMPLETION_REASON_STOPPED CompletionReason = 5
 )
 
@@ -344,8 +345,13 @@ type Experiment struct {
 	State ExperimentState `protobuf:"varint,15,opt,name=state,proto3,enum=parzen.v1.ExperimentState" json:"state,omitempty"`
 	// Output only: why the experiment is COMPLETED (UNSPECIFIED otherwise).
 	CompletionReason CompletionReason `protobuf:"varint,16,opt,name=completion_reason,json=completionReason,proto3,enum=parzen.v1.CompletionReason" json:"completion_reason,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Stop condition: once the server's clock passes this instant the
+	// experiment is COMPLETED (COMPLETION_REASON_DEADLINE); trials still
+	// RUNNING may report. Absent: no deadline. Part of the identity on
+	// re-create, like the other stop conditions, so give an absolute instant.
+	Deadline      *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Experiment) Reset() {
@@ -490,6 +496,13 @@ func (x *Experiment) GetCompletionReason() CompletionReason {
 	return CompletionReason_COMPLETION_REASON_UNSPECIFIED
 }
 
+func (x *Experiment) GetDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
 // Number of trials in each state (output only).
 type TrialCounts struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -591,7 +604,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\aoptions\x18\x02 \x03(\v2$.parzen.v1.PrunerConfig.OptionsEntryR\aoptions\x1aL\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\x83\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xbb\a\n" +
 	"\n" +
 	"Experiment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
@@ -614,7 +627,8 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\x11max_failed_trials\x18\r \x01(\x03H\x02R\x0fmaxFailedTrials\x88\x01\x01\x12\x17\n" +
 	"\x04goal\x18\x0e \x01(\x01H\x03R\x04goal\x88\x01\x01\x120\n" +
 	"\x05state\x18\x0f \x01(\x0e2\x1a.parzen.v1.ExperimentStateR\x05state\x12H\n" +
-	"\x11completion_reason\x18\x10 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\x10completionReason\x1a<\n" +
+	"\x11completion_reason\x18\x10 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\x10completionReason\x126\n" +
+	"\bdeadline\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
@@ -689,13 +703,14 @@ var file_parzen_v1_experiment_proto_depIdxs = []int32{
 	6,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
 	1,  // 10: parzen.v1.Experiment.state:type_name -> parzen.v1.ExperimentState
 	2,  // 11: parzen.v1.Experiment.completion_reason:type_name -> parzen.v1.CompletionReason
-	13, // 12: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	13, // 13: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	12, // 12: parzen.v1.Experiment.deadline:type_name -> google.protobuf.Timestamp
+	13, // 13: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	13, // 14: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_experiment_proto_init() }

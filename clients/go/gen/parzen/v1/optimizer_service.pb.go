@@ -23,6 +23,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What UpdateExperiment does to the experiment's lifecycle.
+type ExperimentAction int32
+
+const (
+	// Leaves the lifecycle as it is (only the stop conditions change).
+	ExperimentAction_EXPERIMENT_ACTION_UNSPECIFIED ExperimentAction = 0
+	// ACTIVE -> PAUSED: Suggest answers retry_after until RESUME.
+	ExperimentAction_EXPERIMENT_ACTION_PAUSE ExperimentAction = 1
+	// Undoes PAUSE and STOP: the experiment is ACTIVE unless a stop
+	// condition still holds.
+	ExperimentAction_EXPERIMENT_ACTION_RESUME ExperimentAction = 2
+	// COMPLETED with COMPLETION_REASON_STOPPED: Suggest answers done.
+	ExperimentAction_EXPERIMENT_ACTION_STOP ExperimentAction = 3
+)
+
+// Enum value maps for ExperimentAction.
+var (
+	ExperimentAction_name = map[int32]string{
+		0: "EXPERIMENT_ACTION_UNSPECIFIED",
+		1: "EXPERIMENT_ACTION_PAUSE",
+		2: "EXPERIMENT_ACTION_RESUME",
+		3: "EXPERIMENT_ACTION_STOP",
+	}
+	ExperimentAction_value = map[string]int32{
+		"EXPERIMENT_ACTION_UNSPECIFIED": 0,
+		"EXPERIMENT_ACTION_PAUSE":       1,
+		"EXPERIMENT_ACTION_RESUME":      2,
+		"EXPERIMENT_ACTION_STOP":        3,
+	}
+)
+
+func (x ExperimentAction) Enum() *ExperimentAction {
+	p := new(ExperimentAction)
+	*p = x
+	return p
+}
+
+func (x ExperimentAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExperimentAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_parzen_v1_optimizer_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ExperimentAction) Type() protoreflect.EnumType {
+	return &file_parzen_v1_optimizer_service_proto_enumTypes[0]
+}
+
+func (x ExperimentAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExperimentAction.Descriptor instead.
+func (ExperimentAction) EnumDescriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{0}
+}
+
 // The outcome of a finished trial.
 type ReportStatus int32
 
@@ -63,11 +121,11 @@ func (x ReportStatus) String() string {
 }
 
 func (ReportStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_parzen_v1_optimizer_service_proto_enumTypes[0].Descriptor()
+	return file_parzen_v1_optimizer_service_proto_enumTypes[1].Descriptor()
 }
 
 func (ReportStatus) Type() protoreflect.EnumType {
-	return &file_parzen_v1_optimizer_service_proto_enumTypes[0]
+	return &file_parzen_v1_optimizer_service_proto_enumTypes[1]
 }
 
 func (x ReportStatus) Number() protoreflect.EnumNumber {
@@ -76,7 +134,7 @@ func (x ReportStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReportStatus.Descriptor instead.
 func (ReportStatus) EnumDescriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{0}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{1}
 }
 
 type CreateExperimentRequest struct {
@@ -451,6 +509,169 @@ func (*DeleteExperimentResponse) Descriptor() ([]byte, []int) {
 	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{7}
 }
 
+// Each stop condition is left as it is unless its field is set (the new
+// value) or its clear_ flag is (no limit any more); setting and clearing the
+// same one is INVALID_ARGUMENT, and so is a request that changes nothing.
+type UpdateExperimentRequest struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Name                 string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Action               ExperimentAction       `protobuf:"varint,2,opt,name=action,proto3,enum=parzen.v1.ExperimentAction" json:"action,omitempty"`
+	MaxTrials            *int64                 `protobuf:"varint,3,opt,name=max_trials,json=maxTrials,proto3,oneof" json:"max_trials,omitempty"`
+	MaxFailedTrials      *int64                 `protobuf:"varint,4,opt,name=max_failed_trials,json=maxFailedTrials,proto3,oneof" json:"max_failed_trials,omitempty"`
+	Goal                 *float64               `protobuf:"fixed64,5,opt,name=goal,proto3,oneof" json:"goal,omitempty"`
+	Deadline             *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	ClearMaxTrials       bool                   `protobuf:"varint,7,opt,name=clear_max_trials,json=clearMaxTrials,proto3" json:"clear_max_trials,omitempty"`
+	ClearMaxFailedTrials bool                   `protobuf:"varint,8,opt,name=clear_max_failed_trials,json=clearMaxFailedTrials,proto3" json:"clear_max_failed_trials,omitempty"`
+	ClearGoal            bool                   `protobuf:"varint,9,opt,name=clear_goal,json=clearGoal,proto3" json:"clear_goal,omitempty"`
+	ClearDeadline        bool                   `protobuf:"varint,10,opt,name=clear_deadline,json=clearDeadline,proto3" json:"clear_deadline,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *UpdateExperimentRequest) Reset() {
+	*x = UpdateExperimentRequest{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateExperimentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateExperimentRequest) ProtoMessage() {}
+
+func (x *UpdateExperimentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateExperimentRequest.ProtoReflect.Descriptor instead.
+func (*UpdateExperimentRequest) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UpdateExperimentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateExperimentRequest) GetAction() ExperimentAction {
+	if x != nil {
+		return x.Action
+	}
+	return ExperimentAction_EXPERIMENT_ACTION_UNSPECIFIED
+}
+
+func (x *UpdateExperimentRequest) GetMaxTrials() int64 {
+	if x != nil && x.MaxTrials != nil {
+		return *x.MaxTrials
+	}
+	return 0
+}
+
+func (x *UpdateExperimentRequest) GetMaxFailedTrials() int64 {
+	if x != nil && x.MaxFailedTrials != nil {
+		return *x.MaxFailedTrials
+	}
+	return 0
+}
+
+func (x *UpdateExperimentRequest) GetGoal() float64 {
+	if x != nil && x.Goal != nil {
+		return *x.Goal
+	}
+	return 0
+}
+
+func (x *UpdateExperimentRequest) GetDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
+func (x *UpdateExperimentRequest) GetClearMaxTrials() bool {
+	if x != nil {
+		return x.ClearMaxTrials
+	}
+	return false
+}
+
+func (x *UpdateExperimentRequest) GetClearMaxFailedTrials() bool {
+	if x != nil {
+		return x.ClearMaxFailedTrials
+	}
+	return false
+}
+
+func (x *UpdateExperimentRequest) GetClearGoal() bool {
+	if x != nil {
+		return x.ClearGoal
+	}
+	return false
+}
+
+func (x *UpdateExperimentRequest) GetClearDeadline() bool {
+	if x != nil {
+		return x.ClearDeadline
+	}
+	return false
+}
+
+type UpdateExperimentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Experiment    *Experiment            `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateExperimentResponse) Reset() {
+	*x = UpdateExperimentResponse{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateExperimentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateExperimentResponse) ProtoMessage() {}
+
+func (x *UpdateExperimentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateExperimentResponse.ProtoReflect.Descriptor instead.
+func (*UpdateExperimentResponse) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdateExperimentResponse) GetExperiment() *Experiment {
+	if x != nil {
+		return x.Experiment
+	}
+	return nil
+}
+
 type SuggestRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Experiment string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
@@ -467,7 +688,7 @@ type SuggestRequest struct {
 
 func (x *SuggestRequest) Reset() {
 	*x = SuggestRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[8]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +700,7 @@ func (x *SuggestRequest) String() string {
 func (*SuggestRequest) ProtoMessage() {}
 
 func (x *SuggestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[8]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +713,7 @@ func (x *SuggestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestRequest.ProtoReflect.Descriptor instead.
 func (*SuggestRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{8}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SuggestRequest) GetExperiment() string {
@@ -532,9 +753,9 @@ type SuggestResponse struct {
 	Done bool `protobuf:"varint,2,opt,name=done,proto3" json:"done,omitempty"`
 	// Why, when done.
 	DoneReason CompletionReason `protobuf:"varint,3,opt,name=done_reason,json=doneReason,proto3,enum=parzen.v1.CompletionReason" json:"done_reason,omitempty"`
-	// Set when no trial can be handed out now but one may be later (the rest
-	// of max_trials is taken by RUNNING trials, which may fail or lapse): ask
-	// again after this long.
+	// Set when no trial can be handed out now but one may be later (the
+	// experiment is PAUSED, or the rest of max_trials is taken by RUNNING
+	// trials, which may fail or lapse): ask again after this long.
 	RetryAfter    *durationpb.Duration `protobuf:"bytes,4,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -542,7 +763,7 @@ type SuggestResponse struct {
 
 func (x *SuggestResponse) Reset() {
 	*x = SuggestResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[9]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +775,7 @@ func (x *SuggestResponse) String() string {
 func (*SuggestResponse) ProtoMessage() {}
 
 func (x *SuggestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[9]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +788,7 @@ func (x *SuggestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestResponse.ProtoReflect.Descriptor instead.
 func (*SuggestResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{9}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SuggestResponse) GetTrials() []*Trial {
@@ -606,15 +827,22 @@ type ReportRequest struct {
 	Metrics    map[string]float64     `protobuf:"bytes,4,rep,name=metrics,proto3" json:"metrics,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	UserAttrs  map[string]string      `protobuf:"bytes,5,rep,name=user_attrs,json=userAttrs,proto3" json:"user_attrs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	FailReason string                 `protobuf:"bytes,6,opt,name=fail_reason,json=failReason,proto3" json:"fail_reason,omitempty"`
-	// Optional idempotency key.
-	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional idempotency key. With suggest_next, a retried call with the same
+	// key answers the same next trial instead of starting another.
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Also start the next trial for this worker, in the same transaction as
+	// the report; the answer's `next` says what to do. Send a request_id with
+	// it, so that a retry cannot start a second trial.
+	SuggestNext bool `protobuf:"varint,8,opt,name=suggest_next,json=suggestNext,proto3" json:"suggest_next,omitempty"`
+	// Who evaluates the next trial; the reported trial's worker when empty.
+	WorkerId      string `protobuf:"bytes,9,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportRequest) Reset() {
 	*x = ReportRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[10]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +854,7 @@ func (x *ReportRequest) String() string {
 func (*ReportRequest) ProtoMessage() {}
 
 func (x *ReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[10]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +867,7 @@ func (x *ReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRequest.ProtoReflect.Descriptor instead.
 func (*ReportRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{10}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReportRequest) GetTrialId() int64 {
@@ -691,16 +919,33 @@ func (x *ReportRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ReportRequest) GetSuggestNext() bool {
+	if x != nil {
+		return x.SuggestNext
+	}
+	return false
+}
+
+func (x *ReportRequest) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
 type ReportResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Trial         *Trial                 `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Trial *Trial                 `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	// With suggest_next: what a Suggest with count 1 would answer right after
+	// this report (one trial, or done, or retry_after). Absent otherwise.
+	Next          *SuggestResponse `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportResponse) Reset() {
 	*x = ReportResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[11]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +957,7 @@ func (x *ReportResponse) String() string {
 func (*ReportResponse) ProtoMessage() {}
 
 func (x *ReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[11]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,12 +970,19 @@ func (x *ReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResponse.ProtoReflect.Descriptor instead.
 func (*ReportResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{11}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ReportResponse) GetTrial() *Trial {
 	if x != nil {
 		return x.Trial
+	}
+	return nil
+}
+
+func (x *ReportResponse) GetNext() *SuggestResponse {
+	if x != nil {
+		return x.Next
 	}
 	return nil
 }
@@ -747,7 +999,7 @@ type ReportIntermediateRequest struct {
 
 func (x *ReportIntermediateRequest) Reset() {
 	*x = ReportIntermediateRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[12]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +1011,7 @@ func (x *ReportIntermediateRequest) String() string {
 func (*ReportIntermediateRequest) ProtoMessage() {}
 
 func (x *ReportIntermediateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[12]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +1024,7 @@ func (x *ReportIntermediateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportIntermediateRequest.ProtoReflect.Descriptor instead.
 func (*ReportIntermediateRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{12}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReportIntermediateRequest) GetTrialId() int64 {
@@ -805,7 +1057,7 @@ type ReportIntermediateResponse struct {
 
 func (x *ReportIntermediateResponse) Reset() {
 	*x = ReportIntermediateResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[13]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -817,7 +1069,7 @@ func (x *ReportIntermediateResponse) String() string {
 func (*ReportIntermediateResponse) ProtoMessage() {}
 
 func (x *ReportIntermediateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[13]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -830,7 +1082,7 @@ func (x *ReportIntermediateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportIntermediateResponse.ProtoReflect.Descriptor instead.
 func (*ReportIntermediateResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{13}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReportIntermediateResponse) GetShouldPrune() bool {
@@ -849,7 +1101,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[14]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -861,7 +1113,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[14]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -874,7 +1126,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{14}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HeartbeatRequest) GetTrialId() int64 {
@@ -893,7 +1145,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[15]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -905,7 +1157,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[15]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -918,7 +1170,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{15}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *HeartbeatResponse) GetLeaseDeadline() *timestamppb.Timestamp {
@@ -939,7 +1191,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -951,7 +1203,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -964,7 +1216,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{16}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Configuration) GetParams() map[string]*Value {
@@ -993,7 +1245,7 @@ type EnqueueRequest struct {
 
 func (x *EnqueueRequest) Reset() {
 	*x = EnqueueRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1257,7 @@ func (x *EnqueueRequest) String() string {
 func (*EnqueueRequest) ProtoMessage() {}
 
 func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1270,7 @@ func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{17}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EnqueueRequest) GetExperiment() string {
@@ -1052,7 +1304,7 @@ type EnqueueResponse struct {
 
 func (x *EnqueueResponse) Reset() {
 	*x = EnqueueResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1316,7 @@ func (x *EnqueueResponse) String() string {
 func (*EnqueueResponse) ProtoMessage() {}
 
 func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1329,7 @@ func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{18}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *EnqueueResponse) GetTrials() []*Trial {
@@ -1104,7 +1356,7 @@ type TrialImport struct {
 
 func (x *TrialImport) Reset() {
 	*x = TrialImport{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1368,7 @@ func (x *TrialImport) String() string {
 func (*TrialImport) ProtoMessage() {}
 
 func (x *TrialImport) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1381,7 @@ func (x *TrialImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialImport.ProtoReflect.Descriptor instead.
 func (*TrialImport) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{19}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TrialImport) GetParams() map[string]*Value {
@@ -1194,7 +1446,7 @@ type AddTrialsRequest struct {
 
 func (x *AddTrialsRequest) Reset() {
 	*x = AddTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1206,7 +1458,7 @@ func (x *AddTrialsRequest) String() string {
 func (*AddTrialsRequest) ProtoMessage() {}
 
 func (x *AddTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1219,7 +1471,7 @@ func (x *AddTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTrialsRequest.ProtoReflect.Descriptor instead.
 func (*AddTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{20}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AddTrialsRequest) GetExperiment() string {
@@ -1252,7 +1504,7 @@ type AddTrialsResponse struct {
 
 func (x *AddTrialsResponse) Reset() {
 	*x = AddTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1516,7 @@ func (x *AddTrialsResponse) String() string {
 func (*AddTrialsResponse) ProtoMessage() {}
 
 func (x *AddTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1529,7 @@ func (x *AddTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTrialsResponse.ProtoReflect.Descriptor instead.
 func (*AddTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{21}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AddTrialsResponse) GetTrials() []*Trial {
@@ -1296,7 +1548,7 @@ type GetTrialRequest struct {
 
 func (x *GetTrialRequest) Reset() {
 	*x = GetTrialRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1560,7 @@ func (x *GetTrialRequest) String() string {
 func (*GetTrialRequest) ProtoMessage() {}
 
 func (x *GetTrialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1573,7 @@ func (x *GetTrialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialRequest.ProtoReflect.Descriptor instead.
 func (*GetTrialRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{22}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetTrialRequest) GetTrialId() int64 {
@@ -1340,7 +1592,7 @@ type GetTrialResponse struct {
 
 func (x *GetTrialResponse) Reset() {
 	*x = GetTrialResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1604,7 @@ func (x *GetTrialResponse) String() string {
 func (*GetTrialResponse) ProtoMessage() {}
 
 func (x *GetTrialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1617,7 @@ func (x *GetTrialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialResponse.ProtoReflect.Descriptor instead.
 func (*GetTrialResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{23}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetTrialResponse) GetTrial() *Trial {
@@ -1391,7 +1643,7 @@ type ListTrialsRequest struct {
 
 func (x *ListTrialsRequest) Reset() {
 	*x = ListTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1403,7 +1655,7 @@ func (x *ListTrialsRequest) String() string {
 func (*ListTrialsRequest) ProtoMessage() {}
 
 func (x *ListTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1416,7 +1668,7 @@ func (x *ListTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrialsRequest.ProtoReflect.Descriptor instead.
 func (*ListTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{24}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListTrialsRequest) GetExperiment() string {
@@ -1464,7 +1716,7 @@ type ListTrialsResponse struct {
 
 func (x *ListTrialsResponse) Reset() {
 	*x = ListTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1728,7 @@ func (x *ListTrialsResponse) String() string {
 func (*ListTrialsResponse) ProtoMessage() {}
 
 func (x *ListTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1741,7 @@ func (x *ListTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrialsResponse.ProtoReflect.Descriptor instead.
 func (*ListTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{25}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListTrialsResponse) GetTrials() []*Trial {
@@ -1516,7 +1768,7 @@ type StreamTrialsRequest struct {
 
 func (x *StreamTrialsRequest) Reset() {
 	*x = StreamTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1528,7 +1780,7 @@ func (x *StreamTrialsRequest) String() string {
 func (*StreamTrialsRequest) ProtoMessage() {}
 
 func (x *StreamTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1541,7 +1793,7 @@ func (x *StreamTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamTrialsRequest.ProtoReflect.Descriptor instead.
 func (*StreamTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{26}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StreamTrialsRequest) GetExperiment() string {
@@ -1567,7 +1819,7 @@ type StreamTrialsResponse struct {
 
 func (x *StreamTrialsResponse) Reset() {
 	*x = StreamTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1831,7 @@ func (x *StreamTrialsResponse) String() string {
 func (*StreamTrialsResponse) ProtoMessage() {}
 
 func (x *StreamTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1844,7 @@ func (x *StreamTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamTrialsResponse.ProtoReflect.Descriptor instead.
 func (*StreamTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{27}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StreamTrialsResponse) GetTrial() *Trial {
@@ -1611,7 +1863,7 @@ type GetBestRequest struct {
 
 func (x *GetBestRequest) Reset() {
 	*x = GetBestRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1623,7 +1875,7 @@ func (x *GetBestRequest) String() string {
 func (*GetBestRequest) ProtoMessage() {}
 
 func (x *GetBestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1636,7 +1888,7 @@ func (x *GetBestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBestRequest.ProtoReflect.Descriptor instead.
 func (*GetBestRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{28}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetBestRequest) GetExperiment() string {
@@ -1655,7 +1907,7 @@ type GetBestResponse struct {
 
 func (x *GetBestResponse) Reset() {
 	*x = GetBestResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1667,7 +1919,7 @@ func (x *GetBestResponse) String() string {
 func (*GetBestResponse) ProtoMessage() {}
 
 func (x *GetBestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1680,7 +1932,7 @@ func (x *GetBestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBestResponse.ProtoReflect.Descriptor instead.
 func (*GetBestResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{29}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetBestResponse) GetTrial() *Trial {
@@ -1699,7 +1951,7 @@ type GetImportanceRequest struct {
 
 func (x *GetImportanceRequest) Reset() {
 	*x = GetImportanceRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1711,7 +1963,7 @@ func (x *GetImportanceRequest) String() string {
 func (*GetImportanceRequest) ProtoMessage() {}
 
 func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1724,7 +1976,7 @@ func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceRequest.ProtoReflect.Descriptor instead.
 func (*GetImportanceRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetImportanceRequest) GetExperiment() string {
@@ -1747,7 +1999,7 @@ type GetImportanceResponse struct {
 
 func (x *GetImportanceResponse) Reset() {
 	*x = GetImportanceResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1759,7 +2011,7 @@ func (x *GetImportanceResponse) String() string {
 func (*GetImportanceResponse) ProtoMessage() {}
 
 func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1772,7 +2024,7 @@ func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceResponse.ProtoReflect.Descriptor instead.
 func (*GetImportanceResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetImportanceResponse) GetParameters() []*ParameterImportance {
@@ -1799,7 +2051,7 @@ type ParameterImportance struct {
 
 func (x *ParameterImportance) Reset() {
 	*x = ParameterImportance{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +2063,7 @@ func (x *ParameterImportance) String() string {
 func (*ParameterImportance) ProtoMessage() {}
 
 func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +2076,7 @@ func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParameterImportance.ProtoReflect.Descriptor instead.
 func (*ParameterImportance) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ParameterImportance) GetName() string {
@@ -1870,7 +2122,28 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"-\n" +
 	"\x17DeleteExperimentRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x1a\n" +
-	"\x18DeleteExperimentResponse\"\x82\x01\n" +
+	"\x18DeleteExperimentResponse\"\xdd\x03\n" +
+	"\x17UpdateExperimentRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x1b.parzen.v1.ExperimentActionR\x06action\x12\"\n" +
+	"\n" +
+	"max_trials\x18\x03 \x01(\x03H\x00R\tmaxTrials\x88\x01\x01\x12/\n" +
+	"\x11max_failed_trials\x18\x04 \x01(\x03H\x01R\x0fmaxFailedTrials\x88\x01\x01\x12\x17\n" +
+	"\x04goal\x18\x05 \x01(\x01H\x02R\x04goal\x88\x01\x01\x126\n" +
+	"\bdeadline\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12(\n" +
+	"\x10clear_max_trials\x18\a \x01(\bR\x0eclearMaxTrials\x125\n" +
+	"\x17clear_max_failed_trials\x18\b \x01(\bR\x14clearMaxFailedTrials\x12\x1d\n" +
+	"\n" +
+	"clear_goal\x18\t \x01(\bR\tclearGoal\x12%\n" +
+	"\x0eclear_deadline\x18\n" +
+	" \x01(\bR\rclearDeadlineB\r\n" +
+	"\v_max_trialsB\x14\n" +
+	"\x12_max_failed_trialsB\a\n" +
+	"\x05_goal\"Q\n" +
+	"\x18UpdateExperimentResponse\x125\n" +
+	"\n" +
+	"experiment\x18\x01 \x01(\v2\x15.parzen.v1.ExperimentR\n" +
+	"experiment\"\x82\x01\n" +
 	"\x0eSuggestRequest\x12\x1e\n" +
 	"\n" +
 	"experiment\x18\x01 \x01(\tR\n" +
@@ -1885,7 +2158,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\vdone_reason\x18\x03 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\n" +
 	"doneReason\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"\xc0\x03\n" +
+	"retryAfter\"\x80\x04\n" +
 	"\rReportRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.parzen.v1.ReportStatusR\x06status\x12\x17\n" +
@@ -1896,16 +2169,19 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\vfail_reason\x18\x06 \x01(\tR\n" +
 	"failReason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\x1a:\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12!\n" +
+	"\fsuggest_next\x18\b \x01(\bR\vsuggestNext\x12\x1b\n" +
+	"\tworker_id\x18\t \x01(\tR\bworkerId\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
-	"\x05_loss\"8\n" +
+	"\x05_loss\"h\n" +
 	"\x0eReportResponse\x12&\n" +
-	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"`\n" +
+	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\x12.\n" +
+	"\x04next\x18\x02 \x01(\v2\x1a.parzen.v1.SuggestResponseR\x04next\"`\n" +
 	"\x19ReportIntermediateRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12\x12\n" +
 	"\x04step\x18\x02 \x01(\x03R\x04step\x12\x14\n" +
@@ -2005,17 +2281,24 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
 	"importance\x18\x02 \x01(\x01R\n" +
-	"importance*u\n" +
+	"importance*\x8c\x01\n" +
+	"\x10ExperimentAction\x12!\n" +
+	"\x1dEXPERIMENT_ACTION_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17EXPERIMENT_ACTION_PAUSE\x10\x01\x12\x1c\n" +
+	"\x18EXPERIMENT_ACTION_RESUME\x10\x02\x12\x1a\n" +
+	"\x16EXPERIMENT_ACTION_STOP\x10\x03*u\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10REPORT_STATUS_OK\x10\x01\x12\x16\n" +
 	"\x12REPORT_STATUS_FAIL\x10\x02\x12\x18\n" +
-	"\x14REPORT_STATUS_PRUNED\x10\x032\xa9\t\n" +
+	"\x14REPORT_STATUS_PRUNED\x10\x032\x86\n" +
+	"\n" +
 	"\x10OptimizerService\x12[\n" +
 	"\x10CreateExperiment\x12\".parzen.v1.CreateExperimentRequest\x1a#.parzen.v1.CreateExperimentResponse\x12R\n" +
 	"\rGetExperiment\x12\x1f.parzen.v1.GetExperimentRequest\x1a .parzen.v1.GetExperimentResponse\x12X\n" +
 	"\x0fListExperiments\x12!.parzen.v1.ListExperimentsRequest\x1a\".parzen.v1.ListExperimentsResponse\x12[\n" +
-	"\x10DeleteExperiment\x12\".parzen.v1.DeleteExperimentRequest\x1a#.parzen.v1.DeleteExperimentResponse\x12@\n" +
+	"\x10DeleteExperiment\x12\".parzen.v1.DeleteExperimentRequest\x1a#.parzen.v1.DeleteExperimentResponse\x12[\n" +
+	"\x10UpdateExperiment\x12\".parzen.v1.UpdateExperimentRequest\x1a#.parzen.v1.UpdateExperimentResponse\x12@\n" +
 	"\aSuggest\x12\x19.parzen.v1.SuggestRequest\x1a\x1a.parzen.v1.SuggestResponse\x12=\n" +
 	"\x06Report\x12\x18.parzen.v1.ReportRequest\x1a\x19.parzen.v1.ReportResponse\x12a\n" +
 	"\x12ReportIntermediate\x12$.parzen.v1.ReportIntermediateRequest\x1a%.parzen.v1.ReportIntermediateResponse\x12F\n" +
@@ -2041,127 +2324,136 @@ func file_parzen_v1_optimizer_service_proto_rawDescGZIP() []byte {
 	return file_parzen_v1_optimizer_service_proto_rawDescData
 }
 
-var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_parzen_v1_optimizer_service_proto_goTypes = []any{
-	(ReportStatus)(0),                  // 0: parzen.v1.ReportStatus
-	(*CreateExperimentRequest)(nil),    // 1: parzen.v1.CreateExperimentRequest
-	(*CreateExperimentResponse)(nil),   // 2: parzen.v1.CreateExperimentResponse
-	(*GetExperimentRequest)(nil),       // 3: parzen.v1.GetExperimentRequest
-	(*GetExperimentResponse)(nil),      // 4: parzen.v1.GetExperimentResponse
-	(*ListExperimentsRequest)(nil),     // 5: parzen.v1.ListExperimentsRequest
-	(*ListExperimentsResponse)(nil),    // 6: parzen.v1.ListExperimentsResponse
-	(*DeleteExperimentRequest)(nil),    // 7: parzen.v1.DeleteExperimentRequest
-	(*DeleteExperimentResponse)(nil),   // 8: parzen.v1.DeleteExperimentResponse
-	(*SuggestRequest)(nil),             // 9: parzen.v1.SuggestRequest
-	(*SuggestResponse)(nil),            // 10: parzen.v1.SuggestResponse
-	(*ReportRequest)(nil),              // 11: parzen.v1.ReportRequest
-	(*ReportResponse)(nil),             // 12: parzen.v1.ReportResponse
-	(*ReportIntermediateRequest)(nil),  // 13: parzen.v1.ReportIntermediateRequest
-	(*ReportIntermediateResponse)(nil), // 14: parzen.v1.ReportIntermediateResponse
-	(*HeartbeatRequest)(nil),           // 15: parzen.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),          // 16: parzen.v1.HeartbeatResponse
-	(*Configuration)(nil),              // 17: parzen.v1.Configuration
-	(*EnqueueRequest)(nil),             // 18: parzen.v1.EnqueueRequest
-	(*EnqueueResponse)(nil),            // 19: parzen.v1.EnqueueResponse
-	(*TrialImport)(nil),                // 20: parzen.v1.TrialImport
-	(*AddTrialsRequest)(nil),           // 21: parzen.v1.AddTrialsRequest
-	(*AddTrialsResponse)(nil),          // 22: parzen.v1.AddTrialsResponse
-	(*GetTrialRequest)(nil),            // 23: parzen.v1.GetTrialRequest
-	(*GetTrialResponse)(nil),           // 24: parzen.v1.GetTrialResponse
-	(*ListTrialsRequest)(nil),          // 25: parzen.v1.ListTrialsRequest
-	(*ListTrialsResponse)(nil),         // 26: parzen.v1.ListTrialsResponse
-	(*StreamTrialsRequest)(nil),        // 27: parzen.v1.StreamTrialsRequest
-	(*StreamTrialsResponse)(nil),       // 28: parzen.v1.StreamTrialsResponse
-	(*GetBestRequest)(nil),             // 29: parzen.v1.GetBestRequest
-	(*GetBestResponse)(nil),            // 30: parzen.v1.GetBestResponse
-	(*GetImportanceRequest)(nil),       // 31: parzen.v1.GetImportanceRequest
-	(*GetImportanceResponse)(nil),      // 32: parzen.v1.GetImportanceResponse
-	(*ParameterImportance)(nil),        // 33: parzen.v1.ParameterImportance
-	nil,                                // 34: parzen.v1.ReportRequest.MetricsEntry
-	nil,                                // 35: parzen.v1.ReportRequest.UserAttrsEntry
-	nil,                                // 36: parzen.v1.Configuration.ParamsEntry
-	nil,                                // 37: parzen.v1.Configuration.UserAttrsEntry
-	nil,                                // 38: parzen.v1.TrialImport.ParamsEntry
-	nil,                                // 39: parzen.v1.TrialImport.MetricsEntry
-	nil,                                // 40: parzen.v1.TrialImport.UserAttrsEntry
-	(*Experiment)(nil),                 // 41: parzen.v1.Experiment
-	(*Trial)(nil),                      // 42: parzen.v1.Trial
-	(CompletionReason)(0),              // 43: parzen.v1.CompletionReason
-	(*durationpb.Duration)(nil),        // 44: google.protobuf.Duration
+	(ExperimentAction)(0),              // 0: parzen.v1.ExperimentAction
+	(ReportStatus)(0),                  // 1: parzen.v1.ReportStatus
+	(*CreateExperimentRequest)(nil),    // 2: parzen.v1.CreateExperimentRequest
+	(*CreateExperimentResponse)(nil),   // 3: parzen.v1.CreateExperimentResponse
+	(*GetExperimentRequest)(nil),       // 4: parzen.v1.GetExperimentRequest
+	(*GetExperimentResponse)(nil),      // 5: parzen.v1.GetExperimentResponse
+	(*ListExperimentsRequest)(nil),     // 6: parzen.v1.ListExperimentsRequest
+	(*ListExperimentsResponse)(nil),    // 7: parzen.v1.ListExperimentsResponse
+	(*DeleteExperimentRequest)(nil),    // 8: parzen.v1.DeleteExperimentRequest
+	(*DeleteExperimentResponse)(nil),   // 9: parzen.v1.DeleteExperimentResponse
+	(*UpdateExperimentRequest)(nil),    // 10: parzen.v1.UpdateExperimentRequest
+	(*UpdateExperimentResponse)(nil),   // 11: parzen.v1.UpdateExperimentResponse
+	(*SuggestRequest)(nil),             // 12: parzen.v1.SuggestRequest
+	(*SuggestResponse)(nil),            // 13: parzen.v1.SuggestResponse
+	(*ReportRequest)(nil),              // 14: parzen.v1.ReportRequest
+	(*ReportResponse)(nil),             // 15: parzen.v1.ReportResponse
+	(*ReportIntermediateRequest)(nil),  // 16: parzen.v1.ReportIntermediateRequest
+	(*ReportIntermediateResponse)(nil), // 17: parzen.v1.ReportIntermediateResponse
+	(*HeartbeatRequest)(nil),           // 18: parzen.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),          // 19: parzen.v1.HeartbeatResponse
+	(*Configuration)(nil),              // 20: parzen.v1.Configuration
+	(*EnqueueRequest)(nil),             // 21: parzen.v1.EnqueueRequest
+	(*EnqueueResponse)(nil),            // 22: parzen.v1.EnqueueResponse
+	(*TrialImport)(nil),                // 23: parzen.v1.TrialImport
+	(*AddTrialsRequest)(nil),           // 24: parzen.v1.AddTrialsRequest
+	(*AddTrialsResponse)(nil),          // 25: parzen.v1.AddTrialsResponse
+	(*GetTrialRequest)(nil),            // 26: parzen.v1.GetTrialRequest
+	(*GetTrialResponse)(nil),           // 27: parzen.v1.GetTrialResponse
+	(*ListTrialsRequest)(nil),          // 28: parzen.v1.ListTrialsRequest
+	(*ListTrialsResponse)(nil),         // 29: parzen.v1.ListTrialsResponse
+	(*StreamTrialsRequest)(nil),        // 30: parzen.v1.StreamTrialsRequest
+	(*StreamTrialsResponse)(nil),       // 31: parzen.v1.StreamTrialsResponse
+	(*GetBestRequest)(nil),             // 32: parzen.v1.GetBestRequest
+	(*GetBestResponse)(nil),            // 33: parzen.v1.GetBestResponse
+	(*GetImportanceRequest)(nil),       // 34: parzen.v1.GetImportanceRequest
+	(*GetImportanceResponse)(nil),      // 35: parzen.v1.GetImportanceResponse
+	(*ParameterImportance)(nil),        // 36: parzen.v1.ParameterImportance
+	nil,                                // 37: parzen.v1.ReportRequest.MetricsEntry
+	nil,                                // 38: parzen.v1.ReportRequest.UserAttrsEntry
+	nil,                                // 39: parzen.v1.Configuration.ParamsEntry
+	nil,                                // 40: parzen.v1.Configuration.UserAttrsEntry
+	nil,                                // 41: parzen.v1.TrialImport.ParamsEntry
+	nil,                                // 42: parzen.v1.TrialImport.MetricsEntry
+	nil,                                // 43: parzen.v1.TrialImport.UserAttrsEntry
+	(*Experiment)(nil),                 // 44: parzen.v1.Experiment
 	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(TrialState)(0),                    // 46: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 47: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 48: parzen.v1.Value
+	(*Trial)(nil),                      // 46: parzen.v1.Trial
+	(CompletionReason)(0),              // 47: parzen.v1.CompletionReason
+	(*durationpb.Duration)(nil),        // 48: google.protobuf.Duration
+	(TrialState)(0),                    // 49: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 50: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 51: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
-	41, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
-	41, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	41, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	41, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
-	42, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
-	43, // 5: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
-	44, // 6: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
-	0,  // 7: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	34, // 8: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	35, // 9: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	42, // 10: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
-	45, // 11: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	36, // 12: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	37, // 13: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
-	17, // 14: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	42, // 15: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	38, // 16: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	46, // 17: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	39, // 18: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	47, // 19: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	40, // 20: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
-	20, // 21: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	42, // 22: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	42, // 23: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	46, // 24: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 25: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	46, // 26: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 27: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	42, // 28: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	33, // 29: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
-	48, // 30: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	48, // 31: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	1,  // 32: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	3,  // 33: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	5,  // 34: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	7,  // 35: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	9,  // 36: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	11, // 37: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	13, // 38: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	15, // 39: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	18, // 40: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	21, // 41: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	23, // 42: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	25, // 43: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	27, // 44: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	29, // 45: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	31, // 46: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
-	2,  // 47: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	4,  // 48: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	6,  // 49: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	8,  // 50: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	10, // 51: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	12, // 52: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	14, // 53: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	16, // 54: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	19, // 55: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	22, // 56: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	24, // 57: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	26, // 58: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	28, // 59: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	30, // 60: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	32, // 61: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
-	47, // [47:62] is the sub-list for method output_type
-	32, // [32:47] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	44, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
+	44, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	44, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	44, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
+	0,  // 4: parzen.v1.UpdateExperimentRequest.action:type_name -> parzen.v1.ExperimentAction
+	45, // 5: parzen.v1.UpdateExperimentRequest.deadline:type_name -> google.protobuf.Timestamp
+	44, // 6: parzen.v1.UpdateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	46, // 7: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
+	47, // 8: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
+	48, // 9: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
+	1,  // 10: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
+	37, // 11: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	38, // 12: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	46, // 13: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	13, // 14: parzen.v1.ReportResponse.next:type_name -> parzen.v1.SuggestResponse
+	45, // 15: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	39, // 16: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	40, // 17: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	20, // 18: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
+	46, // 19: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	41, // 20: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	49, // 21: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	42, // 22: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	50, // 23: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	43, // 24: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	23, // 25: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
+	46, // 26: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	46, // 27: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	49, // 28: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	46, // 29: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	49, // 30: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	46, // 31: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	46, // 32: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	36, // 33: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	51, // 34: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	51, // 35: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	2,  // 36: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	4,  // 37: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	6,  // 38: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	8,  // 39: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	10, // 40: parzen.v1.OptimizerService.UpdateExperiment:input_type -> parzen.v1.UpdateExperimentRequest
+	12, // 41: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	14, // 42: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	16, // 43: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	18, // 44: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	21, // 45: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	24, // 46: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	26, // 47: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	28, // 48: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	30, // 49: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	32, // 50: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	34, // 51: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	3,  // 52: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	5,  // 53: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	7,  // 54: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	9,  // 55: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	11, // 56: parzen.v1.OptimizerService.UpdateExperiment:output_type -> parzen.v1.UpdateExperimentResponse
+	13, // 57: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	15, // 58: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	17, // 59: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	19, // 60: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	22, // 61: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	25, // 62: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	27, // 63: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	29, // 64: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	31, // 65: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	33, // 66: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	35, // 67: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	52, // [52:68] is the sub-list for method output_type
+	36, // [36:52] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }
@@ -2172,15 +2464,16 @@ func file_parzen_v1_optimizer_service_proto_init() {
 	file_parzen_v1_experiment_proto_init()
 	file_parzen_v1_space_proto_init()
 	file_parzen_v1_trial_proto_init()
-	file_parzen_v1_optimizer_service_proto_msgTypes[10].OneofWrappers = []any{}
-	file_parzen_v1_optimizer_service_proto_msgTypes[19].OneofWrappers = []any{}
+	file_parzen_v1_optimizer_service_proto_msgTypes[8].OneofWrappers = []any{}
+	file_parzen_v1_optimizer_service_proto_msgTypes[12].OneofWrappers = []any{}
+	file_parzen_v1_optimizer_service_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_optimizer_service_proto_rawDesc), len(file_parzen_v1_optimizer_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   40,
+			NumEnums:      2,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

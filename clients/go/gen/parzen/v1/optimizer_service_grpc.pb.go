@@ -23,6 +23,7 @@ const (
 	OptimizerService_GetExperiment_FullMethodName      = "/parzen.v1.OptimizerService/GetExperiment"
 	OptimizerService_ListExperiments_FullMethodName    = "/parzen.v1.OptimizerService/ListExperiments"
 	OptimizerService_DeleteExperiment_FullMethodName   = "/parzen.v1.OptimizerService/DeleteExperiment"
+	OptimizerService_UpdateExperiment_FullMethodName   = "/parzen.v1.OptimizerService/UpdateExperiment"
 	OptimizerService_Suggest_FullMethodName            = "/parzen.v1.OptimizerService/Suggest"
 	OptimizerService_Report_FullMethodName             = "/parzen.v1.OptimizerService/Report"
 	OptimizerService_ReportIntermediate_FullMethodName = "/parzen.v1.OptimizerService/ReportIntermediate"
@@ -51,12 +52,19 @@ type OptimizerServiceClient interface {
 	ListExperiments(ctx context.Context, in *ListExperimentsRequest, opts ...grpc.CallOption) (*ListExperimentsResponse, error)
 	// Deletes an experiment and its whole history.
 	DeleteExperiment(ctx context.Context, in *DeleteExperimentRequest, opts ...grpc.CallOption) (*DeleteExperimentResponse, error)
+	// Pauses, resumes or stops an experiment, and changes its stop conditions
+	// (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+	// whose limit is raised or cleared is ACTIVE again, unless a user stopped
+	// it: that one only RESUME re-opens. Returns the updated experiment.
+	UpdateExperiment(ctx context.Context, in *UpdateExperimentRequest, opts ...grpc.CallOption) (*UpdateExperimentResponse, error)
 	// Returns `count` new RUNNING trials. Enqueued configurations are served
 	// first, then the experiment's algorithm proposes the rest. A COMPLETED
 	// experiment answers no trials and done; one whose max_trials is all
 	// taken by RUNNING trials answers no trials and retry_after.
 	Suggest(ctx context.Context, in *SuggestRequest, opts ...grpc.CallOption) (*SuggestResponse, error)
-	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED.
+	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+	// suggest_next, also answers the worker's next trial (or done, or
+	// retry_after), committed with the report: one round trip per trial.
 	Report(ctx context.Context, in *ReportRequest, opts ...grpc.CallOption) (*ReportResponse, error)
 	// Records one point of a learning curve and says whether to stop early.
 	ReportIntermediate(ctx context.Context, in *ReportIntermediateRequest, opts ...grpc.CallOption) (*ReportIntermediateResponse, error)
@@ -122,6 +130,16 @@ func (c *optimizerServiceClient) DeleteExperiment(ctx context.Context, in *Delet
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteExperimentResponse)
 	err := c.cc.Invoke(ctx, OptimizerService_DeleteExperiment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *optimizerServiceClient) UpdateExperiment(ctx context.Context, in *UpdateExperimentRequest, opts ...grpc.CallOption) (*UpdateExperimentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateExperimentResponse)
+	err := c.cc.Invoke(ctx, OptimizerService_UpdateExperiment_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -262,12 +280,19 @@ type OptimizerServiceServer interface {
 	ListExperiments(context.Context, *ListExperimentsRequest) (*ListExperimentsResponse, error)
 	// Deletes an experiment and its whole history.
 	DeleteExperiment(context.Context, *DeleteExperimentRequest) (*DeleteExperimentResponse, error)
+	// Pauses, resumes or stops an experiment, and changes its stop conditions
+	// (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+	// whose limit is raised or cleared is ACTIVE again, unless a user stopped
+	// it: that one only RESUME re-opens. Returns the updated experiment.
+	UpdateExperiment(context.Context, *UpdateExperimentRequest) (*UpdateExperimentResponse, error)
 	// Returns `count` new RUNNING trials. Enqueued configurations are served
 	// first, then the experiment's algorithm proposes the rest. A COMPLETED
 	// experiment answers no trials and done; one whose max_trials is all
 	// taken by RUNNING trials answers no trials and retry_after.
 	Suggest(context.Context, *SuggestRequest) (*SuggestResponse, error)
-	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED.
+	// Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+	// suggest_next, also answers the worker's next trial (or done, or
+	// retry_after), committed with the report: one round trip per trial.
 	Report(context.Context, *ReportRequest) (*ReportResponse, error)
 	// Records one point of a learning curve and says whether to stop early.
 	ReportIntermediate(context.Context, *ReportIntermediateRequest) (*ReportIntermediateResponse, error)
@@ -310,6 +335,9 @@ func (UnimplementedOptimizerServiceServer) ListExperiments(context.Context, *Lis
 }
 func (UnimplementedOptimizerServiceServer) DeleteExperiment(context.Context, *DeleteExperimentRequest) (*DeleteExperimentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteExperiment not implemented")
+}
+func (UnimplementedOptimizerServiceServer) UpdateExperiment(context.Context, *UpdateExperimentRequest) (*UpdateExperimentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateExperiment not implemented")
 }
 func (UnimplementedOptimizerServiceServer) Suggest(context.Context, *SuggestRequest) (*SuggestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Suggest not implemented")
@@ -433,6 +461,24 @@ func _OptimizerService_DeleteExperiment_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(OptimizerServiceServer).DeleteExperiment(ctx, req.(*DeleteExperimentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OptimizerService_UpdateExperiment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateExperimentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OptimizerServiceServer).UpdateExperiment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OptimizerService_UpdateExperiment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OptimizerServiceServer).UpdateExperiment(ctx, req.(*UpdateExperimentRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -650,6 +696,10 @@ var OptimizerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteExperiment",
 			Handler:    _OptimizerService_DeleteExperiment_Handler,
+		},
+		{
+			MethodName: "UpdateExperiment",
+			Handler:    _OptimizerService_UpdateExperiment_Handler,
 		},
 		{
 			MethodName: "Suggest",

@@ -11,12 +11,23 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ExperimentAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPERIMENT_ACTION_UNSPECIFIED: _ClassVar[ExperimentAction]
+    EXPERIMENT_ACTION_PAUSE: _ClassVar[ExperimentAction]
+    EXPERIMENT_ACTION_RESUME: _ClassVar[ExperimentAction]
+    EXPERIMENT_ACTION_STOP: _ClassVar[ExperimentAction]
+
 class ReportStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     REPORT_STATUS_UNSPECIFIED: _ClassVar[ReportStatus]
     REPORT_STATUS_OK: _ClassVar[ReportStatus]
     REPORT_STATUS_FAIL: _ClassVar[ReportStatus]
     REPORT_STATUS_PRUNED: _ClassVar[ReportStatus]
+EXPERIMENT_ACTION_UNSPECIFIED: ExperimentAction
+EXPERIMENT_ACTION_PAUSE: ExperimentAction
+EXPERIMENT_ACTION_RESUME: ExperimentAction
+EXPERIMENT_ACTION_STOP: ExperimentAction
 REPORT_STATUS_UNSPECIFIED: ReportStatus
 REPORT_STATUS_OK: ReportStatus
 REPORT_STATUS_FAIL: ReportStatus
@@ -74,6 +85,36 @@ class DeleteExperimentResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class UpdateExperimentRequest(_message.Message):
+    __slots__ = ("name", "action", "max_trials", "max_failed_trials", "goal", "deadline", "clear_max_trials", "clear_max_failed_trials", "clear_goal", "clear_deadline")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    MAX_FAILED_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_MAX_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_MAX_FAILED_TRIALS_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_GOAL_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    action: ExperimentAction
+    max_trials: int
+    max_failed_trials: int
+    goal: float
+    deadline: _timestamp_pb2.Timestamp
+    clear_max_trials: bool
+    clear_max_failed_trials: bool
+    clear_goal: bool
+    clear_deadline: bool
+    def __init__(self, name: _Optional[str] = ..., action: _Optional[_Union[ExperimentAction, str]] = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., clear_max_trials: bool = ..., clear_max_failed_trials: bool = ..., clear_goal: bool = ..., clear_deadline: bool = ...) -> None: ...
+
+class UpdateExperimentResponse(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: _experiment_pb2.Experiment
+    def __init__(self, experiment: _Optional[_Union[_experiment_pb2.Experiment, _Mapping]] = ...) -> None: ...
+
 class SuggestRequest(_message.Message):
     __slots__ = ("experiment", "count", "worker_id", "request_id")
     EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
@@ -99,7 +140,7 @@ class SuggestResponse(_message.Message):
     def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ..., done: bool = ..., done_reason: _Optional[_Union[_experiment_pb2.CompletionReason, str]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ReportRequest(_message.Message):
-    __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id")
+    __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id", "suggest_next", "worker_id")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +162,8 @@ class ReportRequest(_message.Message):
     USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
     FAIL_REASON_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SUGGEST_NEXT_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     trial_id: int
     status: ReportStatus
     loss: float
@@ -128,13 +171,17 @@ class ReportRequest(_message.Message):
     user_attrs: _containers.ScalarMap[str, str]
     fail_reason: str
     request_id: str
-    def __init__(self, trial_id: _Optional[int] = ..., status: _Optional[_Union[ReportStatus, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    suggest_next: bool
+    worker_id: str
+    def __init__(self, trial_id: _Optional[int] = ..., status: _Optional[_Union[ReportStatus, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., suggest_next: bool = ..., worker_id: _Optional[str] = ...) -> None: ...
 
 class ReportResponse(_message.Message):
-    __slots__ = ("trial",)
+    __slots__ = ("trial", "next")
     TRIAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_FIELD_NUMBER: _ClassVar[int]
     trial: _trial_pb2.Trial
-    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+    next: SuggestResponse
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ..., next: _Optional[_Union[SuggestResponse, _Mapping]] = ...) -> None: ...
 
 class ReportIntermediateRequest(_message.Message):
     __slots__ = ("trial_id", "step", "value")

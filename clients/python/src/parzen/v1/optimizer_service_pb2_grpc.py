@@ -56,6 +56,11 @@ class OptimizerServiceStub(object):
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentRequest.SerializeToString,
                 response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentResponse.FromString,
                 _registered_method=True)
+        self.UpdateExperiment = channel.unary_unary(
+                '/parzen.v1.OptimizerService/UpdateExperiment',
+                request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentRequest.SerializeToString,
+                response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentResponse.FromString,
+                _registered_method=True)
         self.Suggest = channel.unary_unary(
                 '/parzen.v1.OptimizerService/Suggest',
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.SuggestRequest.SerializeToString,
@@ -146,6 +151,16 @@ class OptimizerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateExperiment(self, request, context):
+        """Pauses, resumes or stops an experiment, and changes its stop conditions
+        (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+        whose limit is raised or cleared is ACTIVE again, unless a user stopped
+        it: that one only RESUME re-opens. Returns the updated experiment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Suggest(self, request, context):
         """Returns `count` new RUNNING trials. Enqueued configurations are served
         first, then the experiment's algorithm proposes the rest. A COMPLETED
@@ -157,7 +172,9 @@ class OptimizerServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def Report(self, request, context):
-        """Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED.
+        """Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+        suggest_next, also answers the worker's next trial (or done, or
+        retry_after), committed with the report: one round trip per trial.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -250,6 +267,11 @@ def add_OptimizerServiceServicer_to_server(servicer, server):
                     servicer.DeleteExperiment,
                     request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentRequest.FromString,
                     response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentResponse.SerializeToString,
+            ),
+            'UpdateExperiment': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateExperiment,
+                    request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentRequest.FromString,
+                    response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentResponse.SerializeToString,
             ),
             'Suggest': grpc.unary_unary_rpc_method_handler(
                     servicer.Suggest,
@@ -417,6 +439,33 @@ class OptimizerService(object):
             '/parzen.v1.OptimizerService/DeleteExperiment',
             parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentRequest.SerializeToString,
             parzen_dot_v1_dot_optimizer__service__pb2.DeleteExperimentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateExperiment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parzen.v1.OptimizerService/UpdateExperiment',
+            parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentRequest.SerializeToString,
+            parzen_dot_v1_dot_optimizer__service__pb2.UpdateExperimentResponse.FromString,
             options,
             channel_credentials,
             insecure,

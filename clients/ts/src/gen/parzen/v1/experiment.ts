@@ -60,7 +60,10 @@ export enum ExperimentState {
   EXPERIMENT_STATE_UNSPECIFIED = 0,
   /** EXPERIMENT_STATE_ACTIVE - Suggest hands out trials. */
   EXPERIMENT_STATE_ACTIVE = 1,
-  /** EXPERIMENT_STATE_PAUSED - Suggest answers retry_after (reserved: no RPC pauses an experiment yet). */
+  /**
+   * EXPERIMENT_STATE_PAUSED - Paused by UpdateExperiment: Suggest answers retry_after until resumed;
+   * RUNNING trials may still report.
+   */
   EXPERIMENT_STATE_PAUSED = 2,
   /** EXPERIMENT_STATE_COMPLETED - Suggest answers done with the completion reason. */
   EXPERIMENT_STATE_COMPLETED = 3,
@@ -113,9 +116,9 @@ export enum CompletionReason {
   COMPLETION_REASON_GOAL = 2,
   /** COMPLETION_REASON_FAILURES - FAIL trials reached max_failed_trials. */
   COMPLETION_REASON_FAILURES = 3,
-  /** COMPLETION_REASON_DEADLINE - Reserved: a wall-clock deadline passed. */
+  /** COMPLETION_REASON_DEADLINE - The experiment's deadline passed. */
   COMPLETION_REASON_DEADLINE = 4,
-  /** COMPLETION_REASON_STOPPED - Reserved: a user stopped the experiment. */
+  /** COMPLETION_REASON_STOPPED - A user stopped it (UpdateExperiment's STOP); only RESUME re-opens it. */
   COMPLETION_REASON_STOPPED = 5,
   UNRECOGNIZED = -1,
 }
@@ -254,6 +257,13 @@ export interface Experiment {
   state: ExperimentState;
   /** Output only: why the experiment is COMPLETED (UNSPECIFIED otherwise). */
   completionReason: CompletionReason;
+  /**
+   * Stop condition: once the server's clock passes this instant the
+   * experiment is COMPLETED (COMPLETION_REASON_DEADLINE); trials still
+   * RUNNING may report. Absent: no deadline. Part of the identity on
+   * re-create, like the other stop conditions, so give an absolute instant.
+   */
+  deadline?: Date | undefined;
 }
 
 export interface Experiment_UserAttrsEntry {
@@ -689,6 +699,7 @@ function createBaseExperiment(): Experiment {
     goal: undefined,
     state: 0,
     completionReason: 0,
+    deadline: undefined,
   };
 }
 
@@ -741,6 +752,9 @@ export const Experiment: MessageFns<Experiment> = {
     }
     if (message.completionReason !== 0) {
       writer.uint32(128).int32(message.completionReason);
+    }
+    if (message.deadline !== undefined) {
+      Timestamp.encode(toTimestamp(message.deadline), writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -889,6 +903,14 @@ export const Experiment: MessageFns<Experiment> = {
             message.completionReason = reader.int32() as any;
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.deadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -973,6 +995,7 @@ export const Experiment: MessageFns<Experiment> = {
         : isSet(object.completion_reason)
         ? completionReasonFromJSON(object.completion_reason)
         : 0,
+      deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
     };
   },
 
@@ -1032,6 +1055,9 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.completionReason !== 0) {
       obj.completionReason = completionReasonToJSON(message.completionReason);
     }
+    if (message.deadline !== undefined) {
+      obj.deadline = message.deadline.toISOString();
+    }
     return obj;
   },
 
@@ -1074,6 +1100,7 @@ export const Experiment: MessageFns<Experiment> = {
     message.goal = object.goal ?? undefined;
     message.state = object.state ?? 0;
     message.completionReason = object.completionReason ?? 0;
+    message.deadline = object.deadline ?? undefined;
     return message;
   },
 };

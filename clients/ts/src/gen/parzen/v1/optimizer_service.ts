@@ -30,6 +30,59 @@ export const protobufPackage = "parzen.v1";
 
 export const protobufFileName = "parzen/v1/optimizer_service.proto";
 
+/** What UpdateExperiment does to the experiment's lifecycle. */
+export enum ExperimentAction {
+  /** EXPERIMENT_ACTION_UNSPECIFIED - Leaves the lifecycle as it is (only the stop conditions change). */
+  EXPERIMENT_ACTION_UNSPECIFIED = 0,
+  /** EXPERIMENT_ACTION_PAUSE - ACTIVE -> PAUSED: Suggest answers retry_after until RESUME. */
+  EXPERIMENT_ACTION_PAUSE = 1,
+  /**
+   * EXPERIMENT_ACTION_RESUME - Undoes PAUSE and STOP: the experiment is ACTIVE unless a stop
+   * condition still holds.
+   */
+  EXPERIMENT_ACTION_RESUME = 2,
+  /** EXPERIMENT_ACTION_STOP - COMPLETED with COMPLETION_REASON_STOPPED: Suggest answers done. */
+  EXPERIMENT_ACTION_STOP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function experimentActionFromJSON(object: any): ExperimentAction {
+  switch (object) {
+    case 0:
+    case "EXPERIMENT_ACTION_UNSPECIFIED":
+      return ExperimentAction.EXPERIMENT_ACTION_UNSPECIFIED;
+    case 1:
+    case "EXPERIMENT_ACTION_PAUSE":
+      return ExperimentAction.EXPERIMENT_ACTION_PAUSE;
+    case 2:
+    case "EXPERIMENT_ACTION_RESUME":
+      return ExperimentAction.EXPERIMENT_ACTION_RESUME;
+    case 3:
+    case "EXPERIMENT_ACTION_STOP":
+      return ExperimentAction.EXPERIMENT_ACTION_STOP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExperimentAction.UNRECOGNIZED;
+  }
+}
+
+export function experimentActionToJSON(object: ExperimentAction): string {
+  switch (object) {
+    case ExperimentAction.EXPERIMENT_ACTION_UNSPECIFIED:
+      return "EXPERIMENT_ACTION_UNSPECIFIED";
+    case ExperimentAction.EXPERIMENT_ACTION_PAUSE:
+      return "EXPERIMENT_ACTION_PAUSE";
+    case ExperimentAction.EXPERIMENT_ACTION_RESUME:
+      return "EXPERIMENT_ACTION_RESUME";
+    case ExperimentAction.EXPERIMENT_ACTION_STOP:
+      return "EXPERIMENT_ACTION_STOP";
+    case ExperimentAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** The outcome of a finished trial. */
 export enum ReportStatus {
   REPORT_STATUS_UNSPECIFIED = 0,
@@ -119,6 +172,28 @@ export interface DeleteExperimentRequest {
 export interface DeleteExperimentResponse {
 }
 
+/**
+ * Each stop condition is left as it is unless its field is set (the new
+ * value) or its clear_ flag is (no limit any more); setting and clearing the
+ * same one is INVALID_ARGUMENT, and so is a request that changes nothing.
+ */
+export interface UpdateExperimentRequest {
+  name: string;
+  action: ExperimentAction;
+  maxTrials?: number | undefined;
+  maxFailedTrials?: number | undefined;
+  goal?: number | undefined;
+  deadline?: Date | undefined;
+  clearMaxTrials: boolean;
+  clearMaxFailedTrials: boolean;
+  clearGoal: boolean;
+  clearDeadline: boolean;
+}
+
+export interface UpdateExperimentResponse {
+  experiment?: Experiment | undefined;
+}
+
 export interface SuggestRequest {
   experiment: string;
   /** 1..1000; 1 when 0. */
@@ -143,9 +218,9 @@ export interface SuggestResponse {
   /** Why, when done. */
   doneReason: CompletionReason;
   /**
-   * Set when no trial can be handed out now but one may be later (the rest
-   * of max_trials is taken by RUNNING trials, which may fail or lapse): ask
-   * again after this long.
+   * Set when no trial can be handed out now but one may be later (the
+   * experiment is PAUSED, or the rest of max_trials is taken by RUNNING
+   * trials, which may fail or lapse): ask again after this long.
    */
   retryAfter?: Duration | undefined;
 }
@@ -157,8 +232,19 @@ export interface ReportRequest {
   metrics: { [key: string]: number };
   userAttrs: { [key: string]: string };
   failReason: string;
-  /** Optional idempotency key. */
+  /**
+   * Optional idempotency key. With suggest_next, a retried call with the same
+   * key answers the same next trial instead of starting another.
+   */
   requestId: string;
+  /**
+   * Also start the next trial for this worker, in the same transaction as
+   * the report; the answer's `next` says what to do. Send a request_id with
+   * it, so that a retry cannot start a second trial.
+   */
+  suggestNext: boolean;
+  /** Who evaluates the next trial; the reported trial's worker when empty. */
+  workerId: string;
 }
 
 export interface ReportRequest_MetricsEntry {
@@ -172,7 +258,14 @@ export interface ReportRequest_UserAttrsEntry {
 }
 
 export interface ReportResponse {
-  trial?: Trial | undefined;
+  trial?:
+    | Trial
+    | undefined;
+  /**
+   * With suggest_next: what a Suggest with count 1 would answer right after
+   * this report (one trial, or done, or retry_after). Absent otherwise.
+   */
+  next?: SuggestResponse | undefined;
 }
 
 export interface ReportIntermediateRequest {
@@ -918,6 +1011,323 @@ export const DeleteExperimentResponse: MessageFns<DeleteExperimentResponse> = {
   },
 };
 
+function createBaseUpdateExperimentRequest(): UpdateExperimentRequest {
+  return {
+    name: "",
+    action: 0,
+    maxTrials: undefined,
+    maxFailedTrials: undefined,
+    goal: undefined,
+    deadline: undefined,
+    clearMaxTrials: false,
+    clearMaxFailedTrials: false,
+    clearGoal: false,
+    clearDeadline: false,
+  };
+}
+
+export const UpdateExperimentRequest: MessageFns<UpdateExperimentRequest> = {
+  encode(message: UpdateExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.action !== 0) {
+      writer.uint32(16).int32(message.action);
+    }
+    if (message.maxTrials !== undefined) {
+      writer.uint32(24).int64(message.maxTrials);
+    }
+    if (message.maxFailedTrials !== undefined) {
+      writer.uint32(32).int64(message.maxFailedTrials);
+    }
+    if (message.goal !== undefined) {
+      writer.uint32(41).double(message.goal);
+    }
+    if (message.deadline !== undefined) {
+      Timestamp.encode(toTimestamp(message.deadline), writer.uint32(50).fork()).join();
+    }
+    if (message.clearMaxTrials !== false) {
+      writer.uint32(56).bool(message.clearMaxTrials);
+    }
+    if (message.clearMaxFailedTrials !== false) {
+      writer.uint32(64).bool(message.clearMaxFailedTrials);
+    }
+    if (message.clearGoal !== false) {
+      writer.uint32(72).bool(message.clearGoal);
+    }
+    if (message.clearDeadline !== false) {
+      writer.uint32(80).bool(message.clearDeadline);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateExperimentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateExperimentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxTrials = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxFailedTrials = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.goal = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.deadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.clearMaxTrials = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.clearMaxFailedTrials = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.clearGoal = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.clearDeadline = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateExperimentRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      action: isSet(object.action) ? experimentActionFromJSON(object.action) : 0,
+      maxTrials: isSet(object.maxTrials)
+        ? globalThis.Number(object.maxTrials)
+        : isSet(object.max_trials)
+        ? globalThis.Number(object.max_trials)
+        : undefined,
+      maxFailedTrials: isSet(object.maxFailedTrials)
+        ? globalThis.Number(object.maxFailedTrials)
+        : isSet(object.max_failed_trials)
+        ? globalThis.Number(object.max_failed_trials)
+        : undefined,
+      goal: isSet(object.goal) ? globalThis.Number(object.goal) : undefined,
+      deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
+      clearMaxTrials: isSet(object.clearMaxTrials)
+        ? globalThis.Boolean(object.clearMaxTrials)
+        : isSet(object.clear_max_trials)
+        ? globalThis.Boolean(object.clear_max_trials)
+        : false,
+      clearMaxFailedTrials: isSet(object.clearMaxFailedTrials)
+        ? globalThis.Boolean(object.clearMaxFailedTrials)
+        : isSet(object.clear_max_failed_trials)
+        ? globalThis.Boolean(object.clear_max_failed_trials)
+        : false,
+      clearGoal: isSet(object.clearGoal)
+        ? globalThis.Boolean(object.clearGoal)
+        : isSet(object.clear_goal)
+        ? globalThis.Boolean(object.clear_goal)
+        : false,
+      clearDeadline: isSet(object.clearDeadline)
+        ? globalThis.Boolean(object.clearDeadline)
+        : isSet(object.clear_deadline)
+        ? globalThis.Boolean(object.clear_deadline)
+        : false,
+    };
+  },
+
+  toJSON(message: UpdateExperimentRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.action !== 0) {
+      obj.action = experimentActionToJSON(message.action);
+    }
+    if (message.maxTrials !== undefined) {
+      obj.maxTrials = Math.round(message.maxTrials);
+    }
+    if (message.maxFailedTrials !== undefined) {
+      obj.maxFailedTrials = Math.round(message.maxFailedTrials);
+    }
+    if (message.goal !== undefined) {
+      obj.goal = floatToJson(message.goal);
+    }
+    if (message.deadline !== undefined) {
+      obj.deadline = message.deadline.toISOString();
+    }
+    if (message.clearMaxTrials !== false) {
+      obj.clearMaxTrials = message.clearMaxTrials;
+    }
+    if (message.clearMaxFailedTrials !== false) {
+      obj.clearMaxFailedTrials = message.clearMaxFailedTrials;
+    }
+    if (message.clearGoal !== false) {
+      obj.clearGoal = message.clearGoal;
+    }
+    if (message.clearDeadline !== false) {
+      obj.clearDeadline = message.clearDeadline;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateExperimentRequest>): UpdateExperimentRequest {
+    return UpdateExperimentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateExperimentRequest>): UpdateExperimentRequest {
+    const message = createBaseUpdateExperimentRequest();
+    message.name = object.name ?? "";
+    message.action = object.action ?? 0;
+    message.maxTrials = object.maxTrials ?? undefined;
+    message.maxFailedTrials = object.maxFailedTrials ?? undefined;
+    message.goal = object.goal ?? undefined;
+    message.deadline = object.deadline ?? undefined;
+    message.clearMaxTrials = object.clearMaxTrials ?? false;
+    message.clearMaxFailedTrials = object.clearMaxFailedTrials ?? false;
+    message.clearGoal = object.clearGoal ?? false;
+    message.clearDeadline = object.clearDeadline ?? false;
+    return message;
+  },
+};
+
+function createBaseUpdateExperimentResponse(): UpdateExperimentResponse {
+  return { experiment: undefined };
+}
+
+export const UpdateExperimentResponse: MessageFns<UpdateExperimentResponse> = {
+  encode(message: UpdateExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment !== undefined) {
+      Experiment.encode(message.experiment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateExperimentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateExperimentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.experiment = Experiment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateExperimentResponse {
+    return { experiment: isSet(object.experiment) ? Experiment.fromJSON(object.experiment) : undefined };
+  },
+
+  toJSON(message: UpdateExperimentResponse): unknown {
+    const obj: any = {};
+    if (message.experiment !== undefined) {
+      obj.experiment = Experiment.toJSON(message.experiment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateExperimentResponse>): UpdateExperimentResponse {
+    return UpdateExperimentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateExperimentResponse>): UpdateExperimentResponse {
+    const message = createBaseUpdateExperimentResponse();
+    message.experiment = (object.experiment !== undefined && object.experiment !== null)
+      ? Experiment.fromPartial(object.experiment)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseSuggestRequest(): SuggestRequest {
   return { experiment: "", count: 0, workerId: "", requestId: "" };
 }
@@ -1171,7 +1581,17 @@ export const SuggestResponse: MessageFns<SuggestResponse> = {
 };
 
 function createBaseReportRequest(): ReportRequest {
-  return { trialId: 0, status: 0, loss: undefined, metrics: {}, userAttrs: {}, failReason: "", requestId: "" };
+  return {
+    trialId: 0,
+    status: 0,
+    loss: undefined,
+    metrics: {},
+    userAttrs: {},
+    failReason: "",
+    requestId: "",
+    suggestNext: false,
+    workerId: "",
+  };
 }
 
 export const ReportRequest: MessageFns<ReportRequest> = {
@@ -1196,6 +1616,12 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(58).string(message.requestId);
+    }
+    if (message.suggestNext !== false) {
+      writer.uint32(64).bool(message.suggestNext);
+    }
+    if (message.workerId !== "") {
+      writer.uint32(74).string(message.workerId);
     }
     return writer;
   },
@@ -1275,6 +1701,22 @@ export const ReportRequest: MessageFns<ReportRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.suggestNext = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1347,6 +1789,16 @@ export const ReportRequest: MessageFns<ReportRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      suggestNext: isSet(object.suggestNext)
+        ? globalThis.Boolean(object.suggestNext)
+        : isSet(object.suggest_next)
+        ? globalThis.Boolean(object.suggest_next)
+        : false,
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
     };
   },
 
@@ -1385,6 +1837,12 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.suggestNext !== false) {
+      obj.suggestNext = message.suggestNext;
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
     return obj;
   },
 
@@ -1416,6 +1874,8 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     );
     message.failReason = object.failReason ?? "";
     message.requestId = object.requestId ?? "";
+    message.suggestNext = object.suggestNext ?? false;
+    message.workerId = object.workerId ?? "";
     return message;
   },
 };
@@ -1591,13 +2051,16 @@ export const ReportRequest_UserAttrsEntry: MessageFns<ReportRequest_UserAttrsEnt
 };
 
 function createBaseReportResponse(): ReportResponse {
-  return { trial: undefined };
+  return { trial: undefined, next: undefined };
 }
 
 export const ReportResponse: MessageFns<ReportResponse> = {
   encode(message: ReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.trial !== undefined) {
       Trial.encode(message.trial, writer.uint32(10).fork()).join();
+    }
+    if (message.next !== undefined) {
+      SuggestResponse.encode(message.next, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1623,6 +2086,14 @@ export const ReportResponse: MessageFns<ReportResponse> = {
             message.trial = Trial.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.next = SuggestResponse.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1636,13 +2107,19 @@ export const ReportResponse: MessageFns<ReportResponse> = {
   },
 
   fromJSON(object: any): ReportResponse {
-    return { trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined };
+    return {
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
+      next: isSet(object.next) ? SuggestResponse.fromJSON(object.next) : undefined,
+    };
   },
 
   toJSON(message: ReportResponse): unknown {
     const obj: any = {};
     if (message.trial !== undefined) {
       obj.trial = Trial.toJSON(message.trial);
+    }
+    if (message.next !== undefined) {
+      obj.next = SuggestResponse.toJSON(message.next);
     }
     return obj;
   },
@@ -1653,6 +2130,9 @@ export const ReportResponse: MessageFns<ReportResponse> = {
   fromPartial(object: DeepPartial<ReportResponse>): ReportResponse {
     const message = createBaseReportResponse();
     message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
+    message.next = (object.next !== undefined && object.next !== null)
+      ? SuggestResponse.fromPartial(object.next)
+      : undefined;
     return message;
   },
 };
@@ -4169,6 +4649,23 @@ export const OptimizerServiceService = {
     responseDeserialize: (value: Buffer): DeleteExperimentResponse => DeleteExperimentResponse.decode(value),
   },
   /**
+   * Pauses, resumes or stops an experiment, and changes its stop conditions
+   * (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+   * whose limit is raised or cleared is ACTIVE again, unless a user stopped
+   * it: that one only RESUME re-opens. Returns the updated experiment.
+   */
+  updateExperiment: {
+    path: "/parzen.v1.OptimizerService/UpdateExperiment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateExperimentRequest): Buffer =>
+      Buffer.from(UpdateExperimentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateExperimentRequest => UpdateExperimentRequest.decode(value),
+    responseSerialize: (value: UpdateExperimentResponse): Buffer =>
+      Buffer.from(UpdateExperimentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateExperimentResponse => UpdateExperimentResponse.decode(value),
+  },
+  /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
    * first, then the experiment's algorithm proposes the rest. A COMPLETED
    * experiment answers no trials and done; one whose max_trials is all
@@ -4183,7 +4680,11 @@ export const OptimizerServiceService = {
     responseSerialize: (value: SuggestResponse): Buffer => Buffer.from(SuggestResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SuggestResponse => SuggestResponse.decode(value),
   },
-  /** Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. */
+  /**
+   * Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+   * suggest_next, also answers the worker's next trial (or done, or
+   * retry_after), committed with the report: one round trip per trial.
+   */
   report: {
     path: "/parzen.v1.OptimizerService/Report" as const,
     requestStream: false as const,
@@ -4309,13 +4810,24 @@ export interface OptimizerServiceServer extends UntypedServiceImplementation {
   /** Deletes an experiment and its whole history. */
   deleteExperiment: handleUnaryCall<DeleteExperimentRequest, DeleteExperimentResponse>;
   /**
+   * Pauses, resumes or stops an experiment, and changes its stop conditions
+   * (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+   * whose limit is raised or cleared is ACTIVE again, unless a user stopped
+   * it: that one only RESUME re-opens. Returns the updated experiment.
+   */
+  updateExperiment: handleUnaryCall<UpdateExperimentRequest, UpdateExperimentResponse>;
+  /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
    * first, then the experiment's algorithm proposes the rest. A COMPLETED
    * experiment answers no trials and done; one whose max_trials is all
    * taken by RUNNING trials answers no trials and retry_after.
    */
   suggest: handleUnaryCall<SuggestRequest, SuggestResponse>;
-  /** Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. */
+  /**
+   * Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+   * suggest_next, also answers the worker's next trial (or done, or
+   * retry_after), committed with the report: one round trip per trial.
+   */
   report: handleUnaryCall<ReportRequest, ReportResponse>;
   /** Records one point of a learning curve and says whether to stop early. */
   reportIntermediate: handleUnaryCall<ReportIntermediateRequest, ReportIntermediateResponse>;
@@ -4413,6 +4925,27 @@ export interface OptimizerServiceClient extends Client {
     callback: (error: ServiceError | null, response: DeleteExperimentResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Pauses, resumes or stops an experiment, and changes its stop conditions
+   * (max_trials, max_failed_trials, goal, deadline). A COMPLETED experiment
+   * whose limit is raised or cleared is ACTIVE again, unless a user stopped
+   * it: that one only RESUME re-opens. Returns the updated experiment.
+   */
+  updateExperiment(
+    request: UpdateExperimentRequest,
+    callback: (error: ServiceError | null, response: UpdateExperimentResponse) => void,
+  ): ClientUnaryCall;
+  updateExperiment(
+    request: UpdateExperimentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateExperimentResponse) => void,
+  ): ClientUnaryCall;
+  updateExperiment(
+    request: UpdateExperimentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateExperimentResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Returns `count` new RUNNING trials. Enqueued configurations are served
    * first, then the experiment's algorithm proposes the rest. A COMPLETED
    * experiment answers no trials and done; one whose max_trials is all
@@ -4433,7 +4966,11 @@ export interface OptimizerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SuggestResponse) => void,
   ): ClientUnaryCall;
-  /** Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. */
+  /**
+   * Finishes a trial as COMPLETE (finite loss), FAIL or PRUNED. With
+   * suggest_next, also answers the worker's next trial (or done, or
+   * retry_after), committed with the report: one round trip per trial.
+   */
   report(
     request: ReportRequest,
     callback: (error: ServiceError | null, response: ReportResponse) => void,
