@@ -22,7 +22,7 @@ from .algorithms import Algorithm, gp, rand, tpe
 from .client import Client
 from .compat import Trials
 from .compile import compile_space
-from .errors import TrialPruned
+from .errors import ExperimentDone, TrialPruned
 from .experiment import Experiment
 from .fmin import STATUS_FAIL, STATUS_OK, fmin
 from .local_server import LocalServer
@@ -51,6 +51,7 @@ __all__ = [
     "Algorithm",
     "Client",
     "Experiment",
+    "ExperimentDone",
     "LocalServer",
     "Trial",
     "TrialPruned",

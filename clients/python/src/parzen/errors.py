@@ -86,6 +86,28 @@ class Internal(ParzenError):
     code = "INTERNAL"
 
 
+class ExperimentDone(ParzenError):
+    """The experiment is COMPLETED: ``suggest`` has no trial to give, and
+    never will unless its budget is raised. Not a failure: a worker catching
+    it simply stops. ``reason`` says why: ``"BUDGET"`` (``max_trials``
+    reached), ``"GOAL"``, ``"FAILURES"`` (``max_failed_trials`` reached),
+    ``"DEADLINE"`` or ``"STOPPED"`` (a user stopped it)."""
+
+    def __init__(self, experiment: str, reason: str) -> None:
+        super().__init__(f"experiment {experiment!r} is done ({_REASON_TEXT.get(reason, reason.lower())})")
+        self.experiment = experiment
+        self.reason = reason
+
+
+_REASON_TEXT = {
+    "BUDGET": "its max_trials are used up",
+    "GOAL": "a loss reached its goal",
+    "FAILURES": "its max_failed_trials are used up",
+    "DEADLINE": "its deadline passed",
+    "STOPPED": "it was stopped",
+}
+
+
 class AllTrialsFailed(ParzenError):
     """``fmin`` finished without a single COMPLETE trial (as in hyperopt)."""
 

@@ -6,13 +6,15 @@ from the server's flat parameter maps.
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import datetime, timezone
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union, overload
 
 from . import pruners as _pruners
 from . import template as tpl
-from .errors import FailedPrecondition
+from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError
 from .trial import Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
@@ -24,6 +26,30 @@ if TYPE_CHECKING:
     from .client import Client
 
 StateLike = Union[TrialState, str]
+
+
+class _Keep:
+    """The type of ``KEEP``: an argument of ``Experiment.update`` left as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+#: ``Experiment.update``'s default: leave this stop condition as it is.
+KEEP = _Keep()
+
+
+def _aware(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError("deadline: give a timezone-aware datetime, e.g. datetime.now(timezone.utc) + timedelta(hours=2)")
+    return when.astimezone(timezone.utc)
+
+
+def reason_name(reason: int) -> str | None:
+    """``"BUDGET"`` for COMPLETION_REASON_BUDGET; None for UNSPECIFIED."""
+    if reason == experiment_pb2.COMPLETION_REASON_UNSPECIFIED:
+        return None
+    return experiment_pb2.CompletionReason.Name(reason).removeprefix("COMPLETION_REASON_")  # type: ignore[arg-type]
 
 
 class Experiment:
@@ -76,6 +102,93 @@ class Experiment:
         c = self.proto.trial_counts
         return {s.name: getattr(c, s.name.lower()) for s in TrialState if s != TrialState.UNSPECIFIED}
 
+    @property
+    def state(self) -> str:
+        """``"ACTIVE"``, ``"PAUSED"`` or ``"COMPLETED"``, as of the last ``refresh()``."""
+        return experiment_pb2.ExperimentState.Name(self.proto.state).removeprefix("EXPERIMENT_STATE_")
+
+    @property
+    def completion_reason(self) -> str | None:
+        """Why the experiment is COMPLETED (``"BUDGET"``, ``"GOAL"``,
+        ``"FAILURES"``, ``"DEADLINE"``, ``"STOPPED"``); None while it is not."""
+        return reason_name(self.proto.completion_reason)
+
+    @property
+    def max_trials(self) -> int | None:
+        """COMPLETE + PRUNED trials after which the experiment is COMPLETED (None: no limit)."""
+        return self.proto.max_trials if self.proto.HasField("max_trials") else None
+
+    @property
+    def max_failed_trials(self) -> int | None:
+        """FAIL trials after which the experiment is COMPLETED (None: no limit)."""
+        return self.proto.max_failed_trials if self.proto.HasField("max_failed_trials") else None
+
+    @property
+    def goal(self) -> float | None:
+        """A COMPLETE loss at or past which the experiment is COMPLETED (None: no goal)."""
+        return self.proto.goal if self.proto.HasField("goal") else None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the experiment is COMPLETED by the clock (None: no deadline)."""
+        if not self.proto.HasField("deadline"):
+            return None
+        out: datetime = self.proto.deadline.ToDatetime(tzinfo=timezone.utc)
+        return out
+
+    # ------------------------------------------------------------- lifecycle
+
+    def pause(self) -> Experiment:
+        """PAUSED: ``suggest`` waits (the server answers retry_after) until
+        ``resume()``; trials already RUNNING may still report."""
+        return self._update(svc.EXPERIMENT_ACTION_PAUSE)
+
+    def resume(self) -> Experiment:
+        """Undoes ``pause()`` and ``stop()``: ACTIVE again, unless a stop
+        condition still holds."""
+        return self._update(svc.EXPERIMENT_ACTION_RESUME)
+
+    def stop(self) -> Experiment:
+        """COMPLETED (reason ``"STOPPED"``): every worker's ``suggest`` raises
+        ``ExperimentDone``. Only ``resume()`` re-opens it."""
+        return self._update(svc.EXPERIMENT_ACTION_STOP)
+
+    def update(
+        self,
+        *,
+        max_trials: int | None | _Keep = KEEP,
+        max_failed_trials: int | None | _Keep = KEEP,
+        goal: float | None | _Keep = KEEP,
+        deadline: datetime | None | _Keep = KEEP,
+    ) -> Experiment:
+        """Changes the stop conditions given (``None`` removes that limit);
+        the others stay. Raising ``max_trials`` of an experiment COMPLETED by
+        its budget re-opens it. Returns this handle, refreshed."""
+        return self._update(
+            svc.EXPERIMENT_ACTION_UNSPECIFIED,
+            max_trials=max_trials,
+            max_failed_trials=max_failed_trials,
+            goal=goal,
+            deadline=deadline,
+        )
+
+    def _update(self, action: int, **limits: Any) -> Experiment:
+        req = svc.UpdateExperimentRequest(name=self.name, action=action)  # type: ignore[arg-type]
+        for field, value in limits.items():
+            if value is KEEP:
+                continue
+            if value is None:
+                setattr(req, f"clear_{field}", True)
+            elif field == "deadline":
+                req.deadline.FromDatetime(_aware(value))
+            elif field == "goal":
+                req.goal = float(value)
+            else:
+                setattr(req, field, int(value))
+        resp = self.client.connection.call("UpdateExperiment", req)
+        self.proto = resp.experiment
+        return self
+
     def refresh(self) -> Experiment:
         resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name))
         self.proto = resp.experiment
@@ -87,23 +200,61 @@ class Experiment:
     # ------------------------------------------------------------------- ask
 
     @overload
-    def suggest(self, count: None = None, *, worker_id: str | None = None) -> Trial: ...
+    def suggest(self, count: None = None, *, worker_id: str | None = None, timeout: float | None = None) -> Trial: ...
     @overload
-    def suggest(self, count: int, *, worker_id: str | None = None) -> list[Trial]: ...
+    def suggest(self, count: int, *, worker_id: str | None = None, timeout: float | None = None) -> list[Trial]: ...
 
-    def suggest(self, count: int | None = None, *, worker_id: str | None = None) -> Trial | list[Trial]:
-        """One new RUNNING trial, or a list of ``count`` of them.
+    def suggest(
+        self, count: int | None = None, *, worker_id: str | None = None, timeout: float | None = None
+    ) -> Trial | list[Trial]:
+        """One new RUNNING trial, or a list of up to ``count`` of them (fewer
+        when the experiment's ``max_trials`` leaves fewer).
 
-        Retried safely: the request carries an id the server de-duplicates."""
-        req = svc.SuggestRequest(
-            experiment=self.name,
-            count=1 if count is None else int(count),
-            worker_id=worker_id or self.client.worker_id,
-            request_id=uuid.uuid4().hex,
-        )
-        resp = self.client.connection.call("Suggest", req)
+        Raises ``parzen.ExperimentDone`` (with its ``reason``) once the
+        experiment is COMPLETED. While the rest of its budget is all RUNNING
+        on other workers, or the experiment is PAUSED, the server answers
+        "retry after": this waits and asks again, so that if a running trial
+        fails or its lease lapses this worker runs the replacement. The wait
+        is bounded by ``timeout`` (seconds; the client's call timeout when
+        None), after which it raises ``parzen.errors.DeadlineExceeded``.
+
+        Retried safely: each request carries an id the server de-duplicates."""
+        n = 1 if count is None else int(count)
+        wid = worker_id or self.client.worker_id
+
+        def ask(left: float | None) -> svc.SuggestResponse:
+            req = svc.SuggestRequest(experiment=self.name, count=n, worker_id=wid, request_id=uuid.uuid4().hex)
+            resp: svc.SuggestResponse = self.client.connection.call("Suggest", req, timeout=left)
+            return resp
+
+        resp = self._until_trials(ask, timeout)
         trials = [Trial(self, t) for t in resp.trials]
         return trials[0] if count is None else trials
+
+    def _until_trials(self, ask: Any, timeout: float | None) -> Any:
+        """Calls ``ask(seconds_left)`` until its answer (a SuggestResponse or
+        anything with ``trials``, ``done``, ``done_reason``, ``retry_after``)
+        carries trials; raises ``ExperimentDone`` when it says done, and
+        ``DeadlineExceeded`` when ``retry_after`` would outlast the timeout."""
+        limit = timeout if timeout is not None else self.client.connection.timeout
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            per_call = self.client.connection.timeout
+            resp = ask(left if per_call is None or (left is not None and left < per_call) else per_call)
+            if resp.done:
+                raise ExperimentDone(self.name, reason_name(resp.done_reason) or "UNSPECIFIED")
+            if len(resp.trials) > 0:
+                return resp
+            if not resp.HasField("retry_after"):
+                raise ParzenError(f"experiment {self.name!r}: the server answered no trial, no done, no retry_after")
+            wait = resp.retry_after.ToTimedelta().total_seconds()
+            if deadline is not None and time.monotonic() + wait > deadline:
+                raise DeadlineExceeded(
+                    f"experiment {self.name!r}: no trial to run within {limit:g} s (the rest of its max_trials "
+                    "is RUNNING on other workers, or it is paused); ask again later"
+                )
+            time.sleep(wait)
 
     # --------------------------------------------------------------- enqueue
 

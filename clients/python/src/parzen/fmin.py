@@ -5,8 +5,11 @@ Contract, as in hyperopt: ``fn(params)`` returns a float loss, or a dict with
 stored as metrics); an exception from ``fn`` is recorded as a FAIL trial and
 re-raised. Differences: ``params`` and the return value are actual values
 shaped like the space (what hyperopt's ``space_eval`` gives), and an
-experiment name makes the search resumable (it continues up to
-``max_evals`` finished trials in total).
+experiment name makes the search resumable and shareable: ``max_evals``
+becomes the experiment's ``max_trials`` budget on the server, so any number
+of processes running ``fmin`` on one experiment together finish exactly
+``max_evals`` COMPLETE (or PRUNED) trials, and each returns once the server
+says the experiment is done.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from . import template as tpl
 from .algorithms import algorithm_name
 from .client import Client
 from .compat import Trials
-from .errors import AllTrialsFailed, TrialPruned
+from .errors import AllTrialsFailed, AlreadyExists, DeadlineExceeded, ExperimentDone, FailedPrecondition, TrialPruned
 from .experiment import Experiment
 from .local_server import LocalServer
 from .progress import Progress
@@ -61,8 +64,15 @@ def fmin(
 
     ``algo``: ``"tpe"`` (the server's default when None), ``"random"``,
     ``"gp"``, ``parzen.tpe.suggest`` or hyperopt's ``tpe.suggest``.
-    ``max_evals``: finished (COMPLETE, FAIL or PRUNED) trials in total,
-    counting those of a resumed experiment. ``client``: a ``Client`` or an
+    ``max_evals``: COMPLETE and PRUNED trials in total, counting those of a
+    resumed experiment and of other processes on the same experiment: a new
+    experiment is created with ``max_trials=max_evals`` (and
+    ``goal=loss_threshold``), and the search ends when the server says the
+    experiment is done. FAIL trials do not use up the budget, but this call
+    stops after ``max_evals`` FAIL trials of its own (an objective that always
+    fails would otherwise run forever). An existing
+    experiment whose budget differs from ``max_evals`` (or that has none) is
+    run until this call has seen ``max_evals`` finished trials in total. ``client``: a ``Client`` or an
     address; when None, ``$PARZEN_ADDRESS`` if set, else a local server is
     started for the call (SQLite file ``db``, temporary when None) and stopped
     afterwards. ``experiment``: an ``Experiment`` or a name (resumed when it
@@ -87,7 +97,7 @@ def fmin(
     if experiment is None and trials is not None and trials.experiment is not None:
         experiment = trials.experiment.name
     with _connect(client, db) as c:
-        exp = _experiment(c, experiment, space, algo, seed, options, pruner)
+        exp = _experiment(c, experiment, space, algo, seed, options, pruner, max_evals, loss_threshold)
         if points_to_evaluate:
             exp.enqueue_many([_shape_point(exp.template, p) for p in points_to_evaluate], skip_if_exists=True)
         try:
@@ -130,11 +140,42 @@ def _experiment(
     seed: int | None,
     options: Mapping[str, Any] | None,
     pruner: _pruners.PrunerLike | None,
+    max_evals: int | None,
+    loss_threshold: float | None,
 ) -> Experiment:
     if isinstance(experiment, Experiment):
         return experiment
     name = experiment or f"fmin-{uuid.uuid4().hex[:12]}"
-    return c.create_experiment(name, space, algorithm=algorithm_name(algo), seed=seed, options=options, pruner=pruner)
+    kwargs: dict[str, Any] = {"algorithm": algorithm_name(algo), "seed": seed, "options": options, "pruner": pruner}
+    try:
+        return c.create_experiment(name, space, **kwargs, max_trials=max_evals, goal=loss_threshold)
+    except (AlreadyExists, FailedPrecondition) as first:
+        # The same experiment with other stop conditions (a search resumed with a
+        # new max_evals), or one created before stop conditions existed: resume it
+        # under its own, if that is the only difference.
+        try:
+            stored = c.get_experiment(name)
+            exp = c.create_experiment(
+                name,
+                space,
+                **kwargs,
+                max_trials=stored.max_trials,
+                max_failed_trials=stored.max_failed_trials,
+                goal=stored.goal,
+                deadline=stored.deadline,
+            )
+        except (AlreadyExists, FailedPrecondition):
+            raise first from None
+    # The same search with a new budget or goal: change them (raising the budget re-opens it).
+    change: dict[str, Any] = {}
+    if max_evals is not None and exp.max_trials != max_evals:
+        change["max_trials"] = max_evals
+    if loss_threshold is not None and exp.goal != loss_threshold:
+        change["goal"] = loss_threshold
+    if change:
+        with contextlib.suppress(FailedPrecondition):  # an experiment stored before stop conditions: fmin counts
+            exp.update(**change)
+    return exp
 
 
 def _shape_point(template: tpl.Node, point: Any) -> Any:
@@ -148,9 +189,9 @@ def _shape_point(template: tpl.Node, point: Any) -> Any:
         return tpl.decode(template, tpl.from_hyperopt_point(template, point))
 
 
-def _finished(exp: Experiment) -> int:
+def _finished(exp: Experiment, server_budget: bool) -> int:
     counts = exp.refresh().trial_counts
-    return counts["COMPLETE"] + counts["FAIL"] + counts["PRUNED"]
+    return counts["COMPLETE"] + counts["PRUNED"] + (0 if server_budget else counts["FAIL"])
 
 
 def _run(
@@ -163,21 +204,34 @@ def _run(
     show_progressbar: bool,
 ) -> None:
     start = time.monotonic()
-    done = _finished(exp)
+    # The server counts the budget for every process when it is ours; else this call counts.
+    server_budget = max_evals is not None and exp.max_trials == max_evals
+    done = _finished(exp, server_budget)
+    failed = 0
     best_trial = exp.best_trial
     best = best_trial.loss if best_trial is not None else None
     stop_args: Sequence[Any] = []
     progress = Progress(max_evals, done, show_progressbar)
     try:
-        while max_evals is None or done < max_evals:
-            if timeout is not None and time.monotonic() - start >= timeout:
+        while max_evals is None or (failed < max_evals if server_budget else done < max_evals):
+            left = None if timeout is None else timeout - (time.monotonic() - start)
+            if left is not None and left <= 0:
                 break
             if loss_threshold is not None and best is not None and best <= loss_threshold:
                 break
-            trial = exp.suggest()
+            try:
+                # Waits while other processes hold the rest of the budget: one of their trials may fail.
+                trial = exp.suggest(timeout=math.inf if left is None else left)
+            except ExperimentDone:
+                break
+            except DeadlineExceeded:
+                if left is None:
+                    raise
+                break
             loss = _evaluate(fn, trial)
             if loss is not None and (best is None or loss < best):
                 best = loss
+            failed += trial.state == "FAIL"
             done += 1
             progress.update(best)
             if early_stop_fn is not None:
