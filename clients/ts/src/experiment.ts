@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { invalid, isParzenError } from "./errors.js";
-import { Direction, type Experiment as ExperimentProto, type TrialCounts } from "./gen/parzen/v1/experiment.js";
+import { type CompletionReasonName, reasonName, untilTrials } from "./done.js";
+import {
+  Direction,
+  type Experiment as ExperimentProto,
+  ExperimentState,
+  type TrialCounts,
+} from "./gen/parzen/v1/experiment.js";
 import {
   AddTrialsRequest,
   DeleteExperimentRequest,
@@ -15,7 +21,9 @@ import {
   GetExperimentRequest,
   GetTrialRequest,
   ListTrialsRequest,
+  ExperimentAction,
   SuggestRequest,
+  UpdateExperimentRequest,
 } from "./gen/parzen/v1/optimizer_service.js";
 import type { Rpc } from "./rpc.js";
 import { stateToProto, type TrialState } from "./state.js";
@@ -43,6 +51,14 @@ export interface TrialsQuery {
   workerId?: string;
   /** Trials fetched per request (server default 1000); paging is otherwise invisible. */
   pageSize?: number;
+}
+
+/** Stop conditions for `update`: a value sets it, `null` removes the limit, absent leaves it. */
+export interface StopConditionsUpdate {
+  maxTrials?: number | null;
+  maxFailedTrials?: number | null;
+  goal?: number | null;
+  deadline?: Date | null;
 }
 
 export class Experiment {
@@ -76,6 +92,30 @@ export class Experiment {
   get userAttrs(): Readonly<Record<string, string>> {
     return this.#proto.userAttrs;
   }
+  /** "ACTIVE", "PAUSED" or "COMPLETED", as of the last read. */
+  get state(): "ACTIVE" | "PAUSED" | "COMPLETED" | "UNSPECIFIED" {
+    return (ExperimentState[this.#proto.state] ?? "EXPERIMENT_STATE_UNSPECIFIED").replace(
+      "EXPERIMENT_STATE_",
+      "",
+    ) as "ACTIVE";
+  }
+  /** Why the experiment is COMPLETED; undefined while it is not. */
+  get completionReason(): CompletionReasonName | undefined {
+    return reasonName(this.#proto.completionReason);
+  }
+  /** COMPLETE + PRUNED trials after which it is COMPLETED; undefined: no limit. */
+  get maxTrials(): number | undefined {
+    return this.#proto.maxTrials;
+  }
+  get maxFailedTrials(): number | undefined {
+    return this.#proto.maxFailedTrials;
+  }
+  get goal(): number | undefined {
+    return this.#proto.goal;
+  }
+  get deadline(): Date | undefined {
+    return this.#proto.deadline;
+  }
   /** The server's message, for anything not surfaced above. */
   get proto(): Readonly<ExperimentProto> {
     return this.#proto;
@@ -88,28 +128,79 @@ export class Experiment {
     return this;
   }
 
-  /** A new RUNNING trial: an enqueued configuration if any is waiting, else the algorithm's proposal. */
-  async suggest(): Promise<Trial> {
-    const [trial] = await this.suggestMany(1);
+  /** PAUSED: `suggest` waits (the server answers retry_after) until `resume()`; RUNNING trials may still report. */
+  pause(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_PAUSE);
+  }
+  /** Undoes `pause()` and `stop()`: ACTIVE again unless a stop condition still holds. */
+  resume(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_RESUME);
+  }
+  /** COMPLETED (reason "STOPPED"): every worker's `suggest` throws ExperimentDone; only `resume()` re-opens it. */
+  stop(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_STOP);
+  }
+
+  /**
+   * Changes the stop conditions given (`null` removes that limit). Raising
+   * `maxTrials` of an experiment COMPLETED by its budget re-opens it.
+   */
+  async update(
+    limits: StopConditionsUpdate,
+    action: ExperimentAction = ExperimentAction.EXPERIMENT_ACTION_UNSPECIFIED,
+  ): Promise<this> {
+    const req = UpdateExperimentRequest.fromPartial({
+      name: this.name,
+      action,
+      ...(limits.maxTrials == null ? {} : { maxTrials: limits.maxTrials }),
+      ...(limits.maxFailedTrials == null ? {} : { maxFailedTrials: limits.maxFailedTrials }),
+      ...(limits.goal == null ? {} : { goal: limits.goal }),
+      ...(limits.deadline == null ? {} : { deadline: limits.deadline }),
+      clearMaxTrials: limits.maxTrials === null,
+      clearMaxFailedTrials: limits.maxFailedTrials === null,
+      clearGoal: limits.goal === null,
+      clearDeadline: limits.deadline === null,
+    });
+    const res = await this.rpc.call("updateExperiment", req);
+    if (res.experiment !== undefined) this.#proto = res.experiment;
+    return this;
+  }
+
+  /**
+   * A new RUNNING trial: an enqueued configuration if any is waiting, else the
+   * algorithm's proposal. Throws ExperimentDone (with its `reason`) once the
+   * experiment is COMPLETED. While the rest of its budget is all RUNNING on
+   * other workers, or it is paused, it waits as the server's retry_after says
+   * and asks again (so this worker runs the replacement if a running trial
+   * fails or lapses), for up to `timeoutMs` (default: the client's call
+   * timeout), then throws DEADLINE_EXCEEDED.
+   */
+  async suggest(opts: { timeoutMs?: number } = {}): Promise<Trial> {
+    const [trial] = await this.suggestMany(1, opts);
     return trial!;
   }
 
   /**
-   * `n` (1-1000) new RUNNING trials at once, for a pool of parallel
-   * evaluations; each is proposed knowing the earlier ones are running, so
-   * they spread out.
+   * Up to `n` (1-1000) new RUNNING trials at once, for a pool of parallel
+   * evaluations (fewer when `maxTrials` leaves fewer); each is proposed
+   * knowing the earlier ones are running, so they spread out. Done and
+   * waiting as for `suggest`.
    */
-  async suggestMany(n: number): Promise<Trial[]> {
+  async suggestMany(n: number, opts: { timeoutMs?: number } = {}): Promise<Trial[]> {
     if (!Number.isSafeInteger(n) || n < 1) throw invalid(`count must be a positive integer, got ${n}`);
-    // One request id for every attempt: a retry after a lost response gets the same trials, not new ones.
-    const req = SuggestRequest.fromPartial({
-      experiment: this.name,
-      count: n,
-      workerId: this.rpc.settings.workerId,
-      requestId: randomUUID(),
-    });
-    const res = await this.rpc.call("suggest", req);
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    const trials = await untilTrials(this.name, opts.timeoutMs ?? this.rpc.settings.timeoutMs, () =>
+      // One request id for every attempt of one call: a retry after a lost response gets the same trials.
+      this.rpc.call(
+        "suggest",
+        SuggestRequest.fromPartial({
+          experiment: this.name,
+          count: n,
+          workerId: this.rpc.settings.workerId,
+          requestId: randomUUID(),
+        }),
+      ),
+    );
+    return trials.map((t) => new Trial(this.rpc, t));
   }
 
   /** The best COMPLETE trial, or undefined while none has completed. */
