@@ -96,3 +96,54 @@ func TestSuggestWaitsThroughRetryAfterForAReplacement(t *testing.T) {
 		t.Fatalf("replacement %s", tr.Summary())
 	}
 }
+
+func TestPauseResumeStopUpdate(t *testing.T) {
+	c := dial(t)
+	ctx := testCtx(t)
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, MaxTrials: 1})
+	if err := exp.Pause(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := exp.State(); state != parzenv1.ExperimentState_EXPERIMENT_STATE_PAUSED {
+		t.Fatalf("after Pause: %v", state)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := exp.Suggest(short); !errors.Is(err, parzen.ErrDeadlineExceeded) {
+		t.Fatalf("Suggest while paused: %v", err)
+	}
+	cancel()
+	if err := exp.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := exp.Suggest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Report(ctx, 0.4, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exp.Suggest(ctx); !errors.Is(err, parzen.ErrExperimentDone) {
+		t.Fatalf("Suggest after the budget: %v", err)
+	}
+	two := int64(2)
+	if err := exp.Update(ctx, parzen.StopConditions{MaxTrials: &two}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := exp.MaxTrials(); n != 2 {
+		t.Fatalf("MaxTrials after Update: %d", n)
+	}
+	if state, _ := exp.State(); state != parzenv1.ExperimentState_EXPERIMENT_STATE_ACTIVE {
+		t.Fatalf("raising the budget re-opens: %v", state)
+	}
+	if err := exp.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var done *parzen.ExperimentDoneError
+	if _, err := exp.Suggest(ctx); !errors.As(err, &done) || parzen.ReasonName(done.Reason) != "STOPPED" {
+		t.Fatalf("Suggest after Stop: %v", err)
+	}
+	past := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, Deadline: time.Now().Add(-time.Second)})
+	if _, err := past.Suggest(ctx); !errors.As(err, &done) || parzen.ReasonName(done.Reason) != "DEADLINE" {
+		t.Fatalf("Suggest past the deadline: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
@@ -65,6 +66,8 @@ type ExperimentSpec struct {
 	MaxTrials       int64
 	MaxFailedTrials int64
 	Goal            *float64
+	// The experiment is COMPLETED once the server's clock passes it (zero: no deadline).
+	Deadline time.Time
 }
 
 // SeedOf is a convenience for ExperimentSpec.Seed.
@@ -106,6 +109,9 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 		e.MaxFailedTrials = proto.Int64(s.MaxFailedTrials)
 	}
 	e.Goal = s.Goal
+	if !s.Deadline.IsZero() {
+		e.Deadline = timestamppb.New(s.Deadline)
+	}
 	return e, nil
 }
 
@@ -378,4 +384,59 @@ func (e *Experiment) Import(ctx context.Context, obs ...Observation) ([]*Trial, 
 		return nil, wrap(op, err)
 	}
 	return e.c.trials(resp.GetTrials()), nil
+}
+
+// StopConditions changes an experiment's stop conditions in Update: a
+// non-nil field sets that limit, a Clear flag removes it, and the others stay
+// as they are.
+type StopConditions struct {
+	MaxTrials       *int64
+	MaxFailedTrials *int64
+	Goal            *float64
+	Deadline        *time.Time
+
+	ClearMaxTrials, ClearMaxFailedTrials, ClearGoal, ClearDeadline bool
+}
+
+// Pause makes Suggest wait (the server answers retry_after) until Resume;
+// RUNNING trials may still report.
+func (e *Experiment) Pause(ctx context.Context) error {
+	return e.update(ctx, "Pause", parzenv1.ExperimentAction_EXPERIMENT_ACTION_PAUSE, StopConditions{})
+}
+
+// Resume undoes Pause and Stop: the experiment is ACTIVE again unless a stop
+// condition still holds.
+func (e *Experiment) Resume(ctx context.Context) error {
+	return e.update(ctx, "Resume", parzenv1.ExperimentAction_EXPERIMENT_ACTION_RESUME, StopConditions{})
+}
+
+// Stop completes the experiment (reason STOPPED): every worker's Suggest
+// returns ErrExperimentDone. Only Resume re-opens it.
+func (e *Experiment) Stop(ctx context.Context) error {
+	return e.update(ctx, "Stop", parzenv1.ExperimentAction_EXPERIMENT_ACTION_STOP, StopConditions{})
+}
+
+// Update changes the stop conditions set in s. Raising MaxTrials of an
+// experiment COMPLETED by its budget re-opens it. The snapshot is updated.
+func (e *Experiment) Update(ctx context.Context, s StopConditions) error {
+	return e.update(ctx, "Update", parzenv1.ExperimentAction_EXPERIMENT_ACTION_UNSPECIFIED, s)
+}
+
+func (e *Experiment) update(ctx context.Context, what string, action parzenv1.ExperimentAction, s StopConditions) error {
+	req := &parzenv1.UpdateExperimentRequest{
+		Name: e.name, Action: action, MaxTrials: s.MaxTrials, MaxFailedTrials: s.MaxFailedTrials, Goal: s.Goal,
+		ClearMaxTrials: s.ClearMaxTrials, ClearMaxFailedTrials: s.ClearMaxFailedTrials,
+		ClearGoal: s.ClearGoal, ClearDeadline: s.ClearDeadline,
+	}
+	if s.Deadline != nil {
+		req.Deadline = timestamppb.New(*s.Deadline)
+	}
+	resp, err := e.c.rpc.UpdateExperiment(ctx, req)
+	if err != nil {
+		return wrap(what+" "+e.name, err)
+	}
+	e.mu.Lock()
+	e.pb = resp.GetExperiment()
+	e.mu.Unlock()
+	return nil
 }
