@@ -124,6 +124,19 @@ type Experiment struct {
 
 	mu sync.Mutex
 	pb *parzenv1.Experiment
+	// Choice labels of pb's space, computed once per snapshot.
+	labels      map[string]map[string]string
+	labelsSpace *parzenv1.SearchSpace
+}
+
+// choiceLabels is the labels of the snapshot's choice parameters.
+func (e *Experiment) choiceLabels() map[string]map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.labels == nil || e.labelsSpace != e.pb.GetSpace() {
+		e.labels, e.labelsSpace = choiceLabels(e.pb.GetSpace()), e.pb.GetSpace()
+	}
+	return e.labels
 }
 
 // CreateExperiment creates an experiment, or returns the stored one when an
@@ -255,7 +268,7 @@ func (e *Experiment) SuggestN(ctx context.Context, n int) ([]*Trial, error) {
 	if len(pbs) > n {
 		return nil, wrap(op, errUnexpected("asked for %d trials, got %d", n, len(pbs)))
 	}
-	return e.c.trials(pbs), nil
+	return e.trials(pbs), nil
 }
 
 // trialsAnswer is what Suggest (and Report's next trial) answers.
@@ -306,7 +319,7 @@ func (e *Experiment) Best(ctx context.Context) (*Trial, error) {
 	if err != nil {
 		return nil, wrap("GetBest "+e.name, err)
 	}
-	return e.c.newTrial(resp.GetTrial()), nil
+	return e.newTrial(resp.GetTrial()), nil
 }
 
 // ParameterImportance is how much one parameter matters to the loss.
@@ -348,7 +361,7 @@ func (e *Experiment) Enqueue(ctx context.Context, configs ...map[string]any) ([]
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	return e.c.trials(resp.GetTrials()), nil
+	return e.trials(resp.GetTrials()), nil
 }
 
 // Observation is an already-evaluated configuration for Import.
