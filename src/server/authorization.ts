@@ -2,7 +2,8 @@
  * What an authenticated token may do (auth.ts authenticates it). A role
  * decides the methods: a reader reads, a worker also gets-or-creates its
  * experiments and suggests, reports and heartbeats, an admin does
- * everything. Experiment patterns decide the experiments, for every call
+ * everything (deleting, enqueueing, importing, and UpdateExperiment: pausing,
+ * stopping or re-budgeting is the owner's decision, not a worker's). Experiment patterns decide the experiments, for every call
  * that names one or one of its trials, and ListExperiments shows only the
  * matching ones. A trial's experiment is looked up before the call runs, so
  * a worker cannot report, heartbeat or read a trial of someone else's
@@ -70,7 +71,7 @@ export class Access {
     const name =
       method === "CreateExperiment"
         ? (r.experiment as Experiment | undefined)?.name
-        : method === "GetExperiment" || method === "DeleteExperiment"
+        : method === "GetExperiment" || method === "DeleteExperiment" || method === "UpdateExperiment"
           ? r.name
           : (r.experiment as string | undefined);
     if (name === undefined || !this.matches(scope, name))

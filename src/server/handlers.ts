@@ -117,10 +117,9 @@ export function createHandlers(
       await optimizer.deleteExperiment(req.name);
       return {};
     }),
-    // Implemented in the commits that follow the proto's (issue 16).
-    updateExperiment: unary("UpdateExperiment", () => {
-      throw new ParzenError("FAILED_PRECONDITION", "UpdateExperiment is not implemented by this server yet");
-    }),
+    updateExperiment: unary("UpdateExperiment", async (req) => ({
+      experiment: await optimizer.updateExperiment(req),
+    })),
     suggest: unary("Suggest", (req, call) => optimizer.suggestAnswer(req, abortSignalOf(call))),
     report: unary("Report", async (req, call) => {
       const { trial, afterAnswer } = await optimizer.report(req);

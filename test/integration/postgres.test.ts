@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompletionReason, ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
-import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentAction, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import pino from "pino";
 import { startParzen } from "../../src/app.js";
@@ -49,6 +49,30 @@ suite("a server on PostgreSQL", () => {
       state: ExperimentState.EXPERIMENT_STATE_COMPLETED,
       completionReason: CompletionReason.COMPLETION_REASON_BUDGET,
     });
+  });
+
+  it("keeps a user's pause, stop, raised budget and deadline across a restart", async () => {
+    const space = { parameters: [uniform("x", 0, 1)] };
+    await ts.api.createExperiment({ experiment: { name: "paused", space, maxTrials: 1 } });
+    await ts.api.createExperiment({ experiment: { name: "stopped", space } });
+    await ts.api.updateExperiment({ name: "paused", action: ExperimentAction.EXPERIMENT_ACTION_PAUSE, maxTrials: 7 });
+    await ts.api.updateExperiment({
+      name: "stopped",
+      action: ExperimentAction.EXPERIMENT_ACTION_STOP,
+      deadline: new Date(clock.now + 5000),
+    });
+    await ts.restart();
+    expect((await ts.api.getExperiment({ name: "paused" })).experiment).toMatchObject({
+      state: ExperimentState.EXPERIMENT_STATE_PAUSED,
+      maxTrials: 7,
+    });
+    expect((await ts.api.suggest({ experiment: "paused" })).retryAfter).toBeDefined();
+    expect((await ts.api.getExperiment({ name: "stopped" })).experiment).toMatchObject({
+      completionReason: CompletionReason.COMPLETION_REASON_STOPPED,
+      deadline: new Date(clock.now + 5000),
+    });
+    await ts.api.updateExperiment({ name: "stopped", action: ExperimentAction.EXPERIMENT_ACTION_RESUME });
+    expect((await ts.api.suggest({ experiment: "stopped" })).trials).toHaveLength(1);
   });
 
   it("runs ask-tell with TPE, curves, enqueued configurations and request ids, and keeps it all across a restart", async () => {

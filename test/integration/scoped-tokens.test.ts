@@ -7,7 +7,8 @@
  * parser.
  */
 import { credentials, status } from "@grpc/grpc-js";
-import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
+import { ExperimentAction, OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -109,6 +110,26 @@ describe("scoped tokens", () => {
       expect(err.details).toMatch(/worker token/);
     }
     await admin.deleteExperiment({ name: "team-a-2" });
+  });
+
+  it("keeps UpdateExperiment (pause, stop, budgets) for admins, within their patterns", async () => {
+    const pause = (api: Api, name: string) =>
+      api.updateExperiment({ name, action: ExperimentAction.EXPERIMENT_ACTION_PAUSE });
+    const byWorker = await rejection(pause(worker, "team-a-1"));
+    expect(byWorker.code).toBe(status.PERMISSION_DENIED);
+    expect(byWorker.details).toBe("UpdateExperiment: a worker token may not call it (admin tokens may)");
+    expect((await rejection(reader.updateExperiment({ name: "team-a-1", maxTrials: 5 }))).details).toBe(
+      "UpdateExperiment: a reader token is read-only",
+    );
+    expect((await rejection(pause(adminB, "team-a-1"))).details).toBe(
+      'UpdateExperiment: experiment "team-a-1" is not one this token may use (allowed: team-b-?)',
+    );
+    expect((await pause(adminB, "team-b-1")).experiment?.state).toBe(ExperimentState.EXPERIMENT_STATE_PAUSED);
+    const resumed = await admin.updateExperiment({
+      name: "team-b-1",
+      action: ExperimentAction.EXPERIMENT_ACTION_RESUME,
+    });
+    expect(resumed.experiment?.state).toBe(ExperimentState.EXPERIMENT_STATE_ACTIVE);
   });
 
   it("lets a reader read and nothing else", async () => {

@@ -15,19 +15,20 @@
 import { notFound } from "../../errors.js";
 import type { AlgorithmSession, Observation, ObservationState } from "../../algorithms/types.js";
 import type { TrialState } from "../../domain/trial-state.js";
-import type { CompiledDefinition } from "../use-cases/definition.js";
+import type { CompiledDefinition, StopConditions } from "../use-cases/definition.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import type { Config, Space } from "../../space/types.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { TrialCurve } from "../../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
+import { type Lifecycle, parseLifecycle } from "./lifecycle.js";
 
 /** Requested numbers closer than this are read back with one range query rather than several. */
 const READ_GAP = 32;
 
 /** Why an experiment is COMPLETED (the proto's CompletionReason, in domain terms). */
-export type CompletionReason = "budget" | "goal" | "failures";
+export type CompletionReason = "budget" | "goal" | "failures" | "deadline" | "stopped";
 
 export class ExperimentState {
   /** Numbers of WAITING trials, oldest first. */
@@ -55,8 +56,17 @@ export class ExperimentState {
   readonly queue = new SerialQueue();
   /** Set once the experiment is deleted: reads of its history are NOT_FOUND from then on. */
   deleted = false;
-  /** Whether a COMPLETE loss has reached the definition's goal (a finished trial never changes, so this never resets). */
-  goalReached = false;
+  /**
+   * The best COMPLETE loss as the algorithms see it (minimised): the goal is
+   * reached when it is at or below the goal. A COMPLETE trial never changes,
+   * so this only falls; kept so that UpdateExperiment can move the goal.
+   */
+  private bestComplete = Number.POSITIVE_INFINITY;
+  /**
+   * A user's pause or stop and the stop conditions in force (lifecycle.ts):
+   * replaced by the mutation path only (experiments.ts), once written.
+   */
+  lifecycle: Lifecycle;
   /** Latest create, start or end time (ms) of any trial put: the dashboard's "last activity". */
   lastActivity = 0;
   /** Trials per state. */
@@ -94,6 +104,12 @@ export class ExperimentState {
     private readonly store: Store,
   ) {
     this.columns = new TrialColumns(def.space.params.length);
+    this.lifecycle = parseLifecycle(row.lifecycle, def.stop, row.name);
+  }
+
+  /** The stop conditions in force: the definition's, or UpdateExperiment's since. */
+  get stop(): StopConditions {
+    return this.lifecycle.stop;
   }
 
   get space(): Space {
@@ -129,9 +145,8 @@ export class ExperimentState {
     else this.live.delete(n);
 
     const sign = this.def.maximize ? -1 : 1;
-    const goal = this.def.stop.goal;
-    if (goal !== undefined && t.state === "complete" && t.loss !== null && sign * t.loss <= sign * goal)
-      this.goalReached = true;
+    if (t.state === "complete" && t.loss !== null && sign * t.loss < this.bestComplete)
+      this.bestComplete = sign * t.loss;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
     const loss = observedLoss(t, sign, last?.[1]);
     this.columns.set(n, t.state, loss, last?.[0]);
@@ -157,16 +172,26 @@ export class ExperimentState {
   }
 
   /**
-   * Why the experiment is COMPLETED, or undefined while it is ACTIVE. A
-   * function of the stored definition and trials, so it survives restarts
-   * (the load puts every trial) on either store without a column of its own.
+   * Why the experiment is COMPLETED at `now` (ms), or undefined while it is
+   * ACTIVE or PAUSED. A function of the stored lifecycle (a user's stop, the
+   * stop conditions in force) and trials, so it survives restarts (the load
+   * puts every trial), and a raised or cleared limit re-opens the experiment
+   * with no state to undo. Only a user's stop takes a user's RESUME.
    */
-  completion(): CompletionReason | undefined {
-    const { maxTrials, maxFailedTrials } = this.def.stop;
-    if (this.goalReached) return "goal";
+  completion(now: number): CompletionReason | undefined {
+    if (this.lifecycle.stopped) return "stopped";
+    const { maxTrials, maxFailedTrials, goal, deadline } = this.stop;
+    if (goal !== undefined && this.bestComplete <= (this.def.maximize ? -goal : goal)) return "goal";
     if (maxTrials !== undefined && this.counts.complete + this.counts.pruned >= maxTrials) return "budget";
     if (maxFailedTrials !== undefined && this.counts.fail >= maxFailedTrials) return "failures";
+    if (deadline !== undefined && now >= deadline) return "deadline";
     return undefined;
+  }
+
+  /** The lifecycle state at `now`: COMPLETED wins over PAUSED (a paused experiment may still run out). */
+  status(now: number): "active" | "paused" | "completed" {
+    if (this.completion(now) !== undefined) return "completed";
+    return this.lifecycle.paused ? "paused" : "active";
   }
 
   /**
@@ -175,7 +200,7 @@ export class ExperimentState {
    * or lapses). Infinite without max_trials.
    */
   startable(): number {
-    const { maxTrials } = this.def.stop;
+    const { maxTrials } = this.stop;
     if (maxTrials === undefined) return Number.POSITIVE_INFINITY;
     return Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running);
   }

@@ -42,6 +42,7 @@ import type { Store, Unit } from "../../store/store.js";
 import type { TrialState } from "../../domain/trial-state.js";
 import { checkExperimentName, compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
+import { type Lifecycle, lifecycleJson } from "./lifecycle.js";
 
 // ---- looking up ------------------------------------------------------------
 
@@ -87,6 +88,8 @@ export interface TrialWrites {
   readonly request?: { readonly method: string; readonly requestId: string; readonly trialIds: readonly number[] };
   /** Updates that need the ids of the inserted trials (a link to a new trial), in the same unit. */
   readonly link?: (ids: readonly number[]) => readonly TrialRow[];
+  /** The experiment's new lifecycle (UpdateExperiment), in the same unit. */
+  readonly lifecycle?: Lifecycle;
 }
 
 /**
@@ -127,6 +130,7 @@ export class Change {
       insert: insert.map((t) => ({ trial: t, params: exp.storedParams(t.config) })),
       update: w.update,
       points: w.points,
+      lifecycle: w.lifecycle === undefined ? undefined : lifecycleJson(w.lifecycle),
       withIds:
         request === undefined && link === undefined
           ? undefined
@@ -152,6 +156,7 @@ export class Change {
       exp.put(t);
     });
     for (const t of linked) exp.put(t);
+    if (w.lifecycle !== undefined) exp.lifecycle = w.lifecycle;
   }
 
   /** Deletes the experiment with its whole history. */

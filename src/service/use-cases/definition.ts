@@ -94,28 +94,49 @@ export interface StopConditions {
   readonly maxFailedTrials: number | undefined;
   /** A COMPLETE loss at or past this (in the experiment's direction) completes the experiment. */
   readonly goal: number | undefined;
+  /** Milliseconds since the epoch: from this instant on the experiment is COMPLETED (DEADLINE). */
+  readonly deadline: number | undefined;
 }
 
 /** The request's stop conditions, checked; refused under rules that predate them (DefinitionRules.stopConditions). */
 function stopConditionsOf(req: Experiment, rules: DefinitionRules): StopConditions {
   const { maxTrials, maxFailedTrials, goal } = req;
-  const given = maxTrials !== undefined || maxFailedTrials !== undefined || goal !== undefined;
+  const given =
+    maxTrials !== undefined || maxFailedTrials !== undefined || goal !== undefined || req.deadline !== undefined;
   if (given && !rules.stopConditions) {
     throw failedPrecondition(
       `experiment "${req.name}" was created before stop conditions existed (definition version ${rules.version}): ` +
-        "max_trials, max_failed_trials and goal need a new experiment",
+        "max_trials, max_failed_trials, goal and deadline need a new experiment (or UpdateExperiment)",
     );
   }
+  checkStopConditions({ maxTrials, maxFailedTrials, goal }, "experiment.");
+  // Stored in definitions of version 2 without a version of its own: the schema
+  // migration that came with it (0003) keeps an older Parzen from opening the database.
+  const deadline = req.deadline === undefined ? undefined : timestampMs(req.deadline, "experiment.deadline");
+  return { maxTrials, maxFailedTrials, goal, deadline };
+}
+
+/** Checks the numeric stop conditions given (CreateExperiment's, UpdateExperiment's), naming fields after `prefix`. */
+export function checkStopConditions(
+  s: { maxTrials?: number; maxFailedTrials?: number; goal?: number },
+  prefix: string,
+): void {
   for (const [field, n] of [
-    ["max_trials", maxTrials],
-    ["max_failed_trials", maxFailedTrials],
+    ["max_trials", s.maxTrials],
+    ["max_failed_trials", s.maxFailedTrials],
   ] as const) {
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1))
-      throw invalidArgument(`experiment.${field}: must be a positive integer when set, got ${n}`);
+      throw invalidArgument(`${prefix}${field}: must be a positive integer when set, got ${n}`);
   }
-  if (goal !== undefined && !Number.isFinite(goal))
-    throw invalidArgument(`experiment.goal: must be finite when set, got ${goal}`);
-  return { maxTrials, maxFailedTrials, goal };
+  if (s.goal !== undefined && !Number.isFinite(s.goal))
+    throw invalidArgument(`${prefix}goal: must be finite when set, got ${s.goal}`);
+}
+
+/** A Timestamp (decoded as a Date) in milliseconds since the epoch; INVALID_ARGUMENT naming `field` if it is none. */
+export function timestampMs(d: Date, field: string): number {
+  const ms = d.getTime();
+  if (!Number.isFinite(ms)) throw invalidArgument(`${field}: not a valid timestamp`);
+  return ms;
 }
 
 /** Checks an experiment name: as any version allowed it (a lookup) unless `maxLength` says otherwise. */
@@ -197,6 +218,7 @@ export function compileDefinition(
     maxTrials: stop.maxTrials,
     maxFailedTrials: stop.maxFailedTrials,
     goal: stop.goal,
+    deadline: stop.deadline === undefined ? undefined : new Date(stop.deadline),
   });
   return {
     stop,

@@ -29,6 +29,7 @@ import {
   type ListTrialsRequest,
   type ReportRequest,
   type SuggestRequest,
+  type UpdateExperimentRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { isFinished, type TrialState } from "../../domain/trial-state.js";
@@ -56,6 +57,7 @@ import { DashboardReads } from "./dashboard-reads.js";
 import { PageBudget, trialBytes } from "./answer-size.js";
 import { replayed } from "./replay.js";
 import { experimentView, trialView } from "./views.js";
+import { updateExperiment } from "./update-experiment.js";
 
 export interface OptimizerDeps {
   store: Store;
@@ -154,7 +156,7 @@ export class Optimizer {
               "algorithm, pruner, seed or stop conditions); choose another name or delete it first",
           );
         }
-        return this.changes.settled({ experiment: experimentView(existing), created: false });
+        return this.changes.settled({ experiment: experimentView(existing, this.now()), created: false });
       }
       checkAttrs(def.proto.userAttrs, "experiment.user_attrs", this.limits);
       let written: Awaited<ReturnType<Store["createExperiment"]>>;
@@ -167,12 +169,12 @@ export class Optimizer {
       }
       const exp = this.cache.adopt(new ExperimentState(written.value, def, this.store));
       await written.durable;
-      return { experiment: experimentView(exp), created: true };
+      return { experiment: experimentView(exp, this.now()), created: true };
     }
   }
 
   async getExperiment(name: string): Promise<Experiment> {
-    return this.changes.settled(experimentView(await experimentNamed(this.cache, name)));
+    return this.changes.settled(experimentView(await experimentNamed(this.cache, name), this.now()));
   }
 
   async listExperiments(
@@ -189,7 +191,7 @@ export class Optimizer {
     for (const r of rows.slice(0, size)) {
       const exp = await this.cache.load(r);
       if (exp === undefined) continue;
-      const view = experimentView(exp);
+      const view = experimentView(exp, this.now());
       if (!budget.take(Experiment.encode(view).finish().length + 6)) {
         next = encodePageToken(last);
         break;
@@ -198,6 +200,11 @@ export class Optimizer {
       last = r.name;
     }
     return this.changes.settled({ experiments: page, nextPageToken: next });
+  }
+
+  /** Pauses, resumes or stops an experiment, or changes its stop conditions (update-experiment.ts). */
+  updateExperiment(req: UpdateExperimentRequest): Promise<Experiment> {
+    return updateExperiment(this.changes, this.cache, this.now, req);
   }
 
   deleteExperiment(name: string): Promise<void> {
@@ -276,7 +283,7 @@ export class Optimizer {
         await change.write({ update: [updated] });
         if (trial.state === "lost")
           this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
-        return { trial: trialView(exp, updated), afterAnswer: this.suggests.prefetch.afterReport(exp) };
+        return { trial: trialView(exp, updated), afterAnswer: this.suggests.prefetch.afterReport(exp, this.now()) };
       },
     );
   }

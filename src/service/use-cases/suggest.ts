@@ -111,10 +111,10 @@ export class SuggestUseCase {
     // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
     if (exp.mayHaveLapsed(this.deps.now())) await leases.expire(change);
     if (exp.retriesPending.size > 0) await leases.enqueueRetries(change);
-    const completion = exp.completion();
+    const completion = exp.completion(this.deps.now());
     if (completion !== undefined) return { ...answer([]), done: true, doneReason: completionReasonView(completion) };
     // The queue serialises Suggests, so what is startable here cannot be handed out twice.
-    const count = Math.min(requested, exp.startable());
+    const count = exp.lifecycle.paused ? 0 : Math.min(requested, exp.startable());
     if (count === 0) {
       const ms = RETRY_AFTER_MS;
       return { ...answer([]), retryAfter: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } };
@@ -248,11 +248,11 @@ export class SuggestionPrefetch {
    * server/handlers.ts), so the computation never holds up that answer.
    * Nothing is computed if it is never run.
    */
-  afterReport(exp: ExperimentState): (() => void) | undefined {
+  afterReport(exp: ExperimentState, now: number): (() => void) | undefined {
     // Its own queue task is still running: the queue is checked when the computation would start.
     if (!this.enabled || exp.running.size > 0 || exp.waiting.length > 0) return undefined;
-    // A COMPLETED experiment will not be suggested from (nothing re-opens one yet).
-    if (exp.completion() !== undefined) return undefined;
+    // Not suggested from until a user's update: that one most likely changes what would be suggested.
+    if (exp.completion(now) !== undefined || exp.lifecycle.paused) return undefined;
     const version = exp.version;
     return () => this.start(exp, version);
   }

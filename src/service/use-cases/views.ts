@@ -74,22 +74,33 @@ const PROTO_COMPLETION: Readonly<Record<DomainCompletion, CompletionReason>> = {
   budget: CompletionReason.COMPLETION_REASON_BUDGET,
   goal: CompletionReason.COMPLETION_REASON_GOAL,
   failures: CompletionReason.COMPLETION_REASON_FAILURES,
+  deadline: CompletionReason.COMPLETION_REASON_DEADLINE,
+  stopped: CompletionReason.COMPLETION_REASON_STOPPED,
 };
+
+const PROTO_EXPERIMENT_STATE = {
+  active: ProtoExperimentState.EXPERIMENT_STATE_ACTIVE,
+  paused: ProtoExperimentState.EXPERIMENT_STATE_PAUSED,
+  completed: ProtoExperimentState.EXPERIMENT_STATE_COMPLETED,
+} as const;
 
 export function completionReasonView(reason: DomainCompletion): CompletionReason {
   return PROTO_COMPLETION[reason];
 }
 
-export function experimentView(exp: ExperimentState): Experiment {
-  const completion = exp.completion();
+/** The experiment at `now` (ms): its stop conditions are those in force (UpdateExperiment's), not as created. */
+export function experimentView(exp: ExperimentState, now: number): Experiment {
+  const completion = exp.completion(now);
+  const { maxTrials, maxFailedTrials, goal, deadline } = exp.stop;
   return {
     ...exp.def.proto,
+    maxTrials,
+    maxFailedTrials,
+    goal,
+    deadline: deadline === undefined ? undefined : new Date(deadline),
     createTime: new Date(exp.row.createTime),
     trialCounts: countsOf(exp),
-    state:
-      completion === undefined
-        ? ProtoExperimentState.EXPERIMENT_STATE_ACTIVE
-        : ProtoExperimentState.EXPERIMENT_STATE_COMPLETED,
+    state: PROTO_EXPERIMENT_STATE[exp.status(now)],
     completionReason: completion === undefined ? 0 : PROTO_COMPLETION[completion],
   };
 }
