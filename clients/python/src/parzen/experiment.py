@@ -18,7 +18,7 @@ from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, Parzen
 from .trial import Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
-from .values import Scalar, from_value, to_value_map
+from .values import Scalar, choice_labels, from_value, to_value_map
 
 if TYPE_CHECKING:
     import pandas
@@ -81,6 +81,17 @@ class Experiment:
     @property
     def algorithm_options(self) -> dict[str, Scalar]:
         return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
+
+    @property
+    def choice_labels(self) -> dict[str, dict[tuple[str, object], str]]:
+        """Each choice parameter's option labels (see ``Trial.labels``)."""
+        space = self.proto.space
+        cached = self.__dict__.get("_labels")
+        if cached is None or cached[0] is not space:
+            cached = (space, choice_labels(space))
+            self.__dict__["_labels"] = cached
+        labels: dict[str, dict[tuple[str, object], str]] = cached[1]
+        return labels
 
     @property
     def pruner(self) -> _pruners.Pruner:

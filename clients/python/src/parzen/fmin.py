@@ -15,6 +15,7 @@ says the experiment is done.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import time
@@ -27,7 +28,15 @@ from . import template as tpl
 from .algorithms import algorithm_name
 from .client import Client
 from .compat import Trials
-from .errors import AllTrialsFailed, AlreadyExists, DeadlineExceeded, ExperimentDone, FailedPrecondition, TrialPruned
+from .errors import (
+    AllTrialsFailed,
+    AlreadyExists,
+    DeadlineExceeded,
+    ExperimentDone,
+    FailedPrecondition,
+    ParzenError,
+    TrialPruned,
+)
 from .experiment import Experiment
 from .local_server import LocalServer
 from .progress import Progress
@@ -147,35 +156,46 @@ def _experiment(
         return experiment
     name = experiment or f"fmin-{uuid.uuid4().hex[:12]}"
     kwargs: dict[str, Any] = {"algorithm": algorithm_name(algo), "seed": seed, "options": options, "pruner": pruner}
+    wanted = {"max_trials": max_evals, "goal": loss_threshold}
     try:
-        return c.create_experiment(name, space, **kwargs, max_trials=max_evals, goal=loss_threshold)
+        # The stop conditions it was created with go into user_attrs: a later fmin with another max_evals
+        # re-creates it with those (its identity) and then changes the budget.
+        exp = c.create_experiment(name, space, **kwargs, **wanted, user_attrs={_CREATED_WITH: json.dumps(wanted)})
     except (AlreadyExists, FailedPrecondition) as first:
-        # The same experiment with other stop conditions (a search resumed with a
-        # new max_evals), or one created before stop conditions existed: resume it
-        # under its own, if that is the only difference.
-        try:
-            stored = c.get_experiment(name)
-            exp = c.create_experiment(
-                name,
-                space,
-                **kwargs,
-                max_trials=stored.max_trials,
-                max_failed_trials=stored.max_failed_trials,
-                goal=stored.goal,
-                deadline=stored.deadline,
-            )
-        except (AlreadyExists, FailedPrecondition):
-            raise first from None
-    # The same search with a new budget or goal: change them (raising the budget re-opens it).
-    change: dict[str, Any] = {}
-    if max_evals is not None and exp.max_trials != max_evals:
-        change["max_trials"] = max_evals
-    if loss_threshold is not None and exp.goal != loss_threshold:
-        change["goal"] = loss_threshold
+        exp = _resume(c, name, space, kwargs, first)
+    change = {k: v for k, v in wanted.items() if v is not None and getattr(exp, k) != v}
     if change:
-        with contextlib.suppress(FailedPrecondition):  # an experiment stored before stop conditions: fmin counts
+        with contextlib.suppress(FailedPrecondition):  # stored before stop conditions existed: fmin counts itself
             exp.update(**change)
     return exp
+
+
+#: ``user_attrs`` key of the stop conditions an fmin-created experiment was created with (JSON).
+_CREATED_WITH = "parzen.fmin.created_with"
+
+
+def _resume(c: Client, name: str, space: Any, kwargs: dict[str, Any], first: ParzenError) -> Experiment:
+    """The experiment ``name`` when only its stop conditions differ from this call's: re-created under the ones
+    it was created with (recorded by fmin, else those in force, else none); ``first`` when that is not the case."""
+    stored = c.get_experiment(name)
+    candidates: list[dict[str, Any]] = []
+    recorded = stored.proto.user_attrs.get(_CREATED_WITH)
+    if recorded:
+        with contextlib.suppress(ValueError):
+            candidates.append(dict(json.loads(recorded)))
+    candidates.append(
+        {
+            "max_trials": stored.max_trials,
+            "max_failed_trials": stored.max_failed_trials,
+            "goal": stored.goal,
+            "deadline": stored.deadline,
+        }
+    )
+    candidates.append({})
+    for stop in candidates:
+        with contextlib.suppress(AlreadyExists, FailedPrecondition):
+            return c.create_experiment(name, space, **kwargs, **stop)
+    raise first
 
 
 def _shape_point(template: tpl.Node, point: Any) -> Any:

@@ -25,7 +25,7 @@ from .errors import TrialPruned
 from .heartbeat import Heartbeater, interval_for
 from .v1 import optimizer_service_pb2 as svc
 from .v1 import trial_pb2
-from .values import Scalar, from_value_map
+from .values import Scalar, from_value_map, label_text, scalar_key
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -172,6 +172,19 @@ class Trial:
         if self._params is _UNSET:
             self._params = tpl.decode(self.experiment.template, self.flat_params)
         return self._params
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The label of each active choice parameter's chosen option, e.g.
+        ``{"optimizer": "sgd"}``: what the Go and TypeScript clients, the CLI
+        and the dashboard call it, whatever the stored value (a dict option is
+        stored as its index)."""
+        known = self.experiment.choice_labels
+        out: dict[str, str] = {}
+        for name, value in self.flat_params.items():
+            if name in known:
+                out[name] = known[name].get(scalar_key(value), label_text(value))
+        return out
 
     @property
     def finished(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Union
 
 from .v1 import space_pb2
@@ -67,3 +67,43 @@ def to_value_map(params: Mapping[str, object]) -> dict[str, space_pb2.Value]:
 
 def from_value_map(values: Mapping[str, space_pb2.Value]) -> dict[str, Scalar]:
     return {k: from_value(v) for k, v in values.items()}
+
+
+def label_text(x: Scalar) -> str:
+    """An option's value as text, as every Parzen client and the server write
+    it when the option has no label: ``true``, ``32``, ``0.5``, ``1e-7``,
+    ``adam`` (JavaScript's number formatting: ``1.0`` is ``1``)."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, int):
+        return str(x)
+    if x == int(x) and abs(x) < 1e21:
+        return str(int(x))
+    text = repr(float(x))
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        sign = "-" if exp.startswith("-") else "+"
+        text = f"{mantissa}e{sign}{exp.lstrip('+-').lstrip('0') or '0'}"
+    return text
+
+
+def choice_labels(space: space_pb2.SearchSpace) -> dict[str, dict[tuple[str, object], str]]:
+    """Each choice parameter's option labels by option (``scalar_key``): the
+    declared label, else the value as text."""
+    out: dict[str, dict[tuple[str, object], str]] = {}
+
+    def walk(params: Iterable[space_pb2.Parameter]) -> None:
+        for p in params:
+            if p.WhichOneof("domain") != "choice":
+                continue
+            labels: dict[tuple[str, object], str] = {}
+            for o in p.choice.options:
+                value = from_value(o.value)
+                labels[scalar_key(value)] = o.label if o.HasField("label") and o.label else label_text(value)
+                walk(o.children)
+            out[p.name] = labels
+
+    walk(space.parameters)
+    return out
