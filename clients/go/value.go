@@ -134,25 +134,28 @@ func labelText(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		}
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if i := strings.IndexByte(s, 'e'); i >= 0 {
-			mant, exp := s[:i], s[i+1:]
-			sign := "+"
-			if exp[0] == '-' {
-				sign = "-"
-			}
-			exp = strings.TrimLeft(exp, "+-0")
-			if exp == "" {
-				exp = "0"
-			}
-			s = mant + "e" + sign + exp
-		}
-		return s
+		return jsNumber(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// jsNumber writes x as JavaScript's String(x) does: the shortest digits that
+// round-trip, in fixed notation for exponents -7 < e < 21, else as d.ddde±n.
+func jsNumber(x float64) string {
+	if x == 0 {
+		return "0"
+	}
+	s := strconv.FormatFloat(x, 'e', -1, 64)
+	i := strings.IndexByte(s, 'e')
+	exp, _ := strconv.Atoi(s[i+1:])
+	if exp > -7 && exp < 21 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	sign := "+"
+	if exp < 0 {
+		sign, exp = "-", -exp
+	}
+	return s[:i] + "e" + sign + strconv.Itoa(exp)
 }
 
 // choiceLabels maps each choice parameter of a space to its options' labels by valueKey.

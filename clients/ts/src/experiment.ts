@@ -27,6 +27,7 @@ import {
 } from "./gen/parzen/v1/optimizer_service.js";
 import type { Rpc } from "./rpc.js";
 import { stateToProto, type TrialState } from "./state.js";
+import { type ChoiceLabels, choiceLabels } from "./labels.js";
 import { Trial } from "./trial.js";
 import { toValueMap, type ParamValue } from "./values.js";
 
@@ -63,6 +64,7 @@ export interface StopConditionsUpdate {
 
 export class Experiment {
   #proto: ExperimentProto;
+  #labels: { space: ExperimentProto["space"]; labels: ChoiceLabels } | undefined;
 
   constructor(
     private readonly rpc: Rpc,
@@ -115,6 +117,13 @@ export class Experiment {
   }
   get deadline(): Date | undefined {
     return this.#proto.deadline;
+  }
+  /** Each choice parameter's option labels (see Trial.labels). */
+  get choiceLabels(): ChoiceLabels {
+    if (this.#labels === undefined || this.#labels.space !== this.#proto.space) {
+      this.#labels = { space: this.#proto.space, labels: choiceLabels(this.#proto.space) };
+    }
+    return this.#labels.labels;
   }
   /** The server's message, for anything not surfaced above. */
   get proto(): Readonly<ExperimentProto> {
@@ -200,14 +209,14 @@ export class Experiment {
         }),
       ),
     );
-    return trials.map((t) => new Trial(this.rpc, t));
+    return trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
   }
 
   /** The best COMPLETE trial, or undefined while none has completed. */
   async best(): Promise<Trial | undefined> {
     try {
       const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }));
-      return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial);
+      return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial, this.choiceLabels);
     } catch (err) {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
       throw err;
@@ -227,7 +236,7 @@ export class Experiment {
   /** One trial by id. */
   async trial(id: number): Promise<Trial> {
     const res = await this.rpc.call("getTrial", GetTrialRequest.fromPartial({ trialId: id }));
-    return new Trial(this.rpc, res.trial!);
+    return new Trial(this.rpc, res.trial!, this.choiceLabels);
   }
 
   /** The history in trial-number order, fetched a page at a time as you iterate. */
@@ -243,7 +252,7 @@ export class Experiment {
         pageToken,
       });
       const res = await this.rpc.call("listTrials", req);
-      for (const t of res.trials) yield new Trial(this.rpc, t);
+      for (const t of res.trials) yield new Trial(this.rpc, t, this.choiceLabels);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");
   }
@@ -265,7 +274,7 @@ export class Experiment {
       "enqueue",
       EnqueueRequest.fromPartial({ experiment: this.name, configurations, skipIfExists }),
     );
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    return res.trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
   }
 
   /** Imports results you already have (warm start). Not retried: a repeat would import twice. */
@@ -290,7 +299,7 @@ export class Experiment {
       "addTrials",
       AddTrialsRequest.fromPartial({ experiment: this.name, trials, requestId: randomUUID() }),
     );
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    return res.trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
   }
 
   /** Deletes the experiment and its whole history. */

@@ -16,6 +16,7 @@ import { TrialSource, type Trial as TrialProto } from "./gen/parzen/v1/trial.js"
 import { startKeepAlive, type KeepAliveOptions, type StopKeepAlive } from "./keepalive.js";
 import type { Rpc } from "./rpc.js";
 import { stateFromProto, type TrialState } from "./state.js";
+import { type ChoiceLabels, labelsOf } from "./labels.js";
 import { fromValueMap, type Params } from "./values.js";
 
 /** Assumed when a trial carries no lease (e.g. read back after it finished). */
@@ -30,6 +31,8 @@ export class Trial {
   constructor(
     private readonly rpc: Rpc,
     proto: TrialProto,
+    /** The experiment's choice labels (none for a trial read without its experiment). */
+    private readonly choiceLabels: ChoiceLabels = new Map(),
   ) {
     this.#proto = proto;
     this.#params = Object.freeze(fromValueMap(proto.params));
@@ -50,6 +53,14 @@ export class Trial {
   /** The active parameters only: a conditional parameter outside its branch is absent. */
   get params(): Readonly<Params> {
     return this.#params;
+  }
+  /**
+   * The label of each active choice parameter's chosen option, e.g. `{ optimizer: "sgd" }`: what the Python and
+   * Go clients, the CLI and the dashboard call it, whatever the stored value (a Python dict option is stored as
+   * its index).
+   */
+  get labels(): Readonly<Record<string, string>> {
+    return labelsOf(this.#params, this.choiceLabels);
   }
   get state(): TrialState | "UNSPECIFIED" {
     return stateFromProto(this.#proto.state);

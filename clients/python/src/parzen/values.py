@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Union
 
 from .v1 import space_pb2
@@ -72,21 +73,18 @@ def from_value_map(values: Mapping[str, space_pb2.Value]) -> dict[str, Scalar]:
 def label_text(x: Scalar) -> str:
     """An option's value as text, as every Parzen client and the server write
     it when the option has no label: ``true``, ``32``, ``0.5``, ``1e-7``,
-    ``adam`` (JavaScript's number formatting: ``1.0`` is ``1``)."""
+    ``adam`` (JavaScript's ``String(number)``: ``1.0`` is ``1``)."""
     if isinstance(x, bool):
         return "true" if x else "false"
-    if isinstance(x, str):
-        return x
-    if isinstance(x, int):
+    if isinstance(x, (str, int)):
         return str(x)
-    if x == int(x) and abs(x) < 1e21:
-        return str(int(x))
-    text = repr(float(x))
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        sign = "-" if exp.startswith("-") else "+"
-        text = f"{mantissa}e{sign}{exp.lstrip('+-').lstrip('0') or '0'}"
-    return text
+    if x == 0:
+        return "0"
+    d = Decimal(repr(float(x)))  # the shortest digits that round-trip, as JavaScript prints
+    if -7 < d.adjusted() < 21:
+        text = format(d, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return format(d, "e")
 
 
 def choice_labels(space: space_pb2.SearchSpace) -> dict[str, dict[tuple[str, object], str]]:
