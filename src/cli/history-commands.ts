@@ -7,15 +7,16 @@
  */
 import { type Command, Option } from "commander";
 import { isParzenError, ParzenClient, type Trial, type TrialState } from "@parzen/client";
-import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
+import { CompletionReason, Direction, ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
 import { ParzenError } from "../errors.js";
+import { budgetLabel, stateLabel } from "./experiment-labels.js";
 
-interface ConnectionOptions {
+export interface ConnectionOptions {
   address: string;
   tlsCa?: string;
 }
 
-function connectionOptions(cmd: Command): Command {
+export function connectionOptions(cmd: Command): Command {
   return cmd
     .addOption(
       new Option("--address <addr>", "server address (host:port or unix:///path)")
@@ -134,31 +135,47 @@ function parseStates(list: string | undefined): TrialState[] {
 }
 
 export function addHistoryCommands(program: Command): void {
-  connectionOptions(program.command("experiments").description("list experiments with their trial counts"))
+  connectionOptions(
+    program
+      .command("experiments")
+      .description("list experiments with their state, budget (COMPLETE + PRUNED / max_trials), best loss and counts"),
+  )
     .option("--json", "print JSON Lines instead of a table")
     .action(async (opts: ConnectionOptions & { json?: boolean }) => {
       const exps = await withClient(opts, async (client) => {
         const all = [];
-        for await (const e of client.listExperiments({ pageSize: 1000 })) all.push(e);
+        for await (const e of client.listExperiments({ pageSize: 1000 })) all.push({ e, best: await e.best() });
         return all;
       });
       if (opts.json) {
-        for (const e of exps) {
+        for (const { e, best } of exps) {
+          const p = e.proto;
           const line = {
             name: e.name,
             algorithm: e.algorithm,
-            direction: Direction[e.proto.direction],
+            direction: Direction[p.direction],
+            state: ExperimentState[p.state],
+            completion_reason: p.completionReason === 0 ? null : CompletionReason[p.completionReason],
+            max_trials: p.maxTrials ?? null,
+            max_failed_trials: p.maxFailedTrials ?? null,
+            goal: p.goal ?? null,
+            deadline: p.deadline?.toISOString() ?? null,
+            best_loss: best?.loss ?? null,
             trial_counts: e.counts,
           };
           process.stdout.write(`${JSON.stringify(line)}\n`);
         }
         return;
       }
-      const lines = [["NAME", "ALGORITHM", "DIRECTION", "COMPLETE", "RUNNING", "PRUNED", "FAIL", "LOST", "WAITING"]];
-      for (const e of exps) {
+      const header = ["NAME", "STATE", "BUDGET", "BEST", "ALGORITHM", "DIRECTION", "COMPLETE", "RUNNING", "PRUNED"];
+      const lines = [[...header, "FAIL", "LOST", "WAITING"]];
+      for (const { e, best } of exps) {
         const c = e.counts!;
         lines.push([
           e.name,
+          stateLabel(e.proto),
+          budgetLabel(e.proto),
+          best?.loss === undefined ? "-" : String(best.loss),
           e.algorithm,
           e.direction,
           ...[c.complete, c.running, c.pruned, c.fail, c.lost, c.waiting].map(String),

@@ -14,6 +14,7 @@ import { startParzen, type Durability } from "../app.js";
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHealthCommand } from "./health-command.js";
 import { addHistoryCommands } from "./history-commands.js";
+import { addExperimentCommands } from "./experiment-commands.js";
 import { ParzenError } from "../errors.js";
 import { loadTokens } from "../server/auth.js";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connections.js";
@@ -318,6 +319,7 @@ function nonNegativeInt(v: string): number {
 }
 
 addHistoryCommands(program);
+addExperimentCommands(program);
 addHealthCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -122,9 +122,9 @@ export function createHandlers(
     })),
     suggest: unary("Suggest", (req, call) => optimizer.suggestAnswer(req, abortSignalOf(call))),
     report: unary("Report", async (req, call) => {
-      const { trial, afterAnswer } = await optimizer.report(req);
+      const { trial, next, afterAnswer } = await optimizer.report(req);
       if (afterAnswer !== undefined) whenOnTheWire(call, afterAnswer);
-      return { trial };
+      return { trial, next };
     }),
     reportIntermediate: unary("ReportIntermediate", async (req) => ({
       shouldPrune: await optimizer.reportIntermediate(req.trialId, req.step, req.value),

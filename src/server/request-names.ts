@@ -27,6 +27,7 @@ export function checkRequestNames(method: string, request: unknown): void {
       checkName(String(r.workerId ?? ""), "worker_id", "worker id");
       return;
     case "Report":
+      if (r.workerId) checkName(String(r.workerId), "worker_id", "worker id");
       keys(r.metrics as Keyed, "metrics");
       keys(r.userAttrs as Keyed, "user_attrs");
       return;

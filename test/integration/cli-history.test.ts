@@ -54,8 +54,8 @@ describe("parzen experiments | trials | export", () => {
   it("lists experiments with their counts", async () => {
     const { code, stdout } = await cli(["experiments"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^NAME\s+ALGORITHM\s+DIRECTION\s+COMPLETE/);
-    expect(stdout).toMatch(/hist\s+random\s+minimize\s+1\s+0\s+1\s+1\s+0\s+0/);
+    expect(stdout).toMatch(/^NAME\s+STATE\s+BUDGET\s+BEST\s+ALGORITHM\s+DIRECTION\s+COMPLETE/);
+    expect(stdout).toMatch(/hist\s+ACTIVE\s+2\/-\s+0\.25\s+random\s+minimize\s+1\s+0\s+1\s+1\s+0\s+0/);
   }, 90_000);
 
   it("exports the whole history as CSV, PRUNED and FAIL included", async () => {
@@ -96,6 +96,10 @@ describe("parzen experiments | trials | export", () => {
       name: "hist",
       algorithm: "random",
       direction: "DIRECTION_MINIMIZE",
+      state: "EXPERIMENT_STATE_ACTIVE",
+      completion_reason: null,
+      max_trials: null,
+      best_loss: 0.25,
       trial_counts: { complete: 1, pruned: 1, fail: 1, running: 0 },
     });
     const table = await cli(["trials", "hist", "--states", "complete"]);
@@ -137,4 +141,57 @@ describe("parzen experiments | trials | export", () => {
     const badState = await cli(["trials", "hist", "--states", "sleeping"]);
     expect(badState.stderr).toContain('unknown trial state "sleeping"');
   }, 90_000);
+});
+
+describe("parzen pause | resume | stop | update", () => {
+  it("changes an experiment's lifecycle and budget, printing its state, budget and best loss", async () => {
+    const own = await startTestServer();
+    try {
+      const address = own.server.address;
+      await own.api.createExperiment({ experiment: { name: "life", space: mixedSpace(), maxTrials: 2 } });
+      const [t] = (await own.api.suggest({ experiment: "life" })).trials;
+      await own.api.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
+
+      expect((await cli(["pause", "life"], address)).stdout).toBe("life: PAUSED, budget 1/2, best 0.5\n");
+      expect((await own.api.suggest({ experiment: "life" })).retryAfter).toBeDefined();
+      expect((await cli(["resume", "life"], address)).stdout).toBe("life: ACTIVE, budget 1/2, best 0.5\n");
+      const lowered = await cli(["update", "life", "--max-trials", "1", "--goal", "0.1"], address);
+      expect(lowered.stdout).toBe("life: COMPLETED (budget), budget 1/1, best 0.5\n");
+      const listed = await cli(["experiments"], address);
+      expect(listed.stdout).toMatch(/life\s+COMPLETED \(budget\)\s+1\/1\s+0\.5\s+tpe/);
+      const cleared = await cli(
+        ["update", "life", "--max-trials", "none", "--deadline", "2099-01-01T00:00:00Z"],
+        address,
+      );
+      expect(cleared.stdout).toBe("life: ACTIVE, budget 1/-, best 0.5\n");
+      expect((await own.api.getExperiment({ name: "life" })).experiment).toMatchObject({
+        goal: 0.1,
+        deadline: new Date("2099-01-01T00:00:00Z"),
+      });
+      expect((await cli(["stop", "life"], address)).stdout).toBe("life: COMPLETED (stopped), budget 1/-, best 0.5\n");
+      const json = JSON.parse((await cli(["experiments", "--json"], address)).stdout) as Record<string, unknown>;
+      expect(json).toMatchObject({
+        state: "EXPERIMENT_STATE_COMPLETED",
+        completion_reason: "COMPLETION_REASON_STOPPED",
+        max_trials: null,
+        goal: 0.1,
+        deadline: "2099-01-01T00:00:00.000Z",
+        best_loss: 0.5,
+      });
+
+      for (const [args, message] of [
+        [["update", "life"], "parzen: nothing to update: give --max-trials, --max-failed-trials, --goal or --deadline"],
+        [["update", "life", "--max-trials", "many"], 'parzen: --max-trials: expected an integer or "none", got "many"'],
+        [["update", "life", "--deadline", "tomorrow"], "parzen: --deadline: expected an ISO 8601 time"],
+        [["update", "life", "--max-trials", "0"], "parzen: max_trials: must be a positive integer when set, got 0"],
+        [["pause", "nope"], 'parzen: experiment "nope" does not exist'],
+      ] as const) {
+        const failed = await cli([...args], address);
+        expect(failed.code, args.join(" ")).toBe(1);
+        expect(failed.stderr.trim()).toContain(message);
+      }
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 });

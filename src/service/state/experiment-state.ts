@@ -205,6 +205,56 @@ export class ExperimentState {
     return Math.max(0, maxTrials - this.counts.complete - this.counts.pruned - this.counts.running);
   }
 
+  /**
+   * `fn`'s answer as if `t` (a trial of this experiment, changed) were put:
+   * Report-and-next decides on the next trial from the counts and best loss
+   * the report will make, before the one unit holding both is written. `fn`
+   * must be synchronous and read only; nothing changes for anyone else.
+   */
+  asIfPut<T>(t: TrialRow, fn: () => T): T {
+    const old = this.columns.state(t.number);
+    const best = this.bestComplete;
+    this.counts[old]--;
+    this.counts[t.state]++;
+    const sign = this.def.maximize ? -1 : 1;
+    if (t.state === "complete" && t.loss !== null && sign * t.loss < best) this.bestComplete = sign * t.loss;
+    try {
+      return fn();
+    } finally {
+      this.counts[t.state]--;
+      this.counts[old]++;
+      this.bestComplete = best;
+    }
+  }
+
+  /**
+   * `history` (this experiment's observation view) with `t` as it will be
+   * once put: a copy, since the live view must not show an unwritten change.
+   * O(n) pointers, against a suggestion's own O(n) or more.
+   */
+  observationsWith(history: readonly Observation[], t: TrialRow): readonly Observation[] {
+    const sign = this.def.maximize ? -1 : 1;
+    const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
+    const observation: Observation = {
+      number: t.number,
+      config: this.columns.configView(t.number),
+      state: t.state as ObservationState,
+      loss: observedLoss(t, sign, last?.[1]),
+      lastStep: last?.[0],
+    };
+    let lo = 0;
+    let hi = history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (history[mid]!.number < t.number) lo = mid + 1;
+      else hi = mid;
+    }
+    const out = history.slice();
+    if (out[lo]?.number === t.number) out[lo] = observation;
+    else out.splice(lo, 0, observation);
+    return out;
+  }
+
   /** Trials in `state`. */
   countOf(state: TrialState): number {
     return this.counts[state];

@@ -29,6 +29,7 @@ import {
   type ListTrialsRequest,
   type ReportRequest,
   type SuggestRequest,
+  type SuggestResponse,
   type UpdateExperimentRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial, TrialState as ProtoTrialState } from "@parzen/client/gen/parzen/v1/trial";
@@ -38,6 +39,7 @@ import type { TrialRow } from "../../store/rows.js";
 import { prunerNamed } from "../../pruners/registry.js";
 import type { AlgorithmRunner } from "../runners/algorithm-runner.js";
 import {
+  type Change,
   Changes,
   ExperimentCache,
   experimentNamed,
@@ -49,9 +51,9 @@ import { checkExperimentName, compileCreate, definitionJson, identityOf } from "
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
-import { SuggestUseCase } from "./suggest.js";
+import { startedView, SuggestUseCase, trialsAnswer } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
-import { checkAttrs, checkMetrics, pageSizeOf, stateFilter } from "./request-checks.js";
+import { checkAttrs, checkMetrics, checkWorkerId, pageSizeOf, stateFilter } from "./request-checks.js";
 import { UserTrials } from "./user-trials.js";
 import { DashboardReads } from "./dashboard-reads.js";
 import { PageBudget, trialBytes } from "./answer-size.js";
@@ -72,6 +74,8 @@ export interface OptimizerDeps {
 
 export interface ReportResult {
   readonly trial: Trial;
+  /** With suggest_next: the next trial, or done, or retry_after (ReportResponse.next). */
+  readonly next?: SuggestResponse;
   /**
    * When set, the caller runs it once the answer is on the wire (or after
    * sending it, if it cannot tell): the server then prefetches the next
@@ -227,10 +231,15 @@ export class Optimizer {
    * log row (one random-key index write per call saved).
    */
   report(req: ReportRequest): Promise<ReportResult> {
+    if (req.suggestNext) checkWorkerId(req.workerId, this.limits.maxWorkerIdLength);
     return this.changes.find(
       () => ownerOfTrial(this.cache, req.trialId),
       async (change) => {
         const exp = change.exp;
+        if (req.suggestNext && req.requestId !== "") {
+          const replay = await this.replayedReport(exp, req);
+          if (replay !== undefined) return replay;
+        }
         await this.leases.expire(change);
         const trial = await trialOf(exp, req.trialId);
         const loss = req.loss;
@@ -261,7 +270,7 @@ export class Optimizer {
             trial.state === state &&
             trial.loss === finalLoss &&
             sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
-          if (same) return { trial: trialView(exp, trial), afterAnswer: undefined };
+          if (same) return req.suggestNext ? this.reportAndNext(change, req, trial, undefined) : unchanged(exp, trial);
           throw failedPrecondition(
             `trial ${trial.id} is already finished as ${trial.state.toUpperCase()}` +
               `${trial.loss === null ? "" : ` with loss ${trial.loss}`}; a different report is not accepted`,
@@ -280,12 +289,65 @@ export class Optimizer {
           endTime: this.now(),
           leaseDeadline: null,
         };
+        if (req.suggestNext) return this.reportAndNext(change, req, trial, updated);
         await change.write({ update: [updated] });
         if (trial.state === "lost")
           this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
         return { trial: trialView(exp, updated), afterAnswer: this.suggests.prefetch.afterReport(exp, this.now()) };
       },
     );
+  }
+
+  /**
+   * Report with suggest_next, inside the report's queue task: the next trial
+   * is planned as a Suggest would right after the report (suggest.ts
+   * planAfter), and the report, the next trial and the request log go in one
+   * unit, so a retry under the same request_id finds both (replayedReport)
+   * and a failure leaves neither. `updated` is undefined when the report
+   * was already recorded (the same report again, whose first answer handed
+   * out no trial, or it would have been replayed).
+   */
+  private async reportAndNext(
+    change: Change,
+    req: ReportRequest,
+    trial: TrialRow,
+    updated: TrialRow | undefined,
+  ): Promise<ReportResult> {
+    const exp = change.exp;
+    // The report takes this trial back: its retry must not be enqueued, let alone handed out as the next trial.
+    if (updated !== undefined && trial.state === "lost") exp.retriesPending.delete(trial.id);
+    const plan = await this.suggests.planAfter(change, updated, req.workerId || trial.workerId);
+    const reported = updated === undefined ? [] : [updated];
+    let next: SuggestResponse;
+    if ("answer" in plan) {
+      if (updated !== undefined) await change.write({ update: reported });
+      next = plan.answer;
+    } else {
+      await change.write({
+        update: [...reported, ...plan.started],
+        insert: plan.created,
+        request:
+          req.requestId === ""
+            ? undefined
+            : { method: "Report", requestId: req.requestId, trialIds: [trial.id, ...plan.started.map((t) => t.id)] },
+      });
+      next = trialsAnswer(startedView(exp, plan));
+    }
+    if (updated !== undefined && trial.state === "lost")
+      this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
+    return { trial: trialView(exp, updated ?? trial), next, afterAnswer: undefined };
+  }
+
+  /** The logged answer of a Report with suggest_next under this request_id, if it handed out a trial. */
+  private async replayedReport(exp: ExperimentState, req: ReportRequest): Promise<ReportResult | undefined> {
+    const logged = await replayed(this.store, exp, "Report", req.requestId);
+    if (logged === undefined) return undefined;
+    const [reported, ...next] = logged;
+    if (reported?.id !== req.trialId)
+      throw failedPrecondition(
+        `request_id "${req.requestId}" was already used to report trial ${reported?.id}, not trial ${req.trialId}`,
+      );
+    return { trial: reported, next: trialsAnswer(next), afterAnswer: undefined };
   }
 
   /**
@@ -438,6 +500,11 @@ export class Optimizer {
   sweepLeases(): Promise<void> {
     return this.leases.expireAll();
   }
+}
+
+/** A repeated report without suggest_next: the trial as it is. */
+function unchanged(exp: ExperimentState, trial: TrialRow): ReportResult {
+  return { trial: trialView(exp, trial), afterAnswer: undefined };
 }
 
 function sameRecord(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -111,6 +111,24 @@ export class SuggestUseCase {
     // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
     if (exp.mayHaveLapsed(this.deps.now())) await leases.expire(change);
     if (exp.retriesPending.size > 0) await leases.enqueueRetries(change);
+    const verdict = this.verdict(exp, requested);
+    if (typeof verdict !== "number") return verdict;
+    const { started, created } = await this.plan(change, req.workerId, verdict, undefined, signal);
+    // A caller that gave up never sees these trials: create nothing for it.
+    throwIfAborted(signal);
+    await change.write({
+      update: started,
+      insert: created,
+      request:
+        req.requestId === ""
+          ? undefined
+          : { method: "Suggest", requestId: req.requestId, trialIds: started.map((t) => t.id) },
+    });
+    return answer(startedView(exp, { started, created }));
+  }
+
+  /** How many trials may start now (at most `requested`), or the answer when none may: done or retry_after. */
+  private verdict(exp: ExperimentState, requested: number): number | SuggestResponse {
     const completion = exp.completion(this.deps.now());
     if (completion !== undefined) return { ...answer([]), done: true, doneReason: completionReasonView(completion) };
     // The queue serialises Suggests, so what is startable here cannot be handed out twice.
@@ -119,11 +137,36 @@ export class SuggestUseCase {
       const ms = RETRY_AFTER_MS;
       return { ...answer([]), retryAfter: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } };
     }
-    return answer(await this.start(change, req, count, signal));
+    return count;
   }
 
-  /** Starts `count` trials (enqueued ones first) and writes them. */
-  private async start(change: Change, req: SuggestRequest, count: number, signal?: AbortSignal): Promise<Trial[]> {
+  /**
+   * Report-and-next, inside the Report's queue task (optimizer.ts): what a
+   * Suggest of one trial for `workerId` would answer right after `reported`
+   * is put (undefined: the report changes nothing), planned before it is:
+   * the caller writes the report and the plan in one unit, then renders the
+   * answer with `startedView`. Retries still pending are enqueued first, as a
+   * Suggest would (their own unit: they are the lapse's, not the report's).
+   */
+  async planAfter(change: Change, reported: TrialRow | undefined, workerId: string): Promise<NextPlan> {
+    const exp = change.exp;
+    if (exp.retriesPending.size > 0) await this.deps.leases.enqueueRetries(change);
+    const verdict = reported === undefined ? this.verdict(exp, 1) : exp.asIfPut(reported, () => this.verdict(exp, 1));
+    if (typeof verdict !== "number") return { answer: verdict };
+    return this.plan(change, workerId, verdict, reported);
+  }
+
+  /**
+   * The trials to start, not yet written: `count` (enqueued ones first), for
+   * `workerId`, the algorithm seeing `pendingReport` (if any) as reported.
+   */
+  private async plan(
+    change: Change,
+    workerId: string,
+    count: number,
+    pendingReport: TrialRow | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ started: TrialRow[]; created: TrialRow[] }> {
     const { cache } = this.deps;
     const exp = change.exp;
     const now = this.deps.now();
@@ -134,13 +177,13 @@ export class SuggestUseCase {
       started.push({
         ...exp.liveTrial(number)!,
         state: "running",
-        workerId: req.workerId,
+        workerId,
         startTime: now,
         leaseDeadline: lease,
       });
     }
     // Sized before anything is computed or stored: an answer too large to arrive would orphan its trials.
-    checkSuggestAnswer(exp, req.workerId, started, count, this.deps.limits.maxAnswerBytes);
+    checkSuggestAnswer(exp, workerId, started, count, this.deps.limits.maxAnswerBytes);
     // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
     const created: TrialRow[] = [];
     // The live history is passed as is (no O(n) copy per Suggest); only a
@@ -155,9 +198,10 @@ export class SuggestUseCase {
     for (let i = started.length; i < count; i++) {
       throwIfAborted(signal);
       const number = exp.nextNumber + created.length;
-      const ready = pending.length === 0 ? this.prefetch.take(exp, number) : undefined;
+      const ready = pending.length === 0 && pendingReport === undefined ? this.prefetch.take(exp, number) : undefined;
       const prefetched = ready === undefined ? undefined : await ready;
-      const base = cache.observationHistory(exp);
+      const live = cache.observationHistory(exp);
+      const base = pendingReport === undefined ? live : exp.observationsWith(live, pendingReport);
       const history = pending.length === 0 ? base : base.concat(pending);
       const config = prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal));
       pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
@@ -165,26 +209,13 @@ export class SuggestUseCase {
         newTrialRow(exp, number, config, now, {
           state: "running",
           source: "algorithm",
-          workerId: req.workerId,
+          workerId,
           startTime: now,
           leaseDeadline: lease,
         }),
       );
     }
-    // A caller that gave up never sees these trials: create nothing for it.
-    throwIfAborted(signal);
-    await change.write({
-      update: started,
-      insert: created,
-      request:
-        req.requestId === ""
-          ? undefined
-          : { method: "Suggest", requestId: req.requestId, trialIds: started.map((t) => t.id) },
-    });
-    const out: Trial[] = [];
-    for (const t of started) out.push(trialView(exp, t));
-    for (const t of created) out.push(trialView(exp, t));
-    return out;
+    return { started, created };
   }
 
   /** What `exp`'s algorithm suggests for trial `number` given `history`: in its session, or on a worker thread. */
@@ -211,6 +242,24 @@ export class SuggestUseCase {
 
 function answer(trials: Trial[]): SuggestResponse {
   return { trials, done: false, doneReason: 0, retryAfter: undefined };
+}
+
+/** Report-and-next's plan: the answer when no trial may start, else the trials to write. */
+export type NextPlan =
+  | { readonly answer: SuggestResponse }
+  | { readonly started: TrialRow[]; readonly created: TrialRow[] };
+
+/** The answer for planned trials, once written (the created ones have their ids then). */
+export function startedView(exp: ExperimentState, plan: { started: TrialRow[]; created: TrialRow[] }): Trial[] {
+  const out: Trial[] = [];
+  for (const t of plan.started) out.push(trialView(exp, t));
+  for (const t of plan.created) out.push(trialView(exp, t));
+  return out;
+}
+
+/** A SuggestResponse handing out `trials` (replays, report-and-next). */
+export function trialsAnswer(trials: Trial[]): SuggestResponse {
+  return answer(trials);
 }
 
 // ---- the prefetch ----------------------------------------------------------------
