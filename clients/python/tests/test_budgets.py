@@ -135,9 +135,7 @@ FMIN_PROCESS = textwrap.dedent(
 
 def test_four_fmin_processes_share_one_budget(server_address: str, client: parzen.Client, name: str) -> None:
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", FMIN_PROCESS, server_address, name], stdout=subprocess.PIPE, text=True
-        )
+        subprocess.Popen([sys.executable, "-c", FMIN_PROCESS, server_address, name], stdout=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
     outs = [p.communicate(timeout=300)[0] for p in procs]

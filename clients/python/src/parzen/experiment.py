@@ -6,16 +6,17 @@ from the server's flat parameter maps.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
-from datetime import datetime, timezone
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union, overload
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Union, overload
 
 from . import pruners as _pruners
 from . import template as tpl
-from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError
-from .trial import Trial, TrialState
+from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError, TrialPruned
+from .trial import _CURRENT, Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
 from .values import Scalar, choice_labels, from_value, to_value_map
@@ -26,6 +27,16 @@ if TYPE_CHECKING:
     from .client import Client
 
 StateLike = Union[TrialState, str]
+
+
+class _LoopState:
+    """The report the body of ``exp.loop()`` made, deferred until the loop knows whether it goes on."""
+
+    pending: tuple[int, float | None, dict[str, float], str] | None = None
+
+
+def _left(timeout: float | None, start: float) -> float | None:
+    return None if timeout is None else timeout - (time.monotonic() - start)
 
 
 class _Keep:
@@ -41,7 +52,9 @@ KEEP = _Keep()
 
 def _aware(when: datetime) -> datetime:
     if when.tzinfo is None:
-        raise ValueError("deadline: give a timezone-aware datetime, e.g. datetime.now(timezone.utc) + timedelta(hours=2)")
+        raise ValueError(
+            "deadline: give a timezone-aware datetime, e.g. datetime.now(timezone.utc) + timedelta(hours=1)"
+        )
     return when.astimezone(timezone.utc)
 
 
@@ -49,7 +62,7 @@ def reason_name(reason: int) -> str | None:
     """``"BUDGET"`` for COMPLETION_REASON_BUDGET; None for UNSPECIFIED."""
     if reason == experiment_pb2.COMPLETION_REASON_UNSPECIFIED:
         return None
-    return experiment_pb2.CompletionReason.Name(reason).removeprefix("COMPLETION_REASON_")  # type: ignore[arg-type]
+    return experiment_pb2.CompletionReason.Name(reason).removeprefix("COMPLETION_REASON_")
 
 
 class Experiment:
@@ -167,10 +180,10 @@ class Experiment:
     def update(
         self,
         *,
-        max_trials: int | None | _Keep = KEEP,
-        max_failed_trials: int | None | _Keep = KEEP,
-        goal: float | None | _Keep = KEEP,
-        deadline: datetime | None | _Keep = KEEP,
+        max_trials: int | _Keep | None = KEEP,
+        max_failed_trials: int | _Keep | None = KEEP,
+        goal: float | _Keep | None = KEEP,
+        deadline: datetime | _Keep | None = KEEP,
     ) -> Experiment:
         """Changes the stop conditions given (``None`` removes that limit);
         the others stay. Raising ``max_trials`` of an experiment COMPLETED by
@@ -241,6 +254,119 @@ class Experiment:
         resp = self._until_trials(ask, timeout)
         trials = [Trial(self, t) for t in resp.trials]
         return trials[0] if count is None else trials
+
+    # ------------------------------------------------------------ the loops
+
+    def loop(self, *, timeout: float | None = None) -> Iterator[Trial]:
+        """Trials to evaluate, one after another, until the experiment is done
+        (or until you ``break``)::
+
+            for trial in exp.loop():
+                trial.report(train(**trial.params))
+
+        One round trip per trial: the body's ``report`` (``fail``, ``prune``)
+        is sent when the loop goes on to the next trial, together with the
+        request for it (Report with ``suggest_next``). A ``break`` sends it
+        alone, so no trial is started that nobody runs; a body that ends
+        without reporting, or raises, fails its trial. The trial heartbeats
+        while the body runs and is ``parzen.current_trial()``. ``timeout``
+        bounds each wait while the rest of the budget is RUNNING elsewhere
+        (see ``suggest``)."""
+        try:
+            trial: Trial | None = self.suggest(timeout=timeout)
+        except ExperimentDone:
+            return
+        while trial is not None:
+            state = _LoopState()
+            trial._loop = state
+            trial.start_heartbeats()
+            token = _CURRENT.set(trial)
+            going_on = False
+            try:
+                yield trial
+                going_on = True
+            finally:
+                _CURRENT.reset(token)
+                trial.stop_heartbeats()
+                trial._loop = None
+                status, loss, metrics, reason = state.pending or (
+                    svc.REPORT_STATUS_FAIL,
+                    None,
+                    {},
+                    "the loop body ended without a report" if going_on else "the loop stopped before a report",
+                )
+                if trial.state == TrialState.RUNNING:
+                    resp = trial._send(status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=going_on)
+                    trial = self._next_from(resp, timeout) if going_on else None
+                elif going_on:
+                    # Reported some other way (e.g. on another handle of the trial): ask as usual.
+                    try:
+                        trial = self.suggest(timeout=timeout)
+                    except ExperimentDone:
+                        trial = None
+                else:
+                    trial = None
+
+    def optimize(
+        self, fn: Callable[[Any], float], n_trials: int | None = None, *, timeout: float | None = None
+    ) -> Trial | None:
+        """Evaluates ``fn(trial.params) -> loss`` on trial after trial until the
+        experiment is done, ``n_trials`` trials were run by this call, or
+        ``timeout`` seconds have passed; returns the best trial. One round trip
+        per trial (Report with ``suggest_next``), asking for a next trial only
+        when it will run one. ``fn`` raising ``parzen.TrialPruned`` prunes its
+        trial; any other exception fails the trial and propagates."""
+        start = time.monotonic()
+        ran = 0
+        try:
+            trial: Trial | None = self.suggest(timeout=_left(timeout, start))
+        except ExperimentDone:
+            return self.best_trial
+        while trial is not None:
+            trial.start_heartbeats()
+            token = _CURRENT.set(trial)
+            try:
+                loss = float(fn(trial.params))
+                outcome: tuple[int, float | None, str] = (svc.REPORT_STATUS_OK, loss, "")
+                if not math.isfinite(loss):
+                    outcome = (svc.REPORT_STATUS_FAIL, None, f"loss is not finite: {loss}")
+            except TrialPruned:
+                outcome = (svc.REPORT_STATUS_PRUNED, None, "")
+            except BaseException as e:
+                trial.fail(f"{type(e).__name__}: {e}"[:1000])
+                raise
+            finally:
+                _CURRENT.reset(token)
+                trial.stop_heartbeats()
+            ran += 1
+            left = _left(timeout, start)
+            going_on = (n_trials is None or ran < n_trials) and (left is None or left > 0)
+            status, loss_, reason = outcome
+            resp = trial._send(status, loss=loss_, fail_reason=reason, suggest_next=going_on)
+            trial = self._next_from(resp, left) if going_on else None
+        return self.best_trial
+
+    def _next_from(self, resp: svc.ReportResponse, timeout: float | None) -> Trial | None:
+        """The next trial a Report with suggest_next answered; None when the experiment is done. Waits through a
+        retry_after as ``suggest`` does."""
+        first: svc.SuggestResponse | None = resp.next
+
+        def ask(left: float | None) -> svc.SuggestResponse:
+            nonlocal first
+            if first is not None:
+                answer, first = first, None
+                return answer
+            req = svc.SuggestRequest(
+                experiment=self.name, count=1, worker_id=self.client.worker_id, request_id=uuid.uuid4().hex
+            )
+            out: svc.SuggestResponse = self.client.connection.call("Suggest", req, timeout=left)
+            return out
+
+        try:
+            answer = self._until_trials(ask, timeout)
+        except ExperimentDone:
+            return None
+        return Trial(self, answer.trials[0])
 
     def _until_trials(self, ask: Any, timeout: float | None) -> Any:
         """Calls ``ask(seconds_left)`` until its answer (a SuggestResponse or

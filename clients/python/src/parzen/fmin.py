@@ -41,6 +41,7 @@ from .experiment import Experiment
 from .local_server import LocalServer
 from .progress import Progress
 from .trial import _CURRENT, Trial
+from .v1 import optimizer_service_pb2 as svc
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -156,14 +157,14 @@ def _experiment(
         return experiment
     name = experiment or f"fmin-{uuid.uuid4().hex[:12]}"
     kwargs: dict[str, Any] = {"algorithm": algorithm_name(algo), "seed": seed, "options": options, "pruner": pruner}
-    wanted = {"max_trials": max_evals, "goal": loss_threshold}
+    wanted: dict[str, Any] = {"max_trials": max_evals, "goal": loss_threshold}
     try:
         # The stop conditions it was created with go into user_attrs: a later fmin with another max_evals
         # re-creates it with those (its identity) and then changes the budget.
         exp = c.create_experiment(name, space, **kwargs, **wanted, user_attrs={_CREATED_WITH: json.dumps(wanted)})
     except (AlreadyExists, FailedPrecondition) as first:
         exp = _resume(c, name, space, kwargs, first)
-    change = {k: v for k, v in wanted.items() if v is not None and getattr(exp, k) != v}
+    change: dict[str, Any] = {k: v for k, v in wanted.items() if v is not None and getattr(exp, k) != v}
     if change:
         with contextlib.suppress(FailedPrecondition):  # stored before stop conditions existed: fmin counts itself
             exp.update(**change)
@@ -230,48 +231,79 @@ def _run(
     failed = 0
     best_trial = exp.best_trial
     best = best_trial.loss if best_trial is not None else None
+
+    def left() -> float | None:
+        return None if timeout is None else timeout - (time.monotonic() - start)
+
+    def going_on() -> bool:
+        if max_evals is not None and (failed >= max_evals if server_budget else done >= max_evals):
+            return False
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return False
+        return loss_threshold is None or best is None or best > loss_threshold
+
     stop_args: Sequence[Any] = []
     progress = Progress(max_evals, done, show_progressbar)
     try:
-        while max_evals is None or (failed < max_evals if server_budget else done < max_evals):
-            left = None if timeout is None else timeout - (time.monotonic() - start)
-            if left is not None and left <= 0:
-                break
-            if loss_threshold is not None and best is not None and best <= loss_threshold:
-                break
-            try:
-                # Waits while other processes hold the rest of the budget: one of their trials may fail.
-                trial = exp.suggest(timeout=math.inf if left is None else left)
-            except ExperimentDone:
-                break
-            except DeadlineExceeded:
-                if left is None:
-                    raise
-                break
-            loss = _evaluate(fn, trial)
+        trial = _suggest(exp, left()) if going_on() else None
+        while trial is not None:
+            status, loss, metrics, reason = _evaluate(fn, trial)
             if loss is not None and (best is None or loss < best):
                 best = loss
-            failed += trial.state == "FAIL"
+            failed += status == _FAIL
             done += 1
+            # One round trip: the report asks for the next trial when the loop is sure to run it (early_stop_fn
+            # decides after the report, so with one the next trial is asked for separately).
+            more = going_on()
+            resp = trial._send(
+                status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=more and early_stop_fn is None
+            )
             progress.update(best)
             if early_stop_fn is not None:
                 stop, stop_args = early_stop_fn(exp, *stop_args)
-                if stop:
-                    break
+                more = more and not stop
+                trial = _suggest(exp, left()) if more else None
+            else:
+                trial = _next(exp, resp, left()) if more else None
     finally:
         progress.close()
 
 
-def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
-    """Runs ``fn`` on the trial and reports the outcome; returns the loss of
-    a COMPLETE trial. ``TrialPruned`` from ``fn`` finishes it as PRUNED."""
+_OK, _FAIL, _PRUNED = svc.REPORT_STATUS_OK, svc.REPORT_STATUS_FAIL, svc.REPORT_STATUS_PRUNED
+
+
+def _suggest(exp: Experiment, left: float | None) -> Trial | None:
+    """The next trial, waiting while other processes hold the rest of the budget (one of their trials may fail);
+    None when the experiment is done or ``left`` runs out."""
+    try:
+        return exp.suggest(timeout=math.inf if left is None else left)
+    except ExperimentDone:
+        return None
+    except DeadlineExceeded:
+        if left is None:
+            raise
+        return None
+
+
+def _next(exp: Experiment, resp: svc.ReportResponse, left: float | None) -> Trial | None:
+    try:
+        return exp._next_from(resp, math.inf if left is None else left)
+    except DeadlineExceeded:
+        if left is None:
+            raise
+        return None
+
+
+def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> tuple[int, float | None, dict[str, float], str]:
+    """Runs ``fn`` on the trial: the report to send (status, loss, metrics, fail reason). ``TrialPruned`` from
+    ``fn`` makes it PRUNED; another exception fails the trial at once and propagates."""
     trial.start_heartbeats()
     token = _CURRENT.set(trial)
     try:
         result = fn(trial.params)
     except TrialPruned:
-        trial.prune()
-        return None
+        return _PRUNED, None, {}, ""
     except BaseException as e:
         trial.fail(f"{type(e).__name__}: {e}"[:1000])
         raise
@@ -282,12 +314,9 @@ def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
     if status == STATUS_OK:
         assert loss is not None
         if not math.isfinite(loss):
-            trial.fail(f"loss is not finite: {loss}")
-            return None
-        trial.report(loss, **metrics)
-        return loss
-    trial.fail(reason)
-    return None
+            return _FAIL, None, {}, f"loss is not finite: {loss}"
+        return _OK, loss, metrics, ""
+    return _FAIL, None, metrics, reason
 
 
 def interpret_result(result: Any) -> tuple[str, float | None, dict[str, float], str]:

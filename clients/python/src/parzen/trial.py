@@ -84,6 +84,8 @@ class Trial:
         self.experiment = experiment
         self._heartbeater: Heartbeater | None = None
         self._current_token: Token[Trial | None] | None = None
+        #: Set while the trial runs inside ``exp.loop()``, whose report it defers.
+        self._loop: Any = None
         self._update(proto)
 
     # Decoded from the proto on first use, then cached until the next
@@ -214,6 +216,24 @@ class Trial:
         metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
     ) -> Trial:
+        if self._loop is not None:
+            # Inside exp.loop(): sent with the request for the next trial when the loop goes on.
+            self._loop.pending = (status, loss, dict(metrics or {}), fail_reason)
+            return self
+        self._send(status, loss=loss, metrics=metrics, fail_reason=fail_reason)
+        return self
+
+    def _send(
+        self,
+        status: int,
+        *,
+        loss: float | None = None,
+        metrics: Mapping[str, float] | None = None,
+        fail_reason: str = "",
+        suggest_next: bool = False,
+    ) -> svc.ReportResponse:
+        """Sends the report; with ``suggest_next``, the answer's ``next`` is this worker's next trial (or done,
+        or retry_after), started in the same transaction as the report."""
         self.stop_heartbeats()
         req = svc.ReportRequest(
             trial_id=self.id,
@@ -221,12 +241,15 @@ class Trial:
             metrics={k: float(v) for k, v in (metrics or {}).items()},
             fail_reason=fail_reason,
             request_id=uuid.uuid4().hex,
+            suggest_next=suggest_next,
         )
+        if suggest_next:
+            req.worker_id = self.experiment.client.worker_id
         if loss is not None:
             req.loss = loss
-        resp = self.experiment.client.connection.call("Report", req)
+        resp: svc.ReportResponse = self.experiment.client.connection.call("Report", req)
         self._update(resp.trial)
-        return self
+        return resp
 
     def report_intermediate(self, step: int, value: float) -> bool:
         """Records one learning-curve point; returns whether to stop early
@@ -277,7 +300,7 @@ class Trial:
             _CURRENT.reset(self._current_token)
             self._current_token = None
         pruned = isinstance(exc, TrialPruned)
-        if self.state == TrialState.RUNNING:
+        if self.state == TrialState.RUNNING and (self._loop is None or self._loop.pending is None):
             if exc is None:
                 self.fail("the with-block ended without a report")
             elif pruned:
