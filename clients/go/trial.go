@@ -376,11 +376,18 @@ func (t *Trial) Prune(ctx context.Context) error {
 }
 
 func (t *Trial) finish(ctx context.Context, what string, req *parzenv1.ReportRequest) error {
+	_, err := t.send(ctx, what, req)
+	return err
+}
+
+// send reports the trial; with req.SuggestNext, the answer's Next is the worker's next trial (or done, or
+// retry_after), started in the same transaction.
+func (t *Trial) send(ctx context.Context, what string, req *parzenv1.ReportRequest) (*parzenv1.ReportResponse, error) {
 	req.TrialId = t.id
 	req.RequestId = newRequestID()
 	resp, err := t.c.rpc.Report(ctx, req)
 	if err != nil {
-		return wrap(fmt.Sprintf("%s trial %d", what, t.id), err)
+		return nil, wrap(fmt.Sprintf("%s trial #%d of %s", what, t.Number(), t.Experiment()), err)
 	}
 	t.mu.Lock()
 	t.pb = resp.GetTrial()
@@ -390,7 +397,7 @@ func (t *Trial) finish(ctx context.Context, what string, req *parzenv1.ReportReq
 	if hb != nil {
 		hb.Stop()
 	}
-	return nil
+	return resp, nil
 }
 
 // ReportIntermediate records one point (step >= 0) of the trial's learning
