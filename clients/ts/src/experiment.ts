@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { invalid, isParzenError } from "./errors.js";
-import { type CompletionReasonName, reasonName, untilTrials } from "./done.js";
+import { type CompletionReasonName, isExperimentDone, reasonName, untilTrials } from "./done.js";
 import {
   Direction,
   type Experiment as ExperimentProto,
@@ -22,7 +22,9 @@ import {
   GetTrialRequest,
   ListTrialsRequest,
   ExperimentAction,
+  ReportStatus,
   SuggestRequest,
+  type SuggestResponse,
   UpdateExperimentRequest,
 } from "./gen/parzen/v1/optimizer_service.js";
 import type { Rpc } from "./rpc.js";
@@ -210,6 +212,76 @@ export class Experiment {
       ),
     );
     return trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
+  }
+
+  /**
+   * Trials to evaluate, one after another, until the experiment is done (or you `break`):
+   *
+   *     for await (const trial of exp.loop()) await trial.report(train(trial.params));
+   *
+   * One round trip per trial: the body's `report` (`fail`, `prune`) is sent when the loop goes on to the next
+   * trial, together with the request for it (Report with suggest_next); a `break` (or a throw) sends it alone, so
+   * no trial is started that nobody runs. A body that ends without reporting fails its trial. Each trial
+   * heartbeats while the body runs. `timeoutMs` bounds each wait while the rest of the budget is RUNNING
+   * elsewhere (see `suggest`).
+   */
+  async *loop(opts: { timeoutMs?: number } = {}): AsyncGenerator<Trial, void, undefined> {
+    const timeoutMs = opts.timeoutMs ?? this.rpc.settings.timeoutMs;
+    let trial: Trial | undefined = await this.suggest({ timeoutMs }).catch((err: unknown) => {
+      if (isExperimentDone(err)) return undefined;
+      throw err;
+    });
+    while (trial !== undefined) {
+      const current: Trial = trial;
+      current.deferred = {};
+      const stopKeepAlive = current.keepAlive();
+      let goingOn = false;
+      try {
+        yield current;
+        goingOn = true;
+      } finally {
+        stopKeepAlive();
+        const report = current.deferred?.report ?? {
+          status: ReportStatus.REPORT_STATUS_FAIL,
+          failReason: goingOn ? "the loop body ended without a report" : "the loop stopped before a report",
+        };
+        current.deferred = undefined;
+        trial = undefined;
+        if (current.state === "RUNNING") {
+          const res = await current.send(report, goingOn);
+          if (goingOn) trial = await this.nextFrom(res.next, timeoutMs);
+        } else if (goingOn) {
+          trial = await this.nextFrom(undefined, timeoutMs);
+        }
+      }
+    }
+  }
+
+  /** The trial a Report with suggest_next answered (undefined when done), waiting through retry_after. */
+  private async nextFrom(first: SuggestResponse | undefined, timeoutMs: number): Promise<Trial | undefined> {
+    let answer = first;
+    try {
+      const [t] = await untilTrials(this.name, timeoutMs, async () => {
+        if (answer !== undefined) {
+          const a = answer;
+          answer = undefined;
+          return a;
+        }
+        return this.rpc.call(
+          "suggest",
+          SuggestRequest.fromPartial({
+            experiment: this.name,
+            count: 1,
+            workerId: this.rpc.settings.workerId,
+            requestId: randomUUID(),
+          }),
+        );
+      });
+      return new Trial(this.rpc, t!, this.choiceLabels);
+    } catch (err) {
+      if (isExperimentDone(err)) return undefined;
+      throw err;
+    }
   }
 
   /** The best COMPLETE trial, or undefined while none has completed. */
