@@ -28,7 +28,12 @@ from .values import to_value_map
 #: Where ``Client()`` connects when given no address and ``PARZEN_ADDRESS`` is unset.
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 
-_DIRECTIONS = {"minimize": experiment_pb2.DIRECTION_MINIMIZE, "maximize": experiment_pb2.DIRECTION_MAXIMIZE}
+_DIRECTIONS = {
+    "minimize": experiment_pb2.DIRECTION_MINIMIZE,
+    "minimise": experiment_pb2.DIRECTION_MINIMIZE,
+    "maximize": experiment_pb2.DIRECTION_MAXIMIZE,
+    "maximise": experiment_pb2.DIRECTION_MAXIMIZE,
+}
 
 
 def default_worker_id() -> str:
@@ -123,7 +128,9 @@ class Client:
         ``exp.resume()`` and ``exp.stop()`` control the lifecycle.
         """
         if direction not in _DIRECTIONS:
-            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+            raise ValueError(
+                f"direction must be 'minimize' or 'maximize' (or 'minimise', 'maximise'), got {direction!r}"
+            )
         compiled = compile_space(space)
         attrs: dict[str, str] = dict(user_attrs or {})
         attrs[tpl.TEMPLATE_ATTR] = compiled.template_json

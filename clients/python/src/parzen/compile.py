@@ -169,3 +169,16 @@ def _label_of(option: Any) -> str | None:
 
 def _looks_like_hyperopt(x: Any) -> bool:
     return type(x).__module__.startswith("hyperopt") and hasattr(x, "name") and hasattr(x, "pos_args")
+
+
+def space_eval(space_: Any, point: Any) -> Any:
+    """hyperopt's ``space_eval``: the shaped values of a ``{label: value}``
+    point whose choices hold option *indices* (as hyperopt's ``fmin`` and
+    ``parzen.Trials.argmin`` give them). ``fmin`` and ``trial.params`` already
+    return shaped values: given one of those, it is returned unchanged, so
+    ``space_eval(space, fmin(...))`` keeps working after switching from hyperopt."""
+    t = compile_space(space_).template
+    if isinstance(point, tpl.ShapedDict) or not isinstance(point, Mapping):
+        tpl.encode(t, point)  # raises ShapeError if it does not fit
+        return point
+    return tpl.decode(t, tpl.from_hyperopt_point(t, point))

@@ -8,6 +8,8 @@ This module is the only place that maps status codes to exceptions.
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 
@@ -137,11 +139,15 @@ _BY_STATUS: dict[grpc.StatusCode, type[ParzenError]] = {
 }
 
 
+#: gRPC's name-resolution failures may end with an empty "Resolution note:", which says nothing.
+_RESOLUTION_NOTE = re.compile(r"\s*\(?Resolution note:\s*\)?(?=\s*(?:[;,)]|$))")
+
+
 def from_rpc_error(err: grpc.RpcError) -> ParzenError:
     """The ``ParzenError`` for a failed call, with the server's message."""
     status = err.code() if isinstance(err, grpc.Call) else None
     details = err.details() if isinstance(err, grpc.Call) else None
-    message = details or str(err)
+    message = _RESOLUTION_NOTE.sub("", details or str(err)).strip()
     cls = _BY_STATUS.get(status) if status is not None else None
     if cls is not None:
         return cls(message)

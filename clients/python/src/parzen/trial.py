@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from . import template as tpl
-from .errors import TrialPruned
+from .errors import ParzenError, TrialPruned
 from .heartbeat import Heartbeater, interval_for
 from .v1 import optimizer_service_pb2 as svc
 from .v1 import trial_pb2
@@ -51,7 +51,8 @@ def current_trial() -> Trial | None:
 
 
 class TrialState(str, Enum):
-    """A trial's lifecycle state; compares equal to its name (``"COMPLETE"``)."""
+    """A trial's lifecycle state; compares equal to its name (``"COMPLETE"``),
+    which is also what ``str()`` and f-strings show."""
 
     WAITING = "WAITING"
     RUNNING = "RUNNING"
@@ -60,6 +61,12 @@ class TrialState(str, Enum):
     FAIL = "FAIL"
     LOST = "LOST"
     UNSPECIFIED = "UNSPECIFIED"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
     @classmethod
     def from_proto(cls, state: int) -> TrialState:
@@ -247,21 +254,35 @@ class Trial:
             req.worker_id = self.experiment.client.worker_id
         if loss is not None:
             req.loss = loss
-        resp: svc.ReportResponse = self.experiment.client.connection.call("Report", req)
+        resp: svc.ReportResponse = self._call("Report", req)
         self._update(resp.trial)
         return resp
 
     def report_intermediate(self, step: int, value: float) -> bool:
-        """Records one learning-curve point; returns whether to stop early
-        (then call ``trial.prune()`` or raise ``parzen.TrialPruned``)."""
-        req = svc.ReportIntermediateRequest(trial_id=self.id, step=int(step), value=float(value))
-        resp = self.experiment.client.connection.call("ReportIntermediate", req)
-        self.intermediate.setdefault(int(step), float(value))
+        """Records one learning-curve point at integer ``step`` >= 0 (an epoch,
+        an iteration; keywords work too: ``report_intermediate(step=3,
+        value=0.41)``); returns whether to stop early (then call
+        ``trial.prune()`` or raise ``parzen.TrialPruned``). A fractional step
+        is refused, not truncated: Optuna's order is ``report(value, step)``."""
+        step_ = _step(step)
+        req = svc.ReportIntermediateRequest(trial_id=self.id, step=step_, value=float(value))
+        resp = self._call("ReportIntermediate", req)
+        self.intermediate.setdefault(step_, float(value))
         return bool(resp.should_prune)
+
+    def _call(self, method: str, request: Any) -> Any:
+        """A call about this trial; a refusal names the trial as the user knows it (its number in the experiment)."""
+        try:
+            return self.experiment.client.connection.call(method, request)
+        except ParzenError as e:
+            if not e.message.startswith("trial #"):
+                e.message = f"trial #{self.number} of {self.experiment.name!r}: {e.message}"
+                e.args = (e.message,)
+            raise
 
     def heartbeat(self) -> datetime | None:
         """Extends the lease; returns the new deadline."""
-        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
+        resp = self._call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
         self.lease_deadline = _time(resp.lease_deadline, resp.HasField("lease_deadline"))
         return self.lease_deadline
 
@@ -315,3 +336,20 @@ class Trial:
 
 
 _UNSET: Any = object()
+
+
+def _step(step: Any) -> int:
+    """A learning-curve step: an integer >= 0 (an integral float too); anything else is refused."""
+    if not isinstance(step, bool):
+        if hasattr(step, "__index__"):
+            n = int(step.__index__())
+        elif isinstance(step, float) and step.is_integer():
+            n = int(step)
+        else:
+            n = -1
+        if n >= 0:
+            return n
+    raise ValueError(
+        f"report_intermediate: step must be an integer >= 0, got {step!r} "
+        "(the signature is report_intermediate(step, value); Optuna's trial.report takes (value, step))"
+    )
