@@ -26,12 +26,12 @@ export function addBestCommand(program: Command): void {
       }
       const metrics = Object.entries(best.metrics).map(([k, v]) => `${k}=${v}`);
       process.stdout.write(
-        [
+        `${[
           `trial   #${best.number} (id ${best.id})`,
           `loss    ${best.loss}`,
           `params  ${shownParams(best)}`,
           ...(metrics.length > 0 ? [`metrics ${metrics.join(" ")}`] : []),
-        ].join("\n") + "\n",
+        ].join("\n")}\n`,
       );
     });
 }

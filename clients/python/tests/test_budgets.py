@@ -16,7 +16,6 @@ import pytest
 
 import parzen
 from parzen import errors, hp
-from parzen import experiment as experiment_module
 
 SPACE = {"x": hp.uniform("x", 0, 1)}
 
@@ -69,7 +68,7 @@ def test_suggest_waits_through_retry_after_and_runs_the_replacement(
         waiting.set()  # the waiter was told retry_after and is waiting
         real_sleep(seconds)
 
-    monkeypatch.setattr(experiment_module.time, "sleep", observed_sleep)
+    monkeypatch.setattr("parzen.experiment.time.sleep", observed_sleep)
     got: list[Any] = []
     waiter = threading.Thread(target=lambda: got.append(exp.suggest(timeout=30)))
     waiter.start()

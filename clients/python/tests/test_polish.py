@@ -22,7 +22,7 @@ def test_report_intermediate_refuses_a_fractional_step_and_takes_keywords(client
         with pytest.raises(ValueError, match=r"step must be an integer >= 0.*Optuna"):
             trial.report_intermediate(bad, 2)  # type: ignore[arg-type]
     assert trial.report_intermediate(step=3, value=0.41) is False
-    assert trial.report_intermediate(4.0, 0.40) is False  # an integral float is a step
+    assert trial.report_intermediate(4.0, 0.40) is False  # type: ignore[arg-type]  # an integral float is a step
     trial.report(0.4)
     assert exp.get_trial(trial.id).intermediate == {3: 0.41, 4: 0.40}
 
@@ -72,7 +72,7 @@ def test_misspelt_options_get_a_suggestion(client: parzen.Client, name: str) -> 
         client.create_experiment(name, SPACE, options={"n_startup_trial": 5})
 
 
-class _Failed(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+class _Failed(grpc.RpcError, grpc.Call):
     """A failed call as grpc raises it, with the details gRPC gives a resolution failure."""
 
     def __init__(self, details: str) -> None:
@@ -84,8 +84,23 @@ class _Failed(grpc.RpcError, grpc.Call):  # type: ignore[misc]
     def details(self) -> str:
         return self._details
 
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
+    def initial_metadata(self) -> Any:
+        return None
+
+    def trailing_metadata(self) -> Any:
+        return None
+
+    def is_active(self) -> bool:
+        return False
+
+    def time_remaining(self) -> Any:
+        return None
+
+    def cancel(self) -> bool:
+        return False
+
+    def add_callback(self, callback: Any) -> bool:
+        return False
 
 
 @pytest.mark.parametrize(

@@ -38,9 +38,8 @@ func run(name string, create bool, trials int) error {
 		return err
 	}
 	defer c.Close()
-	var exp *parzen.Experiment
 	if create {
-		exp, err = c.CreateExperiment(ctx, parzen.ExperimentSpec{
+		_, err = c.CreateExperiment(ctx, parzen.ExperimentSpec{
 			Name:      name,
 			Algorithm: "random",
 			MaxTrials: 9,
@@ -54,7 +53,8 @@ func run(name string, create bool, trials int) error {
 		}
 		return err
 	}
-	if exp, err = c.Experiment(ctx, name); err != nil {
+	exp, err := c.Experiment(ctx, name)
+	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(os.Stdout)
