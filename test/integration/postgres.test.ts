@@ -75,6 +75,37 @@ suite("a server on PostgreSQL", () => {
     expect((await ts.api.suggest({ experiment: "stopped" })).trials).toHaveLength(1);
   });
 
+  it("commits a Report with suggest_next and its next trial together, replayed the same across a restart", async () => {
+    await ts.api.createExperiment({
+      experiment: { name: "one-trip", space: { parameters: [uniform("x", 0, 1)] }, maxTrials: 2 },
+    });
+    const [a] = (await ts.api.suggest({ experiment: "one-trip", workerId: "w" })).trials;
+    const next = () =>
+      ts.api.report({
+        trialId: a!.id,
+        status: ReportStatus.REPORT_STATUS_OK,
+        loss: 1,
+        suggestNext: true,
+        requestId: "pg-1",
+      });
+    const first = await next();
+    expect(first.next!.trials).toHaveLength(1);
+    await ts.restart();
+    expect((await next()).next!.trials.map((t) => t.id)).toEqual(first.next!.trials.map((t) => t.id));
+    expect((await ts.api.getExperiment({ name: "one-trip" })).experiment!.trialCounts).toMatchObject({
+      complete: 1,
+      running: 1,
+    });
+    const last = await ts.api.report({
+      trialId: first.next!.trials[0]!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 2,
+      suggestNext: true,
+      requestId: "pg-2",
+    });
+    expect(last.next).toMatchObject({ trials: [], done: true, doneReason: CompletionReason.COMPLETION_REASON_BUDGET });
+  });
+
   it("runs ask-tell with TPE, curves, enqueued configurations and request ids, and keeps it all across a restart", async () => {
     await ts.api.createExperiment({
       experiment: { name: "tpe", space: mixedSpace(), seed: 3, algorithm: { name: "tpe", options: {} } },

@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startParzen, type RunningParzen } from "../../src/app.js";
-import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
+import { ExperimentAction, OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { loadMigrations } from "../../src/store/sqlite/database.js";
 import { snapshotExperiments, type ReleaseSnapshot } from "../fixtures/release-snapshot.js";
@@ -194,6 +195,16 @@ describe.each(RELEASES)("a database written by %s", (base) => {
       expect(after.trialCounts!.complete, e.name).toBe(before.trialCounts!.complete + 1);
       expect(after.trialCounts!.waiting, e.name).toBe(before.trialCounts!.waiting - (waiting.length > 0 ? 1 : 0));
     }
+  });
+
+  it("lets UpdateExperiment give a release experiment a budget and pause it (kept across the reopen below)", async () => {
+    const name = snapshot.experiments[0]!.name;
+    const c = (await api.getExperiment({ name })).experiment!.trialCounts!;
+    const maxTrials = c.complete + c.pruned + 1;
+    const updated = (await api.updateExperiment({ name, maxTrials, action: ExperimentAction.EXPERIMENT_ACTION_PAUSE }))
+      .experiment!;
+    expect(updated).toMatchObject({ maxTrials, state: ExperimentState.EXPERIMENT_STATE_PAUSED });
+    expect((await api.suggest({ experiment: name, workerId: "after-upgrade" })).retryAfter).toBeDefined();
   });
 
   it("leaves a sound file at the current schema version, which reopens with the same history", async () => {

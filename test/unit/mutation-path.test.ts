@@ -8,12 +8,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import { Experiment, ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
 import {
+  ExperimentAction,
   ListTrialsRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
+  UpdateExperimentRequest,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { type AlgorithmRunner, runSuggestJob } from "../../src/service/runners/algorithm-runner.js";
@@ -140,6 +142,38 @@ describe("the mutation path", () => {
       [1, TrialState.TRIAL_STATE_COMPLETE],
       [2, TrialState.TRIAL_STATE_RUNNING],
     ]);
+  });
+
+  it("a Report with suggest_next whose commit fails leaves neither the report nor the next trial", async () => {
+    const [t] = await suggest();
+    const next = (requestId: string) =>
+      optimizer.report(
+        ReportRequest.fromPartial({
+          trialId: t!.id,
+          status: ReportStatus.REPORT_STATUS_OK,
+          loss: 0.5,
+          suggestNext: true,
+          requestId,
+        }),
+      );
+    store.breakNext = true;
+    expect(codeOf(await next("r").catch((e: unknown) => e))).toBe("UNAVAILABLE");
+    expect((await optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 0 });
+    // The request id was not logged either: its retry reports and starts trial 1, once.
+    const retried = await next("r");
+    expect(retried.trial.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    expect(retried.next!.trials.map((n) => n.number)).toEqual([1]);
+    expect((await next("r")).next!.trials.map((n) => n.id)).toEqual(retried.next!.trials.map((n) => n.id));
+    expect((await optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 1 });
+  });
+
+  it("an UpdateExperiment whose commit fails changes nothing", async () => {
+    store.breakNext = true;
+    const pause = UpdateExperimentRequest.fromPartial({ name: "e", action: ExperimentAction.EXPERIMENT_ACTION_PAUSE });
+    expect(codeOf(await optimizer.updateExperiment(pause).catch((e: unknown) => e))).toBe("UNAVAILABLE");
+    expect((await optimizer.getExperiment("e")).state).toBe(ExperimentState.EXPERIMENT_STATE_ACTIVE);
+    expect(await suggest()).toHaveLength(1);
+    expect((await optimizer.updateExperiment(pause)).state).toBe(ExperimentState.EXPERIMENT_STATE_PAUSED);
   });
 
   it("creates nothing for a Suggest whose caller gave up while the algorithm ran, just before the commit", async () => {

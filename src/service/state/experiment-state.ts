@@ -235,13 +235,6 @@ export class ExperimentState {
   observationsWith(history: readonly Observation[], t: TrialRow): readonly Observation[] {
     const sign = this.def.maximize ? -1 : 1;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
-    const observation: Observation = {
-      number: t.number,
-      config: this.columns.configView(t.number),
-      state: t.state as ObservationState,
-      loss: observedLoss(t, sign, last?.[1]),
-      lastStep: last?.[0],
-    };
     let lo = 0;
     let hi = history.length;
     while (lo < hi) {
@@ -249,8 +242,17 @@ export class ExperimentState {
       if (history[mid]!.number < t.number) lo = mid + 1;
       else hi = mid;
     }
+    const present = history[lo]?.number === t.number ? history[lo] : undefined;
+    const observation: Observation = {
+      number: t.number,
+      // The same configuration object as the live view's, which the algorithms' memos match fastest.
+      config: present?.config ?? this.columns.configView(t.number),
+      state: t.state as ObservationState,
+      loss: observedLoss(t, sign, last?.[1]),
+      lastStep: last?.[0],
+    };
     const out = history.slice();
-    if (out[lo]?.number === t.number) out[lo] = observation;
+    if (present !== undefined) out[lo] = observation;
     else out.splice(lo, 0, observation);
     return out;
   }

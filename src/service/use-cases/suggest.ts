@@ -2,7 +2,7 @@
  * Suggest, the whole story in one place:
  *
  *   look up the experiment ─▶ its queue ─▶ lapsed leases, pending retries
- *   ─▶ COMPLETED? done ─▶ as many as max_trials leaves (none: retry_after) ─▶ enqueued configurations first
+ *   ─▶ COMPLETED? done ─▶ PAUSED, or as many as max_trials leaves (none: retry_after) ─▶ enqueued configurations first
  *   ─▶ the algorithm's session for the rest (or the prefetched suggestion) ─▶ the new trials
  *   ─▶ one store write ─▶ the parzen.v1 answer, once that write is committed
  *
