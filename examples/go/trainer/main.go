@@ -40,7 +40,9 @@ func main() {
 	o := options{}
 	// The environment gives the defaults, so the same binary runs as the trainer container of
 	// deploy/kubernetes/sidecar/job-go.yaml, where the manifest sets PARZEN_ADDRESS and friends.
-	flag.StringVar(&o.addr, "address", "", "Parzen server: host:port or unix:///path.sock (env PARZEN_ADDRESS; default "+parzen.DefaultAddress+")")
+	// Empty: parzen.Dial reads the environment as every client does (PARZEN_ADDRESS, the deprecated PARZEN_ADDR).
+	flag.StringVar(&o.addr, "address", env("PARZEN_ADDRESS", ""),
+		"Parzen server: host:port or unix:///path.sock (env PARZEN_ADDRESS; default "+parzen.DefaultAddress+")")
 	deprecatedAddr := flag.String("addr", "", "deprecated: use -address")
 	flag.StringVar(&o.experiment, "experiment", env("PARZEN_EXPERIMENT", "go-logreg-example"),
 		"experiment name; re-running continues it (env PARZEN_EXPERIMENT)")
