@@ -226,7 +226,7 @@ func main() {
 					if err == nil {
 						id = t.ID()
 						for j := range x {
-							x[j] = t.Float(fmt.Sprintf("x%d", j))
+							x[j] = t.MustFloat(fmt.Sprintf("x%d", j))
 						}
 						err = t.Report(callCtx, hartmann6(x), nil)
 					}

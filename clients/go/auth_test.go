@@ -194,7 +194,7 @@ func roundTrip(ctx context.Context, c *parzen.Client, name string) error {
 	if err != nil {
 		return err
 	}
-	x := tr.Float("x")
+	x := tr.MustFloat("x")
 	if err := tr.Report(ctx, x*x, nil); err != nil {
 		return err
 	}

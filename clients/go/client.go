@@ -8,7 +8,7 @@
 //		Space: []parzen.Param{parzen.LogUniform("lr", 1e-5, 1e-1), parzen.Int("layers", 1, 4)},
 //	})
 //	t, err := exp.Suggest(ctx)
-//	loss := train(t.Float("lr"), t.Int("layers"))
+//	loss := train(t.MustFloat("lr"), t.MustInt("layers")) // or lr, err := t.Float("lr")
 //	err = t.Report(ctx, loss, nil)
 //
 // Every method takes a context first. Errors wrap the gRPC status, so
@@ -41,6 +41,21 @@ import (
 // DefaultAddress is where `parzen serve` listens by default.
 const DefaultAddress = "127.0.0.1:50051"
 
+// AddressFromEnv is the server address every Parzen client reads from the
+// environment: $PARZEN_ADDRESS, else DefaultAddress. $PARZEN_ADDR, the name
+// this client's example once read, still works but is deprecated: it is
+// read only when PARZEN_ADDRESS is unset, with a note on stderr.
+func AddressFromEnv() string {
+	if a := os.Getenv("PARZEN_ADDRESS"); a != "" {
+		return a
+	}
+	if a := os.Getenv("PARZEN_ADDR"); a != "" {
+		fmt.Fprintln(os.Stderr, "parzen: PARZEN_ADDR is deprecated: set PARZEN_ADDRESS (the name every Parzen client reads)")
+		return a
+	}
+	return DefaultAddress
+}
+
 // ServiceConfig is the gRPC service config Dial's connection uses: retries
 // of UNAVAILABLE, with backoff, for the calls that are safe to repeat. It is
 // declared once for every Parzen client, in proto/parzen/v1/service_config.json,
@@ -66,6 +81,8 @@ type Client struct {
 	conn     *grpc.ClientConn // nil when the caller owns the connection
 	rpc      parzenv1.OptimizerServiceClient
 	workerID string
+	// Bounds how long Suggest waits through retry_after when its context has no deadline.
+	callTimeout time.Duration
 }
 
 // Option configures Dial and NewClient.
@@ -137,15 +154,17 @@ func newConfig(opts []Option) *config {
 }
 
 // Dial connects to a Parzen server at addr: "host:port" for TCP or
-// "unix:///path/to.sock" for a unix socket. It returns once the connection
+// "unix:///path/to.sock" for a unix socket; when addr is empty, the address
+// in $PARZEN_ADDRESS, else DefaultAddress (the name the Python and
+// TypeScript clients and the CLI read too). It returns once the connection
 // is ready, or fails when ctx ends first, so give ctx a deadline unless
 // waiting for a server that is still starting is what you want.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	cfg := newConfig(opts)
-	op := "Dial " + addr
 	if addr == "" {
-		return nil, invalid(op, "empty address")
+		addr = AddressFromEnv()
 	}
+	op := "Dial " + addr
 	target := addr
 	if !strings.HasPrefix(addr, "unix:") && !strings.Contains(addr, "://") {
 		// A bare host:port: use the passthrough resolver so IP literals and
@@ -195,7 +214,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 				"not connected when the context ended (%v; last state %s%s)", ctx.Err(), s, why)}
 		}
 	}
-	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}, nil
+	return &Client{conn: conn, rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID, callTimeout: cfg.callTimeout}, nil
 }
 
 // lastConnError is why a connection in TRANSIENT_FAILURE failed (e.g. "tls:
@@ -217,7 +236,7 @@ func lastConnError(conn *grpc.ClientConn) string {
 // open). Only WithWorkerID applies; transport options belong to conn.
 func NewClient(conn grpc.ClientConnInterface, opts ...Option) *Client {
 	cfg := newConfig(opts)
-	return &Client{rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID}
+	return &Client{rpc: parzenv1.NewOptimizerServiceClient(conn), workerID: cfg.workerID, callTimeout: cfg.callTimeout}
 }
 
 // Close closes the connection Dial opened.

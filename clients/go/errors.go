@@ -10,9 +10,12 @@ package parzen
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
 
 // Error is a failed Parzen call: the operation and the gRPC status it ended
@@ -81,6 +84,35 @@ var (
 	// ErrInternal: the server failed unexpectedly (a bug: please report it).
 	ErrInternal error = &codeSentinel{codes.Internal}
 )
+
+// ErrExperimentDone matches the error Suggest returns once the experiment is
+// COMPLETED (its budget used up, its goal reached, too many failures, its
+// deadline passed, or stopped by a user): not a failure, a worker simply
+// stops. errors.As with *ExperimentDoneError gives the reason.
+var ErrExperimentDone = errors.New("parzen: experiment done")
+
+// ExperimentDoneError says why an experiment gives no more trials.
+type ExperimentDoneError struct {
+	Experiment string
+	// Reason is why it is COMPLETED, e.g. parzenv1.CompletionReason_COMPLETION_REASON_BUDGET.
+	Reason parzenv1.CompletionReason
+}
+
+func (e *ExperimentDoneError) Error() string {
+	return fmt.Sprintf("parzen: experiment %q is done (%s)", e.Experiment, ReasonName(e.Reason))
+}
+
+// Is makes errors.Is(err, ErrExperimentDone) hold.
+func (e *ExperimentDoneError) Is(target error) bool { return target == ErrExperimentDone }
+
+// ReasonName is a completion reason's short name: "BUDGET", "GOAL",
+// "FAILURES", "DEADLINE", "STOPPED" ("" when unspecified).
+func ReasonName(r parzenv1.CompletionReason) string {
+	if r == parzenv1.CompletionReason_COMPLETION_REASON_UNSPECIFIED {
+		return ""
+	}
+	return strings.TrimPrefix(r.String(), "COMPLETION_REASON_")
+}
 
 // Code returns the gRPC status code of err: codes.OK for nil, codes.Unknown
 // for errors that carry no status. Same as status.Code.

@@ -49,9 +49,9 @@ func Example() {
 		}
 		momentum := 0.0
 		if t.Has("momentum") {
-			momentum = t.Float("momentum")
+			momentum = t.MustFloat("momentum")
 		}
-		loss, err := train(t.Float("lr"), int(t.Int("layers")), t.String("optimizer"), momentum)
+		loss, err := train(t.MustFloat("lr"), int(t.MustInt("layers")), t.MustString("optimizer"), momentum)
 		if err != nil {
 			_ = t.Fail(ctx, err.Error())
 			continue

@@ -8,8 +8,12 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
@@ -53,10 +57,24 @@ type ExperimentSpec struct {
 	// evaluated again (the new trial's user_attrs carry "parzen.retry_of").
 	RetryLost bool
 	UserAttrs map[string]string
+	// Stop conditions (see the README's "Budgets and stop conditions"): the
+	// experiment is COMPLETED once COMPLETE + PRUNED trials reach MaxTrials
+	// (FAIL and LOST trials do not use it up), once FAIL trials reach
+	// MaxFailedTrials, or once a COMPLETE loss reaches Goal (at or below it
+	// when minimising). Zero / nil: no limit. Then Suggest returns an error
+	// matching ErrExperimentDone.
+	MaxTrials       int64
+	MaxFailedTrials int64
+	Goal            *float64
+	// The experiment is COMPLETED once the server's clock passes it (zero: no deadline).
+	Deadline time.Time
 }
 
 // SeedOf is a convenience for ExperimentSpec.Seed.
 func SeedOf(seed uint64) *uint64 { return &seed }
+
+// GoalOf is a convenience for ExperimentSpec.Goal.
+func GoalOf(loss float64) *float64 { return &loss }
 
 func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	space, err := spaceProto(op, s.Space)
@@ -84,6 +102,16 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	if s.LeaseDuration > 0 {
 		e.LeaseDuration = durationpb.New(s.LeaseDuration)
 	}
+	if s.MaxTrials != 0 {
+		e.MaxTrials = proto.Int64(s.MaxTrials)
+	}
+	if s.MaxFailedTrials != 0 {
+		e.MaxFailedTrials = proto.Int64(s.MaxFailedTrials)
+	}
+	e.Goal = s.Goal
+	if !s.Deadline.IsZero() {
+		e.Deadline = timestamppb.New(s.Deadline)
+	}
 	return e, nil
 }
 
@@ -96,6 +124,19 @@ type Experiment struct {
 
 	mu sync.Mutex
 	pb *parzenv1.Experiment
+	// Choice labels of pb's space, computed once per snapshot.
+	labels      map[string]map[string]string
+	labelsSpace *parzenv1.SearchSpace
+}
+
+// choiceLabels is the labels of the snapshot's choice parameters.
+func (e *Experiment) choiceLabels() map[string]map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.labels == nil || e.labelsSpace != e.pb.GetSpace() {
+		e.labels, e.labelsSpace = choiceLabels(e.pb.GetSpace()), e.pb.GetSpace()
+	}
+	return e.labels
 }
 
 // CreateExperiment creates an experiment, or returns the stored one when an
@@ -158,6 +199,22 @@ func (e *Experiment) Counts() *parzenv1.TrialCounts {
 	return proto.Clone(e.pb.GetTrialCounts()).(*parzenv1.TrialCounts)
 }
 
+// State is the experiment's lifecycle state (ACTIVE, PAUSED, COMPLETED) as
+// of the last snapshot, and why it is COMPLETED (UNSPECIFIED otherwise).
+func (e *Experiment) State() (parzenv1.ExperimentState, parzenv1.CompletionReason) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pb.GetState(), e.pb.GetCompletionReason()
+}
+
+// MaxTrials is the experiment's budget of COMPLETE + PRUNED trials, and
+// whether it has one.
+func (e *Experiment) MaxTrials() (int64, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pb.GetMaxTrials(), e.pb.MaxTrials != nil
+}
+
 // Refresh reloads the snapshot (definition and trial counts).
 func (e *Experiment) Refresh(ctx context.Context) error {
 	resp, err := e.c.rpc.GetExperiment(ctx, &parzenv1.GetExperimentRequest{Name: e.name})
@@ -173,7 +230,13 @@ func (e *Experiment) Refresh(ctx context.Context) error {
 // Delete deletes the experiment and its whole history.
 func (e *Experiment) Delete(ctx context.Context) error { return e.c.DeleteExperiment(ctx, e.name) }
 
-// Suggest returns one new RUNNING trial to evaluate.
+// Suggest returns one new RUNNING trial to evaluate. Once the experiment is
+// COMPLETED it returns an error matching ErrExperimentDone (see
+// ExperimentDoneError for the reason). While the rest of the budget is all
+// RUNNING on other workers, or the experiment is PAUSED, it waits as the
+// server's retry_after says and asks again, so that if a running trial fails
+// or its lease lapses this worker runs the replacement; the wait ends with
+// ctx (or, when ctx has no deadline, after the client's call timeout).
 func (e *Experiment) Suggest(ctx context.Context) (*Trial, error) {
 	ts, err := e.SuggestN(ctx, 1)
 	if err != nil {
@@ -182,26 +245,71 @@ func (e *Experiment) Suggest(ctx context.Context) (*Trial, error) {
 	return ts[0], nil
 }
 
-// SuggestN returns n new RUNNING trials (1 <= n <= 1000), e.g. for a
-// batch of parallel evaluations. Enqueued configurations come first.
+// SuggestN returns up to n new RUNNING trials (1 <= n <= 1000), e.g. for a
+// batch of parallel evaluations: fewer when the experiment's MaxTrials
+// leaves fewer. Enqueued configurations come first. Done and waiting as for
+// Suggest.
 func (e *Experiment) SuggestN(ctx context.Context, n int) ([]*Trial, error) {
 	op := "Suggest " + e.name
 	if n < 1 || n > 1000 {
 		return nil, invalid(op, "count must be in 1..1000, got %d", n)
 	}
-	resp, err := e.c.rpc.Suggest(ctx, &parzenv1.SuggestRequest{
-		Experiment: e.name,
-		Count:      int32(n),
-		WorkerId:   e.c.workerID,
-		RequestId:  newRequestID(),
+	pbs, err := e.c.untilTrials(ctx, op, e.name, func(ctx context.Context) (trialsAnswer, error) {
+		return e.c.rpc.Suggest(ctx, &parzenv1.SuggestRequest{
+			Experiment: e.name,
+			Count:      int32(n),
+			WorkerId:   e.c.workerID,
+			RequestId:  newRequestID(),
+		})
 	})
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, err
 	}
-	if len(resp.GetTrials()) != n {
-		return nil, wrap(op, errUnexpected("asked for %d trials, got %d", n, len(resp.GetTrials())))
+	if len(pbs) > n {
+		return nil, wrap(op, errUnexpected("asked for %d trials, got %d", n, len(pbs)))
 	}
-	return e.c.trials(resp.GetTrials()), nil
+	return e.trials(pbs), nil
+}
+
+// trialsAnswer is what Suggest (and Report's next trial) answers.
+type trialsAnswer interface {
+	GetTrials() []*parzenv1.Trial
+	GetDone() bool
+	GetDoneReason() parzenv1.CompletionReason
+	GetRetryAfter() *durationpb.Duration
+}
+
+// untilTrials calls ask until its answer carries trials, waiting through
+// retry_after; done becomes an *ExperimentDoneError.
+func (c *Client) untilTrials(ctx context.Context, op, name string, ask func(context.Context) (trialsAnswer, error)) ([]*parzenv1.Trial, error) {
+	if _, ok := ctx.Deadline(); !ok && c.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
+	for {
+		resp, err := ask(ctx)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if resp.GetDone() {
+			return nil, &ExperimentDoneError{Experiment: name, Reason: resp.GetDoneReason()}
+		}
+		if len(resp.GetTrials()) > 0 {
+			return resp.GetTrials(), nil
+		}
+		if resp.GetRetryAfter() == nil {
+			return nil, wrap(op, errUnexpected("no trials, no done, no retry_after"))
+		}
+		timer := time.NewTimer(resp.GetRetryAfter().AsDuration())
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, wrap(op, status.Errorf(codes.DeadlineExceeded,
+				"no trial to run before the context ended (%v): the rest of the experiment's max_trials is RUNNING on other workers, or it is paused", ctx.Err()))
+		case <-timer.C:
+		}
+	}
 }
 
 // Best returns the best COMPLETE trial (lowest loss, or highest when
@@ -211,7 +319,7 @@ func (e *Experiment) Best(ctx context.Context) (*Trial, error) {
 	if err != nil {
 		return nil, wrap("GetBest "+e.name, err)
 	}
-	return e.c.newTrial(resp.GetTrial()), nil
+	return e.newTrial(resp.GetTrial()), nil
 }
 
 // ParameterImportance is how much one parameter matters to the loss.
@@ -253,7 +361,7 @@ func (e *Experiment) Enqueue(ctx context.Context, configs ...map[string]any) ([]
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	return e.c.trials(resp.GetTrials()), nil
+	return e.trials(resp.GetTrials()), nil
 }
 
 // Observation is an already-evaluated configuration for Import.
@@ -289,4 +397,59 @@ func (e *Experiment) Import(ctx context.Context, obs ...Observation) ([]*Trial, 
 		return nil, wrap(op, err)
 	}
 	return e.c.trials(resp.GetTrials()), nil
+}
+
+// StopConditions changes an experiment's stop conditions in Update: a
+// non-nil field sets that limit, a Clear flag removes it, and the others stay
+// as they are.
+type StopConditions struct {
+	MaxTrials       *int64
+	MaxFailedTrials *int64
+	Goal            *float64
+	Deadline        *time.Time
+
+	ClearMaxTrials, ClearMaxFailedTrials, ClearGoal, ClearDeadline bool
+}
+
+// Pause makes Suggest wait (the server answers retry_after) until Resume;
+// RUNNING trials may still report.
+func (e *Experiment) Pause(ctx context.Context) error {
+	return e.update(ctx, "Pause", parzenv1.ExperimentAction_EXPERIMENT_ACTION_PAUSE, StopConditions{})
+}
+
+// Resume undoes Pause and Stop: the experiment is ACTIVE again unless a stop
+// condition still holds.
+func (e *Experiment) Resume(ctx context.Context) error {
+	return e.update(ctx, "Resume", parzenv1.ExperimentAction_EXPERIMENT_ACTION_RESUME, StopConditions{})
+}
+
+// Stop completes the experiment (reason STOPPED): every worker's Suggest
+// returns ErrExperimentDone. Only Resume re-opens it.
+func (e *Experiment) Stop(ctx context.Context) error {
+	return e.update(ctx, "Stop", parzenv1.ExperimentAction_EXPERIMENT_ACTION_STOP, StopConditions{})
+}
+
+// Update changes the stop conditions set in s. Raising MaxTrials of an
+// experiment COMPLETED by its budget re-opens it. The snapshot is updated.
+func (e *Experiment) Update(ctx context.Context, s StopConditions) error {
+	return e.update(ctx, "Update", parzenv1.ExperimentAction_EXPERIMENT_ACTION_UNSPECIFIED, s)
+}
+
+func (e *Experiment) update(ctx context.Context, what string, action parzenv1.ExperimentAction, s StopConditions) error {
+	req := &parzenv1.UpdateExperimentRequest{
+		Name: e.name, Action: action, MaxTrials: s.MaxTrials, MaxFailedTrials: s.MaxFailedTrials, Goal: s.Goal,
+		ClearMaxTrials: s.ClearMaxTrials, ClearMaxFailedTrials: s.ClearMaxFailedTrials,
+		ClearGoal: s.ClearGoal, ClearDeadline: s.ClearDeadline,
+	}
+	if s.Deadline != nil {
+		req.Deadline = timestamppb.New(*s.Deadline)
+	}
+	resp, err := e.c.rpc.UpdateExperiment(ctx, req)
+	if err != nil {
+		return wrap(what+" "+e.name, err)
+	}
+	e.mu.Lock()
+	e.pb = resp.GetExperiment()
+	e.mu.Unlock()
+	return nil
 }

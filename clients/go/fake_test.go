@@ -6,7 +6,9 @@ package parzen
 
 import (
 	"context"
+	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,21 +173,44 @@ func TestTrialAccessors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Float("lr") != 0.01 || tr.Float("layers") != 3 || tr.Int("layers") != 3 || tr.Int("steps") != 40 {
+	if tr.MustFloat("lr") != 0.01 || tr.MustFloat("layers") != 3 || tr.MustInt("layers") != 3 || tr.MustInt("steps") != 40 {
 		t.Errorf("numbers: %v", tr.Params())
 	}
-	if tr.String("opt") != "sgd" || !tr.Bool("flag") || tr.String("lr") != "" || tr.Int("lr") != 0 {
+	if tr.MustString("opt") != "sgd" || !tr.MustBool("flag") {
 		t.Errorf("typed accessors: %v", tr.Params())
 	}
-	if !tr.Has("lr") || tr.Has("momentum") || tr.Float("momentum") != 0 {
+	// A value of another type is an error, never a zero value.
+	if _, err := tr.String("lr"); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), `parameter "lr": it is float64 0.01, not a string`) {
+		t.Errorf("String on a float: %v", err)
+	}
+	if _, err := tr.Int("lr"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Int on a fraction: %v", err)
+	}
+	// A misspelt name is an error naming the closest one, never a silent 0.
+	if _, err := tr.Float("lrr"); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), `no parameter "lrr"`) ||
+		!strings.Contains(err.Error(), `did you mean "lr"?`) || !strings.Contains(err.Error(), "Float of trial #") {
+		t.Errorf("Float on a typo: %v", err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("MustFloat on a typo must panic")
+			}
+		}()
+		tr.MustFloat("lrr")
+	}()
+	if !tr.Has("lr") || tr.Has("momentum") {
 		t.Errorf("Has/absent")
+	}
+	if _, err := tr.Float("momentum"); err == nil {
+		t.Errorf("an absent conditional parameter is an error")
 	}
 	if v, ok := tr.Value("layers"); !ok || v != int64(3) {
 		t.Errorf("Value: %v %v", v, ok)
 	}
 	p := tr.Params()
 	p["lr"] = 1.0
-	if tr.Float("lr") != 0.01 {
+	if tr.MustFloat("lr") != 0.01 {
 		t.Errorf("Params must return a copy")
 	}
 	if tr.State() != Running || tr.ID() != 100 || tr.Experiment() != "e" || tr.LeaseDeadline().IsZero() {
@@ -344,7 +369,9 @@ func TestDialFailsWhenContextEnds(t *testing.T) {
 	if !IsUnavailable(err) {
 		t.Errorf("want UNAVAILABLE, got %v", err)
 	}
-	if _, err := Dial(ctx, ""); !IsInvalidArgument(err) {
+	// An empty address is PARZEN_ADDRESS (address_test.go), here one where nothing listens.
+	t.Setenv("PARZEN_ADDRESS", addr)
+	if _, err := Dial(ctx, ""); !IsUnavailable(err) || !strings.Contains(err.Error(), addr) {
 		t.Errorf("empty address: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func TestImportanceRanksTheParameterThatDecidesTheLoss(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tr.Report(ctx, 10*tr.Float("x")*tr.Float("x"), nil); err != nil {
+		if err := tr.Report(ctx, 10*tr.MustFloat("x")*tr.MustFloat("x"), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -28,7 +28,7 @@ func (e *Experiment) Trials(ctx context.Context, states ...TrialState) iter.Seq2
 				return
 			}
 			for _, pb := range resp.GetTrials() {
-				if !yield(e.c.newTrial(pb), nil) {
+				if !yield(e.newTrial(pb), nil) {
 					return
 				}
 			}

@@ -53,7 +53,7 @@ func TestAWorkerSeesNoErrorThroughAKillAndRestart(t *testing.T) {
 				done <- err
 				return
 			}
-			x := tr.Float("x")
+			x := tr.MustFloat("x")
 			if err := tr.Report(ctx, (x-0.3)*(x-0.3), nil); err != nil {
 				done <- err
 				return

@@ -82,7 +82,7 @@ func TestCreateSuggestReportBest(t *testing.T) {
 		if tr.State() != parzen.Running || tr.LeaseDeadline().IsZero() || tr.Experiment() != spec.Name {
 			t.Errorf("trial %s", tr.Summary())
 		}
-		lr, layers, act := tr.Float("lr"), tr.Int("layers"), tr.String("activation")
+		lr, layers, act := tr.MustFloat("lr"), tr.MustInt("layers"), tr.MustString("activation")
 		if lr < 1e-4 || lr > 1 || layers < 1 || layers > 6 || !strings.Contains("relu tanh gelu", act) || act == "" {
 			t.Errorf("values outside the space: %v", tr.Params())
 		}
@@ -132,7 +132,7 @@ func TestCreateSuggestReportBest(t *testing.T) {
 		t.Errorf("running: %d %v", len(running), err)
 	}
 	got, err := c.Trial(ctx, bestID)
-	if err != nil || got.Float("lr") != best.Float("lr") {
+	if err != nil || got.MustFloat("lr") != best.MustFloat("lr") {
 		t.Errorf("Trial by id: %v", err)
 	}
 }
@@ -150,7 +150,7 @@ func TestDefaultAlgorithmWorks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tr.Report(ctx, tr.Float("lr"), nil); err != nil {
+		if err := tr.Report(ctx, tr.MustFloat("lr"), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -174,23 +174,23 @@ func TestConditionalParameters(t *testing.T) {
 	}
 	branches := map[string]int{}
 	for _, tr := range trials {
-		opt := tr.String("optimizer")
+		opt := tr.MustString("optimizer")
 		branches[opt]++
 		if tr.Has("momentum") != (opt == "sgd") || tr.Has("nesterov") != (opt == "sgd") || tr.Has("beta2") != (opt == "adam") {
 			t.Errorf("wrong conditional parameters for %q: %v", opt, tr.Params())
 		}
 		if opt == "sgd" {
-			if m := tr.Float("momentum"); m < 0 || m > 0.99 {
+			if m := tr.MustFloat("momentum"); m < 0 || m > 0.99 {
 				t.Errorf("momentum %v", m)
 			}
 			if _, ok := tr.Params()["nesterov"].(bool); !ok {
 				t.Errorf("nesterov should be a bool: %T", tr.Params()["nesterov"])
 			}
 		}
-		if w := tr.Int("width"); w < 16 || w > 256 || w%16 != 0 {
+		if w := tr.MustInt("width"); w < 16 || w > 256 || w%16 != 0 {
 			t.Errorf("width %v not on the grid", tr.Params()["width"])
 		}
-		if err := tr.Report(ctx, tr.Float("width"), nil); err != nil {
+		if err := tr.Report(ctx, tr.MustFloat("width"), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -350,7 +350,7 @@ func TestEnqueueAndImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Float("lr") != 0.01 || tr.Int("layers") != 3 || tr.String("activation") != "gelu" {
+	if tr.MustFloat("lr") != 0.01 || tr.MustInt("layers") != 3 || tr.MustString("activation") != "gelu" {
 		t.Errorf("the enqueued configuration should come first: %v", tr.Params())
 	}
 	if err := tr.Report(ctx, 0.5, nil); err != nil {
@@ -453,22 +453,33 @@ func TestExampleTrainer(t *testing.T) {
 	name := uniqueName(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "run", "./trainer",
-		"-addr", serverAddr(t), "-experiment", name, "-trials", "6", "-workers", "2", "-algorithm", "random")
-	cmd.Dir = filepath.Join(repoRoot, "examples", "go")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("example failed: %v\n%s", err, out)
+	// Built once, run twice: -trials is the total the experiment ends with, not trials added per run.
+	bin := filepath.Join(t.TempDir(), "trainer")
+	build := exec.CommandContext(ctx, goBin, "build", "-o", bin, "./trainer")
+	build.Dir = filepath.Join(repoRoot, "examples", "go")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "best: trial #") {
-		t.Errorf("no best trial in the output:\n%s", out)
-	}
-	exp, err := c.Experiment(testCtx(t), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := exp.Counts()
-	if done := counts.GetComplete() + counts.GetPruned() + counts.GetFail(); done != 6 || counts.GetRunning() != 0 {
-		t.Errorf("example should finish 6 trials: %v", counts)
+	for run, env := range [][]string{{"PARZEN_ADDRESS=" + serverAddr(t)}, {"PARZEN_ADDRESS=", "PARZEN_ADDR=" + serverAddr(t)}} {
+		cmd := exec.CommandContext(ctx, bin, "-experiment", name, "-trials", "6", "-workers", "2", "-algorithm", "random")
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("run %d failed: %v\n%s", run, err, out)
+		}
+		if !strings.Contains(string(out), "best: trial #") {
+			t.Errorf("run %d: no best trial in the output:\n%s", run, out)
+		}
+		if run == 1 && !strings.Contains(string(out), "PARZEN_ADDR is deprecated") {
+			t.Errorf("the deprecated PARZEN_ADDR works with a note:\n%s", out)
+		}
+		exp, err := c.Experiment(testCtx(t), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := exp.Counts()
+		if done := counts.GetComplete() + counts.GetPruned(); done != 6 || counts.GetRunning() != 0 {
+			t.Errorf("after run %d the experiment should have 6 trials in total: %v", run, counts)
+		}
 	}
 }

@@ -42,6 +42,8 @@ type Trial struct {
 	c      *Client
 	id     int64
 	params map[string]any
+	// Choice parameters' option labels (see Label); nil when unknown.
+	labels map[string]map[string]string
 
 	mu sync.Mutex
 	pb *parzenv1.Trial
@@ -56,6 +58,21 @@ func (c *Client) trials(pbs []*parzenv1.Trial) []*Trial {
 	out := make([]*Trial, len(pbs))
 	for i, pb := range pbs {
 		out[i] = c.newTrial(pb)
+	}
+	return out
+}
+
+// newTrial is a trial of this experiment, which knows its choice labels.
+func (e *Experiment) newTrial(pb *parzenv1.Trial) *Trial {
+	t := e.c.newTrial(pb)
+	t.labels = e.choiceLabels()
+	return t
+}
+
+func (e *Experiment) trials(pbs []*parzenv1.Trial) []*Trial {
+	out := make([]*Trial, len(pbs))
+	for i, pb := range pbs {
+		out[i] = e.newTrial(pb)
 	}
 	return out
 }
@@ -159,46 +176,179 @@ func (t *Trial) Has(name string) bool {
 	return ok
 }
 
-// Float returns a numeric parameter as float64 (integers convert). It is 0
-// when the parameter is absent or not a number; check Has for conditional
-// parameters.
-func (t *Trial) Float(name string) float64 {
-	switch v := t.params[name].(type) {
-	case float64:
-		return v
-	case int64:
-		return float64(v)
-	default:
-		return 0
+// Float returns a numeric parameter as float64 (integers convert). A name
+// the trial does not have (a typo, or a conditional parameter whose branch
+// was not chosen: check Has) or a value that is not a number is an error
+// matching ErrInvalidArgument, never a silent 0.
+func (t *Trial) Float(name string) (float64, error) {
+	v, err := t.param(name, "Float")
+	if err != nil {
+		return 0, err
 	}
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case int64:
+		return float64(x), nil
+	}
+	return 0, t.wrongType(name, "Float", "a number", v)
 }
 
 // Int returns an integer parameter (Int domains, integer choice options, or
-// a float with an integral value, e.g. from QUniform). It is 0 when the
-// parameter is absent or not an integer.
-func (t *Trial) Int(name string) int64 {
-	switch v := t.params[name].(type) {
+// a float with an integral value, e.g. from QUniform). Missing names and
+// other values are errors, as for Float.
+func (t *Trial) Int(name string) (int64, error) {
+	v, err := t.param(name, "Int")
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.(type) {
 	case int64:
-		return v
+		return x, nil
 	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<63 {
-			return int64(v)
+		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+			return int64(x), nil
 		}
 	}
-	return 0
+	return 0, t.wrongType(name, "Int", "an integer", v)
 }
 
-// String returns a string parameter (e.g. a choice of strings); "" when
-// absent or not a string.
-func (t *Trial) String(name string) string {
-	s, _ := t.params[name].(string)
-	return s
+// String returns a string parameter (e.g. a choice of strings). Missing
+// names and other values are errors, as for Float: a choice whose options
+// are not strings (a Python dict option is stored as its index) has Label.
+func (t *Trial) String(name string) (string, error) {
+	v, err := t.param(name, "String")
+	if err != nil {
+		return "", err
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return "", t.wrongType(name, "String", "a string", v)
 }
 
-// Bool returns a boolean parameter; false when absent or not a bool.
-func (t *Trial) Bool(name string) bool {
-	b, _ := t.params[name].(bool)
-	return b
+// Bool returns a boolean parameter. Missing names and other values are
+// errors, as for Float.
+func (t *Trial) Bool(name string) (bool, error) {
+	v, err := t.param(name, "Bool")
+	if err != nil {
+		return false, err
+	}
+	if b, ok := v.(bool); ok {
+		return b, nil
+	}
+	return false, t.wrongType(name, "Bool", "a bool", v)
+}
+
+// Label returns the label of the option chosen for a choice parameter: the
+// label declared with the option (a Python dict option {"name": "sgd", ...}
+// is labelled "sgd"), else its value as text ("adam", "32", "true"). Every
+// client and the CLI give the same label for the same option, whatever the
+// stored value. Missing names are errors, as for Float, and so is a
+// parameter that is not a choice.
+func (t *Trial) Label(name string) (string, error) {
+	v, err := t.param(name, "Label")
+	if err != nil {
+		return "", err
+	}
+	if t.labels == nil {
+		return "", t.accessError(name, "Label", "this trial was not read through its Experiment, which knows the labels")
+	}
+	options, ok := t.labels[name]
+	if !ok {
+		return "", t.accessError(name, "Label", "it is not a choice")
+	}
+	if l, ok := options[valueKey(v)]; ok {
+		return l, nil
+	}
+	return labelText(v), nil
+}
+
+// MustFloat is Float for code that treats a missing or mistyped parameter as
+// a bug: it panics instead of returning the error.
+func (t *Trial) MustFloat(name string) float64 { return must(t.Float(name)) }
+
+// MustInt is Int, panicking on error (see MustFloat).
+func (t *Trial) MustInt(name string) int64 { return must(t.Int(name)) }
+
+// MustString is String, panicking on error (see MustFloat).
+func (t *Trial) MustString(name string) string { return must(t.String(name)) }
+
+// MustBool is Bool, panicking on error (see MustFloat).
+func (t *Trial) MustBool(name string) bool { return must(t.Bool(name)) }
+
+// MustLabel is Label, panicking on error (see MustFloat).
+func (t *Trial) MustLabel(name string) string { return must(t.Label(name)) }
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (t *Trial) param(name, accessor string) (any, error) {
+	if v, ok := t.params[name]; ok {
+		return v, nil
+	}
+	names := make([]string, 0, len(t.params))
+	for n := range t.params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	why := fmt.Sprintf("no parameter %q (it has %v", name, names)
+	if near := closest(name, names); near != "" {
+		why += fmt.Sprintf("; did you mean %q?", near)
+	}
+	why += "; a conditional parameter is absent when its branch was not chosen: check Has)"
+	return nil, t.accessErrorf(accessor, "%s", why)
+}
+
+func (t *Trial) wrongType(name, accessor, want string, v any) error {
+	hint := ""
+	if _, ok := t.labels[name]; ok {
+		hint = "; it is a choice: Label gives its option's label"
+	}
+	return t.accessError(name, accessor, fmt.Sprintf("it is %T %v, not %s%s", v, v, want, hint))
+}
+
+func (t *Trial) accessError(name, accessor, why string) error {
+	return t.accessErrorf(accessor, "parameter %q: %s", name, why)
+}
+
+func (t *Trial) accessErrorf(accessor, format string, args ...any) error {
+	return invalid(fmt.Sprintf("%s of trial #%d of %s", accessor, t.Number(), t.Experiment()), format, args...)
+}
+
+// closest is the name within edit distance 2 of name, if any (a typo's fix).
+func closest(name string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Report finishes the trial as COMPLETE with a finite loss and optional
@@ -226,11 +376,18 @@ func (t *Trial) Prune(ctx context.Context) error {
 }
 
 func (t *Trial) finish(ctx context.Context, what string, req *parzenv1.ReportRequest) error {
+	_, err := t.send(ctx, what, req)
+	return err
+}
+
+// send reports the trial; with req.SuggestNext, the answer's Next is the worker's next trial (or done, or
+// retry_after), started in the same transaction.
+func (t *Trial) send(ctx context.Context, what string, req *parzenv1.ReportRequest) (*parzenv1.ReportResponse, error) {
 	req.TrialId = t.id
 	req.RequestId = newRequestID()
 	resp, err := t.c.rpc.Report(ctx, req)
 	if err != nil {
-		return wrap(fmt.Sprintf("%s trial %d", what, t.id), err)
+		return nil, wrap(fmt.Sprintf("%s trial #%d of %s", what, t.Number(), t.Experiment()), err)
 	}
 	t.mu.Lock()
 	t.pb = resp.GetTrial()
@@ -240,7 +397,7 @@ func (t *Trial) finish(ctx context.Context, what string, req *parzenv1.ReportReq
 	if hb != nil {
 		hb.Stop()
 	}
-	return nil
+	return resp, nil
 }
 
 // ReportIntermediate records one point (step >= 0) of the trial's learning

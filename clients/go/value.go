@@ -6,6 +6,8 @@ package parzen
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
@@ -101,5 +103,84 @@ func fromValueMap(m map[string]*parzenv1.Value) map[string]any {
 	for name, v := range m {
 		out[name] = fromValue(v)
 	}
+	return out
+}
+
+// valueKey identifies a choice option as the server does: numbers by value
+// (int or float alike), strings and bools by themselves.
+func valueKey(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return "n:" + strconv.FormatFloat(x, 'g', -1, 64)
+	case int64:
+		return "n:" + strconv.FormatFloat(float64(x), 'g', -1, 64)
+	case string:
+		return "s:" + x
+	case bool:
+		return "b:" + strconv.FormatBool(x)
+	}
+	return fmt.Sprintf("?:%v", v)
+}
+
+// labelText is an option's value as text when it has no label, written as
+// every Parzen client and the server write it (JavaScript's number format:
+// 1.0 is "1", 1e-7 is "1e-7").
+func labelText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return jsNumber(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// jsNumber writes x as JavaScript's String(x) does: the shortest digits that
+// round-trip, in fixed notation for exponents -7 < e < 21, else as d.ddde±n.
+func jsNumber(x float64) string {
+	if x == 0 {
+		return "0"
+	}
+	s := strconv.FormatFloat(x, 'e', -1, 64)
+	i := strings.IndexByte(s, 'e')
+	exp, _ := strconv.Atoi(s[i+1:])
+	if exp > -7 && exp < 21 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	sign := "+"
+	if exp < 0 {
+		sign, exp = "-", -exp
+	}
+	return s[:i] + "e" + sign + strconv.Itoa(exp)
+}
+
+// choiceLabels maps each choice parameter of a space to its options' labels by valueKey.
+func choiceLabels(space *parzenv1.SearchSpace) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	var walk func(ps []*parzenv1.Parameter)
+	walk = func(ps []*parzenv1.Parameter) {
+		for _, p := range ps {
+			c := p.GetChoice()
+			if c == nil {
+				continue
+			}
+			labels := map[string]string{}
+			for _, o := range c.GetOptions() {
+				v := fromValue(o.GetValue())
+				if o.GetLabel() != "" {
+					labels[valueKey(v)] = o.GetLabel()
+				} else {
+					labels[valueKey(v)] = labelText(v)
+				}
+				walk(o.GetChildren())
+			}
+			out[p.GetName()] = labels
+		}
+	}
+	walk(space.GetParameters())
 	return out
 }

@@ -1,7 +1,9 @@
 package parzen
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"testing"
 )
 
@@ -27,5 +29,56 @@ func TestValueRoundTrip(t *testing.T) {
 	}
 	if fromValue(nil) != nil {
 		t.Errorf("empty value should convert to nil")
+	}
+}
+
+// An option without a label is called by its value as text, as every client
+// writes it (../behaviour.json, "label_text").
+func TestLabelTextAsEveryClientWritesIt(t *testing.T) {
+	raw, err := os.ReadFile("../behaviour.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		LabelText struct {
+			Cases []struct {
+				Kind  string          `json:"kind"`
+				Value json.RawMessage `json:"value"`
+				Text  string          `json:"text"`
+			} `json:"cases"`
+		} `json:"label_text"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range b.LabelText.Cases {
+		var v any
+		switch c.Kind {
+		case "double":
+			var f float64
+			err = json.Unmarshal(c.Value, &f)
+			v = f
+		case "int":
+			var i int64
+			err = json.Unmarshal(c.Value, &i)
+			v = i
+		case "string":
+			var s string
+			err = json.Unmarshal(c.Value, &s)
+			v = s
+		case "bool":
+			var x bool
+			err = json.Unmarshal(c.Value, &x)
+			v = x
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := labelText(v); got != c.Text {
+			t.Errorf("labelText(%s %s) = %q, want %q", c.Kind, c.Value, got, c.Text)
+		}
+	}
+	if len(b.LabelText.Cases) == 0 {
+		t.Fatal("no cases")
 	}
 }

@@ -30,7 +30,7 @@ export function connectionOptions(cmd: Command): Command {
  * Runs `use` with a client connected as the options say (the bearer token from PARZEN_TOKEN, when set) and closes
  * it. A failed call ends the command with the server's own message, as one line.
  */
-async function withClient<T>(opts: ConnectionOptions, use: (client: ParzenClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(opts: ConnectionOptions, use: (client: ParzenClient) => Promise<T>): Promise<T> {
   let client: ParzenClient | undefined;
   try {
     client = await ParzenClient.connect(opts.address, {
@@ -53,6 +53,7 @@ function trialRecord(t: Trial): Record<string, unknown> {
     state: t.state,
     loss: t.loss ?? null,
     params: t.params,
+    labels: t.labels,
     metrics: t.metrics,
     intermediate_values: [...t.intermediate].map(([step, value]) => [step, Number.isNaN(value) ? null : value]),
     worker_id: t.workerId,
@@ -101,7 +102,7 @@ function trialsCsv(trials: Trial[]): string {
       t.id,
       t.state,
       t.loss,
-      ...params.map((p) => t.params[p]),
+      ...params.map((p) => t.labels[p] ?? t.params[p]),
       ...metrics.map((m) => t.metrics[m]),
       ...attrs.map((a) => t.userAttrs[a]),
       steps.at(-1),
@@ -117,6 +118,35 @@ function trialsCsv(trials: Trial[]): string {
       .join(",");
   });
   return `${[header.join(","), ...rows].join("\n")}\n`;
+}
+
+/** Parameters as people read them: a choice shows its option's label (a Python dict option: its "name"). */
+export function shownParams(t: Trial): string {
+  return Object.entries({ ...t.params, ...t.labels })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+/** `parzen trials`: a header row, one row per trial, and why a FAIL trial failed. */
+function trialsTable(trials: Trial[]): string {
+  const rows = trials.map((t) => [
+    String(t.number),
+    t.state,
+    t.loss === undefined ? "-" : String(t.loss),
+    shownParams(t),
+    t.failReason,
+  ]);
+  const header = ["NUMBER", "STATE", "LOSS", "PARAMETERS", "FAIL REASON"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padStart(widths[0]!) : cell.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join("");
 }
 
 const STATES: readonly TrialState[] = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL", "LOST"];
@@ -208,17 +238,7 @@ export function addHistoryCommands(program: Command): void {
         }
       });
       if (format === "csv") process.stdout.write(trialsCsv(trials));
-      if (format === "table") {
-        for (const t of trials) {
-          const params = Object.entries(t.params)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(" ");
-          const loss = t.loss === undefined ? "-" : String(t.loss);
-          process.stdout.write(
-            `${String(t.number).padStart(5)}  ${t.state.padEnd(8)}  ${loss.padEnd(12)}  ${params}\n`,
-          );
-        }
-      }
+      if (format === "table") process.stdout.write(trialsTable(trials));
     };
 
   connectionOptions(program.command("trials").description("print an experiment's trials").argument("<experiment>"))

@@ -13,7 +13,9 @@ import pino, { stdTimeFunctions } from "pino";
 import { startParzen, type Durability } from "../app.js";
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { addHealthCommand } from "./health-command.js";
+import { addBestCommand } from "./best-command.js";
 import { addHistoryCommands } from "./history-commands.js";
+import { checkListenAddress } from "./listen-address.js";
 import { addExperimentCommands } from "./experiment-commands.js";
 import { addDatabaseCommands } from "./db-commands.js";
 import { ParzenError } from "../errors.js";
@@ -46,7 +48,8 @@ program
   .addOption(
     new Option("--listen <address>", "host:port (port 0 picks a free port) or unix:///path.sock")
       .env("PARZEN_LISTEN")
-      .default("127.0.0.1:50051"),
+      .default("127.0.0.1:50051")
+      .argParser(checkListenAddress),
   )
   .addOption(
     new Option(
@@ -319,7 +322,14 @@ function nonNegativeInt(v: string): number {
   return n;
 }
 
+// Piped into `head`, stdout closes early: that ends the command quietly, as for any Unix tool.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 addHistoryCommands(program);
+addBestCommand(program);
 addExperimentCommands(program);
 addHealthCommand(program);
 addDatabaseCommands(program);

@@ -194,9 +194,22 @@ function compileDomain(p: Parameter, name: string, limits: SpaceLimits): { decla
         seen.add(key);
         return s;
       });
+      const labels = options.map((o, i) => optionLabel(name, i, o.label, scalars[i]!, limits));
+      const declaredLabels = options.map((o) => o.label ?? "").filter((l) => l !== "");
+      if (new Set(declaredLabels).size !== declaredLabels.length) {
+        const dup = declaredLabels.find((l, i) => declaredLabels.indexOf(l) !== i)!;
+        throw invalidArgument(
+          `parameter "${name}": two options have the label ${JSON.stringify(dup)} (labels are unique)`,
+        );
+      }
       return {
         declared: "choice",
-        domain: { type: "choice", options: scalars, weights: normaliseWeights(name, weights, options.length) },
+        domain: {
+          type: "choice",
+          options: scalars,
+          labels,
+          weights: normaliseWeights(name, weights, options.length),
+        },
       };
     }
   }
@@ -214,6 +227,18 @@ function optionScalar(name: string, i: number, v: Value | undefined, limits: Spa
     );
   }
   return s;
+}
+
+/** The option's label: the declared one, checked, or its value as text. */
+function optionLabel(name: string, i: number, label: string | undefined, value: Scalar, limits: SpaceLimits): string {
+  if (label === undefined || label === "") return String(value.value);
+  if (label.length > limits.maxStringLength) {
+    throw invalidArgument(
+      `parameter "${name}": the label of choice option ${i} is longer than ${limits.maxStringLength} characters`,
+    );
+  }
+  if (limits.strictNames === true) checkNameCharacters(label, `parameter "${name}" option ${i}`, "label");
+  return label;
 }
 
 function normaliseWeights(name: string, weights: readonly number[], n: number): Float64Array {

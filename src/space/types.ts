@@ -66,6 +66,11 @@ export interface IntDomain {
 export interface ChoiceDomain {
   readonly type: "choice";
   readonly options: readonly Scalar[];
+  /**
+   * Each option's label as declared (ChoiceOption.label), else the option's
+   * value as text: what people and every client call it.
+   */
+  readonly labels: readonly string[];
   /** Prior probabilities, normalised to sum to 1. */
   readonly weights: Float64Array;
 }

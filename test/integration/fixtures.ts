@@ -19,13 +19,20 @@ export const int = (value: number): Value => ({ kind: { $case: "intValue", value
 export const bool = (value: boolean): Value => ({ kind: { $case: "boolValue", value } });
 export const choice = (
   name: string,
-  options: { value: Value; children?: Parameter[] }[],
+  options: { value: Value; children?: Parameter[]; label?: string }[],
   weights: number[] = [],
 ): Parameter => ({
   name,
   domain: {
     $case: "choice",
-    value: { options: options.map((o) => ({ value: o.value, children: o.children ?? [] })), weights },
+    value: {
+      options: options.map((o) => ({
+        value: o.value,
+        children: o.children ?? [],
+        ...(o.label === undefined ? {} : { label: o.label }),
+      })),
+      weights,
+    },
   },
 });
 

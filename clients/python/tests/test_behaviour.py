@@ -232,3 +232,11 @@ def test_default_address_and_call_timeout(fake: Fake, client: parzen.Client, mon
 def test_resend_pause_is_the_tables() -> None:
     # The pause between resends after the policy gave up; the Go and TypeScript suites time theirs against it.
     assert RETRY["resend_pause_seconds"] == RESEND_PAUSE
+
+
+@pytest.mark.parametrize("case", BEHAVIOUR["label_text"]["cases"], ids=lambda c: f"{c['kind']}:{c['value']}")
+def test_an_option_without_a_label_is_called_by_its_value_as_every_client_writes_it(case: dict[str, Any]) -> None:
+    from parzen.values import label_text
+
+    value = float(case["value"]) if case["kind"] == "double" else case["value"]
+    assert label_text(value) == case["text"]

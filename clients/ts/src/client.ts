@@ -71,6 +71,16 @@ export interface ExperimentSpec {
   /** Re-enqueue the configuration of a trial that became LOST. */
   retryLost?: boolean;
   userAttrs?: Record<string, string>;
+  /**
+   * Stop conditions (part of the experiment's identity): COMPLETED once COMPLETE + PRUNED trials reach
+   * `maxTrials` (FAIL and LOST do not use it up), once FAIL trials reach `maxFailedTrials`, once a COMPLETE loss
+   * reaches `goal` (at or below it when minimising), or once the clock passes `deadline`. Then `suggest` throws
+   * ExperimentDone.
+   */
+  maxTrials?: number;
+  maxFailedTrials?: number;
+  goal?: number;
+  deadline?: Date;
 }
 
 /** Where `parzen serve` listens by default. */
@@ -147,6 +157,10 @@ export class ParzenClient {
           lease === undefined ? undefined : { seconds: Math.floor(lease), nanos: Math.round((lease % 1) * 1e9) },
         retryLost: spec.retryLost ?? false,
         userAttrs: spec.userAttrs ?? {},
+        maxTrials: spec.maxTrials,
+        maxFailedTrials: spec.maxFailedTrials,
+        goal: spec.goal,
+        deadline: spec.deadline,
       },
     });
     const res = await this.rpc.call("createExperiment", req);

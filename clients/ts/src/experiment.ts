@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { invalid, isParzenError } from "./errors.js";
-import { Direction, type Experiment as ExperimentProto, type TrialCounts } from "./gen/parzen/v1/experiment.js";
+import { type CompletionReasonName, isExperimentDone, reasonName, untilTrials } from "./done.js";
+import {
+  Direction,
+  type Experiment as ExperimentProto,
+  ExperimentState,
+  type TrialCounts,
+} from "./gen/parzen/v1/experiment.js";
 import {
   AddTrialsRequest,
   DeleteExperimentRequest,
@@ -15,10 +21,15 @@ import {
   GetExperimentRequest,
   GetTrialRequest,
   ListTrialsRequest,
+  ExperimentAction,
+  ReportStatus,
   SuggestRequest,
+  type SuggestResponse,
+  UpdateExperimentRequest,
 } from "./gen/parzen/v1/optimizer_service.js";
 import type { Rpc } from "./rpc.js";
 import { stateToProto, type TrialState } from "./state.js";
+import { type ChoiceLabels, choiceLabels } from "./labels.js";
 import { Trial } from "./trial.js";
 import { toValueMap, type ParamValue } from "./values.js";
 
@@ -45,8 +56,17 @@ export interface TrialsQuery {
   pageSize?: number;
 }
 
+/** Stop conditions for `update`: a value sets it, `null` removes the limit, absent leaves it. */
+export interface StopConditionsUpdate {
+  maxTrials?: number | null;
+  maxFailedTrials?: number | null;
+  goal?: number | null;
+  deadline?: Date | null;
+}
+
 export class Experiment {
   #proto: ExperimentProto;
+  #labels: { space: ExperimentProto["space"]; labels: ChoiceLabels } | undefined;
 
   constructor(
     private readonly rpc: Rpc,
@@ -76,6 +96,37 @@ export class Experiment {
   get userAttrs(): Readonly<Record<string, string>> {
     return this.#proto.userAttrs;
   }
+  /** "ACTIVE", "PAUSED" or "COMPLETED", as of the last read. */
+  get state(): "ACTIVE" | "PAUSED" | "COMPLETED" | "UNSPECIFIED" {
+    return (ExperimentState[this.#proto.state] ?? "EXPERIMENT_STATE_UNSPECIFIED").replace(
+      "EXPERIMENT_STATE_",
+      "",
+    ) as "ACTIVE";
+  }
+  /** Why the experiment is COMPLETED; undefined while it is not. */
+  get completionReason(): CompletionReasonName | undefined {
+    return reasonName(this.#proto.completionReason);
+  }
+  /** COMPLETE + PRUNED trials after which it is COMPLETED; undefined: no limit. */
+  get maxTrials(): number | undefined {
+    return this.#proto.maxTrials;
+  }
+  get maxFailedTrials(): number | undefined {
+    return this.#proto.maxFailedTrials;
+  }
+  get goal(): number | undefined {
+    return this.#proto.goal;
+  }
+  get deadline(): Date | undefined {
+    return this.#proto.deadline;
+  }
+  /** Each choice parameter's option labels (see Trial.labels). */
+  get choiceLabels(): ChoiceLabels {
+    if (this.#labels === undefined || this.#labels.space !== this.#proto.space) {
+      this.#labels = { space: this.#proto.space, labels: choiceLabels(this.#proto.space) };
+    }
+    return this.#labels.labels;
+  }
   /** The server's message, for anything not surfaced above. */
   get proto(): Readonly<ExperimentProto> {
     return this.#proto;
@@ -88,35 +139,156 @@ export class Experiment {
     return this;
   }
 
-  /** A new RUNNING trial: an enqueued configuration if any is waiting, else the algorithm's proposal. */
-  async suggest(): Promise<Trial> {
-    const [trial] = await this.suggestMany(1);
+  /** PAUSED: `suggest` waits (the server answers retry_after) until `resume()`; RUNNING trials may still report. */
+  pause(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_PAUSE);
+  }
+  /** Undoes `pause()` and `stop()`: ACTIVE again unless a stop condition still holds. */
+  resume(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_RESUME);
+  }
+  /** COMPLETED (reason "STOPPED"): every worker's `suggest` throws ExperimentDone; only `resume()` re-opens it. */
+  stop(): Promise<this> {
+    return this.update({}, ExperimentAction.EXPERIMENT_ACTION_STOP);
+  }
+
+  /**
+   * Changes the stop conditions given (`null` removes that limit). Raising
+   * `maxTrials` of an experiment COMPLETED by its budget re-opens it.
+   */
+  async update(
+    limits: StopConditionsUpdate,
+    action: ExperimentAction = ExperimentAction.EXPERIMENT_ACTION_UNSPECIFIED,
+  ): Promise<this> {
+    const req = UpdateExperimentRequest.fromPartial({
+      name: this.name,
+      action,
+      ...(limits.maxTrials == null ? {} : { maxTrials: limits.maxTrials }),
+      ...(limits.maxFailedTrials == null ? {} : { maxFailedTrials: limits.maxFailedTrials }),
+      ...(limits.goal == null ? {} : { goal: limits.goal }),
+      ...(limits.deadline == null ? {} : { deadline: limits.deadline }),
+      clearMaxTrials: limits.maxTrials === null,
+      clearMaxFailedTrials: limits.maxFailedTrials === null,
+      clearGoal: limits.goal === null,
+      clearDeadline: limits.deadline === null,
+    });
+    const res = await this.rpc.call("updateExperiment", req);
+    if (res.experiment !== undefined) this.#proto = res.experiment;
+    return this;
+  }
+
+  /**
+   * A new RUNNING trial: an enqueued configuration if any is waiting, else the
+   * algorithm's proposal. Throws ExperimentDone (with its `reason`) once the
+   * experiment is COMPLETED. While the rest of its budget is all RUNNING on
+   * other workers, or it is paused, it waits as the server's retry_after says
+   * and asks again (so this worker runs the replacement if a running trial
+   * fails or lapses), for up to `timeoutMs` (default: the client's call
+   * timeout), then throws DEADLINE_EXCEEDED.
+   */
+  async suggest(opts: { timeoutMs?: number } = {}): Promise<Trial> {
+    const [trial] = await this.suggestMany(1, opts);
     return trial!;
   }
 
   /**
-   * `n` (1-1000) new RUNNING trials at once, for a pool of parallel
-   * evaluations; each is proposed knowing the earlier ones are running, so
-   * they spread out.
+   * Up to `n` (1-1000) new RUNNING trials at once, for a pool of parallel
+   * evaluations (fewer when `maxTrials` leaves fewer); each is proposed
+   * knowing the earlier ones are running, so they spread out. Done and
+   * waiting as for `suggest`.
    */
-  async suggestMany(n: number): Promise<Trial[]> {
+  async suggestMany(n: number, opts: { timeoutMs?: number } = {}): Promise<Trial[]> {
     if (!Number.isSafeInteger(n) || n < 1) throw invalid(`count must be a positive integer, got ${n}`);
-    // One request id for every attempt: a retry after a lost response gets the same trials, not new ones.
-    const req = SuggestRequest.fromPartial({
-      experiment: this.name,
-      count: n,
-      workerId: this.rpc.settings.workerId,
-      requestId: randomUUID(),
+    const trials = await untilTrials(this.name, opts.timeoutMs ?? this.rpc.settings.timeoutMs, () =>
+      // One request id for every attempt of one call: a retry after a lost response gets the same trials.
+      this.rpc.call(
+        "suggest",
+        SuggestRequest.fromPartial({
+          experiment: this.name,
+          count: n,
+          workerId: this.rpc.settings.workerId,
+          requestId: randomUUID(),
+        }),
+      ),
+    );
+    return trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
+  }
+
+  /**
+   * Trials to evaluate, one after another, until the experiment is done (or you `break`):
+   *
+   *     for await (const trial of exp.loop()) await trial.report(train(trial.params));
+   *
+   * One round trip per trial: the body's `report` (`fail`, `prune`) is sent when the loop goes on to the next
+   * trial, together with the request for it (Report with suggest_next); a `break` (or a throw) sends it alone, so
+   * no trial is started that nobody runs. A body that ends without reporting fails its trial. Each trial
+   * heartbeats while the body runs. `timeoutMs` bounds each wait while the rest of the budget is RUNNING
+   * elsewhere (see `suggest`).
+   */
+  async *loop(opts: { timeoutMs?: number } = {}): AsyncGenerator<Trial, void, undefined> {
+    const timeoutMs = opts.timeoutMs ?? this.rpc.settings.timeoutMs;
+    let trial: Trial | undefined = await this.suggest({ timeoutMs }).catch((err: unknown) => {
+      if (isExperimentDone(err)) return undefined;
+      throw err;
     });
-    const res = await this.rpc.call("suggest", req);
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    while (trial !== undefined) {
+      const current: Trial = trial;
+      current.deferred = {};
+      const stopKeepAlive = current.keepAlive();
+      let goingOn = false;
+      try {
+        yield current;
+        goingOn = true;
+      } finally {
+        stopKeepAlive();
+        const report = current.deferred?.report ?? {
+          status: ReportStatus.REPORT_STATUS_FAIL,
+          failReason: goingOn ? "the loop body ended without a report" : "the loop stopped before a report",
+        };
+        current.deferred = undefined;
+        trial = undefined;
+        if (current.state === "RUNNING") {
+          const res = await current.send(report, goingOn);
+          if (goingOn) trial = await this.nextFrom(res.next, timeoutMs);
+        } else if (goingOn) {
+          trial = await this.nextFrom(undefined, timeoutMs);
+        }
+      }
+    }
+  }
+
+  /** The trial a Report with suggest_next answered (undefined when done), waiting through retry_after. */
+  private async nextFrom(first: SuggestResponse | undefined, timeoutMs: number): Promise<Trial | undefined> {
+    let answer = first;
+    try {
+      const [t] = await untilTrials(this.name, timeoutMs, async () => {
+        if (answer !== undefined) {
+          const a = answer;
+          answer = undefined;
+          return a;
+        }
+        return this.rpc.call(
+          "suggest",
+          SuggestRequest.fromPartial({
+            experiment: this.name,
+            count: 1,
+            workerId: this.rpc.settings.workerId,
+            requestId: randomUUID(),
+          }),
+        );
+      });
+      return new Trial(this.rpc, t!, this.choiceLabels);
+    } catch (err) {
+      if (isExperimentDone(err)) return undefined;
+      throw err;
+    }
   }
 
   /** The best COMPLETE trial, or undefined while none has completed. */
   async best(): Promise<Trial | undefined> {
     try {
       const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }));
-      return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial);
+      return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial, this.choiceLabels);
     } catch (err) {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
       throw err;
@@ -136,7 +308,7 @@ export class Experiment {
   /** One trial by id. */
   async trial(id: number): Promise<Trial> {
     const res = await this.rpc.call("getTrial", GetTrialRequest.fromPartial({ trialId: id }));
-    return new Trial(this.rpc, res.trial!);
+    return new Trial(this.rpc, res.trial!, this.choiceLabels);
   }
 
   /** The history in trial-number order, fetched a page at a time as you iterate. */
@@ -152,7 +324,7 @@ export class Experiment {
         pageToken,
       });
       const res = await this.rpc.call("listTrials", req);
-      for (const t of res.trials) yield new Trial(this.rpc, t);
+      for (const t of res.trials) yield new Trial(this.rpc, t, this.choiceLabels);
       pageToken = res.nextPageToken;
     } while (pageToken !== "");
   }
@@ -174,7 +346,7 @@ export class Experiment {
       "enqueue",
       EnqueueRequest.fromPartial({ experiment: this.name, configurations, skipIfExists }),
     );
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    return res.trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
   }
 
   /** Imports results you already have (warm start). Not retried: a repeat would import twice. */
@@ -199,7 +371,7 @@ export class Experiment {
       "addTrials",
       AddTrialsRequest.fromPartial({ experiment: this.name, trials, requestId: randomUUID() }),
     );
-    return res.trials.map((t) => new Trial(this.rpc, t));
+    return res.trials.map((t) => new Trial(this.rpc, t, this.choiceLabels));
   }
 
   /** Deletes the experiment and its whole history. */

@@ -16,8 +16,10 @@ export {
   type Pem,
   type TlsOptions,
 } from "./client.js";
-export { Experiment, type Observation, type TrialsQuery } from "./experiment.js";
+export { Experiment, type Observation, type StopConditionsUpdate, type TrialsQuery } from "./experiment.js";
+export { ExperimentDone, isExperimentDone, type CompletionReasonName } from "./done.js";
 export { Trial } from "./trial.js";
+export type { ChoiceLabels } from "./labels.js";
 export type { KeepAliveOptions, StopKeepAlive } from "./keepalive.js";
 export { ParzenError, isParzenError, type StatusName } from "./errors.js";
 export type { TrialState } from "./state.js";

@@ -10,13 +10,23 @@ import {
   HeartbeatRequest,
   ReportIntermediateRequest,
   ReportRequest,
+  type ReportResponse,
   ReportStatus,
 } from "./gen/parzen/v1/optimizer_service.js";
 import { TrialSource, type Trial as TrialProto } from "./gen/parzen/v1/trial.js";
 import { startKeepAlive, type KeepAliveOptions, type StopKeepAlive } from "./keepalive.js";
 import type { Rpc } from "./rpc.js";
 import { stateFromProto, type TrialState } from "./state.js";
+import { type ChoiceLabels, labelsOf } from "./labels.js";
 import { fromValueMap, type Params } from "./values.js";
+
+/** What a report says. */
+export interface ReportFields {
+  status: ReportStatus;
+  loss?: number;
+  metrics?: Record<string, number>;
+  failReason?: string;
+}
 
 /** Assumed when a trial carries no lease (e.g. read back after it finished). */
 const FALLBACK_LEASE_MS = 30_000;
@@ -30,6 +40,8 @@ export class Trial {
   constructor(
     private readonly rpc: Rpc,
     proto: TrialProto,
+    /** The experiment's choice labels (none for a trial read without its experiment). */
+    private readonly choiceLabels: ChoiceLabels = new Map(),
   ) {
     this.#proto = proto;
     this.#params = Object.freeze(fromValueMap(proto.params));
@@ -50,6 +62,14 @@ export class Trial {
   /** The active parameters only: a conditional parameter outside its branch is absent. */
   get params(): Readonly<Params> {
     return this.#params;
+  }
+  /**
+   * The label of each active choice parameter's chosen option, e.g. `{ optimizer: "sgd" }`: what the Python and
+   * Go clients, the CLI and the dashboard call it, whatever the stored value (a Python dict option is stored as
+   * its index).
+   */
+  get labels(): Readonly<Record<string, string>> {
+    return labelsOf(this.#params, this.choiceLabels);
   }
   get state(): TrialState | "UNSPECIFIED" {
     return stateFromProto(this.#proto.state);
@@ -95,6 +115,13 @@ export class Trial {
   get proto(): Readonly<TrialProto> {
     return this.#proto;
   }
+
+  /**
+   * Set while the trial runs inside `exp.loop()`, which sends its report together with the request for the next
+   * trial (see Experiment.loop).
+   * @internal
+   */
+  deferred: { report?: ReportFields } | undefined;
 
   /** Finishes the trial as COMPLETE with a finite loss (lower is better unless the experiment maximises). */
   report(loss: number, metrics: Record<string, number> = {}): Promise<Trial> {
@@ -147,22 +174,37 @@ export class Trial {
     };
   }
 
-  private async finish(fields: {
-    status: ReportStatus;
-    loss?: number;
-    metrics?: Record<string, number>;
-    failReason?: string;
-  }): Promise<Trial> {
+  private async finish(fields: ReportFields): Promise<Trial> {
+    if (this.deferred !== undefined) {
+      this.deferred.report = fields;
+      return this;
+    }
+    await this.send(fields, false);
+    return this;
+  }
+
+  /**
+   * Reports the trial; with `suggestNext`, the answer's `next` is this worker's next trial (or done, or
+   * retry_after), started in the same transaction.
+   * @internal
+   */
+  async send(fields: ReportFields, suggestNext: boolean): Promise<ReportResponse> {
     this.#stopKeepAlive?.();
     this.#stopKeepAlive = undefined;
     // One request id for every attempt: a retry after a lost response is answered from the first.
-    const req = ReportRequest.fromPartial({ trialId: this.id, requestId: randomUUID(), ...fields });
+    const req = ReportRequest.fromPartial({
+      trialId: this.id,
+      requestId: randomUUID(),
+      ...fields,
+      suggestNext,
+      workerId: suggestNext ? this.rpc.settings.workerId : "",
+    });
     const res = await this.rpc.call("report", req);
     if (res.trial !== undefined) {
       this.#proto = res.trial;
       this.#params = Object.freeze(fromValueMap(res.trial.params));
     }
-    return this;
+    return res;
   }
 }
 

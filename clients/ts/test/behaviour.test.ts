@@ -29,6 +29,7 @@ import {
   SuggestResponse,
 } from "../src/gen/parzen/v1/optimizer_service.js";
 import { TrialState } from "../src/gen/parzen/v1/trial.js";
+import { labelText } from "../src/labels.js";
 import { RESEND_PAUSE_MS } from "../src/rpc.js";
 import {
   DEFAULT_ADDRESS,
@@ -42,6 +43,7 @@ import {
 
 interface Behaviour {
   defaults: { address: string; call_timeout_seconds: number };
+  label_text: { cases: { kind: string; value: number | string | boolean; text: string }[] };
   retry: {
     status_codes: string[];
     max_attempts: number;
@@ -151,6 +153,7 @@ const calls: Record<string, (x: Ctx) => Promise<unknown>> = {
   ListTrials: (x) => drain(x.exp.trials()),
   GetBest: (x) => x.exp.best(),
   GetImportance: (x) => x.exp.importance(),
+  UpdateExperiment: (x) => x.exp.pause(),
 };
 const notCalled = new Set(["StreamTrials"]);
 
@@ -318,5 +321,11 @@ describe("errors and defaults", () => {
     await calls.GetExperiment!(ctx);
     const [left] = fake.timeLeft.get("GetExperiment")!;
     expect(Math.abs(left! - behaviour.defaults.call_timeout_seconds * 1000)).toBeLessThan(5000);
+  });
+});
+
+describe("choice labels", () => {
+  it.each(behaviour.label_text.cases)("an option without a label is called $text, as every client writes it", (c) => {
+    expect(labelText(c.value)).toBe(c.text);
   });
 });

@@ -6,12 +6,13 @@
 // with a background heartbeat, and reports the final loss.
 //
 //	parzen serve &                       # or: npm start
-//	go run ./trainer -trials 30 -workers 4
+//	go run ./trainer -trials 30 -workers 4   # the experiment ends with 30 COMPLETE or PRUNED trials in total
 //	PARZEN_ADDRESS=unix:///run/parzen/parzen.sock PARZEN_TRIALS=30 trainer   # as the sidecar Job runs it
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,15 +40,24 @@ func main() {
 	o := options{}
 	// The environment gives the defaults, so the same binary runs as the trainer container of
 	// deploy/kubernetes/sidecar/job-go.yaml, where the manifest sets PARZEN_ADDRESS and friends.
-	flag.StringVar(&o.addr, "addr", env("PARZEN_ADDRESS", env("PARZEN_ADDR", parzen.DefaultAddress)),
-		"Parzen server: host:port or unix:///path.sock (env PARZEN_ADDRESS)")
+	// Empty: parzen.Dial reads the environment as every client does (PARZEN_ADDRESS, the deprecated PARZEN_ADDR).
+	flag.StringVar(&o.addr, "address", env("PARZEN_ADDRESS", ""),
+		"Parzen server: host:port or unix:///path.sock (env PARZEN_ADDRESS; default "+parzen.DefaultAddress+")")
+	deprecatedAddr := flag.String("addr", "", "deprecated: use -address")
 	flag.StringVar(&o.experiment, "experiment", env("PARZEN_EXPERIMENT", "go-logreg-example"),
 		"experiment name; re-running continues it (env PARZEN_EXPERIMENT)")
 	flag.StringVar(&o.algorithm, "algorithm", "", `"tpe", "random", "gp" (server default when empty)`)
-	flag.IntVar(&o.trials, "trials", envInt("PARZEN_TRIALS", 30), "trials to run in total (env PARZEN_TRIALS)")
+	flag.IntVar(&o.trials, "trials", envInt("PARZEN_TRIALS", 30),
+		"COMPLETE or PRUNED trials the experiment ends with, counting earlier runs and other trainers on it (its max_trials; env PARZEN_TRIALS)")
 	flag.IntVar(&o.workers, "workers", envInt("PARZEN_WORKERS", 2), "trials evaluated in parallel (env PARZEN_WORKERS)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the data and of the experiment")
 	flag.Parse()
+	if *deprecatedAddr != "" {
+		fmt.Fprintln(os.Stderr, "trainer: -addr is deprecated: use -address (the flag every Parzen client and the CLI take)")
+		if o.addr == "" {
+			o.addr = *deprecatedAddr
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -101,16 +111,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	defer client.Close()
 
-	exp, err := client.CreateExperiment(ctx, parzen.ExperimentSpec{
-		Name:      o.experiment,
-		Space:     space(),
-		Algorithm: o.algorithm,
-		Seed:      parzen.SeedOf(o.seed),
-		UserAttrs: map[string]string{"example": "examples/go/trainer"},
-	})
-	if parzen.IsAlreadyExists(err) {
-		return fmt.Errorf("%w (an experiment %q with another definition exists: pick another -experiment)", err, o.experiment)
-	}
+	exp, err := openExperiment(ctx, client, o)
 	if err != nil {
 		return err
 	}
@@ -118,33 +119,28 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	train, val := Generate(1000, 10, o.seed).Split(700)
 
-	// Workers share a budget of o.trials suggestions.
+	// The server keeps the budget (max_trials): each worker runs trials until it says the experiment is done.
 	var (
 		mu       sync.Mutex
-		budget   = o.trials
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	take := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if budget == 0 || firstErr != nil {
-			return false
-		}
-		budget--
-		return true
-	}
 	for w := 0; w < max(1, o.workers); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for take() && ctx.Err() == nil {
-				if err := evaluate(ctx, exp, train, val, out, &mu); err != nil {
+			for ctx.Err() == nil {
+				err := evaluate(ctx, exp, train, val, out, &mu)
+				if errors.Is(err, parzen.ErrExperimentDone) {
+					return
+				}
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
 					}
 					mu.Unlock()
+					return
 				}
 			}
 		}()
@@ -167,6 +163,34 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	return nil
 }
 
+// openExperiment creates the experiment with a budget of o.trials, or opens the one a run before created and
+// sets its budget to o.trials (re-opening it when that is more than it ran).
+func openExperiment(ctx context.Context, client *parzen.Client, o options) (*parzen.Experiment, error) {
+	spec := parzen.ExperimentSpec{
+		Name:      o.experiment,
+		Space:     space(),
+		Algorithm: o.algorithm,
+		Seed:      parzen.SeedOf(o.seed),
+		UserAttrs: map[string]string{"example": "examples/go/trainer"},
+		MaxTrials: int64(o.trials),
+	}
+	exp, err := client.CreateExperiment(ctx, spec)
+	if !parzen.IsAlreadyExists(err) {
+		return exp, err
+	}
+	// Another budget, or another definition: the same definition under its stored budget tells which.
+	stored, err2 := client.Experiment(ctx, o.experiment)
+	if err2 != nil {
+		return nil, err2
+	}
+	spec.MaxTrials, _ = stored.MaxTrials()
+	if _, err2 := client.CreateExperiment(ctx, spec); err2 != nil {
+		return nil, fmt.Errorf("%w (an experiment %q with another definition exists: pick another -experiment)", err, o.experiment)
+	}
+	n := int64(o.trials)
+	return stored, stored.Update(ctx, parzen.StopConditions{MaxTrials: &n})
+}
+
 // evaluate runs one suggested trial to completion and reports it.
 func evaluate(ctx context.Context, exp *parzen.Experiment, train, val *Dataset, out io.Writer, outMu *sync.Mutex) error {
 	t, err := exp.Suggest(ctx)
@@ -177,13 +201,13 @@ func evaluate(ctx context.Context, exp *parzen.Experiment, train, val *Dataset, 
 	defer hb.Stop()
 
 	h := Hyper{
-		LR:        t.Float("lr"),
-		L2:        t.Float("l2"),
-		BatchSize: int(t.Int("batch_size")),
-		Epochs:    int(t.Int("epochs")),
+		LR:        t.MustFloat("lr"),
+		L2:        t.MustFloat("l2"),
+		BatchSize: int(t.MustInt("batch_size")),
+		Epochs:    int(t.MustInt("epochs")),
 	}
-	if t.String("optimizer") == "momentum" {
-		h.Momentum = t.Float("momentum")
+	if t.MustLabel("optimizer") == "momentum" {
+		h.Momentum = t.MustFloat("momentum")
 	}
 
 	var (

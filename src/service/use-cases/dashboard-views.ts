@@ -73,7 +73,7 @@ export function paramInfo(exp: ExperimentState, p: ParamSpec): ParamInfo {
   const d = p.domain;
   const info: ParamInfo =
     d.type === "choice"
-      ? { name: p.name, kind: "choice", log: false, labels: d.options.map((o) => String(o.value)) }
+      ? { name: p.name, kind: "choice", log: false, labels: [...d.labels] }
       : d.type === "normal"
         ? { name: p.name, kind: "float", log: d.log }
         : { name: p.name, kind: d.type, log: d.log, low: d.low, high: d.high };

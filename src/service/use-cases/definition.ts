@@ -14,7 +14,7 @@ import { randomInt } from "node:crypto";
 import { algorithmNamed, DEFAULT_ALGORITHM } from "../../algorithms/registry.js";
 import { failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
-import type { Value } from "@parzen/client/gen/parzen/v1/space";
+import type { Parameter, SearchSpace, Value } from "@parzen/client/gen/parzen/v1/space";
 import { compileSpace, DEFAULT_SPACE_LIMITS, type SpaceLimits } from "../../space/compile.js";
 import { checkName } from "../../space/names.js";
 import type { Scalar, Space } from "../../space/types.js";
@@ -304,6 +304,7 @@ export function identityOf(def: CompiledDefinition, includeSeed: boolean): strin
   // spelling out a default is the same experiment as leaving it out.
   const proto = Experiment.toJSON({
     ...def.proto,
+    space: withoutLabels(def.proto.space),
     algorithm: { name: def.algorithm, options: {} },
     pruner: { name: def.pruner, options: {} },
     leaseDuration: undefined,
@@ -312,6 +313,27 @@ export function identityOf(def: CompiledDefinition, includeSeed: boolean): strin
     seed: includeSeed ? def.proto.seed : undefined,
   }) as object;
   return canonicalJson({ proto, algorithmOptions: def.algorithmOptions, prunerOptions: def.prunerOptions });
+}
+
+/** The space with its choice options' labels removed: labels name options, they do not change the experiment. */
+function withoutLabels(space: SearchSpace | undefined): SearchSpace | undefined {
+  if (space === undefined) return undefined;
+  const strip = (params: readonly Parameter[]): Parameter[] =>
+    params.map((p) =>
+      p.domain?.$case === "choice"
+        ? {
+            ...p,
+            domain: {
+              $case: "choice",
+              value: {
+                ...p.domain.value,
+                options: p.domain.value.options.map((o) => ({ value: o.value, children: strip(o.children) })),
+              },
+            },
+          }
+        : p,
+    );
+  return { parameters: strip(space.parameters) };
 }
 
 /**

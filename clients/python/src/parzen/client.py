@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from google.protobuf import duration_pb2
@@ -27,7 +28,12 @@ from .values import to_value_map
 #: Where ``Client()`` connects when given no address and ``PARZEN_ADDRESS`` is unset.
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 
-_DIRECTIONS = {"minimize": experiment_pb2.DIRECTION_MINIMIZE, "maximize": experiment_pb2.DIRECTION_MAXIMIZE}
+_DIRECTIONS = {
+    "minimize": experiment_pb2.DIRECTION_MINIMIZE,
+    "minimise": experiment_pb2.DIRECTION_MINIMIZE,
+    "maximize": experiment_pb2.DIRECTION_MAXIMIZE,
+    "maximise": experiment_pb2.DIRECTION_MAXIMIZE,
+}
 
 
 def default_worker_id() -> str:
@@ -92,6 +98,10 @@ class Client:
         lease_duration: float | None = None,
         retry_lost: bool = False,
         user_attrs: Mapping[str, str] | None = None,
+        max_trials: int | None = None,
+        max_failed_trials: int | None = None,
+        goal: float | None = None,
+        deadline: datetime | None = None,
     ) -> Experiment:
         """Creates an experiment, or returns the existing one of that name when
         its definition is identical (``exp.created`` tells which); a different
@@ -107,9 +117,21 @@ class Client:
         ``lease_duration``: seconds a suggested trial may run without a
         heartbeat (server default when None). ``retry_lost``: re-enqueue the
         configuration of a trial whose lease lapsed.
+
+        Stop conditions (part of the experiment's identity; None: no limit):
+        the experiment is COMPLETED once COMPLETE + PRUNED trials reach
+        ``max_trials`` (FAIL and LOST trials do not use it up), once FAIL
+        trials reach ``max_failed_trials``, or once a COMPLETE loss reaches
+        ``goal`` (at or below it when minimising, at or above when
+        maximising), or once the clock passes ``deadline`` (a timezone-aware
+        datetime). Then ``exp.suggest()`` raises ``parzen.ExperimentDone``.
+        ``exp.update(...)`` changes them later; ``exp.pause()``,
+        ``exp.resume()`` and ``exp.stop()`` control the lifecycle.
         """
         if direction not in _DIRECTIONS:
-            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+            raise ValueError(
+                f"direction must be 'minimize' or 'maximize' (or 'minimise', 'maximise'), got {direction!r}"
+            )
         compiled = compile_space(space)
         attrs: dict[str, str] = dict(user_attrs or {})
         attrs[tpl.TEMPLATE_ATTR] = compiled.template_json
@@ -123,6 +145,16 @@ class Client:
         )
         if seed is not None:
             exp.seed = int(seed)
+        if max_trials is not None:
+            exp.max_trials = int(max_trials)
+        if max_failed_trials is not None:
+            exp.max_failed_trials = int(max_failed_trials)
+        if goal is not None:
+            exp.goal = float(goal)
+        if deadline is not None:
+            if deadline.tzinfo is None:
+                raise ValueError("deadline: give a timezone-aware datetime (an absolute instant)")
+            exp.deadline.FromDatetime(deadline.astimezone(timezone.utc))
         pruner_config = _pruners.to_proto(pruner, pruner_options)
         if pruner_config is not None:
             exp.pruner.CopyFrom(pruner_config)

@@ -13,6 +13,10 @@ option (a dict, list, tuple, ``None``, an object, a nested node) is sent as
 its index ``i``. When that would make two options equal (``[1, {...}]``, or
 a repeated constant) every option is sent as its index instead.
 
+Labels: an option sent as its index carries a label for every other client,
+the CLI and the dashboard: a dict's ``"name"`` (or its first string value),
+a list's first string, a class's or function's ``__name__``.
+
 Validation of bounds, steps, weights and names is the server's: its messages
 name the parameter and the problem. Pure: no I/O.
 """
@@ -109,12 +113,16 @@ def _param(p: Param, name: str) -> tuple[tpl.Node, list[space_pb2.Parameter]]:
 
 def _choice(c: Choice, name: str, path: list[str]) -> tuple[tpl.Node, list[space_pb2.Parameter]]:
     values = _option_values(c.options)
+    labels = _option_labels(c.options, values)
     options: list[space_pb2.ChoiceOption] = []
     nodes: list[tpl.Node] = []
-    for i, (option, value) in enumerate(zip(c.options, values)):
+    for i, (option, value, label) in enumerate(zip(c.options, values, labels)):
         node, children = _compile(option, [*path, str(i)])
         nodes.append(node)
-        options.append(space_pb2.ChoiceOption(value=to_value(value), children=children))
+        option_proto = space_pb2.ChoiceOption(value=to_value(value), children=children)
+        if label is not None:
+            option_proto.label = label
+        options.append(option_proto)
     choice = space_pb2.Choice(options=options, weights=list(c.weights or ()))
     return {"t": "choice", "name": name, "values": values, "options": nodes}, [
         space_pb2.Parameter(name=name, choice=choice)
@@ -131,5 +139,46 @@ def _option_values(options: tuple[Any, ...]) -> list[Any]:
     return values
 
 
+def _option_labels(options: tuple[Any, ...], values: list[Any]) -> list[str | None]:
+    """What other clients and the CLI call each option sent as an index: a
+    dict's ``"name"`` (or its first string value), a list's first string, a
+    class's or function's ``__name__``. None where there is none, or where two
+    options would share one (labels are unique within a choice)."""
+    labels: list[str | None] = [
+        None if is_scalar(o) and not isinstance(o, (Param, Choice)) and v is o else _label_of(o)
+        for o, v in zip(options, values)
+    ]
+    given = [lb for lb in labels if lb is not None]
+    repeated = {lb for lb in given if given.count(lb) > 1}
+    return [None if lb in repeated else lb for lb in labels]
+
+
+def _label_of(option: Any) -> str | None:
+    if isinstance(option, Mapping):
+        name = option.get("name")
+        if isinstance(name, str) and name:
+            return name
+        return next((v for v in option.values() if isinstance(v, str) and v), None)
+    if isinstance(option, (list, tuple)):
+        return next((v for v in option if isinstance(v, str) and v), None)
+    if is_scalar(option):
+        return str(option) if isinstance(option, str) else None
+    name = getattr(option, "__name__", None)
+    return name if isinstance(name, str) and name else None
+
+
 def _looks_like_hyperopt(x: Any) -> bool:
     return type(x).__module__.startswith("hyperopt") and hasattr(x, "name") and hasattr(x, "pos_args")
+
+
+def space_eval(space_: Any, point: Any) -> Any:
+    """hyperopt's ``space_eval``: the shaped values of a ``{label: value}``
+    point whose choices hold option *indices* (as hyperopt's ``fmin`` and
+    ``parzen.Trials.argmin`` give them). ``fmin`` and ``trial.params`` already
+    return shaped values: given one of those, it is returned unchanged, so
+    ``space_eval(space, fmin(...))`` keeps working after switching from hyperopt."""
+    t = compile_space(space_).template
+    if isinstance(point, tpl.ShapedDict) or not isinstance(point, Mapping):
+        tpl.encode(t, point)  # raises ShapeError if it does not fit
+        return point
+    return tpl.decode(t, tpl.from_hyperopt_point(t, point))

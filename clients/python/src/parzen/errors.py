@@ -8,6 +8,8 @@ This module is the only place that maps status codes to exceptions.
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 
@@ -86,6 +88,28 @@ class Internal(ParzenError):
     code = "INTERNAL"
 
 
+class ExperimentDone(ParzenError):
+    """The experiment is COMPLETED: ``suggest`` has no trial to give, and
+    never will unless its budget is raised. Not a failure: a worker catching
+    it simply stops. ``reason`` says why: ``"BUDGET"`` (``max_trials``
+    reached), ``"GOAL"``, ``"FAILURES"`` (``max_failed_trials`` reached),
+    ``"DEADLINE"`` or ``"STOPPED"`` (a user stopped it)."""
+
+    def __init__(self, experiment: str, reason: str) -> None:
+        super().__init__(f"experiment {experiment!r} is done ({_REASON_TEXT.get(reason, reason.lower())})")
+        self.experiment = experiment
+        self.reason = reason
+
+
+_REASON_TEXT = {
+    "BUDGET": "its max_trials are used up",
+    "GOAL": "a loss reached its goal",
+    "FAILURES": "its max_failed_trials are used up",
+    "DEADLINE": "its deadline passed",
+    "STOPPED": "it was stopped",
+}
+
+
 class AllTrialsFailed(ParzenError):
     """``fmin`` finished without a single COMPLETE trial (as in hyperopt)."""
 
@@ -115,11 +139,15 @@ _BY_STATUS: dict[grpc.StatusCode, type[ParzenError]] = {
 }
 
 
+#: gRPC's name-resolution failures may end with an empty "Resolution note:", which says nothing.
+_RESOLUTION_NOTE = re.compile(r"\s*\(?Resolution note:\s*\)?(?=\s*(?:[;,)]|$))")
+
+
 def from_rpc_error(err: grpc.RpcError) -> ParzenError:
     """The ``ParzenError`` for a failed call, with the server's message."""
     status = err.code() if isinstance(err, grpc.Call) else None
     details = err.details() if isinstance(err, grpc.Call) else None
-    message = details or str(err)
+    message = _RESOLUTION_NOTE.sub("", details or str(err)).strip()
     cls = _BY_STATUS.get(status) if status is not None else None
     if cls is not None:
         return cls(message)

@@ -6,17 +6,20 @@ from the server's flat parameter maps.
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union, overload
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Union, overload
 
 from . import pruners as _pruners
 from . import template as tpl
-from .errors import FailedPrecondition
-from .trial import Trial, TrialState
+from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError, TrialPruned
+from .trial import _CURRENT, Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
-from .values import Scalar, from_value, to_value_map
+from .values import Scalar, choice_labels, from_value, to_value_map
 
 if TYPE_CHECKING:
     import pandas
@@ -24,6 +27,42 @@ if TYPE_CHECKING:
     from .client import Client
 
 StateLike = Union[TrialState, str]
+
+
+class _LoopState:
+    """The report the body of ``exp.loop()`` made, deferred until the loop knows whether it goes on."""
+
+    pending: tuple[int, float | None, dict[str, float], str] | None = None
+
+
+def _left(timeout: float | None, start: float) -> float | None:
+    return None if timeout is None else timeout - (time.monotonic() - start)
+
+
+class _Keep:
+    """The type of ``KEEP``: an argument of ``Experiment.update`` left as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+#: ``Experiment.update``'s default: leave this stop condition as it is.
+KEEP = _Keep()
+
+
+def _aware(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError(
+            "deadline: give a timezone-aware datetime, e.g. datetime.now(timezone.utc) + timedelta(hours=1)"
+        )
+    return when.astimezone(timezone.utc)
+
+
+def reason_name(reason: int) -> str | None:
+    """``"BUDGET"`` for COMPLETION_REASON_BUDGET; None for UNSPECIFIED."""
+    if reason == experiment_pb2.COMPLETION_REASON_UNSPECIFIED:
+        return None
+    return experiment_pb2.CompletionReason.Name(reason).removeprefix("COMPLETION_REASON_")
 
 
 class Experiment:
@@ -57,6 +96,17 @@ class Experiment:
         return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
 
     @property
+    def choice_labels(self) -> dict[str, dict[tuple[str, object], str]]:
+        """Each choice parameter's option labels (see ``Trial.labels``)."""
+        space = self.proto.space
+        cached = self.__dict__.get("_labels")
+        if cached is None or cached[0] is not space:
+            cached = (space, choice_labels(space))
+            self.__dict__["_labels"] = cached
+        labels: dict[str, dict[tuple[str, object], str]] = cached[1]
+        return labels
+
+    @property
     def pruner(self) -> _pruners.Pruner:
         """The experiment's pruner, e.g. ``Median(n_startup_trials=5, ...)``
         (``NoPruner()`` when it has none)."""
@@ -76,6 +126,93 @@ class Experiment:
         c = self.proto.trial_counts
         return {s.name: getattr(c, s.name.lower()) for s in TrialState if s != TrialState.UNSPECIFIED}
 
+    @property
+    def state(self) -> str:
+        """``"ACTIVE"``, ``"PAUSED"`` or ``"COMPLETED"``, as of the last ``refresh()``."""
+        return experiment_pb2.ExperimentState.Name(self.proto.state).removeprefix("EXPERIMENT_STATE_")
+
+    @property
+    def completion_reason(self) -> str | None:
+        """Why the experiment is COMPLETED (``"BUDGET"``, ``"GOAL"``,
+        ``"FAILURES"``, ``"DEADLINE"``, ``"STOPPED"``); None while it is not."""
+        return reason_name(self.proto.completion_reason)
+
+    @property
+    def max_trials(self) -> int | None:
+        """COMPLETE + PRUNED trials after which the experiment is COMPLETED (None: no limit)."""
+        return self.proto.max_trials if self.proto.HasField("max_trials") else None
+
+    @property
+    def max_failed_trials(self) -> int | None:
+        """FAIL trials after which the experiment is COMPLETED (None: no limit)."""
+        return self.proto.max_failed_trials if self.proto.HasField("max_failed_trials") else None
+
+    @property
+    def goal(self) -> float | None:
+        """A COMPLETE loss at or past which the experiment is COMPLETED (None: no goal)."""
+        return self.proto.goal if self.proto.HasField("goal") else None
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the experiment is COMPLETED by the clock (None: no deadline)."""
+        if not self.proto.HasField("deadline"):
+            return None
+        out: datetime = self.proto.deadline.ToDatetime(tzinfo=timezone.utc)
+        return out
+
+    # ------------------------------------------------------------- lifecycle
+
+    def pause(self) -> Experiment:
+        """PAUSED: ``suggest`` waits (the server answers retry_after) until
+        ``resume()``; trials already RUNNING may still report."""
+        return self._update(svc.EXPERIMENT_ACTION_PAUSE)
+
+    def resume(self) -> Experiment:
+        """Undoes ``pause()`` and ``stop()``: ACTIVE again, unless a stop
+        condition still holds."""
+        return self._update(svc.EXPERIMENT_ACTION_RESUME)
+
+    def stop(self) -> Experiment:
+        """COMPLETED (reason ``"STOPPED"``): every worker's ``suggest`` raises
+        ``ExperimentDone``. Only ``resume()`` re-opens it."""
+        return self._update(svc.EXPERIMENT_ACTION_STOP)
+
+    def update(
+        self,
+        *,
+        max_trials: int | _Keep | None = KEEP,
+        max_failed_trials: int | _Keep | None = KEEP,
+        goal: float | _Keep | None = KEEP,
+        deadline: datetime | _Keep | None = KEEP,
+    ) -> Experiment:
+        """Changes the stop conditions given (``None`` removes that limit);
+        the others stay. Raising ``max_trials`` of an experiment COMPLETED by
+        its budget re-opens it. Returns this handle, refreshed."""
+        return self._update(
+            svc.EXPERIMENT_ACTION_UNSPECIFIED,
+            max_trials=max_trials,
+            max_failed_trials=max_failed_trials,
+            goal=goal,
+            deadline=deadline,
+        )
+
+    def _update(self, action: int, **limits: Any) -> Experiment:
+        req = svc.UpdateExperimentRequest(name=self.name, action=action)  # type: ignore[arg-type]
+        for field, value in limits.items():
+            if value is KEEP:
+                continue
+            if value is None:
+                setattr(req, f"clear_{field}", True)
+            elif field == "deadline":
+                req.deadline.FromDatetime(_aware(value))
+            elif field == "goal":
+                req.goal = float(value)
+            else:
+                setattr(req, field, int(value))
+        resp = self.client.connection.call("UpdateExperiment", req)
+        self.proto = resp.experiment
+        return self
+
     def refresh(self) -> Experiment:
         resp = self.client.connection.call("GetExperiment", svc.GetExperimentRequest(name=self.name))
         self.proto = resp.experiment
@@ -87,23 +224,174 @@ class Experiment:
     # ------------------------------------------------------------------- ask
 
     @overload
-    def suggest(self, count: None = None, *, worker_id: str | None = None) -> Trial: ...
+    def suggest(self, count: None = None, *, worker_id: str | None = None, timeout: float | None = None) -> Trial: ...
     @overload
-    def suggest(self, count: int, *, worker_id: str | None = None) -> list[Trial]: ...
+    def suggest(self, count: int, *, worker_id: str | None = None, timeout: float | None = None) -> list[Trial]: ...
 
-    def suggest(self, count: int | None = None, *, worker_id: str | None = None) -> Trial | list[Trial]:
-        """One new RUNNING trial, or a list of ``count`` of them.
+    def suggest(
+        self, count: int | None = None, *, worker_id: str | None = None, timeout: float | None = None
+    ) -> Trial | list[Trial]:
+        """One new RUNNING trial, or a list of up to ``count`` of them (fewer
+        when the experiment's ``max_trials`` leaves fewer).
 
-        Retried safely: the request carries an id the server de-duplicates."""
-        req = svc.SuggestRequest(
-            experiment=self.name,
-            count=1 if count is None else int(count),
-            worker_id=worker_id or self.client.worker_id,
-            request_id=uuid.uuid4().hex,
-        )
-        resp = self.client.connection.call("Suggest", req)
+        Raises ``parzen.ExperimentDone`` (with its ``reason``) once the
+        experiment is COMPLETED. While the rest of its budget is all RUNNING
+        on other workers, or the experiment is PAUSED, the server answers
+        "retry after": this waits and asks again, so that if a running trial
+        fails or its lease lapses this worker runs the replacement. The wait
+        is bounded by ``timeout`` (seconds; the client's call timeout when
+        None), after which it raises ``parzen.errors.DeadlineExceeded``.
+
+        Retried safely: each request carries an id the server de-duplicates."""
+        n = 1 if count is None else int(count)
+        wid = worker_id or self.client.worker_id
+
+        def ask(left: float | None) -> svc.SuggestResponse:
+            req = svc.SuggestRequest(experiment=self.name, count=n, worker_id=wid, request_id=uuid.uuid4().hex)
+            resp: svc.SuggestResponse = self.client.connection.call("Suggest", req, timeout=left)
+            return resp
+
+        resp = self._until_trials(ask, timeout)
         trials = [Trial(self, t) for t in resp.trials]
         return trials[0] if count is None else trials
+
+    # ------------------------------------------------------------ the loops
+
+    def loop(self, *, timeout: float | None = None) -> Iterator[Trial]:
+        """Trials to evaluate, one after another, until the experiment is done
+        (or until you ``break``)::
+
+            for trial in exp.loop():
+                trial.report(train(**trial.params))
+
+        One round trip per trial: the body's ``report`` (``fail``, ``prune``)
+        is sent when the loop goes on to the next trial, together with the
+        request for it (Report with ``suggest_next``). A ``break`` sends it
+        alone, so no trial is started that nobody runs; a body that ends
+        without reporting, or raises, fails its trial. The trial heartbeats
+        while the body runs and is ``parzen.current_trial()``. ``timeout``
+        bounds each wait while the rest of the budget is RUNNING elsewhere
+        (see ``suggest``)."""
+        try:
+            trial: Trial | None = self.suggest(timeout=timeout)
+        except ExperimentDone:
+            return
+        while trial is not None:
+            state = _LoopState()
+            trial._loop = state
+            trial.start_heartbeats()
+            token = _CURRENT.set(trial)
+            going_on = False
+            try:
+                yield trial
+                going_on = True
+            finally:
+                _CURRENT.reset(token)
+                trial.stop_heartbeats()
+                trial._loop = None
+                status, loss, metrics, reason = state.pending or (
+                    svc.REPORT_STATUS_FAIL,
+                    None,
+                    {},
+                    "the loop body ended without a report" if going_on else "the loop stopped before a report",
+                )
+                if trial.state == TrialState.RUNNING:
+                    resp = trial._send(status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=going_on)
+                    trial = self._next_from(resp, timeout) if going_on else None
+                elif going_on:
+                    # Reported some other way (e.g. on another handle of the trial): ask as usual.
+                    try:
+                        trial = self.suggest(timeout=timeout)
+                    except ExperimentDone:
+                        trial = None
+                else:
+                    trial = None
+
+    def optimize(
+        self, fn: Callable[[Any], float], n_trials: int | None = None, *, timeout: float | None = None
+    ) -> Trial | None:
+        """Evaluates ``fn(trial.params) -> loss`` on trial after trial until the
+        experiment is done, ``n_trials`` trials were run by this call, or
+        ``timeout`` seconds have passed; returns the best trial. One round trip
+        per trial (Report with ``suggest_next``), asking for a next trial only
+        when it will run one. ``fn`` raising ``parzen.TrialPruned`` prunes its
+        trial; any other exception fails the trial and propagates."""
+        start = time.monotonic()
+        ran = 0
+        try:
+            trial: Trial | None = self.suggest(timeout=_left(timeout, start))
+        except ExperimentDone:
+            return self.best_trial
+        while trial is not None:
+            trial.start_heartbeats()
+            token = _CURRENT.set(trial)
+            try:
+                loss = float(fn(trial.params))
+                outcome: tuple[int, float | None, str] = (svc.REPORT_STATUS_OK, loss, "")
+                if not math.isfinite(loss):
+                    outcome = (svc.REPORT_STATUS_FAIL, None, f"loss is not finite: {loss}")
+            except TrialPruned:
+                outcome = (svc.REPORT_STATUS_PRUNED, None, "")
+            except BaseException as e:
+                trial.fail(f"{type(e).__name__}: {e}"[:1000])
+                raise
+            finally:
+                _CURRENT.reset(token)
+                trial.stop_heartbeats()
+            ran += 1
+            left = _left(timeout, start)
+            going_on = (n_trials is None or ran < n_trials) and (left is None or left > 0)
+            status, loss_, reason = outcome
+            resp = trial._send(status, loss=loss_, fail_reason=reason, suggest_next=going_on)
+            trial = self._next_from(resp, left) if going_on else None
+        return self.best_trial
+
+    def _next_from(self, resp: svc.ReportResponse, timeout: float | None) -> Trial | None:
+        """The next trial a Report with suggest_next answered; None when the experiment is done. Waits through a
+        retry_after as ``suggest`` does."""
+        first: svc.SuggestResponse | None = resp.next
+
+        def ask(left: float | None) -> svc.SuggestResponse:
+            nonlocal first
+            if first is not None:
+                answer, first = first, None
+                return answer
+            req = svc.SuggestRequest(
+                experiment=self.name, count=1, worker_id=self.client.worker_id, request_id=uuid.uuid4().hex
+            )
+            out: svc.SuggestResponse = self.client.connection.call("Suggest", req, timeout=left)
+            return out
+
+        try:
+            answer = self._until_trials(ask, timeout)
+        except ExperimentDone:
+            return None
+        return Trial(self, answer.trials[0])
+
+    def _until_trials(self, ask: Any, timeout: float | None) -> Any:
+        """Calls ``ask(seconds_left)`` until its answer (a SuggestResponse or
+        anything with ``trials``, ``done``, ``done_reason``, ``retry_after``)
+        carries trials; raises ``ExperimentDone`` when it says done, and
+        ``DeadlineExceeded`` when ``retry_after`` would outlast the timeout."""
+        limit = timeout if timeout is not None else self.client.connection.timeout
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            per_call = self.client.connection.timeout
+            resp = ask(left if per_call is None or (left is not None and left < per_call) else per_call)
+            if resp.done:
+                raise ExperimentDone(self.name, reason_name(resp.done_reason) or "UNSPECIFIED")
+            if len(resp.trials) > 0:
+                return resp
+            if not resp.HasField("retry_after"):
+                raise ParzenError(f"experiment {self.name!r}: the server answered no trial, no done, no retry_after")
+            wait = resp.retry_after.ToTimedelta().total_seconds()
+            if deadline is not None and time.monotonic() + wait > deadline:
+                raise DeadlineExceeded(
+                    f"experiment {self.name!r}: no trial to run within {limit:g} s (the rest of its max_trials "
+                    "is RUNNING on other workers, or it is paused); ask again later"
+                )
+            time.sleep(wait)
 
     # --------------------------------------------------------------- enqueue
 

@@ -5,13 +5,17 @@ Contract, as in hyperopt: ``fn(params)`` returns a float loss, or a dict with
 stored as metrics); an exception from ``fn`` is recorded as a FAIL trial and
 re-raised. Differences: ``params`` and the return value are actual values
 shaped like the space (what hyperopt's ``space_eval`` gives), and an
-experiment name makes the search resumable (it continues up to
-``max_evals`` finished trials in total).
+experiment name makes the search resumable and shareable: ``max_evals``
+becomes the experiment's ``max_trials`` budget on the server, so any number
+of processes running ``fmin`` on one experiment together finish exactly
+``max_evals`` COMPLETE (or PRUNED) trials, and each returns once the server
+says the experiment is done.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import time
@@ -24,11 +28,20 @@ from . import template as tpl
 from .algorithms import algorithm_name
 from .client import Client
 from .compat import Trials
-from .errors import AllTrialsFailed, TrialPruned
+from .errors import (
+    AllTrialsFailed,
+    AlreadyExists,
+    DeadlineExceeded,
+    ExperimentDone,
+    FailedPrecondition,
+    ParzenError,
+    TrialPruned,
+)
 from .experiment import Experiment
 from .local_server import LocalServer
 from .progress import Progress
 from .trial import _CURRENT, Trial
+from .v1 import optimizer_service_pb2 as svc
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -62,8 +75,15 @@ def fmin(
     ``algo``: ``"tpe"`` (the server's default when None), ``"random"``,
     ``"gp"``, ``"cmaes"``, ``"qmc"``, ``"grid"``, ``parzen.tpe.suggest`` or hyperopt's
     ``tpe.suggest``.
-    ``max_evals``: finished (COMPLETE, FAIL or PRUNED) trials in total,
-    counting those of a resumed experiment. ``client``: a ``Client`` or an
+    ``max_evals``: COMPLETE and PRUNED trials in total, counting those of a
+    resumed experiment and of other processes on the same experiment: a new
+    experiment is created with ``max_trials=max_evals`` (and
+    ``goal=loss_threshold``), and the search ends when the server says the
+    experiment is done. FAIL trials do not use up the budget, but this call
+    stops after ``max_evals`` FAIL trials of its own (an objective that always
+    fails would otherwise run forever). An existing
+    experiment whose budget differs from ``max_evals`` (or that has none) is
+    run until this call has seen ``max_evals`` finished trials in total. ``client``: a ``Client`` or an
     address; when None, ``$PARZEN_ADDRESS`` if set, else a local server is
     started for the call (SQLite file ``db``, temporary when None) and stopped
     afterwards. ``experiment``: an ``Experiment`` or a name (resumed when it
@@ -88,7 +108,7 @@ def fmin(
     if experiment is None and trials is not None and trials.experiment is not None:
         experiment = trials.experiment.name
     with _connect(client, db) as c:
-        exp = _experiment(c, experiment, space, algo, seed, options, pruner)
+        exp = _experiment(c, experiment, space, algo, seed, options, pruner, max_evals, loss_threshold)
         if points_to_evaluate:
             exp.enqueue_many([_shape_point(exp.template, p) for p in points_to_evaluate], skip_if_exists=True)
         try:
@@ -131,11 +151,53 @@ def _experiment(
     seed: int | None,
     options: Mapping[str, Any] | None,
     pruner: _pruners.PrunerLike | None,
+    max_evals: int | None,
+    loss_threshold: float | None,
 ) -> Experiment:
     if isinstance(experiment, Experiment):
         return experiment
     name = experiment or f"fmin-{uuid.uuid4().hex[:12]}"
-    return c.create_experiment(name, space, algorithm=algorithm_name(algo), seed=seed, options=options, pruner=pruner)
+    kwargs: dict[str, Any] = {"algorithm": algorithm_name(algo), "seed": seed, "options": options, "pruner": pruner}
+    wanted: dict[str, Any] = {"max_trials": max_evals, "goal": loss_threshold}
+    try:
+        # The stop conditions it was created with go into user_attrs: a later fmin with another max_evals
+        # re-creates it with those (its identity) and then changes the budget.
+        exp = c.create_experiment(name, space, **kwargs, **wanted, user_attrs={_CREATED_WITH: json.dumps(wanted)})
+    except (AlreadyExists, FailedPrecondition) as first:
+        exp = _resume(c, name, space, kwargs, first)
+    change: dict[str, Any] = {k: v for k, v in wanted.items() if v is not None and getattr(exp, k) != v}
+    if change:
+        with contextlib.suppress(FailedPrecondition):  # stored before stop conditions existed: fmin counts itself
+            exp.update(**change)
+    return exp
+
+
+#: ``user_attrs`` key of the stop conditions an fmin-created experiment was created with (JSON).
+_CREATED_WITH = "parzen.fmin.created_with"
+
+
+def _resume(c: Client, name: str, space: Any, kwargs: dict[str, Any], first: ParzenError) -> Experiment:
+    """The experiment ``name`` when only its stop conditions differ from this call's: re-created under the ones
+    it was created with (recorded by fmin, else those in force, else none); ``first`` when that is not the case."""
+    stored = c.get_experiment(name)
+    candidates: list[dict[str, Any]] = []
+    recorded = stored.proto.user_attrs.get(_CREATED_WITH)
+    if recorded:
+        with contextlib.suppress(ValueError):
+            candidates.append(dict(json.loads(recorded)))
+    candidates.append(
+        {
+            "max_trials": stored.max_trials,
+            "max_failed_trials": stored.max_failed_trials,
+            "goal": stored.goal,
+            "deadline": stored.deadline,
+        }
+    )
+    candidates.append({})
+    for stop in candidates:
+        with contextlib.suppress(AlreadyExists, FailedPrecondition):
+            return c.create_experiment(name, space, **kwargs, **stop)
+    raise first
 
 
 def _shape_point(template: tpl.Node, point: Any) -> Any:
@@ -149,9 +211,9 @@ def _shape_point(template: tpl.Node, point: Any) -> Any:
         return tpl.decode(template, tpl.from_hyperopt_point(template, point))
 
 
-def _finished(exp: Experiment) -> int:
+def _finished(exp: Experiment, server_budget: bool) -> int:
     counts = exp.refresh().trial_counts
-    return counts["COMPLETE"] + counts["FAIL"] + counts["PRUNED"]
+    return counts["COMPLETE"] + counts["PRUNED"] + (0 if server_budget else counts["FAIL"])
 
 
 def _run(
@@ -164,41 +226,85 @@ def _run(
     show_progressbar: bool,
 ) -> None:
     start = time.monotonic()
-    done = _finished(exp)
+    # The server counts the budget for every process when it is ours; else this call counts.
+    server_budget = max_evals is not None and exp.max_trials == max_evals
+    done = _finished(exp, server_budget)
+    failed = 0
     best_trial = exp.best_trial
     best = best_trial.loss if best_trial is not None else None
+
+    def left() -> float | None:
+        return None if timeout is None else timeout - (time.monotonic() - start)
+
+    def going_on() -> bool:
+        if max_evals is not None and (failed >= max_evals if server_budget else done >= max_evals):
+            return False
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return False
+        return loss_threshold is None or best is None or best > loss_threshold
+
     stop_args: Sequence[Any] = []
     progress = Progress(max_evals, done, show_progressbar)
     try:
-        while max_evals is None or done < max_evals:
-            if timeout is not None and time.monotonic() - start >= timeout:
-                break
-            if loss_threshold is not None and best is not None and best <= loss_threshold:
-                break
-            trial = exp.suggest()
-            loss = _evaluate(fn, trial)
+        trial = _suggest(exp, left()) if going_on() else None
+        while trial is not None:
+            status, loss, metrics, reason = _evaluate(fn, trial)
             if loss is not None and (best is None or loss < best):
                 best = loss
+            failed += status == _FAIL
             done += 1
+            # One round trip: the report asks for the next trial when the loop is sure to run it (early_stop_fn
+            # decides after the report, so with one the next trial is asked for separately).
+            more = going_on()
+            resp = trial._send(
+                status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=more and early_stop_fn is None
+            )
             progress.update(best)
             if early_stop_fn is not None:
                 stop, stop_args = early_stop_fn(exp, *stop_args)
-                if stop:
-                    break
+                more = more and not stop
+                trial = _suggest(exp, left()) if more else None
+            else:
+                trial = _next(exp, resp, left()) if more else None
     finally:
         progress.close()
 
 
-def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
-    """Runs ``fn`` on the trial and reports the outcome; returns the loss of
-    a COMPLETE trial. ``TrialPruned`` from ``fn`` finishes it as PRUNED."""
+_OK, _FAIL, _PRUNED = svc.REPORT_STATUS_OK, svc.REPORT_STATUS_FAIL, svc.REPORT_STATUS_PRUNED
+
+
+def _suggest(exp: Experiment, left: float | None) -> Trial | None:
+    """The next trial, waiting while other processes hold the rest of the budget (one of their trials may fail);
+    None when the experiment is done or ``left`` runs out."""
+    try:
+        return exp.suggest(timeout=math.inf if left is None else left)
+    except ExperimentDone:
+        return None
+    except DeadlineExceeded:
+        if left is None:
+            raise
+        return None
+
+
+def _next(exp: Experiment, resp: svc.ReportResponse, left: float | None) -> Trial | None:
+    try:
+        return exp._next_from(resp, math.inf if left is None else left)
+    except DeadlineExceeded:
+        if left is None:
+            raise
+        return None
+
+
+def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> tuple[int, float | None, dict[str, float], str]:
+    """Runs ``fn`` on the trial: the report to send (status, loss, metrics, fail reason). ``TrialPruned`` from
+    ``fn`` makes it PRUNED; another exception fails the trial at once and propagates."""
     trial.start_heartbeats()
     token = _CURRENT.set(trial)
     try:
         result = fn(trial.params)
     except TrialPruned:
-        trial.prune()
-        return None
+        return _PRUNED, None, {}, ""
     except BaseException as e:
         trial.fail(f"{type(e).__name__}: {e}"[:1000])
         raise
@@ -209,12 +315,9 @@ def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
     if status == STATUS_OK:
         assert loss is not None
         if not math.isfinite(loss):
-            trial.fail(f"loss is not finite: {loss}")
-            return None
-        trial.report(loss, **metrics)
-        return loss
-    trial.fail(reason)
-    return None
+            return _FAIL, None, {}, f"loss is not finite: {loss}"
+        return _OK, loss, metrics, ""
+    return _FAIL, None, metrics, reason
 
 
 def interpret_result(result: Any) -> tuple[str, float | None, dict[str, float], str]:

@@ -93,8 +93,48 @@ def encode(node: Node, value: Any) -> dict[str, Scalar]:
     constants fit ``value``."""
     flat = _encode(node, value, False)
     if flat is None:
-        raise ShapeError(f"{_short(value)} does not fit the space's shape")
+        why = _mismatch(node, value, "")
+        raise ShapeError(f"{_short(value)} does not fit the space's shape" + (f": {why}" if why else ""))
     return flat
+
+
+def _mismatch(node: Node, value: Any, at: str) -> str | None:
+    """Where and why ``value`` does not fit ``node``, for the error message (best effort: the first problem)."""
+    where = f" at {at}" if at else ""
+    t = node["t"]
+    if t == "dict":
+        if not isinstance(value, Mapping):
+            return f"expected a dict{where}, got {type(value).__name__}"
+        keys = [k for k, _ in node["items"]]
+        extra = [k for k in value if k not in keys]
+        missing = [k for k in keys if k not in value]
+        if extra:
+            return f"unexpected key {extra[0]!r}{where} (the space has {', '.join(map(repr, keys))})"
+        if missing:
+            return f"missing key {missing[0]!r}{where}"
+        for k, child in node["items"]:
+            why = _mismatch(child, value[k], f"{at}[{k!r}]" if at else repr(k))
+            if why:
+                return why
+        return None
+    if t in ("list", "tuple"):
+        items = node["items"]
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != len(items):
+            return f"expected a {t} of {len(items)}{where}"
+        for i, (child, v) in enumerate(zip(items, value)):
+            why = _mismatch(child, v, f"{at}[{i}]")
+            if why:
+                return why
+        return None
+    if t == "param":
+        return None if _number(value, node["int"]) is not None else f"{_short(value)}{where} is not a number"
+    if t == "choice":
+        if any(_encode(option, value, True) is not None for option in node["options"]):
+            return None
+        return f"{_short(value)}{where} fits none of the options of {node['name']!r}"
+    if t == "const":
+        return None if _same_constant(node["v"], value) else f"{_short(value)}{where} is not the constant"
+    return None
 
 
 def _encode(node: Node, value: Any, strict: bool) -> dict[str, Scalar] | None:

@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from . import template as tpl
-from .errors import TrialPruned
+from .errors import ParzenError, TrialPruned
 from .heartbeat import Heartbeater, interval_for
 from .v1 import optimizer_service_pb2 as svc
 from .v1 import trial_pb2
-from .values import Scalar, from_value_map
+from .values import Scalar, from_value_map, label_text, scalar_key
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -51,7 +51,8 @@ def current_trial() -> Trial | None:
 
 
 class TrialState(str, Enum):
-    """A trial's lifecycle state; compares equal to its name (``"COMPLETE"``)."""
+    """A trial's lifecycle state; compares equal to its name (``"COMPLETE"``),
+    which is also what ``str()`` and f-strings show."""
 
     WAITING = "WAITING"
     RUNNING = "RUNNING"
@@ -60,6 +61,12 @@ class TrialState(str, Enum):
     FAIL = "FAIL"
     LOST = "LOST"
     UNSPECIFIED = "UNSPECIFIED"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
     @classmethod
     def from_proto(cls, state: int) -> TrialState:
@@ -84,6 +91,8 @@ class Trial:
         self.experiment = experiment
         self._heartbeater: Heartbeater | None = None
         self._current_token: Token[Trial | None] | None = None
+        #: Set while the trial runs inside ``exp.loop()``, whose report it defers.
+        self._loop: Any = None
         self._update(proto)
 
     # Decoded from the proto on first use, then cached until the next
@@ -174,6 +183,19 @@ class Trial:
         return self._params
 
     @property
+    def labels(self) -> dict[str, str]:
+        """The label of each active choice parameter's chosen option, e.g.
+        ``{"optimizer": "sgd"}``: what the Go and TypeScript clients, the CLI
+        and the dashboard call it, whatever the stored value (a dict option is
+        stored as its index)."""
+        known = self.experiment.choice_labels
+        out: dict[str, str] = {}
+        for name, value in self.flat_params.items():
+            if name in known:
+                out[name] = known[name].get(scalar_key(value), label_text(value))
+        return out
+
+    @property
     def finished(self) -> bool:
         return self.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.LOST)
 
@@ -201,6 +223,24 @@ class Trial:
         metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
     ) -> Trial:
+        if self._loop is not None:
+            # Inside exp.loop(): sent with the request for the next trial when the loop goes on.
+            self._loop.pending = (status, loss, dict(metrics or {}), fail_reason)
+            return self
+        self._send(status, loss=loss, metrics=metrics, fail_reason=fail_reason)
+        return self
+
+    def _send(
+        self,
+        status: int,
+        *,
+        loss: float | None = None,
+        metrics: Mapping[str, float] | None = None,
+        fail_reason: str = "",
+        suggest_next: bool = False,
+    ) -> svc.ReportResponse:
+        """Sends the report; with ``suggest_next``, the answer's ``next`` is this worker's next trial (or done,
+        or retry_after), started in the same transaction as the report."""
         self.stop_heartbeats()
         req = svc.ReportRequest(
             trial_id=self.id,
@@ -208,24 +248,41 @@ class Trial:
             metrics={k: float(v) for k, v in (metrics or {}).items()},
             fail_reason=fail_reason,
             request_id=uuid.uuid4().hex,
+            suggest_next=suggest_next,
         )
+        if suggest_next:
+            req.worker_id = self.experiment.client.worker_id
         if loss is not None:
             req.loss = loss
-        resp = self.experiment.client.connection.call("Report", req)
+        resp: svc.ReportResponse = self._call("Report", req)
         self._update(resp.trial)
-        return self
+        return resp
 
     def report_intermediate(self, step: int, value: float) -> bool:
-        """Records one learning-curve point; returns whether to stop early
-        (then call ``trial.prune()`` or raise ``parzen.TrialPruned``)."""
-        req = svc.ReportIntermediateRequest(trial_id=self.id, step=int(step), value=float(value))
-        resp = self.experiment.client.connection.call("ReportIntermediate", req)
-        self.intermediate.setdefault(int(step), float(value))
+        """Records one learning-curve point at integer ``step`` >= 0 (an epoch,
+        an iteration; keywords work too: ``report_intermediate(step=3,
+        value=0.41)``); returns whether to stop early (then call
+        ``trial.prune()`` or raise ``parzen.TrialPruned``). A fractional step
+        is refused, not truncated: Optuna's order is ``report(value, step)``."""
+        step_ = _step(step)
+        req = svc.ReportIntermediateRequest(trial_id=self.id, step=step_, value=float(value))
+        resp = self._call("ReportIntermediate", req)
+        self.intermediate.setdefault(step_, float(value))
         return bool(resp.should_prune)
+
+    def _call(self, method: str, request: Any) -> Any:
+        """A call about this trial; a refusal names the trial as the user knows it (its number in the experiment)."""
+        try:
+            return self.experiment.client.connection.call(method, request)
+        except ParzenError as e:
+            if not e.message.startswith("trial #"):
+                e.message = f"trial #{self.number} of {self.experiment.name!r}: {e.message}"
+                e.args = (e.message,)
+            raise
 
     def heartbeat(self) -> datetime | None:
         """Extends the lease; returns the new deadline."""
-        resp = self.experiment.client.connection.call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
+        resp = self._call("Heartbeat", svc.HeartbeatRequest(trial_id=self.id))
         self.lease_deadline = _time(resp.lease_deadline, resp.HasField("lease_deadline"))
         return self.lease_deadline
 
@@ -264,7 +321,7 @@ class Trial:
             _CURRENT.reset(self._current_token)
             self._current_token = None
         pruned = isinstance(exc, TrialPruned)
-        if self.state == TrialState.RUNNING:
+        if self.state == TrialState.RUNNING and (self._loop is None or self._loop.pending is None):
             if exc is None:
                 self.fail("the with-block ended without a report")
             elif pruned:
@@ -279,3 +336,20 @@ class Trial:
 
 
 _UNSET: Any = object()
+
+
+def _step(step: Any) -> int:
+    """A learning-curve step: an integer >= 0 (an integral float too); anything else is refused."""
+    if not isinstance(step, bool):
+        if hasattr(step, "__index__"):
+            n = int(step.__index__())
+        elif isinstance(step, float) and step.is_integer():
+            n = int(step)
+        else:
+            n = -1
+        if n >= 0:
+            return n
+    raise ValueError(
+        f"report_intermediate: step must be an integer >= 0, got {step!r} "
+        "(the signature is report_intermediate(step, value); Optuna's trial.report takes (value, step))"
+    )

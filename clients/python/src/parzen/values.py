@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Union
 
 from .v1 import space_pb2
@@ -67,3 +68,40 @@ def to_value_map(params: Mapping[str, object]) -> dict[str, space_pb2.Value]:
 
 def from_value_map(values: Mapping[str, space_pb2.Value]) -> dict[str, Scalar]:
     return {k: from_value(v) for k, v in values.items()}
+
+
+def label_text(x: Scalar) -> str:
+    """An option's value as text, as every Parzen client and the server write
+    it when the option has no label: ``true``, ``32``, ``0.5``, ``1e-7``,
+    ``adam`` (JavaScript's ``String(number)``: ``1.0`` is ``1``)."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, (str, int)):
+        return str(x)
+    if x == 0:
+        return "0"
+    d = Decimal(repr(float(x)))  # the shortest digits that round-trip, as JavaScript prints
+    if -7 < d.adjusted() < 21:
+        text = format(d, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return format(d, "e")
+
+
+def choice_labels(space: space_pb2.SearchSpace) -> dict[str, dict[tuple[str, object], str]]:
+    """Each choice parameter's option labels by option (``scalar_key``): the
+    declared label, else the value as text."""
+    out: dict[str, dict[tuple[str, object], str]] = {}
+
+    def walk(params: Iterable[space_pb2.Parameter]) -> None:
+        for p in params:
+            if p.WhichOneof("domain") != "choice":
+                continue
+            labels: dict[tuple[str, object], str] = {}
+            for o in p.choice.options:
+                value = from_value(o.value)
+                labels[scalar_key(value)] = o.label if o.HasField("label") and o.label else label_text(value)
+                walk(o.children)
+            out[p.name] = labels
+
+    walk(space.parameters)
+    return out

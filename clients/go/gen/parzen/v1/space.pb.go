@@ -876,9 +876,18 @@ func (x *Choice) GetWeights() []float64 {
 // One option of a choice, with the parameters that exist only when it is
 // chosen.
 type ChoiceOption struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Value         *Value                 `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
-	Children      []*Parameter           `protobuf:"bytes,2,rep,name=children,proto3" json:"children,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Value    *Value                 `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
+	Children []*Parameter           `protobuf:"bytes,2,rep,name=children,proto3" json:"children,omitempty"`
+	// What people and every client call this option, whatever its value: e.g.
+	// "sgd" for a Python dict-valued option stored as the index 0. Optional;
+	// when set, unique within the choice, at most as long as a string option,
+	// no control characters. Clients show it (the CLI, CSV export, the
+	// dashboard) and give it to workers (Go t.Label, TypeScript trial.labels,
+	// Python trial.labels). A presentation, not part of the experiment's
+	// identity: a re-create that differs only in labels is the same
+	// experiment, and keeps the stored labels.
+	Label         *string `protobuf:"bytes,3,opt,name=label,proto3,oneof" json:"label,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -925,6 +934,13 @@ func (x *ChoiceOption) GetChildren() []*Parameter {
 		return x.Children
 	}
 	return nil
+}
+
+func (x *ChoiceOption) GetLabel() string {
+	if x != nil && x.Label != nil {
+		return *x.Label
+	}
+	return ""
 }
 
 // A typed scalar: a parameter value, a choice option or an algorithm option.
@@ -1105,10 +1121,12 @@ const file_parzen_v1_space_proto_rawDesc = "" +
 	"\x03log\x18\x04 \x01(\bR\x03log\"U\n" +
 	"\x06Choice\x121\n" +
 	"\aoptions\x18\x01 \x03(\v2\x17.parzen.v1.ChoiceOptionR\aoptions\x12\x18\n" +
-	"\aweights\x18\x02 \x03(\x01R\aweights\"h\n" +
+	"\aweights\x18\x02 \x03(\x01R\aweights\"\x8d\x01\n" +
 	"\fChoiceOption\x12&\n" +
 	"\x05value\x18\x01 \x01(\v2\x10.parzen.v1.ValueR\x05value\x120\n" +
-	"\bchildren\x18\x02 \x03(\v2\x14.parzen.v1.ParameterR\bchildren\"\x99\x01\n" +
+	"\bchildren\x18\x02 \x03(\v2\x14.parzen.v1.ParameterR\bchildren\x12\x19\n" +
+	"\x05label\x18\x03 \x01(\tH\x00R\x05label\x88\x01\x01B\b\n" +
+	"\x06_label\"\x99\x01\n" +
 	"\x05Value\x12#\n" +
 	"\fdouble_value\x18\x01 \x01(\x01H\x00R\vdoubleValue\x12\x1d\n" +
 	"\tint_value\x18\x02 \x01(\x03H\x00R\bintValue\x12#\n" +
@@ -1185,6 +1203,7 @@ func file_parzen_v1_space_proto_init() {
 		(*Parameter_IntRange)(nil),
 		(*Parameter_Choice)(nil),
 	}
+	file_parzen_v1_space_proto_msgTypes[12].OneofWrappers = []any{}
 	file_parzen_v1_space_proto_msgTypes[13].OneofWrappers = []any{
 		(*Value_DoubleValue)(nil),
 		(*Value_IntValue)(nil),

@@ -130,12 +130,14 @@ class Choice(_message.Message):
     def __init__(self, options: _Optional[_Iterable[_Union[ChoiceOption, _Mapping]]] = ..., weights: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ChoiceOption(_message.Message):
-    __slots__ = ("value", "children")
+    __slots__ = ("value", "children", "label")
     VALUE_FIELD_NUMBER: _ClassVar[int]
     CHILDREN_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
     value: Value
     children: _containers.RepeatedCompositeFieldContainer[Parameter]
-    def __init__(self, value: _Optional[_Union[Value, _Mapping]] = ..., children: _Optional[_Iterable[_Union[Parameter, _Mapping]]] = ...) -> None: ...
+    label: str
+    def __init__(self, value: _Optional[_Union[Value, _Mapping]] = ..., children: _Optional[_Iterable[_Union[Parameter, _Mapping]]] = ..., label: _Optional[str] = ...) -> None: ...
 
 class Value(_message.Message):
     __slots__ = ("double_value", "int_value", "string_value", "bool_value")

@@ -128,6 +128,17 @@ export interface Choice {
 export interface ChoiceOption {
   value?: Value | undefined;
   children: Parameter[];
+  /**
+   * What people and every client call this option, whatever its value: e.g.
+   * "sgd" for a Python dict-valued option stored as the index 0. Optional;
+   * when set, unique within the choice, at most as long as a string option,
+   * no control characters. Clients show it (the CLI, CSV export, the
+   * dashboard) and give it to workers (Go t.Label, TypeScript trial.labels,
+   * Python trial.labels). A presentation, not part of the experiment's
+   * identity: a re-create that differs only in labels is the same
+   * experiment, and keeps the stored labels.
+   */
+  label?: string | undefined;
 }
 
 /** A typed scalar: a parameter value, a choice option or an algorithm option. */
@@ -1473,7 +1484,7 @@ export const Choice: MessageFns<Choice> = {
 };
 
 function createBaseChoiceOption(): ChoiceOption {
-  return { value: undefined, children: [] };
+  return { value: undefined, children: [], label: undefined };
 }
 
 export const ChoiceOption: MessageFns<ChoiceOption> = {
@@ -1483,6 +1494,9 @@ export const ChoiceOption: MessageFns<ChoiceOption> = {
     }
     for (const v of message.children) {
       Parameter.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.label !== undefined) {
+      writer.uint32(26).string(message.label);
     }
     return writer;
   },
@@ -1516,6 +1530,14 @@ export const ChoiceOption: MessageFns<ChoiceOption> = {
             message.children.push(Parameter.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1534,6 +1556,7 @@ export const ChoiceOption: MessageFns<ChoiceOption> = {
       children: globalThis.Array.isArray(object?.children)
         ? object.children.map((e: any) => Parameter.fromJSON(e))
         : [],
+      label: isSet(object.label) ? globalThis.String(object.label) : undefined,
     };
   },
 
@@ -1545,6 +1568,9 @@ export const ChoiceOption: MessageFns<ChoiceOption> = {
     if (message.children?.length) {
       obj.children = message.children.map((e) => Parameter.toJSON(e));
     }
+    if (message.label !== undefined) {
+      obj.label = message.label;
+    }
     return obj;
   },
 
@@ -1555,6 +1581,7 @@ export const ChoiceOption: MessageFns<ChoiceOption> = {
     const message = createBaseChoiceOption();
     message.value = (object.value !== undefined && object.value !== null) ? Value.fromPartial(object.value) : undefined;
     message.children = object.children?.map((e) => Parameter.fromPartial(e)) || [];
+    message.label = object.label ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,77 @@
+"""A lone Python worker's cycle, two calls (Suggest, then Report) against one
+round trip (Report with suggest_next, which answers the next trial), side by
+side on one server: 6-D TPE (hartmann6) over N imported trials, timed
+interleaved in blocks (latency.time_round_robin) so both see the same machine.
+
+    python bench/one-trip.py --address 127.0.0.1:PORT [--n 1000 --cycles 300 --reps 3]
+
+Prints per repetition the p50/p95 of each and the speed-up of the p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from typing import Any, Callable, Dict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from latency import SPACES, TAG, history, quantiles, time_round_robin, warm_up  # noqa: E402
+
+import problems as P  # noqa: E402
+
+
+def experiment(client: Any, name: str, n: int) -> Any:
+    p = SPACES["hartmann6"]
+    exp = client.create_experiment(name, P.parzen_space(p), algorithm="tpe", seed=1)
+    pts = history(p, n)
+    exp.add_trials([{"params": v, "loss": p.f(v)} for v in pts])
+    return exp
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--address", required=True)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--cycles", type=int, default=300)
+    ap.add_argument("--block", type=int, default=10)
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    import parzen
+
+    client = parzen.Client(args.address, timeout=600)
+    warm_up(client)
+    f = SPACES["hartmann6"].f
+    for rep in range(args.reps):
+        two = experiment(client, f"trip-two-{TAG}-{rep}", args.n)
+        one = experiment(client, f"trip-one-{TAG}-{rep}", args.n)
+        held = {"trial": one.suggest()}
+
+        def two_calls() -> None:
+            t = two.suggest()
+            t.report(f(t.flat_params))
+
+        def one_trip() -> None:
+            t = held["trial"]
+            resp = t._send(parzen.trial.svc.REPORT_STATUS_OK, loss=f(t.flat_params), suggest_next=True)
+            held["trial"] = parzen.Trial(one, resp.next.trials[0])
+
+        cycles: Dict[str, Callable[[], None]] = {"two calls": two_calls, "one trip": one_trip}
+        times = time_round_robin(cycles, args.cycles, warmup=10, block=args.block)
+        q = {name: quantiles(ms) for name, ms in times.items()}
+        print(
+            f"rep {rep}: N={args.n}..{args.n + args.cycles + 10} "
+            + "; ".join(f"{name} p50 {v['p50_ms']:.2f} ms p95 {v['p95_ms']:.2f} ms" for name, v in q.items())
+            + f"; speed-up of the p50 {q['two calls']['p50_ms'] / q['one trip']['p50_ms']:.2f}x",
+            flush=True,
+        )
+        held["trial"].fail("benchmark over")
+        two.delete()
+        one.delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+package parzen_test
+
+// Run against the real server: one round trip per trial, no trial left
+// RUNNING when the loop ends early.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc"
+
+	parzen "github.com/parzen-hpo/parzen/clients/go"
+)
+
+// rpcCounter counts the unary calls a client makes, by method name.
+type rpcCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *rpcCounter) option() parzen.Option {
+	r.n = map[string]int{}
+	return parzen.WithGRPCOptions(grpc.WithChainUnaryInterceptor(
+		func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			r.mu.Lock()
+			r.n[method[strings.LastIndexByte(method, '/')+1:]]++
+			r.mu.Unlock()
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}))
+}
+
+func (r *rpcCounter) get(method string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n[method]
+}
+
+func TestRunOneRoundTripPerTrialUntilDone(t *testing.T) {
+	var calls rpcCounter
+	c := dial(t, calls.option())
+	ctx := testCtx(t)
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, MaxTrials: 5})
+	before := calls.get("Suggest")
+	ran := 0
+	err := exp.Run(ctx, func(ctx context.Context, tr *parzen.Trial) (float64, error) {
+		ran++
+		return tr.Float("x")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran != 5 || calls.get("Suggest")-before != 1 || calls.get("Report") != 5 {
+		t.Fatalf("ran %d trials with %d Suggest and %d Report calls", ran, calls.get("Suggest")-before, calls.get("Report"))
+	}
+	if err := exp.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := exp.Counts(); n.GetComplete() != 5 || n.GetRunning() != 0 {
+		t.Fatalf("counts %v", n)
+	}
+}
+
+func TestRunEndingEarlyLeavesNoTrialRunning(t *testing.T) {
+	c := dial(t)
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	ran := 0
+	err := exp.Run(ctx, func(ctx context.Context, tr *parzen.Trial) (float64, error) {
+		ran++
+		if ran == 3 {
+			cancel() // e.g. SIGTERM: this trial is reported, no next one is started
+		}
+		return 0.5, nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+	boom := errors.New("out of memory")
+	fails := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	if err := fails.Run(testCtx(t), func(context.Context, *parzen.Trial) (float64, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("Run with a failing objective: %v", err)
+	}
+	pruned := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, MaxTrials: 2})
+	if err := pruned.Run(testCtx(t), func(context.Context, *parzen.Trial) (float64, error) { return 0, parzen.ErrPruned }); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*parzen.Experiment{exp, fails, pruned} {
+		if err := e.Refresh(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := exp.Counts(); n.GetComplete() != 3 || n.GetRunning() != 0 {
+		t.Fatalf("cancelled run: %v", n)
+	}
+	if n := fails.Counts(); n.GetFail() != 1 || n.GetRunning() != 0 {
+		t.Fatalf("failing objective: %v", n)
+	}
+	if n := pruned.Counts(); n.GetPruned() != 2 || n.GetRunning() != 0 {
+		t.Fatalf("pruning objective: %v", n)
+	}
+}
