@@ -163,6 +163,8 @@ export interface ChangeFeed {
 export interface Changes {
   readonly version: number;
   readonly trials: TrialRow[];
+  /** The experiment's stored lifecycle at `version` (a user's pause or stop, stop conditions as last set). */
+  readonly lifecycle: string | null;
 }
 
 /** The result of a write, and when it is durable. */

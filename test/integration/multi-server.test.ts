@@ -13,7 +13,8 @@ import { resolve } from "node:path";
 import { credentials, status } from "@grpc/grpc-js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentAction, OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { CompletionReason } from "@parzen/client/gen/parzen/v1/experiment";
 import { type Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { ParzenError } from "@parzen/client";
 import { type RunningParzen, startParzen } from "../../src/app.js";
@@ -227,6 +228,34 @@ suite("several servers on one PostgreSQL database", () => {
     expectDense(all);
     expect(all).toHaveLength(25);
     for (let i = 0; i < 3; i++) expect((await api(i).suggest({ experiment: "budget" })).done).toBe(true);
+  });
+
+  it("applies another server's UpdateExperiment: pause, resume, a raised budget and a stop", async () => {
+    await api(0).createExperiment({
+      experiment: { name: "updated", space: { parameters: [uniform("x", 0, 1)] }, maxTrials: 3, seed: 2 },
+    });
+    // Every server holds the experiment in memory before the updates.
+    for (let i = 0; i < 3; i++) {
+      const [t] = (await api(i).suggest({ experiment: "updated", workerId: `w${i}` })).trials;
+      await api(i).report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: i });
+    }
+    expect((await api(1).suggest({ experiment: "updated" })).doneReason).toBe(
+      CompletionReason.COMPLETION_REASON_BUDGET,
+    );
+    await api(0).updateExperiment({ name: "updated", maxTrials: 10, action: ExperimentAction.EXPERIMENT_ACTION_PAUSE });
+    for (const i of [1, 2]) {
+      const paused = await api(i).suggest({ experiment: "updated" });
+      expect(paused).toMatchObject({ trials: [], done: false });
+      expect(paused.retryAfter).toBeDefined();
+    }
+    await api(1).updateExperiment({ name: "updated", action: ExperimentAction.EXPERIMENT_ACTION_RESUME });
+    const [t] = (await api(2).suggest({ experiment: "updated", workerId: "w" })).trials;
+    expect(t?.number).toBe(3);
+    await api(2).updateExperiment({ name: "updated", action: ExperimentAction.EXPERIMENT_ACTION_STOP });
+    for (const i of [0, 1])
+      expect((await api(i).suggest({ experiment: "updated" })).doneReason).toBe(
+        CompletionReason.COMPLETION_REASON_STOPPED,
+      );
   });
 
   it("never hands out a prefetched suggestion computed before another server changed the history", async () => {

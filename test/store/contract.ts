@@ -533,7 +533,7 @@ export function storeContract(
         it("every unit bumps the version; changesSince returns the trials written after it, whole", async () => {
           const feed = h.store.feed!;
           const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
-          expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [] });
+          expect(await feed.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [], lifecycle: null });
           const w1 = await h.store.write(e, insert(trial(e, 0), trial(e, 1)));
           expect(w1.version).toBe(1);
           const [id0, id1] = w1.value;
@@ -553,6 +553,13 @@ export function storeContract(
             [1, "running", null, [[3, 0.5]]],
           ]);
           expect((await feed.changesSince(e, 3, toConfig))?.trials).toEqual([]);
+          // A unit that only changes the lifecycle is a change too, seen with the version it made.
+          const w4 = await h.store.write(e, { lifecycle: '{"paused":true}' });
+          expect(await feed.changesSince(e, 3, toConfig)).toEqual({
+            version: w4.version,
+            trials: [],
+            lifecycle: '{"paused":true}',
+          });
           await h.store.deleteExperiment(e);
           expect(await feed.changesSince(e, 0, toConfig)).toBeUndefined();
         });

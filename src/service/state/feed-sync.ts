@@ -24,6 +24,7 @@ import { notFound } from "../../errors.js";
 import type { StoredParams } from "../../store/rows.js";
 import type { ChangeFeed } from "../../store/store.js";
 import type { ExperimentState } from "./experiment-state.js";
+import { parseLifecycle } from "./lifecycle.js";
 
 /** Changes one server makes in a row under an experiment's lock while others may be waiting for it. */
 const TURN = 32;
@@ -123,6 +124,8 @@ export class FeedSync {
       throw notFound(`experiment "${exp.row.name}" does not exist`);
     }
     if (changes.version === from) return;
+    // Another server's UpdateExperiment (pause, stop, new limits) travels in the same snapshot as its trials.
+    exp.lifecycle = parseLifecycle(changes.lifecycle, exp.def.stop, exp.row.name);
     try {
       for (const t of changes.trials) {
         exp.put(t);

@@ -231,7 +231,7 @@ export class PostgresStore implements Store, ChangeFeed {
       experimentId,
       q(
         "changes",
-        `SELECT e.version AS head, ${WITH_CURVE} FROM experiments e
+        `SELECT e.version AS head, e.lifecycle AS head_lifecycle, ${WITH_CURVE} FROM experiments e
           LEFT JOIN trials t ON t.experiment_id = e.id AND t.version > $2
           WHERE e.id = $1 ORDER BY t.number`,
         [experimentId, version],
@@ -243,7 +243,7 @@ export class PostgresStore implements Store, ChangeFeed {
       rows[0]!.id === null
         ? []
         : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
-    return { version: head, trials };
+    return { version: head, trials, lifecycle: rows[0]!.head_lifecycle as string | null };
   }
 
   async lock(experimentId: number): Promise<() => void> {
