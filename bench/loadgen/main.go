@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -110,6 +111,31 @@ func (r *recorder) fail(err error) {
 	}
 }
 
+// oneTrip runs one worker through Experiment.Run until stopAt: each report carries the request for the next
+// trial, so a cycle is the time from one trial's start to the next one's (its Report with suggest_next and the
+// objective). The first trial (its Suggest) starts the clock and is not a cycle; the last is reported when the
+// context ends and Run returns that context's error, which is the expected end here.
+func oneTrip(ctx context.Context, exp *parzen.Experiment, stopAt time.Time, rec *recorder) {
+	runCtx, cancel := context.WithDeadline(ctx, stopAt)
+	defer cancel()
+	x := make([]float64, 6)
+	var last time.Time
+	err := exp.Run(runCtx, func(_ context.Context, t *parzen.Trial) (float64, error) {
+		now := time.Now()
+		if !last.IsZero() {
+			rec.ok(float64(now.Sub(last).Microseconds())/1000, 0, 0, false, t.ID())
+		}
+		last = now
+		for j := range x {
+			x[j] = t.MustFloat(fmt.Sprintf("x%d", j))
+		}
+		return hartmann6(x), nil
+	})
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		rec.fail(err)
+	}
+}
+
 func quantile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
 		return math.NaN()
@@ -131,7 +157,7 @@ func cpuSeconds() float64 {
 
 func main() {
 	address := flag.String("address", "127.0.0.1:50051", "server address (host:port or unix:///path)")
-	mode := flag.String("mode", "cycles", "cycles (Suggest+Report), health (no-op health checks) or health-cycles (two health checks per cycle)")
+	mode := flag.String("mode", "cycles", "cycles (Suggest+Report), one-trip (Experiment.Run: Report with suggest_next), health (no-op health checks) or health-cycles (two health checks per cycle)")
 	algorithm := flag.String("algorithm", "random", "algorithm of the load experiment")
 	workers := flag.Int("workers", 64, "concurrent workers")
 	seconds := flag.Float64("seconds", 20, "how long to run")
@@ -142,8 +168,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen: --workers, --conns and --seconds must be positive")
 		os.Exit(2)
 	}
-	if *mode != "cycles" && *mode != "health" && *mode != "health-cycles" {
-		fmt.Fprintf(os.Stderr, "loadgen: --mode must be cycles, health or health-cycles, got %q\n", *mode)
+	if *mode != "cycles" && *mode != "one-trip" && *mode != "health" && *mode != "health-cycles" {
+		fmt.Fprintf(os.Stderr, "loadgen: --mode must be cycles, one-trip, health or health-cycles, got %q\n", *mode)
 		os.Exit(2)
 	}
 
@@ -169,7 +195,7 @@ func main() {
 	}
 
 	var exps []*parzen.Experiment
-	if *mode == "cycles" {
+	if *mode == "cycles" || *mode == "one-trip" {
 		space := make([]parzen.Param, 6)
 		for j := range space {
 			space[j] = parzen.Uniform(fmt.Sprintf("x%d", j), 0, 1)
@@ -202,6 +228,10 @@ func main() {
 		go func(w int) {
 			defer wg.Done()
 			x := make([]float64, 6)
+			if *mode == "one-trip" {
+				oneTrip(ctx, exps[w%len(exps)], stopAt, rec)
+				return
+			}
 			for time.Now().Before(stopAt) {
 				callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				t0 := time.Now()
@@ -259,7 +289,7 @@ func main() {
 		Errors: rec.errors, Duplicates: rec.duplicates, ErrorSamples: rec.samples,
 		ClientCPUSec: cpuSeconds() - cpu0,
 	}
-	if *mode != "health" {
+	if *mode == "cycles" || *mode == "health-cycles" {
 		res.SuggestP50ms, res.SuggestP99ms = quantile(rec.suggests, 0.5), quantile(rec.suggests, 0.99)
 		res.ReportP50ms, res.ReportP99ms = quantile(rec.reports, 0.5), quantile(rec.reports, 0.99)
 	}
@@ -268,6 +298,9 @@ func main() {
 	}
 	what := "health checks"
 	switch *mode {
+	case "one-trip":
+		res.Algorithm = *algorithm
+		what = *algorithm + " one-trip cycles"
 	case "cycles":
 		res.Algorithm = *algorithm
 		what = *algorithm + " cycles"
