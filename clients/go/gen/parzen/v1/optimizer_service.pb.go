@@ -607,7 +607,15 @@ type ReportRequest struct {
 	UserAttrs  map[string]string      `protobuf:"bytes,5,rep,name=user_attrs,json=userAttrs,proto3" json:"user_attrs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	FailReason string                 `protobuf:"bytes,6,opt,name=fail_reason,json=failReason,proto3" json:"fail_reason,omitempty"`
 	// Optional idempotency key.
-	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Status OK of a multi-objective experiment: one finite value per
+	// objective, in the experiment's order (loss must then be absent). A
+	// single-objective experiment takes `loss`, or one value here.
+	Values []float64 `protobuf:"fixed64,8,rep,packed,name=values,proto3" json:"values,omitempty"`
+	// Optional constraint values (finite): the trial is feasible when every
+	// one is <= 0. Every report of an experiment that carries constraints
+	// carries as many as the first one did.
+	Constraints   []float64 `protobuf:"fixed64,9,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -689,6 +697,20 @@ func (x *ReportRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *ReportRequest) GetValues() []float64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetConstraints() []float64 {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
 }
 
 type ReportResponse struct {
@@ -1098,8 +1120,11 @@ type TrialImport struct {
 	IntermediateValues []*IntermediateValue `protobuf:"bytes,5,rep,name=intermediate_values,json=intermediateValues,proto3" json:"intermediate_values,omitempty"`
 	UserAttrs          map[string]string    `protobuf:"bytes,6,rep,name=user_attrs,json=userAttrs,proto3" json:"user_attrs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	FailReason         string               `protobuf:"bytes,7,opt,name=fail_reason,json=failReason,proto3" json:"fail_reason,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// As ReportRequest.values and ReportRequest.constraints.
+	Values        []float64 `protobuf:"fixed64,8,rep,packed,name=values,proto3" json:"values,omitempty"`
+	Constraints   []float64 `protobuf:"fixed64,9,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TrialImport) Reset() {
@@ -1179,6 +1204,20 @@ func (x *TrialImport) GetFailReason() string {
 		return x.FailReason
 	}
 	return ""
+}
+
+func (x *TrialImport) GetValues() []float64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *TrialImport) GetConstraints() []float64 {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
 }
 
 type AddTrialsRequest struct {
@@ -1690,6 +1729,94 @@ func (x *GetBestResponse) GetTrial() *Trial {
 	return nil
 }
 
+type GetParetoFrontRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParetoFrontRequest) Reset() {
+	*x = GetParetoFrontRequest{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParetoFrontRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParetoFrontRequest) ProtoMessage() {}
+
+func (x *GetParetoFrontRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParetoFrontRequest.ProtoReflect.Descriptor instead.
+func (*GetParetoFrontRequest) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetParetoFrontRequest) GetExperiment() string {
+	if x != nil {
+		return x.Experiment
+	}
+	return ""
+}
+
+type GetParetoFrontResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Trials        []*Trial               `protobuf:"bytes,1,rep,name=trials,proto3" json:"trials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParetoFrontResponse) Reset() {
+	*x = GetParetoFrontResponse{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParetoFrontResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParetoFrontResponse) ProtoMessage() {}
+
+func (x *GetParetoFrontResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParetoFrontResponse.ProtoReflect.Descriptor instead.
+func (*GetParetoFrontResponse) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetParetoFrontResponse) GetTrials() []*Trial {
+	if x != nil {
+		return x.Trials
+	}
+	return nil
+}
+
 type GetImportanceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
@@ -1699,7 +1826,7 @@ type GetImportanceRequest struct {
 
 func (x *GetImportanceRequest) Reset() {
 	*x = GetImportanceRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1711,7 +1838,7 @@ func (x *GetImportanceRequest) String() string {
 func (*GetImportanceRequest) ProtoMessage() {}
 
 func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1724,7 +1851,7 @@ func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceRequest.ProtoReflect.Descriptor instead.
 func (*GetImportanceRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetImportanceRequest) GetExperiment() string {
@@ -1747,7 +1874,7 @@ type GetImportanceResponse struct {
 
 func (x *GetImportanceResponse) Reset() {
 	*x = GetImportanceResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1759,7 +1886,7 @@ func (x *GetImportanceResponse) String() string {
 func (*GetImportanceResponse) ProtoMessage() {}
 
 func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1772,7 +1899,7 @@ func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceResponse.ProtoReflect.Descriptor instead.
 func (*GetImportanceResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetImportanceResponse) GetParameters() []*ParameterImportance {
@@ -1799,7 +1926,7 @@ type ParameterImportance struct {
 
 func (x *ParameterImportance) Reset() {
 	*x = ParameterImportance{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +1938,7 @@ func (x *ParameterImportance) String() string {
 func (*ParameterImportance) ProtoMessage() {}
 
 func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +1951,7 @@ func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParameterImportance.ProtoReflect.Descriptor instead.
 func (*ParameterImportance) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ParameterImportance) GetName() string {
@@ -1885,7 +2012,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\vdone_reason\x18\x03 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\n" +
 	"doneReason\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"\xc0\x03\n" +
+	"retryAfter\"\xfa\x03\n" +
 	"\rReportRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.parzen.v1.ReportStatusR\x06status\x12\x17\n" +
@@ -1896,7 +2023,9 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\vfail_reason\x18\x06 \x01(\tR\n" +
 	"failReason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\x1a:\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12\x16\n" +
+	"\x06values\x18\b \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\t \x03(\x01R\vconstraints\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1a<\n" +
@@ -1933,7 +2062,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x0econfigurations\x18\x02 \x03(\v2\x18.parzen.v1.ConfigurationR\x0econfigurations\x12$\n" +
 	"\x0eskip_if_exists\x18\x03 \x01(\bR\fskipIfExists\";\n" +
 	"\x0fEnqueueResponse\x12(\n" +
-	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"\xd4\x04\n" +
+	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"\x8e\x05\n" +
 	"\vTrialImport\x12:\n" +
 	"\x06params\x18\x01 \x03(\v2\".parzen.v1.TrialImport.ParamsEntryR\x06params\x12+\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x15.parzen.v1.TrialStateR\x05state\x12\x17\n" +
@@ -1943,7 +2072,9 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"user_attrs\x18\x06 \x03(\v2%.parzen.v1.TrialImport.UserAttrsEntryR\tuserAttrs\x12\x1f\n" +
 	"\vfail_reason\x18\a \x01(\tR\n" +
-	"failReason\x1aK\n" +
+	"failReason\x12\x16\n" +
+	"\x06values\x18\b \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\t \x03(\x01R\vconstraints\x1aK\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
 	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\x1a:\n" +
@@ -1991,7 +2122,13 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"experiment\x18\x01 \x01(\tR\n" +
 	"experiment\"9\n" +
 	"\x0fGetBestResponse\x12&\n" +
-	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"6\n" +
+	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"7\n" +
+	"\x15GetParetoFrontRequest\x12\x1e\n" +
+	"\n" +
+	"experiment\x18\x01 \x01(\tR\n" +
+	"experiment\"B\n" +
+	"\x16GetParetoFrontResponse\x12(\n" +
+	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"6\n" +
 	"\x14GetImportanceRequest\x12\x1e\n" +
 	"\n" +
 	"experiment\x18\x01 \x01(\tR\n" +
@@ -2010,7 +2147,8 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10REPORT_STATUS_OK\x10\x01\x12\x16\n" +
 	"\x12REPORT_STATUS_FAIL\x10\x02\x12\x18\n" +
-	"\x14REPORT_STATUS_PRUNED\x10\x032\xa9\t\n" +
+	"\x14REPORT_STATUS_PRUNED\x10\x032\x80\n" +
+	"\n" +
 	"\x10OptimizerService\x12[\n" +
 	"\x10CreateExperiment\x12\".parzen.v1.CreateExperimentRequest\x1a#.parzen.v1.CreateExperimentResponse\x12R\n" +
 	"\rGetExperiment\x12\x1f.parzen.v1.GetExperimentRequest\x1a .parzen.v1.GetExperimentResponse\x12X\n" +
@@ -2026,7 +2164,8 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"ListTrials\x12\x1c.parzen.v1.ListTrialsRequest\x1a\x1d.parzen.v1.ListTrialsResponse\x12Q\n" +
 	"\fStreamTrials\x12\x1e.parzen.v1.StreamTrialsRequest\x1a\x1f.parzen.v1.StreamTrialsResponse0\x01\x12@\n" +
-	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponse\x12R\n" +
+	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponse\x12U\n" +
+	"\x0eGetParetoFront\x12 .parzen.v1.GetParetoFrontRequest\x1a!.parzen.v1.GetParetoFrontResponse\x12R\n" +
 	"\rGetImportance\x12\x1f.parzen.v1.GetImportanceRequest\x1a .parzen.v1.GetImportanceResponseB@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
 
 var (
@@ -2042,7 +2181,7 @@ func file_parzen_v1_optimizer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(ReportStatus)(0),                  // 0: parzen.v1.ReportStatus
 	(*CreateExperimentRequest)(nil),    // 1: parzen.v1.CreateExperimentRequest
@@ -2075,93 +2214,98 @@ var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(*StreamTrialsResponse)(nil),       // 28: parzen.v1.StreamTrialsResponse
 	(*GetBestRequest)(nil),             // 29: parzen.v1.GetBestRequest
 	(*GetBestResponse)(nil),            // 30: parzen.v1.GetBestResponse
-	(*GetImportanceRequest)(nil),       // 31: parzen.v1.GetImportanceRequest
-	(*GetImportanceResponse)(nil),      // 32: parzen.v1.GetImportanceResponse
-	(*ParameterImportance)(nil),        // 33: parzen.v1.ParameterImportance
-	nil,                                // 34: parzen.v1.ReportRequest.MetricsEntry
-	nil,                                // 35: parzen.v1.ReportRequest.UserAttrsEntry
-	nil,                                // 36: parzen.v1.Configuration.ParamsEntry
-	nil,                                // 37: parzen.v1.Configuration.UserAttrsEntry
-	nil,                                // 38: parzen.v1.TrialImport.ParamsEntry
-	nil,                                // 39: parzen.v1.TrialImport.MetricsEntry
-	nil,                                // 40: parzen.v1.TrialImport.UserAttrsEntry
-	(*Experiment)(nil),                 // 41: parzen.v1.Experiment
-	(*Trial)(nil),                      // 42: parzen.v1.Trial
-	(CompletionReason)(0),              // 43: parzen.v1.CompletionReason
-	(*durationpb.Duration)(nil),        // 44: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(TrialState)(0),                    // 46: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 47: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 48: parzen.v1.Value
+	(*GetParetoFrontRequest)(nil),      // 31: parzen.v1.GetParetoFrontRequest
+	(*GetParetoFrontResponse)(nil),     // 32: parzen.v1.GetParetoFrontResponse
+	(*GetImportanceRequest)(nil),       // 33: parzen.v1.GetImportanceRequest
+	(*GetImportanceResponse)(nil),      // 34: parzen.v1.GetImportanceResponse
+	(*ParameterImportance)(nil),        // 35: parzen.v1.ParameterImportance
+	nil,                                // 36: parzen.v1.ReportRequest.MetricsEntry
+	nil,                                // 37: parzen.v1.ReportRequest.UserAttrsEntry
+	nil,                                // 38: parzen.v1.Configuration.ParamsEntry
+	nil,                                // 39: parzen.v1.Configuration.UserAttrsEntry
+	nil,                                // 40: parzen.v1.TrialImport.ParamsEntry
+	nil,                                // 41: parzen.v1.TrialImport.MetricsEntry
+	nil,                                // 42: parzen.v1.TrialImport.UserAttrsEntry
+	(*Experiment)(nil),                 // 43: parzen.v1.Experiment
+	(*Trial)(nil),                      // 44: parzen.v1.Trial
+	(CompletionReason)(0),              // 45: parzen.v1.CompletionReason
+	(*durationpb.Duration)(nil),        // 46: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(TrialState)(0),                    // 48: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 49: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 50: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
-	41, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
-	41, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	41, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	41, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
-	42, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
-	43, // 5: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
-	44, // 6: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
+	43, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
+	43, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	43, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	43, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
+	44, // 4: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
+	45, // 5: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
+	46, // 6: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
 	0,  // 7: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	34, // 8: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	35, // 9: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	42, // 10: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
-	45, // 11: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	36, // 12: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	37, // 13: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	36, // 8: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	37, // 9: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	44, // 10: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	47, // 11: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	38, // 12: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	39, // 13: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
 	17, // 14: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	42, // 15: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	38, // 16: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	46, // 17: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	39, // 18: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	47, // 19: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	40, // 20: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	44, // 15: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	40, // 16: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	48, // 17: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	41, // 18: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	49, // 19: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	42, // 20: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
 	20, // 21: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	42, // 22: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	42, // 23: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	46, // 24: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 25: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	46, // 26: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	42, // 27: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	42, // 28: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	33, // 29: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
-	48, // 30: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	48, // 31: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	1,  // 32: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	3,  // 33: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	5,  // 34: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	7,  // 35: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	9,  // 36: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	11, // 37: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	13, // 38: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	15, // 39: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	18, // 40: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	21, // 41: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	23, // 42: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	25, // 43: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	27, // 44: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	29, // 45: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	31, // 46: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
-	2,  // 47: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	4,  // 48: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	6,  // 49: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	8,  // 50: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	10, // 51: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	12, // 52: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	14, // 53: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	16, // 54: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	19, // 55: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	22, // 56: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	24, // 57: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	26, // 58: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	28, // 59: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	30, // 60: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	32, // 61: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
-	47, // [47:62] is the sub-list for method output_type
-	32, // [32:47] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	44, // 22: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	44, // 23: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	48, // 24: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	44, // 25: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	48, // 26: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	44, // 27: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	44, // 28: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	44, // 29: parzen.v1.GetParetoFrontResponse.trials:type_name -> parzen.v1.Trial
+	35, // 30: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	50, // 31: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	50, // 32: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	1,  // 33: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	3,  // 34: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	5,  // 35: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	7,  // 36: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	9,  // 37: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	11, // 38: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	13, // 39: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	15, // 40: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	18, // 41: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	21, // 42: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	23, // 43: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	25, // 44: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	27, // 45: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	29, // 46: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	31, // 47: parzen.v1.OptimizerService.GetParetoFront:input_type -> parzen.v1.GetParetoFrontRequest
+	33, // 48: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	2,  // 49: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	4,  // 50: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	6,  // 51: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	8,  // 52: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	10, // 53: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	12, // 54: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	14, // 55: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	16, // 56: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	19, // 57: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	22, // 58: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	24, // 59: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	26, // 60: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	28, // 61: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	30, // 62: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	32, // 63: parzen.v1.OptimizerService.GetParetoFront:output_type -> parzen.v1.GetParetoFrontResponse
+	34, // 64: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	49, // [49:65] is the sub-list for method output_type
+	33, // [33:49] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }
@@ -2180,7 +2324,7 @@ func file_parzen_v1_optimizer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_optimizer_service_proto_rawDesc), len(file_parzen_v1_optimizer_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -254,11 +254,28 @@ export interface Experiment {
   state: ExperimentState;
   /** Output only: why the experiment is COMPLETED (UNSPECIFIED otherwise). */
   completionReason: CompletionReason;
+  /**
+   * Several objectives (see the README's "Several objectives and
+   * constraints"). Empty: one objective, the loss, in `direction`. One entry:
+   * the same single objective with a name. Two or more: a multi-objective
+   * experiment; `direction` must then be unspecified, reports carry
+   * ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
+   * experiment's identity on re-create.
+   */
+  objectives: Objective[];
 }
 
 export interface Experiment_UserAttrsEntry {
   key: string;
   value: string;
+}
+
+/** One objective of an experiment. */
+export interface Objective {
+  /** Unique within the experiment; "objective_<i>" when empty. */
+  name: string;
+  /** Minimised when unspecified. */
+  direction: Direction;
 }
 
 /** Number of trials in each state (output only). */
@@ -689,6 +706,7 @@ function createBaseExperiment(): Experiment {
     goal: undefined,
     state: 0,
     completionReason: 0,
+    objectives: [],
   };
 }
 
@@ -741,6 +759,9 @@ export const Experiment: MessageFns<Experiment> = {
     }
     if (message.completionReason !== 0) {
       writer.uint32(128).int32(message.completionReason);
+    }
+    for (const v of message.objectives) {
+      Objective.encode(v!, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -889,6 +910,14 @@ export const Experiment: MessageFns<Experiment> = {
             message.completionReason = reader.int32() as any;
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.objectives.push(Objective.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -973,6 +1002,9 @@ export const Experiment: MessageFns<Experiment> = {
         : isSet(object.completion_reason)
         ? completionReasonFromJSON(object.completion_reason)
         : 0,
+      objectives: globalThis.Array.isArray(object?.objectives)
+        ? object.objectives.map((e: any) => Objective.fromJSON(e))
+        : [],
     };
   },
 
@@ -1032,6 +1064,9 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.completionReason !== 0) {
       obj.completionReason = completionReasonToJSON(message.completionReason);
     }
+    if (message.objectives?.length) {
+      obj.objectives = message.objectives.map((e) => Objective.toJSON(e));
+    }
     return obj;
   },
 
@@ -1074,6 +1109,7 @@ export const Experiment: MessageFns<Experiment> = {
     message.goal = object.goal ?? undefined;
     message.state = object.state ?? 0;
     message.completionReason = object.completionReason ?? 0;
+    message.objectives = object.objectives?.map((e) => Objective.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1159,6 +1195,91 @@ export const Experiment_UserAttrsEntry: MessageFns<Experiment_UserAttrsEntry> = 
     const message = createBaseExperiment_UserAttrsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseObjective(): Objective {
+  return { name: "", direction: 0 };
+}
+
+export const Objective: MessageFns<Objective> = {
+  encode(message: Objective, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(16).int32(message.direction);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Objective {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjective();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Objective {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      direction: isSet(object.direction) ? directionFromJSON(object.direction) : 0,
+    };
+  },
+
+  toJSON(message: Objective): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.direction !== 0) {
+      obj.direction = directionToJSON(message.direction);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Objective>): Objective {
+    return Objective.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Objective>): Objective {
+    const message = createBaseObjective();
+    message.name = object.name ?? "";
+    message.direction = object.direction ?? 0;
     return message;
   },
 };
