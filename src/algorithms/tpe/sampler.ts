@@ -20,6 +20,7 @@ import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, type BandwidthOptions, type ParzenEstimator } from "./parzen-estimator.js";
+import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
 import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
 import { TpeWorkspace } from "./workspace.js";
@@ -67,12 +68,15 @@ export class TpeSession implements AlgorithmSession {
   suggest(history: readonly Observation[], rng: Rng): Config {
     const space = this.space;
     const options = this.options;
-    const global = splitHistory(history, options);
-    if (global.finished === 0 || global.finished < options.n_startup_trials) {
+    // Several objectives or constraints: Optuna's split and weights (outcome-split.ts); else the fast path.
+    const outcomes = hasOutcomes(history);
+    const setsOf = (h: readonly Observation[]): WeightedSets & { finished: number } =>
+      outcomes ? splitWithOutcomes(h, options) : weighted(splitHistory(h, options), options);
+    const globalSets = setsOf(history);
+    if (globalSets.finished === 0 || globalSets.finished < options.n_startup_trials) {
       return samplePrior(space, rng, this.scales);
     }
 
-    const globalSets = weighted(global, options);
     const config = new Float64Array(space.params.length).fill(Number.NaN);
     for (const model of this.models) {
       const c = model.group.condition;
@@ -81,13 +85,7 @@ export class TpeSession implements AlgorithmSession {
       // the branch's best settings even while another branch holds the global best.
       const sets =
         c !== undefined && options.branch_split === "local"
-          ? weighted(
-              splitHistory(
-                history.filter((o) => isActive(model.group, o.config)),
-                options,
-              ),
-              options,
-            )
+          ? setsOf(history.filter((o) => isActive(model.group, o.config)))
           : globalSets;
       this.sampleGroup(model, sets, rng, config);
     }
@@ -128,8 +126,9 @@ export class TpeSession implements AlgorithmSession {
   }
 }
 
-function weighted(split: Split, options: TpeOptions): WeightedSets {
+function weighted(split: Split, options: TpeOptions): WeightedSets & { finished: number } {
   return {
+    finished: split.finished,
     good: split.good,
     goodWeights: observationWeights(split.good, options.weights, bestLoss(split.bad)),
     bad: split.bad,
