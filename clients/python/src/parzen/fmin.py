@@ -210,7 +210,8 @@ def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> float | None:
         if not math.isfinite(loss):
             trial.fail(f"loss is not finite: {loss}")
             return None
-        trial.report(loss, **metrics)
+        # Every extra key is a metric, even one named like report()'s keyword arguments.
+        trial.report_metrics(loss, metrics)
         return loss
     trial.fail(reason)
     return None
