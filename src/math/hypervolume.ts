@@ -26,6 +26,7 @@ export function hypervolume(points: readonly Point[], ref: Point): number {
  */
 export function hypervolumeContributions(points: readonly Point[], ref: Point): Float64Array {
   const n = points.length;
+  if (ref.length === 2) return contributions2d(points, ref);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
@@ -43,6 +44,7 @@ export function hypervolumeContributions(points: readonly Point[], ref: Point): 
  * the lower index). Returns indices into `points` in the order chosen.
  */
 export function greedySubset(points: readonly Point[], k: number, ref: Point): number[] {
+  if (ref.length === 2 && paretoSet(points)) return greedySubset2d(points, k, ref);
   const chosen: number[] = [];
   const taken = new Uint8Array(points.length);
   for (let step = 0; step < Math.min(k, points.length); step++) {
@@ -150,4 +152,102 @@ function wfg(points: readonly Point[], ref: Point): number {
     volume += box(p, ref) - wfg(nondominated(limited.filter((q) => strictlyBelow(q, ref))), ref);
   }
   return volume;
+}
+
+/**
+ * 2-D contributions in O(n log n). On the front sorted by the first
+ * coordinate, a point's exclusive region is the rectangle between it, its
+ * right neighbour's first coordinate and its left neighbour's second one;
+ * the rectangles are disjoint, so each point off the front lies in at most
+ * one, and what such points cover of it stays covered when the front point
+ * is removed. Copies of a front point contribute nothing.
+ */
+function contributions2d(points: readonly Point[], ref: Point): Float64Array {
+  const out = new Float64Array(points.length);
+  const order = points
+    .map((_, i) => i)
+    .filter((i) => strictlyBelow(points[i]!, ref))
+    .sort((a, b) => points[a]![0]! - points[b]![0]! || points[a]![1]! - points[b]![1]! || a - b);
+  const front: number[] = [];
+  const copies: number[] = [];
+  const rest: number[] = [];
+  let minY = Infinity;
+  for (const i of order) {
+    const p = points[i]!;
+    const last = front.length > 0 ? points[front[front.length - 1]!]! : undefined;
+    if (last !== undefined && last[0] === p[0] && last[1] === p[1]) copies[copies.length - 1]!++;
+    else if (p[1]! < minY) {
+      front.push(i);
+      copies.push(1);
+      minY = p[1]!;
+    } else rest.push(i);
+  }
+  const xs = front.map((i) => points[i]![0]!);
+  const inside: Point[][] = front.map(() => []);
+  for (const i of rest) {
+    const q = points[i]!;
+    // The last front point whose first coordinate is at most q's.
+    let lo = 0;
+    let hi = xs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (xs[mid]! <= q[0]!) lo = mid;
+      else hi = mid - 1;
+    }
+    const up = lo > 0 ? points[front[lo - 1]!]![1]! : ref[1]!;
+    if (q[1]! < up) inside[lo]!.push(q);
+  }
+  for (let j = 0; j < front.length; j++) {
+    if (copies[j]! > 1) continue;
+    const p = points[front[j]!]!;
+    const corner = [j + 1 < front.length ? xs[j + 1]! : ref[0]!, j > 0 ? points[front[j - 1]!]![1]! : ref[1]!];
+    const covered = inside[j]!.length === 0 ? 0 : sweep2d(inside[j]!, corner);
+    out[front[j]!] = (corner[0]! - p[0]!) * (corner[1]! - p[1]!) - covered;
+  }
+  return out;
+}
+
+/** Whether no point dominates another (duplicates allowed): one front, as MOTPE's subset selection has. */
+function paretoSet(points: readonly Point[]): boolean {
+  for (let i = 0; i < points.length; i++)
+    for (let j = 0; j < points.length; j++) if (i !== j && dominates(points[j]!, points[i]!)) return false;
+  return true;
+}
+
+/**
+ * Greedy selection on one 2-D front: a candidate's gain is the rectangle
+ * between it and its nearest chosen neighbours (by the first coordinate),
+ * so each step costs O(n·k) with no hypervolume recomputed.
+ */
+function greedySubset2d(points: readonly Point[], k: number, ref: Point): number[] {
+  const chosen: number[] = [];
+  const taken = new Uint8Array(points.length);
+  for (let step = 0; step < Math.min(k, points.length); step++) {
+    let best = -1;
+    let bestGain = -Infinity;
+    for (let i = 0; i < points.length; i++) {
+      if (taken[i] === 1) continue;
+      const p = points[i]!;
+      let gain = 0;
+      if (strictlyBelow(p, ref)) {
+        let right = ref[0]!;
+        let up = ref[1]!;
+        let duplicate = false;
+        for (const j of chosen) {
+          const q = points[j]!;
+          if (q[0] === p[0] && q[1] === p[1]) duplicate = true;
+          else if (q[0]! > p[0]! || (q[0] === p[0] && q[1]! < p[1]!)) right = Math.min(right, q[0]!);
+          else up = Math.min(up, q[1]!);
+        }
+        gain = duplicate ? 0 : Math.max(0, right - p[0]!) * Math.max(0, up - p[1]!);
+      }
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = i;
+      }
+    }
+    taken[best] = 1;
+    chosen.push(best);
+  }
+  return chosen;
 }

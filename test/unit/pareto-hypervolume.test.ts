@@ -162,3 +162,34 @@ describe("hypervolume", () => {
     ]).toEqual([1.1 * 3, 0.9 * -2, 1e-12]);
   });
 });
+
+describe("2-D fast paths", () => {
+  it("give the same contributions and greedy subsets as the general computation", () => {
+    for (let seed = 0; seed < 10; seed++) {
+      const rng = createRng(500 + seed);
+      // One front (x rising, y falling) with duplicates, plus dominated and outside points for the contributions.
+      const front: number[][] = [];
+      for (let i = 0; i < 9; i++) {
+        const x = Math.floor(rng.uniform() * 12) / 12;
+        front.push([x, 1 - x * x]);
+      }
+      const mixed = [...front, [0.5, 0.99], [2, 0.1], [0.3, 0.95]];
+      const ref = [1.2, 1.2];
+      const all = bruteHypervolume(mixed, ref);
+      const c = hypervolumeContributions(mixed, ref);
+      for (let i = 0; i < mixed.length; i++) {
+        const without = mixed.filter((_, j) => j !== i);
+        expect(c[i], `seed ${seed} point ${i}`).toBeCloseTo(all - bruteHypervolume(without, ref), 12);
+      }
+      // Greedy on the front: each pick adds the most hypervolume, checked against brute force.
+      const picked = greedySubset(front, 5, ref);
+      const chosen: number[][] = [];
+      for (const i of picked) {
+        const gain = (p: number[]) => bruteHypervolume([...chosen, p], ref) - bruteHypervolume(chosen, ref);
+        const best = Math.max(...front.filter((_, j) => !picked.slice(0, chosen.length).includes(j)).map(gain));
+        expect(gain(front[i]!), `seed ${seed}`).toBeCloseTo(best, 12);
+        chosen.push(front[i]!);
+      }
+    }
+  });
+});
