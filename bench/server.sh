@@ -8,13 +8,16 @@
 # (the working tree as it is). Sets server_code to a description of it.
 snapshot_code() {
   local dir="$1" code="$2"
-  local paths=(src migrations proto package.json tsconfig.json clients/ts/src clients/ts/package.json scripts/build.mjs)
+  local paths=(src migrations proto package.json tsconfig.json clients/ts/src clients/ts/package.json scripts/build.mjs
+    scripts/build-web.mjs web)
   mkdir -p "$dir"
   if [[ "$code" == worktree ]]; then
     (cd "$root" && cp -r src migrations proto package.json tsconfig.json "$dir"/)
     mkdir -p "$dir/clients/ts" "$dir/scripts"
     cp -r "$root/clients/ts/src" "$root/clients/ts/package.json" "$dir/clients/ts/"
     cp "$root/scripts/build.mjs" "$dir/scripts/"
+    # The dashboard's front end, bundled by the build (older trees lack it).
+    [[ -f "$root/scripts/build-web.mjs" ]] && cp "$root/scripts/build-web.mjs" "$dir/scripts/" && cp -r "$root/web" "$dir/"
     local dirty=""
     [[ -n "$(git -C "$root" status --porcelain -- src migrations clients/ts/src)" ]] &&
       dirty=" with uncommitted changes in src/ or clients/ts/src/"
