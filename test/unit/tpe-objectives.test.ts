@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
+import { logAcquisition } from "../../src/algorithms/tpe/constraint-model.js";
 import { splitWithOutcomes } from "../../src/algorithms/tpe/outcome-split.js";
 import { randomSearch } from "../../src/algorithms/random.js";
 import type { Algorithm, Observation } from "../../src/algorithms/types.js";
@@ -154,5 +155,51 @@ describe("MOTPE end to end", () => {
     const r = feasibleShare(randomSearch as Algorithm<unknown>, {});
     expect(r).toBeLessThan(0.25);
     expect(t).toBeGreaterThan(0.5);
+  });
+});
+
+describe("c-TPE's constraint factors", () => {
+  it("computes TPE's log acquisition log((γ + (1 − γ)·g/l)⁻¹) stably", () => {
+    expect(logAcquisition(0.25, Math.log(2), Math.log(1))).toBeCloseTo(-Math.log(0.25 + 0.75 * 0.5), 12);
+    expect(logAcquisition(0.1, 0, 800)).toBeCloseTo(-(Math.log(0.9) + 800), 9);
+    expect(logAcquisition(0.1, 800, 0)).toBeCloseTo(-Math.log(0.1), 12);
+  });
+
+  it("suggests more feasible configurations and a better feasible optimum than the split alone", () => {
+    // Minimise |x|² over [-5, 5]⁴ subject to Σx >= 2: the feasible optimum (value 1) lies on the boundary.
+    const space = compileSpace({
+      parameters: Array.from({ length: 4 }, (_, i) =>
+        param(`x${i}`, { $case: "uniform", value: { low: -5, high: 5 } }),
+      ),
+    });
+    const runWith = (model: string, seed: number) => {
+      const s = tpe.open(space, tpe.parseOptions({ constraint_model: { kind: "string", value: model } }));
+      const h: Observation[] = [];
+      let feasible = 0;
+      let best = Number.POSITIVE_INFINITY;
+      for (let n = 0; n < 120; n++) {
+        const c = s.suggest(h, createRng(seed, n));
+        const f = c.reduce((a, x) => a + x * x, 0);
+        const g = 2 - c.reduce((a, x) => a + x, 0);
+        if (g <= 0) {
+          if (n >= 10) feasible++;
+          best = Math.min(best, f);
+        }
+        h.push({
+          number: n,
+          config: c,
+          state: "complete",
+          loss: f,
+          lastStep: undefined,
+          constraints: Float64Array.of(g),
+        });
+      }
+      return { share: feasible / 110, best };
+    };
+    const seeds = [1, 2, 3, 4, 5];
+    const density = seeds.map((seed) => runWith("density", seed));
+    const split = seeds.map((seed) => runWith("split", seed));
+    expect(median(density.map((r) => r.share))).toBeGreaterThan(median(split.map((r) => r.share)));
+    expect(median(density.map((r) => r.best))).toBeLessThan(median(split.map((r) => r.best)));
   });
 });
