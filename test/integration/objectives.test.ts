@@ -300,3 +300,33 @@ describe("single-objective experiments", () => {
     }
   });
 });
+
+describe("a Pareto front too large for one answer", () => {
+  it("is refused whole, naming the way around it", async () => {
+    const small = await startTestServer({ limits: { maxAnswerBytes: 2000 } });
+    try {
+      await small.api.createExperiment({ experiment: { name: "ties", space, seed: 1 } });
+      const params = {
+        x: { kind: { $case: "doubleValue" as const, value: 0.5 } },
+        y: { kind: { $case: "doubleValue" as const, value: 0.5 } },
+      };
+      // Forty trials tied for the best loss: all on the front, more than 2,000 bytes.
+      for (let i = 0; i < 2; i++) {
+        const trials = Array.from({ length: 20 }, () => ({ params, loss: 1 }));
+        await small.api.addTrials({ experiment: "ties", trials });
+      }
+      const err = await rejection(small.api.getParetoFront({ experiment: "ties" }));
+      expect(err.code).toBe(status.FAILED_PRECONDITION);
+      expect(err.details).toBe(
+        'experiment "ties": its Pareto front of 40 trials does not fit in one answer (2000 bytes); ' +
+          "read the COMPLETE trials with ListTrials instead",
+      );
+      // A front that fits is answered.
+      await small.api.createExperiment({ experiment: { name: "few", space, seed: 1 } });
+      await small.api.addTrials({ experiment: "few", trials: [{ params, loss: 1 }] });
+      expect((await small.api.getParetoFront({ experiment: "few" })).trials).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
+  });
+});

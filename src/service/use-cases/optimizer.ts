@@ -437,7 +437,16 @@ export class Optimizer {
   async getParetoFront(experiment: string): Promise<Trial[]> {
     const exp = await experimentNamed(this.cache, experiment);
     const numbers = exp.paretoNumbers();
-    return this.changes.settled((await exp.rows(numbers)).map((t) => trialView(exp, t)));
+    const trials = (await exp.rows(numbers)).map((t) => trialView(exp, t));
+    // A front too large for one answer is refused whole rather than cut short (a cut front would look complete).
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
+    if (!trials.every((t) => budget.take(trialBytes(t)))) {
+      throw failedPrecondition(
+        `experiment "${experiment}": its Pareto front of ${trials.length} trials does not fit in one answer ` +
+          `(${this.limits.maxAnswerBytes} bytes); read the COMPLETE trials with ListTrials instead`,
+      );
+    }
+    return this.changes.settled(trials);
   }
 
   /**
