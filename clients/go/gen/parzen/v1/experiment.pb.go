@@ -349,8 +349,8 @@ type Experiment struct {
 	// the same single objective with a name. Two or more: a multi-objective
 	// experiment; `direction` must then be unspecified, reports carry
 	// ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
-	// experiment's identity on re-create.
-	Objectives    []*Objective `protobuf:"bytes,17,rep,name=objectives,proto3" json:"objectives,omitempty"`
+	// experiment's identity on re-create. (17 is left to the lifecycle's deadline.)
+	Objectives    []*Objective `protobuf:"bytes,18,rep,name=objectives,proto3" json:"objectives,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -685,7 +685,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\x05state\x18\x0f \x01(\x0e2\x1a.parzen.v1.ExperimentStateR\x05state\x12H\n" +
 	"\x11completion_reason\x18\x10 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\x10completionReason\x124\n" +
 	"\n" +
-	"objectives\x18\x11 \x03(\v2\x14.parzen.v1.ObjectiveR\n" +
+	"objectives\x18\x12 \x03(\v2\x14.parzen.v1.ObjectiveR\n" +
 	"objectives\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +

@@ -611,11 +611,12 @@ type ReportRequest struct {
 	// Status OK of a multi-objective experiment: one finite value per
 	// objective, in the experiment's order (loss must then be absent). A
 	// single-objective experiment takes `loss`, or one value here.
-	Values []float64 `protobuf:"fixed64,8,rep,packed,name=values,proto3" json:"values,omitempty"`
+	// (8 and 9 are left to the lifecycle's suggest_next and worker_id.)
+	Values []float64 `protobuf:"fixed64,10,rep,packed,name=values,proto3" json:"values,omitempty"`
 	// Optional constraint values (finite): the trial is feasible when every
 	// one is <= 0. Every report of an experiment that carries constraints
 	// carries as many as the first one did.
-	Constraints   []float64 `protobuf:"fixed64,9,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
+	Constraints   []float64 `protobuf:"fixed64,11,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2024,8 +2025,9 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"failReason\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12\x16\n" +
-	"\x06values\x18\b \x03(\x01R\x06values\x12 \n" +
-	"\vconstraints\x18\t \x03(\x01R\vconstraints\x1a:\n" +
+	"\x06values\x18\n" +
+	" \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\v \x03(\x01R\vconstraints\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1a<\n" +

@@ -260,7 +260,7 @@ export interface Experiment {
    * the same single objective with a name. Two or more: a multi-objective
    * experiment; `direction` must then be unspecified, reports carry
    * ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
-   * experiment's identity on re-create.
+   * experiment's identity on re-create. (17 is left to the lifecycle's deadline.)
    */
   objectives: Objective[];
 }
@@ -761,7 +761,7 @@ export const Experiment: MessageFns<Experiment> = {
       writer.uint32(128).int32(message.completionReason);
     }
     for (const v of message.objectives) {
-      Objective.encode(v!, writer.uint32(138).fork()).join();
+      Objective.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -910,8 +910,8 @@ export const Experiment: MessageFns<Experiment> = {
             message.completionReason = reader.int32() as any;
             continue;
           }
-          case 17: {
-            if (tag !== 138) {
+          case 18: {
+            if (tag !== 146) {
               break;
             }
 

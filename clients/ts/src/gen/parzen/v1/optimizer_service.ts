@@ -163,6 +163,7 @@ export interface ReportRequest {
    * Status OK of a multi-objective experiment: one finite value per
    * objective, in the experiment's order (loss must then be absent). A
    * single-objective experiment takes `loss`, or one value here.
+   * (8 and 9 are left to the lifecycle's suggest_next and worker_id.)
    */
   values: number[];
   /**
@@ -1231,14 +1232,14 @@ export const ReportRequest: MessageFns<ReportRequest> = {
       writer.uint32(58).string(message.requestId);
     }
     if (message.values.length !== 0) {
-      writer.uint32(66).fork();
+      writer.uint32(82).fork();
       for (const v of message.values) {
         writer.double(v);
       }
       writer.join();
     }
     if (message.constraints.length !== 0) {
-      writer.uint32(74).fork();
+      writer.uint32(90).fork();
       for (const v of message.constraints) {
         writer.double(v);
       }
@@ -1322,14 +1323,14 @@ export const ReportRequest: MessageFns<ReportRequest> = {
             message.requestId = reader.string();
             continue;
           }
-          case 8: {
-            if (tag === 65) {
+          case 10: {
+            if (tag === 81) {
               message.values.push(reader.double());
 
               continue;
             }
 
-            if (tag === 66) {
+            if (tag === 82) {
               const end2 = reader.uint32() + reader.pos;
               while (reader.pos < end2) {
                 message.values.push(reader.double());
@@ -1340,14 +1341,14 @@ export const ReportRequest: MessageFns<ReportRequest> = {
 
             break;
           }
-          case 9: {
-            if (tag === 73) {
+          case 11: {
+            if (tag === 89) {
               message.constraints.push(reader.double());
 
               continue;
             }
 
-            if (tag === 74) {
+            if (tag === 90) {
               const end2 = reader.uint32() + reader.pos;
               while (reader.pos < end2) {
                 message.constraints.push(reader.double());
