@@ -376,6 +376,27 @@ def memory_report(path: str) -> Tuple[str, Dict[str, Any]]:
 # --------------------------------------------------------------------- main
 
 
+def mo_report(path: str) -> Tuple[str, Dict[str, Any]]:
+    """The multi-objective stage's tables (bench/multi_objective.py) and its latency figure, if measured."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import multi_objective
+
+    txt = multi_objective.report(path) + "\n"
+    lat_path = os.path.join(os.path.dirname(path), "mo-latency.json")
+    summary: Dict[str, Any] = {}
+    if os.path.exists(lat_path):
+        with open(lat_path) as f:
+            lat = json.load(f)
+        ms = lat["median_suggest_ms"]
+        txt += (
+            f"\nMedian Suggest latency through gRPC (Python client) after {lat['n']} trials, TPE, 6 parameters: "
+            f"single-objective {ms['single']:.1f} ms, bi-objective {ms['bi-objective']:.1f} ms "
+            f"({ms['bi-objective'] / ms['single']:.2f}x).\n"
+        )
+        summary["latency"] = lat
+    return txt, summary
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default="bench/out")
@@ -404,6 +425,7 @@ def main() -> None:
         ("2. Suggest latency", "latency", present(os.path.join(d, "latency.json")), latency_report),
         ("3. Throughput under load", "load", glob.glob(os.path.join(d, "load-*.json")), load_report),
         ("4. Server memory", "memory", present(os.path.join(d, "memory.json")), memory_report),
+        ("5. Several objectives and constraints", "mo", present(os.path.join(d, "mo.jsonl")), mo_report),
     ]
     for title, key, source, report in stages:
         parts.append(f"## {title}\n")

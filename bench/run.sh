@@ -7,7 +7,8 @@
 #   BENCH_GP_BUDGET=50        trials per run of the GP samplers
 #   BENCH_PROBLEMS            comma list (default: all eight), e.g. branin,hartmann6
 #   BENCH_SAMPLERS            comma list (default: all available), e.g. parzen_tpe,optuna_tpe
-#   BENCH_STAGES=quality,latency,load,pruning,memory
+#   BENCH_STAGES=quality,latency,load,pruning,memory,mo
+#   BENCH_MO_BUDGET=300       trials per multi-objective run (hypervolume read at 100, 200, 300)
 #   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
 #   BENCH_JOBS=2              parallel processes for the quality runs
 #   BENCH_LOAD_SECONDS=20     random-search load; BENCH_LOAD_TPE_SECONDS=10 for the TPE variant
@@ -24,14 +25,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 subset=0
-for v in BENCH_OPTUNA_MAX_N BENCH_GP_CYCLES BENCH_LATENCY_CYCLES BENCH_SEEDS BENCH_GP_SEEDS BENCH_PROBLEMS BENCH_SAMPLERS BENCH_STAGES BENCH_SKIP_MEMORY BENCH_GP_BUDGET BENCH_LATENCY_NS BENCH_MEMORY_EXPERIMENTS BENCH_MEMORY_TRIALS BENCH_LOAD_SECONDS; do
+for v in BENCH_MO_BUDGET BENCH_OPTUNA_MAX_N BENCH_GP_CYCLES BENCH_LATENCY_CYCLES BENCH_SEEDS BENCH_GP_SEEDS BENCH_PROBLEMS BENCH_SAMPLERS BENCH_STAGES BENCH_SKIP_MEMORY BENCH_GP_BUDGET BENCH_LATENCY_NS BENCH_MEMORY_EXPERIMENTS BENCH_MEMORY_TRIALS BENCH_LOAD_SECONDS; do
   [[ -n "${!v:-}" ]] && subset=1
 done
 SEEDS="${BENCH_SEEDS:-20}"
 GP_SEEDS="${BENCH_GP_SEEDS:-5}"
 GP_BUDGET="${BENCH_GP_BUDGET:-50}"
 PROBLEMS="${BENCH_PROBLEMS:-}"
-STAGES="${BENCH_STAGES:-quality,latency,load,pruning,memory}"
+STAGES="${BENCH_STAGES:-quality,latency,load,pruning,memory,mo}"
 [[ "${BENCH_SKIP_MEMORY:-0}" == 1 ]] && STAGES="${STAGES//memory/}"
 JOBS="${BENCH_JOBS:-2}"
 if [[ -n "${BENCH_RESULTS:-}" ]]; then results="$BENCH_RESULTS"
@@ -42,7 +43,8 @@ has_stage() { [[ ",$STAGES," == *",$1,"* ]]; }
 out="$root/bench/out"
 mkdir -p "$out"
 if [[ "${BENCH_RESUME:-0}" != 1 ]]; then
-  rm -f "$out"/quality.jsonl "$out"/latency.json "$out"/load-*.json "$out"/memory.json "$out"/notes.md
+  rm -f "$out"/quality.jsonl "$out"/latency.json "$out"/load-*.json "$out"/memory.json "$out"/notes.md \
+    "$out"/mo.jsonl "$out"/mo-latency.json
 fi
 : > "$out/notes.md"
 note() { echo "bench: $*" >&2; echo "- $*" >> "$out/notes.md"; }
@@ -148,6 +150,14 @@ if has_stage load; then
   "$tmp/loadgen" --address "$address" --mode health-cycles --workers 64 --seconds 5 --json "$out/load-health-cycles.json"
   "$tmp/loadgen" --address "$address" --algorithm random --workers 64 --seconds "${BENCH_LOAD_SECONDS:-20}" --json "$out/load-random.json"
   "$tmp/loadgen" --address "$address" --algorithm tpe --workers 64 --seconds "${BENCH_LOAD_TPE_SECONDS:-10}" --json "$out/load-tpe.json"
+fi
+
+# ---------------------------------------------------------------- 5. several objectives and constraints
+if has_stage mo; then
+  echo "bench: == several objectives and constraints (seeds $SEEDS)" >&2
+  "$py" bench/multi_objective.py --address "$address" --out "$out/mo.jsonl" --seeds "$SEEDS" \
+    --budget "${BENCH_MO_BUDGET:-300}" --jobs "$JOBS"
+  "$py" bench/multi_objective.py --address "$address" --latency > "$out/mo-latency.json"
 fi
 
 # ---------------------------------------------------------------- 4. pruning (written to bench/PRUNING.md)

@@ -33,6 +33,13 @@ func (d Direction) proto() parzenv1.Direction {
 	return parzenv1.Direction_DIRECTION_MINIMIZE
 }
 
+// Objective is one objective of a multi-objective experiment.
+type Objective struct {
+	// Unique within the experiment; "objective_<i>" when empty.
+	Name      string
+	Direction Direction
+}
+
 // ExperimentSpec defines an experiment for CreateExperiment. Only Name and
 // Space are required.
 type ExperimentSpec struct {
@@ -68,6 +75,10 @@ type ExperimentSpec struct {
 	Goal            *float64
 	// The experiment is COMPLETED once the server's clock passes it (zero: no deadline).
 	Deadline time.Time
+	// Several objectives, in order (then leave Direction at its zero value):
+	// trials report with ReportValues and the experiment's ParetoFront
+	// replaces Best. Empty: one objective, the loss, in Direction.
+	Objectives []Objective
 }
 
 // SeedOf is a convenience for ExperimentSpec.Seed.
@@ -111,6 +122,15 @@ func (s *ExperimentSpec) proto(op string) (*parzenv1.Experiment, error) {
 	e.Goal = s.Goal
 	if !s.Deadline.IsZero() {
 		e.Deadline = timestamppb.New(s.Deadline)
+	}
+	if len(s.Objectives) > 0 {
+		if s.Direction != Minimize {
+			return nil, invalid(op, "set Direction or Objectives, not both")
+		}
+		e.Direction = parzenv1.Direction_DIRECTION_UNSPECIFIED
+		for _, o := range s.Objectives {
+			e.Objectives = append(e.Objectives, &parzenv1.Objective{Name: o.Name, Direction: o.Direction.proto()})
+		}
 	}
 	return e, nil
 }
@@ -322,6 +342,17 @@ func (e *Experiment) Best(ctx context.Context) (*Trial, error) {
 	return e.newTrial(resp.GetTrial()), nil
 }
 
+// ParetoFront returns the COMPLETE trials no other COMPLETE trial dominates
+// (the feasible ones when trials report constraints), in number order; read
+// each one's Values. With one objective: the trials tied for the best loss.
+func (e *Experiment) ParetoFront(ctx context.Context) ([]*Trial, error) {
+	resp, err := e.c.rpc.GetParetoFront(ctx, &parzenv1.GetParetoFrontRequest{Experiment: e.name})
+	if err != nil {
+		return nil, wrap("GetParetoFront "+e.name, err)
+	}
+	return e.c.trials(resp.GetTrials()), nil
+}
+
 // ParameterImportance is how much one parameter matters to the loss.
 type ParameterImportance struct {
 	Name       string
@@ -371,6 +402,10 @@ type Observation struct {
 	Loss    float64
 	Failed  bool
 	Metrics map[string]float64
+	// A multi-objective experiment's values (Loss is then ignored).
+	Values []float64
+	// Constraint values, feasible when every one is <= 0.
+	Constraints []float64
 }
 
 // Import adds already-evaluated trials to the history (warm start), e.g.
@@ -385,9 +420,13 @@ func (e *Experiment) Import(ctx context.Context, obs ...Observation) ([]*Trial, 
 			return nil, err
 		}
 		ti := &parzenv1.TrialImport{Params: params, Metrics: o.Metrics, State: parzenv1.TrialState_TRIAL_STATE_COMPLETE}
-		if o.Failed {
+		ti.Constraints = o.Constraints
+		switch {
+		case o.Failed:
 			ti.State = parzenv1.TrialState_TRIAL_STATE_FAIL
-		} else {
+		case len(o.Values) > 0:
+			ti.Values = o.Values
+		default:
 			ti.Loss = proto.Float64(o.Loss)
 		}
 		req.Trials = append(req.Trials, ti)

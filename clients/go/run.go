@@ -19,9 +19,9 @@ import (
 // loss is the last intermediate value) and the loop goes on.
 var ErrPruned = errors.New("parzen: trial pruned")
 
-// Objective evaluates one trial for Run and returns its loss. The trial
+// ObjectiveFunc evaluates one trial for Run and returns its loss. The trial
 // heartbeats while it runs; ReportIntermediate works as usual.
-type Objective func(ctx context.Context, t *Trial) (float64, error)
+type ObjectiveFunc func(ctx context.Context, t *Trial) (float64, error)
 
 // Run evaluates fn on trial after trial until the experiment is done (its
 // budget used up, its goal reached, stopped...), then returns nil. Each
@@ -33,7 +33,7 @@ type Objective func(ctx context.Context, t *Trial) (float64, error)
 // with that error. While the rest of the budget is RUNNING on other workers,
 // Run waits as Suggest does (bounded by ctx; without a deadline, by the
 // client's call timeout per wait).
-func (e *Experiment) Run(ctx context.Context, fn Objective) error {
+func (e *Experiment) Run(ctx context.Context, fn ObjectiveFunc) error {
 	t, err := e.Suggest(ctx)
 	if errors.Is(err, ErrExperimentDone) {
 		return nil
@@ -70,7 +70,7 @@ func (e *Experiment) Run(ctx context.Context, fn Objective) error {
 }
 
 // evaluate runs fn on t and says what to report.
-func evaluate(ctx context.Context, t *Trial, fn Objective) (*parzenv1.ReportRequest, error) {
+func evaluate(ctx context.Context, t *Trial, fn ObjectiveFunc) (*parzenv1.ReportRequest, error) {
 	hb := t.KeepAlive(ctx)
 	loss, err := fn(ctx, t)
 	hb.Stop()

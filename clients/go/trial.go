@@ -360,6 +360,54 @@ func (t *Trial) Report(ctx context.Context, loss float64, metrics map[string]flo
 	})
 }
 
+// ReportValues finishes a trial of a multi-objective experiment as COMPLETE
+// with one finite value per objective, in the experiment's order.
+func (t *Trial) ReportValues(ctx context.Context, values []float64, metrics map[string]float64) error {
+	return t.finish(ctx, "Report", &parzenv1.ReportRequest{
+		Status: parzenv1.ReportStatus_REPORT_STATUS_OK, Values: values, Metrics: metrics,
+	})
+}
+
+// ReportConstrained finishes the trial as COMPLETE with its objective
+// value(s) (one value: the loss of a single-objective experiment) and its
+// constraint values, feasible when every one is <= 0.
+func (t *Trial) ReportConstrained(ctx context.Context, values, constraints []float64, metrics map[string]float64) error {
+	return t.finish(ctx, "Report", &parzenv1.ReportRequest{
+		Status: parzenv1.ReportStatus_REPORT_STATUS_OK, Values: values, Constraints: constraints, Metrics: metrics,
+	})
+}
+
+// Values returns the objective values of a COMPLETE trial, one per
+// objective (a single-objective trial: its loss), or nil when it has none.
+func (t *Trial) Values() []float64 {
+	pb := t.snapshot()
+	if v := pb.GetValues(); len(v) > 0 {
+		return append([]float64(nil), v...)
+	}
+	if pb.Loss != nil {
+		return []float64{pb.GetLoss()}
+	}
+	return nil
+}
+
+// Constraints returns the constraint values reported with the trial (nil when none).
+func (t *Trial) Constraints() []float64 {
+	if c := t.snapshot().GetConstraints(); len(c) > 0 {
+		return append([]float64(nil), c...)
+	}
+	return nil
+}
+
+// Feasible reports whether every constraint value is <= 0 (true without constraints).
+func (t *Trial) Feasible() bool {
+	for _, c := range t.snapshot().GetConstraints() {
+		if c > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Fail finishes the trial as FAIL (e.g. the run crashed or diverged), with
 // a reason kept in the history. Stops the trial's heartbeat.
 func (t *Trial) Fail(ctx context.Context, reason string) error {

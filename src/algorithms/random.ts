@@ -9,6 +9,8 @@ const schema = z.strictObject({});
 
 export const randomSearch: Algorithm<z.infer<typeof schema>> = {
   name: "random",
+  // Draws from the prior whatever the objectives: it reads no results.
+  multiObjective: true,
   parseOptions: (raw) => parseOptionsWith("random", schema, raw),
   open: (space) => {
     const scales = spaceScales(space);

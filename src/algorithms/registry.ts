@@ -29,3 +29,8 @@ export function algorithmNamed(name: string): Algorithm<unknown> {
   }
   return a;
 }
+
+/** Every algorithm's name, sorted. */
+export function algorithmNames(): string[] {
+  return [...algorithms.keys()].sort();
+}

@@ -27,6 +27,14 @@ export interface Observation {
   readonly loss: number | undefined;
   /** PRUNED: the last step reported, used to rank how far it got. */
   readonly lastStep: number | undefined;
+  /**
+   * Multi-objective experiments, COMPLETE trials: the objective values, each
+   * to be minimised (negated by the service where maximised); `loss` is then
+   * undefined. Absent otherwise.
+   */
+  readonly values?: Float64Array;
+  /** Trials that reported constraints: their values, feasible when every one is <= 0. Absent otherwise. */
+  readonly constraints?: Float64Array;
 }
 
 /**
@@ -85,6 +93,11 @@ export interface Algorithm<O = unknown> {
    * every time. Neither flag: the session runs in process (random search).
    */
   readonly threadSession?: boolean;
+  /**
+   * Optimises several objectives (Observation.values). Experiments with more
+   * than one objective are refused for algorithms without it.
+   */
+  readonly multiObjective?: boolean;
   /** Validates user options (INVALID_ARGUMENT naming the option) and fills in defaults. */
   parseOptions(raw: Readonly<Record<string, Scalar>>): O;
   /**

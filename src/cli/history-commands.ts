@@ -52,6 +52,9 @@ function trialRecord(t: Trial): Record<string, unknown> {
     id: t.id,
     state: t.state,
     loss: t.loss ?? null,
+    // Only trials that have them: a single-objective history exports as it always did.
+    ...(t.proto.values.length > 0 ? { values: [...t.proto.values] } : {}),
+    ...(t.constraints.length > 0 ? { constraints: t.constraints } : {}),
     params: t.params,
     labels: t.labels,
     metrics: t.metrics,
@@ -77,11 +80,16 @@ function trialsCsv(trials: Trial[]): string {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
   const metrics = [...new Set(trials.flatMap((t) => Object.keys(t.metrics)))].sort();
   const attrs = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
+  // Several objectives, constraints: one column each, only when some trial has them.
+  const nValues = Math.max(0, ...trials.map((t) => t.proto.values.length));
+  const nConstraints = Math.max(0, ...trials.map((t) => t.constraints.length));
   const header = [
     "number",
     "id",
     "state",
     "loss",
+    ...Array.from({ length: nValues }, (_, i) => `values.${i}`),
+    ...Array.from({ length: nConstraints }, (_, i) => `constraints.${i}`),
     ...params.map((p) => `params.${p}`),
     ...metrics.map((m) => `metrics.${m}`),
     ...attrs.map((a) => `user_attrs.${a}`),
@@ -102,6 +110,8 @@ function trialsCsv(trials: Trial[]): string {
       t.id,
       t.state,
       t.loss,
+      ...Array.from({ length: nValues }, (_, i) => t.proto.values[i]),
+      ...Array.from({ length: nConstraints }, (_, i) => t.constraints[i]),
       ...params.map((p) => t.labels[p] ?? t.params[p]),
       ...metrics.map((m) => t.metrics[m]),
       ...attrs.map((a) => t.userAttrs[a]),

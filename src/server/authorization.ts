@@ -15,7 +15,15 @@ import { ParzenError } from "../errors.js";
 import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { bearerToken, type Role, type Scope, ScopeMatcher, type TokenSet } from "./auth.js";
 
-const READS = new Set(["GetExperiment", "ListExperiments", "GetTrial", "ListTrials", "StreamTrials", "GetBest"]);
+const READS = new Set([
+  "GetExperiment",
+  "ListExperiments",
+  "GetTrial",
+  "ListTrials",
+  "StreamTrials",
+  "GetBest",
+  "GetParetoFront",
+]);
 const WORKS = new Set(["CreateExperiment", "Suggest", "Report", "ReportIntermediate", "Heartbeat"]);
 const BY_TRIAL = new Set(["Report", "ReportIntermediate", "Heartbeat", "GetTrial"]);
 

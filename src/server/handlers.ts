@@ -135,6 +135,9 @@ export function createHandlers(
     getTrial: unary("GetTrial", async (req) => ({ trial: await optimizer.getTrial(req.trialId) })),
     listTrials: unary("ListTrials", (req) => optimizer.listTrials(req)),
     getBest: unary("GetBest", async (req) => ({ trial: await optimizer.getBest(req.experiment) })),
+    getParetoFront: unary("GetParetoFront", async (req) => ({
+      trials: await optimizer.getParetoFront(req.experiment),
+    })),
     getImportance: unary("GetImportance", async (req) => {
       const { trials, params } = await optimizer.reads.importance(req.experiment);
       return { parameters: params, trials };

@@ -7,7 +7,7 @@
 import { ParzenError } from "../errors.js";
 import type { TrialSource } from "../domain/trial-source.js";
 import type { TrialState } from "../domain/trial-state.js";
-import { NO_NUMBERS, NO_STRINGS } from "./rows.js";
+import { NO_NUMBERS, NO_STRINGS, NO_VALUES } from "./rows.js";
 
 /** States as stored: the parzen.v1.TrialState numbers. */
 export const STATE_NUMBER: Readonly<Record<TrialState, number>> = {
@@ -34,3 +34,20 @@ export const parseNumbers = (json: string): Readonly<Record<string, number>> =>
   json === "{}" ? NO_NUMBERS : (JSON.parse(json) as Record<string, number>);
 export const parseStrings = (json: string): Readonly<Record<string, string>> =>
   json === "{}" ? NO_STRINGS : (JSON.parse(json) as Record<string, string>);
+
+/** Objective and constraint values: a JSON array of finite numbers, '[]' for none. */
+export const encodeValues = (values: readonly number[] | undefined): string =>
+  values === undefined || values.length === 0 ? "[]" : JSON.stringify(values);
+export const parseValues = (json: string): readonly number[] =>
+  json === "[]" ? NO_VALUES : (JSON.parse(json) as number[]);
+
+/** A stored trial's objective values and constraints as TrialRow fields: present only when non-empty. */
+export function outcomeOf(
+  values: string,
+  constraints: string,
+): { values?: readonly number[]; constraints?: readonly number[] } {
+  const out: { values?: readonly number[]; constraints?: readonly number[] } = {};
+  if (values !== "[]") out.values = parseValues(values);
+  if (constraints !== "[]") out.constraints = parseValues(constraints);
+  return out;
+}

@@ -51,4 +51,14 @@ export interface TrialRow {
   leaseDeadline: number | null;
   /** Learning curve as [step, value] in step order (NaN allowed). */
   intermediate: readonly [number, number][];
+  /**
+   * A multi-objective trial's objective values, one per objective in the
+   * experiment's order (`loss` is then null); absent or empty otherwise.
+   */
+  values?: readonly number[];
+  /** Constraint values as reported (feasible when every one is <= 0); absent or empty when none. */
+  constraints?: readonly number[];
 }
+
+/** Shared empty list: most trials have no objective values or constraints of their own. */
+export const NO_VALUES: readonly number[] = Object.freeze([]) as readonly number[];

@@ -71,6 +71,31 @@ describe("parzen experiments | trials | export", () => {
     expect(rows[2]).toContain('"oom, twice"');
   }, 90_000);
 
+  it("exports each objective value and constraint of a multi-objective history, in CSV and JSON Lines", async () => {
+    const objectives = [{ direction: 1 }, { direction: 2 }];
+    await ts.api.createExperiment({ experiment: { name: "mo", space: mixedSpace(), objectives } });
+    const { trials } = await ts.api.suggest({ experiment: "mo", count: 2 });
+    const ok = ReportStatus.REPORT_STATUS_OK;
+    await ts.api.report({ trialId: trials[0]!.id, status: ok, values: [0.5, 20], constraints: [-1] });
+    await ts.api.report({ trialId: trials[1]!.id, status: ReportStatus.REPORT_STATUS_FAIL });
+    const csv = await cli(["export", "mo"]);
+    expect(csv.code).toBe(0);
+    const [header, first, second] = csv.stdout.trim().split("\n");
+    expect(header).toMatch(/^number,id,state,loss,values\.0,values\.1,constraints\.0,params\./);
+    expect(first).toMatch(/^0,\d+,COMPLETE,,0\.5,20,-1,/);
+    expect(second).toMatch(/^1,\d+,FAIL,,,,,/);
+    const jsonl = await cli(["export", "mo", "--format", "jsonl"]);
+    const [a, b] = jsonl.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(a).toMatchObject({ loss: null, values: [0.5, 20], constraints: [-1] });
+    expect(b).not.toHaveProperty("values");
+    expect(b).not.toHaveProperty("constraints");
+    // The other tests list the experiments: leave only theirs.
+    await ts.api.deleteExperiment({ name: "mo" });
+  }, 90_000);
+
   it("exports JSON Lines filtered by state", async () => {
     const { code, stdout } = await cli(["export", "hist", "--format", "jsonl", "--states", "pruned"]);
     expect(code).toBe(0);

@@ -223,6 +223,7 @@ function validRequests(): Record<string, Buffer> {
     ListTrials: enc(svc.ListTrialsRequest, { experiment: "fz", states: [2], pageSize: 10, workerId: "w" }),
     StreamTrials: enc(svc.StreamTrialsRequest, { experiment: "fz", states: [3] }),
     GetBest: enc(svc.GetBestRequest, { experiment: "fz" }),
+    GetParetoFront: enc(svc.GetParetoFrontRequest, { experiment: "fz" }),
     GetImportance: enc(svc.GetImportanceRequest, { experiment: "fz" }),
   };
 }

@@ -20,7 +20,7 @@ import { ParzenError } from "../../src/errors.js";
 import { OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { CURRENT_DEFINITION_RULES, DEFINITION_VERSION_KEY } from "../../src/service/use-cases/definition.js";
-import { loadMigrations, openDatabase } from "../../src/store/sqlite/database.js";
+import { latestVersion, loadMigrations, openDatabase } from "../../src/store/sqlite/database.js";
 import { uniform } from "./fixtures.js";
 import { promisify, rejection, type Api } from "./harness.js";
 
@@ -63,7 +63,7 @@ function withFile<T>(path: string, f: (db: Database.Database) => T): T {
 }
 
 describe("the schema version guard", () => {
-  const known = loadMigrations().length;
+  const known = latestVersion(loadMigrations());
 
   it("opens a database at the schema version this code knows, and refuses one at known + 1", () => {
     const path = tempDb();

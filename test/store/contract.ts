@@ -273,6 +273,35 @@ export function storeContract(
         expect(await h.store.findRequest("Suggest", "x")).toBeUndefined();
       });
 
+      it("stores objective values and constraints (issue 20): inserted, updated and read back, by range too", async () => {
+        const e = await experiment("e");
+        const [a, b, c] = await insert(
+          e,
+          trial(e, 0, { state: "complete", values: [0.5, -1e300, 3], constraints: [0, -2.5] }),
+          trial(e, 1, { state: "complete", loss: 0.25, constraints: [1] }),
+          trial(e, 2),
+        );
+        const done: TrialRow = { ...c!, state: "complete", values: [1, 2], constraints: [-1, 0.5], endTime: 5 };
+        await (await h.store.write(e, { update: [done] })).durable;
+        const loaded = await load(e);
+        expect(loaded.map((t) => [t.values ?? [], t.constraints ?? []])).toEqual([
+          [
+            [0.5, -1e300, 3],
+            [0, -2.5],
+          ],
+          [[], [1]],
+          [
+            [1, 2],
+            [-1, 0.5],
+          ],
+        ]);
+        expect(loaded).toEqual([a, b, done]);
+        const read = await h.store.readTrials(e, 0, 2, false, (n) => loaded[n]!.config);
+        expect(read).toEqual([a, b, done]);
+        await h.reopen();
+        expect(await load(e)).toEqual([a, b, done]);
+      });
+
       it("rewrites a trial's mutable fields and nothing else", async () => {
         const e = await experiment("e");
         const [t] = await insert(e, trial(e, 0, { intermediate: [[1, 2]] }));

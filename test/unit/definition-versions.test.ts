@@ -14,7 +14,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import { DEFAULT_SPACE_LIMITS } from "../../src/space/compile.js";
 import {
   compileCreate,
@@ -73,7 +73,7 @@ describe("stored definition versions", () => {
   it("stores stop conditions as version 2, which release 0.1.0's rules (version 1) refuse rather than ignore", () => {
     const stop = { maxTrials: 40, maxFailedTrials: 3, goal: 0.25 };
     const def = compileDefinition(request(stop));
-    expect(def.rules.version).toBe(2);
+    expect(def.rules.version).toBeGreaterThanOrEqual(2);
     const back = compileStored(definitionJson(def.proto));
     expect(back.stop).toEqual(stop);
     expect(back.proto).toMatchObject(stop);
@@ -85,6 +85,29 @@ describe("stored definition versions", () => {
     expect(err.code).toBe("FAILED_PRECONDITION");
     expect(err.message).toContain("created before stop conditions existed (definition version 1)");
     expect(compileCreate(request(), undefined, v1).rules.version).toBe(1);
+  });
+
+  it("stores objectives as version 3, which version 2's rules refuse rather than load as one objective", () => {
+    const objectives = [
+      { name: "err", direction: Direction.DIRECTION_MINIMIZE },
+      { name: "speed", direction: Direction.DIRECTION_MAXIMIZE },
+    ];
+    const def = compileDefinition(request({ objectives, algorithm: { name: "random", options: {} } }));
+    expect(def.rules.version).toBe(3);
+    expect(def.objectives).toEqual([
+      { name: "err", maximize: false },
+      { name: "speed", maximize: true },
+    ]);
+    const json = definitionJson(def.proto);
+    expect(compileStored(json).objectives).toEqual(def.objectives);
+    const v2 = compileStored(definitionJson(compileDefinition(request()).proto, 2));
+    expect(v2.rules.version).toBe(2);
+    expect(v2.objectives).toEqual([{ name: "loss", maximize: false }]);
+    const err = errorOf(() => compileCreate(request({ objectives }), undefined, v2));
+    expect(err.code).toBe("FAILED_PRECONDITION");
+    expect(err.message).toContain("created before objectives existed (definition version 2)");
+    // A single-objective definition stores no objectives: what every release before stored.
+    expect(JSON.parse(definitionJson(compileDefinition(request()).proto))).not.toHaveProperty("objectives");
   });
 
   it("reads the definitions of release 0.1.0, which carry no version, as version 1", () => {
@@ -117,6 +140,7 @@ describe("stored definition versions", () => {
       minLeaseMs: 60_000,
       maxLeaseMs: DAY,
       stopConditions: true,
+      objectives: false,
     };
     const versions = [DEFINITION_VERSIONS[0]!, v2];
     // Accepted by version 1, rejected by version 2 twice over: a long name and a 3-day lease.

@@ -26,7 +26,12 @@ function edit(h: Observation[], rng: ReturnType<typeof createRng>, next: () => n
     const state = STATES[Math.floor(rng.uniform() * STATES.length)]!;
     const loss = state === "complete" || (state === "pruned" && rng.uniform() < 0.5) ? rng.normal() : undefined;
     const lastStep = state === "pruned" ? Math.floor(rng.uniform() * 10) : undefined;
-    return obs(number, state, loss, [rng.uniform(), rng.uniform(), Number.NaN], lastStep);
+    const o = obs(number, state, loss, [rng.uniform(), rng.uniform(), Number.NaN], lastStep);
+    // Some trials carry objective values (several objectives) and constraint values, as the service passes them.
+    const values =
+      state === "complete" && rng.uniform() < 0.5 ? Float64Array.of(rng.normal(), rng.normal()) : undefined;
+    const constraints = rng.uniform() < 0.3 ? Float64Array.of(rng.normal()) : undefined;
+    return { ...o, ...(values && { values }), ...(constraints && { constraints }) };
   };
   if (r < 0.3 && out.length > 0) {
     const i = Math.floor(rng.uniform() * out.length);
@@ -85,6 +90,29 @@ describe("a session on the session thread", () => {
         const failed = rng.uniform() < 0.2;
         history[i] = { ...history[i]!, state: failed ? "fail" : "complete", loss: failed ? undefined : rng.normal() };
       }
+    }
+  }, 60_000);
+
+  it("suggests what the algorithm does in process for several objectives and constraints", async () => {
+    const space = compileSpace(everyKind);
+    const options = tpe.parseOptions({});
+    const memos = createSharedMemos();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const history: Observation[] = [];
+    const rng = createRng(23);
+    for (let t = 0; t < 40; t++) {
+      const job: SuggestJob = { algorithm: "tpe", options, space, history: history.slice(), seed: 4, trialNumber: t };
+      const remote = await thread.suggest(job, holder);
+      expect(Array.from(remote)).toEqual(Array.from(runSuggestJob(job, memos)));
+      history.push({
+        number: t,
+        config: remote,
+        state: "complete",
+        loss: undefined,
+        lastStep: undefined,
+        values: Float64Array.of(rng.uniform(), rng.uniform()),
+        constraints: Float64Array.of(rng.normal()),
+      });
     }
   }, 60_000);
 

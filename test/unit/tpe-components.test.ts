@@ -36,6 +36,7 @@ describe("TPE options", () => {
       consider_endpoints: false,
       weights: "ei",
       weights_bad: "uniform",
+      constraint_model: "density",
     });
   });
 

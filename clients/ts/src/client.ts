@@ -58,6 +58,12 @@ export interface ExperimentSpec {
   space: readonly Param[];
   /** Default "minimize". */
   direction?: "minimize" | "maximize";
+  /**
+   * Several objectives, in order (leave `direction` unset): trials report an
+   * array of values and `exp.paretoFront()` replaces `exp.best()`. Names
+   * default to "objective_<i>".
+   */
+  objectives?: readonly { name?: string; direction: "minimize" | "maximize" }[];
   /** "tpe" (the server's default), "random", "gp", "cmaes", "qmc" or "grid". */
   algorithm?: string;
   /** Algorithm options, as the server spells them (e.g. `{ n_startup_trials: 20 }`). */
@@ -142,11 +148,19 @@ export class ParzenClient {
     if (spec.leaseSeconds !== undefined && !(spec.leaseSeconds > 0))
       throw invalid(`leaseSeconds must be positive, got ${spec.leaseSeconds}`);
     const lease = spec.leaseSeconds;
+    const dir = (d: string | undefined) =>
+      d === "maximize" ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE;
+    const objectives = spec.objectives ?? [];
+    if (objectives.length > 0 && spec.direction !== undefined) throw invalid("give direction or objectives, not both");
+    for (const o of objectives)
+      if (o.direction !== "minimize" && o.direction !== "maximize")
+        throw invalid(`objective directions must be "minimize" or "maximize", got ${JSON.stringify(o.direction)}`);
     const req = CreateExperimentRequest.fromPartial({
       experiment: {
         name: spec.name,
         space: toSearchSpace(spec.space),
-        direction: spec.direction === "maximize" ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE,
+        direction: objectives.length > 0 ? Direction.DIRECTION_UNSPECIFIED : dir(spec.direction),
+        objectives: objectives.map((o) => ({ name: o.name ?? "", direction: dir(o.direction) })),
         algorithm: { name: spec.algorithm ?? "", options: toValueMap(spec.options ?? {}, "algorithm options") },
         ...(spec.seed === undefined ? {} : { seed: spec.seed }),
         pruner:

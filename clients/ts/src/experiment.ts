@@ -17,6 +17,7 @@ import {
   DeleteExperimentRequest,
   EnqueueRequest,
   GetBestRequest,
+  GetParetoFrontRequest,
   GetImportanceRequest,
   GetExperimentRequest,
   GetTrialRequest,
@@ -38,6 +39,10 @@ export interface Observation {
   params: Readonly<Record<string, ParamValue>>;
   /** Required for COMPLETE; optional for PRUNED; none for FAIL. */
   loss?: number;
+  /** A multi-objective experiment's values, in place of `loss`. */
+  values?: readonly number[];
+  /** Constraint values, feasible when every one is <= 0. */
+  constraints?: readonly number[];
   /** COMPLETE by default. */
   state?: "COMPLETE" | "PRUNED" | "FAIL";
   metrics?: Record<string, number>;
@@ -80,8 +85,17 @@ export class Experiment {
   get name(): string {
     return this.#proto.name;
   }
+  /** A single-objective experiment's direction (see `objectives` for several). */
   get direction(): "minimize" | "maximize" {
     return this.#proto.direction === Direction.DIRECTION_MAXIMIZE ? "maximize" : "minimize";
+  }
+  /** The objectives in order: one, named "loss", for a single-objective experiment declared without them. */
+  get objectives(): { name: string; direction: "minimize" | "maximize" }[] {
+    if (this.#proto.objectives.length === 0) return [{ name: "loss", direction: this.direction }];
+    return this.#proto.objectives.map((o) => ({
+      name: o.name,
+      direction: o.direction === Direction.DIRECTION_MAXIMIZE ? "maximize" : "minimize",
+    }));
   }
   get algorithm(): string {
     return this.#proto.algorithm?.name ?? "";
@@ -284,8 +298,13 @@ export class Experiment {
     }
   }
 
-  /** The best COMPLETE trial, or undefined while none has completed. */
+  /**
+   * The best feasible COMPLETE trial, or undefined while there is none. A
+   * multi-objective experiment has no single best: use `paretoFront()`.
+   */
   async best(): Promise<Trial | undefined> {
+    if (this.#proto.objectives.length > 1)
+      throw invalid(`experiment "${this.name}" has several objectives: use paretoFront()`);
     try {
       const res = await this.rpc.call("getBest", GetBestRequest.fromPartial({ experiment: this.name }));
       return res.trial === undefined ? undefined : new Trial(this.rpc, res.trial, this.choiceLabels);
@@ -293,6 +312,16 @@ export class Experiment {
       if (isParzenError(err, "FAILED_PRECONDITION")) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The Pareto front: the COMPLETE trials no other one dominates (the
+   * feasible ones when trials report constraints), in number order, each
+   * with `values`. With one objective: the trials tied for the best loss.
+   */
+  async paretoFront(): Promise<Trial[]> {
+    const res = await this.rpc.call("getParetoFront", GetParetoFrontRequest.fromPartial({ experiment: this.name }));
+    return res.trials.map((t) => new Trial(this.rpc, t));
   }
 
   /**
@@ -360,6 +389,8 @@ export class Experiment {
         params: toValueMap(o.params, `trial ${i}`),
         state: stateToProto(o.state ?? "COMPLETE"),
         ...(o.loss === undefined ? {} : { loss: o.loss }),
+        values: [...(o.values ?? [])],
+        constraints: [...(o.constraints ?? [])],
         metrics: o.metrics ?? {},
         intermediateValues: curve.map(([step, value]) => ({ step, value })),
         userAttrs: o.userAttrs ?? {},

@@ -24,6 +24,8 @@ import { fromValueMap, type Params } from "./values.js";
 export interface ReportFields {
   status: ReportStatus;
   loss?: number;
+  values?: number[];
+  constraints?: number[];
   metrics?: Record<string, number>;
   failReason?: string;
 }
@@ -123,9 +125,35 @@ export class Trial {
    */
   deferred: { report?: ReportFields } | undefined;
 
-  /** Finishes the trial as COMPLETE with a finite loss (lower is better unless the experiment maximises). */
-  report(loss: number, metrics: Record<string, number> = {}): Promise<Trial> {
-    return this.finish({ status: ReportStatus.REPORT_STATUS_OK, loss, metrics });
+  /**
+   * Finishes the trial as COMPLETE with a finite loss (lower is better unless
+   * the experiment maximises), or, for several objectives, an array of
+   * values in the experiment's order. `opts.constraints`: values that are
+   * feasible when every one is <= 0.
+   */
+  report(
+    loss: number | readonly number[],
+    metrics: Record<string, number> = {},
+    opts: { constraints?: readonly number[] } = {},
+  ): Promise<Trial> {
+    const constraints = [...(opts.constraints ?? [])];
+    if (typeof loss === "number")
+      return this.finish({ status: ReportStatus.REPORT_STATUS_OK, loss, metrics, constraints });
+    return this.finish({ status: ReportStatus.REPORT_STATUS_OK, values: [...loss], metrics, constraints });
+  }
+
+  /** The objective values, one per objective (a single-objective trial: `[loss]`); empty while there are none. */
+  get values(): number[] {
+    if (this.#proto.values.length > 0) return [...this.#proto.values];
+    return this.#proto.loss === undefined ? [] : [this.#proto.loss];
+  }
+  /** The constraint values reported (empty when none). */
+  get constraints(): number[] {
+    return [...this.#proto.constraints];
+  }
+  /** Whether every constraint value is <= 0 (true without constraints). */
+  get feasible(): boolean {
+    return this.#proto.constraints.every((c) => c <= 0);
   }
 
   /** Finishes the trial as FAIL; the reason is kept in the history. */

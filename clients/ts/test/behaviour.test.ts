@@ -152,6 +152,7 @@ const calls: Record<string, (x: Ctx) => Promise<unknown>> = {
   GetTrial: (x) => x.exp.trial(7),
   ListTrials: (x) => drain(x.exp.trials()),
   GetBest: (x) => x.exp.best(),
+  GetParetoFront: (x) => x.exp.paretoFront(),
   GetImportance: (x) => x.exp.importance(),
   UpdateExperiment: (x) => x.exp.pause(),
 };

@@ -60,6 +60,12 @@ const schema = z
     weights: z.enum(["ei", "uniform", "old_decay"]).default("ei"),
     /** Bad-set weights. */
     weights_bad: z.enum(["uniform", "old_decay"]).default("uniform"),
+    /**
+     * Constraints: "density" multiplies the acquisition by a feasibility
+     * density ratio per constraint (c-TPE, constraint-model.ts) on top of the
+     * feasible-first split; "split" uses the split alone (Optuna's TPE).
+     */
+    constraint_model: z.enum(["density", "split"]).default("density"),
   })
   .superRefine((o, ctx) => {
     if (o.gamma === "linear" && o.gamma_beta > 1) {

@@ -20,6 +20,8 @@ import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
 import { allocateCandidates, type BandwidthOptions, type ParzenEstimator } from "./parzen-estimator.js";
+import { addConstraintScores, ConstraintMemos, logAcquisition } from "./constraint-model.js";
+import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
 import { splitHistory, type Split } from "./split.js";
 import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
 import { TpeWorkspace } from "./workspace.js";
@@ -30,6 +32,8 @@ interface GroupModel {
   readonly dims: readonly Dim[];
   readonly good: EstimatorMemo;
   readonly bad: EstimatorMemo;
+  /** c-TPE's per-constraint estimators (constraint-model.ts). */
+  readonly constraints: ConstraintMemos;
 }
 
 interface WeightedSets {
@@ -60,19 +64,22 @@ export class TpeSession implements AlgorithmSession {
     this.models = groupsOf(space, options.multivariate, options.group).map((group) => {
       const groupDims = group.params.map((i) => dims[i]!);
       const memo = () => new EstimatorMemo(groupDims, options.categorical_prior_weight, bw);
-      return { group, dims: groupDims, good: memo(), bad: memo() };
+      return { group, dims: groupDims, good: memo(), bad: memo(), constraints: new ConstraintMemos(memo) };
     });
   }
 
   suggest(history: readonly Observation[], rng: Rng): Config {
     const space = this.space;
     const options = this.options;
-    const global = splitHistory(history, options);
-    if (global.finished === 0 || global.finished < options.n_startup_trials) {
+    // Several objectives or constraints: Optuna's split and weights (outcome-split.ts); else the fast path.
+    const outcomes = hasOutcomes(history);
+    const setsOf = (h: readonly Observation[]): WeightedSets & { finished: number } =>
+      outcomes ? splitWithOutcomes(h, options) : weighted(splitHistory(h, options), options);
+    const globalSets = setsOf(history);
+    if (globalSets.finished === 0 || globalSets.finished < options.n_startup_trials) {
       return samplePrior(space, rng, this.scales);
     }
 
-    const globalSets = weighted(global, options);
     const config = new Float64Array(space.params.length).fill(Number.NaN);
     for (const model of this.models) {
       const c = model.group.condition;
@@ -81,25 +88,21 @@ export class TpeSession implements AlgorithmSession {
       // the branch's best settings even while another branch holds the global best.
       const sets =
         c !== undefined && options.branch_split === "local"
-          ? weighted(
-              splitHistory(
-                history.filter((o) => isActive(model.group, o.config)),
-                options,
-              ),
-              options,
-            )
+          ? setsOf(history.filter((o) => isActive(model.group, o.config)))
           : globalSets;
-      this.sampleGroup(model, sets, rng, config);
+      this.sampleGroup(model, sets, rng, config, outcomes ? constrainedMembers(history, model.group) : []);
     }
     return config;
   }
 
   private sampleGroup(
-    { group, dims, good: goodMemo, bad: badMemo }: GroupModel,
+    model: GroupModel,
     { good, goodWeights, bad, badWeights }: WeightedSets,
     rng: Rng,
     config: Config,
+    constrained: readonly Observation[],
   ): void {
+    const { group, dims, good: goodMemo, bad: badMemo } = model;
     const options = this.options;
     const ws = this.ws;
     // Memoised per group and updated in place as the history grows, exactly (estimator-memo.ts).
@@ -114,10 +117,18 @@ export class TpeSession implements AlgorithmSession {
     const lg = new Float64Array(nc);
     l.logDensity(cands, ll, ws);
     g.logDensity(cands, lg, ws);
+    let scores: Float64Array | undefined;
+    if (constrained.length > 0 && options.constraint_model === "density") {
+      // c-TPE: the objective's acquisition in its EI form, times each constraint's feasibility factor.
+      const gamma = good.length / (good.length + bad.length);
+      scores = new Float64Array(nc);
+      for (let i = 0; i < nc; i++) scores[i] = logAcquisition(gamma, ll[i]!, lg[i]!);
+      addConstraintScores(constrained, model.constraints, cands, scores, ws);
+    }
     let best = 0;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < nc; i++) {
-      const s = ll[i]! - lg[i]!;
+      const s = scores === undefined ? ll[i]! - lg[i]! : scores[i]!;
       // NaN (−∞ − −∞) never wins; ties keep the earlier draw.
       if (s > bestScore) {
         bestScore = s;
@@ -128,13 +139,23 @@ export class TpeSession implements AlgorithmSession {
   }
 }
 
-function weighted(split: Split, options: TpeOptions): WeightedSets {
+function weighted(split: Split, options: TpeOptions): WeightedSets & { finished: number } {
   return {
+    finished: split.finished,
     good: split.good,
     goodWeights: observationWeights(split.good, options.weights, bestLoss(split.bad)),
     bad: split.bad,
     badWeights: observationWeights(split.bad, options.weights_bad, Number.POSITIVE_INFINITY),
   };
+}
+
+/** The finished trials that carry constraints and are active in `group`: what c-TPE's factors are fitted on. */
+function constrainedMembers(history: readonly Observation[], group: Group): Observation[] {
+  const out: Observation[] = [];
+  for (const o of history)
+    if ((o.state === "complete" || o.state === "pruned") && o.constraints !== undefined && isActive(group, o.config))
+      out.push(o);
+  return out;
 }
 
 function isActive(group: Group, config: Config): boolean {

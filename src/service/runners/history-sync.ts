@@ -33,13 +33,29 @@ export interface HistoryDelta {
   /** Configuration `k` is `configs[offsets[k] .. offsets[k + 1]]`. */
   readonly offsets: Int32Array;
   readonly configs: Float64Array;
+  /** Objective values (several objectives) and constraint values, laid out as the configurations; empty: none. */
+  readonly valueOffsets: Int32Array;
+  readonly values: Float64Array;
+  readonly constraintOffsets: Int32Array;
+  readonly constraints: Float64Array;
 }
 
 /** The buffers of `d`, for postMessage's transfer list. */
 export function deltaBuffers(d: HistoryDelta): ArrayBuffer[] {
-  return [d.index, d.number, d.state, d.loss, d.hasLoss, d.lastStep, d.offsets, d.configs].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  return [
+    d.index,
+    d.number,
+    d.state,
+    d.loss,
+    d.hasLoss,
+    d.lastStep,
+    d.offsets,
+    d.configs,
+    d.valueOffsets,
+    d.values,
+    d.constraintOffsets,
+    d.constraints,
+  ].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** What changed in a history since the last send: the entries `index[k]`, which are now `items[k]`. */
@@ -89,7 +105,14 @@ export function piece(c: HistoryChanges, from: number, to: number): HistoryDelta
   // Until the last piece, the receiver keeps whatever length covers its copy and the entries sent so far.
   const length = to >= c.items.length ? c.length : Math.max(c.before, c.index[to - 1]! + 1);
   let values = 0;
-  for (let j = from; j < to; j++) values += c.items[j]!.config.length;
+  let objectives = 0;
+  let constraints = 0;
+  for (let j = from; j < to; j++) {
+    const o = c.items[j]!;
+    values += o.config.length;
+    objectives += o.values?.length ?? 0;
+    constraints += o.constraints?.length ?? 0;
+  }
   const d: HistoryDelta = {
     length,
     index: c.index.slice(from, to),
@@ -100,8 +123,14 @@ export function piece(c: HistoryChanges, from: number, to: number): HistoryDelta
     lastStep: new Float64Array(k),
     offsets: new Int32Array(k + 1),
     configs: new Float64Array(values),
+    valueOffsets: new Int32Array(k + 1),
+    values: new Float64Array(objectives),
+    constraintOffsets: new Int32Array(k + 1),
+    constraints: new Float64Array(constraints),
   };
   let at = 0;
+  let atValue = 0;
+  let atConstraint = 0;
   for (let j = 0; j < k; j++) {
     const o = c.items[from + j]!;
     d.number[j] = o.number;
@@ -114,8 +143,20 @@ export function piece(c: HistoryChanges, from: number, to: number): HistoryDelta
     const config = o.config;
     for (let v = 0; v < config.length; v++) d.configs[at + v] = config[v]!;
     at += config.length;
+    d.valueOffsets[j] = atValue;
+    if (o.values !== undefined) {
+      d.values.set(o.values, atValue);
+      atValue += o.values.length;
+    }
+    d.constraintOffsets[j] = atConstraint;
+    if (o.constraints !== undefined) {
+      d.constraints.set(o.constraints, atConstraint);
+      atConstraint += o.constraints.length;
+    }
   }
   d.offsets[k] = at;
+  d.valueOffsets[k] = atValue;
+  d.constraintOffsets[k] = atConstraint;
   return d;
 }
 
@@ -123,13 +164,21 @@ export function piece(c: HistoryChanges, from: number, to: number): HistoryDelta
 export function applyDelta(history: Observation[], d: HistoryDelta): void {
   for (let j = 0; j < d.index.length; j++) {
     const lastStep = d.lastStep[j]!;
-    history[d.index[j]!] = {
+    const o: {
+      -readonly [K in keyof Observation]: Observation[K];
+    } = {
       number: d.number[j]!,
       config: d.configs.subarray(d.offsets[j]!, d.offsets[j + 1]!),
       state: STATES[d.state[j]!]!,
       loss: d.hasLoss[j] === 1 ? d.loss[j]! : undefined,
       lastStep: Number.isNaN(lastStep) ? undefined : lastStep,
     };
+    // Present only where the sender's observation had them, as the service builds observations.
+    if (d.valueOffsets[j + 1]! > d.valueOffsets[j]!)
+      o.values = d.values.subarray(d.valueOffsets[j]!, d.valueOffsets[j + 1]!);
+    if (d.constraintOffsets[j + 1]! > d.constraintOffsets[j]!)
+      o.constraints = d.constraints.subarray(d.constraintOffsets[j]!, d.constraintOffsets[j + 1]!);
+    history[d.index[j]!] = o;
   }
   history.length = d.length;
 }

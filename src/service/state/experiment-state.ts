@@ -25,6 +25,7 @@ import { SerialQueue } from "./serial-queue.js";
 import type { TrialCurve } from "../../pruners/types.js";
 import { TrialColumns } from "./trial-columns.js";
 import { type Lifecycle, parseLifecycle } from "./lifecycle.js";
+import { paretoFront } from "../../math/pareto.js";
 
 /** Requested numbers closer than this are read back with one range query rather than several. */
 const READ_GAP = 32;
@@ -91,6 +92,14 @@ export class ExperimentState {
    * it for experiments no longer suggested from (see ExperimentCache in experiments.ts).
    */
   private history: Observation[] | undefined;
+  /**
+   * Objective values (multi-objective experiments, minimisation-oriented) and
+   * constraint values of the trials that have them, by number: the compact
+   * columns hold one loss, and most experiments have neither.
+   */
+  private readonly outcomes = new Map<number, TrialOutcome>();
+  /** How many constraint values this experiment's trials carry: fixed by the first that carried any (0: none yet). */
+  constraintCount = 0;
   private readonly curveOf: TrialCurve[] = [];
   /**
    * What the algorithm keeps between this experiment's suggestions (in
@@ -155,7 +164,14 @@ export class ExperimentState {
     else this.live.delete(n);
 
     const sign = this.def.maximize ? -1 : 1;
-    if (t.state === "complete" && t.loss !== null && sign * t.loss < this.bestComplete)
+    this.putOutcome(t);
+    // The best feasible COMPLETE loss (what GetBest and the goal look at).
+    if (
+      t.state === "complete" &&
+      t.loss !== null &&
+      sign * t.loss < this.bestComplete &&
+      feasibleRow(t, this.constraintCount)
+    )
       this.bestComplete = sign * t.loss;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
     const loss = observedLoss(t, sign, last?.[1]);
@@ -231,7 +247,8 @@ export class ExperimentState {
     this.counts[old]--;
     this.counts[t.state]++;
     const sign = this.def.maximize ? -1 : 1;
-    if (t.state === "complete" && t.loss !== null && sign * t.loss < best) this.bestComplete = sign * t.loss;
+    if (t.state === "complete" && t.loss !== null && sign * t.loss < best && feasibleRow(t, this.constraintCount))
+      this.bestComplete = sign * t.loss;
     try {
       return fn();
     } finally {
@@ -356,12 +373,15 @@ export class ExperimentState {
     return out;
   }
 
-  /** Number of the COMPLETE trial with the least loss as the algorithms see it (the first on ties). */
+  /**
+   * Number of the feasible COMPLETE trial with the least loss as the
+   * algorithms see it (the first on ties).
+   */
   bestNumber(): number | undefined {
     let best: number | undefined;
     let bestLoss = Number.POSITIVE_INFINITY;
     for (let n = 0; n < this.columns.count; n++) {
-      if (this.columns.state(n) !== "complete") continue;
+      if (this.columns.state(n) !== "complete" || !this.feasible(n)) continue;
       const loss = this.columns.loss(n);
       if (loss !== undefined && (best === undefined || loss < bestLoss)) {
         best = n;
@@ -369,6 +389,36 @@ export class ExperimentState {
       }
     }
     return best;
+  }
+
+  /**
+   * Whether trial `number` meets the constraints: every value <= 0. Once the
+   * experiment's trials carry constraints, a trial without any (reported
+   * before the first constrained one) is not known to be feasible, so it is not.
+   */
+  feasible(number: number): boolean {
+    if (this.constraintCount === 0) return true;
+    const c = this.outcomes.get(number)?.constraints;
+    return c?.every((v) => v <= 0) === true;
+  }
+
+  /**
+   * Numbers of the Pareto front: the feasible COMPLETE trials whose
+   * objective values no other one dominates, ascending. With one objective,
+   * the trials tied for the best loss.
+   */
+  paretoNumbers(): number[] {
+    const numbers: number[] = [];
+    const points: ArrayLike<number>[] = [];
+    const multi = this.def.objectives.length > 1;
+    for (let n = 0; n < this.columns.count; n++) {
+      if (this.columns.state(n) !== "complete" || !this.feasible(n)) continue;
+      const point = multi ? this.outcomes.get(n)?.values : [this.columns.loss(n) ?? Number.NaN];
+      if (point === undefined || Number.isNaN(point[0]!)) continue;
+      numbers.push(n);
+      points.push(point);
+    }
+    return paretoFront(points).map((i) => numbers[i]!);
   }
 
   /** Whether some trial already has this configuration. */
@@ -394,6 +444,7 @@ export class ExperimentState {
           state,
           loss: this.columns.loss(n),
           lastStep: this.columns.lastStep(n),
+          ...this.outcomes.get(n),
         });
       }
       this.history = h;
@@ -419,8 +470,9 @@ export class ExperimentState {
   ): void {
     const h = this.history!;
     const lastNumber = h.length === 0 ? -1 : h[h.length - 1]!.number;
+    const outcome = this.outcomes.get(number);
     if (number > lastNumber) {
-      h.push({ number, config: this.columns.configView(number), state, loss, lastStep });
+      h.push({ number, config: this.columns.configView(number), state, loss, lastStep, ...outcome });
       return;
     }
     let lo = 0;
@@ -430,9 +482,25 @@ export class ExperimentState {
       if (h[mid]!.number < number) lo = mid + 1;
       else hi = mid;
     }
-    if (h[lo]?.number === number) h[lo] = { number, config: h[lo]!.config, state, loss, lastStep };
+    if (h[lo]?.number === number) h[lo] = { number, config: h[lo]!.config, state, loss, lastStep, ...outcome };
     // An enqueued trial that started after later trials: rare, so a splice is fine.
-    else h.splice(lo, 0, { number, config: this.columns.configView(number), state, loss, lastStep });
+    else h.splice(lo, 0, { number, config: this.columns.configView(number), state, loss, lastStep, ...outcome });
+  }
+
+  /** Keeps trial `t`'s objective values (as the algorithms see them) and constraints, if it has any. */
+  private putOutcome(t: TrialRow): void {
+    const values = t.values !== undefined && t.values.length > 0 ? t.values : undefined;
+    const constraints = t.constraints !== undefined && t.constraints.length > 0 ? t.constraints : undefined;
+    if (constraints !== undefined && this.constraintCount === 0) this.constraintCount = constraints.length;
+    if (values === undefined && constraints === undefined) {
+      this.outcomes.delete(t.number);
+      return;
+    }
+    const outcome: TrialOutcome = {};
+    if (values !== undefined && t.state === "complete")
+      outcome.values = Float64Array.from(values, (v, k) => (this.def.objectives[k]?.maximize ? -v : v));
+    if (constraints !== undefined) outcome.constraints = Float64Array.from(constraints);
+    this.outcomes.set(t.number, outcome);
   }
 
   /** Stored parameters (name -> internal value) as a configuration. */
@@ -454,6 +522,18 @@ export class ExperimentState {
     }
     return params;
   }
+}
+
+/** What the algorithms see of a trial's objective values and constraints (Observation's fields). */
+interface TrialOutcome {
+  values?: Float64Array;
+  constraints?: Float64Array;
+}
+
+/** Whether a row's own constraints are met (a row without any is, unless the experiment's trials carry some). */
+function feasibleRow(t: TrialRow, constraintCount: number): boolean {
+  if (t.constraints === undefined || t.constraints.length === 0) return constraintCount === 0;
+  return t.constraints.every((v) => v <= 0);
 }
 
 /**

@@ -11,7 +11,7 @@
  * it with the rules of its own version and no space limits.
  */
 import { randomInt } from "node:crypto";
-import { algorithmNamed, DEFAULT_ALGORITHM } from "../../algorithms/registry.js";
+import { algorithmNamed, algorithmNames, DEFAULT_ALGORITHM } from "../../algorithms/registry.js";
 import { failedPrecondition, invalidArgument, ParzenError } from "../../errors.js";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import type { Parameter, SearchSpace, Value } from "@parzen/client/gen/parzen/v1/space";
@@ -44,6 +44,12 @@ export interface DefinitionRules {
    * refuses to load.
    */
   readonly stopConditions: boolean;
+  /**
+   * Whether the definition may declare objectives (issue 20). Not before
+   * version 3: an older Parzen would load a multi-objective definition as a
+   * single-objective one.
+   */
+  readonly objectives: boolean;
 }
 
 /**
@@ -55,8 +61,30 @@ export interface DefinitionRules {
  * definitions have no version (see definitionJson).
  */
 export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
-  { version: 1, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000, stopConditions: false },
-  { version: 2, maxNameLength: 200, minLeaseMs: 1000, maxLeaseMs: 7 * 24 * 3600 * 1000, stopConditions: true },
+  {
+    version: 1,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: false,
+    objectives: false,
+  },
+  {
+    version: 2,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: false,
+  },
+  {
+    version: 3,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+  },
 ];
 
 /** The rules CreateExperiment applies to a new experiment. */
@@ -77,7 +105,10 @@ export interface CompiledDefinition {
   readonly pruner: string;
   readonly prunerOptions: unknown;
   readonly seed: number;
+  /** Single-objective experiments: whether the loss is maximised (false for a multi-objective one). */
   readonly maximize: boolean;
+  /** The objectives, in order: one for a single-objective experiment (named "loss" unless named). */
+  readonly objectives: readonly ObjectiveDef[];
   readonly leaseMs: number;
   /** Re-enqueue the configuration of a trial whose lease lapsed (see retry-lost.ts). */
   readonly retryLost: boolean;
@@ -85,6 +116,11 @@ export interface CompiledDefinition {
   readonly stop: StopConditions;
   /** The rules it passed, whose version is stored with it. */
   readonly rules: DefinitionRules;
+}
+
+export interface ObjectiveDef {
+  readonly name: string;
+  readonly maximize: boolean;
 }
 
 export interface StopConditions {
@@ -139,6 +175,56 @@ export function timestampMs(d: Date, field: string): number {
   return ms;
 }
 
+/** Names of the algorithms that optimise several objectives, for messages. */
+function multiObjectiveAlgorithms(): string {
+  const names = algorithmNames().filter((n) => algorithmNamed(n).multiObjective === true);
+  return names.map((n) => `"${n}"`).join(" or ");
+}
+
+function checkDirection(d: Direction, field: string): boolean {
+  if (d !== Direction.DIRECTION_UNSPECIFIED && d !== Direction.DIRECTION_MINIMIZE && d !== Direction.DIRECTION_MAXIMIZE)
+    throw invalidArgument(`${field}: unknown direction ${d}`);
+  return d === Direction.DIRECTION_MAXIMIZE;
+}
+
+/**
+ * The experiment's objectives: `direction` alone (the single-objective form
+ * every client before issue 20 sends), or the declared list, whose one-entry
+ * form is the same single objective with a name.
+ */
+function objectivesOf(req: Experiment, rules: DefinitionRules): ObjectiveDef[] {
+  const declared = req.objectives;
+  if (declared.length === 0) return [{ name: "loss", maximize: checkDirection(req.direction, "experiment.direction") }];
+  if (!rules.objectives) {
+    throw failedPrecondition(
+      `experiment "${req.name}" was created before objectives existed (definition version ${rules.version}): ` +
+        "objectives need a new experiment",
+    );
+  }
+  const out: ObjectiveDef[] = [];
+  const seen = new Set<string>();
+  for (const [i, o] of declared.entries()) {
+    const field = `experiment.objectives[${i}]`;
+    const name = o.name === "" ? `objective_${i}` : o.name;
+    if (name.length > 200 || name.trim() !== name || /\p{Cc}/u.test(name))
+      throw invalidArgument(`${field}.name: must be at most 200 characters, without control or edge spaces`);
+    if (seen.has(name)) throw invalidArgument(`${field}.name: "${name}" is used by another objective`);
+    seen.add(name);
+    out.push({ name, maximize: checkDirection(o.direction, `${field}.direction`) });
+  }
+  if (out.length === 1) {
+    const d = req.direction;
+    if (d !== Direction.DIRECTION_UNSPECIFIED && (d === Direction.DIRECTION_MAXIMIZE) !== out[0]!.maximize)
+      throw invalidArgument("experiment.direction: contradicts experiment.objectives[0].direction; set only one");
+  } else if (req.direction !== Direction.DIRECTION_UNSPECIFIED) {
+    throw invalidArgument(
+      `experiment.direction: an experiment with ${out.length} objectives takes a direction per objective ` +
+        "(experiment.objectives[i].direction); leave experiment.direction unset",
+    );
+  }
+  return out;
+}
+
 /** Checks an experiment name: as any version allowed it (a lookup) unless `maxLength` says otherwise. */
 export function checkExperimentName(name: string, field = "name", maxLength = LOOKUP_NAME_LENGTH): string {
   if (name.length === 0) throw invalidArgument(`${field}: experiment name is empty`);
@@ -179,20 +265,27 @@ export function compileDefinition(
   // Stricter characters for new experiments only (limits absent = today's defaults; stored ones load without).
   if ((limits ?? DEFAULT_SPACE_LIMITS).strictNames === true) checkName(name, "experiment.name", "experiment name");
   const space = compileSpace(req.space, limits);
-  if (
-    req.direction !== Direction.DIRECTION_UNSPECIFIED &&
-    req.direction !== Direction.DIRECTION_MINIMIZE &&
-    req.direction !== Direction.DIRECTION_MAXIMIZE
-  ) {
-    throw invalidArgument(`experiment.direction: unknown direction ${req.direction}`);
-  }
-  const maximize = req.direction === Direction.DIRECTION_MAXIMIZE;
+  const objectives = objectivesOf(req, rules);
+  const multi = objectives.length > 1;
+  const maximize = !multi && objectives[0]!.maximize;
   const algorithm = req.algorithm?.name || DEFAULT_ALGORITHM;
   const rawAlgorithmOptions = req.algorithm?.options ?? {};
   const algo = algorithmNamed(algorithm);
   const algorithmOptions = algo.parseOptions(scalarsOf(rawAlgorithmOptions, algorithm));
   algo.checkSpace?.(space, algorithmOptions);
+  if (multi && algo.multiObjective !== true) {
+    throw invalidArgument(
+      `experiment.algorithm: "${algorithm}" optimises one objective; an experiment with ${objectives.length} ` +
+        `objectives needs ${multiObjectiveAlgorithms()}`,
+    );
+  }
   const pruner = req.pruner?.name || DEFAULT_PRUNER;
+  if (multi && pruner !== "none") {
+    throw invalidArgument(
+      `experiment.pruner: "${pruner}" compares single losses and cannot prune a multi-objective experiment ` +
+        "(as in Optuna); leave the pruner unset",
+    );
+  }
   const rawPrunerOptions = req.pruner?.options ?? {};
   const prunerOptions = prunerNamed(pruner).parseOptions(scalarsOf(rawPrunerOptions, `pruner ${pruner}`));
   const seed = req.seed ?? randomInt(0, 2 ** 31);
@@ -207,10 +300,24 @@ export function compileDefinition(
       );
   }
   const stop = stopConditionsOf(req, rules);
+  if (multi && stop.goal !== undefined)
+    throw invalidArgument("experiment.goal: a goal is one loss to reach; a multi-objective experiment has none");
   const proto: Experiment = Experiment.fromPartial({
     name,
     space: req.space,
-    direction: maximize ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE,
+    direction: multi
+      ? Direction.DIRECTION_UNSPECIFIED
+      : maximize
+        ? Direction.DIRECTION_MAXIMIZE
+        : Direction.DIRECTION_MINIMIZE,
+    // Kept as given (names filled in), so a single-objective experiment without them stores what it always did.
+    objectives:
+      req.objectives.length === 0
+        ? []
+        : objectives.map((o) => ({
+            name: o.name,
+            direction: o.maximize ? Direction.DIRECTION_MAXIMIZE : Direction.DIRECTION_MINIMIZE,
+          })),
     algorithm: { name: algorithm, options: rawAlgorithmOptions },
     pruner: { name: pruner, options: rawPrunerOptions },
     seed,
@@ -232,6 +339,7 @@ export function compileDefinition(
     prunerOptions,
     seed,
     maximize,
+    objectives,
     leaseMs,
     retryLost: req.retryLost,
     rules,

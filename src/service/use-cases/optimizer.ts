@@ -58,6 +58,7 @@ import { UserTrials } from "./user-trials.js";
 import { DashboardReads } from "./dashboard-reads.js";
 import { PageBudget, trialBytes } from "./answer-size.js";
 import { replayed } from "./replay.js";
+import { checkOutcome, sameValues } from "./outcome.js";
 import { experimentView, trialView } from "./views.js";
 import { updateExperiment } from "./update-experiment.js";
 
@@ -245,30 +246,36 @@ export class Optimizer {
         const loss = req.loss;
         if (loss !== undefined && !Number.isFinite(loss)) throw invalidArgument(`loss: must be finite, got ${loss}`);
         const metrics = checkMetrics(req.metrics);
+        const single = exp.def.objectives.length === 1;
         let state: TrialState;
-        let finalLoss: number | null = loss ?? null;
         switch (req.status) {
           case ReportStatus.REPORT_STATUS_OK:
-            if (loss === undefined) throw invalidArgument("loss: status OK needs a finite loss");
+            if (single && loss === undefined && req.values.length === 0)
+              throw invalidArgument("loss: status OK needs a finite loss");
             state = "complete";
             break;
           case ReportStatus.REPORT_STATUS_FAIL:
             state = "fail";
             break;
-          case ReportStatus.REPORT_STATUS_PRUNED: {
+          case ReportStatus.REPORT_STATUS_PRUNED:
             state = "pruned";
-            const last = trial.intermediate.at(-1)?.[1];
-            if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
             break;
-          }
           default:
             throw invalidArgument("status: must be OK, FAIL or PRUNED");
+        }
+        const outcome = checkOutcome(req, state, exp.def.objectives.length, exp.constraintCount);
+        let finalLoss = outcome.loss;
+        if (state === "pruned" && single) {
+          const last = trial.intermediate.at(-1)?.[1];
+          if (finalLoss === null && last !== undefined && Number.isFinite(last)) finalLoss = last;
         }
         checkAttrs(req.userAttrs, "user_attrs", this.limits);
         if (isFinished(trial.state)) {
           const same =
             trial.state === state &&
             trial.loss === finalLoss &&
+            sameValues(trial.values, outcome.values) &&
+            sameValues(trial.constraints, outcome.constraints) &&
             sameRecord(trial.metrics, { ...trial.metrics, ...metrics });
           if (same) return req.suggestNext ? this.reportAndNext(change, req, trial, undefined) : unchanged(exp, trial);
           throw failedPrecondition(
@@ -283,6 +290,8 @@ export class Optimizer {
           ...trial,
           state,
           loss: finalLoss,
+          ...(outcome.values === undefined ? {} : { values: outcome.values }),
+          ...(outcome.constraints === undefined ? {} : { constraints: outcome.constraints }),
           metrics: { ...trial.metrics, ...metrics },
           userAttrs: { ...trial.userAttrs, ...req.userAttrs },
           failReason: state === "fail" ? req.failReason : "",
@@ -485,9 +494,38 @@ export class Optimizer {
 
   async getBest(experiment: string): Promise<Trial> {
     const exp = await experimentNamed(this.cache, experiment);
+    const m = exp.def.objectives.length;
+    if (m > 1) {
+      throw failedPrecondition(
+        `experiment "${experiment}" has ${m} objectives, so no single best trial: ` +
+          "call GetParetoFront for its non-dominated trials",
+      );
+    }
     const best = exp.bestNumber();
-    if (best === undefined) throw failedPrecondition(`experiment "${experiment}" has no COMPLETE trial yet`);
+    if (best === undefined) {
+      throw failedPrecondition(
+        exp.constraintCount > 0 && exp.countOf("complete") > 0
+          ? `experiment "${experiment}" has no feasible COMPLETE trial yet (every constraint value <= 0)`
+          : `experiment "${experiment}" has no COMPLETE trial yet`,
+      );
+    }
     return this.changes.settled(trialView(exp, await exp.trial(best)));
+  }
+
+  /** The non-dominated COMPLETE trials (feasible ones when trials carry constraints), in number order. */
+  async getParetoFront(experiment: string): Promise<Trial[]> {
+    const exp = await experimentNamed(this.cache, experiment);
+    const numbers = exp.paretoNumbers();
+    const trials = (await exp.rows(numbers)).map((t) => trialView(exp, t));
+    // A front too large for one answer is refused whole rather than cut short (a cut front would look complete).
+    const budget = new PageBudget(this.limits.maxAnswerBytes);
+    if (!trials.every((t) => budget.take(trialBytes(t)))) {
+      throw failedPrecondition(
+        `experiment "${experiment}": its Pareto front of ${trials.length} trials does not fit in one answer ` +
+          `(${this.limits.maxAnswerBytes} bytes); read the COMPLETE trials with ListTrials instead`,
+      );
+    }
+    return this.changes.settled(trials);
   }
 
   /**

@@ -19,6 +19,7 @@ import type { ExperimentState } from "../state/experiment-state.js";
 import type { ServiceLimits } from "./limits.js";
 import { checkCreatedAnswer } from "./answer-size.js";
 import { newTrialRow } from "./new-trial.js";
+import { checkOutcome } from "./outcome.js";
 import { checkAttrs, checkMetrics } from "./request-checks.js";
 import { fromProtoState, trialView } from "./views.js";
 
@@ -84,6 +85,9 @@ export class UserTrials {
         if (req.trials.length > this.limits.maxImport)
           throw invalidArgument(`trials: at most ${this.limits.maxImport} per call`);
         const now = this.now();
+        // The first import with constraints fixes their count for the rest, as a first Report would.
+        let constraintCount = exp.constraintCount;
+        const objectives = exp.def.objectives.length;
         const prepared = req.trials.map((imp, i) => {
           const where = `trials[${i}]`;
           const config = configFromProto(exp.space, imp.params, where);
@@ -93,8 +97,10 @@ export class UserTrials {
           }
           if (imp.loss !== undefined && !Number.isFinite(imp.loss))
             throw invalidArgument(`${where}.loss: must be finite, got ${imp.loss}`);
-          if (state === "complete" && imp.loss === undefined)
+          if (state === "complete" && imp.loss === undefined && objectives === 1 && imp.values.length === 0)
             throw invalidArgument(`${where}.loss: a COMPLETE trial needs a finite loss`);
+          const outcome = checkOutcome(imp, state, objectives, constraintCount, `${where}.`);
+          if (constraintCount === 0 && outcome.constraints !== undefined) constraintCount = outcome.constraints.length;
           const steps = new Set<number>();
           const intermediate = imp.intermediateValues
             .map(({ step, value }) => {
@@ -107,13 +113,15 @@ export class UserTrials {
             .sort((a, b) => a[0] - b[0]);
           checkAttrs(imp.userAttrs, `${where}.user_attrs`, this.limits);
           const metrics = checkMetrics(imp.metrics, `${where}.metrics`);
-          let loss = imp.loss ?? null;
+          let loss = outcome.loss;
           const last = intermediate.at(-1)?.[1];
-          if (state === "pruned" && loss === null && last !== undefined && Number.isFinite(last)) loss = last;
+          if (state === "pruned" && objectives === 1 && loss === null && last !== undefined && Number.isFinite(last))
+            loss = last;
           return {
             config,
             state,
             loss,
+            outcome,
             metrics,
             intermediate,
             userAttrs: imp.userAttrs,
@@ -125,6 +133,8 @@ export class UserTrials {
             state: p.state,
             source: "imported",
             loss: p.loss,
+            ...(p.outcome.values === undefined ? {} : { values: p.outcome.values }),
+            ...(p.outcome.constraints === undefined ? {} : { constraints: p.outcome.constraints }),
             metrics: p.metrics,
             intermediate: p.intermediate,
             userAttrs: p.userAttrs,

@@ -60,6 +60,9 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     startTime: date(t.startTime),
     endTime: date(t.endTime),
     leaseDeadline: t.state === "running" ? date(t.leaseDeadline) : undefined,
+    // Multi-objective trials only: a single-objective trial's answer stays what it always was (its loss).
+    values: t.values === undefined ? [] : [...t.values],
+    constraints: t.constraints === undefined ? [] : [...t.constraints],
   };
 }
 

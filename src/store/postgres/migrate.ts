@@ -27,9 +27,13 @@ export function loadPostgresMigrations(dir: string = MIGRATIONS_DIR): Migration[
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort();
-  return files.map((f, i) => {
+  // Versions rise strictly but may skip numbers: parallel branches are given numbers ahead of time, and a
+  // database records the highest version applied, so a gap is harmless.
+  let previous = 0;
+  return files.map((f) => {
     const version = Number.parseInt(f.slice(0, 4), 10);
-    if (version !== i + 1) throw new Error(`postgres migrations: expected version ${i + 1}, found ${f}`);
+    if (version <= previous) throw new Error(`postgres migrations: expected a version above ${previous}, found ${f}`);
+    previous = version;
     return { version, name: f, sql: readFileSync(join(dir, f), "utf8") };
   });
 }
@@ -39,7 +43,7 @@ export async function migrate(
   url: string,
   migrations: Migration[] = loadPostgresMigrations(),
 ): Promise<void> {
-  const latest = migrations.length;
+  const latest = migrations.at(-1)?.version ?? 0;
   const c = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -55,7 +59,7 @@ export async function migrate(
       );
     }
     if (rows.length === 0) await c.query("INSERT INTO parzen_schema (version) VALUES (0)");
-    for (const m of migrations.slice(current)) {
+    for (const m of migrations.filter((m) => m.version > current)) {
       await c.query(m.sql);
       await c.query("UPDATE parzen_schema SET version = $1", [m.version]);
     }

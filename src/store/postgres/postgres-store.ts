@@ -29,7 +29,17 @@
  */
 import type pg from "pg";
 import { ABORTED_STALE, ParzenError, alreadyExists, notFound } from "../../errors.js";
-import { SOURCE_NUMBER, SOURCE_OF, STATE_NUMBER, STATE_OF, decoded, parseNumbers, parseStrings } from "../encoding.js";
+import {
+  SOURCE_NUMBER,
+  SOURCE_OF,
+  STATE_NUMBER,
+  STATE_OF,
+  decoded,
+  encodeValues,
+  outcomeOf,
+  parseNumbers,
+  parseStrings,
+} from "../encoding.js";
 import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
 import type {
   ChangeFeed,
@@ -63,19 +73,23 @@ const SQL = {
   bump: `UPDATE experiments SET version = version + 1 WHERE id = $1
     RETURNING version, pg_notify('${CHANNEL}', id || ':' || version) AS notified`,
   insert: `INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
-    fail_reason, create_time, start_time, end_time, lease_deadline, version)
+    fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, version)
     SELECT $1, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id, u.fail_reason,
-      u.create_time, u.start_time, u.end_time, u.lease_deadline, ${VERSION} FROM unnest($2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::float8[],
-      $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+      u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values, u.constraint_values, ${VERSION}
+      FROM unnest($2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::float8[],
+      $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
+      $15::text[], $16::text[])
       WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
-        create_time, start_time, end_time, lease_deadline, ord)
+        create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, ord)
     ORDER BY u.ord RETURNING id, number`,
   update: `UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics, user_attrs = u.user_attrs,
     worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time, end_time = u.end_time,
-    lease_deadline = u.lease_deadline, version = ${VERSION}
+    lease_deadline = u.lease_deadline, objective_values = u.objective_values,
+    constraint_values = u.constraint_values, version = ${VERSION}
     FROM unnest($2::bigint[], $3::smallint[], $4::float8[], $5::text[], $6::text[], $7::text[], $8::text[],
-      $9::bigint[], $10::bigint[], $11::bigint[])
-      AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline)
+      $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[])
+      AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline,
+        objective_values, constraint_values)
     WHERE t.id = u.id AND t.experiment_id = $1 RETURNING t.id`,
   touch: `UPDATE trials SET version = ${VERSION} WHERE experiment_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
   points: `INSERT INTO intermediate_values (trial_id, step, value)
@@ -503,6 +517,8 @@ async function insertTrials(c: Client, experimentId: number, trials: readonly Ne
         col((n) => n.trial.startTime),
         col((n) => n.trial.endTime),
         col((n) => n.trial.leaseDeadline),
+        col((n) => encodeValues(n.trial.values)),
+        col((n) => encodeValues(n.trial.constraints)),
       ]),
     );
     // RETURNING's order is not promised: match the ids by number (unique in the experiment).
@@ -555,6 +571,8 @@ async function apply(
         col((t) => t.startTime),
         col((t) => t.endTime),
         col((t) => t.leaseDeadline),
+        col((t) => encodeValues(t.values)),
+        col((t) => encodeValues(t.constraints)),
       ]),
     );
     missing(last.keys(), r.rows);
@@ -620,5 +638,6 @@ function toTrial(r: Row, config: Float64Array, withCurve: boolean): TrialRow {
     endTime: r.end_time as number | null,
     leaseDeadline: r.lease_deadline as number | null,
     intermediate,
+    ...outcomeOf(r.objective_values as string, r.constraint_values as string),
   };
 }

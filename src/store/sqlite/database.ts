@@ -24,9 +24,13 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort();
-  return files.map((f, i) => {
+  // Versions rise strictly but may skip numbers: parallel branches are given numbers ahead of time, and a
+  // database records the highest version applied, so a gap is harmless.
+  let previous = 0;
+  return files.map((f) => {
     const version = Number.parseInt(f.slice(0, 4), 10);
-    if (version !== i + 1) throw new Error(`migrations: expected version ${i + 1}, found ${f}`);
+    if (version <= previous) throw new Error(`migrations: expected a version above ${previous}, found ${f}`);
+    previous = version;
     return { version, name: f, sql: readFileSync(join(dir, f), "utf8") };
   });
 }
@@ -79,7 +83,7 @@ export function openDatabase(path: string, migrations: Migration[] = loadMigrati
   }
   try {
     // Before anything changes the file (WAL mode persists in it): refuse what Parzen cannot use.
-    checkSchema(db, migrations.length, path);
+    checkSchema(db, latestVersion(migrations), path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -131,9 +135,14 @@ function checkWritable(db: Db, path: string): void {
   }
 }
 
+/** The schema version the migrations bring a database to (0 for none). */
+export function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.at(-1)?.version ?? 0;
+}
+
 function migrate(db: Db, migrations: Migration[]): void {
   const current = db.pragma("user_version", { simple: true }) as number;
-  for (const m of migrations.slice(current)) {
+  for (const m of migrations.filter((m) => m.version > current)) {
     db.transaction(() => {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);

@@ -9,7 +9,17 @@
  */
 import type { Statement } from "better-sqlite3";
 import { alreadyExists, notFound } from "../../errors.js";
-import { SOURCE_NUMBER, SOURCE_OF, STATE_NUMBER, STATE_OF, decoded, parseNumbers, parseStrings } from "../encoding.js";
+import {
+  SOURCE_NUMBER,
+  SOURCE_OF,
+  STATE_NUMBER,
+  STATE_OF,
+  decoded,
+  encodeValues,
+  outcomeOf,
+  parseNumbers,
+  parseStrings,
+} from "../encoding.js";
 import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from "../rows.js";
 import type { CurvePointRecord, LoggedRequest, NewTrial, RequestRecord, Store, Unit, Written } from "../store.js";
 import type { Db } from "./database.js";
@@ -33,6 +43,8 @@ interface RawTrial {
   start_time: number | null;
   end_time: number | null;
   lease_deadline: number | null;
+  objective_values: string;
+  constraint_values: string;
 }
 
 interface RawExperiment {
@@ -47,7 +59,7 @@ type Curves = Map<number, [number, number][]>;
 
 /** Columns of a trial but its parameters, which readTrials' caller already holds. */
 const TRIAL_COLUMNS = `id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
-  create_time, start_time, end_time, lease_deadline`;
+  create_time, start_time, end_time, lease_deadline, objective_values, constraint_values`;
 
 export class SqliteStore implements Store {
   private readonly s: Record<string, Statement>;
@@ -86,12 +98,13 @@ export class SqliteStore implements Store {
       experimentOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
       trialOfExperiment: p("SELECT 1 FROM trials WHERE id = ? AND experiment_id = ?"),
       insertTrial: p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs,
-        worker_id, fail_reason, create_time, start_time, end_time, lease_deadline)
+        worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values)
         VALUES (@experimentId, @number, @state, @source, @params, @loss, @metrics, @userAttrs, @workerId,
-        @failReason, @createTime, @startTime, @endTime, @leaseDeadline)`),
+        @failReason, @createTime, @startTime, @endTime, @leaseDeadline, @values, @constraints)`),
       updateTrial: p(`UPDATE trials SET state = @state, loss = @loss, metrics = @metrics, user_attrs = @userAttrs,
         worker_id = @workerId, fail_reason = @failReason, start_time = @startTime, end_time = @endTime,
-        lease_deadline = @leaseDeadline WHERE id = @id AND experiment_id = @experimentId`),
+        lease_deadline = @leaseDeadline, objective_values = @values, constraint_values = @constraints
+        WHERE id = @id AND experiment_id = @experimentId`),
       insertPoint: p(`INSERT OR IGNORE INTO intermediate_values (trial_id, step, value)
         SELECT id, ?, ? FROM trials WHERE id = ? AND experiment_id = ?`),
       insertNewPoint: p("INSERT OR IGNORE INTO intermediate_values (trial_id, step, value) VALUES (?, ?, ?)"),
@@ -340,6 +353,8 @@ function trialFields(experimentId: number, t: TrialRow) {
     startTime: t.startTime,
     endTime: t.endTime,
     leaseDeadline: t.leaseDeadline,
+    values: encodeValues(t.values),
+    constraints: encodeValues(t.constraints),
   };
 }
 
@@ -369,5 +384,6 @@ function toTrial(
     endTime: r.end_time,
     leaseDeadline: r.lease_deadline,
     intermediate: intermediate ?? NO_POINTS,
+    ...outcomeOf(r.objective_values, r.constraint_values),
   };
 }

@@ -36,6 +36,29 @@ _DIRECTIONS = {
 }
 
 
+def _objectives(
+    directions: Sequence[str] | None, objectives: Mapping[str, str] | Sequence[tuple[str, str]] | None
+) -> list[experiment_pb2.Objective]:
+    """The declared objectives of create_experiment (none: the single-objective form)."""
+    if directions is not None and objectives is not None:
+        raise ValueError("give directions or objectives, not both")
+    pairs: list[tuple[str, str]]
+    if objectives is not None:
+        pairs = list(objectives.items()) if isinstance(objectives, Mapping) else [(n, d) for n, d in objectives]
+    elif directions is not None:
+        if isinstance(directions, str):
+            raise ValueError("directions must be a list of 'minimize' or 'maximize'")
+        pairs = [("", d) for d in directions]
+    else:
+        return []
+    out = []
+    for name, d in pairs:
+        if d not in _DIRECTIONS:
+            raise ValueError(f"objective directions must be 'minimize' or 'maximize', got {d!r}")
+        out.append(experiment_pb2.Objective(name=name, direction=_DIRECTIONS[d]))
+    return out
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -92,6 +115,8 @@ class Client:
         algorithm: str | None = None,
         seed: int | None = None,
         direction: str = "minimize",
+        directions: Sequence[str] | None = None,
+        objectives: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         options: Mapping[str, Any] | None = None,
         pruner: _pruners.PrunerLike | None = None,
         pruner_options: Mapping[str, Any] | None = None,
@@ -127,11 +152,19 @@ class Client:
         datetime). Then ``exp.suggest()`` raises ``parzen.ExperimentDone``.
         ``exp.update(...)`` changes them later; ``exp.pause()``,
         ``exp.resume()`` and ``exp.stop()`` control the lifecycle.
+        Several objectives: ``directions=["minimize", "maximize"]`` (Optuna's
+        spelling; the objectives are named ``objective_0``, ...) or
+        ``objectives={"error": "minimize", "latency": "minimize"}`` (names in
+        order); ``direction`` is then left alone. Trials report a list of
+        values, ``exp.best_trials`` is the Pareto front.
         """
         if direction not in _DIRECTIONS:
             raise ValueError(
                 f"direction must be 'minimize' or 'maximize' (or 'minimise', 'maximise'), got {direction!r}"
             )
+        declared = _objectives(directions, objectives)
+        if declared and _DIRECTIONS[direction] != experiment_pb2.DIRECTION_MINIMIZE:
+            raise ValueError("give either direction or directions/objectives, not both")
         compiled = compile_space(space)
         attrs: dict[str, str] = dict(user_attrs or {})
         attrs[tpl.TEMPLATE_ATTR] = compiled.template_json
@@ -142,7 +175,10 @@ class Client:
             algorithm=experiment_pb2.AlgorithmConfig(name=algorithm or "", options=to_value_map(options or {})),
             user_attrs=attrs,
             retry_lost=retry_lost,
+            objectives=declared,
         )
+        if declared:
+            exp.ClearField("direction")
         if seed is not None:
             exp.seed = int(seed)
         if max_trials is not None:

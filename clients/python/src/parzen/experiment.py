@@ -32,7 +32,8 @@ StateLike = Union[TrialState, str]
 class _LoopState:
     """The report the body of ``exp.loop()`` made, deferred until the loop knows whether it goes on."""
 
-    pending: tuple[int, float | None, dict[str, float], str] | None = None
+    # (status, loss, metrics, fail_reason, values, constraints)
+    pending: tuple[int, float | None, dict[str, float], str, tuple[float, ...], tuple[float, ...]] | None = None
 
 
 def _left(timeout: float | None, start: float) -> float | None:
@@ -85,7 +86,27 @@ class Experiment:
 
     @property
     def direction(self) -> str:
+        """The direction of a single-objective experiment (see ``directions`` for several)."""
+        if len(self.proto.objectives) > 1:
+            raise ValueError(f"experiment {self.name!r} has several objectives: see .directions")
         return "maximize" if self.proto.direction == experiment_pb2.DIRECTION_MAXIMIZE else "minimize"
+
+    @property
+    def directions(self) -> list[str]:
+        """One direction per objective (one entry for a single-objective experiment)."""
+        if not self.proto.objectives:
+            return [self.direction]
+        maximize = experiment_pb2.DIRECTION_MAXIMIZE
+        return ["maximize" if o.direction == maximize else "minimize" for o in self.proto.objectives]
+
+    @property
+    def objective_names(self) -> list[str]:
+        """The objectives' names, in order (``["loss"]`` for an unnamed single objective)."""
+        return [o.name for o in self.proto.objectives] or ["loss"]
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return len(self.proto.objectives) > 1
 
     @property
     def algorithm(self) -> str:
@@ -289,14 +310,24 @@ class Experiment:
                 _CURRENT.reset(token)
                 trial.stop_heartbeats()
                 trial._loop = None
-                status, loss, metrics, reason = state.pending or (
+                status, loss, metrics, reason, values, constraints = state.pending or (
                     svc.REPORT_STATUS_FAIL,
                     None,
                     {},
                     "the loop body ended without a report" if going_on else "the loop stopped before a report",
+                    (),
+                    (),
                 )
                 if trial.state == TrialState.RUNNING:
-                    resp = trial._send(status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=going_on)
+                    resp = trial._send(
+                        status,
+                        loss=loss,
+                        values=values,
+                        constraints=constraints,
+                        metrics=metrics,
+                        fail_reason=reason,
+                        suggest_next=going_on,
+                    )
                     trial = self._next_from(resp, timeout) if going_on else None
                 elif going_on:
                     # Reported some other way (e.g. on another handle of the trial): ask as usual.
@@ -431,7 +462,8 @@ class Experiment:
         return [Trial(self, t) for t in resp.trials]
 
     def _import(self, r: Mapping[str, Any]) -> svc.TrialImport:
-        unknown = set(r) - {"params", "loss", "state", "metrics", "intermediate", "user_attrs", "fail_reason"}
+        keys = {"params", "loss", "values", "constraints", "state", "metrics", "intermediate", "user_attrs"}
+        unknown = set(r) - keys - {"fail_reason"}
         if unknown:
             raise ValueError(f"add_trials: unknown record keys {sorted(unknown)}")
         state = TrialState(str(r.get("state", "COMPLETE")).upper())
@@ -445,6 +477,8 @@ class Experiment:
             ],
             user_attrs=dict(r.get("user_attrs") or {}),
             fail_reason=str(r.get("fail_reason", "")),
+            values=[float(v) for v in r.get("values") or ()],
+            constraints=[float(v) for v in r.get("constraints") or ()],
         )
         if r.get("loss") is not None:
             imp.loss = float(r["loss"])
@@ -454,12 +488,23 @@ class Experiment:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The best COMPLETE trial, or None when there is none yet."""
+        """The best feasible COMPLETE trial, or None when there is none yet.
+        A multi-objective experiment has none: use ``best_trials``."""
+        if self.is_multi_objective:
+            raise ValueError(f"experiment {self.name!r} has several objectives: use best_trials (the Pareto front)")
         try:
             resp = self.client.connection.call("GetBest", svc.GetBestRequest(experiment=self.name))
         except FailedPrecondition:
             return None
         return Trial(self, resp.trial)
+
+    @property
+    def best_trials(self) -> list[Trial]:
+        """The Pareto front: the COMPLETE trials no other one dominates (the
+        feasible ones when trials report constraints), in number order, each
+        with ``.values``. With one objective, the trials tied for the best loss."""
+        resp = self.client.connection.call("GetParetoFront", svc.GetParetoFrontRequest(experiment=self.name))
+        return [Trial(self, t) for t in resp.trials]
 
     def importance(self) -> dict[str, float]:
         """How much each parameter matters to the loss, most important first.
@@ -518,6 +563,7 @@ class Experiment:
             raise ImportError("trials_dataframe() needs pandas: pip install 'parzen[pandas]'") from e
         rows = []
         steps: set[int] = set()
+        names = self.objective_names if self.is_multi_objective else []
         for t in self.iter_trials():
             curve = dict(sorted(t.intermediate.items()))
             row: dict[str, Any] = {
@@ -532,6 +578,9 @@ class Experiment:
                 "start_time": t.start_time,
                 "end_time": t.end_time,
             }
+            # Several objectives: one values.<name> column each; constraints: one constraints.<i> column each.
+            row.update({f"values.{n}": v for n, v in zip(names, t.proto.values)})
+            row.update({f"constraints.{i}": v for i, v in enumerate(t.constraints)})
             row.update({f"params.{k}": v for k, v in t.flat_params.items()})
             row.update({f"metrics.{k}": v for k, v in t.metrics.items()})
             if intermediate_columns:
@@ -544,6 +593,8 @@ class Experiment:
         if intermediate_columns and steps:
             curve_cols = [f"intermediate.{s}" for s in sorted(steps)]
             df = df[[c for c in df.columns if c not in set(curve_cols)] + curve_cols]
+        if names and "loss" in df.columns:
+            df = df.drop(columns=["loss"])
         if "last_step" in df.columns:
             df["last_step"] = df["last_step"].astype("Int64")
         return df

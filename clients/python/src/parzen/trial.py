@@ -12,7 +12,7 @@ the block ends without a report.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 from enum import Enum
@@ -102,6 +102,8 @@ class Trial:
         "flat_params",
         "state",
         "loss",
+        "values",
+        "constraints",
         "metrics",
         "intermediate",
         "worker_id",
@@ -133,6 +135,22 @@ class Trial:
     @cached_property
     def loss(self) -> float | None:
         return self.proto.loss if self.proto.HasField("loss") else None
+
+    @cached_property
+    def values(self) -> list[float] | None:
+        """The objective values, one per objective (a single-objective trial: ``[loss]``); None when not reported."""
+        if self.proto.values:
+            return list(self.proto.values)
+        return None if self.loss is None else [self.loss]
+
+    @cached_property
+    def constraints(self) -> list[float]:
+        """The constraint values reported (feasible when every one is <= 0); empty when none."""
+        return list(self.proto.constraints)
+
+    @property
+    def feasible(self) -> bool:
+        return all(c <= 0 for c in self.constraints)
 
     @cached_property
     def metrics(self) -> dict[str, float]:
@@ -201,9 +219,23 @@ class Trial:
 
     # ------------------------------------------------------------ reporting
 
-    def report(self, loss: float, /, **metrics: float) -> Trial:
+    def report(
+        self, loss: float | Sequence[float], /, *, constraints: Sequence[float] | None = None, **metrics: float
+    ) -> Trial:
         """Finishes the trial as COMPLETE with a finite ``loss`` (and extra
-        named metrics, e.g. ``accuracy=0.93``)."""
+        named metrics, e.g. ``accuracy=0.93``); for several objectives, a
+        list of values in the experiment's order (``trial.report([err, ms])``).
+        ``constraints``: values that are feasible when every one is <= 0."""
+        cons = [float(c) for c in constraints or ()]
+        if isinstance(loss, (int, float)):
+            return self._report(svc.REPORT_STATUS_OK, loss=float(loss), metrics=metrics, constraints=cons)
+        values = [float(v) for v in loss]
+        if len(values) == 1 and not self.experiment.is_multi_objective:
+            return self._report(svc.REPORT_STATUS_OK, loss=values[0], metrics=metrics, constraints=cons)
+        return self._report(svc.REPORT_STATUS_OK, values=values, metrics=metrics, constraints=cons)
+
+    def report_metrics(self, loss: float, metrics: Mapping[str, float]) -> Trial:
+        """``report(loss, **metrics)`` for metrics in a mapping, whatever their names."""
         return self._report(svc.REPORT_STATUS_OK, loss=float(loss), metrics=metrics)
 
     def fail(self, reason: str = "") -> Trial:
@@ -220,14 +252,16 @@ class Trial:
         status: int,
         *,
         loss: float | None = None,
+        values: Sequence[float] = (),
+        constraints: Sequence[float] = (),
         metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
     ) -> Trial:
         if self._loop is not None:
             # Inside exp.loop(): sent with the request for the next trial when the loop goes on.
-            self._loop.pending = (status, loss, dict(metrics or {}), fail_reason)
+            self._loop.pending = (status, loss, dict(metrics or {}), fail_reason, tuple(values), tuple(constraints))
             return self
-        self._send(status, loss=loss, metrics=metrics, fail_reason=fail_reason)
+        self._send(status, loss=loss, values=values, constraints=constraints, metrics=metrics, fail_reason=fail_reason)
         return self
 
     def _send(
@@ -235,6 +269,8 @@ class Trial:
         status: int,
         *,
         loss: float | None = None,
+        values: Sequence[float] = (),
+        constraints: Sequence[float] = (),
         metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
         suggest_next: bool = False,
@@ -249,6 +285,8 @@ class Trial:
             fail_reason=fail_reason,
             request_id=uuid.uuid4().hex,
             suggest_next=suggest_next,
+            values=list(values),
+            constraints=list(constraints),
         )
         if suggest_next:
             req.worker_id = self.experiment.client.worker_id

@@ -353,7 +353,14 @@ type Experiment struct {
 	// experiment is COMPLETED (COMPLETION_REASON_DEADLINE); trials still
 	// RUNNING may report. Absent: no deadline. Part of the identity on
 	// re-create, like the other stop conditions, so give an absolute instant.
-	Deadline      *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// Several objectives (see the README's "Several objectives and
+	// constraints"). Empty: one objective, the loss, in `direction`. One entry:
+	// the same single objective with a name. Two or more: a multi-objective
+	// experiment; `direction` must then be unspecified, reports carry
+	// ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
+	// experiment's identity on re-create.
+	Objectives    []*Objective `protobuf:"bytes,18,rep,name=objectives,proto3" json:"objectives,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -507,6 +514,68 @@ func (x *Experiment) GetDeadline() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Experiment) GetObjectives() []*Objective {
+	if x != nil {
+		return x.Objectives
+	}
+	return nil
+}
+
+// One objective of an experiment.
+type Objective struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique within the experiment; "objective_<i>" when empty.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Minimised when unspecified.
+	Direction     Direction `protobuf:"varint,2,opt,name=direction,proto3,enum=parzen.v1.Direction" json:"direction,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Objective) Reset() {
+	*x = Objective{}
+	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Objective) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Objective) ProtoMessage() {}
+
+func (x *Objective) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Objective.ProtoReflect.Descriptor instead.
+func (*Objective) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Objective) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Objective) GetDirection() Direction {
+	if x != nil {
+		return x.Direction
+	}
+	return Direction_DIRECTION_UNSPECIFIED
+}
+
 // Number of trials in each state (output only).
 type TrialCounts struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -522,7 +591,7 @@ type TrialCounts struct {
 
 func (x *TrialCounts) Reset() {
 	*x = TrialCounts{}
-	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +603,7 @@ func (x *TrialCounts) String() string {
 func (*TrialCounts) ProtoMessage() {}
 
 func (x *TrialCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +616,7 @@ func (x *TrialCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialCounts.ProtoReflect.Descriptor instead.
 func (*TrialCounts) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{3}
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *TrialCounts) GetWaiting() int64 {
@@ -608,7 +677,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\aoptions\x18\x02 \x03(\v2$.parzen.v1.PrunerConfig.OptionsEntryR\aoptions\x1aL\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xbb\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xf1\a\n" +
 	"\n" +
 	"Experiment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
@@ -632,14 +701,20 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\x04goal\x18\x0e \x01(\x01H\x03R\x04goal\x88\x01\x01\x120\n" +
 	"\x05state\x18\x0f \x01(\x0e2\x1a.parzen.v1.ExperimentStateR\x05state\x12H\n" +
 	"\x11completion_reason\x18\x10 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\x10completionReason\x126\n" +
-	"\bdeadline\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x1a<\n" +
+	"\bdeadline\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x124\n" +
+	"\n" +
+	"objectives\x18\x12 \x03(\v2\x14.parzen.v1.ObjectiveR\n" +
+	"objectives\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
 	"\x05_seedB\r\n" +
 	"\v_max_trialsB\x14\n" +
 	"\x12_max_failed_trialsB\a\n" +
-	"\x05_goal\"\x9d\x01\n" +
+	"\x05_goal\"S\n" +
+	"\tObjective\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
+	"\tdirection\x18\x02 \x01(\x0e2\x14.parzen.v1.DirectionR\tdirection\"\x9d\x01\n" +
 	"\vTrialCounts\x12\x18\n" +
 	"\awaiting\x18\x01 \x01(\x03R\awaiting\x12\x18\n" +
 	"\arunning\x18\x02 \x01(\x03R\arunning\x12\x1a\n" +
@@ -678,7 +753,7 @@ func file_parzen_v1_experiment_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_experiment_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_parzen_v1_experiment_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_parzen_v1_experiment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_parzen_v1_experiment_proto_goTypes = []any{
 	(Direction)(0),                // 0: parzen.v1.Direction
 	(ExperimentState)(0),          // 1: parzen.v1.ExperimentState
@@ -686,36 +761,39 @@ var file_parzen_v1_experiment_proto_goTypes = []any{
 	(*AlgorithmConfig)(nil),       // 3: parzen.v1.AlgorithmConfig
 	(*PrunerConfig)(nil),          // 4: parzen.v1.PrunerConfig
 	(*Experiment)(nil),            // 5: parzen.v1.Experiment
-	(*TrialCounts)(nil),           // 6: parzen.v1.TrialCounts
-	nil,                           // 7: parzen.v1.AlgorithmConfig.OptionsEntry
-	nil,                           // 8: parzen.v1.PrunerConfig.OptionsEntry
-	nil,                           // 9: parzen.v1.Experiment.UserAttrsEntry
-	(*SearchSpace)(nil),           // 10: parzen.v1.SearchSpace
-	(*durationpb.Duration)(nil),   // 11: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*Value)(nil),                 // 13: parzen.v1.Value
+	(*Objective)(nil),             // 6: parzen.v1.Objective
+	(*TrialCounts)(nil),           // 7: parzen.v1.TrialCounts
+	nil,                           // 8: parzen.v1.AlgorithmConfig.OptionsEntry
+	nil,                           // 9: parzen.v1.PrunerConfig.OptionsEntry
+	nil,                           // 10: parzen.v1.Experiment.UserAttrsEntry
+	(*SearchSpace)(nil),           // 11: parzen.v1.SearchSpace
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*Value)(nil),                 // 14: parzen.v1.Value
 }
 var file_parzen_v1_experiment_proto_depIdxs = []int32{
-	7,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
-	8,  // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
-	10, // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
+	8,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
+	9,  // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
+	11, // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
 	0,  // 3: parzen.v1.Experiment.direction:type_name -> parzen.v1.Direction
 	3,  // 4: parzen.v1.Experiment.algorithm:type_name -> parzen.v1.AlgorithmConfig
 	4,  // 5: parzen.v1.Experiment.pruner:type_name -> parzen.v1.PrunerConfig
-	11, // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
-	9,  // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
-	12, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
+	12, // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
+	10, // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
+	13, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
 	1,  // 10: parzen.v1.Experiment.state:type_name -> parzen.v1.ExperimentState
 	2,  // 11: parzen.v1.Experiment.completion_reason:type_name -> parzen.v1.CompletionReason
-	12, // 12: parzen.v1.Experiment.deadline:type_name -> google.protobuf.Timestamp
-	13, // 13: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	13, // 14: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	13, // 12: parzen.v1.Experiment.deadline:type_name -> google.protobuf.Timestamp
+	6,  // 13: parzen.v1.Experiment.objectives:type_name -> parzen.v1.Objective
+	0,  // 14: parzen.v1.Objective.direction:type_name -> parzen.v1.Direction
+	14, // 15: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	14, // 16: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_experiment_proto_init() }
@@ -731,7 +809,7 @@ func file_parzen_v1_experiment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_experiment_proto_rawDesc), len(file_parzen_v1_experiment_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -835,7 +835,15 @@ type ReportRequest struct {
 	// it, so that a retry cannot start a second trial.
 	SuggestNext bool `protobuf:"varint,8,opt,name=suggest_next,json=suggestNext,proto3" json:"suggest_next,omitempty"`
 	// Who evaluates the next trial; the reported trial's worker when empty.
-	WorkerId      string `protobuf:"bytes,9,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	WorkerId string `protobuf:"bytes,9,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// Status OK of a multi-objective experiment: one finite value per
+	// objective, in the experiment's order (loss must then be absent). A
+	// single-objective experiment takes `loss`, or one value here.
+	Values []float64 `protobuf:"fixed64,10,rep,packed,name=values,proto3" json:"values,omitempty"`
+	// Optional constraint values (finite): the trial is feasible when every
+	// one is <= 0. Every report of an experiment that carries constraints
+	// carries as many as the first one did.
+	Constraints   []float64 `protobuf:"fixed64,11,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -931,6 +939,20 @@ func (x *ReportRequest) GetWorkerId() string {
 		return x.WorkerId
 	}
 	return ""
+}
+
+func (x *ReportRequest) GetValues() []float64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetConstraints() []float64 {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
 }
 
 type ReportResponse struct {
@@ -1350,8 +1372,11 @@ type TrialImport struct {
 	IntermediateValues []*IntermediateValue `protobuf:"bytes,5,rep,name=intermediate_values,json=intermediateValues,proto3" json:"intermediate_values,omitempty"`
 	UserAttrs          map[string]string    `protobuf:"bytes,6,rep,name=user_attrs,json=userAttrs,proto3" json:"user_attrs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	FailReason         string               `protobuf:"bytes,7,opt,name=fail_reason,json=failReason,proto3" json:"fail_reason,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// As ReportRequest.values and ReportRequest.constraints.
+	Values        []float64 `protobuf:"fixed64,8,rep,packed,name=values,proto3" json:"values,omitempty"`
+	Constraints   []float64 `protobuf:"fixed64,9,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TrialImport) Reset() {
@@ -1431,6 +1456,20 @@ func (x *TrialImport) GetFailReason() string {
 		return x.FailReason
 	}
 	return ""
+}
+
+func (x *TrialImport) GetValues() []float64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *TrialImport) GetConstraints() []float64 {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
 }
 
 type AddTrialsRequest struct {
@@ -1942,6 +1981,94 @@ func (x *GetBestResponse) GetTrial() *Trial {
 	return nil
 }
 
+type GetParetoFrontRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParetoFrontRequest) Reset() {
+	*x = GetParetoFrontRequest{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParetoFrontRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParetoFrontRequest) ProtoMessage() {}
+
+func (x *GetParetoFrontRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParetoFrontRequest.ProtoReflect.Descriptor instead.
+func (*GetParetoFrontRequest) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetParetoFrontRequest) GetExperiment() string {
+	if x != nil {
+		return x.Experiment
+	}
+	return ""
+}
+
+type GetParetoFrontResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Trials        []*Trial               `protobuf:"bytes,1,rep,name=trials,proto3" json:"trials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParetoFrontResponse) Reset() {
+	*x = GetParetoFrontResponse{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParetoFrontResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParetoFrontResponse) ProtoMessage() {}
+
+func (x *GetParetoFrontResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParetoFrontResponse.ProtoReflect.Descriptor instead.
+func (*GetParetoFrontResponse) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetParetoFrontResponse) GetTrials() []*Trial {
+	if x != nil {
+		return x.Trials
+	}
+	return nil
+}
+
 type GetImportanceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Experiment    string                 `protobuf:"bytes,1,opt,name=experiment,proto3" json:"experiment,omitempty"`
@@ -1951,7 +2078,7 @@ type GetImportanceRequest struct {
 
 func (x *GetImportanceRequest) Reset() {
 	*x = GetImportanceRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +2090,7 @@ func (x *GetImportanceRequest) String() string {
 func (*GetImportanceRequest) ProtoMessage() {}
 
 func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +2103,7 @@ func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceRequest.ProtoReflect.Descriptor instead.
 func (*GetImportanceRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetImportanceRequest) GetExperiment() string {
@@ -1999,7 +2126,7 @@ type GetImportanceResponse struct {
 
 func (x *GetImportanceResponse) Reset() {
 	*x = GetImportanceResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2011,7 +2138,7 @@ func (x *GetImportanceResponse) String() string {
 func (*GetImportanceResponse) ProtoMessage() {}
 
 func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2024,7 +2151,7 @@ func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceResponse.ProtoReflect.Descriptor instead.
 func (*GetImportanceResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetImportanceResponse) GetParameters() []*ParameterImportance {
@@ -2051,7 +2178,7 @@ type ParameterImportance struct {
 
 func (x *ParameterImportance) Reset() {
 	*x = ParameterImportance{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2063,7 +2190,7 @@ func (x *ParameterImportance) String() string {
 func (*ParameterImportance) ProtoMessage() {}
 
 func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2076,7 +2203,7 @@ func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParameterImportance.ProtoReflect.Descriptor instead.
 func (*ParameterImportance) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ParameterImportance) GetName() string {
@@ -2158,7 +2285,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\vdone_reason\x18\x03 \x01(\x0e2\x1b.parzen.v1.CompletionReasonR\n" +
 	"doneReason\x12:\n" +
 	"\vretry_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"\x80\x04\n" +
+	"retryAfter\"\xba\x04\n" +
 	"\rReportRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.parzen.v1.ReportStatusR\x06status\x12\x17\n" +
@@ -2171,7 +2298,10 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tR\trequestId\x12!\n" +
 	"\fsuggest_next\x18\b \x01(\bR\vsuggestNext\x12\x1b\n" +
-	"\tworker_id\x18\t \x01(\tR\bworkerId\x1a:\n" +
+	"\tworker_id\x18\t \x01(\tR\bworkerId\x12\x16\n" +
+	"\x06values\x18\n" +
+	" \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\v \x03(\x01R\vconstraints\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1a<\n" +
@@ -2209,7 +2339,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x0econfigurations\x18\x02 \x03(\v2\x18.parzen.v1.ConfigurationR\x0econfigurations\x12$\n" +
 	"\x0eskip_if_exists\x18\x03 \x01(\bR\fskipIfExists\";\n" +
 	"\x0fEnqueueResponse\x12(\n" +
-	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"\xd4\x04\n" +
+	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"\x8e\x05\n" +
 	"\vTrialImport\x12:\n" +
 	"\x06params\x18\x01 \x03(\v2\".parzen.v1.TrialImport.ParamsEntryR\x06params\x12+\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x15.parzen.v1.TrialStateR\x05state\x12\x17\n" +
@@ -2219,7 +2349,9 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"user_attrs\x18\x06 \x03(\v2%.parzen.v1.TrialImport.UserAttrsEntryR\tuserAttrs\x12\x1f\n" +
 	"\vfail_reason\x18\a \x01(\tR\n" +
-	"failReason\x1aK\n" +
+	"failReason\x12\x16\n" +
+	"\x06values\x18\b \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\t \x03(\x01R\vconstraints\x1aK\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
 	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\x1a:\n" +
@@ -2267,7 +2399,13 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"experiment\x18\x01 \x01(\tR\n" +
 	"experiment\"9\n" +
 	"\x0fGetBestResponse\x12&\n" +
-	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"6\n" +
+	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"7\n" +
+	"\x15GetParetoFrontRequest\x12\x1e\n" +
+	"\n" +
+	"experiment\x18\x01 \x01(\tR\n" +
+	"experiment\"B\n" +
+	"\x16GetParetoFrontResponse\x12(\n" +
+	"\x06trials\x18\x01 \x03(\v2\x10.parzen.v1.TrialR\x06trials\"6\n" +
 	"\x14GetImportanceRequest\x12\x1e\n" +
 	"\n" +
 	"experiment\x18\x01 \x01(\tR\n" +
@@ -2291,7 +2429,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10REPORT_STATUS_OK\x10\x01\x12\x16\n" +
 	"\x12REPORT_STATUS_FAIL\x10\x02\x12\x18\n" +
-	"\x14REPORT_STATUS_PRUNED\x10\x032\x86\n" +
+	"\x14REPORT_STATUS_PRUNED\x10\x032\xdd\n" +
 	"\n" +
 	"\x10OptimizerService\x12[\n" +
 	"\x10CreateExperiment\x12\".parzen.v1.CreateExperimentRequest\x1a#.parzen.v1.CreateExperimentResponse\x12R\n" +
@@ -2309,7 +2447,8 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\n" +
 	"ListTrials\x12\x1c.parzen.v1.ListTrialsRequest\x1a\x1d.parzen.v1.ListTrialsResponse\x12Q\n" +
 	"\fStreamTrials\x12\x1e.parzen.v1.StreamTrialsRequest\x1a\x1f.parzen.v1.StreamTrialsResponse0\x01\x12@\n" +
-	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponse\x12R\n" +
+	"\aGetBest\x12\x19.parzen.v1.GetBestRequest\x1a\x1a.parzen.v1.GetBestResponse\x12U\n" +
+	"\x0eGetParetoFront\x12 .parzen.v1.GetParetoFrontRequest\x1a!.parzen.v1.GetParetoFrontResponse\x12R\n" +
 	"\rGetImportance\x12\x1f.parzen.v1.GetImportanceRequest\x1a .parzen.v1.GetImportanceResponseB@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3"
 
 var (
@@ -2325,7 +2464,7 @@ func file_parzen_v1_optimizer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(ExperimentAction)(0),              // 0: parzen.v1.ExperimentAction
 	(ReportStatus)(0),                  // 1: parzen.v1.ReportStatus
@@ -2361,99 +2500,104 @@ var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(*StreamTrialsResponse)(nil),       // 31: parzen.v1.StreamTrialsResponse
 	(*GetBestRequest)(nil),             // 32: parzen.v1.GetBestRequest
 	(*GetBestResponse)(nil),            // 33: parzen.v1.GetBestResponse
-	(*GetImportanceRequest)(nil),       // 34: parzen.v1.GetImportanceRequest
-	(*GetImportanceResponse)(nil),      // 35: parzen.v1.GetImportanceResponse
-	(*ParameterImportance)(nil),        // 36: parzen.v1.ParameterImportance
-	nil,                                // 37: parzen.v1.ReportRequest.MetricsEntry
-	nil,                                // 38: parzen.v1.ReportRequest.UserAttrsEntry
-	nil,                                // 39: parzen.v1.Configuration.ParamsEntry
-	nil,                                // 40: parzen.v1.Configuration.UserAttrsEntry
-	nil,                                // 41: parzen.v1.TrialImport.ParamsEntry
-	nil,                                // 42: parzen.v1.TrialImport.MetricsEntry
-	nil,                                // 43: parzen.v1.TrialImport.UserAttrsEntry
-	(*Experiment)(nil),                 // 44: parzen.v1.Experiment
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(*Trial)(nil),                      // 46: parzen.v1.Trial
-	(CompletionReason)(0),              // 47: parzen.v1.CompletionReason
-	(*durationpb.Duration)(nil),        // 48: google.protobuf.Duration
-	(TrialState)(0),                    // 49: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 50: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 51: parzen.v1.Value
+	(*GetParetoFrontRequest)(nil),      // 34: parzen.v1.GetParetoFrontRequest
+	(*GetParetoFrontResponse)(nil),     // 35: parzen.v1.GetParetoFrontResponse
+	(*GetImportanceRequest)(nil),       // 36: parzen.v1.GetImportanceRequest
+	(*GetImportanceResponse)(nil),      // 37: parzen.v1.GetImportanceResponse
+	(*ParameterImportance)(nil),        // 38: parzen.v1.ParameterImportance
+	nil,                                // 39: parzen.v1.ReportRequest.MetricsEntry
+	nil,                                // 40: parzen.v1.ReportRequest.UserAttrsEntry
+	nil,                                // 41: parzen.v1.Configuration.ParamsEntry
+	nil,                                // 42: parzen.v1.Configuration.UserAttrsEntry
+	nil,                                // 43: parzen.v1.TrialImport.ParamsEntry
+	nil,                                // 44: parzen.v1.TrialImport.MetricsEntry
+	nil,                                // 45: parzen.v1.TrialImport.UserAttrsEntry
+	(*Experiment)(nil),                 // 46: parzen.v1.Experiment
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(*Trial)(nil),                      // 48: parzen.v1.Trial
+	(CompletionReason)(0),              // 49: parzen.v1.CompletionReason
+	(*durationpb.Duration)(nil),        // 50: google.protobuf.Duration
+	(TrialState)(0),                    // 51: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 52: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 53: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
-	44, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
-	44, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	44, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	44, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
+	46, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
+	46, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	46, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	46, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
 	0,  // 4: parzen.v1.UpdateExperimentRequest.action:type_name -> parzen.v1.ExperimentAction
-	45, // 5: parzen.v1.UpdateExperimentRequest.deadline:type_name -> google.protobuf.Timestamp
-	44, // 6: parzen.v1.UpdateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	46, // 7: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
-	47, // 8: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
-	48, // 9: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
+	47, // 5: parzen.v1.UpdateExperimentRequest.deadline:type_name -> google.protobuf.Timestamp
+	46, // 6: parzen.v1.UpdateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	48, // 7: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
+	49, // 8: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
+	50, // 9: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
 	1,  // 10: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	37, // 11: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	38, // 12: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	46, // 13: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	39, // 11: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	40, // 12: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	48, // 13: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
 	13, // 14: parzen.v1.ReportResponse.next:type_name -> parzen.v1.SuggestResponse
-	45, // 15: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	39, // 16: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	40, // 17: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	47, // 15: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	41, // 16: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	42, // 17: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
 	20, // 18: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	46, // 19: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	41, // 20: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	49, // 21: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	42, // 22: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	50, // 23: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	43, // 24: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	48, // 19: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	43, // 20: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	51, // 21: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	44, // 22: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	52, // 23: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	45, // 24: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
 	23, // 25: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	46, // 26: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	46, // 27: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	49, // 28: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	46, // 29: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	49, // 30: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	46, // 31: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	46, // 32: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	36, // 33: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
-	51, // 34: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	51, // 35: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	2,  // 36: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	4,  // 37: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	6,  // 38: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	8,  // 39: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	10, // 40: parzen.v1.OptimizerService.UpdateExperiment:input_type -> parzen.v1.UpdateExperimentRequest
-	12, // 41: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	14, // 42: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	16, // 43: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	18, // 44: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	21, // 45: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	24, // 46: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	26, // 47: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	28, // 48: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	30, // 49: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	32, // 50: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	34, // 51: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
-	3,  // 52: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	5,  // 53: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	7,  // 54: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	9,  // 55: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	11, // 56: parzen.v1.OptimizerService.UpdateExperiment:output_type -> parzen.v1.UpdateExperimentResponse
-	13, // 57: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	15, // 58: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	17, // 59: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	19, // 60: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	22, // 61: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	25, // 62: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	27, // 63: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	29, // 64: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	31, // 65: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	33, // 66: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	35, // 67: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
-	52, // [52:68] is the sub-list for method output_type
-	36, // [36:52] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	48, // 26: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	48, // 27: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	51, // 28: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	48, // 29: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	51, // 30: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	48, // 31: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	48, // 32: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	48, // 33: parzen.v1.GetParetoFrontResponse.trials:type_name -> parzen.v1.Trial
+	38, // 34: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	53, // 35: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	53, // 36: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	2,  // 37: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	4,  // 38: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	6,  // 39: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	8,  // 40: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	10, // 41: parzen.v1.OptimizerService.UpdateExperiment:input_type -> parzen.v1.UpdateExperimentRequest
+	12, // 42: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	14, // 43: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	16, // 44: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	18, // 45: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	21, // 46: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	24, // 47: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	26, // 48: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	28, // 49: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	30, // 50: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	32, // 51: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	34, // 52: parzen.v1.OptimizerService.GetParetoFront:input_type -> parzen.v1.GetParetoFrontRequest
+	36, // 53: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	3,  // 54: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	5,  // 55: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	7,  // 56: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	9,  // 57: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	11, // 58: parzen.v1.OptimizerService.UpdateExperiment:output_type -> parzen.v1.UpdateExperimentResponse
+	13, // 59: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	15, // 60: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	17, // 61: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	19, // 62: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	22, // 63: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	25, // 64: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	27, // 65: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	29, // 66: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	31, // 67: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	33, // 68: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	35, // 69: parzen.v1.OptimizerService.GetParetoFront:output_type -> parzen.v1.GetParetoFrontResponse
+	37, // 70: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	54, // [54:71] is the sub-list for method output_type
+	37, // [37:54] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }
@@ -2473,7 +2617,7 @@ func file_parzen_v1_optimizer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_optimizer_service_proto_rawDesc), len(file_parzen_v1_optimizer_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	OptimizerService_ListTrials_FullMethodName         = "/parzen.v1.OptimizerService/ListTrials"
 	OptimizerService_StreamTrials_FullMethodName       = "/parzen.v1.OptimizerService/StreamTrials"
 	OptimizerService_GetBest_FullMethodName            = "/parzen.v1.OptimizerService/GetBest"
+	OptimizerService_GetParetoFront_FullMethodName     = "/parzen.v1.OptimizerService/GetParetoFront"
 	OptimizerService_GetImportance_FullMethodName      = "/parzen.v1.OptimizerService/GetImportance"
 )
 
@@ -80,9 +81,15 @@ type OptimizerServiceClient interface {
 	ListTrials(ctx context.Context, in *ListTrialsRequest, opts ...grpc.CallOption) (*ListTrialsResponse, error)
 	// Streams an experiment's trials in number order (no paging).
 	StreamTrials(ctx context.Context, in *StreamTrialsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTrialsResponse], error)
-	// The best COMPLETE trial (lowest loss, or highest when maximising);
-	// FAILED_PRECONDITION when there is none yet.
+	// The best COMPLETE trial (lowest loss, or highest when maximising),
+	// among the feasible ones when trials reported constraints;
+	// FAILED_PRECONDITION when there is none yet, and for a multi-objective
+	// experiment (use GetParetoFront).
 	GetBest(ctx context.Context, in *GetBestRequest, opts ...grpc.CallOption) (*GetBestResponse, error)
+	// The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+	// in number order, among the feasible ones when trials reported
+	// constraints. A single-objective experiment's front is its best trials.
+	GetParetoFront(ctx context.Context, in *GetParetoFrontRequest, opts ...grpc.CallOption) (*GetParetoFrontResponse, error)
 	// How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
 	// trials), most important first; all zero until there are enough trials.
 	GetImportance(ctx context.Context, in *GetImportanceRequest, opts ...grpc.CallOption) (*GetImportanceResponse, error)
@@ -255,6 +262,16 @@ func (c *optimizerServiceClient) GetBest(ctx context.Context, in *GetBestRequest
 	return out, nil
 }
 
+func (c *optimizerServiceClient) GetParetoFront(ctx context.Context, in *GetParetoFrontRequest, opts ...grpc.CallOption) (*GetParetoFrontResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetParetoFrontResponse)
+	err := c.cc.Invoke(ctx, OptimizerService_GetParetoFront_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *optimizerServiceClient) GetImportance(ctx context.Context, in *GetImportanceRequest, opts ...grpc.CallOption) (*GetImportanceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetImportanceResponse)
@@ -308,9 +325,15 @@ type OptimizerServiceServer interface {
 	ListTrials(context.Context, *ListTrialsRequest) (*ListTrialsResponse, error)
 	// Streams an experiment's trials in number order (no paging).
 	StreamTrials(*StreamTrialsRequest, grpc.ServerStreamingServer[StreamTrialsResponse]) error
-	// The best COMPLETE trial (lowest loss, or highest when maximising);
-	// FAILED_PRECONDITION when there is none yet.
+	// The best COMPLETE trial (lowest loss, or highest when maximising),
+	// among the feasible ones when trials reported constraints;
+	// FAILED_PRECONDITION when there is none yet, and for a multi-objective
+	// experiment (use GetParetoFront).
 	GetBest(context.Context, *GetBestRequest) (*GetBestResponse, error)
+	// The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+	// in number order, among the feasible ones when trials reported
+	// constraints. A single-objective experiment's front is its best trials.
+	GetParetoFront(context.Context, *GetParetoFrontRequest) (*GetParetoFrontResponse, error)
 	// How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
 	// trials), most important first; all zero until there are enough trials.
 	GetImportance(context.Context, *GetImportanceRequest) (*GetImportanceResponse, error)
@@ -368,6 +391,9 @@ func (UnimplementedOptimizerServiceServer) StreamTrials(*StreamTrialsRequest, gr
 }
 func (UnimplementedOptimizerServiceServer) GetBest(context.Context, *GetBestRequest) (*GetBestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBest not implemented")
+}
+func (UnimplementedOptimizerServiceServer) GetParetoFront(context.Context, *GetParetoFrontRequest) (*GetParetoFrontResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetParetoFront not implemented")
 }
 func (UnimplementedOptimizerServiceServer) GetImportance(context.Context, *GetImportanceRequest) (*GetImportanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetImportance not implemented")
@@ -656,6 +682,24 @@ func _OptimizerService_GetBest_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OptimizerService_GetParetoFront_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetParetoFrontRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OptimizerServiceServer).GetParetoFront(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OptimizerService_GetParetoFront_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OptimizerServiceServer).GetParetoFront(ctx, req.(*GetParetoFrontRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _OptimizerService_GetImportance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetImportanceRequest)
 	if err := dec(in); err != nil {
@@ -736,6 +780,10 @@ var OptimizerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetBest",
 			Handler:    _OptimizerService_GetBest_Handler,
+		},
+		{
+			MethodName: "GetParetoFront",
+			Handler:    _OptimizerService_GetParetoFront_Handler,
 		},
 		{
 			MethodName: "GetImportance",

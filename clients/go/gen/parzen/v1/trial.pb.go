@@ -220,6 +220,11 @@ type Trial struct {
 	EndTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// When a RUNNING trial becomes LOST unless it heartbeats.
 	LeaseDeadline *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=lease_deadline,json=leaseDeadline,proto3" json:"lease_deadline,omitempty"`
+	// The objective values of a multi-objective trial, one per objective in
+	// the experiment's order (empty for a single-objective trial: see loss).
+	Values []float64 `protobuf:"fixed64,17,rep,packed,name=values,proto3" json:"values,omitempty"`
+	// The constraint values reported with it; feasible when every one is <= 0.
+	Constraints   []float64 `protobuf:"fixed64,18,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -366,6 +371,20 @@ func (x *Trial) GetLeaseDeadline() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Trial) GetValues() []float64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *Trial) GetConstraints() []float64 {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
+}
+
 var File_parzen_v1_trial_proto protoreflect.FileDescriptor
 
 const file_parzen_v1_trial_proto_rawDesc = "" +
@@ -373,7 +392,7 @@ const file_parzen_v1_trial_proto_rawDesc = "" +
 	"\x15parzen/v1/trial.proto\x12\tparzen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"=\n" +
 	"\x11IntermediateValue\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\x03R\x04step\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value\"\xc3\a\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value\"\xfd\a\n" +
 	"\x05Trial\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
 	"\n" +
@@ -397,7 +416,9 @@ const file_parzen_v1_trial_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12A\n" +
-	"\x0elease_deadline\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rleaseDeadline\x1aK\n" +
+	"\x0elease_deadline\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rleaseDeadline\x12\x16\n" +
+	"\x06values\x18\x11 \x03(\x01R\x06values\x12 \n" +
+	"\vconstraints\x18\x12 \x03(\x01R\vconstraints\x1aK\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
 	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\x1a:\n" +

@@ -5,7 +5,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -77,7 +77,7 @@ class PrunerConfig(_message.Message):
     def __init__(self, name: _Optional[str] = ..., options: _Optional[_Mapping[str, _space_pb2.Value]] = ...) -> None: ...
 
 class Experiment(_message.Message):
-    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost", "max_trials", "max_failed_trials", "goal", "state", "completion_reason", "deadline")
+    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost", "max_trials", "max_failed_trials", "goal", "state", "completion_reason", "deadline", "objectives")
     class UserAttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +102,7 @@ class Experiment(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_REASON_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVES_FIELD_NUMBER: _ClassVar[int]
     name: str
     space: _space_pb2.SearchSpace
     direction: Direction
@@ -119,7 +120,16 @@ class Experiment(_message.Message):
     state: ExperimentState
     completion_reason: CompletionReason
     deadline: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., completion_reason: _Optional[_Union[CompletionReason, str]] = ..., deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    objectives: _containers.RepeatedCompositeFieldContainer[Objective]
+    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., completion_reason: _Optional[_Union[CompletionReason, str]] = ..., deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., objectives: _Optional[_Iterable[_Union[Objective, _Mapping]]] = ...) -> None: ...
+
+class Objective(_message.Message):
+    __slots__ = ("name", "direction")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    direction: Direction
+    def __init__(self, name: _Optional[str] = ..., direction: _Optional[_Union[Direction, str]] = ...) -> None: ...
 
 class TrialCounts(_message.Message):
     __slots__ = ("waiting", "running", "complete", "pruned", "fail", "lost")

@@ -140,7 +140,7 @@ class SuggestResponse(_message.Message):
     def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ..., done: bool = ..., done_reason: _Optional[_Union[_experiment_pb2.CompletionReason, str]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ReportRequest(_message.Message):
-    __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id", "suggest_next", "worker_id")
+    __slots__ = ("trial_id", "status", "loss", "metrics", "user_attrs", "fail_reason", "request_id", "suggest_next", "worker_id", "values", "constraints")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -164,6 +164,8 @@ class ReportRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SUGGEST_NEXT_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     trial_id: int
     status: ReportStatus
     loss: float
@@ -173,7 +175,9 @@ class ReportRequest(_message.Message):
     request_id: str
     suggest_next: bool
     worker_id: str
-    def __init__(self, trial_id: _Optional[int] = ..., status: _Optional[_Union[ReportStatus, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., suggest_next: bool = ..., worker_id: _Optional[str] = ...) -> None: ...
+    values: _containers.RepeatedScalarFieldContainer[float]
+    constraints: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, trial_id: _Optional[int] = ..., status: _Optional[_Union[ReportStatus, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., suggest_next: bool = ..., worker_id: _Optional[str] = ..., values: _Optional[_Iterable[float]] = ..., constraints: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ReportResponse(_message.Message):
     __slots__ = ("trial", "next")
@@ -250,7 +254,7 @@ class EnqueueResponse(_message.Message):
     def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
 
 class TrialImport(_message.Message):
-    __slots__ = ("params", "state", "loss", "metrics", "intermediate_values", "user_attrs", "fail_reason")
+    __slots__ = ("params", "state", "loss", "metrics", "intermediate_values", "user_attrs", "fail_reason", "values", "constraints")
     class ParamsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +283,8 @@ class TrialImport(_message.Message):
     INTERMEDIATE_VALUES_FIELD_NUMBER: _ClassVar[int]
     USER_ATTRS_FIELD_NUMBER: _ClassVar[int]
     FAIL_REASON_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     params: _containers.MessageMap[str, _space_pb2.Value]
     state: _trial_pb2.TrialState
     loss: float
@@ -286,7 +292,9 @@ class TrialImport(_message.Message):
     intermediate_values: _containers.RepeatedCompositeFieldContainer[_trial_pb2.IntermediateValue]
     user_attrs: _containers.ScalarMap[str, str]
     fail_reason: str
-    def __init__(self, params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[_trial_pb2.TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[_trial_pb2.IntermediateValue, _Mapping]]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ...) -> None: ...
+    values: _containers.RepeatedScalarFieldContainer[float]
+    constraints: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[_trial_pb2.TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[_trial_pb2.IntermediateValue, _Mapping]]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., fail_reason: _Optional[str] = ..., values: _Optional[_Iterable[float]] = ..., constraints: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class AddTrialsRequest(_message.Message):
     __slots__ = ("experiment", "trials", "request_id")
@@ -363,6 +371,18 @@ class GetBestResponse(_message.Message):
     TRIAL_FIELD_NUMBER: _ClassVar[int]
     trial: _trial_pb2.Trial
     def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
+class GetParetoFrontRequest(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    def __init__(self, experiment: _Optional[str] = ...) -> None: ...
+
+class GetParetoFrontResponse(_message.Message):
+    __slots__ = ("trials",)
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    trials: _containers.RepeatedCompositeFieldContainer[_trial_pb2.Trial]
+    def __init__(self, trials: _Optional[_Iterable[_Union[_trial_pb2.Trial, _Mapping]]] = ...) -> None: ...
 
 class GetImportanceRequest(_message.Message):
     __slots__ = ("experiment",)

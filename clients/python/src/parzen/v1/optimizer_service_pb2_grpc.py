@@ -111,6 +111,11 @@ class OptimizerServiceStub(object):
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.SerializeToString,
                 response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.FromString,
                 _registered_method=True)
+        self.GetParetoFront = channel.unary_unary(
+                '/parzen.v1.OptimizerService/GetParetoFront',
+                request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontRequest.SerializeToString,
+                response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontResponse.FromString,
+                _registered_method=True)
         self.GetImportance = channel.unary_unary(
                 '/parzen.v1.OptimizerService/GetImportance',
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetImportanceRequest.SerializeToString,
@@ -230,8 +235,19 @@ class OptimizerServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def GetBest(self, request, context):
-        """The best COMPLETE trial (lowest loss, or highest when maximising);
-        FAILED_PRECONDITION when there is none yet.
+        """The best COMPLETE trial (lowest loss, or highest when maximising),
+        among the feasible ones when trials reported constraints;
+        FAILED_PRECONDITION when there is none yet, and for a multi-objective
+        experiment (use GetParetoFront).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetParetoFront(self, request, context):
+        """The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+        in number order, among the feasible ones when trials reported
+        constraints. A single-objective experiment's front is its best trials.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -322,6 +338,11 @@ def add_OptimizerServiceServicer_to_server(servicer, server):
                     servicer.GetBest,
                     request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.FromString,
                     response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.SerializeToString,
+            ),
+            'GetParetoFront': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParetoFront,
+                    request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontRequest.FromString,
+                    response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontResponse.SerializeToString,
             ),
             'GetImportance': grpc.unary_unary_rpc_method_handler(
                     servicer.GetImportance,
@@ -736,6 +757,33 @@ class OptimizerService(object):
             '/parzen.v1.OptimizerService/GetBest',
             parzen_dot_v1_dot_optimizer__service__pb2.GetBestRequest.SerializeToString,
             parzen_dot_v1_dot_optimizer__service__pb2.GetBestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParetoFront(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parzen.v1.OptimizerService/GetParetoFront',
+            parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontRequest.SerializeToString,
+            parzen_dot_v1_dot_optimizer__service__pb2.GetParetoFrontResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -270,12 +270,31 @@ export interface Experiment {
    * RUNNING may report. Absent: no deadline. Part of the identity on
    * re-create, like the other stop conditions, so give an absolute instant.
    */
-  deadline?: Date | undefined;
+  deadline?:
+    | Date
+    | undefined;
+  /**
+   * Several objectives (see the README's "Several objectives and
+   * constraints"). Empty: one objective, the loss, in `direction`. One entry:
+   * the same single objective with a name. Two or more: a multi-objective
+   * experiment; `direction` must then be unspecified, reports carry
+   * ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
+   * experiment's identity on re-create.
+   */
+  objectives: Objective[];
 }
 
 export interface Experiment_UserAttrsEntry {
   key: string;
   value: string;
+}
+
+/** One objective of an experiment. */
+export interface Objective {
+  /** Unique within the experiment; "objective_<i>" when empty. */
+  name: string;
+  /** Minimised when unspecified. */
+  direction: Direction;
 }
 
 /** Number of trials in each state (output only). */
@@ -707,6 +726,7 @@ function createBaseExperiment(): Experiment {
     state: 0,
     completionReason: 0,
     deadline: undefined,
+    objectives: [],
   };
 }
 
@@ -762,6 +782,9 @@ export const Experiment: MessageFns<Experiment> = {
     }
     if (message.deadline !== undefined) {
       Timestamp.encode(toTimestamp(message.deadline), writer.uint32(138).fork()).join();
+    }
+    for (const v of message.objectives) {
+      Objective.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -918,6 +941,14 @@ export const Experiment: MessageFns<Experiment> = {
             message.deadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.objectives.push(Objective.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1003,6 +1034,9 @@ export const Experiment: MessageFns<Experiment> = {
         ? completionReasonFromJSON(object.completion_reason)
         : 0,
       deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
+      objectives: globalThis.Array.isArray(object?.objectives)
+        ? object.objectives.map((e: any) => Objective.fromJSON(e))
+        : [],
     };
   },
 
@@ -1065,6 +1099,9 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.deadline !== undefined) {
       obj.deadline = message.deadline.toISOString();
     }
+    if (message.objectives?.length) {
+      obj.objectives = message.objectives.map((e) => Objective.toJSON(e));
+    }
     return obj;
   },
 
@@ -1108,6 +1145,7 @@ export const Experiment: MessageFns<Experiment> = {
     message.state = object.state ?? 0;
     message.completionReason = object.completionReason ?? 0;
     message.deadline = object.deadline ?? undefined;
+    message.objectives = object.objectives?.map((e) => Objective.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1193,6 +1231,91 @@ export const Experiment_UserAttrsEntry: MessageFns<Experiment_UserAttrsEntry> = 
     const message = createBaseExperiment_UserAttrsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseObjective(): Objective {
+  return { name: "", direction: 0 };
+}
+
+export const Objective: MessageFns<Objective> = {
+  encode(message: Objective, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(16).int32(message.direction);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Objective {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjective();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Objective {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      direction: isSet(object.direction) ? directionFromJSON(object.direction) : 0,
+    };
+  },
+
+  toJSON(message: Objective): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.direction !== 0) {
+      obj.direction = directionToJSON(message.direction);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Objective>): Objective {
+    return Objective.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Objective>): Objective {
+    const message = createBaseObjective();
+    message.name = object.name ?? "";
+    message.direction = object.direction ?? 0;
     return message;
   },
 };

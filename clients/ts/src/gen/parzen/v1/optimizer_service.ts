@@ -245,6 +245,18 @@ export interface ReportRequest {
   suggestNext: boolean;
   /** Who evaluates the next trial; the reported trial's worker when empty. */
   workerId: string;
+  /**
+   * Status OK of a multi-objective experiment: one finite value per
+   * objective, in the experiment's order (loss must then be absent). A
+   * single-objective experiment takes `loss`, or one value here.
+   */
+  values: number[];
+  /**
+   * Optional constraint values (finite): the trial is feasible when every
+   * one is <= 0. Every report of an experiment that carries constraints
+   * carries as many as the first one did.
+   */
+  constraints: number[];
 }
 
 export interface ReportRequest_MetricsEntry {
@@ -325,6 +337,9 @@ export interface TrialImport {
   intermediateValues: IntermediateValue[];
   userAttrs: { [key: string]: string };
   failReason: string;
+  /** As ReportRequest.values and ReportRequest.constraints. */
+  values: number[];
+  constraints: number[];
 }
 
 export interface TrialImport_ParamsEntry {
@@ -395,6 +410,14 @@ export interface GetBestRequest {
 
 export interface GetBestResponse {
   trial?: Trial | undefined;
+}
+
+export interface GetParetoFrontRequest {
+  experiment: string;
+}
+
+export interface GetParetoFrontResponse {
+  trials: Trial[];
 }
 
 export interface GetImportanceRequest {
@@ -1591,6 +1614,8 @@ function createBaseReportRequest(): ReportRequest {
     requestId: "",
     suggestNext: false,
     workerId: "",
+    values: [],
+    constraints: [],
   };
 }
 
@@ -1622,6 +1647,20 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     }
     if (message.workerId !== "") {
       writer.uint32(74).string(message.workerId);
+    }
+    if (message.values.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.values) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.constraints.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.constraints) {
+        writer.double(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1717,6 +1756,42 @@ export const ReportRequest: MessageFns<ReportRequest> = {
             message.workerId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag === 81) {
+              message.values.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.values.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag === 89) {
+              message.constraints.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.constraints.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1799,6 +1874,12 @@ export const ReportRequest: MessageFns<ReportRequest> = {
         : isSet(object.worker_id)
         ? globalThis.String(object.worker_id)
         : "",
+      values: globalThis.Array.isArray(object?.values)
+        ? object.values.map((e: any) => globalThis.Number(e))
+        : [],
+      constraints: globalThis.Array.isArray(object?.constraints)
+        ? object.constraints.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -1843,6 +1924,12 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     if (message.workerId !== "") {
       obj.workerId = message.workerId;
     }
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => floatToJson(e));
+    }
+    if (message.constraints?.length) {
+      obj.constraints = message.constraints.map((e) => floatToJson(e));
+    }
     return obj;
   },
 
@@ -1876,6 +1963,8 @@ export const ReportRequest: MessageFns<ReportRequest> = {
     message.requestId = object.requestId ?? "";
     message.suggestNext = object.suggestNext ?? false;
     message.workerId = object.workerId ?? "";
+    message.values = object.values?.map((e) => e) || [];
+    message.constraints = object.constraints?.map((e) => e) || [];
     return message;
   },
 };
@@ -2964,7 +3053,17 @@ export const EnqueueResponse: MessageFns<EnqueueResponse> = {
 };
 
 function createBaseTrialImport(): TrialImport {
-  return { params: {}, state: 0, loss: undefined, metrics: {}, intermediateValues: [], userAttrs: {}, failReason: "" };
+  return {
+    params: {},
+    state: 0,
+    loss: undefined,
+    metrics: {},
+    intermediateValues: [],
+    userAttrs: {},
+    failReason: "",
+    values: [],
+    constraints: [],
+  };
 }
 
 export const TrialImport: MessageFns<TrialImport> = {
@@ -2989,6 +3088,20 @@ export const TrialImport: MessageFns<TrialImport> = {
     });
     if (message.failReason !== "") {
       writer.uint32(58).string(message.failReason);
+    }
+    if (message.values.length !== 0) {
+      writer.uint32(66).fork();
+      for (const v of message.values) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.constraints.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.constraints) {
+        writer.double(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -3071,6 +3184,42 @@ export const TrialImport: MessageFns<TrialImport> = {
             message.failReason = reader.string();
             continue;
           }
+          case 8: {
+            if (tag === 65) {
+              message.values.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 66) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.values.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 9: {
+            if (tag === 73) {
+              message.constraints.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.constraints.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3152,6 +3301,12 @@ export const TrialImport: MessageFns<TrialImport> = {
         : isSet(object.fail_reason)
         ? globalThis.String(object.fail_reason)
         : "",
+      values: globalThis.Array.isArray(object?.values)
+        ? object.values.map((e: any) => globalThis.Number(e))
+        : [],
+      constraints: globalThis.Array.isArray(object?.constraints)
+        ? object.constraints.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -3196,6 +3351,12 @@ export const TrialImport: MessageFns<TrialImport> = {
     if (message.failReason !== "") {
       obj.failReason = message.failReason;
     }
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => floatToJson(e));
+    }
+    if (message.constraints?.length) {
+      obj.constraints = message.constraints.map((e) => floatToJson(e));
+    }
     return obj;
   },
 
@@ -3235,6 +3396,8 @@ export const TrialImport: MessageFns<TrialImport> = {
       {},
     );
     message.failReason = object.failReason ?? "";
+    message.values = object.values?.map((e) => e) || [];
+    message.constraints = object.constraints?.map((e) => e) || [];
     return message;
   },
 };
@@ -4354,6 +4517,140 @@ export const GetBestResponse: MessageFns<GetBestResponse> = {
   },
 };
 
+function createBaseGetParetoFrontRequest(): GetParetoFrontRequest {
+  return { experiment: "" };
+}
+
+export const GetParetoFrontRequest: MessageFns<GetParetoFrontRequest> = {
+  encode(message: GetParetoFrontRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment !== "") {
+      writer.uint32(10).string(message.experiment);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetParetoFrontRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetParetoFrontRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.experiment = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetParetoFrontRequest {
+    return { experiment: isSet(object.experiment) ? globalThis.String(object.experiment) : "" };
+  },
+
+  toJSON(message: GetParetoFrontRequest): unknown {
+    const obj: any = {};
+    if (message.experiment !== "") {
+      obj.experiment = message.experiment;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetParetoFrontRequest>): GetParetoFrontRequest {
+    return GetParetoFrontRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetParetoFrontRequest>): GetParetoFrontRequest {
+    const message = createBaseGetParetoFrontRequest();
+    message.experiment = object.experiment ?? "";
+    return message;
+  },
+};
+
+function createBaseGetParetoFrontResponse(): GetParetoFrontResponse {
+  return { trials: [] };
+}
+
+export const GetParetoFrontResponse: MessageFns<GetParetoFrontResponse> = {
+  encode(message: GetParetoFrontResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.trials) {
+      Trial.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetParetoFrontResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetParetoFrontResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trials.push(Trial.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetParetoFrontResponse {
+    return { trials: globalThis.Array.isArray(object?.trials) ? object.trials.map((e: any) => Trial.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: GetParetoFrontResponse): unknown {
+    const obj: any = {};
+    if (message.trials?.length) {
+      obj.trials = message.trials.map((e) => Trial.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetParetoFrontResponse>): GetParetoFrontResponse {
+    return GetParetoFrontResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetParetoFrontResponse>): GetParetoFrontResponse {
+    const message = createBaseGetParetoFrontResponse();
+    message.trials = object.trials?.map((e) => Trial.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseGetImportanceRequest(): GetImportanceRequest {
   return { experiment: "" };
 }
@@ -4770,8 +5067,10 @@ export const OptimizerServiceService = {
     responseDeserialize: (value: Buffer): StreamTrialsResponse => StreamTrialsResponse.decode(value),
   },
   /**
-   * The best COMPLETE trial (lowest loss, or highest when maximising);
-   * FAILED_PRECONDITION when there is none yet.
+   * The best COMPLETE trial (lowest loss, or highest when maximising),
+   * among the feasible ones when trials reported constraints;
+   * FAILED_PRECONDITION when there is none yet, and for a multi-objective
+   * experiment (use GetParetoFront).
    */
   getBest: {
     path: "/parzen.v1.OptimizerService/GetBest" as const,
@@ -4781,6 +5080,22 @@ export const OptimizerServiceService = {
     requestDeserialize: (value: Buffer): GetBestRequest => GetBestRequest.decode(value),
     responseSerialize: (value: GetBestResponse): Buffer => Buffer.from(GetBestResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBestResponse => GetBestResponse.decode(value),
+  },
+  /**
+   * The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+   * in number order, among the feasible ones when trials reported
+   * constraints. A single-objective experiment's front is its best trials.
+   */
+  getParetoFront: {
+    path: "/parzen.v1.OptimizerService/GetParetoFront" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetParetoFrontRequest): Buffer =>
+      Buffer.from(GetParetoFrontRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetParetoFrontRequest => GetParetoFrontRequest.decode(value),
+    responseSerialize: (value: GetParetoFrontResponse): Buffer =>
+      Buffer.from(GetParetoFrontResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetParetoFrontResponse => GetParetoFrontResponse.decode(value),
   },
   /**
    * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
@@ -4846,10 +5161,18 @@ export interface OptimizerServiceServer extends UntypedServiceImplementation {
   /** Streams an experiment's trials in number order (no paging). */
   streamTrials: handleServerStreamingCall<StreamTrialsRequest, StreamTrialsResponse>;
   /**
-   * The best COMPLETE trial (lowest loss, or highest when maximising);
-   * FAILED_PRECONDITION when there is none yet.
+   * The best COMPLETE trial (lowest loss, or highest when maximising),
+   * among the feasible ones when trials reported constraints;
+   * FAILED_PRECONDITION when there is none yet, and for a multi-objective
+   * experiment (use GetParetoFront).
    */
   getBest: handleUnaryCall<GetBestRequest, GetBestResponse>;
+  /**
+   * The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+   * in number order, among the feasible ones when trials reported
+   * constraints. A single-objective experiment's front is its best trials.
+   */
+  getParetoFront: handleUnaryCall<GetParetoFrontRequest, GetParetoFrontResponse>;
   /**
    * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE
    * trials), most important first; all zero until there are enough trials.
@@ -5095,8 +5418,10 @@ export interface OptimizerServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<StreamTrialsResponse>;
   /**
-   * The best COMPLETE trial (lowest loss, or highest when maximising);
-   * FAILED_PRECONDITION when there is none yet.
+   * The best COMPLETE trial (lowest loss, or highest when maximising),
+   * among the feasible ones when trials reported constraints;
+   * FAILED_PRECONDITION when there is none yet, and for a multi-objective
+   * experiment (use GetParetoFront).
    */
   getBest(
     request: GetBestRequest,
@@ -5112,6 +5437,26 @@ export interface OptimizerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBestResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The Pareto front: the COMPLETE trials no other COMPLETE trial dominates,
+   * in number order, among the feasible ones when trials reported
+   * constraints. A single-objective experiment's front is its best trials.
+   */
+  getParetoFront(
+    request: GetParetoFrontRequest,
+    callback: (error: ServiceError | null, response: GetParetoFrontResponse) => void,
+  ): ClientUnaryCall;
+  getParetoFront(
+    request: GetParetoFrontRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetParetoFrontResponse) => void,
+  ): ClientUnaryCall;
+  getParetoFront(
+    request: GetParetoFrontRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetParetoFrontResponse) => void,
   ): ClientUnaryCall;
   /**
    * How much each parameter matters to the loss (PED-ANOVA over the COMPLETE

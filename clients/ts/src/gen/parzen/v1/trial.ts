@@ -161,7 +161,16 @@ export interface Trial {
     | Date
     | undefined;
   /** When a RUNNING trial becomes LOST unless it heartbeats. */
-  leaseDeadline?: Date | undefined;
+  leaseDeadline?:
+    | Date
+    | undefined;
+  /**
+   * The objective values of a multi-objective trial, one per objective in
+   * the experiment's order (empty for a single-objective trial: see loss).
+   */
+  values: number[];
+  /** The constraint values reported with it; feasible when every one is <= 0. */
+  constraints: number[];
 }
 
 export interface Trial_ParamsEntry {
@@ -282,6 +291,8 @@ function createBaseTrial(): Trial {
     startTime: undefined,
     endTime: undefined,
     leaseDeadline: undefined,
+    values: [],
+    constraints: [],
   };
 }
 
@@ -334,6 +345,20 @@ export const Trial: MessageFns<Trial> = {
     }
     if (message.leaseDeadline !== undefined) {
       Timestamp.encode(toTimestamp(message.leaseDeadline), writer.uint32(130).fork()).join();
+    }
+    if (message.values.length !== 0) {
+      writer.uint32(138).fork();
+      for (const v of message.values) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.constraints.length !== 0) {
+      writer.uint32(146).fork();
+      for (const v of message.constraints) {
+        writer.double(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -488,6 +513,42 @@ export const Trial: MessageFns<Trial> = {
             message.leaseDeadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag === 137) {
+              message.values.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 138) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.values.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 18: {
+            if (tag === 145) {
+              message.constraints.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 146) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.constraints.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -598,6 +659,12 @@ export const Trial: MessageFns<Trial> = {
         : isSet(object.lease_deadline)
         ? fromJsonTimestamp(object.lease_deadline)
         : undefined,
+      values: globalThis.Array.isArray(object?.values)
+        ? object.values.map((e: any) => globalThis.Number(e))
+        : [],
+      constraints: globalThis.Array.isArray(object?.constraints)
+        ? object.constraints.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -669,6 +736,12 @@ export const Trial: MessageFns<Trial> = {
     if (message.leaseDeadline !== undefined) {
       obj.leaseDeadline = message.leaseDeadline.toISOString();
     }
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => floatToJson(e));
+    }
+    if (message.constraints?.length) {
+      obj.constraints = message.constraints.map((e) => floatToJson(e));
+    }
     return obj;
   },
 
@@ -717,6 +790,8 @@ export const Trial: MessageFns<Trial> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.leaseDeadline = object.leaseDeadline ?? undefined;
+    message.values = object.values?.map((e) => e) || [];
+    message.constraints = object.constraints?.map((e) => e) || [];
     return message;
   },
 };
