@@ -337,6 +337,8 @@ describe("choice domains", () => {
         { kind: "bool", value: true },
       ],
       weights: new Float64Array([0.25, 0.25, 0.25, 0.25]),
+      // No label given: each option's value as text.
+      labels: ["a", "2", "0.5", "true"],
     });
   });
 
