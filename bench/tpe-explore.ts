@@ -8,6 +8,7 @@
  */
 import { algorithmNamed } from "../src/algorithms/registry.js";
 import type { Observation } from "../src/algorithms/types.js";
+import { parseTpeOptions } from "../src/algorithms/tpe/options.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import type { Scalar } from "../src/space/types.js";
@@ -28,7 +29,7 @@ const p = DECEPTIVE.find((q) => q.name === "deceptive1d")!;
 const space = compileSpace(p.space);
 const algo = algorithmNamed("tpe");
 const options = algo.parseOptions(set);
-const startup = options.n_startup_trials as number;
+const startup = parseTpeOptions(set).n_startup_trials;
 let model = 0;
 let far = 0;
 const found: number[] = [];
@@ -50,6 +51,8 @@ for (let seed = 0; seed < seeds; seed++) {
   found.push(first);
 }
 const pct = (a: number): string => `${((100 * a) / model).toFixed(1)} %`;
-console.log(`options ${JSON.stringify(set)}; ${model} model-phase suggestions before the basin was found, ${seeds} seeds`);
+console.log(
+  `options ${JSON.stringify(set)}; ${model} model-phase suggestions before the basin was found, ${seeds} seeds`,
+);
 console.log(`far from the plateau (|x-0.3| > 0.25): ${pct(far)}`);
 console.log(`basin first found at trial (−1: never): ${found.join(" ")}`);
