@@ -22,7 +22,7 @@ describe("TPE options", () => {
       n_ei_candidates: 24,
       gamma: "linear",
       gamma_beta: 0.1,
-      gamma_cap: 5,
+      gamma_cap: 6,
       prior_weight: 3,
       categorical_prior_weight: 3,
       multivariate: true,
@@ -85,7 +85,7 @@ describe("good/bad split", () => {
     expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([
       0, 1, 1, 2, 2, 15, 25, 25, 25,
     ]);
-    expect([10, 11, 40, 41, 250].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 4, 5, 5]);
+    expect([10, 11, 50, 51, 250].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 5, 6, 6]);
     const sq = opts({ gamma: "sqrt", gamma_beta: 1, gamma_cap: 25 });
     expect([1, 4, 5, 100, 10000].map((n) => goodSetSize(n, sq))).toEqual([1, 2, 3, 10, 25]);
   });

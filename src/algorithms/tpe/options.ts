@@ -10,7 +10,7 @@
  * of 8 problems), int/quantized kernels are at least one grid cell wide,
  * and categorical kernels are smoothed three times as much as Optuna's.
  * Issue 21 (deceptive landscapes, bench/RESULTS.md): 20 startup trials, a
- * good set of at most 5 and a prior weight of 3, so a narrow basin far from
+ * good set of at most 6 and a prior weight of 3, so a narrow basin far from
  * a broad plateau is still found; the protocol's ranking was kept.
  */
 import { z } from "zod";
@@ -26,7 +26,7 @@ const schema = z
     /** Size of the good set: "linear" min(⌈β·N⌉, cap) or "sqrt" min(⌈β·√N⌉, cap). */
     gamma: z.enum(["linear", "sqrt"]).default("linear"),
     gamma_beta: z.number().gt(0).max(100).default(0.1),
-    gamma_cap: z.number().int().min(1).max(1_000_000).default(5),
+    gamma_cap: z.number().int().min(1).max(1_000_000).default(6),
     /** Weight of the prior kernel relative to one observation (EI: to the mean weight). */
     prior_weight: z.number().min(0).max(1e6).default(3),
     /**
