@@ -5,7 +5,7 @@
  * side-by-side comparison with Optuna and hyperopt is `BENCH_STAGES=deceptive
  * npm run bench`.
  *
- *   npx tsx bench/tpe-deceptive.ts [--seeds 20] [--first-seed 0] [--problems deceptive1d]
+ *   npx tsx bench/deceptive-quick.ts [--seeds 20] [--first-seed 0] [--problems deceptive1d]
  *                                  [--algo tpe,random] [--set key=value ...]
  */
 import { algorithmNamed } from "../src/algorithms/registry.js";
