@@ -153,7 +153,81 @@ PROBLEMS: List[Problem] = [
     Problem("noisy_hartmann6", _box(6, 0.0, 1.0), 100, -3.32237, hartmann6, noise_sd=0.1),
 ]
 
-BY_NAME = {p.name: p for p in PROBLEMS}
+# ------------------------------------------------- deceptive and rugged (issue 21)
+# Held out from the protocol: landscapes where a TPE that stops exploring too
+# early is fooled. Each has tags["success"]: a run succeeds when its best
+# regret falls below it (the global basin was found), within tags["at"] trials.
+
+
+def deceptive1d(v: Values) -> float:
+    # A broad plateau (best 0.1 at x = 0.3) and, far from it, a narrow basin
+    # (0 at x = 0.85; below the plateau's best only for |x - 0.85| < 0.01).
+    x = float(v["x"])
+    return min(0.1 + 0.5 * (x - 0.3) ** 2, 1000 * (x - 0.85) ** 2)
+
+
+def deceptive3d(v: Values) -> float:
+    # The same in 3-D: a plateau around (0.3, 0.3, 0.3) and a basin at a far
+    # corner that beats the plateau's best within a ball of radius 0.16.
+    x = _vec(v, 3)
+    a = sum((t - 0.3) ** 2 for t in x)
+    b = sum((t - c) ** 2 for t, c in zip(x, (0.8, 0.75, 0.85)))
+    return min(0.1 + 0.5 * a, 4 * b)
+
+
+_WAVE_PHASE = {"a": 0.0, "b": 0.25, "c": 0.5, "d": 0.75}
+
+
+def phase_wave(v: Values) -> float:
+    # Eight waves over [0, 1] whose phase the category sets, on a gentle bowl
+    # centred at 0.71: only category d has a trough (0.71875) at the bowl's
+    # bottom; b's and the others' troughs are a little worse.
+    x = float(v["x"])
+    ph = _WAVE_PHASE[str(v["c"])]
+    return 0.25 * (1 - math.cos(2 * math.pi * (8 * x - ph))) + 4 * (x - 0.71) ** 2
+
+
+def rugged_funnel6(v: Values) -> float:
+    # Rastrigin-like: a regular grid of local minima (spacing 1) on a broad
+    # bowl, shifted off the box's centre; optimum 0 at x_i = 1.3.
+    x = _vec(v, 6)
+    return sum((t - 1.3) ** 2 + 3 * (1 - math.cos(2 * math.pi * (t - 1.3))) for t in x)
+
+
+def needle_cliff(v: Values) -> float:
+    # A slope falling towards a cliff at x = 0.7 (beyond it: 1), best at the
+    # cliff's edge near y = 0.5 (infimum 0), and a narrow needle (width 0.03)
+    # just before the cliff at y = 0.15.
+    x, y = float(v["x"]), float(v["y"])
+    if x > 0.7:
+        return 1.0
+    needle = 0.4 * math.exp(-((x - 0.68) ** 2 + (y - 0.15) ** 2) / (2 * 0.03**2))
+    return 0.5 * (0.7 - x) + (y - 0.5) ** 2 - needle
+
+
+DECEPTIVE: List[Problem] = [
+    Problem("deceptive1d", [("float", "x", 0.0, 1.0, False)], 100, 0.0, deceptive1d, tags={"success": 0.1, "at": 100}),
+    Problem("deceptive3d", _box(3, 0.0, 1.0), 100, 0.0, deceptive3d, tags={"success": 0.1, "at": 100}),
+    Problem(
+        "phase_wave",
+        [("float", "x", 0.0, 1.0, False), ("cat", "c", ["a", "b", "c", "d"])],
+        50,
+        0.000302420,
+        phase_wave,
+        tags={"success": 0.0015, "at": 50},
+    ),
+    Problem("rugged_funnel6", _box(6, -5.0, 5.0), 100, 0.0, rugged_funnel6, tags={"success": 4.0, "at": 100}),
+    Problem(
+        "needle_cliff",
+        [("float", "x", 0.0, 1.0, False), ("float", "y", 0.0, 1.0, False)],
+        100,
+        -0.268331,
+        needle_cliff,
+        tags={"success": 0.268331, "at": 100},
+    ),
+]
+
+BY_NAME = {p.name: p for p in PROBLEMS + DECEPTIVE}
 
 
 def select(names: Optional[str]) -> List[Problem]:

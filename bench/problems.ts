@@ -170,3 +170,76 @@ export const PROBLEMS: readonly Problem[] = [
     observe: (v, noise) => hartmann6(v) + 0.1 * noise,
   },
 ];
+
+// ------------------------------------------------- deceptive and rugged (issue 21)
+// Held out from the protocol (same formulas as bench/problems.py's DECEPTIVE):
+// landscapes where a TPE that stops exploring too early is fooled. A run
+// succeeds when its best regret falls below `success` within `budget` trials.
+
+export interface DeceptiveProblem extends Problem {
+  readonly success: number;
+}
+
+function deceptive1d(v: Values): number {
+  const x = num(v, "x");
+  return Math.min(0.1 + 0.5 * (x - 0.3) ** 2, 1000 * (x - 0.85) ** 2);
+}
+
+function deceptive3d(v: Values): number {
+  const x = [0, 1, 2].map((i) => num(v, `x${i}`));
+  const c = [0.8, 0.75, 0.85];
+  const a = x.reduce((s, t) => s + (t - 0.3) ** 2, 0);
+  const b = x.reduce((s, t, i) => s + (t - c[i]!) ** 2, 0);
+  return Math.min(0.1 + 0.5 * a, 4 * b);
+}
+
+function phaseWave(v: Values): number {
+  const x = num(v, "x");
+  const ph = ({ a: 0, b: 0.25, c: 0.5, d: 0.75 } as Record<string, number>)[v.c as string]!;
+  return 0.25 * (1 - Math.cos(2 * Math.PI * (8 * x - ph))) + 4 * (x - 0.71) ** 2;
+}
+
+function ruggedFunnel6(v: Values): number {
+  let s = 0;
+  for (let i = 0; i < 6; i++) {
+    const t = num(v, `x${i}`) - 1.3;
+    s += t * t + 3 * (1 - Math.cos(2 * Math.PI * t));
+  }
+  return s;
+}
+
+function needleCliff(v: Values): number {
+  const x = num(v, "x");
+  const y = num(v, "y");
+  if (x > 0.7) return 1;
+  const needle = 0.4 * Math.exp(-((x - 0.68) ** 2 + (y - 0.15) ** 2) / (2 * 0.03 ** 2));
+  return 0.5 * (0.7 - x) + (y - 0.5) ** 2 - needle;
+}
+
+export const DECEPTIVE: readonly DeceptiveProblem[] = [
+  { name: "deceptive1d", space: box1("x"), budget: 100, optimum: 0, f: deceptive1d, success: 0.1 },
+  { name: "deceptive3d", space: box(3, 0, 1), budget: 100, optimum: 0, f: deceptive3d, success: 0.1 },
+  {
+    name: "phase_wave",
+    space: {
+      parameters: [uniform("x", 0, 1), choice("c", [{ value: "a" }, { value: "b" }, { value: "c" }, { value: "d" }])],
+    },
+    budget: 50,
+    optimum: 0.00030242,
+    f: phaseWave,
+    success: 0.0015,
+  },
+  { name: "rugged_funnel6", space: box(6, -5, 5), budget: 100, optimum: 0, f: ruggedFunnel6, success: 4 },
+  {
+    name: "needle_cliff",
+    space: { parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] },
+    budget: 100,
+    optimum: -0.268331,
+    f: needleCliff,
+    success: 0.268331,
+  },
+];
+
+function box1(name: string): SearchSpace {
+  return { parameters: [uniform(name, 0, 1)] };
+}

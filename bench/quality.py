@@ -77,7 +77,7 @@ class Evaluator:
         import numpy as np
 
         self.p = p
-        self.rng = np.random.default_rng([seed, 7919, P.PROBLEMS.index(p)])
+        self.rng = np.random.default_rng([seed, 7919, (P.PROBLEMS + P.DECEPTIVE).index(p)])
         self.obs: List[float] = []
         self.true: List[float] = []
 

@@ -7,7 +7,8 @@
 #   BENCH_GP_BUDGET=50        trials per run of the GP samplers
 #   BENCH_PROBLEMS            comma list (default: all eight), e.g. branin,hartmann6
 #   BENCH_SAMPLERS            comma list (default: all available), e.g. parzen_tpe,optuna_tpe
-#   BENCH_STAGES=quality,latency,load,pruning,memory,mo
+#   BENCH_STAGES=quality,latency,load,pruning,memory,mo  (deceptive: issue 21's deceptive and rugged
+#                             problems, parzen_tpe/optuna_tpe/hyperopt_tpe/hyperopt_rand, report in deceptive.md)
 #   BENCH_MO_BUDGET=300       trials per multi-objective run (hypervolume read at 100, 200, 300)
 #   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
 #   BENCH_JOBS=2              parallel processes for the quality runs
@@ -127,6 +128,16 @@ if has_stage quality; then
   echo "bench: == quality ($samplers; seeds $SEEDS)" >&2
   "$py" bench/quality.py --address "$address" --out "$out/quality.jsonl" --problems "$PROBLEMS" \
     --seeds "$SEEDS" --gp-seeds "$GP_SEEDS" --gp-budget "$GP_BUDGET" --samplers "$samplers" --jobs "$JOBS"
+fi
+
+# ---------------------------------------------------------------- 1b. deceptive and rugged problems (issue 21)
+if has_stage deceptive; then
+  echo "bench: == deceptive" >&2
+  [[ "${BENCH_RESUME:-0}" == 1 ]] || rm -f "$out/deceptive.jsonl"
+  "$py" bench/quality.py --address "$address" --out "$out/deceptive.jsonl" \
+    --problems deceptive1d,deceptive3d,phase_wave,rugged_funnel6,needle_cliff --seeds "$SEEDS" \
+    --samplers parzen_tpe,optuna_tpe,hyperopt_tpe,hyperopt_rand --jobs "$JOBS"
+  "$py" bench/deceptive_report.py "$out/deceptive.jsonl" | tee "$out/deceptive.md"
 fi
 
 # ---------------------------------------------------------------- 2. latency

@@ -82,7 +82,7 @@ describe("ask/tell over gRPC", () => {
       experiment: {
         name: "defaults",
         space,
-        algorithm: { name: "tpe", options: { n_startup_trials: int(10) } },
+        algorithm: { name: "tpe", options: { n_startup_trials: int(20) } },
         pruner: { name: "percentile", options: { percentile: num(25), n_warmup_steps: int(0) } },
       },
     });

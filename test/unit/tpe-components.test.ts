@@ -18,12 +18,12 @@ const opts = (over: Partial<TpeOptions> = {}): TpeOptions => ({ ...DEFAULT_TPE_O
 describe("TPE options", () => {
   it("fills the recommended defaults", () => {
     expect(DEFAULT_TPE_OPTIONS).toEqual({
-      n_startup_trials: 10,
+      n_startup_trials: 20,
       n_ei_candidates: 24,
       gamma: "linear",
       gamma_beta: 0.1,
-      gamma_cap: 25,
-      prior_weight: 1,
+      gamma_cap: 6,
+      prior_weight: 3,
       categorical_prior_weight: 3,
       multivariate: true,
       group: true,
@@ -82,12 +82,12 @@ describe("TPE options", () => {
 
 describe("good/bad split", () => {
   it("sizes the good set linearly with a cap, or by √N", () => {
-    const lin = opts({ gamma_beta: 0.15 });
+    const lin = opts({ gamma_beta: 0.15, gamma_cap: 25 });
     expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([
       0, 1, 1, 2, 2, 15, 25, 25, 25,
     ]);
-    expect([10, 11, 250, 251].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 25, 25]);
-    const sq = opts({ gamma: "sqrt", gamma_beta: 1 });
+    expect([10, 11, 50, 51, 250].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 5, 6, 6]);
+    const sq = opts({ gamma: "sqrt", gamma_beta: 1, gamma_cap: 25 });
     expect([1, 4, 5, 100, 10000].map((n) => goodSetSize(n, sq))).toEqual([1, 2, 3, 10, 25]);
   });
 

@@ -130,16 +130,19 @@ describe("TPE behaviour", () => {
       for (let t = 0; t < 100; t++) d.push(Math.abs(session.suggest(history, createRng(99, t))[0]! - 3));
       return d.sort((a, b) => a - b)[50]!;
     };
-    const base = medianDistance({}); // 0.015
+    // The options before issue 21 (good set up to 25, prior weight 1) exploit the optimum hard, which makes the
+    // options' effects plain; the defaults now keep exploring (a good set of 6 beside a crowded bad set).
+    const sharp = { gamma_cap: { kind: "int", value: 25 }, prior_weight: { kind: "double", value: 1 } } as const;
+    const base = medianDistance(sharp);
 
     it("prior_weight: a dominant prior outweighs the observations, so suggestions leave the optimum", () => {
       expect(base).toBeLessThan(0.1);
-      expect(medianDistance({ prior_weight: { kind: "double", value: 1e6 } })).toBeGreaterThan(2); // 3.8
+      expect(medianDistance({ ...sharp, prior_weight: { kind: "double", value: 1e6 } })).toBeGreaterThan(1); // 1.25
     });
 
     it("bandwidth_floor: a floor of the whole range keeps every kernel that wide", () => {
-      expect(medianDistance({ bandwidth_floor: { kind: "double", value: 1 } })).toBeGreaterThan(1); // 1.7
-      expect(medianDistance({ bandwidth_floor: { kind: "double", value: 0.03 } })).toBe(base); // the default
+      expect(medianDistance({ ...sharp, bandwidth_floor: { kind: "double", value: 1 } })).toBeGreaterThan(1);
+      expect(medianDistance({ ...sharp, bandwidth_floor: { kind: "double", value: 0.03 } })).toBe(base); // the default
     });
   });
 
