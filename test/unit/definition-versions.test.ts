@@ -87,13 +87,14 @@ describe("stored definition versions", () => {
     expect(compileCreate(request(), undefined, v1).rules.version).toBe(1);
   });
 
-  it("stores objectives as version 3, which version 2's rules refuse rather than load as one objective", () => {
+  it("stores objectives under today's version (3 or later), which version 2's rules refuse rather than load as one objective", () => {
     const objectives = [
       { name: "err", direction: Direction.DIRECTION_MINIMIZE },
       { name: "speed", direction: Direction.DIRECTION_MAXIMIZE },
     ];
     const def = compileDefinition(request({ objectives, algorithm: { name: "random", options: {} } }));
-    expect(def.rules.version).toBe(3);
+    expect(def.rules.version).toBe(CURRENT_DEFINITION_RULES.version);
+    expect(def.rules.objectives).toBe(true);
     expect(def.objectives).toEqual([
       { name: "err", maximize: false },
       { name: "speed", maximize: true },
@@ -141,6 +142,7 @@ describe("stored definition versions", () => {
       maxLeaseMs: DAY,
       stopConditions: true,
       objectives: false,
+      algorithmDefaults: {},
     };
     const versions = [DEFINITION_VERSIONS[0]!, v2];
     // Accepted by version 1, rejected by version 2 twice over: a long name and a 3-day lease.
@@ -176,6 +178,18 @@ describe("stored definition versions", () => {
           "experiment.name: experiment name is longer than 20 characters",
       );
     });
+  });
+
+  it("keeps the TPE defaults of its day for an experiment stored before they changed; a user's options still win", () => {
+    const tpeOptions = (rules: DefinitionRules, options: Experiment["algorithm"] = { name: "tpe", options: {} }) =>
+      compileStored(
+        definitionJson(compileDefinition(request({ algorithm: options }), undefined, rules).proto, rules.version),
+      ).algorithmOptions as { n_startup_trials: number; gamma_cap: number; prior_weight: number };
+    for (const rules of DEFINITION_VERSIONS.slice(0, 3))
+      expect(tpeOptions(rules)).toMatchObject({ n_startup_trials: 10, gamma_cap: 25, prior_weight: 1 });
+    expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({ n_startup_trials: 20, gamma_cap: 6, prior_weight: 3 });
+    const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };
+    expect(tpeOptions(DEFINITION_VERSIONS[0]!, own)).toMatchObject({ n_startup_trials: 5, gamma_cap: 25 });
   });
 
   it("refuses a definition stored by a newer Parzen (version = latest + 1), naming the experiment", () => {

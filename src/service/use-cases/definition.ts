@@ -50,7 +50,21 @@ export interface DefinitionRules {
    * single-objective one.
    */
   readonly objectives: boolean;
+  /**
+   * Algorithm options an experiment stored under these rules gets where its
+   * own leave them out: the defaults of its day, so a release that changes an
+   * algorithm's defaults does not change the search of experiments already
+   * under way (empty: today's defaults).
+   */
+  readonly algorithmDefaults: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
+
+/** TPE's defaults before issue 21's exploration fix (bench/RESULTS.md), kept by experiments created before it. */
+const TPE_DEFAULTS_BEFORE_V4: Readonly<Record<string, Scalar>> = {
+  n_startup_trials: { kind: "int", value: 10 },
+  gamma_cap: { kind: "int", value: 25 },
+  prior_weight: { kind: "double", value: 1 },
+};
 
 /**
  * Every definition version, oldest first; the last is today's, which
@@ -68,6 +82,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: false,
     objectives: false,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
   },
   {
     version: 2,
@@ -76,6 +91,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: false,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
   },
   {
     version: 3,
@@ -84,6 +100,17 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
+  },
+  {
+    // TPE's defaults explore more (issue 21): 20 startup trials, a good set of at most 6, prior weight 3.
+    version: 4,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: {},
   },
 ];
 
@@ -271,7 +298,10 @@ export function compileDefinition(
   const algorithm = req.algorithm?.name || DEFAULT_ALGORITHM;
   const rawAlgorithmOptions = req.algorithm?.options ?? {};
   const algo = algorithmNamed(algorithm);
-  const algorithmOptions = algo.parseOptions(scalarsOf(rawAlgorithmOptions, algorithm));
+  const algorithmOptions = algo.parseOptions({
+    ...rules.algorithmDefaults[algorithm],
+    ...scalarsOf(rawAlgorithmOptions, algorithm),
+  });
   algo.checkSpace?.(space, algorithmOptions);
   if (multi && algo.multiObjective !== true) {
     throw invalidArgument(
