@@ -61,6 +61,11 @@ func (e *Experiment) Run(ctx context.Context, fn ObjectiveFunc) error {
 		if !next {
 			return ctx.Err()
 		}
+		if ctx.Err() != nil {
+			// ctx ended while the report was on its way: the server already started the next trial for this
+			// worker, which will not run it, so it is finished at once rather than left RUNNING until its lease lapses.
+			return e.abandon(resp.GetNext(), ctx.Err())
+		}
 		t, err = e.nextFrom(ctx, resp.GetNext())
 		if err != nil {
 			return err
@@ -93,10 +98,26 @@ func evaluate(ctx context.Context, t *Trial, fn ObjectiveFunc) (*parzenv1.Report
 
 // reportContext is ctx, or when ctx has ended a fresh one: the last report must still reach the server.
 func reportContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx.Err() == nil {
-		return context.WithCancel(ctx)
-	}
+	// Never cancelled with ctx, not even mid-flight: a report cut off by ctx's end could leave its trial, and the
+	// next one it asked for, RUNNING with nobody to run them.
 	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// abandon finishes as FAIL the trial a Report with suggest_next started for this worker after ctx ended (none when
+// the answer carried none), and returns ctxErr.
+func (e *Experiment) abandon(next *parzenv1.SuggestResponse, ctxErr error) error {
+	for _, pb := range next.GetTrials() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := e.newTrial(pb).send(rctx, "Report", &parzenv1.ReportRequest{
+			Status:     parzenv1.ReportStatus_REPORT_STATUS_FAIL,
+			FailReason: "not run: the worker's context ended while this trial was being handed to it",
+		})
+		cancel()
+		if err != nil {
+			return errors.Join(ctxErr, err)
+		}
+	}
+	return ctxErr
 }
 
 // nextFrom is the trial a Report with suggest_next answered (nil when the experiment is done), waiting through a

@@ -102,3 +102,39 @@ func TestRunEndingEarlyLeavesNoTrialRunning(t *testing.T) {
 		t.Fatalf("pruning objective: %v", n)
 	}
 }
+
+// A Run whose context ends while a Report (asking for the next trial) is on its way: the report still lands, and
+// the next trial the server started for this worker is finished as FAIL, not left RUNNING until its lease lapses.
+func TestRunContextEndingMidReportLeavesNoTrialRunning(t *testing.T) {
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	var reports sync.Mutex
+	n := 0
+	c := dial(t, parzen.WithGRPCOptions(grpc.WithChainUnaryInterceptor(
+		func(cctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			if strings.HasSuffix(method, "/Report") {
+				reports.Lock()
+				n++
+				if n == 2 {
+					cancel() // the worker is told to stop while its second report is in flight
+				}
+				reports.Unlock()
+			}
+			return invoker(cctx, method, req, reply, cc, opts...)
+		})))
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	ran := 0
+	err := exp.Run(ctx, func(context.Context, *parzen.Trial) (float64, error) {
+		ran++
+		return 0.5, nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run cancelled mid-report: %v", err)
+	}
+	if err := exp.Refresh(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if cnt := exp.Counts(); ran != 2 || cnt.GetComplete() != 2 || cnt.GetFail() != 1 || cnt.GetRunning() != 0 {
+		t.Fatalf("ran %d; counts %v", ran, cnt)
+	}
+}
