@@ -39,6 +39,8 @@ export interface ParzenConfig {
   db: string;
   /** PostgreSQL: connections in the pool. */
   dbPoolSize?: number;
+  /** PostgreSQL: how long a call waits for an experiment's lock held by another server before UNAVAILABLE. */
+  dbLockTimeoutMs?: number;
   listen: string;
   logger?: Logger;
   /** Allow a non-loopback TCP address without transport security. */
@@ -108,7 +110,12 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
   const limits: Partial<ServiceLimits> = { ...config.limits };
   if (config.spaceLimits !== undefined)
     limits.space = { ...DEFAULT_SPACE_LIMITS, ...config.limits?.space, ...config.spaceLimits };
-  const store = await openStore(config.db, { durability: config.durability, log, poolSize: config.dbPoolSize });
+  const store = await openStore(config.db, {
+    durability: config.durability,
+    log,
+    poolSize: config.dbPoolSize,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+  });
   if (metrics !== undefined) store.onCommit?.((seconds, units) => metrics.commit(seconds, units));
   // An answer must also fit the server's own message limit, when that is set below what clients accept.
   if (config.maxMessageBytes !== undefined && limits.maxAnswerBytes === undefined)

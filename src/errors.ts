@@ -29,6 +29,9 @@ export class ParzenError extends Error {
 /** Starts the message of the ABORTED a store raises when a unit's `expectVersion` is stale (store.ts). */
 export const ABORTED_STALE = "the experiment changed on another server";
 
+/** Starts the message of the UNAVAILABLE a store raises when an experiment's lock stays taken past its bound. */
+export const LOCK_TIMED_OUT = "another server held the experiment's lock on the database";
+
 export const invalidArgument = (message: string): ParzenError => new ParzenError("INVALID_ARGUMENT", message);
 export const notFound = (message: string): ParzenError => new ParzenError("NOT_FOUND", message);
 export const failedPrecondition = (message: string): ParzenError => new ParzenError("FAILED_PRECONDITION", message);

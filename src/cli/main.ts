@@ -46,6 +46,15 @@ program
       .argParser(positiveInt),
   )
   .addOption(
+    new Option(
+      "--db-lock-timeout-seconds <n>",
+      "PostgreSQL: how long a call waits for an experiment's lock held by another server before UNAVAILABLE",
+    )
+      .env("PARZEN_DB_LOCK_TIMEOUT_SECONDS")
+      .default(10)
+      .argParser(positiveInt),
+  )
+  .addOption(
     new Option("--listen <address>", "host:port (port 0 picks a free port) or unix:///path.sock")
       .env("PARZEN_LISTEN")
       .default("127.0.0.1:50051")
@@ -217,6 +226,7 @@ program
     const running = await startParzen({
       db: opts.db,
       dbPoolSize: opts.dbPoolSize,
+      dbLockTimeoutMs: opts.dbLockTimeoutSeconds * 1000,
       listen: opts.listen,
       http: opts.http,
       httpExplicit: command.getOptionValueSource("http") !== "default",
@@ -269,6 +279,7 @@ program
 interface ServeOptions {
   db: string;
   dbPoolSize: number;
+  dbLockTimeoutSeconds: number;
   listen: string;
   http: string;
   metrics: boolean;

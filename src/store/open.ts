@@ -18,6 +18,8 @@ export interface StoreOptions {
   log?: Logger;
   /** PostgreSQL only: connections in the pool. */
   poolSize?: number;
+  /** PostgreSQL only: how long to wait for an experiment's lock held by another server. */
+  lockTimeoutMs?: number;
 }
 
 export type Backend = "sqlite" | "postgres";
@@ -41,7 +43,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
   if (backendOf(db) === "postgres") {
     // Loaded only here: a SQLite server never loads the PostgreSQL driver.
     const { openPostgresStore } = await import("./postgres/open.js");
-    return openPostgresStore({ url: db, poolSize: options.poolSize });
+    return openPostgresStore({ url: db, poolSize: options.poolSize, lockTimeoutMs: options.lockTimeoutMs });
   }
   return openSqliteStore({ path: sqlitePath(db), durability: options.durability, log: options.log });
 }

@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { credentials, status } from "@grpc/grpc-js";
+import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExperimentAction, OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -18,6 +19,7 @@ import { CompletionReason } from "@parzen/client/gen/parzen/v1/experiment";
 import { type Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { ParzenError } from "@parzen/client";
 import { type RunningParzen, startParzen } from "../../src/app.js";
+import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { mixedSpace, num, uniform } from "./fixtures.js";
 import { type Api, promisify, rejection } from "./harness.js";
@@ -303,6 +305,101 @@ suite("several servers on one PostgreSQL database", () => {
     await api(1).suggest({ experiment: "deleted" });
     await api(0).deleteExperiment({ name: "deleted" });
     expect((await rejection(api(1).suggest({ experiment: "deleted" }))).code).toBe(status.NOT_FOUND);
+  });
+
+  it("answers UNAVAILABLE naming the experiment within the lock bound while another session holds its lock, then serves", async () => {
+    const bound = 500;
+    const server = await startParzen({
+      db: url,
+      listen: "127.0.0.1:0",
+      logger: pino({ level: "silent" }),
+      now: () => clock.now,
+      dbLockTimeoutMs: bound,
+    });
+    const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
+    const bounded = promisify(client);
+    // A hung server, as PostgreSQL sees one: a session holding the experiment's advisory lock (the store's key).
+    const hung = new pg.Client({ connectionString: url });
+    await hung.connect();
+    try {
+      await bounded.createExperiment({ experiment: { name: "locked", space: { parameters: [uniform("x", 0, 1)] } } });
+      const { rows } = await hung.query("SELECT id FROM experiments WHERE name = 'locked'");
+      const key = [PARZEN_LOCKS + 1, rows[0].id as number];
+      await hung.query("SELECT pg_advisory_lock($1, $2)", key);
+      const started = performance.now();
+      const err = await rejection(bounded.suggest({ experiment: "locked", workerId: "w" }));
+      const waited = performance.now() - started;
+      expect(err.code).toBe(status.UNAVAILABLE);
+      expect(err.message).toContain('experiment "locked"');
+      expect(err.message).toContain("retry");
+      expect(waited).toBeGreaterThanOrEqual(bound * 0.9);
+      expect(waited).toBeLessThan(bound + 4000);
+      await hung.query("SELECT pg_advisory_unlock($1, $2)", key);
+      const [t] = (await bounded.suggest({ experiment: "locked", workerId: "w" })).trials;
+      expect(t?.number).toBe(0);
+      expectDense(await trialsOf("locked", 1));
+    } finally {
+      await hung.end();
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("sees another server's change before its own next one when its LISTEN connection is cut, and hears notices again", async () => {
+    const [a, b] = [api(0), api(1)];
+    await a.createExperiment({ experiment: { name: "relisten", space: { parameters: [uniform("x", 0, 1)] } } });
+    // Both servers hold the experiment in memory.
+    for (const via of [a, b]) {
+      const [t] = (await via.suggest({ experiment: "relisten", workerId: "w" })).trials;
+      await via.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    }
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const listening = async (): Promise<number> =>
+      Number(
+        (
+          await admin.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+          )
+        ).rows[0].n,
+      );
+    /** Polls `ok` until it holds (what it watches has no event to await), failing after 10 s. */
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      const deadline = performance.now() + 10_000;
+      while (!(await ok())) {
+        if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      expect(await listening()).toBeGreaterThanOrEqual(2);
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+      );
+      await until("the listening backends are gone", async () => (await listening()) === 0);
+      // Server 0 writes while no server hears notices.
+      const [t2] = (await a.suggest({ experiment: "relisten", workerId: "a" })).trials;
+      await a.report({ trialId: t2!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25 });
+      // Server 1's next change pulls first: its trial comes after server 0's, and it shows server 0's Report.
+      const [t3] = (await b.suggest({ experiment: "relisten", workerId: "b" })).trials;
+      expect(t2!.number).toBe(2);
+      expect(t3!.number).toBe(3);
+      const seen = await trialsOf("relisten", 1);
+      expectDense(seen);
+      expect(seen[2]).toMatchObject({ id: t2!.id, state: TrialState.TRIAL_STATE_COMPLETE, loss: 0.25 });
+      // Both servers listened again on their change; server 1 now learns of server 0's write by notice alone.
+      await until("both servers listen again", async () => (await listening()) >= 2);
+      await a.report({ trialId: t3!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
+      await until(
+        "server 1 shows server 0's Report",
+        async () => (await trialsOf("relisten", 1))[3]!.state === TrialState.TRIAL_STATE_COMPLETE,
+      );
+      const all = await trialsOf("relisten", 0);
+      expectDense(all);
+      expect(all.map((t) => t.loss)).toEqual([1, 1, 0.25, 0.5]);
+    } finally {
+      await admin.end();
+    }
   });
 
   it("loses no acknowledged Report and issues no trial twice when a server is killed with SIGKILL mid-run", async () => {

@@ -9,11 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ParzenError } from "../../src/errors.js";
+import { LOCK_TIMED_OUT, ParzenError } from "../../src/errors.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
+import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { storeContract, type StoreHarness } from "./contract.js";
 import { testPki } from "../integration/certs.js";
@@ -266,6 +267,35 @@ suite("PostgreSQL store", () => {
     expect(order.slice(0, 3)).toEqual(["first in", "f", "first out"]);
     expect(order.slice(3).sort()).toEqual(["second in", "unit"]);
     await other.close();
+  });
+
+  it("bounds the wait for an experiment's lock another session holds, with UNAVAILABLE, and leaves no bound behind", async () => {
+    h = await openHarness();
+    const bounded = await openPostgresStore({ url: h.url, poolSize: 3, lockTimeoutMs: 300 });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const hung = new pg.Client({ connectionString: h.url });
+    await hung.connect();
+    try {
+      await hung.query("SELECT pg_advisory_lock($1, $2)", [PARZEN_LOCKS + 1, e]);
+      const timedOut = new RegExp(`^UNAVAILABLE: ${LOCK_TIMED_OUT} for over 0.3 s \\(experiment id ${e}\\); retry`);
+      for (const attempt of [() => bounded.lock(e), () => bounded.write(e, insert(trial(e, 0)))]) {
+        const started = performance.now();
+        expect(await codeOf(attempt())).toMatch(timedOut);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(270);
+      }
+      await hung.query("SELECT pg_advisory_unlock($1, $2)", [PARZEN_LOCKS + 1, e]);
+      // The pool's connections went back without the bound: a plain session waits as PostgreSQL's default says.
+      const settings = await Promise.all([0, 1, 2].map(() => bounded.pool.connect()));
+      for (const c of settings) expect((await c.query("SHOW lock_timeout")).rows[0].lock_timeout).toBe("0");
+      for (const c of settings) c.release();
+      const release = await bounded.lock(e);
+      await bounded.write(e, insert(trial(e, 0)));
+      release();
+      expect((await bounded.feed.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
+    } finally {
+      await hung.end();
+      await bounded.close();
+    }
   });
 });
 

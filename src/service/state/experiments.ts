@@ -35,7 +35,7 @@
  *
  * Nothing here knows protos or transports.
  */
-import { ABORTED_STALE, invalidArgument, notFound, ParzenError } from "../../errors.js";
+import { ABORTED_STALE, invalidArgument, LOCK_TIMED_OUT, notFound, ParzenError } from "../../errors.js";
 import type { Observation } from "../../algorithms/types.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
 import type { Store, Unit } from "../../store/store.js";
@@ -254,6 +254,12 @@ export class Changes {
       }
       await sync.lock(exp);
       return await this.runFresh(sync, change, task);
+    } catch (err) {
+      // The store knows the experiment by id only: the caller reads its name.
+      if (err instanceof ParzenError && err.message.startsWith(LOCK_TIMED_OUT)) {
+        throw new ParzenError("UNAVAILABLE", `experiment "${exp.row.name}": ${err.message}`, { cause: err });
+      }
+      throw err;
     } finally {
       sync.afterChange(exp);
     }

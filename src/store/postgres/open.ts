@@ -16,6 +16,8 @@ export interface PostgresOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** Bound on waiting for an experiment's lock held by another server (default 10 s). */
+  lockTimeoutMs?: number;
 }
 
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
@@ -26,5 +28,5 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
     await pool.end().catch(() => {});
     throw err instanceof ParzenError ? err : startupError(err, options.url);
   }
-  return new PostgresStore(pool);
+  return new PostgresStore(pool, { lockTimeoutMs: options.lockTimeoutMs });
 }

@@ -22,13 +22,18 @@
  * most all but two of the pool's connections hold locks, so the others
  * always have a connection and a holder never waits for one.
  *
+ * Every wait for an experiment's lock (`lock`, and a unit's shared lock) is
+ * bounded by `lock_timeout` (`lockTimeoutMs`): a server that hangs while
+ * holding a lock would otherwise stall every other server on that
+ * experiment. The waiter gets UNAVAILABLE naming the lock; clients retry.
+ *
  * The change feed (`changesSince`, `onChange`): every trial row carries the
  * experiment version of its last write, so a server that last saw version v
  * pulls exactly the trials written since; each commit NOTIFYs
  * `parzen_changes` with "<experiment id>:<version>".
  */
 import type pg from "pg";
-import { ABORTED_STALE, ParzenError, alreadyExists, notFound } from "../../errors.js";
+import { ABORTED_STALE, LOCK_TIMED_OUT, ParzenError, alreadyExists, notFound } from "../../errors.js";
 import {
   SOURCE_NUMBER,
   SOURCE_OF,
@@ -65,6 +70,17 @@ const EXPERIMENT_LOCKS = PARZEN_LOCKS + 1;
 /** Shares experiment `id`'s advisory lock for the transaction (two integers inlined: one simple-protocol round trip). */
 const sharedLock = (id: number): string => `SELECT pg_advisory_xact_lock_shared(${EXPERIMENT_LOCKS}, ${lockKey(id)})`;
 const lockKey = (id: number): number => id % 2 ** 31;
+
+/** How long a server waits for an experiment's lock before answering UNAVAILABLE (`--db-lock-timeout-seconds`). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+/** PostgreSQL's lock_not_available: `lock_timeout` expired. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+export interface PostgresStoreOptions {
+  /** Bound on waiting for an experiment's lock (default DEFAULT_LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number;
+}
 
 /** The current version of the unit's experiment ($1), inside the unit's transaction (after the bump). */
 const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
@@ -121,9 +137,26 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly maxHeld: number;
   private readonly turns: (() => void)[] = [];
   private holders = 0;
+  private readonly lockTimeoutMs: number;
 
-  constructor(readonly pool: Pool) {
+  constructor(
+    readonly pool: Pool,
+    options: PostgresStoreOptions = {},
+  ) {
     this.maxHeld = Math.max(1, (pool.options.max ?? 10) - 2);
+    this.lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS));
+  }
+
+  /** The UNAVAILABLE for a lock wait past the bound, with the query that finds the holder. */
+  private lockTimedOut(experimentId: number, cause: unknown): ParzenError {
+    return new ParzenError(
+      "UNAVAILABLE",
+      `${LOCK_TIMED_OUT} for over ${this.lockTimeoutMs / 1000} s (experiment id ${experimentId}); retry. ` +
+        "If it persists, a server may be hung holding it: SELECT pid, client_addr, backend_start, state, query " +
+        "FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND granted " +
+        `AND classid = ${EXPERIMENT_LOCKS} AND objid = ${lockKey(experimentId)} shows it`,
+      { cause },
+    );
   }
 
   durable(): Promise<void> {
@@ -279,12 +312,22 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
-      await c.query(q("lockExperiment", "SELECT pg_advisory_lock($1, $2)", [EXPERIMENT_LOCKS, key]));
+      // Bounded for this statement only (one round trip); the holder's own statements then wait as usual.
+      await c.query(
+        `SET lock_timeout = ${this.lockTimeoutMs}; SELECT pg_advisory_lock(${EXPERIMENT_LOCKS}, ${key}); RESET lock_timeout`,
+      );
     } catch (err) {
       c.off("error", onError);
-      c.release(err as Error);
+      const timedOut = (err as PgError).code === LOCK_NOT_AVAILABLE;
+      // A timed-out wait leaves a sound connection, but with the bound still set: reset it before it goes back.
+      if (timedOut)
+        await c.query("RESET lock_timeout").then(
+          () => c.release(),
+          (e: Error) => c.release(e),
+        );
+      else c.release(err as Error);
       this.nextTurn();
-      throw this.mapped(err);
+      throw timedOut ? this.lockTimedOut(experimentId, err) : this.mapped(err);
     }
     this.held.set(experimentId, c);
     let released = false;
@@ -376,7 +419,10 @@ export class PostgresStore implements Store, ChangeFeed {
     try {
       // Outside `lock`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
       // so a holder's write is never refused for a unit that slipped in while it computed.
-      await c.query(holder === undefined ? `BEGIN; ${sharedLock(id)}` : "BEGIN");
+      // SET LOCAL bounds that wait (and the transaction's other lock waits) and ends with the transaction.
+      await c.query(
+        holder === undefined ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}` : "BEGIN",
+      );
       const head = await c.query(q("bump", SQL.bump, [id]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
@@ -405,6 +451,7 @@ export class PostgresStore implements Store, ChangeFeed {
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error;
       else await c.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
+      if ((err as PgError).code === LOCK_NOT_AVAILABLE) throw this.lockTimedOut(id, err);
       throw this.mapped(err);
     } finally {
       c.off("error", onError);
