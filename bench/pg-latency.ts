@@ -5,7 +5,8 @@
  * warmed with 1,000 imported trials on each, then rounds of cycles on one
  * backend and the other in turn. PostgreSQL: a throwaway local cluster with
  * fsync on (test/pg-cluster.ts), once with synchronous_commit on (a commit
- * waits for its flush) and once off. Run: `npx tsx bench/pg-latency.ts`.
+ * waits for its flush) and once off; SQLite at its default durability and
+ * with every commit flushed (--durability full). Run: `npx tsx bench/pg-latency.ts`.
  */
 import { credentials } from "@grpc/grpc-js";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -31,6 +32,8 @@ try {
   await cluster.psql("ALTER DATABASE async SET synchronous_commit = off");
   const backends = [
     { name: "SQLite (WAL, synchronous=NORMAL)", db: join(dir, "p.db") },
+    // Each commit flushed before the answer, as PostgreSQL's synchronous_commit on does.
+    { name: "SQLite (WAL, --durability full)", db: join(dir, "full.db"), durability: "full" as const },
     { name: "PostgreSQL, synchronous_commit on", db: syncUrl },
     { name: "PostgreSQL, synchronous_commit off", db: asyncUrl },
   ];
@@ -42,7 +45,12 @@ try {
   }));
   const servers = [];
   for (const b of backends) {
-    const server = await startParzen({ db: b.db, listen: "127.0.0.1:0", logger: pino({ level: "silent" }) });
+    const server = await startParzen({
+      db: b.db,
+      listen: "127.0.0.1:0",
+      logger: pino({ level: "silent" }),
+      ...("durability" in b ? { durability: b.durability } : {}),
+    });
     const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
     const api = promisify(client);
     await api.createExperiment({
