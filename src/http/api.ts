@@ -20,6 +20,7 @@ type Handler = (reads: DashboardReads, name: string, q: URLSearchParams, res: Se
 const ROUTES: Record<string, Handler> = {
   "": (reads, name) => reads.experiment(name),
   points: (reads, name, q) => reads.points(name, intParam(q, "max", MAX_PLOT_POINTS, 1, MAX_PLOT_POINTS)),
+  pareto: (reads, name, q) => reads.pareto(name, intParam(q, "max", MAX_PLOT_POINTS, 1, MAX_PLOT_POINTS)),
   trials: (reads, name, q) => reads.trials(name, trialQuery(q)),
   timeline: (reads, name, q) => reads.timeline(name, intParam(q, "max", MAX_TIMELINE, 1, MAX_TIMELINE)),
   curves: (reads, name, q) => reads.curves(name, intParam(q, "max", MAX_CURVES, 1, 1000)),
