@@ -398,6 +398,13 @@ describe("the dashboard of a multi-objective experiment", () => {
     expect(detail.objectives).toEqual(all.objectives);
     const row = await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/trials/5`)).json();
     expect(row).toMatchObject({ loss: null, values: [0.05, 20], constraints: [1], feasible: false });
+    const csv = await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/trials.csv?sort=number`)).text();
+    const lines = csv.trim().split("\n");
+    expect(lines[0]).toBe("number,state,error,throughput,feasible,x,worker_id,start_time,end_time");
+    expect(lines.slice(1, 3).map((l) => l.split(",").slice(0, 5))).toEqual([
+      ["0", "complete", "0.1", "1", "true"],
+      ["1", "complete", "0.2", "5", "true"],
+    ]);
   });
 
   it("plots the Pareto front, a column per objective, and keeps the deep link", async () => {
