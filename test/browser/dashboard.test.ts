@@ -416,9 +416,14 @@ describe("the dashboard of a multi-objective experiment", () => {
     expect(await chart.getAttribute("data-front")).toBe("3");
     expect(await chart.getAttribute("data-points")).toBe("7");
     expect(await chart.getAttribute("data-infeasible")).toBe("1");
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-pareto.png") });
     expect(await page.locator("#history h3").innerText()).toBe("History of error");
     // The single-objective plots show the first objective.
     expect(await page.locator('[data-chart="history"]').getAttribute("data-points")).toBe("7");
+    const points = (await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/points`)).json()) as {
+      best: { numbers: number[] };
+    };
+    expect(points.best.numbers).toEqual([0]); // the infeasible trial 5 is not the best error so far
     const heads = await page.locator("#trials th").allInnerTexts();
     expect(heads.slice(0, 5)).toEqual(["#", "state", "error", "throughput", "feasible"]);
     // Ascending first, then descending: the infeasible trial 5 has the highest throughput.
@@ -427,7 +432,6 @@ describe("the dashboard of a multi-objective experiment", () => {
     await page.click('#trials th[data-sort="objective:throughput"]');
     await shows(page, "#trials tbody tr:first-child", "5", "data-number");
     expect(await page.locator('#trials tr[data-number="5"] td[data-feasible]').innerText()).toBe("no");
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-pareto.png") });
     await page.reload();
     await ready(page);
     expect(page.url()).toBe(link);

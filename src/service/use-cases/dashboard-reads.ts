@@ -95,7 +95,8 @@ export class DashboardReads {
       const loss = lossOf(n);
       if (loss === undefined) continue;
       scored.push(n);
-      if (exp.stateOf(n) === "complete" && loss < bestSoFar) {
+      // Infeasible trials are never the best (as for GetBest).
+      if (exp.stateOf(n) === "complete" && loss < bestSoFar && exp.feasible(n)) {
         bestSoFar = loss;
         best.numbers.push(n);
         best.losses.push(sign * loss);

@@ -43,7 +43,9 @@ export function paretoChart(p: ParetoPoints, width: number): HTMLElement {
       let lo = Math.min(...all.map((v) => v[k]!));
       let hi = Math.max(...all.map((v) => v[k]!));
       if (!(hi > lo)) [lo, hi] = [lo - 0.5, hi + 0.5];
-      return [lo, hi] as const;
+      // A margin, so points on the extremes are not drawn over the frame.
+      const pad = (hi - lo) * 0.05;
+      return [lo - pad, hi + pad] as const;
     };
     const [x0, x1] = all.length > 0 ? range(xk) : [0, 1];
     const [y0, y1] = all.length > 0 ? range(yk) : [0, 1];
