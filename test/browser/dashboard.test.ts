@@ -409,6 +409,11 @@ describe("the dashboard of a multi-objective experiment", () => {
 
   it("plots the Pareto front, a column per objective, and keeps the deep link", async () => {
     const { page, errors } = await openPage();
+    await page.goto(`http://${ts.server.httpAddress}/`);
+    await ready(page);
+    expect(await page.locator('tr[data-experiment="bi"] td[data-col="direction"]').innerText()).toBe(
+      "error minimize, throughput maximize",
+    );
     const link = `http://${ts.server.httpAddress}/experiments/bi`;
     await page.goto(link);
     await ready(page);

@@ -84,7 +84,7 @@ export async function experimentPage(
       ? h("p.muted", {}, `${points.numbers.length} of ${points.total} trials shown: the best and an even sample`)
       : null;
     if (cards.pareto !== undefined && pareto !== null) fill(cards.pareto, paretoChart(pareto, width));
-    fill(cards.history, h("div", {}, historyChart(points, width), note ?? ""));
+    fill(cards.history, h("div", {}, historyChart(points, width, first), note ?? ""));
     fill(cards.importance, importanceChart(importance));
     fill(cards.parallel, parallelChart(points, detail.params, width));
     fill(cards.slices, sliceCharts(points, detail.params, Math.max(260, Math.floor(width / 3) - 24)));
