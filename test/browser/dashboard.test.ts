@@ -441,6 +441,10 @@ describe("the dashboard of a multi-objective experiment", () => {
     await ready(page);
     expect(page.url()).toBe(link);
     expect(await page.locator('[data-chart="pareto"]').getAttribute("data-front")).toBe("3");
+    await page.goto(`${link}/trials/5`);
+    await ready(page);
+    const result = await page.locator("#trial-result").innerText();
+    for (const field of [/values\s+0\.05, 20/, /constraints\s+1/, /feasible\s+no/]) expect(result).toMatch(field);
     // Three objectives: two selects choose the pair shown.
     await page.goto(`http://${ts.server.httpAddress}/experiments/tri`);
     await ready(page);
