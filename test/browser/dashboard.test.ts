@@ -392,6 +392,9 @@ describe("the dashboard of a multi-objective experiment", () => {
     const few = (await (await fetch(`${url}?max=4`)).json()) as { others: { numbers: number[] } };
     expect(few).toMatchObject({ total: 7, sampled: true, front: { numbers: [0, 1, 2] } });
     expect(few.others.numbers).toHaveLength(1);
+    const bad = await fetch(`${url}?max=0`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/max: expected an integer between 1 and 5000/);
     const detail = (await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi`)).json()) as {
       objectives: unknown;
     };
