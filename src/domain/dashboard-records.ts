@@ -12,6 +12,8 @@ export interface ExperimentSummary {
   name: string;
   algorithm: string;
   direction: "minimize" | "maximize";
+  /** The objectives in order: one (named "loss" unless named) for a single-objective experiment. */
+  objectives: { name: string; direction: "minimize" | "maximize" }[];
   pruner: string;
   /** ACTIVE, PAUSED by a user, or COMPLETED once a stop condition was met (completionReason says which). */
   state: "active" | "paused" | "completed";
@@ -72,6 +74,11 @@ export interface TrialRecord {
   state: TrialState;
   source: string;
   loss: number | null;
+  /** A multi-objective trial's objective values, in the experiment's objective order and directions. */
+  values?: number[];
+  /** Constraint values as reported, and whether every one is <= 0; absent when the trial has none. */
+  constraints?: number[];
+  feasible?: boolean;
   params: Record<string, PlainValue>;
   metrics: Record<string, number>;
   userAttrs: Record<string, string>;
@@ -89,4 +96,18 @@ export interface TimelineEntry {
   state: TrialState;
   start: number;
   end: number | null;
+}
+
+/**
+ * A multi-objective experiment's COMPLETE trials as objective values (in
+ * each objective's own direction): the Pareto front whole, the others
+ * sampled evenly above the plot limit. Infeasible trials are among the others.
+ */
+export interface ParetoPoints {
+  objectives: { name: string; direction: "minimize" | "maximize" }[];
+  /** COMPLETE trials with values (front included). */
+  total: number;
+  sampled: boolean;
+  front: { numbers: number[]; values: number[][] };
+  others: { numbers: number[]; values: number[][]; feasible: boolean[] };
 }

@@ -20,6 +20,7 @@ type Handler = (reads: DashboardReads, name: string, q: URLSearchParams, res: Se
 const ROUTES: Record<string, Handler> = {
   "": (reads, name) => reads.experiment(name),
   points: (reads, name, q) => reads.points(name, intParam(q, "max", MAX_PLOT_POINTS, 1, MAX_PLOT_POINTS)),
+  pareto: (reads, name, q) => reads.pareto(name, intParam(q, "max", MAX_PLOT_POINTS, 1, MAX_PLOT_POINTS)),
   trials: (reads, name, q) => reads.trials(name, trialQuery(q)),
   timeline: (reads, name, q) => reads.timeline(name, intParam(q, "max", MAX_TIMELINE, 1, MAX_TIMELINE)),
   curves: (reads, name, q) => reads.curves(name, intParam(q, "max", MAX_CURVES, 1, 1000)),
@@ -103,7 +104,10 @@ async function download(
   format: "csv" | "jsonl",
   query: TrialQuery,
 ): Promise<void> {
-  const params = (await reads.experiment(name)).params.map((p) => p.name);
+  const detail = await reads.experiment(name);
+  const params = detail.params.map((p) => p.name);
+  // Several objectives: a column per objective and feasibility instead of the loss.
+  const objectives = detail.objectives.length > 1 ? detail.objectives.map((o) => o.name) : [];
   const records = reads.allTrials(name, query);
   // Errors surface before the headers go out: a download either starts whole or answers an error status.
   const first = await records.next();
@@ -114,12 +118,22 @@ async function download(
     "cache-control": "no-store",
   });
   if (format === "csv") {
-    const header = ["number", "state", "loss", ...params, "worker_id", "start_time", "end_time"];
+    const results = objectives.length > 0 ? [...objectives, "feasible"] : ["loss"];
+    const header = ["number", "state", ...results, ...params, "worker_id", "start_time", "end_time"];
     res.write(`${header.map(csv).join(",")}\n`);
   }
   const line = (t: TrialRecord): string => {
     if (format === "jsonl") return `${JSON.stringify(t)}\n`;
-    const cells = [t.number, t.state, t.loss, ...params.map((p) => t.params[p]), t.workerId, t.startTime, t.endTime];
+    const results = objectives.length > 0 ? [...objectives.map((_, k) => t.values?.[k]), t.feasible] : [t.loss];
+    const cells = [
+      t.number,
+      t.state,
+      ...results,
+      ...params.map((p) => t.params[p]),
+      t.workerId,
+      t.startTime,
+      t.endTime,
+    ];
     return `${cells.map(csv).join(",")}\n`;
   };
   if (!first.done) res.write(line(first.value));

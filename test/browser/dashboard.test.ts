@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 // @ts-expect-error: a plain .mjs build script without types
 import { buildWeb } from "../../scripts/build-web.mjs";
@@ -302,6 +303,159 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`http://${ts.server.httpAddress}/experiments/empty`);
     await ready(page);
     expect(await page.locator('[data-chart="history"]').getAttribute("data-points")).toBe("0");
+    expect(errors).toEqual([]);
+  });
+});
+
+describe("the dashboard of a multi-objective experiment", () => {
+  let ts: TestServer;
+  const MIN = Direction.DIRECTION_MINIMIZE;
+  const MAX = Direction.DIRECTION_MAXIMIZE;
+  beforeAll(async () => {
+    ts = await startTestServer({ http: "127.0.0.1:0", webRoot, now: () => clock });
+    const space = { parameters: [uniform("x", 0, 1)] };
+    await ts.api.createExperiment({
+      experiment: {
+        name: "bi",
+        space,
+        objectives: [
+          { name: "error", direction: MIN },
+          { name: "throughput", direction: MAX },
+        ],
+      },
+    });
+    // A known front: trials 0, 1 and 2. Trial 5 would dominate them all but is infeasible.
+    const known: [number, number, number][] = [
+      [0.1, 1, -1],
+      [0.2, 5, -1],
+      [0.5, 9, -1],
+      [0.3, 4, -1],
+      [0.6, 8, -1],
+      [0.05, 20, 1],
+      [0.9, 2, -1],
+    ];
+    await ts.api.addTrials({
+      experiment: "bi",
+      trials: known.map(([e, t, c], i) => ({ params: { x: num(i / 10) }, values: [e, t], constraints: [c] })),
+    });
+    await ts.api.createExperiment({
+      experiment: {
+        name: "tri",
+        space,
+        objectives: [
+          { name: "a", direction: MIN },
+          { name: "b", direction: MIN },
+          { name: "c", direction: MIN },
+        ],
+      },
+    });
+    await ts.api.addTrials({
+      experiment: "tri",
+      trials: [
+        [1, 2, 3],
+        [3, 2, 1],
+        [4, 4, 4],
+      ].map((values, i) => ({ params: { x: num(i / 10) }, values })),
+    });
+  });
+  afterAll(() => ts?.close());
+
+  it("serves the front whole and samples the other trials", async () => {
+    const url = `http://${ts.server.httpAddress}/api/experiments/bi/pareto`;
+    const all = (await (await fetch(url)).json()) as { objectives: unknown };
+    expect(all).toEqual({
+      objectives: [
+        { name: "error", direction: "minimize" },
+        { name: "throughput", direction: "maximize" },
+      ],
+      total: 7,
+      sampled: false,
+      front: {
+        numbers: [0, 1, 2],
+        values: [
+          [0.1, 1],
+          [0.2, 5],
+          [0.5, 9],
+        ],
+      },
+      others: {
+        numbers: [3, 4, 5, 6],
+        values: [
+          [0.3, 4],
+          [0.6, 8],
+          [0.05, 20],
+          [0.9, 2],
+        ],
+        feasible: [true, true, false, true],
+      },
+    });
+    const few = (await (await fetch(`${url}?max=4`)).json()) as { others: { numbers: number[] } };
+    expect(few).toMatchObject({ total: 7, sampled: true, front: { numbers: [0, 1, 2] } });
+    expect(few.others.numbers).toHaveLength(1);
+    const bad = await fetch(`${url}?max=0`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/max: expected an integer between 1 and 5000/);
+    const detail = (await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi`)).json()) as {
+      objectives: unknown;
+    };
+    expect(detail.objectives).toEqual(all.objectives);
+    const row = await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/trials/5`)).json();
+    expect(row).toMatchObject({ loss: null, values: [0.05, 20], constraints: [1], feasible: false });
+    const csv = await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/trials.csv?sort=number`)).text();
+    const lines = csv.trim().split("\n");
+    expect(lines[0]).toBe("number,state,error,throughput,feasible,x,worker_id,start_time,end_time");
+    expect(lines.slice(1, 3).map((l) => l.split(",").slice(0, 5))).toEqual([
+      ["0", "complete", "0.1", "1", "true"],
+      ["1", "complete", "0.2", "5", "true"],
+    ]);
+  });
+
+  it("plots the Pareto front, a column per objective, and keeps the deep link", async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`http://${ts.server.httpAddress}/`);
+    await ready(page);
+    expect(await page.locator('tr[data-experiment="bi"] td[data-col="direction"]').innerText()).toBe(
+      "error minimize, throughput maximize",
+    );
+    const link = `http://${ts.server.httpAddress}/experiments/bi`;
+    await page.goto(link);
+    await ready(page);
+    const chart = page.locator('[data-chart="pareto"]');
+    expect(await chart.getAttribute("data-front")).toBe("3");
+    expect(await chart.getAttribute("data-points")).toBe("7");
+    expect(await chart.getAttribute("data-infeasible")).toBe("1");
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, "dashboard-pareto.png") });
+    expect(await page.locator("#history h3").innerText()).toBe("History of error");
+    // The single-objective plots show the first objective.
+    expect(await page.locator('[data-chart="history"]').getAttribute("data-points")).toBe("7");
+    const points = (await (await fetch(`http://${ts.server.httpAddress}/api/experiments/bi/points`)).json()) as {
+      best: { numbers: number[] };
+    };
+    expect(points.best.numbers).toEqual([0]); // the infeasible trial 5 is not the best error so far
+    const heads = await page.locator("#trials th").allInnerTexts();
+    expect(heads.slice(0, 5)).toEqual(["#", "state", "error", "throughput", "feasible"]);
+    // Ascending first, then descending: the infeasible trial 5 has the highest throughput.
+    await page.click('#trials th[data-sort="objective:throughput"]');
+    await shows(page, "#trials tbody tr:first-child", "0", "data-number");
+    await page.click('#trials th[data-sort="objective:throughput"]');
+    await shows(page, "#trials tbody tr:first-child", "5", "data-number");
+    expect(await page.locator('#trials tr[data-number="5"] td[data-feasible]').innerText()).toBe("no");
+    await page.reload();
+    await ready(page);
+    expect(page.url()).toBe(link);
+    expect(await page.locator('[data-chart="pareto"]').getAttribute("data-front")).toBe("3");
+    await page.goto(`${link}/trials/5`);
+    await ready(page);
+    const result = await page.locator("#trial-result").innerText();
+    for (const field of [/values\s+0\.05, 20/, /constraints\s+1/, /feasible\s+no/]) expect(result).toMatch(field);
+    // Three objectives: two selects choose the pair shown.
+    await page.goto(`http://${ts.server.httpAddress}/experiments/tri`);
+    await ready(page);
+    const tri = page.locator('[data-chart="pareto"]');
+    expect(await tri.getAttribute("data-front")).toBe("2");
+    expect(await tri.getAttribute("data-axes")).toBe("a,b");
+    await tri.locator("select").nth(1).selectOption("2");
+    expect(await tri.getAttribute("data-axes")).toBe("a,c");
     expect(errors).toEqual([]);
   });
 });

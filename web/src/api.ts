@@ -35,6 +35,7 @@ export type {
   ExperimentDetail as Detail,
   ExperimentSummary as Summary,
   ParamInfo,
+  ParetoPoints,
   PlotPoints as Points,
   TrialRecord,
 } from "../../src/domain/dashboard-records.js";

@@ -402,6 +402,11 @@ export class ExperimentState {
     return c?.every((v) => v <= 0) === true;
   }
 
+  /** A COMPLETE multi-objective trial's objective values as the algorithms see them (minimised), or undefined. */
+  valuesOf(number: number): ArrayLike<number> | undefined {
+    return this.outcomes.get(number)?.values;
+  }
+
   /**
    * Numbers of the Pareto front: the feasible COMPLETE trials whose
    * objective values no other one dominates, ascending. With one objective,

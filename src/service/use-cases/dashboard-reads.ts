@@ -21,6 +21,8 @@ import type { Leases } from "./leases.js";
 import {
   type ExperimentDetail,
   type ExperimentSummary,
+  objectivesOf,
+  type ParetoPoints,
   type PlotPoints,
   paramInfo,
   summaryOf,
@@ -30,7 +32,7 @@ import {
   trialRecord,
 } from "./dashboard-views.js";
 
-export type { ExperimentDetail, ExperimentSummary, PlotPoints, TimelineEntry, TrialQuery, TrialRecord };
+export type { ExperimentDetail, ExperimentSummary, ParetoPoints, PlotPoints, TimelineEntry, TrialQuery, TrialRecord };
 
 export const MAX_TABLE_PAGE = 1000;
 const BEST_ALWAYS_SHOWN = 200;
@@ -85,28 +87,29 @@ export class DashboardReads {
   /** Plot data for at most `max` trials: all of them, or the best ones plus an even sample of the rest. */
   async points(name: string, max: number): Promise<PlotPoints> {
     const exp = await this.fresh(name);
-    const sign = exp.def.maximize ? -1 : 1;
+    const { lossOf, sign } = primaryObjective(exp);
     const scored: number[] = [];
     const best = { numbers: [] as number[], losses: [] as number[] };
     let bestSoFar = Number.POSITIVE_INFINITY;
     for (let n = 0; n < exp.nextNumber; n++) {
-      const loss = exp.lossOf(n);
+      const loss = lossOf(n);
       if (loss === undefined) continue;
       scored.push(n);
-      if (exp.stateOf(n) === "complete" && loss < bestSoFar) {
+      // Infeasible trials are never the best (as for GetBest).
+      if (exp.stateOf(n) === "complete" && loss < bestSoFar && exp.feasible(n)) {
         bestSoFar = loss;
         best.numbers.push(n);
         best.losses.push(sign * loss);
       }
     }
-    const chosen = sampleNumbers(exp, scored, max);
+    const chosen = sampleNumbers(lossOf, scored, max);
     const params: Record<string, (number | null)[]> = {};
     for (const p of exp.space.params) params[p.name] = [];
     const states: TrialState[] = [];
     const losses: number[] = [];
     for (const n of chosen) {
       states.push(exp.stateOf(n));
-      losses.push(sign * exp.lossOf(n)!);
+      losses.push(sign * lossOf(n)!);
       const config = exp.configOf(n);
       for (const p of exp.space.params) {
         const v = config[p.index]!;
@@ -121,6 +124,33 @@ export class DashboardReads {
       losses,
       params,
       best,
+    });
+  }
+
+  /**
+   * A multi-objective experiment's COMPLETE trials for the Pareto plot: the
+   * front always whole (it is what the plot is for), the other trials an even
+   * sample when there are more than `max` in all. Values in each objective's own direction.
+   */
+  async pareto(name: string, max: number): Promise<ParetoPoints> {
+    const exp = await this.fresh(name);
+    const objectives = objectivesOf(exp);
+    const signs = exp.def.objectives.map((o) => (o.maximize ? -1 : 1));
+    const shown = (n: number): number[] => Array.from(exp.valuesOf(n)!, (v, k) => signs[k]! * v);
+    const frontNumbers = objectives.length > 1 ? exp.paretoNumbers() : [];
+    const onFront = new Set(frontNumbers);
+    const rest: number[] = [];
+    if (objectives.length > 1)
+      for (let n = 0; n < exp.nextNumber; n++)
+        if (exp.stateOf(n) === "complete" && exp.valuesOf(n) !== undefined && !onFront.has(n)) rest.push(n);
+    const room = Math.max(0, max - frontNumbers.length);
+    const others = rest.length <= room ? rest : evenSample(rest, room);
+    return this.changes.settled({
+      objectives,
+      total: frontNumbers.length + rest.length,
+      sampled: others.length < rest.length,
+      front: { numbers: frontNumbers, values: frontNumbers.map(shown) },
+      others: { numbers: others, values: others.map(shown), feasible: others.map((n) => exp.feasible(n)) },
     });
   }
 
@@ -195,8 +225,9 @@ export class DashboardReads {
     if (memo !== undefined && memo.version === exp.version)
       return this.changes.settled({ trials: complete, params: memo.value });
     const trials: Scored[] = [];
+    const { lossOf } = primaryObjective(exp);
     for (let n = 0; n < exp.nextNumber; n++) {
-      const loss = exp.lossOf(n);
+      const loss = lossOf(n);
       if (loss !== undefined && exp.stateOf(n) === "complete") trials.push({ config: exp.configOf(n), loss });
     }
     const values = pedAnova(exp.space, trials);
@@ -245,25 +276,52 @@ function sortKey(exp: ExperimentState, sort: string): ((n: number) => number) | 
   const sign = exp.def.maximize ? -1 : 1;
   if (sort === "loss") return (n) => sign * (exp.lossOf(n) ?? Number.NaN);
   if (sort === "state") return (n) => TRIAL_STATES.indexOf(exp.stateOf(n));
+  if (sort.startsWith("objective:")) {
+    const k = exp.def.objectives.findIndex((o) => o.name === sort.slice("objective:".length));
+    if (k >= 0 && exp.def.objectives.length > 1) {
+      const ksign = exp.def.objectives[k]!.maximize ? -1 : 1;
+      return (n) => ksign * (exp.valuesOf(n)?.[k] ?? Number.NaN);
+    }
+  }
   if (sort.startsWith("param:")) {
     const p = exp.space.byName.get(sort.slice("param:".length));
     if (p !== undefined) return (n) => exp.configOf(n)[p.index]!;
   }
-  throw invalidArgument(`sort: expected number, loss, state or param:<name> of a parameter, got "${sort}"`);
+  throw invalidArgument(
+    `sort: expected number, loss, state, objective:<name> of an objective or param:<name> of a parameter, got "${sort}"`,
+  );
 }
 
 /** All of `scored` when there are at most `max`; else the best trials plus an even sample of the others. */
-function sampleNumbers(exp: ExperimentState, scored: number[], max: number): number[] {
+function sampleNumbers(lossOf: (n: number) => number | undefined, scored: number[], max: number): number[] {
   if (scored.length <= max) return scored;
   const keep = new Set<number>();
   // The best trials by a loss threshold: a native typed-array sort, not a sort of trials by comparator.
   const nBest = Math.min(BEST_ALWAYS_SHOWN, Math.floor(max / 4));
-  const losses = Float64Array.from(scored, (n) => exp.lossOf(n)!).sort();
+  const losses = Float64Array.from(scored, (n) => lossOf(n)!).sort();
   const threshold = losses[nBest - 1]!;
-  for (const n of scored) if (keep.size < nBest && exp.lossOf(n)! <= threshold) keep.add(n);
+  for (const n of scored) if (keep.size < nBest && lossOf(n)! <= threshold) keep.add(n);
   const stride = scored.length / (max - keep.size);
   for (let i = 0; keep.size < max && i < scored.length; i += stride) keep.add(scored[Math.floor(i)]!);
   return [...keep].sort((a, b) => a - b);
+}
+
+/**
+ * The objective the single-objective plots and importance show, minimised,
+ * and the sign that turns it back into the user's direction: the loss, or a
+ * multi-objective experiment's first objective (it has no loss).
+ */
+function primaryObjective(exp: ExperimentState): { lossOf: (n: number) => number | undefined; sign: number } {
+  if (exp.def.objectives.length > 1)
+    return { lossOf: (n) => exp.valuesOf(n)?.[0], sign: exp.def.objectives[0]!.maximize ? -1 : 1 };
+  return { lossOf: (n) => exp.lossOf(n), sign: exp.def.maximize ? -1 : 1 };
+}
+
+/** `k` of `numbers`, evenly spaced, in their order. */
+function evenSample(numbers: readonly number[], k: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) out.push(numbers[Math.floor((i * numbers.length) / k)]!);
+  return out;
 }
 
 /** Rows of `numbers` in the given order (exp.rows reads ascending numbers). */

@@ -11,6 +11,7 @@ import type {
   ParamInfo,
   ExperimentDetail,
   PlotPoints,
+  ParetoPoints,
   TrialRecord,
   TimelineEntry,
 } from "../../domain/dashboard-records.js";
@@ -19,10 +20,19 @@ import type { ParamSpec, Scalar } from "../../space/types.js";
 import { externalValue } from "../../space/values.js";
 import type { ExperimentState } from "../state/experiment-state.js";
 
-export type { PlainValue, ExperimentSummary, ParamInfo, ExperimentDetail, PlotPoints, TrialRecord, TimelineEntry };
+export type {
+  PlainValue,
+  ExperimentSummary,
+  ParamInfo,
+  ExperimentDetail,
+  PlotPoints,
+  ParetoPoints,
+  TrialRecord,
+  TimelineEntry,
+};
 
 export interface TrialQuery {
-  /** "number", "loss", "state" or "param:<name>". */
+  /** "number", "loss", "state", "objective:<name>" (several objectives) or "param:<name>". */
   sort?: string;
   desc?: boolean;
   /** States shown (all when empty). */
@@ -50,6 +60,7 @@ export function summaryOf(exp: ExperimentState, now: number): ExperimentSummary 
     name: exp.row.name,
     algorithm: exp.def.algorithm,
     direction: exp.def.maximize ? "maximize" : "minimize",
+    objectives: objectivesOf(exp),
     pruner: exp.def.pruner,
     state: exp.status(now),
     completionReason: completion ?? null,
@@ -67,6 +78,10 @@ export function summaryOf(exp: ExperimentState, now: number): ExperimentSummary 
     lastActivity: iso(exp.lastActivity),
     version: exp.version,
   };
+}
+
+export function objectivesOf(exp: ExperimentState): ExperimentSummary["objectives"] {
+  return exp.def.objectives.map((o) => ({ name: o.name, direction: o.maximize ? "maximize" : "minimize" }));
 }
 
 export function paramInfo(exp: ExperimentState, p: ParamSpec): ParamInfo {
@@ -105,6 +120,11 @@ export function trialRecord(exp: ExperimentState, t: TrialRow, withCurve: boolea
     startTime: iso(t.startTime),
     endTime: iso(t.endTime),
   };
+  if (t.values !== undefined && t.values.length > 0) record.values = [...t.values];
+  if (t.constraints !== undefined && t.constraints.length > 0) {
+    record.constraints = [...t.constraints];
+    record.feasible = t.constraints.every((v) => v <= 0);
+  }
   if (withCurve) record.intermediate = t.intermediate.map(([s, v]) => [s, v]);
   return record;
 }

@@ -7,7 +7,8 @@ import uPlot from "uplot";
 import type { Points } from "../api.js";
 import { h, STATE_COLORS } from "../dom.js";
 
-export function historyChart(p: Points, width: number): HTMLElement {
+/** `label` names the objective plotted: "loss", or a multi-objective experiment's first objective. */
+export function historyChart(p: Points, width: number, label = "loss"): HTMLElement {
   const box = h("div.chart", { "data-chart": "history", "data-points": p.numbers.length });
   const positive = p.losses.every((v) => v > 0);
   const toggle = h("input", { type: "checkbox", disabled: !positive }) as HTMLInputElement;
@@ -31,11 +32,11 @@ export function historyChart(p: Points, width: number): HTMLElement {
       width,
       height: 280,
       scales: { x: { time: false }, y: { distr: toggle.checked ? 3 : 1 } },
-      axes: [{ label: "trial" }, { label: "loss", size: 60 }],
+      axes: [{ label: "trial" }, { label, size: 60 }],
       series: [
         {},
         {
-          label: "loss",
+          label,
           stroke: STATE_COLORS.complete,
           paths: () => null,
           points: { show: true, size: 4, fill: STATE_COLORS.complete },

@@ -48,7 +48,12 @@ export async function experimentsPage(
             { "data-experiment": e.name },
             h("td", {}, h("a", { href: `/experiments/${encodeURIComponent(e.name)}`, "data-link": true }, e.name)),
             h("td", {}, e.algorithm),
-            h("td", {}, e.direction),
+            h(
+              "td",
+              { "data-col": "direction" },
+              // Several objectives: each one's direction, by name.
+              e.objectives.length > 1 ? e.objectives.map((o) => `${o.name} ${o.direction}`).join(", ") : e.direction,
+            ),
             h("td", { "data-col": "state", class: e.state === "completed" ? "done" : undefined }, lifecycle(e)),
             h("td", { "data-col": "budget" }, budgetText(e)),
             ...STATES.map((s) =>

@@ -3,7 +3,7 @@
  * rows cost one page), conditional parameters blank where inactive, choice
  * labels; CSV and JSON Lines downloads of exactly what it shows.
  */
-import { exp, fetchApi, getJson, type ParamInfo, type State, type TrialRecord } from "../api.js";
+import { type Detail, exp, fetchApi, getJson, type ParamInfo, type State, type TrialRecord } from "../api.js";
 import { fmt, h, STATE_COLORS } from "../dom.js";
 
 const PAGE = 50;
@@ -21,6 +21,8 @@ export class TrialsTable {
   constructor(
     private readonly name: string,
     private readonly params: ParamInfo[],
+    /** Several objectives: a column per objective instead of the loss, and constraints' feasibility. */
+    private readonly objectives: Detail["objectives"] = [],
   ) {
     const filters = h(
       "span.filters",
@@ -59,7 +61,12 @@ export class TrialsTable {
     const columns: [string, string][] = [
       ["#", "number"],
       ["state", "state"],
-      ["loss", "loss"],
+      ...(this.multi
+        ? [
+            ...this.objectives.map((o): [string, string] => [o.name, `objective:${o.name}`]),
+            ["feasible", ""] as [string, string],
+          ]
+        : [["loss", "loss"] as [string, string]]),
       ...this.params.map((p): [string, string] => [p.name, `param:${p.name}`]),
       ["worker", ""],
       ["duration", ""],
@@ -87,6 +94,10 @@ export class TrialsTable {
   }
 
   private total = 0;
+
+  private get multi(): boolean {
+    return this.objectives.length > 1;
+  }
 
   private query(): string {
     const q = new URLSearchParams({ sort: this.sort, desc: this.desc ? "1" : "0" });
@@ -131,7 +142,16 @@ export class TrialsTable {
             ),
           ),
           h("td", { style: `color:${STATE_COLORS[t.state]}` }, t.state),
-          h("td.num", {}, fmt(t.loss)),
+          ...(this.multi
+            ? [
+                ...this.objectives.map((_, k) => h("td.num", { "data-objective": k }, fmt(t.values?.[k]))),
+                h(
+                  "td",
+                  { "data-feasible": String(t.feasible ?? "") },
+                  t.feasible === undefined ? "" : t.feasible ? "yes" : "no",
+                ),
+              ]
+            : [h("td.num", {}, fmt(t.loss))]),
           ...this.params.map((p) =>
             h(
               "td",

@@ -1,4 +1,4 @@
-/** One trial: parameters, loss, metrics, user attributes, learning curve, fail reason, worker, times. */
+/** One trial: parameters, loss (or objective values and constraints), metrics, user attributes, learning curve, fail reason, worker, times. */
 import { exp, getJson, type TrialRecord } from "../api.js";
 import { curvesChart } from "../charts/curves.js";
 import { fmt, h, STATE_COLORS } from "../dom.js";
@@ -28,7 +28,11 @@ export async function trialPage(
           { id: "trial-result" },
           h("h3", {}, "Result"),
           kv({
-            loss: t.loss ?? "",
+            // A multi-objective trial: its values in the experiment's objective order instead of a loss.
+            ...(t.values === undefined ? { loss: t.loss ?? "" } : { values: t.values.map((v) => fmt(v)).join(", ") }),
+            ...(t.constraints === undefined
+              ? {}
+              : { constraints: t.constraints.map((v) => fmt(v)).join(", "), feasible: t.feasible ? "yes" : "no" }),
             source: t.source,
             id: t.id,
             worker: t.workerId,
