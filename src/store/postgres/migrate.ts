@@ -6,36 +6,21 @@
  * whose schema is newer than this Parzen knows (written by a newer release),
  * as the SQLite store does.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParzenError } from "../../errors.js";
 import { isConnectionError, PARZEN_LOCKS, type Pool, redact } from "./connect.js";
+import { loadMigrationFiles, type Migration } from "../migration-files.js";
 
 const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations/postgres");
 
 /** Advisory lock (PARZEN_LOCKS, 0): serialises migrations. */
 const MIGRATION_LOCK = 0;
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from "../migration-files.js";
 
 export function loadPostgresMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort();
-  // Versions rise strictly but may skip numbers: parallel branches are given numbers ahead of time, and a
-  // database records the highest version applied, so a gap is harmless.
-  let previous = 0;
-  return files.map((f) => {
-    const version = Number.parseInt(f.slice(0, 4), 10);
-    if (version <= previous) throw new Error(`postgres migrations: expected a version above ${previous}, found ${f}`);
-    previous = version;
-    return { version, name: f, sql: readFileSync(join(dir, f), "utf8") };
-  });
+  return loadMigrationFiles(dir, "postgres migrations");
 }
 
 export async function migrate(

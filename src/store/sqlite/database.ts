@@ -5,34 +5,20 @@
  * Parzen rather than guessing at its schema.
  */
 import Database from "better-sqlite3";
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParzenError } from "../../errors.js";
+import { loadMigrationFiles, type Migration } from "../migration-files.js";
 
 export type Db = Database.Database;
 
 const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from "../migration-files.js";
 
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort();
-  // Versions rise strictly but may skip numbers: parallel branches are given numbers ahead of time, and a
-  // database records the highest version applied, so a gap is harmless.
-  let previous = 0;
-  return files.map((f) => {
-    const version = Number.parseInt(f.slice(0, 4), 10);
-    if (version <= previous) throw new Error(`migrations: expected a version above ${previous}, found ${f}`);
-    previous = version;
-    return { version, name: f, sql: readFileSync(join(dir, f), "utf8") };
-  });
+  return loadMigrationFiles(dir, "migrations");
 }
 
 /**
