@@ -234,10 +234,6 @@ class Trial:
             return self._report(svc.REPORT_STATUS_OK, loss=values[0], metrics=metrics, constraints=cons)
         return self._report(svc.REPORT_STATUS_OK, values=values, metrics=metrics, constraints=cons)
 
-    def report_metrics(self, loss: float, metrics: Mapping[str, float]) -> Trial:
-        """``report(loss, **metrics)`` for metrics in a mapping, whatever their names."""
-        return self._report(svc.REPORT_STATUS_OK, loss=float(loss), metrics=metrics)
-
     def fail(self, reason: str = "") -> Trial:
         """Finishes the trial as FAIL (no loss)."""
         return self._report(svc.REPORT_STATUS_FAIL, fail_reason=reason)
