@@ -51,6 +51,22 @@ function sequential(
   return h;
 }
 
+/** Every bounded numeric value within its bounds and on its grid (checkConfig checks the round trip). */
+function inBoundsAndOnGrid(space: Space, c: Config): void {
+  for (const p of space.params) {
+    const x = c[p.index]!;
+    const d = p.domain;
+    if (Number.isNaN(x) || d.type === "choice" || d.type === "normal") continue;
+    expect(x >= d.low && x <= d.high, `${p.name} = ${x}`).toBe(true);
+    if (d.type === "int") expect(Number.isInteger(x)).toBe(true);
+    const step = d.type === "int" ? (d.log ? undefined : d.step) : d.step;
+    if (step !== undefined) {
+      const k = (x - d.low) / step;
+      expect(Math.abs(k - Math.round(k)), `${p.name} = ${x} off its grid`).toBeLessThan(1e-9);
+    }
+  }
+}
+
 describe("nsga2 selection", () => {
   it("constrained domination: feasible beats infeasible, smaller violation wins, else Pareto dominance", () => {
     expect(violationOf([0.5, -1, 2], true)).toBe(2.5);
@@ -209,6 +225,7 @@ describe("nsga2 children", () => {
         const parents = [prior(), prior(), prior()];
         const child = makeChild(ctx, parents, rng, true)!;
         checkConfig(mixed, child);
+        inBoundsAndOnGrid(mixed, child);
         for (const p of mixed.params) {
           const v = child[p.index]!;
           if (Number.isNaN(v) || p.domain.type !== "choice") continue;
@@ -308,6 +325,7 @@ describe("nsga2 sessions", () => {
     for (const name of OPERATORS) {
       sequential(new Nsga2Session(space, options({ population_size: num(10), crossover: text(name) })), 2, 60, (c) => {
         checkConfig(space, c);
+        inBoundsAndOnGrid(space, c);
         return ["complete", [c[0]! ** 2, (c[0]! - 1) ** 2]];
       });
     }
