@@ -67,7 +67,6 @@ export class Nsga2Session implements AlgorithmSession {
 
     const ctx = this.childContext(readingOf(history).multi);
     const ranked = rankAndCrowd(population);
-    const seen = new Set(history.map((o) => key(o.config)));
     let child: Config | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const taken = new Set<number>();
@@ -80,7 +79,7 @@ export class Nsga2Session implements AlgorithmSession {
       const next = makeChild(ctx, parents, rng, attempt === MAX_ATTEMPTS);
       if (next === undefined) continue;
       child = next;
-      if (!seen.has(key(next))) break;
+      if (!history.some((o) => sameConfig(o.config, next))) break;
     }
     return child!;
   }
@@ -107,7 +106,12 @@ export class Nsga2Session implements AlgorithmSession {
   }
 }
 
-/** A configuration as a set key (NaN for inactive parameters prints as "NaN"). */
-function key(config: Config): string {
-  return config.join(",");
+/** Whether two configurations are equal (inactive parameters, NaN, equal to each other). */
+function sameConfig(a: Config, b: Config): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;
+  }
+  return true;
 }

@@ -45,7 +45,8 @@ const NONE: readonly Member[] = [];
 
 interface Memo {
   readonly previous: readonly Member[];
-  readonly key: string;
+  /** Numbers of the generation's COMPLETE trials the population was selected with. */
+  readonly numbers: readonly number[];
   readonly population: readonly Member[];
 }
 
@@ -68,28 +69,36 @@ export class Populations {
       this.memos = [];
       this.readingKey = rk;
     }
-    const byGeneration: Member[][] = Array.from({ length: g }, () => []);
+    const complete: Observation[][] = Array.from({ length: g }, () => []);
     for (const o of history) {
+      if (o.state !== "complete") continue;
       const h = this.generationOf(o.number);
-      if (h >= g) continue;
-      const m = memberOf(o, reading);
-      if (m !== undefined) byGeneration[h]!.push(m);
+      if (h < g) complete[h]!.push(o);
     }
     let population: readonly Member[] = NONE;
     for (let h = 0; h < g; h++) {
-      const finished = byGeneration[h]!;
-      const key = finished.map((m) => m.obs.number).join(",");
+      const trials = complete[h]!;
       const memo = this.memos[h];
-      if (memo !== undefined && memo.previous === population && memo.key === key) {
+      if (memo !== undefined && memo.previous === population && sameNumbers(memo.numbers, trials)) {
         population = memo.population;
         continue;
       }
-      const pool = [...population, ...finished];
+      const pool = [...population];
+      for (const o of trials) {
+        const m = memberOf(o, reading);
+        if (m !== undefined) pool.push(m);
+      }
       const next = selectElite(pool, this.size).map((i) => pool[i]!);
-      this.memos[h] = { previous: population, key, population: next };
+      this.memos[h] = { previous: population, numbers: trials.map((o) => o.number), population: next };
       this.memos.length = h + 1;
       population = next;
     }
     return population;
   }
+}
+
+function sameNumbers(numbers: readonly number[], trials: readonly Observation[]): boolean {
+  if (numbers.length !== trials.length) return false;
+  for (let i = 0; i < numbers.length; i++) if (numbers[i] !== trials[i]!.number) return false;
+  return true;
 }
