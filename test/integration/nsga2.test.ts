@@ -10,7 +10,8 @@ import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Value } from "@parzen/client/gen/parzen/v1/space";
 import { hypervolume } from "../../src/math/hypervolume.js";
 import { num, plain, str, uniform } from "./fixtures.js";
-import { startTestServer, type TestServer } from "./harness.js";
+import { status } from "@grpc/grpc-js";
+import { rejection, startTestServer, type TestServer } from "./harness.js";
 
 const OK = ReportStatus.REPORT_STATUS_OK;
 const MIN = Direction.DIRECTION_MINIMIZE;
@@ -52,6 +53,27 @@ async function run(name: string, algorithm: { name: string; options: Record<stri
 }
 
 describe("nsga2 over gRPC", () => {
+  it("refuses bad options on creation with INVALID_ARGUMENT naming the option", async () => {
+    const cases: [Record<string, Value>, string][] = [
+      [{ population_size: num(1) }, 'nsga2 options: "population_size" Too small: expected number to be >=2'],
+      [
+        { crossover: str("spx"), population_size: num(2) },
+        'nsga2 options: "population_size" must be at least 3 (the parents crossover "spx" combines), got 2',
+      ],
+      [{ eta: num(5) }, 'nsga2 options: "eta" applies to crossover "sbx" only, but crossover is "uniform"'],
+      [{ mutaton_prob: num(0.1) }, 'nsga2 options: unknown option "mutaton_prob" (did you mean "mutation_prob"?)'],
+    ];
+    for (const [options, message] of cases) {
+      const err = await rejection(
+        ts.api.createExperiment({
+          experiment: { name: "bad", space: box(2), objectives, algorithm: { name: "nsga2", options } },
+        }),
+      );
+      expect(err.code, message).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toBe(message);
+    }
+  });
+
   it("beats random search's hypervolume on a constrained bi-objective problem", async () => {
     const nsga = await run(
       "nsga",
