@@ -166,6 +166,7 @@ BY_NAME = {p.name: p for p in PROBLEMS}
 SAMPLERS = {
     "parzen_tpe": "Parzen TPE (default options, gRPC)",
     "parzen_tpe_split": "Parzen TPE with constraint_model=split (constrained problems only)",
+    "parzen_nsga2": "Parzen NSGA-II (algorithm nsga2, default options: population 50, gRPC)",
     "optuna_tpe": "Optuna TPESampler(seed) (its multi-objective / constrained TPE)",
     "optuna_nsga2": "Optuna NSGAIISampler(seed) (population 50)",
 }
@@ -203,12 +204,16 @@ def parzen_space(p: Problem) -> Dict[str, Any]:
     return out
 
 
-def run_parzen(p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None) -> List[Tuple[List[float], List[float]]]:
+def run_parzen(
+    p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None, algorithm: str = "tpe"
+) -> List[Tuple[List[float], List[float]]]:
     import parzen
 
     c = parzen.Client(_ADDRESS, timeout=600)
-    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}"
-    exp = c.create_experiment(name, parzen_space(p), directions=list(p.directions), seed=seed, options=options)
+    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}" + ("" if algorithm == "tpe" else f"-{algorithm}")
+    exp = c.create_experiment(
+        name, parzen_space(p), directions=list(p.directions), seed=seed, options=options, algorithm=algorithm
+    )
     out = []
     for _ in range(budget):
         t = exp.suggest()
@@ -265,6 +270,8 @@ def run_one(job: Tuple[str, str, int, int]) -> Dict[str, Any]:
         trials = run_parzen(p, seed, budget)
     elif sampler == "parzen_tpe_split":
         trials = run_parzen(p, seed, budget, {"constraint_model": "split"})
+    elif sampler == "parzen_nsga2":
+        trials = run_parzen(p, seed, budget, algorithm="nsga2")
     else:
         trials = run_optuna(sampler.removeprefix("optuna_"), p, seed, budget)
     return {

@@ -47,7 +47,8 @@ type ExperimentSpec struct {
 	Name      string
 	Space     []Param
 	Direction Direction
-	// "tpe" (the server's default when empty), "random", "gp", "cmaes", "qmc" or "grid".
+	// "tpe" (the server's default when empty), "random", "gp", "cmaes", "qmc", "grid" or "nsga2"
+	// (several objectives: "tpe", "nsga2" or "random"). The server checks the name and options.
 	Algorithm string
 	// Algorithm-specific options; values are strings, bools, integers or floats.
 	AlgorithmOptions map[string]any

@@ -5,6 +5,7 @@ package parzen_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -100,5 +101,46 @@ func TestConstraints(t *testing.T) {
 	best, err = exp.Best(ctx)
 	if err != nil || best.ID() != imported[0].ID() {
 		t.Fatalf("best after import %v err %v", best, err)
+	}
+}
+
+func TestNSGA2WithConstraints(t *testing.T) {
+	c := dial(t)
+	ctx := testCtx(t)
+	exp := create(t, c, parzen.ExperimentSpec{
+		Space:            []parzen.Param{parzen.Uniform("x", 0, 1), parzen.Uniform("y", 0, 1)},
+		Algorithm:        "nsga2",
+		AlgorithmOptions: map[string]any{"population_size": 4, "crossover": "blxalpha", "alpha": 0.2},
+		Objectives:       []parzen.Objective{{Direction: parzen.Minimize}, {Direction: parzen.Minimize}},
+	})
+	for k := 0; k < 12; k++ {
+		tr, err := exp.Suggest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, errX := tr.Float("x")
+		y, errY := tr.Float("y")
+		if errX != nil || errY != nil {
+			t.Fatal(errX, errY)
+		}
+		if x < 0 || x > 1 || y < 0 || y > 1 {
+			t.Fatalf("suggestion outside the space: x=%v y=%v", x, y)
+		}
+		if err := tr.ReportConstrained(ctx, []float64{x, 1 - x + y}, []float64{0.1 - x}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	front, err := exp.ParetoFront(ctx)
+	if err != nil || len(front) == 0 {
+		t.Fatalf("front %v, err %v", front, err)
+	}
+	_, err = c.CreateExperiment(ctx, parzen.ExperimentSpec{
+		Name:             uniqueName(t) + "-bad",
+		Space:            []parzen.Param{parzen.Uniform("x", 0, 1)},
+		Algorithm:        "nsga2",
+		AlgorithmOptions: map[string]any{"population_size": 1},
+	})
+	if !errors.Is(err, parzen.ErrInvalidArgument) || !strings.Contains(err.Error(), `"population_size" Too small`) {
+		t.Fatalf("err %v", err)
 	}
 }

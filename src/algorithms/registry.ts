@@ -3,6 +3,7 @@ import { invalidArgument } from "../errors.js";
 import { cmaes } from "./cmaes/index.js";
 import { gpAlgorithm } from "./gp/sampler.js";
 import { grid } from "./grid/index.js";
+import { nsga2 } from "./nsga2/index.js";
 import { qmc } from "./qmc/index.js";
 import { randomSearch } from "./random.js";
 import { tpe } from "./tpe/index.js";
@@ -16,6 +17,7 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [qmc.name, qmc],
   [grid.name, grid],
   [cmaes.name, cmaes],
+  [nsga2.name, nsga2],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";

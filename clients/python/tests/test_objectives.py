@@ -72,3 +72,27 @@ def test_bad_objective_arguments_raise_before_calling(client: parzen.Client, nam
         client.create_experiment(name, SPACE, direction="maximize", directions=["minimize", "minimize"])
     with pytest.raises(errors.InvalidArgument, match='"gp" optimises one objective'):
         client.create_experiment(name, SPACE, algorithm="gp", directions=["minimize", "minimize"])
+
+
+def test_nsga2_with_directions_and_constraints(client: parzen.Client, name: str) -> None:
+    space = {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", ["a", "b"])}
+    exp = client.create_experiment(
+        name,
+        space,
+        algorithm="nsga2",
+        options={"population_size": 4, "crossover": "blxalpha", "alpha": 0.3},
+        directions=["minimize", "maximize"],
+        seed=3,
+    )
+    assert exp.is_multi_objective and exp.directions == ["minimize", "maximize"]
+    for _ in range(16):  # four generations of four, the last three bred from the first
+        t = exp.suggest()
+        x, k = t.params["x"], t.params["k"]
+        assert 0 <= x <= 1 and k in ("a", "b")
+        t.report([x, x * (2 if k == "a" else 1)], constraints=[0.1 - x])
+    front = exp.best_trials
+    assert front and all(t.feasible for t in front)
+    with pytest.raises(errors.InvalidArgument, match='"alpha" applies to crossover "blxalpha" only'):
+        client.create_experiment(
+            name + "-bad", space, algorithm="nsga2", options={"alpha": 0.3}, directions=["minimize"]
+        )

@@ -64,7 +64,10 @@ export interface ExperimentSpec {
    * default to "objective_<i>".
    */
   objectives?: readonly { name?: string; direction: "minimize" | "maximize" }[];
-  /** "tpe" (the server's default), "random", "gp", "cmaes", "qmc" or "grid". */
+  /**
+   * "tpe" (the server's default), "random", "gp", "cmaes", "qmc", "grid" or "nsga2" (several objectives:
+   * "tpe", "nsga2" or "random"). The server checks the name and options.
+   */
   algorithm?: string;
   /** Algorithm options, as the server spells them (e.g. `{ n_startup_trials: 20 }`). */
   options?: Record<string, ParamValue>;

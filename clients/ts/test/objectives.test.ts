@@ -71,3 +71,34 @@ describe("constraints", () => {
     expect((await exp.best())?.id).toBe(imported!.id);
   });
 });
+
+describe("nsga2", () => {
+  it("runs a bi-objective experiment with constraints, and the server checks its options", async () => {
+    const exp = await client.createExperiment({
+      name: "ts-nsga2",
+      space: [uniform("x", 0, 1), uniform("y", 0, 1)],
+      objectives: [{ direction: "minimize" }, { direction: "minimize" }],
+      algorithm: "nsga2",
+      options: { population_size: 4, crossover: "sbx", eta: 10 },
+      seed: 2,
+    });
+    for (let k = 0; k < 12; k++) {
+      const trial = await exp.suggest();
+      const x = trial.params.x as number;
+      const y = trial.params.y as number;
+      expect(x >= 0 && x <= 1 && y >= 0 && y <= 1).toBe(true);
+      await trial.report([x, 1 - x + y], {}, { constraints: [0.1 - x] });
+    }
+    const front = await exp.paretoFront();
+    expect(front.length).toBeGreaterThan(0);
+    expect(front.every((t) => t.feasible)).toBe(true);
+    await expect(
+      client.createExperiment({
+        name: "ts-nsga2-bad",
+        space: [uniform("x", 0, 1)],
+        algorithm: "nsga2",
+        options: { population_size: 1 },
+      }),
+    ).rejects.toThrow('nsga2 options: "population_size" Too small: expected number to be >=2');
+  });
+});

@@ -205,7 +205,8 @@ export function timestampMs(d: Date, field: string): number {
 /** Names of the algorithms that optimise several objectives, for messages. */
 function multiObjectiveAlgorithms(): string {
   const names = algorithmNames().filter((n) => algorithmNamed(n).multiObjective === true);
-  return names.map((n) => `"${n}"`).join(" or ");
+  const quoted = names.map((n) => `"${n}"`);
+  return quoted.length <= 1 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
 }
 
 function checkDirection(d: Direction, field: string): boolean {

@@ -132,9 +132,11 @@ class Client:
         its definition is identical (``exp.created`` tells which); a different
         definition raises ``AlreadyExists``.
 
-        ``algorithm``: ``"tpe"``, ``"random"``, ``"gp"``, ``"cmaes"``, ``"qmc"`` or
-        ``"grid"``; ``None`` takes the server's default (``"tpe"``). ``options``
-        are the algorithm's options.
+        ``algorithm``: ``"tpe"``, ``"random"``, ``"gp"``, ``"cmaes"``, ``"qmc"``,
+        ``"grid"`` or ``"nsga2"``; ``None`` takes the server's default (``"tpe"``).
+        ``options`` are the algorithm's options, checked by the server
+        (``{"population_size": 40, "crossover": "sbx"}`` for ``"nsga2"``).
+        Several objectives take ``"tpe"``, ``"nsga2"`` or ``"random"``.
         ``pruner``: a ``parzen.pruners`` object (``Median(n_warmup_steps=2)``),
         a dict with ``"name"`` and options (``{"name": "median",
         "n_warmup_steps": 2}``) or a bare name (``"median"``, with

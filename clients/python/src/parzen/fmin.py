@@ -73,7 +73,7 @@ def fmin(
     values shaped like the space).
 
     ``algo``: ``"tpe"`` (the server's default when None), ``"random"``,
-    ``"gp"``, ``"cmaes"``, ``"qmc"``, ``"grid"``, ``parzen.tpe.suggest`` or hyperopt's
+    ``"gp"``, ``"cmaes"``, ``"qmc"``, ``"grid"``, ``"nsga2"``, ``parzen.tpe.suggest`` or hyperopt's
     ``tpe.suggest``.
     ``max_evals``: COMPLETE and PRUNED trials in total, counting those of a
     resumed experiment and of other processes on the same experiment: a new

@@ -202,7 +202,7 @@ func (CompletionReason) EnumDescriptor() ([]byte, []int) {
 // Which algorithm proposes configurations, and its options.
 type AlgorithmConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "tpe" (default when empty), "random" or "gp".
+	// "tpe" (default when empty), "random", "gp", "qmc", "grid", "cmaes" or "nsga2".
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Algorithm-specific options, validated on creation (see the README).
 	Options       map[string]*Value `protobuf:"bytes,2,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`

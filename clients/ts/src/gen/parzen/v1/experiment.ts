@@ -179,7 +179,7 @@ export function completionReasonToJSON(object: CompletionReason): string {
 
 /** Which algorithm proposes configurations, and its options. */
 export interface AlgorithmConfig {
-  /** "tpe" (default when empty), "random" or "gp". */
+  /** "tpe" (default when empty), "random", "gp", "qmc", "grid", "cmaes" or "nsga2". */
   name: string;
   /** Algorithm-specific options, validated on creation (see the README). */
   options: { [key: string]: Value };
