@@ -94,6 +94,14 @@ export interface Algorithm<O = unknown> {
    */
   readonly threadSession?: boolean;
   /**
+   * Its session keeps its last suggestion with the inputs it read, hands it
+   * back for equal inputs, and keeps no other state a call changes: so a
+   * suggestion computed ahead from a likely history (a lone worker's pending
+   * report) costs nothing when the real history matches, and nothing changes
+   * when it does not.
+   */
+  readonly suggestsAhead?: boolean;
+  /**
    * Optimises several objectives (Observation.values). Experiments with more
    * than one objective are refused for algorithms without it.
    */

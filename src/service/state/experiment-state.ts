@@ -288,6 +288,27 @@ export class ExperimentState {
     return out;
   }
 
+  /**
+   * `history` with trial `number` (RUNNING) as a COMPLETE trial worse than
+   * any other: the likeliest way its report changes what TPE reads (it joins
+   * the bad set), for computing the next suggestion ahead (use-cases/suggest.ts).
+   * A copy; undefined if the trial is not in `history`.
+   */
+  observationsAsWorst(history: readonly Observation[], number: number): readonly Observation[] | undefined {
+    let lo = 0;
+    let hi = history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (history[mid]!.number < number) lo = mid + 1;
+      else hi = mid;
+    }
+    const present = history[lo];
+    if (present?.number !== number) return undefined;
+    const out = history.slice();
+    out[lo] = { ...present, state: "complete", loss: Number.POSITIVE_INFINITY, lastStep: undefined };
+    return out;
+  }
+
   /** Trials in `state`. */
   countOf(state: TrialState): number {
     return this.counts[state];

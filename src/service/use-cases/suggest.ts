@@ -27,6 +27,17 @@
  * Report, an Enqueue, an import, a lapsed lease) makes the Suggest compute
  * afresh. With several workers an experiment always has trials RUNNING,
  * so nothing is prefetched that another worker's call would throw away.
+ *
+ * A lone worker in the one-trip loop (Report with suggest_next) never sends
+ * a Suggest: its next suggestion must see the report it comes with. So once
+ * such a Report's answer is on the wire, the server computes ahead what would
+ * follow the trial it handed out if that trial joins the bad set (reported
+ * worse than every good trial: by far the likeliest outcome), in the
+ * experiment's own session (Algorithm.suggestsAhead: TPE). The next Report
+ * computes its suggestion from the real history as always; TPE hands back the
+ * one computed ahead only when everything it reads is equal (sampler.ts), and
+ * computes afresh otherwise. No suggestion ever comes from a history without
+ * the trial just reported.
  */
 import { invalidArgument } from "../../errors.js";
 import type { SuggestRequest, SuggestResponse } from "@parzen/client/gen/parzen/v1/optimizer_service";
@@ -73,6 +84,7 @@ export class SuggestUseCase {
     this.prefetch = new SuggestionPrefetch(
       (exp, number) => this.algorithmSuggestion(exp, number, deps.cache.observationHistory(exp)),
       deps.prefetch ?? true,
+      (exp, handed) => this.suggestAhead(exp, handed),
     );
   }
 
@@ -219,6 +231,28 @@ export class SuggestUseCase {
     return { started, created };
   }
 
+  /** Computes ahead what would follow trial `handed` (RUNNING) reported as the worst yet (the prefetch, below). */
+  private suggestAhead(exp: ExperimentState, handed: number): boolean {
+    const { runner, cache } = this.deps;
+    if (runner.suggestAhead === undefined) return false;
+    const history = exp.observationsAsWorst(cache.observationHistory(exp), handed);
+    if (history === undefined) return false;
+    const { def } = exp;
+    runner.suggestAhead(
+      {
+        algorithm: def.algorithm,
+        options: def.algorithmOptions,
+        space: exp.space,
+        history,
+        seed: def.seed,
+        trialNumber: exp.nextNumber,
+        batch: 1,
+      },
+      exp,
+    );
+    return true;
+  }
+
   /** What `exp`'s algorithm suggests for trial `number` given `history`: in its session, or on a worker thread. */
   private algorithmSuggestion(
     exp: ExperimentState,
@@ -276,16 +310,23 @@ interface Prefetched {
 /** Computes what a Suggest would for trial `number` of `exp` as it is now. */
 export type SuggestionSource = (exp: ExperimentState, number: number) => Promise<Config>;
 
+/** Computes ahead in `exp`'s session what would follow trial `handed`; false if it could not start. */
+export type SuggestionAhead = (exp: ExperimentState, handed: number) => boolean;
+
 export class SuggestionPrefetch {
   private readonly ready = new WeakMap<ExperimentState, Prefetched>();
-  /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed (diagnostics). */
-  readonly stats = { started: 0, used: 0, discarded: 0 };
+  /**
+   * Prefetches started, taken by a Suggest, and dropped because the experiment had changed; suggestions
+   * computed ahead after a Report with suggest_next (diagnostics).
+   */
+  readonly stats = { started: 0, used: 0, discarded: 0, ahead: 0 };
 
   private stopped = false;
 
   constructor(
     private readonly suggestion: SuggestionSource,
     readonly enabled = true,
+    private readonly ahead?: SuggestionAhead,
   ) {}
 
   /** Starts nothing more (shutdown: the algorithm runner is about to close). */
@@ -307,6 +348,24 @@ export class SuggestionPrefetch {
     if (exp.completion(now) !== undefined || exp.lifecycle.paused) return undefined;
     const version = exp.version;
     return () => this.start(exp, version);
+  }
+
+  /**
+   * Call after a Report with suggest_next handed out trial `handed`: if it is
+   * the experiment's only trial in play, returns what computes ahead the
+   * suggestion after it (above), for the caller to run once the answer is on
+   * the wire, as with afterReport.
+   */
+  afterReportAndNext(exp: ExperimentState, handed: number, now: number): (() => void) | undefined {
+    if (!this.enabled || this.ahead === undefined || exp.running.size !== 1 || exp.waiting.length > 0) return undefined;
+    if (exp.completion(now) !== undefined || exp.lifecycle.paused) return undefined;
+    const version = exp.version;
+    const ahead = this.ahead;
+    return () => {
+      // Anything in between (another worker's call) makes it moot.
+      if (this.stopped || exp.version !== version || exp.running.size !== 1 || !exp.queue.idle) return;
+      if (ahead(exp, handed)) this.stats.ahead++;
+    };
   }
 
   /**
