@@ -27,6 +27,7 @@ import {
   type AddTrialsRequest,
   type EnqueueRequest,
   type ListTrialsRequest,
+  type ReleaseTrialRequest,
   type ReportRequest,
   type SuggestRequest,
   type SuggestResponse,
@@ -50,6 +51,7 @@ import {
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
+import { releaseTrial } from "./release.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { startedView, SuggestUseCase, trialsAnswer } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -407,6 +409,12 @@ export class Optimizer {
   /** Extends a RUNNING trial's lease, or revives a LOST one (see Leases.heartbeat). */
   heartbeat(trialId: number): Promise<Date> {
     return this.leases.heartbeat(trialId);
+  }
+
+  /** Gives back a RUNNING trial nobody will run: WAITING again, handed out first (release.ts). */
+  releaseTrial(req: ReleaseTrialRequest): Promise<Trial> {
+    const { changes, cache, store, leases } = this;
+    return releaseTrial({ changes, cache, store, leases }, req);
   }
 
   // ---- user-provided trials (user-trials.ts) --------------------------------
