@@ -102,6 +102,12 @@ export interface Algorithm<O = unknown> {
    */
   readonly suggestsAhead?: boolean;
   /**
+   * Its suggestions never read the history (random search): the service then
+   * hands it the live history as it is, without the per-call O(n) copy that
+   * shows a pending report (use-cases/suggest.ts).
+   */
+  readonly ignoresHistory?: boolean;
+  /**
    * Optimises several objectives (Observation.values). Experiments with more
    * than one objective are refused for algorithms without it.
    */

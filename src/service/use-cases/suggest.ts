@@ -40,6 +40,7 @@
  * the trial just reported.
  */
 import { invalidArgument } from "../../errors.js";
+import { algorithmNamed } from "../../algorithms/registry.js";
 import type { SuggestRequest, SuggestResponse } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import type { Trial } from "@parzen/client/gen/parzen/v1/trial";
 import type { Observation } from "../../algorithms/types.js";
@@ -198,6 +199,7 @@ export class SuggestUseCase {
     checkSuggestAnswer(exp, workerId, started, count, this.deps.limits.maxAnswerBytes);
     // Then the algorithm, each batch member seeing the earlier ones as RUNNING.
     const created: TrialRow[] = [];
+    const ignoresHistory = algorithmNamed(exp.def.algorithm).ignoresHistory === true;
     // The live history is passed as is (no O(n) copy per Suggest); only a
     // batch adds its own pending members on top.
     const pending: Observation[] = started.map((t) => ({
@@ -213,7 +215,9 @@ export class SuggestUseCase {
       const ready = pending.length === 0 && pendingReport === undefined ? this.prefetch.take(exp, number) : undefined;
       const prefetched = ready === undefined ? undefined : await ready;
       const live = cache.observationHistory(exp);
-      const base = pendingReport === undefined ? live : exp.observationsWith(live, pendingReport);
+      // The copy showing the pending report is O(n) per call: 64 workers on random search at 20,000 trials spent
+      // a tenth of the server's time, and a fifth more in garbage collection, copying histories nobody read.
+      const base = pendingReport === undefined || ignoresHistory ? live : exp.observationsWith(live, pendingReport);
       const history = pending.length === 0 ? base : base.concat(pending);
       const config =
         prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal, count - started.length));
