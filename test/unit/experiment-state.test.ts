@@ -127,7 +127,8 @@ describe("ExperimentState", () => {
           const open = rows.filter((t) => t.state === "waiting" || t.state === "running");
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
-          const next = t.state === "waiting" ? "running" : (["complete", "fail", "lost", "waiting"] as const)[rng.int(4)]!;
+          const next =
+            t.state === "waiting" ? "running" : (["complete", "fail", "lost", "waiting"] as const)[rng.int(4)]!;
           await write(
             {
               ...t,

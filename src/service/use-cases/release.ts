@@ -58,9 +58,7 @@ export function releaseTrial(
       await change.write({
         update: [waiting],
         request:
-          req.requestId === ""
-            ? undefined
-            : { method: "ReleaseTrial", requestId: req.requestId, trialIds: [trial.id] },
+          req.requestId === "" ? undefined : { method: "ReleaseTrial", requestId: req.requestId, trialIds: [trial.id] },
       });
       return trialView(exp, waiting);
     },
