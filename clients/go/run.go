@@ -28,7 +28,8 @@ type ObjectiveFunc func(ctx context.Context, t *Trial) (float64, error)
 // trial's report carries the request for the next trial (one round trip per
 // trial). It asks for one only while ctx is live, so when ctx ends Run
 // reports the trial at hand and returns ctx's error, and no trial is left
-// RUNNING that nobody runs. fn returning ErrPruned prunes its trial; a
+// RUNNING that nobody runs (a next trial handed over as ctx ended is
+// released: WAITING again, for another worker; see Trial.Release). fn returning ErrPruned prunes its trial; a
 // non-finite loss fails it; any other error fails the trial and ends Run
 // with that error. While the rest of the budget is RUNNING on other workers,
 // Run waits as Suggest does (bounded by ctx; without a deadline, by the
@@ -63,8 +64,9 @@ func (e *Experiment) Run(ctx context.Context, fn ObjectiveFunc) error {
 		}
 		if ctx.Err() != nil {
 			// ctx ended while the report was on its way: the server already started the next trial for this
-			// worker, which will not run it, so it is finished at once rather than left RUNNING until its lease lapses.
-			return e.abandon(resp.GetNext(), ctx.Err())
+			// worker, which will not run it, so it is given back at once rather than left RUNNING until its lease
+			// lapses (or finished as FAIL, which would count toward MaxFailedTrials for a trial that never ran).
+			return e.giveBack(resp.GetNext(), ctx.Err())
 		}
 		t, err = e.nextFrom(ctx, resp.GetNext())
 		if err != nil {
@@ -103,15 +105,12 @@ func reportContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
-// abandon finishes as FAIL the trial a Report with suggest_next started for this worker after ctx ended (none when
-// the answer carried none), and returns ctxErr.
-func (e *Experiment) abandon(next *parzenv1.SuggestResponse, ctxErr error) error {
+// giveBack releases the trial a Report with suggest_next started for this worker after ctx ended (none when the
+// answer carried none): WAITING again, the next Suggest hands it to another worker. Returns ctxErr.
+func (e *Experiment) giveBack(next *parzenv1.SuggestResponse, ctxErr error) error {
 	for _, pb := range next.GetTrials() {
 		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := e.newTrial(pb).send(rctx, "Report", &parzenv1.ReportRequest{
-			Status:     parzenv1.ReportStatus_REPORT_STATUS_FAIL,
-			FailReason: "not run: the worker's context ended while this trial was being handed to it",
-		})
+		err := e.newTrial(pb).Release(rctx)
 		cancel()
 		if err != nil {
 			return errors.Join(ctxErr, err)

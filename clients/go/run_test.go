@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 
 	parzen "github.com/parzen-hpo/parzen/clients/go"
+	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
 
 // rpcCounter counts the unary calls a client makes, by method name.
@@ -104,7 +105,8 @@ func TestRunEndingEarlyLeavesNoTrialRunning(t *testing.T) {
 }
 
 // A Run whose context ends while a Report (asking for the next trial) is on its way: the report still lands, and
-// the next trial the server started for this worker is finished as FAIL, not left RUNNING until its lease lapses.
+// the next trial the server started for this worker is released (WAITING again, not FAIL: it never ran, so it must
+// not count toward MaxFailedTrials), not left RUNNING until its lease lapses; another worker gets the same trial.
 func TestRunContextEndingMidReportLeavesNoTrialRunning(t *testing.T) {
 	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
@@ -122,10 +124,12 @@ func TestRunContextEndingMidReportLeavesNoTrialRunning(t *testing.T) {
 			}
 			return invoker(cctx, method, req, reply, cc, opts...)
 		})))
-	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, MaxFailedTrials: 1})
 	ran := 0
-	err := exp.Run(ctx, func(context.Context, *parzen.Trial) (float64, error) {
+	var last *parzen.Trial
+	err := exp.Run(ctx, func(_ context.Context, tr *parzen.Trial) (float64, error) {
 		ran++
+		last = tr
 		return 0.5, nil
 	})
 	if !errors.Is(err, context.Canceled) {
@@ -134,7 +138,28 @@ func TestRunContextEndingMidReportLeavesNoTrialRunning(t *testing.T) {
 	if err := exp.Refresh(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if cnt := exp.Counts(); ran != 2 || cnt.GetComplete() != 2 || cnt.GetFail() != 1 || cnt.GetRunning() != 0 {
+	if cnt := exp.Counts(); ran != 2 || cnt.GetComplete() != 2 || cnt.GetFail() != 0 || cnt.GetWaiting() != 1 || cnt.GetRunning() != 0 {
 		t.Fatalf("ran %d; counts %v", ran, cnt)
+	}
+	if state, _ := exp.State(); state != parzenv1.ExperimentState_EXPERIMENT_STATE_ACTIVE {
+		t.Fatalf("experiment %v after a released trial", state)
+	}
+	// The released trial is the next one handed out, to any worker.
+	again, err := exp.Suggest(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Number() != last.Number()+1 {
+		t.Fatalf("handed out trial #%d, want the released #%d", again.Number(), last.Number()+1)
+	}
+	if err := again.Release(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if again.State() != parzen.Waiting {
+		t.Fatalf("released trial is %v", again.State())
+	}
+	// Not RUNNING any more: a second release is refused with a precise status.
+	if err := again.Release(testCtx(t)); !errors.Is(err, parzen.ErrFailedPrecondition) {
+		t.Fatalf("second release: %v", err)
 	}
 }

@@ -479,6 +479,33 @@ func (t *Trial) Heartbeat(ctx context.Context) (time.Time, error) {
 	return d.AsTime(), nil
 }
 
+// Release gives the trial back unrun: it is WAITING again, with the same
+// configuration, and the experiment's next Suggest hands it out first (to
+// any worker). Use it for a trial this worker will not run after all; it
+// counts as neither failed nor done. Refused (FAILED_PRECONDITION) unless the
+// trial is RUNNING for this trial's worker and has reported no intermediate
+// values; a retry of the same call is applied once.
+func (t *Trial) Release(ctx context.Context) error {
+	t.mu.Lock()
+	worker := t.pb.GetWorkerId()
+	hb := t.hb
+	t.hb = nil
+	t.mu.Unlock()
+	if hb != nil {
+		hb.Stop()
+	}
+	resp, err := t.c.rpc.ReleaseTrial(ctx, &parzenv1.ReleaseTrialRequest{
+		TrialId: t.id, RequestId: newRequestID(), WorkerId: worker,
+	})
+	if err != nil {
+		return wrap(fmt.Sprintf("Release trial #%d of %s", t.Number(), t.Experiment()), err)
+	}
+	t.mu.Lock()
+	t.pb = resp.GetTrial()
+	t.mu.Unlock()
+	return nil
+}
+
 // Refresh reloads the trial's state, loss and lease from the server.
 func (t *Trial) Refresh(ctx context.Context) error {
 	resp, err := t.c.rpc.GetTrial(ctx, &parzenv1.GetTrialRequest{TrialId: t.id})

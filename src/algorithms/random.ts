@@ -11,6 +11,7 @@ export const randomSearch: Algorithm<z.infer<typeof schema>> = {
   name: "random",
   // Draws from the prior whatever the objectives: it reads no results.
   multiObjective: true,
+  ignoresHistory: true,
   parseOptions: (raw) => parseOptionsWith("random", schema, raw),
   open: (space) => {
     const scales = spaceScales(space);

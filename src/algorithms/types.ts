@@ -94,6 +94,20 @@ export interface Algorithm<O = unknown> {
    */
   readonly threadSession?: boolean;
   /**
+   * Its session keeps its last suggestion with the inputs it read, hands it
+   * back for equal inputs, and keeps no other state a call changes: so a
+   * suggestion computed ahead from a likely history (a lone worker's pending
+   * report) costs nothing when the real history matches, and nothing changes
+   * when it does not.
+   */
+  readonly suggestsAhead?: boolean;
+  /**
+   * Its suggestions never read the history (random search): the service then
+   * hands it the live history as it is, without the per-call O(n) copy that
+   * shows a pending report (use-cases/suggest.ts).
+   */
+  readonly ignoresHistory?: boolean;
+  /**
    * Optimises several objectives (Observation.values). Experiments with more
    * than one objective are refused for algorithms without it.
    */

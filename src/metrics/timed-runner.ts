@@ -19,6 +19,11 @@ export class TimedRunner implements AlgorithmRunner {
     return config;
   }
 
+  /** Not timed: no caller waits for it (a suggestion computed ahead, runners/algorithm-runner.ts). */
+  suggestAhead(job: SuggestJob, holder: SessionHolder): void {
+    this.inner.suggestAhead?.(job, holder);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -1,7 +1,7 @@
 /**
  * What an authenticated token may do (auth.ts authenticates it). A role
  * decides the methods: a reader reads, a worker also gets-or-creates its
- * experiments and suggests, reports and heartbeats, an admin does
+ * experiments and suggests, reports, heartbeats and releases trials, an admin does
  * everything (deleting, enqueueing, importing, and UpdateExperiment: pausing,
  * stopping or re-budgeting is the owner's decision, not a worker's). Experiment patterns decide the experiments, for every call
  * that names one or one of its trials, and ListExperiments shows only the
@@ -24,8 +24,8 @@ const READS = new Set([
   "GetBest",
   "GetParetoFront",
 ]);
-const WORKS = new Set(["CreateExperiment", "Suggest", "Report", "ReportIntermediate", "Heartbeat"]);
-const BY_TRIAL = new Set(["Report", "ReportIntermediate", "Heartbeat", "GetTrial"]);
+const WORKS = new Set(["CreateExperiment", "Suggest", "Report", "ReportIntermediate", "Heartbeat", "ReleaseTrial"]);
+const BY_TRIAL = new Set(["Report", "ReportIntermediate", "Heartbeat", "ReleaseTrial", "GetTrial"]);
 
 const ALLOWED: Record<Role, (method: string) => boolean> = {
   admin: () => true,

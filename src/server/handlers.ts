@@ -130,6 +130,7 @@ export function createHandlers(
       shouldPrune: await optimizer.reportIntermediate(req.trialId, req.step, req.value),
     })),
     heartbeat: unary("Heartbeat", async (req) => ({ leaseDeadline: await optimizer.heartbeat(req.trialId) })),
+    releaseTrial: unary("ReleaseTrial", async (req) => ({ trial: await optimizer.releaseTrial(req) })),
     enqueue: unary("Enqueue", async (req) => ({ trials: await optimizer.enqueue(req) })),
     addTrials: unary("AddTrials", async (req) => ({ trials: await optimizer.addTrials(req) })),
     getTrial: unary("GetTrial", async (req) => ({ trial: await optimizer.getTrial(req.trialId) })),

@@ -214,6 +214,7 @@ function validRequests(): Record<string, Buffer> {
     }),
     ReportIntermediate: enc(svc.ReportIntermediateRequest, { trialId: 2, step: 3, value: 0.1 }),
     Heartbeat: enc(svc.HeartbeatRequest, { trialId: 3 }),
+    ReleaseTrial: enc(svc.ReleaseTrialRequest, { trialId: 4, requestId: "rel", workerId: "w" }),
     Enqueue: enc(svc.EnqueueRequest, { experiment: "fz", configurations: [{ params, userAttrs: {} }] }),
     AddTrials: enc(svc.AddTrialsRequest, {
       experiment: "fz",

@@ -16,6 +16,7 @@ import { startParzen } from "../../src/app.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { int, mixedSpace, num, plain, str, uniform } from "./fixtures.js";
 import { rejection, startTestServer, type TestServer } from "./harness.js";
+import { releaseScenario } from "./release-scenario.js";
 
 const run = promisify(execFile);
 const LEASE_MS = 60_000;
@@ -35,6 +36,10 @@ suite("a server on PostgreSQL", () => {
     await ts?.close();
     await cluster?.stop();
   }, 60_000);
+
+  it("gives a released trial back (WAITING, handed out again first), across a restart", async () => {
+    await releaseScenario(ts, "released");
+  });
 
   it("keeps an experiment COMPLETED by its budget COMPLETED across a restart", async () => {
     await ts.api.createExperiment({

@@ -81,7 +81,7 @@ describe("suggestion prefetch", () => {
     expect(after.started - before.started).toBe(25);
     expect(after.used - before.used).toBe(24);
     expect(after.discarded - before.discarded).toBe(0);
-    expect(stats(off)).toEqual({ started: 0, used: 0, discarded: 0 });
+    expect(stats(off)).toEqual({ started: 0, used: 0, discarded: 0, ahead: 0 });
   });
 
   it("also when the next Suggest arrives at once", async () => {
@@ -168,6 +168,39 @@ describe("suggestion prefetch", () => {
     }
   });
 
+  it("gives a lone one-trip worker (Report with suggest_next) the same suggestions, computed ahead", async () => {
+    await createOnBoth("ahead", "tpe");
+    let pair = await suggestOnBoth("ahead");
+    const before = stats(on);
+    for (let i = 0; i < 30; i++) {
+      const ahead = stats(on).ahead;
+      const next: Trial[] = [];
+      for (const [k, ts] of [on, off].entries()) {
+        const t = pair[k]!;
+        const answer = await ts.api.report({
+          trialId: t.id,
+          status: ReportStatus.REPORT_STATUS_OK,
+          loss: lossOf(t),
+          suggestNext: true,
+          workerId: "w",
+          requestId: `ahead-${i}`,
+        });
+        next.push(answer.next!.trials[0]!);
+      }
+      expect(next[0]!.number).toBe(next[1]!.number);
+      expect(paramsOf(next[0]!)).toEqual(paramsOf(next[1]!));
+      pair = [next[0]!, next[1]!];
+      // The worker's turnaround: the next suggestion is computed ahead meanwhile.
+      for (let waited = 0; stats(on).ahead === ahead; waited += 5) {
+        if (waited > 5_000) throw new Error("nothing was computed ahead");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect(stats(on).ahead - before.ahead).toBe(30);
+    expect(stats(off).ahead).toBe(0);
+    await reportOnBoth(pair);
+  });
+
   it("prefetches nothing while another worker's trial is running", async () => {
     await createOnBoth("parallel", "tpe");
     for (let i = 0; i < 12; i++) await reportOnBoth(await suggestOnBoth("parallel"));
@@ -178,6 +211,11 @@ describe("suggestion prefetch", () => {
       await settle();
     }
     expect(stats(on).started - before.started).toBe(0);
+    // Nor computes ahead after a Report with suggest_next.
+    const [t] = await suggestOnBoth("parallel");
+    await on.api.report({ trialId: t.id, status: ReportStatus.REPORT_STATUS_OK, loss: lossOf(t), suggestNext: true });
+    await settle();
+    expect(stats(on).ahead - before.ahead).toBe(0);
     await reportOnBoth(other);
   });
 });

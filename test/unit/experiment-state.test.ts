@@ -123,17 +123,18 @@ describe("ExperimentState", () => {
             true,
           );
         } else {
-          // Move a WAITING or RUNNING trial on, as Suggest, Report and lease expiry do.
+          // Move a WAITING or RUNNING trial on, as Suggest, Report, lease expiry and ReleaseTrial (back to WAITING) do.
           const open = rows.filter((t) => t.state === "waiting" || t.state === "running");
           if (open.length === 0) continue;
           const t = open[rng.int(open.length)]!;
-          const next = t.state === "waiting" ? "running" : (["complete", "fail", "lost"] as const)[rng.int(3)]!;
+          const next =
+            t.state === "waiting" ? "running" : (["complete", "fail", "lost", "waiting"] as const)[rng.int(4)]!;
           await write(
             {
               ...t,
               state: next,
               loss: next === "complete" ? rng.uniform() : null,
-              endTime: next === "running" ? null : step,
+              endTime: next === "running" || next === "waiting" ? null : step,
             },
             false,
           );

@@ -106,3 +106,79 @@ def test_fmin_makes_one_round_trip_per_trial(client: parzen.Client, name: str, c
     )
     assert calls["Suggest"] == 1 and calls["Report"] == 6
     assert client.get_experiment(name).trial_counts["RUNNING"] == 0
+
+
+def test_release_gives_a_trial_back_for_the_next_suggest(client: parzen.Client, name: str) -> None:
+    exp = client.create_experiment(name, SPACE, algorithm="random", max_failed_trials=1)
+    trial = exp.suggest()
+    assert trial.release() is trial and trial.state == parzen.TrialState.WAITING
+    again = exp.suggest()
+    assert again.id == trial.id and again.params == trial.params
+    again.release()
+    with pytest.raises(parzen.errors.FailedPrecondition, match="only a RUNNING trial can be released"):
+        again.release()
+    counts = exp.refresh().trial_counts
+    assert counts["WAITING"] == 1 and counts["FAIL"] == 0 and exp.state == "ACTIVE"
+
+
+def _interrupt_after(client: parzen.Client, monkeypatch: pytest.MonkeyPatch, reports: int) -> None:
+    """Ctrl-C arriving just as the answer to the `reports`-th Report with suggest_next comes back: the server has
+    applied it (and started the next trial), the loop never sees the answer."""
+    real = client.connection.call
+    seen = Counter[str]()
+
+    def interrupted(method: str, request: Any, **kw: Any) -> Any:
+        out = real(method, request, **kw)
+        if method == "Report" and request.suggest_next:
+            seen["Report"] += 1
+            if seen["Report"] == reports:
+                raise KeyboardInterrupt
+        return out
+
+    monkeypatch.setattr(client.connection, "call", interrupted)
+
+
+@pytest.mark.parametrize("form", ["loop", "optimize", "fmin"])
+def test_an_interrupt_mid_report_gives_the_next_trial_back(
+    client: parzen.Client, name: str, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    exp = client.create_experiment(name, SPACE, algorithm="random", max_failed_trials=1)
+    _interrupt_after(client, monkeypatch, 2)
+
+    def run() -> None:
+        if form == "loop":
+            for trial in exp.loop():
+                trial.report(0.5)
+        elif form == "optimize":
+            exp.optimize(lambda p: 0.5)
+        else:
+            parzen.fmin(lambda p: 0.5, SPACE, algo="random", max_evals=50, client=client, experiment=name)
+
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    monkeypatch.undo()
+    counts = exp.refresh().trial_counts
+    # Both reports landed; the trial the interrupted one started is WAITING again, neither RUNNING nor failed.
+    assert counts["COMPLETE"] == 2 and counts["RUNNING"] == 0 and counts["FAIL"] == 0 and counts["WAITING"] == 1
+    assert exp.state == "ACTIVE"
+    assert exp.suggest().number == 2  # handed out again first
+
+
+def test_fmin_interrupted_between_handover_and_start_gives_the_trial_back(
+    client: parzen.Client, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exp = client.create_experiment(name, SPACE, algorithm="random")
+    updates = Counter[str]()
+
+    def update(self: Any, best: Any) -> None:
+        updates["n"] += 1
+        if updates["n"] == 3:
+            raise KeyboardInterrupt
+
+    from parzen.progress import Progress
+
+    monkeypatch.setattr(Progress, "update", update)
+    with pytest.raises(KeyboardInterrupt):
+        parzen.fmin(lambda p: 0.5, SPACE, algo="random", max_evals=50, client=client, experiment=name)
+    counts = exp.refresh().trial_counts
+    assert counts["COMPLETE"] == 3 and counts["RUNNING"] == 0 and counts["WAITING"] == 1

@@ -23,6 +23,7 @@ import {
   GetTrialRequest,
   ListTrialsRequest,
   ExperimentAction,
+  type ReportResponse,
   ReportStatus,
   SuggestRequest,
   type SuggestResponse,
@@ -235,7 +236,8 @@ export class Experiment {
    *
    * One round trip per trial: the body's `report` (`fail`, `prune`) is sent when the loop goes on to the next
    * trial, together with the request for it (Report with suggest_next); a `break` (or a throw) sends it alone, so
-   * no trial is started that nobody runs. A body that ends without reporting fails its trial. Each trial
+   * no trial is started that nobody runs; if that combined call fails after the server may have started the next
+   * trial, the trial is released (WAITING again, for another worker), never left RUNNING or failed. A body that ends without reporting fails its trial. Each trial
    * heartbeats while the body runs. `timeoutMs` bounds each wait while the rest of the budget is RUNNING
    * elsewhere (see `suggest`).
    */
@@ -261,13 +263,35 @@ export class Experiment {
         };
         current.deferred = undefined;
         trial = undefined;
-        if (current.state === "RUNNING") {
-          const res = await current.send(report, goingOn);
-          if (goingOn) trial = await this.nextFrom(res.next, timeoutMs);
+        if (current.state === "RUNNING" && goingOn) {
+          trial = await this.nextFrom((await this.reportAndNext(current, report)).next, timeoutMs);
+        } else if (current.state === "RUNNING") {
+          await current.send(report, false);
         } else if (goingOn) {
           trial = await this.nextFrom(undefined, timeoutMs);
         }
       }
+    }
+  }
+
+  /**
+   * Reports `trial` with the request for the next one. When the answer is lost where the server may have applied
+   * the call (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED; a refusal applied nothing), the same request is sent again
+   * (same request id: answered from the first, or applied once) and the next trial it started is released, WAITING
+   * again for another worker (Trial.release), before the error is thrown: no trial is left RUNNING that nobody runs.
+   */
+  private async reportAndNext(trial: Trial, report: Parameters<Trial["send"]>[0]): Promise<ReportResponse> {
+    const requestId = randomUUID();
+    try {
+      return await trial.send(report, true, requestId);
+    } catch (err) {
+      const definite = isParzenError(err) && !["UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"].includes(err.codeName);
+      if (!definite) {
+        const again = await trial.send(report, true, requestId).catch(() => undefined);
+        for (const t of again?.next?.trials ?? [])
+          await new Trial(this.rpc, t, this.choiceLabels).release().catch(() => undefined);
+      }
+      throw err;
     }
   }
 

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { invalid } from "./errors.js";
 import {
   HeartbeatRequest,
+  ReleaseTrialRequest,
   ReportIntermediateRequest,
   ReportRequest,
   type ReportResponse,
@@ -188,6 +189,23 @@ export class Trial {
   }
 
   /**
+   * Gives the trial back unrun: it is WAITING again, with the same configuration, and the experiment's next
+   * `suggest` (from any worker) hands it out first. For a trial this worker will not run after all; it counts
+   * as neither failed nor done. FAILED_PRECONDITION unless it is RUNNING for its worker with no intermediate
+   * values. Safe to retry (one request id for every attempt).
+   */
+  async release(): Promise<Trial> {
+    this.#stopKeepAlive?.();
+    this.#stopKeepAlive = undefined;
+    const res = await this.rpc.call(
+      "releaseTrial",
+      ReleaseTrialRequest.fromPartial({ trialId: this.id, requestId: randomUUID(), workerId: this.#proto.workerId }),
+    );
+    if (res.trial !== undefined) this.#proto = res.trial;
+    return this;
+  }
+
+  /**
    * Heartbeats in the background (every third of the lease by default) until
    * the returned function is called or the trial is reported, failed or
    * pruned. Calling it again replaces the previous loop.
@@ -216,13 +234,13 @@ export class Trial {
    * retry_after), started in the same transaction.
    * @internal
    */
-  async send(fields: ReportFields, suggestNext: boolean): Promise<ReportResponse> {
+  async send(fields: ReportFields, suggestNext: boolean, requestId: string = randomUUID()): Promise<ReportResponse> {
     this.#stopKeepAlive?.();
     this.#stopKeepAlive = undefined;
     // One request id for every attempt: a retry after a lost response is answered from the first.
     const req = ReportRequest.fromPartial({
       trialId: this.id,
-      requestId: randomUUID(),
+      requestId,
       ...fields,
       suggestNext,
       workerId: suggestNext ? this.rpc.settings.workerId : "",

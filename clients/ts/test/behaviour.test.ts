@@ -147,6 +147,7 @@ const calls: Record<string, (x: Ctx) => Promise<unknown>> = {
   Report: (x) => x.trial.report(0.5),
   ReportIntermediate: (x) => x.trial.reportIntermediate(0, 0.5),
   Heartbeat: (x) => x.trial.heartbeat(),
+  ReleaseTrial: (x) => x.trial.release(),
   Enqueue: (x) => x.exp.enqueue({ x: 0.5 }),
   AddTrials: (x) => x.exp.addTrials([{ params: { x: 0.5 }, loss: 1 }]),
   GetTrial: (x) => x.exp.trial(7),

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../../test/integration/harness.js";
-import { ParzenClient, uniform } from "../src/index.js";
+import { ParzenClient, ParzenError, uniform } from "../src/index.js";
 
 let ts: TestServer;
 let client: ParzenClient;
@@ -82,5 +82,48 @@ describe("exp.loop()", () => {
     }
     const states = (await collect(skipping.trials())).map((t) => t.state);
     expect(states).toEqual(["FAIL", "PRUNED"]);
+  });
+
+  it("releases a trial: WAITING again, handed out first, a second release refused", async () => {
+    const exp = await fresh();
+    const trial = await exp.suggest();
+    expect((await trial.release()).state).toBe("WAITING");
+    const again = await exp.suggest();
+    expect([again.id, again.params]).toEqual([trial.id, trial.params]);
+    await again.release();
+    await expect(again.release()).rejects.toMatchObject({ codeName: "FAILED_PRECONDITION" });
+  });
+
+  it("gives back the next trial when the answer to a report with suggest_next is lost", async () => {
+    const exp = await client.createExperiment({
+      name: `loop-${n++}`,
+      space: [uniform("x", 0, 1)],
+      algorithm: "random",
+      maxFailedTrials: 1,
+    });
+    const rpc = (client as unknown as { rpc: { call: (m: string, r: unknown) => Promise<unknown> } }).rpc;
+    const call = rpc.call;
+    let reports = 0;
+    // The second report's answer never arrives (the server applied it and started the next trial).
+    rpc.call = async (method, req) => {
+      const out = await call.call(rpc, method, req);
+      if (method === "report" && (req as { suggestNext: boolean }).suggestNext && ++reports === 2)
+        throw new ParzenError(14, "connection reset", "Report");
+      return out;
+    };
+    try {
+      await expect(
+        (async () => {
+          for await (const trial of exp.loop()) await trial.report(0.5);
+        })(),
+      ).rejects.toMatchObject({ codeName: "UNAVAILABLE" });
+    } finally {
+      rpc.call = call;
+    }
+    await exp.refresh();
+    // Both reports landed; the trial the second one started is WAITING again: not RUNNING, not failed.
+    expect(exp.counts).toMatchObject({ complete: 2, running: 0, fail: 0, waiting: 1 });
+    expect(exp.state).toBe("ACTIVE");
+    expect((await exp.suggest()).number).toBe(2);
   });
 });

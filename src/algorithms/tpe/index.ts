@@ -8,6 +8,8 @@ export type { TpeOptions } from "./options.js";
 export const tpe: Algorithm<TpeOptions> = {
   name: "tpe",
   threadSession: true,
+  // The session's last-suggestion memo (sampler.ts).
+  suggestsAhead: true,
   // Several objectives: MOTPE's split and hypervolume weights (outcome-split.ts).
   multiObjective: true,
   parseOptions: parseTpeOptions,

@@ -14,7 +14,7 @@ import type { Rng } from "../../math/rng.js";
 import { samplePrior } from "../../space/prior.js";
 import { spaceScales, type NumericScale } from "../../space/scale.js";
 import type { Config, Space } from "../../space/types.js";
-import type { AlgorithmSession, Observation } from "../types.js";
+import type { AlgorithmSession, Observation, SuggestContext } from "../types.js";
 import { dimsOf, type Dim } from "./dims.js";
 import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
@@ -48,6 +48,10 @@ export class TpeSession implements AlgorithmSession {
   /** Parents' groups first (groups.ts). */
   private readonly models: readonly GroupModel[];
   private readonly ws = new TpeWorkspace();
+  /** The last suggestion with everything it was computed from (see `suggest`). */
+  private last: { readonly inputs: SuggestInputs; readonly config: Config } | undefined;
+  /** Suggestions handed back from `last` (diagnostics, tests). */
+  memoHits = 0;
 
   constructor(
     private readonly space: Space,
@@ -68,7 +72,16 @@ export class TpeSession implements AlgorithmSession {
     });
   }
 
-  suggest(history: readonly Observation[], rng: Rng): Config {
+  /**
+   * With a context, the last suggestion is kept with its inputs (the seed,
+   * the trial number, and each set's members and weights: all that the
+   * groups' sampling reads), and a call whose inputs are the same gets it
+   * back without sampling again: the result of a pure function of equal
+   * inputs. The service uses this to compute a lone worker's next suggestion
+   * ahead (use-cases/suggest.ts); a history that differs in anything TPE reads
+   * is computed afresh.
+   */
+  suggest(history: readonly Observation[], rng: Rng, context?: SuggestContext): Config {
     const space = this.space;
     const options = this.options;
     // Several objectives or constraints: Optuna's split and weights (outcome-split.ts); else the fast path.
@@ -78,6 +91,11 @@ export class TpeSession implements AlgorithmSession {
     const globalSets = setsOf(history);
     if (globalSets.finished === 0 || globalSets.finished < options.n_startup_trials) {
       return samplePrior(space, rng, this.scales);
+    }
+    const memoable = context !== undefined && this.memoable(outcomes);
+    if (memoable && this.last !== undefined && sameInputs(this.last.inputs, context, globalSets)) {
+      this.memoHits++;
+      return this.last.config.slice();
     }
 
     const config = new Float64Array(space.params.length).fill(Number.NaN);
@@ -92,7 +110,14 @@ export class TpeSession implements AlgorithmSession {
           : globalSets;
       this.sampleGroup(model, sets, rng, config, outcomes ? constrainedMembers(history, model.group) : []);
     }
+    if (memoable) this.last = { inputs: suggestInputs(context, globalSets), config: config.slice() };
     return config;
+  }
+
+  /** Whether the global split's sets are all a suggestion reads (no outcomes, no branch's own split). */
+  private memoable(outcomes: boolean): boolean {
+    if (outcomes) return false;
+    return this.options.branch_split !== "local" || this.models.every((m) => m.group.condition === undefined);
   }
 
   private sampleGroup(
@@ -137,6 +162,57 @@ export class TpeSession implements AlgorithmSession {
     }
     for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
   }
+}
+
+/** What a suggestion without outcomes is a function of, given the session (space, options). */
+interface SuggestInputs {
+  readonly seed: number;
+  readonly trialNumber: number;
+  readonly good: Int32Array;
+  readonly goodWeights: Float64Array;
+  readonly bad: Int32Array;
+  readonly badWeights: Float64Array;
+}
+
+function suggestInputs(context: SuggestContext, sets: WeightedSets): SuggestInputs {
+  return {
+    seed: context.seed,
+    trialNumber: context.trialNumber,
+    good: numbersOf(sets.good),
+    goodWeights: sets.goodWeights.slice(),
+    bad: numbersOf(sets.bad),
+    badWeights: sets.badWeights.slice(),
+  };
+}
+
+function numbersOf(set: readonly Observation[]): Int32Array {
+  const out = new Int32Array(set.length);
+  for (let i = 0; i < set.length; i++) out[i] = set[i]!.number;
+  return out;
+}
+
+/** Whether `context` and `sets` are what `inputs` was made of (without allocating: the hit is the hot path). */
+function sameInputs(inputs: SuggestInputs, context: SuggestContext, sets: WeightedSets): boolean {
+  return (
+    inputs.seed === context.seed &&
+    inputs.trialNumber === context.trialNumber &&
+    sameNumbers(inputs.good, sets.good) &&
+    sameWeights(inputs.goodWeights, sets.goodWeights) &&
+    sameNumbers(inputs.bad, sets.bad) &&
+    sameWeights(inputs.badWeights, sets.badWeights)
+  );
+}
+
+function sameNumbers(numbers: Int32Array, set: readonly Observation[]): boolean {
+  if (numbers.length !== set.length) return false;
+  for (let i = 0; i < numbers.length; i++) if (numbers[i] !== set[i]!.number) return false;
+  return true;
+}
+
+function sameWeights(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 function weighted(split: Split, options: TpeOptions): WeightedSets & { finished: number } {

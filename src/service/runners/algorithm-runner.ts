@@ -52,6 +52,11 @@ export function dropSession(holder: SessionHolder): void {
 export interface AlgorithmRunner {
   /** The suggestion for `job`; `holder` keeps the experiment's session when its algorithm runs in process. */
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config>;
+  /**
+   * Computes `job` ahead in `holder`'s session, for its memo (Algorithm.suggestsAhead),
+   * when the real suggestion would run in that same session; the result is dropped.
+   */
+  suggestAhead?(job: SuggestJob, holder: SessionHolder): void;
   close(): Promise<void>;
 }
 

@@ -140,6 +140,14 @@ export class WorkerRunner implements AlgorithmRunner {
     return w.run(job, signal);
   }
 
+  suggestAhead(job: SuggestJob, holder: SessionHolder): void {
+    const algorithm = algorithmNamed(job.algorithm);
+    // Only where the real suggestion will run: the in-process session.
+    if (!algorithm.suggestsAhead || (algorithm.threadSession && !inProcess(job))) return;
+    // A failure is the real call's to report.
+    this.inProcess(job, holder).catch(() => undefined);
+  }
+
   private inProcess(job: SuggestJob, holder: SessionHolder): Promise<Config> {
     try {
       // The experiment's own session, opened on its first suggestion.

@@ -156,6 +156,8 @@ export class ExperimentState {
       if (i >= 0) this.waiting.splice(i, 1);
     }
     if (t.state === "waiting" && isNew) this.waiting.push(n);
+    // A released trial (use-cases/release.ts) queues again in number order: it is handed out before later ones.
+    else if (t.state === "waiting" && old !== "waiting") this.waiting.splice(this.waitingIndex(n), 0, n);
     if (t.state === "running") {
       this.running.add(t.id);
       if (t.leaseDeadline !== null && t.leaseDeadline < this.earliestLease) this.earliestLease = t.leaseDeadline;
@@ -177,6 +179,7 @@ export class ExperimentState {
     const loss = observedLoss(t, sign, last?.[1]);
     this.columns.set(n, t.state, loss, last?.[0]);
     if (this.history !== undefined && t.state !== "waiting") this.placeInHistory(n, t.state, loss, last?.[0]);
+    else if (this.history !== undefined && old !== undefined && old !== "waiting") this.removeFromHistory(n);
 
     // Learning curves are only kept for experiments with a pruner to read them.
     if (this.def.pruner === "none") return;
@@ -285,6 +288,27 @@ export class ExperimentState {
     const out = history.slice();
     if (present !== undefined) out[lo] = observation;
     else out.splice(lo, 0, observation);
+    return out;
+  }
+
+  /**
+   * `history` with trial `number` (RUNNING) as a COMPLETE trial worse than
+   * any other: the likeliest way its report changes what TPE reads (it joins
+   * the bad set), for computing the next suggestion ahead (use-cases/suggest.ts).
+   * A copy; undefined if the trial is not in `history`.
+   */
+  observationsAsWorst(history: readonly Observation[], number: number): readonly Observation[] | undefined {
+    let lo = 0;
+    let hi = history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (history[mid]!.number < number) lo = mid + 1;
+      else hi = mid;
+    }
+    const present = history[lo];
+    if (present?.number !== number) return undefined;
+    const out = history.slice();
+    out[lo] = { ...present, state: "complete", loss: Number.POSITIVE_INFINITY, lastStep: undefined };
     return out;
   }
 
@@ -465,6 +489,26 @@ export class ExperimentState {
   dropAlgorithmState(): void {
     this.history = undefined;
     dropSession(this);
+  }
+
+  /** Where trial `n` goes in the sorted waiting list. */
+  private waitingIndex(n: number): number {
+    let i = this.waiting.length;
+    while (i > 0 && this.waiting[i - 1]! > n) i--;
+    return i;
+  }
+
+  /** A trial back to WAITING (released): the algorithms no longer see it. */
+  private removeFromHistory(number: number): void {
+    const h = this.history!;
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid]!.number < number) lo = mid + 1;
+      else hi = mid;
+    }
+    if (h[lo]?.number === number) h.splice(lo, 1);
   }
 
   private placeInHistory(

@@ -27,6 +27,7 @@ import {
   type AddTrialsRequest,
   type EnqueueRequest,
   type ListTrialsRequest,
+  type ReleaseTrialRequest,
   type ReportRequest,
   type SuggestRequest,
   type SuggestResponse,
@@ -50,6 +51,7 @@ import {
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
+import { releaseTrial } from "./release.js";
 import { DEFAULT_LIMITS, type ServiceLimits } from "./limits.js";
 import { startedView, SuggestUseCase, trialsAnswer } from "./suggest.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -89,7 +91,7 @@ export interface Diagnostics {
   /** What the history cache holds: experiments and trials in memory, experiments keeping an algorithm view and session. */
   readonly cache: { experiments: number; trials: number; viewed: number; sessions: number };
   /** Prefetches started, taken by a Suggest, and dropped because the experiment had changed. */
-  readonly prefetch: { started: number; used: number; discarded: number };
+  readonly prefetch: { started: number; used: number; discarded: number; ahead: number };
 }
 
 /** Trials read back from the store at a time by StreamTrials. */
@@ -328,6 +330,7 @@ export class Optimizer {
     const plan = await this.suggests.planAfter(change, updated, req.workerId || trial.workerId);
     const reported = updated === undefined ? [] : [updated];
     let next: SuggestResponse;
+    let afterAnswer: (() => void) | undefined;
     if ("answer" in plan) {
       if (updated !== undefined) await change.write({ update: reported });
       next = plan.answer;
@@ -341,10 +344,12 @@ export class Optimizer {
             : { method: "Report", requestId: req.requestId, trialIds: [trial.id, ...plan.started.map((t) => t.id)] },
       });
       next = trialsAnswer(startedView(exp, plan));
+      const handed = plan.created[0] ?? plan.started[0];
+      if (handed !== undefined) afterAnswer = this.suggests.prefetch.afterReportAndNext(exp, handed.number, this.now());
     }
     if (updated !== undefined && trial.state === "lost")
       this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
-    return { trial: trialView(exp, updated ?? trial), next, afterAnswer: undefined };
+    return { trial: trialView(exp, updated ?? trial), next, afterAnswer };
   }
 
   /** The logged answer of a Report with suggest_next under this request_id, if it handed out a trial. */
@@ -404,6 +409,12 @@ export class Optimizer {
   /** Extends a RUNNING trial's lease, or revives a LOST one (see Leases.heartbeat). */
   heartbeat(trialId: number): Promise<Date> {
     return this.leases.heartbeat(trialId);
+  }
+
+  /** Gives back a RUNNING trial nobody will run: WAITING again, handed out first (release.ts). */
+  releaseTrial(req: ReleaseTrialRequest): Promise<Trial> {
+    const { changes, cache, store, leases } = this;
+    return releaseTrial({ changes, cache, store, leases }, req);
   }
 
   // ---- user-provided trials (user-trials.ts) --------------------------------

@@ -1,7 +1,7 @@
 /**
  * Request-id replay: the trials a Suggest or AddTrials with this request_id
  * created before (a Report with suggest_next: the reported trial, then the
- * next one), so that a retried call gets the same answer instead of
+ * next one; ReleaseTrial: the released trial), so that a retried call gets the same answer instead of
  * creating trials a second time.
  */
 import { failedPrecondition } from "../../errors.js";
@@ -15,7 +15,7 @@ import { trialView } from "./views.js";
 export async function replayed(
   store: Store,
   exp: ExperimentState,
-  method: "Suggest" | "AddTrials" | "Report",
+  method: "Suggest" | "AddTrials" | "Report" | "ReleaseTrial",
   requestId: string,
 ): Promise<Trial[] | undefined> {
   const logged = await store.findRequest(method, requestId);

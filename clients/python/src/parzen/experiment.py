@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union, overload
 from . import pruners as _pruners
 from . import template as tpl
 from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError, TrialPruned
+from .handover import release_quietly, report_and_next
 from .trial import _CURRENT, Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
@@ -297,46 +298,49 @@ class Experiment:
             trial: Trial | None = self.suggest(timeout=timeout)
         except ExperimentDone:
             return
-        while trial is not None:
-            state = _LoopState()
-            trial._loop = state
-            trial.start_heartbeats()
-            token = _CURRENT.set(trial)
-            going_on = False
-            try:
-                yield trial
-                going_on = True
-            finally:
-                _CURRENT.reset(token)
-                trial.stop_heartbeats()
-                trial._loop = None
-                status, loss, metrics, reason, values, constraints = state.pending or (
-                    svc.REPORT_STATUS_FAIL,
-                    None,
-                    {},
-                    "the loop body ended without a report" if going_on else "the loop stopped before a report",
-                    (),
-                    (),
-                )
-                if trial.state == TrialState.RUNNING:
-                    resp = trial._send(
-                        status,
-                        loss=loss,
-                        values=values,
-                        constraints=constraints,
-                        metrics=metrics,
-                        fail_reason=reason,
-                        suggest_next=going_on,
+        # The trial a Report handed over and the body has not got yet: given back if the loop stops first.
+        unstarted = trial
+        try:
+            while trial is not None:
+                state = _LoopState()
+                trial._loop = state
+                trial.start_heartbeats()
+                token = _CURRENT.set(trial)
+                going_on = False
+                try:
+                    unstarted = None
+                    yield trial
+                    going_on = True
+                finally:
+                    _CURRENT.reset(token)
+                    trial.stop_heartbeats()
+                    trial._loop = None
+                    status, loss, metrics, reason, values, constraints = state.pending or (
+                        svc.REPORT_STATUS_FAIL,
+                        None,
+                        {},
+                        "the loop body ended without a report" if going_on else "the loop stopped before a report",
+                        (),
+                        (),
                     )
-                    trial = self._next_from(resp, timeout) if going_on else None
-                elif going_on:
-                    # Reported some other way (e.g. on another handle of the trial): ask as usual.
-                    try:
-                        trial = self.suggest(timeout=timeout)
-                    except ExperimentDone:
+                    report = {"loss": loss, "values": values, "constraints": constraints, "metrics": metrics}
+                    if trial.state == TrialState.RUNNING and going_on:
+                        resp = report_and_next(trial, status, fail_reason=reason, **report)  # type: ignore[arg-type]
+                        trial = unstarted = self._next_from(resp, timeout)
+                    elif trial.state == TrialState.RUNNING:
+                        trial._send(status, fail_reason=reason, **report)  # type: ignore[arg-type]
                         trial = None
-                else:
-                    trial = None
+                    elif going_on:
+                        # Reported some other way (e.g. on another handle of the trial): ask as usual.
+                        try:
+                            trial = unstarted = self.suggest(timeout=timeout)
+                        except ExperimentDone:
+                            trial = None
+                    else:
+                        trial = None
+        except BaseException:
+            release_quietly(unstarted)
+            raise
 
     def optimize(
         self, fn: Callable[[Any], float], n_trials: int | None = None, *, timeout: float | None = None
@@ -353,28 +357,39 @@ class Experiment:
             trial: Trial | None = self.suggest(timeout=_left(timeout, start))
         except ExperimentDone:
             return self.best_trial
-        while trial is not None:
-            trial.start_heartbeats()
-            token = _CURRENT.set(trial)
-            try:
-                loss = float(fn(trial.params))
-                outcome: tuple[int, float | None, str] = (svc.REPORT_STATUS_OK, loss, "")
-                if not math.isfinite(loss):
-                    outcome = (svc.REPORT_STATUS_FAIL, None, f"loss is not finite: {loss}")
-            except TrialPruned:
-                outcome = (svc.REPORT_STATUS_PRUNED, None, "")
-            except BaseException as e:
-                trial.fail(f"{type(e).__name__}: {e}"[:1000])
-                raise
-            finally:
-                _CURRENT.reset(token)
-                trial.stop_heartbeats()
-            ran += 1
-            left = _left(timeout, start)
-            going_on = (n_trials is None or ran < n_trials) and (left is None or left > 0)
-            status, loss_, reason = outcome
-            resp = trial._send(status, loss=loss_, fail_reason=reason, suggest_next=going_on)
-            trial = self._next_from(resp, left) if going_on else None
+        unstarted = trial  # as in loop(): handed over by a Report, not yet given to fn
+        try:
+            while trial is not None:
+                trial.start_heartbeats()
+                token = _CURRENT.set(trial)
+                unstarted = None
+                try:
+                    loss = float(fn(trial.params))
+                    outcome: tuple[int, float | None, str] = (svc.REPORT_STATUS_OK, loss, "")
+                    if not math.isfinite(loss):
+                        outcome = (svc.REPORT_STATUS_FAIL, None, f"loss is not finite: {loss}")
+                except TrialPruned:
+                    outcome = (svc.REPORT_STATUS_PRUNED, None, "")
+                except BaseException as e:
+                    trial.fail(f"{type(e).__name__}: {e}"[:1000])
+                    raise
+                finally:
+                    _CURRENT.reset(token)
+                    trial.stop_heartbeats()
+                ran += 1
+                left = _left(timeout, start)
+                going_on = (n_trials is None or ran < n_trials) and (left is None or left > 0)
+                status, loss_, reason = outcome
+                if going_on:
+                    trial = unstarted = self._next_from(
+                        report_and_next(trial, status, loss=loss_, fail_reason=reason), left
+                    )
+                else:
+                    trial._send(status, loss=loss_, fail_reason=reason)
+                    trial = None
+        except BaseException:
+            release_quietly(unstarted)
+            raise
         return self.best_trial
 
     def _next_from(self, resp: svc.ReportResponse, timeout: float | None) -> Trial | None:

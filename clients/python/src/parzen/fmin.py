@@ -38,6 +38,7 @@ from .errors import (
     TrialPruned,
 )
 from .experiment import Experiment
+from .handover import release_quietly, report_and_next
 from .local_server import LocalServer
 from .progress import Progress
 from .trial import _CURRENT, Trial
@@ -246,9 +247,13 @@ def _run(
 
     stop_args: Sequence[Any] = []
     progress = Progress(max_evals, done, show_progressbar)
+    # A trial handed over by a Report and not yet given to fn: released if fmin stops first (handover.py).
+    unstarted: Trial | None = None
     try:
         trial = _suggest(exp, left()) if going_on() else None
+        unstarted = trial
         while trial is not None:
+            unstarted = None
             status, loss, metrics, reason = _evaluate(fn, trial)
             if loss is not None and (best is None or loss < best):
                 best = loss
@@ -257,16 +262,20 @@ def _run(
             # One round trip: the report asks for the next trial when the loop is sure to run it (early_stop_fn
             # decides after the report, so with one the next trial is asked for separately).
             more = going_on()
-            resp = trial._send(
-                status, loss=loss, metrics=metrics, fail_reason=reason, suggest_next=more and early_stop_fn is None
-            )
+            if more and early_stop_fn is None:
+                resp = report_and_next(trial, status, loss=loss, metrics=metrics, fail_reason=reason)
+                trial = unstarted = _next(exp, resp, left())
+                progress.update(best)
+                continue
+            trial._send(status, loss=loss, metrics=metrics, fail_reason=reason)
             progress.update(best)
             if early_stop_fn is not None:
                 stop, stop_args = early_stop_fn(exp, *stop_args)
                 more = more and not stop
-                trial = _suggest(exp, left()) if more else None
-            else:
-                trial = _next(exp, resp, left()) if more else None
+            trial = unstarted = _suggest(exp, left()) if more else None
+    except BaseException:
+        release_quietly(unstarted)
+        raise
     finally:
         progress.close()
 

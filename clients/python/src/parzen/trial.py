@@ -270,6 +270,7 @@ class Trial:
         metrics: Mapping[str, float] | None = None,
         fail_reason: str = "",
         suggest_next: bool = False,
+        request_id: str | None = None,
     ) -> svc.ReportResponse:
         """Sends the report; with ``suggest_next``, the answer's ``next`` is this worker's next trial (or done,
         or retry_after), started in the same transaction as the report."""
@@ -279,7 +280,7 @@ class Trial:
             status=status,  # type: ignore[arg-type]
             metrics={k: float(v) for k, v in (metrics or {}).items()},
             fail_reason=fail_reason,
-            request_id=uuid.uuid4().hex,
+            request_id=request_id or uuid.uuid4().hex,
             suggest_next=suggest_next,
             values=list(values),
             constraints=list(constraints),
@@ -313,6 +314,19 @@ class Trial:
                 e.message = f"trial #{self.number} of {self.experiment.name!r}: {e.message}"
                 e.args = (e.message,)
             raise
+
+    def release(self) -> Trial:
+        """Gives the trial back unrun: it is WAITING again, with the same
+        configuration, and the experiment's next ``suggest`` hands it out
+        first (to any worker). For a trial this worker will not run after
+        all; it counts as neither failed nor done. Raises
+        ``FailedPrecondition`` unless the trial is RUNNING for its worker with
+        no intermediate values. Safe to retry (applied once)."""
+        self.stop_heartbeats()
+        req = svc.ReleaseTrialRequest(trial_id=self.id, request_id=uuid.uuid4().hex, worker_id=self.worker_id)
+        resp = self._call("ReleaseTrial", req)
+        self._update(resp.trial)
+        return self
 
     def heartbeat(self) -> datetime | None:
         """Extends the lease; returns the new deadline."""

@@ -1114,6 +1114,116 @@ func (x *ReportIntermediateResponse) GetShouldPrune() bool {
 	return false
 }
 
+type ReleaseTrialRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	TrialId int64                  `protobuf:"varint,1,opt,name=trial_id,json=trialId,proto3" json:"trial_id,omitempty"`
+	// Optional idempotency key: a retried call with the same key answers the
+	// trial as it is now instead of FAILED_PRECONDITION (another worker may
+	// have been handed it meanwhile).
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional: refuse (FAILED_PRECONDITION) unless the trial is RUNNING for
+	// this worker, so a late retry never takes another worker's trial.
+	WorkerId      string `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseTrialRequest) Reset() {
+	*x = ReleaseTrialRequest{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseTrialRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseTrialRequest) ProtoMessage() {}
+
+func (x *ReleaseTrialRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseTrialRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseTrialRequest) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReleaseTrialRequest) GetTrialId() int64 {
+	if x != nil {
+		return x.TrialId
+	}
+	return 0
+}
+
+func (x *ReleaseTrialRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ReleaseTrialRequest) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+type ReleaseTrialResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trial, WAITING (or as it is now, for a retried request_id).
+	Trial         *Trial `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseTrialResponse) Reset() {
+	*x = ReleaseTrialResponse{}
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseTrialResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseTrialResponse) ProtoMessage() {}
+
+func (x *ReleaseTrialResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseTrialResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseTrialResponse) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ReleaseTrialResponse) GetTrial() *Trial {
+	if x != nil {
+		return x.Trial
+	}
+	return nil
+}
+
 type HeartbeatRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TrialId       int64                  `protobuf:"varint,1,opt,name=trial_id,json=trialId,proto3" json:"trial_id,omitempty"`
@@ -1123,7 +1233,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1245,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[16]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1258,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{16}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HeartbeatRequest) GetTrialId() int64 {
@@ -1167,7 +1277,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1289,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[17]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1302,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{17}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatResponse) GetLeaseDeadline() *timestamppb.Timestamp {
@@ -1213,7 +1323,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1335,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[18]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1348,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{18}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Configuration) GetParams() map[string]*Value {
@@ -1267,7 +1377,7 @@ type EnqueueRequest struct {
 
 func (x *EnqueueRequest) Reset() {
 	*x = EnqueueRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1279,7 +1389,7 @@ func (x *EnqueueRequest) String() string {
 func (*EnqueueRequest) ProtoMessage() {}
 
 func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[19]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1292,7 +1402,7 @@ func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{19}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EnqueueRequest) GetExperiment() string {
@@ -1326,7 +1436,7 @@ type EnqueueResponse struct {
 
 func (x *EnqueueResponse) Reset() {
 	*x = EnqueueResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1448,7 @@ func (x *EnqueueResponse) String() string {
 func (*EnqueueResponse) ProtoMessage() {}
 
 func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[20]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1461,7 @@ func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{20}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EnqueueResponse) GetTrials() []*Trial {
@@ -1381,7 +1491,7 @@ type TrialImport struct {
 
 func (x *TrialImport) Reset() {
 	*x = TrialImport{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1503,7 @@ func (x *TrialImport) String() string {
 func (*TrialImport) ProtoMessage() {}
 
 func (x *TrialImport) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[21]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1516,7 @@ func (x *TrialImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialImport.ProtoReflect.Descriptor instead.
 func (*TrialImport) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{21}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TrialImport) GetParams() map[string]*Value {
@@ -1485,7 +1595,7 @@ type AddTrialsRequest struct {
 
 func (x *AddTrialsRequest) Reset() {
 	*x = AddTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1607,7 @@ func (x *AddTrialsRequest) String() string {
 func (*AddTrialsRequest) ProtoMessage() {}
 
 func (x *AddTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[22]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1620,7 @@ func (x *AddTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTrialsRequest.ProtoReflect.Descriptor instead.
 func (*AddTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{22}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AddTrialsRequest) GetExperiment() string {
@@ -1543,7 +1653,7 @@ type AddTrialsResponse struct {
 
 func (x *AddTrialsResponse) Reset() {
 	*x = AddTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1665,7 @@ func (x *AddTrialsResponse) String() string {
 func (*AddTrialsResponse) ProtoMessage() {}
 
 func (x *AddTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[23]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1678,7 @@ func (x *AddTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddTrialsResponse.ProtoReflect.Descriptor instead.
 func (*AddTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{23}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AddTrialsResponse) GetTrials() []*Trial {
@@ -1587,7 +1697,7 @@ type GetTrialRequest struct {
 
 func (x *GetTrialRequest) Reset() {
 	*x = GetTrialRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1599,7 +1709,7 @@ func (x *GetTrialRequest) String() string {
 func (*GetTrialRequest) ProtoMessage() {}
 
 func (x *GetTrialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[24]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1722,7 @@ func (x *GetTrialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialRequest.ProtoReflect.Descriptor instead.
 func (*GetTrialRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{24}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetTrialRequest) GetTrialId() int64 {
@@ -1631,7 +1741,7 @@ type GetTrialResponse struct {
 
 func (x *GetTrialResponse) Reset() {
 	*x = GetTrialResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1753,7 @@ func (x *GetTrialResponse) String() string {
 func (*GetTrialResponse) ProtoMessage() {}
 
 func (x *GetTrialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[25]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +1766,7 @@ func (x *GetTrialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialResponse.ProtoReflect.Descriptor instead.
 func (*GetTrialResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{25}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetTrialResponse) GetTrial() *Trial {
@@ -1682,7 +1792,7 @@ type ListTrialsRequest struct {
 
 func (x *ListTrialsRequest) Reset() {
 	*x = ListTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1694,7 +1804,7 @@ func (x *ListTrialsRequest) String() string {
 func (*ListTrialsRequest) ProtoMessage() {}
 
 func (x *ListTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[26]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1707,7 +1817,7 @@ func (x *ListTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrialsRequest.ProtoReflect.Descriptor instead.
 func (*ListTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{26}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListTrialsRequest) GetExperiment() string {
@@ -1755,7 +1865,7 @@ type ListTrialsResponse struct {
 
 func (x *ListTrialsResponse) Reset() {
 	*x = ListTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1767,7 +1877,7 @@ func (x *ListTrialsResponse) String() string {
 func (*ListTrialsResponse) ProtoMessage() {}
 
 func (x *ListTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[27]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1780,7 +1890,7 @@ func (x *ListTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrialsResponse.ProtoReflect.Descriptor instead.
 func (*ListTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{27}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListTrialsResponse) GetTrials() []*Trial {
@@ -1807,7 +1917,7 @@ type StreamTrialsRequest struct {
 
 func (x *StreamTrialsRequest) Reset() {
 	*x = StreamTrialsRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1819,7 +1929,7 @@ func (x *StreamTrialsRequest) String() string {
 func (*StreamTrialsRequest) ProtoMessage() {}
 
 func (x *StreamTrialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[28]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1832,7 +1942,7 @@ func (x *StreamTrialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamTrialsRequest.ProtoReflect.Descriptor instead.
 func (*StreamTrialsRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{28}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StreamTrialsRequest) GetExperiment() string {
@@ -1858,7 +1968,7 @@ type StreamTrialsResponse struct {
 
 func (x *StreamTrialsResponse) Reset() {
 	*x = StreamTrialsResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1870,7 +1980,7 @@ func (x *StreamTrialsResponse) String() string {
 func (*StreamTrialsResponse) ProtoMessage() {}
 
 func (x *StreamTrialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[29]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1883,7 +1993,7 @@ func (x *StreamTrialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamTrialsResponse.ProtoReflect.Descriptor instead.
 func (*StreamTrialsResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{29}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *StreamTrialsResponse) GetTrial() *Trial {
@@ -1902,7 +2012,7 @@ type GetBestRequest struct {
 
 func (x *GetBestRequest) Reset() {
 	*x = GetBestRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2024,7 @@ func (x *GetBestRequest) String() string {
 func (*GetBestRequest) ProtoMessage() {}
 
 func (x *GetBestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[30]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2037,7 @@ func (x *GetBestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBestRequest.ProtoReflect.Descriptor instead.
 func (*GetBestRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{30}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetBestRequest) GetExperiment() string {
@@ -1946,7 +2056,7 @@ type GetBestResponse struct {
 
 func (x *GetBestResponse) Reset() {
 	*x = GetBestResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1958,7 +2068,7 @@ func (x *GetBestResponse) String() string {
 func (*GetBestResponse) ProtoMessage() {}
 
 func (x *GetBestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[31]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1971,7 +2081,7 @@ func (x *GetBestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBestResponse.ProtoReflect.Descriptor instead.
 func (*GetBestResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{31}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetBestResponse) GetTrial() *Trial {
@@ -1990,7 +2100,7 @@ type GetParetoFrontRequest struct {
 
 func (x *GetParetoFrontRequest) Reset() {
 	*x = GetParetoFrontRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2112,7 @@ func (x *GetParetoFrontRequest) String() string {
 func (*GetParetoFrontRequest) ProtoMessage() {}
 
 func (x *GetParetoFrontRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[32]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2125,7 @@ func (x *GetParetoFrontRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParetoFrontRequest.ProtoReflect.Descriptor instead.
 func (*GetParetoFrontRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{32}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetParetoFrontRequest) GetExperiment() string {
@@ -2034,7 +2144,7 @@ type GetParetoFrontResponse struct {
 
 func (x *GetParetoFrontResponse) Reset() {
 	*x = GetParetoFrontResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2156,7 @@ func (x *GetParetoFrontResponse) String() string {
 func (*GetParetoFrontResponse) ProtoMessage() {}
 
 func (x *GetParetoFrontResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[33]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2169,7 @@ func (x *GetParetoFrontResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParetoFrontResponse.ProtoReflect.Descriptor instead.
 func (*GetParetoFrontResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{33}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetParetoFrontResponse) GetTrials() []*Trial {
@@ -2078,7 +2188,7 @@ type GetImportanceRequest struct {
 
 func (x *GetImportanceRequest) Reset() {
 	*x = GetImportanceRequest{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2090,7 +2200,7 @@ func (x *GetImportanceRequest) String() string {
 func (*GetImportanceRequest) ProtoMessage() {}
 
 func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[34]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2103,7 +2213,7 @@ func (x *GetImportanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceRequest.ProtoReflect.Descriptor instead.
 func (*GetImportanceRequest) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{34}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetImportanceRequest) GetExperiment() string {
@@ -2126,7 +2236,7 @@ type GetImportanceResponse struct {
 
 func (x *GetImportanceResponse) Reset() {
 	*x = GetImportanceResponse{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2248,7 @@ func (x *GetImportanceResponse) String() string {
 func (*GetImportanceResponse) ProtoMessage() {}
 
 func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[35]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2261,7 @@ func (x *GetImportanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImportanceResponse.ProtoReflect.Descriptor instead.
 func (*GetImportanceResponse) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{35}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetImportanceResponse) GetParameters() []*ParameterImportance {
@@ -2178,7 +2288,7 @@ type ParameterImportance struct {
 
 func (x *ParameterImportance) Reset() {
 	*x = ParameterImportance{}
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2300,7 @@ func (x *ParameterImportance) String() string {
 func (*ParameterImportance) ProtoMessage() {}
 
 func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[36]
+	mi := &file_parzen_v1_optimizer_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,7 +2313,7 @@ func (x *ParameterImportance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParameterImportance.ProtoReflect.Descriptor instead.
 func (*ParameterImportance) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{36}
+	return file_parzen_v1_optimizer_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ParameterImportance) GetName() string {
@@ -2317,7 +2427,14 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x04step\x18\x02 \x01(\x03R\x04step\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\x01R\x05value\"?\n" +
 	"\x1aReportIntermediateResponse\x12!\n" +
-	"\fshould_prune\x18\x01 \x01(\bR\vshouldPrune\"-\n" +
+	"\fshould_prune\x18\x01 \x01(\bR\vshouldPrune\"l\n" +
+	"\x13ReleaseTrialRequest\x12\x19\n" +
+	"\btrial_id\x18\x01 \x01(\x03R\atrialId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x1b\n" +
+	"\tworker_id\x18\x03 \x01(\tR\bworkerId\">\n" +
+	"\x14ReleaseTrialResponse\x12&\n" +
+	"\x05trial\x18\x01 \x01(\v2\x10.parzen.v1.TrialR\x05trial\"-\n" +
 	"\x10HeartbeatRequest\x12\x19\n" +
 	"\btrial_id\x18\x01 \x01(\x03R\atrialId\"V\n" +
 	"\x11HeartbeatResponse\x12A\n" +
@@ -2429,8 +2546,7 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10REPORT_STATUS_OK\x10\x01\x12\x16\n" +
 	"\x12REPORT_STATUS_FAIL\x10\x02\x12\x18\n" +
-	"\x14REPORT_STATUS_PRUNED\x10\x032\xdd\n" +
-	"\n" +
+	"\x14REPORT_STATUS_PRUNED\x10\x032\xae\v\n" +
 	"\x10OptimizerService\x12[\n" +
 	"\x10CreateExperiment\x12\".parzen.v1.CreateExperimentRequest\x1a#.parzen.v1.CreateExperimentResponse\x12R\n" +
 	"\rGetExperiment\x12\x1f.parzen.v1.GetExperimentRequest\x1a .parzen.v1.GetExperimentResponse\x12X\n" +
@@ -2440,7 +2556,8 @@ const file_parzen_v1_optimizer_service_proto_rawDesc = "" +
 	"\aSuggest\x12\x19.parzen.v1.SuggestRequest\x1a\x1a.parzen.v1.SuggestResponse\x12=\n" +
 	"\x06Report\x12\x18.parzen.v1.ReportRequest\x1a\x19.parzen.v1.ReportResponse\x12a\n" +
 	"\x12ReportIntermediate\x12$.parzen.v1.ReportIntermediateRequest\x1a%.parzen.v1.ReportIntermediateResponse\x12F\n" +
-	"\tHeartbeat\x12\x1b.parzen.v1.HeartbeatRequest\x1a\x1c.parzen.v1.HeartbeatResponse\x12@\n" +
+	"\tHeartbeat\x12\x1b.parzen.v1.HeartbeatRequest\x1a\x1c.parzen.v1.HeartbeatResponse\x12O\n" +
+	"\fReleaseTrial\x12\x1e.parzen.v1.ReleaseTrialRequest\x1a\x1f.parzen.v1.ReleaseTrialResponse\x12@\n" +
 	"\aEnqueue\x12\x19.parzen.v1.EnqueueRequest\x1a\x1a.parzen.v1.EnqueueResponse\x12F\n" +
 	"\tAddTrials\x12\x1b.parzen.v1.AddTrialsRequest\x1a\x1c.parzen.v1.AddTrialsResponse\x12C\n" +
 	"\bGetTrial\x12\x1a.parzen.v1.GetTrialRequest\x1a\x1b.parzen.v1.GetTrialResponse\x12I\n" +
@@ -2464,7 +2581,7 @@ func file_parzen_v1_optimizer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_optimizer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_parzen_v1_optimizer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(ExperimentAction)(0),              // 0: parzen.v1.ExperimentAction
 	(ReportStatus)(0),                  // 1: parzen.v1.ReportStatus
@@ -2484,120 +2601,125 @@ var file_parzen_v1_optimizer_service_proto_goTypes = []any{
 	(*ReportResponse)(nil),             // 15: parzen.v1.ReportResponse
 	(*ReportIntermediateRequest)(nil),  // 16: parzen.v1.ReportIntermediateRequest
 	(*ReportIntermediateResponse)(nil), // 17: parzen.v1.ReportIntermediateResponse
-	(*HeartbeatRequest)(nil),           // 18: parzen.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),          // 19: parzen.v1.HeartbeatResponse
-	(*Configuration)(nil),              // 20: parzen.v1.Configuration
-	(*EnqueueRequest)(nil),             // 21: parzen.v1.EnqueueRequest
-	(*EnqueueResponse)(nil),            // 22: parzen.v1.EnqueueResponse
-	(*TrialImport)(nil),                // 23: parzen.v1.TrialImport
-	(*AddTrialsRequest)(nil),           // 24: parzen.v1.AddTrialsRequest
-	(*AddTrialsResponse)(nil),          // 25: parzen.v1.AddTrialsResponse
-	(*GetTrialRequest)(nil),            // 26: parzen.v1.GetTrialRequest
-	(*GetTrialResponse)(nil),           // 27: parzen.v1.GetTrialResponse
-	(*ListTrialsRequest)(nil),          // 28: parzen.v1.ListTrialsRequest
-	(*ListTrialsResponse)(nil),         // 29: parzen.v1.ListTrialsResponse
-	(*StreamTrialsRequest)(nil),        // 30: parzen.v1.StreamTrialsRequest
-	(*StreamTrialsResponse)(nil),       // 31: parzen.v1.StreamTrialsResponse
-	(*GetBestRequest)(nil),             // 32: parzen.v1.GetBestRequest
-	(*GetBestResponse)(nil),            // 33: parzen.v1.GetBestResponse
-	(*GetParetoFrontRequest)(nil),      // 34: parzen.v1.GetParetoFrontRequest
-	(*GetParetoFrontResponse)(nil),     // 35: parzen.v1.GetParetoFrontResponse
-	(*GetImportanceRequest)(nil),       // 36: parzen.v1.GetImportanceRequest
-	(*GetImportanceResponse)(nil),      // 37: parzen.v1.GetImportanceResponse
-	(*ParameterImportance)(nil),        // 38: parzen.v1.ParameterImportance
-	nil,                                // 39: parzen.v1.ReportRequest.MetricsEntry
-	nil,                                // 40: parzen.v1.ReportRequest.UserAttrsEntry
-	nil,                                // 41: parzen.v1.Configuration.ParamsEntry
-	nil,                                // 42: parzen.v1.Configuration.UserAttrsEntry
-	nil,                                // 43: parzen.v1.TrialImport.ParamsEntry
-	nil,                                // 44: parzen.v1.TrialImport.MetricsEntry
-	nil,                                // 45: parzen.v1.TrialImport.UserAttrsEntry
-	(*Experiment)(nil),                 // 46: parzen.v1.Experiment
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
-	(*Trial)(nil),                      // 48: parzen.v1.Trial
-	(CompletionReason)(0),              // 49: parzen.v1.CompletionReason
-	(*durationpb.Duration)(nil),        // 50: google.protobuf.Duration
-	(TrialState)(0),                    // 51: parzen.v1.TrialState
-	(*IntermediateValue)(nil),          // 52: parzen.v1.IntermediateValue
-	(*Value)(nil),                      // 53: parzen.v1.Value
+	(*ReleaseTrialRequest)(nil),        // 18: parzen.v1.ReleaseTrialRequest
+	(*ReleaseTrialResponse)(nil),       // 19: parzen.v1.ReleaseTrialResponse
+	(*HeartbeatRequest)(nil),           // 20: parzen.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),          // 21: parzen.v1.HeartbeatResponse
+	(*Configuration)(nil),              // 22: parzen.v1.Configuration
+	(*EnqueueRequest)(nil),             // 23: parzen.v1.EnqueueRequest
+	(*EnqueueResponse)(nil),            // 24: parzen.v1.EnqueueResponse
+	(*TrialImport)(nil),                // 25: parzen.v1.TrialImport
+	(*AddTrialsRequest)(nil),           // 26: parzen.v1.AddTrialsRequest
+	(*AddTrialsResponse)(nil),          // 27: parzen.v1.AddTrialsResponse
+	(*GetTrialRequest)(nil),            // 28: parzen.v1.GetTrialRequest
+	(*GetTrialResponse)(nil),           // 29: parzen.v1.GetTrialResponse
+	(*ListTrialsRequest)(nil),          // 30: parzen.v1.ListTrialsRequest
+	(*ListTrialsResponse)(nil),         // 31: parzen.v1.ListTrialsResponse
+	(*StreamTrialsRequest)(nil),        // 32: parzen.v1.StreamTrialsRequest
+	(*StreamTrialsResponse)(nil),       // 33: parzen.v1.StreamTrialsResponse
+	(*GetBestRequest)(nil),             // 34: parzen.v1.GetBestRequest
+	(*GetBestResponse)(nil),            // 35: parzen.v1.GetBestResponse
+	(*GetParetoFrontRequest)(nil),      // 36: parzen.v1.GetParetoFrontRequest
+	(*GetParetoFrontResponse)(nil),     // 37: parzen.v1.GetParetoFrontResponse
+	(*GetImportanceRequest)(nil),       // 38: parzen.v1.GetImportanceRequest
+	(*GetImportanceResponse)(nil),      // 39: parzen.v1.GetImportanceResponse
+	(*ParameterImportance)(nil),        // 40: parzen.v1.ParameterImportance
+	nil,                                // 41: parzen.v1.ReportRequest.MetricsEntry
+	nil,                                // 42: parzen.v1.ReportRequest.UserAttrsEntry
+	nil,                                // 43: parzen.v1.Configuration.ParamsEntry
+	nil,                                // 44: parzen.v1.Configuration.UserAttrsEntry
+	nil,                                // 45: parzen.v1.TrialImport.ParamsEntry
+	nil,                                // 46: parzen.v1.TrialImport.MetricsEntry
+	nil,                                // 47: parzen.v1.TrialImport.UserAttrsEntry
+	(*Experiment)(nil),                 // 48: parzen.v1.Experiment
+	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
+	(*Trial)(nil),                      // 50: parzen.v1.Trial
+	(CompletionReason)(0),              // 51: parzen.v1.CompletionReason
+	(*durationpb.Duration)(nil),        // 52: google.protobuf.Duration
+	(TrialState)(0),                    // 53: parzen.v1.TrialState
+	(*IntermediateValue)(nil),          // 54: parzen.v1.IntermediateValue
+	(*Value)(nil),                      // 55: parzen.v1.Value
 }
 var file_parzen_v1_optimizer_service_proto_depIdxs = []int32{
-	46, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
-	46, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	46, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	46, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
+	48, // 0: parzen.v1.CreateExperimentRequest.experiment:type_name -> parzen.v1.Experiment
+	48, // 1: parzen.v1.CreateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	48, // 2: parzen.v1.GetExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	48, // 3: parzen.v1.ListExperimentsResponse.experiments:type_name -> parzen.v1.Experiment
 	0,  // 4: parzen.v1.UpdateExperimentRequest.action:type_name -> parzen.v1.ExperimentAction
-	47, // 5: parzen.v1.UpdateExperimentRequest.deadline:type_name -> google.protobuf.Timestamp
-	46, // 6: parzen.v1.UpdateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
-	48, // 7: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
-	49, // 8: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
-	50, // 9: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
+	49, // 5: parzen.v1.UpdateExperimentRequest.deadline:type_name -> google.protobuf.Timestamp
+	48, // 6: parzen.v1.UpdateExperimentResponse.experiment:type_name -> parzen.v1.Experiment
+	50, // 7: parzen.v1.SuggestResponse.trials:type_name -> parzen.v1.Trial
+	51, // 8: parzen.v1.SuggestResponse.done_reason:type_name -> parzen.v1.CompletionReason
+	52, // 9: parzen.v1.SuggestResponse.retry_after:type_name -> google.protobuf.Duration
 	1,  // 10: parzen.v1.ReportRequest.status:type_name -> parzen.v1.ReportStatus
-	39, // 11: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
-	40, // 12: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
-	48, // 13: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
+	41, // 11: parzen.v1.ReportRequest.metrics:type_name -> parzen.v1.ReportRequest.MetricsEntry
+	42, // 12: parzen.v1.ReportRequest.user_attrs:type_name -> parzen.v1.ReportRequest.UserAttrsEntry
+	50, // 13: parzen.v1.ReportResponse.trial:type_name -> parzen.v1.Trial
 	13, // 14: parzen.v1.ReportResponse.next:type_name -> parzen.v1.SuggestResponse
-	47, // 15: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
-	41, // 16: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
-	42, // 17: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
-	20, // 18: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
-	48, // 19: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
-	43, // 20: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
-	51, // 21: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
-	44, // 22: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
-	52, // 23: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
-	45, // 24: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
-	23, // 25: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
-	48, // 26: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
-	48, // 27: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
-	51, // 28: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
-	48, // 29: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
-	51, // 30: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
-	48, // 31: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
-	48, // 32: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
-	48, // 33: parzen.v1.GetParetoFrontResponse.trials:type_name -> parzen.v1.Trial
-	38, // 34: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
-	53, // 35: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
-	53, // 36: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
-	2,  // 37: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
-	4,  // 38: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
-	6,  // 39: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
-	8,  // 40: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
-	10, // 41: parzen.v1.OptimizerService.UpdateExperiment:input_type -> parzen.v1.UpdateExperimentRequest
-	12, // 42: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
-	14, // 43: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
-	16, // 44: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
-	18, // 45: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
-	21, // 46: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
-	24, // 47: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
-	26, // 48: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
-	28, // 49: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
-	30, // 50: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
-	32, // 51: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
-	34, // 52: parzen.v1.OptimizerService.GetParetoFront:input_type -> parzen.v1.GetParetoFrontRequest
-	36, // 53: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
-	3,  // 54: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
-	5,  // 55: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
-	7,  // 56: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
-	9,  // 57: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
-	11, // 58: parzen.v1.OptimizerService.UpdateExperiment:output_type -> parzen.v1.UpdateExperimentResponse
-	13, // 59: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
-	15, // 60: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
-	17, // 61: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
-	19, // 62: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
-	22, // 63: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
-	25, // 64: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
-	27, // 65: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
-	29, // 66: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
-	31, // 67: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
-	33, // 68: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
-	35, // 69: parzen.v1.OptimizerService.GetParetoFront:output_type -> parzen.v1.GetParetoFrontResponse
-	37, // 70: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
-	54, // [54:71] is the sub-list for method output_type
-	37, // [37:54] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	50, // 15: parzen.v1.ReleaseTrialResponse.trial:type_name -> parzen.v1.Trial
+	49, // 16: parzen.v1.HeartbeatResponse.lease_deadline:type_name -> google.protobuf.Timestamp
+	43, // 17: parzen.v1.Configuration.params:type_name -> parzen.v1.Configuration.ParamsEntry
+	44, // 18: parzen.v1.Configuration.user_attrs:type_name -> parzen.v1.Configuration.UserAttrsEntry
+	22, // 19: parzen.v1.EnqueueRequest.configurations:type_name -> parzen.v1.Configuration
+	50, // 20: parzen.v1.EnqueueResponse.trials:type_name -> parzen.v1.Trial
+	45, // 21: parzen.v1.TrialImport.params:type_name -> parzen.v1.TrialImport.ParamsEntry
+	53, // 22: parzen.v1.TrialImport.state:type_name -> parzen.v1.TrialState
+	46, // 23: parzen.v1.TrialImport.metrics:type_name -> parzen.v1.TrialImport.MetricsEntry
+	54, // 24: parzen.v1.TrialImport.intermediate_values:type_name -> parzen.v1.IntermediateValue
+	47, // 25: parzen.v1.TrialImport.user_attrs:type_name -> parzen.v1.TrialImport.UserAttrsEntry
+	25, // 26: parzen.v1.AddTrialsRequest.trials:type_name -> parzen.v1.TrialImport
+	50, // 27: parzen.v1.AddTrialsResponse.trials:type_name -> parzen.v1.Trial
+	50, // 28: parzen.v1.GetTrialResponse.trial:type_name -> parzen.v1.Trial
+	53, // 29: parzen.v1.ListTrialsRequest.states:type_name -> parzen.v1.TrialState
+	50, // 30: parzen.v1.ListTrialsResponse.trials:type_name -> parzen.v1.Trial
+	53, // 31: parzen.v1.StreamTrialsRequest.states:type_name -> parzen.v1.TrialState
+	50, // 32: parzen.v1.StreamTrialsResponse.trial:type_name -> parzen.v1.Trial
+	50, // 33: parzen.v1.GetBestResponse.trial:type_name -> parzen.v1.Trial
+	50, // 34: parzen.v1.GetParetoFrontResponse.trials:type_name -> parzen.v1.Trial
+	40, // 35: parzen.v1.GetImportanceResponse.parameters:type_name -> parzen.v1.ParameterImportance
+	55, // 36: parzen.v1.Configuration.ParamsEntry.value:type_name -> parzen.v1.Value
+	55, // 37: parzen.v1.TrialImport.ParamsEntry.value:type_name -> parzen.v1.Value
+	2,  // 38: parzen.v1.OptimizerService.CreateExperiment:input_type -> parzen.v1.CreateExperimentRequest
+	4,  // 39: parzen.v1.OptimizerService.GetExperiment:input_type -> parzen.v1.GetExperimentRequest
+	6,  // 40: parzen.v1.OptimizerService.ListExperiments:input_type -> parzen.v1.ListExperimentsRequest
+	8,  // 41: parzen.v1.OptimizerService.DeleteExperiment:input_type -> parzen.v1.DeleteExperimentRequest
+	10, // 42: parzen.v1.OptimizerService.UpdateExperiment:input_type -> parzen.v1.UpdateExperimentRequest
+	12, // 43: parzen.v1.OptimizerService.Suggest:input_type -> parzen.v1.SuggestRequest
+	14, // 44: parzen.v1.OptimizerService.Report:input_type -> parzen.v1.ReportRequest
+	16, // 45: parzen.v1.OptimizerService.ReportIntermediate:input_type -> parzen.v1.ReportIntermediateRequest
+	20, // 46: parzen.v1.OptimizerService.Heartbeat:input_type -> parzen.v1.HeartbeatRequest
+	18, // 47: parzen.v1.OptimizerService.ReleaseTrial:input_type -> parzen.v1.ReleaseTrialRequest
+	23, // 48: parzen.v1.OptimizerService.Enqueue:input_type -> parzen.v1.EnqueueRequest
+	26, // 49: parzen.v1.OptimizerService.AddTrials:input_type -> parzen.v1.AddTrialsRequest
+	28, // 50: parzen.v1.OptimizerService.GetTrial:input_type -> parzen.v1.GetTrialRequest
+	30, // 51: parzen.v1.OptimizerService.ListTrials:input_type -> parzen.v1.ListTrialsRequest
+	32, // 52: parzen.v1.OptimizerService.StreamTrials:input_type -> parzen.v1.StreamTrialsRequest
+	34, // 53: parzen.v1.OptimizerService.GetBest:input_type -> parzen.v1.GetBestRequest
+	36, // 54: parzen.v1.OptimizerService.GetParetoFront:input_type -> parzen.v1.GetParetoFrontRequest
+	38, // 55: parzen.v1.OptimizerService.GetImportance:input_type -> parzen.v1.GetImportanceRequest
+	3,  // 56: parzen.v1.OptimizerService.CreateExperiment:output_type -> parzen.v1.CreateExperimentResponse
+	5,  // 57: parzen.v1.OptimizerService.GetExperiment:output_type -> parzen.v1.GetExperimentResponse
+	7,  // 58: parzen.v1.OptimizerService.ListExperiments:output_type -> parzen.v1.ListExperimentsResponse
+	9,  // 59: parzen.v1.OptimizerService.DeleteExperiment:output_type -> parzen.v1.DeleteExperimentResponse
+	11, // 60: parzen.v1.OptimizerService.UpdateExperiment:output_type -> parzen.v1.UpdateExperimentResponse
+	13, // 61: parzen.v1.OptimizerService.Suggest:output_type -> parzen.v1.SuggestResponse
+	15, // 62: parzen.v1.OptimizerService.Report:output_type -> parzen.v1.ReportResponse
+	17, // 63: parzen.v1.OptimizerService.ReportIntermediate:output_type -> parzen.v1.ReportIntermediateResponse
+	21, // 64: parzen.v1.OptimizerService.Heartbeat:output_type -> parzen.v1.HeartbeatResponse
+	19, // 65: parzen.v1.OptimizerService.ReleaseTrial:output_type -> parzen.v1.ReleaseTrialResponse
+	24, // 66: parzen.v1.OptimizerService.Enqueue:output_type -> parzen.v1.EnqueueResponse
+	27, // 67: parzen.v1.OptimizerService.AddTrials:output_type -> parzen.v1.AddTrialsResponse
+	29, // 68: parzen.v1.OptimizerService.GetTrial:output_type -> parzen.v1.GetTrialResponse
+	31, // 69: parzen.v1.OptimizerService.ListTrials:output_type -> parzen.v1.ListTrialsResponse
+	33, // 70: parzen.v1.OptimizerService.StreamTrials:output_type -> parzen.v1.StreamTrialsResponse
+	35, // 71: parzen.v1.OptimizerService.GetBest:output_type -> parzen.v1.GetBestResponse
+	37, // 72: parzen.v1.OptimizerService.GetParetoFront:output_type -> parzen.v1.GetParetoFrontResponse
+	39, // 73: parzen.v1.OptimizerService.GetImportance:output_type -> parzen.v1.GetImportanceResponse
+	56, // [56:74] is the sub-list for method output_type
+	38, // [38:56] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_optimizer_service_proto_init() }
@@ -2610,14 +2732,14 @@ func file_parzen_v1_optimizer_service_proto_init() {
 	file_parzen_v1_trial_proto_init()
 	file_parzen_v1_optimizer_service_proto_msgTypes[8].OneofWrappers = []any{}
 	file_parzen_v1_optimizer_service_proto_msgTypes[12].OneofWrappers = []any{}
-	file_parzen_v1_optimizer_service_proto_msgTypes[21].OneofWrappers = []any{}
+	file_parzen_v1_optimizer_service_proto_msgTypes[23].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_optimizer_service_proto_rawDesc), len(file_parzen_v1_optimizer_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   44,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	OptimizerService_Report_FullMethodName             = "/parzen.v1.OptimizerService/Report"
 	OptimizerService_ReportIntermediate_FullMethodName = "/parzen.v1.OptimizerService/ReportIntermediate"
 	OptimizerService_Heartbeat_FullMethodName          = "/parzen.v1.OptimizerService/Heartbeat"
+	OptimizerService_ReleaseTrial_FullMethodName       = "/parzen.v1.OptimizerService/ReleaseTrial"
 	OptimizerService_Enqueue_FullMethodName            = "/parzen.v1.OptimizerService/Enqueue"
 	OptimizerService_AddTrials_FullMethodName          = "/parzen.v1.OptimizerService/AddTrials"
 	OptimizerService_GetTrial_FullMethodName           = "/parzen.v1.OptimizerService/GetTrial"
@@ -71,6 +72,14 @@ type OptimizerServiceClient interface {
 	ReportIntermediate(ctx context.Context, in *ReportIntermediateRequest, opts ...grpc.CallOption) (*ReportIntermediateResponse, error)
 	// Extends a RUNNING trial's lease.
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
+	// Gives back a RUNNING trial that nobody will run (a worker stopping with
+	// its next trial in hand): it is WAITING again, with the same number and
+	// configuration, and the next Suggest hands it out first, as an enqueued
+	// configuration. It is not a failure: it counts toward neither
+	// max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+	// not RUNNING or has reported intermediate values (it has started: report
+	// it FAIL or PRUNED instead).
+	ReleaseTrial(ctx context.Context, in *ReleaseTrialRequest, opts ...grpc.CallOption) (*ReleaseTrialResponse, error)
 	// Adds user-chosen configurations, served by Suggest before any
 	// algorithm's.
 	Enqueue(ctx context.Context, in *EnqueueRequest, opts ...grpc.CallOption) (*EnqueueResponse, error)
@@ -187,6 +196,16 @@ func (c *optimizerServiceClient) Heartbeat(ctx context.Context, in *HeartbeatReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(HeartbeatResponse)
 	err := c.cc.Invoke(ctx, OptimizerService_Heartbeat_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *optimizerServiceClient) ReleaseTrial(ctx context.Context, in *ReleaseTrialRequest, opts ...grpc.CallOption) (*ReleaseTrialResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseTrialResponse)
+	err := c.cc.Invoke(ctx, OptimizerService_ReleaseTrial_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -315,6 +334,14 @@ type OptimizerServiceServer interface {
 	ReportIntermediate(context.Context, *ReportIntermediateRequest) (*ReportIntermediateResponse, error)
 	// Extends a RUNNING trial's lease.
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
+	// Gives back a RUNNING trial that nobody will run (a worker stopping with
+	// its next trial in hand): it is WAITING again, with the same number and
+	// configuration, and the next Suggest hands it out first, as an enqueued
+	// configuration. It is not a failure: it counts toward neither
+	// max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+	// not RUNNING or has reported intermediate values (it has started: report
+	// it FAIL or PRUNED instead).
+	ReleaseTrial(context.Context, *ReleaseTrialRequest) (*ReleaseTrialResponse, error)
 	// Adds user-chosen configurations, served by Suggest before any
 	// algorithm's.
 	Enqueue(context.Context, *EnqueueRequest) (*EnqueueResponse, error)
@@ -373,6 +400,9 @@ func (UnimplementedOptimizerServiceServer) ReportIntermediate(context.Context, *
 }
 func (UnimplementedOptimizerServiceServer) Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Heartbeat not implemented")
+}
+func (UnimplementedOptimizerServiceServer) ReleaseTrial(context.Context, *ReleaseTrialRequest) (*ReleaseTrialResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReleaseTrial not implemented")
 }
 func (UnimplementedOptimizerServiceServer) Enqueue(context.Context, *EnqueueRequest) (*EnqueueResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Enqueue not implemented")
@@ -581,6 +611,24 @@ func _OptimizerService_Heartbeat_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OptimizerService_ReleaseTrial_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseTrialRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OptimizerServiceServer).ReleaseTrial(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OptimizerService_ReleaseTrial_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OptimizerServiceServer).ReleaseTrial(ctx, req.(*ReleaseTrialRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _OptimizerService_Enqueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EnqueueRequest)
 	if err := dec(in); err != nil {
@@ -760,6 +808,10 @@ var OptimizerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Heartbeat",
 			Handler:    _OptimizerService_Heartbeat_Handler,
+		},
+		{
+			MethodName: "ReleaseTrial",
+			Handler:    _OptimizerService_ReleaseTrial_Handler,
 		},
 		{
 			MethodName: "Enqueue",

@@ -203,6 +203,22 @@ class ReportIntermediateResponse(_message.Message):
     should_prune: bool
     def __init__(self, should_prune: bool = ...) -> None: ...
 
+class ReleaseTrialRequest(_message.Message):
+    __slots__ = ("trial_id", "request_id", "worker_id")
+    TRIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    trial_id: int
+    request_id: str
+    worker_id: str
+    def __init__(self, trial_id: _Optional[int] = ..., request_id: _Optional[str] = ..., worker_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseTrialResponse(_message.Message):
+    __slots__ = ("trial",)
+    TRIAL_FIELD_NUMBER: _ClassVar[int]
+    trial: _trial_pb2.Trial
+    def __init__(self, trial: _Optional[_Union[_trial_pb2.Trial, _Mapping]] = ...) -> None: ...
+
 class HeartbeatRequest(_message.Message):
     __slots__ = ("trial_id",)
     TRIAL_ID_FIELD_NUMBER: _ClassVar[int]

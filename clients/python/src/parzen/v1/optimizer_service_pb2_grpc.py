@@ -81,6 +81,11 @@ class OptimizerServiceStub(object):
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatRequest.SerializeToString,
                 response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatResponse.FromString,
                 _registered_method=True)
+        self.ReleaseTrial = channel.unary_unary(
+                '/parzen.v1.OptimizerService/ReleaseTrial',
+                request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialRequest.SerializeToString,
+                response_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialResponse.FromString,
+                _registered_method=True)
         self.Enqueue = channel.unary_unary(
                 '/parzen.v1.OptimizerService/Enqueue',
                 request_serializer=parzen_dot_v1_dot_optimizer__service__pb2.EnqueueRequest.SerializeToString,
@@ -199,6 +204,19 @@ class OptimizerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReleaseTrial(self, request, context):
+        """Gives back a RUNNING trial that nobody will run (a worker stopping with
+        its next trial in hand): it is WAITING again, with the same number and
+        configuration, and the next Suggest hands it out first, as an enqueued
+        configuration. It is not a failure: it counts toward neither
+        max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+        not RUNNING or has reported intermediate values (it has started: report
+        it FAIL or PRUNED instead).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Enqueue(self, request, context):
         """Adds user-chosen configurations, served by Suggest before any
         algorithm's.
@@ -308,6 +326,11 @@ def add_OptimizerServiceServicer_to_server(servicer, server):
                     servicer.Heartbeat,
                     request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatRequest.FromString,
                     response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatResponse.SerializeToString,
+            ),
+            'ReleaseTrial': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseTrial,
+                    request_deserializer=parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialRequest.FromString,
+                    response_serializer=parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialResponse.SerializeToString,
             ),
             'Enqueue': grpc.unary_unary_rpc_method_handler(
                     servicer.Enqueue,
@@ -595,6 +618,33 @@ class OptimizerService(object):
             '/parzen.v1.OptimizerService/Heartbeat',
             parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatRequest.SerializeToString,
             parzen_dot_v1_dot_optimizer__service__pb2.HeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseTrial(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parzen.v1.OptimizerService/ReleaseTrial',
+            parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialRequest.SerializeToString,
+            parzen_dot_v1_dot_optimizer__service__pb2.ReleaseTrialResponse.FromString,
             options,
             channel_credentials,
             insecure,

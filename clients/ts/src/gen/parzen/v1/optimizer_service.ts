@@ -291,6 +291,26 @@ export interface ReportIntermediateResponse {
   shouldPrune: boolean;
 }
 
+export interface ReleaseTrialRequest {
+  trialId: number;
+  /**
+   * Optional idempotency key: a retried call with the same key answers the
+   * trial as it is now instead of FAILED_PRECONDITION (another worker may
+   * have been handed it meanwhile).
+   */
+  requestId: string;
+  /**
+   * Optional: refuse (FAILED_PRECONDITION) unless the trial is RUNNING for
+   * this worker, so a late retry never takes another worker's trial.
+   */
+  workerId: string;
+}
+
+export interface ReleaseTrialResponse {
+  /** The trial, WAITING (or as it is now, for a retried request_id). */
+  trial?: Trial | undefined;
+}
+
 export interface HeartbeatRequest {
   trialId: number;
 }
@@ -2400,6 +2420,186 @@ export const ReportIntermediateResponse: MessageFns<ReportIntermediateResponse> 
   fromPartial(object: DeepPartial<ReportIntermediateResponse>): ReportIntermediateResponse {
     const message = createBaseReportIntermediateResponse();
     message.shouldPrune = object.shouldPrune ?? false;
+    return message;
+  },
+};
+
+function createBaseReleaseTrialRequest(): ReleaseTrialRequest {
+  return { trialId: 0, requestId: "", workerId: "" };
+}
+
+export const ReleaseTrialRequest: MessageFns<ReleaseTrialRequest> = {
+  encode(message: ReleaseTrialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trialId !== 0) {
+      writer.uint32(8).int64(message.trialId);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.workerId !== "") {
+      writer.uint32(26).string(message.workerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseTrialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseTrialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.trialId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseTrialRequest {
+    return {
+      trialId: isSet(object.trialId)
+        ? globalThis.Number(object.trialId)
+        : isSet(object.trial_id)
+        ? globalThis.Number(object.trial_id)
+        : 0,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReleaseTrialRequest): unknown {
+    const obj: any = {};
+    if (message.trialId !== 0) {
+      obj.trialId = Math.round(message.trialId);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseTrialRequest>): ReleaseTrialRequest {
+    return ReleaseTrialRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseTrialRequest>): ReleaseTrialRequest {
+    const message = createBaseReleaseTrialRequest();
+    message.trialId = object.trialId ?? 0;
+    message.requestId = object.requestId ?? "";
+    message.workerId = object.workerId ?? "";
+    return message;
+  },
+};
+
+function createBaseReleaseTrialResponse(): ReleaseTrialResponse {
+  return { trial: undefined };
+}
+
+export const ReleaseTrialResponse: MessageFns<ReleaseTrialResponse> = {
+  encode(message: ReleaseTrialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trial !== undefined) {
+      Trial.encode(message.trial, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseTrialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseTrialResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trial = Trial.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseTrialResponse {
+    return { trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined };
+  },
+
+  toJSON(message: ReleaseTrialResponse): unknown {
+    const obj: any = {};
+    if (message.trial !== undefined) {
+      obj.trial = Trial.toJSON(message.trial);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseTrialResponse>): ReleaseTrialResponse {
+    return ReleaseTrialResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseTrialResponse>): ReleaseTrialResponse {
+    const message = createBaseReleaseTrialResponse();
+    message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
     return message;
   },
 };
@@ -5014,6 +5214,25 @@ export const OptimizerServiceService = {
     responseDeserialize: (value: Buffer): HeartbeatResponse => HeartbeatResponse.decode(value),
   },
   /**
+   * Gives back a RUNNING trial that nobody will run (a worker stopping with
+   * its next trial in hand): it is WAITING again, with the same number and
+   * configuration, and the next Suggest hands it out first, as an enqueued
+   * configuration. It is not a failure: it counts toward neither
+   * max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+   * not RUNNING or has reported intermediate values (it has started: report
+   * it FAIL or PRUNED instead).
+   */
+  releaseTrial: {
+    path: "/parzen.v1.OptimizerService/ReleaseTrial" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseTrialRequest): Buffer => Buffer.from(ReleaseTrialRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseTrialRequest => ReleaseTrialRequest.decode(value),
+    responseSerialize: (value: ReleaseTrialResponse): Buffer =>
+      Buffer.from(ReleaseTrialResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseTrialResponse => ReleaseTrialResponse.decode(value),
+  },
+  /**
    * Adds user-chosen configurations, served by Suggest before any
    * algorithm's.
    */
@@ -5148,6 +5367,16 @@ export interface OptimizerServiceServer extends UntypedServiceImplementation {
   reportIntermediate: handleUnaryCall<ReportIntermediateRequest, ReportIntermediateResponse>;
   /** Extends a RUNNING trial's lease. */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
+  /**
+   * Gives back a RUNNING trial that nobody will run (a worker stopping with
+   * its next trial in hand): it is WAITING again, with the same number and
+   * configuration, and the next Suggest hands it out first, as an enqueued
+   * configuration. It is not a failure: it counts toward neither
+   * max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+   * not RUNNING or has reported intermediate values (it has started: report
+   * it FAIL or PRUNED instead).
+   */
+  releaseTrial: handleUnaryCall<ReleaseTrialRequest, ReleaseTrialResponse>;
   /**
    * Adds user-chosen configurations, served by Suggest before any
    * algorithm's.
@@ -5340,6 +5569,30 @@ export interface OptimizerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Gives back a RUNNING trial that nobody will run (a worker stopping with
+   * its next trial in hand): it is WAITING again, with the same number and
+   * configuration, and the next Suggest hands it out first, as an enqueued
+   * configuration. It is not a failure: it counts toward neither
+   * max_trials nor max_failed_trials. FAILED_PRECONDITION on a trial that is
+   * not RUNNING or has reported intermediate values (it has started: report
+   * it FAIL or PRUNED instead).
+   */
+  releaseTrial(
+    request: ReleaseTrialRequest,
+    callback: (error: ServiceError | null, response: ReleaseTrialResponse) => void,
+  ): ClientUnaryCall;
+  releaseTrial(
+    request: ReleaseTrialRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseTrialResponse) => void,
+  ): ClientUnaryCall;
+  releaseTrial(
+    request: ReleaseTrialRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseTrialResponse) => void,
   ): ClientUnaryCall;
   /**
    * Adds user-chosen configurations, served by Suggest before any
