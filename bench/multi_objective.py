@@ -4,7 +4,7 @@ TPE and NSGA-II (in process), same problems, seeds and budgets.
 
     python bench/multi_objective.py --address 127.0.0.1:PORT --out bench/out/mo.jsonl \
         [--seeds 20] [--budget 300] [--problems zdt1,bnh] [--samplers parzen_tpe,optuna_tpe] [--jobs 2]
-    python bench/multi_objective.py --report bench/out/mo.jsonl     # markdown tables
+    python bench/multi_objective.py --report bench/out/mo.jsonl [more.jsonl ...]  # markdown tables (runs combined)
     python bench/multi_objective.py --address ... --latency          # Suggest latency, N = 1,000
 
 Each run records every trial's values and constraints; the report computes
@@ -166,6 +166,7 @@ BY_NAME = {p.name: p for p in PROBLEMS}
 SAMPLERS = {
     "parzen_tpe": "Parzen TPE (default options, gRPC)",
     "parzen_tpe_split": "Parzen TPE with constraint_model=split (constrained problems only)",
+    "parzen_gp": "Parzen GP with constraints (default options, gRPC; single-objective problems only: GP refuses several)",
     "optuna_tpe": "Optuna TPESampler(seed) (its multi-objective / constrained TPE)",
     "optuna_nsga2": "Optuna NSGAIISampler(seed) (population 50)",
 }
@@ -203,12 +204,16 @@ def parzen_space(p: Problem) -> Dict[str, Any]:
     return out
 
 
-def run_parzen(p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None) -> List[Tuple[List[float], List[float]]]:
+def run_parzen(
+    p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None, algorithm: Optional[str] = None
+) -> List[Tuple[List[float], List[float]]]:
     import parzen
 
     c = parzen.Client(_ADDRESS, timeout=600)
-    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}"
-    exp = c.create_experiment(name, parzen_space(p), directions=list(p.directions), seed=seed, options=options)
+    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}{'-' + algorithm if algorithm else ''}"
+    exp = c.create_experiment(
+        name, parzen_space(p), directions=list(p.directions), seed=seed, options=options, algorithm=algorithm
+    )
     out = []
     for _ in range(budget):
         t = exp.suggest()
@@ -265,6 +270,8 @@ def run_one(job: Tuple[str, str, int, int]) -> Dict[str, Any]:
         trials = run_parzen(p, seed, budget)
     elif sampler == "parzen_tpe_split":
         trials = run_parzen(p, seed, budget, {"constraint_model": "split"})
+    elif sampler == "parzen_gp":
+        trials = run_parzen(p, seed, budget, algorithm="gp")
     else:
         trials = run_optuna(sampler.removeprefix("optuna_"), p, seed, budget)
     return {
@@ -329,8 +336,8 @@ def feasible_share(run: Dict[str, Any], start: int = 10) -> float:
     return sum(1 for g in gs if feasible(g)) / max(1, len(gs))
 
 
-def report(path: str) -> str:
-    runs = [json.loads(line) for line in open(path) if line.strip()]
+def report(paths: Sequence[str]) -> str:
+    runs = [json.loads(line) for path in paths for line in open(path) if line.strip()]
     samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
     problems = [p for p in PROBLEMS if any(r["problem"] == p.name for r in runs)]
     seeds = sorted({r["seed"] for r in runs})
@@ -430,7 +437,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--budget", type=int, default=300)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--report")
+    ap.add_argument("--report", nargs="+", help="run files to combine into the tables")
     ap.add_argument("--latency", action="store_true")
     ap.add_argument("--latency-n", type=int, default=1000)
     ap.add_argument("--latency-cycles", type=int, default=150)
@@ -454,7 +461,9 @@ def main() -> None:
         for seed in range(a.seeds)
         for p in problems
         for s in samplers
-        if (s, p, seed) not in done and (s != "parzen_tpe_split" or BY_NAME[p].g is not None)
+        if (s, p, seed) not in done
+        and (s != "parzen_tpe_split" or BY_NAME[p].g is not None)
+        and (s != "parzen_gp" or len(BY_NAME[p].directions) == 1)
     ]
     print(f"mo bench: {len(jobs)} runs", file=sys.stderr)
     with mp.get_context("spawn").Pool(a.jobs, initializer=_init, initargs=(a.address,)) as pool, open(a.out, "a") as f:
