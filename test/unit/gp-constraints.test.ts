@@ -233,6 +233,59 @@ describe("gp suggestions with constraints", () => {
   });
 });
 
+describe("gp with constraints on a mixed, conditional space", () => {
+  const str = (v: string) => ({ value: { kind: { $case: "stringValue" as const, value: v } }, children: [] });
+  const space = compileSpace({
+    parameters: [
+      { name: "u", domain: { $case: "uniform", value: { low: -2, high: 3 } } },
+      { name: "i", domain: { $case: "intRange", value: { low: 1, high: 10, step: 1, log: false } } },
+      {
+        name: "model",
+        domain: {
+          $case: "choice",
+          value: {
+            options: [
+              {
+                ...str("svm"),
+                children: [{ name: "C", domain: { $case: "logUniform", value: { low: 1e-3, high: 1e3 } } }],
+              },
+              str("tree"),
+            ],
+            weights: [],
+          },
+        },
+      },
+    ],
+  });
+  const at = (c: Config, name: string) => c[space.byName.get(name)!.index]!;
+
+  it("suggests valid configurations with every trial state, constraints on some trials only", () => {
+    const session = gpAlgorithm.open(space, options({ n_startup_trials: 4, n_candidates: 128 }));
+    const history: Observation[] = [];
+    const states = ["complete", "complete", "pruned", "complete", "fail", "running"] as const;
+    for (let t = 0; t < 22; t++) {
+      const c = session.suggest(history, createRng(12, t));
+      expect(at(c, "u")).toBeGreaterThanOrEqual(-2);
+      expect(at(c, "u")).toBeLessThanOrEqual(3);
+      expect(Number.isInteger(at(c, "i"))).toBe(true);
+      expect(Number.isNaN(at(c, "C"))).toBe(at(c, "model") !== 0);
+      const state = states[t % states.length]!;
+      const loss = state === "complete" ? (at(c, "u") - 1) ** 2 + at(c, "model") : state === "pruned" ? 5 : undefined;
+      // The first trials report no constraints (as before a first constrained report); pruned ones never do.
+      const constraints =
+        state === "complete" && t >= 3 ? Float64Array.of(at(c, "u") - 0.5, at(c, "i") - 6) : undefined;
+      history.push({
+        number: t,
+        config: c,
+        state,
+        loss,
+        lastStep: state === "pruned" ? 2 : undefined,
+        ...(constraints ? { constraints } : {}),
+      });
+    }
+  });
+});
+
 describe("the data subset with constraints", () => {
   it("ranks feasible rows first, then the least infeasible, whatever their loss", () => {
     const losses = [5, 1, 2, 3, 4, 0, 6, 7];
