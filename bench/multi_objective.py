@@ -331,8 +331,8 @@ def quality(p: Problem, run: Dict[str, Any], n: int) -> float:
     return hypervolume(ok, p.ref)
 
 
-def feasible_share(run: Dict[str, Any], start: int = 10) -> float:
-    gs = run["constraints"][start:]
+def feasible_share(run: Dict[str, Any], start: int = 10, end: Optional[int] = None) -> float:
+    gs = run["constraints"][start:end]
     return sum(1 for g in gs if feasible(g)) / max(1, len(gs))
 
 
@@ -341,8 +341,10 @@ def report(paths: Sequence[str]) -> str:
     samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
     problems = [p for p in PROBLEMS if any(r["problem"] == p.name for r in runs)]
     seeds = sorted({r["seed"] for r in runs})
+    per = {s: len({(r["problem"], r["seed"]) for r in runs if r["sampler"] == s}) for s in samplers}
+    runs_per = "; runs per sampler (problem × seed): " + ", ".join(f"{s} {n}" for s, n in per.items())
     lines = [
-        f"Seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}). Hypervolume of the feasible trials against a fixed reference "
+        f"Seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}{runs_per}). Hypervolume of the feasible trials against a fixed reference "
         "point per problem (higher is better), median [25th–75th percentile] over the seeds; for the "
         "single-objective constrained problem, the best feasible value (lower is better). "
         "**Bold**: the best median of the row.",
@@ -378,13 +380,25 @@ def report(paths: Sequence[str]) -> str:
             lines.append(f"| {p.name} | {n} | " + " | ".join(row) + " |")
     constrained = [p for p in problems if p.g is not None]
     if constrained:
-        lines += ["", "Share of feasible trials after the first 10 (all 300), median over the seeds:", ""]
+        lines += [
+            "",
+            "Share of feasible trials after the first 10, median over the seeds: trials 11–100 / 11–300 "
+            "(a run of 100 trials has the first only):",
+            "",
+        ]
         lines += ["| problem | " + " | ".join(samplers) + " |", "|" + "---|" * (1 + len(samplers))]
         for p in constrained:
             row = []
             for s in samplers:
                 rs = [r for r in runs if r["sampler"] == s and r["problem"] == p.name]
-                row.append(f"{statistics.median(feasible_share(r) for r in rs):.2f}" if rs else "–")
+                if not rs:
+                    row.append("–")
+                    continue
+                cell = f"{statistics.median(feasible_share(r, 10, 100) for r in rs):.2f}"
+                long = [r for r in rs if len(r["constraints"]) >= 300]
+                if long:
+                    cell += f" / {statistics.median(feasible_share(r, 10, 300) for r in long):.2f}"
+                row.append(cell)
             lines.append(f"| {p.name} | " + " | ".join(row) + " |")
     lines += ["", "Mean wall time per run (s): " + ", ".join(
         f"{s} {statistics.mean(r['seconds'] for r in runs if r['sampler'] == s):.1f}" for s in samplers
