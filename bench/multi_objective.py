@@ -4,7 +4,7 @@ TPE and NSGA-II (in process), same problems, seeds and budgets.
 
     python bench/multi_objective.py --address 127.0.0.1:PORT --out bench/out/mo.jsonl \
         [--seeds 20] [--budget 300] [--problems zdt1,bnh] [--samplers parzen_tpe,optuna_tpe] [--jobs 2]
-    python bench/multi_objective.py --report bench/out/mo.jsonl     # markdown tables
+    python bench/multi_objective.py --report bench/out/mo.jsonl [more.jsonl ...]  # markdown tables (runs combined)
     python bench/multi_objective.py --address ... --latency          # Suggest latency, N = 1,000
 
 Each run records every trial's values and constraints; the report computes
@@ -167,6 +167,7 @@ SAMPLERS = {
     "parzen_tpe": "Parzen TPE (default options, gRPC)",
     "parzen_tpe_split": "Parzen TPE with constraint_model=split (constrained problems only)",
     "parzen_nsga2": "Parzen NSGA-II (algorithm nsga2, default options: population 50, gRPC)",
+    "parzen_gp": "Parzen GP with constraints (default options, gRPC; single-objective problems only: GP refuses several)",
     "optuna_tpe": "Optuna TPESampler(seed) (its multi-objective / constrained TPE)",
     "optuna_nsga2": "Optuna NSGAIISampler(seed) (population 50)",
 }
@@ -205,12 +206,12 @@ def parzen_space(p: Problem) -> Dict[str, Any]:
 
 
 def run_parzen(
-    p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None, algorithm: str = "tpe"
+    p: Problem, seed: int, budget: int, options: Optional[Dict[str, Any]] = None, algorithm: Optional[str] = None
 ) -> List[Tuple[List[float], List[float]]]:
     import parzen
 
     c = parzen.Client(_ADDRESS, timeout=600)
-    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}" + ("" if algorithm == "tpe" else f"-{algorithm}")
+    name = f"mo-{p.name}-s{seed}-{_TAG}-{len(options or {})}{'-' + algorithm if algorithm else ''}"
     exp = c.create_experiment(
         name, parzen_space(p), directions=list(p.directions), seed=seed, options=options, algorithm=algorithm
     )
@@ -272,6 +273,8 @@ def run_one(job: Tuple[str, str, int, int]) -> Dict[str, Any]:
         trials = run_parzen(p, seed, budget, {"constraint_model": "split"})
     elif sampler == "parzen_nsga2":
         trials = run_parzen(p, seed, budget, algorithm="nsga2")
+    elif sampler == "parzen_gp":
+        trials = run_parzen(p, seed, budget, algorithm="gp")
     else:
         trials = run_optuna(sampler.removeprefix("optuna_"), p, seed, budget)
     return {
@@ -331,18 +334,20 @@ def quality(p: Problem, run: Dict[str, Any], n: int) -> float:
     return hypervolume(ok, p.ref)
 
 
-def feasible_share(run: Dict[str, Any], start: int = 10) -> float:
-    gs = run["constraints"][start:]
+def feasible_share(run: Dict[str, Any], start: int = 10, end: Optional[int] = None) -> float:
+    gs = run["constraints"][start:end]
     return sum(1 for g in gs if feasible(g)) / max(1, len(gs))
 
 
-def report(path: str) -> str:
-    runs = [json.loads(line) for line in open(path) if line.strip()]
+def report(paths: Sequence[str]) -> str:
+    runs = [json.loads(line) for path in paths for line in open(path) if line.strip()]
     samplers = [s for s in SAMPLERS if any(r["sampler"] == s for r in runs)]
     problems = [p for p in PROBLEMS if any(r["problem"] == p.name for r in runs)]
     seeds = sorted({r["seed"] for r in runs})
+    per = {s: len({(r["problem"], r["seed"]) for r in runs if r["sampler"] == s}) for s in samplers}
+    runs_per = "; runs per sampler (problem × seed): " + ", ".join(f"{s} {n}" for s, n in per.items())
     lines = [
-        f"Seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}). Hypervolume of the feasible trials against a fixed reference "
+        f"Seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}{runs_per}). Hypervolume of the feasible trials against a fixed reference "
         "point per problem (higher is better), median [25th–75th percentile] over the seeds; for the "
         "single-objective constrained problem, the best feasible value (lower is better). "
         "**Bold**: the best median of the row.",
@@ -378,13 +383,25 @@ def report(path: str) -> str:
             lines.append(f"| {p.name} | {n} | " + " | ".join(row) + " |")
     constrained = [p for p in problems if p.g is not None]
     if constrained:
-        lines += ["", "Share of feasible trials after the first 10 (all 300), median over the seeds:", ""]
+        lines += [
+            "",
+            "Share of feasible trials after the first 10, median over the seeds: trials 11–100 / 11–300 "
+            "(a run of 100 trials has the first only):",
+            "",
+        ]
         lines += ["| problem | " + " | ".join(samplers) + " |", "|" + "---|" * (1 + len(samplers))]
         for p in constrained:
             row = []
             for s in samplers:
                 rs = [r for r in runs if r["sampler"] == s and r["problem"] == p.name]
-                row.append(f"{statistics.median(feasible_share(r) for r in rs):.2f}" if rs else "–")
+                if not rs:
+                    row.append("–")
+                    continue
+                cell = f"{statistics.median(feasible_share(r, 10, 100) for r in rs):.2f}"
+                long = [r for r in rs if len(r["constraints"]) >= 300]
+                if long:
+                    cell += f" / {statistics.median(feasible_share(r, 10, 300) for r in long):.2f}"
+                row.append(cell)
             lines.append(f"| {p.name} | " + " | ".join(row) + " |")
     lines += ["", "Mean wall time per run (s): " + ", ".join(
         f"{s} {statistics.mean(r['seconds'] for r in runs if r['sampler'] == s):.1f}" for s in samplers
@@ -437,7 +454,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--budget", type=int, default=300)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--report")
+    ap.add_argument("--report", nargs="+", help="run files to combine into the tables")
     ap.add_argument("--latency", action="store_true")
     ap.add_argument("--latency-n", type=int, default=1000)
     ap.add_argument("--latency-cycles", type=int, default=150)
@@ -461,7 +478,9 @@ def main() -> None:
         for seed in range(a.seeds)
         for p in problems
         for s in samplers
-        if (s, p, seed) not in done and (s != "parzen_tpe_split" or BY_NAME[p].g is not None)
+        if (s, p, seed) not in done
+        and (s != "parzen_tpe_split" or BY_NAME[p].g is not None)
+        and (s != "parzen_gp" or len(BY_NAME[p].directions) == 1)
     ]
     print(f"mo bench: {len(jobs)} runs", file=sys.stderr)
     with mp.get_context("spawn").Pool(a.jobs, initializer=_init, initargs=(a.address,)) as pool, open(a.out, "a") as f:

@@ -10,7 +10,7 @@
  * cancellation, so below z = −60 the asymptotic series
  * w = z⁻²(1 − 3z⁻² + 15z⁻⁴ − 105z⁻⁶ + 945z⁻⁸) is used instead.
  */
-import { erfcx, LOG_SQRT_2PI, ndtr } from "../../math/special.js";
+import { erfcx, LOG_SQRT_2PI, logNdtr, logNormPdf, ndtr } from "../../math/special.js";
 
 const SQRT_HALF_PI = Math.sqrt(Math.PI / 2);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -69,4 +69,27 @@ export function logEIWithGradient(
   const sigma = Math.sqrt(variance + ACQ_VARIANCE_EPS);
   const r = logH((mean - best) / sigma, scratch);
   return [r.logH + Math.log(sigma), r.cdfOverH / sigma, r.pdfOverH / sigma / (2 * sigma)];
+}
+
+/**
+ * ln P(c ≤ t) for a constraint whose GP posterior is N(μ, v): ln Φ((t − μ)/σ),
+ * with log Φ computed directly so it stays finite far into the left tail
+ * (a nearly certain violation is a large negative number, not −Infinity).
+ */
+export function logProbBelow(mean: number, variance: number, threshold: number): number {
+  const sigma = Math.sqrt(variance + ACQ_VARIANCE_EPS);
+  return logNdtr((threshold - mean) / sigma);
+}
+
+/**
+ * ln P(c ≤ t) with its partial derivatives: returns [value, ∂/∂μ, ∂/∂v].
+ * With w = (t − μ)/σ and r = φ(w)/Φ(w) (taken as exp(ln φ − ln Φ), finite in
+ * both tails): ∂/∂μ = −r/σ and ∂/∂v = −r·w/(2σ²).
+ */
+export function logProbBelowWithGradient(mean: number, variance: number, threshold: number): [number, number, number] {
+  const sigma = Math.sqrt(variance + ACQ_VARIANCE_EPS);
+  const w = (threshold - mean) / sigma;
+  const value = logNdtr(w);
+  const r = Math.exp(logNormPdf(w) - value);
+  return [value, -r / sigma, (-r * w) / (2 * sigma * sigma)];
 }

@@ -1,5 +1,5 @@
 /**
- * Maximises log EI over the encoded space (see encode.ts) for mixed
+ * Maximises an acquisition (acqf.ts: log EI, or its constrained form) over the encoded space (see encode.ts) for mixed
  * continuous, grid and categorical dimensions:
  *
  * 1. score a scrambled-Sobol candidate set (grid values snapped, categorical
@@ -16,9 +16,8 @@
 import type { Rng } from "../../math/rng.js";
 import { minimizeBox } from "../../math/optimize.js";
 import { Sobol } from "../../math/sobol.js";
-import { logEI, logEIWithGradient, type LogH } from "./acquisition.js";
+import type { Acquisition } from "./acqf.js";
 import type { Encoding } from "./encode.js";
-import type { GpPosterior } from "./gp.js";
 
 export interface AcqOptimizeOptions {
   readonly nCandidates: number;
@@ -37,17 +36,12 @@ export interface AcqResult {
 
 const EXHAUSTIVE_MAX = 32;
 
-export function optimizeAcquisition(
-  post: GpPosterior,
-  best: number,
-  enc: Encoding,
-  opts: AcqOptimizeOptions,
-): AcqResult {
+export function optimizeAcquisition(acq: Acquisition, enc: Encoding, opts: AcqOptimizeOptions): AcqResult {
   const D = enc.dims.length;
   const m = Math.max(1, opts.nCandidates);
   const P = new Sobol(D, opts.rng).take(m);
   for (let r = 0; r < m; r++) for (let d = 0; d < D; d++) P[r * D + d] = snap(enc, d, P[r * D + d]!, true);
-  const values = scoreBatch(post, best, P, m);
+  const values = acq.score(P, m);
 
   // Starts: the best, then roulette without replacement on EI.
   const order: number[] = [];
@@ -79,7 +73,7 @@ export function optimizeAcquisition(
   for (const x of opts.extraStarts) starts.push(Float64Array.from(x));
   let bestX = starts[0]!;
   let bestV = values[top]!;
-  const refiner = new Refiner(post, best, enc, opts.maxRounds ?? 20);
+  const refiner = new Refiner(acq, enc, opts.maxRounds ?? 20);
   for (const x of starts) {
     const v = refiner.refine(x);
     if (v > bestV) {
@@ -98,29 +92,16 @@ function snap(enc: Encoding, d: number, u: number, fromUnit: boolean): number {
   return dim.uAt(dim.indexOf(u));
 }
 
-function scoreBatch(post: GpPosterior, best: number, P: Float64Array, m: number): Float64Array {
-  const mean = new Float64Array(m);
-  const variance = new Float64Array(m);
-  post.predict(P, m, mean, variance);
-  const out = new Float64Array(m);
-  for (let r = 0; r < m; r++) out[r] = logEI(mean[r]!, variance[r]!, best);
-  return out;
-}
-
 class Refiner {
   private readonly D: number;
   private readonly contDims: number[];
   private readonly discDims: number[];
   private readonly active: Uint8Array;
   private readonly sqrtLambda: Float64Array;
-  private readonly work: Float64Array;
-  private readonly dMean: Float64Array;
-  private readonly dVar: Float64Array;
-  private readonly scratch: LogH = { logH: 0, cdfOverH: 0, pdfOverH: 0 };
+  private readonly grad: Float64Array;
 
   constructor(
-    private readonly post: GpPosterior,
-    private readonly best: number,
+    private readonly acq: Acquisition,
     private readonly enc: Encoding,
     private readonly maxRounds: number,
   ) {
@@ -131,13 +112,11 @@ class Refiner {
       (d.kind === "continuous" ? this.contDims : this.discDims).push(i);
     });
     this.active = Uint8Array.from(enc.dims, (d) => (d.kind === "continuous" ? 1 : 0));
-    this.sqrtLambda = Float64Array.from(post.hyper.lambda, Math.sqrt);
-    this.work = new Float64Array(3 * post.n);
-    this.dMean = new Float64Array(this.D);
-    this.dVar = new Float64Array(this.D);
+    this.sqrtLambda = Float64Array.from(acq.post.hyper.lambda, Math.sqrt);
+    this.grad = new Float64Array(this.D);
   }
 
-  /** Improves x in place; returns its log EI. */
+  /** Improves x in place; returns its acquisition value. */
   refine(x: Float64Array): number {
     let value = this.value(x);
     for (let round = 0; round < this.maxRounds; round++) {
@@ -156,10 +135,7 @@ class Refiner {
   }
 
   private value(x: Float64Array): number {
-    const mean = new Float64Array(1);
-    const variance = new Float64Array(1);
-    this.post.predict(x, 1, mean, variance);
-    return logEI(mean[0]!, variance[0]!, this.best);
+    return this.acq.score(x, 1)[0]!;
   }
 
   private continuousStep(x: Float64Array, value: number): number {
@@ -174,16 +150,15 @@ class Refiner {
     const xt = Float64Array.from(x);
     const f = (z: Float64Array, g: Float64Array): number => {
       for (let i = 0; i < c.length; i++) xt[c[i]!] = z[i]! / this.sqrtLambda[c[i]!]!;
-      const [mu, v] = this.post.predictWithGradient(xt, this.active, this.dMean, this.dVar, this.work);
-      const [val, dmu, dv] = logEIWithGradient(mu, v, this.best, this.scratch);
+      const val = this.acq.valueAndGradient(xt, this.active, this.grad);
       for (let i = 0; i < c.length; i++) {
         const d = c[i]!;
-        g[i] = -(dmu * this.dMean[d]! + dv * this.dVar[d]!) / this.sqrtLambda[d]!;
+        g[i] = -this.grad[d]! / this.sqrtLambda[d]!;
       }
       return -val;
     };
     // Each evaluation costs O(n²): beyond 200 observations the budget shrinks like 1/n.
-    const maxEval = Math.max(30, Math.min(120, Math.round((120 * 200) / this.post.n)));
+    const maxEval = Math.max(30, Math.min(120, Math.round((120 * 200) / this.acq.post.n)));
     const r = minimizeBox(f, z0, lo, hi, { gtol: 1e-2, maxIter: maxEval / 2, maxEval, initialStep: 0.5 });
     if (!(-r.f > value)) return value;
     for (let i = 0; i < c.length; i++) x[c[i]!] = r.x[i]! / this.sqrtLambda[c[i]!]!;
@@ -211,7 +186,7 @@ class Refiner {
       P.set(x, r * this.D);
       P[r * this.D + d] = dim.uAt(k);
     });
-    const scores = scoreBatch(this.post, this.best, P, list.length);
+    const scores = this.acq.score(P, list.length);
     let bestR = -1;
     let bestV = value;
     for (let r = 0; r < list.length; r++) {

@@ -23,6 +23,15 @@
  *   kriging believer), which drives EI to ~0 at and near them, so parallel
  *   and batch suggestions differ.
  * - Acquisition: log EI, maximised by optimize-acqf.ts.
+ * - Constraints (trials that report constraint values, feasible when every
+ *   one is ≤ 0): as Optuna's logCEI (acqf.ts, constraints.ts), a GP per
+ *   constraint on the same data, the acquisition log EI over the best
+ *   FEASIBLE observation plus Σ ln P(c_k ≤ 0); while no observation is
+ *   feasible, the log probability of feasibility alone. Beyond
+ *   max_observations the subset keeps feasible observations first, then the
+ *   least infeasible. Unconstrained experiments are not affected.
+ * - Several objectives: refused when the experiment is created (the
+ *   algorithm does not declare multiObjective).
  * - Conditional parameters (inside a choice branch) are not in the main
  *   model. Once their parents are chosen, the active ones get a separate GP
  *   fitted on the trials of the same branch (enough of them), else they are
@@ -35,6 +44,8 @@ import { conditionHolds, type Config, type Space } from "../../space/types.js";
 import type { Rng } from "../../math/rng.js";
 import { parseOptionsWith } from "../options.js";
 import type { Algorithm, AlgorithmSession, Observation } from "../types.js";
+import { type Acquisition, ConstrainedLogEIAcquisition, LogEIAcquisition } from "./acqf.js";
+import { constraintModels, isConstrained, violation, withPending } from "./constraints.js";
 import { encodeConfig, encodeParams, encodeSpace, type Encoding } from "./encode.js";
 import { FitMemo, scheduledFit, standardiseInPlace } from "./fit-schedule.js";
 import { GpPosterior } from "./gp.js";
@@ -119,6 +130,10 @@ interface Data {
   y: Float64Array;
   /** Negated losses before warping and standardisation. */
   raw: Float64Array;
+  /** The trial behind each row. */
+  source: Observation[];
+  /** Whether the experiment's trials carry constraints (constraints.ts). */
+  constrained: boolean;
 }
 
 /** Encoded observations from COMPLETE and PRUNED trials (see the module comment). */
@@ -139,6 +154,7 @@ export function observations(
 
   const rows: Float64Array[] = [];
   const losses: number[] = [];
+  const sources: Observation[] = [];
   const row = new Float64Array(D);
   for (const o of history) {
     let loss: number;
@@ -152,8 +168,10 @@ export function observations(
     if (!encodeConfig(enc, o.config, row)) continue;
     rows.push(Float64Array.from(row));
     losses.push(Math.min(Math.max(loss, lo), hi));
+    sources.push(o);
   }
-  const kept = boundedRows(losses, cap);
+  const constrained = isConstrained(history);
+  const kept = boundedRows(losses, cap, constrained ? sources.map(violation) : undefined);
   const n = kept.length;
   const X = new Float64Array(n * D);
   kept.forEach((r, i) => {
@@ -163,7 +181,7 @@ export function observations(
   const target = warp ? warpOutputs(raw) : raw;
   const y = Float64Array.from(target);
   standardiseInPlace(y);
-  return { X, y, raw };
+  return { X, y, raw, source: kept.map((r) => sources[r]!), constrained };
 }
 
 function proposeWithGp(
@@ -179,15 +197,30 @@ function proposeWithGp(
   let post = GpPosterior.create(data.X, data.y, D, enc.cat, fit.hyper);
   if (post === undefined) return designPoint(D, history, rng);
 
+  const constraints = data.constrained
+    ? constraintModels(data.X, data.source, D, enc.cat, fits, options.deterministic)
+    : [];
+  // Constrained: the incumbent is the best feasible observation (none while none is feasible), and the
+  // refinement also starts from it, else from the least infeasible one.
   let bestIdx = 0;
-  for (let i = 1; i < n; i++) if (data.y[i]! > data.y[bestIdx]!) bestIdx = i;
-  const best = data.y[bestIdx]!;
+  let best: number | undefined;
+  if (constraints.length === 0) {
+    for (let i = 1; i < n; i++) if (data.y[i]! > data.y[bestIdx]!) bestIdx = i;
+    best = data.y[bestIdx]!;
+  } else {
+    const v = data.source.map(violation);
+    for (let i = 1; i < n; i++) {
+      if (v[i]! < v[bestIdx]! || (v[i] === v[bestIdx] && v[i] === 0 && data.y[i]! > data.y[bestIdx]!)) bestIdx = i;
+    }
+    if (v[bestIdx] === 0) best = data.y[bestIdx]!;
+  }
 
   // Pending trials as capped kriging-believer fantasies.
   const pending: Float64Array[] = [];
   const row = new Float64Array(D);
   for (const o of history)
     if (o.state === "running" && encodeConfig(enc, o.config, row)) pending.push(Float64Array.from(row));
+  let models = constraints;
   if (pending.length > 0) {
     const q = pending.length;
     const Xq = new Float64Array(q * D);
@@ -197,11 +230,15 @@ function proposeWithGp(
     const mean = new Float64Array(q);
     const variance = new Float64Array(q);
     post.predict(Xq, q, mean, variance);
-    const yq = Float64Array.from(mean, (m) => Math.min(m, best));
+    const cap = best ?? Number.POSITIVE_INFINITY;
+    const yq = Float64Array.from(mean, (m) => Math.min(m, cap));
     post = post.extend(Xq, yq) ?? post;
+    if (models.length > 0) models = withPending(models, Xq, q);
   }
 
-  const result = optimizeAcquisition(post, best, enc, {
+  const acq: Acquisition =
+    models.length === 0 ? new LogEIAcquisition(post, best!) : new ConstrainedLogEIAcquisition(post, best, models);
+  const result = optimizeAcquisition(acq, enc, {
     nCandidates: candidateCount(options.n_candidates, n, D),
     // Large histories make every refinement step O(n²): fewer starts there.
     nStarts: n > 300 ? Math.min(options.n_local_starts, 3) : options.n_local_starts,

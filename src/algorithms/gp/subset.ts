@@ -10,8 +10,13 @@
  * of up to `cap` trials are exactly what they were without it.
  */
 
-/** Indices (ascending) of the rows to keep, out of `losses.length` in history order. */
-export function boundedRows(losses: readonly number[], cap: number): number[] {
+/**
+ * Indices (ascending) of the rows to keep, out of `losses.length` in history
+ * order. `violations` (constrained experiments: 0 for a feasible row, its
+ * total violation otherwise) ranks feasible rows before infeasible ones for
+ * "the best", and the infeasible ones by how far they are from feasibility.
+ */
+export function boundedRows(losses: readonly number[], cap: number, violations?: readonly number[]): number[] {
   const n = losses.length;
   if (n <= cap) return Array.from({ length: n }, (_, i) => i);
   const keep = new Uint8Array(n);
@@ -22,7 +27,11 @@ export function boundedRows(losses: readonly number[], cap: number): number[] {
       kept++;
     }
   };
-  const byLoss = Array.from({ length: n }, (_, i) => i).sort((a, b) => losses[a]! - losses[b]! || a - b);
+  const byLoss = Array.from({ length: n }, (_, i) => i).sort(
+    violations === undefined
+      ? (a, b) => losses[a]! - losses[b]! || a - b
+      : (a, b) => compareViolations(violations[a]!, violations[b]!) || losses[a]! - losses[b]! || a - b,
+  );
   const nBest = Math.floor(cap / 2);
   for (let k = 0; k < nBest; k++) take(byLoss[k]!);
   const nRecent = Math.floor(cap / 4);
@@ -39,4 +48,9 @@ export function boundedRows(losses: readonly number[], cap: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep[i] === 1) out.push(i);
   return out;
+}
+
+/** Ascending, with equal values (two infinite ones too) tied. */
+function compareViolations(a: number, b: number): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
