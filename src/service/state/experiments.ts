@@ -137,15 +137,14 @@ export class Change {
       update: w.update,
       points: w.points,
       lifecycle: w.lifecycle === undefined ? undefined : lifecycleJson(w.lifecycle),
+      // The request log names the new trials without a callback: a store may then write the unit in one statement.
+      request: request && { ...request, withInserted: true, createTime: this.now() },
       withIds:
-        request === undefined && link === undefined
+        link === undefined
           ? undefined
           : (ids) => {
-              linked = link === undefined ? NONE : link(ids);
-              return {
-                update: linked,
-                request: request && { ...request, trialIds: [...request.trialIds, ...ids], createTime: this.now() },
-              };
+              linked = link(ids);
+              return { update: linked };
             },
       expectVersion: this.sync?.versionOf(exp),
     };
