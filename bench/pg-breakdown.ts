@@ -7,7 +7,11 @@
  * counted and timed, labelled by its prepared statement's name (or its SQL's
  * first words). "node" is the rest of the call: gRPC, protobuf, the service
  * and the algorithm. An empty round trip (`SELECT 1` on a checked-out
- * connection) is timed in the same rounds as the loopback's floor.
+ * connection) is timed in the same rounds as the loopback's floor. Last,
+ * the store alone (no gRPC, no algorithm, no pause between units): a
+ * Suggest's unit and a Report's unit back to back, on both PostgreSQL
+ * settings, beside the same empty round trip: what PostgreSQL itself
+ * costs per unit, without the scheduling delays of a busy machine.
  *
  * Run: `npx tsx bench/pg-breakdown.ts [rounds] [cycles] [--before DIR]`. With
  * `--before DIR` (a checkout of an earlier commit, with its node_modules),
@@ -22,6 +26,9 @@ import { join } from "node:path";
 import pg from "pg";
 import pino from "pino";
 import { startParzen } from "../src/app.js";
+import { openPostgresStore } from "../src/store/postgres/open.js";
+import type { PostgresStore } from "../src/store/postgres/postgres-store.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../src/store/rows.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { promisify } from "../test/integration/harness.js";
 import { startCluster } from "../test/pg-cluster.js";
@@ -112,6 +119,8 @@ try {
   const syncUrl = await cluster.createDatabase("sync");
   const asyncUrl = await cluster.createDatabase("async");
   await cluster.psql("ALTER DATABASE async SET synchronous_commit = off");
+  await cluster.psql("CREATE DATABASE alone_async");
+  await cluster.psql("ALTER DATABASE alone_async SET synchronous_commit = off");
   type Start = typeof startParzen;
   const backends: { name: string; db: string; durability?: "full"; start?: Start }[] = [
     { name: "SQLite NORMAL", db: join(dir, "p.db") },
@@ -264,7 +273,78 @@ try {
     s.client.close();
     await s.server.stop();
   }
+  const alone: [string, string, Open][] = [
+    ["PG sync on", await cluster.createDatabase("alone_sync"), openPostgresStore],
+    ["PG sync off", cluster.url("alone_async"), openPostgresStore],
+  ];
+  if (beforeDir !== undefined) {
+    const before = (await import(join(beforeDir, "src/store/postgres/open.js"))) as { openPostgresStore: Open };
+    await cluster.psql("CREATE DATABASE alone_before_async");
+    await cluster.psql("ALTER DATABASE alone_before_async SET synchronous_commit = off");
+    alone.push(
+      ["PG sync on, before", await cluster.createDatabase("alone_before_sync"), before.openPostgresStore],
+      ["PG sync off, before", cluster.url("alone_before_async"), before.openPostgresStore],
+    );
+  }
+  await storeAlone(alone);
 } finally {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The store's units back to back (insert a RUNNING trial, then complete it), with an empty round trip between. */
+type Open = (options: { url: string }) => Promise<PostgresStore>;
+async function storeAlone(dbs: [string, string, Open][]): Promise<void> {
+  const units = 200;
+  const rows = [];
+  for (const [name, url, open] of dbs) {
+    const store = await open({ url });
+    const e = (await store.createExperiment("alone", "{}", 1)).value.id;
+    const t = { suggest: [] as number[], report: [] as number[], floor: [] as number[] };
+    const pool = store.pool;
+    let version = 0;
+    for (let n = 0; n < units; n++) {
+      const trial: TrialRow = {
+        id: 0,
+        experimentId: e,
+        number: n,
+        state: "running",
+        source: "algorithm",
+        config: Float64Array.of(0.5),
+        loss: null,
+        metrics: NO_NUMBERS,
+        userAttrs: NO_STRINGS,
+        workerId: "w",
+        failReason: "",
+        createTime: n,
+        startTime: n,
+        endTime: null,
+        leaseDeadline: n + 1000,
+        intermediate: NO_POINTS,
+      };
+      let t0 = performance.now();
+      const w = await store.write(e, {
+        insert: [{ trial, params: { x: 0.5 } }],
+        expectVersion: version,
+      });
+      t.suggest.push(performance.now() - t0);
+      t0 = performance.now();
+      const r = await store.write(e, {
+        update: [{ ...trial, id: w.value[0]!, state: "complete", loss: 1, endTime: n }],
+        expectVersion: w.version,
+      });
+      t.report.push(performance.now() - t0);
+      version = r.version!;
+      t0 = performance.now();
+      await pool.query("SELECT 1");
+      t.floor.push(performance.now() - t0);
+    }
+    await store.close();
+    rows.push([name, t] as const);
+  }
+  const p50 = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]!.toFixed(3);
+  console.log(`\nThe store alone, ${units} units of each kind back to back (p50 ms); load ${loadavg()[0]!.toFixed(1)}`);
+  console.log("| database | Suggest's unit (insert) | Report's unit (update) | SELECT 1 through the pool |");
+  console.log("|---|---|---|---|");
+  for (const [name, t] of rows) console.log(`| ${name} | ${p50(t.suggest)} | ${p50(t.report)} | ${p50(t.floor)} |`);
 }
