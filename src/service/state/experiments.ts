@@ -303,8 +303,17 @@ export class Changes {
     this.refreshing.add(exp);
     void exp.queue
       .run(() => (this.cache.holds(exp) && sync.behind(exp) ? this.pull(sync, exp) : undefined))
-      .catch(() => undefined)
-      .finally(() => this.refreshing.delete(exp));
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((pulled) => {
+        this.refreshing.delete(exp);
+        // A notice that came while the pull ran was skipped above, and the pull may have read before its commit:
+        // pull again. Only after a pull that went through, and only for announced versions (not merely for
+        // notices being down), so a failing database or a cut LISTEN never turns this into a loop.
+        if (pulled && sync.announcedPast(exp)) this.refreshSoon(experimentId);
+      });
   }
 
   /** Looks the experiment up and runs `task` on it; again if it was dropped from memory in between. */
