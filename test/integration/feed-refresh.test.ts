@@ -8,7 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
-import { ReportRequest, ReportStatus, SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import {
+  ReportRequest,
+  ReportStatus,
+  SuggestRequest,
+  UpdateExperimentRequest,
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { type AlgorithmRunner, runSuggestJob } from "../../src/service/runners/algorithm-runner.js";
@@ -96,6 +101,45 @@ suite("an idle image on another server", () => {
       await writer.close();
       await other.close();
       for (const s of stores) await s.close().catch(() => undefined);
+    }
+  }, 60_000);
+
+  it("answers a Suggest that finds nothing to hand out from what is committed, not from an image not yet told", async () => {
+    const url = await cluster.createDatabase("negative");
+    const writerStore = await openPostgresStore({ url });
+    const readerStore = await openPostgresStore({ url });
+    // The reader hears no notices at all: as if the writer's had not arrived yet.
+    const feed: ChangeFeed = {
+      lock: (id) => readerStore.lock(id),
+      onChange: (_listener, onLost) => readerStore.onChange(() => undefined, onLost),
+      changesSince: (id, version, toConfig) => readerStore.changesSince(id, version, toConfig),
+    };
+    const reader = new Proxy(readerStore, {
+      get(target, prop) {
+        if (prop === "feed") return feed;
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as unknown as Store;
+    const writer = new Optimizer({ store: writerStore, runner });
+    const other = new Optimizer({ store: reader, runner });
+    try {
+      await writer.createExperiment(
+        Experiment.fromPartial({ name: "e", space: { parameters: [uniform("x", 0, 1)] }, seed: 1, maxTrials: 1 }),
+      );
+      const [t] = await writer.suggest(SuggestRequest.fromPartial({ experiment: "e", workerId: "w" }));
+      await writer.report(
+        ReportRequest.fromPartial({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 }),
+      );
+      // The reader's image: the budget is spent.
+      expect((await other.getExperiment("e")).trialCounts?.complete).toBe(1);
+      await writer.updateExperiment(UpdateExperimentRequest.fromPartial({ name: "e", maxTrials: 2 }));
+      const next = await other.suggest(SuggestRequest.fromPartial({ experiment: "e", workerId: "w" }));
+      expect(next.map((n) => n.number)).toEqual([1]);
+    } finally {
+      await writer.close();
+      await other.close();
+      for (const s of [writerStore, readerStore]) await s.close().catch(() => undefined);
     }
   }, 60_000);
 });

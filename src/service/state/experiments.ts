@@ -123,7 +123,18 @@ export class Change {
     private readonly observe?: TrialObserver,
     /** With several servers on the database: the image's version, which every unit must still find. */
     private readonly sync?: FeedSync,
+    /** With several servers: pulls what they committed into the image. */
+    private readonly pull?: () => Promise<void>,
   ) {}
+
+  /**
+   * With several servers, brings the image up to what is committed now (one read), unless this server holds
+   * the experiment's lock (its image is then current). For answers that write nothing, which no version check
+   * guards: another server's change (a resume, a raised budget) may not have been announced here yet.
+   */
+  async current(): Promise<void> {
+    if (this.sync !== undefined && this.pull !== undefined && !this.sync.holds(this.exp)) await this.pull();
+  }
 
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
   async write(w: TrialWrites): Promise<void> {
@@ -213,7 +224,8 @@ export class Changes {
    * decide everything from the image, as every use case does.
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
-    const change = new Change(exp, this.store, this.now, this.observe, this.sync);
+    const sync = this.sync;
+    const change = new Change(exp, this.store, this.now, this.observe, sync, sync && (() => this.pull(sync, exp)));
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
       if (this.sync !== undefined) return this.fresh(this.sync, change, task);
