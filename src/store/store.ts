@@ -233,6 +233,12 @@ export interface RequestRecord {
   readonly requestId: string;
   /** The trials the call answered with. */
   readonly trialIds: readonly number[];
+  /**
+   * Unit.request only: `trialIds` are followed by the ids assigned to the
+   * unit's `insert`, in its order (the common case without a `withIds`
+   * callback, so a store may write the unit in one statement).
+   */
+  readonly withInserted?: boolean;
   readonly createTime: number;
 }
 

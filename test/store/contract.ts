@@ -343,6 +343,9 @@ export function storeContract(
           ],
         };
         expect(await codeOf(h.store.write(e, unit))).toBe("NOT_FOUND");
+        // The message names the trial that is not the experiment's.
+        const refused = await h.store.write(e, unit).catch((err: unknown) => err);
+        expect((refused as Error).message).toMatch(new RegExp(`^trial ${u!.id} of experiment ${e} does not exist`));
         expect(await codeOf(h.store.write(e, { update: [{ ...t!, id: u!.id + 1000 }] }))).toBe("NOT_FOUND");
         expect(await load(e)).toEqual([t]);
         expect(await load(f)).toEqual([u]);
@@ -439,6 +442,31 @@ export function storeContract(
         const other = { method: "Report", requestId: "req-1", trialIds: [], createTime: 4 };
         await (await h.store.write(e, { request: other })).durable;
         expect(await h.store.findRequest("Report", "req-1")).toEqual({ experimentId: e, trialIds: [] });
+      });
+
+      it("logs the ids of the unit's new trials after the given ones with withInserted, in insert order", async () => {
+        const e = await experiment("e");
+        const [old] = await insert(e, trial(e, 0, { state: "waiting" }));
+        const request = { method: "Suggest", requestId: "r", trialIds: [old!.id], withInserted: true, createTime: 3 };
+        // Inserted out of number order: the log follows the unit's order, as the ids it returns do.
+        const w = await h.store.write(e, {
+          ...inserts(trial(e, 2), trial(e, 1)),
+          update: [{ ...old!, state: "running" }],
+          request,
+        });
+        await w.durable;
+        expect(await h.store.findRequest("Suggest", "r")).toEqual({ experimentId: e, trialIds: [old!.id, ...w.value] });
+        const alone = await h.store.write(e, { request: { ...request, requestId: "s", trialIds: [] } });
+        await alone.durable;
+        expect(await h.store.findRequest("Suggest", "s")).toEqual({ experimentId: e, trialIds: [] });
+        // Beside writes that need the new ids too.
+        const linked = await h.store.write(e, {
+          ...inserts(trial(e, 3)),
+          request: { ...request, requestId: "t", trialIds: [] },
+          withIds: ([id]) => ({ update: [{ ...old!, state: "lost", userAttrs: { retried_as: String(id) } }] }),
+        });
+        await linked.durable;
+        expect(await h.store.findRequest("Suggest", "t")).toEqual({ experimentId: e, trialIds: linked.value });
       });
 
       it("refuses a request id already logged for the method (ALREADY_EXISTS), undoing the whole unit", async () => {

@@ -297,6 +297,29 @@ suite("PostgreSQL store", () => {
       await bounded.close();
     }
   });
+
+  it("bounds a unit's wait for the experiment's row too (its one statement sets the bound before the bump)", async () => {
+    h = await openHarness();
+    const bounded = await openPostgresStore({ url: h.url, poolSize: 3, lockTimeoutMs: 300 });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const hung = new pg.Client({ connectionString: h.url });
+    await hung.connect();
+    try {
+      // A session stuck inside a transaction that wrote the experiment's row (not its advisory lock).
+      await hung.query("BEGIN");
+      await hung.query("UPDATE experiments SET version = version WHERE id = $1", [e]);
+      const started = performance.now();
+      expect(await codeOf(bounded.write(e, insert(trial(e, 0))))).toMatch(
+        new RegExp(`^UNAVAILABLE: ${LOCK_TIMED_OUT} for over 0.3 s`),
+      );
+      expect(performance.now() - started).toBeGreaterThanOrEqual(270);
+      await hung.query("ROLLBACK");
+      expect((await bounded.write(e, insert(trial(e, 0)))).version).toBe(1);
+    } finally {
+      await hung.end();
+      await bounded.close();
+    }
+  });
 });
 
 suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {

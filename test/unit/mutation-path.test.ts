@@ -228,3 +228,45 @@ describe("the mutation path", () => {
     expect(codeOf(await optimizer.getExperiment("e").catch((e: unknown) => e))).toBe("NOT_FOUND");
   });
 });
+
+describe("finding a reported trial's experiment", () => {
+  it("looks in the experiments last suggested from first, and asks the store only for the others", async () => {
+    const sqlite = await openSqliteStore({ path: ":memory:" });
+    let lookups = 0;
+    const store = new Proxy(sqlite, {
+      get(target, prop) {
+        if (prop === "experimentOfTrial") {
+          return (id: number) => {
+            lookups++;
+            return target.experimentOfTrial(id);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as unknown as Store;
+    const optimizer = new Optimizer({ store, runner });
+    try {
+      const names = ["a", "b", "c", "d", "e"];
+      const trials = [];
+      for (const name of names) {
+        await optimizer.createExperiment(definition(name, 1));
+        trials.push((await optimizer.suggest(SuggestRequest.fromPartial({ experiment: name, workerId: "w" })))[0]!);
+      }
+      const report = (trialId: number) =>
+        optimizer.report(ReportRequest.fromPartial({ trialId, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }));
+      // The last four suggested from hold their sessions (VIEWED_EXPERIMENTS): found in memory.
+      for (const t of trials.slice(1)) expect((await report(t.id)).trial.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+      expect(lookups).toBe(0);
+      // The first is cached but no longer among them: the store says whose trial it is.
+      const first = await report(trials[0]!.id);
+      expect([first.trial.state, first.trial.experiment]).toEqual([TrialState.TRIAL_STATE_COMPLETE, "a"]);
+      expect(lookups).toBe(1);
+      expect(codeOf(await report(10_000).catch((e: unknown) => e))).toBe("NOT_FOUND");
+      expect(lookups).toBe(2);
+    } finally {
+      await optimizer.close();
+      await sqlite.close();
+    }
+  });
+});

@@ -337,6 +337,11 @@ export class ExperimentState {
   }
 
   /** The trial with this id, or undefined if it is not this experiment's. Reads the store unless it is unfinished. */
+  /** Whether trial `id` is one of this experiment's (as far as the image knows). */
+  hasTrial(id: number): boolean {
+    return this.columns.numberOf(id) !== undefined;
+  }
+
   async trialById(id: number): Promise<TrialRow | undefined> {
     const n = this.columns.numberOf(id);
     return n === undefined ? undefined : this.trial(n);

@@ -123,7 +123,18 @@ export class Change {
     private readonly observe?: TrialObserver,
     /** With several servers on the database: the image's version, which every unit must still find. */
     private readonly sync?: FeedSync,
+    /** With several servers: pulls what they committed into the image. */
+    private readonly pull?: () => Promise<void>,
   ) {}
+
+  /**
+   * With several servers, brings the image up to what is committed now (one read), unless this server holds
+   * the experiment's lock (its image is then current). For answers that write nothing, which no version check
+   * guards: another server's change (a resume, a raised budget) may not have been announced here yet.
+   */
+  async current(): Promise<void> {
+    if (this.sync !== undefined && this.pull !== undefined && !this.sync.holds(this.exp)) await this.pull();
+  }
 
   /** Writes one atomic unit and, once it is applied, puts its trials into the image. */
   async write(w: TrialWrites): Promise<void> {
@@ -137,15 +148,14 @@ export class Change {
       update: w.update,
       points: w.points,
       lifecycle: w.lifecycle === undefined ? undefined : lifecycleJson(w.lifecycle),
+      // The request log names the new trials without a callback: a store may then write the unit in one statement.
+      request: request && { ...request, withInserted: true, createTime: this.now() },
       withIds:
-        request === undefined && link === undefined
+        link === undefined
           ? undefined
           : (ids) => {
-              linked = link === undefined ? NONE : link(ids);
-              return {
-                update: linked,
-                request: request && { ...request, trialIds: [...request.trialIds, ...ids], createTime: this.now() },
-              };
+              linked = link(ids);
+              return { update: linked };
             },
       expectVersion: this.sync?.versionOf(exp),
     };
@@ -214,7 +224,8 @@ export class Changes {
    * decide everything from the image, as every use case does.
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
-    const change = new Change(exp, this.store, this.now, this.observe, this.sync);
+    const sync = this.sync;
+    const change = new Change(exp, this.store, this.now, this.observe, sync, sync && (() => this.pull(sync, exp)));
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
       if (this.sync !== undefined) return this.fresh(this.sync, change, task);
@@ -304,8 +315,17 @@ export class Changes {
     this.refreshing.add(exp);
     void exp.queue
       .run(() => (this.cache.holds(exp) && sync.behind(exp) ? this.pull(sync, exp) : undefined))
-      .catch(() => undefined)
-      .finally(() => this.refreshing.delete(exp));
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((pulled) => {
+        this.refreshing.delete(exp);
+        // A notice that came while the pull ran was skipped above, and the pull may have read before its commit:
+        // pull again. Only after a pull that went through, and only for announced versions (not merely for
+        // notices being down), so a failing database or a cut LISTEN never turns this into a loop.
+        if (pulled && sync.announcedPast(exp)) this.refreshSoon(experimentId);
+      });
   }
 
   /** Looks the experiment up and runs `task` on it; again if it was dropped from memory in between. */
@@ -384,7 +404,10 @@ export class ExperimentCache {
 
   /** The experiment that owns a trial, loading it if needed. */
   async ownerOfTrial(trialId: number): Promise<ExperimentState | undefined> {
-    // One primary-key lookup finds the owner: a map of every trial id in memory would cost more than it saves.
+    // A Report usually follows a Suggest from the same experiment: look there first (a trial id is only ever
+    // its experiment's), which spares a database round trip on PostgreSQL.
+    for (const exp of this.viewed) if (exp.hasTrial(trialId) && this.holds(exp)) return this.touch(exp);
+    // Else one primary-key lookup finds the owner: a map of every trial id in memory would cost more than it saves.
     const experimentId = await this.store.experimentOfTrial(trialId);
     if (experimentId === undefined) return undefined;
     const cached = this.byId.get(experimentId);

@@ -105,10 +105,14 @@ export class FeedSync {
     this.holding.delete(exp);
   }
 
+  /** Whether another server announced a version past the image's. */
+  announcedPast(exp: ExperimentState): boolean {
+    return (this.announced.get(exp.row.id) ?? -1) > this.versionOf(exp);
+  }
+
   /** Whether the image may be behind: another server announced more, or notices are not arriving. */
   behind(exp: ExperimentState): boolean {
-    if (!this.live) return true;
-    return (this.announced.get(exp.row.id) ?? -1) > this.versionOf(exp);
+    return !this.live || this.announcedPast(exp);
   }
 
   /**

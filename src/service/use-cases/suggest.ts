@@ -124,8 +124,13 @@ export class SuggestUseCase {
     // Rare, so checked here: lapsed leases become LOST, and retries still pending are enqueued (leases.ts).
     if (exp.mayHaveLapsed(this.deps.now())) await leases.expire(change);
     if (exp.retriesPending.size > 0) await leases.enqueueRetries(change);
-    const verdict = this.verdict(exp, requested);
-    if (typeof verdict !== "number") return verdict;
+    let verdict = this.verdict(exp, requested);
+    if (typeof verdict !== "number") {
+      // Nothing to hand out is an answer no write checks: with several servers, make sure from the database.
+      await change.current();
+      verdict = this.verdict(exp, requested);
+      if (typeof verdict !== "number") return verdict;
+    }
     const { started, created } = await this.plan(change, req.workerId, verdict, undefined, signal);
     // A caller that gave up never sees these trials: create nothing for it.
     throwIfAborted(signal);

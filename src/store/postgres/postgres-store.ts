@@ -5,9 +5,10 @@
  * first statement bumps the experiment's version, which row-locks the
  * experiment until the commit: units of one experiment are serialised
  * across every server on the database, units of different experiments run
- * side by side on the pool. Each kind of write is one statement whatever
- * its size (arrays through unnest), so a unit costs BEGIN, the bump, one
- * statement per kind it holds, and COMMIT.
+ * side by side on the pool. A unit is one statement (unit-statement.ts:
+ * one round trip, its own transaction), each kind of write in it one CTE
+ * whatever its size (arrays through unnest); only a unit whose `withIds`
+ * needs the new ids in between costs BEGIN, a statement per kind, COMMIT.
  *
  * Within this process, units of one experiment also start in the order they
  * were issued, as the service issues them (a row lock alone would let two
@@ -58,6 +59,7 @@ import type {
   Written,
 } from "../store.js";
 import { isConnectionError, PARZEN_LOCKS, type Pool } from "./connect.js";
+import { missingTrial, unitStatement } from "./unit-statement.js";
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -402,6 +404,66 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
+    if (unit.withIds !== undefined) return this.unitInSteps(experimentId, unit);
+    const id = experimentId;
+    const holder = this.held.get(id);
+    const lock =
+      holder === undefined
+        ? { keys: [EXPERIMENT_LOCKS, lockKey(id)] as const, timeoutMs: this.lockTimeoutMs }
+        : undefined;
+    let c: Client;
+    try {
+      c = holder ?? (await this.pool.connect());
+    } catch (err) {
+      throw this.mapped(err);
+    }
+    let row: Row;
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    c.on("error", onError);
+    try {
+      row = (await c.query(unitStatement(CHANNEL, id, unit, lock))).rows[0] as Row;
+    } catch (err) {
+      // A statement outside BEGIN needs no ROLLBACK: it was its own transaction.
+      if (isConnectionError(err)) broken = err as Error;
+      const e = err as PgError;
+      if (e.code === LOCK_NOT_AVAILABLE) throw this.lockTimedOut(id, err);
+      const missing = missingTrial(e);
+      if (missing !== undefined) throw notFound(`trial ${missing} of experiment ${id} does not exist`);
+      if (e.code === "23505" && e.table === "request_log")
+        throw alreadyExists(`request_id "${unit.request?.requestId}" was already used`);
+      if (e.code === "23505" && e.table === "trials")
+        throw alreadyExists(`experiment ${id} already has that trial number (${e.detail ?? e.message})`);
+      if (e.code === "23503" && e.table === "intermediate_values")
+        throw notFound(`a trial of experiment ${id} does not exist (${e.detail ?? e.message})`);
+      throw this.mapped(err);
+    } finally {
+      c.off("error", onError);
+      // The lock's connection goes back when the lock does.
+      if (holder === undefined) c.release(broken);
+    }
+    const version = row.version as number | null;
+    if (version === null) {
+      const head = row.head as number | null;
+      if (head !== null && unit.expectVersion !== undefined)
+        throw new ParzenError(
+          "ABORTED",
+          `${ABORTED_STALE}: experiment ${id} is at version ${head}, not ${unit.expectVersion}`,
+        );
+      throw notFound(`experiment ${id} does not exist`);
+    }
+    const inserted = unit.insert ?? [];
+    if (inserted.length === 0) return { ids: [], version };
+    // RETURNING's order is not promised: match the ids by number (unique in the experiment).
+    const numbers = row.numbers as number[];
+    const byNumber = new Map((row.ids as number[]).map((tid, i) => [numbers[i]!, tid]));
+    return { ids: inserted.map((n) => byNumber.get(n.trial.number)!), version };
+  }
+
+  /** A unit whose `withIds` needs the new ids: BEGIN, a statement per kind of write, COMMIT. */
+  private async unitInSteps(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
     const id = experimentId;
     const holder = this.held.get(id);
     let c: Client;
@@ -439,7 +501,10 @@ export class PostgresStore implements Store, ChangeFeed {
         for (const [step, value] of trial.intermediate) newPoints.push({ trialId: ids[i]!, step, value });
       });
       if (newPoints.length > 0) await insertPoints(c, newPoints);
-      await apply(c, id, unit.update, unit.points, unit.request);
+      const request = unit.request?.withInserted
+        ? { ...unit.request, trialIds: [...unit.request.trialIds, ...ids] }
+        : unit.request;
+      await apply(c, id, unit.update, unit.points, request);
       if (unit.withIds !== undefined) {
         const more = unit.withIds(ids);
         await apply(c, id, more.update, more.points, more.request);
@@ -536,6 +601,7 @@ export class PostgresStore implements Store, ChangeFeed {
 
 interface PgError {
   code?: string;
+  table?: string;
   constraint?: string;
   detail?: string;
   message: string;

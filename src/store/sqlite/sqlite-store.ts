@@ -257,7 +257,10 @@ export class SqliteStore implements Store {
   async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
     const ids = this.group.run(() => {
       const inserted = unit.insert === undefined ? [] : unit.insert.map((t) => this.insert(experimentId, t));
-      this.apply(experimentId, unit.update, unit.points, unit.request);
+      const request = unit.request?.withInserted
+        ? { ...unit.request, trialIds: [...unit.request.trialIds, ...inserted] }
+        : unit.request;
+      this.apply(experimentId, unit.update, unit.points, request);
       if (unit.withIds !== undefined) {
         const more = unit.withIds(inserted);
         this.apply(experimentId, more.update, more.points, more.request);

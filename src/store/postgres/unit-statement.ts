@@ -1,0 +1,222 @@
+/**
+ * A whole unit (../store.ts Unit) as one SQL statement, so writing it costs
+ * one round trip to the database instead of BEGIN, a statement per kind of
+ * write and COMMIT (bench/RESULTS.md, "Where PostgreSQL's time goes"). A
+ * statement outside BEGIN is its own transaction: it commits whole or not
+ * at all, as the unit must.
+ *
+ * The statement is a chain of data-modifying CTEs hanging off `bump`, the
+ * experiment's version bump (which row-locks the experiment until the
+ * commit, and NOTIFYs): every write joins `bump`, so when the bump finds
+ * nothing (the experiment is gone, or past `expectVersion`) nothing else is
+ * written either. Each write carries the version `bump` returned (one
+ * statement sees one snapshot: re-reading the experiment would give the
+ * version before the bump). Before the bump, outside a holder's lock, `lk`
+ * bounds the transaction's lock waits (set_config local to it) and shares
+ * the experiment's advisory lock, as the BEGIN of a unit in steps does.
+ *
+ * A trial to update or touch that is not the experiment's must undo the
+ * unit; with no RAISE outside PL/pgSQL, the final SELECT casts a marked text
+ * to integer, which fails the statement with that text (see `missingTrial`).
+ *
+ * A unit with `withIds` (writes that need the new ids computed in between)
+ * cannot be one statement: postgres-store.ts writes it in steps.
+ */
+import type pg from "pg";
+import { encodeValues, SOURCE_NUMBER, STATE_NUMBER } from "../encoding.js";
+import type { TrialRow } from "../rows.js";
+import type { NewTrial, Unit } from "../store.js";
+
+/** What a unit needs besides its content: the shared lock (undefined: this connection holds the experiment's). */
+export interface UnitLock {
+  /** The advisory lock's two keys. */
+  readonly keys: readonly [number, number];
+  readonly timeoutMs: number;
+}
+
+/** The marker that starts the text of the failed cast (`missingTrial`). */
+const MISSING = "parzen-missing-trials:";
+
+/** The statement for `unit` (named by its shape, so each shape is prepared once per connection). */
+export function unitStatement(
+  channel: string,
+  experimentId: number,
+  unit: Unit,
+  lock: UnitLock | undefined,
+): pg.QueryConfig {
+  const values: unknown[] = [];
+  const $ = (value: unknown, type: string): string => {
+    values.push(value);
+    return `$${values.length}::${type}`;
+  };
+  const list = (cols: [unknown, string][]): string => cols.map(([v, type]) => $(v, type)).join(", ");
+  let shape = "";
+  const ctes: string[] = [];
+  const id = $(experimentId, "bigint");
+  if (lock !== undefined) {
+    shape += "k";
+    const [k1, k2] = lock.keys;
+    ctes.push(`lk AS (SELECT pg_advisory_xact_lock_shared(${$(k1, "int")}, ${$(k2, "int")})
+      FROM (SELECT set_config('lock_timeout', ${$(String(lock.timeoutMs), "text")}, true) AS t) s
+      WHERE s.t IS NOT NULL)`);
+  }
+  let set = "version = version + 1";
+  if (unit.lifecycle !== undefined) {
+    shape += "l";
+    set += `, lifecycle = ${$(unit.lifecycle, "text")}`;
+  }
+  let where = `id = ${id}`;
+  if (unit.expectVersion !== undefined) {
+    shape += "e";
+    where += ` AND version = ${$(unit.expectVersion, "bigint")}`;
+  }
+  if (lock !== undefined) where += " AND EXISTS (SELECT FROM lk)";
+  ctes.push(`bump AS (UPDATE experiments SET ${set} WHERE ${where}
+    RETURNING version, pg_notify('${channel}', id || ':' || version) AS notified)`);
+
+  const inserted = unit.insert ?? [];
+  let numbers = "";
+  if (inserted.length > 0) {
+    shape += "i";
+    const col = <T>(f: (n: NewTrial) => T) => inserted.map(f);
+    numbers = $(
+      col((n) => n.trial.number),
+      "int[]",
+    );
+    ctes.push(`ins AS (INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs,
+      worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values,
+      version)
+      SELECT ${id}, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id,
+        u.fail_reason, u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values,
+        u.constraint_values, b.version
+      FROM bump b, unnest(${numbers}, ${list([
+        [col((n) => STATE_NUMBER[n.trial.state]), "smallint[]"],
+        [col((n) => SOURCE_NUMBER[n.trial.source]), "smallint[]"],
+        [col((n) => JSON.stringify(n.params)), "text[]"],
+        [col((n) => n.trial.loss), "float8[]"],
+        [col((n) => JSON.stringify(n.trial.metrics)), "text[]"],
+        [col((n) => JSON.stringify(n.trial.userAttrs)), "text[]"],
+        [col((n) => n.trial.workerId), "text[]"],
+        [col((n) => n.trial.failReason), "text[]"],
+        [col((n) => n.trial.createTime), "bigint[]"],
+        [col((n) => n.trial.startTime), "bigint[]"],
+        [col((n) => n.trial.endTime), "bigint[]"],
+        [col((n) => n.trial.leaseDeadline), "bigint[]"],
+        [col((n) => encodeValues(n.trial.values)), "text[]"],
+        [col((n) => encodeValues(n.trial.constraints)), "text[]"],
+      ])})
+        WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
+          create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, ord)
+      ORDER BY u.ord RETURNING id, number)`);
+    const curves = inserted.flatMap((n) => n.trial.intermediate.map(([step, value]) => [n.trial.number, step, value]));
+    if (curves.length > 0) {
+      shape += "c";
+      ctes.push(`curves AS (INSERT INTO intermediate_values (trial_id, step, value)
+        SELECT i.id, p.step, p.value
+        FROM unnest(${list([
+          [curves.map((c) => c[0]), "int[]"],
+          [curves.map((c) => c[1]), "bigint[]"],
+          [curves.map((c) => c[2]), "float8[]"],
+        ])}) WITH ORDINALITY AS p(number, step, value, ord)
+        JOIN ins i ON i.number = p.number
+        ORDER BY p.ord ON CONFLICT (trial_id, step) DO NOTHING)`);
+    }
+  }
+
+  // One trial updated twice in a unit: the last write wins, as rows written in order would.
+  const updates = [...new Map((unit.update ?? []).map((t) => [t.id, t])).values()];
+  if (updates.length > 0) {
+    shape += "u";
+    const col = <T>(f: (t: TrialRow) => T) => updates.map(f);
+    ctes.push(`upd AS (UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics,
+      user_attrs = u.user_attrs, worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time,
+      end_time = u.end_time, lease_deadline = u.lease_deadline, objective_values = u.objective_values,
+      constraint_values = u.constraint_values, version = b.version
+      FROM bump b, unnest(${list([
+        [col((t) => t.id), "bigint[]"],
+        [col((t) => STATE_NUMBER[t.state]), "smallint[]"],
+        [col((t) => t.loss), "float8[]"],
+        [col((t) => JSON.stringify(t.metrics)), "text[]"],
+        [col((t) => JSON.stringify(t.userAttrs)), "text[]"],
+        [col((t) => t.workerId), "text[]"],
+        [col((t) => t.failReason), "text[]"],
+        [col((t) => t.startTime), "bigint[]"],
+        [col((t) => t.endTime), "bigint[]"],
+        [col((t) => t.leaseDeadline), "bigint[]"],
+        [col((t) => encodeValues(t.values)), "text[]"],
+        [col((t) => encodeValues(t.constraints)), "text[]"],
+      ])})
+        AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline,
+          objective_values, constraint_values)
+      WHERE t.id = u.id AND t.experiment_id = ${id} RETURNING t.id)`);
+  }
+
+  const points = unit.points ?? [];
+  const updated = new Set(updates.map((t) => t.id));
+  // The trials' versions move with their curves, so the change feed carries new points. A row is updated once
+  // per statement: the trials in `upd` get their version there.
+  const touched = [...new Set(points.map((p) => p.trialId))].filter((t) => !updated.has(t));
+  if (touched.length > 0) {
+    shape += "t";
+    ctes.push(`touch AS (UPDATE trials t SET version = b.version FROM bump b
+      WHERE t.experiment_id = ${id} AND t.id = ANY(${$(touched, "bigint[]")}) RETURNING t.id)`);
+  }
+  if (points.length > 0) {
+    shape += "p";
+    ctes.push(`pts AS (INSERT INTO intermediate_values (trial_id, step, value)
+      SELECT p.trial_id, p.step, p.value
+      FROM unnest(${list([
+        [points.map((p) => p.trialId), "bigint[]"],
+        [points.map((p) => p.step), "bigint[]"],
+        [points.map((p) => p.value), "float8[]"],
+      ])}) WITH ORDINALITY AS p(trial_id, step, value, ord)
+      WHERE EXISTS (SELECT FROM bump)
+      ORDER BY p.ord ON CONFLICT (trial_id, step) DO NOTHING)`);
+  }
+
+  const request = unit.request;
+  if (request !== undefined) {
+    shape += "r";
+    let trialIds = `${$(request.trialIds, "bigint[]")}`;
+    if (request.withInserted && numbers !== "") {
+      shape += "n";
+      trialIds += ` || ARRAY(SELECT i.id FROM ins i JOIN unnest(${numbers}) WITH ORDINALITY AS n(number, ord)
+        ON n.number = i.number ORDER BY n.ord)`;
+    }
+    ctes.push(`req AS (INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time)
+      SELECT ${id}, ${$(request.method, "text")}, ${$(request.requestId, "text")}, array_to_json(${trialIds})::text,
+        ${$(request.createTime, "bigint")}
+      FROM bump)`);
+  }
+
+  const found = [
+    updates.length > 0 ? "(SELECT count(*) FROM upd)" : "",
+    touched.length > 0 ? "(SELECT count(*) FROM touch)" : "",
+  ]
+    .filter((s) => s !== "")
+    .join(" + ");
+  let checked = "0";
+  if (found !== "") {
+    const wanted = [...updated, ...touched];
+    const got = [updates.length > 0 ? "SELECT id FROM upd" : "", touched.length > 0 ? "SELECT id FROM touch" : ""]
+      .filter((s) => s !== "")
+      .join(" UNION ALL ");
+    checked = `CASE WHEN NOT EXISTS (SELECT FROM bump) OR ${found} = ${$(wanted.length, "int")} THEN 0
+      ELSE CAST('${MISSING}' || array_to_string(ARRAY(SELECT unnest(${$(wanted, "bigint[]")}) EXCEPT (${got})), ',')
+        AS int) END`;
+  }
+  const text = `WITH ${ctes.join(",\n")}
+    SELECT (SELECT version FROM bump) AS version, (SELECT version FROM experiments WHERE id = ${id}) AS head,
+      ${inserted.length > 0 ? "ARRAY(SELECT id::float8 FROM ins) AS ids, ARRAY(SELECT number FROM ins) AS numbers" : "NULL AS ids, NULL AS numbers"},
+      ${checked} AS checked`;
+  return { name: `unit-${shape}`, text, values };
+}
+
+/** The trial ids a failed statement named as not the experiment's (the failed cast's text), else undefined. */
+export function missingTrial(err: { code?: string; message?: string }): number | undefined {
+  if (err.code !== "22P02") return undefined;
+  const at = err.message?.indexOf(MISSING) ?? -1;
+  if (at < 0) return undefined;
+  const first = Number.parseInt(err.message!.slice(at + MISSING.length), 10);
+  return Number.isSafeInteger(first) ? first : undefined;
+}
