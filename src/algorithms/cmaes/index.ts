@@ -59,6 +59,9 @@ export type CmaesOptions = z.infer<typeof schema>;
 
 export const cmaes: Algorithm<CmaesOptions> = {
   name: "cmaes",
+  // A fresh session replays the whole history (replay.ts): on the session thread, off the event loop.
+  threadSession: true,
+  replaysHistory: true,
   parseOptions: (raw) => parseOptionsWith("cmaes", schema, raw),
   open: (space, options): CmaesSession => new CmaesSession(space, options),
 };
