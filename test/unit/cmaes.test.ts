@@ -159,6 +159,35 @@ describe("cmaes", () => {
     expect(ask(open(space, defaults), hh, 6, 45)).toEqual(ask(warm, hh, 6, 45));
   });
 
+  it("after a long history of other trials (ties, one RUNNING until late), a fresh session rebuilds the warm start exactly", () => {
+    const space = box(3, 0, 1);
+    const rng = createRng(3);
+    const h: Observation[] = [];
+    for (let t = 0; t < 1500; t++) {
+      const config = Float64Array.from([rng.uniform(), rng.uniform(), rng.uniform()]);
+      // Losses rounded to a coarse grid: many ties, which must keep number order as a stable sort does.
+      const loss = Math.round(10 * ((config[0]! - 0.8) ** 2 + (config[1]! - 0.2) ** 2)) / 10;
+      h.push({ number: t, config, state: t === 700 ? "running" : "complete", loss, lastStep: undefined });
+    }
+    const live = open(space, defaults);
+    // Trial 700 still running: no warm start yet, CMA-ES begins from the default centre.
+    const first = ask(live, h, 9, 1500);
+    expect(first).toEqual(
+      ask(open(space, cmaes.parseOptions({ warm_start: { kind: "bool", value: false } })), h, 9, 1500),
+    );
+    h[700] = { ...h[700]!, state: "complete", loss: 0.5 };
+    // Finished now: the next ask (still before any CMA-ES trial) warm-starts from the best 10% of 1,500.
+    const warm = ask(live, h, 9, 1500);
+    expect(warm).not.toEqual(first);
+    for (let t = 1500; t < 1560; t++) {
+      const config = ask(live, h, 9, t);
+      if (t % 10 === 0 || t === 1559) expect(ask(open(space, defaults), h, 9, t)).toEqual(config);
+      h.push({ number: t, config, state: "complete", loss: (config[0]! - 0.8) ** 2, lastStep: undefined });
+    }
+    expect(h[1500]!.config).toEqual(warm);
+    expect(live.position()!.generation).toBeGreaterThan(5);
+  });
+
   it("suggests in well under 5 ms at 10,000 trials in 10-D", () => {
     const session = open(box(10), defaults);
     const h = sequential(session, 8, 10_000, (c) => ["complete", ellipsoid(c)]);
