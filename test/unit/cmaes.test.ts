@@ -43,6 +43,7 @@ describe("cmaes", () => {
     expect(() => cmaes.parseOptions({ restart_strategy: { kind: "string", value: "lipop" } })).toThrow(
       /restart_strategy/,
     );
+    expect(cmaes.parseOptions({ restart_strategy: { kind: "string", value: "bipop" } }).restart_strategy).toBe("bipop");
   });
 
   it("converges on a 5-D ellipsoid where random search does not", () => {
@@ -126,6 +127,28 @@ describe("cmaes", () => {
     const none = open(box(2), cmaes.parseOptions({ restart_strategy: { kind: "string", value: "none" } }));
     sequential(none, 3, 400, flat);
     expect(none.position()!.run).toBe(0);
+  });
+
+  it("BIPOP alternates large-population restarts with small ones, and a fresh session replays them exactly", () => {
+    const bipop = cmaes.parseOptions({ restart_strategy: { kind: "string", value: "bipop" } });
+    const session = open(box(2), bipop);
+    const h: Observation[] = [];
+    const popsizes = new Map<number, number>();
+    for (let t = 0; t < 1500; t++) {
+      const config = ask(session, h, 3, t);
+      const pos = session.position();
+      if (pos !== undefined) popsizes.set(pos.run, pos.popsize);
+      // Flat with a faint slope: runs stop on tolfun quickly.
+      h.push({ number: t, config, state: "complete", loss: 1 + 1e-14 * config[0]!, lastStep: undefined });
+    }
+    const runs = [...popsizes.values()];
+    expect(runs.length).toBeGreaterThan(4);
+    expect(runs[0]).toBe(6);
+    // The first restart is a large one; then small runs (λ below the largest so far) come between larger ones.
+    expect(runs[1]).toBe(12);
+    expect(runs.some((l, i) => i > 1 && l < Math.max(...runs.slice(0, i)))).toBe(true);
+    expect(Math.max(...runs)).toBeGreaterThanOrEqual(24);
+    expect(ask(open(box(2), bipop), h, 3, 1500)).toEqual(ask(session, h, 3, 1500));
   });
 
   it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {

@@ -44,8 +44,12 @@ const schema = z.strictObject({
     .gt(0)
     .max(1)
     .default(1 / 6),
-  /** "ipop": restart with λ × inc_popsize from a random mean when a run stops; "none": never restart. */
-  restart_strategy: z.enum(["ipop", "none"]).default("ipop"),
+  /**
+   * When a run stops, restart from a random mean. "ipop": λ × inc_popsize each time; "bipop": alternate
+   * such large-population runs with small ones (random λ and a smaller σ), whichever spent less;
+   * "none": never restart.
+   */
+  restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */
   with_margin: z.boolean().default(true),

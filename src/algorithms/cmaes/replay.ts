@@ -35,6 +35,8 @@ class Generation {
     readonly state: CmaState,
     /** The run's initial σ (termination tests are relative to it). */
     readonly sigma0: number,
+    /** What the restarts so far spent, for the next restart's choice (BIPOP). */
+    readonly budget: RestartBudget = firstRun(state.p.popsize),
   ) {}
 
   sample(j: number, flat: FlatSpace, seed: number): Sample {
@@ -187,19 +189,66 @@ export class Replay {
     }
     if (told.length < lambda) return undefined;
     const state = cur.state.tell(told);
-    if (this.options.restart_strategy === "ipop" && state.shouldStop(cur.sigma0)) {
-      const run = cur.run + 1;
-      const n = this.flat.axes.length;
-      const rng = createRng(this.seed, ...RESTART_STREAM, run);
-      const mean = Float64Array.from({ length: n }, () => rng.uniform());
-      const p = cmaParams(n, lambda * this.options.inc_popsize);
-      const sigma0 = this.options.sigma0;
-      cur.next = new Generation(run, CmaState.initial(p, mean, sigma0, undefined, this.flat.discreteAxes), sigma0);
+    if (this.options.restart_strategy !== "none" && state.shouldStop(cur.sigma0)) {
+      cur.next = this.restart(cur, state.g);
     } else {
-      cur.next = new Generation(cur.run, state, cur.sigma0);
+      cur.next = new Generation(cur.run, state, cur.sigma0, cur.budget);
     }
     return cur.next;
   }
+
+  /**
+   * The first generation of the run after `cur`'s, which stopped after
+   * `generations`: from a uniformly random mean (its own stream per run).
+   * IPOP: λ times inc_popsize, σ0. BIPOP (Hansen 2009): the regime that has
+   * spent fewer evaluations so far goes next; the large one multiplies the
+   * first λ by inc_popsize once more, the small one draws
+   * λ = ⌊λ0·(inc_popsize^large runs)^(U²)⌋ and σ = σ0·10^(−2U′).
+   */
+  private restart(cur: Generation, generations: number): Generation {
+    const run = cur.run + 1;
+    const n = this.flat.axes.length;
+    const rng = createRng(this.seed, ...RESTART_STREAM, run);
+    const mean = Float64Array.from({ length: n }, () => rng.uniform());
+    let popsize = cur.state.p.popsize * this.options.inc_popsize;
+    let sigma0 = this.options.sigma0;
+    let budget = cur.budget;
+    if (this.options.restart_strategy === "bipop") {
+      const spent = cur.state.p.popsize * generations;
+      const b = cur.budget;
+      const small = b.regime === "small" ? b.smallEvals + spent : b.smallEvals;
+      const large = b.regime === "large" ? b.largeEvals + spent : b.largeEvals;
+      if (small < large) {
+        const u = rng.uniform();
+        const v = rng.uniform();
+        popsize = Math.max(2, Math.floor(b.lambda0 * (this.options.inc_popsize ** b.largeRuns) ** (u * u)));
+        sigma0 = this.options.sigma0 * 10 ** (-2 * v);
+        budget = { ...b, regime: "small", smallEvals: small, largeEvals: large };
+      } else {
+        popsize = b.lambda0 * this.options.inc_popsize ** (b.largeRuns + 1);
+        budget = { ...b, regime: "large", largeRuns: b.largeRuns + 1, smallEvals: small, largeEvals: large };
+      }
+    }
+    const p = cmaParams(n, Math.min(popsize, MAX_POPSIZE));
+    return new Generation(run, CmaState.initial(p, mean, sigma0, undefined, this.flat.discreteAxes), sigma0, budget);
+  }
+}
+
+/** λ never grows beyond this (the largest popsize option): restarts of a long flat run would overflow. */
+const MAX_POPSIZE = 100_000;
+
+/** BIPOP's bookkeeping: evaluations spent in each regime, large-population restarts, the first run's λ. */
+interface RestartBudget {
+  readonly lambda0: number;
+  readonly regime: "small" | "large";
+  readonly largeRuns: number;
+  readonly smallEvals: number;
+  readonly largeEvals: number;
+}
+
+/** The first run counts as a small-population one (so the first restart is a large one, as in Hansen 2009). */
+function firstRun(lambda0: number): RestartBudget {
+  return { lambda0, regime: "small", largeRuns: 0, smallEvals: 0, largeEvals: 0 };
 }
 
 /**
