@@ -1,5 +1,5 @@
 /**
- * `algorithm: cmaes`: CMA-ES with IPOP restarts over the flat continuous
+ * `algorithm: cmaes`: CMA-ES with IPOP or BIPOP restarts over the flat continuous
  * part of the space (encode.ts), CMA-ES with Margin for its integer and
  * stepped axes, a warm start from the experiment's earlier trials, and an
  * independent fallback for the rest.
