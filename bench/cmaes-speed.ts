@@ -58,8 +58,11 @@ for (const d of [10, 40]) {
     history.push({ number: t, config, state: "complete", loss: f(config), lastStep: undefined });
   }
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   cmaes.open(space, cmaes.parseOptions({})).suggest(history, createRng(1, n), { seed: 1, trialNumber: n });
+  const cpu = process.cpuUsage(cpu0).user / 1000;
   console.log(
-    `${d}-D, N = ${n}: first suggestion of a fresh session (full replay) ${(performance.now() - t0).toFixed(0)} ms`,
+    `${d}-D, N = ${n}: first suggestion of a fresh session (full replay) ${(performance.now() - t0).toFixed(0)} ms, ` +
+      `${cpu.toFixed(0)} ms CPU`,
   );
 }

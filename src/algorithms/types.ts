@@ -108,6 +108,14 @@ export interface Algorithm<O = unknown> {
    */
   readonly ignoresHistory?: boolean;
   /**
+   * With threadSession: a fresh session rebuilds its state by replaying the
+   * whole history (cmaes: a generation's update per λ trials, a second of CPU
+   * at 10,000 trials in 40-D), so even a lone suggestion over a short history
+   * runs on the session thread, never in process where that replay would
+   * hold the event loop.
+   */
+  readonly replaysHistory?: boolean;
+  /**
    * Optimises several objectives (Observation.values). Experiments with more
    * than one objective are refused for algorithms without it.
    */

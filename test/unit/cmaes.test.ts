@@ -43,6 +43,7 @@ describe("cmaes", () => {
     expect(() => cmaes.parseOptions({ restart_strategy: { kind: "string", value: "lipop" } })).toThrow(
       /restart_strategy/,
     );
+    expect(cmaes.parseOptions({ restart_strategy: { kind: "string", value: "bipop" } }).restart_strategy).toBe("bipop");
   });
 
   it("converges on a 5-D ellipsoid where random search does not", () => {
@@ -128,6 +129,28 @@ describe("cmaes", () => {
     expect(none.position()!.run).toBe(0);
   });
 
+  it("BIPOP alternates large-population restarts with small ones, and a fresh session replays them exactly", () => {
+    const bipop = cmaes.parseOptions({ restart_strategy: { kind: "string", value: "bipop" } });
+    const session = open(box(2), bipop);
+    const h: Observation[] = [];
+    const popsizes = new Map<number, number>();
+    for (let t = 0; t < 1500; t++) {
+      const config = ask(session, h, 3, t);
+      const pos = session.position();
+      if (pos !== undefined) popsizes.set(pos.run, pos.popsize);
+      // Flat with a faint slope: runs stop on tolfun quickly.
+      h.push({ number: t, config, state: "complete", loss: 1 + 1e-14 * config[0]!, lastStep: undefined });
+    }
+    const runs = [...popsizes.values()];
+    expect(runs.length).toBeGreaterThan(4);
+    expect(runs[0]).toBe(6);
+    // The first restart is a large one; then small runs (λ below the largest so far) come between larger ones.
+    expect(runs[1]).toBe(12);
+    expect(runs.some((l, i) => i > 1 && l < Math.max(...runs.slice(0, i)))).toBe(true);
+    expect(Math.max(...runs)).toBeGreaterThanOrEqual(24);
+    expect(ask(open(box(2), bipop), h, 3, 1500)).toEqual(ask(session, h, 3, 1500));
+  });
+
   it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {
     const space = box(3, 0, 1);
     const rng = createRng(2);
@@ -157,6 +180,35 @@ describe("cmaes", () => {
     for (let t = 40; t < 45; t++)
       hh.push({ number: t, config: ask(warm, hh, 6, t), state: "complete", loss: 1, lastStep: undefined });
     expect(ask(open(space, defaults), hh, 6, 45)).toEqual(ask(warm, hh, 6, 45));
+  });
+
+  it("after a long history of other trials (ties, one RUNNING until late), a fresh session rebuilds the warm start exactly", () => {
+    const space = box(3, 0, 1);
+    const rng = createRng(3);
+    const h: Observation[] = [];
+    for (let t = 0; t < 1500; t++) {
+      const config = Float64Array.from([rng.uniform(), rng.uniform(), rng.uniform()]);
+      // Losses rounded to a coarse grid: many ties, which must keep number order as a stable sort does.
+      const loss = Math.round(10 * ((config[0]! - 0.8) ** 2 + (config[1]! - 0.2) ** 2)) / 10;
+      h.push({ number: t, config, state: t === 700 ? "running" : "complete", loss, lastStep: undefined });
+    }
+    const live = open(space, defaults);
+    // Trial 700 still running: no warm start yet, CMA-ES begins from the default centre.
+    const first = ask(live, h, 9, 1500);
+    expect(first).toEqual(
+      ask(open(space, cmaes.parseOptions({ warm_start: { kind: "bool", value: false } })), h, 9, 1500),
+    );
+    h[700] = { ...h[700]!, state: "complete", loss: 0.5 };
+    // Finished now: the next ask (still before any CMA-ES trial) warm-starts from the best 10% of 1,500.
+    const warm = ask(live, h, 9, 1500);
+    expect(warm).not.toEqual(first);
+    for (let t = 1500; t < 1560; t++) {
+      const config = ask(live, h, 9, t);
+      if (t % 10 === 0 || t === 1559) expect(ask(open(space, defaults), h, 9, t)).toEqual(config);
+      h.push({ number: t, config, state: "complete", loss: (config[0]! - 0.8) ** 2, lastStep: undefined });
+    }
+    expect(h[1500]!.config).toEqual(warm);
+    expect(live.position()!.generation).toBeGreaterThan(5);
   });
 
   it("suggests in well under 5 ms at 10,000 trials in 10-D", () => {

@@ -1,5 +1,5 @@
 /**
- * `algorithm: cmaes`: CMA-ES with IPOP restarts over the flat continuous
+ * `algorithm: cmaes`: CMA-ES with IPOP or BIPOP restarts over the flat continuous
  * part of the space (encode.ts), CMA-ES with Margin for its integer and
  * stepped axes, a warm start from the experiment's earlier trials, and an
  * independent fallback for the rest.
@@ -44,8 +44,12 @@ const schema = z.strictObject({
     .gt(0)
     .max(1)
     .default(1 / 6),
-  /** "ipop": restart with λ × inc_popsize from a random mean when a run stops; "none": never restart. */
-  restart_strategy: z.enum(["ipop", "none"]).default("ipop"),
+  /**
+   * When a run stops, restart from a random mean. "ipop": λ × inc_popsize each time; "bipop": alternate
+   * such large-population runs with small ones (random λ and a smaller σ), whichever spent less;
+   * "none": never restart.
+   */
+  restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */
   with_margin: z.boolean().default(true),
@@ -59,6 +63,9 @@ export type CmaesOptions = z.infer<typeof schema>;
 
 export const cmaes: Algorithm<CmaesOptions> = {
   name: "cmaes",
+  // A fresh session replays the whole history (replay.ts): on the session thread, off the event loop.
+  threadSession: true,
+  replaysHistory: true,
   parseOptions: (raw) => parseOptionsWith("cmaes", schema, raw),
   open: (space, options): CmaesSession => new CmaesSession(space, options),
 };

@@ -35,6 +35,8 @@ class Generation {
     readonly state: CmaState,
     /** The run's initial σ (termination tests are relative to it). */
     readonly sigma0: number,
+    /** What the restarts so far spent, for the next restart's choice (BIPOP). */
+    readonly budget: RestartBudget = firstRun(state.p.popsize),
   ) {}
 
   sample(j: number, flat: FlatSpace, seed: number): Sample {
@@ -91,30 +93,45 @@ export class Replay {
 
   /** The axes' values for the next trial, after catching up with `history`. */
   next(history: readonly Observation[]): Float64Array {
-    this.catchUp(history);
+    const prefix = this.catchUp(history);
     const cur = this.current;
-    if (cur === undefined) return this.firstGeneration(history, history.length).sample(0, this.flat, this.seed).values;
+    if (cur === undefined) {
+      const first = (prefix ?? this.warmPrefix(history, history.length)).generation() ?? this.defaultStart();
+      return first.sample(0, this.flat, this.seed).values;
+    }
     const next = this.advance(cur, history);
     if (next !== undefined) return next.sample(0, this.flat, this.seed).values;
     return cur.sample(cur.members.length, this.flat, this.seed).values;
   }
 
-  private catchUp(history: readonly Observation[]): void {
+  /**
+   * Places the trials not seen yet. While CMA-ES has not started, returns the
+   * warm-start prefix of the whole history (built along the way, so a long
+   * history before CMA-ES's first trial costs one pass, not one per trial).
+   */
+  private catchUp(history: readonly Observation[]): WarmPrefix | undefined {
     if (this.cursor > history.length || (this.cursor > 0 && history[this.cursor - 1]!.number !== this.lastNumber)) {
       this.cursor = 0;
       this.current = undefined;
     }
-    for (; this.cursor < history.length; this.cursor++) this.place(history, this.cursor);
+    // Trials' states change between calls (RUNNING ones end): the prefix is rebuilt on each call that needs it.
+    let prefix = this.current === undefined ? this.warmPrefix(history, this.cursor) : undefined;
+    for (; this.cursor < history.length; this.cursor++) {
+      this.place(history, this.cursor, prefix);
+      if (this.current !== undefined) prefix = undefined;
+      prefix?.add(history[this.cursor]!);
+    }
     this.lastNumber = this.cursor > 0 ? history[this.cursor - 1]!.number : -1;
+    return prefix;
   }
 
-  /** Assigns history[i] to the generation it was drawn from, if any. */
-  private place(history: readonly Observation[], i: number): void {
+  /** Assigns history[i] to the generation it was drawn from, if any; `prefix`: history[0, i) while CMA-ES has not started. */
+  private place(history: readonly Observation[], i: number, prefix: WarmPrefix | undefined): void {
     const o = history[i]!;
     const cur = this.current;
     if (cur === undefined) {
       const candidates = [this.defaultStart()];
-      const warm = this.warmStart(history, i);
+      const warm = prefix?.generation();
       if (warm !== undefined) candidates.push(warm);
       for (const c of candidates) {
         if (this.matches(o, c, 0)) {
@@ -139,9 +156,11 @@ export class Replay {
     return this.flat.axes.every((a, k) => o.config[a.param.index] === values[k]);
   }
 
-  /** The generation the first member of CMA-ES would come from with `history[0, end)` before it. */
-  private firstGeneration(history: readonly Observation[], end: number): Generation {
-    return this.warmStart(history, end) ?? this.defaultStart();
+  /** The warm-start prefix of history[0, end). */
+  private warmPrefix(history: readonly Observation[], end: number): WarmPrefix {
+    const prefix = new WarmPrefix(this.flat, this.options);
+    for (let i = 0; i < end; i++) prefix.add(history[i]!);
+    return prefix;
   }
 
   private defaultStart(): Generation {
@@ -152,43 +171,6 @@ export class Replay {
     const state = CmaState.initial(p, mean, this.options.sigma0, undefined, this.flat.discreteAxes);
     this.start = new Generation(0, state, this.options.sigma0);
     return this.start;
-  }
-
-  /**
-   * cmaes' warm start (Nomura et al. 2021) from the trials before position
-   * `end`, when every one of them has finished and at least 10 are COMPLETE:
-   * the mean and covariance of the best 10% plus 0.1²·I, split into σ and C.
-   */
-  private warmStart(history: readonly Observation[], end: number): Generation | undefined {
-    if (!this.options.warm_start) return undefined;
-    const done: { u: Float64Array; loss: number }[] = [];
-    for (let i = 0; i < end; i++) {
-      const o = history[i]!;
-      if (o.state === "running") return undefined;
-      if (o.state !== "complete" || o.loss === undefined || Number.isNaN(o.loss)) continue;
-      if (this.flat.axes.some((a) => Number.isNaN(o.config[a.param.index]!))) continue;
-      done.push({ u: Float64Array.from(this.flat.axes, (a) => a.toUnit(o.config[a.param.index]!)), loss: o.loss });
-    }
-    const top = Math.floor(0.1 * done.length);
-    if (top < 1) return undefined;
-    done.sort((a, b) => a.loss - b.loss);
-    const n = this.flat.axes.length;
-    const mean = new Float64Array(n);
-    for (let t = 0; t < top; t++) for (let k = 0; k < n; k++) mean[k] = mean[k]! + done[t]!.u[k]! / top;
-    const S = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) {
-      for (let b = 0; b < n; b++) {
-        let s = 0;
-        for (let t = 0; t < top; t++) s += done[t]!.u[a]! * done[t]!.u[b]!;
-        S[a * n + b] = s / top - mean[a]! * mean[b]! + (a === b ? 0.01 : 0);
-      }
-    }
-    let logDet = 0;
-    for (const v of symmetricEigen(S, n).values) logDet += Math.log(v);
-    const sigma = Math.exp(logDet / (2 * n));
-    const C = S.map((v) => v / (sigma * sigma));
-    const p = cmaParams(n, this.options.popsize || undefined);
-    return new Generation(0, CmaState.initial(p, mean, sigma, C, this.flat.discreteAxes), sigma);
   }
 
   /** The generation after `cur` if `cur` can be told now (tell, then an IPOP restart if the run stopped). */
@@ -207,17 +189,132 @@ export class Replay {
     }
     if (told.length < lambda) return undefined;
     const state = cur.state.tell(told);
-    if (this.options.restart_strategy === "ipop" && state.shouldStop(cur.sigma0)) {
-      const run = cur.run + 1;
-      const n = this.flat.axes.length;
-      const rng = createRng(this.seed, ...RESTART_STREAM, run);
-      const mean = Float64Array.from({ length: n }, () => rng.uniform());
-      const p = cmaParams(n, lambda * this.options.inc_popsize);
-      const sigma0 = this.options.sigma0;
-      cur.next = new Generation(run, CmaState.initial(p, mean, sigma0, undefined, this.flat.discreteAxes), sigma0);
+    if (this.options.restart_strategy !== "none" && state.shouldStop(cur.sigma0)) {
+      cur.next = this.restart(cur, state.g);
     } else {
-      cur.next = new Generation(cur.run, state, cur.sigma0);
+      cur.next = new Generation(cur.run, state, cur.sigma0, cur.budget);
     }
     return cur.next;
+  }
+
+  /**
+   * The first generation of the run after `cur`'s, which stopped after
+   * `generations`: from a uniformly random mean (its own stream per run).
+   * IPOP: λ times inc_popsize, σ0. BIPOP (Hansen 2009): the regime that has
+   * spent fewer evaluations so far goes next; the large one multiplies the
+   * first λ by inc_popsize once more, the small one draws
+   * λ = ⌊λ0·(inc_popsize^large runs)^(U²)⌋ and σ = σ0·10^(−2U′).
+   */
+  private restart(cur: Generation, generations: number): Generation {
+    const run = cur.run + 1;
+    const n = this.flat.axes.length;
+    const rng = createRng(this.seed, ...RESTART_STREAM, run);
+    const mean = Float64Array.from({ length: n }, () => rng.uniform());
+    let popsize = cur.state.p.popsize * this.options.inc_popsize;
+    let sigma0 = this.options.sigma0;
+    let budget = cur.budget;
+    if (this.options.restart_strategy === "bipop") {
+      const spent = cur.state.p.popsize * generations;
+      const b = cur.budget;
+      const small = b.regime === "small" ? b.smallEvals + spent : b.smallEvals;
+      const large = b.regime === "large" ? b.largeEvals + spent : b.largeEvals;
+      if (small < large) {
+        const u = rng.uniform();
+        const v = rng.uniform();
+        popsize = Math.max(2, Math.floor(b.lambda0 * (this.options.inc_popsize ** b.largeRuns) ** (u * u)));
+        sigma0 = this.options.sigma0 * 10 ** (-2 * v);
+        budget = { ...b, regime: "small", smallEvals: small, largeEvals: large };
+      } else {
+        popsize = b.lambda0 * this.options.inc_popsize ** (b.largeRuns + 1);
+        budget = { ...b, regime: "large", largeRuns: b.largeRuns + 1, smallEvals: small, largeEvals: large };
+      }
+    }
+    const p = cmaParams(n, Math.min(popsize, MAX_POPSIZE));
+    return new Generation(run, CmaState.initial(p, mean, sigma0, undefined, this.flat.discreteAxes), sigma0, budget);
+  }
+}
+
+/** λ never grows beyond this (the largest popsize option): restarts of a long flat run would overflow. */
+const MAX_POPSIZE = 100_000;
+
+/** BIPOP's bookkeeping: evaluations spent in each regime, large-population restarts, the first run's λ. */
+interface RestartBudget {
+  readonly lambda0: number;
+  readonly regime: "small" | "large";
+  readonly largeRuns: number;
+  readonly smallEvals: number;
+  readonly largeEvals: number;
+}
+
+/** The first run counts as a small-population one (so the first restart is a large one, as in Hansen 2009). */
+function firstRun(lambda0: number): RestartBudget {
+  return { lambda0, regime: "small", largeRuns: 0, smallEvals: 0, largeEvals: 0 };
+}
+
+/**
+ * cmaes' warm start (Nomura et al. 2021) from a prefix of the history, fed
+ * one trial at a time: when every trial of the prefix has finished and at
+ * least 10 are COMPLETE, the first generation has the mean and covariance of
+ * the best 10% plus 0.1²·I, split into σ and C. The finished trials are kept
+ * sorted (ties in number order), and the generation is rebuilt only when its
+ * best 10% changed.
+ */
+class WarmPrefix {
+  private running = 0;
+  private readonly done: { readonly u: Float64Array; readonly loss: number }[] = [];
+  private cached: Generation | undefined;
+  private stale = true;
+
+  constructor(
+    private readonly flat: FlatSpace,
+    private readonly options: CmaesOptions,
+  ) {}
+
+  add(o: Observation): void {
+    if (!this.options.warm_start) return;
+    if (o.state === "running") this.running++;
+    if (o.state !== "complete" || o.loss === undefined || Number.isNaN(o.loss)) return;
+    if (this.flat.axes.some((a) => Number.isNaN(o.config[a.param.index]!))) return;
+    const loss = o.loss;
+    // After the last one with a loss not above it: the order a stable sort by loss gives.
+    let lo = 0;
+    let hi = this.done.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.done[mid]!.loss > loss) hi = mid;
+      else lo = mid + 1;
+    }
+    const top = Math.floor(0.1 * this.done.length);
+    this.done.splice(lo, 0, { u: Float64Array.from(this.flat.axes, (a) => a.toUnit(o.config[a.param.index]!)), loss });
+    if (lo < top || Math.floor(0.1 * this.done.length) !== top) this.stale = true;
+  }
+
+  /** The warm-started first generation, or undefined (warm start off, a trial running, under 10 COMPLETE). */
+  generation(): Generation | undefined {
+    if (this.running > 0) return undefined;
+    const top = Math.floor(0.1 * this.done.length);
+    if (top < 1) return undefined;
+    if (!this.stale) return this.cached;
+    const done = this.done;
+    const n = this.flat.axes.length;
+    const mean = new Float64Array(n);
+    for (let t = 0; t < top; t++) for (let k = 0; k < n; k++) mean[k] = mean[k]! + done[t]!.u[k]! / top;
+    const S = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = a; b < n; b++) {
+        let s = 0;
+        for (let t = 0; t < top; t++) s += done[t]!.u[a]! * done[t]!.u[b]!;
+        S[a * n + b] = s / top - mean[a]! * mean[b]! + (a === b ? 0.01 : 0);
+        S[b * n + a] = S[a * n + b]!;
+      }
+    }
+    let logDet = 0;
+    for (const v of symmetricEigen(S, n).values) logDet += Math.log(v);
+    const sigma = Math.exp(logDet / (2 * n));
+    const C = S.map((v) => v / (sigma * sigma));
+    const p = cmaParams(n, this.options.popsize || undefined);
+    this.cached = new Generation(0, CmaState.initial(p, mean, sigma, C, this.flat.discreteAxes), sigma);
+    this.stale = false;
+    return this.cached;
   }
 }

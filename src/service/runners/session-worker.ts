@@ -73,7 +73,9 @@ if (port !== null) {
       const s = sessionFor(msg.key, msg.open);
       applyDelta(s.history, msg.delta);
       // A copy with a buffer of its own: a view would take its whole buffer along.
-      const config = s.session.suggest(s.history, createRng(msg.seed, msg.trialNumber)).slice();
+      // With the context as in process: algorithms that keep one sequence per experiment (cmaes) need the numbers.
+      const context = { seed: msg.seed, trialNumber: msg.trialNumber };
+      const config = s.session.suggest(s.history, createRng(msg.seed, msg.trialNumber), context).slice();
       const response: SessionResponse = { id: msg.id, config };
       port.postMessage(response, [config.buffer as ArrayBuffer]);
     } catch (err) {

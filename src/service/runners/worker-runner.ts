@@ -10,7 +10,8 @@
  *   history incrementally; a batch of a thousand over a long history used to
  *   hold the event loop for seconds. Not on the GP's threads, so a fit never
  *   delays them. A lone suggestion over a short history runs in process
- *   (IN_PROCESS_HISTORY), in a session of its own there.
+ *   (IN_PROCESS_HISTORY), in a session of its own there, unless the
+ *   algorithm replays its history in a fresh session (cmaes): always there.
  * - the rest (random search) in process, in the experiment's session, cut
  *   into slices of the event loop (event-loop-slices.ts) so a large batch
  *   never holds it for long.
@@ -21,6 +22,7 @@ import { createSharedMemos } from "../../algorithms/shared-memos.js";
 import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
 import { createRng } from "../../math/rng.js";
+import type { Algorithm } from "../../algorithms/types.js";
 import type { AlgorithmRunner, SessionHolder, SuggestJob } from "./algorithm-runner.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
 import { SessionThread } from "./session-thread.js";
@@ -36,8 +38,8 @@ const SLICE_MS = 10;
  */
 const IN_PROCESS_HISTORY = 4000;
 
-function inProcess(job: SuggestJob): boolean {
-  return (job.batch ?? 1) === 1 && job.history.length < IN_PROCESS_HISTORY;
+function inProcess(job: SuggestJob, algorithm: Algorithm<unknown>): boolean {
+  return algorithm.replaysHistory !== true && (job.batch ?? 1) === 1 && job.history.length < IN_PROCESS_HISTORY;
 }
 
 interface Pending {
@@ -129,7 +131,7 @@ export class WorkerRunner implements AlgorithmRunner {
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     const algorithm = algorithmNamed(job.algorithm);
-    if (algorithm.threadSession && !inProcess(job)) return this.sessionThread.suggest(job, holder);
+    if (algorithm.threadSession && !inProcess(job, algorithm)) return this.sessionThread.suggest(job, holder);
     if (!algorithm.offload) {
       const wait = this.slices.turn();
       if (wait === undefined) return this.inProcess(job, holder);
