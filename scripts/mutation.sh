@@ -65,7 +65,8 @@ tests_for() {
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
     src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
-    src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
+    # Numerics: their unit and golden tests (seconds per mutant).
+    src/math*) echo "test/unit/math-*.test.ts,test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/pareto-hypervolume.test.ts,test/unit/cma-goldens.test.ts,test/unit/gp-sobol.test.ts,test/unit/qmc.test.ts,test/unit/gp-numerics.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
