@@ -14,11 +14,22 @@ interface Goldens {
   eigen: { n: number; a: number[]; values: number[] }[];
   halton: number[][];
   minima: { name: string; x0: number[]; lo: number[]; hi: number[]; x: number[]; f: number }[];
+  rng: { seed: number[]; uniforms: number[]; ints10: number[]; normals: number[] }[];
 }
 const goldens = JSON.parse(readFileSync(new URL("../fixtures/math-goldens.json", import.meta.url), "utf8")) as Goldens;
 
 describe("createRng", () => {
   const draw = (rng: ReturnType<typeof createRng>, k: number) => Array.from({ length: k }, () => rng.uniform());
+
+  it.each(
+    goldens.rng.map((r) => [r.seed.join(", "), r] as const),
+  )("seed (%s): the documented xoshiro128** stream, as an independent Python implementation draws it", (_, r) => {
+    const rng = createRng(...r.seed);
+    expect(Array.from({ length: 6 }, () => rng.uniform())).toEqual(r.uniforms);
+    expect(Array.from({ length: 6 }, () => rng.int(10))).toEqual(r.ints10);
+    const normals = Array.from({ length: 5 }, () => rng.normal());
+    for (const [i, z] of normals.entries()) expect(Math.abs(z - r.normals[i]!)).toBeLessThan(1e-14);
+  });
 
   it("is a function of its seed words only", () => {
     expect(draw(createRng(7, 3), 20)).toEqual(draw(createRng(7, 3), 20));
