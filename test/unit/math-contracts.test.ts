@@ -220,6 +220,51 @@ describe("minimizeBox", () => {
     expect(r.evaluations).toBeGreaterThan(r.iterations);
   });
 
+  // An ill-conditioned quadratic (curvatures 1 to 1e4): steepest descent needs thousands of iterations, a working
+  // quasi-Newton model a few dozen. The iteration counts pin the curvature pairs and the two-loop product.
+  const w6 = [1, 10, 100, 1000, 1e4, 3];
+  const c6 = [0.5, -0.3, 0.2, 0.1, -0.05, 0.7];
+  const ill: ValueAndGradient = (x, g) => {
+    let f = 0;
+    for (let i = 0; i < 6; i++) {
+      const d = x[i]! - c6[i]!;
+      f += 0.5 * w6[i]! * d * d;
+      g[i] = w6[i]! * d;
+    }
+    return f;
+  };
+  const free6 = [new Array(6).fill(Number.NEGATIVE_INFINITY), new Array(6).fill(Number.POSITIVE_INFINITY)] as const;
+
+  it("is quasi-Newton: an ill-conditioned 6-D quadratic in under 60 iterations, Rosenbrock in under 80", () => {
+    const r = minimizeBox(ill, new Array(6).fill(0), ...free6, { gtol: 1e-8 });
+    expect(r.converged).toBe(true);
+    expect(r.iterations).toBeLessThan(60);
+    expect(r.f).toBeLessThan(1e-10);
+    for (let i = 0; i < 6; i++) expect(r.x[i]).toBeCloseTo(c6[i]!, 6);
+    const rb = minimizeBox(rosen, [-1.2, 1, 0.5], [-2, -2, -2], [2, 2, 2], {
+      gtol: 1e-9,
+      maxIter: 2000,
+      maxEval: 20_000,
+    });
+    expect(rb.iterations).toBeLessThan(80);
+  });
+
+  it("memory: one correction pair is not enough for the ill-conditioned quadratic in 200 iterations", () => {
+    const one = minimizeBox(ill, new Array(6).fill(0), ...free6, { gtol: 1e-8, memory: 1 });
+    expect(one.converged).toBe(false);
+    expect(one.iterations).toBe(200);
+    expect(one.f).toBeGreaterThan(1e-4);
+  });
+
+  it("with bounds active on four coordinates, converges in under 25 iterations onto them exactly", () => {
+    const r = minimizeBox(ill, new Array(6).fill(0), new Array(6).fill(-0.1), new Array(6).fill(0.15), { gtol: 1e-8 });
+    expect(r.converged).toBe(true);
+    expect(r.iterations).toBeLessThan(25);
+    expect([r.x[0], r.x[1], r.x[2], r.x[5]]).toEqual([0.15, -0.1, 0.15, 0.15]);
+    expect(r.x[3]).toBeCloseTo(0.1, 6);
+    expect(r.x[4]).toBeCloseTo(-0.05, 6);
+  });
+
   it("holds coordinates exactly at the bounds the gradient pushes against, starting from outside the box", () => {
     const r = minimizeBox(quad, [-50, 50, 0, 0], [-1, -1, -1, -1], [1, 1, 1, 12]);
     expect(r.converged).toBe(true);
