@@ -121,6 +121,18 @@ describe("symmetricEigen", () => {
     expect(Array.from(values)).toEqual([-1, 2, 3]);
     expect(Array.from(vectors).map(Math.abs)).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
   });
+
+  it("handles repeated eigenvalues: a diagonal with equal entries and a block with a double eigenvalue", () => {
+    const diag = symmetricEigen(Float64Array.from([2, 0, 0, 0, 5, 0, 0, 0, 2]), 3);
+    expect(Array.from(diag.values)).toEqual([2, 2, 5]);
+    expect(Array.from(diag.vectors).every(Number.isFinite)).toBe(true);
+    // [[3, 1, 0], [1, 3, 0], [0, 0, 4]]: eigenvalues 2, 4, 4.
+    const block = symmetricEigen(Float64Array.from([3, 1, 0, 1, 3, 0, 0, 0, 4]), 3);
+    for (const [i, want] of [2, 4, 4].entries()) expect(block.values[i]).toBeCloseTo(want, 14);
+    // [[4, 0, 1], [0, 4, 0], [1, 0, 4]]: equal diagonal entries with a zero between them (eigenvalues 3, 4, 5).
+    const equal = symmetricEigen(Float64Array.from([4, 0, 1, 0, 4, 0, 1, 0, 4]), 3);
+    for (const [i, want] of [3, 4, 5].entries()) expect(equal.values[i]).toBeCloseTo(want, 14);
+  });
 });
 
 describe("Halton", () => {
