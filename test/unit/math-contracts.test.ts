@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { symmetricEigen } from "../../src/math/eigen.js";
 import { firstPrimes, Halton } from "../../src/math/halton.js";
+import { cholesky } from "../../src/math/linalg.js";
 import { minimizeBox, type ValueAndGradient } from "../../src/math/optimize.js";
 import { createRng } from "../../src/math/rng.js";
 
@@ -361,5 +362,30 @@ describe("minimizeBox", () => {
     expect(r.x[0]).toBeGreaterThan(0.4);
     expect(r.x[0]).toBeLessThanOrEqual(0.5);
     expect(Number.isFinite(r.f)).toBe(true);
+  });
+});
+
+describe("cholesky's jitter", () => {
+  // diag(1, −1e-6): factorable once the jitter exceeds 1e-6. Tries are firstJitter·mean|diag|·10^k, k = 0, 1, ...
+  const m = (1 + 1e-6) / 2;
+
+  it("is 0 when the matrix factors as given, and the first try that works otherwise", () => {
+    expect(cholesky(Float64Array.from([4, 2, 2, 3]), 2)!.jitter).toBe(0);
+    const f = cholesky(Float64Array.from([1, 0, 0, -1e-6]), 2)!;
+    // 1e-10·m·10^4 ≈ 5e-7 is too little, 1e-10·m·10^5 ≈ 5e-6 works.
+    expect(f.jitter / (1e-10 * m * 1e5)).toBeCloseTo(1, 12);
+    expect(f.L[3]).toBeCloseTo(Math.sqrt(f.jitter - 1e-6), 15);
+    // A singular zero matrix: mean|diag| is 0, so the scale is 1 and the first try, 1e-10, works.
+    expect(cholesky(new Float64Array(4), 2)!.jitter).toBe(1e-10);
+  });
+
+  it("firstJitter and maxTries act: the first try's size, and giving up after maxTries escalations", () => {
+    const f = cholesky(Float64Array.from([1, 0, 0, -1e-6]), 2, 1e-3)!;
+    expect(f.jitter).toBe(1e-3 * m);
+    // −1 needs a jitter above 1: 1e-10·m·10^k > 1 first at k = 11, past the default 8 tries (k ≤ 7).
+    const neg = Float64Array.from([1, 0, 0, -1]);
+    expect(cholesky(neg, 2)).toBeUndefined();
+    expect(cholesky(neg, 2, 1e-10, 11)).toBeUndefined();
+    expect(cholesky(neg, 2, 1e-10, 12)!.jitter / (1e-10 * 1 * 1e11)).toBeCloseTo(1, 12);
   });
 });
