@@ -117,6 +117,17 @@ describe("qmc", () => {
     expect(withY[3]).toBeLessThanOrEqual(1);
   });
 
+  it("maps a normal parameter through the normal quantile, clamped off the sequence's 0", () => {
+    const normal = compileSpace({ parameters: [param("z", { $case: "normal", value: { mu: 2, sigma: 3 } })] });
+    const plain = qmc.open(normal, qmc.parseOptions({ qmc_type: text("halton"), scramble: bool(false) }));
+    const z = (n: number) => plain.suggest([], createRng(1, n), { seed: 1, trialNumber: n })[0]!;
+    // Unscrambled Halton starts at 0, 1/2, 1/4, 3/4: the quantile of 1e-12 (SciPy: −7.0345σ), the median, ∓0.674σ.
+    expect(z(0)).toBeCloseTo(2 - 3 * 7.034483825301131, 9);
+    expect(z(1)).toBe(2);
+    expect(z(2)).toBeCloseTo(2 - 3 * 0.6744897501960817, 12);
+    expect(z(3)).toBeCloseTo(2 + 3 * 0.6744897501960817, 12);
+  });
+
   it("trial numbers wrap around the sequence after 2^32 points", () => {
     expect(at({}, 6, 2 ** 32 + 3).slice(0, 3)).toEqual(at({}, 6, 3).slice(0, 3));
     expect(at({}, 6, 2 ** 32 - 1).slice(0, 3)).not.toEqual(at({}, 6, 0).slice(0, 3));
