@@ -87,6 +87,18 @@ describe("splitHistory = the documented ranking", () => {
   });
 });
 
+describe("unfinished trials never rank", () => {
+  it("an older FAIL, LOST or RUNNING trial does not take a never-reported PRUNED trial's place in the good set", () => {
+    for (const state of ["fail", "lost", "running"] as const) {
+      const s = splitHistory([obs(0, state, undefined), obs(1, "pruned", undefined)], DEFAULT_TPE_OPTIONS);
+      expect(
+        s.good.map((o) => o.number),
+        state,
+      ).toEqual([1]);
+    }
+  });
+});
+
 describe("weights", () => {
   it("EI: a PRUNED good member gets the floor, not its intermediate value's improvement", () => {
     const good = [obs(0, "complete", 1), obs(1, "pruned", 0.5, [0], 3)];
