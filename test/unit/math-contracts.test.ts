@@ -154,6 +154,7 @@ describe("Halton", () => {
     // 2^32 − 1 in base 2 is 32 ones: 1 − 2^-32.
     expect(out[0]).toBe(1 - 2 ** -32);
     for (const bad of [-1, 2 ** 32, 0.5, Number.NaN]) expect(() => h.at(bad, out)).toThrow(RangeError);
+    expect(() => h.at(2 ** 32, out)).toThrow("Halton index must be an integer in [0, 2^32), got 4294967296");
   });
 
   it("scrambled: deterministic per generator, strictly inside (0, 1), each coordinate stratified in its base", () => {
