@@ -65,8 +65,15 @@ tests_for() {
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
     src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
-    src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
-    src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/integration/algorithm-sessions.test.ts" ;;
+    # Numerics: their unit and golden tests (seconds per mutant).
+    src/math*) echo "test/unit/math-*.test.ts,test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/pareto-hypervolume.test.ts,test/unit/cma-goldens.test.ts,test/unit/gp-sobol.test.ts,test/unit/qmc.test.ts,test/unit/gp-numerics.test.ts" ;;
+    # Algorithms: their unit, golden and behaviour tests; the integration tests add nothing per mutant but minutes.
+    src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
+    src/algorithms/gp*) echo "test/unit/gp-*.test.ts" ;;
+    src/algorithms/cmaes*) echo "test/unit/cma*.test.ts" ;;
+    src/algorithms/grid* | src/algorithms/qmc* | src/algorithms/random.ts | src/algorithms/registry.ts | src/algorithms/options.ts)
+      echo "test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
+    src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/unit/cma*.test.ts,test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
