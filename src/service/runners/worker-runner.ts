@@ -145,7 +145,7 @@ export class WorkerRunner implements AlgorithmRunner {
   suggestAhead(job: SuggestJob, holder: SessionHolder): void {
     const algorithm = algorithmNamed(job.algorithm);
     // Only where the real suggestion will run: the in-process session.
-    if (!algorithm.suggestsAhead || (algorithm.threadSession && !inProcess(job))) return;
+    if (!algorithm.suggestsAhead || (algorithm.threadSession && !inProcess(job, algorithm))) return;
     // A failure is the real call's to report.
     this.inProcess(job, holder).catch(() => undefined);
   }
