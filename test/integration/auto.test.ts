@@ -95,6 +95,13 @@ describe("auto over gRPC", () => {
     ]);
     const { experiment } = await ts.api.getExperiment({ name: "c" });
     expect(experiment?.algorithmChoice).toEqual({ algorithm: "tpe", reason: "conditional parameters: TPE" });
+    // Several objectives: accepted, and TPE's.
+    const mo = await ts.api.createExperiment({
+      experiment: { name: "mo", space, algorithm: { name: "auto" }, objectives: [{ name: "a" }, { name: "b" }] },
+    });
+    expect(mo.experiment?.algorithmChoice).toEqual({ algorithm: "tpe", reason: "2 objectives: TPE" });
+    const moTrials = await ts.api.suggest({ experiment: "mo", count: 2, workerId: "w" });
+    expect(moTrials.trials.map((t) => t.proposedBy)).toEqual(["tpe", "tpe"]);
   });
 
   it("names an explicit algorithm as the proposer and the choice, without a reason", async () => {
