@@ -135,7 +135,7 @@ describe("a multi-objective experiment", () => {
       ],
       [
         { objectives: two, algorithm: { name: "gp", options: {} } },
-        'experiment.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "random" or "tpe"',
+        'experiment.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "auto" or "random" or "tpe"',
       ],
       [
         { objectives: two, pruner: { name: "median", options: {} } },
