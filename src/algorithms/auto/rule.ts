@@ -6,7 +6,7 @@
  *
  * Like Optuna's AutoSampler (TPE for categorical or conditional spaces and
  * several objectives, GP while the completed trials are few, CMA-ES after
- * them) and Vizier's default (one GP for flat spaces), but with its own
+ * them) and Vizier's default designer (a GP bandit for flat spaces), with its own
  * thresholds, measured on the protocol (bench/RESULTS.md, issue 21 `auto`):
  *
  * | when                                                   | algorithm |
