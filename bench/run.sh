@@ -8,7 +8,9 @@
 #   BENCH_PROBLEMS            comma list (default: all eight), e.g. branin,hartmann6
 #   BENCH_SAMPLERS            comma list (default: all available), e.g. parzen_tpe,optuna_tpe
 #   BENCH_STAGES=quality,latency,load,pruning,memory,mo  (deceptive: issue 21's deceptive and rugged
-#                             problems, parzen_tpe/optuna_tpe/hyperopt_tpe/hyperopt_rand, report in deceptive.md)
+#                             problems, parzen_tpe/optuna_tpe/hyperopt_tpe/hyperopt_rand, report in deceptive.md;
+#                             auto: issue 21's `auto` against tpe, gp and cmaes on every protocol problem, in
+#                             process (bench/auto-quick.ts; the GP at 200 trials is slow), report in auto.md)
 #   BENCH_MO_BUDGET=300       trials per multi-objective run (hypervolume read at 100, 200, 300)
 #   BENCH_SKIP_MEMORY=1       leave out the memory stage (100 x 10,000 trials)
 #   BENCH_JOBS=2              parallel processes for the quality runs
@@ -138,6 +140,16 @@ if has_stage deceptive; then
     --problems deceptive1d,deceptive3d,phase_wave,rugged_funnel6,needle_cliff --seeds "$SEEDS" \
     --samplers parzen_tpe,optuna_tpe,hyperopt_tpe,hyperopt_rand --jobs "$JOBS"
   "$py" bench/deceptive_report.py "$out/deceptive.jsonl" | tee "$out/deceptive.md"
+fi
+
+# ---------------------------------------------------------------- 1c. auto against the single algorithms (issue 21)
+if has_stage auto; then
+  echo "bench: == auto (in process)" >&2
+  [[ "${BENCH_RESUME:-0}" == 1 ]] || rm -f "$out/auto.jsonl"
+  auto_flags=(--seeds "$SEEDS")
+  [[ -n "$PROBLEMS" ]] && auto_flags+=(--problems "$PROBLEMS")
+  npx tsx bench/auto-quick.ts --algos tpe,gp,cmaes,auto "${auto_flags[@]}" >> "$out/auto.jsonl"
+  npx tsx bench/auto-report.ts "$out/auto.jsonl" | tee "$out/auto.md"
 fi
 
 # ---------------------------------------------------------------- 2. latency

@@ -1,5 +1,6 @@
 /** Algorithms by name, as experiments refer to them. */
 import { invalidArgument } from "../errors.js";
+import { auto } from "./auto/index.js";
 import { cmaes } from "./cmaes/index.js";
 import { gpAlgorithm } from "./gp/sampler.js";
 import { grid } from "./grid/index.js";
@@ -18,6 +19,7 @@ const algorithms: ReadonlyMap<string, Algorithm<any>> = new Map<string, Algorith
   [grid.name, grid],
   [cmaes.name, cmaes],
   [nsga2.name, nsga2],
+  [auto.name, auto],
 ]);
 
 export const DEFAULT_ALGORITHM = "tpe";

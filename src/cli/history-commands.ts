@@ -61,6 +61,7 @@ function trialRecord(t: Trial): Record<string, unknown> {
     intermediate_values: [...t.intermediate].map(([step, value]) => [step, Number.isNaN(value) ? null : value]),
     worker_id: t.workerId,
     source: t.source,
+    proposed_by: t.proposedBy,
     user_attrs: t.userAttrs,
     fail_reason: t.failReason,
     create_time: t.createTime?.toISOString() ?? null,
@@ -97,6 +98,7 @@ function trialsCsv(trials: Trial[]): string {
     "intermediate_values",
     "worker_id",
     "source",
+    "proposed_by",
     "fail_reason",
     "create_time",
     "start_time",
@@ -119,6 +121,7 @@ function trialsCsv(trials: Trial[]): string {
       steps.length > 0 ? r.intermediate_values : undefined,
       t.workerId,
       t.source,
+      t.proposedBy,
       t.failReason,
       r.create_time,
       r.start_time,
@@ -137,16 +140,25 @@ export function shownParams(t: Trial): string {
     .join(" ");
 }
 
-/** `parzen trials`: a header row, one row per trial, and why a FAIL trial failed. */
+/** "auto (gp)": an `auto` experiment's algorithm with the one proposing its next trial. */
+function algorithmLabel(algorithm: string, current: string): string {
+  return current === "" || current === algorithm ? algorithm : `${algorithm} (${current})`;
+}
+
+/**
+ * `parzen trials`: a header row, one row per trial, the algorithm that proposed it (or how it came: enqueued,
+ * imported), and why a FAIL trial failed.
+ */
 function trialsTable(trials: Trial[]): string {
   const rows = trials.map((t) => [
     String(t.number),
     t.state,
     t.loss === undefined ? "-" : String(t.loss),
+    t.proposedBy || t.source.toLowerCase(),
     shownParams(t),
     t.failReason,
   ]);
-  const header = ["NUMBER", "STATE", "LOSS", "PARAMETERS", "FAIL REASON"];
+  const header = ["NUMBER", "STATE", "LOSS", "PROPOSED BY", "PARAMETERS", "FAIL REASON"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows]
     .map((r) =>
@@ -193,6 +205,7 @@ export function addHistoryCommands(program: Command): void {
           const line = {
             name: e.name,
             algorithm: e.algorithm,
+            algorithm_choice: e.algorithmChoice,
             direction: Direction[p.direction],
             state: ExperimentState[p.state],
             completion_reason: p.completionReason === 0 ? null : CompletionReason[p.completionReason],
@@ -216,7 +229,7 @@ export function addHistoryCommands(program: Command): void {
           stateLabel(e.proto),
           budgetLabel(e.proto),
           best?.loss === undefined ? "-" : String(best.loss),
-          e.algorithm,
+          algorithmLabel(e.algorithm, e.algorithmChoice.algorithm),
           e.direction,
           ...[c.complete, c.running, c.pruned, c.fail, c.lost, c.waiting].map(String),
         ]);

@@ -73,6 +73,8 @@ export interface TrialRecord {
   id: number;
   state: TrialState;
   source: string;
+  /** The algorithm that proposed it ("" unless source is "algorithm" and it was recorded). */
+  proposedBy: string;
   loss: number | null;
   /** A multi-objective trial's objective values, in the experiment's objective order and directions. */
   values?: number[];

@@ -35,7 +35,7 @@ interface Table {
 
 /** In dependency order (a trial after its experiment, a point after its trial). */
 export const TABLES: readonly Table[] = [
-  { name: "experiments", columns: ["id", "name", "definition", "create_time"], key: ["id"] },
+  { name: "experiments", columns: ["id", "name", "definition", "create_time", "lifecycle"], key: ["id"] },
   {
     name: "trials",
     columns: [
@@ -54,6 +54,9 @@ export const TABLES: readonly Table[] = [
       "start_time",
       "end_time",
       "lease_deadline",
+      "objective_values",
+      "constraint_values",
+      "proposed_by",
     ],
     key: ["id"],
   },
@@ -65,7 +68,7 @@ export const TABLES: readonly Table[] = [
   },
 ];
 
-/** Rows per statement: PostgreSQL takes at most 65,535 parameters (15 columns × 2,000). */
+/** Rows per statement: PostgreSQL takes at most 65,535 parameters (18 columns × 2,000). */
 const PAGE = 2000;
 
 /** One side of a copy: reads pages in key order, or writes them. */

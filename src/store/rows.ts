@@ -58,6 +58,12 @@ export interface TrialRow {
   values?: readonly number[];
   /** Constraint values as reported (feasible when every one is <= 0); absent or empty when none. */
   constraints?: readonly number[];
+  /**
+   * The algorithm that proposed an "algorithm" trial (for `auto`, the one its
+   * rule chose); set when the trial is created, never changed. Absent or
+   * empty for other sources and trials stored before it was recorded.
+   */
+  proposedBy?: string;
 }
 
 /** Shared empty list: most trials have no objective values or constraints of their own. */

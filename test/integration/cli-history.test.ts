@@ -120,6 +120,7 @@ describe("parzen experiments | trials | export", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: "hist",
       algorithm: "random",
+      algorithm_choice: { algorithm: "random", reason: "" },
       direction: "DIRECTION_MINIMIZE",
       state: "EXPERIMENT_STATE_ACTIVE",
       completion_reason: null,
@@ -129,8 +130,8 @@ describe("parzen experiments | trials | export", () => {
     });
     const table = await cli(["trials", "hist", "--states", "complete"]);
     // A header row, then the trial (cli-polish.test.ts checks the columns further).
-    expect(table.stdout).toMatch(/^NUMBER {2}STATE {5}LOSS {2}PARAMETERS/);
-    expect(table.stdout).toMatch(/\n {5}0 {2}COMPLETE {2}0\.25 {2}lr=\S+ layers=\d+ optimizer=\w+/);
+    expect(table.stdout).toMatch(/^NUMBER {2}STATE {5}LOSS {2}PROPOSED BY {2}PARAMETERS/);
+    expect(table.stdout).toMatch(/\n {5}0 {2}COMPLETE {2}0\.25 {2}random {7}lr=\S+ layers=\d+ optimizer=\w+/);
     expect(table.stdout.trim().split("\n")).toHaveLength(2);
   }, 90_000);
 

@@ -66,9 +66,9 @@ describe("the CLI", () => {
     const { code, stdout } = await cli(["trials", "polish", ...address()]);
     expect(code).toBe(0);
     const [header, first, second] = stdout.split("\n");
-    expect(header).toMatch(/^NUMBER\s+STATE\s+LOSS\s+PARAMETERS\s+FAIL REASON$/);
-    expect(first).toMatch(/^\s*0\s+COMPLETE\s+0\.25\s+x=\S+ optimizer=(sgd|adam)/);
-    expect(second).toMatch(/^\s*1\s+FAIL\s+-\s+.*optimizer=(sgd|adam).*\s+out of memory$/);
+    expect(header).toMatch(/^NUMBER\s+STATE\s+LOSS\s+PROPOSED BY\s+PARAMETERS\s+FAIL REASON$/);
+    expect(first).toMatch(/^\s*0\s+COMPLETE\s+0\.25\s+random\s+x=\S+ optimizer=(sgd|adam)/);
+    expect(second).toMatch(/^\s*1\s+FAIL\s+-\s+random\s+.*optimizer=(sgd|adam).*\s+out of memory$/);
     expect(stdout).not.toMatch(/optimizer=[01]\b/);
   }, 90_000);
 

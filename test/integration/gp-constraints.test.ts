@@ -88,7 +88,7 @@ describe("gp with constraints over gRPC", () => {
     );
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toMatch(
-      /^experiment\.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "nsga2", "random" or "tpe"$/,
+      /^experiment\.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "auto", "nsga2", "random" or "tpe"$/,
     );
     expect(err.details).toContain('"tpe"');
   });

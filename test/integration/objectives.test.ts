@@ -135,7 +135,7 @@ describe("a multi-objective experiment", () => {
       ],
       [
         { objectives: two, algorithm: { name: "gp", options: {} } },
-        'experiment.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "nsga2", "random" or "tpe"',
+        'experiment.algorithm: "gp" optimises one objective; an experiment with 2 objectives needs "auto", "nsga2", "random" or "tpe"',
       ],
       [
         { objectives: two, pruner: { name: "median", options: {} } },

@@ -116,9 +116,13 @@ describe.each(RELEASES)("a database written by %s", (base) => {
     const now = await snapshotExperiments(api);
     expect(now.map((e) => e.name)).toEqual(snapshot.experiments.map((e) => e.name));
     for (const [i, e] of snapshot.experiments.entries()) {
-      // The lifecycle state is an output field added since the release: a release experiment has no stop conditions.
-      const { state, ...asReleased } = now[i]!.experiment as Record<string, unknown>;
+      // The lifecycle state and the algorithm choice are output fields added since the release: a release
+      // experiment has no stop conditions, and its next trial comes from its own algorithm.
+      const { state, algorithmChoice, ...asReleased } = now[i]!.experiment as Record<string, unknown>;
       expect(state, e.name).toBe("EXPERIMENT_STATE_ACTIVE");
+      expect(algorithmChoice, e.name).toEqual({
+        algorithm: (e.experiment as { algorithm: { name: string } }).algorithm.name,
+      });
       expect(asReleased, e.name).toEqual(e.experiment);
       expect(now[i]!.trials.length, e.name).toBe(e.trials.length);
       for (const [j, t] of e.trials.entries()) expect(now[i]!.trials[j], `${e.name} trial ${j}`).toEqual(t);

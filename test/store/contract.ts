@@ -302,6 +302,22 @@ export function storeContract(
         expect(await load(e)).toEqual([a, b, done]);
       });
 
+      it("stores the algorithm that proposed a trial (issue 21): set on insert, kept by updates and reopens", async () => {
+        const e = await experiment("e");
+        const [a, b] = await insert(
+          e,
+          trial(e, 0, { state: "running", proposedBy: "gp" }),
+          trial(e, 1, { state: "waiting", source: "enqueued" }),
+        );
+        expect([a!.proposedBy, b!.proposedBy]).toEqual(["gp", undefined]);
+        const done: TrialRow = { ...a!, state: "complete", loss: 1, endTime: 5 };
+        await (await h.store.write(e, { update: [done] })).durable;
+        expect(await load(e)).toEqual([done, b]);
+        expect(await h.store.readTrials(e, 0, 1, false, (n) => [done, b!][n]!.config)).toEqual([done, b]);
+        await h.reopen();
+        expect((await load(e)).map((t) => t.proposedBy)).toEqual(["gp", undefined]);
+      });
+
       it("rewrites a trial's mutable fields and nothing else", async () => {
         const e = await experiment("e");
         const [t] = await insert(e, trial(e, 0, { intermediate: [[1, 2]] }));

@@ -112,6 +112,7 @@ def test_trials_dataframe_columns(client: parzen.Client, name: str) -> None:
         "last_step",
         "worker_id",
         "source",
+        "proposed_by",
         "create_time",
         "start_time",
         "end_time",
@@ -123,6 +124,7 @@ def test_trials_dataframe_columns(client: parzen.Client, name: str) -> None:
     assert list(df["state"]) == ["PRUNED", "COMPLETE"] and df["loss"][1] == 0.25
     assert str(df["last_step"].dtype) == "Int64" and df["last_step"][0] == 10 and df["last_step"].isna()[1]
     assert list(df["worker_id"]) == ["w", "w"] and list(df["source"]) == [t0.source, t1.source]
+    assert list(df["proposed_by"]) == ["random", "random"] == [t0.proposed_by, t1.proposed_by]
     assert all(isinstance(v, datetime) for v in [df["create_time"][0], df["start_time"][0], df["end_time"][1]])
     assert df["intermediate"][0] == {2: 5.0, 10: 3.0} and list(df["intermediate"][0]) == [2, 10]
     assert df["intermediate"][1] == {} and df["metrics.acc"][1] == 0.9

@@ -101,6 +101,11 @@ export class Experiment {
   get algorithm(): string {
     return this.#proto.algorithm?.name ?? "";
   }
+  /** Which algorithm proposes the next trial and why (for `auto`, its rule's choice), as of the last read (`refresh()`). */
+  get algorithmChoice(): { algorithm: string; reason: string } {
+    const c = this.#proto.algorithmChoice;
+    return { algorithm: c?.algorithm ?? "", reason: c?.reason ?? "" };
+  }
   get seed(): number | undefined {
     return this.#proto.seed;
   }

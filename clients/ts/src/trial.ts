@@ -101,6 +101,10 @@ export class Trial {
   get source(): string {
     return TrialSource[this.#proto.source]?.replace("TRIAL_SOURCE_", "") ?? "UNSPECIFIED";
   }
+  /** The algorithm that proposed it ("tpe", "gp", "cmaes", ...; for `auto`, its rule's choice); "" unless ALGORITHM. */
+  get proposedBy(): string {
+    return this.#proto.proposedBy;
+  }
   /** When a RUNNING trial becomes LOST unless it heartbeats. */
   get leaseDeadline(): Date | undefined {
     return this.#proto.leaseDeadline;

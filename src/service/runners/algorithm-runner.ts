@@ -39,6 +39,18 @@ export interface RemoteSession {
 export interface SessionHolder {
   algorithmSession: AlgorithmSession | undefined;
   threadSession: RemoteSession | undefined;
+  /**
+   * The algorithm its sessions are for: an `auto` experiment's changes with
+   * its phase, and a session is dropped when another algorithm's job comes.
+   */
+  sessionAlgorithm?: string;
+}
+
+/** Drops `holder`'s sessions if they belong to another algorithm than `algorithm`'s, and marks them as its. */
+export function claimSessions(holder: SessionHolder, algorithm: string): void {
+  if (holder.sessionAlgorithm === algorithm) return;
+  dropSession(holder);
+  holder.sessionAlgorithm = algorithm;
 }
 
 /** Drops what `holder` keeps of its sessions, freeing them wherever they live. */

@@ -23,7 +23,7 @@ import { ParzenError, type ErrorCode } from "../../errors.js";
 import type { Config } from "../../space/types.js";
 import { createRng } from "../../math/rng.js";
 import type { Algorithm } from "../../algorithms/types.js";
-import type { AlgorithmRunner, SessionHolder, SuggestJob } from "./algorithm-runner.js";
+import { type AlgorithmRunner, claimSessions, type SessionHolder, type SuggestJob } from "./algorithm-runner.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
 import { SessionThread } from "./session-thread.js";
 
@@ -131,6 +131,7 @@ export class WorkerRunner implements AlgorithmRunner {
 
   suggest(job: SuggestJob, holder: SessionHolder, signal?: AbortSignal): Promise<Config> {
     const algorithm = algorithmNamed(job.algorithm);
+    claimSessions(holder, job.algorithm);
     if (algorithm.threadSession && !inProcess(job, algorithm)) return this.sessionThread.suggest(job, holder);
     if (!algorithm.offload) {
       const wait = this.slices.turn();

@@ -110,6 +110,8 @@ export class ExperimentState {
   algorithmSession: AlgorithmSession | undefined = undefined;
   /** Its session on the session thread, if a suggestion ran there (runners/session-thread.ts). */
   threadSession: RemoteSession | undefined = undefined;
+  /** The algorithm those sessions are for (an `auto` experiment's changes with its phase). */
+  sessionAlgorithm: string | undefined = undefined;
   /** The points of a finite algorithm's design (grid) the trials took; undefined for the others. */
   private readonly design: Exhaustible | undefined;
 

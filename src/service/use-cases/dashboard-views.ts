@@ -110,6 +110,7 @@ export function trialRecord(exp: ExperimentState, t: TrialRow, withCurve: boolea
     id: t.id,
     state: t.state,
     source: t.source,
+    proposedBy: t.proposedBy ?? "",
     loss: t.loss,
     params,
     metrics: { ...t.metrics },

@@ -52,6 +52,7 @@ import type { ExperimentState } from "../state/experiment-state.js";
 import { type Change, type Changes, type ExperimentCache, experimentNamed } from "../state/experiments.js";
 import type { Leases } from "./leases.js";
 import type { ServiceLimits } from "./limits.js";
+import { choiceFor } from "./algorithm-choice.js";
 import { checkSuggestAnswer } from "./answer-size.js";
 import { newTrialRow } from "./new-trial.js";
 import { replayed } from "./replay.js";
@@ -224,13 +225,14 @@ export class SuggestUseCase {
       // a tenth of the server's time, and a fifth more in garbage collection, copying histories nobody read.
       const base = pendingReport === undefined || ignoresHistory ? live : exp.observationsWith(live, pendingReport);
       const history = pending.length === 0 ? base : base.concat(pending);
-      const config =
+      const { config, proposedBy } =
         prefetched ?? (await this.algorithmSuggestion(exp, number, history, signal, count - started.length));
       pending.push({ number, config, state: "running", loss: undefined, lastStep: undefined });
       created.push(
         newTrialRow(exp, number, config, now, {
           state: "running",
           source: "algorithm",
+          proposedBy,
           workerId,
           startTime: now,
           leaseDeadline: lease,
@@ -262,18 +264,23 @@ export class SuggestUseCase {
     return true;
   }
 
-  /** What `exp`'s algorithm suggests for trial `number` given `history`: in its session, or on a worker thread. */
-  private algorithmSuggestion(
+  /**
+   * What `exp`'s algorithm (for `auto`, the one its rule picks for this
+   * history: algorithm-choice.ts) suggests for trial `number` given
+   * `history`, and its name: in its session, or on a worker thread.
+   */
+  private async algorithmSuggestion(
     exp: ExperimentState,
     number: number,
     history: readonly Observation[],
     signal?: AbortSignal,
     batch = 1,
-  ): Promise<Config> {
-    return this.deps.runner.suggest(
+  ): Promise<Proposal> {
+    const choice = choiceFor(exp, history);
+    const config = await this.deps.runner.suggest(
       {
-        algorithm: exp.def.algorithm,
-        options: exp.def.algorithmOptions,
+        algorithm: choice.algorithm,
+        options: choice.options,
         space: exp.space,
         history,
         seed: exp.def.seed,
@@ -283,7 +290,14 @@ export class SuggestUseCase {
       exp,
       signal,
     );
+    return { config, proposedBy: choice.algorithm };
   }
+}
+
+/** A suggested configuration and the algorithm that proposed it. */
+export interface Proposal {
+  readonly config: Config;
+  readonly proposedBy: string;
 }
 
 function answer(trials: Trial[]): SuggestResponse {
@@ -313,11 +327,11 @@ export function trialsAnswer(trials: Trial[]): SuggestResponse {
 interface Prefetched {
   readonly version: number;
   readonly number: number;
-  readonly config: Promise<Config>;
+  readonly config: Promise<Proposal>;
 }
 
 /** Computes what a Suggest would for trial `number` of `exp` as it is now. */
-export type SuggestionSource = (exp: ExperimentState, number: number) => Promise<Config>;
+export type SuggestionSource = (exp: ExperimentState, number: number) => Promise<Proposal>;
 
 /** Computes ahead in `exp`'s session what would follow trial `handed`; false if it could not start. */
 export type SuggestionAhead = (exp: ExperimentState, handed: number) => boolean;
@@ -385,7 +399,7 @@ export class SuggestionPrefetch {
    * Whenever this gives undefined the caller computes the suggestion itself.
    * Each is handed out at most once.
    */
-  take(exp: ExperimentState, number: number): Promise<Config | undefined> | undefined {
+  take(exp: ExperimentState, number: number): Promise<Proposal | undefined> | undefined {
     const p = this.ready.get(exp);
     if (p === undefined) return undefined;
     this.ready.delete(exp);
@@ -406,7 +420,7 @@ export class SuggestionPrefetch {
   private start(exp: ExperimentState, version: number): void {
     // A call that came in meanwhile (the Suggest itself, usually) has made this moot.
     if (this.stopped || exp.version !== version || !quiet(exp)) return;
-    let config: Promise<Config>;
+    let config: Promise<Proposal>;
     try {
       config = this.suggestion(exp, exp.nextNumber);
     } catch {

@@ -19,6 +19,7 @@ import { TRIAL_STATES, type TrialState } from "../../domain/trial-state.js";
 import type { TrialRow } from "../../store/rows.js";
 import { configToProto } from "../../space/values.js";
 import type { CompletionReason as DomainCompletion, ExperimentState } from "../state/experiment-state.js";
+import { currentChoice } from "./algorithm-choice.js";
 
 const PROTO_STATE: Readonly<Record<TrialState, ProtoTrialState>> = {
   waiting: ProtoTrialState.TRIAL_STATE_WAITING,
@@ -63,6 +64,7 @@ export function trialView(exp: ExperimentState, t: TrialRow): Trial {
     // Multi-objective trials only: a single-objective trial's answer stays what it always was (its loss).
     values: t.values === undefined ? [] : [...t.values],
     constraints: t.constraints === undefined ? [] : [...t.constraints],
+    proposedBy: t.proposedBy ?? "",
   };
 }
 
@@ -96,6 +98,7 @@ export function completionReasonView(reason: DomainCompletion): CompletionReason
 export function experimentView(exp: ExperimentState, now: number): Experiment {
   const completion = exp.completion(now);
   const { maxTrials, maxFailedTrials, goal, deadline } = exp.stop;
+  const choice = currentChoice(exp);
   return {
     ...exp.def.proto,
     maxTrials,
@@ -106,5 +109,6 @@ export function experimentView(exp: ExperimentState, now: number): Experiment {
     trialCounts: countsOf(exp),
     state: PROTO_EXPERIMENT_STATE[exp.status(now)],
     completionReason: completion === undefined ? 0 : PROTO_COMPLETION[completion],
+    algorithmChoice: { algorithm: choice.algorithm, reason: choice.reason },
   };
 }

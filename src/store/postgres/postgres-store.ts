@@ -91,14 +91,16 @@ const SQL = {
   bump: `UPDATE experiments SET version = version + 1 WHERE id = $1
     RETURNING version, pg_notify('${CHANNEL}', id || ':' || version) AS notified`,
   insert: `INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
-    fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, version)
+    fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by,
+    version)
     SELECT $1, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id, u.fail_reason,
-      u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values, u.constraint_values, ${VERSION}
+      u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values, u.constraint_values,
+      u.proposed_by, ${VERSION}
       FROM unnest($2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::float8[],
       $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
-      $15::text[], $16::text[])
+      $15::text[], $16::text[], $17::text[])
       WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
-        create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, ord)
+        create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by, ord)
     ORDER BY u.ord RETURNING id, number`,
   update: `UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics, user_attrs = u.user_attrs,
     worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time, end_time = u.end_time,
@@ -632,6 +634,7 @@ async function insertTrials(c: Client, experimentId: number, trials: readonly Ne
         col((n) => n.trial.leaseDeadline),
         col((n) => encodeValues(n.trial.values)),
         col((n) => encodeValues(n.trial.constraints)),
+        col((n) => n.trial.proposedBy ?? ""),
       ]),
     );
     // RETURNING's order is not promised: match the ids by number (unique in the experiment).
@@ -752,5 +755,6 @@ function toTrial(r: Row, config: Float64Array, withCurve: boolean): TrialRow {
     leaseDeadline: r.lease_deadline as number | null,
     intermediate,
     ...outcomeOf(r.objective_values as string, r.constraint_values as string),
+    ...(r.proposed_by === "" || r.proposed_by === undefined ? {} : { proposedBy: r.proposed_by as string }),
   };
 }

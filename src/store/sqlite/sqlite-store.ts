@@ -45,6 +45,7 @@ interface RawTrial {
   lease_deadline: number | null;
   objective_values: string;
   constraint_values: string;
+  proposed_by: string;
 }
 
 interface RawExperiment {
@@ -59,7 +60,7 @@ type Curves = Map<number, [number, number][]>;
 
 /** Columns of a trial but its parameters, which readTrials' caller already holds. */
 const TRIAL_COLUMNS = `id, experiment_id, number, state, source, loss, metrics, user_attrs, worker_id, fail_reason,
-  create_time, start_time, end_time, lease_deadline, objective_values, constraint_values`;
+  create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by`;
 
 export class SqliteStore implements Store {
   private readonly s: Record<string, Statement>;
@@ -98,9 +99,10 @@ export class SqliteStore implements Store {
       experimentOfTrial: p("SELECT experiment_id FROM trials WHERE id = ?"),
       trialOfExperiment: p("SELECT 1 FROM trials WHERE id = ? AND experiment_id = ?"),
       insertTrial: p(`INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs,
-        worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values)
+        worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values,
+        proposed_by)
         VALUES (@experimentId, @number, @state, @source, @params, @loss, @metrics, @userAttrs, @workerId,
-        @failReason, @createTime, @startTime, @endTime, @leaseDeadline, @values, @constraints)`),
+        @failReason, @createTime, @startTime, @endTime, @leaseDeadline, @values, @constraints, @proposedBy)`),
       updateTrial: p(`UPDATE trials SET state = @state, loss = @loss, metrics = @metrics, user_attrs = @userAttrs,
         worker_id = @workerId, fail_reason = @failReason, start_time = @startTime, end_time = @endTime,
         lease_deadline = @leaseDeadline, objective_values = @values, constraint_values = @constraints
@@ -358,6 +360,7 @@ function trialFields(experimentId: number, t: TrialRow) {
     leaseDeadline: t.leaseDeadline,
     values: encodeValues(t.values),
     constraints: encodeValues(t.constraints),
+    proposedBy: t.proposedBy ?? "",
   };
 }
 
@@ -388,5 +391,6 @@ function toTrial(
     leaseDeadline: r.lease_deadline,
     intermediate: intermediate ?? NO_POINTS,
     ...outcomeOf(r.objective_values, r.constraint_values),
+    ...(r.proposed_by === "" ? {} : { proposedBy: r.proposed_by }),
   };
 }

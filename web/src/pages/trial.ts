@@ -34,6 +34,7 @@ export async function trialPage(
               ? {}
               : { constraints: t.constraints.map((v) => fmt(v)).join(", "), feasible: t.feasible ? "yes" : "no" }),
             source: t.source,
+            ...(t.proposedBy ? { "proposed by": t.proposedBy } : {}),
             id: t.id,
             worker: t.workerId,
             created: t.createTime,

@@ -114,6 +114,13 @@ class Experiment:
         return self.proto.algorithm.name
 
     @property
+    def algorithm_choice(self) -> tuple[str, str]:
+        """(algorithm, reason): which algorithm proposes the next trial, as of the last read (``refresh()``);
+        for ``auto``, its rule's choice and why, otherwise the experiment's algorithm and ``""``."""
+        c = self.proto.algorithm_choice
+        return c.algorithm, c.reason
+
+    @property
     def algorithm_options(self) -> dict[str, Scalar]:
         return {k: from_value(v) for k, v in self.proto.algorithm.options.items()}
 
@@ -589,6 +596,7 @@ class Experiment:
                 "last_step": max(curve) if curve else None,
                 "worker_id": t.worker_id,
                 "source": t.source,
+                "proposed_by": t.proposed_by,
                 "create_time": t.create_time,
                 "start_time": t.start_time,
                 "end_time": t.end_time,

@@ -109,6 +109,7 @@ class Trial:
         "worker_id",
         "user_attrs",
         "source",
+        "proposed_by",
         "fail_reason",
         "create_time",
         "start_time",
@@ -171,6 +172,12 @@ class Trial:
     @cached_property
     def source(self) -> str:
         return trial_pb2.TrialSource.Name(self.proto.source).removeprefix("TRIAL_SOURCE_")
+
+    @cached_property
+    def proposed_by(self) -> str:
+        """The algorithm that proposed this trial ("tpe", "gp", "cmaes", ...: for an ``auto`` experiment, the one
+        its rule chose); empty for enqueued and imported trials."""
+        return self.proto.proposed_by
 
     @cached_property
     def fail_reason(self) -> str:

@@ -360,9 +360,13 @@ type Experiment struct {
 	// experiment; `direction` must then be unspecified, reports carry
 	// ReportRequest.values, and GetParetoFront replaces GetBest. Part of the
 	// experiment's identity on re-create.
-	Objectives    []*Objective `protobuf:"bytes,18,rep,name=objectives,proto3" json:"objectives,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Objectives []*Objective `protobuf:"bytes,18,rep,name=objectives,proto3" json:"objectives,omitempty"`
+	// Output only: which algorithm proposes the experiment's next trial and
+	// why. For "auto", its rule's choice given the history so far (see the
+	// README's "Automatic choice"); otherwise the experiment's algorithm.
+	AlgorithmChoice *AlgorithmChoice `protobuf:"bytes,19,opt,name=algorithm_choice,json=algorithmChoice,proto3" json:"algorithm_choice,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Experiment) Reset() {
@@ -521,6 +525,67 @@ func (x *Experiment) GetObjectives() []*Objective {
 	return nil
 }
 
+func (x *Experiment) GetAlgorithmChoice() *AlgorithmChoice {
+	if x != nil {
+		return x.AlgorithmChoice
+	}
+	return nil
+}
+
+// The algorithm an experiment's next trial comes from.
+type AlgorithmChoice struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Algorithm string                 `protobuf:"bytes,1,opt,name=algorithm,proto3" json:"algorithm,omitempty"`
+	// Why the rule chose it (empty unless the experiment's algorithm is "auto").
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlgorithmChoice) Reset() {
+	*x = AlgorithmChoice{}
+	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlgorithmChoice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlgorithmChoice) ProtoMessage() {}
+
+func (x *AlgorithmChoice) ProtoReflect() protoreflect.Message {
+	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlgorithmChoice.ProtoReflect.Descriptor instead.
+func (*AlgorithmChoice) Descriptor() ([]byte, []int) {
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AlgorithmChoice) GetAlgorithm() string {
+	if x != nil {
+		return x.Algorithm
+	}
+	return ""
+}
+
+func (x *AlgorithmChoice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // One objective of an experiment.
 type Objective struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -534,7 +599,7 @@ type Objective struct {
 
 func (x *Objective) Reset() {
 	*x = Objective{}
-	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +611,7 @@ func (x *Objective) String() string {
 func (*Objective) ProtoMessage() {}
 
 func (x *Objective) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_experiment_proto_msgTypes[3]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +624,7 @@ func (x *Objective) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Objective.ProtoReflect.Descriptor instead.
 func (*Objective) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{3}
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Objective) GetName() string {
@@ -591,7 +656,7 @@ type TrialCounts struct {
 
 func (x *TrialCounts) Reset() {
 	*x = TrialCounts{}
-	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -603,7 +668,7 @@ func (x *TrialCounts) String() string {
 func (*TrialCounts) ProtoMessage() {}
 
 func (x *TrialCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_parzen_v1_experiment_proto_msgTypes[4]
+	mi := &file_parzen_v1_experiment_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -616,7 +681,7 @@ func (x *TrialCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialCounts.ProtoReflect.Descriptor instead.
 func (*TrialCounts) Descriptor() ([]byte, []int) {
-	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{4}
+	return file_parzen_v1_experiment_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TrialCounts) GetWaiting() int64 {
@@ -677,7 +742,7 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\aoptions\x18\x02 \x03(\v2$.parzen.v1.PrunerConfig.OptionsEntryR\aoptions\x1aL\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xf1\a\n" +
+	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\"\xb8\b\n" +
 	"\n" +
 	"Experiment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
@@ -704,14 +769,18 @@ const file_parzen_v1_experiment_proto_rawDesc = "" +
 	"\bdeadline\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x124\n" +
 	"\n" +
 	"objectives\x18\x12 \x03(\v2\x14.parzen.v1.ObjectiveR\n" +
-	"objectives\x1a<\n" +
+	"objectives\x12E\n" +
+	"\x10algorithm_choice\x18\x13 \x01(\v2\x1a.parzen.v1.AlgorithmChoiceR\x0falgorithmChoice\x1a<\n" +
 	"\x0eUserAttrsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\a\n" +
 	"\x05_seedB\r\n" +
 	"\v_max_trialsB\x14\n" +
 	"\x12_max_failed_trialsB\a\n" +
-	"\x05_goal\"S\n" +
+	"\x05_goal\"G\n" +
+	"\x0fAlgorithmChoice\x12\x1c\n" +
+	"\talgorithm\x18\x01 \x01(\tR\talgorithm\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"S\n" +
 	"\tObjective\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
 	"\tdirection\x18\x02 \x01(\x0e2\x14.parzen.v1.DirectionR\tdirection\"\x9d\x01\n" +
@@ -753,7 +822,7 @@ func file_parzen_v1_experiment_proto_rawDescGZIP() []byte {
 }
 
 var file_parzen_v1_experiment_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_parzen_v1_experiment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_parzen_v1_experiment_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_parzen_v1_experiment_proto_goTypes = []any{
 	(Direction)(0),                // 0: parzen.v1.Direction
 	(ExperimentState)(0),          // 1: parzen.v1.ExperimentState
@@ -761,39 +830,41 @@ var file_parzen_v1_experiment_proto_goTypes = []any{
 	(*AlgorithmConfig)(nil),       // 3: parzen.v1.AlgorithmConfig
 	(*PrunerConfig)(nil),          // 4: parzen.v1.PrunerConfig
 	(*Experiment)(nil),            // 5: parzen.v1.Experiment
-	(*Objective)(nil),             // 6: parzen.v1.Objective
-	(*TrialCounts)(nil),           // 7: parzen.v1.TrialCounts
-	nil,                           // 8: parzen.v1.AlgorithmConfig.OptionsEntry
-	nil,                           // 9: parzen.v1.PrunerConfig.OptionsEntry
-	nil,                           // 10: parzen.v1.Experiment.UserAttrsEntry
-	(*SearchSpace)(nil),           // 11: parzen.v1.SearchSpace
-	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(*Value)(nil),                 // 14: parzen.v1.Value
+	(*AlgorithmChoice)(nil),       // 6: parzen.v1.AlgorithmChoice
+	(*Objective)(nil),             // 7: parzen.v1.Objective
+	(*TrialCounts)(nil),           // 8: parzen.v1.TrialCounts
+	nil,                           // 9: parzen.v1.AlgorithmConfig.OptionsEntry
+	nil,                           // 10: parzen.v1.PrunerConfig.OptionsEntry
+	nil,                           // 11: parzen.v1.Experiment.UserAttrsEntry
+	(*SearchSpace)(nil),           // 12: parzen.v1.SearchSpace
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*Value)(nil),                 // 15: parzen.v1.Value
 }
 var file_parzen_v1_experiment_proto_depIdxs = []int32{
-	8,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
-	9,  // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
-	11, // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
+	9,  // 0: parzen.v1.AlgorithmConfig.options:type_name -> parzen.v1.AlgorithmConfig.OptionsEntry
+	10, // 1: parzen.v1.PrunerConfig.options:type_name -> parzen.v1.PrunerConfig.OptionsEntry
+	12, // 2: parzen.v1.Experiment.space:type_name -> parzen.v1.SearchSpace
 	0,  // 3: parzen.v1.Experiment.direction:type_name -> parzen.v1.Direction
 	3,  // 4: parzen.v1.Experiment.algorithm:type_name -> parzen.v1.AlgorithmConfig
 	4,  // 5: parzen.v1.Experiment.pruner:type_name -> parzen.v1.PrunerConfig
-	12, // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
-	10, // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
-	13, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
+	13, // 6: parzen.v1.Experiment.lease_duration:type_name -> google.protobuf.Duration
+	11, // 7: parzen.v1.Experiment.user_attrs:type_name -> parzen.v1.Experiment.UserAttrsEntry
+	14, // 8: parzen.v1.Experiment.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: parzen.v1.Experiment.trial_counts:type_name -> parzen.v1.TrialCounts
 	1,  // 10: parzen.v1.Experiment.state:type_name -> parzen.v1.ExperimentState
 	2,  // 11: parzen.v1.Experiment.completion_reason:type_name -> parzen.v1.CompletionReason
-	13, // 12: parzen.v1.Experiment.deadline:type_name -> google.protobuf.Timestamp
-	6,  // 13: parzen.v1.Experiment.objectives:type_name -> parzen.v1.Objective
-	0,  // 14: parzen.v1.Objective.direction:type_name -> parzen.v1.Direction
-	14, // 15: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	14, // 16: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	14, // 12: parzen.v1.Experiment.deadline:type_name -> google.protobuf.Timestamp
+	7,  // 13: parzen.v1.Experiment.objectives:type_name -> parzen.v1.Objective
+	6,  // 14: parzen.v1.Experiment.algorithm_choice:type_name -> parzen.v1.AlgorithmChoice
+	0,  // 15: parzen.v1.Objective.direction:type_name -> parzen.v1.Direction
+	15, // 16: parzen.v1.AlgorithmConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	15, // 17: parzen.v1.PrunerConfig.OptionsEntry.value:type_name -> parzen.v1.Value
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_parzen_v1_experiment_proto_init() }
@@ -809,7 +880,7 @@ func file_parzen_v1_experiment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parzen_v1_experiment_proto_rawDesc), len(file_parzen_v1_experiment_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -224,7 +224,12 @@ type Trial struct {
 	// the experiment's order (empty for a single-objective trial: see loss).
 	Values []float64 `protobuf:"fixed64,17,rep,packed,name=values,proto3" json:"values,omitempty"`
 	// The constraint values reported with it; feasible when every one is <= 0.
-	Constraints   []float64 `protobuf:"fixed64,18,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
+	Constraints []float64 `protobuf:"fixed64,18,rep,packed,name=constraints,proto3" json:"constraints,omitempty"`
+	// Output only: the algorithm that proposed a TRIAL_SOURCE_ALGORITHM trial
+	// ("tpe", "gp", "cmaes", ...; for an experiment on "auto", the one its
+	// rule chose for this trial). Empty for enqueued and imported trials, and
+	// for trials created before Parzen recorded it.
+	ProposedBy    string `protobuf:"bytes,19,opt,name=proposed_by,json=proposedBy,proto3" json:"proposed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -385,6 +390,13 @@ func (x *Trial) GetConstraints() []float64 {
 	return nil
 }
 
+func (x *Trial) GetProposedBy() string {
+	if x != nil {
+		return x.ProposedBy
+	}
+	return ""
+}
+
 var File_parzen_v1_trial_proto protoreflect.FileDescriptor
 
 const file_parzen_v1_trial_proto_rawDesc = "" +
@@ -392,7 +404,7 @@ const file_parzen_v1_trial_proto_rawDesc = "" +
 	"\x15parzen/v1/trial.proto\x12\tparzen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"=\n" +
 	"\x11IntermediateValue\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\x03R\x04step\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value\"\xfd\a\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value\"\x9e\b\n" +
 	"\x05Trial\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
 	"\n" +
@@ -418,7 +430,9 @@ const file_parzen_v1_trial_proto_rawDesc = "" +
 	"\bend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12A\n" +
 	"\x0elease_deadline\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rleaseDeadline\x12\x16\n" +
 	"\x06values\x18\x11 \x03(\x01R\x06values\x12 \n" +
-	"\vconstraints\x18\x12 \x03(\x01R\vconstraints\x1aK\n" +
+	"\vconstraints\x18\x12 \x03(\x01R\vconstraints\x12\x1f\n" +
+	"\vproposed_by\x18\x13 \x01(\tR\n" +
+	"proposedBy\x1aK\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
 	"\x05value\x18\x02 \x01(\v2\x10.parzen.v1.ValueR\x05value:\x028\x01\x1a:\n" +

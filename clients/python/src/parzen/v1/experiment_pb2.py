@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from parzen.v1 import space_pb2 as parzen_dot_v1_dot_space__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aparzen/v1/experiment.proto\x12\tparzen.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"\x9b\x01\n\x0f\x41lgorithmConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x07options\x18\x02 \x03(\x0b\x32\'.parzen.v1.AlgorithmConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\x95\x01\n\x0cPrunerConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07options\x18\x02 \x03(\x0b\x32$.parzen.v1.PrunerConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\xa5\x06\n\nExperiment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x05space\x18\x02 \x01(\x0b\x32\x16.parzen.v1.SearchSpace\x12\'\n\tdirection\x18\x03 \x01(\x0e\x32\x14.parzen.v1.Direction\x12-\n\talgorithm\x18\x04 \x01(\x0b\x32\x1a.parzen.v1.AlgorithmConfig\x12\x11\n\x04seed\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\'\n\x06pruner\x18\x06 \x01(\x0b\x32\x17.parzen.v1.PrunerConfig\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x38\n\nuser_attrs\x18\x08 \x03(\x0b\x32$.parzen.v1.Experiment.UserAttrsEntry\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0ctrial_counts\x18\n \x01(\x0b\x32\x16.parzen.v1.TrialCounts\x12\x12\n\nretry_lost\x18\x0b \x01(\x08\x12\x17\n\nmax_trials\x18\x0c \x01(\x03H\x01\x88\x01\x01\x12\x1e\n\x11max_failed_trials\x18\r \x01(\x03H\x02\x88\x01\x01\x12\x11\n\x04goal\x18\x0e \x01(\x01H\x03\x88\x01\x01\x12)\n\x05state\x18\x0f \x01(\x0e\x32\x1a.parzen.v1.ExperimentState\x12\x36\n\x11\x63ompletion_reason\x18\x10 \x01(\x0e\x32\x1b.parzen.v1.CompletionReason\x12,\n\x08\x64\x65\x61\x64line\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\nobjectives\x18\x12 \x03(\x0b\x32\x14.parzen.v1.Objective\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_seedB\r\n\x0b_max_trialsB\x14\n\x12_max_failed_trialsB\x07\n\x05_goal\"B\n\tObjective\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\tdirection\x18\x02 \x01(\x0e\x32\x14.parzen.v1.Direction\"m\n\x0bTrialCounts\x12\x0f\n\x07waiting\x18\x01 \x01(\x03\x12\x0f\n\x07running\x18\x02 \x01(\x03\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x03\x12\x0e\n\x06pruned\x18\x04 \x01(\x03\x12\x0c\n\x04\x66\x61il\x18\x05 \x01(\x03\x12\x0c\n\x04lost\x18\x06 \x01(\x03*V\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_MINIMIZE\x10\x01\x12\x16\n\x12\x44IRECTION_MAXIMIZE\x10\x02*\x8d\x01\n\x0f\x45xperimentState\x12 \n\x1c\x45XPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45XPERIMENT_STATE_ACTIVE\x10\x01\x12\x1b\n\x17\x45XPERIMENT_STATE_PAUSED\x10\x02\x12\x1e\n\x1a\x45XPERIMENT_STATE_COMPLETED\x10\x03*\xf5\x01\n\x10\x43ompletionReason\x12!\n\x1d\x43OMPLETION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43OMPLETION_REASON_BUDGET\x10\x01\x12\x1a\n\x16\x43OMPLETION_REASON_GOAL\x10\x02\x12\x1e\n\x1a\x43OMPLETION_REASON_FAILURES\x10\x03\x12\x1e\n\x1a\x43OMPLETION_REASON_DEADLINE\x10\x04\x12\x1d\n\x19\x43OMPLETION_REASON_STOPPED\x10\x05\x12%\n!COMPLETION_REASON_SPACE_EXHAUSTED\x10\x06\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aparzen/v1/experiment.proto\x12\tparzen.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"\x9b\x01\n\x0f\x41lgorithmConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x38\n\x07options\x18\x02 \x03(\x0b\x32\'.parzen.v1.AlgorithmConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\x95\x01\n\x0cPrunerConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x35\n\x07options\x18\x02 \x03(\x0b\x32$.parzen.v1.PrunerConfig.OptionsEntry\x1a@\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\"\xdb\x06\n\nExperiment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x05space\x18\x02 \x01(\x0b\x32\x16.parzen.v1.SearchSpace\x12\'\n\tdirection\x18\x03 \x01(\x0e\x32\x14.parzen.v1.Direction\x12-\n\talgorithm\x18\x04 \x01(\x0b\x32\x1a.parzen.v1.AlgorithmConfig\x12\x11\n\x04seed\x18\x05 \x01(\x04H\x00\x88\x01\x01\x12\'\n\x06pruner\x18\x06 \x01(\x0b\x32\x17.parzen.v1.PrunerConfig\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x38\n\nuser_attrs\x18\x08 \x03(\x0b\x32$.parzen.v1.Experiment.UserAttrsEntry\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0ctrial_counts\x18\n \x01(\x0b\x32\x16.parzen.v1.TrialCounts\x12\x12\n\nretry_lost\x18\x0b \x01(\x08\x12\x17\n\nmax_trials\x18\x0c \x01(\x03H\x01\x88\x01\x01\x12\x1e\n\x11max_failed_trials\x18\r \x01(\x03H\x02\x88\x01\x01\x12\x11\n\x04goal\x18\x0e \x01(\x01H\x03\x88\x01\x01\x12)\n\x05state\x18\x0f \x01(\x0e\x32\x1a.parzen.v1.ExperimentState\x12\x36\n\x11\x63ompletion_reason\x18\x10 \x01(\x0e\x32\x1b.parzen.v1.CompletionReason\x12,\n\x08\x64\x65\x61\x64line\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\nobjectives\x18\x12 \x03(\x0b\x32\x14.parzen.v1.Objective\x12\x34\n\x10\x61lgorithm_choice\x18\x13 \x01(\x0b\x32\x1a.parzen.v1.AlgorithmChoice\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_seedB\r\n\x0b_max_trialsB\x14\n\x12_max_failed_trialsB\x07\n\x05_goal\"4\n\x0f\x41lgorithmChoice\x12\x11\n\talgorithm\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"B\n\tObjective\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\tdirection\x18\x02 \x01(\x0e\x32\x14.parzen.v1.Direction\"m\n\x0bTrialCounts\x12\x0f\n\x07waiting\x18\x01 \x01(\x03\x12\x0f\n\x07running\x18\x02 \x01(\x03\x12\x10\n\x08\x63omplete\x18\x03 \x01(\x03\x12\x0e\n\x06pruned\x18\x04 \x01(\x03\x12\x0c\n\x04\x66\x61il\x18\x05 \x01(\x03\x12\x0c\n\x04lost\x18\x06 \x01(\x03*V\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_MINIMIZE\x10\x01\x12\x16\n\x12\x44IRECTION_MAXIMIZE\x10\x02*\x8d\x01\n\x0f\x45xperimentState\x12 \n\x1c\x45XPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45XPERIMENT_STATE_ACTIVE\x10\x01\x12\x1b\n\x17\x45XPERIMENT_STATE_PAUSED\x10\x02\x12\x1e\n\x1a\x45XPERIMENT_STATE_COMPLETED\x10\x03*\xf5\x01\n\x10\x43ompletionReason\x12!\n\x1d\x43OMPLETION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43OMPLETION_REASON_BUDGET\x10\x01\x12\x1a\n\x16\x43OMPLETION_REASON_GOAL\x10\x02\x12\x1e\n\x1a\x43OMPLETION_REASON_FAILURES\x10\x03\x12\x1e\n\x1a\x43OMPLETION_REASON_DEADLINE\x10\x04\x12\x1d\n\x19\x43OMPLETION_REASON_STOPPED\x10\x05\x12%\n!COMPLETION_REASON_SPACE_EXHAUSTED\x10\x06\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,12 +41,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_EXPERIMENT_USERATTRSENTRY']._loaded_options = None
   _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_options = b'8\001'
-  _globals['_DIRECTION']._serialized_start=1426
-  _globals['_DIRECTION']._serialized_end=1512
-  _globals['_EXPERIMENTSTATE']._serialized_start=1515
-  _globals['_EXPERIMENTSTATE']._serialized_end=1656
-  _globals['_COMPLETIONREASON']._serialized_start=1659
-  _globals['_COMPLETIONREASON']._serialized_end=1904
+  _globals['_DIRECTION']._serialized_start=1534
+  _globals['_DIRECTION']._serialized_end=1620
+  _globals['_EXPERIMENTSTATE']._serialized_start=1623
+  _globals['_EXPERIMENTSTATE']._serialized_end=1764
+  _globals['_COMPLETIONREASON']._serialized_start=1767
+  _globals['_COMPLETIONREASON']._serialized_end=2012
   _globals['_ALGORITHMCONFIG']._serialized_start=130
   _globals['_ALGORITHMCONFIG']._serialized_end=285
   _globals['_ALGORITHMCONFIG_OPTIONSENTRY']._serialized_start=221
@@ -56,11 +56,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_start=221
   _globals['_PRUNERCONFIG_OPTIONSENTRY']._serialized_end=285
   _globals['_EXPERIMENT']._serialized_start=440
-  _globals['_EXPERIMENT']._serialized_end=1245
-  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_start=1142
-  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_end=1190
-  _globals['_OBJECTIVE']._serialized_start=1247
-  _globals['_OBJECTIVE']._serialized_end=1313
-  _globals['_TRIALCOUNTS']._serialized_start=1315
-  _globals['_TRIALCOUNTS']._serialized_end=1424
+  _globals['_EXPERIMENT']._serialized_end=1299
+  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_start=1196
+  _globals['_EXPERIMENT_USERATTRSENTRY']._serialized_end=1244
+  _globals['_ALGORITHMCHOICE']._serialized_start=1301
+  _globals['_ALGORITHMCHOICE']._serialized_end=1353
+  _globals['_OBJECTIVE']._serialized_start=1355
+  _globals['_OBJECTIVE']._serialized_end=1421
+  _globals['_TRIALCOUNTS']._serialized_start=1423
+  _globals['_TRIALCOUNTS']._serialized_end=1532
 # @@protoc_insertion_point(module_scope)

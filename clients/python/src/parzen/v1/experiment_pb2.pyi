@@ -77,7 +77,7 @@ class PrunerConfig(_message.Message):
     def __init__(self, name: _Optional[str] = ..., options: _Optional[_Mapping[str, _space_pb2.Value]] = ...) -> None: ...
 
 class Experiment(_message.Message):
-    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost", "max_trials", "max_failed_trials", "goal", "state", "completion_reason", "deadline", "objectives")
+    __slots__ = ("name", "space", "direction", "algorithm", "seed", "pruner", "lease_duration", "user_attrs", "create_time", "trial_counts", "retry_lost", "max_trials", "max_failed_trials", "goal", "state", "completion_reason", "deadline", "objectives", "algorithm_choice")
     class UserAttrsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +103,7 @@ class Experiment(_message.Message):
     COMPLETION_REASON_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVES_FIELD_NUMBER: _ClassVar[int]
+    ALGORITHM_CHOICE_FIELD_NUMBER: _ClassVar[int]
     name: str
     space: _space_pb2.SearchSpace
     direction: Direction
@@ -121,7 +122,16 @@ class Experiment(_message.Message):
     completion_reason: CompletionReason
     deadline: _timestamp_pb2.Timestamp
     objectives: _containers.RepeatedCompositeFieldContainer[Objective]
-    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., completion_reason: _Optional[_Union[CompletionReason, str]] = ..., deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., objectives: _Optional[_Iterable[_Union[Objective, _Mapping]]] = ...) -> None: ...
+    algorithm_choice: AlgorithmChoice
+    def __init__(self, name: _Optional[str] = ..., space: _Optional[_Union[_space_pb2.SearchSpace, _Mapping]] = ..., direction: _Optional[_Union[Direction, str]] = ..., algorithm: _Optional[_Union[AlgorithmConfig, _Mapping]] = ..., seed: _Optional[int] = ..., pruner: _Optional[_Union[PrunerConfig, _Mapping]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., trial_counts: _Optional[_Union[TrialCounts, _Mapping]] = ..., retry_lost: bool = ..., max_trials: _Optional[int] = ..., max_failed_trials: _Optional[int] = ..., goal: _Optional[float] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., completion_reason: _Optional[_Union[CompletionReason, str]] = ..., deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., objectives: _Optional[_Iterable[_Union[Objective, _Mapping]]] = ..., algorithm_choice: _Optional[_Union[AlgorithmChoice, _Mapping]] = ...) -> None: ...
+
+class AlgorithmChoice(_message.Message):
+    __slots__ = ("algorithm", "reason")
+    ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    algorithm: str
+    reason: str
+    def __init__(self, algorithm: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Objective(_message.Message):
     __slots__ = ("name", "direction")

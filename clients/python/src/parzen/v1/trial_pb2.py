@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from parzen.v1 import space_pb2 as parzen_dot_v1_dot_space__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15parzen/v1/trial.proto\x12\tparzen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"0\n\x11IntermediateValue\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\x01\"\xa2\x06\n\x05Trial\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nexperiment\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x03\x12,\n\x06params\x18\x04 \x03(\x0b\x32\x1c.parzen.v1.Trial.ParamsEntry\x12$\n\x05state\x18\x05 \x01(\x0e\x32\x15.parzen.v1.TrialState\x12\x11\n\x04loss\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12.\n\x07metrics\x18\x07 \x03(\x0b\x32\x1d.parzen.v1.Trial.MetricsEntry\x12\x39\n\x13intermediate_values\x18\x08 \x03(\x0b\x32\x1c.parzen.v1.IntermediateValue\x12\x11\n\tworker_id\x18\t \x01(\t\x12\x33\n\nuser_attrs\x18\n \x03(\x0b\x32\x1f.parzen.v1.Trial.UserAttrsEntry\x12&\n\x06source\x18\x0b \x01(\x0e\x32\x16.parzen.v1.TrialSource\x12\x13\n\x0b\x66\x61il_reason\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elease_deadline\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06values\x18\x11 \x03(\x01\x12\x13\n\x0b\x63onstraints\x18\x12 \x03(\x01\x1a?\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_loss*\xb9\x01\n\nTrialState\x12\x1b\n\x17TRIAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TRIAL_STATE_WAITING\x10\x01\x12\x17\n\x13TRIAL_STATE_RUNNING\x10\x02\x12\x18\n\x14TRIAL_STATE_COMPLETE\x10\x03\x12\x16\n\x12TRIAL_STATE_PRUNED\x10\x04\x12\x14\n\x10TRIAL_STATE_FAIL\x10\x05\x12\x14\n\x10TRIAL_STATE_LOST\x10\x06*}\n\x0bTrialSource\x12\x1c\n\x18TRIAL_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRIAL_SOURCE_ALGORITHM\x10\x01\x12\x19\n\x15TRIAL_SOURCE_ENQUEUED\x10\x02\x12\x19\n\x15TRIAL_SOURCE_IMPORTED\x10\x03\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15parzen/v1/trial.proto\x12\tparzen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15parzen/v1/space.proto\"0\n\x11IntermediateValue\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\x01\"\xb7\x06\n\x05Trial\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x12\n\nexperiment\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x03\x12,\n\x06params\x18\x04 \x03(\x0b\x32\x1c.parzen.v1.Trial.ParamsEntry\x12$\n\x05state\x18\x05 \x01(\x0e\x32\x15.parzen.v1.TrialState\x12\x11\n\x04loss\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12.\n\x07metrics\x18\x07 \x03(\x0b\x32\x1d.parzen.v1.Trial.MetricsEntry\x12\x39\n\x13intermediate_values\x18\x08 \x03(\x0b\x32\x1c.parzen.v1.IntermediateValue\x12\x11\n\tworker_id\x18\t \x01(\t\x12\x33\n\nuser_attrs\x18\n \x03(\x0b\x32\x1f.parzen.v1.Trial.UserAttrsEntry\x12&\n\x06source\x18\x0b \x01(\x0e\x32\x16.parzen.v1.TrialSource\x12\x13\n\x0b\x66\x61il_reason\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elease_deadline\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06values\x18\x11 \x03(\x01\x12\x13\n\x0b\x63onstraints\x18\x12 \x03(\x01\x12\x13\n\x0bproposed_by\x18\x13 \x01(\t\x1a?\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1f\n\x05value\x18\x02 \x01(\x0b\x32\x10.parzen.v1.Value:\x02\x38\x01\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a\x30\n\x0eUserAttrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x07\n\x05_loss*\xb9\x01\n\nTrialState\x12\x1b\n\x17TRIAL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13TRIAL_STATE_WAITING\x10\x01\x12\x17\n\x13TRIAL_STATE_RUNNING\x10\x02\x12\x18\n\x14TRIAL_STATE_COMPLETE\x10\x03\x12\x16\n\x12TRIAL_STATE_PRUNED\x10\x04\x12\x14\n\x10TRIAL_STATE_FAIL\x10\x05\x12\x14\n\x10TRIAL_STATE_LOST\x10\x06*}\n\x0bTrialSource\x12\x1c\n\x18TRIAL_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRIAL_SOURCE_ALGORITHM\x10\x01\x12\x19\n\x15TRIAL_SOURCE_ENQUEUED\x10\x02\x12\x19\n\x15TRIAL_SOURCE_IMPORTED\x10\x03\x42@Z>github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1;parzenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,18 +40,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRIAL_METRICSENTRY']._serialized_options = b'8\001'
   _globals['_TRIAL_USERATTRSENTRY']._loaded_options = None
   _globals['_TRIAL_USERATTRSENTRY']._serialized_options = b'8\001'
-  _globals['_TRIALSTATE']._serialized_start=948
-  _globals['_TRIALSTATE']._serialized_end=1133
-  _globals['_TRIALSOURCE']._serialized_start=1135
-  _globals['_TRIALSOURCE']._serialized_end=1260
+  _globals['_TRIALSTATE']._serialized_start=969
+  _globals['_TRIALSTATE']._serialized_end=1154
+  _globals['_TRIALSOURCE']._serialized_start=1156
+  _globals['_TRIALSOURCE']._serialized_end=1281
   _globals['_INTERMEDIATEVALUE']._serialized_start=92
   _globals['_INTERMEDIATEVALUE']._serialized_end=140
   _globals['_TRIAL']._serialized_start=143
-  _globals['_TRIAL']._serialized_end=945
-  _globals['_TRIAL_PARAMSENTRY']._serialized_start=775
-  _globals['_TRIAL_PARAMSENTRY']._serialized_end=838
-  _globals['_TRIAL_METRICSENTRY']._serialized_start=840
-  _globals['_TRIAL_METRICSENTRY']._serialized_end=886
-  _globals['_TRIAL_USERATTRSENTRY']._serialized_start=888
-  _globals['_TRIAL_USERATTRSENTRY']._serialized_end=936
+  _globals['_TRIAL']._serialized_end=966
+  _globals['_TRIAL_PARAMSENTRY']._serialized_start=796
+  _globals['_TRIAL_PARAMSENTRY']._serialized_end=859
+  _globals['_TRIAL_METRICSENTRY']._serialized_start=861
+  _globals['_TRIAL_METRICSENTRY']._serialized_end=907
+  _globals['_TRIAL_USERATTRSENTRY']._serialized_start=909
+  _globals['_TRIAL_USERATTRSENTRY']._serialized_end=957
 # @@protoc_insertion_point(module_scope)

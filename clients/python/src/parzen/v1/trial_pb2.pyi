@@ -45,7 +45,7 @@ class IntermediateValue(_message.Message):
     def __init__(self, step: _Optional[int] = ..., value: _Optional[float] = ...) -> None: ...
 
 class Trial(_message.Message):
-    __slots__ = ("id", "experiment", "number", "params", "state", "loss", "metrics", "intermediate_values", "worker_id", "user_attrs", "source", "fail_reason", "create_time", "start_time", "end_time", "lease_deadline", "values", "constraints")
+    __slots__ = ("id", "experiment", "number", "params", "state", "loss", "metrics", "intermediate_values", "worker_id", "user_attrs", "source", "fail_reason", "create_time", "start_time", "end_time", "lease_deadline", "values", "constraints", "proposed_by")
     class ParamsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class Trial(_message.Message):
     LEASE_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     VALUES_FIELD_NUMBER: _ClassVar[int]
     CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
     id: int
     experiment: str
     number: int
@@ -103,4 +104,5 @@ class Trial(_message.Message):
     lease_deadline: _timestamp_pb2.Timestamp
     values: _containers.RepeatedScalarFieldContainer[float]
     constraints: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, id: _Optional[int] = ..., experiment: _Optional[str] = ..., number: _Optional[int] = ..., params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[IntermediateValue, _Mapping]]] = ..., worker_id: _Optional[str] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., source: _Optional[_Union[TrialSource, str]] = ..., fail_reason: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., lease_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., values: _Optional[_Iterable[float]] = ..., constraints: _Optional[_Iterable[float]] = ...) -> None: ...
+    proposed_by: str
+    def __init__(self, id: _Optional[int] = ..., experiment: _Optional[str] = ..., number: _Optional[int] = ..., params: _Optional[_Mapping[str, _space_pb2.Value]] = ..., state: _Optional[_Union[TrialState, str]] = ..., loss: _Optional[float] = ..., metrics: _Optional[_Mapping[str, float]] = ..., intermediate_values: _Optional[_Iterable[_Union[IntermediateValue, _Mapping]]] = ..., worker_id: _Optional[str] = ..., user_attrs: _Optional[_Mapping[str, str]] = ..., source: _Optional[_Union[TrialSource, str]] = ..., fail_reason: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., lease_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., values: _Optional[_Iterable[float]] = ..., constraints: _Optional[_Iterable[float]] = ..., proposed_by: _Optional[str] = ...) -> None: ...

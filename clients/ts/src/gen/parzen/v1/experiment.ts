@@ -282,11 +282,24 @@ export interface Experiment {
    * experiment's identity on re-create.
    */
   objectives: Objective[];
+  /**
+   * Output only: which algorithm proposes the experiment's next trial and
+   * why. For "auto", its rule's choice given the history so far (see the
+   * README's "Automatic choice"); otherwise the experiment's algorithm.
+   */
+  algorithmChoice?: AlgorithmChoice | undefined;
 }
 
 export interface Experiment_UserAttrsEntry {
   key: string;
   value: string;
+}
+
+/** The algorithm an experiment's next trial comes from. */
+export interface AlgorithmChoice {
+  algorithm: string;
+  /** Why the rule chose it (empty unless the experiment's algorithm is "auto"). */
+  reason: string;
 }
 
 /** One objective of an experiment. */
@@ -727,6 +740,7 @@ function createBaseExperiment(): Experiment {
     completionReason: 0,
     deadline: undefined,
     objectives: [],
+    algorithmChoice: undefined,
   };
 }
 
@@ -785,6 +799,9 @@ export const Experiment: MessageFns<Experiment> = {
     }
     for (const v of message.objectives) {
       Objective.encode(v!, writer.uint32(146).fork()).join();
+    }
+    if (message.algorithmChoice !== undefined) {
+      AlgorithmChoice.encode(message.algorithmChoice, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -949,6 +966,14 @@ export const Experiment: MessageFns<Experiment> = {
             message.objectives.push(Objective.decode(reader, reader.uint32()));
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.algorithmChoice = AlgorithmChoice.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1037,6 +1062,11 @@ export const Experiment: MessageFns<Experiment> = {
       objectives: globalThis.Array.isArray(object?.objectives)
         ? object.objectives.map((e: any) => Objective.fromJSON(e))
         : [],
+      algorithmChoice: isSet(object.algorithmChoice)
+        ? AlgorithmChoice.fromJSON(object.algorithmChoice)
+        : isSet(object.algorithm_choice)
+        ? AlgorithmChoice.fromJSON(object.algorithm_choice)
+        : undefined,
     };
   },
 
@@ -1102,6 +1132,9 @@ export const Experiment: MessageFns<Experiment> = {
     if (message.objectives?.length) {
       obj.objectives = message.objectives.map((e) => Objective.toJSON(e));
     }
+    if (message.algorithmChoice !== undefined) {
+      obj.algorithmChoice = AlgorithmChoice.toJSON(message.algorithmChoice);
+    }
     return obj;
   },
 
@@ -1146,6 +1179,9 @@ export const Experiment: MessageFns<Experiment> = {
     message.completionReason = object.completionReason ?? 0;
     message.deadline = object.deadline ?? undefined;
     message.objectives = object.objectives?.map((e) => Objective.fromPartial(e)) || [];
+    message.algorithmChoice = (object.algorithmChoice !== undefined && object.algorithmChoice !== null)
+      ? AlgorithmChoice.fromPartial(object.algorithmChoice)
+      : undefined;
     return message;
   },
 };
@@ -1231,6 +1267,91 @@ export const Experiment_UserAttrsEntry: MessageFns<Experiment_UserAttrsEntry> = 
     const message = createBaseExperiment_UserAttrsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseAlgorithmChoice(): AlgorithmChoice {
+  return { algorithm: "", reason: "" };
+}
+
+export const AlgorithmChoice: MessageFns<AlgorithmChoice> = {
+  encode(message: AlgorithmChoice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.algorithm !== "") {
+      writer.uint32(10).string(message.algorithm);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlgorithmChoice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlgorithmChoice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.algorithm = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AlgorithmChoice {
+    return {
+      algorithm: isSet(object.algorithm) ? globalThis.String(object.algorithm) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: AlgorithmChoice): unknown {
+    const obj: any = {};
+    if (message.algorithm !== "") {
+      obj.algorithm = message.algorithm;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AlgorithmChoice>): AlgorithmChoice {
+    return AlgorithmChoice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AlgorithmChoice>): AlgorithmChoice {
+    const message = createBaseAlgorithmChoice();
+    message.algorithm = object.algorithm ?? "";
+    message.reason = object.reason ?? "";
     return message;
   },
 };

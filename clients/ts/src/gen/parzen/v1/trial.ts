@@ -171,6 +171,13 @@ export interface Trial {
   values: number[];
   /** The constraint values reported with it; feasible when every one is <= 0. */
   constraints: number[];
+  /**
+   * Output only: the algorithm that proposed a TRIAL_SOURCE_ALGORITHM trial
+   * ("tpe", "gp", "cmaes", ...; for an experiment on "auto", the one its
+   * rule chose for this trial). Empty for enqueued and imported trials, and
+   * for trials created before Parzen recorded it.
+   */
+  proposedBy: string;
 }
 
 export interface Trial_ParamsEntry {
@@ -293,6 +300,7 @@ function createBaseTrial(): Trial {
     leaseDeadline: undefined,
     values: [],
     constraints: [],
+    proposedBy: "",
   };
 }
 
@@ -359,6 +367,9 @@ export const Trial: MessageFns<Trial> = {
         writer.double(v);
       }
       writer.join();
+    }
+    if (message.proposedBy !== "") {
+      writer.uint32(154).string(message.proposedBy);
     }
     return writer;
   },
@@ -549,6 +560,14 @@ export const Trial: MessageFns<Trial> = {
 
             break;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.proposedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -665,6 +684,11 @@ export const Trial: MessageFns<Trial> = {
       constraints: globalThis.Array.isArray(object?.constraints)
         ? object.constraints.map((e: any) => globalThis.Number(e))
         : [],
+      proposedBy: isSet(object.proposedBy)
+        ? globalThis.String(object.proposedBy)
+        : isSet(object.proposed_by)
+        ? globalThis.String(object.proposed_by)
+        : "",
     };
   },
 
@@ -742,6 +766,9 @@ export const Trial: MessageFns<Trial> = {
     if (message.constraints?.length) {
       obj.constraints = message.constraints.map((e) => floatToJson(e));
     }
+    if (message.proposedBy !== "") {
+      obj.proposedBy = message.proposedBy;
+    }
     return obj;
   },
 
@@ -792,6 +819,7 @@ export const Trial: MessageFns<Trial> = {
     message.leaseDeadline = object.leaseDeadline ?? undefined;
     message.values = object.values?.map((e) => e) || [];
     message.constraints = object.constraints?.map((e) => e) || [];
+    message.proposedBy = object.proposedBy ?? "";
     return message;
   },
 };

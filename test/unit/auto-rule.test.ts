@@ -1,0 +1,92 @@
+/** `auto`'s rule (src/algorithms/auto/rule.ts): its table of decisions, and the in-process session that follows it. */
+import { describe, expect, it } from "vitest";
+import { AutoSession } from "../../src/algorithms/auto/session.js";
+import { type AutoOptions, autoChoice, historyFacts, spaceShape } from "../../src/algorithms/auto/rule.js";
+import { algorithmNamed } from "../../src/algorithms/registry.js";
+import type { Observation } from "../../src/algorithms/types.js";
+import { createRng } from "../../src/math/rng.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { choice, intRange, uniform } from "../integration/fixtures.js";
+
+const defaults = algorithmNamed("auto").parseOptions({}) as AutoOptions;
+const flat = spaceShape(compileSpace({ parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] }));
+const withChoice = spaceShape(
+  compileSpace({
+    parameters: [uniform("x", 0, 1), choice("c", [{ value: { kind: { $case: "stringValue", value: "a" } } }])],
+  }),
+);
+const conditional = spaceShape(
+  compileSpace({
+    parameters: [
+      choice("m", [
+        { value: { kind: { $case: "stringValue", value: "a" } }, children: [uniform("x", 0, 1)] },
+        { value: { kind: { $case: "stringValue", value: "b" } } },
+      ]),
+    ],
+  }),
+);
+const wide = spaceShape(compileSpace({ parameters: Array.from({ length: 21 }, (_, i) => uniform(`x${i}`, 0, 1)) }));
+const one = { objectives: 1 };
+const facts = (finished: number, constrained = false) => ({ finished, constrained });
+
+describe("auto's rule", () => {
+  it("has the documented defaults", () => {
+    expect(defaults).toEqual({ gp_trials: 250, gp_max_params: 20, cmaes_after_gp: expect.any(Boolean) });
+  });
+
+  it.each([
+    ["flat space, no trials", flat, one, facts(0), defaults, "gp"],
+    ["flat space, last GP trial", flat, one, facts(249), defaults, "gp"],
+    ["flat space with a choice, GP phase", withChoice, one, facts(10), defaults, "gp"],
+    ["several objectives", flat, { objectives: 2 }, facts(0), defaults, "tpe"],
+    ["conditional parameters", conditional, one, facts(0), defaults, "tpe"],
+    ["constraints reported", flat, one, facts(3, true), defaults, "tpe"],
+    ["more parameters than gp_max_params", wide, one, facts(0), defaults, "tpe"],
+    ["flat space after the GP, CMA-ES on", flat, one, facts(250), { ...defaults, cmaes_after_gp: true }, "cmaes"],
+    ["flat space after the GP, CMA-ES off", flat, one, facts(250), { ...defaults, cmaes_after_gp: false }, "tpe"],
+    ["a choice after the GP, CMA-ES on", withChoice, one, facts(250), { ...defaults, cmaes_after_gp: true }, "tpe"],
+    ["gp_trials 0: never the GP", flat, one, facts(0), { ...defaults, gp_trials: 0 }, "tpe"],
+  ] as const)("%s: %s", (_label, shape, settings, f, options, want) => {
+    const c = autoChoice(shape, settings, f, options);
+    expect(c.algorithm).toBe(want);
+    expect(c.reason).not.toBe("");
+  });
+
+  it("counts COMPLETE and PRUNED trials as finished, and notices constraints", () => {
+    const o = (state: Observation["state"], constraints?: Float64Array): Observation => ({
+      number: 0,
+      config: new Float64Array(1),
+      state,
+      loss: undefined,
+      lastStep: undefined,
+      ...(constraints === undefined ? {} : { constraints }),
+    });
+    expect(historyFacts([o("complete"), o("pruned"), o("running"), o("fail"), o("lost")])).toEqual(facts(2));
+    expect(historyFacts([o("fail", Float64Array.of(1))]).constrained).toBe(true);
+  });
+});
+
+describe("AutoSession", () => {
+  it("suggests what the chosen algorithm's own session does, and switches at gp_trials", () => {
+    const space = compileSpace({ parameters: [uniform("x", -2, 2), intRange("k", 0, 5)] });
+    const options = { ...defaults, gp_trials: 12, cmaes_after_gp: true };
+    const auto = new AutoSession(space, one, options);
+    const gp = algorithmNamed("gp");
+    const cmaes = algorithmNamed("cmaes");
+    const gpSession = gp.open(space, gp.parseOptions({}));
+    const cmaesSession = cmaes.open(space, cmaes.parseOptions({}));
+    const history: Observation[] = [];
+    for (let t = 0; t < 20; t++) {
+      const context = { seed: 7, trialNumber: t };
+      const config = auto.suggest(history, createRng(7, t), context);
+      const alone = (t < 12 ? gpSession : cmaesSession).suggest(history, createRng(7, t), context);
+      expect([...config]).toEqual([...alone]);
+      expect(auto.last?.algorithm).toBe(t < 12 ? "gp" : "cmaes");
+      expect(config[0]).toBeGreaterThanOrEqual(-2);
+      expect(config[0]).toBeLessThanOrEqual(2);
+      expect(Number.isInteger(config[1])).toBe(true);
+      history.push({ number: t, config, state: "complete", loss: config[0]! ** 2 + config[1]!, lastStep: undefined });
+    }
+    expect(auto.proposerCounts()).toEqual({ gp: 12, cmaes: 8 });
+  });
+});
