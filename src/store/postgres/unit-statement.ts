@@ -85,10 +85,10 @@ export function unitStatement(
     );
     ctes.push(`ins AS (INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs,
       worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values,
-      version)
+      proposed_by, version)
       SELECT ${id}, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id,
         u.fail_reason, u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values,
-        u.constraint_values, b.version
+        u.constraint_values, u.proposed_by, b.version
       FROM bump b, unnest(${numbers}, ${list([
         [col((n) => STATE_NUMBER[n.trial.state]), "smallint[]"],
         [col((n) => SOURCE_NUMBER[n.trial.source]), "smallint[]"],
@@ -104,9 +104,10 @@ export function unitStatement(
         [col((n) => n.trial.leaseDeadline), "bigint[]"],
         [col((n) => encodeValues(n.trial.values)), "text[]"],
         [col((n) => encodeValues(n.trial.constraints)), "text[]"],
+        [col((n) => n.trial.proposedBy ?? ""), "text[]"],
       ])})
         WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
-          create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, ord)
+          create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by, ord)
       ORDER BY u.ord RETURNING id, number)`);
     const curves = inserted.flatMap((n) => n.trial.intermediate.map(([step, value]) => [n.trial.number, step, value]));
     if (curves.length > 0) {
