@@ -4,6 +4,7 @@ its arguments reach the experiment. Fast (small budgets on the session's server)
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from typing import Any
@@ -309,3 +310,37 @@ def test_result_forms(result: Any, expected: Any) -> None:
 def test_results_that_are_not_numbers_are_refused(bad: Any) -> None:
     with pytest.raises(TypeError, match=f"got {type(bad).__name__}$"):
         interpret_result(bad)
+
+
+def test_which_server_fmin_uses(client: parzen.Client, server_address: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``db`` (or neither ``client`` nor ``$PARZEN_ADDRESS``) starts a local server on that file and stops it after;
+    test_fmin.py starts a real one. Here a stand-in that records its file and serves the session's server."""
+    module = importlib.import_module("parzen.fmin")
+    started: list[Any] = []
+
+    class Local:
+        def __init__(self, db: str | None) -> None:
+            started.append(db)
+            self.address = server_address
+
+        def __enter__(self) -> Local:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            started.append("stopped")
+
+    monkeypatch.setattr(module, "LocalServer", Local)
+
+    def fmin(**kw: Any) -> None:
+        parzen.fmin(lambda p: p["x"], SPACE, algo="random", max_evals=1, show_progressbar=False, **kw)
+
+    monkeypatch.setenv("PARZEN_ADDRESS", server_address)
+    fmin(db="/nowhere/a.db")  # db wins over $PARZEN_ADDRESS
+    fmin()
+    fmin(client=server_address)
+    assert started == ["/nowhere/a.db", "stopped"]
+    monkeypatch.setenv("PARZEN_ADDRESS", "")
+    fmin()
+    monkeypatch.delenv("PARZEN_ADDRESS")
+    fmin()
+    assert started == ["/nowhere/a.db", "stopped", None, "stopped", None, "stopped"]
