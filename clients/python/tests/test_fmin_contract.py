@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import time
 from typing import Any
 
 import numpy as np
@@ -104,8 +105,10 @@ def test_address_string_and_parzen_address(
 
 def test_returns_the_best_parameters(client: parzen.Client, name: str) -> None:
     best = run(client, name, lambda p: abs(p["x"] - 0.5), max_evals=6, seed=1)
-    trials = client.get_experiment(name).trials()
+    exp = client.get_experiment(name)
+    trials = exp.trials()
     assert best == min(trials, key=lambda t: t.loss or 0.0).params
+    assert exp.algorithm == "random"  # algo reaches the experiment (the server's default would be tpe)
 
 
 def test_max_evals_failures_of_its_own_then_all_trials_failed(client: parzen.Client, name: str) -> None:
@@ -123,12 +126,13 @@ def test_fail_trials_do_not_use_up_the_servers_budget(client: parzen.Client, nam
 def test_an_experiment_without_a_budget_runs_until_this_call_saw_max_evals(client: parzen.Client, name: str) -> None:
     exp = client.create_experiment(name, SPACE, algorithm="random")
     exp.suggest().report(0.9)
+    exp.suggest().prune()
     outcomes = iter([{"status": "fail"}, 0.5, 0.25, 0.1])
-    # Given as an Experiment, it is run as it is: this call counts, FAIL trials included, the old one too.
+    # Given as an Experiment, it is run as it is: this call counts, FAIL trials included, the old ones too.
     best = parzen.fmin(
-        lambda p: next(outcomes), SPACE, max_evals=3, client=client, experiment=exp, show_progressbar=False
+        lambda p: next(outcomes), SPACE, max_evals=4, client=client, experiment=exp, show_progressbar=False
     )
-    assert states(client, name) == ["COMPLETE", "FAIL", "COMPLETE"]
+    assert states(client, name) == ["COMPLETE", "PRUNED", "FAIL", "COMPLETE"]
     assert exp.refresh().max_trials is None
     assert best == client.get_experiment(name).best_trial.params  # type: ignore[union-attr]
 
@@ -154,6 +158,42 @@ def test_resumes_an_experiment_created_elsewhere_with_other_stop_conditions(clie
         run(client, n, lambda p: p["x"], max_evals=3)
         exp = client.get_experiment(n)
         assert (exp.max_trials, states(client, n)) == (3, ["COMPLETE"] * 3), n
+
+
+def test_resumes_an_experiment_whose_stop_conditions_were_changed_since(client: parzen.Client, name: str) -> None:
+    # Created without stop conditions, given a budget later: neither the one in force nor fmin's record is its
+    # identity; the one without any is.
+    client.create_experiment(name, SPACE, algorithm="random").update(max_trials=2)
+    run(client, name, lambda p: p["x"], max_evals=3)
+    exp = client.get_experiment(name)
+    assert (exp.max_trials, states(client, name)) == (3, ["COMPLETE"] * 3)
+
+
+def test_a_timeout_bounds_the_wait_for_a_place_another_worker_holds(client: parzen.Client, name: str) -> None:
+    """The server answers retry_after while the rest of the budget is RUNNING elsewhere: fmin waits for it, but
+    only until its timeout, and then ends as if the budget were spent (not with DeadlineExceeded)."""
+    held = client.create_experiment(name, SPACE, algorithm="random", max_trials=1)
+    held.suggest(worker_id="other")  # holds the only place
+    t0 = time.monotonic()
+    with pytest.raises(errors.AllTrialsFailed):
+        run(client, name, lambda p: p["x"], max_evals=1, timeout=0.5)
+    assert time.monotonic() - t0 < 10
+    for early_stop in (None, lambda exp, *args: (False, args)):
+        n = name + ("-next" if early_stop is None else "-early")
+        exp = client.create_experiment(n, SPACE, algorithm="random", max_trials=2)
+        exp.suggest(worker_id="other")  # holds the second place once fmin's first trial is done
+        t0 = time.monotonic()
+        best = run(client, n, lambda p: p["x"], max_evals=2, timeout=1.0, early_stop_fn=early_stop)
+        assert time.monotonic() - t0 < 10
+        assert sorted(states(client, n)) == ["COMPLETE", "RUNNING"] and best is not None
+
+
+def test_the_progress_bar_counts_towards_max_evals(
+    client: parzen.Client, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parzen.fmin(lambda p: 0.25, SPACE, algo="random", max_evals=3, client=client, experiment=name)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "best loss: 0.25" in err
 
 
 def test_another_space_under_the_same_name_is_refused(client: parzen.Client, name: str) -> None:
