@@ -127,12 +127,13 @@ def test_an_experiment_without_a_budget_runs_until_this_call_saw_max_evals(clien
     exp = client.create_experiment(name, SPACE, algorithm="random")
     exp.suggest().report(0.9)
     exp.suggest().prune()
+    exp.suggest().fail("x")
     outcomes = iter([{"status": "fail"}, 0.5, 0.25, 0.1])
     # Given as an Experiment, it is run as it is: this call counts, FAIL trials included, the old ones too.
     best = parzen.fmin(
-        lambda p: next(outcomes), SPACE, max_evals=4, client=client, experiment=exp, show_progressbar=False
+        lambda p: next(outcomes), SPACE, max_evals=5, client=client, experiment=exp, show_progressbar=False
     )
-    assert states(client, name) == ["COMPLETE", "PRUNED", "FAIL", "COMPLETE"]
+    assert states(client, name) == ["COMPLETE", "PRUNED", "FAIL", "FAIL", "COMPLETE"]
     assert exp.refresh().max_trials is None
     assert best == client.get_experiment(name).best_trial.params  # type: ignore[union-attr]
 
@@ -209,6 +210,15 @@ def test_loss_threshold_stops_at_a_loss_equal_to_it(client: parzen.Client, name:
     losses = iter([0.9, 0.6, 0.4, 0.1])
     run(client, name + "-b", lambda p: next(losses), max_evals=4, loss_threshold=0.5)
     assert len(states(client, name + "-b")) == 3  # 0.4 is the first at or below it
+
+
+def test_loss_threshold_stops_an_experiment_without_that_goal(client: parzen.Client, name: str) -> None:
+    # Given as an Experiment, its own goal (none here) stays: fmin's loss_threshold alone stops it, at equality.
+    exp = client.create_experiment(name, SPACE, algorithm="random", max_trials=5)
+    parzen.fmin(
+        lambda p: 0.5, SPACE, max_evals=5, loss_threshold=0.5, client=client, experiment=exp, show_progressbar=False
+    )
+    assert len(states(client, name)) == 1 and exp.refresh().goal is None
 
 
 def test_loss_threshold_counts_the_best_trial_already_there(client: parzen.Client, name: str) -> None:
