@@ -172,8 +172,9 @@ def test_resumes_an_experiment_whose_stop_conditions_were_changed_since(client: 
 
 def test_a_timeout_bounds_the_wait_for_a_place_another_worker_holds(client: parzen.Client, name: str) -> None:
     """The server answers retry_after while the rest of the budget is RUNNING elsewhere: fmin waits for it, but
-    only until its timeout, and then ends as if the budget were spent (not with DeadlineExceeded)."""
-    held = client.create_experiment(name, SPACE, algorithm="random", max_trials=1)
+    only until its timeout, and then ends as if the budget were spent (not with DeadlineExceeded). The held trial's
+    lease (4 s, no heartbeats) outlasts fmin's timeout: a call that waited longer would get its place."""
+    held = client.create_experiment(name, SPACE, algorithm="random", max_trials=1, lease_duration=4)
     held.suggest(worker_id="other")  # holds the only place
     t0 = time.monotonic()
     with pytest.raises(errors.AllTrialsFailed):
@@ -181,7 +182,7 @@ def test_a_timeout_bounds_the_wait_for_a_place_another_worker_holds(client: parz
     assert time.monotonic() - t0 < 10
     for early_stop in (None, lambda exp, *args: (False, args)):
         n = name + ("-next" if early_stop is None else "-early")
-        exp = client.create_experiment(n, SPACE, algorithm="random", max_trials=2)
+        exp = client.create_experiment(n, SPACE, algorithm="random", max_trials=2, lease_duration=4)
         exp.suggest(worker_id="other")  # holds the second place once fmin's first trial is done
         t0 = time.monotonic()
         best = run(client, n, lambda p: p["x"], max_evals=2, timeout=1.0, early_stop_fn=early_stop)
