@@ -77,6 +77,20 @@ def test_an_unnamed_search_gets_a_fresh_name(client: parzen.Client) -> None:
     assert all(re.fullmatch(r"fmin-[0-9a-f]{12}", n) for n in names) and names[0] != names[1]
 
 
+def test_trials_passed_again_resume_their_experiment(client: parzen.Client) -> None:
+    trials = parzen.Trials()
+    parzen.fmin(
+        lambda p: p["x"], SPACE, algo="random", max_evals=1, client=client, trials=trials, show_progressbar=False
+    )
+    assert trials.experiment is not None
+    first = trials.experiment.name
+    parzen.fmin(
+        lambda p: p["x"], SPACE, algo="random", max_evals=2, client=client, trials=trials, show_progressbar=False
+    )
+    assert trials.experiment.name == first and len(trials) == 2
+    assert len(client.get_experiment(first).trials()) == 2
+
+
 def test_a_named_experiment_wins_over_the_trials_one(client: parzen.Client, name: str) -> None:
     trials = parzen.Trials()
     run(client, name + "-a", lambda p: p["x"], max_evals=1, trials=trials)
