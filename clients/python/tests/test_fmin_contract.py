@@ -204,6 +204,18 @@ def test_a_timeout_bounds_the_wait_for_a_place_another_worker_holds(client: parz
         assert sorted(states(client, n)) == ["COMPLETE", "RUNNING"] and best is not None
 
 
+def test_without_a_timeout_fmin_waits_for_a_held_place_longer_than_one_call(server_address: str, name: str) -> None:
+    """No ``timeout``: the wait for a place held elsewhere is not bounded by the client's per-call timeout (1 s
+    here); the held trial's lease (3 s) lapses and fmin runs in its place."""
+    with parzen.Client(server_address, timeout=1.0) as c:
+        for places in (1, 2):  # the first Suggest waits; the report's next trial waits
+            n = f"{name}-{places}"
+            exp = c.create_experiment(n, SPACE, algorithm="random", max_trials=places, lease_duration=3)
+            exp.suggest(worker_id="other")
+            run(c, n, lambda p: p["x"], max_evals=places)
+            assert [t.state for t in c.get_experiment(n).trials()] == ["LOST"] + ["COMPLETE"] * places
+
+
 def test_the_progress_bar_counts_towards_max_evals(
     client: parzen.Client, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
