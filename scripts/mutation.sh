@@ -63,8 +63,11 @@ tests_for() {
     src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
     src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
-    # Large service modules: the integration test files that exercise each one, no more (each mutant restarts them).
+    # Large service modules: the test files that exercise each one, no more (integration tests restart a server per
+    # mutant).
     src/service/use-cases/leases.ts) echo "test/integration/leases.test.ts,test/integration/report-and-next.test.ts" ;;
+    src/service/state/experiment-state.ts)
+      echo "test/unit/experiment-state*.test.ts,test/unit/trial-columns.test.ts,test/unit/mutation-path.test.ts" ;;
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
     src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
     src/math*) echo "test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/gp-*.test.ts" ;;
