@@ -44,7 +44,13 @@ async function state(stop: Stop = {}): Promise<ExperimentState> {
 
 let nextId = 1;
 /** Puts a new trial, or `prev` changed, in state `s`. */
-function put(exp: ExperimentState, s: TrialState, loss: number | null = null, prev?: TrialRow): TrialRow {
+function put(
+  exp: ExperimentState,
+  s: TrialState,
+  loss: number | null = null,
+  prev?: TrialRow,
+  extra: Partial<TrialRow> = {},
+): TrialRow {
   const t: TrialRow = {
     id: prev?.id ?? nextId++,
     experimentId: exp.row.id,
@@ -62,6 +68,7 @@ function put(exp: ExperimentState, s: TrialState, loss: number | null = null, pr
     endTime: s === "waiting" || s === "running" ? null : 20,
     leaseDeadline: s === "running" ? 1_000 : null,
     intermediate: NO_POINTS,
+    ...extra,
   };
   exp.put(t);
   return t;
@@ -207,5 +214,46 @@ describe("leases in memory", () => {
     );
     expect(() => put(exp, "running", null, { ...base, number: -1 })).toThrow("trial number -1 out of sequence");
     expect(exp.nextNumber).toBe(2);
+  });
+});
+
+describe("what put keeps for Suggest and the lease checks", () => {
+  it("queues WAITING trials in number order and drops each once it leaves WAITING", async () => {
+    const exp = await state();
+    const [a, b, c] = [put(exp, "waiting"), put(exp, "waiting"), put(exp, "waiting")];
+    put(exp, "running");
+    expect(exp.waiting).toEqual([0, 1, 2]);
+    put(exp, "running", null, b);
+    expect(exp.waiting).toEqual([0, 2]);
+    put(exp, "waiting", null, c, { userAttrs: { k: "v" } }); // still WAITING: stays once, in place
+    put(exp, "lost", null, a);
+    expect(exp.waiting).toEqual([2]);
+    expect([0, 1, 2, 3].map((n) => exp.liveTrial(n)?.state)).toEqual([undefined, "running", "waiting", "running"]);
+    expect(exp.liveTrial(2)?.userAttrs).toEqual({ k: "v" });
+  });
+
+  it("keeps the earliest lease deadline of the RUNNING trials, whatever order they come in", async () => {
+    const exp = await state();
+    put(exp, "running", null, undefined, { leaseDeadline: 1_000 });
+    put(exp, "running", null, undefined, { leaseDeadline: 2_000 });
+    expect(exp.mayHaveLapsed(1_001)).toBe(true);
+    const late = await state();
+    put(late, "running", null, undefined, { leaseDeadline: 2_000 });
+    put(late, "running", null, undefined, { leaseDeadline: 1_000 });
+    expect(late.mayHaveLapsed(1_001)).toBe(true);
+    expect(late.mayHaveLapsed(1_000)).toBe(false);
+  });
+
+  it("counts every change in its version and keeps the latest activity, never an older one", async () => {
+    const exp = await state();
+    const v0 = exp.version;
+    const t = put(exp, "waiting", null, undefined, { createTime: 50, startTime: null, endTime: null });
+    expect([exp.version - v0, exp.lastActivity]).toEqual([1, 50]);
+    put(exp, "running", null, t, { startTime: 70, endTime: null });
+    expect([exp.version - v0, exp.lastActivity]).toEqual([2, 70]);
+    put(exp, "complete", 1, t, { startTime: 70, endTime: 90 });
+    expect(exp.lastActivity).toBe(90);
+    put(exp, "complete", null, undefined, { createTime: 5, startTime: 6, endTime: 7 }); // an old import
+    expect([exp.version - v0, exp.lastActivity]).toEqual([4, 90]);
   });
 });
