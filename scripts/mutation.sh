@@ -63,6 +63,11 @@ tests_for() {
     src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
     src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
+    # Large service modules: the test files that exercise each one, no more (integration tests restart a server per
+    # mutant).
+    src/service/use-cases/leases.ts) echo "test/integration/leases.test.ts,test/integration/report-and-next.test.ts" ;;
+    src/service/state/experiment-state.ts)
+      echo "test/unit/experiment-state*.test.ts,test/unit/trial-columns.test.ts,test/unit/mutation-path.test.ts" ;;
     src/pruners*) echo "test/unit/pruner*.test.ts,test/integration/pruning.test.ts" ;;
     src/space*) echo "test/unit/space-*.test.ts,test/unit/definition-versions.test.ts" ;;
     # Numerics: their unit and golden tests (seconds per mutant).
@@ -102,11 +107,26 @@ run_ts() {
     # One incremental file per selection: a run forgets the mutants outside its own --mutate.
     slug="$(tr -c 'A-Za-z0-9\n' '-' <<<"$*" | tr -s '-')"
     echo "== StrykerJS: $joined"
-    node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json"
+    node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json" \
+      --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
   else
     echo "== StrykerJS: src/"
-    node_modules/.bin/stryker run
+    node_modules/.bin/stryker run --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
   fi
+}
+
+# The pytest node ids (fnmatch patterns, "!" to drop) each Python module's mutants run against
+# (clients/python/tests/conftest.py reads $PARZEN_MUTATION_TESTS): the fast tests written for it, not those that
+# start servers or processes of their own (a local server, a unix-socket server, four fmin processes).
+python_tests_for() {
+  case "$1" in
+    rpc) echo "tests/test_rpc_unit.py::*,tests/test_behaviour.py::*,tests/test_unit_misc.py::test_unix_socket*" ;;
+    trial | experiment)
+      echo "tests/test_records.py::*,tests/test_ask_tell.py::*,tests/test_unit_misc.py::*,tests/test_rpc_unit.py::*,tests/test_trial_contract.py::*,tests/test_experiment_contract.py::*" ;;
+    fmin)
+      echo "tests/test_fmin*.py::*,tests/test_loops.py::*,tests/test_budgets.py::test_fmin*,tests/test_pruning.py::test_fmin*,tests/test_unit_misc.py::*" ;;
+    *) echo "" ;;
+  esac
 }
 
 run_python() {
@@ -116,9 +136,21 @@ run_python() {
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "mutmut==$mutmut_version"
   start_server
   local names=()
-  local m
-  for m in "${modules[@]}"; do names+=("parzen.$m.*"); done
-  echo "== mutmut: ${names[*]}"
+  local m t
+  local tests="${PARZEN_MUTATION_TESTS:-}"
+  for m in "${modules[@]}"; do
+    names+=("parzen.$m.*")
+    if [[ -z "${PARZEN_MUTATION_TESTS:-}" ]]; then
+      t="$(python_tests_for "$m")"
+      # A module without a selection: every test mutmut found reaching it.
+      if [[ -z "$t" ]]; then tests="" && break; fi
+      tests="${tests:+$tests,}$t"
+    fi
+  done
+  # Never the tests that start servers of their own (a local server, a unix socket).
+  [[ -z "$tests" ]] || tests="$tests,!*local_server*,!*unix_socket_server*"
+  export PARZEN_MUTATION_TESTS="$tests"
+  echo "== mutmut: ${names[*]}${tests:+ (tests: $tests)}"
   (
     cd clients/python
     PARZEN_TEST_ADDRESS="$server_addr" PARZEN_REPO="$root" ../../.venv/bin/mutmut run --max-children 2 "${names[@]}"

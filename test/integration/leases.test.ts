@@ -6,6 +6,7 @@
  * worker id finding its RUNNING trials.
  */
 import { status } from "@grpc/grpc-js";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState, type Trial } from "@parzen/client/gen/parzen/v1/trial";
@@ -245,5 +246,147 @@ describe("lease checks", () => {
     clock.now += 2;
     all = await trials();
     expect(all.find((t) => t.id === late!.id)!.state).toBe(TrialState.TRIAL_STATE_LOST);
+  });
+});
+
+describe("leases after others lapsed, without any other change", () => {
+  it("notice the next lapse from the leases still running, in whatever order they were handed out", async () => {
+    const { ts, clock, trials } = await leasedServer(false);
+    const start = clock.now;
+    const [a, b, c] = (await ts.api.suggest({ experiment: "e", count: 3 })).trials;
+    // b's lease ends before c's although b was handed out first: the earliest is not simply the last one.
+    clock.now = start + 20;
+    await ts.api.heartbeat({ trialId: c!.id });
+    clock.now = start + 10;
+    await ts.api.heartbeat({ trialId: b!.id });
+    const stateOf = (all: Trial[], id: number) => all.find((t) => t.id === id)!.state;
+    clock.now = start + LEASE_MS + 1; // a lapses; b and c do not
+    let all = await trials();
+    expect([a, b, c].map((t) => stateOf(all, t!.id))).toEqual([
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_RUNNING,
+      TrialState.TRIAL_STATE_RUNNING,
+    ]);
+    // Nothing else changes in between: only the leases left RUNNING tell when to look again.
+    clock.now = start + 10 + LEASE_MS + 1;
+    all = await trials();
+    expect([b, c].map((t) => stateOf(all, t!.id))).toEqual([
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_RUNNING,
+    ]);
+    clock.now = start + 20 + LEASE_MS + 1;
+    all = await trials();
+    expect(stateOf(all, c!.id)).toBe(TrialState.TRIAL_STATE_LOST);
+  });
+
+  it("the periodic sweep marks a lapsed trial LOST with no call on its experiment", async () => {
+    const { ts, clock } = await leasedServer(false);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    const stored = () => {
+      const db = new Database(ts.dbPath, { readonly: true });
+      try {
+        return db.prepare("SELECT state, end_time FROM trials WHERE id = ?").get(a!.id);
+      } finally {
+        db.close();
+      }
+    };
+    clock.now += LEASE_MS;
+    await ts.server.optimizer.sweepLeases();
+    expect(stored()).toEqual({ state: TrialState.TRIAL_STATE_RUNNING, end_time: null });
+    clock.now += 1;
+    await ts.server.optimizer.sweepLeases();
+    expect(stored()).toEqual({ state: TrialState.TRIAL_STATE_LOST, end_time: clock.now - 1 });
+  });
+});
+
+describe("heartbeats of trials that are not RUNNING", () => {
+  it("are refused for finished trials, which stay as they are", async () => {
+    const { ts } = await leasedServer(false);
+    const [a, b, c] = (await ts.api.suggest({ experiment: "e", count: 3 })).trials;
+    await ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    await ts.api.report({ trialId: b!.id, status: ReportStatus.REPORT_STATUS_FAIL, failReason: "x" });
+    await ts.api.report({ trialId: c!.id, status: ReportStatus.REPORT_STATUS_PRUNED });
+    for (const [t, name, state] of [
+      [a, "COMPLETE", TrialState.TRIAL_STATE_COMPLETE],
+      [b, "FAIL", TrialState.TRIAL_STATE_FAIL],
+      [c, "PRUNED", TrialState.TRIAL_STATE_PRUNED],
+    ] as const) {
+      const err = await rejection(ts.api.heartbeat({ trialId: t!.id }));
+      expect([err.code, err.details]).toEqual([
+        status.FAILED_PRECONDITION,
+        `trial ${t!.id} is ${name}; only RUNNING trials have a lease`,
+      ]);
+      const after = (await ts.api.getTrial({ trialId: t!.id })).trial!;
+      expect([after.state, after.leaseDeadline]).toEqual([state, undefined]);
+    }
+  });
+
+  it("a LOST trial that reported late is COMPLETE for heartbeats, and its retry, taken meanwhile, keeps running", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e", workerId: "slow" })).trials;
+    clock.now += LEASE_MS + 1;
+    const [retry] = (await ts.api.suggest({ experiment: "e", workerId: "fast" })).trials;
+    expect(retry!.userAttrs["parzen.retry_of"]).toBe(String(a!.id));
+    await ts.api.report({ trialId: a!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.25 });
+    const all = await trials();
+    // A retry a worker already took is not withdrawn by the late report.
+    expect(all.find((t) => t.id === retry!.id)!.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    expect(all.find((t) => t.id === retry!.id)!.userAttrs["parzen.withdrawn"]).toBeUndefined();
+    const renewed = await ts.api.heartbeat({ trialId: retry!.id });
+    expect(renewed.leaseDeadline!.getTime()).toBe(clock.now + LEASE_MS);
+    const err = await rejection(ts.api.heartbeat({ trialId: a!.id }));
+    expect([err.code, err.details]).toEqual([
+      status.FAILED_PRECONDITION,
+      `trial ${a!.id} is COMPLETE; only RUNNING trials have a lease`,
+    ]);
+  });
+
+  it("a LOST trial whose retry was taken and finished is refused with the whole story, not revived", async () => {
+    const { ts, clock, trials } = await leasedServer(true);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    clock.now += LEASE_MS + 1;
+    const [retry] = (await ts.api.suggest({ experiment: "e" })).trials;
+    await ts.api.report({ trialId: retry!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 0.5 });
+    const err = await rejection(ts.api.heartbeat({ trialId: a!.id }));
+    expect([err.code, err.details]).toEqual([
+      status.FAILED_PRECONDITION,
+      `trial ${a!.id} is LOST and its configuration was re-enqueued as trial ${retry!.id}, which a worker has ` +
+        `already taken; its lease is not renewed, but a Report for trial ${a!.id} is still accepted`,
+    ]);
+    expect((await trials()).map((t) => t.state)).toEqual([
+      TrialState.TRIAL_STATE_LOST,
+      TrialState.TRIAL_STATE_COMPLETE,
+    ]);
+  });
+});
+
+describe("retry_lost when an experiment is loaded", () => {
+  /** A server whose one trial was written LOST without its retry (as a crash between the two writes leaves it). */
+  async function lostWithoutRetry(retryLost: boolean) {
+    const { ts, trials } = await leasedServer(retryLost);
+    const [a] = (await ts.api.suggest({ experiment: "e" })).trials;
+    await ts.server.stop();
+    const db = new Database(ts.dbPath);
+    db.prepare("UPDATE trials SET state = ?, end_time = lease_deadline WHERE id = ?").run(
+      TrialState.TRIAL_STATE_LOST,
+      a!.id,
+    );
+    db.close();
+    await ts.restart();
+    return { a: a!, trials };
+  }
+
+  it("re-enqueues the LOST trials that have no retry yet", async () => {
+    const { a, trials } = await lostWithoutRetry(true);
+    const all = await trials();
+    expect(all.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_LOST, TrialState.TRIAL_STATE_WAITING]);
+    expect(all[1]!.userAttrs["parzen.retry_of"]).toBe(String(a.id));
+    expect(all[1]!.params).toEqual(a.params);
+    expect(all[0]!.userAttrs["parzen.retried_as"]).toBe(String(all[1]!.id));
+  });
+
+  it("leaves them alone without retry_lost", async () => {
+    const { trials } = await lostWithoutRetry(false);
+    expect((await trials()).map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_LOST]);
   });
 });

@@ -4,6 +4,7 @@ directory, and a client connected to it."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import uuid
@@ -59,3 +60,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for report in skipped:
             reporter.write_line(f"  {report.nodeid}: {report.longrepr}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# PARZEN_MUTATION_TESTS (set by scripts/mutation.sh for mutmut): comma-separated fnmatch patterns of test node
+# ids to keep ("!" in front: to drop), so each mutant runs the fast tests written for its module, not the
+# tests that start servers or processes of their own.
+MUTATION_TESTS = [p for p in os.environ.get("PARZEN_MUTATION_TESTS", "").split(",") if p != ""]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not MUTATION_TESTS:
+        return
+    keep = [p for p in MUTATION_TESTS if not p.startswith("!")]
+    drop = [p[1:] for p in MUTATION_TESTS if p.startswith("!")]
+
+    def wanted(nodeid: str) -> bool:
+        if keep and not any(fnmatch.fnmatch(nodeid, p) for p in keep):
+            return False
+        return not any(fnmatch.fnmatch(nodeid, p) for p in drop)
+
+    deselected = [item for item in items if not wanted(item.nodeid)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if wanted(item.nodeid)]
