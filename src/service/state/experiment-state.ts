@@ -271,13 +271,7 @@ export class ExperimentState {
   observationsWith(history: readonly Observation[], t: TrialRow): readonly Observation[] {
     const sign = this.def.maximize ? -1 : 1;
     const last = t.intermediate.length > 0 ? t.intermediate[t.intermediate.length - 1] : undefined;
-    let lo = 0;
-    let hi = history.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (history[mid]!.number < t.number) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = positionOf(history, t.number);
     const present = history[lo]?.number === t.number ? history[lo] : undefined;
     const observation: Observation = {
       number: t.number,
@@ -300,13 +294,7 @@ export class ExperimentState {
    * A copy; undefined if the trial is not in `history`.
    */
   observationsAsWorst(history: readonly Observation[], number: number): readonly Observation[] | undefined {
-    let lo = 0;
-    let hi = history.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (history[mid]!.number < number) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = positionOf(history, number);
     const present = history[lo];
     if (present?.number !== number) return undefined;
     const out = history.slice();
@@ -508,13 +496,7 @@ export class ExperimentState {
   /** A trial back to WAITING (released): the algorithms no longer see it. */
   private removeFromHistory(number: number): void {
     const h = this.history!;
-    let lo = 0;
-    let hi = h.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (h[mid]!.number < number) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = positionOf(h, number);
     if (h[lo]?.number === number) h.splice(lo, 1);
   }
 
@@ -531,13 +513,7 @@ export class ExperimentState {
       h.push({ number, config: this.columns.configView(number), state, loss, lastStep, ...outcome });
       return;
     }
-    let lo = 0;
-    let hi = h.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (h[mid]!.number < number) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = positionOf(h, number);
     if (h[lo]?.number === number) h[lo] = { number, config: h[lo]!.config, state, loss, lastStep, ...outcome };
     // An enqueued trial that started after later trials: rare, so a splice is fine.
     else h.splice(lo, 0, { number, config: this.columns.configView(number), state, loss, lastStep, ...outcome });
@@ -603,4 +579,16 @@ function observedLoss(t: TrialRow, sign: number, lastValue: number | undefined):
     return v === undefined || Number.isNaN(v) ? undefined : sign * v;
   }
   return undefined;
+}
+
+/** Where trial `number` is, or would go, in `history` (sorted by trial number): a binary search. */
+function positionOf(history: readonly Observation[], number: number): number {
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (history[mid]!.number < number) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
