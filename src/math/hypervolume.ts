@@ -216,12 +216,17 @@ function paretoSet(points: readonly Point[]): boolean {
 
 /**
  * Greedy selection on one 2-D front: a candidate's gain is the rectangle
- * between it and its nearest chosen neighbours (by the first coordinate),
- * so each step costs O(n·k) with no hypervolume recomputed.
+ * between it and its nearest chosen neighbours by the first coordinate. On a
+ * front, sorted by the first coordinate the second falls, so those
+ * neighbours are found by a binary search in the chosen points kept sorted:
+ * each step costs O(n·log k) with no hypervolume recomputed.
  */
 function greedySubset2d(points: readonly Point[], k: number, ref: Point): number[] {
   const chosen: number[] = [];
   const taken = new Uint8Array(points.length);
+  // The chosen points' coordinates, sorted by the first.
+  const xs: number[] = [];
+  const ys: number[] = [];
   for (let step = 0; step < Math.min(k, points.length); step++) {
     let best = -1;
     let bestGain = -Infinity;
@@ -230,16 +235,13 @@ function greedySubset2d(points: readonly Point[], k: number, ref: Point): number
       const p = points[i]!;
       let gain = 0;
       if (strictlyBelow(p, ref)) {
-        let right = ref[0]!;
-        let up = ref[1]!;
-        let duplicate = false;
-        for (const j of chosen) {
-          const q = points[j]!;
-          if (q[0] === p[0] && q[1] === p[1]) duplicate = true;
-          else if (q[0]! > p[0]! || (q[0] === p[0] && q[1]! < p[1]!)) right = Math.min(right, q[0]!);
-          else up = Math.min(up, q[1]!);
+        const at = lowerBound(xs, p[0]!);
+        // An equal first coordinate on a front means an equal point: it adds nothing.
+        if (at === xs.length || xs[at] !== p[0]) {
+          const right = at < xs.length ? Math.min(ref[0]!, xs[at]!) : ref[0]!;
+          const up = at > 0 ? Math.min(ref[1]!, ys[at - 1]!) : ref[1]!;
+          gain = Math.max(0, right - p[0]!) * Math.max(0, up - p[1]!);
         }
-        gain = duplicate ? 0 : Math.max(0, right - p[0]!) * Math.max(0, up - p[1]!);
       }
       if (gain > bestGain) {
         bestGain = gain;
@@ -248,6 +250,22 @@ function greedySubset2d(points: readonly Point[], k: number, ref: Point): number
     }
     taken[best] = 1;
     chosen.push(best);
+    const q = points[best]!;
+    const at = lowerBound(xs, q[0]!);
+    xs.splice(at, 0, q[0]!);
+    ys.splice(at, 0, q[1]!);
   }
   return chosen;
+}
+
+/** The first index of sorted `xs` whose value is not below `x`. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -192,4 +192,26 @@ describe("2-D fast paths", () => {
       }
     }
   });
+
+  it("greedy selection on a larger 2-D front, with points beyond the reference point, adds the most hypervolume at every pick", () => {
+    for (const seed of [3, 4, 5]) {
+      const rng = createRng(seed);
+      const front: number[][] = [];
+      for (let i = 0; i < 40; i++) {
+        const x = Math.floor(rng.uniform() * 30) / 20; // up to 1.45: some beyond the reference's 1.2
+        front.push([x, 1 - x * x]);
+      }
+      const ref = [1.2, 1.2];
+      const picked = greedySubset(front, 25, ref);
+      expect(new Set(picked).size).toBe(25);
+      const chosen: number[][] = [];
+      for (const i of picked) {
+        // The exact hypervolume (tested against brute force above): brute force is exponential at this size.
+        const gain = (p: number[]) => hypervolume([...chosen, p], ref) - hypervolume(chosen, ref);
+        const best = Math.max(...front.filter((_, j) => !picked.slice(0, chosen.length).includes(j)).map(gain));
+        expect(gain(front[i]!), `seed ${seed}, pick ${chosen.length}`).toBeCloseTo(best, 12);
+        chosen.push(front[i]!);
+      }
+    }
+  });
 });
