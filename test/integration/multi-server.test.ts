@@ -450,7 +450,13 @@ suite("several servers on one PostgreSQL database", () => {
     doomedClient.close();
     child.process.kill("SIGKILL");
 
-    const all = await trialsOf("killed", 0);
+    // Server 0 learns of the restarted server's last write through the change feed: its reads are fresh once
+    // the notice arrives (README, "Several servers"), so wait for that, bounded.
+    let all = await trialsOf("killed", 0);
+    for (let i = 0; i < 100 && !all.some((x) => x.id === t.id && x.state === TrialState.TRIAL_STATE_COMPLETE); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      all = await trialsOf("killed", 0);
+    }
     expectDense(all);
     expect(all.map((x) => x.id)).toContain(t.id);
     const byId = new Map(all.map((x) => [x.id, x]));
