@@ -71,9 +71,7 @@ function ranks2d(points: readonly ArrayLike<number>[], enough: number): Int32Arr
     xs[i] = points[i]![0]!;
     ys[i] = points[i]![1]!;
   }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => xs[a]! - xs[b]! || ys[a]! - ys[b]!);
+  const order = orderByXY(xs, ys);
   const rank = new Int32Array(n);
   const frontMinY: number[] = [];
   const frontLastX: number[] = [];
@@ -108,6 +106,51 @@ function ranks2d(points: readonly ArrayLike<number>[], enough: number): Int32Arr
   while (last < frontSize.length && ranked < enough) ranked += frontSize[last++]!;
   if (last < frontSize.length) for (let i = 0; i < n; i++) if (rank[i]! >= last) rank[i] = -1;
   return rank;
+}
+
+/**
+ * Indices ordered by x, then y, then index: a bucket pass over the range of x
+ * (expected O(n) for any spread of values), each bucket then sorted on its
+ * own; the comparator sort of everything when x is not finite.
+ */
+function orderByXY(xs: Float64Array, ys: Float64Array): Uint32Array {
+  const n = xs.length;
+  const order = new Uint32Array(n);
+  const before = (a: number, b: number) => xs[a]! - xs[b]! || ys[a]! - ys[b]! || a - b;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    min = Math.min(min, xs[i]!);
+    max = Math.max(max, xs[i]!);
+  }
+  const scale = max > min ? (n - 1) / (max - min) : 0;
+  if (!Number.isFinite(scale) || !Number.isFinite(max - min)) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort(before);
+  }
+  const start = new Uint32Array(n + 1);
+  const bucketOf = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(n - 1, Math.floor((xs[i]! - min) * scale));
+    bucketOf[i] = b;
+    start[b + 1]!++;
+  }
+  for (let b = 0; b < n; b++) start[b + 1]! += start[b]!;
+  const cursor = start.slice(0, n);
+  for (let i = 0; i < n; i++) order[cursor[bucketOf[i]!]!++] = i;
+  for (let b = 0; b < n; b++) {
+    const lo = start[b]!;
+    const hi = start[b + 1]!;
+    if (hi - lo > 32) order.subarray(lo, hi).sort(before);
+    else
+      for (let k = lo + 1; k < hi; k++) {
+        const v = order[k]!;
+        let j = k - 1;
+        for (; j >= lo && before(order[j]!, v) > 0; j--) order[j + 1] = order[j]!;
+        order[j + 1] = v;
+      }
+  }
+  return order;
 }
 
 /** Indices of the non-dominated points (rank 0), ascending. */

@@ -66,6 +66,19 @@ describe("non-domination ranks", () => {
     }
   });
 
+  it("ranks large 2-D sets with clustered values, outliers, ties and infinities as peeling does", () => {
+    for (let seed = 0; seed < 6; seed++) {
+      const rng = createRng(700 + seed);
+      const pts = Array.from({ length: 300 }, (_, i) => {
+        // Most points in a narrow band (one bucket holds many), some far out, ties on a coarse grid.
+        const x = i % 10 === 0 ? 1e6 * rng.uniform() : Math.floor(rng.uniform() * 40) / 1e4;
+        return [x, Math.floor(rng.uniform() * 25)];
+      });
+      if (seed % 2 === 1) pts.push([Number.POSITIVE_INFINITY, 0], [Number.NEGATIVE_INFINITY, 30], [0, -Infinity]);
+      expect([...nonDominationRanks(pts)], `seed ${seed}`).toEqual(bruteRanks(pts));
+    }
+  });
+
   it("stops once enough points are ranked, leaving the rest at -1", () => {
     const pts = Array.from({ length: 10 }, (_, i) => [i, i, i]);
     expect([...nonDominationRanks(pts, 3)]).toEqual([0, 1, 2, -1, -1, -1, -1, -1, -1, -1]);
