@@ -207,65 +207,92 @@ function contributions2d(points: readonly Point[], ref: Point): Float64Array {
   return out;
 }
 
-/** Whether no point dominates another (duplicates allowed): one front, as MOTPE's subset selection has. */
+/**
+ * Whether no point dominates another (duplicates allowed): one front, as
+ * MOTPE's subset selection has. 2-D in O(n log n): in order of the first
+ * coordinate (then the second), a point is dominated exactly when an earlier
+ * one has a lower second coordinate, or the same one at a lower first.
+ */
 function paretoSet(points: readonly Point[]): boolean {
+  if (points.length > 0 && points[0]!.length === 2) {
+    const order = byFirstCoordinate(points);
+    let minY = Infinity;
+    let minYAtX = Infinity;
+    for (const i of order) {
+      const [x, y] = [points[i]![0]!, points[i]![1]!];
+      if (minY < y || (minY === y && minYAtX < x)) return false;
+      if (y < minY) {
+        minY = y;
+        minYAtX = x;
+      }
+    }
+    return true;
+  }
   for (let i = 0; i < points.length; i++)
     for (let j = 0; j < points.length; j++) if (i !== j && dominates(points[j]!, points[i]!)) return false;
   return true;
 }
 
+/** Indices ordered by the first coordinate, then the second, then the index. */
+function byFirstCoordinate(points: readonly Point[]): Uint32Array {
+  const order = new Uint32Array(points.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => points[a]![0]! - points[b]![0]! || points[a]![1]! - points[b]![1]! || a - b);
+}
+
 /**
  * Greedy selection on one 2-D front: a candidate's gain is the rectangle
- * between it and its nearest chosen neighbours by the first coordinate. On a
- * front, sorted by the first coordinate the second falls, so those
- * neighbours are found by a binary search in the chosen points kept sorted:
- * each step costs O(n·log k) with no hypervolume recomputed.
+ * between it and its nearest chosen neighbours by the first coordinate (on a
+ * front, the second coordinate falls as the first grows). Gains are kept,
+ * and a choice recomputes only the candidates between the new point's chosen
+ * neighbours, the only ones whose neighbours changed: each step is a scan
+ * for the largest gain plus that interval, with no hypervolume recomputed.
  */
 function greedySubset2d(points: readonly Point[], k: number, ref: Point): number[] {
+  const n = points.length;
+  const [r0, r1] = [ref[0]!, ref[1]!];
+  const order = byFirstCoordinate(points);
+  const rankOf = new Uint32Array(n);
+  for (let s = 0; s < n; s++) rankOf[order[s]!] = s;
+  const inside = new Uint8Array(n);
+  const gain = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    if (!strictlyBelow(p, ref)) continue;
+    inside[i] = 1;
+    gain[i] = Math.max(0, r0 - p[0]!) * Math.max(0, r1 - p[1]!);
+  }
+  const taken = new Uint8Array(n);
   const chosen: number[] = [];
-  const taken = new Uint8Array(points.length);
-  // The chosen points' coordinates, sorted by the first.
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let step = 0; step < Math.min(k, points.length); step++) {
+  for (let step = 0; step < Math.min(k, n); step++) {
     let best = -1;
     let bestGain = -Infinity;
-    for (let i = 0; i < points.length; i++) {
-      if (taken[i] === 1) continue;
-      const p = points[i]!;
-      let gain = 0;
-      if (strictlyBelow(p, ref)) {
-        const at = lowerBound(xs, p[0]!);
-        // An equal first coordinate on a front means an equal point: it adds nothing.
-        if (at === xs.length || xs[at] !== p[0]) {
-          const right = at < xs.length ? Math.min(ref[0]!, xs[at]!) : ref[0]!;
-          const up = at > 0 ? Math.min(ref[1]!, ys[at - 1]!) : ref[1]!;
-          gain = Math.max(0, right - p[0]!) * Math.max(0, up - p[1]!);
-        }
-      }
-      if (gain > bestGain) {
-        bestGain = gain;
+    for (let i = 0; i < n; i++) {
+      if (taken[i] === 0 && gain[i]! > bestGain) {
+        bestGain = gain[i]!;
         best = i;
       }
     }
     taken[best] = 1;
     chosen.push(best);
-    const q = points[best]!;
-    const at = lowerBound(xs, q[0]!);
-    xs.splice(at, 0, q[0]!);
-    ys.splice(at, 0, q[1]!);
+    // The chosen neighbours of the new point, by rank along the first coordinate.
+    const at = rankOf[best]!;
+    let left = at - 1;
+    while (left >= 0 && taken[order[left]!] === 0) left--;
+    let right = at + 1;
+    while (right < n && taken[order[right]!] === 0) right++;
+    const [bx, by] = [points[best]![0]!, points[best]![1]!];
+    const upLeft = left >= 0 ? Math.min(r1, points[order[left]!]![1]!) : r1;
+    const rightRight = right < n ? Math.min(r0, points[order[right]!]![0]!) : r0;
+    for (let s = left + 1; s < right; s++) {
+      const i = order[s]!;
+      if (taken[i] === 1 || inside[i] === 0) continue;
+      const p = points[i]!;
+      // An equal first coordinate on a front means an equal point: it adds nothing.
+      if (p[0] === bx) gain[i] = 0;
+      else if (p[0]! < bx) gain[i] = Math.max(0, Math.min(r0, bx) - p[0]!) * Math.max(0, upLeft - p[1]!);
+      else gain[i] = Math.max(0, rightRight - p[0]!) * Math.max(0, Math.min(r1, by) - p[1]!);
+    }
   }
   return chosen;
-}
-
-/** The first index of sorted `xs` whose value is not below `x`. */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

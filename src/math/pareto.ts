@@ -56,36 +56,101 @@ export function nonDominationRanks(points: readonly ArrayLike<number>[], enough 
 }
 
 /**
- * 2-D ranks by peeling fronts: sorted by the first coordinate (then the
- * second), a point is on the current front when its second coordinate is
- * below every earlier remaining point's, or ties the last front point exactly.
+ * 2-D ranks in one sweep, O(n log n): in order of the first coordinate (then
+ * the second), a point joins the first front whose lowest second coordinate
+ * so far is above its own (the fronts' lowest values only grow with the
+ * rank, so a binary search finds it), or equal to it when the point is the
+ * very one that set it (identical points share a rank). This is what peeling
+ * the fronts one by one gives, without a pass over the rest per front.
  */
 function ranks2d(points: readonly ArrayLike<number>[], enough: number): Int32Array {
   const n = points.length;
-  const rank = new Int32Array(n).fill(-1);
-  let rest = Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => points[a]![0]! - points[b]![0]! || points[a]![1]! - points[b]![1]!,
-  );
-  let ranked = 0;
-  for (let r = 0; rest.length > 0 && ranked < enough; r++) {
-    const left: number[] = [];
-    let minY = Infinity;
-    let lastX = Number.NaN;
-    let lastY = Number.NaN;
-    for (const i of rest) {
-      const x = points[i]![0]!;
-      const y = points[i]![1]!;
-      if (y < minY || (x === lastX && y === lastY)) {
-        rank[i] = r;
-        ranked++;
-        if (y < minY) minY = y;
-        lastX = x;
-        lastY = y;
-      } else left.push(i);
-    }
-    rest = left;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = points[i]![0]!;
+    ys[i] = points[i]![1]!;
   }
+  const order = orderByXY(xs, ys);
+  const rank = new Int32Array(n);
+  const frontMinY: number[] = [];
+  const frontLastX: number[] = [];
+  const frontSize: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const x = xs[i]!;
+    const y = ys[i]!;
+    let lo = 0;
+    let hi = frontMinY.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (frontMinY[mid]! < y) lo = mid + 1;
+      else hi = mid;
+    }
+    // A front whose lowest point has this y and a smaller x dominates the point.
+    while (lo < frontMinY.length && frontMinY[lo] === y && frontLastX[lo] !== x) lo++;
+    if (lo === frontMinY.length) {
+      frontMinY.push(y);
+      frontLastX.push(x);
+      frontSize.push(1);
+    } else {
+      frontMinY[lo] = y;
+      frontLastX[lo] = x;
+      frontSize[lo]!++;
+    }
+    rank[i] = lo;
+  }
+  // Keep the contract of the general sort: fronts past the first `enough` points are not ranked.
+  let ranked = 0;
+  let last = 0;
+  while (last < frontSize.length && ranked < enough) ranked += frontSize[last++]!;
+  if (last < frontSize.length) for (let i = 0; i < n; i++) if (rank[i]! >= last) rank[i] = -1;
   return rank;
+}
+
+/**
+ * Indices ordered by x, then y, then index: a bucket pass over the range of x
+ * (expected O(n) for any spread of values), each bucket then sorted on its
+ * own; the comparator sort of everything when x is not finite.
+ */
+function orderByXY(xs: Float64Array, ys: Float64Array): Uint32Array {
+  const n = xs.length;
+  const order = new Uint32Array(n);
+  const before = (a: number, b: number) => xs[a]! - xs[b]! || ys[a]! - ys[b]! || a - b;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    min = Math.min(min, xs[i]!);
+    max = Math.max(max, xs[i]!);
+  }
+  const scale = max > min ? (n - 1) / (max - min) : 0;
+  if (!Number.isFinite(scale) || !Number.isFinite(max - min)) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort(before);
+  }
+  const start = new Uint32Array(n + 1);
+  const bucketOf = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(n - 1, Math.floor((xs[i]! - min) * scale));
+    bucketOf[i] = b;
+    start[b + 1]!++;
+  }
+  for (let b = 0; b < n; b++) start[b + 1]! += start[b]!;
+  const cursor = start.slice(0, n);
+  for (let i = 0; i < n; i++) order[cursor[bucketOf[i]!]!++] = i;
+  for (let b = 0; b < n; b++) {
+    const lo = start[b]!;
+    const hi = start[b + 1]!;
+    if (hi - lo > 32) order.subarray(lo, hi).sort(before);
+    else
+      for (let k = lo + 1; k < hi; k++) {
+        const v = order[k]!;
+        let j = k - 1;
+        for (; j >= lo && before(order[j]!, v) > 0; j--) order[j + 1] = order[j]!;
+        order[j + 1] = v;
+      }
+  }
+  return order;
 }
 
 /** Indices of the non-dominated points (rank 0), ascending. */

@@ -66,6 +66,19 @@ describe("non-domination ranks", () => {
     }
   });
 
+  it("ranks large 2-D sets with clustered values, outliers, ties and infinities as peeling does", () => {
+    for (let seed = 0; seed < 6; seed++) {
+      const rng = createRng(700 + seed);
+      const pts = Array.from({ length: 300 }, (_, i) => {
+        // Most points in a narrow band (one bucket holds many), some far out, ties on a coarse grid.
+        const x = i % 10 === 0 ? 1e6 * rng.uniform() : Math.floor(rng.uniform() * 40) / 1e4;
+        return [x, Math.floor(rng.uniform() * 25)];
+      });
+      if (seed % 2 === 1) pts.push([Number.POSITIVE_INFINITY, 0], [Number.NEGATIVE_INFINITY, 30], [0, -Infinity]);
+      expect([...nonDominationRanks(pts)], `seed ${seed}`).toEqual(bruteRanks(pts));
+    }
+  });
+
   it("stops once enough points are ranked, leaving the rest at -1", () => {
     const pts = Array.from({ length: 10 }, (_, i) => [i, i, i]);
     expect([...nonDominationRanks(pts, 3)]).toEqual([0, 1, 2, -1, -1, -1, -1, -1, -1, -1]);
@@ -190,6 +203,43 @@ describe("2-D fast paths", () => {
         expect(gain(front[i]!), `seed ${seed}`).toBeCloseTo(best, 12);
         chosen.push(front[i]!);
       }
+    }
+  });
+
+  it("picks exactly what the plain greedy picks, ties to the lower index, on fronts and on sets with dominated points", () => {
+    // Coordinates on a grid of 1/8: every area is exact in floating point, so equal gains are exact ties.
+    const reference = (pts: number[][], k: number, ref: number[]): number[] => {
+      const picked: number[] = [];
+      for (let step = 0; step < Math.min(k, pts.length); step++) {
+        const base = hypervolume(
+          picked.map((j) => pts[j]!),
+          ref,
+        );
+        let best = -1;
+        let bestGain = -Infinity;
+        pts.forEach((p, i) => {
+          if (picked.includes(i)) return;
+          const gain = hypervolume([...picked.map((j) => pts[j]!), p], ref) - base;
+          if (gain > bestGain) [best, bestGain] = [i, gain];
+        });
+        picked.push(best);
+      }
+      return picked;
+    };
+    for (let seed = 0; seed < 30; seed++) {
+      const rng = createRng(900 + seed);
+      const n = 3 + Math.floor(rng.uniform() * 30);
+      const xs = Array.from({ length: n }, () => Math.floor(rng.uniform() * 12));
+      // A front: y falls as x rises (equal x, equal point); some points at or beyond the reference (1.5, 1.5).
+      const front = xs.map((x) => [x / 8, (12 - x) / 8]);
+      const ref = [1.25, 1.25];
+      for (const k of [1, 3, n])
+        expect(greedySubset(front, k, ref), `front, seed ${seed}, k ${k}`).toEqual(reference(front, k, ref));
+      // Not a front: the general computation must be used, with the same rule.
+      const cloud = xs.map((x, i) => [x / 8, Math.floor(rng.uniform() * 12) / 8 + (i % 3 === 0 ? 0 : 0.125)]);
+      expect(greedySubset(cloud, Math.min(n, 6), ref), `cloud, seed ${seed}`).toEqual(
+        reference(cloud, Math.min(n, 6), ref),
+      );
     }
   });
 

@@ -96,17 +96,23 @@ export function continuousLogDensity(
   sc.reserve(nk);
   const last = nk - 1;
   let useTree = tree !== undefined;
+  let visited = 0;
   for (let i = 0; i < nc; i++) {
     const xAt = i * d;
     const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
     const count = useTree ? searchTree(kr, tree!, x, xAt, prior, sc) : scanAll(kr, x, xAt, prior, sc);
     out[i] = truncatedSum(sc, count, prior, useTree, nk - 1);
-    // The tree pays off only when it skips most kernels. When it had to
-    // score a third of them or more (candidates inside the bulk of the
-    // kernels, as near an interior optimum) its overhead and the sort exceed
-    // a plain scan, which keeps the same kernels, so the same bits: the rest
-    // of the batch is scanned.
-    if (useTree && sc.visited > nk / 3) useTree = false;
+    // The tree pays off only when it skips most kernels. When it has had to
+    // score a third of them or more per candidate so far (candidates inside
+    // the bulk of the kernels, as near an interior optimum) its overhead and
+    // the sort exceed a plain scan, which keeps the same kernels, so the same
+    // bits: the rest of the batch is scanned. Averaged over the batch, not
+    // decided by one candidate: a few candidates in a dense stretch (as along
+    // a Pareto front) should not cost the rest of the batch its pruning.
+    if (useTree) {
+      visited += sc.visited;
+      if (visited > ((i + 1) * nk) / 3) useTree = false;
+    }
   }
 }
 
