@@ -16,12 +16,16 @@ export interface Split {
   readonly finished: number;
 }
 
-/** Size of the good set for N finished trials (at least 1 once N ≥ 1). */
-export function goodSetSize(n: number, options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap">): number {
+/** Size of the good set for N finished trials (at least 1 once N ≥ 1): min(γ(N), max(cap, ⌈growth·N⌉), N). */
+export function goodSetSize(
+  n: number,
+  options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap" | "gamma_cap_growth">,
+): number {
   if (n <= 0) return 0;
   const raw =
     options.gamma === "sqrt" ? Math.ceil(options.gamma_beta * Math.sqrt(n)) : Math.ceil(options.gamma_beta * n);
-  return Math.max(1, Math.min(raw, options.gamma_cap, n));
+  const cap = Math.max(options.gamma_cap, Math.ceil(options.gamma_cap_growth * n));
+  return Math.max(1, Math.min(raw, cap, n));
 }
 
 function finiteOr(x: number | undefined, fallback: number): number {
