@@ -50,8 +50,8 @@ function compareFinished(a: Observation, b: Observation): number {
 }
 
 /**
- * Selects the γ(N) best finished trials in one pass (a small sorted buffer
- * of positions, O(N·γ) worst case with γ ≤ 25 by default) instead of
+ * Selects the γ(N) best finished trials in one pass (a sorted buffer of
+ * positions, binary-searched: O(N·log γ) comparisons) instead of
  * sorting the whole history: with thousands of trials this split runs on
  * every suggestion, so it also avoids per-trial allocations and hashing.
  */
@@ -71,9 +71,15 @@ export function splitHistory(history: readonly Observation[], options: TpeOption
     const o = ordered[i]!;
     if (o.state !== "complete" && o.state !== "pruned") continue;
     if (top.length === nGood && !better(o, ordered[top[nGood - 1]!]!)) continue;
-    let at = top.length;
-    while (at > 0 && better(o, ordered[top[at - 1]!]!)) at--;
-    top.splice(at, 0, i);
+    // The first of the (strictly ordered) top that o beats, by binary search: the cap grows with N.
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (better(o, ordered[top[mid]!]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    top.splice(lo, 0, i);
     if (top.length > nGood) top.pop();
   }
   const chosen = new Uint8Array(ordered.length);
