@@ -8,7 +8,8 @@
  * way the service does: the suggestion is appended as RUNNING, then
  * replaced in place by its COMPLETE observation, so the history grows.
  *
- *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [--landscape interior|hartmann6] [--cycles 100] [N ...]
+ *   npx tsx bench/tpe-speed.ts [--only continuous-6d,continuous-10d] [--modes cycle] [--landscape interior|hartmann6] [--cycles 100]
+ *                              [--set key=value ...] [N ...]
  */
 import { tpe } from "../src/algorithms/tpe/index.js";
 import type { Observation } from "../src/algorithms/types.js";
@@ -16,6 +17,8 @@ import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
 import { samplePrior } from "../src/space/prior.js";
 import type { SearchSpace } from "@parzen/client/gen/parzen/v1/space";
+import type { Scalar } from "../src/space/types.js";
+import { parseScalar } from "./in-process.js";
 import { PROBLEMS } from "./problems.js";
 import { box, choice, ints, logUniform, quantized } from "./spaces.js";
 
@@ -73,7 +76,7 @@ function measure(name: string, proto: SearchSpace, n: number, mode: "static" | "
     const config = samplePrior(space, rng);
     history.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
   }
-  const session = tpe.open(space, tpe.parseOptions({}));
+  const session = tpe.open(space, tpe.parseOptions(set));
   const step = (seed: number, i: number): void => {
     const config = session.suggest(history, createRng(seed, i));
     if (mode === "static") return;
@@ -109,6 +112,7 @@ const args = process.argv.slice(2);
 let only: string[] | undefined;
 let modes: ("static" | "cycle")[] = ["static", "cycle"];
 const ns: number[] = [];
+const set: Record<string, Scalar> = {};
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--only") only = args[++i]!.split(",");
   else if (args[i] === "--landscape") landscape = args[++i] as typeof landscape;
@@ -116,7 +120,10 @@ for (let i = 0; i < args.length; i++) {
     cycles = Number(args[++i]);
     if (!Number.isInteger(cycles) || cycles < 1) throw new Error("--cycles: a positive integer");
   } else if (args[i] === "--modes") modes = args[++i]!.split(",") as ("static" | "cycle")[];
-  else ns.push(Number(args[i]));
+  else if (args[i] === "--set") {
+    const [k, raw] = args[++i]!.split("=") as [string, string];
+    set[k] = parseScalar(raw);
+  } else ns.push(Number(args[i]));
 }
 // A silent round first, so the first reported case does not pay for compiling the code paths that
 // only a growing history reaches (tree builds, in-place edits).

@@ -184,12 +184,30 @@ describe("stored definition versions", () => {
     const tpeOptions = (rules: DefinitionRules, options: Experiment["algorithm"] = { name: "tpe", options: {} }) =>
       compileStored(
         definitionJson(compileDefinition(request({ algorithm: options }), undefined, rules).proto, rules.version),
-      ).algorithmOptions as { n_startup_trials: number; gamma_cap: number; prior_weight: number };
+      ).algorithmOptions as Record<string, unknown>;
+    const fixedCap = { gamma_cap_growth: 0, far_field_bound: 0 };
     for (const rules of DEFINITION_VERSIONS.slice(0, 3))
-      expect(tpeOptions(rules)).toMatchObject({ n_startup_trials: 10, gamma_cap: 25, prior_weight: 1 });
-    expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({ n_startup_trials: 20, gamma_cap: 6, prior_weight: 3 });
+      expect(tpeOptions(rules)).toMatchObject({ n_startup_trials: 10, gamma_cap: 25, prior_weight: 1, ...fixedCap });
+    expect(tpeOptions(DEFINITION_VERSIONS[3]!)).toMatchObject({
+      n_startup_trials: 20,
+      gamma_cap: 6,
+      prior_weight: 3,
+      ...fixedCap,
+    });
+    expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({
+      n_startup_trials: 20,
+      gamma_cap: 6,
+      prior_weight: 3,
+      gamma_cap_growth: 0.05,
+      far_field_bound: 10,
+    });
     const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };
     expect(tpeOptions(DEFINITION_VERSIONS[0]!, own)).toMatchObject({ n_startup_trials: 5, gamma_cap: 25 });
+    const growth = {
+      name: "tpe",
+      options: { gamma_cap_growth: { kind: { $case: "doubleValue" as const, value: 0.1 } } },
+    };
+    expect(tpeOptions(DEFINITION_VERSIONS[3]!, growth)).toMatchObject({ gamma_cap_growth: 0.1, far_field_bound: 0 });
   });
 
   it("refuses a definition stored by a newer Parzen (version = latest + 1), naming the experiment", () => {

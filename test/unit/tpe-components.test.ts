@@ -23,7 +23,9 @@ describe("TPE options", () => {
       gamma: "linear",
       gamma_beta: 0.1,
       gamma_cap: 6,
+      gamma_cap_growth: 0.05,
       prior_weight: 3,
+      far_field_bound: 10,
       categorical_prior_weight: 3,
       multivariate: true,
       group: true,
@@ -60,6 +62,8 @@ describe("TPE options", () => {
     [{ prior_weight: { kind: "double", value: -1 } }, /"prior_weight"/],
     [{ multivariate: { kind: "string", value: "yes" } }, /"multivariate"/],
     [{ bandwidth_floor: { kind: "double", value: 2 } }, /"bandwidth_floor"/],
+    [{ gamma_cap_growth: { kind: "double", value: 1.5 } }, /"gamma_cap_growth"/],
+    [{ far_field_bound: { kind: "double", value: 0.5 } }, /"far_field_bound" must be 0 \(no bound\) or >= 1, got 0.5/],
     [{ categorical_prior_weight: { kind: "double", value: -1 } }, /"categorical_prior_weight"/],
     [{ branch_split: { kind: "string", value: "nearby" } }, /"branch_split"/],
     [{ weights: { kind: "string", value: "ei2" } }, /"weights"/],
@@ -82,12 +86,16 @@ describe("TPE options", () => {
 
 describe("good/bad split", () => {
   it("sizes the good set linearly with a cap, or by √N", () => {
-    const lin = opts({ gamma_beta: 0.15, gamma_cap: 25 });
+    const lin = opts({ gamma_beta: 0.15, gamma_cap: 25, gamma_cap_growth: 0 });
     expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([
       0, 1, 1, 2, 2, 15, 25, 25, 25,
     ]);
-    expect([10, 11, 50, 51, 250].map((n) => goodSetSize(n, opts()))).toEqual([1, 2, 5, 6, 6]);
-    const sq = opts({ gamma: "sqrt", gamma_beta: 1, gamma_cap: 25 });
+    // Defaults: capped at 6 up to N = 120, then 5 % of N (never more than ⌈β·N⌉).
+    expect([10, 11, 50, 51, 120, 121, 250, 300, 1000].map((n) => goodSetSize(n, opts()))).toEqual([
+      1, 2, 5, 6, 6, 7, 13, 15, 50,
+    ]);
+    expect([100, 500].map((n) => goodSetSize(n, opts({ gamma_cap_growth: 0.5 })))).toEqual([10, 50]);
+    const sq = opts({ gamma: "sqrt", gamma_beta: 1, gamma_cap: 25, gamma_cap_growth: 0 });
     expect([1, 4, 5, 100, 10000].map((n) => goodSetSize(n, sq))).toEqual([1, 2, 3, 10, 25]);
   });
 

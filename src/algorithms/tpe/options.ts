@@ -11,7 +11,12 @@
  * and categorical kernels are smoothed three times as much as Optuna's.
  * Issue 21 (deceptive landscapes, bench/RESULTS.md): 20 startup trials, a
  * good set of at most 6 and a prior weight of 3, so a narrow basin far from
- * a broad plateau is still found; the protocol's ranking was kept.
+ * a broad plateau is still found; the protocol's ranking was kept. Those
+ * made long runs stall (after ~100 trials suggestions drifted to the prior),
+ * so past ~100 trials two things take over (definition version 5): the cap
+ * grows as 5 % of N, and l/g far from every trial is bounded by 10. Neither
+ * acts before ~100 trials, so the deceptive and 100-trial figures are
+ * unchanged.
  */
 import { z } from "zod";
 import type { Scalar } from "../../space/types.js";
@@ -27,8 +32,22 @@ const schema = z
     gamma: z.enum(["linear", "sqrt"]).default("linear"),
     gamma_beta: z.number().gt(0).max(100).default(0.1),
     gamma_cap: z.number().int().min(1).max(1_000_000).default(6),
+    /**
+     * The cap rises to ⌈growth·N⌉ once that passes gamma_cap (linear γ only:
+     * the cap never exceeds ⌈β·N⌉), so a long run's good set stays the best
+     * 5 % instead of the best 6, which let the bad set crowd the optimum.
+     */
+    gamma_cap_growth: z.number().min(0).max(1).default(0.05),
     /** Weight of the prior kernel relative to one observation (EI: to the mean weight). */
     prior_weight: z.number().min(0).max(1e6).default(3),
+    /**
+     * Largest l(x)/g(x) far from every trial, where only the two prior
+     * kernels are left (0: no bound). The prior's share of l(x) stays fixed
+     * while its share of g(x) shrinks as the bad set grows, so without a
+     * bound that ratio grows like (n_bad + w)/(n_good + w) and a long run
+     * ends up drawing from the prior; g's prior weight is raised to keep it.
+     */
+    far_field_bound: z.number().min(0).max(1e6).default(10),
     /**
      * Smoothing of categorical kernels: each observed option's kernel spreads
      * weight·C/(n+1) pseudo-counts over all C options in proportion to the
@@ -71,6 +90,13 @@ const schema = z
     constraint_model: z.enum(["density", "split"]).default("density"),
   })
   .superRefine((o, ctx) => {
+    if (o.far_field_bound > 0 && o.far_field_bound < 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["far_field_bound"],
+        message: `must be 0 (no bound) or >= 1, got ${o.far_field_bound}`,
+      });
+    }
     if (o.gamma === "linear" && o.gamma_beta > 1) {
       ctx.addIssue({
         code: "custom",

@@ -80,7 +80,8 @@ export function splitWithOutcomes(history: readonly Observation[], options: TpeO
   };
   take(multi ? bestByDomination(complete, nGood) : [...complete].sort((a, b) => a.loss! - b.loss!));
   // PRUNED trials ranked as split.ts ranks them (further first, then the last value).
-  if (chosen.size < nGood) take(splitHistory(pruned, { ...options, gamma_cap: nGood, gamma_beta: 1 }).good);
+  if (chosen.size < nGood)
+    take(splitHistory(pruned, { ...options, gamma_cap: nGood, gamma_cap_growth: 0, gamma_beta: 1 }).good);
   if (chosen.size < nGood) take(infeasible.sort((a, b) => a.v - b.v).map((x) => x.o));
 
   const good: Observation[] = [];

@@ -19,11 +19,11 @@ import { dimsOf, type Dim } from "./dims.js";
 import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
-import { allocateCandidates, type BandwidthOptions, type ParzenEstimator } from "./parzen-estimator.js";
+import { allocateCandidates, type BandwidthOptions } from "./parzen-estimator.js";
 import { addConstraintScores, ConstraintMemos, logAcquisition } from "./constraint-model.js";
 import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
 import { splitHistory, type Split } from "./split.js";
-import { bestLoss, observationWeights, priorRawWeight } from "./weights.js";
+import { bestLoss, farFieldPrior, observationWeights, priorRawWeight } from "./weights.js";
 import { TpeWorkspace } from "./workspace.js";
 
 /** A group of parameters with its dims and the memos of its l(x) (good) and g(x) (bad). */
@@ -131,8 +131,15 @@ export class TpeSession implements AlgorithmSession {
     const options = this.options;
     const ws = this.ws;
     // Memoised per group and updated in place as the history grows, exactly (estimator-memo.ts).
-    const l = estimator(goodMemo, group, good, goodWeights, options.weights, options, ws);
-    const g = estimator(badMemo, group, bad, badWeights, options.weights_bad, options, ws);
+    const gm = activeMembers(group, good, goodWeights);
+    const bm = activeMembers(group, bad, badWeights);
+    const lPrior = priorRawWeight(gm.weights, options.weights, options.prior_weight);
+    let gPrior = priorRawWeight(bm.weights, options.weights_bad, options.prior_weight);
+    // Far from every trial only the priors are left: keep l/g there bounded as the bad set grows (options.ts).
+    if (options.far_field_bound > 0)
+      gPrior = farFieldPrior(lPrior, gm.weights, gPrior, bm.weights, options.far_field_bound);
+    const l = goodMemo.estimator(gm.members, gm.weights, lPrior, ws);
+    const g = badMemo.estimator(bm.members, bm.weights, gPrior, ws);
 
     const nc = options.n_ei_candidates;
     const d = dims.length;
@@ -239,16 +246,12 @@ function isActive(group: Group, config: Config): boolean {
   return true;
 }
 
-/** The estimator over the members of `set` active in `group`, from its memo. */
-function estimator(
-  memo: EstimatorMemo,
+/** The members of `set` active in `group`, with their weights. */
+function activeMembers(
   group: Group,
   set: readonly Observation[],
   weights: Float64Array,
-  strategy: TpeOptions["weights"],
-  options: TpeOptions,
-  ws: TpeWorkspace,
-): ParzenEstimator {
+): { members: Observation[]; weights: Float64Array } {
   const members: Observation[] = [];
   const all = new Float64Array(set.length);
   for (let i = 0; i < set.length; i++) {
@@ -259,6 +262,5 @@ function estimator(
     }
   }
   const w = members.length === set.length ? all : all.slice(0, members.length);
-  const prior = priorRawWeight(w, strategy, options.prior_weight);
-  return memo.estimator(members, w, prior, ws);
+  return { members, weights: w };
 }

@@ -16,12 +16,16 @@ export interface Split {
   readonly finished: number;
 }
 
-/** Size of the good set for N finished trials (at least 1 once N ≥ 1). */
-export function goodSetSize(n: number, options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap">): number {
+/** Size of the good set for N finished trials (at least 1 once N ≥ 1): min(γ(N), max(cap, ⌈growth·N⌉), N). */
+export function goodSetSize(
+  n: number,
+  options: Pick<TpeOptions, "gamma" | "gamma_beta" | "gamma_cap" | "gamma_cap_growth">,
+): number {
   if (n <= 0) return 0;
   const raw =
     options.gamma === "sqrt" ? Math.ceil(options.gamma_beta * Math.sqrt(n)) : Math.ceil(options.gamma_beta * n);
-  return Math.max(1, Math.min(raw, options.gamma_cap, n));
+  const cap = Math.max(options.gamma_cap, Math.ceil(options.gamma_cap_growth * n));
+  return Math.max(1, Math.min(raw, cap, n));
 }
 
 function finiteOr(x: number | undefined, fallback: number): number {
@@ -46,8 +50,8 @@ function compareFinished(a: Observation, b: Observation): number {
 }
 
 /**
- * Selects the γ(N) best finished trials in one pass (a small sorted buffer
- * of positions, O(N·γ) worst case with γ ≤ 25 by default) instead of
+ * Selects the γ(N) best finished trials in one pass (a sorted buffer of
+ * positions, binary-searched: O(N·log γ) comparisons) instead of
  * sorting the whole history: with thousands of trials this split runs on
  * every suggestion, so it also avoids per-trial allocations and hashing.
  */
@@ -67,9 +71,15 @@ export function splitHistory(history: readonly Observation[], options: TpeOption
     const o = ordered[i]!;
     if (o.state !== "complete" && o.state !== "pruned") continue;
     if (top.length === nGood && !better(o, ordered[top[nGood - 1]!]!)) continue;
-    let at = top.length;
-    while (at > 0 && better(o, ordered[top[at - 1]!]!)) at--;
-    top.splice(at, 0, i);
+    // The first of the (strictly ordered) top that o beats, by binary search: the cap grows with N.
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (better(o, ordered[top[mid]!]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    top.splice(lo, 0, i);
     if (top.length > nGood) top.pop();
   }
   const chosen = new Uint8Array(ordered.length);

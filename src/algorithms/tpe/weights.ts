@@ -49,3 +49,29 @@ export function priorRawWeight(weights: Float64Array, strategy: WeightStrategy, 
   for (let i = 0; i < weights.length; i++) s += weights[i]!;
   return (priorWeight * s) / weights.length;
 }
+
+function sum(w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i]!;
+  return s;
+}
+
+/**
+ * g's prior weight, raised where needed so that far from every trial (where
+ * only the two prior kernels are left, with the same density) l/g, the ratio
+ * of the priors' shares, is at most `bound` (far_field_bound).
+ */
+export function farFieldPrior(
+  lPrior: number,
+  lw: Float64Array,
+  gPrior: number,
+  gw: Float64Array,
+  bound: number,
+): number {
+  const lShare = lPrior / (lPrior + sum(lw));
+  const gw1 = sum(gw);
+  if (lShare <= (bound * gPrior) / (gPrior + gw1)) return gPrior;
+  // The share r = lShare/bound (< 1 as bound >= 1 and lShare < 1 with any member) needs weight gw1·r/(1 − r).
+  const r = lShare / bound;
+  return r >= 1 ? gPrior : (gw1 * r) / (1 - r);
+}

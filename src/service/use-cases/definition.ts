@@ -59,8 +59,15 @@ export interface DefinitionRules {
   readonly algorithmDefaults: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
+/** TPE's defaults before version 5's long-run fix (issue 21, bench/RESULTS.md): a fixed cap, no far-field bound. */
+const TPE_DEFAULTS_BEFORE_V5: Readonly<Record<string, Scalar>> = {
+  gamma_cap_growth: { kind: "double", value: 0 },
+  far_field_bound: { kind: "double", value: 0 },
+};
+
 /** TPE's defaults before issue 21's exploration fix (bench/RESULTS.md), kept by experiments created before it. */
 const TPE_DEFAULTS_BEFORE_V4: Readonly<Record<string, Scalar>> = {
+  ...TPE_DEFAULTS_BEFORE_V5,
   n_startup_trials: { kind: "int", value: 10 },
   gamma_cap: { kind: "int", value: 25 },
   prior_weight: { kind: "double", value: 1 },
@@ -105,6 +112,16 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
   {
     // TPE's defaults explore more (issue 21): 20 startup trials, a good set of at most 6, prior weight 3.
     version: 4,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5 },
+  },
+  {
+    // TPE keeps improving on long runs (issue 21): the good-set cap grows as 5 % of N, l/g far from trials <= 10.
+    version: 5,
     maxNameLength: 200,
     minLeaseMs: 1000,
     maxLeaseMs: 7 * 24 * 3600 * 1000,
