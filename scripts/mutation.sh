@@ -65,6 +65,7 @@ tests_for() {
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
+    src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
     src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
     src/service/runners/history-sync.ts | src/service/runners/session-thread.ts | src/service/runners/session-worker.ts)
       echo "test/unit/session-thread.test.ts" ;;
