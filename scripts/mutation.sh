@@ -66,6 +66,7 @@ tests_for() {
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
     src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
+    src/service/state/experiments.ts) echo "test/unit/experiment-cache.test.ts,test/unit/mutation-path.test.ts" ;;
     src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
     src/service/runners/history-sync.ts | src/service/runners/session-thread.ts | src/service/runners/session-worker.ts)
       echo "test/unit/session-thread.test.ts" ;;
