@@ -12,7 +12,7 @@ import { compileDefinition, definitionJson } from "../../src/service/use-cases/d
 import { ExperimentState } from "../../src/service/state/experiment-state.js";
 import { FeedSync, OutOfStep } from "../../src/service/state/feed-sync.js";
 import { lifecycleJson } from "../../src/service/state/lifecycle.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
 import type { ChangeFeed, Changes } from "../../src/store/store.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { uniform } from "../integration/fixtures.js";
@@ -28,9 +28,24 @@ class ScriptedFeed implements ChangeFeed {
   /** The next onChange fails (a broken connection at subscription). */
   failNext = false;
 
-  async changesSince(experimentId: number, version: number): Promise<Changes | undefined> {
+  /** Stored parameters of the trials `changes` returns, by number: their configurations come from `toConfig`. */
+  params = new Map<number, StoredParams>();
+
+  async changesSince(
+    experimentId: number,
+    version: number,
+    toConfig: (params: StoredParams) => Float64Array,
+  ): Promise<Changes | undefined> {
     this.asked.push([experimentId, version]);
-    return this.changes;
+    const c = this.changes;
+    if (c === undefined) return undefined;
+    return {
+      ...c,
+      trials: c.trials.map((t) => {
+        const p = this.params.get(t.number);
+        return p === undefined ? t : { ...t, config: toConfig(p) };
+      }),
+    };
   }
 
   async lock(experimentId: number): Promise<() => void> {
@@ -117,7 +132,10 @@ describe("pull", () => {
       stop: { maxTrials: 2, maxFailedTrials: undefined, goal: undefined, deadline: undefined },
     });
     feed.changes = { version: 7, trials: [trial(exp, 0, "complete"), trial(exp, 1, "running")], lifecycle };
+    feed.params.set(1, { x: 0.25, gone: 3 });
     await sync.pull(exp);
+    // Configurations from the stored parameters, by this experiment's space.
+    expect(Array.from(exp.configOf(1))).toEqual([0.25]);
     expect(feed.asked).toEqual([[exp.row.id, 3]]);
     expect(sync.versionOf(exp)).toBe(7);
     expect([exp.nextNumber, exp.countOf("complete"), exp.countOf("running")]).toEqual([2, 1, 1]);
@@ -207,6 +225,27 @@ describe("the experiment's lock", () => {
     expect(feed.released).toEqual([exp.row.id]);
   });
 
+  it("is released by the one change running when nothing waits behind it", async () => {
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    const exp = await image();
+    await sync.lock(exp);
+    await exp.queue.run(() => {
+      expect(exp.queue.queued).toBe(1);
+      sync.afterChange(exp);
+      expect(sync.holds(exp)).toBe(false);
+    });
+    // A change without the lock while others wait: nothing held, nothing released.
+    let release!: () => void;
+    const first = exp.queue.run(() => new Promise<void>((r) => (release = r)));
+    void exp.queue.run(() => undefined);
+    expect(() => sync.afterChange(exp)).not.toThrow();
+    expect([sync.holds(exp), feed.released]).toEqual([false, [exp.row.id]]);
+    await settle();
+    release();
+    await first;
+  });
+
   it("is kept while more changes wait, for at most a turn of 32, and released once the queue is idle", async () => {
     const feed = new ScriptedFeed();
     const sync = new FeedSync(feed);
@@ -292,6 +331,16 @@ describe("notices from other servers", () => {
     expect(feed.subscriptions).toBe(2);
     await settle();
     expect(sync.behind(exp)).toBe(false);
+  });
+
+  it("subscribes once however often it is asked to listen", async () => {
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    sync.listen(() => undefined);
+    sync.listen(() => undefined);
+    await settle();
+    sync.listen(() => undefined);
+    expect(feed.subscriptions).toBe(1);
   });
 
   it("tries to subscribe again after a subscription failed", async () => {
