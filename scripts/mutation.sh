@@ -63,6 +63,17 @@ tests_for() {
     src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
     src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
+    src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
+    src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
+    src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
+    src/service/state/experiments.ts) echo "test/unit/experiment-cache.test.ts,test/unit/mutation-path.test.ts" ;;
+    src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
+    src/service/runners/history-sync.ts | src/service/runners/session-thread.ts | src/service/runners/session-worker.ts)
+      echo "test/unit/session-thread.test.ts" ;;
+    src/service/runners/worker-runner.ts | src/service/runners/algorithm-runner.ts)
+      echo "test/unit/worker-runner.test.ts,test/unit/session-thread.test.ts" ;;
+    src/service/use-cases/dashboard-reads.ts | src/service/use-cases/dashboard-views.ts)
+      echo "test/unit/dashboard-reads.test.ts" ;;
     # Large service modules: the test files that exercise each one, no more (integration tests restart a server per
     # mutant).
     src/service/use-cases/leases.ts) echo "test/integration/leases.test.ts,test/integration/report-and-next.test.ts" ;;

@@ -61,3 +61,37 @@ describe("SerialQueue", () => {
     expect(ref!.deref()).toBeUndefined();
   });
 });
+
+describe("SerialQueue's count", () => {
+  it("counts the tasks queued or running, a failed one included, down to 0 as each settles", async () => {
+    const q = new SerialQueue();
+    expect([q.queued, q.idle]).toEqual([0, true]);
+    let release!: () => void;
+    const first = q.run(() => new Promise<void>((r) => (release = r)));
+    const second = q.run(() => Promise.reject(new Error("no")));
+    const third = q.run(() => 3);
+    expect([q.queued, q.idle]).toEqual([3, false]);
+    await new Promise((r) => setImmediate(r));
+    expect(q.queued).toBe(3); // the first one runs, the others wait
+    release();
+    await first;
+    await expect(second).rejects.toThrow("no");
+    await third;
+    await q.drained();
+    expect([q.queued, q.idle]).toEqual([0, true]);
+  });
+
+  it("drained() waits for a task that is still running, not only for the tail at the call", async () => {
+    const q = new SerialQueue();
+    let done = false;
+    let release!: () => void;
+    void q.run(async () => {
+      await new Promise<void>((r) => (release = r));
+      done = true;
+    });
+    const drained = q.drained().then(() => done);
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect(await drained).toBe(true);
+  });
+});

@@ -1,0 +1,469 @@
+/**
+ * The dashboard's reads (use-cases/dashboard-reads.ts, dashboard-views.ts) over a real in-memory SQLite store and
+ * the real service, without HTTP: the records README's "Dashboard, metrics and logs" and
+ * domain/dashboard-records.ts describe (losses in the experiment's own direction, choice labels, ISO times, the
+ * budget), the plot sample (the best trials always in it), the table's sort, filter and paging edges, timelines,
+ * curves, importance and the Pareto plot.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
+import {
+  AddTrialsRequest,
+  ReportRequest,
+  ReportStatus,
+  SuggestRequest,
+  type TrialImport,
+} from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TrialState as PbState } from "@parzen/client/gen/parzen/v1/trial";
+import type { Parameter } from "@parzen/client/gen/parzen/v1/space";
+import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
+import { ParzenError } from "../../src/errors.js";
+import { type AlgorithmRunner, runSuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import { Optimizer } from "../../src/service/use-cases/optimizer.js";
+import type { DashboardReads } from "../../src/service/use-cases/dashboard-reads.js";
+import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { choice, intRange, logUniform, num, str, uniform } from "../integration/fixtures.js";
+
+const memos = createSharedMemos();
+const runner: AlgorithmRunner = { suggest: async (job) => runSuggestJob(job, memos), close: async () => undefined };
+const MIN = Direction.DIRECTION_MINIMIZE;
+const MAX = Direction.DIRECTION_MAXIMIZE;
+const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+let sqlite: SqliteStore;
+let optimizer: Optimizer;
+let reads: DashboardReads;
+let clock: number;
+
+beforeEach(async () => {
+  sqlite = await openSqliteStore({ path: ":memory:" });
+  clock = T0;
+  optimizer = new Optimizer({ store: sqlite, runner, now: () => clock, prefetch: false });
+  reads = optimizer.reads;
+});
+afterEach(async () => {
+  await optimizer.close();
+  await sqlite.close();
+});
+
+async function create(name: string, fields: Partial<Experiment> = {}, params?: Parameter[]): Promise<void> {
+  await optimizer.createExperiment(
+    Experiment.fromPartial({
+      name,
+      space: { parameters: params ?? [uniform("x", 0, 1)] },
+      algorithm: { name: "random" },
+      seed: 1,
+      ...fields,
+    }),
+  );
+}
+
+function imp(x: number, state: PbState, loss?: number, extra: Partial<TrialImport> = {}): TrialImport {
+  return {
+    params: { x: num(x) },
+    state,
+    loss,
+    metrics: {},
+    intermediateValues: [],
+    userAttrs: {},
+    failReason: "",
+    values: [],
+    constraints: [],
+    ...extra,
+  };
+}
+
+const C = PbState.TRIAL_STATE_COMPLETE;
+const P = PbState.TRIAL_STATE_PRUNED;
+const F = PbState.TRIAL_STATE_FAIL;
+
+async function add(name: string, trials: TrialImport[]): Promise<void> {
+  await optimizer.addTrials(AddTrialsRequest.fromPartial({ experiment: name, trials }));
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return err instanceof ParzenError ? `${err.code}: ${err.message}` : `no ParzenError: ${String(err)}`;
+}
+
+describe("summaries", () => {
+  it("show state, budget, counts, best loss in the experiment's direction, times and version", async () => {
+    await create("max", { direction: MAX, maxTrials: 4, maxFailedTrials: 3, goal: 10 });
+    await create("min", {});
+    clock = T0 + 1_000;
+    await add("max", [imp(0.1, C, 2), imp(0.2, C, 5), imp(0.3, P, 9), imp(0.4, F)]);
+    const summaries = await reads.experiments();
+    expect(summaries.map((s) => s.name)).toEqual(["max", "min"]);
+    const [max, min] = summaries;
+    expect(max).toMatchObject({
+      name: "max",
+      algorithm: "random",
+      direction: "maximize",
+      objectives: [{ name: "loss", direction: "maximize" }],
+      pruner: "none",
+      state: "active",
+      completionReason: null,
+      budget: { maxTrials: 4, used: 3, maxFailedTrials: 3, goal: 10 },
+      counts: { waiting: 0, running: 0, complete: 2, pruned: 1, fail: 1, lost: 0 },
+      total: 4,
+      bestLoss: 5,
+      bestNumber: 1,
+      createTime: new Date(T0).toISOString(),
+      lastActivity: new Date(T0 + 1_000).toISOString(),
+    });
+    expect(max!.version).toBeGreaterThan(min!.version);
+    expect(min).toMatchObject({
+      direction: "minimize",
+      budget: { maxTrials: null, used: 0, maxFailedTrials: null, goal: null },
+      total: 0,
+      bestLoss: null,
+      bestNumber: null,
+      lastActivity: null,
+    });
+    await add("max", [imp(0.5, C, 1)]);
+    expect(await reads.experiment("max")).toMatchObject({ state: "completed", completionReason: "budget" });
+  });
+
+  it("page through more than 500 experiments", async () => {
+    for (let i = 0; i < 501; i++) await create(`e${String(i).padStart(3, "0")}`);
+    const names = (await reads.experiments()).map((s) => s.name);
+    expect(names.length).toBe(501);
+    expect(names.at(-1)).toBe("e500");
+  });
+
+  it("describe each parameter: kind, scale, bounds, choice labels and where a conditional one hangs", async () => {
+    await create("p", {}, [
+      logUniform("lr", 1e-4, 1),
+      intRange("layers", 1, 8),
+      choice("opt", [
+        { value: str("sgd"), label: "SGD", children: [uniform("momentum", 0, 0.9)] },
+        { value: num(2.5), children: [intRange("k", 1, 3)] },
+      ]),
+      { name: "n", domain: { $case: "normal", value: { mu: 0, sigma: 1 } } } as Parameter,
+    ]);
+    const d = await reads.experiment("p");
+    const byName = Object.fromEntries(d.params.map((p) => [p.name, p]));
+    expect(byName.lr).toEqual({ name: "lr", kind: "float", log: true, low: 1e-4, high: 1 });
+    expect(byName.layers).toEqual({ name: "layers", kind: "int", log: false, low: 1, high: 8 });
+    expect(byName.opt).toEqual({ name: "opt", kind: "choice", log: false, labels: ["SGD", "2.5"] });
+    expect(byName.momentum).toMatchObject({ kind: "float", parent: { name: "opt", option: "sgd" } });
+    expect(byName.k).toMatchObject({ kind: "int", parent: { name: "opt", option: "2.5" } });
+    expect(byName.n).toEqual({ name: "n", kind: "float", log: false });
+    expect(await codeOf(reads.experiment("nope"))).toBe('NOT_FOUND: experiment "nope" does not exist');
+  });
+});
+
+describe("plot points", () => {
+  it("show every trial with a loss, in the experiment's direction, and the best-so-far curve of COMPLETE trials", async () => {
+    await create("pts", { direction: MAX }, [
+      uniform("x", 0, 1),
+      choice("c", [{ value: str("a"), children: [uniform("y", 0, 1)] }, { value: str("b") }]),
+    ]);
+    const t = (x: number, c: string, state: PbState, loss?: number): TrialImport => ({
+      ...imp(x, state, loss),
+      params: c === "a" ? { x: num(x), c: str(c), y: num(0.5) } : { x: num(x), c: str(c) },
+    });
+    await add("pts", [
+      t(0.1, "a", C, 1),
+      t(0.2, "b", P, 7),
+      t(0.3, "b", C, 3),
+      t(0.4, "a", F),
+      t(0.5, "b", C, 3),
+      t(0.6, "a", C, 4),
+    ]);
+    const p = await reads.points("pts", 100);
+    expect(p).toEqual({
+      total: 5,
+      sampled: false,
+      numbers: [0, 1, 2, 4, 5],
+      states: ["complete", "pruned", "complete", "complete", "complete"],
+      losses: [1, 7, 3, 3, 4],
+      params: { x: [0.1, 0.2, 0.3, 0.5, 0.6], c: [0, 1, 1, 1, 0], y: [0.5, null, null, null, 0.5] },
+      // A PRUNED loss is never the best; a tie is no improvement.
+      best: { numbers: [0, 2, 5], losses: [1, 3, 4] },
+    });
+  });
+
+  it("sample evenly above the limit, always keeping the best quarter of the limit", async () => {
+    await create("many");
+    const n = 400;
+    // Losses 0..399 in a shuffled order (a permutation by a stride coprime to n).
+    await add(
+      "many",
+      Array.from({ length: n }, (_, i) => imp(i / n, C, (i * 7) % n)),
+    );
+    const p = await reads.points("many", 40);
+    expect(p.total).toBe(n);
+    expect(p.sampled).toBe(true);
+    expect(p.numbers.length).toBe(40);
+    expect([...p.numbers].sort((a, b) => a - b)).toEqual(p.numbers);
+    expect(new Set(p.numbers).size).toBe(40);
+    // The 10 best (losses 0..9) are all there.
+    const losses = new Set(p.losses);
+    for (let l = 0; l < 10; l++) expect(losses.has(l), `loss ${l}`).toBe(true);
+    // The rest are spread over the whole history.
+    expect(p.numbers[0]!).toBeLessThan(20);
+    expect(p.numbers.at(-1)!).toBeGreaterThan(n - 40);
+    // At the limit exactly: all of them, not a sample.
+    const all = await reads.points("many", n);
+    expect([all.sampled, all.numbers.length]).toEqual([false, n]);
+  });
+});
+
+describe("the trials table", () => {
+  beforeEach(async () => {
+    await create("t", { direction: MAX }, [
+      uniform("x", 0, 1),
+      choice("c", [{ value: str("a"), children: [uniform("y", 0, 1)] }, { value: str("b") }]),
+    ]);
+    const t = (x: number, state: PbState, loss?: number, y?: number): TrialImport => ({
+      ...imp(x, state, loss),
+      params: y === undefined ? { x: num(x), c: str("b") } : { x: num(x), c: str("a"), y: num(y) },
+    });
+    // numbers:      0            1          2           3             4           5
+    await add("t", [t(0.5, C, 2, 0.9), t(0.1, F), t(0.9, C, 8), t(0.3, P, 5, 0.2), t(0.7, C, 8), t(0.2, C, 1, 0.4)]);
+  });
+
+  const page = async (q: Parameters<DashboardReads["trials"]>[1]) => {
+    const r = await reads.trials("t", q);
+    return { total: r.total, offset: r.offset, numbers: r.rows.map((t) => t.number) };
+  };
+
+  it("sorts by the loss as reported, ties by number, trials without one last either way", async () => {
+    expect((await page({ sort: "loss" })).numbers).toEqual([5, 0, 3, 2, 4, 1]);
+    expect((await page({ sort: "loss", desc: true })).numbers).toEqual([2, 4, 3, 0, 5, 1]);
+    expect((await page({ sort: "number", desc: true })).numbers).toEqual([5, 4, 3, 2, 1, 0]);
+    expect((await page({})).numbers).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await page({ sort: "state" })).numbers).toEqual([0, 2, 4, 5, 3, 1]);
+    expect((await page({ sort: "param:x" })).numbers).toEqual([1, 5, 3, 0, 4, 2]);
+    expect((await page({ sort: "param:y", desc: true })).numbers).toEqual([0, 5, 3, 1, 2, 4]);
+  });
+
+  it("filters by state and pages with offset and limit, clamped to 1..1000", async () => {
+    expect(await page({ states: ["complete", "pruned"], sort: "loss" })).toEqual({
+      total: 5,
+      offset: 0,
+      numbers: [5, 0, 3, 2, 4],
+    });
+    expect(await page({ offset: 2, limit: 3 })).toEqual({ total: 6, offset: 2, numbers: [2, 3, 4] });
+    expect(await page({ offset: -4, limit: 0 })).toEqual({ total: 6, offset: 0, numbers: [0] });
+    expect(await page({ offset: 5.7, limit: 2.9 })).toEqual({ total: 6, offset: 5, numbers: [5] });
+    expect(await page({ offset: 6 })).toEqual({ total: 6, offset: 6, numbers: [] });
+  });
+
+  it("refuses an unknown sort with INVALID_ARGUMENT naming what it takes", async () => {
+    for (const sort of ["size", "param:nope", "objective:loss", "objective:"]) {
+      expect(await codeOf(reads.trials("t", { sort }))).toBe(
+        `INVALID_ARGUMENT: sort: expected number, loss, state, objective:<name> of an objective or param:<name> of a parameter, got "${sort}"`,
+      );
+    }
+  });
+
+  it("sees a change made after a sorted page was read (the order is kept only while nothing changes)", async () => {
+    expect((await page({ sort: "loss", desc: true })).numbers[0]).toBe(2);
+    await add(
+      "t",
+      [imp(0.4, C, 100)].map((t) => ({ ...t, params: { x: num(0.4), c: str("b") } })),
+    );
+    expect((await page({ sort: "loss", desc: true })).numbers[0]).toBe(6);
+    expect((await page({ sort: "loss", states: ["fail"] })).numbers).toEqual([1]);
+  });
+
+  it("shows records with labels, ISO times, values and feasibility; a trial page adds the curve", async () => {
+    const [row] = (await reads.trials("t", { limit: 1 })).rows;
+    expect(row).toEqual({
+      number: 0,
+      id: row!.id,
+      state: "complete",
+      source: "imported",
+      proposedBy: "",
+      loss: 2,
+      params: { x: 0.5, c: "a", y: 0.9 },
+      metrics: {},
+      userAttrs: {},
+      workerId: "",
+      failReason: "",
+      createTime: new Date(T0).toISOString(),
+      startTime: null,
+      endTime: new Date(T0).toISOString(),
+    });
+    expect(await codeOf(reads.trial("t", 6))).toBe('NOT_FOUND: experiment "t" has no trial number 6');
+    expect(await codeOf(reads.trial("t", -1))).toBe('NOT_FOUND: experiment "t" has no trial number -1');
+    expect(await codeOf(reads.trial("t", 0.5))).toBe('NOT_FOUND: experiment "t" has no trial number 0.5');
+    expect((await reads.trial("t", 5)).intermediate).toEqual([]);
+    expect((await reads.trial("t", 5)).number).toBe(5);
+  });
+
+  it("downloads every row in the table's order, past a thousand", async () => {
+    await add(
+      "t",
+      Array.from({ length: 1100 }, (_, i) => ({ ...imp(i / 1100, C, i), params: { x: num(i / 1100), c: str("b") } })),
+    );
+    const numbers: number[] = [];
+    for await (const r of reads.allTrials("t", { sort: "number", desc: true })) numbers.push(r.number);
+    expect(numbers.length).toBe(1106);
+    expect(numbers.slice(0, 2)).toEqual([1105, 1104]);
+    expect(numbers.at(-1)).toBe(0);
+  });
+});
+
+describe("a trial's record", () => {
+  it("carries objective values, constraints and feasibility, and its learning curve", async () => {
+    await create("mo", {
+      objectives: [
+        { name: "a", direction: MIN },
+        { name: "b", direction: MAX },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("mo", [
+      imp(0.1, C, undefined, { values: [1, 2], constraints: [0, -1] }),
+      imp(0.2, C, undefined, { values: [3, 4], constraints: [0.5, -2] }),
+    ]);
+    const ok = await reads.trial("mo", 0);
+    expect([ok.values, ok.constraints, ok.feasible]).toEqual([[1, 2], [0, -1], true]);
+    const bad = await reads.trial("mo", 1);
+    expect([bad.values, bad.constraints, bad.feasible]).toEqual([[3, 4], [0.5, -2], false]);
+    await create("curve", { pruner: { name: "median", options: {} } });
+    await add("curve", [
+      imp(0.1, P, undefined, {
+        intermediateValues: [
+          { step: 1, value: 0.5 },
+          { step: 3, value: 0.25 },
+        ],
+      }),
+    ]);
+    const r = await reads.trial("curve", 0);
+    expect(r.intermediate).toEqual([
+      [1, 0.5],
+      [3, 0.25],
+    ]);
+    expect("values" in r || "constraints" in r || "feasible" in r).toBe(false);
+    // The table's records leave the curve out.
+    expect("intermediate" in (await reads.trials("curve", {})).rows[0]!).toBe(false);
+  });
+});
+
+describe("timelines and curves", () => {
+  it("the timeline shows the most recent started trials, oldest first, with worker and times", async () => {
+    await create("tl");
+    const started: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock = T0 + 1_000 * i;
+      const [t] = await optimizer.suggest(SuggestRequest.fromPartial({ experiment: "tl", workerId: `w${i}` }));
+      started.push(t!.id);
+    }
+    clock = T0 + 10_000;
+    await optimizer.report(
+      ReportRequest.fromPartial({ trialId: started[1]!, status: ReportStatus.REPORT_STATUS_OK, loss: 1 }),
+    );
+    const tl = await reads.timeline("tl", 3);
+    expect(tl.total).toBe(4);
+    expect(tl.rows).toEqual([
+      { number: 1, workerId: "w1", state: "complete", start: T0 + 1_000, end: T0 + 10_000 },
+      { number: 2, workerId: "w2", state: "running", start: T0 + 2_000, end: null },
+      { number: 3, workerId: "w3", state: "running", start: T0 + 3_000, end: null },
+    ]);
+    expect((await reads.timeline("tl", 10)).rows.map((r) => r.number)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("curves: the best half by loss first, then the most recent, ascending", async () => {
+    await create("cv", { pruner: { name: "median", options: {} } });
+    const curve = (v: number) => [{ step: 1, value: v }];
+    // Losses of the PRUNED trials are their last values.
+    await add("cv", [
+      imp(0.1, P, undefined, { intermediateValues: curve(5) }),
+      imp(0.2, P, undefined, { intermediateValues: curve(1) }),
+      imp(0.3, C, 9),
+      imp(0.4, P, undefined, { intermediateValues: curve(3) }),
+      imp(0.5, P, undefined, { intermediateValues: curve(4) }),
+      imp(0.6, P, undefined, { intermediateValues: curve(7) }),
+    ]);
+    const c = await reads.curves("cv", 3);
+    expect(c.total).toBe(5);
+    // Best 2 (ceil of 3/2): trials 1 and 3; then the most recent: 5.
+    expect(c.rows.map((r) => r.number)).toEqual([1, 3, 5]);
+    expect(c.rows[0]).toEqual({ number: 1, state: "pruned", points: [[1, 1]] });
+    expect((await reads.curves("cv", 4)).rows.map((r) => r.number)).toEqual([1, 3, 4, 5]);
+  });
+});
+
+describe("importance", () => {
+  it("ranks parameters over the COMPLETE trials, most important first, and follows new trials", async () => {
+    await create("imp", {}, [uniform("x", 0, 1), uniform("noise", 0, 1)]);
+    const rows = (k: number, n: number): TrialImport[] =>
+      Array.from({ length: n }, (_, i) => {
+        const x = ((i * 37) % n) / n;
+        const noise = ((i * 11 + k) % n) / n;
+        return { ...imp(x, C, x * x), params: { x: num(x), noise: num(noise) } };
+      });
+    await add("imp", [...rows(0, 40), { ...imp(0, F), params: { x: num(0.5), noise: num(0.5) } }]);
+    const first = await reads.importance("imp");
+    expect(first.trials).toBe(40);
+    expect(first.params.map((p) => p.name)).toEqual(["x", "noise"]);
+    expect(first.params[0]!.importance).toBeGreaterThan(first.params[1]!.importance);
+    await add("imp", rows(3, 10));
+    expect((await reads.importance("imp")).trials).toBe(50);
+  });
+});
+
+describe("the Pareto plot", () => {
+  it("shows the whole front and samples the others, in each objective's direction", async () => {
+    await create("par", {
+      objectives: [
+        { name: "a", direction: MIN },
+        { name: "b", direction: MAX },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("par", [
+      imp(0.1, C, undefined, { values: [1, 1] }), // dominated by 1
+      imp(0.2, C, undefined, { values: [0.5, 3] }), // front
+      imp(0.3, C, undefined, { values: [0.2, 0.5] }), // front
+      imp(0.4, P, undefined, { values: [] }),
+      imp(0.5, C, undefined, { values: [2, 2] }), // dominated by 1
+      imp(0.6, C, undefined, { values: [3, 0] }), // dominated
+    ]);
+    const p = await reads.pareto("par", 10);
+    expect(p).toEqual({
+      objectives: [
+        { name: "a", direction: "minimize" },
+        { name: "b", direction: "maximize" },
+      ],
+      total: 5,
+      sampled: false,
+      front: {
+        numbers: [1, 2],
+        values: [
+          [0.5, 3],
+          [0.2, 0.5],
+        ],
+      },
+      others: {
+        numbers: [0, 4, 5],
+        values: [
+          [1, 1],
+          [2, 2],
+          [3, 0],
+        ],
+        feasible: [true, true, true],
+      },
+    });
+    const small = await reads.pareto("par", 3);
+    expect([small.sampled, small.front.numbers, small.others.numbers]).toEqual([true, [1, 2], [0]]);
+    const none = await reads.pareto("par", 1);
+    expect([none.sampled, none.front.numbers, none.others.numbers]).toEqual([true, [1, 2], []]);
+    // A single-objective experiment has no front to show.
+    await create("single");
+    await add("single", [imp(0.1, C, 1)]);
+    expect(await reads.pareto("single", 10)).toMatchObject({
+      total: 0,
+      front: { numbers: [] },
+      others: { numbers: [] },
+    });
+  });
+});
