@@ -204,6 +204,23 @@ describe("grid walk", () => {
     tally.add(d.decode(0));
     expect(tally.remaining()).toBe(4);
   });
+
+  it("does not count a configuration whose conditional parameter is off the grid", () => {
+    const tree = compileSpace({
+      parameters: [
+        param("c", { $case: "choice", value: { options: [str("p"), str("r", [intRange("k", 0, 2)])], weights: [] } }),
+      ],
+    });
+    const d = new GridDesign(tree, new Map());
+    expect(d.size).toBe(1 + 3);
+    expect(d.encode(Float64Array.of(1, 2))).toBe(3);
+    expect(d.encode(Float64Array.of(1, 9))).toBeUndefined();
+    const tally = grid.exhaustible!(tree, sequential);
+    tally.add(Float64Array.of(1, 9));
+    expect(tally.remaining()).toBe(4);
+    tally.add(Float64Array.of(1, 2));
+    expect(tally.remaining()).toBe(3);
+  });
 });
 
 describe("grid size limit", () => {
