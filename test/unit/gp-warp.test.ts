@@ -17,11 +17,10 @@ describe("output warping", () => {
     for (const { values, warped } of goldens.cases) {
       const got = warpOutputs(values);
       expect(got.length).toBe(warped.length);
-      warped.forEach((w, i) =>
-        expect(Math.abs(got[i]! - w), `${values} at ${i}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(
-          1e-12 * Math.max(1, Math.abs(w)),
-        ),
-      );
+      for (const [i, w] of warped.entries()) {
+        const tol = 1e-12 * Math.max(1, Math.abs(w));
+        expect(Math.abs(got[i]! - w), `${values} at ${i}: ${got[i]} vs ${w}`).toBeLessThanOrEqual(tol);
+      }
     }
   });
 

@@ -55,7 +55,9 @@ const unitBounds = (n: number) => [new Float64Array(n).fill(0), new Float64Array
 
 function expectClose(got: Float64Array, want: number[], tol = 1e-12): void {
   expect(got.length).toBe(want.length);
-  want.forEach((w, i) => expect(Math.abs(got[i]! - w), `coordinate ${i}: ${got[i]} vs ${w}`).toBeLessThan(tol));
+  for (const [i, w] of want.entries()) {
+    expect(Math.abs(got[i]! - w), `coordinate ${i}: ${got[i]} vs ${w}`).toBeLessThan(tol);
+  }
 }
 
 describe("crossover operators on fixed draws", () => {
