@@ -154,6 +154,20 @@ describe("crossover operators on fixed draws", () => {
     expectClose(child, [0.4 - 0.24, 0.4 - 0.12]);
   });
 
+  it("undx steps across a slanted line by exactly |η|·ση·distance (a unit basis across it)", () => {
+    const [lo, hi] = unitBounds(2);
+    const a = vec([0.2, 0.3]);
+    const b = vec([0.6, 0.5]);
+    // The third parent 0.08/√0.2 ≈ 0.179 from the line through a and b (|(c − a) × d| / |d|).
+    const c = vec([0.3, 0.55]);
+    const rng = scripted([], [0, 1.5]);
+    const child = crossover([a, b, c], lo, hi, params({ name: "undx", sigmaEta: 0.4 }), rng);
+    const step = [child[0]! - 0.4, child[1]! - 0.4];
+    // Across the line (orthogonal to d = (−0.4, −0.2)), of length 1.5 · 0.4 · 0.08/√0.2.
+    expect(Math.abs(step[0]! * -0.4 + step[1]! * -0.2)).toBeLessThan(1e-12);
+    expect(Math.hypot(step[0]!, step[1]!)).toBeCloseTo((1.5 * 0.4 * 0.08) / Math.sqrt(0.2), 12);
+  });
+
   it("undx in one dimension: the line is all there is, no draw across it", () => {
     const [lo, hi] = unitBounds(1);
     const one = scripted([], [1.5]);
@@ -173,6 +187,28 @@ describe("crossover operators on fixed draws", () => {
 });
 
 describe("a child's assembly", () => {
+  it("keeps a parent's value exactly when the operator hands it back (no round trip through the unit scale)", () => {
+    const logSpace = compileSpace({
+      parameters: [
+        param("l", { $case: "logUniform", value: { low: 1e-3, high: 7 } }),
+        param("m", { $case: "logUniform", value: { low: 0.01, high: 3 } }),
+      ],
+    });
+    const c: ChildContext = {
+      space: logSpace,
+      scales: spaceScales(logSpace),
+      coords: spaceCoords(logSpace),
+      operator: params({}),
+      crossoverProb: 1,
+      mutationProb: 0,
+    };
+    const first = Float64Array.of(0.3, 0.7);
+    const second = Float64Array.of(0.1, 2.9);
+    // Uniform crossover: l from the first parent (0.9 ≥ 0.5), m from the second (0.1 < 0.5).
+    const child = makeChild(c, [first, second], scripted([0.2, 0.9, 0.1, 0.5, 0.5]), false)!;
+    expect(Array.from(child)).toEqual([0.3, 2.9]);
+  });
+
   const space = compileSpace({
     parameters: [
       param("x", { $case: "uniform", value: { low: 0, high: 10 } }),
@@ -215,6 +251,13 @@ describe("a child's assembly", () => {
     const clipped = makeChild(wide, parents, scripted([0.5, 0, 0.5, 0.5, 0.5]), true)!;
     expect(clipped[0]).toBe(0);
     expect(clipped[1]).toBeCloseTo(0, 12);
+    // Past the upper bound: x between 4 and 6 widened by 2 each side, a draw of 0.99 lands at 7.92 (0.79 of 10)… and
+    // y's interval [0, 1] widened by 1 each side, 0.99 lands at 2.96, past 1.
+    const high = [Float64Array.of(4, 0), Float64Array.of(6, 1)];
+    expect(makeChild(wide, high, scripted([0.5, 0.99, 0.99]), false)).toBeUndefined();
+    // Both parents on the upper bound: BLX-0 hands back exactly 1, which is inside.
+    const top = [Float64Array.of(10, 1), Float64Array.of(10, 1)];
+    expect(Array.from(makeChild(ctx({}), top, scripted([0.5, 0.3, 0.7, 0.5, 0.5]), false)!)).toEqual([10, 1]);
     // Exactly on the bound is inside: BLX-0 between the bounds with a draw of 0 lands on the lower one.
     const spanning = [Float64Array.of(0, -1), Float64Array.of(10, 1)];
     const edge = makeChild(ctx({}), spanning, scripted([0.5, 0, 0, 0.5, 0.5]), false)!;

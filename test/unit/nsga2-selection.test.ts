@@ -83,6 +83,17 @@ describe("crowding distance", () => {
     expect(d[2]).toBeCloseTo(2 / 3 + 2 / 3, 12);
   });
 
+  it("is infinite at the extremes of every objective, not only where they coincide", () => {
+    // Point 2 is extreme in objective 0 only, point 1 in objective 1 only.
+    expect([
+      ...crowdingDistance([
+        [0, 0],
+        [1, 2],
+        [2, 1],
+      ]),
+    ]).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
+  });
+
   it("sums over objectives, each divided by its own range", () => {
     const d = crowdingDistance([
       [0, 0],
