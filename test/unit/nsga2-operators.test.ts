@@ -12,7 +12,7 @@ import { type CrossoverParams, crossover } from "../../src/algorithms/nsga2/cros
 import type { Rng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
 import { spaceScales } from "../../src/space/scale.js";
-import { param } from "./tpe-helpers.js";
+import { param, str } from "./tpe-helpers.js";
 
 interface Goldens {
   blxalpha: { alpha: number; parents: number[][]; uniforms: number[]; child: number[] }[];
@@ -187,6 +187,37 @@ describe("crossover operators on fixed draws", () => {
 });
 
 describe("a child's assembly", () => {
+  it("without crossover, draws a parameter the first parent lacks from the prior, not from another parent", () => {
+    const tree = compileSpace({
+      parameters: [
+        param("c", {
+          $case: "choice",
+          value: {
+            options: [
+              str("a", [param("ax", { $case: "uniform", value: { low: 0, high: 1 } })]),
+              str("b", [param("bx", { $case: "uniform", value: { low: 10, high: 20 } })]),
+            ],
+            weights: [],
+          },
+        }),
+      ],
+    });
+    const c: ChildContext = {
+      space: tree,
+      scales: spaceScales(tree),
+      coords: spaceCoords(tree),
+      operator: params({}),
+      crossoverProb: 0.9,
+      mutationProb: 0.2,
+    };
+    const first = Float64Array.of(1, Number.NaN, 12.5);
+    const second = Float64Array.of(0, 0.25, Number.NaN);
+    // No crossover (0.95); c mutates (0.1) to option a (prior draw 0.1); ax keeps (0.5) but the first parent has
+    // none: the prior draws it (0.6).
+    const child = makeChild(c, [first, second], scripted([0.95, 0.1, 0.1, 0.5, 0.6]), false)!;
+    expect(Array.from(child)).toEqual([0, 0.6, Number.NaN]);
+  });
+
   it("keeps a parent's value exactly when the operator hands it back (no round trip through the unit scale)", () => {
     const logSpace = compileSpace({
       parameters: [
