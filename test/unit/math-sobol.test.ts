@@ -132,6 +132,24 @@ describe("scrambled Sobol' points", () => {
     expect(Array.from(other)).not.toEqual(Array.from(first));
   });
 
+  it("scramble the direction numbers, not only shift them: point 1 differs from point 0 by more than the top bit", () => {
+    // x(1) = x(0) XOR v_0. Unscrambled, v_0 is the top bit alone in every dimension; the linear matrix scramble
+    // keeps the top bit and mixes random lower bits in (a digital shift alone would leave v_0 as it is).
+    const s = new Sobol(SOBOL_MAX_DIM, createRng(13));
+    const p0 = new Float64Array(SOBOL_MAX_DIM);
+    const p1 = new Float64Array(SOBOL_MAX_DIM);
+    s.at(0, p0);
+    s.at(1, p1);
+    let mixed = 0;
+    for (let d = 0; d < SOBOL_MAX_DIM; d++) {
+      const v0 = (Math.floor(p0[d]! * 2 ** 32) ^ Math.floor(p1[d]! * 2 ** 32)) >>> 0;
+      expect(v0 >>> 31, `dimension ${d}`).toBe(1);
+      if (v0 !== 2 ** 31) mixed++;
+    }
+    // Each dimension's lower 31 bits are all zero with chance 2^-31.
+    expect(mixed).toBe(SOBOL_MAX_DIM);
+  });
+
   it("scramble every bit: the points' low bits differ from the unscrambled ones' in every dimension", () => {
     const plain = new Sobol(SOBOL_MAX_DIM);
     const scrambled = new Sobol(SOBOL_MAX_DIM, createRng(9));
