@@ -86,9 +86,11 @@ tests_for() {
     # Algorithms: their unit, golden and behaviour tests; the integration tests add nothing per mutant but minutes.
     src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
     src/algorithms/gp*) echo "test/unit/gp-*.test.ts" ;;
+    src/algorithms/nsga2*) echo "test/unit/nsga2*.test.ts,test/unit/algorithms-*.test.ts" ;;
+    src/algorithms/auto*) echo "test/unit/auto-*.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms/cmaes*) echo "test/unit/cma*.test.ts" ;;
-    src/algorithms/grid* | src/algorithms/qmc* | src/algorithms/random.ts | src/algorithms/registry.ts | src/algorithms/options.ts)
-      echo "test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
+    src/algorithms/grid* | src/algorithms/qmc* | src/algorithms/random.ts | src/algorithms/registry.ts | src/algorithms/options.ts | src/algorithms/types.ts | src/algorithms/shared-memos.ts)
+      echo "test/unit/grid*.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/unit/cma*.test.ts,test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;

@@ -9,23 +9,27 @@ import { compileSpace } from "../../src/space/compile.js";
 import { choice, intRange, uniform } from "../integration/fixtures.js";
 
 const defaults = algorithmNamed("auto").parseOptions({}) as AutoOptions;
-const flat = spaceShape(compileSpace({ parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] }));
-const withChoice = spaceShape(
-  compileSpace({
-    parameters: [uniform("x", 0, 1), choice("c", [{ value: { kind: { $case: "stringValue", value: "a" } } }])],
-  }),
-);
-const conditional = spaceShape(
-  compileSpace({
-    parameters: [
-      choice("m", [
-        { value: { kind: { $case: "stringValue", value: "a" } }, children: [uniform("x", 0, 1)] },
-        { value: { kind: { $case: "stringValue", value: "b" } } },
-      ]),
-    ],
-  }),
-);
-const wide = spaceShape(compileSpace({ parameters: Array.from({ length: 21 }, (_, i) => uniform(`x${i}`, 0, 1)) }));
+// Shapes are computed inside the tests (functions, not module constants), so that the tests check spaceShape too.
+const flat = () => spaceShape(compileSpace({ parameters: [uniform("x", 0, 1), uniform("y", 0, 1)] }));
+const withChoice = () =>
+  spaceShape(
+    compileSpace({
+      parameters: [uniform("x", 0, 1), choice("c", [{ value: { kind: { $case: "stringValue", value: "a" } } }])],
+    }),
+  );
+const conditional = () =>
+  spaceShape(
+    compileSpace({
+      parameters: [
+        choice("m", [
+          { value: { kind: { $case: "stringValue", value: "a" } }, children: [uniform("x", 0, 1)] },
+          { value: { kind: { $case: "stringValue", value: "b" } } },
+        ]),
+      ],
+    }),
+  );
+const wide = (n = 21) =>
+  spaceShape(compileSpace({ parameters: Array.from({ length: n }, (_, i) => uniform(`x${i}`, 0, 1)) }));
 const one = { objectives: 1 };
 const facts = (finished: number, constrained = false) => ({ finished, constrained });
 
@@ -46,10 +50,21 @@ describe("auto's rule", () => {
     ["flat space after the GP, CMA-ES off", flat, one, facts(250), { ...defaults, cmaes_after_gp: false }, "tpe"],
     ["a choice after the GP, CMA-ES on", withChoice, one, facts(250), { ...defaults, cmaes_after_gp: true }, "tpe"],
     ["gp_trials 0: never the GP", flat, one, facts(0), { ...defaults, gp_trials: 0 }, "tpe"],
+    ["exactly gp_max_params parameters", () => wide(20), one, facts(0), defaults, "gp"],
+    ["gp_max_params 3, 3 parameters", () => wide(3), one, facts(0), { ...defaults, gp_max_params: 3 }, "gp"],
+    ["gp_max_params 3, 4 parameters", () => wide(4), one, facts(0), { ...defaults, gp_max_params: 3 }, "tpe"],
   ] as const)("%s: %s", (_label, shape, settings, f, options, want) => {
-    const c = autoChoice(shape, settings, f, options);
+    const c = autoChoice(shape(), settings, f, options);
     expect(c.algorithm).toBe(want);
     expect(c.reason).not.toBe("");
+  });
+
+  it("sees a space's size, conditional parameters and choice parameters", () => {
+    expect(flat()).toEqual({ params: 2, conditional: false, choices: false });
+    expect(withChoice()).toEqual({ params: 2, conditional: false, choices: true });
+    // One conditional parameter among unconditional ones is enough; so is one choice.
+    expect(conditional()).toEqual({ params: 2, conditional: true, choices: true });
+    expect(wide(4)).toEqual({ params: 4, conditional: false, choices: false });
   });
 
   it("counts COMPLETE and PRUNED trials as finished, and notices constraints", () => {
@@ -67,6 +82,17 @@ describe("auto's rule", () => {
 });
 
 describe("AutoSession", () => {
+  it("the registry's auto opens a single-objective session that starts with the GP", () => {
+    const space = compileSpace({ parameters: [uniform("x", -2, 2), uniform("y", 0, 1)] });
+    const auto = algorithmNamed("auto");
+    const gp = algorithmNamed("gp");
+    const session = auto.open(space, auto.parseOptions({}));
+    const context = { seed: 3, trialNumber: 0 };
+    const alone = gp.open(space, gp.parseOptions({})).suggest([], createRng(3, 0), context);
+    expect([...session.suggest([], createRng(3, 0), context)]).toEqual([...alone]);
+    expect((session as AutoSession).last?.algorithm).toBe("gp");
+  });
+
   it("suggests what the chosen algorithm's own session does, and switches at gp_trials", () => {
     const space = compileSpace({ parameters: [uniform("x", -2, 2), intRange("k", 0, 5)] });
     const options = { ...defaults, gp_trials: 12, cmaes_after_gp: true };

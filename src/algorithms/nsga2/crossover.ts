@@ -104,7 +104,9 @@ export function undx(a: Vec, b: Vec, c: Vec, sigmaXi: number, sigmaEta: number |
   const n = a.length;
   const mid = a.map((x, i) => (x + b[i]!) / 2);
   const d = a.map((x, i) => x - b[i]!);
-  const child = mid.map((m, i) => m + sigmaXi * rng.normal() * d[i]!);
+  // One ξ for the whole step, so that it lies on the line (a draw per coordinate would leave it).
+  const xi = sigmaXi * rng.normal();
+  const child = mid.map((m, i) => m + xi * d[i]!);
   if (n === 1) return child;
   const basis = complementBasis(d);
   // Distance of the third parent from the line through the first two.
