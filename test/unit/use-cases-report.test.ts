@@ -5,7 +5,7 @@
  */
 import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ListTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   enqueueReq,
@@ -124,6 +124,35 @@ describe("Report", () => {
     const r = await h.optimizer.report(ok(t!.id, 0.1));
     expect(r.trial).toMatchObject({ state: TrialState.TRIAL_STATE_COMPLETE, loss: 0.1 });
     expect((await h.optimizer.getBest("lost")).id).toBe(t!.id);
+  });
+
+  it("a LOST trial's late result withdraws its retry before any worker takes it", async () => {
+    await h.optimizer.createExperiment(experiment("r", { retryLost: true, leaseDuration: { seconds: 1, nanos: 0 } }));
+    const [t] = await h.optimizer.suggest(suggestReq("r"));
+    h.clock += 1001;
+    // The lapse is noticed and the configuration re-enqueued as trial 1.
+    const listed = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "r" }));
+    expect(listed.trials.map((x) => [x.number, x.state])).toEqual([
+      [0, TrialState.TRIAL_STATE_LOST],
+      [1, TrialState.TRIAL_STATE_WAITING],
+    ]);
+    const retry = listed.trials[1]!;
+    await h.optimizer.report(ok(t!.id, 0.5));
+    const [next] = await h.optimizer.suggest(suggestReq("r"));
+    expect(next!.number).toBe(2);
+    const withdrawn = await h.optimizer.getTrial(retry!.id);
+    expect(withdrawn.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(Object.values(withdrawn.userAttrs)).toContain(`trial ${t!.id} reported its result after its lease lapsed`);
+  });
+
+  it("with suggest_next, a LOST trial's late result is not followed by its own retry", async () => {
+    await h.optimizer.createExperiment(experiment("r", { retryLost: true, leaseDuration: { seconds: 1, nanos: 0 } }));
+    const [t] = await h.optimizer.suggest(suggestReq("r"));
+    h.clock += 1001;
+    const r = await h.optimizer.report(ok(t!.id, 0.5, { suggestNext: true }));
+    expect(r.trial.state).toBe(TrialState.TRIAL_STATE_COMPLETE);
+    expect(r.next!.trials.map((n) => [n.number, n.source])).toEqual([[1, TrialSource.TRIAL_SOURCE_ALGORITHM]]);
+    expect((await h.optimizer.getExperiment("r")).trialCounts).toMatchObject({ waiting: 0, running: 1, complete: 1 });
   });
 
   it("with suggest_next, hands the next trial to the reported trial's worker unless another is named", async () => {
