@@ -160,6 +160,19 @@ describe("Suggest", () => {
     expect((await h.optimizer.getTrial(t!.id)).state).toBe(TrialState.TRIAL_STATE_LOST);
   });
 
+  it("a RUNNING trial holds its place until its deadline; 1 ms later it is LOST and the place is free", async () => {
+    await h.optimizer.createExperiment(experiment("l", { maxTrials: 1, leaseDuration: { seconds: 2, nanos: 0 } }));
+    const [t] = await h.optimizer.suggest(suggestReq("l"));
+    h.clock = START + 2000;
+    expect(await h.optimizer.suggestAnswer(suggestReq("l"))).toMatchObject({ trials: [], retryAfter: RETRY_AFTER });
+    h.clock = START + 2001;
+    const [next] = await h.optimizer.suggest(suggestReq("l"));
+    expect(next!.number).toBe(1);
+    const lost = await h.optimizer.getTrial(t!.id);
+    expect(lost.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(lost.endTime).toEqual(new Date(START + 2000));
+  });
+
   it("replays a request id's first answer, even after the experiment changed, and only in its experiment", async () => {
     const first = await h.optimizer.suggest(suggestReq("e", 2, { requestId: "q" }));
     await h.optimizer.enqueue(enqueueReq("e", [0.9]));
