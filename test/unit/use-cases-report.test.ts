@@ -5,7 +5,7 @@
  */
 import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ListTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
-import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   enqueueReq,
@@ -399,5 +399,87 @@ describe("ReportIntermediate", () => {
     expect(await refusal(h.optimizer.reportIntermediate(t!.id, 0, 1))).toMatchObject({ code: "FAILED_PRECONDITION" });
     const rows = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "p" }));
     expect(rows.trials.map((r) => r.state)).toEqual([TrialState.TRIAL_STATE_LOST]);
+  });
+});
+
+describe("the pruner's verdict on a maximised experiment", () => {
+  it("the median pruner prunes a value below the median of the same step, not above", async () => {
+    const h = await harness();
+    await h.optimizer.createExperiment(
+      experiment("m", {
+        direction: Direction.DIRECTION_MAXIMIZE,
+        pruner: { name: "median", options: { n_startup_trials: { kind: { $case: "intValue", value: 0 } } } },
+      }),
+    );
+    const [a, b, c, d] = await h.optimizer.suggest(suggestReq("m", 4));
+    for (const [t, v] of [
+      [a!, 1],
+      [b!, 3],
+    ] as const) {
+      await h.optimizer.reportIntermediate(t.id, 0, v);
+      await h.optimizer.report(ok(t.id, v));
+    }
+    expect(await h.optimizer.reportIntermediate(c!.id, 0, 1.5)).toBe(true);
+    expect(await h.optimizer.reportIntermediate(d!.id, 0, 2.5)).toBe(false);
+    await h.close();
+  });
+});
+
+describe("leases and streams", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+    await h.optimizer.createExperiment(experiment("e", { leaseDuration: { seconds: 1, nanos: 0 } }));
+  });
+  afterEach(() => h.close());
+
+  it("the periodic sweep marks lapsed leases LOST without any call to the experiment", async () => {
+    await h.optimizer.suggest(suggestReq("e", 2));
+    h.clock = START + 1001;
+    expect((await h.optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 2, lost: 0 });
+    await h.optimizer.sweepLeases();
+    expect((await h.optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 0, lost: 2 });
+  });
+
+  it("a stream waits for its turn before each chunk of 200 trials", async () => {
+    await h.optimizer.suggest(suggestReq("e", 401));
+    let turns = 0;
+    let seen = 0;
+    const seenAtTurn: number[] = [];
+    for await (const _ of h.optimizer.streamTrials("e", [], async () => {
+      turns++;
+      seenAtTurn.push(seen);
+    }))
+      seen++;
+    expect(seen).toBe(401);
+    expect(seenAtTurn).toEqual([0, 200, 400]);
+    expect(turns).toBe(3);
+  });
+
+  it("reading a trial or a list notices a lapsed lease; the trial lapses at its deadline + 1 ms", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    h.clock = START + 1000;
+    expect((await h.optimizer.getTrial(t!.id)).state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    h.clock = START + 1001;
+    const streamed: TrialState[] = [];
+    for await (const x of h.optimizer.streamTrials("e", [])) streamed.push(x.state);
+    expect(streamed).toEqual([TrialState.TRIAL_STATE_LOST]);
+  });
+
+  it("ListTrials cuts a page at the answer limit, and the next page starts after its last trial", async () => {
+    const one = await h.optimizer.suggest(suggestReq("e", 1));
+    const size = Trial.encode(one[0]!).finish().length;
+    const small = await harness({ limits: { maxAnswerBytes: 2 * size + 30 } });
+    await small.optimizer.createExperiment(experiment("e"));
+    for (let i = 0; i < 5; i++) await small.optimizer.suggest(suggestReq("e"));
+    const numbers: number[][] = [];
+    let token = "";
+    do {
+      const p = await small.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "e", pageToken: token }));
+      numbers.push(p.trials.map((x) => x.number));
+      token = p.nextPageToken;
+    } while (token !== "");
+    expect(numbers).toEqual([[0, 1], [2, 3], [4]]);
+    await small.close();
   });
 });
