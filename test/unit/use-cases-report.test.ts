@@ -155,6 +155,26 @@ describe("Report", () => {
     expect((await h.optimizer.getExperiment("r")).trialCounts).toMatchObject({ waiting: 0, running: 1, complete: 1 });
   });
 
+  it("with suggest_next, a LOST trial's late result withdraws its WAITING retry instead of handing it out", async () => {
+    // docs/reliability.md: a LOST trial's Report while its retry is still WAITING withdraws the retry.
+    await h.optimizer.createExperiment(experiment("r", { retryLost: true, leaseDuration: { seconds: 1, nanos: 0 } }));
+    const [t] = await h.optimizer.suggest(suggestReq("r"));
+    h.clock += 1001;
+    // A read notices the lapse: the retry is enqueued as trial 1 before the report arrives.
+    const listed = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "r" }));
+    const retry = listed.trials[1]!;
+    expect(retry.state).toBe(TrialState.TRIAL_STATE_WAITING);
+    const r = await h.optimizer.report(ok(t!.id, 0.5, { suggestNext: true, requestId: "late" }));
+    expect(r.next!.trials.map((n) => [n.number, n.source])).toEqual([[2, TrialSource.TRIAL_SOURCE_ALGORITHM]]);
+    const withdrawn = await h.optimizer.getTrial(retry.id);
+    expect(withdrawn.state).toBe(TrialState.TRIAL_STATE_LOST);
+    expect(withdrawn.userAttrs["parzen.withdrawn"]).toBe(`trial ${t!.id} reported its result after its lease lapsed`);
+    expect((await h.optimizer.getExperiment("r")).trialCounts).toMatchObject({ waiting: 0, running: 1, complete: 1 });
+    // The replay answers the same next trial.
+    const again = await h.optimizer.report(ok(t!.id, 0.5, { suggestNext: true, requestId: "late" }));
+    expect(again.next!.trials.map((n) => n.id)).toEqual(r.next!.trials.map((n) => n.id));
+  });
+
   it("with suggest_next, hands the next trial to the reported trial's worker unless another is named", async () => {
     const t = await start();
     const r = await h.optimizer.report(ok(t.id, 1, { suggestNext: true }));
