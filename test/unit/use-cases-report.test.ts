@@ -7,6 +7,7 @@ import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ListTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Optimizer } from "../../src/service/use-cases/optimizer.js";
 import {
   enqueueReq,
   experiment,
@@ -501,5 +502,89 @@ describe("leases and streams", () => {
     } while (token !== "");
     expect(numbers).toEqual([[0, 1], [2, 3], [4]]);
     await small.close();
+  });
+});
+
+describe("more of the Report state machine", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+    await h.optimizer.createExperiment(experiment("e"));
+  });
+  afterEach(() => h.close());
+
+  it("a plain Report ignores worker_id (it names the worker of the next trial only with suggest_next)", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const r = await h.optimizer.report(ok(t!.id, 1, { workerId: "v".repeat(201) }));
+    expect(r.trial).toMatchObject({ state: TrialState.TRIAL_STATE_COMPLETE, workerId: "w" });
+  });
+
+  it("a multi-objective PRUNED trial takes no loss from its curve", async () => {
+    const two = [
+      { name: "a", direction: Direction.DIRECTION_MINIMIZE },
+      { name: "b", direction: Direction.DIRECTION_MINIMIZE },
+    ];
+    await h.optimizer.createExperiment(experiment("mo", { objectives: two }));
+    const [t] = await h.optimizer.suggest(suggestReq("mo"));
+    await h.optimizer.reportIntermediate(t!.id, 0, 0.5);
+    expect((await h.optimizer.report(pruned(t!.id))).trial).toMatchObject({ loss: undefined, values: [] });
+  });
+
+  it("a replayed Report with suggest_next answers the same enqueued next trial", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const [w] = await h.optimizer.enqueue(enqueueReq("e", [0.25]));
+    const req = ok(t!.id, 1, { suggestNext: true, requestId: "n" });
+    const first = await h.optimizer.report(req);
+    expect(first.next!.trials.map((n) => n.id)).toEqual([w!.id]);
+    const again = await h.optimizer.report(req);
+    expect(again.next!.trials.map((n) => [n.id, n.state])).toEqual([[w!.id, TrialState.TRIAL_STATE_RUNNING]]);
+  });
+
+  it("Heartbeat renews a RUNNING trial's lease to a full lease from now", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    h.clock += 60_000;
+    const deadline = await h.optimizer.heartbeat(t!.id);
+    expect(deadline).toEqual(new Date(START + 60_000 + 30 * 60_000));
+    expect((await h.optimizer.getTrial(t!.id)).leaseDeadline).toEqual(deadline);
+  });
+
+  it("ListTrials by worker reads on past long runs of other workers' trials", async () => {
+    await h.optimizer.suggest(suggestReq("e", 300, { workerId: "busy" }));
+    await h.optimizer.suggest(suggestReq("e", 2, { workerId: "late" }));
+    const p = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "e", workerId: "late" }));
+    expect(p.trials.map((t) => t.number)).toEqual([300, 301]);
+    expect(p.nextPageToken).toBe("");
+  });
+
+  it("a delete queued behind other calls wins: a Report queued after it is NOT_FOUND, and nothing is left", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const [deleted, reported] = await Promise.allSettled([
+      h.optimizer.deleteExperiment("e"),
+      h.optimizer.report(ok(t!.id, 1)),
+    ]);
+    expect(deleted.status).toBe("fulfilled");
+    expect(reported.status).toBe("rejected");
+    expect((reported as PromiseRejectedResult).reason).toMatchObject({ code: "NOT_FOUND" });
+    const again = await h.optimizer.createExperiment(experiment("e"));
+    expect(again.created).toBe(true);
+    expect(again.experiment.trialCounts).toMatchObject({ running: 0, complete: 0 });
+  });
+
+  it("close() lets changes already queued finish: a retry's withdrawal queued behind a report is stored", async () => {
+    await h.optimizer.createExperiment(experiment("r", { retryLost: true, leaseDuration: { seconds: 1, nanos: 0 } }));
+    const [t] = await h.optimizer.suggest(suggestReq("r"));
+    h.clock += 1001;
+    const listed = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "r" }));
+    const retry = listed.trials[1]!;
+    await h.optimizer.report(ok(t!.id, 1));
+    await h.optimizer.close();
+    // A second service on the same store reads what was committed.
+    const other = new Optimizer({
+      store: h.store,
+      runner: { suggest: async () => new Float64Array(1), close: async () => undefined },
+      now: () => h.clock,
+    });
+    expect((await other.getTrial(retry.id)).state).toBe(TrialState.TRIAL_STATE_LOST);
+    await other.close();
   });
 });

@@ -388,6 +388,19 @@ describe("the prefetch", () => {
     await h.close();
   });
 
+  it("computes ahead after handing out an enqueued trial too", async () => {
+    const runner = recording();
+    const h = await harness({ runner });
+    await h.optimizer.createExperiment(experiment("e"));
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const [w] = await h.optimizer.enqueue(enqueueReq("e", [0.25]));
+    const r = await h.optimizer.report(ok(t!.id, 1, { suggestNext: true }));
+    expect(r.next!.trials.map((n) => n.id)).toEqual([w!.id]);
+    r.afterAnswer!();
+    expect(runner.ahead.map((j) => j.trialNumber)).toEqual([2]);
+    await h.close();
+  });
+
   it("computes nothing ahead when other trials are in play or the runner cannot", async () => {
     const runner = recording();
     const h = await harness({ runner });
