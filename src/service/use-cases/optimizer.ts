@@ -363,8 +363,6 @@ export class Optimizer {
       const handed = plan.created[0] ?? plan.started[0];
       if (handed !== undefined) afterAnswer = this.suggests.prefetch.afterReportAndNext(exp, handed.number, this.now());
     }
-    if (updated !== undefined && trial.state === "lost")
-      this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return { trial: trialView(exp, updated ?? trial), next, afterAnswer };
   }
 
