@@ -413,9 +413,9 @@ describe("listing and deleting", () => {
   afterEach(() => h.close());
 
   it("ListExperiments pages in name order, 1 to 1000 a page", async () => {
-    for (const n of ["c", "a", "d", "b"]) await h.optimizer.createExperiment(experiment(n));
+    for (const n of ["c", "A", "d", "b"]) await h.optimizer.createExperiment(experiment(n));
     const p1 = await h.optimizer.listExperiments(3, "");
-    expect(p1.experiments.map((e) => e.name)).toEqual(["a", "b", "c"]);
+    expect(p1.experiments.map((e) => e.name)).toEqual(["A", "b", "c"]);
     const p2 = await h.optimizer.listExperiments(3, p1.nextPageToken);
     expect(p2.experiments.map((e) => e.name)).toEqual(["d"]);
     expect(p2.nextPageToken).toBe("");
@@ -433,8 +433,8 @@ describe("listing and deleting", () => {
   it("ListExperiments cuts a page at the answer limit and goes on from there", async () => {
     await h.optimizer.createExperiment(experiment("a"));
     const size = Experiment.encode(await h.optimizer.getExperiment("a")).finish().length + 6;
-    // Room for two experiments a page, not three.
-    const small = await harness({ limits: { maxAnswerBytes: 2 * size + 5 } });
+    // Room for two experiments a page (each counted with 6 bytes of framing), not three.
+    const small = await harness({ limits: { maxAnswerBytes: 3 * (size - 6) } });
     for (const n of ["a", "b", "c", "d", "e"]) await small.optimizer.createExperiment(experiment(n));
     const p1 = await small.optimizer.listExperiments(0, "");
     expect(p1.experiments.map((e) => e.name)).toEqual(["a", "b"]);
@@ -521,7 +521,9 @@ describe("listing and deleting", () => {
     await small.optimizer.report(ok(b!.id, 0, { loss: undefined, values: [1, 0] }));
     expect(await refusal(small.optimizer.getParetoFront("mo"))).toMatchObject({
       code: "FAILED_PRECONDITION",
-      message: /^experiment "mo": its Pareto front of 2 trials does not fit in one answer \(150 bytes\)/,
+      message:
+        'experiment "mo": its Pareto front of 2 trials does not fit in one answer (150 bytes); ' +
+        "read the COMPLETE trials with ListTrials instead",
     });
     await small.close();
   });

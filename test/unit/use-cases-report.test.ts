@@ -56,7 +56,7 @@ describe("Report", () => {
     for (const r of [ok(t.id, Number.NaN), fail(t.id, { loss: Infinity }), pruned(t.id, { loss: -Infinity })])
       expect(await refusal(h.optimizer.report(r))).toMatchObject({
         code: "INVALID_ARGUMENT",
-        message: /^loss: must be finite/,
+        message: expect.stringMatching(/^loss: must be finite/),
       });
     expect(await refusal(h.optimizer.report(ok(t.id, 1, { status: 0 })))).toEqual({
       code: "INVALID_ARGUMENT",
@@ -77,6 +77,7 @@ describe("Report", () => {
     const [a, b, c] = await h.optimizer.suggest(suggestReq("e", 3));
     await h.optimizer.reportIntermediate(a!.id, 3, 0.3);
     await h.optimizer.reportIntermediate(a!.id, 1, 0.9);
+    await h.optimizer.reportIntermediate(a!.id, 0, 0.95);
     await h.optimizer.reportIntermediate(b!.id, 1, 0.9);
     expect((await h.optimizer.report(pruned(a!.id))).trial.loss).toBe(0.3);
     expect((await h.optimizer.report(pruned(b!.id, { loss: 0.7 }))).trial.loss).toBe(0.7);
@@ -585,6 +586,54 @@ describe("more of the Report state machine", () => {
       now: () => h.clock,
     });
     expect((await other.getTrial(retry.id)).state).toBe(TrialState.TRIAL_STATE_LOST);
+    await other.close();
+  });
+
+  it("FAIL takes no loss from the curve; user attributes too long are refused naming the field", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    await h.optimizer.reportIntermediate(t!.id, 0, 0.5);
+    const small = await harness({ limits: { maxAttrLength: 4 } });
+    await small.optimizer.createExperiment(experiment("e"));
+    const [u] = await small.optimizer.suggest(suggestReq("e"));
+    expect(await refusal(small.optimizer.report(ok(u!.id, 1, { userAttrs: { k: "long" } })))).toEqual({
+      code: "INVALID_ARGUMENT",
+      message: 'user_attrs: "k" is longer than 4 characters',
+    });
+    await small.close();
+    expect((await h.optimizer.report(fail(t!.id))).trial.loss).toBeUndefined();
+  });
+
+  it("GetBest with only FAIL trials reporting constraints says no COMPLETE trial yet", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    await h.optimizer.report(fail(t!.id, { constraints: [1] }));
+    expect(await refusal(h.optimizer.getBest("e"))).toEqual({
+      code: "FAILED_PRECONDITION",
+      message: 'experiment "e" has no COMPLETE trial yet',
+    });
+  });
+
+  it("what a restarted service reads back: learning curves, and LOST trials' retries created on load", async () => {
+    await h.optimizer.createExperiment(experiment("r", { retryLost: true }));
+    const [t] = await h.optimizer.suggest(suggestReq("r"));
+    const [c] = await h.optimizer.suggest(suggestReq("e"));
+    await h.optimizer.reportIntermediate(c!.id, 4, 0.25);
+    await h.optimizer.close();
+    // As a crash between marking a trial LOST and enqueuing its retry leaves it.
+    h.store.db
+      .prepare("UPDATE trials SET state = ?, end_time = lease_deadline WHERE id = ?")
+      .run(TrialState.TRIAL_STATE_LOST, t!.id);
+    const other = new Optimizer({
+      store: h.store,
+      runner: { suggest: async () => new Float64Array(1), close: async () => undefined },
+      now: () => h.clock,
+    });
+    expect((await other.getTrial(c!.id)).intermediateValues).toEqual([{ step: 4, value: 0.25 }]);
+    const all = await other.listTrials(ListTrialsRequest.fromPartial({ experiment: "r" }));
+    expect(all.trials.map((x) => [x.number, x.state])).toEqual([
+      [0, TrialState.TRIAL_STATE_LOST],
+      [1, TrialState.TRIAL_STATE_WAITING],
+    ]);
+    expect(all.trials[1]!.params).toEqual(t!.params);
     await other.close();
   });
 });
