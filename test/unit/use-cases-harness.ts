@@ -32,6 +32,8 @@ export interface Harness {
   clock: number;
   /** Jobs the runner was given, in order (algorithm, trial number, history length). */
   readonly jobs: { algorithm: string; trialNumber: number; history: number; batch: number }[];
+  /** The parsed algorithm options of each job, in the same order. */
+  readonly options: unknown[];
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function harness(
 ): Promise<Harness> {
   const store = await openSqliteStore({ path: ":memory:" });
   const jobs: Harness["jobs"] = [];
+  const options: unknown[] = [];
   const runner: AlgorithmRunner = opts.runner ?? {
     suggest: async (job) => {
       jobs.push({
@@ -48,6 +51,7 @@ export async function harness(
         history: job.history.length,
         batch: job.batch ?? 1,
       });
+      options.push(job.options);
       return runSuggestJob(job, memos);
     },
     close: async () => undefined,
@@ -56,6 +60,7 @@ export async function harness(
     store,
     clock: START,
     jobs,
+    options,
     optimizer: undefined as unknown as Optimizer,
     async close() {
       await h.optimizer.close();

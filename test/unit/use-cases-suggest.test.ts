@@ -4,10 +4,11 @@
  * carries, the budget's done and retry_after answers, request-id replay, batches, a caller that gave up, and a
  * prefetch used only for an unchanged experiment.
  */
-import { CompletionReason } from "@parzen/client/gen/parzen/v1/experiment";
+import { CompletionReason, Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ExperimentAction } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { algorithmNamed } from "../../src/algorithms/registry.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { ParzenError } from "../../src/errors.js";
 import { type AlgorithmRunner, runSuggestJob, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
@@ -237,6 +238,26 @@ describe("the algorithm choice", () => {
     const [t3] = await h.optimizer.suggest(suggestReq("a"));
     expect(t3!.proposedBy).toBe("cmaes");
     expect(h.jobs.at(-1)).toMatchObject({ algorithm: "cmaes", trialNumber: 3, history: 3 });
+  });
+
+  it("auto picks TPE for several objectives, and the options it runs are that algorithm's defaults", async () => {
+    await h.optimizer.createExperiment(
+      experiment("mo", {
+        algorithm: { name: "auto", options: {} },
+        objectives: [
+          { name: "a", direction: Direction.DIRECTION_MINIMIZE },
+          { name: "b", direction: Direction.DIRECTION_MAXIMIZE },
+        ],
+      }),
+    );
+    expect((await h.optimizer.getExperiment("mo")).algorithmChoice).toEqual({
+      algorithm: "tpe",
+      reason: "2 objectives: TPE",
+    });
+    const [t] = await h.optimizer.suggest(suggestReq("mo"));
+    expect(t!.proposedBy).toBe("tpe");
+    expect(h.jobs.at(-1)).toMatchObject({ algorithm: "tpe", trialNumber: 0 });
+    expect(h.options.at(-1)).toEqual(algorithmNamed("tpe").parseOptions({}));
   });
 
   it("auto turns to TPE once a trial reports constraints", async () => {
