@@ -293,6 +293,16 @@ describe("Report on a multi-objective experiment with constraints", () => {
     });
   });
 
+  it("a FAIL reported without values, repeated with values, is a different report", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("mo"));
+    await h.optimizer.report(fail(t!.id));
+    expect(await refusal(h.optimizer.report(fail(t!.id, { values: [1, 2] })))).toEqual({
+      code: "FAILED_PRECONDITION",
+      message: `trial ${t!.id} is already finished as FAIL; a different report is not accepted`,
+    });
+    expect((await h.optimizer.report(fail(t!.id))).trial.state).toBe(TrialState.TRIAL_STATE_FAIL);
+  });
+
   it("FAIL and PRUNED need no values; the first constrained report fixes how many constraints follow", async () => {
     const [a, b, c, d] = await h.optimizer.suggest(suggestReq("mo", 4));
     expect((await h.optimizer.report(fail(a!.id))).trial.values).toEqual([]);
