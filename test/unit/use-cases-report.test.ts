@@ -562,7 +562,9 @@ describe("more of the Report state machine", () => {
   it("ListTrials by worker reads on past long runs of other workers' trials", async () => {
     await h.optimizer.suggest(suggestReq("e", 300, { workerId: "busy" }));
     await h.optimizer.suggest(suggestReq("e", 2, { workerId: "late" }));
-    const p = await h.optimizer.listTrials(ListTrialsRequest.fromPartial({ experiment: "e", workerId: "late", pageSize: 2 }));
+    const p = await h.optimizer.listTrials(
+      ListTrialsRequest.fromPartial({ experiment: "e", workerId: "late", pageSize: 2 }),
+    );
     expect(p.trials.map((t) => t.number)).toEqual([300, 301]);
     expect(p.nextPageToken).toBe("");
   });
