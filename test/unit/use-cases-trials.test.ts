@@ -4,6 +4,7 @@
  * skip_if_exists, what an imported trial keeps, request-id replay, and the states and workers a release is
  * refused for.
  */
+import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import type { AddTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -260,6 +261,72 @@ describe("AddTrials", () => {
     // Without a request id, the same import is new trials.
     await h.optimizer.addTrials(addReq("e", [imported(0.1)]));
     expect(await counts(h)).toMatchObject({ complete: 3 });
+  });
+});
+
+describe("AddTrials, more", () => {
+  it("names the item in its refusals: unknown parameters, attributes, an answer too large", async () => {
+    const h = await harness({ limits: { maxAttrLength: 4, maxAnswerBytes: 100 } });
+    await h.optimizer.createExperiment(experiment("e"));
+    const unknown = imported(0.1, { params: { y: { kind: { $case: "doubleValue", value: 0.5 } } } });
+    expect(await refusal(h.optimizer.addTrials(addReq("e", [imported(0.2), unknown])))).toEqual({
+      code: "INVALID_ARGUMENT",
+      message: 'trials[1]: unknown parameter "y"',
+    });
+    const enq = enqueueReq("e", [0.1, 0.2]);
+    enq.configurations[1]!.params = { y: { kind: { $case: "doubleValue", value: 0.5 } } };
+    expect(await refusal(h.optimizer.enqueue(enq))).toEqual({
+      code: "INVALID_ARGUMENT",
+      message: 'configurations[1]: unknown parameter "y"',
+    });
+    expect(await refusal(h.optimizer.addTrials(addReq("e", [imported(0.2, { userAttrs: { k: "long" } })])))).toEqual({
+      code: "INVALID_ARGUMENT",
+      message: 'trials[0].user_attrs: "k" is longer than 4 characters',
+    });
+    expect(
+      await refusal(h.optimizer.addTrials(addReq("e", [imported(0.1), imported(0.2), imported(0.3)]))),
+    ).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/^trials: the answer listing 3 new trials would take \d+ bytes/),
+    });
+    await h.close();
+  });
+
+  it("a PRUNED import takes the last of its curve's values; FAIL and multi-objective imports take none", async () => {
+    const h = await harness();
+    await h.optimizer.createExperiment(experiment("e"));
+    const curve = [
+      { step: 2, value: 0.4 },
+      { step: 0, value: 0.9 },
+      { step: 1, value: 0.6 },
+    ];
+    const [p, f] = await h.optimizer.addTrials(
+      addReq("e", [
+        imported(0.1, { state: TrialState.TRIAL_STATE_PRUNED, loss: undefined, intermediateValues: curve }),
+        imported(0.2, { state: TrialState.TRIAL_STATE_FAIL, loss: undefined, intermediateValues: curve }),
+      ]),
+    );
+    expect(p!.loss).toBe(0.4);
+    expect(f!.loss).toBeUndefined();
+    const two = [
+      { name: "a", direction: Direction.DIRECTION_MINIMIZE },
+      { name: "b", direction: Direction.DIRECTION_MAXIMIZE },
+    ];
+    await h.optimizer.createExperiment(experiment("mo", { objectives: two }));
+    const [c, q] = await h.optimizer.addTrials(
+      addReq("mo", [
+        imported(0.1, { loss: undefined, values: [1, 2] }),
+        imported(0.2, { state: TrialState.TRIAL_STATE_PRUNED, loss: undefined, intermediateValues: curve }),
+      ]),
+    );
+    expect(c).toMatchObject({ values: [1, 2], loss: undefined });
+    expect(q).toMatchObject({ values: [], loss: undefined });
+    expect((await h.optimizer.getParetoFront("mo")).map((t) => t.id)).toEqual([c!.id]);
+    expect(await refusal(h.optimizer.addTrials(addReq("mo", [imported(0.3, { loss: undefined })])))).toEqual({
+      code: "INVALID_ARGUMENT",
+      message: "trials[0].values: a COMPLETE trial needs 2 finite values, one per objective",
+    });
+    await h.close();
   });
 });
 
