@@ -60,6 +60,7 @@ import { UserTrials } from "./user-trials.js";
 import { DashboardReads } from "./dashboard-reads.js";
 import { PageBudget, trialBytes } from "./answer-size.js";
 import { replayed } from "./replay.js";
+import { retriedAs, WITHDRAWN } from "./retry-lost.js";
 import { checkOutcome, sameValues } from "./outcome.js";
 import { experimentView, trialView } from "./views.js";
 import { updateExperiment } from "./update-experiment.js";
@@ -325,10 +326,25 @@ export class Optimizer {
     updated: TrialRow | undefined,
   ): Promise<ReportResult> {
     const exp = change.exp;
-    // The report takes this trial back: its retry must not be enqueued, let alone handed out as the next trial.
-    if (updated !== undefined && trial.state === "lost") exp.retriesPending.delete(trial.id);
-    const plan = await this.suggests.planAfter(change, updated, req.workerId || trial.workerId);
-    const reported = updated === undefined ? [] : [updated];
+    // The report takes this trial back: its retry must not be enqueued, let alone handed out as the next trial;
+    // one already WAITING is withdrawn in the report's own unit (docs/reliability.md, "retry_lost").
+    const withdrawn: TrialRow[] = [];
+    if (updated !== undefined && trial.state === "lost") {
+      exp.retriesPending.delete(trial.id);
+      const retryId = retriedAs(updated);
+      const retry = retryId === undefined ? undefined : exp.liveTrialById(retryId);
+      if (retry?.state === "waiting") {
+        const reason = `trial ${trial.id} reported its result after its lease lapsed`;
+        withdrawn.push({
+          ...retry,
+          state: "lost",
+          endTime: this.now(),
+          userAttrs: { ...retry.userAttrs, [WITHDRAWN]: reason },
+        });
+      }
+    }
+    const plan = await this.suggests.planAfter(change, updated, req.workerId || trial.workerId, withdrawn);
+    const reported = updated === undefined ? [] : [updated, ...withdrawn];
     let next: SuggestResponse;
     let afterAnswer: (() => void) | undefined;
     if ("answer" in plan) {
@@ -347,8 +363,6 @@ export class Optimizer {
       const handed = plan.created[0] ?? plan.started[0];
       if (handed !== undefined) afterAnswer = this.suggests.prefetch.afterReportAndNext(exp, handed.number, this.now());
     }
-    if (updated !== undefined && trial.state === "lost")
-      this.leases.withdrawRetryLater(exp, updated, `trial ${trial.id} reported its result after its lease lapsed`);
     return { trial: trialView(exp, updated ?? trial), next, afterAnswer };
   }
 

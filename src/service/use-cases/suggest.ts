@@ -167,17 +167,23 @@ export class SuggestUseCase {
    * answer with `startedView`. Retries still pending are enqueued first, as a
    * Suggest would (their own unit: they are the lapse's, not the report's).
    */
-  async planAfter(change: Change, reported: TrialRow | undefined, workerId: string): Promise<NextPlan> {
+  async planAfter(
+    change: Change,
+    reported: TrialRow | undefined,
+    workerId: string,
+    withdrawn: readonly TrialRow[] = [],
+  ): Promise<NextPlan> {
     const exp = change.exp;
     if (exp.retriesPending.size > 0) await this.deps.leases.enqueueRetries(change);
     const verdict = reported === undefined ? this.verdict(exp, 1) : exp.asIfPut(reported, () => this.verdict(exp, 1));
     if (typeof verdict !== "number") return { answer: verdict };
-    return this.plan(change, workerId, verdict, reported);
+    return this.plan(change, workerId, verdict, reported, undefined, withdrawn);
   }
 
   /**
-   * The trials to start, not yet written: `count` (enqueued ones first), for
-   * `workerId`, the algorithm seeing `pendingReport` (if any) as reported.
+   * The trials to start, not yet written: `count` (enqueued ones first, but
+   * not the WAITING trials `withdrawn` in the same unit), for `workerId`, the
+   * algorithm seeing `pendingReport` (if any) as reported.
    */
   private async plan(
     change: Change,
@@ -185,14 +191,17 @@ export class SuggestUseCase {
     count: number,
     pendingReport: TrialRow | undefined,
     signal?: AbortSignal,
+    withdrawn: readonly TrialRow[] = [],
   ): Promise<{ started: TrialRow[]; created: TrialRow[] }> {
     const { cache } = this.deps;
     const exp = change.exp;
     const now = this.deps.now();
     const lease = now + exp.def.leaseMs;
     const started: TrialRow[] = [];
+    const waiting =
+      withdrawn.length === 0 ? exp.waiting : exp.waiting.filter((n) => !withdrawn.some((t) => t.number === n));
     // Enqueued configurations first, oldest first.
-    for (const number of exp.waiting.slice(0, count)) {
+    for (const number of waiting.slice(0, count)) {
       started.push({
         ...exp.liveTrial(number)!,
         state: "running",
