@@ -9,6 +9,7 @@ import { ExperimentAction, ListTrialsRequest } from "@parzen/client/gen/parzen/v
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  CURRENT_DEFINITION_RULES,
   compileDefinition,
   DEFAULT_LEASE_MS,
   definitionJson,
@@ -285,7 +286,8 @@ describe("the definition's stored form", () => {
     // The canonical JSON sorts keys at every level, so equal definitions give equal strings.
     const json = definitionJson(a.proto);
     expect(json.indexOf('"algorithm"')).toBeLessThan(json.indexOf('"space"'));
-    expect(json).toContain('"$version":4');
+    // Stored with the rules it was created under (today's: a new version must not break this test).
+    expect(json).toContain(`"$version":${CURRENT_DEFINITION_RULES.version}`);
   });
 });
 
