@@ -326,6 +326,65 @@ describe("the gRPC layer", () => {
   });
 });
 
+describe("the gRPC layer with scoped tokens", () => {
+  const ADMIN = "admin-token-0123456789abcdef";
+  const READER = "reader-token-seen-0123456789";
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer({
+      tokens: [ADMIN, { token: READER, role: "reader", experiments: ["seen-*"] }],
+    });
+    const admin = promisify(ts.client, ADMIN);
+    for (const name of ["hidden", "seen-1", "seen-2"]) {
+      await admin.createExperiment({ experiment: { name, space, algorithm: { name: "random", options: {} } } });
+      await admin.suggest({ experiment: name, workerId: "w" });
+    }
+  });
+  afterAll(() => ts.close());
+
+  it("lists only the experiments a token's scope may see, and refuses the others' streams", async () => {
+    const reader = promisify(ts.client, READER);
+    expect((await reader.listExperiments({ pageSize: 100 })).experiments.map((e) => e.name)).toEqual([
+      "seen-1",
+      "seen-2",
+    ]);
+    const all = (await promisify(ts.client, ADMIN).listExperiments({ pageSize: 100 })).experiments;
+    expect(all.map((e) => e.name)).toEqual(["hidden", "seen-1", "seen-2"]);
+    const auth = (token: string) => {
+      const md = new Metadata();
+      md.set("authorization", `Bearer ${token}`);
+      return md;
+    };
+    const seen = await stream(ts, { experiment: "seen-1", states: [] }, auth(READER));
+    expect(seen).toHaveLength(1);
+    const denied = await stream(ts, { experiment: "hidden", states: [] }, auth(READER)).catch((e: ServiceError) => e);
+    expect((denied as ServiceError).code).toBe(status.PERMISSION_DENIED);
+    expect(ts.server.diagnostics().streams).toBe(0);
+    expect((await rejection(reader.getExperiment({ name: "hidden" }))).code).toBe(status.PERMISSION_DENIED);
+  });
+});
+
+describe("after a Report's answer", () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts.close());
+
+  it("starts the lone worker's next suggestion once the answer is on the wire", async () => {
+    await ts.api.createExperiment({ experiment: { name: "p", space, algorithm: { name: "random", options: {} } } });
+    const [t] = (await ts.api.suggest({ experiment: "p", workerId: "solo" })).trials;
+    const before = ts.server.optimizer.diagnostics().prefetch.started;
+    await ts.api.report({ trialId: t!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    // No event tells a test when the prefetch starts: wait for it, bounded, as a busy machine needs.
+    for (let waited = 0; ts.server.optimizer.diagnostics().prefetch.started === before; waited += 5) {
+      if (waited > 5_000) throw new Error("no prefetch started after the Report's answer");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(ts.server.optimizer.diagnostics().prefetch.started).toBe(before + 1);
+  });
+});
+
 describe("the server's options", () => {
   let ts: TestServer;
   const log = pino({ level: "silent" });
@@ -420,10 +479,14 @@ describe("the server's options", () => {
 });
 
 /** Every message of a StreamTrials call, or its error. */
-function stream(ts: TestServer, req: { experiment: string; states: TrialState[] }): Promise<StreamTrialsResponse[]> {
+function stream(
+  ts: TestServer,
+  req: { experiment: string; states: TrialState[] },
+  metadata = new Metadata(),
+): Promise<StreamTrialsResponse[]> {
   return new Promise((ok, fail) => {
     const out: StreamTrialsResponse[] = [];
-    const call = ts.client.streamTrials(req);
+    const call = ts.client.streamTrials(req, metadata);
     call.on("data", (r: StreamTrialsResponse) => out.push(r));
     call.on("error", fail);
     call.on("end", () => ok(out));
