@@ -310,6 +310,24 @@ describe("the gRPC layer", () => {
     expect(ts.server.diagnostics().streams).toBe(0);
   });
 
+  it("lets a stream the client cancels go, however much of the history is left", async () => {
+    await ts.api.createExperiment({ experiment: { name: "long", space, algorithm: { name: "random", options: {} } } });
+    const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
+    await ts.api.addTrials({
+      experiment: "long",
+      trials: Array.from({ length: 400 }, (_, i) => ({ params: { x: x(i / 400), kind: str("a") }, loss: i })),
+    });
+    const call = ts.client.streamTrials({ experiment: "long", states: [] });
+    const first = await new Promise<StreamTrialsResponse>((ok) => call.once("data", ok));
+    expect(first.trial!.number).toBe(0);
+    call.on("error", () => undefined);
+    call.cancel();
+    // The server's count of open streams goes back to none (stream-gate.ts), which new streams need.
+    await ts.server.streamsIdle(0);
+    expect(ts.server.diagnostics().streams).toBe(0);
+    expect(await stream(ts, { experiment: "long", states: [] })).toHaveLength(400);
+  });
+
   it("answers reflection in v1 and v1alpha, built on the first call", async () => {
     for (const version of ["v1", "v1alpha"] as const) {
       const r = (await reflect(ts.server.address, version, { listServices: "*" })) as {
