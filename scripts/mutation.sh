@@ -82,6 +82,8 @@ tests_for() {
     # The SQLite store and its wiring: the contract suite on SQLite and the store's unit tests (seconds per mutant).
     src/store/sqlite/sqlite-store.ts | src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts | src/store/rows.ts)
       echo "test/store/sqlite.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts,test/unit/sqlite-*.test.ts" ;;
+    # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
+    src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract test over one real server, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
