@@ -79,9 +79,11 @@ tests_for() {
     src/algorithms/grid* | src/algorithms/qmc* | src/algorithms/random.ts | src/algorithms/registry.ts | src/algorithms/options.ts)
       echo "test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/unit/cma*.test.ts,test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
-    # The SQLite store and its wiring: the contract suite on SQLite and the store's unit tests (seconds per mutant).
-    src/store/sqlite/sqlite-store.ts | src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts | src/store/rows.ts)
-      echo "test/store/sqlite.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts,test/unit/sqlite-*.test.ts" ;;
+    # The SQLite store: the contract suite on SQLite and its own unit test. Its wiring (opening, migrating,
+    # storage errors, write health, the checkpointer): unit tests only (every contract test opens a database).
+    src/store/sqlite/sqlite-store.ts | src/store/rows.ts) echo "test/store/sqlite.test.ts,test/unit/sqlite-store.test.ts" ;;
+    src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts)
+      echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
     # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
     src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
