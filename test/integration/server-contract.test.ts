@@ -210,6 +210,15 @@ describe("the gRPC layer", () => {
     expect(failed[0]!.details).toMatch(/987654/);
     expect(failed[0]!.ms).toBeTypeOf("number");
     expect(failed[1]).toMatchObject({ method: "DeleteExperiment", code: "NOT_FOUND", experiment: "never-was" });
+    // Trial 0 and an empty request id are no trial and no request id: left out of the line.
+    const more = lines.length;
+    await rejection(ts.api.getTrial({ trialId: 0 }));
+    await rejection(ts.api.suggest({ experiment: "no-such", requestId: "" }));
+    const [zero, empty] = since(more).filter((l) => l.msg === "call failed");
+    expect(zero).toMatchObject({ method: "GetTrial" });
+    expect(Object.keys(zero!)).not.toContain("trial");
+    expect(empty).toMatchObject({ method: "Suggest", experiment: "no-such" });
+    expect(Object.keys(empty!)).not.toContain("requestId");
     // A failed deletion deleted nothing, and says nothing of it.
     expect(since(from).some((l) => l.msg === "experiment deleted")).toBe(false);
     expect(since(from).some((l) => l.msg === "call")).toBe(false);
