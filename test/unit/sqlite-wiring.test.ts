@@ -20,7 +20,9 @@ import {
   type Migration,
   openDatabase,
 } from "../../src/store/sqlite/database.js";
+import { backendOf, openStore, sqlitePath } from "../../src/store/open.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { isStorageError, storageError } from "../../src/store/sqlite/storage-errors.js";
 import { WriteHealth } from "../../src/store/sqlite/write-health.js";
 
@@ -126,6 +128,12 @@ describe("write health", () => {
     // Writable again: the probing stopped.
     await vi.advanceTimersByTimeAsync(1000);
     expect(probes).toBe(4);
+    // A second outage is probed like the first.
+    outcome = "fail";
+    health.failed();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(probes).toBe(5);
+    expect(changes).toEqual([false, true, false]);
   });
 
   it("never runs two probes at once, and a client's commit ends the probing too", async () => {
@@ -257,6 +265,14 @@ describe("opening a database", () => {
     const err = thrown(() => openDatabase(path, [m(1, "CREATE TABLE a (x)")]));
     expect(err.code).toBe("FAILED_PRECONDITION");
     expect(err.message).toMatch(new RegExp(`^cannot use database ${path}: `));
+    expect((err.cause as { code?: string }).code).toBe("SQLITE_NOTADB");
+  });
+
+  it("refuses a path that names a directory, as FAILED_PRECONDITION naming it", () => {
+    const err = thrown(() => openDatabase(dir, [m(1, "CREATE TABLE a (x)")]));
+    expect(err.code).toBe("FAILED_PRECONDITION");
+    expect(err.message).toMatch(new RegExp(`^cannot (open|use) database ${dir}: `));
+    expect(err.cause).toBeDefined();
   });
 
   it("names a missing directory, or a file where the directory should be", () => {
@@ -303,6 +319,21 @@ describe("opening a database", () => {
     await quiet.close();
   });
 
+  it("opens --db values: sqlite:// and plain paths as SQLite with the options given", async () => {
+    const store = (await openStore(`sqlite://${join(dir, "u.db")}`, {
+      durability: "full",
+      log: pino({ level: "silent" }),
+    })) as SqliteStore;
+    expect(store.db.name).toBe(join(dir, "u.db"));
+    expect(store.db.pragma("synchronous", { simple: true })).toBe(2);
+    expect(store.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    await store.close();
+    // Only a scheme at the start is one: a path holding "://" further on is a file path like any other.
+    expect(backendOf("./odd/x://y.db")).toBe("sqlite");
+    expect(sqlitePath("./odd/sqlite://y.db")).toBe("./odd/sqlite://y.db");
+    expect(thrown(() => backendOf("mysql://h/db")).code).toBe("FAILED_PRECONDITION");
+  });
+
   it("releases the lock when the database cannot be opened, so a later open succeeds", async () => {
     const path = join(dir, "p.db");
     const other = new Database(path);
@@ -341,6 +372,8 @@ describe("the checkpointer without its thread", () => {
       expect(lines.map((l) => [l.level, l.msg])).toEqual([
         [50, "WAL checkpoint thread failed; checkpointing on the main thread"],
       ]);
+      // The thread's error itself is logged, for the operator.
+      expect(lines[0]!.err).toBeDefined();
       await ckpt.close();
       expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
     } finally {
