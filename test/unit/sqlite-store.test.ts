@@ -5,7 +5,8 @@
  * metrics, and NaN curve values are stored as NULL. Real files in a temp directory; a full disk is made with
  * SQLite's max_page_count.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import Database from "better-sqlite3";
+import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -131,6 +132,35 @@ describe("the SQLite store", () => {
       expect(seconds).toBeGreaterThanOrEqual(0);
       expect(seconds).toBeLessThan(60);
     }
+  });
+
+  it("checkpoints the store's commits into the database file in the background", async () => {
+    store = await openSqliteStore({ path, log });
+    const e = (await store.createExperiment("e", "{}", 0)).value.id;
+    const w = await store.write(e, {
+      insert: Array.from({ length: 500 }, (_, i) => ({ trial: trial(i, { failReason: "x".repeat(200) }), params: {} })),
+    });
+    await w.durable;
+    /** Trials in the database file alone (without its WAL), i.e. what was checkpointed. */
+    const checkpointed = () => {
+      const copy = join(dir, "copy.db");
+      copyFileSync(path, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM trials").get() as { n: number }).n;
+      } catch {
+        return 0;
+      } finally {
+        db.close();
+        rmSync(copy);
+      }
+    };
+    // The checkpointer polls every 100 ms; no event says when it ran: wait for it, bounded.
+    for (let waited = 0; checkpointed() < 500; waited += 20) {
+      if (waited > 10_000) throw new Error(`only ${checkpointed()} trials checkpointed`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(checkpointed()).toBe(500);
   });
 
   it("stores a NaN curve value as NULL, whether inserted with the trial or added as a point", async () => {
