@@ -188,6 +188,20 @@ describe("the gRPC layer", () => {
       ["experiment deleted", "logged"],
     ]);
     expect(events[0]!.algorithm).toBe("random");
+    // Each event follows its own call's line: the first CreateExperiment's, and the DeleteExperiment's.
+    const order = since(from)
+      .filter((l) => l.msg !== "call" || l.method !== "Heartbeat")
+      .map((l) => (l.msg === "call" ? l.method : l.msg));
+    expect(order).toEqual([
+      "CreateExperiment",
+      "experiment created",
+      "CreateExperiment",
+      "GetExperiment",
+      "Suggest",
+      "ListExperiments",
+      "DeleteExperiment",
+      "experiment deleted",
+    ]);
 
     const after = await metrics();
     const count = (text: string, method: string, code = "OK") =>
