@@ -95,7 +95,17 @@ tests_for() {
     src/algorithms/grid* | src/algorithms/qmc* | src/algorithms/random.ts | src/algorithms/registry.ts | src/algorithms/options.ts | src/algorithms/types.ts | src/algorithms/shared-memos.ts)
       echo "test/unit/grid*.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms*) echo "test/unit/tpe*.test.ts,test/unit/gp-*.test.ts,test/unit/cma*.test.ts,test/unit/grid.test.ts,test/unit/qmc.test.ts,test/unit/option-suggestions.test.ts,test/unit/algorithms-*.test.ts" ;;
+    # The SQLite store: the contract suite on SQLite and its own unit test. Its wiring (opening, migrating,
+    # storage errors, write health, the checkpointer): unit tests only (every contract test opens a database).
+    src/store/sqlite/sqlite-store.ts | src/store/rows.ts) echo "test/store/sqlite.test.ts,test/unit/sqlite-store.test.ts" ;;
+    src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts)
+      echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
+    # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
+    src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
+    # The gRPC layer: its own contract test over one real server, and the names test (invalid UTF-8 and names).
+    src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
+      echo "test/integration/server-contract.test.ts,test/integration/names.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     *) echo "" ;;

@@ -20,6 +20,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { HealthImplementation } from "grpc-health-check";
 import { existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { ParzenError } from "../errors.js";
@@ -147,6 +148,13 @@ export class ParzenServer {
     const tls = this.options.tls;
     if (tls === undefined) return ServerCredentials.createInsecure();
     try {
+      // grpc-js parses the PEM only when binding, where a bad certificate or key would fail as UNAVAILABLE
+      // ("cannot listen"), a condition that may pass; unusable material is the operator's to fix: check it here.
+      createSecureContext({
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }),
+      });
       return ServerCredentials.createSsl(
         tls.clientCa ?? null,
         [{ cert_chain: tls.cert, private_key: tls.key }],

@@ -91,10 +91,12 @@ function replacedField(value: unknown, path: string): string | undefined {
   if (value === null || typeof value !== "object" || value instanceof Uint8Array) return undefined;
   for (const [k, v] of Object.entries(value)) {
     if (k === "$case") continue;
-    // A oneof's value sits under "value" beside its "$case": name it by the case.
+    // A oneof's value sits under "value" beside its "$case": name it by the case. The oneof's own name is no
+    // field of the message (proto paths skip it): "choice", not "domain.choice".
     const c = (value as { $case?: unknown }).$case;
     const segment = k === "value" && typeof c === "string" ? snake(c) : snake(k);
-    const here = path === "" ? segment : `${path}.${segment}`;
+    const oneof = typeof (v as { $case?: unknown } | null)?.$case === "string";
+    const here = oneof ? path : path === "" ? segment : `${path}.${segment}`;
     if (k.includes("\ufffd")) return `${path === "" ? "" : `${path}.`}key`;
     const found = replacedField(v, here);
     if (found !== undefined) return found;
