@@ -4,8 +4,10 @@
  * lines for bench/algo-compare.py (which runs Optuna's samplers on the same
  * problems and writes the table).
  *
- *   npx tsx bench/algo-quick.ts ALGORITHM PROBLEM[,PROBLEM...] BUDGET SEEDS [--set key=value ...]
+ *   npx tsx bench/algo-quick.ts ALGORITHM PROBLEM[,PROBLEM...] BUDGET SEEDS [--first SEED] [--label NAME]
+ *                               [--set key=value ...]
  *   e.g. npx tsx bench/algo-quick.ts cmaes ellipsoid10,rosenbrock20 1000 5
+ * --first: seeds SEED, SEED+1, ... (held-out seeds); --label: the sampler's name in the output (variants).
  */
 import { algorithmNamed } from "../src/algorithms/registry.js";
 import { compileSpace } from "../src/space/compile.js";
@@ -19,11 +21,14 @@ if (algorithm === undefined || problems === undefined) {
   process.exit(2);
 }
 const options: Record<string, Scalar> = {};
+let firstSeed = 0;
+let label = `parzen_${algorithm}`;
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === "--set") {
     const [k, v] = rest[++i]!.split("=") as [string, string];
     options[k] = parseScalar(v);
-  }
+  } else if (rest[i] === "--first") firstSeed = Number(rest[++i]);
+  else if (rest[i] === "--label") label = rest[++i]!;
 }
 const budget = Number(budgetText ?? 1000);
 const seeds = Number(seedsText ?? 5);
@@ -31,12 +36,10 @@ const algo = algorithmNamed(algorithm);
 for (const name of problems.split(",")) {
   const p = continuousProblem(name, budget);
   const space = compileSpace(p.space);
-  for (let seed = 0; seed < seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const t0 = performance.now();
     const trace = regretTrace(algo.open(space, algo.parseOptions(options)), space, p, seed, budget);
     const seconds = (performance.now() - t0) / 1000;
-    console.log(
-      JSON.stringify({ sampler: `parzen_${algorithm}`, problem: name, seed, best: trace[trace.length - 1], seconds }),
-    );
+    console.log(JSON.stringify({ sampler: label, problem: name, seed, best: trace[trace.length - 1], seconds }));
   }
 }

@@ -4,6 +4,7 @@
  * the two in step. Every optimum is 0.
  */
 import type { SearchSpace } from "@parzen/client/gen/parzen/v1/space";
+import { createRng } from "../src/math/rng.js";
 import type { Problem, Values } from "./problems.js";
 
 type F = (x: number[]) => number;
@@ -22,8 +23,40 @@ const ackley: F = (x) => {
 };
 const rastrigin: F = (x) => x.reduce((s, t) => s + t * t - 10 * Math.cos(2 * Math.PI * t) + 10, 0);
 
+/**
+ * The ellipsoid in a fixed random orthonormal basis (Gram–Schmidt on normal draws, one per
+ * dimension): the same conditioning, no longer aligned with the axes, so a diagonal covariance
+ * cannot fit it. Parzen only (not in algo_compare.py): it measures what cmaes' diagonal phase costs.
+ */
+const rotations = new Map<number, Float64Array[]>();
+function rotation(d: number): Float64Array[] {
+  let q = rotations.get(d);
+  if (q === undefined) {
+    const rng = createRng(20261203, d);
+    q = [];
+    for (let k = 0; k < d; k++) {
+      const v = Float64Array.from({ length: d }, () => rng.normal());
+      for (const u of q) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += u[i]! * v[i]!;
+        for (let i = 0; i < d; i++) v[i] = v[i]! - dot * u[i]!;
+      }
+      const norm = Math.hypot(...v);
+      q.push(v.map((t) => t / norm));
+    }
+    rotations.set(d, q);
+  }
+  return q;
+}
+const rotEllipsoid: F = (x) => {
+  const q = rotation(x.length);
+  const y = q.map((u) => u.reduce((s, t, i) => s + t * (x[i]! - 1), 0));
+  return y.reduce((s, t, i) => s + 10 ** ((3 * i) / (x.length - 1)) * t * t, 0);
+};
+
 const BASE: readonly [string, F, number, number][] = [
   ["ellipsoid", ellipsoid, -5, 5],
+  ["rotellipsoid", rotEllipsoid, -5, 5],
   ["rosenbrock", rosenbrock, -5, 10],
   ["ackley", ackley, -32.768, 32.768],
   ["rastrigin", rastrigin, -5.12, 5.12],

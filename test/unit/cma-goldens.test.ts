@@ -1,7 +1,7 @@
 /** CMA-ES updates against the `cmaes` package (test/fixtures/gen_cma_goldens.py). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CmaState, cmaParams, type DiscreteAxis } from "../../src/algorithms/cmaes/cma.js";
+import { type CmaParams, CmaState, cmaParams, type DiscreteAxis } from "../../src/algorithms/cmaes/cma.js";
 import { symmetricEigen } from "../../src/math/eigen.js";
 import { createRng } from "../../src/math/rng.js";
 
@@ -22,13 +22,34 @@ interface Case {
   cov0?: number[] | null;
   discrete?: DiscreteAxis[];
   margin?: number;
+  /** SepCMA's own constants (Parzen's diagonal phase has other ones: only the update equations are compared). */
+  constants?: Pick<CmaParams, "mu" | "muEff" | "c1" | "cmu" | "cc" | "cSigma" | "dSigma" | "chiN"> & {
+    weights: number[];
+  };
   generations: { solutions: { x: number[]; loss: number }[]; after: After }[];
 }
 
 const goldens = JSON.parse(readFileSync(new URL("../fixtures/cma-goldens.json", import.meta.url), "utf8")) as {
   cma: Case[];
   cmawm: Case[];
+  sep: Case[];
 };
+
+/** A diagonal CmaParams with the package's SepCMA constants. */
+function sepParams(c: Case): CmaParams {
+  const k = c.constants!;
+  const weights = Float64Array.from(k.weights);
+  return {
+    ...k,
+    n: c.n,
+    popsize: c.popsize,
+    weights,
+    weightSum: weights.reduce((a, b) => a + b, 0),
+    cm: 1,
+    funhistTerm: 10 + Math.ceil((30 * c.n) / c.popsize),
+    diagonal: true,
+  };
+}
 
 function close(got: ArrayLike<number>, want: readonly number[], tol: number): void {
   expect(got.length).toBe(want.length);
@@ -39,7 +60,7 @@ function close(got: ArrayLike<number>, want: readonly number[], tol: number): vo
 }
 
 function replay(c: Case): void {
-  const p = cmaParams(c.n, c.popsize);
+  const p = c.constants === undefined ? cmaParams(c.n, c.popsize) : sepParams(c);
   let s = CmaState.initial(
     p,
     Float64Array.from(c.mean0),
@@ -67,6 +88,61 @@ describe("CMA-ES update equations match the cmaes package", () => {
   });
   goldens.cmawm.forEach((c, i) => {
     it(`CMA-ES with Margin case ${i}: ${c.n}-D, ${c.discrete!.length} discrete coordinates`, () => replay(c));
+  });
+  goldens.sep.forEach((c, i) => {
+    it(`SepCMA case ${i}: ${c.n}-D, popsize ${c.popsize}, diagonal update, ${c.generations.length} generations`, () =>
+      replay(c));
+  });
+});
+
+describe("the diagonal phase's constants (sep-CMA-ES, Ros & Hansen 2008)", () => {
+  it("are the full update's with c1 and cμ times (n + 2)/3, negative weights bounded by those rates", () => {
+    for (const [n, lambda] of [
+      [2, 6],
+      [10, 10],
+      [40, 15],
+      [40, 60],
+    ] as const) {
+      const full = cmaParams(n, lambda);
+      const sep = cmaParams(n, lambda, true);
+      expect(sep.diagonal).toBe(true);
+      expect(full.diagonal).toBe(false);
+      expect(sep.c1).toBeCloseTo((full.c1 * (n + 2)) / 3, 15);
+      expect(sep.cmu).toBeCloseTo(Math.min((full.cmu * (n + 2)) / 3, 1 - sep.c1 - 1e-8), 15);
+      for (const k of ["muEff", "cc", "cSigma", "dSigma", "chiN", "mu", "funhistTerm"] as const)
+        expect(sep[k]).toBe(full[k]);
+      expect(Array.from(sep.weights.subarray(0, sep.mu))).toEqual(Array.from(full.weights.subarray(0, full.mu)));
+      // Active weights: C stays positive definite (eq. 53's bound with the larger rates).
+      const negative = -sep.weights.reduce((a, w) => a + Math.min(w, 0), 0);
+      expect(negative).toBeLessThanOrEqual((1 - sep.c1 - sep.cmu) / (n * sep.cmu) + 1e-12);
+      expect(sep.c1 + sep.cmu).toBeLessThan(1);
+    }
+  });
+
+  it("keep C diagonal through a tell, and sample each coordinate with its own variance", () => {
+    const n = 5;
+    const p = cmaParams(n, undefined, true);
+    const rng = createRng(8);
+    let s = CmaState.initial(p, new Float64Array(n).fill(0.5), 0.2);
+    for (let g = 0; g < 6; g++) {
+      const solutions = Array.from({ length: p.popsize }, () => {
+        const x = s.sample(Float64Array.from({ length: n }, () => rng.normal()));
+        let loss = 0;
+        for (let i = 0; i < n; i++) loss += 10 ** i * (x[i]! - 0.3) ** 2 + x[i]! * x[(i + 1) % n]!;
+        return { x, loss };
+      });
+      s = s.tell(solutions);
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) expect(s.C[i * n + j]).toBe(0);
+    const z = Float64Array.from([1, -2, 0.5, 0, 3]);
+    const x = s.sample(z);
+    for (let i = 0; i < n; i++) expect(x[i]).toBeCloseTo(s.mean[i]! + s.sigma * Math.sqrt(s.C[i * n + i]!) * z[i]!, 12);
+    // Then the full update goes on from the same distribution and paths.
+    const f = s.withParams(cmaParams(n, p.popsize));
+    expect(f.p.diagonal).toBe(false);
+    expect({ g: f.g, sigma: f.sigma }).toEqual({ g: s.g, sigma: s.sigma });
+    for (const k of ["mean", "C", "pSigma", "pc", "funhist"] as const) expect(f[k]).toEqual(s[k]);
+    expect(() => s.withParams(cmaParams(n, p.popsize + 1))).toThrow(/popsize/);
   });
 });
 

@@ -38,7 +38,14 @@ function sequential(
 
 describe("cmaes", () => {
   it("validates its options", () => {
-    expect(defaults).toMatchObject({ popsize: 0, restart_strategy: "ipop", with_margin: true, warm_start: true });
+    expect(defaults).toMatchObject({
+      popsize: 0,
+      diagonal_phase: 100,
+      restart_strategy: "ipop",
+      with_margin: true,
+      warm_start: true,
+    });
+    expect(() => cmaes.parseOptions({ diagonal_phase: { kind: "double", value: -1 } })).toThrow(/diagonal_phase/);
     expect(() => cmaes.parseOptions({ sigma0: { kind: "double", value: 2 } })).toThrow(/sigma0/);
     expect(() => cmaes.parseOptions({ restart_strategy: { kind: "string", value: "lipop" } })).toThrow(
       /restart_strategy/,
@@ -127,6 +134,66 @@ describe("cmaes", () => {
     const none = open(box(2), cmaes.parseOptions({ restart_strategy: { kind: "string", value: "none" } }));
     sequential(none, 3, 400, flat);
     expect(none.position()!.run).toBe(0);
+  });
+
+  it("each run starts diagonal (sep-CMA) for diagonal_phase·n/√λ generations, then goes on full; replays agree", () => {
+    // 4-D: λ = 8, diagonal_phase 2: ⌈2·4/√8⌉ = 3 diagonal generations.
+    const options = cmaes.parseOptions({ diagonal_phase: { kind: "double", value: 2 } });
+    const live = open(box(4), options);
+    const h: Observation[] = [];
+    const seen = new Map<string, boolean>();
+    for (let t = 0; t < 120; t++) {
+      const config = ask(live, h, 7, t);
+      if (t % 9 === 0) expect(ask(open(box(4), options), h, 7, t)).toEqual(config);
+      const pos = live.position();
+      if (pos !== undefined) seen.set(`${pos.run}/${pos.generation}`, pos.diagonal);
+      h.push({ number: t, config, state: "complete", loss: ellipsoid(config), lastStep: undefined });
+    }
+    expect([0, 1, 2].map((g) => seen.get(`0/${g}`))).toEqual([true, true, true]);
+    expect([3, 4, 10].map((g) => seen.get(`0/${g}`))).toEqual([false, false, false]);
+    // A restart's run starts diagonal again.
+    const flat = open(box(2), options);
+    const runs = new Map<number, boolean>();
+    sequential(flat, 3, 400, () => {
+      const pos = flat.position();
+      if (pos !== undefined && pos.generation === 0) runs.set(pos.run, pos.diagonal);
+      return ["complete", 1];
+    });
+    expect(runs.size).toBeGreaterThan(1);
+    expect([...runs.values()].every((d) => d)).toBe(true);
+  });
+
+  it("diagonal_phase 0 is the full update from the first generation, and a warm start is always full", () => {
+    const full = open(box(3), cmaes.parseOptions({ diagonal_phase: { kind: "double", value: 0 } }));
+    sequential(full, 2, 30, (c) => ["complete", ellipsoid(c)]);
+    expect(full.position()).toMatchObject({ run: 0, diagonal: false });
+    const sep = open(box(3), defaults);
+    sequential(sep, 2, 30, (c) => ["complete", ellipsoid(c)]);
+    expect(sep.position()).toMatchObject({ run: 0, diagonal: true });
+    const rng = createRng(4);
+    const h: Observation[] = Array.from({ length: 20 }, (_, t) => {
+      const config = Float64Array.from([0, 1, 2], () => rng.uniform() * 10 - 5);
+      return { number: t, config, state: "complete" as const, loss: ellipsoid(config), lastStep: undefined };
+    });
+    const warm = open(box(3), defaults);
+    const config = ask(warm, h, 2, 20);
+    h.push({ number: 20, config, state: "running", loss: undefined, lastStep: undefined });
+    ask(warm, h, 2, 21);
+    expect(warm.position()).toMatchObject({ run: 0, generation: 0, diagonal: false });
+  });
+
+  it("the diagonal phase gets far lower on a 10-D ill-conditioned ellipsoid in 600 trials than the full update", () => {
+    const conditioned = (c: Config) => {
+      let s = 0;
+      for (let i = 0; i < c.length; i++) s += 10 ** ((3 * i) / (c.length - 1)) * (c[i]! - 1) ** 2;
+      return s;
+    };
+    const best = (options: CmaesOptions, seed: number) =>
+      Math.min(
+        ...sequential(open(box(10), options), seed, 600, (c) => ["complete", conditioned(c)]).map((o) => o.loss!),
+      );
+    const full = cmaes.parseOptions({ diagonal_phase: { kind: "double", value: 0 } });
+    for (const seed of [1, 2, 3]) expect(best(defaults, seed) * 10).toBeLessThan(best(full, seed));
   });
 
   it("BIPOP alternates large-population restarts with small ones, and a fresh session replays them exactly", () => {

@@ -29,9 +29,16 @@ export interface CmaParams {
   readonly cm: number;
   readonly chiN: number;
   readonly funhistTerm: number;
+  /** Separable CMA-ES (Ros & Hansen 2008): C stays diagonal, c1 and cμ are (n + 2)/3 times larger. */
+  readonly diagonal: boolean;
 }
 
-export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n))): CmaParams {
+/**
+ * `diagonal`: sep-CMA-ES's learning rates. Only c1 and cμ change (each times
+ * (n + 2)/3, capped so that c1 + cμ stays below 1); the negative weights are
+ * then bounded with those rates, as the full update's are with its own.
+ */
+export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n)), diagonal = false): CmaParams {
   const mu = Math.floor(popsize / 2);
   const wp = Float64Array.from({ length: popsize }, (_, i) => Math.log((popsize + 1) / 2) - Math.log(i + 1));
   const sum = (a: ArrayLike<number>, from: number, to: number, f: (x: number) => number) => {
@@ -42,8 +49,12 @@ export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n))):
   const muEff = sum(wp, 0, mu, (x) => x) ** 2 / sum(wp, 0, mu, (x) => x * x);
   const muEffMinus = sum(wp, mu, popsize, (x) => x) ** 2 / sum(wp, mu, popsize, (x) => x * x);
   const alphaCov = 2;
-  const c1 = alphaCov / ((n + 1.3) ** 2 + muEff);
-  const cmu = Math.min(1 - c1 - 1e-8, (alphaCov * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + (alphaCov * muEff) / 2));
+  const sep = diagonal ? (n + 2) / 3 : 1;
+  const c1 = Math.min((sep * alphaCov) / ((n + 1.3) ** 2 + muEff), 0.5);
+  const cmu = Math.min(
+    1 - c1 - 1e-8,
+    (sep * alphaCov * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + (alphaCov * muEff) / 2),
+  );
   const minAlpha = Math.min(1 + c1 / cmu, 1 + (2 * muEffMinus) / (muEff + 2), (1 - c1 - cmu) / (n * cmu));
   let positive = 0;
   let negative = 0;
@@ -70,6 +81,7 @@ export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n))):
     cm: 1,
     chiN: Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n)),
     funhistTerm: 10 + Math.ceil((30 * n) / popsize),
+    diagonal,
   };
 }
 
@@ -118,6 +130,13 @@ export class CmaState {
     if (this.eig !== undefined) return this.eig;
     const n = this.p.n;
     const C = this.C;
+    if (this.p.diagonal) {
+      const B = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) B[i * n + i] = 1;
+      const D = Float64Array.from({ length: n }, (_, i) => Math.sqrt(C[i * n + i]! < 0 ? EPS : C[i * n + i]!));
+      this.eig = { B, D };
+      return this.eig;
+    }
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         const s = (C[i * n + j]! + C[j * n + i]!) / 2;
@@ -136,6 +155,28 @@ export class CmaState {
     }
     this.eig = { B, D };
     return this.eig;
+  }
+
+  /**
+   * The same distribution, paths and generation under other constants (same
+   * n and λ): the end of a diagonal phase, after which the full update goes on
+   * from the diagonal C.
+   */
+  withParams(p: CmaParams): CmaState {
+    if (p.n !== this.p.n || p.popsize !== this.p.popsize) throw new Error("withParams: n and popsize must not change");
+    return new CmaState(
+      p,
+      Float64Array.from(this.mean),
+      this.sigma,
+      Float64Array.from(this.C),
+      Float64Array.from(this.pSigma),
+      Float64Array.from(this.pc),
+      this.g,
+      Float64Array.from(this.funhist),
+      Float64Array.from(this.A),
+      this.discrete,
+      this.margin,
+    );
   }
 
   /** m + σ·B·diag(D)·z for the standard normal draws `z`. */
@@ -218,6 +259,8 @@ export class CmaState {
     const C = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
+        // A diagonal C's off-diagonal entries stay 0.
+        if (p.diagonal && i !== j) continue;
         let rankMu = 0;
         for (let k = 0; k < p.popsize; k++) rankMu += wio[k]! * y[k]![i]! * y[k]![j]!;
         C[i * n + j] = keep * this.C[i * n + j]! + p.c1 * pc[i]! * pc[j]! + p.cmu * rankMu;

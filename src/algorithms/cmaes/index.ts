@@ -49,6 +49,12 @@ const schema = z.strictObject({
    * such large-population runs with small ones (random λ and a smaller σ), whichever spent less;
    * "none": never restart.
    */
+  /**
+   * Generations of each run (from the centre or a restart) with a diagonal covariance, sep-CMA-ES
+   * (Ros & Hansen 2008), in units of n/√λ; then the full update goes on from there. 0: full from the
+   * start, as the `cmaes` package's CMA. A warm start is always full.
+   */
+  diagonal_phase: z.number().min(0).max(1e6).default(100),
   restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */

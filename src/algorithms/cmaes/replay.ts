@@ -8,7 +8,7 @@
 import { createRng } from "../../math/rng.js";
 import { symmetricEigen } from "../../math/eigen.js";
 import type { Observation } from "../types.js";
-import { CmaState, cmaParams } from "./cma.js";
+import { type CmaParams, CmaState, cmaParams } from "./cma.js";
 import type { FlatSpace } from "./encode.js";
 import type { CmaesOptions } from "./index.js";
 
@@ -83,12 +83,18 @@ export class Replay {
     readonly seed: number,
   ) {}
 
-  /** Where the replay stands (diagnostics and tests): the run, its generation and λ, and the members so far. */
-  position(): { run: number; generation: number; popsize: number; members: number } | undefined {
+  /** Where the replay stands (diagnostics and tests): the run, its generation and λ, the members so far, C diagonal. */
+  position(): { run: number; generation: number; popsize: number; members: number; diagonal: boolean } | undefined {
     const c = this.current;
     return c === undefined
       ? undefined
-      : { run: c.run, generation: c.state.g, popsize: c.state.p.popsize, members: c.members.length };
+      : {
+          run: c.run,
+          generation: c.state.g,
+          popsize: c.state.p.popsize,
+          members: c.members.length,
+          diagonal: c.state.p.diagonal,
+        };
   }
 
   /** The axes' values for the next trial, after catching up with `history`. */
@@ -166,11 +172,17 @@ export class Replay {
   private defaultStart(): Generation {
     if (this.start !== undefined && this.start.members.length === 0) return this.start;
     const n = this.flat.axes.length;
-    const p = cmaParams(n, this.options.popsize || undefined);
+    const p = this.runParams(n, this.options.popsize || undefined);
     const mean = new Float64Array(n).fill(0.5);
     const state = CmaState.initial(p, mean, this.options.sigma0, undefined, this.flat.discreteAxes);
     this.start = new Generation(0, state, this.options.sigma0);
     return this.start;
+  }
+
+  /** A new run's constants from the centre or a random mean: diagonal first, unless the phase is off. */
+  private runParams(n: number, popsize: number | undefined): CmaParams {
+    const p = cmaParams(n, popsize);
+    return this.options.diagonal_phase > 0 && n > 1 ? cmaParams(n, p.popsize, true) : p;
   }
 
   /** The generation after `cur` if `cur` can be told now (tell, then an IPOP restart if the run stopped). */
@@ -188,7 +200,10 @@ export class Replay {
       if (evaluated) told.push({ x: cur.sample(j, this.flat, this.seed).raw, loss: o.loss! });
     }
     if (told.length < lambda) return undefined;
-    const state = cur.state.tell(told);
+    let state = cur.state.tell(told);
+    if (state.p.diagonal && state.g >= diagonalGenerations(this.options.diagonal_phase, state.p)) {
+      state = state.withParams(cmaParams(state.p.n, state.p.popsize));
+    }
     if (this.options.restart_strategy !== "none" && state.shouldStop(cur.sigma0)) {
       cur.next = this.restart(cur, state.g);
     } else {
@@ -229,9 +244,19 @@ export class Replay {
         budget = { ...b, regime: "large", largeRuns: b.largeRuns + 1, smallEvals: small, largeEvals: large };
       }
     }
-    const p = cmaParams(n, Math.min(popsize, MAX_POPSIZE));
+    const p = this.runParams(n, Math.min(popsize, MAX_POPSIZE));
     return new Generation(run, CmaState.initial(p, mean, sigma0, undefined, this.flat.discreteAxes), sigma0, budget);
   }
+}
+
+/**
+ * How many generations a run keeps a diagonal C: diagonal_phase·n/√λ (pycma's
+ * suggestion for its CMA_diagonal option is 100·n/√λ). Long enough for
+ * sep-CMA-ES's faster learning to pay off, short enough that a long run still
+ * learns correlations.
+ */
+function diagonalGenerations(phase: number, p: CmaParams): number {
+  return Math.ceil((phase * p.n) / Math.sqrt(p.popsize));
 }
 
 /** λ never grows beyond this (the largest popsize option): restarts of a long flat run would overflow. */
