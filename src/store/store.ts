@@ -158,6 +158,9 @@ export interface ChangeFeed {
     listener: (experimentId: number, version: number) => void,
     onLost?: () => void,
   ): Promise<() => Promise<void>>;
+
+  /** Round trips to the database so far, by what they were for (optional: for metrics). */
+  readonly roundTrips?: Readonly<Record<string, number>>;
 }
 
 export interface Changes {

@@ -32,6 +32,28 @@ const TURN = 32;
 /** Reads a head version without trials: no trial is written after this version. */
 const HEAD_ONLY = Number.MAX_SAFE_INTEGER;
 
+/**
+ * What keeping images current cost this server, since it started (for metrics: the several-servers bench reads
+ * them to see where a shared experiment's time goes). Plain counters: cheap enough to keep always.
+ */
+export interface FeedStats {
+  /** Turns under an experiment's lock, the changes they served, and seconds spent waiting for and holding it. */
+  turns: number;
+  turnChanges: number;
+  lockWaitSeconds: number;
+  lockHeldSeconds: number;
+  /** Pulls by why they ran (turn: after taking the lock; refresh: a notice, in the background; read: an answer no write checks). */
+  pulls: { turn: number; refresh: number; read: number };
+  /** Pulls that found something new, and the trials they brought in. */
+  pullsWithChanges: number;
+  pulledTrials: number;
+  /** Changes that ran without the lock (no other server had announced a write) and those refused as stale. */
+  unlockedChanges: number;
+  staleWrites: number;
+}
+
+export type PullReason = keyof FeedStats["pulls"];
+
 export class FeedSync {
   /** The store version each image mirrors (a new experiment's image: 0). */
   private readonly known = new WeakMap<ExperimentState, number>();
@@ -41,7 +63,21 @@ export class FeedSync {
   private live = false;
   private notify: ((experimentId: number) => void) | undefined;
   /** Experiments whose lock this server holds, with how many changes it made in this turn. */
-  private readonly holding = new Map<ExperimentState, { release: () => void; changes: number; idleWatch: boolean }>();
+  private readonly holding = new Map<
+    ExperimentState,
+    { release: () => void; changes: number; idleWatch: boolean; since: number }
+  >();
+  readonly stats: FeedStats = {
+    turns: 0,
+    turnChanges: 0,
+    lockWaitSeconds: 0,
+    lockHeldSeconds: 0,
+    pulls: { turn: 0, refresh: 0, read: 0 },
+    pullsWithChanges: 0,
+    pulledTrials: 0,
+    unlockedChanges: 0,
+    staleWrites: 0,
+  };
 
   constructor(private readonly feed: ChangeFeed) {}
 
@@ -72,8 +108,12 @@ export class FeedSync {
 
   /** Takes `exp`'s lock on the database; the caller pulls, since others may have written before it got it. */
   async lock(exp: ExperimentState): Promise<void> {
+    const asked = performance.now();
     const release = await this.feed.lock(exp.row.id);
-    this.holding.set(exp, { release, changes: 0, idleWatch: false });
+    const since = performance.now();
+    this.stats.turns++;
+    this.stats.lockWaitSeconds += (since - asked) / 1000;
+    this.holding.set(exp, { release, changes: 0, idleWatch: false, since });
   }
 
   /** Whether this server holds `exp`'s lock: then no other server writes it, and the image is current. */
@@ -88,6 +128,7 @@ export class FeedSync {
   afterChange(exp: ExperimentState): void {
     const held = this.holding.get(exp);
     if (held === undefined) return;
+    this.stats.turnChanges++;
     if (exp.queue.queued <= 1 || ++held.changes >= TURN) {
       this.unlock(exp);
       return;
@@ -101,7 +142,10 @@ export class FeedSync {
   }
 
   unlock(exp: ExperimentState): void {
-    this.holding.get(exp)?.release();
+    const held = this.holding.get(exp);
+    if (held === undefined) return;
+    this.stats.lockHeldSeconds += (performance.now() - held.since) / 1000;
+    held.release();
     this.holding.delete(exp);
   }
 
@@ -120,7 +164,8 @@ export class FeedSync {
    * NOT_FOUND if the experiment was deleted (the image is marked so); throws
    * `OutOfStep` if the image cannot take them (the caller reloads it).
    */
-  async pull(exp: ExperimentState): Promise<void> {
+  async pull(exp: ExperimentState, reason: PullReason): Promise<void> {
+    this.stats.pulls[reason]++;
     const from = this.versionOf(exp);
     const changes = await this.feed.changesSince(exp.row.id, from, (p: StoredParams) => exp.configFromStored(p));
     if (changes === undefined) {
@@ -128,6 +173,8 @@ export class FeedSync {
       throw notFound(`experiment "${exp.row.name}" does not exist`);
     }
     if (changes.version === from) return;
+    this.stats.pullsWithChanges++;
+    this.stats.pulledTrials += changes.trials.length;
     // Another server's UpdateExperiment (pause, stop, new limits) travels in the same snapshot as its trials.
     exp.lifecycle = parseLifecycle(changes.lifecycle, exp.def.stop, exp.row.name);
     try {

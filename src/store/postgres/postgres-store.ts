@@ -142,6 +142,19 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly turns: (() => void)[] = [];
   private holders = 0;
   private readonly lockTimeoutMs: number;
+  /**
+   * Round trips to the database since the start, by what they were for, and notices received (for metrics:
+   * `ChangeFeed.roundTrips`). A unit written in steps counts its BEGIN, bump and COMMIT only.
+   */
+  readonly roundTrips: Record<RoundTrip, number> = {
+    unit: 0,
+    steps: 0,
+    lock: 0,
+    unlock: 0,
+    pull: 0,
+    read: 0,
+    notices: 0,
+  };
 
   constructor(
     readonly pool: Pool,
@@ -287,6 +300,7 @@ export class PostgresStore implements Store, ChangeFeed {
           WHERE e.id = $1 ORDER BY t.number`,
         [experimentId, version],
       ),
+      "pull",
     );
     if (rows.length === 0) return undefined;
     const head = rows[0]!.head as number;
@@ -317,6 +331,7 @@ export class PostgresStore implements Store, ChangeFeed {
     c.on("error", onError);
     try {
       // Bounded for this statement only (one round trip); the holder's own statements then wait as usual.
+      this.roundTrips.lock++;
       await c.query(
         `SET lock_timeout = ${this.lockTimeoutMs}; SELECT pg_advisory_lock(${EXPERIMENT_LOCKS}, ${key}); RESET lock_timeout`,
       );
@@ -346,11 +361,13 @@ export class PostgresStore implements Store, ChangeFeed {
       };
       // Unlocked in the background: nothing waits for it here (the next holder does).
       if (broken !== undefined) done();
-      else
+      else {
+        this.roundTrips.unlock++;
         c.query(q("unlockExperiment", "SELECT pg_advisory_unlock($1, $2)", [EXPERIMENT_LOCKS, key])).then(
           () => done(),
           (err: Error) => done(err),
         );
+      }
     };
   }
 
@@ -372,6 +389,7 @@ export class PostgresStore implements Store, ChangeFeed {
   ): Promise<() => Promise<void>> {
     const c = await this.pool.connect();
     c.on("notification", (m) => {
+      this.roundTrips.notices++;
       const [id, version] = (m.payload ?? "").split(":").map(Number);
       if (Number.isSafeInteger(id) && Number.isSafeInteger(version)) listener(id!, version!);
     });
@@ -426,6 +444,7 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
+      this.roundTrips.unit++;
       row = (await c.query(unitStatement(CHANNEL, id, unit, lock))).rows[0] as Row;
     } catch (err) {
       // A statement outside BEGIN needs no ROLLBACK: it was its own transaction.
@@ -484,6 +503,7 @@ export class PostgresStore implements Store, ChangeFeed {
       // Outside `lock`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
       // so a holder's write is never refused for a unit that slipped in while it computed.
       // SET LOCAL bounds that wait (and the transaction's other lock waits) and ends with the transaction.
+      this.roundTrips.steps += 3;
       await c.query(
         holder === undefined ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}` : "BEGIN",
       );
@@ -548,7 +568,12 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   /** One statement on the pool, its failure mapped. */
-  private async run(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<pg.QueryResult> {
+  private async run(
+    query: pg.QueryConfig,
+    onError?: (e: PgError) => ParzenError | undefined,
+    kind: RoundTrip = "read",
+  ): Promise<pg.QueryResult> {
+    this.roundTrips[kind]++;
     try {
       return await this.pool.query(query);
     } catch (err) {
@@ -556,14 +581,19 @@ export class PostgresStore implements Store, ChangeFeed {
     }
   }
 
-  private async rows(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<Row[]> {
-    return (await this.run(query, onError)).rows as Row[];
+  private async rows(
+    query: pg.QueryConfig,
+    onError?: (e: PgError) => ParzenError | undefined,
+    kind: RoundTrip = "read",
+  ): Promise<Row[]> {
+    return (await this.run(query, onError, kind)).rows as Row[];
   }
 
   /** A read of one experiment: on its lock's connection while this process holds it (see `lock`). */
-  private async rowsOf(experimentId: number, query: pg.QueryConfig): Promise<Row[]> {
+  private async rowsOf(experimentId: number, query: pg.QueryConfig, kind: RoundTrip = "read"): Promise<Row[]> {
     const holder = this.held.get(experimentId);
-    if (holder === undefined) return this.rows(query);
+    if (holder === undefined) return this.rows(query, undefined, kind);
+    this.roundTrips[kind]++;
     try {
       return (await holder.query(query)).rows as Row[];
     } catch (err) {
@@ -600,6 +630,9 @@ export class PostgresStore implements Store, ChangeFeed {
     return new ParzenError("INTERNAL", `database error: ${err.message}`, { cause: err });
   }
 }
+
+/** What a round trip to the database was for (`notices`: notifications received, not round trips). */
+export type RoundTrip = "unit" | "steps" | "lock" | "unlock" | "pull" | "read" | "notices";
 
 interface PgError {
   code?: string;
