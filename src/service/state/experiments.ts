@@ -263,7 +263,7 @@ export class Changes {
           if (!isStaleWrite(err)) throw err;
           sync.unlock(exp);
         }
-      } else if (!sync.behind(exp)) {
+      } else if (!sync.behind(exp) && !sync.contended(exp)) {
         sync.stats.unlockedChanges++;
         try {
           return await task(change);
@@ -272,7 +272,7 @@ export class Changes {
           if (isStaleWrite(err)) sync.stats.staleWrites++;
         }
       }
-      await sync.lock(exp);
+      await this.lockAndPull(sync, exp);
       return await this.runFresh(sync, change, task);
     } catch (err) {
       // The store knows the experiment by id only: the caller reads its name.
@@ -288,7 +288,8 @@ export class Changes {
   private async runFresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
     const exp = change.exp;
     for (let run = 1; ; run++) {
-      await this.pull(sync, exp, "turn");
+      // Taking the lock pulled: a run refused after that (the lock lost with its connection) pulls again.
+      if (run > 1) await this.pull(sync, exp, "turn");
       try {
         return await task(change);
       } catch (err) {
@@ -301,6 +302,20 @@ export class Changes {
           );
         }
       }
+    }
+  }
+
+  /** Takes the lock, pulling under it, and handles a pull that finds the image out of step as `pull` does. */
+  private async lockAndPull(sync: FeedSync, exp: ExperimentState): Promise<void> {
+    try {
+      await sync.lock(exp);
+    } catch (err) {
+      if (err instanceof OutOfStep) {
+        this.cache.remove(exp);
+        throw STALE;
+      }
+      if (exp.deleted) this.cache.remove(exp);
+      throw err;
     }
   }
 

@@ -22,12 +22,15 @@
  */
 import { notFound } from "../../errors.js";
 import type { StoredParams } from "../../store/rows.js";
-import type { ChangeFeed } from "../../store/store.js";
+import type { ChangeFeed, Changes } from "../../store/store.js";
 import type { ExperimentState } from "./experiment-state.js";
 import { parseLifecycle } from "./lifecycle.js";
 
 /** Changes one server makes in a row under an experiment's lock while others may be waiting for it. */
 const TURN = 32;
+
+/** How long after another server's write an experiment counts as shared (`contended`). */
+const CONTENDED_MS = 5000;
 
 /** Reads a head version without trials: no trial is written after this version. */
 const HEAD_ONLY = Number.MAX_SAFE_INTEGER;
@@ -59,6 +62,8 @@ export class FeedSync {
   private readonly known = new WeakMap<ExperimentState, number>();
   /** The highest version announced per experiment id, while the notices arrive. */
   private readonly announced = new Map<number, number>();
+  /** When another server last announced a write, per experiment id (performance.now()). */
+  private readonly othersWrote = new Map<number, number>();
   private listening: Promise<void> | undefined;
   private live = false;
   private notify: ((experimentId: number) => void) | undefined;
@@ -106,14 +111,28 @@ export class FeedSync {
     this.known.set(exp, version);
   }
 
-  /** Takes `exp`'s lock on the database; the caller pulls, since others may have written before it got it. */
+  /**
+   * Takes `exp`'s lock on the database and, in the same round trip, pulls what others wrote before it got it.
+   * Throws as `pull` does; the lock is then released.
+   */
   async lock(exp: ExperimentState): Promise<void> {
     const asked = performance.now();
-    const release = await this.feed.lock(exp.row.id);
+    const from = this.versionOf(exp);
+    const { release, changes } = await this.feed.lock(exp.row.id, {
+      version: from,
+      toConfig: (p: StoredParams) => exp.configFromStored(p),
+    });
     const since = performance.now();
     this.stats.turns++;
     this.stats.lockWaitSeconds += (since - asked) / 1000;
     this.holding.set(exp, { release, changes: 0, idleWatch: false, since });
+    this.stats.pulls.turn++;
+    try {
+      this.apply(exp, from, changes);
+    } catch (err) {
+      this.unlock(exp);
+      throw err;
+    }
   }
 
   /** Whether this server holds `exp`'s lock: then no other server writes it, and the image is current. */
@@ -154,6 +173,15 @@ export class FeedSync {
     return (this.announced.get(exp.row.id) ?? -1) > this.versionOf(exp);
   }
 
+  /**
+   * Whether another server wrote `exp` lately: then a change that runs without the lock would most likely be
+   * refused (its computation wasted), so it takes the lock at once.
+   */
+  contended(exp: ExperimentState): boolean {
+    const at = this.othersWrote.get(exp.row.id);
+    return at !== undefined && performance.now() - at < CONTENDED_MS;
+  }
+
   /** Whether the image may be behind: another server announced more, or notices are not arriving. */
   behind(exp: ExperimentState): boolean {
     return !this.live || this.announcedPast(exp);
@@ -168,6 +196,11 @@ export class FeedSync {
     this.stats.pulls[reason]++;
     const from = this.versionOf(exp);
     const changes = await this.feed.changesSince(exp.row.id, from, (p: StoredParams) => exp.configFromStored(p));
+    this.apply(exp, from, changes);
+  }
+
+  /** Puts pulled `changes` (read since version `from`) into the image. */
+  private apply(exp: ExperimentState, from: number, changes: Changes | undefined): void {
     if (changes === undefined) {
       exp.deleted = true;
       throw notFound(`experiment "${exp.row.name}" does not exist`);
@@ -194,7 +227,8 @@ export class FeedSync {
     if (this.listening !== undefined) return;
     this.listening = this.feed
       .onChange(
-        (id, version) => {
+        (id, version, mine) => {
+          if (!mine) this.othersWrote.set(id, performance.now());
           if (version <= (this.announced.get(id) ?? -1)) return;
           this.announced.set(id, version);
           this.notify?.(id);
