@@ -20,7 +20,7 @@
  *
  * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round);
  * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
- * profiles (node --cpu-prof) there.
+ * profiles (node --cpu-prof) there; BENCH_DIST=DIR runs the compiled server in DIR instead of dist/.
  *
  * Prints a markdown report; --write appends it, dated, to bench/RESULTS.md.
  */
@@ -46,6 +46,8 @@ const BUDGET = { random: Math.round(3000 * SCALE), tpe: Math.round(800 * SCALE) 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter((p) => p !== ""));
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** The compiled server to run (BENCH_DIST: another build, e.g. a copy of main's dist/ to compare with). */
+const DIST = process.env.BENCH_DIST ?? "dist";
 const TICK = 100; // clock ticks per second in /proc/*/stat (getconf CLK_TCK on Linux)
 const out: string[] = [];
 const say = (line: string) => {
@@ -79,7 +81,7 @@ class Server {
       "node",
       [
         ...this.nodeArgs,
-        "dist/cli/main.js",
+        join(DIST, "cli/main.js"),
         "serve",
         "--db",
         this.db,
@@ -441,14 +443,15 @@ async function throughput(db: string, postmaster: number): Promise<void> {
   say("");
   say(
     "Sums over the window's servers. A change is a mutating call (Suggest, Report). Lock wait and hold are per " +
-      "turn, means. Round trips per change by purpose: unit (the change's one statement), lock, unlock, pull " +
+      "turn, means. Round trips per change by purpose: unit (the change's one statement), lock, unlock (or the " +
+      "turn's commit, which unlocks), pull " +
       "(turn: after taking the lock; refresh: on a notice, in the background; read). Notices: notifications " +
       "received. CPU: seconds in the window (servers each, PostgreSQL, the 32 workers together).",
   );
   say("");
   say(
     "| round | servers | alg | trials/s | changes | turns | changes/turn | wait ms/turn | held ms/turn | " +
-      "unlocked | stale | pulls turn/refresh/read | trials/pull | trips/change unit+lock+unlock+pull+read | " +
+      "unlocked | stale | pulls turn/refresh/read | trials/pull | trips/change unit+lock+unlock or commit+pull+read | " +
       "notices/change | CPU servers | CPU PG | CPU workers | load before → after |",
   );
   say(`|${" --- |".repeat(19)}`);
@@ -470,7 +473,8 @@ async function throughput(db: string, postmaster: number): Promise<void> {
         `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_held_seconds_total")) / turns).toFixed(2)} | ` +
         `${g("parzen_feed_unlocked_changes_total")} | ${g("parzen_feed_stale_writes_total")} | ${pulls.join("/")} | ` +
         `${withChanges === 0 ? "–" : (g("parzen_feed_pulled_trials_total") / withChanges).toFixed(1)} | ` +
-        `${["unit", "lock", "unlock", "pull", "read"].map((k) => per(trip(k))).join("+")} | ${per(trip("notices"))} | ` +
+        `${[trip("unit"), trip("lock"), trip("unlock") + trip("commit"), trip("pull"), trip("read")].map(per).join("+")} | ` +
+        `${per(trip("notices"))} | ` +
         `${w.cpuServers.map((c) => c.toFixed(1)).join(" + ")} | ${w.cpuPg.toFixed(1)} | ${w.cpuWorkers.toFixed(1)} | ` +
         `${w.load} |`,
     );
