@@ -446,15 +446,16 @@ async function throughput(db: string, postmaster: number): Promise<void> {
       "turn, means. Round trips per change by purpose: unit (the change's one statement), lock, unlock (or the " +
       "turn's commit, which unlocks), pull " +
       "(turn: after taking the lock; refresh: on a notice, in the background; read). Notices: notifications " +
-      "received. CPU: seconds in the window (servers each, PostgreSQL, the 32 workers together).",
+      "received. CPU: seconds in the window (servers each, PostgreSQL, the 32 workers together), and per " +
+      "trial completed in it: what the machine spends per trial, whatever else runs on it.",
   );
   say("");
   say(
     "| round | servers | alg | trials/s | changes | turns | changes/turn | wait ms/turn | held ms/turn | " +
       "unlocked | stale | pulls turn/refresh/read | trials/pull | trips/change unit+lock+unlock or commit+pull+read | " +
-      "notices/change | CPU servers | CPU PG | CPU workers | load before → after |",
+      "notices/change | CPU servers | CPU PG | CPU workers | CPU ms/trial servers+PG+workers | load before → after |",
   );
-  say(`|${" --- |".repeat(19)}`);
+  say(`|${" --- |".repeat(20)}`);
   windows.forEach((w, i) => {
     const g = (key: string) => w.m.get(key) ?? 0;
     const changes = ["Suggest", "Report"].reduce(
@@ -476,6 +477,7 @@ async function throughput(db: string, postmaster: number): Promise<void> {
         `${[trip("unit"), trip("lock"), trip("unlock") + trip("commit"), trip("pull"), trip("read")].map(per).join("+")} | ` +
         `${per(trip("notices"))} | ` +
         `${w.cpuServers.map((c) => c.toFixed(1)).join(" + ")} | ${w.cpuPg.toFixed(1)} | ${w.cpuWorkers.toFixed(1)} | ` +
+        `${[w.cpuServers.reduce((a, b) => a + b, 0), w.cpuPg, w.cpuWorkers].map((c) => ((1000 * c) / (w.rate * WINDOW_S)).toFixed(2)).join("+")} | ` +
         `${w.load} |`,
     );
   });

@@ -8,12 +8,14 @@
  * since, the store refuses with ABORTED and writes nothing. So nothing is
  * ever committed, or handed out, that was computed from a stale history.
  * A change first runs as is while no other server has announced a write
- * (one server pays nothing); when one has, or its write is refused, it runs
- * again holding the experiment's lock on the database (`lock`: servers take
- * turns on a contended experiment), after pulling what the others wrote
- * since (`pull`: one statement, only the trials written since). The lock is
- * kept while more changes of the experiment wait in this server's queue (up
- * to a turn of 32), and they need no pull: no one else writes meanwhile.
+ * nor written the experiment lately (one server pays nothing); otherwise, or
+ * when its write is refused, it runs holding the experiment's lock on the
+ * database (`lock`: servers take turns on a contended experiment), which
+ * pulls what the others wrote since in the same round trip (only the trials
+ * written since). The lock is kept while more changes of the experiment wait
+ * in this server's queue (up to a turn of 32), and they need no pull: no one
+ * else writes meanwhile. The store commits a turn's changes together when
+ * the lock is released (one flush per turn).
  *
  * LISTEN/NOTIFY says when to pull, and keeps idle images fresh: a notice that an experiment moved
  * past what this server holds schedules a pull (without the lock), so
