@@ -194,7 +194,7 @@ export class FeedSync {
    * NOT_FOUND if the experiment was deleted (the image is marked so); throws
    * `OutOfStep` if the image cannot take them (the caller reloads it).
    */
-  async pull(exp: ExperimentState, reason: PullReason): Promise<void> {
+  async pull(exp: ExperimentState, reason: PullReason = "read"): Promise<void> {
     this.stats.pulls[reason]++;
     const from = this.versionOf(exp);
     const changes = await this.feed.changesSince(exp.row.id, from, (p: StoredParams) => exp.configFromStored(p));
