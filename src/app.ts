@@ -139,6 +139,11 @@ export async function startParzen(config: ParzenConfig): Promise<RunningParzen> 
     connections: config.connections,
   });
   store.writes?.onChange((writable) => server.setWritable(writable));
+  if (metrics !== undefined && store.feed !== undefined)
+    metrics.feed(
+      () => optimizer.feedStats,
+      () => store.feed?.roundTrips,
+    );
   let address: string;
   let httpListener: HttpListener | undefined;
   let httpAddress: string | undefined;

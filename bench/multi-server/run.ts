@@ -8,11 +8,19 @@
  *    restarted on its address. Checked: 0 acknowledged Reports lost (each
  *    is COMPLETE with its loss), 0 trials given to two workers, trial
  *    numbers dense, exactly max_trials COMPLETE.
- * 2. Throughput: 32 workers for a fixed window on 1, 2 and 3 servers, and
- *    Optuna's RDB storage on the same PostgreSQL with 32 Python workers
- *    (ask/tell), random and TPE.
+ * 2. Throughput: 32 workers for a fixed window on 1, 2 and 3 servers (fresh
+ *    servers for each window), and Optuna's RDB storage on the same
+ *    PostgreSQL with 32 Python workers (ask/tell), random and TPE. For each
+ *    Parzen window, from the servers' /metrics and /proc: lock turns, how
+ *    long each holds the lock and how long servers wait for it, changes per
+ *    turn, pulls and what they bring, round trips per change by purpose, and
+ *    the CPU seconds of the servers, of PostgreSQL and of the workers.
  *
  *   npm run build && BENCH_NO_TORCH=1 bash bench/setup-venv.sh && npx tsx bench/multi-server/run.ts [--write]
+ *
+ * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round);
+ * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
+ * profiles (node --cpu-prof) there; BENCH_DIST=DIR runs the compiled server in DIR instead of dist/.
  *
  * Prints a markdown report; --write appends it, dated, to bench/RESULTS.md.
  */
@@ -35,6 +43,12 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
 /** BENCH_SCALE shrinks the budgets for a quick try of the script itself. */
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const BUDGET = { random: Math.round(3000 * SCALE), tpe: Math.round(800 * SCALE) } as const;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter((p) => p !== ""));
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** The compiled server to run (BENCH_DIST: another build, e.g. a copy of main's dist/ to compare with). */
+const DIST = process.env.BENCH_DIST ?? "dist";
+const TICK = 100; // clock ticks per second in /proc/*/stat (getconf CLK_TCK on Linux)
 const out: string[] = [];
 const say = (line: string) => {
   out.push(line);
@@ -55,11 +69,29 @@ class Server {
   constructor(
     readonly db: string,
     readonly address: string,
+    /** host:port for /metrics, or "off". */
+    readonly http = "off",
+    readonly nodeArgs: string[] = [],
   ) {}
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
   async start(): Promise<void> {
     const child = spawn(
       "node",
-      ["dist/cli/main.js", "serve", "--db", this.db, "--listen", this.address, "--http", "off", "--log-level", "warn"],
+      [
+        ...this.nodeArgs,
+        join(DIST, "cli/main.js"),
+        "serve",
+        "--db",
+        this.db,
+        "--listen",
+        this.address,
+        "--http",
+        this.http,
+        "--log-level",
+        "warn",
+      ],
       { cwd: repo, stdio: ["ignore", "pipe", "inherit"] },
     );
     this.child = child;
@@ -94,7 +126,50 @@ interface WorkerResult {
   acked: [number, number][];
   errors: string[];
   in_window: number;
+  /** CPU seconds the worker used in its window. */
+  cpu: number;
 }
+
+/** user + system CPU seconds of a process (with its waited-for children's if `children`), 0 if it is gone. */
+function cpuOf(pid: number, children = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14-17 of proc(5) (utime, stime, cutime, cstime) are 11-14 here: the first two are cut off.
+    const own = Number(f[11]) + Number(f[12]);
+    return (children ? own + Number(f[13]) + Number(f[14]) : own) / TICK;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of PostgreSQL: the postmaster with its exited children, plus every live child. */
+function pgCpu(postmaster: number): number {
+  let total = cpuOf(postmaster, true);
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === postmaster) total += cpuOf(Number(d));
+    } catch {}
+  }
+  return total;
+}
+
+/** The samples of one /metrics page, by name with labels (`name{label="v"}`). */
+async function scrape(http: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${http}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || line === "") continue;
+    const at = line.lastIndexOf(" ");
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 /**
  * Runs `n` workers of `kind` (the i-th gets `targetOf(i)`) for `seconds` each, started together once all are
@@ -150,13 +225,9 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     const db = await cluster.createDatabase("parzen");
-    for (let i = 0; i < 3; i++) servers.push(new Server(db, `127.0.0.1:${await freePort()}`));
-    await Promise.all(servers.map((s) => s.start()));
-    const stub = new OptimizerServiceClient(servers[0]!.address, credentials.createInsecure());
-    const api = promisify(stub);
-    const addressesFrom = (i: number, k: number) =>
-      Array.from({ length: k }, (_, j) => servers[(i + j) % k]!.address).join(",");
-
+    const postmaster = Number(
+      readFileSync(join((await cluster.psql("SHOW data_directory")).trim(), "postmaster.pid"), "utf8").split("\n")[0],
+    );
     say(`## Several servers on one PostgreSQL (issue 19), ${new Date().toISOString().slice(0, 10)}`);
     say("");
     say(
@@ -171,104 +242,246 @@ async function main(): Promise<void> {
         "(dist/), all on this machine. `npx tsx bench/multi-server/run.ts`.",
     );
     say("");
-    say("### Correctness: 3 servers, one SIGKILLed mid-run and restarted");
-    say("");
-    say(
-      "| algorithm | max_trials | trials given | acked Reports | acked lost | given twice | numbers dense | COMPLETE | LOST | worker errors (killed server) | seconds |",
-    );
-    say("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (const algorithm of ["random", "tpe"] as const) {
-      const name = `kill-${algorithm}`;
-      const budget = BUDGET[algorithm];
-      await api.createExperiment({
-        experiment: {
-          name,
-          space,
-          algorithm: { name: algorithm, options: {} },
-          maxTrials: budget,
-          leaseDuration: { seconds: 5, nanos: 0 },
-        },
-      });
-      const t0 = now();
-      const victim = servers[2]!;
-      const results = await workers(
-        WORKERS,
-        "parzen",
-        (i) => addressesFrom(i, 3),
-        name,
-        600,
-        async () => {
-          // Kill once a third of the budget is done, restart two seconds later on the same address.
-          for (;;) {
-            const e = (await api.getExperiment({ name })).experiment!;
-            if ((e.trialCounts?.complete ?? 0) >= budget / 3) break;
-            await new Promise((ok) => setTimeout(ok, 100));
-          }
-          await victim.signal("SIGKILL");
-          await new Promise((ok) => setTimeout(ok, 2000));
-          await victim.start();
-        },
-      );
-      const seconds = now() - t0;
-      const trials = [];
-      for (let token = ""; ; ) {
-        const page = await api.listTrials({ experiment: name, pageSize: 1000, pageToken: token });
-        trials.push(...page.trials);
-        token = page.nextPageToken;
-        if (token === "") break;
-      }
-      const byId = new Map(trials.map((t) => [Number(t.id), t]));
-      const given = results.flatMap((r) => r.given);
-      const acked = results.flatMap((r) => r.acked);
-      const lostAcks = acked.filter(([id, loss]) => {
-        const t = byId.get(id);
-        return t === undefined || t.state !== TrialState.TRIAL_STATE_COMPLETE || t.loss !== loss;
-      }).length;
-      const twice = given.length - new Set(given).size;
-      const dense = trials.every((t, i) => t.number === i);
-      const complete = trials.filter((t) => t.state === TrialState.TRIAL_STATE_COMPLETE).length;
-      const lost = trials.filter((t) => t.state === TrialState.TRIAL_STATE_LOST).length;
-      const errors = results.reduce((n, r) => n + r.errors.length, 0);
-      say(
-        `| ${algorithm} | ${budget} | ${given.length} | ${acked.length} | ${lostAcks} | ${twice} | ${dense ? "yes" : "NO"} | ` +
-          `${complete} | ${lost} | ${errors} | ${seconds.toFixed(1)} |`,
-      );
-    }
-    say("");
-    say(`### Throughput: completed trials per second over a ${WINDOW_S} s window, ${WORKERS} workers`);
-    say("");
-    say("| storage | servers | random (trials/s) | TPE (trials/s) |");
-    say("| --- | --- | --- | --- |");
-    const rate = (rs: WorkerResult[]) => rs.reduce((n, r) => n + r.in_window, 0) / WINDOW_S;
-    for (const k of [1, 2, 3]) {
+    if (!SKIP.has("correctness")) await correctness(db, servers);
+    await throughput(db, postmaster);
+    if (!SKIP.has("optuna")) {
+      const optunaDb = (await cluster.createDatabase("optuna")).replace(/^postgres:/, "postgresql+psycopg2:");
       const cells: string[] = [];
-      for (const algorithm of ["random", "tpe"] as const) {
-        const name = `rate-${k}-${algorithm}`;
-        await api.createExperiment({ experiment: { name, space, algorithm: { name: algorithm, options: {} } } });
-        cells.push(rate(await workers(WORKERS, "parzen", (i) => addressesFrom(i, k), name, WINDOW_S)).toFixed(0));
+      for (const sampler of ["random", "tpe"] as const) {
+        const study = `rate-${sampler}`;
+        execFileSync(python, [
+          "-c",
+          `import optuna; optuna.create_study(study_name=${JSON.stringify(study)}, storage=${JSON.stringify(optunaDb)})`,
+        ]);
+        const rs = await workers(WORKERS, `optuna-${sampler}`, () => optunaDb, study, WINDOW_S);
+        cells.push((rs.reduce((n, r) => n + r.in_window, 0) / WINDOW_S).toFixed(0));
       }
-      say(`| Parzen | ${k} | ${cells[0]} | ${cells[1]} |`);
+      say(`Optuna RDB (same PostgreSQL, ${WORKERS} workers, ask/tell): random ${cells[0]}, TPE ${cells[1]} trials/s.`);
+      say("");
     }
-    for (const s of servers) await s.signal("SIGTERM");
-    servers.length = 0;
-    stub.close();
-    const optunaDb = (await cluster.createDatabase("optuna")).replace(/^postgres:/, "postgresql+psycopg2:");
-    const cells: string[] = [];
-    for (const sampler of ["random", "tpe"] as const) {
-      const study = `rate-${sampler}`;
-      execFileSync(python, [
-        "-c",
-        `import optuna; optuna.create_study(study_name=${JSON.stringify(study)}, storage=${JSON.stringify(optunaDb)})`,
-      ]);
-      cells.push(rate(await workers(WORKERS, `optuna-${sampler}`, () => optunaDb, study, WINDOW_S)).toFixed(0));
-    }
-    say(`| Optuna RDB (same PostgreSQL) | – | ${cells[0]} | ${cells[1]} |`);
-    say("");
   } finally {
     for (const s of servers) await s.signal("SIGKILL");
     await cluster.stop();
   }
   if (process.argv.includes("--write")) appendFileSync(join(repo, "bench/RESULTS.md"), `\n${out.join("\n")}\n`);
+}
+
+/** 3 servers, 32 workers on one experiment with max_trials; one server SIGKILLed mid-run and restarted. */
+async function correctness(db: string, servers: Server[]): Promise<void> {
+  for (let i = 0; i < 3; i++) servers.push(new Server(db, `127.0.0.1:${await freePort()}`));
+  await Promise.all(servers.map((s) => s.start()));
+  const stub = new OptimizerServiceClient(servers[0]!.address, credentials.createInsecure());
+  const api = promisify(stub);
+  const addressesFrom = (i: number, k: number) =>
+    Array.from({ length: k }, (_, j) => servers[(i + j) % k]!.address).join(",");
+  say("### Correctness: 3 servers, one SIGKILLed mid-run and restarted");
+  say("");
+  say(
+    "| algorithm | max_trials | trials given | acked Reports | acked lost | given twice | numbers dense | COMPLETE | LOST | worker errors (killed server) | seconds |",
+  );
+  say("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const algorithm of ["random", "tpe"] as const) {
+    const name = `kill-${algorithm}`;
+    const budget = BUDGET[algorithm];
+    await api.createExperiment({
+      experiment: {
+        name,
+        space,
+        algorithm: { name: algorithm, options: {} },
+        maxTrials: budget,
+        leaseDuration: { seconds: 5, nanos: 0 },
+      },
+    });
+    const t0 = now();
+    const victim = servers[2]!;
+    const results = await workers(
+      WORKERS,
+      "parzen",
+      (i) => addressesFrom(i, 3),
+      name,
+      600,
+      async () => {
+        // Kill once a third of the budget is done, restart two seconds later on the same address.
+        for (;;) {
+          const e = (await api.getExperiment({ name })).experiment!;
+          if ((e.trialCounts?.complete ?? 0) >= budget / 3) break;
+          await new Promise((ok) => setTimeout(ok, 100));
+        }
+        await victim.signal("SIGKILL");
+        await new Promise((ok) => setTimeout(ok, 2000));
+        await victim.start();
+      },
+    );
+    const seconds = now() - t0;
+    const trials = [];
+    for (let token = ""; ; ) {
+      const page = await api.listTrials({ experiment: name, pageSize: 1000, pageToken: token });
+      trials.push(...page.trials);
+      token = page.nextPageToken;
+      if (token === "") break;
+    }
+    const byId = new Map(trials.map((t) => [Number(t.id), t]));
+    const given = results.flatMap((r) => r.given);
+    const acked = results.flatMap((r) => r.acked);
+    const lostAcks = acked.filter(([id, loss]) => {
+      const t = byId.get(id);
+      return t === undefined || t.state !== TrialState.TRIAL_STATE_COMPLETE || t.loss !== loss;
+    }).length;
+    const twice = given.length - new Set(given).size;
+    const dense = trials.every((t, i) => t.number === i);
+    const complete = trials.filter((t) => t.state === TrialState.TRIAL_STATE_COMPLETE).length;
+    const lost = trials.filter((t) => t.state === TrialState.TRIAL_STATE_LOST).length;
+    const errors = results.reduce((n, r) => n + r.errors.length, 0);
+    say(
+      `| ${algorithm} | ${budget} | ${given.length} | ${acked.length} | ${lostAcks} | ${twice} | ${dense ? "yes" : "NO"} | ` +
+        `${complete} | ${lost} | ${errors} | ${seconds.toFixed(1)} |`,
+    );
+  }
+  say("");
+  for (const s of servers) await s.signal("SIGTERM");
+  servers.length = 0;
+  stub.close();
+}
+
+/** One Parzen window's figures: rates, the feed's counters summed over its servers, CPU seconds. */
+interface Window {
+  servers: number;
+  algorithm: string;
+  rate: number;
+  load: string;
+  m: Map<string, number>;
+  cpuServers: number[];
+  cpuPg: number;
+  cpuWorkers: number;
+}
+
+/**
+ * Throughput of 1, 2 and 3 fresh servers (BENCH_ROUNDS rounds, random then TPE in each), each window on an
+ * experiment of its own, with what the servers' /metrics and /proc say about it.
+ */
+async function throughput(db: string, postmaster: number): Promise<void> {
+  const windows: Window[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const k of [1, 2, 3]) {
+      for (const algorithm of ["random", "tpe"] as const) {
+        const servers: Server[] = [];
+        for (let i = 0; i < k; i++) {
+          const nodeArgs =
+            CPU_PROF === undefined
+              ? []
+              : [
+                  "--cpu-prof",
+                  "--cpu-prof-dir",
+                  CPU_PROF,
+                  "--cpu-prof-name",
+                  `r${round}-${k}-${algorithm}-${i}.cpuprofile`,
+                ];
+          servers.push(new Server(db, `127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`, nodeArgs));
+        }
+        try {
+          await Promise.all(servers.map((s) => s.start()));
+          const stub = new OptimizerServiceClient(servers[0]!.address, credentials.createInsecure());
+          const name = `rate-${round}-${k}-${algorithm}`;
+          await promisify(stub).createExperiment({
+            experiment: { name, space, algorithm: { name: algorithm, options: {} } },
+          });
+          stub.close();
+          const before = await Promise.all(servers.map((s) => scrape(s.http)));
+          const cpu0 = servers.map((s) => cpuOf(s.pid!));
+          const pg0 = pgCpu(postmaster);
+          const load0 = loadavg();
+          const rs = await workers(
+            WORKERS,
+            "parzen",
+            (i) => Array.from({ length: k }, (_, j) => servers[(i + j) % k]!.address).join(","),
+            name,
+            WINDOW_S,
+          );
+          const cpuServers = servers.map((s, i) => cpuOf(s.pid!) - cpu0[i]!);
+          const cpuPg = pgCpu(postmaster) - pg0;
+          const after = await Promise.all(servers.map((s) => scrape(s.http)));
+          const m = new Map<string, number>();
+          after.forEach((a, i) => {
+            for (const [key, v] of a) m.set(key, (m.get(key) ?? 0) + v - (before[i]!.get(key) ?? 0));
+          });
+          windows.push({
+            servers: k,
+            algorithm,
+            rate: rs.reduce((n, r) => n + r.in_window, 0) / WINDOW_S,
+            load: `${load0} → ${loadavg()}`,
+            m,
+            cpuServers,
+            cpuPg,
+            cpuWorkers: rs.reduce((n, r) => n + r.cpu, 0),
+          });
+          console.error(`round ${round}, ${k} servers, ${algorithm}: ${windows.at(-1)!.rate.toFixed(0)} trials/s`);
+        } finally {
+          for (const s of servers) await s.signal("SIGTERM");
+        }
+      }
+    }
+  }
+  say(`### Throughput: completed trials per second over a ${WINDOW_S} s window, ${WORKERS} workers`);
+  say("");
+  say(`Fresh servers for each window, 1, 2, 3 servers side by side in each round (${ROUNDS} rounds).`);
+  say("");
+  say("| round | servers | random (trials/s) | TPE (trials/s) | random ÷ 1 server | TPE ÷ 1 server |");
+  say("| --- | --- | --- | --- | --- | --- |");
+  for (let round = 1; round <= ROUNDS; round++) {
+    const of = (k: number, a: string) => windows[(round - 1) * 6 + (k - 1) * 2 + (a === "random" ? 0 : 1)]!;
+    for (const k of [1, 2, 3]) {
+      const r = of(k, "random");
+      const t = of(k, "tpe");
+      say(
+        `| ${round} | ${k} | ${r.rate.toFixed(0)} | ${t.rate.toFixed(0)} | ${(r.rate / of(1, "random").rate).toFixed(2)} | ` +
+          `${(t.rate / of(1, "tpe").rate).toFixed(2)} |`,
+      );
+    }
+  }
+  say("");
+  say("### Per window: the shared experiment's lock turns, pulls, round trips and CPU");
+  say("");
+  say(
+    "Sums over the window's servers. A change is a mutating call (Suggest, Report). Lock wait and hold are per " +
+      "turn, means. Round trips per change by purpose: unit (the change's one statement), lock, unlock (or the " +
+      "turn's commit, which unlocks), pull " +
+      "(turn: after taking the lock; refresh: on a notice, in the background; read). Notices: notifications " +
+      "received. CPU: seconds in the window (servers each, PostgreSQL, the 32 workers together), and per " +
+      "trial completed in it: what the machine spends per trial, whatever else runs on it.",
+  );
+  say("");
+  say(
+    "| round | servers | alg | trials/s | changes | turns | changes/turn | wait ms/turn | held ms/turn | " +
+      "unlocked | stale | pulls turn/refresh/read | trials/pull | trips/change unit+lock+unlock or commit+pull+read | " +
+      "notices/change | CPU servers | CPU PG | CPU workers | CPU ms/trial servers+PG+workers | load before → after |",
+  );
+  say(`|${" --- |".repeat(20)}`);
+  windows.forEach((w, i) => {
+    const g = (key: string) => w.m.get(key) ?? 0;
+    const changes = ["Suggest", "Report"].reduce(
+      (n, method) => n + g(`parzen_rpcs_total{method="${method}",code="OK"}`),
+      0,
+    );
+    const turns = g("parzen_feed_lock_turns_total");
+    const pulls = ["turn", "refresh", "read"].map((r) => g(`parzen_feed_pulls_total{reason="${r}"}`));
+    const trip = (kind: string) => g(`parzen_db_round_trips_total{kind="${kind}"}`);
+    const per = (n: number) => (changes === 0 ? "–" : (n / changes).toFixed(2));
+    const withChanges = g("parzen_feed_pulls_with_changes_total");
+    say(
+      `| ${Math.floor(i / 6) + 1} | ${w.servers} | ${w.algorithm} | ${w.rate.toFixed(0)} | ${changes} | ${turns} | ` +
+        `${turns === 0 ? "–" : (g("parzen_feed_turn_changes_total") / turns).toFixed(1)} | ` +
+        `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_wait_seconds_total")) / turns).toFixed(2)} | ` +
+        `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_held_seconds_total")) / turns).toFixed(2)} | ` +
+        `${g("parzen_feed_unlocked_changes_total")} | ${g("parzen_feed_stale_writes_total")} | ${pulls.join("/")} | ` +
+        `${withChanges === 0 ? "–" : (g("parzen_feed_pulled_trials_total") / withChanges).toFixed(1)} | ` +
+        `${[trip("unit"), trip("lock"), trip("unlock") + trip("commit"), trip("pull"), trip("read")].map(per).join("+")} | ` +
+        `${per(trip("notices"))} | ` +
+        `${w.cpuServers.map((c) => c.toFixed(1)).join(" + ")} | ${w.cpuPg.toFixed(1)} | ${w.cpuWorkers.toFixed(1)} | ` +
+        `${[w.cpuServers.reduce((a, b) => a + b, 0), w.cpuPg, w.cpuWorkers].map((c) => ((1000 * c) / (w.rate * WINDOW_S)).toFixed(2)).join("+")} | ` +
+        `${w.load} |`,
+    );
+  });
+  say("");
 }
 
 function readPgMajor(): string {

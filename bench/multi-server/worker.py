@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import sys
 import time
 import uuid
@@ -29,6 +30,12 @@ import uuid
 
 def objective(x: float, y: float) -> float:
     return (x - 0.3) ** 2 + (y + 0.2) ** 2 + 0.1 * math.sin(5 * x)
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far (user + system)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def wait_for_go(out: str, go: str, seconds: float) -> float:
@@ -54,6 +61,7 @@ def run_parzen(
     worker = f"w{os.getpid()}"
     client = parzen.Client(addresses[server], timeout=3, worker_id=worker)
     end = wait_for_go(out, go, seconds)
+    cpu = cpu_seconds()
     while time.time() < end:
         try:
             resp = client.connection.call(
@@ -92,8 +100,15 @@ def run_parzen(
             client.close()
             server = (server + 1) % len(addresses)
             client = parzen.Client(addresses[server], timeout=3, worker_id=worker)
+    cpu = cpu_seconds() - cpu
     client.close()
-    return {"given": given, "acked": acked, "errors": errors, "in_window": in_window}
+    return {
+        "given": given,
+        "acked": acked,
+        "errors": errors,
+        "in_window": in_window,
+        "cpu": cpu,
+    }
 
 
 def run_optuna(
@@ -110,6 +125,7 @@ def run_optuna(
     study = optuna.load_study(study_name=study_name, storage=storage, sampler=chosen)
     in_window = 0
     end = wait_for_go(out, go, seconds)
+    cpu = cpu_seconds()
     while time.time() < end:
         trial = study.ask()
         x = trial.suggest_float("x", 0.0, 1.0)
@@ -117,7 +133,8 @@ def run_optuna(
         study.tell(trial, objective(x, y))
         if time.time() <= end:
             in_window += 1
-    return {"given": [], "acked": [], "errors": [], "in_window": in_window}
+    cpu = cpu_seconds() - cpu
+    return {"given": [], "acked": [], "errors": [], "in_window": in_window, "cpu": cpu}
 
 
 def main() -> None:

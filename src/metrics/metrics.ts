@@ -8,6 +8,7 @@
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import type { TrialState } from "../domain/trial-state.js";
+import type { FeedStats } from "../service/state/feed-sync.js";
 
 /** Latency buckets (seconds): sub-millisecond Suggest/Report up to multi-second GP fits. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -135,6 +136,78 @@ export class Metrics {
   commit(seconds: number, units: number): void {
     this.commitSeconds.observe(seconds);
     this.commitUnits.observe(units);
+  }
+
+  /**
+   * Several servers on one database: the cost of keeping this server's images current (`stats`, read at each
+   * scrape) and its round trips to the database by purpose (`roundTrips`). Labels: a fixed set of reasons and kinds.
+   */
+  feed(stats: () => FeedStats | undefined, roundTrips: () => Readonly<Record<string, number>> | undefined): void {
+    const registers = [this.registry];
+    const counter = (name: string, help: string, value: (s: FeedStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const s = stats();
+          if (s === undefined) return;
+          this.reset();
+          this.inc(value(s));
+        },
+      });
+    counter("parzen_feed_lock_turns_total", "Turns this server took an experiment's lock for", (s) => s.turns);
+    counter(
+      "parzen_feed_turn_changes_total",
+      "Changes (mutating calls) served under an experiment's lock",
+      (s) => s.turnChanges,
+    );
+    counter(
+      "parzen_feed_lock_wait_seconds_total",
+      "Seconds spent waiting for experiments' locks",
+      (s) => s.lockWaitSeconds,
+    );
+    counter("parzen_feed_lock_held_seconds_total", "Seconds experiments' locks were held", (s) => s.lockHeldSeconds);
+    counter(
+      "parzen_feed_pulls_with_changes_total",
+      "Pulls that found other servers' writes",
+      (s) => s.pullsWithChanges,
+    );
+    counter("parzen_feed_pulled_trials_total", "Trials pulled from other servers' writes", (s) => s.pulledTrials);
+    counter(
+      "parzen_feed_unlocked_changes_total",
+      "Changes run without the lock (no other writer announced)",
+      (s) => s.unlockedChanges,
+    );
+    counter(
+      "parzen_feed_stale_writes_total",
+      "Writes refused because another server wrote first (run again)",
+      (s) => s.staleWrites,
+    );
+    new Counter({
+      name: "parzen_feed_pulls_total",
+      help: "Pulls of other servers' writes, by reason (turn: after taking a lock; refresh: on a notice; read)",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        const s = stats();
+        if (s === undefined) return;
+        this.reset();
+        for (const [reason, n] of Object.entries(s.pulls)) this.labels(reason).inc(n);
+      },
+    });
+    new Counter({
+      name: "parzen_db_round_trips_total",
+      help: "Round trips to the database by purpose (notices: notifications received)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        const r = roundTrips();
+        if (r === undefined) return;
+        this.reset();
+        for (const [kind, n] of Object.entries(r)) this.labels(kind).inc(n);
+      },
+    });
   }
 
   /** The Prometheus text exposition of every metric. */

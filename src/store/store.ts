@@ -145,19 +145,38 @@ export interface ChangeFeed {
   /**
    * Takes experiment `experimentId`'s lock on the database, which every server's `lock` for that experiment waits
    * for, and every unit written without it waits for too: one server at a time pulls, computes and writes.
-   * Resolves with its release (idempotent). This process's reads and writes of the experiment while it is held
-   * use the lock's connection (so a full pool cannot stall a holder).
+   * With `since`, also reads what changed since that version under the lock (as `changesSince`, in the same
+   * round trip). This process's reads and writes of the experiment while it is held use the lock's connection
+   * (so a full pool cannot stall a holder), and are one turn: the units written under the lock may be committed
+   * together when it is released (their `durable` says when), and a failed one may lose the others (as a failed
+   * group commit: rollback listeners, then UNAVAILABLE). The release is idempotent.
    */
-  lock(experimentId: number): Promise<() => void>;
+  lock(experimentId: number, since?: PullFrom): Promise<HeldLock>;
 
   /**
-   * Calls `listener` (best effort, after commit) when a unit of any server changed an experiment; returns
-   * unsubscribe. `onLost` runs once if the notices stop arriving (the listening connection broke).
+   * Calls `listener` (best effort, after commit) when a unit of any server changed an experiment, with whether
+   * this store wrote it; returns unsubscribe. `onLost` runs once if the notices stop arriving (the listening
+   * connection broke).
    */
   onChange(
-    listener: (experimentId: number, version: number) => void,
+    listener: (experimentId: number, version: number, mine: boolean) => void,
     onLost?: () => void,
   ): Promise<() => Promise<void>>;
+
+  /** Round trips to the database so far, by what they were for (optional: for metrics). */
+  readonly roundTrips?: Readonly<Record<string, number>>;
+}
+
+/** `ChangeFeed.lock`'s pull: what changed since `version`, with the caller's configurations. */
+export interface PullFrom {
+  readonly version: number;
+  readonly toConfig: (params: StoredParams) => Float64Array;
+}
+
+/** A lock taken by `ChangeFeed.lock`: its release, and with `since`, what changed (undefined: no such experiment). */
+export interface HeldLock {
+  readonly release: () => void;
+  readonly changes: Changes | undefined;
 }
 
 export interface Changes {

@@ -52,7 +52,7 @@ suite("an idle image on another server", () => {
       release = ok;
     });
     const feed: ChangeFeed = {
-      lock: (id) => readerStore.lock(id),
+      lock: (id, since) => readerStore.lock(id, since),
       onChange: (listener, onLost) => readerStore.onChange(listener, onLost),
       changesSince: async (id, version, toConfig) => {
         const changes = await readerStore.changesSince(id, version, toConfig);
@@ -110,7 +110,7 @@ suite("an idle image on another server", () => {
     const readerStore = await openPostgresStore({ url });
     // The reader hears no notices at all: as if the writer's had not arrived yet.
     const feed: ChangeFeed = {
-      lock: (id) => readerStore.lock(id),
+      lock: (id, since) => readerStore.lock(id, since),
       onChange: (_listener, onLost) => readerStore.onChange(() => undefined, onLost),
       changesSince: (id, version, toConfig) => readerStore.changesSince(id, version, toConfig),
     };

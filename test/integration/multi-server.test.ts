@@ -402,6 +402,30 @@ suite("several servers on one PostgreSQL database", () => {
     }
   });
 
+  it("takes a shared experiment's lock at once after another server wrote it lately, instead of a refused write", async () => {
+    const [a, b] = [api(0), api(1)];
+    const stats = nodes[1]!.server.optimizer.feedStats!;
+    await a.createExperiment({ experiment: { name: "contended", space: { parameters: [uniform("x", 0, 1)] } } });
+    const [t0] = (await b.suggest({ experiment: "contended", workerId: "b" })).trials;
+    await b.report({ trialId: t0!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    // Server 0 writes; server 1 hears of it and pulls it in the background, so its image is current again.
+    const pulled = stats.pulledTrials;
+    await a.suggest({ experiment: "contended", workerId: "a" });
+    const deadline = performance.now() + 10_000;
+    while (stats.pulledTrials === pulled) {
+      if (performance.now() > deadline) throw new Error("server 1 never pulled server 0's write");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Current, but shared: its next change takes the lock (pulling under it) rather than run unlocked and risk a
+    // refused write and a second computation.
+    const before = { ...stats };
+    const [t2] = (await b.suggest({ experiment: "contended", workerId: "b" })).trials;
+    expect(t2!.number).toBe(2);
+    expect(stats.unlockedChanges).toBe(before.unlockedChanges);
+    expect(stats.staleWrites).toBe(before.staleWrites);
+    expect(stats.turns).toBe(before.turns + 1);
+  });
+
   it("loses no acknowledged Report and issues no trial twice when a server is killed with SIGKILL mid-run", async () => {
     await api(0).createExperiment({
       experiment: {

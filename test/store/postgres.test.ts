@@ -237,7 +237,7 @@ suite("PostgreSQL store", () => {
       locked = resolve;
     });
     const first = (async () => {
-      const release = await mine.store.lock(e);
+      const { release } = await mine.store.lock(e);
       order.push("first in");
       locked();
       await held;
@@ -252,14 +252,14 @@ suite("PostgreSQL store", () => {
     const unlocked = other.write(e, insert(trial(e, 1))).then(() => order.push("unit"));
     let seen: number[] = [];
     const second = (async () => {
-      const release = await other.lock(e);
+      const { release } = await other.lock(e);
       order.push("second in");
       const changes = await other.feed.changesSince(e, 0, toConfig);
       seen = changes!.trials.map((t) => t.number);
       release();
     })();
     // Another experiment is not held up by e's lock.
-    const releaseF = await other.lock(f);
+    const { release: releaseF } = await other.lock(f);
     order.push("f");
     releaseF();
     release();
@@ -294,9 +294,11 @@ suite("PostgreSQL store", () => {
       const settings = await Promise.all([0, 1, 2].map(() => bounded.pool.connect()));
       for (const c of settings) expect((await c.query("SHOW lock_timeout")).rows[0].lock_timeout).toBe("0");
       for (const c of settings) c.release();
-      const release = await bounded.lock(e);
-      await bounded.write(e, insert(trial(e, 0)));
+      const { release } = await bounded.lock(e);
+      const written = await bounded.write(e, insert(trial(e, 0)));
       release();
+      // Written in the lock's turn: committed with its release.
+      await written.durable;
       expect((await bounded.feed.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
     } finally {
       await hung.end();
@@ -325,6 +327,90 @@ suite("PostgreSQL store", () => {
       await hung.end();
       await bounded.close();
     }
+  });
+
+  it("pulls under the lock in the same call, and commits the turn's units together when it is released", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    await h.store.write(e, insert(trial(e, 0)));
+    const { release, changes } = await h.store.lock(e, { version: 0, toConfig });
+    expect(changes!.version).toBe(1);
+    expect(changes!.trials.map((t) => t.number)).toEqual([0]);
+    const request = { method: "Suggest", requestId: "r1", trialIds: [], withInserted: true, createTime: 1 };
+    const a = await h.store.write(e, { ...insert(trial(e, 1)), request, expectVersion: 1 });
+    const b = await h.store.write(e, insert(trial(e, 2)));
+    expect([a.version, b.version]).toEqual([2, 3]);
+    let committed = false;
+    const all = h.store.durable().then(() => {
+      committed = true;
+    });
+    // Applied: this store reads them (on the lock's connection) and finds the request logged; no one else yet.
+    expect((await h.store.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1, 2]);
+    expect(await h.store.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: [...a.value] });
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0]);
+    expect(await other.findRequest("Suggest", "r1")).toBeUndefined();
+    expect(committed).toBe(false);
+    const commits = h.store.roundTrips.commit;
+    release();
+    await Promise.all([a.durable, b.durable, all]);
+    expect(h.store.roundTrips.commit).toBe(commits + 1);
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1, 2]);
+    expect(await other.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: [...a.value] });
+    // Taken again from the version it last saw, the pull brings nothing.
+    const again = await h.store.lock(e, { version: 3, toConfig });
+    expect(again.changes).toEqual({ version: 3, trials: [], lifecycle: null });
+    again.release();
+    await other.close();
+  });
+
+  it("loses a whole turn when one of its units fails: rollback listeners, UNAVAILABLE for the others, lock free", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    h.store.onRollback(() => rolledBack++);
+    const { release } = await h.store.lock(e);
+    const a = await h.store.write(e, insert(trial(e, 0)));
+    const missing = { ...trial(e, 5), id: 987_654 };
+    expect(await codeOf(h.store.write(e, { update: [missing] }))).toMatch(/^NOT_FOUND: trial 987654/);
+    expect(rolledBack).toBe(1);
+    expect(await codeOf(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment \d+ failed.*retry with the same/);
+    // The lock went with the rollback, before the release: another store takes it and finds nothing written.
+    const taken = await other.lock(e, { version: 0, toConfig });
+    expect(taken.changes).toEqual({ version: 0, trials: [], lifecycle: null });
+    taken.release();
+    release();
+    // The store writes on as before.
+    expect((await h.store.write(e, insert(trial(e, 0)))).version).toBe(1);
+    await other.close();
+  });
+
+  it("tells a store's own notices from other stores'", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const heard: [string, number, boolean][] = [];
+    let wake: () => void = () => {};
+    const four = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const listen = (who: string) => (id: number, version: number, mine: boolean) => {
+      if (id === e) heard.push([who, version, mine]);
+      if (heard.length === 4) wake();
+    };
+    const unlisten = [await h.store.feed.onChange(listen("h")), await other.feed.onChange(listen("other"))];
+    await h.store.write(e, insert(trial(e, 0)));
+    await other.write(e, insert(trial(e, 1)));
+    await four;
+    expect(heard.sort()).toEqual([
+      ["h", 1, true],
+      ["h", 2, false],
+      ["other", 1, false],
+      ["other", 2, true],
+    ]);
+    for (const u of unlisten) await u();
+    await other.close();
   });
 });
 

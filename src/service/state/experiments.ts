@@ -43,7 +43,7 @@ import type { TrialState } from "../../domain/trial-state.js";
 import { checkExperimentName, compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
 import { type Lifecycle, lifecycleJson } from "./lifecycle.js";
-import { FeedSync, OutOfStep } from "./feed-sync.js";
+import { FeedSync, OutOfStep, type PullReason } from "./feed-sync.js";
 
 // ---- looking up ------------------------------------------------------------
 
@@ -225,7 +225,14 @@ export class Changes {
    */
   async on<T>(exp: ExperimentState, task: (change: Change) => Promise<T> | T): Promise<T> {
     const sync = this.sync;
-    const change = new Change(exp, this.store, this.now, this.observe, sync, sync && (() => this.pull(sync, exp)));
+    const change = new Change(
+      exp,
+      this.store,
+      this.now,
+      this.observe,
+      sync,
+      sync && (() => this.pull(sync, exp, "read")),
+    );
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
       if (this.sync !== undefined) return this.fresh(this.sync, change, task);
@@ -256,14 +263,16 @@ export class Changes {
           if (!isStaleWrite(err)) throw err;
           sync.unlock(exp);
         }
-      } else if (!sync.behind(exp)) {
+      } else if (!sync.behind(exp) && !sync.contended(exp)) {
+        sync.stats.unlockedChanges++;
         try {
           return await task(change);
         } catch (err) {
           if (!(isStaleWrite(err) || (err instanceof ParzenError && err.code === "NOT_FOUND"))) throw err;
+          if (isStaleWrite(err)) sync.stats.staleWrites++;
         }
       }
-      await sync.lock(exp);
+      await this.lockAndPull(sync, exp);
       return await this.runFresh(sync, change, task);
     } catch (err) {
       // The store knows the experiment by id only: the caller reads its name.
@@ -279,11 +288,13 @@ export class Changes {
   private async runFresh<T>(sync: FeedSync, change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
     const exp = change.exp;
     for (let run = 1; ; run++) {
-      await this.pull(sync, exp);
+      // Taking the lock pulled: a run refused after that (the lock lost with its connection) pulls again.
+      if (run > 1) await this.pull(sync, exp, "turn");
       try {
         return await task(change);
       } catch (err) {
         if (!isStaleWrite(err)) throw err;
+        sync.stats.staleWrites++;
         if (run === MAX_RUNS) {
           throw new ParzenError(
             "UNAVAILABLE",
@@ -294,9 +305,23 @@ export class Changes {
     }
   }
 
-  private async pull(sync: FeedSync, exp: ExperimentState): Promise<void> {
+  /** Takes the lock, pulling under it, and handles a pull that finds the image out of step as `pull` does. */
+  private async lockAndPull(sync: FeedSync, exp: ExperimentState): Promise<void> {
     try {
-      await sync.pull(exp);
+      await sync.lock(exp);
+    } catch (err) {
+      if (err instanceof OutOfStep) {
+        this.cache.remove(exp);
+        throw STALE;
+      }
+      if (exp.deleted) this.cache.remove(exp);
+      throw err;
+    }
+  }
+
+  private async pull(sync: FeedSync, exp: ExperimentState, reason: PullReason): Promise<void> {
+    try {
+      await sync.pull(exp, reason);
     } catch (err) {
       if (err instanceof OutOfStep) {
         this.cache.remove(exp);
@@ -314,7 +339,7 @@ export class Changes {
     if (exp === undefined || this.refreshing.has(exp) || !sync.behind(exp)) return;
     this.refreshing.add(exp);
     void exp.queue
-      .run(() => (this.cache.holds(exp) && sync.behind(exp) ? this.pull(sync, exp) : undefined))
+      .run(() => (this.cache.holds(exp) && sync.behind(exp) ? this.pull(sync, exp, "refresh") : undefined))
       .then(
         () => true,
         () => false,

@@ -48,6 +48,7 @@ import {
   type TrialObserver,
   trialOf,
 } from "../state/experiments.js";
+import type { FeedStats } from "../state/feed-sync.js";
 import { checkExperimentName, compileCreate, definitionJson, identityOf } from "./definition.js";
 import { ExperimentState } from "../state/experiment-state.js";
 import { Leases } from "./leases.js";
@@ -116,6 +117,11 @@ export class Optimizer {
   }
   /** Read-only views for the dashboard (src/http): summaries, plot data, paged tables. */
   readonly reads: DashboardReads;
+
+  /** With several servers on the database: what keeping the images current cost so far (for metrics). */
+  get feedStats(): FeedStats | undefined {
+    return this.cache.sync?.stats;
+  }
 
   constructor(deps: OptimizerDeps) {
     this.store = deps.store;

@@ -14,13 +14,20 @@
  * were issued, as the service issues them (a row lock alone would let two
  * pool connections race).
  *
- * Several servers: `lock` holds a per-experiment advisory lock on a
- * connection of its own while the service pulls, computes and writes, so
- * servers take turns on a contended experiment instead of computing from a
- * history another one is about to change. Units written outside it share
- * that lock for their transaction, so they wait for a holder rather than
- * slip in under it. The holder's statements run on its connection, and at
- * most all but two of the pool's connections hold locks, so the others
+ * Several servers: `lock` opens a turn on a connection of its own: one
+ * transaction holding the experiment's advisory lock (transaction-level)
+ * while the service pulls, computes and writes, so servers take turns on a
+ * contended experiment instead of computing from a history another one is
+ * about to change. Its first round trip begins the transaction, takes the
+ * lock and pulls what changed since the caller's version; the units of the
+ * turn are written in that transaction, uncommitted (their `durable` is the
+ * turn's commit); its release commits them all at once (one flush) and so
+ * frees the lock. A unit of a turn that fails loses the turn (its
+ * transaction is rolled back, as a failed group commit: rollback listeners,
+ * then UNAVAILABLE for every unit of it). Units written outside a turn
+ * share the lock for their transaction, so they wait for a holder rather
+ * than slip in under it. The holder's statements run on its connection, and
+ * at most all but two of the pool's connections hold locks, so the others
  * always have a connection and a holder never waits for one.
  *
  * Every wait for an experiment's lock (`lock`, and a unit's shared lock) is
@@ -31,8 +38,11 @@
  * The change feed (`changesSince`, `onChange`): every trial row carries the
  * experiment version of its last write, so a server that last saw version v
  * pulls exactly the trials written since; each commit NOTIFYs
- * `parzen_changes` with "<experiment id>:<version>".
+ * `parzen_changes` with "<experiment id>:<version>:<origin>", the origin
+ * being this store's random token (so a server tells its own writes from
+ * others'; servers that know no origin read the first two fields only).
  */
+import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { ABORTED_STALE, LOCK_TIMED_OUT, ParzenError, alreadyExists, notFound } from "../../errors.js";
 import {
@@ -50,6 +60,8 @@ import { NO_POINTS, type ExperimentRow, type StoredParams, type TrialRow } from 
 import type {
   ChangeFeed,
   Changes,
+  HeldLock,
+  PullFrom,
   CurvePointRecord,
   LoggedRequest,
   NewTrial,
@@ -89,7 +101,7 @@ const VERSION = "(SELECT version FROM experiments WHERE id = $1)";
 
 const SQL = {
   bump: `UPDATE experiments SET version = version + 1 WHERE id = $1
-    RETURNING version, pg_notify('${CHANNEL}', id || ':' || version) AS notified`,
+    RETURNING version, pg_notify('${CHANNEL}', id || ':' || version || ':' || $2::text) AS notified`,
   insert: `INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs, worker_id,
     fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by,
     version)
@@ -135,13 +147,30 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly listeners: Client[] = [];
   private closed = false;
   readonly feed: ChangeFeed = this;
-  /** Connections holding an experiment's lock (`lock`), by experiment id. */
-  private readonly held = new Map<number, Client>();
+  /** Turns holding their experiment's lock (`lock`), by experiment id. */
+  private readonly held = new Map<number, Turn>();
+  /** Turns not yet committed or rolled back (released ones included): `durable` waits for them. */
+  private readonly open = new Set<Turn>();
+  /** Tells this store's notices from other servers' (see the header). */
+  readonly origin = randomBytes(6).toString("hex");
   /** Holders allowed at once, and callers waiting for a turn. */
   private readonly maxHeld: number;
   private readonly turns: (() => void)[] = [];
   private holders = 0;
   private readonly lockTimeoutMs: number;
+  /**
+   * Round trips to the database since the start, by what they were for, and notices received (for metrics:
+   * `ChangeFeed.roundTrips`). A unit written in steps counts its BEGIN, bump and COMMIT only.
+   */
+  readonly roundTrips: Record<RoundTrip, number> = {
+    unit: 0,
+    steps: 0,
+    lock: 0,
+    commit: 0,
+    pull: 0,
+    read: 0,
+    notices: 0,
+  };
 
   constructor(
     readonly pool: Pool,
@@ -163,8 +192,10 @@ export class PostgresStore implements Store, ChangeFeed {
     );
   }
 
+  /** Settled unless turns are under way: then once they commit (their units are applied, not yet committed). */
   durable(): Promise<void> {
-    return DONE;
+    if (this.open.size === 0) return DONE;
+    return Promise.all([...this.open].map((t) => t.committed)).then(() => undefined);
   }
 
   onRollback(listener: () => void): void {
@@ -210,11 +241,19 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   async deleteExperiment(id: number): Promise<Written<boolean>> {
+    // In a turn, in its transaction: the turn holds the experiment's row until it commits.
+    const turn = this.held.get(id);
     const deleted = await this.serial(id, async () => {
-      const r = await this.run(q("delete", "DELETE FROM experiments WHERE id = $1", [id]));
-      return (r.rowCount ?? 0) > 0;
+      const del = q("delete", "DELETE FROM experiments WHERE id = $1", [id]);
+      if (turn === undefined) return ((await this.run(del)).rowCount ?? 0) > 0;
+      try {
+        return ((await turn.c.query(del)).rowCount ?? 0) > 0;
+      } catch (err) {
+        this.lose(turn, err);
+        throw this.mapped(err);
+      }
     });
-    return { value: deleted, durable: DONE };
+    return { value: deleted, durable: turn?.committed ?? DONE };
   }
 
   // ---- trials -----------------------------------------------------------------
@@ -261,6 +300,10 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   async findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
+    for (const turn of this.open) {
+      const logged = turn.lost === undefined ? turn.requests.get(requestKey(method, requestId)) : undefined;
+      if (logged !== undefined) return logged;
+    }
     const [r] = await this.rows(
       q("findRequest", "SELECT experiment_id, trial_ids FROM request_log WHERE method = $1 AND request_id = $2", [
         method,
@@ -280,24 +323,13 @@ export class PostgresStore implements Store, ChangeFeed {
     // One statement: the head version and the trials written up to it come from one snapshot.
     const rows = await this.rowsOf(
       experimentId,
-      q(
-        "changes",
-        `SELECT e.version AS head, e.lifecycle AS head_lifecycle, ${WITH_CURVE} FROM experiments e
-          LEFT JOIN trials t ON t.experiment_id = e.id AND t.version > $2
-          WHERE e.id = $1 ORDER BY t.number`,
-        [experimentId, version],
-      ),
+      q("changes", CHANGES_SINCE("$1", "$2"), [experimentId, version]),
+      "pull",
     );
-    if (rows.length === 0) return undefined;
-    const head = rows[0]!.head as number;
-    const trials =
-      rows[0]!.id === null
-        ? []
-        : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
-    return { version: head, trials, lifecycle: rows[0]!.head_lifecycle as string | null };
+    return changesOf(rows, toConfig);
   }
 
-  async lock(experimentId: number): Promise<() => void> {
+  async lock(experimentId: number, since?: PullFrom): Promise<HeldLock> {
     if (this.held.has(experimentId)) throw new Error(`experiment ${experimentId}'s lock is already held here`);
     await this.takeTurn();
     let c: Client;
@@ -307,51 +339,98 @@ export class PostgresStore implements Store, ChangeFeed {
       this.nextTurn();
       throw this.mapped(err);
     }
-    const key = lockKey(experimentId);
-    let broken: Error | undefined;
+    const turn = new Turn(experimentId, c);
     const onError = (err: Error) => {
-      // The lock went with the connection: the holder's next unit fails, and its release only returns the client.
-      broken = err;
-      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
+      // The lock went with the connection, and the turn's units with its transaction.
+      turn.broken = err;
+      this.lose(turn, err);
     };
     c.on("error", onError);
+    let changes: Changes | undefined;
     try {
-      // Bounded for this statement only (one round trip); the holder's own statements then wait as usual.
-      await c.query(
-        `SET lock_timeout = ${this.lockTimeoutMs}; SELECT pg_advisory_lock(${EXPERIMENT_LOCKS}, ${key}); RESET lock_timeout`,
-      );
+      // One round trip: begin, take the lock (the wait bounded, then the bound back to the session's), and pull
+      // what changed since `since` under it (two integers inlined: the simple protocol takes no parameters).
+      this.roundTrips.lock++;
+      const results = (await c.query(
+        `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ` +
+          `SELECT pg_advisory_xact_lock(${EXPERIMENT_LOCKS}, ${lockKey(experimentId)}); ` +
+          `SET LOCAL lock_timeout TO DEFAULT${since === undefined ? "" : `; ${CHANGES_SINCE(String(experimentId), String(since.version))}`}`,
+      )) as unknown as pg.QueryResult[];
+      if (since !== undefined) changes = changesOf(results.at(-1)!.rows as Row[], since.toConfig);
     } catch (err) {
       c.off("error", onError);
       const timedOut = (err as PgError).code === LOCK_NOT_AVAILABLE;
-      // A timed-out wait leaves a sound connection, but with the bound still set: reset it before it goes back.
-      if (timedOut)
-        await c.query("RESET lock_timeout").then(
+      if (isConnectionError(err)) c.release(err as Error);
+      else
+        await c.query("ROLLBACK").then(
           () => c.release(),
           (e: Error) => c.release(e),
         );
-      else c.release(err as Error);
       this.nextTurn();
       throw timedOut ? this.lockTimedOut(experimentId, err) : this.mapped(err);
     }
-    this.held.set(experimentId, c);
+    this.held.set(experimentId, turn);
+    this.open.add(turn);
+    void turn.committed.then(
+      () => this.open.delete(turn),
+      () => this.open.delete(turn),
+    );
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
-      if (this.held.get(experimentId) === c) this.held.delete(experimentId);
+      if (this.held.get(experimentId) === turn) this.held.delete(experimentId);
       const done = (err?: Error) => {
         c.off("error", onError);
-        c.release(err ?? broken);
+        c.release(err ?? turn.broken);
         this.nextTurn();
       };
-      // Unlocked in the background: nothing waits for it here (the next holder does).
-      if (broken !== undefined) done();
-      else
-        c.query(q("unlockExperiment", "SELECT pg_advisory_unlock($1, $2)", [EXPERIMENT_LOCKS, key])).then(
-          () => done(),
-          (err: Error) => done(err),
-        );
+      if (turn.lost !== undefined) {
+        void turn.rolledBack.then(() => done());
+        return;
+      }
+      // Committed in the background: the turn's units answer once it is (their `durable`), nothing else waits.
+      this.roundTrips.commit++;
+      c.query("COMMIT").then(
+        () => {
+          turn.commit();
+          done();
+        },
+        (err: Error) => {
+          this.lose(turn, err);
+          done(isConnectionError(err) ? err : undefined);
+        },
+      );
     };
+    return { release, changes };
+  }
+
+  /**
+   * A turn whose transaction failed: it leaves the held set at once (the experiment's next units go through the
+   * pool and wait for the rollback to free the lock), every listener drops what it mirrors, and every unit of the
+   * turn rejects with UNAVAILABLE.
+   */
+  private lose(turn: Turn, err: unknown): void {
+    if (turn.lost !== undefined || turn.settled) return;
+    if (this.held.get(turn.experimentId) === turn) this.held.delete(turn.experimentId);
+    const lost = new ParzenError(
+      "UNAVAILABLE",
+      `a write to experiment ${turn.experimentId} failed, and with it the changes written in the same turn ` +
+        `(${(err as Error).message}); retry with the same request_id`,
+      { cause: err },
+    );
+    turn.lost = lost;
+    turn.rolledBack =
+      turn.broken !== undefined
+        ? DONE
+        : turn.c.query("ROLLBACK").then(
+            () => undefined,
+            (e: Error) => {
+              turn.broken = e;
+            },
+          );
+    this.rolledBack();
+    turn.fail(lost);
   }
 
   /** A holder's slot: at once while fewer than `maxHeld` hold one, else handed over by a releasing holder. */
@@ -367,13 +446,16 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   async onChange(
-    listener: (experimentId: number, version: number) => void,
+    listener: (experimentId: number, version: number, mine: boolean) => void,
     onLost?: () => void,
   ): Promise<() => Promise<void>> {
     const c = await this.pool.connect();
     c.on("notification", (m) => {
-      const [id, version] = (m.payload ?? "").split(":").map(Number);
-      if (Number.isSafeInteger(id) && Number.isSafeInteger(version)) listener(id!, version!);
+      this.roundTrips.notices++;
+      const [id, version, origin] = (m.payload ?? "").split(":");
+      const e = Number(id);
+      const v = Number(version);
+      if (Number.isSafeInteger(e) && Number.isSafeInteger(v)) listener(e, v, origin === this.origin);
     });
     c.on("error", (err) => {
       const i = this.listeners.indexOf(c);
@@ -401,20 +483,38 @@ export class PostgresStore implements Store, ChangeFeed {
   // ---- writing -------------------------------------------------------------------
 
   async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
-    const { ids, version } = await this.serial(experimentId, () => this.unit(experimentId, unit));
-    return { value: ids, durable: DONE, version };
+    const turn = this.held.get(experimentId);
+    const { ids, version } = await this.serial(experimentId, async () => {
+      const written = await (unit.withIds === undefined
+        ? this.unit(experimentId, unit, turn)
+        : this.unitInSteps(experimentId, unit, turn));
+      const r = unit.request;
+      // Other connections see the request log once the turn commits: until then, findRequest looks here.
+      if (turn !== undefined && r !== undefined)
+        turn.requests.set(requestKey(r.method, r.requestId), {
+          experimentId,
+          trialIds: r.withInserted ? [...r.trialIds, ...written.ids] : r.trialIds,
+        });
+      return written;
+    });
+    return { value: ids, durable: turn?.committed ?? DONE, version };
   }
 
-  private async unit(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
-    if (unit.withIds !== undefined) return this.unitInSteps(experimentId, unit);
+  /** Unit `unit` in one statement: its own transaction, or a part of `turn`'s. */
+  private async unit(
+    experimentId: number,
+    unit: Unit,
+    turn: Turn | undefined,
+  ): Promise<{ ids: number[]; version: number }> {
     const id = experimentId;
-    const holder = this.held.get(id);
+    const holder = turn?.c;
     const lock =
       holder === undefined
         ? { keys: [EXPERIMENT_LOCKS, lockKey(id)] as const, timeoutMs: this.lockTimeoutMs }
         : undefined;
     let c: Client;
     try {
+      if (turn?.lost !== undefined) throw turn.lost;
       c = holder ?? (await this.pool.connect());
     } catch (err) {
       throw this.mapped(err);
@@ -426,10 +526,12 @@ export class PostgresStore implements Store, ChangeFeed {
     };
     c.on("error", onError);
     try {
-      row = (await c.query(unitStatement(CHANNEL, id, unit, lock))).rows[0] as Row;
+      this.roundTrips.unit++;
+      row = (await c.query(unitStatement(CHANNEL, this.origin, id, unit, lock))).rows[0] as Row;
     } catch (err) {
-      // A statement outside BEGIN needs no ROLLBACK: it was its own transaction.
+      // A statement outside BEGIN needs no ROLLBACK: it was its own transaction. In a turn, it failed the turn's.
       if (isConnectionError(err)) broken = err as Error;
+      if (turn !== undefined) this.lose(turn, err);
       const e = err as PgError;
       if (e.code === LOCK_NOT_AVAILABLE) throw this.lockTimedOut(id, err);
       const missing = missingTrial(e);
@@ -464,12 +566,20 @@ export class PostgresStore implements Store, ChangeFeed {
     return { ids: inserted.map((n) => byNumber.get(n.trial.number)!), version };
   }
 
-  /** A unit whose `withIds` needs the new ids: BEGIN, a statement per kind of write, COMMIT. */
-  private async unitInSteps(experimentId: number, unit: Unit): Promise<{ ids: number[]; version: number }> {
+  /**
+   * A unit whose `withIds` needs the new ids: BEGIN, a statement per kind of write, COMMIT; in a turn, between a
+   * savepoint and its release instead (so a failed one undoes itself, not the turn).
+   */
+  private async unitInSteps(
+    experimentId: number,
+    unit: Unit,
+    turn: Turn | undefined,
+  ): Promise<{ ids: number[]; version: number }> {
     const id = experimentId;
-    const holder = this.held.get(id);
+    const holder = turn?.c;
     let c: Client;
     try {
+      if (turn?.lost !== undefined) throw turn.lost;
       c = holder ?? (await this.pool.connect());
     } catch (err) {
       throw this.mapped(err);
@@ -484,10 +594,13 @@ export class PostgresStore implements Store, ChangeFeed {
       // Outside `lock`, the unit waits for a holder of the experiment's lock (in the same round trip as BEGIN),
       // so a holder's write is never refused for a unit that slipped in while it computed.
       // SET LOCAL bounds that wait (and the transaction's other lock waits) and ends with the transaction.
+      this.roundTrips.steps += 3;
       await c.query(
-        holder === undefined ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}` : "BEGIN",
+        holder === undefined
+          ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}`
+          : "SAVEPOINT unit",
       );
-      const head = await c.query(q("bump", SQL.bump, [id]));
+      const head = await c.query(q("bump", SQL.bump, [id, this.origin]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
       if (unit.expectVersion !== undefined && version - 1 !== unit.expectVersion) {
@@ -513,11 +626,15 @@ export class PostgresStore implements Store, ChangeFeed {
       }
       if (unit.lifecycle !== undefined)
         await c.query(q("lifecycle", "UPDATE experiments SET lifecycle = $2 WHERE id = $1", [id, unit.lifecycle]));
-      await c.query("COMMIT");
+      await c.query(holder === undefined ? "COMMIT" : "RELEASE SAVEPOINT unit");
       return { ids, version };
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error;
-      else await c.query("ROLLBACK").catch((e: unknown) => (broken = e as Error));
+      else
+        await c
+          .query(holder === undefined ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT unit")
+          .catch((e: unknown) => (broken = e as Error));
+      if (turn !== undefined && broken !== undefined) this.lose(turn, broken);
       if ((err as PgError).code === LOCK_NOT_AVAILABLE) throw this.lockTimedOut(id, err);
       throw this.mapped(err);
     } finally {
@@ -548,7 +665,12 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   /** One statement on the pool, its failure mapped. */
-  private async run(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<pg.QueryResult> {
+  private async run(
+    query: pg.QueryConfig,
+    onError?: (e: PgError) => ParzenError | undefined,
+    kind: RoundTrip = "read",
+  ): Promise<pg.QueryResult> {
+    this.roundTrips[kind]++;
     try {
       return await this.pool.query(query);
     } catch (err) {
@@ -556,17 +678,23 @@ export class PostgresStore implements Store, ChangeFeed {
     }
   }
 
-  private async rows(query: pg.QueryConfig, onError?: (e: PgError) => ParzenError | undefined): Promise<Row[]> {
-    return (await this.run(query, onError)).rows as Row[];
+  private async rows(
+    query: pg.QueryConfig,
+    onError?: (e: PgError) => ParzenError | undefined,
+    kind: RoundTrip = "read",
+  ): Promise<Row[]> {
+    return (await this.run(query, onError, kind)).rows as Row[];
   }
 
   /** A read of one experiment: on its lock's connection while this process holds it (see `lock`). */
-  private async rowsOf(experimentId: number, query: pg.QueryConfig): Promise<Row[]> {
-    const holder = this.held.get(experimentId);
-    if (holder === undefined) return this.rows(query);
+  private async rowsOf(experimentId: number, query: pg.QueryConfig, kind: RoundTrip = "read"): Promise<Row[]> {
+    const turn = this.held.get(experimentId);
+    if (turn === undefined) return this.rows(query, undefined, kind);
+    this.roundTrips[kind]++;
     try {
-      return (await holder.query(query)).rows as Row[];
+      return (await turn.c.query(query)).rows as Row[];
     } catch (err) {
+      this.lose(turn, err);
       throw this.mapped(err);
     }
   }
@@ -599,6 +727,65 @@ export class PostgresStore implements Store, ChangeFeed {
     }
     return new ParzenError("INTERNAL", `database error: ${err.message}`, { cause: err });
   }
+}
+
+/** What a round trip to the database was for (`notices`: notifications received, not round trips). */
+export type RoundTrip = "unit" | "steps" | "lock" | "commit" | "pull" | "read" | "notices";
+
+/** An experiment's lock held by this store: its transaction, and what its units wait for. */
+class Turn {
+  /** Set when its transaction failed (`lose`), with what every unit of it rejects with. */
+  lost: ParzenError | undefined;
+  /** Its connection broke. */
+  broken: Error | undefined;
+  /** Resolves once a lost turn's ROLLBACK is done (the lock is free then). */
+  rolledBack: Promise<void> = DONE;
+  settled = false;
+  /** Request ids logged by its units, not yet visible to other connections (`findRequest`). */
+  readonly requests = new Map<string, LoggedRequest>();
+  readonly committed: Promise<void>;
+  private ok!: () => void;
+  private no!: (err: Error) => void;
+
+  constructor(
+    readonly experimentId: number,
+    readonly c: Client,
+  ) {
+    this.committed = new Promise<void>((ok, no) => {
+      this.ok = ok;
+      this.no = no;
+    });
+    // A turn nobody waits on (its units all failed) must not end as an unhandled rejection.
+    this.committed.catch(() => {});
+  }
+
+  commit(): void {
+    this.settled = true;
+    this.ok();
+  }
+
+  fail(err: Error): void {
+    this.settled = true;
+    this.no(err);
+  }
+}
+
+const requestKey = (method: string, requestId: string): string => `${method}\n${requestId}`;
+
+/** The change feed's read of experiment `id` since `version` (SQL text or placeholders: integers only). */
+const CHANGES_SINCE = (id: string, version: string): string =>
+  `SELECT e.version AS head, e.lifecycle AS head_lifecycle, ${WITH_CURVE} FROM experiments e
+    LEFT JOIN trials t ON t.experiment_id = e.id AND t.version > ${version}
+    WHERE e.id = ${id} ORDER BY t.number`;
+
+function changesOf(rows: Row[], toConfig: (params: StoredParams) => Float64Array): Changes | undefined {
+  if (rows.length === 0) return undefined;
+  const head = rows[0]!.head as number;
+  const trials =
+    rows[0]!.id === null
+      ? []
+      : rows.map((r) => toTrial(r, toConfig(JSON.parse(r.params as string) as StoredParams), true));
+  return { version: head, trials, lifecycle: rows[0]!.head_lifecycle as string | null };
 }
 
 interface PgError {

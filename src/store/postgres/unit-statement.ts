@@ -40,6 +40,7 @@ const MISSING = "parzen-missing-trials:";
 /** The statement for `unit` (named by its shape, so each shape is prepared once per connection). */
 export function unitStatement(
   channel: string,
+  origin: string,
   experimentId: number,
   unit: Unit,
   lock: UnitLock | undefined,
@@ -72,7 +73,7 @@ export function unitStatement(
   }
   if (lock !== undefined) where += " AND EXISTS (SELECT FROM lk)";
   ctes.push(`bump AS (UPDATE experiments SET ${set} WHERE ${where}
-    RETURNING version, pg_notify('${channel}', id || ':' || version) AS notified)`);
+    RETURNING version, pg_notify('${channel}', id || ':' || version || ':' || ${$(origin, "text")}) AS notified)`);
 
   const inserted = unit.insert ?? [];
   let numbers = "";
