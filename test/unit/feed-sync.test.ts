@@ -13,7 +13,7 @@ import { ExperimentState } from "../../src/service/state/experiment-state.js";
 import { FeedSync, OutOfStep } from "../../src/service/state/feed-sync.js";
 import { lifecycleJson } from "../../src/service/state/lifecycle.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
-import type { ChangeFeed, Changes } from "../../src/store/store.js";
+import type { ChangeFeed, Changes, HeldLock, PullFrom } from "../../src/store/store.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import { uniform } from "../integration/fixtures.js";
 
@@ -22,7 +22,7 @@ class ScriptedFeed implements ChangeFeed {
   changes: Changes | undefined = { version: 0, trials: [], lifecycle: null };
   readonly asked: [number, number][] = [];
   readonly released: number[] = [];
-  listener: ((experimentId: number, version: number) => void) | undefined;
+  listener: ((experimentId: number, version: number, mine: boolean) => void) | undefined;
   lost: (() => void) | undefined;
   subscriptions = 0;
   /** The next onChange fails (a broken connection at subscription). */
@@ -48,11 +48,12 @@ class ScriptedFeed implements ChangeFeed {
     };
   }
 
-  async lock(experimentId: number): Promise<() => void> {
-    return () => this.released.push(experimentId);
+  async lock(experimentId: number, since?: PullFrom): Promise<HeldLock> {
+    const changes = since && (await this.changesSince(experimentId, since.version, since.toConfig));
+    return { release: () => this.released.push(experimentId), changes };
   }
 
-  async onChange(listener: (id: number, version: number) => void, onLost?: () => void) {
+  async onChange(listener: (id: number, version: number, mine: boolean) => void, onLost?: () => void) {
     this.subscriptions++;
     if (this.failNext) {
       this.failNext = false;
@@ -298,16 +299,16 @@ describe("notices from other servers", () => {
     expect(sync.behind(exp)).toBe(false);
     expect(sync.announcedPast(exp)).toBe(false);
     const id = exp.row.id;
-    feed.listener!(id, 1);
+    feed.listener!(id, 1, false);
     expect([sync.announcedPast(exp), sync.behind(exp)]).toEqual([true, true]);
-    feed.listener!(id, 1); // the same version again: no new notice
-    feed.listener!(id, 0);
-    feed.listener!(id, 2);
+    feed.listener!(id, 1, false); // the same version again: no new notice
+    feed.listener!(id, 0, false);
+    feed.listener!(id, 2, false);
     expect(noticed).toEqual([id, id]);
     sync.wrote(exp, 2);
     expect([sync.announcedPast(exp), sync.behind(exp)]).toEqual([false, false]);
     // Another experiment's notices are its own.
-    feed.listener!(id + 1, 9);
+    feed.listener!(id + 1, 9, false);
     expect(sync.behind(exp)).toBe(false);
   });
 
@@ -319,7 +320,7 @@ describe("notices from other servers", () => {
     expect(feed.subscriptions).toBe(0);
     sync.listen(() => undefined);
     await settle();
-    feed.listener!(exp.row.id, 5);
+    feed.listener!(exp.row.id, 5, false);
     sync.resubscribe(); // notices flow: no second subscription
     expect(feed.subscriptions).toBe(1);
     feed.lost!();
