@@ -198,7 +198,7 @@ describe("stored definition versions", () => {
       n_startup_trials: 20,
       gamma_cap: 6,
       prior_weight: 3,
-      gamma_cap_growth: 0.05,
+      gamma_cap_growth: 0,
       far_field_bound: 10,
     });
     const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };

@@ -23,7 +23,7 @@ describe("TPE options", () => {
       gamma: "linear",
       gamma_beta: 0.1,
       gamma_cap: 6,
-      gamma_cap_growth: 0.05,
+      gamma_cap_growth: 0,
       prior_weight: 3,
       far_field_bound: 10,
       categorical_prior_weight: 3,
@@ -90,8 +90,13 @@ describe("good/bad split", () => {
     expect([0, 1, 6, 7, 10, 100, 166, 167, 1000].map((n) => goodSetSize(n, lin))).toEqual([
       0, 1, 1, 2, 2, 15, 25, 25, 25,
     ]);
-    // Defaults: capped at 6 up to N = 120, then 5 % of N (never more than ⌈β·N⌉).
+    // Defaults: a fixed cap of 6.
     expect([10, 11, 50, 51, 120, 121, 250, 300, 1000].map((n) => goodSetSize(n, opts()))).toEqual([
+      1, 2, 5, 6, 6, 6, 6, 6, 6,
+    ]);
+    // A growing cap: 6 up to N = 120, then 5 % of N (never more than ⌈β·N⌉).
+    const growing = opts({ gamma_cap_growth: 0.05 });
+    expect([10, 11, 50, 51, 120, 121, 250, 300, 1000].map((n) => goodSetSize(n, growing))).toEqual([
       1, 2, 5, 6, 6, 7, 13, 15, 50,
     ]);
     expect([100, 500].map((n) => goodSetSize(n, opts({ gamma_cap_growth: 0.5 })))).toEqual([10, 50]);

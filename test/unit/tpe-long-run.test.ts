@@ -62,14 +62,22 @@ describe("TPE on a long run", () => {
   const v4 = { gamma_cap_growth: { kind: "double", value: 0 }, far_field_bound: { kind: "double", value: 0 } } as const;
 
   it("keeps improving after trial 100, where version 4's defaults stopped", () => {
-    for (const seed of [0, 2]) {
+    // Seeded, so exact. Version 4 finds nothing better after trial 150 in any of these seeds; the bound does not
+    // act before trial 100, and by trial 300 it has found better in most seeds, never worse; the growing cap (an
+    // option) too.
+    let improved = 0;
+    let improvedGrowing = 0;
+    for (let seed = 0; seed < 8; seed++) {
       const before = bestTrace(v4, seed);
-      // Seeded, so exact: version 4 found nothing better after trial 150 in any of these seeds.
       expect(before[299], `seed ${seed}, version 4`).toBe(before[149]);
       const now = bestTrace({}, seed);
-      // Identical up to trial 100 (neither change acts before it here), better by trial 300.
       expect(now[99], `seed ${seed}`).toBe(before[99]);
-      expect(now[299]!, `seed ${seed}`).toBeLessThan(before[299]! - 0.02);
+      expect(now[299]!, `seed ${seed}`).toBeLessThanOrEqual(before[299]!);
+      if (now[299]! < before[299]! - 0.005) improved++;
+      const growing = bestTrace({ gamma_cap_growth: { kind: "double", value: 0.05 } }, seed);
+      if (growing[299]! < before[299]! - 0.005) improvedGrowing++;
     }
+    expect(improved).toBeGreaterThanOrEqual(6);
+    expect(improvedGrowing).toBeGreaterThanOrEqual(6);
   });
 });
