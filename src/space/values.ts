@@ -3,7 +3,7 @@
  * internal numbers of a configuration, with the domain checks that keep
  * enqueued and imported configurations inside the space.
  */
-import { invalidArgument } from "../errors.js";
+import { invalidArgument, ParzenError } from "../errors.js";
 import type { Value } from "@parzen/client/gen/parzen/v1/space";
 import { onGrid } from "./grid.js";
 import { conditionHolds, type Config, type ParamSpec, type Scalar, type Space } from "./types.js";
@@ -148,7 +148,13 @@ export function configFromProto(space: Space, params: Record<string, Value>, whe
     if (given === undefined) throw invalidArgument(`${where}: parameter "${p.name}" is missing`);
     const s = scalarFromValue(given);
     if (s === undefined) throw invalidArgument(`${where}: parameter "${p.name}" has an empty value`);
-    config[p.index] = internalValue(p, s);
+    try {
+      config[p.index] = internalValue(p, s);
+    } catch (e) {
+      // Name the item too: a batch of configurations is refused whole, so the user must know which one to fix.
+      if (e instanceof ParzenError) throw invalidArgument(`${where}: ${e.message}`);
+      throw e;
+    }
   }
   return config;
 }

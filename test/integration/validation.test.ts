@@ -244,7 +244,8 @@ describe("every malformed input gets a precise status, and nothing stored change
         }),
       );
       expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(err.details).toContain(message);
+      // The refusal names the configuration to fix, whichever check refused it.
+      expect(err.details).toContain(`configurations[1]: ${message}`);
       const imp = await rejection(ts.api.addTrials({ experiment: "v", trials: [{ params, loss: 1 }] }));
       expect(imp.code).toBe(status.INVALID_ARGUMENT);
     }

@@ -568,7 +568,7 @@ describe("values: user-given values in and out of the space", () => {
       'Enqueue: parameter "u" has an empty value',
     );
     expect(invalid(() => configFromProto(space, full({ u: dbl(2) }), "Enqueue"))).toBe(
-      'parameter "u": 2 is outside [-1, 1]',
+      'Enqueue: parameter "u": 2 is outside [-1, 1]',
     );
   });
 });

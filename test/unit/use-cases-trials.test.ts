@@ -72,7 +72,7 @@ describe("Enqueue", () => {
     bad.configurations.push({ params: { x: { kind: { $case: "doubleValue", value: 2 } } }, userAttrs: {} });
     expect(await refusal(h.optimizer.enqueue(bad))).toMatchObject({
       code: "INVALID_ARGUMENT",
-      message: 'parameter "x": 2 is outside [0, 1]',
+      message: 'configurations[1]: parameter "x": 2 is outside [0, 1]',
     });
     const attrs = enqueueReq("e", [0.1, 0.2]);
     attrs.configurations[1]!.userAttrs = { k: "v".repeat(70_000) };
