@@ -7,7 +7,7 @@
  * point's exclusive volume against the points after it, which is its box less
  * the volume of those points "limited" by it, recursively, ending in 2-D sweeps.
  */
-import { dominates } from "./pareto.js";
+import { dominates, orderByFirstCoordinate } from "./pareto.js";
 
 type Point = ArrayLike<number>;
 
@@ -215,7 +215,7 @@ function contributions2d(points: readonly Point[], ref: Point): Float64Array {
  */
 function paretoSet(points: readonly Point[]): boolean {
   if (points.length > 0 && points[0]!.length === 2) {
-    const order = byFirstCoordinate(points);
+    const order = orderByFirstCoordinate(points);
     let minY = Infinity;
     let minYAtX = Infinity;
     for (const i of order) {
@@ -233,13 +233,6 @@ function paretoSet(points: readonly Point[]): boolean {
   return true;
 }
 
-/** Indices ordered by the first coordinate, then the second, then the index. */
-function byFirstCoordinate(points: readonly Point[]): Uint32Array {
-  const order = new Uint32Array(points.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => points[a]![0]! - points[b]![0]! || points[a]![1]! - points[b]![1]! || a - b);
-}
-
 /**
  * Greedy selection on one 2-D front: a candidate's gain is the rectangle
  * between it and its nearest chosen neighbours by the first coordinate (on a
@@ -251,7 +244,7 @@ function byFirstCoordinate(points: readonly Point[]): Uint32Array {
 function greedySubset2d(points: readonly Point[], k: number, ref: Point): number[] {
   const n = points.length;
   const [r0, r1] = [ref[0]!, ref[1]!];
-  const order = byFirstCoordinate(points);
+  const order = orderByFirstCoordinate(points);
   const rankOf = new Uint32Array(n);
   for (let s = 0; s < n; s++) rankOf[order[s]!] = s;
   const inside = new Uint8Array(n);

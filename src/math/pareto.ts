@@ -65,21 +65,15 @@ export function nonDominationRanks(points: readonly ArrayLike<number>[], enough 
  */
 function ranks2d(points: readonly ArrayLike<number>[], enough: number): Int32Array {
   const n = points.length;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    xs[i] = points[i]![0]!;
-    ys[i] = points[i]![1]!;
-  }
-  const order = orderByXY(xs, ys);
+  const order = orderByFirstCoordinate(points);
   const rank = new Int32Array(n);
   const frontMinY: number[] = [];
   const frontLastX: number[] = [];
   const frontSize: number[] = [];
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
-    const x = xs[i]!;
-    const y = ys[i]!;
+    const x = points[i]![0]!;
+    const y = points[i]![1]!;
     let lo = 0;
     let hi = frontMinY.length;
     while (lo < hi) {
@@ -109,12 +103,19 @@ function ranks2d(points: readonly ArrayLike<number>[], enough: number): Int32Arr
 }
 
 /**
- * Indices ordered by x, then y, then index: a bucket pass over the range of x
- * (expected O(n) for any spread of values), each bucket then sorted on its
- * own; the comparator sort of everything when x is not finite.
+ * Indices of 2-D points ordered by the first coordinate, then the second, then
+ * the index: a bucket pass over the range of the first (expected O(n) for any
+ * spread of values), each bucket then sorted on its own; the comparator sort
+ * of everything when a value is not finite.
  */
-function orderByXY(xs: Float64Array, ys: Float64Array): Uint32Array {
-  const n = xs.length;
+export function orderByFirstCoordinate(points: readonly ArrayLike<number>[]): Uint32Array {
+  const n = points.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = points[i]![0]!;
+    ys[i] = points[i]![1]!;
+  }
   const order = new Uint32Array(n);
   const before = (a: number, b: number) => xs[a]! - xs[b]! || ys[a]! - ys[b]! || a - b;
   let min = Infinity;
