@@ -44,7 +44,10 @@ export function hypervolumeContributions(points: readonly Point[], ref: Point): 
  * the lower index). Returns indices into `points` in the order chosen.
  */
 export function greedySubset(points: readonly Point[], k: number, ref: Point): number[] {
-  if (ref.length === 2 && paretoSet(points)) return greedySubset2d(points, k, ref);
+  if (ref.length === 2) {
+    const order = orderByFirstCoordinate(points);
+    if (isFront2d(points, order)) return greedySubset2d(points, k, ref, order);
+  }
   const chosen: number[] = [];
   const taken = new Uint8Array(points.length);
   for (let step = 0; step < Math.min(k, points.length); step++) {
@@ -208,28 +211,22 @@ function contributions2d(points: readonly Point[], ref: Point): Float64Array {
 }
 
 /**
- * Whether no point dominates another (duplicates allowed): one front, as
- * MOTPE's subset selection has. 2-D in O(n log n): in order of the first
- * coordinate (then the second), a point is dominated exactly when an earlier
- * one has a lower second coordinate, or the same one at a lower first.
+ * Whether no 2-D point dominates another (duplicates allowed): one front, as
+ * MOTPE's subset selection has. In `order` (first coordinate, then second), a
+ * point is dominated exactly when an earlier one has a lower second
+ * coordinate, or the same one at a lower first.
  */
-function paretoSet(points: readonly Point[]): boolean {
-  if (points.length > 0 && points[0]!.length === 2) {
-    const order = orderByFirstCoordinate(points);
-    let minY = Infinity;
-    let minYAtX = Infinity;
-    for (const i of order) {
-      const [x, y] = [points[i]![0]!, points[i]![1]!];
-      if (minY < y || (minY === y && minYAtX < x)) return false;
-      if (y < minY) {
-        minY = y;
-        minYAtX = x;
-      }
+function isFront2d(points: readonly Point[], order: Uint32Array): boolean {
+  let minY = Infinity;
+  let minYAtX = Infinity;
+  for (const i of order) {
+    const [x, y] = [points[i]![0]!, points[i]![1]!];
+    if (minY < y || (minY === y && minYAtX < x)) return false;
+    if (y < minY) {
+      minY = y;
+      minYAtX = x;
     }
-    return true;
   }
-  for (let i = 0; i < points.length; i++)
-    for (let j = 0; j < points.length; j++) if (i !== j && dominates(points[j]!, points[i]!)) return false;
   return true;
 }
 
@@ -240,11 +237,11 @@ function paretoSet(points: readonly Point[]): boolean {
  * and a choice recomputes only the candidates between the new point's chosen
  * neighbours, the only ones whose neighbours changed: each step is a scan
  * for the largest gain plus that interval, with no hypervolume recomputed.
+ * `order` is the points' orderByFirstCoordinate.
  */
-function greedySubset2d(points: readonly Point[], k: number, ref: Point): number[] {
+function greedySubset2d(points: readonly Point[], k: number, ref: Point, order: Uint32Array): number[] {
   const n = points.length;
   const [r0, r1] = [ref[0]!, ref[1]!];
-  const order = orderByFirstCoordinate(points);
   const rankOf = new Uint32Array(n);
   for (let s = 0; s < n; s++) rankOf[order[s]!] = s;
   const inside = new Uint8Array(n);
