@@ -305,32 +305,25 @@ export class Changes {
     }
   }
 
-  /** Takes the lock, pulling under it, and handles a pull that finds the image out of step as `pull` does. */
+  /** Takes the lock, pulling under it. */
   private async lockAndPull(sync: FeedSync, exp: ExperimentState): Promise<void> {
-    try {
-      await sync.lock(exp);
-    } catch (err) {
-      if (err instanceof OutOfStep) {
-        this.cache.remove(exp);
-        throw STALE;
-      }
-      if (exp.deleted) this.cache.remove(exp);
-      throw err;
-    }
+    await sync.lock(exp).catch((err: unknown) => this.pullFailed(exp, err));
   }
 
   private async pull(sync: FeedSync, exp: ExperimentState, reason: PullReason): Promise<void> {
-    try {
-      await sync.pull(exp, reason);
-    } catch (err) {
-      if (err instanceof OutOfStep) {
-        this.cache.remove(exp);
-        throw STALE;
-      }
-      if (exp.deleted) this.cache.remove(exp);
-      throw err;
-    }
+    await sync.pull(exp, reason).catch((err: unknown) => this.pullFailed(exp, err));
   }
+
+  /** A pull that finds the image out of step drops it (the caller retries on a fresh one), as a deleted one is. */
+  private pullFailed(exp: ExperimentState, err: unknown): never {
+    if (err instanceof OutOfStep) {
+      this.cache.remove(exp);
+      throw STALE;
+    }
+    if (exp.deleted) this.cache.remove(exp);
+    throw err;
+  }
+
 
   /** Another server announced a change: pull it soon (a read: no lock), so reads and the prefetch see it. */
   private refreshSoon(experimentId: number): void {
