@@ -324,7 +324,6 @@ export class Changes {
     throw err;
   }
 
-
   /** Another server announced a change: pull it soon (a read: no lock), so reads and the prefetch see it. */
   private refreshSoon(experimentId: number): void {
     const sync = this.sync!;
