@@ -17,6 +17,8 @@ export interface ExperimentRow {
    * `Unit.lifecycle`; null until the first update.
    */
   readonly lifecycle: string | null;
+  /** A store with a change feed, in a listing: the experiment's version as read (a reader skips current images). */
+  readonly version?: number;
 }
 
 /** Parameter values as stored: active parameter name -> internal value. */

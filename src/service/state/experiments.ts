@@ -204,6 +204,8 @@ export class Changes {
   private readonly sync: FeedSync | undefined;
   /** Images with a background pull queued (one at a time is enough). */
   private readonly refreshing = new WeakSet<ExperimentState>();
+  /** Per image, the read pull waiting in its queue, which later reads join. */
+  private readonly readPulls = new WeakMap<ExperimentState, Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -357,6 +359,58 @@ export class Changes {
           throw new ParzenError("UNAVAILABLE", "the experiment is being reloaded under memory pressure; retry");
       }
     }
+  }
+
+  /**
+   * `lookup`'s image, brought up to what is committed now when other servers share the database: a read then shows
+   * every change acknowledged before it, whichever server took it (notices only say when to pull; they may not have
+   * arrived). One read of the database, in the experiment's queue so no change sees its image move. `version`: the
+   * experiment's version as the caller just read it from the store (a listing), if known: no pull when the image
+   * has it already.
+   */
+  async current(lookup: () => Promise<ExperimentState>, version?: number): Promise<ExperimentState> {
+    const sync = this.sync;
+    for (let attempt = 1; ; attempt++) {
+      const exp = await lookup();
+      if (sync === undefined || (version !== undefined && version <= sync.versionOf(exp))) return exp;
+      try {
+        await this.readPull(sync, exp);
+        return exp;
+      } catch (err) {
+        if (!(err instanceof Stale)) throw err;
+        if (attempt === MAX_LOOKUPS)
+          throw new ParzenError("UNAVAILABLE", "the experiment is being reloaded under memory pressure; retry");
+      }
+    }
+  }
+
+  /** A listed experiment's image, made current as `current` does; undefined if it was deleted meanwhile. */
+  async listed(row: ExperimentRow): Promise<ExperimentState | undefined> {
+    try {
+      return await this.current(async () => {
+        const exp = await this.cache.load(row);
+        if (exp === undefined) throw notFound(`experiment "${row.name}" does not exist`);
+        return exp;
+      }, row.version);
+    } catch (err) {
+      if (err instanceof ParzenError && err.code === "NOT_FOUND") return undefined;
+      throw err;
+    }
+  }
+
+  /** A pull for reads; reads that arrive while one waits in the queue share it (it starts after them). */
+  private readPull(sync: FeedSync, exp: ExperimentState): Promise<void> {
+    let pending = this.readPulls.get(exp);
+    if (pending === undefined) {
+      pending = exp.queue.run(() => {
+        this.readPulls.delete(exp);
+        if (!this.cache.holds(exp)) throw STALE;
+        // Under this server's lock the image is current: no one else writes.
+        return sync.holds(exp) ? undefined : this.pull(sync, exp, "read");
+      });
+      this.readPulls.set(exp, pending);
+    }
+    return pending;
   }
 
   /** Resolves once everything applied so far is committed: a read answers after it (no dirty reads). */

@@ -67,7 +67,7 @@ export class DashboardReads {
     for (let after = ""; ; ) {
       const rows = await this.store.listExperiments(after, 500);
       for (const r of rows) {
-        const exp = await this.cache.load(r);
+        const exp = await this.changes.listed(r);
         if (exp !== undefined) out.push(summaryOf(exp, this.now()));
       }
       if (rows.length < 500) break;
@@ -239,7 +239,7 @@ export class DashboardReads {
   }
 
   private async fresh(name: string): Promise<ExperimentState> {
-    const exp = await experimentNamed(this.cache, name);
+    const exp = await this.changes.current(() => experimentNamed(this.cache, name));
     await this.leases.expireNow(exp);
     return exp;
   }

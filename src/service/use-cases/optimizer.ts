@@ -188,7 +188,8 @@ export class Optimizer {
   }
 
   async getExperiment(name: string): Promise<Experiment> {
-    return this.changes.settled(experimentView(await experimentNamed(this.cache, name), this.now()));
+    const exp = await this.changes.current(() => experimentNamed(this.cache, name));
+    return this.changes.settled(experimentView(exp, this.now()));
   }
 
   async listExperiments(
@@ -203,7 +204,7 @@ export class Optimizer {
     let next = rows.length > size ? encodePageToken(rows[size - 1]!.name) : "";
     let last = after as string;
     for (const r of rows.slice(0, size)) {
-      const exp = await this.cache.load(r);
+      const exp = await this.changes.listed(r);
       if (exp === undefined) continue;
       const view = experimentView(exp, this.now());
       if (!budget.take(Experiment.encode(view).finish().length + 6)) {
@@ -457,13 +458,13 @@ export class Optimizer {
   }
 
   async getTrial(trialId: number): Promise<Trial> {
-    const exp = await ownerOfTrial(this.cache, trialId);
+    const exp = await this.changes.current(() => ownerOfTrial(this.cache, trialId));
     await this.leases.expireNow(exp);
     return this.changes.settled(trialView(exp, await trialOf(exp, trialId)));
   }
 
   async listTrials(req: ListTrialsRequest): Promise<{ trials: Trial[]; nextPageToken: string }> {
-    const exp = await experimentNamed(this.cache, req.experiment);
+    const exp = await this.changes.current(() => experimentNamed(this.cache, req.experiment));
     await this.leases.expireNow(exp);
     const size = pageSizeOf(req.pageSize, 1000, this.limits.maxPageSize);
     const start = req.pageToken === "" ? 0 : (decodePageToken(req.pageToken, "number") as number);
@@ -509,7 +510,7 @@ export class Optimizer {
     states: readonly ProtoTrialState[],
     pace?: () => Promise<void>,
   ): AsyncGenerator<Trial> {
-    const exp = await experimentNamed(this.cache, experiment);
+    const exp = await this.changes.current(() => experimentNamed(this.cache, experiment));
     await this.leases.expireNow(exp);
     const wanted = stateFilter(states);
     const end = exp.nextNumber;
@@ -524,7 +525,7 @@ export class Optimizer {
   }
 
   async getBest(experiment: string): Promise<Trial> {
-    const exp = await experimentNamed(this.cache, experiment);
+    const exp = await this.changes.current(() => experimentNamed(this.cache, experiment));
     const m = exp.def.objectives.length;
     if (m > 1) {
       throw failedPrecondition(
@@ -545,7 +546,7 @@ export class Optimizer {
 
   /** The non-dominated COMPLETE trials (feasible ones when trials carry constraints), in number order. */
   async getParetoFront(experiment: string): Promise<Trial[]> {
-    const exp = await experimentNamed(this.cache, experiment);
+    const exp = await this.changes.current(() => experimentNamed(this.cache, experiment));
     const numbers = exp.paretoNumbers();
     const trials = (await exp.rows(numbers)).map((t) => trialView(exp, t));
     // A front too large for one answer is refused whole rather than cut short (a cut front would look complete).

@@ -237,7 +237,7 @@ export class PostgresStore implements Store, ChangeFeed {
     const rows = await this.rows(
       q("list", "SELECT * FROM experiments WHERE name > $1 ORDER BY name LIMIT $2", [afterName, limit]),
     );
-    return rows.map(toExperiment);
+    return rows.map((r) => ({ ...toExperiment(r), version: r.version as number }));
   }
 
   async deleteExperiment(id: number): Promise<Written<boolean>> {
