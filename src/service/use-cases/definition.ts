@@ -120,7 +120,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5 },
   },
   {
-    // TPE keeps improving on long runs (issue 21): the good-set cap grows as 5 % of N, l/g far from trials <= 10.
+    // TPE keeps improving on long runs (issue 21): l/g far from trials <= 10 (a growing good-set cap is an option).
     version: 5,
     maxNameLength: 200,
     minLeaseMs: 1000,
