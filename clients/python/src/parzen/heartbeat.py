@@ -9,6 +9,7 @@ while the server restarts) before the lease is lost.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
@@ -77,6 +78,9 @@ class SharedHeartbeats:
         self._beating = threading.Lock()
         self._current: _Kept | None = None
         self._due = 0.0
+        # When the thread wakes up next by itself (+inf: not until notified). Waking it takes a thread switch
+        # (the GIL), so a trial handed over is announced only when it is due before that.
+        self._wakes_at = math.inf
         self._closed = False
         self._thread: threading.Thread | None = None
 
@@ -89,14 +93,15 @@ class SharedHeartbeats:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="parzen-heartbeat", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            elif self._due < self._wakes_at:
+                self._cond.notify()
         return kept
 
     def _stop(self, kept: _Kept) -> None:
+        # Not announced either: the thread finds no trial when it wakes up, and then waits for one.
         with self._cond:
             if self._current is kept:
                 self._current = None
-                self._cond.notify()
         if threading.current_thread() is not self._thread:
             with self._beating:
                 pass
@@ -119,6 +124,7 @@ class SharedHeartbeats:
                     left = None if self._current is None else self._due - time.monotonic()
                     if left is not None and left <= 0:
                         break
+                    self._wakes_at = math.inf if left is None else self._due
                     self._cond.wait(left)
                 kept = self._current
                 assert kept is not None
