@@ -80,6 +80,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--objective-ms", type=float, default=0.0)
     ap.add_argument("--server-pid", type=int, help="also give the server's and the client's CPU per cycle")
+    ap.add_argument("--loop", action="store_true", help="also time the one trip as `for trial in exp.loop()` runs it")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import parzen
@@ -109,6 +110,18 @@ def main() -> None:
             held["trial"] = parzen.Trial(one, resp.next.trials[0])
 
         cycles: Dict[str, Callable[[], None]] = {"two calls": two_calls, "one trip": one_trip}
+        if args.loop:
+            looped = experiment(client, f"trip-loop-{TAG}-{rep}", args.n)
+            trials = looped.loop()
+            current = {"trial": next(trials)}
+
+            def in_loop() -> None:
+                # One iteration of `for trial in exp.loop(): trial.report(f(...))`: the report goes with the next ask.
+                t = current["trial"]
+                t.report(f(t.flat_params))
+                current["trial"] = next(trials)
+
+            cycles["exp.loop()"] = in_loop
         if args.server_pid is None:
             times = time_round_robin(cycles, args.cycles, warmup=10, block=args.block)
             cpu: Dict[str, Tuple[float, float]] = {}
@@ -126,6 +139,9 @@ def main() -> None:
         held["trial"].fail("benchmark over")
         two.delete()
         one.delete()
+        if args.loop:
+            trials.close()  # the pending iteration fails its trial, as a loop left by an exception does
+            looped.delete()
 
 
 if __name__ == "__main__":
