@@ -18,13 +18,49 @@ import os
 import sys
 import time
 import warnings
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from latency import SPACES, TAG, history, quantiles, time_round_robin, warm_up  # noqa: E402
 
 import problems as P  # noqa: E402
+
+
+def server_cpu_ns(pid: int) -> int:
+    """CPU time of every thread of process `pid` so far (schedstat: ns, unlike stat's 10 ms ticks)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def cpu_round_robin(
+    cycles: Dict[str, Callable[[], None]], count: int, warmup: int, block: int, pid: int
+) -> Tuple[Dict[str, List[float]], Dict[str, Tuple[float, float]]]:
+    """time_round_robin, and each form's server and client CPU per cycle (µs), read between blocks only."""
+    names = list(cycles)
+    for _ in range(warmup):
+        for name in names:
+            cycles[name]()
+    out: Dict[str, List[float]] = {name: [] for name in names}
+    cpu = {name: [0, 0.0] for name in names}
+    for i in range(-(-count // block)):
+        for name in names if i % 2 == 0 else reversed(names):
+            s0, c0 = server_cpu_ns(pid), time.process_time()
+            for _ in range(min(block, count - i * block)):
+                t0 = time.perf_counter()
+                cycles[name]()
+                out[name].append((time.perf_counter() - t0) * 1e3)
+            # The last cycle's work after its answer (the prefetch, the computation ahead) is the next block's.
+            cpu[name][0] += server_cpu_ns(pid) - s0
+            cpu[name][1] += time.process_time() - c0
+    per = {name: (cpu[name][0] / 1e3 / count, cpu[name][1] * 1e6 / count) for name in names}
+    return out, per
 
 
 def experiment(client: Any, name: str, n: int) -> Any:
@@ -43,6 +79,8 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=10)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--objective-ms", type=float, default=0.0)
+    ap.add_argument("--server-pid", type=int, help="also give the server's and the client's CPU per cycle")
+    ap.add_argument("--loop", action="store_true", help="also time the one trip as `for trial in exp.loop()` runs it")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import parzen
@@ -72,18 +110,38 @@ def main() -> None:
             held["trial"] = parzen.Trial(one, resp.next.trials[0])
 
         cycles: Dict[str, Callable[[], None]] = {"two calls": two_calls, "one trip": one_trip}
-        times = time_round_robin(cycles, args.cycles, warmup=10, block=args.block)
+        if args.loop:
+            looped = experiment(client, f"trip-loop-{TAG}-{rep}", args.n)
+            trials = looped.loop()
+            current = {"trial": next(trials)}
+
+            def in_loop() -> None:
+                # One iteration of `for trial in exp.loop(): trial.report(f(...))`: the report goes with the next ask.
+                t = current["trial"]
+                t.report(f(t.flat_params))
+                current["trial"] = next(trials)
+
+            cycles["exp.loop()"] = in_loop
+        if args.server_pid is None:
+            times = time_round_robin(cycles, args.cycles, warmup=10, block=args.block)
+            cpu: Dict[str, Tuple[float, float]] = {}
+        else:
+            times, cpu = cpu_round_robin(cycles, args.cycles, 10, args.block, args.server_pid)
         q = {name: quantiles([t - args.objective_ms for t in ms]) for name, ms in times.items()}
         print(
             f"rep {rep}: N={args.n}..{args.n + args.cycles + 10}"
             + (f", outside a {args.objective_ms:g} ms objective " if args.objective_ms > 0 else " ")
             + "; ".join(f"{name} p50 {v['p50_ms']:.2f} ms p95 {v['p95_ms']:.2f} ms" for name, v in q.items())
-            + f"; speed-up of the p50 {q['two calls']['p50_ms'] / q['one trip']['p50_ms']:.2f}x",
+            + f"; speed-up of the p50 {q['two calls']['p50_ms'] / q['one trip']['p50_ms']:.2f}x"
+            + "".join(f"; {name} CPU/cycle server {sv:.0f} us client {cl:.0f} us" for name, (sv, cl) in cpu.items()),
             flush=True,
         )
         held["trial"].fail("benchmark over")
         two.delete()
         one.delete()
+        if args.loop:
+            trials.close()  # the pending iteration fails its trial, as a loop left by an exception does
+            looped.delete()
 
 
 if __name__ == "__main__":

@@ -55,6 +55,21 @@ describe("Suggest answer bound", () => {
     ).toBe(true);
   });
 
+  it("sizes each worker's trials with its own worker id, call after call", async () => {
+    const space = { parameters: [choice("c", [{ value: str("L".repeat(900)) }]), uniform("x", 0, 1)] };
+    await ts.api.createExperiment({ experiment: { name: "by-worker", space, algorithm: { name: "random" } } });
+    const most = async (workerId: string) => {
+      const err = await rejection(ts.api.suggest({ experiment: "by-worker", count: 1000, workerId }));
+      return Number(/at most (\d+)/.exec(err.details)![1]);
+    };
+    const short = await most("a");
+    const long = await most("w".repeat(200));
+    expect(long).toBeLessThan(short);
+    expect(await most("a")).toBe(short);
+    const answer = await ts.api.suggest({ experiment: "by-worker", count: long, workerId: "w".repeat(200) });
+    expect(SuggestResponse.encode(answer).finish().length).toBeLessThanOrEqual(LIMIT);
+  });
+
   it("a space whose one trial cannot fit is refused, naming that", async () => {
     const wide = { parameters: Array.from({ length: 600 }, (_, i) => uniform(`parameter_number_${i}`, 0, 1)) };
     await ts.api.createExperiment({ experiment: { name: "too-wide", space: wide } });

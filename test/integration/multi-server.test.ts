@@ -176,6 +176,26 @@ suite("several servers on one PostgreSQL database", () => {
     expect(all.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_COMPLETE, TrialState.TRIAL_STATE_RUNNING]);
   });
 
+  it("answers a Report with suggest_next under one request id the same on every server, its next trial made once", async () => {
+    await api(0).createExperiment({ experiment: { name: "same-next", space: { parameters: [uniform("x", 0, 1)] } } });
+    const [t] = (await api(1).suggest({ experiment: "same-next", workerId: "w" })).trials;
+    // Every server's image has the trial RUNNING (server 1's from its Suggest, the others' once they read it).
+    await Promise.all([api(0), api(2)].map((a) => a.getTrial({ trialId: t!.id })));
+    const req = {
+      trialId: t!.id,
+      status: ReportStatus.REPORT_STATUS_OK,
+      loss: 0.5,
+      suggestNext: true,
+      requestId: "n-1",
+    };
+    const [r0, r2] = await Promise.all([api(0).report(req), api(2).report(req)]);
+    const r1 = await api(1).report(req);
+    expect(r0.next!.trials).toHaveLength(1);
+    for (const r of [r1, r2]) expect(r.next!.trials.map((n) => n.id)).toEqual(r0.next!.trials.map((n) => n.id));
+    const all = await trialsOf("same-next", 2);
+    expect(all.map((n) => n.state)).toEqual([TrialState.TRIAL_STATE_COMPLETE, TrialState.TRIAL_STATE_RUNNING]);
+  });
+
   it("turns a lapsed lease raced by two servers LOST once and retries it once", async () => {
     await api(0).createExperiment({
       experiment: {

@@ -9,6 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { TpeSession } from "../../src/algorithms/tpe/sampler.js";
 import { parseTpeOptions } from "../../src/algorithms/tpe/options.js";
+import { goodSetSize } from "../../src/algorithms/tpe/split.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -44,6 +45,10 @@ function reported(history: Observation[], running: Observation, loss: number): O
   return history.map((o) => (o === running ? { ...o, state: "complete", loss } : o));
 }
 
+/** `history` with `running` reported worse than every trial: what the service computes ahead from. */
+const asWorst = (history: Observation[], running: Observation): Observation[] =>
+  history.map((o) => (o === running ? { ...o, state: "complete", loss: Infinity } : o));
+
 const suggest = (s: TpeSession, h: readonly Observation[]) =>
   Array.from(s.suggest(h, createRng(5, 61), { seed: 5, trialNumber: 61 }));
 
@@ -76,6 +81,86 @@ describe("TPE's last-suggestion memo", () => {
     const other = Array.from(ahead.suggest(best, createRng(5, 62), { seed: 5, trialNumber: 62 }));
     expect(ahead.memoHits).toBe(0);
     expect(other).toEqual(Array.from(new TpeSession(space, options).suggest(best, createRng(5, 62))));
+  });
+
+  it("decides the one-trip loop's common case without splitting the history again", () => {
+    const { history, running } = historyWithRunning();
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, asWorst(history, running));
+    const real = reported(history, running, 5);
+    const got = suggest(ahead, real);
+    expect(ahead.quickHits).toBe(1);
+    expect(got).toEqual(suggest(new TpeSession(space, options), real));
+  });
+
+  it("hands back the suggestion computed ahead exactly when the full check would, for any report", () => {
+    const { history, running } = historyWithRunning();
+    const losses = history.slice(0, 60).map((o) => o.loss!);
+    const sorted = [...losses].sort((a, b) => a - b);
+    // Every rank, exact ties with the good set's last member and the bad set's best loss, and the extremes.
+    const probes = [
+      ...sorted.flatMap((x, i) => [x, i + 1 < sorted.length ? (x + sorted[i + 1]!) / 2 : x + 1]),
+      -1,
+      0,
+      Infinity,
+    ];
+    const outcomes: Array<Partial<Observation>> = [
+      ...probes.map((loss) => ({ state: "complete" as const, loss })),
+      { state: "pruned", loss: 0.1, lastStep: 3 },
+      { state: "pruned", loss: undefined, lastStep: undefined },
+      { state: "fail", loss: undefined },
+      { state: "complete", loss: 5, values: Float64Array.of(5, 1) },
+    ];
+    let quick = 0;
+    for (const outcome of outcomes) {
+      const real = history.map((o) => (o === running ? { ...o, ...outcome } : o));
+      const ahead = new TpeSession(space, options);
+      suggest(ahead, asWorst(history, running));
+      const got = suggest(ahead, real);
+      // The same report in fresh objects: the quick check cannot apply, the full one decides.
+      const full = new TpeSession(space, options);
+      suggest(full, asWorst(history, running));
+      const copied = real.map((o) => ({ ...o }));
+      expect(suggest(full, copied)).toEqual(got);
+      expect(full.quickHits).toBe(0);
+      expect(ahead.memoHits, JSON.stringify(outcome)).toBe(full.memoHits);
+      expect(got).toEqual(suggest(new TpeSession(space, options), real));
+      quick += ahead.quickHits;
+    }
+    // Most reports land in the bad set (a hit); the best few, a failure and the outcomes do not.
+    expect(quick).toBeGreaterThan(probes.length / 2);
+    expect(quick).toBeLessThan(outcomes.length - 8);
+  });
+
+  it("computes afresh when a report ties the good set's last member and wins on its older number", () => {
+    // Trial 0 RUNNING (an enqueued trial started late), 1-59 COMPLETE, and the bad set's best loss made equal to the
+    // good set's last member's: a report of that loss for trial 0 moves no threshold, but ranks into the good set.
+    const { history } = historyWithRunning();
+    const base = history
+      .slice(0, 60)
+      .map((o) => (o.number === 0 ? { ...o, state: "running" as const, loss: undefined } : o));
+    const ranked = base.slice(1).sort((a, b) => a.loss! - b.loss!);
+    const nGood = goodSetSize(60, options);
+    const last = ranked[nGood - 1]!;
+    const tied = base.map((o) => (o === ranked[nGood] ? { ...o, loss: last.loss } : o));
+    const running = tied[0]!;
+    const real = tied.map((o) => (o === running ? { ...o, state: "complete" as const, loss: last.loss } : o));
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, asWorst(tied, running));
+    const got = suggest(ahead, real);
+    expect(ahead.memoHits).toBe(0);
+    expect(got).toEqual(suggest(new TpeSession(space, options), real));
+  });
+
+  it("checks the whole history, not only the reported trial", () => {
+    const { history, running } = historyWithRunning();
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, asWorst(history, running));
+    // Trial 3 replaced meanwhile (another worker's report, an import): the full check decides.
+    const real = reported(history, running, 5).map((o) => (o.number === 3 ? { ...o, loss: -5 } : o));
+    const got = suggest(ahead, real);
+    expect(ahead.quickHits).toBe(0);
+    expect(got).toEqual(suggest(new TpeSession(space, options), real));
   });
 
   it("keeps nothing without a context", () => {

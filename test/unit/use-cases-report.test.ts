@@ -6,7 +6,7 @@
 import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ListTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Optimizer } from "../../src/service/use-cases/optimizer.js";
 import {
   enqueueReq,
@@ -211,6 +211,28 @@ describe("Report", () => {
     // Without suggest_next the request id logs nothing: the same report is simply idempotent.
     expect((await h.optimizer.report(ok(b!.id, 2, { requestId: "r1" }))).trial.loss).toBe(2);
     expect((await h.optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 2 });
+  });
+
+  it("with suggest_next, reads the request log only once the trial is finished or the id turns out taken", async () => {
+    const reads = vi.spyOn(h.store, "findRequest");
+    const [a] = await h.optimizer.suggest(suggestReq("e"));
+    const req = ok(a!.id, 1, { suggestNext: true, requestId: "n1" });
+    const first = await h.optimizer.report(req);
+    // RUNNING: no Report with suggest_next can have finished it under any id yet.
+    expect(reads).not.toHaveBeenCalled();
+    expect((await h.optimizer.report(req)).next!.trials).toEqual(first.next!.trials);
+    expect(reads).toHaveBeenCalledTimes(1);
+    // The same id on another experiment's RUNNING trial: the write finds it taken, writes nothing, and says whose.
+    await h.optimizer.createExperiment(experiment("f"));
+    const [c] = await h.optimizer.suggest(suggestReq("f"));
+    expect(await refusal(h.optimizer.report(ok(c!.id, 2, { suggestNext: true, requestId: "n1" })))).toEqual({
+      code: "FAILED_PRECONDITION",
+      message: 'request_id "n1" was already used for another experiment',
+    });
+    expect((await h.optimizer.getTrial(c!.id)).state).toBe(TrialState.TRIAL_STATE_RUNNING);
+    expect((await h.optimizer.getExperiment("f")).trialCounts).toMatchObject({ running: 1, complete: 0 });
+    const next = await h.optimizer.report(ok(c!.id, 2, { suggestNext: true, requestId: "n2" }));
+    expect(next.next!.trials.map((t) => t.number)).toEqual([1]);
   });
 
   it("with suggest_next on a trial already reported, answers the next trial without a second report", async () => {

@@ -4,6 +4,7 @@ and fmin send each report together with the request for the next trial
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -182,3 +183,26 @@ def test_fmin_interrupted_between_handover_and_start_gives_the_trial_back(
         parzen.fmin(lambda p: 0.5, SPACE, algo="random", max_evals=50, client=client, experiment=name)
     counts = exp.refresh().trial_counts
     assert counts["COMPLETE"] == 3 and counts["RUNNING"] == 0 and counts["WAITING"] == 1
+
+
+def test_the_loops_heartbeat_every_trial_on_one_thread(client: parzen.Client, name: str) -> None:
+    """A thread started and joined per trial cost a fast loop more than the rest of its work per trial."""
+    threads: set[threading.Thread] = set()
+
+    def seen() -> None:
+        (thread,) = [t for t in threading.enumerate() if t.name == "parzen-heartbeat" and t.is_alive()]
+        threads.add(thread)
+
+    for trial in client.create_experiment(name, SPACE, algorithm="random", max_trials=4).loop():
+        assert trial._heartbeater is not None
+        seen()
+        trial.report(trial.params["x"])
+    assert len(threads) == 1
+
+    def fn(params: Any) -> float:
+        seen()
+        return float(params["x"])
+
+    client.create_experiment(f"{name}-optimize", SPACE, algorithm="random").optimize(fn, n_trials=3)
+    assert len(threads) == 2  # one per loop, ended with it
+    assert not [t for t in threading.enumerate() if t.name == "parzen-heartbeat" and t.is_alive()]

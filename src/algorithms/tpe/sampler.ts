@@ -22,7 +22,7 @@ import type { TpeOptions } from "./options.js";
 import { allocateCandidates, type BandwidthOptions } from "./parzen-estimator.js";
 import { addConstraintScores, ConstraintMemos, logAcquisition } from "./constraint-model.js";
 import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
-import { splitHistory, type Split } from "./split.js";
+import { compareFinished, splitHistory, type Split } from "./split.js";
 import { bestLoss, farFieldPrior, observationWeights, priorRawWeight } from "./weights.js";
 import { TpeWorkspace } from "./workspace.js";
 
@@ -49,9 +49,11 @@ export class TpeSession implements AlgorithmSession {
   private readonly models: readonly GroupModel[];
   private readonly ws = new TpeWorkspace();
   /** The last suggestion with everything it was computed from (see `suggest`). */
-  private last: { readonly inputs: SuggestInputs; readonly config: Config } | undefined;
+  private last: LastSuggestion | undefined;
   /** Suggestions handed back from `last` (diagnostics, tests). */
   memoHits = 0;
+  /** Of those, the ones the one-observation check decided, without splitting the history (diagnostics, tests). */
+  quickHits = 0;
 
   constructor(
     private readonly space: Space,
@@ -82,6 +84,13 @@ export class TpeSession implements AlgorithmSession {
    * is computed afresh.
    */
   suggest(history: readonly Observation[], rng: Rng, context?: SuggestContext): Config {
+    // The one-trip loop's common case, checked first because it is O(1) per observation: the same
+    // observations as last time but the one trial just reported, which stays out of the good set.
+    if (context !== undefined && this.last !== undefined && quickSame(this.last, history, context)) {
+      this.memoHits++;
+      this.quickHits++;
+      return this.last.config.slice();
+    }
     const space = this.space;
     const options = this.options;
     // Several objectives or constraints: Optuna's split and weights (outcome-split.ts); else the fast path.
@@ -110,7 +119,15 @@ export class TpeSession implements AlgorithmSession {
           : globalSets;
       this.sampleGroup(model, sets, rng, config, outcomes ? constrainedMembers(history, model.group) : []);
     }
-    if (memoable) this.last = { inputs: suggestInputs(context, globalSets), config: config.slice() };
+    if (memoable)
+      this.last = {
+        inputs: suggestInputs(context, globalSets),
+        config: config.slice(),
+        // A copy: the caller's array may be its live history, updated in place later.
+        history: history.slice(),
+        worstGood: worstOf(globalSets.good),
+        threshold: bestLoss(globalSets.bad),
+      };
     return config;
   }
 
@@ -179,6 +196,70 @@ interface SuggestInputs {
   readonly goodWeights: Float64Array;
   readonly bad: Int32Array;
   readonly badWeights: Float64Array;
+}
+
+interface LastSuggestion {
+  readonly inputs: SuggestInputs;
+  readonly config: Config;
+  /** The observations it was computed from (the objects themselves: the service replaces, never edits, one). */
+  readonly history: readonly Observation[];
+  /** The good set's lowest-ranked member, and the bad set's best loss (EI's threshold). */
+  readonly worstGood: Observation | undefined;
+  readonly threshold: number;
+}
+
+/**
+ * Whether `history` gives the same split and weights as `last.history`
+ * without splitting it: the same observation objects (observations are
+ * replaced, never edited) but at most one, the same trial, finished before
+ * and after (so N and γ(N) stay), out of the good set before and ranked
+ * below its lowest member after (so the good set stays), and moving neither
+ * below nor off the bad set's best loss (so the EI weights stay; the bad
+ * set's weights never read losses). False is no verdict: the full check runs.
+ */
+function quickSame(last: LastSuggestion, history: readonly Observation[], context: SuggestContext): boolean {
+  const before = last.history;
+  if (last.inputs.seed !== context.seed || last.inputs.trialNumber !== context.trialNumber) return false;
+  if (before.length !== history.length) return false;
+  let changed = -1;
+  for (let i = 0; i < history.length; i++) {
+    if (history[i] === before[i]) continue;
+    if (changed >= 0) return false;
+    changed = i;
+  }
+  if (changed < 0) return true;
+  const was = before[changed]!;
+  const now = history[changed]!;
+  if (now.number !== was.number || !sameConfig(now.config, was.config)) return false;
+  if (now.values !== undefined || now.constraints !== undefined) return false;
+  if (!isFinished(was) || !isFinished(now) || last.worstGood === undefined) return false;
+  if (last.inputs.good.includes(was.number) || compareFinished(now, last.worstGood) <= 0) return false;
+  const threshold = last.threshold;
+  const wasLoss = thresholdLoss(was);
+  return (wasLoss > threshold || wasLoss === Number.POSITIVE_INFINITY) && thresholdLoss(now) >= threshold;
+}
+
+function isFinished(o: Observation): boolean {
+  return o.state === "complete" || o.state === "pruned";
+}
+
+/** What `o` brings to the bad set's best loss (bestLoss): its loss if COMPLETE and a number, else +∞. */
+function thresholdLoss(o: Observation): number {
+  return o.state === "complete" && o.loss !== undefined && !Number.isNaN(o.loss) ? o.loss : Number.POSITIVE_INFINITY;
+}
+
+function sameConfig(a: Config, b: Config): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** The lowest-ranked member of a set of finished trials (split.ts's order). */
+function worstOf(set: readonly Observation[]): Observation | undefined {
+  let worst: Observation | undefined;
+  for (const o of set) if (worst === undefined || compareFinished(o, worst) > 0) worst = o;
+  return worst;
 }
 
 function suggestInputs(context: SuggestContext, sets: WeightedSets): SuggestInputs {

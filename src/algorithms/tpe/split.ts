@@ -33,7 +33,7 @@ function finiteOr(x: number | undefined, fallback: number): number {
 }
 
 /** Ranking of two finished trials: negative when `a` is better. */
-function compareFinished(a: Observation, b: Observation): number {
+export function compareFinished(a: Observation, b: Observation): number {
   const ca = a.state === "complete";
   const cb = b.state === "complete";
   if (ca !== cb) return ca ? -1 : 1;

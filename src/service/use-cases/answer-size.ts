@@ -53,9 +53,26 @@ export function checkSuggestAnswer(
   );
 }
 
+/**
+ * Each experiment's last bound, with what it depends on beyond the space: a worker asks again and again, and
+ * encoding a trial to size every Suggest (or Report with suggest_next) cost about as much as the answer's own.
+ */
+const bounds = new WeakMap<ExperimentState, { name: string; workerId: string; leaseMs: number; bytes: number }>();
+
+/**
+ * The times a bound is computed with: 2099-12-31T23:59:59.999Z, whose seconds and nanos take the most bytes of
+ * any time until then, so the bound holds whenever it is used.
+ */
+const BOUND_TIME = Date.UTC(2099, 11, 31, 23, 59, 59, 999);
+
 /** The most bytes an algorithm-made trial of `exp` can take in a Suggest answer (every parameter active). */
 function algorithmTrialBound(exp: ExperimentState, workerId: string): number {
-  const now = Date.now();
+  const known = bounds.get(exp);
+  const { name } = exp.row;
+  const { leaseMs } = exp.def;
+  if (known !== undefined && known.workerId === workerId && known.name === name && known.leaseMs === leaseMs)
+    return known.bytes;
+  const now = BOUND_TIME;
   const empty = newTrialRow(exp, 2 ** 31 - 1, new Float64Array(exp.space.params.length).fill(Number.NaN), now, {
     id: Number.MAX_SAFE_INTEGER,
     state: "running",
@@ -66,6 +83,7 @@ function algorithmTrialBound(exp: ExperimentState, workerId: string): number {
   });
   let bytes = trialBytes(trialView(exp, empty));
   for (const p of exp.space.params) bytes += paramEntryBound(p);
+  bounds.set(exp, { name, workerId, leaseMs, bytes });
   return bytes;
 }
 

@@ -247,7 +247,9 @@ export class Optimizer {
       () => ownerOfTrial(this.cache, req.trialId),
       async (change) => {
         const exp = change.exp;
-        if (req.suggestNext && req.requestId !== "") {
+        // Such a Report logs its request_id in the unit that finishes the trial, so while the trial is RUNNING
+        // none can have been applied to it: the log is read only otherwise, or when the id turns out to be taken.
+        if (req.suggestNext && req.requestId !== "" && exp.liveTrialById(req.trialId)?.state !== "running") {
           const replay = await this.replayedReport(exp, req);
           if (replay !== undefined) return replay;
         }
@@ -358,14 +360,22 @@ export class Optimizer {
       if (updated !== undefined) await change.write({ update: reported });
       next = plan.answer;
     } else {
-      await change.write({
-        update: [...reported, ...plan.started],
-        insert: plan.created,
-        request:
-          req.requestId === ""
-            ? undefined
-            : { method: "Report", requestId: req.requestId, trialIds: [trial.id, ...plan.started.map((t) => t.id)] },
-      });
+      try {
+        await change.write({
+          update: [...reported, ...plan.started],
+          insert: plan.created,
+          request:
+            req.requestId === ""
+              ? undefined
+              : { method: "Report", requestId: req.requestId, trialIds: [trial.id, ...plan.started.map((t) => t.id)] },
+        });
+      } catch (err) {
+        // The id is taken (its log was not read for a RUNNING trial): the unit wrote nothing; answer as the log says.
+        if (req.requestId === "" || !(err instanceof ParzenError && err.code === "ALREADY_EXISTS")) throw err;
+        const replay = await this.replayedReport(exp, req);
+        if (replay !== undefined) return replay;
+        throw err;
+      }
       next = trialsAnswer(startedView(exp, plan));
       const handed = plan.created[0] ?? plan.started[0];
       if (handed !== undefined) afterAnswer = this.suggests.prefetch.afterReportAndNext(exp, handed.number, this.now());

@@ -17,6 +17,7 @@ from . import pruners as _pruners
 from . import template as tpl
 from .errors import DeadlineExceeded, ExperimentDone, FailedPrecondition, ParzenError, TrialPruned
 from .handover import release_quietly, report_and_next
+from .heartbeat import SharedHeartbeats
 from .trial import _CURRENT, Trial, TrialState
 from .v1 import experiment_pb2, trial_pb2
 from .v1 import optimizer_service_pb2 as svc
@@ -307,11 +308,12 @@ class Experiment:
             return
         # The trial a Report handed over and the body has not got yet: given back if the loop stops first.
         unstarted = trial
+        beats = SharedHeartbeats()
         try:
             while trial is not None:
                 state = _LoopState()
                 trial._loop = state
-                trial.start_heartbeats()
+                trial.start_heartbeats(beats)
                 token = _CURRENT.set(trial)
                 going_on = False
                 try:
@@ -348,6 +350,8 @@ class Experiment:
         except BaseException:
             release_quietly(unstarted)
             raise
+        finally:
+            beats.close()
 
     def optimize(
         self, fn: Callable[[Any], float], n_trials: int | None = None, *, timeout: float | None = None
@@ -365,9 +369,10 @@ class Experiment:
         except ExperimentDone:
             return self.best_trial
         unstarted = trial  # as in loop(): handed over by a Report, not yet given to fn
+        beats = SharedHeartbeats()
         try:
             while trial is not None:
-                trial.start_heartbeats()
+                trial.start_heartbeats(beats)
                 token = _CURRENT.set(trial)
                 unstarted = None
                 try:
@@ -397,6 +402,8 @@ class Experiment:
         except BaseException:
             release_quietly(unstarted)
             raise
+        finally:
+            beats.close()
         return self.best_trial
 
     def _next_from(self, resp: svc.ReportResponse, timeout: float | None) -> Trial | None:

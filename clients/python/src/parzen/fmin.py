@@ -39,6 +39,7 @@ from .errors import (
 )
 from .experiment import Experiment
 from .handover import release_quietly, report_and_next
+from .heartbeat import SharedHeartbeats
 from .local_server import LocalServer
 from .progress import Progress
 from .trial import _CURRENT, Trial
@@ -249,12 +250,13 @@ def _run(
     progress = Progress(max_evals, done, show_progressbar)
     # A trial handed over by a Report and not yet given to fn: released if fmin stops first (handover.py).
     unstarted: Trial | None = None
+    beats = SharedHeartbeats()
     try:
         trial = _suggest(exp, left()) if going_on() else None
         unstarted = trial
         while trial is not None:
             unstarted = None
-            status, loss, metrics, reason = _evaluate(fn, trial)
+            status, loss, metrics, reason = _evaluate(fn, trial, beats)
             if loss is not None and (best is None or loss < best):
                 best = loss
             failed += status == _FAIL
@@ -277,6 +279,7 @@ def _run(
         release_quietly(unstarted)
         raise
     finally:
+        beats.close()
         progress.close()
 
 
@@ -305,10 +308,12 @@ def _next(exp: Experiment, resp: svc.ReportResponse, left: float | None) -> Tria
         return None
 
 
-def _evaluate(fn: Callable[[Any], Any], trial: Trial) -> tuple[int, float | None, dict[str, float], str]:
-    """Runs ``fn`` on the trial: the report to send (status, loss, metrics, fail reason). ``TrialPruned`` from
-    ``fn`` makes it PRUNED; another exception fails the trial at once and propagates."""
-    trial.start_heartbeats()
+def _evaluate(
+    fn: Callable[[Any], Any], trial: Trial, beats: SharedHeartbeats
+) -> tuple[int, float | None, dict[str, float], str]:
+    """Runs ``fn`` on the trial (heartbeating on ``beats``): the report to send (status, loss, metrics, fail
+    reason). ``TrialPruned`` from ``fn`` makes it PRUNED; another exception fails the trial at once and propagates."""
+    trial.start_heartbeats(beats)
     token = _CURRENT.set(trial)
     try:
         result = fn(trial.params)

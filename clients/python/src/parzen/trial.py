@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import template as tpl
 from .errors import ParzenError, TrialPruned
-from .heartbeat import Heartbeater, interval_for
+from .heartbeat import Beating, Heartbeater, SharedHeartbeats, interval_for
 from .v1 import optimizer_service_pb2 as svc
 from .v1 import trial_pb2
 from .values import Scalar, from_value_map, label_text, scalar_key
@@ -89,7 +89,7 @@ class Trial:
 
     def __init__(self, experiment: Experiment, proto: trial_pb2.Trial) -> None:
         self.experiment = experiment
-        self._heartbeater: Heartbeater | None = None
+        self._heartbeater: Beating | None = None
         self._current_token: Token[Trial | None] | None = None
         #: Set while the trial runs inside ``exp.loop()``, whose report it defers.
         self._loop: Any = None
@@ -348,11 +348,14 @@ class Trial:
 
     # ------------------------------------------------------- context manager
 
-    def start_heartbeats(self) -> None:
-        """Keeps the lease alive in the background until the trial is reported."""
+    def start_heartbeats(self, via: SharedHeartbeats | None = None) -> None:
+        """Keeps the lease alive in the background until the trial is reported (on ``via``'s thread if given,
+        the loops' one thread for all their trials; else on a thread of its own)."""
         interval = interval_for(self.lease_deadline)
         if interval is not None and self._heartbeater is None and self.state == TrialState.RUNNING:
-            self._heartbeater = Heartbeater(self.heartbeat, interval).start()
+            self._heartbeater = (
+                Heartbeater(self.heartbeat, interval).start() if via is None else via.keep(self.heartbeat, interval)
+            )
 
     def stop_heartbeats(self) -> None:
         if self._heartbeater is not None:
