@@ -445,6 +445,24 @@ async function throughput(db: string, postmaster: number): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const k of SERVER_COUNTS) say(`| ${round} | ${k} | ${cell(round, k, "random")} | ${cell(round, k, "tpe")} |`);
   }
+  // One window per setting and round swings by a third on this machine even when quiet: the median and the
+  // lowest of each round's ratio say more than any single round.
+  const ratios = (k: number, a: string) =>
+    Array.from({ length: ROUNDS }, (_, r) => {
+      const w = of(r + 1, k, a);
+      const one = of(r + 1, 1, a);
+      return w === undefined || one === undefined ? Number.NaN : w.rate / one.rate;
+    })
+      .filter((x) => !Number.isNaN(x))
+      .sort((x, y) => x - y);
+  const spread = (k: number, a: string) => {
+    const r = ratios(k, a);
+    return r.length === 0 ? "–" : `median ${r[r.length >> 1]!.toFixed(2)}, lowest ${r[0]!.toFixed(2)}`;
+  };
+  if (ROUNDS > 1) {
+    for (const k of SERVER_COUNTS.filter((n) => n !== 1))
+      say(`| all | ${k} | ${spread(k, "random")} | ${spread(k, "tpe")} |`);
+  }
   say("");
   say("### Per window: the shared experiment's lock turns, pulls, round trips and CPU");
   say("");
