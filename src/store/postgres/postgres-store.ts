@@ -607,6 +607,7 @@ export class PostgresStore implements Store, ChangeFeed {
           ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}`
           : "SAVEPOINT unit",
       );
+      // Its NOTIFY is sent at commit, in a turn with the turn's own: rare units, so a second notice is no cost.
       const head = await c.query(q("bump", SQL.bump, [id, this.origin]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
