@@ -18,7 +18,8 @@
  *
  *   npm run build && BENCH_NO_TORCH=1 bash bench/setup-venv.sh && npx tsx bench/multi-server/run.ts [--write]
  *
- * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round);
+ * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round; BENCH_SERVERS
+ * and BENCH_ALGS narrow a round, e.g. BENCH_SERVERS=1,3 BENCH_ALGS=tpe);
  * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
  * profiles (node --cpu-prof) there; BENCH_DIST=DIR runs the compiled server in DIR instead of dist/.
  *
@@ -48,6 +49,9 @@ const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter((p) => p !
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** The compiled server to run (BENCH_DIST: another build, e.g. a copy of main's dist/ to compare with). */
 const DIST = process.env.BENCH_DIST ?? "dist";
+/** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
+const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
+const ALGORITHMS = (process.env.BENCH_ALGS ?? "random,tpe").split(",") as ("random" | "tpe")[];
 const TICK = 100; // clock ticks per second in /proc/*/stat (getconf CLK_TCK on Linux)
 const out: string[] = [];
 const say = (line: string) => {
@@ -345,6 +349,7 @@ async function correctness(db: string, servers: Server[]): Promise<void> {
 
 /** One Parzen window's figures: rates, the feed's counters summed over its servers, CPU seconds. */
 interface Window {
+  round: number;
   servers: number;
   algorithm: string;
   rate: number;
@@ -362,8 +367,8 @@ interface Window {
 async function throughput(db: string, postmaster: number): Promise<void> {
   const windows: Window[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const k of [1, 2, 3]) {
-      for (const algorithm of ["random", "tpe"] as const) {
+    for (const k of SERVER_COUNTS) {
+      for (const algorithm of ALGORITHMS) {
         const servers: Server[] = [];
         for (let i = 0; i < k; i++) {
           const nodeArgs =
@@ -405,6 +410,7 @@ async function throughput(db: string, postmaster: number): Promise<void> {
             for (const [key, v] of a) m.set(key, (m.get(key) ?? 0) + v - (before[i]!.get(key) ?? 0));
           });
           windows.push({
+            round,
             servers: k,
             algorithm,
             rate: rs.reduce((n, r) => n + r.in_window, 0) / WINDOW_S,
@@ -425,18 +431,37 @@ async function throughput(db: string, postmaster: number): Promise<void> {
   say("");
   say(`Fresh servers for each window, 1, 2, 3 servers side by side in each round (${ROUNDS} rounds).`);
   say("");
-  say("| round | servers | random (trials/s) | TPE (trials/s) | random ÷ 1 server | TPE ÷ 1 server |");
-  say("| --- | --- | --- | --- | --- | --- |");
+  const of = (round: number, k: number, a: string) =>
+    windows.find((w) => w.round === round && w.servers === k && w.algorithm === a);
+  const cell = (round: number, k: number, a: string) => {
+    const w = of(round, k, a);
+    const one = of(round, 1, a);
+    return w === undefined
+      ? "–"
+      : `${w.rate.toFixed(0)}${one === undefined ? "" : ` (${(w.rate / one.rate).toFixed(2)})`}`;
+  };
+  say("| round | servers | random trials/s (÷ 1 server) | TPE trials/s (÷ 1 server) |");
+  say("| --- | --- | --- | --- |");
   for (let round = 1; round <= ROUNDS; round++) {
-    const of = (k: number, a: string) => windows[(round - 1) * 6 + (k - 1) * 2 + (a === "random" ? 0 : 1)]!;
-    for (const k of [1, 2, 3]) {
-      const r = of(k, "random");
-      const t = of(k, "tpe");
-      say(
-        `| ${round} | ${k} | ${r.rate.toFixed(0)} | ${t.rate.toFixed(0)} | ${(r.rate / of(1, "random").rate).toFixed(2)} | ` +
-          `${(t.rate / of(1, "tpe").rate).toFixed(2)} |`,
-      );
-    }
+    for (const k of SERVER_COUNTS) say(`| ${round} | ${k} | ${cell(round, k, "random")} | ${cell(round, k, "tpe")} |`);
+  }
+  // One window per setting and round swings by a third on this machine even when quiet: the median and the
+  // lowest of each round's ratio say more than any single round.
+  const ratios = (k: number, a: string) =>
+    Array.from({ length: ROUNDS }, (_, r) => {
+      const w = of(r + 1, k, a);
+      const one = of(r + 1, 1, a);
+      return w === undefined || one === undefined ? Number.NaN : w.rate / one.rate;
+    })
+      .filter((x) => !Number.isNaN(x))
+      .sort((x, y) => x - y);
+  const spread = (k: number, a: string) => {
+    const r = ratios(k, a);
+    return r.length === 0 ? "–" : `median ${r[r.length >> 1]!.toFixed(2)}, lowest ${r[0]!.toFixed(2)}`;
+  };
+  if (ROUNDS > 1) {
+    for (const k of SERVER_COUNTS.filter((n) => n !== 1))
+      say(`| all | ${k} | ${spread(k, "random")} | ${spread(k, "tpe")} |`);
   }
   say("");
   say("### Per window: the shared experiment's lock turns, pulls, round trips and CPU");
@@ -456,7 +481,7 @@ async function throughput(db: string, postmaster: number): Promise<void> {
       "notices/change | CPU servers | CPU PG | CPU workers | CPU ms/trial servers+PG+workers | load before → after |",
   );
   say(`|${" --- |".repeat(20)}`);
-  windows.forEach((w, i) => {
+  windows.forEach((w) => {
     const g = (key: string) => w.m.get(key) ?? 0;
     const changes = ["Suggest", "Report"].reduce(
       (n, method) => n + g(`parzen_rpcs_total{method="${method}",code="OK"}`),
@@ -468,7 +493,7 @@ async function throughput(db: string, postmaster: number): Promise<void> {
     const per = (n: number) => (changes === 0 ? "–" : (n / changes).toFixed(2));
     const withChanges = g("parzen_feed_pulls_with_changes_total");
     say(
-      `| ${Math.floor(i / 6) + 1} | ${w.servers} | ${w.algorithm} | ${w.rate.toFixed(0)} | ${changes} | ${turns} | ` +
+      `| ${w.round} | ${w.servers} | ${w.algorithm} | ${w.rate.toFixed(0)} | ${changes} | ${turns} | ` +
         `${turns === 0 ? "–" : (g("parzen_feed_turn_changes_total") / turns).toFixed(1)} | ` +
         `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_wait_seconds_total")) / turns).toFixed(2)} | ` +
         `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_held_seconds_total")) / turns).toFixed(2)} | ` +

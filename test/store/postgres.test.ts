@@ -221,6 +221,35 @@ suite("PostgreSQL store", () => {
     await other.close();
   });
 
+  it("sends one notice per lock turn, at its commit, with the turn's last version", async () => {
+    const mine = await openHarness();
+    h = mine;
+    const other = await openPostgresStore({ url: mine.url });
+    const e = (await mine.store.createExperiment("e", "{}", 1)).value.id;
+    const seen: [number, number, boolean][] = [];
+    let wake: () => void = () => {};
+    const two = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const unlisten = await other.feed.onChange((id, version, mine) => {
+      seen.push([id, version, mine]);
+      if (seen.length === 2) wake();
+    });
+    const { release } = await mine.store.lock(e);
+    const written = await Promise.all([0, 1, 2].map((n) => mine.store.write(e, insert(trial(e, n)))));
+    release();
+    await written[2]!.durable;
+    // A unit outside a turn notifies on its own: arriving after it, the turn's notices have all arrived.
+    await mine.store.write(e, insert(trial(e, 3)));
+    await two;
+    expect(seen).toEqual([
+      [e, 3, false],
+      [e, 4, false],
+    ]);
+    await unlisten();
+    await other.close();
+  });
+
   it("lets one store at a time hold an experiment's lock, other experiments' locks meanwhile free", async () => {
     const mine = await openHarness();
     h = mine;

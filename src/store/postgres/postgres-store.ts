@@ -38,7 +38,8 @@
  * The change feed (`changesSince`, `onChange`): every trial row carries the
  * experiment version of its last write, so a server that last saw version v
  * pulls exactly the trials written since; each commit NOTIFYs
- * `parzen_changes` with "<experiment id>:<version>:<origin>", the origin
+ * `parzen_changes` with "<experiment id>:<version>:<origin>" (a turn's commit
+ * once, with its last unit's version), the origin
  * being this store's random token (so a server tells its own writes from
  * others'; servers that know no origin read the first two fields only).
  */
@@ -390,8 +391,13 @@ export class PostgresStore implements Store, ChangeFeed {
         return;
       }
       // Committed in the background: the turn's units answer once it is (their `durable`), nothing else waits.
+      // One notice for the turn's units, sent with its commit (the same round trip); none if it wrote nothing.
       this.roundTrips.commit++;
-      c.query("COMMIT").then(
+      const notify =
+        turn.version === undefined
+          ? ""
+          : `SELECT pg_notify('${CHANNEL}', '${experimentId}:${turn.version}:${this.origin}'); `;
+      c.query(`${notify}COMMIT`).then(
         () => {
           turn.commit();
           done();
@@ -488,6 +494,7 @@ export class PostgresStore implements Store, ChangeFeed {
       const written = await (unit.withIds === undefined
         ? this.unit(experimentId, unit, turn)
         : this.unitInSteps(experimentId, unit, turn));
+      if (turn !== undefined) turn.version = written.version;
       const r = unit.request;
       // Other connections see the request log once the turn commits: until then, findRequest looks here.
       if (turn !== undefined && r !== undefined)
@@ -600,6 +607,7 @@ export class PostgresStore implements Store, ChangeFeed {
           ? `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ${sharedLock(id)}`
           : "SAVEPOINT unit",
       );
+      // Its NOTIFY is sent at commit, in a turn with the turn's own: rare units, so a second notice is no cost.
       const head = await c.query(q("bump", SQL.bump, [id, this.origin]));
       if (head.rowCount === 0) throw notFound(`experiment ${id} does not exist`);
       const version = head.rows[0]!.version as number;
@@ -738,6 +746,8 @@ class Turn {
   lost: ParzenError | undefined;
   /** Its connection broke. */
   broken: Error | undefined;
+  /** The experiment version its last unit wrote (its commit's notice names it); undefined while it wrote none. */
+  version: number | undefined;
   /** Resolves once a lost turn's ROLLBACK is done (the lock is free then). */
   rolledBack: Promise<void> = DONE;
   settled = false;

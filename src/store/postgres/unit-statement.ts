@@ -9,7 +9,8 @@
  * experiment's version bump (which row-locks the experiment until the
  * commit, and NOTIFYs): every write joins `bump`, so when the bump finds
  * nothing (the experiment is gone, or past `expectVersion`) nothing else is
- * written either. Each write carries the version `bump` returned (one
+ * written either. Outside a lock turn the bump NOTIFYs; a turn's units
+ * leave that to the turn's commit (one notice for all of them). Each write carries the version `bump` returned (one
  * statement sees one snapshot: re-reading the experiment would give the
  * version before the bump). Before the bump, outside a holder's lock, `lk`
  * bounds the transaction's lock waits (set_config local to it) and shares
@@ -72,8 +73,12 @@ export function unitStatement(
     where += ` AND version = ${$(unit.expectVersion, "bigint")}`;
   }
   if (lock !== undefined) where += " AND EXISTS (SELECT FROM lk)";
-  ctes.push(`bump AS (UPDATE experiments SET ${set} WHERE ${where}
-    RETURNING version, pg_notify('${channel}', id || ':' || version || ':' || ${$(origin, "text")}) AS notified)`);
+  // In a turn (no `lock`: this connection holds the experiment's), the turn's commit sends one notice for all its units.
+  const notify =
+    lock === undefined
+      ? ""
+      : `, pg_notify('${channel}', id || ':' || version || ':' || ${$(origin, "text")}) AS notified`;
+  ctes.push(`bump AS (UPDATE experiments SET ${set} WHERE ${where} RETURNING version${notify})`);
 
   const inserted = unit.insert ?? [];
   let numbers = "";
