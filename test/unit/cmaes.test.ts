@@ -41,6 +41,7 @@ describe("cmaes", () => {
     expect(defaults).toMatchObject({
       popsize: 0,
       diagonal_phase: 100,
+      orthogonal_sampling: true,
       restart_strategy: "ipop",
       with_margin: true,
       warm_start: true,

@@ -55,6 +55,11 @@ const schema = z.strictObject({
    * start, as the `cmaes` package's CMA. A warm start is always full.
    */
   diagonal_phase: z.number().min(0).max(1e6).default(100),
+  /**
+   * Each generation's draws orthogonal in blocks of n (Wang, Emmerich & Bäck 2014; orthogonal.ts): every
+   * member is still a standard normal draw, but a generation's steps cover distinct directions.
+   */
+  orthogonal_sampling: z.boolean().default(true),
   restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */
