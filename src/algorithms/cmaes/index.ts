@@ -60,6 +60,8 @@ const schema = z.strictObject({
    * member is still a standard normal draw, but a generation's steps cover distinct directions.
    */
   orthogonal_sampling: z.boolean().default(true),
+  /** A factor on the step size's damping dσ: below 1, σ adapts faster (1: the tutorial's dσ). */
+  csa_damping: z.number().gt(0).max(10).default(1),
   restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */

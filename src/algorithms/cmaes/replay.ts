@@ -199,8 +199,8 @@ export class Replay {
 
   /** A new run's constants from the centre or a random mean: diagonal first, unless the phase is off. */
   private runParams(n: number, popsize: number | undefined): CmaParams {
-    const p = cmaParams(n, popsize);
-    return this.options.diagonal_phase > 0 && n > 1 ? cmaParams(n, p.popsize, true) : p;
+    const p = cmaParams(n, popsize, false, this.options.csa_damping);
+    return this.options.diagonal_phase > 0 && n > 1 ? cmaParams(n, p.popsize, true, this.options.csa_damping) : p;
   }
 
   /** The generation after `cur` if `cur` can be told now (tell, then an IPOP restart if the run stopped). */
@@ -221,7 +221,7 @@ export class Replay {
     if (told.length < lambda) return undefined;
     let state = cur.state.tell(told);
     if (state.p.diagonal && state.g >= diagonalGenerations(this.options.diagonal_phase, state.p)) {
-      state = state.withParams(cmaParams(state.p.n, state.p.popsize));
+      state = state.withParams(cmaParams(state.p.n, state.p.popsize, false, this.options.csa_damping));
     }
     if (this.options.restart_strategy !== "none" && state.shouldStop(cur.sigma0)) {
       cur.next = this.restart(cur, state.g);
@@ -356,7 +356,7 @@ class WarmPrefix {
     for (const v of symmetricEigen(S, n).values) logDet += Math.log(v);
     const sigma = Math.exp(logDet / (2 * n));
     const C = S.map((v) => v / (sigma * sigma));
-    const p = cmaParams(n, this.options.popsize || undefined);
+    const p = cmaParams(n, this.options.popsize || undefined, false, this.options.csa_damping);
     this.cached = new Generation(0, CmaState.initial(p, mean, sigma, C, this.flat.discreteAxes), sigma);
     this.stale = false;
     return this.cached;
