@@ -1,15 +1,24 @@
 /**
  * Per-suggestion time of `cmaes` after N trials (in process, the session the
  * server keeps): p50/max over 50 suggestions at each N, for 10- and 40-D.
- *   npx tsx bench/cmaes-speed.ts [N ...]   (default 1000 10000)
+ *   npx tsx bench/cmaes-speed.ts [N ...] [--set key=value ...]   (default 1000 10000)
  */
 import { cmaes } from "../src/algorithms/cmaes/index.js";
 import type { Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
-import { median } from "./in-process.js";
+import type { Scalar } from "../src/space/types.js";
+import { median, parseScalar } from "./in-process.js";
 
-const ns = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const options: Record<string, Scalar> = {};
+const ns: number[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--set") {
+    const [k, v] = args[++i]!.split("=") as [string, string];
+    options[k] = parseScalar(v);
+  } else ns.push(Number(args[i]));
+}
 for (const d of [10, 40]) {
   const space = compileSpace({
     parameters: Array.from({ length: d }, (_, i) => ({
@@ -18,7 +27,7 @@ for (const d of [10, 40]) {
     })),
   });
   const f = (c: Float64Array) => c.reduce((s, t, i) => s + (i + 1) * (t - 1) ** 2, 0);
-  const session = cmaes.open(space, cmaes.parseOptions({}));
+  const session = cmaes.open(space, cmaes.parseOptions(options));
   const history: Observation[] = [];
   const ask = (t: number) => session.suggest(history, createRng(1, t), { seed: 1, trialNumber: t });
   for (const n of ns.length > 0 ? ns : [1000, 10000]) {
@@ -50,7 +59,7 @@ for (const d of [10, 40]) {
     })),
   });
   const f = (c: Float64Array) => c.reduce((s, t, i) => s + (i + 1) * (t - 1) ** 2, 0);
-  const live = cmaes.open(space, cmaes.parseOptions({}));
+  const live = cmaes.open(space, cmaes.parseOptions(options));
   const history: Observation[] = [];
   const n = ns.length > 0 ? ns[ns.length - 1]! : 10000;
   for (let t = 0; t < n; t++) {
@@ -59,7 +68,7 @@ for (const d of [10, 40]) {
   }
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  cmaes.open(space, cmaes.parseOptions({})).suggest(history, createRng(1, n), { seed: 1, trialNumber: n });
+  cmaes.open(space, cmaes.parseOptions(options)).suggest(history, createRng(1, n), { seed: 1, trialNumber: n });
   const cpu = process.cpuUsage(cpu0).user / 1000;
   console.log(
     `${d}-D, N = ${n}: first suggestion of a fresh session (full replay) ${(performance.now() - t0).toFixed(0)} ms, ` +

@@ -67,6 +67,8 @@ describe("cmaes options act", () => {
     ["sigma0 0.5", { sigma0: 0.5 }],
     ["with_margin false", { with_margin: false }],
     ["diagonal_phase 0 (full covariance from the start)", { diagonal_phase: 0 }],
+    ["orthogonal_sampling false (independent draws)", { orthogonal_sampling: false }],
+    ["csa_damping 0.5 (faster step-size adaptation)", { csa_damping: 0.5 }],
   ];
   it.each(cases)("%s", (_, over) => {
     expect(trajectory(cmaes, { ...defaults, ...over }, 21)).not.toEqual(base);

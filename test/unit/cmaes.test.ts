@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cmaParams } from "../../src/algorithms/cmaes/cma.js";
 import { CmaesSession, cmaes, type CmaesOptions } from "../../src/algorithms/cmaes/index.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
@@ -41,16 +42,26 @@ describe("cmaes", () => {
     expect(defaults).toMatchObject({
       popsize: 0,
       diagonal_phase: 100,
+      orthogonal_sampling: true,
+      csa_damping: 1,
       restart_strategy: "ipop",
       with_margin: true,
       warm_start: true,
     });
     expect(() => cmaes.parseOptions({ diagonal_phase: { kind: "double", value: -1 } })).toThrow(/diagonal_phase/);
     expect(() => cmaes.parseOptions({ sigma0: { kind: "double", value: 2 } })).toThrow(/sigma0/);
+    expect(() => cmaes.parseOptions({ csa_damping: { kind: "double", value: 0 } })).toThrow(/csa_damping/);
     expect(() => cmaes.parseOptions({ restart_strategy: { kind: "string", value: "lipop" } })).toThrow(
       /restart_strategy/,
     );
     expect(cmaes.parseOptions({ restart_strategy: { kind: "string", value: "bipop" } }).restart_strategy).toBe("bipop");
+  });
+
+  it("csa_damping scales the step size's damping dσ and nothing else", () => {
+    const base = cmaParams(12);
+    const fast = cmaParams(12, undefined, false, 0.5);
+    expect(fast.dSigma).toBeCloseTo(base.dSigma / 2, 12);
+    expect({ ...fast, dSigma: 0 }).toEqual({ ...base, dSigma: 0 });
   });
 
   it("converges on a 5-D ellipsoid where random search does not", () => {

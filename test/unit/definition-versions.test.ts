@@ -210,6 +210,21 @@ describe("stored definition versions", () => {
     expect(tpeOptions(DEFINITION_VERSIONS[3]!, growth)).toMatchObject({ gamma_cap_growth: 0.1, far_field_bound: 0 });
   });
 
+  it("keeps cmaes' independent draws for an experiment stored before version 6; new ones sample orthogonally", () => {
+    const cmaesOptions = (rules: DefinitionRules, options: NonNullable<Experiment["algorithm"]>["options"] = {}) =>
+      compileStored(
+        definitionJson(
+          compileDefinition(request({ algorithm: { name: "cmaes", options } }), undefined, rules).proto,
+          rules.version,
+        ),
+      ).algorithmOptions as Record<string, unknown>;
+    for (const rules of DEFINITION_VERSIONS.filter((r) => r.version < 6))
+      expect(cmaesOptions(rules)).toMatchObject({ orthogonal_sampling: false, diagonal_phase: 100 });
+    expect(cmaesOptions(CURRENT_DEFINITION_RULES)).toMatchObject({ orthogonal_sampling: true });
+    const own = { orthogonal_sampling: { kind: { $case: "boolValue" as const, value: true } } };
+    expect(cmaesOptions(DEFINITION_VERSIONS[4]!, own)).toMatchObject({ orthogonal_sampling: true });
+  });
+
   it("refuses a definition stored by a newer Parzen (version = latest + 1), naming the experiment", () => {
     const latest = DEFINITION_VERSIONS.at(-1)!.version;
     const def = compileDefinition(request());

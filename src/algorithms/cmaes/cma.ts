@@ -37,8 +37,14 @@ export interface CmaParams {
  * `diagonal`: sep-CMA-ES's learning rates. Only c1 and cμ change (each times
  * (n + 2)/3, capped so that c1 + cμ stays below 1); the negative weights are
  * then bounded with those rates, as the full update's are with its own.
+ * `damping`: a factor on the step size's damping dσ (1: the tutorial's).
  */
-export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n)), diagonal = false): CmaParams {
+export function cmaParams(
+  n: number,
+  popsize = 4 + Math.floor(3 * Math.log(n)),
+  diagonal = false,
+  damping = 1,
+): CmaParams {
   const mu = Math.floor(popsize / 2);
   const wp = Float64Array.from({ length: popsize }, (_, i) => Math.log((popsize + 1) / 2) - Math.log(i + 1));
   const sum = (a: ArrayLike<number>, from: number, to: number, f: (x: number) => number) => {
@@ -77,7 +83,7 @@ export function cmaParams(n: number, popsize = 4 + Math.floor(3 * Math.log(n)), 
     cmu,
     cc: (4 + muEff / n) / (n + 4 + (2 * muEff) / n),
     cSigma,
-    dSigma: 1 + 2 * Math.max(0, Math.sqrt((muEff - 1) / (n + 1)) - 1) + cSigma,
+    dSigma: damping * (1 + 2 * Math.max(0, Math.sqrt((muEff - 1) / (n + 1)) - 1) + cSigma),
     cm: 1,
     chiN: Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n)),
     funhistTerm: 10 + Math.ceil((30 * n) / popsize),

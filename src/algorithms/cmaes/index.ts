@@ -55,6 +55,13 @@ const schema = z.strictObject({
    * start, as the `cmaes` package's CMA. A warm start is always full.
    */
   diagonal_phase: z.number().min(0).max(1e6).default(100),
+  /**
+   * Each generation's draws orthogonal in blocks of n (Wang, Emmerich & Bäck 2014; orthogonal.ts): every
+   * member is still a standard normal draw, but a generation's steps cover distinct directions.
+   */
+  orthogonal_sampling: z.boolean().default(true),
+  /** A factor on the step size's damping dσ: below 1, σ adapts faster (1: the tutorial's dσ). */
+  csa_damping: z.number().gt(0).max(10).default(1),
   restart_strategy: z.enum(["ipop", "bipop", "none"]).default("ipop"),
   inc_popsize: z.number().int().min(1).max(16).default(2),
   /** Integer and stepped axes by CMA-ES with Margin (false: continuous, rounded). */

@@ -11,6 +11,7 @@ import type { Observation } from "../types.js";
 import { type CmaParams, CmaState, cmaParams } from "./cma.js";
 import type { FlatSpace } from "./encode.js";
 import type { CmaesOptions } from "./index.js";
+import { OrthogonalBlock } from "./orthogonal.js";
 
 /** Words after the seed: the member streams, and the restart means; no trial's rng (seed, number) can equal them. */
 const MEMBER_STREAM = [0xc3a, 0x35];
@@ -27,6 +28,8 @@ interface Sample {
 class Generation {
   readonly members: number[] = [];
   private readonly samples: Sample[] = [];
+  /** The members' orthogonalised first draws (orthogonal_sampling), built on first use. */
+  private block: OrthogonalBlock | undefined;
   /** The next generation (or the next run's first), once this one could be told. */
   next: Generation | undefined;
 
@@ -39,25 +42,40 @@ class Generation {
     readonly budget: RestartBudget = firstRun(state.p.popsize),
   ) {}
 
-  sample(j: number, flat: FlatSpace, seed: number): Sample {
+  sample(j: number, flat: FlatSpace, seed: number, orthogonal: boolean): Sample {
     let s = this.samples[j];
     if (s === undefined) {
-      s = drawMember(this, j, flat, seed);
+      s = drawMember(this, j, flat, seed, orthogonal);
       this.samples[j] = s;
     }
     return s;
   }
+
+  /** Member j's first draw made orthogonal to its block's earlier members' (orthogonal.ts). */
+  orthogonalDraw(j: number, n: number, seed: number): Float64Array {
+    this.block ??= new OrthogonalBlock(n, (k) => {
+      const rng = memberRng(this, k, seed);
+      return Float64Array.from({ length: n }, () => rng.normal());
+    });
+    return this.block.vector(j);
+  }
 }
 
-function drawMember(gen: Generation, j: number, flat: FlatSpace, seed: number): Sample {
+function memberRng(gen: Generation, j: number, seed: number) {
+  return createRng(seed, ...MEMBER_STREAM, gen.run, gen.state.g, j);
+}
+
+function drawMember(gen: Generation, j: number, flat: FlatSpace, seed: number, orthogonal: boolean): Sample {
   const n = flat.axes.length;
-  const rng = createRng(seed, ...MEMBER_STREAM, gen.run, gen.state.g, j);
+  const rng = memberRng(gen, j, seed);
   const z = new Float64Array(n);
   let x: Float64Array = new Float64Array(n);
   // Resample until the continuous coordinates are inside [0, 1], at most 10·n times (as Optuna sets the
-  // package's limit), then clip.
+  // package's limit), then clip. With orthogonal sampling the first try is the orthogonalised draw (the
+  // stream still spends its n normals on it) and the retries are plain draws.
   for (let t = 0; t <= 10 * n; t++) {
     for (let k = 0; k < n; k++) z[k] = rng.normal();
+    if (t === 0 && orthogonal && n > 1) z.set(gen.orthogonalDraw(j, n, seed));
     x = gen.state.sample(z);
     if (flat.axes.every((a, k) => a.discrete !== undefined || (x[k]! >= 0 && x[k]! <= 1))) break;
   }
@@ -103,11 +121,11 @@ export class Replay {
     const cur = this.current;
     if (cur === undefined) {
       const first = (prefix ?? this.warmPrefix(history, history.length)).generation() ?? this.defaultStart();
-      return first.sample(0, this.flat, this.seed).values;
+      return first.sample(0, this.flat, this.seed, this.options.orthogonal_sampling).values;
     }
     const next = this.advance(cur, history);
-    if (next !== undefined) return next.sample(0, this.flat, this.seed).values;
-    return cur.sample(cur.members.length, this.flat, this.seed).values;
+    if (next !== undefined) return next.sample(0, this.flat, this.seed, this.options.orthogonal_sampling).values;
+    return cur.sample(cur.members.length, this.flat, this.seed, this.options.orthogonal_sampling).values;
   }
 
   /**
@@ -158,7 +176,7 @@ export class Replay {
   }
 
   private matches(o: Observation, gen: Generation, j: number): boolean {
-    const values = gen.sample(j, this.flat, this.seed).values;
+    const values = gen.sample(j, this.flat, this.seed, this.options.orthogonal_sampling).values;
     return this.flat.axes.every((a, k) => o.config[a.param.index] === values[k]);
   }
 
@@ -181,8 +199,8 @@ export class Replay {
 
   /** A new run's constants from the centre or a random mean: diagonal first, unless the phase is off. */
   private runParams(n: number, popsize: number | undefined): CmaParams {
-    const p = cmaParams(n, popsize);
-    return this.options.diagonal_phase > 0 && n > 1 ? cmaParams(n, p.popsize, true) : p;
+    const p = cmaParams(n, popsize, false, this.options.csa_damping);
+    return this.options.diagonal_phase > 0 && n > 1 ? cmaParams(n, p.popsize, true, this.options.csa_damping) : p;
   }
 
   /** The generation after `cur` if `cur` can be told now (tell, then an IPOP restart if the run stopped). */
@@ -197,12 +215,13 @@ export class Replay {
         o.loss !== undefined &&
         !Number.isNaN(o.loss) &&
         (o.state === "complete" || (o.state === "pruned" && this.options.consider_pruned_trials));
-      if (evaluated) told.push({ x: cur.sample(j, this.flat, this.seed).raw, loss: o.loss! });
+      if (evaluated)
+        told.push({ x: cur.sample(j, this.flat, this.seed, this.options.orthogonal_sampling).raw, loss: o.loss! });
     }
     if (told.length < lambda) return undefined;
     let state = cur.state.tell(told);
     if (state.p.diagonal && state.g >= diagonalGenerations(this.options.diagonal_phase, state.p)) {
-      state = state.withParams(cmaParams(state.p.n, state.p.popsize));
+      state = state.withParams(cmaParams(state.p.n, state.p.popsize, false, this.options.csa_damping));
     }
     if (this.options.restart_strategy !== "none" && state.shouldStop(cur.sigma0)) {
       cur.next = this.restart(cur, state.g);
@@ -337,7 +356,7 @@ class WarmPrefix {
     for (const v of symmetricEigen(S, n).values) logDet += Math.log(v);
     const sigma = Math.exp(logDet / (2 * n));
     const C = S.map((v) => v / (sigma * sigma));
-    const p = cmaParams(n, this.options.popsize || undefined);
+    const p = cmaParams(n, this.options.popsize || undefined, false, this.options.csa_damping);
     this.cached = new Generation(0, CmaState.initial(p, mean, sigma, C, this.flat.discreteAxes), sigma);
     this.stale = false;
     return this.cached;

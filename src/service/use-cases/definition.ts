@@ -73,6 +73,11 @@ const TPE_DEFAULTS_BEFORE_V4: Readonly<Record<string, Scalar>> = {
   prior_weight: { kind: "double", value: 1 },
 };
 
+/** cmaes' defaults before version 6 (issue 21, bench/RESULTS.md): independent draws within a generation. */
+const CMAES_DEFAULTS_BEFORE_V6: Readonly<Record<string, Scalar>> = {
+  orthogonal_sampling: { kind: "bool", value: false },
+};
+
 /**
  * Every definition version, oldest first; the last is today's, which
  * CreateExperiment applies to new experiments. An entry never changes once
@@ -89,7 +94,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: false,
     objectives: false,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
   },
   {
     version: 2,
@@ -98,7 +103,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: false,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
   },
   {
     version: 3,
@@ -107,7 +112,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
   },
   {
     // TPE's defaults explore more (issue 21): 20 startup trials, a good set of at most 6, prior weight 3.
@@ -117,11 +122,21 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
   },
   {
     // TPE keeps improving on long runs (issue 21): l/g far from trials <= 10 (a growing good-set cap is an option).
     version: 5,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: { cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+  },
+  {
+    // cmaes draws each generation's members orthogonal in blocks of n (issue 21, bench/RESULTS.md).
+    version: 6,
     maxNameLength: 200,
     minLeaseMs: 1000,
     maxLeaseMs: 7 * 24 * 3600 * 1000,
