@@ -22,6 +22,9 @@ describe("good_endpoint_reach", () => {
     expect(at(2, 0.1)).toBeCloseTo(0.05, 12); // the inner gap wins
     expect(at(0)).toBeCloseTo(0.6, 12); // no reach given: the whole gap (consider_endpoints)
     expect(at(1, 0.25)).toBeCloseTo(0.05, 12); // inner kernels keep the neighbour-gap rule
+    // An unbounded (normal) domain: the edge gap counts as R, so a partial reach stays bounded.
+    const normal = { ...rule, lo: -Infinity, hi: Infinity, range: 2, endpointReach: 0.25 };
+    expect(gapBandwidthAt(values, 0, 3, normal, 0.06, 2)).toBeCloseTo(0.5, 12);
   });
 
   // bench/problems.ts's needle_cliff: a slope to a cliff at x = 0.7, best at its edge near y = 0.5, and a
