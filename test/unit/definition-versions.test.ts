@@ -185,7 +185,7 @@ describe("stored definition versions", () => {
       compileStored(
         definitionJson(compileDefinition(request({ algorithm: options }), undefined, rules).proto, rules.version),
       ).algorithmOptions as Record<string, unknown>;
-    const fixedCap = { gamma_cap_growth: 0, far_field_bound: 0 };
+    const fixedCap = { gamma_cap_growth: 0, far_field_bound: 0, good_endpoint_reach: 0 };
     for (const rules of DEFINITION_VERSIONS.slice(0, 3))
       expect(tpeOptions(rules)).toMatchObject({ n_startup_trials: 10, gamma_cap: 25, prior_weight: 1, ...fixedCap });
     expect(tpeOptions(DEFINITION_VERSIONS[3]!)).toMatchObject({
@@ -194,12 +194,14 @@ describe("stored definition versions", () => {
       prior_weight: 3,
       ...fixedCap,
     });
+    expect(tpeOptions(DEFINITION_VERSIONS[4]!)).toMatchObject({ far_field_bound: 10, good_endpoint_reach: 0 });
     expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({
       n_startup_trials: 20,
       gamma_cap: 6,
       prior_weight: 3,
       gamma_cap_growth: 0,
       far_field_bound: 10,
+      good_endpoint_reach: 1,
     });
     const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };
     expect(tpeOptions(DEFINITION_VERSIONS[0]!, own)).toMatchObject({ n_startup_trials: 5, gamma_cap: 25 });

@@ -1,7 +1,8 @@
 /**
  * TPE keeps, of n_ei_candidates draws from l(x), the one maximising log l − log g, with l fitted on the good set
- * (EI weights over the best bad loss, the prior at prior_weight × their mean) and g on the bad set (uniform
- * weights, the prior at prior_weight), as README and sampler.ts document. Candidates are drawn one after the other
+ * (EI weights over the best bad loss, the prior at prior_weight × their mean; its outermost kernels reach
+ * good_endpoint_reach/d² of the way to the domain edge) and g on the bad set (uniform weights, the prior at
+ * prior_weight), as README and sampler.ts document. Candidates are drawn one after the other
  * from the trial's stream, so the k candidates of n_ei_candidates = k are the first k of any larger k: the
  * suggestion's score can only grow with k, and it changes only to a better one.
  */
@@ -36,13 +37,15 @@ function scorer(history: readonly Observation[]): (x: number) => number {
   const ws = new TpeWorkspace();
   const gw = observationWeights(good, "ei", bestLoss(bad));
   const bwts = observationWeights(bad, "uniform", Number.POSITIVE_INFINITY);
+  // One parameter (d = 1): l's outermost kernels reach good_endpoint_reach of their gap to the edge.
+  const lbw = { ...bw, considerEndpoints: true, endpointReach: options.good_endpoint_reach };
   const l = new ParzenEstimator(
     dims,
     good.map((o) => o.config),
     gw,
     priorRawWeight(gw, "ei", options.prior_weight),
     options.categorical_prior_weight,
-    bw,
+    lbw,
     ws,
   );
   const g = new ParzenEstimator(

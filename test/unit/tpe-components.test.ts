@@ -36,6 +36,7 @@ describe("TPE options", () => {
       grid_bandwidth_floor: 1,
       branch_split: "local",
       consider_endpoints: false,
+      good_endpoint_reach: 1,
       weights: "ei",
       weights_bad: "uniform",
       constraint_model: "density",

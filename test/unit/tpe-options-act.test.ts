@@ -70,6 +70,7 @@ describe("every TPE option acts on the suggestions", () => {
     ["grid_bandwidth_floor 0", { grid_bandwidth_floor: 0 }],
     ["grid_bandwidth_floor 5", { grid_bandwidth_floor: 5 }],
     ["consider_endpoints true", { consider_endpoints: true }],
+    ["good_endpoint_reach 0", { good_endpoint_reach: 0 }],
     ["weights uniform", { weights: "uniform" }],
     ["weights_bad old_decay", { weights_bad: "old_decay" }],
   ];

@@ -14,6 +14,8 @@ export interface BandwidthRule {
   /** The scale R: range of a bounded domain, prior σ of an unbounded one. */
   readonly range: number;
   readonly considerEndpoints: boolean;
+  /** With considerEndpoints: the share of the gap to the domain edge an outermost kernel reaches. */
+  readonly endpointReach?: number;
   readonly floor: number;
   /** α of the magic clip, or undefined when the clip is off. */
   readonly clipExponent: number | undefined;
@@ -73,8 +75,14 @@ export function gapBandwidthAt(
   sMax: number,
 ): number {
   const m = values[r]!;
-  const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? m - rule.lo : 0;
-  const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? rule.hi - m : 0;
+  const left = r > 0 ? m - values[r - 1]! : rule.considerEndpoints ? edgeReach(m - rule.lo, rule) : 0;
+  const right = r < n - 1 ? values[r + 1]! - m : rule.considerEndpoints ? edgeReach(rule.hi - m, rule) : 0;
   const s = left > right ? left : right;
   return s < sMin ? sMin : s > sMax || Number.isNaN(s) ? sMax : s;
+}
+
+/** The share of an edge gap an outermost kernel reaches; with a partial reach an unbounded domain's gap counts as R. */
+function edgeReach(gap: number, rule: BandwidthRule): number {
+  const reach = rule.endpointReach;
+  return reach === undefined ? gap : Math.min(gap, rule.range) * reach;
 }

@@ -18,6 +18,10 @@
  * deceptive and 100-trial figures are unchanged. A good-set cap that grows
  * with N (gamma_cap_growth) helps long runs more but is off by default: it
  * costs the one-trip loop its suggestion computed ahead (bench/RESULTS.md).
+ * A narrow optimum beside the good set's region (needle_cliff) was still
+ * missed: l(x)'s outermost kernels now reach 1/d² of the way to the domain
+ * edge (hyperopt's endpoint rule, scaled down with the group's size;
+ * definition version 6).
  */
 import { z } from "zod";
 import type { Scalar } from "../../space/types.js";
@@ -81,6 +85,14 @@ const schema = z
     grid_bandwidth_floor: z.number().min(0).max(100).default(1),
     /** Let the outermost kernels use their gap to the domain edge too. */
     consider_endpoints: z.boolean().default(false),
+    /**
+     * l(x) only: its outermost kernels in each dimension reach this share of
+     * the gap to the domain edge, divided by d² for a group of d parameters
+     * (0: off; consider_endpoints: l and g, the full gap). Lets the good set's
+     * spread extend past its outermost trials, so a narrow optimum beside
+     * the region the good trials hold is still drawn (issue 21, needle_cliff).
+     */
+    good_endpoint_reach: z.number().min(0).max(1).default(1),
     /** Good-set weights: expected improvement over the split threshold, uniform, or hyperopt's age decay. */
     weights: z.enum(["ei", "uniform", "old_decay"]).default("ei"),
     /** Bad-set weights. */

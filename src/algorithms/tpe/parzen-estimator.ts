@@ -50,6 +50,8 @@ export { allocateCandidates, type Candidates };
 
 export interface BandwidthOptions {
   readonly considerEndpoints: boolean;
+  /** With considerEndpoints: the share of the gap to the domain edge an outermost kernel reaches (default 1). */
+  readonly endpointReach?: number;
   readonly floor: number;
   readonly clipExponent: number | undefined;
   /** Discrete dims: least σ in units of the kernel's own grid cell. */
@@ -79,6 +81,7 @@ function ruleOf(dim: Dim, bw: BandwidthOptions): BandwidthRule {
     hi: dim.hi,
     range: dim.priorSigma,
     considerEndpoints: bw.considerEndpoints,
+    endpointReach: bw.endpointReach,
     floor: bw.floor,
     clipExponent: bw.clipExponent,
   };

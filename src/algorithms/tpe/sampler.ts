@@ -70,7 +70,12 @@ export class TpeSession implements AlgorithmSession {
     this.models = groupsOf(space, options.multivariate, options.group).map((group) => {
       const groupDims = group.params.map((i) => dims[i]!);
       const memo = () => new EstimatorMemo(groupDims, options.categorical_prior_weight, bw);
-      return { group, dims: groupDims, good: memo(), bad: memo(), constraints: new ConstraintMemos(memo) };
+      const good = new EstimatorMemo(
+        groupDims,
+        options.categorical_prior_weight,
+        goodBandwidths(bw, options, groupDims),
+      );
+      return { group, dims: groupDims, good, bad: memo(), constraints: new ConstraintMemos(memo) };
     });
   }
 
@@ -186,6 +191,20 @@ export class TpeSession implements AlgorithmSession {
     }
     for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
   }
+}
+
+/**
+ * l(x)'s bandwidth rule: g(x)'s, except that the outermost good kernels in
+ * each dimension reach good_endpoint_reach/d² of the way to the domain edge
+ * (hyperopt's rule for one parameter). The good set's spread then extends
+ * past its outermost trials towards unexplored space, so a narrow optimum off
+ * the good set's hull can still be drawn; the reach shrinks with the group's
+ * size because in d dimensions most good kernels are outermost in some
+ * dimension and widening them all costs exploitation (bench/RESULTS.md).
+ */
+function goodBandwidths(bw: BandwidthOptions, options: TpeOptions, dims: readonly Dim[]): BandwidthOptions {
+  if (bw.considerEndpoints || options.good_endpoint_reach === 0) return bw;
+  return { ...bw, considerEndpoints: true, endpointReach: options.good_endpoint_reach / dims.length ** 2 };
 }
 
 /** What a suggestion without outcomes is a function of, given the session (space, options). */

@@ -59,8 +59,14 @@ export interface DefinitionRules {
   readonly algorithmDefaults: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
+/** TPE's defaults before version 6 (issue 21, needle_cliff, bench/RESULTS.md): l(x)'s outermost kernels stop at the good set. */
+const TPE_DEFAULTS_BEFORE_V6: Readonly<Record<string, Scalar>> = {
+  good_endpoint_reach: { kind: "double", value: 0 },
+};
+
 /** TPE's defaults before version 5's long-run fix (issue 21, bench/RESULTS.md): a fixed cap, no far-field bound. */
 const TPE_DEFAULTS_BEFORE_V5: Readonly<Record<string, Scalar>> = {
+  ...TPE_DEFAULTS_BEFORE_V6,
   gamma_cap_growth: { kind: "double", value: 0 },
   far_field_bound: { kind: "double", value: 0 },
 };
@@ -132,10 +138,11 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V6, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
   },
   {
-    // cmaes draws each generation's members orthogonal in blocks of n (issue 21, bench/RESULTS.md).
+    // cmaes draws each generation's members orthogonal in blocks of n; TPE's l(x) reaches past the good set's
+    // outermost trials, 1/d² of the way to the edge (issue 21, bench/RESULTS.md).
     version: 6,
     maxNameLength: 200,
     minLeaseMs: 1000,
