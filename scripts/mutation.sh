@@ -102,6 +102,8 @@ tests_for() {
       echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
     # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
     src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
+    # What a --db value names and its redaction: pure functions, their unit test.
+    src/store/db-url.ts) echo "test/unit/store-open.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract test over one real server, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
