@@ -104,6 +104,8 @@ tests_for() {
     src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
     # What a --db value names and its redaction: pure functions, their unit test.
     src/store/db-url.ts) echo "test/unit/store-open.test.ts" ;;
+    # PostgreSQL URLs to pools and start-up errors: unit tests without a database (the cluster's legs are slow).
+    src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
