@@ -199,6 +199,44 @@ describe("the server's transport and options", () => {
     }
   });
 
+  it("answers a bug INTERNAL without its text and logs it at error, whether thrown at once or later", async () => {
+    const lines: Line[] = [];
+    // The real service, with two methods broken the two ways a bug shows: a synchronous throw and a rejection.
+    const broken = Object.create(ts.server.optimizer, {
+      listExperiments: {
+        value: () => {
+          throw new TypeError("secret detail at once");
+        },
+      },
+      getBest: { value: async () => Promise.reject(new RangeError("secret detail later")) },
+    });
+    const server = new ParzenServer(broken, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      for (const [call, method, text] of [
+        [() => api.listExperiments({}), "ListExperiments", "secret detail at once"],
+        [() => api.getBest({ experiment: "wide" }), "GetBest", "secret detail later"],
+      ] as const) {
+        const err = await rejection(call());
+        expect(err.code).toBe(status.INTERNAL);
+        expect(err.message).not.toContain("secret");
+        const logged = lines.filter((l) => l.msg === "internal error" && l.method === method);
+        expect(logged).toHaveLength(1);
+        expect(logged[0]!.level).toBe(50);
+        expect((logged[0]!.err as { message: string }).message).toBe(text);
+      }
+      expect(lines.some((l) => l.msg === "request rejected")).toBe(false);
+      // A refusal the service meant is no bug: at debug, not at error.
+      expect((await rejection(api.getExperiment({ name: "absent" }))).code).toBe(status.NOT_FOUND);
+      expect(lines.filter((l) => l.level === 50)).toHaveLength(2);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
   it("stops gracefully: health NOT_SERVING for both names, then a call still open after the grace is cut", async () => {
     const lines: Line[] = [];
     const server = new ParzenServer(ts.server.optimizer, capture(lines));
