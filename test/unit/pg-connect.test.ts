@@ -6,6 +6,7 @@
  * fallback) are in test/store/postgres.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +77,7 @@ describe("libpq's TLS parameters", () => {
     expect(bad.code).toBe("FAILED_PRECONDITION");
     expect(bad.message).toBe("--db: not a valid URL: (unparsable database URL)");
     const mode = thrown(() => tlsFromUrl("postgres://u@h/db?sslmode=on"));
+    expect(mode.code).toBe("FAILED_PRECONDITION");
     expect(mode.message).toBe('--db: unknown sslmode "on" (disable, allow, prefer, require, verify-ca, verify-full)');
   });
 });
@@ -89,6 +91,7 @@ describe("the pool", () => {
       createPool("postgres://u@h/db?sslmode=prefer", {}, true),
       createPool("postgres://u@h/db?sslmode=require", {}, true),
       createPool("postgres://u@h/db?sslmode=require"),
+      createPool("postgres://u@db.example/db?sslmode=verify-full"),
     ];
     try {
       const opts = pools.map((p) => (p as unknown as { options: Record<string, unknown> }).options);
@@ -99,6 +102,8 @@ describe("the pool", () => {
       expect(opts[3]!.ssl).toBe(false);
       expect(opts[4]!.ssl).toBe(false);
       expect(opts[5]!.ssl).toMatchObject({ rejectUnauthorized: false });
+      // Verifying modes reach the pool whole: the host name to check, not a bare "no verification".
+      expect(opts[6]!.ssl).toMatchObject({ rejectUnauthorized: true, servername: "db.example" });
       expect(opts[0]!.connectionString).toBe("postgres://u@h/db");
       expect(opts[2]!.connectionString).toBe("postgres://u@h/db");
       expect(opts[0]!.application_name).toBe("parzen");
@@ -139,13 +144,95 @@ describe("the pool", () => {
   });
 });
 
+/**
+ * A stand-in for a PostgreSQL server without TLS, speaking just enough of the wire protocol: it declines every
+ * SSLRequest ('N', as a server built without TLS does) and answers every startup message with a FATAL error of
+ * SQLSTATE 3D000 (no such database), so that a test sees which connection attempts a client made and how.
+ */
+class NoTlsServer {
+  readonly attempts: ("ssl" | "plain")[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  constructor() {
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+      socket.on("error", () => undefined);
+      socket.on("data", (data) => {
+        // SSLRequest: length 8, code 80877103.
+        if (data.length === 8 && data.readInt32BE(4) === 80877103) {
+          this.attempts.push("ssl");
+          socket.write("N");
+          return;
+        }
+        this.attempts.push("plain");
+        const fields = Buffer.concat([
+          Buffer.from("SFATAL\0C3D000\0M"),
+          Buffer.from('database "hpo" does not exist\0'),
+          Buffer.from("\0"),
+        ]);
+        const header = Buffer.alloc(5);
+        header.write("E", 0);
+        header.writeInt32BE(4 + fields.length, 1);
+        socket.end(Buffer.concat([header, fields]));
+      });
+    });
+  }
+  listen(): Promise<number> {
+    return new Promise((ok) =>
+      this.server.listen(0, "127.0.0.1", () => ok((this.server.address() as { port: number }).port)),
+    );
+  }
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((ok) => this.server.close(() => ok()));
+  }
+}
+
+describe("opening a pool on a server without TLS", () => {
+  let server: NoTlsServer;
+  let port: number;
+  beforeAll(async () => {
+    server = new NoTlsServer();
+    port = await server.listen();
+  });
+  afterAll(() => server.close());
+
+  it("with sslmode=prefer (or allow) tries TLS, then again without it, as libpq does", async () => {
+    for (const mode of ["prefer", "allow"]) {
+      server.attempts.length = 0;
+      const err = await openPool(`postgres://u:s3cret@127.0.0.1:${port}/hpo?sslmode=${mode}`).catch((e: unknown) => e);
+      expect(server.attempts, mode).toEqual(["ssl", "plain"]);
+      // The second attempt's own failure is the one reported.
+      expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+      expect((err as Error).message).toBe(
+        `postgres://u:***@127.0.0.1:${port}/hpo?sslmode=${mode}: database "hpo" does not exist (create it first: CREATE DATABASE ...)`,
+      );
+    }
+  });
+
+  it("with sslmode=require never goes without TLS, and without sslmode never asks for it", async () => {
+    server.attempts.length = 0;
+    const err = await openPool(`postgres://u@127.0.0.1:${port}/hpo?sslmode=require`).catch((e: unknown) => e);
+    expect(server.attempts).toEqual(["ssl"]);
+    expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((err as Error).message).toMatch(/^cannot use PostgreSQL database .*: The server does not support SSL/);
+    server.attempts.length = 0;
+    const plain = await openPool(`postgres://u@127.0.0.1:${port}/hpo`).catch((e: unknown) => e);
+    expect(server.attempts).toEqual(["plain"]);
+    expect((plain as Error).message).toMatch(/create it first/);
+  });
+});
+
 describe("start-up failures, one sentence each", () => {
   const err = (props: { code?: string; message?: string }) => Object.assign(new Error(props.message ?? ""), props);
 
   it("an unreachable server: by the system's error code or by the driver's timeout message", () => {
     for (const code of ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]) {
-      const e = startupError(err({ code, message: `connect ${code}` }), URL_WITH_PASSWORD);
+      const cause = err({ code, message: `connect ${code}` });
+      const e = startupError(cause, URL_WITH_PASSWORD);
       expect(e.code, code).toBe("UNAVAILABLE");
+      expect(e.cause).toBe(cause);
       expect(e.message).toBe(
         `cannot reach the PostgreSQL server of postgres://parzen:***@db.example:5432/hpo: connect ${code}`,
       );
@@ -167,12 +254,16 @@ describe("start-up failures, one sentence each", () => {
       );
       expect(e.cause).toBe(cause);
     }
-    const missing = startupError(err({ code: "3D000", message: 'database "hpo" does not exist' }), URL_WITH_PASSWORD);
+    const gone = err({ code: "3D000", message: 'database "hpo" does not exist' });
+    const missing = startupError(gone, URL_WITH_PASSWORD);
+    expect(missing.cause).toBe(gone);
     expect(missing.message).toBe(
       'postgres://parzen:***@db.example:5432/hpo: database "hpo" does not exist (create it first: CREATE DATABASE ...)',
     );
     expect(missing.code).toBe("FAILED_PRECONDITION");
-    const other = startupError(err({ code: "42501", message: "permission denied" }), URL_WITH_PASSWORD);
+    const denied = err({ code: "42501", message: "permission denied" });
+    const other = startupError(denied, URL_WITH_PASSWORD);
+    expect(other.cause).toBe(denied);
     expect(other.message).toBe(
       "cannot use PostgreSQL database postgres://parzen:***@db.example:5432/hpo: permission denied",
     );
