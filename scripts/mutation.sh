@@ -106,6 +106,8 @@ tests_for() {
     src/store/db-url.ts) echo "test/unit/store-open.test.ts" ;;
     # PostgreSQL URLs to pools and start-up errors: unit tests without a database (the cluster's legs are slow).
     src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
+    # Migrating and opening PostgreSQL: a small test on one cluster (the contract file migrates a database per test).
+    src/store/postgres/migrate.ts | src/store/postgres/open.ts) echo "test/store/pg-migrate.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
