@@ -21,6 +21,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TokenSet } from "../../src/server/auth.js";
+import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
 import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
 import { testPki } from "./certs.js";
 import { uniform } from "./fixtures.js";
@@ -278,6 +279,50 @@ describe("the server's transport and options", () => {
     // A grace period longer than the test's timeout: only a drained server's own callback ends stop().
     await server.stop(10 * 60_000);
     expect(lines.some((l) => l.msg === "calls still running after the grace period; forcing shutdown")).toBe(false);
+  });
+});
+
+describe("reflection", () => {
+  it("is built on the first reflection call, once, and holds a conversation of several requests", async () => {
+    let built = 0;
+    const pkg = () => {
+      built++;
+      return loadSync(join(ROOT, "proto/parzen/v1/optimizer_service.proto"), {
+        includeDirs: [join(ROOT, "proto")],
+      }) as unknown as ReflectionPackage;
+    };
+    const server = new grpc.Server();
+    addLazyReflection(server, pkg);
+    const port = await new Promise<number>((ok, fail) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
+    );
+    try {
+      expect(built).toBe(0);
+      const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+      const def = grpc.loadPackageDefinition(loadSync(proto)) as any;
+      const client = new def.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, credentials.createInsecure());
+      const answers: Record<string, unknown>[] = [];
+      const call = client.ServerReflectionInfo(new Metadata());
+      const ended = new Promise<void>((ok, fail) => {
+        call.on("data", (r: Record<string, unknown>) => {
+          answers.push(r);
+          if (answers.length === 1) call.write({ fileContainingSymbol: "parzen.v1.OptimizerService" });
+          else call.end();
+        });
+        call.on("error", fail);
+        call.on("end", ok);
+      });
+      call.write({ listServices: "*" });
+      await ended;
+      client.close();
+      // Two answers on one stream: the service streams both ways.
+      expect(answers).toHaveLength(2);
+      expect(answers[0]!.listServicesResponse).toBeDefined();
+      expect(answers[1]!.fileDescriptorResponse).toBeDefined();
+      expect(built).toBe(1);
+    } finally {
+      server.forceShutdown();
+    }
   });
 });
 
