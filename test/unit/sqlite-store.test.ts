@@ -307,7 +307,7 @@ describe("the SQLite store", () => {
     expect([source.code, source.message]).toEqual(["INTERNAL", "trials: unknown stored source 77"]);
   });
 
-  it("closes without a checkpointer or a lock (an in-memory database, or opened without a logger)", async () => {
+  it("closes without a checkpointer (an in-memory database, or one opened without a logger)", async () => {
     const memory = await openSqliteStore({ path: ":memory:" });
     await memory.close();
     expect(memory.db.open).toBe(false);
