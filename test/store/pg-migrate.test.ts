@@ -81,7 +81,8 @@ suite("PostgreSQL migrations", () => {
       expect(err).toMatchObject({ code: "42P01" });
       expect(await version(url)).toEqual([{ version: 1 }]);
       expect(await query(url, "SELECT to_regclass('b') AS b")).toEqual([{ b: null }]);
-      // The connection went back to the pool usable: no transaction left open on it.
+      // A statement's failure is no broken connection: the pool keeps it, with no transaction left open on it.
+      expect([pool.totalCount, pool.idleCount]).toEqual([1, 1]);
       expect(
         (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in%'")).rows,
       ).toEqual([{ n: 0 }]);
@@ -89,6 +90,29 @@ suite("PostgreSQL migrations", () => {
       expect(await version(url)).toEqual([{ version: 2 }]);
     } finally {
       await pool.end();
+    }
+  });
+
+  it("migrates once when several servers start together, and takes an empty list as version 0", async () => {
+    const url = await fresh();
+    const pools = [createPool(url), createPool(url), createPool(url)];
+    try {
+      const m = (v: number, sql: string) => ({ version: v, name: `${String(v).padStart(4, "0")}_t.sql`, sql });
+      // Not idempotent: run twice, the second CREATE would fail and the INSERT would double.
+      const list = [m(1, "CREATE TABLE a (x int)"), m(2, "INSERT INTO a VALUES (1)")];
+      await Promise.all(pools.map((p) => migrate(p, url, list)));
+      expect(await query(url, "SELECT x FROM a")).toEqual([{ x: 1 }]);
+      expect(await version(url)).toEqual([{ version: 2 }]);
+      const empty = await fresh();
+      const pool = createPool(empty);
+      try {
+        await migrate(pool, empty, []);
+        expect(await version(empty)).toEqual([{ version: 0 }]);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
     }
   });
 
