@@ -41,6 +41,8 @@ describe("isLocalAddress", () => {
       "localhost:50051",
       "127.0.0.1:50051",
       "127.255.3.9:1",
+      "127.0.10.1:1",
+      "127.0.0.10:1",
       "[::1]:50051",
       "localhost",
       "unix:///tmp/p.sock",
@@ -57,6 +59,9 @@ describe("isLocalAddress", () => {
       "localhost.example.com:50051",
       "mylocalhost:50051",
       "[::1]x:50051",
+      // Only one bracket at each end is an IPv6 address's.
+      "[[::1]:50051",
+      "[::1]]:50051",
       "[::ffff:127.0.0.1]:50051",
       "::10:1",
     ])
