@@ -102,10 +102,16 @@ tests_for() {
       echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
     # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
     src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
+    # What a --db value names and its redaction: pure functions, their unit test.
+    src/store/db-url.ts) echo "test/unit/store-open.test.ts" ;;
+    # PostgreSQL URLs to pools and start-up errors: unit tests without a database (the cluster's legs are slow).
+    src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
+    # Migrating and opening PostgreSQL: a small test on one cluster (the contract file migrates a database per test).
+    src/store/postgres/migrate.ts | src/store/postgres/open.ts) echo "test/store/pg-migrate.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
-    # The gRPC layer: its own contract test over one real server, and the names test (invalid UTF-8 and names).
+    # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
-      echo "test/integration/server-contract.test.ts,test/integration/names.test.ts" ;;
+      echo "test/integration/server-contract.test.ts,test/integration/server-edges.test.ts,test/integration/names.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     *) echo "" ;;

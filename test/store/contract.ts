@@ -525,6 +525,15 @@ export function storeContract(
         expect((await h.store.experimentById(e))!.lifecycle).toBe("a");
       });
 
+      it("keeps the lifecycle through units that do not set one", async () => {
+        const e = await experiment("e");
+        await (await h.store.write(e, { lifecycle: '{"paused":true}' })).durable;
+        const [t] = await insert(e, trial(e, 0));
+        await (await h.store.write(e, { update: [{ ...t!, state: "complete", loss: 1 }] })).durable;
+        await (await h.store.write(e, {})).durable;
+        expect((await h.store.experimentById(e))!.lifecycle).toBe('{"paused":true}');
+      });
+
       it("refuses a lifecycle for an experiment that does not exist with NOT_FOUND", async () => {
         const e = await experiment("e");
         expect(await codeOf(h.store.write(e + 1000, { lifecycle: "x" }))).toBe("NOT_FOUND");

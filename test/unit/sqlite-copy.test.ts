@@ -106,6 +106,16 @@ describe("copying a SQLite database", () => {
     await store.close();
   });
 
+  it("copies a history whose other tables are empty", async () => {
+    const lone = join(dir, "lone.db");
+    const store = await openSqliteStore({ path: lone });
+    await store.createExperiment("only", "{}", 1);
+    await store.close();
+    const to = join(dir, "to.db");
+    expect(await copyDatabase(lone, to)).toEqual({ experiments: 1, trials: 0, intermediate_values: 0, request_log: 0 });
+    expect(await dump(to)).toEqual(await dump(lone));
+  });
+
   it("refuses to copy a database onto itself", async () => {
     const err = await refusal(copyDatabase(from, from));
     expect(err.code).toBe("INVALID_ARGUMENT");

@@ -78,6 +78,8 @@ describe("the SQLite store", () => {
     const err = await failure(store.experimentByName("e"));
     expect(err.code).toBe("UNAVAILABLE");
     expect(err.message).toMatch(new RegExp(`^database ${path}: the file is damaged \\(`));
+    // A read stored nothing: it does not speak of a call's writes being undone.
+    expect(err.message).not.toMatch(/nothing of this call was stored/);
     // A read that fails this way is not reported as a write failure.
     expect(store.writes.writable).toBe(true);
   });
@@ -105,8 +107,14 @@ describe("the SQLite store", () => {
     expect(await store.readTrials(e, 0, 10, false, () => new Float64Array(0))).toEqual([]);
     // Space comes back: the store's own probe (a committed no-op write) notices within its interval.
     store.db.pragma("max_page_count = 1073741823");
+    // Another connection sees a commit that changed the file: the probe is a real write, not an empty transaction.
+    const observer = new Database(path, { readonly: true });
+    const version = () => observer.pragma("data_version", { simple: true }) as number;
+    const before = version();
     const ready = new Promise<void>((ok) => store!.writes.onChange((w) => w && ok()));
     await ready;
+    expect(version()).not.toBe(before);
+    observer.close();
     expect(store.writes.writable).toBe(true);
     expect(changes).toEqual([false, true]);
     const again = await store.write(e, { insert: [{ trial: trial(0, { failReason: big }), params: {} }] });
@@ -216,5 +224,97 @@ describe("the SQLite store", () => {
     const [first, second] = await store.readTrials(e, 0, 1, false, () => new Float64Array(0));
     expect(first).not.toHaveProperty("proposedBy");
     expect(second!.proposedBy).toBe("tpe");
+  });
+
+  it("says what a refused write broke, naming the experiment, trial, number or request id", async () => {
+    store = await openSqliteStore({ path, log });
+    const e = (await store.createExperiment("e", "{}", 0)).value.id;
+    const f = (await store.createExperiment("f", "{}", 0)).value.id;
+    const [id] = (await store.write(e, { insert: [{ trial: trial(0), params: {} }] })).value;
+    await store.write(e, {
+      request: { method: "Suggest", requestId: "r-1", trialIds: [], withInserted: false, createTime: 1 },
+    });
+    const cases: [Promise<unknown>, string, string][] = [
+      [store.createExperiment("e", "{}", 0), "ALREADY_EXISTS", 'experiment "e" already exists'],
+      [
+        store.write(e, { insert: [{ trial: trial(0), params: {} }] }),
+        "ALREADY_EXISTS",
+        `experiment ${e} already has a trial number 0`,
+      ],
+      [store.write(999, { insert: [{ trial: trial(0), params: {} }] }), "NOT_FOUND", "experiment 999 does not exist"],
+      [store.write(999, { lifecycle: "x" }), "NOT_FOUND", "experiment 999 does not exist"],
+      [
+        store.write(f, { points: [{ trialId: id!, step: 1, value: 1 }] }),
+        "NOT_FOUND",
+        `trial ${id} of experiment ${f} does not exist`,
+      ],
+      [
+        store.write(e, {
+          request: { method: "Suggest", requestId: "r-1", trialIds: [], withInserted: false, createTime: 1 },
+        }),
+        "ALREADY_EXISTS",
+        'request_id "r-1" was already used',
+      ],
+      [
+        store.write(999, {
+          request: { method: "Suggest", requestId: "r-2", trialIds: [], withInserted: false, createTime: 1 },
+        }),
+        "NOT_FOUND",
+        "experiment 999 does not exist",
+      ],
+    ];
+    for (const [p, code, message] of cases) {
+      const err = await failure(p);
+      expect([err.code, err.message]).toEqual([code, message]);
+    }
+  });
+
+  it("fails a new experiment or a logged request on a full disk UNAVAILABLE, not as a broken constraint", async () => {
+    store = await openSqliteStore({ path, log });
+    const e = (await store.createExperiment("e", "{}", 0)).value.id;
+    await store.durable();
+    store.db.pragma(`max_page_count = ${store.db.pragma("page_count", { simple: true }) as number}`);
+    const big = "x".repeat(50_000);
+    const created = await failure(store.createExperiment("f", big, 0));
+    expect(created.code).toBe("UNAVAILABLE");
+    expect(created.message).toMatch(/the disk holding it is full/);
+    const logged = await failure(
+      store.write(e, {
+        request: { method: "Suggest", requestId: big, trialIds: [], withInserted: false, createTime: 1 },
+      }),
+    );
+    expect(logged.code).toBe("UNAVAILABLE");
+    expect(logged.message).toMatch(/the disk holding it is full/);
+  });
+
+  it("refuses a stored state or source it does not know, naming which", async () => {
+    store = await openSqliteStore({ path, log });
+    const e = (await store.createExperiment("e", "{}", 0)).value.id;
+    await store.write(e, {
+      insert: [
+        { trial: trial(0), params: {} },
+        { trial: trial(1), params: {} },
+      ],
+    });
+    await store.durable();
+    // A row no Parzen wrote (the schema's CHECKs bypassed, as a hand edit or a damaged page can).
+    store.db.pragma("ignore_check_constraints = 1");
+    store.db.prepare("UPDATE trials SET state = 99 WHERE number = 0").run();
+    store.db.prepare("UPDATE trials SET source = 77 WHERE number = 1").run();
+    const state = await failure(store.readTrials(e, 0, 0, false, () => new Float64Array(0)));
+    expect([state.code, state.message]).toEqual(["INTERNAL", "trials: unknown stored state 99"]);
+    const source = await failure(store.readTrials(e, 1, 1, false, () => new Float64Array(0)));
+    expect([source.code, source.message]).toEqual(["INTERNAL", "trials: unknown stored source 77"]);
+  });
+
+  it("closes without a checkpointer (an in-memory database, or one opened without a logger)", async () => {
+    const memory = await openSqliteStore({ path: ":memory:" });
+    await memory.close();
+    expect(memory.db.open).toBe(false);
+    store = await openSqliteStore({ path });
+    await store.close();
+    expect(store.db.open).toBe(false);
+    // Its lock was released: the file opens again.
+    store = await openSqliteStore({ path });
   });
 });

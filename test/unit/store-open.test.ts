@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { backendOf, sqlitePath } from "../../src/store/open.js";
+import { backendOf, openStore, sqlitePath } from "../../src/store/open.js";
 import { redact, tlsFromUrl } from "../../src/store/postgres/connect.js";
 
 describe("--db", () => {
@@ -50,5 +50,50 @@ describe("--db", () => {
     });
     expect(tlsFromUrl("postgres://u@127.0.0.1/db?sslmode=verify-full").ssl).toMatchObject({ host: "127.0.0.1" });
     expect(() => tlsFromUrl("postgres://u@h/db?sslmode=maybe")).toThrow(/unknown sslmode "maybe"/);
+  });
+});
+
+describe("--db values at their edges (db-url.ts, open.ts)", () => {
+  it("takes the scheme only at the start and in any case", () => {
+    expect(backendOf("PostgreS://u@h/db")).toBe("postgres");
+    expect(backendOf("SQLite:///var/x.db")).toBe("sqlite");
+    expect(sqlitePath("SQLITE:///var/x.db")).toBe("/var/x.db");
+    // A scheme that merely ends in "postgres" is another scheme, refused by name.
+    expect(() => backendOf("my-postgres://u@h/db")).toThrow(/unknown database scheme "my-postgres"/);
+    expect(() => backendOf("postgresqlx://u@h/db")).toThrow(/unknown database scheme "postgresqlx"/);
+    // One slash is no URL: a file path (a strange one).
+    expect(backendOf("postgres:/tmp/db")).toBe("sqlite");
+  });
+
+  it("refuses an unknown scheme with the whole advice and the URL redacted", () => {
+    let err: unknown;
+    try {
+      backendOf("MySQL://root:pw@h/db");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((err as Error).message).toBe(
+      '--db mysql://root:***@h/db: unknown database scheme "MySQL"; use a SQLite file path or a postgres:// URL',
+    );
+  });
+
+  it("hides passwords of any scheme, in any case, and says so when a URL cannot be parsed", () => {
+    expect(redact("POSTGRESQL://u:pw@h/db")).toBe("postgresql://u:***@h/db");
+    expect(redact("mysql://root:pw@h/db")).toBe("mysql://root:***@h/db");
+    // Never echo what could not be parsed: it may hold a password.
+    expect(redact("postgres://u:pw@[bad/db")).toBe("(unparsable database URL)");
+    // Only a scheme at the start makes a URL: a path holding "://" further on is shown as it is.
+    expect(redact("./odd/x://u:pw@[y.db")).toBe("./odd/x://u:pw@[y.db");
+    expect(redact("1x://u:pw@h/db")).toBe("1x://u:pw@h/db");
+  });
+
+  it("opens a postgres:// URL as PostgreSQL: an unreachable one fails UNAVAILABLE naming it, password hidden", async () => {
+    const err = await openStore("postgresql://u:secret@127.0.0.1:1/db", { poolSize: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParzenError);
+    expect(err).toMatchObject({ code: "UNAVAILABLE" });
+    expect((err as Error).message).toMatch(
+      /^cannot reach the PostgreSQL server of postgresql:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: /,
+    );
   });
 });

@@ -1,0 +1,412 @@
+/**
+ * The gRPC server's edges (src/server/server.ts, handlers.ts), over real gRPC on a real SQLite database, each
+ * server started once: which addresses count as local, TLS with and without client certificates, tokens checked
+ * after the caller's own interceptors, the message size limit both ways and its 16 MiB default, the streams bound,
+ * a graceful stop that forces calls still open after its grace period, and rejected calls logged at debug. The
+ * mutation runs of src/server use this file next to server-contract.test.ts (scripts/mutation.sh).
+ */
+import {
+  credentials,
+  Metadata,
+  type ServerInterceptor,
+  ServerInterceptingCall,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import * as grpc from "@grpc/grpc-js";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { TokenSet } from "../../src/server/auth.js";
+import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
+import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
+import { testPki } from "./certs.js";
+import { uniform } from "./fixtures.js";
+import { HealthClient, healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+type Line = Record<string, unknown>;
+
+/** A logger whose lines land in `lines`, at every level. */
+function capture(lines: Line[]) {
+  return pino({ level: "debug" }, { write: (s: string) => lines.push(JSON.parse(s) as Line) });
+}
+
+describe("isLocalAddress", () => {
+  it("counts only loopback hosts and unix sockets as local", () => {
+    for (const a of [
+      "localhost:50051",
+      "127.0.0.1:50051",
+      "127.255.3.9:1",
+      "127.0.10.1:1",
+      "127.0.0.10:1",
+      "[::1]:50051",
+      "localhost",
+      "unix:///tmp/p.sock",
+      "unix:p.sock",
+    ])
+      expect(isLocalAddress(a), a).toBe(true);
+    for (const a of [
+      "0.0.0.0:50051",
+      "[::]:50051",
+      "10.0.0.1:50051",
+      "127.0.0.1.example.com:50051",
+      "x127.0.0.1:50051",
+      "127.0.0:1",
+      "localhost.example.com:50051",
+      "mylocalhost:50051",
+      "[::1]x:50051",
+      // Only one bracket at each end is an IPv6 address's.
+      "[[::1]:50051",
+      "[::1]]:50051",
+      "[::ffff:127.0.0.1]:50051",
+      "::10:1",
+    ])
+      expect(isLocalAddress(a), a).toBe(false);
+  });
+});
+
+describe("the server's transport and options", () => {
+  let ts: TestServer;
+  const quiet = pino({ level: "silent" });
+  const pki = testPki();
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await ts.api.createExperiment({ experiment: { name: "wide", space: { parameters: wideSpace(60) } } });
+  });
+  afterAll(() => ts.close());
+
+  it("serves TLS clients that trust its certificate, and no plaintext client", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, {
+      tls: { cert: Buffer.from(pki.server.cert), key: Buffer.from(pki.server.key) },
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const tls = new OptimizerServiceClient(address, credentials.createSsl(Buffer.from(pki.ca.cert)));
+    const plain = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      expect((await promisify(tls).getExperiment({ name: "wide" })).experiment!.name).toBe("wide");
+      expect((await rejection(promisify(plain).getExperiment({ name: "wide" }))).code).toBe(status.UNAVAILABLE);
+    } finally {
+      tls.close();
+      plain.close();
+      await server.stop();
+    }
+  });
+
+  it("with a client CA, serves only clients presenting a certificate it signed", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, {
+      tls: {
+        cert: Buffer.from(pki.server.cert),
+        key: Buffer.from(pki.server.key),
+        clientCa: Buffer.from(pki.ca.cert),
+      },
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const ca = Buffer.from(pki.ca.cert);
+    const withCert = new OptimizerServiceClient(
+      address,
+      credentials.createSsl(ca, Buffer.from(pki.client.key), Buffer.from(pki.client.cert)),
+    );
+    const without = new OptimizerServiceClient(address, credentials.createSsl(ca));
+    try {
+      expect((await promisify(withCert).getExperiment({ name: "wide" })).experiment!.name).toBe("wide");
+      expect((await rejection(promisify(without).getExperiment({ name: "wide" }))).code).toBe(status.UNAVAILABLE);
+    } finally {
+      withCert.close();
+      without.close();
+      await server.stop();
+    }
+  });
+
+  it("refuses an answer over maxMessageBytes as well as a request", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, { maxMessageBytes: 1024 });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      // A small request whose answer (60 parameters) is well over 1 KiB.
+      const big = await rejection(promisify(client).getExperiment({ name: "wide" }));
+      expect(big.code).toBe(status.RESOURCE_EXHAUSTED);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("takes requests of several MiB by default (16 MiB), beyond grpc-js's own 4 MiB", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure(), {
+      "grpc.max_send_message_length": 64 << 20,
+      "grpc.max_receive_message_length": 64 << 20,
+    });
+    try {
+      const api = promisify(client);
+      // 6 MiB of user attributes: read and judged by the service (INVALID_ARGUMENT for its size), not refused
+      // by the transport (RESOURCE_EXHAUSTED).
+      const err = await rejection(
+        api.createExperiment({
+          experiment: { name: "big", space: { parameters: wideSpace(1) }, userAttrs: { blob: "x".repeat(6 << 20) } },
+        }),
+      );
+      expect(err.code).not.toBe(status.RESOURCE_EXHAUSTED);
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      // Over 16 MiB the transport refuses it.
+      const over = await rejection(
+        api.createExperiment({
+          experiment: { name: "big", space: { parameters: wideSpace(1) }, userAttrs: { blob: "x".repeat(17 << 20) } },
+        }),
+      );
+      expect(over.code).toBe(status.RESOURCE_EXHAUSTED);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("bounds concurrent streams with maxStreams, naming the bound", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, { maxStreams: 0 });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const err = await new Promise<ServiceError>((ok, fail) => {
+        const call = client.streamTrials({ experiment: "wide", states: [] });
+        call.on("data", () => fail(new Error("a stream was served over the bound")));
+        call.on("error", ok);
+        call.on("end", () => fail(new Error("a stream was served over the bound")));
+      });
+      expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(err.details).toMatch(/this server allows 0 \(--max-streams\)/);
+      expect(server.diagnostics().streams).toBe(0);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("logs a rejected call at debug with its method, code and details", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const err = await rejection(promisify(client).getExperiment({ name: "absent" }));
+      expect(err.code).toBe(status.NOT_FOUND);
+      const rejected = lines.filter((l) => l.msg === "request rejected");
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0]).toMatchObject({ level: 20, method: "GetExperiment", code: status.NOT_FOUND });
+      expect(rejected[0]!.details).toBe('experiment "absent" does not exist');
+      expect(lines.some((l) => l.msg === "internal error")).toBe(false);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("answers a bug INTERNAL without its text and logs it at error, whether thrown at once or later", async () => {
+    const lines: Line[] = [];
+    // The real service, with two methods broken the two ways a bug shows: a synchronous throw and a rejection.
+    const broken = Object.create(ts.server.optimizer, {
+      listExperiments: {
+        value: () => {
+          throw new TypeError("secret detail at once");
+        },
+      },
+      getBest: { value: async () => Promise.reject(new RangeError("secret detail later")) },
+    });
+    const server = new ParzenServer(broken, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      for (const [call, method, text] of [
+        [() => api.listExperiments({}), "ListExperiments", "secret detail at once"],
+        [() => api.getBest({ experiment: "wide" }), "GetBest", "secret detail later"],
+      ] as const) {
+        const err = await rejection(call());
+        expect(err.code).toBe(status.INTERNAL);
+        expect(err.message).not.toContain("secret");
+        const logged = lines.filter((l) => l.msg === "internal error" && l.method === method);
+        expect(logged).toHaveLength(1);
+        expect(logged[0]!.level).toBe(50);
+        expect((logged[0]!.err as { message: string }).message).toBe(text);
+      }
+      expect(lines.some((l) => l.msg === "request rejected")).toBe(false);
+      // A refusal the service meant is no bug: at debug, not at error.
+      expect((await rejection(api.getExperiment({ name: "absent" }))).code).toBe(status.NOT_FOUND);
+      expect(lines.filter((l) => l.level === 50)).toHaveLength(2);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("stops gracefully: health NOT_SERVING for both names, then a call still open after the grace is cut", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const health = new HealthClient(address, credentials.createInsecure());
+    const watched = (service: string) => {
+      const seen: string[] = [];
+      const watch = health.watch({ service });
+      watch.on("error", () => undefined);
+      const first = new Promise<void>((ok) => watch.on("data", (r: { status: string }) => seen.push(r.status) && ok()));
+      const stopped = new Promise<void>((ok) =>
+        watch.on("data", (r: { status: string }) => r.status === "NOT_SERVING" && ok()),
+      );
+      return { seen, first, stopped };
+    };
+    const live = watched("");
+    const ready = watched("parzen.v1.OptimizerService");
+    await Promise.all([live.first, ready.first]);
+    // A reflection stream left open by its client: only the grace period's end closes it.
+    const open = reflectionStream(address);
+    await open.answered;
+    const stopping = server.stop(200);
+    await Promise.all([live.stopped, ready.stopped]);
+    await stopping;
+    expect(live.seen).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(ready.seen).toEqual(["SERVING", "NOT_SERVING"]);
+    const forced = lines.filter((l) => l.msg === "calls still running after the grace period; forcing shutdown");
+    expect(forced).toHaveLength(1);
+    expect(forced[0]).toMatchObject({ level: 40, graceMs: 200 });
+    health.close();
+    open.close();
+  });
+
+  it("stops without forcing when no call is open", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    expect(await healthCheck(address, "")).toBe("SERVING");
+    // A grace period longer than the test's timeout: only a drained server's own callback ends stop().
+    await server.stop(10 * 60_000);
+    expect(lines.some((l) => l.msg === "calls still running after the grace period; forcing shutdown")).toBe(false);
+  });
+});
+
+describe("reflection", () => {
+  it("is built on the first reflection call, once, and holds a conversation of several requests", async () => {
+    let built = 0;
+    const pkg = () => {
+      built++;
+      return loadSync(join(ROOT, "proto/parzen/v1/optimizer_service.proto"), {
+        includeDirs: [join(ROOT, "proto")],
+      }) as unknown as ReflectionPackage;
+    };
+    const server = new grpc.Server();
+    addLazyReflection(server, pkg);
+    const port = await new Promise<number>((ok, fail) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
+    );
+    try {
+      expect(built).toBe(0);
+      const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+      const def = grpc.loadPackageDefinition(loadSync(proto)) as any;
+      const client = new def.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, credentials.createInsecure());
+      const answers: Record<string, unknown>[] = [];
+      const call = client.ServerReflectionInfo(new Metadata());
+      const ended = new Promise<void>((ok, fail) => {
+        call.on("data", (r: Record<string, unknown>) => {
+          answers.push(r);
+          if (answers.length === 1) call.write({ fileContainingSymbol: "parzen.v1.OptimizerService" });
+          else call.end();
+        });
+        call.on("error", fail);
+        call.on("end", ok);
+      });
+      call.write({ listServices: "*" });
+      await ended;
+      client.close();
+      // Two answers on one stream: the service streams both ways.
+      expect(answers).toHaveLength(2);
+      expect(answers[0]!.listServicesResponse).toBeDefined();
+      expect(answers[1]!.fileDescriptorResponse).toBeDefined();
+      expect(built).toBe(1);
+    } finally {
+      server.forceShutdown();
+    }
+  });
+});
+
+describe("tokens", () => {
+  const TOKEN = "edge-token-0123456789abcdef";
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts.close());
+
+  it("scope a reader's calls: its own experiments answered whole, others refused", async () => {
+    const READER = "edge-reader-0123456789abcdef";
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      tokens: new TokenSet([TOKEN, { token: READER, role: "reader", experiments: ["seen-*"] }]),
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const admin = promisify(client, TOKEN);
+      for (const name of ["seen-a", "other"])
+        await admin.createExperiment({ experiment: { name, space: { parameters: wideSpace(1) } } });
+      const reader = promisify(client, READER);
+      expect((await reader.getExperiment({ name: "seen-a" })).experiment!.name).toBe("seen-a");
+      expect((await reader.listTrials({ experiment: "seen-a" })).trials).toEqual([]);
+      expect((await reader.listExperiments({})).experiments.map((e) => e.name)).toEqual(["seen-a"]);
+      expect((await rejection(reader.getExperiment({ name: "other" }))).code).toBe(status.PERMISSION_DENIED);
+      expect((await admin.listExperiments({})).experiments.map((e) => e.name)).toEqual(["other", "seen-a"]);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("are checked after the server's own interceptors, which see the refused calls too", async () => {
+    const seen: { path: string; code: number }[] = [];
+    const observe: ServerInterceptor = (method, call) =>
+      new ServerInterceptingCall(call, {
+        sendStatus: (st, next) => {
+          seen.push({ path: method.path, code: st.code });
+          next(st);
+        },
+      });
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      tokens: new TokenSet([TOKEN]),
+      interceptors: [observe],
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const refused = await rejection(promisify(client).listExperiments({}));
+      expect(refused.code).toBe(status.UNAUTHENTICATED);
+      expect((await promisify(client, TOKEN).listExperiments({})).experiments).toBeInstanceOf(Array);
+      // Health needs no token.
+      expect(await healthCheck(address, "")).toBe("SERVING");
+      expect(seen.filter((s) => s.path.endsWith("/ListExperiments")).map((s) => s.code)).toEqual([
+        status.UNAUTHENTICATED,
+        status.OK,
+      ]);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
+
+/** `n` uniform parameters with names long enough to make an answer of a few KiB. */
+function wideSpace(n: number) {
+  return Array.from({ length: n }, (_, i) => uniform(`parameter_with_a_long_name_${String(i).padStart(3, "0")}`, 0, 1));
+}
+
+/** A v1 reflection stream kept open after its first answer, until `close`. */
+function reflectionStream(address: string) {
+  const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+  const def = grpc.loadPackageDefinition(loadSync(proto)) as any;
+  const client = new def.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+  const call = client.ServerReflectionInfo(new Metadata());
+  const answered = new Promise<void>((ok) => call.on("data", () => ok()));
+  call.on("error", () => undefined);
+  call.write({ listServices: "*" });
+  return { answered, close: () => client.close() };
+}
