@@ -74,7 +74,10 @@ describe("nsga2 options at their bounds", () => {
         { crossover: text("sbx"), sigma_eta: num(1) },
         '"sigma_eta" applies to crossover "undx" only, but crossover is "sbx"',
       ],
-      [{ crossover: text("undx"), alpha: num(1) }, '"alpha" applies to crossover "blxalpha" only, but crossover is "undx"'],
+      [
+        { crossover: text("undx"), alpha: num(1) },
+        '"alpha" applies to crossover "blxalpha" only, but crossover is "undx"',
+      ],
     ];
     for (const [raw, message] of refused) expect(refusal(raw)).toBe(`nsga2 options: ${message}`);
     // The operator's own options are kept as given.
@@ -138,9 +141,9 @@ const obs = (
 describe("nsga2 populations", () => {
   it("read several objectives from values, one from the loss, and only COMPLETE trials", () => {
     expect(readingOf([])).toEqual({ multi: false, constrained: false });
-    expect(readingOf([obs(0, "complete", 1), obs(1, "complete", undefined, { values: Float64Array.of(1, 2) })])).toEqual(
-      { multi: true, constrained: false },
-    );
+    expect(
+      readingOf([obs(0, "complete", 1), obs(1, "complete", undefined, { values: Float64Array.of(1, 2) })]),
+    ).toEqual({ multi: true, constrained: false });
     expect(readingOf([obs(0, "fail", undefined, { constraints: Float64Array.of(1) })])).toEqual({
       multi: false,
       constrained: true,
