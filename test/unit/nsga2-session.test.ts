@@ -196,6 +196,26 @@ describe("nsga2 populations", () => {
   });
 });
 
+describe("nsga2 populations, memo edge cases", () => {
+  const numbers = (p: Populations, g: number, hist: Observation[]) => p.parentsOf(g, hist).map((m) => m.obs.number);
+
+  it("recompute a later generation when only an earlier one changed (a straggler finished)", () => {
+    const pops = new Populations(2);
+    // Generation 0: trials 0, 1 (1 still running); generation 1: trials 2, 3.
+    const h = [obs(0, "complete", 5), obs(1, "running"), obs(2, "complete", 3), obs(3, "complete", 4)];
+    expect(numbers(pops, 2, h)).toEqual([2, 3]);
+    // Trial 1 finishes with the best loss; generation 1's trials are the same: P(2) must still include it.
+    h[1] = obs(1, "complete", 0);
+    expect(numbers(pops, 2, h)).toEqual(numbers(new Populations(2), 2, h));
+    expect(numbers(pops, 2, h)).toContain(1);
+  });
+
+  it("leave a COMPLETE trial without objective values out of the parents", () => {
+    const h = [obs(0, "complete", 2), obs(1, "complete"), obs(2, "complete", 1)];
+    expect(numbers(new Populations(3), 1, h)).toEqual([0, 2]);
+  });
+});
+
 describe("nsga2 suggestions", () => {
   const box = compileSpace({
     parameters: [0, 1].map((k) => param(`x${k}`, { $case: "uniform", value: { low: 0, high: 1 } })),
@@ -238,6 +258,63 @@ describe("nsga2 suggestions", () => {
     ].map((c, t) => ({ number: t, config: Float64Array.from(c), state: "complete", loss: t, lastStep: undefined }));
     for (let seed = 0; seed < 20; seed++) {
       expect(Array.from(s.suggest(h, createRng(seed), { seed, trialNumber: 3 }))).toEqual([1, 1]);
+    }
+  });
+
+  it("keep the last attempt, clipped, when every child of the parents leaves the bounds", () => {
+    // BLX-α with α = 100 on [0, 1]: a child lands inside with probability about 1/201 per attempt, so most
+    // suggestions exhaust the attempts and keep the last child clipped onto a bound; some find one inside.
+    const line = compileSpace({ parameters: [param("x", { $case: "uniform", value: { low: 0, high: 1 } })] });
+    const o = options({
+      population_size: num(2),
+      crossover: text("blxalpha"),
+      alpha: num(100),
+      crossover_prob: num(1),
+      mutation_prob: num(0),
+    });
+    const s = new Nsga2Session(line, o);
+    const h: Observation[] = [0.05, 0.95].map((x, t) => ({
+      number: t,
+      config: Float64Array.of(x),
+      state: "complete",
+      loss: t,
+      lastStep: undefined,
+    }));
+    let inside = 0;
+    let onBound = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const x = s.suggest(h, createRng(seed), { seed, trialNumber: 2 })[0]!;
+      expect(x >= 0 && x <= 1, `seed ${seed}: ${x}`).toBe(true);
+      if (x === 0 || x === 1) onBound++;
+      else inside++;
+    }
+    expect(onBound).toBeGreaterThan(10);
+    expect(inside).toBeGreaterThan(5);
+  });
+
+  it("count configurations equal when their inactive parameters are both unset", () => {
+    // a ∈ {x, y}, b ∈ {0, 1} only under x: three configurations, two of them taken, [x, 1] the one left.
+    const cond = compileSpace({
+      parameters: [
+        param("a", {
+          $case: "choice",
+          value: {
+            options: [
+              str("x", [param("b", { $case: "choice", value: { options: [str("0"), str("1")], weights: [] } })]),
+              str("y"),
+            ],
+            weights: [],
+          },
+        }),
+      ],
+    });
+    const s = new Nsga2Session(cond, options({ population_size: num(2) }));
+    const h: Observation[] = [
+      [0, 0],
+      [1, Number.NaN],
+    ].map((c, t) => ({ number: t, config: Float64Array.from(c), state: "complete", loss: t, lastStep: undefined }));
+    for (let seed = 0; seed < 20; seed++) {
+      expect(Array.from(s.suggest(h, createRng(seed), { seed, trialNumber: 2 }))).toEqual([0, 1]);
     }
   });
 });
