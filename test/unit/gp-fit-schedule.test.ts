@@ -175,6 +175,15 @@ describe("the fit memo", () => {
     expect(memo.get("k32")?.loss).toBe(32);
     expect(memo.get("absent")).toBeUndefined();
   });
+
+  it("does not take a slot for a key it does not hold", () => {
+    const memo = new FitMemo();
+    for (let i = 0; i < 31; i++) memo.set(`k${i}`, fitOf(i));
+    expect(memo.get("absent")).toBeUndefined();
+    memo.set("k31", fitOf(31)); // the 32nd fit: nothing is evicted
+    expect(memo.get("k0")?.loss).toBe(0);
+    expect(memo.get("absent")).toBeUndefined();
+  });
 });
 
 describe("the refit schedule", () => {
