@@ -208,6 +208,7 @@ describe("the refit schedule", () => {
   it("fits on every observation below 40, then on the first m, m a multiple of min(⌊n/20⌋, 10)", () => {
     const memo = new FitMemo();
     for (const [n, m] of [
+      [15, 15],
       [39, 39],
       [41, 40],
       [59, 58],
