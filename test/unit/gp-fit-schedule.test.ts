@@ -247,6 +247,18 @@ describe("the refit schedule", () => {
     const x2 = X.slice(0, 30 * D);
     x2[0] = x2[0]! / 2;
     expect(scheduledFit(memo, x2, target.slice(0, 30), D, cat, false, false)).not.toBe(plain);
+    // A change in the last bits of any input or target: another fit (the key hashes every bit of the data).
+    for (const at of [0, 1, 30 * D - 1]) {
+      const x3 = X.slice(0, 30 * D);
+      x3[at] = x3[at]! * (1 + 2 ** -50);
+      expect(x3[at]).not.toBe(X[at]);
+      expect(scheduledFit(memo, x3, target.slice(0, 30), D, cat, false, false), `x[${at}]`).not.toBe(plain);
+    }
+    for (const at of [0, 29]) {
+      const t3 = target.slice(0, 30);
+      t3[at] = t3[at]! * (1 + 2 ** -50);
+      expect(scheduledFit(memo, X.slice(0, 30 * D), t3, D, cat, false, false), `target[${at}]`).not.toBe(plain);
+    }
     // A categorical flag is part of the key too.
     expect(
       scheduledFit(memo, X.slice(0, 30 * D), target.slice(0, 30), D, Uint8Array.from([0, 1]), false, false),
