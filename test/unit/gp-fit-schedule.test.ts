@@ -111,6 +111,9 @@ describe("fitHyperparameters' starts and fallback", () => {
     const warm = fitHyperparameters(gX, gy, golden.D, gcat, { deterministic: det, init: cold.hyper });
     expect(warm.loss).toBeLessThanOrEqual(cold.loss + 1e-9);
     expect(warm.evaluations).toBeLessThan(cold.evaluations);
+    // From the optimum itself, every hyperparameter (the noise too) starts there: converged at once.
+    expect(warm.evaluations).toBeLessThanOrEqual(2);
+    expect(warm.loss).toBeCloseTo(cold.loss, 12);
     // A start stuck at a corner with one iteration allowed does not converge: the default start is also tried,
     // and the better of the two is kept.
     const corner = { lambda: Float64Array.from([1e4, 1e4, 1e4]), scale: 1e-3, noise: 10 };
