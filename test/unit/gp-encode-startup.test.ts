@@ -126,6 +126,19 @@ describe("the GP's encoding", () => {
     expect(qu.toU(0)).toBeCloseTo(0.125 / 1.25, 14);
     expect(qu.indexOf(0.99)).toBe(4);
     expect(qu.indexOf(-0.5)).toBe(0);
+    // A grid anchored away from 0: indices count from low.
+    const [q2] = encodeParams([
+      {
+        name: "q2",
+        index: 0,
+        declared: "q_uniform",
+        domain: { type: "float", low: 0.1, high: 0.9, log: false, step: 0.2 },
+        condition: undefined,
+      },
+    ]).dims;
+    expect(q2!.count).toBe(5);
+    for (let k = 0; k < 5; k++) expect(q2!.indexOf(q2!.uAt(k))).toBe(k);
+    expect(q2!.fromU(q2!.uAt(2))).toBe(0.5);
   });
 
   it("boxes unbounded (log-)normal domains at μ ± 3σ in their coordinate", () => {
@@ -282,12 +295,15 @@ describe("the observations the GP is fitted on", () => {
   it("flag constrained histories and rank by violation beyond the cap", () => {
     const history = Array.from(
       { length: 60 },
-      (_, i): Observation => ({ ...o(i, i / 60, "complete", i), constraints: Float64Array.from([i < 30 ? 1 : -1]) }),
+      (_, i): Observation => ({
+        ...o(i, i / 60, "complete", 100 - i),
+        constraints: Float64Array.from([i < 30 ? 1 : -1]),
+      }),
     );
     const d = observations(e, history, false, 50);
     expect(d.constrained).toBe(true);
-    // The best 25 are the feasible ones with the lowest losses (30..54), not the lowest losses overall.
-    for (let i = 30; i < 55; i++) expect(d.source.map((s) => s.number)).toContain(i);
+    // The best 25 are the feasible ones with the lowest losses (35..59, losses 65..41), ranked by loss.
+    for (let i = 35; i < 60; i++) expect(d.source.map((s) => s.number)).toContain(i);
   });
 });
 

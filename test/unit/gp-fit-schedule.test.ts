@@ -262,6 +262,10 @@ describe("the refit schedule", () => {
       t3[at] = t3[at]! * (1 + 2 ** -50);
       expect(scheduledFit(memo, X.slice(0, 30 * D), t3, D, cat, false, false), `target[${at}]`).not.toBe(plain);
     }
+    // A sign flip of the last target changes only its high word.
+    const t4 = target.slice(0, 30);
+    t4[29] = -t4[29]!;
+    expect(scheduledFit(memo, X.slice(0, 30 * D), t4, D, cat, false, false)).not.toBe(plain);
     // A categorical flag is part of the key too.
     expect(
       scheduledFit(memo, X.slice(0, 30 * D), target.slice(0, 30), D, Uint8Array.from([0, 1]), false, false),
@@ -320,6 +324,10 @@ describe("constraints", () => {
       expect(post.n).toBe(rows.length);
       expect(Array.from(post.X)).toEqual(rows.map((i) => X[i]!));
       expect(Array.from(post.y)).toEqual(raw.map((v) => expect.closeTo((v - mean) / sd, 12)));
+      // Fitted on the standardised values without the output warp (the sign of c_k matters, not its rank).
+      const Xc = Float64Array.from(rows, (i) => X[i]!);
+      const unwarped = scheduledFit(new FitMemo(), Xc, Float64Array.from(raw), 1, new Uint8Array(1), false, false);
+      expect(post.hyper).toEqual(unwarped.hyper);
     }
     expect(
       constraintModels(
