@@ -187,4 +187,127 @@ describe("a session on the session thread", () => {
     expect(Array.from(await pendingFirst)).toEqual(Array.from(runSuggestJob(first, memos)));
     expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
   }, 120_000);
+
+  it("answers the thread's error with its code, and opens a new session for the holder's next suggestion", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const bad: SuggestJob = { algorithm: "nope", options, space, history: [], seed: 1, trialNumber: 0 };
+    await expect(thread.suggest(bad, holder)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/^algorithm: unknown algorithm "nope"/),
+    });
+    // Whatever the thread kept of it may be half made: the holder's next suggestion opens a session afresh.
+    expect(holder.threadSession).toBeUndefined();
+    const good: SuggestJob = { algorithm: "tpe", options, space, history: [], seed: 1, trialNumber: 0 };
+    expect(Array.from(await thread.suggest(good, holder))).toEqual(Array.from(runSuggestJob(good, memos)));
+    expect(holder.threadSession).toBeDefined();
+    // An error of another kind (options the algorithm cannot read) is INTERNAL, with its message.
+    const odd: SuggestJob = { ...good, options: undefined, trialNumber: 1 };
+    const other: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    await expect(thread.suggest(odd, other)).rejects.toMatchObject({
+      code: "INTERNAL",
+      message: expect.stringMatching(/Cannot read properties of undefined/),
+    });
+    // The first holder's session is not affected by the other's failure.
+    const next: SuggestJob = { ...good, trialNumber: 1 };
+    const held = holder.threadSession;
+    expect(Array.from(await thread.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+    expect(holder.threadSession).toBe(held);
+  }, 60_000);
+
+  it("says how the thread stopped when it dies mid-suggestion", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const history = Array.from({ length: 2000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 1, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.sin(i),
+      lastStep: undefined,
+    }));
+    const job: SuggestJob = {
+      algorithm: "tpe",
+      options: tpe.parseOptions({}),
+      space,
+      history,
+      seed: 2,
+      trialNumber: 2000,
+    };
+    const own = new SessionThread();
+    try {
+      const pending = own.suggest(job, { algorithmSession: undefined, threadSession: undefined });
+      await (own as unknown as { worker: Worker }).worker.terminate();
+      await expect(pending).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message: expect.stringMatching(
+          /^the algorithm thread stopped \(exit code \d+\); nothing of this call was stored, retry it$/,
+        ),
+      });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
+describe("closing the session thread", () => {
+  const space = compileSpace(everyKind);
+  const memos = createSharedMemos();
+  const options = tpe.parseOptions({});
+  const history = Array.from({ length: 2000 }, (_, i) => ({
+    number: i,
+    config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 3, trialNumber: i }, memos),
+    state: "complete" as const,
+    loss: Math.cos(i),
+    lastStep: undefined,
+  }));
+
+  it("answers a suggestion still computing UNAVAILABLE (shutting down)", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    // A first suggestion opens the thread and the session; the second computes while the thread closes.
+    const small: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(0, 5),
+      seed: 1,
+      trialNumber: 5,
+    };
+    await own.suggest(small, holder);
+    const pending = own.suggest({ ...small, history, trialNumber: 2000 }, holder);
+    // Once its message is posted (the history sent), close: the thread is terminated with the suggestion pending.
+    await new Promise((resolve) => setImmediate(resolve));
+    await own.close();
+    await expect(pending).rejects.toMatchObject({ code: "UNAVAILABLE", message: "server shutting down" });
+  }, 60_000);
+
+  it("answers a suggestion whose history was not sent yet UNAVAILABLE, nothing stored; a later one starts a new thread", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const job: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(0, 30),
+      seed: 4,
+      trialNumber: 30,
+    };
+    const pending = own.suggest(job, holder);
+    const closing = own.close();
+    await expect(pending).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message:
+        "the algorithm thread stopped (the thread was replaced while the history was sent); " +
+        "nothing of this call was stored, retry it",
+    });
+    await closing;
+    expect(holder.threadSession).toBeUndefined();
+    try {
+      expect(Array.from(await own.suggest(job, holder))).toEqual(Array.from(runSuggestJob(job, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });
