@@ -68,8 +68,11 @@ tests_for() {
     src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
     src/service/state/experiments.ts) echo "test/unit/experiment-cache.test.ts,test/unit/mutation-path.test.ts" ;;
     src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
-    src/service/runners/history-sync.ts | src/service/runners/session-thread.ts | src/service/runners/session-worker.ts)
-      echo "test/unit/session-thread.test.ts" ;;
+    # session-worker.ts runs on the thread, where Stryker neither activates mutants nor sees coverage: its test
+    # drives it in process over a MessageChannel.
+    src/service/runners/session-worker.ts) echo "test/unit/session-worker.test.ts" ;;
+    src/service/runners/history-sync.ts) echo "test/unit/session-worker.test.ts,test/unit/session-thread.test.ts" ;;
+    src/service/runners/session-thread.ts) echo "test/unit/session-thread.test.ts" ;;
     src/service/runners/worker-runner.ts | src/service/runners/algorithm-runner.ts)
       echo "test/unit/worker-runner.test.ts,test/unit/session-thread.test.ts" ;;
     src/service/use-cases/dashboard-reads.ts | src/service/use-cases/dashboard-views.ts)
