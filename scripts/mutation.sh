@@ -66,7 +66,8 @@ tests_for() {
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
     src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
-    src/service/state/experiments.ts) echo "test/unit/experiment-cache.test.ts,test/unit/mutation-path.test.ts" ;;
+    src/service/state/experiments.ts)
+      echo "test/unit/experiment-cache.test.ts,test/unit/experiment-changes-feed.test.ts,test/unit/mutation-path.test.ts" ;;
     src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
     # session-worker.ts runs on the thread, where Stryker neither activates mutants nor sees coverage: its test
     # drives it in process over a MessageChannel.
