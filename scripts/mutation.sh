@@ -72,7 +72,7 @@ tests_for() {
     # session-worker.ts runs on the thread, where Stryker neither activates mutants nor sees coverage: its test
     # drives it in process over a MessageChannel.
     src/service/runners/session-worker.ts) echo "test/unit/session-worker.test.ts" ;;
-    src/service/runners/history-sync.ts) echo "test/unit/session-worker.test.ts,test/unit/session-thread.test.ts" ;;
+    src/service/runners/history-sync.ts) echo "test/unit/history-sync.test.ts,test/unit/session-worker.test.ts" ;;
     src/service/runners/session-thread.ts) echo "test/unit/session-thread.test.ts" ;;
     src/service/runners/worker-runner.ts | src/service/runners/algorithm-runner.ts)
       echo "test/unit/worker-runner.test.ts,test/unit/session-thread.test.ts" ;;

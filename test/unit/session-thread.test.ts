@@ -1,8 +1,8 @@
 /**
  * TPE's sessions on their own thread (session-thread.ts), fed the history by
- * deltas (history-sync.ts): the thread's copy of a history is the history,
- * whatever edits came between two suggestions, and so the suggestions are
- * exactly those of the algorithm run in process on the same history and rng.
+ * deltas (history-sync.ts, whose own tests are history-sync.test.ts): the
+ * suggestions are exactly those of the algorithm run in process on the same
+ * history and rng; the thread's failures answer precisely, and close() too.
  */
 import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,63 +10,10 @@ import { tpe } from "../../src/algorithms/tpe/index.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { runSuggestJob, type SessionHolder, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
-import { applyDelta, HistorySender, piece } from "../../src/service/runners/history-sync.js";
 import { SessionThread } from "../../src/service/runners/session-thread.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { compileSpace } from "../../src/space/compile.js";
 import { everyKind, obs } from "./tpe-helpers.js";
-
-const STATES: Observation["state"][] = ["running", "complete", "pruned", "fail", "lost"];
-
-/** A random edit of `h` as the service makes them: a trial replaced, appended, inserted, or the tail dropped. */
-function edit(h: Observation[], rng: ReturnType<typeof createRng>, next: () => number): Observation[] {
-  const out = h.slice();
-  const r = rng.uniform();
-  const fresh = (number: number) => {
-    const state = STATES[Math.floor(rng.uniform() * STATES.length)]!;
-    const loss = state === "complete" || (state === "pruned" && rng.uniform() < 0.5) ? rng.normal() : undefined;
-    const lastStep = state === "pruned" ? Math.floor(rng.uniform() * 10) : undefined;
-    const o = obs(number, state, loss, [rng.uniform(), rng.uniform(), Number.NaN], lastStep);
-    // Some trials carry objective values (several objectives) and constraint values, as the service passes them.
-    const values =
-      state === "complete" && rng.uniform() < 0.5 ? Float64Array.of(rng.normal(), rng.normal()) : undefined;
-    const constraints = rng.uniform() < 0.3 ? Float64Array.of(rng.normal()) : undefined;
-    return { ...o, ...(values && { values }), ...(constraints && { constraints }) };
-  };
-  if (r < 0.3 && out.length > 0) {
-    const i = Math.floor(rng.uniform() * out.length);
-    out[i] = fresh(out[i]!.number);
-  } else if (r < 0.6) for (let k = Math.floor(rng.uniform() * 50); k > 0; k--) out.push(fresh(next()));
-  else if (r < 0.8 && out.length > 0) out.splice(Math.floor(rng.uniform() * out.length), 0, fresh(next()));
-  else out.length = Math.floor(rng.uniform() * out.length);
-  return out;
-}
-
-describe("history deltas", () => {
-  it("bring the receiver's copy to the sender's history through 300 random edits, sent in random pieces", () => {
-    const rng = createRng(5);
-    let n = 0;
-    const sender = new HistorySender();
-    const copy: Observation[] = [];
-    let h: Observation[] = [];
-    for (let step = 0; step < 300; step++) {
-      h = edit(h, rng, () => n++);
-      const c = sender.changes(h);
-      const size = 1 + Math.floor(rng.uniform() * 40);
-      for (let from = 0; from === 0 || from < c.items.length; from += size) {
-        applyDelta(copy, piece(c, from, Math.min(from + size, c.items.length)));
-      }
-      expect(copy.length).toBe(h.length);
-      for (let i = 0; i < h.length; i++) {
-        const { config, ...rest } = h[i]!;
-        expect({ ...copy[i]!, config: undefined }).toEqual({ ...rest, config: undefined });
-        expect(Array.from(copy[i]!.config)).toEqual(Array.from(config));
-      }
-    }
-    // Only what changed travels: an unchanged history sends nothing.
-    expect(sender.changes(h).items.length).toBe(0);
-  });
-});
 
 describe("a session on the session thread", () => {
   const thread = new SessionThread();
