@@ -81,7 +81,7 @@ tests_for() {
     # Large service modules: the test files that exercise each one, no more (integration tests restart a server per
     # mutant).
     # The use-cases behind the RPCs: unit tests of the Optimizer on a real in-memory SQLite store (seconds per mutant).
-    src/service/use-cases/suggest.ts | src/service/use-cases/optimizer.ts | src/service/use-cases/definition.ts | src/service/use-cases/user-trials.ts | src/service/use-cases/outcome.ts | src/service/use-cases/update-experiment.ts | src/service/use-cases/release.ts | src/service/use-cases/limits.ts | src/service/use-cases/algorithm-choice.ts | src/service/use-cases/new-trial.ts)
+    src/service/use-cases/suggest.ts | src/service/use-cases/replay.ts | src/service/use-cases/optimizer.ts | src/service/use-cases/definition.ts | src/service/use-cases/user-trials.ts | src/service/use-cases/outcome.ts | src/service/use-cases/update-experiment.ts | src/service/use-cases/release.ts | src/service/use-cases/limits.ts | src/service/use-cases/algorithm-choice.ts | src/service/use-cases/new-trial.ts)
       echo "test/unit/use-cases-*.test.ts,test/unit/mutation-path.test.ts,test/unit/definition-versions.test.ts" ;;
     src/service/use-cases/leases.ts) echo "test/integration/leases.test.ts,test/integration/report-and-next.test.ts" ;;
     src/service/state/experiment-state.ts)
