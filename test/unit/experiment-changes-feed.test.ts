@@ -15,106 +15,29 @@ import { ABORTED_STALE, invalidArgument, LOCK_TIMED_OUT, notFound, ParzenError }
 import { compileDefinition, definitionJson } from "../../src/service/use-cases/definition.js";
 import { type Change, Changes, ExperimentCache, experimentNamed } from "../../src/service/state/experiments.js";
 import type { ExperimentState } from "../../src/service/state/experiment-state.js";
-import type { ExperimentRow, StoredParams, TrialRow } from "../../src/store/rows.js";
+import type { ExperimentRow, TrialRow } from "../../src/store/rows.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS } from "../../src/store/rows.js";
-import type { ChangeFeed, Changes as FeedChanges, HeldLock, PullFrom, Store, Unit } from "../../src/store/store.js";
+import type { Store, Unit } from "../../src/store/store.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { uniform } from "../integration/fixtures.js";
-
-/** Other servers, as the feed shows them: the experiment's version, the trials they wrote, whether it is gone. */
-class OtherServers implements ChangeFeed {
-  version = 3;
-  /** Trials written elsewhere, returned by pulls from a version below `version`. */
-  trials: TrialRow[] = [];
-  deleted = false;
-  /** What pulls asked for (experiment id, since), lock pulls included. */
-  readonly asked: [number, number][] = [];
-  locks = 0;
-  released = 0;
-  /** The next lock fails with this. */
-  lockError: Error | undefined;
-  /** The next subscription fails (notices are then not arriving). */
-  failSubscription = false;
-  listener: ((experimentId: number, version: number, mine: boolean) => void) | undefined;
-  /** Resolves a pull that `hold` holds back. */
-  private held: (() => void) | undefined;
-  hold = false;
-
-  async changesSince(
-    experimentId: number,
-    since: number,
-    toConfig: (params: StoredParams) => Float64Array,
-  ): Promise<FeedChanges | undefined> {
-    this.asked.push([experimentId, since]);
-    toConfig({ x: 0.5 });
-    // Read now (one snapshot), answered when released.
-    const answer = this.deleted
-      ? undefined
-      : { version: this.version, trials: since < this.version ? this.trials : [], lifecycle: null };
-    if (this.hold) await new Promise<void>((resolve) => (this.held = resolve));
-    return answer;
-  }
-
-  release(): void {
-    this.hold = false;
-    this.held?.();
-  }
-
-  async lock(experimentId: number, since?: PullFrom): Promise<HeldLock> {
-    this.locks++;
-    const err = this.lockError;
-    this.lockError = undefined;
-    if (err !== undefined) throw err;
-    const changes = since && (await this.changesSince(experimentId, since.version, since.toConfig));
-    return { release: () => this.released++, changes };
-  }
-
-  async onChange(listener: (id: number, version: number, mine: boolean) => void) {
-    if (this.failSubscription) {
-      this.failSubscription = false;
-      throw new Error("cannot listen");
-    }
-    this.listener = listener;
-    return async () => undefined;
-  }
-}
+import { OtherServers, withOtherServers } from "./feed-store.js";
 
 let sqlite: SqliteStore;
 let feed: OtherServers;
-/** Units the store was given, and how many of the next ones it refuses as stale. */
+/** Units the store was given; `refuse(n)`: it refuses the next n as stale. */
 let units: Unit[];
-let refuse: number;
+let refuse: (n: number) => void;
 let store: Store;
 let row: ExperimentRow;
 
 beforeEach(async () => {
   sqlite = await openSqliteStore({ path: ":memory:" });
   feed = new OtherServers();
-  units = [];
-  refuse = 0;
-  let version = feed.version;
-  // The SQLite store as PostgreSQL's is with other servers: a feed, versions, and stale units refused.
-  store = new Proxy(sqlite, {
-    get(target, key) {
-      if (key === "feed") return feed;
-      if (key === "write") {
-        return async (experimentId: number, unit: Unit) => {
-          units.push(unit);
-          if (refuse > 0) {
-            refuse--;
-            throw new ParzenError("ABORTED", `${ABORTED_STALE} (version ${feed.version}); retry`);
-          }
-          const written = await target.write(experimentId, unit);
-          version = Math.max(version, feed.version) + 1;
-          feed.version = version;
-          return { ...written, version };
-        };
-      }
-      const v = Reflect.get(target, key, target) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as unknown as Store;
+  const other = withOtherServers(sqlite, feed);
+  store = other.store;
+  units = other.units;
+  refuse = other.refuse;
   const def = compileDefinition(
     Experiment.fromPartial({ name: "e", space: { parameters: [uniform("x", 0, 1)] }, seed: 1 }),
   );
@@ -191,7 +114,7 @@ describe("a change with other servers on the database", () => {
     const { cache, changes, exp } = await service();
     feed.version = 7;
     feed.trials = [theirs(0), theirs(1)];
-    refuse = 1;
+    refuse(1);
     const { runs, task } = counting();
     expect(await changes.on(exp, task)).toBe(2);
     expect(runs).toEqual([0, 2]);
@@ -221,7 +144,7 @@ describe("a change with other servers on the database", () => {
 
   it("under the lock, pulls again before each further run, and gives up after 25 runs with UNAVAILABLE", async () => {
     const { cache, changes, exp } = await service();
-    refuse = 3;
+    refuse(3);
     const { runs, task } = counting();
     await changes.on(exp, task);
     // One run without the lock, then under it: the lock's pull, then a pull for each run after the first.
@@ -229,7 +152,7 @@ describe("a change with other servers on the database", () => {
     const stats = cache.sync!.stats;
     expect([stats.staleWrites, stats.pulls.turn, feed.locks, feed.released]).toEqual([3, 3, 1, 1]);
 
-    refuse = 1000;
+    refuse(1000);
     const endless = counting();
     await expect(changes.on(exp, endless.task)).rejects.toMatchObject({
       code: "UNAVAILABLE",
