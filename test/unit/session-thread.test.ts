@@ -198,6 +198,39 @@ describe("a session on the session thread", () => {
   }, 60_000);
 });
 
+describe("a thread that died between two suggestions", () => {
+  it("leaves the holder's handle stale: its next suggestion opens a session on the new thread, sending everything", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const history = Array.from({ length: 40 }, (_, i) =>
+      obs(
+        i,
+        "complete",
+        Math.cos(i),
+        Array.from(
+          runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 2, trialNumber: i }, memos),
+        ),
+      ),
+    );
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const first: SuggestJob = { algorithm: "tpe", options, space, history, seed: 5, trialNumber: 40 };
+      await own.suggest(first, holder);
+      const handle = holder.threadSession;
+      const exited = new Promise((resolve) => (own as unknown as { worker: Worker }).worker.once("exit", resolve));
+      await (own as unknown as { worker: Worker }).worker.terminate();
+      await exited;
+      const next: SuggestJob = { ...first, trialNumber: 41 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+      expect(holder.threadSession).not.toBe(handle);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
 describe("closing the session thread", () => {
   const space = compileSpace(everyKind);
   const memos = createSharedMemos();
