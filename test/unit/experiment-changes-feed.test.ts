@@ -377,3 +377,40 @@ describe("notices from other servers", () => {
     expect(feed.asked).toEqual([]);
   });
 });
+
+describe("errors with other servers on the database", () => {
+  it("a change under the lock that fails for another reason than a stale write runs once, and says why", async () => {
+    feed.failSubscription = true;
+    const { changes, exp } = await service();
+    const refused = counting(() => invalidArgument("bad"));
+    await expect(changes.on(exp, refused.task)).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: "bad" });
+    expect(refused.runs).toHaveLength(1);
+    expect([feed.locks, feed.released]).toEqual([1, 1]);
+    // Also a change that found the lock held for it (queued behind another, which took it: another server wrote).
+    feed.listener!(row.id, 3, false);
+    const first = counting();
+    const second = counting(() => invalidArgument("worse"));
+    const results = await Promise.allSettled([changes.on(exp, first.task), changes.on(exp, second.task)]);
+    expect(results[1]).toMatchObject({ status: "rejected", reason: { code: "INVALID_ARGUMENT", message: "worse" } });
+    expect(second.runs).toHaveLength(1);
+    expect([feed.locks, feed.released]).toEqual([2, 2]);
+  });
+
+  it("a read of an experiment deleted on another server is NOT_FOUND; a listing leaves it out", async () => {
+    const { cache, changes } = await service();
+    feed.deleted = true;
+    await expect(changes.current(() => experimentNamed(cache, "e"))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: 'experiment "e" does not exist',
+    });
+  });
+
+  it("a listing whose read fails for another reason fails, instead of leaving the experiment out", async () => {
+    const { changes } = await service();
+    feed.pullError = new ParzenError("UNAVAILABLE", "database unreachable");
+    await expect(changes.listed({ ...row, version: 99 })).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message: "database unreachable",
+    });
+  });
+});

@@ -15,6 +15,8 @@ export class OtherServers implements ChangeFeed {
   /** Trials written elsewhere, returned by pulls from a version below `version`. */
   trials: TrialRow[] = [];
   deleted = false;
+  /** Every pull fails with this while set (the database unreachable). */
+  pullError: Error | undefined;
   /** The lifecycle (stored JSON) pulls return with changes; null: the definition's. */
   lifecycle: string | null = null;
   /** What pulls asked for (experiment id, since), lock pulls included. */
@@ -36,6 +38,7 @@ export class OtherServers implements ChangeFeed {
     toConfig: (params: StoredParams) => Float64Array,
   ): Promise<FeedChanges | undefined> {
     this.asked.push([experimentId, since]);
+    if (this.pullError !== undefined) throw this.pullError;
     toConfig({ x: 0.5 });
     // Read now (one snapshot), answered when released.
     const answer = this.deleted
