@@ -66,10 +66,14 @@ tests_for() {
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
     src/service/state/feed-sync.ts) echo "test/unit/feed-sync.test.ts" ;;
-    src/service/state/experiments.ts) echo "test/unit/experiment-cache.test.ts,test/unit/mutation-path.test.ts" ;;
+    src/service/state/experiments.ts)
+      echo "test/unit/experiment-cache.test.ts,test/unit/experiment-changes-feed.test.ts,test/unit/mutation-path.test.ts" ;;
     src/service/runners/event-loop-slices.ts) echo "test/unit/event-loop-slices.test.ts" ;;
-    src/service/runners/history-sync.ts | src/service/runners/session-thread.ts | src/service/runners/session-worker.ts)
-      echo "test/unit/session-thread.test.ts" ;;
+    # session-worker.ts runs on the thread, where Stryker neither activates mutants nor sees coverage: its test
+    # drives it in process over a MessageChannel.
+    src/service/runners/session-worker.ts) echo "test/unit/session-worker.test.ts" ;;
+    src/service/runners/history-sync.ts) echo "test/unit/history-sync.test.ts,test/unit/session-worker.test.ts" ;;
+    src/service/runners/session-thread.ts) echo "test/unit/session-thread.test.ts" ;;
     src/service/runners/worker-runner.ts | src/service/runners/algorithm-runner.ts)
       echo "test/unit/worker-runner.test.ts,test/unit/session-thread.test.ts" ;;
     src/service/use-cases/dashboard-reads.ts | src/service/use-cases/dashboard-views.ts)
@@ -77,7 +81,7 @@ tests_for() {
     # Large service modules: the test files that exercise each one, no more (integration tests restart a server per
     # mutant).
     # The use-cases behind the RPCs: unit tests of the Optimizer on a real in-memory SQLite store (seconds per mutant).
-    src/service/use-cases/suggest.ts | src/service/use-cases/optimizer.ts | src/service/use-cases/definition.ts | src/service/use-cases/user-trials.ts | src/service/use-cases/outcome.ts | src/service/use-cases/update-experiment.ts | src/service/use-cases/release.ts | src/service/use-cases/limits.ts | src/service/use-cases/algorithm-choice.ts | src/service/use-cases/new-trial.ts)
+    src/service/use-cases/suggest.ts | src/service/use-cases/replay.ts | src/service/use-cases/optimizer.ts | src/service/use-cases/definition.ts | src/service/use-cases/user-trials.ts | src/service/use-cases/outcome.ts | src/service/use-cases/update-experiment.ts | src/service/use-cases/release.ts | src/service/use-cases/limits.ts | src/service/use-cases/algorithm-choice.ts | src/service/use-cases/new-trial.ts)
       echo "test/unit/use-cases-*.test.ts,test/unit/mutation-path.test.ts,test/unit/definition-versions.test.ts" ;;
     src/service/use-cases/leases.ts) echo "test/integration/leases.test.ts,test/integration/report-and-next.test.ts" ;;
     src/service/state/experiment-state.ts)

@@ -167,6 +167,11 @@ describe("the trial budget", () => {
     cache.remove(exps[3]!);
     expect(cache.observationHistory(exps[3]!).length).toBe(3);
     expect(cache.stats()).toMatchObject({ experiments: 4, viewed: 3 });
+    // Sessions: b and e in process; a session on the session thread counts too (c's), once per experiment (b's).
+    expect(cache.stats().sessions).toBe(2);
+    exps[1]!.threadSession = { remote: true, release: () => undefined };
+    exps[2]!.threadSession = { remote: true, release: () => undefined };
+    expect(cache.stats().sessions).toBe(3);
     cache.clear();
     expect(cache.stats()).toEqual({ experiments: 0, trials: 0, viewed: 0, sessions: 0 });
     expect([...cache.loaded()]).toEqual([]);

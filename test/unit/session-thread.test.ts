@@ -1,8 +1,8 @@
 /**
  * TPE's sessions on their own thread (session-thread.ts), fed the history by
- * deltas (history-sync.ts): the thread's copy of a history is the history,
- * whatever edits came between two suggestions, and so the suggestions are
- * exactly those of the algorithm run in process on the same history and rng.
+ * deltas (history-sync.ts, whose own tests are history-sync.test.ts): the
+ * suggestions are exactly those of the algorithm run in process on the same
+ * history and rng; the thread's failures answer precisely, and close() too.
  */
 import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,63 +10,10 @@ import { tpe } from "../../src/algorithms/tpe/index.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { runSuggestJob, type SessionHolder, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
-import { applyDelta, HistorySender, piece } from "../../src/service/runners/history-sync.js";
 import { SessionThread } from "../../src/service/runners/session-thread.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { compileSpace } from "../../src/space/compile.js";
 import { everyKind, obs } from "./tpe-helpers.js";
-
-const STATES: Observation["state"][] = ["running", "complete", "pruned", "fail", "lost"];
-
-/** A random edit of `h` as the service makes them: a trial replaced, appended, inserted, or the tail dropped. */
-function edit(h: Observation[], rng: ReturnType<typeof createRng>, next: () => number): Observation[] {
-  const out = h.slice();
-  const r = rng.uniform();
-  const fresh = (number: number) => {
-    const state = STATES[Math.floor(rng.uniform() * STATES.length)]!;
-    const loss = state === "complete" || (state === "pruned" && rng.uniform() < 0.5) ? rng.normal() : undefined;
-    const lastStep = state === "pruned" ? Math.floor(rng.uniform() * 10) : undefined;
-    const o = obs(number, state, loss, [rng.uniform(), rng.uniform(), Number.NaN], lastStep);
-    // Some trials carry objective values (several objectives) and constraint values, as the service passes them.
-    const values =
-      state === "complete" && rng.uniform() < 0.5 ? Float64Array.of(rng.normal(), rng.normal()) : undefined;
-    const constraints = rng.uniform() < 0.3 ? Float64Array.of(rng.normal()) : undefined;
-    return { ...o, ...(values && { values }), ...(constraints && { constraints }) };
-  };
-  if (r < 0.3 && out.length > 0) {
-    const i = Math.floor(rng.uniform() * out.length);
-    out[i] = fresh(out[i]!.number);
-  } else if (r < 0.6) for (let k = Math.floor(rng.uniform() * 50); k > 0; k--) out.push(fresh(next()));
-  else if (r < 0.8 && out.length > 0) out.splice(Math.floor(rng.uniform() * out.length), 0, fresh(next()));
-  else out.length = Math.floor(rng.uniform() * out.length);
-  return out;
-}
-
-describe("history deltas", () => {
-  it("bring the receiver's copy to the sender's history through 300 random edits, sent in random pieces", () => {
-    const rng = createRng(5);
-    let n = 0;
-    const sender = new HistorySender();
-    const copy: Observation[] = [];
-    let h: Observation[] = [];
-    for (let step = 0; step < 300; step++) {
-      h = edit(h, rng, () => n++);
-      const c = sender.changes(h);
-      const size = 1 + Math.floor(rng.uniform() * 40);
-      for (let from = 0; from === 0 || from < c.items.length; from += size) {
-        applyDelta(copy, piece(c, from, Math.min(from + size, c.items.length)));
-      }
-      expect(copy.length).toBe(h.length);
-      for (let i = 0; i < h.length; i++) {
-        const { config, ...rest } = h[i]!;
-        expect({ ...copy[i]!, config: undefined }).toEqual({ ...rest, config: undefined });
-        expect(Array.from(copy[i]!.config)).toEqual(Array.from(config));
-      }
-    }
-    // Only what changed travels: an unchanged history sends nothing.
-    expect(sender.changes(h).items.length).toBe(0);
-  });
-});
 
 describe("a session on the session thread", () => {
   const thread = new SessionThread();
@@ -187,4 +134,160 @@ describe("a session on the session thread", () => {
     expect(Array.from(await pendingFirst)).toEqual(Array.from(runSuggestJob(first, memos)));
     expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
   }, 120_000);
+
+  it("answers the thread's error with its code, and opens a new session for the holder's next suggestion", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const bad: SuggestJob = { algorithm: "nope", options, space, history: [], seed: 1, trialNumber: 0 };
+    await expect(thread.suggest(bad, holder)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/^algorithm: unknown algorithm "nope"/),
+    });
+    // Whatever the thread kept of it may be half made: the holder's next suggestion opens a session afresh.
+    expect(holder.threadSession).toBeUndefined();
+    const good: SuggestJob = { algorithm: "tpe", options, space, history: [], seed: 1, trialNumber: 0 };
+    expect(Array.from(await thread.suggest(good, holder))).toEqual(Array.from(runSuggestJob(good, memos)));
+    expect(holder.threadSession).toBeDefined();
+    // An error of another kind (options the algorithm cannot read) is INTERNAL, with its message.
+    const odd: SuggestJob = { ...good, options: undefined, trialNumber: 1 };
+    const other: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    await expect(thread.suggest(odd, other)).rejects.toMatchObject({
+      code: "INTERNAL",
+      message: expect.stringMatching(/Cannot read properties of undefined/),
+    });
+    // The first holder's session is not affected by the other's failure.
+    const next: SuggestJob = { ...good, trialNumber: 1 };
+    const held = holder.threadSession;
+    expect(Array.from(await thread.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+    expect(holder.threadSession).toBe(held);
+  }, 60_000);
+
+  it("says how the thread stopped when it dies mid-suggestion", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const history = Array.from({ length: 2000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 1, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.sin(i),
+      lastStep: undefined,
+    }));
+    const job: SuggestJob = {
+      algorithm: "tpe",
+      options: tpe.parseOptions({}),
+      space,
+      history,
+      seed: 2,
+      trialNumber: 2000,
+    };
+    const own = new SessionThread();
+    try {
+      const pending = own.suggest(job, { algorithmSession: undefined, threadSession: undefined });
+      await (own as unknown as { worker: Worker }).worker.terminate();
+      await expect(pending).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message: expect.stringMatching(
+          /^the algorithm thread stopped \(exit code \d+\); nothing of this call was stored, retry it$/,
+        ),
+      });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
+describe("a thread that died between two suggestions", () => {
+  it("leaves the holder's handle stale: its next suggestion opens a session on the new thread, sending everything", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const history = Array.from({ length: 40 }, (_, i) =>
+      obs(
+        i,
+        "complete",
+        Math.cos(i),
+        Array.from(
+          runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 2, trialNumber: i }, memos),
+        ),
+      ),
+    );
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const first: SuggestJob = { algorithm: "tpe", options, space, history, seed: 5, trialNumber: 40 };
+      await own.suggest(first, holder);
+      const handle = holder.threadSession;
+      const exited = new Promise((resolve) => (own as unknown as { worker: Worker }).worker.once("exit", resolve));
+      await (own as unknown as { worker: Worker }).worker.terminate();
+      await exited;
+      const next: SuggestJob = { ...first, trialNumber: 41 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+      expect(holder.threadSession).not.toBe(handle);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
+describe("closing the session thread", () => {
+  const space = compileSpace(everyKind);
+  const memos = createSharedMemos();
+  const options = tpe.parseOptions({});
+  const history = Array.from({ length: 2000 }, (_, i) => ({
+    number: i,
+    config: runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 3, trialNumber: i }, memos),
+    state: "complete" as const,
+    loss: Math.cos(i),
+    lastStep: undefined,
+  }));
+
+  it("answers a suggestion still computing UNAVAILABLE (shutting down)", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    // A first suggestion opens the thread and the session; the second computes while the thread closes.
+    const small: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(0, 5),
+      seed: 1,
+      trialNumber: 5,
+    };
+    await own.suggest(small, holder);
+    const pending = own.suggest({ ...small, history, trialNumber: 2000 }, holder);
+    // Once its message is posted (the history sent), close: the thread is terminated with the suggestion pending.
+    await new Promise((resolve) => setImmediate(resolve));
+    await own.close();
+    await expect(pending).rejects.toMatchObject({ code: "UNAVAILABLE", message: "server shutting down" });
+  }, 60_000);
+
+  it("answers a suggestion whose history was not sent yet UNAVAILABLE, nothing stored; a later one starts a new thread", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    const job: SuggestJob = {
+      algorithm: "tpe",
+      options,
+      space,
+      history: history.slice(0, 30),
+      seed: 4,
+      trialNumber: 30,
+    };
+    const pending = own.suggest(job, holder);
+    const closing = own.close();
+    await expect(pending).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message:
+        "the algorithm thread stopped (the thread was replaced while the history was sent); " +
+        "nothing of this call was stored, retry it",
+    });
+    await closing;
+    expect(holder.threadSession).toBeUndefined();
+    try {
+      expect(Array.from(await own.suggest(job, holder))).toEqual(Array.from(runSuggestJob(job, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });

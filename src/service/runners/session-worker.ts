@@ -2,6 +2,8 @@
  * Worker-thread entry of SessionThread (session-thread.ts): holds sessions
  * by key, each with its copy of its experiment's history, updated by the
  * delta that comes with every suggestion. Nothing here outlives the thread.
+ * `serveSessions` takes the port as a parameter so that a test can drive it
+ * in its own thread over a MessageChannel (mutation testing sees no thread).
  */
 import { parentPort } from "node:worker_threads";
 import { algorithmNamed } from "../../algorithms/registry.js";
@@ -35,8 +37,14 @@ export interface SessionResponse {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-const port = parentPort;
-if (port !== null) {
+/** The side of a message port the session host uses (a worker's parentPort; a MessageChannel's port in tests). */
+export interface SessionPort {
+  on(event: "message", listener: (msg: SessionRequest) => void): unknown;
+  postMessage(value: SessionResponse, transfer?: readonly ArrayBuffer[]): void;
+}
+
+/** Holds the sessions opened through `port` and answers their suggestions on it (the thread's whole job). */
+export function serveSessions(port: SessionPort): void {
   const memos = createSharedMemos();
   const sessions = new Map<number, { session: AlgorithmSession; history: Observation[] }>();
   /** Errors of sync messages, answered with the suggest message that follows them. */
@@ -85,3 +93,5 @@ if (port !== null) {
     }
   });
 }
+
+if (parentPort !== null) serveSessions(parentPort);
