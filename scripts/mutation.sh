@@ -142,6 +142,8 @@ run_ts() {
     joined="$(IFS=,; echo "${mutate[*]}")"
     # One incremental file per selection: a run forgets the mutants outside its own --mutate.
     slug="$(tr -c 'A-Za-z0-9\n' '-' <<<"$*" | tr -s '-')"
+    # Many modules make a name too long for the file system: then a digest of it.
+    [[ ${#slug} -le 120 ]] || slug="$(sha1sum <<<"$slug" | cut -c1-16)"
     echo "== StrykerJS: $joined"
     node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json" \
       --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
