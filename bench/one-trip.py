@@ -81,12 +81,21 @@ def main() -> None:
     ap.add_argument("--objective-ms", type=float, default=0.0)
     ap.add_argument("--server-pid", type=int, help="also give the server's and the client's CPU per cycle")
     ap.add_argument("--loop", action="store_true", help="also time the one trip as `for trial in exp.loop()` runs it")
+    ap.add_argument(
+        "--baseline-address",
+        help="also time the two-call cycle on this server (another build, e.g. the one the issue measured), "
+        "interleaved with the others",
+    )
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import parzen
 
     client = parzen.Client(args.address, timeout=600)
     warm_up(client)
+    baseline_client = None
+    if args.baseline_address is not None:
+        baseline_client = parzen.Client(args.baseline_address, timeout=600)
+        warm_up(baseline_client)
     hartmann6 = SPACES["hartmann6"].f
 
     def f(params: Any) -> float:
@@ -122,6 +131,14 @@ def main() -> None:
                 current["trial"] = next(trials)
 
             cycles["exp.loop()"] = in_loop
+        if baseline_client is not None:
+            base = experiment(baseline_client, f"trip-base-{TAG}-{rep}", args.n)
+
+            def baseline_two_calls() -> None:
+                t = base.suggest()
+                t.report(f(t.flat_params))
+
+            cycles["baseline two calls"] = baseline_two_calls
         if args.server_pid is None:
             times = time_round_robin(cycles, args.cycles, warmup=10, block=args.block)
             cpu: Dict[str, Tuple[float, float]] = {}
@@ -133,12 +150,19 @@ def main() -> None:
             + (f", outside a {args.objective_ms:g} ms objective " if args.objective_ms > 0 else " ")
             + "; ".join(f"{name} p50 {v['p50_ms']:.2f} ms p95 {v['p95_ms']:.2f} ms" for name, v in q.items())
             + f"; speed-up of the p50 {q['two calls']['p50_ms'] / q['one trip']['p50_ms']:.2f}x"
+            + (
+                f" (against the baseline's two calls {q['baseline two calls']['p50_ms'] / q['one trip']['p50_ms']:.2f}x)"
+                if baseline_client is not None
+                else ""
+            )
             + "".join(f"; {name} CPU/cycle server {sv:.0f} us client {cl:.0f} us" for name, (sv, cl) in cpu.items()),
             flush=True,
         )
         held["trial"].fail("benchmark over")
         two.delete()
         one.delete()
+        if baseline_client is not None:
+            base.delete()
         if args.loop:
             trials.close()  # the pending iteration fails its trial, as a loop left by an exception does
             looped.delete()
