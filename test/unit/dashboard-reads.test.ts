@@ -291,6 +291,8 @@ describe("the trials table", () => {
       startTime: null,
       endTime: new Date(T0).toISOString(),
     });
+    // Trial 2 took choice "b", under which y is inactive: the record leaves y out.
+    expect((await reads.trial("t", 2)).params).toEqual({ x: 0.9, c: "b" });
     expect(await codeOf(reads.trial("t", 6))).toBe('NOT_FOUND: experiment "t" has no trial number 6');
     expect(await codeOf(reads.trial("t", -1))).toBe('NOT_FOUND: experiment "t" has no trial number -1');
     expect(await codeOf(reads.trial("t", 0.5))).toBe('NOT_FOUND: experiment "t" has no trial number 0.5');
@@ -345,6 +347,22 @@ describe("a trial's record", () => {
     expect("values" in r || "constraints" in r || "feasible" in r).toBe(false);
     // The table's records leave the curve out.
     expect("intermediate" in (await reads.trials("curve", {})).rows[0]!).toBe(false);
+  });
+});
+
+describe("a trial's metrics and attributes", () => {
+  it("are in its record as reported", async () => {
+    await create("attrs");
+    await add("attrs", [imp(0.4, C, 1, { metrics: { acc: 0.75, ms: 12 }, userAttrs: { run: "r7", host: "a" } })]);
+    const r = await reads.trial("attrs", 0);
+    expect([r.metrics, r.userAttrs]).toEqual([
+      { acc: 0.75, ms: 12 },
+      { run: "r7", host: "a" },
+    ]);
+    expect((await reads.trials("attrs", {})).rows[0]).toMatchObject({
+      metrics: { acc: 0.75 },
+      userAttrs: { run: "r7" },
+    });
   });
 });
 
