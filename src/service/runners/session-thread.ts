@@ -177,16 +177,11 @@ export class SessionThread {
       else p.resolve(msg.config!);
     });
     // Nothing of a suggestion is stored before it comes back, and the next one starts a new thread: a retry works.
-    const stopped = (why: string) =>
-      new ParzenError(
-        "UNAVAILABLE",
-        `the algorithm thread stopped (${why}); nothing of this call was stored, retry it`,
-      );
     w.on("error", (err) => {
-      if (this.worker === w) this.replaced(stopped(err.message));
+      if (this.worker === w) this.replaced(this.stopped(err.message));
     });
     w.on("exit", (code) => {
-      if (this.worker === w) this.replaced(stopped(`exit code ${code}`));
+      if (this.worker === w) this.replaced(this.stopped(`exit code ${code}`));
     });
     // Idle, it must not keep the process alive; a suggestion in flight is awaited by a call that does.
     w.unref();
