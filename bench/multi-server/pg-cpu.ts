@@ -17,9 +17,10 @@
  *
  * PG_CPU_SRC=DIR imports the store from DIR/src instead of this tree's (another commit's source, to compare).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startCluster } from "../../test/pg-cluster.js";
+import { pgCpu } from "./proc-cpu.js";
 import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 
@@ -29,31 +30,6 @@ const SRC = resolve(process.env.PG_CPU_SRC ?? resolve(import.meta.dirname, "../.
 const { openPostgresStore } = (await import(join(SRC, "store/postgres/open.js"))) as {
   openPostgresStore: (o: { url: string }) => Promise<PostgresStore>;
 };
-const TICK = 100;
-
-function cpuOf(pid: number, children = false): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const own = Number(f[11]) + Number(f[12]);
-    return (children ? own + Number(f[13]) + Number(f[14]) : own) / TICK;
-  } catch {
-    return 0;
-  }
-}
-
-/** The postmaster with its exited children, plus every live child. */
-function pgCpu(postmaster: number): number {
-  let total = cpuOf(postmaster, true);
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) total += cpuOf(Number(d));
-    } catch {}
-  }
-  return total;
-}
 
 const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.x ?? 0, p.y ?? 0);
 

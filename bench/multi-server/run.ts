@@ -35,6 +35,7 @@ import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_s
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { startCluster } from "../../test/pg-cluster.js";
 import { uniform } from "../../test/integration/fixtures.js";
+import { cpuOf, pgCpu } from "./proc-cpu.js";
 import { promisify } from "../../test/integration/harness.js";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -52,7 +53,6 @@ const DIST = process.env.BENCH_DIST ?? "dist";
 /** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
 const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
 const ALGORITHMS = (process.env.BENCH_ALGS ?? "random,tpe").split(",") as ("random" | "tpe")[];
-const TICK = 100; // clock ticks per second in /proc/*/stat (getconf CLK_TCK on Linux)
 const out: string[] = [];
 const say = (line: string) => {
   out.push(line);
@@ -132,33 +132,6 @@ interface WorkerResult {
   in_window: number;
   /** CPU seconds the worker used in its window. */
   cpu: number;
-}
-
-/** user + system CPU seconds of a process (with its waited-for children's if `children`), 0 if it is gone. */
-function cpuOf(pid: number, children = false): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 14-17 of proc(5) (utime, stime, cutime, cstime) are 11-14 here: the first two are cut off.
-    const own = Number(f[11]) + Number(f[12]);
-    return (children ? own + Number(f[13]) + Number(f[14]) : own) / TICK;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of PostgreSQL: the postmaster with its exited children, plus every live child. */
-function pgCpu(postmaster: number): number {
-  let total = cpuOf(postmaster, true);
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmaster) total += cpuOf(Number(d));
-    } catch {}
-  }
-  return total;
 }
 
 /** The samples of one /metrics page, by name with labels (`name{label="v"}`). */
