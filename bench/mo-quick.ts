@@ -1,12 +1,13 @@
 /**
- * Quick in-process look at bench/multi_objective.py's problems for Parzen's
- * TPE alone (issue 20's stage without the server): hypervolume of the
+ * Quick in-process look at bench/multi_objective.py's problems for one of
+ * Parzen's algorithms (TPE unless `--algorithm` says otherwise; issue 20's
+ * stage without the server): hypervolume of the
  * feasible trials at each checkpoint, or for the single-objective constrained
  * sphere the best feasible value; median [quartiles] over the seeds. Trials
  * are seeded as the server seeds them, so the figures are the stage's.
  *
  *   npx tsx bench/mo-quick.ts [--seeds 20] [--first-seed 0] [--problems csphere,zdt1]
- *                             [--checkpoints 100,200,300] [--set key=value ...]
+ *                             [--checkpoints 100,200,300] [--set key=value ...] [--algorithm tpe|auto|gp|...]
  */
 import type { Parameter, SearchSpace } from "@parzen/client/gen/parzen/v1/space";
 import { algorithmNamed } from "../src/algorithms/registry.js";
@@ -154,9 +155,15 @@ interface Outcome {
 }
 
 /** One sequential run of `budget` trials, reported as the stage's Python client reports them. */
-export function runMo(p: MoProblem, options: Record<string, Scalar>, seed: number, budget: number): Outcome[] {
+export function runMo(
+  p: MoProblem,
+  options: Record<string, Scalar>,
+  seed: number,
+  budget: number,
+  algorithmName = "tpe",
+): Outcome[] {
   const space = compileSpace(p.space);
-  const algorithm = algorithmNamed("tpe");
+  const algorithm = algorithmNamed(algorithmName);
   const session = algorithm.open(space, algorithm.parseOptions(options));
   const history: Observation[] = [];
   const out: Outcome[] = [];
@@ -195,6 +202,7 @@ function main(): void {
   let firstSeed = 0;
   let problems: string[] | undefined;
   let checkpoints = [100, 200, 300];
+  let algorithm = "tpe";
   const set: Record<string, Scalar> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -203,6 +211,7 @@ function main(): void {
     else if (a === "--first-seed") firstSeed = Number(next());
     else if (a === "--problems") problems = next().split(",");
     else if (a === "--checkpoints") checkpoints = next().split(",").map(Number);
+    else if (a === "--algorithm") algorithm = next();
     else if (a === "--set") {
       const [k, raw] = next().split("=") as [string, string];
       set[k] = parseScalar(raw);
@@ -210,11 +219,11 @@ function main(): void {
   }
   const fmt = (x: number): string => x.toPrecision(4);
   const budget = Math.max(...checkpoints);
-  console.log(`seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(set)}`);
+  console.log(`${algorithm}, seeds ${firstSeed}..${firstSeed + seeds - 1}; options ${JSON.stringify(set)}`);
   console.log(["problem", ...checkpoints.map((c) => `@${c} median [q1, q3]`)].join("\t"));
   for (const p of MO_PROBLEMS) {
     if (problems && !problems.includes(p.name)) continue;
-    const runs = Array.from({ length: seeds }, (_, s) => runMo(p, set, firstSeed + s, budget));
+    const runs = Array.from({ length: seeds }, (_, s) => runMo(p, set, firstSeed + s, budget, algorithm));
     const cells = [p.name];
     for (const c of checkpoints) {
       const q = runs.map((r) => moQuality(p, r, c));

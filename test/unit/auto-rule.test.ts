@@ -35,7 +35,12 @@ const facts = (finished: number, constrained = false) => ({ finished, constraine
 
 describe("auto's rule", () => {
   it("has the documented defaults", () => {
-    expect(defaults).toEqual({ gp_trials: 250, gp_max_params: 20, cmaes_after_gp: expect.any(Boolean) });
+    expect(defaults).toEqual({
+      gp_trials: 250,
+      gp_max_params: 20,
+      cmaes_after_gp: expect.any(Boolean),
+      gp_constraints: true,
+    });
   });
 
   it.each([
@@ -44,7 +49,24 @@ describe("auto's rule", () => {
     ["flat space with a choice, GP phase", withChoice, one, facts(10), defaults, "gp"],
     ["several objectives", flat, { objectives: 2 }, facts(0), defaults, "tpe"],
     ["conditional parameters", conditional, one, facts(0), defaults, "tpe"],
-    ["constraints reported", flat, one, facts(3, true), defaults, "tpe"],
+    ["constraints reported, GP phase", flat, one, facts(3, true), defaults, "gp"],
+    [
+      "constraints reported, gp_constraints off",
+      flat,
+      one,
+      facts(3, true),
+      { ...defaults, gp_constraints: false },
+      "tpe",
+    ],
+    [
+      "constraints reported, after the GP, CMA-ES on",
+      flat,
+      one,
+      facts(250, true),
+      { ...defaults, cmaes_after_gp: true },
+      "tpe",
+    ],
+    ["constraints reported, more than gp_max_params", wide, one, facts(3, true), defaults, "tpe"],
     ["more parameters than gp_max_params", wide, one, facts(0), defaults, "tpe"],
     ["flat space after the GP, CMA-ES on", flat, one, facts(250), { ...defaults, cmaes_after_gp: true }, "cmaes"],
     ["flat space after the GP, CMA-ES off", flat, one, facts(250), { ...defaults, cmaes_after_gp: false }, "tpe"],

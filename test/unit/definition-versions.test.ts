@@ -227,6 +227,21 @@ describe("stored definition versions", () => {
     expect(cmaesOptions(DEFINITION_VERSIONS[4]!, own)).toMatchObject({ orthogonal_sampling: true });
   });
 
+  it("keeps auto's constraints-to-TPE rule for an experiment stored before version 7; new ones keep the GP phase", () => {
+    const autoOptions = (rules: DefinitionRules, options: NonNullable<Experiment["algorithm"]>["options"] = {}) =>
+      compileStored(
+        definitionJson(
+          compileDefinition(request({ algorithm: { name: "auto", options } }), undefined, rules).proto,
+          rules.version,
+        ),
+      ).algorithmOptions as Record<string, unknown>;
+    for (const rules of DEFINITION_VERSIONS.filter((r) => r.version < 7))
+      expect(autoOptions(rules)).toMatchObject({ gp_constraints: false, gp_trials: 250 });
+    expect(autoOptions(CURRENT_DEFINITION_RULES)).toMatchObject({ gp_constraints: true });
+    const own = { gp_constraints: { kind: { $case: "boolValue" as const, value: true } } };
+    expect(autoOptions(DEFINITION_VERSIONS[5]!, own)).toMatchObject({ gp_constraints: true });
+  });
+
   it("refuses a definition stored by a newer Parzen (version = latest + 1), naming the experiment", () => {
     const latest = DEFINITION_VERSIONS.at(-1)!.version;
     const def = compileDefinition(request());

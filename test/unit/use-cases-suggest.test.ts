@@ -12,6 +12,7 @@ import { algorithmNamed } from "../../src/algorithms/registry.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { ParzenError } from "../../src/errors.js";
 import { type AlgorithmRunner, runSuggestJob, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import { compileDefinition, DEFINITION_VERSIONS, definitionJson } from "../../src/service/use-cases/definition.js";
 import { uniform } from "../integration/fixtures.js";
 import {
   enqueueReq,
@@ -260,8 +261,34 @@ describe("the algorithm choice", () => {
     expect(h.options.at(-1)).toEqual(algorithmNamed("tpe").parseOptions({}));
   });
 
-  it("auto turns to TPE once a trial reports constraints", async () => {
-    await h.optimizer.createExperiment(experiment("c", { algorithm: { name: "auto", options: {} } }));
+  it("auto keeps the GP (logCEI) while a constrained experiment is in its GP phase, and goes to TPE after it", async () => {
+    const gpTrials = { kind: { $case: "intValue" as const, value: 2 } };
+    const cmaes = { kind: { $case: "boolValue" as const, value: true } };
+    await h.optimizer.createExperiment(
+      experiment("c", { algorithm: { name: "auto", options: { gp_trials: gpTrials, cmaes_after_gp: cmaes } } }),
+    );
+    const [t0] = await h.optimizer.suggest(suggestReq("c"));
+    await h.optimizer.report(ok(t0!.id, 1, { constraints: [0] }));
+    expect((await h.optimizer.getExperiment("c")).algorithmChoice).toEqual({
+      algorithm: "gp",
+      reason: "1 of the GP phase's 2 finished trials, constraints reported: GP (logCEI)",
+    });
+    const [t1] = await h.optimizer.suggest(suggestReq("c"));
+    expect(t1!.proposedBy).toBe("gp");
+    await h.optimizer.report(ok(t1!.id, 2, { constraints: [1] }));
+    // CMA-ES ignores constraints, so cmaes_after_gp does not apply: c-TPE follows the GP.
+    expect((await h.optimizer.getExperiment("c")).algorithmChoice).toEqual({
+      algorithm: "tpe",
+      reason: "2 finished trials, constraints reported: TPE after the GP",
+    });
+    expect((await h.optimizer.suggest(suggestReq("c")))[0]!.proposedBy).toBe("tpe");
+  });
+
+  it("auto with gp_constraints off turns to TPE once a trial reports constraints", async () => {
+    const off = { kind: { $case: "boolValue" as const, value: false } };
+    await h.optimizer.createExperiment(
+      experiment("c", { algorithm: { name: "auto", options: { gp_constraints: off } } }),
+    );
     const [t] = await h.optimizer.suggest(suggestReq("c"));
     await h.optimizer.report(ok(t!.id, 1, { constraints: [0] }));
     expect((await h.optimizer.getExperiment("c")).algorithmChoice).toEqual({
@@ -269,6 +296,42 @@ describe("the algorithm choice", () => {
       reason: "trials report constraints: TPE",
     });
     expect((await h.optimizer.suggest(suggestReq("c")))[0]!.proposedBy).toBe("tpe");
+  });
+
+  it("auto runs each phase with the defaults of the experiment's definition version, as an upgrade must", async () => {
+    const v4 = DEFINITION_VERSIONS.find((r) => r.version === 4)!;
+    const gpTrials = { kind: { $case: "intValue" as const, value: 1 } };
+    const stored = (name: string) =>
+      compileDefinition(
+        experiment(name, { algorithm: { name: "auto", options: { gp_trials: gpTrials } } }),
+        undefined,
+        v4,
+      );
+    // Two experiments stored by a Parzen of version 4: one past its GP phase, one with constraints.
+    await h.store.createExperiment("old", definitionJson(stored("old").proto, 4), START);
+    await h.store.createExperiment("oldc", definitionJson(stored("oldc").proto, 4), START);
+    const [t] = await h.optimizer.suggest(suggestReq("old"));
+    await h.optimizer.report(ok(t!.id, 1));
+    expect((await h.optimizer.suggest(suggestReq("old")))[0]!.proposedBy).toBe("tpe");
+    // Version 4's TPE: a fixed good-set cap, no far-field bound, l(x) stopping at the good set.
+    expect(h.options.at(-1)).toMatchObject({
+      n_startup_trials: 20,
+      gamma_cap_growth: 0,
+      far_field_bound: 0,
+      good_endpoint_reach: 0,
+    });
+    // Version 4's auto sent a constrained experiment to TPE at once.
+    const [c] = await h.optimizer.suggest(suggestReq("oldc"));
+    await h.optimizer.report(ok(c!.id, 1, { constraints: [0] }));
+    expect((await h.optimizer.getExperiment("oldc")).algorithmChoice!.reason).toBe("trials report constraints: TPE");
+    // A new experiment's TPE phase runs today's defaults.
+    await h.optimizer.createExperiment(
+      experiment("new", { algorithm: { name: "auto", options: { gp_trials: gpTrials } } }),
+    );
+    const [n] = await h.optimizer.suggest(suggestReq("new"));
+    await h.optimizer.report(ok(n!.id, 1));
+    expect((await h.optimizer.suggest(suggestReq("new")))[0]!.proposedBy).toBe("tpe");
+    expect(h.options.at(-1)).toEqual(algorithmNamed("tpe").parseOptions({}));
   });
 });
 

@@ -16,6 +16,7 @@ const schema = z.strictObject({
   gp_trials: z.number().int().min(0).max(100_000).default(250),
   gp_max_params: z.number().int().min(1).max(1000).default(20),
   cmaes_after_gp: z.boolean().default(false),
+  gp_constraints: z.boolean().default(true),
 });
 
 export const auto: Algorithm<AutoOptions> = {

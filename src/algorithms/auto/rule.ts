@@ -13,9 +13,10 @@
  * |--------------------------------------------------------|-----------|
  * | several objectives                                     | tpe       |
  * | a conditional parameter (inside a choice option)       | tpe       |
- * | a trial reported constraints                           | tpe       |
+ * | a trial reported constraints, `gp_constraints` off     | tpe       |
  * | more than `gp_max_params` parameters                   | tpe       |
  * | fewer than `gp_trials` trials finished                 | gp        |
+ * | after that, a trial reported constraints               | tpe       |
  * | after that, no choice parameter, `cmaes_after_gp` on   | cmaes     |
  * | after that                                             | tpe       |
  *
@@ -42,6 +43,11 @@ export interface AutoOptions {
   readonly gp_max_params: number;
   /** After the GP phase, a space without choice parameters goes to CMA-ES (warm-started from the GP's trials) rather than TPE. */
   readonly cmaes_after_gp: boolean;
+  /**
+   * Constrained experiments keep the GP phase (its logCEI models each constraint) rather than going straight to
+   * c-TPE; CMA-ES ignores constraints, so after the GP they go to TPE.
+   */
+  readonly gp_constraints: boolean;
 }
 
 export interface AutoChoice {
@@ -85,11 +91,19 @@ export function autoChoice(
 ): AutoChoice {
   if (settings.objectives > 1) return { algorithm: "tpe", reason: `${settings.objectives} objectives: TPE` };
   if (shape.conditional) return { algorithm: "tpe", reason: "conditional parameters: TPE" };
-  if (facts.constrained) return { algorithm: "tpe", reason: "trials report constraints: TPE" };
+  if (facts.constrained && !options.gp_constraints)
+    return { algorithm: "tpe", reason: "trials report constraints: TPE" };
   if (shape.params > options.gp_max_params)
     return { algorithm: "tpe", reason: `${shape.params} parameters (GP up to ${options.gp_max_params}): TPE` };
-  if (facts.finished < options.gp_trials)
-    return { algorithm: "gp", reason: `${facts.finished} of the GP phase's ${options.gp_trials} finished trials: GP` };
+  if (facts.finished < options.gp_trials) {
+    const phase = `${facts.finished} of the GP phase's ${options.gp_trials} finished trials`;
+    return {
+      algorithm: "gp",
+      reason: facts.constrained ? `${phase}, constraints reported: GP (logCEI)` : `${phase}: GP`,
+    };
+  }
+  if (facts.constrained)
+    return { algorithm: "tpe", reason: `${facts.finished} finished trials, constraints reported: TPE after the GP` };
   if (!shape.choices && options.cmaes_after_gp)
     return {
       algorithm: "cmaes",

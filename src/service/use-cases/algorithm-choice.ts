@@ -7,8 +7,8 @@
 import { algorithmNamed } from "../../algorithms/registry.js";
 import { type AutoOptions, autoChoice, historyFacts, spaceShape } from "../../algorithms/auto/rule.js";
 import type { Observation } from "../../algorithms/types.js";
-import type { Scalar } from "../../space/types.js";
 import type { ExperimentState } from "../state/experiment-state.js";
+import type { DefinitionRules } from "./definition.js";
 
 export interface AlgorithmChoice {
   readonly algorithm: string;
@@ -18,15 +18,18 @@ export interface AlgorithmChoice {
   readonly reason: string;
 }
 
-/** The composed algorithms' defaults, parsed once (parseOptions is pure). */
-const defaults = new Map<string, unknown>();
-const NO_OPTIONS: Readonly<Record<string, Scalar>> = {};
+/**
+ * The composed algorithms' options: the defaults of the experiment's definition version (so an upgrade does not
+ * change a phase of a search under way), parsed once per version and algorithm (parseOptions is pure).
+ */
+const phaseOptions = new Map<string, unknown>();
 
-function defaultOptions(name: string): unknown {
-  let o = defaults.get(name);
+function optionsFor(rules: DefinitionRules, name: string): unknown {
+  const key = `${rules.version}:${name}`;
+  let o = phaseOptions.get(key);
   if (o === undefined) {
-    o = algorithmNamed(name).parseOptions(NO_OPTIONS);
-    defaults.set(name, o);
+    o = algorithmNamed(name).parseOptions(rules.algorithmDefaults[name] ?? {});
+    phaseOptions.set(key, o);
   }
   return o;
 }
@@ -55,5 +58,5 @@ function resolved(exp: ExperimentState, facts: { finished: number; constrained: 
     facts,
     exp.def.algorithmOptions as AutoOptions,
   );
-  return { algorithm: c.algorithm, options: defaultOptions(c.algorithm), reason: c.reason };
+  return { algorithm: c.algorithm, options: optionsFor(exp.def.rules, c.algorithm), reason: c.reason };
 }

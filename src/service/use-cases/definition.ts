@@ -84,6 +84,11 @@ const CMAES_DEFAULTS_BEFORE_V6: Readonly<Record<string, Scalar>> = {
   orthogonal_sampling: { kind: "bool", value: false },
 };
 
+/** auto's defaults before version 7 (issue 20/21, bench/RESULTS.md): constraints sent every trial to TPE. */
+const AUTO_DEFAULTS_BEFORE_V7: Readonly<Record<string, Scalar>> = {
+  gp_constraints: { kind: "bool", value: false },
+};
+
 /**
  * Every definition version, oldest first; the last is today's, which
  * CreateExperiment applies to new experiments. An entry never changes once
@@ -100,7 +105,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: false,
     objectives: false,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     version: 2,
@@ -109,7 +114,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: false,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     version: 3,
@@ -118,7 +123,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V4, cmaes: CMAES_DEFAULTS_BEFORE_V6, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     // TPE's defaults explore more (issue 21): 20 startup trials, a good set of at most 6, prior weight 3.
@@ -128,7 +133,7 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V5, cmaes: CMAES_DEFAULTS_BEFORE_V6, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     // TPE keeps improving on long runs (issue 21): l/g far from trials <= 10 (a growing good-set cap is an option).
@@ -138,12 +143,22 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V6, cmaes: CMAES_DEFAULTS_BEFORE_V6 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V6, cmaes: CMAES_DEFAULTS_BEFORE_V6, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     // cmaes draws each generation's members orthogonal in blocks of n; TPE's l(x) reaches past the good set's
     // outermost trials, 1/d² of the way to the edge (issue 21, bench/RESULTS.md).
     version: 6,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: { auto: AUTO_DEFAULTS_BEFORE_V7 },
+  },
+  {
+    // auto keeps the GP phase for constrained experiments (the GP's logCEI), TPE after it (issue 21).
+    version: 7,
     maxNameLength: 200,
     minLeaseMs: 1000,
     maxLeaseMs: 7 * 24 * 3600 * 1000,
