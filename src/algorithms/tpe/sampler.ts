@@ -19,6 +19,7 @@ import { dimsOf, type Dim } from "./dims.js";
 import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
+import { bestCandidate } from "./candidates.js";
 import { allocateCandidates, type BandwidthOptions } from "./parzen-estimator.js";
 import { addConstraintScores, ConstraintMemos, logAcquisition } from "./constraint-model.js";
 import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
@@ -170,24 +171,26 @@ export class TpeSession implements AlgorithmSession {
     const ll = new Float64Array(nc);
     const lg = new Float64Array(nc);
     l.logDensity(cands, ll, ws);
-    g.logDensity(cands, lg, ws);
-    let scores: Float64Array | undefined;
+    let best = 0;
     if (constrained.length > 0 && options.constraint_model === "density") {
       // c-TPE: the objective's acquisition in its EI form, times each constraint's feasibility factor.
+      g.logDensity(cands, lg, ws);
       const gamma = good.length / (good.length + bad.length);
-      scores = new Float64Array(nc);
+      const scores = new Float64Array(nc);
       for (let i = 0; i < nc; i++) scores[i] = logAcquisition(gamma, ll[i]!, lg[i]!);
       addConstraintScores(constrained, model.constraints, cands, scores, ws);
-    }
-    let best = 0;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < nc; i++) {
-      const s = scores === undefined ? ll[i]! - lg[i]! : scores[i]!;
-      // NaN (−∞ − −∞) never wins; ties keep the earlier draw.
-      if (s > bestScore) {
-        bestScore = s;
-        best = i;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < nc; i++) {
+        const s = scores[i]!;
+        // NaN never wins; ties keep the earlier draw.
+        if (s > bestScore) {
+          bestScore = s;
+          best = i;
+        }
       }
+    } else {
+      // The largest log l − log g, computing g only where it can win (candidates.ts).
+      best = bestCandidate(g, cands, ll, lg, ws);
     }
     for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
   }
