@@ -46,6 +46,10 @@ class TableDensity implements BoundedDensity {
   beginDensity(_c: Candidates, lower: Float64Array): void {
     lower.set(this.lower);
   }
+  densityUnless(c: Candidates, i: number, _above: number, out: Float64Array): boolean {
+    this.densityAt(c, Uint32Array.of(i), 1, out);
+    return true;
+  }
   densityAt(_c: Candidates, which: Uint32Array, count: number, out: Float64Array): void {
     for (let q = 0; q < count; q++) {
       out[which[q]!] = this.exact[which[q]!]!;
@@ -186,5 +190,41 @@ describe("bestCandidate", () => {
         for (let i = 0; i < nc; i++) expect(lower[i]).toBeLessThanOrEqual(all[i]!);
       }
     }
+  });
+
+  it("densityUnless gives up only on a density above its limit, and otherwise gives the density", () => {
+    const space = compileSpace(box(4, 0, 1));
+    const dims = dimsOf(space);
+    const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+    const rng = createRng(11);
+    const ws = new TpeWorkspace();
+    // Clustered kernels, so that a candidate's density sums many of them.
+    const configs = Array.from({ length: 600 }, () =>
+      Float64Array.from({ length: 4 }, () => 0.5 + 0.1 * (rng.uniform() + rng.uniform() - 1)),
+    );
+    const g = new ParzenEstimator(dims, configs, new Float64Array(600).fill(1), 3, 3, bw, ws);
+    const nc = 40;
+    const c = allocateCandidates(nc, 4);
+    for (let i = 0; i < 4 * nc; i++) c.lo[i] = c.values[i] = 0.5 + 0.15 * (rng.uniform() - 0.5);
+    const exact = new Float64Array(nc);
+    let gaveUp = 0;
+    for (let use = 0; use < 3; use++) {
+      g.logDensity(c, exact, ws);
+      const lower = new Float64Array(nc);
+      g.beginDensity(c, lower, ws);
+      for (let i = 0; i < nc; i++) {
+        for (const delta of [-3, -0.5, -1e-3, 0, 1e-3, 2]) {
+          const out = new Float64Array(nc).fill(Number.NaN);
+          const above = exact[i]! + delta;
+          if (g.densityUnless(c, i, above, out, ws)) expect(out[i]).toBe(exact[i]);
+          else {
+            gaveUp++;
+            expect(Number.isNaN(out[i]!)).toBe(true);
+            expect(exact[i]).toBeGreaterThan(above);
+          }
+        }
+      }
+    }
+    expect(gaveUp).toBeGreaterThan(0);
   });
 });

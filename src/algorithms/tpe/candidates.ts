@@ -18,6 +18,8 @@ export function allocateCandidates(n: number, d: number): Candidates {
 export interface BoundedDensity {
   beginDensity(c: Candidates, lower: Float64Array, ws: PickWorkspace): void;
   densityAt(c: Candidates, which: Uint32Array, count: number, out: Float64Array, ws: PickWorkspace): void;
+  /** densityAt at candidate i, or false (out[i] not set) once the density is shown to be above `above`. */
+  densityUnless(c: Candidates, i: number, above: number, out: Float64Array, ws: PickWorkspace): boolean;
 }
 
 /** What bestCandidate reuses from call to call (a session's workspace). */
@@ -30,7 +32,6 @@ export class PickScratch {
   upper = new Float64Array(64);
   order = new Uint32Array(64);
   scored = new Uint8Array(64);
-  readonly one = new Uint32Array(1);
 
   reserve(nc: number): void {
     if (this.order.length >= nc) return;
@@ -47,9 +48,11 @@ export class PickScratch {
  * scores above −∞), exactly as scoring every candidate would pick. g's
  * density, most of a suggestion's cost, is computed only where it can
  * matter: g's prior kernel term bounds lg from below, so ll − that term
- * bounds a score from above (rounding is monotone); candidates are scored
- * in decreasing order of that bound, and once it falls below the best
- * score found the rest cannot win, nor tie. lg[i] is left unset for them.
+ * bounds a score from above (rounding is monotone), and a candidate whose
+ * bound is below a score already found can neither win nor tie.
+ * Candidates are finished in decreasing order of that bound, and a
+ * density is abandoned as soon as it is shown to be above ll − the best
+ * score found (densityUnless). lg[i] is left unset for the others.
  */
 export function bestCandidate(
   g: BoundedDensity,
@@ -61,12 +64,10 @@ export function bestCandidate(
   const nc = c.n;
   const sc = ws.pick;
   sc.reserve(nc);
-  const { lower, upper, order, scored, one } = sc;
+  const { lower, upper, order, scored } = sc;
   g.beginDensity(c, lower, ws);
   for (let i = 0; i < nc; i++) {
-    const u = ll[i]! - lower[i]!;
-    // No bound (NaN): scored first, like an unbounded one.
-    upper[i] = Number.isNaN(u) ? Number.POSITIVE_INFINITY : u;
+    upper[i] = boundOf(ll[i]!, lower[i]!);
     scored[i] = 0;
   }
   byDecreasing(upper, order, nc);
@@ -74,8 +75,8 @@ export function bestCandidate(
   for (let q = 0; q < nc; q++) {
     const i = order[q]!;
     if (upper[i]! < found) break;
-    one[0] = i;
-    g.densityAt(c, one, 1, lg, ws);
+    // Above ll − found, the score is below found: no need to finish.
+    if (!g.densityUnless(c, i, ll[i]! - found, lg, ws)) continue;
     scored[i] = 1;
     const s = ll[i]! - lg[i]!;
     if (s > found) found = s;
@@ -94,15 +95,28 @@ export function bestCandidate(
   return best;
 }
 
+/** An upper bound of ll − lg given lg ≥ lower; none (NaN: −∞ − −∞) counts as +∞, so that candidate is finished. */
+function boundOf(ll: number, lower: number): number {
+  const u = ll - lower;
+  return Number.isNaN(u) ? Number.POSITIVE_INFINITY : u;
+}
+
 /** order[0, n) = 0 .. n−1 by decreasing key, ties in increasing index (n is small: insertion sort). */
 function byDecreasing(key: Float64Array, order: Uint32Array, n: number): void {
-  for (let r = 0; r < n; r++) {
-    const k = key[r]!;
+  for (let r = 0; r < n; r++) order[r] = r;
+  byDecreasingIn(key, order, n);
+}
+
+/** Sorts the indices order[0, n) by decreasing key, ties in increasing index, stably (insertion sort). */
+function byDecreasingIn(key: Float64Array, order: Uint32Array, n: number): void {
+  for (let r = 1; r < n; r++) {
+    const v = order[r]!;
+    const k = key[v]!;
     let q = r;
-    while (q > 0 && key[order[q - 1]!]! < k) {
+    while (q > 0 && (key[order[q - 1]!]! < k || (key[order[q - 1]!] === k && order[q - 1]! > v))) {
       order[q] = order[q - 1]!;
       q--;
     }
-    order[q] = r;
+    order[q] = v;
   }
 }

@@ -68,6 +68,7 @@ export class ContinuousScratch implements TreeVisitor {
   /** The batch begun last (beginContinuous): its tree, the prior kernel's term per candidate. */
   tree: KernelTree | undefined = undefined;
   priors = new Float64Array(64);
+  readonly one = new Uint32Array(1);
   /** Of the batch: whether the tree is still searched, candidates finished and kernels the tree had scored for them. */
   useTree = false;
   finished = 0;
@@ -82,17 +83,39 @@ export class ContinuousScratch implements TreeVisitor {
     this.stamp = 0;
   }
 
+  /**
+   * continuousUnless's watch: Σ exp(s − ref) over the prior and the kernels
+   * kept so far, against `limit`; `stopped` once it is passed (the search
+   * then prunes everything left).
+   */
+  watching = false;
+  stopped = false;
+  ref = 0;
+  acc = 0;
+  above = 0;
+  limit = 0;
+
   floor(): number {
-    return this.best - PRUNE - MARGIN;
+    return this.stopped ? Number.POSITIVE_INFINITY : this.best - PRUNE - MARGIN;
   }
 
   visit(k: number): void {
+    if (this.stopped) return;
     this.visited++;
     const s = score(this.kr!, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
     if (Number.isNaN(s)) return;
     this.found[this.count++] = k;
     this.scoreOf[k] = s;
     if (s > this.best) this.best = s;
+    if (!this.watching) return;
+    // Rescaled as terms grow, so that exp never overflows.
+    if (s > this.ref + 30) {
+      this.acc *= Math.exp(this.ref - s);
+      this.ref = s;
+      this.limit = Math.exp(this.above - s);
+    }
+    this.acc += Math.exp(s - this.ref);
+    if (this.acc > this.limit) this.stopped = true;
   }
 }
 
@@ -157,8 +180,8 @@ export function continuousAt(
     const prior = priors[i]!;
     const useTree = sc.useTree;
     const kept = useTree ? searchTree(kr, tree!, x, xAt, prior, sc) : scanAll(kr, x, xAt, prior, sc);
-    out[i] = truncatedSum(sc, kept, prior, useTree, nk - 1);
     sc.finished++;
+    if (!sc.stopped) out[i] = truncatedSum(sc, kept, prior, useTree, nk - 1);
     // The tree pays off only when it skips most kernels. When it has had to
     // score a third of them or more per candidate so far (candidates inside
     // the bulk of the kernels, as near an interior optimum) its overhead and
@@ -171,6 +194,43 @@ export function continuousAt(
       if (sc.treeVisited > (sc.finished * nk) / 3) sc.useTree = false;
     }
   }
+}
+
+/**
+ * out[i] = the log density at candidate i of the batch begun last, unless
+ * it is found to be above `above` (then false, and out[i] is not set): the
+ * tree search visits the nearest kernels first, and the terms kept so far
+ * (with the prior's) already make the density more than `above`. Their
+ * log-sum-exp is a lower bound of the density up to the kernels kept below
+ * M − PRUNE, at most nk·e^−PRUNE relatively, and rounding, both far below
+ * the margin (1e-6, relative beyond 1) added to `above`. Without a tree in
+ * use it always finishes.
+ */
+export function continuousUnless(
+  x: Float64Array,
+  i: number,
+  above: number,
+  out: Float64Array,
+  sc: ContinuousScratch,
+): boolean {
+  const which = sc.one;
+  which[0] = i;
+  if (!sc.useTree || !(above < Number.POSITIVE_INFINITY)) {
+    continuousAt(x, which, 1, out, sc);
+    return true;
+  }
+  const prior = sc.priors[i]!;
+  sc.watching = true;
+  sc.stopped = false;
+  sc.ref = prior;
+  sc.acc = 1;
+  sc.above = above + MARGIN * (1 + Math.abs(above));
+  sc.limit = Math.exp(sc.above - prior);
+  continuousAt(x, which, 1, out, sc);
+  sc.watching = false;
+  if (!sc.stopped) return true;
+  sc.stopped = false;
+  return false;
 }
 
 /**

@@ -25,7 +25,7 @@ import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidthAt, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { allocateCandidates, type Candidates } from "./candidates.js";
 import { CategoricalKernels } from "./categorical-kernels.js";
-import { beginContinuous, continuousAt, type ContinuousKernels } from "./continuous-density.js";
+import { beginContinuous, continuousAt, continuousUnless, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
 import { grow, take } from "./float-buffers.js";
@@ -477,6 +477,19 @@ export class ParzenEstimator {
       lower,
       ws.mixed,
     );
+  }
+
+  /**
+   * out[i] = log density at candidate i of the batch begun last, unless it is
+   * found to be above `above` on the way (all-continuous groups; then false
+   * and out[i] not set).
+   */
+  densityUnless(c: Candidates, i: number, above: number, out: Float64Array, ws: TpeWorkspace): boolean {
+    if (this.allContinuous) return continuousUnless(c.lo, i, above, out, ws.continuous);
+    const one = ws.continuous.one;
+    one[0] = i;
+    mixedAt(c, one, 1, out, ws.mixed);
+    return true;
   }
 
   /** out[i] = log density at candidate i of the batch begun last, for i in which[0, count) (undefined: 0 .. count−1). */

@@ -354,7 +354,11 @@ function activeMembers(
   group: Group,
   set: readonly Observation[],
   weights: Float64Array,
-): { members: Observation[]; weights: Float64Array } {
+): { members: readonly Observation[]; weights: Float64Array } {
+  // Every member active (a group without conditions): the set itself, no copies (neither is changed later).
+  let everyActive = true;
+  for (let i = 0; i < set.length && everyActive; i++) everyActive = isActive(group, set[i]!.config);
+  if (everyActive) return { members: set, weights };
   const members: Observation[] = [];
   const all = new Float64Array(set.length);
   for (let i = 0; i < set.length; i++) {
