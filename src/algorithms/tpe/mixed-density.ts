@@ -74,6 +74,8 @@ export class MixedScratch {
   /** The batch begun last (beginMixed): its kernels, and what the non-continuous dims add to every kernel's cap. */
   kernels: MixedKernels | undefined = undefined;
   otherBounds = 0;
+  /** A one-candidate selection for mixedAt. */
+  readonly one = new Uint32Array(1);
 
   /** Room for nc candidates in d dims. */
   reserve(nc: number, d: number): void {

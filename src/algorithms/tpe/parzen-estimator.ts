@@ -486,7 +486,7 @@ export class ParzenEstimator {
    */
   densityUnless(c: Candidates, i: number, above: number, out: Float64Array, ws: TpeWorkspace): boolean {
     if (this.allContinuous) return continuousUnless(c.lo, i, above, out, ws.continuous);
-    const one = ws.continuous.one;
+    const one = ws.mixed.one;
     one[0] = i;
     mixedAt(c, one, 1, out, ws.mixed);
     return true;
