@@ -153,6 +153,8 @@ export function beginContinuous(
   sc.useTree = tree !== undefined;
   sc.finished = 0;
   sc.treeVisited = 0;
+  sc.watching = false;
+  sc.stopped = false;
   const priors = sc.priors;
   const last = nk - 1;
   for (let i = 0; i < nc; i++) {
