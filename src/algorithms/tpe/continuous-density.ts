@@ -16,6 +16,12 @@
  * known so far minus PRUNE; the prior kernel (the last) is scored first,
  * since it is always in the mixture and its broad density makes that floor
  * high from the start.
+ *
+ * A batch is scored in two steps: `beginContinuous` scores the prior
+ * kernel at every candidate (its term is in every sum, so it bounds the
+ * density from below: the sum is at least exp(prior − M) and M ≥ prior),
+ * and `continuousAt` finishes the candidates asked for, in any order and
+ * any subset: a candidate's value depends only on the kernels and its point.
  */
 import { SearchStack, type KernelTree, type TreeVisitor } from "./kernel-tree.js";
 
@@ -59,6 +65,14 @@ export class ContinuousScratch implements TreeVisitor {
   count = 0;
   /** Kernels scored (kept or not), to tell whether the tree pruned much. */
   visited = 0;
+  /** The batch begun last (beginContinuous): its tree, the prior kernel's term per candidate. */
+  tree: KernelTree | undefined = undefined;
+  priors = new Float64Array(64);
+  readonly one = new Uint32Array(1);
+  /** Of the batch: whether the tree is still searched, candidates finished and kernels the tree had scored for them. */
+  useTree = false;
+  finished = 0;
+  treeVisited = 0;
 
   /** Room for nk kernels. */
   reserve(nk: number): void {
@@ -69,17 +83,39 @@ export class ContinuousScratch implements TreeVisitor {
     this.stamp = 0;
   }
 
+  /**
+   * continuousUnless's watch: Σ exp(s − ref) over the prior and the kernels
+   * kept so far, against `limit`; `stopped` once it is passed (the search
+   * then prunes everything left).
+   */
+  watching = false;
+  stopped = false;
+  ref = 0;
+  acc = 0;
+  above = 0;
+  limit = 0;
+
   floor(): number {
-    return this.best - PRUNE - MARGIN;
+    return this.stopped ? Number.POSITIVE_INFINITY : this.best - PRUNE - MARGIN;
   }
 
   visit(k: number): void {
+    if (this.stopped) return;
     this.visited++;
     const s = score(this.kr!, k, this.x, this.xAt, this.best - PRUNE - MARGIN);
     if (Number.isNaN(s)) return;
     this.found[this.count++] = k;
     this.scoreOf[k] = s;
     if (s > this.best) this.best = s;
+    if (!this.watching) return;
+    // Rescaled as terms grow, so that exp never overflows.
+    if (s > this.ref + 30) {
+      this.acc *= Math.exp(this.ref - s);
+      this.ref = s;
+      this.limit = Math.exp(this.above - s);
+    }
+    this.acc += Math.exp(s - this.ref);
+    if (this.acc > this.limit) this.stopped = true;
   }
 }
 
@@ -92,16 +128,62 @@ export function continuousLogDensity(
   out: Float64Array,
   sc: ContinuousScratch,
 ): void {
+  beginContinuous(kr, tree, x, nc, out, sc);
+  continuousAt(x, undefined, nc, out, sc);
+}
+
+/**
+ * Begins a batch of nc candidates: lower[i] = the prior kernel's term at
+ * candidate i, which its log density is never below (see above). The
+ * batch's state stays in `sc` for continuousAt until the next batch begins.
+ */
+export function beginContinuous(
+  kr: ContinuousKernels,
+  tree: KernelTree | undefined,
+  x: Float64Array,
+  nc: number,
+  lower: Float64Array,
+  sc: ContinuousScratch,
+): void {
   const { nk, d } = kr;
   sc.reserve(nk);
+  if (sc.priors.length < nc) sc.priors = new Float64Array(2 * nc);
+  sc.kr = kr;
+  sc.tree = tree;
+  sc.useTree = tree !== undefined;
+  sc.finished = 0;
+  sc.treeVisited = 0;
+  sc.watching = false;
+  sc.stopped = false;
+  const priors = sc.priors;
   const last = nk - 1;
-  let useTree = tree !== undefined;
-  let visited = 0;
   for (let i = 0; i < nc; i++) {
+    const p = score(kr, last, x, i * d, Number.NEGATIVE_INFINITY);
+    priors[i] = p;
+    lower[i] = p;
+  }
+}
+
+/** out[i] = log density at candidate i of the batch begun last, for i in which[0, count) (which undefined: 0 .. count−1). */
+export function continuousAt(
+  x: Float64Array,
+  which: Uint32Array | undefined,
+  count: number,
+  out: Float64Array,
+  sc: ContinuousScratch,
+): void {
+  const kr = sc.kr!;
+  const tree = sc.tree;
+  const { nk, d } = kr;
+  const priors = sc.priors;
+  for (let q = 0; q < count; q++) {
+    const i = which === undefined ? q : which[q]!;
     const xAt = i * d;
-    const prior = score(kr, last, x, xAt, Number.NEGATIVE_INFINITY);
-    const count = useTree ? searchTree(kr, tree!, x, xAt, prior, sc) : scanAll(kr, x, xAt, prior, sc);
-    out[i] = truncatedSum(sc, count, prior, useTree, nk - 1);
+    const prior = priors[i]!;
+    const useTree = sc.useTree;
+    const kept = useTree ? searchTree(kr, tree!, x, xAt, prior, sc) : scanAll(kr, x, xAt, prior, sc);
+    sc.finished++;
+    if (!sc.stopped) out[i] = truncatedSum(sc, kept, prior, useTree, nk - 1);
     // The tree pays off only when it skips most kernels. When it has had to
     // score a third of them or more per candidate so far (candidates inside
     // the bulk of the kernels, as near an interior optimum) its overhead and
@@ -110,10 +192,47 @@ export function continuousLogDensity(
     // decided by one candidate: a few candidates in a dense stretch (as along
     // a Pareto front) should not cost the rest of the batch its pruning.
     if (useTree) {
-      visited += sc.visited;
-      if (visited > ((i + 1) * nk) / 3) useTree = false;
+      sc.treeVisited += sc.visited;
+      if (sc.treeVisited > (sc.finished * nk) / 3) sc.useTree = false;
     }
   }
+}
+
+/**
+ * out[i] = the log density at candidate i of the batch begun last, unless
+ * it is found to be above `above` (then false, and out[i] is not set): the
+ * tree search visits the nearest kernels first, and the terms kept so far
+ * (with the prior's) already make the density more than `above`. Their
+ * log-sum-exp is a lower bound of the density up to the kernels kept below
+ * M − PRUNE, at most nk·e^−PRUNE relatively, and rounding, both far below
+ * the margin (1e-6, relative beyond 1) added to `above`. Without a tree in
+ * use it always finishes.
+ */
+export function continuousUnless(
+  x: Float64Array,
+  i: number,
+  above: number,
+  out: Float64Array,
+  sc: ContinuousScratch,
+): boolean {
+  const which = sc.one;
+  which[0] = i;
+  if (!sc.useTree || !(above < Number.POSITIVE_INFINITY)) {
+    continuousAt(x, which, 1, out, sc);
+    return true;
+  }
+  const prior = sc.priors[i]!;
+  sc.watching = true;
+  sc.stopped = false;
+  sc.ref = prior;
+  sc.acc = 1;
+  sc.above = above + MARGIN * (1 + Math.abs(above));
+  sc.limit = Math.exp(sc.above - prior);
+  continuousAt(x, which, 1, out, sc);
+  sc.watching = false;
+  if (!sc.stopped) return true;
+  sc.stopped = false;
+  return false;
 }
 
 /**

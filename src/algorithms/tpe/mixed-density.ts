@@ -10,6 +10,15 @@
  * below e^−PRUNE times the final sum, so the density is exact to a relative
  * nk·e^−40 (4e-15 with 1,000 kernels), far below what could change which
  * candidate wins. (All-continuous groups: continuous-density.ts.)
+ *
+ * A batch is scored in two steps, as in continuous-density.ts:
+ * `beginMixed` computes what does not depend on the kernel (the discrete
+ * dims' cell tables and bounds, over the whole batch) and the prior
+ * kernel's term at every candidate, a lower bound of its log density (the
+ * prior kernel is never pruned: the sum is at least exp(prior − M), M ≥
+ * prior); `mixedAt` finishes the candidates asked for. The bounds come from
+ * the whole batch, so a candidate's value does not depend on which others
+ * are finished, nor in which order.
  */
 import { logNormMassApprox } from "../../math/truncnorm.js";
 import type { Candidates } from "./candidates.js";
@@ -62,16 +71,19 @@ export class MixedScratch {
   table = new Float64Array(1024);
   /** Per candidate and categorical dim: the on, off and prior log-probabilities of its option. */
   cand = new Float64Array(256);
+  /** The batch begun last (beginMixed): its kernels, and what the non-continuous dims add to every kernel's cap. */
+  kernels: MixedKernels | undefined = undefined;
+  otherBounds = 0;
+  /** A one-candidate selection for mixedAt. */
+  readonly one = new Uint32Array(1);
 
-  /** Room for nc candidates in d dims, lse state reset. */
+  /** Room for nc candidates in d dims. */
   reserve(nc: number, d: number): void {
     if (this.lseMs.length < nc) {
       this.lseMs = new Float64Array(2 * nc);
       this.lseSums = new Float64Array(2 * nc);
       this.lsePriors = new Float64Array(2 * nc);
     }
-    this.lseMs.fill(Number.NEGATIVE_INFINITY, 0, nc);
-    this.lseSums.fill(0, 0, nc);
     if (this.candIds.length < d * nc) this.candIds = new Int32Array(2 * d * nc);
     if (this.uniq.length < nc) this.uniq = new Int32Array(2 * nc);
     if (this.tableAt.length < d) this.tableAt = new Int32Array(2 * d);
@@ -88,15 +100,18 @@ export class MixedScratch {
   }
 }
 
-function finishLse(ms: Float64Array, sums: Float64Array, nc: number, out: Float64Array): void {
-  for (let i = 0; i < nc; i++) {
-    const m = ms[i]!;
-    out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sums[i]!);
-  }
-}
-
 /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i. */
 export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Array, sc: MixedScratch): void {
+  beginMixed(k, c, out, sc);
+  mixedAt(c, undefined, c.n, out, sc);
+}
+
+/**
+ * Begins a batch: lower[i] = the prior kernel's term at candidate i, which
+ * its log density is never below. The batch's state stays in `sc` for
+ * mixedAt until the next batch begins.
+ */
+export function beginMixed(k: MixedKernels, c: Candidates, lower: Float64Array, sc: MixedScratch): void {
   const nc = c.n;
   const nk = k.nk;
   const d = k.d;
@@ -155,19 +170,15 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
     }
   }
   const table = sc.table;
-  const mu = k.mu;
-  const invSigma = k.invSigma;
-  const logNorm = k.logNorm;
-  const logW = k.logW;
-  const kinds = k.kinds;
+  const { mu, invSigma, logNorm, logW, kinds, bound } = k;
   const ids = k.discreteIds;
-  const bound = k.bound;
   const last = nk - 1;
-  const normSum = k.normSum;
   // What a non-continuous dim adds to every kernel's cap: its bound (subtracted again as the dim is scored).
   let otherBounds = 0;
   for (let j = 0; j < d; j++) if (kinds[j] !== CONTINUOUS) otherBounds += bound[j]!;
-  const { lseMs: ms, lseSums: sums, lsePriors: priors } = sc;
+  sc.kernels = k;
+  sc.otherBounds = otherBounds;
+  const priors = sc.lsePriors;
   for (let i = 0; i < nc; i++) {
     const ci = i * d;
     const kd = last * d;
@@ -181,10 +192,34 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
       else s += catV[3 * (ci + j) + 2]!;
     }
     priors[i] = s;
+    lower[i] = s;
+  }
+}
+
+/** out[i] = log density at candidate i of the batch begun last, for i in which[0, count) (which undefined: 0 .. count−1). */
+export function mixedAt(
+  c: Candidates,
+  which: Uint32Array | undefined,
+  count: number,
+  out: Float64Array,
+  sc: MixedScratch,
+): void {
+  const k = sc.kernels!;
+  const { nk, d, mu, invSigma, logNorm, logW, kinds, bound, normSum } = k;
+  const nc = c.n;
+  const ids = k.discreteIds;
+  const last = nk - 1;
+  const otherBounds = sc.otherBounds;
+  const { lseMs: ms, lseSums: sums, lsePriors: priors, table, candIds: rowOf, cand: catV } = sc;
+  for (let q = 0; q < count; q++) {
+    const i = which === undefined ? q : which[q]!;
+    ms[i] = Number.NEGATIVE_INFINITY;
+    sums[i] = 0;
   }
   for (let k0 = 0; k0 < nk; k0 += BLOCK) {
     const k1 = Math.min(nk, k0 + BLOCK);
-    for (let i = 0; i < nc; i++) {
+    for (let q = 0; q < count; q++) {
+      const i = which === undefined ? q : which[q]!;
       let m = ms[i]!;
       let sum = sums[i]!;
       const prior = priors[i]!;
@@ -225,5 +260,9 @@ export function mixedLogDensity(k: MixedKernels, c: Candidates, out: Float64Arra
       sums[i] = sum;
     }
   }
-  finishLse(ms, sums, nc, out);
+  for (let q = 0; q < count; q++) {
+    const i = which === undefined ? q : which[q]!;
+    const m = ms[i]!;
+    out[i] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(sums[i]!);
+  }
 }

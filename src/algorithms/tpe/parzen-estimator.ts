@@ -25,7 +25,7 @@ import type { Config } from "../../space/types.js";
 import { bandwidthLimits, gapBandwidthAt, gapBandwidths, type BandwidthRule } from "./bandwidth.js";
 import { allocateCandidates, type Candidates } from "./candidates.js";
 import { CategoricalKernels } from "./categorical-kernels.js";
-import { continuousLogDensity, type ContinuousKernels } from "./continuous-density.js";
+import { beginContinuous, continuousAt, continuousUnless, type ContinuousKernels } from "./continuous-density.js";
 import { CATEGORICAL, CONTINUOUS, DISCRETE, type Dim } from "./dims.js";
 import { DiscreteKernels, gridFloored } from "./discrete-kernels.js";
 import { grow, take } from "./float-buffers.js";
@@ -41,7 +41,7 @@ import {
   type PrevKernels,
 } from "./kernel-arrays.js";
 import { KernelTree } from "./kernel-tree.js";
-import { mixedLogDensity } from "./mixed-density.js";
+import { beginMixed, mixedAt } from "./mixed-density.js";
 import { fillMixtureWeights, pickKernel } from "./mixture-weights.js";
 import { editedSorted, positionOf, sortedBy, updatedSorted, type Sorted } from "./sorted-order.js";
 import type { TpeWorkspace } from "./workspace.js";
@@ -437,14 +437,25 @@ export class ParzenEstimator {
 
   /** out[i] = log of the mixture density (mass, for discrete dims) at candidate i, exact to a relative nk·e^−40. */
   logDensity(c: Candidates, out: Float64Array, ws: TpeWorkspace): void {
+    this.beginDensity(c, out, ws);
+    this.densityAt(c, undefined, c.n, out, ws);
+  }
+
+  /**
+   * Begins scoring the batch `c`: lower[i] = the prior kernel's log term at
+   * candidate i, below which its log density never is (continuous-density.ts).
+   * densityAt then gives the densities asked for; nothing else may be scored
+   * on `ws` in between.
+   */
+  beginDensity(c: Candidates, lower: Float64Array, ws: TpeWorkspace): void {
     if (this.allContinuous) {
-      this.logDensityContinuous(c, out, ws);
+      this.beginContinuousDensity(c, lower, ws);
       return;
     }
     const { nk, d, dims, kinds, mu, invSigma, logNorm, logW, normSum, bound } = this;
     const { ids: discreteIds, unique: discreteKernels } = this.discrete;
     const { on: catOn, off: catOff, prior: catPrior } = this.categorical;
-    mixedLogDensity(
+    beginMixed(
       {
         nk,
         d,
@@ -463,13 +474,32 @@ export class ParzenEstimator {
         catPrior,
       },
       c,
-      out,
+      lower,
       ws.mixed,
     );
   }
 
-  /** logDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
-  private logDensityContinuous(c: Candidates, out: Float64Array, ws: TpeWorkspace): void {
+  /**
+   * out[i] = log density at candidate i of the batch begun last, unless it is
+   * found to be above `above` on the way (all-continuous groups; then false
+   * and out[i] not set).
+   */
+  densityUnless(c: Candidates, i: number, above: number, out: Float64Array, ws: TpeWorkspace): boolean {
+    if (this.allContinuous) return continuousUnless(c.lo, i, above, out, ws.continuous);
+    const one = ws.mixed.one;
+    one[0] = i;
+    mixedAt(c, one, 1, out, ws.mixed);
+    return true;
+  }
+
+  /** out[i] = log density at candidate i of the batch begun last, for i in which[0, count) (undefined: 0 .. count−1). */
+  densityAt(c: Candidates, which: Uint32Array | undefined, count: number, out: Float64Array, ws: TpeWorkspace): void {
+    if (this.allContinuous) continuousAt(c.lo, which, count, out, ws.continuous);
+    else mixedAt(c, which, count, out, ws.mixed);
+  }
+
+  /** beginDensity for groups whose every dimension is continuous: the same loop without per-kind dispatch. */
+  private beginContinuousDensity(c: Candidates, lower: Float64Array, ws: TpeWorkspace): void {
     const nk = this.nk;
     const { mu, invSigma, normSum } = this;
     const kernels: ContinuousKernels = {
@@ -493,6 +523,6 @@ export class ParzenEstimator {
       this.treeRenumbered = false;
       tree = this.tree;
     }
-    continuousLogDensity(kernels, tree, c.lo, c.n, out, ws.continuous);
+    beginContinuous(kernels, tree, c.lo, c.n, lower, ws.continuous);
   }
 }

@@ -19,6 +19,7 @@ import { dimsOf, type Dim } from "./dims.js";
 import { EstimatorMemo } from "./estimator-memo.js";
 import { groupsOf, type Group } from "./groups.js";
 import type { TpeOptions } from "./options.js";
+import { bestCandidate } from "./candidates.js";
 import { allocateCandidates, type BandwidthOptions } from "./parzen-estimator.js";
 import { addConstraintScores, ConstraintMemos, logAcquisition } from "./constraint-model.js";
 import { hasOutcomes, splitWithOutcomes } from "./outcome-split.js";
@@ -170,24 +171,26 @@ export class TpeSession implements AlgorithmSession {
     const ll = new Float64Array(nc);
     const lg = new Float64Array(nc);
     l.logDensity(cands, ll, ws);
-    g.logDensity(cands, lg, ws);
-    let scores: Float64Array | undefined;
+    let best = 0;
     if (constrained.length > 0 && options.constraint_model === "density") {
       // c-TPE: the objective's acquisition in its EI form, times each constraint's feasibility factor.
+      g.logDensity(cands, lg, ws);
       const gamma = good.length / (good.length + bad.length);
-      scores = new Float64Array(nc);
+      const scores = new Float64Array(nc);
       for (let i = 0; i < nc; i++) scores[i] = logAcquisition(gamma, ll[i]!, lg[i]!);
       addConstraintScores(constrained, model.constraints, cands, scores, ws);
-    }
-    let best = 0;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < nc; i++) {
-      const s = scores === undefined ? ll[i]! - lg[i]! : scores[i]!;
-      // NaN (−∞ − −∞) never wins; ties keep the earlier draw.
-      if (s > bestScore) {
-        bestScore = s;
-        best = i;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < nc; i++) {
+        const s = scores[i]!;
+        // NaN never wins; ties keep the earlier draw.
+        if (s > bestScore) {
+          bestScore = s;
+          best = i;
+        }
       }
+    } else {
+      // The largest log l − log g, computing g only where it can win (candidates.ts).
+      best = bestCandidate(g, cands, ll, lg, ws);
     }
     for (let j = 0; j < d; j++) config[group.params[j]!] = cands.values[best * d + j]!;
   }
@@ -211,9 +214,10 @@ function goodBandwidths(bw: BandwidthOptions, options: TpeOptions, dims: readonl
 interface SuggestInputs {
   readonly seed: number;
   readonly trialNumber: number;
-  readonly good: Int32Array;
+  /** The sets and weights themselves, not copies: a call's split makes new arrays, and nothing changes them after. */
+  readonly good: readonly Observation[];
   readonly goodWeights: Float64Array;
-  readonly bad: Int32Array;
+  readonly bad: readonly Observation[];
   readonly badWeights: Float64Array;
 }
 
@@ -252,7 +256,7 @@ function quickSame(last: LastSuggestion, history: readonly Observation[], contex
   if (now.number !== was.number || !sameConfig(now.config, was.config)) return false;
   if (now.values !== undefined || now.constraints !== undefined) return false;
   if (!isFinished(was) || !isFinished(now) || last.worstGood === undefined) return false;
-  if (last.inputs.good.includes(was.number) || compareFinished(now, last.worstGood) <= 0) return false;
+  if (hasNumber(last.inputs.good, was.number) || compareFinished(now, last.worstGood) <= 0) return false;
   const threshold = last.threshold;
   const wasLoss = thresholdLoss(was);
   return (wasLoss > threshold || wasLoss === Number.POSITIVE_INFINITY) && thresholdLoss(now) >= threshold;
@@ -285,17 +289,16 @@ function suggestInputs(context: SuggestContext, sets: WeightedSets): SuggestInpu
   return {
     seed: context.seed,
     trialNumber: context.trialNumber,
-    good: numbersOf(sets.good),
-    goodWeights: sets.goodWeights.slice(),
-    bad: numbersOf(sets.bad),
-    badWeights: sets.badWeights.slice(),
+    good: sets.good,
+    goodWeights: sets.goodWeights,
+    bad: sets.bad,
+    badWeights: sets.badWeights,
   };
 }
 
-function numbersOf(set: readonly Observation[]): Int32Array {
-  const out = new Int32Array(set.length);
-  for (let i = 0; i < set.length; i++) out[i] = set[i]!.number;
-  return out;
+function hasNumber(set: readonly Observation[], number: number): boolean {
+  for (let i = 0; i < set.length; i++) if (set[i]!.number === number) return true;
+  return false;
 }
 
 /** Whether `context` and `sets` are what `inputs` was made of (without allocating: the hit is the hot path). */
@@ -310,9 +313,9 @@ function sameInputs(inputs: SuggestInputs, context: SuggestContext, sets: Weight
   );
 }
 
-function sameNumbers(numbers: Int32Array, set: readonly Observation[]): boolean {
-  if (numbers.length !== set.length) return false;
-  for (let i = 0; i < numbers.length; i++) if (numbers[i] !== set[i]!.number) return false;
+function sameNumbers(was: readonly Observation[], set: readonly Observation[]): boolean {
+  if (was.length !== set.length) return false;
+  for (let i = 0; i < was.length; i++) if (was[i]!.number !== set[i]!.number) return false;
   return true;
 }
 
@@ -346,12 +349,24 @@ function isActive(group: Group, config: Config): boolean {
   return true;
 }
 
+function allActive(group: Group, set: readonly Observation[]): boolean {
+  const params = group.params;
+  const np = params.length;
+  for (let i = 0; i < set.length; i++) {
+    const config = set[i]!.config;
+    for (let q = 0; q < np; q++) if (Number.isNaN(config[params[q]!]!)) return false;
+  }
+  return true;
+}
+
 /** The members of `set` active in `group`, with their weights. */
 function activeMembers(
   group: Group,
   set: readonly Observation[],
   weights: Float64Array,
-): { members: Observation[]; weights: Float64Array } {
+): { members: readonly Observation[]; weights: Float64Array } {
+  // Every member active (a group without conditions): the set itself, no copies (neither is changed later).
+  if (allActive(group, set)) return { members: set, weights };
   const members: Observation[] = [];
   const all = new Float64Array(set.length);
   for (let i = 0; i < set.length; i++) {
