@@ -30,6 +30,12 @@
  * at most all but two of the pool's connections hold locks, so the others
  * always have a connection and a holder never waits for one.
  *
+ * A unit whose request id is already logged writes nothing and is refused
+ * with ALREADY_EXISTS without failing its statement, so a turn survives it
+ * (unit-statement.ts); one logged by an open turn of this process, which
+ * other connections cannot see yet, is refused before any statement. So the
+ * service need not read the log before it computes a unit (state/experiments.ts).
+ *
  * Every wait for an experiment's lock (`lock`, and a unit's shared lock) is
  * bounded by `lock_timeout` (`lockTimeoutMs`): a server that hangs while
  * holding a lock would otherwise stall every other server on that
