@@ -18,6 +18,10 @@
  *
  *   npm run build && BENCH_NO_TORCH=1 bash bench/setup-venv.sh && npx tsx bench/multi-server/run.ts [--write]
  *
+ * Before each window the database is vacuumed and checkpointed (BENCH_SETTLE=0: not), and each round starts at
+ * another server count, so background work left by one window is not billed to the next; the PostgreSQL CPU
+ * columns also show its client backends alone.
+ *
  * BENCH_PG_STATS=1 loads pg_stat_statements and prints, after the tables, each window's statements by total
  * execution time (lock waits included) with their calls per change.
  *
@@ -56,6 +60,8 @@ const DIST = process.env.BENCH_DIST ?? "dist";
 /** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
 const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
 const PG_STATS = process.env.BENCH_PG_STATS === "1";
+/** BENCH_SETTLE=0: no VACUUM and CHECKPOINT before each window (as before 2026-12-03, branch pgturn). */
+const SETTLE = process.env.BENCH_SETTLE !== "0";
 const ALGORITHMS = (process.env.BENCH_ALGS ?? "random,tpe").split(",") as ("random" | "tpe")[];
 const out: string[] = [];
 const say = (line: string) => {
@@ -361,7 +367,10 @@ async function throughput(
 ): Promise<void> {
   const windows: Window[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const k of SERVER_COUNTS) {
+    // Each round starts at another server count: work a window leaves to PostgreSQL's background processes
+    // (autovacuum, a checkpoint) would otherwise land in the same next window every round.
+    const shift = (round - 1) % SERVER_COUNTS.length;
+    for (const k of [...SERVER_COUNTS.slice(shift), ...SERVER_COUNTS.slice(0, shift)]) {
       for (const algorithm of ALGORITHMS) {
         const servers: Server[] = [];
         for (let i = 0; i < k; i++) {
@@ -387,6 +396,11 @@ async function throughput(
           stub.close();
           const before = await Promise.all(servers.map((s) => scrape(s.http)));
           const cpu0 = servers.map((s) => cpuOf(s.pid!));
+          if (SETTLE) {
+            // What earlier windows left (dead rows, dirty pages) is settled before this one's CPU is read.
+            await psql("VACUUM", "parzen");
+            await psql("CHECKPOINT", "parzen");
+          }
           if (PG_STATS) await psql("SELECT pg_stat_statements_reset()", "parzen");
           const pg0 = pgCpuSplit(postmaster);
           const load0 = loadavg();
