@@ -16,6 +16,9 @@
  *   npx tsx bench/multi-server/pg-cpu.ts [trials] [turn]
  *
  * PG_CPU_SRC=DIR imports the store from DIR/src instead of this tree's (another commit's source, to compare).
+ * PG_CPU_LOOKUP=1 looks each Suggest-like unit's request id up first (`findRequest`), as the service did before
+ * the unit's statement checked it (branch `pgturn`): main's source with it against this tree's without compares
+ * what a trial costs each way.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -26,6 +29,7 @@ import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 
 const TRIALS = Number(process.argv[2] ?? 1500);
 const TURN = Number(process.argv[3] ?? 11);
+const LOOKUP = process.env.PG_CPU_LOOKUP === "1";
 const SRC = resolve(process.env.PG_CPU_SRC ?? resolve(import.meta.dirname, "../.."), "src");
 const { openPostgresStore } = (await import(join(SRC, "store/postgres/open.js"))) as {
   openPostgresStore: (o: { url: string }) => Promise<PostgresStore>;
@@ -65,11 +69,13 @@ class Writer {
   async change(e: number, kind: "suggest" | "report", next: () => number): Promise<{ durable: Promise<void> }> {
     if (kind === "suggest") {
       const t = running(e, next());
+      const requestId = `${Math.random()}`;
+      if (LOOKUP && (await this.store.findRequest("Suggest", requestId)) !== undefined) throw new Error("logged");
       const w = await this.store.write(e, {
         insert: [{ trial: t, params: { x: t.config[0]!, y: t.config[1]! } }],
         request: {
           method: "Suggest",
-          requestId: `${Math.random()}`,
+          requestId,
           trialIds: [],
           withInserted: true,
           createTime: Date.now(),
@@ -102,7 +108,10 @@ async function main(): Promise<void> {
     const postmaster = Number(
       readFileSync(join((await cluster.psql("SHOW data_directory")).trim(), "postmaster.pid"), "utf8").split("\n")[0],
     );
-    console.log(`source ${SRC}; ${TRIALS} trials per setting, turns of ${TURN} changes`);
+    console.log(
+      `source ${SRC}; ${TRIALS} trials per setting, turns of ${TURN} changes; ` +
+        `request ids ${LOOKUP ? "looked up before each Suggest" : "checked by the unit alone"}; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+    );
     console.log("| setting | PG CPU ms/trial | this process (stores) CPU ms/trial | notices heard/trial | wall s |");
     console.log("| --- | --- | --- | --- | --- |");
     for (const setting of ["one store", "three stores, turns", "one store", "three stores, turns"] as const) {

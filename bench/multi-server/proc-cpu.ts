@@ -18,14 +18,28 @@ export function cpuOf(pid: number, children = false): number {
 
 /** CPU seconds of PostgreSQL: the postmaster with its exited children, plus every live child. */
 export function pgCpu(postmaster: number): number {
-  let total = cpuOf(postmaster, true);
+  const { backends, background } = pgCpuSplit(postmaster);
+  return backends + background;
+}
+
+/**
+ * PostgreSQL's CPU seconds split: `backends` (live client connections: statements, commits, notices) and
+ * `background` (the postmaster and its exited children, WAL writer, checkpointer, autovacuum, and the like).
+ */
+export function pgCpuSplit(postmaster: number): { backends: number; background: number } {
+  let backends = 0;
+  let background = cpuOf(postmaster, true);
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmaster) total += cpuOf(Number(d));
+      if (ppid !== postmaster) continue;
+      // A backend's title is "postgres: user database host(port) state"; background processes name their role.
+      const title = readFileSync(`/proc/${d}/cmdline`, "utf8");
+      if (/^postgres: \S+ \S+ \d/.test(title)) backends += cpuOf(Number(d));
+      else background += cpuOf(Number(d));
     } catch {}
   }
-  return total;
+  return { backends, background };
 }

@@ -18,6 +18,13 @@
  *
  *   npm run build && BENCH_NO_TORCH=1 bash bench/setup-venv.sh && npx tsx bench/multi-server/run.ts [--write]
  *
+ * Before each window the database is vacuumed and checkpointed (BENCH_SETTLE=0: not), and each round starts at
+ * another server count, so background work left by one window is not billed to the next; the PostgreSQL CPU
+ * columns also show its client backends alone.
+ *
+ * BENCH_PG_STATS=1 loads pg_stat_statements and prints, after the tables, each window's statements by total
+ * execution time (lock waits included) with their calls per change.
+ *
  * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round; BENCH_SERVERS
  * and BENCH_ALGS narrow a round, e.g. BENCH_SERVERS=1,3 BENCH_ALGS=tpe);
  * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
@@ -35,7 +42,7 @@ import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_s
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { startCluster } from "../../test/pg-cluster.js";
 import { uniform } from "../../test/integration/fixtures.js";
-import { cpuOf, pgCpu } from "./proc-cpu.js";
+import { cpuOf, pgCpuSplit } from "./proc-cpu.js";
 import { promisify } from "../../test/integration/harness.js";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -52,6 +59,9 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 const DIST = process.env.BENCH_DIST ?? "dist";
 /** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
 const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
+const PG_STATS = process.env.BENCH_PG_STATS === "1";
+/** BENCH_SETTLE=0: no VACUUM and CHECKPOINT before each window (as before 2026-12-03, branch pgturn). */
+const SETTLE = process.env.BENCH_SETTLE !== "0";
 const ALGORITHMS = (process.env.BENCH_ALGS ?? "random,tpe").split(",") as ("random" | "tpe")[];
 const out: string[] = [];
 const say = (line: string) => {
@@ -201,7 +211,16 @@ async function main(): Promise<void> {
   const cluster = await startCluster({ durable: true });
   const servers: Server[] = [];
   try {
+    if (PG_STATS) {
+      await cluster.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+      await cluster.pause();
+      await cluster.resume();
+      // The library's own settings exist once it is loaded.
+      await cluster.psql("ALTER SYSTEM SET pg_stat_statements.track_planning = on");
+      await cluster.psql("SELECT pg_reload_conf()");
+    }
     const db = await cluster.createDatabase("parzen");
+    if (PG_STATS) await cluster.psql("CREATE EXTENSION pg_stat_statements", "parzen");
     const postmaster = Number(
       readFileSync(join((await cluster.psql("SHOW data_directory")).trim(), "postmaster.pid"), "utf8").split("\n")[0],
     );
@@ -220,7 +239,7 @@ async function main(): Promise<void> {
     );
     say("");
     if (!SKIP.has("correctness")) await correctness(db, servers);
-    await throughput(db, postmaster);
+    await throughput(db, postmaster, cluster.psql);
     if (!SKIP.has("optuna")) {
       const optunaDb = (await cluster.createDatabase("optuna")).replace(/^postgres:/, "postgresql+psycopg2:");
       const cells: string[] = [];
@@ -330,17 +349,28 @@ interface Window {
   m: Map<string, number>;
   cpuServers: number[];
   cpuPg: number;
+  /** PostgreSQL's CPU in its client backends (the rest: WAL writer, checkpointer, autovacuum...). */
+  cpuPgBackends: number;
   cpuWorkers: number;
+  /** BENCH_PG_STATS: the window's statements, by total execution time. */
+  statements: string[];
 }
 
 /**
  * Throughput of 1, 2 and 3 fresh servers (BENCH_ROUNDS rounds, random then TPE in each), each window on an
  * experiment of its own, with what the servers' /metrics and /proc say about it.
  */
-async function throughput(db: string, postmaster: number): Promise<void> {
+async function throughput(
+  db: string,
+  postmaster: number,
+  psql: (sql: string, database?: string) => Promise<string>,
+): Promise<void> {
   const windows: Window[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const k of SERVER_COUNTS) {
+    // Each round starts at another server count: work a window leaves to PostgreSQL's background processes
+    // (autovacuum, a checkpoint) would otherwise land in the same next window every round.
+    const shift = (round - 1) % SERVER_COUNTS.length;
+    for (const k of [...SERVER_COUNTS.slice(shift), ...SERVER_COUNTS.slice(0, shift)]) {
       for (const algorithm of ALGORITHMS) {
         const servers: Server[] = [];
         for (let i = 0; i < k; i++) {
@@ -366,7 +396,13 @@ async function throughput(db: string, postmaster: number): Promise<void> {
           stub.close();
           const before = await Promise.all(servers.map((s) => scrape(s.http)));
           const cpu0 = servers.map((s) => cpuOf(s.pid!));
-          const pg0 = pgCpu(postmaster);
+          if (SETTLE) {
+            // What earlier windows left (dead rows, dirty pages) is settled before this one's CPU is read.
+            await psql("VACUUM", "parzen");
+            await psql("CHECKPOINT", "parzen");
+          }
+          if (PG_STATS) await psql("SELECT pg_stat_statements_reset()", "parzen");
+          const pg0 = pgCpuSplit(postmaster);
           const load0 = loadavg();
           const rs = await workers(
             WORKERS,
@@ -376,7 +412,22 @@ async function throughput(db: string, postmaster: number): Promise<void> {
             WINDOW_S,
           );
           const cpuServers = servers.map((s, i) => cpuOf(s.pid!) - cpu0[i]!);
-          const cpuPg = pgCpu(postmaster) - pg0;
+          const pg1 = pgCpuSplit(postmaster);
+          const cpuPgBackends = pg1.backends - pg0.backends;
+          const cpuPg = cpuPgBackends + pg1.background - pg0.background;
+          const statements = PG_STATS
+            ? (
+                await psql(
+                  `SELECT calls, round(total_exec_time::numeric, 1), round(total_plan_time::numeric, 1),
+                    left(regexp_replace(query, '\\s+', ' ', 'g'), 90)
+                  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'parzen')
+                  ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`,
+                  "parzen",
+                )
+              )
+                .trim()
+                .split("\n")
+            : [];
           const after = await Promise.all(servers.map((s) => scrape(s.http)));
           const m = new Map<string, number>();
           after.forEach((a, i) => {
@@ -391,7 +442,9 @@ async function throughput(db: string, postmaster: number): Promise<void> {
             m,
             cpuServers,
             cpuPg,
+            cpuPgBackends,
             cpuWorkers: rs.reduce((n, r) => n + r.cpu, 0),
+            statements,
           });
           console.error(`round ${round}, ${k} servers, ${algorithm}: ${windows.at(-1)!.rate.toFixed(0)} trials/s`);
         } finally {
@@ -451,9 +504,10 @@ async function throughput(db: string, postmaster: number): Promise<void> {
   say(
     "| round | servers | alg | trials/s | changes | turns | changes/turn | wait ms/turn | held ms/turn | " +
       "unlocked | stale | pulls turn/refresh/read | trials/pull | trips/change unit+lock+unlock or commit+pull+read | " +
-      "notices/change | CPU servers | CPU PG | CPU workers | CPU ms/trial servers+PG+workers | load before → after |",
+      "notices/change | CPU servers | CPU PG (backends) | CPU workers | CPU ms/trial servers+PG+workers | " +
+      "PG backends ms/trial | load before → after |",
   );
-  say(`|${" --- |".repeat(20)}`);
+  say(`|${" --- |".repeat(21)}`);
   windows.forEach((w) => {
     const g = (key: string) => w.m.get(key) ?? 0;
     const changes = ["Suggest", "Report"].reduce(
@@ -474,12 +528,36 @@ async function throughput(db: string, postmaster: number): Promise<void> {
         `${withChanges === 0 ? "–" : (g("parzen_feed_pulled_trials_total") / withChanges).toFixed(1)} | ` +
         `${[trip("unit"), trip("lock"), trip("unlock") + trip("commit"), trip("pull"), trip("read")].map(per).join("+")} | ` +
         `${per(trip("notices"))} | ` +
-        `${w.cpuServers.map((c) => c.toFixed(1)).join(" + ")} | ${w.cpuPg.toFixed(1)} | ${w.cpuWorkers.toFixed(1)} | ` +
+        `${w.cpuServers.map((c) => c.toFixed(1)).join(" + ")} | ${w.cpuPg.toFixed(1)} (${w.cpuPgBackends.toFixed(1)}) | ` +
+        `${w.cpuWorkers.toFixed(1)} | ` +
         `${[w.cpuServers.reduce((a, b) => a + b, 0), w.cpuPg, w.cpuWorkers].map((c) => ((1000 * c) / (w.rate * WINDOW_S)).toFixed(2)).join("+")} | ` +
-        `${w.load} |`,
+        `${((1000 * w.cpuPgBackends) / (w.rate * WINDOW_S)).toFixed(2)} | ${w.load} |`,
     );
   });
   say("");
+  if (!PG_STATS) return;
+  say("### Per window: PostgreSQL's statements (pg_stat_statements), by total time");
+  say("");
+  for (const w of windows) {
+    const g = (key: string) => w.m.get(key) ?? 0;
+    const changes = ["Suggest", "Report"].reduce(
+      (n, method) => n + g(`parzen_rpcs_total{method="${method}",code="OK"}`),
+      0,
+    );
+    say(`Round ${w.round}, ${w.servers} servers, ${w.algorithm}: ${changes} changes.`);
+    say("");
+    say("| calls/change | exec ms | plan ms | exec+plan µs/change | statement |");
+    say("| --- | --- | --- | --- | --- |");
+    for (const line of w.statements) {
+      const [calls, exec, plan, ...rest] = line.split("|");
+      const query = rest.join("|");
+      const us = ((Number(exec) + Number(plan)) * 1000) / Math.max(1, changes);
+      say(
+        `| ${(Number(calls) / Math.max(1, changes)).toFixed(3)} | ${exec} | ${plan} | ${us.toFixed(0)} | \`${query.replaceAll("|", "\\|")}\` |`,
+      );
+    }
+    say("");
+  }
 }
 
 function readPgMajor(): string {

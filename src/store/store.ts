@@ -214,7 +214,11 @@ export interface Unit {
   readonly update?: readonly TrialRow[];
   /** Learning-curve points; a step already recorded keeps its first value. */
   readonly points?: readonly CurvePointRecord[];
-  /** Logs the call that made this unit under its request id, for idempotent retries. */
+  /**
+   * Logs the call that made this unit under its request id, for idempotent retries. An id already logged for
+   * the method refuses the unit (ALREADY_EXISTS, nothing written; in a lock turn, the turn's other units stand),
+   * so a caller may write first and read `findRequest` only when refused.
+   */
   readonly request?: RequestRecord;
   /**
    * Writes that need the ids just assigned to `insert` (a link to a new

@@ -176,6 +176,25 @@ suite("several servers on one PostgreSQL database", () => {
     expect(all.map((t) => t.state)).toEqual([TrialState.TRIAL_STATE_COMPLETE, TrialState.TRIAL_STATE_RUNNING]);
   });
 
+  it("answers a retried Suggest with its trial on every server, also once the budget has nothing left to hand out", async () => {
+    await api(0).createExperiment({
+      experiment: { name: "retried", space: { parameters: [uniform("x", 0, 1)] }, maxTrials: 1 },
+    });
+    const first = await api(0).suggest({ experiment: "retried", workerId: "w", requestId: "only" });
+    expect(first.trials).toHaveLength(1);
+    // The rest of the budget is RUNNING: a new call would get retry_after, the retry gets its trial.
+    const again = await api(1).suggest({ experiment: "retried", workerId: "w", requestId: "only" });
+    expect(again.trials.map((t) => t.id)).toEqual(first.trials.map((t) => t.id));
+    expect((await api(2).suggest({ experiment: "retried", workerId: "v" })).retryAfter).toBeDefined();
+    await api(1).report({ trialId: first.trials[0]!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+    // Done for a new call; the retry still gets its trial, now COMPLETE.
+    expect((await api(2).suggest({ experiment: "retried", workerId: "v" })).done).toBe(true);
+    const late = await api(2).suggest({ experiment: "retried", workerId: "w", requestId: "only" });
+    expect(late.done).toBe(false);
+    expect(late.trials.map((t) => [t.id, t.state])).toEqual([[first.trials[0]!.id, TrialState.TRIAL_STATE_COMPLETE]]);
+    expect(await trialsOf("retried", 0)).toHaveLength(1);
+  });
+
   it("answers a Report with suggest_next under one request id the same on every server, its next trial made once", async () => {
     await api(0).createExperiment({ experiment: { name: "same-next", space: { parameters: [uniform("x", 0, 1)] } } });
     const [t] = (await api(1).suggest({ experiment: "same-next", workerId: "w" })).trials;

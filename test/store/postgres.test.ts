@@ -415,6 +415,53 @@ suite("PostgreSQL store", () => {
     await other.close();
   });
 
+  it("refuses a unit whose request id is logged without losing its turn, and reads no log to do so", async () => {
+    h = await openHarness();
+    const other = await openPostgresStore({ url: h.url });
+    const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
+    const f = (await h.store.createExperiment("f", "{}", 1)).value.id;
+    const request = (requestId: string) => ({
+      method: "Suggest",
+      requestId,
+      trialIds: [],
+      withInserted: true,
+      createTime: 1,
+    });
+    // Logged and committed by another server, before this store's turn.
+    await other.write(e, { ...insert(trial(e, 0)), request: request("done") });
+    let rolledBack = 0;
+    h.store.onRollback(() => rolledBack++);
+    const { release } = await h.store.lock(e, { version: 0, toConfig });
+    const reads = h.store.roundTrips.read;
+    const a = await h.store.write(e, { ...insert(trial(e, 1)), request: request("new"), expectVersion: 1 });
+    // Logged before the turn, and logged earlier in this very turn: refused, nothing written, the turn goes on.
+    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("done"), expectVersion: 2 }))).toBe(
+      'ALREADY_EXISTS: request_id "done" was already used',
+    );
+    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("new"), expectVersion: 2 }))).toBe(
+      'ALREADY_EXISTS: request_id "new" was already used',
+    );
+    // Logged by this turn, not committed yet: another experiment's unit is refused here, before any statement.
+    expect(await codeOf(h.store.write(f, { ...insert(trial(f, 0)), request: request("new") }))).toBe(
+      'ALREADY_EXISTS: request_id "new" was already used',
+    );
+    const b = await h.store.write(e, { ...insert(trial(e, 2)), request: request("next"), expectVersion: 2 });
+    expect(b.version).toBe(3);
+    expect(h.store.roundTrips.read).toBe(reads);
+    release();
+    await Promise.all([a.durable, b.durable]);
+    expect(rolledBack).toBe(0);
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1, 2]);
+    expect(await other.loadTrials(f, 0, 10, toConfig)).toEqual([]);
+    expect(await other.findRequest("Suggest", "next")).toEqual({ experimentId: e, trialIds: [...b.value] });
+    // Outside a turn too: refused, and the experiment's version stays.
+    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 3)), request: request("next"), expectVersion: 3 }))).toBe(
+      'ALREADY_EXISTS: request_id "next" was already used',
+    );
+    expect((await h.store.write(e, insert(trial(e, 3)))).version).toBe(4);
+    await other.close();
+  });
+
   it("tells a store's own notices from other stores'", async () => {
     h = await openHarness();
     const other = await openPostgresStore({ url: h.url });

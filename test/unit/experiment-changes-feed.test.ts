@@ -414,3 +414,58 @@ describe("errors with other servers on the database", () => {
     });
   });
 });
+
+describe("request ids with other servers on the database", () => {
+  const logging = (requestId: string) => ({ request: { method: "Suggest", requestId, trialIds: [] } });
+
+  /** A task that answers from the log when it looks the id up first, else writes under it; `runs` says which. */
+  function replaying(requestId: string, logged: () => boolean) {
+    const runs: boolean[] = [];
+    const task = async (change: Change) => {
+      runs.push(change.lookUpRequestFirst);
+      if (change.lookUpRequestFirst && logged()) return "replayed";
+      await change.write(logging(requestId));
+      return "written";
+    };
+    return { runs, task };
+  }
+
+  it("are not looked up first; a write refused for a logged id runs the task again, looking it up", async () => {
+    const { changes, exp } = await service();
+    const fresh = replaying("new", () => true);
+    expect(await changes.on(exp, fresh.task)).toBe("written");
+    expect(fresh.runs).toEqual([false]);
+    const retried = replaying("new", () => true);
+    expect(await changes.on(exp, retried.task)).toBe("replayed");
+    expect(retried.runs).toEqual([false, true]);
+    // Only the first unit was written: the refused one left nothing.
+    expect(units.map((u) => u.request?.requestId)).toEqual(["new", "new"]);
+    expect(await sqlite.findRequest("Suggest", "new")).toEqual({ experimentId: row.id, trialIds: [] });
+  });
+
+  it("a second refusal, once looked up, is the answer; so is any other error, at once", async () => {
+    const { changes, exp } = await service();
+    await changes.on(exp, (change) => change.write(logging("taken")));
+    // The lookup finds nothing (say, the trial number was taken): the store's refusal stands.
+    const again = replaying("taken", () => false);
+    await expect(changes.on(exp, again.task)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(again.runs).toEqual([false, true]);
+    const runs: boolean[] = [];
+    const failing = async (change: Change) => {
+      runs.push(change.lookUpRequestFirst);
+      await change.write({ ...logging("other"), update: [{ ...theirs(7), id: 987_654 }] });
+    };
+    await expect(changes.on(exp, failing)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(runs[0]).toBe(false);
+  });
+
+  it("are looked up first without other servers (a local read), and a refusal is the answer", async () => {
+    const cache = new ExperimentCache(sqlite, 1_000_000, () => undefined);
+    const changes = new Changes(sqlite, cache, () => 1000);
+    const exp = await experimentNamed(cache, "e");
+    await changes.on(exp, (change) => change.write(logging("once")));
+    const again = replaying("once", () => false);
+    await expect(changes.on(exp, again.task)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(again.runs).toEqual([true]);
+  });
+});

@@ -38,7 +38,7 @@
 import { ABORTED_STALE, invalidArgument, LOCK_TIMED_OUT, notFound, ParzenError } from "../../errors.js";
 import type { Observation } from "../../algorithms/types.js";
 import type { ExperimentRow, StoredParams, TrialRow } from "../../store/rows.js";
-import type { Store, Unit } from "../../store/store.js";
+import type { Store, Unit, Written } from "../../store/store.js";
 import type { TrialState } from "../../domain/trial-state.js";
 import { checkExperimentName, compileStored, STORED_SPACE_LIMITS } from "../use-cases/definition.js";
 import { ExperimentState } from "./experiment-state.js";
@@ -111,10 +111,23 @@ const MAX_LOOKUPS = 5;
 /** Runs of one change that another server's writes may make stale (feed-sync.ts) before it gives up. */
 const MAX_RUNS = 25;
 
+/**
+ * A write refused because its request id was already logged (the store's ALREADY_EXISTS for a logged id) by a task
+ * that had not looked the id up first: the task runs again, looking it up (`Change.lookUpRequestFirst`).
+ */
+class RequestLogged extends Error {}
+
 /** One task's writes to one experiment, and what must be committed before it answers. */
 export class Change {
   private durable: Promise<void> | undefined;
   private earlier: Promise<void>[] | undefined;
+  /**
+   * Whether a call with a request id looks it up (`replayed`) before computing its answer. Not at first with
+   * other servers on the database (PostgreSQL), where the lookup is a round trip on every call: there a unit
+   * whose request id is already logged is refused and writes nothing (store.ts), and the task runs again with
+   * this set, to answer the replay. A task that answers without writing must look the id up itself then.
+   */
+  lookUpRequestFirst: boolean;
 
   constructor(
     readonly exp: ExperimentState,
@@ -125,7 +138,9 @@ export class Change {
     private readonly sync?: FeedSync,
     /** With several servers: pulls what they committed into the image. */
     private readonly pull?: () => Promise<void>,
-  ) {}
+  ) {
+    this.lookUpRequestFirst = sync === undefined;
+  }
 
   /**
    * With several servers, brings the image up to what is committed now (one read), unless this server holds
@@ -159,7 +174,15 @@ export class Change {
             },
       expectVersion: this.sync?.versionOf(exp),
     };
-    const written = await this.store.write(exp.row.id, unit);
+    let written: Written<readonly number[]>;
+    try {
+      written = await this.store.write(exp.row.id, unit);
+    } catch (err) {
+      // Its id may be logged (or a trial number taken, which the run that looks the id up meets again and answers).
+      if (request === undefined || this.lookUpRequestFirst || !isAlreadyExists(err)) throw err;
+      this.lookUpRequestFirst = true;
+      throw new RequestLogged(request.requestId);
+    }
     this.sync?.wrote(exp, written.version);
     this.after(written.durable);
     const observe = this.observe;
@@ -237,7 +260,7 @@ export class Changes {
     );
     const value = await exp.queue.run(() => {
       if (!this.cache.holds(exp)) throw STALE;
-      if (this.sync !== undefined) return this.fresh(this.sync, change, task);
+      if (this.sync !== undefined) return this.fresh(this.sync, change, (c) => replaying(c, task));
       return task(change);
     });
     // Also what the task read: answers never show writes that may still be rolled back.
@@ -418,6 +441,20 @@ export class Changes {
     await this.store.durable();
     return value;
   }
+}
+
+/** Runs `task`, and once more if its write was refused for a logged request id (then looking the id up first). */
+async function replaying<T>(change: Change, task: (change: Change) => Promise<T> | T): Promise<T> {
+  try {
+    return await task(change);
+  } catch (err) {
+    if (!(err instanceof RequestLogged)) throw err;
+    return await task(change);
+  }
+}
+
+function isAlreadyExists(err: unknown): boolean {
+  return err instanceof ParzenError && err.code === "ALREADY_EXISTS";
 }
 
 /** A write refused because another server changed the experiment since the image's version. */

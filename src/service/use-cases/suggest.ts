@@ -118,7 +118,9 @@ export class SuggestUseCase {
   ): Promise<SuggestResponse> {
     const { leases } = this.deps;
     const exp = change.exp;
-    if (req.requestId !== "") {
+    // With other servers on the database the write checks the id instead (state/experiments.ts Change).
+    const lookedUp = req.requestId !== "" && change.lookUpRequestFirst;
+    if (lookedUp) {
       const replay = await replayed(this.deps.store, exp, "Suggest", req.requestId);
       if (replay !== undefined) return answer(replay);
     }
@@ -130,7 +132,12 @@ export class SuggestUseCase {
       // Nothing to hand out is an answer no write checks: with several servers, make sure from the database.
       await change.current();
       verdict = this.verdict(exp, requested);
-      if (typeof verdict !== "number") return verdict;
+      if (typeof verdict !== "number") {
+        // No write checks the id here: a retry must get its trials, not done or retry_after.
+        const replay =
+          lookedUp || req.requestId === "" ? undefined : await replayed(this.deps.store, exp, "Suggest", req.requestId);
+        return replay === undefined ? verdict : answer(replay);
+      }
     }
     const { started, created } = await this.plan(change, req.workerId, verdict, undefined, signal);
     // A caller that gave up never sees these trials: create nothing for it.

@@ -30,6 +30,12 @@
  * at most all but two of the pool's connections hold locks, so the others
  * always have a connection and a holder never waits for one.
  *
+ * A unit whose request id is already logged writes nothing and is refused
+ * with ALREADY_EXISTS without failing its statement, so a turn survives it
+ * (unit-statement.ts); one logged by an open turn of this process, which
+ * other connections cannot see yet, is refused before any statement. So the
+ * service need not read the log before it computes a unit (state/experiments.ts).
+ *
  * Every wait for an experiment's lock (`lock`, and a unit's shared lock) is
  * bounded by `lock_timeout` (`lockTimeoutMs`): a server that hangs while
  * holding a lock would otherwise stall every other server on that
@@ -301,10 +307,8 @@ export class PostgresStore implements Store, ChangeFeed {
   }
 
   async findRequest(method: string, requestId: string): Promise<LoggedRequest | undefined> {
-    for (const turn of this.open) {
-      const logged = turn.lost === undefined ? turn.requests.get(requestKey(method, requestId)) : undefined;
-      if (logged !== undefined) return logged;
-    }
+    const logged = this.loggedInTurn(method, requestId);
+    if (logged !== undefined) return logged;
     const [r] = await this.rows(
       q("findRequest", "SELECT experiment_id, trial_ids FROM request_log WHERE method = $1 AND request_id = $2", [
         method,
@@ -312,6 +316,15 @@ export class PostgresStore implements Store, ChangeFeed {
       ]),
     );
     return r && { experimentId: r.experiment_id as number, trialIds: JSON.parse(r.trial_ids as string) as number[] };
+  }
+
+  /** A request logged by a unit of a turn of this process that is not committed yet (nor lost). */
+  private loggedInTurn(method: string, requestId: string): LoggedRequest | undefined {
+    for (const turn of this.open) {
+      const logged = turn.lost === undefined ? turn.requests.get(requestKey(method, requestId)) : undefined;
+      if (logged !== undefined) return logged;
+    }
+    return undefined;
   }
 
   // ---- the change feed ----------------------------------------------------------
@@ -491,11 +504,14 @@ export class PostgresStore implements Store, ChangeFeed {
   async write(experimentId: number, unit: Unit): Promise<Written<readonly number[]>> {
     const turn = this.held.get(experimentId);
     const { ids, version } = await this.serial(experimentId, async () => {
+      // Logged by an open turn of this process: other connections cannot see it yet, and would wait for that
+      // turn's commit and then fail on the log's key (losing their own turn). The unit's own turn sees it anyway.
+      const r = unit.request;
+      if (r !== undefined && this.loggedInTurn(r.method, r.requestId) !== undefined) throw requestUsed(r.requestId);
       const written = await (unit.withIds === undefined
         ? this.unit(experimentId, unit, turn)
         : this.unitInSteps(experimentId, unit, turn));
       if (turn !== undefined) turn.version = written.version;
-      const r = unit.request;
       // Other connections see the request log once the turn commits: until then, findRequest looks here.
       if (turn !== undefined && r !== undefined)
         turn.requests.set(requestKey(r.method, r.requestId), {
@@ -543,8 +559,7 @@ export class PostgresStore implements Store, ChangeFeed {
       if (e.code === LOCK_NOT_AVAILABLE) throw this.lockTimedOut(id, err);
       const missing = missingTrial(e);
       if (missing !== undefined) throw notFound(`trial ${missing} of experiment ${id} does not exist`);
-      if (e.code === "23505" && e.table === "request_log")
-        throw alreadyExists(`request_id "${unit.request?.requestId}" was already used`);
+      if (e.code === "23505" && e.table === "request_log") throw requestUsed(unit.request!.requestId);
       if (e.code === "23505" && e.table === "trials")
         throw alreadyExists(`experiment ${id} already has that trial number (${e.detail ?? e.message})`);
       if (e.code === "23503" && e.table === "intermediate_values")
@@ -557,6 +572,7 @@ export class PostgresStore implements Store, ChangeFeed {
     }
     const version = row.version as number | null;
     if (version === null) {
+      if (row.logged === true) throw requestUsed(unit.request!.requestId);
       const head = row.head as number | null;
       if (head !== null && unit.expectVersion !== undefined)
         throw new ParzenError(
@@ -782,6 +798,8 @@ class Turn {
 
 const requestKey = (method: string, requestId: string): string => `${method}\n${requestId}`;
 
+const requestUsed = (requestId: string): ParzenError => alreadyExists(`request_id "${requestId}" was already used`);
+
 /** The change feed's read of experiment `id` since `version` (SQL text or placeholders: integers only). */
 const CHANGES_SINCE = (id: string, version: string): string =>
   `SELECT e.version AS head, e.lifecycle AS head_lifecycle, ${WITH_CURVE} FROM experiments e
@@ -909,7 +927,7 @@ async function apply(
         ]),
       );
     } catch (err) {
-      if ((err as PgError).code === "23505") throw alreadyExists(`request_id "${request.requestId}" was already used`);
+      if ((err as PgError).code === "23505") throw requestUsed(request.requestId);
       throw err;
     }
   }

@@ -16,6 +16,16 @@
  * bounds the transaction's lock waits (set_config local to it) and shares
  * the experiment's advisory lock, as the BEGIN of a unit in steps does.
  *
+ * A unit whose request id is already logged for its method writes nothing
+ * either: the bump also requires the id unlogged, and the final SELECT says
+ * whether it was (`logged`), so the store refuses the unit with
+ * ALREADY_EXISTS without failing the statement (which would fail a turn's
+ * transaction, and with it the turn's other units). The caller then need not
+ * read the log before computing a unit: the unit checks it. An id logged by
+ * another server's turn not yet committed is not seen here; the insert then
+ * waits for that commit and fails on the log's key (the turn is lost, and
+ * retried).
+ *
  * A trial to update or touch that is not the experiment's must undo the
  * unit; with no RAISE outside PL/pgSQL, the final SELECT casts a marked text
  * to integer, which fails the statement with that text (see `missingTrial`).
@@ -73,6 +83,18 @@ export function unitStatement(
     where += ` AND version = ${$(unit.expectVersion, "bigint")}`;
   }
   if (lock !== undefined) where += " AND EXISTS (SELECT FROM lk)";
+  // A request id already logged for the method: the unit writes nothing (`logged` says why), so a turn survives
+  // it, and the caller need not look the id up before computing the unit.
+  const request = unit.request;
+  let logged = "false";
+  let method = "";
+  let requestId = "";
+  if (request !== undefined) {
+    method = $(request.method, "text");
+    requestId = $(request.requestId, "text");
+    logged = `EXISTS (SELECT FROM request_log WHERE method = ${method} AND request_id = ${requestId})`;
+    where += ` AND NOT ${logged}`;
+  }
   // In a turn (no `lock`: this connection holds the experiment's), the turn's commit sends one notice for all its units.
   const notify =
     lock === undefined
@@ -181,7 +203,6 @@ export function unitStatement(
       ORDER BY p.ord ON CONFLICT (trial_id, step) DO NOTHING)`);
   }
 
-  const request = unit.request;
   if (request !== undefined) {
     shape += "r";
     let trialIds = `${$(request.trialIds, "bigint[]")}`;
@@ -191,7 +212,7 @@ export function unitStatement(
         ON n.number = i.number ORDER BY n.ord)`;
     }
     ctes.push(`req AS (INSERT INTO request_log (experiment_id, method, request_id, trial_ids, create_time)
-      SELECT ${id}, ${$(request.method, "text")}, ${$(request.requestId, "text")}, array_to_json(${trialIds})::text,
+      SELECT ${id}, ${method}, ${requestId}, array_to_json(${trialIds})::text,
         ${$(request.createTime, "bigint")}
       FROM bump)`);
   }
@@ -215,7 +236,7 @@ export function unitStatement(
   const text = `WITH ${ctes.join(",\n")}
     SELECT (SELECT version FROM bump) AS version, (SELECT version FROM experiments WHERE id = ${id}) AS head,
       ${inserted.length > 0 ? "ARRAY(SELECT id::float8 FROM ins) AS ids, ARRAY(SELECT number FROM ins) AS numbers" : "NULL AS ids, NULL AS numbers"},
-      ${checked} AS checked`;
+      ${checked} AS checked, ${logged} AS logged`;
   return { name: `unit-${shape}`, text, values };
 }
 
