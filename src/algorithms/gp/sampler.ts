@@ -240,8 +240,7 @@ function proposeWithGp(
     models.length === 0 ? new LogEIAcquisition(post, best!) : new ConstrainedLogEIAcquisition(post, best, models);
   const result = optimizeAcquisition(acq, enc, {
     nCandidates: candidateCount(options.n_candidates, n, D),
-    // Large histories make every refinement step O(n²): fewer starts there.
-    nStarts: n > 300 ? Math.min(options.n_local_starts, 3) : options.n_local_starts,
+    nStarts: startCount(options.n_local_starts, n),
     extraStarts: [data.X.slice(bestIdx * D, (bestIdx + 1) * D)],
     rng,
   });
@@ -253,10 +252,15 @@ function proposeWithGp(
  * once scoring each costs O(n²) the count shrinks with n² beyond 100
  * observations (at least 256); local refinement does the fine work.
  */
-function candidateCount(requested: number, n: number, D: number): number {
+export function candidateCount(requested: number, n: number, D: number): number {
   const m = Math.min(requested, Math.max(512, 128 * D));
   if (n <= 100) return m;
   return Math.min(m, Math.max(256, Math.round((m * 100 * 100) / (n * n))));
+}
+
+/** Local refinements: as requested, at most 3 beyond 300 observations (every refinement step is O(n²) there). */
+export function startCount(requested: number, n: number): number {
+  return n > 300 ? Math.min(requested, 3) : requested;
 }
 
 /**
