@@ -1,0 +1,116 @@
+/**
+ * The acquisition optimiser's starts (optimize-acqf.ts): the best candidate, then more drawn by roulette with
+ * probability ∝ EI = exp(log value) among the candidates not yet taken, never one with EI 0, plus the caller's
+ * extra starts. Acquisitions here score the candidate batch by row and every later point flat, so the starts show
+ * as the points refined (each refinement scores its start once).
+ */
+import { describe, expect, it } from "vitest";
+import type { Acquisition } from "../../src/algorithms/gp/acqf.js";
+import { encodeSpace } from "../../src/algorithms/gp/encode.js";
+import { GpPosterior } from "../../src/algorithms/gp/gp.js";
+import { optimizeAcquisition } from "../../src/algorithms/gp/optimize-acqf.js";
+import { createRng } from "../../src/math/rng.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { param } from "./tpe-helpers.js";
+
+const sp = compileSpace({
+  parameters: [
+    param("a", { $case: "uniform", value: { low: 0, high: 1 } }),
+    param("b", { $case: "uniform", value: { low: 0, high: 1 } }),
+  ],
+});
+const enc = encodeSpace(sp);
+const post = GpPosterior.create(Float64Array.from([0.5, 0.5]), Float64Array.from([0]), 2, enc.cat, {
+  lambda: Float64Array.from([1, 1]),
+  scale: 1,
+  noise: 1e-3,
+})!;
+
+/**
+ * Candidate row r of the batch gets `logValue(r)`; every later point scores `later` with a zero gradient, so
+ * no refinement improves on its start. Records the candidates and the refined starts.
+ */
+function byRow(logValue: (r: number) => number, later = Number.NEGATIVE_INFINITY) {
+  const rec = { candidates: [] as number[][], starts: [] as number[][] };
+  const acq: Acquisition = {
+    post,
+    score(P, m) {
+      if (rec.candidates.length === 0) {
+        for (let r = 0; r < m; r++) rec.candidates.push(Array.from(P.subarray(2 * r, 2 * r + 2)));
+        return Float64Array.from({ length: m }, (_, r) => logValue(r));
+      }
+      for (let r = 0; r < m; r++) rec.starts.push(Array.from(P.subarray(2 * r, 2 * r + 2)));
+      return new Float64Array(m).fill(later);
+    },
+    valueAndGradient(_x, _active, grad) {
+      grad.fill(0);
+      return later;
+    },
+  };
+  return { acq, rec };
+}
+
+describe("the acquisition optimiser's starts", () => {
+  it("are the best candidate and, by roulette, only candidates with EI > 0: fewer starts when fewer have it", () => {
+    // Three candidates with EI > 0 (relative EI 1, 0.1 and 0.2): at most three starts whatever nStarts asks.
+    const finite = new Map([
+      [5, 0],
+      [9, Math.log(0.1)],
+      [20, Math.log(0.2)],
+    ]);
+    for (const nStarts of [3, 4, 10]) {
+      const { acq, rec } = byRow((r) => finite.get(r) ?? Number.NEGATIVE_INFINITY);
+      const res = optimizeAcquisition(acq, enc, { nCandidates: 64, nStarts, extraStarts: [], rng: createRng(3) });
+      expect(rec.starts.length, `nStarts ${nStarts}`).toBe(3);
+      expect(rec.starts[0]).toEqual(rec.candidates[5]);
+      expect(new Set(rec.starts.map(String))).toEqual(new Set([5, 9, 20].map((r) => String(rec.candidates[r]))));
+      // No refinement improved: the best candidate, with its value.
+      expect(Array.from(res.x)).toEqual(rec.candidates[5]);
+      expect(res.value).toBe(0);
+    }
+    // nStarts 2: the best and one other.
+    const { acq, rec } = byRow((r) => finite.get(r) ?? Number.NEGATIVE_INFINITY);
+    optimizeAcquisition(acq, enc, { nCandidates: 64, nStarts: 2, extraStarts: [], rng: createRng(3) });
+    expect(rec.starts.length).toBe(2);
+  });
+
+  it("weigh candidates by EI relative to the best, so log values far below 0 still give every start", () => {
+    // log EI of −400 and below (a far tail): exp(−400 − (−400)) = 1, where exp(−400 + −400) would underflow to 0.
+    const { acq, rec } = byRow((r) => -400 - r / 64);
+    optimizeAcquisition(acq, enc, { nCandidates: 64, nStarts: 5, extraStarts: [], rng: createRng(1) });
+    expect(rec.starts.length).toBe(5);
+    expect(new Set(rec.starts.map(String)).size).toBe(5);
+    expect(rec.starts[0]).toEqual(rec.candidates[0]);
+  });
+
+  it("draw the others with probability ∝ EI, without replacement", () => {
+    // EI 1 (the best), 0.5, 0.25, 0.25 for candidates 0 to 3: the second start is candidate 1 half the time; the
+    // third is drawn from the two left, so each of 1, 2 and 3 is the third start in 1/3 of the runs
+    // (for 2: 1/2·1/2 + 1/4·1/3).
+    const ei = [1, 0.5, 0.25, 0.25];
+    const second = [0, 0, 0, 0];
+    const third = [0, 0, 0, 0];
+    const draws = 1500;
+    for (let s = 0; s < draws; s++) {
+      const { acq, rec } = byRow((r) => (r < 4 ? Math.log(ei[r]!) : Number.NEGATIVE_INFINITY));
+      optimizeAcquisition(acq, enc, { nCandidates: 16, nStarts: 3, extraStarts: [], rng: createRng(7, s) });
+      const which = rec.starts.map((x) => rec.candidates.findIndex((c) => String(c) === String(x)));
+      expect(which[0]).toBe(0);
+      expect(new Set(which).size).toBe(3);
+      second[which[1]!]!++;
+      third[which[2]!]!++;
+    }
+    const within = (count: number, p: number) =>
+      expect(Math.abs(count - p * draws)).toBeLessThan(5 * Math.sqrt(draws * p * (1 - p)));
+    within(second[1]!, 0.5);
+    within(second[2]!, 0.25);
+    for (const c of [1, 2, 3]) within(third[c]!, 1 / 3);
+  });
+
+  it("include the caller's extra starts after the candidates", () => {
+    const { acq, rec } = byRow((r) => (r === 2 ? 0 : Number.NEGATIVE_INFINITY));
+    const extra = Float64Array.from([0.125, 0.875]);
+    optimizeAcquisition(acq, enc, { nCandidates: 16, nStarts: 3, extraStarts: [extra], rng: createRng(2) });
+    expect(rec.starts).toEqual([rec.candidates[2], [0.125, 0.875]]);
+  });
+});
