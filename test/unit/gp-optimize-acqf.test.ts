@@ -11,7 +11,7 @@ import { GpPosterior } from "../../src/algorithms/gp/gp.js";
 import { optimizeAcquisition } from "../../src/algorithms/gp/optimize-acqf.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
-import { param } from "./tpe-helpers.js";
+import { param, str } from "./tpe-helpers.js";
 
 const sp = compileSpace({
   parameters: [
@@ -76,11 +76,12 @@ describe("the acquisition optimiser's starts", () => {
 
   it("weigh candidates by EI relative to the best, so log values far below 0 still give every start", () => {
     // log EI of −400 and below (a far tail): exp(−400 − (−400)) = 1, where exp(−400 + −400) would underflow to 0.
-    const { acq, rec } = byRow((r) => -400 - r / 64);
-    optimizeAcquisition(acq, enc, { nCandidates: 64, nStarts: 5, extraStarts: [], rng: createRng(1) });
-    expect(rec.starts.length).toBe(5);
-    expect(new Set(rec.starts.map(String)).size).toBe(5);
-    expect(rec.starts[0]).toEqual(rec.candidates[0]);
+    const { acq, rec } = byRow((r) => -400 - Math.abs(r - 10) / 64);
+    optimizeAcquisition(acq, enc, { nCandidates: 16, nStarts: 16, extraStarts: [], rng: createRng(1) });
+    // Every candidate, the first of them included, once.
+    expect(rec.starts.length).toBe(16);
+    expect(new Set(rec.starts.map(String)).size).toBe(16);
+    expect(rec.starts[0]).toEqual(rec.candidates[10]);
   });
 
   it("draw the others with probability ∝ EI, without replacement", () => {
@@ -112,5 +113,88 @@ describe("the acquisition optimiser's starts", () => {
     const extra = Float64Array.from([0.125, 0.875]);
     optimizeAcquisition(acq, enc, { nCandidates: 16, nStarts: 3, extraStarts: [extra], rng: createRng(2) });
     expect(rec.starts).toEqual([rec.candidates[2], [0.125, 0.875]]);
+  });
+
+  it("with no rounds, give back the best candidate as it is", () => {
+    // A smooth bump at (0.5, 0.5) that any refinement would climb.
+    const bump = (x: ArrayLike<number>, o = 0) => -((x[o]! - 0.5) ** 2) - (x[o + 1]! - 0.5) ** 2;
+    const candidates: number[][] = [];
+    const acq: Acquisition = {
+      post,
+      score(P, m) {
+        if (candidates.length === 0)
+          for (let r = 0; r < m; r++) candidates.push(Array.from(P.subarray(2 * r, 2 * r + 2)));
+        return Float64Array.from({ length: m }, (_, r) => bump(P, 2 * r));
+      },
+      valueAndGradient(x, _active, grad) {
+        grad[0] = -2 * (x[0]! - 0.5);
+        grad[1] = -2 * (x[1]! - 0.5);
+        return bump(x);
+      },
+    };
+    const opts = { nCandidates: 16, nStarts: 1, extraStarts: [], rng: createRng(2) };
+    const none = optimizeAcquisition(acq, enc, { ...opts, maxRounds: 0 });
+    const best = candidates.reduce((a, c) => (bump(c) > bump(a) ? c : a));
+    expect(Array.from(none.x)).toEqual(best);
+    expect(none.value).toBe(bump(best));
+    // One round climbs to the top.
+    const one = optimizeAcquisition(acq, enc, { ...opts, rng: createRng(2), maxRounds: 1 });
+    expect(one.x[0]).toBeCloseTo(0.5, 3);
+    expect(one.x[1]).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe("the refinement of discrete dimensions", () => {
+  const discrete = compileSpace({
+    parameters: [
+      param("s", { $case: "intRange", value: { low: 0, high: 9, step: 1, log: false } }),
+      param("c", { $case: "choice", value: { options: [str("x"), str("y"), str("z")], weights: [] } }),
+    ],
+  });
+  const e = encodeSpace(discrete);
+  const [s] = e.dims;
+  const post2 = GpPosterior.create(Float64Array.from([0.5, 1]), Float64Array.from([0]), 2, e.cat, {
+    lambda: Float64Array.from([1, 1]),
+    scale: 1,
+    noise: 1e-3,
+  })!;
+  /** Best at s = 6 and option 2; counts the score calls. */
+  function peaked() {
+    const f = (x: ArrayLike<number>, o: number) => -((s!.indexOf(x[o]!) - 6) ** 2) + (x[o + 1] === 2 ? 3 : 0);
+    const acq: Acquisition & { calls: number } = {
+      post: post2,
+      calls: 0,
+      score(P, m) {
+        this.calls++;
+        return Float64Array.from({ length: m }, (_, r) => f(P, 2 * r));
+      },
+      valueAndGradient(x, _active, grad) {
+        grad.fill(0);
+        return f(x, 0);
+      },
+    };
+    return acq;
+  }
+
+  it("sweeps every value of each discrete dimension from one candidate to the best point", () => {
+    const acq = peaked();
+    const res = optimizeAcquisition(acq, e, { nCandidates: 1, nStarts: 1, extraStarts: [], rng: createRng(5) });
+    expect(s!.indexOf(res.x[0]!)).toBe(6);
+    expect(res.x[0]).toBe(s!.uAt(6));
+    expect(res.x[1]).toBe(2);
+    expect(res.value).toBe(3);
+  });
+
+  it("stops once a sweep changes nothing", () => {
+    // From the best point itself (an extra start) no sweep changes anything: the candidates' batch, and per start
+    // its value and one sweep of both dimensions.
+    const acq = peaked();
+    const best = Float64Array.from([s!.uAt(6), 2]);
+    optimizeAcquisition(acq, e, { nCandidates: 4, nStarts: 1, extraStarts: [best], rng: createRng(5) });
+    const first = acq.calls;
+    const again = peaked();
+    optimizeAcquisition(again, e, { nCandidates: 4, nStarts: 1, extraStarts: [best, best], rng: createRng(5) });
+    // The second extra start costs its value and one sweep of two dimensions: three calls, not 20 rounds' worth.
+    expect(again.calls - first).toBe(3);
   });
 });
