@@ -197,4 +197,97 @@ describe("the refinement of discrete dimensions", () => {
     // The second extra start costs its value and one sweep of two dimensions: three calls, not 20 rounds' worth.
     expect(again.calls - first).toBe(3);
   });
+
+  /** The values tried for dimension 0 in the first sweep from index `from`, for an int grid 0..top. */
+  function firstSweep(top: number, from: number): number[] {
+    const sp1 = compileSpace({
+      parameters: [param("k", { $case: "intRange", value: { low: 0, high: top, step: 1, log: false } })],
+    });
+    const e1 = encodeSpace(sp1);
+    const [k] = e1.dims;
+    const p1 = GpPosterior.create(Float64Array.from([0.5]), Float64Array.from([0]), 1, e1.cat, {
+      lambda: Float64Array.from([1]),
+      scale: 1,
+      noise: 1e-3,
+    })!;
+    const batches: number[][] = [];
+    const acq: Acquisition = {
+      post: p1,
+      score(P, m) {
+        batches.push(Array.from(P.subarray(0, m), (u) => k!.indexOf(u)));
+        return new Float64Array(m);
+      },
+      valueAndGradient: (_x, _a, grad) => {
+        grad.fill(0);
+        return 0;
+      },
+    };
+    optimizeAcquisition(acq, e1, {
+      nCandidates: 1,
+      nStarts: 1,
+      extraStarts: [Float64Array.of(k!.uAt(from))],
+      rng: createRng(1),
+    });
+    // Batches: the candidate, then per start its value and its sweep; the extra start is the second start.
+    const sweeps = batches.filter((b) => b.length > 1);
+    return sweeps[sweeps.length - 1]!.sort((a, b) => a - b);
+  }
+
+  it("tries every other value of a dimension with at most 32, else 16 evenly spaced and ±1, 2, 4, ... around", () => {
+    expect(firstSweep(31, 7)).toEqual(Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== 7));
+    // 33 values: 0, 32/15·i rounded, and 7 ± 2^j inside [0, 32].
+    const even33 = Array.from({ length: 16 }, (_, i) => Math.round((i * 32) / 15));
+    const around7 = [6, 8, 5, 9, 3, 11, 15, 23];
+    expect(firstSweep(32, 7)).toEqual(
+      [...new Set([...even33, ...around7])].filter((i) => i !== 7).sort((a, b) => a - b),
+    );
+    // 101 values from 37: 37 ± 1, 2, 4, 8, 16, 32, and 37 + 64 = 101 is past the end.
+    const even101 = Array.from({ length: 16 }, (_, i) => Math.round((i * 100) / 15));
+    const around37 = [36, 38, 35, 39, 33, 41, 29, 45, 21, 53, 5, 69];
+    expect(firstSweep(100, 37)).toEqual(
+      [...new Set([...even101, ...around37])].filter((i) => i !== 37).sort((a, b) => a - b),
+    );
+    // From the last value: only neighbours below.
+    expect(firstSweep(100, 100)).toEqual(
+      [...new Set([...even101, 99, 98, 96, 92, 84, 68, 36])].filter((i) => i !== 100).sort((a, b) => a - b),
+    );
+  });
+});
+
+describe("the continuous refinement's budget", () => {
+  /** Evaluations of one refinement of a ramp that never ends inside the box, for a model on n observations. */
+  function evaluations(n: number): number {
+    let calls = 0;
+    // Only n and the length scales of the model are read by the refinement.
+    const model = { n, hyper: { lambda: Float64Array.from([1e6, 1e6]) } } as unknown as GpPosterior;
+    const acq: Acquisition = {
+      post: model,
+      score: (P, m) => Float64Array.from({ length: m }, (_, r) => P[2 * r]!),
+      valueAndGradient(x, _a, grad) {
+        calls++;
+        // Steeper than it is (in length-scale units the slope is 1): each step is accepted and the next is as short.
+        grad[0] = 1000;
+        grad[1] = 0;
+        return x[0]!;
+      },
+    };
+    optimizeAcquisition(acq, enc, {
+      nCandidates: 1,
+      nStarts: 1,
+      extraStarts: [],
+      rng: createRng(1),
+      maxRounds: 1,
+    });
+    return calls;
+  }
+
+  it("is 120 evaluations (60 iterations) up to 200 observations, then shrinks like 1/n, not below 30", () => {
+    // Each iteration of the ramp takes one evaluation: iterations = maxEval / 2, plus the first evaluation.
+    expect(evaluations(10)).toBe(61);
+    expect(evaluations(200)).toBe(61);
+    // 120·200/400 = 60: 30 iterations.
+    expect(evaluations(400)).toBe(31);
+    expect(evaluations(800)).toBe(16);
+    expect(evaluations(5000)).toBe(16);
+  });
 });
