@@ -97,7 +97,7 @@ tests_for() {
     src/algorithms/gp/optimize-acqf.ts | src/algorithms/gp/startup.ts)
       echo "test/unit/gp-encode-startup.test.ts,test/unit/gp-optimize-acqf.test.ts,test/unit/gp-fingerprint.test.ts" ;;
     src/algorithms/gp/sampler.ts)
-      echo "test/unit/gp-encode-startup.test.ts,test/unit/gp-sampler-budgets.test.ts,test/unit/gp-fingerprint.test.ts,test/unit/gp-constraints.test.ts" ;;
+      echo "test/unit/gp-encode-startup.test.ts,test/unit/gp-sampler-units.test.ts,test/unit/gp-fingerprint.test.ts,test/unit/gp-constraints.test.ts" ;;
     src/algorithms/gp*) echo "test/unit/gp-*.test.ts" ;;
     src/algorithms/nsga2*) echo "test/unit/nsga2*.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms/auto*) echo "test/unit/auto-*.test.ts,test/unit/algorithms-*.test.ts" ;;

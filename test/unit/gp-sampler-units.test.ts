@@ -1,0 +1,93 @@
+/**
+ * sampler.ts' pure parts as its comments document them: the search budgets (n_candidates, at most 128 per
+ * dimension and at least 512, shrinking like 1/n² beyond 100 observations but not below 256; n_local_starts, at most
+ * 3 beyond 300 observations) at their exact edges, the incumbent (the best observation, the best FEASIBLE one with
+ * constraints, none while none is feasible), and COMPLETE trials without a loss left out of the observations.
+ */
+import { describe, expect, it } from "vitest";
+import { encodeSpace } from "../../src/algorithms/gp/encode.js";
+import { candidateCount, incumbent, observations, startCount } from "../../src/algorithms/gp/sampler.js";
+import type { Observation } from "../../src/algorithms/types.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { param } from "./tpe-helpers.js";
+
+describe("candidates scored", () => {
+  it("are as requested up to max(512, 128 per dimension)", () => {
+    for (const D of [1, 2, 4]) {
+      expect(candidateCount(2048, 10, D)).toBe(512);
+      expect(candidateCount(512, 10, D)).toBe(512);
+      expect(candidateCount(511, 10, D)).toBe(511);
+      expect(candidateCount(16, 10, D)).toBe(16);
+    }
+    expect(candidateCount(2048, 10, 5)).toBe(640);
+    expect(candidateCount(639, 10, 5)).toBe(639);
+    expect(candidateCount(65536, 10, 10)).toBe(1280);
+    expect(candidateCount(65536, 10, 1000)).toBe(65536);
+  });
+
+  it("shrink with n² beyond 100 observations, not below 256 nor above the request", () => {
+    expect(candidateCount(2048, 100, 2)).toBe(512);
+    // 512·100²/101² = 501.9
+    expect(candidateCount(2048, 101, 2)).toBe(502);
+    // 1280·100²/200² = 320
+    expect(candidateCount(2048, 200, 10)).toBe(320);
+    // 512·100²/141² = 257.5, and /142² = 253.9: the floor.
+    expect(candidateCount(2048, 141, 2)).toBe(258);
+    expect(candidateCount(2048, 142, 2)).toBe(256);
+    expect(candidateCount(2048, 100_000, 2)).toBe(256);
+    // A request below the floor stays as it is.
+    expect(candidateCount(200, 101, 2)).toBe(200);
+    expect(candidateCount(200, 5000, 2)).toBe(200);
+  });
+});
+
+describe("local refinements", () => {
+  it("are as requested up to 300 observations, then at most 3", () => {
+    expect(startCount(5, 300)).toBe(5);
+    expect(startCount(64, 300)).toBe(64);
+    expect(startCount(5, 301)).toBe(3);
+    expect(startCount(64, 100_000)).toBe(3);
+    expect(startCount(2, 301)).toBe(2);
+    expect(startCount(1, 1000)).toBe(1);
+  });
+});
+
+describe("the incumbent", () => {
+  it("is the best observation without constraints, the first of equal ones", () => {
+    expect(incumbent([0.1, 2, -1, 2])).toEqual({ index: 1, best: 2 });
+    expect(incumbent([3])).toEqual({ index: 0, best: 3 });
+    expect(incumbent([-5, -4, -6])).toEqual({ index: 1, best: -4 });
+  });
+
+  it("is the best feasible observation with constraints, whatever better infeasible ones there are", () => {
+    // y (to be maximised) and violations: the infeasible 9 and 7 are not the incumbent; of the feasible, 4.
+    expect(incumbent([9, 1, 4, 7, 4], [0.5, 0, 0, 2, 0])).toEqual({ index: 2, best: 4 });
+    // Feasible first, then a better feasible one.
+    expect(incumbent([1, 3], [0, 0])).toEqual({ index: 1, best: 3 });
+    // A feasible one after infeasible ones with better y.
+    expect(incumbent([5, 6, 0.5], [1, 1, 0])).toEqual({ index: 2, best: 0.5 });
+  });
+
+  it("is none while nothing is feasible: the start is the least infeasible observation, the first of equal ones", () => {
+    expect(incumbent([9, 1, 4], [3, 0.5, 2])).toEqual({ index: 1, best: undefined });
+    // Equal violations: the first, whatever the y.
+    expect(incumbent([1, 5, 2], [0.5, 0.5, 0.7])).toEqual({ index: 0, best: undefined });
+    expect(incumbent([1, 5], [2, 1])).toEqual({ index: 1, best: undefined });
+  });
+});
+
+describe("the observations", () => {
+  it("leave out a COMPLETE trial without a loss", () => {
+    const e = encodeSpace(compileSpace({ parameters: [param("x", { $case: "uniform", value: { low: 0, high: 1 } })] }));
+    const o = (number: number, loss: number | undefined): Observation => ({
+      number,
+      config: Float64Array.of(number / 10),
+      state: "complete",
+      loss,
+      lastStep: undefined,
+    });
+    const d = observations(e, [o(0, 2), o(1, undefined), o(2, 1)]);
+    expect(d.source.map((s) => s.number)).toEqual([0, 2]);
+    expect(Array.from(d.raw)).toEqual([-2, -1]);
+  });
+});
