@@ -2,14 +2,16 @@
  * sampler.ts' pure parts as its comments document them: the search budgets (n_candidates, at most 128 per
  * dimension and at least 512, shrinking like 1/n² beyond 100 observations but not below 256; n_local_starts, at most
  * 3 beyond 300 observations) at their exact edges, the incumbent (the best observation, the best FEASIBLE one with
- * constraints, none while none is feasible), and COMPLETE trials without a loss left out of the observations.
+ * constraints, none while none is feasible), COMPLETE trials without a loss left out of the observations, and
+ * conditional parameters: a GP of their own once n_startup_trials trials ran in their branch, their prior before.
  */
 import { describe, expect, it } from "vitest";
 import { encodeSpace } from "../../src/algorithms/gp/encode.js";
-import { candidateCount, incumbent, observations, startCount } from "../../src/algorithms/gp/sampler.js";
+import { candidateCount, gpAlgorithm, incumbent, observations, startCount } from "../../src/algorithms/gp/sampler.js";
 import type { Observation } from "../../src/algorithms/types.js";
+import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
-import { param } from "./tpe-helpers.js";
+import { param, str } from "./tpe-helpers.js";
 
 describe("candidates scored", () => {
   it("are as requested up to max(512, 128 per dimension)", () => {
@@ -89,5 +91,75 @@ describe("the observations", () => {
     const d = observations(e, [o(0, 2), o(1, undefined), o(2, 1)]);
     expect(d.source.map((s) => s.number)).toEqual([0, 2]);
     expect(Array.from(d.raw)).toEqual([-2, -1]);
+  });
+});
+
+describe("conditional parameters", () => {
+  // u always; x and the choice k only in branch a of c.
+  const space = compileSpace({
+    parameters: [
+      param("u", { $case: "uniform", value: { low: 0, high: 1 } }),
+      param("c", {
+        $case: "choice",
+        value: {
+          options: [
+            str("a", [
+              param("x", { $case: "uniform", value: { low: 0, high: 1 } }),
+              param("k", { $case: "choice", value: { options: [str("p"), str("q"), str("r")], weights: [] } }),
+            ]),
+            str("b"),
+          ],
+          weights: [],
+        },
+      }),
+    ],
+  });
+  const options = { ...gpAlgorithm.parseOptions({}), n_startup_trials: 5 };
+  /** `inA` trials in branch a (best at x = 0.6 and k = q), then six far worse ones in branch b. */
+  function history(inA: number): Observation[] {
+    const h: Observation[] = [];
+    const rng = createRng(3);
+    const xs = [0.1, 0.3, 0.5, 0.7, 0.9];
+    for (let t = 0; t < inA; t++) {
+      const x = xs[t]!;
+      const config = Float64Array.of(rng.uniform(), 0, x, t % 3);
+      h.push({
+        number: h.length,
+        config,
+        state: "complete",
+        loss: (x - 0.6) ** 2 + (t % 3 === 1 ? 0 : 0.5),
+        lastStep: undefined,
+      });
+    }
+    for (let t = 0; t < 6; t++) {
+      const u = rng.uniform();
+      const config = Float64Array.of(u, 1, Number.NaN, Number.NaN);
+      h.push({ number: h.length, config, state: "complete", loss: 10 + u, lastStep: undefined });
+    }
+    return h;
+  }
+  const suggestions = (h: Observation[]) =>
+    Array.from({ length: 6 }, (_, s) =>
+      Array.from(gpAlgorithm.open(space, options).suggest(h, createRng(100 + s, h.length))),
+    );
+
+  it("get a GP of their branch once exactly n_startup_trials trials ran in it", () => {
+    for (const c of suggestions(history(5))) {
+      expect(c[1]).toBe(0);
+      expect(Math.abs(c[2]! - 0.6), `x = ${c[2]}`).toBeLessThan(0.05);
+      expect(c[3]).toBe(1);
+    }
+  });
+
+  it("are drawn from their prior before, choices as option indices", () => {
+    const got = suggestions(history(4));
+    for (const c of got) {
+      expect(c[1]).toBe(0);
+      expect(c[2]! >= 0 && c[2]! <= 1).toBe(true);
+      expect([0, 1, 2]).toContain(c[3]);
+    }
+    // Six prior draws: spread over [0, 1], not gathered at the branch's best x, and more than one option.
+    expect(got.filter((c) => Math.abs(c[2]! - 0.6) < 0.05).length).toBeLessThan(3);
+    expect(new Set(got.map((c) => c[3])).size).toBeGreaterThan(1);
   });
 });
