@@ -163,3 +163,31 @@ describe("conditional parameters", () => {
     expect(new Set(got.map((c) => c[3])).size).toBeGreaterThan(1);
   });
 });
+
+describe("the GP's options", () => {
+  const parse = (raw: Record<string, number | boolean>) =>
+    gpAlgorithm.parseOptions(
+      Object.fromEntries(
+        Object.entries(raw).map(([k, v]) => [
+          k,
+          typeof v === "boolean" ? { kind: "bool" as const, value: v } : { kind: "int" as const, value: v },
+        ]),
+      ),
+    );
+
+  it("accept each documented bound and refuse one step past it, naming the algorithm and the option", () => {
+    const bounds: [string, number, number][] = [
+      ["n_startup_trials", 1, 1000],
+      ["n_candidates", 16, 65536],
+      ["n_local_starts", 1, 64],
+      ["max_observations", 50, 100_000],
+    ];
+    for (const [name, low, high] of bounds) {
+      expect(parse({ [name]: low })[name as keyof ReturnType<typeof parse>]).toBe(low);
+      expect(parse({ [name]: high })[name as keyof ReturnType<typeof parse>]).toBe(high);
+      expect(() => parse({ [name]: low - 1 })).toThrow(new RegExp(`^gp options: "${name}" `));
+      expect(() => parse({ [name]: high + 1 })).toThrow(new RegExp(`^gp options: "${name}" `));
+    }
+    expect(() => parse({ bogus: 1 })).toThrow(/^gp options: unknown option "bogus"/);
+  });
+});
