@@ -158,4 +158,20 @@ describe("minimizeBox's stopping rules", () => {
     });
     expect(above.iterations).toBe(1);
   });
+
+  it("is converged at an exact minimum even with gtol 0 (a projected gradient of exactly 0)", () => {
+    expect(minimizeBox(square, [0], ...free1, { gtol: 0 })).toMatchObject({
+      iterations: 0,
+      evaluations: 1,
+      converged: true,
+    });
+  });
+
+  it("limits only the first step to initialStep: the second takes the full quasi-Newton step", () => {
+    // x² from 1: a first step of 0.25 to 0.75, then the secant step of 0.75 straight to 0.
+    const { f, seen } = traced(square);
+    const r = minimizeBox(f, [1], ...free1, { initialStep: 0.25 });
+    expect(seen.map((p) => p[0])).toEqual([1, 0.75, 0]);
+    expect(r).toMatchObject({ f: 0, iterations: 2, converged: true });
+  });
 });
