@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/math/rng.js";
-import { logNdtr } from "../../src/math/special.js";
+import { logAddExp, logNdtr } from "../../src/math/special.js";
 import {
   logNormMass,
   logNormMassApprox,
@@ -137,5 +137,17 @@ describe("truncNormPpf", () => {
     }
     expect(truncNormPpf(0.5, 3, 3)).toBe(3);
     expect(truncNormPpf(0.5, 4, 3)).toBe(4);
+  });
+});
+
+describe("logNormMass on narrow intervals", () => {
+  it("adds up: two narrow halves (the midpoint rule with its curvature term) make the exact mass of their union", () => {
+    // Each half is below the rule's switch (w·max(1, |m|) < 1e-3), their union above it.
+    for (const m of [-30, -8, -2, -1, -0.3, 0, 0.7, 1, 3, 25]) {
+      const w = 1.2e-3 / Math.max(1, Math.abs(m));
+      const [a, c] = [m - w / 2, m + w / 2];
+      const halves = logAddExp(logNormMass(a, m), logNormMass(m, c));
+      expect(Math.abs(halves - logNormMass(a, c)), `m = ${m}`).toBeLessThan(1e-12);
+    }
   });
 });
