@@ -92,6 +92,12 @@ tests_for() {
     src/math*) echo "test/unit/math-*.test.ts,test/unit/linalg.test.ts,test/unit/special.test.ts,test/unit/pareto-hypervolume.test.ts,test/unit/cma-goldens.test.ts,test/unit/gp-sobol.test.ts,test/unit/qmc.test.ts,test/unit/gp-numerics.test.ts" ;;
     # Algorithms: their unit, golden and behaviour tests; the integration tests add nothing per mutant but minutes.
     src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
+    # The GP's optimiser, start-up design and sampler: their unit tests and the pinned suggestions (gp-fingerprint);
+    # every gp-* file would cost 20-25 s per mutant on a busy machine.
+    src/algorithms/gp/optimize-acqf.ts | src/algorithms/gp/startup.ts)
+      echo "test/unit/gp-encode-startup.test.ts,test/unit/gp-optimize-acqf.test.ts,test/unit/gp-fingerprint.test.ts" ;;
+    src/algorithms/gp/sampler.ts)
+      echo "test/unit/gp-encode-startup.test.ts,test/unit/gp-sampler-units.test.ts,test/unit/gp-fingerprint.test.ts,test/unit/gp-constraints.test.ts" ;;
     src/algorithms/gp*) echo "test/unit/gp-*.test.ts" ;;
     src/algorithms/nsga2*) echo "test/unit/nsga2*.test.ts,test/unit/algorithms-*.test.ts" ;;
     src/algorithms/auto*) echo "test/unit/auto-*.test.ts,test/unit/algorithms-*.test.ts" ;;

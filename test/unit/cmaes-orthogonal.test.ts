@@ -52,6 +52,41 @@ describe("cmaes orthogonal sampling", () => {
     expect([...alone.vector(3)]).toEqual([...inOrder.vector(3)]);
   });
 
+  it("keeps the raw draw of a member inside the span of its block's earlier ones, and orthogonalises a near one", () => {
+    const draws = [
+      [1, 0, 0],
+      [2, 0, 0], // parallel to the first: nothing left after Gram–Schmidt
+      [3, 4, 0],
+      [1e-10, 0, 1e-10], // short, half in the span: what is left scaled back to its own length
+    ];
+    const block = new OrthogonalBlock(4, (j) => Float64Array.from([...draws[j]!, 0]));
+    expect([...block.vector(0)]).toEqual([1, 0, 0, 0]);
+    expect([...block.vector(1)]).toEqual([2, 0, 0, 0]);
+    // [3, 4, 0] without its part along [1, 0, 0], at its length 5.
+    const v2 = block.vector(2);
+    expect(v2[0]).toBeCloseTo(0, 15);
+    expect(v2[1]).toBeCloseTo(5, 12);
+    expect(v2[2]).toBe(0);
+    const v3 = block.vector(3);
+    expect(v3[0]).toBeCloseTo(0, 25);
+    expect(v3[2]! / Math.SQRT2).toBeCloseTo(1e-10, 22);
+  });
+
+  it("redraws a member whose orthogonalised draw leaves the box from plain draws instead of clipping it", () => {
+    // σ0 = 0.5 in [0, 1]³: two draws in three leave the box; out of 31 tries one almost surely lands inside.
+    for (const orthogonal of [true, false]) {
+      const o = { ...options(orthogonal), sigma0: 0.5 };
+      const s = new CmaesSession(box(3), o);
+      const h: Observation[] = [];
+      for (let t = 0; t < 21; t++) {
+        const c = s.suggest(h, createRng(2, t), { seed: 2, trialNumber: t });
+        for (const v of c) expect(v > 0 && v < 1, `trial ${t}: ${[...c]}`).toBe(true);
+        const loss = [...c].reduce((a, v) => a + (v - 0.3) ** 2, 0);
+        h.push({ number: t, config: c, state: "complete", loss, lastStep: undefined });
+      }
+    }
+  });
+
   it("each member is still a standard normal draw: mean 0, unit variance per coordinate over many blocks", () => {
     const n = 3;
     const block = new OrthogonalBlock(n, raw(n));

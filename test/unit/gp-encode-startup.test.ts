@@ -222,6 +222,14 @@ describe("the start-up design", () => {
     expect(designPoint(2, tweaked, createRng(1))).not.toEqual(designPoint(2, history.slice(0, 10), createRng(1)));
     for (const p of points) for (const v of p) expect(v >= 0 && v < 1).toBe(true);
   });
+
+  it("hashes only the first configuration's own values, also when it is a view into a larger buffer", () => {
+    // Histories kept in one flat array hand the algorithm subarrays of it.
+    const flat = Float64Array.from([0.9, 0.8, 0.25, 0.75, 0.1, 0.2]);
+    const view = [obs(0, flat.subarray(2, 4)), obs(1, flat.subarray(4, 6))];
+    const copy = [obs(0, Float64Array.from([0.25, 0.75])), obs(1, Float64Array.from([0.1, 0.2]))];
+    expect(designPoint(2, view, createRng(1))).toEqual(designPoint(2, copy, createRng(1)));
+  });
 });
 
 describe("the observations the GP is fitted on", () => {

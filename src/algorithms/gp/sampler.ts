@@ -200,20 +200,7 @@ function proposeWithGp(
   const constraints = data.constrained
     ? constraintModels(data.X, data.source, D, enc.cat, fits, options.deterministic)
     : [];
-  // Constrained: the incumbent is the best feasible observation (none while none is feasible), and the
-  // refinement also starts from it, else from the least infeasible one.
-  let bestIdx = 0;
-  let best: number | undefined;
-  if (constraints.length === 0) {
-    for (let i = 1; i < n; i++) if (data.y[i]! > data.y[bestIdx]!) bestIdx = i;
-    best = data.y[bestIdx]!;
-  } else {
-    const v = data.source.map(violation);
-    for (let i = 1; i < n; i++) {
-      if (v[i]! < v[bestIdx]! || (v[i] === v[bestIdx] && v[i] === 0 && data.y[i]! > data.y[bestIdx]!)) bestIdx = i;
-    }
-    if (v[bestIdx] === 0) best = data.y[bestIdx]!;
-  }
+  const { index: bestIdx, best } = incumbent(data.y, constraints.length === 0 ? undefined : data.source.map(violation));
 
   // Pending trials as capped kriging-believer fantasies.
   const pending: Float64Array[] = [];
@@ -240,8 +227,7 @@ function proposeWithGp(
     models.length === 0 ? new LogEIAcquisition(post, best!) : new ConstrainedLogEIAcquisition(post, best, models);
   const result = optimizeAcquisition(acq, enc, {
     nCandidates: candidateCount(options.n_candidates, n, D),
-    // Large histories make every refinement step O(n²): fewer starts there.
-    nStarts: n > 300 ? Math.min(options.n_local_starts, 3) : options.n_local_starts,
+    nStarts: startCount(options.n_local_starts, n),
     extraStarts: [data.X.slice(bestIdx * D, (bestIdx + 1) * D)],
     rng,
   });
@@ -249,14 +235,41 @@ function proposeWithGp(
 }
 
 /**
+ * The observation the refinement also starts from, and the incumbent value log EI improves on. Unconstrained
+ * (`violations` undefined): the best y (the first of equal ones). Constrained: the best feasible observation
+ * (violation 0); while none is feasible there is no incumbent, and the start is the least infeasible one (the
+ * first of equal violations).
+ */
+export function incumbent(
+  y: ArrayLike<number>,
+  violations?: readonly number[],
+): { readonly index: number; readonly best: number | undefined } {
+  let bestIdx = 0;
+  if (violations === undefined) {
+    for (let i = 1; i < y.length; i++) if (y[i]! > y[bestIdx]!) bestIdx = i;
+    return { index: bestIdx, best: y[bestIdx] };
+  }
+  const v = violations;
+  for (let i = 1; i < y.length; i++) {
+    if (v[i]! < v[bestIdx]! || (v[i] === v[bestIdx] && v[i] === 0 && y[i]! > y[bestIdx]!)) bestIdx = i;
+  }
+  return { index: bestIdx, best: v[bestIdx] === 0 ? y[bestIdx] : undefined };
+}
+
+/**
  * Candidates actually scored: at most 128 per dimension (at least 512), and
  * once scoring each costs O(n²) the count shrinks with n² beyond 100
  * observations (at least 256); local refinement does the fine work.
  */
-function candidateCount(requested: number, n: number, D: number): number {
+export function candidateCount(requested: number, n: number, D: number): number {
   const m = Math.min(requested, Math.max(512, 128 * D));
   if (n <= 100) return m;
   return Math.min(m, Math.max(256, Math.round((m * 100 * 100) / (n * n))));
+}
+
+/** Local refinements: as requested, at most 3 beyond 300 observations (every refinement step is O(n²) there). */
+export function startCount(requested: number, n: number): number {
+  return n > 300 ? Math.min(requested, 3) : requested;
 }
 
 /**
