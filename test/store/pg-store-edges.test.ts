@@ -4,7 +4,8 @@
  * names the experiment, trial, trial number or request id, whether the unit is one statement or written in steps
  * (`withIds`); a stale unit names both versions; a unit written in steps inside a turn that fails undoes itself,
  * not the turn; a lost turn's request is not found; a delete inside a turn; at most all but two of the pool's
- * connections hold locks; the change feed's notices (a payload without an origin, a malformed one ignored); an unreachable database answering UNAVAILABLE and telling the
+ * connections hold locks; the change feed's notices (a payload without an origin, a malformed one ignored, a lost
+ * listening connection reported, unlistening); an unreachable database answering UNAVAILABLE and telling the
  * rollback listeners; a closed store refusing writes.
  */
 import pg from "pg";
@@ -204,6 +205,45 @@ suite("PostgreSQL store edges", () => {
     ]);
     await unlisten();
     await unlisten();
+  });
+
+  it("stops hearing after unlistening, and reports a lost listening connection", async () => {
+    const { store, url } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const heard: number[] = [];
+    let lost: () => void = () => {};
+    const onLost = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    const unlisten = await store.feed.onChange((_, v) => heard.push(v));
+    await unlisten();
+    let wake: () => void = () => {};
+    const second = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const heardToo: number[] = [];
+    await store.feed.onChange(
+      (_, v) => {
+        heardToo.push(v);
+        wake();
+      },
+      () => lost(),
+    );
+    await store.write(e, insert(trial(e, 0)));
+    await second;
+    expect(heardToo).toEqual([1]);
+    expect(heard).toEqual([]);
+    // The listening backend is terminated: the store says so.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+      );
+    } finally {
+      await c.end();
+    }
+    await onLost;
   });
 
   it("answers UNAVAILABLE when the database cannot be reached, telling the rollback listeners", async () => {
