@@ -113,8 +113,9 @@ tests_for() {
     src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
     # Migrating and opening PostgreSQL: a small test on one cluster (the contract file migrates a database per test).
     src/store/postgres/migrate.ts | src/store/postgres/open.ts) echo "test/store/pg-migrate.test.ts" ;;
-    # The PostgreSQL store: the Store contract and the PostgreSQL-only promises on one cluster (a database per test).
-    src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts) echo "test/store/postgres.test.ts" ;;
+    # The PostgreSQL store: the Store contract with the PostgreSQL-only promises, and its refusals and edges (a cluster
+    # per file, a database per test).
+    src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts) echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)

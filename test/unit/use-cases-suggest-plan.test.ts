@@ -80,7 +80,11 @@ describe("Report with suggest_next and retries", () => {
   it("hands out a lapsed lease's retry first, as a Suggest would", async () => {
     const h = await harness();
     await h.optimizer.createExperiment(
-      experiment("r", { retryLost: true, leaseDuration: { seconds: 1, nanos: 0 }, algorithm: { name: "random", options: {} } }),
+      experiment("r", {
+        retryLost: true,
+        leaseDuration: { seconds: 1, nanos: 0 },
+        algorithm: { name: "random", options: {} },
+      }),
     );
     const [a] = await h.optimizer.suggest(suggestReq("r"));
     h.clock += 500;
