@@ -17,12 +17,16 @@ import { enqueueReq, experiment, harness, ok, refusal, suggestReq, xOf } from ".
 const memos = createSharedMemos();
 
 /** A runner that keeps each job with its history as it was at the call. */
-function recording(): AlgorithmRunner & { jobs: SuggestJob[] } {
+function recording(): AlgorithmRunner & { jobs: SuggestJob[]; ahead: SuggestJob[] } {
   const r = {
     jobs: [] as SuggestJob[],
+    ahead: [] as SuggestJob[],
     suggest: async (job: SuggestJob) => {
       r.jobs.push({ ...job, history: job.history.map((o) => ({ ...o })) });
       return runSuggestJob(job, memos);
+    },
+    suggestAhead: (job: SuggestJob) => {
+      r.ahead.push(job);
     },
     close: async () => undefined,
   };
@@ -219,5 +223,77 @@ describe("the prefetch's start", () => {
     expect(calls).toBe(3);
     expect(h.optimizer.diagnostics().prefetch).toMatchObject({ started: 1, used: 0 });
     await h.close();
+  });
+});
+
+describe("what starts after the answer is on the wire", () => {
+  it("no prefetch once a LOST trial's late result changed the experiment, though nothing runs or waits", async () => {
+    const runner = recording();
+    const h = await harness({ runner });
+    await h.optimizer.createExperiment(experiment("e", { leaseDuration: { seconds: 1, nanos: 0 } }));
+    const [lost] = await h.optimizer.suggest(suggestReq("e"));
+    h.clock += 1001;
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const r = await h.optimizer.report(ok(t!.id, 1));
+    await h.optimizer.report(ok(lost!.id, 0.5));
+    r.afterAnswer!();
+    expect(runner.jobs).toHaveLength(2);
+    expect(h.optimizer.diagnostics().prefetch).toMatchObject({ started: 0 });
+    await h.close();
+  });
+
+  it("no prefetch while a call is under way in the experiment's queue", async () => {
+    const runner = recording();
+    const inner = runner.suggest;
+    let computing: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      computing = resolve;
+    });
+    let proceed: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      proceed = resolve;
+    });
+    runner.suggest = async (job, holder) => {
+      if (job.trialNumber === 1) {
+        computing();
+        await gate;
+      }
+      return inner(job, holder);
+    };
+    const h = await harness({ runner });
+    await h.optimizer.createExperiment(experiment("e"));
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const r = await h.optimizer.report(ok(t!.id, 1));
+    // The next Suggest is computing (nothing written yet) when the Report's answer goes out.
+    const next = h.optimizer.suggest(suggestReq("e"));
+    await started;
+    r.afterAnswer!();
+    proceed();
+    expect((await next).map((n) => n.number)).toEqual([1]);
+    expect(h.optimizer.diagnostics().prefetch).toMatchObject({ started: 0 });
+    expect(runner.jobs.map((j) => j.trialNumber)).toEqual([0, 1]);
+    await h.close();
+  });
+
+  it("nothing computed ahead after suggest_next when prefetching is off, or a trial is still WAITING", async () => {
+    const off = recording();
+    const h = await harness({ runner: off, prefetch: false });
+    await h.optimizer.createExperiment(experiment("e"));
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const r = await h.optimizer.report(ok(t!.id, 1, { suggestNext: true }));
+    expect(r.next!.trials).toHaveLength(1);
+    expect(r.afterAnswer).toBeUndefined();
+    await h.close();
+
+    const on = recording();
+    const w = await harness({ runner: on });
+    await w.optimizer.createExperiment(experiment("e"));
+    const [u] = await w.optimizer.suggest(suggestReq("e"));
+    await w.optimizer.enqueue(enqueueReq("e", [0.25, 0.75]));
+    const r2 = await w.optimizer.report(ok(u!.id, 1, { suggestNext: true }));
+    expect(r2.next!.trials.map((n) => xOf(n))).toEqual([0.25]);
+    expect(r2.afterAnswer).toBeUndefined();
+    expect(on.ahead).toEqual([]);
+    await w.close();
   });
 });
