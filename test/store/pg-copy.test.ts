@@ -164,6 +164,13 @@ suite("copying to and from PostgreSQL", () => {
   it("PostgreSQL to PostgreSQL, exactly", async () => {
     const first = await fresh();
     await copyDatabase(from, first);
+    // An experiment created and deleted on the source: its identity sequence is past its largest id.
+    const source = await openPostgresStore({ url: first });
+    try {
+      await source.deleteExperiment((await source.createExperiment("deleted", "{}", 0)).value.id);
+    } finally {
+      await source.close();
+    }
     const second = await fresh();
     expect(await copyDatabase(first, second)).toEqual({
       experiments: 2,
@@ -172,10 +179,10 @@ suite("copying to and from PostgreSQL", () => {
       request_log: 1,
     });
     expect(await dumpPostgres(second)).toEqual(await dumpPostgres(first));
-    // The source was only read: its identity sequences did not move.
+    // The source was only read: its identity sequences did not move back to its largest id.
     const store = await openPostgresStore({ url: first });
     try {
-      expect((await store.createExperiment("c", "{}", 0)).value.id).toBe(4);
+      expect((await store.createExperiment("c", "{}", 0)).value.id).toBe(5);
     } finally {
       await store.close();
     }
@@ -197,6 +204,26 @@ suite("copying to and from PostgreSQL", () => {
     expect(await dumpPostgres(url)).toEqual(before);
     // The source SQLite file was released (its lock) on the way out.
     await (await openSqliteStore({ path: from })).close();
+  });
+
+  it("a destination that cannot be opened is refused as such, the PostgreSQL source closed", async () => {
+    const url = await fresh();
+    await copyDatabase(from, url);
+    const to = join(dir, "held.db");
+    const server = await openSqliteStore({ path: to });
+    try {
+      const err = await refusal(copyDatabase(url, to));
+      expect(err).toBeInstanceOf(ParzenError);
+      expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+    } finally {
+      await server.close();
+    }
+    // The source's pool was ended: its connections are gone.
+    const left = await query<{ n: number }>(
+      url,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    expect(left).toEqual([{ n: 0 }]);
   });
 
   it("a copy that fails part-way leaves the PostgreSQL destination empty", async () => {
