@@ -246,6 +246,30 @@ suite("PostgreSQL store edges", () => {
     await onLost;
   });
 
+  it("a subscriber without onLost survives losing the listening connection, and the store writes on", async () => {
+    const { store, url } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.feed.onChange(() => {});
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // Terminated, and gone from pg_stat_activity once its backend has exited.
+      await c.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+      );
+    } finally {
+      await c.end();
+    }
+    let heard: () => void = () => {};
+    const again = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    // A new subscription hears the next write: the broken connection was dropped, not reused.
+    await store.feed.onChange(() => heard());
+    expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+    await again;
+  });
+
   it("answers UNAVAILABLE when the database cannot be reached, telling the rollback listeners", async () => {
     const { store } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
