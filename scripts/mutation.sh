@@ -110,14 +110,18 @@ tests_for() {
     src/store/sqlite/sqlite-store.ts | src/store/rows.ts) echo "test/store/sqlite.test.ts,test/unit/sqlite-store.test.ts" ;;
     src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts)
       echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
-    # Copies: the SQLite-to-SQLite unit test (the PostgreSQL legs of copy.test.ts start a cluster per run).
-    src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts" ;;
+    # Copies: the SQLite-to-SQLite unit test, and the PostgreSQL legs on one cluster without a server or the CLI
+    # (copy.test.ts starts a server and CLI processes besides).
+    src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts,test/store/pg-copy.test.ts" ;;
     # What a --db value names and its redaction: pure functions, their unit test.
     src/store/db-url.ts) echo "test/unit/store-open.test.ts" ;;
     # PostgreSQL URLs to pools and start-up errors: unit tests without a database (the cluster's legs are slow).
     src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
     # Migrating and opening PostgreSQL: a small test on one cluster (the contract file migrates a database per test).
     src/store/postgres/migrate.ts | src/store/postgres/open.ts) echo "test/store/pg-migrate.test.ts" ;;
+    # The PostgreSQL store: the Store contract with the PostgreSQL-only promises, and its refusals and edges (a cluster
+    # per file, a database per test).
+    src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts) echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)

@@ -469,20 +469,22 @@ export class PostgresStore implements Store, ChangeFeed {
     onLost?: () => void,
   ): Promise<() => Promise<void>> {
     const c = await this.pool.connect();
-    c.on("notification", (m) => {
+    const onNotification = (m: pg.Notification) => {
       this.roundTrips.notices++;
       const [id, version, origin] = (m.payload ?? "").split(":");
       const e = Number(id);
       const v = Number(version);
       if (Number.isSafeInteger(e) && Number.isSafeInteger(v)) listener(e, v, origin === this.origin);
-    });
-    c.on("error", (err) => {
+    };
+    const onError = (err: Error) => {
       const i = this.listeners.indexOf(c);
       if (i < 0) return;
       this.listeners.splice(i, 1);
       c.release(err);
       onLost?.();
-    });
+    };
+    c.on("notification", onNotification);
+    c.on("error", onError);
     try {
       await c.query(`LISTEN ${CHANNEL}`);
     } catch (err) {
@@ -495,6 +497,9 @@ export class PostgresStore implements Store, ChangeFeed {
       if (i < 0) return;
       this.listeners.splice(i, 1);
       await c.query(`UNLISTEN ${CHANNEL}`).catch(() => {});
+      // The connection goes back to the pool, and may listen again for another subscriber: not for this one.
+      c.off("notification", onNotification);
+      c.off("error", onError);
       c.release();
     };
   }

@@ -1,0 +1,297 @@
+/**
+ * The PostgreSQL store's refusals and edges beyond the Store contract's codes (postgres-store.ts's header and
+ * docs/reliability.md's PostgreSQL section), on one throwaway cluster (../pg-cluster.ts): each refusal's message
+ * names the experiment, trial, trial number or request id, whether the unit is one statement or written in steps
+ * (`withIds`); a stale unit names both versions; a unit written in steps inside a turn that fails undoes itself,
+ * not the turn; a lost turn's request is not found; a delete inside a turn; at most all but two of the pool's
+ * connections hold locks; the change feed's notices (a payload without an origin, a malformed one ignored, a lost
+ * listening connection reported, unlistening); an unreachable database answering UNAVAILABLE and telling the
+ * rollback listeners; a closed store refusing writes.
+ */
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ABORTED_STALE, ParzenError } from "../../src/errors.js";
+import { openPostgresStore } from "../../src/store/postgres/open.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
+import type { Unit } from "../../src/store/store.js";
+import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+
+const suite = postgresAvailable ? describe : describe.skip;
+
+const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
+function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
+  return {
+    id: 0,
+    experimentId,
+    number,
+    state: "running",
+    source: "algorithm",
+    config: Float64Array.of(number),
+    loss: null,
+    metrics: NO_NUMBERS,
+    userAttrs: NO_STRINGS,
+    workerId: "w",
+    failReason: "",
+    createTime: 1,
+    startTime: 1,
+    endTime: null,
+    leaseDeadline: 100,
+    intermediate: NO_POINTS,
+    ...fields,
+  };
+}
+const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
+/** The same unit, written in steps (a `withIds` that adds nothing). */
+const inSteps = (unit: Unit): Unit => ({ ...unit, withIds: () => ({}) });
+
+/** "CODE: message" of the ParzenError a promise rejects with. */
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
+  }
+  return "resolved";
+}
+
+suite("PostgreSQL store edges", () => {
+  let cluster: PgCluster;
+  let databases = 0;
+  const stores: PostgresStore[] = [];
+  async function open(options: { poolSize?: number } = {}): Promise<{ store: PostgresStore; url: string }> {
+    const url = await cluster.createDatabase(`s${++databases}`);
+    const store = await openPostgresStore({ url, ...options });
+    stores.push(store);
+    return { store, url };
+  }
+  beforeAll(async () => {
+    cluster = await startCluster();
+  }, 120_000);
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close().catch(() => {});
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  for (const [how, as] of [
+    ["in one statement", (u: Unit) => u],
+    ["in steps", inSteps],
+  ] as const) {
+    it(`names what a refused unit lacks or repeats, ${how}`, async () => {
+      const { store } = await open();
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
+      const [id] = (await store.write(e, { ...insert(trial(e, 0)), request })).value;
+      expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), request })))).toBe(
+        'ALREADY_EXISTS: request_id "r1" was already used',
+      );
+      expect(await refusal(store.write(e, as(insert(trial(e, 0)))))).toMatch(
+        new RegExp(`^ALREADY_EXISTS: experiment ${e} already has that trial number \\(.*\\b0\\b.*\\)$`),
+      );
+      expect(await refusal(store.write(e, as({ update: [{ ...trial(e, 0), id: id! + 100 }] })))).toBe(
+        `NOT_FOUND: trial ${id! + 100} of experiment ${e} does not exist`,
+      );
+      expect(await refusal(store.write(e, as({ points: [{ trialId: id! + 7, step: 0, value: 1 }] })))).toBe(
+        `NOT_FOUND: trial ${id! + 7} of experiment ${e} does not exist`,
+      );
+      expect(await refusal(store.write(e + 50, as(insert(trial(e + 50, 0)))))).toBe(
+        `NOT_FOUND: experiment ${e + 50} does not exist`,
+      );
+      expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 0 })))).toBe(
+        `ABORTED: ${ABORTED_STALE}: experiment ${e} is at version 1, not 0`,
+      );
+      // Nothing of the refused units was written: the experiment is where the first unit left it.
+      const changes = await store.changesSince(e, 0, toConfig);
+      expect(changes!.version).toBe(1);
+      expect(changes!.trials.map((t) => t.number)).toEqual([0]);
+    });
+  }
+
+  it("a unit written in steps that fails inside a turn undoes itself, not the turn", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
+    const { release } = await store.lock(e);
+    const a = await store.write(e, { ...insert(trial(e, 0)), request });
+    expect(await refusal(store.write(e, inSteps({ ...insert(trial(e, 1)), request })))).toBe(
+      'ALREADY_EXISTS: request_id "r1" was already used',
+    );
+    const b = await store.write(e, insert(trial(e, 1)));
+    release();
+    await Promise.all([a.durable, b.durable]);
+    expect((await store.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1]);
+    expect(await store.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: [] });
+  });
+
+  it("a lost turn's logged request is not found, here or elsewhere", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const { release } = await store.lock(e);
+    const request = { method: "Suggest", requestId: "gone", trialIds: [], withInserted: true, createTime: 1 };
+    const a = await store.write(e, { ...insert(trial(e, 0)), request });
+    expect((await store.findRequest("Suggest", "gone"))?.trialIds).toEqual([...a.value]);
+    expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await refusal(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
+    expect(await store.findRequest("Suggest", "gone")).toBeUndefined();
+    expect(await other.findRequest("Suggest", "gone")).toBeUndefined();
+    release();
+  });
+
+  it("deletes an experiment inside its turn: gone for others once the turn commits", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.write(e, insert(trial(e, 0)));
+    const { release } = await store.lock(e);
+    const deleted = await store.deleteExperiment(e);
+    expect(deleted.value).toBe(true);
+    // Not committed yet: the turn holds the experiment.
+    expect((await other.experimentById(e))?.name).toBe("e");
+    release();
+    await deleted.durable;
+    expect(await other.experimentById(e)).toBeUndefined();
+    expect((await store.deleteExperiment(e)).value).toBe(false);
+  });
+
+  it("lets at most all but two of the pool's connections hold locks; the rest keep serving units", async () => {
+    // A pool of 3: one holder at a time.
+    const { store } = await open({ poolSize: 3 });
+    const [e, f, g] = await Promise.all(
+      ["e", "f", "g"].map(async (n) => (await store.createExperiment(n, "{}", 1)).value.id),
+    );
+    const first = await store.lock(e!);
+    let second: { release: () => void } | undefined;
+    const waiting = store.lock(f!).then((l) => {
+      second = l;
+    });
+    // Units of other experiments are written meanwhile, on the connections no holder may take.
+    await store.write(g!, insert(trial(g!, 0)));
+    await store.write(f!, insert(trial(f!, 0)));
+    expect(second).toBeUndefined();
+    first.release();
+    await waiting;
+    expect(second).toBeDefined();
+    second!.release();
+  });
+
+  it("hears notices without an origin as another server's, and ignores malformed ones", async () => {
+    const { store, url } = await open();
+    const heard: [number, number, boolean][] = [];
+    let wake: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const unlisten = await store.feed.onChange((id, version, mine) => {
+      heard.push([id, version, mine]);
+      if (version === 9) wake();
+    });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (const payload of ["x:1", "5", "", "5:y:z", "7:8", `7:9:${store.origin}`])
+        await c.query("SELECT pg_notify('parzen_changes', $1)", [payload]);
+    } finally {
+      await c.end();
+    }
+    await arrived;
+    expect(heard).toEqual([
+      [7, 8, false],
+      [7, 9, true],
+    ]);
+    await unlisten();
+    await unlisten();
+  });
+
+  it("stops hearing after unlistening, and reports a lost listening connection", async () => {
+    const { store, url } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const heard: number[] = [];
+    let lost: () => void = () => {};
+    const onLost = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    const unlisten = await store.feed.onChange((_, v) => heard.push(v));
+    await unlisten();
+    let wake: () => void = () => {};
+    const second = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const heardToo: number[] = [];
+    await store.feed.onChange(
+      (_, v) => {
+        heardToo.push(v);
+        wake();
+      },
+      () => lost(),
+    );
+    await store.write(e, insert(trial(e, 0)));
+    await second;
+    expect(heardToo).toEqual([1]);
+    expect(heard).toEqual([]);
+    // The listening backend is terminated: the store says so.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+      );
+    } finally {
+      await c.end();
+    }
+    await onLost;
+  });
+
+  it("a subscriber without onLost survives losing the listening connection, and the store writes on", async () => {
+    const { store, url } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.feed.onChange(() => {});
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // Terminated, and gone from pg_stat_activity once its backend has exited.
+      await c.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+      );
+    } finally {
+      await c.end();
+    }
+    let heard: () => void = () => {};
+    const again = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    // A new subscription hears the next write: the broken connection was dropped, not reused.
+    await store.feed.onChange(() => heard());
+    expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+    await again;
+  });
+
+  it("answers UNAVAILABLE when the database cannot be reached, telling the rollback listeners", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    await cluster.pause();
+    try {
+      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(
+        /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/,
+      );
+      expect(rolledBack).toBe(1);
+    } finally {
+      await cluster.resume();
+    }
+    expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+  });
+
+  it("refuses writes once closed", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.close();
+    expect(await refusal(store.write(e, insert(trial(e, 0))))).toBe("UNAVAILABLE: the database is closed");
+    expect(await refusal(store.deleteExperiment(e))).toBe("UNAVAILABLE: the database is closed");
+  });
+});
