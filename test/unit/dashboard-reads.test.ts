@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   AddTrialsRequest,
+  EnqueueRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
@@ -126,6 +127,13 @@ describe("summaries", () => {
     });
     await add("max", [imp(0.5, C, 1)]);
     expect(await reads.experiment("max")).toMatchObject({ state: "completed", completionReason: "budget" });
+  });
+
+  it("list every experiment whatever its name sorts after", async () => {
+    await create("beta");
+    await create("Alpha");
+    await create("0");
+    expect((await reads.experiments()).map((s) => s.name)).toEqual(["0", "Alpha", "beta"]);
   });
 
   it("page through more than 500 experiments", async () => {
@@ -310,6 +318,8 @@ describe("the trials table", () => {
     expect(numbers.length).toBe(1106);
     expect(numbers.slice(0, 2)).toEqual([1105, 1104]);
     expect(numbers.at(-1)).toBe(0);
+    // Table records, not a trial page's: no curve.
+    for await (const r of reads.allTrials("t", { limit: 1 })) expect("intermediate" in r).toBe(false);
   });
 });
 
@@ -387,6 +397,16 @@ describe("timelines and curves", () => {
       { number: 3, workerId: "w3", state: "running", start: T0 + 3_000, end: null },
     ]);
     expect((await reads.timeline("tl", 10)).rows.map((r) => r.number)).toEqual([0, 1, 2, 3]);
+    // A WAITING trial has not started: it neither takes a place nor counts.
+    await optimizer.enqueue(
+      EnqueueRequest.fromPartial({ experiment: "tl", configurations: [{ params: { x: num(0.5) } }] }),
+    );
+    const withWaiting = await reads.timeline("tl", 3);
+    expect([withWaiting.total, withWaiting.rows.map((r) => r.number)]).toEqual([4, [1, 2, 3]]);
+    // An imported trial has no start time: counted, but not on the timeline.
+    await add("tl", [imp(0.7, C, 2)]);
+    const withImported = await reads.timeline("tl", 10);
+    expect([withImported.total, withImported.rows.map((r) => r.number)]).toEqual([5, [0, 1, 2, 3]]);
   });
 
   it("curves: the best half by loss first, then the most recent, ascending", async () => {
