@@ -449,6 +449,56 @@ describe("importance", () => {
   });
 });
 
+describe("importance, ranked and kept only while nothing changes", () => {
+  it("sorts the declared order by importance, leaves out non-COMPLETE trials and recomputes after a change", async () => {
+    await create("imp2", {}, [uniform("noise", 0, 1), uniform("x", 0, 1)]);
+    const rows = (k: number, n: number, f: (x: number) => number): TrialImport[] =>
+      Array.from({ length: n }, (_, i) => {
+        const x = ((i * 37) % n) / n;
+        const noise = ((i * 11 + k) % n) / n;
+        return { ...imp(x, C, f(x)), params: { x: num(x), noise: num(noise) } };
+      });
+    const pruned = { ...imp(0, P, 100), params: { x: num(0.5), noise: num(0.5) } };
+    await add("imp2", [...rows(0, 40, (x) => x * x), pruned]);
+    const first = await reads.importance("imp2");
+    expect([first.trials, first.params.map((p) => p.name)]).toEqual([40, ["x", "noise"]]);
+    // Unchanged: the same answer again.
+    expect(await reads.importance("imp2")).toEqual(first);
+    await add(
+      "imp2",
+      rows(5, 30, (x) => (x - 0.5) ** 2),
+    );
+    const second = await reads.importance("imp2");
+    expect(second.trials).toBe(70);
+    expect(second.params.map((p) => p.importance)).not.toEqual(first.params.map((p) => p.importance));
+  });
+});
+
+describe("the table sorted by an objective", () => {
+  it("orders by the named objective's values as reported, trials without values last either way", async () => {
+    await create("mo3", {
+      objectives: [
+        { name: "a", direction: MIN },
+        { name: "b", direction: MAX },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("mo3", [
+      imp(0.1, C, undefined, { values: [3, 1] }),
+      imp(0.2, F),
+      imp(0.3, C, undefined, { values: [1, 5] }),
+      imp(0.4, C, undefined, { values: [2, 3] }),
+    ]);
+    const order = async (sort: string, desc = false) =>
+      (await reads.trials("mo3", { sort, desc })).rows.map((t) => t.number);
+    expect(await order("objective:a")).toEqual([2, 3, 0, 1]);
+    expect(await order("objective:b")).toEqual([0, 3, 2, 1]);
+    expect(await order("objective:a", true)).toEqual([0, 3, 2, 1]);
+    expect(await order("objective:b", true)).toEqual([2, 3, 0, 1]);
+    expect(await codeOf(reads.trials("mo3", { sort: "objective:c" }))).toMatch(/^INVALID_ARGUMENT: sort: expected/);
+  });
+});
+
 describe("the Pareto plot", () => {
   it("shows the whole front and samples the others, in each objective's direction", async () => {
     await create("par", {
