@@ -474,6 +474,27 @@ describe("importance, ranked and kept only while nothing changes", () => {
   });
 });
 
+describe("a multi-objective experiment's plot and importance", () => {
+  it("show its first objective in that objective's own direction", async () => {
+    await create("mo4", {
+      objectives: [
+        { name: "a", direction: MAX },
+        { name: "b", direction: MIN },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("mo4", [
+      imp(0.1, C, undefined, { values: [3, 1] }),
+      imp(0.2, C, undefined, { values: [5, 9] }),
+      imp(0.3, C, undefined, { values: [4, 0] }),
+      imp(0.4, F),
+    ]);
+    const p = await reads.points("mo4", 100);
+    expect([p.numbers, p.losses, p.best]).toEqual([[0, 1, 2], [3, 5, 4], { numbers: [0, 1], losses: [3, 5] }]);
+    expect((await reads.importance("mo4")).trials).toBe(3);
+  });
+});
+
 describe("the table sorted by an objective", () => {
   it("orders by the named objective's values as reported, trials without values last either way", async () => {
     await create("mo3", {
