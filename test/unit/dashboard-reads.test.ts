@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Direction, Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import {
   AddTrialsRequest,
+  EnqueueRequest,
   ReportRequest,
   ReportStatus,
   SuggestRequest,
@@ -126,6 +127,13 @@ describe("summaries", () => {
     });
     await add("max", [imp(0.5, C, 1)]);
     expect(await reads.experiment("max")).toMatchObject({ state: "completed", completionReason: "budget" });
+  });
+
+  it("list every experiment whatever its name sorts after", async () => {
+    await create("beta");
+    await create("Alpha");
+    await create("0");
+    expect((await reads.experiments()).map((s) => s.name)).toEqual(["0", "Alpha", "beta"]);
   });
 
   it("page through more than 500 experiments", async () => {
@@ -310,6 +318,8 @@ describe("the trials table", () => {
     expect(numbers.length).toBe(1106);
     expect(numbers.slice(0, 2)).toEqual([1105, 1104]);
     expect(numbers.at(-1)).toBe(0);
+    // Table records, not a trial page's: no curve.
+    for await (const r of reads.allTrials("t", { limit: 1 })) expect("intermediate" in r).toBe(false);
   });
 });
 
@@ -387,6 +397,16 @@ describe("timelines and curves", () => {
       { number: 3, workerId: "w3", state: "running", start: T0 + 3_000, end: null },
     ]);
     expect((await reads.timeline("tl", 10)).rows.map((r) => r.number)).toEqual([0, 1, 2, 3]);
+    // A WAITING trial has not started: it neither takes a place nor counts.
+    await optimizer.enqueue(
+      EnqueueRequest.fromPartial({ experiment: "tl", configurations: [{ params: { x: num(0.5) } }] }),
+    );
+    const withWaiting = await reads.timeline("tl", 3);
+    expect([withWaiting.total, withWaiting.rows.map((r) => r.number)]).toEqual([4, [1, 2, 3]]);
+    // An imported trial has no start time: counted, but not on the timeline.
+    await add("tl", [imp(0.7, C, 2)]);
+    const withImported = await reads.timeline("tl", 10);
+    expect([withImported.total, withImported.rows.map((r) => r.number)]).toEqual([5, [0, 1, 2, 3]]);
   });
 
   it("curves: the best half by loss first, then the most recent, ascending", async () => {
@@ -426,6 +446,77 @@ describe("importance", () => {
     expect(first.params[0]!.importance).toBeGreaterThan(first.params[1]!.importance);
     await add("imp", rows(3, 10));
     expect((await reads.importance("imp")).trials).toBe(50);
+  });
+});
+
+describe("importance, ranked and kept only while nothing changes", () => {
+  it("sorts the declared order by importance, leaves out non-COMPLETE trials and recomputes after a change", async () => {
+    await create("imp2", {}, [uniform("noise", 0, 1), uniform("x", 0, 1)]);
+    const rows = (k: number, n: number, f: (x: number) => number): TrialImport[] =>
+      Array.from({ length: n }, (_, i) => {
+        const x = ((i * 37) % n) / n;
+        const noise = ((i * 11 + k) % n) / n;
+        return { ...imp(x, C, f(x)), params: { x: num(x), noise: num(noise) } };
+      });
+    const pruned = { ...imp(0, P, 100), params: { x: num(0.5), noise: num(0.5) } };
+    await add("imp2", [...rows(0, 40, (x) => x * x), pruned]);
+    const first = await reads.importance("imp2");
+    expect([first.trials, first.params.map((p) => p.name)]).toEqual([40, ["x", "noise"]]);
+    // Unchanged: the same answer again.
+    expect(await reads.importance("imp2")).toEqual(first);
+    await add(
+      "imp2",
+      rows(5, 30, (x) => (x - 0.5) ** 2),
+    );
+    const second = await reads.importance("imp2");
+    expect(second.trials).toBe(70);
+    expect(second.params.map((p) => p.importance)).not.toEqual(first.params.map((p) => p.importance));
+  });
+});
+
+describe("a multi-objective experiment's plot and importance", () => {
+  it("show its first objective in that objective's own direction", async () => {
+    await create("mo4", {
+      objectives: [
+        { name: "a", direction: MAX },
+        { name: "b", direction: MIN },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("mo4", [
+      imp(0.1, C, undefined, { values: [3, 1] }),
+      imp(0.2, C, undefined, { values: [5, 9] }),
+      imp(0.3, C, undefined, { values: [4, 0] }),
+      imp(0.4, F),
+    ]);
+    const p = await reads.points("mo4", 100);
+    expect([p.numbers, p.losses, p.best]).toEqual([[0, 1, 2], [3, 5, 4], { numbers: [0, 1], losses: [3, 5] }]);
+    expect((await reads.importance("mo4")).trials).toBe(3);
+  });
+});
+
+describe("the table sorted by an objective", () => {
+  it("orders by the named objective's values as reported, trials without values last either way", async () => {
+    await create("mo3", {
+      objectives: [
+        { name: "a", direction: MIN },
+        { name: "b", direction: MAX },
+      ],
+      algorithm: { name: "nsga2", options: {} },
+    });
+    await add("mo3", [
+      imp(0.1, C, undefined, { values: [3, 1] }),
+      imp(0.2, F),
+      imp(0.3, C, undefined, { values: [1, 5] }),
+      imp(0.4, C, undefined, { values: [2, 3] }),
+    ]);
+    const order = async (sort: string, desc = false) =>
+      (await reads.trials("mo3", { sort, desc })).rows.map((t) => t.number);
+    expect(await order("objective:a")).toEqual([2, 3, 0, 1]);
+    expect(await order("objective:b")).toEqual([0, 3, 2, 1]);
+    expect(await order("objective:a", true)).toEqual([0, 3, 2, 1]);
+    expect(await order("objective:b", true)).toEqual([2, 3, 0, 1]);
+    expect(await codeOf(reads.trials("mo3", { sort: "objective:c" }))).toMatch(/^INVALID_ARGUMENT: sort: expected/);
   });
 });
 

@@ -6,6 +6,7 @@
  * same history and rng (runSuggestJob). A cancelled GP job answers CANCELLED (or the signal's own error) without
  * losing the other jobs on that worker; close() answers UNAVAILABLE to what is pending.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import { algorithmNamed } from "../../src/algorithms/registry.js";
@@ -192,6 +193,64 @@ describe("WorkerRunner", () => {
     };
     expect(() => runner.suggestAhead(job("tpe", 30), failing)).not.toThrow();
   });
+
+  it("gives an in-process algorithm the job's seed and trial number (qmc's place in its sequence)", async () => {
+    const h = holder();
+    // Trial 9 after a history ending at 4, seed 7: not what the algorithm would assume without the context.
+    const j = job("qmc", 5, { trialNumber: 9 });
+    const expected = Array.from(runSuggestJob(j, memos));
+    expect(expected).not.toEqual(Array.from(runSuggestJob({ ...j, seed: 0, trialNumber: 5 }, memos)));
+    expect(Array.from(await runner.suggest(j, h))).toEqual(expected);
+    expect(h.algorithmSession).toBeDefined();
+  });
+
+  it("yields the event loop between slices of in-process work, and still answers every suggestion", async () => {
+    const h = holder();
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const answers: Promise<{ turned: boolean; length: number }>[] = [];
+    // More than one slice (10 ms) of suggestions asked in one turn of the loop.
+    const start = performance.now();
+    for (let i = 0; performance.now() - start < 40; i++) {
+      const j = job("random", 5, { trialNumber: 5 + i });
+      answers.push(runner.suggest(j, h).then((c) => ({ turned, length: c.length })));
+    }
+    const seen = await Promise.all(answers);
+    expect(seen[0]).toEqual({ turned: false, length: 2 });
+    // The last ones waited for the loop to turn, and were answered all the same.
+    expect(seen.at(-1)).toEqual({ turned: true, length: 2 });
+    expect(seen.every((s) => s.length === 2)).toBe(true);
+  });
+
+  it("answers an error raised on a GP worker with its code and message, as the job fails in process", async () => {
+    const bad = job("gp", 12, { options: null });
+    let expected = "";
+    try {
+      runSuggestJob(bad, memos);
+    } catch (err) {
+      expected = `INTERNAL: ${(err as Error).message}`;
+    }
+    expect(expected).not.toBe("");
+    expect(codeOf(await runner.suggest(bad, holder()).catch((e: unknown) => e))).toBe(expected);
+  }, 60_000);
+
+  it("keeps at most `threads` GP workers, however many jobs are in flight", async () => {
+    // Threads of this process (Linux): each worker is one.
+    const threads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync("/proc/self/status", "utf8"))![1]);
+    const pool = new WorkerRunner(1);
+    try {
+      const before = threads();
+      await pool.suggest(job("gp", 12), holder());
+      const withOne = threads();
+      expect(withOne).toBeGreaterThan(before);
+      await Promise.all([1, 2, 3].map((k) => pool.suggest(job("gp", 12, { trialNumber: 12 + k }), holder())));
+      expect(threads()).toBe(withOne);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
 
   it("answers UNAVAILABLE to the GP jobs pending when it closes", async () => {
     const closing = new WorkerRunner(1);
