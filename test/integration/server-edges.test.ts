@@ -2,11 +2,14 @@
  * The gRPC server's edges (src/server/server.ts, handlers.ts), over real gRPC on a real SQLite database, each
  * server started once: which addresses count as local, TLS with and without client certificates, tokens checked
  * after the caller's own interceptors, the message size limit both ways and its 16 MiB default, the streams bound,
- * a graceful stop that forces calls still open after its grace period, and rejected calls logged at debug. The
- * mutation runs of src/server use this file next to server-contract.test.ts (scripts/mutation.sh).
+ * a graceful stop that forces calls still open after its grace period, and rejected calls logged at debug; and the
+ * server's listening (port 0, IPv6, unix sockets), readiness, lease sweeps and grpc-js's own log. server.ts's
+ * mutation runs use this file alone (scripts/mutation.sh); handlers.ts's add server-contract.test.ts.
  */
 import {
   credentials,
+  experimental,
+  logVerbosity,
   Metadata,
   type ServerInterceptor,
   ServerInterceptingCall,
@@ -15,10 +18,13 @@ import {
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TokenSet } from "../../src/server/auth.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
@@ -287,6 +293,193 @@ describe("the server's transport and options", () => {
   });
 });
 
+describe("the server's listening, health and stop", () => {
+  let ts: TestServer;
+  const quiet = pino({ level: "silent" });
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts.close());
+
+  it("binds a free port when given port 0 and answers with the bound address", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("127.0.0.1:0");
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(address).not.toBe("127.0.0.1:0");
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
+    await server.stop();
+  });
+
+  it("binds an IPv6 address in brackets, answering the bound port after the brackets", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("[::1]:0");
+    expect(address).toMatch(/^\[::1\]:\d+$/);
+    expect(address).not.toBe("[::1]:0");
+    expect(await healthCheck(address, "")).toBe("SERVING");
+    await server.stop();
+  });
+
+  it("takes over a unix socket left by a killed server, but never removes another kind of file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
+    try {
+      const path = join(dir, "p.sock");
+      // A socket nobody listens on any more, as a killed server leaves it.
+      const stale = createServer();
+      await new Promise<void>((ok) => stale.listen(path, ok));
+      stale.unref();
+      // Closing would unlink it; a SIGKILLed process does not: keep the file, drop the listener's handle.
+      (stale as any)._handle.close();
+      const server = new ParzenServer(ts.server.optimizer, quiet);
+      expect(await server.listen(`unix://${path}`)).toBe(`unix://${path}`);
+      expect(await healthCheck(`unix://${path}`, "")).toBe("SERVING");
+      await server.stop();
+
+      const file = join(dir, "plain");
+      writeFileSync(file, "keep me");
+      const other = new ParzenServer(ts.server.optimizer, quiet);
+      const err = await other.listen(`unix:${file}`).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "UNAVAILABLE" });
+      expect((err as Error).message).toMatch(new RegExp(`^cannot listen on unix:${file}: `));
+      expect(readFileSync(file, "utf8")).toBe("keep me");
+      await other.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("listens on a new unix socket path and answers the address as given, even one ending in digits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
+    try {
+      // grpc-js reports port 1 for a unix socket: an address ending in ":7" must not become ":1".
+      const address = `unix:${join(dir, "parzen:7")}`;
+      const server = new ParzenServer(ts.server.optimizer, quiet);
+      expect(await server.listen(address)).toBe(address);
+      expect(await healthCheck(address, "")).toBe("SERVING");
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses unusable TLS material with FAILED_PRECONDITION", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, {
+      tls: { cert: Buffer.from("not a certificate"), key: Buffer.from("not a key") },
+    });
+    const err = await server.listen("127.0.0.1:0").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((err as Error).message).toMatch(/^unusable TLS certificate or key: /);
+    await server.stop();
+  });
+
+  it("refuses a request over maxMessageBytes with RESOURCE_EXHAUSTED and takes one under it", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, { maxMessageBytes: 1024 });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      const big = await rejection(api.getExperiment({ name: "n".repeat(2000) }));
+      expect(big.code).toBe(status.RESOURCE_EXHAUSTED);
+      const small = await rejection(api.getExperiment({ name: "n".repeat(100) }));
+      expect(small.code).toBe(status.NOT_FOUND);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("reports not ready while writes fail, stays live, logs both changes, and ignores write health once stopping", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    server.setWritable(false);
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("NOT_SERVING");
+    expect(await healthCheck(address, "")).toBe("SERVING");
+    server.setWritable(true);
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
+    expect(lines.filter((l) => l.source !== "grpc-js").map((l) => [l.level, l.msg])).toEqual([
+      [50, "database writes fail: not ready (health service parzen.v1.OptimizerService NOT_SERVING)"],
+      [30, "database writes succeed again: ready"],
+    ]);
+    // While stopping (calls draining), a store that reports writable again must not make the server look ready.
+    const seen: string[] = [];
+    const health = new HealthClient(address, credentials.createInsecure());
+    const watch = health.watch({ service: "parzen.v1.OptimizerService" });
+    watch.on("error", () => undefined);
+    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => seen.push(r.status) === 1 && ok()));
+    const logged = lines.length;
+    const stopped = server.stop(1_000);
+    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => r.status === "NOT_SERVING" && ok()));
+    server.setWritable(true);
+    server.setWritable(false);
+    await stopped;
+    health.close();
+    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(lines.slice(logged).filter((l) => /database writes/.test(String(l.msg)))).toEqual([]);
+  });
+
+  it("sweeps leases every 5 seconds while listening, logs a failed sweep, and stops sweeping once stopped", async () => {
+    const lines: Line[] = [];
+    let sweeps = 0;
+    // The real service, its sweep counted and failing: the sweep itself is the service's (leases tests).
+    const counted = Object.create(ts.server.optimizer, {
+      sweepLeases: {
+        value: async () => {
+          sweeps++;
+          throw new Error("sweep broke");
+        },
+      },
+    });
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const server = new ParzenServer(counted, capture(lines));
+      await server.listen("127.0.0.1:0");
+      vi.advanceTimersByTime(4_999);
+      expect(sweeps).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(sweeps).toBe(1);
+      // The rejection is handled a microtask later.
+      await vi.waitFor(() => expect(lines.filter((l) => l.msg === "lease sweep failed")).toHaveLength(1));
+      const failed = lines.find((l) => l.msg === "lease sweep failed")!;
+      expect(failed.level).toBe(50);
+      expect((failed.err as { message: string }).message).toBe("sweep broke");
+      vi.advanceTimersByTime(5_000);
+      expect(sweeps).toBe(2);
+      await server.stop();
+      vi.advanceTimersByTime(60_000);
+      expect(sweeps).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("clears its grace timer when the calls drained in time", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    await server.listen("127.0.0.1:0");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const pending = vi.getTimerCount();
+      await server.stop(1_000);
+      expect(vi.getTimerCount()).toBe(pending);
+      vi.advanceTimersByTime(1_000);
+      expect(lines.some((l) => l.msg === "calls still running after the grace period; forcing shutdown")).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("routes grpc-js's own errors to the debug log, and drops its less severe diagnostics", () => {
+    const lines: Line[] = [];
+    new ParzenServer(ts.server.optimizer, capture(lines));
+    grpcLog(logVerbosity.ERROR, "bind failed:", 42);
+    grpcLog(logVerbosity.INFO, "chatty");
+    grpcLog(logVerbosity.DEBUG, "chattier");
+    expect(lines).toEqual([expect.objectContaining({ level: 20, source: "grpc-js", msg: "bind failed: 42" })]);
+    // The next server's log takes over from here.
+    new ParzenServer(ts.server.optimizer, quiet);
+  });
+});
+
 describe("reflection", () => {
   it("is built on the first reflection call, once, and holds a conversation of several requests", async () => {
     let built = 0;
@@ -393,6 +586,9 @@ describe("tokens", () => {
     }
   });
 });
+
+/** grpc-js's own logging entry point, as its internals call it. */
+const grpcLog = experimental.log;
 
 /** `n` uniform parameters with names long enough to make an answer of a few KiB. */
 function wideSpace(n: number) {
