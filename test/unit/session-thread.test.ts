@@ -198,6 +198,34 @@ describe("a session on the session thread", () => {
   }, 60_000);
 });
 
+describe("a thread that fails", () => {
+  it("answers the suggestion waiting on it UNAVAILABLE with the thread's error, and the next one opens a new thread", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = { algorithm: "tpe", options, space, history: [], seed: 3, trialNumber: 0 };
+      const pending = own.suggest(job, holder);
+      // A message the thread cannot read fails it with an uncaught error (its "error" event) before the suggestion.
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.postMessage(null);
+      await expect(pending).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message: expect.stringMatching(
+          /^the algorithm thread stopped \(.*Cannot read properties of null.*\); nothing of this call was stored, retry it$/,
+        ),
+      });
+      await exited;
+      expect(Array.from(await own.suggest(job, holder))).toEqual(Array.from(runSuggestJob(job, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
 describe("a thread that died between two suggestions", () => {
   it("leaves the holder's handle stale: its next suggestion opens a session on the new thread, sending everything", async () => {
     const space = compileSpace(everyKind);
@@ -290,4 +318,91 @@ describe("closing the session thread", () => {
       await own.close();
     }
   }, 60_000);
+});
+
+describe("what a session's handle frees on the thread", () => {
+  const space = compileSpace(everyKind);
+  const memos = createSharedMemos();
+  const options = tpe.parseOptions({});
+  const history = Array.from({ length: 30 }, (_, i) =>
+    obs(
+      i,
+      "complete",
+      Math.sin(i / 3),
+      Array.from(
+        runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 6, trialNumber: i }, memos),
+      ),
+    ),
+  );
+  const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 7, trialNumber: 30 };
+  const keyOf = (h: SessionHolder) => (h.threadSession as unknown as { key: number }).key;
+
+  it("release frees the thread's copy: a handle used after its release finds no session there", async () => {
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      await own.suggest(job, holder);
+      // A handle that is kept sends no history and no opening again: the thread's copy is what it suggests from.
+      const next: SuggestJob = { ...job, trialNumber: 31 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+      const key = keyOf(holder);
+      holder.threadSession!.release();
+      await expect(own.suggest({ ...job, trialNumber: 32 }, holder)).rejects.toMatchObject({
+        code: "INTERNAL",
+        message: `algorithm session ${key} is not open`,
+      });
+      // The failed handle is let go: the holder's next suggestion opens a session afresh.
+      expect(holder.threadSession).toBeUndefined();
+      const last: SuggestJob = { ...job, trialNumber: 33 };
+      expect(Array.from(await own.suggest(last, holder))).toEqual(Array.from(runSuggestJob(last, memos)));
+      expect(keyOf(holder)).not.toBe(key);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("a release after the thread stopped is a no-op", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    await own.suggest(job, holder);
+    await own.close();
+    expect(() => holder.threadSession!.release()).not.toThrow();
+  }, 60_000);
+
+  it("a session whose thread was replaced while its history was sent in pieces sends nothing to the new thread", async () => {
+    const small = compileSpace({ parameters: everyKind.parameters.slice(0, 2) });
+    const random = { algorithm: "random", options: {}, space: small, history: [], seed: 2 };
+    const long: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.cos(i),
+      lastStep: undefined,
+    }));
+    const own = new SessionThread();
+    try {
+      const a: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const first = own.suggest(
+        { algorithm: "tpe", options, space: small, history: long, seed: 1, trialNumber: 25_000 },
+        a,
+      );
+      // The first piece is posted in the call's first turn; the next ones each in a turn of their own.
+      await new Promise((resolve) => setImmediate(resolve));
+      const closing = own.close();
+      // A suggestion of another experiment starts the next thread at once, while the first one's pieces are due.
+      const b: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const other: SuggestJob = { ...job, trialNumber: 31 };
+      const second = own.suggest(other, b);
+      await closing;
+      await expect(first).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message:
+          "the algorithm thread stopped (the thread was replaced while the history was sent); " +
+          "nothing of this call was stored, retry it",
+      });
+      expect(Array.from(await second)).toEqual(Array.from(runSuggestJob(other, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 });
