@@ -25,7 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { OptimizerServiceClient, SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TokenSet } from "../../src/server/auth.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
 import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
@@ -477,6 +477,138 @@ describe("the server's listening, health and stop", () => {
     expect(lines).toEqual([expect.objectContaining({ level: 20, source: "grpc-js", msg: "bind failed: 42" })]);
     // The next server's log takes over from here.
     new ParzenServer(ts.server.optimizer, quiet);
+  });
+});
+
+describe("the handlers' calls", () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await ts.api.createExperiment({ experiment: { name: "h", space: { parameters: wideSpace(1) } } });
+  });
+  afterAll(() => ts.close());
+
+  /** A server on the real service with `methods` in place of its own, and a client of it. */
+  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = []) {
+    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    return {
+      server,
+      client,
+      async close() {
+        client.close();
+        await server.stop(1_000);
+      },
+    };
+  }
+
+  it("tells Suggest why its call ended: the deadline passed, or the client cancelled", async () => {
+    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+    let arrived: () => void = () => undefined;
+    // A Suggest that waits until its call ends, as one waiting for a trial to be handed out does.
+    const waiting = (_req: unknown, signal: AbortSignal) => {
+      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+      calls.push({ signal, ended });
+      arrived();
+      return ended.then(() => Promise.reject(signal.reason));
+    };
+    const s = await serverWith({ suggestAnswer: { value: waiting } });
+    const req = SuggestRequest.fromPartial({ experiment: "h", workerId: "w" });
+    try {
+      const late = await new Promise<ServiceError | null>((ok) =>
+        s.client.suggest(req, new Metadata(), { deadline: Date.now() + 300 }, (e) => ok(e)),
+      );
+      expect(late?.code).toBe(status.DEADLINE_EXCEEDED);
+      await calls[0]!.ended;
+      expect(calls[0]!.signal.reason).toMatchObject({
+        code: "DEADLINE_EXCEEDED",
+        message: "the call's deadline passed before a suggestion was ready",
+      });
+      // Without a deadline, and cancelled by the client once the server has the call.
+      const there = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      const call = s.client.suggest(req, () => undefined);
+      await there;
+      call.cancel();
+      await calls[1]!.ended;
+      expect(calls[1]!.signal.reason).toMatchObject({ code: "CANCELLED", message: "cancelled by the client" });
+      // With a deadline still far off, a cancel is the client's.
+      const far = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      const third = s.client.suggest(req, new Metadata(), { deadline: Date.now() + 10 * 60_000 }, () => undefined);
+      await far;
+      third.cancel();
+      await calls[2]!.ended;
+      expect(calls[2]!.signal.reason).toMatchObject({ code: "CANCELLED" });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("stops reading an experiment's history once its stream is cancelled", async () => {
+    const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
+    const total = 3_000;
+    await ts.api.createExperiment({ experiment: { name: "read", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "read",
+      trials: Array.from({ length: total }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: x(i / total) },
+        loss: i,
+      })),
+    });
+    let pulled = 0;
+    const real = ts.server.optimizer;
+    const s = await serverWith({
+      streamTrials: {
+        value: async function* (...args: Parameters<typeof real.streamTrials>) {
+          for await (const t of real.streamTrials(...args)) {
+            pulled++;
+            yield t;
+          }
+        },
+      },
+    });
+    try {
+      const call = s.client.streamTrials({ experiment: "read", states: [] });
+      call.on("error", () => undefined);
+      await new Promise((ok) => call.once("data", ok));
+      call.cancel();
+      await s.server.streamsIdle(0);
+      // What the HTTP/2 window and a few buffered messages hold: far from the whole history.
+      expect(pulled).toBeGreaterThan(0);
+      expect(pulled).toBeLessThan(total / 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("refuses an undecodable StreamTrials request naming its type, and logs the refusal under the method", async () => {
+    const lines: Line[] = [];
+    const s = await serverWith({}, lines);
+    try {
+      const err = await new Promise<ServiceError>((ok, fail) => {
+        const call = s.client.makeServerStreamRequest(
+          "/parzen.v1.OptimizerService/StreamTrials",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0x7f, 0x01]),
+        );
+        call.on("data", () => fail(new Error("an undecodable request was served")));
+        call.on("error", ok);
+        call.on("end", () => fail(new Error("an undecodable request was served")));
+      });
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toMatch(/^request: not a valid StreamTrialsRequest message \(.+\)$/);
+      expect(lines.filter((l) => l.msg === "request rejected")).toEqual([
+        expect.objectContaining({ level: 20, method: "StreamTrials", code: status.INVALID_ARGUMENT }),
+      ]);
+      expect(s.server.diagnostics().streams).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });
 
