@@ -26,7 +26,9 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OptimizerServiceClient, SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { Metrics } from "../../src/metrics/metrics.js";
 import { TokenSet } from "../../src/server/auth.js";
+import { callObserver } from "../../src/server/call-observer.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
 import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
 import { testPki } from "./certs.js";
@@ -608,6 +610,103 @@ describe("the handlers' calls", () => {
       expect(s.server.diagnostics().streams).toBe(0);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("the call observer", () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await ts.api.createExperiment({ experiment: { name: "timed", space: { parameters: wideSpace(1) } } });
+  });
+  afterAll(() => ts.close());
+
+  /** The duration histogram's sum for `method` and `code`, in seconds. */
+  async function secondsSum(metrics: Metrics, method: string, code: string): Promise<number> {
+    const { values } = await metrics.registry.getSingleMetric("parzen_rpc_duration_seconds")!.get();
+    const v = values.find(
+      (s) =>
+        (s as { metricName?: string }).metricName === "parzen_rpc_duration_seconds_sum" &&
+        s.labels.method === method &&
+        s.labels.code === code,
+    );
+    return v?.value ?? 0;
+  }
+
+  it("times each call, answered or failed: its line's ms within the client's own measure and equal to the metric's", async () => {
+    const lines: Line[] = [];
+    const metrics = new Metrics();
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      interceptors: [callObserver(capture(lines), metrics)],
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      for (const [call, msg, code] of [
+        [() => api.getExperiment({ name: "timed" }), "call", "OK"],
+        [() => rejection(api.getExperiment({ name: "absent" })), "call failed", "NOT_FOUND"],
+      ] as const) {
+        const from = lines.length;
+        const before = await secondsSum(metrics, "GetExperiment", code);
+        const t0 = performance.now();
+        await call();
+        const elapsed = performance.now() - t0;
+        const [line] = lines.slice(from).filter((l) => l.msg === msg);
+        expect(line).toMatchObject({ method: "GetExperiment", code, experiment: expect.any(String) });
+        const ms = line!.ms as number;
+        expect(ms).toBeGreaterThan(0);
+        expect(ms).toBeLessThanOrEqual(elapsed);
+        const seconds = (await secondsSum(metrics, "GetExperiment", code)) - before;
+        expect(seconds * 1000).toBeCloseTo(ms, 6);
+      }
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("logs and counts a call the token check refuses, and without metrics still logs each call", async () => {
+    const TOKEN = "observer-token-0123456789abcdef";
+    const lines: Line[] = [];
+    const metrics = new Metrics();
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      tokens: new TokenSet([TOKEN]),
+      interceptors: [callObserver(capture(lines), metrics)],
+    });
+    // An observer without metrics (a server without --http) logs the same and counts nothing.
+    const unmetered: Line[] = [];
+    const bare = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      interceptors: [callObserver(capture(unmetered), undefined)],
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const bareAddress = await bare.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    const bareClient = new OptimizerServiceClient(bareAddress, credentials.createInsecure());
+    try {
+      expect((await rejection(promisify(client).getExperiment({ name: "timed" }))).code).toBe(status.UNAUTHENTICATED);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        msg: "call failed",
+        method: "GetExperiment",
+        code: "UNAUTHENTICATED",
+      });
+      expect(Object.keys(lines[0]!)).not.toContain("experiment");
+      const { values } = await metrics.registry.getSingleMetric("parzen_rpcs_total")!.get();
+      expect(values.map((v) => [v.labels.method, v.labels.code, v.value])).toEqual([
+        ["GetExperiment", "UNAUTHENTICATED", 1],
+      ]);
+      expect((await promisify(bareClient).getExperiment({ name: "timed" })).experiment!.name).toBe("timed");
+      expect(unmetered.filter((l) => l.msg === "call")).toEqual([
+        expect.objectContaining({ method: "GetExperiment", experiment: "timed", code: "OK" }),
+      ]);
+    } finally {
+      client.close();
+      bareClient.close();
+      await server.stop();
+      await bare.stop();
     }
   });
 });
