@@ -4,6 +4,8 @@
  * suggestions are exactly those of the algorithm run in process on the same
  * history and rng; the thread's failures answer precisely, and close() too.
  */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
@@ -356,6 +358,49 @@ describe("what a session's handle frees on the thread", () => {
       const last: SuggestJob = { ...job, trialNumber: 33 };
       expect(Array.from(await own.suggest(last, holder))).toEqual(Array.from(runSuggestJob(last, memos)));
       expect(keyOf(holder)).not.toBe(key);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("a handle collected without a release frees the thread's copy too", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      await own.suggest(job, holder);
+      const key = keyOf(holder);
+      // What the main thread tells the thread (the thread's side of "drop" is session-worker.test.ts's).
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const sent: unknown[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (msg: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => {
+        sent.push(msg);
+        post(msg, transfer);
+      };
+      const drops = () => sent.filter((m) => (m as { type: string }).type === "drop");
+      holder.threadSession = undefined;
+      // No event says when a finalizer has run: collect, and give it turns, a bounded number of times.
+      for (let i = 0; i < 100 && drops().length === 0; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(drops()).toEqual([{ type: "drop", key }]);
+      // A released handle is not freed a second time when it is collected.
+      await own.suggest(job, holder);
+      const second = keyOf(holder);
+      holder.threadSession!.release();
+      expect(drops()).toEqual([
+        { type: "drop", key },
+        { type: "drop", key: second },
+      ]);
+      holder.threadSession = undefined;
+      for (let i = 0; i < 20; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(drops()).toHaveLength(2);
     } finally {
       await own.close();
     }
