@@ -137,6 +137,46 @@ describe("a session on the session thread", () => {
     expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
   }, 120_000);
 
+  it("packs a long history's pieces each in a turn of its own, so other work runs between them", async () => {
+    const space = compileSpace({ parameters: everyKind.parameters.slice(0, 2) });
+    const memos = createSharedMemos();
+    const random = { algorithm: "random", options: {}, space, history: [], seed: 3 };
+    const history: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.sin(i),
+      lastStep: undefined,
+    }));
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = {
+        algorithm: "tpe",
+        options: tpe.parseOptions({}),
+        space,
+        history,
+        seed: 2,
+        trialNumber: 0,
+      };
+      const pending = own.suggest(job, holder);
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const kinds: string[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (msg: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => {
+        kinds.push((msg as { type: string }).type);
+        post(msg, transfer);
+      };
+      // Scheduled before the first piece is packed: it runs after that piece and before the rest.
+      const seenBetween = new Promise<string[]>((resolve) => setImmediate(() => resolve(kinds.slice())));
+      expect(await seenBetween).toEqual(["sync"]);
+      expect(Array.from(await pending)).toEqual(Array.from(runSuggestJob(job, memos)));
+      expect(kinds).toEqual(["sync", "sync", "suggest"]);
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
+
   it("answers the thread's error with its code, and opens a new session for the holder's next suggestion", async () => {
     const space = compileSpace(everyKind);
     const memos = createSharedMemos();
