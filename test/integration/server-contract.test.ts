@@ -286,6 +286,12 @@ describe("the gRPC layer", () => {
       expect(err?.code, field).toBe(status.INVALID_ARGUMENT);
       expect(err?.details).toBe(`${field}: not valid UTF-8 (protobuf strings must be UTF-8)`);
     }
+    // Invalid UTF-8 that the decoded request no longer holds (a repeated scalar field: the last one wins) is
+    // refused all the same, without a field to name.
+    const overwritten = Uint8Array.of(0x0a, 0x01, 0xff, 0x0a, 0x02, 0x6f, 0x6b);
+    const lost = await rawCall(ts, "GetExperiment", overwritten);
+    expect(lost?.code).toBe(status.INVALID_ARGUMENT);
+    expect(lost?.details).toBe("a string field: not valid UTF-8 (protobuf strings must be UTF-8)");
     // A map key of a top-level map field.
     const [t] = (await ts.api.suggest({ experiment: "quad", workerId: "w" })).trials;
     const report = ReportRequest.encode(
