@@ -18,8 +18,9 @@ import {
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -321,20 +322,25 @@ describe("the server's listening, health and stop", () => {
     await server.stop();
   });
 
-  it("takes over a unix socket left by a killed server, but never removes another kind of file", async () => {
+  it("takes over a unix socket left by a killed server, in both address forms, but never removes another kind of file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
     try {
-      const path = join(dir, "p.sock");
-      // A socket nobody listens on any more, as a killed server leaves it.
-      const stale = createServer();
-      await new Promise<void>((ok) => stale.listen(path, ok));
-      stale.unref();
-      // Closing would unlink it; a SIGKILLed process does not: keep the file, drop the listener's handle.
-      (stale as any)._handle.close();
-      const server = new ParzenServer(ts.server.optimizer, quiet);
-      expect(await server.listen(`unix://${path}`)).toBe(`unix://${path}`);
-      expect(await healthCheck(`unix://${path}`, "")).toBe("SERVING");
-      await server.stop();
+      for (const [form, path] of [
+        ["unix://", join(dir, "a.sock")],
+        ["unix:", join(dir, "b.sock")],
+      ] as const) {
+        // A socket file nobody listens on any more, as a SIGKILLed server leaves it (closing a listener unlinks it).
+        const killed = spawnSync(process.execPath, [
+          "-e",
+          `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`,
+        ]);
+        expect(killed.signal).toBe("SIGKILL");
+        expect(lstatSync(path).isSocket()).toBe(true);
+        const server = new ParzenServer(ts.server.optimizer, quiet);
+        expect(await server.listen(`${form}${path}`)).toBe(`${form}${path}`);
+        expect(await healthCheck(`${form}${path}`, "")).toBe("SERVING");
+        await server.stop();
+      }
 
       const file = join(dir, "plain");
       writeFileSync(file, "keep me");
@@ -342,6 +348,7 @@ describe("the server's listening, health and stop", () => {
       const err = await other.listen(`unix:${file}`).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: "UNAVAILABLE" });
       expect((err as Error).message).toMatch(new RegExp(`^cannot listen on unix:${file}: `));
+      expect((err as Error).cause).toBeInstanceOf(Error);
       expect(readFileSync(file, "utf8")).toBe("keep me");
       await other.stop();
     } finally {
@@ -363,6 +370,31 @@ describe("the server's listening, health and stop", () => {
     }
   });
 
+  it("serves its own descriptor set over reflection: the service's file and those it imports", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("127.0.0.1:0");
+    const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+    const def = grpc.loadPackageDefinition(loadSync(proto)) as any;
+    const client = new def.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    try {
+      const answer = await new Promise<{ fileDescriptorResponse: { fileDescriptorProto: Buffer[] } }>((ok, fail) => {
+        const call = client.ServerReflectionInfo(new Metadata());
+        call.on("data", (r: { fileDescriptorResponse: { fileDescriptorProto: Buffer[] } }) => {
+          ok(r);
+          call.end();
+        });
+        call.on("error", fail);
+        call.write({ fileContainingSymbol: "parzen.v1.OptimizerService" });
+      });
+      const files = answer.fileDescriptorResponse.fileDescriptorProto.map((b) => b.toString("latin1"));
+      expect(files.some((f) => f.includes("parzen/v1/optimizer_service.proto"))).toBe(true);
+      expect(files.some((f) => f.includes("google/protobuf/timestamp.proto"))).toBe(true);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
   it("refuses unusable TLS material with FAILED_PRECONDITION", async () => {
     const server = new ParzenServer(ts.server.optimizer, quiet, {
       tls: { cert: Buffer.from("not a certificate"), key: Buffer.from("not a key") },
@@ -370,6 +402,7 @@ describe("the server's listening, health and stop", () => {
     const err = await server.listen("127.0.0.1:0").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect((err as Error).message).toMatch(/^unusable TLS certificate or key: /);
+    expect((err as Error).cause).toBeInstanceOf(Error);
     await server.stop();
   });
 
@@ -498,6 +531,7 @@ describe("the handlers' calls", () => {
     return {
       server,
       client,
+      address,
       async close() {
         client.close();
         await server.stop(1_000);
@@ -518,10 +552,10 @@ describe("the handlers' calls", () => {
     const s = await serverWith({ suggestAnswer: { value: waiting } });
     const req = SuggestRequest.fromPartial({ experiment: "h", workerId: "w" });
     try {
-      const late = await new Promise<ServiceError | null>((ok) =>
-        s.client.suggest(req, new Metadata(), { deadline: Date.now() + 300 }, (e) => ok(e)),
-      );
-      expect(late?.code).toBe(status.DEADLINE_EXCEEDED);
+      // Over raw HTTP/2, so that only the server's own deadline ends the call (a grpc-js client, in this same
+      // process, would cancel at its deadline first).
+      const late = await rawCallWithTimeout(s.address, "Suggest", SuggestRequest.encode(req).finish(), "300m");
+      expect(late).toBe(String(status.DEADLINE_EXCEEDED));
       await calls[0]!.ended;
       expect(calls[0]!.signal.reason).toMatchObject({
         code: "DEADLINE_EXCEEDED",
@@ -577,8 +611,16 @@ describe("the handlers' calls", () => {
       const call = s.client.streamTrials({ experiment: "read", states: [] });
       call.on("error", () => undefined);
       await new Promise((ok) => call.once("data", ok));
+      // The unread stream stays open (its client's window is full) until the cancel.
+      let idle = false;
+      const drained = s.server.streamsIdle(0).then(() => {
+        idle = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(idle).toBe(false);
+      expect(s.server.diagnostics().streams).toBe(1);
       call.cancel();
-      await s.server.streamsIdle(0);
+      await drained;
       // What the HTTP/2 window and a few buffered messages hold: far from the whole history.
       expect(pulled).toBeGreaterThan(0);
       expect(pulled).toBeLessThan(total / 2);
@@ -817,6 +859,30 @@ describe("tokens", () => {
     }
   });
 });
+
+/** A unary call of `method` made over raw HTTP/2 with a `grpc-timeout` header; resolves with its grpc-status. */
+function rawCallWithTimeout(address: string, method: string, message: Uint8Array, timeout: string): Promise<string> {
+  const session = http2.connect(`http://${address}`);
+  return new Promise<string>((ok, fail) => {
+    const req = session.request({
+      ":method": "POST",
+      ":path": `/parzen.v1.OptimizerService/${method}`,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-timeout": timeout,
+    });
+    req.on("trailers", (t) => ok(String(t["grpc-status"])));
+    req.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) ok(String(h["grpc-status"]));
+    });
+    req.on("error", fail);
+    req.resume();
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    req.end(frame);
+  }).finally(() => session.close());
+}
 
 /** grpc-js's own logging entry point, as its internals call it. */
 const grpcLog = experimental.log;
