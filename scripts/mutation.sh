@@ -123,8 +123,11 @@ tests_for() {
     # per file, a database per test).
     src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts) echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
+    # The server's own wiring (listening, TLS, health, stopping): its edge tests, one server per file (the contract
+    # file's calls add a minute a mutant and nothing on server.ts).
+    src/server/server.ts) echo "test/integration/server-edges.test.ts" ;;
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
-    src/server/handlers.ts | src/server/server.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
+    src/server/handlers.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
       echo "test/integration/server-contract.test.ts,test/integration/server-edges.test.ts,test/integration/names.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;

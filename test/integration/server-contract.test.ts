@@ -1,31 +1,27 @@
 /**
- * The gRPC layer itself (src/server: handlers, call observer, tolerant decoding, lazy reflection, the server's
- * options), over real gRPC against one real server: every method answers with its own response fields, every
- * call is logged and counted once under its method and status, undecodable requests are INVALID_ARGUMENT naming
- * what is wrong, reflection answers in both protocol versions, and the server's options visibly act. The
- * mutation runs of src/server use this file (scripts/mutation.sh), so each test checks exact values.
+ * The gRPC layer itself (src/server: handlers, call observer, tolerant decoding, lazy reflection), over real gRPC
+ * against one real server: every method answers with its own response fields, every call is logged and counted
+ * once under its method and status, undecodable requests are INVALID_ARGUMENT naming what is wrong, and
+ * reflection answers in both protocol versions. The server's own options (listening, TLS, health, stopping) are
+ * server-edges.test.ts's. The mutation runs of src/server use this file (scripts/mutation.sh), so each test checks
+ * exact values.
  */
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CreateExperimentRequest,
-  OptimizerServiceClient,
   ReportRequest,
   ReportStatus,
   type StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { ParzenServer } from "../../src/server/server.js";
 import { choice, str, uniform } from "./fixtures.js";
-import { HealthClient, healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
+import { healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 type Line = Record<string, unknown>;
@@ -290,6 +286,12 @@ describe("the gRPC layer", () => {
       expect(err?.code, field).toBe(status.INVALID_ARGUMENT);
       expect(err?.details).toBe(`${field}: not valid UTF-8 (protobuf strings must be UTF-8)`);
     }
+    // Invalid UTF-8 that the decoded request no longer holds (a repeated scalar field: the last one wins) is
+    // refused all the same, without a field to name.
+    const overwritten = Uint8Array.of(0x0a, 0x01, 0xff, 0x0a, 0x02, 0x6f, 0x6b);
+    const lost = await rawCall(ts, "GetExperiment", overwritten);
+    expect(lost?.code).toBe(status.INVALID_ARGUMENT);
+    expect(lost?.details).toBe("a string field: not valid UTF-8 (protobuf strings must be UTF-8)");
     // A map key of a top-level map field.
     const [t] = (await ts.api.suggest({ experiment: "quad", workerId: "w" })).trials;
     const report = ReportRequest.encode(
@@ -423,99 +425,6 @@ describe("after a Report's answer", () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(ts.server.optimizer.diagnostics().prefetch.started).toBe(before + 1);
-  });
-});
-
-describe("the server's options", () => {
-  let ts: TestServer;
-  const log = pino({ level: "silent" });
-  beforeAll(async () => {
-    ts = await startTestServer();
-  });
-  afterAll(() => ts.close());
-
-  it("binds a free port when given port 0 and answers with the bound address", async () => {
-    const server = new ParzenServer(ts.server.optimizer, log);
-    const address = await server.listen("127.0.0.1:0");
-    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(address).not.toBe("127.0.0.1:0");
-    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
-    await server.stop();
-  });
-
-  it("takes over a unix socket left by a killed server, but never removes another kind of file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
-    try {
-      const path = join(dir, "p.sock");
-      // A socket nobody listens on any more, as a killed server leaves it.
-      const stale = createServer();
-      await new Promise<void>((ok) => stale.listen(path, ok));
-      stale.unref();
-      // Closing would unlink it; a SIGKILLed process does not: keep the file, drop the listener's handle.
-      (stale as any)._handle.close();
-      const server = new ParzenServer(ts.server.optimizer, log);
-      expect(await server.listen(`unix://${path}`)).toBe(`unix://${path}`);
-      expect(await healthCheck(`unix://${path}`, "")).toBe("SERVING");
-      await server.stop();
-
-      const file = join(dir, "plain");
-      writeFileSync(file, "keep me");
-      const other = new ParzenServer(ts.server.optimizer, log);
-      const err = await other.listen(`unix:${file}`).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: "UNAVAILABLE" });
-      expect((err as Error).message).toMatch(new RegExp(`^cannot listen on unix:${file}: `));
-      await other.stop();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("refuses unusable TLS material with FAILED_PRECONDITION", async () => {
-    const server = new ParzenServer(ts.server.optimizer, log, {
-      tls: { cert: Buffer.from("not a certificate"), key: Buffer.from("not a key") },
-    });
-    const err = await server.listen("127.0.0.1:0").catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((err as Error).message).toMatch(/^unusable TLS certificate or key: /);
-    await server.stop();
-  });
-
-  it("refuses a request over maxMessageBytes with RESOURCE_EXHAUSTED and takes one under it", async () => {
-    const server = new ParzenServer(ts.server.optimizer, log, { maxMessageBytes: 1024 });
-    const address = await server.listen("127.0.0.1:0");
-    const client = new OptimizerServiceClient(address, credentials.createInsecure());
-    try {
-      const api = promisify(client);
-      const big = await rejection(api.getExperiment({ name: "n".repeat(2000) }));
-      expect(big.code).toBe(status.RESOURCE_EXHAUSTED);
-      const small = await rejection(api.getExperiment({ name: "n".repeat(100) }));
-      expect(small.code).toBe(status.NOT_FOUND);
-    } finally {
-      client.close();
-      await server.stop();
-    }
-  });
-
-  it("reports not ready while writes fail, stays live, and ignores write health once stopping", async () => {
-    const server = new ParzenServer(ts.server.optimizer, log);
-    const address = await server.listen("127.0.0.1:0");
-    server.setWritable(false);
-    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("NOT_SERVING");
-    expect(await healthCheck(address, "")).toBe("SERVING");
-    server.setWritable(true);
-    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
-    // While stopping (calls draining), a store that reports writable again must not make the server look ready.
-    const seen: string[] = [];
-    const health = new HealthClient(address, credentials.createInsecure());
-    const watch = health.watch({ service: "parzen.v1.OptimizerService" });
-    watch.on("error", () => undefined);
-    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => seen.push(r.status) === 1 && ok()));
-    const stopped = server.stop(1_000);
-    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => r.status === "NOT_SERVING" && ok()));
-    server.setWritable(true);
-    await stopped;
-    health.close();
-    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
   });
 });
 

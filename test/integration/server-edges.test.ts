@@ -2,11 +2,14 @@
  * The gRPC server's edges (src/server/server.ts, handlers.ts), over real gRPC on a real SQLite database, each
  * server started once: which addresses count as local, TLS with and without client certificates, tokens checked
  * after the caller's own interceptors, the message size limit both ways and its 16 MiB default, the streams bound,
- * a graceful stop that forces calls still open after its grace period, and rejected calls logged at debug. The
- * mutation runs of src/server use this file next to server-contract.test.ts (scripts/mutation.sh).
+ * a graceful stop that forces calls still open after its grace period, and rejected calls logged at debug; and the
+ * server's listening (port 0, IPv6, unix sockets), readiness, lease sweeps and grpc-js's own log. server.ts's
+ * mutation runs use this file alone (scripts/mutation.sh); handlers.ts's add server-contract.test.ts.
  */
 import {
   credentials,
+  experimental,
+  logVerbosity,
   Metadata,
   type ServerInterceptor,
   ServerInterceptingCall,
@@ -15,12 +18,18 @@ import {
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { OptimizerServiceClient, SuggestRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { Metrics } from "../../src/metrics/metrics.js";
 import { TokenSet } from "../../src/server/auth.js";
+import { callObserver } from "../../src/server/call-observer.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
 import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
 import { testPki } from "./certs.js";
@@ -287,6 +296,463 @@ describe("the server's transport and options", () => {
   });
 });
 
+describe("the server's listening, health and stop", () => {
+  let ts: TestServer;
+  const quiet = pino({ level: "silent" });
+  beforeAll(async () => {
+    ts = await startTestServer();
+  });
+  afterAll(() => ts.close());
+
+  it("binds a free port when given port 0 and answers with the bound address", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("127.0.0.1:0");
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(address).not.toBe("127.0.0.1:0");
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
+    await server.stop();
+  });
+
+  it("binds an IPv6 address in brackets, answering the bound port after the brackets", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("[::1]:0");
+    expect(address).toMatch(/^\[::1\]:\d+$/);
+    expect(address).not.toBe("[::1]:0");
+    expect(await healthCheck(address, "")).toBe("SERVING");
+    await server.stop();
+  });
+
+  it("takes over a unix socket left by a killed server, in both address forms, but never removes another kind of file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
+    try {
+      for (const [form, path] of [
+        ["unix://", join(dir, "a.sock")],
+        ["unix:", join(dir, "b.sock")],
+      ] as const) {
+        // A socket file nobody listens on any more, as a SIGKILLed server leaves it (closing a listener unlinks it).
+        const killed = spawnSync(process.execPath, [
+          "-e",
+          `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`,
+        ]);
+        expect(killed.signal).toBe("SIGKILL");
+        expect(lstatSync(path).isSocket()).toBe(true);
+        const server = new ParzenServer(ts.server.optimizer, quiet);
+        expect(await server.listen(`${form}${path}`)).toBe(`${form}${path}`);
+        expect(await healthCheck(`${form}${path}`, "")).toBe("SERVING");
+        await server.stop();
+      }
+
+      const file = join(dir, "plain");
+      writeFileSync(file, "keep me");
+      const other = new ParzenServer(ts.server.optimizer, quiet);
+      const err = await other.listen(`unix:${file}`).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "UNAVAILABLE" });
+      expect((err as Error).message).toMatch(new RegExp(`^cannot listen on unix:${file}: `));
+      expect((err as Error).cause).toBeInstanceOf(Error);
+      expect(readFileSync(file, "utf8")).toBe("keep me");
+      await other.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("listens on a new unix socket path and answers the address as given, even one ending in digits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-sock-"));
+    try {
+      // grpc-js reports port 1 for a unix socket: an address ending in ":7" must not become ":1".
+      const address = `unix:${join(dir, "parzen:7")}`;
+      const server = new ParzenServer(ts.server.optimizer, quiet);
+      expect(await server.listen(address)).toBe(address);
+      expect(await healthCheck(address, "")).toBe("SERVING");
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves its own descriptor set over reflection: the service's file and those it imports", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet);
+    const address = await server.listen("127.0.0.1:0");
+    const proto = join(ROOT, "node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+    const def = grpc.loadPackageDefinition(loadSync(proto)) as any;
+    const client = new def.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    try {
+      const answer = await new Promise<{ fileDescriptorResponse: { fileDescriptorProto: Buffer[] } }>((ok, fail) => {
+        const call = client.ServerReflectionInfo(new Metadata());
+        call.on("data", (r: { fileDescriptorResponse: { fileDescriptorProto: Buffer[] } }) => {
+          ok(r);
+          call.end();
+        });
+        call.on("error", fail);
+        call.write({ fileContainingSymbol: "parzen.v1.OptimizerService" });
+      });
+      const files = answer.fileDescriptorResponse.fileDescriptorProto.map((b) => b.toString("latin1"));
+      expect(files.some((f) => f.includes("parzen/v1/optimizer_service.proto"))).toBe(true);
+      expect(files.some((f) => f.includes("google/protobuf/timestamp.proto"))).toBe(true);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("refuses unusable TLS material with FAILED_PRECONDITION", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, {
+      tls: { cert: Buffer.from("not a certificate"), key: Buffer.from("not a key") },
+    });
+    const err = await server.listen("127.0.0.1:0").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((err as Error).message).toMatch(/^unusable TLS certificate or key: /);
+    expect((err as Error).cause).toBeInstanceOf(Error);
+    await server.stop();
+  });
+
+  it("refuses a request over maxMessageBytes with RESOURCE_EXHAUSTED and takes one under it", async () => {
+    const server = new ParzenServer(ts.server.optimizer, quiet, { maxMessageBytes: 1024 });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      const big = await rejection(api.getExperiment({ name: "n".repeat(2000) }));
+      expect(big.code).toBe(status.RESOURCE_EXHAUSTED);
+      const small = await rejection(api.getExperiment({ name: "n".repeat(100) }));
+      expect(small.code).toBe(status.NOT_FOUND);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("reports not ready while writes fail, stays live, logs both changes, and ignores write health once stopping", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    server.setWritable(false);
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("NOT_SERVING");
+    expect(await healthCheck(address, "")).toBe("SERVING");
+    server.setWritable(true);
+    expect(await healthCheck(address, "parzen.v1.OptimizerService")).toBe("SERVING");
+    expect(lines.filter((l) => l.source !== "grpc-js").map((l) => [l.level, l.msg])).toEqual([
+      [50, "database writes fail: not ready (health service parzen.v1.OptimizerService NOT_SERVING)"],
+      [30, "database writes succeed again: ready"],
+    ]);
+    // While stopping (calls draining), a store that reports writable again must not make the server look ready.
+    const seen: string[] = [];
+    const health = new HealthClient(address, credentials.createInsecure());
+    const watch = health.watch({ service: "parzen.v1.OptimizerService" });
+    watch.on("error", () => undefined);
+    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => seen.push(r.status) === 1 && ok()));
+    const logged = lines.length;
+    const stopped = server.stop(1_000);
+    await new Promise<void>((ok) => watch.on("data", (r: { status: string }) => r.status === "NOT_SERVING" && ok()));
+    server.setWritable(true);
+    server.setWritable(false);
+    await stopped;
+    health.close();
+    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(lines.slice(logged).filter((l) => /database writes/.test(String(l.msg)))).toEqual([]);
+  });
+
+  it("sweeps leases every 5 seconds while listening, logs a failed sweep, and stops sweeping once stopped", async () => {
+    const lines: Line[] = [];
+    let sweeps = 0;
+    // The real service, its sweep counted and failing: the sweep itself is the service's (leases tests).
+    const counted = Object.create(ts.server.optimizer, {
+      sweepLeases: {
+        value: async () => {
+          sweeps++;
+          throw new Error("sweep broke");
+        },
+      },
+    });
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const server = new ParzenServer(counted, capture(lines));
+      await server.listen("127.0.0.1:0");
+      vi.advanceTimersByTime(4_999);
+      expect(sweeps).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(sweeps).toBe(1);
+      // The rejection is handled a microtask later.
+      await vi.waitFor(() => expect(lines.filter((l) => l.msg === "lease sweep failed")).toHaveLength(1));
+      const failed = lines.find((l) => l.msg === "lease sweep failed")!;
+      expect(failed.level).toBe(50);
+      expect((failed.err as { message: string }).message).toBe("sweep broke");
+      vi.advanceTimersByTime(5_000);
+      expect(sweeps).toBe(2);
+      await server.stop();
+      vi.advanceTimersByTime(60_000);
+      expect(sweeps).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("clears its grace timer when the calls drained in time", async () => {
+    const lines: Line[] = [];
+    const server = new ParzenServer(ts.server.optimizer, capture(lines));
+    await server.listen("127.0.0.1:0");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const pending = vi.getTimerCount();
+      await server.stop(1_000);
+      expect(vi.getTimerCount()).toBe(pending);
+      vi.advanceTimersByTime(1_000);
+      expect(lines.some((l) => l.msg === "calls still running after the grace period; forcing shutdown")).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("routes grpc-js's own errors to the debug log, and drops its less severe diagnostics", () => {
+    const lines: Line[] = [];
+    new ParzenServer(ts.server.optimizer, capture(lines));
+    grpcLog(logVerbosity.ERROR, "bind failed:", 42);
+    grpcLog(logVerbosity.INFO, "chatty");
+    grpcLog(logVerbosity.DEBUG, "chattier");
+    expect(lines).toEqual([expect.objectContaining({ level: 20, source: "grpc-js", msg: "bind failed: 42" })]);
+    // The next server's log takes over from here.
+    new ParzenServer(ts.server.optimizer, quiet);
+  });
+});
+
+describe("the handlers' calls", () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await ts.api.createExperiment({ experiment: { name: "h", space: { parameters: wideSpace(1) } } });
+  });
+  afterAll(() => ts.close());
+
+  /** A server on the real service with `methods` in place of its own, and a client of it. */
+  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = []) {
+    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines));
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    return {
+      server,
+      client,
+      address,
+      async close() {
+        client.close();
+        await server.stop(1_000);
+      },
+    };
+  }
+
+  it("tells Suggest why its call ended: the deadline passed, or the client cancelled", async () => {
+    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+    let arrived: () => void = () => undefined;
+    // A Suggest that waits until its call ends, as one waiting for a trial to be handed out does.
+    const waiting = (_req: unknown, signal: AbortSignal) => {
+      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+      calls.push({ signal, ended });
+      arrived();
+      return ended.then(() => Promise.reject(signal.reason));
+    };
+    const s = await serverWith({ suggestAnswer: { value: waiting } });
+    const req = SuggestRequest.fromPartial({ experiment: "h", workerId: "w" });
+    try {
+      // Over raw HTTP/2, so that only the server's own deadline ends the call (a grpc-js client, in this same
+      // process, would cancel at its deadline first).
+      const late = await rawCallWithTimeout(s.address, "Suggest", SuggestRequest.encode(req).finish(), "300m");
+      expect(late).toBe(String(status.DEADLINE_EXCEEDED));
+      await calls[0]!.ended;
+      expect(calls[0]!.signal.reason).toMatchObject({
+        code: "DEADLINE_EXCEEDED",
+        message: "the call's deadline passed before a suggestion was ready",
+      });
+      // Without a deadline, and cancelled by the client once the server has the call.
+      const there = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      const call = s.client.suggest(req, () => undefined);
+      await there;
+      call.cancel();
+      await calls[1]!.ended;
+      expect(calls[1]!.signal.reason).toMatchObject({ code: "CANCELLED", message: "cancelled by the client" });
+      // With a deadline still far off, a cancel is the client's.
+      const far = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      const third = s.client.suggest(req, new Metadata(), { deadline: Date.now() + 10 * 60_000 }, () => undefined);
+      await far;
+      third.cancel();
+      await calls[2]!.ended;
+      expect(calls[2]!.signal.reason).toMatchObject({ code: "CANCELLED" });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("stops reading an experiment's history once its stream is cancelled", async () => {
+    const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
+    const total = 3_000;
+    await ts.api.createExperiment({ experiment: { name: "read", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "read",
+      trials: Array.from({ length: total }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: x(i / total) },
+        loss: i,
+      })),
+    });
+    let pulled = 0;
+    const real = ts.server.optimizer;
+    const s = await serverWith({
+      streamTrials: {
+        value: async function* (...args: Parameters<typeof real.streamTrials>) {
+          for await (const t of real.streamTrials(...args)) {
+            pulled++;
+            yield t;
+          }
+        },
+      },
+    });
+    try {
+      const call = s.client.streamTrials({ experiment: "read", states: [] });
+      call.on("error", () => undefined);
+      await new Promise((ok) => call.once("data", ok));
+      // The unread stream stays open (its client's window is full) until the cancel.
+      let idle = false;
+      const drained = s.server.streamsIdle(0).then(() => {
+        idle = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(idle).toBe(false);
+      expect(s.server.diagnostics().streams).toBe(1);
+      call.cancel();
+      await drained;
+      // What the HTTP/2 window and a few buffered messages hold: far from the whole history.
+      expect(pulled).toBeGreaterThan(0);
+      expect(pulled).toBeLessThan(total / 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("refuses an undecodable StreamTrials request naming its type, and logs the refusal under the method", async () => {
+    const lines: Line[] = [];
+    const s = await serverWith({}, lines);
+    try {
+      const err = await new Promise<ServiceError>((ok, fail) => {
+        const call = s.client.makeServerStreamRequest(
+          "/parzen.v1.OptimizerService/StreamTrials",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0x7f, 0x01]),
+        );
+        call.on("data", () => fail(new Error("an undecodable request was served")));
+        call.on("error", ok);
+        call.on("end", () => fail(new Error("an undecodable request was served")));
+      });
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toMatch(/^request: not a valid StreamTrialsRequest message \(.+\)$/);
+      expect(lines.filter((l) => l.msg === "request rejected")).toEqual([
+        expect.objectContaining({ level: 20, method: "StreamTrials", code: status.INVALID_ARGUMENT }),
+      ]);
+      expect(s.server.diagnostics().streams).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("the call observer", () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    await ts.api.createExperiment({ experiment: { name: "timed", space: { parameters: wideSpace(1) } } });
+  });
+  afterAll(() => ts.close());
+
+  /** The duration histogram's sum for `method` and `code`, in seconds. */
+  async function secondsSum(metrics: Metrics, method: string, code: string): Promise<number> {
+    const { values } = await metrics.registry.getSingleMetric("parzen_rpc_duration_seconds")!.get();
+    const v = values.find(
+      (s) =>
+        (s as { metricName?: string }).metricName === "parzen_rpc_duration_seconds_sum" &&
+        s.labels.method === method &&
+        s.labels.code === code,
+    );
+    return v?.value ?? 0;
+  }
+
+  it("times each call, answered or failed: its line's ms within the client's own measure and equal to the metric's", async () => {
+    const lines: Line[] = [];
+    const metrics = new Metrics();
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      interceptors: [callObserver(capture(lines), metrics)],
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    try {
+      const api = promisify(client);
+      for (const [call, msg, code] of [
+        [() => api.getExperiment({ name: "timed" }), "call", "OK"],
+        [() => rejection(api.getExperiment({ name: "absent" })), "call failed", "NOT_FOUND"],
+      ] as const) {
+        const from = lines.length;
+        const before = await secondsSum(metrics, "GetExperiment", code);
+        const t0 = performance.now();
+        await call();
+        const elapsed = performance.now() - t0;
+        const [line] = lines.slice(from).filter((l) => l.msg === msg);
+        expect(line).toMatchObject({ method: "GetExperiment", code, experiment: expect.any(String) });
+        const ms = line!.ms as number;
+        expect(ms).toBeGreaterThan(0);
+        expect(ms).toBeLessThanOrEqual(elapsed);
+        const seconds = (await secondsSum(metrics, "GetExperiment", code)) - before;
+        expect(seconds * 1000).toBeCloseTo(ms, 6);
+      }
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it("logs and counts a call the token check refuses, and without metrics still logs each call", async () => {
+    const TOKEN = "observer-token-0123456789abcdef";
+    const lines: Line[] = [];
+    const metrics = new Metrics();
+    const server = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      tokens: new TokenSet([TOKEN]),
+      interceptors: [callObserver(capture(lines), metrics)],
+    });
+    // An observer without metrics (a server without --http) logs the same and counts nothing.
+    const unmetered: Line[] = [];
+    const bare = new ParzenServer(ts.server.optimizer, pino({ level: "silent" }), {
+      interceptors: [callObserver(capture(unmetered), undefined)],
+    });
+    const address = await server.listen("127.0.0.1:0");
+    const bareAddress = await bare.listen("127.0.0.1:0");
+    const client = new OptimizerServiceClient(address, credentials.createInsecure());
+    const bareClient = new OptimizerServiceClient(bareAddress, credentials.createInsecure());
+    try {
+      expect((await rejection(promisify(client).getExperiment({ name: "timed" }))).code).toBe(status.UNAUTHENTICATED);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        msg: "call failed",
+        method: "GetExperiment",
+        code: "UNAUTHENTICATED",
+      });
+      expect(Object.keys(lines[0]!)).not.toContain("experiment");
+      const { values } = await metrics.registry.getSingleMetric("parzen_rpcs_total")!.get();
+      expect(values.map((v) => [v.labels.method, v.labels.code, v.value])).toEqual([
+        ["GetExperiment", "UNAUTHENTICATED", 1],
+      ]);
+      expect((await promisify(bareClient).getExperiment({ name: "timed" })).experiment!.name).toBe("timed");
+      expect(unmetered.filter((l) => l.msg === "call")).toEqual([
+        expect.objectContaining({ method: "GetExperiment", experiment: "timed", code: "OK" }),
+      ]);
+    } finally {
+      client.close();
+      bareClient.close();
+      await server.stop();
+      await bare.stop();
+    }
+  });
+});
+
 describe("reflection", () => {
   it("is built on the first reflection call, once, and holds a conversation of several requests", async () => {
     let built = 0;
@@ -393,6 +859,33 @@ describe("tokens", () => {
     }
   });
 });
+
+/** A unary call of `method` made over raw HTTP/2 with a `grpc-timeout` header; resolves with its grpc-status. */
+function rawCallWithTimeout(address: string, method: string, message: Uint8Array, timeout: string): Promise<string> {
+  const session = http2.connect(`http://${address}`);
+  return new Promise<string>((ok, fail) => {
+    const req = session.request({
+      ":method": "POST",
+      ":path": `/parzen.v1.OptimizerService/${method}`,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-timeout": timeout,
+    });
+    req.on("trailers", (t) => ok(String(t["grpc-status"])));
+    req.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) ok(String(h["grpc-status"]));
+    });
+    req.on("error", fail);
+    req.resume();
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    req.end(frame);
+  }).finally(() => session.close());
+}
+
+/** grpc-js's own logging entry point, as its internals call it. */
+const grpcLog = experimental.log;
 
 /** `n` uniform parameters with names long enough to make an answer of a few KiB. */
 function wideSpace(n: number) {

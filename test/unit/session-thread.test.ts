@@ -4,6 +4,8 @@
  * suggestions are exactly those of the algorithm run in process on the same
  * history and rng; the thread's failures answer precisely, and close() too.
  */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
@@ -135,6 +137,46 @@ describe("a session on the session thread", () => {
     expect(Array.from(await pendingSecond)).toEqual(Array.from(runSuggestJob(second, memos)));
   }, 120_000);
 
+  it("packs a long history's pieces each in a turn of its own, so other work runs between them", async () => {
+    const space = compileSpace({ parameters: everyKind.parameters.slice(0, 2) });
+    const memos = createSharedMemos();
+    const random = { algorithm: "random", options: {}, space, history: [], seed: 3 };
+    const history: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.sin(i),
+      lastStep: undefined,
+    }));
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = {
+        algorithm: "tpe",
+        options: tpe.parseOptions({}),
+        space,
+        history,
+        seed: 2,
+        trialNumber: 0,
+      };
+      const pending = own.suggest(job, holder);
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const kinds: string[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (msg: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => {
+        kinds.push((msg as { type: string }).type);
+        post(msg, transfer);
+      };
+      // Scheduled before the first piece is packed: it runs after that piece and before the rest.
+      const seenBetween = new Promise<string[]>((resolve) => setImmediate(() => resolve(kinds.slice())));
+      expect(await seenBetween).toEqual(["sync"]);
+      expect(Array.from(await pending)).toEqual(Array.from(runSuggestJob(job, memos)));
+      expect(kinds).toEqual(["sync", "sync", "suggest"]);
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
+
   it("answers the thread's error with its code, and opens a new session for the holder's next suggestion", async () => {
     const space = compileSpace(everyKind);
     const memos = createSharedMemos();
@@ -192,6 +234,34 @@ describe("a session on the session thread", () => {
           /^the algorithm thread stopped \(exit code \d+\); nothing of this call was stored, retry it$/,
         ),
       });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});
+
+describe("a thread that fails", () => {
+  it("answers the suggestion waiting on it UNAVAILABLE with the thread's error, and the next one opens a new thread", async () => {
+    const space = compileSpace(everyKind);
+    const memos = createSharedMemos();
+    const options = tpe.parseOptions({});
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = { algorithm: "tpe", options, space, history: [], seed: 3, trialNumber: 0 };
+      const pending = own.suggest(job, holder);
+      // A message the thread cannot read fails it with an uncaught error (its "error" event) before the suggestion.
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.postMessage(null);
+      await expect(pending).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message: expect.stringMatching(
+          /^the algorithm thread stopped \(.*Cannot read properties of null.*\); nothing of this call was stored, retry it$/,
+        ),
+      });
+      await exited;
+      expect(Array.from(await own.suggest(job, holder))).toEqual(Array.from(runSuggestJob(job, memos)));
     } finally {
       await own.close();
     }
@@ -290,4 +360,134 @@ describe("closing the session thread", () => {
       await own.close();
     }
   }, 60_000);
+});
+
+describe("what a session's handle frees on the thread", () => {
+  const space = compileSpace(everyKind);
+  const memos = createSharedMemos();
+  const options = tpe.parseOptions({});
+  const history = Array.from({ length: 30 }, (_, i) =>
+    obs(
+      i,
+      "complete",
+      Math.sin(i / 3),
+      Array.from(
+        runSuggestJob({ algorithm: "random", options: {}, space, history: [], seed: 6, trialNumber: i }, memos),
+      ),
+    ),
+  );
+  const job: SuggestJob = { algorithm: "tpe", options, space, history, seed: 7, trialNumber: 30 };
+  const keyOf = (h: SessionHolder) => (h.threadSession as unknown as { key: number }).key;
+
+  it("release frees the thread's copy: a handle used after its release finds no session there", async () => {
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      await own.suggest(job, holder);
+      // A handle that is kept sends no history and no opening again: the thread's copy is what it suggests from.
+      const next: SuggestJob = { ...job, trialNumber: 31 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+      const key = keyOf(holder);
+      holder.threadSession!.release();
+      await expect(own.suggest({ ...job, trialNumber: 32 }, holder)).rejects.toMatchObject({
+        code: "INTERNAL",
+        message: `algorithm session ${key} is not open`,
+      });
+      // The failed handle is let go: the holder's next suggestion opens a session afresh.
+      expect(holder.threadSession).toBeUndefined();
+      const last: SuggestJob = { ...job, trialNumber: 33 };
+      expect(Array.from(await own.suggest(last, holder))).toEqual(Array.from(runSuggestJob(last, memos)));
+      expect(keyOf(holder)).not.toBe(key);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("a handle collected without a release frees the thread's copy too", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      await own.suggest(job, holder);
+      const key = keyOf(holder);
+      // What the main thread tells the thread (the thread's side of "drop" is session-worker.test.ts's).
+      const worker = (own as unknown as { worker: Worker }).worker;
+      const sent: unknown[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (msg: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => {
+        sent.push(msg);
+        post(msg, transfer);
+      };
+      const drops = () => sent.filter((m) => (m as { type: string }).type === "drop");
+      holder.threadSession = undefined;
+      // No event says when a finalizer has run: collect, and give it turns, a bounded number of times.
+      for (let i = 0; i < 100 && drops().length === 0; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(drops()).toEqual([{ type: "drop", key }]);
+      // A released handle is not freed a second time when it is collected.
+      await own.suggest(job, holder);
+      const second = keyOf(holder);
+      holder.threadSession!.release();
+      expect(drops()).toEqual([
+        { type: "drop", key },
+        { type: "drop", key: second },
+      ]);
+      holder.threadSession = undefined;
+      for (let i = 0; i < 20; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(drops()).toHaveLength(2);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("a release after the thread stopped is a no-op", async () => {
+    const own = new SessionThread();
+    const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+    await own.suggest(job, holder);
+    await own.close();
+    expect(() => holder.threadSession!.release()).not.toThrow();
+  }, 60_000);
+
+  it("a session whose thread was replaced while its history was sent in pieces sends nothing to the new thread", async () => {
+    const small = compileSpace({ parameters: everyKind.parameters.slice(0, 2) });
+    const random = { algorithm: "random", options: {}, space: small, history: [], seed: 2 };
+    const long: Observation[] = Array.from({ length: 25_000 }, (_, i) => ({
+      number: i,
+      config: runSuggestJob({ ...random, trialNumber: i }, memos),
+      state: "complete" as const,
+      loss: Math.cos(i),
+      lastStep: undefined,
+    }));
+    const own = new SessionThread();
+    try {
+      const a: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const first = own.suggest(
+        { algorithm: "tpe", options, space: small, history: long, seed: 1, trialNumber: 25_000 },
+        a,
+      );
+      // The first piece is posted in the call's first turn; the next ones each in a turn of their own.
+      await new Promise((resolve) => setImmediate(resolve));
+      const closing = own.close();
+      // A suggestion of another experiment starts the next thread at once, while the first one's pieces are due.
+      const b: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const other: SuggestJob = { ...job, trialNumber: 31 };
+      const second = own.suggest(other, b);
+      await closing;
+      await expect(first).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message:
+          "the algorithm thread stopped (the thread was replaced while the history was sent); " +
+          "nothing of this call was stored, retry it",
+      });
+      expect(Array.from(await second)).toEqual(Array.from(runSuggestJob(other, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 });
