@@ -5,6 +5,7 @@
  */
 import type { AlgorithmSession, Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
+import { samplePrior } from "../src/space/prior.js";
 import type { Config, Scalar, Space } from "../src/space/types.js";
 import type { Problem, Values } from "./problems.js";
 
@@ -67,4 +68,15 @@ export function parseScalar(raw: string): Scalar {
   const n = Number(raw);
   if (Number.isFinite(n)) return { kind: Number.isInteger(n) && !raw.includes(".") ? "int" : "double", value: n };
   return { kind: "string", value: raw };
+}
+
+/** n COMPLETE trials drawn from the space's prior (seed 12345), each with its loss: a history to time from. */
+export function priorHistory(space: Space, n: number, lossOf: (c: Config) => number): Observation[] {
+  const rng = createRng(12345);
+  const out: Observation[] = [];
+  for (let t = 0; t < n; t++) {
+    const config = samplePrior(space, rng);
+    out.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
+  }
+  return out;
 }

@@ -18,9 +18,8 @@ import { createRng } from "../src/math/rng.js";
 import type { SessionHolder, SuggestJob } from "../src/service/runners/algorithm-runner.js";
 import { SessionThread } from "../src/service/runners/session-thread.js";
 import { compileSpace } from "../src/space/compile.js";
-import { samplePrior } from "../src/space/prior.js";
 import type { Config } from "../src/space/types.js";
-import { decode } from "./in-process.js";
+import { decode, priorHistory } from "./in-process.js";
 import { PROBLEMS } from "./problems.js";
 
 const argv = process.argv.slice(2);
@@ -45,20 +44,10 @@ function mainCpuNs(): number {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]);
 }
 
-function start(): Observation[] {
-  const rng = createRng(12345);
-  const out: Observation[] = [];
-  for (let t = 0; t < n; t++) {
-    const config = samplePrior(space, rng);
-    out.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
-  }
-  return out;
-}
-
 type Suggest = (history: readonly Observation[], trialNumber: number, ahead: boolean) => Promise<Config>;
 
 async function loop(name: string, suggest: Suggest): Promise<void> {
-  const h = start();
+  const h = priorHistory(space, n, lossOf);
   let handed = await suggest(h, n, false);
   h.push({ number: n, config: handed, state: "running", loss: undefined, lastStep: undefined });
   const step = async (): Promise<number> => {

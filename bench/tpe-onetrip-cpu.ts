@@ -19,9 +19,8 @@ import { pathToFileURL } from "node:url";
 import type { Algorithm, AlgorithmSession, Observation } from "../src/algorithms/types.js";
 import { createRng } from "../src/math/rng.js";
 import { compileSpace } from "../src/space/compile.js";
-import { samplePrior } from "../src/space/prior.js";
 import type { Config, Space } from "../src/space/types.js";
-import { decode } from "./in-process.js";
+import { decode, priorHistory } from "./in-process.js";
 import { PROBLEMS } from "./problems.js";
 
 const argv = process.argv.slice(2);
@@ -79,16 +78,6 @@ class Loop {
   }
 }
 
-function startHistory(): Observation[] {
-  const rng = createRng(12345);
-  const out: Observation[] = [];
-  for (let t = 0; t < n; t++) {
-    const config = samplePrior(space, rng);
-    out.push({ number: t, config, state: "complete", loss: lossOf(config), lastStep: undefined });
-  }
-  return out;
-}
-
 function cpuOf(f: () => void): number {
   const c0 = process.cpuUsage();
   f();
@@ -107,7 +96,7 @@ async function main(): Promise<void> {
     ) as Space;
     variants.unshift(["other", other, otherSpace]);
   }
-  const start = startHistory();
+  const start = priorHistory(space, n, lossOf);
   for (let rep = 0; rep < reps; rep++) {
     const loops = variants.map(([, alg, sp]) => new Loop(alg, sp, start));
     // Warm-up (JIT) outside the timing.
