@@ -27,6 +27,8 @@
  *
  * BENCH_ROUNDS=n repeats the throughput table n times (1, 2, 3 servers side by side in each round; BENCH_SERVERS
  * and BENCH_ALGS narrow a round, e.g. BENCH_SERVERS=1,3 BENCH_ALGS=tpe);
+ * BENCH_CONTROL=1 adds a second one-server window to each round (an A/A control: what two identical windows of one
+ * round differ by, the noise any ratio has to be read against);
  * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
  * profiles (node --cpu-prof) there; BENCH_DIST=DIR runs the compiled server in DIR instead of dist/.
  *
@@ -59,6 +61,12 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 const DIST = process.env.BENCH_DIST ?? "dist";
 /** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
 const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
+const CONTROL = process.env.BENCH_CONTROL === "1";
+/** The windows of one round, in their order before the round's rotation; `control` marks the A/A window. */
+const SLOTS: { servers: number; control: boolean }[] = [
+  ...SERVER_COUNTS.map((servers) => ({ servers, control: false })),
+  ...(CONTROL ? [{ servers: 1, control: true }] : []),
+];
 const PG_STATS = process.env.BENCH_PG_STATS === "1";
 /** BENCH_SETTLE=0: no VACUUM and CHECKPOINT before each window (as before 2026-12-03, branch pgturn). */
 const SETTLE = process.env.BENCH_SETTLE !== "0";
@@ -343,6 +351,8 @@ async function correctness(db: string, servers: Server[]): Promise<void> {
 interface Window {
   round: number;
   servers: number;
+  /** BENCH_CONTROL's second one-server window of the round. */
+  control: boolean;
   algorithm: string;
   rate: number;
   load: string;
@@ -369,8 +379,8 @@ async function throughput(
   for (let round = 1; round <= ROUNDS; round++) {
     // Each round starts at another server count: work a window leaves to PostgreSQL's background processes
     // (autovacuum, a checkpoint) would otherwise land in the same next window every round.
-    const shift = (round - 1) % SERVER_COUNTS.length;
-    for (const k of [...SERVER_COUNTS.slice(shift), ...SERVER_COUNTS.slice(0, shift)]) {
+    const shift = (round - 1) % SLOTS.length;
+    for (const { servers: k, control } of [...SLOTS.slice(shift), ...SLOTS.slice(0, shift)]) {
       for (const algorithm of ALGORITHMS) {
         const servers: Server[] = [];
         for (let i = 0; i < k; i++) {
@@ -389,7 +399,7 @@ async function throughput(
         try {
           await Promise.all(servers.map((s) => s.start()));
           const stub = new OptimizerServiceClient(servers[0]!.address, credentials.createInsecure());
-          const name = `rate-${round}-${k}-${algorithm}`;
+          const name = `rate-${round}-${k}${control ? "-control" : ""}-${algorithm}`;
           await promisify(stub).createExperiment({
             experiment: { name, space, algorithm: { name: algorithm, options: {} } },
           });
@@ -436,6 +446,7 @@ async function throughput(
           windows.push({
             round,
             servers: k,
+            control,
             algorithm,
             rate: rs.reduce((n, r) => n + r.in_window, 0) / WINDOW_S,
             load: `${load0} → ${loadavg()}`,
@@ -446,7 +457,9 @@ async function throughput(
             cpuWorkers: rs.reduce((n, r) => n + r.cpu, 0),
             statements,
           });
-          console.error(`round ${round}, ${k} servers, ${algorithm}: ${windows.at(-1)!.rate.toFixed(0)} trials/s`);
+          console.error(
+            `round ${round}, ${k} servers${control ? " (control)" : ""}, ${algorithm}: ${windows.at(-1)!.rate.toFixed(0)} trials/s`,
+          );
         } finally {
           for (const s of servers) await s.signal("SIGTERM");
         }
@@ -457,10 +470,10 @@ async function throughput(
   say("");
   say(`Fresh servers for each window, 1, 2, 3 servers side by side in each round (${ROUNDS} rounds).`);
   say("");
-  const of = (round: number, k: number, a: string) =>
-    windows.find((w) => w.round === round && w.servers === k && w.algorithm === a);
-  const cell = (round: number, k: number, a: string) => {
-    const w = of(round, k, a);
+  const of = (round: number, k: number, a: string, control = false) =>
+    windows.find((w) => w.round === round && w.servers === k && w.algorithm === a && w.control === control);
+  const cell = (round: number, k: number, a: string, control = false) => {
+    const w = of(round, k, a, control);
     const one = of(round, 1, a);
     return w === undefined
       ? "–"
@@ -470,24 +483,47 @@ async function throughput(
   say("| --- | --- | --- | --- |");
   for (let round = 1; round <= ROUNDS; round++) {
     for (const k of SERVER_COUNTS) say(`| ${round} | ${k} | ${cell(round, k, "random")} | ${cell(round, k, "tpe")} |`);
+    if (CONTROL) say(`| ${round} | 1 (control) | ${cell(round, 1, "random", true)} | ${cell(round, 1, "tpe", true)} |`);
   }
   // One window per setting and round swings by a third on this machine even when quiet: the median and the
   // lowest of each round's ratio say more than any single round.
-  const ratios = (k: number, a: string) =>
+  const ratios = (k: number, a: string, control = false) =>
     Array.from({ length: ROUNDS }, (_, r) => {
-      const w = of(r + 1, k, a);
+      const w = of(r + 1, k, a, control);
       const one = of(r + 1, 1, a);
       return w === undefined || one === undefined ? Number.NaN : w.rate / one.rate;
     })
       .filter((x) => !Number.isNaN(x))
       .sort((x, y) => x - y);
-  const spread = (k: number, a: string) => {
-    const r = ratios(k, a);
-    return r.length === 0 ? "–" : `median ${r[r.length >> 1]!.toFixed(2)}, lowest ${r[0]!.toFixed(2)}`;
+  const spread = (k: number, a: string, control = false) => {
+    const r = ratios(k, a, control);
+    return r.length === 0
+      ? "–"
+      : `median ${r[r.length >> 1]!.toFixed(2)}, lowest ${r[0]!.toFixed(2)}, highest ${r.at(-1)!.toFixed(2)}`;
+  };
+  // Rates pooled over the rounds: the median window of each setting, divided by the one-server median.
+  const pooled = (k: number, a: string) => {
+    const median = (n: number) => {
+      const rs = windows
+        .filter((w) => w.servers === n && w.algorithm === a && !w.control)
+        .map((w) => w.rate)
+        .sort((x, y) => x - y);
+      return rs.length === 0 ? Number.NaN : rs[rs.length >> 1]!;
+    };
+    const r = median(k) / median(1);
+    return Number.isNaN(r) ? "–" : r.toFixed(2);
   };
   if (ROUNDS > 1) {
     for (const k of SERVER_COUNTS.filter((n) => n !== 1))
       say(`| all | ${k} | ${spread(k, "random")} | ${spread(k, "tpe")} |`);
+    if (CONTROL) say(`| all | 1 (control) | ${spread(1, "random", true)} | ${spread(1, "tpe", true)} |`);
+    say("");
+    say("Median window over the rounds, divided by the one-server median:");
+    say("");
+    say("| servers | random | TPE |");
+    say("| --- | --- | --- |");
+    for (const k of SERVER_COUNTS.filter((n) => n !== 1))
+      say(`| ${k} | ${pooled(k, "random")} | ${pooled(k, "tpe")} |`);
   }
   say("");
   say("### Per window: the shared experiment's lock turns, pulls, round trips and CPU");
@@ -520,7 +556,7 @@ async function throughput(
     const per = (n: number) => (changes === 0 ? "–" : (n / changes).toFixed(2));
     const withChanges = g("parzen_feed_pulls_with_changes_total");
     say(
-      `| ${w.round} | ${w.servers} | ${w.algorithm} | ${w.rate.toFixed(0)} | ${changes} | ${turns} | ` +
+      `| ${w.round} | ${w.servers}${w.control ? " (control)" : ""} | ${w.algorithm} | ${w.rate.toFixed(0)} | ${changes} | ${turns} | ` +
         `${turns === 0 ? "–" : (g("parzen_feed_turn_changes_total") / turns).toFixed(1)} | ` +
         `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_wait_seconds_total")) / turns).toFixed(2)} | ` +
         `${turns === 0 ? "–" : ((1000 * g("parzen_feed_lock_held_seconds_total")) / turns).toFixed(2)} | ` +
@@ -544,7 +580,7 @@ async function throughput(
       (n, method) => n + g(`parzen_rpcs_total{method="${method}",code="OK"}`),
       0,
     );
-    say(`Round ${w.round}, ${w.servers} servers, ${w.algorithm}: ${changes} changes.`);
+    say(`Round ${w.round}, ${w.servers} servers${w.control ? " (control)" : ""}, ${w.algorithm}: ${changes} changes.`);
     say("");
     say("| calls/change | exec ms | plan ms | exec+plan µs/change | statement |");
     say("| --- | --- | --- | --- | --- |");
