@@ -185,7 +185,7 @@ describe("stored definition versions", () => {
       compileStored(
         definitionJson(compileDefinition(request({ algorithm: options }), undefined, rules).proto, rules.version),
       ).algorithmOptions as Record<string, unknown>;
-    const fixedCap = { gamma_cap_growth: 0, far_field_bound: 0, good_endpoint_reach: 0 };
+    const fixedCap = { gamma_cap_growth: 0, far_field_bound: 0, good_endpoint_reach: 0, good_endpoint_max_params: 0 };
     for (const rules of DEFINITION_VERSIONS.slice(0, 3))
       expect(tpeOptions(rules)).toMatchObject({ n_startup_trials: 10, gamma_cap: 25, prior_weight: 1, ...fixedCap });
     expect(tpeOptions(DEFINITION_VERSIONS[3]!)).toMatchObject({
@@ -195,6 +195,9 @@ describe("stored definition versions", () => {
       ...fixedCap,
     });
     expect(tpeOptions(DEFINITION_VERSIONS[4]!)).toMatchObject({ far_field_bound: 10, good_endpoint_reach: 0 });
+    // Versions 6 and 7: the reach in groups of any size.
+    for (const rules of DEFINITION_VERSIONS.filter((r) => r.version === 6 || r.version === 7))
+      expect(tpeOptions(rules)).toMatchObject({ good_endpoint_reach: 1, good_endpoint_max_params: 0 });
     expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({
       n_startup_trials: 20,
       gamma_cap: 6,
@@ -202,6 +205,7 @@ describe("stored definition versions", () => {
       gamma_cap_growth: 0,
       far_field_bound: 10,
       good_endpoint_reach: 1,
+      good_endpoint_max_params: 2,
     });
     const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };
     expect(tpeOptions(DEFINITION_VERSIONS[0]!, own)).toMatchObject({ n_startup_trials: 5, gamma_cap: 25 });
@@ -210,6 +214,11 @@ describe("stored definition versions", () => {
       options: { gamma_cap_growth: { kind: { $case: "doubleValue" as const, value: 0.1 } } },
     };
     expect(tpeOptions(DEFINITION_VERSIONS[3]!, growth)).toMatchObject({ gamma_cap_growth: 0.1, far_field_bound: 0 });
+    const anySize = {
+      name: "tpe",
+      options: { good_endpoint_max_params: { kind: { $case: "intValue" as const, value: 3 } } },
+    };
+    expect(tpeOptions(DEFINITION_VERSIONS[6]!, anySize)).toMatchObject({ good_endpoint_max_params: 3 });
   });
 
   it("keeps cmaes' independent draws for an experiment stored before version 6; new ones sample orthogonally", () => {

@@ -37,6 +37,7 @@ describe("TPE options", () => {
       branch_split: "local",
       consider_endpoints: false,
       good_endpoint_reach: 1,
+      good_endpoint_max_params: 2,
       weights: "ei",
       weights_bad: "uniform",
       constraint_model: "density",

@@ -2,6 +2,7 @@
  * good_endpoint_reach (issue 21, needle_cliff): l(x)'s outermost kernels reach
  * reach/d² of the way to the domain edge, so suggestions still go past the
  * good set's outermost trials; with 0 they stay at the good set's own spread.
+ * good_endpoint_max_params: only in groups of at most that many parameters.
  */
 import { describe, expect, it } from "vitest";
 import { gapBandwidthAt } from "../../src/algorithms/tpe/bandwidth.js";
@@ -60,4 +61,31 @@ describe("good_endpoint_reach", () => {
     expect(found({})).toBeGreaterThanOrEqual(8);
     expect(found({ good_endpoint_reach: 0 })).toBeLessThanOrEqual(5);
   }, 60_000);
+
+  /** The configurations of a 60-trial run on `s` (seeded as the server seeds trials). */
+  const runOn = (s: typeof space, loss: (c: Float64Array) => number, over: Partial<TpeOptions>): number[][] => {
+    const session = tpe.open(s, { ...tpe.parseOptions({}), ...over });
+    const history: Observation[] = [];
+    for (let t = 0; t < 60; t++) {
+      const config = session.suggest(history, createRng(3, t), { seed: 3, trialNumber: t });
+      history.push({ number: t, config, state: "complete", loss: loss(config), lastStep: undefined });
+    }
+    return history.map((o) => Array.from(o.config));
+  };
+
+  it("acts only in groups of at most good_endpoint_max_params parameters (default 2)", () => {
+    const needle = (c: Float64Array) => needleCliff(c[0]!, c[1]!);
+    const reach0 = runOn(space, needle, { good_endpoint_reach: 0 });
+    // Two parameters: the reach acts, and a limit of 2 or none suggests the same.
+    expect(runOn(space, needle, {})).not.toEqual(reach0);
+    expect(runOn(space, needle, {})).toEqual(runOn(space, needle, { good_endpoint_max_params: 0 }));
+    // Three parameters: by default as without a reach; with no limit (definition versions 6 and 7) it acts.
+    const unit = { $case: "uniform" as const, value: { low: 0, high: 1 } };
+    const three = compileSpace({ parameters: [param("x", unit), param("y", unit), param("z", unit)] });
+    const withZ = (c: Float64Array) => needleCliff(c[0]!, c[1]!) + (c[2]! - 0.5) ** 2;
+    const three0 = runOn(three, withZ, { good_endpoint_reach: 0 });
+    expect(runOn(three, withZ, {})).toEqual(three0);
+    expect(runOn(three, withZ, { good_endpoint_max_params: 0 })).not.toEqual(three0);
+    expect(runOn(three, withZ, { good_endpoint_max_params: 3 })).not.toEqual(three0);
+  });
 });

@@ -71,6 +71,10 @@ describe("every TPE option acts on the suggestions", () => {
     ["grid_bandwidth_floor 5", { grid_bandwidth_floor: 5 }],
     ["consider_endpoints true", { consider_endpoints: true }],
     ["good_endpoint_reach 0", { good_endpoint_reach: 0 }],
+    // The root group (x, k, c) has three parameters: the default 2 gives it no reach, 0 (any size) does.
+    ["good_endpoint_max_params 0", { good_endpoint_max_params: 0 }],
+    // The branch's group (y, z) has two: 1 takes its reach away.
+    ["good_endpoint_max_params 1", { good_endpoint_max_params: 1 }],
     ["weights uniform", { weights: "uniform" }],
     ["weights_bad old_decay", { weights_bad: "old_decay" }],
   ];

@@ -21,7 +21,9 @@
  * A narrow optimum beside the good set's region (needle_cliff) was still
  * missed: l(x)'s outermost kernels now reach 1/d² of the way to the domain
  * edge (hyperopt's endpoint rule, scaled down with the group's size;
- * definition version 6).
+ * definition version 6), and since definition version 8 only in groups of
+ * one or two parameters: in groups of three to five the partial reach cost
+ * the final refinement more than it found (bench/RESULTS.md, tpe6).
  */
 import { z } from "zod";
 import type { Scalar } from "../../space/types.js";
@@ -93,6 +95,13 @@ const schema = z
      * the region the good trials hold is still drawn (issue 21, needle_cliff).
      */
     good_endpoint_reach: z.number().min(0).max(1).default(1),
+    /**
+     * The reach acts only in groups of at most this many parameters (0: any
+     * size). In groups of 3–5 its 1/9–1/25 of the gap took the final
+     * refinement of smooth problems (mixed, deceptive3d) over 80 seeds
+     * (bench/RESULTS.md, branch tpe6); from 6 on it is below the floor anyway.
+     */
+    good_endpoint_max_params: z.number().int().min(0).max(1_000_000).default(2),
     /** Good-set weights: expected improvement over the split threshold, uniform, or hyperopt's age decay. */
     weights: z.enum(["ei", "uniform", "old_decay"]).default("ei"),
     /** Bad-set weights. */

@@ -203,10 +203,13 @@ export class TpeSession implements AlgorithmSession {
  * past its outermost trials towards unexplored space, so a narrow optimum off
  * the good set's hull can still be drawn; the reach shrinks with the group's
  * size because in d dimensions most good kernels are outermost in some
- * dimension and widening them all costs exploitation (bench/RESULTS.md).
+ * dimension and widening them all costs exploitation (bench/RESULTS.md),
+ * and only groups of at most good_endpoint_max_params get it at all.
  */
 function goodBandwidths(bw: BandwidthOptions, options: TpeOptions, dims: readonly Dim[]): BandwidthOptions {
   if (bw.considerEndpoints || options.good_endpoint_reach === 0) return bw;
+  const most = options.good_endpoint_max_params;
+  if (most > 0 && dims.length > most) return bw;
   return { ...bw, considerEndpoints: true, endpointReach: options.good_endpoint_reach / dims.length ** 2 };
 }
 

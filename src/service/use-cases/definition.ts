@@ -59,8 +59,14 @@ export interface DefinitionRules {
   readonly algorithmDefaults: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
+/** TPE's defaults before version 8 (issue 21, mixed, bench/RESULTS.md): l(x)'s reach in groups of any size. */
+const TPE_DEFAULTS_BEFORE_V8: Readonly<Record<string, Scalar>> = {
+  good_endpoint_max_params: { kind: "int", value: 0 },
+};
+
 /** TPE's defaults before version 6 (issue 21, needle_cliff, bench/RESULTS.md): l(x)'s outermost kernels stop at the good set. */
 const TPE_DEFAULTS_BEFORE_V6: Readonly<Record<string, Scalar>> = {
+  ...TPE_DEFAULTS_BEFORE_V8,
   good_endpoint_reach: { kind: "double", value: 0 },
 };
 
@@ -154,11 +160,21 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
     maxLeaseMs: 7 * 24 * 3600 * 1000,
     stopConditions: true,
     objectives: true,
-    algorithmDefaults: { auto: AUTO_DEFAULTS_BEFORE_V7 },
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V8, auto: AUTO_DEFAULTS_BEFORE_V7 },
   },
   {
     // auto keeps the GP phase for constrained experiments (the GP's logCEI), TPE after it (issue 21).
     version: 7,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V8 },
+  },
+  {
+    // TPE's l(x) reaches past the good set only in groups of one or two parameters (issue 21, bench/RESULTS.md).
+    version: 8,
     maxNameLength: 200,
     minLeaseMs: 1000,
     maxLeaseMs: 7 * 24 * 3600 * 1000,
