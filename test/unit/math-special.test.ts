@@ -127,12 +127,17 @@ describe("log-space sums", () => {
       expectNear(logAddExp(a, b), want, 1e-15, 0, `logAddExp(${a}, ${b})`);
       expect(logAddExp(a, b)).toBe(logAddExp(b, a));
     }
+    // exp(b − a) and exp(a − b) only ever of the smaller minus the larger: no overflow.
+    expect(logAddExp(1000, 0)).toBe(1000);
+    expect(logAddExp(0, 1000)).toBe(1000);
     expect(logAddExp(2, Number.NEGATIVE_INFINITY)).toBe(2);
+    expect(logAddExp(Number.NEGATIVE_INFINITY, 2)).toBe(2);
     expect(logAddExp(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
   });
 
   it("logSubExp on both sides of the switch at b − a = −log 2, and with nothing to subtract", () => {
     expect(logSubExp(3, Number.NEGATIVE_INFINITY)).toBe(3);
+    expect(logSubExp(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
     // log(e⁰ − e^d) for d near 0 (log(−expm1(d))) and far below (log1p(−e^d)), each against the form exact there.
     for (const d of [-1e-10, -1e-3, -0.5, -0.69, -0.7, -1, -5, -40]) {
       const want = d > -1e-2 ? Math.log(-Math.expm1(d)) : Math.log1p(-Math.exp(d));
@@ -151,6 +156,11 @@ describe("log-space sums", () => {
     expect(logSumExp(xs, 4, 1)).toBe(Number.NEGATIVE_INFINITY);
     expect(logSumExp(xs, 2, 0)).toBe(Number.NEGATIVE_INFINITY);
     expect(logSumExp([1, Number.POSITIVE_INFINITY, 2])).toBe(Number.POSITIVE_INFINITY);
+    // The shift is the window's own maximum: not an element past it, not the last one.
+    expectNear(logSumExp([1, 2, 1000], 0, 2), Math.log(Math.E + Math.E ** 2), 1e-15);
+    expectNear(logSumExp([7, 1, 2, Number.POSITIVE_INFINITY], 1, 2), Math.log(Math.E + Math.E ** 2), 1e-15);
+    expect(logSumExp([1000, 0])).toBe(1000);
+    expect(logSumExp([0, Number.NEGATIVE_INFINITY])).toBe(0);
     expectNear(logSumExp([-1000, -1001]), -1000 + Math.log1p(Math.exp(-1)), 1e-15);
     expectNear(logSumExp([1000, 1000, 1000, 1000]), 1000 + Math.log(4), 1e-15);
   });
