@@ -136,6 +136,32 @@ describe("many right-hand sides", () => {
   });
 });
 
+describe("buffers longer than the matrix", () => {
+  // The GP passes views into reused work buffers: what lies past the n×n matrix, the n entries or the m rows is the
+  // caller's and must not be touched.
+  it("are left alone past the matrix, the vector and the rows", () => {
+    const n = 3;
+    const a = new Float64Array(n * n + 4).fill(7);
+    a.set([4, 2, 2, 2, 5, 1, 2, 1, 6]);
+    expect(choleskyInPlace(a, n)).toBe(true);
+    expect([...a.subarray(n * n)]).toEqual([7, 7, 7, 7]);
+    const L = a.slice(0, n * n);
+
+    const b = Float64Array.of(1, 2, 3, 7, 7);
+    solveLowerInPlace(L, n, b);
+    expect([...b.subarray(n)]).toEqual([7, 7]);
+    solveUpperTInPlace(L, n, b);
+    expect([...b.subarray(n)]).toEqual([7, 7]);
+
+    for (const m of [1, 4, 5]) {
+      const B = new Float64Array((m + 1) * n).fill(7);
+      for (let i = 0; i < m * n; i++) B[i] = i + 1;
+      solveLowerRowsInPlace(L, n, B, m);
+      expect([...B.subarray(m * n)], `m ${m}`).toEqual([7, 7, 7]);
+    }
+  });
+});
+
 describe("extending a factor", () => {
   it("adds jitter to a singular Schur complement and reports it", () => {
     // A = [[1]], appended row and column repeat it exactly: the complement D − BᵀA⁻¹B is 0.
