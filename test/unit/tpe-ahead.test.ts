@@ -163,6 +163,28 @@ describe("TPE's last-suggestion memo", () => {
     expect(got).toEqual(suggest(new TpeSession(space, options), real));
   });
 
+  it("computes afresh when the bad set's best trial is replaced by a worse one (EI's threshold moves)", () => {
+    // All 60 COMPLETE: the bad set's best is the trial ranked just below the good set. Its loss, replaced by a
+    // worse one, keeps it out of the good set but moves the threshold the good set's EI weights are taken over.
+    const history = historyWithRunning().history.slice(0, 60);
+    const ranked = [...history].sort((a, b) => a.loss! - b.loss!);
+    const badBest = ranked[goodSetSize(60, options)]!;
+    const worse = history.map((o) => (o === badBest ? { ...o, loss: ranked[ranked.length - 1]!.loss! + 1 } : o));
+    const at = (session: TpeSession, h: readonly Observation[], t: number) =>
+      Array.from(session.suggest(h, createRng(5, t), { seed: 5, trialNumber: t }));
+    const trials = Array.from({ length: 12 }, (_, i) => 61 + i);
+    const fresh = trials.map((t) => at(new TpeSession(space, options), worse, t));
+    expect(fresh).not.toEqual(trials.map((t) => at(new TpeSession(space, options), history, t)));
+    const memoised = trials.map((t) => {
+      const ahead = new TpeSession(space, options);
+      at(ahead, history, t);
+      const got = at(ahead, worse, t);
+      expect(ahead.memoHits).toBe(0);
+      return got;
+    });
+    expect(memoised).toEqual(fresh);
+  });
+
   it("keeps nothing without a context", () => {
     const { history, running } = historyWithRunning();
     const s = new TpeSession(space, options);
