@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cmaParams } from "../../src/algorithms/cmaes/cma.js";
+import { flatSpace } from "../../src/algorithms/cmaes/encode.js";
 import { CmaesSession, cmaes, type CmaesOptions } from "../../src/algorithms/cmaes/index.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
@@ -81,6 +82,28 @@ describe("cmaes", () => {
     });
     expect(session.position()!.generation).toBeGreaterThan(5);
     expect(h).toHaveLength(150);
+  });
+
+  it("maps a normal parameter through its prior's CDF, clipped 1e-12 from 0 and 1 so every coordinate is finite", () => {
+    const space = compileSpace({
+      parameters: [
+        param("n", { $case: "normal", value: { mu: 1, sigma: 2 } }),
+        param("ln", { $case: "logNormal", value: { mu: 0, sigma: 1 } }),
+      ],
+    });
+    const [n, ln] = flatSpace(space, true).axes;
+    // SciPy: ndtri(1 − 1e-12) = 7.0344869100478356 (1 − 1e-12 rounded to a double), ndtri(1e-12) = −7.034483825301131.
+    expect(n!.fromUnit(1)).toBeCloseTo(1 + 2 * 7.0344869100478356, 9);
+    expect(n!.fromUnit(1.5)).toBe(n!.fromUnit(1));
+    expect(n!.fromUnit(0)).toBeCloseTo(1 - 2 * 7.034483825301131, 9);
+    expect(n!.fromUnit(-0.5)).toBe(n!.fromUnit(0));
+    expect(ln!.fromUnit(1)).toBeCloseTo(1135.1123480102162, 6);
+    expect(ln!.fromUnit(0)).toBeGreaterThan(0);
+    for (const u of [0.001, 0.3, 0.5, 0.9]) {
+      expect(n!.toUnit(n!.fromUnit(u))).toBeCloseTo(u, 12);
+      expect(ln!.toUnit(ln!.fromUnit(u))).toBeCloseTo(u, 12);
+    }
+    expect(n!.fromUnit(0.5)).toBeCloseTo(1, 12);
   });
 
   it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
