@@ -106,6 +106,19 @@ describe("cmaes", () => {
     expect(n!.fromUnit(0.5)).toBeCloseTo(1, 12);
   });
 
+  it("suggests a stepped parameter's grid values as typed: 0.3, not 0.1 + 2·0.1 = 0.30000000000000004", () => {
+    const space = compileSpace({
+      parameters: [
+        param("q", { $case: "qUniform", value: { low: 0.1, high: 2.1, q: 0.1 } }),
+        param("u", { $case: "uniform", value: { low: 0, high: 1 } }),
+      ],
+    });
+    const h = sequential(open(space, defaults), 7, 60, (c) => ["complete", (c[0]! - 1.3) ** 2 + c[1]!]);
+    const values = new Set(h.map((o) => o.config[0]!));
+    expect(values.size).toBeGreaterThan(5);
+    for (const v of values) expect(v).toBe(Number.parseFloat(v.toPrecision(12)));
+  });
+
   it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
     const space = compileSpace({
       parameters: [0, 1, 2].map((i) =>
