@@ -6,7 +6,7 @@ import type { Observation, ObservationState } from "../../src/algorithms/types.j
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
 import type { Config, Space } from "../../src/space/types.js";
-import { checkConfig, everyKind, param } from "./tpe-helpers.js";
+import { checkConfig, everyKind, param, str } from "./tpe-helpers.js";
 
 const defaults = cmaes.parseOptions({});
 const open = (space: Space, options: CmaesOptions) => new CmaesSession(space, options);
@@ -117,6 +117,26 @@ describe("cmaes", () => {
     const values = new Set(h.map((o) => o.config[0]!));
     expect(values.size).toBeGreaterThan(5);
     for (const v of values) expect(v).toBe(Number.parseFloat(v.toPrecision(12)));
+  });
+
+  it("with nothing for CMA-ES to search (choices only), draws from the prior and keeps no replay", () => {
+    const space = compileSpace({
+      parameters: [
+        param("c", {
+          $case: "choice",
+          value: {
+            options: [str("a"), str("b", [param("x", { $case: "uniform", value: { low: 0, high: 1 } })])],
+            weights: [],
+          },
+        }),
+      ],
+    });
+    const session = open(space, defaults);
+    expect(session.position()).toBeUndefined();
+    const h = sequential(session, 8, 30, (c) => ["complete", c[0]!]);
+    for (const o of h) checkConfig(space, o.config);
+    expect(new Set(h.map((o) => o.config[0])).size).toBe(2);
+    expect(session.position()).toBeUndefined();
   });
 
   it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
