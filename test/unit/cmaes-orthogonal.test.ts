@@ -72,6 +72,14 @@ describe("cmaes orthogonal sampling", () => {
     expect(v3[2]! / Math.SQRT2).toBeCloseTo(1e-10, 22);
   });
 
+  it("keeps a draw whose remainder is exactly 1e-12 of its length: only a larger one is orthogonalised", () => {
+    // [1, 1e-12, 0] has length 1 (rounded) and leaves [0, 1e-12, 0] beside [1, 0, 0]: at the limit, kept raw.
+    const at = new OrthogonalBlock(2, (j) => Float64Array.from(j === 0 ? [1, 0] : [1, 1e-12]));
+    expect([...at.vector(1)]).toEqual([1, 1e-12]);
+    const past = new OrthogonalBlock(2, (j) => Float64Array.from(j === 0 ? [1, 0] : [1, 2e-12]));
+    expect([...past.vector(1)]).toEqual([0, 1]);
+  });
+
   it("passes over an earlier member whose vector is zero (no direction to remove)", () => {
     const draws = [
       [0, 0, 0],

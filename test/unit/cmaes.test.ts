@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cmaParams } from "../../src/algorithms/cmaes/cma.js";
 import { flatSpace } from "../../src/algorithms/cmaes/encode.js";
+import { algorithmNamed } from "../../src/algorithms/registry.js";
 import { CmaesSession, cmaes, type CmaesOptions } from "../../src/algorithms/cmaes/index.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
@@ -39,6 +40,11 @@ function sequential(
 }
 
 describe("cmaes", () => {
+  it("is registered under its name", () => {
+    expect(cmaes.name).toBe("cmaes");
+    expect(algorithmNamed("cmaes")).toBe(cmaes);
+  });
+
   it("validates its options", () => {
     expect(defaults).toMatchObject({
       popsize: 0,
