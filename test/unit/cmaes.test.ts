@@ -145,6 +145,25 @@ describe("cmaes", () => {
     expect(session.position()).toBeUndefined();
   });
 
+  it("fixes a parameter whose log range is one point (both ends with the same logarithm) at its low end", () => {
+    const high = 1e300 * (1 + 2 ** -52);
+    expect(Math.log(high)).toBe(Math.log(1e300));
+    const u = param("u", { $case: "uniform", value: { low: 0, high: 1 } });
+    const c = param("c", { $case: "choice", value: { options: [str("a"), str("b"), str("d")], weights: [] } });
+    const space = compileSpace({
+      parameters: [param("l", { $case: "logUniform", value: { low: 1e300, high } }), u, c],
+    });
+    expect(flatSpace(space, true).axes.map((a) => a.param.name)).toEqual(["u"]);
+    const h = sequential(open(space, defaults), 9, 40, (x) => ["complete", (x[1]! - 0.3) ** 2 + x[2]!]);
+    for (const o of h) expect(o.config[0]).toBe(1e300);
+    // Neither CMA-ES nor the fallback's random stream sees it: the rest is what the space without it gets.
+    const without = sequential(open(compileSpace({ parameters: [u, c] }), defaults), 9, 40, (x) => [
+      "complete",
+      (x[0]! - 0.3) ** 2 + x[1]!,
+    ]);
+    expect(h.map((o) => [o.config[1], o.config[2]])).toEqual(without.map((o) => [o.config[0], o.config[1]]));
+  });
+
   it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
     const space = compileSpace({
       parameters: [0, 1, 2].map((i) =>
