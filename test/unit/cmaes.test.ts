@@ -202,6 +202,27 @@ describe("cmaes", () => {
     expect(best).toBeLessThan(2);
   });
 
+  it("a live session starts its replay over when trials appear before where it stopped, or the history shrinks", () => {
+    const space = box(3);
+    const live = open(space, defaults);
+    const h = sequential(live, 4, 40, (c) => ["complete", ellipsoid(c)]);
+    const fresh = (hist: Observation[], t: number) => ask(open(space, defaults), hist, 4, t);
+    // A WAITING trial (number 40) started after 0..39 but listed by number first: an enqueued configuration.
+    const inserted: Observation[] = [
+      ...h.slice(0, 20),
+      { number: 40, config: Float64Array.of(0, 0, 0), state: "complete", loss: 0, lastStep: undefined },
+      ...h.slice(20),
+    ];
+    expect(ask(live, inserted, 4, 41)).toEqual(fresh(inserted, 41));
+    // A view without trial 10 (WAITING then, not listed), then the whole history: 10 is one of CMA-ES's members.
+    const gap = open(space, defaults);
+    ask(gap, [...h.slice(0, 10), ...h.slice(11)], 4, 40);
+    expect(ask(gap, h, 4, 40)).toEqual(fresh(h, 40));
+    // Back to a shorter history (another view of the experiment): rebuilt, not continued.
+    const shorter = h.slice(0, 25);
+    expect(ask(live, shorter, 4, 25)).toEqual(fresh(shorter, 25));
+  });
+
   it("pending members count: a batch of λ asks gets λ distinct members of one generation, then extras while they run", () => {
     const session = open(box(3), defaults);
     const h: Observation[] = [];
