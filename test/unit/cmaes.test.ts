@@ -223,6 +223,26 @@ describe("cmaes", () => {
     expect(ask(live, shorter, 4, 25)).toEqual(fresh(shorter, 25));
   });
 
+  it("passes over trials that are not its members (enqueued mid-run): it suggests what it would without them", () => {
+    const space = box(3);
+    const h = sequential(open(space, defaults), 4, 30, (c) => ["complete", ellipsoid(c)]);
+    const foreign = (number: number): Observation => ({
+      number,
+      config: Float64Array.of(1, 1, 1),
+      state: "complete",
+      loss: 0,
+      lastStep: undefined,
+    });
+    // The same trials with two enqueued ones (the optimum, loss 0) among them, numbered in order.
+    const mixed = [...h.slice(0, 10), foreign(10), ...h.slice(10, 20), foreign(21), ...h.slice(20)].map(
+      (o, number) => ({
+        ...o,
+        number,
+      }),
+    );
+    expect(ask(open(space, defaults), mixed, 4, 32)).toEqual(ask(open(space, defaults), h, 4, 30));
+  });
+
   it("pending members count: a batch of λ asks gets λ distinct members of one generation, then extras while they run", () => {
     const session = open(box(3), defaults);
     const h: Observation[] = [];
