@@ -243,6 +243,16 @@ describe("cmaes", () => {
     expect(ask(open(space, defaults), mixed, 4, 32)).toEqual(ask(open(space, defaults), h, 4, 30));
   });
 
+  it("passes over a member reported COMPLETE without a usable loss (NaN) as it does a FAIL one", () => {
+    const space = box(3);
+    const nanAt = (t: number) => t % 5 === 2;
+    const nan = sequential(open(space, defaults), 4, 40, (c, t) => ["complete", nanAt(t) ? Number.NaN : ellipsoid(c)]);
+    const failed = sequential(open(space, defaults), 4, 40, (c, t) =>
+      nanAt(t) ? ["fail", undefined] : ["complete", ellipsoid(c)],
+    );
+    expect(nan.map((o) => Array.from(o.config))).toEqual(failed.map((o) => Array.from(o.config)));
+  });
+
   it("pending members count: a batch of λ asks gets λ distinct members of one generation, then extras while they run", () => {
     const session = open(box(3), defaults);
     const h: Observation[] = [];
