@@ -361,6 +361,39 @@ describe("cmaes", () => {
     expect(ask(open(box(2), bipop), h, 3, 1500)).toEqual(ask(session, h, 3, 1500));
   });
 
+  it("warm-starts from COMPLETE trials with a loss and every axis set only, ties in number order", () => {
+    const space = box(3, 0, 1);
+    const rng = createRng(12);
+    const trial = (number: number, loss: number, over: Partial<Observation> = {}): Observation => ({
+      number,
+      config: Float64Array.from([rng.uniform(), rng.uniform(), rng.uniform()]),
+      state: "complete",
+      loss,
+      lastStep: undefined,
+      ...over,
+    });
+    // 30 usable trials, losses 0..29 with 1..4 tied at 1: the best 10% (3) are 0 and the first two of the tie.
+    const usable = Array.from({ length: 30 }, (_, i) => trial(0, i >= 1 && i <= 4 ? 1 : i));
+    const first = (h: Observation[]) => ask(open(space, defaults), h, 7, h.length);
+    const numbered = (h: Observation[]) => h.map((o, number) => ({ ...o, number }));
+    const base = first(numbered(usable));
+    // The tie broken explicitly in number order: the same best 10%, the same start.
+    expect(first(numbered(usable.map((o, i) => (i >= 1 && i <= 4 ? { ...o, loss: 1 + i * 1e-9 } : o))))).toEqual(base);
+    // And the other way round: another best 10%.
+    expect(first(numbered(usable.map((o, i) => (i >= 1 && i <= 4 ? { ...o, loss: 1 - i * 1e-9 } : o))))).not.toEqual(
+      base,
+    );
+    // Better trials that do not count, among them: PRUNED with an intermediate value, COMPLETE with a NaN loss,
+    // and trials from before a parameter was added (NaN on an axis). The start is the same.
+    const ignored = [
+      trial(0, -5, { state: "pruned", lastStep: 3 }),
+      trial(0, Number.NaN),
+      trial(0, -5, { config: Float64Array.of(0.5, Number.NaN, 0.5) }),
+      trial(0, -4, { config: Float64Array.of(Number.NaN, 0.1, 0.1) }),
+    ];
+    expect(first(numbered([...ignored, ...usable]))).toEqual(first(numbered(usable)));
+  });
+
   it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {
     const space = box(3, 0, 1);
     const rng = createRng(2);
