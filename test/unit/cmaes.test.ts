@@ -392,6 +392,19 @@ describe("cmaes", () => {
       trial(0, -4, { config: Float64Array.of(Number.NaN, 0.1, 0.1) }),
     ];
     expect(first(numbered([...ignored, ...usable]))).toEqual(first(numbered(usable)));
+    // The best trial reported late (the 23rd or the last of 29, after the last change in the size of the best 10%)
+    // or first: the same best 10%, the same start.
+    const best = trial(0, -1);
+    const early = first(numbered([best, ...usable.slice(0, 28)]));
+    expect(first(numbered([...usable.slice(0, 22), best, ...usable.slice(22, 28)]))).toEqual(early);
+    expect(first(numbered([...usable.slice(0, 28), best]))).toEqual(early);
+    // From 10 usable trials on (the best one), not with 9: then the default start, as without a warm start.
+    const cold = (h: Observation[]) =>
+      ask(open(space, cmaes.parseOptions({ warm_start: { kind: "bool", value: false } })), h, 7, h.length);
+    const ten = numbered(usable.slice(0, 10));
+    expect(first(ten)).not.toEqual(cold(ten));
+    const nine = numbered(usable.slice(0, 9));
+    expect(first(nine)).toEqual(cold(nine));
   });
 
   it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {
