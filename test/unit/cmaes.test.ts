@@ -306,6 +306,12 @@ describe("cmaes", () => {
     expect([...runs.values()].every((d) => d)).toBe(true);
   });
 
+  it("a one-parameter run has no diagonal phase (C is 1×1 either way)", () => {
+    const one = open(box(1), defaults);
+    sequential(one, 2, 20, (c) => ["complete", ellipsoid(c)]);
+    expect(one.position()).toMatchObject({ run: 0, diagonal: false });
+  });
+
   it("diagonal_phase 0 is the full update from the first generation, and a warm start is always full", () => {
     const full = open(box(3), cmaes.parseOptions({ diagonal_phase: { kind: "double", value: 0 } }));
     sequential(full, 2, 30, (c) => ["complete", ellipsoid(c)]);
