@@ -72,6 +72,29 @@ describe("cmaes orthogonal sampling", () => {
     expect(v3[2]! / Math.SQRT2).toBeCloseTo(1e-10, 22);
   });
 
+  it("keeps a draw whose remainder is exactly 1e-12 of its length: only a larger one is orthogonalised", () => {
+    // [1, 1e-12, 0] has length 1 (rounded) and leaves [0, 1e-12, 0] beside [1, 0, 0]: at the limit, kept raw.
+    const at = new OrthogonalBlock(2, (j) => Float64Array.from(j === 0 ? [1, 0] : [1, 1e-12]));
+    expect([...at.vector(1)]).toEqual([1, 1e-12]);
+    const past = new OrthogonalBlock(2, (j) => Float64Array.from(j === 0 ? [1, 0] : [1, 2e-12]));
+    expect([...past.vector(1)]).toEqual([0, 1]);
+  });
+
+  it("passes over an earlier member whose vector is zero (no direction to remove)", () => {
+    const draws = [
+      [0, 0, 0],
+      [3, 4, 0],
+      [1, 1, 1],
+    ];
+    const block = new OrthogonalBlock(3, (j) => Float64Array.from(draws[j]!));
+    expect([...block.vector(0)]).toEqual([0, 0, 0]);
+    expect([...block.vector(1)]).toEqual([3, 4, 0]);
+    const v2 = block.vector(2);
+    expect(v2.every(Number.isFinite)).toBe(true);
+    expect(Math.abs(dot(v2, [3, 4, 0]))).toBeLessThan(1e-12);
+    expect(Math.sqrt(dot(v2, v2))).toBeCloseTo(Math.sqrt(3), 12);
+  });
+
   it("redraws a member whose orthogonalised draw leaves the box from plain draws instead of clipping it", () => {
     // σ0 = 0.5 in [0, 1]³: two draws in three leave the box; out of 31 tries one almost surely lands inside.
     for (const orthogonal of [true, false]) {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { cmaParams } from "../../src/algorithms/cmaes/cma.js";
+import { flatSpace } from "../../src/algorithms/cmaes/encode.js";
+import { algorithmNamed } from "../../src/algorithms/registry.js";
 import { CmaesSession, cmaes, type CmaesOptions } from "../../src/algorithms/cmaes/index.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
 import type { Config, Space } from "../../src/space/types.js";
-import { checkConfig, everyKind, param } from "./tpe-helpers.js";
+import { checkConfig, everyKind, param, str } from "./tpe-helpers.js";
 
 const defaults = cmaes.parseOptions({});
 const open = (space: Space, options: CmaesOptions) => new CmaesSession(space, options);
@@ -38,6 +40,11 @@ function sequential(
 }
 
 describe("cmaes", () => {
+  it("is registered under its name", () => {
+    expect(cmaes.name).toBe("cmaes");
+    expect(algorithmNamed("cmaes")).toBe(cmaes);
+  });
+
   it("validates its options", () => {
     expect(defaults).toMatchObject({
       popsize: 0,
@@ -83,6 +90,80 @@ describe("cmaes", () => {
     expect(h).toHaveLength(150);
   });
 
+  it("maps a normal parameter through its prior's CDF, clipped 1e-12 from 0 and 1 so every coordinate is finite", () => {
+    const space = compileSpace({
+      parameters: [
+        param("n", { $case: "normal", value: { mu: 1, sigma: 2 } }),
+        param("ln", { $case: "logNormal", value: { mu: 0, sigma: 1 } }),
+      ],
+    });
+    const [n, ln] = flatSpace(space, true).axes;
+    // SciPy: ndtri(1 − 1e-12) = 7.0344869100478356 (1 − 1e-12 rounded to a double), ndtri(1e-12) = −7.034483825301131.
+    expect(n!.fromUnit(1)).toBeCloseTo(1 + 2 * 7.0344869100478356, 9);
+    expect(n!.fromUnit(1.5)).toBe(n!.fromUnit(1));
+    expect(n!.fromUnit(0)).toBeCloseTo(1 - 2 * 7.034483825301131, 9);
+    expect(n!.fromUnit(-0.5)).toBe(n!.fromUnit(0));
+    expect(ln!.fromUnit(1)).toBeCloseTo(1135.1123480102162, 6);
+    expect(ln!.fromUnit(0)).toBeGreaterThan(0);
+    for (const u of [0.001, 0.3, 0.5, 0.9]) {
+      expect(n!.toUnit(n!.fromUnit(u))).toBeCloseTo(u, 12);
+      expect(ln!.toUnit(ln!.fromUnit(u))).toBeCloseTo(u, 12);
+    }
+    expect(n!.fromUnit(0.5)).toBeCloseTo(1, 12);
+  });
+
+  it("suggests a stepped parameter's grid values as typed: 0.3, not 0.1 + 2·0.1 = 0.30000000000000004", () => {
+    const space = compileSpace({
+      parameters: [
+        param("q", { $case: "qUniform", value: { low: 0.1, high: 2.1, q: 0.1 } }),
+        param("u", { $case: "uniform", value: { low: 0, high: 1 } }),
+      ],
+    });
+    const h = sequential(open(space, defaults), 7, 60, (c) => ["complete", (c[0]! - 1.3) ** 2 + c[1]!]);
+    const values = new Set(h.map((o) => o.config[0]!));
+    expect(values.size).toBeGreaterThan(5);
+    for (const v of values) expect(v).toBe(Number.parseFloat(v.toPrecision(12)));
+  });
+
+  it("with nothing for CMA-ES to search (choices only), draws from the prior and keeps no replay", () => {
+    const space = compileSpace({
+      parameters: [
+        param("c", {
+          $case: "choice",
+          value: {
+            options: [str("a"), str("b", [param("x", { $case: "uniform", value: { low: 0, high: 1 } })])],
+            weights: [],
+          },
+        }),
+      ],
+    });
+    const session = open(space, defaults);
+    expect(session.position()).toBeUndefined();
+    const h = sequential(session, 8, 30, (c) => ["complete", c[0]!]);
+    for (const o of h) checkConfig(space, o.config);
+    expect(new Set(h.map((o) => o.config[0])).size).toBe(2);
+    expect(session.position()).toBeUndefined();
+  });
+
+  it("fixes a parameter whose log range is one point (both ends with the same logarithm) at its low end", () => {
+    const high = 1e300 * (1 + 2 ** -52);
+    expect(Math.log(high)).toBe(Math.log(1e300));
+    const u = param("u", { $case: "uniform", value: { low: 0, high: 1 } });
+    const c = param("c", { $case: "choice", value: { options: [str("a"), str("b"), str("d")], weights: [] } });
+    const space = compileSpace({
+      parameters: [param("l", { $case: "logUniform", value: { low: 1e300, high } }), u, c],
+    });
+    expect(flatSpace(space, true).axes.map((a) => a.param.name)).toEqual(["u"]);
+    const h = sequential(open(space, defaults), 9, 40, (x) => ["complete", (x[1]! - 0.3) ** 2 + x[2]!]);
+    for (const o of h) expect(o.config[0]).toBe(1e300);
+    // Neither CMA-ES nor the fallback's random stream sees it: the rest is what the space without it gets.
+    const without = sequential(open(compileSpace({ parameters: [u, c] }), defaults), 9, 40, (x) => [
+      "complete",
+      (x[0]! - 0.3) ** 2 + x[1]!,
+    ]);
+    expect(h.map((o) => [o.config[1], o.config[2]])).toEqual(without.map((o) => [o.config[0], o.config[1]]));
+  });
+
   it("integers with margin keep moving: a 3-D integer problem reaches its optimum", () => {
     const space = compileSpace({
       parameters: [0, 1, 2].map((i) =>
@@ -119,6 +200,57 @@ describe("cmaes", () => {
     expect(new Set(h.map((o) => o.config.join())).size).toBe(160);
     const best = Math.min(...h.filter((o) => o.loss !== undefined).map((o) => o.loss!));
     expect(best).toBeLessThan(2);
+  });
+
+  it("a live session starts its replay over when trials appear before where it stopped, or the history shrinks", () => {
+    const space = box(3);
+    const live = open(space, defaults);
+    const h = sequential(live, 4, 40, (c) => ["complete", ellipsoid(c)]);
+    const fresh = (hist: Observation[], t: number) => ask(open(space, defaults), hist, 4, t);
+    // A WAITING trial (number 40) started after 0..39 but listed by number first: an enqueued configuration.
+    const inserted: Observation[] = [
+      ...h.slice(0, 20),
+      { number: 40, config: Float64Array.of(0, 0, 0), state: "complete", loss: 0, lastStep: undefined },
+      ...h.slice(20),
+    ];
+    expect(ask(live, inserted, 4, 41)).toEqual(fresh(inserted, 41));
+    // A view without trial 10 (WAITING then, not listed), then the whole history: 10 is one of CMA-ES's members.
+    const gap = open(space, defaults);
+    ask(gap, [...h.slice(0, 10), ...h.slice(11)], 4, 40);
+    expect(ask(gap, h, 4, 40)).toEqual(fresh(h, 40));
+    // Back to a shorter history (another view of the experiment): rebuilt, not continued.
+    const shorter = h.slice(0, 25);
+    expect(ask(live, shorter, 4, 25)).toEqual(fresh(shorter, 25));
+  });
+
+  it("passes over trials that are not its members (enqueued mid-run): it suggests what it would without them", () => {
+    const space = box(3);
+    const h = sequential(open(space, defaults), 4, 30, (c) => ["complete", ellipsoid(c)]);
+    const foreign = (number: number): Observation => ({
+      number,
+      config: Float64Array.of(1, 1, 1),
+      state: "complete",
+      loss: 0,
+      lastStep: undefined,
+    });
+    // The same trials with two enqueued ones (the optimum, loss 0) among them, numbered in order.
+    const mixed = [...h.slice(0, 10), foreign(10), ...h.slice(10, 20), foreign(21), ...h.slice(20)].map(
+      (o, number) => ({
+        ...o,
+        number,
+      }),
+    );
+    expect(ask(open(space, defaults), mixed, 4, 32)).toEqual(ask(open(space, defaults), h, 4, 30));
+  });
+
+  it("passes over a member reported COMPLETE without a usable loss (NaN) as it does a FAIL one", () => {
+    const space = box(3);
+    const nanAt = (t: number) => t % 5 === 2;
+    const nan = sequential(open(space, defaults), 4, 40, (c, t) => ["complete", nanAt(t) ? Number.NaN : ellipsoid(c)]);
+    const failed = sequential(open(space, defaults), 4, 40, (c, t) =>
+      nanAt(t) ? ["fail", undefined] : ["complete", ellipsoid(c)],
+    );
+    expect(nan.map((o) => Array.from(o.config))).toEqual(failed.map((o) => Array.from(o.config)));
   });
 
   it("pending members count: a batch of λ asks gets λ distinct members of one generation, then extras while they run", () => {
@@ -174,6 +306,12 @@ describe("cmaes", () => {
     expect([...runs.values()].every((d) => d)).toBe(true);
   });
 
+  it("a one-parameter run has no diagonal phase (C is 1×1 either way)", () => {
+    const one = open(box(1), defaults);
+    sequential(one, 2, 20, (c) => ["complete", ellipsoid(c)]);
+    expect(one.position()).toMatchObject({ run: 0, diagonal: false });
+  });
+
   it("diagonal_phase 0 is the full update from the first generation, and a warm start is always full", () => {
     const full = open(box(3), cmaes.parseOptions({ diagonal_phase: { kind: "double", value: 0 } }));
     sequential(full, 2, 30, (c) => ["complete", ellipsoid(c)]);
@@ -227,6 +365,52 @@ describe("cmaes", () => {
     expect(runs.some((l, i) => i > 1 && l < Math.max(...runs.slice(0, i)))).toBe(true);
     expect(Math.max(...runs)).toBeGreaterThanOrEqual(24);
     expect(ask(open(box(2), bipop), h, 3, 1500)).toEqual(ask(session, h, 3, 1500));
+  });
+
+  it("warm-starts from COMPLETE trials with a loss and every axis set only, ties in number order", () => {
+    const space = box(3, 0, 1);
+    const rng = createRng(12);
+    const trial = (number: number, loss: number, over: Partial<Observation> = {}): Observation => ({
+      number,
+      config: Float64Array.from([rng.uniform(), rng.uniform(), rng.uniform()]),
+      state: "complete",
+      loss,
+      lastStep: undefined,
+      ...over,
+    });
+    // 30 usable trials, losses 0..29 with 1..4 tied at 1: the best 10% (3) are 0 and the first two of the tie.
+    const usable = Array.from({ length: 30 }, (_, i) => trial(0, i >= 1 && i <= 4 ? 1 : i));
+    const first = (h: Observation[]) => ask(open(space, defaults), h, 7, h.length);
+    const numbered = (h: Observation[]) => h.map((o, number) => ({ ...o, number }));
+    const base = first(numbered(usable));
+    // The tie broken explicitly in number order: the same best 10%, the same start.
+    expect(first(numbered(usable.map((o, i) => (i >= 1 && i <= 4 ? { ...o, loss: 1 + i * 1e-9 } : o))))).toEqual(base);
+    // And the other way round: another best 10%.
+    expect(first(numbered(usable.map((o, i) => (i >= 1 && i <= 4 ? { ...o, loss: 1 - i * 1e-9 } : o))))).not.toEqual(
+      base,
+    );
+    // Better trials that do not count, among them: PRUNED with an intermediate value, COMPLETE with a NaN loss,
+    // and trials from before a parameter was added (NaN on an axis). The start is the same.
+    const ignored = [
+      trial(0, -5, { state: "pruned", lastStep: 3 }),
+      trial(0, Number.NaN),
+      trial(0, -5, { config: Float64Array.of(0.5, Number.NaN, 0.5) }),
+      trial(0, -4, { config: Float64Array.of(Number.NaN, 0.1, 0.1) }),
+    ];
+    expect(first(numbered([...ignored, ...usable]))).toEqual(first(numbered(usable)));
+    // The best trial reported late (the 23rd or the last of 29, after the last change in the size of the best 10%)
+    // or first: the same best 10%, the same start.
+    const best = trial(0, -1);
+    const early = first(numbered([best, ...usable.slice(0, 28)]));
+    expect(first(numbered([...usable.slice(0, 22), best, ...usable.slice(22, 28)]))).toEqual(early);
+    expect(first(numbered([...usable.slice(0, 28), best]))).toEqual(early);
+    // From 10 usable trials on (the best one), not with 9: then the default start, as without a warm start.
+    const cold = (h: Observation[]) =>
+      ask(open(space, cmaes.parseOptions({ warm_start: { kind: "bool", value: false } })), h, 7, h.length);
+    const ten = numbered(usable.slice(0, 10));
+    expect(first(ten)).not.toEqual(cold(ten));
+    const nine = numbered(usable.slice(0, 9));
+    expect(first(nine)).toEqual(cold(nine));
   });
 
   it("warm-starts from earlier finished trials: the first generation centres on the best of them", () => {

@@ -16,7 +16,7 @@ import { TpeWorkspace } from "../../src/algorithms/tpe/workspace.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
-import type { Config } from "../../src/space/types.js";
+import type { Config, Space } from "../../src/space/types.js";
 import { param, run } from "./tpe-helpers.js";
 
 const space = compileSpace({ parameters: [param("x", { $case: "uniform", value: { low: -5, high: 5 } })] });
@@ -24,10 +24,10 @@ const f = (c: Config): number => Math.min((c[0]! - 3) ** 2, 0.5 + (c[0]! + 2) **
 const defaults = tpe.parseOptions({});
 
 /** log l(x) − log g(x) at x, from the documented definition of l and g. */
-function scorer(history: readonly Observation[]): (x: number) => number {
+function scorer(history: readonly Observation[], sp: Space = space): (x: number) => number {
   const options = defaults;
   const { good, bad } = splitHistory(history, options);
-  const dims = dimsOf(space);
+  const dims = dimsOf(sp);
   const bw = {
     considerEndpoints: options.consider_endpoints,
     floor: options.bandwidth_floor,
@@ -92,6 +92,32 @@ describe("TPE's acquisition", () => {
       }
       // Later candidates do win sometimes: the selection looks past the first draw.
       expect(changes).toBeGreaterThan(0);
+    }
+  });
+
+  it("keeps the best candidate past the session's first scratch size (64): up to 300 candidates", () => {
+    // Also on a domain 1e-3 wide, where densities are far above 1 (log g > 0): a candidate left unscored must
+    // not be ranked by a log g it never got.
+    const narrow = compileSpace({ parameters: [param("x", { $case: "uniform", value: { low: 0, high: 1e-3 } })] });
+    const fNarrow = (c: Config): number => f([c[0]! * 1e4 - 5] as unknown as Config);
+    const narrowHistory = run(tpe, narrow, defaults, 21, 40, fNarrow);
+    const cases: [Space, Observation[], (x: number) => number][] = [
+      [space, history, score],
+      [narrow, narrowHistory, scorer(narrowHistory, narrow)],
+    ];
+    for (const [sp, h, sc] of cases) {
+      for (const stream of [0, 1, 2]) {
+        let last = Number.NEGATIVE_INFINITY;
+        let lastX = Number.NaN;
+        for (const k of [1, 24, 64, 65, 100, 129, 200, 300]) {
+          const x = tpe.open(sp, { ...defaults, n_ei_candidates: k }).suggest(h, createRng(78, stream))[0]!;
+          const s = sc(x);
+          if (x !== lastX) expect(s, `stream ${stream}, k ${k}`).toBeGreaterThan(last);
+          else expect(s).toBe(last);
+          last = s;
+          lastX = x;
+        }
+      }
     }
   });
 

@@ -163,6 +163,71 @@ describe("TPE's last-suggestion memo", () => {
     expect(got).toEqual(suggest(new TpeSession(space, options), real));
   });
 
+  it("computes afresh when the bad set's best trial is replaced by a worse one (EI's threshold moves)", () => {
+    // All 60 COMPLETE: the bad set's best is the trial ranked just below the good set. Its loss, replaced by a
+    // worse one, keeps it out of the good set but moves the threshold the good set's EI weights are taken over.
+    const history = historyWithRunning().history.slice(0, 60);
+    const ranked = [...history].sort((a, b) => a.loss! - b.loss!);
+    const badBest = ranked[goodSetSize(60, options)]!;
+    const worse = history.map((o) => (o === badBest ? { ...o, loss: ranked[ranked.length - 1]!.loss! + 1 } : o));
+    const at = (session: TpeSession, h: readonly Observation[], t: number) =>
+      Array.from(session.suggest(h, createRng(5, t), { seed: 5, trialNumber: t }));
+    const trials = Array.from({ length: 12 }, (_, i) => 61 + i);
+    const fresh = trials.map((t) => at(new TpeSession(space, options), worse, t));
+    expect(fresh).not.toEqual(trials.map((t) => at(new TpeSession(space, options), history, t)));
+    const memoised = trials.map((t) => {
+      const ahead = new TpeSession(space, options);
+      at(ahead, history, t);
+      const got = at(ahead, worse, t);
+      expect(ahead.memoHits).toBe(0);
+      return got;
+    });
+    expect(memoised).toEqual(fresh);
+  });
+
+  it("computes afresh for another seed, a changed configuration, or a RUNNING trial that finished", () => {
+    const { history, running } = historyWithRunning();
+    const real = reported(history, running, 5);
+    // Another seed with the same trial number: another random stream.
+    const seeded = new TpeSession(space, options);
+    suggest(seeded, asWorst(history, running));
+    const six = Array.from(seeded.suggest(real, createRng(6, 61), { seed: 6, trialNumber: 61 }));
+    expect(seeded.memoHits).toBe(0);
+    expect(six).toEqual(Array.from(new TpeSession(space, options).suggest(real, createRng(6, 61))));
+    // The reported trial with another configuration (same number): the bad set's kernel moved.
+    const moved = real.map((o) => (o.number === 60 ? { ...o, config: Float64Array.of(0.9, 0.9, 0.9) } : o));
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, asWorst(history, running));
+    expect(suggest(ahead, moved)).toEqual(suggest(new TpeSession(space, options), moved));
+    expect(ahead.quickHits).toBe(0);
+    // Computed while trial 60 was RUNNING, asked again once it finished: N grew, and with a cap above the good
+    // set's size (β·N: 6 of 60, 7 of 61) so did the good set.
+    const wide = { ...options, gamma_cap: 25 };
+    expect(goodSetSize(61, wide)).toBe(goodSetSize(60, wide) + 1);
+    const at = (session: TpeSession, h: readonly Observation[], t: number) =>
+      Array.from(session.suggest(h, createRng(5, t), { seed: 5, trialNumber: t }));
+    const trials = Array.from({ length: 12 }, (_, i) => 61 + i);
+    const fresh = trials.map((t) => at(new TpeSession(space, wide), real, t));
+    expect(fresh).not.toEqual(trials.map((t) => at(new TpeSession(space, wide), history, t)));
+    const memoised = trials.map((t) => {
+      const s = new TpeSession(space, wide);
+      at(s, history, t);
+      const got = at(s, real, t);
+      expect(s.memoHits).toBe(0);
+      return got;
+    });
+    expect(memoised).toEqual(fresh);
+  });
+
+  it("decides a NaN loss reported in the one-trip loop quickly: it ranks and bounds like +∞", () => {
+    const { history, running } = historyWithRunning();
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, asWorst(history, running));
+    const real = reported(history, running, Number.NaN);
+    expect(suggest(ahead, real)).toEqual(suggest(new TpeSession(space, options), real));
+    expect(ahead.quickHits).toBe(1);
+  });
+
   it("keeps nothing without a context", () => {
     const { history, running } = historyWithRunning();
     const s = new TpeSession(space, options);

@@ -11,6 +11,7 @@ import type { TpeOptions } from "../../src/algorithms/tpe/options.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
 import { compileSpace } from "../../src/space/compile.js";
+import { samplePrior } from "../../src/space/prior.js";
 import type { Config } from "../../src/space/types.js";
 import { checkConfig, param, run, str } from "./tpe-helpers.js";
 
@@ -118,5 +119,41 @@ describe("every TPE option acts on the suggestions", () => {
     expect(feasible(density)).toBeGreaterThanOrEqual(
       feasible(suggestions({ ...defaults, constraint_model: "split" }, constrained)),
     );
+  });
+});
+
+describe("the options that act only on long runs or with RUNNING trials", () => {
+  // 200 random finished trials: the good set is capped at 6 while the bad set grows, which is where the
+  // far-field bound and the growing cap act (options.ts); and 8 RUNNING trials, which constant liar counts.
+  const rng = createRng(31);
+  const long: Observation[] = Array.from({ length: 200 }, (_, number) => {
+    const config = samplePrior(space, rng);
+    return { number, config, state: "complete", loss: f(config), lastStep: undefined };
+  });
+  const withRunning: Observation[] = [
+    ...long,
+    ...Array.from({ length: 8 }, (_, i): Observation => {
+      const config = samplePrior(space, rng);
+      return { number: 200 + i, config, state: "running", loss: undefined, lastStep: undefined };
+    }),
+  ];
+
+  it("far_field_bound: 0 (no bound) and a tighter bound both change what the default bound suggests", () => {
+    const base = suggestions(defaults, long);
+    expect(suggestions({ ...defaults, far_field_bound: 0 }, long)).not.toEqual(base);
+    expect(suggestions({ ...defaults, far_field_bound: 1 }, long)).not.toEqual(base);
+  });
+
+  it("gamma_cap_growth: a cap that grows with N changes the suggestions once ⌈growth·N⌉ passes gamma_cap", () => {
+    expect(suggestions({ ...defaults, gamma_cap_growth: 0.05 }, long)).not.toEqual(suggestions(defaults, long));
+    // ⌈0.02·200⌉ = 4 stays below the cap of 6: the same good set, the same suggestions.
+    expect(suggestions({ ...defaults, gamma_cap_growth: 0.02 }, long)).toEqual(suggestions(defaults, long));
+  });
+
+  it("constant_liar: RUNNING trials act through the bad set only with it", () => {
+    const liar = suggestions(defaults, withRunning);
+    expect(liar).not.toEqual(suggestions(defaults, long));
+    const noLiar = { ...defaults, constant_liar: false };
+    expect(suggestions(noLiar, withRunning)).toEqual(suggestions(noLiar, long));
   });
 });

@@ -120,6 +120,22 @@ describe("TPE behaviour", () => {
     expect(tpe.open(quad, three).suggest(more, createRng(5, 5))).not.toEqual(prior(5));
   });
 
+  it("with n_startup_trials 0, draws from the prior until a trial has finished, then models at once", () => {
+    const zero = tpe.parseOptions({ n_startup_trials: { kind: "int", value: 0 } });
+    const prior = (t: number) => samplePrior(quad, createRng(5, t));
+    expect(tpe.open(quad, zero).suggest([], createRng(5, 0))).toEqual(prior(0));
+    const unfinished: Observation[] = [
+      { number: 0, config: Float64Array.of(1), state: "running", loss: undefined, lastStep: undefined },
+      { number: 1, config: Float64Array.of(2), state: "fail", loss: undefined, lastStep: undefined },
+    ];
+    expect(tpe.open(quad, zero).suggest(unfinished, createRng(5, 2))).toEqual(prior(2));
+    const one: Observation[] = [
+      ...unfinished,
+      { number: 2, config: Float64Array.of(3), state: "complete", loss: 0, lastStep: undefined },
+    ];
+    expect(tpe.open(quad, zero).suggest(one, createRng(5, 3))).not.toEqual(prior(3));
+  });
+
   describe("options that shape the densities act on the suggestions", () => {
     // 100 trials of TPE on (x − 3)², then 100 suggestions from that history: the median distance from the optimum.
     // Seeded, so the figures are exact; the thresholds leave an order of magnitude either way.
