@@ -5,7 +5,7 @@
  * experiment, an image out of step), the experiment's lock kept for a turn of queued changes and no longer, and
  * the notices: which ones count, and that a broken subscription makes every image "behind" until it is back.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Experiment } from "@parzen/client/gen/parzen/v1/experiment";
 import { ParzenError } from "../../src/errors.js";
 import { compileDefinition, definitionJson } from "../../src/service/use-cases/definition.js";
@@ -356,5 +356,83 @@ describe("notices from other servers", () => {
     await settle();
     expect(feed.subscriptions).toBe(2);
     expect(sync.behind(exp)).toBe(false);
+  });
+});
+
+describe("the lock's pull, contention and the counters /metrics reads", () => {
+  // performance.now scripted: the lock's wait and hold are measured with it, and contention ages by it.
+  let clock = 1000;
+  afterEach(() => vi.restoreAllMocks());
+  const scriptClock = () => vi.spyOn(performance, "now").mockImplementation(() => clock);
+
+  it("pulls under the lock from the image's version, with configurations from the stored parameters", async () => {
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    const exp = await image();
+    sync.loaded(exp, 3);
+    feed.changes = { version: 5, trials: [trial(exp, 0, "complete")], lifecycle: null };
+    feed.params.set(0, { x: 0.75 });
+    await sync.lock(exp);
+    expect(feed.asked).toEqual([[exp.row.id, 3]]);
+    expect(Array.from(exp.configOf(0))).toEqual([0.75]);
+    expect([sync.holds(exp), sync.versionOf(exp)]).toEqual([true, 5]);
+  });
+
+  it("releases the lock when what it pulled says the experiment is gone", async () => {
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    const exp = await image();
+    feed.changes = undefined;
+    await expect(sync.lock(exp)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect([sync.holds(exp), feed.released]).toEqual([false, [exp.row.id]]);
+  });
+
+  it("counts turns, their changes, pulls by reason, pulls that brought trials, and the lock's wait and hold", async () => {
+    scriptClock();
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    const exp = await image();
+    feed.changes = { version: 2, trials: [trial(exp, 0, "complete"), trial(exp, 1, "running")], lifecycle: null };
+    const { lock } = feed;
+    feed.lock = async (id, since) => {
+      clock = 1250; // the lock is granted 250 ms after it was asked for
+      return lock.call(feed, id, since);
+    };
+    clock = 1000;
+    await sync.lock(exp);
+    clock = 1750;
+    sync.afterChange(exp); // nothing else queued: the turn ends, the lock held 500 ms
+    await sync.pull(exp); // nothing new, and the default reason is "read"
+    await sync.pull(exp, "refresh");
+    expect(sync.stats).toEqual({
+      turns: 1,
+      turnChanges: 1,
+      lockWaitSeconds: 0.25,
+      lockHeldSeconds: 0.5,
+      pulls: { turn: 1, refresh: 1, read: 1 },
+      pullsWithChanges: 1,
+      pulledTrials: 2,
+      unlockedChanges: 0,
+      staleWrites: 0,
+    });
+  });
+
+  it("finds an experiment contended for 5 s after another server's write notice, never after its own", async () => {
+    scriptClock();
+    const feed = new ScriptedFeed();
+    const sync = new FeedSync(feed);
+    const exp = await image();
+    sync.listen(() => undefined);
+    await settle();
+    expect(sync.contended(exp)).toBe(false);
+    clock = 1000;
+    feed.listener!(exp.row.id, 1, true); // this server's own write
+    expect(sync.contended(exp)).toBe(false);
+    clock = 2000;
+    feed.listener!(exp.row.id, 2, false);
+    clock = 6999;
+    expect(sync.contended(exp)).toBe(true);
+    clock = 7000;
+    expect(sync.contended(exp)).toBe(false);
   });
 });
