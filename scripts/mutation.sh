@@ -8,6 +8,12 @@
 #   bash scripts/mutation.sh go [REGEX ...]          gremlins on clients/go, only files matching (default: all)
 # Reports: reports/mutation/ (Stryker html/json, gremlins json), clients/python/mutants/ (mutmut's state;
 # `cd clients/python && ../../.venv/bin/mutmut results` lists survivors). docs/testing.md records the scores.
+# $PARZEN_MUTATION_STRYKER_ARGS: extra StrykerJS options for one run (none by default), e.g. "--force".
+# PARZEN_MUTATION_STATIC=run (stryker.config.mjs; default: ignored): code run outside any test, e.g. in a beforeAll
+# that starts a file's server once, is "static" coverage, credited to no test. With ignoreStatic (the default) a
+# mutant only reached there is ignored, and one also reached by another test runs against that test alone (the
+# contract tests calling the server are never run for it); with `run`, both run against every file of the selection.
+#   PARZEN_MUTATION_STATIC=run bash scripts/mutation.sh src/server/handlers.ts
 # The Python and Go runs share one Parzen server ($PARZEN_TEST_ADDRESS / $PARZEN_TEST_ADDR) so each mutant's
 # test run does not start its own.
 set -euo pipefail
@@ -158,11 +164,13 @@ run_ts() {
     # Many modules make a name too long for the file system: then a digest of it.
     [[ ${#slug} -le 120 ]] || slug="$(sha1sum <<<"$slug" | cut -c1-16)"
     echo "== StrykerJS: $joined"
+    # shellcheck disable=SC2086 # extra options are words
     node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json" \
-      --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
+      --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}" ${PARZEN_MUTATION_STRYKER_ARGS:-}
   else
     echo "== StrykerJS: src/"
-    node_modules/.bin/stryker run --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
+    # shellcheck disable=SC2086
+    node_modules/.bin/stryker run --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}" ${PARZEN_MUTATION_STRYKER_ARGS:-}
   fi
 }
 
