@@ -584,6 +584,44 @@ describe("the handlers' calls", () => {
     }
   });
 
+  it("counts the deadline's own millisecond as passed for Suggest, and a cancel a millisecond before as the client's", async () => {
+    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+    let arrived: () => void = () => undefined;
+    const waiting = (_req: unknown, signal: AbortSignal) => {
+      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+      calls.push({ signal, ended });
+      arrived();
+      return ended.then(() => Promise.reject(signal.reason));
+    };
+    const s = await serverWith({ suggestAnswer: { value: waiting } });
+    const bytes = SuggestRequest.encode(SuggestRequest.fromPartial({ experiment: "h", workerId: "w" })).finish();
+    /** A raw call with a minute's deadline, cancelled by the client when the clock reads `at` ms after its start. */
+    const cancelledAt = async (at: number) => {
+      const t0 = Date.UTC(2026, 0, 1);
+      vi.setSystemTime(t0);
+      const there = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      // The server computes the deadline from grpc-timeout with the frozen clock: exactly t0 + 60 000.
+      const call = rawCallCancellable(s.address, "Suggest", bytes, "60S");
+      await there;
+      vi.setSystemTime(t0 + at);
+      call.cancel();
+      const { signal, ended } = calls.at(-1)!;
+      await ended;
+      return signal.reason as { code: string };
+    };
+    // Only Date is faked: grpc-js's deadline timer stays a real minute away, so only the clock tells the two apart.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      expect((await cancelledAt(60_000)).code).toBe("DEADLINE_EXCEEDED");
+      expect((await cancelledAt(59_999)).code).toBe("CANCELLED");
+    } finally {
+      vi.useRealTimers();
+      await s.close();
+    }
+  });
+
   it("stops reading an experiment's history once its stream is cancelled", async () => {
     const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
     const total = 3_000;
@@ -882,6 +920,30 @@ function rawCallWithTimeout(address: string, method: string, message: Uint8Array
     frame.set(message, 5);
     req.end(frame);
   }).finally(() => session.close());
+}
+
+/** A raw HTTP/2 call of `method` with a grpc-timeout, which the caller cancels (RST_STREAM CANCEL). */
+function rawCallCancellable(address: string, method: string, message: Uint8Array, timeout: string) {
+  const session = http2.connect(`http://${address}`);
+  const req = session.request({
+    ":method": "POST",
+    ":path": `/parzen.v1.OptimizerService/${method}`,
+    "content-type": "application/grpc",
+    te: "trailers",
+    "grpc-timeout": timeout,
+  });
+  req.on("error", () => undefined);
+  req.resume();
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  req.end(frame);
+  return {
+    cancel() {
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      session.close();
+    },
+  };
 }
 
 /** grpc-js's own logging entry point, as its internals call it. */
