@@ -11,6 +11,7 @@ import {
   experimental,
   logVerbosity,
   Metadata,
+  ResponderBuilder,
   type ServerInterceptor,
   ServerInterceptingCall,
   type ServiceError,
@@ -31,7 +32,7 @@ import { Metrics } from "../../src/metrics/metrics.js";
 import { TokenSet } from "../../src/server/auth.js";
 import { callObserver } from "../../src/server/call-observer.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
-import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
+import { isLocalAddress, ParzenServer, type ServerOptions } from "../../src/server/server.js";
 import { testPki } from "./certs.js";
 import { uniform } from "./fixtures.js";
 import { HealthClient, healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
@@ -524,8 +525,8 @@ describe("the handlers' calls", () => {
   afterAll(() => ts.close());
 
   /** A server on the real service with `methods` in place of its own, and a client of it. */
-  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = []) {
-    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines));
+  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = [], options: ServerOptions = {}) {
+    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines), options);
     const address = await server.listen("127.0.0.1:0");
     const client = new OptimizerServiceClient(address, credentials.createInsecure());
     return {
@@ -663,6 +664,107 @@ describe("the handlers' calls", () => {
       expect(pulled).toBeGreaterThan(0);
       expect(pulled).toBeLessThan(total / 2);
     } finally {
+      await s.close();
+    }
+  });
+
+  it("lets grpc-js hold at most 4 of a stream's messages ahead, waits for them, and ends a stream cancelled meanwhile", async () => {
+    const total = 100;
+    await ts.api.createExperiment({ experiment: { name: "ahead", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "ahead",
+      trials: Array.from({ length: total }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: { kind: { $case: "doubleValue" as const, value: i / total } } },
+        loss: i,
+      })),
+    });
+    let pulled = 0;
+    const real = ts.server.optimizer;
+    // While `holding`, the interceptor keeps each message grpc-js hands on, as a client that reads nothing would:
+    // grpc-js then calls back none of the stream's writes. While `slow`, it hands each on a turn later.
+    let holding = true;
+    let slow = false;
+    const held: (() => void)[] = [];
+    const hold: ServerInterceptor = (_descriptor, call) =>
+      new ServerInterceptingCall(
+        call,
+        new ResponderBuilder()
+          .withSendMessage((message, next) => {
+            if (holding) held.push(() => next(message));
+            else if (slow) setImmediate(() => next(message));
+            else next(message);
+          })
+          .build(),
+      );
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", warned);
+    const s = await serverWith(
+      {
+        streamTrials: {
+          value: async function* (...args: Parameters<typeof real.streamTrials>) {
+            for await (const t of real.streamTrials(...args)) {
+              pulled++;
+              yield t;
+            }
+          },
+        },
+      },
+      [],
+      { interceptors: [hold] },
+    );
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((ok) => setImmediate(ok));
+    };
+    try {
+      const numbers: number[] = [];
+      const done = new Promise<void>((ok, fail) => {
+        const call = s.client.streamTrials({ experiment: "ahead", states: [] });
+        call.on("data", (r: { trial: { number: number } }) => numbers.push(r.trial.number));
+        call.on("end", ok);
+        call.on("error", fail);
+      });
+      while (held.length === 0) await turns(1);
+      await turns(20);
+      // The message grpc-js is sending, 3 more buffered behind it, and the one the stream now waits for.
+      expect(pulled).toBe(5);
+      expect(held).toHaveLength(1);
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await done;
+      expect(numbers).toEqual(Array.from({ length: total }, (_, i) => i));
+
+      // Cancelled while waiting on a write grpc-js will never call back: the stream still ends, reading no further.
+      holding = true;
+      pulled = 0;
+      const call = s.client.streamTrials({ experiment: "ahead", states: [] });
+      call.on("error", () => undefined);
+      while (held.length === 0) await turns(1);
+      await turns(20);
+      expect(pulled).toBe(5);
+      call.cancel();
+      await s.server.streamsIdle(0);
+      expect(s.server.diagnostics().streams).toBe(0);
+      expect(pulled).toBe(5);
+
+      // A slow reader: the stream waits on a write every few messages, and each wait leaves no listener behind
+      // on the call (a leak Node reports as MaxListenersExceededWarning past 10).
+      holding = false;
+      slow = true;
+      const slowNumbers: number[] = [];
+      await new Promise<void>((ok, fail) => {
+        const c = s.client.streamTrials({ experiment: "ahead", states: [] });
+        c.on("data", (r: { trial: { number: number } }) => slowNumbers.push(r.trial.number));
+        c.on("end", ok);
+        c.on("error", fail);
+      });
+      await turns(2);
+      expect(slowNumbers).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", warned);
+      holding = false;
+      for (const release of held.splice(0)) release();
       await s.close();
     }
   });
