@@ -262,6 +262,12 @@ describe("the gRPC layer", () => {
     expect(huge?.code).toBe(status.INVALID_ARGUMENT);
     expect(huge?.details).toMatch(/^request: not a valid GetTrialRequest message/);
     expect((await ts.api.getExperiment({ name: "quad" })).experiment!.name).toBe("quad");
+    // Invalid UTF-8 in a request that then fails to decode: refused as undecodable, and the next request, valid,
+    // is not blamed for it.
+    const both = await rawCall(ts, "GetExperiment", Uint8Array.of(0x0a, 0x01, 0xff, 0x0a, 0x7f, 0x01));
+    expect(both?.code).toBe(status.INVALID_ARGUMENT);
+    expect(both?.details).toMatch(/^request: not a valid GetExperimentRequest message \(.+\)$/);
+    expect((await ts.api.getExperiment({ name: "quad" })).experiment!.name).toBe("quad");
   });
 
   it("refuses invalid UTF-8 naming the field: nested, in a repeated field, in a oneof, and in a map key", async () => {
