@@ -679,14 +679,30 @@ describe("the handlers' calls", () => {
       })),
     });
     let pulled = 0;
+    let sixthAfterTurn: boolean | undefined;
+    const turnsTaken: boolean[] = [];
     const real = ts.server.optimizer;
     // While `holding`, the interceptor keeps each message grpc-js hands on, as a client that reads nothing would:
     // grpc-js then calls back none of the stream's writes. While `slow`, it hands each on a turn later.
     let holding = true;
     let slow = false;
     const held: (() => void)[] = [];
+    // Each write grpc-js calls back marks the loop turn it happened in, to tell whether the stream waited a turn.
+    let lastWrite: { turnPassed: boolean } | undefined;
+    class MarkWrites extends ServerInterceptingCall {
+      override sendMessage(message: unknown, callback: () => void): void {
+        super.sendMessage(message, () => {
+          const mark = { turnPassed: false };
+          setImmediate(() => {
+            mark.turnPassed = true;
+          });
+          lastWrite = mark;
+          callback();
+        });
+      }
+    }
     const hold: ServerInterceptor = (_descriptor, call) =>
-      new ServerInterceptingCall(
+      new MarkWrites(
         call,
         new ResponderBuilder()
           .withSendMessage((message, next) => {
@@ -702,9 +718,20 @@ describe("the handlers' calls", () => {
     const s = await serverWith(
       {
         streamTrials: {
-          value: async function* (...args: Parameters<typeof real.streamTrials>) {
-            for await (const t of real.streamTrials(...args)) {
+          value: async function* (...[experiment, states, pace]: Parameters<typeof real.streamTrials>) {
+            // The pace the handler gives the history reader: each chunk waits for a loop turn of its own, so an
+            // immediate queued before it runs first.
+            const paced = async () => {
+              let ran = false;
+              setImmediate(() => {
+                ran = true;
+              });
+              await pace?.();
+              turnsTaken.push(ran);
+            };
+            for await (const t of real.streamTrials(experiment, states, paced)) {
               pulled++;
+              if (pulled === 6) sixthAfterTurn = lastWrite?.turnPassed;
               yield t;
             }
           },
@@ -729,6 +756,12 @@ describe("the handlers' calls", () => {
       // The message grpc-js is sending, 3 more buffered behind it, and the one the stream now waits for.
       expect(pulled).toBe(5);
       expect(held).toHaveLength(1);
+      // Let go one at a time: once the message it waited for is taken, the stream reads on in a later loop turn.
+      while (pulled === 5) {
+        held.shift()?.();
+        await turns(1);
+      }
+      expect(sixthAfterTurn).toBe(true);
       holding = false;
       for (const release of held.splice(0)) release();
       await done;
@@ -761,6 +794,8 @@ describe("the handlers' calls", () => {
       await turns(2);
       expect(slowNumbers).toEqual(Array.from({ length: total }, (_, i) => i));
       expect(warnings).toEqual([]);
+      // One chunk (200 trials) per stream, each read in a turn of its own.
+      expect(turnsTaken).toEqual([true, true, true]);
     } finally {
       process.off("warning", warned);
       holding = false;
