@@ -14,6 +14,7 @@ import {
   ResponderBuilder,
   type ServerInterceptor,
   ServerInterceptingCall,
+  ServerListenerBuilder,
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
@@ -800,6 +801,64 @@ describe("the handlers' calls", () => {
       process.off("warning", warned);
       holding = false;
       for (const release of held.splice(0)) release();
+      await s.close();
+    }
+  });
+
+  it("ends a stream whose client cancels while the history is read, writing and reading no further", async () => {
+    await ts.api.createExperiment({ experiment: { name: "reading", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "reading",
+      trials: Array.from({ length: 5 }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: { kind: { $case: "doubleValue" as const, value: i / 5 } } },
+        loss: i,
+      })),
+    });
+    let cancelled: () => void = () => undefined;
+    const cancelSeen = new Promise<void>((ok) => {
+      cancelled = ok;
+    });
+    const notice: ServerInterceptor = (_descriptor, call) =>
+      new ServerInterceptingCall(
+        call,
+        new ResponderBuilder()
+          .withStart((next) => next(new ServerListenerBuilder().withOnCancel(() => cancelled()).build()))
+          .build(),
+      );
+    let pulled = 0;
+    const real = ts.server.optimizer;
+    const s = await serverWith(
+      {
+        streamTrials: {
+          value: async function* (...args: Parameters<typeof real.streamTrials>) {
+            for await (const t of real.streamTrials(...args)) {
+              pulled++;
+              // The second trial is read only after the server has seen the client's cancel.
+              if (pulled === 2) {
+                await cancelSeen;
+                await new Promise((ok) => setImmediate(ok));
+              }
+              yield t;
+            }
+          },
+        },
+      },
+      [],
+      { interceptors: [notice] },
+    );
+    try {
+      const call = s.client.streamTrials({ experiment: "reading", states: [] });
+      call.on("error", () => undefined);
+      await new Promise<void>((ok) =>
+        call.once("data", () => {
+          call.cancel();
+          ok();
+        }),
+      );
+      await s.server.streamsIdle(0);
+      expect(s.server.diagnostics().streams).toBe(0);
+      expect(pulled).toBe(2);
+    } finally {
       await s.close();
     }
   });
