@@ -6,6 +6,7 @@
  * server-edges.test.ts's. The mutation runs of src/server use this file (scripts/mutation.sh), so each test checks
  * exact values.
  */
+import { getTextEncoding } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
@@ -21,6 +22,7 @@ import {
   type StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
+import { tolerantService } from "../../src/server/tolerant-decoding.js";
 import { choice, num, str, uniform } from "./fixtures.js";
 import { healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
@@ -339,6 +341,10 @@ describe("the gRPC layer", () => {
     expect(ok.trial!.userAttrs).toEqual({ note: "\ufffd" });
     for (const name of ["utf1", "utf2", "utf3"])
       expect((await rejection(ts.api.getExperiment({ name }))).code).toBe(status.NOT_FOUND);
+    // The decoder's UTF-8 step is wrapped once per process, not once more for every server made in it.
+    const wrapped = getTextEncoding();
+    tolerantService(OptimizerServiceService);
+    expect(getTextEncoding()).toBe(wrapped);
   });
 
   it("streams an experiment's trials in number order, filtered by state, and ends the stream", async () => {
