@@ -135,6 +135,9 @@ tests_for() {
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
       echo "test/integration/server-contract.test.ts,test/integration/server-edges.test.ts,test/integration/names.test.ts" ;;
+    # Tokens and their scopes: the tokens unit test and the two token files over real servers.
+    src/server/auth.ts | src/server/authorization.ts)
+      echo "test/unit/auth-tokens.test.ts,test/integration/scoped-tokens.test.ts,test/integration/auth.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     *) echo "" ;;
