@@ -12,7 +12,8 @@ export default {
   // The sandbox copies the project; the vitest suite needs none of these.
   ignorePatterns: [".venv", "clients/python", "clients/go", "examples/go", "examples/python", "bench", "docs", "dist"],
   // Mutants in module-level constants would need every test per mutant; they are left out (docs/testing.md).
-  ignoreStatic: true,
+  // PARZEN_MUTATION_STATIC=run tries them, and those also reached in a test, against every test (mutation.sh).
+  ignoreStatic: process.env.PARZEN_MUTATION_STATIC !== "run",
   // Reruns test only changed code and tests; the state is local (gitignored), not shared through git.
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",

@@ -8,6 +8,12 @@
 #   bash scripts/mutation.sh go [REGEX ...]          gremlins on clients/go, only files matching (default: all)
 # Reports: reports/mutation/ (Stryker html/json, gremlins json), clients/python/mutants/ (mutmut's state;
 # `cd clients/python && ../../.venv/bin/mutmut results` lists survivors). docs/testing.md records the scores.
+# $PARZEN_MUTATION_STRYKER_ARGS: extra StrykerJS options for one run (none by default), e.g. "--force".
+# PARZEN_MUTATION_STATIC=run (stryker.config.mjs; default: ignored): code run outside any test, e.g. in a beforeAll
+# that starts a file's server once, is "static" coverage, credited to no test. With ignoreStatic (the default) a
+# mutant only reached there is ignored, and one also reached by another test runs against that test alone (the
+# contract tests calling the server are never run for it); with `run`, both run against every file of the selection.
+#   PARZEN_MUTATION_STATIC=run bash scripts/mutation.sh src/server/handlers.ts
 # The Python and Go runs share one Parzen server ($PARZEN_TEST_ADDRESS / $PARZEN_TEST_ADDR) so each mutant's
 # test run does not start its own.
 set -euo pipefail
@@ -129,6 +135,9 @@ tests_for() {
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
       echo "test/integration/server-contract.test.ts,test/integration/server-edges.test.ts,test/integration/names.test.ts" ;;
+    # Tokens and their scopes: the tokens unit test and the two token files over real servers.
+    src/server/auth.ts | src/server/authorization.ts)
+      echo "test/unit/auth-tokens.test.ts,test/integration/scoped-tokens.test.ts,test/integration/auth.test.ts" ;;
     src/server*) echo "test/integration/auth.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/fuzz.test.ts,test/integration/ask-tell.test.ts" ;;
     src/service*) echo "test/unit/mutation-path.test.ts,test/unit/experiment-state.test.ts,test/unit/serial-queue.test.ts,test/unit/definition-versions.test.ts,test/integration/ask-tell.test.ts,test/integration/leases.test.ts,test/integration/lifecycle.test.ts,test/integration/validation.test.ts,test/integration/cache.test.ts,test/integration/prefetch.test.ts,test/integration/pruning.test.ts,test/integration/algorithm-sessions.test.ts" ;;
     *) echo "" ;;
@@ -158,11 +167,13 @@ run_ts() {
     # Many modules make a name too long for the file system: then a digest of it.
     [[ ${#slug} -le 120 ]] || slug="$(sha1sum <<<"$slug" | cut -c1-16)"
     echo "== StrykerJS: $joined"
+    # shellcheck disable=SC2086 # extra options are words
     node_modules/.bin/stryker run --mutate "$joined" --incrementalFile "reports/stryker-incremental-${slug%-}.json" \
-      --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
+      --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}" ${PARZEN_MUTATION_STRYKER_ARGS:-}
   else
     echo "== StrykerJS: src/"
-    node_modules/.bin/stryker run --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}"
+    # shellcheck disable=SC2086
+    node_modules/.bin/stryker run --concurrency "${PARZEN_MUTATION_CONCURRENCY:-1}" ${PARZEN_MUTATION_STRYKER_ARGS:-}
   fi
 }
 

@@ -6,6 +6,7 @@
  * server-edges.test.ts's. The mutation runs of src/server use this file (scripts/mutation.sh), so each test checks
  * exact values.
  */
+import { getTextEncoding } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
@@ -15,15 +16,21 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CreateExperimentRequest,
+  OptimizerServiceService,
   ReportRequest,
   ReportStatus,
   type StreamTrialsResponse,
 } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
-import { choice, str, uniform } from "./fixtures.js";
+import { tolerantService } from "../../src/server/tolerant-decoding.js";
+import { choice, num, str, uniform } from "./fixtures.js";
 import { healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The service's unary methods, from its definition (so that a new method is checked too). */
+const UNARY_METHODS = Object.values(OptimizerServiceService)
+  .filter((m) => !m.responseStream)
+  .map((m) => m.path.slice("/parzen.v1.OptimizerService/".length));
 type Line = Record<string, unknown>;
 
 const space = { parameters: [uniform("x", 0, 1), choice("kind", [{ value: str("a") }, { value: str("b") }])] };
@@ -124,6 +131,13 @@ describe("the gRPC layer", () => {
     const importance = await ts.api.getImportance({ experiment: "quad" });
     expect(importance.trials).toBe(2);
     expect(importance.parameters.map((p) => p.name).sort()).toEqual(["kind", "x"]);
+
+    // A pruner's verdict reaches the answer (false is also what an empty answer decodes to).
+    await ts.api.createExperiment({
+      experiment: { name: "pruned", space, pruner: { name: "threshold", options: { upper: num(1) } } },
+    });
+    const [p] = (await ts.api.suggest({ experiment: "pruned", workerId: "w" })).trials;
+    expect(await ts.api.reportIntermediate({ trialId: p!.id, step: 1, value: 2 })).toEqual({ shouldPrune: true });
 
     await ts.api.createExperiment({ experiment: { name: "gone", space } });
     expect(await ts.api.deleteExperiment({ name: "gone" })).toEqual({});
@@ -253,6 +267,13 @@ describe("the gRPC layer", () => {
     expect(err?.code).toBe(status.INVALID_ARGUMENT);
     expect(err?.details).toMatch(/^request: not a valid GetTrialRequest message \(.+\)$/);
     expect(err!.details.length).toBeLessThanOrEqual("request: not a valid GetTrialRequest message ()".length + 200);
+    // Every unary method names its own request type.
+    expect(UNARY_METHODS).toHaveLength(17);
+    for (const method of UNARY_METHODS) {
+      const e = await rawCall(ts, method, Uint8Array.of(0x0a, 0x7f, 0x01));
+      expect(e?.code, method).toBe(status.INVALID_ARGUMENT);
+      expect(e?.details, method).toMatch(new RegExp(`^request: not a valid ${method}Request message \\(.+\\)$`));
+    }
     // An int64 beyond 2^53 cannot be a trial id this server hands out: refused, not INTERNAL.
     const huge = await rawCall(
       ts,
@@ -261,6 +282,12 @@ describe("the gRPC layer", () => {
     );
     expect(huge?.code).toBe(status.INVALID_ARGUMENT);
     expect(huge?.details).toMatch(/^request: not a valid GetTrialRequest message/);
+    expect((await ts.api.getExperiment({ name: "quad" })).experiment!.name).toBe("quad");
+    // Invalid UTF-8 in a request that then fails to decode: refused as undecodable, and the next request, valid,
+    // is not blamed for it.
+    const both = await rawCall(ts, "GetExperiment", Uint8Array.of(0x0a, 0x01, 0xff, 0x0a, 0x7f, 0x01));
+    expect(both?.code).toBe(status.INVALID_ARGUMENT);
+    expect(both?.details).toMatch(/^request: not a valid GetExperimentRequest message \(.+\)$/);
     expect((await ts.api.getExperiment({ name: "quad" })).experiment!.name).toBe("quad");
   });
 
@@ -314,6 +341,10 @@ describe("the gRPC layer", () => {
     expect(ok.trial!.userAttrs).toEqual({ note: "\ufffd" });
     for (const name of ["utf1", "utf2", "utf3"])
       expect((await rejection(ts.api.getExperiment({ name }))).code).toBe(status.NOT_FOUND);
+    // The decoder's UTF-8 step is wrapped once per process, not once more for every server made in it.
+    const wrapped = getTextEncoding();
+    tolerantService(OptimizerServiceService);
+    expect(getTextEncoding()).toBe(wrapped);
   });
 
   it("streams an experiment's trials in number order, filtered by state, and ends the stream", async () => {

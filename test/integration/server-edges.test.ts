@@ -11,8 +11,10 @@ import {
   experimental,
   logVerbosity,
   Metadata,
+  ResponderBuilder,
   type ServerInterceptor,
   ServerInterceptingCall,
+  ServerListenerBuilder,
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
@@ -31,7 +33,7 @@ import { Metrics } from "../../src/metrics/metrics.js";
 import { TokenSet } from "../../src/server/auth.js";
 import { callObserver } from "../../src/server/call-observer.js";
 import { addLazyReflection, type ReflectionPackage } from "../../src/server/lazy-reflection.js";
-import { isLocalAddress, ParzenServer } from "../../src/server/server.js";
+import { isLocalAddress, ParzenServer, type ServerOptions } from "../../src/server/server.js";
 import { testPki } from "./certs.js";
 import { uniform } from "./fixtures.js";
 import { HealthClient, healthCheck, promisify, rejection, startTestServer, type TestServer } from "./harness.js";
@@ -524,8 +526,8 @@ describe("the handlers' calls", () => {
   afterAll(() => ts.close());
 
   /** A server on the real service with `methods` in place of its own, and a client of it. */
-  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = []) {
-    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines));
+  async function serverWith(methods: PropertyDescriptorMap, lines: Line[] = [], options: ServerOptions = {}) {
+    const server = new ParzenServer(Object.create(ts.server.optimizer, methods), capture(lines), options);
     const address = await server.listen("127.0.0.1:0");
     const client = new OptimizerServiceClient(address, credentials.createInsecure());
     return {
@@ -584,6 +586,44 @@ describe("the handlers' calls", () => {
     }
   });
 
+  it("counts the deadline's own millisecond as passed for Suggest, and a cancel a millisecond before as the client's", async () => {
+    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+    let arrived: () => void = () => undefined;
+    const waiting = (_req: unknown, signal: AbortSignal) => {
+      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+      calls.push({ signal, ended });
+      arrived();
+      return ended.then(() => Promise.reject(signal.reason));
+    };
+    const s = await serverWith({ suggestAnswer: { value: waiting } });
+    const bytes = SuggestRequest.encode(SuggestRequest.fromPartial({ experiment: "h", workerId: "w" })).finish();
+    /** A raw call with a minute's deadline, cancelled by the client when the clock reads `at` ms after its start. */
+    const cancelledAt = async (at: number) => {
+      const t0 = Date.UTC(2026, 0, 1);
+      vi.setSystemTime(t0);
+      const there = new Promise<void>((ok) => {
+        arrived = ok;
+      });
+      // The server computes the deadline from grpc-timeout with the frozen clock: exactly t0 + 60 000.
+      const call = rawCallCancellable(s.address, "Suggest", bytes, "60S");
+      await there;
+      vi.setSystemTime(t0 + at);
+      call.cancel();
+      const { signal, ended } = calls.at(-1)!;
+      await ended;
+      return signal.reason as { code: string };
+    };
+    // Only Date is faked: grpc-js's deadline timer stays a real minute away, so only the clock tells the two apart.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      expect((await cancelledAt(60_000)).code).toBe("DEADLINE_EXCEEDED");
+      expect((await cancelledAt(59_999)).code).toBe("CANCELLED");
+    } finally {
+      vi.useRealTimers();
+      await s.close();
+    }
+  });
+
   it("stops reading an experiment's history once its stream is cancelled", async () => {
     const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
     const total = 3_000;
@@ -624,6 +664,200 @@ describe("the handlers' calls", () => {
       // What the HTTP/2 window and a few buffered messages hold: far from the whole history.
       expect(pulled).toBeGreaterThan(0);
       expect(pulled).toBeLessThan(total / 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("lets grpc-js hold at most 4 of a stream's messages ahead, waits for them, and ends a stream cancelled meanwhile", async () => {
+    const total = 100;
+    await ts.api.createExperiment({ experiment: { name: "ahead", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "ahead",
+      trials: Array.from({ length: total }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: { kind: { $case: "doubleValue" as const, value: i / total } } },
+        loss: i,
+      })),
+    });
+    let pulled = 0;
+    let sixthAfterTurn: boolean | undefined;
+    const turnsTaken: boolean[] = [];
+    const real = ts.server.optimizer;
+    // While `holding`, the interceptor keeps each message grpc-js hands on, as a client that reads nothing would:
+    // grpc-js then calls back none of the stream's writes. While `slow`, it hands each on a turn later.
+    let holding = true;
+    let slow = false;
+    const held: (() => void)[] = [];
+    // Each write grpc-js calls back marks the loop turn it happened in, to tell whether the stream waited a turn.
+    let lastWrite: { turnPassed: boolean } | undefined;
+    class MarkWrites extends ServerInterceptingCall {
+      override sendMessage(message: unknown, callback: () => void): void {
+        super.sendMessage(message, () => {
+          const mark = { turnPassed: false };
+          setImmediate(() => {
+            mark.turnPassed = true;
+          });
+          lastWrite = mark;
+          callback();
+        });
+      }
+    }
+    const hold: ServerInterceptor = (_descriptor, call) =>
+      new MarkWrites(
+        call,
+        new ResponderBuilder()
+          .withSendMessage((message, next) => {
+            if (holding) held.push(() => next(message));
+            else if (slow) setImmediate(() => next(message));
+            else next(message);
+          })
+          .build(),
+      );
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", warned);
+    const s = await serverWith(
+      {
+        streamTrials: {
+          value: async function* (...[experiment, states, pace]: Parameters<typeof real.streamTrials>) {
+            // The pace the handler gives the history reader: each chunk waits for a loop turn of its own, so an
+            // immediate queued before it runs first.
+            const paced = async () => {
+              let ran = false;
+              setImmediate(() => {
+                ran = true;
+              });
+              await pace?.();
+              turnsTaken.push(ran);
+            };
+            for await (const t of real.streamTrials(experiment, states, paced)) {
+              pulled++;
+              if (pulled === 6) sixthAfterTurn = lastWrite?.turnPassed;
+              yield t;
+            }
+          },
+        },
+      },
+      [],
+      { interceptors: [hold] },
+    );
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((ok) => setImmediate(ok));
+    };
+    try {
+      const numbers: number[] = [];
+      const done = new Promise<void>((ok, fail) => {
+        const call = s.client.streamTrials({ experiment: "ahead", states: [] });
+        call.on("data", (r: { trial: { number: number } }) => numbers.push(r.trial.number));
+        call.on("end", ok);
+        call.on("error", fail);
+      });
+      while (held.length === 0) await turns(1);
+      await turns(20);
+      // The message grpc-js is sending, 3 more buffered behind it, and the one the stream now waits for.
+      expect(pulled).toBe(5);
+      expect(held).toHaveLength(1);
+      // Let go one at a time: once the message it waited for is taken, the stream reads on in a later loop turn.
+      while (pulled === 5) {
+        held.shift()?.();
+        await turns(1);
+      }
+      expect(sixthAfterTurn).toBe(true);
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await done;
+      expect(numbers).toEqual(Array.from({ length: total }, (_, i) => i));
+
+      // Cancelled while waiting on a write grpc-js will never call back: the stream still ends, reading no further.
+      holding = true;
+      pulled = 0;
+      const call = s.client.streamTrials({ experiment: "ahead", states: [] });
+      call.on("error", () => undefined);
+      while (held.length === 0) await turns(1);
+      await turns(20);
+      expect(pulled).toBe(5);
+      call.cancel();
+      await s.server.streamsIdle(0);
+      expect(s.server.diagnostics().streams).toBe(0);
+      expect(pulled).toBe(5);
+
+      // A slow reader: the stream waits on a write every few messages, and each wait leaves no listener behind
+      // on the call (a leak Node reports as MaxListenersExceededWarning past 10).
+      holding = false;
+      slow = true;
+      const slowNumbers: number[] = [];
+      await new Promise<void>((ok, fail) => {
+        const c = s.client.streamTrials({ experiment: "ahead", states: [] });
+        c.on("data", (r: { trial: { number: number } }) => slowNumbers.push(r.trial.number));
+        c.on("end", ok);
+        c.on("error", fail);
+      });
+      await turns(2);
+      expect(slowNumbers).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(warnings).toEqual([]);
+      // One chunk (200 trials) per stream, each read in a turn of its own.
+      expect(turnsTaken).toEqual([true, true, true]);
+    } finally {
+      process.off("warning", warned);
+      holding = false;
+      for (const release of held.splice(0)) release();
+      await s.close();
+    }
+  });
+
+  it("ends a stream whose client cancels while the history is read, writing and reading no further", async () => {
+    await ts.api.createExperiment({ experiment: { name: "reading", space: { parameters: wideSpace(1) } } });
+    await ts.api.addTrials({
+      experiment: "reading",
+      trials: Array.from({ length: 5 }, (_, i) => ({
+        params: { parameter_with_a_long_name_000: { kind: { $case: "doubleValue" as const, value: i / 5 } } },
+        loss: i,
+      })),
+    });
+    let cancelled: () => void = () => undefined;
+    const cancelSeen = new Promise<void>((ok) => {
+      cancelled = ok;
+    });
+    const notice: ServerInterceptor = (_descriptor, call) =>
+      new ServerInterceptingCall(
+        call,
+        new ResponderBuilder()
+          .withStart((next) => next(new ServerListenerBuilder().withOnCancel(() => cancelled()).build()))
+          .build(),
+      );
+    let pulled = 0;
+    const real = ts.server.optimizer;
+    const s = await serverWith(
+      {
+        streamTrials: {
+          value: async function* (...args: Parameters<typeof real.streamTrials>) {
+            for await (const t of real.streamTrials(...args)) {
+              pulled++;
+              // The second trial is read only after the server has seen the client's cancel.
+              if (pulled === 2) {
+                await cancelSeen;
+                await new Promise((ok) => setImmediate(ok));
+              }
+              yield t;
+            }
+          },
+        },
+      },
+      [],
+      { interceptors: [notice] },
+    );
+    try {
+      const call = s.client.streamTrials({ experiment: "reading", states: [] });
+      call.on("error", () => undefined);
+      await new Promise<void>((ok) =>
+        call.once("data", () => {
+          call.cancel();
+          ok();
+        }),
+      );
+      await s.server.streamsIdle(0);
+      expect(s.server.diagnostics().streams).toBe(0);
+      expect(pulled).toBe(2);
     } finally {
       await s.close();
     }
@@ -882,6 +1116,30 @@ function rawCallWithTimeout(address: string, method: string, message: Uint8Array
     frame.set(message, 5);
     req.end(frame);
   }).finally(() => session.close());
+}
+
+/** A raw HTTP/2 call of `method` with a grpc-timeout, which the caller cancels (RST_STREAM CANCEL). */
+function rawCallCancellable(address: string, method: string, message: Uint8Array, timeout: string) {
+  const session = http2.connect(`http://${address}`);
+  const req = session.request({
+    ":method": "POST",
+    ":path": `/parzen.v1.OptimizerService/${method}`,
+    "content-type": "application/grpc",
+    te: "trailers",
+    "grpc-timeout": timeout,
+  });
+  req.on("error", () => undefined);
+  req.resume();
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  req.end(frame);
+  return {
+    cancel() {
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      session.close();
+    },
+  };
 }
 
 /** grpc-js's own logging entry point, as its internals call it. */

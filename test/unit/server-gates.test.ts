@@ -112,6 +112,16 @@ describe("Turns", () => {
     await p;
     expect(second).toBe(true);
   });
+
+  it("schedules nothing once its waiters are gone: an idle Turns keeps no loop turn busy", async () => {
+    const turns = new Turns();
+    const immediates = () => process.getActiveResourcesInfo().filter((r) => r === "Immediate").length;
+    const before = immediates();
+    await Promise.all([turns.take(), turns.take()]);
+    // Two turns on: one for the immediate that let the last waiter go to end, one more for any it queued.
+    for (let i = 0; i < 2; i++) await new Promise((ok) => setImmediate(ok));
+    expect(immediates()).toBe(before);
+  });
 });
 
 describe("connection limits as grpc-js options", () => {

@@ -176,6 +176,8 @@ describe("names and keys a request writes", () => {
       /^experiment\.user_attrs: key "a\\u0000b" contains a NUL character$/,
     );
     expect(refused("Suggest", { workerId: bad })).toMatch(/^worker_id: worker id "a\\u0000b" contains a NUL/);
+    // Report's worker id (the next trial's, with suggest_next) when one is given.
+    expect(refused("Report", { workerId: bad })).toBe('worker_id: worker id "a\\u0000b" contains a NUL character');
     expect(refused("Report", { metrics: { [bad]: 1 } })).toMatch(/^metrics: key /);
     expect(refused("Report", { metrics: {}, userAttrs: { [bad]: "" } })).toMatch(/^user_attrs: key /);
     expect(refused("Enqueue", { configurations: [{ userAttrs: {} }, { userAttrs: { [bad]: "" } }] })).toMatch(
