@@ -62,6 +62,7 @@ tests_for() {
       echo "test/unit/service-checks.test.ts" ;;
     src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
     src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
+    src/store/migration-files.ts) echo "test/unit/migration-files.test.ts,test/unit/sqlite-wiring.test.ts" ;;
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
