@@ -15,7 +15,8 @@ import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
-import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
@@ -66,7 +67,7 @@ suite("PostgreSQL store edges", () => {
     return { store, url };
   }
   beforeAll(async () => {
-    cluster = await startCluster();
+    cluster = await testCluster();
   }, 120_000);
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close().catch(() => {});

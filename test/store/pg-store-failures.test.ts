@@ -17,6 +17,7 @@ import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
@@ -60,11 +61,13 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   return "resolved";
 }
 
-/** Waits until `n` lock requests on the cluster wait (pg_locks is current, even inside a transaction). */
+/** Waits until `n` lock requests in `c`'s database wait (the activity snapshot cleared: `c` may be in a transaction). */
 async function lockWaiters(c: pg.Client, n: number): Promise<void> {
   for (;;) {
-    const r = await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted");
-    if ((r.rows[0] as { n: number }).n >= n) return;
+    const r = (await c.query(`SELECT pg_stat_clear_snapshot();
+      SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted
+        AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`)) as unknown as pg.QueryResult[];
+    if ((r[1]!.rows[0] as { n: number }).n >= n) return;
   }
 }
 
@@ -94,7 +97,7 @@ suite("PostgreSQL store: the database's own refusals", () => {
     return { store, admin, url };
   }
   beforeAll(async () => {
-    cluster = await startCluster();
+    cluster = await testCluster();
   }, 120_000);
   afterEach(async () => {
     for (const c of clients.splice(0)) await c.end().catch(() => {});
