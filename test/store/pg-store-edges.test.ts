@@ -288,6 +288,52 @@ suite("PostgreSQL store edges", () => {
     expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
   });
 
+  it("counts its round trips by purpose, and the notices it hears (parzen_db_round_trips_total)", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    // Resolves once the notice of `version` is heard.
+    const waiting = new Map<number, () => void>();
+    const heard = (version: number) => new Promise<void>((resolve) => waiting.set(version, resolve));
+    await store.feed.onChange((_, v) => waiting.get(v)?.());
+    let last = { ...store.roundTrips };
+    /** The counters moved since the last call. */
+    const moved = (): Record<string, number> => {
+      const now = { ...store.roundTrips };
+      const delta = Object.fromEntries(
+        Object.entries(now)
+          .map(([k, n]) => [k, n - (last[k as keyof typeof last] ?? 0)])
+          .filter(([, d]) => d !== 0),
+      );
+      last = now;
+      return delta;
+    };
+    let notice = heard(1);
+    await store.write(e, insert(trial(e, 0)));
+    await notice;
+    expect(moved()).toEqual({ unit: 1, notices: 1 });
+    notice = heard(2);
+    await store.write(e, inSteps(insert(trial(e, 1))));
+    await notice;
+    expect(moved()).toEqual({ steps: 3, notices: 1 });
+    await store.experimentById(e);
+    await store.loadTrials(e, 0, 10, toConfig);
+    expect(moved()).toEqual({ read: 2 });
+    await store.changesSince(e, 0, toConfig);
+    expect(moved()).toEqual({ pull: 1 });
+    const { release } = await store.lock(e, { version: 2, toConfig });
+    expect(moved()).toEqual({ lock: 1 });
+    // Inside the turn: a unit, a read and a pull on the lock's connection.
+    const a = await store.write(e, insert(trial(e, 2)));
+    await store.loadTrials(e, 0, 10, toConfig);
+    await store.changesSince(e, 2, toConfig);
+    expect(moved()).toEqual({ unit: 1, read: 1, pull: 1 });
+    notice = heard(3);
+    release();
+    await a.durable;
+    await notice;
+    expect(moved()).toEqual({ commit: 1, notices: 1 });
+  });
+
   it("refuses writes once closed", async () => {
     const { store } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
