@@ -51,12 +51,14 @@ const forms = [
   ["in steps", inSteps],
 ] as const;
 
-/** "CODE: message" of the ParzenError a promise rejects with. */
+/** "CODE: message" of the ParzenError a promise rejects with, and " [SQLSTATE]" of PostgreSQL's error it carries. */
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
-    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
+    if (!(err instanceof ParzenError)) return `not a ParzenError: ${String(err)}`;
+    const cause = (err.cause as { code?: unknown } | undefined)?.code;
+    return `${err.code}: ${err.message}${typeof cause === "string" ? ` [${cause}]` : ""}`;
   }
   return "resolved";
 }
@@ -121,7 +123,7 @@ suite("PostgreSQL store: the database's own refusals", () => {
       await lockWaiters(admin, 1);
       await admin.query("COMMIT");
       expect(await refused).toBe(
-        "UNAVAILABLE: the database aborted a conflicting write (could not serialize access due to concurrent update); retry",
+        "UNAVAILABLE: the database aborted a conflicting write (could not serialize access due to concurrent update); retry [40001]",
       );
       // Not a lost connection: what the service mirrors stays.
       expect(rolledBack).toBe(0);
@@ -152,7 +154,7 @@ suite("PostgreSQL store: the database's own refusals", () => {
     await lockWaiters(watcher, 1);
     // The turn's second unit wants trial 1: each waits for the other.
     expect(await refusal(store.write(e, { update: [{ ...trial(e, 1), id: b!, workerId: "second" }] }))).toBe(
-      "UNAVAILABLE: the database aborted a conflicting write (deadlock detected); retry",
+      "UNAVAILABLE: the database aborted a conflicting write (deadlock detected); retry [40P01]",
     );
     expect(await refusal(first.durable)).toMatch(
       new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`),
@@ -174,13 +176,13 @@ suite("PostgreSQL store: the database's own refusals", () => {
       const [a] = (await store.write(e, insert(trial(e, 0)))).value;
       // The schema's CHECK on curve steps (the service validates steps first; the store does not).
       expect(await refusal(store.write(e, as({ points: [{ trialId: a!, step: -1, value: 1 }] })))).toMatch(
-        /^INTERNAL: database error: new row for relation "intermediate_values" violates check constraint "intermediate_values_step_check"$/,
+        /^INTERNAL: database error: new row for relation "intermediate_values" violates check constraint "intermediate_values_step_check" \[23514\]$/,
       );
       await admin.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'refused by the test''s trigger'; END $$`);
       await admin.query("CREATE TRIGGER refuse BEFORE INSERT ON trials FOR EACH ROW EXECUTE FUNCTION refuse()");
       expect(await refusal(store.write(e, as(insert(trial(e, 1)))))).toBe(
-        "INTERNAL: database error: refused by the test's trigger",
+        "INTERNAL: database error: refused by the test's trigger [P0001]",
       );
       // Nothing of either unit was written.
       const changes = await store.changesSince(e, 0, toConfig);
@@ -198,10 +200,12 @@ suite("PostgreSQL store: the database's own refusals", () => {
     await admin.query(
       "CREATE TRIGGER refuse BEFORE INSERT OR DELETE ON experiments FOR EACH ROW EXECUTE FUNCTION refuse()",
     );
-    expect(await refusal(store.createExperiment("f", "{}", 1))).toBe("INTERNAL: database error: no INSERT here");
-    expect(await refusal(store.deleteExperiment(e))).toBe("INTERNAL: database error: no DELETE here");
+    expect(await refusal(store.createExperiment("f", "{}", 1))).toBe(
+      "INTERNAL: database error: no INSERT here [P0001]",
+    );
+    expect(await refusal(store.deleteExperiment(e))).toBe("INTERNAL: database error: no DELETE here [P0001]");
     await admin.query("ALTER TABLE trials RENAME TO trials_elsewhere");
-    const gone = 'INTERNAL: database error: relation "trials" does not exist';
+    const gone = 'INTERNAL: database error: relation "trials" does not exist \\[42P01\\]';
     expect(await refusal(store.loadTrials(e, 0, 10, toConfig))).toMatch(new RegExp(`^${gone}`));
     expect(await refusal(store.lock(e, { version: 0, toConfig }))).toMatch(new RegExp(`^${gone}`));
     expect(await refusal(store.lock(e, { version: 0, toConfig }))).toMatch(new RegExp(`^${gone}`));
@@ -255,7 +259,7 @@ suite("PostgreSQL store on a hot standby", () => {
     );
     await expect(listening).rejects.toMatchObject({ code: "25006", message: "cannot execute LISTEN during recovery" });
     expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(
-      /^INTERNAL: database error: cannot execute \w+ in a read-only transaction$/,
+      /^INTERNAL: database error: cannot execute \w+ in a read-only transaction \[25006\]$/,
     );
     // Promoted, the same store listens and writes again.
     await cluster.psql("SELECT pg_promote(true, 60)");
