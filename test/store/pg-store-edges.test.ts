@@ -110,6 +110,50 @@ suite("PostgreSQL store edges", () => {
     });
   }
 
+  it("writes units of every shape on one connection: a trial's update with its own or another's curve point, logged inserts", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const [a, b] = (await store.write(e, insert(trial(e, 0), trial(e, 1)))).value;
+    const request = (requestId: string, withInserted: boolean) => ({
+      method: "Suggest",
+      requestId,
+      trialIds: [7],
+      withInserted,
+      createTime: 1,
+    });
+    // In a turn, every unit runs on the lock's connection, where node-postgres prepares each statement name once:
+    // units that write different things must not share a name, and one trial is updated once per statement.
+    const { release } = await store.lock(e);
+    const units: Unit[] = [
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u1" }] },
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u2" }], points: [{ trialId: a!, step: 0, value: 0.5 }] },
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u3" }], points: [{ trialId: b!, step: 0, value: 1.5 }] },
+      { update: [{ ...trial(e, 1), id: b!, workerId: "u4" }], points: [{ trialId: a!, step: 1, value: 2.5 }] },
+      { ...insert(trial(e, 2)), request: request("plain", false) },
+      { ...insert(trial(e, 3)), request: request("with", true) },
+    ];
+    const written = [];
+    for (const unit of units) written.push(await store.write(e, unit));
+    release();
+    await Promise.all(written.map((w) => w.durable));
+    const trials = await store.loadTrials(e, 0, 10, toConfig);
+    expect(trials.map((t) => [t.number, t.workerId, t.intermediate])).toEqual([
+      [
+        0,
+        "u3",
+        [
+          [0, 0.5],
+          [1, 2.5],
+        ],
+      ],
+      [1, "u4", [[0, 1.5]]],
+      [2, "w", []],
+      [3, "w", []],
+    ]);
+    expect(await store.findRequest("Suggest", "plain")).toEqual({ experimentId: e, trialIds: [7] });
+    expect(await store.findRequest("Suggest", "with")).toEqual({ experimentId: e, trialIds: [7, trials[3]!.id] });
+  });
+
   it("a unit written in steps that fails inside a turn undoes itself, not the turn", async () => {
     const { store } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
