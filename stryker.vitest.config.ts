@@ -15,5 +15,7 @@ export default defineConfig({
     ...(only === undefined || only.length === 0 ? {} : { include: only }),
     // Stryker reports on its own; no PARZEN_REQUIRE_ALL reporter.
     reporters: ["default"],
+    // One PostgreSQL cluster for the whole run when the PostgreSQL store's tests are selected (test/pg-shared.ts).
+    globalSetup: ["test/pg-global-setup.ts"],
   },
 });

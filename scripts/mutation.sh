@@ -68,6 +68,7 @@ tests_for() {
       echo "test/unit/service-checks.test.ts" ;;
     src/server/stream-gate.ts | src/server/turns.ts | src/server/connections.ts) echo "test/unit/server-gates.test.ts" ;;
     src/store/encoding.ts) echo "test/unit/store-encoding.test.ts" ;;
+    src/store/migration-files.ts) echo "test/unit/migration-files.test.ts,test/unit/sqlite-wiring.test.ts" ;;
     src/service/state/trial-columns.ts) echo "test/unit/trial-columns.test.ts,test/unit/experiment-state.test.ts" ;;
     src/service/state/lifecycle.ts) echo "test/unit/lifecycle.test.ts" ;;
     src/service/state/serial-queue.ts) echo "test/unit/serial-queue.test.ts" ;;
@@ -125,9 +126,10 @@ tests_for() {
     src/store/postgres/connect.ts) echo "test/unit/pg-connect.test.ts,test/unit/store-open.test.ts" ;;
     # Migrating and opening PostgreSQL: a small test on one cluster (the contract file migrates a database per test).
     src/store/postgres/migrate.ts | src/store/postgres/open.ts) echo "test/store/pg-migrate.test.ts" ;;
-    # The PostgreSQL store: the Store contract with the PostgreSQL-only promises, and its refusals and edges (a cluster
-    # per file, a database per test).
-    src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts) echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts" ;;
+    # The PostgreSQL store: the Store contract with the PostgreSQL-only promises, its refusals and edges, and the
+    # database's own refusals (a cluster per file, a database per test).
+    src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts)
+      echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts,test/store/pg-store-failures.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The server's own wiring (listening, TLS, health, stopping): its edge tests, one server per file (the contract
     # file's calls add a minute a mutant and nothing on server.ts).

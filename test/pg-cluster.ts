@@ -44,8 +44,17 @@ export interface PgCluster {
   pause(): Promise<void>;
   /** Starts it again after `pause`. */
   resume(): Promise<void>;
-  /** Stops the server and deletes its data. */
+  /** Stops the server and deletes its data (for an attached cluster, `attachCluster`: nothing, its owner does). */
   stop(): Promise<void>;
+  /** What another process needs to attach to this cluster (`attachCluster`). */
+  readonly address: ClusterAddress;
+}
+
+/** A running cluster's port, directory and server options (to restart it after `pause`). */
+export interface ClusterAddress {
+  readonly port: number;
+  readonly dir: string;
+  readonly options: string;
 }
 
 const asRoot = userInfo().uid === 0;
@@ -122,6 +131,24 @@ export async function startCluster(
       }
     }
   }
+  return handle(bin, { port, dir, options: opts() }, false);
+}
+
+/**
+ * A cluster another process started and will stop (mutation runs share one across test runs: see
+ * test/pg-global-setup.ts): `stop` leaves it running, and `createDatabase` first drops a database of that name
+ * left by an earlier run.
+ */
+export function attachCluster(address: ClusterAddress): PgCluster {
+  const bin = findPostgresBin();
+  if (bin === undefined) throw new Error(`PostgreSQL binaries not found under ${ROOT}`);
+  return handle(bin, address, true);
+}
+
+function handle(bin: string, address: ClusterAddress, attached: boolean): PgCluster {
+  const { port, dir, options } = address;
+  const data = join(dir, "data");
+  const pgCtl = (...args: string[]) => pgRun(join(bin, "pg_ctl"), ["-D", data, ...args]);
   const url = (database = "postgres") => `postgres://parzen@127.0.0.1:${port}/${database}`;
   const psql = (sql: string, database = "postgres") =>
     pgRun(join(bin, "psql"), [
@@ -140,9 +167,11 @@ export async function startCluster(
   let stopped = false;
   return {
     port,
+    address,
     url,
     psql,
     async createDatabase(name: string) {
+      if (attached) await psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await psql(`CREATE DATABASE "${name}"`);
       return url(name);
     },
@@ -150,10 +179,10 @@ export async function startCluster(
       await pgCtl("-m", "fast", "-w", "stop");
     },
     async resume() {
-      await pgCtl("-o", opts(), "-l", join(dir, "log"), "-w", "start");
+      await pgCtl("-o", options, "-l", join(dir, "log"), "-w", "start");
     },
     async stop() {
-      if (stopped) return;
+      if (stopped || attached) return;
       stopped = true;
       await pgCtl("-m", "immediate", "-w", "stop").catch(() => {});
       rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,8 @@ import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
-import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
@@ -66,7 +67,7 @@ suite("PostgreSQL store edges", () => {
     return { store, url };
   }
   beforeAll(async () => {
-    cluster = await startCluster();
+    cluster = await testCluster();
   }, 120_000);
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close().catch(() => {});
@@ -108,6 +109,50 @@ suite("PostgreSQL store edges", () => {
       expect(changes!.trials.map((t) => t.number)).toEqual([0]);
     });
   }
+
+  it("writes units of every shape on one connection: a trial's update with its own or another's curve point, logged inserts", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const [a, b] = (await store.write(e, insert(trial(e, 0), trial(e, 1)))).value;
+    const request = (requestId: string, withInserted: boolean) => ({
+      method: "Suggest",
+      requestId,
+      trialIds: [7],
+      withInserted,
+      createTime: 1,
+    });
+    // In a turn, every unit runs on the lock's connection, where node-postgres prepares each statement name once:
+    // units that write different things must not share a name, and one trial is updated once per statement.
+    const { release } = await store.lock(e);
+    const units: Unit[] = [
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u1" }] },
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u2" }], points: [{ trialId: a!, step: 0, value: 0.5 }] },
+      { update: [{ ...trial(e, 0), id: a!, workerId: "u3" }], points: [{ trialId: b!, step: 0, value: 1.5 }] },
+      { update: [{ ...trial(e, 1), id: b!, workerId: "u4" }], points: [{ trialId: a!, step: 1, value: 2.5 }] },
+      { ...insert(trial(e, 2)), request: request("plain", false) },
+      { ...insert(trial(e, 3)), request: request("with", true) },
+    ];
+    const written = [];
+    for (const unit of units) written.push(await store.write(e, unit));
+    release();
+    await Promise.all(written.map((w) => w.durable));
+    const trials = await store.loadTrials(e, 0, 10, toConfig);
+    expect(trials.map((t) => [t.number, t.workerId, t.intermediate])).toEqual([
+      [
+        0,
+        "u3",
+        [
+          [0, 0.5],
+          [1, 2.5],
+        ],
+      ],
+      [1, "u4", [[0, 1.5]]],
+      [2, "w", []],
+      [3, "w", []],
+    ]);
+    expect(await store.findRequest("Suggest", "plain")).toEqual({ experimentId: e, trialIds: [7] });
+    expect(await store.findRequest("Suggest", "with")).toEqual({ experimentId: e, trialIds: [7, trials[3]!.id] });
+  });
 
   it("a unit written in steps that fails inside a turn undoes itself, not the turn", async () => {
     const { store } = await open();
@@ -285,6 +330,52 @@ suite("PostgreSQL store edges", () => {
       await cluster.resume();
     }
     expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+  });
+
+  it("counts its round trips by purpose, and the notices it hears (parzen_db_round_trips_total)", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    // Resolves once the notice of `version` is heard.
+    const waiting = new Map<number, () => void>();
+    const heard = (version: number) => new Promise<void>((resolve) => waiting.set(version, resolve));
+    await store.feed.onChange((_, v) => waiting.get(v)?.());
+    let last = { ...store.roundTrips };
+    /** The counters moved since the last call. */
+    const moved = (): Record<string, number> => {
+      const now = { ...store.roundTrips };
+      const delta = Object.fromEntries(
+        Object.entries(now)
+          .map(([k, n]) => [k, n - (last[k as keyof typeof last] ?? 0)])
+          .filter(([, d]) => d !== 0),
+      );
+      last = now;
+      return delta;
+    };
+    let notice = heard(1);
+    await store.write(e, insert(trial(e, 0)));
+    await notice;
+    expect(moved()).toEqual({ unit: 1, notices: 1 });
+    notice = heard(2);
+    await store.write(e, inSteps(insert(trial(e, 1))));
+    await notice;
+    expect(moved()).toEqual({ steps: 3, notices: 1 });
+    await store.experimentById(e);
+    await store.loadTrials(e, 0, 10, toConfig);
+    expect(moved()).toEqual({ read: 2 });
+    await store.changesSince(e, 0, toConfig);
+    expect(moved()).toEqual({ pull: 1 });
+    const { release } = await store.lock(e, { version: 2, toConfig });
+    expect(moved()).toEqual({ lock: 1 });
+    // Inside the turn: a unit, a read and a pull on the lock's connection.
+    const a = await store.write(e, insert(trial(e, 2)));
+    await store.loadTrials(e, 0, 10, toConfig);
+    await store.changesSince(e, 2, toConfig);
+    expect(moved()).toEqual({ unit: 1, read: 1, pull: 1 });
+    notice = heard(3);
+    release();
+    await a.durable;
+    await notice;
+    expect(moved()).toEqual({ commit: 1, notices: 1 });
   });
 
   it("refuses writes once closed", async () => {

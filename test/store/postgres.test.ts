@@ -16,12 +16,13 @@ import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
 import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
 import { storeContract, type StoreHarness } from "./contract.js";
 import { testPki } from "../integration/certs.js";
 
 let cluster: Promise<PgCluster> | undefined;
 const theCluster = () => {
-  cluster ??= startCluster();
+  cluster ??= testCluster();
   return cluster;
 };
 afterAll(async () => {
