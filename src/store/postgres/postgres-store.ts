@@ -78,7 +78,7 @@ import type {
   Written,
 } from "../store.js";
 import { isConnectionError, PARZEN_LOCKS, type Pool } from "./connect.js";
-import { missingTrial, unitStatement } from "./unit-statement.js";
+import { missingTrial, ownedBy, unitStatement } from "./unit-statement.js";
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -129,8 +129,8 @@ const SQL = {
       $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[])
       AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline,
         objective_values, constraint_values)
-    WHERE t.id = u.id AND t.experiment_id = $1 RETURNING t.id`,
-  touch: `UPDATE trials SET version = ${VERSION} WHERE experiment_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
+    WHERE t.id = u.id AND ${ownedBy("t", "$1")} RETURNING t.id`,
+  touch: `UPDATE trials t SET version = ${VERSION} WHERE ${ownedBy("t", "$1")} AND t.id = ANY($2::bigint[]) RETURNING t.id`,
   points: `INSERT INTO intermediate_values (trial_id, step, value)
     SELECT p.trial_id, p.step, p.value
     FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) WITH ORDINALITY AS p(trial_id, step, value, ord)

@@ -45,6 +45,17 @@ export interface UnitLock {
   readonly timeoutMs: number;
 }
 
+/**
+ * "Trial `alias` is experiment `id`'s", as a filter and never an index condition, so that a unit finds its trials by
+ * primary key whatever PostgreSQL estimates for the experiment. A new experiment's rows are estimated at about one
+ * until ANALYZE has seen it (after 10% of the whole table changes), and the planner then reads the experiment's
+ * every trial through its (experiment_id, …) indexes to update one: a Report growing with the experiment
+ * (bench/RESULTS.md, "The planner and a new experiment"). `+ 0` is PostgreSQL's idiom for "not through an index".
+ */
+export function ownedBy(alias: string, id: string): string {
+  return `${alias}.experiment_id + 0 = ${id}`;
+}
+
 /** The marker that starts the text of the failed cast (`missingTrial`). */
 const MISSING = "parzen-missing-trials:";
 
@@ -177,7 +188,7 @@ export function unitStatement(
       ])})
         AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline,
           objective_values, constraint_values)
-      WHERE t.id = u.id AND t.experiment_id = ${id} RETURNING t.id)`);
+      WHERE t.id = u.id AND ${ownedBy("t", id)} RETURNING t.id)`);
   }
 
   const points = unit.points ?? [];
@@ -188,7 +199,7 @@ export function unitStatement(
   if (touched.length > 0) {
     shape += "t";
     ctes.push(`touch AS (UPDATE trials t SET version = b.version FROM bump b
-      WHERE t.experiment_id = ${id} AND t.id = ANY(${$(touched, "bigint[]")}) RETURNING t.id)`);
+      WHERE ${ownedBy("t", id)} AND t.id = ANY(${$(touched, "bigint[]")}) RETURNING t.id)`);
   }
   if (points.length > 0) {
     shape += "p";

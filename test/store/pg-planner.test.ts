@@ -1,0 +1,122 @@
+/**
+ * A unit's cost does not grow with its experiment, whatever PostgreSQL's statistics say about it. Statistics are
+ * gathered by ANALYZE, which autovacuum runs once a tenth of a table has changed: in a database with a long history,
+ * a new experiment stays unknown to them (estimated at about one row) for its whole life. A Report that updates one
+ * trial must still read one trial, not the experiment's every trial (bench/RESULTS.md, "The planner and a new
+ * experiment"): counted by PostgreSQL itself (pg_stat_user_tables), once the store's connections have ended, which
+ * is when a backend hands its counts over.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgresStore } from "../../src/store/postgres/open.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import type { Unit } from "../../src/store/store.js";
+import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
+
+const suite = postgresAvailable ? describe : describe.skip;
+
+/** Trials in the experiment the statistics never saw: a unit reading them all is far above `READS_BOUND`. */
+const UNSEEN_TRIALS = 2_000;
+/** Trial rows one unit may read (a primary-key lookup reads one or two, with the unit's own checks). */
+const READS_BOUND = 20;
+
+function trial(experimentId: number, number: number): TrialRow {
+  return {
+    id: 0,
+    experimentId,
+    number,
+    state: "running",
+    source: "algorithm",
+    config: Float64Array.of(number),
+    loss: null,
+    metrics: NO_NUMBERS,
+    userAttrs: NO_STRINGS,
+    workerId: "w",
+    failReason: "",
+    createTime: 1,
+    startTime: 1,
+    endTime: null,
+    leaseDeadline: 100,
+    intermediate: NO_POINTS,
+  };
+}
+const insert = (experimentId: number, from: number, count: number): Unit => ({
+  insert: Array.from({ length: count }, (_, i) => {
+    const t = trial(experimentId, from + i);
+    return { trial: t, params: { a: t.config[0]! } };
+  }),
+});
+
+suite("PostgreSQL units and the planner's statistics", () => {
+  let cluster: PgCluster;
+  let databases = 0;
+  beforeAll(async () => {
+    cluster = await testCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  /** Closes `store` and waits until its backends are gone, their counts handed over. */
+  async function closed(store: PostgresStore, db: string): Promise<void> {
+    await store.close();
+    const others = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND pid <> pg_backend_pid()`;
+    while ((await cluster.psql(others)).trim() !== "0") await new Promise((r) => setTimeout(r, 20));
+  }
+  /** Trial rows read so far in `db`, by sequential and index scans. */
+  async function trialReads(db: string): Promise<number> {
+    const out = await cluster.psql(
+      "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = 'trials'",
+      db,
+    );
+    return Number(out.trim());
+  }
+
+  /**
+   * A database whose statistics know only experiment `seen` and whose autovacuum is off for trials (so it cannot
+   * learn of the other, `unseen`, while the test runs), with UNSEEN_TRIALS running trials in `unseen`.
+   */
+  async function staleStatistics(): Promise<{ db: string; url: string; unseen: number; ids: number[] }> {
+    const db = `planner${++databases}`;
+    const url = await cluster.createDatabase(db);
+    const store = await openPostgresStore({ url });
+    const seen = (await store.createExperiment("seen", "{}", 1)).value.id;
+    await store.write(seen, insert(seen, 0, 300));
+    await cluster.psql("ALTER TABLE trials SET (autovacuum_enabled = false); ANALYZE trials", db);
+    const unseen = (await store.createExperiment("unseen", "{}", 1)).value.id;
+    const ids = (await store.write(unseen, insert(unseen, 0, UNSEEN_TRIALS))).value;
+    await closed(store, db);
+    return { db, url, unseen, ids };
+  }
+
+  for (const [how, steps] of [
+    ["in one statement", false],
+    ["in steps", true],
+  ] as const) {
+    it(`a unit updating one trial of an experiment the statistics never saw reads one trial, ${how}`, async () => {
+      const { db, url, unseen, ids } = await staleStatistics();
+      const id = ids[UNSEEN_TRIALS - 1]!;
+      const done = { ...trial(unseen, UNSEEN_TRIALS - 1), id, state: "complete" as const, loss: 0.5, endTime: 2 };
+      const units: Unit[] = [
+        { update: [done] },
+        // A curve point on a trial not otherwise updated moves that trial's version (the `touch` write).
+        { points: [{ trialId: ids[0]!, step: 3, value: 1.5 }] },
+      ];
+      for (const unit of units) {
+        const before = await trialReads(db);
+        const store = await openPostgresStore({ url });
+        await store.write(unseen, steps ? { ...unit, withIds: () => ({}) } : unit);
+        await closed(store, db);
+        expect((await trialReads(db)) - before).toBeLessThan(READS_BOUND);
+      }
+      // The writes landed: a read through another store sees them.
+      const store = await openPostgresStore({ url });
+      const read = await store.loadTrials(unseen, 0, 1, (p) => Float64Array.of(p.a ?? Number.NaN));
+      const last = await store.loadTrials(unseen, UNSEEN_TRIALS - 1, 1, (p) => Float64Array.of(p.a ?? Number.NaN));
+      expect(read[0]!.intermediate).toEqual([[3, 1.5]]);
+      expect([last[0]!.state, last[0]!.loss]).toEqual(["complete", 0.5]);
+      await closed(store, db);
+    }, 60_000);
+  }
+});
