@@ -139,9 +139,12 @@ describe("the options that act only on long runs or with RUNNING trials", () => 
   ];
 
   it("far_field_bound: 0 (no bound) and a tighter bound both change what the default bound suggests", () => {
-    const base = suggestions(defaults, long);
-    expect(suggestions({ ...defaults, far_field_bound: 0 }, long)).not.toEqual(base);
-    expect(suggestions({ ...defaults, far_field_bound: 1 }, long)).not.toEqual(base);
+    // The bound acts where l draws far from every trial, which its endpoint reach does; since definition version 8
+    // only groups of at most good_endpoint_max_params get the reach, and this space's group has three.
+    const reach = { ...defaults, good_endpoint_max_params: 3 };
+    const base = suggestions(reach, long);
+    expect(suggestions({ ...reach, far_field_bound: 0 }, long)).not.toEqual(base);
+    expect(suggestions({ ...reach, far_field_bound: 1 }, long)).not.toEqual(base);
   });
 
   it("gamma_cap_growth: a cap that grows with N changes the suggestions once ⌈growth·N⌉ passes gamma_cap", () => {
