@@ -90,6 +90,16 @@ suite("PostgreSQL units and the planner's statistics", () => {
     return { db, url, unseen, ids };
   }
 
+  it("a page of an experiment the statistics never saw reads the page, not the experiment", async () => {
+    const { db, url, unseen } = await staleStatistics();
+    const before = await trialReads(db);
+    const store = await openPostgresStore({ url });
+    const page = await store.loadTrials(unseen, UNSEEN_TRIALS - 10, 5, (p) => Float64Array.of(p.a ?? Number.NaN));
+    await closed(store, db);
+    expect(page.map((t) => t.number)).toEqual([1990, 1991, 1992, 1993, 1994]);
+    expect((await trialReads(db)) - before).toBeLessThan(READS_BOUND);
+  }, 60_000);
+
   for (const [how, steps] of [
     ["in one statement", false],
     ["in steps", true],
