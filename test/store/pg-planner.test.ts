@@ -6,9 +6,11 @@
  * experiment"): counted by PostgreSQL itself (pg_stat_user_tables), once the store's connections have ended, which
  * is when a backend hands its counts over.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { unitStatement } from "../../src/store/postgres/unit-statement.js";
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
@@ -77,7 +79,7 @@ suite("PostgreSQL units and the planner's statistics", () => {
    * A database whose statistics know only experiment `seen` and whose autovacuum is off for trials (so it cannot
    * learn of the other, `unseen`, while the test runs), with UNSEEN_TRIALS running trials in `unseen`.
    */
-  async function staleStatistics(): Promise<{ db: string; url: string; unseen: number; ids: number[] }> {
+  async function staleStatistics(): Promise<{ db: string; url: string; unseen: number; ids: readonly number[] }> {
     const db = `planner${++databases}`;
     const url = await cluster.createDatabase(db);
     const store = await openPostgresStore({ url });
@@ -129,4 +131,36 @@ suite("PostgreSQL units and the planner's statistics", () => {
       await closed(store, db);
     }, 60_000);
   }
+
+  it("a one-trial update is planned once per connection, not at every call", async () => {
+    // PostgreSQL plans a prepared statement's first five calls for their values, then keeps a generic plan only if
+    // it does not look dearer than those; a Report's unit planned at every call costs more than it runs.
+    const db = `planner${++databases}`;
+    const url = await cluster.createDatabase(db);
+    const store = await openPostgresStore({ url });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    // A table of some size, known to the statistics: there one lookup by primary key is far cheaper than ten.
+    await store.write(e, insert(e, 0, 20_000));
+    const ids = (await store.write(e, insert(e, 20_000, 20))).value;
+    await closed(store, db);
+    await cluster.psql("ANALYZE trials", db);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      let name = "";
+      for (const [i, id] of ids.entries()) {
+        const done = { ...trial(e, i), id, state: "complete" as const, loss: i, endTime: 2 };
+        const q = unitStatement("parzen_test", "t", e, { update: [done] }, { keys: [1, 2], timeoutMs: 1000 });
+        name = q.name!;
+        expect((await client.query(q)).rows[0].checked).toBe(0);
+      }
+      const plans = await client.query(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+        [name],
+      );
+      expect(plans.rows).toEqual([{ generic_plans: String(ids.length - 5), custom_plans: "5" }]);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
 });

@@ -166,26 +166,34 @@ export function unitStatement(
   // One trial updated twice in a unit: the last write wins, as rows written in order would.
   const updates = [...new Map((unit.update ?? []).map((t) => [t.id, t])).values()];
   if (updates.length > 0) {
-    shape += "u";
     const col = <T>(f: (t: TrialRow) => T) => updates.map(f);
+    const columns: [unknown[], string][] = [
+      [col((t) => t.id), "bigint[]"],
+      [col((t) => STATE_NUMBER[t.state]), "smallint[]"],
+      [col((t) => t.loss), "float8[]"],
+      [col((t) => JSON.stringify(t.metrics)), "text[]"],
+      [col((t) => JSON.stringify(t.userAttrs)), "text[]"],
+      [col((t) => t.workerId), "text[]"],
+      [col((t) => t.failReason), "text[]"],
+      [col((t) => t.startTime), "bigint[]"],
+      [col((t) => t.endTime), "bigint[]"],
+      [col((t) => t.leaseDeadline), "bigint[]"],
+      [col((t) => encodeValues(t.values)), "text[]"],
+      [col((t) => encodeValues(t.constraints)), "text[]"],
+    ];
+    // One trial (a Report's usual unit) as one row of scalars rather than arrays: PostgreSQL estimates an unnest of
+    // parameters at 10 rows, so its generic plan looks dearer than a custom one, and it then plans the statement at
+    // every call (bench/RESULTS.md, "The planner and a new experiment").
+    const one = updates.length === 1;
+    shape += one ? "u1" : "u";
+    const rows = one
+      ? `(VALUES (${columns.map(([v, type]) => $(v[0], type.slice(0, -2))).join(", ")}))`
+      : `unnest(${list(columns)})`;
     ctes.push(`upd AS (UPDATE trials t SET state = u.state, loss = u.loss, metrics = u.metrics,
       user_attrs = u.user_attrs, worker_id = u.worker_id, fail_reason = u.fail_reason, start_time = u.start_time,
       end_time = u.end_time, lease_deadline = u.lease_deadline, objective_values = u.objective_values,
       constraint_values = u.constraint_values, version = b.version
-      FROM bump b, unnest(${list([
-        [col((t) => t.id), "bigint[]"],
-        [col((t) => STATE_NUMBER[t.state]), "smallint[]"],
-        [col((t) => t.loss), "float8[]"],
-        [col((t) => JSON.stringify(t.metrics)), "text[]"],
-        [col((t) => JSON.stringify(t.userAttrs)), "text[]"],
-        [col((t) => t.workerId), "text[]"],
-        [col((t) => t.failReason), "text[]"],
-        [col((t) => t.startTime), "bigint[]"],
-        [col((t) => t.endTime), "bigint[]"],
-        [col((t) => t.leaseDeadline), "bigint[]"],
-        [col((t) => encodeValues(t.values)), "text[]"],
-        [col((t) => encodeValues(t.constraints)), "text[]"],
-      ])})
+      FROM bump b, ${rows}
         AS u(id, state, loss, metrics, user_attrs, worker_id, fail_reason, start_time, end_time, lease_deadline,
           objective_values, constraint_values)
       WHERE t.id = u.id AND ${ownedBy("t", id)} RETURNING t.id)`);
