@@ -18,7 +18,7 @@
  *
  *   npm run build && BENCH_NO_TORCH=1 bash bench/setup-venv.sh && npx tsx bench/multi-server/run.ts [--write]
  *
- * Before each window the database is vacuumed and checkpointed (BENCH_SETTLE=0: not), and each round starts at
+ * Before each window the database is vacuumed, analysed and checkpointed (BENCH_SETTLE=0: not), and each round starts at
  * another server count, so background work left by one window is not billed to the next; the PostgreSQL CPU
  * columns also show its client backends alone.
  *
@@ -407,8 +407,10 @@ async function throughput(
           const before = await Promise.all(servers.map((s) => scrape(s.http)));
           const cpu0 = servers.map((s) => cpuOf(s.pid!));
           if (SETTLE) {
-            // What earlier windows left (dead rows, dirty pages) is settled before this one's CPU is read.
-            await psql("VACUUM", "parzen");
+            // What earlier windows left (dead rows, dirty pages) is settled before this one's CPU is read, and the
+            // statistics are current, as autovacuum keeps them in a database that has run a while: before its first
+            // ANALYZE, PostgreSQL plans for empty tables (bench/RESULTS.md, "The planner and a new experiment").
+            await psql("VACUUM (ANALYZE)", "parzen");
             await psql("CHECKPOINT", "parzen");
           }
           if (PG_STATS) await psql("SELECT pg_stat_statements_reset()", "parzen");
