@@ -188,6 +188,9 @@ function postgresSide(store: PostgresStore): Side {
         );
       }
       await client().query("COMMIT");
+      // Statistics for the copied tables now, not at autovacuum's first visit: until then PostgreSQL would plan
+      // the servers' statements for empty tables.
+      if (writing) await client().query(`ANALYZE ${TABLES.map((t) => t.name).join(", ")}`);
     },
     async rollback() {
       await c?.query("ROLLBACK");

@@ -149,6 +149,16 @@ suite("copying to and from PostgreSQL", () => {
     await copyDatabase(from, url);
     expect(await query(url, "SELECT DISTINCT version FROM trials")).toEqual([{ version: 0 }]);
     expect(await query(url, "SELECT DISTINCT version FROM experiments")).toEqual([{ version: 0 }]);
+    // And analysed: the statistics know the copied rows before the first server plans a statement.
+    expect(
+      await query(
+        url,
+        "SELECT relname, reltuples::int AS n FROM pg_class WHERE relname IN ('trials', 'request_log') ORDER BY 1",
+      ),
+    ).toEqual([
+      { relname: "request_log", n: 1 },
+      { relname: "trials", n: 2004 },
+    ]);
     // The identity sequences were moved past the copied ids: a server's next ids follow them.
     const store = await openPostgresStore({ url });
     try {
