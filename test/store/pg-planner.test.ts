@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { unitStatement } from "../../src/store/postgres/unit-statement.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { runningTrial as trial } from "./running-trial.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
@@ -23,26 +23,6 @@ const UNSEEN_TRIALS = 2_000;
 /** Trial rows one unit may read (a primary-key lookup reads one or two, with the unit's own checks). */
 const READS_BOUND = 20;
 
-function trial(experimentId: number, number: number): TrialRow {
-  return {
-    id: 0,
-    experimentId,
-    number,
-    state: "running",
-    source: "algorithm",
-    config: Float64Array.of(number),
-    loss: null,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
-    endTime: null,
-    leaseDeadline: 100,
-    intermediate: NO_POINTS,
-  };
-}
 const insert = (experimentId: number, from: number, count: number): Unit => ({
   insert: Array.from({ length: count }, (_, i) => {
     const t = trial(experimentId, from + i);
