@@ -601,6 +601,20 @@ describe("more of the Report state machine", () => {
     expect((await h.optimizer.report(pruned(t!.id))).trial).toMatchObject({ loss: undefined, values: [] });
   });
 
+  it("a RUNNING trial's report withdraws no retry, whatever attributes it brings, with suggest_next or not", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const [w] = await h.optimizer.enqueue(enqueueReq("e", [0.25]));
+    // Only a LOST trial's link to its retry counts; a user attribute of that name on a RUNNING trial does not.
+    const r = await h.optimizer.report(
+      ok(t!.id, 1, { suggestNext: true, userAttrs: { "parzen.retried_as": `${w!.id}` } }),
+    );
+    expect(r.next!.trials.map((n) => [n.id, n.state])).toEqual([[w!.id, TrialState.TRIAL_STATE_RUNNING]]);
+    // The same without suggest_next: the enqueued trial stays WAITING, the next Suggest's.
+    const [w2] = await h.optimizer.enqueue(enqueueReq("e", [0.5]));
+    await h.optimizer.report(ok(w!.id, 2, { userAttrs: { "parzen.retried_as": `${w2!.id}` } }));
+    expect((await h.optimizer.suggest(suggestReq("e"))).map((n) => n.id)).toEqual([w2!.id]);
+  });
+
   it("a replayed Report with suggest_next answers the same enqueued next trial", async () => {
     const [t] = await h.optimizer.suggest(suggestReq("e"));
     const [w] = await h.optimizer.enqueue(enqueueReq("e", [0.25]));
