@@ -79,6 +79,18 @@ describe("Suggest with other servers on the database", () => {
     expect(pullsSince(from)).toBe(1);
   });
 
+  it("answers a Suggest retried after the budget was used up with the trials its first answer handed out", async () => {
+    // With other servers the log is not read before computing (the write checks the id); an answer no write
+    // checks (here retry_after: the one trial of the budget is RUNNING) must look the id up itself.
+    const first = await optimizer.suggestAnswer(suggestReq("e", 1, { requestId: "s1" }));
+    expect(first.trials).toHaveLength(1);
+    const again = await optimizer.suggestAnswer(suggestReq("e", 1, { requestId: "s1" }));
+    expect(again.trials.map((t) => t.id)).toEqual(first.trials.map((t) => t.id));
+    expect(again.retryAfter).toBeUndefined();
+    // Without an id it is retry_after.
+    expect((await optimizer.suggestAnswer(suggestReq("e"))).retryAfter).toEqual(RETRY_AFTER);
+  });
+
   it("says what keeping its image current cost (for /metrics), where a lone server has nothing to say", async () => {
     await optimizer.suggestAnswer(suggestReq("e"));
     // The budget is all RUNNING: one pull before answering retry_after.
