@@ -123,7 +123,9 @@ describe("Report", () => {
     await h.optimizer.createExperiment(experiment("lost", { leaseDuration: { seconds: 1, nanos: 0 } }));
     const [t] = await h.optimizer.suggest(suggestReq("lost"));
     h.clock += 1001;
-    expect((await h.optimizer.getTrial(t!.id)).state).toBe(TrialState.TRIAL_STATE_LOST);
+    const lost = await h.optimizer.getTrial(t!.id);
+    // A lease is shown only while RUNNING: the lapsed one is gone from the LOST trial's record.
+    expect([lost.state, lost.leaseDeadline]).toEqual([TrialState.TRIAL_STATE_LOST, undefined]);
     const r = await h.optimizer.report(ok(t!.id, 0.1));
     expect(r.trial).toMatchObject({ state: TrialState.TRIAL_STATE_COMPLETE, loss: 0.1 });
     expect((await h.optimizer.getBest("lost")).id).toBe(t!.id);
