@@ -65,4 +65,26 @@ describe("a CMA-ES run's state", () => {
       }
     }
   });
+
+  it("takes a variance or eigenvalue below 0 as 1e-8 and 0 as 0, as the package does (D² < 0 → EPS)", () => {
+    const d = (diagonal: boolean, C: number[]) =>
+      Array.from(CmaState.initial(cmaParams(2, 6, diagonal), Float64Array.of(0, 0), 1, Float64Array.from(C)).eigen().D);
+    // sep-CMA-ES reads the diagonal.
+    expect(d(true, [4, 0, 0, -1])).toEqual([2, Math.sqrt(1e-8)]);
+    expect(d(true, [4, 0, 0, 0])).toEqual([2, 0]);
+    // The full update's eigenvalues, ascending: C = [[1, 2], [2, 1]] has 3 and −1.
+    const full = d(false, [1, 2, 2, 1]).sort((a, b) => a - b);
+    expect(full[0]).toBe(Math.sqrt(1e-8));
+    expect(full[1]).toBeCloseTo(Math.sqrt(3), 12);
+    expect(d(false, [4, 0, 0, 0]).sort((a, b) => a - b)).toEqual([0, 2]);
+  });
+
+  it("decomposes C made symmetric, the mean of each off-diagonal pair, as the package does", () => {
+    const q = cmaParams(3);
+    const eig = (C: number[]) => {
+      const { B, D } = CmaState.initial(q, new Float64Array(3), 1, Float64Array.from(C)).eigen();
+      return [Array.from(B), Array.from(D)];
+    };
+    expect(eig([2, 0.25, 0.125, 0.75, 1.5, 1, 0.375, 0, 1])).toEqual(eig([2, 0.5, 0.25, 0.5, 1.5, 0.5, 0.25, 0.5, 1]));
+  });
 });
