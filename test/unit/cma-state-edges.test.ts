@@ -87,4 +87,25 @@ describe("a CMA-ES run's state", () => {
     };
     expect(eig([2, 0.25, 0.125, 0.75, 1.5, 1, 0.375, 0, 1])).toEqual(eig([2, 0.5, 0.25, 0.5, 1.5, 0.5, 0.25, 0.5, 1]));
   });
+
+  it("encodes a discrete coordinate from the mean scaled by the margin's A: m + A·(x − m)", () => {
+    const axis: DiscreteAxis = { index: 0, low: 0, step: 1, size: 10 };
+    const q = cmaParams(1);
+    const withA = (a: number) =>
+      new CmaState(
+        q,
+        Float64Array.of(4),
+        1,
+        Float64Array.of(1),
+        undefined,
+        undefined,
+        0,
+        undefined,
+        Float64Array.of(a),
+        [axis],
+      );
+    // x = 5.2 from m = 4: 4 + 2·1.2 = 6.4, grid value 6 (not 4 + 1.2/2 = 4.6, nor 5 unscaled).
+    expect(withA(2).encodeDiscrete(Float64Array.of(5.2))[0]).toBe(6);
+    expect(withA(1).encodeDiscrete(Float64Array.of(5.2))[0]).toBe(5);
+  });
 });
