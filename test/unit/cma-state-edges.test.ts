@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CmaState, cmaParams, type DiscreteAxis } from "../../src/algorithms/cmaes/cma.js";
+import { ndtr } from "../../src/math/special.js";
 
 const p = cmaParams(2);
 
@@ -107,5 +108,63 @@ describe("a CMA-ES run's state", () => {
     // x = 5.2 from m = 4: 4 + 2·1.2 = 6.4, grid value 6 (not 4 + 1.2/2 = 4.6, nor 5 unscaled).
     expect(withA(2).encodeDiscrete(Float64Array.of(5.2))[0]).toBe(6);
     expect(withA(1).encodeDiscrete(Float64Array.of(5.2))[0]).toBe(5);
+  });
+
+  it("stalls the rank-one path (hσ = 0) exactly when |pσ| / √(1 − (1 − cσ)^(2(g+1))) reaches (1.4 + 2/(n + 1))·χN", () => {
+    const q = cmaParams(2);
+    const seen = [0, 0];
+    for (let s = 0; s <= 60; s++) {
+      // Generation 0 with a path pσ of growing length: the told generation is g = 1.
+      const before = 1.5 + s * 0.05;
+      const st = new CmaState(
+        q,
+        Float64Array.of(0.5, 0.5),
+        0.3,
+        Float64Array.of(1, 0, 0, 1),
+        Float64Array.of(before, before),
+        new Float64Array(2),
+        0,
+      );
+      const solutions = Array.from({ length: q.popsize }, (_, i) => ({
+        x: st.sample(Float64Array.of(Math.sin(i + 1), Math.cos(i + 2))),
+        loss: i,
+      }));
+      const next = st.tell(solutions);
+      const left = Math.hypot(...next.pSigma) / Math.sqrt(1 - (1 - q.cSigma) ** (2 * (1 + 1)));
+      const h = left < (1.4 + 2 / 3) * q.chiN ? 1 : 0;
+      // From pc = 0: with hσ = 0 the path stays 0, with hσ = 1 it takes the step.
+      expect(
+        next.pc.every((v) => v === 0),
+        `|pσ| before ${before}`,
+      ).toBe(h === 0);
+      seen[h]!++;
+    }
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[1]).toBeGreaterThan(0);
+  });
+
+  it("pulls a mean beyond a discrete axis's last threshold back until the inner side holds exactly the margin", () => {
+    // Values 0, 1, 2 (thresholds 0.5 and 1.5); the mean at 5, A = 2 from an earlier correction.
+    const axis: DiscreteAxis = { index: 0, low: 0, step: 1, size: 3 };
+    const q = cmaParams(1);
+    const st = new CmaState(
+      q,
+      Float64Array.of(5),
+      0.1,
+      Float64Array.of(1),
+      undefined,
+      undefined,
+      0,
+      undefined,
+      Float64Array.of(2),
+      [axis],
+    );
+    const solutions = Array.from({ length: q.popsize }, (_, i) => ({ x: Float64Array.of(5 + 0.01 * i), loss: i }));
+    const next = st.tell(solutions);
+    const m = next.mean[0]!;
+    expect(m).toBeGreaterThan(1.5);
+    // The margin: the probability of a draw falling back below 1.5, under N(m, (σ·A)²·C).
+    const scale = next.sigma * next.A[0]! * Math.sqrt(next.C[0]!);
+    expect(ndtr((1.5 - m) / scale)).toBeCloseTo(next.margin, 12);
   });
 });
