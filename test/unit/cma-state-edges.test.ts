@@ -167,4 +167,25 @@ describe("a CMA-ES run's state", () => {
     const scale = next.sigma * next.A[0]! * Math.sqrt(next.C[0]!);
     expect(ndtr((1.5 - m) / scale)).toBeCloseTo(next.margin, 12);
   });
+
+  it("stops on tolfun and tolx only strictly below their thresholds, as the package compares", () => {
+    const q = cmaParams(2);
+    const at = (over: { sigma?: number; funhist?: number[]; g?: number }) =>
+      new CmaState(
+        q,
+        Float64Array.of(0.5, 0.5),
+        over.sigma ?? 0.3,
+        Float64Array.of(1, 0, 0, 1),
+        new Float64Array(2),
+        new Float64Array(2),
+        over.g ?? 1,
+        Float64Array.from(over.funhist ?? Array.from({ length: q.funhistTerm * 2 }, (_, i) => i)),
+      );
+    // A spread of exactly 1e-12 (0 and 1e-12) is not below 1e-12.
+    const spread = Array.from({ length: q.funhistTerm * 2 }, (_, i) => (i === 0 ? 1e-12 : 0));
+    expect(at({ funhist: spread, g: q.funhistTerm + 1 }).shouldStop(0.3)).toBe(false);
+    // σ·C_ii exactly 1e-12 × the initial σ (1) is not below it.
+    expect(at({ sigma: 1e-12 }).shouldStop(1)).toBe(false);
+    expect(at({ sigma: 0.9e-12 }).shouldStop(1)).toBe(true);
+  });
 });
