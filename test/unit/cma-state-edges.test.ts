@@ -168,16 +168,16 @@ describe("a CMA-ES run's state", () => {
     expect(ndtr((1.5 - m) / scale)).toBeCloseTo(next.margin, 12);
   });
 
-  it("stops on tolfun and tolx only strictly below their thresholds, as the package compares", () => {
+  it("stops on tolfun, tolx and divergence only strictly past their thresholds, as the package compares", () => {
     const q = cmaParams(2);
-    const at = (over: { sigma?: number; funhist?: number[]; g?: number }) =>
+    const at = (over: { sigma?: number; C?: number[]; pc?: number[]; funhist?: number[]; g?: number }) =>
       new CmaState(
         q,
         Float64Array.of(0.5, 0.5),
         over.sigma ?? 0.3,
-        Float64Array.of(1, 0, 0, 1),
+        Float64Array.from(over.C ?? [1, 0, 0, 1]),
         new Float64Array(2),
-        new Float64Array(2),
+        Float64Array.from(over.pc ?? [0, 0]),
         over.g ?? 1,
         Float64Array.from(over.funhist ?? Array.from({ length: q.funhistTerm * 2 }, (_, i) => i)),
       );
@@ -187,5 +187,10 @@ describe("a CMA-ES run's state", () => {
     // σ·C_ii exactly 1e-12 × the initial σ (1) is not below it.
     expect(at({ sigma: 1e-12 }).shouldStop(1)).toBe(false);
     expect(at({ sigma: 0.9e-12 }).shouldStop(1)).toBe(true);
+    // And σ·pc_i exactly at it, the variances below.
+    expect(at({ sigma: 1e-12, C: [0.5, 0, 0, 0.5], pc: [1, 1] }).shouldStop(1)).toBe(false);
+    // Divergence: σ·max D exactly 1e4 is not above it.
+    expect(at({ sigma: 1e4 }).shouldStop(1)).toBe(false);
+    expect(at({ sigma: 1.0001e4 }).shouldStop(1)).toBe(true);
   });
 });
