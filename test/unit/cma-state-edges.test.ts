@@ -193,4 +193,39 @@ describe("a CMA-ES run's state", () => {
     expect(at({ sigma: 1e4 }).shouldStop(1)).toBe(false);
     expect(at({ sigma: 1.0001e4 }).shouldStop(1)).toBe(true);
   });
+
+  it("encodes a discrete coordinate beyond either end of its axis to that end's grid value", () => {
+    const axis: DiscreteAxis = { index: 0, low: 2, step: 0.5, size: 5 };
+    const s = CmaState.initial(cmaParams(1), Float64Array.of(0), 0.3, undefined, [axis]);
+    for (const [x, v] of [
+      [-100, 2],
+      [1.74, 2],
+      [1.76, 2],
+      [4.2, 4],
+      [4.26, 4],
+      [100, 4],
+    ])
+      expect(s.encodeDiscrete(Float64Array.of(x))[0], `${x}`).toBe(v);
+  });
+
+  it("stops when a step no longer moves the mean along any one coordinate, the last as well as the first", () => {
+    const q = cmaParams(2);
+    // σ = 1e-16: 0 + 2e-17 moves, 1 + 2e-17 does not (tolx measured against an initial σ of 1e-20).
+    // Generation 2: the principal-axis test looks along the first axis, where 0 moves.
+    const st = new CmaState(q, Float64Array.of(0, 1), 1e-16, Float64Array.of(1, 0, 0, 1), undefined, undefined, 2);
+    expect(st.shouldStop(1e-20)).toBe(true);
+    const moves = new CmaState(q, Float64Array.of(0, 0), 1e-16, Float64Array.of(1, 0, 0, 1), undefined, undefined, 2);
+    expect(moves.shouldStop(1e-20)).toBe(false);
+  });
+
+  it("stops on a condition number above 1e14, not at it", () => {
+    const q = cmaParams(2);
+    const cond = (c: number) =>
+      new CmaState(q, Float64Array.of(0, 0), 1e-11, Float64Array.of(1, 0, 0, c), undefined, undefined, 1).shouldStop(
+        1e-20,
+      );
+    // D = (1, 1e14): a ratio of exactly 1e14.
+    expect(cond(1e28)).toBe(false);
+    expect(cond(1.0001e28)).toBe(true);
+  });
 });
