@@ -228,4 +228,18 @@ describe("a CMA-ES run's state", () => {
     expect(cond(1e28)).toBe(false);
     expect(cond(1.0001e28)).toBe(true);
   });
+
+  it("keeps c1 + cμ below 1 when sep-CMA-ES's larger rates would pass it (cμ ≤ 1 − c1 − 1e-8)", () => {
+    // n = 2 with λ = 200: (n + 2)/3 times the full update's cμ is above 1.
+    const q = cmaParams(2, 200, true);
+    expect(q.cmu).toBe(1 - q.c1 - 1e-8);
+    expect(q.c1 + q.cmu).toBeLessThan(1);
+  });
+
+  it("refuses other constants of another dimension or population size", () => {
+    const st = CmaState.initial(cmaParams(2), Float64Array.of(0, 0), 1);
+    expect(() => st.withParams(cmaParams(3, 6))).toThrow("withParams: n and popsize must not change");
+    expect(() => st.withParams(cmaParams(2, 8))).toThrow("withParams: n and popsize must not change");
+    expect(st.withParams(cmaParams(2, 6, true)).p.diagonal).toBe(true);
+  });
 });
