@@ -204,7 +204,7 @@ describe("a CMA-ES run's state", () => {
       [4.2, 4],
       [4.26, 4],
       [100, 4],
-    ])
+    ] as const)
       expect(s.encodeDiscrete(Float64Array.of(x))[0], `${x}`).toBe(v);
   });
 
