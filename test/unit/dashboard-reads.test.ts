@@ -264,11 +264,21 @@ describe("the trials table", () => {
   });
 
   it("refuses an unknown sort with INVALID_ARGUMENT naming what it takes", async () => {
-    for (const sort of ["size", "param:nope", "objective:loss", "objective:"]) {
+    // "param_x" ends in a parameter's name after six characters, as "param:x" does: still refused.
+    for (const sort of ["size", "param:nope", "objective:loss", "objective:", "param_x", ""]) {
       expect(await codeOf(reads.trials("t", { sort }))).toBe(
         `INVALID_ARGUMENT: sort: expected number, loss, state, objective:<name> of an objective or param:<name> of a parameter, got "${sort}"`,
       );
     }
+  });
+
+  it("keeps an order only for the same sort, direction and states", async () => {
+    expect((await page({ sort: "loss" })).numbers).toEqual([5, 0, 3, 2, 4, 1]);
+    expect((await page({ sort: "loss", states: ["fail"] })).numbers).toEqual([1]);
+    expect((await page({ sort: "loss", states: ["complete"] })).numbers).toEqual([5, 0, 2, 4]);
+    expect((await page({})).numbers).toEqual([0, 1, 2, 3, 4, 5]);
+    // An empty sort is no sort "number": refused, even right after the table was read in number order.
+    expect(await codeOf(reads.trials("t", { sort: "" }))).toMatch(/^INVALID_ARGUMENT: sort: expected .* got ""$/);
   });
 
   it("sees a change made after a sorted page was read (the order is kept only while nothing changes)", async () => {
@@ -564,6 +574,9 @@ describe("the Pareto plot", () => {
     });
     const small = await reads.pareto("par", 3);
     expect([small.sampled, small.front.numbers, small.others.numbers]).toEqual([true, [1, 2], [0]]);
+    // Room for two of the three others: the first and the middle one, evenly spaced.
+    const two = await reads.pareto("par", 4);
+    expect([two.sampled, two.others.numbers]).toEqual([true, [0, 4]]);
     const none = await reads.pareto("par", 1);
     expect([none.sampled, none.front.numbers, none.others.numbers]).toEqual([true, [1, 2], []]);
     // A single-objective experiment has no front to show.
@@ -574,5 +587,103 @@ describe("the Pareto plot", () => {
       front: { numbers: [] },
       others: { numbers: [] },
     });
+  });
+});
+
+describe("curves at their edges", () => {
+  it("never counts a trial without a loss among the best, and shows every curve when the limit allows", async () => {
+    await create("cv2", { pruner: { name: "median", options: {} } });
+    const curve = (v: number) => [{ step: 1, value: v }];
+    await add("cv2", [
+      // A FAIL trial has a curve but no loss.
+      imp(0.1, F, undefined, { intermediateValues: curve(0) }),
+      imp(0.2, P, undefined, { intermediateValues: curve(5) }),
+      imp(0.3, P, undefined, { intermediateValues: curve(1) }),
+      imp(0.4, P, undefined, { intermediateValues: curve(3) }),
+      imp(0.5, C, 2),
+    ]);
+    // Best 1 (ceil of 2/2): trial 2, the lowest loss; then the most recent: 3.
+    expect((await reads.curves("cv2", 2)).rows.map((r) => r.number)).toEqual([2, 3]);
+    const all = await reads.curves("cv2", 10);
+    expect([all.total, all.rows.map((r) => r.number)]).toEqual([4, [0, 1, 2, 3]]);
+  });
+});
+
+describe("the table's order over many ties", () => {
+  it("sorts equal losses by number and trials without a loss last by number, in both directions", async () => {
+    await create("ties");
+    // 150 trials: every third without a loss (FAIL), the others with one of three losses.
+    await add(
+      "ties",
+      Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? imp(i / 150, F) : imp(i / 150, C, (i * 7) % 3))),
+    );
+    const order = async (desc: boolean) => {
+      const rows = (await reads.trials("ties", { sort: "loss", desc, limit: 1000 })).rows;
+      return rows.map((t) => t.number);
+    };
+    const numbers = Array.from({ length: 150 }, (_, i) => i);
+    const lossless = numbers.filter((i) => i % 3 === 0);
+    const withLoss = (l: number) => numbers.filter((i) => i % 3 !== 0 && (i * 7) % 3 === l);
+    expect(await order(false)).toEqual([...withLoss(0), ...withLoss(1), ...withLoss(2), ...lossless]);
+    expect(await order(true)).toEqual([...withLoss(2), ...withLoss(1), ...withLoss(0), ...lossless]);
+  });
+});
+
+describe("a parameter sort in a multi-objective experiment", () => {
+  it("sorts by the parameter even when its name ends in an objective's name", async () => {
+    await create(
+      "mo5",
+      {
+        objectives: [
+          { name: "a", direction: MIN },
+          { name: "b", direction: MIN },
+        ],
+        algorithm: { name: "nsga2", options: {} },
+      },
+      [uniform("longa", 0, 1)],
+    );
+    const t = (x: number, a: number): TrialImport => ({
+      ...imp(x, C, undefined, { values: [a, 0] }),
+      params: { longa: num(x) },
+    });
+    await add("mo5", [t(0.1, 3), t(0.9, 1), t(0.5, 2)]);
+    // "param:longa" without its first ten characters is "a", the first objective's name.
+    expect((await reads.trials("mo5", { sort: "param:longa" })).rows.map((r) => r.number)).toEqual([0, 2, 1]);
+    expect((await reads.trials("mo5", { sort: "objective:a" })).rows.map((r) => r.number)).toEqual([1, 2, 0]);
+  });
+});
+
+describe("plot points sampled", () => {
+  const sampled = async (name: string, losses: number[], max: number) => {
+    await create(name);
+    await add(
+      name,
+      losses.map((l, i) => imp(i / losses.length, C, l)),
+    );
+    return reads.points(name, max);
+  };
+
+  it("are never more than the limit, each a trial with a loss, the best quarter of the limit among them", async () => {
+    const cases: [string, number[], number][] = [
+      ["p1", Array.from({ length: 100 }, (_, i) => (i * 7919) % 100), 8],
+      ["p2", Array.from({ length: 100 }, (_, i) => (i * 7919) % 100), 10],
+      // The two best are trials 1 and 2; 49 / 6 added six times falls short of 49.
+      ["p3", Array.from({ length: 49 }, (_, i) => (i === 1 || i === 2 ? i - 1 : 49 + i)), 8],
+    ];
+    for (const [name, losses, max] of cases) {
+      const p = await sampled(name, losses, max);
+      expect(p.sampled, name).toBe(true);
+      expect(p.numbers.length, name).toBeLessThanOrEqual(max);
+      for (const n of p.numbers) expect(Number.isInteger(n) && n >= 0 && n < losses.length, `${name}: ${n}`).toBe(true);
+      const best = [...losses].sort((a, b) => a - b).slice(0, Math.floor(max / 4));
+      for (const l of best) expect(p.losses, `${name}: loss ${l}`).toContain(l);
+    }
+  });
+
+  it("keep exactly a quarter of the limit as the best when losses tie, the earliest trials first", async () => {
+    const p = await sampled("flat", Array(400).fill(1), 40);
+    expect(p.numbers.length).toBeLessThanOrEqual(40);
+    // The best ten are trials 0-9; the even sample of the others steps by 400 / 30, so its next one is 13.
+    expect(p.numbers.filter((n) => n < 13)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });

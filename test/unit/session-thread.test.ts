@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import type { Observation } from "../../src/algorithms/types.js";
 import { createRng } from "../../src/math/rng.js";
-import { runSuggestJob, type SessionHolder, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
+import {
+  dropSession,
+  runSuggestJob,
+  type SessionHolder,
+  type SuggestJob,
+} from "../../src/service/runners/algorithm-runner.js";
 import { SessionThread } from "../../src/service/runners/session-thread.js";
 import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { compileSpace } from "../../src/space/compile.js";
@@ -490,4 +495,129 @@ describe("what a session's handle frees on the thread", () => {
       await own.close();
     }
   }, 120_000);
+});
+
+describe("the session thread's edges", () => {
+  const small = compileSpace({ parameters: everyKind.parameters.slice(0, 2) });
+  const memos = createSharedMemos();
+  const options = tpe.parseOptions({});
+  const history = (n: number): Observation[] =>
+    Array.from({ length: n }, (_, i) => obs(i, "complete", Math.sin(i), [((i * 7) % 50) / 10 - 2, 1 + (i % 9)]));
+  const workerOf = (t: SessionThread) => (t as unknown as { worker: Worker }).worker;
+
+  it("sends a history of exactly one piece (10,000 trials) with the suggestion, in one message", async () => {
+    const own = new SessionThread();
+    try {
+      const job: SuggestJob = {
+        algorithm: "tpe",
+        options,
+        space: small,
+        history: history(10_000),
+        seed: 3,
+        trialNumber: 0,
+      };
+      const pending = own.suggest(job, { algorithmSession: undefined, threadSession: undefined });
+      const worker = workerOf(own);
+      const kinds: string[] = [];
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (msg: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => {
+        kinds.push((msg as { type: string }).type);
+        post(msg, transfer);
+      };
+      expect(Array.from(await pending)).toEqual(Array.from(runSuggestJob(job, memos)));
+      expect(kinds).toEqual(["suggest"]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("a failure of a session its holder has dropped since leaves the holder's current session alone", async () => {
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const bad: SuggestJob = { algorithm: "nope", options, space: small, history: [], seed: 1, trialNumber: 0 };
+      const failing = own.suggest(bad, holder);
+      // The holder drops that session (an `auto` experiment changing phase does) and opens another at once.
+      dropSession(holder);
+      const good: SuggestJob = {
+        algorithm: "tpe",
+        options,
+        space: small,
+        history: history(30),
+        seed: 1,
+        trialNumber: 30,
+      };
+      const answered = own.suggest(good, holder);
+      const current = holder.threadSession;
+      await expect(failing).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+      expect(Array.from(await answered)).toEqual(Array.from(runSuggestJob(good, memos)));
+      expect(holder.threadSession).toBe(current);
+      const next: SuggestJob = { ...good, trialNumber: 31 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+      expect(holder.threadSession).toBe(current);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("drops an answer that no call waits for (the call was already failed)", async () => {
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = {
+        algorithm: "tpe",
+        options,
+        space: small,
+        history: history(20),
+        seed: 2,
+        trialNumber: 20,
+      };
+      expect(Array.from(await own.suggest(job, holder))).toEqual(Array.from(runSuggestJob(job, memos)));
+      // The thread's answer to a call no longer pending, e.g. one that crossed the thread's replacement.
+      expect(() => workerOf(own).emit("message", { id: 1, config: Float64Array.of(0, 0) })).not.toThrow();
+      const next: SuggestJob = { ...job, trialNumber: 21 };
+      expect(Array.from(await own.suggest(next, holder))).toEqual(Array.from(runSuggestJob(next, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("an error reported by a thread already replaced does not fail the new thread's suggestions", async () => {
+    const own = new SessionThread();
+    try {
+      const holder: SessionHolder = { algorithmSession: undefined, threadSession: undefined };
+      const job: SuggestJob = {
+        algorithm: "tpe",
+        options,
+        space: small,
+        history: history(20),
+        seed: 4,
+        trialNumber: 20,
+      };
+      await own.suggest(job, holder);
+      const old = workerOf(own);
+      // Replaced at close; a suggestion starts the next thread while the old one is still stopping.
+      const closing = own.close();
+      const next: SuggestJob = { ...job, trialNumber: 21 };
+      const pending = own.suggest(next, holder);
+      expect(workerOf(own)).not.toBe(old);
+      // The old thread fails on its way out (its listeners are still there until it exits).
+      old.emit("error", new Error("a late error of the old thread"));
+      await closing;
+      expect(Array.from(await pending)).toEqual(Array.from(runSuggestJob(next, memos)));
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("close stops the thread itself", async () => {
+    const own = new SessionThread();
+    const job: SuggestJob = { algorithm: "tpe", options, space: small, history: history(5), seed: 5, trialNumber: 5 };
+    await own.suggest(job, { algorithmSession: undefined, threadSession: undefined });
+    const worker = workerOf(own);
+    expect(worker.threadId).toBeGreaterThan(0);
+    await own.close();
+    // A Worker's threadId is -1 once its thread has stopped.
+    expect(worker.threadId).toBe(-1);
+  }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
   DEFINITION_VERSION_KEY,
   DEFINITION_VERSIONS,
   definitionJson,
+  STORED_SPACE_LIMITS,
 } from "../../src/service/use-cases/definition.js";
 import { choice, intRange, num, str, uniform } from "../integration/fixtures.js";
 import { experiment, type Harness, harness, refusal } from "./use-cases-harness.js";
@@ -100,6 +101,11 @@ describe("CreateExperiment's definition at its edges", () => {
       'experiment "old" was created before stop conditions existed (definition version 1): ' +
         "max_trials, max_failed_trials, goal and deadline need a new experiment (or UpdateExperiment)",
     );
+    // Each stop condition alone is refused the same way.
+    for (const extra of [{ maxFailedTrials: 3 }, { goal: 0.5 }, { deadline: new Date(Date.UTC(2030, 0, 1)) }]) {
+      const one = errorOf(() => compileCreate(experiment("old", extra), undefined, stored));
+      expect([one.code, one.message]).toEqual(["FAILED_PRECONDITION", stop.message]);
+    }
     const storedV2 = compileDefinition(experiment("old2"), undefined, v2);
     const objectives = [{ name: "err", direction: Direction.DIRECTION_MINIMIZE }];
     const obj = errorOf(() => compileCreate(experiment("old2", { objectives }), undefined, storedV2));
@@ -107,6 +113,17 @@ describe("CreateExperiment's definition at its edges", () => {
     expect(obj.message).toBe(
       'experiment "old2" was created before objectives existed (definition version 2): objectives need a new experiment',
     );
+  });
+
+  it("checks an experiment name's characters strictly for new experiments only", () => {
+    const odd = "a\u202Eb";
+    expect(errorOf(() => compileDefinition(experiment(odd))).message).toBe(
+      'experiment.name: experiment name "a\\u202Eb" contains the bidirectional control U+202E, which makes a name display as something it is not',
+    );
+    // Stored before names were checked, it still loads, and can be created again as it was.
+    const stored = compileDefinition(experiment(odd), STORED_SPACE_LIMITS);
+    expect(stored.proto.name).toBe(odd);
+    expect(compileCreate(experiment(odd), undefined, stored).proto.name).toBe(odd);
   });
 
   it("takes objective names of up to 200 characters", () => {

@@ -7,6 +7,7 @@ import { Direction } from "@parzen/client/gen/parzen/v1/experiment";
 import { ListTrialsRequest } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { Trial, TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ParzenError } from "../../src/errors.js";
 import { Optimizer } from "../../src/service/use-cases/optimizer.js";
 import {
   enqueueReq,
@@ -122,7 +123,9 @@ describe("Report", () => {
     await h.optimizer.createExperiment(experiment("lost", { leaseDuration: { seconds: 1, nanos: 0 } }));
     const [t] = await h.optimizer.suggest(suggestReq("lost"));
     h.clock += 1001;
-    expect((await h.optimizer.getTrial(t!.id)).state).toBe(TrialState.TRIAL_STATE_LOST);
+    const lost = await h.optimizer.getTrial(t!.id);
+    // A lease is shown only while RUNNING: the lapsed one is gone from the LOST trial's record.
+    expect([lost.state, lost.leaseDeadline]).toEqual([TrialState.TRIAL_STATE_LOST, undefined]);
     const r = await h.optimizer.report(ok(t!.id, 0.1));
     expect(r.trial).toMatchObject({ state: TrialState.TRIAL_STATE_COMPLETE, loss: 0.1 });
     expect((await h.optimizer.getBest("lost")).id).toBe(t!.id);
@@ -211,6 +214,8 @@ describe("Report", () => {
     // Without suggest_next the request id logs nothing: the same report is simply idempotent.
     expect((await h.optimizer.report(ok(b!.id, 2, { requestId: "r1" }))).trial.loss).toBe(2);
     expect((await h.optimizer.getExperiment("e")).trialCounts).toMatchObject({ running: 1, complete: 2 });
+    // Repeated on the finished trial, still no log is read: answered unchanged, not as "r1"'s other trial.
+    expect((await h.optimizer.report(ok(b!.id, 2, { requestId: "r1" }))).trial.loss).toBe(2);
   });
 
   it("with suggest_next, reads the request log only once the trial is finished or the id turns out taken", async () => {
@@ -233,6 +238,41 @@ describe("Report", () => {
     expect((await h.optimizer.getExperiment("f")).trialCounts).toMatchObject({ running: 1, complete: 0 });
     const next = await h.optimizer.report(ok(c!.id, 2, { suggestNext: true, requestId: "n2" }));
     expect(next.next!.trials.map((t) => t.number)).toEqual([1]);
+  });
+
+  it("with suggest_next, a retry after the budget was used up replays the trial the first answer handed out", async () => {
+    await h.optimizer.createExperiment(experiment("two", { maxTrials: 2 }));
+    const [t] = await h.optimizer.suggest(suggestReq("two"));
+    const req = ok(t!.id, 1, { suggestNext: true, requestId: "b1" });
+    const first = await h.optimizer.report(req);
+    expect(first.next!.trials.map((n) => n.number)).toEqual([1]);
+    // Two trials now: the budget is used up, but the retry's answer is the first one's.
+    const again = await h.optimizer.report(req);
+    expect(again.next!.trials).toEqual(first.next!.trials);
+    expect(again.next!.done).toBe(first.next!.done);
+  });
+
+  it("with suggest_next, a write failing for another reason than a taken id answers that failure", async () => {
+    const [a] = await h.optimizer.suggest(suggestReq("e"));
+    await h.optimizer.report(ok(a!.id, 1, { suggestNext: true, requestId: "s1" }));
+    await h.optimizer.createExperiment(experiment("f"));
+    const [c] = await h.optimizer.suggest(suggestReq("f"));
+    // The id is taken (by experiment e), but the unit fails first for a reason of its own.
+    vi.spyOn(h.store, "write").mockRejectedValueOnce(new ParzenError("UNAVAILABLE", "storage went away"));
+    expect(await refusal(h.optimizer.report(ok(c!.id, 2, { suggestNext: true, requestId: "s1" })))).toEqual({
+      code: "UNAVAILABLE",
+      message: "storage went away",
+    });
+  });
+
+  it("with suggest_next, a unit refused as ALREADY_EXISTS for another reason than its id answers that refusal", async () => {
+    const [a] = await h.optimizer.suggest(suggestReq("e"));
+    // E.g. another server took the next trial's number first: the id "k1" was never logged.
+    vi.spyOn(h.store, "write").mockRejectedValueOnce(new ParzenError("ALREADY_EXISTS", "that trial number is taken"));
+    expect(await refusal(h.optimizer.report(ok(a!.id, 1, { suggestNext: true, requestId: "k1" })))).toEqual({
+      code: "ALREADY_EXISTS",
+      message: "that trial number is taken",
+    });
   });
 
   it("with suggest_next on a trial already reported, answers the next trial without a second report", async () => {
@@ -561,6 +601,20 @@ describe("more of the Report state machine", () => {
     const [t] = await h.optimizer.suggest(suggestReq("mo"));
     await h.optimizer.reportIntermediate(t!.id, 0, 0.5);
     expect((await h.optimizer.report(pruned(t!.id))).trial).toMatchObject({ loss: undefined, values: [] });
+  });
+
+  it("a RUNNING trial's report withdraws no retry, whatever attributes it brings, with suggest_next or not", async () => {
+    const [t] = await h.optimizer.suggest(suggestReq("e"));
+    const [w] = await h.optimizer.enqueue(enqueueReq("e", [0.25]));
+    // Only a LOST trial's link to its retry counts; a user attribute of that name on a RUNNING trial does not.
+    const r = await h.optimizer.report(
+      ok(t!.id, 1, { suggestNext: true, userAttrs: { "parzen.retried_as": `${w!.id}` } }),
+    );
+    expect(r.next!.trials.map((n) => [n.id, n.state])).toEqual([[w!.id, TrialState.TRIAL_STATE_RUNNING]]);
+    // The same without suggest_next: the enqueued trial stays WAITING, the next Suggest's.
+    const [w2] = await h.optimizer.enqueue(enqueueReq("e", [0.5]));
+    await h.optimizer.report(ok(w!.id, 2, { userAttrs: { "parzen.retried_as": `${w2!.id}` } }));
+    expect((await h.optimizer.suggest(suggestReq("e"))).map((n) => n.id)).toEqual([w2!.id]);
   });
 
   it("a replayed Report with suggest_next answers the same enqueued next trial", async () => {

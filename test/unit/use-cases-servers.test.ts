@@ -14,7 +14,7 @@ import { Optimizer } from "../../src/service/use-cases/optimizer.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { OtherServers, withOtherServers } from "./feed-store.js";
-import { experiment, START, suggestReq, update } from "./use-cases-harness.js";
+import { experiment, harness, START, suggestReq, update } from "./use-cases-harness.js";
 
 const memos = createSharedMemos();
 const RETRY_AFTER = { seconds: 1, nanos: 0 };
@@ -77,6 +77,31 @@ describe("Suggest with other servers on the database", () => {
     from = feed.asked.length;
     expect((await optimizer.suggestAnswer(suggestReq("e"))).done).toBe(true);
     expect(pullsSince(from)).toBe(1);
+  });
+
+  it("answers a Suggest retried after the budget was used up with the trials its first answer handed out", async () => {
+    // With other servers the log is not read before computing (the write checks the id); an answer no write
+    // checks (here retry_after: the one trial of the budget is RUNNING) must look the id up itself.
+    const first = await optimizer.suggestAnswer(suggestReq("e", 1, { requestId: "s1" }));
+    expect(first.trials).toHaveLength(1);
+    const again = await optimizer.suggestAnswer(suggestReq("e", 1, { requestId: "s1" }));
+    expect(again.trials.map((t) => t.id)).toEqual(first.trials.map((t) => t.id));
+    expect(again.retryAfter).toBeUndefined();
+    // Without an id it is retry_after.
+    expect((await optimizer.suggestAnswer(suggestReq("e"))).retryAfter).toEqual(RETRY_AFTER);
+  });
+
+  it("says what keeping its image current cost (for /metrics), where a lone server has nothing to say", async () => {
+    await optimizer.suggestAnswer(suggestReq("e"));
+    // The budget is all RUNNING: one pull before answering retry_after.
+    await optimizer.suggestAnswer(suggestReq("e"));
+    expect(optimizer.feedStats?.pulls).toEqual({ turn: 0, refresh: 0, read: 1 });
+    const lone = await harness();
+    try {
+      expect(lone.optimizer.feedStats).toBeUndefined();
+    } finally {
+      await lone.close();
+    }
   });
 });
 

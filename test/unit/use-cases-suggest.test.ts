@@ -5,7 +5,8 @@
  * prefetch used only for an unchanged experiment.
  */
 import { CompletionReason, Direction } from "@parzen/client/gen/parzen/v1/experiment";
-import { ExperimentAction } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import { ExperimentAction, SuggestResponse } from "@parzen/client/gen/parzen/v1/optimizer_service";
+import type { Parameter, Value } from "@parzen/client/gen/parzen/v1/space";
 import { TrialSource, TrialState } from "@parzen/client/gen/parzen/v1/trial";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { algorithmNamed } from "../../src/algorithms/registry.js";
@@ -13,7 +14,7 @@ import { createSharedMemos } from "../../src/algorithms/shared-memos.js";
 import { ParzenError } from "../../src/errors.js";
 import { type AlgorithmRunner, runSuggestJob, type SuggestJob } from "../../src/service/runners/algorithm-runner.js";
 import { compileDefinition, DEFINITION_VERSIONS, definitionJson } from "../../src/service/use-cases/definition.js";
-import { uniform } from "../integration/fixtures.js";
+import { bool, choice, int, num, uniform } from "../integration/fixtures.js";
 import {
   enqueueReq,
   experiment,
@@ -498,5 +499,52 @@ describe("the prefetch", () => {
     (await plain.optimizer.report(ok(t!.id, 1, { suggestNext: true }))).afterAnswer?.();
     expect(plain.optimizer.diagnostics().prefetch.ahead).toBe(0);
     await plain.close();
+  });
+});
+
+describe("Suggest's answer within the answer limit", () => {
+  it("refuses an answer of enqueued trials one byte over the limit, their framing counted", async () => {
+    const answerWith = async (limits: { maxAnswerBytes?: number }) => {
+      const h = await harness({ limits });
+      try {
+        await h.optimizer.createExperiment(experiment("q"));
+        await h.optimizer.enqueue(enqueueReq("q", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.25]));
+        return await h.optimizer.suggestAnswer(suggestReq("q", 10));
+      } finally {
+        await h.close();
+      }
+    };
+    const all = await answerWith({});
+    expect(all.trials).toHaveLength(10);
+    const size = SuggestResponse.encode(all).finish().length;
+    // The same calls with a limit one byte short of that answer: refused, nothing handed out over the limit.
+    await expect(answerWith({ maxAnswerBytes: size - 1 })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  it("bounds a choice by its widest kind of option: int above double above bool", async () => {
+    const limit = 100_000;
+    const h = await harness({ limits: { maxAnswerBytes: limit } });
+    try {
+      // 100 parameters, each a choice of one option of the kind.
+      const space = (v: Value): Parameter[] =>
+        Array.from({ length: 100 }, (_, i) => choice(`p${String(i).padStart(2, "0")}`, [{ value: v }]));
+      const most = async (name: string, v: Value) => {
+        await h.optimizer.createExperiment(experiment(name, { space: { parameters: space(v) } }));
+        const err = await refusal(h.optimizer.suggestAnswer(suggestReq(name, 1000)));
+        expect(err.code).toBe("INVALID_ARGUMENT");
+        return Number(/at most (\d+) per call/.exec(err.message)![1]);
+      };
+      const ints = await most("ints", int(-1e15));
+      const doubles = await most("doubles", num(1.5));
+      const bools = await most("bools", bool(true));
+      expect(ints).toBeLessThan(doubles);
+      expect(doubles).toBeLessThan(bools);
+      // And the count named for the widest values is served within the limit.
+      const answer = await h.optimizer.suggestAnswer(suggestReq("ints", ints));
+      expect(answer.trials).toHaveLength(ints);
+      expect(SuggestResponse.encode(answer).finish().length).toBeLessThanOrEqual(limit);
+    } finally {
+      await h.close();
+    }
   });
 });
