@@ -101,7 +101,7 @@ tests_for() {
     # TPE per file: the file's own unit tests and the pinned suggestions (tpe-fingerprint, 4-5 s, kills most
     # mutants of what TPE suggests); every tpe* file is 50 s a surviving mutant (docs/testing.md, mutalg5).
     src/algorithms/tpe/parzen-estimator.ts | src/algorithms/tpe/dims.ts | src/algorithms/tpe/workspace.ts | src/algorithms/tpe/float-buffers.ts)
-      echo "test/unit/tpe-components.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-acquisition.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-components.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-acquisition.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sampler.ts | src/algorithms/tpe/index.ts | src/algorithms/tpe/options.ts)
       echo "test/unit/tpe.test.ts,test/unit/tpe-ahead.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-tree.ts | src/algorithms/tpe/continuous-density.ts | src/algorithms/tpe/mixed-density.ts | src/algorithms/tpe/sorted-order.ts | src/algorithms/tpe/kernel-arrays.ts | src/algorithms/tpe/discrete-kernels.ts)
