@@ -228,6 +228,35 @@ describe("TPE's last-suggestion memo", () => {
     expect(ahead.quickHits).toBe(1);
   });
 
+  it("hands out configurations the caller owns: editing one changes no later suggestion", () => {
+    const { history, running } = historyWithRunning();
+    const real = reported(history, running, 5);
+    const want = suggest(new TpeSession(space, options), real);
+    const ahead = new TpeSession(space, options);
+    const first = ahead.suggest(asWorst(history, running), createRng(5, 61), { seed: 5, trialNumber: 61 });
+    first.fill(0.5); // e.g. a caller rounding or clearing its copy
+    // Handed back from the memo twice (the quick check, then the full one): each a copy of the kept suggestion.
+    const second = ahead.suggest(real, createRng(5, 61), { seed: 5, trialNumber: 61 });
+    expect(Array.from(second)).toEqual(want);
+    second.fill(0.25);
+    const again = real.map((o) => ({ ...o }));
+    expect(Array.from(ahead.suggest(again, createRng(5, 61), { seed: 5, trialNumber: 61 }))).toEqual(want);
+    expect(ahead.memoHits).toBe(2);
+  });
+
+  it("compares with the history as it was, not with the caller's array edited in place since", () => {
+    const { history, running } = historyWithRunning();
+    const live = asWorst(history, running);
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, live);
+    // The service's live history: the report replaces the trial in the same array, and it is the best yet.
+    const at = live.findIndex((o) => o.number === running.number);
+    live[at] = { ...running, state: "complete", loss: -1 };
+    const got = suggest(ahead, live);
+    expect(ahead.memoHits).toBe(0);
+    expect(got).toEqual(suggest(new TpeSession(space, options), live.slice()));
+  });
+
   it("keeps nothing without a context", () => {
     const { history, running } = historyWithRunning();
     const s = new TpeSession(space, options);
