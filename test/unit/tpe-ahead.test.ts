@@ -257,6 +257,41 @@ describe("TPE's last-suggestion memo", () => {
     expect(got).toEqual(suggest(new TpeSession(space, options), live.slice()));
   });
 
+  it("hands back the last suggestion for the very same history, and computes afresh for any one change TPE reads", () => {
+    const { history, running } = historyWithRunning();
+    const base = asWorst(history, running);
+    const same = new TpeSession(space, options);
+    const first = suggest(same, base);
+    expect(suggest(same, base)).toEqual(first);
+    expect(same.quickHits).toBe(1);
+    const at = base.findIndex((o) => o.number === running.number);
+    const bestAt = base.reduce((b, o, i) => ((o.loss ?? Infinity) < (base[b]!.loss ?? Infinity) ? i : b), 0);
+    const good = base.reduce(
+      (b, o, i) => (i !== bestAt && (o.loss ?? Infinity) < (b < 0 ? Infinity : base[b]!.loss!) ? i : b),
+      -1,
+    );
+    const edits: [string, (h: Observation[]) => Observation[]][] = [
+      [
+        "a trial appended",
+        (h) => [...h, { ...running, number: 61, config: Float64Array.of(0.3, 0.3, 0.3), state: "complete", loss: -1 }],
+      ],
+      ["the best trial left out", (h) => h.filter((_, i) => i !== bestAt)],
+      ["the reported trial with two objectives", (h) => h.with(at, { ...h[at]!, values: [1, 2] })],
+      ["the reported trial the best", (h) => h.with(at, { ...h[at]!, loss: -1 })],
+      ["a good trial failed", (h) => h.with(good, { ...h[good]!, state: "fail", loss: undefined })],
+      ["a good trial the worst", (h) => h.with(good, { ...h[good]!, loss: 1e9 })],
+    ];
+    for (const [name, edit] of edits) {
+      const s = new TpeSession(space, options);
+      suggest(s, base);
+      const changed = edit(base);
+      const fresh = suggest(new TpeSession(space, options), changed);
+      // Each change moves the suggestion, so a stale memo hit would show.
+      expect(fresh, name).not.toEqual(first);
+      expect(suggest(s, changed), name).toEqual(fresh);
+    }
+  });
+
   it("keeps nothing without a context", () => {
     const { history, running } = historyWithRunning();
     const s = new TpeSession(space, options);
