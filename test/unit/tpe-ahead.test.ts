@@ -49,6 +49,10 @@ function reported(history: Observation[], running: Observation, loss: number): O
 const asWorst = (history: Observation[], running: Observation): Observation[] =>
   history.map((o) => (o === running ? { ...o, state: "complete", loss: Infinity } : o));
 
+/** `h` with entry i replaced (a new array). */
+const replaced = (h: readonly Observation[], i: number, o: Observation): Observation[] =>
+  h.map((x, k) => (k === i ? o : x));
+
 const suggest = (s: TpeSession, h: readonly Observation[]) =>
   Array.from(s.suggest(h, createRng(5, 61), { seed: 5, trialNumber: 61 }));
 
@@ -276,10 +280,10 @@ describe("TPE's last-suggestion memo", () => {
         (h) => [...h, { ...running, number: 61, config: Float64Array.of(0.3, 0.3, 0.3), state: "complete", loss: -1 }],
       ],
       ["the best trial left out", (h) => h.filter((_, i) => i !== bestAt)],
-      ["the reported trial with two objectives", (h) => h.with(at, { ...h[at]!, values: [1, 2] })],
-      ["the reported trial the best", (h) => h.with(at, { ...h[at]!, loss: -1 })],
-      ["a good trial failed", (h) => h.with(good, { ...h[good]!, state: "fail", loss: undefined })],
-      ["a good trial the worst", (h) => h.with(good, { ...h[good]!, loss: 1e9 })],
+      ["the reported trial with two objectives", (h) => replaced(h, at, { ...h[at]!, values: [1, 2] })],
+      ["the reported trial the best", (h) => replaced(h, at, { ...h[at]!, loss: -1 })],
+      ["a good trial failed", (h) => replaced(h, good, { ...h[good]!, state: "fail", loss: undefined })],
+      ["a good trial the worst", (h) => replaced(h, good, { ...h[good]!, loss: 1e9 })],
     ];
     for (const [name, edit] of edits) {
       const s = new TpeSession(space, options);
