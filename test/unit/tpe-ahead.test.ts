@@ -280,7 +280,7 @@ describe("TPE's last-suggestion memo", () => {
         (h) => [...h, { ...running, number: 61, config: Float64Array.of(0.3, 0.3, 0.3), state: "complete", loss: -1 }],
       ],
       ["the best trial left out", (h) => h.filter((_, i) => i !== bestAt)],
-      ["the reported trial with two objectives", (h) => replaced(h, at, { ...h[at]!, values: [1, 2] })],
+      ["the reported trial with two objectives", (h) => replaced(h, at, { ...h[at]!, values: Float64Array.of(1, 2) })],
       ["the reported trial the best", (h) => replaced(h, at, { ...h[at]!, loss: -1 })],
       ["a good trial failed", (h) => replaced(h, good, { ...h[good]!, state: "fail", loss: undefined })],
       ["a good trial the worst", (h) => replaced(h, good, { ...h[good]!, loss: 1e9 })],
