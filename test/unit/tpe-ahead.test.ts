@@ -243,9 +243,14 @@ describe("TPE's last-suggestion memo", () => {
     const second = ahead.suggest(real, createRng(5, 61), { seed: 5, trialNumber: 61 });
     expect(Array.from(second)).toEqual(want);
     second.fill(0.25);
-    const again = real.map((o) => ({ ...o }));
-    expect(Array.from(ahead.suggest(again, createRng(5, 61), { seed: 5, trialNumber: 61 }))).toEqual(want);
-    expect(ahead.memoHits).toBe(2);
+    // New objects: the full check, twice.
+    for (let k = 0; k < 2; k++) {
+      const again = real.map((o) => ({ ...o }));
+      const got = ahead.suggest(again, createRng(5, 61), { seed: 5, trialNumber: 61 });
+      expect(Array.from(got)).toEqual(want);
+      got.fill(0.75);
+    }
+    expect(ahead.memoHits).toBe(3);
   });
 
   it("compares with the history as it was, not with the caller's array edited in place since", () => {
