@@ -301,6 +301,16 @@ describe("TPE's last-suggestion memo", () => {
     }
   });
 
+  it("a call without a context after one with a context computes afresh", () => {
+    const { history, running } = historyWithRunning();
+    const real = reported(history, running, 5);
+    const s = new TpeSession(space, options);
+    suggest(s, real);
+    const got = Array.from(s.suggest(real, createRng(7, 61)));
+    expect(got).toEqual(Array.from(new TpeSession(space, options).suggest(real, createRng(7, 61))));
+    expect(s.memoHits).toBe(0);
+  });
+
   it("keeps nothing without a context", () => {
     const { history, running } = historyWithRunning();
     const s = new TpeSession(space, options);
