@@ -106,9 +106,10 @@ tests_for() {
       echo "test/unit/tpe.test.ts,test/unit/tpe-ahead.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sorted-order.ts)
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own).
+    # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own); tpe-best-of-draws checks
+    # the early-abandon watch (continuousUnless) against densities scored in full.
     src/algorithms/tpe/kernel-tree.ts | src/algorithms/tpe/continuous-density.ts)
-      echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-best-of-draws.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/mixed-density.ts | src/algorithms/tpe/discrete-kernels.ts)
       echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-arrays.ts)
