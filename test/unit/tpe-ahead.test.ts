@@ -49,6 +49,10 @@ function reported(history: Observation[], running: Observation, loss: number): O
 const asWorst = (history: Observation[], running: Observation): Observation[] =>
   history.map((o) => (o === running ? { ...o, state: "complete", loss: Infinity } : o));
 
+/** `h` with entry i replaced (a new array). */
+const replaced = (h: readonly Observation[], i: number, o: Observation): Observation[] =>
+  h.map((x, k) => (k === i ? o : x));
+
 const suggest = (s: TpeSession, h: readonly Observation[]) =>
   Array.from(s.suggest(h, createRng(5, 61), { seed: 5, trialNumber: 61 }));
 
@@ -226,6 +230,85 @@ describe("TPE's last-suggestion memo", () => {
     const real = reported(history, running, Number.NaN);
     expect(suggest(ahead, real)).toEqual(suggest(new TpeSession(space, options), real));
     expect(ahead.quickHits).toBe(1);
+  });
+
+  it("hands out configurations the caller owns: editing one changes no later suggestion", () => {
+    const { history, running } = historyWithRunning();
+    const real = reported(history, running, 5);
+    const want = suggest(new TpeSession(space, options), real);
+    const ahead = new TpeSession(space, options);
+    const first = ahead.suggest(asWorst(history, running), createRng(5, 61), { seed: 5, trialNumber: 61 });
+    first.fill(0.5); // e.g. a caller rounding or clearing its copy
+    // Handed back from the memo twice (the quick check, then the full one): each a copy of the kept suggestion.
+    const second = ahead.suggest(real, createRng(5, 61), { seed: 5, trialNumber: 61 });
+    expect(Array.from(second)).toEqual(want);
+    second.fill(0.25);
+    // New objects: the full check, twice.
+    for (let k = 0; k < 2; k++) {
+      const again = real.map((o) => ({ ...o }));
+      const got = ahead.suggest(again, createRng(5, 61), { seed: 5, trialNumber: 61 });
+      expect(Array.from(got)).toEqual(want);
+      got.fill(0.75);
+    }
+    expect(ahead.memoHits).toBe(3);
+  });
+
+  it("compares with the history as it was, not with the caller's array edited in place since", () => {
+    const { history, running } = historyWithRunning();
+    const live = asWorst(history, running);
+    const ahead = new TpeSession(space, options);
+    suggest(ahead, live);
+    // The service's live history: the report replaces the trial in the same array, and it is the best yet.
+    const at = live.findIndex((o) => o.number === running.number);
+    live[at] = { ...running, state: "complete", loss: -1 };
+    const got = suggest(ahead, live);
+    expect(ahead.memoHits).toBe(0);
+    expect(got).toEqual(suggest(new TpeSession(space, options), live.slice()));
+  });
+
+  it("hands back the last suggestion for the very same history, and computes afresh for any one change TPE reads", () => {
+    const { history, running } = historyWithRunning();
+    const base = asWorst(history, running);
+    const same = new TpeSession(space, options);
+    const first = suggest(same, base);
+    expect(suggest(same, base)).toEqual(first);
+    expect(same.quickHits).toBe(1);
+    const at = base.findIndex((o) => o.number === running.number);
+    const bestAt = base.reduce((b, o, i) => ((o.loss ?? Infinity) < (base[b]!.loss ?? Infinity) ? i : b), 0);
+    const good = base.reduce(
+      (b, o, i) => (i !== bestAt && (o.loss ?? Infinity) < (b < 0 ? Infinity : base[b]!.loss!) ? i : b),
+      -1,
+    );
+    const edits: [string, (h: Observation[]) => Observation[]][] = [
+      [
+        "a trial appended",
+        (h) => [...h, { ...running, number: 61, config: Float64Array.of(0.3, 0.3, 0.3), state: "complete", loss: -1 }],
+      ],
+      ["the best trial left out", (h) => h.filter((_, i) => i !== bestAt)],
+      ["the reported trial with two objectives", (h) => replaced(h, at, { ...h[at]!, values: Float64Array.of(1, 2) })],
+      ["the reported trial the best", (h) => replaced(h, at, { ...h[at]!, loss: -1 })],
+      ["a good trial failed", (h) => replaced(h, good, { ...h[good]!, state: "fail", loss: undefined })],
+      ["a good trial the worst", (h) => replaced(h, good, { ...h[good]!, loss: 1e9 })],
+    ];
+    for (const [name, edit] of edits) {
+      const s = new TpeSession(space, options);
+      suggest(s, base);
+      const changed = edit(base);
+      const fresh = suggest(new TpeSession(space, options), changed);
+      // Each change moves the suggestion, so a stale memo hit would show.
+      expect(fresh, name).not.toEqual(first);
+      expect(suggest(s, changed), name).toEqual(fresh);
+    }
+  });
+
+  it("a call without a context after one with a context computes afresh", () => {
+    const { history, running } = historyWithRunning();
+    const real = reported(history, running, 5);
+    const s = new TpeSession(space, options);
+    suggest(s, real);
+    const got = Array.from(s.suggest(real, createRng(7, 61)));
+    expect(got).toEqual(Array.from(new TpeSession(space, options).suggest(real, createRng(7, 61))));
+    expect(s.memoHits).toBe(0);
   });
 
   it("keeps nothing without a context", () => {

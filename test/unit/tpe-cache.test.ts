@@ -160,6 +160,42 @@ describe("EstimatorMemo", () => {
     });
   }
 
+  it("equals a fresh estimator while the set grows from none to a few members and shrinks back", () => {
+    // Edits in place below two kernels before or after would miss the lone kernel's own bandwidth rule (its farther
+    // domain edge): the memo must rebuild there, and edit again from two on.
+    for (const [space, alternate] of [
+      [mixed, false],
+      [mixed, true],
+      [continuous, false],
+      [continuous, true],
+    ] as const) {
+      const rng = createRng(8);
+      const dims = dimsOf(space);
+      // Without the magic clip the bandwidth limits stay the same for every n, so these edits are made in place.
+      const noClip: BandwidthOptions = { ...bw, clipExponent: undefined };
+      const memo = new EstimatorMemo(dims, 3, noClip);
+      const pool = Array.from({ length: 6 }, (_, t) => observation(space, rng, t));
+      const sizes = [0, 1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1, 0, 2, 1, 3];
+      for (const [step, size] of sizes.entries()) {
+        // Removals from the back (kept kernels keep their index), or from the front and back by turns (renumbered).
+        const members = alternate && step % 2 === 1 ? pool.slice(pool.length - size) : pool.slice(0, size);
+        const w = Float64Array.from(members, (o) => 1 + (o.number % 2));
+        const cached = memo.estimator(members, w, 1, ws);
+        const fresh = new ParzenEstimator(
+          dims,
+          members.map((o) => o.config),
+          w,
+          1,
+          3,
+          noClip,
+          ws,
+        );
+        expect(cached.nk, `step ${step}`).toBe(size + 1);
+        expectSame(cached, fresh, dims.length, step);
+      }
+    }
+  });
+
   it("matches observations rebuilt around copies of their configurations", () => {
     const rng = createRng(4);
     const dims = dimsOf(continuous);

@@ -73,6 +73,15 @@ describe("good_endpoint_reach", () => {
     return history.map((o) => Array.from(o.config));
   };
 
+  it("changes nothing with consider_endpoints, where every outermost kernel already reaches its whole edge gap", () => {
+    const needle = (c: Float64Array) => needleCliff(c[0]!, c[1]!);
+    const whole = runOn(space, needle, { consider_endpoints: true, good_endpoint_reach: 0 });
+    expect(runOn(space, needle, { consider_endpoints: true })).toEqual(whole);
+    expect(runOn(space, needle, { consider_endpoints: true, good_endpoint_reach: 0.5 })).toEqual(whole);
+    // And the whole gap is not the default's partial reach.
+    expect(runOn(space, needle, {})).not.toEqual(whole);
+  });
+
   it("acts only in groups of at most good_endpoint_max_params parameters (default 2)", () => {
     const needle = (c: Float64Array) => needleCliff(c[0]!, c[1]!);
     const reach0 = runOn(space, needle, { good_endpoint_reach: 0 });

@@ -37,6 +37,8 @@ describe("TPE suggestions are valid", () => {
       { gamma: "sqrt", gamma_beta: 0.25, weights: "old_decay", weights_bad: "old_decay", consider_endpoints: true },
     ],
     ["no prior, no clip", { prior_weight: 0, consider_magic_clip: false, bandwidth_floor: 0 }],
+    // Each branch's groups fitted on the global split: the members inactive in a group must be left out of it.
+    ["global branch split", { branch_split: "global" }],
   ];
   for (const [label, over] of variants) {
     it(`${label}: in the domain, on the grid, conditionals exactly when their branch is chosen`, () => {
