@@ -6,7 +6,8 @@
  * WriteHealth's probe interval.
  */
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -37,6 +38,43 @@ function thrown(fn: () => unknown): ParzenError {
     return err as ParzenError;
   }
   throw new Error("expected a ParzenError");
+}
+
+/**
+ * Makes files unwritable for this process. Root ignores permission bits, so as root it takes the inode flags:
+ * immutable (`chattr +i`: access(2) says EPERM even to root) and append-only (`+a`: access(2) says writable, but
+ * SQLite can only open the file read-only); as another user, chmod. Undefined where neither works.
+ */
+function inodeFlags(dir: string):
+  | {
+      set(path: string, how: "unwritable" | "append-only"): void;
+      clear(path: string, how: "unwritable" | "append-only"): void;
+      appendOnly: boolean;
+    }
+  | undefined {
+  const chattr = (flag: string, path: string) => execFileSync("chattr", [flag, path], { stdio: "ignore" });
+  if (process.getuid?.() !== 0) {
+    return {
+      set: (path) => chmodSync(path, 0o555),
+      clear: (path) => chmodSync(path, 0o755),
+      appendOnly: false,
+    };
+  }
+  const probe = join(dir, "flags-probe");
+  writeFileSync(probe, "");
+  try {
+    chattr("+i", probe);
+    chattr("-i", probe);
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+  return {
+    set: (path, how) => chattr(how === "unwritable" ? "+i" : "+a", path),
+    clear: (path, how) => chattr(how === "unwritable" ? "-i" : "-a", path),
+    appendOnly: true,
+  };
 }
 
 describe("storage errors", () => {
@@ -286,6 +324,53 @@ describe("opening a database", () => {
     expect(err.message).toBe(`database directory ${join(dir, "file")} does not exist`);
     expect(() => checkDatabaseDirectory(":memory:")).not.toThrow();
     expect(() => checkDatabaseDirectory(join(dir, "p.db"))).not.toThrow();
+  });
+
+  it("refuses a directory or a file it cannot write, naming which, and a file that takes no real write", (ctx) => {
+    const flags = inodeFlags(dir);
+    if (flags === undefined) {
+      ctx.skip("as root, only inode flags (chattr) make a file unwritable, and this file system has none");
+      return;
+    }
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    const inLocked = join(locked, "p.db");
+    flags.set(locked, "unwritable");
+    try {
+      const err = thrown(() => openDatabase(inLocked, [m(1, "CREATE TABLE a (x)")]));
+      expect(err.code).toBe("FAILED_PRECONDITION");
+      expect(err.message).toBe(
+        `database ${inLocked} cannot be written: its directory ${locked} is not writable for this user, and SQLite ` +
+          "keeps its write-ahead log and lock files beside the database",
+      );
+    } finally {
+      flags.clear(locked, "unwritable");
+    }
+    const path = join(dir, "p.db");
+    openDatabase(path, [m(1, "CREATE TABLE a (x)")]).close();
+    flags.set(path, "unwritable");
+    try {
+      const err = thrown(() => openDatabase(path, [m(1, "CREATE TABLE a (x)")]));
+      expect(err.code).toBe("FAILED_PRECONDITION");
+      expect(err.message).toBe(
+        `database ${path} cannot be written: the file is not writable for this user (read-only)`,
+      );
+    } finally {
+      flags.clear(path, "unwritable");
+    }
+    // Writable as far as access(2) can tell, but SQLite opens it read-only: the start-up write finds out.
+    if (flags.appendOnly) {
+      flags.set(path, "append-only");
+      try {
+        const err = thrown(() => openDatabase(path, [m(1, "CREATE TABLE a (x)")]));
+        expect(err.code).toBe("FAILED_PRECONDITION");
+        expect(err.message).toBe(`database ${path} cannot be written (attempt to write a readonly database)`);
+        expect((err.cause as { code?: string }).code).toBe("SQLITE_READONLY");
+      } finally {
+        flags.clear(path, "append-only");
+      }
+    }
+    openDatabase(path, [m(1, "CREATE TABLE a (x)")]).close();
   });
 
   it("knows the latest version of a migration list, and of the shipped one", () => {
