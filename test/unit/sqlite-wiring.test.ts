@@ -466,4 +466,29 @@ describe("the checkpointer without its thread", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("answers a checkpoint its thread could not run with -1s, warns, and keeps the thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-ckpt-"));
+    const db = new Database(join(dir, "db.sqlite"));
+    db.pragma("journal_mode = WAL");
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "info" }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    // The thread opens the file it is given (SQLite reads nothing yet); its first checkpoint finds no database there.
+    const text = join(dir, "text.sqlite");
+    writeFileSync(text, "not a database, only text long enough to fill a header of one. ".repeat(20));
+    const ckpt = new Checkpointer(db, text, () => 0, log, 1_000_000);
+    try {
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      expect(lines.map((l) => [l.level, l.msg, l.error])).toEqual([
+        [40, "background WAL checkpoint failed; will retry", "file is not a database"],
+      ]);
+      // Only that checkpoint failed, not the thread: the serving connection still leaves checkpoints to it.
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    } finally {
+      await ckpt.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
