@@ -170,6 +170,54 @@ suite("PostgreSQL store edges", () => {
     expect(await store.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: [] });
   });
 
+  it("a unit written in steps inside a turn is a savepoint of the turn: kept with it, or undone alone", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const { release } = await store.lock(e);
+    await expect(store.lock(e)).rejects.toThrow(`experiment ${e}'s lock is already held here`);
+    const curve: [number, number][] = [
+      [0, 0.5],
+      [2, 1.5],
+    ];
+    const a = await store.write(
+      e,
+      inSteps({ ...insert(trial(e, 0, { intermediate: curve })), lifecycle: '{"paused":true}' }),
+    );
+    // Refused by the database (a taken number): that unit alone is undone, and the turn writes on.
+    expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(
+      new RegExp(`^ALREADY_EXISTS: experiment ${e} already has that trial number`),
+    );
+    const b = await store.write(e, inSteps(insert(trial(e, 1))));
+    // Nothing is committed before the turn is.
+    expect(await other.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    expect((await other.experimentById(e))!.lifecycle).toBeNull();
+    release();
+    await Promise.all([a.durable, b.durable]);
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => [t.number, t.intermediate])).toEqual([
+      [0, curve],
+      [1, []],
+    ]);
+    expect((await other.experimentById(e))!.lifecycle).toBe('{"paused":true}');
+  });
+
+  it("units queued in a turn behind one that fails are refused with the turn's loss, in one statement or in steps", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const { release } = await store.lock(e);
+    const failing = refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }));
+    const queued = [store.write(e, insert(trial(e, 0))), store.write(e, inSteps(insert(trial(e, 1))))];
+    expect(await failing).toMatch(/^NOT_FOUND/);
+    for (const w of queued) {
+      expect(await refusal(w)).toMatch(
+        new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`),
+      );
+    }
+    release();
+    expect((await store.write(e, inSteps(insert(trial(e, 0))))).version).toBe(1);
+  });
+
   it("a lost turn's logged request is not found, here or elsewhere", async () => {
     const { store, url } = await open();
     const other = await openPostgresStore({ url });
@@ -316,20 +364,26 @@ suite("PostgreSQL store edges", () => {
   });
 
   it("answers UNAVAILABLE when the database cannot be reached, telling the rollback listeners", async () => {
-    const { store } = await open();
+    // A pool of 3: one lock holder at a time, so a lock that kept its slot after failing would stall the next.
+    const { store } = await open({ poolSize: 3 });
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
     let rolledBack = 0;
     store.onRollback(() => rolledBack++);
     await cluster.pause();
     try {
-      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(
-        /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/,
-      );
+      const unreachable =
+        /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/;
+      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(unreachable);
       expect(rolledBack).toBe(1);
+      expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(unreachable);
+      expect(await refusal(store.lock(e))).toMatch(unreachable);
+      expect(await refusal(store.lock(e))).toMatch(unreachable);
+      expect(rolledBack).toBe(4);
     } finally {
       await cluster.resume();
     }
     expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+    (await store.lock(e)).release();
   });
 
   it("counts its round trips by purpose, and the notices it hears (parzen_db_round_trips_total)", async () => {

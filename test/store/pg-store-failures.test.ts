@@ -213,6 +213,82 @@ suite("PostgreSQL store: the database's own refusals", () => {
     const { release, changes } = await store.lock(e, { version: 0, toConfig });
     expect(changes).toEqual({ version: 0, trials: [], lifecycle: null });
     release();
+    // In a turn, on its connection: the refusal loses the turn with the units written in it, and frees the lock.
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    const lost = new RegExp(
+      `^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`,
+    );
+    const first = await store.lock(e);
+    const before = await store.write(e, insert(trial(e, 0)));
+    expect(await refusal(store.deleteExperiment(e))).toBe("INTERNAL: database error: no DELETE here [P0001]");
+    expect(await refusal(before.durable)).toMatch(lost);
+    first.release();
+    // (Renamed before the turn, which would otherwise hold the table against the rename.)
+    await admin.query("ALTER TABLE trials RENAME TO trials_elsewhere");
+    const second = await store.lock(e);
+    const unread = await store.write(e, { lifecycle: "x" });
+    expect(await refusal(store.loadTrials(e, 0, 10, toConfig))).toMatch(new RegExp(`^${gone}`));
+    expect(await refusal(unread.durable)).toMatch(lost);
+    second.release();
+    await admin.query("ALTER TABLE trials_elsewhere RENAME TO trials");
+    expect(rolledBack).toBe(2);
+    const third = await store.lock(e);
+    third.release();
+    expect(await store.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [], lifecycle: null });
+  });
+
+  it("a turn whose commit the database refuses is lost: its units UNAVAILABLE, the listeners told, the lock free", async () => {
+    const { store, admin } = await open([], { poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    // A constraint trigger deferred to the commit: every unit is written, and the commit refused.
+    await admin.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused at commit'; END $$`);
+    await admin.query(`CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON trials DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION refuse()`);
+    const { release } = await store.lock(e);
+    const written = await store.write(e, insert(trial(e, 0)));
+    expect(written.version).toBe(1);
+    release();
+    expect(await refusal(written.durable)).toBe(
+      `UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn ` +
+        "(refused at commit); retry with the same request_id [P0001]",
+    );
+    expect(rolledBack).toBe(1);
+    await admin.query("DROP TRIGGER refuse ON trials");
+    const again = await store.lock(e);
+    const w = await store.write(e, insert(trial(e, 0)));
+    again.release();
+    await w.durable;
+    expect((await store.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
+  });
+
+  it("a turn whose connection the database terminates is lost, and the lock is free again", async () => {
+    const { store, admin } = await open([], { poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    const { release } = await store.lock(e);
+    const written = await store.write(e, insert(trial(e, 0)));
+    const lost = refusal(written.durable);
+    // The turn's connection is the only one idle inside a transaction.
+    const ended = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+      WHERE datname = current_database() AND state = 'idle in transaction'`);
+    expect(ended.rows).toEqual([{ ok: true }]);
+    expect(await lost).toMatch(
+      new RegExp(
+        `^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn \\(terminating connection due to administrator command\\)`,
+      ),
+    );
+    expect(rolledBack).toBe(1);
+    release();
+    const again = await store.lock(e);
+    const w = await store.write(e, insert(trial(e, 0)));
+    again.release();
+    await w.durable;
+    expect((await store.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
   });
 
   it("a point for a trial whose experiment is deleted underneath is NOT_FOUND, and nothing is written", async () => {
