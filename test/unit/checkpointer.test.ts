@@ -85,4 +85,11 @@ describe("Checkpointer", () => {
     db.close();
     expect(statSync(join(dir, "db.sqlite")).size).toBeGreaterThan(1000 * 200);
   });
+
+  it("closes after the serving connection has closed, leaving it alone", async () => {
+    const ckpt = new Checkpointer(db, join(dir, "db.sqlite"), () => commits, log, 1_000_000);
+    write(10);
+    db.close();
+    await expect(ckpt.close()).resolves.toBeUndefined();
+  });
 });
