@@ -378,6 +378,10 @@ describe("opening a database", () => {
     expect(latestVersion([m(1, ""), m(4, "")])).toBe(4);
     const shipped = loadMigrations();
     expect(shipped[0]!.version).toBe(1);
+    // A badly numbered directory is refused naming the set.
+    writeFileSync(join(dir, "0001_a.sql"), "");
+    writeFileSync(join(dir, "0001_b.sql"), "");
+    expect(() => loadMigrations(dir)).toThrow(/^migrations: expected a version above 1, found 0001_b\.sql$/);
     expect(latestVersion(shipped)).toBe(shipped[shipped.length - 1]!.version);
   });
 
