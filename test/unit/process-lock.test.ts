@@ -183,6 +183,10 @@ describe("acquireProcessLock", () => {
     database(path);
     acquire(path).release();
     held.pop();
+    // The lock file records who took it last.
+    const lockFile = new Database(`${path}.lock`, { readonly: true });
+    expect(lockFile.prepare("SELECT pid FROM holder").all()).toEqual([{ pid: process.pid }]);
+    lockFile.close();
     for (const [recorded, named] of [
       [4242, "process 4242"],
       [undefined, "another process"],
