@@ -169,13 +169,44 @@ describe("acquireProcessLock", () => {
   it("refuses a path that exists but cannot be opened as a file, naming it", () => {
     const path = join(dir, "folder.db");
     mkdirSync(path);
-    expect(refusal(path).message).toMatch(new RegExp(`^cannot open database ${path}: `));
+    const err = refusal(path);
+    expect(err.message).toMatch(new RegExp(`^cannot open database ${path}: `));
+    expect((err.cause as { code?: string }).code).toBe("SQLITE_CANTOPEN");
   });
 
   it("takes no lock for an in-memory database", () => {
     acquire(":memory:");
     acquire(":memory:");
     expect(existsSync(":memory:.lock")).toBe(false);
+  });
+
+  it("names the process holding the lock file, from /proc/locks, while its record cannot be read", async () => {
+    const path = join(dir, "a.db");
+    // Another server in its turn: the lock file held exclusively, by another process.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(${JSON.stringify(`${path}.lock`)});
+         db.pragma("locking_mode = EXCLUSIVE");
+         db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
+         db.exec("BEGIN EXCLUSIVE");
+         console.log("locked");
+         process.stdin.resume();`,
+      ],
+      { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] },
+    );
+    try {
+      const [line] = (await once(holder.stdout!, "data")) as [Buffer];
+      expect(line.toString()).toContain("locked");
+      expect(refusal(path).message).toBe(
+        `database ${path} is in use by another Parzen server or program (process ${holder.pid}); ` +
+          "stop it or use another --db",
+      );
+    } finally {
+      holder.kill("SIGKILL");
+      await once(holder, "exit");
+    }
   });
 
   it("names the pid recorded in the lock file when another program only reads it, and another process when none is", () => {
