@@ -471,6 +471,22 @@ describe("the checkpointer without its thread", () => {
     }
   });
 
+  it("falls back quietly when the serving connection closed before its thread failed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-ckpt-"));
+    const db = new Database(join(dir, "db.sqlite"));
+    db.pragma("journal_mode = WAL");
+    try {
+      const ckpt = new Checkpointer(db, join(dir, "missing.sqlite"), () => 0, pino({ level: "silent" }), 1_000_000);
+      db.close();
+      // The thread's failure still answers the waiting checkpoint, and touches no closed connection.
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      await ckpt.close();
+    } finally {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("answers a checkpoint its thread could not run with -1s, warns, and keeps the thread", async () => {
     const dir = mkdtempSync(join(tmpdir(), "parzen-ckpt-"));
     const db = new Database(join(dir, "db.sqlite"));
