@@ -7,7 +7,17 @@
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -239,6 +249,15 @@ describe("acquireProcessLock", () => {
         reader.close();
       }
     }
+    // The refusals left no descriptor of the lock file open behind them.
+    const open = readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === `${path}.lock`;
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
     acquire(path);
   });
 });
@@ -265,6 +284,8 @@ describe("lockHolders (/proc/locks, proc(5))", () => {
       "",
     ].join("\n");
     expect(lockHolders(table, file)).toEqual([77, 900, 1000, 31337]);
+    // Fields apart by any run of blanks (kernels have padded the lock type).
+    expect(lockHolders("5: POSIX  ADVISORY  READ  4321 103:1f2:5678 0 EOF", file)).toEqual([4321]);
   });
 
   it("leaves out locks on another file: another inode, or the same inode on another device", () => {
