@@ -191,6 +191,37 @@ suite("PostgreSQL store: the database's own refusals", () => {
     });
   }
 
+  for (const [how, as] of forms) {
+    it(`a CHECK of the trials table that a unit breaks is INTERNAL, not a taken number, ${how}`, async () => {
+      const { store, admin } = await open();
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      await admin.query("ALTER TABLE trials ADD CONSTRAINT below_1000 CHECK (number < 1000)");
+      expect(await refusal(store.write(e, as(insert(trial(e, 1000)))))).toBe(
+        'INTERNAL: database error: new row for relation "trials" violates check constraint "below_1000" [23514]',
+      );
+      expect(await store.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    });
+
+    it(`a request id another server logs at the same moment, for another experiment, is ALREADY_EXISTS, ${how}`, async () => {
+      const { store, admin, url } = await open();
+      const other = await openPostgresStore({ url });
+      stores.push(other);
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      const f = (await store.createExperiment("f", "{}", 1)).value.id;
+      const request = { method: "Suggest", requestId: "r", trialIds: [], createTime: 1 };
+      // The first server's log entry is written in its turn, not committed: the second one's waits for it.
+      const { release } = await store.lock(e);
+      const first = await store.write(e, { ...insert(trial(e, 0)), request });
+      const second = refusal(other.write(f, as({ ...insert(trial(f, 0)), request })));
+      await lockWaiters(admin, 1);
+      release();
+      await first.durable;
+      expect(await second).toBe('ALREADY_EXISTS: request_id "r" was already used');
+      expect(await other.loadTrials(f, 0, 10, toConfig)).toEqual([]);
+      expect(await other.findRequest("Suggest", "r")).toEqual({ experimentId: e, trialIds: [] });
+    });
+  }
+
   it("answers INTERNAL for reads, creations, deletions and locks the database refuses, and frees the turn", async () => {
     // A pool of 3: one lock holder at a time, so a failed lock that kept its slot would stall the next.
     const { store, admin } = await open([], { poolSize: 3 });
