@@ -100,6 +100,10 @@ suite("PostgreSQL store edges", () => {
       expect(await refusal(store.write(e + 50, as(insert(trial(e + 50, 0)))))).toBe(
         `NOT_FOUND: experiment ${e + 50} does not exist`,
       );
+      // A missing experiment is missing, whatever version the unit expected.
+      expect(await refusal(store.write(e + 50, as({ ...insert(trial(e + 50, 0)), expectVersion: 0 })))).toBe(
+        `NOT_FOUND: experiment ${e + 50} does not exist`,
+      );
       expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 0 })))).toBe(
         `ABORTED: ${ABORTED_STALE}: experiment ${e} is at version 1, not 0`,
       );
@@ -430,6 +434,25 @@ suite("PostgreSQL store edges", () => {
     await a.durable;
     await notice;
     expect(moved()).toEqual({ commit: 1, notices: 1 });
+  });
+
+  it("leaves no listener behind on its pooled connections, however many units they carry", async () => {
+    // A pool of 3: each connection carries many units in a row.
+    const { store } = await open({ poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      for (let n = 0; n < 15; n++) await store.write(e, insert(trial(e, n)));
+      for (let n = 15; n < 30; n++) await store.write(e, inSteps(insert(trial(e, n))));
+      // Node reports a leak once an emitter passes ten listeners of one event, on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    expect((await store.loadTrials(e, 0, 100, toConfig)).length).toBe(30);
   });
 
   it("refuses writes once closed", async () => {
