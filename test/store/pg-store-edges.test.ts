@@ -111,6 +111,11 @@ suite("PostgreSQL store edges", () => {
       const changes = await store.changesSince(e, 0, toConfig);
       expect(changes!.version).toBe(1);
       expect(changes!.trials.map((t) => t.number)).toEqual([0]);
+      // The version it expects, and a unit that inserts nothing (no new ids).
+      const fresh = await store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 1 }));
+      expect(fresh.version).toBe(2);
+      expect(fresh.value).toHaveLength(1);
+      expect((await store.write(e, as({ lifecycle: "x" }))).value).toEqual([]);
     });
   }
 
