@@ -222,6 +222,29 @@ suite("PostgreSQL store: the database's own refusals", () => {
     });
   }
 
+  for (const [how, as] of forms) {
+    it(`a unit whose connection the database terminates while it waits is UNAVAILABLE, ${how}`, async () => {
+      const { store, admin } = await open();
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      let rolledBack = 0;
+      store.onRollback(() => rolledBack++);
+      // The admin holds the experiment's row, so the unit waits in its statement; then its backend is ended.
+      await admin.query("BEGIN");
+      await admin.query("UPDATE experiments SET version = version WHERE id = $1", [e]);
+      const waiting = refusal(store.write(e, as(insert(trial(e, 0)))));
+      await lockWaiters(admin, 1);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      expect(await waiting).toBe(
+        "UNAVAILABLE: the database could not be reached, so this call may not have been stored " +
+          "(terminating connection due to administrator command); retry with the same request_id [57P01]",
+      );
+      expect(rolledBack).toBe(1);
+      await admin.query("ROLLBACK");
+      expect((await store.write(e, as(insert(trial(e, 0))))).version).toBe(1);
+    });
+  }
+
   it("answers INTERNAL for reads, creations, deletions and locks the database refuses, and frees the turn", async () => {
     // A pool of 3: one lock holder at a time, so a failed lock that kept its slot would stall the next.
     const { store, admin } = await open([], { poolSize: 3 });
