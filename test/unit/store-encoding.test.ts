@@ -14,6 +14,7 @@ import {
   encodeValues,
   outcomeOf,
   parseNumbers,
+  parseValues,
   parseStrings,
   SOURCE_NUMBER,
   SOURCE_OF,
@@ -76,6 +77,10 @@ describe("stored states and sources", () => {
     expect(outcomeOf("[]", "[0.25]")).toEqual({ constraints: [0.25] });
     expect(Object.keys(outcomeOf("[]", "[0.25]"))).toEqual(["constraints"]);
     expect(outcomeOf("[3]", "[-1,2]")).toEqual({ values: [3], constraints: [-1, 2] });
+    // As with the maps: the shared empty list cannot be changed through one row.
+    expect(parseValues("[]")).toEqual([]);
+    expect(Object.isFrozen(parseValues("[]"))).toBe(true);
+    expect(parseValues("[0.5]")).toEqual([0.5]);
   });
 });
 
