@@ -137,6 +137,8 @@ tests_for() {
     src/store/sqlite/sqlite-store.ts | src/store/rows.ts) echo "test/store/sqlite.test.ts,test/unit/sqlite-store.test.ts" ;;
     src/store/sqlite/database.ts | src/store/sqlite/checkpointer.ts | src/store/sqlite/write-health.ts | src/store/sqlite/storage-errors.ts | src/store/sqlite/open.ts | src/store/open.ts)
       echo "test/unit/sqlite-wiring.test.ts,test/unit/sqlite-store.test.ts,test/unit/checkpointer.test.ts,test/unit/store-open.test.ts" ;;
+    # The one-server-per-file lock: its unit test, and the wiring test's opens (db-lock.test.ts starts servers).
+    src/store/sqlite/process-lock.ts) echo "test/unit/process-lock.test.ts,test/unit/sqlite-wiring.test.ts" ;;
     # Copies: the SQLite-to-SQLite unit test, and the PostgreSQL legs on one cluster without a server or the CLI
     # (copy.test.ts starts a server and CLI processes besides).
     src/store/copy.ts) echo "test/unit/sqlite-copy.test.ts,test/store/pg-copy.test.ts" ;;

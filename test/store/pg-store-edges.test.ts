@@ -100,6 +100,10 @@ suite("PostgreSQL store edges", () => {
       expect(await refusal(store.write(e + 50, as(insert(trial(e + 50, 0)))))).toBe(
         `NOT_FOUND: experiment ${e + 50} does not exist`,
       );
+      // A missing experiment is missing, whatever version the unit expected.
+      expect(await refusal(store.write(e + 50, as({ ...insert(trial(e + 50, 0)), expectVersion: 0 })))).toBe(
+        `NOT_FOUND: experiment ${e + 50} does not exist`,
+      );
       expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 0 })))).toBe(
         `ABORTED: ${ABORTED_STALE}: experiment ${e} is at version 1, not 0`,
       );
@@ -107,6 +111,11 @@ suite("PostgreSQL store edges", () => {
       const changes = await store.changesSince(e, 0, toConfig);
       expect(changes!.version).toBe(1);
       expect(changes!.trials.map((t) => t.number)).toEqual([0]);
+      // The version it expects, and a unit that inserts nothing (no new ids).
+      const fresh = await store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 1 }));
+      expect(fresh.version).toBe(2);
+      expect(fresh.value).toHaveLength(1);
+      expect((await store.write(e, as({ lifecycle: "x" }))).value).toEqual([]);
     });
   }
 
@@ -168,6 +177,54 @@ suite("PostgreSQL store edges", () => {
     await Promise.all([a.durable, b.durable]);
     expect((await store.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1]);
     expect(await store.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: [] });
+  });
+
+  it("a unit written in steps inside a turn is a savepoint of the turn: kept with it, or undone alone", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const { release } = await store.lock(e);
+    await expect(store.lock(e)).rejects.toThrow(`experiment ${e}'s lock is already held here`);
+    const curve: [number, number][] = [
+      [0, 0.5],
+      [2, 1.5],
+    ];
+    const a = await store.write(
+      e,
+      inSteps({ ...insert(trial(e, 0, { intermediate: curve })), lifecycle: '{"paused":true}' }),
+    );
+    // Refused by the database (a taken number): that unit alone is undone, and the turn writes on.
+    expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(
+      new RegExp(`^ALREADY_EXISTS: experiment ${e} already has that trial number`),
+    );
+    const b = await store.write(e, inSteps(insert(trial(e, 1))));
+    // Nothing is committed before the turn is.
+    expect(await other.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    expect((await other.experimentById(e))!.lifecycle).toBeNull();
+    release();
+    await Promise.all([a.durable, b.durable]);
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => [t.number, t.intermediate])).toEqual([
+      [0, curve],
+      [1, []],
+    ]);
+    expect((await other.experimentById(e))!.lifecycle).toBe('{"paused":true}');
+  });
+
+  it("units queued in a turn behind one that fails are refused with the turn's loss, in one statement or in steps", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const { release } = await store.lock(e);
+    const failing = refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }));
+    const queued = [store.write(e, insert(trial(e, 0))), store.write(e, inSteps(insert(trial(e, 1))))];
+    expect(await failing).toMatch(/^NOT_FOUND/);
+    for (const w of queued) {
+      expect(await refusal(w)).toMatch(
+        new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`),
+      );
+    }
+    release();
+    expect((await store.write(e, inSteps(insert(trial(e, 0))))).version).toBe(1);
   });
 
   it("a lost turn's logged request is not found, here or elsewhere", async () => {
@@ -316,20 +373,26 @@ suite("PostgreSQL store edges", () => {
   });
 
   it("answers UNAVAILABLE when the database cannot be reached, telling the rollback listeners", async () => {
-    const { store } = await open();
+    // A pool of 3: one lock holder at a time, so a lock that kept its slot after failing would stall the next.
+    const { store } = await open({ poolSize: 3 });
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
     let rolledBack = 0;
     store.onRollback(() => rolledBack++);
     await cluster.pause();
     try {
-      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(
-        /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/,
-      );
+      const unreachable =
+        /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/;
+      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(unreachable);
       expect(rolledBack).toBe(1);
+      expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(unreachable);
+      expect(await refusal(store.lock(e))).toMatch(unreachable);
+      expect(await refusal(store.lock(e))).toMatch(unreachable);
+      expect(rolledBack).toBe(4);
     } finally {
       await cluster.resume();
     }
     expect((await store.write(e, insert(trial(e, 0)))).version).toBe(1);
+    (await store.lock(e)).release();
   });
 
   it("counts its round trips by purpose, and the notices it hears (parzen_db_round_trips_total)", async () => {
@@ -376,6 +439,25 @@ suite("PostgreSQL store edges", () => {
     await a.durable;
     await notice;
     expect(moved()).toEqual({ commit: 1, notices: 1 });
+  });
+
+  it("leaves no listener behind on its pooled connections, however many units they carry", async () => {
+    // A pool of 3: each connection carries many units in a row.
+    const { store } = await open({ poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      for (let n = 0; n < 15; n++) await store.write(e, insert(trial(e, n)));
+      for (let n = 15; n < 30; n++) await store.write(e, inSteps(insert(trial(e, n))));
+      // Node reports a leak once an emitter passes ten listeners of one event, on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    expect((await store.loadTrials(e, 0, 100, toConfig)).length).toBe(30);
   });
 
   it("refuses writes once closed", async () => {

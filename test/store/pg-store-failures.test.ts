@@ -191,6 +191,60 @@ suite("PostgreSQL store: the database's own refusals", () => {
     });
   }
 
+  for (const [how, as] of forms) {
+    it(`a CHECK of the trials table that a unit breaks is INTERNAL, not a taken number, ${how}`, async () => {
+      const { store, admin } = await open();
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      await admin.query("ALTER TABLE trials ADD CONSTRAINT below_1000 CHECK (number < 1000)");
+      expect(await refusal(store.write(e, as(insert(trial(e, 1000)))))).toBe(
+        'INTERNAL: database error: new row for relation "trials" violates check constraint "below_1000" [23514]',
+      );
+      expect(await store.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    });
+
+    it(`a request id another server logs at the same moment, for another experiment, is ALREADY_EXISTS, ${how}`, async () => {
+      const { store, admin, url } = await open();
+      const other = await openPostgresStore({ url });
+      stores.push(other);
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      const f = (await store.createExperiment("f", "{}", 1)).value.id;
+      const request = { method: "Suggest", requestId: "r", trialIds: [], createTime: 1 };
+      // The first server's log entry is written in its turn, not committed: the second one's waits for it.
+      const { release } = await store.lock(e);
+      const first = await store.write(e, { ...insert(trial(e, 0)), request });
+      const second = refusal(other.write(f, as({ ...insert(trial(f, 0)), request })));
+      await lockWaiters(admin, 1);
+      release();
+      await first.durable;
+      expect(await second).toBe('ALREADY_EXISTS: request_id "r" was already used');
+      expect(await other.loadTrials(f, 0, 10, toConfig)).toEqual([]);
+      expect(await other.findRequest("Suggest", "r")).toEqual({ experimentId: e, trialIds: [] });
+    });
+  }
+
+  for (const [how, as] of forms) {
+    it(`a unit whose connection the database terminates while it waits is UNAVAILABLE, ${how}`, async () => {
+      const { store, admin } = await open();
+      const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      let rolledBack = 0;
+      store.onRollback(() => rolledBack++);
+      // The admin holds the experiment's row, so the unit waits in its statement; then its backend is ended.
+      await admin.query("BEGIN");
+      await admin.query("UPDATE experiments SET version = version WHERE id = $1", [e]);
+      const waiting = refusal(store.write(e, as(insert(trial(e, 0)))));
+      await lockWaiters(admin, 1);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      expect(await waiting).toBe(
+        "UNAVAILABLE: the database could not be reached, so this call may not have been stored " +
+          "(terminating connection due to administrator command); retry with the same request_id [57P01]",
+      );
+      expect(rolledBack).toBe(1);
+      await admin.query("ROLLBACK");
+      expect((await store.write(e, as(insert(trial(e, 0))))).version).toBe(1);
+    });
+  }
+
   it("answers INTERNAL for reads, creations, deletions and locks the database refuses, and frees the turn", async () => {
     // A pool of 3: one lock holder at a time, so a failed lock that kept its slot would stall the next.
     const { store, admin } = await open([], { poolSize: 3 });
@@ -213,6 +267,82 @@ suite("PostgreSQL store: the database's own refusals", () => {
     const { release, changes } = await store.lock(e, { version: 0, toConfig });
     expect(changes).toEqual({ version: 0, trials: [], lifecycle: null });
     release();
+    // In a turn, on its connection: the refusal loses the turn with the units written in it, and frees the lock.
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    const lost = new RegExp(
+      `^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`,
+    );
+    const first = await store.lock(e);
+    const before = await store.write(e, insert(trial(e, 0)));
+    expect(await refusal(store.deleteExperiment(e))).toBe("INTERNAL: database error: no DELETE here [P0001]");
+    expect(await refusal(before.durable)).toMatch(lost);
+    first.release();
+    // (Renamed before the turn, which would otherwise hold the table against the rename.)
+    await admin.query("ALTER TABLE trials RENAME TO trials_elsewhere");
+    const second = await store.lock(e);
+    const unread = await store.write(e, { lifecycle: "x" });
+    expect(await refusal(store.loadTrials(e, 0, 10, toConfig))).toMatch(new RegExp(`^${gone}`));
+    expect(await refusal(unread.durable)).toMatch(lost);
+    second.release();
+    await admin.query("ALTER TABLE trials_elsewhere RENAME TO trials");
+    expect(rolledBack).toBe(2);
+    const third = await store.lock(e);
+    third.release();
+    expect(await store.changesSince(e, 0, toConfig)).toEqual({ version: 0, trials: [], lifecycle: null });
+  });
+
+  it("a turn whose commit the database refuses is lost: its units UNAVAILABLE, the listeners told, the lock free", async () => {
+    const { store, admin } = await open([], { poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    // A constraint trigger deferred to the commit: every unit is written, and the commit refused.
+    await admin.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused at commit'; END $$`);
+    await admin.query(`CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON trials DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION refuse()`);
+    const { release } = await store.lock(e);
+    const written = await store.write(e, insert(trial(e, 0)));
+    expect(written.version).toBe(1);
+    release();
+    expect(await refusal(written.durable)).toBe(
+      `UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn ` +
+        "(refused at commit); retry with the same request_id [P0001]",
+    );
+    expect(rolledBack).toBe(1);
+    await admin.query("DROP TRIGGER refuse ON trials");
+    const again = await store.lock(e);
+    const w = await store.write(e, insert(trial(e, 0)));
+    again.release();
+    await w.durable;
+    expect((await store.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
+  });
+
+  it("a turn whose connection the database terminates is lost, and the lock is free again", async () => {
+    const { store, admin } = await open([], { poolSize: 3 });
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    let rolledBack = 0;
+    store.onRollback(() => rolledBack++);
+    const { release } = await store.lock(e);
+    const written = await store.write(e, insert(trial(e, 0)));
+    const lost = refusal(written.durable);
+    // The turn's connection is the only one idle inside a transaction.
+    const ended = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+      WHERE datname = current_database() AND state = 'idle in transaction'`);
+    expect(ended.rows).toEqual([{ ok: true }]);
+    expect(await lost).toMatch(
+      new RegExp(
+        `^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn \\(terminating connection due to administrator command\\)`,
+      ),
+    );
+    expect(rolledBack).toBe(1);
+    release();
+    const again = await store.lock(e);
+    const w = await store.write(e, insert(trial(e, 0)));
+    again.release();
+    await w.durable;
+    expect((await store.changesSince(e, 0, toConfig))!.trials.map((t) => t.number)).toEqual([0]);
   });
 
   it("a point for a trial whose experiment is deleted underneath is NOT_FOUND, and nothing is written", async () => {

@@ -7,12 +7,22 @@
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { acquireProcessLock, type ProcessLock } from "../../src/store/sqlite/process-lock.js";
+import { acquireProcessLock, lockHolders, type ProcessLock } from "../../src/store/sqlite/process-lock.js";
 
 let dir: string;
 const held: { release(): void }[] = [];
@@ -162,17 +172,146 @@ describe("acquireProcessLock", () => {
     expect(err.message).toMatch(
       new RegExp(`^database ${path} cannot be locked: its lock file ${path}\\.lock cannot be written \\(`),
     );
+    // SQLite's own error stays attached, for the log.
+    expect((err.cause as { code?: string }).code).toBe("SQLITE_NOTADB");
   });
 
   it("refuses a path that exists but cannot be opened as a file, naming it", () => {
     const path = join(dir, "folder.db");
     mkdirSync(path);
-    expect(refusal(path).message).toMatch(new RegExp(`^cannot open database ${path}: `));
+    const err = refusal(path);
+    expect(err.message).toMatch(new RegExp(`^cannot open database ${path}: `));
+    expect((err.cause as { code?: string }).code).toBe("SQLITE_CANTOPEN");
   });
 
   it("takes no lock for an in-memory database", () => {
     acquire(":memory:");
     acquire(":memory:");
     expect(existsSync(":memory:.lock")).toBe(false);
+  });
+
+  it("names the process holding the lock file, from /proc/locks, while its record cannot be read", async () => {
+    const path = join(dir, "a.db");
+    // Another server in its turn: the lock file held exclusively, by another process.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(${JSON.stringify(`${path}.lock`)});
+         db.pragma("locking_mode = EXCLUSIVE");
+         db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
+         db.exec("BEGIN EXCLUSIVE");
+         console.log("locked");
+         process.stdin.resume();`,
+      ],
+      { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] },
+    );
+    try {
+      const [line] = (await once(holder.stdout!, "data")) as [Buffer];
+      expect(line.toString()).toContain("locked");
+      expect(refusal(path).message).toBe(
+        `database ${path} is in use by another Parzen server or program (process ${holder.pid}); ` +
+          "stop it or use another --db",
+      );
+    } finally {
+      holder.kill("SIGKILL");
+      await once(holder, "exit");
+    }
+  });
+
+  it("names the pid recorded in the lock file when another program only reads it, and another process when none is", () => {
+    const path = join(dir, "a.db");
+    database(path);
+    acquire(path).release();
+    held.pop();
+    // The lock file records who took it last.
+    const lockFile = new Database(`${path}.lock`, { readonly: true });
+    expect(lockFile.prepare("SELECT pid FROM holder").all()).toEqual([{ pid: process.pid }]);
+    lockFile.close();
+    for (const [recorded, named] of [
+      [4242, "process 4242"],
+      [undefined, "another process"],
+    ] as const) {
+      const edit = new Database(`${path}.lock`);
+      edit.exec("DELETE FROM holder");
+      if (recorded !== undefined) edit.prepare("INSERT INTO holder (pid) VALUES (?)").run(recorded);
+      edit.close();
+      // A reader in a transaction (sqlite3 inspecting the file, say) keeps the lock file from being taken, not read.
+      const reader = new Database(`${path}.lock`);
+      reader.exec("BEGIN");
+      reader.prepare("SELECT pid FROM holder").all();
+      try {
+        expect(refusal(path).message).toBe(
+          `database ${path} is in use by another Parzen server or program (${named}); stop it or use another --db`,
+        );
+      } finally {
+        reader.exec("COMMIT");
+        reader.close();
+      }
+    }
+    // The refusals left no descriptor of the lock file open behind them.
+    const open = readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === `${path}.lock`;
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
+    acquire(path);
+  });
+});
+
+/** glibc's st_dev for a device (sys/sysmacros.h `makedev`). */
+const makedev = (major: number, minor: number): bigint =>
+  (BigInt(minor) & 0xffn) |
+  ((BigInt(major) & 0xfffn) << 8n) |
+  ((BigInt(minor) & ~0xffn) << 12n) |
+  ((BigInt(major) & ~0xfffn) << 32n);
+
+describe("lockHolders (/proc/locks, proc(5))", () => {
+  const file = { dev: makedev(0x103, 0x1f2), ino: 5678n };
+  const line = (id: number, kind: string, pid: number, device: string, ino: number | bigint) =>
+    `${id}: ${kind}  ADVISORY  READ ${pid} ${device}:${ino} 1073741826 1073742335`;
+
+  it("lists each process holding a lock on the file once, by number, lowest first", () => {
+    const table = [
+      line(1, "POSIX", 1000, "103:1f2", 5678),
+      line(2, "FLOCK", 900, "103:1f2", 5678),
+      line(3, "POSIX", 1000, "103:1f2", 5678),
+      line(14, "POSIX", 77, "103:1f2", 5678),
+      line(123, "OFDLCK", 31337, "103:1f2", 5678),
+      "",
+    ].join("\n");
+    expect(lockHolders(table, file)).toEqual([77, 900, 1000, 31337]);
+    // Fields apart by any run of blanks (kernels have padded the lock type).
+    expect(lockHolders("5: POSIX  ADVISORY  READ  4321 103:1f2:5678 0 EOF", file)).toEqual([4321]);
+  });
+
+  it("leaves out locks on another file: another inode, or the same inode on another device", () => {
+    const table = [
+      line(1, "POSIX", 11, "103:1f2", 5679),
+      line(2, "POSIX", 12, "102:1f2", 5678),
+      line(3, "POSIX", 13, "103:1f3", 5678),
+      line(4, "POSIX", 14, "3:1f2", 5678),
+      line(5, "POSIX", 15, "103:f2", 5678),
+      line(6, "POSIX", 16, "103:1f2", 56780),
+      line(7, "POSIX", 17, "103:1f2", 5678),
+    ].join("\n");
+    expect(lockHolders(table, file)).toEqual([17]);
+    // Devices with small numbers: the low bits alone.
+    expect(lockHolders(line(1, "POSIX", 18, "08:01", 5678), { dev: makedev(8, 1), ino: 5678n })).toEqual([18]);
+    expect(lockHolders(line(1, "POSIX", 18, "08:01", 5678), { dev: makedev(8, 0x101), ino: 5678n })).toEqual([]);
+    expect(lockHolders(line(1, "POSIX", 18, "08:01", 5678), { dev: makedev(0x108, 1), ino: 5678n })).toEqual([]);
+  });
+
+  it("counts no process for an OFD lock (pid -1) or a holder it cannot see (pid 0), nor a waiter's line", () => {
+    const table = [
+      line(1, "OFDLCK", -1, "103:1f2", 5678),
+      line(2, "POSIX", 0, "103:1f2", 5678),
+      "2: -> POSIX  ADVISORY  WRITE 19 103:1f2:5678 0 EOF",
+      "4: LEASE  ACTIVE    READ 21 103:1f2:5678 0 EOF",
+    ].join("\n");
+    expect(lockHolders(table, file)).toEqual([]);
   });
 });

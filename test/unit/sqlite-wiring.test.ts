@@ -6,7 +6,8 @@
  * WriteHealth's probe interval.
  */
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -37,6 +38,43 @@ function thrown(fn: () => unknown): ParzenError {
     return err as ParzenError;
   }
   throw new Error("expected a ParzenError");
+}
+
+/**
+ * Makes files unwritable for this process. Root ignores permission bits, so as root it takes the inode flags:
+ * immutable (`chattr +i`: access(2) says EPERM even to root) and append-only (`+a`: access(2) says writable, but
+ * SQLite can only open the file read-only); as another user, chmod. Undefined where neither works.
+ */
+function inodeFlags(dir: string):
+  | {
+      set(path: string, how: "unwritable" | "append-only"): void;
+      clear(path: string, how: "unwritable" | "append-only"): void;
+      appendOnly: boolean;
+    }
+  | undefined {
+  const chattr = (flag: string, path: string) => execFileSync("chattr", [flag, path], { stdio: "ignore" });
+  if (process.getuid?.() !== 0) {
+    return {
+      set: (path) => chmodSync(path, 0o555),
+      clear: (path) => chmodSync(path, 0o755),
+      appendOnly: false,
+    };
+  }
+  const probe = join(dir, "flags-probe");
+  writeFileSync(probe, "");
+  try {
+    chattr("+i", probe);
+    chattr("-i", probe);
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+  return {
+    set: (path, how) => chattr(how === "unwritable" ? "+i" : "+a", path),
+    clear: (path, how) => chattr(how === "unwritable" ? "-i" : "-a", path),
+    appendOnly: true,
+  };
 }
 
 describe("storage errors", () => {
@@ -288,11 +326,62 @@ describe("opening a database", () => {
     expect(() => checkDatabaseDirectory(join(dir, "p.db"))).not.toThrow();
   });
 
+  it("refuses a directory or a file it cannot write, naming which, and a file that takes no real write", (ctx) => {
+    const flags = inodeFlags(dir);
+    if (flags === undefined) {
+      ctx.skip("as root, only inode flags (chattr) make a file unwritable, and this file system has none");
+      return;
+    }
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    const inLocked = join(locked, "p.db");
+    flags.set(locked, "unwritable");
+    try {
+      const err = thrown(() => openDatabase(inLocked, [m(1, "CREATE TABLE a (x)")]));
+      expect(err.code).toBe("FAILED_PRECONDITION");
+      expect(err.message).toBe(
+        `database ${inLocked} cannot be written: its directory ${locked} is not writable for this user, and SQLite ` +
+          "keeps its write-ahead log and lock files beside the database",
+      );
+    } finally {
+      flags.clear(locked, "unwritable");
+    }
+    const path = join(dir, "p.db");
+    openDatabase(path, [m(1, "CREATE TABLE a (x)")]).close();
+    flags.set(path, "unwritable");
+    try {
+      const err = thrown(() => openDatabase(path, [m(1, "CREATE TABLE a (x)")]));
+      expect(err.code).toBe("FAILED_PRECONDITION");
+      expect(err.message).toBe(
+        `database ${path} cannot be written: the file is not writable for this user (read-only)`,
+      );
+    } finally {
+      flags.clear(path, "unwritable");
+    }
+    // Writable as far as access(2) can tell, but SQLite opens it read-only: the start-up write finds out.
+    if (flags.appendOnly) {
+      flags.set(path, "append-only");
+      try {
+        const err = thrown(() => openDatabase(path, [m(1, "CREATE TABLE a (x)")]));
+        expect(err.code).toBe("FAILED_PRECONDITION");
+        expect(err.message).toBe(`database ${path} cannot be written (attempt to write a readonly database)`);
+        expect((err.cause as { code?: string }).code).toBe("SQLITE_READONLY");
+      } finally {
+        flags.clear(path, "append-only");
+      }
+    }
+    openDatabase(path, [m(1, "CREATE TABLE a (x)")]).close();
+  });
+
   it("knows the latest version of a migration list, and of the shipped one", () => {
     expect(latestVersion([])).toBe(0);
     expect(latestVersion([m(1, ""), m(4, "")])).toBe(4);
     const shipped = loadMigrations();
     expect(shipped[0]!.version).toBe(1);
+    // A badly numbered directory is refused naming the set.
+    writeFileSync(join(dir, "0001_a.sql"), "");
+    writeFileSync(join(dir, "0001_b.sql"), "");
+    expect(() => loadMigrations(dir)).toThrow(/^migrations: expected a version above 1, found 0001_b\.sql$/);
     expect(latestVersion(shipped)).toBe(shipped[shipped.length - 1]!.version);
   });
 
@@ -377,6 +466,47 @@ describe("the checkpointer without its thread", () => {
       await ckpt.close();
       expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
     } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("falls back quietly when the serving connection closed before its thread failed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-ckpt-"));
+    const db = new Database(join(dir, "db.sqlite"));
+    db.pragma("journal_mode = WAL");
+    try {
+      const ckpt = new Checkpointer(db, join(dir, "missing.sqlite"), () => 0, pino({ level: "silent" }), 1_000_000);
+      db.close();
+      // The thread's failure still answers the waiting checkpoint, and touches no closed connection.
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      await ckpt.close();
+    } finally {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers a checkpoint its thread could not run with -1s, warns, and keeps the thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parzen-ckpt-"));
+    const db = new Database(join(dir, "db.sqlite"));
+    db.pragma("journal_mode = WAL");
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "info" }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    // The thread opens the file it is given (SQLite reads nothing yet); its first checkpoint finds no database there.
+    const text = join(dir, "text.sqlite");
+    writeFileSync(text, "not a database, only text long enough to fill a header of one. ".repeat(20));
+    const ckpt = new Checkpointer(db, text, () => 0, log, 1_000_000);
+    try {
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      expect(lines.map((l) => [l.level, l.msg, l.error])).toEqual([
+        [40, "background WAL checkpoint failed; will retry", "file is not a database"],
+      ]);
+      // Only that checkpoint failed, not the thread: the serving connection still leaves checkpoints to it.
+      expect(await ckpt.checkpoint()).toEqual({ log: -1, checkpointed: -1 });
+      expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    } finally {
+      await ckpt.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }

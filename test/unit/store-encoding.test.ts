@@ -11,7 +11,10 @@ import { TRIAL_STATES } from "../../src/domain/trial-state.js";
 import { PageBudget } from "../../src/service/use-cases/answer-size.js";
 import {
   decoded,
+  encodeValues,
+  outcomeOf,
   parseNumbers,
+  parseValues,
   parseStrings,
   SOURCE_NUMBER,
   SOURCE_OF,
@@ -61,6 +64,23 @@ describe("stored states and sources", () => {
     // The shared empty maps cannot be changed through one trial's row.
     expect(Object.isFrozen(parseNumbers("{}"))).toBe(true);
     expect(Object.isFrozen(parseStrings("{}"))).toBe(true);
+  });
+
+  it("objective values and constraints are JSON arrays, '[]' for none, and a row carries only those it has", () => {
+    expect(encodeValues(undefined)).toBe("[]");
+    expect(encodeValues([])).toBe("[]");
+    expect(encodeValues([1.5, -2])).toBe("[1.5,-2]");
+    expect(outcomeOf("[]", "[]")).toEqual({});
+    expect(Object.keys(outcomeOf("[]", "[]"))).toEqual([]);
+    expect(outcomeOf("[1.5,-2]", "[]")).toEqual({ values: [1.5, -2] });
+    expect(Object.keys(outcomeOf("[1.5,-2]", "[]"))).toEqual(["values"]);
+    expect(outcomeOf("[]", "[0.25]")).toEqual({ constraints: [0.25] });
+    expect(Object.keys(outcomeOf("[]", "[0.25]"))).toEqual(["constraints"]);
+    expect(outcomeOf("[3]", "[-1,2]")).toEqual({ values: [3], constraints: [-1, 2] });
+    // As with the maps: the shared empty list cannot be changed through one row.
+    expect(parseValues("[]")).toEqual([]);
+    expect(Object.isFrozen(parseValues("[]"))).toBe(true);
+    expect(parseValues("[0.5]")).toEqual([0.5]);
   });
 });
 

@@ -146,7 +146,14 @@ function holdersOf(path: string): number[] {
   } catch {
     return [];
   }
-  const st = statSync(path, { bigint: true });
+  return lockHolders(table, statSync(path, { bigint: true }));
+}
+
+/**
+ * The pids holding locks on the file `st` (its device and inode) in a /proc/locks table (proc(5)), lowest first.
+ * The table names the device by major:minor in hex; `st.dev` is glibc's encoding of the two.
+ */
+export function lockHolders(table: string, st: { dev: bigint; ino: bigint }): number[] {
   const dev = st.dev;
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
@@ -157,6 +164,7 @@ function holdersOf(path: string): number[] {
     if (m === null) continue;
     if (BigInt(`0x${m[2]}`) === major && BigInt(`0x${m[3]}`) === minor && BigInt(m[4]!) === st.ino) {
       const pid = Number(m[1]);
+      // An OFD lock belongs to no process (pid -1); a holder in a pid namespace this one cannot see shows as 0.
       if (pid > 0) pids.add(pid);
     }
   }
