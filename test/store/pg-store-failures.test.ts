@@ -14,35 +14,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
+import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { runningTrial } from "./running-trial.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
 const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
-function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
-  return {
-    id: 0,
-    experimentId,
-    number,
-    state: "running",
-    source: "algorithm",
-    config: Float64Array.of(number),
-    loss: null,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
-    endTime: null,
-    leaseDeadline: 100,
-    intermediate: NO_POINTS,
-    ...fields,
-  };
-}
+const trial = runningTrial;
 const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
 /** The same unit, written in steps (a `withIds` that adds nothing). */
 const inSteps = (unit: Unit): Unit => ({ ...unit, withIds: () => ({}) });

@@ -10,13 +10,14 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_TIMED_OUT, ParzenError } from "../../src/errors.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type StoredParams, type TrialRow } from "../../src/store/rows.js";
+import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
 import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { runningTrial } from "./running-trial.js";
 import { storeContract, type StoreHarness } from "./contract.js";
 import { testPki } from "../integration/certs.js";
 
@@ -55,27 +56,7 @@ const suite = postgresAvailable ? describe : describe.skip;
 if (postgresAvailable) storeContract("PostgreSQL", openHarness, { feed: true, breakCommit: false });
 
 const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
-function trial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
-  return {
-    id: 0,
-    experimentId,
-    number,
-    state: "running",
-    source: "algorithm",
-    config: Float64Array.of(number),
-    loss: null,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
-    endTime: null,
-    leaseDeadline: 100,
-    intermediate: NO_POINTS,
-    ...fields,
-  };
-}
+const trial = runningTrial;
 const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
