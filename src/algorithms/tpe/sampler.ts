@@ -309,16 +309,21 @@ function sameInputs(inputs: SuggestInputs, context: SuggestContext, sets: Weight
   return (
     inputs.seed === context.seed &&
     inputs.trialNumber === context.trialNumber &&
-    sameNumbers(inputs.good, sets.good) &&
+    sameMembers(inputs.good, sets.good) &&
     sameWeights(inputs.goodWeights, sets.goodWeights) &&
-    sameNumbers(inputs.bad, sets.bad) &&
+    sameMembers(inputs.bad, sets.bad) &&
     sameWeights(inputs.badWeights, sets.badWeights)
   );
 }
 
-function sameNumbers(was: readonly Observation[], set: readonly Observation[]): boolean {
+/** The same trials with the same configurations (by reference first: the service keeps a trial's array). */
+function sameMembers(was: readonly Observation[], set: readonly Observation[]): boolean {
   if (was.length !== set.length) return false;
-  for (let i = 0; i < was.length; i++) if (was[i]!.number !== set[i]!.number) return false;
+  for (let i = 0; i < was.length; i++) {
+    const a = was[i]!;
+    const b = set[i]!;
+    if (a.number !== b.number || !sameConfig(a.config, b.config)) return false;
+  }
   return true;
 }
 
