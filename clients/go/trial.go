@@ -206,7 +206,8 @@ func (t *Trial) Int(name string) (int64, error) {
 	case int64:
 		return x, nil
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+		// int64's range exactly: -2^63 is its minimum, 2^63 is one past its maximum.
+		if x == math.Trunc(x) && x >= -1<<63 && x < 1<<63 {
 			return int64(x), nil
 		}
 	}

@@ -2,9 +2,12 @@ package parzen
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"testing"
+
+	parzenv1 "github.com/parzen-hpo/parzen/clients/go/gen/parzen/v1"
 )
 
 func TestValueRoundTrip(t *testing.T) {
@@ -80,5 +83,27 @@ func TestLabelTextAsEveryClientWritesIt(t *testing.T) {
 	}
 	if len(b.LabelText.Cases) == 0 {
 		t.Fatal("no cases")
+	}
+}
+
+// Int's range is int64's exactly: a float parameter converts only when the integer it holds fits, at both ends.
+func TestTrialIntAtInt64Bounds(t *testing.T) {
+	c := &Client{}
+	tr := c.newTrial(&parzenv1.Trial{Params: map[string]*parzenv1.Value{
+		"below":  {Kind: &parzenv1.Value_DoubleValue{DoubleValue: math.Nextafter(1<<63, 0)}},
+		"top":    {Kind: &parzenv1.Value_DoubleValue{DoubleValue: 1 << 63}},
+		"bottom": {Kind: &parzenv1.Value_DoubleValue{DoubleValue: -1 << 63}},
+		"under":  {Kind: &parzenv1.Value_DoubleValue{DoubleValue: math.Nextafter(-1<<63, math.Inf(-1))}},
+	}})
+	if got, err := tr.Int("below"); err != nil || got != 1<<63-1024 {
+		t.Errorf("the largest float below 2^63: %d, %v", got, err)
+	}
+	if got, err := tr.Int("bottom"); err != nil || got != math.MinInt64 {
+		t.Errorf("-2^63 is int64's minimum: %d, %v", got, err)
+	}
+	for _, name := range []string{"top", "under"} {
+		if got, err := tr.Int(name); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: outside int64, want an error, got %d, %v", name, got, err)
+		}
 	}
 }
