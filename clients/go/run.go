@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -85,10 +86,7 @@ func evaluate(ctx context.Context, t *Trial, fn ObjectiveFunc) (*parzenv1.Report
 	case errors.Is(err, ErrPruned):
 		return &parzenv1.ReportRequest{Status: parzenv1.ReportStatus_REPORT_STATUS_PRUNED}, nil
 	case err != nil:
-		reason := err.Error()
-		if len(reason) > 1000 {
-			reason = reason[:1000]
-		}
+		reason := truncateUTF8(err.Error(), maxFailReasonBytes)
 		return &parzenv1.ReportRequest{Status: parzenv1.ReportStatus_REPORT_STATUS_FAIL, FailReason: reason}, err
 	case math.IsNaN(loss) || math.IsInf(loss, 0):
 		return &parzenv1.ReportRequest{
@@ -140,4 +138,20 @@ func (e *Experiment) nextFrom(ctx context.Context, first *parzenv1.SuggestRespon
 		return nil, err
 	}
 	return e.newTrial(pbs[0]), nil
+}
+
+// maxFailReasonBytes bounds the fail reason Run sends for an objective's error: enough for a message and the start
+// of a stack, not a whole log.
+const maxFailReasonBytes = 1000
+
+// truncateUTF8 is s cut to at most n bytes at a character boundary: a string field must be valid UTF-8 or the
+// Report cannot be encoded, and the trial would be left RUNNING.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -163,3 +163,29 @@ func TestRunContextEndingMidReportLeavesNoTrialRunning(t *testing.T) {
 		t.Fatalf("second release: %v", err)
 	}
 }
+
+// A failing objective's error becomes the trial's fail reason, cut to 1,000 bytes at a character boundary: a cut
+// through a character would make the Report impossible to encode and leave the trial RUNNING.
+func TestRunFailReasonIsCutAtACharacter(t *testing.T) {
+	c := dial(t)
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	msg := strings.Repeat("x", 999) + "é" + strings.Repeat("y", 50) // "é" is 2 bytes: bytes 999 and 1000
+	boom := errors.New(msg)
+	if err := exp.Run(testCtx(t), func(context.Context, *parzen.Trial) (float64, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("Run with a failing objective: %v", err)
+	}
+	trials, err := exp.AllTrials(testCtx(t), parzen.Failed)
+	if err != nil || len(trials) != 1 {
+		t.Fatalf("FAIL trials: %v, %v", trials, err)
+	}
+	if got := trials[0].Proto().GetFailReason(); got != strings.Repeat("x", 999) {
+		t.Errorf("fail reason: %d bytes, want the 999 before the cut character", len(got))
+	}
+	short := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	exact := strings.Repeat("z", 1000)
+	_ = short.Run(testCtx(t), func(context.Context, *parzen.Trial) (float64, error) { return 0, errors.New(exact) })
+	trials, err = short.AllTrials(testCtx(t), parzen.Failed)
+	if err != nil || len(trials) != 1 || trials[0].Proto().GetFailReason() != exact {
+		t.Fatalf("a 1,000-byte reason is kept whole: %v, %v", trials, err)
+	}
+}
