@@ -33,6 +33,7 @@ type fake struct {
 	heartbeatErr   error // returned once heartbeats reaches failAfter
 	failAfter      int
 	suggestFails   int // Suggest answers UNAVAILABLE this many times first
+	extraTrials    int // Suggest answers this many trials more than it was asked for (a misbehaving server)
 	authorizations []string
 	lease          time.Duration
 }
@@ -49,7 +50,7 @@ func (f *fake) Suggest(ctx context.Context, r *parzenv1.SuggestRequest) (*parzen
 	}
 	now := time.Now()
 	resp := &parzenv1.SuggestResponse{}
-	for i := range r.Count {
+	for i := range r.Count + int32(f.extraTrials) {
 		resp.Trials = append(resp.Trials, &parzenv1.Trial{
 			Id: int64(100 + i), Experiment: r.Experiment, Number: int64(i), State: Running,
 			WorkerId:      r.WorkerId,
@@ -408,5 +409,39 @@ func TestSummaryListsParametersSortedByName(t *testing.T) {
 	want := "trial 100 (#0 of e, TRIAL_STATE_RUNNING) {flag: true, layers: 3, lr: 0.01, opt: sgd, steps: 40}"
 	if got := tr.Summary(); got != want {
 		t.Errorf("Summary:\n got %s\nwant %s", got, want)
+	}
+}
+
+// Count is checked against the documented 1..1000 before any call, both ends exact; and a server answering more
+// trials than asked is an error, not extra trials the caller would leave RUNNING.
+func TestSuggestNCountBoundsAndOversizedAnswers(t *testing.T) {
+	f := &fake{lease: time.Minute}
+	exp := &Experiment{c: startFake(t, f), name: "e"}
+	ctx := context.Background()
+	if ts, err := exp.SuggestN(ctx, 1000); err != nil || len(ts) != 1000 {
+		t.Fatalf("count 1000: %d trials, %v", len(ts), err)
+	}
+	if _, err := exp.SuggestN(ctx, 1001); !IsInvalidArgument(err) || len(f.suggests) != 1 {
+		t.Errorf("count 1001: %v after %d calls", err, len(f.suggests))
+	}
+	f.extraTrials = 1
+	if ts, err := exp.SuggestN(ctx, 2); err == nil || !strings.Contains(err.Error(), "asked for 2 trials, got 3") {
+		t.Errorf("an answer of 3 trials to a count of 2: %d trials, %v", len(ts), err)
+	}
+}
+
+// Direction is for one objective, Objectives for several: both at once is refused before any call.
+func TestCreateExperimentRefusesDirectionWithObjectives(t *testing.T) {
+	f := &fake{lease: time.Minute}
+	c := startFake(t, f)
+	spec := ExperimentSpec{
+		Name:       "both",
+		Space:      []Param{Uniform("x", 0, 1)},
+		Direction:  Maximize,
+		Objectives: []Objective{{Name: "a", Direction: Minimize}, {Name: "b", Direction: Maximize}},
+	}
+	_, err := c.CreateExperiment(context.Background(), spec)
+	if !IsInvalidArgument(err) || !strings.Contains(err.Error(), "set Direction or Objectives, not both") {
+		t.Errorf("Direction with Objectives: %v", err)
 	}
 }
