@@ -98,6 +98,8 @@ func TestPrunerOptionsAreValidated(t *testing.T) {
 		parzen.MedianPruner(parzen.ReductionFactor(3)),
 		parzen.SuccessiveHalvingPruner(parzen.ReductionFactor(1)),
 		{Name: "early"},
+		// Options without a name go to the server's default pruner ("none"), which takes none: refused, never dropped.
+		{Options: map[string]any{"n_warmup_steps": 3}},
 	} {
 		_, err := c.CreateExperiment(ctx, parzen.ExperimentSpec{Name: uniqueName(t), Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, Algorithm: "random", Pruner: p})
 		if !parzen.IsInvalidArgument(err) {
