@@ -189,3 +189,37 @@ func TestRunFailReasonIsCutAtACharacter(t *testing.T) {
 		t.Fatalf("a 1,000-byte reason is kept whole: %v, %v", trials, err)
 	}
 }
+
+// Release names the worker the trial was handed to, so a late release from a stale view (here a second handle on
+// the trial, fetched before the first one released it) never gives back a trial another worker runs now.
+func TestReleaseFromAStaleViewLeavesAnotherWorkersTrial(t *testing.T) {
+	a := dial(t, parzen.WithWorkerID("worker-a"))
+	b := dial(t, parzen.WithWorkerID("worker-b"))
+	ctx := testCtx(t)
+	exp := create(t, a, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}})
+	tr, err := exp.Suggest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := a.Trial(ctx, tr.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expB, err := b.Experiment(ctx, exp.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := expB.Suggest(ctx)
+	if err != nil || again.ID() != tr.ID() || again.Proto().GetWorkerId() != "worker-b" {
+		t.Fatalf("the released trial goes to the next worker first: %v, %v", again, err)
+	}
+	if err := stale.Release(ctx); !errors.Is(err, parzen.ErrFailedPrecondition) {
+		t.Errorf("a release from worker-a's stale view of worker-b's trial: %v", err)
+	}
+	if err := again.Refresh(ctx); err != nil || again.State() != parzen.Running || again.Proto().GetWorkerId() != "worker-b" {
+		t.Errorf("worker-b's trial after the stale release: %v, %v", again.Proto(), err)
+	}
+}
