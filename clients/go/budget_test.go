@@ -147,3 +147,24 @@ func TestPauseResumeStopUpdate(t *testing.T) {
 		t.Fatalf("Suggest past the deadline: %v", err)
 	}
 }
+
+// MaxFailedTrials: 1 is a limit (0 means none): the first FAIL completes the experiment.
+func TestMaxFailedTrialsOfOne(t *testing.T) {
+	c := dial(t)
+	ctx := testCtx(t)
+	exp := create(t, c, parzen.ExperimentSpec{Space: []parzen.Param{parzen.Uniform("x", 0, 1)}, MaxFailedTrials: 1})
+	if got := exp.Proto().GetMaxFailedTrials(); got != 1 {
+		t.Fatalf("max_failed_trials sent: %d", got)
+	}
+	tr, err := exp.Suggest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Fail(ctx, "diverged"); err != nil {
+		t.Fatal(err)
+	}
+	var done *parzen.ExperimentDoneError
+	if _, err := exp.Suggest(ctx); !errors.As(err, &done) || done.Reason != parzenv1.CompletionReason_COMPLETION_REASON_FAILURES {
+		t.Fatalf("Suggest after one FAIL under MaxFailedTrials 1: %v", err)
+	}
+}

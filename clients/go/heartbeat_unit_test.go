@@ -1,6 +1,7 @@
 package parzen
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -28,5 +29,20 @@ func TestDefaultHeartbeatIntervalIsAThirdOfTheLease(t *testing.T) {
 	}
 	if got := (&Client{}).newTrial(&parzenv1.Trial{}).defaultHeartbeatInterval(); got != fallbackLease/3 {
 		t.Errorf("no lease: interval %v, want %v", got, fallbackLease/3)
+	}
+}
+
+// Every(d) with d <= 0 is no interval at all: KeepAlive falls back to one second rather than a ticker that cannot
+// exist (time.NewTicker panics on 0), and stops cleanly.
+func TestKeepAliveWithoutAPositiveIntervalFallsBack(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second} {
+		tr := (&Client{}).newTrial(&parzenv1.Trial{})
+		h := tr.KeepAlive(context.Background(), Every(d))
+		h.Stop()
+		select {
+		case <-h.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Every(%v): the heartbeats did not stop", d)
+		}
 	}
 }

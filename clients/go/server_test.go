@@ -358,7 +358,7 @@ func TestEnqueueAndImport(t *testing.T) {
 	}
 
 	imported, err := exp.Import(ctx,
-		parzen.Observation{Params: map[string]any{"lr": 0.001, "dropout": 0.0, "layers": 1, "activation": "relu"}, Loss: 0.25},
+		parzen.Observation{Params: map[string]any{"lr": 0.001, "dropout": 0.0, "layers": 1, "activation": "relu"}, Loss: 0.25, Metrics: map[string]float64{"accuracy": 0.9}},
 		parzen.Observation{Params: map[string]any{"lr": 0.1, "dropout": 0.2, "layers": 6, "activation": "tanh"}, Failed: true},
 	)
 	if err != nil || len(imported) != 2 {
@@ -370,6 +370,9 @@ func TestEnqueueAndImport(t *testing.T) {
 	}
 	if l, _ := best.Loss(); l != 0.25 || best.ID() != imported[0].ID() {
 		t.Errorf("best should be the imported 0.25: %s", best.Summary())
+	}
+	if m := imported[0].Metrics(); m["accuracy"] != 0.9 {
+		t.Errorf("imported metrics: %v", m)
 	}
 	if imported[1].State() != parzen.Failed {
 		t.Errorf("imported failure: %s", imported[1].Summary())
