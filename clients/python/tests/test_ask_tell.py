@@ -155,6 +155,7 @@ def test_unix_socket_server(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 def test_with_block_heartbeats_keep_a_short_lease_alive(client: parzen.Client, name: str) -> None:
     exp = client.create_experiment(name, SPACE, algorithm="random", lease_duration=1.5)
+    assert (exp.proto.lease_duration.seconds, exp.proto.lease_duration.nanos) == (1, 500_000_000)
     control = exp.suggest()  # no heartbeats
     with exp.suggest() as t:
         first = t.lease_deadline

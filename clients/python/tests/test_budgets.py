@@ -26,6 +26,11 @@ def test_create_experiment_takes_stop_conditions(client: parzen.Client, name: st
     assert exp.state == "ACTIVE" and exp.completion_reason is None
     plain = client.create_experiment(name + "-plain", SPACE)
     assert (plain.max_trials, plain.max_failed_trials, plain.goal) == (None, None, None)
+    # 0 is a value, not "unset": the server refuses it rather than the client dropping it.
+    with pytest.raises(errors.InvalidArgument, match="max_trials: must be a positive integer"):
+        client.create_experiment(name + "-t0", SPACE, algorithm="random", max_trials=0)
+    with pytest.raises(errors.InvalidArgument, match="max_failed_trials: must be a positive integer"):
+        client.create_experiment(name + "-f0", SPACE, algorithm="random", max_failed_trials=0)
 
 
 def test_suggest_raises_experiment_done_with_the_reason(client: parzen.Client, name: str) -> None:

@@ -151,3 +151,9 @@ def test_scope_int_turns_quantized_nodes_into_int_ranges() -> None:
         scope.int(hp.quniform("n", 0, 1, 0.5))
     with pytest.raises(TypeError):
         scope.int("n")
+
+
+@pytest.mark.parametrize("pairs", [[0.5, 0.5], [(0.5, "a", "b"), (0.5, "c")], [(0.5,), (0.5, "c")]])
+def test_pchoice_names_what_a_pair_must_be(pairs: Any) -> None:
+    with pytest.raises(TypeError, match=r"pchoice 'x': expected \(probability, option\) pairs"):
+        hp.pchoice("x", pairs)
