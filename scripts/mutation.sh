@@ -122,7 +122,7 @@ tests_for() {
     src/algorithms/tpe/estimator-memo.ts | src/algorithms/tpe/groups.ts)
       echo "test/unit/tpe-cache.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/outcome-split.ts | src/algorithms/tpe/constraint-model.ts)
-      echo "test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-outcome-split.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
     # The GP's optimiser, start-up design and sampler: their unit tests and the pinned suggestions (gp-fingerprint);
     # every gp-* file would cost 20-25 s per mutant on a busy machine.
