@@ -104,11 +104,11 @@ tests_for() {
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-acquisition.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sampler.ts)
       echo "test/unit/tpe.test.ts,test/unit/tpe-ahead.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-good-endpoints.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    # The options' defaults and refusals (tpe-options), and that each one acts (tpe-options-act, 20 s); index.ts
-    # is the Algorithm's wiring: the pinned suggestions open sessions through it.
+    # The options' defaults and refusals (tpe-components), and that each one acts (tpe-options-act); index.ts is
+    # the Algorithm's wiring: the pinned suggestions open sessions through it.
     src/algorithms/tpe/options.ts)
-      echo "test/unit/tpe-options.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    src/algorithms/tpe/index.ts) echo "test/unit/tpe-options.test.ts,test/unit/tpe.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-components.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    src/algorithms/tpe/index.ts) echo "test/unit/tpe.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sorted-order.ts)
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own); tpe-best-of-draws checks
