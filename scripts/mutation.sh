@@ -118,9 +118,9 @@ tests_for() {
     src/algorithms/tpe/mixed-density.ts | src/algorithms/tpe/discrete-kernels.ts)
       echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-arrays.ts)
-      echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-kernel-arrays.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/estimator-memo.ts | src/algorithms/tpe/groups.ts)
-      echo "test/unit/tpe-cache.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-kernel-arrays.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/outcome-split.ts | src/algorithms/tpe/constraint-model.ts)
       echo "test/unit/tpe-outcome-split.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
