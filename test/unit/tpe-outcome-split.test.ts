@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { tpe } from "../../src/algorithms/tpe/index.js";
 import { hasOutcomes, splitWithOutcomes } from "../../src/algorithms/tpe/outcome-split.js";
 import type { Observation, ObservationState } from "../../src/algorithms/types.js";
+import { createRng } from "../../src/math/rng.js";
+import { compileSpace } from "../../src/space/compile.js";
+import { param } from "./tpe-helpers.js";
 
 const defaults = tpe.parseOptions({});
 
@@ -91,6 +94,31 @@ describe("the good set", () => {
     expect(numbers(splitWithOutcomes(noPruned, defaults).good)).toEqual([0, 2, 3]);
   });
 
+  it("ranks feasible PRUNED trials as split.ts does: the furthest first", () => {
+    // No feasible COMPLETE trial; three feasible PRUNED ones for a good set of 2: the two that reached step 10.
+    const history = [
+      { ...obs(0, "pruned", { loss: 1, constraints: [-1] }), lastStep: 1 },
+      { ...obs(1, "pruned", { loss: 5, constraints: [-1] }), lastStep: 10 },
+      { ...obs(2, "pruned", { loss: 3, constraints: [-1] }), lastStep: 10 },
+      ...Array.from({ length: 17 }, (_, i) => obs(3 + i, "complete", { loss: 0, constraints: [1 + i] })),
+    ];
+    expect(numbers(splitWithOutcomes(history, defaults).good)).toEqual([1, 2]);
+  });
+
+  // A bug found by mutation testing (branch mutalg7): the feasible PRUNED trials come back from split.ts in number
+  // order, so when fewer places are left than there are such trials the earliest-numbered ones take them, not
+  // the ones split.ts ranks first. Fixing it changes suggestions: it needs a new definition version (the lead's).
+  it.fails("fills the last places with the PRUNED trials that got furthest, as split.ts ranks them", () => {
+    const history = [
+      obs(0, "complete", { loss: 1, constraints: [-1] }),
+      { ...obs(1, "pruned", { loss: 5, constraints: [-1] }), lastStep: 1 },
+      { ...obs(2, "pruned", { loss: 5, constraints: [-1] }), lastStep: 10 },
+      ...Array.from({ length: 17 }, (_, i) => obs(3 + i, "complete", { loss: 0, constraints: [1 + i] })),
+    ];
+    // Twenty finished trials: a good set of 2, the COMPLETE feasible one and the PRUNED one that reached step 10.
+    expect(numbers(splitWithOutcomes(history, defaults).good)).toEqual([0, 2]);
+  });
+
   it("ranks infeasible trials by the sum of their positive constraint values; none reported is the worst", () => {
     // Twenty infeasible trials: a good set of 2, the two least violating.
     const history = [
@@ -142,7 +170,8 @@ describe("the good set's weights", () => {
 
   it("several objectives: one feasible member gets 1 and the rest the floor; no feasible member, all 1", () => {
     const history = [
-      obs(0, "complete", { values: [5, 5], constraints: [-1] }),
+      // Objective values so small that the member's own hypervolume is below the weights' floor: still 1.
+      obs(0, "complete", { values: [1e-7, 1e-7], constraints: [-1] }),
       obs(1, "complete", { values: [0, 0], constraints: [1] }),
       obs(2, "complete", { values: [0, 0], constraints: [2] }),
       ...Array.from({ length: 7 }, (_, i) => obs(3 + i, "complete", { values: [0, 0], constraints: [10 + i] })),
@@ -188,5 +217,46 @@ describe("the good set's weights", () => {
     const decayed = splitWithOutcomes(history, { ...defaults, weights_bad: "old_decay" }).badWeights;
     expect(decayed[0]).toBeLessThan(1);
     expect(decayed[decayed.length - 1]).toBe(1);
+  });
+});
+
+describe("c-TPE's constraint factors in the suggestions", () => {
+  const space = compileSpace({
+    parameters: [
+      param("x", { $case: "uniform", value: { low: -5, high: 5 } }),
+      param("y", { $case: "uniform", value: { low: -5, high: 5 } }),
+    ],
+  });
+  /** 30 trials on a seeded grid of configurations, with the constraint values `g` gives. */
+  const history = (g: (x: number, y: number, t: number) => number[]): Observation[] => {
+    const rng = createRng(17);
+    return Array.from({ length: 30 }, (_, t) => {
+      const x = -5 + 10 * rng.uniform();
+      const y = -5 + 10 * rng.uniform();
+      return {
+        number: t,
+        config: Float64Array.of(x, y),
+        state: "complete",
+        loss: x * x + y * y,
+        lastStep: undefined,
+        constraints: Float64Array.from(g(x, y, t)),
+      };
+    });
+  };
+  const suggestions = (h: readonly Observation[], model: "density" | "split"): number[][] => {
+    const options = { ...defaults, constraint_model: model };
+    return Array.from({ length: 20 }, (_, t) => Array.from(tpe.open(space, options).suggest(h, createRng(3, t))));
+  };
+
+  it("a constraint value of exactly 0 is met, as a negative one", () => {
+    // Trials with x > 0 break the constraint; among the others, every third sits exactly on its boundary.
+    const onBoundary = history((x, _y, t) => [x > 0 ? x : t % 3 === 0 ? 0 : -1]);
+    const inside = history((x) => [x > 0 ? x : -1]);
+    expect(suggestions(onBoundary, "density")).toEqual(suggestions(inside, "density"));
+  });
+
+  it("a constraint every trial breaks, or every trial meets, adds nothing", () => {
+    const broken = history((x, y) => [1 + Math.abs(x + y), -1]);
+    expect(suggestions(broken, "density")).toEqual(suggestions(broken, "split"));
   });
 });
