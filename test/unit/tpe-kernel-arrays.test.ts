@@ -146,3 +146,62 @@ describe("an estimator rebuilt from a previous one", () => {
     }
   });
 });
+
+describe("the estimator memo", () => {
+  const space = compileSpace({
+    parameters: [
+      param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
+      param("i", { $case: "intRange", value: { low: 0, high: 40, step: 1, log: false } }),
+    ],
+  });
+  const dims = dimsOf(space);
+  const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+  const ws = new TpeWorkspace();
+  const expectFresh = (cached: ParzenEstimator, members: readonly Observation[], w: Float64Array, prior: number) => {
+    const fresh = new ParzenEstimator(
+      dims,
+      members.map((o) => o.config),
+      w,
+      prior,
+      3,
+      bw,
+      ws,
+    );
+    const c = allocateCandidates(64, dims.length);
+    fresh.sample(createRng(9), c);
+    const a = new Float64Array(64);
+    const b = new Float64Array(64);
+    cached.logDensity(c, a, ws);
+    fresh.logDensity(c, b, ws);
+    expect(Array.from(a)).toEqual(Array.from(b));
+  };
+  const trials = (seed: number, numbers: readonly number[]): Observation[] => {
+    const rng = createRng(seed);
+    return numbers.map((number) => ({
+      number,
+      config: samplePrior(space, rng),
+      state: "complete",
+      loss: rng.uniform(),
+      lastStep: undefined,
+    }));
+  };
+
+  it("answers a new prior weight with an estimator of that weight", () => {
+    const memo = new EstimatorMemo(dims, 3, bw);
+    const members = trials(1, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const w = new Float64Array(members.length).fill(1);
+    memo.estimator(members, w, 1, ws);
+    expectFresh(memo.estimator(members, w, 5, ws), members, w, 5);
+  });
+
+  it("matches kernels by trial number: a new trial before one with an equal configuration is a new kernel", () => {
+    const memo = new EstimatorMemo(dims, 3, bw);
+    const members = trials(2, [2, 4, 6, 8, 10, 12]);
+    const w = new Float64Array(members.length).fill(1);
+    memo.estimator(members, w, 1, ws);
+    const twin = { ...members[0]!, number: 1, config: Float64Array.from(members[0]!.config) };
+    const next = [twin, ...members];
+    const w2 = new Float64Array(next.length).fill(1);
+    expectFresh(memo.estimator(next, w2, 1, ws), next, w2, 1);
+  });
+});
