@@ -102,8 +102,13 @@ tests_for() {
     # mutants of what TPE suggests); every tpe* file is 50 s a surviving mutant (docs/testing.md, mutalg5).
     src/algorithms/tpe/parzen-estimator.ts | src/algorithms/tpe/dims.ts | src/algorithms/tpe/workspace.ts | src/algorithms/tpe/float-buffers.ts)
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-acquisition.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    src/algorithms/tpe/sampler.ts | src/algorithms/tpe/index.ts | src/algorithms/tpe/options.ts)
+    src/algorithms/tpe/sampler.ts)
       echo "test/unit/tpe.test.ts,test/unit/tpe-ahead.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-good-endpoints.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    # The options' defaults and refusals (tpe-components), and that each one acts (tpe-options-act); index.ts is
+    # the Algorithm's wiring: the pinned suggestions open sessions through it.
+    src/algorithms/tpe/options.ts)
+      echo "test/unit/tpe-components.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    src/algorithms/tpe/index.ts) echo "test/unit/tpe.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sorted-order.ts)
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own); tpe-best-of-draws checks
@@ -113,11 +118,11 @@ tests_for() {
     src/algorithms/tpe/mixed-density.ts | src/algorithms/tpe/discrete-kernels.ts)
       echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-arrays.ts)
-      echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-kernel-arrays.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/estimator-memo.ts | src/algorithms/tpe/groups.ts)
-      echo "test/unit/tpe-cache.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-kernel-arrays.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/outcome-split.ts | src/algorithms/tpe/constraint-model.ts)
-      echo "test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-outcome-split.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe*) echo "test/unit/tpe*.test.ts" ;;
     # The GP's optimiser, start-up design and sampler: their unit tests and the pinned suggestions (gp-fingerprint);
     # every gp-* file would cost 20-25 s per mutant on a busy machine.

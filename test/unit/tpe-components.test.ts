@@ -56,6 +56,21 @@ describe("TPE options", () => {
     expect(o.multivariate).toBe(false);
   });
 
+  it("takes far_field_bound 0 or at least 1, and gamma_beta above 1 with the sqrt split only (README)", () => {
+    const dbl = (value: number): Scalar => ({ kind: "double", value });
+    expect(parseTpeOptions({ far_field_bound: dbl(0) }).far_field_bound).toBe(0);
+    expect(parseTpeOptions({ far_field_bound: dbl(1) }).far_field_bound).toBe(1);
+    expect(() => parseTpeOptions({ far_field_bound: dbl(0.999) })).toThrow(
+      'tpe options: "far_field_bound" must be 0 (no bound) or >= 1, got 0.999',
+    );
+    expect(() => parseTpeOptions({ far_field_bound: dbl(1e-9) })).toThrow(/"far_field_bound"/);
+    expect(parseTpeOptions({ gamma_beta: dbl(1) }).gamma_beta).toBe(1);
+    expect(parseTpeOptions({ gamma: { kind: "string", value: "sqrt" }, gamma_beta: dbl(2) }).gamma_beta).toBe(2);
+    expect(() => parseTpeOptions({ gamma_beta: dbl(2) })).toThrow(
+      'tpe options: "gamma_beta" must be <= 1 with gamma "linear", got 2',
+    );
+  });
+
   const bad: [Record<string, Scalar>, RegExp][] = [
     [{ n_ei_candidates: { kind: "int", value: 0 } }, /tpe options: "n_ei_candidates"/],
     [{ n_startup_trials: { kind: "double", value: 2.5 } }, /"n_startup_trials"/],
