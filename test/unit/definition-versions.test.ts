@@ -198,6 +198,10 @@ describe("stored definition versions", () => {
     // Versions 6 and 7: the reach in groups of any size.
     for (const rules of DEFINITION_VERSIONS.filter((r) => r.version === 6 || r.version === 7))
       expect(tpeOptions(rules)).toMatchObject({ good_endpoint_reach: 1, good_endpoint_max_params: 0 });
+    // Before version 9: the good set's last places to feasible PRUNED trials by trial number.
+    for (const rules of DEFINITION_VERSIONS.filter((r) => r.version < 9))
+      expect(tpeOptions(rules)).toMatchObject({ pruned_fill: "by_number" });
+    expect(tpeOptions(DEFINITION_VERSIONS[7]!)).toMatchObject({ good_endpoint_max_params: 2 });
     expect(tpeOptions(CURRENT_DEFINITION_RULES)).toMatchObject({
       n_startup_trials: 20,
       gamma_cap: 6,
@@ -206,6 +210,7 @@ describe("stored definition versions", () => {
       far_field_bound: 10,
       good_endpoint_reach: 1,
       good_endpoint_max_params: 2,
+      pruned_fill: "ranked",
     });
     const own = { name: "tpe", options: { n_startup_trials: { kind: { $case: "intValue" as const, value: 5 } } } };
     expect(tpeOptions(DEFINITION_VERSIONS[0]!, own)).toMatchObject({ n_startup_trials: 5, gamma_cap: 25 });

@@ -112,6 +112,13 @@ const schema = z
      * feasible-first split; "split" uses the split alone (Optuna's TPE).
      */
     constraint_model: z.enum(["density", "split"]).default("density"),
+    /**
+     * With constraints or several objectives, when fewer good-set places are
+     * left than there are feasible PRUNED trials: "ranked" gives them to the
+     * ones split.ts ranks first (further, then better); "by_number" to the
+     * lowest-numbered of its top ones, as before definition version 9.
+     */
+    pruned_fill: z.enum(["ranked", "by_number"]).default("ranked"),
   })
   .superRefine((o, ctx) => {
     if (o.far_field_bound > 0 && o.far_field_bound < 1) {

@@ -3,7 +3,8 @@
  * objectives or constraints, after Optuna's TPE sampler:
  *
  * - Feasible trials come first: the good set is filled from the feasible
- *   COMPLETE trials, then the feasible PRUNED ones (as split.ts ranks them),
+ *   COMPLETE trials, then the feasible PRUNED ones (as split.ts ranks them;
+ *   before definition version 9 the last places went by trial number),
  *   then the infeasible trials by their total violation (sum of the positive
  *   constraint values; a trial without constraints in an experiment whose
  *   trials carry them counts as infinitely violating), least first. With
@@ -79,9 +80,12 @@ export function splitWithOutcomes(history: readonly Observation[], options: TpeO
     for (const o of os) if (chosen.size < nGood) chosen.add(o);
   };
   take(multi ? bestByDomination(complete, nGood) : [...complete].sort((a, b) => a.loss! - b.loss!));
-  // PRUNED trials ranked as split.ts ranks them (further first, then the last value).
-  if (chosen.size < nGood)
-    take(splitHistory(pruned, { ...options, gamma_cap: nGood, gamma_cap_growth: 0, gamma_beta: 1 }).good);
+  // PRUNED trials ranked as split.ts ranks them (further first, then the last value). Its good set comes back in
+  // number order, so it is asked for exactly the places left (pruned_fill "by_number": for all nGood).
+  if (chosen.size < nGood) {
+    const places = options.pruned_fill === "ranked" ? nGood - chosen.size : nGood;
+    take(splitHistory(pruned, { ...options, gamma_cap: places, gamma_cap_growth: 0, gamma_beta: 1 }).good);
+  }
   if (chosen.size < nGood) take(infeasible.sort((a, b) => a.v - b.v).map((x) => x.o));
 
   const good: Observation[] = [];

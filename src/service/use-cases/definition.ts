@@ -59,8 +59,14 @@ export interface DefinitionRules {
   readonly algorithmDefaults: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
+/** TPE's defaults before version 9 (issue 22, branch mutalg7): the good set's last places to PRUNED trials by number. */
+const TPE_DEFAULTS_BEFORE_V9: Readonly<Record<string, Scalar>> = {
+  pruned_fill: { kind: "string", value: "by_number" },
+};
+
 /** TPE's defaults before version 8 (issue 21, mixed, bench/RESULTS.md): l(x)'s reach in groups of any size. */
 const TPE_DEFAULTS_BEFORE_V8: Readonly<Record<string, Scalar>> = {
+  ...TPE_DEFAULTS_BEFORE_V9,
   good_endpoint_max_params: { kind: "int", value: 0 },
 };
 
@@ -175,6 +181,17 @@ export const DEFINITION_VERSIONS: readonly DefinitionRules[] = [
   {
     // TPE's l(x) reaches past the good set only in groups of one or two parameters (issue 21, bench/RESULTS.md).
     version: 8,
+    maxNameLength: 200,
+    minLeaseMs: 1000,
+    maxLeaseMs: 7 * 24 * 3600 * 1000,
+    stopConditions: true,
+    objectives: true,
+    algorithmDefaults: { tpe: TPE_DEFAULTS_BEFORE_V9 },
+  },
+  {
+    // With constraints or several objectives, TPE's good set takes the feasible PRUNED trials split.ts ranks
+    // first, not the lowest-numbered of them (issue 22, found by mutation testing).
+    version: 9,
     maxNameLength: 200,
     minLeaseMs: 1000,
     maxLeaseMs: 7 * 24 * 3600 * 1000,
