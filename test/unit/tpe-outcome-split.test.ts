@@ -105,10 +105,10 @@ describe("the good set", () => {
     expect(numbers(splitWithOutcomes(history, defaults).good)).toEqual([1, 2]);
   });
 
-  // A bug found by mutation testing (branch mutalg7): the feasible PRUNED trials come back from split.ts in number
-  // order, so when fewer places are left than there are such trials the earliest-numbered ones take them, not
-  // the ones split.ts ranks first. Fixing it changes suggestions: it needs a new definition version (the lead's).
-  it.fails("fills the last places with the PRUNED trials that got furthest, as split.ts ranks them", () => {
+  // Found by mutation testing (branch mutalg7): the feasible PRUNED trials came back from split.ts in number order,
+  // so when fewer places were left than such trials the earliest-numbered took them. Fixed in definition version 9;
+  // experiments stored before it keep pruned_fill "by_number".
+  it("fills the last places with the PRUNED trials that got furthest, as split.ts ranks them", () => {
     const history = [
       obs(0, "complete", { loss: 1, constraints: [-1] }),
       { ...obs(1, "pruned", { loss: 5, constraints: [-1] }), lastStep: 1 },
@@ -117,6 +117,9 @@ describe("the good set", () => {
     ];
     // Twenty finished trials: a good set of 2, the COMPLETE feasible one and the PRUNED one that reached step 10.
     expect(numbers(splitWithOutcomes(history, defaults).good)).toEqual([0, 2]);
+    // Before version 9: the lowest-numbered of split.ts's top PRUNED trials.
+    const byNumber = tpe.parseOptions({ pruned_fill: { kind: "string", value: "by_number" } });
+    expect(numbers(splitWithOutcomes(history, byNumber).good)).toEqual([0, 1]);
   });
 
   it("ranks infeasible trials by the sum of their positive constraint values; none reported is the worst", () => {
