@@ -100,6 +100,39 @@ suite("PostgreSQL store edges", () => {
     });
   }
 
+  it("stores every field of an inserted trial alike in one statement and in steps", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const full = (number: number) =>
+      trial(e, number, {
+        state: "complete",
+        source: "imported",
+        loss: 0.25,
+        metrics: { m: 1.5 },
+        userAttrs: { k: "v" },
+        workerId: "w2",
+        failReason: "why",
+        createTime: 11,
+        startTime: 12,
+        endTime: 13,
+        leaseDeadline: 14,
+        intermediate: [[3, 0.5]],
+        values: [1, 2],
+        constraints: [-1],
+        proposedBy: "tpe",
+      });
+    await store.write(e, insert(full(0), trial(e, 1)));
+    await store.write(e, inSteps(insert(full(2), trial(e, 3))));
+    const trials = await store.loadTrials(e, 0, 10, toConfig);
+    const fields = ({ id: _id, number: _n, config: _c, ...rest }: TrialRow) => rest;
+    expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+    expect(fields(trials[2]!)).toEqual(fields(trials[0]!));
+    expect(fields(trials[3]!)).toEqual(fields(trials[1]!));
+    expect(fields(trials[2]!)).toEqual(fields({ ...full(2), intermediate: [[3, 0.5]] }));
+    expect(trials[3]!.proposedBy).toBeUndefined();
+    expect(fields(trials[3]!)).toEqual(fields(trial(e, 3)));
+  });
+
   it("writes units of every shape on one connection: a trial's update with its own or another's curve point, logged inserts", async () => {
     const { store } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
