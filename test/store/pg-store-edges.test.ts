@@ -131,6 +131,27 @@ suite("PostgreSQL store edges", () => {
     expect(fields(trials[2]!)).toEqual(fields({ ...full(2), intermediate: [[3, 0.5]] }));
     expect(trials[3]!.proposedBy).toBeUndefined();
     expect(fields(trials[3]!)).toEqual(fields(trial(e, 3)));
+
+    // Updates: every field a unit may change, alike in one statement and in steps.
+    const changed = (t: TrialRow): TrialRow => ({
+      ...t,
+      state: "fail",
+      loss: 0.75,
+      metrics: { n: 2 },
+      userAttrs: { k: "w" },
+      workerId: "w3",
+      failReason: "because",
+      startTime: 22,
+      endTime: 23,
+      leaseDeadline: 24,
+      values: [3, 4],
+      constraints: [0.5],
+    });
+    await store.write(e, { update: [changed(trials[1]!)] });
+    await store.write(e, inSteps({ update: [changed(trials[3]!)] }));
+    const updated = await store.loadTrials(e, 0, 10, toConfig);
+    expect(fields(updated[3]!)).toEqual(fields(updated[1]!));
+    expect(fields(updated[3]!)).toEqual(fields(changed(trials[3]!)));
   });
 
   it("writes units of every shape on one connection: a trial's update with its own or another's curve point, logged inserts", async () => {

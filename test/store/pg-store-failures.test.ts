@@ -165,7 +165,13 @@ suite("PostgreSQL store: the database's own refusals", () => {
       expect(await refusal(store.write(e, as(insert(trial(e, 1)))))).toBe(
         "INTERNAL: database error: refused by the test's trigger [P0001]",
       );
-      // Nothing of either unit was written.
+      // A refusal of the request log's insert is the database's too, not "already used".
+      await admin.query("CREATE TRIGGER refuse BEFORE INSERT ON request_log FOR EACH ROW EXECUTE FUNCTION refuse()");
+      const request = { method: "Report", requestId: "r1", trialIds: [a!], createTime: 1 };
+      expect(await refusal(store.write(e, as({ points: [{ trialId: a!, step: 1, value: 1 }], request })))).toBe(
+        "INTERNAL: database error: refused by the test's trigger [P0001]",
+      );
+      // Nothing of the three units was written.
       const changes = await store.changesSince(e, 0, toConfig);
       expect(changes!.version).toBe(1);
       expect(changes!.trials.map((t) => [t.number, t.intermediate.length])).toEqual([[0, 0]]);
