@@ -178,6 +178,18 @@ suite("PostgreSQL store: the database's own refusals", () => {
     });
   }
 
+  it("refuses a stored state or source it does not know, naming which (the schema's CHECKs dropped by hand)", async () => {
+    const { store, admin } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.write(e, insert(trial(e, 0), trial(e, 1)));
+    await admin.query("ALTER TABLE trials DROP CONSTRAINT trials_state_check, DROP CONSTRAINT trials_source_check");
+    await admin.query("UPDATE trials SET state = 9 WHERE number = 0; UPDATE trials SET source = 7 WHERE number = 1");
+    expect(await refusal(store.readTrials(e, 0, 0, false, () => new Float64Array(0)))).toBe(
+      "INTERNAL: trials: unknown stored state 9",
+    );
+    expect(await refusal(store.loadTrials(e, 1, 1, toConfig))).toBe("INTERNAL: trials: unknown stored source 7");
+  });
+
   for (const [how, as] of forms) {
     it(`a CHECK of the trials table that a unit breaks is INTERNAL, not a taken number, ${how}`, async () => {
       const { store, admin } = await open();
