@@ -12,6 +12,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ABORTED_STALE, ParzenError } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
+import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
@@ -41,7 +42,7 @@ suite("PostgreSQL store edges", () => {
   let cluster: PgCluster;
   let databases = 0;
   const stores: PostgresStore[] = [];
-  async function open(options: { poolSize?: number } = {}): Promise<{ store: PostgresStore; url: string }> {
+  async function open(options: { poolSize?: number; lockTimeoutMs?: number } = {}): Promise<{ store: PostgresStore; url: string }> {
     const url = await cluster.createDatabase(`s${++databases}`);
     const store = await openPostgresStore({ url, ...options });
     stores.push(store);
@@ -276,6 +277,67 @@ suite("PostgreSQL store edges", () => {
     expect(await store.findRequest("Suggest", "gone")).toBeUndefined();
     expect(await other.findRequest("Suggest", "gone")).toBeUndefined();
     release();
+  });
+
+  it("forgets a turn once it is committed or lost: durable settles, and its requests are the log's to answer", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const request = { method: "Suggest", requestId: "r", trialIds: [], withInserted: true, createTime: 1 };
+    // A committed turn's request goes with its experiment, as the log's rows do.
+    const first = await store.lock(e);
+    const written = await store.write(e, { ...insert(trial(e, 0)), request });
+    first.release();
+    await written.durable;
+    await store.durable();
+    expect((await store.findRequest("Suggest", "r"))?.experimentId).toBe(e);
+    expect((await store.deleteExperiment(e)).value).toBe(true);
+    expect(await store.findRequest("Suggest", "r")).toBeUndefined();
+    // A lost turn leaves nothing for durable to wait on.
+    const f = (await store.createExperiment("f", "{}", 1)).value.id;
+    const second = await store.lock(f);
+    const lost = await store.write(f, insert(trial(f, 0)));
+    expect(await refusal(store.write(f, { update: [{ ...trial(f, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await refusal(lost.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
+    second.release();
+    await expect(store.durable()).resolves.toBeUndefined();
+  });
+
+  it("a lost turn released late leaves the experiment's next turn held", async () => {
+    const { store, url } = await open({ lockTimeoutMs: 2_000 });
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const first = await store.lock(e);
+    expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    // The lost turn's rollback freed the lock: the next turn takes it before the first one's release comes.
+    const second = await store.lock(e);
+    first.release();
+    const written = await store.write(e, insert(trial(e, 0)));
+    // Written in the second turn: not visible elsewhere until it commits.
+    expect(await other.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    second.release();
+    await written.durable;
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0]);
+  });
+
+  it("a lock refused leaves nothing on its connection: losing it later tells no rollback listener", async () => {
+    const { store, url } = await open({ poolSize: 3, lockTimeoutMs: 100 });
+    let rollbacks = 0;
+    store.onRollback(() => rollbacks++);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const hung = new pg.Client({ connectionString: url });
+    await hung.connect();
+    try {
+      await hung.query("SELECT pg_advisory_lock($1, $2)", [PARZEN_LOCKS + 1, e]);
+      expect(await refusal(store.lock(e))).toMatch(/^UNAVAILABLE: /);
+      // Every idle connection of the store's pool dies: nothing was written on them, nothing can be lost.
+      await hung.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      while (store.pool.totalCount > 0) await new Promise((r) => setImmediate(r));
+      expect(rollbacks).toBe(0);
+    } finally {
+      await hung.end();
+    }
   });
 
   it("deletes an experiment inside its turn: gone for others once the turn commits", async () => {
