@@ -42,7 +42,9 @@ suite("PostgreSQL store edges", () => {
   let cluster: PgCluster;
   let databases = 0;
   const stores: PostgresStore[] = [];
-  async function open(options: { poolSize?: number; lockTimeoutMs?: number } = {}): Promise<{ store: PostgresStore; url: string }> {
+  async function open(
+    options: { poolSize?: number; lockTimeoutMs?: number } = {},
+  ): Promise<{ store: PostgresStore; url: string }> {
     const url = await cluster.createDatabase(`s${++databases}`);
     const store = await openPostgresStore({ url, ...options });
     stores.push(store);
@@ -538,7 +540,7 @@ suite("PostgreSQL store edges", () => {
     expect(moved()).toEqual({ commit: 1, notices: 1 });
   });
 
-  it("leaves no listener behind on its pooled connections, however many units they carry", async () => {
+  it("leaves no listener behind on its pooled connections, however many units and turns they carry", async () => {
     // A pool of 3: each connection carries many units in a row.
     const { store } = await open({ poolSize: 3 });
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
@@ -548,6 +550,12 @@ suite("PostgreSQL store edges", () => {
     try {
       for (let n = 0; n < 15; n++) await store.write(e, insert(trial(e, n)));
       for (let n = 15; n < 30; n++) await store.write(e, inSteps(insert(trial(e, n))));
+      // And lock turns, each on a pooled connection of its own while it lasts.
+      for (let n = 0; n < 25; n++) {
+        const { release } = await store.lock(e);
+        release();
+      }
+      await store.durable();
       // Node reports a leak once an emitter passes ten listeners of one event, on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
