@@ -313,7 +313,10 @@ suite("PostgreSQL store edges", () => {
     expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
     // The lost turn's rollback freed the lock: the next turn takes it before the first one's release comes.
     const second = await store.lock(e);
+    // Rolled back already: its release commits nothing (no round trip counted as a commit).
+    const commits = store.roundTrips.commit;
     first.release();
+    expect(store.roundTrips.commit).toBe(commits);
     const written = await store.write(e, insert(trial(e, 0)));
     // Written in the second turn: not visible elsewhere until it commits.
     expect(await other.loadTrials(e, 0, 10, toConfig)).toEqual([]);
