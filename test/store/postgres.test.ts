@@ -217,6 +217,10 @@ suite("PostgreSQL store", () => {
       seen.push([id, version, mine]);
       if (seen.length === 2) wake();
     });
+    // A turn that writes nothing sends no notice.
+    const empty = await mine.store.lock(e);
+    empty.release();
+    await mine.store.durable();
     const { release } = await mine.store.lock(e);
     const written = await Promise.all([0, 1, 2].map((n) => mine.store.write(e, insert(trial(e, n)))));
     release();
@@ -228,6 +232,7 @@ suite("PostgreSQL store", () => {
       [e, 3, false],
       [e, 4, false],
     ]);
+    expect(other.roundTrips.notices).toBe(2);
     await unlisten();
     await other.close();
   });
