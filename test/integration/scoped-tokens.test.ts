@@ -23,6 +23,7 @@ const WORKER_A = "worker-token-team-a-0123456789";
 const READER = "reader-token-everything-012345";
 const READER_B = "reader-token-team-b-0123456789";
 const ADMIN_B = "admin-token-team-b-0123456789ab";
+const WORKER_UN = "worker-token-un-star-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "parzen-scoped-"));
 const tokensFile = join(dir, "tokens");
 writeFileSync(
@@ -34,6 +35,7 @@ writeFileSync(
     `${READER}  role=reader   # dashboards`,
     `${READER_B} role=reader experiments=team-b-*,shared`,
     `${ADMIN_B} experiments=team-b-?`,
+    `${WORKER_UN} role=worker experiments=un*`,
     "",
   ].join("\n"),
 );
@@ -253,6 +255,14 @@ describe("scoped tokens", () => {
       'CreateExperiment: experiment "" is not one this token may use (allowed: team-a-*)',
     );
     expect((await rejection(admin.createExperiment({}))).code).toBe(status.INVALID_ARGUMENT);
+    // Nothing named is no name at all, even for patterns the word "undefined" would match.
+    const un = as(WORKER_UN);
+    expect((await rejection(un.createExperiment({}))).details).toBe(
+      'CreateExperiment: experiment "" is not one this token may use (allowed: un*)',
+    );
+    expect((await rejection(un.heartbeat({ trialId: 987654 }))).details).toBe(
+      "Heartbeat: trial 987654 is not a trial this token may use",
+    );
   });
 
   it("refuses a tokens file with an unknown role or attribute, or a token listed twice", () => {
