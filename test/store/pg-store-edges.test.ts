@@ -67,6 +67,7 @@ suite("PostgreSQL store edges", () => {
     it(`names what a refused unit lacks or repeats, ${how}`, async () => {
       const { store } = await open();
       const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      expect(await refusal(store.createExperiment("e", "{}", 2))).toBe('ALREADY_EXISTS: experiment "e" already exists');
       const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
       const [id] = (await store.write(e, { ...insert(trial(e, 0)), request })).value;
       expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), request })))).toBe(
