@@ -355,6 +355,8 @@ suite("PostgreSQL store edges", () => {
     const { release } = await store.lock(e);
     const deleted = await store.deleteExperiment(e);
     expect(deleted.value).toBe(true);
+    // Gone for the turn itself at once.
+    expect((await store.deleteExperiment(e)).value).toBe(false);
     // Not committed yet: the turn holds the experiment.
     expect((await other.experimentById(e))?.name).toBe("e");
     release();
