@@ -357,8 +357,13 @@ suite("PostgreSQL store edges", () => {
     expect(deleted.value).toBe(true);
     // Gone for the turn itself at once.
     expect((await store.deleteExperiment(e)).value).toBe(false);
-    // Not committed yet: the turn holds the experiment.
+    let durable = false;
+    void deleted.durable.then(() => {
+      durable = true;
+    });
+    // Not committed yet: the turn holds the experiment, and the deletion is not durable.
     expect((await other.experimentById(e))?.name).toBe("e");
+    expect(durable).toBe(false);
     release();
     await deleted.durable;
     expect(await other.experimentById(e)).toBeUndefined();
