@@ -305,6 +305,22 @@ suite("PostgreSQL store edges", () => {
     await expect(store.durable()).resolves.toBeUndefined();
   });
 
+  it("finds a request logged in any open turn, before its commit", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const [e, f] = await Promise.all(["e", "f"].map(async (n) => (await store.createExperiment(n, "{}", 1)).value.id));
+    const first = await store.lock(e!);
+    const second = await store.lock(f!);
+    const request = { method: "Suggest", requestId: "in-f", trialIds: [], withInserted: true, createTime: 1 };
+    const written = await store.write(f!, { ...insert(trial(f!, 0)), request });
+    expect(await store.findRequest("Suggest", "in-f")).toEqual({ experimentId: f, trialIds: [...written.value] });
+    expect(await other.findRequest("Suggest", "in-f")).toBeUndefined();
+    second.release();
+    first.release();
+    await written.durable;
+  });
+
   it("a lost turn released late leaves the experiment's next turn held", async () => {
     const { store, url } = await open({ lockTimeoutMs: 2_000 });
     const other = await openPostgresStore({ url });
