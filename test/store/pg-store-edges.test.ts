@@ -592,10 +592,16 @@ suite("PostgreSQL store edges", () => {
     expect((await store.loadTrials(e, 0, 100, toConfig)).length).toBe(30);
   });
 
-  it("refuses writes once closed", async () => {
-    const { store } = await open();
+  it("refuses writes once closed, after finishing those already issued", async () => {
+    const { store, url } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    // Issued before the close: the second waits behind the first in the experiment's order, and both are written.
+    const issued = [0, 1].map((n) => store.write(e, insert(trial(e, n))));
     await store.close();
+    expect((await Promise.all(issued)).map((w) => w.version)).toEqual([1, 2]);
+    const reader = await openPostgresStore({ url });
+    stores.push(reader);
+    expect((await reader.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1]);
     expect(await refusal(store.write(e, insert(trial(e, 0))))).toBe("UNAVAILABLE: the database is closed");
     expect(await refusal(store.deleteExperiment(e))).toBe("UNAVAILABLE: the database is closed");
   });
