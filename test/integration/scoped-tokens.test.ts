@@ -6,7 +6,7 @@
  * admin, as every token was before. Over real gRPC with the real tokens file
  * parser.
  */
-import { credentials, status } from "@grpc/grpc-js";
+import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { ExperimentState } from "@parzen/client/gen/parzen/v1/experiment";
 import { ExperimentAction, OptimizerServiceClient, ReportStatus } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
@@ -23,6 +23,7 @@ const WORKER_A = "worker-token-team-a-0123456789";
 const READER = "reader-token-everything-012345";
 const READER_B = "reader-token-team-b-0123456789";
 const ADMIN_B = "admin-token-team-b-0123456789ab";
+const WORKER_UN = "worker-token-un-star-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "parzen-scoped-"));
 const tokensFile = join(dir, "tokens");
 writeFileSync(
@@ -34,6 +35,7 @@ writeFileSync(
     `${READER}  role=reader   # dashboards`,
     `${READER_B} role=reader experiments=team-b-*,shared`,
     `${ADMIN_B} experiments=team-b-?`,
+    `${WORKER_UN} role=worker experiments=un*`,
     "",
   ].join("\n"),
 );
@@ -204,6 +206,63 @@ describe("scoped tokens", () => {
     expect((await adminB.listExperiments({ pageSize: 100 })).experiments.map((e) => e.name)).toEqual(["team-b-1"]);
     await worker.report({ trialId: mine!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
     await admin.report({ trialId: theirs!.id, status: ReportStatus.REPORT_STATUS_OK, loss: 1 });
+  });
+
+  it("lets a reader stream trials and read a Pareto front, and a worker release its trials", async () => {
+    const streamed = (token: string, experiment: string) =>
+      new Promise<{ trials: number; code?: number; details?: string }>((ok) => {
+        const client = new OptimizerServiceClient(ts.server.address, credentials.createInsecure());
+        clients.push(client);
+        const md = new Metadata();
+        md.set("authorization", `Bearer ${token}`);
+        let trials = 0;
+        const call = client.streamTrials({ experiment, states: [] }, md);
+        call.on("data", () => trials++);
+        call.on("error", (err: ServiceError) => ok({ trials, code: err.code, details: err.details }));
+        call.on("end", () => ok({ trials }));
+      });
+    await admin.enqueue({ experiment: "shared", configurations: [{ params: { x: num(0.25) } }] });
+    expect(await streamed(READER_B, "shared")).toEqual({ trials: 1 });
+    expect(await streamed(READER_B, "team-a-1")).toEqual({
+      trials: 0,
+      code: status.PERMISSION_DENIED,
+      details: 'StreamTrials: experiment "team-a-1" is not one this token may use (allowed: team-b-*, shared)',
+    });
+    expect((await reader.getParetoFront({ experiment: "shared" })).trials).toEqual([]);
+    expect((await rejection(readerB.getParetoFront({ experiment: "team-a-1" }))).details).toBe(
+      'GetParetoFront: experiment "team-a-1" is not one this token may use (allowed: team-b-*, shared)',
+    );
+
+    const [t] = (await worker.suggest({ experiment: "team-a-1", workerId: "w" })).trials;
+    const released = await worker.releaseTrial({ trialId: t!.id });
+    expect(released.trial?.state).toBe(TrialState.TRIAL_STATE_WAITING);
+    const [theirs] = (await admin.suggest({ experiment: "team-b-1", workerId: "admin" })).trials;
+    expect((await rejection(worker.releaseTrial({ trialId: theirs!.id }))).details).toBe(
+      `ReleaseTrial: trial ${theirs!.id} is not of an experiment this token may use ` +
+        `(trial ${theirs!.id} of experiment "team-b-1"; allowed: team-a-*)`,
+    );
+    await admin.releaseTrial({ trialId: theirs!.id });
+  });
+
+  it("leaves an unrestricted token's calls to the service's own answers: an unknown trial, no experiment", async () => {
+    // No lookup for a token that may use every experiment: an unknown trial is the service's NOT_FOUND, not a
+    // refusal (a scoped token gets PERMISSION_DENIED for it, telling nothing).
+    expect((await rejection(admin.heartbeat({ trialId: 987654 }))).code).toBe(status.NOT_FOUND);
+    expect((await rejection(reader.getTrial({ trialId: 987654 }))).code).toBe(status.NOT_FOUND);
+    expect((await rejection(worker.getTrial({ trialId: 987654 }))).code).toBe(status.PERMISSION_DENIED);
+    // A CreateExperiment naming no experiment: refused as a scoped worker's like any other name it may not use.
+    expect((await rejection(worker.createExperiment({}))).details).toBe(
+      'CreateExperiment: experiment "" is not one this token may use (allowed: team-a-*)',
+    );
+    expect((await rejection(admin.createExperiment({}))).code).toBe(status.INVALID_ARGUMENT);
+    // Nothing named is no name at all, even for patterns the word "undefined" would match.
+    const un = as(WORKER_UN);
+    expect((await rejection(un.createExperiment({}))).details).toBe(
+      'CreateExperiment: experiment "" is not one this token may use (allowed: un*)',
+    );
+    expect((await rejection(un.heartbeat({ trialId: 987654 }))).details).toBe(
+      "Heartbeat: trial 987654 is not a trial this token may use",
+    );
   });
 
   it("refuses a tokens file with an unknown role or attribute, or a token listed twice", () => {

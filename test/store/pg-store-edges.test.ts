@@ -12,6 +12,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ABORTED_STALE, ParzenError } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
+import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
@@ -41,7 +42,9 @@ suite("PostgreSQL store edges", () => {
   let cluster: PgCluster;
   let databases = 0;
   const stores: PostgresStore[] = [];
-  async function open(options: { poolSize?: number } = {}): Promise<{ store: PostgresStore; url: string }> {
+  async function open(
+    options: { poolSize?: number; lockTimeoutMs?: number } = {},
+  ): Promise<{ store: PostgresStore; url: string }> {
     const url = await cluster.createDatabase(`s${++databases}`);
     const store = await openPostgresStore({ url, ...options });
     stores.push(store);
@@ -64,6 +67,7 @@ suite("PostgreSQL store edges", () => {
     it(`names what a refused unit lacks or repeats, ${how}`, async () => {
       const { store } = await open();
       const e = (await store.createExperiment("e", "{}", 1)).value.id;
+      expect(await refusal(store.createExperiment("e", "{}", 2))).toBe('ALREADY_EXISTS: experiment "e" already exists');
       const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
       const [id] = (await store.write(e, { ...insert(trial(e, 0)), request })).value;
       expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), request })))).toBe(
@@ -99,6 +103,60 @@ suite("PostgreSQL store edges", () => {
       expect((await store.write(e, as({ lifecycle: "x" }))).value).toEqual([]);
     });
   }
+
+  it("stores every field of an inserted trial alike in one statement and in steps", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const full = (number: number) =>
+      trial(e, number, {
+        state: "complete",
+        source: "imported",
+        loss: 0.25,
+        metrics: { m: 1.5 },
+        userAttrs: { k: "v" },
+        workerId: "w2",
+        failReason: "why",
+        createTime: 11,
+        startTime: 12,
+        endTime: 13,
+        leaseDeadline: 14,
+        intermediate: [[3, 0.5]],
+        values: [1, 2],
+        constraints: [-1],
+        proposedBy: "tpe",
+      });
+    await store.write(e, insert(full(0), trial(e, 1)));
+    await store.write(e, inSteps(insert(full(2), trial(e, 3))));
+    const trials = await store.loadTrials(e, 0, 10, toConfig);
+    const fields = ({ id: _id, number: _n, config: _c, ...rest }: TrialRow) => rest;
+    expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+    expect(fields(trials[2]!)).toEqual(fields(trials[0]!));
+    expect(fields(trials[3]!)).toEqual(fields(trials[1]!));
+    expect(fields(trials[2]!)).toEqual(fields({ ...full(2), intermediate: [[3, 0.5]] }));
+    expect(trials[3]!.proposedBy).toBeUndefined();
+    expect(fields(trials[3]!)).toEqual(fields(trial(e, 3)));
+
+    // Updates: every field a unit may change, alike in one statement and in steps.
+    const changed = (t: TrialRow): TrialRow => ({
+      ...t,
+      state: "fail",
+      loss: 0.75,
+      metrics: { n: 2 },
+      userAttrs: { k: "w" },
+      workerId: "w3",
+      failReason: "because",
+      startTime: 22,
+      endTime: 23,
+      leaseDeadline: 24,
+      values: [3, 4],
+      constraints: [0.5],
+    });
+    await store.write(e, { update: [changed(trials[1]!)] });
+    await store.write(e, inSteps({ update: [changed(trials[3]!)] }));
+    const updated = await store.loadTrials(e, 0, 10, toConfig);
+    expect(fields(updated[3]!)).toEqual(fields(updated[1]!));
+    expect(fields(updated[3]!)).toEqual(fields(changed(trials[3]!)));
+  });
 
   it("writes units of every shape on one connection: a trial's update with its own or another's curve point, logged inserts", async () => {
     const { store } = await open();
@@ -224,6 +282,86 @@ suite("PostgreSQL store edges", () => {
     release();
   });
 
+  it("forgets a turn once it is committed or lost: durable settles, and its requests are the log's to answer", async () => {
+    const { store } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const request = { method: "Suggest", requestId: "r", trialIds: [], withInserted: true, createTime: 1 };
+    // A committed turn's request goes with its experiment, as the log's rows do.
+    const first = await store.lock(e);
+    const written = await store.write(e, { ...insert(trial(e, 0)), request });
+    first.release();
+    await written.durable;
+    await store.durable();
+    expect((await store.findRequest("Suggest", "r"))?.experimentId).toBe(e);
+    expect((await store.deleteExperiment(e)).value).toBe(true);
+    expect(await store.findRequest("Suggest", "r")).toBeUndefined();
+    // A lost turn leaves nothing for durable to wait on.
+    const f = (await store.createExperiment("f", "{}", 1)).value.id;
+    const second = await store.lock(f);
+    const lost = await store.write(f, insert(trial(f, 0)));
+    expect(await refusal(store.write(f, { update: [{ ...trial(f, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await refusal(lost.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
+    second.release();
+    await expect(store.durable()).resolves.toBeUndefined();
+  });
+
+  it("finds a request logged in any open turn, before its commit", async () => {
+    const { store, url } = await open();
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const [e, f] = await Promise.all(["e", "f"].map(async (n) => (await store.createExperiment(n, "{}", 1)).value.id));
+    const first = await store.lock(e!);
+    const second = await store.lock(f!);
+    const request = { method: "Suggest", requestId: "in-f", trialIds: [], withInserted: true, createTime: 1 };
+    const written = await store.write(f!, { ...insert(trial(f!, 0)), request });
+    expect(await store.findRequest("Suggest", "in-f")).toEqual({ experimentId: f, trialIds: [...written.value] });
+    expect(await other.findRequest("Suggest", "in-f")).toBeUndefined();
+    second.release();
+    first.release();
+    await written.durable;
+  });
+
+  it("a lost turn released late leaves the experiment's next turn held", async () => {
+    const { store, url } = await open({ lockTimeoutMs: 2_000 });
+    const other = await openPostgresStore({ url });
+    stores.push(other);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const first = await store.lock(e);
+    expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    // The lost turn's rollback freed the lock: the next turn takes it before the first one's release comes.
+    const second = await store.lock(e);
+    // Rolled back already: its release commits nothing (no round trip counted as a commit).
+    const commits = store.roundTrips.commit;
+    first.release();
+    expect(store.roundTrips.commit).toBe(commits);
+    const written = await store.write(e, insert(trial(e, 0)));
+    // Written in the second turn: not visible elsewhere until it commits.
+    expect(await other.loadTrials(e, 0, 10, toConfig)).toEqual([]);
+    second.release();
+    await written.durable;
+    expect((await other.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0]);
+  });
+
+  it("a lock refused leaves nothing on its connection: losing it later tells no rollback listener", async () => {
+    const { store, url } = await open({ poolSize: 3, lockTimeoutMs: 100 });
+    let rollbacks = 0;
+    store.onRollback(() => rollbacks++);
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    const hung = new pg.Client({ connectionString: url });
+    await hung.connect();
+    try {
+      await hung.query("SELECT pg_advisory_lock($1, $2)", [PARZEN_LOCKS + 1, e]);
+      expect(await refusal(store.lock(e))).toMatch(/^UNAVAILABLE: /);
+      // Every idle connection of the store's pool dies: nothing was written on them, nothing can be lost.
+      await hung.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      while (store.pool.totalCount > 0) await new Promise((r) => setImmediate(r));
+      expect(rollbacks).toBe(0);
+    } finally {
+      await hung.end();
+    }
+  });
+
   it("deletes an experiment inside its turn: gone for others once the turn commits", async () => {
     const { store, url } = await open();
     const other = await openPostgresStore({ url });
@@ -233,8 +371,15 @@ suite("PostgreSQL store edges", () => {
     const { release } = await store.lock(e);
     const deleted = await store.deleteExperiment(e);
     expect(deleted.value).toBe(true);
-    // Not committed yet: the turn holds the experiment.
+    // Gone for the turn itself at once.
+    expect((await store.deleteExperiment(e)).value).toBe(false);
+    let durable = false;
+    void deleted.durable.then(() => {
+      durable = true;
+    });
+    // Not committed yet: the turn holds the experiment, and the deletion is not durable.
     expect((await other.experimentById(e))?.name).toBe("e");
+    expect(durable).toBe(false);
     release();
     await deleted.durable;
     expect(await other.experimentById(e)).toBeUndefined();
@@ -422,7 +567,7 @@ suite("PostgreSQL store edges", () => {
     expect(moved()).toEqual({ commit: 1, notices: 1 });
   });
 
-  it("leaves no listener behind on its pooled connections, however many units they carry", async () => {
+  it("leaves no listener behind on its pooled connections, however many units and turns they carry", async () => {
     // A pool of 3: each connection carries many units in a row.
     const { store } = await open({ poolSize: 3 });
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
@@ -432,6 +577,12 @@ suite("PostgreSQL store edges", () => {
     try {
       for (let n = 0; n < 15; n++) await store.write(e, insert(trial(e, n)));
       for (let n = 15; n < 30; n++) await store.write(e, inSteps(insert(trial(e, n))));
+      // And lock turns, each on a pooled connection of its own while it lasts.
+      for (let n = 0; n < 25; n++) {
+        const { release } = await store.lock(e);
+        release();
+      }
+      await store.durable();
       // Node reports a leak once an emitter passes ten listeners of one event, on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
@@ -441,10 +592,16 @@ suite("PostgreSQL store edges", () => {
     expect((await store.loadTrials(e, 0, 100, toConfig)).length).toBe(30);
   });
 
-  it("refuses writes once closed", async () => {
-    const { store } = await open();
+  it("refuses writes once closed, after finishing those already issued", async () => {
+    const { store, url } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    // Issued before the close: the second waits behind the first in the experiment's order, and both are written.
+    const issued = [0, 1].map((n) => store.write(e, insert(trial(e, n))));
     await store.close();
+    expect((await Promise.all(issued)).map((w) => w.version)).toEqual([1, 2]);
+    const reader = await openPostgresStore({ url });
+    stores.push(reader);
+    expect((await reader.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1]);
     expect(await refusal(store.write(e, insert(trial(e, 0))))).toBe("UNAVAILABLE: the database is closed");
     expect(await refusal(store.deleteExperiment(e))).toBe("UNAVAILABLE: the database is closed");
   });

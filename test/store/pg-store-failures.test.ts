@@ -165,12 +165,30 @@ suite("PostgreSQL store: the database's own refusals", () => {
       expect(await refusal(store.write(e, as(insert(trial(e, 1)))))).toBe(
         "INTERNAL: database error: refused by the test's trigger [P0001]",
       );
-      // Nothing of either unit was written.
+      // A refusal of the request log's insert is the database's too, not "already used".
+      await admin.query("CREATE TRIGGER refuse BEFORE INSERT ON request_log FOR EACH ROW EXECUTE FUNCTION refuse()");
+      const request = { method: "Report", requestId: "r1", trialIds: [a!], createTime: 1 };
+      expect(await refusal(store.write(e, as({ points: [{ trialId: a!, step: 1, value: 1 }], request })))).toBe(
+        "INTERNAL: database error: refused by the test's trigger [P0001]",
+      );
+      // Nothing of the three units was written.
       const changes = await store.changesSince(e, 0, toConfig);
       expect(changes!.version).toBe(1);
       expect(changes!.trials.map((t) => [t.number, t.intermediate.length])).toEqual([[0, 0]]);
     });
   }
+
+  it("refuses a stored state or source it does not know, naming which (the schema's CHECKs dropped by hand)", async () => {
+    const { store, admin } = await open();
+    const e = (await store.createExperiment("e", "{}", 1)).value.id;
+    await store.write(e, insert(trial(e, 0), trial(e, 1)));
+    await admin.query("ALTER TABLE trials DROP CONSTRAINT trials_state_check, DROP CONSTRAINT trials_source_check");
+    await admin.query("UPDATE trials SET state = 9 WHERE number = 0; UPDATE trials SET source = 7 WHERE number = 1");
+    expect(await refusal(store.readTrials(e, 0, 0, false, () => new Float64Array(0)))).toBe(
+      "INTERNAL: trials: unknown stored state 9",
+    );
+    expect(await refusal(store.loadTrials(e, 1, 1, toConfig))).toBe("INTERNAL: trials: unknown stored source 7");
+  });
 
   for (const [how, as] of forms) {
     it(`a CHECK of the trials table that a unit breaks is INTERNAL, not a taken number, ${how}`, async () => {

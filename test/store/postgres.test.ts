@@ -217,6 +217,10 @@ suite("PostgreSQL store", () => {
       seen.push([id, version, mine]);
       if (seen.length === 2) wake();
     });
+    // A turn that writes nothing sends no notice.
+    const empty = await mine.store.lock(e);
+    empty.release();
+    await mine.store.durable();
     const { release } = await mine.store.lock(e);
     const written = await Promise.all([0, 1, 2].map((n) => mine.store.write(e, insert(trial(e, n)))));
     release();
@@ -228,6 +232,7 @@ suite("PostgreSQL store", () => {
       [e, 3, false],
       [e, 4, false],
     ]);
+    expect(other.roundTrips.notices).toBe(2);
     await unlisten();
     await other.close();
   });
@@ -305,6 +310,16 @@ suite("PostgreSQL store", () => {
         expect(await codeOf(attempt())).toMatch(timedOut);
         expect(performance.now() - started).toBeGreaterThanOrEqual(270);
       }
+      // The answer names the query that finds the holder (here, the hung session), and keeps PostgreSQL's error.
+      const refused = await bounded.lock(e).then(
+        () => undefined,
+        (err: unknown) => err as ParzenError,
+      );
+      expect((refused?.cause as { code?: string } | undefined)?.code).toBe("55P03");
+      const finder = /a server may be hung holding it: (SELECT .*) shows it$/.exec(refused?.message ?? "")?.[1];
+      expect(finder).toMatch(/^SELECT pid, client_addr, backend_start, state, query FROM pg_locks /);
+      const holder = (await hung.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      expect((await h.store.pool.query(finder!)).rows.map((r) => r.pid)).toEqual([holder]);
       await hung.query("SELECT pg_advisory_unlock($1, $2)", [PARZEN_LOCKS + 1, e]);
       // The pool's connections went back without the bound: a plain session waits as PostgreSQL's default says.
       const settings = await Promise.all([0, 1, 2].map(() => bounded.pool.connect()));

@@ -21,6 +21,8 @@ import {
   type Scope,
   TokenSet,
 } from "../../src/server/auth.js";
+import { Access } from "../../src/server/authorization.js";
+import { harness } from "./use-cases-harness.js";
 
 const A = "token-a-0123456789abcdef";
 const B = "token-b-0123456789abcdef";
@@ -176,6 +178,30 @@ describe("TokenSet", () => {
     expect(set.accepts(B.slice(0, -1))).toBe(false);
     // A token listed twice counts once (parseTokenEntries refused different scopes already).
     expect(new TokenSet([A, A, worker]).size).toBe(2);
+  });
+});
+
+describe("Access.scopeOf", () => {
+  it("gives the scope of the call's token, and refuses a call without a known one rather than guess", async () => {
+    // The server's interceptor refuses such calls first; behind it, Access still refuses them itself.
+    const h = await harness();
+    try {
+      const access = new Access(new TokenSet([A, { token: B, role: "reader", experiments: ["x"] }]), h.optimizer);
+      expect(access.scopeOf(meta(`Bearer ${B}`))).toEqual({ role: "reader", experiments: ["x"] });
+      for (const md of [meta(), meta(`Bearer ${A}x`)]) {
+        const err = (() => {
+          try {
+            access.scopeOf(md);
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        })();
+        expect(err).toMatchObject({ code: "PERMISSION_DENIED", message: "no valid bearer token" });
+      }
+    } finally {
+      await h.close();
+    }
   });
 });
 
