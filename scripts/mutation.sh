@@ -107,10 +107,17 @@ tests_for() {
     src/algorithms/tpe/sorted-order.ts)
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own); tpe-best-of-draws checks
-    # the early-abandon watch (continuousUnless) against densities scored in full.
-    src/algorithms/tpe/kernel-tree.ts | src/algorithms/tpe/continuous-density.ts)
-      echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-best-of-draws.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    src/algorithms/tpe/mixed-density.ts | src/algorithms/tpe/discrete-kernels.ts)
+    # the early-abandon watch (continuousUnless) against densities scored in full; tpe-density-sum the documented
+    # sum bit for bit.
+    src/algorithms/tpe/continuous-density.ts)
+      echo "test/unit/tpe-density.test.ts,test/unit/tpe-density-sum.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-best-of-draws.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    # The tree's own contract (tpe-kernel-tree), the density it serves equal to a scan's (tpe-density) and to its sum.
+    src/algorithms/tpe/kernel-tree.ts)
+      echo "test/unit/tpe-kernel-tree.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-density-sum.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    # The mixed density: its goldens and components, no memo tests (tpe-cache).
+    src/algorithms/tpe/mixed-density.ts)
+      echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    src/algorithms/tpe/discrete-kernels.ts)
       echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-arrays.ts)
       echo "test/unit/tpe-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
