@@ -114,9 +114,9 @@ tests_for() {
     # The tree's own contract (tpe-kernel-tree), the density it serves equal to a scan's (tpe-density) and to its sum.
     src/algorithms/tpe/kernel-tree.ts)
       echo "test/unit/tpe-kernel-tree.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-density-sum.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
-    # The mixed density: its goldens and components, no memo tests (tpe-cache).
+    # The mixed density: its documented running sum (tpe-mixed-density), goldens and components; no memo tests.
     src/algorithms/tpe/mixed-density.ts)
-      echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-mixed-density.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/discrete-kernels.ts)
       echo "test/unit/tpe-goldens.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/kernel-arrays.ts)
