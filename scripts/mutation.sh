@@ -104,8 +104,9 @@ tests_for() {
       echo "test/unit/tpe-components.test.ts,test/unit/tpe-goldens.test.ts,test/unit/tpe-acquisition.test.ts,test/unit/tpe-best-candidate.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     src/algorithms/tpe/sampler.ts | src/algorithms/tpe/index.ts | src/algorithms/tpe/options.ts)
       echo "test/unit/tpe.test.ts,test/unit/tpe-ahead.test.ts,test/unit/tpe-options-act.test.ts,test/unit/tpe-objectives.test.ts,test/unit/tpe-good-endpoints.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+    # Its own contract (tpe-sorted-order: every way of getting an order against a plain sort), not the memo tests.
     src/algorithms/tpe/sorted-order.ts)
-      echo "test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-cache.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
+      echo "test/unit/tpe-sorted-order.test.ts,test/unit/tpe-components.test.ts,test/unit/tpe-density.test.ts,test/unit/tpe-fingerprint.test.ts" ;;
     # Not tpe-cache (15 s of memo tests per surviving mutant, nothing of the density's own); tpe-best-of-draws checks
     # the early-abandon watch (continuousUnless) against densities scored in full; tpe-density-sum the documented
     # sum bit for bit.
