@@ -187,16 +187,92 @@ describe("the continuous density is its documented sum, bit for bit", () => {
 });
 
 describe("continuousUnless", () => {
-  it("finishes a point with its documented value unless that is above the limit (then answers false)", () => {
-    const rng = createRng(77);
+  /**
+   * nk kernels in d dims with σ from `sigma`, equal weights; the prior kernel at 0.5 with σ = 1. With tiny σ the
+   * terms at a kernel's centre are far above the prior's: 30 nats (the watch rescales) or more than 709 (exp
+   * overflows without the rescaling).
+   */
+  function narrow(rng: Rng, nk: number, d: number, sigma: () => number): ContinuousKernels {
+    const mu: number[] = [];
+    const sg: number[] = [];
+    for (let k = 0; k < nk; k++) {
+      for (let j = 0; j < d; j++) {
+        mu.push(k === nk - 1 ? 0.5 : rng.uniform());
+        sg.push(k === nk - 1 ? 1 : sigma());
+      }
+    }
+    return kernels(
+      d,
+      mu,
+      sg,
+      Array.from({ length: nk }, () => -Math.log(nk)),
+    );
+  }
+
+  for (const [name, d, nk, sigma] of [
+    ["σ 0.01 to 0.04", 2, 400, (rng: Rng) => 0.01 + 0.03 * rng.uniform()],
+    ["σ about 1e-4 (terms 30 nats and more above the prior's)", 3, 300, (rng: Rng) => 1e-4 * (1 + rng.uniform())],
+    ["σ about 1e-250 (terms a thousand nats above the prior's)", 2, 200, (rng: Rng) => 1e-250 * (1 + rng.uniform())],
+  ] as const) {
+    it(`finishes a point with its documented value unless that is above the limit (then false): ${name}`, () => {
+      const rng = createRng(77 + d + nk);
+      const kr = narrow(rng, nk, d, () => sigma(rng));
+      const nc = 40;
+      const x = new Float64Array(nc * d);
+      // Half the points at a kernel's centre, half anywhere.
+      for (let i = 0; i < nc; i++) {
+        const k = (i * 7) % (nk - 1);
+        for (let j = 0; j < d; j++) x[i * d + j] = i % 2 === 0 ? kr.mu[k * d + j]! : rng.uniform();
+      }
+      const want = Array.from({ length: nc }, (_, i) => documented(kr, x, i * d));
+      const tree = new KernelTree(kr.mu, kr.invSigma, kr.normSum, nk - 1, d);
+      const sc = new ContinuousScratch();
+      const lower = new Float64Array(nc);
+      let stopped = 0;
+      let finished = 0;
+      // Limits below and above the density; ±0.5e-6 (relative beyond 1) is inside the watch's margin.
+      for (const delta of [-2, -1e-3, 1e-3, 0.5e-6, 2]) {
+        for (let i = 0; i < nc; i++) {
+          beginContinuous(kr, tree, x, nc, lower, sc);
+          const out = new Float64Array(nc).fill(Number.NaN);
+          const above = want[i]! + (delta === 0.5e-6 ? delta * (1 + Math.abs(want[i]!)) : delta);
+          const done = continuousUnless(x, i, above, out, sc);
+          if (done) {
+            finished++;
+            expect(Object.is(out[i], want[i]), `point ${i}, limit ${delta}`).toBe(true);
+          } else {
+            stopped++;
+            // Only a density above the limit may be abandoned, and the value is then left unset.
+            expect(want[i]!, `point ${i}, limit ${delta}`).toBeGreaterThan(above);
+            expect(out[i]).toBeNaN();
+          }
+          // With the tree in use, a density well above the limit is found out once the kernels kept make it so (at a
+          // kernel's centre: that kernel is visited); one below it never.
+          if (delta === -2 && i % 2 === 0) expect(done, `point ${i}`).toBe(false);
+          if (delta > 0) expect(done, `point ${i}`).toBe(true);
+          // The batch goes on after an abandoned candidate: the next one is finished in full.
+          const j = (i + 1) % nc;
+          continuousAt(x, Uint32Array.of(j), 1, out, sc);
+          expect(Object.is(out[j], want[j]), `point ${j} after point ${i}, limit ${delta}`).toBe(true);
+        }
+      }
+      expect(stopped).toBeGreaterThan(0);
+      expect(finished).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("the tree search's kept-kernel stamps", () => {
+  it("the sum stays right when the stamp counter wraps around (after 2³² candidates with many kernels kept)", () => {
+    const rng = createRng(8);
+    const nk = 300;
     const d = 2;
-    const nk = 400;
     const mu: number[] = [];
     const sigma: number[] = [];
     for (let k = 0; k < nk; k++) {
       for (let j = 0; j < d; j++) {
         mu.push(k === nk - 1 ? 0.5 : rng.uniform());
-        sigma.push(k === nk - 1 ? 1 : 0.01 + 0.03 * rng.uniform());
+        sigma.push(k === nk - 1 ? 1 : 0.3 + 0.3 * rng.uniform());
       }
     }
     const kr = kernels(
@@ -205,36 +281,18 @@ describe("continuousUnless", () => {
       sigma,
       Array.from({ length: nk }, () => -Math.log(nk)),
     );
-    const nc = 40;
-    const x = new Float64Array(nc * d);
-    for (let i = 0; i < nc * d; i++) x[i] = i % 4 === 0 ? mu[(i * 7) % (nk - 1)]! : rng.uniform();
-    const want = Array.from({ length: nc }, (_, i) => documented(kr, x, i * d));
     const tree = new KernelTree(kr.mu, kr.invSigma, kr.normSum, nk - 1, d);
     const sc = new ContinuousScratch();
-    const lower = new Float64Array(nc);
-    let stopped = 0;
-    let finished = 0;
-    for (const delta of [-2, -1e-3, 1e-3, 2]) {
-      for (let i = 0; i < nc; i++) {
-        beginContinuous(kr, tree, x, nc, lower, sc);
-        const out = new Float64Array(nc).fill(Number.NaN);
-        const above = want[i]! + delta;
-        const done = continuousUnless(x, i, above, out, sc);
-        if (done) {
-          finished++;
-          expect(Object.is(out[i], want[i]), `point ${i}, limit ${delta}`).toBe(true);
-        } else {
-          stopped++;
-          // Only a density above the limit may be abandoned, and the value is then left unset.
-          expect(want[i]!, `point ${i}, limit ${delta}`).toBeGreaterThan(above);
-          expect(out[i]).toBeNaN();
-        }
-        // A limit well below the density is always found out by the search; one well above never.
-        if (delta === -2) expect(done, `point ${i}`).toBe(false);
-        if (delta > 0) expect(done, `point ${i}`).toBe(true);
-      }
+    const one = new Float64Array(1);
+    // Sized for these kernels first (a resize starts the stamps afresh), then three candidates short of the wrap.
+    continuousLogDensity(kr, tree, Float64Array.of(0.5, 0.5), 1, one, sc);
+    for (let i = 0; i < 8; i++) {
+      // Three candidates short of the wrap, then at its very edge.
+      if (i === 0) sc.stamp = 0xffffffff - 3;
+      if (i === 5) sc.stamp = 0xffffffff;
+      const x = Float64Array.of(rng.uniform(), rng.uniform());
+      continuousLogDensity(kr, tree, x, 1, one, sc);
+      expect(Object.is(one[0], documented(kr, x, 0)), `candidate ${i}, stamp ${sc.stamp}`).toBe(true);
     }
-    expect(stopped).toBeGreaterThan(0);
-    expect(finished).toBeGreaterThan(0);
   });
 });
