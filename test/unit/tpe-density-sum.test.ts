@@ -262,6 +262,31 @@ describe("continuousUnless", () => {
   }
 });
 
+describe("continuousUnless far from every kernel", () => {
+  it("a density equal to the limit is never abandoned, where log densities are about −5e7 (rounding of 1e-8)", () => {
+    const rng = createRng(21);
+    const nk = 200;
+    // Kernels as wide as the prior and close together: at x ≈ 1e4 they are all within PRUNE of each other.
+    const mu = Array.from({ length: nk }, (_, k) => (k === nk - 1 ? 0.5 : 0.5 + 1e-4 * rng.uniform()));
+    const kr = kernels(1, mu, Array(nk).fill(1), Array(nk).fill(-Math.log(nk)));
+    const tree = new KernelTree(kr.mu, kr.invSigma, kr.normSum, nk - 1, 1);
+    const nc = 30;
+    const x = Float64Array.from({ length: nc }, () => 1e4 * (1 + rng.uniform()));
+    const sc = new ContinuousScratch();
+    const lower = new Float64Array(nc);
+    for (let i = 0; i < nc; i++) {
+      const want = documented(kr, x, i);
+      expect(want).toBeLessThan(-4e7);
+      for (const above of [want, want + 1e-6]) {
+        beginContinuous(kr, tree, x, nc, lower, sc);
+        const out = new Float64Array(nc);
+        expect(continuousUnless(x, i, above, out, sc), `point ${i}, limit ${above - want} above`).toBe(true);
+        expect(Object.is(out[i], want), `point ${i}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe("the tree search's kept-kernel stamps", () => {
   it("the sum stays right when the stamp counter wraps around (after 2³² candidates with many kernels kept)", () => {
     const rng = createRng(8);
