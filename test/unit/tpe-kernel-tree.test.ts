@@ -180,6 +180,37 @@ describe("KernelTree.search", () => {
   });
 });
 
+describe("KernelTree inserts past its first capacity, and renumberings naming fewer kernels", () => {
+  it("finds every kernel after three times as many inserted as it was built with", () => {
+    const rng = createRng(6);
+    const s = kernelSet(rng, 160, 2, () => 0.02 + 0.05 * rng.uniform());
+    const tree = new KernelTree(s.mu, s.invSigma, s.normSum, 40, 2);
+    for (let k = 40; k < 160; k++) tree.insert(k, s.mu);
+    tree.refresh(s.mu, s.invSigma, s.normSum);
+    for (let t = 0; t < 20; t++) {
+      const x = t < 10 ? s.mu.slice((150 + t) * 2, (151 + t) * 2) : Float64Array.of(rng.uniform(), rng.uniform());
+      const all = search(tree, x, 0, new Recorder(Number.NEGATIVE_INFINITY));
+      expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 160 }, (_, k) => k));
+      const bounds = Array.from({ length: 160 }, (_, k) => ownBound(s, k, x, 0));
+      const floor = Math.max(...bounds) - 20;
+      const visited = search(tree, x, 0, new Recorder(floor));
+      for (let k = 0; k < 160; k++) if (bounds[k]! >= floor) expect(visited, `kernel ${k}`).toContain(k);
+    }
+  });
+
+  it("kernels past the end of newOf leave the tree", () => {
+    const rng = createRng(7);
+    const s = kernelSet(rng, 60, 2, () => 0.05);
+    const tree = new KernelTree(s.mu, s.invSigma, s.normSum, 50, 2);
+    for (let k = 50; k < 60; k++) tree.insert(k, s.mu);
+    // The 50 built kernels keep their numbers; the 10 inserted ones are not named.
+    tree.renumber(Int32Array.from({ length: 50 }, (_, k) => k));
+    tree.refresh(s.mu, s.invSigma, s.normSum);
+    const all = search(tree, Float64Array.of(0.5, 0.5), 0, new Recorder(Number.NEGATIVE_INFINITY));
+    expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, k) => k));
+  });
+});
+
 describe("KernelTree.worn", () => {
   it("is true once more than a quarter of the kernels it was built with have been inserted since", () => {
     const rng = createRng(4);
