@@ -71,14 +71,13 @@ function exact(kr: MixedKernels, c: Candidates, i: number): number {
   return top + Math.log(s.reduce((a, v) => a + Math.exp(v - top), 0));
 }
 
-const GRID = 12;
 const OPTIONS = 4;
 
 /**
  * nk kernels (the last the prior) over dims of the given kinds: continuous in [0, 1], discrete on the grid
- * 0 .. GRID−1 (unit cells, kernels on it sharing ids when equal), categorical with OPTIONS options.
+ * 0 .. grid−1 (unit cells, kernels on it sharing ids when equal), categorical with OPTIONS options.
  */
-function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number): MixedKernels {
+function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number, grid: number): MixedKernels {
   const d = kinds.length;
   const mu = new Float64Array(nk * d);
   const invSigma = new Float64Array(nk * d);
@@ -106,8 +105,8 @@ function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number): M
       const uniq: number[] = [];
       const seen = new Map<string, number>();
       for (let k = 0; k < nk; k++) {
-        const m = last(k) ? (GRID - 1) / 2 : Math.floor(rng.uniform() * GRID);
-        const sigma = last(k) ? GRID : width * (rng.uniform() < 0.5 ? 0.6 : 2);
+        const m = last(k) ? (grid - 1) / 2 : Math.floor(rng.uniform() * grid);
+        const sigma = last(k) ? grid : width * (rng.uniform() < 0.5 ? 0.6 : 2);
         const key = `${m},${sigma}`;
         if (!seen.has(key)) {
           seen.set(key, uniq.length / 3);
@@ -180,7 +179,7 @@ function kernelsOf(
 }
 
 /** nc candidates: continuous coordinates in and around [0, 1], grid values with their unit cells, options. */
-function candidates(rng: Rng, kr: MixedKernels, nc: number): Candidates {
+function candidates(rng: Rng, kr: MixedKernels, nc: number, grid: number): Candidates {
   const d = kr.d;
   const c: Candidates = {
     n: nc,
@@ -200,7 +199,7 @@ function candidates(rng: Rng, kr: MixedKernels, nc: number): Candidates {
         c.lo[at] = x;
         c.hi[at] = x;
       } else if (kr.kinds[j] === DISCRETE) {
-        const v = near >= 0 ? centre : Math.floor(rng.uniform() * GRID);
+        const v = near >= 0 ? centre : Math.floor(rng.uniform() * grid);
         c.values[at] = v;
         c.lo[at] = v - 0.5;
         c.hi[at] = v + 0.5;
@@ -232,17 +231,21 @@ function expectDocumented(kr: MixedKernels, c: Candidates, what: string): void {
 }
 
 describe("the mixed density is its documented running sum", () => {
-  for (const [kinds, nk, width] of [
-    [[DISCRETE], 30, 1],
-    [[CATEGORICAL], 25, 1],
-    [[CONTINUOUS, DISCRETE, CATEGORICAL], 200, 1],
-    [[DISCRETE, DISCRETE, CONTINUOUS], 300, 0.5],
-    [[CATEGORICAL, CONTINUOUS, CONTINUOUS, DISCRETE], 500, 3],
+  const D = DISCRETE;
+  for (const [kinds, nk, width, grid, nc] of [
+    [[DISCRETE], 30, 1, 12, 70],
+    [[CATEGORICAL], 25, 1, 12, 70],
+    [[CONTINUOUS, DISCRETE, CATEGORICAL], 200, 1, 12, 70],
+    [[DISCRETE, DISCRETE, CONTINUOUS], 300, 0.5, 12, 70],
+    [[CATEGORICAL, CONTINUOUS, CONTINUOUS, DISCRETE], 500, 3, 12, 70],
+    // More distinct cells than candidates' first room (64), and more dims than the per-dim tables' first room (16).
+    [[DISCRETE, CONTINUOUS], 150, 0.3, 400, 200],
+    [[D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, CATEGORICAL, CONTINUOUS], 60, 2, 5, 30],
   ] as const) {
-    it(`${kinds.map((k) => ["continuous", "discrete", "categorical"][k]).join(", ")}; ${nk} kernels (blocks of 128)`, () => {
+    it(`${kinds.map((k) => ["continuous", "discrete", "categorical"][k]).join(", ")}; ${nk} kernels (blocks of 128), grid of ${grid}, ${nc} candidates`, () => {
       const rng = createRng(nk * 13 + kinds.length);
-      const kr = mixture(rng, nk, kinds, width);
-      const c = candidates(rng, kr, 70);
+      const kr = mixture(rng, nk, kinds, width, grid);
+      const c = candidates(rng, kr, nc, grid);
       expectDocumented(kr, c, "random");
       for (let i = 0; i < c.n; i++) {
         const want = exact(kr, c, i);
@@ -271,7 +274,14 @@ describe("the mixed density is its documented running sum", () => {
       new Float64Array(1),
       { discreteIds: [undefined], discreteKernels: [undefined], catOn: [zeros], catOff: [zeros], catPrior: [zeros] },
     );
-    const c: Candidates = { n: 2, values: Float64Array.of(0, 1), lo: new Float64Array(2), hi: new Float64Array(2) };
+    // More candidates than the scratch's first room (64): its per-candidate arrays grow.
+    const n = 100;
+    const c: Candidates = {
+      n,
+      values: Float64Array.from({ length: n }, (_, i) => i % OPTIONS),
+      lo: new Float64Array(n),
+      hi: new Float64Array(n),
+    };
     return { kr, c };
   }
 
