@@ -115,8 +115,13 @@ function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number, gr
         ids[k] = seen.get(key)!;
         mu[k * d + j] = m;
       }
-      discreteIds.push(ids);
-      discreteKernels.push(Float64Array.from(uniq));
+      // Ids in reverse order of first use: the table's last entry is then an observation kernel, often far below
+      // the batch's best cell score (the prior kernel's broad one would be close to it).
+      const nu = uniq.length / 3;
+      const reversed = new Float64Array(uniq.length);
+      for (let q = 0; q < nu; q++) reversed.set(uniq.slice(3 * q, 3 * q + 3), 3 * (nu - 1 - q));
+      discreteIds.push(ids.map((q) => nu - 1 - q));
+      discreteKernels.push(reversed);
     } else {
       const p = Array.from({ length: OPTIONS }, () => 0.2 + rng.uniform());
       const total = p.reduce((a, b) => a + b, 0);
