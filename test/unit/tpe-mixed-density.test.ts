@@ -92,7 +92,7 @@ function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number, gr
     const last = (k: number) => k === nk - 1;
     if (kind === CONTINUOUS) {
       for (let k = 0; k < nk; k++) {
-        const sigma = last(k) ? 1 : width * (0.01 + 0.1 * rng.uniform());
+        const sigma = last(k) ? 1.7 : width * (0.01 + 0.1 * rng.uniform());
         mu[k * d + j] = last(k) ? 0.5 : rng.uniform();
         invSigma[k * d + j] = 1 / sigma;
         logNorm[k * d + j] = -Math.log(sigma) - LOG_SQRT_2PI;
@@ -110,7 +110,8 @@ function mixture(rng: Rng, nk: number, kinds: readonly Kind[], width: number, gr
         const key = `${m},${sigma}`;
         if (!seen.has(key)) {
           seen.set(key, uniq.length / 3);
-          uniq.push(m, 1 / sigma, 0.1 * rng.uniform());
+          // A log normaliser up to 30 (a kernel mostly outside its domain): the dims' bounds are then far from 0.
+          uniq.push(m, 1 / sigma, rng.uniform() < 0.2 ? 30 * rng.uniform() : 0.1 * rng.uniform());
         }
         ids[k] = seen.get(key)!;
         mu[k * d + j] = m;
