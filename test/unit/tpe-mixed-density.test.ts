@@ -300,6 +300,49 @@ describe("the mixed density is its documented running sum", () => {
     expect(documented(below.kr, below.c, 0)).toBe(0.5);
   });
 
+  it("the cut is on the term itself when a continuous dim falls short and an option scores below its bound", () => {
+    // A continuous dim (σ = 1, normaliser 0, the candidate 1 from every centre: ½z² = 0.5) and a categorical one whose
+    // every log-probability is −1 under a bound of 0.5: a kernel's term is exactly log w − 1.5, the prior's 0.5.
+    const lowTerm = (below: number) => 0.5 - PRUNE - below;
+    for (const [below, what] of [
+      [0, "at the cut"],
+      [2 ** -20, "below the cut"],
+    ] as const) {
+      const many = 100;
+      const nk = many + 1;
+      const d = 2;
+      const minusOne = new Float64Array(OPTIONS).fill(-1);
+      const mu = new Float64Array(nk * d);
+      for (let k = 0; k < nk; k++) mu[k * d + 1] = k === many ? -1 : k % OPTIONS;
+      const kr = kernelsOf(
+        [CONTINUOUS, CATEGORICAL],
+        mu,
+        new Float64Array(nk * d).fill(1),
+        new Float64Array(nk * d),
+        Float64Array.from({ length: nk }, (_, k) => (k === many ? 2 : lowTerm(below) + 1.5)),
+        Float64Array.of(0, 0.5),
+        {
+          discreteIds: [undefined, undefined],
+          discreteKernels: [undefined, undefined],
+          catOn: [undefined, minusOne],
+          catOff: [undefined, minusOne],
+          catPrior: [undefined, minusOne],
+        },
+      );
+      const c: Candidates = {
+        n: 2,
+        values: Float64Array.of(1, 0, 1, 1),
+        lo: Float64Array.of(1, 0, 1, 0),
+        hi: Float64Array.of(1, 0, 1, 0),
+      };
+      expect(term(kr, c, 0, many)).toBe(0.5);
+      expect(term(kr, c, 0, 0)).toBe(lowTerm(below));
+      expectDocumented(kr, c, what);
+      if (below === 0) expect(documented(kr, c, 0)).toBeGreaterThan(0.5);
+      else expect(documented(kr, c, 0)).toBe(0.5);
+    }
+  });
+
   it("a mixture of zero weights has log density −∞", () => {
     const z = ladder(3, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
     expectDocumented(z.kr, z.c, "zero weights");
