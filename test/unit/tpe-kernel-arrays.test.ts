@@ -93,16 +93,18 @@ describe("normalisers", () => {
   });
 });
 
+/** A continuous and an int parameter: the memo's two kinds of numeric kernel. */
+const space = compileSpace({
+  parameters: [
+    param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
+    param("i", { $case: "intRange", value: { low: 0, high: 40, step: 1, log: false } }),
+  ],
+});
+const dims = dimsOf(space);
+const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
+
 describe("an estimator rebuilt from a previous one", () => {
   it("scores like a fresh build when many kernels come and go at once", () => {
-    const space = compileSpace({
-      parameters: [
-        param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
-        param("i", { $case: "intRange", value: { low: 0, high: 40, step: 1, log: false } }),
-      ],
-    });
-    const dims = dimsOf(space);
-    const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
     const ws = new TpeWorkspace();
     const rng = createRng(21);
     const memo = new EstimatorMemo(dims, 3, bw);
@@ -148,14 +150,6 @@ describe("an estimator rebuilt from a previous one", () => {
 });
 
 describe("the estimator memo", () => {
-  const space = compileSpace({
-    parameters: [
-      param("u", { $case: "uniform", value: { low: -5, high: 5 } }),
-      param("i", { $case: "intRange", value: { low: 0, high: 40, step: 1, log: false } }),
-    ],
-  });
-  const dims = dimsOf(space);
-  const bw: BandwidthOptions = { considerEndpoints: false, floor: 0.03, clipExponent: 2, gridFloor: 1 };
   const ws = new TpeWorkspace();
   const expectFresh = (cached: ParzenEstimator, members: readonly Observation[], w: Float64Array, prior: number) => {
     const fresh = new ParzenEstimator(
