@@ -41,6 +41,7 @@ describe("TPE options", () => {
       weights: "ei",
       weights_bad: "uniform",
       constraint_model: "density",
+      pruned_fill: "ranked",
     });
   });
 
