@@ -15,31 +15,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
 import { copyDatabase, TABLES } from "../../src/store/copy.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import { NO_POINTS, type TrialRow } from "../../src/store/rows.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import { runningTrial } from "./running-trial.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
+/** A COMPLETE trial with a loss and, optionally, a learning curve. */
 function trial(number: number, intermediate: readonly [number, number][] = NO_POINTS): TrialRow {
-  return {
-    id: 0,
-    experimentId: 0,
-    number,
+  return runningTrial(0, number, {
     state: "complete",
-    source: "algorithm",
-    config: Float64Array.of(number),
     loss: number / 7,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
     endTime: 2,
     leaseDeadline: null,
     intermediate,
-  };
+  });
 }
 
 /** Every table's rows of a SQLite file, in key order. */

@@ -1,4 +1,4 @@
-/** The trial row the PostgreSQL store's tests write: RUNNING, its config its number, every other field at rest. */
+/** The trial row the store tests write: RUNNING, its config its number, every other field at rest. */
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
 
 export function runningTrial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {

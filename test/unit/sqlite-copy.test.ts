@@ -10,28 +10,19 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
 import { copyDatabase } from "../../src/store/copy.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import { NO_POINTS, type TrialRow } from "../../src/store/rows.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import { runningTrial } from "../store/running-trial.js";
 
+/** A COMPLETE trial with a loss and, optionally, a learning curve. */
 function trial(number: number, intermediate: readonly [number, number][] = NO_POINTS): TrialRow {
-  return {
-    id: 0,
-    experimentId: 0,
-    number,
+  return runningTrial(0, number, {
     state: "complete",
-    source: "algorithm",
-    config: Float64Array.of(number),
     loss: number / 7,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
     endTime: 2,
     leaseDeadline: null,
     intermediate,
-  };
+  });
 }
 
 /** Every table's rows, in key order, as SQLite holds them. */

@@ -12,32 +12,15 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ParzenError } from "../../src/errors.js";
-import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
+import type { TrialRow } from "../../src/store/rows.js";
 import { openSqliteStore } from "../../src/store/sqlite/open.js";
+import { runningTrial } from "../store/running-trial.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
 const log = pino({ level: "silent" });
 
 function trial(number: number, fields: Partial<TrialRow> = {}): TrialRow {
-  return {
-    id: 0,
-    experimentId: 0,
-    number,
-    state: "running",
-    source: "algorithm",
-    config: Float64Array.of(number),
-    loss: null,
-    metrics: NO_NUMBERS,
-    userAttrs: NO_STRINGS,
-    workerId: "w",
-    failReason: "",
-    createTime: 1,
-    startTime: 1,
-    endTime: null,
-    leaseDeadline: 2,
-    intermediate: NO_POINTS,
-    ...fields,
-  };
+  return runningTrial(0, number, { leaseDeadline: 2, ...fields });
 }
 
 async function failure(p: Promise<unknown>): Promise<ParzenError> {
