@@ -171,6 +171,15 @@ export interface ChangeFeed {
 export interface PullFrom {
   readonly version: number;
   readonly toConfig: (params: StoredParams) => Float64Array;
+  /**
+   * Asks for a pipelined turn, reserving ids for about this many new trials (its waiting changes) in the same
+   * round trip. The store may then answer a unit of the turn at once, before the database has it (with its
+   * version and its trials' ids: the next version, reserved ids), so the caller computes the next unit while it is
+   * on its way. A pipelined unit the database refuses or fails (a logged request id, a trial that is gone) loses
+   * the turn: rollback listeners, then UNAVAILABLE from every unit's `durable`, its own included. Without it, a
+   * turn's unit is answered once the database has it, and is refused (ALREADY_EXISTS, NOT_FOUND) on its own.
+   */
+  readonly reserve?: number;
 }
 
 /** A lock taken by `ChangeFeed.lock`: its release, and with `since`, what changed (undefined: no such experiment). */

@@ -31,6 +31,9 @@ import { parseLifecycle } from "./lifecycle.js";
 /** Changes one server makes in a row under an experiment's lock while others may be waiting for it. */
 const TURN = 32;
 
+/** Trial ids reserved for a turn beyond one per change waiting when it starts (`ChangeFeed.lock`'s `reserve`). */
+const RESERVE_MARGIN = 8;
+
 /** How long after another server's write an experiment counts as shared (`contended`). */
 const CONTENDED_MS = 5000;
 
@@ -123,6 +126,8 @@ export class FeedSync {
     const { release, changes } = await this.feed.lock(exp.row.id, {
       version: from,
       toConfig: (p: StoredParams) => exp.configFromStored(p),
+      // Most changes insert one trial or none; calls that arrive during the turn join it.
+      reserve: Math.min(TURN, exp.queue.queued + RESERVE_MARGIN),
     });
     const since = performance.now();
     this.stats.turns++;

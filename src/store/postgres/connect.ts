@@ -112,6 +112,9 @@ export function createPool(url: string, options: PoolOptions = {}, withoutTls = 
     ssl: withoutTls || ssl === false ? false : ssl === "prefer" ? { rejectUnauthorized: false } : ssl,
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
+    // A lock turn sends its units without waiting for each answer (postgres-store.ts); elsewhere a connection
+    // runs one statement at a time, as without pipelining.
+    pipeline: true,
     application_name: "parzen",
     types,
   });

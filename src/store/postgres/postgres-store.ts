@@ -78,7 +78,7 @@ import type {
   Written,
 } from "../store.js";
 import { isConnectionError, PARZEN_LOCKS, type Pool } from "./connect.js";
-import { missingTrial, ownedBy, unitStatement } from "./unit-statement.js";
+import { missingTrial, ownedBy, refusal, unitStatement } from "./unit-statement.js";
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -94,6 +94,19 @@ const lockKey = (id: number): number => id % 2 ** 31;
 
 /** How long a server waits for an experiment's lock before answering UNAVAILABLE (`--db-lock-timeout-seconds`). */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+/** Trial ids a turn reserves at most (a turn is at most 32 changes, most of them a trial or none). */
+const MAX_RESERVED = 64;
+
+/** Reserves `n` trial ids from the trials' sequence (an integer inlined: part of the lock's simple-protocol trip). */
+const RESERVE_IDS = (n: number): string =>
+  `SELECT nextval(pg_get_serial_sequence('trials', 'id')) AS id FROM generate_series(1, ${n})`;
+
+/** Request ids a pipelined unit found logged, remembered (the newest this many) so their retries are not pipelined. */
+const REFUSED_REQUESTS = 1024;
+
+/** PostgreSQL's in_failed_sql_transaction: a statement after one that failed its transaction. */
+const IN_FAILED_TRANSACTION = "25P02";
 
 /** PostgreSQL's lock_not_available: `lock_timeout` expired. */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -165,12 +178,15 @@ export class PostgresStore implements Store, ChangeFeed {
   private readonly turns: (() => void)[] = [];
   private holders = 0;
   private readonly lockTimeoutMs: number;
+  /** Request keys a pipelined unit found logged (see `pipelines`), oldest first. */
+  private readonly refusedRequests = new BoundedSet(REFUSED_REQUESTS);
   /**
    * Round trips to the database since the start, by what they were for, and notices received (for metrics:
    * `ChangeFeed.roundTrips`). A unit written in steps counts its BEGIN, bump and COMMIT only.
    */
   readonly roundTrips: Record<RoundTrip, number> = {
     unit: 0,
+    pipelined: 0,
     steps: 0,
     lock: 0,
     commit: 0,
@@ -365,12 +381,22 @@ export class PostgresStore implements Store, ChangeFeed {
       // One round trip: begin, take the lock (the wait bounded, then the bound back to the session's), and pull
       // what changed since `since` under it (two integers inlined: the simple protocol takes no parameters).
       this.roundTrips.lock++;
+      // With `since`, also the trial ids the turn's pipelined units will insert (see `write`).
+      const reserve = since === undefined ? 0 : Math.min(MAX_RESERVED, Math.max(0, Math.floor(since.reserve ?? 0)));
       const results = (await c.query(
         `BEGIN; SET LOCAL lock_timeout = ${this.lockTimeoutMs}; ` +
           `SELECT pg_advisory_xact_lock(${EXPERIMENT_LOCKS}, ${lockKey(experimentId)}); ` +
-          `SET LOCAL lock_timeout TO DEFAULT${since === undefined ? "" : `; ${CHANGES_SINCE(String(experimentId), String(since.version))}`}`,
+          `SET LOCAL lock_timeout TO DEFAULT${since === undefined ? "" : `; ${CHANGES_SINCE(String(experimentId), String(since.version))}`}` +
+          (reserve === 0 ? "" : `; ${RESERVE_IDS(reserve)}`),
       )) as unknown as pg.QueryResult[];
-      if (since !== undefined) changes = changesOf(results.at(-1)!.rows as Row[], since.toConfig);
+      if (since !== undefined) {
+        const pulled = results.at(reserve === 0 ? -1 : -2)!;
+        changes = changesOf(pulled.rows as Row[], since.toConfig);
+        // Under the lock no one else writes the experiment: its versions from here on are this turn's.
+        turn.head = changes?.version;
+        if (reserve > 0) turn.reserved = results.at(-1)!.rows.map((r) => r.id as number);
+        turn.pipelining = since.reserve !== undefined;
+      }
     } catch (err) {
       c.off("error", onError);
       const timedOut = (err as PgError).code === LOCK_NOT_AVAILABLE;
@@ -410,8 +436,18 @@ export class PostgresStore implements Store, ChangeFeed {
         turn.version === undefined
           ? ""
           : `SELECT pg_notify('${CHANNEL}', '${experimentId}:${turn.version}:${this.origin}'); `;
-      c.query(`${notify}COMMIT`).then(
-        () => {
+      // Sent behind the turn's pipelined units: if one of them failed, PostgreSQL answers this COMMIT with a
+      // ROLLBACK of the whole transaction, and the unit's own failure has lost the turn by the time it answers.
+      const committing = c.query(`${notify}COMMIT`) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>;
+      Promise.all([committing, Promise.all(turn.pending)]).then(
+        ([result]) => {
+          const tag = (Array.isArray(result) ? result.at(-1)! : result).command;
+          if (turn.lost === undefined && tag !== "COMMIT")
+            this.lose(turn, new Error(`the turn's transaction ended with ${tag}, not COMMIT`));
+          if (turn.lost !== undefined) {
+            void turn.rolledBack.then(() => done());
+            return;
+          }
           turn.commit();
           done();
         },
@@ -513,10 +549,18 @@ export class PostgresStore implements Store, ChangeFeed {
       // turn's commit and then fail on the log's key (losing their own turn). The unit's own turn sees it anyway.
       const r = unit.request;
       if (r !== undefined && this.loggedInTurn(r.method, r.requestId) !== undefined) throw requestUsed(r.requestId);
-      const written = await (unit.withIds === undefined
-        ? this.unit(experimentId, unit, turn)
-        : this.unitInSteps(experimentId, unit, turn));
-      if (turn !== undefined) turn.version = written.version;
+      const written =
+        turn !== undefined && this.pipelines(turn, unit)
+          ? this.pipelined(experimentId, unit, turn)
+          : await (unit.withIds === undefined
+              ? this.unit(experimentId, unit, turn)
+              : this.unitInSteps(experimentId, unit, turn));
+      if (turn !== undefined) {
+        turn.version = written.version;
+        turn.head = written.version;
+        // Ids the database assigned are past the reserved ones: later units must not take smaller ones.
+        if (written.pipelined !== true && (unit.insert?.length ?? 0) > 0) turn.reserved = [];
+      }
       // Other connections see the request log once the turn commits: until then, findRequest looks here.
       if (turn !== undefined && r !== undefined)
         turn.requests.set(requestKey(r.method, r.requestId), {
@@ -528,12 +572,63 @@ export class PostgresStore implements Store, ChangeFeed {
     return { value: ids, durable: turn?.committed ?? DONE, version };
   }
 
+  /**
+   * Whether `unit` can be pipelined in `turn`: written without waiting for its answer, so the service computes the
+   * next unit while this one is on its way (a turn's hold per change is then its computation, not a round trip).
+   * It can when the turn knows its head version (so the unit's version is known) and holds reserved ids for its
+   * new trials, and when the answer cannot be needed before the commit: not a unit in steps, nor one whose request
+   * id a pipelined unit already found logged (that one is written and refused as usual, so its call is answered
+   * as a replay instead of failing its turn again).
+   */
+  private pipelines(turn: Turn, unit: Unit): boolean {
+    if (!turn.pipelining || turn.lost !== undefined || turn.head === undefined || unit.withIds !== undefined)
+      return false;
+    if (unit.expectVersion !== undefined && unit.expectVersion !== turn.head) return false;
+    if ((unit.insert?.length ?? 0) > turn.reserved.length) return false;
+    const r = unit.request;
+    return r === undefined || !this.refusedRequests.has(requestKey(r.method, r.requestId));
+  }
+
+  /**
+   * Sends `unit` down the turn's connection behind the ones before it and answers at once, with the version it
+   * will write and the reserved ids its trials take. If the database then refuses it (a request id logged by
+   * another server, a trial that is gone) or it fails, its statement fails the transaction and the turn is lost:
+   * every unit of it rejects with UNAVAILABLE, as when a turn's statement fails. The clients retry with the same
+   * request ids; the refused one is then written without pipelining and answered as a replay.
+   */
+  private pipelined(experimentId: number, unit: Unit, turn: Turn): { ids: number[]; version: number; pipelined: true } {
+    const ids = turn.reserved.splice(0, unit.insert?.length ?? 0);
+    const version = turn.head! + 1;
+    this.roundTrips.pipelined++;
+    const sent = turn.c.query(unitStatement(CHANNEL, this.origin, experimentId, unit, undefined, { ids })) as Promise<
+      pg.QueryResult<Row>
+    >;
+    turn.pending.push(
+      sent.then(
+        ({ rows }) => {
+          const row = rows[0]!;
+          // Under the lock nothing else writes: anything else would mean the turn's image is not the database's.
+          if (row.version !== version) this.lose(turn, new Error(`unit at version ${row.version}, not ${version}`));
+        },
+        (err: unknown) => {
+          const r = unit.request;
+          if (r !== undefined && refusal(err as PgError) === "request")
+            this.refusedRequests.add(requestKey(r.method, r.requestId));
+          if ((err as PgError).code === "23505" && (err as PgError).table === "request_log" && r !== undefined)
+            this.refusedRequests.add(requestKey(r.method, r.requestId));
+          this.lose(turn, err);
+        },
+      ),
+    );
+    return { ids, version, pipelined: true };
+  }
+
   /** Unit `unit` in one statement: its own transaction, or a part of `turn`'s. */
   private async unit(
     experimentId: number,
     unit: Unit,
     turn: Turn | undefined,
-  ): Promise<{ ids: number[]; version: number }> {
+  ): Promise<{ ids: number[]; version: number; pipelined?: true }> {
     const id = experimentId;
     const holder = turn?.c;
     const lock =
@@ -602,7 +697,7 @@ export class PostgresStore implements Store, ChangeFeed {
     experimentId: number,
     unit: Unit,
     turn: Turn | undefined,
-  ): Promise<{ ids: number[]; version: number }> {
+  ): Promise<{ ids: number[]; version: number; pipelined?: true }> {
     const id = experimentId;
     const holder = turn?.c;
     let c: Client;
@@ -749,6 +844,15 @@ export class PostgresStore implements Store, ChangeFeed {
         { cause: err },
       );
     }
+    // A statement behind a failed pipelined unit of its turn (which lost the turn): retried like the others.
+    if (err.code === IN_FAILED_TRANSACTION) {
+      return new ParzenError(
+        "UNAVAILABLE",
+        `a write before this one in the same turn failed, so this one was not stored (${err.message}); ` +
+          "retry with the same request_id",
+        { cause: err },
+      );
+    }
     if (err.code === "40001" || err.code === "40P01") {
       return new ParzenError("UNAVAILABLE", `the database aborted a conflicting write (${err.message}); retry`, {
         cause: err,
@@ -759,7 +863,7 @@ export class PostgresStore implements Store, ChangeFeed {
 }
 
 /** What a round trip to the database was for (`notices`: notifications received, not round trips). */
-export type RoundTrip = "unit" | "steps" | "lock" | "commit" | "pull" | "read" | "notices";
+export type RoundTrip = "unit" | "pipelined" | "steps" | "lock" | "commit" | "pull" | "read" | "notices";
 
 /** An experiment's lock held by this store: its transaction, and what its units wait for. */
 class Turn {
@@ -774,6 +878,14 @@ class Turn {
   settled = false;
   /** Request ids logged by its units, not yet visible to other connections (`findRequest`). */
   readonly requests = new Map<string, LoggedRequest>();
+  /** The experiment's version after its last unit (known from the lock's pull on): a pipelined unit's is the next. */
+  head: number | undefined;
+  /** Whether its units may be pipelined (the caller asked, by reserving ids: `PullFrom.reserve`). */
+  pipelining = false;
+  /** Trial ids reserved for its pipelined units' new trials, in increasing order. */
+  reserved: number[] = [];
+  /** Its pipelined units' answers, each settled once checked (a failure loses the turn). */
+  readonly pending: Promise<void>[] = [];
   readonly committed: Promise<void>;
   private ok!: () => void;
   private no!: (err: Error) => void;
@@ -798,6 +910,19 @@ class Turn {
   fail(err: Error): void {
     this.settled = true;
     this.no(err);
+  }
+}
+
+/** A set that forgets its oldest members past `max`. */
+class BoundedSet {
+  private readonly members = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(key: string): boolean {
+    return this.members.has(key);
+  }
+  add(key: string): void {
+    this.members.add(key);
+    if (this.members.size > this.max) this.members.delete(this.members.values().next().value!);
   }
 }
 

@@ -32,6 +32,13 @@
  *
  * A unit with `withIds` (writes that need the new ids computed in between)
  * cannot be one statement: postgres-store.ts writes it in steps.
+ *
+ * Pipelined in a lock turn (`Pipelined`), the caller does not wait for the
+ * statement's answer before it computes the next unit: the new trials take
+ * ids the turn reserved, and a unit that would write nothing (a logged
+ * request id, a version not the expected one) fails its statement instead
+ * (a marked cast, `refusal`), which aborts the turn's transaction, so its
+ * commit writes none of the units computed after it.
  */
 import type pg from "pg";
 import { encodeValues, SOURCE_NUMBER, STATE_NUMBER } from "../encoding.js";
@@ -59,6 +66,15 @@ export function ownedBy(alias: string, id: string): string {
 /** The marker that starts the text of the failed cast (`missingTrial`). */
 const MISSING = "parzen-missing-trials:";
 
+/** The marker of a pipelined unit's refusal (`refusal`). */
+const REFUSED = "parzen-refused:";
+
+/** How a pipelined unit is written: the ids of its new trials, given, and a refusal that fails the statement. */
+export interface Pipelined {
+  /** The ids its `insert` takes, in order (reserved from the trials' sequence by the turn). */
+  readonly ids: readonly number[];
+}
+
 /** The statement for `unit` (named by its shape, so each shape is prepared once per connection). */
 export function unitStatement(
   channel: string,
@@ -66,6 +82,7 @@ export function unitStatement(
   experimentId: number,
   unit: Unit,
   lock: UnitLock | undefined,
+  pipelined?: Pipelined,
 ): pg.QueryConfig {
   const values: unknown[] = [];
   const $ = (value: unknown, type: string): string => {
@@ -122,13 +139,16 @@ export function unitStatement(
       col((n) => n.trial.number),
       "int[]",
     );
-    ctes.push(`ins AS (INSERT INTO trials (experiment_id, number, state, source, params, loss, metrics, user_attrs,
-      worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values, constraint_values,
-      proposed_by, version)
-      SELECT ${id}, u.number, u.state, u.source, u.params, u.loss, u.metrics, u.user_attrs, u.worker_id,
-        u.fail_reason, u.create_time, u.start_time, u.end_time, u.lease_deadline, u.objective_values,
-        u.constraint_values, u.proposed_by, b.version
-      FROM bump b, unnest(${numbers}, ${list([
+    // Given ids (pipelined) come first in the unnest, so the ORDINALITY pairs each with its trial.
+    const given = pipelined === undefined ? "" : `${$(pipelined.ids.slice(0, inserted.length), "bigint[]")}, `;
+    if (pipelined !== undefined) shape += "x";
+    ctes.push(`ins AS (INSERT INTO trials (${given === "" ? "" : "id, "}experiment_id, number, state, source, params,
+      loss, metrics, user_attrs, worker_id, fail_reason, create_time, start_time, end_time, lease_deadline,
+      objective_values, constraint_values, proposed_by, version)
+      SELECT ${given === "" ? "" : "u.id, "}${id}, u.number, u.state, u.source, u.params, u.loss, u.metrics,
+        u.user_attrs, u.worker_id, u.fail_reason, u.create_time, u.start_time, u.end_time, u.lease_deadline,
+        u.objective_values, u.constraint_values, u.proposed_by, b.version
+      FROM bump b, unnest(${given}${numbers}, ${list([
         [col((n) => STATE_NUMBER[n.trial.state]), "smallint[]"],
         [col((n) => SOURCE_NUMBER[n.trial.source]), "smallint[]"],
         [col((n) => JSON.stringify(n.params)), "text[]"],
@@ -145,8 +165,9 @@ export function unitStatement(
         [col((n) => encodeValues(n.trial.constraints)), "text[]"],
         [col((n) => n.trial.proposedBy ?? ""), "text[]"],
       ])})
-        WITH ORDINALITY AS u(number, state, source, params, loss, metrics, user_attrs, worker_id, fail_reason,
-          create_time, start_time, end_time, lease_deadline, objective_values, constraint_values, proposed_by, ord)
+        WITH ORDINALITY AS u(${given === "" ? "" : "id, "}number, state, source, params, loss, metrics, user_attrs,
+          worker_id, fail_reason, create_time, start_time, end_time, lease_deadline, objective_values,
+          constraint_values, proposed_by, ord)
       ORDER BY u.ord RETURNING id, number)`);
     const curves = inserted.flatMap((n) => n.trial.intermediate.map(([step, value]) => [n.trial.number, step, value]));
     if (curves.length > 0) {
@@ -252,11 +273,28 @@ export function unitStatement(
       ELSE CAST('${MISSING}' || array_to_string(ARRAY(SELECT unnest(${$(wanted, "bigint[]")}) EXCEPT (${got})), ',')
         AS int) END`;
   }
+  if (pipelined !== undefined) {
+    shape += "s";
+    // Nothing bumped: fail the statement, naming why (the turn's later units were computed as if it had applied).
+    // The head's subquery also keeps PostgreSQL from folding the cast, a constant otherwise, while planning.
+    checked = `CASE WHEN NOT EXISTS (SELECT FROM bump)
+      THEN CAST('${REFUSED}' || CASE WHEN ${logged} THEN 'request' ELSE 'version' END || ' at version ' ||
+        coalesce((SELECT version FROM experiments WHERE id = ${id})::text, 'none (no such experiment)') AS int)
+      ELSE ${checked} END`;
+  }
   const text = `WITH ${ctes.join(",\n")}
     SELECT (SELECT version FROM bump) AS version, (SELECT version FROM experiments WHERE id = ${id}) AS head,
       ${inserted.length > 0 ? "ARRAY(SELECT id::float8 FROM ins) AS ids, ARRAY(SELECT number FROM ins) AS numbers" : "NULL AS ids, NULL AS numbers"},
       ${checked} AS checked, ${logged} AS logged`;
   return { name: `unit-${shape}`, text, values };
+}
+
+/** Why a pipelined unit's statement failed for writing nothing ("request": its id was logged), else undefined. */
+export function refusal(err: { code?: string; message?: string }): "request" | "version" | undefined {
+  if (err.code !== "22P02") return undefined;
+  const at = err.message?.indexOf(REFUSED) ?? -1;
+  if (at < 0) return undefined;
+  return err.message!.startsWith("request", at + REFUSED.length) ? "request" : "version";
 }
 
 /** The trial ids a failed statement named as not the experiment's (the failed cast's text), else undefined. */
