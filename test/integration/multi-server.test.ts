@@ -62,6 +62,7 @@ suite("several servers on one PostgreSQL database", () => {
         logger: pino({ level: "silent" }),
         now: () => clock.now,
         dbPoolSize: 4,
+        http: "127.0.0.1:0",
       });
       const client = new OptimizerServiceClient(server.address, credentials.createInsecure());
       nodes.push({ server, client, api: promisify(client) });
@@ -124,6 +125,13 @@ suite("several servers on one PostgreSQL database", () => {
         expect(t.loss).toBe(reported.get(t.id));
       }
     }
+    // The servers took turns on the shared experiment, and wrote their turns' units pipelined.
+    let pipelined = 0;
+    for (const n of nodes) {
+      const text = await (await fetch(`http://${n.server.httpAddress}/metrics`)).text();
+      pipelined += Number(/^parzen_db_round_trips_total\{kind="pipelined"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    }
+    expect(pipelined).toBeGreaterThan(0);
   });
 
   it("hands each enqueued configuration to exactly one worker, and numbers enqueues raced on two servers densely", async () => {

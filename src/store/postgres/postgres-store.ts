@@ -441,6 +441,7 @@ export class PostgresStore implements Store, ChangeFeed {
       const committing = c.query(`${notify}COMMIT`) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>;
       Promise.all([committing, Promise.all(turn.pending)]).then(
         ([result]) => {
+          // Every failure above has lost the turn already; the tag guards against one that did not say so.
           const tag = (Array.isArray(result) ? result.at(-1)! : result).command;
           if (turn.lost === undefined && tag !== "COMMIT")
             this.lose(turn, new Error(`the turn's transaction ended with ${tag}, not COMMIT`));

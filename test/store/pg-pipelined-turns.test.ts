@@ -1,0 +1,183 @@
+/**
+ * Pipelined lock turns (postgres-store.ts `pipelined`, store.ts `PullFrom.reserve`), on one throwaway cluster:
+ * a turn that reserved ids answers its units before the database has them, with the versions and reserved ids
+ * they then commit with; a unit the database refuses (a request id another server logged, a trial that is gone)
+ * loses the whole turn, so its commit writes none of the units computed after it, and the refused request's retry
+ * is written as before (refused on its own, answered as a replay); new trials beyond the reservation take the
+ * database's ids, never smaller than one written before.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ParzenError } from "../../src/errors.js";
+import { openPostgresStore } from "../../src/store/postgres/open.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import type { StoredParams, TrialRow } from "../../src/store/rows.js";
+import type { Unit } from "../../src/store/store.js";
+import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
+import { testCluster } from "../pg-shared.js";
+import { runningTrial } from "./running-trial.js";
+
+const suite = postgresAvailable ? describe : describe.skip;
+
+const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Number.NaN);
+const trial = runningTrial;
+const insert = (...trials: TrialRow[]): Unit => ({
+  insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })),
+});
+const request = (requestId: string) => ({
+  method: "Suggest",
+  requestId,
+  trialIds: [],
+  withInserted: true,
+  createTime: 1,
+});
+
+/** "CODE: message" of the ParzenError a promise rejects with, or "resolved". */
+async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
+  }
+  return "resolved";
+}
+
+suite("PostgreSQL pipelined turns", () => {
+  let cluster: PgCluster;
+  let databases = 0;
+  const stores: PostgresStore[] = [];
+  /** Two stores on one fresh database (two servers), and an experiment. */
+  async function twoServers(): Promise<{ a: PostgresStore; b: PostgresStore; e: number }> {
+    const url = await cluster.createDatabase(`p${++databases}`);
+    const a = await openPostgresStore({ url });
+    const b = await openPostgresStore({ url });
+    stores.push(a, b);
+    const e = (await a.createExperiment("e", "{}", 1)).value.id;
+    return { a, b, e };
+  }
+  beforeAll(async () => {
+    cluster = await testCluster();
+  }, 120_000);
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close().catch(() => {});
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  it("answers a turn's units at once, with the versions and reserved ids they commit with at the release", async () => {
+    const { a, b, e } = await twoServers();
+    const before = await b.write(e, insert(trial(e, 0)));
+    const { release, changes } = await a.lock(e, { version: 0, toConfig, reserve: 4 });
+    expect(changes?.version).toBe(1);
+    const units = a.roundTrips.unit;
+    const pipelined = a.roundTrips.pipelined;
+    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: request("r1"), expectVersion: 1 });
+    const w2 = await a.write(e, { ...insert(trial(e, 2), trial(e, 3)), expectVersion: 2 });
+    const done = { ...trial(e, 1), id: w1.value[0]!, state: "complete" as const, loss: 0.5, endTime: 9 };
+    const w3 = await a.write(e, { update: [done], expectVersion: 3 });
+    expect([w1.version, w2.version, w3.version]).toEqual([2, 3, 4]);
+    const ids = [...w1.value, ...w2.value];
+    expect(ids.every((id, i) => id > (i === 0 ? before.value[0]! : ids[i - 1]!))).toBe(true);
+    expect(a.roundTrips.pipelined - pipelined).toBe(3);
+    expect(a.roundTrips.unit).toBe(units);
+    // Not committed yet: another server sees none of it, and this one's log answers the request id.
+    expect((await b.changesSince(e, 1, toConfig))?.version).toBe(1);
+    expect(await a.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: w1.value });
+    release();
+    await Promise.all([w1.durable, w2.durable, w3.durable]);
+    const seen = await b.changesSince(e, 1, toConfig);
+    expect(seen?.version).toBe(4);
+    expect(seen?.trials.map((t) => [t.number, t.id, t.state, t.loss])).toEqual([
+      [1, ids[0], "complete", 0.5],
+      [2, ids[1], "running", null],
+      [3, ids[2], "running", null],
+    ]);
+    expect(await b.findRequest("Suggest", "r1")).toEqual({ experimentId: e, trialIds: w1.value });
+  });
+
+  it("loses the whole turn when a pipelined unit's request id was logged by another server, and refuses its retry on its own", async () => {
+    const { a, b, e } = await twoServers();
+    await b.write(e, { ...insert(trial(e, 0)), request: request("taken") });
+    let rolledBack = 0;
+    a.onRollback(() => rolledBack++);
+    const turn = await a.lock(e, { version: 1, toConfig, reserve: 4 });
+    // All three are answered at once: the second is refused by the database only after the third was computed.
+    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: request("fresh"), expectVersion: 1 });
+    const w2 = await a.write(e, { ...insert(trial(e, 2)), request: request("taken"), expectVersion: 2 });
+    const w3 = await a.write(e, { ...insert(trial(e, 3)), expectVersion: 3 });
+    turn.release();
+    for (const w of [w1, w2, w3])
+      expect(await outcome(w.durable)).toMatch(
+        new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, .*parzen-refused:request.*retry with the same`),
+      );
+    expect(rolledBack).toBe(1);
+    // Nothing of the turn was committed, units before the refused one included; the lock is free.
+    const after = await b.lock(e, { version: 1, toConfig });
+    expect(after.changes).toEqual({ version: 1, trials: [], lifecycle: null });
+    after.release();
+    expect(await b.findRequest("Suggest", "fresh")).toBeUndefined();
+    // The retry: the refused request is written without pipelining and refused on its own; the turn goes on.
+    const again = await a.lock(e, { version: 1, toConfig, reserve: 4 });
+    const pipelined = a.roundTrips.pipelined;
+    expect(await outcome(a.write(e, { ...insert(trial(e, 1)), request: request("taken"), expectVersion: 1 }))).toBe(
+      'ALREADY_EXISTS: request_id "taken" was already used',
+    );
+    const r1 = await a.write(e, { ...insert(trial(e, 1)), request: request("fresh"), expectVersion: 1 });
+    expect(a.roundTrips.pipelined - pipelined).toBe(1);
+    again.release();
+    await r1.durable;
+    expect((await b.changesSince(e, 1, toConfig))?.trials.map((t) => [t.number, t.id])).toEqual([[1, r1.value[0]]]);
+  });
+
+  it("loses the whole turn when a pipelined unit's trial is gone: its COMMIT writes nothing, and what was queued behind it is UNAVAILABLE", async () => {
+    const { a, b, e } = await twoServers();
+    const turn = await a.lock(e, { version: 0, toConfig, reserve: 4 });
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+    const gone = { ...trial(e, 5), id: w1.value[0]! + 1_000 };
+    const w2 = await a.write(e, { update: [gone], expectVersion: 1 });
+    // Written in steps (not pipelined), behind the failing unit on the turn's connection.
+    const behind = a.write(e, { ...insert(trial(e, 1)), withIds: () => ({}), expectVersion: 2 });
+    expect(await outcome(behind)).toMatch(/^UNAVAILABLE: /);
+    turn.release();
+    for (const w of [w1, w2])
+      expect(await outcome(w.durable)).toMatch(
+        new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, .*parzen-missing-trials:${gone.id}`),
+      );
+    const after = await b.lock(e, { version: 0, toConfig });
+    expect(after.changes).toEqual({ version: 0, trials: [], lifecycle: null });
+    after.release();
+  });
+
+  it("gives new trials beyond the reservation the database's ids, never smaller than an earlier one's", async () => {
+    const { a, b, e } = await twoServers();
+    const turn = await a.lock(e, { version: 0, toConfig, reserve: 2 });
+    const pipelined = a.roundTrips.pipelined;
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+    // Two new trials, one reserved id left: written and answered by the database, with ids past the reserved one,
+    // which a later trial therefore must not take.
+    const w2 = await a.write(e, { ...insert(trial(e, 1), trial(e, 2)), expectVersion: 1 });
+    const w3 = await a.write(e, { ...insert(trial(e, 3)), expectVersion: 2 });
+    // An update needs no id: pipelined again.
+    const w4 = await a.write(e, { update: [{ ...trial(e, 0), id: w1.value[0]!, state: "pruned" }], expectVersion: 3 });
+    expect(a.roundTrips.pipelined - pipelined).toBe(2);
+    turn.release();
+    await Promise.all([w1.durable, w2.durable, w3.durable, w4.durable]);
+    const ids = [...w1.value, ...w2.value, ...w3.value];
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+    const seen = await b.changesSince(e, 0, toConfig);
+    expect(seen?.version).toBe(4);
+    expect(seen?.trials.map((t) => t.id)).toEqual(ids);
+    expect(seen?.trials[0]?.state).toBe("pruned");
+  });
+
+  it("pipelines nothing in a turn that reserved no ids (it did not ask)", async () => {
+    const { a, e } = await twoServers();
+    const turn = await a.lock(e, { version: 0, toConfig });
+    const pipelined = a.roundTrips.pipelined;
+    const w1 = await a.write(e, insert(trial(e, 0)));
+    const w2 = await a.write(e, { update: [{ ...trial(e, 0), id: w1.value[0]!, state: "pruned" }] });
+    expect(a.roundTrips.pipelined).toBe(pipelined);
+    turn.release();
+    await Promise.all([w1.durable, w2.durable]);
+  });
+});
