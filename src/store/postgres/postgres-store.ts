@@ -22,7 +22,10 @@
  * lock and pulls what changed since the caller's version; the units of the
  * turn are written in that transaction, uncommitted (their `durable` is the
  * turn's commit); its release commits them all at once (one flush) and so
- * frees the lock. A unit of a turn that fails loses the turn (its
+ * frees the lock. A turn whose caller reserved ids pipelines its units
+ * (`pipelined`): each is answered at once and its statement sent behind the
+ * others on the turn's connection (node-postgres' pipeline mode), so the
+ * lock's hold per unit is the service's computation, not a round trip. A unit of a turn that fails loses the turn (its
  * transaction is rolled back, as a failed group commit: rollback listeners,
  * then UNAVAILABLE for every unit of it). Units written outside a turn
  * share the lock for their transaction, so they wait for a holder rather
@@ -32,7 +35,7 @@
  *
  * A unit whose request id is already logged writes nothing and is refused
  * with ALREADY_EXISTS without failing its statement, so a turn survives it
- * (unit-statement.ts); one logged by an open turn of this process, which
+ * (unit-statement.ts), unless it was pipelined (it then fails the turn); one logged by an open turn of this process, which
  * other connections cannot see yet, is refused before any statement. So the
  * service need not read the log before it computes a unit (state/experiments.ts).
  *
