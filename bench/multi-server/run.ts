@@ -29,6 +29,9 @@
  * and BENCH_ALGS narrow a round, e.g. BENCH_SERVERS=1,3 BENCH_ALGS=tpe);
  * BENCH_CONTROL=1 adds a second one-server window to each round (an A/A control: what two identical windows of one
  * round differ by, the noise any ratio has to be read against);
+ * BENCH_WORKER_NICE=n runs the Python workers at niceness n (e.g. 10): as if the trainers ran on machines of their
+ * own, as they do in a deployment, instead of taking the two cores from the servers and PostgreSQL (not the
+ * protocol of the issue's targets: an analysis of what the 2 cores cost);
  * BENCH_SKIP=correctness,optuna skips those parts; BENCH_CPU_PROF=DIR writes each window's servers' CPU
  * profiles (node --cpu-prof) there; BENCH_DIST=DIR runs the compiled server in DIR instead of dist/.
  *
@@ -38,7 +41,7 @@ import { credentials } from "@grpc/grpc-js";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, setPriority, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { OptimizerServiceClient } from "@parzen/client/gen/parzen/v1/optimizer_service";
 import { TrialState } from "@parzen/client/gen/parzen/v1/trial";
@@ -62,6 +65,7 @@ const DIST = process.env.BENCH_DIST ?? "dist";
 /** BENCH_SERVERS=1,3 runs only those server counts in each round (default 1,2,3); BENCH_ALGS=tpe only those algorithms. */
 const SERVER_COUNTS = (process.env.BENCH_SERVERS ?? "1,2,3").split(",").map(Number);
 const CONTROL = process.env.BENCH_CONTROL === "1";
+const WORKER_NICE = Number(process.env.BENCH_WORKER_NICE ?? 0);
 /** The windows of one round, in their order before the round's rotation; `control` marks the A/A window. */
 const SLOTS: { servers: number; control: boolean }[] = [
   ...SERVER_COUNTS.map((servers) => ({ servers, control: false })),
@@ -195,6 +199,7 @@ async function workers(
       ],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
+    if (WORKER_NICE !== 0 && child.pid !== undefined) setPriority(child.pid, WORKER_NICE);
     exits.push(
       new Promise((ok, fail) =>
         child.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`worker ${i} exited ${code}`)))),
@@ -242,7 +247,8 @@ async function main(): Promise<void> {
         )
           .toString()
           .trim()} ` +
-        `(throwaway cluster, fsync on); ${WORKERS} Python workers (bench/multi-server/worker.py), the compiled server ` +
+        `(throwaway cluster, fsync on); ${WORKERS} Python workers (bench/multi-server/worker.py` +
+        `${WORKER_NICE === 0 ? "" : `, at niceness ${WORKER_NICE}`}), the compiled server ` +
         "(dist/), all on this machine. `npx tsx bench/multi-server/run.ts`.",
     );
     say("");
