@@ -173,6 +173,8 @@ tests_for() {
     # The gRPC layer: its own contract and edge tests over real servers, and the names test (invalid UTF-8 and names).
     src/server/handlers.ts | src/server/call-observer.ts | src/server/tolerant-decoding.ts | src/server/lazy-reflection.ts)
       echo "test/integration/server-contract.test.ts,test/integration/server-edges.test.ts,test/integration/names.test.ts" ;;
+    # Telling a call's end: the clock rule on its own, and grpc-js's own deadline over real gRPC.
+    src/server/call-end.ts) echo "test/unit/call-end.test.ts,test/integration/server-edges.test.ts" ;;
     # Tokens and their scopes: the tokens unit test and the two token files over real servers.
     src/server/auth.ts | src/server/authorization.ts)
       echo "test/unit/auth-tokens.test.ts,test/integration/scoped-tokens.test.ts,test/integration/auth.test.ts" ;;

@@ -15,6 +15,7 @@ import type { Optimizer } from "../service/use-cases/optimizer.js";
 import { invalidArgument, ParzenError } from "../errors.js";
 import { toServiceError } from "./status.js";
 import type { Access } from "./authorization.js";
+import { deadlinePassed } from "./call-end.js";
 import { checkRequestNames } from "./request-names.js";
 import type { StreamGate } from "./stream-gate.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
@@ -101,11 +102,7 @@ export function createHandlers(
     const ac = new AbortController();
     // After an answer, aborting is harmless. Shared reasons spare building
     // an error and its stack per call.
-    call.on("cancelled", () => {
-      const deadline = call.getDeadline();
-      const passed = (deadline instanceof Date ? deadline.getTime() : deadline) <= Date.now();
-      ac.abort(passed ? DEADLINE_PASSED : CANCELLED_BY_CLIENT);
-    });
+    call.on("cancelled", () => ac.abort(deadlinePassed(call, Date.now()) ? DEADLINE_PASSED : CANCELLED_BY_CLIENT));
     return ac.signal;
   };
 

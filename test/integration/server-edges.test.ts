@@ -624,6 +624,59 @@ describe("the handlers' calls", () => {
     }
   });
 
+  it("counts a deadline grpc-js ended as passed, even when its timer fires before Date.now() reaches it", async () => {
+    // grpc-js times a call's deadline on libuv's loop clock, which can run up to a millisecond ahead of Date.now():
+    // its DEADLINE_EXCEEDED can be sent while Date.now() still reads a millisecond before the deadline. Date is
+    // frozen there, so the clock alone would call this call's end the client's.
+    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+    let arrived: () => void = () => undefined;
+    const waiting = (_req: unknown, signal: AbortSignal) => {
+      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+      calls.push({ signal, ended });
+      arrived();
+      return ended.then(() => Promise.reject(signal.reason));
+    };
+    const bytes = SuggestRequest.encode(SuggestRequest.fromPartial({ experiment: "h", workerId: "w" })).finish();
+    // Without interceptors, grpc-js answers the deadline with headers alone. With one that sends the response
+    // headers at once, grpc-js answers it in trailers, and the handler's call reaches grpc-js's through the
+    // interceptor's.
+    const headersFirst: ServerInterceptor = (_descriptor, call) => {
+      const intercepting: ServerInterceptingCall = new ServerInterceptingCall(
+        call,
+        new ResponderBuilder()
+          .withStart((next) => {
+            next();
+            intercepting.sendMetadata(new Metadata());
+          })
+          .build(),
+      );
+      return intercepting;
+    };
+    for (const options of [{}, { interceptors: [headersFirst] }]) {
+      const s = await serverWith({ suggestAnswer: { value: waiting } }, [], options);
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        const t0 = Date.UTC(2026, 0, 1);
+        vi.setSystemTime(t0);
+        const there = new Promise<void>((ok) => {
+          arrived = ok;
+        });
+        // The server's deadline: t0 + 300, from grpc-timeout and the frozen clock; its timer a real 300 ms away.
+        const late = rawCallWithTimeout(s.address, "Suggest", bytes, "300m");
+        await there;
+        vi.setSystemTime(t0 + 299);
+        expect(await late).toBe(String(status.DEADLINE_EXCEEDED));
+        const { signal, ended } = calls.at(-1)!;
+        await ended;
+        expect(Date.now()).toBe(t0 + 299);
+        expect(signal.reason).toMatchObject({ code: "DEADLINE_EXCEEDED" });
+      } finally {
+        vi.useRealTimers();
+        await s.close();
+      }
+    }
+  });
+
   it("stops reading an experiment's history once its stream is cancelled", async () => {
     const x = (v: number) => ({ kind: { $case: "doubleValue" as const, value: v } });
     const total = 3_000;
