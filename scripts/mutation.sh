@@ -165,7 +165,7 @@ tests_for() {
     # The PostgreSQL store: the Store contract with the PostgreSQL-only promises, its refusals and edges, and the
     # database's own refusals (a cluster per file, a database per test).
     src/store/postgres/postgres-store.ts | src/store/postgres/unit-statement.ts)
-      echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts,test/store/pg-store-failures.test.ts,test/store/pg-planner.test.ts" ;;
+      echo "test/store/postgres.test.ts,test/store/pg-store-edges.test.ts,test/store/pg-store-failures.test.ts,test/store/pg-planner.test.ts,test/store/pg-pipelined-turns.test.ts" ;;
     src/store*) echo "test/store/*.test.ts,test/unit/checkpointer.test.ts,test/unit/group-commit.test.ts,test/unit/mutation-path.test.ts,test/integration/upgrade*.test.ts" ;;
     # The server's own wiring (listening, TLS, health, stopping): its edge tests, one server per file (the contract
     # file's calls add a minute a mutant and nothing on server.ts).

@@ -25,9 +25,10 @@
  * frees the lock. A turn whose caller reserved ids pipelines its units
  * (`pipelined`): each is answered at once and its statement sent behind the
  * others on the turn's connection (node-postgres' pipeline mode), so the
- * lock's hold per unit is the service's computation, not a round trip. A unit of a turn that fails loses the turn (its
- * transaction is rolled back, as a failed group commit: rollback listeners,
- * then UNAVAILABLE for every unit of it). Units written outside a turn
+ * lock's hold per unit is the service's computation, not a round trip. A
+ * unit of a turn that fails loses the turn (its transaction is rolled back,
+ * as a failed group commit: rollback listeners, then UNAVAILABLE for every
+ * unit of it). Units written outside a turn
  * share the lock for their transaction, so they wait for a holder rather
  * than slip in under it. The holder's statements run on its connection, and
  * at most all but two of the pool's connections hold locks, so the others
@@ -35,8 +36,9 @@
  *
  * A unit whose request id is already logged writes nothing and is refused
  * with ALREADY_EXISTS without failing its statement, so a turn survives it
- * (unit-statement.ts), unless it was pipelined (it then fails the turn); one logged by an open turn of this process, which
- * other connections cannot see yet, is refused before any statement. So the
+ * (unit-statement.ts), unless it was pipelined (it then fails the turn); one
+ * logged by an open turn of this process, which other connections cannot
+ * see yet, is refused before any statement. So the
  * service need not read the log before it computes a unit (state/experiments.ts).
  *
  * Every wait for an experiment's lock (`lock`, and a unit's shared lock) is
@@ -615,10 +617,10 @@ export class PostgresStore implements Store, ChangeFeed {
           if (row.version !== version) this.lose(turn, new Error(`unit at version ${row.version}, not ${version}`));
         },
         (err: unknown) => {
+          // Its request id logged (committed, or by a turn that committed while this one waited on the log's key).
+          const e = err as PgError;
           const r = unit.request;
-          if (r !== undefined && refusal(err as PgError) === "request")
-            this.refusedRequests.add(requestKey(r.method, r.requestId));
-          if ((err as PgError).code === "23505" && (err as PgError).table === "request_log" && r !== undefined)
+          if (r !== undefined && (refusal(e) === "request" || (e.code === "23505" && e.table === "request_log")))
             this.refusedRequests.add(requestKey(r.method, r.requestId));
           this.lose(turn, err);
         },
