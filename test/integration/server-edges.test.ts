@@ -46,6 +46,24 @@ function capture(lines: Line[]) {
   return pino({ level: "debug" }, { write: (s: string) => lines.push(JSON.parse(s) as Line) });
 }
 
+/** A Suggest answer that waits until its call ends, as one waiting for a trial to be handed out does. */
+function waitingSuggests() {
+  const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
+  let arrived: () => void = () => undefined;
+  const waiting = (_req: unknown, signal: AbortSignal) => {
+    const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
+    calls.push({ signal, ended });
+    arrived();
+    return ended.then(() => Promise.reject(signal.reason));
+  };
+  /** Resolves once the next call reaches the answer. */
+  const nextArrival = () =>
+    new Promise<void>((ok) => {
+      arrived = ok;
+    });
+  return { calls, waiting, nextArrival };
+}
+
 describe("isLocalAddress", () => {
   it("counts only loopback hosts and unix sockets as local", () => {
     for (const a of [
@@ -542,15 +560,7 @@ describe("the handlers' calls", () => {
   }
 
   it("tells Suggest why its call ended: the deadline passed, or the client cancelled", async () => {
-    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
-    let arrived: () => void = () => undefined;
-    // A Suggest that waits until its call ends, as one waiting for a trial to be handed out does.
-    const waiting = (_req: unknown, signal: AbortSignal) => {
-      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
-      calls.push({ signal, ended });
-      arrived();
-      return ended.then(() => Promise.reject(signal.reason));
-    };
+    const { calls, waiting, nextArrival } = waitingSuggests();
     const s = await serverWith({ suggestAnswer: { value: waiting } });
     const req = SuggestRequest.fromPartial({ experiment: "h", workerId: "w" });
     try {
@@ -564,18 +574,14 @@ describe("the handlers' calls", () => {
         message: "the call's deadline passed before a suggestion was ready",
       });
       // Without a deadline, and cancelled by the client once the server has the call.
-      const there = new Promise<void>((ok) => {
-        arrived = ok;
-      });
+      const there = nextArrival();
       const call = s.client.suggest(req, () => undefined);
       await there;
       call.cancel();
       await calls[1]!.ended;
       expect(calls[1]!.signal.reason).toMatchObject({ code: "CANCELLED", message: "cancelled by the client" });
       // With a deadline still far off, a cancel is the client's.
-      const far = new Promise<void>((ok) => {
-        arrived = ok;
-      });
+      const far = nextArrival();
       const third = s.client.suggest(req, new Metadata(), { deadline: Date.now() + 10 * 60_000 }, () => undefined);
       await far;
       third.cancel();
@@ -587,23 +593,14 @@ describe("the handlers' calls", () => {
   });
 
   it("counts the deadline's own millisecond as passed for Suggest, and a cancel a millisecond before as the client's", async () => {
-    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
-    let arrived: () => void = () => undefined;
-    const waiting = (_req: unknown, signal: AbortSignal) => {
-      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
-      calls.push({ signal, ended });
-      arrived();
-      return ended.then(() => Promise.reject(signal.reason));
-    };
+    const { calls, waiting, nextArrival } = waitingSuggests();
     const s = await serverWith({ suggestAnswer: { value: waiting } });
     const bytes = SuggestRequest.encode(SuggestRequest.fromPartial({ experiment: "h", workerId: "w" })).finish();
     /** A raw call with a minute's deadline, cancelled by the client when the clock reads `at` ms after its start. */
     const cancelledAt = async (at: number) => {
       const t0 = Date.UTC(2026, 0, 1);
       vi.setSystemTime(t0);
-      const there = new Promise<void>((ok) => {
-        arrived = ok;
-      });
+      const there = nextArrival();
       // The server computes the deadline from grpc-timeout with the frozen clock: exactly t0 + 60 000.
       const call = rawCallCancellable(s.address, "Suggest", bytes, "60S");
       await there;
@@ -628,14 +625,7 @@ describe("the handlers' calls", () => {
     // grpc-js times a call's deadline on libuv's loop clock, which can run up to a millisecond ahead of Date.now():
     // its DEADLINE_EXCEEDED can be sent while Date.now() still reads a millisecond before the deadline. Date is
     // frozen there, so the clock alone would call this call's end the client's.
-    const calls: { signal: AbortSignal; ended: Promise<void> }[] = [];
-    let arrived: () => void = () => undefined;
-    const waiting = (_req: unknown, signal: AbortSignal) => {
-      const ended = new Promise<void>((ok) => signal.addEventListener("abort", () => ok()));
-      calls.push({ signal, ended });
-      arrived();
-      return ended.then(() => Promise.reject(signal.reason));
-    };
+    const { calls, waiting, nextArrival } = waitingSuggests();
     const bytes = SuggestRequest.encode(SuggestRequest.fromPartial({ experiment: "h", workerId: "w" })).finish();
     // Without interceptors, grpc-js answers the deadline with headers alone. With one that sends the response
     // headers at once, grpc-js answers it in trailers, and the handler's call reaches grpc-js's through the
@@ -658,9 +648,7 @@ describe("the handlers' calls", () => {
       try {
         const t0 = Date.UTC(2026, 0, 1);
         vi.setSystemTime(t0);
-        const there = new Promise<void>((ok) => {
-          arrived = ok;
-        });
+        const there = nextArrival();
         // The server's deadline: t0 + 300, from grpc-timeout and the frozen clock; its timer a real 300 ms away.
         const late = rawCallWithTimeout(s.address, "Suggest", bytes, "300m");
         await there;

@@ -7,13 +7,13 @@
  * database's ids, never smaller than one written before.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ParzenError } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { outcomeOf } from "./outcome.js";
 import { runningTrial } from "./running-trial.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
@@ -30,16 +30,6 @@ const request = (requestId: string) => ({
   withInserted: true,
   createTime: 1,
 });
-
-/** "CODE: message" of the ParzenError a promise rejects with, or "resolved". */
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
-  }
-  return "resolved";
-}
 
 suite("PostgreSQL pipelined turns", () => {
   let cluster: PgCluster;
@@ -107,7 +97,7 @@ suite("PostgreSQL pipelined turns", () => {
     const w3 = await a.write(e, { ...insert(trial(e, 3)), expectVersion: 3 });
     turn.release();
     for (const w of [w1, w2, w3])
-      expect(await outcome(w.durable)).toMatch(
+      expect(await outcomeOf(w.durable)).toMatch(
         new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, .*parzen-refused:request.*retry with the same`),
       );
     expect(rolledBack).toBe(1);
@@ -119,7 +109,7 @@ suite("PostgreSQL pipelined turns", () => {
     // The retry: the refused request is written without pipelining and refused on its own; the turn goes on.
     const again = await a.lock(e, { version: 1, toConfig, reserve: 4 });
     const pipelined = a.roundTrips.pipelined;
-    expect(await outcome(a.write(e, { ...insert(trial(e, 1)), request: request("taken"), expectVersion: 1 }))).toBe(
+    expect(await outcomeOf(a.write(e, { ...insert(trial(e, 1)), request: request("taken"), expectVersion: 1 }))).toBe(
       'ALREADY_EXISTS: request_id "taken" was already used',
     );
     const r1 = await a.write(e, { ...insert(trial(e, 1)), request: request("fresh"), expectVersion: 1 });
@@ -137,10 +127,10 @@ suite("PostgreSQL pipelined turns", () => {
     const w2 = await a.write(e, { update: [gone], expectVersion: 1 });
     // Written in steps (not pipelined), behind the failing unit on the turn's connection.
     const behind = a.write(e, { ...insert(trial(e, 1)), withIds: () => ({}), expectVersion: 2 });
-    expect(await outcome(behind)).toMatch(/^UNAVAILABLE: /);
+    expect(await outcomeOf(behind)).toMatch(/^UNAVAILABLE: /);
     turn.release();
     for (const w of [w1, w2])
-      expect(await outcome(w.durable)).toMatch(
+      expect(await outcomeOf(w.durable)).toMatch(
         new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, .*parzen-missing-trials:${gone.id}`),
       );
     const after = await b.lock(e, { version: 0, toConfig });

@@ -10,7 +10,7 @@
  */
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ABORTED_STALE, ParzenError } from "../../src/errors.js";
+import { ABORTED_STALE } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
@@ -18,6 +18,7 @@ import type { StoredParams, TrialRow } from "../../src/store/rows.js";
 import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { outcomeOf } from "./outcome.js";
 import { runningTrial } from "./running-trial.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
@@ -27,16 +28,6 @@ const trial = runningTrial;
 const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
 /** The same unit, written in steps (a `withIds` that adds nothing). */
 const inSteps = (unit: Unit): Unit => ({ ...unit, withIds: () => ({}) });
-
-/** "CODE: message" of the ParzenError a promise rejects with. */
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
-  }
-  return "resolved";
-}
 
 suite("PostgreSQL store edges", () => {
   let cluster: PgCluster;
@@ -67,29 +58,31 @@ suite("PostgreSQL store edges", () => {
     it(`names what a refused unit lacks or repeats, ${how}`, async () => {
       const { store } = await open();
       const e = (await store.createExperiment("e", "{}", 1)).value.id;
-      expect(await refusal(store.createExperiment("e", "{}", 2))).toBe('ALREADY_EXISTS: experiment "e" already exists');
+      expect(await outcomeOf(store.createExperiment("e", "{}", 2))).toBe(
+        'ALREADY_EXISTS: experiment "e" already exists',
+      );
       const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
       const [id] = (await store.write(e, { ...insert(trial(e, 0)), request })).value;
-      expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), request })))).toBe(
+      expect(await outcomeOf(store.write(e, as({ ...insert(trial(e, 1)), request })))).toBe(
         'ALREADY_EXISTS: request_id "r1" was already used',
       );
-      expect(await refusal(store.write(e, as(insert(trial(e, 0)))))).toMatch(
+      expect(await outcomeOf(store.write(e, as(insert(trial(e, 0)))))).toMatch(
         new RegExp(`^ALREADY_EXISTS: experiment ${e} already has that trial number \\(.*\\b0\\b.*\\)$`),
       );
-      expect(await refusal(store.write(e, as({ update: [{ ...trial(e, 0), id: id! + 100 }] })))).toBe(
+      expect(await outcomeOf(store.write(e, as({ update: [{ ...trial(e, 0), id: id! + 100 }] })))).toBe(
         `NOT_FOUND: trial ${id! + 100} of experiment ${e} does not exist`,
       );
-      expect(await refusal(store.write(e, as({ points: [{ trialId: id! + 7, step: 0, value: 1 }] })))).toBe(
+      expect(await outcomeOf(store.write(e, as({ points: [{ trialId: id! + 7, step: 0, value: 1 }] })))).toBe(
         `NOT_FOUND: trial ${id! + 7} of experiment ${e} does not exist`,
       );
-      expect(await refusal(store.write(e + 50, as(insert(trial(e + 50, 0)))))).toBe(
+      expect(await outcomeOf(store.write(e + 50, as(insert(trial(e + 50, 0)))))).toBe(
         `NOT_FOUND: experiment ${e + 50} does not exist`,
       );
       // A missing experiment is missing, whatever version the unit expected.
-      expect(await refusal(store.write(e + 50, as({ ...insert(trial(e + 50, 0)), expectVersion: 0 })))).toBe(
+      expect(await outcomeOf(store.write(e + 50, as({ ...insert(trial(e + 50, 0)), expectVersion: 0 })))).toBe(
         `NOT_FOUND: experiment ${e + 50} does not exist`,
       );
-      expect(await refusal(store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 0 })))).toBe(
+      expect(await outcomeOf(store.write(e, as({ ...insert(trial(e, 1)), expectVersion: 0 })))).toBe(
         `ABORTED: ${ABORTED_STALE}: experiment ${e} is at version 1, not 0`,
       );
       // Nothing of the refused units was written: the experiment is where the first unit left it.
@@ -208,7 +201,7 @@ suite("PostgreSQL store edges", () => {
     const request = { method: "Suggest", requestId: "r1", trialIds: [], createTime: 1 };
     const { release } = await store.lock(e);
     const a = await store.write(e, { ...insert(trial(e, 0)), request });
-    expect(await refusal(store.write(e, inSteps({ ...insert(trial(e, 1)), request })))).toBe(
+    expect(await outcomeOf(store.write(e, inSteps({ ...insert(trial(e, 1)), request })))).toBe(
       'ALREADY_EXISTS: request_id "r1" was already used',
     );
     const b = await store.write(e, insert(trial(e, 1)));
@@ -234,7 +227,7 @@ suite("PostgreSQL store edges", () => {
       inSteps({ ...insert(trial(e, 0, { intermediate: curve })), lifecycle: '{"paused":true}' }),
     );
     // Refused by the database (a taken number): that unit alone is undone, and the turn writes on.
-    expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(
+    expect(await outcomeOf(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(
       new RegExp(`^ALREADY_EXISTS: experiment ${e} already has that trial number`),
     );
     const b = await store.write(e, inSteps(insert(trial(e, 1))));
@@ -254,11 +247,11 @@ suite("PostgreSQL store edges", () => {
     const { store } = await open();
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
     const { release } = await store.lock(e);
-    const failing = refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }));
+    const failing = outcomeOf(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }));
     const queued = [store.write(e, insert(trial(e, 0))), store.write(e, inSteps(insert(trial(e, 1))))];
     expect(await failing).toMatch(/^NOT_FOUND/);
     for (const w of queued) {
-      expect(await refusal(w)).toMatch(
+      expect(await outcomeOf(w)).toMatch(
         new RegExp(`^UNAVAILABLE: a write to experiment ${e} failed, and with it the changes written in the same turn`),
       );
     }
@@ -275,8 +268,8 @@ suite("PostgreSQL store edges", () => {
     const request = { method: "Suggest", requestId: "gone", trialIds: [], withInserted: true, createTime: 1 };
     const a = await store.write(e, { ...insert(trial(e, 0)), request });
     expect((await store.findRequest("Suggest", "gone"))?.trialIds).toEqual([...a.value]);
-    expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
-    expect(await refusal(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
+    expect(await outcomeOf(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await outcomeOf(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
     expect(await store.findRequest("Suggest", "gone")).toBeUndefined();
     expect(await other.findRequest("Suggest", "gone")).toBeUndefined();
     release();
@@ -299,8 +292,8 @@ suite("PostgreSQL store edges", () => {
     const f = (await store.createExperiment("f", "{}", 1)).value.id;
     const second = await store.lock(f);
     const lost = await store.write(f, insert(trial(f, 0)));
-    expect(await refusal(store.write(f, { update: [{ ...trial(f, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
-    expect(await refusal(lost.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
+    expect(await outcomeOf(store.write(f, { update: [{ ...trial(f, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await outcomeOf(lost.durable)).toMatch(/^UNAVAILABLE: a write to experiment/);
     second.release();
     await expect(store.durable()).resolves.toBeUndefined();
   });
@@ -327,7 +320,7 @@ suite("PostgreSQL store edges", () => {
     stores.push(other);
     const e = (await store.createExperiment("e", "{}", 1)).value.id;
     const first = await store.lock(e);
-    expect(await refusal(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
+    expect(await outcomeOf(store.write(e, { update: [{ ...trial(e, 3), id: 999_999 }] }))).toMatch(/^NOT_FOUND/);
     // The lost turn's rollback freed the lock: the next turn takes it before the first one's release comes.
     const second = await store.lock(e);
     // Rolled back already: its release commits nothing (no round trip counted as a commit).
@@ -351,7 +344,7 @@ suite("PostgreSQL store edges", () => {
     await hung.connect();
     try {
       await hung.query("SELECT pg_advisory_lock($1, $2)", [PARZEN_LOCKS + 1, e]);
-      expect(await refusal(store.lock(e))).toMatch(/^UNAVAILABLE: /);
+      expect(await outcomeOf(store.lock(e))).toMatch(/^UNAVAILABLE: /);
       // Every idle connection of the store's pool dies: nothing was written on them, nothing can be lost.
       await hung.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()`);
@@ -508,11 +501,11 @@ suite("PostgreSQL store edges", () => {
     try {
       const unreachable =
         /^UNAVAILABLE: the database could not be reached, so this call may not have been stored \(.+\); retry with the same request_id$/;
-      expect(await refusal(store.write(e, insert(trial(e, 0))))).toMatch(unreachable);
+      expect(await outcomeOf(store.write(e, insert(trial(e, 0))))).toMatch(unreachable);
       expect(rolledBack).toBe(1);
-      expect(await refusal(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(unreachable);
-      expect(await refusal(store.lock(e))).toMatch(unreachable);
-      expect(await refusal(store.lock(e))).toMatch(unreachable);
+      expect(await outcomeOf(store.write(e, inSteps(insert(trial(e, 0)))))).toMatch(unreachable);
+      expect(await outcomeOf(store.lock(e))).toMatch(unreachable);
+      expect(await outcomeOf(store.lock(e))).toMatch(unreachable);
       expect(rolledBack).toBe(4);
     } finally {
       await cluster.resume();
@@ -602,7 +595,7 @@ suite("PostgreSQL store edges", () => {
     const reader = await openPostgresStore({ url });
     stores.push(reader);
     expect((await reader.loadTrials(e, 0, 10, toConfig)).map((t) => t.number)).toEqual([0, 1]);
-    expect(await refusal(store.write(e, insert(trial(e, 0))))).toBe("UNAVAILABLE: the database is closed");
-    expect(await refusal(store.deleteExperiment(e))).toBe("UNAVAILABLE: the database is closed");
+    expect(await outcomeOf(store.write(e, insert(trial(e, 0))))).toBe("UNAVAILABLE: the database is closed");
+    expect(await outcomeOf(store.deleteExperiment(e))).toBe("UNAVAILABLE: the database is closed");
   });
 });

@@ -17,6 +17,7 @@ import { loadPostgresMigrations } from "../../src/store/postgres/migrate.js";
 import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
+import { outcomeOf } from "./outcome.js";
 import { runningTrial } from "./running-trial.js";
 import { storeContract, type StoreHarness } from "./contract.js";
 import { testPki } from "../integration/certs.js";
@@ -59,15 +60,6 @@ const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Numbe
 const trial = runningTrial;
 const insert = (...trials: TrialRow[]) => ({ insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })) });
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof ParzenError ? `${err.code}: ${err.message}` : `not a ParzenError: ${String(err)}`;
-  }
-  return "resolved";
-}
-
 suite("PostgreSQL store", () => {
   let h: Awaited<ReturnType<typeof openHarness>> | undefined;
   beforeAll(async () => {
@@ -89,7 +81,7 @@ suite("PostgreSQL store", () => {
     } finally {
       await admin.end();
     }
-    const err = await codeOf(openPostgresStore({ url: h.url }));
+    const err = await outcomeOf(openPostgresStore({ url: h.url }));
     expect(err).toMatch(/^FAILED_PRECONDITION: .*schema version 99, newer than this Parzen's \d+; upgrade Parzen/);
   });
 
@@ -105,22 +97,22 @@ suite("PostgreSQL store", () => {
     const c = await theCluster();
     // Port 1: nothing listens there (it is privileged, and unused on these machines).
     const closed = `postgres://parzen@127.0.0.1:1/postgres`;
-    expect(await codeOf(openPostgresStore({ url: closed }))).toMatch(
+    expect(await outcomeOf(openPostgresStore({ url: closed }))).toMatch(
       /^UNAVAILABLE: cannot reach the PostgreSQL server/,
     );
     const missingRole = c.url().replace("parzen@", "nobody:secret@");
-    const refused = await codeOf(openPostgresStore({ url: missingRole }));
+    const refused = await outcomeOf(openPostgresStore({ url: missingRole }));
     expect(refused).toMatch(/^FAILED_PRECONDITION: PostgreSQL refused the login for postgres:\/\/nobody:\*\*\*@/);
     expect(refused).not.toContain("secret");
     const missingDb = c.url("no_such_db");
-    expect(await codeOf(openPostgresStore({ url: missingDb }))).toMatch(
+    expect(await outcomeOf(openPostgresStore({ url: missingDb }))).toMatch(
       /^FAILED_PRECONDITION: .*no_such_db.*CREATE DATABASE/,
     );
-    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=sometimes` }))).toMatch(/unknown sslmode/);
+    expect(await outcomeOf(openPostgresStore({ url: `${c.url()}?sslmode=sometimes` }))).toMatch(/unknown sslmode/);
     // The test cluster has no TLS: prefer goes without, as libpq does; require must not.
     const preferred = await openPostgresStore({ url: `${c.url()}?sslmode=prefer` });
     await preferred.close();
-    expect(await codeOf(openPostgresStore({ url: `${c.url()}?sslmode=require` }))).toMatch(
+    expect(await outcomeOf(openPostgresStore({ url: `${c.url()}?sslmode=require` }))).toMatch(
       /^(FAILED_PRECONDITION|UNAVAILABLE)/,
     );
   });
@@ -307,7 +299,7 @@ suite("PostgreSQL store", () => {
         () => bounded.write(e, { ...insert(trial(e, 0)), withIds: () => ({}) }),
       ]) {
         const started = performance.now();
-        expect(await codeOf(attempt())).toMatch(timedOut);
+        expect(await outcomeOf(attempt())).toMatch(timedOut);
         expect(performance.now() - started).toBeGreaterThanOrEqual(270);
       }
       // The answer names the query that finds the holder (here, the hung session), and keeps PostgreSQL's error.
@@ -348,7 +340,7 @@ suite("PostgreSQL store", () => {
       await hung.query("BEGIN");
       await hung.query("UPDATE experiments SET version = version WHERE id = $1", [e]);
       const started = performance.now();
-      expect(await codeOf(bounded.write(e, insert(trial(e, 0))))).toMatch(
+      expect(await outcomeOf(bounded.write(e, insert(trial(e, 0))))).toMatch(
         new RegExp(`^UNAVAILABLE: ${LOCK_TIMED_OUT} for over 0.3 s`),
       );
       expect(performance.now() - started).toBeGreaterThanOrEqual(270);
@@ -404,9 +396,9 @@ suite("PostgreSQL store", () => {
     const { release } = await h.store.lock(e);
     const a = await h.store.write(e, insert(trial(e, 0)));
     const missing = { ...trial(e, 5), id: 987_654 };
-    expect(await codeOf(h.store.write(e, { update: [missing] }))).toMatch(/^NOT_FOUND: trial 987654/);
+    expect(await outcomeOf(h.store.write(e, { update: [missing] }))).toMatch(/^NOT_FOUND: trial 987654/);
     expect(rolledBack).toBe(1);
-    expect(await codeOf(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment \d+ failed.*retry with the same/);
+    expect(await outcomeOf(a.durable)).toMatch(/^UNAVAILABLE: a write to experiment \d+ failed.*retry with the same/);
     // The lock went with the rollback, before the release: another store takes it and finds nothing written.
     const taken = await other.lock(e, { version: 0, toConfig });
     expect(taken.changes).toEqual({ version: 0, trials: [], lifecycle: null });
@@ -437,14 +429,14 @@ suite("PostgreSQL store", () => {
     const reads = h.store.roundTrips.read;
     const a = await h.store.write(e, { ...insert(trial(e, 1)), request: request("new"), expectVersion: 1 });
     // Logged before the turn, and logged earlier in this very turn: refused, nothing written, the turn goes on.
-    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("done"), expectVersion: 2 }))).toBe(
-      'ALREADY_EXISTS: request_id "done" was already used',
-    );
-    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("new"), expectVersion: 2 }))).toBe(
-      'ALREADY_EXISTS: request_id "new" was already used',
-    );
+    expect(
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("done"), expectVersion: 2 })),
+    ).toBe('ALREADY_EXISTS: request_id "done" was already used');
+    expect(
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("new"), expectVersion: 2 })),
+    ).toBe('ALREADY_EXISTS: request_id "new" was already used');
     // Logged by this turn, not committed yet: another experiment's unit is refused here, before any statement.
-    expect(await codeOf(h.store.write(f, { ...insert(trial(f, 0)), request: request("new") }))).toBe(
+    expect(await outcomeOf(h.store.write(f, { ...insert(trial(f, 0)), request: request("new") }))).toBe(
       'ALREADY_EXISTS: request_id "new" was already used',
     );
     const b = await h.store.write(e, { ...insert(trial(e, 2)), request: request("next"), expectVersion: 2 });
@@ -457,9 +449,9 @@ suite("PostgreSQL store", () => {
     expect(await other.loadTrials(f, 0, 10, toConfig)).toEqual([]);
     expect(await other.findRequest("Suggest", "next")).toEqual({ experimentId: e, trialIds: [...b.value] });
     // Outside a turn too: refused, and the experiment's version stays.
-    expect(await codeOf(h.store.write(e, { ...insert(trial(e, 3)), request: request("next"), expectVersion: 3 }))).toBe(
-      'ALREADY_EXISTS: request_id "next" was already used',
-    );
+    expect(
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 3)), request: request("next"), expectVersion: 3 })),
+    ).toBe('ALREADY_EXISTS: request_id "next" was already used');
     expect((await h.store.write(e, insert(trial(e, 3)))).version).toBe(4);
     await other.close();
   });
@@ -534,10 +526,10 @@ suite("PostgreSQL over TLS, as the URL's sslmode asks", () => {
 
   it("refuses a server whose certificate the given CA did not sign, with a clear start-up error", async () => {
     const url = tlsCluster.url();
-    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-full&sslrootcert=${otherCaFile}` }))).toMatch(
-      /^(UNAVAILABLE|FAILED_PRECONDITION): .*(certificate|signature)/i,
-    );
-    expect(await codeOf(openPostgresStore({ url: `${url}?sslmode=verify-ca&sslrootcert=/no/such/ca.pem` }))).toMatch(
+    expect(
+      await outcomeOf(openPostgresStore({ url: `${url}?sslmode=verify-full&sslrootcert=${otherCaFile}` })),
+    ).toMatch(/^(UNAVAILABLE|FAILED_PRECONDITION): .*(certificate|signature)/i);
+    expect(await outcomeOf(openPostgresStore({ url: `${url}?sslmode=verify-ca&sslrootcert=/no/such/ca.pem` }))).toMatch(
       /^FAILED_PRECONDITION: --db sslrootcert: cannot read \/no\/such\/ca\.pem/,
     );
   });
