@@ -7,6 +7,7 @@
  * database's ids, never smaller than one written before.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ABORTED_STALE } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres/open.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { StoredParams, TrialRow } from "../../src/store/rows.js";
@@ -124,7 +125,7 @@ suite("PostgreSQL pipelined turns", () => {
     const turn = await a.lock(e, { version: 0, toConfig, reserve: 4 });
     const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
     const gone = { ...trial(e, 5), id: w1.value[0]! + 1_000 };
-    const w2 = await a.write(e, { update: [gone], expectVersion: 1 });
+    const w2 = await a.write(e, { update: [gone], request: request("gone"), expectVersion: 1 });
     // Written in steps (not pipelined), behind the failing unit on the turn's connection.
     const behind = a.write(e, { ...insert(trial(e, 1)), withIds: () => ({}), expectVersion: 2 });
     expect(await outcomeOf(behind)).toMatch(/^UNAVAILABLE: /);
@@ -136,6 +137,59 @@ suite("PostgreSQL pipelined turns", () => {
     const after = await b.lock(e, { version: 0, toConfig });
     expect(after.changes).toEqual({ version: 0, trials: [], lifecycle: null });
     after.release();
+    // Its request id was not the reason: its retry is pipelined again.
+    const again = await a.lock(e, { version: 0, toConfig, reserve: 1 });
+    const pipelined = a.roundTrips.pipelined;
+    const retry = await a.write(e, { ...insert(trial(e, 0)), request: request("gone"), expectVersion: 0 });
+    expect(a.roundTrips.pipelined - pipelined).toBe(1);
+    again.release();
+    await retry.durable;
+  });
+
+  it("loses the turn when a pipelined unit's request id is logged by another server's turn that commits meanwhile", async () => {
+    const { a, b, e } = await twoServers();
+    const f = (await b.createExperiment("f", "{}", 1)).value.id;
+    // Another server's open turn on another experiment logs the id, not committed yet: this one cannot see it.
+    const other = await b.lock(f, { version: 0, toConfig });
+    const logged = await b.write(f, { ...insert(trial(f, 0)), request: request("shared") });
+    const turn = await a.lock(e, { version: 0, toConfig, reserve: 2 });
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), request: request("shared"), expectVersion: 0 });
+    // Its statement waits for the other turn on the log's key, then fails on it once that turn commits.
+    const waiting = async () =>
+      (await b.pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).rows[0]
+        .n as number;
+    while ((await waiting()) === 0) await new Promise((ok) => setTimeout(ok, 10));
+    other.release();
+    await logged.durable;
+    turn.release();
+    expect(await outcomeOf(w1.durable)).toMatch(/^UNAVAILABLE: .*request_log/);
+    // Remembered: the retry is written unpipelined and refused on its own.
+    const again = await a.lock(e, { version: 0, toConfig, reserve: 2 });
+    expect(await outcomeOf(a.write(e, { ...insert(trial(e, 0)), request: request("shared"), expectVersion: 0 }))).toBe(
+      'ALREADY_EXISTS: request_id "shared" was already used',
+    );
+    again.release();
+  });
+
+  it("writes on its own, unpipelined, a unit computed from another version, and one in a turn of a missing experiment", async () => {
+    const { a, e } = await twoServers();
+    const turn = await a.lock(e, { version: 0, toConfig, reserve: 2 });
+    const pipelined = a.roundTrips.pipelined;
+    expect(await outcomeOf(a.write(e, { ...insert(trial(e, 0)), expectVersion: 7 }))).toBe(
+      `ABORTED: ${ABORTED_STALE}: experiment ${e} is at version 0, not 7`,
+    );
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+    expect(a.roundTrips.pipelined - pipelined).toBe(1);
+    turn.release();
+    await w1.durable;
+    const missing = e + 1_000;
+    const none = await a.lock(missing, { version: 0, toConfig, reserve: 2 });
+    expect(none.changes).toBeUndefined();
+    expect(await outcomeOf(a.write(missing, insert(trial(missing, 0))))).toBe(
+      `NOT_FOUND: experiment ${missing} does not exist`,
+    );
+    expect(a.roundTrips.pipelined - pipelined).toBe(1);
+    none.release();
   });
 
   it("gives new trials beyond the reservation the database's ids, never smaller than an earlier one's", async () => {
@@ -158,6 +212,24 @@ suite("PostgreSQL pipelined turns", () => {
     expect(seen?.version).toBe(4);
     expect(seen?.trials.map((t) => t.id)).toEqual(ids);
     expect(seen?.trials[0]?.state).toBe("pruned");
+  });
+
+  it("keeps the reserved ids past a unit written unpipelined that inserts nothing", async () => {
+    const { a, b, e } = await twoServers();
+    const turn = await a.lock(e, { version: 0, toConfig, reserve: 2 });
+    const pipelined = a.roundTrips.pipelined;
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
+    // Written in steps (never pipelined), with no new trial: the other reserved id stays for the next one.
+    const steps = await a.write(e, {
+      update: [{ ...trial(e, 0), id: w1.value[0]! }],
+      withIds: () => ({}),
+      expectVersion: 1,
+    });
+    const w2 = await a.write(e, { ...insert(trial(e, 1)), expectVersion: 2 });
+    expect(a.roundTrips.pipelined - pipelined).toBe(2);
+    turn.release();
+    await Promise.all([w1.durable, steps.durable, w2.durable]);
+    expect((await b.changesSince(e, 0, toConfig))?.trials.map((t) => t.id)).toEqual([...w1.value, ...w2.value]);
   });
 
   it("pipelines nothing in a turn that reserved no ids (it did not ask)", async () => {

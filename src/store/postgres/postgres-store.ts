@@ -83,7 +83,7 @@ import type {
   Written,
 } from "../store.js";
 import { isConnectionError, PARZEN_LOCKS, type Pool } from "./connect.js";
-import { missingTrial, ownedBy, refusal, unitStatement } from "./unit-statement.js";
+import { missingTrial, ownedBy, refusedForRequest, unitStatement } from "./unit-statement.js";
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -620,7 +620,7 @@ export class PostgresStore implements Store, ChangeFeed {
           // Its request id logged (committed, or by a turn that committed while this one waited on the log's key).
           const e = err as PgError;
           const r = unit.request;
-          if (r !== undefined && (refusal(e) === "request" || (e.code === "23505" && e.table === "request_log")))
+          if (r !== undefined && (refusedForRequest(e) || (e.code === "23505" && e.table === "request_log")))
             this.refusedRequests.add(requestKey(r.method, r.requestId));
           this.lose(turn, err);
         },

@@ -37,7 +37,7 @@
  * statement's answer before it computes the next unit: the new trials take
  * ids the turn reserved, and a unit that would write nothing (a logged
  * request id, a version not the expected one) fails its statement instead
- * (a marked cast, `refusal`), which aborts the turn's transaction, so its
+ * (a marked cast, `refusedForRequest`), which aborts the turn's transaction, so its
  * commit writes none of the units computed after it.
  */
 import type pg from "pg";
@@ -66,7 +66,7 @@ export function ownedBy(alias: string, id: string): string {
 /** The marker that starts the text of the failed cast (`missingTrial`). */
 const MISSING = "parzen-missing-trials:";
 
-/** The marker of a pipelined unit's refusal (`refusal`). */
+/** The marker of a pipelined unit's refusal (`refusedForRequest`). */
 const REFUSED = "parzen-refused:";
 
 /** How a pipelined unit is written: the ids of its new trials, given, and a refusal that fails the statement. */
@@ -289,12 +289,9 @@ export function unitStatement(
   return { name: `unit-${shape}`, text, values };
 }
 
-/** Why a pipelined unit's statement failed for writing nothing ("request": its id was logged), else undefined. */
-export function refusal(err: { code?: string; message?: string }): "request" | "version" | undefined {
-  if (err.code !== "22P02") return undefined;
-  const at = err.message?.indexOf(REFUSED) ?? -1;
-  if (at < 0) return undefined;
-  return err.message!.startsWith("request", at + REFUSED.length) ? "request" : "version";
+/** Whether a pipelined unit's statement failed for its request id, already logged (the marked cast's text). */
+export function refusedForRequest(err: { code?: string; message?: string }): boolean {
+  return err.code === "22P02" && (err.message ?? "").includes(`${REFUSED}request`);
 }
 
 /** The trial ids a failed statement named as not the experiment's (the failed cast's text), else undefined. */
