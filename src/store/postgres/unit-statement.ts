@@ -37,8 +37,8 @@
  * statement's answer before it computes the next unit: the new trials take
  * ids the turn reserved, and a unit that would write nothing (a logged
  * request id, a version not the expected one) fails its statement instead
- * (a marked cast, `refusedForRequest`), which aborts the turn's transaction, so its
- * commit writes none of the units computed after it.
+ * (a marked cast; `refusedForRequest` reads it), which aborts the turn's
+ * transaction, so its commit writes none of the units computed after it.
  */
 import type pg from "pg";
 import { encodeValues, SOURCE_NUMBER, STATE_NUMBER } from "../encoding.js";
