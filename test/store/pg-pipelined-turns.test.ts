@@ -15,7 +15,7 @@ import type { Unit } from "../../src/store/store.js";
 import { type PgCluster, postgresAvailable } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
 import { outcomeOf } from "./outcome.js";
-import { runningTrial } from "./running-trial.js";
+import { runningTrial, suggestRequest } from "./running-trial.js";
 
 const suite = postgresAvailable ? describe : describe.skip;
 
@@ -23,13 +23,6 @@ const toConfig = (p: StoredParams): Float64Array => Float64Array.of(p.a ?? Numbe
 const trial = runningTrial;
 const insert = (...trials: TrialRow[]): Unit => ({
   insert: trials.map((t) => ({ trial: t, params: { a: t.config[0]! } })),
-});
-const request = (requestId: string) => ({
-  method: "Suggest",
-  requestId,
-  trialIds: [],
-  withInserted: true,
-  createTime: 1,
 });
 
 suite("PostgreSQL pipelined turns", () => {
@@ -62,7 +55,7 @@ suite("PostgreSQL pipelined turns", () => {
     expect(changes?.version).toBe(1);
     const units = a.roundTrips.unit;
     const pipelined = a.roundTrips.pipelined;
-    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: request("r1"), expectVersion: 1 });
+    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: suggestRequest("r1"), expectVersion: 1 });
     const w2 = await a.write(e, { ...insert(trial(e, 2), trial(e, 3)), expectVersion: 2 });
     const done = { ...trial(e, 1), id: w1.value[0]!, state: "complete" as const, loss: 0.5, endTime: 9 };
     const w3 = await a.write(e, { update: [done], expectVersion: 3 });
@@ -88,13 +81,13 @@ suite("PostgreSQL pipelined turns", () => {
 
   it("loses the whole turn when a pipelined unit's request id was logged by another server, and refuses its retry on its own", async () => {
     const { a, b, e } = await twoServers();
-    await b.write(e, { ...insert(trial(e, 0)), request: request("taken") });
+    await b.write(e, { ...insert(trial(e, 0)), request: suggestRequest("taken") });
     let rolledBack = 0;
     a.onRollback(() => rolledBack++);
     const turn = await a.lock(e, { version: 1, toConfig, reserve: 4 });
     // All three are answered at once: the second is refused by the database only after the third was computed.
-    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: request("fresh"), expectVersion: 1 });
-    const w2 = await a.write(e, { ...insert(trial(e, 2)), request: request("taken"), expectVersion: 2 });
+    const w1 = await a.write(e, { ...insert(trial(e, 1)), request: suggestRequest("fresh"), expectVersion: 1 });
+    const w2 = await a.write(e, { ...insert(trial(e, 2)), request: suggestRequest("taken"), expectVersion: 2 });
     const w3 = await a.write(e, { ...insert(trial(e, 3)), expectVersion: 3 });
     turn.release();
     for (const w of [w1, w2, w3])
@@ -110,10 +103,10 @@ suite("PostgreSQL pipelined turns", () => {
     // The retry: the refused request is written without pipelining and refused on its own; the turn goes on.
     const again = await a.lock(e, { version: 1, toConfig, reserve: 4 });
     const pipelined = a.roundTrips.pipelined;
-    expect(await outcomeOf(a.write(e, { ...insert(trial(e, 1)), request: request("taken"), expectVersion: 1 }))).toBe(
-      'ALREADY_EXISTS: request_id "taken" was already used',
-    );
-    const r1 = await a.write(e, { ...insert(trial(e, 1)), request: request("fresh"), expectVersion: 1 });
+    expect(
+      await outcomeOf(a.write(e, { ...insert(trial(e, 1)), request: suggestRequest("taken"), expectVersion: 1 })),
+    ).toBe('ALREADY_EXISTS: request_id "taken" was already used');
+    const r1 = await a.write(e, { ...insert(trial(e, 1)), request: suggestRequest("fresh"), expectVersion: 1 });
     expect(a.roundTrips.pipelined - pipelined).toBe(1);
     again.release();
     await r1.durable;
@@ -125,7 +118,7 @@ suite("PostgreSQL pipelined turns", () => {
     const turn = await a.lock(e, { version: 0, toConfig, reserve: 4 });
     const w1 = await a.write(e, { ...insert(trial(e, 0)), expectVersion: 0 });
     const gone = { ...trial(e, 5), id: w1.value[0]! + 1_000 };
-    const w2 = await a.write(e, { update: [gone], request: request("gone"), expectVersion: 1 });
+    const w2 = await a.write(e, { update: [gone], request: suggestRequest("gone"), expectVersion: 1 });
     // Written in steps (not pipelined), behind the failing unit on the turn's connection.
     const behind = a.write(e, { ...insert(trial(e, 1)), withIds: () => ({}), expectVersion: 2 });
     expect(await outcomeOf(behind)).toMatch(/^UNAVAILABLE: /);
@@ -140,7 +133,7 @@ suite("PostgreSQL pipelined turns", () => {
     // Its request id was not the reason: its retry is pipelined again.
     const again = await a.lock(e, { version: 0, toConfig, reserve: 1 });
     const pipelined = a.roundTrips.pipelined;
-    const retry = await a.write(e, { ...insert(trial(e, 0)), request: request("gone"), expectVersion: 0 });
+    const retry = await a.write(e, { ...insert(trial(e, 0)), request: suggestRequest("gone"), expectVersion: 0 });
     expect(a.roundTrips.pipelined - pipelined).toBe(1);
     again.release();
     await retry.durable;
@@ -151,9 +144,9 @@ suite("PostgreSQL pipelined turns", () => {
     const f = (await b.createExperiment("f", "{}", 1)).value.id;
     // Another server's open turn on another experiment logs the id, not committed yet: this one cannot see it.
     const other = await b.lock(f, { version: 0, toConfig });
-    const logged = await b.write(f, { ...insert(trial(f, 0)), request: request("shared") });
+    const logged = await b.write(f, { ...insert(trial(f, 0)), request: suggestRequest("shared") });
     const turn = await a.lock(e, { version: 0, toConfig, reserve: 2 });
-    const w1 = await a.write(e, { ...insert(trial(e, 0)), request: request("shared"), expectVersion: 0 });
+    const w1 = await a.write(e, { ...insert(trial(e, 0)), request: suggestRequest("shared"), expectVersion: 0 });
     // Its statement waits for the other turn on the log's key, then fails on it once that turn commits.
     const waiting = async () =>
       (await b.pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).rows[0]
@@ -165,9 +158,9 @@ suite("PostgreSQL pipelined turns", () => {
     expect(await outcomeOf(w1.durable)).toMatch(/^UNAVAILABLE: .*request_log/);
     // Remembered: the retry is written unpipelined and refused on its own.
     const again = await a.lock(e, { version: 0, toConfig, reserve: 2 });
-    expect(await outcomeOf(a.write(e, { ...insert(trial(e, 0)), request: request("shared"), expectVersion: 0 }))).toBe(
-      'ALREADY_EXISTS: request_id "shared" was already used',
-    );
+    expect(
+      await outcomeOf(a.write(e, { ...insert(trial(e, 0)), request: suggestRequest("shared"), expectVersion: 0 })),
+    ).toBe('ALREADY_EXISTS: request_id "shared" was already used');
     again.release();
   });
 

@@ -18,7 +18,7 @@ import { PARZEN_LOCKS } from "../../src/store/postgres/connect.js";
 import { type PgCluster, postgresAvailable, startCluster } from "../pg-cluster.js";
 import { testCluster } from "../pg-shared.js";
 import { outcomeOf } from "./outcome.js";
-import { runningTrial } from "./running-trial.js";
+import { runningTrial, suggestRequest } from "./running-trial.js";
 import { storeContract, type StoreHarness } from "./contract.js";
 import { testPki } from "../integration/certs.js";
 
@@ -414,32 +414,25 @@ suite("PostgreSQL store", () => {
     const other = await openPostgresStore({ url: h.url });
     const e = (await h.store.createExperiment("e", "{}", 1)).value.id;
     const f = (await h.store.createExperiment("f", "{}", 1)).value.id;
-    const request = (requestId: string) => ({
-      method: "Suggest",
-      requestId,
-      trialIds: [],
-      withInserted: true,
-      createTime: 1,
-    });
     // Logged and committed by another server, before this store's turn.
-    await other.write(e, { ...insert(trial(e, 0)), request: request("done") });
+    await other.write(e, { ...insert(trial(e, 0)), request: suggestRequest("done") });
     let rolledBack = 0;
     h.store.onRollback(() => rolledBack++);
     const { release } = await h.store.lock(e, { version: 0, toConfig });
     const reads = h.store.roundTrips.read;
-    const a = await h.store.write(e, { ...insert(trial(e, 1)), request: request("new"), expectVersion: 1 });
+    const a = await h.store.write(e, { ...insert(trial(e, 1)), request: suggestRequest("new"), expectVersion: 1 });
     // Logged before the turn, and logged earlier in this very turn: refused, nothing written, the turn goes on.
     expect(
-      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("done"), expectVersion: 2 })),
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: suggestRequest("done"), expectVersion: 2 })),
     ).toBe('ALREADY_EXISTS: request_id "done" was already used');
     expect(
-      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: request("new"), expectVersion: 2 })),
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 2)), request: suggestRequest("new"), expectVersion: 2 })),
     ).toBe('ALREADY_EXISTS: request_id "new" was already used');
     // Logged by this turn, not committed yet: another experiment's unit is refused here, before any statement.
-    expect(await outcomeOf(h.store.write(f, { ...insert(trial(f, 0)), request: request("new") }))).toBe(
+    expect(await outcomeOf(h.store.write(f, { ...insert(trial(f, 0)), request: suggestRequest("new") }))).toBe(
       'ALREADY_EXISTS: request_id "new" was already used',
     );
-    const b = await h.store.write(e, { ...insert(trial(e, 2)), request: request("next"), expectVersion: 2 });
+    const b = await h.store.write(e, { ...insert(trial(e, 2)), request: suggestRequest("next"), expectVersion: 2 });
     expect(b.version).toBe(3);
     expect(h.store.roundTrips.read).toBe(reads);
     release();
@@ -450,7 +443,7 @@ suite("PostgreSQL store", () => {
     expect(await other.findRequest("Suggest", "next")).toEqual({ experimentId: e, trialIds: [...b.value] });
     // Outside a turn too: refused, and the experiment's version stays.
     expect(
-      await outcomeOf(h.store.write(e, { ...insert(trial(e, 3)), request: request("next"), expectVersion: 3 })),
+      await outcomeOf(h.store.write(e, { ...insert(trial(e, 3)), request: suggestRequest("next"), expectVersion: 3 })),
     ).toBe('ALREADY_EXISTS: request_id "next" was already used');
     expect((await h.store.write(e, insert(trial(e, 3)))).version).toBe(4);
     await other.close();

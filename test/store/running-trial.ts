@@ -1,6 +1,7 @@
-/** The trial row the store tests write: RUNNING, its config its number, every other field at rest. */
+/** The rows the store tests write: a RUNNING trial, and a Suggest's request-log record. */
 import { NO_NUMBERS, NO_POINTS, NO_STRINGS, type TrialRow } from "../../src/store/rows.js";
 
+/** A RUNNING trial, its config its number, every other field at rest. */
 export function runningTrial(experimentId: number, number: number, fields: Partial<TrialRow> = {}): TrialRow {
   return {
     id: 0,
@@ -21,4 +22,9 @@ export function runningTrial(experimentId: number, number: number, fields: Parti
     intermediate: NO_POINTS,
     ...fields,
   };
+}
+
+/** A Suggest's request-log record under `requestId`, naming the trials its unit inserts. */
+export function suggestRequest(requestId: string) {
+  return { method: "Suggest", requestId, trialIds: [], withInserted: true, createTime: 1 };
 }
